@@ -1,0 +1,36 @@
+//! Browser plumbing shared by the widget and the console: one protocol connection per
+//! conversation with reconnect and resend, JSON over `fetch`, ids and time.
+//!
+//! Product decisions stay in `parley_shared`; this crate only moves frames.
+
+mod conn;
+mod net;
+
+pub use conn::{ConnEvent, ConnState, Connection, Handler};
+pub use net::{get_json, post_json, HttpError};
+
+use wasm_bindgen::JsCast;
+
+pub fn window() -> web_sys::Window {
+    web_sys::window().expect("a browser window")
+}
+
+/// Milliseconds since the epoch, from the browser clock.
+pub fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+/// A random id such as `m_3fa9…` from `crypto.getRandomValues`.
+pub fn random_id(prefix: &str) -> String {
+    let mut bytes = [0u8; 12];
+    if let Ok(crypto) = window().crypto() {
+        let _ = crypto.get_random_values_with_u8_array(&mut bytes);
+    }
+    parley_shared::ids::mint_id(prefix, &bytes)
+}
+
+/// Runs `f` once after `ms` milliseconds.
+pub fn set_timeout(ms: i32, f: impl FnOnce() + 'static) {
+    let cb = wasm_bindgen::closure::Closure::once_into_js(f);
+    let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), ms);
+}

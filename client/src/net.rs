@@ -1,0 +1,69 @@
+//! JSON over `fetch`.
+
+use serde::{de::DeserializeOwned, Serialize};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Request, RequestCredentials, RequestInit, Response};
+
+/// A failed call: the HTTP status (0 when the network failed) and the server's error code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpError {
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+}
+
+impl HttpError {
+    fn network(e: JsValue) -> Self {
+        HttpError { status: 0, code: "network".into(), message: format!("{e:?}") }
+    }
+}
+
+pub async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, HttpError> {
+    call(url, "GET", None).await
+}
+
+pub async fn post_json<B: Serialize, T: DeserializeOwned>(url: &str, body: &B) -> Result<T, HttpError> {
+    let body = serde_json::to_string(body).expect("serializable body");
+    call(url, "POST", Some(body)).await
+}
+
+async fn call<T: DeserializeOwned>(url: &str, method: &str, body: Option<String>) -> Result<T, HttpError> {
+    let init = RequestInit::new();
+    init.set_method(method);
+    init.set_credentials(RequestCredentials::SameOrigin);
+    if let Some(body) = &body {
+        init.set_body(&JsValue::from_str(body));
+    }
+    let req = Request::new_with_str_and_init(url, &init).map_err(HttpError::network)?;
+    if body.is_some() {
+        req.headers().set("Content-Type", "application/json").map_err(HttpError::network)?;
+    }
+    let resp: Response = JsFuture::from(crate::window().fetch_with_request(&req))
+        .await
+        .map_err(HttpError::network)?
+        .dyn_into()
+        .map_err(HttpError::network)?;
+    let text = JsFuture::from(resp.text().map_err(HttpError::network)?).await.map_err(HttpError::network)?;
+    let text = text.as_string().unwrap_or_default();
+    if !resp.ok() {
+        #[derive(serde::Deserialize)]
+        struct Body {
+            error: Inner,
+        }
+        #[derive(serde::Deserialize)]
+        struct Inner {
+            code: String,
+            message: String,
+        }
+        let (code, message) = serde_json::from_str::<Body>(&text)
+            .map(|b| (b.error.code, b.error.message))
+            .unwrap_or_else(|_| ("http".into(), text.clone()));
+        return Err(HttpError { status: resp.status(), code, message });
+    }
+    serde_json::from_str(&text).map_err(|e| HttpError {
+        status: resp.status(),
+        code: "bad_json".into(),
+        message: e.to_string(),
+    })
+}

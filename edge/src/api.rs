@@ -1,0 +1,371 @@
+//! Routes. Each handler authenticates, checks, then either answers from D1 or hands the
+//! request to the conversation's Durable Object with headers only this worker can set.
+
+use parley_shared::auth;
+use parley_shared::ids::is_valid_id;
+use parley_shared::limits::{MAX_PASSWORD_LEN, MAX_USERNAME_LEN, SESSION_TTL_MS};
+use parley_shared::protocol::Status;
+use serde::{Deserialize, Serialize};
+use worker::{Env, Headers, Method, Request, RequestInit, Response, Result};
+
+use crate::conversation_object::{InitBody, HDR_PARTICIPANT_ID, HDR_PARTICIPANT_NAME, HDR_ROLE};
+use crate::db::{self, ConversationRow, OperatorRow};
+use crate::http::{self, error};
+use crate::util::{new_id, now, random_bytes};
+
+pub const SESSION_COOKIE: &str = "parley_session";
+
+pub async fn route(req: Request, env: &Env) -> Result<Response> {
+    let path = req.path();
+    let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match (req.method(), segs.as_slice()) {
+        (Method::Get, [""]) => demo_page(&req, env).await,
+        (Method::Options, ["api", ..]) => http::preflight(&req),
+        (Method::Get, ["api", "v1", "health"]) => http::json(&serde_json::json!({ "ok": true })),
+        (Method::Post, ["api", "v1", "widget", "session"]) => widget_session(req, env).await,
+        (Method::Post, ["api", "v1", "conversations"]) => create_conversation(req, env).await,
+        (Method::Get, ["api", "v1", "conversations", id, "ws"]) => {
+            let id = (*id).to_owned();
+            connect(req, env, &id).await
+        }
+        (Method::Post, ["api", "v1", "auth", "login"]) => login(req, env).await,
+        (Method::Post, ["api", "v1", "auth", "logout"]) => logout(req, env).await,
+        (Method::Get, ["api", "v1", "auth", "me"]) => me(req, env).await,
+        (Method::Get, ["api", "v1", "console", "conversations"]) => list_conversations(req, env).await,
+        (_, ["api", ..]) => error(404, "not_found", "no such API route"),
+        _ => env.assets("ASSETS")?.fetch_request(req).await,
+    }
+}
+
+/// `/`: the demo host page, with the snippet pointing at this very origin.
+async fn demo_page(req: &Request, env: &Env) -> Result<Response> {
+    let origin = req.url()?.origin().ascii_serialization();
+    let mut page = env.assets("ASSETS")?.fetch(format!("{origin}/demo"), None).await?;
+    if page.status_code() != 200 {
+        return error(404, "not_found", "demo page missing from the assets");
+    }
+    let html = page.text().await?.replace("{{ORIGIN}}", &origin);
+    Response::from_html(html)
+}
+
+fn secret(env: &Env) -> Result<Vec<u8>> {
+    let value = env
+        .secret("PARLEY_SECRET")
+        .map(|s| s.to_string())
+        .or_else(|_| env.var("PARLEY_SECRET").map(|v| v.to_string()))
+        .map_err(|_| worker::Error::RustError("PARLEY_SECRET is not set".into()))?;
+    if value.len() < 16 {
+        return Err(worker::Error::RustError("PARLEY_SECRET must be at least 16 characters".into()));
+    }
+    Ok(value.into_bytes())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Visitor side (called cross-origin from the host page; every call checks the origin).
+
+/// The origin of a visitor request, when it is a registered host of the channel.
+async fn checked_origin(req: &Request, env: &Env, channel_id: &str) -> Result<std::result::Result<String, Response>> {
+    let Some(origin) = http::origin(req) else {
+        return Ok(Err(error(403, "origin_required", "requests must carry an Origin header")?));
+    };
+    let Some(hostname) = http::origin_hostname(&origin) else {
+        return Ok(Err(error(403, "bad_origin", "unreadable Origin header")?));
+    };
+    if !is_valid_id(channel_id) || !db::channel_has_host(&db::db(env)?, channel_id, &hostname).await? {
+        return Ok(Err(error(403, "origin_not_allowed", "this site is not a registered host of the channel")?));
+    }
+    Ok(Ok(origin))
+}
+
+#[derive(Deserialize)]
+struct WidgetSessionReq {
+    channel_id: String,
+    visitor_id: Option<String>,
+    visitor_token: Option<String>,
+}
+
+#[derive(Serialize)]
+struct WidgetSession {
+    channel: ChannelView,
+    visitor_id: String,
+    visitor_token: String,
+    /// The visitor's open conversation in this channel, to resume on any page of the site.
+    conversation_id: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ChannelView {
+    id: String,
+    name: String,
+    greeting: String,
+    accent: String,
+}
+
+/// `POST /api/v1/widget/session`: the channel's widget settings and the visitor's identity
+/// (kept when its token checks out, else a fresh one). Writes nothing.
+async fn widget_session(mut req: Request, env: &Env) -> Result<Response> {
+    let body: WidgetSessionReq = match http::read_json(&mut req).await {
+        Ok(b) => b,
+        Err(resp) => return Ok(resp),
+    };
+    let Some(channel) = db::channel(&db::db(env)?, &body.channel_id).await.ok().flatten() else {
+        return error(404, "unknown_channel", "no such channel");
+    };
+    let origin = match checked_origin(&req, env, &channel.id).await? {
+        Ok(o) => o,
+        Err(resp) => return Ok(resp),
+    };
+    let secret = secret(env)?;
+    let (visitor_id, visitor_token) = match (body.visitor_id, body.visitor_token) {
+        (Some(id), Some(token)) if is_valid_id(&id) && auth::verify_visitor_token(&secret, &id, &token) => (id, token),
+        _ => {
+            let id = new_id("v");
+            let token = auth::visitor_token(&secret, &id);
+            (id, token)
+        }
+    };
+    let conversation_id = db::open_conversation_for(&db::db(env)?, &channel.id, &visitor_id).await?.map(|c| c.id);
+    let resp = http::json(&WidgetSession {
+        channel: ChannelView { id: channel.id, name: channel.name, greeting: channel.greeting, accent: channel.accent },
+        visitor_id,
+        visitor_token,
+        conversation_id,
+    })?;
+    http::with_cors(resp, &origin)
+}
+
+#[derive(Deserialize)]
+struct CreateConversationReq {
+    channel_id: String,
+    visitor_id: String,
+    visitor_token: String,
+    #[serde(default)]
+    page_url: String,
+}
+
+/// `POST /api/v1/conversations`: the visitor's open conversation, created if there is none.
+async fn create_conversation(mut req: Request, env: &Env) -> Result<Response> {
+    let body: CreateConversationReq = match http::read_json(&mut req).await {
+        Ok(b) => b,
+        Err(resp) => return Ok(resp),
+    };
+    let origin = match checked_origin(&req, env, &body.channel_id).await? {
+        Ok(o) => o,
+        Err(resp) => return Ok(resp),
+    };
+    if !is_valid_id(&body.visitor_id)
+        || !auth::verify_visitor_token(&secret(env)?, &body.visitor_id, &body.visitor_token)
+    {
+        return http::with_cors(error(403, "bad_visitor_token", "the visitor token does not match")?, &origin);
+    }
+    let d1 = db::db(env)?;
+    let existing = db::open_conversation_for(&d1, &body.channel_id, &body.visitor_id).await?;
+    let conv = match existing {
+        Some(c) => c,
+        None => {
+            let channel = db::channel(&d1, &body.channel_id).await?.ok_or("channel vanished")?;
+            let t = now().0;
+            let row = ConversationRow {
+                id: new_id("c"),
+                account_id: channel.account_id,
+                channel_id: channel.id,
+                visitor_id: body.visitor_id,
+                status: Status::Waiting.as_str().to_owned(),
+                created_at: t,
+                page_url: body.page_url.chars().take(2048).collect(),
+                message_count: 0,
+                last_message_at: None,
+                last_message_preview: String::new(),
+                updated_at: t,
+            };
+            // The object first: a D1 row never points at an object that does not know itself.
+            init_object(env, &row).await?;
+            db::insert_conversation(&d1, &row).await?;
+            row
+        }
+    };
+    let resp = http::json(&serde_json::json!({ "conversation_id": conv.id, "status": conv.status }))?;
+    http::with_cors(resp, &origin)
+}
+
+async fn init_object(env: &Env, row: &ConversationRow) -> Result<()> {
+    let stub = env.durable_object("CONVERSATIONS")?.id_from_name(&row.id)?.get_stub()?;
+    let body = InitBody {
+        conversation_id: row.id.clone(),
+        account_id: row.account_id.clone(),
+        channel_id: row.channel_id.clone(),
+        visitor_id: row.visitor_id.clone(),
+        created_at: row.created_at,
+    };
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post).with_body(Some(serde_json::to_string(&body)?.into()));
+    let resp = stub.fetch_with_request(Request::new_with_init("https://conversation/init", &init)?).await?;
+    if resp.status_code() != 200 {
+        return Err(worker::Error::RustError(format!("conversation init failed: {}", resp.status_code())));
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct WsQuery {
+    role: String,
+    visitor_id: Option<String>,
+    visitor_token: Option<String>,
+}
+
+/// `GET /api/v1/conversations/:id/ws`: authenticate, then hand the upgrade to the object.
+async fn connect(req: Request, env: &Env, id: &str) -> Result<Response> {
+    if req.headers().get("Upgrade")?.as_deref() != Some("websocket") {
+        return error(426, "upgrade_required", "expected a WebSocket upgrade");
+    }
+    let q: WsQuery = match req.query() {
+        Ok(q) => q,
+        Err(_) => return error(400, "malformed", "expected ?role=visitor|operator"),
+    };
+    if !is_valid_id(id) {
+        return error(404, "unknown_conversation", "no such conversation");
+    }
+    let d1 = db::db(env)?;
+    let Some(conv) = db::conversation(&d1, id).await? else {
+        return error(404, "unknown_conversation", "no such conversation");
+    };
+    let (role, participant_id, name) = match q.role.as_str() {
+        "visitor" => {
+            if let Err(resp) = checked_origin(&req, env, &conv.channel_id).await? {
+                return Ok(resp);
+            }
+            let (Some(vid), Some(token)) = (q.visitor_id, q.visitor_token) else {
+                return error(403, "bad_visitor_token", "visitor_id and visitor_token are required");
+            };
+            // Same answer for a foreign conversation and a bad token: nothing to probe.
+            if vid != conv.visitor_id || !auth::verify_visitor_token(&secret(env)?, &vid, &token) {
+                return error(403, "not_your_conversation", "this conversation is not yours");
+            }
+            ("visitor", vid, "Visitor".to_owned())
+        }
+        "operator" => {
+            if !http::is_same_origin(&req) {
+                return error(403, "bad_origin", "the console must connect from its own origin");
+            }
+            let Some(op) = session_operator(&req, env).await? else {
+                return error(401, "unauthenticated", "log in first");
+            };
+            if op.account_id != conv.account_id {
+                return error(404, "unknown_conversation", "no such conversation");
+            }
+            ("operator", op.id, op.chat_name)
+        }
+        _ => return error(400, "malformed", "role must be visitor or operator"),
+    };
+    let headers = Headers::new();
+    headers.set("Upgrade", "websocket")?;
+    headers.set(HDR_ROLE, role)?;
+    headers.set(HDR_PARTICIPANT_ID, &participant_id)?;
+    headers.set(HDR_PARTICIPANT_NAME, &name)?;
+    let mut init = RequestInit::new();
+    init.with_headers(headers);
+    let stub = env.durable_object("CONVERSATIONS")?.id_from_name(id)?.get_stub()?;
+    stub.fetch_with_request(Request::new_with_init("https://conversation/ws", &init)?).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Console side (same origin, session cookie).
+
+async fn session_operator(req: &Request, env: &Env) -> Result<Option<OperatorRow>> {
+    let Some(token) = http::cookie(req, SESSION_COOKIE) else { return Ok(None) };
+    if token.is_empty() || token.len() > 128 {
+        return Ok(None);
+    }
+    db::session_operator(&db::db(env)?, &auth::token_digest(&token), now().0).await
+}
+
+#[derive(Deserialize)]
+struct LoginReq {
+    username: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+struct Me {
+    id: String,
+    account_id: String,
+    username: String,
+    chat_name: String,
+    role: String,
+}
+
+impl From<&OperatorRow> for Me {
+    fn from(o: &OperatorRow) -> Self {
+        Me {
+            id: o.id.clone(),
+            account_id: o.account_id.clone(),
+            username: o.username.clone(),
+            chat_name: o.chat_name.clone(),
+            role: o.role.clone(),
+        }
+    }
+}
+
+async fn login(mut req: Request, env: &Env) -> Result<Response> {
+    if !http::is_same_origin(&req) {
+        return error(403, "bad_origin", "log in from the console");
+    }
+    let body: LoginReq = match http::read_json(&mut req).await {
+        Ok(b) => b,
+        Err(resp) => return Ok(resp),
+    };
+    if body.username.len() > MAX_USERNAME_LEN || body.password.len() > MAX_PASSWORD_LEN {
+        return error(400, "too_long", "username or password too long");
+    }
+    let d1 = db::db(env)?;
+    let op = db::operator_by_username(&d1, body.username.trim()).await?;
+    let ok = match &op {
+        Some(op) => op.disabled == 0 && auth::verify_password(&body.password, &op.password_hash),
+        None => {
+            // Spend the same time as a real check, so timing does not reveal usernames.
+            auth::verify_password(&body.password, DUMMY_HASH);
+            false
+        }
+    };
+    let Some(op) = op.filter(|_| ok) else {
+        return error(401, "bad_credentials", "wrong username or password");
+    };
+    let token = auth::encode_token(&random_bytes::<32>());
+    let t = now().0;
+    db::insert_session(&d1, &auth::token_digest(&token), &op, t, t + SESSION_TTL_MS).await?;
+    let resp = http::json(&Me::from(&op))?;
+    let headers = resp.headers().clone();
+    headers.set("Set-Cookie", &http::session_cookie(&req, &token, SESSION_TTL_MS / 1000))?;
+    Ok(resp.with_headers(headers))
+}
+
+/// A valid hash of a random password, checked when the username is unknown.
+const DUMMY_HASH: &str = "pbkdf2-sha256$100000$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+
+async fn logout(req: Request, env: &Env) -> Result<Response> {
+    if !http::is_same_origin(&req) {
+        return error(403, "bad_origin", "log out from the console");
+    }
+    if let Some(token) = http::cookie(&req, SESSION_COOKIE) {
+        db::delete_session(&db::db(env)?, &auth::token_digest(&token)).await?;
+    }
+    let resp = http::json(&serde_json::json!({ "ok": true }))?;
+    let headers = resp.headers().clone();
+    headers.set("Set-Cookie", &http::session_cookie(&req, "", 0))?;
+    Ok(resp.with_headers(headers))
+}
+
+async fn me(req: Request, env: &Env) -> Result<Response> {
+    match session_operator(&req, env).await? {
+        Some(op) => http::json(&Me::from(&op)),
+        None => error(401, "unauthenticated", "log in first"),
+    }
+}
+
+async fn list_conversations(req: Request, env: &Env) -> Result<Response> {
+    let Some(op) = session_operator(&req, env).await? else {
+        return error(401, "unauthenticated", "log in first");
+    };
+    let rows = db::list_conversations(&db::db(env)?, &op.account_id, 200).await?;
+    http::json(&serde_json::json!({ "conversations": rows }))
+}

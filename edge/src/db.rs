@@ -1,0 +1,197 @@
+//! D1 queries. Every query binds its parameters; none is built from input.
+
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
+use worker::{D1Database, Env, Result};
+
+pub fn db(env: &Env) -> Result<D1Database> {
+    env.d1("DB")
+}
+
+fn s(v: &str) -> JsValue {
+    JsValue::from_str(v)
+}
+fn n(v: u64) -> JsValue {
+    // D1 takes JS numbers; every integer stored here (millis, counts) is far below 2^53.
+    JsValue::from_f64(v as f64)
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct ChannelRow {
+    pub id: String,
+    pub account_id: String,
+    pub name: String,
+    pub greeting: String,
+    pub accent: String,
+}
+
+pub async fn channel(db: &D1Database, id: &str) -> Result<Option<ChannelRow>> {
+    db.prepare("SELECT id, account_id, name, greeting, accent FROM channels WHERE id = ?1")
+        .bind(&[s(id)])?
+        .first(None)
+        .await
+}
+
+/// Whether `hostname` is a registered host of the channel (the widget's origin check).
+pub async fn channel_has_host(db: &D1Database, channel_id: &str, hostname: &str) -> Result<bool> {
+    #[derive(Deserialize)]
+    struct One {
+        #[allow(dead_code)]
+        one: u32,
+    }
+    let row: Option<One> = db
+        .prepare(
+            "SELECT 1 AS one FROM channel_hosts ch JOIN hosts h ON h.id = ch.host_id \
+             JOIN channels c ON c.id = ch.channel_id \
+             WHERE ch.channel_id = ?1 AND h.hostname = ?2 AND h.account_id = c.account_id",
+        )
+        .bind(&[s(channel_id), s(hostname)])?
+        .first(None)
+        .await?;
+    Ok(row.is_some())
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct OperatorRow {
+    pub id: String,
+    pub account_id: String,
+    pub username: String,
+    pub chat_name: String,
+    pub role: String,
+    pub password_hash: String,
+    pub disabled: u32,
+}
+
+const OPERATOR_COLS: &str = "id, account_id, username, chat_name, role, password_hash, disabled";
+
+pub async fn operator_by_username(db: &D1Database, username: &str) -> Result<Option<OperatorRow>> {
+    db.prepare(format!("SELECT {OPERATOR_COLS} FROM operators WHERE username = ?1"))
+        .bind(&[s(username)])?
+        .first(None)
+        .await
+}
+
+pub async fn insert_session(db: &D1Database, digest: &str, op: &OperatorRow, now: u64, expires_at: u64) -> Result<()> {
+    db.prepare(
+        "INSERT INTO sessions (token_digest, operator_id, account_id, created_at, expires_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )
+    .bind(&[s(digest), s(&op.id), s(&op.account_id), n(now), n(expires_at)])?
+    .run()
+    .await?;
+    Ok(())
+}
+
+/// The operator behind a live session token digest (not expired, operator not disabled).
+pub async fn session_operator(db: &D1Database, digest: &str, now: u64) -> Result<Option<OperatorRow>> {
+    db.prepare(
+        "SELECT o.id, o.account_id, o.username, o.chat_name, o.role, o.password_hash, o.disabled \
+         FROM sessions s JOIN operators o ON o.id = s.operator_id \
+         WHERE s.token_digest = ?1 AND s.expires_at > ?2 AND o.disabled = 0 AND o.account_id = s.account_id",
+    )
+    .bind(&[s(digest), n(now)])?
+    .first(None)
+    .await
+}
+
+pub async fn delete_session(db: &D1Database, digest: &str) -> Result<()> {
+    db.prepare("DELETE FROM sessions WHERE token_digest = ?1").bind(&[s(digest)])?.run().await?;
+    Ok(())
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct ConversationRow {
+    pub id: String,
+    pub account_id: String,
+    pub channel_id: String,
+    pub visitor_id: String,
+    pub status: String,
+    pub created_at: u64,
+    pub page_url: String,
+    pub message_count: u64,
+    pub last_message_at: Option<u64>,
+    pub last_message_preview: String,
+    pub updated_at: u64,
+}
+
+const CONVERSATION_COLS: &str = "id, account_id, channel_id, visitor_id, status, created_at, page_url, \
+     message_count, last_message_at, last_message_preview, updated_at";
+
+pub async fn conversation(db: &D1Database, id: &str) -> Result<Option<ConversationRow>> {
+    db.prepare(format!("SELECT {CONVERSATION_COLS} FROM conversations WHERE id = ?1")).bind(&[s(id)])?.first(None).await
+}
+
+/// The visitor's latest conversation in the channel that is not closed.
+pub async fn open_conversation_for(
+    db: &D1Database,
+    channel_id: &str,
+    visitor_id: &str,
+) -> Result<Option<ConversationRow>> {
+    db.prepare(format!(
+        "SELECT {CONVERSATION_COLS} FROM conversations \
+         WHERE visitor_id = ?1 AND channel_id = ?2 AND status != 'closed' ORDER BY created_at DESC LIMIT 1"
+    ))
+    .bind(&[s(visitor_id), s(channel_id)])?
+    .first(None)
+    .await
+}
+
+pub async fn insert_conversation(db: &D1Database, row: &ConversationRow) -> Result<()> {
+    db.prepare(
+        "INSERT INTO conversations (id, account_id, channel_id, visitor_id, status, created_at, page_url, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )
+    .bind(&[
+        s(&row.id),
+        s(&row.account_id),
+        s(&row.channel_id),
+        s(&row.visitor_id),
+        s(&row.status),
+        n(row.created_at),
+        s(&row.page_url),
+        n(row.updated_at),
+    ])?
+    .run()
+    .await?;
+    Ok(())
+}
+
+pub async fn list_conversations(db: &D1Database, account_id: &str, limit: u32) -> Result<Vec<ConversationRow>> {
+    db.prepare(format!(
+        "SELECT {CONVERSATION_COLS} FROM conversations WHERE account_id = ?1 \
+         ORDER BY updated_at DESC LIMIT ?2"
+    ))
+    .bind(&[s(account_id), n(u64::from(limit))])?
+    .all()
+    .await?
+    .results()
+}
+
+/// The summary a conversation's object keeps current in D1.
+pub struct Summary<'a> {
+    pub id: &'a str,
+    pub status: &'a str,
+    pub message_count: u64,
+    pub last_message_at: Option<u64>,
+    pub last_message_preview: &'a str,
+    pub updated_at: u64,
+}
+
+/// Writes the summary unless D1 already holds a newer one (a late retry never goes back).
+pub async fn update_summary(db: &D1Database, sum: &Summary<'_>) -> Result<()> {
+    db.prepare(
+        "UPDATE conversations SET status = ?2, message_count = ?3, last_message_at = ?4, \
+         last_message_preview = ?5, updated_at = ?6 WHERE id = ?1 AND (message_count < ?3 OR (message_count = ?3 AND updated_at <= ?6))",
+    )
+    .bind(&[
+        s(sum.id),
+        s(sum.status),
+        n(sum.message_count),
+        sum.last_message_at.map_or(JsValue::NULL, n),
+        s(sum.last_message_preview),
+        n(sum.updated_at),
+    ])?
+    .run()
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,28 @@
+//! Parley's edge worker: HTTP and WebSocket routes, authentication and origin checks.
+//!
+//! This crate is a thin adapter. It decodes requests, asks `parley_shared` what to do and
+//! carries out the effects; it decides nothing of its own. One Durable Object per
+//! conversation ([`conversation_object::ConversationObject`]) is that conversation's single
+//! writer; D1 holds accounts, hosts, channels, operators, sessions and one summary row per
+//! conversation.
+
+mod api;
+mod conversation_object;
+mod db;
+mod http;
+mod util;
+
+use worker::{event, Context, Env, Request, Response, Result};
+
+pub use conversation_object::ConversationObject;
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    match api::route(req, &env).await {
+        Ok(resp) => Ok(resp),
+        Err(e) => {
+            worker::console_error!("internal error: {e}");
+            http::error(500, "internal", "internal error")
+        }
+    }
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Builds the browser apps (widget, console) for release into public/pkg/{widget,console}.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+for app in widget console; do
+  crate="parley_${app}"
+  step "build $app (wasm32, release)"
+  cargo build --release --target wasm32-unknown-unknown -p "parley-$app"
+  out="public/pkg/$app"
+  rm -rf "$out" && mkdir -p "$out"
+  wasm-bindgen --target web --no-typescript --out-dir "$out" "target/wasm32-unknown-unknown/release/$crate.wasm"
+  if [[ "${PARLEY_NO_WASM_OPT:-}" != 1 ]]; then
+    "$WASM_OPT_BIN" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+      --enable-mutable-globals --enable-reference-types --enable-multivalue \
+      "$out/${crate}_bg.wasm" -o "$out/${crate}_bg.wasm"
+  fi
+done

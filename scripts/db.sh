@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Applies the D1 migrations to the local state in $1 and, when the database holds no account,
+# seeds the clearly labelled demo account. Prints "seeded" or "kept".
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+state="${1:?usage: db.sh STATE_DIR}"
+mkdir -p "$state"
+"${WRANGLER[@]}" d1 migrations apply DB --local --persist-to "$state" >"$state/migrate.log" 2>&1 \
+  || { cat "$state/migrate.log"; exit 1; }
+count=$("${WRANGLER[@]}" d1 execute DB --local --persist-to "$state" --json \
+  --command "SELECT COUNT(*) AS n FROM accounts" 2>/dev/null | "$NODE" -e \
+  'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s)[0].results[0].n))')
+if [[ "$count" == 0 ]]; then
+  cargo run -q -p parley-tools -- seed-sql >"$state/seed.sql"
+  "${WRANGLER[@]}" d1 execute DB --local --persist-to "$state" --file "$state/seed.sql" >"$state/seed.log" 2>&1 \
+    || { cat "$state/seed.log"; exit 1; }
+  echo seeded
+else
+  echo kept
+fi

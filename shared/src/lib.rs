@@ -1,0 +1,16 @@
+//! Parley's pure core.
+//!
+//! Everything that decides anything lives here: the wire protocol and its validation, the
+//! conversation state machine, and (later) routing, invite rules, tallies and report maths.
+//! This crate performs no I/O, reads no clock and draws no random numbers: time and fresh
+//! ids always come in as arguments, so every rule is tested natively in milliseconds.
+
+pub mod conversation;
+pub mod ids;
+pub mod limits;
+pub mod protocol;
+
+#[cfg(feature = "server")]
+pub mod auth;
+
+pub use ids::{AccountId, ChannelId, ConversationId, Millis, OperatorId, VisitorId};

@@ -1,0 +1,30 @@
+//! Every limit the widget, the console and the edge agree on. Change them here only.
+
+/// Protocol version spoken by this build. A peer announcing another version is refused with
+/// `incompatible`.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Largest WebSocket text frame accepted, in bytes. Larger frames are refused before parsing.
+pub const MAX_FRAME_BYTES: usize = 16 * 1024;
+
+/// Longest chat message, in characters (Unicode scalar values), after trimming.
+pub const MAX_MESSAGE_CHARS: usize = 4_000;
+
+/// Longest id of any kind (conversation, visitor, client message id…).
+pub const MAX_ID_LEN: usize = 64;
+
+/// Longest display name (operator's online chat name, visitor name).
+pub const MAX_NAME_CHARS: usize = 80;
+
+/// Most messages replayed in one `welcome`; a client further behind asks again.
+pub const MAX_REPLAY: usize = 1_000;
+
+/// How long an operator's console session lasts.
+pub const SESSION_TTL_MS: u64 = 12 * 60 * 60 * 1000;
+
+/// Longest username and password accepted at login.
+pub const MAX_USERNAME_LEN: usize = 120;
+pub const MAX_PASSWORD_LEN: usize = 256;
+
+/// Longest JSON body accepted by the HTTP API, in bytes.
+pub const MAX_HTTP_BODY_BYTES: usize = 16 * 1024;

@@ -1,0 +1,329 @@
+//! Wire protocol v1, spoken over one WebSocket per conversation by the widget and the console.
+//!
+//! Frames are JSON text objects tagged by `"type"` (snake_case). The first client frame must be
+//! `hello`; a peer with another [`PROTOCOL_VERSION`] gets `incompatible` and the socket closes.
+//! Every client frame is decoded and validated by [`decode_client`]; the edge never forwards a
+//! raw client frame, it re-encodes what the core decided ([`encode_server`]).
+//!
+//! The JSON fixtures under `shared/tests/fixtures/` pin this format.
+
+use crate::ids::{is_valid_id, Millis};
+use crate::limits::{MAX_FRAME_BYTES, MAX_MESSAGE_CHARS, PROTOCOL_VERSION};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Who is on the other end of a socket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Visitor,
+    Operator,
+}
+
+/// The author of a message as shown to every participant. For operators `name` is their
+/// online chat name; visitors are shown as "Visitor" until they identify themselves.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Author {
+    pub role: Role,
+    pub name: String,
+}
+
+/// Client → server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientMsg {
+    /// First frame of every connection. `last_seq` is the highest sequence number the client
+    /// already holds (0 for none); the `welcome` carries everything after it.
+    Hello { protocol: u32, last_seq: u64 },
+    /// A chat message. `client_id` is minted by the client and makes the send idempotent:
+    /// the same id is acknowledged again and stored once.
+    Send { client_id: String, text: String },
+    /// The sender started or stopped typing.
+    Typing { typing: bool },
+    /// Keep-alive; answered by `pong`.
+    Ping,
+}
+
+/// The kinds of client frame, for telling "unknown type" from "malformed".
+const CLIENT_TYPES: &[&str] = &["hello", "send", "typing", "ping"];
+
+/// Conversation status, as in the spec.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Not yet answered by an operator.
+    Waiting,
+    /// An operator has written.
+    Active,
+    Closed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Waiting => "waiting",
+            Status::Active => "active",
+            Status::Closed => "closed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "waiting" => Some(Status::Waiting),
+            "active" => Some(Status::Active),
+            "closed" => Some(Status::Closed),
+            _ => None,
+        }
+    }
+}
+
+/// A stored message as every participant sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageView {
+    pub seq: u64,
+    pub client_id: String,
+    pub author: Author,
+    pub text: String,
+    pub at: Millis,
+}
+
+/// Server → client.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMsg {
+    /// Answer to `hello`: who you are, the conversation's state and what you missed.
+    Welcome {
+        protocol: u32,
+        conversation_id: String,
+        status: Status,
+        you: Author,
+        /// Messages with `seq > last_seq` of the hello, oldest first.
+        history: Vec<MessageView>,
+        /// Highest sequence number stored so far.
+        last_seq: u64,
+    },
+    /// The client's protocol version is not spoken here; the socket closes after this.
+    Incompatible {
+        reason: String,
+        supported: u32,
+    },
+    /// The message with this `client_id` is stored as `seq`.
+    Ack {
+        client_id: String,
+        seq: u64,
+        at: Millis,
+    },
+    /// A message was stored (sent to every participant, the author included).
+    Message {
+        message: MessageView,
+    },
+    /// Someone else started or stopped typing.
+    Typing {
+        author: Author,
+        typing: bool,
+    },
+    /// The conversation's status changed.
+    Status {
+        status: Status,
+    },
+    /// The last frame was refused; nothing changed.
+    Error {
+        code: ErrorCode,
+        message: String,
+    },
+    Pong,
+}
+
+/// Why a frame was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// Not JSON, not an object, or fields of the wrong shape.
+    Malformed,
+    /// A `type` this protocol version does not have.
+    UnknownType,
+    /// The frame is larger than [`MAX_FRAME_BYTES`].
+    FrameTooLarge,
+    /// The message is longer than [`MAX_MESSAGE_CHARS`].
+    MessageTooLong,
+    /// The message is empty or only white space.
+    EmptyMessage,
+    /// A `client_id` that is not a valid id.
+    BadClientId,
+    /// A frame other than `hello` before the handshake, or a second `hello`.
+    HelloRequired,
+    /// The conversation is closed to new messages.
+    ConversationClosed,
+    /// Too many frames in too short a time.
+    RateLimited,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Malformed => "malformed",
+            ErrorCode::UnknownType => "unknown_type",
+            ErrorCode::FrameTooLarge => "frame_too_large",
+            ErrorCode::MessageTooLong => "message_too_long",
+            ErrorCode::EmptyMessage => "empty_message",
+            ErrorCode::BadClientId => "bad_client_id",
+            ErrorCode::HelloRequired => "hello_required",
+            ErrorCode::ConversationClosed => "conversation_closed",
+            ErrorCode::RateLimited => "rate_limited",
+        }
+    }
+}
+
+/// A refused frame: the code the client sees and a human explanation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProtocolError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl ProtocolError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into() }
+    }
+    /// The `error` frame that reports this to the client.
+    pub fn to_server_msg(&self) -> ServerMsg {
+        ServerMsg::Error { code: self.code, message: self.message.clone() }
+    }
+}
+
+impl fmt::Display for ProtocolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.message)
+    }
+}
+
+/// Decodes and validates one client text frame. Nothing that fails here reaches the core.
+pub fn decode_client(frame: &str) -> Result<ClientMsg, ProtocolError> {
+    if frame.len() > MAX_FRAME_BYTES {
+        return Err(ProtocolError::new(
+            ErrorCode::FrameTooLarge,
+            format!("frame of {} bytes exceeds the limit of {MAX_FRAME_BYTES}", frame.len()),
+        ));
+    }
+    let value: serde_json::Value =
+        serde_json::from_str(frame).map_err(|e| ProtocolError::new(ErrorCode::Malformed, format!("not JSON: {e}")))?;
+    let kind = value
+        .get("type")
+        .and_then(|t| t.as_str())
+        .map(str::to_owned)
+        .ok_or_else(|| ProtocolError::new(ErrorCode::Malformed, "expected an object with a string \"type\""))?;
+    if !CLIENT_TYPES.contains(&kind.as_str()) {
+        let shown: String = kind.chars().take(32).collect();
+        return Err(ProtocolError::new(ErrorCode::UnknownType, format!("unknown message type {shown:?}")));
+    }
+    let msg: ClientMsg = serde_json::from_value(value)
+        .map_err(|e| ProtocolError::new(ErrorCode::Malformed, format!("bad {kind} frame: {e}")))?;
+    validate(msg)
+}
+
+fn validate(msg: ClientMsg) -> Result<ClientMsg, ProtocolError> {
+    match msg {
+        ClientMsg::Send { client_id, text } => {
+            if !is_valid_id(&client_id) {
+                return Err(ProtocolError::new(
+                    ErrorCode::BadClientId,
+                    "client_id must be 1-64 characters of A-Z a-z 0-9 _ -",
+                ));
+            }
+            let text = normalize_text(&text)?;
+            Ok(ClientMsg::Send { client_id, text })
+        }
+        other => Ok(other),
+    }
+}
+
+/// Trims a message and checks it is neither empty nor too long. Control characters other than
+/// newline and tab are dropped. Markup is kept as typed: clients always render text, never HTML.
+pub fn normalize_text(text: &str) -> Result<String, ProtocolError> {
+    let cleaned: String = text.chars().filter(|c| !c.is_control() || *c == '\n' || *c == '\t').collect();
+    let cleaned = cleaned.trim().to_owned();
+    let count = cleaned.chars().count();
+    if count == 0 {
+        return Err(ProtocolError::new(ErrorCode::EmptyMessage, "the message is empty"));
+    }
+    if count > MAX_MESSAGE_CHARS {
+        return Err(ProtocolError::new(
+            ErrorCode::MessageTooLong,
+            format!("message of {count} characters exceeds the limit of {MAX_MESSAGE_CHARS}"),
+        ));
+    }
+    Ok(cleaned)
+}
+
+/// Encodes a server frame. Infallible: every `ServerMsg` is plain data.
+pub fn encode_server(msg: &ServerMsg) -> String {
+    serde_json::to_string(msg).expect("ServerMsg always serializes")
+}
+
+/// Encodes a client frame (used by the widget and the console).
+pub fn encode_client(msg: &ClientMsg) -> String {
+    serde_json::to_string(msg).expect("ClientMsg always serializes")
+}
+
+/// Decodes a server frame (used by the widget and the console).
+pub fn decode_server(frame: &str) -> Result<ServerMsg, ProtocolError> {
+    serde_json::from_str(frame).map_err(|e| ProtocolError::new(ErrorCode::Malformed, e.to_string()))
+}
+
+/// The `hello` every client sends first.
+pub fn hello(last_seq: u64) -> ClientMsg {
+    ClientMsg::Hello { protocol: PROTOCOL_VERSION, last_seq }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(frame: &str) -> ErrorCode {
+        decode_client(frame).unwrap_err().code
+    }
+
+    #[test]
+    fn decodes_valid_frames() {
+        assert_eq!(decode_client(r#"{"type":"hello","protocol":1,"last_seq":3}"#).unwrap(), hello(3));
+        assert_eq!(
+            decode_client(r#"{"type":"send","client_id":"m1","text":"  hi \u0007 "}"#).unwrap(),
+            ClientMsg::Send { client_id: "m1".into(), text: "hi".into() }
+        );
+        assert_eq!(decode_client(r#"{"type":"ping"}"#).unwrap(), ClientMsg::Ping);
+    }
+
+    #[test]
+    fn refuses_bad_frames_with_the_right_code() {
+        assert_eq!(code("not json"), ErrorCode::Malformed);
+        assert_eq!(code("[1,2]"), ErrorCode::Malformed);
+        assert_eq!(code(r#"{"kind":"send"}"#), ErrorCode::Malformed);
+        assert_eq!(code(r#"{"type":"explode"}"#), ErrorCode::UnknownType);
+        assert_eq!(code(r#"{"type":"send","client_id":"m1"}"#), ErrorCode::Malformed);
+        assert_eq!(code(r#"{"type":"send","client_id":"m1","text":"x","extra":1}"#), ErrorCode::Malformed);
+        assert_eq!(code(r#"{"type":"send","client_id":"a b","text":"x"}"#), ErrorCode::BadClientId);
+        assert_eq!(code(r#"{"type":"send","client_id":"m1","text":"   "}"#), ErrorCode::EmptyMessage);
+        let long = format!(r#"{{"type":"send","client_id":"m1","text":"{}"}}"#, "é".repeat(MAX_MESSAGE_CHARS + 1));
+        assert_eq!(code(&long), ErrorCode::MessageTooLong);
+        let huge = format!(r#"{{"type":"send","client_id":"m1","text":"{}"}}"#, "x".repeat(MAX_FRAME_BYTES));
+        assert_eq!(code(&huge), ErrorCode::FrameTooLarge);
+    }
+
+    #[test]
+    fn message_at_the_limit_is_accepted() {
+        let text = "é".repeat(MAX_MESSAGE_CHARS);
+        let frame = encode_client(&ClientMsg::Send { client_id: "m1".into(), text: text.clone() });
+        assert_eq!(decode_client(&frame).unwrap(), ClientMsg::Send { client_id: "m1".into(), text });
+    }
+
+    #[test]
+    fn markup_is_kept_as_text() {
+        let t = normalize_text("<script>alert(1)</script>").unwrap();
+        assert_eq!(t, "<script>alert(1)</script>");
+    }
+
+    #[test]
+    fn server_frames_round_trip() {
+        let msg = ServerMsg::Ack { client_id: "m1".into(), seq: 4, at: Millis(10) };
+        assert_eq!(decode_server(&encode_server(&msg)).unwrap(), msg);
+    }
+}

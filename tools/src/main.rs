@@ -1,0 +1,48 @@
+//! `parley-tools seed-sql`: prints the SQL that creates the clearly labelled local demo
+//! account (account, host 127.0.0.1 and localhost, channel `demo`, one operator) with a freshly
+//! salted password hash. `make dev` and the end-to-end tests pipe it into
+//! `wrangler d1 execute --local` when the local database is empty.
+
+use parley_shared::auth::{hash_password, PBKDF2_ROUNDS};
+
+pub const DEMO_USERNAME: &str = "demo";
+pub const DEMO_PASSWORD: &str = "parley-demo";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("seed-sql") => print!("{}", seed_sql()),
+        Some("hash-password") if args.len() == 2 => println!("{}", hash(&args[1])),
+        _ => {
+            eprintln!("usage: parley-tools seed-sql | hash-password PASSWORD");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn hash(password: &str) -> String {
+    let mut salt = [0u8; 16];
+    getrandom::getrandom(&mut salt).expect("system randomness");
+    hash_password(password, &salt, PBKDF2_ROUNDS)
+}
+
+fn q(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+fn seed_sql() -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_millis();
+    let hash = hash(DEMO_PASSWORD);
+    format!(
+        "-- Parley local DEMO data (not for production).\n\
+INSERT INTO accounts (id, name, created_at) VALUES ('acc_demo', 'DEMO account (local development)', {now});\n\
+INSERT INTO hosts (id, account_id, hostname, created_at) VALUES ('h_demo_ip', 'acc_demo', '127.0.0.1', {now});\n\
+INSERT INTO hosts (id, account_id, hostname, created_at) VALUES ('h_demo_local', 'acc_demo', 'localhost', {now});\n\
+INSERT INTO channels (id, account_id, name, greeting, created_at) VALUES ('demo', 'acc_demo', 'Demo channel', 'Hi! Ask us anything about Parley.', {now});\n\
+INSERT INTO channel_hosts (channel_id, host_id) VALUES ('demo', 'h_demo_ip'), ('demo', 'h_demo_local');\n\
+INSERT INTO operators (id, account_id, username, first_name, last_name, email, chat_name, role, password_hash, created_at) \
+VALUES ('op_demo', 'acc_demo', {user}, 'Dana', 'Demo', 'demo@parley.invalid', 'Dana', 'admin', {hash}, {now});\n",
+        user = q(DEMO_USERNAME),
+        hash = q(&hash),
+    )
+}

@@ -1,0 +1,23 @@
+//! What the widget keeps in the visitor's first-party storage, per channel. Nothing is written
+//! before the visitor interacts with the widget.
+
+use serde::{de::DeserializeOwned, Serialize};
+
+fn storage() -> Option<web_sys::Storage> {
+    parley_client::window().local_storage().ok().flatten()
+}
+
+fn key(channel: &str, name: &str) -> String {
+    format!("parley:{channel}:{name}")
+}
+
+pub fn load<T: DeserializeOwned>(channel: &str, name: &str) -> Option<T> {
+    let raw = storage()?.get_item(&key(channel, name)).ok()??;
+    serde_json::from_str(&raw).ok()
+}
+
+pub fn save<T: Serialize>(channel: &str, name: &str, value: &T) {
+    if let (Some(s), Ok(raw)) = (storage(), serde_json::to_string(value)) {
+        let _ = s.set_item(&key(channel, name), &raw);
+    }
+}

@@ -1,0 +1,37 @@
+//! The widget's stylesheet. `all: initial` on the root cuts inheritance from the host page and
+//! sizes are in px because host pages set `html { font-size }`.
+
+pub const CSS: &str = r#"
+:host{all:initial!important;display:block!important}
+.parley{all:initial;font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2330}
+.parley *{box-sizing:border-box;font:inherit;color:inherit;margin:0}
+.launcher{position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:28px;border:0;
+ background:var(--accent,#2f5bea);color:#fff;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);
+ display:flex;align-items:center;justify-content:center;padding:0}
+.launcher svg{width:26px;height:26px;fill:#fff}
+.launcher:focus-visible,.send:focus-visible,.close:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}
+.badge{position:absolute;top:-2px;right:-2px;min-width:20px;height:20px;border-radius:10px;background:#d4351c;
+ color:#fff;font-size:12px;line-height:20px;text-align:center;padding:0 5px}
+.panel{position:fixed;right:20px;bottom:88px;width:360px;max-width:calc(100vw - 24px);height:520px;
+ max-height:calc(100vh - 110px);background:#fff;border-radius:14px;box-shadow:0 8px 30px rgba(0,0,0,.22);
+ display:flex;flex-direction:column;overflow:hidden}
+@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;max-width:100vw;height:100%;max-height:100%;border-radius:0}}
+.head{background:var(--accent,#2f5bea);color:#fff;padding:12px 14px;display:flex;align-items:center;gap:8px}
+.head h2{font-size:15px;font-weight:600;flex:1}
+.head p{font-size:12px;opacity:.9}
+.close{background:transparent;border:0;color:#fff;cursor:pointer;font-size:20px;line-height:1;padding:4px 8px}
+.log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px;background:#f6f7f9}
+.greet{color:#555;font-size:13px;text-align:center;padding:6px}
+.msg{max-width:80%;padding:8px 11px;border-radius:12px;white-space:pre-wrap;overflow-wrap:anywhere}
+.msg .who{display:block;font-size:11px;font-weight:600;opacity:.75;margin-bottom:2px}
+.msg .meta{display:block;font-size:11px;opacity:.7;margin-top:2px;text-align:right}
+.mine{align-self:flex-end;background:var(--accent,#2f5bea);color:#fff}
+.theirs{align-self:flex-start;background:#fff;border:1px solid #e1e4ea}
+.typing{font-size:12px;color:#555;padding:0 14px 6px;min-height:18px;background:#f6f7f9}
+.status{font-size:12px;color:#8a4b00;background:#fff4e5;padding:6px 12px}
+.compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e1e4ea;background:#fff}
+.compose textarea{flex:1;resize:none;border:1px solid #c9ced8;border-radius:8px;padding:8px;height:40px;color:#1d2330}
+.compose textarea:focus{outline:2px solid var(--accent,#2f5bea);border-color:transparent}
+.send{border:0;border-radius:8px;background:var(--accent,#2f5bea);color:#fff;padding:0 14px;cursor:pointer;font-weight:600}
+.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+"#;
