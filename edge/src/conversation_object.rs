@@ -293,13 +293,12 @@ impl ConversationObject {
     /// recomputed from the current state each time, so a retry never counts anything twice.
     async fn sync_summary(&self) {
         let result = async {
-            let mut slot = self.loaded()?;
-            let core = slot.as_mut().expect("loaded");
-            let last = core.messages().last().map(|m| m.view.clone());
-            let id = core.id().0.clone();
-            let status = core.status();
-            let count = core.messages().len() as u64;
-            drop(slot);
+            let (id, status, count, last) = {
+                let slot = self.loaded()?;
+                let core = slot.as_ref().expect("loaded");
+                let last = core.messages().last().map(|m| m.view.clone());
+                (core.id().0.clone(), core.status(), core.messages().len() as u64, last)
+            };
             let preview: String = last.as_ref().map(|m| m.text.chars().take(140).collect()).unwrap_or_default();
             let summary = db::Summary {
                 id: &id,

@@ -1,0 +1,72 @@
+# Parley — the two commands: `make dev` and `make test`. See README.md.
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+STATE ?= .state
+
+.PHONY: help dev test setup setup-test build web edge lint fmt clippy unit size dry-run e2e bench clean
+
+help:
+	@echo "make dev    install what is missing, build, serve everything on http://127.0.0.1:8787"
+	@echo "make test   install what is missing, then lint, unit tests, wasm builds, size budgets, e2e"
+	@echo "make bench  benchmarks (not part of make test)"
+
+setup:
+	@bash scripts/setup.sh
+
+setup-test:
+	@bash scripts/setup.sh test
+
+## Build ------------------------------------------------------------------------------------
+
+web:
+	@bash scripts/build-web.sh
+
+edge:
+	@bash scripts/build-edge.sh
+
+build: web edge
+
+## Serve ------------------------------------------------------------------------------------
+
+dev: setup
+	@PARLEY_NO_WASM_OPT=1 bash scripts/build-web.sh
+	@PARLEY_EDGE_DEV=1 bash scripts/build-edge.sh
+	@bash scripts/dev.sh "$(STATE)"
+
+## Test -------------------------------------------------------------------------------------
+
+test: setup-test lint unit build size dry-run e2e
+	@echo "make test: all steps passed"
+
+lint: fmt clippy
+
+fmt:
+	@source scripts/env.sh && step "cargo fmt --check" && cargo fmt --all --check
+
+clippy:
+	@source scripts/env.sh && step "clippy (native)" && \
+	  cargo clippy -p parley-shared -p parley-tools --all-targets -- -D warnings
+	@source scripts/env.sh && step "clippy (wasm32)" && \
+	  cargo clippy --target wasm32-unknown-unknown -p parley-shared -p parley-client -p parley-edge \
+	    -p parley-widget -p parley-console -- -D warnings
+
+unit:
+	@source scripts/env.sh && step "cargo test (shared, tools)" && cargo test -p parley-shared -p parley-tools
+
+size:
+	@source scripts/env.sh && step "widget size budgets" && "$$NODE" scripts/size-report.mjs
+
+dry-run:
+	@source scripts/env.sh && step "wrangler deploy --dry-run" && \
+	  PARLEY_SKIP_EDGE_BUILD=1 "$${WRANGLER[@]}" deploy --dry-run --outdir target/deploy-dry-run 2>&1 | tail -n 12
+
+e2e:
+	@source scripts/env.sh && step "end-to-end (wrangler dev + headless Chromium)" && \
+	  PARLEY_SKIP_EDGE_BUILD=1 "$$NODE" --test --test-reporter=spec --test-concurrency=1 tests/e2e/*.test.mjs
+
+bench:
+	@echo "No benchmarks yet: the delivery benchmark arrives with issue 3."
+
+clean:
+	rm -rf target edge/build public/pkg .state .wrangler tests/artifacts

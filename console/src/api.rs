@@ -1,0 +1,119 @@
+//! The HTTP endpoints the console calls, and the shapes they return.
+
+use parley_client::{get_json, post_json, HttpError};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen_futures::JsFuture;
+
+/// The logged-in operator (`/api/v1/auth/login` and `/api/v1/auth/me`).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct Operator {
+    pub id: String,
+    pub account_id: String,
+    pub username: String,
+    pub chat_name: String,
+    pub role: String,
+}
+
+/// One row of `/api/v1/console/conversations`. Times are milliseconds since the epoch.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct ConvSummary {
+    pub id: String,
+    #[serde(default)]
+    pub visitor_id: String,
+    pub status: String,
+    #[serde(default)]
+    pub created_at: f64,
+    #[serde(default)]
+    pub page_url: Option<String>,
+    #[serde(default)]
+    pub message_count: u64,
+    #[serde(default)]
+    pub last_message_at: Option<f64>,
+    #[serde(default)]
+    pub last_message_preview: Option<String>,
+    #[serde(default)]
+    pub updated_at: f64,
+}
+
+impl ConvSummary {
+    pub fn is_waiting(&self) -> bool {
+        self.status == "waiting"
+    }
+
+    pub fn preview(&self) -> &str {
+        self.last_message_preview.as_deref().unwrap_or("").trim()
+    }
+
+    /// When something last happened: the last message, else the creation.
+    pub fn last_activity(&self) -> f64 {
+        self.last_message_at.unwrap_or(self.created_at)
+    }
+
+    /// A short, stable name for the visitor, e.g. `Visitor 3fa9`.
+    pub fn visitor_label(&self) -> String {
+        let tail: Vec<char> = self.visitor_id.chars().rev().take(4).collect();
+        if tail.is_empty() {
+            "Visitor".to_owned()
+        } else {
+            format!("Visitor {}", tail.into_iter().rev().collect::<String>())
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ConvList {
+    conversations: Vec<ConvSummary>,
+}
+
+#[derive(Serialize)]
+struct Credentials<'a> {
+    username: &'a str,
+    password: &'a str,
+}
+
+pub async fn me() -> Result<Operator, HttpError> {
+    get_json("/api/v1/auth/me").await
+}
+
+pub async fn login(username: &str, password: &str) -> Result<Operator, HttpError> {
+    post_json("/api/v1/auth/login", &Credentials { username, password }).await
+}
+
+/// Ends the session on the server; failures are ignored (the console forgets it anyway).
+pub async fn logout() {
+    let _ = post_json::<_, serde_json::Value>("/api/v1/auth/logout", &serde_json::json!({})).await;
+}
+
+pub async fn conversations() -> Result<Vec<ConvSummary>, HttpError> {
+    get_json::<ConvList>("/api/v1/console/conversations").await.map(|l| l.conversations)
+}
+
+/// The operator's protocol socket for conversation `id`, on this page's host.
+pub fn ws_url(id: &str) -> String {
+    let location = parley_client::window().location();
+    let scheme = match location.protocol().as_deref() {
+        Ok("https:") => "wss:",
+        _ => "ws:",
+    };
+    let host = location.host().unwrap_or_default();
+    format!("{scheme}//{host}/api/v1/conversations/{id}/ws?role=operator")
+}
+
+/// A sentence for the operator about a failed call.
+pub fn describe(e: &HttpError) -> String {
+    if e.status == 0 {
+        "Could not reach the server. Check your connection and try again.".to_owned()
+    } else if e.message.trim().is_empty() {
+        format!("The server answered with status {}.", e.status)
+    } else {
+        e.message.clone()
+    }
+}
+
+/// Resolves after `ms` milliseconds.
+pub async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        let _ = parley_client::window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+    });
+    let _ = JsFuture::from(promise).await;
+}

@@ -1,0 +1,78 @@
+//! The root component: login screen or console, and the tab title.
+
+use leptos::prelude::*;
+
+use crate::api::Operator;
+use crate::list::ConversationList;
+use crate::login::Login;
+use crate::panel::Workspace;
+use crate::state::{Auth, Ctx};
+
+const TITLE: &str = "Parley console";
+
+#[component]
+pub fn App() -> impl IntoView {
+    let ctx = Ctx::new();
+    provide_context(ctx);
+    ctx.restore_session();
+
+    Effect::new(move |_| {
+        let logged_in = ctx.auth.with(|a| matches!(a, Auth::LoggedIn(_)));
+        let waiting = ctx.waiting();
+        let title = if logged_in && waiting > 0 { format!("({waiting}) {TITLE}") } else { TITLE.to_owned() };
+        if let Some(doc) = parley_client::window().document() {
+            doc.set_title(&title);
+        }
+    });
+
+    move || match ctx.auth.get() {
+        Auth::Checking => view! { <p class="boot" role="status">"Loading…"</p> }.into_any(),
+        Auth::LoggedOut => view! { <Login /> }.into_any(),
+        Auth::LoggedIn(op) => view! { <Console op /> }.into_any(),
+    }
+}
+
+#[component]
+fn Console(op: Operator) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    view! {
+        <div class="shell">
+            <header class="topbar">
+                <div class="brand">
+                    <Logo />
+                    <span>"Parley console"</span>
+                </div>
+                <div class="who">
+                    <span class="signed-in">
+                        "Signed in as " <strong class="chat-name">{op.chat_name}</strong>
+                    </span>
+                    <button type="button" class="btn btn-ghost" on:click=move |_| ctx.logout()>
+                        "Log out"
+                    </button>
+                </div>
+            </header>
+            <main class="main">
+                <ConversationList />
+                <Workspace />
+            </main>
+        </div>
+    }
+}
+
+/// Two speech bubbles.
+#[component]
+pub fn Logo() -> impl IntoView {
+    view! {
+        <svg class="logo" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
+            <path
+                fill="currentColor"
+                d="M4 3h11a2 2 0 0 1 2 2v7a2 2 0 0 1-2 2H9l-4 3v-3H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z"
+            ></path>
+            <path
+                fill="currentColor"
+                opacity="0.45"
+                d="M19 8h1a2 2 0 0 1 2 2v7a2 2 0 0 1-2 2h-1v3l-4-3h-4a2 2 0 0 1-2-2v-1h6a4 4 0 0 0 4-4z"
+            ></path>
+        </svg>
+    }
+}

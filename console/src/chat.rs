@@ -1,0 +1,201 @@
+//! One open conversation: its protocol connection, what the console shows of it, and the
+//! throttle for our own typing indicator.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use parley_client::{set_timeout, ConnEvent, ConnState, Connection, Handler};
+use parley_shared::protocol::{normalize_text, Author, ClientMsg, ErrorCode, Role, ServerMsg, Status};
+
+use crate::model::{self, Line};
+
+/// Send `typing: true` at most this often while the operator types.
+const TYPING_REFRESH_MS: f64 = 2_000.0;
+/// Send `typing: false` after this long without a keystroke.
+const TYPING_IDLE_MS: f64 = 3_000.0;
+/// Hide the other side's typing indicator if no update arrives for this long.
+const PEER_TYPING_TIMEOUT_MS: i32 = 8_000;
+
+/// Everything the UI renders about a conversation. Reference-counted signals: they live as
+/// long as the conversation stays open, whichever panel is on screen.
+#[derive(Clone)]
+pub struct ChatView {
+    pub lines: ArcRwSignal<Vec<Line>>,
+    pub conn_state: ArcRwSignal<ConnState>,
+    pub status: ArcRwSignal<Option<Status>>,
+    /// Name of whoever else is typing.
+    pub peer_typing: ArcRwSignal<Option<String>>,
+    pub draft: ArcRwSignal<String>,
+    pub error: ArcRwSignal<Option<String>>,
+    /// How the server shows us (from `welcome`).
+    pub me: ArcRwSignal<Option<Author>>,
+}
+
+#[derive(Default)]
+struct TypingOut {
+    on: Cell<bool>,
+    last_sent: Cell<f64>,
+    last_input: Cell<f64>,
+    idle_timer: Cell<bool>,
+}
+
+/// An open conversation.
+#[derive(Clone)]
+pub struct Chat {
+    pub conn: Connection,
+    pub view: ChatView,
+    my_name: String,
+    typing: Rc<TypingOut>,
+}
+
+impl Chat {
+    /// Connects to conversation `id` as the operator shown as `my_name`.
+    pub fn open(id: &str, my_name: String) -> Self {
+        let view = ChatView {
+            lines: ArcRwSignal::new(Vec::new()),
+            conn_state: ArcRwSignal::new(ConnState::Connecting),
+            status: ArcRwSignal::new(None),
+            peer_typing: ArcRwSignal::new(None),
+            draft: ArcRwSignal::new(String::new()),
+            error: ArcRwSignal::new(None),
+            me: ArcRwSignal::new(None),
+        };
+        let handler: Handler = {
+            let view = view.clone();
+            let typing_gen = Rc::new(Cell::new(0u32));
+            Rc::new(move |event| on_event(&view, &typing_gen, event))
+        };
+        let conn = Connection::open(crate::api::ws_url(id), 0, handler);
+        Chat { conn, view, my_name, typing: Rc::new(TypingOut::default()) }
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.view.status.get_untracked() == Some(Status::Closed)
+    }
+
+    /// Sends the draft. Empty drafts are ignored; refused ones leave the draft in place.
+    pub fn send(&self) {
+        let draft = self.view.draft.get_untracked();
+        let text = match normalize_text(&draft) {
+            Ok(text) => text,
+            Err(e) if e.code == ErrorCode::EmptyMessage => return,
+            Err(e) => {
+                self.view.error.set(Some(e.message));
+                return;
+            }
+        };
+        if self.is_closed() {
+            self.view.error.set(Some("This conversation is closed.".to_owned()));
+            return;
+        }
+        self.stop_typing();
+        let client_id = self.conn.send_text(text.clone());
+        let name = self.view.me.with_untracked(|me| me.as_ref().map(|a| a.name.clone()));
+        let author = Author { role: Role::Operator, name: name.unwrap_or_else(|| self.my_name.clone()) };
+        let line = Line::outgoing(client_id, author, text, js_sys::Date::now());
+        self.view.lines.update(|lines| lines.push(line));
+        self.view.draft.set(String::new());
+        self.view.error.set(None);
+    }
+
+    /// The composer changed: tell the visitor we are typing, throttled.
+    pub fn on_input(&self, text: &str) {
+        if text.trim().is_empty() {
+            self.stop_typing();
+            return;
+        }
+        let now = js_sys::Date::now();
+        let t = &self.typing;
+        t.last_input.set(now);
+        if !t.on.get() || now - t.last_sent.get() >= TYPING_REFRESH_MS {
+            self.conn.send_now(&ClientMsg::Typing { typing: true });
+            t.on.set(true);
+            t.last_sent.set(now);
+        }
+        self.watch_idle(TYPING_IDLE_MS);
+    }
+
+    /// Says we stopped typing, if we said we started.
+    pub fn stop_typing(&self) {
+        if self.typing.on.replace(false) {
+            self.conn.send_now(&ClientMsg::Typing { typing: false });
+        }
+    }
+
+    /// Closes the connection for good.
+    pub fn close(&self) {
+        self.stop_typing();
+        self.conn.close();
+    }
+
+    fn watch_idle(&self, after_ms: f64) {
+        if self.typing.idle_timer.replace(true) {
+            return;
+        }
+        let chat = self.clone();
+        set_timeout(after_ms.ceil() as i32, move || {
+            chat.typing.idle_timer.set(false);
+            if !chat.typing.on.get() {
+                return;
+            }
+            let idle = js_sys::Date::now() - chat.typing.last_input.get();
+            if idle >= TYPING_IDLE_MS {
+                chat.stop_typing();
+            } else {
+                chat.watch_idle(TYPING_IDLE_MS - idle);
+            }
+        });
+    }
+}
+
+fn on_event(view: &ChatView, typing_gen: &Rc<Cell<u32>>, event: ConnEvent) {
+    let msg = match event {
+        ConnEvent::State(state) => {
+            view.conn_state.set(state);
+            return;
+        }
+        ConnEvent::Message(msg) => msg,
+    };
+    match msg {
+        ServerMsg::Welcome { status, you, history, .. } => {
+            view.status.set(Some(status));
+            view.me.set(Some(you));
+            view.lines.update(|lines| history.into_iter().for_each(|m| model::merge(lines, m)));
+        }
+        ServerMsg::Message { message } => {
+            let author = message.author.name.clone();
+            if view.peer_typing.with_untracked(|t| t.as_deref() == Some(author.as_str())) {
+                view.peer_typing.set(None);
+            }
+            view.lines.update(|lines| model::merge(lines, message));
+        }
+        ServerMsg::Ack { client_id, seq, at } => {
+            view.lines.update(|lines| {
+                model::ack(lines, &client_id, seq, at.0);
+            });
+        }
+        ServerMsg::Typing { author, typing } => {
+            let generation = typing_gen.get().wrapping_add(1);
+            typing_gen.set(generation);
+            if typing {
+                view.peer_typing.set(Some(author.name));
+                let peer_typing = view.peer_typing.clone();
+                let typing_gen = Rc::clone(typing_gen);
+                set_timeout(PEER_TYPING_TIMEOUT_MS, move || {
+                    if typing_gen.get() == generation {
+                        peer_typing.set(None);
+                    }
+                });
+            } else {
+                view.peer_typing.set(None);
+            }
+        }
+        ServerMsg::Status { status } => view.status.set(Some(status)),
+        ServerMsg::Error { message, .. } => view.error.set(Some(message)),
+        ServerMsg::Incompatible { reason, .. } => {
+            view.error.set(Some(format!("This console is out of date ({reason}). Reload the page.")));
+        }
+        ServerMsg::Pong => {}
+    }
+}

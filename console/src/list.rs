@@ -1,0 +1,107 @@
+//! The conversation list: waiting conversations first, refreshed by polling.
+
+use leptos::prelude::*;
+
+use crate::api::ConvSummary;
+use crate::state::Ctx;
+use crate::time::clock;
+
+#[component]
+pub fn ConversationList() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let sorted = move || {
+        let mut convs = ctx.convs.get();
+        // Stable: newest first within each group, as the server sends them.
+        convs.sort_by_key(|c| !c.is_waiting());
+        convs
+    };
+    let waiting = move || ctx.waiting();
+
+    view! {
+        <section class="sidebar" aria-labelledby="conversations-heading">
+            <div class="sidebar-head">
+                <h2 id="conversations-heading">"Conversations"</h2>
+                <span
+                    class="badge"
+                    class:badge-zero=move || waiting() == 0
+                    title="Waiting conversations"
+                    aria-live="polite"
+                >
+                    {move || format!("{} waiting", waiting())}
+                </span>
+            </div>
+            {move || ctx.list_error.get().map(|e| view! { <p class="list-error" role="status">{e}</p> })}
+            {move || {
+                (ctx.convs_loaded.get() && ctx.convs.with(Vec::is_empty))
+                    .then(|| view! { <p class="list-empty">"No conversations yet."</p> })
+            }}
+            {move || (!ctx.convs_loaded.get()).then(|| view! { <p class="list-empty">"Loading conversations…"</p> })}
+            <ul class="conv-list">
+                <For
+                    each=sorted
+                    key=|c| {
+                        (
+                            c.id.clone(),
+                            c.status.clone(),
+                            c.message_count,
+                            c.last_message_preview.clone(),
+                            c.last_activity().to_bits(),
+                        )
+                    }
+                    children=move |c| view! { <ConvItem conv=c /> }
+                />
+            </ul>
+        </section>
+    }
+}
+
+#[component]
+fn ConvItem(conv: ConvSummary) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let preview = conv.preview().to_owned();
+    let label = if preview.is_empty() {
+        "Open conversation: (no messages yet)".to_owned()
+    } else {
+        format!("Open conversation: {preview}")
+    };
+    let id = conv.id.clone();
+    let current = move || ctx.active.with(|a| a.as_deref() == Some(id.as_str())).then_some("true");
+    let status = conv.status.clone();
+    let count = match conv.message_count {
+        1 => "1 message".to_owned(),
+        n => format!("{n} messages"),
+    };
+    let shown_preview = if preview.is_empty() { "No messages yet".to_owned() } else { preview };
+    let class = if conv.is_waiting() { "conv conv-waiting" } else { "conv" };
+    let visitor = conv.visitor_label();
+    let when = clock(conv.last_activity());
+
+    view! {
+        <li>
+            <button
+                type="button"
+                class=class
+                aria-label=label
+                aria-current=current
+                on:click=move |_| ctx.open_conversation(&conv)
+            >
+                <span class="conv-top">
+                    <span class=format!("pill pill-{status}")>{status_label(&status)}</span>
+                    <span class="conv-visitor">{visitor}</span>
+                    <span class="conv-time">{when}</span>
+                </span>
+                <span class="conv-preview">{shown_preview}</span>
+                <span class="conv-count">{count}</span>
+            </button>
+        </li>
+    }
+}
+
+pub fn status_label(status: &str) -> String {
+    match status {
+        "waiting" => "Waiting".to_owned(),
+        "active" => "Active".to_owned(),
+        "closed" => "Closed".to_owned(),
+        other => other.to_owned(),
+    }
+}

@@ -1,0 +1,251 @@
+//! Open conversations: a tab strip and the active conversation's transcript and composer.
+
+use leptos::ev::KeyboardEvent;
+use leptos::html;
+use leptos::prelude::*;
+use parley_client::ConnState;
+use parley_shared::protocol::{Role, Status};
+
+use crate::chat::Chat;
+use crate::list::status_label;
+use crate::model::Line;
+use crate::state::{Ctx, Tab};
+use crate::time::clock;
+
+#[component]
+pub fn Workspace() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    view! {
+        <section class="workspace" aria-label="Open conversations">
+            <Show when=move || ctx.tabs.with(|t| !t.is_empty())>
+                <nav class="tabs" aria-label="Open conversation tabs">
+                    <For each=move || ctx.tabs.get() key=|t| t.id.clone() children=move |tab| view! { <TabItem tab /> } />
+                </nav>
+            </Show>
+            {move || {
+                let chat = ctx.active.get().and_then(|id| ctx.chat(&id).map(|chat| (id, chat)));
+                match chat {
+                    Some((id, chat)) => view! { <ChatPanel id chat /> }.into_any(),
+                    None => {
+                        view! {
+                            <div class="placeholder">
+                                <p>"Select a conversation to answer it."</p>
+                                <p class="muted">"Waiting conversations are listed first."</p>
+                            </div>
+                        }
+                            .into_any()
+                    }
+                }
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn TabItem(tab: Tab) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let Tab { id, label } = tab;
+    let selected = {
+        let id = id.clone();
+        Memo::new(move |_| ctx.active.with(|a| a.as_deref() == Some(id.as_str())))
+    };
+    let waiting = {
+        let id = id.clone();
+        move || ctx.convs.with(|cs| cs.iter().any(|c| c.id == id && c.is_waiting()))
+    };
+    let open_id = id.clone();
+    let close_label = format!("Close tab {label}");
+    view! {
+        <div class="tab" class:tab-active=selected>
+            <button
+                type="button"
+                class="tab-main"
+                aria-current=move || selected.get().then_some("page")
+                on:click=move |_| ctx.show(&open_id)
+            >
+                <span class="dot" class:dot-waiting=waiting aria-hidden="true"></span>
+                {label}
+            </button>
+            <button
+                type="button"
+                class="tab-close"
+                aria-label=close_label
+                title="Close tab"
+                on:click=move |_| ctx.close_conversation(&id)
+            >
+                <svg viewBox="0 0 16 16" width="12" height="12" aria-hidden="true" focusable="false">
+                    <path d="M4 4l8 8M12 4l-8 8" stroke="currentColor" stroke-width="1.8" stroke-linecap="round"></path>
+                </svg>
+            </button>
+        </div>
+    }
+}
+
+#[component]
+fn ChatPanel(id: String, chat: Chat) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let v = &chat.view;
+    let lines = RwSignal::from(v.lines.clone());
+    let conn_state = RwSignal::from(v.conn_state.clone());
+    let status = RwSignal::from(v.status.clone());
+    let peer_typing = RwSignal::from(v.peer_typing.clone());
+    let draft = RwSignal::from(v.draft.clone());
+    let error = RwSignal::from(v.error.clone());
+
+    let summary = {
+        let id = id.clone();
+        move || ctx.convs.with(|cs| cs.iter().find(|c| c.id == id).cloned())
+    };
+    let title = {
+        let summary = summary.clone();
+        move || summary().map(|c| c.visitor_label()).unwrap_or_else(|| "Visitor".to_owned())
+    };
+    let page_url = move || summary().and_then(|c| c.page_url).filter(|u| !u.is_empty());
+    let closed = move || status.get() == Some(Status::Closed);
+
+    // Keep the newest message in view.
+    let log_ref = NodeRef::<html::Div>::new();
+    Effect::new(move |_| {
+        lines.track();
+        peer_typing.track();
+        if let Some(el) = log_ref.get() {
+            el.set_scroll_top(el.scroll_height());
+        }
+    });
+    let reply_ref = NodeRef::<html::Textarea>::new();
+    reply_ref.on_load(|el| {
+        let _ = el.focus();
+    });
+
+    let on_input = {
+        let chat = chat.clone();
+        move |ev| {
+            let text = event_target_value(&ev);
+            draft.set(text.clone());
+            chat.on_input(&text);
+        }
+    };
+    let on_keydown = {
+        let chat = chat.clone();
+        move |ev: KeyboardEvent| {
+            if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+                ev.prevent_default();
+                chat.send();
+            }
+        }
+    };
+    let on_submit = {
+        let chat = chat.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            chat.send();
+            if let Some(el) = reply_ref.get_untracked() {
+                let _ = el.focus();
+            }
+        }
+    };
+    let on_blur = move |_| chat.stop_typing();
+
+    view! {
+        <article class="chat" aria-labelledby="chat-title">
+            <header class="chat-head">
+                <div class="chat-title">
+                    <h2 id="chat-title">{title}</h2>
+                    {move || {
+                        status
+                            .get()
+                            .map(|s| {
+                                view! { <span class=format!("pill pill-{}", s.as_str())>{status_label(s.as_str())}</span> }
+                            })
+                    }}
+                    <span class=move || format!("conn conn-{}", conn_class(conn_state.get()))>
+                        {move || conn_label(conn_state.get())}
+                    </span>
+                </div>
+                {move || page_url().map(|u| view! { <p class="chat-page" title=u.clone()>"On page: " {u.clone()}</p> })}
+            </header>
+            <div
+                class="transcript"
+                role="log"
+                aria-live="polite"
+                aria-label="Transcript"
+                tabindex="0"
+                node_ref=log_ref
+            >
+                {move || lines.with(Vec::is_empty).then(|| view! { <p class="empty">"No messages yet."</p> })}
+                <For each=move || lines.get() key=Line::key children=move |line| view! { <Bubble line /> } />
+            </div>
+            <p class="typing" aria-live="polite">
+                {move || peer_typing.get().map(|name| format!("{name} is typing…"))}
+            </p>
+            {move || {
+                error
+                    .get()
+                    .map(|e| {
+                        view! {
+                            <div class="error error-bar" role="alert">
+                                <span>{e}</span>
+                                <button type="button" class="btn-link" on:click=move |_| error.set(None)>
+                                    "Dismiss"
+                                </button>
+                            </div>
+                        }
+                    })
+            }}
+            {move || closed().then(|| view! { <p class="closed-note">"This conversation is closed."</p> })}
+            <form class="composer" on:submit=on_submit>
+                <textarea
+                    aria-label="Reply"
+                    rows="2"
+                    placeholder="Write a reply… (Enter to send, Shift+Enter for a new line)"
+                    node_ref=reply_ref
+                    prop:value=move || draft.get()
+                    prop:disabled=closed
+                    on:input=on_input
+                    on:keydown=on_keydown
+                    on:blur=on_blur
+                ></textarea>
+                <button type="submit" class="btn btn-primary send" aria-label="Send reply" prop:disabled=closed>
+                    <svg viewBox="0 0 20 20" width="16" height="16" aria-hidden="true" focusable="false">
+                        <path fill="currentColor" d="M2.5 2.6l15 7.1a.35.35 0 0 1 0 .6l-15 7.1a.35.35 0 0 1-.5-.4L4 10 2 3a.35.35 0 0 1 .5-.4zM4 10h7"></path>
+                    </svg>
+                    <span>"Send"</span>
+                </button>
+            </form>
+        </article>
+    }
+}
+
+#[component]
+fn Bubble(line: Line) -> impl IntoView {
+    let operator = line.author.role == Role::Operator;
+    let class = if operator { "msg msg-operator" } else { "msg msg-visitor" };
+    let pending = RwSignal::from(line.pending.clone());
+    view! {
+        <div class=class class:msg-pending=move || pending.get()>
+            <div class="msg-meta">
+                <span class="msg-author">{line.author.name}</span>
+                <span class="msg-time">{clock(line.at)}</span>
+                {move || pending.get().then(|| view! { <span class="msg-sending">"sending…"</span> })}
+            </div>
+            <p class="msg-text">{line.text}</p>
+        </div>
+    }
+}
+
+fn conn_label(state: ConnState) -> &'static str {
+    match state {
+        ConnState::Connecting => "Connecting…",
+        ConnState::Open => "Connected",
+        ConnState::Retrying => "Reconnecting…",
+        ConnState::Incompatible => "Out of date",
+    }
+}
+
+fn conn_class(state: ConnState) -> &'static str {
+    match state {
+        ConnState::Connecting | ConnState::Retrying => "wait",
+        ConnState::Open => "ok",
+        ConnState::Incompatible => "bad",
+    }
+}
