@@ -52,7 +52,7 @@ clippy:
 	    -p parley-widget -p parley-console -- -D warnings
 
 unit:
-	@source scripts/env.sh && step "cargo test (shared, tools)" && cargo test -p parley-shared -p parley-tools
+	@source scripts/env.sh && step "cargo test (shared, console, tools)" && cargo test -p parley-shared -p parley-console -p parley-tools
 
 size:
 	@source scripts/env.sh && step "widget size budgets" && "$$NODE" scripts/size-report.mjs
