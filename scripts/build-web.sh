@@ -10,6 +10,8 @@ for app in widget console; do
   out="public/pkg/$app"
   rm -rf "$out" && mkdir -p "$out"
   wasm-bindgen --target web --no-typescript --out-dir "$out" "target/wasm32-unknown-unknown/release/$crate.wasm"
+  # Minify the JS glue (esbuild ships with wrangler); it goes to every visitor.
+  "$ESBUILD_BIN" "$out/$crate.js" --minify --format=esm --log-level=warning --allow-overwrite --outfile="$out/$crate.js"
   if [[ "${PARLEY_NO_WASM_OPT:-}" != 1 ]]; then
     "$WASM_OPT_BIN" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
       --enable-mutable-globals --enable-reference-types --enable-multivalue \

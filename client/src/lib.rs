@@ -6,13 +6,19 @@
 mod conn;
 mod net;
 
-pub use conn::{ConnEvent, ConnState, Connection, Handler};
+pub use conn::{ConnEvent, ConnState, Connection, Handler, Pending};
 pub use net::{get_json, post_json, HttpError};
 
 use wasm_bindgen::JsCast;
 
 pub fn window() -> web_sys::Window {
     web_sys::window().expect("a browser window")
+}
+
+/// Parses JSON with the browser's `JSON.parse` into `T`.
+pub fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
+    let value = js_sys::JSON::parse(text).ok()?;
+    serde_wasm_bindgen::from_value(value).ok()
 }
 
 /// Milliseconds since the epoch, from the browser clock.

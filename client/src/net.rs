@@ -15,7 +15,11 @@ pub struct HttpError {
 
 impl HttpError {
     fn network(e: JsValue) -> Self {
-        HttpError { status: 0, code: "network".into(), message: format!("{e:?}") }
+        HttpError {
+            status: 0,
+            code: "network".into(),
+            message: e.as_string().unwrap_or_else(|| "network error".into()),
+        }
     }
 }
 
@@ -56,14 +60,15 @@ async fn call<T: DeserializeOwned>(url: &str, method: &str, body: Option<String>
             code: String,
             message: String,
         }
-        let (code, message) = serde_json::from_str::<Body>(&text)
+        let (code, message) = crate::from_json::<Body>(&text)
             .map(|b| (b.error.code, b.error.message))
+            .ok_or(())
             .unwrap_or_else(|_| ("http".into(), text.clone()));
         return Err(HttpError { status: resp.status(), code, message });
     }
-    serde_json::from_str(&text).map_err(|e| HttpError {
+    crate::from_json(&text).ok_or_else(|| HttpError {
         status: resp.status(),
         code: "bad_json".into(),
-        message: e.to_string(),
+        message: "unexpected response".into(),
     })
 }

@@ -1,19 +1,18 @@
 //! One open conversation: its protocol connection, what the console shows of it, and the
 //! throttle for our own typing indicator.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use leptos::prelude::*;
 use parley_client::{set_timeout, ConnEvent, ConnState, Connection, Handler};
+use parley_shared::limits::TYPING_IDLE_MS;
 use parley_shared::protocol::{normalize_text, Author, ClientMsg, ErrorCode, Role, ServerMsg, Status};
+use parley_shared::typing::TypingThrottle;
+use parley_shared::Millis;
 
 use crate::model::{self, Line};
 
-/// Send `typing: true` at most this often while the operator types.
-const TYPING_REFRESH_MS: f64 = 2_000.0;
-/// Send `typing: false` after this long without a keystroke.
-const TYPING_IDLE_MS: f64 = 3_000.0;
 /// Hide the other side's typing indicator if no update arrives for this long.
 const PEER_TYPING_TIMEOUT_MS: i32 = 8_000;
 
@@ -32,11 +31,10 @@ pub struct ChatView {
     pub me: ArcRwSignal<Option<Author>>,
 }
 
+/// Our own typing indicator: the shared throttle plus whether an idle check is scheduled.
 #[derive(Default)]
 struct TypingOut {
-    on: Cell<bool>,
-    last_sent: Cell<f64>,
-    last_input: Cell<f64>,
+    throttle: RefCell<TypingThrottle>,
     idle_timer: Cell<bool>,
 }
 
@@ -66,7 +64,16 @@ impl Chat {
             let typing_gen = Rc::new(Cell::new(0u32));
             Rc::new(move |event| on_event(&view, &typing_gen, event))
         };
-        let conn = Connection::open(crate::api::ws_url(id), 0, handler);
+        // Unacknowledged replies survive a reload of the console and are sent again.
+        let outbox_key = format!("parley:console:outbox:{id}");
+        let conn = Connection::open(crate::api::ws_url(id), 0, handler, Some(outbox_key));
+        let me = Author { role: Role::Operator, name: my_name.clone() };
+        let restored: Vec<Line> = conn
+            .pending()
+            .into_iter()
+            .map(|p| Line::outgoing(p.client_id, me.clone(), p.text, p.since as f64))
+            .collect();
+        view.lines.update(|lines| lines.extend(restored));
         Chat { conn, view, my_name, typing: Rc::new(TypingOut::default()) }
     }
 
@@ -105,45 +112,49 @@ impl Chat {
             self.stop_typing();
             return;
         }
-        let now = js_sys::Date::now();
-        let t = &self.typing;
-        t.last_input.set(now);
-        if !t.on.get() || now - t.last_sent.get() >= TYPING_REFRESH_MS {
-            self.conn.send_now(&ClientMsg::Typing { typing: true });
-            t.on.set(true);
-            t.last_sent.set(now);
+        let now = Millis(js_sys::Date::now() as u64);
+        if let Some(typing) = self.typing.throttle.borrow_mut().input(now) {
+            self.conn.send_now(&ClientMsg::Typing { typing });
         }
-        self.watch_idle(TYPING_IDLE_MS);
+        self.watch_idle();
     }
 
     /// Says we stopped typing, if we said we started.
     pub fn stop_typing(&self) {
-        if self.typing.on.replace(false) {
-            self.conn.send_now(&ClientMsg::Typing { typing: false });
+        if let Some(typing) = self.typing.throttle.borrow_mut().sent() {
+            self.conn.send_now(&ClientMsg::Typing { typing });
         }
     }
 
-    /// Closes the connection for good.
-    pub fn close(&self) {
+    /// Ends the conversation for everyone.
+    pub fn end(&self) {
         self.stop_typing();
-        self.conn.close();
+        self.conn.send_now(&ClientMsg::End);
     }
 
-    fn watch_idle(&self, after_ms: f64) {
+    /// Closes the connection for good (unsent replies stay queued for the next visit).
+    pub fn close(&self) {
+        self.stop_typing();
+        self.conn.close(false);
+    }
+
+    /// Checks for idleness a little after the idle time, until the throttle says "stopped".
+    fn watch_idle(&self) {
         if self.typing.idle_timer.replace(true) {
             return;
         }
         let chat = self.clone();
-        set_timeout(after_ms.ceil() as i32, move || {
+        set_timeout(TYPING_IDLE_MS as i32 + 50, move || {
             chat.typing.idle_timer.set(false);
-            if !chat.typing.on.get() {
-                return;
-            }
-            let idle = js_sys::Date::now() - chat.typing.last_input.get();
-            if idle >= TYPING_IDLE_MS {
-                chat.stop_typing();
-            } else {
-                chat.watch_idle(TYPING_IDLE_MS - idle);
+            let now = Millis(js_sys::Date::now() as u64);
+            let stop = chat.typing.throttle.borrow_mut().tick(now);
+            match stop {
+                Some(typing) => chat.conn.send_now(&ClientMsg::Typing { typing }),
+                None => {
+                    if chat.typing.throttle.borrow().is_on() {
+                        chat.watch_idle();
+                    }
+                }
             }
         });
     }
@@ -156,6 +167,11 @@ fn on_event(view: &ChatView, typing_gen: &Rc<Cell<u32>>, event: ConnEvent) {
             return;
         }
         ConnEvent::Message(msg) => msg,
+        ConnEvent::Rejected { pending, message, .. } => {
+            view.lines.update(|lines| lines.retain(|l| l.seq.is_some() || l.client_id != pending.client_id));
+            view.error.set(Some(format!("Not sent ({message}): {}", pending.text)));
+            return;
+        }
     };
     match msg {
         ServerMsg::Welcome { status, you, history, .. } => {
@@ -192,6 +208,8 @@ fn on_event(view: &ChatView, typing_gen: &Rc<Cell<u32>>, event: ConnEvent) {
             }
         }
         ServerMsg::Status { status } => view.status.set(Some(status)),
+        // Errors about one reply arrive as `Rejected` (or are retried, when rate limited).
+        ServerMsg::Error { client_id: Some(_), .. } => {}
         ServerMsg::Error { message, .. } => view.error.set(Some(message)),
         ServerMsg::Incompatible { reason, .. } => {
             view.error.set(Some(format!("This console is out of date ({reason}). Reload the page.")));

@@ -144,6 +144,10 @@ fn ChatPanel(id: String, chat: Chat) -> impl IntoView {
             }
         }
     };
+    let on_end = {
+        let chat = chat.clone();
+        move |_: leptos::ev::MouseEvent| chat.end()
+    };
     let on_blur = move |_| chat.stop_typing();
 
     view! {
@@ -163,6 +167,7 @@ fn ChatPanel(id: String, chat: Chat) -> impl IntoView {
                     </span>
                 </div>
                 {move || page_url().map(|u| view! { <p class="chat-page" title=u.clone()>"On page: " {u.clone()}</p> })}
+                <button type="button" class="btn end-chat" prop:hidden=closed on:click=on_end>"End chat"</button>
             </header>
             <div
                 class="transcript"

@@ -1,17 +1,20 @@
 //! One Durable Object per conversation: the conversation's single writer.
 //!
-//! It keeps the conversation in its own SQLite (`meta`, `messages`), rebuilds the pure
-//! [`Conversation`] core from it on wake, and carries out the core's effects in order: a
+//! It keeps the conversation in its own SQLite (`meta`, `messages`, `events`), rebuilds the
+//! pure [`Conversation`] core from it on wake, and carries out the core's effects in order: a
 //! message is written before it is acknowledged, so nothing acknowledged is lost. Sockets use
-//! the hibernation API; each socket's [`Connection`] rides on it as an attachment. After a
-//! change, the object upserts its summary row in D1; a failed write is retried by alarm.
+//! the hibernation API; each socket's [`Connection`] rides on it as an attachment. One alarm
+//! serves the core's deadline (session timeout) and the retry of the D1 copy: after a change the
+//! object writes its summary and new events to D1; a failed write is retried by the alarm.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
-use parley_shared::conversation::{Connection, Conversation, Effect, Participant, StoredMessage};
+use parley_shared::conversation::{
+    Config, Connection, Conversation, Effect, Event, Meta, Participant, Rate, StoredMessage,
+};
 use parley_shared::ids::ConversationId;
-use parley_shared::protocol::{decode_client, encode_server, Author, MessageView, Role, Status};
+use parley_shared::protocol::{decode_client, encode_server, Author, ErrorCode, MessageView, ProtocolError, Role};
 use parley_shared::Millis;
 use serde::{Deserialize, Serialize};
 use worker::{
@@ -27,8 +30,8 @@ pub const HDR_ROLE: &str = "X-Parley-Role";
 pub const HDR_PARTICIPANT_ID: &str = "X-Parley-Participant-Id";
 pub const HDR_PARTICIPANT_NAME: &str = "X-Parley-Participant-Name";
 
-/// How long to wait before retrying a failed D1 summary write.
-const SUMMARY_RETRY_MS: u64 = 5_000;
+/// How long to wait before retrying a failed D1 write.
+const SYNC_RETRY_MS: u64 = 5_000;
 
 #[derive(Serialize, Deserialize)]
 pub struct InitBody {
@@ -40,7 +43,8 @@ pub struct InitBody {
 }
 
 /// The object's SQLite schema, applied in order. Append-only: never edit a landed entry.
-const MIGRATIONS: &[&str] = &["CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
      CREATE TABLE messages (
        seq INTEGER PRIMARY KEY,
        client_id TEXT NOT NULL,
@@ -50,7 +54,9 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE meta (key TEXT PRIMARY KEY, value TE
        text TEXT NOT NULL,
        at INTEGER NOT NULL,
        UNIQUE (author_id, client_id)
-     );"];
+     );",
+    "CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL);",
+];
 
 fn migrate(sql: &SqlStorage) -> Result<()> {
     sql.exec("CREATE TABLE IF NOT EXISTS _schema (version INTEGER NOT NULL)", None)?;
@@ -67,11 +73,26 @@ fn migrate(sql: &SqlStorage) -> Result<()> {
     Ok(())
 }
 
+/// Deployment settings, from the worker's variables (defaults in `parley_shared::limits`).
+fn config(env: &Env) -> Config {
+    let var = |name: &str| env.var(name).ok().map(|v| v.to_string());
+    let mut config = Config::default();
+    if let Some(rate) = var("PARLEY_VISITOR_RATE").and_then(|v| Rate::parse(&v)) {
+        config.visitor_rate = rate;
+    }
+    if let Some(ms) = var("PARLEY_SESSION_TIMEOUT_MS").and_then(|v| v.trim().parse().ok()) {
+        config.session_timeout_ms = ms;
+    }
+    config
+}
+
 #[durable_object]
 pub struct ConversationObject {
     state: State,
     env: Env,
     core: RefCell<Option<Conversation>>,
+    /// The D1 copy failed and awaits a retry.
+    sync_pending: Cell<bool>,
 }
 
 impl DurableObject for ConversationObject {
@@ -79,24 +100,32 @@ impl DurableObject for ConversationObject {
         if let Err(e) = migrate(&state.storage().sql()) {
             worker::console_error!("conversation schema migration failed: {e}");
         }
-        Self { state, env, core: RefCell::new(None) }
+        Self { state, env, core: RefCell::new(None), sync_pending: Cell::new(false) }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         match req.path().as_str() {
             "/init" => {
                 let body: InitBody = req.json().await?;
+                if self.meta_map()?.contains_key("conversation_id") {
+                    return Response::ok("exists");
+                }
                 let sql = self.sql();
                 for (k, v) in [
-                    ("conversation_id", body.conversation_id),
+                    ("conversation_id", body.conversation_id.clone()),
                     ("account_id", body.account_id),
                     ("channel_id", body.channel_id),
                     ("visitor_id", body.visitor_id),
-                    ("created_at", body.created_at.to_string()),
-                    ("status", Status::Waiting.as_str().to_owned()),
                 ] {
-                    sql.exec("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", vec![k.into(), v.into()])?;
+                    sql.exec("INSERT INTO meta (key, value) VALUES (?, ?)", vec![k.into(), v.into()])?;
                 }
+                let (core, effects) = Conversation::create(
+                    ConversationId(body.conversation_id),
+                    config(&self.env),
+                    Millis(body.created_at),
+                );
+                *self.core.borrow_mut() = Some(core);
+                self.apply(None, effects).await?;
                 Response::ok("ok")
             }
             "/ws" => self.accept(&req),
@@ -109,37 +138,38 @@ impl DurableObject for ConversationObject {
             ws.close(Some(1011), Some("lost connection state"))?;
             return Ok(());
         };
-        let effects = {
-            let mut slot = self.loaded()?;
-            let core = slot.as_mut().expect("loaded");
-            let decoded = match message {
-                WebSocketIncomingMessage::String(text) => decode_client(&text),
-                WebSocketIncomingMessage::Binary(_) => Err(parley_shared::protocol::ProtocolError::new(
-                    parley_shared::protocol::ErrorCode::Malformed,
-                    "binary frames are not part of the protocol",
-                )),
-            };
-            match decoded {
-                Ok(msg) => core.handle_client(&conn, msg, now()),
-                Err(e) => core.handle_bad_frame(&e),
+        let decoded = match message {
+            WebSocketIncomingMessage::String(text) => decode_client(&text),
+            WebSocketIncomingMessage::Binary(_) => {
+                Err(ProtocolError::new(ErrorCode::Malformed, "binary frames are not part of the protocol"))
             }
         };
-        self.apply(&ws, effects).await
+        let effects = self.with_core(|core| match decoded {
+            Ok(msg) => core.handle_client(&conn, msg, now()),
+            Err(e) => core.handle_bad_frame(&e),
+        })?;
+        self.apply(Some(&ws), effects).await
     }
 
     async fn websocket_close(&self, ws: WebSocket, _code: usize, _reason: String, _clean: bool) -> Result<()> {
         // Complete the closing handshake; the socket may already be gone.
         let _ = ws.close(Some(1000), Some("closed"));
-        Ok(())
+        self.disconnected(&ws).await
     }
 
     async fn websocket_error(&self, ws: WebSocket, _error: worker::Error) -> Result<()> {
         let _ = ws.close(Some(1011), Some("error"));
-        Ok(())
+        self.disconnected(&ws).await
     }
 
     async fn alarm(&self) -> Result<Response> {
-        self.sync_summary().await;
+        if self.meta_map()?.contains_key("conversation_id") {
+            let effects = self.with_core(|core| core.handle_alarm(now()))?;
+            self.apply(None, effects).await?;
+            // Whatever happened before, make sure D1 has the latest copy.
+            self.sync().await;
+            self.rearm().await;
+        }
         Response::ok("ok")
     }
 }
@@ -149,7 +179,7 @@ impl ConversationObject {
         self.state.storage().sql()
     }
 
-    fn meta(&self) -> Result<HashMap<String, String>> {
+    fn meta_map(&self) -> Result<HashMap<String, String>> {
         #[derive(Deserialize)]
         struct Kv {
             key: String,
@@ -159,19 +189,22 @@ impl ConversationObject {
         Ok(rows.into_iter().map(|kv| (kv.key, kv.value)).collect())
     }
 
-    /// The core, rebuilt from SQLite if this instance has not loaded it yet.
-    fn loaded(&self) -> Result<std::cell::RefMut<'_, Option<Conversation>>> {
+    /// Runs `f` on the core, rebuilding it from SQLite first if this instance has not yet.
+    fn with_core<T>(&self, f: impl FnOnce(&mut Conversation) -> T) -> Result<T> {
         let mut slot = self.core.borrow_mut();
         if slot.is_none() {
             *slot = Some(self.load()?);
         }
-        Ok(slot)
+        Ok(f(slot.as_mut().expect("loaded")))
     }
 
     fn load(&self) -> Result<Conversation> {
-        let meta = self.meta()?;
-        let id = meta.get("conversation_id").cloned().ok_or("conversation not initialised")?;
-        let status = meta.get("status").and_then(|s| Status::parse(s)).unwrap_or(Status::Waiting);
+        let meta_map = self.meta_map()?;
+        let id = meta_map.get("conversation_id").cloned().ok_or("conversation not initialised")?;
+        let meta: Meta = match meta_map.get("core") {
+            Some(json) => serde_json::from_str(json)?,
+            None => return Err("conversation state missing".into()),
+        };
         #[derive(Deserialize)]
         struct Row {
             seq: u64,
@@ -205,11 +238,11 @@ impl ConversationObject {
                 author_id: r.author_id,
             })
             .collect();
-        Ok(Conversation::restore(ConversationId(id), status, messages))
+        Ok(Conversation::restore(ConversationId(id), config(&self.env), meta, messages))
     }
 
     fn accept(&self, req: &Request) -> Result<Response> {
-        let meta = self.meta()?;
+        let meta = self.meta_map()?;
         let Some(visitor_id) = meta.get("visitor_id") else {
             return Response::error("unknown conversation", 404);
         };
@@ -229,25 +262,31 @@ impl ConversationObject {
         Response::from_websocket(pair.client)
     }
 
-    async fn apply(&self, ws: &WebSocket, effects: Vec<Effect>) -> Result<()> {
+    async fn disconnected(&self, ws: &WebSocket) -> Result<()> {
+        let Some(conn) = ws.deserialize_attachment::<Connection>().ok().flatten() else { return Ok(()) };
+        if !conn.greeted {
+            return Ok(());
+        }
+        let visitors_left = self
+            .state
+            .get_websockets()
+            .into_iter()
+            .filter(|p| p != ws)
+            .filter_map(|p| p.deserialize_attachment::<Connection>().ok().flatten())
+            .filter(|c| c.greeted && c.participant.role == Role::Visitor)
+            .count();
+        let effects = self.with_core(|core| core.handle_disconnect(&conn, visitors_left, now()))?;
+        self.apply(Some(ws), effects).await
+    }
+
+    /// Carries out the core's effects in order. `ws` is the socket the input came from.
+    async fn apply(&self, ws: Option<&WebSocket>, effects: Vec<Effect>) -> Result<()> {
         let mut changed = false;
+        let mut meta_changed = false;
         for effect in effects {
             match effect {
                 Effect::Store(m) => {
-                    let stored = self.sql().exec(
-                        "INSERT INTO messages (seq, client_id, author_id, author_role, author_name, text, at) \
-                         VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        vec![
-                            SqlStorageValue::Integer(m.view.seq as i64),
-                            m.view.client_id.into(),
-                            m.author_id.into(),
-                            role_str(m.view.author.role).into(),
-                            m.view.author.name.into(),
-                            m.view.text.into(),
-                            SqlStorageValue::Integer(m.view.at.0 as i64),
-                        ],
-                    );
-                    if let Err(e) = stored {
+                    if let Err(e) = self.store(m) {
                         // Forget the in-memory state so it is rebuilt from what was really
                         // stored; nothing after this (no ack) is sent.
                         self.core.borrow_mut().take();
@@ -255,16 +294,27 @@ impl ConversationObject {
                     }
                     changed = true;
                 }
-                Effect::SetStatus(status) => {
+                Effect::SaveMeta(meta) => {
                     self.sql().exec(
-                        "INSERT OR REPLACE INTO meta (key, value) VALUES ('status', ?)",
-                        vec![status.as_str().into()],
+                        "INSERT OR REPLACE INTO meta (key, value) VALUES ('core', ?)",
+                        vec![serde_json::to_string(&meta)?.into()],
                     )?;
                     changed = true;
+                    meta_changed = true;
                 }
-                Effect::UpdateConnection(conn) => ws.serialize_attachment(conn)?,
+                Effect::Record(event) => {
+                    self.record(&event)?;
+                    changed = true;
+                }
+                Effect::UpdateConnection(conn) => {
+                    if let Some(ws) = ws {
+                        ws.serialize_attachment(conn)?;
+                    }
+                }
                 Effect::Reply(msg) => {
-                    let _ = ws.send_with_str(encode_server(&msg));
+                    if let Some(ws) = ws {
+                        let _ = ws.send_with_str(encode_server(&msg));
+                    }
                 }
                 Effect::Broadcast(msg) => {
                     let frame = encode_server(&msg);
@@ -274,47 +324,125 @@ impl ConversationObject {
                 }
                 Effect::BroadcastOthers(msg) => {
                     let frame = encode_server(&msg);
-                    for peer in self.state.get_websockets().into_iter().filter(|p| p != ws) {
+                    for peer in self.state.get_websockets().into_iter().filter(|p| Some(p) != ws) {
                         let _ = peer.send_with_str(&frame);
                     }
                 }
                 Effect::Close { code, reason } => {
-                    let _ = ws.close(Some(code), Some(reason));
+                    if let Some(ws) = ws {
+                        let _ = ws.close(Some(code), Some(reason));
+                    }
                 }
             }
         }
         if changed {
-            self.sync_summary().await;
+            self.sync().await;
+        }
+        if meta_changed || self.sync_pending.get() {
+            self.rearm().await;
         }
         Ok(())
     }
 
-    /// Upserts this conversation's summary row in D1; on failure, retries by alarm. The row is
-    /// recomputed from the current state each time, so a retry never counts anything twice.
-    async fn sync_summary(&self) {
-        let result = async {
-            let (id, status, count, last) = {
-                let slot = self.loaded()?;
-                let core = slot.as_ref().expect("loaded");
-                let last = core.messages().last().map(|m| m.view.clone());
-                (core.id().0.clone(), core.status(), core.messages().len() as u64, last)
-            };
-            let preview: String = last.as_ref().map(|m| m.text.chars().take(140).collect()).unwrap_or_default();
-            let summary = db::Summary {
-                id: &id,
-                status: status.as_str(),
-                message_count: count,
-                last_message_at: last.as_ref().map(|m| m.at.0),
-                last_message_preview: &preview,
-                updated_at: now().0,
-            };
-            db::update_summary(&db::db(&self.env)?, &summary).await
-        }
-        .await;
+    fn store(&self, m: StoredMessage) -> Result<()> {
+        self.sql().exec(
+            "INSERT INTO messages (seq, client_id, author_id, author_role, author_name, text, at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+            vec![
+                SqlStorageValue::Integer(m.view.seq as i64),
+                m.view.client_id.into(),
+                m.author_id.into(),
+                role_str(m.view.author.role).into(),
+                m.view.author.name.into(),
+                m.view.text.into(),
+                SqlStorageValue::Integer(m.view.at.0 as i64),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn record(&self, event: &Event) -> Result<()> {
+        self.sql().exec(
+            "INSERT INTO events (at, kind, detail) VALUES (?, ?, ?)",
+            vec![
+                SqlStorageValue::Integer(event.at.0 as i64),
+                event.kind.name().into(),
+                serde_json::to_string(&event.kind)?.into(),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Arms the one alarm at the earliest of the core's deadline and a pending D1 retry.
+    async fn rearm(&self) {
+        let deadline = self.with_core(|core| core.next_deadline()).ok().flatten().map(|d| d.0);
+        let retry = self.sync_pending.get().then(|| now().0 + SYNC_RETRY_MS);
+        let storage = self.state.storage();
+        let result = match deadline.into_iter().chain(retry).min() {
+            Some(at) => storage.set_alarm(at as i64).await,
+            None => storage.delete_alarm().await,
+        };
         if let Err(e) = result {
-            worker::console_error!("summary sync failed, retrying by alarm: {e}");
-            let _ = self.state.storage().set_alarm(std::time::Duration::from_millis(SUMMARY_RETRY_MS)).await;
+            worker::console_error!("could not arm the alarm: {e}");
         }
+    }
+
+    /// Copies the summary and the events D1 does not have yet; marks a retry on failure. The
+    /// summary is recomputed from the current state and events are keyed by their sequence,
+    /// so a retry never counts anything twice.
+    async fn sync(&self) {
+        match self.try_sync().await {
+            Ok(()) => self.sync_pending.set(false),
+            Err(e) => {
+                worker::console_error!("D1 sync failed, retrying by alarm: {e}");
+                self.sync_pending.set(true);
+            }
+        }
+    }
+
+    async fn try_sync(&self) -> Result<()> {
+        let (id, meta, count, last, nor) = self.with_core(|core| {
+            let last = core.messages().last().map(|m| m.view.clone());
+            (core.id().0.clone(), core.meta().clone(), core.messages().len() as u64, last, core.no_operator_response())
+        })?;
+        let synced: u64 = self.meta_map()?.get("events_synced").and_then(|v| v.parse().ok()).unwrap_or(0);
+        #[derive(Deserialize)]
+        struct Ev {
+            seq: u64,
+            at: u64,
+            kind: String,
+            detail: String,
+        }
+        let events: Vec<db::EventRow> = self
+            .sql()
+            .exec(
+                "SELECT seq, at, kind, detail FROM events WHERE seq > ? ORDER BY seq",
+                vec![SqlStorageValue::Integer(synced as i64)],
+            )?
+            .to_array::<Ev>()?
+            .into_iter()
+            .map(|e| db::EventRow { seq: e.seq, at: e.at, kind: e.kind, detail: e.detail })
+            .collect();
+        let preview: String = last.as_ref().map(|m| m.text.chars().take(140).collect()).unwrap_or_default();
+        let summary = db::Summary {
+            id: &id,
+            status: meta.status.as_str(),
+            message_count: count,
+            last_message_at: last.as_ref().map(|m| m.at.0),
+            last_message_preview: &preview,
+            closed_at: meta.closed_at.map(|t| t.0),
+            closed_by: meta.closed_by.map(|b| b.as_str()),
+            no_operator_response: nor,
+            updated_at: now().0,
+        };
+        db::sync_conversation(&db::db(&self.env)?, &summary, &events).await?;
+        if let Some(last) = events.last() {
+            self.sql().exec(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('events_synced', ?)",
+                vec![last.seq.to_string().into()],
+            )?;
+        }
+        Ok(())
     }
 }
 

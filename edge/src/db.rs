@@ -174,24 +174,49 @@ pub struct Summary<'a> {
     pub message_count: u64,
     pub last_message_at: Option<u64>,
     pub last_message_preview: &'a str,
+    pub closed_at: Option<u64>,
+    pub closed_by: Option<&'a str>,
+    pub no_operator_response: bool,
     pub updated_at: u64,
 }
 
-/// Writes the summary unless D1 already holds a newer one (a late retry never goes back).
-pub async fn update_summary(db: &D1Database, sum: &Summary<'_>) -> Result<()> {
-    db.prepare(
-        "UPDATE conversations SET status = ?2, message_count = ?3, last_message_at = ?4, \
-         last_message_preview = ?5, updated_at = ?6 WHERE id = ?1 AND (message_count < ?3 OR (message_count = ?3 AND updated_at <= ?6))",
-    )
-    .bind(&[
-        s(sum.id),
-        s(sum.status),
-        n(sum.message_count),
-        sum.last_message_at.map_or(JsValue::NULL, n),
-        s(sum.last_message_preview),
-        n(sum.updated_at),
-    ])?
-    .run()
-    .await?;
+/// One state change to copy into D1.
+pub struct EventRow {
+    pub seq: u64,
+    pub at: u64,
+    pub kind: String,
+    pub detail: String,
+}
+
+/// Writes the summary (unless D1 already holds a newer one: a late retry never goes back) and
+/// copies the events (a retried copy is ignored), in one batch.
+pub async fn sync_conversation(db: &D1Database, sum: &Summary<'_>, events: &[EventRow]) -> Result<()> {
+    let mut batch = vec![db
+        .prepare(
+            "UPDATE conversations SET status = ?2, message_count = ?3, last_message_at = ?4, \
+             last_message_preview = ?5, closed_at = ?6, closed_by = ?7, no_operator_response = ?8, updated_at = ?9 \
+             WHERE id = ?1 AND (message_count < ?3 OR (message_count = ?3 AND updated_at <= ?9))",
+        )
+        .bind(&[
+            s(sum.id),
+            s(sum.status),
+            n(sum.message_count),
+            sum.last_message_at.map_or(JsValue::NULL, n),
+            s(sum.last_message_preview),
+            sum.closed_at.map_or(JsValue::NULL, n),
+            sum.closed_by.map_or(JsValue::NULL, s),
+            n(u64::from(sum.no_operator_response)),
+            n(sum.updated_at),
+        ])?];
+    for e in events {
+        batch.push(
+            db.prepare(
+                "INSERT OR IGNORE INTO conversation_events (conversation_id, seq, at, kind, detail) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .bind(&[s(sum.id), n(e.seq), n(e.at), s(&e.kind), s(&e.detail)])?,
+        );
+    }
+    db.batch(batch).await?;
     Ok(())
 }

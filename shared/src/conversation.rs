@@ -4,9 +4,11 @@
 //! from its SQLite rows ([`Conversation::restore`]), feeds it inputs with the current time, and
 //! carries out the [`Effect`]s it returns, in order: store first, then acknowledge, then
 //! broadcast. Because acknowledging only follows storing, nothing acknowledged is ever lost.
+//! Timers are not kept here: after each input the edge arms an alarm at [`Conversation::next_deadline`]
+//! and calls [`Conversation::handle_alarm`] when it fires.
 
 use crate::ids::{ConversationId, Millis};
-use crate::limits::{MAX_REPLAY, PROTOCOL_VERSION};
+use crate::limits::{MAX_REPLAY, PROTOCOL_VERSION, SESSION_TIMEOUT_MS, VISITOR_RATE_BURST, VISITOR_RATE_PER_SEC};
 use crate::protocol::{Author, ClientMsg, ErrorCode, MessageView, ProtocolError, Role, ServerMsg, Status};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -48,13 +50,116 @@ pub struct StoredMessage {
     pub author_id: String,
 }
 
+/// A send rate: a bucket of `burst` tokens refilled at `per_sec` tokens a second.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rate {
+    pub burst: u32,
+    pub per_sec: u32,
+}
+
+impl Rate {
+    /// Parses `"BURST/PER_SEC"`, e.g. `"20/2"`. Both must be positive.
+    pub fn parse(s: &str) -> Option<Rate> {
+        let (b, r) = s.trim().split_once('/')?;
+        let rate = Rate { burst: b.trim().parse().ok()?, per_sec: r.trim().parse().ok()? };
+        (rate.burst > 0 && rate.per_sec > 0).then_some(rate)
+    }
+}
+
+/// Deployment settings of the conversation rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub visitor_rate: Rate,
+    /// The session ends this long after the visitor's last socket closed.
+    pub session_timeout_ms: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            visitor_rate: Rate { burst: VISITOR_RATE_BURST, per_sec: VISITOR_RATE_PER_SEC },
+            session_timeout_ms: SESSION_TIMEOUT_MS,
+        }
+    }
+}
+
+/// Who or what ended a conversation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClosedBy {
+    Visitor,
+    Operator,
+    /// The visitor left the site and did not come back within the session timeout.
+    Timeout,
+}
+
+impl ClosedBy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClosedBy::Visitor => "visitor",
+            ClosedBy::Operator => "operator",
+            ClosedBy::Timeout => "timeout",
+        }
+    }
+}
+
+/// The durable state besides the messages; the edge stores it whole after each change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Meta {
+    pub status: Status,
+    pub created_at: Millis,
+    /// An operator took the conversation (opened it; routing will assign it).
+    pub assigned: bool,
+    /// Since when no visitor socket is connected; `None` while one is.
+    pub visitor_away_since: Option<Millis>,
+    pub closed_at: Option<Millis>,
+    pub closed_by: Option<ClosedBy>,
+}
+
+/// A state change, recorded with its time for the reports.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    Created,
+    OperatorJoined {
+        operator_id: String,
+    },
+    /// The first operator message: waiting → active.
+    Active {
+        operator_id: String,
+    },
+    Closed {
+        by: ClosedBy,
+    },
+}
+
+impl EventKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::Created => "created",
+            EventKind::OperatorJoined { .. } => "operator_joined",
+            EventKind::Active { .. } => "active",
+            EventKind::Closed { .. } => "closed",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub at: Millis,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
 /// What the edge must do, in the order given.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
     /// Write this message durably (before anything after it is sent).
     Store(StoredMessage),
-    /// Record the new status durably.
-    SetStatus(Status),
+    /// Write the conversation's [`Meta`] durably.
+    SaveMeta(Meta),
+    /// Append this event durably.
+    Record(Event),
     /// Replace the sending connection's state.
     UpdateConnection(Connection),
     /// Send to the connection the input came from.
@@ -70,34 +175,57 @@ pub enum Effect {
 /// WebSocket close code sent after `incompatible`.
 pub const CLOSE_INCOMPATIBLE: u16 = 4000;
 
+/// A visitor's send budget, in thousandths of a message.
+#[derive(Clone, Copy, Debug)]
+struct Bucket {
+    milli: u64,
+    at: Millis,
+}
+
 /// The state of one conversation.
 #[derive(Clone, Debug)]
 pub struct Conversation {
     id: ConversationId,
-    status: Status,
+    config: Config,
+    meta: Meta,
     messages: Vec<StoredMessage>,
     /// (author id, client id) → index into `messages`, for idempotent sends.
     by_client_id: HashMap<(String, String), usize>,
+    /// Per-visitor rate buckets. Not durable: a restart forgives, it never loses a message.
+    buckets: HashMap<String, Bucket>,
 }
 
 impl Conversation {
-    /// A new, empty conversation.
-    pub fn new(id: ConversationId) -> Self {
-        Self::restore(id, Status::Waiting, Vec::new())
+    /// A new conversation created at `now`, with the effects that record it.
+    pub fn create(id: ConversationId, config: Config, now: Millis) -> (Self, Vec<Effect>) {
+        let meta = Meta {
+            status: Status::Waiting,
+            created_at: now,
+            assigned: false,
+            // Until the visitor's widget connects, they count as away.
+            visitor_away_since: Some(now),
+            closed_at: None,
+            closed_by: None,
+        };
+        let conv = Self::restore(id, config, meta.clone(), Vec::new());
+        (conv, vec![Effect::SaveMeta(meta), Effect::Record(Event { at: now, kind: EventKind::Created })])
     }
 
     /// Rebuilds the state from stored rows (messages in `seq` order).
-    pub fn restore(id: ConversationId, status: Status, messages: Vec<StoredMessage>) -> Self {
+    pub fn restore(id: ConversationId, config: Config, meta: Meta, messages: Vec<StoredMessage>) -> Self {
         let by_client_id =
             messages.iter().enumerate().map(|(i, m)| ((m.author_id.clone(), m.view.client_id.clone()), i)).collect();
-        Self { id, status, messages, by_client_id }
+        Self { id, config, meta, messages, by_client_id, buckets: HashMap::new() }
     }
 
     pub fn id(&self) -> &ConversationId {
         &self.id
     }
+    pub fn meta(&self) -> &Meta {
+        &self.meta
+    }
     pub fn status(&self) -> Status {
-        self.status
+        self.meta.status
     }
     pub fn messages(&self) -> &[StoredMessage] {
         &self.messages
@@ -106,25 +234,84 @@ impl Conversation {
         self.messages.last().map_or(0, |m| m.view.seq)
     }
 
+    /// "No operator response": an operator took the conversation but never wrote in it.
+    pub fn no_operator_response(&self) -> bool {
+        self.meta.assigned && !self.messages.iter().any(|m| m.view.author.role == Role::Operator)
+    }
+
+    /// When [`Conversation::handle_alarm`] must run next, if ever.
+    pub fn next_deadline(&self) -> Option<Millis> {
+        if self.meta.status == Status::Closed {
+            return None;
+        }
+        self.meta.visitor_away_since.map(|t| Millis(t.0.saturating_add(self.config.session_timeout_ms)))
+    }
+
     /// A decoded, validated client frame arrived on `conn` at `now`.
     pub fn handle_client(&mut self, conn: &Connection, msg: ClientMsg, now: Millis) -> Vec<Effect> {
         match msg {
-            ClientMsg::Hello { protocol, last_seq } => self.hello(conn, protocol, last_seq),
-            _ if !conn.greeted => vec![error(ErrorCode::HelloRequired, "send hello first")],
+            ClientMsg::Hello { protocol, last_seq } => self.hello(conn, protocol, last_seq, now),
+            ClientMsg::Send { client_id, .. } if !conn.greeted => {
+                vec![error(ProtocolError::new(ErrorCode::HelloRequired, "send hello first").for_send(Some(&client_id)))]
+            }
+            _ if !conn.greeted => vec![error(ProtocolError::new(ErrorCode::HelloRequired, "send hello first"))],
             ClientMsg::Send { client_id, text } => self.send(&conn.participant, client_id, text, now),
             ClientMsg::Typing { typing } => {
                 vec![Effect::BroadcastOthers(ServerMsg::Typing { author: conn.participant.author(), typing })]
             }
             ClientMsg::Ping => vec![Effect::Reply(ServerMsg::Pong)],
+            ClientMsg::End => match self.meta.status {
+                Status::Closed => vec![Effect::Reply(ServerMsg::Status { status: Status::Closed })],
+                _ => {
+                    let by = match conn.participant.role {
+                        Role::Visitor => ClosedBy::Visitor,
+                        Role::Operator => ClosedBy::Operator,
+                    };
+                    self.close(by, now)
+                }
+            },
         }
     }
 
-    /// A frame that failed to decode arrived: report it, change nothing.
+    /// A frame that failed to decode arrived: report it, change nothing (close if it was huge).
     pub fn handle_bad_frame(&self, err: &ProtocolError) -> Vec<Effect> {
-        vec![Effect::Reply(err.to_server_msg())]
+        let mut effects = vec![Effect::Reply(err.to_server_msg())];
+        if let Some(code) = err.close_code() {
+            effects.push(Effect::Close { code, reason: err.code.as_str().into() });
+        }
+        effects
     }
 
-    fn hello(&self, conn: &Connection, protocol: u32, last_seq: u64) -> Vec<Effect> {
+    /// The socket of `conn` closed; `visitors_left` visitor sockets remain connected.
+    pub fn handle_disconnect(&mut self, conn: &Connection, visitors_left: usize, now: Millis) -> Vec<Effect> {
+        let visitor_gone = conn.participant.role == Role::Visitor && visitors_left == 0;
+        if visitor_gone && self.meta.status != Status::Closed && self.meta.visitor_away_since.is_none() {
+            self.meta.visitor_away_since = Some(now);
+            return vec![Effect::SaveMeta(self.meta.clone())];
+        }
+        Vec::new()
+    }
+
+    /// The alarm armed at [`Conversation::next_deadline`] fired (possibly late, or early).
+    pub fn handle_alarm(&mut self, now: Millis) -> Vec<Effect> {
+        match self.next_deadline() {
+            Some(deadline) if now >= deadline => self.close(ClosedBy::Timeout, now),
+            _ => Vec::new(),
+        }
+    }
+
+    fn close(&mut self, by: ClosedBy, now: Millis) -> Vec<Effect> {
+        self.meta.status = Status::Closed;
+        self.meta.closed_at = Some(now);
+        self.meta.closed_by = Some(by);
+        vec![
+            Effect::SaveMeta(self.meta.clone()),
+            Effect::Record(Event { at: now, kind: EventKind::Closed { by } }),
+            Effect::Broadcast(ServerMsg::Status { status: Status::Closed }),
+        ]
+    }
+
+    fn hello(&mut self, conn: &Connection, protocol: u32, last_seq: u64, now: Millis) -> Vec<Effect> {
         if protocol != PROTOCOL_VERSION {
             return vec![
                 Effect::Reply(ServerMsg::Incompatible {
@@ -134,18 +321,36 @@ impl Conversation {
                 Effect::Close { code: CLOSE_INCOMPATIBLE, reason: "incompatible protocol".into() },
             ];
         }
+        let mut effects = Vec::with_capacity(4);
+        if !conn.greeted {
+            effects.push(Effect::UpdateConnection(Connection { greeted: true, ..conn.clone() }));
+            let who = &conn.participant;
+            let mut changed = false;
+            if who.role == Role::Visitor && self.meta.visitor_away_since.is_some() && self.meta.status != Status::Closed
+            {
+                self.meta.visitor_away_since = None;
+                changed = true;
+            }
+            if who.role == Role::Operator && !self.meta.assigned && self.meta.status != Status::Closed {
+                self.meta.assigned = true;
+                changed = true;
+                effects.push(Effect::Record(Event {
+                    at: now,
+                    kind: EventKind::OperatorJoined { operator_id: who.id.clone() },
+                }));
+            }
+            if changed {
+                effects.insert(0, Effect::SaveMeta(self.meta.clone()));
+            }
+        }
         // Sequence numbers are dense from 1, so the messages after `last_seq` start at index
         // `last_seq` (clamped for clients that claim more than exists).
         let start = usize::try_from(last_seq).unwrap_or(usize::MAX).min(self.messages.len());
         let history = self.messages[start..].iter().take(MAX_REPLAY).map(|m| m.view.clone()).collect();
-        let mut effects = Vec::with_capacity(2);
-        if !conn.greeted {
-            effects.push(Effect::UpdateConnection(Connection { greeted: true, ..conn.clone() }));
-        }
         effects.push(Effect::Reply(ServerMsg::Welcome {
             protocol: PROTOCOL_VERSION,
             conversation_id: self.id.0.clone(),
-            status: self.status,
+            status: self.meta.status,
             you: conn.participant.author(),
             history,
             last_seq: self.last_seq(),
@@ -160,8 +365,13 @@ impl Conversation {
             let m = &self.messages[i].view;
             return vec![Effect::Reply(ServerMsg::Ack { client_id: key.1, seq: m.seq, at: m.at })];
         }
-        if self.status == Status::Closed {
-            return vec![error(ErrorCode::ConversationClosed, "this conversation is closed")];
+        if self.meta.status == Status::Closed {
+            let e = ProtocolError::new(ErrorCode::ConversationClosed, "this conversation is closed");
+            return vec![error(e.for_send(Some(&key.1)))];
+        }
+        if who.role == Role::Visitor && !self.take_token(&who.id, now) {
+            let e = ProtocolError::new(ErrorCode::RateLimited, "too many messages, slow down and retry");
+            return vec![error(e.for_send(Some(&key.1)))];
         }
         let seq = self.last_seq() + 1;
         let view = MessageView { seq, client_id: key.1.clone(), author: who.author(), text, at: now };
@@ -170,10 +380,11 @@ impl Conversation {
         self.messages.push(stored.clone());
 
         let mut effects = vec![Effect::Store(stored)];
-        let activated = who.role == Role::Operator && self.status == Status::Waiting;
+        let activated = who.role == Role::Operator && self.meta.status == Status::Waiting;
         if activated {
-            self.status = Status::Active;
-            effects.push(Effect::SetStatus(Status::Active));
+            self.meta.status = Status::Active;
+            effects.push(Effect::SaveMeta(self.meta.clone()));
+            effects.push(Effect::Record(Event { at: now, kind: EventKind::Active { operator_id: who.id.clone() } }));
         }
         effects.push(Effect::Reply(ServerMsg::Ack { client_id: view.client_id.clone(), seq, at: now }));
         effects.push(Effect::Broadcast(ServerMsg::Message { message: view }));
@@ -182,142 +393,27 @@ impl Conversation {
         }
         effects
     }
+
+    /// Takes one message from the visitor's bucket, refilled for the time since last use.
+    fn take_token(&mut self, visitor: &str, now: Millis) -> bool {
+        let Rate { burst, per_sec } = self.config.visitor_rate;
+        let cap = u64::from(burst) * 1000;
+        let b = self.buckets.entry(visitor.to_owned()).or_insert(Bucket { milli: cap, at: now });
+        let refill = now.0.saturating_sub(b.at.0).saturating_mul(u64::from(per_sec));
+        b.milli = b.milli.saturating_add(refill).min(cap);
+        b.at = now;
+        if b.milli >= 1000 {
+            b.milli -= 1000;
+            true
+        } else {
+            false
+        }
+    }
 }
 
-fn error(code: ErrorCode, message: &str) -> Effect {
-    Effect::Reply(ProtocolError::new(code, message).to_server_msg())
+fn error(e: ProtocolError) -> Effect {
+    Effect::Reply(e.to_server_msg())
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::protocol::hello;
-
-    fn visitor() -> Connection {
-        Connection {
-            participant: Participant { role: Role::Visitor, id: "v_1".into(), name: "Visitor".into() },
-            greeted: true,
-        }
-    }
-    fn operator() -> Connection {
-        Connection {
-            participant: Participant { role: Role::Operator, id: "o_1".into(), name: "Ana".into() },
-            greeted: true,
-        }
-    }
-    fn send(id: &str, text: &str) -> ClientMsg {
-        ClientMsg::Send { client_id: id.into(), text: text.into() }
-    }
-    fn conv() -> Conversation {
-        Conversation::new(ConversationId("c_1".into()))
-    }
-
-    #[test]
-    fn stores_then_acks_then_broadcasts() {
-        let mut c = conv();
-        let fx = c.handle_client(&visitor(), send("m1", "hello"), Millis(100));
-        assert!(matches!(&fx[0], Effect::Store(m) if m.view.seq == 1 && m.view.text == "hello"));
-        assert_eq!(fx[1], Effect::Reply(ServerMsg::Ack { client_id: "m1".into(), seq: 1, at: Millis(100) }));
-        assert!(matches!(&fx[2], Effect::Broadcast(ServerMsg::Message { message }) if message.seq == 1));
-        assert_eq!(c.last_seq(), 1);
-    }
-
-    #[test]
-    fn repeated_client_id_is_acked_again_and_stored_once() {
-        let mut c = conv();
-        c.handle_client(&visitor(), send("m1", "hello"), Millis(100));
-        let fx = c.handle_client(&visitor(), send("m1", "hello"), Millis(200));
-        assert_eq!(fx, vec![Effect::Reply(ServerMsg::Ack { client_id: "m1".into(), seq: 1, at: Millis(100) })]);
-        assert_eq!(c.messages().len(), 1);
-        // The same client id from another author is another message.
-        let fx = c.handle_client(&operator(), send("m1", "hi"), Millis(300));
-        assert!(matches!(&fx[0], Effect::Store(m) if m.view.seq == 2));
-    }
-
-    #[test]
-    fn first_operator_message_activates() {
-        let mut c = conv();
-        c.handle_client(&visitor(), send("m1", "hello"), Millis(1));
-        assert_eq!(c.status(), Status::Waiting);
-        let fx = c.handle_client(&operator(), send("o1", "Hi, I'm Ana"), Millis(2));
-        assert!(fx.contains(&Effect::SetStatus(Status::Active)));
-        assert!(fx.contains(&Effect::Broadcast(ServerMsg::Status { status: Status::Active })));
-        assert_eq!(c.status(), Status::Active);
-        let fx = c.handle_client(&operator(), send("o2", "How can I help?"), Millis(3));
-        assert!(!fx.iter().any(|e| matches!(e, Effect::SetStatus(_))));
-    }
-
-    #[test]
-    fn hello_replays_what_was_missed() {
-        let mut c = conv();
-        for i in 1..=5 {
-            c.handle_client(&visitor(), send(&format!("m{i}"), &format!("t{i}")), Millis(i));
-        }
-        let mut fresh = visitor();
-        fresh.greeted = false;
-        let fx = c.handle_client(&fresh, hello(3), Millis(9));
-        assert_eq!(fx[0], Effect::UpdateConnection(visitor()));
-        let Effect::Reply(ServerMsg::Welcome { history, last_seq, you, .. }) = &fx[1] else { panic!("{fx:?}") };
-        assert_eq!(history.iter().map(|m| m.seq).collect::<Vec<_>>(), vec![4, 5]);
-        assert_eq!(*last_seq, 5);
-        assert_eq!(you.role, Role::Visitor);
-        // A client claiming more than exists gets nothing, not a panic.
-        let fx = c.handle_client(&fresh, hello(99), Millis(9));
-        assert!(matches!(&fx[1], Effect::Reply(ServerMsg::Welcome { history, .. }) if history.is_empty()));
-    }
-
-    #[test]
-    fn restore_keeps_idempotency() {
-        let mut c = conv();
-        c.handle_client(&visitor(), send("m1", "hello"), Millis(1));
-        let mut r = Conversation::restore(c.id().clone(), c.status(), c.messages().to_vec());
-        let fx = r.handle_client(&visitor(), send("m1", "hello"), Millis(5));
-        assert_eq!(fx.len(), 1);
-        let fx = r.handle_client(&visitor(), send("m2", "again"), Millis(6));
-        assert!(matches!(&fx[0], Effect::Store(m) if m.view.seq == 2));
-    }
-
-    #[test]
-    fn wrong_version_is_incompatible_and_closes() {
-        let c = conv();
-        let mut fresh = visitor();
-        fresh.greeted = false;
-        let fx = c.clone().handle_client(&fresh, ClientMsg::Hello { protocol: 2, last_seq: 0 }, Millis(1));
-        assert!(matches!(&fx[0], Effect::Reply(ServerMsg::Incompatible { supported: 1, .. })));
-        assert!(matches!(&fx[1], Effect::Close { code: CLOSE_INCOMPATIBLE, .. }));
-    }
-
-    #[test]
-    fn nothing_before_hello() {
-        let mut c = conv();
-        let mut fresh = visitor();
-        fresh.greeted = false;
-        let fx = c.handle_client(&fresh, send("m1", "x"), Millis(1));
-        assert!(matches!(&fx[0], Effect::Reply(ServerMsg::Error { code: ErrorCode::HelloRequired, .. })));
-        assert!(c.messages().is_empty());
-    }
-
-    #[test]
-    fn typing_goes_to_the_others() {
-        let mut c = conv();
-        let fx = c.handle_client(&operator(), ClientMsg::Typing { typing: true }, Millis(1));
-        assert_eq!(
-            fx,
-            vec![Effect::BroadcastOthers(ServerMsg::Typing {
-                author: Author { role: Role::Operator, name: "Ana".into() },
-                typing: true
-            })]
-        );
-    }
-
-    #[test]
-    fn closed_refuses_new_messages_but_acks_retries() {
-        let mut c = conv();
-        c.handle_client(&visitor(), send("m1", "hello"), Millis(1));
-        let mut closed = Conversation::restore(c.id().clone(), Status::Closed, c.messages().to_vec());
-        let fx = closed.handle_client(&visitor(), send("m1", "hello"), Millis(2));
-        assert!(matches!(&fx[0], Effect::Reply(ServerMsg::Ack { seq: 1, .. })));
-        let fx = closed.handle_client(&visitor(), send("m2", "more"), Millis(2));
-        assert!(matches!(&fx[0], Effect::Reply(ServerMsg::Error { code: ErrorCode::ConversationClosed, .. })));
-    }
-}
+mod tests;

@@ -28,3 +28,17 @@ pub const MAX_PASSWORD_LEN: usize = 256;
 
 /// Longest JSON body accepted by the HTTP API, in bytes.
 pub const MAX_HTTP_BODY_BYTES: usize = 16 * 1024;
+
+/// Per-visitor send rate: a token bucket of `burst` messages refilled at `per_sec` a second.
+/// Deployments may change it (`PARLEY_VISITOR_RATE = "BURST/PER_SEC"`); this is the default.
+pub const VISITOR_RATE_BURST: u32 = 20;
+pub const VISITOR_RATE_PER_SEC: u32 = 2;
+
+/// A session ends this long after the visitor's last socket closed (they left the site).
+/// Deployments and tests may change it (`PARLEY_SESSION_TIMEOUT_MS`).
+pub const SESSION_TIMEOUT_MS: u64 = 30 * 60 * 1000;
+
+/// Typing indicators: send `typing: true` at most this often while typing, and `typing: false`
+/// after this long without a keystroke.
+pub const TYPING_REFRESH_MS: u64 = 2_000;
+pub const TYPING_IDLE_MS: u64 = 3_000;

@@ -42,10 +42,12 @@ pub enum ClientMsg {
     Typing { typing: bool },
     /// Keep-alive; answered by `pong`.
     Ping,
+    /// End the conversation (visitor or operator).
+    End,
 }
 
 /// The kinds of client frame, for telling "unknown type" from "malformed".
-const CLIENT_TYPES: &[&str] = &["hello", "send", "typing", "ping"];
+const CLIENT_TYPES: &[&str] = &["hello", "send", "typing", "ping", "end"];
 
 /// Conversation status, as in the spec.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,10 +127,13 @@ pub enum ServerMsg {
     Status {
         status: Status,
     },
-    /// The last frame was refused; nothing changed.
+    /// The last frame was refused; nothing changed. `client_id` names the refused `send`
+    /// when it could be read.
     Error {
         code: ErrorCode,
         message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_id: Option<String>,
     },
     Pong,
 }
@@ -178,15 +183,28 @@ impl ErrorCode {
 pub struct ProtocolError {
     pub code: ErrorCode,
     pub message: String,
+    /// The refused send's id, when it could be read.
+    pub client_id: Option<String>,
 }
 
 impl ProtocolError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self { code, message: message.into(), client_id: None }
+    }
+    pub fn for_send(mut self, client_id: Option<&str>) -> Self {
+        self.client_id = client_id.filter(|id| is_valid_id(id)).map(str::to_owned);
+        self
     }
     /// The `error` frame that reports this to the client.
     pub fn to_server_msg(&self) -> ServerMsg {
-        ServerMsg::Error { code: self.code, message: self.message.clone() }
+        ServerMsg::Error { code: self.code, message: self.message.clone(), client_id: self.client_id.clone() }
+    }
+    /// Whether the socket should be closed after reporting this error, and with which code.
+    pub fn close_code(&self) -> Option<u16> {
+        match self.code {
+            ErrorCode::FrameTooLarge => Some(1009),
+            _ => None,
+        }
     }
 }
 
@@ -215,8 +233,15 @@ pub fn decode_client(frame: &str) -> Result<ClientMsg, ProtocolError> {
         let shown: String = kind.chars().take(32).collect();
         return Err(ProtocolError::new(ErrorCode::UnknownType, format!("unknown message type {shown:?}")));
     }
-    let msg: ClientMsg = serde_json::from_value(value)
-        .map_err(|e| ProtocolError::new(ErrorCode::Malformed, format!("bad {kind} frame: {e}")))?;
+    let client_id = value.get("client_id").and_then(|c| c.as_str()).map(str::to_owned);
+    let field_count = value.as_object().map_or(0, |o| o.len());
+    let msg: ClientMsg = serde_json::from_value(value).map_err(|e| {
+        ProtocolError::new(ErrorCode::Malformed, format!("bad {kind} frame: {e}")).for_send(client_id.as_deref())
+    })?;
+    // serde's deny_unknown_fields does not reach unit variants of a tagged enum: check here.
+    if matches!(msg, ClientMsg::Ping | ClientMsg::End) && field_count > 1 {
+        return Err(ProtocolError::new(ErrorCode::Malformed, format!("bad {kind} frame: unknown field")));
+    }
     validate(msg)
 }
 
@@ -229,7 +254,7 @@ fn validate(msg: ClientMsg) -> Result<ClientMsg, ProtocolError> {
                     "client_id must be 1-64 characters of A-Z a-z 0-9 _ -",
                 ));
             }
-            let text = normalize_text(&text)?;
+            let text = normalize_text(&text).map_err(|e| e.for_send(Some(&client_id)))?;
             Ok(ClientMsg::Send { client_id, text })
         }
         other => Ok(other),
@@ -290,6 +315,21 @@ mod tests {
             ClientMsg::Send { client_id: "m1".into(), text: "hi".into() }
         );
         assert_eq!(decode_client(r#"{"type":"ping"}"#).unwrap(), ClientMsg::Ping);
+        assert_eq!(decode_client(r#"{"type":"end"}"#).unwrap(), ClientMsg::End);
+    }
+
+    #[test]
+    fn send_errors_name_the_send() {
+        let e = decode_client(r#"{"type":"send","client_id":"m7","text":" "}"#).unwrap_err();
+        assert_eq!((e.code, e.client_id.as_deref()), (ErrorCode::EmptyMessage, Some("m7")));
+        let e = decode_client(r#"{"type":"send","client_id":"m8","text":5}"#).unwrap_err();
+        assert_eq!((e.code, e.client_id.as_deref()), (ErrorCode::Malformed, Some("m8")));
+        // An unreadable id is not echoed back.
+        let e = decode_client(r#"{"type":"send","client_id":"<x>","text":5}"#).unwrap_err();
+        assert_eq!(e.client_id, None);
+        assert_eq!(e.close_code(), None);
+        let big = format!(r#"{{"type":"ping","pad":"{}"}}"#, "x".repeat(MAX_FRAME_BYTES));
+        assert_eq!(decode_client(&big).unwrap_err().close_code(), Some(1009));
     }
 
     #[test]
@@ -300,6 +340,8 @@ mod tests {
         assert_eq!(code(r#"{"type":"explode"}"#), ErrorCode::UnknownType);
         assert_eq!(code(r#"{"type":"send","client_id":"m1"}"#), ErrorCode::Malformed);
         assert_eq!(code(r#"{"type":"send","client_id":"m1","text":"x","extra":1}"#), ErrorCode::Malformed);
+        assert_eq!(code(r#"{"type":"ping","extra":1}"#), ErrorCode::Malformed);
+        assert_eq!(code(r#"{"type":"end","by":"me"}"#), ErrorCode::Malformed);
         assert_eq!(code(r#"{"type":"send","client_id":"a b","text":"x"}"#), ErrorCode::BadClientId);
         assert_eq!(code(r#"{"type":"send","client_id":"m1","text":"   "}"#), ErrorCode::EmptyMessage);
         let long = format!(r#"{{"type":"send","client_id":"m1","text":"{}"}}"#, "é".repeat(MAX_MESSAGE_CHARS + 1));

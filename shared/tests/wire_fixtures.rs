@@ -35,6 +35,7 @@ fn client_frames() {
     client("client_send", ClientMsg::Send { client_id: "m_01".into(), text: "Do you ship to Norway?".into() });
     client("client_typing", ClientMsg::Typing { typing: true });
     client("client_ping", ClientMsg::Ping);
+    client("client_end", ClientMsg::End);
 }
 
 #[test]
@@ -90,6 +91,15 @@ fn server_frames() {
         ServerMsg::Error {
             code: ErrorCode::MessageTooLong,
             message: "message of 4001 characters exceeds the limit of 4000".into(),
+            client_id: None,
+        },
+    );
+    server(
+        "server_error_send",
+        ServerMsg::Error {
+            code: ErrorCode::RateLimited,
+            message: "too many messages, slow down and retry".into(),
+            client_id: Some("m_09".into()),
         },
     );
     server("server_pong", ServerMsg::Pong);

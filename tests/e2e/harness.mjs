@@ -26,41 +26,81 @@ export async function freePort() {
   });
 }
 
-/** Starts `wrangler dev` on fresh state (migrated and seeded); resolves once it is ready. */
-export async function startEdge({ state } = {}) {
+/**
+ * Starts `wrangler dev` on fresh state (migrated and seeded); resolves once it is ready.
+ *
+ * Options:
+ * - `state`: an existing state folder to use instead of a fresh one.
+ * - `vars`: extra worker variables, each passed as `--var K:V`
+ *   (e.g. `{ PARLEY_VISITOR_RATE: "100000/100000" }` to raise the visitor rate limit).
+ *
+ * The returned handle can also `kill()` the whole `wrangler dev` process group with SIGKILL
+ * (workerd included, nothing flushed) and `restart()` it on the same state folder, port,
+ * secret and vars, for fault-injection tests.
+ */
+export async function startEdge({ state, vars = {} } = {}) {
   state ??= mkdtempSync(join(tmpdir(), "parley-e2e-"));
   await promisify(execFile)("bash", [join(ROOT, "scripts", "db.sh"), state], { cwd: ROOT });
   const port = await freePort();
-  const inspector = await freePort();
   const secret = randomBytes(24).toString("hex");
-  const args = [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector),
-    "--persist-to", state, "--var", `PARLEY_SECRET:${secret}`, "--show-interactive-dev-session=false", "--log-level", "info"];
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
-    env: { ...process.env, PARLEY_SKIP_EDGE_BUILD: "1", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  let log = "";
   const base = `http://127.0.0.1:${port}`;
-  await new Promise((resolve, reject) => {
-    const onData = (d) => {
-      log += d;
-      if (log.includes("Ready on")) resolve();
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    child.on("exit", (code) => reject(new Error(`wrangler dev exited (${code}) before ready:\n${log}`)));
-  });
+  let log = "";
+  let child = null;
+
+  // One `wrangler dev` run; resolves with the child once it printed "Ready on".
+  const launch = async () => {
+    const inspector = await freePort();
+    const extra = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+    const args = [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector),
+      "--persist-to", state, "--var", `PARLEY_SECRET:${secret}`, ...extra,
+      "--show-interactive-dev-session=false", "--log-level", "info"];
+    const proc = spawn(process.execPath, args, {
+      cwd: ROOT,
+      env: { ...process.env, PARLEY_SKIP_EDGE_BUILD: "1", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true, // its own process group, so stop()/kill() reach workerd too
+    });
+    let runLog = "";
+    await new Promise((resolve, reject) => {
+      const onData = (d) => {
+        log += d;
+        runLog += d;
+        if (runLog.includes("Ready on")) resolve();
+      };
+      proc.stdout.on("data", onData);
+      proc.stderr.on("data", onData);
+      proc.on("exit", (code) => reject(new Error(`wrangler dev exited (${code}) before ready:\n${runLog}`)));
+    });
+    return proc;
+  };
+
+  // Signals the whole process group and waits for wrangler itself to exit.
+  const signal = async (sig) => {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once("exit", r));
+      try { process.kill(-child.pid, sig); } catch { /* already gone */ }
+      await exited;
+    }
+  };
+
+  child = await launch();
   return {
-    base, port, state, secret, child,
+    base, port, state, secret, vars,
+    get child() { return child; },
     log: () => log,
     async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once("exit", r));
-        try { process.kill(-child.pid, "SIGTERM"); } catch { /* already gone */ }
-        await exited;
-      }
+      await signal("SIGTERM");
+    },
+    /** SIGKILLs every process of the `wrangler dev` group (wrangler and workerd): a crash. */
+    async kill() {
+      await signal("SIGKILL");
+      log += "\n[harness] SIGKILL\n";
+    },
+    /** Starts `wrangler dev` again on the same state, port, secret and vars (after kill/stop). */
+    async restart() {
+      await signal("SIGKILL");
+      log += "\n[harness] restart\n";
+      child = await launch();
     },
     cleanup() { rmSync(state, { recursive: true, force: true }); },
   };

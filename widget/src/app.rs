@@ -1,4 +1,5 @@
-//! The widget's UI: launcher, panel, transcript and composer.
+//! The widget's UI: launcher, panel, transcript and composer, and the conversation's life
+//! (start on the first message, resume on any page, end, start again).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -6,11 +7,16 @@ use std::rc::Rc;
 use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use parley_client::{post_json, ConnEvent, ConnState, Connection};
-use parley_shared::protocol::{MessageView, Role, ServerMsg};
+use parley_client::{post_json, ConnEvent, ConnState, Connection, Pending};
+use parley_shared::protocol::{ClientMsg, MessageView, Role, ServerMsg, Status};
+use parley_shared::typing::TypingThrottle;
+use parley_shared::Millis;
 use serde::{Deserialize, Serialize};
 
 use crate::store;
+
+/// A message waiting longer than this is shown as "not sent yet" with a retry button.
+const STALE_MS: u64 = 8_000;
 
 #[derive(Clone, Serialize, Deserialize)]
 struct VisitorCreds {
@@ -54,14 +60,18 @@ struct Created {
 }
 
 /// Non-reactive state shared by the event handlers.
-#[derive(Default)]
 struct Ctx {
+    channel: String,
+    base: String,
     creds: Option<VisitorCreds>,
     conn: Option<Connection>,
-    /// Written before a conversation exists; sent once it does.
+    /// Written before a conversation exists; sent once it does (kept in storage meanwhile).
     queued: Vec<String>,
     creating: bool,
+    typing: TypingThrottle,
 }
+
+type Shared = Rc<RefCell<Ctx>>;
 
 /// Everything the view reads.
 #[derive(Clone, Copy)]
@@ -69,8 +79,13 @@ struct View {
     open: RwSignal<bool>,
     channel: RwSignal<Option<ChannelView>>,
     messages: RwSignal<Vec<MessageView>>,
-    /// Own messages not yet acknowledged: (client id, text).
-    pending: RwSignal<Vec<(String, String)>>,
+    /// Own messages not yet acknowledged.
+    pending: RwSignal<Vec<Pending>>,
+    /// Own messages the server refused for good, with the reason.
+    failed: RwSignal<Vec<(Pending, String)>>,
+    status: RwSignal<Option<Status>>,
+    /// Browser clock, refreshed while messages wait, to tell "sending" from "not sent yet".
+    clock: RwSignal<u64>,
     typing: RwSignal<Option<String>>,
     link: RwSignal<Option<ConnState>>,
     unread: RwSignal<u32>,
@@ -84,39 +99,30 @@ pub fn App(channel: String, base: String) -> impl IntoView {
         channel: RwSignal::new(None),
         messages: RwSignal::new(Vec::new()),
         pending: RwSignal::new(Vec::new()),
+        failed: RwSignal::new(Vec::new()),
+        status: RwSignal::new(None),
+        clock: RwSignal::new(parley_client::now_ms()),
         typing: RwSignal::new(None),
         link: RwSignal::new(None),
         unread: RwSignal::new(0),
         problem: RwSignal::new(None),
     };
-    let ctx = StoredValue::new_local(Rc::new(RefCell::new(Ctx::default())));
-    let cfg = StoredValue::new((channel.clone(), base.clone()));
+    let queued: Vec<String> = store::load(&channel, "queued").unwrap_or_default();
+    let shared: Shared = Rc::new(RefCell::new(Ctx {
+        channel,
+        base,
+        creds: None,
+        conn: None,
+        queued,
+        creating: false,
+        typing: TypingThrottle::default(),
+    }));
+    let ctx = StoredValue::new_local(shared.clone());
     let draft = RwSignal::new(String::new());
     let log_ref = NodeRef::<leptos::html::Div>::new();
 
-    // Who is this visitor, and is there a conversation to resume?
-    {
-        let ctx = ctx.get_value();
-        spawn_local(async move {
-            let stored: Option<VisitorCreds> = store::load(&channel, "visitor");
-            let body = SessionReq {
-                channel_id: &channel,
-                visitor_id: stored.as_ref().map(|c| c.visitor_id.as_str()),
-                visitor_token: stored.as_ref().map(|c| c.visitor_token.as_str()),
-            };
-            match post_json::<_, Session>(&format!("{base}/api/v1/widget/session"), &body).await {
-                Ok(s) => {
-                    v.channel.set(Some(s.channel));
-                    ctx.borrow_mut().creds =
-                        Some(VisitorCreds { visitor_id: s.visitor_id, visitor_token: s.visitor_token });
-                    if let Some(id) = s.conversation_id {
-                        connect(&ctx, v, &base, &channel, id);
-                    }
-                }
-                Err(e) => v.problem.set(Some(format!("Chat is unavailable ({})", e.code))),
-            }
-        });
-    }
+    // Who is this visitor, and is there a conversation to resume (or a message to send)?
+    spawn_local(start(shared, v));
 
     // Keep the newest message in view.
     Effect::new(move |_| {
@@ -126,6 +132,15 @@ pub fn App(channel: String, base: String) -> impl IntoView {
             el.set_scroll_top(el.scroll_height());
         }
     });
+    // Refresh the clock while something waits, so a stuck message offers a retry.
+    let _ = set_interval_with_handle(
+        move || {
+            if !v.pending.with_untracked(Vec::is_empty) {
+                v.clock.set(parley_client::now_ms());
+            }
+        },
+        std::time::Duration::from_secs(2),
+    );
 
     let toggle = move |_| {
         let now_open = !v.open.get_untracked();
@@ -133,62 +148,85 @@ pub fn App(channel: String, base: String) -> impl IntoView {
         if now_open {
             v.unread.set(0);
         }
-        cfg.with_value(|(channel, _)| store::save(channel, "open", &now_open));
+        ctx.with_value(|c| store::save(&c.borrow().channel, "open", &now_open));
     };
-
     let submit = move || {
         let text = draft.get_untracked();
         if text.trim().is_empty() {
             return;
         }
         draft.set(String::new());
-        cfg.with_value(|(channel, base)| send(&ctx.get_value(), v, base, channel, text));
+        send(&ctx.get_value(), v, text);
+    };
+    let on_input = move |e: ev::Event| {
+        draft.set(event_target_value(&e));
+        typing_input(&ctx.get_value());
+    };
+    let end_chat = move |_| {
+        if let Some(conn) = &ctx.get_value().borrow().conn {
+            conn.send_now(&ClientMsg::End);
+        }
+    };
+    let new_chat = move |_| {
+        // The ended conversation is done with; the next message starts a new one.
+        if let Some(old) = ctx.get_value().borrow_mut().conn.take() {
+            old.close(true);
+        }
+        v.messages.set(Vec::new());
+        v.pending.set(Vec::new());
+        v.failed.set(Vec::new());
+        v.status.set(None);
+        v.typing.set(None);
+    };
+    let retry = move |_| {
+        if let Some(conn) = &ctx.get_value().borrow().conn {
+            conn.retry_now();
+        }
+    };
+    let closed = move || v.status.get() == Some(Status::Closed);
+    let notice = move || {
+        v.problem.get().or_else(|| (v.link.get() == Some(ConnState::Retrying)).then(|| "Reconnecting…".to_owned()))
     };
 
     view! {
         <div style=move || v.channel.get().map(|c| format!("--accent:{}", safe_color(&c.accent))).unwrap_or_default()>
-            <Show when=move || v.open.get()>
-                <section class="panel" role="dialog" aria-label="Chat">
-                    <header class="head">
-                        <div style="flex:1">
-                            <h2>{move || v.channel.get().map(|c| c.name).unwrap_or_else(|| "Chat".into())}</h2>
-                            <p>{move || operator_name(&v.messages.get()).map(|n| format!("You are chatting with {n}")).unwrap_or_else(|| "We reply as soon as we can".into())}</p>
-                        </div>
-                        <button class="close" aria-label="Minimize chat" on:click=toggle>"×"</button>
-                    </header>
-                    {move || v.problem.get().map(|p| view! { <p class="status" role="alert">{p}</p> })}
-                    {move || (v.link.get() == Some(ConnState::Retrying)).then(|| view! { <p class="status">"Reconnecting…"</p> })}
-                    <div class="log" role="log" aria-live="polite" aria-label="Messages" node_ref=log_ref>
-                        <p class="greet">{move || v.channel.get().map(|c| c.greeting).unwrap_or_default()}</p>
-                        <For each=move || v.messages.get() key=|m| m.seq let:m>
-                            <div class=if m.author.role == Role::Visitor { "msg mine" } else { "msg theirs" }>
-                                {(m.author.role == Role::Operator).then(|| view! { <span class="who">{m.author.name.clone()}</span> })}
-                                {m.text.clone()}
-                                <span class="meta">{clock(m.at.0)}</span>
-                            </div>
-                        </For>
-                        <For each=move || v.pending.get() key=|p| p.0.clone() let:p>
-                            <div class="msg mine pending">{p.1.clone()}<span class="meta">"Sending…"</span></div>
-                        </For>
+            <section class="panel" role="dialog" aria-label="Chat" prop:hidden=move || !v.open.get()>
+                <header class="head">
+                    <div style="flex:1">
+                        <h2>{move || v.channel.get().map(|c| c.name).unwrap_or_else(|| "Chat".into())}</h2>
+                        <p>{move || operator_name(&v.messages.get()).map(|n| format!("You are chatting with {n}")).unwrap_or_else(|| "We reply as soon as we can".into())}</p>
                     </div>
-                    <div class="typing" aria-hidden="true">{move || v.typing.get().map(|n| format!("{n} is typing…"))}</div>
-                    <form class="compose" on:submit=move |e: ev::SubmitEvent| { e.prevent_default(); submit() }>
-                        <textarea
-                            aria-label="Message"
-                            placeholder="Write a message…"
-                            prop:value=move || draft.get()
-                            on:input=move |e| draft.set(event_target_value(&e))
-                            on:keydown=move |e: ev::KeyboardEvent| {
-                                if e.key() == "Enter" && !e.shift_key() {
-                                    e.prevent_default();
-                                    submit();
-                                }
+                    <button class="end" prop:hidden=move || v.status.get().is_none() || closed() on:click=end_chat>"End chat"</button>
+                    <button class="close" aria-label="Minimize chat" on:click=toggle>"×"</button>
+                </header>
+                <p class="status" role="alert" prop:hidden=move || notice().is_none()>{notice}</p>
+                <div class="log" role="log" aria-live="polite" aria-label="Messages" node_ref=log_ref>
+                    <p class="greet">{move || v.channel.get().map(|c| c.greeting).unwrap_or_default()}</p>
+                    <For each=move || rows(v) key=Row::key let:row>
+                        {row.view(v, retry)}
+                    </For>
+                    <p class="ended" role="status" prop:hidden=move || !closed()>"This chat has ended."</p>
+                </div>
+                <div class="typing" aria-hidden="true">{move || v.typing.get().map(|n| format!("{n} is typing…"))}</div>
+                <div class="compose" prop:hidden=move || !closed()>
+                    <button class="send wide" on:click=new_chat>"Start a new chat"</button>
+                </div>
+                <form class="compose" prop:hidden=closed on:submit=move |e: ev::SubmitEvent| { e.prevent_default(); submit() }>
+                    <textarea
+                        aria-label="Message"
+                        placeholder="Write a message…"
+                        prop:value=move || draft.get()
+                        on:input=on_input
+                        on:keydown=move |e: ev::KeyboardEvent| {
+                            if e.key() == "Enter" && !e.shift_key() {
+                                e.prevent_default();
+                                submit();
                             }
-                        ></textarea>
-                        <button class="send" type="submit" aria-label="Send message">"Send"</button>
-                    </form>
-                </section>
-            </Show>
+                        }
+                    ></textarea>
+                    <button class="send" type="submit" aria-label="Send message">"Send"</button>
+                </form>
+            </section>
             <button
                 class="launcher"
                 aria-label=move || if v.open.get() { "Close chat" } else { "Open chat" }
@@ -202,12 +240,105 @@ pub fn App(channel: String, base: String) -> impl IntoView {
     }
 }
 
+/// One line of the transcript: a stored message, or one of the visitor's own that is still
+/// on its way or was refused.
+#[derive(Clone)]
+enum Row {
+    Stored(MessageView),
+    Pending(Pending),
+    Failed(Pending, String),
+}
+
+impl Row {
+    fn key(&self) -> String {
+        match self {
+            Row::Stored(m) => format!("s{}", m.seq),
+            Row::Pending(p) => format!("p{}", p.client_id),
+            Row::Failed(p, _) => format!("f{}", p.client_id),
+        }
+    }
+
+    fn view(self, v: View, retry: impl Fn(ev::MouseEvent) + Clone + 'static) -> impl IntoView {
+        let (class, who, text, meta) = match self {
+            Row::Stored(m) => {
+                let mine = m.author.role == Role::Visitor;
+                let meta = format!("{}{}", clock(m.at.0), if mine { " · Sent" } else { "" });
+                (if mine { "msg mine" } else { "msg theirs" }, (!mine).then_some(m.author.name), m.text, meta)
+            }
+            Row::Pending(p) => {
+                let since = p.since;
+                let stale = move || v.clock.get().saturating_sub(since) > STALE_MS;
+                return view! {
+                    <div class="msg mine pending">
+                        {p.text}
+                        <span class="meta">
+                            {move || if stale() { "Not sent yet · " } else { "Sending…" }}
+                            <button class="link" prop:hidden=move || !stale() on:click=retry>"Retry"</button>
+                        </span>
+                    </div>
+                }
+                .into_any();
+            }
+            Row::Failed(p, why) => ("msg mine failed", None, p.text, format!("Not sent: {why}")),
+        };
+        view! {
+            <div class=class>
+                {who.map(|n| view! { <span class="who">{n}</span> })}
+                {text}
+                <span class="meta">{meta}</span>
+            </div>
+        }
+        .into_any()
+    }
+}
+
+/// The transcript's rows, oldest first, then what is still on its way, then what failed.
+fn rows(v: View) -> Vec<Row> {
+    let mut rows: Vec<Row> = v.messages.get().into_iter().map(Row::Stored).collect();
+    rows.extend(v.pending.get().into_iter().map(Row::Pending));
+    rows.extend(v.failed.get().into_iter().map(|(p, why)| Row::Failed(p, why)));
+    rows
+}
+
+/// Loads the channel and the visitor's identity; resumes their open conversation, or sends
+/// what they wrote before the last page closed.
+async fn start(ctx: Shared, v: View) {
+    let (channel, base) = {
+        let c = ctx.borrow();
+        (c.channel.clone(), c.base.clone())
+    };
+    let stored: Option<VisitorCreds> = store::load(&channel, "visitor");
+    let body = SessionReq {
+        channel_id: &channel,
+        visitor_id: stored.as_ref().map(|c| c.visitor_id.as_str()),
+        visitor_token: stored.as_ref().map(|c| c.visitor_token.as_str()),
+    };
+    match post_json::<_, Session>(&format!("{base}/api/v1/widget/session"), &body).await {
+        Ok(s) => {
+            v.channel.set(Some(s.channel));
+            ctx.borrow_mut().creds = Some(VisitorCreds { visitor_id: s.visitor_id, visitor_token: s.visitor_token });
+            if let Some(id) = s.conversation_id {
+                connect(&ctx, v, id);
+            } else if !ctx.borrow().queued.is_empty() {
+                v.pending.set(queued_view(&ctx.borrow().queued));
+                create_conversation(ctx.clone(), v);
+            }
+        }
+        Err(e) => v.problem.set(Some(format!("Chat is unavailable ({})", e.code))),
+    }
+}
+
 /// Sends `text`, creating the conversation first if there is none yet.
-fn send(ctx: &Rc<RefCell<Ctx>>, v: View, base: &str, channel: &str, text: String) {
+fn send(ctx: &Shared, v: View, text: String) {
     let mut c = ctx.borrow_mut();
     // The visitor interacted: from now on their identity is kept in first-party storage.
     if let Some(creds) = &c.creds {
-        store::save(channel, "visitor", creds);
+        store::save(&c.channel, "visitor", creds);
+    }
+    if c.typing.sent().is_some() {
+        if let Some(conn) = &c.conn {
+            conn.send_now(&ClientMsg::Typing { typing: false });
+        }
     }
     if let Some(conn) = &c.conn {
         conn.send_text(text);
@@ -216,18 +347,36 @@ fn send(ctx: &Rc<RefCell<Ctx>>, v: View, base: &str, channel: &str, text: String
         v.pending.set(pending);
         return;
     }
-    c.queued.push(text.clone());
-    v.pending.update(|p| p.push((format!("q{}", p.len()), text)));
+    c.queued.push(text);
+    store::save(&c.channel, "queued", &c.queued);
+    v.pending.set(queued_view(&c.queued));
     if c.creating {
         return;
     }
-    let Some(creds) = c.creds.clone() else {
-        v.problem.set(Some("Chat is not ready yet, please try again".into()));
-        return;
-    };
-    c.creating = true;
     drop(c);
-    let (ctx, base, channel) = (ctx.clone(), base.to_owned(), channel.to_owned());
+    create_conversation(ctx.clone(), v);
+}
+
+/// Queued texts shown as pending until the conversation exists.
+fn queued_view(queued: &[String]) -> Vec<Pending> {
+    let now = parley_client::now_ms();
+    queued
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Pending { client_id: format!("q{i}"), text: t.clone(), since: now })
+        .collect()
+}
+
+fn create_conversation(ctx: Shared, v: View) {
+    let (channel, base, creds) = {
+        let mut c = ctx.borrow_mut();
+        let Some(creds) = c.creds.clone() else {
+            v.problem.set(Some("Chat is not ready yet, please try again".into()));
+            return;
+        };
+        c.creating = true;
+        (c.channel.clone(), c.base.clone(), creds)
+    };
     spawn_local(async move {
         let page_url = parley_client::window().location().href().unwrap_or_default();
         let body = CreateReq {
@@ -239,49 +388,61 @@ fn send(ctx: &Rc<RefCell<Ctx>>, v: View, base: &str, channel: &str, text: String
         let created = post_json::<_, Created>(&format!("{base}/api/v1/conversations"), &body).await;
         ctx.borrow_mut().creating = false;
         match created {
-            Ok(c) => connect(&ctx, v, &base, &channel, c.conversation_id),
+            Ok(c) => connect(&ctx, v, c.conversation_id),
             Err(e) => v.problem.set(Some(format!("Could not start the chat ({})", e.message))),
         }
     });
 }
 
-/// Opens the conversation's socket and wires its events to the view.
-fn connect(ctx: &Rc<RefCell<Ctx>>, v: View, base: &str, channel: &str, conversation_id: String) {
-    let Some(creds) = ctx.borrow().creds.clone() else { return };
+/// Opens the conversation's socket (its outbox kept in storage) and wires its events.
+fn connect(ctx: &Shared, v: View, conversation_id: String) {
+    let (channel, base, creds) = {
+        let c = ctx.borrow();
+        let Some(creds) = c.creds.clone() else { return };
+        (c.channel.clone(), c.base.clone(), creds)
+    };
     let ws_base = base.replacen("http", "ws", 1);
     let url = format!(
         "{ws_base}/api/v1/conversations/{conversation_id}/ws?role=visitor&visitor_id={}&visitor_token={}",
         creds.visitor_id, creds.visitor_token
     );
-    store::save(channel, "conversation", &conversation_id);
     let weak = Rc::downgrade(ctx);
-    let handler: parley_client::Handler = Rc::new(move |event| match event {
-        ConnEvent::State(s) => v.link.set(Some(s)),
-        ConnEvent::Message(msg) => {
-            on_message(v, msg);
-            if let Some(ctx) = weak.upgrade() {
-                if let Some(conn) = &ctx.borrow().conn {
-                    v.pending.set(conn.pending());
-                }
+    let handler: parley_client::Handler = Rc::new(move |event| {
+        match event {
+            ConnEvent::State(s) => v.link.set(Some(s)),
+            ConnEvent::Message(msg) => on_message(v, msg),
+            ConnEvent::Rejected { pending, message, .. } => v.failed.update(|f| f.push((pending, message))),
+        }
+        if let Some(ctx) = weak.upgrade() {
+            if let Some(conn) = &ctx.borrow().conn {
+                v.pending.set(conn.pending());
             }
         }
     });
-    let conn = Connection::open(url, 0, handler);
-    let queued = std::mem::take(&mut ctx.borrow_mut().queued);
-    for text in queued {
+    let outbox_key = store::key(&channel, &format!("outbox:{conversation_id}"));
+    let conn = Connection::open(url, 0, handler, Some(outbox_key));
+    let mut c = ctx.borrow_mut();
+    for text in std::mem::take(&mut c.queued) {
         conn.send_text(text);
     }
+    store::remove(&channel, "queued");
     v.pending.set(conn.pending());
-    ctx.borrow_mut().conn = Some(conn);
+    v.status.set(Some(Status::Waiting));
+    if let Some(old) = c.conn.replace(conn) {
+        old.close(false);
+    }
 }
 
 fn on_message(v: View, msg: ServerMsg) {
     match msg {
-        ServerMsg::Welcome { history, .. } => v.messages.update(|all| {
-            for m in history {
-                insert(all, m);
-            }
-        }),
+        ServerMsg::Welcome { history, status, .. } => {
+            v.status.set(Some(status));
+            v.messages.update(|all| {
+                for m in history {
+                    insert(all, m);
+                }
+            });
+        }
         ServerMsg::Message { message } => {
             if message.author.role == Role::Operator {
                 v.typing.set(None);
@@ -291,11 +452,28 @@ fn on_message(v: View, msg: ServerMsg) {
             }
             v.messages.update(|all| insert(all, message));
         }
+        ServerMsg::Status { status } => v.status.set(Some(status)),
         ServerMsg::Typing { author, typing } => v.typing.set(typing.then_some(author.name)),
-        ServerMsg::Error { message, .. } => v.problem.set(Some(message)),
+        ServerMsg::Error { message, client_id: None, .. } => v.problem.set(Some(message)),
         ServerMsg::Incompatible { .. } => v.problem.set(Some("Please reload the page to keep chatting".into())),
         _ => {}
     }
+}
+
+/// A key was pressed in the composer: tell the operator, throttled, and stop after a pause.
+fn typing_input(ctx: &Shared) {
+    let now = Millis(parley_client::now_ms());
+    let c = &mut *ctx.borrow_mut();
+    let (Some(conn), Some(typing)) = (&c.conn, c.typing.input(now)) else { return };
+    conn.send_now(&ClientMsg::Typing { typing });
+    let weak = Rc::downgrade(ctx);
+    parley_client::set_timeout(parley_shared::limits::TYPING_IDLE_MS as i32 + 50, move || {
+        let Some(ctx) = weak.upgrade() else { return };
+        let c = &mut *ctx.borrow_mut();
+        if let (Some(conn), Some(typing)) = (&c.conn, c.typing.tick(Millis(parley_client::now_ms()))) {
+            conn.send_now(&ClientMsg::Typing { typing });
+        }
+    });
 }
 
 /// Inserts keeping `seq` order; a message already held is not added twice.
@@ -321,11 +499,6 @@ fn safe_color(c: &str) -> &str {
 
 /// Local `HH:MM` of a timestamp.
 fn clock(ms: u64) -> String {
-    let d = js_sys_date(ms);
-    format!("{:02}:{:02}", d.0, d.1)
-}
-
-fn js_sys_date(ms: u64) -> (u32, u32) {
     let d = leptos::web_sys::js_sys::Date::new(&(ms as f64).into());
-    (d.get_hours(), d.get_minutes())
+    format!("{:02}:{:02}", d.get_hours(), d.get_minutes())
 }

@@ -7,17 +7,23 @@ fn storage() -> Option<web_sys::Storage> {
     parley_client::window().local_storage().ok().flatten()
 }
 
-fn key(channel: &str, name: &str) -> String {
+pub fn key(channel: &str, name: &str) -> String {
     format!("parley:{channel}:{name}")
 }
 
 pub fn load<T: DeserializeOwned>(channel: &str, name: &str) -> Option<T> {
     let raw = storage()?.get_item(&key(channel, name)).ok()??;
-    serde_json::from_str(&raw).ok()
+    parley_client::from_json(&raw)
 }
 
 pub fn save<T: Serialize>(channel: &str, name: &str, value: &T) {
     if let (Some(s), Ok(raw)) = (storage(), serde_json::to_string(value)) {
         let _ = s.set_item(&key(channel, name), &raw);
+    }
+}
+
+pub fn remove(channel: &str, name: &str) {
+    if let Some(s) = storage() {
+        let _ = s.remove_item(&key(channel, name));
     }
 }

@@ -5,6 +5,7 @@ pub const CSS: &str = r#"
 :host{all:initial!important;display:block!important}
 .parley{all:initial;font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2330}
 .parley *{box-sizing:border-box;font:inherit;color:inherit;margin:0}
+.parley [hidden]{display:none!important}
 .launcher{position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:28px;border:0;
  background:var(--accent,#2f5bea);color:#fff;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);
  display:flex;align-items:center;justify-content:center;padding:0}
@@ -33,5 +34,12 @@ pub const CSS: &str = r#"
 .compose textarea{flex:1;resize:none;border:1px solid #c9ced8;border-radius:8px;padding:8px;height:40px;color:#1d2330}
 .compose textarea:focus{outline:2px solid var(--accent,#2f5bea);border-color:transparent}
 .send{border:0;border-radius:8px;background:var(--accent,#2f5bea);color:#fff;padding:0 14px;cursor:pointer;font-weight:600}
+.end{background:rgba(255,255,255,.18);border:1px solid rgba(255,255,255,.5);color:#fff;border-radius:6px;
+ padding:4px 8px;cursor:pointer;font-size:12px}
+.end:focus-visible,.link:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}
+.link{background:none;border:0;color:inherit;text-decoration:underline;cursor:pointer;padding:0;font-size:11px}
+.failed{background:#fdecea;color:#8a1c0d;border:1px solid #f5c2bb}
+.ended{text-align:center;font-size:12px;color:#555;padding:6px}
+.wide{flex:1;height:40px}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 "#;

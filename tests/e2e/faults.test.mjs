@@ -1,0 +1,178 @@
+// Fault injection against a real `wrangler dev`: the edge SIGKILLed mid-stream, sockets dropped
+// mid-exchange, every frame sent twice. Each test reads the whole transcript back with a fresh
+// client and checks the delivery guarantees of ARCHITECTURE.md: nothing acknowledged is lost,
+// nothing is stored twice, each sender's order is kept, sequence numbers are dense from 1.
+// Each test prints one summary line, e.g.
+//   fault kill-restart: sent 500, stored 500, lost 0, duplicated 0, out of order 0
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { setImmediate as tick } from "node:timers/promises";
+import { randomBytes } from "node:crypto";
+import { startEdge } from "./harness.mjs";
+import { ProtoClient, newConversation, login, readTranscript, audit, sentBy, waitUntil } from "./proto-client.mjs";
+
+// Streaming tests would trip the per-visitor rate limit (20 burst, 2/s by default).
+const VARS = { PARLEY_VISITOR_RATE: "100000/100000" };
+const RUN = randomBytes(3).toString("hex"); // makes every text of this run unique
+let edge, cookie;
+
+before(async () => {
+  edge = await startEdge({ vars: VARS });
+  cookie = await login(edge.base);
+});
+
+after(async () => {
+  await edge?.stop();
+  edge?.cleanup();
+});
+
+/** A visitor client of a fresh conversation (and the conversation's details). */
+async function visitorOfNewConversation(opts = {}) {
+  const conv = await newConversation(edge.base);
+  const visitor = new ProtoClient({ base: edge.base, role: "visitor", ...conv, label: "v", ...opts });
+  return { conv, visitor };
+}
+
+function operatorOf(conv, opts = {}) {
+  return new ProtoClient({ base: edge.base, conversationId: conv.conversationId, role: "operator", cookie, label: "o", ...opts });
+}
+
+/**
+ * Sends `n` messages through `client`'s outbox without waiting for acknowledgements, keeping
+ * at most `window` unacknowledged (so the stream goes on across faults instead of being
+ * written out all at once). Yields to the event loop now and then so frames are read.
+ */
+async function stream(client, n, text, window = 100) {
+  for (let i = 1; i <= n; i++) {
+    if (client.sentOrder.length - client.acks.size >= window) {
+      await client.waitFor(() => client.sentOrder.length - client.acks.size < window, "send window", 180_000);
+    }
+    client.send(text(i));
+    if (i % 10 === 0) await tick();
+  }
+}
+
+/** Prints the summary line and asserts a clean audit. */
+function check(name, result, extra = "") {
+  const line = `fault ${name}: sent ${result.sent}, stored ${result.stored}, lost ${result.lost}, ` +
+    `duplicated ${result.duplicated}, out of order ${result.outOfOrder}${extra}`;
+  console.log(line);
+  assert.deepEqual(result.problems, [], line);
+  assert.equal(result.stored, result.sent, line);
+}
+
+/** Every acknowledgement told the truth: the acked seq holds that very message. */
+function assertAcksMatch(client, transcript) {
+  for (const [id, { seq }] of client.acks) {
+    const m = transcript[seq - 1];
+    assert.ok(m && m.client_id === id && m.author.role === client.role, `${client.label} ack ${id} → seq ${seq} holds ${m?.client_id}`);
+  }
+}
+
+test("SIGKILL of the edge mid-stream loses nothing acknowledged and stores nothing twice", { timeout: 300_000 }, async () => {
+  const { conv, visitor } = await visitorOfNewConversation({ label: "k" });
+  await visitor.start();
+  const N = 500;
+  const killAt = 100 + Math.floor(Math.random() * 151); // after 100-250 acks
+  const producer = stream(visitor, N, (i) => `kill-restart ${RUN} #${i}`);
+
+  await visitor.waitForAcks(killAt, 120_000);
+  await edge.kill(); // wrangler and workerd, SIGKILL: nothing flushed, nothing closed
+  const ackedAtKill = visitor.acks.size, unackedAtKill = visitor.outbox.size;
+  const downSince = Date.now();
+  await edge.restart(); // same state, port, secret and vars
+  const downMs = Date.now() - downSince;
+
+  await producer;
+  await visitor.allAcked(180_000);
+  await visitor.close();
+  assert.equal(visitor.rejected.size, 0, `refused sends: ${[...visitor.rejected]}`);
+  assert.ok(visitor.connects >= 2, "the client reconnected after the restart");
+
+  const transcript = await readTranscript(edge.base, conv.conversationId, { role: "visitor", ...conv });
+  assertAcksMatch(visitor, transcript);
+  check("kill-restart", audit(transcript, [{ role: "visitor", sent: sentBy(visitor) }]),
+    ` (killed after ${ackedAtKill} acks with ${unackedAtKill} unacked, down ${downMs} ms, ${visitor.connects} connects)`);
+  assert.equal(transcript.length, N);
+});
+
+test("20 socket drops during a 1,000-message exchange in both directions", { timeout: 300_000 }, async () => {
+  const { conv, visitor } = await visitorOfNewConversation({ label: "dv" });
+  const operator = operatorOf(conv, { label: "do" });
+  await Promise.all([visitor.start(), operator.start()]);
+  const N = 500, TOTAL = 2 * N, DROPS = 20;
+  const both = [visitor, operator];
+
+  // Both sides stream concurrently…
+  const producers = Promise.all([
+    stream(visitor, N, (i) => `drops ${RUN} visitor #${i}`, 50),
+    stream(operator, N, (i) => `drops ${RUN} operator #${i}`, 50),
+  ]);
+  // …while one or the other socket is dropped 20 times (10 each, in random order), spread
+  // over the run by progress: drop k happens once k/21 of all messages are acknowledged.
+  const victims = [...Array(DROPS / 2).fill(visitor), ...Array(DROPS / 2).fill(operator)]
+    .map((c) => [Math.random(), c]).sort((a, b) => a[0] - b[0]).map(([, c]) => c);
+  for (const [k, victim] of victims.entries()) {
+    const threshold = Math.round(((k + 1) * TOTAL) / (DROPS + 1));
+    await waitUntil(both, () => visitor.acks.size + operator.acks.size >= threshold, `${threshold} acks`, 120_000);
+    victim.drop();
+  }
+
+  await producers;
+  await Promise.all(both.map((c) => c.allAcked(180_000)));
+  // Each side eventually holds all 1,000 messages, in seq order without gaps.
+  await Promise.all(both.map((c) => c.waitForMessages(TOTAL, 180_000)));
+  await Promise.all(both.map((c) => c.close()));
+  for (const c of both) assert.equal(c.rejected.size, 0, `${c.label} refused sends: ${[...c.rejected]}`);
+
+  const transcript = await readTranscript(edge.base, conv.conversationId, { role: "operator", cookie });
+  for (const c of both) {
+    assertAcksMatch(c, transcript);
+    // What each side received matches the stored transcript message for message.
+    assert.deepEqual(c.transcript().map((m) => m.client_id), transcript.map((m) => m.client_id), `${c.label} received the transcript`);
+  }
+  const drops = visitor.drops + operator.drops;
+  check("drops", audit(transcript, [
+    { role: "visitor", sent: sentBy(visitor) },
+    { role: "operator", sent: sentBy(operator) },
+  ]), ` (${drops} drops [${victims.map((c) => c.role[0]).join("")}], received visitor ${visitor.contiguous}/${TOTAL}, operator ${operator.contiguous}/${TOTAL})`);
+  assert.equal(drops, DROPS);
+  assert.equal(transcript.length, TOTAL);
+});
+
+test("every send frame sent twice is stored once and acknowledged twice with the same seq", { timeout: 300_000 }, async () => {
+  const { conv, visitor } = await visitorOfNewConversation({ label: "2v", repeatSends: 2 });
+  const operator = operatorOf(conv, { label: "2o", repeatSends: 2 });
+  await Promise.all([visitor.start(), operator.start()]);
+  const N = 100;
+  await Promise.all([
+    stream(visitor, N, (i) => `twice ${RUN} visitor #${i}`),
+    stream(operator, N, (i) => `twice ${RUN} operator #${i}`),
+  ]);
+  // Two acks per send: the first stores, the repeat is acknowledged with the original seq.
+  await Promise.all([visitor, operator].map((c) => c.waitFor(() => c.ackLog.length >= 2 * N, `${2 * N} acks`)));
+  await Promise.all([visitor, operator].map((c) => c.waitForMessages(2 * N)));
+  await Promise.all([visitor.close(), operator.close()]);
+
+  let sameSeq = 0;
+  for (const c of [visitor, operator]) {
+    assert.equal(c.connects, 1, "no reconnect: every repeat is from the same socket");
+    const seqs = new Map();
+    for (const { client_id, seq } of c.ackLog) seqs.set(client_id, [...(seqs.get(client_id) ?? []), seq]);
+    for (const id of c.sentOrder) {
+      const s = seqs.get(id) ?? [];
+      assert.equal(s.length, 2, `${id} acked ${s.length} times`);
+      assert.equal(s[0], s[1], `${id} acked with seqs ${s}`);
+      sameSeq++;
+    }
+    // Each stored message was broadcast once, not once per frame.
+    assert.equal(c.duplicateDeliveries, 0, `${c.label} got repeated message frames`);
+  }
+  const transcript = await readTranscript(edge.base, conv.conversationId, { role: "visitor", ...conv });
+  assertAcksMatch(visitor, transcript);
+  assertAcksMatch(operator, transcript);
+  check("duplicate-frames", audit(transcript, [
+    { role: "visitor", sent: sentBy(visitor) },
+    { role: "operator", sent: sentBy(operator) },
+  ]), `, acked twice with the same seq ${sameSeq}/${2 * N}`);
+});
