@@ -8,7 +8,7 @@ ALTER TABLE conversations ADD COLUMN no_operator_response INTEGER NOT NULL DEFAU
 -- Every state change of a conversation (created, operator_joined, active, closed), copied
 -- from its Durable Object. (conversation_id, seq) makes a retried copy a no-op.
 CREATE TABLE conversation_events (
-  conversation_id  TEXT NOT NULL REFERENCES conversations(id),
+  conversation_id  TEXT NOT NULL,
   seq              INTEGER NOT NULL,
   at               INTEGER NOT NULL,
   kind             TEXT NOT NULL,

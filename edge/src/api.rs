@@ -32,6 +32,10 @@ pub async fn route(req: Request, env: &Env) -> Result<Response> {
         (Method::Post, ["api", "v1", "auth", "logout"]) => logout(req, env).await,
         (Method::Get, ["api", "v1", "auth", "me"]) => me(req, env).await,
         (Method::Get, ["api", "v1", "console", "conversations"]) => list_conversations(req, env).await,
+        (Method::Get, ["api", "v1", "console", "conversations", id, "events"]) => {
+            let id = (*id).to_owned();
+            conversation_events(req, env, &id).await
+        }
         (_, ["api", ..]) => error(404, "not_found", "no such API route"),
         _ => env.assets("ASSETS")?.fetch_request(req).await,
     }
@@ -177,6 +181,9 @@ async fn create_conversation(mut req: Request, env: &Env) -> Result<Response> {
                 last_message_at: None,
                 last_message_preview: String::new(),
                 updated_at: t,
+                closed_at: None,
+                closed_by: None,
+                no_operator_response: 0,
             };
             // The object first: a D1 row never points at an object that does not know itself.
             init_object(env, &row).await?;
@@ -368,4 +375,18 @@ async fn list_conversations(req: Request, env: &Env) -> Result<Response> {
     };
     let rows = db::list_conversations(&db::db(env)?, &op.account_id, 200).await?;
     http::json(&serde_json::json!({ "conversations": rows }))
+}
+
+/// `GET /api/v1/console/conversations/:id/events`: the conversation's state changes.
+async fn conversation_events(req: Request, env: &Env, id: &str) -> Result<Response> {
+    let Some(op) = session_operator(&req, env).await? else {
+        return error(401, "unauthenticated", "log in first");
+    };
+    let d1 = db::db(env)?;
+    match db::conversation(&d1, id).await? {
+        Some(conv) if conv.account_id == op.account_id => {
+            http::json(&serde_json::json!({ "events": db::conversation_events(&d1, id).await? }))
+        }
+        _ => error(404, "unknown_conversation", "no such conversation"),
+    }
 }

@@ -18,8 +18,8 @@ use parley_shared::protocol::{decode_client, encode_server, Author, ErrorCode, M
 use parley_shared::Millis;
 use serde::{Deserialize, Serialize};
 use worker::{
-    durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State, WebSocket,
-    WebSocketIncomingMessage, WebSocketPair,
+    durable_object, js_sys, DurableObject, Env, Request, Response, Result, ScheduledTime, SqlStorage, SqlStorageValue,
+    State, WebSocket, WebSocketIncomingMessage, WebSocketPair,
 };
 
 use crate::db;
@@ -32,6 +32,18 @@ pub const HDR_PARTICIPANT_NAME: &str = "X-Parley-Participant-Name";
 
 /// How long to wait before retrying a failed D1 write.
 const SYNC_RETRY_MS: u64 = 5_000;
+
+/// What rides on each socket: a unique id (the runtime may hand out different JS wrappers for
+/// one socket, so identity is compared by id) and the core's connection state.
+#[derive(Serialize, Deserialize)]
+struct Attached {
+    id: String,
+    conn: Connection,
+}
+
+fn attached(ws: &WebSocket) -> Option<Attached> {
+    ws.deserialize_attachment::<Attached>().ok().flatten()
+}
 
 #[derive(Serialize, Deserialize)]
 pub struct InitBody {
@@ -134,7 +146,7 @@ impl DurableObject for ConversationObject {
     }
 
     async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
-        let Some(conn) = ws.deserialize_attachment::<Connection>()? else {
+        let Some(Attached { conn, .. }) = attached(&ws) else {
             ws.close(Some(1011), Some("lost connection state"))?;
             return Ok(());
         };
@@ -152,14 +164,16 @@ impl DurableObject for ConversationObject {
     }
 
     async fn websocket_close(&self, ws: WebSocket, _code: usize, _reason: String, _clean: bool) -> Result<()> {
+        let result = self.disconnected(&ws).await;
         // Complete the closing handshake; the socket may already be gone.
         let _ = ws.close(Some(1000), Some("closed"));
-        self.disconnected(&ws).await
+        result
     }
 
     async fn websocket_error(&self, ws: WebSocket, _error: worker::Error) -> Result<()> {
+        let result = self.disconnected(&ws).await;
         let _ = ws.close(Some(1011), Some("error"));
-        self.disconnected(&ws).await
+        result
     }
 
     async fn alarm(&self) -> Result<Response> {
@@ -258,22 +272,22 @@ impl ConversationObject {
         }
         let pair = WebSocketPair::new()?;
         self.state.accept_web_socket(&pair.server);
-        pair.server.serialize_attachment(Connection::new(participant))?;
+        pair.server
+            .serialize_attachment(Attached { id: crate::util::new_id("s"), conn: Connection::new(participant) })?;
         Response::from_websocket(pair.client)
     }
 
     async fn disconnected(&self, ws: &WebSocket) -> Result<()> {
-        let Some(conn) = ws.deserialize_attachment::<Connection>().ok().flatten() else { return Ok(()) };
+        let Some(Attached { id, conn }) = attached(ws) else { return Ok(()) };
         if !conn.greeted {
             return Ok(());
         }
         let visitors_left = self
             .state
             .get_websockets()
-            .into_iter()
-            .filter(|p| p != ws)
-            .filter_map(|p| p.deserialize_attachment::<Connection>().ok().flatten())
-            .filter(|c| c.greeted && c.participant.role == Role::Visitor)
+            .iter()
+            .filter_map(attached)
+            .filter(|a| a.id != id && a.conn.greeted && a.conn.participant.role == Role::Visitor)
             .count();
         let effects = self.with_core(|core| core.handle_disconnect(&conn, visitors_left, now()))?;
         self.apply(Some(ws), effects).await
@@ -307,8 +321,8 @@ impl ConversationObject {
                     changed = true;
                 }
                 Effect::UpdateConnection(conn) => {
-                    if let Some(ws) = ws {
-                        ws.serialize_attachment(conn)?;
+                    if let Some((ws, Some(a))) = ws.map(|w| (w, attached(w))) {
+                        ws.serialize_attachment(Attached { id: a.id, conn })?;
                     }
                 }
                 Effect::Reply(msg) => {
@@ -324,8 +338,11 @@ impl ConversationObject {
                 }
                 Effect::BroadcastOthers(msg) => {
                     let frame = encode_server(&msg);
-                    for peer in self.state.get_websockets().into_iter().filter(|p| Some(p) != ws) {
-                        let _ = peer.send_with_str(&frame);
+                    let me = ws.and_then(attached).map(|a| a.id);
+                    for peer in self.state.get_websockets() {
+                        if attached(&peer).map(|a| a.id) != me {
+                            let _ = peer.send_with_str(&frame);
+                        }
                     }
                 }
                 Effect::Close { code, reason } => {
@@ -379,7 +396,8 @@ impl ConversationObject {
         let retry = self.sync_pending.get().then(|| now().0 + SYNC_RETRY_MS);
         let storage = self.state.storage();
         let result = match deadline.into_iter().chain(retry).min() {
-            Some(at) => storage.set_alarm(at as i64).await,
+            // An absolute time (a plain i64 would be read as an offset from now).
+            Some(at) => storage.set_alarm(ScheduledTime::new(js_sys::Date::new(&(at as f64).into()))).await,
             None => storage.delete_alarm().await,
         };
         if let Err(e) = result {

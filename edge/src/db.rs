@@ -112,10 +112,16 @@ pub struct ConversationRow {
     pub last_message_at: Option<u64>,
     pub last_message_preview: String,
     pub updated_at: u64,
+    #[serde(default)]
+    pub closed_at: Option<u64>,
+    #[serde(default)]
+    pub closed_by: Option<String>,
+    #[serde(default)]
+    pub no_operator_response: u32,
 }
 
 const CONVERSATION_COLS: &str = "id, account_id, channel_id, visitor_id, status, created_at, page_url, \
-     message_count, last_message_at, last_message_preview, updated_at";
+     message_count, last_message_at, last_message_preview, updated_at, closed_at, closed_by, no_operator_response";
 
 pub async fn conversation(db: &D1Database, id: &str) -> Result<Option<ConversationRow>> {
     db.prepare(format!("SELECT {CONVERSATION_COLS} FROM conversations WHERE id = ?1")).bind(&[s(id)])?.first(None).await
@@ -219,4 +225,21 @@ pub async fn sync_conversation(db: &D1Database, sum: &Summary<'_>, events: &[Eve
     }
     db.batch(batch).await?;
     Ok(())
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct EventOut {
+    pub seq: u64,
+    pub at: u64,
+    pub kind: String,
+    pub detail: String,
+}
+
+/// A conversation's recorded state changes, oldest first.
+pub async fn conversation_events(db: &D1Database, conversation_id: &str) -> Result<Vec<EventOut>> {
+    db.prepare("SELECT seq, at, kind, detail FROM conversation_events WHERE conversation_id = ?1 ORDER BY seq")
+        .bind(&[s(conversation_id)])?
+        .all()
+        .await?
+        .results()
 }

@@ -331,7 +331,8 @@ let clientCounter = 0;
  * `visitorToken`, `cookie` (operator), `origin` (default `base`), `label` (client_id prefix),
  * `repeatSends` (write every send frame this many times, default 1), `backoffMinMs` (25),
  * `backoffMaxMs` (1000), `retryRateLimited` (true), `rateLimitRetryMs` (600),
- * `timeoutMs` (default for waits, 60000), `onMessage(message, client)`, `onAck(ack, client)`.
+ * `timeoutMs` (default for waits, 60000), `onFrame(frame, client)` (every parsed frame, before it
+ * is handled), `onMessage(message, client)` (each new message, once), `onAck(ack, client)`.
  *
  * Ordering note: the outbox is resent in send order, so a sender's order survives drops and
  * restarts. Under rate limiting it does not: a limited send is retried later while later sends
@@ -538,6 +539,7 @@ export class ProtoClient {
       let f;
       try { f = JSON.parse(text); } catch { return; }
       this.frames++;
+      this.opts.onFrame?.(f, this);
       switch (f.type) {
         case "welcome": {
           const before = this.contiguous;
