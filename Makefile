@@ -65,8 +65,9 @@ e2e:
 	@source scripts/env.sh && step "end-to-end (wrangler dev + headless Chromium)" && \
 	  PARLEY_SKIP_EDGE_BUILD=1 "$$NODE" --test --test-reporter=spec --test-concurrency=1 tests/e2e/*.test.mjs
 
-bench:
-	@echo "No benchmarks yet: the delivery benchmark arrives with issue 3."
+bench: setup edge
+	@source scripts/env.sh && step "delivery benchmark (wrangler dev, visitor -> operator)" && \
+	  "$$NODE" scripts/bench-delivery.mjs
 
 clean:
 	rm -rf target edge/build public/pkg .state .wrangler tests/artifacts

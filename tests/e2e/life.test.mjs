@@ -47,6 +47,17 @@ async function send(page, text) {
   await page.getByRole("button", { name: "Send message" }).click();
 }
 
+/** Opens the widget, writes `text`, awaits its ack; resolves the page and the conversation row. */
+async function startChat(context, text) {
+  const { page, log } = await openWidget(context);
+  await send(page, text);
+  await log.getByText("Sending…").waitFor({ state: "detached" });
+  const visitor = await widgetConversation(page);
+  const { conversations } = await consoleApi("/api/v1/console/conversations");
+  const conv = conversations.find((c) => c.visitor_id === visitor.visitor.visitor_id);
+  return { page, log, visitor, conv };
+}
+
 /** The conversation id the widget keeps in the visitor's storage. */
 async function widgetConversation(page) {
   return page.evaluate(() => {
@@ -96,12 +107,7 @@ test("the widget's outbox survives a reload while the server is unreachable, the
 
 test("typing shows both ways, the visitor ends the chat, and a new chat starts fresh", async () => {
   const context = await browser.newContext();
-  const { page, log } = await openWidget(context);
-  await send(page, "hello, is anyone there?");
-  await log.getByText("Sending…").waitFor({ state: "detached" });
-  const visitor = await widgetConversation(page);
-  const { conversations } = await consoleApi("/api/v1/console/conversations");
-  const conv = conversations.find((c) => c.visitor_id === visitor.visitor.visitor_id);
+  const { page, log, visitor, conv } = await startChat(context, "hello, is anyone there?");
   const typingSeen = [];
   const operator = new ProtoClient({
     base: edge.base, conversationId: conv.id, role: "operator", cookie,
@@ -148,12 +154,7 @@ async function typingEndAndNew(page, log, operator, conv, visitor, typingSeen) {
 
 test("a session ends by itself after the visitor left for the timeout, and is recorded", async () => {
   const context = await browser.newContext();
-  const { page, log } = await openWidget(context);
-  await send(page, "I will leave soon");
-  await log.getByText("Sending…").waitFor({ state: "detached" });
-  const visitor = await widgetConversation(page);
-  const { conversations } = await consoleApi("/api/v1/console/conversations");
-  const conv = conversations.find((c) => c.visitor_id === visitor.visitor.visitor_id);
+  const { conv } = await startChat(context, "I will leave soon");
   // The operator opens it and stays silent: "no operator response".
   const operator = new ProtoClient({ base: edge.base, conversationId: conv.id, role: "operator", cookie });
   await operator.start();
