@@ -1,4 +1,4 @@
-//! The root component: login screen or console, and the tab title.
+//! The root component: login screen or console, and the tab title (waiting plus unread).
 
 use leptos::prelude::*;
 
@@ -7,6 +7,7 @@ use crate::list::ConversationList;
 use crate::login::Login;
 use crate::panel::Workspace;
 use crate::state::{Auth, Ctx};
+use crate::unread;
 
 const TITLE: &str = "Parley console";
 
@@ -15,11 +16,11 @@ pub fn App() -> impl IntoView {
     let ctx = Ctx::new();
     provide_context(ctx);
     ctx.restore_session();
+    ctx.track_seen();
 
     Effect::new(move |_| {
         let logged_in = ctx.auth.with(|a| matches!(a, Auth::LoggedIn(_)));
-        let waiting = ctx.waiting();
-        let title = if logged_in && waiting > 0 { format!("({waiting}) {TITLE}") } else { TITLE.to_owned() };
+        let title = if logged_in { unread::title(TITLE, ctx.waiting(), ctx.total_unread()) } else { TITLE.to_owned() };
         if let Some(doc) = parley_client::window().document() {
             doc.set_title(&title);
         }

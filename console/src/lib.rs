@@ -13,6 +13,7 @@ mod model;
 mod panel;
 mod state;
 mod time;
+mod unread;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;

@@ -1,10 +1,12 @@
-//! The conversation list: waiting conversations first, refreshed by polling.
+//! The conversation list: waiting conversations first, refreshed by polling, each with its
+//! unread count.
 
 use leptos::prelude::*;
 
 use crate::api::ConvSummary;
 use crate::state::Ctx;
 use crate::time::clock;
+use crate::unread;
 
 #[component]
 pub fn ConversationList() -> impl IntoView {
@@ -59,10 +61,14 @@ pub fn ConversationList() -> impl IntoView {
 fn ConvItem(conv: ConvSummary) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let preview = conv.preview().to_owned();
-    let label = if preview.is_empty() {
-        "Open conversation: (no messages yet)".to_owned()
-    } else {
-        format!("Open conversation: {preview}")
+    let unread = {
+        let id = conv.id.clone();
+        Memo::new(move |_| ctx.unread(&id))
+    };
+    let has_unread = Memo::new(move |_| unread.get() > 0);
+    let label = {
+        let preview = preview.clone();
+        move || unread::open_label(&preview, unread.get())
     };
     let id = conv.id.clone();
     let current = move || ctx.active.with(|a| a.as_deref() == Some(id.as_str())).then_some("true");
@@ -81,6 +87,7 @@ fn ConvItem(conv: ConvSummary) -> impl IntoView {
             <button
                 type="button"
                 class=class
+                class:conv-unread=has_unread
                 aria-label=label
                 aria-current=current
                 on:click=move |_| ctx.open_conversation(&conv)
@@ -89,11 +96,21 @@ fn ConvItem(conv: ConvSummary) -> impl IntoView {
                     <span class=format!("pill pill-{status}")>{status_label(&status)}</span>
                     <span class="conv-visitor">{visitor}</span>
                     <span class="conv-time">{when}</span>
+                    <UnreadBadge unread />
                 </span>
                 <span class="conv-preview">{shown_preview}</span>
                 <span class="conv-count">{count}</span>
             </button>
         </li>
+    }
+}
+
+/// The unread count, shown only when there is something unread.
+#[component]
+pub fn UnreadBadge(#[prop(into)] unread: Signal<u64>) -> impl IntoView {
+    move || {
+        let n = unread.get();
+        (n > 0).then(|| view! { <span class="unread" aria-label=unread::unread_label(n)>{n}</span> })
     }
 }
 

@@ -71,6 +71,11 @@ pub fn ack(lines: &mut [Line], client_id: &str, seq: u64, at: u64) -> bool {
     true
 }
 
+/// How many lines the server has stored (pending ones are not counted yet).
+pub fn stored_count(lines: &[Line]) -> u64 {
+    lines.iter().filter(|l| l.seq.is_some()).count() as u64
+}
+
 /// Stored lines by sequence number, then pending ones in the order they were sent.
 fn order(lines: &mut [Line]) {
     lines.sort_by_key(|l| l.seq.unwrap_or(u64::MAX));
@@ -114,10 +119,12 @@ mod tests {
         let mut lines = vec![Line::outgoing("m1".into(), me(), "hi".into(), 5.0)];
         merge(&mut lines, stored(1, "v1", Role::Visitor, "hello"));
         assert_eq!(seqs(&lines), vec![Some(1), None]);
+        assert_eq!(stored_count(&lines), 1);
         assert!(lines[1].pending.get_untracked());
         assert!(ack(&mut lines, "m1", 2, 20));
         assert!(!lines[1].pending.get_untracked());
         assert_eq!(seqs(&lines), vec![Some(1), Some(2)]);
+        assert_eq!(stored_count(&lines), 2);
         // The broadcast of the same message does not duplicate it.
         merge(&mut lines, stored(2, "m1", Role::Operator, "hi"));
         assert_eq!(lines.len(), 2);

@@ -7,10 +7,11 @@ use parley_client::ConnState;
 use parley_shared::protocol::{Role, Status};
 
 use crate::chat::Chat;
-use crate::list::status_label;
+use crate::list::{status_label, UnreadBadge};
 use crate::model::Line;
 use crate::state::{Ctx, Tab};
 use crate::time::clock;
+use crate::unread;
 
 #[component]
 pub fn Workspace() -> impl IntoView {
@@ -53,6 +54,14 @@ fn TabItem(tab: Tab) -> impl IntoView {
         let id = id.clone();
         move || ctx.convs.with(|cs| cs.iter().any(|c| c.id == id && c.is_waiting()))
     };
+    let unread = {
+        let id = id.clone();
+        Memo::new(move |_| ctx.unread(&id))
+    };
+    let main_label = {
+        let label = label.clone();
+        move || unread::tab_label(&label, unread.get())
+    };
     let open_id = id.clone();
     let close_label = format!("Close tab {label}");
     view! {
@@ -60,11 +69,13 @@ fn TabItem(tab: Tab) -> impl IntoView {
             <button
                 type="button"
                 class="tab-main"
+                aria-label=main_label
                 aria-current=move || selected.get().then_some("page")
                 on:click=move |_| ctx.show(&open_id)
             >
                 <span class="dot" class:dot-waiting=waiting aria-hidden="true"></span>
                 {label}
+                <UnreadBadge unread />
             </button>
             <button
                 type="button"

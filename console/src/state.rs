@@ -7,6 +7,8 @@ use leptos::task::spawn_local;
 
 use crate::api::{self, ConvSummary, Operator};
 use crate::chat::Chat;
+use crate::model;
+use crate::unread::{self, Seen, SEEN_KEY};
 
 /// How often the conversation list is refreshed.
 const POLL_MS: i32 = 2_000;
@@ -38,6 +40,10 @@ pub struct Ctx {
     pub list_error: RwSignal<Option<String>>,
     pub tabs: RwSignal<Vec<Tab>>,
     pub active: RwSignal<Option<String>>,
+    /// Messages seen per conversation id, mirrored to localStorage.
+    pub seen: RwSignal<Seen>,
+    /// The browser tab is on screen (`document.hidden` is false).
+    pub page_visible: RwSignal<bool>,
     /// Open conversations by id; kept while their tab is open, shown or not.
     chats: StoredValue<HashMap<String, Chat>, LocalStorage>,
     /// Bumped to stop the current polling loop.
@@ -54,6 +60,8 @@ impl Ctx {
             list_error: RwSignal::new(None),
             tabs: RwSignal::new(Vec::new()),
             active: RwSignal::new(None),
+            seen: RwSignal::new(load_seen()),
+            page_visible: RwSignal::new(page_visible()),
             chats: StoredValue::new_local(HashMap::new()),
             poll_gen: StoredValue::new(0),
         }
@@ -66,6 +74,84 @@ impl Ctx {
 
     pub fn chat(&self, id: &str) -> Option<Chat> {
         self.chats.with_value(|m| m.get(id).cloned())
+    }
+
+    /// Messages stored in conversation `id` (reactive): the polled count, or more when its
+    /// open connection has already received newer ones.
+    pub fn message_count(&self, id: &str) -> u64 {
+        let listed = self.convs.with(|cs| cs.iter().find(|c| c.id == id).map_or(0, |c| c.message_count));
+        listed.max(self.live_count(id))
+    }
+
+    /// Messages the open connection to `id` has received (reactive; 0 when it is not open).
+    fn live_count(&self, id: &str) -> u64 {
+        // Tabs change right after a connection is added or removed.
+        self.tabs.track();
+        self.chat(id).map_or(0, |chat| chat.view.lines.with(|lines| model::stored_count(lines)))
+    }
+
+    /// Unread messages of conversation `id` (reactive).
+    pub fn unread(&self, id: &str) -> u64 {
+        let count = self.message_count(id);
+        self.seen.with(|seen| unread::unread_in(seen, id, count))
+    }
+
+    /// Unread messages over every listed conversation (reactive).
+    pub fn total_unread(&self) -> u64 {
+        let counts: Vec<(String, u64)> =
+            self.convs.with(|cs| cs.iter().map(|c| (c.id.clone(), c.message_count)).collect());
+        let counts: Vec<(String, u64)> = counts
+            .into_iter()
+            .map(|(id, listed)| {
+                let n = listed.max(self.live_count(&id));
+                (id, n)
+            })
+            .collect();
+        self.seen.with(|seen| counts.iter().map(|(id, n)| unread::unread_in(seen, id, *n)).sum())
+    }
+
+    /// Keeps the seen map current: everything in the active conversation counts as seen while
+    /// the page is visible, and other console tabs' progress (through localStorage) is taken in.
+    pub fn track_seen(self) {
+        Effect::new(move |_| {
+            if !self.page_visible.get() {
+                return;
+            }
+            let Some(id) = self.active.get() else { return };
+            let count = self.message_count(&id);
+            self.mark_seen(&id, count);
+        });
+        // `visibilitychange` is fired at the document and bubbles up to the window.
+        window_event_listener_untyped("visibilitychange", move |_| {
+            let visible = page_visible();
+            if self.page_visible.try_get_untracked() != Some(visible) {
+                self.page_visible.try_set(visible);
+            }
+        });
+        window_event_listener_untyped("storage", move |_| {
+            let stored = load_seen();
+            if self.seen.try_with_untracked(|seen| stored.iter().any(|(id, n)| seen.get(id).is_none_or(|m| m < n)))
+                == Some(true)
+            {
+                self.seen.update(|seen| {
+                    unread::merge_seen(seen, &stored);
+                });
+            }
+        });
+    }
+
+    /// Records that the first `count` messages of `id` have been seen, and saves the map.
+    fn mark_seen(self, id: &str, count: u64) {
+        if self.seen.with_untracked(|seen| seen.get(id).copied().unwrap_or(0) >= count) {
+            return;
+        }
+        self.seen.update(|seen| {
+            unread::mark_seen(seen, id, count);
+            // Another console tab may have seen more meanwhile.
+            unread::merge_seen(seen, &load_seen());
+            self.convs.with_untracked(|cs| unread::prune_seen(seen, |id| cs.iter().any(|c| c.id == id)));
+        });
+        self.seen.with_untracked(save_seen);
     }
 
     /// Checks the session cookie on load.
@@ -170,4 +256,26 @@ impl Ctx {
         }
         self.tabs.set(remaining);
     }
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    parley_client::window().local_storage().ok().flatten()
+}
+
+/// The seen map as stored; empty when there is none or it cannot be read.
+fn load_seen() -> Seen {
+    storage()
+        .and_then(|s| s.get_item(SEEN_KEY).ok().flatten())
+        .map(|json| unread::parse_seen(&json))
+        .unwrap_or_default()
+}
+
+fn save_seen(seen: &Seen) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(SEEN_KEY, &unread::seen_to_json(seen));
+    }
+}
+
+fn page_visible() -> bool {
+    parley_client::window().document().is_none_or(|d| !d.hidden())
 }
