@@ -1,56 +1,38 @@
 //! The HTTP endpoints the console calls, and the shapes they return.
 
 use parley_client::{get_json, post_json, HttpError};
-use serde::{Deserialize, Serialize};
+use parley_shared::api::{ConversationList, LoginRequest};
 use wasm_bindgen_futures::JsFuture;
 
+/// One row of `/api/v1/console/conversations`.
+pub use parley_shared::api::ConversationSummary as ConvSummary;
 /// The logged-in operator (`/api/v1/auth/login` and `/api/v1/auth/me`).
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-pub struct Operator {
-    pub id: String,
-    pub account_id: String,
-    pub username: String,
-    pub chat_name: String,
-    pub role: String,
+pub use parley_shared::api::OperatorInfo as Operator;
+
+/// What the console shows of a conversation summary.
+pub trait SummaryExt {
+    fn is_waiting(&self) -> bool;
+    fn preview(&self) -> &str;
+    /// When something last happened: the last message, else the creation (ms, for JS dates).
+    fn last_activity(&self) -> f64;
+    /// A short, stable name for the visitor, e.g. `Visitor 3fa9`.
+    fn visitor_label(&self) -> String;
 }
 
-/// One row of `/api/v1/console/conversations`. Times are milliseconds since the epoch.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct ConvSummary {
-    pub id: String,
-    #[serde(default)]
-    pub visitor_id: String,
-    pub status: String,
-    #[serde(default)]
-    pub created_at: f64,
-    #[serde(default)]
-    pub page_url: Option<String>,
-    #[serde(default)]
-    pub message_count: u64,
-    #[serde(default)]
-    pub last_message_at: Option<f64>,
-    #[serde(default)]
-    pub last_message_preview: Option<String>,
-    #[serde(default)]
-    pub updated_at: f64,
-}
-
-impl ConvSummary {
-    pub fn is_waiting(&self) -> bool {
+impl SummaryExt for ConvSummary {
+    fn is_waiting(&self) -> bool {
         self.status == "waiting"
     }
 
-    pub fn preview(&self) -> &str {
-        self.last_message_preview.as_deref().unwrap_or("").trim()
+    fn preview(&self) -> &str {
+        self.last_message_preview.trim()
     }
 
-    /// When something last happened: the last message, else the creation.
-    pub fn last_activity(&self) -> f64 {
-        self.last_message_at.unwrap_or(self.created_at)
+    fn last_activity(&self) -> f64 {
+        self.last_message_at.unwrap_or(self.created_at) as f64
     }
 
-    /// A short, stable name for the visitor, e.g. `Visitor 3fa9`.
-    pub fn visitor_label(&self) -> String {
+    fn visitor_label(&self) -> String {
         let tail: Vec<char> = self.visitor_id.chars().rev().take(4).collect();
         if tail.is_empty() {
             "Visitor".to_owned()
@@ -60,23 +42,13 @@ impl ConvSummary {
     }
 }
 
-#[derive(Deserialize)]
-struct ConvList {
-    conversations: Vec<ConvSummary>,
-}
-
-#[derive(Serialize)]
-struct Credentials<'a> {
-    username: &'a str,
-    password: &'a str,
-}
-
 pub async fn me() -> Result<Operator, HttpError> {
     get_json("/api/v1/auth/me").await
 }
 
 pub async fn login(username: &str, password: &str) -> Result<Operator, HttpError> {
-    post_json("/api/v1/auth/login", &Credentials { username, password }).await
+    let body = LoginRequest { username: username.to_owned(), password: password.to_owned() };
+    post_json("/api/v1/auth/login", &body).await
 }
 
 /// Ends the session on the server; failures are ignored (the console forgets it anyway).
@@ -85,7 +57,7 @@ pub async fn logout() {
 }
 
 pub async fn conversations() -> Result<Vec<ConvSummary>, HttpError> {
-    get_json::<ConvList>("/api/v1/console/conversations").await.map(|l| l.conversations)
+    get_json::<ConversationList>("/api/v1/console/conversations").await.map(|l| l.conversations)
 }
 
 /// The operator's protocol socket for conversation `id`, on this page's host.

@@ -1,6 +1,7 @@
 //! The conversation list: waiting conversations first, refreshed by polling, each with its
 //! unread count.
 
+use crate::api::SummaryExt;
 use leptos::prelude::*;
 
 use crate::api::ConvSummary;

@@ -1,5 +1,6 @@
 //! Open conversations: a tab strip and the active conversation's transcript and composer.
 
+use crate::api::SummaryExt;
 use leptos::ev::KeyboardEvent;
 use leptos::html;
 use leptos::prelude::*;
@@ -111,7 +112,7 @@ fn ChatPanel(id: String, chat: Chat) -> impl IntoView {
         let summary = summary.clone();
         move || summary().map(|c| c.visitor_label()).unwrap_or_else(|| "Visitor".to_owned())
     };
-    let page_url = move || summary().and_then(|c| c.page_url).filter(|u| !u.is_empty());
+    let page_url = move || summary().map(|c| c.page_url).filter(|u| !u.is_empty());
     let closed = move || status.get() == Some(Status::Closed);
 
     // Keep the newest message in view.

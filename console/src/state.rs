@@ -1,5 +1,6 @@
 //! The console's shared state and the actions that change it.
 
+use crate::api::SummaryExt;
 use std::collections::HashMap;
 
 use leptos::prelude::*;

@@ -1,11 +1,15 @@
 //! Routes. Each handler authenticates, checks, then either answers from D1 or hands the
 //! request to the conversation's Durable Object with headers only this worker can set.
 
+use parley_shared::api::{
+    ChannelInfo, ConversationCreated, ConversationList, CreateConversationRequest, LoginRequest, OperatorInfo,
+    WidgetSession, WidgetSessionRequest,
+};
 use parley_shared::auth;
 use parley_shared::ids::is_valid_id;
 use parley_shared::limits::{MAX_PASSWORD_LEN, MAX_USERNAME_LEN, SESSION_TTL_MS};
 use parley_shared::protocol::Status;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use worker::{Env, Headers, Method, Request, RequestInit, Response, Result};
 
 use crate::conversation_object::{InitBody, HDR_PARTICIPANT_ID, HDR_PARTICIPANT_NAME, HDR_ROLE};
@@ -81,34 +85,10 @@ async fn checked_origin(req: &Request, env: &Env, channel_id: &str) -> Result<st
     Ok(Ok(origin))
 }
 
-#[derive(Deserialize)]
-struct WidgetSessionReq {
-    channel_id: String,
-    visitor_id: Option<String>,
-    visitor_token: Option<String>,
-}
-
-#[derive(Serialize)]
-struct WidgetSession {
-    channel: ChannelView,
-    visitor_id: String,
-    visitor_token: String,
-    /// The visitor's open conversation in this channel, to resume on any page of the site.
-    conversation_id: Option<String>,
-}
-
-#[derive(Serialize)]
-struct ChannelView {
-    id: String,
-    name: String,
-    greeting: String,
-    accent: String,
-}
-
 /// `POST /api/v1/widget/session`: the channel's widget settings and the visitor's identity
 /// (kept when its token checks out, else a fresh one). Writes nothing.
 async fn widget_session(mut req: Request, env: &Env) -> Result<Response> {
-    let body: WidgetSessionReq = match http::read_json(&mut req).await {
+    let body: WidgetSessionRequest = match http::read_json(&mut req).await {
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
@@ -130,7 +110,7 @@ async fn widget_session(mut req: Request, env: &Env) -> Result<Response> {
     };
     let conversation_id = db::open_conversation_for(&db::db(env)?, &channel.id, &visitor_id).await?.map(|c| c.id);
     let resp = http::json(&WidgetSession {
-        channel: ChannelView { id: channel.id, name: channel.name, greeting: channel.greeting, accent: channel.accent },
+        channel: ChannelInfo { id: channel.id, name: channel.name, greeting: channel.greeting, accent: channel.accent },
         visitor_id,
         visitor_token,
         conversation_id,
@@ -138,18 +118,9 @@ async fn widget_session(mut req: Request, env: &Env) -> Result<Response> {
     http::with_cors(resp, &origin)
 }
 
-#[derive(Deserialize)]
-struct CreateConversationReq {
-    channel_id: String,
-    visitor_id: String,
-    visitor_token: String,
-    #[serde(default)]
-    page_url: String,
-}
-
 /// `POST /api/v1/conversations`: the visitor's open conversation, created if there is none.
 async fn create_conversation(mut req: Request, env: &Env) -> Result<Response> {
-    let body: CreateConversationReq = match http::read_json(&mut req).await {
+    let body: CreateConversationRequest = match http::read_json(&mut req).await {
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
@@ -191,7 +162,7 @@ async fn create_conversation(mut req: Request, env: &Env) -> Result<Response> {
             row
         }
     };
-    let resp = http::json(&serde_json::json!({ "conversation_id": conv.id, "status": conv.status }))?;
+    let resp = http::json(&ConversationCreated { conversation_id: conv.id, status: conv.status })?;
     http::with_cors(resp, &origin)
 }
 
@@ -286,30 +257,13 @@ async fn session_operator(req: &Request, env: &Env) -> Result<Option<OperatorRow
     db::session_operator(&db::db(env)?, &auth::token_digest(&token), now().0).await
 }
 
-#[derive(Deserialize)]
-struct LoginReq {
-    username: String,
-    password: String,
-}
-
-#[derive(Serialize)]
-struct Me {
-    id: String,
-    account_id: String,
-    username: String,
-    chat_name: String,
-    role: String,
-}
-
-impl From<&OperatorRow> for Me {
-    fn from(o: &OperatorRow) -> Self {
-        Me {
-            id: o.id.clone(),
-            account_id: o.account_id.clone(),
-            username: o.username.clone(),
-            chat_name: o.chat_name.clone(),
-            role: o.role.clone(),
-        }
+fn me_of(o: &OperatorRow) -> OperatorInfo {
+    OperatorInfo {
+        id: o.id.clone(),
+        account_id: o.account_id.clone(),
+        username: o.username.clone(),
+        chat_name: o.chat_name.clone(),
+        role: o.role.clone(),
     }
 }
 
@@ -317,7 +271,7 @@ async fn login(mut req: Request, env: &Env) -> Result<Response> {
     if !http::is_same_origin(&req) {
         return error(403, "bad_origin", "log in from the console");
     }
-    let body: LoginReq = match http::read_json(&mut req).await {
+    let body: LoginRequest = match http::read_json(&mut req).await {
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
@@ -340,7 +294,7 @@ async fn login(mut req: Request, env: &Env) -> Result<Response> {
     let token = auth::encode_token(&random_bytes::<32>());
     let t = now().0;
     db::insert_session(&d1, &auth::token_digest(&token), &op, t, t + SESSION_TTL_MS).await?;
-    let resp = http::json(&Me::from(&op))?;
+    let resp = http::json(&me_of(&op))?;
     let headers = resp.headers().clone();
     headers.set("Set-Cookie", &http::session_cookie(&req, &token, SESSION_TTL_MS / 1000))?;
     Ok(resp.with_headers(headers))
@@ -364,7 +318,7 @@ async fn logout(req: Request, env: &Env) -> Result<Response> {
 
 async fn me(req: Request, env: &Env) -> Result<Response> {
     match session_operator(&req, env).await? {
-        Some(op) => http::json(&Me::from(&op)),
+        Some(op) => http::json(&me_of(&op)),
         None => error(401, "unauthenticated", "log in first"),
     }
 }
@@ -374,7 +328,7 @@ async fn list_conversations(req: Request, env: &Env) -> Result<Response> {
         return error(401, "unauthenticated", "log in first");
     };
     let rows = db::list_conversations(&db::db(env)?, &op.account_id, 200).await?;
-    http::json(&serde_json::json!({ "conversations": rows }))
+    http::json(&ConversationList { conversations: rows })
 }
 
 /// `GET /api/v1/console/conversations/:id/events`: the conversation's state changes.

@@ -99,26 +99,8 @@ pub async fn delete_session(db: &D1Database, digest: &str) -> Result<()> {
     Ok(())
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
-pub struct ConversationRow {
-    pub id: String,
-    pub account_id: String,
-    pub channel_id: String,
-    pub visitor_id: String,
-    pub status: String,
-    pub created_at: u64,
-    pub page_url: String,
-    pub message_count: u64,
-    pub last_message_at: Option<u64>,
-    pub last_message_preview: String,
-    pub updated_at: u64,
-    #[serde(default)]
-    pub closed_at: Option<u64>,
-    #[serde(default)]
-    pub closed_by: Option<String>,
-    #[serde(default)]
-    pub no_operator_response: u32,
-}
+/// A conversation's D1 row is exactly what the console lists.
+pub use parley_shared::api::ConversationSummary as ConversationRow;
 
 const CONVERSATION_COLS: &str = "id, account_id, channel_id, visitor_id, status, created_at, page_url, \
      message_count, last_message_at, last_message_preview, updated_at, closed_at, closed_by, no_operator_response";

@@ -5,6 +5,7 @@
 //! This crate performs no I/O, reads no clock and draws no random numbers: time and fresh
 //! ids always come in as arguments, so every rule is tested natively in milliseconds.
 
+pub mod api;
 pub mod conversation;
 pub mod ids;
 pub mod limits;

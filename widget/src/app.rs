@@ -8,6 +8,9 @@ use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use parley_client::{post_json, ConnEvent, ConnState, Connection, Pending};
+use parley_shared::api::{
+    ChannelInfo, ConversationCreated, CreateConversationRequest, WidgetSession, WidgetSessionRequest,
+};
 use parley_shared::protocol::{ClientMsg, MessageView, Role, ServerMsg, Status};
 use parley_shared::typing::TypingThrottle;
 use parley_shared::Millis;
@@ -22,41 +25,6 @@ const STALE_MS: u64 = 8_000;
 struct VisitorCreds {
     visitor_id: String,
     visitor_token: String,
-}
-
-#[derive(Clone, Deserialize)]
-struct ChannelView {
-    name: String,
-    greeting: String,
-    accent: String,
-}
-
-#[derive(Deserialize)]
-struct Session {
-    channel: ChannelView,
-    visitor_id: String,
-    visitor_token: String,
-    conversation_id: Option<String>,
-}
-
-#[derive(Serialize)]
-struct SessionReq<'a> {
-    channel_id: &'a str,
-    visitor_id: Option<&'a str>,
-    visitor_token: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct CreateReq<'a> {
-    channel_id: &'a str,
-    visitor_id: &'a str,
-    visitor_token: &'a str,
-    page_url: &'a str,
-}
-
-#[derive(Deserialize)]
-struct Created {
-    conversation_id: String,
 }
 
 /// Non-reactive state shared by the event handlers.
@@ -77,7 +45,7 @@ type Shared = Rc<RefCell<Ctx>>;
 #[derive(Clone, Copy)]
 struct View {
     open: RwSignal<bool>,
-    channel: RwSignal<Option<ChannelView>>,
+    channel: RwSignal<Option<ChannelInfo>>,
     messages: RwSignal<Vec<MessageView>>,
     /// Own messages not yet acknowledged.
     pending: RwSignal<Vec<Pending>>,
@@ -308,12 +276,12 @@ async fn start(ctx: Shared, v: View) {
         (c.channel.clone(), c.base.clone())
     };
     let stored: Option<VisitorCreds> = store::load(&channel, "visitor");
-    let body = SessionReq {
-        channel_id: &channel,
-        visitor_id: stored.as_ref().map(|c| c.visitor_id.as_str()),
-        visitor_token: stored.as_ref().map(|c| c.visitor_token.as_str()),
+    let body = WidgetSessionRequest {
+        channel_id: channel.clone(),
+        visitor_id: stored.as_ref().map(|c| c.visitor_id.clone()),
+        visitor_token: stored.as_ref().map(|c| c.visitor_token.clone()),
     };
-    match post_json::<_, Session>(&format!("{base}/api/v1/widget/session"), &body).await {
+    match post_json::<_, WidgetSession>(&format!("{base}/api/v1/widget/session"), &body).await {
         Ok(s) => {
             v.channel.set(Some(s.channel));
             ctx.borrow_mut().creds = Some(VisitorCreds { visitor_id: s.visitor_id, visitor_token: s.visitor_token });
@@ -379,13 +347,13 @@ fn create_conversation(ctx: Shared, v: View) {
     };
     spawn_local(async move {
         let page_url = parley_client::window().location().href().unwrap_or_default();
-        let body = CreateReq {
-            channel_id: &channel,
-            visitor_id: &creds.visitor_id,
-            visitor_token: &creds.visitor_token,
-            page_url: &page_url,
+        let body = CreateConversationRequest {
+            channel_id: channel,
+            visitor_id: creds.visitor_id,
+            visitor_token: creds.visitor_token,
+            page_url,
         };
-        let created = post_json::<_, Created>(&format!("{base}/api/v1/conversations"), &body).await;
+        let created = post_json::<_, ConversationCreated>(&format!("{base}/api/v1/conversations"), &body).await;
         ctx.borrow_mut().creating = false;
         match created {
             Ok(c) => connect(&ctx, v, c.conversation_id),
