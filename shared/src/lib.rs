@@ -9,6 +9,7 @@ pub mod api;
 pub mod conversation;
 pub mod ids;
 pub mod limits;
+pub mod presence;
 pub mod protocol;
 pub mod routing;
 pub mod typing;
