@@ -3,6 +3,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::time::Duration;
 
 use leptos::prelude::*;
 use parley_client::{set_timeout, ConnEvent, ConnState, Connection, Handler};
@@ -15,6 +16,8 @@ use crate::model::{self, Line};
 
 /// Hide the other side's typing indicator if no update arrives for this long.
 const PEER_TYPING_TIMEOUT_MS: i32 = 8_000;
+/// How often [`ChatView::now`] is refreshed while replies wait for their `ack`.
+const CLOCK_TICK: Duration = Duration::from_secs(2);
 
 /// Everything the UI renders about a conversation. Reference-counted signals: they live as
 /// long as the conversation stays open, whichever panel is on screen.
@@ -29,6 +32,9 @@ pub struct ChatView {
     pub error: ArcRwSignal<Option<String>>,
     /// How the server shows us (from `welcome`).
     pub me: ArcRwSignal<Option<Author>>,
+    /// Browser clock (ms since the epoch), refreshed only while replies wait, to tell
+    /// "sending…" from "Not sent yet".
+    pub now: ArcRwSignal<f64>,
 }
 
 /// Our own typing indicator: the shared throttle plus whether an idle check is scheduled.
@@ -45,6 +51,8 @@ pub struct Chat {
     pub view: ChatView,
     my_name: String,
     typing: Rc<TypingOut>,
+    /// The interval refreshing `view.now`, while one runs.
+    ticker: Rc<Cell<Option<IntervalHandle>>>,
 }
 
 impl Chat {
@@ -58,6 +66,7 @@ impl Chat {
             draft: ArcRwSignal::new(String::new()),
             error: ArcRwSignal::new(None),
             me: ArcRwSignal::new(None),
+            now: ArcRwSignal::new(js_sys::Date::now()),
         };
         let handler: Handler = {
             let view = view.clone();
@@ -73,8 +82,13 @@ impl Chat {
             .into_iter()
             .map(|p| Line::outgoing(p.client_id, me.clone(), p.text, p.since as f64))
             .collect();
+        let waiting = !restored.is_empty();
         view.lines.update(|lines| lines.extend(restored));
-        Chat { conn, view, my_name, typing: Rc::new(TypingOut::default()) }
+        let chat = Chat { conn, view, my_name, typing: Rc::new(TypingOut::default()), ticker: Rc::default() };
+        if waiting {
+            chat.watch_pending();
+        }
+        chat
     }
 
     pub fn is_closed(&self) -> bool {
@@ -104,6 +118,13 @@ impl Chat {
         self.view.lines.update(|lines| lines.push(line));
         self.view.draft.set(String::new());
         self.view.error.set(None);
+        self.watch_pending();
+    }
+
+    /// Sends the unacknowledged replies again now, or reconnects at once if the socket is down.
+    pub fn retry(&self) {
+        self.conn.retry_now();
+        self.watch_pending();
     }
 
     /// The composer changed: tell the visitor we are typing, throttled.
@@ -135,7 +156,32 @@ impl Chat {
     /// Closes the connection for good (unsent replies stay queued for the next visit).
     pub fn close(&self) {
         self.stop_typing();
+        self.stop_clock();
         self.conn.close(false);
+    }
+
+    /// Refreshes the clock now and every [`CLOCK_TICK`] until no reply waits any more.
+    fn watch_pending(&self) {
+        self.view.now.set(js_sys::Date::now());
+        if self.ticker.get().is_some() {
+            return;
+        }
+        let view = self.view.clone();
+        let ticker = Rc::clone(&self.ticker);
+        let tick = move || {
+            if view.lines.with_untracked(|lines| model::any_pending(lines)) {
+                view.now.set(js_sys::Date::now());
+            } else if let Some(handle) = ticker.take() {
+                handle.clear();
+            }
+        };
+        self.ticker.set(set_interval_with_handle(tick, CLOCK_TICK).ok());
+    }
+
+    fn stop_clock(&self) {
+        if let Some(handle) = self.ticker.take() {
+            handle.clear();
+        }
     }
 
     /// Checks for idleness a little after the idle time, until the throttle says "stopped".

@@ -1,8 +1,18 @@
 //! The transcript of one conversation as the console holds it: stored messages in sequence
 //! order, followed by the operator's own messages still waiting for their `ack`.
 
-use leptos::prelude::{ArcRwSignal, Set};
+use leptos::prelude::{ArcRwSignal, GetUntracked, Set};
 use parley_shared::protocol::{Author, MessageView, Role};
+
+/// An own reply waiting longer than this for its `ack` is shown as "Not sent yet" with a
+/// retry button, as in the visitor widget.
+pub const STALE_MS: f64 = 8_000.0;
+
+/// Whether a reply sent at `since` and still unacknowledged at `now` (both milliseconds since
+/// the epoch) has waited too long. A clock that runs behind the send time never counts.
+pub fn is_stale(since: f64, now: f64) -> bool {
+    now - since > STALE_MS
+}
 
 /// One line of the transcript.
 #[derive(Clone)]
@@ -71,6 +81,11 @@ pub fn ack(lines: &mut [Line], client_id: &str, seq: u64, at: u64) -> bool {
     true
 }
 
+/// Whether any of our own lines still waits for its `ack`.
+pub fn any_pending(lines: &[Line]) -> bool {
+    lines.iter().any(|l| l.pending.get_untracked())
+}
+
 /// How many lines the server has stored (pending ones are not counted yet).
 pub fn stored_count(lines: &[Line]) -> u64 {
     lines.iter().filter(|l| l.seq.is_some()).count() as u64
@@ -84,7 +99,6 @@ fn order(lines: &mut [Line]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use leptos::prelude::GetUntracked;
     use parley_shared::Millis;
 
     fn stored(seq: u64, id: &str, role: Role, text: &str) -> MessageView {
@@ -129,6 +143,26 @@ mod tests {
         merge(&mut lines, stored(2, "m1", Role::Operator, "hi"));
         assert_eq!(lines.len(), 2);
         assert!(!ack(&mut lines, "unknown", 3, 30));
+    }
+
+    #[test]
+    fn replies_go_stale_after_eight_seconds() {
+        assert!(!is_stale(1_000.0, 1_000.0));
+        assert!(!is_stale(1_000.0, 9_000.0));
+        assert!(is_stale(1_000.0, 9_001.0));
+        assert!(is_stale(1_000.0, 600_000.0));
+        // A clock behind the send time, or no time at all, is not "too long".
+        assert!(!is_stale(9_000.0, 1_000.0));
+        assert!(!is_stale(f64::NAN, 9_000.0));
+    }
+
+    #[test]
+    fn any_pending_follows_acks() {
+        let mut lines = vec![Line::outgoing("m1".into(), me(), "hi".into(), 5.0)];
+        assert!(any_pending(&lines));
+        ack(&mut lines, "m1", 1, 10);
+        assert!(!any_pending(&lines));
+        assert!(!any_pending(&[]));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use parley_shared::protocol::{Role, Status};
 
 use crate::chat::Chat;
 use crate::list::{status_label, UnreadBadge};
-use crate::model::Line;
+use crate::model::{self, Line};
 use crate::state::{Ctx, Tab};
 use crate::time::clock;
 use crate::unread;
@@ -103,6 +103,9 @@ fn ChatPanel(id: String, chat: Chat) -> impl IntoView {
     let peer_typing = RwSignal::from(v.peer_typing.clone());
     let draft = RwSignal::from(v.draft.clone());
     let error = RwSignal::from(v.error.clone());
+    let now = RwSignal::from(v.now.clone());
+    // The connection is not `Send`: bubbles reach it through this handle, from click handlers.
+    let this_chat = StoredValue::new_local(chat.clone());
 
     let summary = {
         let id = id.clone();
@@ -190,7 +193,7 @@ fn ChatPanel(id: String, chat: Chat) -> impl IntoView {
                 node_ref=log_ref
             >
                 {move || lines.with(Vec::is_empty).then(|| view! { <p class="empty">"No messages yet."</p> })}
-                <For each=move || lines.get() key=Line::key children=move |line| view! { <Bubble line /> } />
+                <For each=move || lines.get() key=Line::key children=move |line| view! { <Bubble line now chat=this_chat /> } />
             </div>
             <p class="typing" aria-live="polite">
                 {move || peer_typing.get().map(|name| format!("{name} is typing…"))}
@@ -233,17 +236,38 @@ fn ChatPanel(id: String, chat: Chat) -> impl IntoView {
     }
 }
 
+/// One transcript line. Our own replies show "sending…" until their `ack`, and "Not sent yet"
+/// with a retry button once they have waited longer than [`model::STALE_MS`].
 #[component]
-fn Bubble(line: Line) -> impl IntoView {
+fn Bubble(line: Line, now: RwSignal<f64>, chat: StoredValue<Chat, LocalStorage>) -> impl IntoView {
     let operator = line.author.role == Role::Operator;
     let class = if operator { "msg msg-operator" } else { "msg msg-visitor" };
     let pending = RwSignal::from(line.pending.clone());
+    let since = line.at;
+    // Only waiting lines follow the clock; the memo re-renders on a change of state, not per tick.
+    let stale = Memo::new(move |_| pending.get() && model::is_stale(since, now.get()));
+    let retry = move |_: leptos::ev::MouseEvent| chat.with_value(Chat::retry);
+    let delivery = move || {
+        pending.get().then(|| {
+            if stale.get() {
+                view! {
+                    <span class="msg-unsent">"Not sent yet"</span>
+                    <button type="button" class="btn-link msg-retry" aria-label="Retry sending" on:click=retry>
+                        "Retry"
+                    </button>
+                }
+                .into_any()
+            } else {
+                view! { <span class="msg-sending">"sending…"</span> }.into_any()
+            }
+        })
+    };
     view! {
-        <div class=class class:msg-pending=move || pending.get()>
+        <div class=class class:msg-pending=move || pending.get() class:msg-stale=move || stale.get()>
             <div class="msg-meta">
                 <span class="msg-author">{line.author.name}</span>
                 <span class="msg-time">{clock(line.at)}</span>
-                {move || pending.get().then(|| view! { <span class="msg-sending">"sending…"</span> })}
+                {delivery}
             </div>
             <p class="msg-text">{line.text}</p>
         </div>
