@@ -183,3 +183,30 @@ async function sessionTimesOut(context, operator, conv) {
   assert.ok(events.every((e, i) => i === 0 || e.at >= events[i - 1].at), "events in time order");
   console.log(`session timeout: closed ${elapsed} ms after the visitor left (configured ${TIMEOUT_MS} ms)`);
 }
+
+test("keyboard: opening focuses the composer, Escape closes and returns to the launcher", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  try {
+    await page.goto(edge.base + "/");
+    const launcher = page.getByRole("button", { name: "Open chat" });
+    await launcher.focus();
+    await page.keyboard.press("Enter");
+    const box = page.getByRole("textbox", { name: "Message" });
+    await box.waitFor();
+    const focused = (loc) => loc.evaluate((el) => el.getRootNode().activeElement === el);
+    await page.waitForFunction(() => {
+      const root = document.querySelector("parley-chat")?.shadowRoot;
+      return root?.activeElement?.getAttribute("aria-label") === "Message";
+    });
+    assert.equal(await focused(box), true, "the composer has focus after opening");
+    await page.keyboard.press("Escape");
+    await box.waitFor({ state: "hidden" });
+    await page.waitForFunction(() => {
+      const root = document.querySelector("parley-chat")?.shadowRoot;
+      return root?.activeElement?.getAttribute("aria-label") === "Open chat";
+    });
+  } finally {
+    await context.close();
+  }
+});

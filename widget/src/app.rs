@@ -110,13 +110,29 @@ pub fn App(channel: String, base: String) -> impl IntoView {
         std::time::Duration::from_secs(2),
     );
 
-    let toggle = move |_| {
-        let now_open = !v.open.get_untracked();
+    let input_ref = NodeRef::<leptos::html::Textarea>::new();
+    let launcher_ref = NodeRef::<leptos::html::Button>::new();
+    let set_open = move |now_open: bool| {
         v.open.set(now_open);
         if now_open {
             v.unread.set(0);
         }
         ctx.with_value(|c| store::save(&c.borrow().channel, "open", &now_open));
+        // Keyboard users land in the composer when the panel opens, on the launcher when it
+        // closes (after the panel's visibility has been applied).
+        parley_client::set_timeout(0, move || {
+            let _ = if now_open {
+                input_ref.get_untracked().map(|el| el.focus())
+            } else {
+                launcher_ref.get_untracked().map(|el| el.focus())
+            };
+        });
+    };
+    let toggle = move |_| set_open(!v.open.get_untracked());
+    let on_panel_key = move |e: ev::KeyboardEvent| {
+        if e.key() == "Escape" {
+            set_open(false);
+        }
     };
     let submit = move || {
         let text = draft.get_untracked();
@@ -158,7 +174,7 @@ pub fn App(channel: String, base: String) -> impl IntoView {
 
     view! {
         <div style=move || v.channel.get().map(|c| format!("--accent:{}", safe_color(&c.accent))).unwrap_or_default()>
-            <section class="panel" role="dialog" aria-label="Chat" prop:hidden=move || !v.open.get()>
+            <section class="panel" role="dialog" aria-label="Chat" prop:hidden=move || !v.open.get() on:keydown=on_panel_key>
                 <header class="head">
                     <div style="flex:1">
                         <h2>{move || v.channel.get().map(|c| c.name).unwrap_or_else(|| "Chat".into())}</h2>
@@ -181,6 +197,7 @@ pub fn App(channel: String, base: String) -> impl IntoView {
                 </div>
                 <form class="compose" prop:hidden=closed on:submit=move |e: ev::SubmitEvent| { e.prevent_default(); submit() }>
                     <textarea
+                        node_ref=input_ref
                         aria-label="Message"
                         placeholder="Write a message…"
                         prop:value=move || draft.get()
@@ -196,6 +213,7 @@ pub fn App(channel: String, base: String) -> impl IntoView {
                 </form>
             </section>
             <button
+                node_ref=launcher_ref
                 class="launcher"
                 aria-label=move || if v.open.get() { "Close chat" } else { "Open chat" }
                 aria-expanded=move || v.open.get().to_string()
