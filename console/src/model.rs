@@ -2,16 +2,14 @@
 //! order, followed by the operator's own messages still waiting for their `ack`.
 
 use leptos::prelude::{ArcRwSignal, GetUntracked, Set};
+use parley_shared::limits::UNSENT_AFTER_MS;
 use parley_shared::protocol::{Author, MessageView, Role};
 
-/// An own reply waiting longer than this for its `ack` is shown as "Not sent yet" with a
-/// retry button, as in the visitor widget.
-pub const STALE_MS: f64 = 8_000.0;
-
 /// Whether a reply sent at `since` and still unacknowledged at `now` (both milliseconds since
-/// the epoch) has waited too long. A clock that runs behind the send time never counts.
+/// the epoch) has waited longer than [`UNSENT_AFTER_MS`] (the widget's threshold too). A clock
+/// that runs behind the send time never counts.
 pub fn is_stale(since: f64, now: f64) -> bool {
-    now - since > STALE_MS
+    now - since > UNSENT_AFTER_MS as f64
 }
 
 /// One line of the transcript.

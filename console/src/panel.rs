@@ -237,7 +237,7 @@ fn ChatPanel(id: String, chat: Chat) -> impl IntoView {
 }
 
 /// One transcript line. Our own replies show "sending…" until their `ack`, and "Not sent yet"
-/// with a retry button once they have waited longer than [`model::STALE_MS`].
+/// with a retry button once they have waited longer than `parley_shared::limits::UNSENT_AFTER_MS`.
 #[component]
 fn Bubble(line: Line, now: RwSignal<f64>, chat: StoredValue<Chat, LocalStorage>) -> impl IntoView {
     let operator = line.author.role == Role::Operator;

@@ -7,7 +7,7 @@ use parley_shared::api::{
 };
 use parley_shared::auth;
 use parley_shared::ids::is_valid_id;
-use parley_shared::limits::{MAX_PASSWORD_LEN, MAX_USERNAME_LEN, SESSION_TTL_MS};
+use parley_shared::limits::{MAX_PAGE_URL_CHARS, MAX_PASSWORD_LEN, MAX_USERNAME_LEN, SESSION_TTL_MS};
 use parley_shared::protocol::Status;
 use serde::Deserialize;
 use worker::{Env, Headers, Method, Request, RequestInit, Response, Result};
@@ -147,7 +147,7 @@ async fn create_conversation(mut req: Request, env: &Env) -> Result<Response> {
                 visitor_id: body.visitor_id,
                 status: Status::Waiting.as_str().to_owned(),
                 created_at: t,
-                page_url: body.page_url.chars().take(2048).collect(),
+                page_url: body.page_url.chars().take(MAX_PAGE_URL_CHARS).collect(),
                 message_count: 0,
                 last_message_at: None,
                 last_message_preview: String::new(),

@@ -14,6 +14,7 @@ use parley_shared::conversation::{
     Config, Connection, Conversation, Effect, Event, Meta, Participant, Rate, StoredMessage,
 };
 use parley_shared::ids::ConversationId;
+use parley_shared::limits::PREVIEW_CHARS;
 use parley_shared::protocol::{decode_client, encode_server, Author, ErrorCode, MessageView, ProtocolError, Role};
 use parley_shared::Millis;
 use serde::{Deserialize, Serialize};
@@ -441,7 +442,7 @@ impl ConversationObject {
             .into_iter()
             .map(|e| db::EventRow { seq: e.seq, at: e.at, kind: e.kind, detail: e.detail })
             .collect();
-        let preview: String = last.as_ref().map(|m| m.text.chars().take(140).collect()).unwrap_or_default();
+        let preview: String = last.as_ref().map(|m| m.text.chars().take(PREVIEW_CHARS).collect()).unwrap_or_default();
         let summary = db::Summary {
             id: &id,
             status: meta.status.as_str(),

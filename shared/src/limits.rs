@@ -42,3 +42,12 @@ pub const SESSION_TIMEOUT_MS: u64 = 30 * 60 * 1000;
 /// after this long without a keystroke.
 pub const TYPING_REFRESH_MS: u64 = 2_000;
 pub const TYPING_IDLE_MS: u64 = 3_000;
+
+/// A sent message without an `ack` for this long is shown as "not sent yet" with a retry.
+pub const UNSENT_AFTER_MS: u64 = 8_000;
+
+/// Longest page URL recorded on a conversation, in characters.
+pub const MAX_PAGE_URL_CHARS: usize = 2_048;
+
+/// Length of the last-message preview kept in the conversation summary, in characters.
+pub const PREVIEW_CHARS: usize = 140;

@@ -11,15 +11,13 @@ use parley_client::{post_json, ConnEvent, ConnState, Connection, Pending};
 use parley_shared::api::{
     ChannelInfo, ConversationCreated, CreateConversationRequest, WidgetSession, WidgetSessionRequest,
 };
+use parley_shared::limits::UNSENT_AFTER_MS;
 use parley_shared::protocol::{ClientMsg, MessageView, Role, ServerMsg, Status};
 use parley_shared::typing::TypingThrottle;
 use parley_shared::Millis;
 use serde::{Deserialize, Serialize};
 
 use crate::store;
-
-/// A message waiting longer than this is shown as "not sent yet" with a retry button.
-const STALE_MS: u64 = 8_000;
 
 #[derive(Clone, Serialize, Deserialize)]
 struct VisitorCreds {
@@ -253,7 +251,7 @@ impl Row {
             }
             Row::Pending(p) => {
                 let since = p.since;
-                let stale = move || v.clock.get().saturating_sub(since) > STALE_MS;
+                let stale = move || v.clock.get().saturating_sub(since) > UNSENT_AFTER_MS;
                 return view! {
                     <div class="msg mine pending">
                         {p.text}
