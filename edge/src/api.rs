@@ -40,6 +40,9 @@ pub async fn route(req: Request, env: &Env) -> Result<Response> {
             let id = (*id).to_owned();
             conversation_events(req, env, &id).await
         }
+        // People, channels, canned responses, settings and offline messages: `admin.rs`.
+        (_, ["api", "v1", "console", "operators" | "channels" | "canned" | "settings" | "offline-messages", ..])
+        | (Method::Post, ["api", "v1", "widget", "offline-message"]) => crate::admin::route(req, env).await,
         (_, ["api", ..]) => error(404, "not_found", "no such API route"),
         _ => env.assets("ASSETS")?.fetch_request(req).await,
     }
@@ -56,7 +59,7 @@ async fn demo_page(req: &Request, env: &Env) -> Result<Response> {
     Response::from_html(html)
 }
 
-fn secret(env: &Env) -> Result<Vec<u8>> {
+pub(crate) fn secret(env: &Env) -> Result<Vec<u8>> {
     let value = env
         .secret("PARLEY_SECRET")
         .map(|s| s.to_string())
@@ -72,7 +75,7 @@ fn secret(env: &Env) -> Result<Vec<u8>> {
 // Visitor side (called cross-origin from the host page; every call checks the origin).
 
 /// The origin of a visitor request, when it is a registered host of the channel.
-async fn checked_origin(req: &Request, env: &Env, channel_id: &str) -> Result<std::result::Result<String, Response>> {
+pub(crate) async fn checked_origin(req: &Request, env: &Env, channel_id: &str) -> Result<std::result::Result<String, Response>> {
     let Some(origin) = http::origin(req) else {
         return Ok(Err(error(403, "origin_required", "requests must carry an Origin header")?));
     };
@@ -249,7 +252,7 @@ async fn connect(req: Request, env: &Env, id: &str) -> Result<Response> {
 // ---------------------------------------------------------------------------------------------
 // Console side (same origin, session cookie).
 
-async fn session_operator(req: &Request, env: &Env) -> Result<Option<OperatorRow>> {
+pub(crate) async fn session_operator(req: &Request, env: &Env) -> Result<Option<OperatorRow>> {
     let Some(token) = http::cookie(req, SESSION_COOKIE) else { return Ok(None) };
     if token.is_empty() || token.len() > 128 {
         return Ok(None);

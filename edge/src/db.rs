@@ -60,9 +60,18 @@ pub struct OperatorRow {
     pub role: String,
     pub password_hash: String,
     pub disabled: u32,
+    /// JSON array of language tags, main first.
+    pub languages: String,
+    pub max_chats: u32,
 }
 
-const OPERATOR_COLS: &str = "id, account_id, username, chat_name, role, password_hash, disabled";
+impl OperatorRow {
+    pub fn language_list(&self) -> Vec<String> {
+        serde_json::from_str(&self.languages).unwrap_or_default()
+    }
+}
+
+const OPERATOR_COLS: &str = "id, account_id, username, chat_name, role, password_hash, disabled, languages, max_chats";
 
 pub async fn operator_by_username(db: &D1Database, username: &str) -> Result<Option<OperatorRow>> {
     db.prepare(format!("SELECT {OPERATOR_COLS} FROM operators WHERE username = ?1"))
@@ -85,7 +94,8 @@ pub async fn insert_session(db: &D1Database, digest: &str, op: &OperatorRow, now
 /// The operator behind a live session token digest (not expired, operator not disabled).
 pub async fn session_operator(db: &D1Database, digest: &str, now: u64) -> Result<Option<OperatorRow>> {
     db.prepare(
-        "SELECT o.id, o.account_id, o.username, o.chat_name, o.role, o.password_hash, o.disabled \
+        "SELECT o.id, o.account_id, o.username, o.chat_name, o.role, o.password_hash, o.disabled, o.languages, \
+         o.max_chats \
          FROM sessions s JOIN operators o ON o.id = s.operator_id \
          WHERE s.token_digest = ?1 AND s.expires_at > ?2 AND o.disabled = 0 AND o.account_id = s.account_id",
     )

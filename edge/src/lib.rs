@@ -6,9 +6,12 @@
 //! writer; D1 holds accounts, hosts, channels, operators, sessions and one summary row per
 //! conversation.
 
+mod admin;
 mod api;
 mod conversation_object;
 mod db;
+mod db_admin;
+mod dispatch;
 mod http;
 mod util;
 

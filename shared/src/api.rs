@@ -96,3 +96,16 @@ pub struct ConversationSummary {
 pub struct ConversationList {
     pub conversations: Vec<ConversationSummary>,
 }
+
+/// `POST /api/v1/widget/offline-message`: "leave a message" when nobody is online.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfflineMessageRequest {
+    pub channel_id: String,
+    pub visitor_id: String,
+    pub visitor_token: String,
+    pub name: String,
+    pub email: String,
+    pub text: String,
+    #[serde(default)]
+    pub page_url: String,
+}

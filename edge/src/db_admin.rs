@@ -1,0 +1,1 @@
+//! D1 queries of `admin.rs`. Every query binds its parameters; none is built from input.
