@@ -5,8 +5,10 @@
 //! This crate performs no I/O, reads no clock and draws no random numbers: time and fresh
 //! ids always come in as arguments, so every rule is tested natively in milliseconds.
 
+pub mod admin;
 pub mod api;
 pub mod conversation;
+pub mod dispatch;
 pub mod ids;
 pub mod limits;
 pub mod presence;

@@ -51,3 +51,28 @@ pub const MAX_PAGE_URL_CHARS: usize = 2_048;
 
 /// Length of the last-message preview kept in the conversation summary, in characters.
 pub const PREVIEW_CHARS: usize = 140;
+
+/// Most chats an operator may take at once (their "max concurrent chats" setting).
+pub const MAX_CONCURRENT_CHATS: u32 = 20;
+
+/// Most online chat languages per operator (main plus extras).
+pub const MAX_LANGUAGES: usize = 10;
+
+/// Usernames of new operators: this many characters at least and at most.
+pub const MIN_NEW_USERNAME_CHARS: usize = 3;
+pub const MAX_NEW_USERNAME_CHARS: usize = 40;
+
+/// Shortest password for new operators and password changes, in characters.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+/// Longest e-mail address, in characters.
+pub const MAX_EMAIL_CHARS: usize = 254;
+
+/// Longest canned-response shortcut, in characters.
+pub const MAX_SHORTCUT_CHARS: usize = 32;
+
+/// Most hostnames one channel is tied to.
+pub const MAX_CHANNEL_HOSTS: usize = 50;
+
+/// Longest channel greeting, in characters.
+pub const MAX_GREETING_CHARS: usize = 500;
