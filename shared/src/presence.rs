@@ -5,10 +5,10 @@
 //! and opens a new one with a fresh random `activity_id` (drawn by the caller). An online
 //! operator with no activity for [`OPERATOR_INACTIVITY_MS`] is set offline and removed from
 //! every channel. A work shift is the span from going online to going offline on one day; the
-//! offline gaps inside it are its breaks. Groundwork of the operators/routing issue: the
-//! per-channel object that owns these states comes with it.
+//! offline gaps inside it are its breaks. [`crate::dispatch`] owns one per operator.
 
 use crate::ids::Millis;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 /// An online operator with no activity for this long is set offline (30 minutes).
@@ -16,14 +16,15 @@ pub const OPERATOR_INACTIVITY_MS: u64 = 30 * 60 * 1000;
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum State {
     Online,
     Offline,
 }
 
 /// One activity interval: a state held from `start` to `end` (open while `None`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Interval {
     pub activity_id: String,
     pub state: State,
@@ -54,7 +55,7 @@ pub enum Change {
 }
 
 /// One operator's presence.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Presence {
     current: Interval,
     channels: BTreeSet<String>,
@@ -79,6 +80,15 @@ impl Presence {
     }
     pub fn channels(&self) -> impl Iterator<Item = &str> {
         self.channels.iter().map(String::as_str)
+    }
+    pub fn is_online(&self) -> bool {
+        self.current.state == State::Online
+    }
+    pub fn has_joined(&self, channel: &str) -> bool {
+        self.channels.contains(channel)
+    }
+    pub fn last_activity(&self) -> Millis {
+        self.last_activity
     }
     pub fn is_available_in(&self, channel: &str) -> bool {
         self.current.state == State::Online && self.channels.contains(channel)

@@ -11,16 +11,17 @@
 //!
 //! When nobody can take it but someone online has joined the channel, the visitor waits in the
 //! FIFO [`WaitQueue`]; when nobody is online in the channel the widget offers the offline form.
-//! This module is the groundwork of the operators/routing issue: the per-channel object that
-//! feeds it live presence comes with that issue.
+//! [`crate::dispatch`] feeds it live presence and carries out its decisions.
 
 use crate::ids::Millis;
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
-/// One operator as the channel's presence sees them at decision time.
+/// One operator as the channel's presence sees them at decision time (borrowed from the
+/// dispatcher's state, so a decision allocates nothing per operator).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Candidate {
-    pub id: String,
+pub struct Candidate<'a> {
+    pub id: &'a str,
     pub online: bool,
     /// Joined this channel.
     pub joined: bool,
@@ -28,12 +29,12 @@ pub struct Candidate {
     pub max_chats: u32,
     pub ongoing: u32,
     /// Main language first, then the extra ones (BCP 47 tags such as `en`, `pt-BR`).
-    pub languages: Vec<String>,
+    pub languages: &'a [String],
     /// Since when the operator has had no new chat (or since they came online).
     pub idle_since: Millis,
 }
 
-impl Candidate {
+impl Candidate<'_> {
     fn present(&self) -> bool {
         self.online && self.joined && !self.disabled
     }
@@ -43,12 +44,13 @@ impl Candidate {
     /// Speaks `lang`, comparing primary subtags case-insensitively (`pt-BR` matches `pt`).
     pub fn speaks(&self, lang: &str) -> bool {
         let want = primary(lang);
-        !want.is_empty() && self.languages.iter().any(|l| primary(l) == want)
+        !want.is_empty() && self.languages.iter().any(|l| primary(l).eq_ignore_ascii_case(want))
     }
 }
 
-fn primary(tag: &str) -> String {
-    tag.split(['-', '_']).next().unwrap_or("").trim().to_ascii_lowercase()
+/// The primary subtag of a language tag (`pt` of `pt-BR`), trimmed.
+pub fn primary(tag: &str) -> &str {
+    tag.split(['-', '_']).next().unwrap_or("").trim()
 }
 
 /// Where a new chat goes.
@@ -67,23 +69,22 @@ pub enum Route {
 /// Chooses where a new chat goes. `exclude` lists operators who must not get it (the one who
 /// did not answer, when auto-forwarding).
 pub fn route(candidates: &[Candidate], visitor_language: Option<&str>, exclude: &[&str]) -> Route {
-    let eligible = |c: &&Candidate| c.present() && !exclude.contains(&c.id.as_str());
+    let eligible = |c: &&Candidate| c.present() && !exclude.contains(&c.id);
+    let speaks = |c: &Candidate| visitor_language.is_some_and(|l| c.speaks(l));
     let best = candidates.iter().filter(eligible).filter(|c| c.has_free_slot()).min_by(|a, b| {
-        let speaks = |c: &Candidate| visitor_language.is_some_and(|l| c.speaks(l));
         // `false < true`, so compare "does not speak" to put speakers first.
-        (!speaks(a), a.ongoing, a.idle_since, &a.id).cmp(&(!speaks(b), b.ongoing, b.idle_since, &b.id))
+        (!speaks(a), a.ongoing, a.idle_since, a.id).cmp(&(!speaks(b), b.ongoing, b.idle_since, b.id))
     });
     match best {
-        Some(c) => {
-            Route::Assign { operator_id: c.id.clone(), speaks_language: visitor_language.is_some_and(|l| c.speaks(l)) }
-        }
+        Some(c) => Route::Assign { operator_id: c.id.to_owned(), speaks_language: speaks(c) },
         None if candidates.iter().any(|c| c.present()) => Route::Queue,
         None => Route::Offline,
     }
 }
 
-/// The visitors waiting for an operator, first come first served.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// The visitors waiting for an operator, first come first served (by the time they started
+/// waiting, so a chat put back in line keeps its place).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WaitQueue {
     entries: VecDeque<(String, Millis)>,
 }
@@ -94,8 +95,20 @@ impl WaitQueue {
         if let Some(p) = self.position(conversation_id) {
             return p;
         }
-        self.entries.push_back((conversation_id.to_owned(), since));
-        self.entries.len()
+        // After every entry that started waiting at or before `since`.
+        let at = self.entries.iter().rposition(|(_, t)| *t <= since).map_or(0, |i| i + 1);
+        self.entries.insert(at, (conversation_id.to_owned(), since));
+        at + 1
+    }
+
+    /// The waiting conversations, first in line first.
+    pub fn iter(&self) -> impl Iterator<Item = &(String, Millis)> {
+        self.entries.iter()
+    }
+
+    /// The conversation first in line.
+    pub fn front(&self) -> Option<&(String, Millis)> {
+        self.entries.front()
     }
 
     /// 1-based position of a waiting conversation.
@@ -124,11 +137,11 @@ impl WaitQueue {
     }
 }
 
-/// Estimated wait for the visitor at `position`: slots free up at about `operators` per
-/// `average_chat_ms`, so the wait is `ceil(position / operators) × average_chat_ms`, where
-/// `operators` is the number of operators online in the channel (at least 1).
-pub fn estimated_wait_ms(position: usize, operators: usize, average_chat_ms: u64) -> u64 {
-    let rounds = position.div_ceil(operators.max(1)) as u64;
+/// Estimated wait for the visitor at `position`: about `slots` chats end per
+/// `average_chat_ms` (a slot is one of the max concurrent chats of an operator online in the
+/// channel), so the wait is `ceil(position / slots) × average_chat_ms` (at least one slot).
+pub fn estimated_wait_ms(position: usize, slots: usize, average_chat_ms: u64) -> u64 {
+    let rounds = position.div_ceil(slots.max(1)) as u64;
     rounds.saturating_mul(average_chat_ms)
 }
 
@@ -136,15 +149,16 @@ pub fn estimated_wait_ms(position: usize, operators: usize, average_chat_ms: u64
 mod tests {
     use super::*;
 
-    fn op(id: &str, langs: &[&str], ongoing: u32, max: u32, idle: u64) -> Candidate {
+    fn op(id: &'static str, langs: &[&str], ongoing: u32, max: u32, idle: u64) -> Candidate<'static> {
+        let languages: Vec<String> = langs.iter().map(|l| l.to_string()).collect();
         Candidate {
-            id: id.into(),
+            id,
             online: true,
             joined: true,
             disabled: false,
             max_chats: max,
             ongoing,
-            languages: langs.iter().map(|l| l.to_string()).collect(),
+            languages: Vec::leak(languages),
             idle_since: Millis(idle),
         }
     }
@@ -238,6 +252,10 @@ mod tests {
         assert_eq!(q.pop(), Some(("c1".into(), Millis(1))));
         assert_eq!(q.position("c3"), Some(1));
         assert_eq!(q.len(), 1);
+        // A chat put back in line goes by when it started waiting.
+        assert_eq!(q.push("c0", Millis(0)), 1);
+        assert_eq!(q.push("c5", Millis(5)), 3);
+        assert_eq!(q.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(), ["c0", "c3", "c5"]);
     }
 
     #[test]
