@@ -7,9 +7,14 @@
 //! Timers are not kept here: after each input the edge arms an alarm at [`Conversation::next_deadline`]
 //! and calls [`Conversation::handle_alarm`] when it fires.
 
+use crate::dispatch::{Received, RouteUpdate};
 use crate::ids::{ConversationId, Millis};
-use crate::limits::{MAX_REPLAY, PROTOCOL_VERSION, SESSION_TIMEOUT_MS, VISITOR_RATE_BURST, VISITOR_RATE_PER_SEC};
-use crate::protocol::{Author, ClientMsg, ErrorCode, MessageView, ProtocolError, Role, ServerMsg, Status};
+use crate::limits::{
+    MAX_PAGES_KEPT, MAX_REPLAY, PROTOCOL_VERSION, SESSION_TIMEOUT_MS, VISITOR_RATE_BURST, VISITOR_RATE_PER_SEC,
+};
+use crate::protocol::{
+    Author, ClientMsg, ErrorCode, MessageView, PageVisit, ProtocolError, Role, Routing, ServerMsg, Status, VisitorInfo,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -114,6 +119,21 @@ pub struct Meta {
     pub visitor_away_since: Option<Millis>,
     pub closed_at: Option<Millis>,
     pub closed_by: Option<ClosedBy>,
+    /// The operator routing gave the conversation to (id, chat name).
+    #[serde(default)]
+    pub operator: Option<(String, String)>,
+    /// That operator has written since it became theirs.
+    #[serde(default)]
+    pub operator_answered: bool,
+    /// Where the conversation stands in routing.
+    #[serde(default)]
+    pub routing: Option<Routing>,
+    /// The last routing update applied (updates carry increasing numbers; older ones are
+    /// ignored, so a retried update changes nothing).
+    #[serde(default)]
+    pub routing_seq: u64,
+    #[serde(default)]
+    pub visitor: VisitorInfo,
 }
 
 /// A state change, recorded with its time for the reports.
@@ -131,6 +151,24 @@ pub enum EventKind {
     Closed {
         by: ClosedBy,
     },
+    /// Routing gave the conversation to an operator (a received chat for them).
+    Assigned {
+        operator_id: String,
+        how: Received,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<String>,
+    },
+}
+
+/// What the conversation tells the account's dispatcher (delivered by the edge, retried until
+/// it succeeds).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Notice {
+    /// `operator_id` wrote for the first time since the conversation became theirs, or wrote
+    /// in a conversation that was not theirs.
+    Answered { operator_id: String },
+    Closed,
 }
 
 impl EventKind {
@@ -140,6 +178,7 @@ impl EventKind {
             EventKind::OperatorJoined { .. } => "operator_joined",
             EventKind::Active { .. } => "active",
             EventKind::Closed { .. } => "closed",
+            EventKind::Assigned { .. } => "assigned",
         }
     }
 }
@@ -168,6 +207,10 @@ pub enum Effect {
     Broadcast(ServerMsg),
     /// Send to every connection but the sender.
     BroadcastOthers(ServerMsg),
+    /// Send to every operator connection.
+    ToOperators(ServerMsg),
+    /// Tell the account's dispatcher (durably: keep it until delivered).
+    Dispatch(Notice),
     /// Close the sending connection with this WebSocket close code.
     Close { code: u16, reason: String },
 }
@@ -206,6 +249,11 @@ impl Conversation {
             visitor_away_since: Some(now),
             closed_at: None,
             closed_by: None,
+            operator: None,
+            operator_answered: false,
+            routing: None,
+            routing_seq: 0,
+            visitor: VisitorInfo::default(),
         };
         let conv = Self::restore(id, config, meta.clone(), Vec::new());
         (conv, vec![Effect::SaveMeta(meta), Effect::Record(Event { at: now, kind: EventKind::Created })])
@@ -260,6 +308,7 @@ impl Conversation {
                 vec![Effect::BroadcastOthers(ServerMsg::Typing { author: conn.participant.author(), typing })]
             }
             ClientMsg::Ping => vec![Effect::Reply(ServerMsg::Pong)],
+            ClientMsg::Page { url, title } => self.page(&conn.participant, url, title, now),
             ClientMsg::End => match self.meta.status {
                 Status::Closed => vec![Effect::Reply(ServerMsg::Status { status: Status::Closed })],
                 _ => {
@@ -307,7 +356,64 @@ impl Conversation {
         vec![
             Effect::SaveMeta(self.meta.clone()),
             Effect::Record(Event { at: now, kind: EventKind::Closed { by } }),
+            Effect::Dispatch(Notice::Closed),
             Effect::Broadcast(ServerMsg::Status { status: Status::Closed }),
+        ]
+    }
+
+    /// Sets what operators see of the visitor when the conversation starts.
+    pub fn set_visitor(&mut self, visitor: VisitorInfo) -> Vec<Effect> {
+        self.meta.visitor = visitor;
+        vec![Effect::SaveMeta(self.meta.clone())]
+    }
+
+    /// The dispatcher says where the conversation stands. `seq` numbers its updates; `None`
+    /// (the decision made when the conversation started) always applies.
+    pub fn handle_route(&mut self, update: RouteUpdate, seq: Option<u64>, now: Millis) -> Vec<Effect> {
+        if let Some(seq) = seq {
+            if seq <= self.meta.routing_seq {
+                return Vec::new();
+            }
+            self.meta.routing_seq = seq;
+        }
+        if self.meta.status == Status::Closed {
+            return vec![Effect::SaveMeta(self.meta.clone())];
+        }
+        let mut effects = Vec::with_capacity(4);
+        let routing = match update {
+            RouteUpdate::Assigned { operator_id, operator_name, how, from } => {
+                self.meta.assigned = true;
+                self.meta.operator_answered = how == Received::Taken;
+                self.meta.operator = Some((operator_id.clone(), operator_name.clone()));
+                effects.push(Effect::Record(Event { at: now, kind: EventKind::Assigned { operator_id, how, from } }));
+                Routing::Assigned { name: operator_name }
+            }
+            RouteUpdate::Queued { position, estimated_wait_ms } => {
+                self.meta.operator = None;
+                Routing::Queued { position, estimated_wait_ms }
+            }
+        };
+        self.meta.routing = Some(routing.clone());
+        effects.insert(0, Effect::SaveMeta(self.meta.clone()));
+        effects.push(Effect::Broadcast(ServerMsg::Routing { routing }));
+        effects
+    }
+
+    fn page(&mut self, who: &Participant, url: String, title: String, now: Millis) -> Vec<Effect> {
+        if who.role != Role::Visitor || self.meta.status == Status::Closed || url.is_empty() {
+            return Vec::new();
+        }
+        let pages = &mut self.meta.visitor.pages;
+        if pages.last().is_some_and(|p| p.url == url && p.title == title) {
+            return Vec::new();
+        }
+        pages.push(PageVisit { url, title, at: now });
+        if pages.len() > MAX_PAGES_KEPT {
+            pages.remove(0);
+        }
+        vec![
+            Effect::SaveMeta(self.meta.clone()),
+            Effect::ToOperators(ServerMsg::Visitor { visitor: self.meta.visitor.clone() }),
         ]
     }
 
@@ -354,6 +460,8 @@ impl Conversation {
             you: conn.participant.author(),
             history,
             last_seq: self.last_seq(),
+            routing: self.meta.routing.clone(),
+            visitor: (conn.participant.role == Role::Operator).then(|| self.meta.visitor.clone()),
         }));
         effects
     }
@@ -380,12 +488,24 @@ impl Conversation {
         self.messages.push(stored.clone());
 
         let mut effects = vec![Effect::Store(stored)];
+        let theirs = self.meta.operator.as_ref().is_some_and(|(id, _)| *id == who.id);
+        let mut notice = None;
+        if who.role == Role::Operator && (!theirs || !self.meta.operator_answered) {
+            // Writing in a conversation that is not theirs takes it over (the dispatcher
+            // confirms with an `assigned` update).
+            self.meta.operator = Some((who.id.clone(), who.name.clone()));
+            self.meta.operator_answered = true;
+            effects.push(Effect::SaveMeta(self.meta.clone()));
+            notice = Some(Effect::Dispatch(Notice::Answered { operator_id: who.id.clone() }));
+        }
         let activated = who.role == Role::Operator && self.meta.status == Status::Waiting;
         if activated {
             self.meta.status = Status::Active;
+            effects.retain(|e| !matches!(e, Effect::SaveMeta(_)));
             effects.push(Effect::SaveMeta(self.meta.clone()));
             effects.push(Effect::Record(Event { at: now, kind: EventKind::Active { operator_id: who.id.clone() } }));
         }
+        effects.extend(notice);
         effects.push(Effect::Reply(ServerMsg::Ack { client_id: view.client_id.clone(), seq, at: now }));
         effects.push(Effect::Broadcast(ServerMsg::Message { message: view }));
         if activated {

@@ -49,6 +49,12 @@ pub const UNSENT_AFTER_MS: u64 = 8_000;
 /// Longest page URL recorded on a conversation, in characters.
 pub const MAX_PAGE_URL_CHARS: usize = 2_048;
 
+/// Longest page title recorded, in characters.
+pub const MAX_PAGE_TITLE_CHARS: usize = 300;
+
+/// Most pages kept per conversation (the latest ones).
+pub const MAX_PAGES_KEPT: usize = 50;
+
 /// Length of the last-message preview kept in the conversation summary, in characters.
 pub const PREVIEW_CHARS: usize = 140;
 

@@ -8,7 +8,7 @@
 //! The JSON fixtures under `shared/tests/fixtures/` pin this format.
 
 use crate::ids::{is_valid_id, Millis};
-use crate::limits::{MAX_FRAME_BYTES, MAX_MESSAGE_CHARS, PROTOCOL_VERSION};
+use crate::limits::{MAX_FRAME_BYTES, MAX_MESSAGE_CHARS, MAX_PAGE_TITLE_CHARS, MAX_PAGE_URL_CHARS, PROTOCOL_VERSION};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -44,10 +44,47 @@ pub enum ClientMsg {
     Ping,
     /// End the conversation (visitor or operator).
     End,
+    /// The visitor is on this page now (sent by the widget after each `welcome`, i.e. on every
+    /// page load). Ignored from operators.
+    Page { url: String, title: String },
 }
 
 /// The kinds of client frame, for telling "unknown type" from "malformed".
-const CLIENT_TYPES: &[&str] = &["hello", "send", "typing", "ping", "end"];
+const CLIENT_TYPES: &[&str] = &["hello", "send", "typing", "ping", "end", "page"];
+
+/// Where a conversation stands in routing, as every participant sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Routing {
+    /// Waiting in line: 1-based `position`, and an estimate unless nobody is online.
+    Queued {
+        position: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        estimated_wait_ms: Option<u64>,
+    },
+    /// An operator has the conversation (`name` is their online chat name).
+    Assigned { name: String },
+}
+
+/// A page the visitor viewed during the conversation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageVisit {
+    pub url: String,
+    pub title: String,
+    pub at: Millis,
+}
+
+/// What operators see of the visitor.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorInfo {
+    pub name: String,
+    /// Browser language (BCP 47), empty when unknown.
+    pub language: String,
+    /// ISO 3166 country code from the edge, empty when unknown.
+    pub country: String,
+    /// Pages viewed, oldest first (the last is the current one); at most `MAX_PAGES_KEPT`.
+    pub pages: Vec<PageVisit>,
+}
 
 /// Conversation status, as in the spec.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,6 +139,12 @@ pub enum ServerMsg {
         history: Vec<MessageView>,
         /// Highest sequence number stored so far.
         last_seq: u64,
+        /// Where the conversation stands in routing, once known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        routing: Option<Routing>,
+        /// The visitor, for operators only.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        visitor: Option<VisitorInfo>,
     },
     /// The client's protocol version is not spoken here; the socket closes after this.
     Incompatible {
@@ -126,6 +169,14 @@ pub enum ServerMsg {
     /// The conversation's status changed.
     Status {
         status: Status,
+    },
+    /// The conversation's place in routing changed (queued, assigned, forwarded, transferred).
+    Routing {
+        routing: Routing,
+    },
+    /// What operators see of the visitor changed (sent to operators only).
+    Visitor {
+        visitor: VisitorInfo,
     },
     /// The last frame was refused; nothing changed. `client_id` names the refused `send`
     /// when it could be read.
@@ -257,6 +308,13 @@ fn validate(msg: ClientMsg) -> Result<ClientMsg, ProtocolError> {
             let text = normalize_text(&text).map_err(|e| e.for_send(Some(&client_id)))?;
             Ok(ClientMsg::Send { client_id, text })
         }
+        ClientMsg::Page { url, title } => {
+            if url.chars().count() > MAX_PAGE_URL_CHARS || title.chars().count() > MAX_PAGE_TITLE_CHARS {
+                return Err(ProtocolError::new(ErrorCode::Malformed, "page url or title too long"));
+            }
+            let clean = |t: &str| t.chars().filter(|c| !c.is_control()).collect::<String>().trim().to_owned();
+            Ok(ClientMsg::Page { url: clean(&url), title: clean(&title) })
+        }
         other => Ok(other),
     }
 }
@@ -342,6 +400,9 @@ mod tests {
         assert_eq!(code(r#"{"type":"send","client_id":"m1","text":"x","extra":1}"#), ErrorCode::Malformed);
         assert_eq!(code(r#"{"type":"ping","extra":1}"#), ErrorCode::Malformed);
         assert_eq!(code(r#"{"type":"end","by":"me"}"#), ErrorCode::Malformed);
+        assert_eq!(code(r#"{"type":"page","url":"/x"}"#), ErrorCode::Malformed);
+        let long = format!(r#"{{"type":"page","url":"/","title":"{}"}}"#, "t".repeat(MAX_PAGE_TITLE_CHARS + 1));
+        assert_eq!(code(&long), ErrorCode::Malformed);
         assert_eq!(code(r#"{"type":"send","client_id":"a b","text":"x"}"#), ErrorCode::BadClientId);
         assert_eq!(code(r#"{"type":"send","client_id":"m1","text":"   "}"#), ErrorCode::EmptyMessage);
         let long = format!(r#"{{"type":"send","client_id":"m1","text":"{}"}}"#, "é".repeat(MAX_MESSAGE_CHARS + 1));

@@ -3,8 +3,8 @@
 //! `PROTOCOL_VERSION` instead of editing a fixture.
 
 use parley_shared::protocol::{
-    decode_client, decode_server, encode_client, encode_server, Author, ClientMsg, ErrorCode, MessageView, Role,
-    ServerMsg, Status,
+    decode_client, decode_server, encode_client, encode_server, Author, ClientMsg, ErrorCode, MessageView, PageVisit,
+    Role, Routing, ServerMsg, Status, VisitorInfo,
 };
 use parley_shared::Millis;
 
@@ -29,6 +29,19 @@ fn dana() -> Author {
     Author { role: Role::Operator, name: "Dana".into() }
 }
 
+fn shopper() -> VisitorInfo {
+    VisitorInfo {
+        name: String::new(),
+        language: "es-ES".into(),
+        country: "ES".into(),
+        pages: vec![PageVisit {
+            url: "https://shop.example/pricing".into(),
+            title: "Pricing".into(),
+            at: Millis(1_700_000_000_000),
+        }],
+    }
+}
+
 #[test]
 fn client_frames() {
     client("client_hello", ClientMsg::Hello { protocol: 1, last_seq: 42 });
@@ -36,6 +49,7 @@ fn client_frames() {
     client("client_typing", ClientMsg::Typing { typing: true });
     client("client_ping", ClientMsg::Ping);
     client("client_end", ClientMsg::End);
+    client("client_page", ClientMsg::Page { url: "https://shop.example/pricing".into(), title: "Pricing".into() });
 }
 
 #[test]
@@ -65,8 +79,30 @@ fn server_frames() {
                 },
             ],
             last_seq: 2,
+            routing: None,
+            visitor: None,
         },
     );
+    server(
+        "server_welcome_operator",
+        ServerMsg::Welcome {
+            protocol: 1,
+            conversation_id: "c_01".into(),
+            status: Status::Waiting,
+            you: dana(),
+            history: vec![],
+            last_seq: 0,
+            routing: Some(Routing::Assigned { name: "Dana".into() }),
+            visitor: Some(shopper()),
+        },
+    );
+    server(
+        "server_routing_queued",
+        ServerMsg::Routing { routing: Routing::Queued { position: 2, estimated_wait_ms: Some(300_000) } },
+    );
+    server("server_routing_offline", ServerMsg::Routing { routing: Routing::Queued { position: 1, estimated_wait_ms: None } });
+    server("server_routing_assigned", ServerMsg::Routing { routing: Routing::Assigned { name: "Sam".into() } });
+    server("server_visitor", ServerMsg::Visitor { visitor: shopper() });
     server(
         "server_incompatible",
         ServerMsg::Incompatible { reason: "protocol 2 is not supported; this server speaks 1".into(), supported: 1 },

@@ -1,5 +1,6 @@
 use super::*;
-use crate::protocol::hello;
+use crate::dispatch::{Received, RouteUpdate};
+use crate::protocol::{hello, Routing};
 
 fn visitor() -> Connection {
     Connection {
@@ -281,4 +282,73 @@ fn bad_frames_change_nothing_and_huge_ones_close() {
 fn events_serialize_flat() {
     let e = Event { at: Millis(5), kind: EventKind::Closed { by: ClosedBy::Timeout } };
     assert_eq!(serde_json::to_string(&e).unwrap(), r#"{"at":5,"kind":"closed","by":"timeout"}"#);
+}
+
+#[test]
+fn routing_updates_are_applied_once_in_order_and_broadcast() {
+    let mut c = conv();
+    let assigned = |name: &str, how| RouteUpdate::Assigned {
+        operator_id: format!("o_{name}"),
+        operator_name: name.into(),
+        how,
+        from: None,
+    };
+    let fx = c.handle_route(RouteUpdate::Queued { position: 2, estimated_wait_ms: Some(60_000) }, None, Millis(1));
+    assert!(fx.contains(&Effect::Broadcast(ServerMsg::Routing {
+        routing: Routing::Queued { position: 2, estimated_wait_ms: Some(60_000) }
+    })));
+    let fx = c.handle_route(assigned("Sam", Received::Dequeued), Some(3), Millis(2));
+    assert!(fx.contains(&Effect::Record(Event {
+        at: Millis(2),
+        kind: EventKind::Assigned { operator_id: "o_Sam".into(), how: Received::Dequeued, from: None }
+    })));
+    assert!(c.meta().assigned);
+    // An older or repeated update changes nothing.
+    assert!(c.handle_route(assigned("Dana", Received::Forwarded), Some(3), Millis(3)).is_empty());
+    assert!(c.handle_route(assigned("Dana", Received::Forwarded), Some(2), Millis(3)).is_empty());
+    assert_eq!(c.meta().operator.as_ref().map(|o| o.1.as_str()), Some("Sam"));
+    // A visitor who connects now learns where they stand.
+    let fx = c.handle_client(&fresh(visitor()), hello(0), Millis(4));
+    assert!(fx.iter().any(|e| matches!(e,
+        Effect::Reply(ServerMsg::Welcome { routing: Some(Routing::Assigned { name }), visitor: None, .. }) if name == "Sam")));
+}
+
+#[test]
+fn the_assigned_operators_first_message_answers_once_and_closing_tells_the_dispatcher() {
+    let mut c = conv();
+    let sam = Connection {
+        participant: Participant { role: Role::Operator, id: "o_Sam".into(), name: "Sam".into() },
+        greeted: true,
+    };
+    c.handle_route(
+        RouteUpdate::Assigned { operator_id: "o_Sam".into(), operator_name: "Sam".into(), how: Received::Routed, from: None },
+        None,
+        Millis(1),
+    );
+    let answered = |fx: &[Effect]| fx.iter().filter(|e| matches!(e, Effect::Dispatch(Notice::Answered { .. }))).count();
+    assert_eq!(answered(&c.handle_client(&sam, send("s1", "Hola"), Millis(2))), 1);
+    assert_eq!(answered(&c.handle_client(&sam, send("s2", "¿Qué tal?"), Millis(3))), 0);
+    // Another operator writing takes it over: one notice naming them.
+    let fx = c.handle_client(&operator(), send("o1", "I'll take this"), Millis(4));
+    assert!(fx.contains(&Effect::Dispatch(Notice::Answered { operator_id: "o_1".into() })));
+    assert_eq!(answered(&c.handle_client(&operator(), send("o2", "Hi"), Millis(5))), 0);
+    let fx = c.handle_client(&visitor(), ClientMsg::End, Millis(6));
+    assert!(fx.contains(&Effect::Dispatch(Notice::Closed)));
+}
+
+#[test]
+fn pages_are_kept_for_operators_only() {
+    let mut c = conv();
+    let page = |u: &str| ClientMsg::Page { url: u.into(), title: "T".into() };
+    let fx = c.handle_client(&visitor(), page("https://a/1"), Millis(1));
+    assert!(fx.iter().any(|e| matches!(e, Effect::ToOperators(ServerMsg::Visitor { visitor }) if visitor.pages.len() == 1)));
+    assert!(c.handle_client(&visitor(), page("https://a/1"), Millis(2)).is_empty(), "a reload is not a new page");
+    assert!(c.handle_client(&operator(), page("https://evil"), Millis(3)).is_empty(), "operators have no page");
+    for i in 0..60 {
+        c.handle_client(&visitor(), page(&format!("https://a/{i}")), Millis(10 + i));
+    }
+    assert_eq!(c.meta().visitor.pages.len(), crate::limits::MAX_PAGES_KEPT);
+    assert_eq!(c.meta().visitor.pages.last().unwrap().url, "https://a/59");
+    let fx = c.handle_client(&fresh(operator()), hello(0), Millis(100));
+    assert!(fx.iter().any(|e| matches!(e, Effect::Reply(ServerMsg::Welcome { visitor: Some(v), .. }) if v.pages.len() == 50)));
 }
