@@ -1,10 +1,443 @@
 //! Accounts and people: operators (admin CRUD), the operator's own settings, channels and
 //! their hosts, canned responses, and offline messages ("leave a message").
+//!
+//! Console routes: a live session is required (401 `unauthenticated`), changes must come from
+//! the console's own origin (403 `bad_origin`), admin-only routes answer 403 `forbidden` to
+//! operators, and every query is filtered by the session's account, so another account's id
+//! answers 404 exactly like a missing one. Bodies and validation: `parley_shared::admin`.
 
-use worker::{Env, Request, Response, Result};
+use std::collections::HashMap;
 
-use crate::http::error;
+use parley_shared::admin::{
+    self, CannedList, CannedRequest, CannedResponse, ChannelList, ChannelView, CreateChannelRequest,
+    CreateOperatorRequest, FieldError, OfflineMessageList, OfflineMessageStored, OperatorList, OperatorView, Profile,
+    Role, Settings, SettingsUpdate, UpdateChannelRequest, UpdateOperatorRequest, ValidChannel, CANNOT_CHANGE_SELF,
+};
+use parley_shared::api::OfflineMessageRequest;
+use parley_shared::auth;
+use parley_shared::ids::is_valid_id;
+use worker::{Env, Method, Request, Response, Result};
 
-pub async fn route(_req: Request, _env: &Env) -> Result<Response> {
-    error(404, "not_found", "no such API route")
+use crate::api::{checked_origin, secret, session_operator, SESSION_COOKIE};
+use crate::db::{self, OperatorRow};
+use crate::db_admin::{self as q, ChannelFull, OperatorFull};
+use crate::dispatch;
+use crate::http::{self, error};
+use crate::util::{new_id, now, random_bytes};
+
+/// Most offline messages listed at once.
+const OFFLINE_LIST_LIMIT: u32 = 200;
+
+pub async fn route(req: Request, env: &Env) -> Result<Response> {
+    let path = req.path();
+    let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let method = req.method();
+    if matches!(method, Method::Post) && segs == ["api", "v1", "widget", "offline-message"] {
+        return offline_message(req, env).await;
+    }
+    let Some(me) = session_operator(&req, env).await? else {
+        return error(401, "unauthenticated", "log in first");
+    };
+    let post = matches!(method, Method::Post);
+    if post && !http::is_same_origin(&req) {
+        return error(403, "bad_origin", "changes must come from the console");
+    }
+    let is_admin = me.role == Role::Admin.as_str();
+    let tail = segs.get(3..).unwrap_or_default();
+    let admin_only = post && matches!(tail, ["operators", ..] | ["channels", ..]);
+    if admin_only && !is_admin {
+        return error(403, "forbidden", "only an admin of the account can do this");
+    }
+    match (method, tail) {
+        (Method::Get, ["operators"]) => list_operators(env, &me).await,
+        (Method::Post, ["operators"]) => create_operator(req, env, &me).await,
+        (Method::Post, ["operators", id]) => update_operator(req, env, &me, id).await,
+        (Method::Get, ["settings"]) => get_settings(env, &me).await,
+        (Method::Post, ["settings"]) => save_settings(req, env, &me).await,
+        (Method::Get, ["channels"]) => list_channels(env, &me).await,
+        (Method::Post, ["channels"]) => create_channel(req, env, &me).await,
+        (Method::Post, ["channels", id]) => update_channel(req, env, &me, id).await,
+        (Method::Get, ["canned"]) => list_canned(env, &me).await,
+        (Method::Post, ["canned"]) => save_canned(req, env, &me, None).await,
+        (Method::Post, ["canned", id]) => save_canned(req, env, &me, Some(id)).await,
+        (Method::Post, ["canned", id, "delete"]) => delete_canned(env, &me, id).await,
+        (Method::Get, ["offline-messages"]) => list_offline(env, &me).await,
+        _ => error(404, "not_found", "no such API route"),
+    }
+}
+
+/// 400 `invalid`, naming the field: `{"error":{"code":"invalid","field":…,"message":…}}`.
+fn invalid(e: FieldError) -> Result<Response> {
+    invalid_with(400, "invalid", e)
+}
+
+fn invalid_with(status: u16, code: &str, e: FieldError) -> Result<Response> {
+    let body = serde_json::json!({ "error": { "code": code, "field": e.field, "message": e.message } });
+    Ok(Response::from_json(&body)?.with_status(status))
+}
+
+fn created<T: serde::Serialize>(value: &T) -> Result<Response> {
+    Ok(http::json(value)?.with_status(201))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operators
+
+fn view_of(o: OperatorFull) -> OperatorView {
+    let languages = serde_json::from_str(&o.languages).unwrap_or_default();
+    OperatorView {
+        id: o.id,
+        username: o.username,
+        first_name: o.first_name,
+        last_name: o.last_name,
+        email: o.email,
+        chat_name: o.chat_name,
+        role: o.role,
+        languages,
+        max_chats: o.max_chats,
+        disabled: o.disabled != 0,
+        created_at: o.created_at,
+    }
+}
+
+fn profile_of(o: &OperatorFull) -> Profile {
+    Profile {
+        first_name: o.first_name.clone(),
+        last_name: o.last_name.clone(),
+        email: o.email.clone(),
+        chat_name: o.chat_name.clone(),
+        role: Role::parse(&o.role).unwrap_or(Role::Operator),
+        languages: serde_json::from_str(&o.languages).unwrap_or_default(),
+        max_chats: o.max_chats,
+        disabled: o.disabled != 0,
+    }
+}
+
+/// Tells the routing object about the operator's fresh row. A failure there must not undo
+/// a change already stored: it is logged.
+async fn notify_changed(env: &Env, account_id: &str, id: &str) -> Result<()> {
+    if let Some(row) = q::operator_row(&db::db(env)?, account_id, id).await? {
+        if let Err(e) = dispatch::operator_changed(env, &row).await {
+            worker::console_error!("operator_changed failed for {id}: {e}");
+        }
+    }
+    Ok(())
+}
+
+fn new_password_hash(password: &str) -> String {
+    auth::hash_password(password, &random_bytes::<16>(), auth::PBKDF2_ROUNDS)
+}
+
+/// `GET /api/v1/console/operators`: the account's operators (any operator may list them, to
+/// see colleagues and transfer chats). Disabled ones stay in the list, flagged.
+async fn list_operators(env: &Env, me: &OperatorRow) -> Result<Response> {
+    let rows = q::operators(&db::db(env)?, &me.account_id).await?;
+    http::json(&OperatorList { operators: rows.into_iter().map(view_of).collect() })
+}
+
+/// `POST /api/v1/console/operators` (admin): [`CreateOperatorRequest`] → 201 [`OperatorView`].
+async fn create_operator(mut req: Request, env: &Env, me: &OperatorRow) -> Result<Response> {
+    let body: CreateOperatorRequest = match http::read_json(&mut req).await {
+        Ok(b) => b,
+        Err(resp) => return Ok(resp),
+    };
+    let new = match body.validate() {
+        Ok(v) => v,
+        Err(e) => return invalid(e),
+    };
+    let d1 = db::db(env)?;
+    let taken = || FieldError::new("username", "This username is taken; choose another.");
+    if q::username_taken(&d1, &new.username).await? {
+        return invalid_with(409, "username_taken", taken());
+    }
+    let id = new_id("op");
+    let hash = new_password_hash(&new.password);
+    let row = q::NewOperatorRow {
+        id: &id,
+        account_id: &me.account_id,
+        username: &new.username,
+        password_hash: &hash,
+        profile: &new.profile,
+        now: now().0,
+    };
+    if let Err(e) = q::insert_operator(&d1, &row).await {
+        // Lost a race for the username (UNIQUE): the same answer as the check above.
+        if q::username_taken(&d1, &new.username).await? {
+            return invalid_with(409, "username_taken", taken());
+        }
+        return Err(e);
+    }
+    notify_changed(env, &me.account_id, &id).await?;
+    let full = q::operator(&d1, &me.account_id, &id).await?.ok_or("operator vanished")?;
+    created(&view_of(full))
+}
+
+/// `POST /api/v1/console/operators/:id` (admin): [`UpdateOperatorRequest`] → [`OperatorView`].
+/// Disabling or a new password ends the operator's other sessions at once.
+async fn update_operator(mut req: Request, env: &Env, me: &OperatorRow, id: &str) -> Result<Response> {
+    let body: UpdateOperatorRequest = match http::read_json(&mut req).await {
+        Ok(b) => b,
+        Err(resp) => return Ok(resp),
+    };
+    let d1 = db::db(env)?;
+    let current = match is_valid_id(id) {
+        true => q::operator(&d1, &me.account_id, id).await?,
+        false => None,
+    };
+    let Some(current) = current else {
+        return error(404, "unknown_operator", "no such operator");
+    };
+    let is_self = current.id == me.id;
+    let before = profile_of(&current);
+    if is_self {
+        if let Some(e) = body.self_lockout(&before) {
+            return invalid_with(400, CANNOT_CHANGE_SELF, e);
+        }
+    }
+    let (after, password) = match body.apply(&before, is_self) {
+        Ok(v) => v,
+        Err(e) => return invalid(e),
+    };
+    let hash = password.as_deref().map(new_password_hash);
+    if !q::update_operator(&d1, &me.account_id, id, &after, hash.as_deref(), now().0).await? {
+        return error(404, "unknown_operator", "no such operator");
+    }
+    if (after.disabled && !before.disabled) || hash.is_some() {
+        let own = http::cookie(&req, SESSION_COOKIE).map(|t| auth::token_digest(&t));
+        let keep = if is_self { own.as_deref() } else { None };
+        q::end_sessions(&d1, &me.account_id, id, keep).await?;
+    }
+    notify_changed(env, &me.account_id, id).await?;
+    let full = q::operator(&d1, &me.account_id, id).await?.ok_or("operator vanished")?;
+    http::json(&view_of(full))
+}
+
+// ---------------------------------------------------------------------------------------------
+// My settings
+
+fn settings_of(o: OperatorFull) -> Settings {
+    Settings {
+        languages: serde_json::from_str(&o.languages).unwrap_or_default(),
+        username: o.username,
+        first_name: o.first_name,
+        last_name: o.last_name,
+        chat_name: o.chat_name,
+        max_chats: o.max_chats,
+    }
+}
+
+/// `GET /api/v1/console/settings`: the logged-in operator's own [`Settings`].
+async fn get_settings(env: &Env, me: &OperatorRow) -> Result<Response> {
+    match q::operator(&db::db(env)?, &me.account_id, &me.id).await? {
+        Some(full) => http::json(&settings_of(full)),
+        None => error(401, "unauthenticated", "log in first"),
+    }
+}
+
+/// `POST /api/v1/console/settings`: [`SettingsUpdate`] → the new [`Settings`].
+async fn save_settings(mut req: Request, env: &Env, me: &OperatorRow) -> Result<Response> {
+    let body: SettingsUpdate = match http::read_json(&mut req).await {
+        Ok(b) => b,
+        Err(resp) => return Ok(resp),
+    };
+    let d1 = db::db(env)?;
+    let Some(full) = q::operator(&d1, &me.account_id, &me.id).await? else {
+        return error(401, "unauthenticated", "log in first");
+    };
+    let valid = match body.validate(&full.first_name, &full.last_name) {
+        Ok(v) => v,
+        Err(e) => return invalid(e),
+    };
+    q::update_settings(&d1, &me.account_id, &me.id, &valid.chat_name, &valid.languages, valid.max_chats, now().0)
+        .await?;
+    notify_changed(env, &me.account_id, &me.id).await?;
+    let full = q::operator(&d1, &me.account_id, &me.id).await?.ok_or("operator vanished")?;
+    http::json(&settings_of(full))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Channels
+
+fn channel_view(c: ChannelFull, hosts: Vec<String>) -> ChannelView {
+    ChannelView { id: c.id, name: c.name, greeting: c.greeting, accent: c.accent, hosts, created_at: c.created_at }
+}
+
+/// `GET /api/v1/console/channels`: the account's channels with their hostnames.
+async fn list_channels(env: &Env, me: &OperatorRow) -> Result<Response> {
+    let d1 = db::db(env)?;
+    let channels = q::channels(&d1, &me.account_id).await?;
+    let mut hosts: HashMap<String, Vec<String>> = HashMap::new();
+    for h in q::channel_hosts(&d1, &me.account_id, None).await? {
+        hosts.entry(h.channel_id).or_default().push(h.hostname);
+    }
+    let channels = channels
+        .into_iter()
+        .map(|c| {
+            let h = hosts.remove(&c.id).unwrap_or_default();
+            channel_view(c, h)
+        })
+        .collect();
+    http::json(&ChannelList { channels })
+}
+
+async fn one_channel(env: &Env, account_id: &str, id: &str) -> Result<Option<ChannelView>> {
+    let d1 = db::db(env)?;
+    let Some(c) = q::channel(&d1, account_id, id).await? else { return Ok(None) };
+    let hosts = q::channel_hosts(&d1, account_id, Some(id)).await?.into_iter().map(|h| h.hostname).collect();
+    Ok(Some(channel_view(c, hosts)))
+}
+
+fn fresh_host_ids(hosts: &[String]) -> Vec<String> {
+    hosts.iter().map(|_| new_id("h")).collect()
+}
+
+/// `POST /api/v1/console/channels` (admin): [`CreateChannelRequest`] → 201 [`ChannelView`].
+async fn create_channel(mut req: Request, env: &Env, me: &OperatorRow) -> Result<Response> {
+    let body: CreateChannelRequest = match http::read_json(&mut req).await {
+        Ok(b) => b,
+        Err(resp) => return Ok(resp),
+    };
+    let valid = match body.validate() {
+        Ok(v) => v,
+        Err(e) => return invalid(e),
+    };
+    let id = new_id("ch");
+    q::create_channel(&db::db(env)?, &me.account_id, &id, &valid, &fresh_host_ids(&valid.hosts), now().0).await?;
+    let view = one_channel(env, &me.account_id, &id).await?.ok_or("channel vanished")?;
+    created(&view)
+}
+
+/// `POST /api/v1/console/channels/:id` (admin): [`UpdateChannelRequest`] → [`ChannelView`].
+async fn update_channel(mut req: Request, env: &Env, me: &OperatorRow, id: &str) -> Result<Response> {
+    let body: UpdateChannelRequest = match http::read_json(&mut req).await {
+        Ok(b) => b,
+        Err(resp) => return Ok(resp),
+    };
+    let current = match is_valid_id(id) {
+        true => one_channel(env, &me.account_id, id).await?,
+        false => None,
+    };
+    let Some(current) = current else {
+        return error(404, "unknown_channel", "no such channel");
+    };
+    let before =
+        ValidChannel { name: current.name, greeting: current.greeting, accent: current.accent, hosts: current.hosts };
+    let after = match body.apply(&before) {
+        Ok(v) => v,
+        Err(e) => return invalid(e),
+    };
+    q::update_channel(&db::db(env)?, &me.account_id, id, &after, &fresh_host_ids(&after.hosts), now().0).await?;
+    let view = one_channel(env, &me.account_id, id).await?.ok_or("channel vanished")?;
+    http::json(&view)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Canned responses
+
+/// `GET /api/v1/console/canned`: [`CannedList`], by shortcut.
+async fn list_canned(env: &Env, me: &OperatorRow) -> Result<Response> {
+    http::json(&CannedList { canned: q::canned(&db::db(env)?, &me.account_id).await? })
+}
+
+/// `POST /api/v1/console/canned` (create, 201) and `/canned/:id` (edit): [`CannedRequest`] →
+/// [`CannedResponse`]. A shortcut the account already uses answers 409 `shortcut_taken`.
+async fn save_canned(mut req: Request, env: &Env, me: &OperatorRow, id: Option<&str>) -> Result<Response> {
+    let body: CannedRequest = match http::read_json(&mut req).await {
+        Ok(b) => b,
+        Err(resp) => return Ok(resp),
+    };
+    let d1 = db::db(env)?;
+    let existing = match id {
+        Some(id) if is_valid_id(id) => q::canned_one(&d1, &me.account_id, id).await?,
+        _ => None,
+    };
+    if id.is_some() && existing.is_none() {
+        return error(404, "unknown_canned", "no such canned response");
+    }
+    let (shortcut, text) = match body.validate() {
+        Ok(v) => v,
+        Err(e) => return invalid(e),
+    };
+    let taken = || FieldError::new("shortcut", format!("The shortcut /{shortcut} is already in use."));
+    if q::shortcut_taken(&d1, &me.account_id, &shortcut, id).await? {
+        return invalid_with(409, "shortcut_taken", taken());
+    }
+    let result = match existing {
+        Some(c) => q::update_canned(&d1, &me.account_id, &c.id, &shortcut, &text)
+            .await
+            .map(|_| (CannedResponse { shortcut: shortcut.clone(), text: text.clone(), ..c }, 200)),
+        None => {
+            let c = CannedResponse {
+                id: new_id("cr"),
+                shortcut: shortcut.clone(),
+                text: text.clone(),
+                created_at: now().0,
+            };
+            q::insert_canned(&d1, &me.account_id, &c).await.map(|_| (c, 201))
+        }
+    };
+    match result {
+        Ok((c, status)) => Ok(http::json(&c)?.with_status(status)),
+        // Lost a race for the shortcut (UNIQUE): the same answer as the check above.
+        Err(e) => match q::shortcut_taken(&d1, &me.account_id, &shortcut, id).await? {
+            true => invalid_with(409, "shortcut_taken", taken()),
+            false => Err(e),
+        },
+    }
+}
+
+/// `POST /api/v1/console/canned/:id/delete` → `{"ok":true}`.
+async fn delete_canned(env: &Env, me: &OperatorRow, id: &str) -> Result<Response> {
+    if !is_valid_id(id) || !q::delete_canned(&db::db(env)?, &me.account_id, id).await? {
+        return error(404, "unknown_canned", "no such canned response");
+    }
+    http::json(&serde_json::json!({ "ok": true }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Offline messages
+
+/// `GET /api/v1/console/offline-messages`: [`OfflineMessageList`], newest first.
+async fn list_offline(env: &Env, me: &OperatorRow) -> Result<Response> {
+    let messages = q::offline_messages(&db::db(env)?, &me.account_id, OFFLINE_LIST_LIMIT).await?;
+    http::json(&OfflineMessageList { messages })
+}
+
+/// `POST /api/v1/widget/offline-message` (the widget, cross-origin from a registered host of
+/// the channel, with the visitor's token): [`OfflineMessageRequest`] → 201
+/// [`OfflineMessageStored`].
+async fn offline_message(mut req: Request, env: &Env) -> Result<Response> {
+    let body: OfflineMessageRequest = match http::read_json(&mut req).await {
+        Ok(b) => b,
+        Err(resp) => return Ok(resp),
+    };
+    let origin = match checked_origin(&req, env, &body.channel_id).await? {
+        Ok(o) => o,
+        Err(resp) => return Ok(resp),
+    };
+    if !is_valid_id(&body.visitor_id)
+        || !auth::verify_visitor_token(&secret(env)?, &body.visitor_id, &body.visitor_token)
+    {
+        return http::with_cors(error(403, "bad_visitor_token", "the visitor token does not match")?, &origin);
+    }
+    let msg = match admin::offline_message(&body) {
+        Ok(m) => m,
+        Err(e) => return http::with_cors(invalid(e)?, &origin),
+    };
+    let d1 = db::db(env)?;
+    let channel = db::channel(&d1, &body.channel_id).await?.ok_or("channel vanished")?;
+    let id = new_id("om");
+    q::insert_offline_message(
+        &d1,
+        &q::NewOfflineMessage {
+            id: &id,
+            account_id: &channel.account_id,
+            channel_id: &channel.id,
+            visitor_id: &body.visitor_id,
+            msg: &msg,
+            now: now().0,
+        },
+    )
+    .await?;
+    http::with_cors(created(&OfflineMessageStored { id })?, &origin)
 }

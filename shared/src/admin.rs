@@ -487,6 +487,20 @@ pub struct UpdateOperatorRequest {
 pub const CANNOT_CHANGE_SELF: &str = "cannot_change_self";
 
 impl UpdateOperatorRequest {
+    /// Why an admin may not make this change to their own row ([`CANNOT_CHANGE_SELF`]): it
+    /// would disable them or take their admin role away, and an account must always keep an
+    /// enabled admin. `None` when it is allowed.
+    pub fn self_lockout(&self, current: &Profile) -> Option<FieldError> {
+        if self.disabled == Some(true) && !current.disabled {
+            return Some(FieldError::new("disabled", "You cannot disable yourself; ask another admin."));
+        }
+        let new_role = self.role.as_deref().and_then(|r| Role::parse(r.trim()));
+        if current.role == Role::Admin && new_role == Some(Role::Operator) {
+            return Some(FieldError::new("role", "You cannot remove your own admin role; ask another admin."));
+        }
+        None
+    }
+
     /// The profile after the update, and the new password if one is set. `is_self`: the admin
     /// edits their own row, and may then neither disable nor demote themself (so an account
     /// always keeps an enabled admin); such errors name `disabled` or `role`.
@@ -520,11 +534,8 @@ impl UpdateOperatorRequest {
             None => current.max_chats,
         };
         let disabled = self.disabled.unwrap_or(current.disabled);
-        if is_self && disabled && !current.disabled {
-            return Err(FieldError::new("disabled", "You cannot disable yourself; ask another admin."));
-        }
-        if is_self && current.role == Role::Admin && role != Role::Admin {
-            return Err(FieldError::new("role", "You cannot remove your own admin role; ask another admin."));
+        if let Some(e) = is_self.then(|| self.self_lockout(current)).flatten() {
+            return Err(e);
         }
         let password = match self.password.as_deref() {
             None | Some("") => None,
@@ -1090,6 +1101,12 @@ mod tests {
             .is_ok());
         let upd = UpdateOperatorRequest { role: Some("admin".into()), disabled: Some(false), ..Default::default() };
         assert!(upd.apply(&me, true).is_ok());
+        assert_eq!(upd.self_lockout(&me), None);
+        let upd = UpdateOperatorRequest { disabled: Some(true), ..Default::default() };
+        assert_eq!(upd.self_lockout(&me).unwrap().field, "disabled");
+        let upd = UpdateOperatorRequest { role: Some("root".into()), ..Default::default() };
+        assert_eq!(upd.self_lockout(&me), None, "an unknown role is a plain field error");
+        assert_eq!(field(upd.apply(&me, true)), "role");
     }
 
     #[test]

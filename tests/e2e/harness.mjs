@@ -1,7 +1,7 @@
 // End-to-end harness: a real `wrangler dev` (workerd) on a free port with a fresh state
 // folder, and Debian's Chromium driven by playwright-core. Everything started is stopped.
 import { spawn, execFile } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
@@ -33,14 +33,17 @@ export async function freePort() {
  * - `state`: an existing state folder to use instead of a fresh one.
  * - `vars`: extra worker variables, each passed as `--var K:V`
  *   (e.g. `{ PARLEY_VISITOR_RATE: "100000/100000" }` to raise the visitor rate limit).
+ * - `extraSql`: SQL run on the local D1 after migrations and the demo seed, before
+ *   `wrangler dev` starts (e.g. a second account; see `hashPassword`).
  *
  * The returned handle can also `kill()` the whole `wrangler dev` process group with SIGKILL
  * (workerd included, nothing flushed) and `restart()` it on the same state folder, port,
  * secret and vars, for fault-injection tests.
  */
-export async function startEdge({ state, vars = {} } = {}) {
+export async function startEdge({ state, vars = {}, extraSql } = {}) {
   state ??= mkdtempSync(join(tmpdir(), "parley-e2e-"));
   await promisify(execFile)("bash", [join(ROOT, "scripts", "db.sh"), state], { cwd: ROOT });
+  if (extraSql) await seedSql(state, extraSql);
   const port = await freePort();
   const secret = randomBytes(24).toString("hex");
   const base = `http://127.0.0.1:${port}`;
@@ -104,6 +107,20 @@ export async function startEdge({ state, vars = {} } = {}) {
     },
     cleanup() { rmSync(state, { recursive: true, force: true }); },
   };
+}
+
+/** Runs `sql` on the local D1 database of state folder `state` (while `wrangler dev` is not running). */
+export async function seedSql(state, sql) {
+  const file = join(state, `extra-${randomBytes(4).toString("hex")}.sql`);
+  writeFileSync(file, sql);
+  await promisify(execFile)(process.execPath, [WRANGLER, "d1", "execute", "DB", "--local", "--persist-to", state, "--file", file],
+    { cwd: ROOT, env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" } });
+}
+
+/** A fresh salted hash of `password`, as stored in `operators.password_hash`. */
+export async function hashPassword(password) {
+  const { stdout } = await promisify(execFile)("cargo", ["run", "-q", "-p", "parley-tools", "--", "hash-password", password], { cwd: ROOT });
+  return stdout.trim();
 }
 
 export const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
