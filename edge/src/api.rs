@@ -2,18 +2,21 @@
 //! request to the conversation's Durable Object with headers only this worker can set.
 
 use parley_shared::api::{
-    ChannelInfo, ConversationCreated, ConversationList, CreateConversationRequest, LoginRequest, OperatorInfo,
-    WidgetSession, WidgetSessionRequest,
+    Availability, AvailabilityRequest, ChannelInfo, ConversationCreated, ConversationList, CreateConversationRequest,
+    LoginRequest, OperatorInfo, PresenceChange, PresenceSnapshot, TransferRequest, WidgetSession, WidgetSessionRequest,
 };
 use parley_shared::auth;
+use parley_shared::dispatch::{PresenceView, RouteUpdate};
 use parley_shared::ids::is_valid_id;
 use parley_shared::limits::{MAX_PAGE_URL_CHARS, MAX_PASSWORD_LEN, MAX_USERNAME_LEN, SESSION_TTL_MS};
-use parley_shared::protocol::Status;
+use parley_shared::protocol::{PageVisit, Status, VisitorInfo};
+use parley_shared::Millis;
 use serde::Deserialize;
 use worker::{Env, Headers, Method, Request, RequestInit, Response, Result};
 
 use crate::conversation_object::{InitBody, HDR_PARTICIPANT_ID, HDR_PARTICIPANT_NAME, HDR_ROLE};
 use crate::db::{self, ConversationRow, OperatorRow};
+use crate::dispatch::{self, profile_of, Command};
 use crate::http::{self, error};
 use crate::util::{new_id, now, random_bytes};
 
@@ -28,6 +31,14 @@ pub async fn route(req: Request, env: &Env) -> Result<Response> {
         (Method::Get, ["api", "v1", "health"]) => http::json(&serde_json::json!({ "ok": true })),
         (Method::Post, ["api", "v1", "widget", "session"]) => widget_session(req, env).await,
         (Method::Post, ["api", "v1", "conversations"]) => create_conversation(req, env).await,
+        (Method::Post, ["api", "v1", "widget", "availability"]) => availability(req, env).await,
+        (Method::Get, ["api", "v1", "console", "presence"]) => presence(req, env, None).await,
+        (Method::Post, ["api", "v1", "console", "presence"]) => change_presence(req, env).await,
+        (Method::Post, ["api", "v1", "console", "presence", "touch"]) => touch(req, env).await,
+        (Method::Post, ["api", "v1", "console", "conversations", id, "transfer"]) => {
+            let id = (*id).to_owned();
+            transfer(req, env, &id).await
+        }
         (Method::Get, ["api", "v1", "conversations", id, "ws"]) => {
             let id = (*id).to_owned();
             connect(req, env, &id).await
@@ -75,7 +86,11 @@ pub(crate) fn secret(env: &Env) -> Result<Vec<u8>> {
 // Visitor side (called cross-origin from the host page; every call checks the origin).
 
 /// The origin of a visitor request, when it is a registered host of the channel.
-pub(crate) async fn checked_origin(req: &Request, env: &Env, channel_id: &str) -> Result<std::result::Result<String, Response>> {
+pub(crate) async fn checked_origin(
+    req: &Request,
+    env: &Env,
+    channel_id: &str,
+) -> Result<std::result::Result<String, Response>> {
     let Some(origin) = http::origin(req) else {
         return Ok(Err(error(403, "origin_required", "requests must carry an Origin header")?));
     };
@@ -143,14 +158,45 @@ async fn create_conversation(mut req: Request, env: &Env) -> Result<Response> {
         None => {
             let channel = db::channel(&d1, &body.channel_id).await?.ok_or("channel vanished")?;
             let t = now().0;
+            let id = new_id("c");
+            let language: String = body.language.trim().chars().take(35).collect();
+            let country = req.cf().and_then(|cf| cf.country()).unwrap_or_default();
+            let page_url: String = body.page_url.chars().take(MAX_PAGE_URL_CHARS).collect();
+            // Routing first: the object starts knowing where it stands. Should anything below
+            // fail, the dispatcher drops the chat when it cannot reach its object.
+            let cmd = dispatch::Command::NewChat {
+                conversation_id: id.clone(),
+                channel: channel.id.clone(),
+                language: Some(language.clone()).filter(|l| !l.is_empty()),
+            };
+            let route: RouteUpdate = match dispatch::call(env, &channel.account_id, &cmd).await? {
+                Ok(r) => r,
+                Err(refused) => return error(409, &refused.code, &refused.message),
+            };
+            let (operator_id, operator_name) = match &route {
+                RouteUpdate::Assigned { operator_id, operator_name, .. } => {
+                    (Some(operator_id.clone()), operator_name.clone())
+                }
+                RouteUpdate::Queued { .. } => (None, String::new()),
+            };
+            let visitor = VisitorInfo {
+                name: String::new(),
+                language: language.clone(),
+                country: country.clone(),
+                pages: if page_url.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![PageVisit { url: page_url.clone(), title: String::new(), at: Millis(t) }]
+                },
+            };
             let row = ConversationRow {
-                id: new_id("c"),
+                id,
                 account_id: channel.account_id,
                 channel_id: channel.id,
                 visitor_id: body.visitor_id,
                 status: Status::Waiting.as_str().to_owned(),
                 created_at: t,
-                page_url: body.page_url.chars().take(MAX_PAGE_URL_CHARS).collect(),
+                page_url: page_url.clone(),
                 message_count: 0,
                 last_message_at: None,
                 last_message_preview: String::new(),
@@ -158,9 +204,16 @@ async fn create_conversation(mut req: Request, env: &Env) -> Result<Response> {
                 closed_at: None,
                 closed_by: None,
                 no_operator_response: 0,
+                operator_id,
+                operator_name,
+                visitor_name: String::new(),
+                visitor_language: language,
+                visitor_country: country,
+                current_page: page_url,
+                pages_visited: u32::from(!visitor.pages.is_empty()),
             };
             // The object first: a D1 row never points at an object that does not know itself.
-            init_object(env, &row).await?;
+            init_object(env, &row, route, visitor).await?;
             db::insert_conversation(&d1, &row).await?;
             row
         }
@@ -169,7 +222,7 @@ async fn create_conversation(mut req: Request, env: &Env) -> Result<Response> {
     http::with_cors(resp, &origin)
 }
 
-async fn init_object(env: &Env, row: &ConversationRow) -> Result<()> {
+async fn init_object(env: &Env, row: &ConversationRow, route: RouteUpdate, visitor: VisitorInfo) -> Result<()> {
     let stub = env.durable_object("CONVERSATIONS")?.id_from_name(&row.id)?.get_stub()?;
     let body = InitBody {
         conversation_id: row.id.clone(),
@@ -177,6 +230,8 @@ async fn init_object(env: &Env, row: &ConversationRow) -> Result<()> {
         channel_id: row.channel_id.clone(),
         visitor_id: row.visitor_id.clone(),
         created_at: row.created_at,
+        route,
+        visitor,
     };
     let mut init = RequestInit::new();
     init.with_method(Method::Post).with_body(Some(serde_json::to_string(&body)?.into()));
@@ -345,5 +400,123 @@ async fn conversation_events(req: Request, env: &Env, id: &str) -> Result<Respon
             http::json(&serde_json::json!({ "events": db::conversation_events(&d1, id).await? }))
         }
         _ => error(404, "unknown_conversation", "no such conversation"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Presence and routing (the account's dispatch object).
+
+/// `POST /api/v1/widget/availability`: is anyone online in the channel? Asked when the
+/// visitor opens the widget without a conversation (not on every page view).
+async fn availability(mut req: Request, env: &Env) -> Result<Response> {
+    let body: AvailabilityRequest = match http::read_json(&mut req).await {
+        Ok(b) => b,
+        Err(resp) => return Ok(resp),
+    };
+    let origin = match checked_origin(&req, env, &body.channel_id).await? {
+        Ok(o) => o,
+        Err(resp) => return Ok(resp),
+    };
+    let channel = db::channel(&db::db(env)?, &body.channel_id).await?.ok_or("channel vanished")?;
+    let cmd = Command::Available { channel: channel.id };
+    let answer: Availability = match dispatch::call(env, &channel.account_id, &cmd).await? {
+        Ok(a) => a,
+        Err(refused) => return error(409, &refused.code, &refused.message),
+    };
+    http::with_cors(http::json(&answer)?, &origin)
+}
+
+/// The logged-in operator, for a console call (`Err` is the response to send). Mutations
+/// must come from the console's own origin.
+async fn console_operator(
+    req: &Request,
+    env: &Env,
+    mutation: bool,
+) -> Result<std::result::Result<OperatorRow, Response>> {
+    if mutation && !http::is_same_origin(req) {
+        return Ok(Err(error(403, "bad_origin", "use the console")?));
+    }
+    match session_operator(req, env).await? {
+        Some(op) => Ok(Ok(op)),
+        None => Ok(Err(error(401, "unauthenticated", "log in first")?)),
+    }
+}
+
+/// `GET /api/v1/console/presence`: who is online where, open chats, the account's channels.
+async fn presence(req: Request, env: &Env, known: Option<OperatorRow>) -> Result<Response> {
+    let op = match known {
+        Some(op) => op,
+        None => match console_operator(&req, env, false).await? {
+            Ok(op) => op,
+            Err(resp) => return Ok(resp),
+        },
+    };
+    // Make sure the dispatcher knows this operator (first visit after an upgrade, or new).
+    let _ = dispatch::call::<serde_json::Value>(env, &op.account_id, &Command::Profile { profile: profile_of(&op) })
+        .await?;
+    let view: PresenceView = match dispatch::call(env, &op.account_id, &Command::View).await? {
+        Ok(v) => v,
+        Err(refused) => return error(409, &refused.code, &refused.message),
+    };
+    let channels = db::account_channels(&db::db(env)?, &op.account_id).await?;
+    http::json(&PresenceSnapshot { me: op.id, presence: view, channels })
+}
+
+/// `POST /api/v1/console/presence`: go online/offline, join or leave one of the account's channels.
+async fn change_presence(mut req: Request, env: &Env) -> Result<Response> {
+    let op = match console_operator(&req, env, true).await? {
+        Ok(op) => op,
+        Err(resp) => return Ok(resp),
+    };
+    let body: PresenceChange = match http::read_json(&mut req).await {
+        Ok(b) => b,
+        Err(resp) => return Ok(resp),
+    };
+    let channels = db::account_channels(&db::db(env)?, &op.account_id).await?;
+    for ch in [&body.join, &body.leave].into_iter().flatten() {
+        if !channels.iter().any(|c| &c.id == ch) {
+            return error(404, "unknown_channel", "no such channel");
+        }
+    }
+    let cmd = Command::Presence { profile: profile_of(&op), online: body.online, join: body.join, leave: body.leave };
+    if let Err(refused) = dispatch::call::<serde_json::Value>(env, &op.account_id, &cmd).await? {
+        return error(409, &refused.code, &refused.message);
+    }
+    presence(req, env, Some(op)).await
+}
+
+/// `POST /api/v1/console/presence/touch`: the operator is active in the console.
+async fn touch(req: Request, env: &Env) -> Result<Response> {
+    let op = match console_operator(&req, env, true).await? {
+        Ok(op) => op,
+        Err(resp) => return Ok(resp),
+    };
+    let cmd = Command::Touch { profile: profile_of(&op) };
+    if let Err(refused) = dispatch::call::<serde_json::Value>(env, &op.account_id, &cmd).await? {
+        return error(409, &refused.code, &refused.message);
+    }
+    http::json(&serde_json::json!({ "ok": true }))
+}
+
+/// `POST /api/v1/console/conversations/:id/transfer`: hand the chat to another operator.
+async fn transfer(mut req: Request, env: &Env, id: &str) -> Result<Response> {
+    let op = match console_operator(&req, env, true).await? {
+        Ok(op) => op,
+        Err(resp) => return Ok(resp),
+    };
+    let body: TransferRequest = match http::read_json(&mut req).await {
+        Ok(b) => b,
+        Err(resp) => return Ok(resp),
+    };
+    match db::conversation(&db::db(env)?, id).await? {
+        Some(conv) if conv.account_id == op.account_id => {}
+        _ => return error(404, "unknown_conversation", "no such conversation"),
+    }
+    // The dispatcher is the account's: an operator of another account is unknown to it.
+    let cmd = Command::Transfer { conversation_id: id.to_owned(), to: body.operator_id };
+    match dispatch::call::<serde_json::Value>(env, &op.account_id, &cmd).await? {
+        Ok(_) => http::json(&serde_json::json!({ "ok": true })),
+        Err(r) if r.code == "unknown_operator" || r.code == "unknown_conversation" => error(404, &r.code, &r.message),
+        Err(r) => error(409, &r.code, &r.message),
     }
 }

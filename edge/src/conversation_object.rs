@@ -11,11 +11,14 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use parley_shared::conversation::{
-    Config, Connection, Conversation, Effect, Event, Meta, Participant, Rate, StoredMessage,
+    Config, Connection, Conversation, Effect, Event, Meta, Notice, Participant, Rate, StoredMessage,
 };
+use parley_shared::dispatch::RouteUpdate;
 use parley_shared::ids::ConversationId;
 use parley_shared::limits::PREVIEW_CHARS;
-use parley_shared::protocol::{decode_client, encode_server, Author, ErrorCode, MessageView, ProtocolError, Role};
+use parley_shared::protocol::{
+    decode_client, encode_server, Author, ErrorCode, MessageView, ProtocolError, Role, VisitorInfo,
+};
 use parley_shared::Millis;
 use serde::{Deserialize, Serialize};
 use worker::{
@@ -53,6 +56,9 @@ pub struct InitBody {
     pub channel_id: String,
     pub visitor_id: String,
     pub created_at: u64,
+    /// Where routing put the conversation when it started.
+    pub route: RouteUpdate,
+    pub visitor: VisitorInfo,
 }
 
 /// The object's SQLite schema, applied in order. Append-only: never edit a landed entry.
@@ -69,16 +75,22 @@ const MIGRATIONS: &[&str] = &[
        UNIQUE (author_id, client_id)
      );",
     "CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL);",
+    "CREATE TABLE dispatch_outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL);",
 ];
 
 fn migrate(sql: &SqlStorage) -> Result<()> {
+    apply_migrations(sql, MIGRATIONS)
+}
+
+/// Applies the `migrations` not yet applied to an object's SQLite, in order.
+pub fn apply_migrations(sql: &SqlStorage, migrations: &[&str]) -> Result<()> {
     sql.exec("CREATE TABLE IF NOT EXISTS _schema (version INTEGER NOT NULL)", None)?;
     #[derive(Deserialize)]
     struct V {
         version: u64,
     }
     let current = sql.exec("SELECT version FROM _schema", None)?.to_array::<V>()?.first().map_or(0, |v| v.version);
-    for (i, stmt) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+    for (i, stmt) in migrations.iter().enumerate().skip(current as usize) {
         sql.exec(stmt, None)?;
         sql.exec("DELETE FROM _schema", None)?;
         sql.exec("INSERT INTO _schema (version) VALUES (?)", vec![SqlStorageValue::Integer(i as i64 + 1)])?;
@@ -106,6 +118,8 @@ pub struct ConversationObject {
     core: RefCell<Option<Conversation>>,
     /// The D1 copy failed and awaits a retry.
     sync_pending: Cell<bool>,
+    /// A notice to the dispatcher failed and awaits a retry.
+    notice_pending: Cell<bool>,
 }
 
 impl DurableObject for ConversationObject {
@@ -113,7 +127,7 @@ impl DurableObject for ConversationObject {
         if let Err(e) = migrate(&state.storage().sql()) {
             worker::console_error!("conversation schema migration failed: {e}");
         }
-        Self { state, env, core: RefCell::new(None), sync_pending: Cell::new(false) }
+        Self { state, env, core: RefCell::new(None), sync_pending: Cell::new(false), notice_pending: Cell::new(false) }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
@@ -124,6 +138,7 @@ impl DurableObject for ConversationObject {
                     return Response::ok("exists");
                 }
                 let sql = self.sql();
+                let (route, visitor, t) = (body.route, body.visitor, Millis(body.created_at));
                 for (k, v) in [
                     ("conversation_id", body.conversation_id.clone()),
                     ("account_id", body.account_id),
@@ -132,12 +147,20 @@ impl DurableObject for ConversationObject {
                 ] {
                     sql.exec("INSERT INTO meta (key, value) VALUES (?, ?)", vec![k.into(), v.into()])?;
                 }
-                let (core, effects) = Conversation::create(
-                    ConversationId(body.conversation_id),
-                    config(&self.env),
-                    Millis(body.created_at),
-                );
+                let (mut core, mut effects) =
+                    Conversation::create(ConversationId(body.conversation_id), config(&self.env), t);
+                effects.extend(core.set_visitor(visitor));
+                effects.extend(core.handle_route(route, None, t));
                 *self.core.borrow_mut() = Some(core);
+                self.apply(None, effects).await?;
+                Response::ok("ok")
+            }
+            "/route" => {
+                if !self.meta_map()?.contains_key("conversation_id") {
+                    return Response::error("unknown conversation", 404);
+                }
+                let body: crate::dispatch_object::RouteBody = req.json().await?;
+                let effects = self.with_core(|core| core.handle_route(body.update, Some(body.seq), now()))?;
                 self.apply(None, effects).await?;
                 Response::ok("ok")
             }
@@ -181,8 +204,9 @@ impl DurableObject for ConversationObject {
         if self.meta_map()?.contains_key("conversation_id") {
             let effects = self.with_core(|core| core.handle_alarm(now()))?;
             self.apply(None, effects).await?;
-            // Whatever happened before, make sure D1 has the latest copy.
+            // Whatever happened before, make sure D1 and the dispatcher have the latest.
             self.sync().await;
+            self.flush_notices().await;
             self.rearm().await;
         }
         Response::ok("ok")
@@ -298,6 +322,7 @@ impl ConversationObject {
     async fn apply(&self, ws: Option<&WebSocket>, effects: Vec<Effect>) -> Result<()> {
         let mut changed = false;
         let mut meta_changed = false;
+        let mut notices = false;
         for effect in effects {
             match effect {
                 Effect::Store(m) => {
@@ -346,6 +371,21 @@ impl ConversationObject {
                         }
                     }
                 }
+                Effect::ToOperators(msg) => {
+                    let frame = encode_server(&msg);
+                    for peer in self.state.get_websockets() {
+                        if attached(&peer).is_some_and(|a| a.conn.participant.role == Role::Operator) {
+                            let _ = peer.send_with_str(&frame);
+                        }
+                    }
+                }
+                Effect::Dispatch(notice) => {
+                    self.sql().exec(
+                        "INSERT INTO dispatch_outbox (body) VALUES (?)",
+                        vec![serde_json::to_string(&notice)?.into()],
+                    )?;
+                    notices = true;
+                }
                 Effect::Close { code, reason } => {
                     if let Some(ws) = ws {
                         let _ = ws.close(Some(code), Some(reason));
@@ -356,7 +396,10 @@ impl ConversationObject {
         if changed {
             self.sync().await;
         }
-        if meta_changed || self.sync_pending.get() {
+        if notices {
+            self.flush_notices().await;
+        }
+        if meta_changed || self.sync_pending.get() || self.notice_pending.get() {
             self.rearm().await;
         }
         Ok(())
@@ -394,7 +437,7 @@ impl ConversationObject {
     /// Arms the one alarm at the earliest of the core's deadline and a pending D1 retry.
     async fn rearm(&self) {
         let deadline = self.with_core(|core| core.next_deadline()).ok().flatten().map(|d| d.0);
-        let retry = self.sync_pending.get().then(|| now().0 + SYNC_RETRY_MS);
+        let retry = (self.sync_pending.get() || self.notice_pending.get()).then(|| now().0 + SYNC_RETRY_MS);
         let storage = self.state.storage();
         let result = match deadline.into_iter().chain(retry).min() {
             // An absolute time (a plain i64 would be read as an offset from now).
@@ -417,6 +460,41 @@ impl ConversationObject {
                 self.sync_pending.set(true);
             }
         }
+    }
+
+    /// Delivers the notices for the dispatcher in order; a failure is retried by alarm.
+    async fn flush_notices(&self) {
+        match self.try_flush_notices().await {
+            Ok(()) => self.notice_pending.set(false),
+            Err(e) => {
+                worker::console_error!("dispatch notice failed, retrying by alarm: {e}");
+                self.notice_pending.set(true);
+            }
+        }
+    }
+
+    async fn try_flush_notices(&self) -> Result<()> {
+        #[derive(Deserialize)]
+        struct Row {
+            seq: i64,
+            body: String,
+        }
+        let rows = self.sql().exec("SELECT seq, body FROM dispatch_outbox ORDER BY seq", None)?.to_array::<Row>()?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let meta = self.meta_map()?;
+        let (Some(conversation_id), Some(account_id)) = (meta.get("conversation_id"), meta.get("account_id")) else {
+            return Ok(());
+        };
+        for row in rows {
+            let notice: Notice = serde_json::from_str(&row.body)?;
+            let cmd = crate::dispatch::Command::Notice { conversation_id: conversation_id.clone(), notice };
+            // A refusal cannot happen for notices; either way it is delivered.
+            let _ = crate::dispatch::call::<serde_json::Value>(&self.env, account_id, &cmd).await?;
+            self.sql().exec("DELETE FROM dispatch_outbox WHERE seq = ?", vec![SqlStorageValue::Integer(row.seq)])?;
+        }
+        Ok(())
     }
 
     async fn try_sync(&self) -> Result<()> {
@@ -452,6 +530,10 @@ impl ConversationObject {
             closed_at: meta.closed_at.map(|t| t.0),
             closed_by: meta.closed_by.map(|b| b.as_str()),
             no_operator_response: nor,
+            operator_id: meta.operator.as_ref().map(|o| o.0.as_str()),
+            operator_name: meta.operator.as_ref().map_or("", |o| o.1.as_str()),
+            current_page: meta.visitor.pages.last().map_or("", |p| p.url.as_str()),
+            pages_visited: meta.visitor.pages.len() as u64,
             updated_at: now().0,
         };
         db::sync_conversation(&db::db(&self.env)?, &summary, &events).await?;

@@ -113,7 +113,8 @@ pub async fn delete_session(db: &D1Database, digest: &str) -> Result<()> {
 pub use parley_shared::api::ConversationSummary as ConversationRow;
 
 const CONVERSATION_COLS: &str = "id, account_id, channel_id, visitor_id, status, created_at, page_url, \
-     message_count, last_message_at, last_message_preview, updated_at, closed_at, closed_by, no_operator_response";
+     message_count, last_message_at, last_message_preview, updated_at, closed_at, closed_by, no_operator_response, \
+     operator_id, operator_name, visitor_name, visitor_language, visitor_country, current_page, pages_visited";
 
 pub async fn conversation(db: &D1Database, id: &str) -> Result<Option<ConversationRow>> {
     db.prepare(format!("SELECT {CONVERSATION_COLS} FROM conversations WHERE id = ?1")).bind(&[s(id)])?.first(None).await
@@ -136,8 +137,9 @@ pub async fn open_conversation_for(
 
 pub async fn insert_conversation(db: &D1Database, row: &ConversationRow) -> Result<()> {
     db.prepare(
-        "INSERT INTO conversations (id, account_id, channel_id, visitor_id, status, created_at, page_url, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO conversations (id, account_id, channel_id, visitor_id, status, created_at, page_url, updated_at, \
+         operator_id, operator_name, visitor_language, visitor_country, current_page, pages_visited) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?7, ?13)",
     )
     .bind(&[
         s(&row.id),
@@ -148,6 +150,11 @@ pub async fn insert_conversation(db: &D1Database, row: &ConversationRow) -> Resu
         n(row.created_at),
         s(&row.page_url),
         n(row.updated_at),
+        row.operator_id.as_deref().map_or(JsValue::NULL, s),
+        s(&row.operator_name),
+        s(&row.visitor_language),
+        s(&row.visitor_country),
+        n(u64::from(row.pages_visited)),
     ])?
     .run()
     .await?;
@@ -175,6 +182,10 @@ pub struct Summary<'a> {
     pub closed_at: Option<u64>,
     pub closed_by: Option<&'a str>,
     pub no_operator_response: bool,
+    pub operator_id: Option<&'a str>,
+    pub operator_name: &'a str,
+    pub current_page: &'a str,
+    pub pages_visited: u64,
     pub updated_at: u64,
 }
 
@@ -192,7 +203,8 @@ pub async fn sync_conversation(db: &D1Database, sum: &Summary<'_>, events: &[Eve
     let mut batch = vec![db
         .prepare(
             "UPDATE conversations SET status = ?2, message_count = ?3, last_message_at = ?4, \
-             last_message_preview = ?5, closed_at = ?6, closed_by = ?7, no_operator_response = ?8, updated_at = ?9 \
+             last_message_preview = ?5, closed_at = ?6, closed_by = ?7, no_operator_response = ?8, updated_at = ?9, \
+             operator_id = ?10, operator_name = ?11, current_page = ?12, pages_visited = ?13 \
              WHERE id = ?1 AND (message_count < ?3 OR (message_count = ?3 AND updated_at <= ?9))",
         )
         .bind(&[
@@ -205,6 +217,10 @@ pub async fn sync_conversation(db: &D1Database, sum: &Summary<'_>, events: &[Eve
             sum.closed_by.map_or(JsValue::NULL, s),
             n(u64::from(sum.no_operator_response)),
             n(sum.updated_at),
+            sum.operator_id.map_or(JsValue::NULL, s),
+            s(sum.operator_name),
+            s(sum.current_page),
+            n(sum.pages_visited),
         ])?];
     for e in events {
         batch.push(
@@ -231,6 +247,36 @@ pub struct EventOut {
 pub async fn conversation_events(db: &D1Database, conversation_id: &str) -> Result<Vec<EventOut>> {
     db.prepare("SELECT seq, at, kind, detail FROM conversation_events WHERE conversation_id = ?1 ORDER BY seq")
         .bind(&[s(conversation_id)])?
+        .all()
+        .await?
+        .results()
+}
+
+/// Stores an activity interval, or its end (a retried copy changes nothing).
+pub async fn upsert_interval(
+    db: &D1Database,
+    activity_id: &str,
+    account_id: &str,
+    operator_id: &str,
+    state: &str,
+    start_at: u64,
+    end_at: Option<u64>,
+) -> Result<()> {
+    db.prepare(
+        "INSERT INTO activity_intervals (activity_id, account_id, operator_id, state, start_at, end_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+         ON CONFLICT (activity_id) DO UPDATE SET end_at = excluded.end_at",
+    )
+    .bind(&[s(activity_id), s(account_id), s(operator_id), s(state), n(start_at), end_at.map_or(JsValue::NULL, n)])?
+    .run()
+    .await?;
+    Ok(())
+}
+
+/// The account's channels (id and name), by name.
+pub async fn account_channels(db: &D1Database, account_id: &str) -> Result<Vec<parley_shared::api::ChannelRef>> {
+    db.prepare("SELECT id, name FROM channels WHERE account_id = ?1 ORDER BY name")
+        .bind(&[s(account_id)])?
         .all()
         .await?
         .results()

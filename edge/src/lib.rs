@@ -12,12 +12,14 @@ mod conversation_object;
 mod db;
 mod db_admin;
 mod dispatch;
+mod dispatch_object;
 mod http;
 mod util;
 
 use worker::{event, Context, Env, Request, Response, Result};
 
 pub use conversation_object::ConversationObject;
+pub use dispatch_object::DispatchObject;
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {

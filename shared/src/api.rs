@@ -40,6 +40,9 @@ pub struct CreateConversationRequest {
     pub visitor_token: String,
     #[serde(default)]
     pub page_url: String,
+    /// The visitor's browser language (`navigator.language`), for routing.
+    #[serde(default)]
+    pub language: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,6 +92,21 @@ pub struct ConversationSummary {
     /// 1 when an operator took the conversation but never wrote in it.
     #[serde(default)]
     pub no_operator_response: u32,
+    /// The operator routing gave it to.
+    #[serde(default)]
+    pub operator_id: Option<String>,
+    #[serde(default)]
+    pub operator_name: String,
+    #[serde(default)]
+    pub visitor_name: String,
+    #[serde(default)]
+    pub visitor_language: String,
+    #[serde(default)]
+    pub visitor_country: String,
+    #[serde(default)]
+    pub current_page: String,
+    #[serde(default)]
+    pub pages_visited: u32,
 }
 
 /// `GET /api/v1/console/conversations`.
@@ -108,4 +126,52 @@ pub struct OfflineMessageRequest {
     pub text: String,
     #[serde(default)]
     pub page_url: String,
+}
+
+/// `POST /api/v1/widget/availability`: can a new chat reach an operator now?
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AvailabilityRequest {
+    pub channel_id: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Availability {
+    /// Someone is online in the channel; otherwise the widget offers the offline form.
+    pub available: bool,
+}
+
+/// A channel as the console's presence controls list it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelRef {
+    pub id: String,
+    pub name: String,
+}
+
+/// `GET /api/v1/console/presence` (and the answer to `POST`): who is online where, the open
+/// chats with their operator or place in line, and the account's channels.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PresenceSnapshot {
+    /// The logged-in operator's id.
+    pub me: String,
+    pub presence: crate::dispatch::PresenceView,
+    pub channels: Vec<ChannelRef>,
+}
+
+/// `POST /api/v1/console/presence`: go online/offline, join or leave a channel.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PresenceChange {
+    #[serde(default)]
+    pub online: Option<bool>,
+    #[serde(default)]
+    pub join: Option<String>,
+    #[serde(default)]
+    pub leave: Option<String>,
+}
+
+/// `POST /api/v1/console/conversations/:id/transfer`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransferRequest {
+    pub operator_id: String,
 }

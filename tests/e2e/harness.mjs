@@ -40,7 +40,7 @@ export async function freePort() {
  * (workerd included, nothing flushed) and `restart()` it on the same state folder, port,
  * secret and vars, for fault-injection tests.
  */
-export async function startEdge({ state, vars = {}, extraSql } = {}) {
+export async function startEdge({ state, vars = {}, extraSql, online = ["demo"] } = {}) {
   state ??= mkdtempSync(join(tmpdir(), "parley-e2e-"));
   await promisify(execFile)("bash", [join(ROOT, "scripts", "db.sh"), state], { cwd: ROOT });
   if (extraSql) await seedSql(state, extraSql);
@@ -87,6 +87,9 @@ export async function startEdge({ state, vars = {}, extraSql } = {}) {
   };
 
   child = await launch();
+  // Operators who are online in channel `demo` from the start (most tests chat with Dana;
+  // with nobody online the widget would offer the offline form instead).
+  for (const username of online) await goOnline(base, username);
   return {
     base, port, state, secret, vars,
     get child() { return child; },
@@ -107,6 +110,15 @@ export async function startEdge({ state, vars = {}, extraSql } = {}) {
     },
     cleanup() { rmSync(state, { recursive: true, force: true }); },
   };
+}
+
+/** Logs `username` (password `parley-demo`) in and sets them online in `channel`; resolves the cookie. */
+export async function goOnline(base, username, channel = "demo") {
+  const { login, postJson } = await import("./proto-client.mjs");
+  const cookie = await login(base, { username });
+  const r = await postJson(base, "/api/v1/console/presence", { online: true, join: channel }, { cookie });
+  if (r.status !== 200) throw new Error(`${username} online: ${r.status} ${JSON.stringify(r.json)}`);
+  return cookie;
 }
 
 /** Runs `sql` on the local D1 database of state folder `state` (while `wrangler dev` is not running). */

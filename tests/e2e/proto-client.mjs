@@ -362,6 +362,9 @@ export class ProtoClient {
     this.contiguous = 0; // highest seq such that 1..seq are all held
     this.serverLastSeq = 0; // highest last_seq announced by a welcome
     this.status = null; // conversation status from welcome/status frames
+    this.routing = null; // where the conversation stands in routing (welcome/routing frames)
+    this.routings = []; // every routing frame, in order
+    this.visitor = null; // what operators see of the visitor (welcome/visitor frames)
     this.errors = []; // every error frame
     this.frames = 0; // frames received
     this.duplicateDeliveries = 0; // message frames for a seq already held (normal after reconnects)
@@ -545,6 +548,8 @@ export class ProtoClient {
           const before = this.contiguous;
           this.welcomes++;
           this.status = f.status;
+          this.routing = f.routing ?? null;
+          this.visitor = f.visitor ?? null;
           this.serverLastSeq = Math.max(this.serverLastSeq, f.last_seq);
           for (const m of f.history) this.#ingest(m);
           if (!welcomedHere) {
@@ -572,6 +577,13 @@ export class ProtoClient {
           break;
         case "status":
           this.status = f.status;
+          break;
+        case "routing":
+          this.routing = f.routing;
+          this.routings.push(f.routing);
+          break;
+        case "visitor":
+          this.visitor = f.visitor;
           break;
         case "pong":
           this.pongs++;

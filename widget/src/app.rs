@@ -9,10 +9,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use parley_client::{post_json, ConnEvent, ConnState, Connection, Pending};
 use parley_shared::api::{
-    ChannelInfo, ConversationCreated, CreateConversationRequest, WidgetSession, WidgetSessionRequest,
+    Availability, AvailabilityRequest, ChannelInfo, ConversationCreated, CreateConversationRequest,
+    OfflineMessageRequest, WidgetSession, WidgetSessionRequest,
 };
 use parley_shared::limits::UNSENT_AFTER_MS;
-use parley_shared::protocol::{ClientMsg, MessageView, Role, ServerMsg, Status};
+use parley_shared::protocol::{ClientMsg, MessageView, Role, Routing, ServerMsg, Status};
 use parley_shared::typing::TypingThrottle;
 use parley_shared::Millis;
 use serde::{Deserialize, Serialize};
@@ -56,6 +57,10 @@ struct View {
     link: RwSignal<Option<ConnState>>,
     unread: RwSignal<u32>,
     problem: RwSignal<Option<String>>,
+    /// Place in line or the operator, once the conversation knows.
+    routing: RwSignal<Option<Routing>>,
+    /// The offline form: 0 not shown, 1 shown (nobody online), 2 sent.
+    offline: RwSignal<u8>,
 }
 
 #[component]
@@ -72,6 +77,8 @@ pub fn App(channel: String, base: String) -> impl IntoView {
         link: RwSignal::new(None),
         unread: RwSignal::new(0),
         problem: RwSignal::new(None),
+        routing: RwSignal::new(None),
+        offline: RwSignal::new(0),
     };
     let queued: Vec<String> = store::load(&channel, "queued").unwrap_or_default();
     let shared: Shared = Rc::new(RefCell::new(Ctx {
@@ -114,6 +121,7 @@ pub fn App(channel: String, base: String) -> impl IntoView {
         v.open.set(now_open);
         if now_open {
             v.unread.set(0);
+            check_availability(&ctx.get_value(), v);
         }
         ctx.with_value(|c| store::save(&c.borrow().channel, "open", &now_open));
         // Keyboard users land in the composer when the panel opens, on the launcher when it
@@ -159,6 +167,8 @@ pub fn App(channel: String, base: String) -> impl IntoView {
         v.failed.set(Vec::new());
         v.status.set(None);
         v.typing.set(None);
+        v.routing.set(None);
+        check_availability(&ctx.get_value(), v);
     };
     let retry = move |_| {
         if let Some(conn) = &ctx.get_value().borrow().conn {
@@ -166,6 +176,13 @@ pub fn App(channel: String, base: String) -> impl IntoView {
         }
     };
     let closed = move || v.status.get() == Some(Status::Closed);
+    let offline = move || v.offline.get() > 0;
+    let (name, email, note) =
+        (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let leave_message = move |e: ev::SubmitEvent| {
+        e.prevent_default();
+        send_offline(&ctx.get_value(), v, name.get_untracked(), email.get_untracked(), note.get_untracked());
+    };
     let notice = move || {
         v.problem.get().or_else(|| (v.link.get() == Some(ConnState::Retrying)).then(|| "Reconnecting…".to_owned()))
     };
@@ -176,7 +193,7 @@ pub fn App(channel: String, base: String) -> impl IntoView {
                 <header class="head">
                     <div style="flex:1">
                         <h2>{move || v.channel.get().map(|c| c.name).unwrap_or_else(|| "Chat".into())}</h2>
-                        <p>{move || operator_name(&v.messages.get()).map(|n| format!("You are chatting with {n}")).unwrap_or_else(|| "We reply as soon as we can".into())}</p>
+                        <p role="status">{move || subtitle(v)}</p>
                     </div>
                     <button class="end" prop:hidden=move || v.status.get().is_none() || closed() on:click=end_chat>"End chat"</button>
                     <button class="close" aria-label="Minimize chat" on:click=toggle>"×"</button>
@@ -190,10 +207,18 @@ pub fn App(channel: String, base: String) -> impl IntoView {
                     <p class="ended" role="status" prop:hidden=move || !closed()>"This chat has ended."</p>
                 </div>
                 <div class="typing" aria-hidden="true">{move || v.typing.get().map(|n| format!("{n} is typing…"))}</div>
+                <form class="offline" prop:hidden=move || v.offline.get() != 1 on:submit=leave_message>
+                    <p>"No one is online right now. Leave a message and we will reply by email."</p>
+                    <input aria-label="Your name" placeholder="Your name" required maxlength="80" on:input=move |e| name.set(event_target_value(&e))/>
+                    <input aria-label="Your email" placeholder="Your email" type="email" required maxlength="200" on:input=move |e| email.set(event_target_value(&e))/>
+                    <textarea aria-label="Your message" placeholder="Your message" required on:input=move |e| note.set(event_target_value(&e))></textarea>
+                    <button class="send wide" type="submit">"Leave a message"</button>
+                </form>
+                <p class="offline" role="status" prop:hidden=move || v.offline.get() != 2>"Thank you! We got your message and will reply by email."</p>
                 <div class="compose" prop:hidden=move || !closed()>
                     <button class="send wide" on:click=new_chat>"Start a new chat"</button>
                 </div>
-                <form class="compose" prop:hidden=closed on:submit=move |e: ev::SubmitEvent| { e.prevent_default(); submit() }>
+                <form class="compose" prop:hidden=move || closed() || offline() on:submit=move |e: ev::SubmitEvent| { e.prevent_default(); submit() }>
                     <textarea
                         node_ref=input_ref
                         aria-label="Message"
@@ -284,6 +309,65 @@ fn rows(v: View) -> Vec<Row> {
     rows
 }
 
+/// The header's second line: the operator, the place in line, or the default.
+fn subtitle(v: View) -> String {
+    match v.routing.get() {
+        Some(Routing::Assigned { name }) => format!("You are chatting with {name}"),
+        Some(Routing::Queued { position, estimated_wait_ms: Some(ms) }) => {
+            format!("You are number {position} in line · about {} min", ms.div_ceil(60_000))
+        }
+        Some(Routing::Queued { estimated_wait_ms: None, .. }) => {
+            "No one is online right now; we will reply here".into()
+        }
+        None => operator_name(&v.messages.get())
+            .map(|n| format!("You are chatting with {n}"))
+            .unwrap_or_else(|| "We reply as soon as we can".into()),
+    }
+}
+
+/// Without a conversation, asks whether anyone is online; if not, shows the offline form.
+fn check_availability(ctx: &Shared, v: View) {
+    let c = ctx.borrow();
+    if c.conn.is_some() || c.creating || !c.queued.is_empty() || v.offline.get_untracked() == 2 {
+        return;
+    }
+    let (base, channel_id) = (c.base.clone(), c.channel.clone());
+    spawn_local(async move {
+        let body = AvailabilityRequest { channel_id };
+        if let Ok(a) = post_json::<_, Availability>(&format!("{base}/api/v1/widget/availability"), &body).await {
+            v.offline.set(u8::from(!a.available));
+        }
+    });
+}
+
+/// Sends the offline form.
+fn send_offline(ctx: &Shared, v: View, name: String, email: String, text: String) {
+    let c = ctx.borrow();
+    let Some(creds) = c.creds.clone() else { return };
+    store::save(&c.channel, "visitor", &creds);
+    let body = OfflineMessageRequest {
+        channel_id: c.channel.clone(),
+        visitor_id: creds.visitor_id,
+        visitor_token: creds.visitor_token,
+        name,
+        email,
+        text,
+        page_url: parley_client::window().location().href().unwrap_or_default(),
+    };
+    let base = c.base.clone();
+    spawn_local(async move {
+        #[derive(Deserialize)]
+        struct Stored {}
+        match post_json::<_, Stored>(&format!("{base}/api/v1/widget/offline-message"), &body).await {
+            Ok(_) => {
+                v.offline.set(2);
+                v.problem.set(None);
+            }
+            Err(e) => v.problem.set(Some(e.message)),
+        }
+    });
+}
+
 /// Loads the channel and the visitor's identity; resumes their open conversation, or sends
 /// what they wrote before the last page closed.
 async fn start(ctx: Shared, v: View) {
@@ -368,6 +452,7 @@ fn create_conversation(ctx: Shared, v: View) {
             visitor_id: creds.visitor_id,
             visitor_token: creds.visitor_token,
             page_url,
+            language: parley_client::window().navigator().language().unwrap_or_default(),
         };
         let created = post_json::<_, ConversationCreated>(&format!("{base}/api/v1/conversations"), &body).await;
         ctx.borrow_mut().creating = false;
@@ -394,7 +479,19 @@ fn connect(ctx: &Shared, v: View, conversation_id: String) {
     let handler: parley_client::Handler = Rc::new(move |event| {
         match event {
             ConnEvent::State(s) => v.link.set(Some(s)),
-            ConnEvent::Message(msg) => on_message(v, msg),
+            ConnEvent::Message(msg) => {
+                let welcome = matches!(msg, ServerMsg::Welcome { .. });
+                on_message(v, msg);
+                // On every page load (each welcome), tell the operator where the visitor is.
+                if let (true, Some(ctx)) = (welcome, weak.upgrade()) {
+                    if let Some(conn) = &ctx.borrow().conn {
+                        let w = parley_client::window();
+                        let url = w.location().href().unwrap_or_default();
+                        let title = w.document().map(|d| d.title()).unwrap_or_default();
+                        conn.send_now(&ClientMsg::Page { url, title });
+                    }
+                }
+            }
             ConnEvent::Rejected { pending, message, .. } => v.failed.update(|f| f.push((pending, message))),
         }
         if let Some(ctx) = weak.upgrade() {
@@ -419,8 +516,9 @@ fn connect(ctx: &Shared, v: View, conversation_id: String) {
 
 fn on_message(v: View, msg: ServerMsg) {
     match msg {
-        ServerMsg::Welcome { history, status, .. } => {
+        ServerMsg::Welcome { history, status, routing, .. } => {
             v.status.set(Some(status));
+            v.routing.set(routing);
             v.messages.update(|all| {
                 for m in history {
                     insert(all, m);
@@ -437,6 +535,7 @@ fn on_message(v: View, msg: ServerMsg) {
             v.messages.update(|all| insert(all, message));
         }
         ServerMsg::Status { status } => v.status.set(Some(status)),
+        ServerMsg::Routing { routing } => v.routing.set(Some(routing)),
         ServerMsg::Typing { author, typing } => v.typing.set(typing.then_some(author.name)),
         ServerMsg::Error { message, client_id: None, .. } => v.problem.set(Some(message)),
         ServerMsg::Incompatible { .. } => v.problem.set(Some("Please reload the page to keep chatting".into())),

@@ -41,5 +41,8 @@ pub const CSS: &str = r#"
 .failed{background:#fdecea;color:#8a1c0d;border:1px solid #f5c2bb}
 .ended{text-align:center;font-size:12px;color:#555;padding:6px}
 .wide{flex:1;height:40px}
+.offline{display:flex;flex-direction:column;gap:8px;padding:10px;border-top:1px solid #e1e4ea;background:#fff;font-size:13px}
+.offline input,.offline textarea{border:1px solid #c9ced8;border-radius:8px;padding:8px;color:#1d2330}
+.offline textarea{height:70px;resize:none}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 "#;
