@@ -167,7 +167,9 @@ pub enum EventKind {
 pub enum Notice {
     /// `operator_id` wrote for the first time since the conversation became theirs, or wrote
     /// in a conversation that was not theirs.
-    Answered { operator_id: String },
+    Answered {
+        operator_id: String,
+    },
     Closed,
 }
 

@@ -570,9 +570,7 @@ impl Dispatch {
         let unanswered: Vec<String> = op
             .chats
             .iter()
-            .filter(|id| {
-                self.chats.get(*id).is_some_and(|c| !c.answered && channel.is_none_or(|ch| c.channel == ch))
-            })
+            .filter(|id| self.chats.get(*id).is_some_and(|c| !c.answered && channel.is_none_or(|ch| c.channel == ch)))
             .cloned()
             .collect();
         for conversation_id in unanswered {

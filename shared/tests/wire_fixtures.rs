@@ -100,7 +100,10 @@ fn server_frames() {
         "server_routing_queued",
         ServerMsg::Routing { routing: Routing::Queued { position: 2, estimated_wait_ms: Some(300_000) } },
     );
-    server("server_routing_offline", ServerMsg::Routing { routing: Routing::Queued { position: 1, estimated_wait_ms: None } });
+    server(
+        "server_routing_offline",
+        ServerMsg::Routing { routing: Routing::Queued { position: 1, estimated_wait_ms: None } },
+    );
     server("server_routing_assigned", ServerMsg::Routing { routing: Routing::Assigned { name: "Sam".into() } });
     server("server_visitor", ServerMsg::Visitor { visitor: shopper() });
     server(

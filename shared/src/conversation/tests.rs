@@ -321,7 +321,12 @@ fn the_assigned_operators_first_message_answers_once_and_closing_tells_the_dispa
         greeted: true,
     };
     c.handle_route(
-        RouteUpdate::Assigned { operator_id: "o_Sam".into(), operator_name: "Sam".into(), how: Received::Routed, from: None },
+        RouteUpdate::Assigned {
+            operator_id: "o_Sam".into(),
+            operator_name: "Sam".into(),
+            how: Received::Routed,
+            from: None,
+        },
         None,
         Millis(1),
     );
@@ -341,7 +346,9 @@ fn pages_are_kept_for_operators_only() {
     let mut c = conv();
     let page = |u: &str| ClientMsg::Page { url: u.into(), title: "T".into() };
     let fx = c.handle_client(&visitor(), page("https://a/1"), Millis(1));
-    assert!(fx.iter().any(|e| matches!(e, Effect::ToOperators(ServerMsg::Visitor { visitor }) if visitor.pages.len() == 1)));
+    assert!(fx
+        .iter()
+        .any(|e| matches!(e, Effect::ToOperators(ServerMsg::Visitor { visitor }) if visitor.pages.len() == 1)));
     assert!(c.handle_client(&visitor(), page("https://a/1"), Millis(2)).is_empty(), "a reload is not a new page");
     assert!(c.handle_client(&operator(), page("https://evil"), Millis(3)).is_empty(), "operators have no page");
     for i in 0..60 {
@@ -350,5 +357,7 @@ fn pages_are_kept_for_operators_only() {
     assert_eq!(c.meta().visitor.pages.len(), crate::limits::MAX_PAGES_KEPT);
     assert_eq!(c.meta().visitor.pages.last().unwrap().url, "https://a/59");
     let fx = c.handle_client(&fresh(operator()), hello(0), Millis(100));
-    assert!(fx.iter().any(|e| matches!(e, Effect::Reply(ServerMsg::Welcome { visitor: Some(v), .. }) if v.pages.len() == 50)));
+    assert!(fx
+        .iter()
+        .any(|e| matches!(e, Effect::Reply(ServerMsg::Welcome { visitor: Some(v), .. }) if v.pages.len() == 50)));
 }

@@ -98,7 +98,12 @@ fn beyond_capacity_the_visitor_waits_first_in_line_and_gets_the_freed_slot() {
     assert_eq!(n[0].0, "c3");
     assert_eq!(
         n[0].1,
-        RouteUpdate::Assigned { operator_id: "sam".into(), operator_name: "SAM".into(), how: Received::Dequeued, from: None }
+        RouteUpdate::Assigned {
+            operator_id: "sam".into(),
+            operator_name: "SAM".into(),
+            how: Received::Dequeued,
+            from: None
+        }
     );
     // c4 moves up, and its estimate now uses the measured chat length.
     assert!(n.iter().any(|(c, u)| c == "c4" && matches!(u, RouteUpdate::Queued { position: 1, .. })));
@@ -238,14 +243,19 @@ fn going_offline_by_hand_forwards_unanswered_chats() {
     let (mut d, mut ids) = two_operators();
     d.new_chat("c1", "web", Some("en"), Millis(0));
     let n = notices(&d.set_online("dana", false, Millis(SEC), ids.next()).unwrap());
-    assert!(matches!(&n[0].1, RouteUpdate::Assigned { how: Received::Forwarded, operator_id, .. } if operator_id == "sam"));
+    assert!(
+        matches!(&n[0].1, RouteUpdate::Assigned { how: Received::Forwarded, operator_id, .. } if operator_id == "sam")
+    );
     // Leaving the channel does the same.
     d.set_online("dana", true, Millis(2 * SEC), ids.next()).unwrap();
     d.new_chat("c2", "web", Some("es"), Millis(3 * SEC));
     d.new_chat("c3", "web", Some("es"), Millis(4 * SEC));
     assert_eq!(d.operator_of("c3"), Some("dana"), "Sam is full");
     let effects = d.leave("dana", "web", Millis(5 * SEC)).unwrap();
-    assert_eq!(notices(&effects), vec![("c3".into(), RouteUpdate::Queued { position: 1, estimated_wait_ms: Some(DEFAULT_CHAT_MS) })]);
+    assert_eq!(
+        notices(&effects),
+        vec![("c3".into(), RouteUpdate::Queued { position: 1, estimated_wait_ms: Some(DEFAULT_CHAT_MS) })]
+    );
 }
 
 #[test]
