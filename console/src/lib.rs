@@ -4,13 +4,20 @@
 //! first) and answer visitors in tabs, one protocol connection per open conversation. All
 //! chat text is rendered as text nodes, never as HTML.
 
+pub mod admin;
+pub mod admin_api;
 mod api;
 mod app;
+mod canned;
+mod channels;
 mod chat;
+mod form;
 mod list;
 mod login;
 mod model;
+mod offline;
 mod panel;
+mod settings;
 mod state;
 mod time;
 mod unread;

@@ -1,0 +1,464 @@
+//! The admin area: My settings, Operators (admins), Channels, Canned responses and Offline
+//! messages, as tabs. `app.rs` shows [`AdminArea`] in place of the workspace.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use parley_shared::admin::{CreateOperatorRequest, FieldError, OperatorView, Profile, Role, UpdateOperatorRequest};
+
+use crate::admin_api;
+use crate::api::{self, Operator};
+use crate::canned::CannedResponses;
+use crate::channels::Channels;
+use crate::form::{
+    http_field_error, language_list, parse_max_chats, split_languages, Choice, Field, FormError, Notice,
+};
+use crate::offline::OfflineMessages;
+use crate::settings::MySettings;
+use crate::state::{Auth, Ctx};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Page {
+    Settings,
+    Operators,
+    Channels,
+    Canned,
+    Offline,
+}
+
+impl Page {
+    fn label(self) -> &'static str {
+        match self {
+            Page::Settings => "My settings",
+            Page::Operators => "Operators",
+            Page::Channels => "Channels",
+            Page::Canned => "Canned responses",
+            Page::Offline => "Offline messages",
+        }
+    }
+
+    fn key(self) -> &'static str {
+        match self {
+            Page::Settings => "settings",
+            Page::Operators => "operators",
+            Page::Channels => "channels",
+            Page::Canned => "canned",
+            Page::Offline => "offline",
+        }
+    }
+}
+
+/// The logged-in operator, if any (not reactive).
+pub fn me() -> Option<Operator> {
+    expect_context::<Ctx>().auth.with_untracked(|a| match a {
+        Auth::LoggedIn(op) => Some(op.clone()),
+        _ => None,
+    })
+}
+
+pub fn is_admin() -> bool {
+    me().is_some_and(|op| op.role == Role::Admin.as_str())
+}
+
+/// Tabs of the admin area; "Operators" only for admins.
+#[component]
+pub fn AdminArea() -> impl IntoView {
+    let admin = is_admin();
+    let pages: Vec<Page> = [Page::Settings, Page::Operators, Page::Channels, Page::Canned, Page::Offline]
+        .into_iter()
+        .filter(|p| admin || *p != Page::Operators)
+        .collect();
+    let current = RwSignal::new(Page::Settings);
+    let tabs = pages
+        .iter()
+        .map(|&p| {
+            let selected = move || current.get() == p;
+            view! {
+                <button
+                    type="button"
+                    role="tab"
+                    id=format!("adm-tab-{}", p.key())
+                    class="adm-tab"
+                    aria-controls="adm-panel"
+                    aria-selected=move || selected().to_string()
+                    tabindex=move || if selected() { "0" } else { "-1" }
+                    on:click=move |_| current.set(p)
+                >
+                    {p.label()}
+                </button>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="adm" aria-label="Admin">
+            <div class="adm-tabs" role="tablist" aria-label="Admin sections">
+                {tabs}
+            </div>
+            <div
+                class="adm-panel"
+                id="adm-panel"
+                role="tabpanel"
+                aria-labelledby=move || format!("adm-tab-{}", current.get().key())
+            >
+                {move || match current.get() {
+                    Page::Settings => view! { <MySettings /> }.into_any(),
+                    Page::Operators => view! { <Operators /> }.into_any(),
+                    Page::Channels => view! { <Channels /> }.into_any(),
+                    Page::Canned => view! { <CannedResponses /> }.into_any(),
+                    Page::Offline => view! { <OfflineMessages /> }.into_any(),
+                }}
+            </div>
+        </section>
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operators
+
+const ROLES: &[(&str, &str)] = &[("operator", "Operator"), ("admin", "Admin")];
+
+fn profile_of(o: &OperatorView) -> Profile {
+    Profile {
+        first_name: o.first_name.clone(),
+        last_name: o.last_name.clone(),
+        email: o.email.clone(),
+        chat_name: o.chat_name.clone(),
+        role: Role::parse(&o.role).unwrap_or(Role::Operator),
+        languages: o.languages.clone(),
+        max_chats: o.max_chats,
+        disabled: o.disabled,
+    }
+}
+
+fn full_name(o: &OperatorView) -> String {
+    format!("{} {}", o.first_name, o.last_name).trim().to_owned()
+}
+
+/// Operators of the account: a table, a form to add one and a form to edit one.
+#[component]
+fn Operators() -> impl IntoView {
+    let list = RwSignal::new(None::<Vec<OperatorView>>);
+    let load_error = RwSignal::new(None::<String>);
+    let editing = RwSignal::new(None::<OperatorView>);
+    let row_error = RwSignal::new(None::<FieldError>);
+    let note = RwSignal::new(None::<String>);
+    let me_id = me().map(|m| m.id).unwrap_or_default();
+
+    let reload = move || {
+        spawn_local(async move {
+            match admin_api::operators().await {
+                Ok(ops) => {
+                    list.try_set(Some(ops));
+                    load_error.try_set(None);
+                }
+                Err(e) => {
+                    load_error.try_set(Some(api::describe(&e)));
+                }
+            }
+        });
+    };
+    reload();
+
+    let set_disabled = move |o: OperatorView, disabled: bool| {
+        row_error.set(None);
+        note.set(None);
+        spawn_local(async move {
+            let body = UpdateOperatorRequest { disabled: Some(disabled), ..Default::default() };
+            match admin_api::update_operator(&o.id, &body).await {
+                Ok(v) => {
+                    let what = if disabled { "disabled" } else { "enabled" };
+                    note.try_set(Some(format!("{} is {what}.", v.username)));
+                    reload();
+                }
+                Err(e) => {
+                    row_error.try_set(Some(http_field_error(&e)));
+                }
+            }
+        });
+    };
+
+    let rows =
+        move || {
+            let me_id = me_id.clone();
+            list.get().unwrap_or_default().into_iter().map(move |o| {
+            let is_me = o.id == me_id;
+            let (edit_o, toggle_o) = (o.clone(), o.clone());
+            let disabled = o.disabled;
+            let toggle_label = format!("{} {}", if disabled { "Enable" } else { "Disable" }, o.username);
+            let edit_label = format!("Edit {}", o.username);
+            let status = if disabled { "Disabled" } else { "Active" };
+            view! {
+                <tr class:adm-disabled=disabled>
+                    <td>
+                        <span class="adm-username">{o.username.clone()}</span>
+                        {is_me.then(|| view! { <span class="muted">" (you)"</span> })}
+                    </td>
+                    <td>{full_name(&o)}</td>
+                    <td>{o.chat_name.clone()}</td>
+                    <td>{o.email.clone()}</td>
+                    <td>{if o.role == "admin" { "Admin" } else { "Operator" }}</td>
+                    <td>{o.languages.join(", ")}</td>
+                    <td class="adm-num">{o.max_chats}</td>
+                    <td>
+                        <span class=if disabled { "pill pill-closed" } else { "pill pill-active" }>{status}</span>
+                    </td>
+                    <td class="adm-row-actions">
+                        <button
+                            type="button"
+                            class="btn btn-ghost adm-small"
+                            aria-label=edit_label
+                            on:click=move |_| {
+                                note.set(None);
+                                editing.set(Some(edit_o.clone()));
+                            }
+                        >
+                            "Edit"
+                        </button>
+                        {(!is_me)
+                            .then(|| {
+                                view! {
+                                    <button
+                                        type="button"
+                                        class="btn btn-ghost adm-small"
+                                        aria-label=toggle_label
+                                        on:click=move |_| set_disabled(toggle_o.clone(), !disabled)
+                                    >
+                                        {if disabled { "Enable" } else { "Disable" }}
+                                    </button>
+                                }
+                            })}
+                    </td>
+                </tr>
+            }
+        }).collect_view()
+        };
+
+    view! {
+        <section class="adm-section" aria-labelledby="adm-ops-title">
+            <h2 id="adm-ops-title">"Operators"</h2>
+            <p class="muted">
+                "Disabled operators cannot log in; they stay listed so reports keep their names."
+            </p>
+            {move || load_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <FormError err=row_error fields=&[] />
+            <Notice note />
+            <div class="adm-table-wrap">
+                <table class="adm-table" aria-labelledby="adm-ops-title">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Username"</th>
+                            <th scope="col">"Name"</th>
+                            <th scope="col">"Chat name"</th>
+                            <th scope="col">"E-mail"</th>
+                            <th scope="col">"Role"</th>
+                            <th scope="col">"Languages"</th>
+                            <th scope="col">"Max chats"</th>
+                            <th scope="col">"Status"</th>
+                            <th scope="col">
+                                <span class="adm-sr">"Actions"</span>
+                            </th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+            {move || {
+                editing
+                    .get()
+                    .map(|o| {
+                        view! {
+                            <EditOperator
+                                o
+                                on_done=Callback::new(move |msg: Option<String>| {
+                                    editing.set(None);
+                                    if let Some(msg) = msg {
+                                        note.set(Some(msg));
+                                        reload();
+                                    }
+                                })
+                            />
+                        }
+                    })
+            }}
+            <NewOperator on_created=Callback::new(move |msg: String| {
+                note.set(Some(msg));
+                reload();
+            }) />
+        </section>
+    }
+}
+
+const NEW_FIELDS: &[&str] =
+    &["username", "first_name", "last_name", "email", "password", "chat_name", "languages", "max_chats"];
+
+#[component]
+fn NewOperator(on_created: Callback<String>) -> impl IntoView {
+    let username = RwSignal::new(String::new());
+    let first = RwSignal::new(String::new());
+    let last = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let chat_name = RwSignal::new(String::new());
+    let role = RwSignal::new("operator".to_owned());
+    let main_lang = RwSignal::new("en".to_owned());
+    let extra_langs = RwSignal::new(String::new());
+    let max_chats = RwSignal::new("4".to_owned());
+    let err = RwSignal::new(None::<FieldError>);
+    let busy = RwSignal::new(false);
+
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let langs = language_list(&main_lang.get_untracked(), &extra_langs.get_untracked());
+        let max = parse_max_chats(&max_chats.get_untracked());
+        let body = CreateOperatorRequest {
+            username: username.get_untracked(),
+            first_name: first.get_untracked(),
+            last_name: last.get_untracked(),
+            email: email.get_untracked(),
+            password: password.get_untracked(),
+            chat_name: chat_name.get_untracked(),
+            role: role.get_untracked(),
+            // Placeholders while those two are wrong: they are reported below.
+            languages: langs.clone().unwrap_or_else(|_| vec!["en".to_owned()]),
+            max_chats: max.clone().unwrap_or(1),
+        };
+        // Same checks as the server, in form order, so the first wrong field speaks.
+        let check = body.validate().map(|_| ()).and(langs.map(|_| ())).and(max.map(|_| ()));
+        if let Err(e) = check {
+            return err.set(Some(e));
+        }
+        err.set(None);
+        busy.set(true);
+        spawn_local(async move {
+            match admin_api::create_operator(&body).await {
+                Ok(o) => {
+                    for s in [username, first, last, email, password, chat_name, extra_langs] {
+                        s.try_set(String::new());
+                    }
+                    on_created.run(format!("Operator {} created. They can log in now.", o.username));
+                }
+                Err(e) => {
+                    err.try_set(Some(http_field_error(&e)));
+                }
+            }
+            busy.try_set(false);
+        });
+    };
+
+    view! {
+        <form class="adm-form adm-card" on:submit=submit aria-labelledby="adm-new-op-title" novalidate>
+            <h3 id="adm-new-op-title">"Add operator"</h3>
+            <div class="adm-grid">
+                <Field id="adm-new-username".into() label="Username" field="username" value=username err autocomplete="off" hint="3 to 40 characters: a-z, 0-9, . _ -" />
+                <Field id="adm-new-first".into() label="First name" field="first_name" value=first err autocomplete="off" />
+                <Field id="adm-new-last".into() label="Last name" field="last_name" value=last err autocomplete="off" />
+                <Field id="adm-new-email".into() label="E-mail" field="email" value=email err kind="email" autocomplete="off" />
+                <Field id="adm-new-password".into() label="Password" field="password" value=password err kind="password" autocomplete="new-password" hint="At least 10 characters." />
+                <Field id="adm-new-chat-name".into() label="Online chat name" field="chat_name" value=chat_name err hint="Empty: first and last name." />
+                <Choice id="adm-new-role".into() label="Role" value=role options=ROLES />
+                <Field id="adm-new-main-lang".into() label="Main language" field="languages" value=main_lang err />
+                <Field id="adm-new-extra-langs".into() label="Extra languages" field="" value=extra_langs err hint="Separated by commas (optional)." />
+                <Field id="adm-new-max-chats".into() label="Max concurrent chats" field="max_chats" value=max_chats err kind="number" />
+            </div>
+            <FormError err fields=NEW_FIELDS />
+            <div class="adm-actions">
+                <button type="submit" class="btn btn-primary" aria-busy=move || busy.get().to_string()>
+                    "Create operator"
+                </button>
+            </div>
+        </form>
+    }
+}
+
+const EDIT_FIELDS: &[&str] = &["first_name", "last_name", "email", "password", "chat_name", "languages", "max_chats"];
+
+#[component]
+fn EditOperator(o: OperatorView, on_done: Callback<Option<String>>) -> impl IntoView {
+    let is_self = me().is_some_and(|m| m.id == o.id);
+    let current = profile_of(&o);
+    let first = RwSignal::new(o.first_name.clone());
+    let last = RwSignal::new(o.last_name.clone());
+    let email = RwSignal::new(o.email.clone());
+    let chat_name = RwSignal::new(o.chat_name.clone());
+    let role = RwSignal::new(o.role.clone());
+    let (main, extras) = split_languages(&o.languages);
+    let main_lang = RwSignal::new(main);
+    let extra_langs = RwSignal::new(extras);
+    let max_chats = RwSignal::new(o.max_chats.to_string());
+    let password = RwSignal::new(String::new());
+    let err = RwSignal::new(None::<FieldError>);
+    let busy = RwSignal::new(false);
+    let id = o.id.clone();
+    let title = format!("Edit {}", o.username);
+
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let languages = match language_list(&main_lang.get_untracked(), &extra_langs.get_untracked()) {
+            Ok(l) => l,
+            Err(e) => return err.set(Some(e)),
+        };
+        let max = match parse_max_chats(&max_chats.get_untracked()) {
+            Ok(m) => m,
+            Err(e) => return err.set(Some(e)),
+        };
+        let pw = password.get_untracked();
+        let body = UpdateOperatorRequest {
+            first_name: Some(first.get_untracked()),
+            last_name: Some(last.get_untracked()),
+            email: Some(email.get_untracked()),
+            chat_name: Some(chat_name.get_untracked()),
+            role: Some(role.get_untracked()),
+            languages: Some(languages),
+            max_chats: Some(max),
+            disabled: None,
+            password: (!pw.is_empty()).then_some(pw),
+        };
+        if let Err(e) = body.apply(&current, is_self) {
+            return err.set(Some(e));
+        }
+        err.set(None);
+        busy.set(true);
+        let id = id.clone();
+        spawn_local(async move {
+            match admin_api::update_operator(&id, &body).await {
+                Ok(v) => on_done.run(Some(format!("Changes to {} saved.", v.username))),
+                Err(e) => {
+                    err.try_set(Some(http_field_error(&e)));
+                    busy.try_set(false);
+                }
+            }
+        });
+    };
+
+    view! {
+        <form class="adm-form adm-card" on:submit=submit aria-labelledby="adm-edit-op-title" novalidate>
+            <h3 id="adm-edit-op-title">{title}</h3>
+            <div class="adm-grid">
+                <Field id="adm-edit-first".into() label="First name" field="first_name" value=first err autocomplete="off" />
+                <Field id="adm-edit-last".into() label="Last name" field="last_name" value=last err autocomplete="off" />
+                <Field id="adm-edit-email".into() label="E-mail" field="email" value=email err kind="email" autocomplete="off" />
+                <Field id="adm-edit-chat-name".into() label="Online chat name" field="chat_name" value=chat_name err hint="Empty: first and last name." />
+                <Choice id="adm-edit-role".into() label="Role" value=role options=ROLES />
+                <Field id="adm-edit-main-lang".into() label="Main language" field="languages" value=main_lang err />
+                <Field id="adm-edit-extra-langs".into() label="Extra languages" field="" value=extra_langs err hint="Separated by commas (optional)." />
+                <Field id="adm-edit-max-chats".into() label="Max concurrent chats" field="max_chats" value=max_chats err kind="number" />
+                <Field id="adm-edit-password".into() label="New password" field="password" value=password err kind="password" autocomplete="new-password" hint="Leave empty to keep the current password." />
+            </div>
+            <FormError err fields=EDIT_FIELDS />
+            <div class="adm-actions">
+                <button type="submit" class="btn btn-primary" aria-busy=move || busy.get().to_string()>
+                    "Save changes"
+                </button>
+                <button type="button" class="btn btn-ghost" on:click=move |_| on_done.run(None)>
+                    "Cancel"
+                </button>
+            </div>
+        </form>
+    }
+}

@@ -1,0 +1,67 @@
+//! The admin API the console calls: operators, my settings, channels, canned responses and
+//! offline messages. Bodies are `parley_shared::admin`'s, the ones the edge answers with.
+
+use parley_client::{get_json, post_json, HttpError};
+use parley_shared::admin::{
+    CannedList, CannedRequest, CannedResponse, ChannelList, ChannelView, CreateChannelRequest, CreateOperatorRequest,
+    OfflineMessage, OfflineMessageList, OperatorList, OperatorView, Settings, SettingsUpdate, UpdateChannelRequest,
+    UpdateOperatorRequest,
+};
+
+const BASE: &str = "/api/v1/console";
+
+/// The account's operators (disabled ones included, flagged).
+pub async fn operators() -> Result<Vec<OperatorView>, HttpError> {
+    get_json::<OperatorList>(&format!("{BASE}/operators")).await.map(|l| l.operators)
+}
+
+pub async fn create_operator(body: &CreateOperatorRequest) -> Result<OperatorView, HttpError> {
+    post_json(&format!("{BASE}/operators"), body).await
+}
+
+pub async fn update_operator(id: &str, body: &UpdateOperatorRequest) -> Result<OperatorView, HttpError> {
+    post_json(&format!("{BASE}/operators/{id}"), body).await
+}
+
+pub async fn settings() -> Result<Settings, HttpError> {
+    get_json(&format!("{BASE}/settings")).await
+}
+
+pub async fn save_settings(body: &SettingsUpdate) -> Result<Settings, HttpError> {
+    post_json(&format!("{BASE}/settings"), body).await
+}
+
+pub async fn channels() -> Result<Vec<ChannelView>, HttpError> {
+    get_json::<ChannelList>(&format!("{BASE}/channels")).await.map(|l| l.channels)
+}
+
+pub async fn create_channel(body: &CreateChannelRequest) -> Result<ChannelView, HttpError> {
+    post_json(&format!("{BASE}/channels"), body).await
+}
+
+pub async fn update_channel(id: &str, body: &UpdateChannelRequest) -> Result<ChannelView, HttpError> {
+    post_json(&format!("{BASE}/channels/{id}"), body).await
+}
+
+/// The account's canned responses, by shortcut (for the composer too: see
+/// `parley_shared::admin::{expand_canned, canned_suggestions}`).
+pub async fn canned_list() -> Result<Vec<CannedResponse>, HttpError> {
+    get_json::<CannedList>(&format!("{BASE}/canned")).await.map(|l| l.canned)
+}
+
+pub async fn create_canned(body: &CannedRequest) -> Result<CannedResponse, HttpError> {
+    post_json(&format!("{BASE}/canned"), body).await
+}
+
+pub async fn update_canned(id: &str, body: &CannedRequest) -> Result<CannedResponse, HttpError> {
+    post_json(&format!("{BASE}/canned/{id}"), body).await
+}
+
+pub async fn delete_canned(id: &str) -> Result<(), HttpError> {
+    post_json::<_, serde_json::Value>(&format!("{BASE}/canned/{id}/delete"), &serde_json::json!({})).await.map(|_| ())
+}
+
+/// The account's offline messages, newest first.
+pub async fn offline_messages() -> Result<Vec<OfflineMessage>, HttpError> {
+    get_json::<OfflineMessageList>(&format!("{BASE}/offline-messages")).await.map(|l| l.messages)
+}

@@ -1,0 +1,169 @@
+//! Form pieces of the admin area: labelled fields that show their own error, and a form-level
+//! alert for errors that belong to no field shown.
+
+use leptos::prelude::*;
+use parley_client::HttpError;
+use parley_shared::admin::FieldError;
+
+use crate::api;
+
+/// A failed call as a field error: the server's 409s name their field; anything else (network,
+/// refusals) belongs to the whole form.
+pub fn http_field_error(e: &HttpError) -> FieldError {
+    let field = match e.code.as_str() {
+        "username_taken" => "username",
+        "shortcut_taken" => "shortcut",
+        _ => "",
+    };
+    FieldError::new(field, api::describe(e))
+}
+
+/// The form's error, unless a field of `fields` shows it.
+#[component]
+pub fn FormError(err: RwSignal<Option<FieldError>>, fields: &'static [&'static str]) -> impl IntoView {
+    move || {
+        err.get()
+            .filter(|e| !fields.contains(&e.field.as_str()))
+            .map(|e| view! { <p class="error adm-form-error" role="alert">{e.message}</p> })
+    }
+}
+
+/// A success note (`role="status"`).
+#[component]
+pub fn Notice(note: RwSignal<Option<String>>) -> impl IntoView {
+    view! {
+        <p class="adm-notice" role="status">
+            {move || note.get()}
+        </p>
+    }
+}
+
+/// A labelled input bound to `value`; shows `err` when it names `field`.
+#[component]
+pub fn Field(
+    id: String,
+    label: &'static str,
+    field: &'static str,
+    value: RwSignal<String>,
+    err: RwSignal<Option<FieldError>>,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(default = "")] autocomplete: &'static str,
+    #[prop(default = "")] hint: &'static str,
+    #[prop(default = false)] multiline: bool,
+) -> impl IntoView {
+    let err_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let has_err = move || err.with(|e| e.as_ref().is_some_and(|e| !field.is_empty() && e.field == field));
+    let described = {
+        let (err_id, hint_id) = (err_id.clone(), hint_id.clone());
+        move || {
+            let mut ids = Vec::new();
+            if !hint.is_empty() {
+                ids.push(hint_id.clone());
+            }
+            if has_err() {
+                ids.push(err_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    let invalid = move || has_err().then_some("true");
+    let autocomplete = (!autocomplete.is_empty()).then_some(autocomplete);
+    let input = if multiline {
+        view! {
+            <textarea
+                id=id.clone()
+                rows="3"
+                aria-invalid=invalid
+                aria-describedby=described
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+            ></textarea>
+        }
+        .into_any()
+    } else {
+        view! {
+            <input
+                id=id.clone()
+                type=kind
+                autocomplete=autocomplete
+                spellcheck="false"
+                aria-invalid=invalid
+                aria-describedby=described
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+            />
+        }
+        .into_any()
+    };
+    view! {
+        <div class="field adm-field">
+            <label for=id>{label}</label>
+            {input}
+            {(!hint.is_empty()).then(|| view! { <p class="adm-hint" id=hint_id>{hint}</p> })}
+            {move || {
+                err.get()
+                    .filter(|e| !field.is_empty() && e.field == field)
+                    .map(|e| {
+                        view! {
+                            <p class="adm-field-error" id=err_id.clone() role="alert">
+                                {e.message}
+                            </p>
+                        }
+                    })
+            }}
+        </div>
+    }
+}
+
+/// A labelled `<select>` of `(value, label)` options bound to `value`.
+#[component]
+pub fn Choice(
+    id: String,
+    label: &'static str,
+    value: RwSignal<String>,
+    options: &'static [(&'static str, &'static str)],
+) -> impl IntoView {
+    view! {
+        <div class="field adm-field">
+            <label for=id.clone()>{label}</label>
+            <select id=id prop:value=move || value.get() on:change=move |ev| value.set(event_target_value(&ev))>
+                {options
+                    .iter()
+                    .map(|(v, l)| {
+                        let v = *v;
+                        view! {
+                            <option value=v selected=move || value.get() == v>
+                                {*l}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        </div>
+    }
+}
+
+/// `max_chats` typed into a number box.
+pub fn parse_max_chats(s: &str) -> Result<u32, FieldError> {
+    s.trim()
+        .parse::<u32>()
+        .map_err(|_| FieldError::new("max_chats", "Max concurrent chats must be a number."))
+        .and_then(parley_shared::admin::max_chats)
+}
+
+/// Main language plus the extra ones typed as a list ("de, fr"), checked.
+pub fn language_list(main: &str, extras: &str) -> Result<Vec<String>, FieldError> {
+    if main.trim().is_empty() {
+        return Err(FieldError::new("languages", "Choose a main language (such as en)."));
+    }
+    let mut all = vec![main.trim().to_owned()];
+    all.extend(parley_shared::admin::split_list(extras));
+    parley_shared::admin::languages(&all)
+}
+
+/// `(main, "extra, extra")` of a language list.
+pub fn split_languages(languages: &[String]) -> (String, String) {
+    let main = languages.first().cloned().unwrap_or_default();
+    (main, languages.iter().skip(1).cloned().collect::<Vec<_>>().join(", "))
+}

@@ -1,0 +1,119 @@
+//! My settings: the operator's online chat name, main and extra languages, max chats.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use parley_shared::admin::{FieldError, Settings, SettingsUpdate};
+
+use crate::admin_api;
+use crate::form::{http_field_error, language_list, parse_max_chats, split_languages, Field, FormError, Notice};
+
+const FIELDS: &[&str] = &["chat_name", "languages", "max_chats"];
+
+#[component]
+pub fn MySettings() -> impl IntoView {
+    let chat_name = RwSignal::new(String::new());
+    let main_lang = RwSignal::new(String::new());
+    let extra_langs = RwSignal::new(String::new());
+    let max_chats = RwSignal::new(String::new());
+    let loaded = RwSignal::new(None::<Settings>);
+    let err = RwSignal::new(None::<FieldError>);
+    let note = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+
+    let fill = move |s: &Settings| {
+        chat_name.set(s.chat_name.clone());
+        let (main, extras) = split_languages(&s.languages);
+        main_lang.set(main);
+        extra_langs.set(extras);
+        max_chats.set(s.max_chats.to_string());
+    };
+    spawn_local(async move {
+        match admin_api::settings().await {
+            Ok(s) => {
+                fill(&s);
+                loaded.try_set(Some(s));
+            }
+            Err(e) => {
+                err.try_set(Some(http_field_error(&e)));
+            }
+        }
+    });
+
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        note.set(None);
+        let Some(current) = loaded.get_untracked() else { return };
+        let body = match (
+            language_list(&main_lang.get_untracked(), &extra_langs.get_untracked()),
+            parse_max_chats(&max_chats.get_untracked()),
+        ) {
+            (Ok(languages), Ok(max_chats)) => {
+                SettingsUpdate { chat_name: chat_name.get_untracked(), languages, max_chats }
+            }
+            (Err(e), _) | (_, Err(e)) => return err.set(Some(e)),
+        };
+        if let Err(e) = body.validate(&current.first_name, &current.last_name) {
+            return err.set(Some(e));
+        }
+        err.set(None);
+        busy.set(true);
+        spawn_local(async move {
+            match admin_api::save_settings(&body).await {
+                Ok(s) => {
+                    fill(&s);
+                    loaded.try_set(Some(s));
+                    note.try_set(Some("Settings saved.".to_owned()));
+                }
+                Err(e) => {
+                    err.try_set(Some(http_field_error(&e)));
+                }
+            }
+            busy.try_set(false);
+        });
+    };
+
+    view! {
+        <section class="adm-section" aria-labelledby="adm-settings-title">
+            <h2 id="adm-settings-title">"My settings"</h2>
+            <p class="muted">
+                "How visitors see you and which chats you take. Leave the chat name empty to use your name."
+            </p>
+            <form class="adm-form" on:submit=submit aria-labelledby="adm-settings-title" novalidate>
+                <Field id="adm-set-chat-name".into() label="Online chat name" field="chat_name" value=chat_name err />
+                <Field
+                    id="adm-set-main-lang".into()
+                    label="Main language"
+                    field="languages"
+                    value=main_lang
+                    err
+                    hint="A language code such as en, de or pt-BR."
+                />
+                <Field
+                    id="adm-set-extra-langs".into()
+                    label="Extra languages"
+                    field=""
+                    value=extra_langs
+                    err
+                    hint="Other languages you chat in, separated by commas (optional)."
+                />
+                <Field id="adm-set-max-chats".into() label="Max concurrent chats" field="max_chats" value=max_chats err kind="number" />
+                <FormError err fields=FIELDS />
+                <Notice note />
+                <div class="adm-actions">
+                    <button
+                        type="submit"
+                        class="btn btn-primary"
+                        aria-busy=move || busy.get().to_string()
+                        disabled=move || loaded.with(Option::is_none)
+                    >
+                        "Save settings"
+                    </button>
+                </div>
+            </form>
+        </section>
+    }
+}
