@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use crate::admin::AdminArea;
 use crate::api::Operator;
 use crate::list::ConversationList;
 use crate::login::Login;
@@ -17,10 +18,18 @@ pub fn App() -> impl IntoView {
     provide_context(ctx);
     ctx.restore_session();
     ctx.track_seen();
+    // Any key or click counts as activity (keeps the operator online, clears the alert).
+    window_event_listener_untyped("keydown", move |_| ctx.activity());
+    window_event_listener_untyped("pointerdown", move |_| ctx.activity());
 
     Effect::new(move |_| {
         let logged_in = ctx.auth.with(|a| matches!(a, Auth::LoggedIn(_)));
         let title = if logged_in { unread::title(TITLE, ctx.waiting(), ctx.total_unread()) } else { TITLE.to_owned() };
+        // An alert shows first in the tab title until the operator does something.
+        let title = match ctx.alert_text.get() {
+            Some(alert) if logged_in => format!("🔔 {alert} · {title}"),
+            _ => title,
+        };
         if let Some(doc) = parley_client::window().document() {
             doc.set_title(&title);
         }
@@ -47,6 +56,14 @@ fn Console(op: Operator) -> impl IntoView {
                     <span class="signed-in">
                         "Signed in as " <strong class="chat-name">{op.chat_name}</strong>
                     </span>
+                    <button
+                        type="button"
+                        class="btn btn-ghost"
+                        aria-pressed=move || ctx.admin_open.get().to_string()
+                        on:click=move |_| ctx.admin_open.update(|o| *o = !*o)
+                    >
+                        "Admin"
+                    </button>
                     <button type="button" class="btn btn-ghost" on:click=move |_| ctx.logout()>
                         "Log out"
                     </button>
@@ -54,7 +71,13 @@ fn Console(op: Operator) -> impl IntoView {
             </header>
             <main class="main">
                 <ConversationList />
-                <Workspace />
+                {move || {
+                    if ctx.admin_open.get() {
+                        view! { <AdminArea /> }.into_any()
+                    } else {
+                        view! { <Workspace /> }.into_any()
+                    }
+                }}
             </main>
         </div>
     }

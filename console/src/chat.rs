@@ -8,7 +8,9 @@ use std::time::Duration;
 use leptos::prelude::*;
 use parley_client::{set_timeout, ConnEvent, ConnState, Connection, Handler};
 use parley_shared::limits::TYPING_IDLE_MS;
-use parley_shared::protocol::{normalize_text, Author, ClientMsg, ErrorCode, Role, ServerMsg, Status};
+use parley_shared::protocol::{
+    normalize_text, Author, ClientMsg, ErrorCode, Role, Routing, ServerMsg, Status, VisitorInfo,
+};
 use parley_shared::typing::TypingThrottle;
 use parley_shared::Millis;
 
@@ -35,6 +37,10 @@ pub struct ChatView {
     /// Browser clock (ms since the epoch), refreshed only while replies wait, to tell
     /// "sending…" from "Not sent yet".
     pub now: ArcRwSignal<f64>,
+    /// Where the conversation stands in routing (live).
+    pub routing: ArcRwSignal<Option<Routing>>,
+    /// The visitor's language, country and pages (live).
+    pub visitor: ArcRwSignal<Option<VisitorInfo>>,
 }
 
 /// Our own typing indicator: the shared throttle plus whether an idle check is scheduled.
@@ -67,6 +73,8 @@ impl Chat {
             error: ArcRwSignal::new(None),
             me: ArcRwSignal::new(None),
             now: ArcRwSignal::new(js_sys::Date::now()),
+            routing: ArcRwSignal::new(None),
+            visitor: ArcRwSignal::new(None),
         };
         let handler: Handler = {
             let view = view.clone();
@@ -220,8 +228,10 @@ fn on_event(view: &ChatView, typing_gen: &Rc<Cell<u32>>, event: ConnEvent) {
         }
     };
     match msg {
-        ServerMsg::Welcome { status, you, history, .. } => {
+        ServerMsg::Welcome { status, you, history, routing, visitor, .. } => {
             view.status.set(Some(status));
+            view.routing.set(routing);
+            view.visitor.set(visitor);
             view.me.set(Some(you));
             view.lines.update(|lines| history.into_iter().for_each(|m| model::merge(lines, m)));
         }
@@ -254,6 +264,8 @@ fn on_event(view: &ChatView, typing_gen: &Rc<Cell<u32>>, event: ConnEvent) {
             }
         }
         ServerMsg::Status { status } => view.status.set(Some(status)),
+        ServerMsg::Routing { routing } => view.routing.set(Some(routing)),
+        ServerMsg::Visitor { visitor } => view.visitor.set(Some(visitor)),
         // Errors about one reply arrive as `Rejected` (or are retried, when rate limited).
         ServerMsg::Error { client_id: Some(_), .. } => {}
         ServerMsg::Error { message, .. } => view.error.set(Some(message)),

@@ -5,15 +5,18 @@ use crate::api::SummaryExt;
 use leptos::prelude::*;
 
 use crate::api::ConvSummary;
-use crate::state::Ctx;
+use crate::state::{Ctx, ListFilter};
 use crate::time::clock;
 use crate::unread;
+use parley_shared::api::PresenceChange;
 
 #[component]
 pub fn ConversationList() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let sorted = move || {
-        let mut convs = ctx.convs.get();
+        let (filter, me) = (ctx.filter.get(), ctx.my_id());
+        let mut convs: Vec<ConvSummary> =
+            ctx.convs.get().into_iter().filter(|c| Ctx::passes(filter, c, me.as_deref())).collect();
         // Stable: newest first within each group, as the server sends them.
         convs.sort_by_key(|c| !c.is_waiting());
         convs
@@ -33,6 +36,12 @@ pub fn ConversationList() -> impl IntoView {
                     {move || format!("{} waiting", waiting())}
                 </span>
             </div>
+            <PresenceBar />
+            <div class="filters" role="group" aria-label="Show conversations">
+                <FilterButton filter=ListFilter::Waiting label="Waiting" />
+                <FilterButton filter=ListFilter::Mine label="Mine" />
+                <FilterButton filter=ListFilter::All label="All" />
+            </div>
             {move || ctx.list_error.get().map(|e| view! { <p class="list-error" role="status">{e}</p> })}
             {move || {
                 (ctx.convs_loaded.get() && ctx.convs.with(Vec::is_empty))
@@ -45,6 +54,7 @@ pub fn ConversationList() -> impl IntoView {
                     key=|c| {
                         (
                             c.id.clone(),
+                            c.operator_name.clone(),
                             c.status.clone(),
                             c.message_count,
                             c.last_message_preview.clone(),
@@ -55,6 +65,77 @@ pub fn ConversationList() -> impl IntoView {
                 />
             </ul>
         </section>
+    }
+}
+
+#[component]
+fn FilterButton(filter: ListFilter, label: &'static str) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    view! {
+        <button
+            type="button"
+            class="filter"
+            aria-pressed=move || (ctx.filter.get() == filter).to_string()
+            on:click=move |_| ctx.filter.set(filter)
+        >
+            {label}
+            " "
+            <span class="filter-count">{move || ctx.count(filter)}</span>
+        </button>
+    }
+}
+
+/// Online/offline and the channels I take chats from.
+#[component]
+fn PresenceBar() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let online = move || ctx.online();
+    let toggle = move |_| ctx.change_presence(PresenceChange { online: Some(!online()), ..Default::default() });
+    let channels = move || {
+        ctx.presence.with(|p| {
+            let Some(p) = p else { return Vec::new() };
+            let mine = p.presence.operators.iter().find(|o| o.id == p.me);
+            p.channels
+                .iter()
+                .map(|c| (c.id.clone(), c.name.clone(), mine.is_some_and(|o| o.channels.contains(&c.id))))
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <div class="presence">
+            <div class="presence-row">
+                <span class="presence-dot" class:presence-on=online aria-hidden="true"></span>
+                <span class="presence-state" role="status">{move || if online() { "You are online" } else { "You are offline" }}</span>
+                <button type="button" class="btn btn-ghost" aria-pressed=move || online().to_string() on:click=toggle>
+                    {move || if online() { "Go offline" } else { "Go online" }}
+                </button>
+            </div>
+            <fieldset class="presence-channels">
+                <legend>"Channels I take chats from"</legend>
+                <For
+                    each=channels
+                    key=|c| c.clone()
+                    children=move |(id, name, joined)| {
+                        let change = move |_| {
+                            let id = Some(id.clone());
+                            let change = if joined {
+                                PresenceChange { leave: id, ..Default::default() }
+                            } else {
+                                PresenceChange { join: id, ..Default::default() }
+                            };
+                            ctx.change_presence(change);
+                        };
+                        view! {
+                            <label class="presence-channel">
+                                <input type="checkbox" prop:checked=joined on:change=change />
+                                {name}
+                            </label>
+                        }
+                    }
+                />
+            </fieldset>
+            {move || ctx.presence_error.get().map(|e| view! { <p class="list-error" role="alert">{e}</p> })}
+        </div>
     }
 }
 
@@ -82,6 +163,7 @@ fn ConvItem(conv: ConvSummary) -> impl IntoView {
     let class = if conv.is_waiting() { "conv conv-waiting" } else { "conv" };
     let visitor = conv.visitor_label();
     let when = clock(conv.last_activity());
+    let owner = (!conv.operator_name.is_empty()).then(|| format!("→ {}", conv.operator_name));
 
     view! {
         <li>
@@ -100,6 +182,7 @@ fn ConvItem(conv: ConvSummary) -> impl IntoView {
                     <UnreadBadge unread />
                 </span>
                 <span class="conv-preview">{shown_preview}</span>
+                {owner.map(|o| view! { <span class="conv-owner">{o}</span> })}
                 <span class="conv-count">{count}</span>
             </button>
         </li>

@@ -5,7 +5,8 @@ use leptos::ev::KeyboardEvent;
 use leptos::html;
 use leptos::prelude::*;
 use parley_client::ConnState;
-use parley_shared::protocol::{Role, Status};
+use parley_shared::api::TransferRequest;
+use parley_shared::protocol::{Role, Routing, Status};
 
 use crate::chat::Chat;
 use crate::list::{status_label, UnreadBadge};
@@ -104,6 +105,8 @@ fn ChatPanel(id: String, chat: Chat) -> impl IntoView {
     let draft = RwSignal::from(v.draft.clone());
     let error = RwSignal::from(v.error.clone());
     let now = RwSignal::from(v.now.clone());
+    let routing = RwSignal::from(v.routing.clone());
+    let visitor = RwSignal::from(v.visitor.clone());
     // The connection is not `Send`: bubbles reach it through this handle, from click handlers.
     let this_chat = StoredValue::new_local(chat.clone());
 
@@ -115,7 +118,19 @@ fn ChatPanel(id: String, chat: Chat) -> impl IntoView {
         let summary = summary.clone();
         move || summary().map(|c| c.visitor_label()).unwrap_or_else(|| "Visitor".to_owned())
     };
-    let page_url = move || summary().map(|c| c.page_url).filter(|u| !u.is_empty());
+    let page_url = {
+        let summary = summary.clone();
+        move || {
+            visitor
+                .with(|v| v.as_ref().and_then(|v| v.pages.last().map(|p| p.url.clone())))
+                .or_else(|| summary().map(|c| c.current_page).filter(|u| !u.is_empty()))
+        }
+    };
+    let routing_line = move || match routing.get() {
+        Some(Routing::Assigned { name }) => Some(format!("Assigned to {name}")),
+        Some(Routing::Queued { position, .. }) => Some(format!("Waiting in line: number {position}")),
+        None => None,
+    };
     let closed = move || status.get() == Some(Status::Closed);
 
     // Keep the newest message in view.
@@ -163,7 +178,30 @@ fn ChatPanel(id: String, chat: Chat) -> impl IntoView {
         let chat = chat.clone();
         move |_: leptos::ev::MouseEvent| chat.end()
     };
-    let on_blur = move |_| chat.stop_typing();
+    let on_blur = {
+        let chat = chat.clone();
+        move |_| chat.stop_typing()
+    };
+    // Canned responses: "/shortcut" then Tab, or a click on a suggestion.
+    let suggestions = move || {
+        let d = draft.get();
+        let Some(prefix) = d.strip_prefix('/').filter(|p| !p.contains(char::is_whitespace)) else { return Vec::new() };
+        ctx.canned
+            .with(|list| list.iter().filter(|c| c.shortcut.starts_with(prefix)).take(5).cloned().collect::<Vec<_>>())
+    };
+    let on_keydown = {
+        let on_keydown = on_keydown.clone();
+        move |ev: KeyboardEvent| {
+            if ev.key() == "Tab" && !ev.shift_key() {
+                if let Some(first) = suggestions().into_iter().next() {
+                    ev.prevent_default();
+                    draft.set(first.text);
+                    return;
+                }
+            }
+            on_keydown(ev);
+        }
+    };
 
     view! {
         <article class="chat" aria-labelledby="chat-title">
@@ -182,8 +220,13 @@ fn ChatPanel(id: String, chat: Chat) -> impl IntoView {
                     </span>
                 </div>
                 {move || page_url().map(|u| view! { <p class="chat-page" title=u.clone()>"On page: " {u.clone()}</p> })}
-                <button type="button" class="btn end-chat" prop:hidden=closed on:click=on_end>"End chat"</button>
+                <p class="chat-routing" role="status">{routing_line}</p>
+                <div class="chat-actions">
+                    <Transfer id=id.clone() closed=Signal::derive(closed) />
+                    <button type="button" class="btn end-chat" prop:hidden=closed on:click=on_end>"End chat"</button>
+                </div>
             </header>
+            <VisitorBox visitor summary=Signal::derive(summary.clone()) />
             <div
                 class="transcript"
                 role="log"
@@ -213,6 +256,29 @@ fn ChatPanel(id: String, chat: Chat) -> impl IntoView {
                     })
             }}
             {move || closed().then(|| view! { <p class="closed-note">"This conversation is closed."</p> })}
+            <ul class="canned-suggestions" aria-label="Canned responses">
+                <For
+                    each=suggestions
+                    key=|c| c.id.clone()
+                    children=move |c| {
+                        let text = c.text.clone();
+                        view! {
+                            <li>
+                                <button
+                                    type="button"
+                                    class="btn-link"
+                                    aria-label=format!("Use canned response /{}", c.shortcut)
+                                    on:click=move |_| draft.set(text.clone())
+                                >
+                                    {format!("/{}", c.shortcut)}
+                                </button>
+                                " "
+                                <span class="muted">{c.text}</span>
+                            </li>
+                        }
+                    }
+                />
+            </ul>
             <form class="composer" on:submit=on_submit>
                 <textarea
                     aria-label="Reply"
@@ -233,6 +299,105 @@ fn ChatPanel(id: String, chat: Chat) -> impl IntoView {
                 </button>
             </form>
         </article>
+    }
+}
+
+/// What the operator knows of the visitor: language, country, current page, pages visited.
+#[component]
+fn VisitorBox(
+    visitor: RwSignal<Option<parley_shared::protocol::VisitorInfo>>,
+    summary: Signal<Option<crate::api::ConvSummary>>,
+) -> impl IntoView {
+    let field = move |f: fn(&parley_shared::protocol::VisitorInfo) -> String,
+                      g: fn(&crate::api::ConvSummary) -> String| {
+        move || {
+            let live = visitor.with(|v| v.as_ref().map(f)).filter(|s| !s.is_empty());
+            live.or_else(|| summary.with(|s| s.as_ref().map(g))).filter(|s| !s.is_empty()).unwrap_or_else(|| "—".into())
+        }
+    };
+    let name = move || {
+        summary.with(|s| {
+            s.as_ref().map(|c| if c.visitor_name.is_empty() { c.visitor_label() } else { c.visitor_name.clone() })
+        })
+    };
+    let pages = move || visitor.with(|v| v.as_ref().map(|v| v.pages.clone()).unwrap_or_default());
+    let newest_first = move || {
+        let mut p = pages();
+        p.reverse();
+        p
+    };
+    view! {
+        <aside class="visitor-box" aria-label="Visitor">
+            <dl>
+                <dt>"Name"</dt>
+                <dd>{name}</dd>
+                <dt>"Language"</dt>
+                <dd class="visitor-language">{field(|v| v.language.clone(), |c| c.visitor_language.clone())}</dd>
+                <dt>"Country"</dt>
+                <dd class="visitor-country">{field(|v| v.country.clone(), |c| c.visitor_country.clone())}</dd>
+            </dl>
+            <details>
+                <summary>{move || format!("Pages visited ({})", pages().len())}</summary>
+                <ol class="visitor-pages">
+                    <For
+                        each=newest_first
+                        key=|p| (p.url.clone(), p.at)
+                        children=|p| {
+                            let label = if p.title.is_empty() { p.url.clone() } else { format!("{} — {}", p.title, p.url) };
+                            view! { <li>{clock(p.at.0 as f64)} " " {label}</li> }
+                        }
+                    />
+                </ol>
+            </details>
+        </aside>
+    }
+}
+
+/// Hands the conversation to another online operator with a free slot.
+#[component]
+fn Transfer(id: String, closed: Signal<bool>) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let target = RwSignal::new(String::new());
+    let note = RwSignal::new(None::<String>);
+    let options = move || {
+        ctx.presence.with(|p| {
+            p.as_ref()
+                .map(|p| {
+                    p.presence
+                        .operators
+                        .iter()
+                        .filter(|o| o.id != p.me && o.online)
+                        .map(|o| (o.id.clone(), format!("{} ({}/{})", o.name, o.ongoing, o.max_chats)))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+    };
+    let transfer = move |_| {
+        let to = target.get_untracked();
+        if to.is_empty() {
+            note.set(Some("Choose an operator first.".into()));
+            return;
+        }
+        let id = id.clone();
+        leptos::task::spawn_local(async move {
+            let url = format!("/api/v1/console/conversations/{id}/transfer");
+            let body = TransferRequest { operator_id: to };
+            note.set(Some(match parley_client::post_json::<_, serde_json::Value>(&url, &body).await {
+                Ok(_) => "Transferred.".into(),
+                Err(e) => crate::api::describe(&e),
+            }));
+        });
+    };
+    view! {
+        <div class="transfer" prop:hidden=move || closed.get()>
+            <select aria-label="Transfer to" on:change=move |ev| target.set(event_target_value(&ev))>
+                <option value="">"Transfer to…"</option>
+                <For each=options key=|o| o.clone() children=|(id, label)| view! { <option value=id>{label}</option> } />
+            </select>
+            <button type="button" class="btn btn-ghost" on:click=transfer>"Transfer"</button>
+            <span class="muted" role="status">{move || note.get()}</span>
+        </div>
     }
 }
 

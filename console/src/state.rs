@@ -1,7 +1,10 @@
 //! The console's shared state and the actions that change it.
 
 use crate::api::SummaryExt;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+use parley_shared::admin::CannedResponse;
+use parley_shared::api::PresenceSnapshot;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -21,6 +24,20 @@ pub enum Auth {
     LoggedOut,
     LoggedIn(Operator),
 }
+
+/// Which conversations the list shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListFilter {
+    /// Nobody has answered yet (in line, or assigned and unanswered).
+    Waiting,
+    /// Routed to me and not closed.
+    Mine,
+    All,
+}
+
+/// Activity in the console is reported to the server at most this often (it keeps the
+/// operator from the inactivity timeout).
+const TOUCH_EVERY_MS: f64 = 60_000.0;
 
 /// An open conversation tab.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,6 +66,20 @@ pub struct Ctx {
     chats: StoredValue<HashMap<String, Chat>, LocalStorage>,
     /// Bumped to stop the current polling loop.
     poll_gen: StoredValue<u32>,
+    /// Presence, open chats and channels, polled with the list.
+    pub presence: RwSignal<Option<PresenceSnapshot>>,
+    pub presence_error: RwSignal<Option<String>>,
+    pub filter: RwSignal<ListFilter>,
+    /// The admin area is shown instead of the workspace.
+    pub admin_open: RwSignal<bool>,
+    pub canned: RwSignal<Vec<CannedResponse>>,
+    /// Alerts (sound and title) raised since login; the title shows the last one until the
+    /// operator does something.
+    pub alerts: RwSignal<u32>,
+    pub alert_text: RwSignal<Option<String>>,
+    /// Conversation ids already listed, and the unread total, at the last poll.
+    known: StoredValue<Option<(HashSet<String>, u64)>>,
+    last_touch: StoredValue<f64>,
 }
 
 impl Ctx {
@@ -65,7 +96,126 @@ impl Ctx {
             page_visible: RwSignal::new(page_visible()),
             chats: StoredValue::new_local(HashMap::new()),
             poll_gen: StoredValue::new(0),
+            presence: RwSignal::new(None),
+            presence_error: RwSignal::new(None),
+            filter: RwSignal::new(ListFilter::All),
+            admin_open: RwSignal::new(false),
+            canned: RwSignal::new(Vec::new()),
+            alerts: RwSignal::new(0),
+            alert_text: RwSignal::new(None),
+            known: StoredValue::new(None),
+            last_touch: StoredValue::new(0.0),
         }
+    }
+
+    /// The logged-in operator's id (reactive).
+    pub fn my_id(&self) -> Option<String> {
+        self.auth.with(|a| match a {
+            Auth::LoggedIn(op) => Some(op.id.clone()),
+            _ => None,
+        })
+    }
+
+    /// Whether I am online (reactive).
+    pub fn online(&self) -> bool {
+        self.presence
+            .with(|p| p.as_ref().is_some_and(|p| p.presence.operators.iter().any(|o| o.id == p.me && o.online)))
+    }
+
+    /// Whether a listed conversation passes `filter` for operator `me`.
+    pub fn passes(filter: ListFilter, c: &ConvSummary, me: Option<&str>) -> bool {
+        match filter {
+            ListFilter::Waiting => c.is_waiting(),
+            ListFilter::Mine => c.status != "closed" && c.operator_id.as_deref().is_some_and(|o| Some(o) == me),
+            ListFilter::All => true,
+        }
+    }
+
+    /// Conversations passing `filter` (reactive).
+    pub fn count(&self, filter: ListFilter) -> usize {
+        let me = self.my_id();
+        self.convs.with(|cs| cs.iter().filter(|c| Self::passes(filter, c, me.as_deref())).count())
+    }
+
+    /// Applies a presence change (online/offline, join/leave) and shows the new state.
+    pub fn change_presence(self, change: parley_shared::api::PresenceChange) {
+        spawn_local(async move {
+            match parley_client::post_json::<_, PresenceSnapshot>("/api/v1/console/presence", &change).await {
+                Ok(p) => {
+                    self.presence.set(Some(p));
+                    self.presence_error.set(None);
+                }
+                Err(e) => self.presence_error.set(Some(api::describe(&e))),
+            }
+        });
+    }
+
+    /// The operator did something: clear the alert, and tell the server (throttled).
+    pub fn activity(self) {
+        if self.alert_text.get_untracked().is_some() {
+            self.alert_text.set(None);
+        }
+        let now = js_sys::Date::now();
+        if now - self.last_touch.get_value() < TOUCH_EVERY_MS
+            || self.auth.with_untracked(|a| !matches!(a, Auth::LoggedIn(_)))
+        {
+            return;
+        }
+        self.last_touch.set_value(now);
+        spawn_local(async move {
+            let _ = parley_client::post_json::<_, serde_json::Value>(
+                "/api/v1/console/presence/touch",
+                &serde_json::json!({}),
+            )
+            .await;
+        });
+    }
+
+    /// Sound and title for something new.
+    fn alert(self, text: &str) {
+        self.alerts.update(|n| *n += 1);
+        self.alert_text.set(Some(text.to_owned()));
+        beep();
+        if let Some(body) = parley_client::window().document().and_then(|d| d.body()) {
+            let _ = body.set_attribute("data-alerts", &self.alerts.get_untracked().to_string());
+        }
+    }
+
+    /// Compares a fresh list with the last one: a new chat for me (or waiting), or more
+    /// unread messages, raises an alert. The first list after login raises none.
+    fn check_alerts(self) {
+        let me = self.my_id_untracked();
+        let ids: HashSet<String> = self.convs.with_untracked(|cs| cs.iter().map(|c| c.id.clone()).collect());
+        let unread = self.total_unread_untracked();
+        let new_chat = self.known.with_value(|k| {
+            k.as_ref().is_some_and(|(known, _)| {
+                self.convs.with_untracked(|cs| {
+                    cs.iter().any(|c| {
+                        !known.contains(&c.id)
+                            && c.status != "closed"
+                            && (c.is_waiting() || c.operator_id.as_deref() == me.as_deref())
+                    })
+                })
+            })
+        });
+        let more_unread = self.known.with_value(|k| k.as_ref().is_some_and(|(_, before)| unread > *before));
+        self.known.set_value(Some((ids, unread)));
+        if new_chat {
+            self.alert("New chat");
+        } else if more_unread {
+            self.alert("New message");
+        }
+    }
+
+    fn my_id_untracked(&self) -> Option<String> {
+        self.auth.with_untracked(|a| match a {
+            Auth::LoggedIn(op) => Some(op.id.clone()),
+            _ => None,
+        })
+    }
+
+    fn total_unread_untracked(&self) -> u64 {
+        untrack(|| self.total_unread())
     }
 
     /// Number of waiting conversations (reactive).
@@ -173,7 +323,18 @@ impl Ctx {
     pub fn logged_in(self, op: Operator) {
         self.notice.set(None);
         self.auth.set(Auth::LoggedIn(op));
+        self.known.set_value(None);
         self.start_polling();
+        self.load_canned();
+    }
+
+    /// Loads the account's canned responses for the composer.
+    pub fn load_canned(self) {
+        spawn_local(async move {
+            if let Ok(list) = crate::admin_api::canned_list().await {
+                self.canned.set(list);
+            }
+        });
     }
 
     pub fn logout(self) {
@@ -205,11 +366,25 @@ impl Ctx {
                 if !current() {
                     break;
                 }
+                let presence = parley_client::get_json::<PresenceSnapshot>("/api/v1/console/presence").await;
+                if !current() {
+                    break;
+                }
+                match presence {
+                    Ok(p) => {
+                        if self.presence.with_untracked(|old| old.as_ref() != Some(&p)) {
+                            self.presence.set(Some(p));
+                        }
+                    }
+                    Err(e) if e.status != 401 => self.presence_error.set(Some(api::describe(&e))),
+                    Err(_) => {}
+                }
                 match result {
                     Ok(list) => {
                         self.convs.set(list);
                         self.convs_loaded.set(true);
                         self.list_error.set(None);
+                        self.check_alerts();
                     }
                     Err(e) if e.status == 401 => {
                         self.forget_session(Some("Your session has ended. Please log in again.".to_owned()));
@@ -275,6 +450,28 @@ fn save_seen(seen: &Seen) {
     if let Some(s) = storage() {
         let _ = s.set_item(SEEN_KEY, &unread::seen_to_json(seen));
     }
+}
+
+/// A short two-tone chime (Web Audio); silent when the browser does not allow sound yet.
+fn beep() {
+    let Ok(ctx) = web_sys::AudioContext::new() else { return };
+    let t = ctx.current_time();
+    for (i, freq) in [880.0_f32, 1320.0].into_iter().enumerate() {
+        let (Ok(osc), Ok(gain)) = (ctx.create_oscillator(), ctx.create_gain()) else { return };
+        osc.frequency().set_value(freq);
+        let start = t + i as f64 * 0.12;
+        gain.gain().set_value(0.0);
+        let _ = gain.gain().linear_ramp_to_value_at_time(0.15, start + 0.01);
+        let _ = gain.gain().linear_ramp_to_value_at_time(0.0, start + 0.11);
+        let _ = osc.connect_with_audio_node(&gain);
+        let _ = gain.connect_with_audio_node(&ctx.destination());
+        let _ = osc.start_with_when(start);
+        let _ = osc.stop_with_when(start + 0.12);
+    }
+    // Release the audio device once the chime is over.
+    parley_client::set_timeout(600, move || {
+        let _ = ctx.close();
+    });
 }
 
 fn page_visible() -> bool {

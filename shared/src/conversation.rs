@@ -406,10 +406,17 @@ impl Conversation {
             return Vec::new();
         }
         let pages = &mut self.meta.visitor.pages;
-        if pages.last().is_some_and(|p| p.url == url && p.title == title) {
-            return Vec::new();
+        match pages.last_mut() {
+            // A reload (or the widget's first report of the page the chat started on) is not
+            // a new page; it may bring the title.
+            Some(last) if last.url == url => {
+                if title.is_empty() || last.title == title {
+                    return Vec::new();
+                }
+                last.title = title;
+            }
+            _ => pages.push(PageVisit { url, title, at: now }),
         }
-        pages.push(PageVisit { url, title, at: now });
         if pages.len() > MAX_PAGES_KEPT {
             pages.remove(0);
         }
