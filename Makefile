@@ -66,6 +66,8 @@ e2e:
 	  PARLEY_SKIP_EDGE_BUILD=1 "$$NODE" --test --test-reporter=spec --test-concurrency=1 tests/e2e/*.test.mjs
 
 bench: setup edge
+	@source scripts/env.sh && step "routing benchmark (decisions per second, 10/100/1000 operators)" && \
+	  cargo run -q --release -p parley-tools -- bench-routing
 	@source scripts/env.sh && step "delivery benchmark (wrangler dev, visitor -> operator)" && \
 	  "$$NODE" scripts/bench-delivery.mjs
 

@@ -70,11 +70,14 @@ pub enum Route {
 /// did not answer, when auto-forwarding).
 pub fn route(candidates: &[Candidate], visitor_language: Option<&str>, exclude: &[&str]) -> Route {
     let eligible = |c: &&Candidate| c.present() && !exclude.contains(&c.id);
-    let speaks = |c: &Candidate| visitor_language.is_some_and(|l| c.speaks(l));
-    let best = candidates.iter().filter(eligible).filter(|c| c.has_free_slot()).min_by(|a, b| {
-        // `false < true`, so compare "does not speak" to put speakers first.
-        (!speaks(a), a.ongoing, a.idle_since, a.id).cmp(&(!speaks(b), b.ongoing, b.idle_since, b.id))
-    });
+    let want = visitor_language.map(primary).filter(|w| !w.is_empty());
+    let speaks = |c: &Candidate| want.is_some_and(|w| c.languages.iter().any(|l| primary(l).eq_ignore_ascii_case(w)));
+    // One key per candidate; `false < true`, so "does not speak" puts speakers first.
+    let best = candidates
+        .iter()
+        .filter(eligible)
+        .filter(|c| c.has_free_slot())
+        .min_by_key(|c| (!speaks(c), c.ongoing, c.idle_since, c.id));
     match best {
         Some(c) => Route::Assign { operator_id: c.id.to_owned(), speaks_language: speaks(c) },
         None if candidates.iter().any(|c| c.present()) => Route::Queue,

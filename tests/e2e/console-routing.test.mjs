@@ -81,7 +81,7 @@ test("routing, alerts, visitor details, canned responses and transfer in the con
   await step(sam.page, "canned-response-by-shortcut", async () => {
     const cookie = await login(edge.base, { username: "sam" });
     const r = await postJson(edge.base, "/api/v1/console/canned", { shortcut: "tallas", text: "Sí, de la S a la XXL." }, { cookie });
-    assert.equal(r.status, 200, JSON.stringify(r.json));
+    assert.ok([200, 201].includes(r.status), JSON.stringify(r.json));
     // Canned responses load at login: reload the console.
     await sam.page.reload();
     await sam.page.getByRole("button", { name: /Open conversation: Hola/ }).click();
@@ -102,6 +102,10 @@ test("routing, alerts, visitor details, canned responses and transfer in the con
     await dana.page.getByRole("button", { name: /^Mine/ }).click();
     await dana.page.getByRole("button", { name: /Open conversation/ }).first().click();
     await dana.page.getByText("Assigned to Dana").waitFor();
+    // Dana answers, so the chat stays hers even when she goes offline below.
+    await dana.page.getByRole("textbox", { name: "Reply" }).fill("Hola, soy Dana.");
+    await dana.page.getByRole("button", { name: "Send reply" }).click();
+    await v.page.getByRole("log", { name: "Messages" }).getByText("Hola, soy Dana.").waitFor();
   });
 
   await step(v.page, "visitor-beyond-capacity-waits-then-connects", async () => {

@@ -4,6 +4,8 @@
 //! 2 chats; both with password `parley-demo`) with freshly salted password hashes. `make dev` and the end-to-end tests pipe it into
 //! `wrangler d1 execute --local` when the local database is empty.
 
+mod bench_routing;
+
 use parley_shared::auth::{hash_password, PBKDF2_ROUNDS};
 
 pub const DEMO_USERNAME: &str = "demo";
@@ -16,8 +18,9 @@ fn main() {
     match args.first().map(String::as_str) {
         Some("seed-sql") => print!("{}", seed_sql()),
         Some("hash-password") if args.len() == 2 => println!("{}", hash(&args[1])),
+        Some("bench-routing") => bench_routing::run(),
         _ => {
-            eprintln!("usage: parley-tools seed-sql | hash-password PASSWORD");
+            eprintln!("usage: parley-tools seed-sql | hash-password PASSWORD | bench-routing");
             std::process::exit(2);
         }
     }
