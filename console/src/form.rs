@@ -167,3 +167,37 @@ pub fn split_languages(languages: &[String]) -> (String, String) {
     let main = languages.first().cloned().unwrap_or_default();
     (main, languages.iter().skip(1).cloned().collect::<Vec<_>>().join(", "))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn max_chats_from_the_number_box() {
+        assert_eq!(parse_max_chats(" 6 "), Ok(6));
+        assert_eq!(parse_max_chats("").unwrap_err().message, "Max concurrent chats must be a number.");
+        assert_eq!(parse_max_chats("abc").unwrap_err().field, "max_chats");
+        assert_eq!(parse_max_chats("-1").unwrap_err().field, "max_chats");
+        assert!(parse_max_chats("21").unwrap_err().message.contains("between 1 and 20"));
+    }
+
+    #[test]
+    fn languages_from_main_and_extras() {
+        assert_eq!(language_list("FR", "es, de-at; es").unwrap(), vec!["fr", "es", "de-AT"]);
+        assert_eq!(language_list("en", "").unwrap(), vec!["en"]);
+        assert_eq!(language_list(" ", "de").unwrap_err().field, "languages");
+        assert!(language_list("en", "xx-!!").unwrap_err().message.contains("xx-!!"));
+        assert_eq!(split_languages(&["fr".into(), "es".into(), "de-AT".into()]), ("fr".into(), "es, de-AT".into()));
+        assert_eq!(split_languages(&[]), (String::new(), String::new()));
+    }
+
+    #[test]
+    fn server_errors_find_their_field() {
+        let e = |code: &str| HttpError { status: 409, code: code.into(), message: "taken".into() };
+        assert_eq!(http_field_error(&e("username_taken")), FieldError::new("username", "taken"));
+        assert_eq!(http_field_error(&e("shortcut_taken")).field, "shortcut");
+        assert_eq!(http_field_error(&e("forbidden")).field, "");
+        let net = HttpError { status: 0, code: "network".into(), message: String::new() };
+        assert!(http_field_error(&net).message.contains("Could not reach the server"));
+    }
+}
