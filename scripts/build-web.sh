@@ -13,7 +13,7 @@ for app in widget console; do
   # Minify the JS glue (esbuild ships with wrangler); it goes to every visitor.
   "$ESBUILD_BIN" "$out/$crate.js" --minify --format=esm --log-level=warning --allow-overwrite --outfile="$out/$crate.js"
   if [[ "${PARLEY_NO_WASM_OPT:-}" != 1 ]]; then
-    "$WASM_OPT_BIN" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    "$WASM_OPT_BIN" -Oz --converge --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
       --enable-mutable-globals --enable-reference-types --enable-multivalue \
       "$out/${crate}_bg.wasm" -o "$out/${crate}_bg.wasm"
   fi

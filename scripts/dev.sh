@@ -22,7 +22,10 @@ cat <<BANNER
     demo host page   http://127.0.0.1:$port/
     operator console http://127.0.0.1:$port/console
     widget loader    http://127.0.0.1:$port/widget.js
-  DEMO login (local only):  username: demo   password: parley-demo
+  DEMO logins (local only), password parley-demo for both:
+    demo  Dana, admin, English + German, up to 3 chats
+    sam   Sam, operator, Spanish + French, up to 2 chats
+  In the console click "Go online" and tick "Demo channel" to receive chats.
   State persists in $state/ (delete it to start over). Ctrl-C stops.
 
 BANNER

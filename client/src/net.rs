@@ -24,15 +24,25 @@ impl HttpError {
 }
 
 pub async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, HttpError> {
-    call(url, "GET", None).await
+    parse(call(url, "GET", None).await?)
 }
 
 pub async fn post_json<B: Serialize, T: DeserializeOwned>(url: &str, body: &B) -> Result<T, HttpError> {
     let body = serde_json::to_string(body).expect("serializable body");
-    call(url, "POST", Some(body)).await
+    parse(call(url, "POST", Some(body)).await?)
 }
 
-async fn call<T: DeserializeOwned>(url: &str, method: &str, body: Option<String>) -> Result<T, HttpError> {
+fn parse<T: DeserializeOwned>(text: String) -> Result<T, HttpError> {
+    crate::from_json(&text).ok_or_else(|| HttpError {
+        status: 200,
+        code: "bad_json".into(),
+        message: "unexpected response".into(),
+    })
+}
+
+/// The body of a successful call, or the error. Not generic: one copy of the fetch code however
+/// many response types there are (it matters for the widget's size).
+async fn call(url: &str, method: &str, body: Option<String>) -> Result<String, HttpError> {
     let init = RequestInit::new();
     init.set_method(method);
     init.set_credentials(RequestCredentials::SameOrigin);
@@ -66,9 +76,5 @@ async fn call<T: DeserializeOwned>(url: &str, method: &str, body: Option<String>
             .unwrap_or_else(|_| ("http".into(), text.clone()));
         return Err(HttpError { status: resp.status(), code, message });
     }
-    crate::from_json(&text).ok_or_else(|| HttpError {
-        status: resp.status(),
-        code: "bad_json".into(),
-        message: "unexpected response".into(),
-    })
+    Ok(text)
 }

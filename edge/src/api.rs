@@ -337,7 +337,7 @@ async fn login(mut req: Request, env: &Env) -> Result<Response> {
         return error(400, "too_long", "username or password too long");
     }
     let d1 = db::db(env)?;
-    let op = db::operator_by_username(&d1, body.username.trim()).await?;
+    let op = db::operator_by_username(&d1, &body.username.trim().to_lowercase()).await?;
     let ok = match &op {
         Some(op) => op.disabled == 0 && auth::verify_password(&body.password, &op.password_hash),
         None => {

@@ -147,6 +147,7 @@ pub struct ChannelRef {
     pub name: String,
 }
 
+#[cfg(feature = "operator")]
 /// `GET /api/v1/console/presence` (and the answer to `POST`): who is online where, the open
 /// chats with their operator or place in line, and the account's channels.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

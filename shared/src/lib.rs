@@ -7,7 +7,9 @@
 
 pub mod admin;
 pub mod api;
+#[cfg(feature = "operator")]
 pub mod conversation;
+#[cfg(feature = "operator")]
 pub mod dispatch;
 pub mod ids;
 pub mod limits;

@@ -314,6 +314,13 @@ export function wsUrl(base, conversationId, role, visitor = {}) {
 
 let clientCounter = 0;
 
+/** `{assigned:{name}}` / `{queued:{position,…}}` (the wire form) as `{state, …fields}`. */
+export function flatRouting(r) {
+  if (!r) return null;
+  const [state, fields] = Object.entries(r)[0];
+  return { state, ...fields };
+}
+
 /**
  * A resilient protocol participant.
  *
@@ -548,7 +555,7 @@ export class ProtoClient {
           const before = this.contiguous;
           this.welcomes++;
           this.status = f.status;
-          this.routing = f.routing ?? null;
+          this.routing = flatRouting(f.routing);
           this.visitor = f.visitor ?? null;
           this.serverLastSeq = Math.max(this.serverLastSeq, f.last_seq);
           for (const m of f.history) this.#ingest(m);
@@ -579,8 +586,8 @@ export class ProtoClient {
           this.status = f.status;
           break;
         case "routing":
-          this.routing = f.routing;
-          this.routings.push(f.routing);
+          this.routing = flatRouting(f.routing);
+          this.routings.push(this.routing);
           break;
         case "visitor":
           this.visitor = f.visitor;

@@ -31,7 +31,7 @@ pub const CSS: &str = r#"
 .typing{font-size:12px;color:#555;padding:0 14px 6px;min-height:18px;background:#f6f7f9}
 .status{font-size:12px;color:#8a4b00;background:#fff4e5;padding:6px 12px}
 .compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e1e4ea;background:#fff}
-.compose textarea{flex:1;resize:none;border:1px solid #c9ced8;border-radius:8px;padding:8px;height:40px;color:#1d2330}
+.compose textarea,.offline input,.offline textarea{flex:1;resize:none;border:1px solid #c9ced8;border-radius:8px;padding:8px;height:40px;color:#1d2330}
 .compose textarea:focus{outline:2px solid var(--accent,#2f5bea);border-color:transparent}
 .send{border:0;border-radius:8px;background:var(--accent,#2f5bea);color:#fff;padding:0 14px;cursor:pointer;font-weight:600}
 .end{background:rgba(255,255,255,.18);border:1px solid rgba(255,255,255,.5);color:#fff;border-radius:6px;
@@ -42,7 +42,6 @@ pub const CSS: &str = r#"
 .ended{text-align:center;font-size:12px;color:#555;padding:6px}
 .wide{flex:1;height:40px}
 .offline{display:flex;flex-direction:column;gap:8px;padding:10px;border-top:1px solid #e1e4ea;background:#fff;font-size:13px}
-.offline input,.offline textarea{border:1px solid #c9ced8;border-radius:8px;padding:8px;color:#1d2330}
-.offline textarea{height:70px;resize:none}
+.offline textarea{height:70px}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 "#;
