@@ -31,7 +31,7 @@ pub fn run() {
 
 fn languages(i: usize) -> Vec<String> {
     let mut l = vec![LANGS[i % LANGS.len()].to_owned()];
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         l.push(LANGS[(i + 1) % LANGS.len()].to_owned());
     }
     l
