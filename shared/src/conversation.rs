@@ -119,6 +119,9 @@ pub struct Meta {
     pub visitor_away_since: Option<Millis>,
     pub closed_at: Option<Millis>,
     pub closed_by: Option<ClosedBy>,
+    /// An operator has opened the conversation (recorded once, as `operator_joined`).
+    #[serde(default)]
+    pub operator_joined: bool,
     /// The operator routing gave the conversation to (id, chat name).
     #[serde(default)]
     pub operator: Option<(String, String)>,
@@ -251,6 +254,7 @@ impl Conversation {
             visitor_away_since: Some(now),
             closed_at: None,
             closed_by: None,
+            operator_joined: false,
             operator: None,
             operator_answered: false,
             routing: None,
@@ -446,7 +450,8 @@ impl Conversation {
                 self.meta.visitor_away_since = None;
                 changed = true;
             }
-            if who.role == Role::Operator && !self.meta.assigned && self.meta.status != Status::Closed {
+            if who.role == Role::Operator && !self.meta.operator_joined && self.meta.status != Status::Closed {
+                self.meta.operator_joined = true;
                 self.meta.assigned = true;
                 changed = true;
                 effects.push(Effect::Record(Event {

@@ -390,7 +390,9 @@ test("an admin creates an operator in the console, who logs in; disabling ends t
   await step(admin, "admin-enables-and-edits", async () => {
     await admin.getByRole("button", { name: `Enable ${username}` }).click();
     await admin.getByRole("status").filter({ hasText: `${username} is enabled` }).waitFor();
-    await admin.getByRole("button", { name: `Edit ${username}` }).click();
+    // The list reloads after the change and re-renders its rows: wait for it before clicking.
+    await admin.getByRole("row").filter({ hasText: username }).getByText("Active", { exact: true }).waitFor();
+    await admin.getByRole("button", { name: `Edit ${username}`, exact: true }).click();
     const form = admin.getByRole("form", { name: `Edit ${username}` });
     await form.getByLabel("Online chat name").fill("Rita from Sales");
     await form.getByLabel("Role").selectOption("admin");

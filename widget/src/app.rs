@@ -418,7 +418,8 @@ fn send(ctx: &Shared, v: View, text: String) {
     c.queued.push(text);
     store::save(&c.channel, "queued", &c.queued);
     v.pending.set(queued_view(&c.queued));
-    if c.creating {
+    // Before the session is loaded, `start` creates the conversation once it is.
+    if c.creating || c.creds.is_none() {
         return;
     }
     drop(c);
@@ -438,10 +439,10 @@ fn queued_view(queued: &[String]) -> Vec<Pending> {
 fn create_conversation(ctx: Shared, v: View) {
     let (channel, base, creds) = {
         let mut c = ctx.borrow_mut();
-        let Some(creds) = c.creds.clone() else {
-            v.problem.set(Some("Chat is not ready yet, please try again".into()));
-            return;
-        };
+        let Some(creds) = c.creds.clone() else { return };
+        // The visitor wrote: from now on their identity is kept (also when they wrote before
+        // the session was loaded).
+        store::save(&c.channel, "visitor", &creds);
         c.creating = true;
         (c.channel.clone(), c.base.clone(), creds)
     };
