@@ -18,7 +18,7 @@ use parley_shared::auth;
 use parley_shared::ids::is_valid_id;
 use worker::{Env, Method, Request, Response, Result};
 
-use crate::api::{checked_origin, secret, session_operator, SESSION_COOKIE};
+use crate::api::{session_operator, visitor_request, SESSION_COOKIE};
 use crate::db::{self, OperatorRow};
 use crate::db_admin::{self as q, ChannelFull, OperatorFull};
 use crate::dispatch;
@@ -407,19 +407,10 @@ async fn list_offline(env: &Env, me: &OperatorRow) -> Result<Response> {
 /// the channel, with the visitor's token): [`OfflineMessageRequest`] → 201
 /// [`OfflineMessageStored`].
 async fn offline_message(mut req: Request, env: &Env) -> Result<Response> {
-    let body: OfflineMessageRequest = match http::read_json(&mut req).await {
-        Ok(b) => b,
+    let (body, origin) = match visitor_request::<OfflineMessageRequest>(&mut req, env).await? {
+        Ok(r) => r,
         Err(resp) => return Ok(resp),
     };
-    let origin = match checked_origin(&req, env, &body.channel_id).await? {
-        Ok(o) => o,
-        Err(resp) => return Ok(resp),
-    };
-    if !is_valid_id(&body.visitor_id)
-        || !auth::verify_visitor_token(&secret(env)?, &body.visitor_id, &body.visitor_token)
-    {
-        return http::with_cors(error(403, "bad_visitor_token", "the visitor token does not match")?, &origin);
-    }
     let msg = match admin::offline_message(&body) {
         Ok(m) => m,
         Err(e) => return http::with_cors(invalid(e)?, &origin),

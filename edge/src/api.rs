@@ -136,21 +136,69 @@ async fn widget_session(mut req: Request, env: &Env) -> Result<Response> {
     http::with_cors(resp, &origin)
 }
 
+/// A visitor's JSON request: which channel it is for and, when it acts for a visitor, the
+/// visitor id and token it must prove.
+pub(crate) trait VisitorBody: serde::de::DeserializeOwned {
+    fn channel_id(&self) -> &str;
+    fn visitor(&self) -> Option<(&str, &str)> {
+        None
+    }
+}
+
+impl VisitorBody for CreateConversationRequest {
+    fn channel_id(&self) -> &str {
+        &self.channel_id
+    }
+    fn visitor(&self) -> Option<(&str, &str)> {
+        Some((&self.visitor_id, &self.visitor_token))
+    }
+}
+
+impl VisitorBody for AvailabilityRequest {
+    fn channel_id(&self) -> &str {
+        &self.channel_id
+    }
+}
+
+impl VisitorBody for parley_shared::api::OfflineMessageRequest {
+    fn channel_id(&self) -> &str {
+        &self.channel_id
+    }
+    fn visitor(&self) -> Option<(&str, &str)> {
+        Some((&self.visitor_id, &self.visitor_token))
+    }
+}
+
+/// Reads a visitor's request: its body, from a registered host of the body's channel, with a
+/// valid visitor token when it acts for a visitor. `Ok(Err(response))` is the refusal to send
+/// (with CORS once the origin is known); `Ok(Ok((body, origin)))` goes on.
+pub(crate) async fn visitor_request<T: VisitorBody>(
+    req: &mut Request,
+    env: &Env,
+) -> Result<std::result::Result<(T, String), Response>> {
+    let body: T = match http::read_json(req).await {
+        Ok(b) => b,
+        Err(resp) => return Ok(Err(resp)),
+    };
+    let origin = match checked_origin(req, env, body.channel_id()).await? {
+        Ok(o) => o,
+        Err(resp) => return Ok(Err(resp)),
+    };
+    if let Some((id, token)) = body.visitor() {
+        if !is_valid_id(id) || !auth::verify_visitor_token(&secret(env)?, id, token) {
+            let refusal = error(403, "bad_visitor_token", "the visitor token does not match")?;
+            return Ok(Err(http::with_cors(refusal, &origin)?));
+        }
+    }
+    Ok(Ok((body, origin)))
+}
+
 /// `POST /api/v1/conversations`: the visitor's open conversation, created if there is none.
 async fn create_conversation(mut req: Request, env: &Env) -> Result<Response> {
-    let body: CreateConversationRequest = match http::read_json(&mut req).await {
-        Ok(b) => b,
+    let (body, origin) = match visitor_request::<CreateConversationRequest>(&mut req, env).await? {
+        Ok(r) => r,
         Err(resp) => return Ok(resp),
     };
-    let origin = match checked_origin(&req, env, &body.channel_id).await? {
-        Ok(o) => o,
-        Err(resp) => return Ok(resp),
-    };
-    if !is_valid_id(&body.visitor_id)
-        || !auth::verify_visitor_token(&secret(env)?, &body.visitor_id, &body.visitor_token)
-    {
-        return http::with_cors(error(403, "bad_visitor_token", "the visitor token does not match")?, &origin);
-    }
     let d1 = db::db(env)?;
     let existing = db::open_conversation_for(&d1, &body.channel_id, &body.visitor_id).await?;
     let conv = match existing {
@@ -409,12 +457,8 @@ async fn conversation_events(req: Request, env: &Env, id: &str) -> Result<Respon
 /// `POST /api/v1/widget/availability`: is anyone online in the channel? Asked when the
 /// visitor opens the widget without a conversation (not on every page view).
 async fn availability(mut req: Request, env: &Env) -> Result<Response> {
-    let body: AvailabilityRequest = match http::read_json(&mut req).await {
-        Ok(b) => b,
-        Err(resp) => return Ok(resp),
-    };
-    let origin = match checked_origin(&req, env, &body.channel_id).await? {
-        Ok(o) => o,
+    let (body, origin) = match visitor_request::<AvailabilityRequest>(&mut req, env).await? {
+        Ok(r) => r,
         Err(resp) => return Ok(resp),
     };
     let channel = db::channel(&db::db(env)?, &body.channel_id).await?.ok_or("channel vanished")?;
