@@ -14,7 +14,7 @@ use parley_shared::Millis;
 use serde::Deserialize;
 use worker::{Env, Headers, Method, Request, RequestInit, Response, Result};
 
-use crate::conversation_object::{InitBody, HDR_PARTICIPANT_ID, HDR_PARTICIPANT_NAME, HDR_ROLE};
+use crate::conversation_object::{InitBody, HDR_PARTICIPANT_ID, HDR_PARTICIPANT_NAME, HDR_ROLE, HDR_SESSION};
 use crate::db::{self, ConversationRow, OperatorRow};
 use crate::dispatch::{self, profile_of, Command};
 use crate::http::{self, error};
@@ -313,6 +313,7 @@ async fn connect(req: Request, env: &Env, id: &str) -> Result<Response> {
     let Some(conv) = db::conversation(&d1, id).await? else {
         return error(404, "unknown_conversation", "no such conversation");
     };
+    let mut session = String::new();
     let (role, participant_id, name) = match q.role.as_str() {
         "visitor" => {
             if let Err(resp) = checked_origin(&req, env, &conv.channel_id).await? {
@@ -337,6 +338,7 @@ async fn connect(req: Request, env: &Env, id: &str) -> Result<Response> {
             if op.account_id != conv.account_id {
                 return error(404, "unknown_conversation", "no such conversation");
             }
+            session = http::cookie(&req, SESSION_COOKIE).map(|t| auth::token_digest(&t)).unwrap_or_default();
             ("operator", op.id, op.chat_name)
         }
         _ => return error(400, "malformed", "role must be visitor or operator"),
@@ -346,6 +348,7 @@ async fn connect(req: Request, env: &Env, id: &str) -> Result<Response> {
     headers.set(HDR_ROLE, role)?;
     headers.set(HDR_PARTICIPANT_ID, &participant_id)?;
     headers.set(HDR_PARTICIPANT_NAME, &name)?;
+    headers.set(HDR_SESSION, &session)?;
     let mut init = RequestInit::new();
     init.with_headers(headers);
     let stub = env.durable_object("CONVERSATIONS")?.id_from_name(id)?.get_stub()?;

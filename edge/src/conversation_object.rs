@@ -17,7 +17,7 @@ use parley_shared::dispatch::RouteUpdate;
 use parley_shared::ids::ConversationId;
 use parley_shared::limits::PREVIEW_CHARS;
 use parley_shared::protocol::{
-    decode_client, encode_server, Author, ErrorCode, MessageView, ProtocolError, Role, VisitorInfo,
+    decode_client, encode_server, Author, ClientMsg, ErrorCode, MessageView, ProtocolError, Role, VisitorInfo,
 };
 use parley_shared::Millis;
 use serde::{Deserialize, Serialize};
@@ -33,6 +33,8 @@ use crate::util::now;
 pub const HDR_ROLE: &str = "X-Parley-Role";
 pub const HDR_PARTICIPANT_ID: &str = "X-Parley-Participant-Id";
 pub const HDR_PARTICIPANT_NAME: &str = "X-Parley-Participant-Name";
+/// The SHA-256 digest of an operator's console session token.
+pub const HDR_SESSION: &str = "X-Parley-Session";
 
 /// How long to wait before retrying a failed D1 write.
 const SYNC_RETRY_MS: u64 = 5_000;
@@ -43,6 +45,9 @@ const SYNC_RETRY_MS: u64 = 5_000;
 struct Attached {
     id: String,
     conn: Connection,
+    /// An operator's session digest: their sends are accepted only while it is valid.
+    #[serde(default)]
+    session: Option<String>,
 }
 
 fn attached(ws: &WebSocket) -> Option<Attached> {
@@ -170,16 +175,29 @@ impl DurableObject for ConversationObject {
     }
 
     async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
-        let Some(Attached { conn, .. }) = attached(&ws) else {
+        let Some(Attached { conn, session, .. }) = attached(&ws) else {
             ws.close(Some(1011), Some("lost connection state"))?;
             return Ok(());
         };
-        let decoded = match message {
+        let mut decoded = match message {
             WebSocketIncomingMessage::String(text) => decode_client(&text),
             WebSocketIncomingMessage::Binary(_) => {
                 Err(ProtocolError::new(ErrorCode::Malformed, "binary frames are not part of the protocol"))
             }
         };
+        // An operator's changes count only while their console session is valid (a disabled
+        // or logged-out operator's open sockets stop working at once).
+        if let (Ok(msg @ (ClientMsg::Send { .. } | ClientMsg::End)), Some(digest)) = (&decoded, &session) {
+            let op = db::session_operator(&db::db(&self.env)?, digest, now().0).await?;
+            if op.is_none_or(|op| op.id != conn.participant.id) {
+                let client_id = match msg {
+                    ClientMsg::Send { client_id, .. } => Some(client_id.clone()),
+                    _ => None,
+                };
+                let e = ProtocolError::new(ErrorCode::SessionEnded, "your session has ended; log in again");
+                decoded = Err(e.for_send(client_id.as_deref()));
+            }
+        }
         let effects = self.with_core(|core| match decoded {
             Ok(msg) => core.handle_client(&conn, msg, now()),
             Err(e) => core.handle_bad_frame(&e),
@@ -292,18 +310,22 @@ impl ConversationObject {
             _ => return Response::error("missing role", 400),
         };
         let participant = Participant { role, id: header(HDR_PARTICIPANT_ID), name: header(HDR_PARTICIPANT_NAME) };
+        let session = Some(header(HDR_SESSION)).filter(|s| role == Role::Operator && !s.is_empty());
         if role == Role::Visitor && &participant.id != visitor_id {
             return Response::error("not your conversation", 403);
         }
         let pair = WebSocketPair::new()?;
         self.state.accept_web_socket(&pair.server);
-        pair.server
-            .serialize_attachment(Attached { id: crate::util::new_id("s"), conn: Connection::new(participant) })?;
+        pair.server.serialize_attachment(Attached {
+            id: crate::util::new_id("s"),
+            conn: Connection::new(participant),
+            session,
+        })?;
         Response::from_websocket(pair.client)
     }
 
     async fn disconnected(&self, ws: &WebSocket) -> Result<()> {
-        let Some(Attached { id, conn }) = attached(ws) else { return Ok(()) };
+        let Some(Attached { id, conn, .. }) = attached(ws) else { return Ok(()) };
         if !conn.greeted {
             return Ok(());
         }
@@ -348,7 +370,7 @@ impl ConversationObject {
                 }
                 Effect::UpdateConnection(conn) => {
                     if let Some((ws, Some(a))) = ws.map(|w| (w, attached(w))) {
-                        ws.serialize_attachment(Attached { id: a.id, conn })?;
+                        ws.serialize_attachment(Attached { id: a.id, conn, session: a.session })?;
                     }
                 }
                 Effect::Reply(msg) => {

@@ -215,6 +215,9 @@ pub enum ErrorCode {
     ConversationClosed,
     /// Too many frames in too short a time.
     RateLimited,
+    /// The operator's console session ended (logged out, expired, or the operator was
+    /// disabled): nothing more is accepted on this socket, which closes.
+    SessionEnded,
 }
 
 impl ErrorCode {
@@ -229,9 +232,13 @@ impl ErrorCode {
             ErrorCode::HelloRequired => "hello_required",
             ErrorCode::ConversationClosed => "conversation_closed",
             ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::SessionEnded => "session_ended",
         }
     }
 }
+
+/// WebSocket close code after `session_ended`.
+pub const CLOSE_SESSION_ENDED: u16 = 4001;
 
 /// A refused frame: the code the client sees and a human explanation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -258,6 +265,7 @@ impl ProtocolError {
     pub fn close_code(&self) -> Option<u16> {
         match self.code {
             ErrorCode::FrameTooLarge => Some(1009),
+            ErrorCode::SessionEnded => Some(CLOSE_SESSION_ENDED),
             _ => None,
         }
     }
@@ -392,6 +400,8 @@ mod tests {
         assert_eq!(e.close_code(), None);
         let big = format!(r#"{{"type":"ping","pad":"{}"}}"#, "x".repeat(MAX_FRAME_BYTES));
         assert_eq!(decode_client(&big).unwrap_err().close_code(), Some(1009));
+        let ended = ProtocolError::new(ErrorCode::SessionEnded, "log in again").for_send(Some("m9"));
+        assert_eq!((ended.close_code(), ended.code.as_str()), (Some(CLOSE_SESSION_ENDED), "session_ended"));
     }
 
     #[test]

@@ -173,6 +173,26 @@ test("with nobody online the widget's availability says so, and a chat started a
   assert.equal((await postJson(base, "/api/v1/widget/availability", { channel_id: "demo" })).json.available, true);
 });
 
+test("a disabled operator's open socket stops working at once", async () => {
+  const { base } = edge;
+  const conv = clients[0].conversationId;
+  const op = new ProtoClient({ base, conversationId: conv, role: "operator", cookie: sam, timeoutMs: 15_000, backoffMaxMs: 200 });
+  await op.start();
+  await op.waitForAck(op.send("Sam here, still helping."));
+  const off = await postJson(base, "/api/v1/console/operators/op_sam", { disabled: true }, { cookie: dana });
+  assert.equal(off.status, 200, JSON.stringify(off.json));
+  const id = op.send("one more from a disabled account");
+  await op.waitFor(() => op.rejected.has(id), "the send is refused");
+  assert.equal(op.rejected.get(id), "session_ended");
+  // The socket was closed; reconnecting is refused (no session), and nothing was stored.
+  await op.waitFor(() => op.refusal?.status === 401, "reconnect refused");
+  await op.close();
+  const texts = clients[0].transcript().map((m) => m.text);
+  assert.ok(!texts.includes("one more from a disabled account"));
+  const back = await postJson(base, "/api/v1/console/operators/op_sam", { disabled: false }, { cookie: dana });
+  assert.equal(back.status, 200);
+});
+
 /** Polls an HTTP-observable condition (state changed by another object) until it holds. */
 async function assertEventually(check, timeoutMs = 10_000) {
   const end = Date.now() + timeoutMs;
