@@ -3,7 +3,6 @@
 use leptos::prelude::*;
 
 use crate::admin::AdminArea;
-use crate::api::Operator;
 use crate::list::ConversationList;
 use crate::login::Login;
 use crate::panel::Workspace;
@@ -38,12 +37,12 @@ pub fn App() -> impl IntoView {
     move || match ctx.auth.get() {
         Auth::Checking => view! { <p class="boot" role="status">"Loading…"</p> }.into_any(),
         Auth::LoggedOut => view! { <Login /> }.into_any(),
-        Auth::LoggedIn(op) => view! { <Console op /> }.into_any(),
+        Auth::LoggedIn(_) => view! { <Console /> }.into_any(),
     }
 }
 
 #[component]
-fn Console(op: Operator) -> impl IntoView {
+fn Console() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     view! {
         <div class="shell">
@@ -54,7 +53,7 @@ fn Console(op: Operator) -> impl IntoView {
                 </div>
                 <div class="who">
                     <span class="signed-in">
-                        "Signed in as " <strong class="chat-name">{op.chat_name}</strong>
+                        "Signed in as " <strong class="chat-name">{move || ctx.chat_name.get()}</strong>
                     </span>
                     <button
                         type="button"

@@ -12,6 +12,8 @@ const FIELDS: &[&str] = &["chat_name", "languages", "max_chats"];
 
 #[component]
 pub fn MySettings() -> impl IntoView {
+    // Read here: there is no reactive owner inside the save's async task.
+    let shown_name = expect_context::<crate::state::Ctx>().chat_name;
     let chat_name = RwSignal::new(String::new());
     let main_lang = RwSignal::new(String::new());
     let extra_langs = RwSignal::new(String::new());
@@ -65,6 +67,8 @@ pub fn MySettings() -> impl IntoView {
             match admin_api::save_settings(&body).await {
                 Ok(s) => {
                     fill(&s);
+                    // The top bar shows the new chat name at once.
+                    shown_name.try_set(s.chat_name.clone());
                     loaded.try_set(Some(s));
                     note.try_set(Some("Settings saved.".to_owned()));
                 }

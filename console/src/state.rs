@@ -77,6 +77,9 @@ pub struct Ctx {
     /// operator does something.
     pub alerts: RwSignal<u32>,
     pub alert_text: RwSignal<Option<String>>,
+    /// The logged-in operator's online chat name, as the top bar shows it (changes with My
+    /// settings without re-rendering the console).
+    pub chat_name: RwSignal<String>,
     /// Conversation ids already listed, and the unread total, at the last poll.
     known: StoredValue<Option<(HashSet<String>, u64)>>,
     last_touch: StoredValue<f64>,
@@ -103,6 +106,7 @@ impl Ctx {
             canned: RwSignal::new(Vec::new()),
             alerts: RwSignal::new(0),
             alert_text: RwSignal::new(None),
+            chat_name: RwSignal::new(String::new()),
             known: StoredValue::new(None),
             last_touch: StoredValue::new(0.0),
         }
@@ -322,6 +326,7 @@ impl Ctx {
 
     pub fn logged_in(self, op: Operator) {
         self.notice.set(None);
+        self.chat_name.set(op.chat_name.clone());
         self.auth.set(Auth::LoggedIn(op));
         self.known.set_value(None);
         self.start_polling();

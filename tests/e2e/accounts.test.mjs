@@ -431,6 +431,8 @@ test("an operator changes their chat name, languages and max chats in My setting
     await form.getByRole("button", { name: "Save settings" }).click();
     await form.getByRole("status").filter({ hasText: "Settings saved." }).waitFor();
     assert.equal(await form.getByLabel("Extra languages").inputValue(), "es, de-AT");
+    // The top bar shows the new name at once.
+    await page.locator(".signed-in .chat-name").getByText("Samuel S.", { exact: true }).waitFor();
     // Persisted: a reload shows them again.
     await page.reload();
     await page.getByRole("button", { name: "Log out" }).waitFor();
