@@ -3,11 +3,13 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+
+use crate::form::load_into;
 use leptos::task::spawn_local;
 use parley_shared::admin::{CreateOperatorRequest, FieldError, OperatorView, Profile, Role, UpdateOperatorRequest};
 
 use crate::admin_api;
-use crate::api::{self, Operator};
+use crate::api::Operator;
 use crate::canned::CannedResponses;
 use crate::channels::Channels;
 use crate::form::{
@@ -144,19 +146,7 @@ fn Operators() -> impl IntoView {
     let note = RwSignal::new(None::<String>);
     let me_id = me().map(|m| m.id).unwrap_or_default();
 
-    let reload = move || {
-        spawn_local(async move {
-            match admin_api::operators().await {
-                Ok(ops) => {
-                    list.try_set(Some(ops));
-                    load_error.try_set(None);
-                }
-                Err(e) => {
-                    load_error.try_set(Some(api::describe(&e)));
-                }
-            }
-        });
-    };
+    let reload = move || load_into(list, load_error, admin_api::operators());
     reload();
 
     let set_disabled = move |o: OperatorView, disabled: bool| {

@@ -3,11 +3,12 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+
+use crate::form::load_into;
 use leptos::task::spawn_local;
 use parley_shared::admin::{CannedRequest, CannedResponse, FieldError};
 
 use crate::admin_api;
-use crate::api;
 use crate::form::{http_field_error, Field, FormError, Notice};
 
 const FIELDS: &[&str] = &["shortcut", "text"];
@@ -23,19 +24,7 @@ pub fn CannedResponses() -> impl IntoView {
     let err = RwSignal::new(None::<FieldError>);
     let busy = RwSignal::new(false);
 
-    let reload = move || {
-        spawn_local(async move {
-            match admin_api::canned_list().await {
-                Ok(l) => {
-                    list.try_set(Some(l));
-                    load_error.try_set(None);
-                }
-                Err(e) => {
-                    load_error.try_set(Some(api::describe(&e)));
-                }
-            }
-        });
-    };
+    let reload = move || load_into(list, load_error, admin_api::canned_list());
     reload();
 
     let delete = move |c: CannedResponse| {

@@ -3,6 +3,8 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+
+use crate::form::load_into;
 use leptos::task::spawn_local;
 use parley_shared::admin::{
     split_list, ChannelView, CreateChannelRequest, FieldError, UpdateChannelRequest, DEFAULT_ACCENT,
@@ -10,7 +12,6 @@ use parley_shared::admin::{
 
 use crate::admin::is_admin;
 use crate::admin_api;
-use crate::api;
 use crate::form::{http_field_error, Field, FormError, Notice};
 
 const FIELDS: &[&str] = &["name", "greeting", "accent", "hosts"];
@@ -22,19 +23,7 @@ pub fn Channels() -> impl IntoView {
     let load_error = RwSignal::new(None::<String>);
     let editing = RwSignal::new(None::<ChannelView>);
     let note = RwSignal::new(None::<String>);
-    let reload = move || {
-        spawn_local(async move {
-            match admin_api::channels().await {
-                Ok(l) => {
-                    list.try_set(Some(l));
-                    load_error.try_set(None);
-                }
-                Err(e) => {
-                    load_error.try_set(Some(api::describe(&e)));
-                }
-            }
-        });
-    };
+    let reload = move || load_into(list, load_error, admin_api::channels());
     reload();
     let origin = parley_client::window().location().origin().unwrap_or_default();
 

@@ -9,6 +9,25 @@ use crate::api;
 
 /// A failed call as a field error: the server's 409s name their field; anything else (network,
 /// refusals) belongs to the whole form.
+/// Loads a list into `list` in the background; a failure goes to `error` (cleared on success).
+pub fn load_into<T: Send + Sync + 'static>(
+    list: RwSignal<Option<T>>,
+    error: RwSignal<Option<String>>,
+    fetch: impl std::future::Future<Output = Result<T, HttpError>> + 'static,
+) {
+    leptos::task::spawn_local(async move {
+        match fetch.await {
+            Ok(v) => {
+                list.try_set(Some(v));
+                error.try_set(None);
+            }
+            Err(e) => {
+                error.try_set(Some(api::describe(&e)));
+            }
+        }
+    });
+}
+
 pub fn http_field_error(e: &HttpError) -> FieldError {
     let field = match e.code.as_str() {
         "username_taken" => "username",

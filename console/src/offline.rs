@@ -1,30 +1,18 @@
 //! Offline messages: what visitors left when nobody was online, newest first.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
+
+use crate::form::load_into;
 use parley_shared::admin::OfflineMessage;
 
 use crate::admin_api;
-use crate::api;
 use crate::time::clock;
 
 #[component]
 pub fn OfflineMessages() -> impl IntoView {
     let messages = RwSignal::new(None::<Vec<OfflineMessage>>);
     let error = RwSignal::new(None::<String>);
-    let load = move || {
-        spawn_local(async move {
-            match admin_api::offline_messages().await {
-                Ok(list) => {
-                    messages.try_set(Some(list));
-                    error.try_set(None);
-                }
-                Err(e) => {
-                    error.try_set(Some(api::describe(&e)));
-                }
-            }
-        });
-    };
+    let load = move || load_into(messages, error, admin_api::offline_messages());
     load();
 
     view! {
