@@ -12,6 +12,7 @@ pub mod conversation;
 #[cfg(feature = "operator")]
 pub mod dispatch;
 pub mod ids;
+pub mod invites;
 pub mod limits;
 pub mod presence;
 pub mod protocol;
