@@ -498,13 +498,11 @@ async fn presence(req: Request, env: &Env, known: Option<OperatorRow>) -> Result
             Err(resp) => return Ok(resp),
         },
     };
-    // Make sure the dispatcher knows this operator (first visit after an upgrade, or new).
-    let _ = dispatch::call::<serde_json::Value>(env, &op.account_id, &Command::Profile { profile: profile_of(&op) })
-        .await?;
-    let view: PresenceView = match dispatch::call(env, &op.account_id, &Command::View).await? {
-        Ok(v) => v,
-        Err(refused) => return error(409, &refused.code, &refused.message),
-    };
+    let view: PresenceView =
+        match dispatch::call(env, &op.account_id, &Command::View { profile: profile_of(&op) }).await? {
+            Ok(v) => v,
+            Err(refused) => return error(409, &refused.code, &refused.message),
+        };
     let channels = db::account_channels(&db::db(env)?, &op.account_id).await?;
     http::json(&PresenceSnapshot { me: op.id, presence: view, channels })
 }

@@ -44,7 +44,11 @@ pub enum Command {
         conversation_id: String,
         to: String,
     },
-    View,
+    /// What the console shows, after adding or updating the asking operator's profile (so a
+    /// first visit after an upgrade, or a new operator, is known) — one round trip per poll.
+    View {
+        profile: Profile,
+    },
     Available {
         channel: String,
     },

@@ -184,7 +184,10 @@ impl DispatchObject {
                 Ok((ok, fx))
             }
             Command::Transfer { conversation_id, to } => Ok((ok, d.transfer(&conversation_id, &to, t)?)),
-            Command::View => Ok((serde_json::to_value(d.view()).expect("plain data"), Vec::new())),
+            Command::View { profile } => {
+                let fx = d.upsert_profile(profile, t, new_id("a"));
+                Ok((serde_json::to_value(d.view()).expect("plain data"), fx))
+            }
             Command::Available { channel } => {
                 Ok((serde_json::json!({ "available": d.available(&channel) }), Vec::new()))
             }
