@@ -128,7 +128,19 @@ async fn widget_session(mut req: Request, env: &Env) -> Result<Response> {
     };
     let conversation_id = db::open_conversation_for(&db::db(env)?, &channel.id, &visitor_id).await?.map(|c| c.id);
     let resp = http::json(&WidgetSession {
-        channel: ChannelInfo { id: channel.id, name: channel.name, greeting: channel.greeting, accent: channel.accent },
+        // Placeholder until entry points are read from D1 (issue 5 in progress).
+        channel: ChannelInfo {
+            button: parley_shared::entry_points::EntryPointRef {
+                id: format!("btn_{}", channel.id),
+                name: "Chat button".into(),
+            },
+            id: channel.id,
+            name: channel.name,
+            greeting: channel.greeting,
+            accent: channel.accent,
+            time_zone: "UTC".into(),
+            invites: Vec::new(),
+        },
         visitor_id,
         visitor_token,
         conversation_id,
@@ -259,6 +271,9 @@ async fn create_conversation(mut req: Request, env: &Env) -> Result<Response> {
                 visitor_country: country,
                 current_page: page_url,
                 pages_visited: u32::from(!visitor.pages.is_empty()),
+                request_type: "button".into(),
+                request_source: String::new(),
+                decision_ms: None,
             };
             // The object first: a D1 row never points at an object that does not know itself.
             init_object(env, &row, route, visitor).await?;

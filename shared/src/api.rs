@@ -10,6 +10,29 @@ pub struct ChannelInfo {
     pub name: String,
     pub greeting: String,
     pub accent: String,
+    /// The channel's IANA time zone: invite rules' hour and weekday are read in it.
+    #[serde(default = "utc")]
+    pub time_zone: String,
+    /// The chat button (launcher) entry point.
+    pub button: crate::entry_points::EntryPointRef,
+    /// The enabled auto-invites, in the order they are tried.
+    #[serde(default)]
+    pub invites: Vec<crate::invites::Rule>,
+}
+
+fn utc() -> String {
+    "UTC".to_owned()
+}
+
+/// What started a chat: an entry point, the shown invite (if it was one) and the decision time
+/// (entry point visible in the viewport → clicked).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryChoice {
+    pub entry_point: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub invite: String,
+    #[serde(default)]
+    pub decision_ms: Option<u64>,
 }
 
 /// `POST /api/v1/widget/session`: who the visitor is (a stored identity to keep, if any).
@@ -43,6 +66,9 @@ pub struct CreateConversationRequest {
     /// The visitor's browser language (`navigator.language`), for routing.
     #[serde(default)]
     pub language: String,
+    /// The entry point the visitor used (the chat button when absent).
+    #[serde(default)]
+    pub entry: Option<EntryChoice>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,6 +133,14 @@ pub struct ConversationSummary {
     pub current_page: String,
     #[serde(default)]
     pub pages_visited: u32,
+    /// `button` or `invite` (requestType), and the entry point's name (requestSource).
+    #[serde(default)]
+    pub request_type: String,
+    #[serde(default)]
+    pub request_source: String,
+    /// Entry point visible → clicked, in ms (decisionTime), when measured.
+    #[serde(default)]
+    pub decision_ms: Option<u64>,
 }
 
 /// `GET /api/v1/console/conversations`.

@@ -135,11 +135,16 @@ pub fn glob_match(glob: &str, text: &str) -> bool {
     g[gi..].iter().all(|c| *c == '*')
 }
 
-/// An invite rule as admins define it.
+/// A greeting in one language (the first of a rule's greetings is its default).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Rule {
-    pub id: String,
-    pub name: String,
+pub struct Greeting {
+    pub language: String,
+    pub text: String,
+}
+
+/// What an auto-invite entry point does: when it shows, how often, for how long, saying what.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteSettings {
     pub when: Condition,
     /// Show even when no operator is available (then never "cancelled").
     #[serde(default)]
@@ -149,12 +154,46 @@ pub struct Rule {
     pub max_per_visitor: u32,
     /// An unanswered invite expires after this long.
     pub display_timeout_ms: u64,
+    /// One per language; the first is the default.
+    pub greetings: Vec<Greeting>,
+}
+
+/// An invite rule as the widget receives it: the auto-invite's id and name, and its settings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rule {
+    pub id: String,
+    pub name: String,
+    pub invite: InviteSettings,
+}
+
+impl InviteSettings {
+    /// The greeting in the visitor's language (primary subtag), else the default (the first).
+    pub fn greeting_for(&self, language: &str) -> &str {
+        let want = crate::routing::primary(language);
+        self.greetings
+            .iter()
+            .find(|g| crate::routing::primary(&g.language).eq_ignore_ascii_case(want))
+            .or(self.greetings.first())
+            .map_or("", |g| g.text.as_str())
+    }
 }
 
 /// The first rule that matches now and has not reached its cap for this visitor.
 /// `shown_before(rule_id)` says how many times the visitor was shown that rule.
 pub fn first_match<'r>(rules: &'r [Rule], s: &Signals, shown_before: impl Fn(&str) -> u32) -> Option<&'r Rule> {
-    rules.iter().find(|r| (r.max_per_visitor == 0 || shown_before(&r.id) < r.max_per_visitor) && r.when.holds(s))
+    rules.iter().find(|r| {
+        (r.invite.max_per_visitor == 0 || shown_before(&r.id) < r.invite.max_per_visitor) && r.invite.when.holds(s)
+    })
+}
+
+/// The soonest time (ms from now) any rule not yet capped could match on this page by waiting;
+/// `None` when none can. The widget sets one timer for it instead of polling.
+pub fn next_check_ms(rules: &[Rule], s: &Signals, shown_before: impl Fn(&str) -> u32) -> Option<u64> {
+    rules
+        .iter()
+        .filter(|r| r.invite.max_per_visitor == 0 || shown_before(&r.id) < r.invite.max_per_visitor)
+        .filter_map(|r| r.invite.when.wait_ms(s))
+        .min()
 }
 
 /// The funnel events of the spec.
@@ -315,10 +354,13 @@ mod tests {
         let rule = |id: &str, glob: &str, cap| Rule {
             id: id.into(),
             name: id.into(),
-            when: Condition::PageUrl { glob: glob.into() },
-            always_show: false,
-            max_per_visitor: cap,
-            display_timeout_ms: 30_000,
+            invite: InviteSettings {
+                when: Condition::PageUrl { glob: glob.into() },
+                always_show: false,
+                max_per_visitor: cap,
+                display_timeout_ms: 30_000,
+                greetings: vec![Greeting { language: "en".into(), text: "Hi".into() }],
+            },
         };
         let rules = [rule("r1", "*/pricing*", 1), rule("r2", "*", 0)];
         let s = signals();

@@ -11,11 +11,15 @@ pub mod api;
 pub mod conversation;
 #[cfg(feature = "operator")]
 pub mod dispatch;
+pub mod entry_points;
 pub mod ids;
 pub mod invites;
 pub mod limits;
+pub mod metrics;
 pub mod presence;
 pub mod protocol;
+#[cfg(feature = "operator")]
+pub mod reports;
 pub mod routing;
 pub mod typing;
 

@@ -82,3 +82,57 @@ pub const MAX_CHANNEL_HOSTS: usize = 50;
 
 /// Longest channel greeting, in characters.
 pub const MAX_GREETING_CHARS: usize = 500;
+
+/// Longest language tag accepted from a browser (`navigator.language`), in characters.
+pub const MAX_LANGUAGE_TAG_CHARS: usize = 35;
+
+/// Longest entry point (chat button or auto-invite) name, in characters.
+pub const MAX_ENTRY_POINT_NAME_CHARS: usize = 80;
+
+/// Most auto-invites per channel (the chat button not counted).
+pub const MAX_INVITES_PER_CHANNEL: usize = 50;
+
+/// An invite rule has at most this many conditions in all (groups counted), nested at most
+/// this deep (a top-level group of groups is depth 2).
+pub const MAX_RULE_CONDITIONS: usize = 20;
+pub const MAX_RULE_DEPTH: usize = 3;
+
+/// Longest text in a rule condition (URL glob, referrer text), in characters.
+pub const MAX_RULE_TEXT_CHARS: usize = 300;
+
+/// Longest time-on-page / time-on-site condition, in seconds (a day).
+pub const MAX_RULE_SECONDS: u32 = 86_400;
+
+/// Most pages-viewed a condition can ask for.
+pub const MAX_RULE_PAGES: u32 = 1_000;
+
+/// An invite's display timeout: at least, at most (after it, an unanswered invite expires).
+pub const MIN_INVITE_TIMEOUT_MS: u64 = 2_000;
+pub const MAX_INVITE_TIMEOUT_MS: u64 = 10 * 60 * 1000;
+
+/// Highest per-visitor frequency cap (0 = no cap).
+pub const MAX_INVITE_CAP: u32 = 100;
+
+/// Most greetings (one per language) per invite.
+pub const MAX_GREETINGS: usize = 10;
+
+/// Most events in one `POST /api/v1/widget/events` batch.
+pub const MAX_EVENTS_PER_BATCH: usize = 50;
+
+/// Events older than this are refused (`too_old`): the edge remembers event ids for longer
+/// (`EVENT_IDS_KEPT_MS`), so a retried event is never counted twice.
+pub const MAX_EVENT_AGE_MS: u64 = 24 * 60 * 60 * 1000;
+pub const EVENT_IDS_KEPT_MS: u64 = 26 * 60 * 60 * 1000;
+
+/// A shown invite with no answer from the widget this long after its display timeout is
+/// counted as ignored by the edge (the visitor left without any signal reaching us).
+/// Deployments and tests may change it (`PARLEY_INVITE_GRACE_MS`).
+pub const INVITE_GRACE_MS: u64 = 60_000;
+
+/// Tally shards per channel and how often each writes its combined counts to D1.
+/// Deployments may change both (`PARLEY_TALLY_SHARDS`, `PARLEY_TALLY_FLUSH_MS`).
+pub const TALLY_SHARDS: u32 = 8;
+pub const TALLY_FLUSH_MS: u64 = 10_000;
+
+/// Longest decision time recorded on a conversation (longer ones are capped), in ms.
+pub const MAX_DECISION_MS: u64 = 24 * 60 * 60 * 1000;

@@ -454,6 +454,7 @@ fn create_conversation(ctx: Shared, v: View) {
             visitor_token: creds.visitor_token,
             page_url,
             language: parley_client::window().navigator().language().unwrap_or_default(),
+            entry: None,
         };
         let created = post_json::<_, ConversationCreated>(&format!("{base}/api/v1/conversations"), &body).await;
         ctx.borrow_mut().creating = false;

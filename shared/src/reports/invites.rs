@@ -1,0 +1,172 @@
+//! "Automatic invites" (seed 001): per channel, hour and invite rule, the funnel counts.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{datetime, TallyRow};
+use crate::metrics::{Funnel, Metric, HOUR_MS};
+
+/// The seed's columns, in its order.
+pub const COLUMNS: [&str; 16] = [
+    "chatcampaign_id",
+    "date",
+    "hour_of_day",
+    "filter_id",
+    "account_id",
+    "hour_begin_time",
+    "hour_end_time",
+    "filter_name",
+    "num_proactive",
+    "num_proactive_accepted",
+    "num_proactive_declined",
+    "num_proactive_match",
+    "num_proactive_cancelled",
+    "num_proactive_no_availability",
+    "num_proactive_expired",
+    "num_proactive_ignored",
+];
+
+/// One line of the report (field order = `COLUMNS`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteRow {
+    pub chatcampaign_id: String,
+    /// Unix seconds of the day's start.
+    pub date: u64,
+    pub hour_of_day: u8,
+    pub filter_id: String,
+    pub account_id: String,
+    pub hour_begin_time: String,
+    pub hour_end_time: String,
+    pub filter_name: String,
+    pub num_proactive: u64,
+    pub num_proactive_accepted: u64,
+    pub num_proactive_declined: u64,
+    pub num_proactive_match: u64,
+    pub num_proactive_cancelled: u64,
+    pub num_proactive_no_availability: u64,
+    pub num_proactive_expired: u64,
+    pub num_proactive_ignored: u64,
+}
+
+impl InviteRow {
+    pub fn funnel(&self) -> Funnel {
+        Funnel {
+            matched: self.num_proactive_match,
+            cancelled: self.num_proactive_cancelled,
+            proactive: self.num_proactive,
+            accepted: self.num_proactive_accepted,
+            declined: self.num_proactive_declined,
+            ignored: self.num_proactive_ignored,
+            expired: self.num_proactive_expired,
+            no_availability: self.num_proactive_no_availability,
+        }
+    }
+}
+
+/// One row per channel, hour and invite with any funnel count, ordered by hour, channel, rule
+/// name. Rows of the chat button and traffic metrics are ignored.
+pub fn rows(tallies: &[TallyRow]) -> Vec<InviteRow> {
+    let mut by: BTreeMap<(u64, &str, &str), (Funnel, &TallyRow)> = BTreeMap::new();
+    for t in tallies.iter().filter(|t| t.entry_point_kind == "invite") {
+        let Some(metric) = Metric::parse(&t.metric) else { continue };
+        if matches!(metric, Metric::Visits | Metric::Views | Metric::Clicks | Metric::Chats) {
+            continue;
+        }
+        by.entry((t.hour, &t.channel_id, &t.entry_point_id)).or_insert((Funnel::default(), t)).0.add(metric, t.n);
+    }
+    let mut out: Vec<InviteRow> = by
+        .into_iter()
+        .map(|((hour, channel, filter), (f, t))| InviteRow {
+            chatcampaign_id: channel.to_owned(),
+            date: (hour - hour % (24 * HOUR_MS)) / 1000,
+            hour_of_day: ((hour % (24 * HOUR_MS)) / HOUR_MS) as u8,
+            filter_id: filter.to_owned(),
+            account_id: t.account_id.clone(),
+            hour_begin_time: datetime(hour),
+            hour_end_time: datetime(hour + HOUR_MS - 1000),
+            filter_name: t.entry_point_name.clone(),
+            num_proactive: f.proactive,
+            num_proactive_accepted: f.accepted,
+            num_proactive_declined: f.declined,
+            num_proactive_match: f.matched,
+            num_proactive_cancelled: f.cancelled,
+            num_proactive_no_availability: f.no_availability,
+            num_proactive_expired: f.expired,
+            num_proactive_ignored: f.ignored,
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        (a.hour_begin_time.as_str(), &a.chatcampaign_id, &a.filter_name).cmp(&(
+            b.hour_begin_time.as_str(),
+            &b.chatcampaign_id,
+            &b.filter_name,
+        ))
+    });
+    out
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub(crate) fn t(ep: &str, kind: &str, hour: u64, metric: &str, n: u64) -> TallyRow {
+        TallyRow {
+            account_id: "acc_demo".into(),
+            channel_id: "demo".into(),
+            entry_point_id: ep.into(),
+            entry_point_name: if ep == "btn_demo" { "Chat button".into() } else { format!("Rule {ep}") },
+            entry_point_kind: kind.into(),
+            hour,
+            metric: metric.into(),
+            n,
+        }
+    }
+
+    #[test]
+    fn funnel_rows_per_hour_and_rule() {
+        let h = 1_795_000_000_000 - 1_795_000_000_000 % HOUR_MS;
+        let tallies = vec![
+            t("inv_a", "invite", h, "match", 5),
+            t("inv_a", "invite", h, "proactive", 4),
+            t("inv_a", "invite", h, "cancelled", 1),
+            t("inv_a", "invite", h, "accepted", 1),
+            t("inv_a", "invite", h, "declined", 1),
+            t("inv_a", "invite", h, "ignored", 1),
+            t("inv_a", "invite", h, "expired", 1),
+            t("inv_a", "invite", h, "no_availability", 1),
+            t("inv_a", "invite", h, "views", 4),
+            t("btn_demo", "button", h, "visits", 9),
+            t("inv_a", "invite", h + HOUR_MS, "match", 1),
+            t("inv_a", "invite", h + HOUR_MS, "cancelled", 1),
+        ];
+        let rows = rows(&tallies);
+        assert_eq!(rows.len(), 2);
+        let r = &rows[0];
+        assert_eq!(r.hour_begin_time, "2026-11-18 11:00:00");
+        assert_eq!(r.hour_end_time, "2026-11-18 11:59:59");
+        assert_eq!((r.date, r.hour_of_day), (1_794_960_000, 11));
+        assert_eq!(r.filter_name, "Rule inv_a");
+        assert!(r.funnel().sums_hold(0));
+        assert_eq!((r.num_proactive_match, r.num_proactive, r.num_proactive_no_availability), (5, 4, 1));
+        assert!(rows[1].funnel().sums_hold(0));
+    }
+
+    #[cfg(feature = "server")]
+    #[test]
+    fn csv_has_exactly_the_seed_columns() {
+        let h = 1_795_000_000_000 - 1_795_000_000_000 % HOUR_MS;
+        let csv = crate::reports::to_csv(&rows(&[t("inv_a", "invite", h, "match", 1)]), &COLUMNS).unwrap();
+        let mut lines = csv.lines();
+        assert_eq!(
+            lines.next().unwrap(),
+            "chatcampaign_id,date,hour_of_day,filter_id,account_id,hour_begin_time,hour_end_time,filter_name,\
+             num_proactive,num_proactive_accepted,num_proactive_declined,num_proactive_match,num_proactive_cancelled,\
+             num_proactive_no_availability,num_proactive_expired,num_proactive_ignored"
+        );
+        assert_eq!(
+            lines.next().unwrap(),
+            "demo,1794960000,11,inv_a,acc_demo,2026-11-18 11:00:00,2026-11-18 11:59:59,Rule inv_a,0,0,0,1,0,0,0,0"
+        );
+    }
+}

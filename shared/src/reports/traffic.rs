@@ -1,0 +1,102 @@
+//! "Traffic" (seed 001): per channel, hour and entry point, visits, views, clicks and chats.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{datetime, TallyRow};
+use crate::metrics::Metric;
+
+/// The seed's columns, in its order.
+pub const COLUMNS: [&str; 8] =
+    ["chatcampaign_id", "hour_begin_time", "entrypoint_id", "entrypoint", "visits", "views", "clicks", "chats"];
+
+/// One line of the report (field order = `COLUMNS`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrafficRow {
+    pub chatcampaign_id: String,
+    pub hour_begin_time: String,
+    pub entrypoint_id: String,
+    pub entrypoint: String,
+    pub visits: u64,
+    pub views: u64,
+    pub clicks: u64,
+    pub chats: u64,
+}
+
+/// One row per channel, hour and entry point with any traffic, ordered by hour, channel and
+/// entry point name. Funnel metrics are ignored.
+pub fn rows(tallies: &[TallyRow]) -> Vec<TrafficRow> {
+    let mut by: BTreeMap<(u64, &str, &str), TrafficRow> = BTreeMap::new();
+    for t in tallies {
+        let Some(metric) = Metric::parse(&t.metric) else { continue };
+        if !matches!(metric, Metric::Visits | Metric::Views | Metric::Clicks | Metric::Chats) {
+            continue;
+        }
+        let row = by.entry((t.hour, &t.channel_id, &t.entry_point_id)).or_insert_with(|| TrafficRow {
+            chatcampaign_id: t.channel_id.clone(),
+            hour_begin_time: datetime(t.hour),
+            entrypoint_id: t.entry_point_id.clone(),
+            entrypoint: t.entry_point_name.clone(),
+            visits: 0,
+            views: 0,
+            clicks: 0,
+            chats: 0,
+        });
+        match metric {
+            Metric::Visits => row.visits += t.n,
+            Metric::Views => row.views += t.n,
+            Metric::Clicks => row.clicks += t.n,
+            _ => row.chats += t.n,
+        }
+    }
+    let mut out: Vec<TrafficRow> = by.into_values().collect();
+    out.sort_by(|a, b| {
+        (&a.hour_begin_time, &a.chatcampaign_id, &a.entrypoint).cmp(&(
+            &b.hour_begin_time,
+            &b.chatcampaign_id,
+            &b.entrypoint,
+        ))
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::HOUR_MS;
+    use crate::reports::invites::tests::t;
+
+    #[test]
+    fn traffic_rows() {
+        let h = 1_795_000_000_000 - 1_795_000_000_000 % HOUR_MS;
+        let tallies = vec![
+            t("btn_demo", "button", h, "visits", 9),
+            t("btn_demo", "button", h, "views", 8),
+            t("btn_demo", "button", h, "clicks", 2),
+            t("btn_demo", "button", h, "chats", 1),
+            t("inv_a", "invite", h, "views", 4),
+            t("inv_a", "invite", h, "clicks", 1),
+            t("inv_a", "invite", h, "chats", 1),
+            t("inv_a", "invite", h, "match", 5),
+        ];
+        let rows = rows(&tallies);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            (rows[0].entrypoint.as_str(), rows[0].visits, rows[0].views, rows[0].clicks, rows[0].chats),
+            ("Chat button", 9, 8, 2, 1)
+        );
+        assert_eq!(
+            (rows[1].entrypoint.as_str(), rows[1].visits, rows[1].views, rows[1].clicks, rows[1].chats),
+            ("Rule inv_a", 0, 4, 1, 1)
+        );
+        #[cfg(feature = "server")]
+        {
+            let csv = crate::reports::to_csv(&rows, &COLUMNS).unwrap();
+            assert!(
+                csv.starts_with("chatcampaign_id,hour_begin_time,entrypoint_id,entrypoint,visits,views,clicks,chats\n")
+            );
+            assert!(csv.contains("\ndemo,2026-11-18 11:00:00,btn_demo,Chat button,9,8,2,1\n"));
+        }
+    }
+}
