@@ -214,7 +214,7 @@ impl Event {
         if from_widget && matches!(self.kind, EventKind::Chat | EventKind::NoAvailability) {
             return Err(Refusal::NotAllowed);
         }
-        if self.kind.is_invite_step() != !self.invite.is_empty()
+        if self.kind.is_invite_step() == self.invite.is_empty()
             || (!self.invite.is_empty() && !is_valid_id(&self.invite))
         {
             return Err(Refusal::Invalid);
@@ -599,10 +599,10 @@ mod tests {
             x ^= x << 17;
             let kind = kinds[(x % kinds.len() as u64) as usize];
             let invite = format!("i{}", (x >> 8) % 40);
-            let id = if (x >> 20) % 5 == 0 { format!("e{}", (x >> 24) % (i + 1)) } else { format!("e{i}") };
+            let id = if (x >> 20).is_multiple_of(5) { format!("e{}", (x >> 24) % (i + 1)) } else { format!("e{i}") };
             let at = T0 + i * 1_000;
             let _ = edge.take(&ev(&id, kind, &invite, at), at);
-            if i % 97 == 0 {
+            if i.is_multiple_of(97) {
                 edge.tick(at);
             }
         }
