@@ -35,6 +35,18 @@ pub fn hour_of(at_ms: u64) -> u64 {
     at_ms - at_ms % HOUR_MS
 }
 
+/// Which of a channel's `shards` tally objects counts this visitor's events (FNV-1a of the
+/// visitor id): all events of one visitor, so all steps of one invite, meet in one place, and a
+/// busy channel's load spreads over `shards` objects.
+pub fn shard_of(visitor_id: &str, shards: u32) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in visitor_id.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h % shards.max(1)
+}
+
 /// What is counted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -624,6 +636,17 @@ mod tests {
         };
         assert!(all.sums_hold(edge.open()), "{all:?} open {}", edge.open());
         assert!(total.matched > 0);
+    }
+
+    #[test]
+    fn shards_spread_and_are_stable() {
+        let mut seen = [0u32; 8];
+        for i in 0..800 {
+            seen[shard_of(&format!("v_{i:016x}"), 8) as usize] += 1;
+        }
+        assert!(seen.iter().all(|n| *n > 50), "{seen:?}");
+        assert_eq!(shard_of("v_abc", 8), shard_of("v_abc", 8));
+        assert_eq!(shard_of("v_abc", 0), 0);
     }
 
     #[test]

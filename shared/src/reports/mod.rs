@@ -25,6 +25,19 @@ pub struct TallyRow {
     pub n: u64,
 }
 
+/// `GET /api/v1/console/reports/invites?from=MS&to=MS[&channel=ID]` (JSON; `…/invites.csv` is the
+/// same rows as CSV with `invites::COLUMNS`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteReport {
+    pub rows: Vec<invites::InviteRow>,
+}
+
+/// `GET /api/v1/console/reports/traffic?from=MS&to=MS[&channel=ID]` (and `…/traffic.csv`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrafficReport {
+    pub rows: Vec<traffic::TrafficRow>,
+}
+
 /// `YYYY-MM-DD HH:MM:SS` (UTC) of a time in ms.
 pub fn datetime(ms: u64) -> String {
     chrono::DateTime::from_timestamp_millis(ms as i64)
