@@ -106,6 +106,61 @@ pub fn rows(tallies: &[TallyRow]) -> Vec<InviteRow> {
     out
 }
 
+/// One invite rule's funnel summed over a period (the console's "Funnel per rule").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleFunnel {
+    pub filter_id: String,
+    pub filter_name: String,
+    pub funnel: Funnel,
+}
+
+impl RuleFunnel {
+    /// Accepted as a percentage of shown (the conversion rate), `None` when none was shown.
+    pub fn conversion(&self) -> Option<u64> {
+        super::percent(self.funnel.accepted, self.funnel.proactive)
+    }
+}
+
+/// Each rule's funnel summed over `rows` (all hours and channels), ordered by rule name, then id.
+pub fn funnel_by_rule(rows: &[InviteRow]) -> Vec<RuleFunnel> {
+    let mut by: BTreeMap<&str, RuleFunnel> = BTreeMap::new();
+    for r in rows {
+        let f = &mut by
+            .entry(&r.filter_id)
+            .or_insert_with(|| RuleFunnel {
+                filter_id: r.filter_id.clone(),
+                filter_name: r.filter_name.clone(),
+                funnel: Funnel::default(),
+            })
+            .funnel;
+        let g = r.funnel();
+        f.matched += g.matched;
+        f.cancelled += g.cancelled;
+        f.proactive += g.proactive;
+        f.accepted += g.accepted;
+        f.declined += g.declined;
+        f.ignored += g.ignored;
+        f.expired += g.expired;
+        f.no_availability += g.no_availability;
+    }
+    let mut out: Vec<RuleFunnel> = by.into_values().collect();
+    out.sort_by(|a, b| (&a.filter_name, &a.filter_id).cmp(&(&b.filter_name, &b.filter_id)));
+    out
+}
+
+/// Shown and accepted invites per hour of day (the rows' hours, UTC), summed over all days,
+/// rules and channels: index = hour of day, value = (shown, accepted).
+pub fn by_hour_of_day(rows: &[InviteRow]) -> [(u64, u64); 24] {
+    let mut out = [(0, 0); 24];
+    for r in rows {
+        if let Some(slot) = out.get_mut(r.hour_of_day as usize) {
+            slot.0 += r.num_proactive;
+            slot.1 += r.num_proactive_accepted;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -150,6 +205,54 @@ pub(crate) mod tests {
         assert!(r.funnel().sums_hold(0));
         assert_eq!((r.num_proactive_match, r.num_proactive, r.num_proactive_no_availability), (5, 4, 1));
         assert!(rows[1].funnel().sums_hold(0));
+    }
+
+    #[test]
+    fn funnels_summed_per_rule_and_hours_of_day() {
+        let h = 1_795_000_000_000 - 1_795_000_000_000 % HOUR_MS; // 11:00 UTC
+        let day = 24 * HOUR_MS;
+        let mut tallies = vec![
+            t("inv_b", "invite", h, "match", 5),
+            t("inv_b", "invite", h, "proactive", 4),
+            t("inv_b", "invite", h, "cancelled", 1),
+            t("inv_b", "invite", h, "accepted", 2),
+            t("inv_b", "invite", h, "declined", 1),
+            t("inv_b", "invite", h, "ignored", 1),
+            t("inv_b", "invite", h, "no_availability", 1),
+            // The next day, same hour of day, and two hours later.
+            t("inv_b", "invite", h + day, "match", 3),
+            t("inv_b", "invite", h + day, "proactive", 3),
+            t("inv_b", "invite", h + day, "accepted", 1),
+            t("inv_b", "invite", h + day, "expired", 2),
+            t("inv_a", "invite", h + 2 * HOUR_MS, "match", 2),
+            t("inv_a", "invite", h + 2 * HOUR_MS, "cancelled", 2),
+            t("btn_demo", "button", h, "visits", 9),
+        ];
+        // Another channel's rule with the same name is a rule of its own.
+        let mut other = t("inv_c", "invite", h, "match", 1);
+        other.channel_id = "other".into();
+        other.entry_point_name = "Rule inv_a".into();
+        tallies.push(other);
+        let rows = rows(&tallies);
+        let funnels = funnel_by_rule(&rows);
+        let names: Vec<(&str, &str)> = funnels.iter().map(|f| (f.filter_name.as_str(), f.filter_id.as_str())).collect();
+        assert_eq!(names, [("Rule inv_a", "inv_a"), ("Rule inv_a", "inv_c"), ("Rule inv_b", "inv_b")]);
+        let b = &funnels[2].funnel;
+        assert_eq!(
+            (b.matched, b.cancelled, b.proactive, b.accepted, b.declined, b.ignored, b.expired, b.no_availability),
+            (8, 1, 7, 3, 1, 1, 2, 1)
+        );
+        assert!(b.sums_hold(0));
+        assert_eq!(funnels[2].conversion(), Some(43)); // 3 of 7
+        assert_eq!(funnels[0].conversion(), None); // none shown
+        assert_eq!(funnels[0].funnel.cancelled, 2);
+
+        let hours = by_hour_of_day(&rows);
+        assert_eq!(hours[11], (7, 3));
+        assert_eq!(hours[13], (0, 0));
+        assert_eq!(hours.iter().map(|h| h.0).sum::<u64>(), 7);
+        assert_eq!(by_hour_of_day(&[]), [(0, 0); 24]);
+        assert!(funnel_by_rule(&[]).is_empty());
     }
 
     #[cfg(feature = "server")]

@@ -45,6 +45,14 @@ pub fn datetime(ms: u64) -> String {
         .unwrap_or_default()
 }
 
+/// `part` as a whole percentage of `whole`, rounded half up; `None` when `whole` is 0.
+pub fn percent(part: u64, whole: u64) -> Option<u64> {
+    if whole == 0 {
+        return None;
+    }
+    Some(((part as u128 * 200 + whole as u128) / (whole as u128 * 2)) as u64)
+}
+
 /// Rows as CSV: a header line with the struct's field names, then one line per row.
 #[cfg(feature = "server")]
 pub fn to_csv<T: Serialize>(rows: &[T], header: &[&str]) -> Result<String, String> {
@@ -65,5 +73,17 @@ mod tests {
         assert_eq!(datetime(0), "1970-01-01 00:00:00");
         assert_eq!(datetime(951_782_400_000), "2000-02-29 00:00:00");
         assert_eq!(datetime(1_795_000_000_000 + 59_999), "2026-11-18 11:07:39");
+    }
+
+    #[test]
+    fn percentages() {
+        assert_eq!(percent(0, 0), None);
+        assert_eq!(percent(3, 0), None);
+        assert_eq!(percent(0, 7), Some(0));
+        assert_eq!(percent(1, 3), Some(33));
+        assert_eq!(percent(2, 3), Some(67));
+        assert_eq!(percent(1, 8), Some(13)); // 12.5 rounds up
+        assert_eq!(percent(5, 5), Some(100));
+        assert_eq!(percent(u64::MAX, u64::MAX), Some(100));
     }
 }

@@ -61,6 +61,53 @@ pub fn rows(tallies: &[TallyRow]) -> Vec<TrafficRow> {
     out
 }
 
+/// One entry point's traffic summed over a period, with its hourly rows (oldest first) for the
+/// detail view.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EntryTotals {
+    pub chatcampaign_id: String,
+    pub entrypoint_id: String,
+    pub entrypoint: String,
+    pub visits: u64,
+    pub views: u64,
+    pub clicks: u64,
+    pub chats: u64,
+    pub hours: Vec<TrafficRow>,
+}
+
+/// Traffic per entry point summed over `rows` (all hours), ordered by channel, then the chat
+/// button (`btn_…`) before invites, then name.
+pub fn totals_by_entry_point(rows: &[TrafficRow]) -> Vec<EntryTotals> {
+    let mut by: BTreeMap<(&str, &str), EntryTotals> = BTreeMap::new();
+    for r in rows {
+        let e = by.entry((&r.chatcampaign_id, &r.entrypoint_id)).or_insert_with(|| EntryTotals {
+            chatcampaign_id: r.chatcampaign_id.clone(),
+            entrypoint_id: r.entrypoint_id.clone(),
+            entrypoint: r.entrypoint.clone(),
+            visits: 0,
+            views: 0,
+            clicks: 0,
+            chats: 0,
+            hours: Vec::new(),
+        });
+        e.visits += r.visits;
+        e.views += r.views;
+        e.clicks += r.clicks;
+        e.chats += r.chats;
+        e.hours.push(r.clone());
+    }
+    let mut out: Vec<EntryTotals> = by.into_values().collect();
+    for e in &mut out {
+        e.hours.sort_by(|a, b| a.hour_begin_time.cmp(&b.hour_begin_time));
+    }
+    out.sort_by(|a, b| {
+        let key =
+            |e: &EntryTotals| (e.chatcampaign_id.clone(), !e.entrypoint_id.starts_with("btn_"), e.entrypoint.clone());
+        key(a).cmp(&key(b))
+    });
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,5 +145,27 @@ mod tests {
             );
             assert!(csv.contains("\ndemo,2026-11-18 11:00:00,btn_demo,Chat button,9,8,2,1\n"));
         }
+    }
+
+    #[test]
+    fn totals_per_entry_point() {
+        let h = 1_795_000_000_000 - 1_795_000_000_000 % HOUR_MS;
+        let tallies = vec![
+            t("inv_a", "invite", h, "views", 4),
+            t("inv_a", "invite", h + HOUR_MS, "views", 2),
+            t("inv_a", "invite", h + HOUR_MS, "clicks", 1),
+            t("btn_demo", "button", h + 5 * HOUR_MS, "visits", 3),
+            t("btn_demo", "button", h, "visits", 9),
+            t("btn_demo", "button", h, "chats", 1),
+        ];
+        let totals = totals_by_entry_point(&rows(&tallies));
+        let got: Vec<_> = totals
+            .iter()
+            .map(|e| (e.entrypoint.as_str(), e.visits, e.views, e.clicks, e.chats, e.hours.len()))
+            .collect();
+        assert_eq!(got, [("Chat button", 12, 0, 0, 1, 2), ("Rule inv_a", 0, 6, 1, 0, 2)]);
+        assert_eq!(totals[0].hours[0].hour_begin_time, "2026-11-18 11:00:00");
+        assert_eq!(totals[0].hours[1].hour_begin_time, "2026-11-18 16:00:00");
+        assert!(totals_by_entry_point(&[]).is_empty());
     }
 }
