@@ -34,6 +34,14 @@ pub async fn route(req: Request, env: &Env) -> Result<Response> {
         (Method::Post, ["api", "v1", "widget", "availability"]) => availability(req, env).await,
         (Method::Get, ["api", "v1", "console", "presence"]) => presence(req, env, None).await,
         (Method::Post, ["api", "v1", "console", "presence"]) => change_presence(req, env).await,
+        (Method::Post, ["api", "v1", "widget", "events"]) => crate::tally::events(req, env).await,
+        (
+            Method::Get,
+            ["api", "v1", "console", "reports", which @ ("invites" | "invites.csv" | "traffic" | "traffic.csv")],
+        ) => {
+            let which = (*which).to_owned();
+            crate::tally::report(req, env, &which).await
+        }
         (Method::Post, ["api", "v1", "console", "presence", "touch"]) => touch(req, env).await,
         (Method::Post, ["api", "v1", "console", "conversations", id, "transfer"]) => {
             let id = (*id).to_owned();
@@ -241,6 +249,10 @@ async fn create_conversation(mut req: Request, env: &Env) -> Result<Response> {
             };
             let visitor = VisitorInfo {
                 name: String::new(),
+    let entry = match crate::tally::resolve_entry(env, &body.channel_id, body.entry.as_ref()).await? {
+        Ok(e) => e,
+        Err(resp) => return http::with_cors(resp, &origin),
+    };
                 language: language.clone(),
                 country: country.clone(),
                 pages: if page_url.is_empty() {
@@ -262,6 +274,7 @@ async fn create_conversation(mut req: Request, env: &Env) -> Result<Response> {
                 last_message_preview: String::new(),
                 updated_at: t,
                 closed_at: None,
+            let assigned = matches!(route, RouteUpdate::Assigned { .. });
                 closed_by: None,
                 no_operator_response: 0,
                 operator_id,
@@ -271,13 +284,15 @@ async fn create_conversation(mut req: Request, env: &Env) -> Result<Response> {
                 visitor_country: country,
                 current_page: page_url,
                 pages_visited: u32::from(!visitor.pages.is_empty()),
-                request_type: "button".into(),
-                request_source: String::new(),
-                decision_ms: None,
+                request_type: entry.request_type(),
+                request_source: entry.request_source(),
+                decision_ms: entry.decision_ms,
             };
             // The object first: a D1 row never points at an object that does not know itself.
             init_object(env, &row, route, visitor).await?;
-            db::insert_conversation(&d1, &row).await?;
+            db::insert_conversation(&d1, &row, entry.entry_point_id()).await?;
+            // Counted once per new conversation (the ids are the conversation's).
+            crate::tally::record_chat(env, &row, &entry, assigned).await;
             row
         }
     };

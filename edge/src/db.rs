@@ -114,7 +114,8 @@ pub use parley_shared::api::ConversationSummary as ConversationRow;
 
 const CONVERSATION_COLS: &str = "id, account_id, channel_id, visitor_id, status, created_at, page_url, \
      message_count, last_message_at, last_message_preview, updated_at, closed_at, closed_by, no_operator_response, \
-     operator_id, operator_name, visitor_name, visitor_language, visitor_country, current_page, pages_visited";
+     operator_id, operator_name, visitor_name, visitor_language, visitor_country, current_page, pages_visited, \
+     request_type, request_source, decision_ms";
 
 pub async fn conversation(db: &D1Database, id: &str) -> Result<Option<ConversationRow>> {
     db.prepare(format!("SELECT {CONVERSATION_COLS} FROM conversations WHERE id = ?1")).bind(&[s(id)])?.first(None).await
@@ -135,11 +136,13 @@ pub async fn open_conversation_for(
     .await
 }
 
-pub async fn insert_conversation(db: &D1Database, row: &ConversationRow) -> Result<()> {
+/// Stores a new conversation's row; `entry_point_id` is the entry point it started from.
+pub async fn insert_conversation(db: &D1Database, row: &ConversationRow, entry_point_id: Option<&str>) -> Result<()> {
     db.prepare(
         "INSERT INTO conversations (id, account_id, channel_id, visitor_id, status, created_at, page_url, updated_at, \
-         operator_id, operator_name, visitor_language, visitor_country, current_page, pages_visited) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?7, ?13)",
+         operator_id, operator_name, visitor_language, visitor_country, current_page, pages_visited, \
+         request_type, request_source, entry_point_id, decision_ms) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?7, ?13, ?14, ?15, ?16, ?17)",
     )
     .bind(&[
         s(&row.id),
@@ -162,6 +165,10 @@ pub async fn insert_conversation(db: &D1Database, row: &ConversationRow) -> Resu
 }
 
 pub async fn list_conversations(db: &D1Database, account_id: &str, limit: u32) -> Result<Vec<ConversationRow>> {
+        s(&row.request_type),
+        s(&row.request_source),
+        entry_point_id.map_or(JsValue::NULL, s),
+        row.decision_ms.map_or(JsValue::NULL, n),
     db.prepare(format!(
         "SELECT {CONVERSATION_COLS} FROM conversations WHERE account_id = ?1 \
          ORDER BY updated_at DESC LIMIT ?2"

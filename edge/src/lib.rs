@@ -14,12 +14,15 @@ mod db_admin;
 mod dispatch;
 mod dispatch_object;
 mod http;
+mod tally;
+mod tally_object;
 mod util;
 
 use worker::{event, Context, Env, Request, Response, Result};
 
 pub use conversation_object::ConversationObject;
 pub use dispatch_object::DispatchObject;
+pub use tally_object::TallyObject;
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {

@@ -1,0 +1,281 @@
+//! Worker side of the tallies: `POST /api/v1/widget/events` (a visitor's batch, forwarded to its
+//! tally shard, see [`crate::tally_object`]), the edge's own events (`chat`,
+//! `no_availability`), and the Automatic invites / Traffic reports read from D1.
+
+use std::collections::HashMap;
+
+use parley_shared::api::EntryChoice;
+use parley_shared::ids::is_valid_id;
+use parley_shared::limits::{MAX_DECISION_MS, TALLY_SHARDS};
+use parley_shared::metrics::{self, Event, EventBatch, EventKind, EventsAck};
+use parley_shared::reports::{self, invites, traffic, InviteReport, TallyRow, TrafficReport};
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use worker::{Env, Method, Request, RequestInit, Response, Result};
+
+use crate::api::{session_operator, VisitorBody};
+use crate::db::ConversationRow;
+use crate::http::{self, error};
+use crate::tally_object::IngestBody;
+use crate::util::now;
+
+const DAY_MS: u64 = 24 * 60 * 60 * 1000;
+/// Longest report period.
+const MAX_REPORT_DAYS: u64 = 366;
+
+impl VisitorBody for EventBatch {
+    fn channel_id(&self) -> &str {
+        &self.channel_id
+    }
+    fn visitor(&self) -> Option<(&str, &str)> {
+        Some((&self.visitor_id, &self.visitor_token))
+    }
+}
+
+/// How many tally shards each channel has (`PARLEY_TALLY_SHARDS`).
+fn shards(env: &Env) -> u32 {
+    env.var("PARLEY_TALLY_SHARDS")
+        .ok()
+        .and_then(|v| v.to_string().trim().parse::<u32>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(TALLY_SHARDS)
+}
+
+/// Sends events to the visitor's shard of the channel and answers its acknowledgement.
+pub async fn record(
+    env: &Env,
+    account_id: &str,
+    channel_id: &str,
+    visitor_id: &str,
+    events: Vec<Event>,
+    from_widget: bool,
+) -> Result<EventsAck> {
+    let name = format!("{channel_id}/{}", metrics::shard_of(visitor_id, shards(env)));
+    let body = IngestBody {
+        name: name.clone(),
+        account_id: account_id.to_owned(),
+        channel_id: channel_id.to_owned(),
+        from_widget,
+        events,
+    };
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post).with_body(Some(serde_json::to_string(&body)?.into()));
+    let stub = env.durable_object("TALLY")?.id_from_name(&name)?.get_stub()?;
+    let mut resp = stub.fetch_with_request(Request::new_with_init("https://tally/ingest", &init)?).await?;
+    if resp.status_code() != 200 {
+        return Err(worker::Error::RustError(format!("tally shard {name} answered {}", resp.status_code())));
+    }
+    resp.json().await
+}
+
+/// The channel's entry points: id → is an invite (read by the tally shards).
+pub async fn channel_entry_points(env: &Env, channel_id: &str) -> Result<HashMap<String, bool>> {
+    #[derive(Deserialize)]
+    struct Ep {
+        id: String,
+        kind: String,
+    }
+    let rows: Vec<Ep> = crate::db::db(env)?
+        .prepare("SELECT id, kind FROM entry_points WHERE channel_id = ?1")
+        .bind(&[JsValue::from_str(channel_id)])?
+        .all()
+        .await?
+        .results()?;
+    Ok(rows.into_iter().map(|e| (e.id, e.kind == "invite")).collect())
+}
+
+/// An entry point of a channel, as a conversation records it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct EntryPointRow {
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+}
+
+/// The channel's entry point `id`, or (`id` None) its chat button.
+pub async fn entry_point(env: &Env, channel_id: &str, id: Option<&str>) -> Result<Option<EntryPointRow>> {
+    let db = crate::db::db(env)?;
+    let stmt = match id {
+        Some(id) => db
+            .prepare("SELECT id, kind, name FROM entry_points WHERE channel_id = ?1 AND id = ?2")
+            .bind(&[JsValue::from_str(channel_id), JsValue::from_str(id)])?,
+        None => db
+            .prepare("SELECT id, kind, name FROM entry_points WHERE channel_id = ?1 AND kind = 'button'")
+            .bind(&[JsValue::from_str(channel_id)])?,
+    };
+    stmt.first(None).await
+}
+
+/// What started a new conversation, checked: the entry point (the channel's button when the
+/// request named none), the shown invite and the decision time (capped).
+pub struct Entry {
+    pub entry_point: Option<EntryPointRow>,
+    pub invite: String,
+    pub decision_ms: Option<u64>,
+}
+
+impl Entry {
+    pub fn request_type(&self) -> String {
+        self.entry_point.as_ref().map_or_else(|| "button".to_owned(), |e| e.kind.clone())
+    }
+    pub fn request_source(&self) -> String {
+        self.entry_point.as_ref().map(|e| e.name.clone()).unwrap_or_default()
+    }
+    pub fn entry_point_id(&self) -> Option<&str> {
+        self.entry_point.as_ref().map(|e| e.id.as_str())
+    }
+}
+
+/// Checks `CreateConversationRequest.entry` against the channel (`Err`: the 400 to send).
+pub async fn resolve_entry(
+    env: &Env,
+    channel_id: &str,
+    choice: Option<&EntryChoice>,
+) -> Result<std::result::Result<Entry, Response>> {
+    let Some(choice) = choice else {
+        return Ok(Ok(Entry {
+            entry_point: entry_point(env, channel_id, None).await?,
+            invite: String::new(),
+            decision_ms: None,
+        }));
+    };
+    if !is_valid_id(&choice.entry_point) || !(choice.invite.is_empty() || is_valid_id(&choice.invite)) {
+        return Ok(Err(error(400, "malformed", "entry.entry_point and entry.invite must be ids")?));
+    }
+    let Some(ep) = entry_point(env, channel_id, Some(&choice.entry_point)).await? else {
+        return Ok(Err(error(400, "unknown_entry_point", "no such entry point in this channel")?));
+    };
+    if !choice.invite.is_empty() && ep.kind != "invite" {
+        return Ok(Err(error(400, "malformed", "entry.invite is only for an auto-invite entry point")?));
+    }
+    Ok(Ok(Entry {
+        entry_point: Some(ep),
+        invite: choice.invite.clone(),
+        decision_ms: choice.decision_ms.map(|ms| ms.min(MAX_DECISION_MS)),
+    }))
+}
+
+/// Counts a new conversation: a `chat` of its entry point and, when it came from an accepted
+/// invite and could not be given to an operator at once, that invite's `no_availability`.
+/// Event ids derive from the conversation id, so nothing counts twice. A failure is logged (the
+/// conversation stands).
+pub async fn record_chat(env: &Env, row: &ConversationRow, entry: &Entry, assigned: bool) {
+    let Some(ep) = &entry.entry_point else { return };
+    let t = now().0;
+    let ev = |id: String, kind, invite: &str| Event {
+        id,
+        at: t,
+        kind,
+        entry_point: ep.id.clone(),
+        invite: invite.to_owned(),
+        timeout_ms: 0,
+    };
+    let mut events = vec![ev(format!("chat-{}", row.id), EventKind::Chat, "")];
+    if !entry.invite.is_empty() && !assigned {
+        events.push(ev(format!("na-{}", row.id), EventKind::NoAvailability, &entry.invite));
+    }
+    match record(env, &row.account_id, &row.channel_id, &row.visitor_id, events, false).await {
+        Ok(ack) if ack.refused.is_empty() => {}
+        Ok(ack) => worker::console_warn!("conversation {}: events refused: {:?}", row.id, ack.refused),
+        Err(e) => worker::console_error!("conversation {}: could not count its chat: {e}", row.id),
+    }
+}
+
+/// `POST /api/v1/widget/events`: a visitor's batch of traffic and invite events (JSON, also
+/// sent as `text/plain` by `navigator.sendBeacon`) → [`EventsAck`].
+pub async fn events(mut req: Request, env: &Env) -> Result<Response> {
+    let (body, origin) = match crate::api::visitor_request::<EventBatch>(&mut req, env).await? {
+        Ok(r) => r,
+        Err(resp) => return Ok(resp),
+    };
+    if !metrics::batch_size_ok(&body) {
+        let msg = format!("a batch carries 1 to {} events", parley_shared::limits::MAX_EVENTS_PER_BATCH);
+        return http::with_cors(error(400, "malformed", &msg)?, &origin);
+    }
+    let channel = crate::db::channel(&crate::db::db(env)?, &body.channel_id).await?.ok_or("channel vanished")?;
+    let ack = record(env, &channel.account_id, &channel.id, &body.visitor_id, body.events, true).await?;
+    http::with_cors(http::json(&ack)?, &origin)
+}
+
+/// The period and channel of a report query.
+struct Period {
+    from: u64,
+    to: u64,
+    channel: Option<String>,
+}
+
+fn period(req: &Request) -> std::result::Result<Period, String> {
+    let url = req.url().map_err(|e| e.to_string())?;
+    let mut from = None;
+    let mut to = None;
+    let mut channel = None;
+    for (k, v) in url.query_pairs() {
+        let num = || v.trim().parse::<u64>().map_err(|_| format!("{k} must be a time in ms since the epoch"));
+        match k.as_ref() {
+            "from" => from = Some(num()?),
+            "to" => to = Some(num()?),
+            "channel" if is_valid_id(&v) => channel = Some(v.into_owned()),
+            "channel" => return Err("channel must be a channel id".into()),
+            _ => {}
+        }
+    }
+    let to = to.unwrap_or_else(|| now().0);
+    let from = from.unwrap_or(to.saturating_sub(7 * DAY_MS));
+    if from >= to {
+        return Err("from must be before to".into());
+    }
+    if to - from > MAX_REPORT_DAYS * DAY_MS {
+        return Err(format!("a report covers at most {MAX_REPORT_DAYS} days"));
+    }
+    Ok(Period { from, to, channel })
+}
+
+async fn tally_rows(env: &Env, account_id: &str, p: &Period) -> Result<Vec<TallyRow>> {
+    let db = crate::db::db(env)?;
+    let sql = "SELECT t.account_id, t.channel_id, t.entry_point_id, e.name AS entry_point_name, \
+               e.kind AS entry_point_kind, t.hour, t.metric, t.n \
+               FROM hourly_tallies t JOIN entry_points e ON e.id = t.entry_point_id \
+               WHERE t.account_id = ?1 AND t.hour >= ?2 AND t.hour < ?3";
+    let (from, to) = (JsValue::from_f64(p.from as f64), JsValue::from_f64(p.to as f64));
+    let stmt = match &p.channel {
+        Some(c) => db.prepare(format!("{sql} AND t.channel_id = ?4")).bind(&[
+            JsValue::from_str(account_id),
+            from,
+            to,
+            JsValue::from_str(c),
+        ])?,
+        None => db.prepare(sql).bind(&[JsValue::from_str(account_id), from, to])?,
+    };
+    stmt.all().await?.results()
+}
+
+/// `GET /api/v1/console/reports/{invites,traffic}[.csv]` (admins of the account).
+pub async fn report(req: Request, env: &Env, which: &str) -> Result<Response> {
+    let Some(op) = session_operator(&req, env).await? else {
+        return error(401, "unauthenticated", "log in first");
+    };
+    if op.role != auth_admin() {
+        return error(403, "forbidden", "only an admin of the account can see reports");
+    }
+    let p = match period(&req) {
+        Ok(p) => p,
+        Err(msg) => return error(400, "malformed", &msg),
+    };
+    let rows = tally_rows(env, &op.account_id, &p).await?;
+    let (csv, filename) = match which {
+        "invites" => return http::json(&InviteReport { rows: invites::rows(&rows) }),
+        "traffic" => return http::json(&TrafficReport { rows: traffic::rows(&rows) }),
+        "invites.csv" => (reports::to_csv(&invites::rows(&rows), &invites::COLUMNS), "automatic-invites.csv"),
+        "traffic.csv" => (reports::to_csv(&traffic::rows(&rows), &traffic::COLUMNS), "traffic.csv"),
+        _ => return error(404, "not_found", "no such report"),
+    };
+    let csv = csv.map_err(worker::Error::RustError)?;
+    let headers = worker::Headers::new();
+    headers.set("Content-Type", "text/csv; charset=utf-8")?;
+    headers.set("Content-Disposition", &format!("attachment; filename=\"{filename}\""))?;
+    Ok(Response::ok(csv)?.with_headers(headers))
+}
+
+fn auth_admin() -> &'static str {
+    parley_shared::admin::Role::Admin.as_str()
+}
