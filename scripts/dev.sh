@@ -26,6 +26,7 @@ cat <<BANNER
     demo  Dana, admin, English + German, up to 3 chats
     sam   Sam, operator, Spanish + French, up to 2 chats
   In the console click "Go online" and tick "Demo channel" to receive chats.
+  On the demo page an auto-invite shows after 8 s (Admin → Entry points).
   State persists in $state/ (delete it to start over). Ctrl-C stops.
 
 BANNER

@@ -14,7 +14,7 @@ use crate::admin::is_admin;
 use crate::admin_api;
 use crate::form::{http_field_error, Field, FormError, Notice};
 
-const FIELDS: &[&str] = &["name", "greeting", "accent", "hosts"];
+const FIELDS: &[&str] = &["name", "greeting", "accent", "hosts", "time_zone"];
 
 #[component]
 pub fn Channels() -> impl IntoView {
@@ -58,6 +58,7 @@ pub fn Channels() -> impl IntoView {
                                 })}
                         </div>
                         <p class="muted">"Greeting: " {c.greeting.clone()}</p>
+                        <p class="muted">"Time zone: " {c.time_zone.clone()}</p>
                         <p>"Websites: " <span class="adm-hosts">{c.hosts.join(", ")}</span></p>
                         <p class="muted">"Snippet:"</p>
                         <code class="adm-snippet">{snippet}</code>
@@ -112,6 +113,15 @@ pub fn Channels() -> impl IntoView {
     }
 }
 
+/// The browser's own time zone (a new channel's default), else UTC.
+fn browser_time_zone() -> String {
+    let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new()).resolved_options();
+    js_sys::Reflect::get(&options, &"timeZone".into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_else(|| parley_shared::admin::DEFAULT_TIME_ZONE.to_owned())
+}
+
 /// Create (no `existing`) or edit a channel.
 #[component]
 fn ChannelForm(existing: Option<ChannelView>, on_done: Callback<Option<String>>) -> impl IntoView {
@@ -121,6 +131,7 @@ fn ChannelForm(existing: Option<ChannelView>, on_done: Callback<Option<String>>)
     let greeting = RwSignal::new(existing.as_ref().map(|c| c.greeting.clone()).unwrap_or_default());
     let accent = RwSignal::new(existing.as_ref().map_or_else(|| DEFAULT_ACCENT.to_owned(), |c| c.accent.clone()));
     let hosts = RwSignal::new(existing.as_ref().map(|c| c.hosts.join("\n")).unwrap_or_default());
+    let time_zone = RwSignal::new(existing.as_ref().map_or_else(browser_time_zone, |c| c.time_zone.clone()));
     let err = RwSignal::new(None::<FieldError>);
     let busy = RwSignal::new(false);
     let title_id = format!("{prefix}-title");
@@ -141,6 +152,7 @@ fn ChannelForm(existing: Option<ChannelView>, on_done: Callback<Option<String>>)
             greeting: Some(greeting.get_untracked()),
             accent: Some(accent.get_untracked()),
             hosts: split_list(&hosts.get_untracked()),
+            time_zone: Some(time_zone.get_untracked()),
         };
         if let Err(e) = create.validate() {
             return err.set(Some(e));
@@ -157,6 +169,7 @@ fn ChannelForm(existing: Option<ChannelView>, on_done: Callback<Option<String>>)
                         greeting: create.greeting.clone(),
                         accent: create.accent.clone(),
                         hosts: Some(create.hosts.clone()),
+                        time_zone: create.time_zone.clone(),
                     };
                     admin_api::update_channel(id, &upd).await
                 }
@@ -202,6 +215,15 @@ fn ChannelForm(existing: Option<ChannelView>, on_done: Callback<Option<String>>)
                     err
                     multiline=true
                     hint="One per line, such as shop.example.com (no https://)."
+                />
+                <Field
+                    id=format!("{prefix}-time-zone")
+                    label="Time zone"
+                    field="time_zone"
+                    value=time_zone
+                    err
+                    autocomplete="off"
+                    hint="For the hour and weekday of invite rules, such as Europe/Berlin (empty: UTC)."
                 />
             </div>
             <FormError err fields=FIELDS />

@@ -1,5 +1,6 @@
 //! Accounts and people: operators (admin CRUD), the operator's own settings, channels and
-//! their hosts, canned responses, and offline messages ("leave a message").
+//! their hosts and entry points (chat button, auto-invites), canned responses, and offline
+//! messages ("leave a message").
 //!
 //! Console routes: a live session is required (401 `unauthenticated`), changes must come from
 //! the console's own origin (403 `bad_origin`), admin-only routes answer 403 `forbidden` to
@@ -15,7 +16,10 @@ use parley_shared::admin::{
 };
 use parley_shared::api::OfflineMessageRequest;
 use parley_shared::auth;
+use parley_shared::entry_points::{EntryPointList, EntryPointRequest};
 use parley_shared::ids::is_valid_id;
+use parley_shared::limits::MAX_INVITES_PER_CHANNEL;
+use wasm_bindgen::JsValue;
 use worker::{Env, Method, Request, Response, Result};
 
 use crate::api::{session_operator, visitor_request, SESSION_COOKIE};
@@ -44,7 +48,7 @@ pub async fn route(req: Request, env: &Env) -> Result<Response> {
     }
     let is_admin = me.role == Role::Admin.as_str();
     let tail = segs.get(3..).unwrap_or_default();
-    let admin_only = post && matches!(tail, ["operators", ..] | ["channels", ..]);
+    let admin_only = post && matches!(tail, ["operators", ..] | ["channels", ..] | ["entry-points", ..]);
     if admin_only && !is_admin {
         return error(403, "forbidden", "only an admin of the account can do this");
     }
@@ -57,6 +61,9 @@ pub async fn route(req: Request, env: &Env) -> Result<Response> {
         (Method::Get, ["channels"]) => list_channels(env, &me).await,
         (Method::Post, ["channels"]) => create_channel(req, env, &me).await,
         (Method::Post, ["channels", id]) => update_channel(req, env, &me, id).await,
+        (Method::Get, ["channels", id, "entry-points"]) => list_entry_points(env, &me, id).await,
+        (Method::Post, ["channels", id, "entry-points"]) => create_invite(req, env, &me, id).await,
+        (Method::Post, ["entry-points", id]) => update_entry_point(req, env, &me, id).await,
         (Method::Get, ["canned"]) => list_canned(env, &me).await,
         (Method::Post, ["canned"]) => save_canned(req, env, &me, None).await,
         (Method::Post, ["canned", id]) => save_canned(req, env, &me, Some(id)).await,
@@ -259,7 +266,15 @@ async fn save_settings(mut req: Request, env: &Env, me: &OperatorRow) -> Result<
 // Channels
 
 fn channel_view(c: ChannelFull, hosts: Vec<String>) -> ChannelView {
-    ChannelView { id: c.id, name: c.name, greeting: c.greeting, accent: c.accent, hosts, created_at: c.created_at }
+    ChannelView {
+        id: c.id,
+        name: c.name,
+        greeting: c.greeting,
+        accent: c.accent,
+        hosts,
+        time_zone: c.time_zone,
+        created_at: c.created_at,
+    }
 }
 
 /// `GET /api/v1/console/channels`: the account's channels with their hostnames.
@@ -287,6 +302,29 @@ async fn one_channel(env: &Env, account_id: &str, id: &str) -> Result<Option<Cha
     Ok(Some(channel_view(c, hosts)))
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// `new Intl.DateTimeFormat(locale, options)`, which throws a RangeError for an unknown
+    /// `timeZone` (js_sys's binding does not catch it).
+    #[wasm_bindgen(catch, js_namespace = Intl, js_name = DateTimeFormat)]
+    fn intl_date_time_format(locale: &str, options: &js_sys::Object) -> std::result::Result<JsValue, JsValue>;
+}
+
+/// Whether the runtime's `Intl` knows the zone (the shape was checked by `parley_shared`).
+fn known_time_zone(zone: &str) -> std::result::Result<(), FieldError> {
+    let options = js_sys::Object::new();
+    let known = js_sys::Reflect::set(&options, &"timeZone".into(), &zone.into()).is_ok()
+        && intl_date_time_format("en", &options).is_ok();
+    if known {
+        Ok(())
+    } else {
+        Err(FieldError::new(
+            "time_zone",
+            format!("\"{zone}\" is not a time zone this server knows; use a name such as UTC or Europe/Berlin."),
+        ))
+    }
+}
+
 fn fresh_host_ids(hosts: &[String]) -> Vec<String> {
     hosts.iter().map(|_| new_id("h")).collect()
 }
@@ -297,12 +335,14 @@ async fn create_channel(mut req: Request, env: &Env, me: &OperatorRow) -> Result
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
-    let valid = match body.validate() {
+    let valid = match body.validate().and_then(|v| known_time_zone(&v.time_zone).map(|_| v)) {
         Ok(v) => v,
         Err(e) => return invalid(e),
     };
     let id = new_id("ch");
-    q::create_channel(&db::db(env)?, &me.account_id, &id, &valid, &fresh_host_ids(&valid.hosts), now().0).await?;
+    let button_id = new_id("btn");
+    q::create_channel(&db::db(env)?, &me.account_id, &id, &button_id, &valid, &fresh_host_ids(&valid.hosts), now().0)
+        .await?;
     let view = one_channel(env, &me.account_id, &id).await?.ok_or("channel vanished")?;
     created(&view)
 }
@@ -320,15 +360,126 @@ async fn update_channel(mut req: Request, env: &Env, me: &OperatorRow, id: &str)
     let Some(current) = current else {
         return error(404, "unknown_channel", "no such channel");
     };
-    let before =
-        ValidChannel { name: current.name, greeting: current.greeting, accent: current.accent, hosts: current.hosts };
+    let before = ValidChannel {
+        name: current.name,
+        greeting: current.greeting,
+        accent: current.accent,
+        hosts: current.hosts,
+        time_zone: current.time_zone,
+    };
     let after = match body.apply(&before) {
         Ok(v) => v,
         Err(e) => return invalid(e),
     };
+    if let Err(e) = known_time_zone(&after.time_zone) {
+        return invalid(e);
+    }
     q::update_channel(&db::db(env)?, &me.account_id, id, &after, &fresh_host_ids(&after.hosts), now().0).await?;
     let view = one_channel(env, &me.account_id, id).await?.ok_or("channel vanished")?;
     http::json(&view)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entry points: a channel's chat button and its auto-invites
+
+fn name_taken(name: &str) -> FieldError {
+    FieldError::new("name", format!("This channel already has an entry point named \"{name}\"."))
+}
+
+/// `GET /api/v1/console/channels/:id/entry-points`: [`EntryPointList`], the button first, then
+/// the invites in the order they are tried (any operator of the account may read it).
+async fn list_entry_points(env: &Env, me: &OperatorRow, channel_id: &str) -> Result<Response> {
+    let d1 = db::db(env)?;
+    if !is_valid_id(channel_id) || q::channel(&d1, &me.account_id, channel_id).await?.is_none() {
+        return error(404, "unknown_channel", "no such channel");
+    }
+    let rows = q::entry_points(&d1, Some(&me.account_id), channel_id).await?;
+    http::json(&EntryPointList { entry_points: rows.into_iter().map(q::EntryPointRow::view).collect() })
+}
+
+/// `POST /api/v1/console/channels/:id/entry-points` (admin): [`EntryPointRequest`] with its
+/// `invite` → 201 [`EntryPointView`] (a new auto-invite, tried after the others). A name the
+/// channel already uses answers 409 `name_taken`; a channel with the most invites allowed 409
+/// `too_many_invites`.
+async fn create_invite(mut req: Request, env: &Env, me: &OperatorRow, channel_id: &str) -> Result<Response> {
+    let body: EntryPointRequest = match http::read_json(&mut req).await {
+        Ok(b) => b,
+        Err(resp) => return Ok(resp),
+    };
+    let d1 = db::db(env)?;
+    if !is_valid_id(channel_id) || q::channel(&d1, &me.account_id, channel_id).await?.is_none() {
+        return error(404, "unknown_channel", "no such channel");
+    }
+    let valid = match body.validate_new() {
+        Ok(v) => v,
+        Err(e) => return invalid(e),
+    };
+    if q::entry_point_name_taken(&d1, channel_id, &valid.name, None).await? {
+        return invalid_with(409, "name_taken", name_taken(&valid.name));
+    }
+    let id = new_id("ep");
+    let invite = valid.invite.as_ref().ok_or("validated invite without settings")?;
+    let new = q::NewInvite {
+        id: &id,
+        account_id: &me.account_id,
+        channel_id,
+        name: &valid.name,
+        enabled: valid.enabled,
+        invite,
+        now: now().0,
+    };
+    match q::insert_invite(&d1, &new, MAX_INVITES_PER_CHANNEL).await {
+        Ok(true) => {}
+        Ok(false) => {
+            let e = FieldError::new("", format!("A channel has at most {MAX_INVITES_PER_CHANNEL} auto-invites."));
+            return invalid_with(409, "too_many_invites", e);
+        }
+        // Lost a race for the name (UNIQUE): the same answer as the check above.
+        Err(e) => match q::entry_point_name_taken(&d1, channel_id, &valid.name, None).await? {
+            true => return invalid_with(409, "name_taken", name_taken(&valid.name)),
+            false => return Err(e),
+        },
+    }
+    let row = q::entry_point(&d1, &me.account_id, &id).await?.ok_or("entry point vanished")?;
+    created(&row.view())
+}
+
+/// `POST /api/v1/console/entry-points/:id` (admin): [`EntryPointRequest`] → [`EntryPointView`].
+/// Absent `enabled` / `invite` stay as they are; the chat button takes only a new name.
+async fn update_entry_point(mut req: Request, env: &Env, me: &OperatorRow, id: &str) -> Result<Response> {
+    let body: EntryPointRequest = match http::read_json(&mut req).await {
+        Ok(b) => b,
+        Err(resp) => return Ok(resp),
+    };
+    let d1 = db::db(env)?;
+    let current = match is_valid_id(id) {
+        true => q::entry_point(&d1, &me.account_id, id).await?,
+        false => None,
+    };
+    let Some(current) = current else {
+        return error(404, "unknown_entry_point", "no such entry point");
+    };
+    let channel_id = current.channel_id.clone();
+    let after = match body.apply(&current.view()) {
+        Ok(v) => v,
+        Err(e) => return invalid(e),
+    };
+    if q::entry_point_name_taken(&d1, &channel_id, &after.name, Some(id)).await? {
+        return invalid_with(409, "name_taken", name_taken(&after.name));
+    }
+    let stored =
+        q::update_entry_point(&d1, &me.account_id, id, &after.name, after.enabled, after.invite.as_ref(), now().0)
+            .await;
+    match stored {
+        Ok(true) => {}
+        Ok(false) => return error(404, "unknown_entry_point", "no such entry point"),
+        Err(e) => match q::entry_point_name_taken(&d1, &channel_id, &after.name, Some(id)).await? {
+            true => return invalid_with(409, "name_taken", name_taken(&after.name)),
+            false => return Err(e),
+        },
+    }
+    let row = q::entry_point(&d1, &me.account_id, id).await?.ok_or("entry point vanished")?;
+    http::json(&row.view())
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,7 +7,9 @@ use parley_shared::api::{
 };
 use parley_shared::auth;
 use parley_shared::dispatch::{PresenceView, RouteUpdate};
+use parley_shared::entry_points::{EntryKind, EntryPointRef};
 use parley_shared::ids::is_valid_id;
+use parley_shared::invites::Rule;
 use parley_shared::limits::{MAX_PAGE_URL_CHARS, MAX_PASSWORD_LEN, MAX_USERNAME_LEN, SESSION_TTL_MS};
 use parley_shared::protocol::{PageVisit, Status, VisitorInfo};
 use parley_shared::Millis;
@@ -60,7 +62,10 @@ pub async fn route(req: Request, env: &Env) -> Result<Response> {
             conversation_events(req, env, &id).await
         }
         // People, channels, canned responses, settings and offline messages: `admin.rs`.
-        (_, ["api", "v1", "console", "operators" | "channels" | "canned" | "settings" | "offline-messages", ..])
+        (
+            _,
+            ["api", "v1", "console", "operators" | "channels" | "entry-points" | "canned" | "settings" | "offline-messages", ..],
+        )
         | (Method::Post, ["api", "v1", "widget", "offline-message"]) => crate::admin::route(req, env).await,
         (_, ["api", ..]) => error(404, "not_found", "no such API route"),
         _ => env.assets("ASSETS")?.fetch_request(req).await,
@@ -111,8 +116,35 @@ pub(crate) async fn checked_origin(
     Ok(Ok(origin))
 }
 
+/// The channel's chat button and its enabled auto-invites in the order they are tried (one
+/// query).
+async fn widget_entry_points(env: &Env, channel_id: &str) -> Result<(EntryPointRef, Vec<Rule>)> {
+    let rows = crate::db_admin::entry_points(&db::db(env)?, None, channel_id).await?;
+    let mut button = None;
+    let mut invites = Vec::new();
+    for row in rows {
+        match row.kind() {
+            EntryKind::Button => {
+                button.get_or_insert(EntryPointRef { id: row.id.clone(), name: row.name.clone() });
+            }
+            EntryKind::Invite if row.enabled != 0 => {
+                if let Some(invite) = row.settings() {
+                    invites.push(Rule { id: row.id, name: row.name, invite });
+                }
+            }
+            EntryKind::Invite => {}
+        }
+    }
+    // Every channel has its button row (migration 0004, channel creation); never fail a visitor.
+    let button = button.unwrap_or_else(|| EntryPointRef {
+        id: format!("btn_{channel_id}"),
+        name: parley_shared::entry_points::DEFAULT_BUTTON_NAME.into(),
+    });
+    Ok((button, invites))
+}
+
 /// `POST /api/v1/widget/session`: the channel's widget settings and the visitor's identity
-/// (kept when its token checks out, else a fresh one). Writes nothing.
+/// (kept when its token checks out, else a fresh one), with its entry points. Writes nothing.
 async fn widget_session(mut req: Request, env: &Env) -> Result<Response> {
     let body: WidgetSessionRequest = match http::read_json(&mut req).await {
         Ok(b) => b,
@@ -135,19 +167,16 @@ async fn widget_session(mut req: Request, env: &Env) -> Result<Response> {
         }
     };
     let conversation_id = db::open_conversation_for(&db::db(env)?, &channel.id, &visitor_id).await?.map(|c| c.id);
+    let (button, invites) = widget_entry_points(env, &channel.id).await?;
     let resp = http::json(&WidgetSession {
-        // Placeholder until entry points are read from D1 (issue 5 in progress).
         channel: ChannelInfo {
-            button: parley_shared::entry_points::EntryPointRef {
-                id: format!("btn_{}", channel.id),
-                name: "Chat button".into(),
-            },
+            button,
             id: channel.id,
             name: channel.name,
             greeting: channel.greeting,
             accent: channel.accent,
-            time_zone: "UTC".into(),
-            invites: Vec::new(),
+            time_zone: channel.time_zone,
+            invites,
         },
         visitor_id,
         visitor_token,

@@ -23,10 +23,17 @@ pub struct ChannelRow {
     pub name: String,
     pub greeting: String,
     pub accent: String,
+    /// IANA zone of the channel's invite rules.
+    #[serde(default = "utc")]
+    pub time_zone: String,
+}
+
+fn utc() -> String {
+    parley_shared::admin::DEFAULT_TIME_ZONE.to_owned()
 }
 
 pub async fn channel(db: &D1Database, id: &str) -> Result<Option<ChannelRow>> {
-    db.prepare("SELECT id, account_id, name, greeting, accent FROM channels WHERE id = ?1")
+    db.prepare("SELECT id, account_id, name, greeting, accent, time_zone FROM channels WHERE id = ?1")
         .bind(&[s(id)])?
         .first(None)
         .await

@@ -13,6 +13,9 @@ use crate::limits::{
 
 type Valid<T> = Result<T, FieldError>;
 
+/// The name a new channel's chat button gets.
+pub const DEFAULT_BUTTON_NAME: &str = "Chat button";
+
 /// The two kinds of entry point; `as_str` is the conversation's `requestType`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -78,6 +81,91 @@ pub struct EntryPointRequest {
     pub enabled: Option<bool>,
     #[serde(default)]
     pub invite: Option<InviteSettings>,
+}
+
+/// An entry point's name, enabled flag and (for invites) settings, validated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidEntryPoint {
+    pub name: String,
+    pub enabled: bool,
+    pub invite: Option<InviteSettings>,
+}
+
+impl EntryPointRequest {
+    /// A new auto-invite: name and settings required, enabled unless told otherwise.
+    pub fn validate_new(&self) -> Valid<ValidEntryPoint> {
+        let name = entry_point_name(&self.name)?;
+        let Some(invite) = &self.invite else {
+            return Err(FieldError::new("invite", "An auto-invite needs its rule and greetings."));
+        };
+        Ok(ValidEntryPoint { name, enabled: self.enabled.unwrap_or(true), invite: Some(invite_settings(invite)?) })
+    }
+
+    /// An edit of `current`: what is absent stays. The chat button takes only a new name (it
+    /// has no settings and cannot be disabled).
+    pub fn apply(&self, current: &EntryPointView) -> Valid<ValidEntryPoint> {
+        let name = entry_point_name(&self.name)?;
+        match current.kind {
+            EntryKind::Button => {
+                if self.invite.is_some() {
+                    return Err(FieldError::new(
+                        "invite",
+                        "The chat button has no invite rule; only its name can change.",
+                    ));
+                }
+                if self.enabled == Some(false) {
+                    return Err(FieldError::new("enabled", "The chat button cannot be disabled."));
+                }
+                Ok(ValidEntryPoint { name, enabled: true, invite: None })
+            }
+            EntryKind::Invite => {
+                let invite = match (&self.invite, &current.invite) {
+                    (Some(new), _) => invite_settings(new)?,
+                    (None, Some(old)) => old.clone(),
+                    (None, None) => {
+                        return Err(FieldError::new("invite", "An auto-invite needs its rule and greetings."))
+                    }
+                };
+                Ok(ValidEntryPoint { name, enabled: self.enabled.unwrap_or(current.enabled), invite: Some(invite) })
+            }
+        }
+    }
+}
+
+const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+/// A rule in one line, for lists: `page URL matches */pricing* and 3 s on the page`.
+pub fn summary(c: &Condition) -> String {
+    fn inner(c: &Condition, nested: bool) -> String {
+        let group = |list: &[Condition], word: &str| {
+            let parts: Vec<String> = list.iter().map(|c| inner(c, true)).collect();
+            let joined = parts.join(word);
+            if nested && parts.len() > 1 {
+                format!("({joined})")
+            } else {
+                joined
+            }
+        };
+        match c {
+            Condition::PageUrl { glob } => format!("page URL matches {glob}"),
+            Condition::TimeOnPageAtLeast { seconds } => format!("{seconds} s on the page"),
+            Condition::TimeOnSiteAtLeast { seconds } => format!("{seconds} s on the site"),
+            Condition::PagesViewedAtLeast { pages } => format!("{pages}+ pages viewed"),
+            Condition::Returning { returning: true } => "returning visitor".to_owned(),
+            Condition::Returning { returning: false } => "new visitor".to_owned(),
+            Condition::ReferrerContains { text } if text.is_empty() => "no referrer".to_owned(),
+            Condition::ReferrerContains { text } => format!("referrer contains {text}"),
+            Condition::Language { any_of } => format!("language {}", any_of.join("/")),
+            Condition::HourBetween { from, to } => format!("{from}:00–{to}:00"),
+            Condition::Weekday { any_of } => {
+                let days: Vec<&str> = any_of.iter().filter_map(|d| WEEKDAYS.get(usize::from(*d)).copied()).collect();
+                format!("on {}", days.join(", "))
+            }
+            Condition::All { all } => group(all, " and "),
+            Condition::Any { any } => group(any, " or "),
+        }
+    }
+    inner(c, false)
 }
 
 /// An entry point's name: 1–80 characters after trimming.
@@ -352,6 +440,70 @@ mod tests {
         s.greetings.push(Greeting { language: "de".into(), text: "Hallo".into() });
         assert_eq!(s.greeting_for("de-AT"), "Hallo");
         assert_eq!(s.greeting_for("vi"), " Need help with pricing? ", "unknown language: the first greeting");
+    }
+
+    #[test]
+    fn requests_for_new_and_edited_entry_points() {
+        let s = settings(Condition::TimeOnPageAtLeast { seconds: 8 });
+        let req = EntryPointRequest { name: " Welcome ".into(), enabled: None, invite: Some(s.clone()) };
+        let v = req.validate_new().unwrap();
+        assert_eq!((v.name.as_str(), v.enabled), ("Welcome", true));
+        assert_eq!(v.invite.unwrap().greetings[0].language, "en");
+        let no_invite = EntryPointRequest { invite: None, ..req.clone() };
+        assert_eq!(no_invite.validate_new().unwrap_err().field, "invite");
+        let mut bad = s.clone();
+        bad.when = Condition::PageUrl { glob: "".into() };
+        assert_eq!(EntryPointRequest { invite: Some(bad), ..req.clone() }.validate_new().unwrap_err().field, "when");
+
+        let button = EntryPointView {
+            id: "btn_demo".into(),
+            channel_id: "demo".into(),
+            kind: EntryKind::Button,
+            name: "Chat button".into(),
+            enabled: true,
+            invite: None,
+            created_at: 1,
+            updated_at: 1,
+        };
+        let rename = EntryPointRequest { name: "Launcher".into(), enabled: None, invite: None };
+        assert_eq!(
+            rename.apply(&button).unwrap(),
+            ValidEntryPoint { name: "Launcher".into(), enabled: true, invite: None }
+        );
+        assert_eq!(req.apply(&button).unwrap_err().field, "invite");
+        let off = EntryPointRequest { enabled: Some(false), ..rename.clone() };
+        assert_eq!(off.apply(&button).unwrap_err().field, "enabled");
+
+        let invite = EntryPointView {
+            kind: EntryKind::Invite,
+            invite: Some(invite_settings(&s).unwrap()),
+            enabled: false,
+            ..button.clone()
+        };
+        let kept = rename.apply(&invite).unwrap();
+        assert_eq!((kept.enabled, kept.invite), (false, invite.invite.clone()), "absent fields stay");
+        let on = EntryPointRequest { enabled: Some(true), ..rename.clone() };
+        assert!(on.apply(&invite).unwrap().enabled);
+        assert_eq!(EntryPointRequest { name: " ".into(), ..rename }.apply(&invite).unwrap_err().field, "name");
+    }
+
+    #[test]
+    fn one_line_summaries() {
+        let c = Condition::All {
+            all: vec![
+                Condition::PageUrl { glob: "*/pricing*".into() },
+                Condition::TimeOnPageAtLeast { seconds: 3 },
+                Condition::Any {
+                    any: vec![
+                        Condition::Language { any_of: vec!["de".into(), "fr".into()] },
+                        Condition::Weekday { any_of: vec![5, 6] },
+                    ],
+                },
+            ],
+        };
+        assert_eq!(summary(&c), "page URL matches */pricing* and 3 s on the page and (language de/fr or on Sat, Sun)");
+        assert_eq!(summary(&Condition::ReferrerContains { text: String::new() }), "no referrer");
+        assert_eq!(summary(&Condition::HourBetween { from: 22, to: 6 }), "22:00–6:00");
     }
 
     #[test]

@@ -1,12 +1,15 @@
 //! `parley-tools seed-sql`: prints the SQL that creates the clearly labelled local demo
 //! account (account, host 127.0.0.1 and localhost, channel `demo`, two operators: `demo`
 //! "Dana", admin, English and German, 3 chats; `sam` "Sam", operator, Spanish and French,
-//! 2 chats; both with password `parley-demo`) with freshly salted password hashes. `make dev` and the end-to-end tests pipe it into
+//! 2 chats; both with password `parley-demo`) with freshly salted password hashes; the demo
+//! channel's chat button `btn_demo` and one auto-invite `ep_welcome` ("Welcome invite": after
+//! 8 s on a page, at most twice per visitor, hidden after 30 s, greetings in en, de, es, fr, vi). `make dev` and the end-to-end tests pipe it into
 //! `wrangler d1 execute --local` when the local database is empty.
 
 mod bench_routing;
 
 use parley_shared::auth::{hash_password, PBKDF2_ROUNDS};
+use parley_shared::invites::{Condition, Greeting, InviteSettings};
 
 pub const DEMO_USERNAME: &str = "demo";
 pub const DEMO_PASSWORD: &str = "parley-demo";
@@ -36,6 +39,24 @@ fn q(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
+/// The demo channel's auto-invite (ids `ep_welcome`; tests that must not see it disable it).
+fn welcome_invite() -> InviteSettings {
+    let greeting = |language: &str, text: &str| Greeting { language: language.into(), text: text.into() };
+    InviteSettings {
+        when: Condition::TimeOnPageAtLeast { seconds: 8 },
+        always_show: false,
+        max_per_visitor: 2,
+        display_timeout_ms: 30_000,
+        greetings: vec![
+            greeting("en", "Hi! Any questions about Parley? We are happy to help."),
+            greeting("de", "Hallo! Fragen zu Parley? Wir helfen gern."),
+            greeting("es", "¡Hola! ¿Preguntas sobre Parley? Estamos aquí para ayudarte."),
+            greeting("fr", "Bonjour ! Des questions sur Parley ? Nous sommes là pour vous aider."),
+            greeting("vi", "Xin chào! Bạn có câu hỏi về Parley không? Chúng tôi sẵn lòng giúp đỡ."),
+        ],
+    }
+}
+
 fn seed_sql() -> String {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_millis();
     let hash2 = hash(DEMO_PASSWORD);
@@ -50,10 +71,28 @@ INSERT INTO channel_hosts (channel_id, host_id) VALUES ('demo', 'h_demo_ip'), ('
 INSERT INTO operators (id, account_id, username, first_name, last_name, email, chat_name, role, password_hash, languages, max_chats, created_at) \
 VALUES ('op_demo', 'acc_demo', {user}, 'Dana', 'Demo', 'demo@parley.invalid', 'Dana', 'admin', {hash}, '[\"en\",\"de\"]', 3, {now});\n\
 INSERT INTO operators (id, account_id, username, first_name, last_name, email, chat_name, role, password_hash, languages, max_chats, created_at) \
-VALUES ('op_sam', 'acc_demo', {user2}, 'Sam', 'Sample', 'sam@parley.invalid', 'Sam', 'operator', {hash2}, '[\"es\",\"fr\"]', 2, {now});\n",
+VALUES ('op_sam', 'acc_demo', {user2}, 'Sam', 'Sample', 'sam@parley.invalid', 'Sam', 'operator', {hash2}, '[\"es\",\"fr\"]', 2, {now});\n\
+INSERT INTO entry_points (id, account_id, channel_id, kind, name, enabled, position, created_at, updated_at) \
+VALUES ('btn_demo', 'acc_demo', 'demo', 'button', 'Chat button', 1, 0, {now}, {now});\n\
+INSERT INTO entry_points (id, account_id, channel_id, kind, name, enabled, invite, position, created_at, updated_at) \
+VALUES ('ep_welcome', 'acc_demo', 'demo', 'invite', 'Welcome invite', 1, {invite}, 1, {now}, {now});\n",
         user = q(DEMO_USERNAME),
         hash = q(&hash),
         user2 = q(SECOND_USERNAME),
         hash2 = q(&hash2),
+        invite = q(&serde_json::to_string(&welcome_invite()).expect("invite settings serialize")),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_invite_is_valid_as_stored() {
+        let invite = welcome_invite();
+        assert_eq!(parley_shared::entry_points::invite_settings(&invite), Ok(invite));
+        let sql = seed_sql();
+        assert!(sql.contains("'btn_demo'") && sql.contains("'ep_welcome'"));
+    }
 }
