@@ -6,6 +6,7 @@ use crate::admin::AdminArea;
 use crate::list::ConversationList;
 use crate::login::Login;
 use crate::panel::Workspace;
+use crate::reports::Reports;
 use crate::state::{Auth, Ctx};
 use crate::unread;
 
@@ -44,6 +45,9 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Console() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
+    // "Invites & traffic" (admins) is shown instead of the workspace, like the admin area.
+    let reports_open = RwSignal::new(false);
+    let admin = crate::admin::is_admin();
     view! {
         <div class="shell">
             <header class="topbar">
@@ -59,10 +63,29 @@ fn Console() -> impl IntoView {
                         type="button"
                         class="btn btn-ghost"
                         aria-pressed=move || ctx.admin_open.get().to_string()
-                        on:click=move |_| ctx.admin_open.update(|o| *o = !*o)
+                        on:click=move |_| {
+                            reports_open.set(false);
+                            ctx.admin_open.update(|o| *o = !*o)
+                        }
                     >
                         "Admin"
                     </button>
+                    {admin
+                        .then(|| {
+                            view! {
+                                <button
+                                    type="button"
+                                    class="btn btn-ghost"
+                                    aria-pressed=move || reports_open.get().to_string()
+                                    on:click=move |_| {
+                                        ctx.admin_open.set(false);
+                                        reports_open.update(|o| *o = !*o)
+                                    }
+                                >
+                                    "Reports"
+                                </button>
+                            }
+                        })}
                     <button type="button" class="btn btn-ghost" on:click=move |_| ctx.logout()>
                         "Log out"
                     </button>
@@ -71,7 +94,9 @@ fn Console() -> impl IntoView {
             <main class="main">
                 <ConversationList />
                 {move || {
-                    if ctx.admin_open.get() {
+                    if reports_open.get() {
+                        view! { <Reports /> }.into_any()
+                    } else if ctx.admin_open.get() {
                         view! { <AdminArea /> }.into_any()
                     } else {
                         view! { <Workspace /> }.into_any()

@@ -17,6 +17,7 @@ mod login;
 mod model;
 mod offline;
 mod panel;
+mod reports;
 mod settings;
 mod state;
 mod time;

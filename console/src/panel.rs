@@ -336,6 +336,11 @@ fn VisitorBox(
                 <dt>"Country"</dt>
                 <dd class="visitor-country">{field(|v| v.country.clone(), |c| c.visitor_country.clone())}</dd>
             </dl>
+            {move || {
+                summary
+                    .with(|s| s.as_ref().and_then(|c| c.started_from()))
+                    .map(|text| view! { <p class="visitor-entry">"Started from: " {text}</p> })
+            }}
             <details>
                 <summary>{move || format!("Pages visited ({})", pages().len())}</summary>
                 <ol class="visitor-pages">

@@ -143,6 +143,36 @@ pub struct ConversationSummary {
     pub decision_ms: Option<u64>,
 }
 
+impl ConversationSummary {
+    /// What started the conversation, as the console's visitor box shows it: `Pricing help
+    /// (auto-invite) · decided in 4 s`, `chat button`; `None` when not recorded.
+    pub fn started_from(&self) -> Option<String> {
+        let what = match self.request_type.as_str() {
+            "button" => "chat button".to_owned(),
+            "invite" if self.request_source.trim().is_empty() => "auto-invite".to_owned(),
+            "invite" => format!("{} (auto-invite)", self.request_source.trim()),
+            _ => return None,
+        };
+        Some(match self.decision_ms {
+            Some(ms) => format!("{what} · decided in {}", duration(ms)),
+            None => what,
+        })
+    }
+}
+
+/// A short duration: `350 ms`, `4 s`, `2 min 5 s`, `3 min` (seconds rounded half up).
+pub fn duration(ms: u64) -> String {
+    if ms < 1000 {
+        return format!("{ms} ms");
+    }
+    let s = (ms + 500) / 1000;
+    match (s / 60, s % 60) {
+        (0, s) => format!("{s} s"),
+        (m, 0) => format!("{m} min"),
+        (m, s) => format!("{m} min {s} s"),
+    }
+}
+
 /// `GET /api/v1/console/conversations`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConversationList {
@@ -209,4 +239,41 @@ pub struct PresenceChange {
 #[serde(deny_unknown_fields)]
 pub struct TransferRequest {
     pub operator_id: String,
+}
+
+#[cfg(test)]
+mod started_from_tests {
+    use super::*;
+
+    fn summary(request_type: &str, request_source: &str, decision_ms: Option<u64>) -> ConversationSummary {
+        let mut c: ConversationSummary = serde_json::from_value(serde_json::json!({
+            "id": "c1", "account_id": "acc_demo", "channel_id": "demo", "visitor_id": "v1", "status": "active",
+            "created_at": 1, "page_url": "", "message_count": 0, "last_message_at": null,
+            "last_message_preview": "", "updated_at": 1
+        }))
+        .unwrap();
+        c.request_type = request_type.into();
+        c.request_source = request_source.into();
+        c.decision_ms = decision_ms;
+        c
+    }
+
+    #[test]
+    fn started_from_labels() {
+        assert_eq!(
+            summary("invite", "Pricing help", Some(4_000)).started_from().as_deref(),
+            Some("Pricing help (auto-invite) · decided in 4 s")
+        );
+        assert_eq!(summary("button", "Chat button", None).started_from().as_deref(), Some("chat button"));
+        assert_eq!(
+            summary("button", "Chat button", Some(125_400)).started_from().as_deref(),
+            Some("chat button · decided in 2 min 5 s")
+        );
+        assert_eq!(summary("invite", "", Some(350)).started_from().as_deref(), Some("auto-invite · decided in 350 ms"));
+        // Older rows and summaries without the fields.
+        assert_eq!(summary("", "", None).started_from(), None);
+        assert_eq!(duration(1_499), "1 s");
+        assert_eq!(duration(1_500), "2 s");
+        assert_eq!(duration(180_000), "3 min");
+    }
 }
