@@ -70,6 +70,8 @@ bench: setup edge
 	  cargo run -q --release -p parley-tools -- bench-routing
 	@source scripts/env.sh && step "delivery benchmark (wrangler dev, visitor -> operator)" && \
 	  "$$NODE" scripts/bench-delivery.mjs
+	@source scripts/env.sh && step "tally benchmark (wrangler dev, 20,000 events into one channel, CSV totals exact)" && \
+	  "$$NODE" scripts/bench-events.mjs
 
 clean:
 	rm -rf target edge/build public/pkg .state .wrangler tests/artifacts
