@@ -12,6 +12,7 @@ use crate::admin_api;
 use crate::api::Operator;
 use crate::canned::CannedResponses;
 use crate::channels::Channels;
+use crate::entry_points::EntryPoints;
 use crate::form::{
     http_field_error, language_list, parse_max_chats, split_languages, Choice, Field, FormError, Notice,
 };
@@ -24,6 +25,7 @@ enum Page {
     Settings,
     Operators,
     Channels,
+    EntryPoints,
     Canned,
     Offline,
 }
@@ -34,6 +36,7 @@ impl Page {
             Page::Settings => "My settings",
             Page::Operators => "Operators",
             Page::Channels => "Channels",
+            Page::EntryPoints => "Entry points",
             Page::Canned => "Canned responses",
             Page::Offline => "Offline messages",
         }
@@ -44,6 +47,7 @@ impl Page {
             Page::Settings => "settings",
             Page::Operators => "operators",
             Page::Channels => "channels",
+            Page::EntryPoints => "entry-points",
             Page::Canned => "canned",
             Page::Offline => "offline",
         }
@@ -62,14 +66,15 @@ pub fn is_admin() -> bool {
     me().is_some_and(|op| op.role == Role::Admin.as_str())
 }
 
-/// Tabs of the admin area; "Operators" only for admins.
+/// Tabs of the admin area; "Operators" and "Entry points" only for admins.
 #[component]
 pub fn AdminArea() -> impl IntoView {
     let admin = is_admin();
-    let pages: Vec<Page> = [Page::Settings, Page::Operators, Page::Channels, Page::Canned, Page::Offline]
-        .into_iter()
-        .filter(|p| admin || *p != Page::Operators)
-        .collect();
+    let pages: Vec<Page> =
+        [Page::Settings, Page::Operators, Page::Channels, Page::EntryPoints, Page::Canned, Page::Offline]
+            .into_iter()
+            .filter(|p| admin || !matches!(p, Page::Operators | Page::EntryPoints))
+            .collect();
     let current = RwSignal::new(Page::Settings);
     let tabs = pages
         .iter()
@@ -106,6 +111,7 @@ pub fn AdminArea() -> impl IntoView {
                     Page::Settings => view! { <MySettings /> }.into_any(),
                     Page::Operators => view! { <Operators /> }.into_any(),
                     Page::Channels => view! { <Channels /> }.into_any(),
+                    Page::EntryPoints => view! { <EntryPoints /> }.into_any(),
                     Page::Canned => view! { <CannedResponses /> }.into_any(),
                     Page::Offline => view! { <OfflineMessages /> }.into_any(),
                 }}

@@ -7,8 +7,22 @@ use parley_shared::admin::{
     OfflineMessage, OfflineMessageList, OperatorList, OperatorView, Settings, SettingsUpdate, UpdateChannelRequest,
     UpdateOperatorRequest,
 };
+use parley_shared::entry_points::{EntryPointList, EntryPointRequest, EntryPointView};
 
 const BASE: &str = "/api/v1/console";
+
+/// A channel's entry points: the button first, then the invites in the order they are tried.
+pub async fn entry_points(channel_id: &str) -> Result<Vec<EntryPointView>, HttpError> {
+    get_json::<EntryPointList>(&format!("{BASE}/channels/{channel_id}/entry-points")).await.map(|l| l.entry_points)
+}
+
+pub async fn create_invite(channel_id: &str, body: &EntryPointRequest) -> Result<EntryPointView, HttpError> {
+    post_json(&format!("{BASE}/channels/{channel_id}/entry-points"), body).await
+}
+
+pub async fn update_entry_point(id: &str, body: &EntryPointRequest) -> Result<EntryPointView, HttpError> {
+    post_json(&format!("{BASE}/entry-points/{id}"), body).await
+}
 
 /// The account's operators (disabled ones included, flagged).
 pub async fn operators() -> Result<Vec<OperatorView>, HttpError> {

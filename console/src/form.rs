@@ -32,6 +32,7 @@ pub fn http_field_error(e: &HttpError) -> FieldError {
     let field = match e.code.as_str() {
         "username_taken" => "username",
         "shortcut_taken" => "shortcut",
+        "name_taken" => "name",
         _ => "",
     };
     FieldError::new(field, api::describe(e))

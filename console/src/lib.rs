@@ -11,6 +11,7 @@ mod app;
 mod canned;
 mod channels;
 mod chat;
+mod entry_points;
 mod form;
 mod list;
 mod login;

@@ -241,6 +241,12 @@ fn greetings(list: &[Greeting]) -> Valid<Vec<Greeting>> {
     Ok(out)
 }
 
+/// One condition of a rule checked on its own (the console checks each row of its editor so
+/// the error shows next to that row); normalised like [`invite_settings`] does.
+pub fn rule_condition(c: &Condition) -> Valid<Condition> {
+    condition(c, 1, &mut 0)
+}
+
 fn condition(c: &Condition, depth: usize, count: &mut usize) -> Valid<Condition> {
     let err = |m: String| Err(FieldError::new("when", m));
     *count += 1;
@@ -485,6 +491,18 @@ mod tests {
         let on = EntryPointRequest { enabled: Some(true), ..rename.clone() };
         assert!(on.apply(&invite).unwrap().enabled);
         assert_eq!(EntryPointRequest { name: " ".into(), ..rename }.apply(&invite).unwrap_err().field, "name");
+    }
+
+    #[test]
+    fn one_condition_alone() {
+        assert_eq!(
+            rule_condition(&Condition::PageUrl { glob: " */p* ".into() }),
+            Ok(Condition::PageUrl { glob: "*/p*".into() })
+        );
+        assert_eq!(
+            rule_condition(&Condition::PageUrl { glob: "".into() }).unwrap_err().message,
+            "The page URL pattern is empty."
+        );
     }
 
     #[test]
