@@ -143,31 +143,33 @@ pub fn Reports() -> impl IntoView {
                 <div class="adm-section rep">
                     <h2>"Invites & traffic"</h2>
                     <form class="rep-filters" on:submit=on_submit aria-busy=move || busy.get().to_string()>
-                        <label class="adm-field rep-field">
-                            <span>"From"</span>
+                        <div class="adm-field rep-field">
+                            <label for="rep-from">"From"</label>
                             <input
+                                id="rep-from"
                                 type="date"
                                 required
                                 prop:value=move || from.get()
                                 on:input=move |ev| from.set(event_target_value(&ev))
                             />
-                        </label>
-                        <label class="adm-field rep-field">
-                            <span>"To"</span>
+                        </div>
+                        <div class="adm-field rep-field">
+                            <label for="rep-to">"To"</label>
                             <input
+                                id="rep-to"
                                 type="date"
                                 required
                                 prop:value=move || to.get()
                                 on:input=move |ev| to.set(event_target_value(&ev))
                             />
-                        </label>
-                        <label class="adm-field rep-field">
-                            <span>"Channel"</span>
-                            <select on:change=move |ev| channel.set(event_target_value(&ev))>
+                        </div>
+                        <div class="adm-field rep-field">
+                            <label for="rep-channel">"Channel"</label>
+                            <select id="rep-channel" on:change=move |ev| channel.set(event_target_value(&ev))>
                                 <option value="">"All"</option>
                                 {channel_options}
                             </select>
-                        </label>
+                        </div>
                         <button type="submit" class="btn btn-primary">"Show"</button>
                     </form>
                     <p class="muted">"Hours are UTC."</p>
@@ -395,7 +397,7 @@ fn traffic_tables(rows: &[TrafficRow], names: &HashMap<String, String>, detail: 
     view! {
         <div class="adm-table-wrap">
             <table class="adm-table rep-traffic">
-                <caption>"Traffic"</caption>
+                <caption class="adm-sr">"Traffic"</caption>
                 <thead>
                     <tr>
                         <th scope="col">"Entry point"</th>

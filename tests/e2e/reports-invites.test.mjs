@@ -2,11 +2,12 @@
 // straight into D1 (two invite rules and the chat button of channel `demo`, in the last day)
 // show as each rule's funnel, invites by hour of day and the traffic table, and the two CSV
 // links download exactly the seed's columns with those counts. Operators who are not admins
-// get no "Reports" button and a 403 from the endpoints.
+// get no "Reports" button and a 403 from the endpoints. Last, the visitor box of a chat says
+// what started it (runs after the report checks: a new chat adds to the tallies).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startEdge, launchBrowser, step } from "./harness.mjs";
-import { login } from "./proto-client.mjs";
+import { login, newVisitor, postJson, ProtoClient } from "./proto-client.mjs";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -48,7 +49,6 @@ before(async () => {
     `INSERT INTO hourly_tallies (account_id, channel_id, entry_point_id, hour, metric, n)
        VALUES ('acc_demo', 'demo', ${q(ep)}, ${hour}, ${q(metric)}, ${n});`);
   edge = await startEdge({
-    online: [],
     extraSql: [
       `INSERT OR IGNORE INTO entry_points (id, account_id, channel_id, kind, name, enabled, position, created_at, updated_at)
          VALUES ('btn_demo', 'acc_demo', 'demo', 'button', 'Chat button', 1, 0, 0, 0);`,
@@ -175,6 +175,18 @@ test("Invites & traffic: funnel per rule, hours of day, traffic table and exact 
       assert.equal(await traffic.text(), expectedTraffic);
     });
 
+    await step(page, "reports-channel", async () => {
+      // One channel: the same counts, and the CSV links carry the channel.
+      await page.getByLabel("Channel", { exact: true }).selectOption({ label: "Demo channel" });
+      await page.getByRole("button", { name: "Show", exact: true }).click();
+      const link = page.getByRole("link", { name: "Download Traffic (CSV)" });
+      await page.waitForFunction(() =>
+        [...document.querySelectorAll("a[download]")].every((a) => a.href.includes("channel=demo")));
+      assert.match(await link.getAttribute("href"), /&channel=demo$/);
+      const table = page.getByRole("table", { name: "Traffic", exact: true });
+      assert.equal(await table.getByRole("row", { name: "Chat button Demo channel 12 8 2 1", exact: true }).count(), 1);
+    });
+
     await step(page, "reports-empty", async () => {
       // A range with nothing in it (a day a year ago): the empty states, and CSVs of headers only.
       const d = new Date(Date.now() - 365 * DAY);
@@ -214,5 +226,36 @@ test("operators who are not admins have no Reports button, and the endpoints ref
   for (const name of ["invites", "invites.csv", "traffic", "traffic.csv"]) {
     const r = await fetch(`${edge.base}/api/v1/console/reports/${name}?from=0&to=${Date.now()}`, { headers: { cookie } });
     assert.equal(r.status, 403, name);
+  }
+});
+
+test("the visitor box says what started the conversation and how long the visitor took to decide", async () => {
+  // A visitor starts a chat and writes `text`; `entry` is CreateConversationRequest.entry.
+  const chat = async (entry, text) => {
+    const v = await newVisitor(edge.base);
+    const r = await postJson(edge.base, "/api/v1/conversations", {
+      channel_id: "demo", visitor_id: v.visitorId, visitor_token: v.visitorToken, page_url: `${edge.base}/pricing`,
+      ...(entry ? { entry } : {}),
+    });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    const c = new ProtoClient({ base: edge.base, role: "visitor", conversationId: r.json.conversation_id, ...v });
+    await c.start();
+    await c.waitForAck(c.send(text));
+    await c.close();
+  };
+  await chat({ entry_point: RULE_A.id, decision_ms: 4200 }, "Is there a yearly plan?");
+  await chat(null, "Hello from the chat button");
+
+  const { ctx, page } = await consolePage("demo");
+  try {
+    await step(page, "visitor-box-entry", async () => {
+      const box = page.getByRole("complementary", { name: "Visitor" });
+      await page.getByRole("button", { name: /Open conversation: Is there a yearly plan\?/ }).click();
+      await box.getByText(`Started from: ${RULE_A.name} (auto-invite) · decided in 4 s`, { exact: true }).waitFor();
+      await page.getByRole("button", { name: /Open conversation: Hello from the chat button/ }).click();
+      await box.getByText("Started from: chat button", { exact: true }).waitFor();
+    });
+  } finally {
+    await ctx.close();
   }
 });
