@@ -28,14 +28,12 @@ pub async fn route(req: Request, env: &Env) -> Result<Response> {
     let path = req.path();
     let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
     match (req.method(), segs.as_slice()) {
-        (Method::Get, [""]) => demo_page(&req, env).await,
+        (Method::Get, [""] | ["demo", ..]) => demo_page(&req, env).await,
         (Method::Options, ["api", ..]) => http::preflight(&req),
         (Method::Get, ["api", "v1", "health"]) => http::json(&serde_json::json!({ "ok": true })),
         (Method::Post, ["api", "v1", "widget", "session"]) => widget_session(req, env).await,
         (Method::Post, ["api", "v1", "conversations"]) => create_conversation(req, env).await,
         (Method::Post, ["api", "v1", "widget", "availability"]) => availability(req, env).await,
-        (Method::Get, ["api", "v1", "console", "presence"]) => presence(req, env, None).await,
-        (Method::Post, ["api", "v1", "console", "presence"]) => change_presence(req, env).await,
         (Method::Post, ["api", "v1", "widget", "events"]) => crate::tally::events(req, env).await,
         (
             Method::Get,
@@ -44,6 +42,8 @@ pub async fn route(req: Request, env: &Env) -> Result<Response> {
             let which = (*which).to_owned();
             crate::tally::report(req, env, &which).await
         }
+        (Method::Get, ["api", "v1", "console", "presence"]) => presence(req, env, None).await,
+        (Method::Post, ["api", "v1", "console", "presence"]) => change_presence(req, env).await,
         (Method::Post, ["api", "v1", "console", "presence", "touch"]) => touch(req, env).await,
         (Method::Post, ["api", "v1", "console", "conversations", id, "transfer"]) => {
             let id = (*id).to_owned();
@@ -72,7 +72,9 @@ pub async fn route(req: Request, env: &Env) -> Result<Response> {
     }
 }
 
-/// `/`: the demo host page, with the snippet pointing at this very origin.
+/// `/` and `/demo/<anything>`: the demo host page (one page standing in for every page of a
+/// site, so the widget can be seen across page views), with the snippet pointing at this very
+/// origin.
 async fn demo_page(req: &Request, env: &Env) -> Result<Response> {
     let origin = req.url()?.origin().ascii_serialization();
     let mut page = env.assets("ASSETS")?.fetch(format!("{origin}/demo"), None).await?;
@@ -249,6 +251,10 @@ async fn create_conversation(mut req: Request, env: &Env) -> Result<Response> {
         Err(resp) => return Ok(resp),
     };
     let d1 = db::db(env)?;
+    let entry = match crate::tally::resolve_entry(env, &body.channel_id, body.entry.as_ref()).await? {
+        Ok(e) => e,
+        Err(resp) => return http::with_cors(resp, &origin),
+    };
     let existing = db::open_conversation_for(&d1, &body.channel_id, &body.visitor_id).await?;
     let conv = match existing {
         Some(c) => c,
@@ -270,6 +276,7 @@ async fn create_conversation(mut req: Request, env: &Env) -> Result<Response> {
                 Ok(r) => r,
                 Err(refused) => return error(409, &refused.code, &refused.message),
             };
+            let assigned = matches!(route, RouteUpdate::Assigned { .. });
             let (operator_id, operator_name) = match &route {
                 RouteUpdate::Assigned { operator_id, operator_name, .. } => {
                     (Some(operator_id.clone()), operator_name.clone())
@@ -278,10 +285,6 @@ async fn create_conversation(mut req: Request, env: &Env) -> Result<Response> {
             };
             let visitor = VisitorInfo {
                 name: String::new(),
-    let entry = match crate::tally::resolve_entry(env, &body.channel_id, body.entry.as_ref()).await? {
-        Ok(e) => e,
-        Err(resp) => return http::with_cors(resp, &origin),
-    };
                 language: language.clone(),
                 country: country.clone(),
                 pages: if page_url.is_empty() {
@@ -303,7 +306,6 @@ async fn create_conversation(mut req: Request, env: &Env) -> Result<Response> {
                 last_message_preview: String::new(),
                 updated_at: t,
                 closed_at: None,
-            let assigned = matches!(route, RouteUpdate::Assigned { .. });
                 closed_by: None,
                 no_operator_response: 0,
                 operator_id,

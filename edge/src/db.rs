@@ -165,6 +165,10 @@ pub async fn insert_conversation(db: &D1Database, row: &ConversationRow, entry_p
         s(&row.visitor_language),
         s(&row.visitor_country),
         n(u64::from(row.pages_visited)),
+        s(&row.request_type),
+        s(&row.request_source),
+        entry_point_id.map_or(JsValue::NULL, s),
+        row.decision_ms.map_or(JsValue::NULL, n),
     ])?
     .run()
     .await?;
@@ -172,10 +176,6 @@ pub async fn insert_conversation(db: &D1Database, row: &ConversationRow, entry_p
 }
 
 pub async fn list_conversations(db: &D1Database, account_id: &str, limit: u32) -> Result<Vec<ConversationRow>> {
-        s(&row.request_type),
-        s(&row.request_source),
-        entry_point_id.map_or(JsValue::NULL, s),
-        row.decision_ms.map_or(JsValue::NULL, n),
     db.prepare(format!(
         "SELECT {CONVERSATION_COLS} FROM conversations WHERE account_id = ?1 \
          ORDER BY updated_at DESC LIMIT ?2"
