@@ -33,7 +33,7 @@ pub struct Signals<'a> {
 #[serde(tag = "if", rename_all = "snake_case")]
 pub enum Condition {
     /// The page URL matches a glob (`*` any run of characters, `?` one character), compared
-    /// case-insensitively with the full URL.
+    /// ASCII-case-insensitively with the full URL.
     PageUrl {
         glob: String,
     },
@@ -49,7 +49,7 @@ pub enum Condition {
     Returning {
         returning: bool,
     },
-    /// The referrer contains this text (case-insensitive); empty text means "no referrer".
+    /// The referrer contains this text (ASCII-case-insensitive); empty text means "no referrer".
     ReferrerContains {
         text: String,
     },
@@ -76,13 +76,17 @@ pub enum Condition {
 impl Condition {
     pub fn holds(&self, s: &Signals) -> bool {
         match self {
-            Condition::PageUrl { glob } => glob_match(&glob.to_lowercase(), &s.url.to_lowercase()),
+            // ASCII case-folding: URLs and referrers are ASCII (percent-encoded, punycode), and it
+            // keeps Unicode case tables out of the widget.
+            Condition::PageUrl { glob } => glob_match(&glob.to_ascii_lowercase(), &s.url.to_ascii_lowercase()),
             Condition::TimeOnPageAtLeast { seconds } => s.ms_on_page >= u64::from(*seconds) * 1000,
             Condition::TimeOnSiteAtLeast { seconds } => s.ms_on_site >= u64::from(*seconds) * 1000,
             Condition::PagesViewedAtLeast { pages } => s.pages_this_session >= *pages,
             Condition::Returning { returning } => s.returning == *returning,
             Condition::ReferrerContains { text } if text.is_empty() => s.referrer.is_empty(),
-            Condition::ReferrerContains { text } => s.referrer.to_lowercase().contains(&text.to_lowercase()),
+            Condition::ReferrerContains { text } => {
+                s.referrer.to_ascii_lowercase().contains(&text.to_ascii_lowercase())
+            }
             Condition::Language { any_of } => {
                 let want = crate::routing::primary(s.language);
                 any_of.iter().any(|l| crate::routing::primary(l).eq_ignore_ascii_case(want))

@@ -9,15 +9,19 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use parley_client::{post_json, ConnEvent, ConnState, Connection, Pending};
 use parley_shared::api::{
-    Availability, AvailabilityRequest, ChannelInfo, ConversationCreated, CreateConversationRequest,
+    Availability, AvailabilityRequest, ChannelInfo, ConversationCreated, CreateConversationRequest, EntryChoice,
     OfflineMessageRequest, WidgetSession, WidgetSessionRequest,
 };
+use parley_shared::invites::{self, FunnelEvent, Invite, Observed, Rule};
 use parley_shared::limits::UNSENT_AFTER_MS;
+use parley_shared::metrics::EventKind;
 use parley_shared::protocol::{ClientMsg, MessageView, Role, Routing, ServerMsg, Status};
 use parley_shared::typing::TypingThrottle;
 use parley_shared::Millis;
 use serde::{Deserialize, Serialize};
 
+use crate::events::Events;
+use crate::invite::{self as page, Visits};
 use crate::store;
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -36,6 +40,35 @@ struct Ctx {
     queued: Vec<String>,
     creating: bool,
     typing: TypingThrottle,
+    /// Traffic and invite events on their way to the edge.
+    events: Events,
+    /// The entry point of the visitor's last click (button or invite), sent with the
+    /// conversation when it is created (kept in storage meanwhile).
+    entry: Option<EntryChoice>,
+    /// The chat button's entry point id, the channel's invite rules and time zone (once loaded).
+    button: String,
+    rules: Vec<Rule>,
+    time_zone: String,
+    /// When the page started loading, and the visitor's cross-page signals.
+    loaded: u64,
+    visits: Visits,
+    /// When the launcher first became visible in the viewport on this page.
+    seen_at: Option<u64>,
+    /// The invite of this page, from its match until it ends.
+    offer: Option<Offer>,
+    /// This page already had its (one) automatic invite.
+    invited: bool,
+    /// Only the newest "check the rules again" timer runs.
+    check_gen: u32,
+}
+
+/// One invite on this page: its rule (index in `rules`), its random id, its place in the
+/// funnel, when it was shown.
+struct Offer {
+    rule: usize,
+    id: String,
+    state: Invite,
+    shown_at: u64,
 }
 
 type Shared = Rc<RefCell<Ctx>>;
@@ -61,6 +94,10 @@ struct View {
     routing: RwSignal<Option<Routing>>,
     /// The offline form: 0 not shown, 1 shown (nobody online), 2 sent.
     offline: RwSignal<u8>,
+    /// The invite on screen (its greeting), and the greeting that replaces the channel's
+    /// after an invite was accepted.
+    invite: RwSignal<Option<String>>,
+    greeting: RwSignal<Option<String>>,
 }
 
 #[component]
@@ -79,9 +116,25 @@ pub fn App(channel: String, base: String) -> impl IntoView {
         problem: RwSignal::new(None),
         routing: RwSignal::new(None),
         offline: RwSignal::new(0),
+        invite: RwSignal::new(None),
+        greeting: RwSignal::new(None),
     };
     let queued: Vec<String> = store::load(&channel, "queued").unwrap_or_default();
+    let loaded = page::page_loaded_at();
+    let visits = page::load(&channel).page_view(parley_client::now_ms());
+    page::save(&channel, &visits);
     let shared: Shared = Rc::new(RefCell::new(Ctx {
+        events: Events::new(&base, &channel),
+        entry: store::load(&channel, "entry"),
+        button: String::new(),
+        rules: Vec::new(),
+        time_zone: String::new(),
+        loaded,
+        visits,
+        seen_at: None,
+        offer: None,
+        invited: false,
+        check_gen: 0,
         channel,
         base,
         creds: None,
@@ -94,8 +147,21 @@ pub fn App(channel: String, base: String) -> impl IntoView {
     let draft = RwSignal::new(String::new());
     let log_ref = NodeRef::<leptos::html::Div>::new();
 
+    let input_ref = NodeRef::<leptos::html::Textarea>::new();
+    let launcher_ref = NodeRef::<leptos::html::Button>::new();
     // Who is this visitor, and is there a conversation to resume (or a message to send)?
-    spawn_local(start(shared, v));
+    spawn_local(start(shared, v, launcher_ref));
+    // Leaving the page: an invite on screen was ignored; unsent events go out as beacons.
+    let _ = window_event_listener_untyped("pagehide", move |_| {
+        let c = ctx.get_value();
+        step(&c, v, Observed::Left);
+        c.borrow().events.beacon();
+    });
+    let _ = window_event_listener_untyped("visibilitychange", move |_| {
+        if document().hidden() {
+            ctx.with_value(|c| c.borrow().events.beacon());
+        }
+    });
 
     // Keep the newest message in view.
     Effect::new(move |_| {
@@ -115,13 +181,14 @@ pub fn App(channel: String, base: String) -> impl IntoView {
         std::time::Duration::from_secs(2),
     );
 
-    let input_ref = NodeRef::<leptos::html::Textarea>::new();
-    let launcher_ref = NodeRef::<leptos::html::Button>::new();
     let set_open = move |now_open: bool| {
         v.open.set(now_open);
         if now_open {
             v.unread.set(0);
             check_availability(&ctx.get_value(), v);
+        } else {
+            // Closed without a chat: the rules may still invite on this page.
+            evaluate(&ctx.get_value(), v);
         }
         ctx.with_value(|c| store::save(&c.borrow().channel, "open", &now_open));
         // Keyboard users land in the composer when the panel opens, on the launcher when it
@@ -135,6 +202,31 @@ pub fn App(channel: String, base: String) -> impl IntoView {
         });
     };
     let toggle = move |_| set_open(!v.open.get_untracked());
+    let launcher_click = move |_| {
+        let open = !v.open.get_untracked();
+        if open {
+            clicked_button(&ctx.get_value(), v);
+        }
+        set_open(open);
+    };
+    let accept = move |_| {
+        let c = ctx.get_value();
+        let c_ref = c.borrow();
+        let entry = c_ref.offer.as_ref().map(|o| EntryChoice {
+            entry_point: c_ref.rules[o.rule].id.clone(),
+            invite: o.id.clone(),
+            decision_ms: Some(parley_client::now_ms().saturating_sub(o.shown_at)),
+        });
+        drop(c_ref);
+        let greeting = v.invite.get_untracked();
+        step(&c, v, Observed::Clicked);
+        if let Some(entry) = entry {
+            v.greeting.set(greeting);
+            remember_entry(&c, entry);
+            set_open(true);
+        }
+    };
+    let decline = move |_| step(&ctx.get_value(), v, Observed::Closed);
     let on_panel_key = move |e: ev::KeyboardEvent| {
         if e.key() == "Escape" {
             set_open(false);
@@ -200,7 +292,7 @@ pub fn App(channel: String, base: String) -> impl IntoView {
                 </header>
                 <p class="status" role="alert" prop:hidden=move || notice().is_none()>{notice}</p>
                 <div class="log" role="log" aria-live="polite" aria-label="Messages" node_ref=log_ref>
-                    <p class="greet">{move || v.channel.get().map(|c| c.greeting).unwrap_or_default()}</p>
+                    <p class="greet">{move || v.greeting.get().or_else(|| v.channel.get().map(|c| c.greeting)).unwrap_or_default()}</p>
                     <For each=move || rows(v) key=Row::key let:row>
                         {row.view(v, retry)}
                     </For>
@@ -235,12 +327,17 @@ pub fn App(channel: String, base: String) -> impl IntoView {
                     <button class="send" type="submit" aria-label="Send message">"Send"</button>
                 </form>
             </section>
+            <section class="invite" role="dialog" aria-label="Chat invitation" prop:hidden=move || v.invite.get().is_none() || v.open.get()>
+                <button class="close" aria-label="Close invitation" on:click=decline>"×"</button>
+                <p>{move || v.invite.get()}</p>
+                <button class="send" on:click=accept>"Chat now"</button>
+            </section>
             <button
                 node_ref=launcher_ref
                 class="launcher"
                 aria-label=move || if v.open.get() { "Close chat" } else { "Open chat" }
                 aria-expanded=move || v.open.get().to_string()
-                on:click=toggle
+                on:click=launcher_click
             >
                 <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg>
                 {move || (v.unread.get() > 0).then(|| view! { <span class="badge">{v.unread.get()}<span class="sr">" unread"</span></span> })}
@@ -333,12 +430,13 @@ fn check_availability(ctx: &Shared, v: View) {
     }
     let (base, channel_id) = (c.base.clone(), c.channel.clone());
     spawn_local(async move {
-        let body = AvailabilityRequest { channel_id };
-        if let Ok(a) = post_json::<_, Availability>(&format!("{base}/api/v1/widget/availability"), &body).await {
-            v.offline.set(u8::from(!a.available));
-        }
+        v.offline.set(u8::from(!available(&base, channel_id).await));
     });
 }
+
+/// An answer whose content the widget does not need (one type, so one copy of its parsing).
+#[derive(Deserialize)]
+pub(crate) struct Done {}
 
 /// Sends the offline form.
 fn send_offline(ctx: &Shared, v: View, name: String, email: String, text: String) {
@@ -356,9 +454,7 @@ fn send_offline(ctx: &Shared, v: View, name: String, email: String, text: String
     };
     let base = c.base.clone();
     spawn_local(async move {
-        #[derive(Deserialize)]
-        struct Stored {}
-        match post_json::<_, Stored>(&format!("{base}/api/v1/widget/offline-message"), &body).await {
+        match post_json::<_, Done>(&format!("{base}/api/v1/widget/offline-message"), &body).await {
             Ok(_) => {
                 v.offline.set(2);
                 v.problem.set(None);
@@ -370,7 +466,7 @@ fn send_offline(ctx: &Shared, v: View, name: String, email: String, text: String
 
 /// Loads the channel and the visitor's identity; resumes their open conversation, or sends
 /// what they wrote before the last page closed.
-async fn start(ctx: Shared, v: View) {
+async fn start(ctx: Shared, v: View, launcher: NodeRef<leptos::html::Button>) {
     let (channel, base) = {
         let c = ctx.borrow();
         (c.channel.clone(), c.base.clone())
@@ -383,14 +479,33 @@ async fn start(ctx: Shared, v: View) {
     };
     match post_json::<_, WidgetSession>(&format!("{base}/api/v1/widget/session"), &body).await {
         Ok(s) => {
+            let mut s = s;
+            {
+                let mut c = ctx.borrow_mut();
+                c.events.ready(s.visitor_id.clone(), s.visitor_token.clone());
+                c.events.push(EventKind::Visit, &s.channel.button.id, "", 0);
+                c.button = s.channel.button.id.clone();
+                c.rules = std::mem::take(&mut s.channel.invites);
+                c.time_zone = s.channel.time_zone.clone();
+            }
             v.channel.set(Some(s.channel));
             ctx.borrow_mut().creds = Some(VisitorCreds { visitor_id: s.visitor_id, visitor_token: s.visitor_token });
+            if let Some(el) = launcher.get_untracked() {
+                observe_launcher(&ctx, &el);
+            }
             if let Some(id) = s.conversation_id {
                 connect(&ctx, v, id);
             } else if !ctx.borrow().queued.is_empty() {
                 v.pending.set(queued_view(&ctx.borrow().queued));
                 create_conversation(ctx.clone(), v);
             }
+            let weak = Rc::downgrade(&ctx);
+            crate::set_invite_hook(Box::new(move |name| {
+                if let Some(ctx) = weak.upgrade() {
+                    invite_by_name(&ctx, v, name);
+                }
+            }));
+            evaluate(&ctx, v);
         }
         Err(e) => v.problem.set(Some(format!("Chat is unavailable ({})", e.code))),
     }
@@ -437,14 +552,14 @@ fn queued_view(queued: &[String]) -> Vec<Pending> {
 }
 
 fn create_conversation(ctx: Shared, v: View) {
-    let (channel, base, creds) = {
+    let (channel, base, creds, entry) = {
         let mut c = ctx.borrow_mut();
         let Some(creds) = c.creds.clone() else { return };
         // The visitor wrote: from now on their identity is kept (also when they wrote before
         // the session was loaded).
         store::save(&c.channel, "visitor", &creds);
         c.creating = true;
-        (c.channel.clone(), c.base.clone(), creds)
+        (c.channel.clone(), c.base.clone(), creds, c.entry.clone())
     };
     spawn_local(async move {
         let page_url = parley_client::window().location().href().unwrap_or_default();
@@ -454,12 +569,19 @@ fn create_conversation(ctx: Shared, v: View) {
             visitor_token: creds.visitor_token,
             page_url,
             language: parley_client::window().navigator().language().unwrap_or_default(),
-            entry: None,
+            entry,
         };
         let created = post_json::<_, ConversationCreated>(&format!("{base}/api/v1/conversations"), &body).await;
         ctx.borrow_mut().creating = false;
         match created {
-            Ok(c) => connect(&ctx, v, c.conversation_id),
+            Ok(c) => {
+                // The entry point went with the conversation: done with.
+                let mut ctx_mut = ctx.borrow_mut();
+                ctx_mut.entry = None;
+                store::remove(&ctx_mut.channel, "entry");
+                drop(ctx_mut);
+                connect(&ctx, v, c.conversation_id)
+            }
             Err(e) => v.problem.set(Some(format!("Could not start the chat ({})", e.message))),
         }
     });
@@ -586,4 +708,175 @@ fn safe_color(c: &str) -> &str {
 fn clock(ms: u64) -> String {
     let d = leptos::web_sys::js_sys::Date::new(&(ms as f64).into());
     format!("{:02}:{:02}", d.get_hours(), d.get_minutes())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entry points: the chat button's views and clicks, automatic invites, decision time.
+
+/// Keeps the entry point of the visitor's last click until the conversation is created. The
+/// visitor interacted, so it is stored (it survives a page change before they write).
+fn remember_entry(ctx: &Shared, entry: EntryChoice) {
+    let mut c = ctx.borrow_mut();
+    store::save(&c.channel, "entry", &entry);
+    c.entry = Some(entry);
+}
+
+/// The launcher was clicked to open the panel: a click on the chat button, decided in the time
+/// since the button became visible (the entry point of the next conversation, unless one is
+/// under way).
+fn clicked_button(ctx: &Shared, v: View) {
+    let c = ctx.borrow();
+    if c.button.is_empty() {
+        return;
+    }
+    c.events.push(EventKind::Click, &c.button, "", 0);
+    if v.status.get_untracked().is_some_and(|s| s != Status::Closed) {
+        return;
+    }
+    let now = parley_client::now_ms();
+    let entry = EntryChoice {
+        entry_point: c.button.clone(),
+        invite: String::new(),
+        decision_ms: c.seen_at.map(|t| now.saturating_sub(t)),
+    };
+    drop(c);
+    remember_entry(ctx, entry);
+}
+
+/// Reports the chat button's first appearance in the viewport on this page (a view) and keeps
+/// its time for the decision time.
+fn observe_launcher(ctx: &Shared, el: &web_sys::Element) {
+    use leptos::wasm_bindgen::{closure::Closure, JsCast};
+    use web_sys::{js_sys::Array, IntersectionObserver, IntersectionObserverEntry};
+    let weak = Rc::downgrade(ctx);
+    let cb =
+        Closure::<dyn FnMut(Array, IntersectionObserver)>::new(move |entries: Array, obs: IntersectionObserver| {
+            if !entries.iter().any(|e| e.unchecked_into::<IntersectionObserverEntry>().is_intersecting()) {
+                return;
+            }
+            obs.disconnect();
+            if let Some(ctx) = weak.upgrade() {
+                let mut c = ctx.borrow_mut();
+                c.seen_at = Some(parley_client::now_ms());
+                c.events.push(EventKind::View, &c.button, "", 0);
+            }
+        });
+    if let Ok(obs) = IntersectionObserver::new(cb.as_ref().unchecked_ref()) {
+        obs.observe(el);
+    }
+    cb.forget();
+}
+
+/// A chat is under way (or about to start): no invites then.
+fn busy(c: &Ctx, v: View) -> bool {
+    v.open.get_untracked()
+        || c.creating
+        || !c.queued.is_empty()
+        || v.status.get_untracked().is_some_and(|s| s != Status::Closed)
+}
+
+/// Evaluates the channel's rules on this page's signals: invites on a match, otherwise sets one
+/// timer for when waiting could make a rule match. One automatic invite per page at most.
+fn evaluate(ctx: &Shared, v: View) {
+    let c = ctx.borrow();
+    if c.invited || c.offer.is_some() || c.rules.is_empty() || busy(&c, v) {
+        return;
+    }
+    let now = parley_client::now_ms();
+    let here = page::Page::read();
+    let signals = here.signals(&c.visits, c.loaded, now, &c.time_zone);
+    let shown = |id: &str| c.visits.shown(id);
+    if let Some(rule) = invites::first_match(&c.rules, &signals, shown) {
+        let rule = c.rules.iter().position(|r| std::ptr::eq(r, rule)).unwrap_or(0);
+        drop(c);
+        offer(ctx, v, rule);
+    } else if let Some(ms) = invites::next_check_ms(&c.rules, &signals, shown) {
+        drop(c);
+        let gen = {
+            let mut c = ctx.borrow_mut();
+            c.check_gen += 1;
+            c.check_gen
+        };
+        let ctx = ctx.clone();
+        parley_client::set_timeout(ms.clamp(100, i32::MAX as u64) as i32, move || {
+            if ctx.borrow().check_gen == gen {
+                evaluate(&ctx, v);
+            }
+        });
+    }
+}
+
+/// `Parley.invite(name)`: the rule named `name` (case-insensitive) invites now, whatever its
+/// conditions; availability is still asked.
+fn invite_by_name(ctx: &Shared, v: View, name: &str) {
+    let rule = ctx.borrow().rules.iter().position(|r| r.name.eq_ignore_ascii_case(name));
+    match rule {
+        Some(rule) => offer(ctx, v, rule),
+        None => web_sys::console::warn_1(&format!("Parley: no invite named \"{name}\"").into()),
+    }
+}
+
+/// A rule matched: asks whether an operator can take a chat, then shows the invite or
+/// cancels it.
+fn offer(ctx: &Shared, v: View, rule: usize) {
+    let (base, channel_id, always_show) = {
+        let mut c = ctx.borrow_mut();
+        if c.offer.is_some() || busy(&c, v) {
+            return;
+        }
+        c.invited = true;
+        let always_show = c.rules[rule].invite.always_show;
+        c.offer = Some(Offer { rule, id: parley_client::random_id("i"), state: Invite::matched().0, shown_at: 0 });
+        (c.base.clone(), c.channel.clone(), always_show)
+    };
+    let ctx = ctx.clone();
+    spawn_local(async move {
+        let available = available(&base, channel_id).await;
+        step(&ctx, v, Observed::Availability { available, always_show, now_ms: parley_client::now_ms() });
+    });
+}
+
+/// Whether an operator can take a chat in the channel now (false when the edge cannot say).
+async fn available(base: &str, channel_id: String) -> bool {
+    let url = format!("{base}/api/v1/widget/availability");
+    post_json::<_, Availability>(&url, &AvailabilityRequest { channel_id }).await.is_ok_and(|a| a.available)
+}
+
+/// Moves this page's invite through its funnel (`invites::Invite`, so it ends once) and
+/// reports each step.
+fn step(ctx: &Shared, v: View, observed: Observed) {
+    let mut guard = ctx.borrow_mut();
+    let c = &mut *guard;
+    let Some(offer) = c.offer.as_mut() else { return };
+    let rule = &c.rules[offer.rule];
+    let (next, steps) = offer.state.on(observed);
+    offer.state = next;
+    for s in steps {
+        let kind = match s {
+            FunnelEvent::Proactive => EventKind::Shown,
+            FunnelEvent::Cancelled => EventKind::Cancelled,
+            FunnelEvent::Accepted => EventKind::Accepted,
+            FunnelEvent::Declined => EventKind::Declined,
+            FunnelEvent::Ignored => EventKind::Ignored,
+            FunnelEvent::Expired => EventKind::Expired,
+            FunnelEvent::Match | FunnelEvent::NoAvailability => continue,
+        };
+        let timeout_ms = rule.invite.display_timeout_ms;
+        c.events.push(kind, &rule.id, &offer.id, if kind == EventKind::Shown { timeout_ms } else { 0 });
+        if kind == EventKind::Shown {
+            offer.shown_at = parley_client::now_ms();
+            c.visits.count_shown(&rule.id);
+            page::save(&c.channel, &c.visits);
+            let language = parley_client::window().navigator().language().unwrap_or_default();
+            v.invite.set(Some(rule.invite.greeting_for(&language).to_owned()));
+            let ctx = ctx.clone();
+            parley_client::set_timeout(timeout_ms.min(i32::MAX as u64) as i32 + 50, move || {
+                step(&ctx, v, Observed::Tick { now_ms: parley_client::now_ms(), timeout_ms });
+            });
+        }
+    }
+    if next == Invite::Done {
+        c.offer = None;
+        v.invite.set(None);
+    }
 }

@@ -3,6 +3,8 @@
 //! the host page's CSS cannot change it and the widget changes nothing on the host page.
 
 mod app;
+mod events;
+mod invite;
 mod store;
 mod style;
 
@@ -21,4 +23,32 @@ pub fn mount(root: web_sys::ShadowRoot, channel: String, base: String) -> Result
     root.append_child(&container)?;
     leptos::mount::mount_to(container, move || app::App(app::AppProps { channel, base })).forget();
     Ok(())
+}
+
+type InviteHook = Box<dyn Fn(&str)>;
+
+thread_local! {
+    /// What `Parley.invite` calls once the session is loaded; the names asked for before.
+    static INVITE_HOOK: std::cell::RefCell<Option<InviteHook>> = const { std::cell::RefCell::new(None) };
+    static EARLY_INVITES: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `Parley.invite(name)` (the loader forwards calls, also those made before the app loaded):
+/// shows the invite whose rule is named `name` (case-insensitive) now, whatever its conditions;
+/// an unknown name is a console warning.
+#[wasm_bindgen]
+pub fn invite(name: String) {
+    INVITE_HOOK.with(|h| match &*h.borrow() {
+        Some(f) => f(&name),
+        None => EARLY_INVITES.with(|e| e.borrow_mut().push(name)),
+    });
+}
+
+/// The channel's rules are loaded: `Parley.invite` calls go to `f`, the early ones first.
+pub(crate) fn set_invite_hook(f: InviteHook) {
+    let early = EARLY_INVITES.with(|e| std::mem::take(&mut *e.borrow_mut()));
+    for name in &early {
+        f(name);
+    }
+    INVITE_HOOK.with(|h| *h.borrow_mut() = Some(f));
 }

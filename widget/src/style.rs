@@ -43,5 +43,10 @@ pub const CSS: &str = r#"
 .wide{flex:1;height:40px}
 .offline{display:flex;flex-direction:column;gap:8px;padding:10px;border-top:1px solid #e1e4ea;background:#fff;font-size:13px}
 .offline textarea{height:70px}
+.invite{position:fixed;right:20px;bottom:88px;width:280px;max-width:calc(100vw - 40px);background:#fff;
+ border-radius:12px;box-shadow:0 6px 24px rgba(0,0,0,.22);padding:14px 14px 12px;display:flex;flex-direction:column;gap:10px}
+.invite p{padding-right:22px;white-space:pre-wrap;overflow-wrap:anywhere}
+.invite .close{position:absolute;top:4px;right:4px;color:#555}
+.invite .send{height:36px}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 "#;
