@@ -7,7 +7,9 @@ const KB = 1024;
 // Budgets of the foundation issue; tighten them here, never loosen them quietly.
 const BUDGETS = {
   loaderRaw: 1.5 * KB,       // public/widget.js, raw bytes
-  appBrotli: 120 * KB,       // wasm + JS glue, brotli
+  // Issue 5 raised it from 120 KB: the invite rules' types in the session (129.2 KB before the
+  // widget used them), then invites, traffic events and decision time (140.9 KB).
+  appBrotli: 141 * KB,       // wasm + JS glue, brotli
 };
 
 const files = [

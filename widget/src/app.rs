@@ -430,7 +430,9 @@ fn check_availability(ctx: &Shared, v: View) {
     }
     let (base, channel_id) = (c.base.clone(), c.channel.clone());
     spawn_local(async move {
-        v.offline.set(u8::from(!available(&base, channel_id).await));
+        if let Some(available) = available(&base, channel_id).await {
+            v.offline.set(u8::from(!available));
+        }
     });
 }
 
@@ -812,7 +814,7 @@ fn invite_by_name(ctx: &Shared, v: View, name: &str) {
     let rule = ctx.borrow().rules.iter().position(|r| r.name.eq_ignore_ascii_case(name));
     match rule {
         Some(rule) => offer(ctx, v, rule),
-        None => web_sys::console::warn_1(&format!("Parley: no invite named \"{name}\"").into()),
+        None => web_sys::console::warn_2(&"Parley: no invite named".into(), &name.into()),
     }
 }
 
@@ -831,15 +833,15 @@ fn offer(ctx: &Shared, v: View, rule: usize) {
     };
     let ctx = ctx.clone();
     spawn_local(async move {
-        let available = available(&base, channel_id).await;
+        let available = available(&base, channel_id).await == Some(true);
         step(&ctx, v, Observed::Availability { available, always_show, now_ms: parley_client::now_ms() });
     });
 }
 
-/// Whether an operator can take a chat in the channel now (false when the edge cannot say).
-async fn available(base: &str, channel_id: String) -> bool {
+/// Whether an operator can take a chat in the channel now (`None` when the edge cannot say).
+async fn available(base: &str, channel_id: String) -> Option<bool> {
     let url = format!("{base}/api/v1/widget/availability");
-    post_json::<_, Availability>(&url, &AvailabilityRequest { channel_id }).await.is_ok_and(|a| a.available)
+    post_json::<_, Availability>(&url, &AvailabilityRequest { channel_id }).await.ok().map(|a| a.available)
 }
 
 /// Moves this page's invite through its funnel (`invites::Invite`, so it ends once) and

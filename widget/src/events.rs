@@ -28,6 +28,14 @@ struct Inner {
     failures: u32,
 }
 
+impl Inner {
+    /// A batch of `events` (none before the session is loaded).
+    fn batch(&self, events: &[Event]) -> Option<EventBatch> {
+        let (visitor_id, visitor_token) = self.creds.clone()?;
+        Some(EventBatch { channel_id: self.channel.clone(), visitor_id, visitor_token, events: events.to_vec() })
+    }
+}
+
 /// The outbox (cheap to clone: one per page).
 #[derive(Clone, Default)]
 pub struct Events(Rc<RefCell<Inner>>);
@@ -79,14 +87,13 @@ impl Events {
         let (url, body, ids) = {
             let mut i = self.0.borrow_mut();
             i.due = None;
-            let Some((visitor_id, visitor_token)) = i.creds.clone() else { return };
             if i.in_flight || i.queue.is_empty() {
                 return;
             }
+            let Some(body) = i.batch(&i.queue[..i.queue.len().min(MAX_EVENTS_PER_BATCH)]) else { return };
             i.in_flight = true;
-            let events: Vec<Event> = i.queue.iter().take(MAX_EVENTS_PER_BATCH).cloned().collect();
-            let ids: Vec<String> = events.iter().map(|e| e.id.clone()).collect();
-            (i.url.clone(), EventBatch { channel_id: i.channel.clone(), visitor_id, visitor_token, events }, ids)
+            let ids: Vec<String> = body.events.iter().map(|e| e.id.clone()).collect();
+            (i.url.clone(), body, ids)
         };
         let me = self.clone();
         spawn_local(async move {
@@ -120,16 +127,9 @@ impl Events {
     /// the edge counts once.
     pub fn beacon(&self) {
         let i = self.0.borrow();
-        let Some((visitor_id, visitor_token)) = i.creds.clone() else { return };
         let nav = parley_client::window().navigator();
         for chunk in i.queue.chunks(MAX_EVENTS_PER_BATCH) {
-            let batch = EventBatch {
-                channel_id: i.channel.clone(),
-                visitor_id: visitor_id.clone(),
-                visitor_token: visitor_token.clone(),
-                events: chunk.to_vec(),
-            };
-            if let Ok(body) = serde_json::to_string(&batch) {
+            if let Some(Ok(body)) = i.batch(chunk).map(|b| serde_json::to_string(&b)) {
                 let _ = nav.send_beacon_with_opt_str(&i.url, Some(&body));
             }
         }
