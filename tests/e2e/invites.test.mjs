@@ -102,8 +102,14 @@ test("an invite on /pricing after 3 s: accepted, declined, ignored, expired, can
     await invite(d.page).getByText("Fragen zu unseren Tarifen? Fragen Sie uns.").waitFor();
   });
 
+  // Answered at once, well inside the 4 s display timeout: accept, decline, leave.
+  await step(a.page, "answers", () => Promise.all([
+    invite(a.page).getByRole("button", { name: "Chat now" }).click(),
+    invite(b.page).getByRole("button", { name: "Close invitation" }).click(),
+    c.page.getByRole("link", { name: "About" }).click(),
+  ]));
+
   await step(a.page, "accepted-and-routed", async () => {
-    await invite(a.page).getByRole("button", { name: "Chat now" }).click();
     const panel = a.page.getByRole("dialog", { name: "Chat" });
     await panel.getByText("Questions about our plans? Ask us here.").waitFor();
     await panel.getByRole("textbox", { name: "Message" }).fill("Is there a discount for schools?");
@@ -111,15 +117,19 @@ test("an invite on /pricing after 3 s: accepted, declined, ignored, expired, can
     await panel.getByText("You are chatting with Dana").waitFor();
   });
 
-  await step(b.page, "declined", async () => {
-    await invite(b.page).getByRole("button", { name: "Close invitation" }).click();
-    await invite(b.page).waitFor({ state: "hidden" });
+  await step(a.page, "the-conversation-knows-its-entry-point", async () => {
+    const r = await fetch(`${edge.base}/api/v1/console/conversations`, { headers: { cookie } });
+    const { conversations } = await r.json();
+    assert.equal(conversations.length, 1);
+    const conv = conversations[0];
+    assert.equal(conv.request_type, "invite");
+    assert.equal(conv.request_source, "Pricing help");
+    assert.equal(conv.operator_name, "Dana");
+    assert.ok(conv.decision_ms > 0 && conv.decision_ms < 60_000, `decision_ms ${conv.decision_ms}`);
   });
 
-  await step(c.page, "ignored-by-leaving", async () => {
-    await c.page.getByRole("link", { name: "About" }).click();
-    await c.page.waitForURL(/\/demo\/about/);
-  });
+  await step(b.page, "declined", () => invite(b.page).waitFor({ state: "hidden" }));
+  await step(c.page, "ignored-by-leaving", () => c.page.waitForURL(/\/demo\/about/));
 
   await step(d.page, "expired", async () => {
     await invite(d.page).waitFor({ state: "hidden", timeout: 15_000 });
@@ -165,17 +175,6 @@ test("an invite on /pricing after 3 s: accepted, declined, ignored, expired, can
     // The invite: seen four times, clicked once, one chat.
     await until(async () => sums((await csv("traffic")).rows, (r) => r.entrypoint_id === "ep_pricing", cols),
       { visits: 0, views: 4, clicks: 1, chats: 1 }, "traffic of the invite");
-  });
-
-  await step(a.page, "the-conversation-knows-its-entry-point", async () => {
-    const r = await fetch(`${edge.base}/api/v1/console/conversations`, { headers: { cookie } });
-    const { conversations } = await r.json();
-    assert.equal(conversations.length, 1);
-    const conv = conversations[0];
-    assert.equal(conv.request_type, "invite");
-    assert.equal(conv.request_source, "Pricing help");
-    assert.equal(conv.operator_name, "Dana");
-    assert.ok(conv.decision_ms > 0 && conv.decision_ms < 60_000, `decision_ms ${conv.decision_ms}`);
   });
 
   for (const v of [a, b, c, d, e]) await v.ctx.close();
