@@ -1,8 +1,9 @@
 // The widget's side of automatic invites, in Chromium against a real `wrangler dev`: a rule on
 // the pricing page invites after 3 s on the page in the visitor's language, "Chat now" opens
 // the panel with that greeting, and the conversation it starts is recorded as an invite with
-// its decision time; `Parley.invite(name)` from the host page invites at once; a rule capped at
-// one showing per visitor does not show again (the next rule does). The events the widget
+// its decision time; `Parley.invite(name)` from the host page invites at once; leaving the page
+// with an invite on screen reports it ignored (by beacon); a rule capped at one showing per
+// visitor does not show again (the next rule does). The events the widget
 // reports on the way are checked as they leave the page.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -33,7 +34,8 @@ VALUES ('ep_later', 'acc_demo', 'demo', 'invite', 'Later help', 1,
 let edge, browser;
 
 before(async () => {
-  edge = await startEdge({ extraSql: RULES });
+  // Tallies are written to D1 within half a second, so the report shows beacon-sent steps soon.
+  edge = await startEdge({ extraSql: RULES, vars: { PARLEY_TALLY_FLUSH_MS: "500" } });
   browser = await launchBrowser();
 });
 
@@ -143,15 +145,24 @@ test("Parley.invite(name) invites at once, before and after the widget loaded; u
   await ctx.close();
 });
 
-test("a rule capped at one showing does not show again; the next rule does", async () => {
+test("leaving the page with an invite on screen reports it ignored; a rule capped at one showing does not show again", async () => {
   const { page, events, ctx } = await visitorPage();
   const card = page.getByRole("dialog", { name: "Chat invitation" });
   await step(page, "capped", async () => {
     await page.goto(edge.base + "/demo/pricing");
     await card.getByText(PRICING_EN).waitFor({ timeout: 15_000 });
-    await card.getByRole("button", { name: "Close invitation" }).click();
-    await until(() => kinds(events).includes("declined"), "the declined event");
+    await until(() => kinds(events).includes("shown"), "the shown event");
+    // Leaving the page: the step goes out as a beacon (text/plain; the browser does not show
+    // it to the page's request listeners), and the edge counts it.
+    const cookie = await login(edge.base);
+    const ignored = async () => {
+      const res = await fetch(edge.base + "/api/v1/console/reports/invites", { headers: { cookie } });
+      const { rows } = await res.json();
+      return rows.filter((r) => r.filter_name === "Pricing help").reduce((n, r) => n + r.num_proactive_ignored, 0);
+    };
+    assert.equal(await ignored(), 0);
     await page.goto(edge.base + "/demo/pricing?again=1");
+    await until(async () => (await ignored()) === 1, "the ignored invite in the report");
     await card.getByText(LATER).waitFor({ timeout: 15_000 });
     assert.equal(await card.getByText(PRICING_EN).count(), 0);
   });

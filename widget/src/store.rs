@@ -1,5 +1,6 @@
 //! What the widget keeps in the visitor's first-party storage, per channel. Nothing is written
-//! before the visitor interacts with the widget.
+//! before the visitor interacts with the widget, except the invite rules' page-view signals
+//! (`invite::save`, the one place, to be gated by consent-first storage).
 
 use serde::{de::DeserializeOwned, Serialize};
 
