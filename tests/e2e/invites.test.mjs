@@ -179,3 +179,15 @@ test("an invite on /pricing after 3 s: accepted, declined, ignored, expired, can
 
   for (const v of [a, b, c, d, e]) await v.ctx.close();
 });
+
+test("the demo channel's own invite (make dev): re-enabled in the console API, it greets on the demo page after 8 s", async () => {
+  const on = await postJson(edge.base, "/api/v1/console/entry-points/ep_welcome", { name: "Welcome invite", enabled: true }, { cookie });
+  assert.equal(on.status, 200, JSON.stringify(on.json));
+  // Dana is offline since the first test; this invite is not "always show", so bring her back.
+  assert.equal((await postJson(edge.base, "/api/v1/console/presence", { online: true, join: "demo" }, { cookie })).status, 200);
+  const v = await visitor("/", "fr-FR");
+  await step(v.page, "demo-welcome-invite", async () => {
+    await invite(v.page).getByText("Bonjour ! Des questions sur Parley ?", { exact: false }).waitFor({ timeout: 20_000 });
+  });
+  await v.ctx.close();
+});
