@@ -106,16 +106,38 @@ pub(crate) async fn checked_origin(
     env: &Env,
     channel_id: &str,
 ) -> Result<std::result::Result<String, Response>> {
+    let (origin, hostname) = match origin_and_host(req)? {
+        Ok(o) => o,
+        Err(resp) => return Ok(Err(resp)),
+    };
+    if !is_valid_id(channel_id) || !db::channel_has_host(&db::db(env)?, channel_id, &hostname).await? {
+        return Ok(Err(origin_not_allowed()?));
+    }
+    Ok(Ok(origin))
+}
+
+/// The request's Origin and its hostname, or the refusal when it has none.
+pub(crate) fn origin_and_host(req: &Request) -> Result<std::result::Result<(String, String), Response>> {
     let Some(origin) = http::origin(req) else {
         return Ok(Err(error(403, "origin_required", "requests must carry an Origin header")?));
     };
     let Some(hostname) = http::origin_hostname(&origin) else {
         return Ok(Err(error(403, "bad_origin", "unreadable Origin header")?));
     };
-    if !is_valid_id(channel_id) || !db::channel_has_host(&db::db(env)?, channel_id, &hostname).await? {
-        return Ok(Err(error(403, "origin_not_allowed", "this site is not a registered host of the channel")?));
+    Ok(Ok((origin, hostname)))
+}
+
+pub(crate) fn origin_not_allowed() -> Result<Response> {
+    error(403, "origin_not_allowed", "this site is not a registered host of the channel")
+}
+
+/// `None` when `token` is the visitor's; otherwise the refusal (with CORS for `origin`).
+pub(crate) fn bad_visitor(env: &Env, id: &str, token: &str, origin: &str) -> Result<Option<Response>> {
+    if is_valid_id(id) && auth::verify_visitor_token(&secret(env)?, id, token) {
+        return Ok(None);
     }
-    Ok(Ok(origin))
+    let refusal = error(403, "bad_visitor_token", "the visitor token does not match")?;
+    Ok(Some(http::with_cors(refusal, origin)?))
 }
 
 /// The channel's chat button and its enabled auto-invites in the order they are tried (one
@@ -236,9 +258,8 @@ pub(crate) async fn visitor_request<T: VisitorBody>(
         Err(resp) => return Ok(Err(resp)),
     };
     if let Some((id, token)) = body.visitor() {
-        if !is_valid_id(id) || !auth::verify_visitor_token(&secret(env)?, id, token) {
-            let refusal = error(403, "bad_visitor_token", "the visitor token does not match")?;
-            return Ok(Err(http::with_cors(refusal, &origin)?));
+        if let Some(refusal) = bad_visitor(env, id, token, &origin)? {
+            return Ok(Err(refusal));
         }
     }
     Ok(Ok((body, origin)))

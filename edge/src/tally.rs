@@ -13,7 +13,7 @@ use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{Env, Method, Request, RequestInit, Response, Result};
 
-use crate::api::{session_operator, VisitorBody};
+use crate::api::session_operator;
 use crate::db::ConversationRow;
 use crate::http::{self, error};
 use crate::tally_object::IngestBody;
@@ -22,15 +22,6 @@ use crate::util::now;
 const DAY_MS: u64 = 24 * 60 * 60 * 1000;
 /// Longest report period.
 const MAX_REPORT_DAYS: u64 = 366;
-
-impl VisitorBody for EventBatch {
-    fn channel_id(&self) -> &str {
-        &self.channel_id
-    }
-    fn visitor(&self) -> Option<(&str, &str)> {
-        Some((&self.visitor_id, &self.visitor_token))
-    }
-}
 
 /// How many tally shards each channel has (`PARLEY_TALLY_SHARDS`).
 fn shards(env: &Env) -> u32 {
@@ -184,17 +175,62 @@ pub async fn record_chat(env: &Env, row: &ConversationRow, entry: &Entry, assign
 /// `POST /api/v1/widget/events`: a visitor's batch of traffic and invite events (JSON, also
 /// sent as `text/plain` by `navigator.sendBeacon`) → [`EventsAck`].
 pub async fn events(mut req: Request, env: &Env) -> Result<Response> {
-    let (body, origin) = match crate::api::visitor_request::<EventBatch>(&mut req, env).await? {
-        Ok(r) => r,
+    let body: EventBatch = match http::read_json(&mut req).await {
+        Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
+    let (origin, hostname) = match crate::api::origin_and_host(&req)? {
+        Ok(o) => o,
+        Err(resp) => return Ok(resp),
+    };
+    let Some(account_id) = host_account(env, &body.channel_id, &hostname).await? else {
+        return crate::api::origin_not_allowed();
+    };
+    if let Some(refusal) = crate::api::bad_visitor(env, &body.visitor_id, &body.visitor_token, &origin)? {
+        return Ok(refusal);
+    }
     if !metrics::batch_size_ok(&body) {
         let msg = format!("a batch carries 1 to {} events", parley_shared::limits::MAX_EVENTS_PER_BATCH);
         return http::with_cors(error(400, "malformed", &msg)?, &origin);
     }
-    let channel = crate::db::channel(&crate::db::db(env)?, &body.channel_id).await?.ok_or("channel vanished")?;
-    let ack = record(env, &channel.account_id, &channel.id, &body.visitor_id, body.events, true).await?;
+    let ack = record(env, &account_id, &body.channel_id, &body.visitor_id, body.events, true).await?;
     http::with_cors(http::json(&ack)?, &origin)
+}
+
+/// How long this isolate trusts that a hostname is registered for a channel (and which account
+/// the channel is in) before asking D1 again.
+const HOST_CACHE_MS: u64 = 30_000;
+const HOST_CACHE_MAX: usize = 10_000;
+
+thread_local! {
+    /// (channel, hostname) → (account id, trusted until). Only registered pairs are kept.
+    static HOSTS: std::cell::RefCell<HashMap<(String, String), (String, u64)>> = Default::default();
+}
+
+/// The channel's account when `hostname` is one of its registered hosts. Events are the one
+/// per-page-view request, so a busy site must not cost a D1 read per batch: the answer is
+/// remembered by this isolate for `HOST_CACHE_MS` (a host removed from a channel may still
+/// report events for that long; chats and everything else check D1 every time).
+async fn host_account(env: &Env, channel_id: &str, hostname: &str) -> Result<Option<String>> {
+    let t = now().0;
+    let key = (channel_id.to_owned(), hostname.to_owned());
+    let cached = HOSTS.with(|h| h.borrow().get(&key).filter(|(_, until)| *until > t).map(|(a, _)| a.clone()));
+    if cached.is_some() {
+        return Ok(cached);
+    }
+    let d1 = crate::db::db(env)?;
+    if !is_valid_id(channel_id) || !crate::db::channel_has_host(&d1, channel_id, hostname).await? {
+        return Ok(None);
+    }
+    let Some(channel) = crate::db::channel(&d1, channel_id).await? else { return Ok(None) };
+    HOSTS.with(|h| {
+        let mut h = h.borrow_mut();
+        if h.len() >= HOST_CACHE_MAX {
+            h.clear();
+        }
+        h.insert(key, (channel.account_id.clone(), t + HOST_CACHE_MS));
+    });
+    Ok(Some(channel.account_id))
 }
 
 /// The period and channel of a report query.

@@ -27,9 +27,9 @@
 //! go to `pending`, i.e. the next flush.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use parley_shared::limits::{EVENT_IDS_KEPT_MS, INVITE_GRACE_MS, TALLY_FLUSH_MS};
+use parley_shared::limits::{EVENT_IDS_KEPT_MS, INVITE_GRACE_MS, MAX_EVENTS_PER_BATCH, TALLY_FLUSH_MS};
 use parley_shared::metrics::{self, Event, EventsAck, InviteRecord, Refusal, RefusedEvent, Stage, Tally};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
@@ -245,19 +245,38 @@ impl TallyObject {
         Ok(())
     }
 
+    /// Which of these events' ids were acknowledged before.
+    fn seen_among(&self, events: &[Event]) -> Result<HashSet<String>> {
+        #[derive(Deserialize)]
+        struct Id {
+            id: String,
+        }
+        let mut out = HashSet::new();
+        for chunk in events.chunks(MAX_EVENTS_PER_BATCH) {
+            let ids: Vec<SqlStorageValue> = chunk.iter().map(|e| e.id.as_str().into()).collect();
+            let marks = vec!["?"; ids.len()].join(",");
+            let rows = self.sql().exec(&format!("SELECT id FROM seen WHERE id IN ({marks})"), ids)?.to_array::<Id>()?;
+            out.extend(rows.into_iter().map(|r| r.id));
+        }
+        Ok(out)
+    }
+
     /// Checks and counts one batch; every write happens here, synchronously.
     fn ingest(&self, body: &IngestBody, t: u64) -> Result<EventsAck> {
         let grace = self.grace_ms();
         let mut ack = EventsAck::default();
         let mut tally = Tally::default();
+        // Ids of this batch counted before (one query; a batch has at most
+        // MAX_EVENTS_PER_BATCH ids, within the 100 bound parameters of a statement), plus the
+        // ones counted as this batch goes (an id repeated inside it).
+        let mut seen = self.seen_among(&body.events)?;
         for ev in &body.events {
             let outcome = (|| -> Result<std::result::Result<bool, Refusal>> {
                 let at = match ev.check(t, body.from_widget) {
                     Ok(at) => at,
                     Err(r) => return Ok(Err(r)),
                 };
-                let seen = self.sql().exec("SELECT 1 AS one FROM seen WHERE id = ?", vec![ev.id.as_str().into()])?;
-                if seen.to_array::<serde_json::Value>()?.into_iter().next().is_some() {
+                if seen.contains(&ev.id) {
                     return Ok(Ok(false));
                 }
                 let kind = self.entry_points.borrow().0.get(&ev.entry_point).copied();
@@ -272,6 +291,7 @@ impl TallyObject {
                     Err(r) => return Ok(Err(r)),
                 };
                 self.sql().exec("INSERT INTO seen (id, at) VALUES (?, ?)", vec![ev.id.as_str().into(), int(t)])?;
+                seen.insert(ev.id.clone());
                 if let Some(rec) = &step.invite {
                     self.put_invite(rec, t)?;
                 }
