@@ -40,8 +40,10 @@ use worker::{
 
 use crate::util::now;
 
-/// The entry point cache is reloaded from D1 at most this often (when an unknown id shows up).
-const EP_REFRESH_MS: u64 = 10_000;
+/// The entry point cache is reloaded from D1 at most this often (when an unknown id shows up):
+/// an invite created a moment ago is counted within seconds; garbage ids cost at most one read
+/// per shard this often.
+const EP_REFRESH_MS: u64 = 2_000;
 /// Most pending rows written by one flush (more wait for the next, at once).
 const MAX_FLUSH_ROWS: usize = 400;
 /// Backoff of a failed flush: first wait, longest wait.
