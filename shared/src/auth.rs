@@ -81,6 +81,19 @@ pub fn verify_visitor_token(secret: &[u8], visitor_id: &str, token: &str) -> boo
     verify_signature(secret, &format!("visitor:{visitor_id}"), token)
 }
 
+/// `Parley.identify({id, hash})`: what a site computes on its server to prove who its
+/// logged-in user is — lowercase hex of `HMAC-SHA256(channel secret, id)` (the form every
+/// language's standard library makes in one line).
+pub fn identify_hash(channel_secret: &[u8], user_id: &str) -> String {
+    mac(channel_secret, user_id).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Checks an identify hash (hex, either case), in constant time.
+pub fn verify_identify(channel_secret: &[u8], user_id: &str, hash: &str) -> bool {
+    let want = identify_hash(channel_secret, user_id);
+    constant_time_eq(want.as_bytes(), hash.trim().to_ascii_lowercase().as_bytes())
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
@@ -88,6 +101,17 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identify_hashes() {
+        // RFC 4231 test case 2: HMAC-SHA256(key "Jefe", "what do ya want for nothing?").
+        let h = identify_hash(b"Jefe", "what do ya want for nothing?");
+        assert_eq!(h, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        assert!(verify_identify(b"Jefe", "what do ya want for nothing?", &h.to_uppercase()));
+        assert!(!verify_identify(b"Jefe", "what do ya want for nothing!", &h));
+        assert!(!verify_identify(b"other", "what do ya want for nothing?", &h));
+        assert!(!verify_identify(b"Jefe", "what do ya want for nothing?", ""));
+    }
 
     #[test]
     fn password_round_trip() {

@@ -16,6 +16,7 @@ pub mod ids;
 pub mod invites;
 pub mod limits;
 pub mod metrics;
+pub mod outcomes;
 pub mod presence;
 pub mod protocol;
 #[cfg(feature = "operator")]
