@@ -26,7 +26,8 @@ cat <<BANNER
     demo  Dana, admin, English + German, up to 3 chats
     sam   Sam, operator, Spanish + French, up to 2 chats
   In the console click "Go online" and tick "Demo channel" to receive chats.
-  On the demo page an auto-invite shows after 8 s (Admin → Entry points).
+  With an operator online, an auto-invite greets on the demo page after 8 s (Admin → Entry
+  points); its funnel and the traffic are under Reports (Invites & traffic).
   State persists in $state/ (delete it to start over). Ctrl-C stops.
 
 BANNER
