@@ -10,6 +10,7 @@ use parley_shared::admin::{CreateOperatorRequest, FieldError, OperatorView, Prof
 
 use crate::admin_api;
 use crate::api::Operator;
+use crate::blocks::Blocks;
 use crate::canned::CannedResponses;
 use crate::channels::Channels;
 use crate::entry_points::EntryPoints;
@@ -28,6 +29,7 @@ enum Page {
     EntryPoints,
     Canned,
     Offline,
+    Blocks,
 }
 
 impl Page {
@@ -39,6 +41,7 @@ impl Page {
             Page::EntryPoints => "Entry points",
             Page::Canned => "Canned responses",
             Page::Offline => "Offline messages",
+            Page::Blocks => "Blocks",
         }
     }
 
@@ -50,6 +53,7 @@ impl Page {
             Page::EntryPoints => "entry-points",
             Page::Canned => "canned",
             Page::Offline => "offline",
+            Page::Blocks => "blocks",
         }
     }
 }
@@ -66,14 +70,14 @@ pub fn is_admin() -> bool {
     me().is_some_and(|op| op.role == Role::Admin.as_str())
 }
 
-/// Tabs of the admin area; "Operators" and "Entry points" only for admins.
+/// Tabs of the admin area; "Operators", "Entry points" and "Blocks" only for admins.
 #[component]
 pub fn AdminArea() -> impl IntoView {
     let admin = is_admin();
     let pages: Vec<Page> =
-        [Page::Settings, Page::Operators, Page::Channels, Page::EntryPoints, Page::Canned, Page::Offline]
+        [Page::Settings, Page::Operators, Page::Channels, Page::EntryPoints, Page::Canned, Page::Offline, Page::Blocks]
             .into_iter()
-            .filter(|p| admin || !matches!(p, Page::Operators | Page::EntryPoints))
+            .filter(|p| admin || !matches!(p, Page::Operators | Page::EntryPoints | Page::Blocks))
             .collect();
     let current = RwSignal::new(Page::Settings);
     let tabs = pages
@@ -114,6 +118,7 @@ pub fn AdminArea() -> impl IntoView {
                     Page::EntryPoints => view! { <EntryPoints /> }.into_any(),
                     Page::Canned => view! { <CannedResponses /> }.into_any(),
                     Page::Offline => view! { <OfflineMessages /> }.into_any(),
+                    Page::Blocks => view! { <Blocks /> }.into_any(),
                 }}
             </div>
         </section>

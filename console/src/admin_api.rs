@@ -79,3 +79,12 @@ pub async fn delete_canned(id: &str) -> Result<(), HttpError> {
 pub async fn offline_messages() -> Result<Vec<OfflineMessage>, HttpError> {
     get_json::<OfflineMessageList>(&format!("{BASE}/offline-messages")).await.map(|l| l.messages)
 }
+
+/// The account's active visitor blocks, newest first (admins).
+pub async fn blocks() -> Result<Vec<parley_shared::outcomes::BlockView>, HttpError> {
+    get_json::<parley_shared::outcomes::BlockList>(&format!("{BASE}/blocks")).await.map(|l| l.blocks)
+}
+
+pub async fn lift_block(id: &str) -> Result<(), HttpError> {
+    post_json::<_, serde_json::Value>(&format!("{BASE}/blocks/{id}/lift"), &serde_json::json!({})).await.map(|_| ())
+}

@@ -8,6 +8,7 @@ pub mod admin;
 pub mod admin_api;
 mod api;
 mod app;
+mod blocks;
 mod canned;
 mod channels;
 mod chat;

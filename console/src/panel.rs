@@ -6,6 +6,7 @@ use leptos::html;
 use leptos::prelude::*;
 use parley_client::ConnState;
 use parley_shared::api::TransferRequest;
+use parley_shared::outcomes::{block_reason, BlockRequest};
 use parley_shared::protocol::{Role, Routing, Status};
 
 use crate::chat::Chat;
@@ -223,6 +224,7 @@ fn ChatPanel(id: String, chat: Chat) -> impl IntoView {
                 <p class="chat-routing" role="status">{routing_line}</p>
                 <div class="chat-actions">
                     <Transfer id=id.clone() closed=Signal::derive(closed) />
+                    <BlockVisitor id=id.clone() />
                     <button type="button" class="btn end-chat" prop:hidden=closed on:click=on_end>"End chat"</button>
                 </div>
             </header>
@@ -401,6 +403,59 @@ fn Transfer(id: String, closed: Signal<bool>) -> impl IntoView {
                 <For each=options key=|o| o.clone() children=|(id, label)| view! { <option value=id>{label}</option> } />
             </select>
             <button type="button" class="btn btn-ghost" on:click=transfer>"Transfer"</button>
+            <span class="muted" role="status">{move || note.get()}</span>
+        </div>
+    }
+}
+
+/// Blocks the conversation's visitor from starting chats, with a required reason (admins see
+/// it; the visitor never does). The chat itself goes on until someone ends it.
+#[component]
+fn BlockVisitor(id: String) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let reason = RwSignal::new(String::new());
+    let note = RwSignal::new(None::<String>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let body = BlockRequest { reason: reason.get_untracked() };
+        if let Err(e) = block_reason(&body.reason) {
+            note.set(Some(e.message));
+            return;
+        }
+        let url = format!("/api/v1/console/conversations/{id}/block");
+        leptos::task::spawn_local(async move {
+            match parley_client::post_json::<_, serde_json::Value>(&url, &body).await {
+                Ok(_) => {
+                    open.try_set(false);
+                    reason.try_set(String::new());
+                    note.try_set(Some("Visitor blocked.".into()))
+                }
+                Err(e) => note.try_set(Some(crate::api::describe(&e))),
+            };
+        });
+    };
+    view! {
+        <div class="block-visitor">
+            <button
+                type="button"
+                class="btn btn-ghost"
+                aria-expanded=move || open.get().to_string()
+                on:click=move |_| open.update(|o| *o = !*o)
+            >
+                "Block visitor"
+            </button>
+            <form class="block-form" prop:hidden=move || !open.get() on:submit=submit>
+                <label>
+                    "Reason for blocking"
+                    <textarea
+                        required
+                        maxlength="1000"
+                        prop:value=move || reason.get()
+                        on:input=move |ev| reason.set(event_target_value(&ev))
+                    ></textarea>
+                </label>
+                <button type="submit" class="btn">"Block"</button>
+            </form>
             <span class="muted" role="status">{move || note.get()}</span>
         </div>
     }

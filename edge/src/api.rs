@@ -49,6 +49,8 @@ pub async fn route(req: Request, env: &Env) -> Result<Response> {
             let id = (*id).to_owned();
             transfer(req, env, &id).await
         }
+        (Method::Post, ["api", "v1", "console", "conversations", _, "block"])
+        | (_, ["api", "v1", "console", "blocks", ..]) => crate::blocks::route(req, env).await,
         (Method::Get, ["api", "v1", "conversations", id, "ws"]) => {
             let id = (*id).to_owned();
             connect(req, env, &id).await
@@ -276,6 +278,11 @@ async fn create_conversation(mut req: Request, env: &Env) -> Result<Response> {
         Ok(e) => e,
         Err(resp) => return http::with_cors(resp, &origin),
     };
+    // A blocked visitor is told so politely; the reason is never revealed.
+    if crate::blocks::is_blocked(&d1, &body.channel_id, &body.visitor_id).await? {
+        let resp = error(403, "visitor_blocked", parley_shared::outcomes::VISITOR_BLOCKED_MESSAGE)?;
+        return http::with_cors(resp, &origin);
+    }
     let existing = db::open_conversation_for(&d1, &body.channel_id, &body.visitor_id).await?;
     let conv = match existing {
         Some(c) => c,

@@ -8,6 +8,7 @@
 
 mod admin;
 mod api;
+mod blocks;
 mod conversation_object;
 mod db;
 mod db_admin;

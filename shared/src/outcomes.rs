@@ -184,6 +184,35 @@ pub fn block_reason(s: &str) -> Valid<String> {
     })
 }
 
+/// What a blocked visitor is told on trying to start a chat (never the reason).
+pub const VISITOR_BLOCKED_MESSAGE: &str = "Sorry, you cannot start a chat here.";
+
+/// `POST /api/v1/console/conversations/:id/block`: blocks that conversation's visitor.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockRequest {
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// An active block as admins see it (`GET /api/v1/console/blocks`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockView {
+    pub id: String,
+    pub visitor_id: String,
+    pub conversation_id: String,
+    pub reason: String,
+    /// The operator who blocked (id and chat name).
+    pub blocked_by: String,
+    #[serde(default)]
+    pub blocked_by_name: String,
+    pub created_at: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockList {
+    pub blocks: Vec<BlockView>,
+}
+
 /// A goal as admins define it: reached on a page whose URL matches `url_glob` (when set) or
 /// when the site's code says so (`Parley.goal(name, value)`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -1,0 +1,102 @@
+//! Blocks (admins): the account's blocked visitors, newest first, each with "Lift block".
+
+use leptos::prelude::*;
+use parley_shared::outcomes::BlockView;
+
+use crate::admin_api;
+use crate::form::{load_into, Notice};
+use crate::time::clock;
+
+#[component]
+pub fn Blocks() -> impl IntoView {
+    let blocks = RwSignal::new(None::<Vec<BlockView>>);
+    let error = RwSignal::new(None::<String>);
+    let note = RwSignal::new(None::<String>);
+    let load = move || load_into(blocks, error, admin_api::blocks());
+    load();
+    let lift = move |id: String| {
+        leptos::task::spawn_local(async move {
+            match admin_api::lift_block(&id).await {
+                Ok(()) => {
+                    note.try_set(Some("Block lifted.".into()));
+                    blocks.try_update(|b| {
+                        if let Some(b) = b {
+                            b.retain(|x| x.id != id)
+                        }
+                    });
+                }
+                Err(e) => {
+                    error.try_set(Some(crate::api::describe(&e)));
+                }
+            }
+        });
+    };
+
+    view! {
+        <section class="adm-section" aria-labelledby="adm-blocks-title">
+            <div class="adm-head">
+                <h2 id="adm-blocks-title">"Blocks"</h2>
+                <button type="button" class="btn btn-ghost" on:click=move |_| load()>
+                    "Refresh"
+                </button>
+            </div>
+            <p class="muted">"Visitors who cannot start a chat. They are never told the reason."</p>
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <Notice note />
+            {move || match blocks.get() {
+                None => view! { <p class="muted" role="status">"Loading…"</p> }.into_any(),
+                Some(list) if list.is_empty() => view! { <p class="muted">"No blocked visitors."</p> }.into_any(),
+                Some(list) => {
+                    view! {
+                        <div class="adm-table-wrap">
+                            <table class="adm-table" aria-labelledby="adm-blocks-title">
+                                <thead>
+                                    <tr>
+                                        <th scope="col">"Visitor"</th>
+                                        <th scope="col">"Reason"</th>
+                                        <th scope="col">"Blocked by"</th>
+                                        <th scope="col">"When"</th>
+                                        <th scope="col">"Conversation"</th>
+                                        <th scope="col"></th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {list
+                                        .into_iter()
+                                        .map(|b| {
+                                            let id = b.id.clone();
+                                            let who = if b.blocked_by_name.is_empty() {
+                                                b.blocked_by.clone()
+                                            } else {
+                                                b.blocked_by_name.clone()
+                                            };
+                                            view! {
+                                                <tr class="adm-block">
+                                                    <td>{b.visitor_id}</td>
+                                                    <td class="adm-block-reason">{b.reason}</td>
+                                                    <td>{who}</td>
+                                                    <td>{clock(b.created_at as f64)}</td>
+                                                    <td>{b.conversation_id}</td>
+                                                    <td>
+                                                        <button
+                                                            type="button"
+                                                            class="btn btn-ghost"
+                                                            on:click=move |_| lift(id.clone())
+                                                        >
+                                                            "Lift block"
+                                                        </button>
+                                                    </td>
+                                                </tr>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }
+                        .into_any()
+                }
+            }}
+        </section>
+    }
+}

@@ -1,0 +1,176 @@
+//! Visitor blocks: an operator blocks a conversation's visitor with a required reason
+//! (`POST /api/v1/console/conversations/:id/block`); admins list the account's active blocks
+//! (`GET /api/v1/console/blocks`) and lift them (`POST /api/v1/console/blocks/:id/lift`).
+//! A blocked visitor cannot start a chat anywhere in the account ([`is_blocked`], asked by
+//! `create_conversation`), and is never told the reason.
+//!
+//! Same rules as `admin.rs`: a live session (401 `unauthenticated`), changes from the console's
+//! origin (403 `bad_origin`), admin-only routes 403 `forbidden`, and every query filtered by
+//! the session's account, so another account's id answers 404 like a missing one.
+
+use parley_shared::admin::{FieldError, Role};
+use parley_shared::ids::is_valid_id;
+use parley_shared::outcomes::{block_reason, BlockList, BlockRequest, BlockView};
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use worker::{D1Database, Env, Method, Request, Response, Result};
+
+use crate::api::session_operator;
+use crate::db::{self, OperatorRow};
+use crate::http::{self, error};
+use crate::util::{new_id, now};
+
+/// Most blocks listed at once (newest first).
+const LIST_LIMIT: u32 = 500;
+
+pub async fn route(req: Request, env: &Env) -> Result<Response> {
+    let path = req.path();
+    let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let method = req.method();
+    let Some(me) = session_operator(&req, env).await? else {
+        return error(401, "unauthenticated", "log in first");
+    };
+    let post = matches!(method, Method::Post);
+    if post && !http::is_same_origin(&req) {
+        return error(403, "bad_origin", "changes must come from the console");
+    }
+    let tail = segs.get(3..).unwrap_or_default();
+    let admin_only = matches!(tail, ["blocks", ..]);
+    if admin_only && me.role != Role::Admin.as_str() {
+        return error(403, "forbidden", "only an admin of the account can do this");
+    }
+    match (method, tail) {
+        (Method::Post, ["conversations", id, "block"]) => block(req, env, &me, id).await,
+        (Method::Get, ["blocks"]) => list(env, &me).await,
+        (Method::Post, ["blocks", id, "lift"]) => lift(env, &me, id).await,
+        _ => error(404, "not_found", "no such API route"),
+    }
+}
+
+fn invalid(status: u16, code: &str, e: FieldError) -> Result<Response> {
+    let body = serde_json::json!({ "error": { "code": code, "field": e.field, "message": e.message } });
+    Ok(Response::from_json(&body)?.with_status(status))
+}
+
+/// Blocks the conversation's visitor. The chat itself goes on until an operator ends it.
+async fn block(mut req: Request, env: &Env, me: &OperatorRow, conversation_id: &str) -> Result<Response> {
+    let body: BlockRequest = match http::read_json(&mut req).await {
+        Ok(b) => b,
+        Err(resp) => return Ok(resp),
+    };
+    let d1 = db::db(env)?;
+    let conv = match is_valid_id(conversation_id) {
+        true => db::conversation(&d1, conversation_id).await?.filter(|c| c.account_id == me.account_id),
+        false => None,
+    };
+    let Some(conv) = conv else {
+        return error(404, "unknown_conversation", "no such conversation");
+    };
+    let reason = match block_reason(&body.reason) {
+        Ok(r) => r,
+        Err(e) => return invalid(400, "invalid", e),
+    };
+    let already = || FieldError::new("reason", "This visitor is already blocked.");
+    if active_block(&d1, &me.account_id, &conv.visitor_id).await?.is_some() {
+        return invalid(409, "already_blocked", already());
+    }
+    let id = new_id("blk");
+    let t = now().0;
+    let insert = d1
+        .prepare(
+            "INSERT INTO visitor_blocks (id, account_id, visitor_id, conversation_id, reason, blocked_by, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .bind(&[s(&id), s(&me.account_id), s(&conv.visitor_id), s(&conv.id), s(&reason), s(&me.id), n(t)])?
+        .run()
+        .await;
+    if let Err(e) = insert {
+        // Lost a race (the partial UNIQUE index on active blocks): the same answer as above.
+        if active_block(&d1, &me.account_id, &conv.visitor_id).await?.is_some() {
+            return invalid(409, "already_blocked", already());
+        }
+        return Err(e);
+    }
+    let view = BlockView {
+        id,
+        visitor_id: conv.visitor_id,
+        conversation_id: conv.id,
+        reason,
+        blocked_by: me.id.clone(),
+        blocked_by_name: me.chat_name.clone(),
+        created_at: t,
+    };
+    Ok(http::json(&view)?.with_status(201))
+}
+
+async fn list(env: &Env, me: &OperatorRow) -> Result<Response> {
+    let blocks: Vec<BlockView> = db::db(env)?
+        .prepare(
+            "SELECT b.id, b.visitor_id, b.conversation_id, b.reason, b.blocked_by, \
+             COALESCE(o.chat_name, '') AS blocked_by_name, b.created_at \
+             FROM visitor_blocks b LEFT JOIN operators o ON o.id = b.blocked_by AND o.account_id = b.account_id \
+             WHERE b.account_id = ?1 AND b.lifted_at IS NULL ORDER BY b.created_at DESC LIMIT ?2",
+        )
+        .bind(&[s(&me.account_id), n(u64::from(LIST_LIMIT))])?
+        .all()
+        .await?
+        .results()?;
+    http::json(&BlockList { blocks })
+}
+
+async fn lift(env: &Env, me: &OperatorRow, id: &str) -> Result<Response> {
+    if !is_valid_id(id) {
+        return error(404, "unknown_block", "no such block");
+    }
+    let changed = db::db(env)?
+        .prepare(
+            "UPDATE visitor_blocks SET lifted_at = ?1, lifted_by = ?2 \
+             WHERE id = ?3 AND account_id = ?4 AND lifted_at IS NULL",
+        )
+        .bind(&[n(now().0), s(&me.id), s(id), s(&me.account_id)])?
+        .run()
+        .await?
+        .meta()?
+        .and_then(|m| m.changes)
+        .unwrap_or(0);
+    if changed == 0 {
+        return error(404, "unknown_block", "no such block");
+    }
+    http::json(&serde_json::json!({ "ok": true }))
+}
+
+#[derive(Deserialize)]
+struct Found {
+    id: String,
+}
+
+async fn active_block(d1: &D1Database, account_id: &str, visitor_id: &str) -> Result<Option<String>> {
+    let row: Option<Found> = d1
+        .prepare("SELECT id FROM visitor_blocks WHERE account_id = ?1 AND visitor_id = ?2 AND lifted_at IS NULL")
+        .bind(&[s(account_id), s(visitor_id)])?
+        .first(None)
+        .await?;
+    Ok(row.map(|r| r.id))
+}
+
+/// Whether the visitor has an active block in the account that owns the channel.
+pub async fn is_blocked(d1: &D1Database, channel_id: &str, visitor_id: &str) -> Result<bool> {
+    let row: Option<Found> = d1
+        .prepare(
+            "SELECT b.id FROM visitor_blocks b JOIN channels c ON c.account_id = b.account_id \
+             WHERE c.id = ?1 AND b.visitor_id = ?2 AND b.lifted_at IS NULL LIMIT 1",
+        )
+        .bind(&[s(channel_id), s(visitor_id)])?
+        .first(None)
+        .await?;
+    Ok(row.is_some())
+}
+
+fn s(v: &str) -> JsValue {
+    JsValue::from_str(v)
+}
+
+fn n(v: u64) -> JsValue {
+    // Millis and limits: far below 2^53.
+    JsValue::from_f64(v as f64)
+}
