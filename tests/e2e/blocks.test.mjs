@@ -113,3 +113,54 @@ test("an operator blocks a visitor with a reason; admins list and lift; other ac
   // And can be blocked again.
   assert.equal((await block(admin, { reason: "Back at it" })).status, 201);
 });
+
+test("in Chromium: the operator blocks from the chat, the widget says so politely, an admin lifts it", async () => {
+  const consoleCtx = await browser.newContext();
+  const op = await consoleCtx.newPage();
+  const visitorCtx = await browser.newContext();
+  const vis = await visitorCtx.newPage();
+  try {
+    await step(vis, "visitor-starts-a-chat", async () => {
+      await vis.goto(edge.base + "/");
+      await vis.getByRole("button", { name: "Open chat" }).click();
+      await vis.getByRole("textbox", { name: "Message" }).fill("Buy cheap watches here");
+      await vis.getByRole("button", { name: "Send message" }).click();
+      await vis.getByRole("log", { name: "Messages" }).getByText("Buy cheap watches here").waitFor();
+    });
+
+    await step(op, "operator-blocks-the-visitor", async () => {
+      await op.goto(edge.base + "/console");
+      await op.getByLabel("Username").fill("demo");
+      await op.getByLabel("Password").fill("parley-demo");
+      await op.getByRole("button", { name: "Log in" }).click();
+      await op.getByRole("button", { name: "Log out" }).waitFor();
+      await op.getByRole("button", { name: /^All/ }).click();
+      await op.getByRole("button", { name: /Open conversation: Buy cheap watches/ }).click();
+      await op.getByRole("button", { name: "Block visitor" }).click();
+      await op.getByRole("textbox", { name: "Reason for blocking" }).fill("Spam about watches");
+      await op.getByRole("button", { name: "Block", exact: true }).click();
+      await op.getByText("Visitor blocked.").waitFor();
+      await op.getByRole("button", { name: "End chat" }).click();
+    });
+
+    await step(vis, "widget-refuses-politely", async () => {
+      await vis.getByRole("button", { name: "Start a new chat" }).click();
+      await vis.getByRole("textbox", { name: "Message" }).fill("Hello again");
+      await vis.getByRole("button", { name: "Send message" }).click();
+      await vis.getByRole("alert").getByText(POLITE, { exact: true }).waitFor();
+      assert.ok(!(await vis.content()).includes("Spam about watches"), "the reason is never shown");
+    });
+
+    await step(op, "admin-lifts-the-block", async () => {
+      await op.getByRole("button", { name: "Admin", exact: true }).click();
+      await op.getByRole("tab", { name: "Blocks" }).click();
+      const row = op.getByRole("row").filter({ hasText: "Spam about watches" });
+      await row.getByRole("button", { name: "Lift block" }).click();
+      await op.getByText("Block lifted.").waitFor();
+      await row.waitFor({ state: "detached" });
+    });
+  } finally {
+    await consoleCtx.close();
+    await visitorCtx.close();
+  }
+});
