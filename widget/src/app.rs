@@ -584,8 +584,8 @@ fn create_conversation(ctx: Shared, v: View) {
                 drop(ctx_mut);
                 connect(&ctx, v, c.conversation_id)
             }
-            // Blocked: the server's polite words only (it never sends the reason).
-            Err(e) if e.code == "visitor_blocked" => v.problem.set(Some(e.message)),
+            // 403 (blocked): the server's polite words alone (it never sends the reason).
+            Err(e) if e.status == 403 => v.problem.set(Some(e.message)),
             Err(e) => v.problem.set(Some(format!("Could not start the chat ({})", e.message))),
         }
     });
