@@ -409,6 +409,10 @@ mod tests {
         assert_eq!(Outcome::default().validate(&codes, &cats).unwrap(), Outcome::default());
         assert_eq!(block_reason("  ").unwrap_err().field, "reason");
         assert_eq!(block_reason(" spam ").unwrap(), "spam");
+        // No reason at all reads as an empty one, so the edge answers 400 naming `reason`.
+        let body: BlockRequest = serde_json::from_str("{}").unwrap();
+        assert_eq!(block_reason(&body.reason).unwrap_err().field, "reason");
+        assert!(!VISITOR_BLOCKED_MESSAGE.to_lowercase().contains("reason"));
     }
 
     #[test]
