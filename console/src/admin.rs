@@ -15,7 +15,7 @@ use crate::canned::CannedResponses;
 use crate::channels::Channels;
 use crate::entry_points::EntryPoints;
 use crate::form::{
-    http_field_error, language_list, parse_max_chats, split_languages, Choice, Field, FormError, Notice,
+    http_field_error, language_list, parse_max_chats, split_languages, Choice, DataTable, Field, FormError, Notice,
 };
 use crate::offline::OfflineMessages;
 use crate::settings::MySettings;
@@ -243,26 +243,12 @@ fn Operators() -> impl IntoView {
             {move || load_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <FormError err=row_error fields=&[] />
             <Notice note />
-            <div class="adm-table-wrap">
-                <table class="adm-table" aria-labelledby="adm-ops-title">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Username"</th>
-                            <th scope="col">"Name"</th>
-                            <th scope="col">"Chat name"</th>
-                            <th scope="col">"E-mail"</th>
-                            <th scope="col">"Role"</th>
-                            <th scope="col">"Languages"</th>
-                            <th scope="col">"Max chats"</th>
-                            <th scope="col">"Status"</th>
-                            <th scope="col">
-                                <span class="adm-sr">"Actions"</span>
-                            </th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </div>
+            <DataTable
+                labelledby="adm-ops-title"
+                headers=&["Username", "Name", "Chat name", "E-mail", "Role", "Languages", "Max chats", "Status", ""]
+            >
+                {rows}
+            </DataTable>
             {move || {
                 editing
                     .get()

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use parley_shared::outcomes::BlockView;
 
 use crate::admin_api;
-use crate::form::{load_into, Notice};
+use crate::form::{load_into, DataTable, Notice};
 use crate::time::clock;
 
 #[component]
@@ -48,19 +48,10 @@ pub fn Blocks() -> impl IntoView {
                 Some(list) if list.is_empty() => view! { <p class="muted">"No blocked visitors."</p> }.into_any(),
                 Some(list) => {
                     view! {
-                        <div class="adm-table-wrap">
-                            <table class="adm-table" aria-labelledby="adm-blocks-title">
-                                <thead>
-                                    <tr>
-                                        <th scope="col">"Visitor"</th>
-                                        <th scope="col">"Reason"</th>
-                                        <th scope="col">"Blocked by"</th>
-                                        <th scope="col">"When"</th>
-                                        <th scope="col">"Conversation"</th>
-                                        <th scope="col"></th>
-                                    </tr>
-                                </thead>
-                                <tbody>
+                        <DataTable
+                            labelledby="adm-blocks-title"
+                            headers=&["Visitor", "Reason", "Blocked by", "When", "Conversation", ""]
+                        >
                                     {list
                                         .into_iter()
                                         .map(|b| {
@@ -90,9 +81,7 @@ pub fn Blocks() -> impl IntoView {
                                             }
                                         })
                                         .collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
+                        </DataTable>
                     }
                         .into_any()
                 }

@@ -12,7 +12,7 @@ use parley_shared::entry_points::{self as ep, EntryKind, EntryPointRequest, Entr
 use parley_shared::invites::{Condition, Greeting, InviteSettings};
 
 use crate::admin_api;
-use crate::form::{http_field_error, load_into, Field, FormError, Notice};
+use crate::form::{http_field_error, load_into, DataTable, Field, FormError, Notice};
 
 /// The kinds of condition row: key and label of the type select.
 const KINDS: &[(&str, &str)] = &[
@@ -269,22 +269,9 @@ pub fn EntryPoints() -> impl IntoView {
             </div>
             <FormError err=row_error fields=&[] />
             <Notice note />
-            <div class="adm-table-wrap">
-                <table class="adm-table" aria-labelledby="adm-ep-title">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Name"</th>
-                            <th scope="col">"Type"</th>
-                            <th scope="col">"Enabled"</th>
-                            <th scope="col">"Rule"</th>
-                            <th scope="col">
-                                <span class="adm-sr">"Actions"</span>
-                            </th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </div>
+            <DataTable labelledby="adm-ep-title" headers=&["Name", "Type", "Enabled", "Rule", ""]>
+                {rows}
+            </DataTable>
             {move || match editing.get() {
                 None => {
                     view! {

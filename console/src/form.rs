@@ -221,3 +221,40 @@ mod tests {
         assert!(http_field_error(&net).message.contains("Could not reach the server"));
     }
 }
+
+/// The console's data table: a scrolling wrapper, the table named by a heading
+/// (`labelledby`) or a caption (`caption`, visually hidden when `hide_caption`), one header
+/// cell per column — an empty header is the row actions' column, named for screen readers
+/// only — and the rows as children.
+#[component]
+pub fn DataTable(
+    headers: &'static [&'static str],
+    children: Children,
+    #[prop(optional)] labelledby: Option<&'static str>,
+    #[prop(optional)] caption: Option<&'static str>,
+    #[prop(optional)] hide_caption: bool,
+    #[prop(optional)] class: &'static str,
+) -> impl IntoView {
+    let class = if class.is_empty() { "adm-table".to_owned() } else { format!("adm-table {class}") };
+    let head = headers
+        .iter()
+        .map(|h| {
+            if h.is_empty() {
+                view! { <th scope="col"><span class="adm-sr">"Actions"</span></th> }.into_any()
+            } else {
+                view! { <th scope="col">{*h}</th> }.into_any()
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="adm-table-wrap">
+            <table class=class aria-labelledby=labelledby>
+                {caption.map(|c| view! { <caption class:adm-sr=hide_caption>{c}</caption> })}
+                <thead>
+                    <tr>{head}</tr>
+                </thead>
+                <tbody>{children()}</tbody>
+            </table>
+        </div>
+    }
+}

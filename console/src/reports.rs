@@ -20,7 +20,7 @@ use parley_shared::reports::{percent, InviteReport, TrafficReport};
 
 use crate::admin_api;
 use crate::api;
-use crate::form::load_into;
+use crate::form::{load_into, DataTable};
 
 const BASE: &str = "/api/v1/console/reports";
 
@@ -395,22 +395,14 @@ fn traffic_tables(rows: &[TrafficRow], names: &HashMap<String, String>, detail: 
         })
         .collect_view();
     view! {
-        <div class="adm-table-wrap">
-            <table class="adm-table rep-traffic">
-                <caption class="adm-sr">"Traffic"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Entry point"</th>
-                        <th scope="col">"Channel"</th>
-                        <th scope="col">"Visits"</th>
-                        <th scope="col">"Views"</th>
-                        <th scope="col">"Clicks"</th>
-                        <th scope="col">"Chats"</th>
-                    </tr>
-                </thead>
-                <tbody>{totals}</tbody>
-            </table>
-        </div>
+        <DataTable
+            class="rep-traffic"
+            caption="Traffic"
+            hide_caption=true
+            headers=&["Entry point", "Channel", "Visits", "Views", "Clicks", "Chats"]
+        >
+            {totals}
+        </DataTable>
         <button
             type="button"
             class="btn btn-ghost adm-small"
@@ -420,22 +412,14 @@ fn traffic_tables(rows: &[TrafficRow], names: &HashMap<String, String>, detail: 
         >
             {move || if detail.get() { "Hide hourly detail" } else { "Show hourly detail" }}
         </button>
-        <div class="adm-table-wrap" id="rep-traffic-hours" prop:hidden=move || !detail.get()>
-            <table class="adm-table rep-traffic-hours">
-                <caption>"Traffic by hour (UTC)"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Hour"</th>
-                        <th scope="col">"Entry point"</th>
-                        <th scope="col">"Channel"</th>
-                        <th scope="col">"Visits"</th>
-                        <th scope="col">"Views"</th>
-                        <th scope="col">"Clicks"</th>
-                        <th scope="col">"Chats"</th>
-                    </tr>
-                </thead>
-                <tbody>{hourly}</tbody>
-            </table>
+        <div id="rep-traffic-hours" prop:hidden=move || !detail.get()>
+            <DataTable
+                class="rep-traffic-hours"
+                caption="Traffic by hour (UTC)"
+                headers=&["Hour", "Entry point", "Channel", "Visits", "Views", "Clicks", "Chats"]
+            >
+                {hourly}
+            </DataTable>
         </div>
     }
 }

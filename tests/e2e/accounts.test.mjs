@@ -4,8 +4,8 @@
 // operator) gets nothing of the demo account's, by list or by id, and changes nothing of it.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startEdge, launchBrowser, step, hashPassword } from "./harness.mjs";
-import { postJson, login, newVisitor, newConversation } from "./proto-client.mjs";
+import { startEdge, launchBrowser, step, hashPassword, consoleLogin as harnessLogin } from "./harness.mjs";
+import { getJson, postJson, login, newVisitor, newConversation } from "./proto-client.mjs";
 
 const OTHER_PW = "other-account-pw";
 let edge, browser;
@@ -36,14 +36,7 @@ after(async () => {
   edge?.cleanup();
 });
 
-/** GET with an optional session cookie: `{ status, json }`. */
-async function get(path, cookie) {
-  const res = await fetch(edge.base + path, { headers: cookie ? { cookie } : {} });
-  const text = await res.text();
-  let json = null;
-  try { json = JSON.parse(text); } catch { /* not JSON */ }
-  return { status: res.status, json };
-}
+const get = (path, cookie) => getJson(edge.base, path, cookie);
 
 /** POST from the console's origin with an optional session cookie. */
 const post = (path, body, cookie, origin = edge.base) => postJson(edge.base, path, body, { origin, cookie });
@@ -307,13 +300,7 @@ test("offline messages: only from a registered host with a visitor token, and th
   await ctx.close();
 });
 
-async function consoleLogin(page, username, password) {
-  await page.goto(edge.base + "/console");
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await page.getByRole("button", { name: "Log out" }).waitFor();
-}
+const consoleLogin = (page, username, password) => harnessLogin(page, edge.base, username, password);
 
 async function openAdmin(page, tab) {
   await page.getByRole("button", { name: "Admin", exact: true }).click();

@@ -3,8 +3,8 @@
 // reveals the reason); admins list and lift blocks; another account sees and changes nothing.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startEdge, launchBrowser, step, hashPassword } from "./harness.mjs";
-import { postJson, login, newConversation } from "./proto-client.mjs";
+import { startEdge, launchBrowser, step, hashPassword, consoleLogin } from "./harness.mjs";
+import { getJson, postJson, login, newConversation } from "./proto-client.mjs";
 
 const OTHER_PW = "other-account-pw";
 const POLITE = "Sorry, you cannot start a chat here.";
@@ -28,13 +28,7 @@ after(async () => {
   edge?.cleanup();
 });
 
-async function get(path, cookie) {
-  const res = await fetch(edge.base + path, { headers: cookie ? { cookie } : {} });
-  const text = await res.text();
-  let json = null;
-  try { json = JSON.parse(text); } catch { /* not JSON */ }
-  return { status: res.status, json, text };
-}
+const get = (path, cookie) => getJson(edge.base, path, cookie);
 
 const post = (path, body, cookie, origin = edge.base) => postJson(edge.base, path, body, { origin, cookie });
 
@@ -129,11 +123,7 @@ test("in Chromium: the operator blocks from the chat, the widget says so politel
     });
 
     await step(op, "operator-blocks-the-visitor", async () => {
-      await op.goto(edge.base + "/console");
-      await op.getByLabel("Username").fill("demo");
-      await op.getByLabel("Password").fill("parley-demo");
-      await op.getByRole("button", { name: "Log in" }).click();
-      await op.getByRole("button", { name: "Log out" }).waitFor();
+      await consoleLogin(op, edge.base, "demo");
       await op.getByRole("button", { name: /^All/ }).click();
       await op.getByRole("button", { name: /Open conversation: Buy cheap watches/ }).click();
       await op.getByRole("button", { name: "Block visitor" }).click();

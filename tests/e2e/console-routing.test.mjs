@@ -5,7 +5,7 @@
 // the message lands in the console.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startEdge, launchBrowser, step } from "./harness.mjs";
+import { startEdge, launchBrowser, step, consoleLogin } from "./harness.mjs";
 import { newVisitor, postJson, login, ProtoClient } from "./proto-client.mjs";
 
 let edge, browser;
@@ -24,11 +24,7 @@ after(async () => {
 async function consoleAs(username) {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
-  await page.goto(edge.base + "/console");
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill("parley-demo");
-  await page.getByRole("button", { name: "Log in" }).click();
-  await page.getByRole("button", { name: "Log out" }).waitFor();
+  await consoleLogin(page, edge.base, username);
   return { ctx, page };
 }
 

@@ -4,8 +4,8 @@
 // and the console's editor in Chromium.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startEdge, launchBrowser, step, hashPassword } from "./harness.mjs";
-import { postJson, login } from "./proto-client.mjs";
+import { startEdge, launchBrowser, step, hashPassword, consoleLogin } from "./harness.mjs";
+import { getJson, postJson, login } from "./proto-client.mjs";
 
 const OTHER_PW = "other-account-pw";
 const C = "/api/v1/console";
@@ -33,13 +33,7 @@ after(async () => {
   edge?.cleanup();
 });
 
-async function get(path, cookie) {
-  const res = await fetch(edge.base + path, { headers: cookie ? { cookie } : {} });
-  const text = await res.text();
-  let json = null;
-  try { json = JSON.parse(text); } catch { /* not JSON */ }
-  return { status: res.status, json };
-}
+const get = (path, cookie) => getJson(edge.base, path, cookie);
 const post = (path, body, cookie, origin = edge.base) => postJson(edge.base, path, body, { origin, cookie });
 
 function assertError(r, status, code, label, field) {
@@ -224,11 +218,7 @@ test("console: an admin creates an auto-invite with the editor; a bad glob is sh
   const page = await browser.newPage();
   try {
     await step(page, "entry-points-console", async () => {
-      await page.goto(edge.base + "/console");
-      await page.getByLabel("Username").fill("demo");
-      await page.getByLabel("Password").fill("parley-demo");
-      await page.getByRole("button", { name: "Log in" }).click();
-      await page.getByRole("button", { name: "Log out" }).waitFor();
+      await consoleLogin(page, edge.base, "demo");
       await page.getByRole("button", { name: "Admin", exact: true }).click();
       await page.getByRole("tab", { name: "Entry points" }).click();
       const table = page.getByRole("table", { name: "Entry points" });

@@ -142,6 +142,15 @@ export async function launchBrowser() {
   return chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
 }
 
+/** Logs `username` into the console in `page` through the login form; resolves once logged in. */
+export async function consoleLogin(page, base, username = "demo", password = "parley-demo") {
+  await page.goto(base + "/console");
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("button", { name: "Log out" }).waitFor();
+}
+
 /** Runs `fn(page)`; on failure saves a screenshot under tests/artifacts/ and rethrows. */
 export async function step(page, name, fn) {
   try {

@@ -274,6 +274,15 @@ export async function postJson(base, path, body, { origin = base, cookie, raw } 
   return { status: res.status, json, headers: res.headers };
 }
 
+/** GETs `path` with an optional session cookie; resolves `{ status, json, text }`. */
+export async function getJson(base, path, cookie) {
+  const res = await fetch(base + path, { headers: cookie ? { cookie } : {} });
+  const text = await res.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch { /* not JSON */ }
+  return { status: res.status, json, text };
+}
+
 /** A fresh visitor identity from `POST /api/v1/widget/session`. */
 export async function newVisitor(base, { channel = "demo" } = {}) {
   const r = await postJson(base, "/api/v1/widget/session", { channel_id: channel });

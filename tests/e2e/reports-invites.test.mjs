@@ -6,7 +6,7 @@
 // what started it (runs after the report checks: a new chat adds to the tallies).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startEdge, launchBrowser, step } from "./harness.mjs";
+import { startEdge, launchBrowser, step, consoleLogin } from "./harness.mjs";
 import { login, newVisitor, postJson, ProtoClient } from "./proto-client.mjs";
 
 const HOUR = 3_600_000;
@@ -68,11 +68,7 @@ after(async () => {
 async function consolePage(username) {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
-  await page.goto(edge.base + "/console");
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill("parley-demo");
-  await page.getByRole("button", { name: "Log in" }).click();
-  await page.getByRole("button", { name: "Log out" }).waitFor();
+  await consoleLogin(page, edge.base, username);
   return { ctx, page };
 }
 

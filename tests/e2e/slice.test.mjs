@@ -4,7 +4,7 @@
 // the operator's chat name, and a reload shows the whole transcript again.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startEdge, launchBrowser, step } from "./harness.mjs";
+import { startEdge, launchBrowser, step, consoleLogin } from "./harness.mjs";
 
 const HOSTILE_CSS = "* { color: red !important; font-size: 40px }";
 let edge, browser;
@@ -62,11 +62,7 @@ test("a visitor and an operator chat through every layer", async () => {
   const opCtx = await browser.newContext();
   const op = await opCtx.newPage();
   await step(op, "operator-logs-in-and-replies", async () => {
-    await op.goto(edge.base + "/console");
-    await op.getByLabel("Username").fill("demo");
-    await op.getByLabel("Password").fill("parley-demo");
-    await op.getByRole("button", { name: "Log in" }).click();
-    await op.getByRole("button", { name: "Log out" }).waitFor();
+    await consoleLogin(op, edge.base, "demo");
     const cookie = (await opCtx.cookies()).find((c) => c.name === "parley_session");
     assert.ok(cookie, "session cookie set");
     assert.equal(cookie.httpOnly, true, "session cookie is HttpOnly");
