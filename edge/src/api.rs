@@ -203,10 +203,13 @@ async fn widget_session(mut req: Request, env: &Env) -> Result<Response> {
             accent: channel.accent,
             time_zone: channel.time_zone,
             invites,
+            prechat: Vec::new(),
+            goals: Vec::new(),
         },
         visitor_id,
         visitor_token,
         conversation_id,
+        identified: false,
     })?;
     http::with_cors(resp, &origin)
 }
@@ -346,6 +349,19 @@ async fn create_conversation(mut req: Request, env: &Env) -> Result<Response> {
                 request_type: entry.request_type(),
                 request_source: entry.request_source(),
                 decision_ms: entry.decision_ms,
+                survey_result: String::new(),
+                survey_comment: String::new(),
+                rated_at: None,
+                success_code: None,
+                tags: Vec::new(),
+                category: None,
+                sub_category: None,
+                note: String::new(),
+                goals: Vec::new(),
+                visitor_email: String::new(),
+                visitor_identifier: String::new(),
+                anonymous: true,
+                prechat: Vec::new(),
             };
             // The object first: a D1 row never points at an object that does not know itself.
             init_object(env, &row, route, visitor).await?;

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A channel's widget settings, as the widget receives them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ChannelInfo {
     pub id: String,
     pub name: String,
@@ -18,6 +18,13 @@ pub struct ChannelInfo {
     /// The enabled auto-invites, in the order they are tried.
     #[serde(default)]
     pub invites: Vec<crate::invites::Rule>,
+    /// The pre-chat form: asked before the first message when not empty (skipped for a visitor
+    /// the site has identified).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prechat: Vec<crate::outcomes::FormField>,
+    /// The account's enabled goals: reached by a page-URL rule or by `Parley.goal(name, value)`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub goals: Vec<crate::outcomes::Goal>,
 }
 
 fn utc() -> String {
@@ -43,16 +50,36 @@ pub struct WidgetSessionRequest {
     pub visitor_id: Option<String>,
     #[serde(default)]
     pub visitor_token: Option<String>,
+    /// `Parley.identify(...)`: the site's proof of who its logged-in user is. A bad hash is
+    /// refused (403 `bad_identity`, nothing changes); a good one gives the visitor the id derived
+    /// from (account, user id), the same on every device, so past conversations follow them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Identity>,
+}
+
+/// What `Parley.identify({ id, hash, name, email })` passes on. `hash` is the lowercase hex
+/// HMAC-SHA256 of `id` with the channel's identity secret ([`crate::auth`] `identify_hash`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    pub id: String,
+    pub hash: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub email: String,
 }
 
 /// The answer: the channel's settings, the visitor's (kept or fresh) identity, and their open
 /// conversation in this channel, to resume on any page of the site.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WidgetSession {
     pub channel: ChannelInfo,
     pub visitor_id: String,
     pub visitor_token: String,
     pub conversation_id: Option<String>,
+    /// True when the request's identity checked out (the visitor id is the identified one).
+    #[serde(default)]
+    pub identified: bool,
 }
 
 /// `POST /api/v1/conversations`: the visitor's open conversation, created if there is none.
@@ -69,6 +96,46 @@ pub struct CreateConversationRequest {
     /// The entry point the visitor used (the chat button when absent).
     #[serde(default)]
     pub entry: Option<EntryChoice>,
+    /// Answers to the channel's pre-chat form, `[key, value]` pairs (checked with
+    /// [`crate::outcomes::prechat_answers`]: 400 naming the field when a required one is empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prechat: Vec<(String, String)>,
+}
+
+/// `POST /api/v1/widget/conversations/:id/survey`: the visitor's rating of a closed
+/// conversation (or that they skipped it). Answered with [`SurveySaved`]; 409 `not_closed`
+/// while the chat is open, 409 `already_rated` for a different second answer (the same answer
+/// again is acknowledged: retries are safe), 404 for another visitor's conversation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurveyRequest {
+    pub channel_id: String,
+    pub visitor_id: String,
+    pub visitor_token: String,
+    pub survey: crate::outcomes::Survey,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurveySaved {
+    /// `good`, `moderate`, `bad` or `not_rated`.
+    pub survey_result: String,
+}
+
+/// `POST /api/v1/widget/goals`: goals the visitor reached in this session, recorded on their
+/// conversation `conversation_id` (once per goal; resending is safe). Unknown or disabled goal
+/// ids are refused (400 field `goals`) and nothing is recorded. Answered with [`GoalsSaved`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GoalsRequest {
+    pub channel_id: String,
+    pub visitor_id: String,
+    pub visitor_token: String,
+    pub conversation_id: String,
+    pub goals: Vec<crate::outcomes::ReachedGoal>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GoalsSaved {
+    /// Every goal now recorded on the conversation.
+    pub goals: Vec<crate::outcomes::ReachedGoal>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,7 +163,7 @@ pub struct OperatorInfo {
 
 /// One conversation as the console lists it (and as D1 keeps its summary row). Times are
 /// milliseconds since the epoch.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ConversationSummary {
     pub id: String,
     pub account_id: String,
@@ -141,6 +208,41 @@ pub struct ConversationSummary {
     /// Entry point visible → clicked, in ms (decisionTime), when measured.
     #[serde(default)]
     pub decision_ms: Option<u64>,
+    /// The visitor's survey: empty until answered, `good` | `moderate` | `bad`, or `not_rated`.
+    #[serde(default)]
+    pub survey_result: String,
+    #[serde(default)]
+    pub survey_comment: String,
+    #[serde(default)]
+    pub rated_at: Option<u64>,
+    /// The operator's outcome fields (see [`crate::outcomes::Outcome`]).
+    #[serde(default)]
+    pub success_code: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub sub_category: Option<String>,
+    #[serde(default)]
+    pub note: String,
+    /// Goals reached during the visitor's session, in the order reached.
+    #[serde(default)]
+    pub goals: Vec<crate::outcomes::ReachedGoal>,
+    /// Who the visitor is: email, the report's visitor_identifier (verified id, else email,
+    /// else name, else the visitor id), whether anonymous, and the pre-chat answers.
+    #[serde(default)]
+    pub visitor_email: String,
+    #[serde(default)]
+    pub visitor_identifier: String,
+    #[serde(default = "yes")]
+    pub anonymous: bool,
+    #[serde(default)]
+    pub prechat: Vec<(String, String)>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl ConversationSummary {
@@ -174,7 +276,7 @@ pub fn duration(ms: u64) -> String {
 }
 
 /// `GET /api/v1/console/conversations`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ConversationList {
     pub conversations: Vec<ConversationSummary>,
 }

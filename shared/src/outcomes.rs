@@ -1,7 +1,7 @@
 //! How a conversation ends (pure): the visitor's rating, the operator's outcome fields (success
 //! code, tags, category, note), goals reached during the visitor's session, blocking, and the
-//! pre-chat form. GROUNDWORK for the "ratings, outcomes and identity" issue: nothing calls it
-//! yet (no widget, edge or console wiring, no D1 columns).
+//! pre-chat form. Wired: widget (survey, goals, pre-chat), edge (`edge/src/outcomes.rs`,
+//! `edge/src/outcome_settings.rs`), console (close form, Admin → Outcomes).
 //!
 //! Columns of the seed's Conversations report this serves: `survey_result`, `survey_comment`,
 //! `successcode`, `goals` (names joined with a comma), `totalGoalValue` (empty when no goal),
@@ -213,10 +213,34 @@ pub struct BlockList {
     pub blocks: Vec<BlockView>,
 }
 
+/// `GET /api/v1/console/outcome-settings` (any operator of the account: the close form needs
+/// it) and `POST` of the same body (admins; replaces the lists, answered with the stored
+/// settings; 400 naming the field on bad input, nothing changed). Goals sent with an empty `id` are
+/// new; goals left out are disabled, not deleted (conversations name them).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct OutcomeSettings {
+    #[serde(default)]
+    pub success_codes: Vec<String>,
+    #[serde(default)]
+    pub categories: Vec<Category>,
+    #[serde(default)]
+    pub goals: Vec<Goal>,
+}
+
+/// A category with its sub-categories (names, in the admins' order).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Category {
+    pub name: String,
+    #[serde(default)]
+    pub subs: Vec<String>,
+}
+
 /// A goal as admins define it: reached on a page whose URL matches `url_glob` (when set) or
 /// when the site's code says so (`Parley.goal(name, value)`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Goal {
+    /// Empty for a new goal in an [`OutcomeSettings`] body.
+    #[serde(default)]
     pub id: String,
     pub name: String,
     /// In the account's currency units (e.g. 49.90).

@@ -478,6 +478,7 @@ async fn start(ctx: Shared, v: View, launcher: NodeRef<leptos::html::Button>) {
         channel_id: channel.clone(),
         visitor_id: stored.as_ref().map(|c| c.visitor_id.clone()),
         visitor_token: stored.as_ref().map(|c| c.visitor_token.clone()),
+        identity: None,
     };
     match post_json::<_, WidgetSession>(&format!("{base}/api/v1/widget/session"), &body).await {
         Ok(s) => {
@@ -572,6 +573,7 @@ fn create_conversation(ctx: Shared, v: View) {
             page_url,
             language: parley_client::window().navigator().language().unwrap_or_default(),
             entry,
+            prechat: Vec::new(),
         };
         let created = post_json::<_, ConversationCreated>(&format!("{base}/api/v1/conversations"), &body).await;
         ctx.borrow_mut().creating = false;
