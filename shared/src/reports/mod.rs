@@ -6,6 +6,7 @@
 //! (the seed: "the date as a timestamp (Unix time)") of the day's start.
 
 pub mod invites;
+pub mod ratings;
 pub mod traffic;
 
 use serde::{Deserialize, Serialize};
@@ -36,6 +37,13 @@ pub struct InviteReport {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrafficReport {
     pub rows: Vec<traffic::TrafficRow>,
+}
+
+/// `GET /api/v1/console/reports/ratings?from=MS&to=MS[&channel=ID]` (and `…/ratings.csv` with
+/// `ratings::COLUMNS`): ratings per operator and work shift.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RatingsReport {
+    pub rows: Vec<ratings::RatingRow>,
 }
 
 /// `YYYY-MM-DD HH:MM:SS` (UTC) of a time in ms.
