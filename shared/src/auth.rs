@@ -94,6 +94,15 @@ pub fn verify_identify(channel_secret: &[u8], user_id: &str, hash: &str) -> bool
     constant_time_eq(want.as_bytes(), hash.trim().to_ascii_lowercase().as_bytes())
 }
 
+/// The visitor id of a user a site identified: derived from (account, user id) with the
+/// server's secret, so the same person has the same visitor id on every device (and their
+/// open and past conversations follow them) while nobody can guess another's id.
+pub fn identified_visitor_id(server_secret: &[u8], account_id: &str, user_id: &str) -> String {
+    let m = mac(server_secret, &format!("identify\n{account_id}\n{user_id}"));
+    let hex: String = m.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("v_{hex}")
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
@@ -111,6 +120,17 @@ mod tests {
         assert!(!verify_identify(b"Jefe", "what do ya want for nothing!", &h));
         assert!(!verify_identify(b"other", "what do ya want for nothing?", &h));
         assert!(!verify_identify(b"Jefe", "what do ya want for nothing?", ""));
+    }
+
+    #[test]
+    fn identified_visitor_ids() {
+        let a = identified_visitor_id(b"server secret 123", "acc_1", "u-42");
+        assert_eq!(a, identified_visitor_id(b"server secret 123", "acc_1", "u-42"), "same on every device");
+        assert!(a.starts_with("v_") && a.len() == 34 && crate::ids::is_valid_id(&a));
+        assert_ne!(a, identified_visitor_id(b"server secret 123", "acc_2", "u-42"), "per account");
+        assert_ne!(a, identified_visitor_id(b"server secret 123", "acc_1", "u-43"));
+        assert_ne!(a, identified_visitor_id(b"other secret 1234", "acc_1", "u-42"));
+        // Account ids are ids (no newline), so "identify\n{account}\n{user}" is unambiguous.
     }
 
     #[test]
