@@ -42,6 +42,10 @@ pub async fn route(req: Request, env: &Env) -> Result<Response> {
             let which = (*which).to_owned();
             crate::tally::report(req, env, &which).await
         }
+        (Method::Get, ["api", "v1", "console", "reports", w @ ("ratings" | "ratings.csv")]) => {
+            let w = (*w).to_owned();
+            crate::ratings::report(req, env, &w).await
+        }
         (Method::Get, ["api", "v1", "console", "presence"]) => presence(req, env, None).await,
         (Method::Post, ["api", "v1", "console", "presence"]) => change_presence(req, env).await,
         (Method::Post, ["api", "v1", "console", "presence", "touch"]) => touch(req, env).await,

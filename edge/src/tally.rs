@@ -19,7 +19,7 @@ use crate::http::{self, error};
 use crate::tally_object::IngestBody;
 use crate::util::now;
 
-const DAY_MS: u64 = 24 * 60 * 60 * 1000;
+pub(crate) const DAY_MS: u64 = 24 * 60 * 60 * 1000;
 /// Longest report period.
 const MAX_REPORT_DAYS: u64 = 366;
 
@@ -234,13 +234,13 @@ async fn host_account(env: &Env, channel_id: &str, hostname: &str) -> Result<Opt
 }
 
 /// The period and channel of a report query.
-struct Period {
-    from: u64,
-    to: u64,
-    channel: Option<String>,
+pub(crate) struct Period {
+    pub from: u64,
+    pub to: u64,
+    pub channel: Option<String>,
 }
 
-fn period(req: &Request) -> std::result::Result<Period, String> {
+pub(crate) fn period(req: &Request) -> std::result::Result<Period, String> {
     let url = req.url().map_err(|e| e.to_string())?;
     let mut from = None;
     let mut to = None;
@@ -312,6 +312,6 @@ pub async fn report(req: Request, env: &Env, which: &str) -> Result<Response> {
     Ok(Response::ok(csv)?.with_headers(headers))
 }
 
-fn auth_admin() -> &'static str {
+pub(crate) fn auth_admin() -> &'static str {
     parley_shared::admin::Role::Admin.as_str()
 }

@@ -1,0 +1,79 @@
+//! `GET /api/v1/console/reports/ratings[.csv]?from=MS&to=MS[&channel=ID]` (admins of the
+//! account): the visitors' ratings per operator and work shift, computed by
+//! `parley_shared::reports::ratings` from D1's activity intervals and closed conversations.
+//! `channel` narrows the conversations counted (shifts are the operator's, across channels).
+
+use parley_shared::reports::ratings::{self, ActivityRow, RatedConversation};
+use parley_shared::reports::{self, RatingsReport};
+use wasm_bindgen::JsValue;
+use worker::{Env, Request, Response, Result};
+
+use crate::api::session_operator;
+use crate::http::{self, error};
+use crate::tally::{auth_admin, period, Period, DAY_MS};
+use crate::util::now;
+
+/// The operator's name as reports show it: first and last name, else the chat name.
+const OPERATOR_NAME: &str = "COALESCE(NULLIF(TRIM(o.first_name || ' ' || o.last_name), ''), o.chat_name)";
+
+async fn activity(env: &Env, account_id: &str, p: &Period) -> Result<Vec<ActivityRow>> {
+    // From the start of the day before the period: a shift is built from a whole UTC day of
+    // intervals, and one begun the evening before may reach into the period.
+    let since = (p.from - p.from % DAY_MS).saturating_sub(DAY_MS);
+    crate::db::db(env)?
+        .prepare(format!(
+            "SELECT a.operator_id, {OPERATOR_NAME} AS operator_name, a.state, a.start_at, a.end_at \
+             FROM activity_intervals a JOIN operators o ON o.id = a.operator_id \
+             WHERE a.account_id = ?1 AND o.account_id = ?1 AND a.state = 'online' AND a.start_at >= ?2 \
+             AND a.start_at < ?3"
+        ))
+        .bind(&[JsValue::from_str(account_id), JsValue::from_f64(since as f64), JsValue::from_f64(p.to as f64)])?
+        .all()
+        .await?
+        .results()
+}
+
+async fn conversations(env: &Env, account_id: &str, p: &Period) -> Result<Vec<RatedConversation>> {
+    let sql = format!(
+        "SELECT c.operator_id, {OPERATOR_NAME} AS operator_name, c.closed_at, c.survey_result \
+         FROM conversations c JOIN operators o ON o.id = c.operator_id \
+         WHERE c.account_id = ?1 AND o.account_id = ?1 AND c.status = 'closed' AND c.closed_at >= ?2 \
+         AND c.closed_at < ?3"
+    );
+    let (from, to) = (JsValue::from_f64(p.from as f64), JsValue::from_f64(p.to as f64));
+    let db = crate::db::db(env)?;
+    let stmt = match &p.channel {
+        Some(c) => db.prepare(format!("{sql} AND c.channel_id = ?4")).bind(&[
+            JsValue::from_str(account_id),
+            from,
+            to,
+            JsValue::from_str(c),
+        ])?,
+        None => db.prepare(sql).bind(&[JsValue::from_str(account_id), from, to])?,
+    };
+    stmt.all().await?.results()
+}
+
+/// `which`: `ratings` (JSON [`RatingsReport`]) or `ratings.csv`.
+pub async fn report(req: Request, env: &Env, which: &str) -> Result<Response> {
+    let Some(op) = session_operator(&req, env).await? else {
+        return error(401, "unauthenticated", "log in first");
+    };
+    if op.role != auth_admin() {
+        return error(403, "forbidden", "only an admin of the account can see reports");
+    }
+    let p = match period(&req) {
+        Ok(p) => p,
+        Err(msg) => return error(400, "malformed", &msg),
+    };
+    let (acts, convs) = (activity(env, &op.account_id, &p).await?, conversations(env, &op.account_id, &p).await?);
+    let rows = ratings::rows(&acts, &convs, p.from, p.to, now().0);
+    if which == "ratings" {
+        return http::json(&RatingsReport { rows });
+    }
+    let csv = reports::to_csv(&rows, &ratings::COLUMNS).map_err(worker::Error::RustError)?;
+    let headers = worker::Headers::new();
+    headers.set("Content-Type", "text/csv; charset=utf-8")?;
+    headers.set("Content-Disposition", "attachment; filename=\"ratings.csv\"")?;
+    Ok(Response::ok(csv)?.with_headers(headers))
+}
