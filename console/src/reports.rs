@@ -1,5 +1,6 @@
 //! "Invites & traffic" (admins): the automatic-invite funnel per rule, invites by hour of day,
-//! traffic per entry point, and the two CSV downloads, for a date range and channel.
+//! traffic per entry point, the visitors' ratings per operator and work shift, and the three CSV
+//! downloads, for a date range and channel.
 //!
 //! Dates are the browser's local days: From is the start of its day, To the start of the day
 //! after (exclusive). The rows' hours are UTC hours. The sums and percentages are
@@ -16,7 +17,7 @@ use parley_shared::admin::ChannelView;
 use parley_shared::metrics::Funnel;
 use parley_shared::reports::invites::{by_hour_of_day, funnel_by_rule, RuleFunnel};
 use parley_shared::reports::traffic::{totals_by_entry_point, TrafficRow};
-use parley_shared::reports::{percent, InviteReport, TrafficReport};
+use parley_shared::reports::{percent, InviteReport, RatingsReport, TrafficReport};
 
 use crate::admin_api;
 use crate::api;
@@ -69,6 +70,10 @@ async fn traffic(f: Filters) -> Result<TrafficReport, HttpError> {
     get_json(&format!("{BASE}/traffic?{}", f.query())).await
 }
 
+async fn ratings(f: Filters) -> Result<RatingsReport, HttpError> {
+    get_json(&format!("{BASE}/ratings?{}", f.query())).await
+}
+
 #[component]
 pub fn Reports() -> impl IntoView {
     let from = RwSignal::new(local_day(-6));
@@ -81,6 +86,7 @@ pub fn Reports() -> impl IntoView {
     let applied = RwSignal::new(None::<Filters>);
     let invite_rows = RwSignal::new(None::<InviteReport>);
     let traffic_rows = RwSignal::new(None::<TrafficReport>);
+    let rating_rows = RwSignal::new(None::<RatingsReport>);
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let generation = StoredValue::new(0u32);
@@ -101,19 +107,21 @@ pub fn Reports() -> impl IntoView {
         busy.set(true);
         error.set(None);
         leptos::task::spawn_local(async move {
-            let (i, t) = (invites(filters.clone()).await, traffic(filters.clone()).await);
+            let (i, t, r) =
+                (invites(filters.clone()).await, traffic(filters.clone()).await, ratings(filters.clone()).await);
             // A later "Show" wins.
             if generation.try_get_value() != Some(mine) {
                 return;
             }
             busy.try_set(false);
-            match (i, t) {
-                (Ok(i), Ok(t)) => {
+            match (i, t, r) {
+                (Ok(i), Ok(t), Ok(r)) => {
                     invite_rows.try_set(Some(i));
                     traffic_rows.try_set(Some(t));
+                    rating_rows.try_set(Some(r));
                     applied.try_set(Some(filters));
                 }
-                (Err(e), _) | (_, Err(e)) => {
+                (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
                     error.try_set(Some(api::describe(&e)));
                 }
             }
@@ -197,9 +205,20 @@ pub fn Reports() -> impl IntoView {
                                     }
                                 })
                         }}
+                        {move || {
+                            csv("ratings")()
+                                .map(|href| {
+                                    view! {
+                                        <a class="btn btn-ghost adm-small" href=href download="ratings.csv">
+                                            "Download Ratings (CSV)"
+                                        </a>
+                                    }
+                                })
+                        }}
                     </div>
                     <InviteSection rows=invite_rows />
                     <TrafficSection rows=traffic_rows channels />
+                    <RatingsSection rows=rating_rows />
                 </div>
             </div>
         </section>
@@ -421,5 +440,63 @@ fn traffic_tables(rows: &[TrafficRow], names: &HashMap<String, String>, detail: 
                 {hourly}
             </DataTable>
         </div>
+    }
+}
+
+/// The visitors' ratings per operator and work shift (a shift is the day's span from going
+/// online to going offline, UTC; an empty shift holds chats closed outside every shift).
+#[component]
+fn RatingsSection(rows: RwSignal<Option<RatingsReport>>) -> impl IntoView {
+    view! {
+        <section class="rep-part" aria-labelledby="rep-ratings-title">
+            <h2 id="rep-ratings-title">"Ratings"</h2>
+            {move || {
+                rows.with(|r| {
+                    r.as_ref()
+                        .map(|r| {
+                            if r.rows.is_empty() {
+                                view! { <p class="muted rep-empty">"No work shifts or rated chats in this period."</p> }
+                                    .into_any()
+                            } else {
+                                let body = r
+                                    .rows
+                                    .iter()
+                                    .map(|r| {
+                                        let shift = if r.workshift_start.is_empty() {
+                                            "Outside a shift".to_owned()
+                                        } else {
+                                            format!("{} – {}", r.workshift_start, r.workshift_end)
+                                        };
+                                        let happy =
+                                            r.happy_percent.map(|p| format!("{p}%")).unwrap_or_else(|| "—".into());
+                                        view! {
+                                            <tr>
+                                                <th scope="row">{r.agent_name.clone()}</th>
+                                                <td class="adm-num">{shift}</td>
+                                                <td class="adm-num">{r.survey_num_good}</td>
+                                                <td class="adm-num">{r.survey_num_moderate}</td>
+                                                <td class="adm-num">{r.survey_num_bad}</td>
+                                                <td class="adm-num">{r.survey_num_not_rated}</td>
+                                                <td class="adm-num">{happy}</td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view();
+                                view! {
+                                    <DataTable
+                                        class="rep-ratings"
+                                        caption="Ratings per operator and work shift (UTC)"
+                                        hide_caption=true
+                                        headers=&["Operator", "Work shift", "Good", "Moderate", "Bad", "Not rated", "Happy"]
+                                    >
+                                        {body}
+                                    </DataTable>
+                                }
+                                    .into_any()
+                            }
+                        })
+                })
+            }}
+        </section>
     }
 }
