@@ -35,6 +35,15 @@ pub async fn route(req: Request, env: &Env) -> Result<Response> {
         (Method::Post, ["api", "v1", "conversations"]) => create_conversation(req, env).await,
         (Method::Post, ["api", "v1", "widget", "availability"]) => availability(req, env).await,
         (Method::Post, ["api", "v1", "widget", "events"]) => crate::tally::events(req, env).await,
+        (Method::Post, ["api", "v1", "widget", "goals"]) => crate::outcomes::goals(req, env).await,
+        (Method::Post, ["api", "v1", "widget", "conversations", id, "survey"]) => {
+            let id = (*id).to_owned();
+            crate::outcomes::survey(req, env, &id).await
+        }
+        (Method::Post, ["api", "v1", "console", "conversations", id, "outcome"]) => {
+            let id = (*id).to_owned();
+            crate::outcomes::outcome(req, env, &id).await
+        }
         (
             Method::Get,
             ["api", "v1", "console", "reports", which @ ("invites" | "invites.csv" | "traffic" | "traffic.csv")],
@@ -188,8 +197,23 @@ async fn widget_session(mut req: Request, env: &Env) -> Result<Response> {
         Err(resp) => return Ok(resp),
     };
     let secret = secret(env)?;
-    let (visitor_id, visitor_token) = match (body.visitor_id, body.visitor_token) {
-        (Some(id), Some(token)) if is_valid_id(&id) && auth::verify_visitor_token(&secret, &id, &token) => (id, token),
+    // `Parley.identify`: a proven user gets the visitor id derived from (account, user id); a
+    // bad hash is refused and nothing changes.
+    let identified = match &body.identity {
+        Some(identity) => match crate::outcomes::identify(env, &channel.id, identity).await? {
+            Ok(id) => Some(id),
+            Err(resp) => return http::with_cors(resp, &origin),
+        },
+        None => None,
+    };
+    let (visitor_id, visitor_token) = match (identified.clone(), body.visitor_id, body.visitor_token) {
+        (Some(id), _, _) => {
+            let token = auth::visitor_token(&secret, &id);
+            (id, token)
+        }
+        (None, Some(id), Some(token)) if is_valid_id(&id) && auth::verify_visitor_token(&secret, &id, &token) => {
+            (id, token)
+        }
         _ => {
             let id = new_id("v");
             let token = auth::visitor_token(&secret, &id);
@@ -213,7 +237,7 @@ async fn widget_session(mut req: Request, env: &Env) -> Result<Response> {
         visitor_id,
         visitor_token,
         conversation_id,
-        identified: false,
+        identified: identified.is_some(),
     })?;
     http::with_cors(resp, &origin)
 }
@@ -294,6 +318,12 @@ async fn create_conversation(mut req: Request, env: &Env) -> Result<Response> {
     let conv = match existing {
         Some(c) => c,
         None => {
+            // The pre-chat answers are checked before anything is written (400 naming the field).
+            let who =
+                match crate::outcomes::visitor_details(&d1, &body.channel_id, &body.visitor_id, &body.prechat).await? {
+                    Ok(w) => w,
+                    Err(resp) => return http::with_cors(resp, &origin),
+                };
             let channel = db::channel(&d1, &body.channel_id).await?.ok_or("channel vanished")?;
             let t = now().0;
             let id = new_id("c");
@@ -319,7 +349,7 @@ async fn create_conversation(mut req: Request, env: &Env) -> Result<Response> {
                 RouteUpdate::Queued { .. } => (None, String::new()),
             };
             let visitor = VisitorInfo {
-                name: String::new(),
+                name: who.name.clone(),
                 language: language.clone(),
                 country: country.clone(),
                 pages: if page_url.is_empty() {
@@ -345,7 +375,7 @@ async fn create_conversation(mut req: Request, env: &Env) -> Result<Response> {
                 no_operator_response: 0,
                 operator_id,
                 operator_name,
-                visitor_name: String::new(),
+                visitor_name: who.name,
                 visitor_language: language,
                 visitor_country: country,
                 current_page: page_url,
@@ -362,10 +392,10 @@ async fn create_conversation(mut req: Request, env: &Env) -> Result<Response> {
                 sub_category: None,
                 note: String::new(),
                 goals: Vec::new(),
-                visitor_email: String::new(),
-                visitor_identifier: String::new(),
-                anonymous: true,
-                prechat: Vec::new(),
+                visitor_email: who.email,
+                visitor_identifier: who.identifier,
+                anonymous: who.anonymous,
+                prechat: who.prechat,
             };
             // The object first: a D1 row never points at an object that does not know itself.
             init_object(env, &row, route, visitor).await?;
@@ -545,6 +575,10 @@ async fn list_conversations(req: Request, env: &Env) -> Result<Response> {
     let Some(op) = session_operator(&req, env).await? else {
         return error(401, "unauthenticated", "log in first");
     };
+    // `?visitor=<visitor_id>`: that visitor's conversations (the console's "Past conversations").
+    if let Some((_, visitor)) = req.url()?.query_pairs().find(|(k, _)| k == "visitor") {
+        return crate::outcomes::visitor_conversations(env, &op.account_id, &visitor).await;
+    }
     let rows = db::list_conversations(&db::db(env)?, &op.account_id, 200).await?;
     http::json(&ConversationList { conversations: rows })
 }

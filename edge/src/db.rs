@@ -122,7 +122,11 @@ pub use parley_shared::api::ConversationSummary as ConversationRow;
 const CONVERSATION_COLS: &str = "id, account_id, channel_id, visitor_id, status, created_at, page_url, \
      message_count, last_message_at, last_message_preview, updated_at, closed_at, closed_by, no_operator_response, \
      operator_id, operator_name, visitor_name, visitor_language, visitor_country, current_page, pages_visited, \
-     request_type, request_source, decision_ms";
+     request_type, request_source, decision_ms, survey_result, survey_comment, rated_at, success_code, tags, \
+     category, sub_category, note, visitor_email, visitor_identifier, anonymous, prechat, \
+     (SELECT json_group_array(json_object('goal_id', g.goal_id, 'name', g.name, 'value', g.value, 'at', g.reached_at)) \
+      FROM (SELECT * FROM conversation_goals WHERE conversation_id = conversations.id ORDER BY reached_at, goal_id) g) \
+     AS goals";
 
 pub async fn conversation(db: &D1Database, id: &str) -> Result<Option<ConversationRow>> {
     db.prepare(format!("SELECT {CONVERSATION_COLS} FROM conversations WHERE id = ?1")).bind(&[s(id)])?.first(None).await
@@ -148,8 +152,10 @@ pub async fn insert_conversation(db: &D1Database, row: &ConversationRow, entry_p
     db.prepare(
         "INSERT INTO conversations (id, account_id, channel_id, visitor_id, status, created_at, page_url, updated_at, \
          operator_id, operator_name, visitor_language, visitor_country, current_page, pages_visited, \
-         request_type, request_source, entry_point_id, decision_ms) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?7, ?13, ?14, ?15, ?16, ?17)",
+         request_type, request_source, entry_point_id, decision_ms, visitor_name, visitor_email, prechat, \
+         visitor_identifier, anonymous) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?7, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, \
+         ?22)",
     )
     .bind(&[
         s(&row.id),
@@ -169,6 +175,11 @@ pub async fn insert_conversation(db: &D1Database, row: &ConversationRow, entry_p
         s(&row.request_source),
         entry_point_id.map_or(JsValue::NULL, s),
         row.decision_ms.map_or(JsValue::NULL, n),
+        s(&row.visitor_name),
+        s(&row.visitor_email),
+        s(&serde_json::to_string(&row.prechat)?),
+        s(&row.visitor_identifier),
+        n(u64::from(row.anonymous)),
     ])?
     .run()
     .await?;
@@ -181,6 +192,24 @@ pub async fn list_conversations(db: &D1Database, account_id: &str, limit: u32) -
          ORDER BY updated_at DESC LIMIT ?2"
     ))
     .bind(&[s(account_id), n(u64::from(limit))])?
+    .all()
+    .await?
+    .results()
+}
+
+/// One visitor's conversations in the account, newest first (past conversations follow an
+/// identified visitor, whose id is the same on every device).
+pub async fn visitor_conversations(
+    db: &D1Database,
+    account_id: &str,
+    visitor_id: &str,
+    limit: u32,
+) -> Result<Vec<ConversationRow>> {
+    db.prepare(format!(
+        "SELECT {CONVERSATION_COLS} FROM conversations WHERE account_id = ?1 AND visitor_id = ?2 \
+         ORDER BY created_at DESC LIMIT ?3"
+    ))
+    .bind(&[s(account_id), s(visitor_id), n(u64::from(limit))])?
     .all()
     .await?
     .results()
