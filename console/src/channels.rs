@@ -153,6 +153,7 @@ fn ChannelForm(existing: Option<ChannelView>, on_done: Callback<Option<String>>)
             accent: Some(accent.get_untracked()),
             hosts: split_list(&hosts.get_untracked()),
             time_zone: Some(time_zone.get_untracked()),
+            prechat: vec![],
         };
         if let Err(e) = create.validate() {
             return err.set(Some(e));
@@ -170,6 +171,7 @@ fn ChannelForm(existing: Option<ChannelView>, on_done: Callback<Option<String>>)
                         accent: create.accent.clone(),
                         hosts: Some(create.hosts.clone()),
                         time_zone: create.time_zone.clone(),
+                        prechat: None,
                     };
                     admin_api::update_channel(id, &upd).await
                 }

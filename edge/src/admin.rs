@@ -61,6 +61,7 @@ pub async fn route(req: Request, env: &Env) -> Result<Response> {
         (Method::Get, ["channels"]) => list_channels(env, &me).await,
         (Method::Post, ["channels"]) => create_channel(req, env, &me).await,
         (Method::Post, ["channels", id]) => update_channel(req, env, &me, id).await,
+        (Method::Post, ["channels", id, "identity-secret"]) => rotate_identity_secret(env, &me, id).await,
         (Method::Get, ["channels", id, "entry-points"]) => list_entry_points(env, &me, id).await,
         (Method::Post, ["channels", id, "entry-points"]) => create_invite(req, env, &me, id).await,
         (Method::Post, ["entry-points", id]) => update_entry_point(req, env, &me, id).await,
@@ -265,7 +266,8 @@ async fn save_settings(mut req: Request, env: &Env, me: &OperatorRow) -> Result<
 // ---------------------------------------------------------------------------------------------
 // Channels
 
-fn channel_view(c: ChannelFull, hosts: Vec<String>) -> ChannelView {
+/// The identity secret is shown to admins only.
+fn channel_view(c: ChannelFull, hosts: Vec<String>, is_admin: bool) -> ChannelView {
     ChannelView {
         id: c.id,
         name: c.name,
@@ -274,7 +276,14 @@ fn channel_view(c: ChannelFull, hosts: Vec<String>) -> ChannelView {
         hosts,
         time_zone: c.time_zone,
         created_at: c.created_at,
+        prechat: crate::outcome_settings::prechat_of(&c.prechat_form),
+        identity_secret: is_admin.then_some(c.identity_secret),
     }
+}
+
+/// A fresh identity secret: 32 random bytes, lowercase hex (64 characters).
+fn new_identity_secret() -> String {
+    random_bytes::<32>().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// `GET /api/v1/console/channels`: the account's channels with their hostnames.
@@ -289,7 +298,7 @@ async fn list_channels(env: &Env, me: &OperatorRow) -> Result<Response> {
         .into_iter()
         .map(|c| {
             let h = hosts.remove(&c.id).unwrap_or_default();
-            channel_view(c, h)
+            channel_view(c, h, me.role == Role::Admin.as_str())
         })
         .collect();
     http::json(&ChannelList { channels })
@@ -299,7 +308,8 @@ async fn one_channel(env: &Env, account_id: &str, id: &str) -> Result<Option<Cha
     let d1 = db::db(env)?;
     let Some(c) = q::channel(&d1, account_id, id).await? else { return Ok(None) };
     let hosts = q::channel_hosts(&d1, account_id, Some(id)).await?.into_iter().map(|h| h.hostname).collect();
-    Ok(Some(channel_view(c, hosts)))
+    // Only admins reach the callers (channel changes).
+    Ok(Some(channel_view(c, hosts, true)))
 }
 
 #[wasm_bindgen::prelude::wasm_bindgen]
@@ -341,8 +351,9 @@ async fn create_channel(mut req: Request, env: &Env, me: &OperatorRow) -> Result
     };
     let id = new_id("ch");
     let button_id = new_id("btn");
-    q::create_channel(&db::db(env)?, &me.account_id, &id, &button_id, &valid, &fresh_host_ids(&valid.hosts), now().0)
-        .await?;
+    let secret = new_identity_secret();
+    let host_ids = fresh_host_ids(&valid.hosts);
+    q::create_channel(&db::db(env)?, &me.account_id, &id, &button_id, &secret, &valid, &host_ids, now().0).await?;
     let view = one_channel(env, &me.account_id, &id).await?.ok_or("channel vanished")?;
     created(&view)
 }
@@ -366,6 +377,7 @@ async fn update_channel(mut req: Request, env: &Env, me: &OperatorRow, id: &str)
         accent: current.accent,
         hosts: current.hosts,
         time_zone: current.time_zone,
+        prechat: current.prechat,
     };
     let after = match body.apply(&before) {
         Ok(v) => v,
@@ -375,6 +387,18 @@ async fn update_channel(mut req: Request, env: &Env, me: &OperatorRow, id: &str)
         return invalid(e);
     }
     q::update_channel(&db::db(env)?, &me.account_id, id, &after, &fresh_host_ids(&after.hosts), now().0).await?;
+    let view = one_channel(env, &me.account_id, id).await?.ok_or("channel vanished")?;
+    http::json(&view)
+}
+
+/// `POST /api/v1/console/channels/:id/identity-secret` (admin): a new identity secret (hashes
+/// made with the old one stop verifying at once) → [`ChannelView`].
+async fn rotate_identity_secret(env: &Env, me: &OperatorRow, id: &str) -> Result<Response> {
+    let found =
+        is_valid_id(id) && q::set_identity_secret(&db::db(env)?, &me.account_id, id, &new_identity_secret()).await?;
+    if !found {
+        return error(404, "unknown_channel", "no such channel");
+    }
     let view = one_channel(env, &me.account_id, id).await?.ok_or("channel vanished")?;
     http::json(&view)
 }

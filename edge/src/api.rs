@@ -64,6 +64,7 @@ pub async fn route(req: Request, env: &Env) -> Result<Response> {
         }
         (Method::Post, ["api", "v1", "console", "conversations", _, "block"])
         | (_, ["api", "v1", "console", "blocks", ..]) => crate::blocks::route(req, env).await,
+        (_, ["api", "v1", "console", "outcome-settings"]) => crate::outcome_settings::route(req, env).await,
         (Method::Get, ["api", "v1", "conversations", id, "ws"]) => {
             let id = (*id).to_owned();
             connect(req, env, &id).await
@@ -231,8 +232,8 @@ async fn widget_session(mut req: Request, env: &Env) -> Result<Response> {
             accent: channel.accent,
             time_zone: channel.time_zone,
             invites,
-            prechat: Vec::new(),
-            goals: Vec::new(),
+            prechat: crate::outcome_settings::prechat_of(&channel.prechat_form),
+            goals: crate::outcome_settings::widget_goals(&db::db(env)?, &channel.account_id).await?,
         },
         visitor_id,
         visitor_token,

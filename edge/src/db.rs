@@ -26,6 +26,12 @@ pub struct ChannelRow {
     /// IANA zone of the channel's invite rules.
     #[serde(default = "utc")]
     pub time_zone: String,
+    /// The pre-chat form as JSON (`[FormField]`); see `outcome_settings::prechat_of`.
+    #[serde(default)]
+    pub prechat_form: String,
+    /// Hex secret `Parley.identify` hashes are checked with (`auth::verify_identify`).
+    #[serde(default)]
+    pub identity_secret: String,
 }
 
 fn utc() -> String {
@@ -33,10 +39,13 @@ fn utc() -> String {
 }
 
 pub async fn channel(db: &D1Database, id: &str) -> Result<Option<ChannelRow>> {
-    db.prepare("SELECT id, account_id, name, greeting, accent, time_zone FROM channels WHERE id = ?1")
-        .bind(&[s(id)])?
-        .first(None)
-        .await
+    db.prepare(
+        "SELECT id, account_id, name, greeting, accent, time_zone, prechat_form, identity_secret FROM channels \
+         WHERE id = ?1",
+    )
+    .bind(&[s(id)])?
+    .first(None)
+    .await
 }
 
 /// Whether `hostname` is a registered host of the channel (the widget's origin check).

@@ -196,6 +196,11 @@ pub struct ChannelFull {
     pub accent: String,
     pub time_zone: String,
     pub created_at: u64,
+    /// JSON `[FormField]`.
+    #[serde(default)]
+    pub prechat_form: String,
+    #[serde(default)]
+    pub identity_secret: String,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -206,8 +211,8 @@ pub struct ChannelHost {
 
 pub async fn channels(db: &D1Database, account_id: &str) -> Result<Vec<ChannelFull>> {
     db.prepare(
-        "SELECT id, name, greeting, accent, time_zone, created_at FROM channels WHERE account_id = ?1 \
-         ORDER BY created_at, id",
+        "SELECT id, name, greeting, accent, time_zone, created_at, prechat_form, identity_secret FROM channels \
+         WHERE account_id = ?1 ORDER BY created_at, id",
     )
     .bind(&[s(account_id)])?
     .all()
@@ -217,7 +222,8 @@ pub async fn channels(db: &D1Database, account_id: &str) -> Result<Vec<ChannelFu
 
 pub async fn channel(db: &D1Database, account_id: &str, id: &str) -> Result<Option<ChannelFull>> {
     db.prepare(
-        "SELECT id, name, greeting, accent, time_zone, created_at FROM channels WHERE id = ?1 AND account_id = ?2",
+        "SELECT id, name, greeting, accent, time_zone, created_at, prechat_form, identity_secret FROM channels \
+         WHERE id = ?1 AND account_id = ?2",
     )
     .bind(&[s(id), s(account_id)])?
     .first(None)
@@ -270,23 +276,35 @@ fn tie_hosts(
     Ok(out)
 }
 
-/// Creates the channel with its chat button (`button_id`) and ties it to its hosts, in one
-/// batch (all or nothing).
+/// Creates the channel with its chat button (`button_id`) and identity secret and ties it to
+/// its hosts, in one batch (all or nothing).
+#[allow(clippy::too_many_arguments)]
 pub async fn create_channel(
     db: &D1Database,
     account_id: &str,
     id: &str,
     button_id: &str,
+    identity_secret: &str,
     c: &ValidChannel,
     host_ids: &[String],
     now: u64,
 ) -> Result<()> {
     let mut batch = vec![
         db.prepare(
-            "INSERT INTO channels (id, account_id, name, greeting, accent, time_zone, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO channels (id, account_id, name, greeting, accent, time_zone, created_at, prechat_form, \
+             identity_secret) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )
-        .bind(&[s(id), s(account_id), s(&c.name), s(&c.greeting), s(&c.accent), s(&c.time_zone), n(now)])?,
+        .bind(&[
+            s(id),
+            s(account_id),
+            s(&c.name),
+            s(&c.greeting),
+            s(&c.accent),
+            s(&c.time_zone),
+            n(now),
+            s(&prechat_json(c)),
+            s(identity_secret),
+        ])?,
         db.prepare(
             "INSERT INTO entry_points (id, account_id, channel_id, kind, name, enabled, position, created_at, \
              updated_at) VALUES (?1, ?2, ?3, 'button', ?4, 1, 0, ?5, ?5)",
@@ -310,12 +328,35 @@ pub async fn update_channel(
 ) -> Result<()> {
     let mut batch = vec![db
         .prepare(
-            "UPDATE channels SET name = ?3, greeting = ?4, accent = ?5, time_zone = ?6 WHERE id = ?1 AND account_id = ?2",
+            "UPDATE channels SET name = ?3, greeting = ?4, accent = ?5, time_zone = ?6, prechat_form = ?7 \
+             WHERE id = ?1 AND account_id = ?2",
         )
-        .bind(&[s(id), s(account_id), s(&c.name), s(&c.greeting), s(&c.accent), s(&c.time_zone)])?];
+        .bind(&[
+            s(id),
+            s(account_id),
+            s(&c.name),
+            s(&c.greeting),
+            s(&c.accent),
+            s(&c.time_zone),
+            s(&prechat_json(c)),
+        ])?];
     batch.extend(tie_hosts(db, account_id, id, &c.hosts, host_ids, now)?);
     db.batch(batch).await?;
     Ok(())
+}
+
+fn prechat_json(c: &ValidChannel) -> String {
+    serde_json::to_string(&c.prechat).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// Replaces the channel's identity secret; false when no channel of the account has this id.
+pub async fn set_identity_secret(db: &D1Database, account_id: &str, id: &str, secret: &str) -> Result<bool> {
+    let stmt = db.prepare("UPDATE channels SET identity_secret = ?3 WHERE id = ?1 AND account_id = ?2").bind(&[
+        s(id),
+        s(account_id),
+        s(secret),
+    ])?;
+    Ok(changes(stmt).await? > 0)
 }
 
 // ---------------------------------------------------------------------------------------------

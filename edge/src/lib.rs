@@ -15,6 +15,7 @@ mod db_admin;
 mod dispatch;
 mod dispatch_object;
 mod http;
+mod outcome_settings;
 mod outcomes;
 mod ratings;
 mod tally;

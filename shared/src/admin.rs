@@ -14,6 +14,7 @@ use crate::limits::{
     MAX_NAME_CHARS, MAX_NEW_USERNAME_CHARS, MAX_PAGE_URL_CHARS, MAX_PASSWORD_LEN, MAX_SHORTCUT_CHARS,
     MIN_NEW_USERNAME_CHARS, MIN_PASSWORD_CHARS,
 };
+use crate::outcomes::{prechat_form, FormField};
 
 /// What is wrong with one field of a request. `field` is the JSON field's name.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -608,6 +609,14 @@ pub struct ChannelView {
     #[serde(default = "utc")]
     pub time_zone: String,
     pub created_at: u64,
+    /// The pre-chat form the widget shows before a chat starts (empty: none).
+    #[serde(default)]
+    pub prechat: Vec<FormField>,
+    /// Admins only (absent for operators): the hex secret the site signs `Parley.identify`
+    /// with — hash = lowercase hex HMAC-SHA256(secret, user id); see `auth::identify_hash`.
+    /// `POST /api/v1/console/channels/:id/identity-secret` replaces it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_secret: Option<String>,
 }
 
 fn utc() -> String {
@@ -632,6 +641,9 @@ pub struct CreateChannelRequest {
     /// Empty or absent: `UTC`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
+    /// The pre-chat form ([`crate::outcomes::prechat_form`]); absent: none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prechat: Vec<FormField>,
 }
 
 /// `POST /api/v1/console/channels/:id` (admins): change what is given; `hosts` replaces them.
@@ -648,6 +660,9 @@ pub struct UpdateChannelRequest {
     /// Empty: `UTC`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
+    /// Replaces the pre-chat form (an empty list removes it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prechat: Option<Vec<FormField>>,
 }
 
 /// A channel's settings, validated.
@@ -658,6 +673,7 @@ pub struct ValidChannel {
     pub accent: String,
     pub hosts: Vec<String>,
     pub time_zone: String,
+    pub prechat: Vec<FormField>,
 }
 
 /// A channel's time zone: empty means `UTC`; otherwise an IANA name (shape checked here; the
@@ -677,6 +693,7 @@ impl CreateChannelRequest {
             accent: accent(self.accent.as_deref().unwrap_or(""))?,
             hosts: hostnames(&self.hosts)?,
             time_zone: channel_time_zone(self.time_zone.as_deref().unwrap_or(""))?,
+            prechat: prechat_form(&self.prechat)?,
         })
     }
 }
@@ -689,6 +706,7 @@ impl UpdateChannelRequest {
             accent: self.accent.as_deref().map_or_else(|| Ok(current.accent.clone()), accent)?,
             hosts: self.hosts.as_deref().map_or_else(|| Ok(current.hosts.clone()), hostnames)?,
             time_zone: self.time_zone.as_deref().map_or_else(|| Ok(current.time_zone.clone()), channel_time_zone)?,
+            prechat: self.prechat.as_deref().map_or_else(|| Ok(current.prechat.clone()), prechat_form)?,
         })
     }
 }
@@ -966,6 +984,7 @@ mod tests {
             accent: Some("#ABCDEF".into()),
             hosts: strings(&["Shop.example"]),
             time_zone: None,
+            prechat: vec![],
         };
         let v = req.validate().unwrap();
         assert_eq!(
@@ -976,6 +995,7 @@ mod tests {
                 accent: "#abcdef".into(),
                 hosts: strings(&["shop.example"]),
                 time_zone: "UTC".into(),
+                prechat: vec![],
             }
         );
         assert_eq!(field(CreateChannelRequest { name: "".into(), ..req.clone() }.validate()), "name");
@@ -1009,6 +1029,20 @@ mod tests {
             field(UpdateChannelRequest { time_zone: Some("no zone".into()), ..Default::default() }.apply(&v)),
             "time_zone"
         );
+
+        let ff = |k: &str, l: &str| FormField { key: k.into(), label: l.into(), required: true };
+        let with_form = CreateChannelRequest { prechat: vec![ff(" Email", " Your e-mail ")], ..req.clone() };
+        assert_eq!(with_form.validate().unwrap().prechat, vec![ff("email", "Your e-mail")]);
+        assert_eq!(
+            field(CreateChannelRequest { prechat: vec![ff("e mail", "E")], ..req.clone() }.validate()),
+            "prechat"
+        );
+        let shaped = with_form.validate().unwrap();
+        assert_eq!(UpdateChannelRequest::default().apply(&shaped).unwrap().prechat, shaped.prechat, "kept");
+        let clear = UpdateChannelRequest { prechat: Some(vec![]), ..Default::default() };
+        assert_eq!(clear.apply(&shaped).unwrap().prechat, vec![], "removed");
+        let dup = UpdateChannelRequest { prechat: Some(vec![ff("name", "A"), ff("name", "B")]), ..Default::default() };
+        assert_eq!(field(dup.apply(&shaped)), "prechat");
     }
 
     #[test]

@@ -227,6 +227,115 @@ pub struct OutcomeSettings {
     pub goals: Vec<Goal>,
 }
 
+/// Most success codes, categories, sub-categories of one category and goals an account keeps.
+pub const MAX_SUCCESS_CODES: usize = 50;
+pub const MAX_CATEGORIES: usize = 50;
+pub const MAX_SUB_CATEGORIES: usize = 30;
+pub const MAX_GOALS: usize = 50;
+/// Largest goal value (in the account's currency units).
+pub const MAX_GOAL_VALUE: f64 = 1e9;
+/// Most fields of a channel's pre-chat form; longest field key and label, in characters.
+pub const MAX_PRECHAT_FIELDS: usize = 10;
+pub const MAX_PRECHAT_KEY_CHARS: usize = 30;
+pub const MAX_PRECHAT_LABEL_CHARS: usize = 60;
+
+impl OutcomeSettings {
+    /// Trims every name and checks the lists: names 1..=[`MAX_LABEL_CHARS`] of plain text, no
+    /// name twice (case-insensitively) in one list or among one category's subs, the limits
+    /// above, goal values finite in `0..=`[`MAX_GOAL_VALUE`], URL rules at most
+    /// [`MAX_PAGE_URL_CHARS`](crate::limits::MAX_PAGE_URL_CHARS) (blank → none). The error names
+    /// the list (`success_codes`, `categories`, `goals`) and says which entry is wrong.
+    pub fn validate(&self) -> Valid<OutcomeSettings> {
+        let success_codes = names("success_codes", "success code", &self.success_codes, MAX_SUCCESS_CODES)?;
+        if self.categories.len() > MAX_CATEGORIES {
+            return Err(FieldError::new("categories", format!("At most {MAX_CATEGORIES} categories.")));
+        }
+        let cat_names: Vec<String> = self.categories.iter().map(|c| c.name.clone()).collect();
+        let cat_names = names("categories", "category", &cat_names, MAX_CATEGORIES)?;
+        let mut categories = Vec::with_capacity(cat_names.len());
+        for (name, c) in cat_names.into_iter().zip(&self.categories) {
+            if c.subs.len() > MAX_SUB_CATEGORIES {
+                return Err(FieldError::new(
+                    "categories",
+                    format!("{name}: at most {MAX_SUB_CATEGORIES} sub-categories."),
+                ));
+            }
+            let subs = names("categories", &format!("sub-category of {name}"), &c.subs, MAX_SUB_CATEGORIES)?;
+            categories.push(Category { name, subs });
+        }
+        if self.goals.len() > MAX_GOALS {
+            return Err(FieldError::new("goals", format!("At most {MAX_GOALS} goals.")));
+        }
+        let goal_names: Vec<String> = self.goals.iter().map(|g| g.name.clone()).collect();
+        let goal_names = names("goals", "goal", &goal_names, MAX_GOALS)?;
+        let mut goals = Vec::with_capacity(goal_names.len());
+        for (name, g) in goal_names.into_iter().zip(&self.goals) {
+            if !g.value.is_finite() || g.value < 0.0 || g.value > MAX_GOAL_VALUE {
+                return Err(FieldError::new(
+                    "goals",
+                    format!("{name}: the value must be a number from 0 to 1000000000."),
+                ));
+            }
+            let id = g.id.trim();
+            if !id.is_empty() && !crate::ids::is_valid_id(id) {
+                return Err(FieldError::new("goals", format!("{name}: unknown goal id.")));
+            }
+            if !id.is_empty() && goals.iter().any(|o: &Goal| o.id == id) {
+                return Err(FieldError::new("goals", format!("{name}: the same goal is listed twice.")));
+            }
+            let url_glob = match g.url_glob.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+                None => None,
+                Some(u) if u.chars().count() > crate::limits::MAX_PAGE_URL_CHARS => {
+                    return Err(FieldError::new(
+                        "goals",
+                        format!(
+                            "{name}: the page URL rule must be at most {} characters.",
+                            crate::limits::MAX_PAGE_URL_CHARS
+                        ),
+                    ));
+                }
+                Some(u) if u.chars().any(char::is_control) => {
+                    return Err(FieldError::new("goals", format!("{name}: the page URL rule must be one line.")));
+                }
+                Some(u) => Some(u.to_owned()),
+            };
+            goals.push(Goal { id: id.to_owned(), name, value: g.value, url_glob });
+        }
+        Ok(OutcomeSettings { success_codes, categories, goals })
+    }
+
+    /// The categories as [`Outcome::validate`] takes them.
+    pub fn category_pairs(&self) -> Vec<(String, Vec<String>)> {
+        self.categories.iter().map(|c| (c.name.clone(), c.subs.clone())).collect()
+    }
+}
+
+/// A list of names: each trimmed, 1..=[`MAX_LABEL_CHARS`] of plain text, none twice
+/// (case-insensitively), at most `max`.
+fn names(field: &str, what: &str, list: &[String], max: usize) -> Valid<Vec<String>> {
+    if list.len() > max {
+        return Err(FieldError::new(field, format!("At most {max} entries.")));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(list.len());
+    for n in list {
+        let t = n.trim();
+        if t.is_empty() {
+            return Err(FieldError::new(field, format!("A {what} needs a name.")));
+        }
+        if t.chars().count() > MAX_LABEL_CHARS {
+            return Err(FieldError::new(field, format!("A {what} name must be at most {MAX_LABEL_CHARS} characters.")));
+        }
+        if t.chars().any(char::is_control) {
+            return Err(FieldError::new(field, format!("A {what} name must be a single line of plain text.")));
+        }
+        if out.iter().any(|o| o.to_lowercase() == t.to_lowercase()) {
+            return Err(FieldError::new(field, format!("\"{t}\" is listed twice.")));
+        }
+        out.push(t.to_owned());
+    }
+    Ok(out)
+}
+
 /// A category with its sub-categories (names, in the admins' order).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Category {
@@ -321,6 +430,40 @@ pub struct FormField {
     pub label: String,
     #[serde(default)]
     pub required: bool,
+}
+
+/// A channel's pre-chat form as admins set it: at most [`MAX_PRECHAT_FIELDS`] fields; keys
+/// trimmed, lowercased, 1..=[`MAX_PRECHAT_KEY_CHARS`] of `a-z 0-9 _`, unique; labels trimmed,
+/// 1..=[`MAX_PRECHAT_LABEL_CHARS`] of plain text. Errors name the field `prechat`.
+pub fn prechat_form(fields: &[FormField]) -> Valid<Vec<FormField>> {
+    let err = |m: String| FieldError::new("prechat", m);
+    if fields.len() > MAX_PRECHAT_FIELDS {
+        return Err(err(format!("At most {MAX_PRECHAT_FIELDS} pre-chat fields.")));
+    }
+    let mut out: Vec<FormField> = Vec::with_capacity(fields.len());
+    for f in fields {
+        let label = f.label.trim();
+        if label.is_empty() {
+            return Err(err("Every pre-chat field needs a label.".into()));
+        }
+        if label.chars().count() > MAX_PRECHAT_LABEL_CHARS || label.chars().any(char::is_control) {
+            return Err(err(format!("{label}: a label is one line of at most {MAX_PRECHAT_LABEL_CHARS} characters.")));
+        }
+        let key = f.key.trim().to_ascii_lowercase();
+        if key.is_empty()
+            || key.len() > MAX_PRECHAT_KEY_CHARS
+            || !key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        {
+            return Err(err(format!(
+                "{label}: the key must be 1 to {MAX_PRECHAT_KEY_CHARS} characters of a-z, 0-9 and _ (e.g. name, email, order_no)."
+            )));
+        }
+        if out.iter().any(|o| o.key == key) {
+            return Err(err(format!("The key \"{key}\" is used twice.")));
+        }
+        out.push(FormField { key, label: label.to_owned(), required: f.required });
+    }
+    Ok(out)
 }
 
 /// Checks the visitor's answers against the channel's form: required fields filled, e-mail
@@ -456,6 +599,98 @@ mod tests {
         assert_eq!(s.on_code(&goals, "Checkout", Some(f64::NAN), 6), Err("bad_goal_value"));
         assert_eq!(s.names(), "Checkout,Newsletter");
         assert_eq!(s.total(), Some(54.9));
+    }
+
+    #[test]
+    fn outcome_settings() {
+        let goal = |id: &str, name: &str, value: f64, url: Option<&str>| Goal {
+            id: id.into(),
+            name: name.into(),
+            value,
+            url_glob: url.map(Into::into),
+        };
+        let ok = OutcomeSettings {
+            success_codes: vec![" Sale ".into(), "Resolved".into()],
+            categories: vec![Category { name: " Billing".into(), subs: vec!["Refund ".into(), "Invoice".into()] }],
+            goals: vec![
+                goal("", " Signed up ", 49.0, Some("  ")),
+                goal("g_1", "Saw pricing", 5.0, Some(" */pricing* ")),
+            ],
+        };
+        let v = ok.validate().unwrap();
+        assert_eq!(v.success_codes, vec!["Sale", "Resolved"]);
+        assert_eq!(
+            v.categories,
+            vec![Category { name: "Billing".into(), subs: vec!["Refund".into(), "Invoice".into()] }]
+        );
+        assert_eq!(
+            v.goals,
+            vec![goal("", "Signed up", 49.0, None), goal("g_1", "Saw pricing", 5.0, Some("*/pricing*"))]
+        );
+        assert_eq!(v.category_pairs(), vec![("Billing".to_owned(), vec!["Refund".to_owned(), "Invoice".to_owned()])]);
+        assert_eq!(OutcomeSettings::default().validate().unwrap(), OutcomeSettings::default());
+
+        let field = |s: OutcomeSettings| s.validate().unwrap_err().field;
+        let codes = |c: Vec<String>| OutcomeSettings { success_codes: c, ..ok.clone() };
+        assert_eq!(field(codes(vec!["Sale".into(), " sale".into()])), "success_codes", "case-insensitive twice");
+        assert_eq!(field(codes(vec!["  ".into()])), "success_codes", "blank");
+        assert_eq!(field(codes(vec!["x".repeat(MAX_LABEL_CHARS + 1)])), "success_codes", "long");
+        assert_eq!(field(codes(vec!["a\nb".into()])), "success_codes", "control");
+        assert_eq!(field(codes((0..=MAX_SUCCESS_CODES).map(|i| format!("c{i}")).collect())), "success_codes");
+        assert!(codes(vec!["x".repeat(MAX_LABEL_CHARS)]).validate().is_ok());
+
+        let cats = |c: Vec<Category>| OutcomeSettings { categories: c, ..ok.clone() };
+        let cat =
+            |n: &str, subs: &[&str]| Category { name: n.into(), subs: subs.iter().map(|s| (*s).into()).collect() };
+        assert_eq!(field(cats(vec![cat("Billing", &[]), cat("BILLING", &[])])), "categories");
+        assert_eq!(field(cats(vec![cat("", &[])])), "categories");
+        assert_eq!(field(cats(vec![cat("Billing", &["Refund", "refund"])])), "categories", "subs twice");
+        assert_eq!(field(cats(vec![cat("Billing", &[" "])])), "categories", "blank sub");
+        assert!(
+            cats(vec![cat("Billing", &["Other"]), cat("Sales", &["Other"])]).validate().is_ok(),
+            "same sub, two parents"
+        );
+        let many_subs: Vec<String> = (0..=MAX_SUB_CATEGORIES).map(|i| format!("s{i}")).collect();
+        assert_eq!(field(cats(vec![Category { name: "B".into(), subs: many_subs }])), "categories");
+        assert_eq!(field(cats((0..=MAX_CATEGORIES).map(|i| cat(&format!("c{i}"), &[])).collect())), "categories");
+
+        let goals = |g: Vec<Goal>| OutcomeSettings { goals: g, ..ok.clone() };
+        assert_eq!(field(goals(vec![goal("", "A", -1.0, None)])), "goals", "negative");
+        assert_eq!(field(goals(vec![goal("", "A", f64::NAN, None)])), "goals", "NaN");
+        assert_eq!(field(goals(vec![goal("", "A", f64::INFINITY, None)])), "goals", "infinite");
+        assert_eq!(field(goals(vec![goal("", "A", MAX_GOAL_VALUE * 2.0, None)])), "goals", "too big");
+        assert!(goals(vec![goal("", "A", MAX_GOAL_VALUE, None)]).validate().is_ok());
+        assert_eq!(field(goals(vec![goal("", "A", 1.0, None), goal("", " a", 1.0, None)])), "goals", "name twice");
+        assert_eq!(field(goals(vec![goal("", "", 1.0, None)])), "goals", "no name");
+        assert_eq!(field(goals(vec![goal("g_1", "A", 1.0, None), goal("g_1", "B", 1.0, None)])), "goals", "id twice");
+        assert_eq!(field(goals(vec![goal("bad id!", "A", 1.0, None)])), "goals", "id shape");
+        let long = format!("*{}", "x".repeat(crate::limits::MAX_PAGE_URL_CHARS));
+        assert_eq!(field(goals(vec![goal("", "A", 1.0, Some(&long))])), "goals", "long URL rule");
+        assert_eq!(field(goals((0..=MAX_GOALS).map(|i| goal("", &format!("g{i}"), 1.0, None)).collect())), "goals");
+        let msg = goals(vec![goal("", "Checkout", -1.0, None)]).validate().unwrap_err().message;
+        assert!(msg.starts_with("Checkout:"), "{msg}");
+    }
+
+    #[test]
+    fn prechat_forms() {
+        let f = |k: &str, l: &str, r: bool| FormField { key: k.into(), label: l.into(), required: r };
+        assert_eq!(
+            prechat_form(&[f(" Name ", " Your name ", true), f("order_no2", "Order", false)]).unwrap(),
+            vec![f("name", "Your name", true), f("order_no2", "Order", false)]
+        );
+        assert_eq!(prechat_form(&[]).unwrap(), vec![]);
+        let field = |fs: &[FormField]| prechat_form(fs).unwrap_err().field;
+        assert_eq!(field(&[f("", "Name", false)]), "prechat", "no key");
+        assert_eq!(field(&[f("first-name", "Name", false)]), "prechat", "dash");
+        assert_eq!(field(&[f("näme", "Name", false)]), "prechat", "non-ascii");
+        assert_eq!(field(&[f(&"k".repeat(MAX_PRECHAT_KEY_CHARS + 1), "Name", false)]), "prechat", "long key");
+        assert!(prechat_form(&[f(&"k".repeat(MAX_PRECHAT_KEY_CHARS), "Name", false)]).is_ok());
+        assert_eq!(field(&[f("name", " ", false)]), "prechat", "no label");
+        assert_eq!(field(&[f("name", &"l".repeat(MAX_PRECHAT_LABEL_CHARS + 1), false)]), "prechat", "long label");
+        assert_eq!(field(&[f("name", "a\nb", false)]), "prechat", "two lines");
+        assert_eq!(field(&[f("name", "A", false), f("NAME", "B", false)]), "prechat", "key twice");
+        let many: Vec<FormField> = (0..=MAX_PRECHAT_FIELDS).map(|i| f(&format!("k{i}"), "L", false)).collect();
+        assert_eq!(field(&many), "prechat", "too many");
     }
 
     #[test]

@@ -57,6 +57,13 @@ fn welcome_invite() -> InviteSettings {
     }
 }
 
+/// `N` bytes from the system's randomness, lowercase hex (the demo channel's identity secret).
+fn random_hex<const N: usize>() -> String {
+    let mut b = [0u8; N];
+    getrandom::getrandom(&mut b).expect("system randomness");
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
 fn seed_sql() -> String {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_millis();
     let hash2 = hash(DEMO_PASSWORD);
@@ -66,7 +73,7 @@ fn seed_sql() -> String {
 INSERT INTO accounts (id, name, created_at) VALUES ('acc_demo', 'DEMO account (local development)', {now});\n\
 INSERT INTO hosts (id, account_id, hostname, created_at) VALUES ('h_demo_ip', 'acc_demo', '127.0.0.1', {now});\n\
 INSERT INTO hosts (id, account_id, hostname, created_at) VALUES ('h_demo_local', 'acc_demo', 'localhost', {now});\n\
-INSERT INTO channels (id, account_id, name, greeting, created_at) VALUES ('demo', 'acc_demo', 'Demo channel', 'Hi! Ask us anything about Parley.', {now});\n\
+INSERT INTO channels (id, account_id, name, greeting, created_at, identity_secret) VALUES ('demo', 'acc_demo', 'Demo channel', 'Hi! Ask us anything about Parley.', {now}, {identity_secret});\n\
 INSERT INTO channel_hosts (channel_id, host_id) VALUES ('demo', 'h_demo_ip'), ('demo', 'h_demo_local');\n\
 INSERT INTO operators (id, account_id, username, first_name, last_name, email, chat_name, role, password_hash, languages, max_chats, created_at) \
 VALUES ('op_demo', 'acc_demo', {user}, 'Dana', 'Demo', 'demo@parley.invalid', 'Dana', 'admin', {hash}, '[\"en\",\"de\"]', 3, {now});\n\
@@ -75,12 +82,17 @@ VALUES ('op_sam', 'acc_demo', {user2}, 'Sam', 'Sample', 'sam@parley.invalid', 'S
 INSERT INTO entry_points (id, account_id, channel_id, kind, name, enabled, position, created_at, updated_at) \
 VALUES ('btn_demo', 'acc_demo', 'demo', 'button', 'Chat button', 1, 0, {now}, {now});\n\
 INSERT INTO entry_points (id, account_id, channel_id, kind, name, enabled, invite, position, created_at, updated_at) \
-VALUES ('ep_welcome', 'acc_demo', 'demo', 'invite', 'Welcome invite', 1, {invite}, 1, {now}, {now});\n",
+VALUES ('ep_welcome', 'acc_demo', 'demo', 'invite', 'Welcome invite', 1, {invite}, 1, {now}, {now});\n\
+INSERT INTO success_codes (id, account_id, name, position, created_at) VALUES ('sc_demo_sale', 'acc_demo', 'Sale', 0, {now}), ('sc_demo_resolved', 'acc_demo', 'Resolved', 1, {now});\n\
+INSERT INTO categories (id, account_id, parent_id, name, position, created_at) VALUES ('cat_demo_billing', 'acc_demo', NULL, 'Billing', 0, {now});\n\
+INSERT INTO categories (id, account_id, parent_id, name, position, created_at) VALUES ('cat_demo_refund', 'acc_demo', 'cat_demo_billing', 'Refund', 0, {now}), ('cat_demo_invoice', 'acc_demo', 'cat_demo_billing', 'Invoice', 1, {now});\n\
+INSERT INTO goals (id, account_id, name, value, url_glob, enabled, position, created_at) VALUES ('g_demo_signup', 'acc_demo', 'Signed up', 49, NULL, 1, 0, {now}), ('g_demo_pricing', 'acc_demo', 'Saw pricing', 5, '*/demo/pricing*', 1, 1, {now});\n",
         user = q(DEMO_USERNAME),
         hash = q(&hash),
         user2 = q(SECOND_USERNAME),
         hash2 = q(&hash2),
         invite = q(&serde_json::to_string(&welcome_invite()).expect("invite settings serialize")),
+        identity_secret = q(&random_hex::<32>()),
     )
 }
 
@@ -94,5 +106,8 @@ mod tests {
         assert_eq!(parley_shared::entry_points::invite_settings(&invite), Ok(invite));
         let sql = seed_sql();
         assert!(sql.contains("'btn_demo'") && sql.contains("'ep_welcome'"));
+        assert!(sql.contains("'Signed up', 49") && sql.contains("'*/demo/pricing*'") && sql.contains("'Invoice'"));
+        assert_ne!(random_hex::<32>(), random_hex::<32>());
+        assert_eq!(random_hex::<32>().len(), 64);
     }
 }

@@ -1,0 +1,295 @@
+//! The account's outcome settings: success codes, categories with sub-categories and goals
+//! (`GET /api/v1/console/outcome-settings` for any operator of the account — the close form
+//! needs them — and `POST` of the whole [`OutcomeSettings`] for admins), plus what the widget
+//! session carries of them ([`widget_goals`], [`prechat_of`]).
+//!
+//! A save replaces the lists in ONE D1 batch (all or nothing). Success codes and categories are
+//! rewritten (conversations copy the names they use); goals are matched by id so a rename keeps
+//! the goal, goals sent with an empty id are new (or revive a disabled goal of the same name),
+//! and goals left out are disabled, never deleted (conversations name them).
+//!
+//! Same rules as `admin.rs`: a live session (401), changes from the console's origin (403
+//! `bad_origin`), changes by admins only (403 `forbidden`), every query filtered by account.
+
+use std::collections::HashMap;
+
+use parley_shared::admin::{FieldError, Role};
+use parley_shared::outcomes::{Category, FormField, Goal, OutcomeSettings};
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use worker::{D1Database, Env, Method, Request, Response, Result};
+
+use crate::api::session_operator;
+use crate::db::{self, OperatorRow};
+use crate::http::{self, error};
+use crate::util::{new_id, now};
+
+pub async fn route(req: Request, env: &Env) -> Result<Response> {
+    let Some(me) = session_operator(&req, env).await? else {
+        return error(401, "unauthenticated", "log in first");
+    };
+    match req.method() {
+        Method::Get => http::json(&load(&db::db(env)?, &me.account_id).await?),
+        Method::Post => {
+            if !http::is_same_origin(&req) {
+                return error(403, "bad_origin", "changes must come from the console");
+            }
+            if me.role != Role::Admin.as_str() {
+                return error(403, "forbidden", "only an admin of the account can do this");
+            }
+            save(req, env, &me).await
+        }
+        _ => error(404, "not_found", "no such API route"),
+    }
+}
+
+fn invalid(e: FieldError) -> Result<Response> {
+    let body = serde_json::json!({ "error": { "code": "invalid", "field": e.field, "message": e.message } });
+    Ok(Response::from_json(&body)?.with_status(400))
+}
+
+#[derive(Deserialize)]
+struct NameRow {
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct CategoryRow {
+    id: String,
+    parent_id: Option<String>,
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct GoalRow {
+    id: String,
+    name: String,
+    value: f64,
+    url_glob: Option<String>,
+    #[serde(default)]
+    enabled: u32,
+}
+
+impl GoalRow {
+    fn goal(self) -> Goal {
+        Goal { id: self.id, name: self.name, value: self.value, url_glob: self.url_glob }
+    }
+}
+
+/// The account's settings: success codes and categories (with their subs) in the admins'
+/// order, and the enabled goals.
+pub async fn load(d1: &D1Database, account_id: &str) -> Result<OutcomeSettings> {
+    let codes: Vec<NameRow> = d1
+        .prepare("SELECT name FROM success_codes WHERE account_id = ?1 ORDER BY position, created_at, id")
+        .bind(&[s(account_id)])?
+        .all()
+        .await?
+        .results()?;
+    let rows: Vec<CategoryRow> = d1
+        .prepare(
+            "SELECT id, parent_id, name FROM categories WHERE account_id = ?1 \
+             ORDER BY parent_id IS NOT NULL, position, created_at, id",
+        )
+        .bind(&[s(account_id)])?
+        .all()
+        .await?
+        .results()?;
+    let mut categories: Vec<Category> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for r in rows {
+        match r.parent_id {
+            None => {
+                index.insert(r.id, categories.len());
+                categories.push(Category { name: r.name, subs: Vec::new() });
+            }
+            Some(p) => {
+                if let Some(&i) = index.get(&p) {
+                    categories[i].subs.push(r.name);
+                }
+            }
+        }
+    }
+    Ok(OutcomeSettings {
+        success_codes: codes.into_iter().map(|c| c.name).collect(),
+        categories,
+        goals: widget_goals(d1, account_id).await?,
+    })
+}
+
+/// The account's enabled goals in the admins' order (what the widget session carries).
+pub async fn widget_goals(d1: &D1Database, account_id: &str) -> Result<Vec<Goal>> {
+    Ok(all_goals(d1, account_id).await?.into_iter().filter(|g| g.enabled == 1).map(GoalRow::goal).collect())
+}
+
+async fn all_goals(d1: &D1Database, account_id: &str) -> Result<Vec<GoalRow>> {
+    d1.prepare(
+        "SELECT id, name, value, url_glob, enabled FROM goals WHERE account_id = ?1 \
+         ORDER BY position, created_at, id",
+    )
+    .bind(&[s(account_id)])?
+    .all()
+    .await?
+    .results()
+}
+
+/// A channel's stored pre-chat form (the `channels.prechat_form` JSON; unreadable → none).
+pub fn prechat_of(json: &str) -> Vec<FormField> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+/// `POST /api/v1/console/outcome-settings` (admins): validate, then replace everything in one
+/// batch; answers the stored settings.
+async fn save(mut req: Request, env: &Env, me: &OperatorRow) -> Result<Response> {
+    let body: OutcomeSettings = match http::read_json(&mut req).await {
+        Ok(b) => b,
+        Err(resp) => return Ok(resp),
+    };
+    let valid = match body.validate() {
+        Ok(v) => v,
+        Err(e) => return invalid(e),
+    };
+    let d1 = db::db(env)?;
+    let existing = all_goals(&d1, &me.account_id).await?;
+    let plan = match plan_goals(&valid.goals, &existing) {
+        Ok(p) => p,
+        Err(e) => return invalid(e),
+    };
+    let t = now().0;
+    let account = me.account_id.as_str();
+
+    let mut batch = vec![
+        d1.prepare("DELETE FROM success_codes WHERE account_id = ?1").bind(&[s(account)])?,
+        d1.prepare("DELETE FROM categories WHERE account_id = ?1 AND parent_id IS NOT NULL").bind(&[s(account)])?,
+        d1.prepare("DELETE FROM categories WHERE account_id = ?1").bind(&[s(account)])?,
+    ];
+    // Rows travel as one bound JSON array each ([id, name, position] / [id, parent, name,
+    // position]), parents before their subs, so a list is one statement whatever its length.
+    let codes: Vec<serde_json::Value> =
+        valid.success_codes.iter().enumerate().map(|(i, c)| serde_json::json!([new_id("sc"), c, i])).collect();
+    batch.push(
+        d1.prepare(
+            "INSERT INTO success_codes (id, account_id, name, position, created_at) \
+             SELECT json_extract(value, '$[0]'), ?2, json_extract(value, '$[1]'), json_extract(value, '$[2]'), ?3 \
+             FROM json_each(?1)",
+        )
+        .bind(&[s(&serde_json::Value::Array(codes).to_string()), s(account), n(t)])?,
+    );
+    let mut cats: Vec<serde_json::Value> = Vec::new();
+    let mut subs: Vec<serde_json::Value> = Vec::new();
+    for (i, c) in valid.categories.iter().enumerate() {
+        let id = new_id("cat");
+        for (j, sub) in c.subs.iter().enumerate() {
+            subs.push(serde_json::json!([new_id("cat"), id, sub, j]));
+        }
+        cats.push(serde_json::json!([id, serde_json::Value::Null, c.name, i]));
+    }
+    cats.extend(subs);
+    batch.push(
+        d1.prepare(
+            "INSERT INTO categories (id, account_id, parent_id, name, position, created_at) \
+             SELECT json_extract(value, '$[0]'), ?2, json_extract(value, '$[1]'), json_extract(value, '$[2]'), \
+             json_extract(value, '$[3]'), ?3 FROM json_each(?1)",
+        )
+        .bind(&[s(&serde_json::Value::Array(cats).to_string()), s(account), n(t)])?,
+    );
+
+    // Goals. Names are unique per account (disabled goals included), so kept goals first take
+    // a placeholder name (two goals may swap names), a dropped goal holding a name now in use
+    // is renamed out of the way, the rest of the dropped ones are disabled, then every kept
+    // goal gets its values.
+    for g in &plan.kept {
+        batch.push(
+            d1.prepare("UPDATE goals SET name = char(1) || id WHERE id = ?1 AND account_id = ?2")
+                .bind(&[s(&g.id), s(account)])?,
+        );
+    }
+    for (id, name) in &plan.renamed_away {
+        batch.push(d1.prepare("UPDATE goals SET name = ?3, enabled = 0 WHERE id = ?1 AND account_id = ?2").bind(&[
+            s(id),
+            s(account),
+            s(name),
+        ])?);
+    }
+    let kept_ids: Vec<&str> = plan.kept.iter().map(|g| g.id.as_str()).collect();
+    batch.push(
+        d1.prepare(
+            "UPDATE goals SET enabled = 0 WHERE account_id = ?1 AND id NOT IN (SELECT value FROM json_each(?2))",
+        )
+        .bind(&[s(account), s(&serde_json::to_string(&kept_ids)?)])?,
+    );
+    for (i, g) in valid.goals.iter().enumerate() {
+        let id = plan.ids[i].as_str();
+        let url = g.url_glob.as_deref().map_or(JsValue::NULL, s);
+        let value = JsValue::from_f64(g.value);
+        let stmt = if plan.kept.iter().any(|k| k.id == id) {
+            d1.prepare(
+                "UPDATE goals SET name = ?3, value = ?4, url_glob = ?5, enabled = 1, position = ?6 \
+                 WHERE id = ?1 AND account_id = ?2",
+            )
+            .bind(&[s(id), s(account), s(&g.name), value, url, n(i as u64)])?
+        } else {
+            d1.prepare(
+                "INSERT INTO goals (id, account_id, name, value, url_glob, enabled, position, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?7)",
+            )
+            .bind(&[s(id), s(account), s(&g.name), value, url, n(i as u64), n(t)])?
+        };
+        batch.push(stmt);
+    }
+    d1.batch(batch).await?;
+    http::json(&load(&d1, account).await?)
+}
+
+/// How the sent goals map onto the stored ones.
+struct GoalPlan {
+    /// The id of each sent goal, in order (existing, revived or fresh).
+    ids: Vec<String>,
+    /// Stored goals that stay (matched by id, or revived by name).
+    kept: Vec<Goal>,
+    /// Dropped goals whose name a kept or new goal now uses: (id, their new name).
+    renamed_away: Vec<(String, String)>,
+}
+
+fn plan_goals(sent: &[Goal], stored: &[GoalRow]) -> std::result::Result<GoalPlan, FieldError> {
+    let mut ids = Vec::with_capacity(sent.len());
+    let mut kept: Vec<Goal> = Vec::new();
+    for g in sent.iter().filter(|g| !g.id.is_empty()) {
+        if !stored.iter().any(|r| r.id == g.id) {
+            return Err(FieldError::new("goals", format!("{}: unknown goal (reload the page).", g.name)));
+        }
+    }
+    for g in sent {
+        let id = if !g.id.is_empty() {
+            g.id.clone()
+        } else {
+            // A new goal named like a stored goal nobody else claims revives that goal.
+            match stored.iter().find(|r| {
+                r.name.eq_ignore_ascii_case(&g.name)
+                    && !sent.iter().any(|o| o.id == r.id)
+                    && !kept.iter().any(|k| k.id == r.id)
+            }) {
+                Some(r) => r.id.clone(),
+                None => new_id("g"),
+            }
+        };
+        if stored.iter().any(|r| r.id == id) {
+            kept.push(Goal { id: id.clone(), ..g.clone() });
+        }
+        ids.push(id);
+    }
+    let renamed_away = stored
+        .iter()
+        .filter(|r| !ids.contains(&r.id) && sent.iter().any(|g| g.name.eq_ignore_ascii_case(&r.name)))
+        .map(|r| (r.id.clone(), format!("{} ({})", r.name, r.id)))
+        .collect();
+    Ok(GoalPlan { ids, kept, renamed_away })
+}
+
+fn s(v: &str) -> JsValue {
+    JsValue::from_str(v)
+}
+
+fn n(v: u64) -> JsValue {
+    // Millis and positions: far below 2^53.
+    JsValue::from_f64(v as f64)
+}
