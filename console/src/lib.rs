@@ -18,6 +18,7 @@ mod list;
 mod login;
 mod model;
 mod offline;
+mod outcome;
 mod panel;
 mod reports;
 mod settings;

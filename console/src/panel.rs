@@ -12,6 +12,7 @@ use parley_shared::protocol::{Role, Routing, Status};
 use crate::chat::Chat;
 use crate::list::{status_label, UnreadBadge};
 use crate::model::{self, Line};
+use crate::outcome::{OutcomeForm, RatingNote, VisitorIdentity};
 use crate::state::{Ctx, Tab};
 use crate::time::clock;
 use crate::unread;
@@ -239,6 +240,7 @@ fn ChatPanel(id: String, chat: Chat) -> impl IntoView {
             >
                 {move || lines.with(Vec::is_empty).then(|| view! { <p class="empty">"No messages yet."</p> })}
                 <For each=move || lines.get() key=Line::key children=move |line| view! { <Bubble line now chat=this_chat /> } />
+                <RatingNote summary=Signal::derive(summary.clone()) />
             </div>
             <p class="typing" aria-live="polite">
                 {move || peer_typing.get().map(|name| format!("{name} is typing…"))}
@@ -258,6 +260,10 @@ fn ChatPanel(id: String, chat: Chat) -> impl IntoView {
                     })
             }}
             {move || closed().then(|| view! { <p class="closed-note">"This conversation is closed."</p> })}
+            // The wrap-up form, once the chat has ended (by either side).
+            <Show when=closed>
+                <OutcomeForm id=id.clone() summary=Signal::derive(summary.clone()) />
+            </Show>
             <ul class="canned-suggestions" aria-label="Canned responses">
                 <For
                     each=suggestions
@@ -343,6 +349,7 @@ fn VisitorBox(
                     .with(|s| s.as_ref().and_then(|c| c.started_from()))
                     .map(|text| view! { <p class="visitor-entry">"Started from: " {text}</p> })
             }}
+            <VisitorIdentity summary />
             <details>
                 <summary>{move || format!("Pages visited ({})", pages().len())}</summary>
                 <ol class="visitor-pages">

@@ -194,43 +194,6 @@ async fn recorded_goals(d1: &D1Database, conversation_id: &str) -> Result<Vec<Re
     .results()
 }
 
-#[derive(Deserialize)]
-struct NameRow {
-    name: String,
-}
-
-#[derive(Deserialize)]
-struct CategoryRow {
-    id: String,
-    parent_id: Option<String>,
-    name: String,
-}
-
-/// The account's success codes and categories (→ sub-categories), in the admins' order.
-async fn outcome_lists(d1: &D1Database, account_id: &str) -> Result<(Vec<String>, Vec<(String, Vec<String>)>)> {
-    let codes: Vec<NameRow> = d1
-        .prepare("SELECT name FROM success_codes WHERE account_id = ?1 ORDER BY position, name")
-        .bind(&[s(account_id)])?
-        .all()
-        .await?
-        .results()?;
-    let rows: Vec<CategoryRow> = d1
-        .prepare("SELECT id, parent_id, name FROM categories WHERE account_id = ?1 ORDER BY position, name")
-        .bind(&[s(account_id)])?
-        .all()
-        .await?
-        .results()?;
-    let categories = rows
-        .iter()
-        .filter(|r| r.parent_id.is_none())
-        .map(|c| {
-            let subs = rows.iter().filter(|r| r.parent_id.as_deref() == Some(&c.id)).map(|r| r.name.clone());
-            (c.name.clone(), subs.collect())
-        })
-        .collect();
-    Ok((codes.into_iter().map(|c| c.name).collect(), categories))
-}
-
 /// `POST /api/v1/console/conversations/:id/outcome` (body [`Outcome`], answered with the
 /// stored one).
 pub async fn outcome(mut req: Request, env: &Env, id: &str) -> Result<Response> {
@@ -252,8 +215,9 @@ pub async fn outcome(mut req: Request, env: &Env, id: &str) -> Result<Response> 
     let Some(conv) = conv else {
         return error(404, "unknown_conversation", "no such conversation");
     };
-    let (codes, categories) = outcome_lists(&d1, &me.account_id).await?;
-    let o = match body.validate(&codes, &categories) {
+    let settings = crate::outcome_settings::load(&d1, &me.account_id).await?;
+    let categories: Vec<(String, Vec<String>)> = settings.categories.into_iter().map(|c| (c.name, c.subs)).collect();
+    let o = match body.validate(&settings.success_codes, &categories) {
         Ok(o) => o,
         Err(e) => return invalid(400, "invalid", e),
     };
