@@ -1,0 +1,207 @@
+// Admin settings of issue 6: the account's success codes, categories and goals
+// (`/api/v1/console/outcome-settings`), a channel's pre-chat form and its identity secret, and
+// what the widget session carries of them. Protocol level against a real `wrangler dev`.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
+import { startEdge } from "./harness.mjs";
+import { getJson, postJson, login } from "./proto-client.mjs";
+
+const C = "/api/v1/console";
+let edge;
+
+before(async () => {
+  edge = await startEdge();
+});
+
+after(async () => {
+  await edge?.stop();
+  edge?.cleanup();
+});
+
+const get = (path, cookie) => getJson(edge.base, path, cookie);
+const post = (path, body, cookie, origin = edge.base) => postJson(edge.base, path, body, { origin, cookie });
+// The widget session leaves out an empty `prechat` / `goals`.
+const session = (extra = {}) => postJson(edge.base, "/api/v1/widget/session", { channel_id: "demo", ...extra });
+
+function assertError(r, status, code, label) {
+  assert.equal(r.status, status, `${label}: ${JSON.stringify(r.json)}`);
+  assert.equal(r.json?.error?.code, code, `${label}: ${JSON.stringify(r.json)}`);
+}
+
+const SEEDED = {
+  success_codes: ["Sale", "Resolved"],
+  categories: [{ name: "Billing", subs: ["Refund", "Invoice"] }],
+  goals: [
+    { id: "g_demo_signup", name: "Signed up", value: 49, url_glob: null },
+    { id: "g_demo_pricing", name: "Saw pricing", value: 5, url_glob: "*/demo/pricing*" },
+  ],
+};
+
+test("outcome settings: operators read, admins replace; bad input changes nothing; goals keep their ids", async () => {
+  const [admin, sam] = [await login(edge.base), await login(edge.base, { username: "sam" })];
+  const settings = (cookie = sam) => get(`${C}/outcome-settings`, cookie);
+
+  // Any operator of the account reads them (the close form needs them); the seed's values.
+  assertError(await get(`${C}/outcome-settings`), 401, "unauthenticated", "no session");
+  const seeded = await settings();
+  assert.equal(seeded.status, 200, JSON.stringify(seeded.json));
+  assert.deepEqual(seeded.json, SEEDED);
+
+  // Only admins change them, from the console's origin.
+  assertError(await post(`${C}/outcome-settings`, SEEDED, sam), 403, "forbidden", "operator saves");
+  assertError(await post(`${C}/outcome-settings`, SEEDED, admin, "https://evil.example"), 403, "bad_origin", "origin");
+  assertError(await post(`${C}/outcome-settings`, SEEDED), 401, "unauthenticated", "no session saves");
+
+  // Bad bodies: 400 naming the list, and nothing changes.
+  const bad = [
+    [{ ...SEEDED, success_codes: ["Sale", " sale "] }, "success_codes", "a code twice"],
+    [{ ...SEEDED, success_codes: [""] }, "success_codes", "a blank code"],
+    [{ ...SEEDED, categories: [{ name: "Billing", subs: ["Refund", "REFUND"] }] }, "categories", "a sub twice"],
+    [{ ...SEEDED, categories: [{ name: "x".repeat(61), subs: [] }] }, "categories", "a long category"],
+    [{ ...SEEDED, goals: [{ id: "", name: "Lead", value: -1 }] }, "goals", "a negative value"],
+    [{ ...SEEDED, goals: [{ id: "", name: "Lead", value: 2e9 }] }, "goals", "a value too big"],
+    [{ ...SEEDED, goals: [{ id: "g_nosuch", name: "Lead", value: 1 }] }, "goals", "an unknown goal id"],
+    [{ ...SEEDED, goals: [{ id: "", name: "Lead", value: 1, url_glob: "*" + "x".repeat(2048) }] }, "goals", "a long URL rule"],
+  ];
+  for (const [body, field, label] of bad) {
+    const r = await post(`${C}/outcome-settings`, body, admin);
+    assertError(r, 400, "invalid", label);
+    assert.equal(r.json.error.field, field, label);
+    assert.ok(r.json.error.message.length > 0, label);
+  }
+  const typed = await post(`${C}/outcome-settings`, { ...SEEDED, goals: [{ id: "", name: "Lead", value: "x" }] }, admin);
+  assert.equal(typed.status, 400, "a value that is not a number");
+  assert.deepEqual((await settings()).json, SEEDED, "nothing changed by refused saves");
+
+  // A save: codes reordered and added, a category and sub changed, a goal renamed (same id), one
+  // dropped, one new.
+  const body = {
+    success_codes: [" Resolved", "Sale", "Lead "],
+    categories: [{ name: "Billing", subs: ["Invoice"] }, { name: "Sales", subs: [] }],
+    goals: [
+      { id: "g_demo_signup", name: "Registered", value: 50.5, url_glob: "  " },
+      { id: "", name: "Newsletter", value: 0, url_glob: "*/thanks*" },
+    ],
+  };
+  const saved = await post(`${C}/outcome-settings`, body, admin);
+  assert.equal(saved.status, 200, JSON.stringify(saved.json));
+  assert.deepEqual(saved.json.success_codes, ["Resolved", "Sale", "Lead"]);
+  assert.deepEqual(saved.json.categories, [{ name: "Billing", subs: ["Invoice"] }, { name: "Sales", subs: [] }]);
+  assert.equal(saved.json.goals.length, 2);
+  assert.deepEqual(saved.json.goals[0], { id: "g_demo_signup", name: "Registered", value: 50.5, url_glob: null });
+  const fresh = saved.json.goals[1];
+  assert.match(fresh.id, /^g_[0-9a-f]+$/);
+  assert.deepEqual({ ...fresh, id: "" }, { id: "", name: "Newsletter", value: 0, url_glob: "*/thanks*" });
+  assert.deepEqual((await settings()).json, saved.json, "read back as saved");
+
+  // The widget session carries the enabled goals only: the dropped one is gone.
+  const s1 = await session();
+  assert.equal(s1.status, 200, JSON.stringify(s1.json));
+  assert.deepEqual(s1.json.channel.goals, saved.json.goals);
+  assert.ok(!s1.json.channel.goals.some((g) => g.id === "g_demo_pricing"), "disabled goal not offered");
+
+  // Two goals swap names in one save; a dropped goal comes back (same id) when re-added by name.
+  const swap = await post(`${C}/outcome-settings`, {
+    ...body,
+    goals: [
+      { id: "g_demo_signup", name: "Newsletter", value: 1 },
+      { id: fresh.id, name: "Registered", value: 2 },
+      { id: "", name: "saw pricing", value: 7, url_glob: "*/demo/pricing*" },
+    ],
+  }, admin);
+  assert.equal(swap.status, 200, JSON.stringify(swap.json));
+  assert.deepEqual(swap.json.goals.map((g) => [g.id, g.name, g.value]), [
+    ["g_demo_signup", "Newsletter", 1],
+    [fresh.id, "Registered", 2],
+    ["g_demo_pricing", "saw pricing", 7],
+  ]);
+
+  // Everything can be emptied, then put back.
+  const none = await post(`${C}/outcome-settings`, {}, admin);
+  assert.equal(none.status, 200, JSON.stringify(none.json));
+  assert.deepEqual(none.json, { success_codes: [], categories: [], goals: [] });
+  assert.deepEqual((await session()).json.channel.goals ?? [], [], "absent when none");
+  const back = await post(`${C}/outcome-settings`, SEEDED, admin);
+  assert.equal(back.status, 200, JSON.stringify(back.json));
+  assert.deepEqual(back.json, SEEDED, "re-enabled by id, as seeded");
+});
+
+test("channel: pre-chat form round trip into the widget session; identity secret for admins, rotation", async () => {
+  const [admin, sam] = [await login(edge.base), await login(edge.base, { username: "sam" })];
+  const demoOf = async (cookie) => {
+    const r = await get(`${C}/channels`, cookie);
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    return r.json.channels.find((c) => c.id === "demo");
+  };
+
+  // Admins see the secret (64 hex characters), operators do not; no form yet.
+  const before = await demoOf(admin);
+  assert.match(before.identity_secret, /^[0-9a-f]{64}$/);
+  assert.deepEqual(before.prechat, []);
+  const asSam = await demoOf(sam);
+  assert.equal(asSam.identity_secret, undefined, "operators never see the secret");
+  assert.deepEqual((await session()).json.channel.prechat ?? [], []);
+
+  // A bad form: 400 on `prechat`, nothing stored.
+  for (const [prechat, label] of [
+    [[{ key: "e mail", label: "E-mail" }], "key with a space"],
+    [[{ key: "name", label: "" }], "no label"],
+    [[{ key: "name", label: "A" }, { key: "NAME", label: "B" }], "key twice"],
+    [Array.from({ length: 11 }, (_, i) => ({ key: `k${i}`, label: "L" })), "too many"],
+  ]) {
+    const r = await post(`${C}/channels/demo`, { prechat }, admin);
+    assertError(r, 400, "invalid", label);
+    assert.equal(r.json.error.field, "prechat", label);
+  }
+  assertError(await post(`${C}/channels/demo`, { prechat: [] }, sam), 403, "forbidden", "operator edits");
+  assert.deepEqual((await demoOf(admin)).prechat, [], "nothing stored");
+
+  // A good form: normalised, stored, in the widget session; other settings untouched.
+  const form = [{ key: " Name ", label: " Your name ", required: true }, { key: "email", label: "E-mail" }];
+  const want = [{ key: "name", label: "Your name", required: true }, { key: "email", label: "E-mail", required: false }];
+  const saved = await post(`${C}/channels/demo`, { prechat: form }, admin);
+  assert.equal(saved.status, 200, JSON.stringify(saved.json));
+  assert.deepEqual(saved.json.prechat, want);
+  assert.equal(saved.json.greeting, before.greeting);
+  assert.deepEqual(saved.json.hosts, before.hosts);
+  assert.deepEqual((await demoOf(admin)).prechat, want);
+  assert.deepEqual((await session()).json.channel.prechat, want);
+  const kept = await post(`${C}/channels/demo`, { greeting: "Hello again" }, admin);
+  assert.deepEqual(kept.json.prechat, want, "a change without prechat keeps the form");
+  const cleared = await post(`${C}/channels/demo`, { prechat: [], greeting: before.greeting }, admin);
+  assert.deepEqual(cleared.json.prechat, []);
+  assert.deepEqual((await session()).json.channel.prechat ?? [], []);
+
+  // Identify with the secret (HMAC-SHA256 of the user id keyed with the secret's text, hex).
+  const hashWith = (secret, id) => createHmac("sha256", secret).update(id).digest("hex");
+  const oldHash = hashWith(before.identity_secret, "u-42");
+  const ok = await session({ identity: { id: "u-42", hash: oldHash } });
+  assert.equal(ok.status, 200, JSON.stringify(ok.json));
+  assert.equal(ok.json.identified, true);
+
+  // Rotation: admins only; a new secret; the old hash stops verifying, the new one works.
+  const rotate = (cookie, id = "demo", origin) => post(`${C}/channels/${id}/identity-secret`, {}, cookie, origin);
+  assertError(await rotate(sam), 403, "forbidden", "operator rotates");
+  assertError(await rotate(admin, "demo", "https://evil.example"), 403, "bad_origin", "foreign origin");
+  assertError(await rotate(admin, "ch_nosuch"), 404, "unknown_channel", "missing channel");
+  assert.equal((await demoOf(admin)).identity_secret, before.identity_secret, "refused rotations change nothing");
+  const rotated = await rotate(admin);
+  assert.equal(rotated.status, 200, JSON.stringify(rotated.json));
+  const secret = rotated.json.identity_secret;
+  assert.match(secret, /^[0-9a-f]{64}$/);
+  assert.notEqual(secret, before.identity_secret);
+  assert.equal((await demoOf(admin)).identity_secret, secret);
+  assertError(await session({ identity: { id: "u-42", hash: oldHash } }), 403, "bad_identity", "old hash");
+  const again = await session({ identity: { id: "u-42", hash: hashWith(secret, "u-42") } });
+  assert.equal(again.status, 200, JSON.stringify(again.json));
+  assert.equal(again.json.identified, true);
+  assert.equal(again.json.visitor_id, ok.json.visitor_id, "same person, same visitor id");
+
+  // A new channel gets its own secret.
+  const created = await post(`${C}/channels`, { name: "Shop", hosts: ["shop.example"], prechat: [{ key: "order", label: "Order number" }] }, admin);
+  assert.equal(created.status, 201, JSON.stringify(created.json));
+  assert.match(created.json.identity_secret, /^[0-9a-f]{64}$/);
+  assert.notEqual(created.json.identity_secret, secret);
+  assert.deepEqual(created.json.prechat, [{ key: "order", label: "Order number", required: false }]);
+});
