@@ -18,6 +18,7 @@ use crate::form::{
     http_field_error, language_list, parse_max_chats, split_languages, Choice, DataTable, Field, FormError, Notice,
 };
 use crate::offline::OfflineMessages;
+use crate::outcome_settings::OutcomeSettingsAdmin;
 use crate::settings::MySettings;
 use crate::state::{Auth, Ctx};
 
@@ -30,6 +31,7 @@ enum Page {
     Canned,
     Offline,
     Blocks,
+    Outcomes,
 }
 
 impl Page {
@@ -42,6 +44,7 @@ impl Page {
             Page::Canned => "Canned responses",
             Page::Offline => "Offline messages",
             Page::Blocks => "Blocks",
+            Page::Outcomes => "Outcomes",
         }
     }
 
@@ -54,6 +57,7 @@ impl Page {
             Page::Canned => "canned",
             Page::Offline => "offline",
             Page::Blocks => "blocks",
+            Page::Outcomes => "outcomes",
         }
     }
 }
@@ -70,15 +74,23 @@ pub fn is_admin() -> bool {
     me().is_some_and(|op| op.role == Role::Admin.as_str())
 }
 
-/// Tabs of the admin area; "Operators", "Entry points" and "Blocks" only for admins.
+/// Tabs of the admin area; "Operators", "Entry points", "Blocks" and "Outcomes" only for admins.
 #[component]
 pub fn AdminArea() -> impl IntoView {
     let admin = is_admin();
-    let pages: Vec<Page> =
-        [Page::Settings, Page::Operators, Page::Channels, Page::EntryPoints, Page::Canned, Page::Offline, Page::Blocks]
-            .into_iter()
-            .filter(|p| admin || !matches!(p, Page::Operators | Page::EntryPoints | Page::Blocks))
-            .collect();
+    let pages: Vec<Page> = [
+        Page::Settings,
+        Page::Operators,
+        Page::Channels,
+        Page::EntryPoints,
+        Page::Canned,
+        Page::Offline,
+        Page::Blocks,
+        Page::Outcomes,
+    ]
+    .into_iter()
+    .filter(|p| admin || !matches!(p, Page::Operators | Page::EntryPoints | Page::Blocks | Page::Outcomes))
+    .collect();
     let current = RwSignal::new(Page::Settings);
     let tabs = pages
         .iter()
@@ -119,6 +131,7 @@ pub fn AdminArea() -> impl IntoView {
                     Page::Canned => view! { <CannedResponses /> }.into_any(),
                     Page::Offline => view! { <OfflineMessages /> }.into_any(),
                     Page::Blocks => view! { <Blocks /> }.into_any(),
+                    Page::Outcomes => view! { <OutcomeSettingsAdmin /> }.into_any(),
                 }}
             </div>
         </section>

@@ -57,6 +57,11 @@ pub async fn update_channel(id: &str, body: &UpdateChannelRequest) -> Result<Cha
     post_json(&format!("{BASE}/channels/{id}"), body).await
 }
 
+/// A new identity secret for the channel (hashes made with the old one stop verifying).
+pub async fn rotate_identity_secret(id: &str) -> Result<ChannelView, HttpError> {
+    post_json(&format!("{BASE}/channels/{id}/identity-secret"), &serde_json::json!({})).await
+}
+
 /// The account's canned responses, by shortcut (for the composer too: see
 /// `parley_shared::admin::{expand_canned, canned_suggestions}`).
 pub async fn canned_list() -> Result<Vec<CannedResponse>, HttpError> {

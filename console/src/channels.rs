@@ -9,12 +9,22 @@ use leptos::task::spawn_local;
 use parley_shared::admin::{
     split_list, ChannelView, CreateChannelRequest, FieldError, UpdateChannelRequest, DEFAULT_ACCENT,
 };
+use parley_shared::outcomes::FormField;
 
 use crate::admin::is_admin;
 use crate::admin_api;
 use crate::form::{http_field_error, Field, FormError, Notice};
 
-const FIELDS: &[&str] = &["name", "greeting", "accent", "hosts", "time_zone"];
+const FIELDS: &[&str] = &["name", "greeting", "accent", "hosts", "time_zone", "prechat"];
+
+/// One field of the pre-chat form editor.
+#[derive(Clone, Copy)]
+struct PrechatRow {
+    key: u32,
+    field_key: RwSignal<String>,
+    label: RwSignal<String>,
+    required: RwSignal<bool>,
+}
 
 #[component]
 pub fn Channels() -> impl IntoView {
@@ -59,6 +69,16 @@ pub fn Channels() -> impl IntoView {
                         </div>
                         <p class="muted">"Greeting: " {c.greeting.clone()}</p>
                         <p class="muted">"Time zone: " {c.time_zone.clone()}</p>
+                        {(!c.prechat.is_empty())
+                            .then(|| {
+                                let fields = c
+                                    .prechat
+                                    .iter()
+                                    .map(|f| if f.required { format!("{} (required)", f.label) } else { f.label.clone() })
+                                    .collect::<Vec<_>>()
+                                    .join(", ");
+                                view! { <p class="muted adm-prechat-summary">"Pre-chat form: " {fields}</p> }
+                            })}
                         <p>"Websites: " <span class="adm-hosts">{c.hosts.join(", ")}</span></p>
                         <p class="muted">"Snippet:"</p>
                         <code class="adm-snippet">{snippet}</code>
@@ -88,8 +108,9 @@ pub fn Channels() -> impl IntoView {
                                     editing.set(None);
                                     if let Some(msg) = msg {
                                         note.set(Some(msg));
-                                        reload();
                                     }
+                                    // Also after Cancel: a rotated identity secret is already saved.
+                                    reload();
                                 })
                             />
                         }
@@ -132,6 +153,21 @@ fn ChannelForm(existing: Option<ChannelView>, on_done: Callback<Option<String>>)
     let accent = RwSignal::new(existing.as_ref().map_or_else(|| DEFAULT_ACCENT.to_owned(), |c| c.accent.clone()));
     let hosts = RwSignal::new(existing.as_ref().map(|c| c.hosts.join("\n")).unwrap_or_default());
     let time_zone = RwSignal::new(existing.as_ref().map_or_else(browser_time_zone, |c| c.time_zone.clone()));
+    let next_key = StoredValue::new(0u32);
+    let new_row = move |f: &FormField| {
+        next_key.update_value(|k| *k += 1);
+        PrechatRow {
+            key: next_key.get_value(),
+            field_key: RwSignal::new(f.key.clone()),
+            label: RwSignal::new(f.label.clone()),
+            required: RwSignal::new(f.required),
+        }
+    };
+    let prechat =
+        RwSignal::new(existing.as_ref().map(|c| c.prechat.iter().map(new_row).collect::<Vec<_>>()).unwrap_or_default());
+    let secret = RwSignal::new(existing.as_ref().and_then(|c| c.identity_secret.clone()));
+    let confirm_rotate = RwSignal::new(false);
+    let secret_note = RwSignal::new(None::<String>);
     let err = RwSignal::new(None::<FieldError>);
     let busy = RwSignal::new(false);
     let title_id = format!("{prefix}-title");
@@ -153,7 +189,15 @@ fn ChannelForm(existing: Option<ChannelView>, on_done: Callback<Option<String>>)
             accent: Some(accent.get_untracked()),
             hosts: split_list(&hosts.get_untracked()),
             time_zone: Some(time_zone.get_untracked()),
-            prechat: vec![],
+            prechat: prechat
+                .get_untracked()
+                .iter()
+                .map(|r| FormField {
+                    key: r.field_key.get_untracked(),
+                    label: r.label.get_untracked(),
+                    required: r.required.get_untracked(),
+                })
+                .collect(),
         };
         if let Err(e) = create.validate() {
             return err.set(Some(e));
@@ -171,7 +215,7 @@ fn ChannelForm(existing: Option<ChannelView>, on_done: Callback<Option<String>>)
                         accent: create.accent.clone(),
                         hosts: Some(create.hosts.clone()),
                         time_zone: create.time_zone.clone(),
-                        prechat: None,
+                        prechat: Some(create.prechat.clone()),
                     };
                     admin_api::update_channel(id, &upd).await
                 }
@@ -228,6 +272,17 @@ fn ChannelForm(existing: Option<ChannelView>, on_done: Callback<Option<String>>)
                     hint="For the hour and weekday of invite rules, such as Europe/Berlin (empty: UTC)."
                 />
             </div>
+            <PrechatEditor prefix rows=prechat err add=Callback::new(move |()| {
+                prechat.update(|v| v.push(new_row(&FormField { key: String::new(), label: String::new(), required: false })))
+            }) />
+            {move || {
+                secret
+                    .get()
+                    .map(|s| {
+                        let id = existing.get_value().map(|c| c.id).unwrap_or_default();
+                        view! { <IdentitySecret prefix id secret=s confirm=confirm_rotate note=secret_note on_rotated=Callback::new(move |s: String| secret.set(Some(s))) /> }
+                    })
+            }}
             <FormError err fields=FIELDS />
             <div class="adm-actions">
                 <button type="submit" class="btn btn-primary" aria-busy=move || busy.get().to_string()>
@@ -243,5 +298,161 @@ fn ChannelForm(existing: Option<ChannelView>, on_done: Callback<Option<String>>)
                     })}
             </div>
         </form>
+    }
+}
+
+/// The channel's pre-chat form: fields (label, key, "Required") added and removed here and
+/// saved with the channel.
+#[component]
+fn PrechatEditor(
+    prefix: &'static str,
+    rows: RwSignal<Vec<PrechatRow>>,
+    err: RwSignal<Option<FieldError>>,
+    add: Callback<()>,
+) -> impl IntoView {
+    let err_id = format!("{prefix}-prechat-error");
+    let described = {
+        let err_id = err_id.clone();
+        move || err.with(|e| e.as_ref().is_some_and(|e| e.field == "prechat")).then(|| err_id.clone())
+    };
+    let n_of = move |key: u32| rows.with(|v| v.iter().position(|x| x.key == key).map_or(0, |i| i + 1));
+    view! {
+        <fieldset class="adm-fieldset adm-prechat" aria-describedby=described>
+            <legend>"Pre-chat form"</legend>
+            <p class="adm-hint">
+                "Asked before a chat starts (not asked of visitors your site identifies). Keys: name and email fill the visitor's name and e-mail; other keys (a-z, 0-9, _) are kept as answers."
+            </p>
+            <ul class="adm-oc-list">
+                <For
+                    each=move || rows.get()
+                    key=|r| r.key
+                    children=move |r: PrechatRow| {
+                        let n = move || n_of(r.key);
+                        view! {
+                            <li class="adm-cond adm-prechat-field" role="group" aria-label=move || format!("Pre-chat field {}", n())>
+                                <input
+                                    type="text"
+                                    class="adm-prechat-label"
+                                    placeholder="Your name"
+                                    aria-label=move || format!("Pre-chat field {} label", n())
+                                    prop:value=move || r.label.get()
+                                    on:input=move |ev| r.label.set(event_target_value(&ev))
+                                />
+                                <input
+                                    type="text"
+                                    class="adm-prechat-key"
+                                    placeholder="name"
+                                    spellcheck="false"
+                                    autocomplete="off"
+                                    aria-label=move || format!("Pre-chat field {} key", n())
+                                    prop:value=move || r.field_key.get()
+                                    on:input=move |ev| r.field_key.set(event_target_value(&ev))
+                                />
+                                <label class="adm-check">
+                                    <input
+                                        type="checkbox"
+                                        aria-label=move || format!("Pre-chat field {} required", n())
+                                        prop:checked=move || r.required.get()
+                                        on:change=move |ev| r.required.set(event_target_checked(&ev))
+                                    />
+                                    "Required"
+                                </label>
+                                <button
+                                    type="button"
+                                    class="btn btn-ghost adm-small"
+                                    aria-label=move || format!("Remove pre-chat field {}", n())
+                                    on:click=move |_| rows.update(|v| v.retain(|x| x.key != r.key))
+                                >
+                                    "Remove"
+                                </button>
+                            </li>
+                        }
+                    }
+                />
+            </ul>
+            {move || {
+                err.get()
+                    .filter(|e| e.field == "prechat")
+                    .map(|e| view! { <p class="adm-field-error" id=err_id.clone() role="alert">{e.message}</p> })
+            }}
+            <button type="button" class="btn btn-ghost" on:click=move |_| add.run(())>
+                "Add pre-chat field"
+            </button>
+        </fieldset>
+    }
+}
+
+/// The channel's identity secret (admins): read-only, with "Rotate secret" (asks once more:
+/// hashes made with the old secret stop working at once).
+#[component]
+fn IdentitySecret(
+    prefix: &'static str,
+    id: String,
+    secret: String,
+    confirm: RwSignal<bool>,
+    note: RwSignal<Option<String>>,
+    on_rotated: Callback<String>,
+) -> impl IntoView {
+    let input_id = format!("{prefix}-identity-secret");
+    let hint_id = format!("{prefix}-identity-secret-hint");
+    let busy = RwSignal::new(false);
+    let id = StoredValue::new(id);
+    let rotate = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        let id = id.get_value();
+        spawn_local(async move {
+            match admin_api::rotate_identity_secret(&id).await {
+                Ok(c) => {
+                    confirm.try_set(false);
+                    note.try_set(Some("New secret saved. Update your site's server with it.".into()));
+                    if let Some(s) = c.identity_secret {
+                        on_rotated.run(s);
+                    }
+                }
+                Err(e) => {
+                    note.try_set(Some(crate::api::describe(&e)));
+                }
+            }
+            busy.try_set(false);
+        });
+    };
+    view! {
+        <fieldset class="adm-fieldset adm-identity">
+            <legend>"Visitor identity"</legend>
+            <div class="field adm-field">
+                <label for=input_id.clone()>"Identity secret"</label>
+                <input id=input_id type="text" readonly spellcheck="false" class="adm-secret" aria-describedby=hint_id.clone() prop:value=secret />
+                <p class="adm-hint" id=hint_id>
+                    "Keep it on your server. To identify a logged-in user, call Parley.identify({ id, hash }) with hash = HMAC-SHA256 of the user id, keyed with this secret (as text), in lowercase hex."
+                </p>
+            </div>
+            <p class="adm-notice" role="status">{move || note.get()}</p>
+            <div class="adm-actions">
+                {move || {
+                    if confirm.get() {
+                        view! {
+                            <span class="adm-confirm">"Hashes made with the current secret stop working. Rotate?"</span>
+                            <button type="button" class="btn btn-primary" aria-busy=move || busy.get().to_string() on:click=rotate>
+                                "Yes, rotate"
+                            </button>
+                            <button type="button" class="btn btn-ghost" on:click=move |_| confirm.set(false)>
+                                "Cancel"
+                            </button>
+                        }
+                            .into_any()
+                    } else {
+                        view! {
+                            <button type="button" class="btn btn-ghost" on:click=move |_| confirm.set(true)>
+                                "Rotate secret"
+                            </button>
+                        }
+                            .into_any()
+                    }
+                }}
+            </div>
+        </fieldset>
     }
 }

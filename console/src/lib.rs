@@ -19,6 +19,7 @@ mod login;
 mod model;
 mod offline;
 mod outcome;
+mod outcome_settings;
 mod panel;
 mod reports;
 mod settings;
