@@ -4,17 +4,19 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { startEdge } from "./harness.mjs";
+import { startEdge, launchBrowser, consoleLogin, step } from "./harness.mjs";
 import { getJson, postJson, login } from "./proto-client.mjs";
 
 const C = "/api/v1/console";
-let edge;
+let edge, browser;
 
 before(async () => {
   edge = await startEdge();
+  browser = await launchBrowser();
 });
 
 after(async () => {
+  await browser?.close();
   await edge?.stop();
   edge?.cleanup();
 });
@@ -205,3 +207,103 @@ test("channel: pre-chat form round trip into the widget session; identity secret
   assert.notEqual(created.json.identity_secret, secret);
   assert.deepEqual(created.json.prechat, [{ key: "order", label: "Order number", required: false }]);
 });
+
+test("console: an admin edits outcomes (codes, sub-categories, goals) and a channel's pre-chat form, rotates the secret", async () => {
+  const admin = await login(edge.base);
+  const page = await browser.newPage();
+  try {
+    await step(page, "outcomes-admin", async () => {
+      await consoleLogin(page, edge.base);
+      await page.getByRole("button", { name: "Admin", exact: true }).click();
+      await page.getByRole("tab", { name: "Outcomes" }).click();
+      const form = page.locator("form.adm-oc");
+      const box = (name) => form.getByRole("textbox", { name, exact: true });
+      await box("Success code 1").waitFor();
+      const codes = (await get(`${C}/outcome-settings`, admin)).json.success_codes;
+      assert.equal(await box("Success code 1").inputValue(), codes[0]);
+
+      // A code twice: refused here, shown next to the list, nothing sent.
+      await form.getByRole("button", { name: "Add success code" }).click();
+      await box(`Success code ${codes.length + 1}`).fill(` ${codes[0].toLowerCase()} `);
+      await form.getByRole("button", { name: "Save outcomes" }).click();
+      await form.getByRole("alert").filter({ hasText: "is listed twice" }).waitFor();
+      assert.deepEqual((await get(`${C}/outcome-settings`, admin)).json.success_codes, codes);
+
+      // Fixed, plus a sub-category and a goal; saved.
+      await box(`Success code ${codes.length + 1}`).fill("Lead");
+      await form.getByRole("button", { name: "Add sub-category to Billing" }).click();
+      await box("Sub-category 3 of Billing").fill("Other");
+      await form.getByRole("button", { name: "Add category" }).click();
+      await box("Category 2").fill("Sales");
+      await form.getByRole("button", { name: "Add goal" }).click();
+      const n = (await get(`${C}/outcome-settings`, admin)).json.goals.length + 1;
+      await box(`Goal ${n} name`).fill("Demo booked");
+      await box(`Goal ${n} value`).fill("20.5");
+      await box(`Goal ${n} page URL rule`).fill("*/demo/booked*");
+      await form.getByRole("button", { name: "Save outcomes" }).click();
+      await page.getByRole("status").filter({ hasText: "Outcomes saved." }).waitFor();
+      const saved = (await get(`${C}/outcome-settings`, admin)).json;
+      assert.deepEqual(saved.success_codes, [...codes, "Lead"]);
+      assert.deepEqual(saved.categories, [{ name: "Billing", subs: ["Refund", "Invoice", "Other"] }, { name: "Sales", subs: [] }]);
+      const goal = saved.goals.at(-1);
+      assert.deepEqual({ ...goal, id: "" }, { id: "", name: "Demo booked", value: 20.5, url_glob: "*/demo/booked*" });
+
+      // Removing a code saves without it.
+      await form.getByRole("button", { name: `Remove success code ${codes.length + 1}` }).click();
+      await form.getByRole("button", { name: "Save outcomes" }).click();
+      await page.getByRole("status").filter({ hasText: "Outcomes saved." }).waitFor();
+      await poll(async () => (await get(`${C}/outcome-settings`, admin)).json.success_codes.length === codes.length,
+        "code removed");
+    });
+
+    await step(page, "channel-prechat-identity", async () => {
+      await page.getByRole("tab", { name: "Channels" }).click();
+      await page.getByRole("button", { name: "Edit channel Demo channel" }).click();
+      const form = page.getByRole("form", { name: "Edit channel Demo channel" });
+      await form.getByRole("button", { name: "Add pre-chat field" }).click();
+      await form.getByLabel("Pre-chat field 1 label", { exact: true }).fill("Your name");
+      await form.getByLabel("Pre-chat field 1 key", { exact: true }).fill("name");
+      await form.getByRole("checkbox", { name: "Pre-chat field 1 required" }).check();
+      await form.getByRole("button", { name: "Add pre-chat field" }).click();
+      await form.getByLabel("Pre-chat field 2 label", { exact: true }).fill("Order");
+      await form.getByLabel("Pre-chat field 2 key", { exact: true }).fill("order no");
+      await form.getByRole("button", { name: "Save channel" }).click();
+      await form.getByRole("alert").filter({ hasText: "the key must be" }).waitFor();
+      await form.getByLabel("Pre-chat field 2 key", { exact: true }).fill("order_no");
+      await form.getByRole("button", { name: "Save channel" }).click();
+      await page.getByRole("status").filter({ hasText: "Channel Demo channel saved." }).waitFor();
+      assert.deepEqual((await session()).json.channel.prechat, [
+        { key: "name", label: "Your name", required: true },
+        { key: "order_no", label: "Order", required: false },
+      ]);
+
+      // The identity secret, read-only; rotating asks once more, then shows the new one.
+      await page.getByRole("button", { name: "Edit channel Demo channel" }).click();
+      const secretBox = form.getByLabel("Identity secret", { exact: true });
+      const before = await secretBox.inputValue();
+      assert.match(before, /^[0-9a-f]{64}$/);
+      assert.equal(await secretBox.getAttribute("readonly"), "");
+      await form.getByRole("button", { name: "Rotate secret" }).click();
+      await form.getByRole("button", { name: "Yes, rotate" }).click();
+      await form.getByRole("status").filter({ hasText: "New secret saved." }).waitFor();
+      await poll(async () => (await secretBox.inputValue()) !== before, "new secret shown");
+      const shown = await secretBox.inputValue();
+      const stored = (await get(`${C}/channels`, admin)).json.channels.find((c) => c.id === "demo").identity_secret;
+      assert.equal(shown, stored);
+      // The form's pre-chat fields were loaded from the channel.
+      assert.equal(await form.getByLabel("Pre-chat field 2 key", { exact: true }).inputValue(), "order_no");
+      await form.getByRole("button", { name: "Cancel" }).click();
+    });
+  } finally {
+    await page.close();
+  }
+});
+
+/** Polls `cond` until it holds (deadline 15 s). */
+async function poll(cond, label) {
+  const deadline = Date.now() + 15_000;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${label}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
