@@ -388,6 +388,18 @@ pub fn OutcomeSettingsAdmin() -> impl IntoView {
                     <p class="adm-hint">
                         "A name, a value (in your currency) and an optional Page URL rule such as */checkout/done* (* matches anything). Goals without a rule are reached by the site's code: Parley.goal(\"Signed up\")."
                     </p>
+                    {move || {
+                        (!goals.with(Vec::is_empty))
+                            .then(|| {
+                                view! {
+                                    <div class="adm-cond adm-oc-row adm-oc-heads" aria-hidden="true">
+                                        <span class="adm-oc-name">"Name"</span>
+                                        <span class="adm-oc-value">"Value"</span>
+                                        <span class="adm-oc-url">"Page URL rule (optional)"</span>
+                                    </div>
+                                }
+                            })
+                    }}
                     <ul class="adm-oc-list">{goal_rows}</ul>
                     {list_error("goals")}
                     <button
