@@ -21,15 +21,11 @@ const ANSWER = "Hi! It is 49 a month.";
 let edge, browser, admin;
 
 before(async () => {
-  // The demo invite would cover the launcher; the success codes and goal are the demo seed's
-  // (inserted here only if the seed lacks them).
+  // The demo invite would cover the launcher. The success codes ("Sale") and the goal
+  // ("Signed up", 49) are the demo seed's.
   const extraSql = `
 UPDATE entry_points SET enabled = 0 WHERE id = 'ep_welcome';
 UPDATE channels SET identity_secret = '${SECRET}' WHERE id = 'demo';
-INSERT OR IGNORE INTO success_codes (id, account_id, name, position, created_at)
-  VALUES ('sc_t_sale', 'acc_demo', 'Sale', 0, 1), ('sc_t_resolved', 'acc_demo', 'Resolved', 1, 1);
-INSERT OR IGNORE INTO goals (id, account_id, name, value, url_glob, enabled, position, created_at)
-  VALUES ('g_t_signed_up', 'acc_demo', 'Signed up', 49, NULL, 1, 0, 1);
 `;
   edge = await startEdge({ extraSql });
   browser = await launchBrowser();
