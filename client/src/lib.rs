@@ -7,7 +7,7 @@ mod conn;
 mod net;
 
 pub use conn::{ConnEvent, ConnState, Connection, Handler, Pending};
-pub use net::{get_json, post_json, HttpError};
+pub use net::{get_json, post_json, post_raw, HttpError};
 
 use wasm_bindgen::JsCast;
 

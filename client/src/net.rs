@@ -5,12 +5,14 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestCredentials, RequestInit, Response};
 
-/// A failed call: the HTTP status (0 when the network failed) and the server's error code.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A failed call: the HTTP status (0 when the network failed), the server's error code and
+/// the field it names (empty when none).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HttpError {
     pub status: u16,
     pub code: String,
     pub message: String,
+    pub field: String,
 }
 
 impl HttpError {
@@ -19,6 +21,7 @@ impl HttpError {
             status: 0,
             code: "network".into(),
             message: e.as_string().unwrap_or_else(|| "network error".into()),
+            field: String::new(),
         }
     }
 }
@@ -32,11 +35,18 @@ pub async fn post_json<B: Serialize, T: DeserializeOwned>(url: &str, body: &B) -
     parse(call(url, "POST", Some(body)).await?)
 }
 
+/// POST of a body already in JSON (built with `JSON.stringify`: no float formatting code in
+/// the widget).
+pub async fn post_raw<T: DeserializeOwned>(url: &str, body: String) -> Result<T, HttpError> {
+    parse(call(url, "POST", Some(body)).await?)
+}
+
 fn parse<T: DeserializeOwned>(text: String) -> Result<T, HttpError> {
     crate::from_json(&text).ok_or_else(|| HttpError {
         status: 200,
         code: "bad_json".into(),
         message: "unexpected response".into(),
+        field: String::new(),
     })
 }
 
@@ -69,12 +79,14 @@ async fn call(url: &str, method: &str, body: Option<String>) -> Result<String, H
         struct Inner {
             code: String,
             message: String,
+            #[serde(default)]
+            field: String,
         }
-        let (code, message) = crate::from_json::<Body>(&text)
-            .map(|b| (b.error.code, b.error.message))
+        let (code, message, field) = crate::from_json::<Body>(&text)
+            .map(|b| (b.error.code, b.error.message, b.error.field))
             .ok_or(())
-            .unwrap_or_else(|_| ("http".into(), text.clone()));
-        return Err(HttpError { status: resp.status(), code, message });
+            .unwrap_or_else(|_| ("http".into(), text.clone(), String::new()));
+        return Err(HttpError { status: resp.status(), code, message, field });
     }
     Ok(text)
 }

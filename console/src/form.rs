@@ -213,11 +213,12 @@ mod tests {
 
     #[test]
     fn server_errors_find_their_field() {
-        let e = |code: &str| HttpError { status: 409, code: code.into(), message: "taken".into() };
+        let e =
+            |code: &str| HttpError { status: 409, code: code.into(), message: "taken".into(), field: String::new() };
         assert_eq!(http_field_error(&e("username_taken")), FieldError::new("username", "taken"));
         assert_eq!(http_field_error(&e("shortcut_taken")).field, "shortcut");
         assert_eq!(http_field_error(&e("forbidden")).field, "");
-        let net = HttpError { status: 0, code: "network".into(), message: String::new() };
+        let net = HttpError { status: 0, code: "network".into(), message: String::new(), field: String::new() };
         assert!(http_field_error(&net).message.contains("Could not reach the server"));
     }
 }

@@ -10,11 +10,12 @@ use leptos::task::spawn_local;
 use parley_client::{post_json, ConnEvent, ConnState, Connection, Pending};
 use parley_shared::api::{
     Availability, AvailabilityRequest, ChannelInfo, ConversationCreated, CreateConversationRequest, EntryChoice,
-    OfflineMessageRequest, WidgetSession, WidgetSessionRequest,
+    OfflineMessageRequest, SurveyRequest, WidgetSession, WidgetSessionRequest,
 };
 use parley_shared::invites::{self, FunnelEvent, Invite, Observed, Rule};
 use parley_shared::limits::UNSENT_AFTER_MS;
 use parley_shared::metrics::EventKind;
+use parley_shared::outcomes::{Goal, Rating, ReachedGoal, SessionGoals, Survey};
 use parley_shared::protocol::{ClientMsg, MessageView, Role, Routing, ServerMsg, Status};
 use parley_shared::typing::TypingThrottle;
 use parley_shared::Millis;
@@ -22,7 +23,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::events::Events;
 use crate::invite::{self as page, Visits};
-use crate::store;
+use crate::{emit, obj, store, Call};
+use leptos::wasm_bindgen::JsValue;
 
 #[derive(Clone, Serialize, Deserialize)]
 struct VisitorCreds {
@@ -60,6 +62,16 @@ struct Ctx {
     invited: bool,
     /// Only the newest "check the rules again" timer runs.
     check_gen: u32,
+    /// The site identified the visitor (`Parley.identify` checked out): no pre-chat form.
+    identified: bool,
+    /// The pre-chat form's answers, once given (sent with the conversation).
+    answers: Option<Vec<(String, String)>>,
+    /// The account's goals, the goals reached in this session, and how many of them the
+    /// conversation (id) already has.
+    goals: Vec<Goal>,
+    reached: SessionGoals,
+    goals_sent: (String, usize),
+    goals_busy: bool,
 }
 
 /// One invite on this page: its rule (index in `rules`), its random id, its place in the
@@ -98,6 +110,13 @@ struct View {
     /// after an invite was accepted.
     invite: RwSignal<Option<String>>,
     greeting: RwSignal<Option<String>>,
+    /// The conversation on screen.
+    conv: RwSignal<Option<String>>,
+    /// The rating card: 0 not shown, 1 asking, 2 sending, 3 thanked.
+    rating: RwSignal<u8>,
+    /// The pre-chat form is shown; the field the server refused and why.
+    form: RwSignal<bool>,
+    form_err: RwSignal<Option<(String, String)>>,
 }
 
 #[component]
@@ -118,6 +137,10 @@ pub fn App(channel: String, base: String) -> impl IntoView {
         offline: RwSignal::new(0),
         invite: RwSignal::new(None),
         greeting: RwSignal::new(None),
+        conv: RwSignal::new(None),
+        rating: RwSignal::new(0),
+        form: RwSignal::new(false),
+        form_err: RwSignal::new(None),
     };
     let queued: Vec<String> = store::load(&channel, "queued").unwrap_or_default();
     let loaded = page::page_loaded_at();
@@ -135,6 +158,14 @@ pub fn App(channel: String, base: String) -> impl IntoView {
         offer: None,
         invited: false,
         check_gen: 0,
+        identified: false,
+        answers: store::load(&channel, "prechat"),
+        goals: Vec::new(),
+        reached: store::load_session(&channel, "goals")
+            .and_then(|raw| parley_client::from_json(&raw))
+            .unwrap_or_default(),
+        goals_sent: (String::new(), 0),
+        goals_busy: false,
         channel,
         base,
         creds: None,
@@ -149,8 +180,6 @@ pub fn App(channel: String, base: String) -> impl IntoView {
 
     let input_ref = NodeRef::<leptos::html::Textarea>::new();
     let launcher_ref = NodeRef::<leptos::html::Button>::new();
-    // Who is this visitor, and is there a conversation to resume (or a message to send)?
-    spawn_local(start(shared, v, launcher_ref));
     // Leaving the page: an invite on screen was ignored; unsent events go out as beacons.
     let _ = window_event_listener_untyped("pagehide", move |_| {
         let c = ctx.get_value();
@@ -182,6 +211,9 @@ pub fn App(channel: String, base: String) -> impl IntoView {
     );
 
     let set_open = move |now_open: bool| {
+        if v.open.get_untracked() != now_open {
+            emit(if now_open { "opened" } else { "closed" }, &JsValue::UNDEFINED);
+        }
         v.open.set(now_open);
         if now_open {
             v.unread.set(0);
@@ -201,6 +233,19 @@ pub fn App(channel: String, base: String) -> impl IntoView {
             };
         });
     };
+    // Who is this visitor, and is there a conversation to resume (or a message to send)? Once
+    // known, the page's `Parley` calls come in (those made before first, in order).
+    let api = move |call: Call| {
+        let c = ctx.get_value();
+        match call {
+            Call::Open => set_open(true),
+            Call::Close => set_open(false),
+            Call::Invite(name) => invite_by_name(&c, v, &name),
+            Call::Goal(name, value) => code_goal(&c, v, &name, value),
+            Call::Identify => spawn_local(load_session(c, v, None)),
+        }
+    };
+    spawn_local(load_session(shared, v, Some((launcher_ref, Box::new(api)))));
     let toggle = move |_| set_open(!v.open.get_untracked());
     let launcher_click = move |_| {
         let open = !v.open.get_untracked();
@@ -249,6 +294,56 @@ pub fn App(channel: String, base: String) -> impl IntoView {
             conn.send_now(&ClientMsg::End);
         }
     };
+    // The rating card and the pre-chat form.
+    let pick = RwSignal::new(None::<Rating>);
+    let comment = RwSignal::new(String::new());
+    let send_rating = move |e: ev::SubmitEvent| {
+        e.prevent_default();
+        if let Some(rating) = pick.get_untracked() {
+            send_survey(&ctx.get_value(), v, Survey::Rated { rating, comment: comment.get_untracked() }, 1_000);
+        }
+    };
+    let skip = move |_| send_survey(&ctx.get_value(), v, Survey::Skipped, 1_000);
+    let pick_button = move |r: Rating, label: &'static str| {
+        view! { <button type="button" class="pick" aria-pressed=move || (pick.get() == Some(r)).to_string() on:click=move |_| pick.set(Some(r))>{label}</button> }
+    };
+    let answers = RwSignal::new(Vec::<(String, String)>::new());
+    let start_chat = move |e: ev::SubmitEvent| {
+        e.prevent_default();
+        let c = ctx.get_value();
+        // The visitor answered: kept for their next chats (the form again if refused).
+        store::save(&c.borrow().channel, "prechat", &answers.get_untracked());
+        c.borrow_mut().answers = Some(answers.get_untracked());
+        v.form.set(false);
+        v.form_err.set(None);
+        create_conversation(c, v);
+    };
+    let fields = move || {
+        let form = v.channel.with(|c| c.as_ref().map(|c| c.prechat.clone()).unwrap_or_default());
+        form.into_iter()
+            .map(|f| {
+                let key = f.key.clone();
+                let k2 = f.key.clone();
+                let err = Signal::derive(move || v.form_err.get().filter(|(k, _)| *k == k2).map(|(_, m)| m));
+                let on_input = move |e: ev::Event| {
+                    let value = event_target_value(&e);
+                    answers.update(|a| match a.iter_mut().find(|(k, _)| *k == key) {
+                        Some(x) => x.1 = value,
+                        None => a.push((key.clone(), value)),
+                    });
+                };
+                view! {
+                    <label>
+                        {f.label}
+                        {f.required.then(|| view! { <span aria-hidden="true">" *"</span> })}
+                        <input type=if f.key == "email" { "email" } else { "text" } required=f.required maxlength="200"
+                            aria-invalid=move || err.with(Option::is_some).to_string() on:input=on_input/>
+                    </label>
+                    {move || err.get().map(|m| view! { <p class="err" role="alert">{m}</p> })}
+                }
+            })
+            .collect_view()
+    };
     let new_chat = move |_| {
         // The ended conversation is done with; the next message starts a new one.
         if let Some(old) = ctx.get_value().borrow_mut().conn.take() {
@@ -260,6 +355,10 @@ pub fn App(channel: String, base: String) -> impl IntoView {
         v.status.set(None);
         v.typing.set(None);
         v.routing.set(None);
+        v.conv.set(None);
+        v.rating.set(0);
+        pick.set(None);
+        comment.set(String::new());
         check_availability(&ctx.get_value(), v);
     };
     let retry = move |_| {
@@ -307,10 +406,28 @@ pub fn App(channel: String, base: String) -> impl IntoView {
                     <button class="send wide" type="submit">"Leave a message"</button>
                 </form>
                 <p class="offline" role="status" prop:hidden=move || v.offline.get() != 2>"Thank you! We got your message and will reply by email."</p>
+                <form class="offline" aria-label="Rate this chat" prop:hidden=move || !matches!(v.rating.get(), 1 | 2) on:submit=send_rating>
+                    <p>"How was this chat?"</p>
+                    <div class="picks" role="group" aria-label="Rating">
+                        {pick_button(Rating::Good, "Good")}
+                        {pick_button(Rating::Moderate, "Moderate")}
+                        {pick_button(Rating::Bad, "Bad")}
+                    </div>
+                    <label>"Comment"<textarea maxlength="1000" prop:value=move || comment.get() on:input=move |e| comment.set(event_target_value(&e))></textarea></label>
+                    <div class="picks">
+                        <button class="send wide" type="submit" prop:disabled=move || pick.get().is_none() || v.rating.get() == 2>"Send rating"</button>
+                        <button class="pick" type="button" prop:disabled=move || v.rating.get() == 2 on:click=skip>"Skip"</button>
+                    </div>
+                </form>
+                <p class="offline" role="status" prop:hidden=move || v.rating.get() != 3>"Thank you for your feedback."</p>
+                <form class="offline" aria-label="Before we start" prop:hidden=move || !v.form.get() on:submit=start_chat>
+                    {fields}
+                    <button class="send wide" type="submit">"Start chat"</button>
+                </form>
                 <div class="compose" prop:hidden=move || !closed()>
                     <button class="send wide" on:click=new_chat>"Start a new chat"</button>
                 </div>
-                <form class="compose" prop:hidden=move || closed() || offline() on:submit=move |e: ev::SubmitEvent| { e.prevent_default(); submit() }>
+                <form class="compose" prop:hidden=move || closed() || offline() || v.form.get() on:submit=move |e: ev::SubmitEvent| { e.prevent_default(); submit() }>
                     <textarea
                         node_ref=input_ref
                         aria-label="Message"
@@ -466,52 +583,231 @@ fn send_offline(ctx: &Shared, v: View, name: String, email: String, text: String
     });
 }
 
-/// Loads the channel and the visitor's identity; resumes their open conversation, or sends
-/// what they wrote before the last page closed.
-async fn start(ctx: Shared, v: View, launcher: NodeRef<leptos::html::Button>) {
+/// Loads the channel and the visitor's identity (with the site's `Parley.identify`, if any);
+/// resumes their open conversation, or sends what they wrote before the last page closed.
+/// `first`: the page's first load (then the launcher to watch and where `Parley` calls go);
+/// later loads follow `Parley.identify`.
+async fn load_session(ctx: Shared, v: View, first: Option<(NodeRef<leptos::html::Button>, crate::Hook)>) {
     let (channel, base) = {
         let c = ctx.borrow();
         (c.channel.clone(), c.base.clone())
     };
     let stored: Option<VisitorCreds> = store::load(&channel, "visitor");
-    let body = WidgetSessionRequest {
+    let identity = crate::identity();
+    let mut body = WidgetSessionRequest {
         channel_id: channel.clone(),
         visitor_id: stored.as_ref().map(|c| c.visitor_id.clone()),
         visitor_token: stored.as_ref().map(|c| c.visitor_token.clone()),
-        identity: None,
+        identity: identity.clone(),
     };
-    match post_json::<_, WidgetSession>(&format!("{base}/api/v1/widget/session"), &body).await {
-        Ok(s) => {
-            let mut s = s;
-            {
-                let mut c = ctx.borrow_mut();
-                c.events.ready(s.visitor_id.clone(), s.visitor_token.clone());
-                c.events.push(EventKind::Visit, &s.channel.button.id, "", 0);
-                c.button = s.channel.button.id.clone();
-                c.rules = std::mem::take(&mut s.channel.invites);
-                c.time_zone = s.channel.time_zone.clone();
-            }
-            v.channel.set(Some(s.channel));
-            ctx.borrow_mut().creds = Some(VisitorCreds { visitor_id: s.visitor_id, visitor_token: s.visitor_token });
-            if let Some(el) = launcher.get_untracked() {
-                observe_launcher(&ctx, &el);
-            }
-            if let Some(id) = s.conversation_id {
-                connect(&ctx, v, id);
-            } else if !ctx.borrow().queued.is_empty() {
-                v.pending.set(queued_view(&ctx.borrow().queued));
-                create_conversation(ctx.clone(), v);
-            }
-            let weak = Rc::downgrade(&ctx);
-            crate::set_invite_hook(Box::new(move |name| {
-                if let Some(ctx) = weak.upgrade() {
-                    invite_by_name(&ctx, v, name);
-                }
-            }));
-            evaluate(&ctx, v);
-        }
-        Err(e) => v.problem.set(Some(format!("Chat is unavailable ({})", e.code))),
+    let url = format!("{base}/api/v1/widget/session");
+    let mut res = post_json::<_, WidgetSession>(&url, &body).await;
+    if matches!(&res, Err(e) if e.code == "bad_identity") {
+        // The site's proof did not check out: go on anonymously.
+        let why = res.as_ref().err().map(|e| e.message.clone()).unwrap_or_default();
+        web_sys::console::error_1(&format!("Parley: identify refused: {why}").into());
+        crate::forget_identity();
+        body.identity = None;
+        res = post_json::<_, WidgetSession>(&url, &body).await;
     }
+    let mut s = match res {
+        Ok(s) => s,
+        Err(e) => return v.problem.set(Some(format!("Chat is unavailable ({})", e.code))),
+    };
+    let switched = {
+        let mut c = ctx.borrow_mut();
+        c.events.ready(s.visitor_id.clone(), s.visitor_token.clone());
+        if first.is_some() {
+            c.events.push(EventKind::Visit, &s.channel.button.id, "", 0);
+        }
+        c.button = s.channel.button.id.clone();
+        c.rules = std::mem::take(&mut s.channel.invites);
+        c.goals = std::mem::take(&mut s.channel.goals);
+        c.time_zone = s.channel.time_zone.clone();
+        c.identified = s.identified;
+        let switched = c.creds.as_ref().is_some_and(|o| o.visitor_id != s.visitor_id);
+        c.creds = Some(VisitorCreds { visitor_id: s.visitor_id, visitor_token: s.visitor_token });
+        if switched && s.identified {
+            // The site vouched for the visitor: their identity is kept like after a message.
+            store::save(&c.channel, "visitor", &c.creds);
+        }
+        switched
+    };
+    v.channel.set(Some(s.channel));
+    if let Some(id) = s.conversation_id {
+        if v.conv.get_untracked().as_deref() != Some(&id) {
+            connect(&ctx, v, id);
+        }
+    } else if switched && v.status.get_untracked().is_some() {
+        // The identified visitor has no open chat here: the next message starts theirs.
+        if let Some(old) = ctx.borrow_mut().conn.take() {
+            old.close(false);
+        }
+        clear(v);
+    } else if !ctx.borrow().queued.is_empty() && !ctx.borrow().creating {
+        v.pending.set(queued_view(&ctx.borrow().queued));
+        create_conversation(ctx.clone(), v);
+    }
+    if let Some((launcher, hook)) = first {
+        if let Some(el) = launcher.get_untracked() {
+            observe_launcher(&ctx, &el);
+        }
+        emit("ready", &obj(&[("identified", s.identified.into())]));
+        crate::set_hook(hook);
+        // This page's URL goals.
+        let url = parley_client::window().location().href().unwrap_or_default();
+        let new = {
+            let mut c = ctx.borrow_mut();
+            let c = &mut *c;
+            c.reached.on_page(&c.goals, &url, parley_client::now_ms())
+        };
+        if !new.is_empty() {
+            reached(&ctx, v);
+        }
+        evaluate(&ctx, v);
+    }
+    // `Parley.identify` came while the request was on its way: ask again.
+    if crate::identity() != identity && crate::identity().is_some() {
+        spawn_local(load_session(ctx, v, None));
+    }
+}
+
+/// Empties the transcript (another conversation comes, or none).
+fn clear(v: View) {
+    v.messages.set(Vec::new());
+    v.pending.set(Vec::new());
+    v.failed.set(Vec::new());
+    v.status.set(None);
+    v.typing.set(None);
+    v.routing.set(None);
+    v.conv.set(None);
+    v.rating.set(0);
+}
+
+/// `Parley.goal(name, value)`: an unknown name or a bad value is a console warning.
+fn code_goal(ctx: &Shared, v: View, name: &str, value: Option<f64>) {
+    let r = {
+        let mut c = ctx.borrow_mut();
+        let c = &mut *c;
+        c.reached.on_code(&c.goals, name, value, parley_client::now_ms())
+    };
+    match r {
+        Ok(Some(_)) => reached(ctx, v),
+        Ok(None) => {}
+        Err(why) => web_sys::console::warn_3(&"Parley: goal not counted:".into(), &why.into(), &name.into()),
+    }
+}
+
+/// The goals as JSON values (`JSON.stringify` writes the numbers).
+fn goals_js(goals: &[ReachedGoal]) -> JsValue {
+    goals
+        .iter()
+        .map(|g| {
+            obj(&[
+                ("goal_id", g.goal_id.as_str().into()),
+                ("name", g.name.as_str().into()),
+                ("value", g.value.into()),
+                ("at", (g.at as f64).into()),
+            ])
+        })
+        .collect::<web_sys::js_sys::Array>()
+        .into()
+}
+
+fn stringify(x: &JsValue) -> String {
+    web_sys::js_sys::JSON::stringify(x).ok().and_then(|s| s.as_string()).unwrap_or_default()
+}
+
+/// A goal was reached: kept for the session (`sessionStorage`) and sent.
+fn reached(ctx: &Shared, v: View) {
+    {
+        let c = ctx.borrow();
+        store::save_session(&c.channel, "goals", &stringify(&goals_js(&c.reached.0)));
+    }
+    sync_goals(ctx, v);
+}
+
+/// Sends the session's goals to the conversation on screen unless it has them all (the edge
+/// records each once, so resending is safe); network failures are retried.
+fn sync_goals(ctx: &Shared, v: View) {
+    let mut c = ctx.borrow_mut();
+    let n = c.reached.0.len();
+    let (Some(conv), Some(creds)) = (v.conv.get_untracked(), c.creds.clone()) else { return };
+    if c.goals_busy || n == 0 || (c.goals_sent.0 == conv && c.goals_sent.1 == n) {
+        return;
+    }
+    c.goals_busy = true;
+    let body = stringify(&obj(&[
+        ("channel_id", c.channel.as_str().into()),
+        ("visitor_id", creds.visitor_id.into()),
+        ("visitor_token", creds.visitor_token.into()),
+        ("conversation_id", conv.as_str().into()),
+        ("goals", goals_js(&c.reached.0)),
+    ]));
+    let url = format!("{}/api/v1/widget/goals", c.base);
+    drop(c);
+    let ctx = ctx.clone();
+    spawn_local(async move {
+        let res = parley_client::post_raw::<Done>(&url, body).await;
+        let mut c = ctx.borrow_mut();
+        c.goals_busy = false;
+        match res {
+            Err(e) if e.status == 0 => {
+                drop(c);
+                parley_client::set_timeout(5_000, move || sync_goals(&ctx, v));
+            }
+            res => {
+                if let Err(e) = res {
+                    web_sys::console::warn_2(&"Parley: goals not recorded:".into(), &e.message.into());
+                }
+                c.goals_sent = (conv, n);
+                drop(c);
+                sync_goals(&ctx, v);
+            }
+        }
+    });
+}
+
+/// Sends the visitor's rating (or that they skipped it), the same body again after a network
+/// failure; an earlier answer of theirs (409 `already_rated`) counts as done.
+fn send_survey(ctx: &Shared, v: View, survey: Survey, wait: i32) {
+    let c = ctx.borrow();
+    let (Some(creds), Some(conv)) = (c.creds.clone(), v.conv.get_untracked()) else { return };
+    v.rating.set(2);
+    let body = SurveyRequest {
+        channel_id: c.channel.clone(),
+        visitor_id: creds.visitor_id,
+        visitor_token: creds.visitor_token,
+        survey: survey.clone(),
+    };
+    let url = format!("{}/api/v1/widget/conversations/{conv}/survey", c.base);
+    let channel = c.channel.clone();
+    drop(c);
+    let ctx = ctx.clone();
+    spawn_local(async move {
+        let res = post_json::<_, Done>(&url, &body).await;
+        if v.conv.get_untracked().as_deref() != Some(&conv) {
+            return;
+        }
+        match res {
+            Err(e) if e.status == 0 => {
+                parley_client::set_timeout(wait, move || send_survey(&ctx, v, survey, (wait * 2).min(30_000)))
+            }
+            Err(e) if e.code != "already_rated" => {
+                v.rating.set(1);
+                v.problem.set(Some(e.message));
+            }
+            _ => {
+                v.rating.set(3);
+                store::save(&channel, "rated", &conv);
+                let (rating, comment) = match &survey {
+                    Survey::Rated { rating, comment } => (rating.as_str(), comment.as_str()),
+                    Survey::Skipped => ("not_rated", ""),
+                };
+                emit("rated", &obj(&[("rating", rating.into()), ("comment", comment.into())]));
+            }
+        }
+    });
 }
 
 /// Sends `text`, creating the conversation first if there is none yet.
@@ -555,25 +851,31 @@ fn queued_view(queued: &[String]) -> Vec<Pending> {
 }
 
 fn create_conversation(ctx: Shared, v: View) {
-    let (channel, base, creds, entry) = {
+    let (channel, base, creds, entry, prechat) = {
         let mut c = ctx.borrow_mut();
         let Some(creds) = c.creds.clone() else { return };
+        // The channel asks who the visitor is first (unless the site said so).
+        let form = v.channel.with_untracked(|ch| ch.as_ref().is_some_and(|ch| !ch.prechat.is_empty()));
+        if form && !c.identified && c.answers.is_none() {
+            v.form.set(true);
+            return;
+        }
         // The visitor wrote: from now on their identity is kept (also when they wrote before
         // the session was loaded).
         store::save(&c.channel, "visitor", &creds);
         c.creating = true;
-        (c.channel.clone(), c.base.clone(), creds, c.entry.clone())
+        (c.channel.clone(), c.base.clone(), creds, c.entry.clone(), c.answers.clone().unwrap_or_default())
     };
     spawn_local(async move {
         let page_url = parley_client::window().location().href().unwrap_or_default();
         let body = CreateConversationRequest {
-            channel_id: channel,
+            channel_id: channel.clone(),
             visitor_id: creds.visitor_id,
             visitor_token: creds.visitor_token,
             page_url,
             language: parley_client::window().navigator().language().unwrap_or_default(),
             entry,
-            prechat: Vec::new(),
+            prechat,
         };
         let created = post_json::<_, ConversationCreated>(&format!("{base}/api/v1/conversations"), &body).await;
         ctx.borrow_mut().creating = false;
@@ -584,7 +886,15 @@ fn create_conversation(ctx: Shared, v: View) {
                 ctx_mut.entry = None;
                 store::remove(&ctx_mut.channel, "entry");
                 drop(ctx_mut);
+                emit("chat_started", &obj(&[("conversation_id", c.conversation_id.as_str().into())]));
                 connect(&ctx, v, c.conversation_id)
+            }
+            // A pre-chat answer was refused: the form again, the message next to its field.
+            Err(e) if e.status == 400 && !e.field.is_empty() => {
+                ctx.borrow_mut().answers = None;
+                store::remove(&channel, "prechat");
+                v.form_err.set(Some((e.field, e.message)));
+                v.form.set(true);
             }
             // 403 (blocked): the server's polite words alone (it never sends the reason).
             Err(e) if e.status == 403 => v.problem.set(Some(e.message)),
@@ -605,13 +915,18 @@ fn connect(ctx: &Shared, v: View, conversation_id: String) {
         "{ws_base}/api/v1/conversations/{conversation_id}/ws?role=visitor&visitor_id={}&visitor_token={}",
         creds.visitor_id, creds.visitor_token
     );
+    if v.conv.get_untracked().is_some() {
+        clear(v);
+    }
+    v.conv.set(Some(conversation_id.clone()));
     let weak = Rc::downgrade(ctx);
+    let ch = channel.clone();
     let handler: parley_client::Handler = Rc::new(move |event| {
         match event {
             ConnEvent::State(s) => v.link.set(Some(s)),
             ConnEvent::Message(msg) => {
                 let welcome = matches!(msg, ServerMsg::Welcome { .. });
-                on_message(v, msg);
+                on_message(v, msg, &ch);
                 // On every page load (each welcome), tell the operator where the visitor is.
                 if let (true, Some(ctx)) = (welcome, weak.upgrade()) {
                     if let Some(conn) = &ctx.borrow().conn {
@@ -642,12 +957,15 @@ fn connect(ctx: &Shared, v: View, conversation_id: String) {
     if let Some(old) = c.conn.replace(conn) {
         old.close(false);
     }
+    drop(c);
+    // The session's goals belong to this conversation too.
+    sync_goals(ctx, v);
 }
 
-fn on_message(v: View, msg: ServerMsg) {
+fn on_message(v: View, msg: ServerMsg, channel: &str) {
     match msg {
         ServerMsg::Welcome { history, status, routing, .. } => {
-            v.status.set(Some(status));
+            set_status(v, status, channel);
             v.routing.set(routing);
             v.messages.update(|all| {
                 for m in history {
@@ -662,9 +980,24 @@ fn on_message(v: View, msg: ServerMsg) {
                     v.unread.update(|n| *n += 1);
                 }
             }
-            v.messages.update(|all| insert(all, message));
+            let data = obj(&[
+                ("text", message.text.as_str().into()),
+                (
+                    "author",
+                    obj(&[
+                        ("role", if message.author.role == Role::Operator { "operator" } else { "visitor" }.into()),
+                        ("name", message.author.name.as_str().into()),
+                    ]),
+                ),
+                ("at", (message.at.0 as f64).into()),
+            ]);
+            let mut fresh = false;
+            v.messages.update(|all| fresh = insert(all, message));
+            if fresh {
+                emit("message", &data);
+            }
         }
-        ServerMsg::Status { status } => v.status.set(Some(status)),
+        ServerMsg::Status { status } => set_status(v, status, channel),
         ServerMsg::Routing { routing } => v.routing.set(Some(routing)),
         ServerMsg::Typing { author, typing } => v.typing.set(typing.then_some(author.name)),
         ServerMsg::Error { message, client_id: None, .. } => v.problem.set(Some(message)),
@@ -689,10 +1022,29 @@ fn typing_input(ctx: &Shared) {
     });
 }
 
-/// Inserts keeping `seq` order; a message already held is not added twice.
-fn insert(all: &mut Vec<MessageView>, m: MessageView) {
-    if let Err(i) = all.binary_search_by_key(&m.seq, |x| x.seq) {
-        all.insert(i, m);
+/// Inserts keeping `seq` order; a message already held is not added twice (false).
+fn insert(all: &mut Vec<MessageView>, m: MessageView) -> bool {
+    match all.binary_search_by_key(&m.seq, |x| x.seq) {
+        Err(i) => {
+            all.insert(i, m);
+            true
+        }
+        Ok(_) => false,
+    }
+}
+
+/// The conversation's status; when it becomes closed, the page hears `chat_ended` and the
+/// visitor is asked for a rating (unless they answered in this browser).
+fn set_status(v: View, status: Status, channel: &str) {
+    let was = v.status.get_untracked();
+    v.status.set(Some(status));
+    if status != Status::Closed || was == Some(Status::Closed) {
+        return;
+    }
+    let conv = v.conv.get_untracked().unwrap_or_default();
+    emit("chat_ended", &obj(&[("conversation_id", conv.as_str().into())]));
+    if store::load::<String>(channel, "rated").as_deref() != Some(&conv) && v.rating.get_untracked() == 0 {
+        v.rating.set(1);
     }
 }
 

@@ -8,12 +8,18 @@ mod invite;
 mod store;
 mod style;
 
+use std::cell::RefCell;
+
+use parley_shared::api::Identity;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use web_sys::js_sys;
 
-/// Mounts the widget into `root` for channel `channel`, talking to the edge at `base`.
+/// Mounts the widget into `root` for channel `channel`, talking to the edge at `base`; `emit`
+/// is the loader's `(event, data)` function behind `Parley.on`.
 #[wasm_bindgen]
-pub fn mount(root: web_sys::ShadowRoot, channel: String, base: String) -> Result<(), JsValue> {
+pub fn mount(root: web_sys::ShadowRoot, channel: String, base: String, emit: js_sys::Function) -> Result<(), JsValue> {
+    EMIT.with(|e| *e.borrow_mut() = Some(emit));
     let doc = parley_client::window().document().ok_or("no document")?;
     let style = doc.create_element("style")?;
     style.set_text_content(Some(style::CSS));
@@ -25,30 +31,105 @@ pub fn mount(root: web_sys::ShadowRoot, channel: String, base: String) -> Result
     Ok(())
 }
 
-type InviteHook = Box<dyn Fn(&str)>;
-
-thread_local! {
-    /// What `Parley.invite` calls once the session is loaded; the names asked for before.
-    static INVITE_HOOK: std::cell::RefCell<Option<InviteHook>> = const { std::cell::RefCell::new(None) };
-    static EARLY_INVITES: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+/// A call of the page's `Parley` API that needs the loaded session.
+pub(crate) enum Call {
+    Open,
+    Close,
+    Invite(String),
+    Goal(String, Option<f64>),
+    /// `Parley.identify` after the session loaded: ask for the session again.
+    Identify,
 }
 
-/// `Parley.invite(name)` (the loader forwards calls, also those made before the app loaded):
-/// shows the invite whose rule is named `name` (case-insensitive) now, whatever its conditions;
-/// an unknown name is a console warning.
-#[wasm_bindgen]
-pub fn invite(name: String) {
-    INVITE_HOOK.with(|h| match &*h.borrow() {
-        Some(f) => f(&name),
-        None => EARLY_INVITES.with(|e| e.borrow_mut().push(name)),
+pub(crate) type Hook = Box<dyn Fn(Call)>;
+
+thread_local! {
+    /// Where calls go once the session is loaded; the calls made before, in order.
+    static HOOK: RefCell<Option<Hook>> = const { RefCell::new(None) };
+    static EARLY: RefCell<Vec<Call>> = const { RefCell::new(Vec::new()) };
+    /// The loader's `emit(event, data)`.
+    static EMIT: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
+    /// The site's `Parley.identify(..)`, sent with every session request.
+    static IDENTITY: RefCell<Option<Identity>> = const { RefCell::new(None) };
+}
+
+fn call(c: Call) {
+    HOOK.with(|h| match &*h.borrow() {
+        Some(f) => f(c),
+        None => EARLY.with(|e| e.borrow_mut().push(c)),
     });
 }
 
-/// The channel's rules are loaded: `Parley.invite` calls go to `f`, the early ones first.
-pub(crate) fn set_invite_hook(f: InviteHook) {
-    let early = EARLY_INVITES.with(|e| std::mem::take(&mut *e.borrow_mut()));
-    for name in &early {
-        f(name);
+/// `Parley.open()` / `Parley.close()`: the chat panel.
+#[wasm_bindgen]
+pub fn open() {
+    call(Call::Open);
+}
+
+#[wasm_bindgen]
+pub fn close() {
+    call(Call::Close);
+}
+
+/// `Parley.invite(name)`: shows the invite whose rule is named `name` (case-insensitive) now,
+/// whatever its conditions; an unknown name is a console warning.
+#[wasm_bindgen]
+pub fn invite(name: JsValue) {
+    call(Call::Invite(name.as_string().unwrap_or_default()));
+}
+
+/// `Parley.goal(name, value?)`: the site says the visitor reached the goal `name`.
+#[wasm_bindgen]
+pub fn goal(name: JsValue, value: JsValue) {
+    call(Call::Goal(name.as_string().unwrap_or_default(), value.as_f64()));
+}
+
+/// `Parley.identify({ id, hash, name, email })`: sent with the session request (again at once
+/// when the session is already loaded).
+#[wasm_bindgen]
+pub fn identify(o: JsValue) {
+    let get = |k: &str| js_sys::Reflect::get(&o, &k.into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
+    let id = Identity { id: get("id"), hash: get("hash"), name: get("name"), email: get("email") };
+    IDENTITY.with(|i| *i.borrow_mut() = Some(id));
+    HOOK.with(|h| {
+        if let Some(f) = &*h.borrow() {
+            f(Call::Identify)
+        }
+    });
+}
+
+pub(crate) fn identity() -> Option<Identity> {
+    IDENTITY.with(|i| i.borrow().clone())
+}
+
+/// The site's identity was refused: the widget goes on anonymously.
+pub(crate) fn forget_identity() {
+    IDENTITY.with(|i| *i.borrow_mut() = None);
+}
+
+/// The session is loaded: `Parley` calls go to `f`, the early ones first, in order.
+pub(crate) fn set_hook(f: Hook) {
+    let early = EARLY.with(|e| std::mem::take(&mut *e.borrow_mut()));
+    for c in early {
+        f(c);
     }
-    INVITE_HOOK.with(|h| *h.borrow_mut() = Some(f));
+    HOOK.with(|h| *h.borrow_mut() = Some(f));
+}
+
+/// Tells the page's `Parley.on` listeners (the loader catches what they throw).
+pub(crate) fn emit(event: &str, data: &JsValue) {
+    EMIT.with(|e| {
+        if let Some(f) = &*e.borrow() {
+            let _ = f.call2(&JsValue::NULL, &event.into(), data);
+        }
+    });
+}
+
+/// A plain object `{k: v, ..}` for an event's data.
+pub(crate) fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
+    let o = js_sys::Object::new();
+    for (k, v) in pairs {
+        let _ = js_sys::Reflect::set(&o, &(*k).into(), v);
+    }
+    o.into()
 }

@@ -1,6 +1,8 @@
 //! What the widget keeps in the visitor's first-party storage, per channel. Nothing is written
 //! before the visitor interacts with the widget, except the invite rules' page-view signals
-//! (`invite::save`, the one place, to be gated by consent-first storage).
+//! (`invite::save`, the one place, to be gated by consent-first storage) and the goals reached
+//! in this session, kept in `sessionStorage` (`save_session`, called by `app::reach_goals` —
+//! the second place for consent-first storage to gate).
 
 use serde::{de::DeserializeOwned, Serialize};
 
@@ -26,5 +28,20 @@ pub fn save<T: Serialize>(channel: &str, name: &str, value: &T) {
 pub fn remove(channel: &str, name: &str) {
     if let Some(s) = storage() {
         let _ = s.remove_item(&key(channel, name));
+    }
+}
+
+fn session() -> Option<web_sys::Storage> {
+    parley_client::window().session_storage().ok().flatten()
+}
+
+/// Raw text in `sessionStorage` (the goals of this session, see the module doc).
+pub fn load_session(channel: &str, name: &str) -> Option<String> {
+    session()?.get_item(&key(channel, name)).ok()?
+}
+
+pub fn save_session(channel: &str, name: &str, raw: &str) {
+    if let Some(s) = session() {
+        let _ = s.set_item(&key(channel, name), raw);
     }
 }
