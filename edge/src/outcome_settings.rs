@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 
 use parley_shared::admin::{FieldError, Role};
-use parley_shared::outcomes::{Category, FormField, Goal, OutcomeSettings};
+use parley_shared::outcomes::{plan_goals, Category, FormField, Goal, OutcomeSettings};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Env, Method, Request, Response, Result};
@@ -149,8 +149,10 @@ async fn save(mut req: Request, env: &Env, me: &OperatorRow) -> Result<Response>
         Err(e) => return invalid(e),
     };
     let d1 = db::db(env)?;
-    let existing = all_goals(&d1, &me.account_id).await?;
-    let plan = match plan_goals(&valid.goals, &existing) {
+    let stored: Vec<(String, String)> =
+        all_goals(&d1, &me.account_id).await?.into_iter().map(|g| (g.id, g.name)).collect();
+    let fresh: Vec<String> = valid.goals.iter().map(|_| new_id("g")).collect();
+    let plan = match plan_goals(&valid.goals, &stored, &fresh) {
         Ok(p) => p,
         Err(e) => return invalid(e),
     };
@@ -197,10 +199,10 @@ async fn save(mut req: Request, env: &Env, me: &OperatorRow) -> Result<Response>
     // a placeholder name (two goals may swap names), a dropped goal holding a name now in use
     // is renamed out of the way, the rest of the dropped ones are disabled, then every kept
     // goal gets its values.
-    for g in &plan.kept {
+    for id in &plan.kept {
         batch.push(
             d1.prepare("UPDATE goals SET name = char(1) || id WHERE id = ?1 AND account_id = ?2")
-                .bind(&[s(&g.id), s(account)])?,
+                .bind(&[s(id), s(account)])?,
         );
     }
     for (id, name) in &plan.renamed_away {
@@ -210,18 +212,17 @@ async fn save(mut req: Request, env: &Env, me: &OperatorRow) -> Result<Response>
             s(name),
         ])?);
     }
-    let kept_ids: Vec<&str> = plan.kept.iter().map(|g| g.id.as_str()).collect();
     batch.push(
         d1.prepare(
             "UPDATE goals SET enabled = 0 WHERE account_id = ?1 AND id NOT IN (SELECT value FROM json_each(?2))",
         )
-        .bind(&[s(account), s(&serde_json::to_string(&kept_ids)?)])?,
+        .bind(&[s(account), s(&serde_json::to_string(&plan.kept)?)])?,
     );
     for (i, g) in valid.goals.iter().enumerate() {
         let id = plan.ids[i].as_str();
         let url = g.url_glob.as_deref().map_or(JsValue::NULL, s);
         let value = JsValue::from_f64(g.value);
-        let stmt = if plan.kept.iter().any(|k| k.id == id) {
+        let stmt = if plan.kept.iter().any(|k| k == id) {
             d1.prepare(
                 "UPDATE goals SET name = ?3, value = ?4, url_glob = ?5, enabled = 1, position = ?6 \
                  WHERE id = ?1 AND account_id = ?2",
@@ -238,51 +239,6 @@ async fn save(mut req: Request, env: &Env, me: &OperatorRow) -> Result<Response>
     }
     d1.batch(batch).await?;
     http::json(&load(&d1, account).await?)
-}
-
-/// How the sent goals map onto the stored ones.
-struct GoalPlan {
-    /// The id of each sent goal, in order (existing, revived or fresh).
-    ids: Vec<String>,
-    /// Stored goals that stay (matched by id, or revived by name).
-    kept: Vec<Goal>,
-    /// Dropped goals whose name a kept or new goal now uses: (id, their new name).
-    renamed_away: Vec<(String, String)>,
-}
-
-fn plan_goals(sent: &[Goal], stored: &[GoalRow]) -> std::result::Result<GoalPlan, FieldError> {
-    let mut ids = Vec::with_capacity(sent.len());
-    let mut kept: Vec<Goal> = Vec::new();
-    for g in sent.iter().filter(|g| !g.id.is_empty()) {
-        if !stored.iter().any(|r| r.id == g.id) {
-            return Err(FieldError::new("goals", format!("{}: unknown goal (reload the page).", g.name)));
-        }
-    }
-    for g in sent {
-        let id = if !g.id.is_empty() {
-            g.id.clone()
-        } else {
-            // A new goal named like a stored goal nobody else claims revives that goal.
-            match stored.iter().find(|r| {
-                r.name.eq_ignore_ascii_case(&g.name)
-                    && !sent.iter().any(|o| o.id == r.id)
-                    && !kept.iter().any(|k| k.id == r.id)
-            }) {
-                Some(r) => r.id.clone(),
-                None => new_id("g"),
-            }
-        };
-        if stored.iter().any(|r| r.id == id) {
-            kept.push(Goal { id: id.clone(), ..g.clone() });
-        }
-        ids.push(id);
-    }
-    let renamed_away = stored
-        .iter()
-        .filter(|r| !ids.contains(&r.id) && sent.iter().any(|g| g.name.eq_ignore_ascii_case(&r.name)))
-        .map(|r| (r.id.clone(), format!("{} ({})", r.name, r.id)))
-        .collect();
-    Ok(GoalPlan { ids, kept, renamed_away })
 }
 
 fn s(v: &str) -> JsValue {

@@ -310,6 +310,52 @@ impl OutcomeSettings {
     }
 }
 
+/// How a saved goal list maps onto the stored goals (see [`plan_goals`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GoalPlan {
+    /// The id of each sent goal, in order: its own, a revived stored goal's, or a fresh one.
+    pub ids: Vec<String>,
+    /// Stored goals that stay (updated in place).
+    pub kept: Vec<String>,
+    /// Stored goals left out whose name a sent goal now uses: (id, the name they move to,
+    /// `"<name> (<id>)"`), since names stay unique per account, disabled goals included.
+    pub renamed_away: Vec<(String, String)>,
+}
+
+/// Matches validated `sent` goals with the account's `stored` goals (`(id, name)`, disabled
+/// ones included): a goal with an id keeps it (it must be stored, else an error on `goals`); a
+/// goal without an id revives a stored goal of the same name (case-insensitive) that nothing
+/// else claims, else takes `fresh[i]` (one fresh id per sent goal, drawn by the caller). Stored
+/// goals not in the result are to be disabled.
+pub fn plan_goals(sent: &[Goal], stored: &[(String, String)], fresh: &[String]) -> Valid<GoalPlan> {
+    if let Some(g) = sent.iter().find(|g| !g.id.is_empty() && !stored.iter().any(|(id, _)| *id == g.id)) {
+        return Err(FieldError::new("goals", format!("{}: unknown goal (reload the page).", g.name)));
+    }
+    let mut ids: Vec<String> = Vec::with_capacity(sent.len());
+    let mut kept: Vec<String> = Vec::new();
+    for (i, g) in sent.iter().enumerate() {
+        let id = if !g.id.is_empty() {
+            g.id.clone()
+        } else {
+            let free = |id: &String| !sent.iter().any(|o| o.id == *id) && !ids.contains(id);
+            match stored.iter().find(|(id, name)| name.to_lowercase() == g.name.to_lowercase() && free(id)) {
+                Some((id, _)) => id.clone(),
+                None => fresh.get(i).cloned().unwrap_or_default(),
+            }
+        };
+        if stored.iter().any(|(s, _)| *s == id) {
+            kept.push(id.clone());
+        }
+        ids.push(id);
+    }
+    let renamed_away = stored
+        .iter()
+        .filter(|(id, name)| !ids.contains(id) && sent.iter().any(|g| g.name.to_lowercase() == name.to_lowercase()))
+        .map(|(id, name)| (id.clone(), format!("{name} ({id})")))
+        .collect();
+    Ok(GoalPlan { ids, kept, renamed_away })
+}
+
 /// A list of names: each trimmed, 1..=[`MAX_LABEL_CHARS`] of plain text, none twice
 /// (case-insensitively), at most `max`.
 fn names(field: &str, what: &str, list: &[String], max: usize) -> Valid<Vec<String>> {
@@ -669,6 +715,36 @@ mod tests {
         assert_eq!(field(goals((0..=MAX_GOALS).map(|i| goal("", &format!("g{i}"), 1.0, None)).collect())), "goals");
         let msg = goals(vec![goal("", "Checkout", -1.0, None)]).validate().unwrap_err().message;
         assert!(msg.starts_with("Checkout:"), "{msg}");
+    }
+
+    #[test]
+    fn goal_plans() {
+        let goal = |id: &str, name: &str| Goal { id: id.into(), name: name.into(), value: 1.0, url_glob: None };
+        let stored: Vec<(String, String)> = [("g_a", "Signed up"), ("g_b", "Saw pricing"), ("g_old", "Newsletter")]
+            .map(|(i, n)| (i.into(), n.into()))
+            .to_vec();
+        let fresh: Vec<String> = (0..4).map(|i| format!("g_new{i}")).collect();
+        // Renamed (id kept), dropped (g_b), new, and a new one named like a disabled goal (revived).
+        let p = plan_goals(&[goal("g_a", "Registered"), goal("", "Lead"), goal("", "newsletter")], &stored, &fresh)
+            .unwrap();
+        assert_eq!(p.ids, vec!["g_a", "g_new1", "g_old"]);
+        assert_eq!(p.kept, vec!["g_a", "g_old"]);
+        assert_eq!(p.renamed_away, vec![]);
+        // Names swapped between two kept goals: nothing renamed away (both stay).
+        let p = plan_goals(&[goal("g_a", "Saw pricing"), goal("g_b", "Signed up")], &stored, &fresh).unwrap();
+        assert_eq!((p.kept.len(), p.renamed_away.len()), (2, 0));
+        // A kept goal takes the name of a goal left out: that one moves out of the way.
+        let p = plan_goals(&[goal("g_a", "Saw Pricing")], &stored, &fresh).unwrap();
+        assert_eq!(p.renamed_away, vec![("g_b".to_owned(), "Saw pricing (g_b)".to_owned())]);
+        // A revived goal is claimed once: a second new goal of that name would be a duplicate
+        // (validate refuses it), and a goal whose id is sent is never revived for another.
+        let p = plan_goals(&[goal("g_b", "Other"), goal("", "Saw pricing")], &stored, &fresh).unwrap();
+        assert_eq!(p.ids, vec!["g_b", "g_new1"]);
+        assert_eq!(plan_goals(&[goal("g_zzz", "X")], &stored, &fresh).unwrap_err().field, "goals");
+        assert_eq!(
+            plan_goals(&[], &stored, &fresh).unwrap(),
+            GoalPlan { ids: vec![], kept: vec![], renamed_away: vec![] }
+        );
     }
 
     #[test]
