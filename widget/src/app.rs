@@ -10,12 +10,12 @@ use leptos::task::spawn_local;
 use parley_client::{post_json, ConnEvent, ConnState, Connection, Pending};
 use parley_shared::api::{
     Availability, AvailabilityRequest, ChannelInfo, ConversationCreated, CreateConversationRequest, EntryChoice,
-    OfflineMessageRequest, SurveyRequest, WidgetSession, WidgetSessionRequest,
+    OfflineMessageRequest, WidgetSession, WidgetSessionRequest,
 };
 use parley_shared::invites::{self, FunnelEvent, Invite, Observed, Rule};
 use parley_shared::limits::UNSENT_AFTER_MS;
 use parley_shared::metrics::EventKind;
-use parley_shared::outcomes::{Goal, Rating, ReachedGoal, SessionGoals, Survey};
+use parley_shared::outcomes::{Goal, ReachedGoal, SessionGoals};
 use parley_shared::protocol::{ClientMsg, MessageView, Role, Routing, ServerMsg, Status};
 use parley_shared::typing::TypingThrottle;
 use parley_shared::Millis;
@@ -295,16 +295,17 @@ pub fn App(channel: String, base: String) -> impl IntoView {
         }
     };
     // The rating card and the pre-chat form.
-    let pick = RwSignal::new(None::<Rating>);
+    // The rating as the survey names it (`Rating::as_str`).
+    let pick = RwSignal::new(None::<&'static str>);
     let comment = RwSignal::new(String::new());
     let send_rating = move |e: ev::SubmitEvent| {
         e.prevent_default();
         if let Some(rating) = pick.get_untracked() {
-            send_survey(&ctx.get_value(), v, Survey::Rated { rating, comment: comment.get_untracked() }, 1_000);
+            send_survey(&ctx.get_value(), v, rating, comment.get_untracked(), 1_000);
         }
     };
-    let skip = move |_| send_survey(&ctx.get_value(), v, Survey::Skipped, 1_000);
-    let pick_button = move |r: Rating, label: &'static str| {
+    let skip = move |_| send_survey(&ctx.get_value(), v, "not_rated", String::new(), 1_000);
+    let pick_button = move |r: &'static str, label: &'static str| {
         view! { <button type="button" class="pick" aria-pressed=move || (pick.get() == Some(r)).to_string() on:click=move |_| pick.set(Some(r))>{label}</button> }
     };
     let answers = RwSignal::new(Vec::<(String, String)>::new());
@@ -409,9 +410,9 @@ pub fn App(channel: String, base: String) -> impl IntoView {
                 <form class="offline" aria-label="Rate this chat" prop:hidden=move || !matches!(v.rating.get(), 1 | 2) on:submit=send_rating>
                     <p>"How was this chat?"</p>
                     <div class="picks" role="group" aria-label="Rating">
-                        {pick_button(Rating::Good, "Good")}
-                        {pick_button(Rating::Moderate, "Moderate")}
-                        {pick_button(Rating::Bad, "Bad")}
+                        {pick_button("good", "Good")}
+                        {pick_button("moderate", "Moderate")}
+                        {pick_button("bad", "Bad")}
                     </div>
                     <label>"Comment"<textarea maxlength="1000" prop:value=move || comment.get() on:input=move |e| comment.set(event_target_value(&e))></textarea></label>
                     <div class="picks">
@@ -768,30 +769,36 @@ fn sync_goals(ctx: &Shared, v: View) {
     });
 }
 
-/// Sends the visitor's rating (or that they skipped it), the same body again after a network
-/// failure; an earlier answer of theirs (409 `already_rated`) counts as done.
-fn send_survey(ctx: &Shared, v: View, survey: Survey, wait: i32) {
+/// Sends the visitor's rating (`good`, `moderate`, `bad`; `not_rated`: they skipped it) as a
+/// `SurveyRequest`, the same body again after a network failure; an earlier answer of theirs
+/// (409 `already_rated`) counts as done. The body is built with `JSON.stringify` (smaller).
+fn send_survey(ctx: &Shared, v: View, rating: &'static str, comment: String, wait: i32) {
     let c = ctx.borrow();
     let (Some(creds), Some(conv)) = (c.creds.clone(), v.conv.get_untracked()) else { return };
     v.rating.set(2);
-    let body = SurveyRequest {
-        channel_id: c.channel.clone(),
-        visitor_id: creds.visitor_id,
-        visitor_token: creds.visitor_token,
-        survey: survey.clone(),
+    let survey = if rating == "not_rated" {
+        obj(&[("survey", "skipped".into())])
+    } else {
+        obj(&[("survey", "rated".into()), ("rating", rating.into()), ("comment", comment.as_str().into())])
     };
+    let body = stringify(&obj(&[
+        ("channel_id", c.channel.as_str().into()),
+        ("visitor_id", creds.visitor_id.into()),
+        ("visitor_token", creds.visitor_token.into()),
+        ("survey", survey),
+    ]));
     let url = format!("{}/api/v1/widget/conversations/{conv}/survey", c.base);
     let channel = c.channel.clone();
     drop(c);
     let ctx = ctx.clone();
     spawn_local(async move {
-        let res = post_json::<_, Done>(&url, &body).await;
+        let res = parley_client::post_raw::<Done>(&url, body).await;
         if v.conv.get_untracked().as_deref() != Some(&conv) {
             return;
         }
         match res {
             Err(e) if e.status == 0 => {
-                parley_client::set_timeout(wait, move || send_survey(&ctx, v, survey, (wait * 2).min(30_000)))
+                parley_client::set_timeout(wait, move || send_survey(&ctx, v, rating, comment, (wait * 2).min(30_000)))
             }
             Err(e) if e.code != "already_rated" => {
                 v.rating.set(1);
@@ -800,10 +807,6 @@ fn send_survey(ctx: &Shared, v: View, survey: Survey, wait: i32) {
             _ => {
                 v.rating.set(3);
                 store::save(&channel, "rated", &conv);
-                let (rating, comment) = match &survey {
-                    Survey::Rated { rating, comment } => (rating.as_str(), comment.as_str()),
-                    Survey::Skipped => ("not_rated", ""),
-                };
                 emit("rated", &obj(&[("rating", rating.into()), ("comment", comment.into())]));
             }
         }

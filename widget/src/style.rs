@@ -48,5 +48,11 @@ pub const CSS: &str = r#"
 .invite p{padding-right:22px;white-space:pre-wrap;overflow-wrap:anywhere}
 .invite .close{position:absolute;top:4px;right:4px;color:#555}
 .invite .send{height:36px}
+.picks{display:flex;gap:6px}
+.pick{flex:1;height:36px;border:1px solid #c9ced8;border-radius:8px;background:#fff;cursor:pointer}
+.pick[aria-pressed=true]{background:var(--accent,#2f5bea);color:#fff;border-color:transparent}
+.pick:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}
+.offline label{display:flex;flex-direction:column;gap:4px}
+.err{color:#8a1c0d;font-size:12px}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 "#;
