@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 
 use parley_shared::admin::{FieldError, Role};
-use parley_shared::outcomes::{plan_goals, Category, FormField, Goal, OutcomeSettings};
+use parley_shared::outcomes::{plan_goals, Category, FormField, Goal, OutcomeSettings, MAX_OUTCOME_SETTINGS_BYTES};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Env, Method, Request, Response, Result};
@@ -140,9 +140,16 @@ pub fn prechat_of(json: &str) -> Vec<FormField> {
 /// `POST /api/v1/console/outcome-settings` (admins): validate, then replace everything in one
 /// batch; answers the stored settings.
 async fn save(mut req: Request, env: &Env, me: &OperatorRow) -> Result<Response> {
-    let body: OutcomeSettings = match http::read_json(&mut req).await {
+    // Like `http::read_json`, with room for the lists at their limits.
+    let Ok(text) = req.text().await else {
+        return error(400, "malformed", "unreadable body");
+    };
+    if text.len() > MAX_OUTCOME_SETTINGS_BYTES {
+        return error(413, "too_large", "request body too large");
+    }
+    let body: OutcomeSettings = match serde_json::from_str(&text) {
         Ok(b) => b,
-        Err(resp) => return Ok(resp),
+        Err(e) => return error(400, "malformed", &format!("bad JSON body: {e}")),
     };
     let valid = match body.validate() {
         Ok(v) => v,

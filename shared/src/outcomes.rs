@@ -232,6 +232,9 @@ pub const MAX_SUCCESS_CODES: usize = 50;
 pub const MAX_CATEGORIES: usize = 50;
 pub const MAX_SUB_CATEGORIES: usize = 30;
 pub const MAX_GOALS: usize = 50;
+/// Largest `POST /api/v1/console/outcome-settings` body, in bytes: the lists at their limits
+/// (with long goal URL rules) exceed the API's usual 16 KiB.
+pub const MAX_OUTCOME_SETTINGS_BYTES: usize = 256 * 1024;
 /// Largest goal value (in the account's currency units).
 pub const MAX_GOAL_VALUE: f64 = 1e9;
 /// Most fields of a channel's pre-chat form; longest field key and label, in characters.

@@ -119,6 +119,22 @@ test("outcome settings: operators read, admins replace; bad input changes nothin
     ["g_demo_pricing", "saw pricing", 7],
   ]);
 
+  // Long lists fit (beyond the API's usual 16 KiB body); a body past the limit is a 413.
+  const pad = (s) => s.padEnd(50, ".");
+  const big = {
+    success_codes: Array.from({ length: 50 }, (_, i) => pad(`Code ${i}`)),
+    categories: Array.from({ length: 40 }, (_, i) => ({
+      name: pad(`Category ${i}`), subs: Array.from({ length: 20 }, (_, j) => pad(`Sub ${i}.${j}`)),
+    })),
+  };
+  const bigSaved = await post(`${C}/outcome-settings`, big, admin);
+  assert.equal(bigSaved.status, 200, JSON.stringify(bigSaved.json)?.slice(0, 300));
+  assert.equal(bigSaved.json.categories.length, 40);
+  assert.equal(bigSaved.json.categories[39].subs[19], pad("Sub 39.19"));
+  const huge = await postJson(edge.base, `${C}/outcome-settings`, null,
+    { cookie: admin, raw: JSON.stringify({ success_codes: ["x".repeat(300 * 1024)] }) });
+  assertError(huge, 413, "too_large", "a body past the limit");
+
   // Everything can be emptied, then put back.
   const none = await post(`${C}/outcome-settings`, {}, admin);
   assert.equal(none.status, 200, JSON.stringify(none.json));
