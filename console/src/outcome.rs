@@ -234,8 +234,8 @@ pub fn OutcomeForm(id: String, summary: Signal<Option<ConvSummary>>) -> impl Int
     };
 
     view! {
-        <section class="outcome" aria-labelledby="outcome-title">
-            <h3 id="outcome-title">"Close chat"</h3>
+        <details class="outcome" open>
+            <summary>"Close chat"</summary>
             {move || load_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <form class="adm-form outcome-form" on:submit=submit>
                 <div class="adm-grid">
@@ -253,14 +253,14 @@ pub fn OutcomeForm(id: String, summary: Signal<Option<ConvSummary>>) -> impl Int
                 </div>
                 <Field id="outcome-note".into() label="Note" field="note" value=note err multiline=true />
                 <FormError err fields=&["success_code", "tags", "category", "sub_category", "note"] />
-                <Notice note=saved />
-                <div class="adm-actions">
+                <div class="outcome-foot">
                     <button type="submit" class="btn btn-primary" prop:disabled=move || busy.get()>
                         "Save outcome"
                     </button>
+                    <Notice note=saved />
                 </div>
             </form>
-        </section>
+        </details>
     }
 }
 

@@ -135,13 +135,22 @@ fn ChatPanel(id: String, chat: Chat) -> impl IntoView {
     };
     let closed = move || status.get() == Some(Status::Closed);
 
-    // Keep the newest message in view.
+    // Keep the newest message (and the visitor's rating, shown after it) in view.
+    let rating = {
+        let summary = summary.clone();
+        Memo::new(move |_| summary().map(|c| (c.survey_result, c.survey_comment)))
+    };
     let log_ref = NodeRef::<html::Div>::new();
     Effect::new(move |_| {
         lines.track();
         peer_typing.track();
+        rating.track();
+        // Closing shows the wrap-up form below, which shortens the transcript.
+        status.track();
         if let Some(el) = log_ref.get() {
             el.set_scroll_top(el.scroll_height());
+            // Again once the frame is laid out (the rating line and the form render after this).
+            request_animation_frame(move || el.set_scroll_top(el.scroll_height()));
         }
     });
     let reply_ref = NodeRef::<html::Textarea>::new();
