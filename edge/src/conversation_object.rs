@@ -169,6 +169,14 @@ impl DurableObject for ConversationObject {
                 self.apply(None, effects).await?;
                 Response::ok("ok")
             }
+            // The conversation's status as the object knows it (D1 catches up a moment later).
+            "/status" => {
+                if !self.meta_map()?.contains_key("conversation_id") {
+                    return Response::error("unknown conversation", 404);
+                }
+                let status = self.with_core(|core| core.status())?;
+                Response::ok(status.as_str())
+            }
             "/ws" => self.accept(&req),
             _ => Response::error("not found", 404),
         }

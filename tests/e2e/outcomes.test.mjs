@@ -112,9 +112,19 @@ test("survey: refused while open, first answer kept, retry OK, different 409, sk
   assert.equal(s.survey_comment, "too slow");
   assert.ok(s.rated_at > 0);
 
+  // The widget asks as soon as its socket says closed, maybe before D1 heard of it: the edge
+  // asks the conversation's object then.
   const d = await newConversation(edge.base);
-  await endChat(d.conversationId);
-  assert.deepEqual((await survey(d, { survey: "skipped" })).json, { survey_result: "not_rated" });
+  const visitor = new ProtoClient({ base: edge.base, conversationId: d.conversationId, role: "visitor", ...d });
+  const op = new ProtoClient({ base: edge.base, conversationId: d.conversationId, role: "operator", cookie: dana });
+  clients.push(visitor, op);
+  await Promise.all([visitor.start(), op.start()]);
+  op.sendFrame({ type: "end" });
+  await waitUntil([visitor], () => visitor.status === "closed", "the visitor sees the chat closed");
+  const skipped = await survey(d, { survey: "skipped" });
+  assert.equal(skipped.status, 200, JSON.stringify(skipped.json));
+  assert.deepEqual(skipped.json, { survey_result: "not_rated" });
+  await summaryWhen(d.conversationId, (s) => s.status === "closed", "closed in D1");
   assert.equal((await summary(d.conversationId)).survey_result, "not_rated");
 });
 
