@@ -184,7 +184,9 @@ async fn widget_entry_points(env: &Env, channel_id: &str) -> Result<(EntryPointR
 }
 
 /// `POST /api/v1/widget/session`: the channel's widget settings and the visitor's identity
-/// (kept when its token checks out, else a fresh one), with its entry points. Writes nothing.
+/// (kept when its token checks out, else a fresh one; with a valid `identity`, the id derived
+/// from the site's user id), with its entry points. Writes only the identified visitor's name
+/// and e-mail (`identified_visitors`).
 async fn widget_session(mut req: Request, env: &Env) -> Result<Response> {
     let body: WidgetSessionRequest = match http::read_json(&mut req).await {
         Ok(b) => b,
