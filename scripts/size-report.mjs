@@ -6,10 +6,14 @@ import { gzipSync, brotliCompressSync, constants } from "node:zlib";
 const KB = 1024;
 // Budgets of the foundation issue; tighten them here, never loosen them quietly.
 const BUDGETS = {
-  loaderRaw: 1.5 * KB,       // public/widget.js, raw bytes
+  // Issue 6 raised it from 1.5 KB: the JS API (open, close, on, off, goal, identify; one queue;
+  // listeners) made it 1.8 KB raw, 0.7 KB brotli.
+  loaderRaw: 2 * KB,         // public/widget.js, raw bytes
   // Issue 5 raised it from 120 KB: the invite rules' types in the session (129.2 KB before the
-  // widget used them), then invites, traffic events and decision time (140.9 KB).
-  appBrotli: 141 * KB,       // wasm + JS glue, brotli
+  // widget used them), then invites, traffic events and decision time (140.9 KB). Issue 6: the
+  // pre-chat form and goals in the session (142.8 KB), then the rating card, the pre-chat form,
+  // goals, identify and the JS API's events (155.6 KB). Issue 8 cuts to 100 KB.
+  appBrotli: 156 * KB,       // wasm + JS glue, brotli
 };
 
 const files = [

@@ -64,8 +64,11 @@ struct Ctx {
     check_gen: u32,
     /// The site identified the visitor (`Parley.identify` checked out): no pre-chat form.
     identified: bool,
-    /// The pre-chat form's answers, once given (sent with the conversation).
+    /// The pre-chat form's answers, once given (sent with the conversation); as typed; the
+    /// field the edge refused.
     answers: Option<Vec<(String, String)>>,
+    draft: Vec<(String, String)>,
+    err_field: String,
     /// The account's goals, the goals reached in this session, and how many of them the
     /// conversation (id) already has.
     goals: Vec<Goal>,
@@ -116,7 +119,7 @@ struct View {
     rating: RwSignal<u8>,
     /// The pre-chat form is shown; the field the server refused and why.
     form: RwSignal<bool>,
-    form_err: RwSignal<Option<(String, String)>>,
+    form_err: RwSignal<Option<String>>,
 }
 
 #[component]
@@ -160,6 +163,8 @@ pub fn App(channel: String, base: String) -> impl IntoView {
         check_gen: 0,
         identified: false,
         answers: store::load(&channel, "prechat"),
+        draft: Vec::new(),
+        err_field: String::new(),
         goals: Vec::new(),
         reached: store::load_session(&channel, "goals")
             .and_then(|raw| parley_client::from_json(&raw))
@@ -294,27 +299,28 @@ pub fn App(channel: String, base: String) -> impl IntoView {
             conn.send_now(&ClientMsg::End);
         }
     };
-    // The rating card and the pre-chat form.
-    // The rating as the survey names it (`Rating::as_str`).
-    let pick = RwSignal::new(None::<&'static str>);
+    // The rating card (`pick`: 0 none yet, else 1 + the index in `RATINGS`) and the pre-chat
+    // form (its answers in `Ctx::draft`). Few signal types and reactive closures: each costs
+    // widget size.
+    let pick = RwSignal::new(0u8);
     let comment = RwSignal::new(String::new());
     let send_rating = move |e: ev::SubmitEvent| {
         e.prevent_default();
-        if let Some(rating) = pick.get_untracked() {
-            send_survey(&ctx.get_value(), v, rating, comment.get_untracked(), 1_000);
+        if let Some(i) = pick.get_untracked().checked_sub(1) {
+            send_survey(&ctx.get_value(), v, RATINGS[i as usize], comment.get_untracked(), 1_000);
         }
     };
     let skip = move |_| send_survey(&ctx.get_value(), v, "not_rated", String::new(), 1_000);
-    let pick_button = move |r: &'static str, label: &'static str| {
-        view! { <button type="button" class="pick" aria-pressed=move || (pick.get() == Some(r)).to_string() on:click=move |_| pick.set(Some(r))>{label}</button> }
+    let pick_button = move |i: u8, label: &'static str| {
+        view! { <button type="button" class="pick" aria-pressed=move || (pick.get() == i).to_string() on:click=move |_| pick.set(i)>{label}</button> }
     };
-    let answers = RwSignal::new(Vec::<(String, String)>::new());
     let start_chat = move |e: ev::SubmitEvent| {
         e.prevent_default();
         let c = ctx.get_value();
+        let answers = c.borrow().draft.clone();
         // The visitor answered: kept for their next chats (the form again if refused).
-        store::save(&c.borrow().channel, "prechat", &answers.get_untracked());
-        c.borrow_mut().answers = Some(answers.get_untracked());
+        store::save(&c.borrow().channel, "prechat", &answers);
+        c.borrow_mut().answers = Some(answers);
         v.form.set(false);
         v.form_err.set(None);
         create_conversation(c, v);
@@ -325,22 +331,23 @@ pub fn App(channel: String, base: String) -> impl IntoView {
             .map(|f| {
                 let key = f.key.clone();
                 let k2 = f.key.clone();
-                let err = Signal::derive(move || v.form_err.get().filter(|(k, _)| *k == k2).map(|(_, m)| m));
                 let on_input = move |e: ev::Event| {
                     let value = event_target_value(&e);
-                    answers.update(|a| match a.iter_mut().find(|(k, _)| *k == key) {
+                    let c = ctx.get_value();
+                    let a = &mut c.borrow_mut().draft;
+                    match a.iter_mut().find(|(k, _)| *k == key) {
                         Some(x) => x.1 = value,
                         None => a.push((key.clone(), value)),
-                    });
+                    }
                 };
+                // The edge's message about this field, if it named it.
+                let err = move || v.form_err.get().filter(|_| ctx.get_value().borrow().err_field == k2);
                 view! {
-                    <label>
-                        {f.label}
-                        {f.required.then(|| view! { <span aria-hidden="true">" *"</span> })}
-                        <input type=if f.key == "email" { "email" } else { "text" } required=f.required maxlength="200"
-                            aria-invalid=move || err.with(Option::is_some).to_string() on:input=on_input/>
+                    <label class=if f.required { "req" } else { "" }>
+                        <span>{f.label}</span>
+                        <input type=if f.key == "email" { "email" } else { "text" } required=f.required maxlength="200" on:input=on_input/>
                     </label>
-                    {move || err.get().map(|m| view! { <p class="err" role="alert">{m}</p> })}
+                    <p class="err" role="alert">{err}</p>
                 }
             })
             .collect_view()
@@ -358,7 +365,7 @@ pub fn App(channel: String, base: String) -> impl IntoView {
         v.routing.set(None);
         v.conv.set(None);
         v.rating.set(0);
-        pick.set(None);
+        pick.set(0);
         comment.set(String::new());
         check_availability(&ctx.get_value(), v);
     };
@@ -410,13 +417,13 @@ pub fn App(channel: String, base: String) -> impl IntoView {
                 <form class="offline" aria-label="Rate this chat" prop:hidden=move || !matches!(v.rating.get(), 1 | 2) on:submit=send_rating>
                     <p>"How was this chat?"</p>
                     <div class="picks" role="group" aria-label="Rating">
-                        {pick_button("good", "Good")}
-                        {pick_button("moderate", "Moderate")}
-                        {pick_button("bad", "Bad")}
+                        {pick_button(1, "Good")}
+                        {pick_button(2, "Moderate")}
+                        {pick_button(3, "Bad")}
                     </div>
                     <label>"Comment"<textarea maxlength="1000" prop:value=move || comment.get() on:input=move |e| comment.set(event_target_value(&e))></textarea></label>
                     <div class="picks">
-                        <button class="send wide" type="submit" prop:disabled=move || pick.get().is_none() || v.rating.get() == 2>"Send rating"</button>
+                        <button class="send wide" type="submit" prop:disabled=move || pick.get() == 0 || v.rating.get() == 2>"Send rating"</button>
                         <button class="pick" type="button" prop:disabled=move || v.rating.get() == 2 on:click=skip>"Skip"</button>
                     </div>
                 </form>
@@ -602,15 +609,17 @@ async fn load_session(ctx: Shared, v: View, first: Option<(NodeRef<leptos::html:
         identity: identity.clone(),
     };
     let url = format!("{base}/api/v1/widget/session");
-    let mut res = post_json::<_, WidgetSession>(&url, &body).await;
-    if matches!(&res, Err(e) if e.code == "bad_identity") {
-        // The site's proof did not check out: go on anonymously.
-        let why = res.as_ref().err().map(|e| e.message.clone()).unwrap_or_default();
-        web_sys::console::error_1(&format!("Parley: identify refused: {why}").into());
-        crate::forget_identity();
-        body.identity = None;
-        res = post_json::<_, WidgetSession>(&url, &body).await;
-    }
+    let res = loop {
+        match post_json::<_, WidgetSession>(&url, &body).await {
+            // The site's proof did not check out: go on anonymously.
+            Err(e) if e.code == "bad_identity" && body.identity.is_some() => {
+                web_sys::console::error_1(&format!("Parley: identify refused: {}", e.message).into());
+                crate::forget_identity();
+                body.identity = None;
+            }
+            res => break res,
+        }
+    };
     let mut s = match res {
         Ok(s) => s,
         Err(e) => return v.problem.set(Some(format!("Chat is unavailable ({})", e.code))),
@@ -672,6 +681,9 @@ async fn load_session(ctx: Shared, v: View, first: Option<(NodeRef<leptos::html:
         spawn_local(load_session(ctx, v, None));
     }
 }
+
+/// The survey's ratings (`Rating::as_str`), as the rating card's buttons are numbered.
+const RATINGS: [&str; 3] = ["good", "moderate", "bad"];
 
 /// Empties the transcript (another conversation comes, or none).
 fn clear(v: View) {
@@ -894,9 +906,12 @@ fn create_conversation(ctx: Shared, v: View) {
             }
             // A pre-chat answer was refused: the form again, the message next to its field.
             Err(e) if e.status == 400 && !e.field.is_empty() => {
-                ctx.borrow_mut().answers = None;
+                let mut c = ctx.borrow_mut();
+                c.answers = None;
+                c.err_field = e.field;
+                drop(c);
                 store::remove(&channel, "prechat");
-                v.form_err.set(Some((e.field, e.message)));
+                v.form_err.set(Some(e.message));
                 v.form.set(true);
             }
             // 403 (blocked): the server's polite words alone (it never sends the reason).

@@ -54,5 +54,7 @@ pub const CSS: &str = r#"
 .pick:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}
 .offline label{display:flex;flex-direction:column;gap:4px}
 .err{color:#8a1c0d;font-size:12px}
+.err:empty{display:none}
+.req>span::after{content:" *"}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 "#;
