@@ -178,7 +178,8 @@ pub fn OutcomeForm(id: String, summary: Signal<Option<ConvSummary>>) -> impl Int
                     saved.try_set(Some("Outcome saved.".into()));
                 }
                 Err(e) => {
-                    err.try_set(Some(FieldError::new("", api::describe(&e))));
+                    // The server's 400s name their field: shown next to it.
+                    err.try_set(Some(FieldError::new(e.field.as_str(), api::describe(&e))));
                 }
             }
             busy.try_set(false);

@@ -7,7 +7,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { startEdge, goOnline } from "./harness.mjs";
+import { startEdge, goOnline, launchBrowser, consoleLogin, step } from "./harness.mjs";
 import { getJson, postJson, login, newVisitor, newConversation, ProtoClient, waitUntil } from "./proto-client.mjs";
 
 const C = "/api/v1/console";
@@ -16,7 +16,7 @@ const FORM = JSON.stringify([
   { key: "name", label: "Your name", required: true },
   { key: "email", label: "Your email", required: false },
 ]);
-let edge, dana;
+let edge, dana, browser;
 const clients = [];
 
 before(async () => {
@@ -38,10 +38,12 @@ INSERT OR IGNORE INTO goals (id, account_id, name, value, url_glob, enabled, pos
   edge = await startEdge({ extraSql });
   dana = await login(edge.base);
   await goOnline(edge.base, "demo", "form");
+  browser = await launchBrowser();
 });
 
 after(async () => {
   await Promise.all(clients.map((c) => c.close().catch(() => {})));
+  await browser?.close();
   await edge?.stop();
   edge?.cleanup();
 });
@@ -279,4 +281,81 @@ test("pre-chat form: a required answer missing is a 400 naming it; answers store
   const t = await summary(skipped.json.conversation_id);
   assert.equal(t.visitor_name, "Cy");
   assert.equal(t.visitor_identifier, "u-form");
+});
+
+test("in Chromium: the console shows who the visitor is, goals, rating and past conversations; the close form saves", async () => {
+  // An identified visitor with two chats: the first ended unrated, the second with goals and a bad rating.
+  const hash = createHmac("sha256", SECRET).update("u-77").digest("hex");
+  const session = await post("/api/v1/widget/session", { channel_id: "demo",
+    identity: { id: "u-77", hash, name: "Ann Example", email: "ann@example.com" } });
+  const v = { channel_id: "demo", visitor_id: session.json.visitor_id, visitor_token: session.json.visitor_token };
+  const ids = [];
+  for (const reply of ["Reply one", "Reply two"]) {
+    const c = await post("/api/v1/conversations", { ...v, page_url: `${edge.base}/` });
+    assert.equal(c.status, 200, JSON.stringify(c.json));
+    const op = new ProtoClient({ base: edge.base, conversationId: c.json.conversation_id, role: "operator", cookie: dana });
+    clients.push(op);
+    await op.start();
+    op.send(reply);
+    await op.allAcked();
+    op.sendFrame({ type: "end" });
+    await waitUntil([op], () => op.status === "closed", "closed");
+    ids.push(c.json.conversation_id);
+  }
+  const goals = await post("/api/v1/widget/goals", { ...v, conversation_id: ids[1],
+    goals: [["g_e2e_signup", 49], ["g_e2e_pricing", 5]].map(([goal_id, value]) => ({ goal_id, name: "", value, at: 1 })) });
+  assert.equal(goals.status, 200, JSON.stringify(goals.json));
+  const rated = await post(`/api/v1/widget/conversations/${ids[1]}/survey`, { ...v,
+    survey: { survey: "rated", rating: "bad", comment: "too slow" } });
+  assert.equal(rated.status, 200, JSON.stringify(rated.json));
+
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  try {
+    await step(page, "console-visitor-box-and-rating", async () => {
+      await consoleLogin(page, edge.base, "demo");
+      await page.getByRole("button", { name: /^All/ }).click();
+      await page.getByRole("button", { name: /Open conversation: Reply two/ }).click();
+      const box = page.getByRole("complementary", { name: "Visitor" });
+      await box.getByText("Identified as u-77").waitFor();
+      await box.getByText("ann@example.com").waitFor();
+      await box.getByText("Goals: E2E Signed up (49), E2E Saw pricing (5) · total 54").waitFor();
+      await page.getByRole("log", { name: "Transcript" }).getByText("Rating: Bad — “too slow”").waitFor();
+    });
+
+    await step(page, "console-close-form-saves", async () => {
+      await page.getByLabel("Success code").selectOption("E2E Sale");
+      await page.getByLabel("Tags").fill("vip, pricing");
+      await page.getByLabel("Category", { exact: true }).selectOption("E2E Billing");
+      await page.getByLabel("Sub-category").selectOption("E2E Refund");
+      await page.getByLabel("Note").fill("Wants a yearly plan");
+      await page.getByRole("button", { name: "Save outcome" }).click();
+      await page.getByText("Outcome saved.").waitFor();
+      const s = await summary(ids[1]);
+      assert.deepEqual([s.success_code, s.tags, s.category, s.sub_category, s.note],
+        ["E2E Sale", ["vip", "pricing"], "E2E Billing", "E2E Refund", "Wants a yearly plan"]);
+    });
+
+    await step(page, "console-server-field-error", async () => {
+      // An admin drops "E2E Lead" meanwhile: the form still offers it, the server names the field.
+      const settings = (await getJson(edge.base, `${C}/outcome-settings`, dana)).json;
+      settings.success_codes = settings.success_codes.filter((c) => c !== "E2E Lead");
+      assert.equal((await post(`${C}/outcome-settings`, settings, { cookie: dana })).status, 200);
+      await page.getByLabel("Success code").selectOption("E2E Lead");
+      await page.getByRole("button", { name: "Save outcome" }).click();
+      await page.getByRole("alert").filter({ hasText: "\"E2E Lead\" is not one of the success codes." }).waitFor();
+      assert.equal(await page.getByLabel("Success code").getAttribute("aria-invalid"), "true");
+      assert.equal((await summary(ids[1])).success_code, "E2E Sale", "nothing changed");
+    });
+
+    await step(page, "console-past-conversation-opens", async () => {
+      const box = page.getByRole("complementary", { name: "Visitor" });
+      await box.getByText("Past conversations (1)").click();
+      await box.getByRole("button", { name: /Closed · Reply one/ }).click();
+      await page.getByRole("log", { name: "Transcript" }).getByText("Reply one").waitFor();
+      assert.equal(await page.getByText(/^Rating:/).count(), 0, "the first chat was never rated");
+    });
+  } finally {
+    await ctx.close();
+  }
 });
