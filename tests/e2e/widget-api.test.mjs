@@ -1,7 +1,7 @@
 // The widget's JS API and the end of a chat, in Chromium against a real `wrangler dev`: calls
 // made before the app loaded (on, goal, open) run in order once it has ("ready" then "opened");
 // a listener that throws breaks nothing; the pre-chat form comes before the first message is
-// sent; message / chat_started / chat_ended / rated events carry their data; Parley.close and
+// sent (the edge's refusal of a field shows next to it); message / chat_started / chat_ended / rated events carry their data; Parley.close and
 // open; a goal from code and a page-URL goal reach the conversation; the rating card after the
 // operator ends ("Bad" + comment); Parley.identify with a good hash (no form, same visitor on a
 // second device, the open chat resumes) and with a forged one (console error, anonymous).
@@ -111,6 +111,10 @@ Parley.open();`);
     assert.equal(await name.getAttribute("required"), "");
     assert.equal(await form.getByLabel("Email").getAttribute("type"), "email");
     assert.equal(await composer.isVisible(), false, "the composer waits for the form");
+    // Past the browser's own check, the edge refuses the empty required field: its message shows.
+    await form.evaluate((f) => { f.noValidate = true; });
+    await form.getByRole("button", { name: "Start chat" }).click();
+    await form.getByRole("alert").getByText("Your name is required.").waitFor();
     await name.fill("Ada Lovelace");
     await form.getByLabel("Email").fill("ada@example.com");
     await form.getByRole("button", { name: "Start chat" }).click();

@@ -635,12 +635,10 @@ async fn load_session(ctx: Shared, v: View, first: Option<(NodeRef<leptos::html:
         c.goals = std::mem::take(&mut s.channel.goals);
         c.time_zone = s.channel.time_zone.clone();
         c.identified = s.identified;
+        // An identified visitor's id comes with every session request (nothing stored for it
+        // before they interact, as for anyone).
         let switched = c.creds.as_ref().is_some_and(|o| o.visitor_id != s.visitor_id);
         c.creds = Some(VisitorCreds { visitor_id: s.visitor_id, visitor_token: s.visitor_token });
-        if switched && s.identified {
-            // The site vouched for the visitor: their identity is kept like after a message.
-            store::save(&c.channel, "visitor", &c.creds);
-        }
         switched
     };
     v.channel.set(Some(s.channel));

@@ -2,7 +2,8 @@
 //! before the visitor interacts with the widget, except the invite rules' page-view signals
 //! (`invite::save`, the one place, to be gated by consent-first storage) and the goals reached
 //! in this session, kept in `sessionStorage` (`save_session`, called by `app::reach_goals` —
-//! the second place for consent-first storage to gate).
+//! the second place for consent-first storage to gate). After the visitor interacted: the
+//! pre-chat answers (`prechat`) and the last conversation they rated (`rated`).
 
 use serde::{de::DeserializeOwned, Serialize};
 
