@@ -1,10 +1,12 @@
 // The widget's JS API and the end of a chat, in Chromium against a real `wrangler dev`: calls
 // made before the app loaded (on, goal, open) run in order once it has ("ready" then "opened");
 // a listener that throws breaks nothing; the pre-chat form comes before the first message is
-// sent (the edge's refusal of a field shows next to it); message / chat_started / chat_ended / rated events carry their data; Parley.close and
-// open; a goal from code and a page-URL goal reach the conversation; the rating card after the
-// operator ends ("Bad" + comment); Parley.identify with a good hash (no form, same visitor on a
-// second device, the open chat resumes) and with a forged one (console error, anonymous).
+// sent (the edge's refusal of a field shows next to it); message / chat_started / chat_ended /
+// rated events carry their data; Parley.close, open and off; a goal from code and a page-URL
+// goal reach the conversation (and the next one); the rating card after the operator ends
+// ("Bad" + comment); Parley.identify with a good hash (no form, same visitor on a second device,
+// the open chat resumes; also when called after load) and with a forged one (console error,
+// anonymous).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
@@ -138,8 +140,15 @@ Parley.open();`);
   });
 
   await step(page, "close-and-open", async () => {
-    await page.evaluate(() => Parley.close());
+    await page.evaluate(() => {
+      window.offCalls = 0;
+      const f = () => window.offCalls++;
+      Parley.on("closed", f);
+      Parley.off("closed", f);
+      Parley.close();
+    });
     await panel.waitFor({ state: "hidden" });
+    assert.equal(await page.evaluate(() => window.offCalls), 0, "a listener taken off is not called");
     await page.evaluate(() => Parley.open());
     await panel.waitFor();
     const n = await names(page);
