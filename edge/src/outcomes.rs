@@ -274,7 +274,8 @@ async fn channel_identity(d1: &D1Database, channel_id: &str) -> Result<Option<Ch
 }
 
 /// `Parley.identify` in a widget session: `Ok(visitor_id)` of the proven user (their details
-/// stored), or the 403 `bad_identity` refusal (nothing written).
+/// stored; a page view that changes nothing writes nothing), or the 403 `bad_identity` refusal
+/// (nothing written).
 pub async fn identify(
     env: &Env,
     channel_id: &str,
@@ -303,7 +304,9 @@ pub async fn identify(
          ON CONFLICT (visitor_id) DO UPDATE SET \
          name = CASE WHEN excluded.name != '' THEN excluded.name ELSE identified_visitors.name END, \
          email = CASE WHEN excluded.email != '' THEN excluded.email ELSE identified_visitors.email END, \
-         updated_at = excluded.updated_at",
+         updated_at = excluded.updated_at \
+         WHERE (excluded.name != '' AND excluded.name != identified_visitors.name) \
+         OR (excluded.email != '' AND excluded.email != identified_visitors.email)",
     )
     .bind(&[s(&visitor_id), s(&ch.account_id), s(&identity.id), s(&name), s(&email), n(now().0)])?
     .run()
