@@ -166,9 +166,7 @@ pub fn App(channel: String, base: String) -> impl IntoView {
         draft: Vec::new(),
         err_field: String::new(),
         goals: Vec::new(),
-        reached: store::load_session(&channel, "goals")
-            .and_then(|raw| parley_client::from_json(&raw))
-            .unwrap_or_default(),
+        reached: load_goals(&channel),
         goals_sent: (String::new(), 0),
         goals_busy: false,
         channel,
@@ -727,6 +725,24 @@ fn goals_js(goals: &[ReachedGoal]) -> JsValue {
 
 fn stringify(x: &JsValue) -> String {
     web_sys::js_sys::JSON::stringify(x).ok().and_then(|s| s.as_string()).unwrap_or_default()
+}
+
+/// The goals reached earlier in this session (read without serde: smaller).
+fn load_goals(channel: &str) -> SessionGoals {
+    use web_sys::js_sys::{Array, JSON};
+    let list = store::load_session(channel, "goals").and_then(|raw| JSON::parse(&raw).ok());
+    let Some(list) = list.filter(Array::is_array) else { return SessionGoals::default() };
+    let list = Array::from(&list);
+    let goals = list.iter().map(|g| {
+        let (s, n) = (|k: &str| crate::prop(&g, k).as_string().unwrap_or_default(), |k| crate::prop(&g, k).as_f64());
+        ReachedGoal {
+            goal_id: s("goal_id"),
+            name: s("name"),
+            value: n("value").unwrap_or(0.0),
+            at: n("at").unwrap_or(0.0) as u64,
+        }
+    });
+    SessionGoals(goals.collect())
 }
 
 /// A goal was reached: kept for the session (`sessionStorage`) and sent.

@@ -88,7 +88,7 @@ pub fn goal(name: JsValue, value: JsValue) {
 /// when the session is already loaded).
 #[wasm_bindgen]
 pub fn identify(o: JsValue) {
-    let get = |k: &str| js_sys::Reflect::get(&o, &k.into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
+    let get = |k: &str| prop(&o, k).as_string().unwrap_or_default();
     let id = Identity { id: get("id"), hash: get("hash"), name: get("name"), email: get("email") };
     IDENTITY.with(|i| *i.borrow_mut() = Some(id));
     HOOK.with(|h| {
@@ -123,6 +123,11 @@ pub(crate) fn emit(event: &str, data: &JsValue) {
             let _ = f.call2(&JsValue::NULL, &event.into(), data);
         }
     });
+}
+
+/// `o[k]` (undefined when missing).
+pub(crate) fn prop(o: &JsValue, k: &str) -> JsValue {
+    js_sys::Reflect::get(o, &k.into()).unwrap_or_default()
 }
 
 /// A plain object `{k: v, ..}` for an event's data.
