@@ -26,7 +26,7 @@ use crate::api::{session_operator, visitor_request, SESSION_COOKIE};
 use crate::db::{self, OperatorRow};
 use crate::db_admin::{self as q, ChannelFull, OperatorFull};
 use crate::dispatch;
-use crate::http::{self, error};
+use crate::http::{self, error, invalid, invalid_with};
 use crate::util::{new_id, now, random_bytes};
 
 /// Most offline messages listed at once.
@@ -72,16 +72,6 @@ pub async fn route(req: Request, env: &Env) -> Result<Response> {
         (Method::Get, ["offline-messages"]) => list_offline(env, &me).await,
         _ => error(404, "not_found", "no such API route"),
     }
-}
-
-/// 400 `invalid`, naming the field: `{"error":{"code":"invalid","field":…,"message":…}}`.
-fn invalid(e: FieldError) -> Result<Response> {
-    invalid_with(400, "invalid", e)
-}
-
-fn invalid_with(status: u16, code: &str, e: FieldError) -> Result<Response> {
-    let body = serde_json::json!({ "error": { "code": code, "field": e.field, "message": e.message } });
-    Ok(Response::from_json(&body)?.with_status(status))
 }
 
 fn created<T: serde::Serialize>(value: &T) -> Result<Response> {

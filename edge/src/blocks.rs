@@ -17,7 +17,7 @@ use worker::{D1Database, Env, Method, Request, Response, Result};
 
 use crate::api::session_operator;
 use crate::db::{self, OperatorRow};
-use crate::http::{self, error};
+use crate::http::{self, error, invalid, invalid_with};
 use crate::util::{new_id, now};
 
 /// Most blocks listed at once (newest first).
@@ -47,11 +47,6 @@ pub async fn route(req: Request, env: &Env) -> Result<Response> {
     }
 }
 
-fn invalid(status: u16, code: &str, e: FieldError) -> Result<Response> {
-    let body = serde_json::json!({ "error": { "code": code, "field": e.field, "message": e.message } });
-    Ok(Response::from_json(&body)?.with_status(status))
-}
-
 /// Blocks the conversation's visitor. The chat itself goes on until an operator ends it.
 async fn block(mut req: Request, env: &Env, me: &OperatorRow, conversation_id: &str) -> Result<Response> {
     let body: BlockRequest = match http::read_json(&mut req).await {
@@ -59,20 +54,17 @@ async fn block(mut req: Request, env: &Env, me: &OperatorRow, conversation_id: &
         Err(resp) => return Ok(resp),
     };
     let d1 = db::db(env)?;
-    let conv = match is_valid_id(conversation_id) {
-        true => db::conversation(&d1, conversation_id).await?.filter(|c| c.account_id == me.account_id),
-        false => None,
-    };
+    let conv = db::account_conversation(&d1, conversation_id, &me.account_id).await?;
     let Some(conv) = conv else {
         return error(404, "unknown_conversation", "no such conversation");
     };
     let reason = match block_reason(&body.reason) {
         Ok(r) => r,
-        Err(e) => return invalid(400, "invalid", e),
+        Err(e) => return invalid(e),
     };
     let already = || FieldError::new("reason", "This visitor is already blocked.");
     if active_block(&d1, &me.account_id, &conv.visitor_id).await?.is_some() {
-        return invalid(409, "already_blocked", already());
+        return invalid_with(409, "already_blocked", already());
     }
     let id = new_id("blk");
     let t = now().0;
@@ -87,7 +79,7 @@ async fn block(mut req: Request, env: &Env, me: &OperatorRow, conversation_id: &
     if let Err(e) = insert {
         // Lost a race (the partial UNIQUE index on active blocks): the same answer as above.
         if active_block(&d1, &me.account_id, &conv.visitor_id).await?.is_some() {
-            return invalid(409, "already_blocked", already());
+            return invalid_with(409, "already_blocked", already());
         }
         return Err(e);
     }

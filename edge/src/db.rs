@@ -141,6 +141,14 @@ pub async fn conversation(db: &D1Database, id: &str) -> Result<Option<Conversati
     db.prepare(format!("SELECT {CONVERSATION_COLS} FROM conversations WHERE id = ?1")).bind(&[s(id)])?.first(None).await
 }
 
+/// The conversation `id` when it belongs to `account_id` (an invalid or foreign id is `None`).
+pub async fn account_conversation(db: &D1Database, id: &str, account_id: &str) -> Result<Option<ConversationRow>> {
+    if !parley_shared::ids::is_valid_id(id) {
+        return Ok(None);
+    }
+    Ok(conversation(db, id).await?.filter(|c| c.account_id == account_id))
+}
+
 /// The visitor's latest conversation in the channel that is not closed.
 pub async fn open_conversation_for(
     db: &D1Database,

@@ -80,3 +80,14 @@ pub fn session_cookie(req: &Request, value: &str, max_age_secs: u64) -> String {
         if secure { "; Secure" } else { "" }
     )
 }
+
+/// 400 `invalid`, naming the field: `{"error":{"code":"invalid","field":…,"message":…}}`.
+pub fn invalid(e: parley_shared::admin::FieldError) -> Result<Response> {
+    invalid_with(400, "invalid", e)
+}
+
+/// A refusal naming the field, with its own status and code (e.g. 409 `already_rated`).
+pub fn invalid_with(status: u16, code: &str, e: parley_shared::admin::FieldError) -> Result<Response> {
+    let body = serde_json::json!({ "error": { "code": code, "field": e.field, "message": e.message } });
+    Ok(Response::from_json(&body)?.with_status(status))
+}

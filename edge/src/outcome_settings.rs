@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 
-use parley_shared::admin::{FieldError, Role};
+use parley_shared::admin::Role;
 use parley_shared::outcomes::{plan_goals, Category, FormField, Goal, OutcomeSettings, MAX_OUTCOME_SETTINGS_BYTES};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -21,7 +21,7 @@ use worker::{D1Database, Env, Method, Request, Response, Result};
 
 use crate::api::session_operator;
 use crate::db::{self, OperatorRow};
-use crate::http::{self, error};
+use crate::http::{self, error, invalid};
 use crate::util::{new_id, now};
 
 pub async fn route(req: Request, env: &Env) -> Result<Response> {
@@ -41,11 +41,6 @@ pub async fn route(req: Request, env: &Env) -> Result<Response> {
         }
         _ => error(404, "not_found", "no such API route"),
     }
-}
-
-fn invalid(e: FieldError) -> Result<Response> {
-    let body = serde_json::json!({ "error": { "code": "invalid", "field": e.field, "message": e.message } });
-    Ok(Response::from_json(&body)?.with_status(400))
 }
 
 #[derive(Deserialize)]

@@ -25,7 +25,7 @@ use worker::{D1Database, Env, Request, Response, Result};
 
 use crate::api::{session_operator, visitor_request, VisitorBody};
 use crate::db::{self, ConversationRow};
-use crate::http::{self, error};
+use crate::http::{self, error, invalid, invalid_with};
 use crate::util::now;
 
 /// Longest user id a site may pass to `Parley.identify`.
@@ -53,11 +53,6 @@ impl VisitorBody for GoalsRequest {
     fn visitor(&self) -> Option<(&str, &str)> {
         Some((&self.visitor_id, &self.visitor_token))
     }
-}
-
-fn invalid(status: u16, code: &str, e: FieldError) -> Result<Response> {
-    let body = serde_json::json!({ "error": { "code": code, "field": e.field, "message": e.message } });
-    Ok(Response::from_json(&body)?.with_status(status))
 }
 
 /// The conversation when it is this visitor's, in this channel.
@@ -94,7 +89,7 @@ async fn save_survey(env: &Env, id: &str, body: SurveyRequest) -> Result<Respons
     }
     let survey = match body.survey.validate() {
         Ok(s) => s,
-        Err(e) => return invalid(400, "invalid", e),
+        Err(e) => return invalid(e),
     };
     let result = Survey::result(Some(&survey));
     let comment = match &survey {
@@ -117,7 +112,7 @@ async fn save_survey(env: &Env, id: &str, body: SurveyRequest) -> Result<Respons
         let stored = db::conversation(&d1, &conv.id).await?.ok_or("conversation vanished")?;
         if stored.survey_result != result || stored.survey_comment != comment {
             let e = FieldError::new("survey", "This chat has already been rated.");
-            return invalid(409, "already_rated", e);
+            return invalid_with(409, "already_rated", e);
         }
     }
     http::json(&SurveySaved { survey_result: result.to_owned() })
@@ -152,7 +147,7 @@ async fn save_goals(env: &Env, body: GoalsRequest) -> Result<Response> {
         return error(404, "unknown_conversation", "no such conversation");
     };
     if body.goals.len() > MAX_GOALS_PER_REQUEST {
-        return invalid(400, "invalid", FieldError::new("goals", format!("At most {MAX_GOALS_PER_REQUEST} goals.")));
+        return invalid(FieldError::new("goals", format!("At most {MAX_GOALS_PER_REQUEST} goals.")));
     }
     let known: Vec<GoalRow> = d1
         .prepare("SELECT id, name FROM goals WHERE account_id = ?1 AND enabled = 1")
@@ -164,11 +159,11 @@ async fn save_goals(env: &Env, body: GoalsRequest) -> Result<Response> {
     let mut accepted = Vec::new();
     for g in &body.goals {
         let Some(k) = known.iter().find(|k| k.id == g.goal_id) else {
-            return invalid(400, "invalid", FieldError::new("goals", "Unknown goal."));
+            return invalid(FieldError::new("goals", "Unknown goal."));
         };
         if !g.value.is_finite() || g.value < 0.0 || g.value > MAX_GOAL_VALUE {
             let e = FieldError::new("goals", format!("A goal's value is a number from 0 to {MAX_GOAL_VALUE}."));
-            return invalid(400, "invalid", e);
+            return invalid(e);
         }
         accepted.push((k.id.as_str(), k.name.as_str(), g.value));
     }
@@ -215,10 +210,7 @@ pub async fn outcome(mut req: Request, env: &Env, id: &str) -> Result<Response> 
         Err(resp) => return Ok(resp),
     };
     let d1 = db::db(env)?;
-    let conv = match is_valid_id(id) {
-        true => db::conversation(&d1, id).await?.filter(|c| c.account_id == me.account_id),
-        false => None,
-    };
+    let conv = db::account_conversation(&d1, id, &me.account_id).await?;
     let Some(conv) = conv else {
         return error(404, "unknown_conversation", "no such conversation");
     };
@@ -226,7 +218,7 @@ pub async fn outcome(mut req: Request, env: &Env, id: &str) -> Result<Response> 
     let categories: Vec<(String, Vec<String>)> = settings.categories.into_iter().map(|c| (c.name, c.subs)).collect();
     let o = match body.validate(&settings.success_codes, &categories) {
         Ok(o) => o,
-        Err(e) => return invalid(400, "invalid", e),
+        Err(e) => return invalid(e),
     };
     let opt = |v: &Option<String>| v.as_deref().map_or(JsValue::NULL, s);
     d1.prepare(
@@ -352,7 +344,7 @@ pub async fn visitor_details(
     }
     let prechat = match prechat_answers(&form, answers) {
         Ok(p) => p,
-        Err(e) => return Ok(Err(invalid(400, "invalid", e)?)),
+        Err(e) => return Ok(Err(invalid(e)?)),
     };
     let answer = |k: &str| prechat.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
     let name = answer("name").or_else(|| known.as_ref().map(|k| k.name.clone())).unwrap_or_default();

@@ -8,9 +8,8 @@ use parley_shared::reports::{self, RatingsReport};
 use wasm_bindgen::JsValue;
 use worker::{Env, Request, Response, Result};
 
-use crate::api::session_operator;
-use crate::http::{self, error};
-use crate::tally::{auth_admin, period, Period, DAY_MS};
+use crate::http;
+use crate::tally::{admin_period, csv_response, in_period, Period, DAY_MS};
 use crate::util::now;
 
 /// The operator's name as reports show it: first and last name, else the chat name.
@@ -40,40 +39,19 @@ async fn conversations(env: &Env, account_id: &str, p: &Period) -> Result<Vec<Ra
          WHERE c.account_id = ?1 AND o.account_id = ?1 AND c.status = 'closed' AND c.closed_at >= ?2 \
          AND c.closed_at < ?3"
     );
-    let (from, to) = (JsValue::from_f64(p.from as f64), JsValue::from_f64(p.to as f64));
-    let db = crate::db::db(env)?;
-    let stmt = match &p.channel {
-        Some(c) => db.prepare(format!("{sql} AND c.channel_id = ?4")).bind(&[
-            JsValue::from_str(account_id),
-            from,
-            to,
-            JsValue::from_str(c),
-        ])?,
-        None => db.prepare(sql).bind(&[JsValue::from_str(account_id), from, to])?,
-    };
-    stmt.all().await?.results()
+    in_period(&crate::db::db(env)?, &sql, "c.channel_id", account_id, p).await
 }
 
 /// `which`: `ratings` (JSON [`RatingsReport`]) or `ratings.csv`.
 pub async fn report(req: Request, env: &Env, which: &str) -> Result<Response> {
-    let Some(op) = session_operator(&req, env).await? else {
-        return error(401, "unauthenticated", "log in first");
-    };
-    if op.role != auth_admin() {
-        return error(403, "forbidden", "only an admin of the account can see reports");
-    }
-    let p = match period(&req) {
-        Ok(p) => p,
-        Err(msg) => return error(400, "malformed", &msg),
+    let (op, p) = match admin_period(&req, env).await? {
+        Ok(r) => r,
+        Err(resp) => return Ok(resp),
     };
     let (acts, convs) = (activity(env, &op.account_id, &p).await?, conversations(env, &op.account_id, &p).await?);
     let rows = ratings::rows(&acts, &convs, p.from, p.to, now().0);
     if which == "ratings" {
         return http::json(&RatingsReport { rows });
     }
-    let csv = reports::to_csv(&rows, &ratings::COLUMNS).map_err(worker::Error::RustError)?;
-    let headers = worker::Headers::new();
-    headers.set("Content-Type", "text/csv; charset=utf-8")?;
-    headers.set("Content-Disposition", "attachment; filename=\"ratings.csv\"")?;
-    Ok(Response::ok(csv)?.with_headers(headers))
+    csv_response(reports::to_csv(&rows, &ratings::COLUMNS), "ratings.csv")
 }

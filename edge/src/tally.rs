@@ -272,9 +272,21 @@ async fn tally_rows(env: &Env, account_id: &str, p: &Period) -> Result<Vec<Tally
                e.kind AS entry_point_kind, t.hour, t.metric, t.n \
                FROM hourly_tallies t JOIN entry_points e ON e.id = t.entry_point_id \
                WHERE t.account_id = ?1 AND t.hour >= ?2 AND t.hour < ?3";
+    in_period(&db, sql, "t.channel_id", account_id, p).await
+}
+
+/// Runs a report query whose `?1` is the account and `?2`/`?3` the period, narrowed to the
+/// period's channel (on `channel_col`, bound as `?4`) when it has one.
+pub(crate) async fn in_period<T: serde::de::DeserializeOwned>(
+    db: &worker::D1Database,
+    sql: &str,
+    channel_col: &str,
+    account_id: &str,
+    p: &Period,
+) -> Result<Vec<T>> {
     let (from, to) = (JsValue::from_f64(p.from as f64), JsValue::from_f64(p.to as f64));
     let stmt = match &p.channel {
-        Some(c) => db.prepare(format!("{sql} AND t.channel_id = ?4")).bind(&[
+        Some(c) => db.prepare(format!("{sql} AND {channel_col} = ?4")).bind(&[
             JsValue::from_str(account_id),
             from,
             to,
@@ -285,17 +297,37 @@ async fn tally_rows(env: &Env, account_id: &str, p: &Period) -> Result<Vec<Tally
     stmt.all().await?.results()
 }
 
-/// `GET /api/v1/console/reports/{invites,traffic}[.csv]` (admins of the account).
-pub async fn report(req: Request, env: &Env, which: &str) -> Result<Response> {
-    let Some(op) = session_operator(&req, env).await? else {
-        return error(401, "unauthenticated", "log in first");
+/// The admin asking for a report and its period, or the refusal to send (401, 403, 400).
+pub(crate) async fn admin_period(
+    req: &Request,
+    env: &Env,
+) -> Result<std::result::Result<(crate::db::OperatorRow, Period), Response>> {
+    let Some(op) = session_operator(req, env).await? else {
+        return error(401, "unauthenticated", "log in first").map(Err);
     };
     if op.role != auth_admin() {
-        return error(403, "forbidden", "only an admin of the account can see reports");
+        return error(403, "forbidden", "only an admin of the account can see reports").map(Err);
     }
-    let p = match period(&req) {
-        Ok(p) => p,
-        Err(msg) => return error(400, "malformed", &msg),
+    match period(req) {
+        Ok(p) => Ok(Ok((op, p))),
+        Err(msg) => error(400, "malformed", &msg).map(Err),
+    }
+}
+
+/// A CSV download named `filename`.
+pub(crate) fn csv_response(csv: std::result::Result<String, String>, filename: &str) -> Result<Response> {
+    let csv = csv.map_err(worker::Error::RustError)?;
+    let headers = worker::Headers::new();
+    headers.set("Content-Type", "text/csv; charset=utf-8")?;
+    headers.set("Content-Disposition", &format!("attachment; filename=\"{filename}\""))?;
+    Ok(Response::ok(csv)?.with_headers(headers))
+}
+
+/// `GET /api/v1/console/reports/{invites,traffic}[.csv]` (admins of the account).
+pub async fn report(req: Request, env: &Env, which: &str) -> Result<Response> {
+    let (op, p) = match admin_period(&req, env).await? {
+        Ok(r) => r,
+        Err(resp) => return Ok(resp),
     };
     let rows = tally_rows(env, &op.account_id, &p).await?;
     let (csv, filename) = match which {
@@ -305,11 +337,7 @@ pub async fn report(req: Request, env: &Env, which: &str) -> Result<Response> {
         "traffic.csv" => (reports::to_csv(&traffic::rows(&rows), &traffic::COLUMNS), "traffic.csv"),
         _ => return error(404, "not_found", "no such report"),
     };
-    let csv = csv.map_err(worker::Error::RustError)?;
-    let headers = worker::Headers::new();
-    headers.set("Content-Type", "text/csv; charset=utf-8")?;
-    headers.set("Content-Disposition", &format!("attachment; filename=\"{filename}\""))?;
-    Ok(Response::ok(csv)?.with_headers(headers))
+    csv_response(csv, filename)
 }
 
 pub(crate) fn auth_admin() -> &'static str {

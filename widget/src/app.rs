@@ -496,7 +496,8 @@ impl Row {
             }
             Row::Pending(p) => {
                 let since = p.since;
-                let stale = move || v.clock.get().saturating_sub(since) > UNSENT_AFTER_MS;
+                // Waiting for the pre-chat form is not "not sent": the form says what is needed.
+                let stale = move || !v.form.get() && v.clock.get().saturating_sub(since) > UNSENT_AFTER_MS;
                 return view! {
                     <div class="msg mine pending">
                         {p.text}
@@ -919,7 +920,12 @@ fn create_conversation(ctx: Shared, v: View) {
                 connect(&ctx, v, c.conversation_id)
             }
             // A pre-chat answer was refused: the form again, the message next to its field.
-            Err(e) if e.status == 400 && !e.field.is_empty() => {
+            Err(e)
+                if e.status == 400
+                    && v.channel.with_untracked(|ch| {
+                        ch.as_ref().is_some_and(|ch| ch.prechat.iter().any(|f| f.key == e.field))
+                    }) =>
+            {
                 let mut c = ctx.borrow_mut();
                 c.answers = None;
                 c.err_field = e.field;
