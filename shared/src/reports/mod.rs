@@ -5,6 +5,9 @@
 //! `hour_begin_time`/`hour_end_time` are written `YYYY-MM-DD HH:MM:SS`, `date` as Unix seconds
 //! (the seed: "the date as a timestamp (Unix time)") of the day's start.
 
+pub mod agents;
+pub mod conversations;
+pub mod facts;
 pub mod invites;
 pub mod ratings;
 pub mod traffic;
