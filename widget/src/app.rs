@@ -355,14 +355,7 @@ pub fn App(channel: String, base: String) -> impl IntoView {
         if let Some(old) = ctx.get_value().borrow_mut().conn.take() {
             old.close(true);
         }
-        v.messages.set(Vec::new());
-        v.pending.set(Vec::new());
-        v.failed.set(Vec::new());
-        v.status.set(None);
-        v.typing.set(None);
-        v.routing.set(None);
-        v.conv.set(None);
-        v.rating.set(0);
+        clear(v);
         pick.set(0);
         comment.set(String::new());
         check_availability(&ctx.get_value(), v);
