@@ -69,9 +69,7 @@ pub fn outcome_of(
         sub_category: opt(sub),
         note: note.to_owned(),
     };
-    let cats: Vec<(String, Vec<String>)> =
-        settings.categories.iter().map(|c| (c.name.clone(), c.subs.clone())).collect();
-    o.validate(&settings.success_codes, &cats)
+    o.validate(settings)
 }
 
 /// Options of a select: the known values, plus the current one when it is no longer listed (a

@@ -215,8 +215,7 @@ pub async fn outcome(mut req: Request, env: &Env, id: &str) -> Result<Response> 
         return error(404, "unknown_conversation", "no such conversation");
     };
     let settings = crate::outcome_settings::load(&d1, &me.account_id).await?;
-    let categories: Vec<(String, Vec<String>)> = settings.categories.into_iter().map(|c| (c.name, c.subs)).collect();
-    let o = match body.validate(&settings.success_codes, &categories) {
+    let o = match body.validate(&settings) {
         Ok(o) => o,
         Err(e) => return invalid(e),
     };

@@ -125,8 +125,9 @@ pub struct Outcome {
 
 impl Outcome {
     /// Normalises (trims, drops blank and repeated tags, case-insensitively) and checks against
-    /// the account's success codes and categories (`categories`: category → sub-categories).
-    pub fn validate(&self, success_codes: &[String], categories: &[(String, Vec<String>)]) -> Valid<Outcome> {
+    /// the account's success codes and categories (with their sub-categories).
+    pub fn validate(&self, settings: &OutcomeSettings) -> Valid<Outcome> {
+        let (success_codes, categories) = (&settings.success_codes, &settings.categories);
         let success_code = match self.success_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
             None => None,
             Some(c) => {
@@ -151,7 +152,7 @@ impl Outcome {
             }
             None => (None, None),
             Some(c) => {
-                let Some((name, subs)) = categories.iter().find(|(n, _)| n.eq_ignore_ascii_case(c)) else {
+                let Some(Category { name, subs }) = categories.iter().find(|k| k.name.eq_ignore_ascii_case(c)) else {
                     return Err(FieldError::new("category", format!("\"{c}\" is not one of the categories.")));
                 };
                 let sub = match self.sub_category.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -597,7 +598,8 @@ mod tests {
     #[test]
     fn outcomes() {
         let codes = vec!["Sale".to_owned(), "Lead".to_owned()];
-        let cats = vec![("Billing".to_owned(), vec!["Refund".to_owned(), "Invoice".to_owned()])];
+        let cats = vec![Category { name: "Billing".to_owned(), subs: vec!["Refund".to_owned(), "Invoice".to_owned()] }];
+        let settings = OutcomeSettings { success_codes: codes, categories: cats, goals: Vec::new() };
         let o = Outcome {
             success_code: Some(" sale ".into()),
             tags: vec![" vip ".into(), "VIP".into(), "".into(), "pricing".into()],
@@ -605,12 +607,12 @@ mod tests {
             sub_category: Some("refund".into()),
             note: " called back ".into(),
         };
-        let v = o.validate(&codes, &cats).unwrap();
+        let v = o.validate(&settings).unwrap();
         assert_eq!(v.success_code.as_deref(), Some("Sale"));
         assert_eq!(v.tags, vec!["vip", "pricing"]);
         assert_eq!((v.category.as_deref(), v.sub_category.as_deref()), (Some("Billing"), Some("Refund")));
         assert_eq!(v.note, "called back");
-        let bad = |o: Outcome| o.validate(&codes, &cats).unwrap_err().field;
+        let bad = |o: Outcome| o.validate(&settings).unwrap_err().field;
         assert_eq!(bad(Outcome { success_code: Some("Win".into()), ..Default::default() }), "success_code");
         assert_eq!(bad(Outcome { category: Some("Sales".into()), ..Default::default() }), "category");
         assert_eq!(bad(Outcome { sub_category: Some("Refund".into()), ..Default::default() }), "sub_category");
@@ -622,7 +624,7 @@ mod tests {
             bad(Outcome { tags: (0..=MAX_TAGS).map(|i| format!("t{i}")).collect(), ..Default::default() }),
             "tags"
         );
-        assert_eq!(Outcome::default().validate(&codes, &cats).unwrap(), Outcome::default());
+        assert_eq!(Outcome::default().validate(&settings).unwrap(), Outcome::default());
         assert_eq!(block_reason("  ").unwrap_err().field, "reason");
         assert_eq!(block_reason(" spam ").unwrap(), "spam");
         // No reason at all reads as an empty one, so the edge answers 400 naming `reason`.
