@@ -1,13 +1,13 @@
-//! The facts the conversation reports are computed from (issue 7, point 1), as plain rows the
-//! edge will fill from D1. Nothing here is wired yet: these are the shapes the pure report code
-//! (`conversations.rs`, `agents.rs`) reads.
+//! The facts every report is computed from (issue 7, point 1), as plain rows the edge fills
+//! from D1 ([`Facts`], one bundle per report request); the pure report code reads only these.
 //!
 //! Where each comes from: `ConversationFact` is D1 `conversations` (+ `conversation_goals`);
-//! `AssignmentFact` is a `conversation_events` row of kind `assigned` (its `detail` JSON);
-//! `BlockFact` is `visitor_blocks`; `AgentFact` is `operators`; `AccountFact` is `accounts`.
-//! `MessageFact` has no D1 table yet: messages live only in each conversation's Durable Object
-//! (its SQLite `messages`), so point 1 still has to copy them (with the author's role and
-//! operator id) through the retried outbox.
+//! `MessageFact` is D1 `messages` (copied from each conversation's Durable Object by its
+//! retried sync, keyed by the object's sequence); `AssignmentFact` is a `conversation_events`
+//! row of kind `assigned` (its `detail` JSON); `BlockFact` is `visitor_blocks`; `AgentFact` is
+//! `operators`; `AccountFact` is `accounts`; `ActivityFact` is `activity_intervals` (copied
+//! from the account's dispatch object); tallies are `hourly_tallies` ([`super::TallyRow`]);
+//! `ChannelFact`, `HostFact`, `EntryPointFact` are `channels`, `hosts`, `entry_points`.
 //!
 //! Times are ms since the epoch (UTC). A field that D1 does not record today is an `Option`
 //! whose doc says "not recorded yet"; the reports write an empty cell for it until it is.
@@ -75,12 +75,90 @@ pub struct ConversationFact {
     pub visitor_identifier: String,
     pub anonymous: bool,
     pub prechat: Vec<(String, String)>,
-    /// The visitor's website session (`session_id`). Not recorded yet: conversations do not
-    /// carry the widget session they were started in.
+    /// The visitor's website session (`session_id`, D1 `conversations.session_id`); `None` on
+    /// rows written before migration 7.
     pub session_id: Option<String>,
-    /// The host (website) the conversation started on (`host_id`). Not recorded yet: the edge
-    /// knows it from the origin check when the conversation is created but does not store it.
+    /// The host (website) the conversation started on (`host_id`: the `hosts` row the origin
+    /// check matched); `None` on rows written before migration 7.
     pub host_id: Option<String>,
+    /// Pages the visitor saw during the chat, oldest first (D1 `conversations.pages`).
+    #[serde(default)]
+    pub pages: Vec<PageFact>,
+}
+
+/// A page the visitor saw during a chat.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageFact {
+    pub url: String,
+    #[serde(default)]
+    pub title: String,
+    pub at: u64,
+}
+
+/// One online or offline interval of an operator (D1 `activity_intervals`): a new random
+/// `activity_id` per change of state; `end` is `None` while it lasts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityFact {
+    pub activity_id: String,
+    pub account_id: String,
+    pub operator_id: String,
+    /// `online` or `offline`.
+    pub state: String,
+    pub start: u64,
+    pub end: Option<u64>,
+}
+
+/// A channel (chat campaign).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelFact {
+    pub id: String,
+    pub account_id: String,
+    pub name: String,
+}
+
+/// A website registered to an account (D1 `hosts`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostFact {
+    pub id: String,
+    pub account_id: String,
+    pub hostname: String,
+    /// The other accounts that registered the same hostname (for `multiple_acc_id`).
+    pub shared_with: Vec<String>,
+}
+
+/// A chat button or auto-invite (D1 `entry_points`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryPointFact {
+    pub id: String,
+    pub channel_id: String,
+    pub name: String,
+    /// `button` or `invite`.
+    pub kind: String,
+}
+
+/// Everything one report request reads, loaded by the edge for the query's account and
+/// period (what a report does not need may be left empty by the edge).
+///
+/// What "in the period" means for each list, as the edge loads it: conversations created in
+/// `[from, to)`; their messages, assignments and blocks (whenever they happened); activity
+/// intervals that overlap `[from − 1 day, to)` (a shift begun the evening before reaches in);
+/// tallies whose hour starts in `[from, to)`; agents, channels, hosts, entry points: all of the
+/// account's.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Facts {
+    pub account: AccountFact,
+    /// Every account an operator in these facts belongs to (for `…_account_name`).
+    pub accounts: Vec<AccountFact>,
+    pub agents: Vec<AgentFact>,
+    pub channels: Vec<ChannelFact>,
+    pub hosts: Vec<HostFact>,
+    pub entry_points: Vec<EntryPointFact>,
+    pub conversations: Vec<ConversationFact>,
+    pub messages: Vec<MessageFact>,
+    pub assignments: Vec<AssignmentFact>,
+    pub blocks: Vec<BlockFact>,
+    pub activity: Vec<ActivityFact>,
+    pub tallies: Vec<super::TallyRow>,
 }
 
 /// Who wrote a message.

@@ -1,16 +1,74 @@
 //! Report rows computed from the facts the edge keeps (pure), one module per report family, and
 //! their CSV with exactly the seed's columns.
 //!
-//! Times: hours are UTC hours for now (the account's time zone comes with the reports issue);
-//! `hour_begin_time`/`hour_end_time` are written `YYYY-MM-DD HH:MM:SS`, `date` as Unix seconds
-//! (the seed: "the date as a timestamp (Unix time)") of the day's start.
+//! Every report is asked for with one [`query::ReportQuery`] (report, period, time zone,
+//! filters) and computes to one [`table::Table`] from the [`facts::Facts`] the edge loads:
+//! [`compute`] is the one entry point the edge (JSON, CSV, public links) calls.
+//!
+//! Times: dates and hours are local to the query's time zone ([`zone::Zone`]);
+//! `YYYY-MM-DD HH:MM:SS` for times, `date` as Unix seconds (the seed: "the date as a timestamp
+//! (Unix time)") of the day's start. The hourly tallies are kept per UTC hour, so in a zone
+//! whose offset is not a whole hour an hour's tally is shown in the local hour it starts in.
 
 pub mod agents;
 pub mod conversations;
+#[cfg(feature = "server")]
+pub mod exports;
 pub mod facts;
 pub mod invites;
+#[cfg(feature = "server")]
+pub mod productivity;
+pub mod query;
 pub mod ratings;
+#[cfg(feature = "server")]
+pub mod sessions;
+#[cfg(feature = "server")]
+pub mod statistics;
+pub mod table;
 pub mod traffic;
+#[cfg(feature = "server")]
+pub mod zone;
+
+/// What a report computation reads: the query, the facts the edge loaded for it, the zone its
+/// dates are in, the edge's clock (intervals still open end now) and the base URL transcripts
+/// are linked at (`transcriptUrl` = base + conversation id; empty = no link).
+#[cfg(feature = "server")]
+pub struct Ctx<'a> {
+    pub q: &'a query::ReportQuery,
+    pub facts: &'a facts::Facts,
+    pub zone: zone::Zone,
+    pub now: u64,
+    pub transcript_base: &'a str,
+}
+
+#[cfg(feature = "server")]
+impl<'a> Ctx<'a> {
+    pub fn new(q: &'a query::ReportQuery, facts: &'a facts::Facts, now: u64, transcript_base: &'a str) -> Ctx<'a> {
+        Ctx { q, facts, zone: zone::Zone::named(&q.tz).unwrap_or_else(zone::Zone::utc), now, transcript_base }
+    }
+
+    /// The loaded conversations that pass the query's filters.
+    pub fn conversations(&self) -> impl Iterator<Item = &'a facts::ConversationFact> + '_ {
+        let q = self.q;
+        self.facts.conversations.iter().filter(move |c| q.matches(c))
+    }
+}
+
+/// Computes the query's report: the one entry point for the edge's JSON, CSV and public links.
+#[cfg(feature = "server")]
+pub fn compute(ctx: &Ctx) -> table::Table {
+    use query::ReportId::*;
+    match ctx.q.report {
+        AgentActivity | AgentPerformance | Agents | Conversations | Invites | Hosts | Traffic | Slots => {
+            exports::table(ctx)
+        }
+        Sessions | SessionStatistics | OperatorAnalysis | Ratings => sessions::table(ctx),
+        Overview | ByOperator | ByHour | ByDate | ByChannel | WorkingTime | MessageHistory | Tags => {
+            statistics::table(ctx)
+        }
+        Productivity | WebPages | PopularPhrases | VisitorPhrases => productivity::table(ctx),
+    }
+}
 
 use serde::{Deserialize, Serialize};
 
