@@ -3,7 +3,9 @@
 //! [canonical form](ReportQuery::canonical)).
 //!
 //! The query string: `report` is in the path; `from` and `to` are ms since the epoch (`to`
-//! excluded); `tz` an IANA zone name (default: the account's); then the optional filters
+//! excluded) or local dates `YYYY-MM-DD` in the query's zone (`from` = the start of that day,
+//! `to` = the start of the day after: both days included; resolved to ms by the edge, so the
+//! canonical form always has ms); `tz` an IANA zone name (default: the account's); then the optional filters
 //! `channel`, `host`, `page`, `operator`, `status`, `tag`, `category`, `entry_point`, and two
 //! report options: `sla` (minutes, the SLA-X of "by operator", default 1) and `group`
 //! (the grouping of "session statistics": `day`, `hour` or `rating`, default `day`).
@@ -278,12 +280,9 @@ impl ReportQuery {
                 }
                 Ok((!t.is_empty()).then(|| t.to_owned()))
             };
-            let ms = |field: &str| -> Valid<u64> {
-                v.parse::<u64>().map_err(|_| FieldError::new(field, "Give a time in ms since the epoch."))
-            };
             match k {
-                "from" => from = Some(ms("from")?),
-                "to" => to = Some(ms("to")?),
+                "from" => from = Some(v.trim().to_owned()),
+                "to" => to = Some(v.trim().to_owned()),
                 "tz" => q.tz = crate::entry_points::time_zone(v).map_err(|e| FieldError::new("tz", e.message))?,
                 "channel" => q.channel = text("channel")?,
                 "host" => q.host = text("host")?,
@@ -293,9 +292,8 @@ impl ReportQuery {
                 "category" => q.category = text("category")?,
                 "entry_point" => q.entry_point = text("entry_point")?,
                 "status" => {
-                    q.status = StatusFilter::parse(v).ok_or_else(|| {
-                        FieldError::new("status", "Use all, active, closed or no_operator_response.")
-                    })?
+                    q.status = StatusFilter::parse(v)
+                        .ok_or_else(|| FieldError::new("status", "Use all, active, closed or no_operator_response."))?
                 }
                 "group" => {
                     q.group = Grouping::parse(v).ok_or_else(|| FieldError::new("group", "Use day, hour or rating."))?
@@ -313,6 +311,11 @@ impl ReportQuery {
         let (Some(from), Some(to)) = (from, to) else {
             return Err(FieldError::new("from", "Give a period: from and to."));
         };
+        #[cfg(feature = "server")]
+        if super::zone::Zone::named(&q.tz).is_none() {
+            return Err(FieldError::new("tz", "Unknown time zone: use a name such as UTC or Europe/Berlin."));
+        }
+        let (from, to) = (instant(&from, &q.tz, "from", 0)?, instant(&to, &q.tz, "to", 1)?);
         if to <= from {
             return Err(FieldError::new("to", "The period must end after it starts."));
         }
@@ -384,6 +387,25 @@ impl ReportQuery {
     }
 }
 
+/// A `from`/`to` value: ms since the epoch, or (server builds) a local date `YYYY-MM-DD` in
+/// zone `tz`, `days_after` days after its start.
+fn instant(v: &str, tz: &str, field: &str, days_after: u64) -> Valid<u64> {
+    if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+        return v.parse::<u64>().map_err(|_| FieldError::new(field, "Give a time in ms since the epoch."));
+    }
+    #[cfg(feature = "server")]
+    if let (Ok(d), Some(zone)) = (chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d"), super::zone::Zone::named(tz)) {
+        if let Some(ms) = d.and_hms_opt(12, 0, 0).map(|t| t.and_utc().timestamp_millis()).filter(|ms| *ms >= 0) {
+            // Noon UTC of that date is on that local date in every zone (offsets are ±14 h at
+            // most), so its local day start is the date's.
+            let start = zone.day_start(ms as u64);
+            return Ok(if days_after == 0 { start } else { zone.day_start(start + days_after * DAY_MS + DAY_MS / 2) });
+        }
+    }
+    let _ = (tz, days_after);
+    Err(FieldError::new(field, "Give a date (YYYY-MM-DD) or a time in ms since the epoch."))
+}
+
 /// Percent-encodes everything but unreserved characters (RFC 3986).
 pub fn encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -430,7 +452,8 @@ mod tests {
 
     #[test]
     fn bad_queries_name_the_field() {
-        let bad = |pairs: &[(&str, &str)]| ReportQuery::parse("overview", pairs.iter().copied(), "UTC").unwrap_err().field;
+        let bad =
+            |pairs: &[(&str, &str)]| ReportQuery::parse("overview", pairs.iter().copied(), "UTC").unwrap_err().field;
         assert_eq!(bad(&[("to", "5")]), "from");
         assert_eq!(bad(&[("from", "5"), ("to", "5")]), "to");
         assert_eq!(bad(&[("from", "x"), ("to", "5")]), "from");
@@ -440,6 +463,23 @@ mod tests {
         assert_eq!(bad(&[("from", "0"), ("to", "5"), ("tz", "not a zone")]), "tz");
         assert_eq!(bad(&[("from", "0"), ("to", "5"), ("evil", "1")]), "evil");
         assert_eq!(ReportQuery::parse("nope", [("from", "0"), ("to", "5")], "UTC").unwrap_err().field, "report");
+        assert_eq!(bad(&[("from", "2026-13-01"), ("to", "5")]), "from");
+        #[cfg(feature = "server")]
+        assert_eq!(bad(&[("from", "0"), ("to", "5"), ("tz", "Mars/Base")]), "tz");
+    }
+
+    #[cfg(feature = "server")]
+    #[test]
+    fn dates_are_local_days_both_included() {
+        let q =
+            ReportQuery::parse("overview", [("from", "2026-11-24"), ("to", "2026-11-25")], "Europe/Berlin").unwrap();
+        assert_eq!(q.from, 1_795_474_800_000); // 2026-11-23 23:00 UTC
+        assert_eq!(q.to, 1_795_474_800_000 + 2 * DAY_MS);
+        assert_eq!(q.canonical(), format!("from={}&to={}&tz=Europe%2FBerlin", q.from, q.to));
+        // A day with a DST change is 23 hours long.
+        let q =
+            ReportQuery::parse("overview", [("from", "2026-03-29"), ("to", "2026-03-29")], "Europe/Berlin").unwrap();
+        assert_eq!(q.to - q.from, 23 * 3_600_000);
     }
 
     #[test]
