@@ -220,6 +220,10 @@ pub struct AgentFact {
     pub email: String,
     pub account_id: String,
     pub disabled: bool,
+    /// Most chats the operator takes at once (D1 `operators.max_chats`, default 4); 0 when not
+    /// loaded, which the reports read as 1 (like routing).
+    #[serde(default)]
+    pub max_chats: u32,
     /// Not recorded yet: Parley never deletes an operator (an admin disables them instead), so
     /// the edge fills `false` until deletion exists.
     pub deleted: bool,
