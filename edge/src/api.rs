@@ -402,7 +402,16 @@ async fn create_conversation(mut req: Request, env: &Env) -> Result<Response> {
             };
             // The object first: a D1 row never points at an object that does not know itself.
             init_object(env, &row, route, visitor).await?;
-            db::insert_conversation(&d1, &row, entry.entry_point_id()).await?;
+            // Its website session (see `ConversationFact::session_id`: a session ends when its
+            // chat does, so every new conversation opens one) and the host the origin matched.
+            let session_id = new_id("ss");
+            let host_id = match http::origin_hostname(&origin) {
+                Some(hostname) => db::channel_host(&d1, &row.channel_id, &hostname).await?,
+                None => None,
+            };
+            let started =
+                db::Origin { entry_point_id: entry.entry_point_id(), session_id: &session_id, host_id: host_id.as_deref() };
+            db::insert_conversation(&d1, &row, &started).await?;
             // Counted once per new conversation (the ids are the conversation's).
             crate::tally::record_chat(env, &row, &entry, assigned).await;
             row

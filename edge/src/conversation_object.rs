@@ -5,7 +5,9 @@
 //! message is written before it is acknowledged, so nothing acknowledged is lost. Sockets use
 //! the hibernation API; each socket's [`Connection`] rides on it as an attachment. One alarm
 //! serves the core's deadline (session timeout) and the retry of the D1 copy: after a change the
-//! object writes its summary and new events to D1; a failed write is retried by the alarm.
+//! object writes its summary, new events and new messages to D1 (markers `events_synced` and
+//! `messages_synced` in `meta` move only after D1 took them); a failed write is retried by the
+//! alarm.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -38,6 +40,8 @@ pub const HDR_SESSION: &str = "X-Parley-Session";
 
 /// How long to wait before retrying a failed D1 write.
 const SYNC_RETRY_MS: u64 = 5_000;
+/// Messages copied to D1 per batch (in INSERTs of 11 rows: ≤ 100 bound parameters each).
+const MESSAGES_PER_SYNC: usize = 440;
 
 /// What rides on each socket: a unique id (the runtime may hand out different JS wrappers for
 /// one socket, so identity is compared by id) and the core's connection state.
@@ -532,7 +536,13 @@ impl ConversationObject {
             let last = core.messages().last().map(|m| m.view.clone());
             (core.id().0.clone(), core.meta().clone(), core.messages().len() as u64, last, core.no_operator_response())
         })?;
-        let synced: u64 = self.meta_map()?.get("events_synced").and_then(|v| v.parse().ok()).unwrap_or(0);
+        let meta_map = self.meta_map()?;
+        let marker = |key: &str| meta_map.get(key).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        let (events_synced, mut messages_synced) = (marker("events_synced"), marker("messages_synced"));
+        let scope = db::Scope {
+            account_id: meta_map.get("account_id").map_or("", String::as_str),
+            channel_id: meta_map.get("channel_id").map_or("", String::as_str),
+        };
         #[derive(Deserialize)]
         struct Ev {
             seq: u64,
@@ -544,13 +554,20 @@ impl ConversationObject {
             .sql()
             .exec(
                 "SELECT seq, at, kind, detail FROM events WHERE seq > ? ORDER BY seq",
-                vec![SqlStorageValue::Integer(synced as i64)],
+                vec![SqlStorageValue::Integer(events_synced as i64)],
             )?
             .to_array::<Ev>()?
             .into_iter()
             .map(|e| db::EventRow { seq: e.seq, at: e.at, kind: e.kind, detail: e.detail })
             .collect();
         let preview: String = last.as_ref().map(|m| m.text.chars().take(PREVIEW_CHARS).collect()).unwrap_or_default();
+        let pages: Vec<serde_json::Value> = meta
+            .visitor
+            .pages
+            .iter()
+            .map(|p| serde_json::json!({ "url": p.url, "title": p.title, "at": p.at.0 }))
+            .collect();
+        let pages = serde_json::to_string(&pages)?;
         let summary = db::Summary {
             id: &id,
             status: meta.status.as_str(),
@@ -564,13 +581,85 @@ impl ConversationObject {
             operator_name: meta.operator.as_ref().map_or("", |o| o.1.as_str()),
             current_page: meta.visitor.pages.last().map_or("", |p| p.url.as_str()),
             pages_visited: meta.visitor.pages.len() as u64,
+            pages: &pages,
             updated_at: now().0,
         };
-        db::sync_conversation(&db::db(&self.env)?, &summary, &events).await?;
-        if let Some(last) = events.last() {
+        // The summary, the new events and the first messages not yet copied go in one batch;
+        // a long backlog (after D1 was unreachable) follows in further batches. Each marker
+        // moves only after its batch succeeded, so nothing is lost; rows are keyed by the
+        // object's sequence, so a retry (or two syncs racing) never counts anything twice.
+        let mut first = true;
+        loop {
+            let messages = self.unsynced_messages(messages_synced)?;
+            let full = messages.len() == MESSAGES_PER_SYNC;
+            db::sync_conversation(
+                &db::db(&self.env)?,
+                &id,
+                first.then_some(&summary),
+                if first { &events } else { &[] },
+                &scope,
+                &messages,
+            )
+            .await?;
+            if first {
+                if let Some(last) = events.last() {
+                    self.advance_marker("events_synced", last.seq)?;
+                }
+            }
+            if let Some(last) = messages.last() {
+                messages_synced = last.seq;
+                self.advance_marker("messages_synced", last.seq)?;
+            }
+            first = false;
+            if !full {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Up to [`MESSAGES_PER_SYNC`] stored messages after `after`, as D1 rows.
+    fn unsynced_messages(&self, after: u64) -> Result<Vec<db::MessageRow>> {
+        #[derive(Deserialize)]
+        struct Row {
+            seq: u64,
+            author_id: String,
+            author_role: String,
+            author_name: String,
+            text: String,
+            at: u64,
+        }
+        let rows = self
+            .sql()
+            .exec(
+                "SELECT seq, author_id, author_role, author_name, text, at FROM messages WHERE seq > ? \
+                 ORDER BY seq LIMIT ?",
+                vec![SqlStorageValue::Integer(after as i64), SqlStorageValue::Integer(MESSAGES_PER_SYNC as i64)],
+            )?
+            .to_array::<Row>()?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let operator = r.author_role == "operator";
+                db::MessageRow {
+                    seq: r.seq,
+                    operator_id: operator.then_some(r.author_id),
+                    role: if operator || r.author_role == "system" { r.author_role } else { "visitor".to_owned() },
+                    author_name: r.author_name,
+                    text: r.text,
+                    at: r.at,
+                }
+            })
+            .collect())
+    }
+
+    /// Moves a D1-sync marker forward (never back: of two syncs that raced, the later to
+    /// finish may have copied less). Read and write are one synchronous step.
+    fn advance_marker(&self, key: &str, seq: u64) -> Result<()> {
+        let current = self.meta_map()?.get(key).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        if seq > current {
             self.sql().exec(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES ('events_synced', ?)",
-                vec![last.seq.to_string().into()],
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                vec![key.into(), seq.to_string().into()],
             )?;
         }
         Ok(())

@@ -50,21 +50,25 @@ pub async fn channel(db: &D1Database, id: &str) -> Result<Option<ChannelRow>> {
 
 /// Whether `hostname` is a registered host of the channel (the widget's origin check).
 pub async fn channel_has_host(db: &D1Database, channel_id: &str, hostname: &str) -> Result<bool> {
+    Ok(channel_host(db, channel_id, hostname).await?.is_some())
+}
+
+/// The `hosts` row (its id) through which `hostname` is a registered host of the channel.
+pub async fn channel_host(db: &D1Database, channel_id: &str, hostname: &str) -> Result<Option<String>> {
     #[derive(Deserialize)]
-    struct One {
-        #[allow(dead_code)]
-        one: u32,
+    struct Host {
+        id: String,
     }
-    let row: Option<One> = db
+    let row: Option<Host> = db
         .prepare(
-            "SELECT 1 AS one FROM channel_hosts ch JOIN hosts h ON h.id = ch.host_id \
+            "SELECT h.id AS id FROM channel_hosts ch JOIN hosts h ON h.id = ch.host_id \
              JOIN channels c ON c.id = ch.channel_id \
              WHERE ch.channel_id = ?1 AND h.hostname = ?2 AND h.account_id = c.account_id",
         )
         .bind(&[s(channel_id), s(hostname)])?
         .first(None)
         .await?;
-    Ok(row.is_some())
+    Ok(row.map(|h| h.id))
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -164,15 +168,23 @@ pub async fn open_conversation_for(
     .await
 }
 
-/// Stores a new conversation's row; `entry_point_id` is the entry point it started from.
-pub async fn insert_conversation(db: &D1Database, row: &ConversationRow, entry_point_id: Option<&str>) -> Result<()> {
+/// Where a new conversation began, beyond its summary: the entry point it started from, the
+/// visitor's website session and the registered host the origin check matched.
+pub struct Origin<'a> {
+    pub entry_point_id: Option<&'a str>,
+    pub session_id: &'a str,
+    pub host_id: Option<&'a str>,
+}
+
+/// Stores a new conversation's row.
+pub async fn insert_conversation(db: &D1Database, row: &ConversationRow, origin: &Origin<'_>) -> Result<()> {
     db.prepare(
         "INSERT INTO conversations (id, account_id, channel_id, visitor_id, status, created_at, page_url, updated_at, \
          operator_id, operator_name, visitor_language, visitor_country, current_page, pages_visited, \
          request_type, request_source, entry_point_id, decision_ms, visitor_name, visitor_email, prechat, \
-         visitor_identifier, anonymous) \
+         visitor_identifier, anonymous, session_id, host_id) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?7, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, \
-         ?22)",
+         ?22, ?23, ?24)",
     )
     .bind(&[
         s(&row.id),
@@ -190,13 +202,15 @@ pub async fn insert_conversation(db: &D1Database, row: &ConversationRow, entry_p
         n(u64::from(row.pages_visited)),
         s(&row.request_type),
         s(&row.request_source),
-        entry_point_id.map_or(JsValue::NULL, s),
+        origin.entry_point_id.map_or(JsValue::NULL, s),
         row.decision_ms.map_or(JsValue::NULL, n),
         s(&row.visitor_name),
         s(&row.visitor_email),
         s(&serde_json::to_string(&row.prechat)?),
         s(&row.visitor_identifier),
         n(u64::from(row.anonymous)),
+        s(origin.session_id),
+        origin.host_id.map_or(JsValue::NULL, s),
     ])?
     .run()
     .await?;
@@ -246,6 +260,8 @@ pub struct Summary<'a> {
     pub operator_name: &'a str,
     pub current_page: &'a str,
     pub pages_visited: u64,
+    /// The pages the visitor saw, oldest first, as JSON `[{"url","title","at"}]`.
+    pub pages: &'a str,
     pub updated_at: u64,
 }
 
@@ -257,42 +273,116 @@ pub struct EventRow {
     pub detail: String,
 }
 
-/// Writes the summary (unless D1 already holds a newer one: a late retry never goes back) and
-/// copies the events (a retried copy is ignored), in one batch.
-pub async fn sync_conversation(db: &D1Database, sum: &Summary<'_>, events: &[EventRow]) -> Result<()> {
-    let mut batch = vec![db
-        .prepare(
-            "UPDATE conversations SET status = ?2, message_count = ?3, last_message_at = ?4, \
-             last_message_preview = ?5, closed_at = ?6, closed_by = ?7, no_operator_response = ?8, updated_at = ?9, \
-             operator_id = ?10, operator_name = ?11, current_page = ?12, pages_visited = ?13 \
-             WHERE id = ?1 AND (message_count < ?3 OR (message_count = ?3 AND updated_at <= ?9))",
-        )
-        .bind(&[
-            s(sum.id),
-            s(sum.status),
-            n(sum.message_count),
-            sum.last_message_at.map_or(JsValue::NULL, n),
-            s(sum.last_message_preview),
-            sum.closed_at.map_or(JsValue::NULL, n),
-            sum.closed_by.map_or(JsValue::NULL, s),
-            n(u64::from(sum.no_operator_response)),
-            n(sum.updated_at),
-            sum.operator_id.map_or(JsValue::NULL, s),
-            s(sum.operator_name),
-            s(sum.current_page),
-            n(sum.pages_visited),
-        ])?];
+/// One stored message to copy into D1 `messages` (keyed by the object's sequence).
+pub struct MessageRow {
+    pub seq: u64,
+    /// `visitor`, `operator` or `system`.
+    pub role: String,
+    /// The operator who wrote it (operator messages).
+    pub operator_id: Option<String>,
+    pub author_name: String,
+    pub text: String,
+    pub at: u64,
+}
+
+/// Where a conversation's messages belong (copied onto each `messages` row).
+pub struct Scope<'a> {
+    pub account_id: &'a str,
+    pub channel_id: &'a str,
+}
+
+/// Bound parameters per `messages` row, and rows per INSERT: D1 takes at most 100 bound
+/// parameters per statement.
+const MESSAGE_PARAMS: usize = 9;
+const MESSAGES_PER_STATEMENT: usize = 100 / MESSAGE_PARAMS;
+
+/// Writes the summary (unless D1 already holds a newer one: a late retry never goes back),
+/// copies the events (a retried copy is ignored) and upserts the messages (keyed by
+/// `(conversation_id, seq)`: a retried copy overwrites the same rows), in one batch — a D1
+/// batch is one transaction, so either all of it lands or none. `sum` None: messages only.
+pub async fn sync_conversation(
+    db: &D1Database,
+    id: &str,
+    sum: Option<&Summary<'_>>,
+    events: &[EventRow],
+    scope: &Scope<'_>,
+    messages: &[MessageRow],
+) -> Result<()> {
+    let mut batch = Vec::new();
+    if let Some(sum) = sum {
+        batch.push(summary_statement(db, sum)?);
+    }
     for e in events {
         batch.push(
             db.prepare(
                 "INSERT OR IGNORE INTO conversation_events (conversation_id, seq, at, kind, detail) \
                  VALUES (?1, ?2, ?3, ?4, ?5)",
             )
-            .bind(&[s(sum.id), n(e.seq), n(e.at), s(&e.kind), s(&e.detail)])?,
+            .bind(&[s(id), n(e.seq), n(e.at), s(&e.kind), s(&e.detail)])?,
         );
     }
-    db.batch(batch).await?;
+    for chunk in messages.chunks(MESSAGES_PER_STATEMENT) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let p: Vec<String> = (1..=MESSAGE_PARAMS).map(|k| format!("?{}", i * MESSAGE_PARAMS + k)).collect();
+                format!("({})", p.join(", "))
+            })
+            .collect();
+        let mut params = Vec::with_capacity(chunk.len() * MESSAGE_PARAMS);
+        for m in chunk {
+            params.extend([
+                s(id),
+                n(m.seq),
+                s(scope.account_id),
+                s(scope.channel_id),
+                s(&m.role),
+                m.operator_id.as_deref().map_or(JsValue::NULL, s),
+                s(&m.author_name),
+                s(&m.text),
+                n(m.at),
+            ]);
+        }
+        batch.push(
+            db.prepare(format!(
+                "INSERT INTO messages (conversation_id, seq, account_id, channel_id, role, operator_id, author_name, \
+                 text, at) VALUES {} \
+                 ON CONFLICT (conversation_id, seq) DO UPDATE SET role = excluded.role, \
+                 operator_id = excluded.operator_id, author_name = excluded.author_name, text = excluded.text, \
+                 at = excluded.at",
+                values.join(", ")
+            ))
+            .bind(&params)?,
+        );
+    }
+    if !batch.is_empty() {
+        db.batch(batch).await?;
+    }
     Ok(())
+}
+
+fn summary_statement(db: &D1Database, sum: &Summary<'_>) -> Result<worker::D1PreparedStatement> {
+    db.prepare(
+        "UPDATE conversations SET status = ?2, message_count = ?3, last_message_at = ?4, \
+             last_message_preview = ?5, closed_at = ?6, closed_by = ?7, no_operator_response = ?8, updated_at = ?9, \
+             operator_id = ?10, operator_name = ?11, current_page = ?12, pages_visited = ?13, pages = ?14 \
+             WHERE id = ?1 AND (message_count < ?3 OR (message_count = ?3 AND updated_at <= ?9))",
+    )
+    .bind(&[
+        s(sum.id),
+        s(sum.status),
+        n(sum.message_count),
+        sum.last_message_at.map_or(JsValue::NULL, n),
+        s(sum.last_message_preview),
+        sum.closed_at.map_or(JsValue::NULL, n),
+        sum.closed_by.map_or(JsValue::NULL, s),
+        n(u64::from(sum.no_operator_response)),
+        n(sum.updated_at),
+        sum.operator_id.map_or(JsValue::NULL, s),
+        s(sum.operator_name),
+        s(sum.current_page),
+        n(sum.pages_visited),
+        s(sum.pages),
+    ])
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

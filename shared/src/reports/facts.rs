@@ -77,6 +77,15 @@ pub struct ConversationFact {
     pub prechat: Vec<(String, String)>,
     /// The visitor's website session (`session_id`, D1 `conversations.session_id`); `None` on
     /// rows written before migration 7.
+    ///
+    /// Choice (seed 001: a session "ends when an interaction is over (survey/chat is finished)
+    /// or when a visitor leaves the page for more than 30 minutes"): the edge mints a fresh id
+    /// (`ss_…`) when it creates a conversation. Both ends of a session are ends of its chat —
+    /// the chat is finished, or the visitor was away longer than the session timeout (30 min by
+    /// default), which closes the conversation (`closed_by = timeout`) — and a visitor's
+    /// open conversation is resumed rather than a new one created, so a session holds exactly
+    /// one conversation and two conversations never share a session. The widget sends nothing
+    /// for it (no bytes added to its budget); visits without a chat have no row here.
     pub session_id: Option<String>,
     /// The host (website) the conversation started on (`host_id`: the `hosts` row the origin
     /// check matched); `None` on rows written before migration 7.
