@@ -402,6 +402,29 @@ pub struct TransferRequest {
     pub operator_id: String,
 }
 
+/// `GET /api/v1/console/conversations/:id/transcript` (any operator of the account): the
+/// conversation's messages as D1 keeps them (copied from its Durable Object), with its summary
+/// and the visitor's rating (`survey_result`: `''` never answered, `good` | `moderate` | `bad`,
+/// or `not_rated`), which the console shows after the last message.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Transcript {
+    pub conversation: ConversationSummary,
+    pub messages: Vec<TranscriptMessage>,
+    pub survey_result: String,
+    pub survey_comment: String,
+}
+
+/// One message of a [`Transcript`], oldest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TranscriptMessage {
+    pub seq: u64,
+    /// `visitor`, `operator` or `system`.
+    pub role: String,
+    pub author_name: String,
+    pub text: String,
+    pub at: u64,
+}
+
 #[cfg(test)]
 mod started_from_tests {
     use super::*;
