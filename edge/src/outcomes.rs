@@ -14,11 +14,12 @@
 //! Refusals with a field answer `{"error":{"code","field","message"}}`; nothing is written
 //! before every check passed.
 
-use parley_shared::admin::FieldError;
 use parley_shared::api::{GoalsRequest, GoalsSaved, Identity, SurveyRequest, SurveySaved};
 use parley_shared::auth;
 use parley_shared::ids::is_valid_id;
-use parley_shared::outcomes::{prechat_answers, visitor_identifier, FormField, Outcome, ReachedGoal, Survey};
+use parley_shared::outcomes::{
+    accept_goals, prechat_answers, survey_again, visitor_identifier, FormField, Outcome, ReachedGoal, Survey,
+};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Env, Request, Response, Result};
@@ -30,10 +31,6 @@ use crate::util::now;
 
 /// Longest user id a site may pass to `Parley.identify`.
 pub const MAX_USER_ID_CHARS: usize = 200;
-/// Most goals in one `POST /api/v1/widget/goals`.
-const MAX_GOALS_PER_REQUEST: usize = 50;
-/// Largest goal value accepted (account currency units).
-const MAX_GOAL_VALUE: f64 = 1e9;
 /// Most conversations listed for one visitor.
 const VISITOR_LIST_LIMIT: u32 = 100;
 
@@ -110,8 +107,7 @@ async fn save_survey(env: &Env, id: &str, body: SurveyRequest) -> Result<Respons
         .unwrap_or(0);
     if changed == 0 {
         let stored = db::conversation(&d1, &conv.id).await?.ok_or("conversation vanished")?;
-        if stored.survey_result != result || stored.survey_comment != comment {
-            let e = FieldError::new("survey", "This chat has already been rated.");
+        if let Err(e) = survey_again((&stored.survey_result, &stored.survey_comment), (result, comment)) {
             return invalid_with(409, "already_rated", e);
         }
     }
@@ -146,27 +142,17 @@ async fn save_goals(env: &Env, body: GoalsRequest) -> Result<Response> {
     else {
         return error(404, "unknown_conversation", "no such conversation");
     };
-    if body.goals.len() > MAX_GOALS_PER_REQUEST {
-        return invalid(FieldError::new("goals", format!("At most {MAX_GOALS_PER_REQUEST} goals.")));
-    }
     let known: Vec<GoalRow> = d1
         .prepare("SELECT id, name FROM goals WHERE account_id = ?1 AND enabled = 1")
         .bind(&[s(&conv.account_id)])?
         .all()
         .await?
         .results()?;
-    // Every goal checked before anything is recorded.
-    let mut accepted = Vec::new();
-    for g in &body.goals {
-        let Some(k) = known.iter().find(|k| k.id == g.goal_id) else {
-            return invalid(FieldError::new("goals", "Unknown goal."));
-        };
-        if !g.value.is_finite() || g.value < 0.0 || g.value > MAX_GOAL_VALUE {
-            let e = FieldError::new("goals", format!("A goal's value is a number from 0 to {MAX_GOAL_VALUE}."));
-            return invalid(e);
-        }
-        accepted.push((k.id.as_str(), k.name.as_str(), g.value));
-    }
+    let known: Vec<(String, String)> = known.into_iter().map(|k| (k.id, k.name)).collect();
+    let accepted = match accept_goals(&body.goals, &known) {
+        Ok(a) => a,
+        Err(e) => return invalid(e),
+    };
     let t = now().0;
     let mut batch = Vec::new();
     for (i, (goal_id, name, value)) in accepted.into_iter().enumerate() {

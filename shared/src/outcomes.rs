@@ -238,6 +238,8 @@ pub const MAX_GOALS: usize = 50;
 pub const MAX_OUTCOME_SETTINGS_BYTES: usize = 256 * 1024;
 /// Largest goal value (in the account's currency units).
 pub const MAX_GOAL_VALUE: f64 = 1e9;
+/// Most goals in one `POST /api/v1/widget/goals`.
+pub const MAX_GOALS_PER_REQUEST: usize = 50;
 /// Most fields of a channel's pre-chat form; longest field key and label, in characters.
 pub const MAX_PRECHAT_FIELDS: usize = 10;
 pub const MAX_PRECHAT_KEY_CHARS: usize = 30;
@@ -565,6 +567,42 @@ fn text(field: &str, s: &str, max: usize, allow_empty: bool) -> Valid<String> {
     Ok(t.to_owned())
 }
 
+/// Which of the goals a visitor sent may be recorded: each must be one of the account's enabled
+/// goals (`enabled`: `(id, name)`), with a value from 0 to [`MAX_GOAL_VALUE`], at most
+/// [`MAX_GOALS_PER_REQUEST`] of them. All are checked before any is accepted (one bad goal
+/// refuses the request, naming `goals`). The names are the account's, never the visitor's.
+pub fn accept_goals<'a>(sent: &[ReachedGoal], enabled: &'a [(String, String)]) -> Valid<Vec<(&'a str, &'a str, f64)>> {
+    if sent.len() > MAX_GOALS_PER_REQUEST {
+        return Err(FieldError::new("goals", format!("At most {MAX_GOALS_PER_REQUEST} goals.")));
+    }
+    sent.iter()
+        .map(|g| {
+            let (id, name) = enabled
+                .iter()
+                .find(|(id, _)| *id == g.goal_id)
+                .ok_or_else(|| FieldError::new("goals", "Unknown goal."))?;
+            if !g.value.is_finite() || g.value < 0.0 || g.value > MAX_GOAL_VALUE {
+                return Err(FieldError::new(
+                    "goals",
+                    format!("A goal's value is a number from 0 to {MAX_GOAL_VALUE}."),
+                ));
+            }
+            Ok((id.as_str(), name.as_str(), g.value))
+        })
+        .collect()
+}
+
+/// A rating arriving for a chat that already has one (`stored`: its result and comment): the
+/// first answer wins; the same answer again is a retry and is acknowledged (`Ok`); a different
+/// one is refused (the edge answers 409 `already_rated`).
+pub fn survey_again(stored: (&str, &str), sent: (&str, &str)) -> Valid<()> {
+    if stored == sent {
+        Ok(())
+    } else {
+        Err(FieldError::new("survey", "This chat has already been rated."))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -790,5 +828,33 @@ mod tests {
         assert_eq!(visitor_identifier(Some("u-42"), "a@b.example", "Ann", "v_1"), ("u-42", false));
         assert_eq!(visitor_identifier(None, " ", "Ann", "v_1"), ("Ann", false));
         assert_eq!(visitor_identifier(None, "", "", "v_1"), ("v_1", true));
+    }
+
+    #[test]
+    fn goals_accepted_only_when_all_are_enabled_and_sane() {
+        let enabled = vec![("g1".to_owned(), "Signed up".to_owned()), ("g2".to_owned(), "Saw pricing".to_owned())];
+        let g = |id: &str, value: f64| ReachedGoal { goal_id: id.into(), name: "forged".into(), value, at: 0 };
+        let ok = accept_goals(&[g("g2", 5.0), g("g1", 0.0)], &enabled).unwrap();
+        assert_eq!(ok, vec![("g2", "Saw pricing", 5.0), ("g1", "Signed up", 0.0)]);
+        assert!(accept_goals(&[], &enabled).unwrap().is_empty());
+        for bad in [
+            vec![g("g1", 1.0), g("nope", 1.0)],
+            vec![g("g1", -1.0)],
+            vec![g("g1", f64::NAN)],
+            vec![g("g1", f64::INFINITY)],
+            vec![g("g1", MAX_GOAL_VALUE * 2.0)],
+            vec![g("g1", 1.0); MAX_GOALS_PER_REQUEST + 1],
+        ] {
+            assert_eq!(accept_goals(&bad, &enabled).unwrap_err().field, "goals");
+        }
+        assert!(accept_goals(&[g("g1", MAX_GOAL_VALUE)], &enabled).is_ok());
+    }
+
+    #[test]
+    fn a_second_rating_is_a_retry_only_when_identical() {
+        assert!(survey_again(("bad", "too slow"), ("bad", "too slow")).is_ok());
+        assert_eq!(survey_again(("bad", "too slow"), ("good", "too slow")).unwrap_err().field, "survey");
+        assert!(survey_again(("bad", "too slow"), ("bad", "")).is_err());
+        assert!(survey_again(("not_rated", ""), ("not_rated", "")).is_ok());
     }
 }
