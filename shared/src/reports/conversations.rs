@@ -328,6 +328,12 @@ fn row(
 /// For each run of visitor messages, first message of the run → next operator message, in ms
 /// (`messages` ordered by time; system messages neither start nor end a run).
 fn response_times(messages: &[&MessageFact]) -> Vec<u64> {
+    responses(messages).into_iter().map(|(ms, _)| ms).collect()
+}
+
+/// [`response_times`] with the operator message that answered each run (the productivity
+/// report credits a response to its author).
+pub(crate) fn responses<'m>(messages: &[&'m MessageFact]) -> Vec<(u64, &'m MessageFact)> {
     let mut out = Vec::new();
     let mut waiting_since: Option<u64> = None;
     for m in messages {
@@ -337,7 +343,7 @@ fn response_times(messages: &[&MessageFact]) -> Vec<u64> {
             }
             AuthorRole::Operator => {
                 if let Some(since) = waiting_since.take() {
-                    out.push(m.at.saturating_sub(since));
+                    out.push((m.at.saturating_sub(since), *m));
                 }
             }
             AuthorRole::System => {}
