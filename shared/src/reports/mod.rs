@@ -16,6 +16,7 @@ pub mod conversations;
 pub mod exports;
 pub mod facts;
 pub mod invites;
+pub mod links;
 #[cfg(feature = "server")]
 pub mod productivity;
 pub mod query;
