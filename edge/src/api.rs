@@ -55,6 +55,14 @@ pub async fn route(req: Request, env: &Env) -> Result<Response> {
             let w = (*w).to_owned();
             crate::ratings::report(req, env, &w).await
         }
+        (Method::Get, ["api", "v1", "reports", slug]) => {
+            let slug = (*slug).to_owned();
+            crate::reports::route(req, env, &slug).await
+        }
+        (Method::Get, ["api", "v1", "console", "conversations", id, "transcript"]) => {
+            let id = (*id).to_owned();
+            crate::reports::transcript(req, env, &id).await
+        }
         (Method::Get, ["api", "v1", "console", "presence"]) => presence(req, env, None).await,
         (Method::Post, ["api", "v1", "console", "presence"]) => change_presence(req, env).await,
         (Method::Post, ["api", "v1", "console", "presence", "touch"]) => touch(req, env).await,
@@ -65,6 +73,11 @@ pub async fn route(req: Request, env: &Env) -> Result<Response> {
         (Method::Post, ["api", "v1", "console", "conversations", _, "block"])
         | (_, ["api", "v1", "console", "blocks", ..]) => crate::blocks::route(req, env).await,
         (_, ["api", "v1", "console", "outcome-settings"]) => crate::outcome_settings::route(req, env).await,
+        (_, ["api", "v1", "console", "report-links", ..]) => crate::report_links::route(req, env).await,
+        (Method::Get, ["api", "v1", "public", "reports", slug]) => {
+            let slug = (*slug).to_owned();
+            crate::report_links::public(req, env, &slug).await
+        }
         (Method::Get, ["api", "v1", "conversations", id, "ws"]) => {
             let id = (*id).to_owned();
             connect(req, env, &id).await
@@ -409,8 +422,11 @@ async fn create_conversation(mut req: Request, env: &Env) -> Result<Response> {
                 Some(hostname) => db::channel_host(&d1, &row.channel_id, &hostname).await?,
                 None => None,
             };
-            let started =
-                db::Origin { entry_point_id: entry.entry_point_id(), session_id: &session_id, host_id: host_id.as_deref() };
+            let started = db::Origin {
+                entry_point_id: entry.entry_point_id(),
+                session_id: &session_id,
+                host_id: host_id.as_deref(),
+            };
             db::insert_conversation(&d1, &row, &started).await?;
             // Counted once per new conversation (the ids are the conversation's).
             crate::tally::record_chat(env, &row, &entry, assigned).await;

@@ -132,7 +132,7 @@ pub async fn delete_session(db: &D1Database, digest: &str) -> Result<()> {
 /// A conversation's D1 row is exactly what the console lists.
 pub use parley_shared::api::ConversationSummary as ConversationRow;
 
-const CONVERSATION_COLS: &str = "id, account_id, channel_id, visitor_id, status, created_at, page_url, \
+pub(crate) const CONVERSATION_COLS: &str = "id, account_id, channel_id, visitor_id, status, created_at, page_url, \
      message_count, last_message_at, last_message_preview, updated_at, closed_at, closed_by, no_operator_response, \
      operator_id, operator_name, visitor_name, visitor_language, visitor_country, current_page, pages_visited, \
      request_type, request_source, decision_ms, survey_result, survey_comment, rated_at, success_code, tags, \

@@ -18,6 +18,8 @@ mod http;
 mod outcome_settings;
 mod outcomes;
 mod ratings;
+mod report_links;
+mod reports;
 mod tally;
 mod tally_object;
 mod util;
