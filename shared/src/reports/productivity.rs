@@ -95,7 +95,7 @@ impl Tally {
             self.operator_messages.to_string(),
             self.visitor_messages.to_string(),
             self.responses_ms.iter().max().map(|ms| (ms / 1000).to_string()).unwrap_or_default(),
-            if n == 0 { String::new() } else { (self.responses_ms.iter().sum::<u64>() / n / 1000).to_string() },
+            self.responses_ms.iter().sum::<u64>().checked_div(n).map(|ms| (ms / 1000).to_string()).unwrap_or_default(),
         ]
     }
 }
@@ -319,4 +319,171 @@ fn visitor_phrases(ctx: &Ctx) -> Table {
         t.push(cells, Some(id.to_owned()));
     }
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::facts::{Facts, PageFact};
+    use super::super::query::StatusFilter;
+    use super::super::sessions::fixtures::*;
+    use super::*;
+
+    #[test]
+    fn productivity_per_operator_then_no_operator_then_total() {
+        let facts = facts();
+        let t = run(ReportId::Productivity, &facts, "UTC", |_| {});
+        assert_eq!(t.columns, PRODUCTIVITY_COLUMNS);
+        assert_eq!(
+            t.rows,
+            [
+                // s1, s2, s4: her 3 messages; the visitors' 2 + 1 + 1; she answered runs after
+                // 30.9 s, 20 s and 60.999 s: max 60, mean 37.299 s → 37.
+                ["Dana Smith", "3", "3", "4", "60", "37"],
+                // s2 (transferred to him after Dana answered) and s5 (never answered).
+                ["sam", "2", "1", "3", "", ""],
+                // s3 (no messages) and s6 (visitor only).
+                ["No operator", "2", "0", "1", "", ""],
+                ["Total", "6", "4", "7", "60", "37"],
+            ]
+        );
+        assert!(t.conversations.is_empty());
+        let chart = t.chart.unwrap();
+        assert_eq!(chart.labels, ["Dana Smith", "sam"]);
+        assert_eq!((&chart.series[0].values[..], &chart.series[1].values[..]), (&[3.0, 1.0][..], &[4.0, 3.0][..]));
+    }
+
+    #[test]
+    fn productivity_with_the_status_filter() {
+        let facts = facts();
+        let t = run(ReportId::Productivity, &facts, "UTC", |q| q.status = StatusFilter::NoOperatorResponse);
+        assert_eq!(t.rows, [["sam", "1", "0", "2", "", ""], ["Total", "1", "0", "2", "", ""]]);
+        let t = run(ReportId::Productivity, &facts, "UTC", |q| q.status = StatusFilter::Active);
+        let names: Vec<&str> = t.rows.iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(names, ["sam", "No operator", "Total"]);
+        let t = run(ReportId::Productivity, &Facts::default(), "UTC", |_| {});
+        assert_eq!(t.rows, [["Total", "0", "0", "0", "", ""]]);
+    }
+
+    #[test]
+    fn an_operator_message_without_author_counts_for_the_chats_operator() {
+        let mut facts = facts();
+        for m in facts.messages.iter_mut().filter(|m| m.conversation_id == "s4") {
+            m.operator_id = None;
+        }
+        let t = run(ReportId::Productivity, &facts, "UTC", |_| {});
+        assert_eq!(t.rows[0], ["Dana Smith", "3", "3", "4", "60", "37"]);
+    }
+
+    #[test]
+    fn web_pages_one_row_per_visit() {
+        let page = |url: &str, title: &str, at: u64| PageFact { url: url.into(), title: title.into(), at };
+        let mut a = conv("a", T + H);
+        a.visitor_name = "Ann".into();
+        a.pages = vec![
+            page("https://shop.example/cart", "Cart", T + H + 5 * MIN),
+            page("https://shop.example/faq", "", T + H + MIN),
+        ];
+        // The first recorded page is the one the chat started on: not listed twice.
+        let mut b = conv("b", T + 2 * H);
+        b.page_url = "https://shop.example/faq".into();
+        b.pages = vec![page("https://shop.example/faq", "FAQ", T + 2 * H)];
+        // Nothing known: no row.
+        let mut c = conv("c", T);
+        c.page_url = String::new();
+        let facts = Facts { conversations: vec![b, c, a], ..Facts::default() };
+        let t = run(ReportId::WebPages, &facts, "Europe/Berlin", |_| {});
+        assert_eq!(t.columns, WEB_PAGES_COLUMNS);
+        assert_eq!(
+            t.rows,
+            [
+                ["a", "2026-11-18 02:00:00", "vis_a", "Ann", "2026-11-18 02:00:00", "https://shop.example/pricing", ""],
+                ["a", "2026-11-18 02:00:00", "vis_a", "Ann", "2026-11-18 02:01:00", "https://shop.example/faq", ""],
+                [
+                    "a",
+                    "2026-11-18 02:00:00",
+                    "vis_a",
+                    "Ann",
+                    "2026-11-18 02:05:00",
+                    "https://shop.example/cart",
+                    "Cart"
+                ],
+                [
+                    "b",
+                    "2026-11-18 03:00:00",
+                    "vis_b",
+                    "Visitor",
+                    "2026-11-18 03:00:00",
+                    "https://shop.example/faq",
+                    "FAQ"
+                ],
+            ]
+        );
+        let linked: Vec<&str> = (0..4).filter_map(|i| t.conversation(i)).collect();
+        assert_eq!(linked, ["a", "a", "a", "b"]);
+    }
+
+    #[test]
+    fn phrases_are_normalised_messages() {
+        assert_eq!(phrase("  Hello!!  "), Some("hello".into()));
+        assert_eq!(phrase("Thanks\n  a   LOT."), Some("thanks a lot".into()));
+        assert_eq!(phrase("¿Precio?"), Some("precio".into()));
+        assert_eq!(phrase("“don't” …"), Some("don't".into()));
+        assert_eq!(phrase("e-mail 2.5"), Some("e-mail 2.5".into()));
+        assert_eq!(phrase("?!"), None);
+        assert_eq!(phrase("   "), None);
+        assert_eq!(phrase("👍"), Some("👍".into()));
+    }
+
+    #[test]
+    fn popular_phrases_by_count() {
+        let facts = facts();
+        let t = run(ReportId::PopularPhrases, &facts, "UTC", |_| {});
+        assert_eq!(t.columns, POPULAR_PHRASES_COLUMNS);
+        assert_eq!(
+            t.rows,
+            [
+                ["hello", "6", "5", "1", "4"],
+                ["price", "2", "1", "1", "1"],
+                ["thanks a lot", "2", "1", "1", "2"],
+                ["one moment", "1", "0", "1", "1"],
+            ]
+        );
+        // Each row opens the first chat it was said in.
+        assert_eq!(t.conversations, [Some("s1".to_owned()), Some("s4".into()), Some("s1".into()), Some("s2".into())]);
+        let chart = t.chart.unwrap();
+        assert_eq!(chart.labels.len(), 4);
+        assert_eq!(chart.series[0].values, [6.0, 2.0, 2.0, 1.0]);
+        // Closed chats only (s1, s2, s4).
+        let t = run(ReportId::PopularPhrases, &facts, "UTC", |q| q.status = StatusFilter::Closed);
+        assert_eq!(t.rows[0], ["hello", "3", "2", "1", "2"]);
+    }
+
+    #[test]
+    fn popular_phrases_are_capped() {
+        let mut facts = facts();
+        let at = T + 9 * H;
+        facts.messages = (0..MAX_PHRASES as u64 + 5).map(|i| v("s1", i, at + i, &format!("phrase {i}"))).collect();
+        facts.messages.push(v("s1", 999, at + 999, "phrase 104"));
+        let t = run(ReportId::PopularPhrases, &facts, "UTC", |_| {});
+        assert_eq!(t.rows.len(), MAX_PHRASES);
+        assert_eq!(t.rows[0][..2], ["phrase 104", "2"]);
+        assert_eq!(t.chart.unwrap().labels.len(), CHART_PHRASES);
+    }
+
+    #[test]
+    fn visitor_phrases_every_visitor_message() {
+        let facts = facts();
+        let t = run(ReportId::VisitorPhrases, &facts, "UTC", |_| {});
+        assert_eq!(t.columns, VISITOR_PHRASES_COLUMNS);
+        assert_eq!(t.rows.len(), 7);
+        assert_eq!(t.rows[0], ["2026-11-18 09:00:10", "s1", "vis_s1", "Ann", "Hello!"]);
+        assert_eq!(t.rows[1], ["2026-11-18 09:00:50", "s1", "vis_s1", "Ann", "Thanks  a lot."]);
+        assert_eq!(t.rows[6], ["2026-11-19 09:00:00", "s4", "vis_s4", "Visitor", "¿Price?"]);
+        let order: Vec<&str> = (0..7).filter_map(|i| t.conversation(i)).collect();
+        assert_eq!(order, ["s1", "s1", "s2", "s5", "s5", "s6", "s4"]);
+        let t = run(ReportId::VisitorPhrases, &facts, "UTC", |q| q.status = StatusFilter::Closed);
+        assert_eq!(t.rows.len(), 4);
+        let t = run(ReportId::VisitorPhrases, &Facts::default(), "UTC", |_| {});
+        assert!(t.rows.is_empty());
+    }
 }
