@@ -68,6 +68,8 @@ e2e:
 bench: setup edge
 	@source scripts/env.sh && step "routing benchmark (decisions per second, 10/100/1000 operators)" && \
 	  cargo run -q --release -p parley-tools -- bench-routing
+	@source scripts/env.sh && step "reports benchmark (Conversations CSV of 100,000 generated conversations, 500 per page: time, peak memory)" && \
+	  cargo run -q --release -p parley-tools -- bench-reports
 	@source scripts/env.sh && step "delivery benchmark (wrangler dev, visitor -> operator)" && \
 	  "$$NODE" scripts/bench-delivery.mjs
 	@source scripts/env.sh && step "tally benchmark (wrangler dev, 20,000 events into one channel, CSV totals exact)" && \

@@ -6,6 +6,7 @@
 //! 8 s on a page, at most twice per visitor, hidden after 30 s, greetings in en, de, es, fr, vi). `make dev` and the end-to-end tests pipe it into
 //! `wrangler d1 execute --local` when the local database is empty.
 
+mod bench_reports;
 mod bench_routing;
 
 use parley_shared::auth::{hash_password, PBKDF2_ROUNDS};
@@ -22,8 +23,9 @@ fn main() {
         Some("seed-sql") => print!("{}", seed_sql()),
         Some("hash-password") if args.len() == 2 => println!("{}", hash(&args[1])),
         Some("bench-routing") => bench_routing::run(),
+        Some("bench-reports") => bench_reports::run(&args[1..]),
         _ => {
-            eprintln!("usage: parley-tools seed-sql | hash-password PASSWORD | bench-routing");
+            eprintln!("usage: parley-tools seed-sql | hash-password PASSWORD | bench-routing | bench-reports [N] [--out FILE]");
             std::process::exit(2);
         }
     }
