@@ -149,8 +149,13 @@ impl Presence {
     }
 }
 
-/// A work shift: first online to last offline within one day, with the offline gaps inside.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A work shift (spec: "the span from an operator's going online to going offline for the
+/// day; breaks are the offline gaps inside it"): the operator's online intervals that *begin*
+/// on one local day, from the first one's start to the last one's end, with the gaps between
+/// them as breaks. A shift belongs to the day it began: a night shift going online at 22:00
+/// and offline at 02:00 is one shift of the first day (it is not split at midnight). The one
+/// definition every report uses (ratings, agent performance, working time).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Shift {
     pub start: Millis,
     pub end: Millis,
@@ -171,41 +176,44 @@ impl Shift {
     }
 }
 
-/// Derives the work shifts of one operator from their intervals (any order). An interval
-/// still open counts up to `now`. Online time is split at local midnight, where local time is
-/// UTC + `utc_offset_ms` (the account's time zone offset), so a shift never spans two days.
+/// Derives the work shifts of one operator from their intervals (any order; offline ones are
+/// ignored: the breaks are the gaps between online ones), local days being UTC +
+/// `utc_offset_ms` (a fixed offset; for a zone with DST use [`work_shifts_of`] with the
+/// zone's days). See [`work_shifts_of`].
 pub fn work_shifts(intervals: &[Interval], now: Millis, utc_offset_ms: i64) -> Vec<Shift> {
-    let mut online: Vec<(u64, u64)> = intervals
-        .iter()
-        .filter(|i| i.state == State::Online)
-        .map(|i| (i.start.0, i.end.unwrap_or(now).0.max(i.start.0)))
-        .filter(|(a, b)| b > a)
-        .collect();
-    online.sort_unstable();
-    let day_of = |t: u64| (t as i64 + utc_offset_ms).div_euclid(DAY_MS);
-    // Split at local midnights.
-    let mut pieces: Vec<(u64, u64)> = Vec::new();
-    for (mut a, b) in online {
-        while day_of(a) != day_of(b - 1) {
-            let next_midnight = ((day_of(a) + 1) * DAY_MS - utc_offset_ms) as u64;
-            pieces.push((a, next_midnight));
-            a = next_midnight;
-        }
-        pieces.push((a, b));
-    }
-    let mut shifts: Vec<Shift> = Vec::new();
-    for (a, b) in pieces {
+    work_shifts_of(
+        intervals.iter().filter(|i| i.state == State::Online).map(|i| (i.start.0, i.end.map(|e| e.0))),
+        now.0,
+        |t| (t as i64 + utc_offset_ms).div_euclid(DAY_MS),
+    )
+}
+
+/// The work shifts of one operator from the `(start, end)` of their *online* intervals (ms, any
+/// order; `end` `None` while it lasts: it counts up to `now`), ordered by start. `day_of` gives
+/// the local day number of an instant (e.g. `ms / DAY` for UTC, or the report zone's date):
+/// intervals beginning on the same day form one shift. Empty intervals are dropped.
+pub fn work_shifts_of(
+    online: impl IntoIterator<Item = (u64, Option<u64>)>,
+    now: u64,
+    day_of: impl Fn(u64) -> i64,
+) -> Vec<Shift> {
+    let mut spans: Vec<(u64, u64)> =
+        online.into_iter().map(|(a, b)| (a, b.unwrap_or(now).max(a))).filter(|(a, b)| b > a).collect();
+    spans.sort_unstable();
+    let mut shifts: Vec<(i64, Shift)> = Vec::new();
+    for (a, b) in spans {
+        let day = day_of(a);
         match shifts.last_mut() {
-            Some(s) if day_of(s.start.0) == day_of(a) => {
+            Some((d, s)) if *d == day => {
                 if a > s.end.0 {
                     s.breaks.push((s.end, Millis(a)));
                 }
                 s.end = s.end.max(Millis(b));
             }
-            _ => shifts.push(Shift { start: Millis(a), end: Millis(b), breaks: Vec::new() }),
+            _ => shifts.push((day, Shift { start: Millis(a), end: Millis(b), breaks: Vec::new() })),
         }
     }
-    shifts
+    shifts.into_iter().map(|(_, s)| s).collect()
 }
 
 #[cfg(test)]
@@ -291,17 +299,28 @@ mod tests {
     }
 
     #[test]
-    fn shifts_split_at_local_midnight() {
-        // 22:00–02:00 UTC is one night; in UTC+3 it is 01:00–05:00 of one local day.
+    fn a_night_shift_belongs_to_the_day_it_began() {
+        // 22:00–02:00 UTC is one night shift of the first day, not split at midnight.
         let iv = [online(1, 22 * HOUR, Some(26 * HOUR))];
-        let utc = work_shifts(&iv, Millis(30 * HOUR), 0);
-        assert_eq!(utc.len(), 2);
-        assert_eq!((utc[0].end, utc[1].start), (Millis(24 * HOUR), Millis(24 * HOUR)));
-        let plus3 = work_shifts(&iv, Millis(30 * HOUR), 3 * HOUR as i64);
-        assert_eq!(plus3.len(), 1);
-        // UTC−5: 22:00 UTC is 17:00 local, 02:00 UTC is 21:00 local: one shift.
-        let minus5 = work_shifts(&iv, Millis(30 * HOUR), -5 * HOUR as i64);
-        assert_eq!(minus5.len(), 1);
+        let s = work_shifts(&iv, Millis(30 * HOUR), 0);
+        assert_eq!(s.len(), 1);
+        assert_eq!((s[0].start, s[0].end), (Millis(22 * HOUR), Millis(26 * HOUR)));
+        // Back online at 03:00 UTC: a new day began, so a new shift (in UTC)…
+        let iv = [online(1, 22 * HOUR, Some(26 * HOUR)), online(2, 27 * HOUR, Some(28 * HOUR))];
+        assert_eq!(work_shifts(&iv, Millis(30 * HOUR), 0).len(), 2);
+        // …but in UTC−5 both began on the same local day (17:00 and 22:00): one shift, a break.
+        let s = work_shifts(&iv, Millis(30 * HOUR), -5 * HOUR as i64);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].breaks, vec![(Millis(26 * HOUR), Millis(27 * HOUR))]);
+        assert_eq!(s[0].online_ms(), 5 * HOUR);
+        // The same through days given by the caller.
+        let day = 24 * HOUR;
+        let minus5 = |t: u64| (t as i64 - 5 * HOUR as i64).div_euclid(day as i64);
+        let spans = [(22 * HOUR, Some(26 * HOUR)), (27 * HOUR, Some(28 * HOUR))];
+        assert_eq!(work_shifts_of(spans, 30 * HOUR, minus5), s);
+        // An interval still open ends now.
+        let open = work_shifts_of([(27 * HOUR, None)], 29 * HOUR, |t| (t / day) as i64);
+        assert_eq!(open[0].end, Millis(29 * HOUR));
     }
 
     #[test]

@@ -33,6 +33,21 @@ pub struct AgentRow {
     pub disabled: u8,
 }
 
+impl AgentRow {
+    /// The row's cells as the CSV writes them (`COLUMNS` order).
+    pub fn cells(&self) -> Vec<String> {
+        vec![
+            self.id.clone(),
+            self.username.clone(),
+            self.firstname.clone(),
+            self.lastname.clone(),
+            self.email.clone(),
+            self.account_id.clone(),
+            self.disabled.to_string(),
+        ]
+    }
+}
+
 /// One row per operator.
 pub fn rows(agents: &[AgentFact]) -> Vec<AgentRow> {
     let mut list: Vec<&AgentFact> = agents.iter().collect();

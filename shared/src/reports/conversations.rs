@@ -13,7 +13,8 @@
 //! - `visitor_id` (the seed: "the unique ID of the visitor's website", read as the visitor's
 //!   id), `account_id` (the conversation's account, the seed's "primary account"),
 //!   `chatcampaign_id` (its channel): as recorded.
-//! - `conversation_start`: the conversation's creation (`YYYY-MM-DD HH:MM:SS`, UTC) — the
+//! - `conversation_start`: the conversation's creation (`YYYY-MM-DD HH:MM:SS`, UTC; in the
+//!   report's zone through [`rows_of`]) — the
 //!   visitor's click that started it; Parley creates it then, whether or not an operator is free.
 //! - `assigned_agent_*`: the operator of the first assignment (routed, dequeued, forwarded,
 //!   transferred or taken, by time); `last_agent_*`: of the last. With no assignment recorded
@@ -55,7 +56,8 @@
 //!   `external` when none do, `hybrid` when both; empty when no operator was involved. An
 //!   operator missing from the agents list is not counted.
 //!
-//! Not recorded yet (written empty): `session_id` and `host_id` (see [`ConversationFact`]).
+//! `session_id` and `host_id`: as recorded, empty on rows written before migration 7 (see
+//! [`ConversationFact`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -176,6 +178,18 @@ pub struct Facts<'a> {
 /// by creation, then id. `transcript_base` is the start of `transcriptUrl` (e.g.
 /// `https://chat.example.com/console/#/c/`), the conversation id follows it.
 pub fn rows(f: &Facts, transcript_base: &str) -> Vec<ConversationRow> {
+    rows_of(f, f.conversations.iter().collect(), transcript_base, &datetime).into_iter().map(|(_, r)| r).collect()
+}
+
+/// [`rows`] for `conversations` (e.g. those passing a report's filters) instead of
+/// `f.conversations`, with `conversation_start` written by `datetime` (a local time); each
+/// row with its conversation.
+pub fn rows_of<'a>(
+    f: &Facts<'a>,
+    mut convs: Vec<&'a ConversationFact>,
+    transcript_base: &str,
+    datetime: &dyn Fn(u64) -> String,
+) -> Vec<(&'a ConversationFact, ConversationRow)> {
     let mut messages: BTreeMap<&str, Vec<&MessageFact>> = BTreeMap::new();
     for m in f.messages {
         messages.entry(&m.conversation_id).or_default().push(m);
@@ -198,7 +212,6 @@ pub fn rows(f: &Facts, transcript_base: &str) -> Vec<ConversationRow> {
     let agents: BTreeMap<&str, &AgentFact> = f.agents.iter().map(|a| (a.id.as_str(), a)).collect();
     let accounts: BTreeMap<&str, &str> = f.accounts.iter().map(|a| (a.id.as_str(), a.name.as_str())).collect();
     let dir = Directory { agents, accounts };
-    let mut convs: Vec<&ConversationFact> = f.conversations.iter().collect();
     convs.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
     convs
         .into_iter()
@@ -207,7 +220,7 @@ pub fn rows(f: &Facts, transcript_base: &str) -> Vec<ConversationRow> {
             msgs.sort_by_key(|m| (m.at, m.seq));
             let mut assigned = assignments.remove(c.id.as_str()).unwrap_or_default();
             assigned.sort_by_key(|a| a.at);
-            row(c, &msgs, &assigned, blocks.get(c.id.as_str()).copied(), &dir, transcript_base)
+            (c, row(c, &msgs, &assigned, blocks.get(c.id.as_str()).copied(), &dir, transcript_base, datetime))
         })
         .collect()
 }
@@ -241,6 +254,7 @@ fn row(
     block: Option<&BlockFact>,
     dir: &Directory,
     transcript_base: &str,
+    datetime: &dyn Fn(u64) -> String,
 ) -> ConversationRow {
     let fallback = c.operator_id.as_deref().filter(|o| !o.is_empty());
     let first_agent = assigned.first().map(|a| a.operator_id.as_str()).or(fallback).unwrap_or("");
@@ -322,6 +336,51 @@ fn row(
         goals: goals.iter().map(|g| g.name.as_str()).collect::<Vec<_>>().join(","),
         total_goal_value,
         handling_type: handling_type(c, messages, assigned, dir).to_owned(),
+    }
+}
+
+impl ConversationRow {
+    /// The row's cells as the CSV writes them (`COLUMNS` order; `None` is an empty cell).
+    pub fn cells(&self) -> Vec<String> {
+        let opt = |v: Option<u64>| v.map(|n| n.to_string()).unwrap_or_default();
+        vec![
+            self.chatcampaign_id.clone(),
+            self.conversation_start.clone(),
+            self.session_id.clone(),
+            self.assigned_agent_id.clone(),
+            self.assigned_agent_account_id.clone(),
+            self.assigned_agent_account_name.clone(),
+            self.last_agent_id.clone(),
+            self.last_agent_account_id.clone(),
+            self.last_agent_account_name.clone(),
+            self.visitor_id.clone(),
+            self.account_id.clone(),
+            self.host_id.clone(),
+            self.num_messages.to_string(),
+            opt(self.duration_total_secs),
+            self.duration_conversation_secs.to_string(),
+            opt(self.duration_afterclose_secs),
+            self.avg_message_length.to_string(),
+            self.max_message_length.to_string(),
+            self.request_type.clone(),
+            self.request_source.clone(),
+            opt(self.first_response_time),
+            opt(self.first_reply_time),
+            opt(self.avg_response_time),
+            opt(self.max_response_time),
+            opt(self.decision_time),
+            self.transcript_url.clone(),
+            self.accept_url.clone(),
+            self.successcode.clone(),
+            self.survey_result.clone(),
+            self.survey_comment.clone(),
+            self.visitor_identifier.clone(),
+            self.blocked.clone(),
+            self.block_reason.clone(),
+            self.goals.clone(),
+            self.total_goal_value.clone(),
+            self.handling_type.clone(),
+        ]
     }
 }
 

@@ -65,8 +65,20 @@ impl InviteRow {
 }
 
 /// One row per channel, hour and invite with any funnel count, ordered by hour, channel, rule
-/// name. Rows of the chat button and traffic metrics are ignored.
+/// name. Rows of the chat button and traffic metrics are ignored. Times in UTC.
 pub fn rows(tallies: &[TallyRow]) -> Vec<InviteRow> {
+    rows_local(tallies, &datetime, &|h| h - h % (24 * HOUR_MS), &|h| ((h % (24 * HOUR_MS)) / HOUR_MS) as u32)
+}
+
+/// [`rows`] with the hours written in a local time: `datetime` writes an instant,
+/// `day_start` gives the start (ms) of its local day (`date` is that in Unix seconds) and
+/// `hour` its local hour of day. An hour's end is written 59 min 59 s after its start.
+pub fn rows_local(
+    tallies: &[TallyRow],
+    datetime: &dyn Fn(u64) -> String,
+    day_start: &dyn Fn(u64) -> u64,
+    hour: &dyn Fn(u64) -> u32,
+) -> Vec<InviteRow> {
     let mut by: BTreeMap<(u64, &str, &str), (Funnel, &TallyRow)> = BTreeMap::new();
     for t in tallies.iter().filter(|t| t.entry_point_kind == "invite") {
         let Some(metric) = Metric::parse(&t.metric) else { continue };
@@ -75,35 +87,58 @@ pub fn rows(tallies: &[TallyRow]) -> Vec<InviteRow> {
         }
         by.entry((t.hour, &t.channel_id, &t.entry_point_id)).or_insert((Funnel::default(), t)).0.add(metric, t.n);
     }
-    let mut out: Vec<InviteRow> = by
+    let mut out: Vec<(u64, InviteRow)> = by
         .into_iter()
-        .map(|((hour, channel, filter), (f, t))| InviteRow {
-            chatcampaign_id: channel.to_owned(),
-            date: (hour - hour % (24 * HOUR_MS)) / 1000,
-            hour_of_day: ((hour % (24 * HOUR_MS)) / HOUR_MS) as u8,
-            filter_id: filter.to_owned(),
-            account_id: t.account_id.clone(),
-            hour_begin_time: datetime(hour),
-            hour_end_time: datetime(hour + HOUR_MS - 1000),
-            filter_name: t.entry_point_name.clone(),
-            num_proactive: f.proactive,
-            num_proactive_accepted: f.accepted,
-            num_proactive_declined: f.declined,
-            num_proactive_match: f.matched,
-            num_proactive_cancelled: f.cancelled,
-            num_proactive_no_availability: f.no_availability,
-            num_proactive_expired: f.expired,
-            num_proactive_ignored: f.ignored,
+        .map(|((h, channel, filter), (f, t))| {
+            let row = InviteRow {
+                chatcampaign_id: channel.to_owned(),
+                date: day_start(h) / 1000,
+                hour_of_day: hour(h) as u8,
+                filter_id: filter.to_owned(),
+                account_id: t.account_id.clone(),
+                hour_begin_time: datetime(h),
+                hour_end_time: datetime(h + HOUR_MS - 1000),
+                filter_name: t.entry_point_name.clone(),
+                num_proactive: f.proactive,
+                num_proactive_accepted: f.accepted,
+                num_proactive_declined: f.declined,
+                num_proactive_match: f.matched,
+                num_proactive_cancelled: f.cancelled,
+                num_proactive_no_availability: f.no_availability,
+                num_proactive_expired: f.expired,
+                num_proactive_ignored: f.ignored,
+            };
+            (h, row)
         })
         .collect();
-    out.sort_by(|a, b| {
-        (a.hour_begin_time.as_str(), &a.chatcampaign_id, &a.filter_name).cmp(&(
-            b.hour_begin_time.as_str(),
-            &b.chatcampaign_id,
-            &b.filter_name,
-        ))
+    out.sort_by(|(ha, a), (hb, b)| {
+        (ha, &a.chatcampaign_id, &a.filter_name).cmp(&(hb, &b.chatcampaign_id, &b.filter_name))
     });
-    out
+    out.into_iter().map(|(_, r)| r).collect()
+}
+
+impl InviteRow {
+    /// The row's cells as the CSV writes them (`COLUMNS` order).
+    pub fn cells(&self) -> Vec<String> {
+        vec![
+            self.chatcampaign_id.clone(),
+            self.date.to_string(),
+            self.hour_of_day.to_string(),
+            self.filter_id.clone(),
+            self.account_id.clone(),
+            self.hour_begin_time.clone(),
+            self.hour_end_time.clone(),
+            self.filter_name.clone(),
+            self.num_proactive.to_string(),
+            self.num_proactive_accepted.to_string(),
+            self.num_proactive_declined.to_string(),
+            self.num_proactive_match.to_string(),
+            self.num_proactive_cancelled.to_string(),
+            self.num_proactive_no_availability.to_string(),
+            self.num_proactive_expired.to_string(),
+            self.num_proactive_ignored.to_string(),
+        ]
+    }
 }
 
 /// One invite rule's funnel summed over a period (the console's "Funnel per rule").

@@ -3,11 +3,10 @@
 //! Agent performance columns `survey_num_good`, `survey_num_moderate`, `survey_num_bad`, plus
 //! not rated and happy %).
 //!
-//! A **work shift** (spec: the span from an operator's going online to going offline for the
-//! day; breaks are the offline gaps inside it) is built from the operator's *online* activity
-//! intervals grouped by the UTC day of their start: it runs from the day's first start to the
-//! day's last end; an interval still open ends at `now`. Offline intervals are the breaks and
-//! are not needed.
+//! A **work shift** is [`crate::presence::Shift`] (the one definition), its days in UTC here:
+//! the operator's *online* activity intervals grouped by the UTC day of their start, from the
+//! day's first start to the day's last end; an interval still open ends at `now`. Offline
+//! intervals are the breaks and are not needed.
 //!
 //! A conversation counts in its operator's shift whose span contains its `closed_at`; else in
 //! the shift of that operator whose end is the nearest before `closed_at` on the same UTC day
@@ -78,31 +77,30 @@ pub struct RatingRow {
     pub happy_percent: Option<u64>,
 }
 
-/// An operator's work shift: `[start, end]` in ms.
+/// The span of an operator's work shift ([`crate::presence::Shift`]): `[start, end]` in ms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Shift {
     pub start: u64,
     pub end: u64,
 }
 
-/// Each operator's shifts, ordered by start (one per UTC day on which an online interval began).
+/// Each operator's shifts, ordered by start (one per UTC day on which an online interval
+/// began): [`crate::presence::work_shifts_of`], the one definition of a work shift, with UTC days.
 pub fn shifts(intervals: &[ActivityRow], now: u64) -> BTreeMap<&str, Vec<Shift>> {
-    let mut by_day: BTreeMap<(&str, u64), Shift> = BTreeMap::new();
+    let mut online: BTreeMap<&str, Vec<(u64, Option<u64>)>> = BTreeMap::new();
     for i in intervals.iter().filter(|i| i.state == "online") {
-        let end = i.end_at.unwrap_or(now).max(i.start_at);
-        by_day
-            .entry((i.operator_id.as_str(), i.start_at / DAY_MS))
-            .and_modify(|s| {
-                s.start = s.start.min(i.start_at);
-                s.end = s.end.max(end);
-            })
-            .or_insert(Shift { start: i.start_at, end });
+        online.entry(i.operator_id.as_str()).or_default().push((i.start_at, i.end_at));
     }
-    let mut out: BTreeMap<&str, Vec<Shift>> = BTreeMap::new();
-    for ((op, _), s) in by_day {
-        out.entry(op).or_default().push(s);
-    }
-    out
+    online
+        .into_iter()
+        .map(|(op, spans)| {
+            let list = crate::presence::work_shifts_of(spans, now, |t| (t / DAY_MS) as i64)
+                .into_iter()
+                .map(|s| Shift { start: s.start.0, end: s.end.0 })
+                .collect();
+            (op, list)
+        })
+        .collect()
 }
 
 /// The shift a conversation closed at `at` counts in (see the module's rule), if any.

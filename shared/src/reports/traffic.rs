@@ -25,8 +25,14 @@ pub struct TrafficRow {
 }
 
 /// One row per channel, hour and entry point with any traffic, ordered by hour, channel and
-/// entry point name. Funnel metrics are ignored.
+/// entry point name. Funnel metrics are ignored. Times in UTC.
 pub fn rows(tallies: &[TallyRow]) -> Vec<TrafficRow> {
+    rows_local(tallies, &datetime).into_iter().map(|(_, r)| r).collect()
+}
+
+/// [`rows`] with `hour_begin_time` written by `datetime` (a local time), each with the hour's
+/// start in ms (for charts by local hour of day).
+pub fn rows_local(tallies: &[TallyRow], datetime: &dyn Fn(u64) -> String) -> Vec<(u64, TrafficRow)> {
     let mut by: BTreeMap<(u64, &str, &str), TrafficRow> = BTreeMap::new();
     for t in tallies {
         let Some(metric) = Metric::parse(&t.metric) else { continue };
@@ -50,15 +56,27 @@ pub fn rows(tallies: &[TallyRow]) -> Vec<TrafficRow> {
             _ => row.chats += t.n,
         }
     }
-    let mut out: Vec<TrafficRow> = by.into_values().collect();
-    out.sort_by(|a, b| {
-        (&a.hour_begin_time, &a.chatcampaign_id, &a.entrypoint).cmp(&(
-            &b.hour_begin_time,
-            &b.chatcampaign_id,
-            &b.entrypoint,
-        ))
+    let mut out: Vec<(u64, TrafficRow)> = by.into_iter().map(|((h, _, _), r)| (h, r)).collect();
+    out.sort_by(|(ha, a), (hb, b)| {
+        (ha, &a.chatcampaign_id, &a.entrypoint).cmp(&(hb, &b.chatcampaign_id, &b.entrypoint))
     });
     out
+}
+
+impl TrafficRow {
+    /// The row's cells as the CSV writes them (`COLUMNS` order).
+    pub fn cells(&self) -> Vec<String> {
+        vec![
+            self.chatcampaign_id.clone(),
+            self.hour_begin_time.clone(),
+            self.entrypoint_id.clone(),
+            self.entrypoint.clone(),
+            self.visits.to_string(),
+            self.views.to_string(),
+            self.clicks.to_string(),
+            self.chats.to_string(),
+        ]
+    }
 }
 
 /// One entry point's traffic summed over a period, with its hourly rows (oldest first) for the
