@@ -58,7 +58,7 @@ const values = (rows) => rows.map((r) => `(${r.map(q).join(", ")})`).join(",\n  
 // operator_id, operator_name, request_type, request_source, entry_point_id, decision_ms,
 // survey_result, survey_comment, success_code, tags, visitor_email, visitor_identifier,
 // anonymous, session_id, host_id
-const CONVERSATIONS = [
+export const CONVERSATIONS = [
   ["c01", "demo", "v_01", "closed", at("09:10:00"), "https://shop.example/pricing", at("09:12:00"), "operator", 0,
     "op_demo", "Dana", "button", "Chat button", "btn_demo", 3500, "good", "Fast, thanks", "Sale", '["sales"]',
     "ann@example.com", "ann@example.com", 0, "ses_01", "h_demo_local"],
@@ -87,7 +87,7 @@ const CONVERSATIONS = [
 ];
 
 // conversation, seq, role, operator_id, author_name, text, at
-const MESSAGES = [
+export const MESSAGES = [
   ["c01", 1, "system", null, "Demo channel", "Hi! Ask us anything about Parley.", at("09:10:00")],
   ["c01", 2, "visitor", null, "Ann", "Hello, I need a price", at("09:10:05")],
   ["c01", 3, "operator", "op_demo", "Dana", "Hi, Dana here. Which plan?", at("09:10:25")],
@@ -123,7 +123,7 @@ const MESSAGES = [
 const assigned = (conv, seq, op, how, t, from) => [conv, seq, t, "assigned",
   JSON.stringify({ kind: "assigned", operator_id: op, how, ...(from ? { from } : {}) })];
 // conversation, seq, at, kind, detail (conversation_events; only `assigned` rows are read)
-const EVENTS = [
+export const EVENTS = [
   ["c01", 1, at("09:10:00"), "created", '{"kind":"created"}'],
   assigned("c01", 2, "op_demo", "routed", at("09:10:02")),
   ["c01", 3, at("09:12:00"), "closed", '{"kind":"closed","by":"operator"}'],
@@ -137,7 +137,7 @@ const EVENTS = [
 ];
 
 // activity_id, account, operator, state, start, end
-const ACTIVITY = [
+export const ACTIVITY = [
   ["act_d1", "acc_demo", "op_demo", "online", at("09:00:00"), at("12:00:00")],
   ["act_d2", "acc_demo", "op_demo", "offline", at("12:00:00"), at("13:00:00")],
   ["act_d3", "acc_demo", "op_demo", "online", at("13:00:00"), at("21:00:00")],
@@ -152,7 +152,7 @@ const ACTIVITY = [
 
 // account, channel, entry point, hour, metric, n
 const H9 = at("09:00:00"), H10 = at("10:00:00"), H13 = at("13:00:00");
-const TALLIES = [
+export const TALLIES = [
   ...[["visits", 40], ["views", 30], ["clicks", 3], ["chats", 2]].map(([m, n]) => ["acc_demo", "demo", "btn_demo", H9, m, n]),
   ...[["views", 4], ["clicks", 1], ["chats", 1]].map(([m, n]) => ["acc_demo", "demo", "ep_welcome", H9, m, n]),
   ...[["match", 5], ["cancelled", 1], ["proactive", 4], ["accepted", 1], ["declined", 1], ["ignored", 1], ["expired", 1]]
