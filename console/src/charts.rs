@@ -1,0 +1,391 @@
+//! The report charts, drawn as inline SVG (no chart crate): a [`Chart`] of
+//! `parley_shared::reports::table` becomes
+//!
+//! - `Bars`: one group per label, the series side by side (grouped bars);
+//! - `Stacked`: one bar per label, the series stacked bottom-up in their order (e.g. by rating),
+//!   with a legend;
+//! - `Funnel`: one horizontal bar per series (a stage), each as long as its share of the largest
+//!   stage, labelled with its value and its % of the *first* stage. A stage's value is the sum
+//!   of its values over the labels (a funnel normally has one label).
+//!
+//! Every bar carries an SVG `<title>` ("label — series: value") that is its tooltip and its
+//! accessible name; the SVG is a `role="img"` named by the chart's title. The geometry is pure
+//! ([`layout`]) and tested natively; negative and non-finite values draw as 0.
+
+use leptos::prelude::*;
+use parley_shared::reports::table::{Chart, ChartKind};
+
+/// The drawing's coordinate box (the SVG scales to its container's width).
+pub const WIDTH: f64 = 720.0;
+pub const HEIGHT: f64 = 260.0;
+const LEFT: f64 = 48.0;
+const RIGHT: f64 = 8.0;
+const TOP: f64 = 12.0;
+const BOTTOM: f64 = 32.0;
+/// Funnel: room for the stage names on the left.
+const FUNNEL_LEFT: f64 = 170.0;
+/// Colours (CSS classes `chart-s0` … `chart-s7`), reused after 8 series.
+const PALETTE: usize = 8;
+/// At most this many x-axis labels are written (every n-th label otherwise).
+const MAX_X_LABELS: usize = 24;
+
+/// One drawn bar.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bar {
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+    /// Index of its series (its colour).
+    pub series: usize,
+    /// Index of its label.
+    pub label: usize,
+    pub value: f64,
+    /// The tooltip / accessible name.
+    pub title: String,
+}
+
+/// A text on an axis.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tick {
+    pub x: f64,
+    pub y: f64,
+    pub text: String,
+}
+
+/// Everything the SVG draws.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Layout {
+    pub bars: Vec<Bar>,
+    /// x-axis labels (Bars/Stacked) or stage names (Funnel).
+    pub labels: Vec<Tick>,
+    /// The y-axis scale (Bars/Stacked: 0 and the top value) or the stage values (Funnel).
+    pub values: Vec<Tick>,
+    /// Height of the drawing (a funnel grows with its stages).
+    pub height: f64,
+}
+
+/// A value as people read it: integers without decimals, others with at most two.
+pub fn number(v: f64) -> String {
+    if !v.is_finite() {
+        return "0".to_owned();
+    }
+    if (v - v.round()).abs() < 1e-9 {
+        return format!("{}", v.round() as i64);
+    }
+    let s = format!("{v:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+fn clean(v: f64) -> f64 {
+    if v.is_finite() && v > 0.0 {
+        v
+    } else {
+        0.0
+    }
+}
+
+fn value(chart: &Chart, series: usize, label: usize) -> f64 {
+    clean(chart.series.get(series).and_then(|s| s.values.get(label)).copied().unwrap_or(0.0))
+}
+
+/// Where every bar and text goes.
+pub fn layout(chart: &Chart) -> Layout {
+    match chart.kind {
+        ChartKind::Bars => columns(chart, false),
+        ChartKind::Stacked => columns(chart, true),
+        ChartKind::Funnel => funnel(chart),
+    }
+}
+
+fn columns(chart: &Chart, stacked: bool) -> Layout {
+    let n = chart.labels.len();
+    let k = chart.series.len();
+    let mut out = Layout { height: HEIGHT, ..Layout::default() };
+    if n == 0 || k == 0 {
+        return out;
+    }
+    let top = (0..n)
+        .map(|l| {
+            if stacked {
+                (0..k).map(|s| value(chart, s, l)).sum::<f64>()
+            } else {
+                (0..k).map(|s| value(chart, s, l)).fold(0.0, f64::max)
+            }
+        })
+        .fold(0.0, f64::max);
+    let scale = if top > 0.0 { top } else { 1.0 };
+    let plot_w = WIDTH - LEFT - RIGHT;
+    let plot_h = HEIGHT - TOP - BOTTOM;
+    let base = TOP + plot_h;
+    let group = plot_w / n as f64;
+    let pad = group * 0.1;
+    let bar_w = if stacked { group - 2.0 * pad } else { (group - 2.0 * pad) / k as f64 };
+    for l in 0..n {
+        let mut y = base;
+        for s in 0..k {
+            let v = value(chart, s, l);
+            let h = v / scale * plot_h;
+            let (x, top_y) = if stacked {
+                y -= h;
+                (LEFT + l as f64 * group + pad, y)
+            } else {
+                (LEFT + l as f64 * group + pad + s as f64 * bar_w, base - h)
+            };
+            let name = &chart.series[s].name;
+            let title = if k == 1 && name.is_empty() {
+                format!("{}: {}", chart.labels[l], number(v))
+            } else {
+                format!("{} — {}: {}", chart.labels[l], name, number(v))
+            };
+            out.bars.push(Bar { x, y: top_y, w: bar_w, h, series: s, label: l, value: v, title });
+        }
+    }
+    let every = n.div_ceil(MAX_X_LABELS).max(1);
+    out.labels = (0..n)
+        .filter(|l| l % every == 0)
+        .map(|l| Tick { x: LEFT + (l as f64 + 0.5) * group, y: base + 18.0, text: chart.labels[l].clone() })
+        .collect();
+    out.values = vec![
+        Tick { x: LEFT - 6.0, y: base, text: "0".into() },
+        Tick { x: LEFT - 6.0, y: TOP + 10.0, text: number(top) },
+    ];
+    out
+}
+
+fn funnel(chart: &Chart) -> Layout {
+    let stages: Vec<(String, f64)> = chart
+        .series
+        .iter()
+        .enumerate()
+        .map(|(s, x)| (x.name.clone(), (0..x.values.len()).map(|l| value(chart, s, l)).sum::<f64>()))
+        .collect();
+    let row = 30.0;
+    let mut out = Layout { height: TOP + row * stages.len() as f64 + 8.0, ..Layout::default() };
+    let first = stages.first().map(|s| s.1).unwrap_or(0.0);
+    let top = stages.iter().map(|s| s.1).fold(0.0, f64::max);
+    let scale = if top > 0.0 { top } else { 1.0 };
+    let plot_w = WIDTH - FUNNEL_LEFT - RIGHT - 110.0;
+    for (i, (name, v)) in stages.iter().enumerate() {
+        let y = TOP + i as f64 * row;
+        let w = v / scale * plot_w;
+        let share = percent_of(*v, first);
+        out.bars.push(Bar {
+            x: FUNNEL_LEFT,
+            y,
+            w,
+            h: row - 8.0,
+            series: i,
+            label: 0,
+            value: *v,
+            title: format!("{name}: {} ({share} of {})", number(*v), stages[0].0),
+        });
+        out.labels.push(Tick { x: FUNNEL_LEFT - 8.0, y: y + row / 2.0, text: name.clone() });
+        out.values
+            .push(Tick { x: FUNNEL_LEFT + w + 6.0, y: y + row / 2.0, text: format!("{} · {share}", number(*v)) });
+    }
+    out
+}
+
+/// `v` as a whole percentage of `first` ("—" when the first stage is 0).
+pub fn percent_of(v: f64, first: f64) -> String {
+    if first > 0.0 {
+        format!("{}%", (v / first * 100.0).round() as i64)
+    } else {
+        "—".to_owned()
+    }
+}
+
+fn f(v: f64) -> String {
+    format!("{v:.1}")
+}
+
+/// The chart of a report, with its title and (several series) a legend.
+#[component]
+pub fn ChartView(chart: Chart) -> impl IntoView {
+    let lay = layout(&chart);
+    let funnel = chart.kind == ChartKind::Funnel;
+    let kind = match chart.kind {
+        ChartKind::Bars => "bars",
+        ChartKind::Stacked => "stacked",
+        ChartKind::Funnel => "funnel",
+    };
+    let label = format!("{} (chart)", chart.title);
+    let bars = lay
+        .bars
+        .iter()
+        .map(|b| {
+            let class = format!("chart-bar chart-s{}", b.series % PALETTE);
+            view! {
+                <g class="chart-item">
+                    <title>{b.title.clone()}</title>
+                    <rect
+                        class=class
+                        x=f(b.x)
+                        y=f(b.y)
+                        width=f(b.w.max(0.0))
+                        height=f(b.h.max(0.0))
+                        data-value=number(b.value)
+                        rx="2"
+                    ></rect>
+                </g>
+            }
+        })
+        .collect_view();
+    let anchor = if funnel { "end" } else { "middle" };
+    let labels = lay
+        .labels
+        .iter()
+        .map(|t| {
+            view! {
+                <text class="chart-label" x=f(t.x) y=f(t.y) text-anchor=anchor dominant-baseline="middle">
+                    {t.text.clone()}
+                </text>
+            }
+        })
+        .collect_view();
+    let value_anchor = if funnel { "start" } else { "end" };
+    let values = lay
+        .values
+        .iter()
+        .map(|t| {
+            view! {
+                <text class="chart-value" x=f(t.x) y=f(t.y) text-anchor=value_anchor dominant-baseline="middle">
+                    {t.text.clone()}
+                </text>
+            }
+        })
+        .collect_view();
+    let axis = (!funnel).then(|| {
+        let base = HEIGHT - BOTTOM;
+        view! {
+            <line class="chart-axis" x1=f(LEFT) y1=f(base) x2=f(WIDTH - RIGHT) y2=f(base)></line>
+            <line class="chart-axis" x1=f(LEFT) y1=f(TOP) x2=f(LEFT) y2=f(base)></line>
+        }
+    });
+    let legend = (chart.series.len() > 1 && !funnel).then(|| {
+        let items = chart
+            .series
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                view! {
+                    <li>
+                        <span class=format!("chart-key chart-s{}", i % PALETTE) aria-hidden="true"></span>
+                        {s.name.clone()}
+                    </li>
+                }
+            })
+            .collect_view();
+        view! { <ul class="chart-legend" aria-label="Legend">{items}</ul> }
+    });
+    let empty = lay.bars.iter().all(|b| b.value == 0.0);
+    view! {
+        <figure class=format!("chart chart-{kind}")>
+            <figcaption>{chart.title.clone()}</figcaption>
+            <svg
+                class="chart-svg"
+                viewBox=format!("0 0 {WIDTH} {}", f(lay.height))
+                role="img"
+                aria-label=label
+                preserveAspectRatio="xMinYMin meet"
+            >
+                {axis}
+                {bars}
+                {labels}
+                {values}
+            </svg>
+            {legend}
+            {empty.then(|| view! { <p class="muted chart-empty">"Nothing to draw in this period."</p> })}
+        </figure>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parley_shared::reports::table::Series;
+
+    fn chart(kind: ChartKind, labels: &[&str], series: &[(&str, &[f64])]) -> Chart {
+        Chart {
+            kind,
+            title: "t".into(),
+            labels: labels.iter().map(|l| (*l).to_owned()).collect(),
+            series: series.iter().map(|(n, v)| Series { name: (*n).to_owned(), values: v.to_vec() }).collect(),
+        }
+    }
+
+    #[test]
+    fn grouped_bars_side_by_side_scaled_to_the_top_value() {
+        let c = chart(ChartKind::Bars, &["00", "01"], &[("a", &[2.0, 4.0]), ("b", &[1.0, 0.0])]);
+        let l = layout(&c);
+        assert_eq!(l.bars.len(), 4);
+        let plot_h = HEIGHT - TOP - BOTTOM;
+        let tallest = l.bars.iter().find(|b| b.label == 1 && b.series == 0).unwrap();
+        assert!((tallest.h - plot_h).abs() < 1e-9);
+        assert!((tallest.y - TOP).abs() < 1e-9);
+        let half = l.bars.iter().find(|b| b.label == 0 && b.series == 0).unwrap();
+        assert!((half.h - plot_h / 2.0).abs() < 1e-9);
+        // Same label: series next to each other, same width.
+        let b = l.bars.iter().find(|b| b.label == 0 && b.series == 1).unwrap();
+        assert!((b.x - (half.x + half.w)).abs() < 1e-9);
+        assert_eq!(b.title, "00 — b: 1");
+        assert_eq!(l.values.last().unwrap().text, "4");
+        assert_eq!(l.labels.len(), 2);
+    }
+
+    #[test]
+    fn stacked_bars_pile_up_in_series_order() {
+        let c = chart(ChartKind::Stacked, &["d1"], &[("good", &[3.0]), ("bad", &[1.0])]);
+        let l = layout(&c);
+        let plot_h = HEIGHT - TOP - BOTTOM;
+        let (good, bad) = (&l.bars[0], &l.bars[1]);
+        assert!((good.h - plot_h * 0.75).abs() < 1e-9);
+        assert!((bad.h - plot_h * 0.25).abs() < 1e-9);
+        assert!((bad.y + bad.h - good.y).abs() < 1e-9, "bad sits on good");
+        assert!((bad.y - TOP).abs() < 1e-9, "the stack reaches the top");
+        assert_eq!(good.x, bad.x);
+    }
+
+    #[test]
+    fn funnel_stages_shrink_with_percent_of_the_first() {
+        let c = chart(ChartKind::Funnel, &["rule"], &[("Shown", &[10.0]), ("Accepted", &[4.0]), ("Chats", &[0.0])]);
+        let l = layout(&c);
+        assert_eq!(l.bars.len(), 3);
+        assert!(l.bars[0].w > l.bars[1].w && l.bars[1].w > l.bars[2].w);
+        assert_eq!(l.bars[2].w, 0.0);
+        assert_eq!(l.values[1].text, "4 · 40%");
+        assert_eq!(l.values[0].text, "10 · 100%");
+        assert_eq!(l.bars[1].title, "Accepted: 4 (40% of Shown)");
+        assert!(l.bars[1].y > l.bars[0].y);
+        let none = chart(ChartKind::Funnel, &["r"], &[("Shown", &[0.0]), ("Accepted", &[0.0])]);
+        assert_eq!(layout(&none).values[1].text, "0 · —");
+    }
+
+    #[test]
+    fn empty_odd_and_many_values() {
+        assert!(layout(&chart(ChartKind::Bars, &[], &[("a", &[])])).bars.is_empty());
+        assert!(layout(&chart(ChartKind::Stacked, &["x"], &[])).bars.is_empty());
+        // All zero: no division by zero, bars of height 0.
+        let l = layout(&chart(ChartKind::Bars, &["x"], &[("a", &[0.0])]));
+        assert_eq!(l.bars[0].h, 0.0);
+        // Negative, NaN and missing values draw as 0.
+        let l = layout(&chart(ChartKind::Bars, &["x", "y", "z"], &[("a", &[-3.0, f64::NAN])]));
+        assert!(l.bars.iter().all(|b| b.h == 0.0 && b.h.is_finite()));
+        // 60 labels: at most 24 written.
+        let labels: Vec<String> = (0..60).map(|i| i.to_string()).collect();
+        let refs: Vec<&str> = labels.iter().map(String::as_str).collect();
+        let l = layout(&chart(ChartKind::Bars, &refs, &[("a", &[1.0; 60])]));
+        assert_eq!(l.bars.len(), 60);
+        assert!(l.labels.len() <= MAX_X_LABELS && l.labels.len() >= 20);
+    }
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(number(3.0), "3");
+        assert_eq!(number(2.5), "2.5");
+        assert_eq!(number(1.0 / 3.0), "0.33");
+        assert_eq!(number(f64::NAN), "0");
+        assert_eq!(percent_of(1.0, 3.0), "33%");
+    }
+}

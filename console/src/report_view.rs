@@ -1,0 +1,445 @@
+//! How any computed report shows: [`ReportView`] (the period and zone, the chart, "Download CSV",
+//! the table with a "Transcript" link per conversation row) and the transcript of one
+//! conversation, [`TranscriptDialog`], opened by the URL `#/transcript/<conversation_id>`
+//! (from a report row, or pasted: the console opens it after login).
+//!
+//! Choices:
+//! - The table's header row is exactly `table.columns` (`th[data-col]`); when a row is about a
+//!   conversation, one more column at the end holds its "Transcript" link (its header is named
+//!   for screen readers only and carries no `data-col`).
+//! - At most [`MAX_ROWS`] rows are drawn ("Showing 500 of N — download the CSV for all"); the
+//!   CSV has them all.
+//! - Cells are text (never HTML); cells that are numbers align right.
+//! - The period shows as the local dates of the query's zone: From = the day `from` is in,
+//!   To = the day of the last included instant (`to` − 1 ms).
+//! - The transcript shows the times in the browser's zone (`YYYY-MM-DD HH:MM:SS`), each
+//!   message's author and text as text, then the rating line (`outcome::rating_line`).
+
+use leptos::prelude::*;
+use parley_client::{get_json, HttpError};
+use parley_shared::reports::table::ReportResponse;
+use serde::Deserialize;
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::api;
+use crate::charts::ChartView;
+
+/// Most rows drawn in the console.
+pub const MAX_ROWS: usize = 500;
+
+/// The URL fragment of a conversation's transcript.
+pub fn transcript_href(conversation_id: &str) -> String {
+    format!("#/transcript/{}", String::from(js_sys::encode_uri_component(conversation_id)))
+}
+
+/// The conversation a fragment (`#/transcript/<id>`) opens.
+pub fn transcript_of(hash: &str) -> Option<String> {
+    let id = hash.strip_prefix("#/transcript/")?;
+    let id = js_sys::decode_uri_component(id).ok().map(String::from)?;
+    (!id.is_empty() && id.len() <= 128 && !id.contains('/')).then_some(id)
+}
+
+/// "Showing 500 of N — download the CSV for all", when rows were left out.
+pub fn truncation_note(total: usize) -> Option<String> {
+    (total > MAX_ROWS).then(|| format!("Showing {MAX_ROWS} of {total} — download the CSV for all"))
+}
+
+/// Whether a cell reads as a number (aligned right).
+pub fn numeric(cell: &str) -> bool {
+    let t = cell.trim().trim_end_matches('%');
+    !t.is_empty() && t.parse::<f64>().is_ok()
+}
+
+/// `YYYY-MM-DD` of instant `ms` in zone `tz` (the browser's Intl), or the browser's zone if
+/// Intl does not know `tz`.
+fn local_date(ms: u64, tz: &str) -> String {
+    let d = js_sys::Date::new(&JsValue::from_f64(ms as f64));
+    let opts = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&opts, &"timeZone".into(), &tz.into());
+    // en-CA writes dates as YYYY-MM-DD.
+    match String::from(d.to_locale_date_string("en-CA", &opts)) {
+        s if s.len() == 10 => s,
+        _ => format!("{:04}-{:02}-{:02}", d.get_full_year(), d.get_month() + 1, d.get_date()),
+    }
+}
+
+/// A computed report: title, period and zone, the chart (if any), the CSV link, the table.
+/// `csv_href`: where "Download CSV" points (the same query as `response`); `None` hides it.
+/// A row with a conversation gets a "Transcript" link to `#/transcript/<id>` (empty
+/// `table.conversations` → no links, e.g. on a public page).
+#[component]
+pub fn ReportView(response: ReportResponse, csv_href: Option<String>) -> impl IntoView {
+    let ReportResponse { query, title, table } = response;
+    let total = table.rows.len();
+    let links = table.conversations.iter().any(Option::is_some);
+    let period = if query.to > query.from {
+        format!(
+            "{} – {} · times in {}",
+            local_date(query.from, &query.tz),
+            local_date(query.to - 1, &query.tz),
+            query.tz
+        )
+    } else {
+        format!("times in {}", query.tz)
+    };
+    let file = format!("{}.csv", query.report.slug());
+    let download = csv_href.map(|href| {
+        view! {
+            <a class="btn btn-ghost adm-small rep-csv" href=href download=file>
+                "Download CSV"
+            </a>
+        }
+    });
+    let chart = table.chart.clone().map(|chart| view! { <ChartView chart /> });
+    let head =
+        table.columns.iter().map(|c| view! { <th scope="col" data-col=c.clone()>{c.clone()}</th> }).collect_view();
+    let action_head = links.then(|| {
+        view! {
+            <th scope="col" class="rep-row-actions">
+                <span class="adm-sr">"Transcript"</span>
+            </th>
+        }
+    });
+    let rows = table
+        .rows
+        .iter()
+        .take(MAX_ROWS)
+        .enumerate()
+        .map(|(i, row)| {
+            let cells =
+                row.iter().map(|cell| view! { <td class:adm-num=numeric(cell)>{cell.clone()}</td> }).collect_view();
+            let conv = table.conversation(i).map(str::to_owned);
+            let action = links.then(|| {
+                let link = conv.clone().map(|id| {
+                    view! {
+                        <a
+                            class="btn btn-ghost adm-small rep-transcript"
+                            href=transcript_href(&id)
+                            aria-label=format!("Transcript of conversation {id}")
+                        >
+                            "Transcript"
+                        </a>
+                    }
+                });
+                view! { <td class="rep-row-actions">{link}</td> }
+            });
+            view! {
+                <tr data-conversation=conv>
+                    {cells}
+                    {action}
+                </tr>
+            }
+        })
+        .collect_view();
+    let caption = title.clone();
+    let label = title.clone();
+    view! {
+        <section class="rep-view" aria-label=label data-report=query.report.slug()>
+            <header class="rep-view-head">
+                <h3>{title}</h3>
+                <p class="muted rep-period">{period}</p>
+                {download}
+            </header>
+            {chart}
+            {if total == 0 {
+                view! { <p class="muted rep-empty">"No rows in this period."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="adm-table-wrap rep-table-wrap">
+                        <table class="adm-table rep-table">
+                            <caption class="adm-sr">{caption}</caption>
+                            <thead>
+                                <tr>{head} {action_head}</tr>
+                            </thead>
+                            <tbody>{rows}</tbody>
+                        </table>
+                    </div>
+                }
+                    .into_any()
+            }}
+            {truncation_note(total).map(|n| view! { <p class="rep-truncated" role="note">{n}</p> })}
+        </section>
+    }
+}
+
+/// One message of `GET /api/v1/console/conversations/:id/transcript`. Read leniently (the
+/// edge's field names: `author`, `author_name`, `text`, `at`; a few aliases accepted).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct TranscriptLine {
+    #[serde(default)]
+    pub seq: u64,
+    /// `visitor`, `operator`, `system`…
+    #[serde(default, alias = "sender", alias = "role", alias = "from")]
+    pub author: String,
+    #[serde(default, alias = "name", alias = "sender_name", alias = "operator_name")]
+    pub author_name: Option<String>,
+    #[serde(default, alias = "body")]
+    pub text: String,
+    /// ms since the epoch.
+    #[serde(default, alias = "sent_at", alias = "created_at", alias = "ts")]
+    pub at: u64,
+}
+
+/// The transcript's body.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct TranscriptDoc {
+    #[serde(default)]
+    pub messages: Vec<TranscriptLine>,
+    /// `good` / `moderate` / `bad` / `not_rated`, or empty when the visitor was not asked.
+    #[serde(default, alias = "survey_result", alias = "rating")]
+    pub survey: Option<serde_json::Value>,
+    #[serde(default, alias = "survey_comment")]
+    pub comment: Option<String>,
+}
+
+impl TranscriptDoc {
+    /// The rating line at the end of the transcript: `Rating: Good — “…”`, `Not rated`, or
+    /// none while the visitor was not asked.
+    pub fn rating_line(&self) -> Option<String> {
+        let (result, comment) = match &self.survey {
+            Some(serde_json::Value::String(s)) => (s.clone(), self.comment.clone().unwrap_or_default()),
+            Some(serde_json::Value::Object(o)) => {
+                let get = |k: &str| o.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+                let result = [get("result"), get("rating"), get("survey_result"), get("survey")]
+                    .into_iter()
+                    .find(|s| !s.is_empty())
+                    .unwrap_or_default();
+                (result, get("comment"))
+            }
+            _ => return None,
+        };
+        crate::outcome::rating_line(&result, &comment)
+    }
+}
+
+/// Who wrote a line, as the transcript shows it.
+pub fn author_label(line: &TranscriptLine) -> String {
+    match line.author_name.as_deref().map(str::trim) {
+        Some(name) if !name.is_empty() => name.to_owned(),
+        _ => match line.author.as_str() {
+            "visitor" => "Visitor".to_owned(),
+            "operator" => "Operator".to_owned(),
+            "system" | "" => "System".to_owned(),
+            other => other.to_owned(),
+        },
+    }
+}
+
+fn full_time(ms: u64) -> String {
+    if ms == 0 {
+        return String::new();
+    }
+    let d = js_sys::Date::new(&JsValue::from_f64(ms as f64));
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date(),
+        d.get_hours(),
+        d.get_minutes(),
+        d.get_seconds()
+    )
+}
+
+async fn load_transcript(id: String) -> Result<TranscriptDoc, HttpError> {
+    let id = String::from(js_sys::encode_uri_component(&id));
+    get_json(&format!("/api/v1/console/conversations/{id}/transcript")).await
+}
+
+/// This page's URL with `#/transcript/<id>`: the copyable link.
+pub fn transcript_url(id: &str) -> String {
+    let loc = parley_client::window().location();
+    format!("{}{}{}", loc.origin().unwrap_or_default(), loc.pathname().unwrap_or_default(), transcript_href(id))
+}
+
+/// Copies `text` with the Clipboard API, else through a selected text box; `true` on success.
+async fn copy_text(text: &str, fallback: Option<web_sys::HtmlElement>) -> bool {
+    let win = parley_client::window();
+    let clip = js_sys::Reflect::get(&win, &"navigator".into())
+        .and_then(|n| js_sys::Reflect::get(&n, &"clipboard".into()))
+        .ok()
+        .filter(|c| !c.is_undefined() && !c.is_null());
+    if let Some(clip) = clip {
+        let write =
+            js_sys::Reflect::get(&clip, &"writeText".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+        if let Some(write) = write {
+            if let Ok(p) = write.call1(&clip, &text.into()) {
+                if let Ok(p) = p.dyn_into::<js_sys::Promise>() {
+                    if wasm_bindgen_futures::JsFuture::from(p).await.is_ok() {
+                        return true;
+                    }
+                }
+            }
+        }
+    }
+    // Fallback: select the link box and ask the document to copy.
+    if let Some(el) = fallback {
+        let _ = js_sys::Reflect::get(&el, &"select".into())
+            .ok()
+            .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+            .map(|f| f.call0(&el));
+        if let Some(doc) = win.document() {
+            let exec = js_sys::Reflect::get(&doc, &"execCommand".into())
+                .ok()
+                .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+            if let Some(exec) = exec {
+                return exec.call1(&doc, &"copy".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false);
+            }
+        }
+    }
+    false
+}
+
+/// The transcript of conversation `id` in a dialog: each message (time, author, text), the
+/// rating at the end, and "Copy link". `on_close` runs on "Close" and Escape.
+#[component]
+pub fn TranscriptDialog(id: String, on_close: Callback<()>) -> impl IntoView {
+    let doc = RwSignal::new(None::<TranscriptDoc>);
+    let error = RwSignal::new(None::<String>);
+    let copied = RwSignal::new(None::<&'static str>);
+    let link_box = NodeRef::<leptos::html::Input>::new();
+    {
+        let id = id.clone();
+        leptos::task::spawn_local(async move {
+            match load_transcript(id).await {
+                Ok(d) => {
+                    doc.try_set(Some(d));
+                }
+                Err(e) => {
+                    let msg = if e.status == 404 {
+                        "No such conversation in this account.".to_owned()
+                    } else {
+                        api::describe(&e)
+                    };
+                    error.try_set(Some(msg));
+                }
+            }
+        });
+    }
+    let url = transcript_url(&id);
+    let copy = {
+        let url = url.clone();
+        move |_| {
+            let url = url.clone();
+            let el = link_box.get_untracked().map(|e| {
+                let e: web_sys::HtmlElement = e.unchecked_into();
+                e
+            });
+            leptos::task::spawn_local(async move {
+                let ok = copy_text(&url, el).await;
+                copied.try_set(Some(if ok { "Link copied." } else { "Copy the link from the box." }));
+            });
+        }
+    };
+    let body = move || {
+        if let Some(e) = error.get() {
+            return view! { <p class="error" role="alert">{e}</p> }.into_any();
+        }
+        let Some(d) = doc.get() else {
+            return view! { <p class="muted" role="status">"Loading…"</p> }.into_any();
+        };
+        let rating = d.rating_line();
+        let lines = d
+            .messages
+            .iter()
+            .map(|m| {
+                let class =
+                    format!("rep-msg rep-msg-{}", if m.author.is_empty() { "system" } else { m.author.as_str() });
+                view! {
+                    <li class=class>
+                        <time class="rep-msg-time muted">{full_time(m.at)}</time>
+                        <strong class="rep-msg-author">{author_label(m)}</strong>
+                        <span class="rep-msg-text">{m.text.clone()}</span>
+                    </li>
+                }
+            })
+            .collect_view();
+        let empty = d.messages.is_empty().then(|| view! { <li class="muted">"No messages."</li> });
+        view! {
+            <ol class="rep-transcript-lines">{lines} {empty}</ol>
+            <p class="rep-transcript-rating">{rating.unwrap_or_else(|| "Not asked for a rating.".to_owned())}</p>
+        }
+        .into_any()
+    };
+    let close = move |_| on_close.run(());
+    view! {
+        <div class="rep-overlay" on:click=move |ev| {
+            // A click on the backdrop (not inside the dialog) closes it.
+            if ev.target() == ev.current_target() {
+                on_close.run(());
+            }
+        }>
+            <div
+                class="rep-dialog"
+                role="dialog"
+                aria-modal="true"
+                aria-labelledby="rep-transcript-title"
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                    if ev.key() == "Escape" {
+                        on_close.run(());
+                    }
+                }
+            >
+                <header class="rep-dialog-head">
+                    <h2 id="rep-transcript-title">"Transcript"</h2>
+                    <button type="button" class="btn btn-ghost adm-small" on:click=close autofocus>
+                        "Close"
+                    </button>
+                </header>
+                <p class="muted rep-transcript-id">"Conversation " <code>{id.clone()}</code></p>
+                <div class="rep-copy">
+                    <label class="adm-sr" for="rep-transcript-link">"Link to this transcript"</label>
+                    <input id="rep-transcript-link" class="rep-link-box" readonly prop:value=url node_ref=link_box />
+                    <button type="button" class="btn btn-primary adm-small" on:click=copy>
+                        "Copy link"
+                    </button>
+                    <span class="rep-copied" role="status">{move || copied.get()}</span>
+                </div>
+                <div class="rep-transcript-body">{body}</div>
+            </div>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncation_only_past_the_limit() {
+        assert_eq!(truncation_note(500), None);
+        assert_eq!(truncation_note(0), None);
+        assert_eq!(truncation_note(1234).as_deref(), Some("Showing 500 of 1234 — download the CSV for all"));
+    }
+
+    #[test]
+    fn numbers_align_right() {
+        assert!(numeric("12"));
+        assert!(numeric("-3.5"));
+        assert!(numeric("40%"));
+        assert!(!numeric(""));
+        assert!(!numeric("2026-11-24 10:00:00"));
+        assert!(!numeric("op1"));
+    }
+
+    #[test]
+    fn transcript_body_read_leniently_and_rating_at_the_end() {
+        let d: TranscriptDoc = serde_json::from_str(
+            r#"{"messages":[{"seq":1,"author":"visitor","text":"<b>hi</b>","at":5},
+                {"seq":2,"sender":"operator","name":"Ann","body":"hello","sent_at":6}],
+                "survey_result":"bad","survey_comment":"too slow"}"#,
+        )
+        .unwrap();
+        assert_eq!(d.messages.len(), 2);
+        assert_eq!(d.messages[0].text, "<b>hi</b>");
+        assert_eq!(author_label(&d.messages[0]), "Visitor");
+        assert_eq!(author_label(&d.messages[1]), "Ann");
+        assert_eq!(d.messages[1].at, 6);
+        assert_eq!(d.rating_line().as_deref(), Some("Rating: Bad — “too slow”"));
+        let d: TranscriptDoc =
+            serde_json::from_str(r#"{"messages":[],"rating":{"result":"good","comment":""}}"#).unwrap();
+        assert_eq!(d.rating_line().as_deref(), Some("Rating: Good"));
+        let d: TranscriptDoc = serde_json::from_str(r#"{"messages":[]}"#).unwrap();
+        assert_eq!(d.rating_line(), None);
+    }
+}
