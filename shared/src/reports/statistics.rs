@@ -67,14 +67,15 @@
 //! - **By channel**: one row per channel of the account (the `channel` filter keeps one), by
 //!   name, with waiting and support totals and averages as the seed lists them.
 //! - **Working time**: one row per operator (as "by operator"): `Time stop` = the number of
-//!   pauses, `Total time stop` = their length in seconds. Work shifts come from the operator's
-//!   online intervals with [`crate::presence::work_shifts`] (a shift per local day, split at
-//!   local midnight; a pause is an offline gap between two online intervals of one shift). The
-//!   query zone's offset changes at DST, so the intervals are cut where it changes, each piece
-//!   goes through `work_shifts` with its constant offset, and the pieces of one local day are
-//!   joined again (the gap between them, if any, is a pause). A pause counts when it starts in
-//!   the period, with its whole length. An interval still open ends now. The conversation
-//!   filters do not apply (presence is not per channel).
+//!   pauses ("online pauses"), `Total time stop` = their length in seconds. A pause is a break
+//!   of a work shift, the one definition of [`crate::presence::work_shifts_of`] (the online
+//!   intervals that begin on one local day of the query zone form a shift; the offline gaps
+//!   between them are its breaks; a night shift is not split at midnight, and a gap over the
+//!   local midnight before the next day's first interval is no pause). The shifts counted are
+//!   those overlapping the period, with all their breaks, as "Agent performance" lists them
+//!   (so `Time stop` is the sum of its `num_breaks` over the operator's shifts). An interval
+//!   still open ends now. Days follow the zone's DST (a 25-hour day is one day). The
+//!   conversation filters do not apply (presence is not per channel).
 //! - **Message history**: one row per message of the filtered sessions, in time order (then
 //!   conversation, then `seq`), each opening its transcript. `Message ID` =
 //!   `<conversation id>:<seq>` (the D1 key); `Initiated by` = `user` (visitor) or `business`
@@ -99,10 +100,8 @@ use super::query::ReportId;
 use super::table::{Chart, ChartKind, Series, Table};
 use super::zone::Zone;
 use super::{percent, Ctx};
-use crate::ids::Millis;
-use crate::presence::{self, Interval, Shift, State};
-
-const HOUR_MS: u64 = 3_600_000;
+use crate::presence;
+use chrono::Datelike;
 
 /// The table of `ctx.q.report` (one of this family's; any other gives an empty table).
 pub fn table(ctx: &Ctx) -> Table {
@@ -671,94 +670,27 @@ fn by_channel(ctx: &Ctx) -> Table {
 // ---------------------------------------------------------------------------------------------
 // Working time
 
-/// `[a, b)` pieces of `[lo, hi)` in which `zone`'s offset is constant, with that offset (a
-/// change is looked for every hour: zones change their offset at most a few times a year).
-fn constant_offset_spans(zone: &Zone, lo: u64, hi: u64) -> Vec<(u64, u64, i64)> {
-    let mut out = Vec::new();
-    if hi <= lo {
-        return out;
-    }
-    let (mut a, mut off, mut t) = (lo, zone.offset_ms(lo), lo);
-    while t < hi {
-        let probe = (t + HOUR_MS).min(hi - 1);
-        if probe > t && zone.offset_ms(probe) != off {
-            // The change is in (t, probe]: find its first ms.
-            let (mut x, mut y) = (t, probe);
-            while y - x > 1 {
-                let m = x + (y - x) / 2;
-                if zone.offset_ms(m) == off {
-                    x = m;
-                } else {
-                    y = m;
-                }
-            }
-            out.push((a, y, off));
-            (a, off, t) = (y, zone.offset_ms(y), y);
-        } else {
-            t += HOUR_MS;
-        }
-    }
-    out.push((a, hi, off));
-    out
-}
-
-/// One operator's work shifts in local days of `zone`, from their online intervals
-/// (`(start, end)`, already cut to `[lo, hi)`), through [`presence::work_shifts`].
-fn shifts_in_zone(online: &[(u64, u64)], spans: &[(u64, u64, i64)], zone: &Zone, now: u64) -> Vec<Shift> {
-    let mut shifts: Vec<Shift> = Vec::new();
-    for &(a, b, off) in spans {
-        let pieces: Vec<Interval> = online
-            .iter()
-            .map(|&(s, e)| (s.max(a), e.min(b)))
-            .filter(|(s, e)| s < e)
-            .map(|(s, e)| Interval {
-                activity_id: String::new(),
-                state: State::Online,
-                start: Millis(s),
-                end: Some(Millis(e)),
-            })
-            .collect();
-        for s in presence::work_shifts(&pieces, Millis(now), off) {
-            match shifts.last_mut() {
-                Some(p) if zone.naive_date(p.start.0) == zone.naive_date(s.start.0) => {
-                    if s.start > p.end {
-                        p.breaks.push((p.end, s.start));
-                    }
-                    p.breaks.extend(s.breaks);
-                    p.end = p.end.max(s.end);
-                }
-                _ => shifts.push(s),
-            }
-        }
-    }
-    shifts
-}
-
 fn working_time(ctx: &Ctx) -> Table {
     let (from, to, zone) = (ctx.q.from, ctx.q.to, &ctx.zone);
-    // Whole local days around the period, so its shifts are whole.
-    let lo = zone.day_start(from);
-    let hi = if to > 0 { zone.day_start(zone.day_start(to - 1) + 26 * HOUR_MS) } else { 0 };
-    let mut online: BTreeMap<&str, Vec<(u64, u64)>> = BTreeMap::new();
+    let day_of = |t: u64| zone.naive_date(t).num_days_from_ce() as i64;
+    let mut online: BTreeMap<&str, Vec<(u64, Option<u64>)>> = BTreeMap::new();
     for a in &ctx.facts.activity {
-        if a.state != "online" || a.operator_id.is_empty() {
-            continue;
-        }
-        let (s, e) = (a.start.max(lo), a.end.unwrap_or(ctx.now).min(hi));
-        if s < e {
-            online.entry(&a.operator_id).or_default().push((s, e));
+        if a.state == "online" && !a.operator_id.is_empty() {
+            online.entry(&a.operator_id).or_default().push((a.start, a.end));
         }
     }
-    let spans = constant_offset_spans(zone, lo, hi);
     let mut t = Table::new(&WORKING_TIME_COLUMNS);
     for (name, id) in operator_rows(ctx, online.keys().copied().collect::<Vec<_>>()) {
-        let shifts = online.get(id).map(|iv| shifts_in_zone(iv, &spans, zone, ctx.now)).unwrap_or_default();
-        let pauses: Vec<(u64, u64)> = shifts
+        let shifts = online
+            .get(id)
+            .map(|list| presence::work_shifts_of(list.iter().copied(), ctx.now, day_of))
+            .unwrap_or_default();
+        let pauses: Vec<u64> = shifts
             .iter()
-            .flat_map(|s| s.breaks.iter().map(|(a, b)| (a.0, b.0)))
-            .filter(|(a, _)| from <= *a && *a < to)
+            .filter(|s| s.start.0 < to && s.end.0 > from)
+            .flat_map(|s| s.breaks.iter().map(|(a, b)| b.0.saturating_sub(a.0)))
             .collect();
-        let total: u64 = pauses.iter().map(|(a, b)| b - a).sum();
+        let total: u64 = pauses.iter().sum();
         t.push(vec![name, pauses.len().to_string(), (total / 1000).to_string()], None);
     }
     t
