@@ -1,0 +1,180 @@
+//! Public report links (`parley_shared::reports::links`): managers create, list and revoke
+//! them in the console; anyone holding one sees its one report without logging in.
+//!
+//! - `POST /api/v1/console/report-links` (admins, console origin): a [`ReportLinkRequest`] →
+//!   the new link's [`ReportLinkView`] (400 `invalid` naming the field: `report`, a query key,
+//!   `title`, `expires_at`). The query is read like the report endpoints read theirs (local
+//!   dates in the account's zone) and stored in its canonical form.
+//! - `GET /api/v1/console/report-links` (admins): the account's links, newest first.
+//! - `POST /api/v1/console/report-links/:id/revoke` (admins, console origin): sets
+//!   `revoked_at` once (a second call answers the same view); another account's id is a 404.
+//! - `GET /api/v1/public/reports/:slug[.csv]?<canonical>&account=…&link=…&expires=…&sig=…`
+//!   (no login): the signature with `PARLEY_SECRET`, then the expiry by the edge's clock, then
+//!   the D1 row of that link in that account (read on every request, so a revocation counts at
+//!   once) → the report through `crate::reports::respond` with exactly the signed query.
+//!   Refusals: 403 `bad_signature`, 410 `expired`, 410 `revoked`. Answers are `no-store`.
+
+use parley_shared::admin::Role;
+use parley_shared::ids::is_valid_id;
+use parley_shared::reports::links::{self, LinkRecord, ReportLinkList, ReportLinkRequest, ReportLinkView};
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use worker::{D1Database, Env, Method, Request, Response, Result};
+
+use crate::api::{secret, session_operator};
+use crate::db::{self, OperatorRow};
+use crate::http::{self, error, invalid};
+use crate::util::{new_id, now};
+
+/// Most links listed (newest first).
+const LIST_LIMIT: u32 = 500;
+
+const RECORD_COLS: &str = "l.id, l.account_id, l.report, l.query, l.title, l.expires_at, l.created_by, \
+     o.chat_name AS created_by_name, l.created_at, l.revoked_at \
+     FROM report_links l LEFT JOIN operators o ON o.id = l.created_by AND o.account_id = l.account_id";
+
+fn s(v: &str) -> JsValue {
+    JsValue::from_str(v)
+}
+fn n(v: u64) -> JsValue {
+    JsValue::from_f64(v as f64)
+}
+fn opt(v: Option<u64>) -> JsValue {
+    v.map_or(JsValue::NULL, n)
+}
+
+/// `/api/v1/console/report-links[/:id/revoke]`.
+pub async fn route(mut req: Request, env: &Env) -> Result<Response> {
+    let path = req.path();
+    let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let method = req.method();
+    let Some(me) = session_operator(&req, env).await? else {
+        return error(401, "unauthenticated", "log in first");
+    };
+    if matches!(method, Method::Post) && !http::is_same_origin(&req) {
+        return error(403, "bad_origin", "changes must come from the console");
+    }
+    if me.role != Role::Admin.as_str() {
+        return error(403, "forbidden", "only an admin of the account can share reports");
+    }
+    match (method, segs.get(4..).unwrap_or_default()) {
+        (Method::Post, []) => create(&mut req, env, &me).await,
+        (Method::Get, []) => list(env, &me).await,
+        (Method::Post, [id, "revoke"]) => revoke(env, &me, id).await,
+        _ => error(404, "not_found", "no such API route"),
+    }
+}
+
+async fn create(req: &mut Request, env: &Env, me: &OperatorRow) -> Result<Response> {
+    let body: ReportLinkRequest = match http::read_json(req).await {
+        Ok(b) => b,
+        Err(resp) => return Ok(resp),
+    };
+    let d1 = db::db(env)?;
+    let t = now().0;
+    let new = match body.validate(&account_time_zone(&d1, &me.account_id).await?, t) {
+        Ok(n) => n,
+        Err(e) => return invalid(e),
+    };
+    let record = LinkRecord {
+        id: new_id("rl"),
+        account_id: me.account_id.clone(),
+        report: new.query.report.slug().to_owned(),
+        query: new.query.canonical(),
+        title: new.title,
+        expires_at: new.expires_at,
+        created_by: me.id.clone(),
+        created_by_name: Some(me.chat_name.clone()),
+        created_at: t,
+        revoked_at: None,
+    };
+    d1.prepare(
+        "INSERT INTO report_links (id, account_id, report, query, title, expires_at, created_by, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )
+    .bind(&[
+        s(&record.id),
+        s(&record.account_id),
+        s(&record.report),
+        s(&record.query),
+        s(&record.title),
+        opt(record.expires_at),
+        s(&record.created_by),
+        n(record.created_at),
+    ])?
+    .run()
+    .await?;
+    http::json(&ReportLinkView::of(&secret(env)?, &record))
+}
+
+async fn list(env: &Env, me: &OperatorRow) -> Result<Response> {
+    let rows: Vec<LinkRecord> = db::db(env)?
+        .prepare(format!("SELECT {RECORD_COLS} WHERE l.account_id = ?1 ORDER BY l.created_at DESC, l.id DESC LIMIT ?2"))
+        .bind(&[s(&me.account_id), n(LIST_LIMIT.into())])?
+        .all()
+        .await?
+        .results()?;
+    let secret = secret(env)?;
+    http::json(&ReportLinkList { links: rows.iter().map(|r| ReportLinkView::of(&secret, r)).collect() })
+}
+
+async fn revoke(env: &Env, me: &OperatorRow, id: &str) -> Result<Response> {
+    let d1 = db::db(env)?;
+    if !is_valid_id(id) || record(&d1, id, &me.account_id).await?.is_none() {
+        return error(404, "unknown_link", "no such link");
+    }
+    d1.prepare("UPDATE report_links SET revoked_at = ?1 WHERE id = ?2 AND account_id = ?3 AND revoked_at IS NULL")
+        .bind(&[n(now().0), s(id), s(&me.account_id)])?
+        .run()
+        .await?;
+    match record(&d1, id, &me.account_id).await? {
+        Some(r) => http::json(&ReportLinkView::of(&secret(env)?, &r)),
+        None => error(404, "unknown_link", "no such link"),
+    }
+}
+
+/// Link `id` of `account_id`, if it is one.
+async fn record(d1: &D1Database, id: &str, account_id: &str) -> Result<Option<LinkRecord>> {
+    d1.prepare(format!("SELECT {RECORD_COLS} WHERE l.id = ?1 AND l.account_id = ?2"))
+        .bind(&[s(id), s(account_id)])?
+        .first(None)
+        .await
+}
+
+async fn account_time_zone(d1: &D1Database, account_id: &str) -> Result<String> {
+    #[derive(Deserialize)]
+    struct Tz {
+        time_zone: String,
+    }
+    let row: Option<Tz> =
+        d1.prepare("SELECT time_zone FROM accounts WHERE id = ?1").bind(&[s(account_id)])?.first(None).await?;
+    Ok(row.map(|r| r.time_zone).filter(|t| !t.trim().is_empty()).unwrap_or_else(|| "UTC".to_owned()))
+}
+
+/// `GET /api/v1/public/reports/:slug[.csv]` (`path_slug` as in the path): the signed report.
+pub async fn public(req: Request, env: &Env, path_slug: &str) -> Result<Response> {
+    let (slug, csv) = match path_slug.strip_suffix(".csv") {
+        Some(s) => (s, true),
+        None => (path_slug, false),
+    };
+    let url = req.url()?;
+    let refuse = |r: links::Refusal| no_store(error(r.status(), r.code(), r.message())?);
+    let (link, q) = match links::check(&secret(env)?, slug, url.query().unwrap_or(""), now().0) {
+        Ok(ok) => ok,
+        Err(r) => return refuse(r),
+    };
+    let row = record(&db::db(env)?, &link.link_id, &link.account_id).await?;
+    if let Err(r) = links::check_row(&link, &q, row.as_ref()) {
+        return refuse(r);
+    }
+    let resp = crate::reports::respond(env, &url.origin().ascii_serialization(), &link.account_id, q, csv).await?;
+    no_store(resp)
+}
+
+/// Never cached anywhere: a revoked link must stop working at once.
+fn no_store(resp: Response) -> Result<Response> {
+    let headers = resp.headers().clone();
+    headers.set("Cache-Control", "no-store")?;
+    headers.set("X-Robots-Tag", "noindex")?;
+    Ok(resp.with_headers(headers))
+}
