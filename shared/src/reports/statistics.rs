@@ -26,10 +26,13 @@
 //!   before `closed_at` − the first operator message; none for a pending session (the seed's
 //!   by-channel text: "when the conversation is marked as completed") or one no operator wrote
 //!   in. One operator message gives 0.
-//! - **Averages**: the total divided by the number of sessions that have the measure (answered
-//!   sessions for waiting time, done-and-supported sessions for support time), the seed's "all
-//!   waiting/support instances". A session nobody answered has no waiting time; counting it as
-//!   0 would let unanswered chats lower the average wait. Empty when there is none.
+//! - **Averages**, word for word from the seed: Overview "total waiting (support) time / total
+//!   sessions" and By channel "the average waiting (support) time of all sessions" divide by
+//!   every session of the row; By operator's average waiting time is "the total waiting time of
+//!   all waiting instances divided by the total number of sessions being analyzed" (the
+//!   sessions in the operator's row) and its average support time "the total support time of all
+//!   support instances divided by the total number of support instances". A session nobody
+//!   answered adds no waiting time but counts in "total sessions". Empty when the divisor is 0.
 //! - **Durations** are whole seconds, rounded down, like the other reports (averages: the mean
 //!   in ms, then rounded down). **Percentages** are whole percents rounded half up
 //!   ([`super::percent`]), empty when there is no session.
@@ -345,8 +348,13 @@ impl Total {
     fn total_cell(&self) -> String {
         (self.ms / 1000).to_string()
     }
+    /// The total over its instances.
     fn average_cell(&self) -> String {
-        self.ms.checked_div(self.n).map(|avg| (avg / 1000).to_string()).unwrap_or_default()
+        self.average_over(self.n)
+    }
+    /// The total over `sessions` (the seed's "total sessions").
+    fn average_over(&self, sessions: u64) -> String {
+        self.ms.checked_div(sessions).map(|avg| (avg / 1000).to_string()).unwrap_or_default()
     }
 }
 
@@ -437,8 +445,8 @@ fn overview(ctx: &Ctx) -> Table {
             (total - assigned).to_string(),
             done.to_string(),
             (total - done).to_string(),
-            waiting.average_cell(),
-            support.average_cell(),
+            waiting.average_over(total),
+            support.average_over(total),
         ],
         None,
     );
@@ -537,7 +545,7 @@ fn by_operator(ctx: &Ctx) -> Table {
         cells.extend([
             n.waiting.total_cell(),
             n.support.total_cell(),
-            n.waiting.average_cell(),
+            n.waiting.average_over(n.cells.iter().sum()),
             n.support.average_cell(),
         ]);
         t.push(cells, None);
@@ -656,8 +664,8 @@ fn by_channel(ctx: &Ctx) -> Table {
         cells.extend([
             split.waiting.total_cell(),
             split.support.total_cell(),
-            split.waiting.average_cell(),
-            split.support.average_cell(),
+            split.waiting.average_over(split.sessions()),
+            split.support.average_over(split.sessions()),
         ]);
         t.push(cells, None);
         labels.push(name);

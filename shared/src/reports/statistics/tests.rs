@@ -181,9 +181,9 @@ fn overview_counts_and_averages() {
     let t = run(&query(ReportId::Overview, T, T + DAY, "UTC"), &scenario(), T + DAY);
     assert_eq!(t.columns, OVERVIEW_COLUMNS);
     // 7 sessions, 6 visitors (v1 twice), assigned c1 c2 c3 c6, done c1 c2 c5;
-    // waiting (30 + 10 + 59.999 + 60 + 5) s / 5 answered = 32.9998 s → 32;
-    // support (70 + 290 + 0) s / 3 done and supported = 120.
-    assert_eq!(t.rows, vec![["7", "6", "4", "3", "3", "4", "32", "120"].map(String::from).to_vec()]);
+    // "total waiting time / total sessions": (30 + 10 + 59.999 + 60 + 5) s / 7 = 23.57 s → 23;
+    // support (70 + 290 + 0) s / 7 = 51.4 → 51.
+    assert_eq!(t.rows, vec![["7", "6", "4", "3", "3", "4", "23", "51"].map(String::from).to_vec()]);
 }
 
 #[test]
@@ -198,7 +198,8 @@ fn overview_edge_cases() {
         ..Facts::default()
     };
     let t = run(&query(ReportId::Overview, T, T + DAY, "UTC"), &facts, T);
-    assert_eq!(cells(&t.rows[0]), ["2", "2", "0", "2", "1", "1", "", ""]);
+    // Nobody answered: no waiting or support time, 0 s over the 2 sessions.
+    assert_eq!(cells(&t.rows[0]), ["2", "2", "0", "2", "1", "1", "0", "0"]);
     // An answered chat with one operator message: support time 0 (not empty).
     let facts = Facts {
         conversations: vec![closed(conv("c1", "v1", T), T + MIN)],
@@ -240,8 +241,8 @@ fn by_operator_splits_sla_and_times() {
     // c6 60 (not under 1 m) → SLA 2, total 100, average 33; support c1 70 + c2 0 → 70, avg 35.
     assert_eq!(row_named(&t, "Ann Alpha"), ["Ann Alpha", "2", "0", "1", "0", "0", "0", "2", "100", "70", "33", "35"]);
     // B: c2 assigned done supported (180 s of support); c3 assigned, pending, never answered.
-    // B answered no wait first (A did in c2): no waiting instance.
-    assert_eq!(row_named(&t, "Bob Beta"), ["Bob Beta", "1", "0", "0", "1", "0", "0", "0", "0", "180", "", "180"]);
+    // B answered no wait first (A did in c2): no waiting instance, 0 s over B's 2 sessions.
+    assert_eq!(row_named(&t, "Bob Beta"), ["Bob Beta", "1", "0", "0", "1", "0", "0", "0", "0", "180", "0", "180"]);
     // C: c5 not assigned done supported, c7 not assigned pending supported; waits 59.999 s and
     // 5 s (both under 1 m) → total 64, average 32; support c5 0.
     assert_eq!(row_named(&t, "carl"), ["carl", "0", "0", "0", "0", "1", "1", "2", "64", "0", "32", "0"]);
@@ -280,7 +281,7 @@ fn by_operator_counts_an_unknown_operator_and_skips_anonymous_messages() {
     };
     let t = run(&query(ReportId::ByOperator, T, T + DAY, "UTC"), &facts, T);
     // The first operator message has no author: the session is supported, but nobody's wait.
-    assert_eq!(t.rows, vec![["op_gone", "0", "0", "0", "0", "0", "1", "0", "0", "0", "", ""].map(String::from)]);
+    assert_eq!(t.rows, vec![["op_gone", "0", "0", "0", "0", "0", "1", "0", "0", "0", "0", ""].map(String::from)]);
 }
 
 #[test]
@@ -379,7 +380,7 @@ fn by_channel_lists_the_accounts_channels() {
     // pending unsupported c3 c4; waiting 164.999 s (avg 32), support 360 s (avg 120).
     assert_eq!(
         cells(&t.rows[1])[1..],
-        ["6", "0", "6", "3", "0", "2", "2", "43", "71", "7", "0", "0", "0", "0", "164", "360", "32", "120"]
+        ["6", "0", "6", "3", "0", "2", "2", "43", "71", "7", "0", "0", "0", "0", "164", "360", "23", "51"]
     );
     assert_eq!(cells(&t.rows[2])[1..4], ["1", "0", "1"]);
     // The channel filter keeps its row.
