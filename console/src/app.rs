@@ -6,6 +6,7 @@ use crate::admin::AdminArea;
 use crate::list::ConversationList;
 use crate::login::Login;
 use crate::panel::Workspace;
+use crate::report_view::{transcript_of, TranscriptDialog};
 use crate::reports::Reports;
 use crate::state::{Auth, Ctx};
 use crate::unread;
@@ -45,9 +46,19 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Console() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    // "Invites & traffic" (admins) is shown instead of the workspace, like the admin area.
+    // "Reports" (admins) is shown instead of the workspace, like the admin area.
     let reports_open = RwSignal::new(false);
     let admin = crate::admin::is_admin();
+    // `#/transcript/<conversation_id>` (a report row's link, or pasted) opens that transcript.
+    let hash = || parley_client::window().location().hash().unwrap_or_default();
+    let transcript = RwSignal::new(transcript_of(&hash()));
+    window_event_listener_untyped("hashchange", move |_| {
+        transcript.try_set(transcript_of(&hash()));
+    });
+    let close_transcript = Callback::new(move |_: ()| {
+        transcript.set(None);
+        let _ = parley_client::window().location().set_hash("");
+    });
     view! {
         <div class="shell">
             <header class="topbar">
@@ -103,6 +114,7 @@ fn Console() -> impl IntoView {
                     }
                 }}
             </main>
+            {move || transcript.get().map(|id| view! { <TranscriptDialog id on_close=close_transcript /> })}
         </div>
     }
 }

@@ -12,13 +12,15 @@
 //! - Cells are text (never HTML); cells that are numbers align right.
 //! - The period shows as the local dates of the query's zone: From = the day `from` is in,
 //!   To = the day of the last included instant (`to` − 1 ms).
-//! - The transcript shows the times in the browser's zone (`YYYY-MM-DD HH:MM:SS`), each
-//!   message's author and text as text, then the rating line (`outcome::rating_line`).
+//! - The transcript (`api::Transcript`) shows the times in the browser's zone
+//!   (`YYYY-MM-DD HH:MM:SS`), each message's author (its name, else its role) and text as text,
+//!   then the rating line (`outcome::rating_line`: "Rating: Bad — “…”", "Not rated"; "Not asked
+//!   for a rating." while the visitor was not asked).
 
 use leptos::prelude::*;
 use parley_client::{get_json, HttpError};
+use parley_shared::api::{Transcript, TranscriptMessage};
 use parley_shared::reports::table::ReportResponse;
-use serde::Deserialize;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::api;
@@ -162,66 +164,16 @@ pub fn ReportView(response: ReportResponse, csv_href: Option<String>) -> impl In
     }
 }
 
-/// One message of `GET /api/v1/console/conversations/:id/transcript`. Read leniently (the
-/// edge's field names: `author`, `author_name`, `text`, `at`; a few aliases accepted).
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct TranscriptLine {
-    #[serde(default)]
-    pub seq: u64,
-    /// `visitor`, `operator`, `system`…
-    #[serde(default, alias = "sender", alias = "role", alias = "from")]
-    pub author: String,
-    #[serde(default, alias = "name", alias = "sender_name", alias = "operator_name")]
-    pub author_name: Option<String>,
-    #[serde(default, alias = "body")]
-    pub text: String,
-    /// ms since the epoch.
-    #[serde(default, alias = "sent_at", alias = "created_at", alias = "ts")]
-    pub at: u64,
-}
-
-/// The transcript's body.
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct TranscriptDoc {
-    #[serde(default)]
-    pub messages: Vec<TranscriptLine>,
-    /// `good` / `moderate` / `bad` / `not_rated`, or empty when the visitor was not asked.
-    #[serde(default, alias = "survey_result", alias = "rating")]
-    pub survey: Option<serde_json::Value>,
-    #[serde(default, alias = "survey_comment")]
-    pub comment: Option<String>,
-}
-
-impl TranscriptDoc {
-    /// The rating line at the end of the transcript: `Rating: Good — “…”`, `Not rated`, or
-    /// none while the visitor was not asked.
-    pub fn rating_line(&self) -> Option<String> {
-        let (result, comment) = match &self.survey {
-            Some(serde_json::Value::String(s)) => (s.clone(), self.comment.clone().unwrap_or_default()),
-            Some(serde_json::Value::Object(o)) => {
-                let get = |k: &str| o.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
-                let result = [get("result"), get("rating"), get("survey_result"), get("survey")]
-                    .into_iter()
-                    .find(|s| !s.is_empty())
-                    .unwrap_or_default();
-                (result, get("comment"))
-            }
-            _ => return None,
-        };
-        crate::outcome::rating_line(&result, &comment)
-    }
-}
-
-/// Who wrote a line, as the transcript shows it.
-pub fn author_label(line: &TranscriptLine) -> String {
-    match line.author_name.as_deref().map(str::trim) {
-        Some(name) if !name.is_empty() => name.to_owned(),
-        _ => match line.author.as_str() {
+/// Who wrote a message, as the transcript shows it: its author's name, else its role.
+pub fn author_label(m: &TranscriptMessage) -> String {
+    match m.author_name.trim() {
+        "" => match m.role.as_str() {
             "visitor" => "Visitor".to_owned(),
             "operator" => "Operator".to_owned(),
             "system" | "" => "System".to_owned(),
             other => other.to_owned(),
         },
+        name => name.to_owned(),
     }
 }
 
@@ -241,7 +193,7 @@ fn full_time(ms: u64) -> String {
     )
 }
 
-async fn load_transcript(id: String) -> Result<TranscriptDoc, HttpError> {
+async fn load_transcript(id: String) -> Result<Transcript, HttpError> {
     let id = String::from(js_sys::encode_uri_component(&id));
     get_json(&format!("/api/v1/console/conversations/{id}/transcript")).await
 }
@@ -294,7 +246,7 @@ async fn copy_text(text: &str, fallback: Option<web_sys::HtmlElement>) -> bool {
 /// rating at the end, and "Copy link". `on_close` runs on "Close" and Escape.
 #[component]
 pub fn TranscriptDialog(id: String, on_close: Callback<()>) -> impl IntoView {
-    let doc = RwSignal::new(None::<TranscriptDoc>);
+    let doc = RwSignal::new(None::<Transcript>);
     let error = RwSignal::new(None::<String>);
     let copied = RwSignal::new(None::<&'static str>);
     let link_box = NodeRef::<leptos::html::Input>::new();
@@ -338,15 +290,14 @@ pub fn TranscriptDialog(id: String, on_close: Callback<()>) -> impl IntoView {
         let Some(d) = doc.get() else {
             return view! { <p class="muted" role="status">"Loading…"</p> }.into_any();
         };
-        let rating = d.rating_line();
+        let rating = crate::outcome::rating_line(&d.survey_result, &d.survey_comment);
         let lines = d
             .messages
             .iter()
             .map(|m| {
-                let class =
-                    format!("rep-msg rep-msg-{}", if m.author.is_empty() { "system" } else { m.author.as_str() });
+                let role = if m.role.is_empty() { "system" } else { m.role.as_str() };
                 view! {
-                    <li class=class>
+                    <li class=format!("rep-msg rep-msg-{role}")>
                         <time class="rep-msg-time muted">{full_time(m.at)}</time>
                         <strong class="rep-msg-author">{author_label(m)}</strong>
                         <span class="rep-msg-text">{m.text.clone()}</span>
@@ -354,8 +305,11 @@ pub fn TranscriptDialog(id: String, on_close: Callback<()>) -> impl IntoView {
                 }
             })
             .collect_view();
+        let c = &d.conversation;
+        let about = format!("{} · started {} · {}", c.channel_id, full_time(c.created_at), c.status);
         let empty = d.messages.is_empty().then(|| view! { <li class="muted">"No messages."</li> });
         view! {
+            <p class="muted rep-transcript-about">{about}</p>
             <ol class="rep-transcript-lines">{lines} {empty}</ol>
             <p class="rep-transcript-rating">{rating.unwrap_or_else(|| "Not asked for a rating.".to_owned())}</p>
         }
@@ -423,23 +377,17 @@ mod tests {
     }
 
     #[test]
-    fn transcript_body_read_leniently_and_rating_at_the_end() {
-        let d: TranscriptDoc = serde_json::from_str(
-            r#"{"messages":[{"seq":1,"author":"visitor","text":"<b>hi</b>","at":5},
-                {"seq":2,"sender":"operator","name":"Ann","body":"hello","sent_at":6}],
-                "survey_result":"bad","survey_comment":"too slow"}"#,
-        )
-        .unwrap();
-        assert_eq!(d.messages.len(), 2);
-        assert_eq!(d.messages[0].text, "<b>hi</b>");
-        assert_eq!(author_label(&d.messages[0]), "Visitor");
-        assert_eq!(author_label(&d.messages[1]), "Ann");
-        assert_eq!(d.messages[1].at, 6);
-        assert_eq!(d.rating_line().as_deref(), Some("Rating: Bad — “too slow”"));
-        let d: TranscriptDoc =
-            serde_json::from_str(r#"{"messages":[],"rating":{"result":"good","comment":""}}"#).unwrap();
-        assert_eq!(d.rating_line().as_deref(), Some("Rating: Good"));
-        let d: TranscriptDoc = serde_json::from_str(r#"{"messages":[]}"#).unwrap();
-        assert_eq!(d.rating_line(), None);
+    fn authors_by_name_else_role() {
+        let m = |role: &str, name: &str| TranscriptMessage {
+            seq: 1,
+            role: role.into(),
+            author_name: name.into(),
+            text: "<b>hi</b>".into(),
+            at: 5,
+        };
+        assert_eq!(author_label(&m("visitor", "")), "Visitor");
+        assert_eq!(author_label(&m("operator", " Ann ")), "Ann");
+        assert_eq!(author_label(&m("operator", "")), "Operator");
+        assert_eq!(author_label(&m("", "")), "System");
     }
 }

@@ -1,10 +1,22 @@
-//! "Invites & traffic" (admins): the automatic-invite funnel per rule, invites by hour of day,
-//! traffic per entry point, the visitors' ratings per operator and work shift, and the three CSV
-//! downloads, for a date range and channel.
+//! "Reports" (admins), two tabs:
 //!
-//! Dates are the browser's local days: From is the start of its day, To the start of the day
-//! after (exclusive). The rows' hours are UTC hours. The sums and percentages are
-//! `parley_shared::reports`'s.
+//! - **All reports** ([`ReportExplorer`]): a report picker grouped by `ReportId::family()`, a
+//!   period (From/To dates sent as `from=YYYY-MM-DD&to=YYYY-MM-DD`: the edge reads them as days
+//!   of the account's time zone, both included; the zone shows with the result), the spec's
+//!   filters (channel, host, page, operator, status, tag, category, entry point; SLA minutes
+//!   for "Statistics by operator", grouping for "Session statistics"), "Show" →
+//!   `GET /api/v1/reports/<slug>?<query>` rendered by [`ReportView`] with its CSV link
+//!   `/api/v1/reports/<slug>.csv?<the answer's canonical query>` (the very period, zone and
+//!   filters shown). A 400 naming a field shows next to that field, anything else as an alert.
+//! - **Invites & traffic** ([`InvitesTraffic`], the first view of this section): the
+//!   automatic-invite funnel per rule, invites by hour of day, traffic per entry point, the
+//!   visitors' ratings per operator and work shift, and the three CSV downloads, for a date
+//!   range and channel. Its dates are the browser's local days: From is the start of its day,
+//!   To the start of the day after (exclusive). The rows' hours are UTC hours. The sums and
+//!   percentages are `parley_shared::reports`'s.
+//!
+//! The tab last chosen is remembered in `localStorage` (`parley.reports.tab`); "Invites &
+//! traffic" until one is chosen.
 
 use std::collections::HashMap;
 
@@ -19,11 +31,487 @@ use parley_shared::reports::invites::{by_hour_of_day, funnel_by_rule, RuleFunnel
 use parley_shared::reports::traffic::{totals_by_entry_point, TrafficRow};
 use parley_shared::reports::{percent, InviteReport, RatingsReport, TrafficReport};
 
+use parley_shared::admin::{FieldError, OperatorView};
+use parley_shared::entry_points::EntryPointView;
+use parley_shared::outcomes::OutcomeSettings;
+use parley_shared::reports::query::{encode, ReportId};
+use parley_shared::reports::table::ReportResponse;
+
 use crate::admin_api;
 use crate::api;
 use crate::form::{load_into, DataTable};
+use crate::report_view::ReportView;
 
 const BASE: &str = "/api/v1/console/reports";
+/// The report endpoints of issue 7 (`:slug` JSON, `:slug.csv`).
+const REPORTS: &str = "/api/v1/reports";
+const TAB_KEY: &str = "parley.reports.tab";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tab {
+    All,
+    InvitesTraffic,
+}
+
+impl Tab {
+    fn key(self) -> &'static str {
+        match self {
+            Tab::All => "all",
+            Tab::InvitesTraffic => "invites",
+        }
+    }
+    fn label(self) -> &'static str {
+        match self {
+            Tab::All => "All reports",
+            Tab::InvitesTraffic => "Invites & traffic",
+        }
+    }
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    parley_client::window().local_storage().ok().flatten()
+}
+
+fn stored_tab() -> Tab {
+    match storage().and_then(|s| s.get_item(TAB_KEY).ok().flatten()).as_deref() {
+        Some("all") => Tab::All,
+        _ => Tab::InvitesTraffic,
+    }
+}
+
+/// The Reports section (admins): "All reports" and "Invites & traffic" as tabs.
+#[component]
+pub fn Reports() -> impl IntoView {
+    let current = RwSignal::new(stored_tab());
+    let tabs = [Tab::All, Tab::InvitesTraffic]
+        .into_iter()
+        .map(|t| {
+            let selected = move || current.get() == t;
+            view! {
+                <button
+                    type="button"
+                    role="tab"
+                    id=format!("rep-tab-{}", t.key())
+                    class="adm-tab"
+                    aria-controls="rep-panel"
+                    aria-selected=move || selected().to_string()
+                    tabindex=move || if selected() { "0" } else { "-1" }
+                    on:click=move |_| {
+                        current.set(t);
+                        if let Some(s) = storage() {
+                            let _ = s.set_item(TAB_KEY, t.key());
+                        }
+                    }
+                >
+                    {t.label()}
+                </button>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="adm" aria-label="Reports">
+            <div class="adm-tabs" role="tablist" aria-label="Report sections">
+                {tabs}
+            </div>
+            <div
+                class="adm-panel"
+                id="rep-panel"
+                role="tabpanel"
+                aria-labelledby=move || format!("rep-tab-{}", current.get().key())
+            >
+                {move || match current.get() {
+                    Tab::All => view! { <ReportExplorer /> }.into_any(),
+                    Tab::InvitesTraffic => view! { <InvitesTraffic /> }.into_any(),
+                }}
+            </div>
+        </section>
+    }
+}
+
+/// The filters of the report form, as typed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReportForm {
+    pub from: String,
+    pub to: String,
+    pub channel: String,
+    pub host: String,
+    pub page: String,
+    pub operator: String,
+    /// `all`, `active`, `closed`, `no_operator_response`.
+    pub status: String,
+    pub tag: String,
+    pub category: String,
+    pub entry_point: String,
+    /// Minutes ("Statistics by operator" only).
+    pub sla: String,
+    /// `day`, `hour`, `rating` ("Session statistics" only).
+    pub group: String,
+}
+
+impl ReportForm {
+    /// The query string of `report` (percent-encoded; empty filters, `status=all`, and the
+    /// options of other reports left out), or the field that is wrong.
+    pub fn query(&self, report: ReportId) -> Result<String, FieldError> {
+        let date = |field: &str, v: &str| -> Result<String, FieldError> {
+            let v = v.trim();
+            let ok = v.len() == 10
+                && v.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+            if ok {
+                Ok(v.to_owned())
+            } else {
+                Err(FieldError::new(field, "Enter a date (YYYY-MM-DD)."))
+            }
+        };
+        let (from, to) = (date("from", &self.from)?, date("to", &self.to)?);
+        if to < from {
+            return Err(FieldError::new("to", "To must be on or after From."));
+        }
+        let mut pairs = vec![("from", from), ("to", to)];
+        let texts = [
+            ("channel", &self.channel),
+            ("host", &self.host),
+            ("page", &self.page),
+            ("operator", &self.operator),
+            ("tag", &self.tag),
+            ("category", &self.category),
+            ("entry_point", &self.entry_point),
+        ];
+        for (k, v) in texts {
+            if !v.trim().is_empty() {
+                pairs.push((k, v.trim().to_owned()));
+            }
+        }
+        if !self.status.is_empty() && self.status != "all" {
+            pairs.push(("status", self.status.clone()));
+        }
+        if report == ReportId::ByOperator && !self.sla.trim().is_empty() {
+            let sla = self.sla.trim();
+            if !sla.parse::<u32>().is_ok_and(|m| (1..=1440).contains(&m)) {
+                return Err(FieldError::new("sla", "Give whole minutes from 1 to 1440."));
+            }
+            pairs.push(("sla", sla.to_owned()));
+        }
+        if report == ReportId::SessionStatistics && !self.group.is_empty() && self.group != "day" {
+            pairs.push(("group", self.group.clone()));
+        }
+        Ok(pairs.into_iter().map(|(k, v)| format!("{k}={}", encode(&v))).collect::<Vec<_>>().join("&"))
+    }
+}
+
+/// The CSV of exactly what a response shows: its report with its canonical query (the period
+/// resolved to ms, the zone and the filters as the edge understood them).
+pub fn csv_href(r: &ReportResponse) -> String {
+    format!("{REPORTS}/{}.csv?{}", r.query.report.slug(), r.query.canonical())
+}
+
+/// The reports in picker order, grouped by family.
+fn families() -> Vec<(&'static str, Vec<ReportId>)> {
+    let mut out: Vec<(&'static str, Vec<ReportId>)> = Vec::new();
+    for r in ReportId::ALL {
+        match out.iter_mut().find(|(f, _)| *f == r.family()) {
+            Some((_, list)) => list.push(r),
+            None => out.push((r.family(), vec![r])),
+        }
+    }
+    out
+}
+
+/// Every report, one form: pick, period, filters, Show; the answer in a [`ReportView`].
+#[component]
+fn ReportExplorer() -> impl IntoView {
+    let report = RwSignal::new(ReportId::Conversations);
+    let form = RwSignal::new(ReportForm {
+        from: local_day(-6),
+        to: local_day(0),
+        status: "all".into(),
+        sla: "1".into(),
+        group: "day".into(),
+        ..ReportForm::default()
+    });
+    let channels = RwSignal::new(None::<Vec<ChannelView>>);
+    let operators = RwSignal::new(None::<Vec<OperatorView>>);
+    let outcome = RwSignal::new(None::<OutcomeSettings>);
+    let entry_points = RwSignal::new(Vec::<EntryPointView>::new());
+    let list_error = RwSignal::new(None::<String>);
+    load_into(channels, list_error, admin_api::channels());
+    load_into(operators, list_error, admin_api::operators());
+    load_into(outcome, list_error, crate::outcome_settings::load());
+    // Every channel's entry points, once the channels are known.
+    Effect::new(move |_| {
+        let ids: Vec<String> = channels.with(|c| c.iter().flatten().map(|c| c.id.clone()).collect());
+        leptos::task::spawn_local(async move {
+            let mut all = Vec::new();
+            for id in ids {
+                if let Ok(list) = admin_api::entry_points(&id).await {
+                    all.extend(list);
+                }
+            }
+            entry_points.try_set(all);
+        });
+    });
+
+    let response = RwSignal::new(None::<ReportResponse>);
+    let error = RwSignal::new(None::<FieldError>);
+    let busy = RwSignal::new(false);
+    let generation = StoredValue::new(0u32);
+
+    let show = move || {
+        let which = report.get_untracked();
+        let query = match form.with_untracked(|f| f.query(which)) {
+            Ok(q) => q,
+            Err(e) => {
+                error.set(Some(e));
+                return;
+            }
+        };
+        generation.update_value(|g| *g += 1);
+        let mine = generation.get_value();
+        busy.set(true);
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            let r = get_json::<ReportResponse>(&format!("{REPORTS}/{}?{query}", which.slug())).await;
+            // A later "Show" wins.
+            if generation.try_get_value() != Some(mine) {
+                return;
+            }
+            busy.try_set(false);
+            match r {
+                Ok(r) => {
+                    response.try_set(Some(r));
+                }
+                Err(e) => {
+                    error.try_set(Some(FieldError::new(&e.field, api::describe(&e))));
+                }
+            }
+        });
+    };
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        show();
+    };
+
+    let picker = families()
+        .into_iter()
+        .map(|(family, list)| {
+            let options = list
+                .into_iter()
+                .map(|r| view! { <option value=r.slug() selected={r == ReportId::Conversations}>{r.title()}</option> })
+                .collect_view();
+            view! { <optgroup label=family>{options}</optgroup> }
+        })
+        .collect_view();
+
+    let channel_options = move || {
+        channels.with(|c| {
+            c.iter().flatten().map(|c| view! { <option value=c.id.clone()>{c.name.clone()}</option> }).collect_view()
+        })
+    };
+    let operator_options = move || {
+        operators.with(|o| {
+            o.iter()
+                .flatten()
+                .map(|o| {
+                    let name = if o.chat_name.trim().is_empty() { o.username.clone() } else { o.chat_name.clone() };
+                    view! { <option value=o.id.clone()>{name}</option> }
+                })
+                .collect_view()
+        })
+    };
+    let category_options = move || {
+        outcome.with(|s| {
+            s.iter()
+                .flat_map(|s| s.categories.iter())
+                .map(|c| view! { <option value=c.name.clone()>{c.name.clone()}</option> })
+                .collect_view()
+        })
+    };
+    let entry_options = move || {
+        let names: HashMap<String, String> =
+            channels.with(|c| c.iter().flatten().map(|c| (c.id.clone(), c.name.clone())).collect());
+        entry_points.with(|eps| {
+            eps.iter()
+                .map(|e| {
+                    let channel = names.get(&e.channel_id).cloned().unwrap_or_else(|| e.channel_id.clone());
+                    view! { <option value=e.id.clone()>{format!("{} — {channel}", e.name)}</option> }
+                })
+                .collect_view()
+        })
+    };
+
+    // A field's error, shown under it.
+    let field_error = move |field: &'static str| {
+        move || {
+            error.get().filter(|e| e.field == field).map(|e| {
+                view! {
+                    <span class="error rep-field-error" id=format!("rpt-{field}-error") role="alert">
+                        {e.message}
+                    </span>
+                }
+            })
+        }
+    };
+    let invalid =
+        move |field: &'static str| move || error.with(|e| e.as_ref().is_some_and(|e| e.field == field)).to_string();
+    let set = move |f: fn(&mut ReportForm, String)| {
+        move |ev: leptos::ev::Event| form.update(|x| f(x, event_target_value(&ev)))
+    };
+    let get = move |f: fn(&ReportForm) -> String| move || form.with(f);
+    const SHOWN_FIELDS: [&str; 13] = [
+        "report",
+        "from",
+        "to",
+        "channel",
+        "host",
+        "page",
+        "operator",
+        "status",
+        "tag",
+        "category",
+        "entry_point",
+        "sla",
+        "group",
+    ];
+
+    view! {
+        <div class="adm-section rep rpt">
+            <h2>"Reports"</h2>
+            <form class="rep-filters rpt-filters" on:submit=on_submit aria-busy=move || busy.get().to_string() novalidate>
+                <div class="adm-field rep-field rpt-report">
+                    <label for="rpt-report">"Report"</label>
+                    <select
+                        id="rpt-report"
+                        on:change=move |ev| {
+                            if let Some(r) = ReportId::from_slug(&event_target_value(&ev)) {
+                                report.set(r);
+                            }
+                        }
+                    >
+                        {picker}
+                    </select>
+                    {field_error("report")}
+                </div>
+                <div class="adm-field rep-field">
+                    <label for="rpt-from">"From"</label>
+                    <input id="rpt-from" type="date" required aria-invalid=invalid("from")
+                        prop:value=get(|f| f.from.clone()) on:input=set(|f, v| f.from = v) />
+                    {field_error("from")}
+                </div>
+                <div class="adm-field rep-field">
+                    <label for="rpt-to">"To"</label>
+                    <input id="rpt-to" type="date" required aria-invalid=invalid("to")
+                        prop:value=get(|f| f.to.clone()) on:input=set(|f, v| f.to = v) />
+                    {field_error("to")}
+                </div>
+                <div class="adm-field rep-field">
+                    <label for="rpt-channel">"Channel"</label>
+                    <select id="rpt-channel" aria-invalid=invalid("channel") prop:value=get(|f| f.channel.clone())
+                        on:change=set(|f, v| f.channel = v)>
+                        <option value="">"All"</option>
+                        {channel_options}
+                    </select>
+                    {field_error("channel")}
+                </div>
+                <div class="adm-field rep-field">
+                    <label for="rpt-host">"Host"</label>
+                    <input id="rpt-host" type="text" placeholder="host id" aria-invalid=invalid("host")
+                        prop:value=get(|f| f.host.clone()) on:input=set(|f, v| f.host = v) />
+                    {field_error("host")}
+                </div>
+                <div class="adm-field rep-field">
+                    <label for="rpt-page">"Page contains"</label>
+                    <input id="rpt-page" type="text" placeholder="/pricing" aria-invalid=invalid("page")
+                        prop:value=get(|f| f.page.clone()) on:input=set(|f, v| f.page = v) />
+                    {field_error("page")}
+                </div>
+                <div class="adm-field rep-field">
+                    <label for="rpt-operator">"Operator"</label>
+                    <select id="rpt-operator" aria-invalid=invalid("operator") prop:value=get(|f| f.operator.clone())
+                        on:change=set(|f, v| f.operator = v)>
+                        <option value="">"All"</option>
+                        {operator_options}
+                    </select>
+                    {field_error("operator")}
+                </div>
+                <div class="adm-field rep-field">
+                    <label for="rpt-status">"Status"</label>
+                    <select id="rpt-status" aria-invalid=invalid("status") prop:value=get(|f| f.status.clone())
+                        on:change=set(|f, v| f.status = v)>
+                        <option value="all">"All"</option>
+                        <option value="active">"Active"</option>
+                        <option value="closed">"Closed"</option>
+                        <option value="no_operator_response">"No operator response"</option>
+                    </select>
+                    {field_error("status")}
+                </div>
+                <div class="adm-field rep-field">
+                    <label for="rpt-tag">"Tag"</label>
+                    <input id="rpt-tag" type="text" aria-invalid=invalid("tag")
+                        prop:value=get(|f| f.tag.clone()) on:input=set(|f, v| f.tag = v) />
+                    {field_error("tag")}
+                </div>
+                <div class="adm-field rep-field">
+                    <label for="rpt-category">"Category"</label>
+                    <select id="rpt-category" aria-invalid=invalid("category") prop:value=get(|f| f.category.clone())
+                        on:change=set(|f, v| f.category = v)>
+                        <option value="">"All"</option>
+                        {category_options}
+                    </select>
+                    {field_error("category")}
+                </div>
+                <div class="adm-field rep-field">
+                    <label for="rpt-entry_point">"Entry point"</label>
+                    <select id="rpt-entry_point" aria-invalid=invalid("entry_point")
+                        prop:value=get(|f| f.entry_point.clone()) on:change=set(|f, v| f.entry_point = v)>
+                        <option value="">"All"</option>
+                        {entry_options}
+                    </select>
+                    {field_error("entry_point")}
+                </div>
+                {move || (report.get() == ReportId::ByOperator).then(|| view! {
+                    <div class="adm-field rep-field">
+                        <label for="rpt-sla">"SLA (minutes)"</label>
+                        <input id="rpt-sla" type="number" min="1" max="1440" step="1" aria-invalid=invalid("sla")
+                            prop:value=get(|f| f.sla.clone()) on:input=set(|f, v| f.sla = v) />
+                        {field_error("sla")}
+                    </div>
+                })}
+                {move || (report.get() == ReportId::SessionStatistics).then(|| view! {
+                    <div class="adm-field rep-field">
+                        <label for="rpt-group">"Group by"</label>
+                        <select id="rpt-group" aria-invalid=invalid("group") prop:value=get(|f| f.group.clone())
+                            on:change=set(|f, v| f.group = v)>
+                            <option value="day">"Creation date"</option>
+                            <option value="hour">"Creation hour"</option>
+                            <option value="rating">"Rating"</option>
+                        </select>
+                        {field_error("group")}
+                    </div>
+                })}
+                <button type="submit" class="btn btn-primary">"Show"</button>
+            </form>
+            <p class="muted rpt-zone">
+                {move || match response.with(|r| r.as_ref().map(|r| r.query.tz.clone())) {
+                    Some(tz) => format!("Dates are days in the account's time zone: {tz}; both days included."),
+                    None => "Dates are days in the account's time zone; both days included.".to_owned(),
+                }}
+            </p>
+            {move || list_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            {move || {
+                error
+                    .get()
+                    .filter(|e| !SHOWN_FIELDS.contains(&e.field.as_str()))
+                    .map(|e| view! { <p class="error" role="alert">{e.message}</p> })
+            }}
+            <p class="rep-status" role="status">{move || busy.get().then_some("Loading…")}</p>
+            {move || {
+                response.get().map(|r| {
+                    let href = csv_href(&r);
+                    view! { <ReportView response=r csv_href=Some(href) /> }
+                })
+            }}
+        </div>
+    }
+}
 
 /// The filters a report was asked with.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -75,7 +563,7 @@ async fn ratings(f: Filters) -> Result<RatingsReport, HttpError> {
 }
 
 #[component]
-pub fn Reports() -> impl IntoView {
+fn InvitesTraffic() -> impl IntoView {
     let from = RwSignal::new(local_day(-6));
     let to = RwSignal::new(local_day(0));
     let channel = RwSignal::new(String::new());
@@ -146,8 +634,8 @@ pub fn Reports() -> impl IntoView {
     };
 
     view! {
-        <section class="adm" aria-label="Invites and traffic">
-            <div class="adm-panel">
+        <section aria-label="Invites and traffic">
+            <div>
                 <div class="adm-section rep">
                     <h2>"Invites & traffic"</h2>
                     <form class="rep-filters" on:submit=on_submit aria-busy=move || busy.get().to_string()>
@@ -498,5 +986,85 @@ fn RatingsSection(rows: RwSignal<Option<RatingsReport>>) -> impl IntoView {
                 })
             }}
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form() -> ReportForm {
+        ReportForm {
+            from: "2026-11-01".into(),
+            to: "2026-11-07".into(),
+            status: "all".into(),
+            sla: "1".into(),
+            group: "day".into(),
+            ..ReportForm::default()
+        }
+    }
+
+    #[test]
+    fn query_has_dates_and_only_the_filters_set() {
+        assert_eq!(form().query(ReportId::Conversations).unwrap(), "from=2026-11-01&to=2026-11-07");
+        let mut f = form();
+        f.channel = "demo".into();
+        f.page = " /pricing?a=1 ".into();
+        f.status = "no_operator_response".into();
+        f.tag = "VIP & co".into();
+        assert_eq!(
+            f.query(ReportId::Conversations).unwrap(),
+            "from=2026-11-01&to=2026-11-07&channel=demo&page=%2Fpricing%3Fa%3D1&tag=VIP%20%26%20co&status=no_operator_response"
+        );
+    }
+
+    #[test]
+    fn report_options_only_for_their_report() {
+        let mut f = form();
+        f.sla = "5".into();
+        f.group = "rating".into();
+        assert_eq!(f.query(ReportId::ByOperator).unwrap(), "from=2026-11-01&to=2026-11-07&sla=5");
+        assert_eq!(f.query(ReportId::SessionStatistics).unwrap(), "from=2026-11-01&to=2026-11-07&group=rating");
+        assert_eq!(f.query(ReportId::Overview).unwrap(), "from=2026-11-01&to=2026-11-07");
+        f.sla = "0".into();
+        assert_eq!(f.query(ReportId::ByOperator).unwrap_err().field, "sla");
+        assert!(f.query(ReportId::Overview).is_ok(), "the SLA of another report is not checked");
+    }
+
+    #[test]
+    fn bad_dates_name_their_field() {
+        let mut f = form();
+        f.from = String::new();
+        assert_eq!(f.query(ReportId::Tags).unwrap_err().field, "from");
+        let mut f = form();
+        f.to = "2026-11-7".into();
+        assert_eq!(f.query(ReportId::Tags).unwrap_err().field, "to");
+        let mut f = form();
+        f.to = "2026-10-31".into();
+        let e = f.query(ReportId::Tags).unwrap_err();
+        assert_eq!((e.field.as_str(), e.message.as_str()), ("to", "To must be on or after From."));
+        f.to = f.from.clone();
+        assert!(f.query(ReportId::Tags).is_ok(), "one day");
+    }
+
+    #[test]
+    fn picker_groups_every_report_by_family() {
+        let fam = families();
+        assert_eq!(
+            fam.iter().map(|(f, _)| *f).collect::<Vec<_>>(),
+            ["Exports", "Sessions", "Statistics", "Productivity"]
+        );
+        assert_eq!(fam.iter().map(|(_, l)| l.len()).sum::<usize>(), ReportId::ALL.len());
+        assert!(fam.iter().all(|(f, l)| l.iter().all(|r| r.family() == *f)));
+    }
+
+    #[test]
+    fn csv_link_is_the_answers_canonical_query() {
+        use parley_shared::reports::query::ReportQuery;
+        use parley_shared::reports::table::Table;
+        let mut q = ReportQuery::new(ReportId::ByHour, 1000, 2000, "Europe/Berlin");
+        q.channel = Some("demo".into());
+        let r = ReportResponse { query: q, title: "Statistics by hour".into(), table: Table::new(&["hour"]) };
+        assert_eq!(csv_href(&r), "/api/v1/reports/by_hour.csv?from=1000&to=2000&tz=Europe%2FBerlin&channel=demo");
     }
 }
