@@ -15,6 +15,12 @@ const TITLE: &str = "Parley console";
 
 #[component]
 pub fn App() -> impl IntoView {
+    // A public report link (`#/shared/<slug>?<signed query>`) shows only its report, without
+    // logging in: before the session check.
+    let hash = parley_client::window().location().hash().unwrap_or_default();
+    if let Some(link) = crate::report_links::shared_of(&hash) {
+        return view! { <crate::report_links::SharedReport link /> }.into_any();
+    }
     let ctx = Ctx::new();
     provide_context(ctx);
     ctx.restore_session();
@@ -36,11 +42,12 @@ pub fn App() -> impl IntoView {
         }
     });
 
-    move || match ctx.auth.get() {
+    (move || match ctx.auth.get() {
         Auth::Checking => view! { <p class="boot" role="status">"Loading…"</p> }.into_any(),
         Auth::LoggedOut => view! { <Login /> }.into_any(),
         Auth::LoggedIn(_) => view! { <Console /> }.into_any(),
-    }
+    })
+    .into_any()
 }
 
 #[component]

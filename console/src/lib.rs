@@ -22,6 +22,7 @@ mod offline;
 mod outcome;
 mod outcome_settings;
 mod panel;
+mod report_links;
 pub mod report_view;
 mod reports;
 mod settings;

@@ -506,9 +506,14 @@ fn ReportExplorer() -> impl IntoView {
             {move || {
                 response.get().map(|r| {
                     let href = csv_href(&r);
-                    view! { <ReportView response=r csv_href=Some(href) /> }
+                    let query = r.query.clone();
+                    view! {
+                        <crate::report_links::ShareLink query />
+                        <ReportView response=r csv_href=Some(href) />
+                    }
                 })
             }}
+            <crate::report_links::SharedLinks />
         </div>
     }
 }

@@ -1,0 +1,410 @@
+//! Public report links in the console (`parley_shared::reports::links`):
+//!
+//! - [`ShareLink`]: next to a shown report, "Share link" opens a small form (optional title and
+//!   expiry in days) that creates a link to exactly that report and query, then shows its URL
+//!   with "Copy".
+//! - [`SharedLinks`]: the account's links (report, title, created, expires, status) with
+//!   "Revoke"; loaded when opened and after each change.
+//! - [`SharedReport`]: the public page. When the console's URL is `#/shared/<slug>?<signed
+//!   query>`, `app.rs` shows only this, before any login check: the report fetched from the
+//!   public API, read-only ([`ReportView`] without transcript links, whose pages need a login),
+//!   its CSV from the public `.csv` URL, or the refusal as a sentence ("This link was
+//!   revoked.", "This link has expired.", "This link is not valid.").
+
+use leptos::prelude::*;
+use parley_client::{get_json, post_json, HttpError};
+use parley_shared::admin::FieldError;
+use parley_shared::reports::links::{
+    api_url, LinkQuery, Refusal, ReportLinkList, ReportLinkRequest, ReportLinkView, PAGE_PREFIX,
+};
+use parley_shared::reports::query::{ReportId, ReportQuery};
+use parley_shared::reports::table::ReportResponse;
+use wasm_bindgen::JsCast;
+
+use crate::api;
+use crate::report_view::ReportView;
+
+const BASE: &str = "/api/v1/console/report-links";
+const DAY_MS: f64 = 24.0 * 60.0 * 60.0 * 1000.0;
+/// Longest expiry offered, in days.
+const MAX_DAYS: u32 = 3650;
+
+/// A public link's page as the URL fragment holds it: `#/shared/<slug>?<query>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shared {
+    pub slug: String,
+    pub query: String,
+}
+
+/// The public link a URL fragment opens, if it is one.
+pub fn shared_of(hash: &str) -> Option<Shared> {
+    // PAGE_PREFIX is `/console/` + this fragment.
+    let rest = hash.strip_prefix(PAGE_PREFIX.trim_start_matches("/console/"))?;
+    let (slug, query) = rest.split_once('?').unwrap_or((rest, ""));
+    ReportId::from_slug(slug)?;
+    Some(Shared { slug: slug.to_owned(), query: query.to_owned() })
+}
+
+/// The sentence for a failed public report.
+fn refusal_text(e: &HttpError) -> String {
+    match Refusal::from_code(&e.code) {
+        Some(r) => r.message().to_owned(),
+        None => api::describe(e),
+    }
+}
+
+/// The public page of a link: the report read-only, or why it cannot be shown.
+#[component]
+pub fn SharedReport(link: Shared) -> impl IntoView {
+    let report = RwSignal::new(None::<ReportResponse>);
+    let error = RwSignal::new(None::<String>);
+    let json = api_url(&link.slug, &link.query, false);
+    let csv = api_url(&link.slug, &link.query, true);
+    leptos::task::spawn_local(async move {
+        match get_json::<ReportResponse>(&json).await {
+            Ok(mut r) => {
+                // Transcripts open only for operators who log in: no links on a public page.
+                r.table.conversations.clear();
+                report.try_set(Some(r));
+            }
+            Err(e) => {
+                error.try_set(Some(refusal_text(&e)));
+            }
+        }
+    });
+    // Another link (or the console) pasted into this tab changes only the fragment: load it.
+    window_event_listener_untyped("hashchange", |_| {
+        let _ = parley_client::window().location().reload();
+    });
+    Effect::new(move |_| {
+        if let (Some(r), Some(doc)) = (report.get(), parley_client::window().document()) {
+            doc.set_title(&format!("{} · Parley", r.title));
+        }
+    });
+    view! {
+        <div class="shell shared-report">
+            <header class="topbar">
+                <div class="brand">
+                    <crate::app::Logo />
+                    <span>"Parley report"</span>
+                </div>
+                <span class="muted">"Shared read-only link"</span>
+            </header>
+            <main class="main shared-main">
+                {move || {
+                    if let Some(e) = error.get() {
+                        view! { <p class="error shared-refused" role="alert">{e}</p> }.into_any()
+                    } else if let Some(response) = report.get() {
+                        let csv_href = Some(csv.clone());
+                        view! { <ReportView response csv_href /> }.into_any()
+                    } else {
+                        view! { <p class="muted" role="status">"Loading…"</p> }.into_any()
+                    }
+                }}
+            </main>
+        </div>
+    }
+}
+
+/// The expiry of a new link: empty = never, else whole days from now.
+fn expiry_of(days: &str, now: f64) -> Result<Option<u64>, FieldError> {
+    let days = days.trim();
+    if days.is_empty() {
+        return Ok(None);
+    }
+    match days.parse::<u32>() {
+        Ok(d) if (1..=MAX_DAYS).contains(&d) => Ok(Some((now + f64::from(d) * DAY_MS) as u64)),
+        _ => Err(FieldError::new("expires_at", format!("Give whole days from 1 to {MAX_DAYS}, or leave it empty."))),
+    }
+}
+
+/// This console's origin, so a link is absolute.
+fn origin() -> String {
+    parley_client::window().location().origin().unwrap_or_default()
+}
+
+/// "Share link" for the report `query` shows: creates a public link to it.
+#[component]
+pub fn ShareLink(query: ReportQuery) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let title = RwSignal::new(String::new());
+    let days = RwSignal::new(String::new());
+    let err = RwSignal::new(None::<FieldError>);
+    let busy = RwSignal::new(false);
+    let created = RwSignal::new(None::<ReportLinkView>);
+    let copied = RwSignal::new(None::<&'static str>);
+    let link_box = NodeRef::<leptos::html::Input>::new();
+    let query = StoredValue::new(query);
+    let create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let expires_at = match expiry_of(&days.get_untracked(), js_sys::Date::now()) {
+            Ok(e) => e,
+            Err(e) => return err.set(Some(e)),
+        };
+        let q = query.get_value();
+        let body = ReportLinkRequest {
+            report: q.report.slug().to_owned(),
+            query: LinkQuery::Canonical(q.canonical()),
+            title: title.get_untracked(),
+            expires_at,
+        };
+        busy.set(true);
+        err.set(None);
+        copied.set(None);
+        leptos::task::spawn_local(async move {
+            match post_json::<_, ReportLinkView>(BASE, &body).await {
+                Ok(v) => {
+                    created.try_set(Some(v));
+                }
+                Err(e) => {
+                    err.try_set(Some(FieldError::new(&e.field, api::describe(&e))));
+                }
+            }
+            busy.try_set(false);
+        });
+    };
+    let copy = move |_| {
+        let Some(v) = created.get_untracked() else { return };
+        let url = format!("{}{}", origin(), v.url);
+        let el = link_box.get_untracked();
+        leptos::task::spawn_local(async move {
+            let ok = copy_text(&url, el).await;
+            copied.try_set(Some(if ok { "Link copied." } else { "Copy the link from the box." }));
+        });
+    };
+    let field_error = move |f: &'static str| {
+        move || err.get().filter(|e| e.field == f).map(|e| view! { <p class="error" role="alert">{e.message}</p> })
+    };
+    let other_error = move || {
+        err.get()
+            .filter(|e| e.field != "title" && e.field != "expires_at")
+            .map(|e| view! { <p class="error" role="alert">{e.message}</p> })
+    };
+    view! {
+        <div class="rep-share">
+            <button
+                type="button"
+                class="btn btn-ghost adm-small"
+                aria-expanded=move || open.get().to_string()
+                on:click=move |_| open.update(|o| *o = !*o)
+            >
+                "Share link"
+            </button>
+            <Show when=move || open.get()>
+                <form class="rep-share-form" aria-label="Share link" on:submit=create>
+                    <p class="muted">
+                        "Anyone with the link sees this report with these filters, without logging in."
+                    </p>
+                    <label for="rep-share-title">"Title (optional)"</label>
+                    <input
+                        id="rep-share-title"
+                        type="text"
+                        maxlength="120"
+                        prop:value=move || title.get()
+                        on:input=move |ev| title.set(event_target_value(&ev))
+                    />
+                    {field_error("title")}
+                    <label for="rep-share-days">"Expires after (days, empty = never)"</label>
+                    <input
+                        id="rep-share-days"
+                        type="number"
+                        min="1"
+                        max=MAX_DAYS.to_string()
+                        prop:value=move || days.get()
+                        on:input=move |ev| days.set(event_target_value(&ev))
+                    />
+                    {field_error("expires_at")}
+                    {other_error}
+                    <button type="submit" class="btn btn-primary adm-small" disabled=move || busy.get()>
+                        "Create link"
+                    </button>
+                    {move || {
+                        created
+                            .get()
+                            .map(|v| {
+                                let url = format!("{}{}", origin(), v.url);
+                                view! {
+                                    <div class="rep-link-row">
+                                        <label for="rep-share-url">"Link"</label>
+                                        <input
+                                            id="rep-share-url"
+                                            class="rep-link-box"
+                                            readonly
+                                            prop:value=url
+                                            node_ref=link_box
+                                        />
+                                        <button type="button" class="btn btn-primary adm-small" on:click=copy>
+                                            "Copy"
+                                        </button>
+                                        <span role="status">{move || copied.get()}</span>
+                                    </div>
+                                }
+                            })
+                    }}
+                </form>
+            </Show>
+        </div>
+    }
+}
+
+/// A date and time in the browser's zone (`YYYY-MM-DD HH:MM`).
+fn when(ms: u64) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date(),
+        d.get_hours(),
+        d.get_minutes()
+    )
+}
+
+/// "Shared links": the account's public links, with "Revoke".
+#[component]
+pub fn SharedLinks() -> impl IntoView {
+    let links = RwSignal::new(None::<Vec<ReportLinkView>>);
+    let error = RwSignal::new(None::<String>);
+    let load = move || {
+        leptos::task::spawn_local(async move {
+            match get_json::<ReportLinkList>(BASE).await {
+                Ok(l) => {
+                    links.try_set(Some(l.links));
+                    error.try_set(None);
+                }
+                Err(e) => {
+                    error.try_set(Some(api::describe(&e)));
+                }
+            }
+        });
+    };
+    let revoke = move |id: String| {
+        leptos::task::spawn_local(async move {
+            let url = format!("{BASE}/{}/revoke", String::from(js_sys::encode_uri_component(&id)));
+            match post_json::<_, ReportLinkView>(&url, &serde_json::json!({})).await {
+                Ok(v) => {
+                    links.try_update(|l| {
+                        if let Some(row) = l.iter_mut().flatten().find(|r| r.id == v.id) {
+                            *row = v;
+                        }
+                    });
+                }
+                Err(e) => {
+                    error.try_set(Some(api::describe(&e)));
+                }
+            }
+        });
+    };
+    let toggle = move |ev: leptos::ev::Event| {
+        let open = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+            .map(|el| el.has_attribute("open"))
+            .unwrap_or(false);
+        if open {
+            load();
+        }
+    };
+    let table = move || {
+        let now = js_sys::Date::now() as u64;
+        let rows = links.get()?;
+        if rows.is_empty() {
+            return Some(view! { <p class="muted">"No shared links yet."</p> }.into_any());
+        }
+        let rows = rows
+            .into_iter()
+            .map(|l| {
+                let status = l.status(now);
+                let report = ReportId::from_slug(&l.report).map_or(l.report.clone(), |r| r.title().to_owned());
+                let id = l.id.clone();
+                let label = format!("Revoke the link “{}”", if l.title.is_empty() { &report } else { &l.title });
+                let action = (status != "revoked").then(|| {
+                    view! {
+                        <button
+                            type="button"
+                            class="btn btn-ghost adm-small"
+                            aria-label=label
+                            on:click=move |_| revoke(id.clone())
+                        >
+                            "Revoke"
+                        </button>
+                    }
+                });
+                let href = format!("{}{}", origin(), l.url);
+                view! {
+                    <tr data-link=l.id.clone()>
+                        <td>{report}</td>
+                        <td>
+                            <a href=href target="_blank" rel="noopener">
+                                {if l.title.is_empty() { "(untitled)".to_owned() } else { l.title.clone() }}
+                            </a>
+                        </td>
+                        <td>{when(l.created_at)}</td>
+                        <td>{l.expires_at.map_or("Never".to_owned(), when)}</td>
+                        <td class=format!("rep-link-{status}")>{status}</td>
+                        <td>{action}</td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        Some(
+            view! {
+                <div class="adm-table-wrap">
+                    <table class="adm-table rep-links">
+                        <thead>
+                            <tr>
+                                <th scope="col">"Report"</th>
+                                <th scope="col">"Title"</th>
+                                <th scope="col">"Created"</th>
+                                <th scope="col">"Expires"</th>
+                                <th scope="col">"Status"</th>
+                                <th scope="col">
+                                    <span class="adm-sr">"Actions"</span>
+                                </th>
+                            </tr>
+                        </thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                </div>
+            }
+            .into_any(),
+        )
+    };
+    view! {
+        <details class="rep-shared-links" on:toggle=toggle>
+            <summary>"Shared links"</summary>
+            <button type="button" class="btn btn-ghost adm-small" on:click=move |_| load()>
+                "Refresh"
+            </button>
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            {table}
+        </details>
+    }
+}
+
+/// Copies `text` with the Clipboard API, else by selecting the text box and `execCommand`.
+async fn copy_text(text: &str, fallback: Option<web_sys::HtmlInputElement>) -> bool {
+    let win = parley_client::window();
+    let clip = js_sys::Reflect::get(&win, &"navigator".into())
+        .and_then(|n| js_sys::Reflect::get(&n, &"clipboard".into()))
+        .ok()
+        .filter(|c| !c.is_undefined() && !c.is_null());
+    if let Some(clip) = clip {
+        let write =
+            js_sys::Reflect::get(&clip, &"writeText".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+        if let Some(promise) = write.and_then(|w| w.call1(&clip, &text.into()).ok()) {
+            if let Ok(p) = promise.dyn_into::<js_sys::Promise>() {
+                if wasm_bindgen_futures::JsFuture::from(p).await.is_ok() {
+                    return true;
+                }
+            }
+        }
+    }
+    let Some(el) = fallback else { return false };
+    el.select();
+    let exec = win
+        .document()
+        .and_then(|d| js_sys::Reflect::get(&d, &"execCommand".into()).ok().map(|f| (d, f)))
+        .and_then(|(d, f)| f.dyn_into::<js_sys::Function>().ok().map(|f| (d, f)));
+    exec.and_then(|(d, f)| f.call1(&d, &"copy".into()).ok()).and_then(|v| v.as_bool()).unwrap_or(false)
+}
