@@ -26,6 +26,8 @@ const BOTTOM: f64 = 32.0;
 const FUNNEL_LEFT: f64 = 170.0;
 /// Colours (CSS classes `chart-s0` … `chart-s7`), reused after 8 series.
 const PALETTE: usize = 8;
+/// Widest bar (a few labels would otherwise draw slabs).
+const MAX_BAR: f64 = 56.0;
 /// At most this many x-axis labels are written (every n-th label otherwise).
 const MAX_X_LABELS: usize = 24;
 
@@ -120,7 +122,9 @@ fn columns(chart: &Chart, stacked: bool) -> Layout {
     let base = TOP + plot_h;
     let group = plot_w / n as f64;
     let pad = group * 0.1;
-    let bar_w = if stacked { group - 2.0 * pad } else { (group - 2.0 * pad) / k as f64 };
+    let bar_w = if stacked { group - 2.0 * pad } else { (group - 2.0 * pad) / k as f64 }.min(MAX_BAR);
+    // The bars of a label, centred in its slot.
+    let inset = (group - if stacked { bar_w } else { bar_w * k as f64 }) / 2.0;
     for l in 0..n {
         let mut y = base;
         for s in 0..k {
@@ -128,9 +132,9 @@ fn columns(chart: &Chart, stacked: bool) -> Layout {
             let h = v / scale * plot_h;
             let (x, top_y) = if stacked {
                 y -= h;
-                (LEFT + l as f64 * group + pad, y)
+                (LEFT + l as f64 * group + inset, y)
             } else {
-                (LEFT + l as f64 * group + pad + s as f64 * bar_w, base - h)
+                (LEFT + l as f64 * group + inset + s as f64 * bar_w, base - h)
             };
             let name = &chart.series[s].name;
             let title = if k == 1 && name.is_empty() {
@@ -279,13 +283,14 @@ pub fn ChartView(chart: Chart) -> impl IntoView {
             .collect_view();
         view! { <ul class="chart-legend" aria-label="Legend">{items}</ul> }
     });
+    // Nothing but zeros: say so instead of drawing an empty frame.
     let empty = lay.bars.iter().all(|b| b.value == 0.0);
-    view! {
-        <figure class=format!("chart chart-{kind}")>
-            <figcaption>{chart.title.clone()}</figcaption>
+    let height = f(lay.height);
+    let svg = (!empty).then(move || {
+        view! {
             <svg
                 class="chart-svg"
-                viewBox=format!("0 0 {WIDTH} {}", f(lay.height))
+                viewBox=format!("0 0 {WIDTH} {height}")
                 role="img"
                 aria-label=label
                 preserveAspectRatio="xMinYMin meet"
@@ -295,7 +300,13 @@ pub fn ChartView(chart: Chart) -> impl IntoView {
                 {labels}
                 {values}
             </svg>
-            {legend}
+        }
+    });
+    view! {
+        <figure class=format!("chart chart-{kind}")>
+            <figcaption>{chart.title.clone()}</figcaption>
+            {svg}
+            {(!empty).then_some(legend).flatten()}
             {empty.then(|| view! { <p class="muted chart-empty">"Nothing to draw in this period."</p> })}
         </figure>
     }
@@ -332,6 +343,15 @@ mod tests {
         assert_eq!(b.title, "00 — b: 1");
         assert_eq!(l.values.last().unwrap().text, "4");
         assert_eq!(l.labels.len(), 2);
+    }
+
+    #[test]
+    fn few_labels_draw_narrow_centred_bars() {
+        let l = layout(&chart(ChartKind::Stacked, &["only"], &[("a", &[1.0])]));
+        let b = &l.bars[0];
+        assert_eq!(b.w, MAX_BAR);
+        let plot_mid = LEFT + (WIDTH - LEFT - RIGHT) / 2.0;
+        assert!((b.x + b.w / 2.0 - plot_mid).abs() < 1e-9);
     }
 
     #[test]
