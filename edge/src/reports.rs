@@ -6,10 +6,12 @@
 //!   of the account and period loaded from D1 ([`load_facts`]), computed by
 //!   `parley_shared::reports::compute`.
 //! - `GET /api/v1/reports/:slug.csv?<query>`: the same table as CSV, **streamed**. The
-//!   `conversations` export is computed page by page (500 conversations at a time, ordered by
-//!   `(created_at, id)` like its rows, each page with only its own child rows), so a long
-//!   period never sits in memory whole; every other report is computed whole and its CSV sent
-//!   in chunks.
+//!   `conversations` export and the sessions history are computed page by page (500
+//!   conversations at a time — `PARLEY_REPORT_CSV_PAGE` — ordered by `(created_at, id)` like
+//!   their rows, each page with only its own child rows: their rows are per conversation, so the
+//!   pages joined are the whole report), so a long period never sits in memory whole; every
+//!   other report is computed whole and its CSV sent in chunks (message history among them: its
+//!   rows are ordered by message time across conversations, which pages would not keep).
 //! - `GET /api/v1/console/conversations/:id/transcript` (any operator of the account): the
 //!   conversation's messages from D1 (`api::Transcript`).
 //!
@@ -85,9 +87,9 @@ pub async fn route(req: Request, env: &Env, slug: &str) -> Result<Response> {
 pub async fn respond(env: &Env, req_origin: &str, account_id: &str, q: ReportQuery, csv: bool) -> Result<Response> {
     let base = format!("{req_origin}/console/#/transcript/");
     let d1 = db::db(env)?;
-    if csv && q.report == ReportId::Conversations {
+    if csv && matches!(q.report, ReportId::Conversations | ReportId::Sessions) {
         let statics = load_statics(&d1, account_id, &q).await?;
-        return paged_csv(d1, account_id.to_owned(), q, base, statics);
+        return paged_csv(d1, account_id.to_owned(), q, base, statics, csv_page(env));
     }
     let facts = load_facts(env, account_id, &q).await?;
     let table = compute(&Ctx::new(&q, &facts, now().0, &base));
@@ -111,10 +113,26 @@ where
     Ok(Response::from_stream(body)?.with_headers(headers))
 }
 
-/// Streams the conversations export page by page: each page's rows are computed from its own
-/// conversations and their child rows only (the rows of this report are per conversation and
-/// in `(created_at, id)` order, so the pages joined are the whole report).
-fn paged_csv(d1: D1Database, account: String, q: ReportQuery, base: String, statics: Facts) -> Result<Response> {
+/// Conversations per streamed CSV page (`PARLEY_REPORT_CSV_PAGE`, default [`CSV_PAGE`]).
+fn csv_page(env: &Env) -> usize {
+    env.var("PARLEY_REPORT_CSV_PAGE")
+        .ok()
+        .and_then(|v| v.to_string().trim().parse::<usize>().ok())
+        .filter(|n| (1..=PAGE).contains(n))
+        .unwrap_or(CSV_PAGE)
+}
+
+/// Streams a per-conversation report page by page: each page's rows are computed from its own
+/// `page` conversations and their child rows only (the rows of these reports are per
+/// conversation and in `(created_at, id)` order, so the pages joined are the whole report).
+fn paged_csv(
+    d1: D1Database,
+    account: String,
+    q: ReportQuery,
+    base: String,
+    statics: Facts,
+    page: usize,
+) -> Result<Response> {
     struct State {
         d1: D1Database,
         account: String,
@@ -127,12 +145,11 @@ fn paged_csv(d1: D1Database, account: String, q: ReportQuery, base: String, stat
     }
     let slug = q.report.slug();
     let init = State { d1, account, q, base, statics, after: Cursor::start(), first: true, done: false };
-    let body = stream::unfold(init, |mut st| async move {
+    let body = stream::unfold(init, move |mut st| async move {
         if st.done {
             return None;
         }
-        let span =
-            Span { account: &st.account, from: st.q.from, to: st.q.to, after: st.after.clone(), limit: CSV_PAGE };
+        let span = Span { account: &st.account, from: st.q.from, to: st.q.to, after: st.after.clone(), limit: page };
         let step = async {
             let conversations = load_conversations(&st.d1, &span).await?;
             let mut facts = st.statics.clone();
@@ -140,7 +157,7 @@ fn paged_csv(d1: D1Database, account: String, q: ReportQuery, base: String, stat
             facts.assignments = load_assignments(&st.d1, &span).await?;
             facts.blocks = load_blocks(&st.d1, &span).await?;
             let next = conversations.last().map(|c| Cursor { at: c.created_at as f64, id: c.id.clone() });
-            let full = conversations.len() == CSV_PAGE;
+            let full = conversations.len() == page;
             facts.conversations = conversations;
             let table = compute(&Ctx::new(&st.q, &facts, now().0, &st.base));
             let mut text = table.to_csv().map_err(worker::Error::RustError)?;

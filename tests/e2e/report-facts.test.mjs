@@ -29,7 +29,8 @@ INSERT INTO conversations (id, account_id, channel_id, visitor_id, status, creat
 INSERT INTO messages (conversation_id, seq, account_id, channel_id, role, author_name, text, at)
   VALUES ('c_othertranscript00000000', 1, 'acc_other', 'ch_other', 'visitor', 'Visitor', 'secret', ${Date.now()});
 `;
-  edge = await startEdge({ extraSql });
+  // One conversation per streamed CSV page: the two chats below stream in several pages.
+  edge = await startEdge({ extraSql, vars: { PARLEY_REPORT_CSV_PAGE: "1" } });
   dana = await login(edge.base);
   sam = await login(edge.base, { username: "sam" });
   other = await login(edge.base, { username: "other-admin" });
@@ -163,7 +164,7 @@ test("a SIGKILL of workerd loses nothing and doubles nothing; session_id and hos
   dana = await login(edge.base);
 });
 
-test("report endpoints: JSON, streamed CSV with its headers and the same cells, refusals", async () => {
+test("report endpoints: JSON, streamed CSV (paged: one conversation a page) with its headers and the same cells, refusals", async () => {
   const now = Date.now();
   const period = `from=${now - DAY}&to=${now + DAY}`;
   for (const slug of ["conversations", "sessions", "agents"]) {
