@@ -3,11 +3,11 @@
 // (report, a filter, the account, the link id, the expiry, the signature) is refused with 403
 // bad_signature; an expired link answers 410 expired, a revoked one 410 revoked at once;
 // operators who are not admins, other origins and other accounts cannot create, list or revoke;
-// and the console's public page shows the table without logging in (Chromium), or the
-// refusal as a sentence.
+// the console's public page shows the table without logging in (Chromium), or the refusal as
+// a sentence; and an admin shares a shown report, copies the link, lists and revokes it there.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startEdge, launchBrowser, step } from "./harness.mjs";
+import { startEdge, launchBrowser, step, consoleLogin } from "./harness.mjs";
 import { getJson, login, postJson } from "./proto-client.mjs";
 
 const LINKS = "/api/v1/console/report-links";
@@ -233,6 +233,56 @@ test("the console's public page shows the report without logging in, or why not"
     await page.goto(edge.base + link.url.replace("channel=demo", "channel=demo_b"));
     // Only the fragment changed: the page reloads itself for the new link.
     await page.getByRole("alert").filter({ hasText: "This link is not valid." }).waitFor();
+  });
+  await context.close();
+});
+
+test("the console: Share link on a shown report, Copy, Shared links with Revoke", async () => {
+  browser ??= await launchBrowser();
+  const context = await browser.newContext({ permissions: ["clipboard-read", "clipboard-write"] });
+  const page = await context.newPage();
+  await step(page, "report-links-share", async () => {
+    await consoleLogin(page, edge.base);
+    await page.getByRole("button", { name: "Reports" }).click();
+    await page.getByRole("tab", { name: "All reports" }).click();
+    await page.getByLabel("Report", { exact: true }).selectOption("conversations");
+    await page.getByLabel("From", { exact: true }).fill("2026-11-18");
+    await page.getByLabel("To", { exact: true }).fill("2026-11-18");
+    const [res] = await Promise.all([
+      page.waitForResponse((r) => new URL(r.url()).pathname === "/api/v1/reports/conversations"),
+      page.getByRole("button", { name: "Show", exact: true }).click(),
+    ]);
+    const shown = await res.json();
+    await page.getByRole("button", { name: "Share link" }).click();
+    const form = page.getByRole("form", { name: "Share link" });
+    await form.getByLabel("Title (optional)").fill("Shared from the console");
+    await form.getByLabel(/Expires after/).fill("7");
+    const [created] = await Promise.all([
+      page.waitForResponse((r) => new URL(r.url()).pathname === LINKS && r.request().method() === "POST"),
+      form.getByRole("button", { name: "Create link" }).click(),
+    ]);
+    assert.equal(created.status(), 200, await created.text());
+    const view = await created.json();
+    // Exactly the shown report and query; a week from now.
+    assert.equal(view.report, "conversations");
+    const canonical = new URLSearchParams(view.query);
+    assert.equal(Number(canonical.get("from")), shown.query.from);
+    assert.equal(Number(canonical.get("to")), shown.query.to);
+    assert.ok(Math.abs(view.expires_at - (Date.now() + 7 * DAY)) < 60_000, String(view.expires_at));
+    const box = form.getByLabel("Link");
+    assert.equal(await box.inputValue(), edge.base + view.url);
+    await form.getByRole("button", { name: "Copy" }).click();
+    await form.getByText("Link copied.").waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), edge.base + view.url);
+    assert.equal((await open(view.api_url)).status, 200);
+
+    await page.getByText("Shared links", { exact: true }).click();
+    const row = page.locator(`tr[data-link="${view.id}"]`);
+    await row.getByText("active").waitFor();
+    await row.getByRole("button", { name: "Revoke the link “Shared from the console”" }).click();
+    await row.getByText("revoked").waitFor();
+    assert.equal(await row.getByRole("button", { name: /Revoke/ }).count(), 0);
+    refused(await open(view.api_url), 410, "revoked");
   });
   await context.close();
 });
