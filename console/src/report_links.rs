@@ -408,3 +408,38 @@ async fn copy_text(text: &str, fallback: Option<web_sys::HtmlInputElement>) -> b
         .and_then(|(d, f)| f.dyn_into::<js_sys::Function>().ok().map(|f| (d, f)));
     exec.and_then(|(d, f)| f.call1(&d, &"copy".into()).ok()).and_then(|v| v.as_bool()).unwrap_or(false)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_fragments() {
+        let s = shared_of("#/shared/by_hour?from=1&to=2&tz=UTC&account=a&link=l&expires=0&sig=ab").unwrap();
+        assert_eq!(s.slug, "by_hour");
+        assert_eq!(s.query, "from=1&to=2&tz=UTC&account=a&link=l&expires=0&sig=ab");
+        assert_eq!(shared_of("#/shared/conversations").map(|s| s.query), Some(String::new()));
+        assert_eq!(shared_of("#/shared/nope?from=1"), None);
+        assert_eq!(shared_of("#/transcript/c_1"), None);
+        assert_eq!(shared_of(""), None);
+        assert_eq!(shared_of("/shared/by_hour?x"), None);
+    }
+
+    #[test]
+    fn expiry_in_days() {
+        assert_eq!(expiry_of(" ", 1000.0), Ok(None));
+        assert_eq!(expiry_of("2", 1000.0), Ok(Some(1000 + 2 * 86_400_000)));
+        for bad in ["0", "-1", "1.5", "x", "3651"] {
+            assert_eq!(expiry_of(bad, 0.0).unwrap_err().field, "expires_at", "{bad}");
+        }
+    }
+
+    #[test]
+    fn refusal_sentences() {
+        let e = |status, code: &str| HttpError { status, code: code.into(), message: "m".into(), field: String::new() };
+        assert_eq!(refusal_text(&e(410, "revoked")), "This link was revoked.");
+        assert_eq!(refusal_text(&e(410, "expired")), "This link has expired.");
+        assert_eq!(refusal_text(&e(403, "bad_signature")), "This link is not valid.");
+        assert_eq!(refusal_text(&e(500, "internal")), "m");
+    }
+}
