@@ -223,6 +223,14 @@ test("the console's public page shows the report without logging in, or why not"
     assert.equal(await page.locator("a.rep-transcript").count(), 0);
     assert.equal(await page.getByRole("link", { name: "Download CSV" }).getAttribute("href"), link.csv_url);
   });
+  // Percent-encoded filters (a zone with a slash, a page with a space) survive the fragment.
+  const encoded = await newLink({ query: `from=${D}&to=${D + DAY}&tz=Europe/Berlin&page=/demo page` });
+  assert.ok(encoded.url.includes("tz=Europe%2FBerlin&page=%2Fdemo%20page&account="), encoded.url);
+  await step(page, "report-links-encoded", async () => {
+    await page.goto("about:blank");
+    await page.goto(edge.base + encoded.url);
+    await page.getByRole("region", { name: "Conversations" }).getByText("times in Europe/Berlin").waitFor();
+  });
   const revoked = await newLink({ title: "Gone" });
   await postJson(edge.base, `${LINKS}/${revoked.id}/revoke`, {}, { cookie: dana });
   await step(page, "report-links-revoked", async () => {
