@@ -250,6 +250,13 @@ pub fn TranscriptDialog(id: String, on_close: Callback<()>) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let copied = RwSignal::new(None::<&'static str>);
     let link_box = NodeRef::<leptos::html::Input>::new();
+    // Focus starts in the dialog (its Close button), so Escape and Tab work at once.
+    let close_button = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        if let Some(b) = close_button.get() {
+            let _ = b.focus();
+        }
+    });
     {
         let id = id.clone();
         leptos::task::spawn_local(async move {
@@ -336,7 +343,7 @@ pub fn TranscriptDialog(id: String, on_close: Callback<()>) -> impl IntoView {
             >
                 <header class="rep-dialog-head">
                     <h2 id="rep-transcript-title">"Transcript"</h2>
-                    <button type="button" class="btn btn-ghost adm-small" on:click=close autofocus>
+                    <button type="button" class="btn btn-ghost adm-small" on:click=close node_ref=close_button>
                         "Close"
                     </button>
                 </header>

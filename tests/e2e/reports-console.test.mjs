@@ -186,6 +186,9 @@ test("All reports: Conversations table and CSV, by-hour chart, field errors, tra
       await other.goto(copied);
       const again = other.getByRole("dialog", { name: "Transcript" });
       await again.getByText(OPERATOR_TEXT, { exact: true }).waitFor();
+      // Focus starts in the dialog: Escape closes it.
+      await other.keyboard.press("Escape");
+      await again.waitFor({ state: "detached" });
       await other.close();
     });
   } finally {
