@@ -145,7 +145,10 @@ fn columns(chart: &Chart, stacked: bool) -> Layout {
             out.bars.push(Bar { x, y: top_y, w: bar_w, h, series: s, label: l, value: v, title });
         }
     }
-    let every = n.div_ceil(MAX_X_LABELS).max(1);
+    // As many labels as fit side by side (≈ 6.5 units per character at 11 px), at most 24.
+    let widest = chart.labels.iter().map(|l| l.chars().count()).max().unwrap_or(1).max(1);
+    let fit = ((plot_w / (widest as f64 * 6.5 + 10.0)) as usize).clamp(1, MAX_X_LABELS);
+    let every = n.div_ceil(fit).max(1);
     out.labels = (0..n)
         .filter(|l| l % every == 0)
         .map(|l| Tick { x: LEFT + (l as f64 + 0.5) * group, y: base + 18.0, text: chart.labels[l].clone() })
@@ -398,6 +401,20 @@ mod tests {
         let l = layout(&chart(ChartKind::Bars, &refs, &[("a", &[1.0; 60])]));
         assert_eq!(l.bars.len(), 60);
         assert!(l.labels.len() <= MAX_X_LABELS && l.labels.len() >= 20);
+    }
+
+    #[test]
+    fn long_labels_are_thinned_so_they_do_not_overlap() {
+        let days: Vec<String> = (1..=31).map(|d| format!("2026-12-{d:02}")).collect();
+        let refs: Vec<&str> = days.iter().map(String::as_str).collect();
+        let l = layout(&chart(ChartKind::Bars, &refs, &[("a", &[1.0; 31])]));
+        assert_eq!(l.bars.len(), 31);
+        let gap = l.labels[1].x - l.labels[0].x;
+        assert!(gap >= 10.0 * 6.5 + 10.0, "{gap}");
+        assert_eq!(l.labels[0].text, "2026-12-01");
+        // Seven days all fit.
+        let l = layout(&chart(ChartKind::Bars, &refs[..7], &[("a", &[1.0; 7])]));
+        assert_eq!(l.labels.len(), 7);
     }
 
     #[test]

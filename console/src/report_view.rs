@@ -108,8 +108,14 @@ pub fn ReportView(response: ReportResponse, csv_href: Option<String>) -> impl In
         .take(MAX_ROWS)
         .enumerate()
         .map(|(i, row)| {
-            let cells =
-                row.iter().map(|cell| view! { <td class:adm-num=numeric(cell)>{cell.clone()}</td> }).collect_view();
+            let cells = row
+                .iter()
+                .map(|cell| {
+                    // Long cells are cut with an ellipsis; the whole text is the tooltip.
+                    let full = (cell.chars().count() > 40).then(|| cell.clone());
+                    view! { <td class:adm-num=numeric(cell) title=full>{cell.clone()}</td> }
+                })
+                .collect_view();
             let conv = table.conversation(i).map(str::to_owned);
             let action = links.then(|| {
                 let link = conv.clone().map(|id| {
