@@ -32,6 +32,7 @@ enum Page {
     Offline,
     Blocks,
     Outcomes,
+    Account,
 }
 
 impl Page {
@@ -45,6 +46,7 @@ impl Page {
             Page::Offline => "Offline messages",
             Page::Blocks => "Blocks",
             Page::Outcomes => "Outcomes",
+            Page::Account => "Account",
         }
     }
 
@@ -58,6 +60,7 @@ impl Page {
             Page::Offline => "offline",
             Page::Blocks => "blocks",
             Page::Outcomes => "outcomes",
+            Page::Account => "account",
         }
     }
 }
@@ -74,7 +77,8 @@ pub fn is_admin() -> bool {
     me().is_some_and(|op| op.role == Role::Admin.as_str())
 }
 
-/// Tabs of the admin area; "Operators", "Entry points", "Blocks" and "Outcomes" only for admins.
+/// Tabs of the admin area; "Operators", "Entry points", "Blocks", "Outcomes" and "Account" only
+/// for admins.
 #[component]
 pub fn AdminArea() -> impl IntoView {
     let admin = is_admin();
@@ -87,9 +91,12 @@ pub fn AdminArea() -> impl IntoView {
         Page::Offline,
         Page::Blocks,
         Page::Outcomes,
+        Page::Account,
     ]
     .into_iter()
-    .filter(|p| admin || !matches!(p, Page::Operators | Page::EntryPoints | Page::Blocks | Page::Outcomes))
+    .filter(|p| {
+        admin || !matches!(p, Page::Operators | Page::EntryPoints | Page::Blocks | Page::Outcomes | Page::Account)
+    })
     .collect();
     let current = RwSignal::new(Page::Settings);
     let tabs = pages
@@ -132,6 +139,7 @@ pub fn AdminArea() -> impl IntoView {
                     Page::Offline => view! { <OfflineMessages /> }.into_any(),
                     Page::Blocks => view! { <Blocks /> }.into_any(),
                     Page::Outcomes => view! { <OutcomeSettingsAdmin /> }.into_any(),
+                    Page::Account => view! { <crate::account::AccountSettings /> }.into_any(),
                 }}
             </div>
         </section>

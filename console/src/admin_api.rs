@@ -3,9 +3,9 @@
 
 use parley_client::{get_json, post_json, HttpError};
 use parley_shared::admin::{
-    CannedList, CannedRequest, CannedResponse, ChannelList, ChannelView, CreateChannelRequest, CreateOperatorRequest,
-    OfflineMessage, OfflineMessageList, OperatorList, OperatorView, Settings, SettingsUpdate, UpdateChannelRequest,
-    UpdateOperatorRequest,
+    AccountUpdate, AccountView, CannedList, CannedRequest, CannedResponse, ChannelList, ChannelView,
+    CreateChannelRequest, CreateOperatorRequest, OfflineMessage, OfflineMessageList, OperatorList, OperatorView,
+    Settings, SettingsUpdate, UpdateChannelRequest, UpdateOperatorRequest,
 };
 use parley_shared::entry_points::{EntryPointList, EntryPointRequest, EntryPointView};
 
@@ -35,6 +35,15 @@ pub async fn create_operator(body: &CreateOperatorRequest) -> Result<OperatorVie
 
 pub async fn update_operator(id: &str, body: &UpdateOperatorRequest) -> Result<OperatorView, HttpError> {
     post_json(&format!("{BASE}/operators/{id}"), body).await
+}
+
+/// The account's name and report time zone.
+pub async fn account() -> Result<AccountView, HttpError> {
+    get_json(&format!("{BASE}/account")).await
+}
+
+pub async fn save_account(body: &AccountUpdate) -> Result<AccountView, HttpError> {
+    post_json(&format!("{BASE}/account"), body).await
 }
 
 pub async fn settings() -> Result<Settings, HttpError> {

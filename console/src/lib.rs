@@ -4,6 +4,7 @@
 //! first) and answer visitors in tabs, one protocol connection per open conversation. All
 //! chat text is rendered as text nodes, never as HTML.
 
+mod account;
 pub mod admin;
 pub mod admin_api;
 mod api;

@@ -10,9 +10,10 @@
 use std::collections::HashMap;
 
 use parley_shared::admin::{
-    self, CannedList, CannedRequest, CannedResponse, ChannelList, ChannelView, CreateChannelRequest,
-    CreateOperatorRequest, FieldError, OfflineMessageList, OfflineMessageStored, OperatorList, OperatorView, Profile,
-    Role, Settings, SettingsUpdate, UpdateChannelRequest, UpdateOperatorRequest, ValidChannel, CANNOT_CHANGE_SELF,
+    self, AccountUpdate, AccountView, CannedList, CannedRequest, CannedResponse, ChannelList, ChannelView,
+    CreateChannelRequest, CreateOperatorRequest, FieldError, OfflineMessageList, OfflineMessageStored, OperatorList,
+    OperatorView, Profile, Role, Settings, SettingsUpdate, UpdateChannelRequest, UpdateOperatorRequest, ValidChannel,
+    CANNOT_CHANGE_SELF,
 };
 use parley_shared::api::OfflineMessageRequest;
 use parley_shared::auth;
@@ -48,7 +49,7 @@ pub async fn route(req: Request, env: &Env) -> Result<Response> {
     }
     let is_admin = me.role == Role::Admin.as_str();
     let tail = segs.get(3..).unwrap_or_default();
-    let admin_only = post && matches!(tail, ["operators", ..] | ["channels", ..] | ["entry-points", ..]);
+    let admin_only = post && matches!(tail, ["operators", ..] | ["channels", ..] | ["entry-points", ..] | ["account"]);
     if admin_only && !is_admin {
         return error(403, "forbidden", "only an admin of the account can do this");
     }
@@ -56,6 +57,8 @@ pub async fn route(req: Request, env: &Env) -> Result<Response> {
         (Method::Get, ["operators"]) => list_operators(env, &me).await,
         (Method::Post, ["operators"]) => create_operator(req, env, &me).await,
         (Method::Post, ["operators", id]) => update_operator(req, env, &me, id).await,
+        (Method::Get, ["account"]) => get_account(env, &me).await,
+        (Method::Post, ["account"]) => save_account(req, env, &me).await,
         (Method::Get, ["settings"]) => get_settings(env, &me).await,
         (Method::Post, ["settings"]) => save_settings(req, env, &me).await,
         (Method::Get, ["channels"]) => list_channels(env, &me).await,
@@ -222,6 +225,46 @@ fn settings_of(o: OperatorFull) -> Settings {
         chat_name: o.chat_name,
         max_chats: o.max_chats,
     }
+}
+
+/// The operator's account as [`AccountView`].
+async fn account_view(env: &Env, account_id: &str) -> Result<Option<AccountView>> {
+    db::db(env)?
+        .prepare("SELECT id, name, time_zone FROM accounts WHERE id = ?1")
+        .bind(&[JsValue::from_str(account_id)])?
+        .first::<AccountView>(None)
+        .await
+}
+
+/// `GET /api/v1/console/account` (any operator): name and report time zone.
+async fn get_account(env: &Env, me: &OperatorRow) -> Result<Response> {
+    match account_view(env, &me.account_id).await? {
+        Some(a) => http::json(&a),
+        None => error(401, "unauthenticated", "log in first"),
+    }
+}
+
+/// `POST /api/v1/console/account` (admins): [`AccountUpdate`] → [`AccountView`]. The zone must
+/// be one the runtime knows (`Intl`) — reports compute in it.
+async fn save_account(mut req: Request, env: &Env, me: &OperatorRow) -> Result<Response> {
+    let body: AccountUpdate = match http::read_json(&mut req).await {
+        Ok(b) => b,
+        Err(resp) => return Ok(resp),
+    };
+    let valid = match body.validate().and_then(|v| known_time_zone(&v.time_zone).map(|_| v)) {
+        Ok(v) => v,
+        Err(e) => return invalid(e),
+    };
+    db::db(env)?
+        .prepare("UPDATE accounts SET name = ?2, time_zone = ?3 WHERE id = ?1")
+        .bind(&[
+            JsValue::from_str(&me.account_id),
+            JsValue::from_str(&valid.name),
+            JsValue::from_str(&valid.time_zone),
+        ])?
+        .run()
+        .await?;
+    get_account(env, me).await
 }
 
 /// `GET /api/v1/console/settings`: the logged-in operator's own [`Settings`].

@@ -90,10 +90,10 @@ pub async fn route(req: Request, env: &Env) -> Result<Response> {
             let id = (*id).to_owned();
             conversation_events(req, env, &id).await
         }
-        // People, channels, canned responses, settings and offline messages: `admin.rs`.
+        // People, channels, canned responses, settings, the account and offline messages: `admin.rs`.
         (
             _,
-            ["api", "v1", "console", "operators" | "channels" | "entry-points" | "canned" | "settings" | "offline-messages", ..],
+            ["api", "v1", "console", "operators" | "channels" | "entry-points" | "canned" | "settings" | "account" | "offline-messages", ..],
         )
         | (Method::Post, ["api", "v1", "widget", "offline-message"]) => crate::admin::route(req, env).await,
         (_, ["api", ..]) => error(404, "not_found", "no such API route"),

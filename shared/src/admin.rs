@@ -807,6 +807,32 @@ pub fn offline_message(req: &OfflineMessageRequest) -> Valid<ValidOfflineMessage
     })
 }
 
+/// `GET /api/v1/console/account` (any operator) and the answer of `POST` (admins): the account's
+/// name and the time zone its reports are computed in (dates, hours, days).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub id: String,
+    pub name: String,
+    pub time_zone: String,
+}
+
+/// `POST /api/v1/console/account` (admins).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountUpdate {
+    pub name: String,
+    pub time_zone: String,
+}
+
+impl AccountUpdate {
+    /// Name 1–80 characters on one line; a time zone name (its existence is the edge's check).
+    pub fn validate(&self) -> Valid<AccountUpdate> {
+        Ok(AccountUpdate {
+            name: line("name", "Name", &self.name, 1, 80)?,
+            time_zone: crate::entry_points::time_zone(&self.time_zone)?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1243,5 +1269,18 @@ mod tests {
         assert_eq!(back.operators, vec![op]);
         let upd = UpdateOperatorRequest { disabled: Some(true), ..Default::default() };
         assert_eq!(serde_json::to_string(&upd).unwrap(), r#"{"disabled":true}"#);
+    }
+
+    #[test]
+    fn account_updates() {
+        let ok = AccountUpdate { name: "  Acme ".into(), time_zone: "Europe/Berlin".into() }.validate().unwrap();
+        assert_eq!(ok, AccountUpdate { name: "Acme".into(), time_zone: "Europe/Berlin".into() });
+        let field = |name: &str, tz: &str| {
+            AccountUpdate { name: name.into(), time_zone: tz.into() }.validate().unwrap_err().field
+        };
+        assert_eq!(field("", "UTC"), "name");
+        assert_eq!(field(&"x".repeat(81), "UTC"), "name");
+        assert_eq!(field("Acme", "not a zone"), "time_zone");
+        assert_eq!(field("Acme", ""), "time_zone");
     }
 }

@@ -1,0 +1,94 @@
+//! Admin → Account: the account's name and the time zone its reports use (dates, hours, days
+//! of every report and of the Reports section's From/To).
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use parley_shared::admin::{AccountUpdate, AccountView, FieldError};
+
+use crate::admin_api;
+use crate::form::{http_field_error, Field, FormError, Notice};
+
+const FIELDS: &[&str] = &["name", "time_zone"];
+
+#[component]
+pub fn AccountSettings() -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let time_zone = RwSignal::new(String::new());
+    let loaded = RwSignal::new(false);
+    let err = RwSignal::new(None::<FieldError>);
+    let note = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+
+    let fill = move |a: &AccountView| {
+        name.set(a.name.clone());
+        time_zone.set(a.time_zone.clone());
+    };
+    spawn_local(async move {
+        match admin_api::account().await {
+            Ok(a) => {
+                fill(&a);
+                loaded.try_set(true);
+            }
+            Err(e) => {
+                err.try_set(Some(http_field_error(&e)));
+            }
+        }
+    });
+
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        note.set(None);
+        let body = AccountUpdate { name: name.get_untracked(), time_zone: time_zone.get_untracked() };
+        if let Err(e) = body.validate() {
+            return err.set(Some(e));
+        }
+        err.set(None);
+        busy.set(true);
+        spawn_local(async move {
+            match admin_api::save_account(&body).await {
+                Ok(a) => {
+                    fill(&a);
+                    note.try_set(Some("Account saved.".to_owned()));
+                }
+                Err(e) => {
+                    err.try_set(Some(http_field_error(&e)));
+                }
+            }
+            busy.try_set(false);
+        });
+    };
+
+    view! {
+        <section class="adm-section" aria-labelledby="adm-account-title">
+            <h2 id="adm-account-title">"Account"</h2>
+            <p class="muted">"Reports count days and hours in the account's time zone."</p>
+            <form class="adm-form" on:submit=submit aria-labelledby="adm-account-title" novalidate>
+                <Field id="adm-account-name".into() label="Account name" field="name" value=name err />
+                <Field
+                    id="adm-account-tz".into()
+                    label="Time zone"
+                    field="time_zone"
+                    value=time_zone
+                    err
+                    hint="An IANA name such as UTC, Europe/Berlin or America/New_York."
+                />
+                <FormError err fields=FIELDS />
+                <Notice note />
+                <div class="adm-actions">
+                    <button
+                        type="submit"
+                        class="btn btn-primary"
+                        aria-busy=move || busy.get().to_string()
+                        disabled=move || !loaded.get()
+                    >
+                        "Save account"
+                    </button>
+                </div>
+            </form>
+        </section>
+    }
+}
