@@ -204,6 +204,22 @@ pub fn csv_href(r: &ReportResponse) -> String {
     format!("{REPORTS}/{}.csv?{}", r.query.report.slug(), r.query.canonical())
 }
 
+/// The account's hosts as `(id, hostname)`, read from the Hosts report (seed 001 columns `id`,
+/// `hostname`), which lists all of them whatever the period.
+pub fn hosts_of(r: &ReportResponse) -> Vec<(String, String)> {
+    let col = |name: &str| r.table.columns.iter().position(|c| c == name);
+    let (Some(id), Some(host)) = (col("id"), col("hostname")) else {
+        return Vec::new();
+    };
+    r.table.rows.iter().filter_map(|row| Some((row.get(id)?.clone(), row.get(host)?.clone()))).collect()
+}
+
+/// What the console reads of `GET /api/v1/console/account`.
+#[derive(serde::Deserialize)]
+struct AccountZone {
+    time_zone: String,
+}
+
 /// The reports in picker order, grouped by family.
 fn families() -> Vec<(&'static str, Vec<ReportId>)> {
     let mut out: Vec<(&'static str, Vec<ReportId>)> = Vec::new();
@@ -232,6 +248,21 @@ fn ReportExplorer() -> impl IntoView {
     let operators = RwSignal::new(None::<Vec<OperatorView>>);
     let outcome = RwSignal::new(None::<OutcomeSettings>);
     let entry_points = RwSignal::new(Vec::<EntryPointView>::new());
+    // The account's hosts (id, hostname) from the Hosts report, and its time zone; without
+    // them the host is typed and the zone shows with the first answer.
+    let hosts = RwSignal::new(Vec::<(String, String)>::new());
+    let zone = RwSignal::new(None::<String>);
+    leptos::task::spawn_local(async move {
+        let today = local_day(0);
+        if let Ok(r) = get_json::<ReportResponse>(&format!("{REPORTS}/hosts?from={today}&to={today}")).await {
+            hosts.try_set(hosts_of(&r));
+        }
+    });
+    leptos::task::spawn_local(async move {
+        if let Ok(a) = get_json::<AccountZone>("/api/v1/console/account").await {
+            zone.try_set(Some(a.time_zone));
+        }
+    });
     let list_error = RwSignal::new(None::<String>);
     load_into(channels, list_error, admin_api::channels());
     load_into(operators, list_error, admin_api::operators());
@@ -325,6 +356,11 @@ fn ReportExplorer() -> impl IntoView {
                 .collect_view()
         })
     };
+    let host_options = move || {
+        hosts.with(|h| {
+            h.iter().map(|(id, name)| view! { <option value=id.clone()>{name.clone()}</option> }).collect_view()
+        })
+    };
     let entry_options = move || {
         let names: HashMap<String, String> =
             channels.with(|c| c.iter().flatten().map(|c| (c.id.clone(), c.name.clone())).collect());
@@ -413,8 +449,20 @@ fn ReportExplorer() -> impl IntoView {
                 </div>
                 <div class="adm-field rep-field">
                     <label for="rpt-host">"Host"</label>
-                    <input id="rpt-host" type="text" placeholder="host id" aria-invalid=invalid("host")
-                        prop:value=get(|f| f.host.clone()) on:input=set(|f, v| f.host = v) />
+                    {move || if hosts.with(Vec::is_empty) {
+                        view! {
+                            <input id="rpt-host" type="text" placeholder="host id" aria-invalid=invalid("host")
+                                prop:value=get(|f| f.host.clone()) on:input=set(|f, v| f.host = v) />
+                        }.into_any()
+                    } else {
+                        view! {
+                            <select id="rpt-host" aria-invalid=invalid("host") prop:value=get(|f| f.host.clone())
+                                on:change=set(|f, v| f.host = v)>
+                                <option value="">"All"</option>
+                                {host_options}
+                            </select>
+                        }.into_any()
+                    }}
                     {field_error("host")}
                 </div>
                 <div class="adm-field rep-field">
@@ -490,7 +538,7 @@ fn ReportExplorer() -> impl IntoView {
                 <button type="submit" class="btn btn-primary">"Show"</button>
             </form>
             <p class="muted rpt-zone">
-                {move || match response.with(|r| r.as_ref().map(|r| r.query.tz.clone())) {
+                {move || match response.with(|r| r.as_ref().map(|r| r.query.tz.clone())).or_else(|| zone.get()) {
                     Some(tz) => format!("Dates are days in the account's time zone: {tz}; both days included."),
                     None => "Dates are days in the account's time zone; both days included.".to_owned(),
                 }}
@@ -1061,6 +1109,20 @@ mod tests {
         );
         assert_eq!(fam.iter().map(|(_, l)| l.len()).sum::<usize>(), ReportId::ALL.len());
         assert!(fam.iter().all(|(f, l)| l.iter().all(|r| r.family() == *f)));
+    }
+
+    #[test]
+    fn hosts_from_the_hosts_report() {
+        use parley_shared::reports::query::ReportQuery;
+        use parley_shared::reports::table::Table;
+        let mut t = Table::new(&["id", "account_id", "hostname", "multiple_acc_id"]);
+        t.push(vec!["h1".into(), "acc".into(), "shop.example".into(), String::new()], None);
+        t.push(vec!["h2".into(), "acc".into(), "blog.example".into(), String::new()], None);
+        let r =
+            ReportResponse { query: ReportQuery::new(ReportId::Hosts, 0, 1, "UTC"), title: String::new(), table: t };
+        assert_eq!(hosts_of(&r), vec![("h1".into(), "shop.example".into()), ("h2".into(), "blog.example".into())]);
+        let other = ReportResponse { table: Table::new(&["x"]), ..r };
+        assert!(hosts_of(&other).is_empty());
     }
 
     #[test]

@@ -126,6 +126,17 @@ test("All reports: Conversations table and CSV, by-hour chart, field errors, tra
       assert.match(href, /&channel=demo&status=closed$/);
       await page.getByLabel("Status", { exact: true }).selectOption("all");
 
+      // Host: a select of the account's hosts (from the Hosts report); the chat came from 127.0.0.1.
+      await page.getByLabel("Host", { exact: true }).selectOption({ label: "127.0.0.1" });
+      let r = await show(page, "conversations");
+      assert.equal(r.url.searchParams.get("host"), "h_demo_ip");
+      await view.locator(`tr[data-conversation="${chat.conversationId}"]`).waitFor();
+      await page.getByLabel("Host", { exact: true }).selectOption({ label: "localhost" });
+      r = await show(page, "conversations");
+      assert.equal(r.url.searchParams.get("host"), "h_demo_local");
+      assert.equal(await view.locator(`tr[data-conversation="${chat.conversationId}"]`).count(), 0);
+      await page.getByLabel("Host", { exact: true }).selectOption({ label: "All" });
+
       // To before From: refused in the browser, shown next to "To", nothing fetched.
       await page.getByLabel("To", { exact: true }).fill("2000-01-01");
       await page.getByRole("button", { name: "Show", exact: true }).click();
