@@ -6,7 +6,8 @@
 // `tests/golden/<slug>.csv`, compared byte for byte with that file (written by hand from the
 // seeds and the interpretation notes in shared/src/reports). The one substitution: the
 // transcript links carry the edge's origin, written `{origin}` in the files (the port is free
-// per run). On a difference the test prints the differing lines and, per row, each differing
+// per run). A file `<slug>@<name>.csv` is the same report asked with the query QUERIES[name]
+// instead (e.g. another time zone). On a difference the test prints the differing lines and, per row, each differing
 // column with its expected and actual value.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -18,6 +19,12 @@ import { extraSql, FROM, TO } from "../golden/scenario.mjs";
 
 const GOLDEN = join(ROOT, "tests", "golden");
 const PERIOD = `from=${FROM}&to=${TO}&tz=UTC`;
+/** The queries of the `<slug>@<name>.csv` files. */
+const QUERIES = {
+  // The account-time-zone case: Berlin's local day 2026-11-18 (UTC+1 in November) is
+  // 2026-11-17 23:00 → 2026-11-18 23:00 UTC, local hours one later than UTC's.
+  berlin: "from=2026-11-18&to=2026-11-18&tz=Europe%2FBerlin",
+};
 let edge, admin;
 
 before(async () => {
@@ -81,10 +88,12 @@ const goldens = readdirSync(GOLDEN).filter((f) => f.endsWith(".csv")).map((f) =>
 test("every golden report's CSV is byte for byte the hand-written file", async () => {
   assert.ok(goldens.includes("conversations") && goldens.length >= 5, `golden files: ${goldens}`);
   const failures = [];
-  for (const slug of goldens) {
-    const want = readFileSync(join(GOLDEN, `${slug}.csv`), "utf8");
-    const got = await csvOf(slug);
-    if (got !== want) failures.push(describeDiff(slug, want, got));
+  for (const name of goldens) {
+    const want = readFileSync(join(GOLDEN, `${name}.csv`), "utf8");
+    const [slug, variant] = name.split("@");
+    assert.ok(variant === undefined || QUERIES[variant], `${name}.csv: no query named ${variant} in QUERIES`);
+    const got = await csvOf(slug, variant === undefined ? PERIOD : QUERIES[variant]);
+    if (got !== want) failures.push(describeDiff(name, want, got));
   }
   assert.equal(failures.length, 0, `\n${failures.join("\n\n")}\n`);
 });

@@ -19,22 +19,28 @@
 // Conversations (created in the period unless said otherwise):
 //   c01 09:10 demo, button, decision 3.5 s: opening text, Dana (routed 09:10:02) answers two
 //       runs, the visitor's last message is unanswered, Dana closes at 09:12; rated good with a
-//       comment holding a comma; success code Sale; goal "Signed up" (49); identified visitor.
+//       comment holding a comma; success code Sale; goal "Signed up" (49); identified visitor
+//       (Ann, DE); pages: pricing (where it started), then checkout at 09:11:40; tag sales.
 //   c02 10:00 demo, Welcome invite, decision 12.4 s: Dana (routed) passes the chat to Sam
 //       (transferred 10:02:00); Sam answers; the visitor closes at 10:06; rated bad with a
-//       comment holding a comma and quotes; Spanish text (non-ASCII lengths).
+//       comment holding a comma and quotes; Spanish text (non-ASCII lengths); country ES;
+//       the visitor went on to "Precios, planes" at 10:03:30; tags billing, spanish saved by
+//       Dana (outcome_by) although the chat ended with Sam.
 //   c03 13:30 sales, button, no decision time: Kim (routed) answers once and closes at 13:35
 //       (before her 14:00 pause); the visitor skipped the survey (not_rated); success code
-//       Resolved.
+//       Resolved (saved by Kim); tag shipping.
 //   c04 15:00 demo, button, decision 0.8 s: Dana (dequeued at 15:00:02), two visitor runs
 //       (the second of two messages), an operator message at a half second, timed out at
-//       15:10; never answered the survey; goals "Saw pricing" (5, first) and "Signed up" (49).
+//       15:10; never answered the survey; goals "Saw pricing" (5, first) and "Signed up" (49);
+//       tags sales, trial.
 //   c05 16:00 demo, Welcome invite, decision 5 s: routed to Sam, who never writes (visitor
 //       only); the visitor closes at 16:05; Sam blocks the visitor from this chat at 16:05:30
-//       ("Spam, repeated"); Dana lifts the block the next morning.
-//   c06 17:00 sales, button: nobody was assigned, no messages; the visitor leaves at 17:00:30.
+//       ("Spam, repeated"); Dana lifts the block the next morning; tag spam.
+//   c06 17:00 sales, button: nobody was assigned, no messages; the visitor leaves at 17:00:30;
+//       tag spam (nobody's: no operator, no outcome saved).
 //   c07 20:00 demo, button, decision 2 s: Dana answers; still open.
-//   c00 created 2026-11-17 23:59:59 (the day before) and c98 of another account: in no report.
+//   c00 created 2026-11-17 23:59:59 (the day before; 00:59:59 on the 18th in Berlin: only the
+//       Berlin day's golden, by_hour@berlin, has it) and c98 of another account: in no report.
 //
 // Hourly tallies: traffic of btn_demo and ep_welcome at 09:00 and btn_sales at 13:00; the
 // Welcome invite's funnel at 09:00 and 10:00; one tally the hour before the period and one the
@@ -63,19 +69,19 @@ export const CONVERSATIONS = [
     "op_demo", "Dana", "button", "Chat button", "btn_demo", 3500, "good", "Fast, thanks", "Sale", '["sales"]',
     "ann@example.com", "ann@example.com", 0, "ses_01", "h_demo_local"],
   ["c02", "demo", "v_02", "closed", at("10:00:00"), "https://shop.example/es/factura", at("10:06:00"), "visitor", 0,
-    "op_sam", "Sam", "invite", "Welcome invite", "ep_welcome", 12400, "bad", 'Too slow, "really"', null, "[]",
+    "op_sam", "Sam", "invite", "Welcome invite", "ep_welcome", 12400, "bad", 'Too slow, "really"', null, '["billing","spanish"]',
     "", "", 1, "ses_02", "h_demo_ip"],
   ["c03", "sales", "v_03", "closed", at("13:30:00"), "https://shop.example/shipping", at("13:35:00"), "operator", 0,
     "op_kim", "Kim", "button", "Chat button", "btn_sales", null, "not_rated", "", "Resolved", '["shipping"]',
     "", "v_03", 1, "ses_03", "h_demo_local"],
   ["c04", "demo", "v_04", "closed", at("15:00:00"), "https://shop.example/trial", at("15:10:00"), "timeout", 0,
-    "op_demo", "Dana", "button", "Chat button", "btn_demo", 800, "", "", null, "[]",
+    "op_demo", "Dana", "button", "Chat button", "btn_demo", 800, "", "", null, '["sales","trial"]',
     "", "v_04", 1, "ses_04", "h_demo_local"],
   ["c05", "demo", "v_05", "closed", at("16:00:00"), "https://shop.example/", at("16:05:00"), "visitor", 1,
-    "op_sam", "Sam", "invite", "Welcome invite", "ep_welcome", 5000, "", "", null, "[]",
+    "op_sam", "Sam", "invite", "Welcome invite", "ep_welcome", 5000, "", "", null, '["spam"]',
     "", "v_05", 1, "ses_05", "h_demo_ip"],
   ["c06", "sales", "v_06", "closed", at("17:00:00"), "https://shop.example/contact", at("17:00:30"), "visitor", 0,
-    null, "", "button", "Chat button", "btn_sales", null, "", "", null, "[]",
+    null, "", "button", "Chat button", "btn_sales", null, "", "", null, '["spam"]',
     "", "v_06", 1, "ses_06", "h_demo_local"],
   ["c07", "demo", "v_07", "active", at("20:00:00"), "https://shop.example/pricing", null, null, 0,
     "op_demo", "Dana", "button", "Chat button", "btn_demo", 2000, "", "", null, "[]",
@@ -84,6 +90,15 @@ export const CONVERSATIONS = [
   ["c00", "demo", "v_00", "closed", D - 1000, "https://shop.example/", at("00:10:00"), "operator", 0,
     "op_demo", "Dana", "button", "Chat button", "btn_demo", 1000, "good", "", null, "[]",
     "", "v_00", 1, "ses_00", "h_demo_local"],
+];
+
+// id, visitor_name, visitor_country, outcome_by, pages seen during the chat [url, title, hh:mm:ss]
+// (conversations without a row here: no name, no country, nobody saved an outcome, no pages).
+export const DETAILS = [
+  ["c01", "Ann", "DE", "op_demo", [["https://shop.example/pricing", "Pricing", "09:10:00"],
+    ["https://shop.example/checkout", "Checkout", "09:11:40"]]],
+  ["c02", "", "ES", "op_demo", [["https://shop.example/es/precios", "Precios, planes", "10:03:30"]]],
+  ["c03", "", "", "op_kim", []],
 ];
 
 // conversation, seq, role, operator_id, author_name, text, at
@@ -184,6 +199,8 @@ INSERT INTO conversations (id, account_id, channel_id, visitor_id, status, creat
   message_count, updated_at) VALUES
   ${CONVERSATIONS.map((c) => `(${[c[0], "acc_demo", ...c.slice(1), MESSAGES.filter((m) => m[0] === c[0]).length,
     c[6] ?? c[4]].map(q).join(", ")})`).join(",\n  ")};
+${DETAILS.map(([id, name, country, by, pages]) => `UPDATE conversations SET visitor_name = ${q(name)}, visitor_country = ${q(country)},
+  outcome_by = ${q(by)}, pages = ${q(JSON.stringify(pages.map(([url, title, t]) => ({ url, title, at: at(t) }))))} WHERE id = ${q(id)};`).join("\n")}
 INSERT INTO messages (conversation_id, seq, account_id, channel_id, role, operator_id, author_name, text, at) VALUES
   ${MESSAGES.map((m) => `(${[m[0], m[1], "acc_demo", CONVERSATIONS.find((c) => c[0] === m[0])[1], ...m.slice(2)].map(q).join(", ")})`).join(",\n  ")};
 INSERT INTO conversation_events (conversation_id, seq, at, kind, detail) VALUES

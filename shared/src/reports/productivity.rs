@@ -22,7 +22,11 @@
 //! - **Web pages visited**: one row per page visit, by chat (creation, id) then time: the pages
 //!   the visitor saw during the chat as recorded (`pages`), and first the page the chat started
 //!   on (at its creation, no title) unless the first recorded page already is that URL. Linked to
-//!   the chat.
+//!   the chat. `Chat date` is the chat's creation, `Time` the visit's, both local.
+//! - **Ids and names** (web pages, visitor phrases): `Session id` is the conversation id (the
+//!   seed: "unique identifier that is assigned to the dialogue by the system"; not the website
+//!   `session_id` of the Conversations report), `Visitor id` the visitor id (the seed's "Client
+//!   id"), `Visitor` the visitor's name, else e-mail, else `Visitor` (as sessions history).
 //! - **Popular phrases**: a phrase is a whole visitor or operator message, normalised:
 //!   lower-case, line breaks and runs of spaces made one space, punctuation trimmed from both
 //!   ends (`Hello!!` = `hello`; `don't` keeps its apostrophe); a message that is only

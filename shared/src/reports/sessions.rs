@@ -36,7 +36,10 @@
 //!   with sessions are rows, in that order. Boolean measures (anonymous, not rated, happy) are
 //!   the number of the group's sessions where they hold; the others are means. The chart is
 //!   the sessions per group stacked by rating.
-//! - **Sessions history**: one row per session, by creation then id. The transcript is one
+//! - **Sessions history**: one row per session, by creation then id. `Session date` is the
+//!   local creation time; `Country` the visitor's country as recorded (empty when unknown);
+//!   `Rating` is `Good`, `Moderate`, `Bad`, `Not rated` (skipped) or empty (never asked);
+//!   `Number of messages` counts every stored message (system texts too). The transcript is one
 //!   cell, a line per message `HH:MM:SS Name: text` in the report's zone (the full date first
 //!   when the message is on another local day than the session's start); a message's own line
 //!   breaks become spaces; the authors are the participant's name, the operator's name (first

@@ -94,7 +94,11 @@
 //!   (sessions with each tag, most first), `page` (sessions with each tag per page: the URL the
 //!   conversation started on, without query and fragment, like the `page` filter reads pages)
 //!   and `staff` (tags attached per operator: the one who saved the outcome, else the
-//!   session's operator). A tag counts once per session (case as written). Chart: bars by tag.
+//!   session's operator; a session with neither is in no staff row). A tag counts once per
+//!   session (case as written). Order: `tag` rows by count (most first), then tag; `page` rows
+//!   by page, then tag; `staff` rows by `Staff`, then tag. `Staff` is written like By
+//!   operator's `Users` (first and last name, else username, else id); `Page` and `Staff` are
+//!   empty on the rows of the other groups. Chart: bars by tag.
 
 use std::collections::{BTreeMap, BTreeSet};
 
