@@ -426,6 +426,18 @@ impl Funnel {
         *slot += n;
     }
 
+    /// Adds every count of `other` to this funnel's.
+    pub fn merge(&mut self, other: &Funnel) {
+        self.matched += other.matched;
+        self.cancelled += other.cancelled;
+        self.proactive += other.proactive;
+        self.accepted += other.accepted;
+        self.declined += other.declined;
+        self.ignored += other.ignored;
+        self.expired += other.expired;
+        self.no_availability += other.no_availability;
+    }
+
     /// The spec's sums, given how many shown invites are still waiting for an answer:
     /// match = cancelled + shown; shown = accepted + declined + ignored + expired + open;
     /// no_availability ≤ accepted.
@@ -647,6 +659,35 @@ mod tests {
         assert!(seen.iter().all(|n| *n > 50), "{seen:?}");
         assert_eq!(shard_of("v_abc", 8), shard_of("v_abc", 8));
         assert_eq!(shard_of("v_abc", 0), 0);
+    }
+
+    #[test]
+    fn funnels_merge_every_count() {
+        let a = Funnel {
+            matched: 1,
+            cancelled: 2,
+            proactive: 3,
+            accepted: 4,
+            declined: 5,
+            ignored: 6,
+            expired: 7,
+            no_availability: 8,
+        };
+        let mut b = a;
+        b.merge(&a);
+        assert_eq!(
+            b,
+            Funnel {
+                matched: 2,
+                cancelled: 4,
+                proactive: 6,
+                accepted: 8,
+                declined: 10,
+                ignored: 12,
+                expired: 14,
+                no_availability: 16
+            }
+        );
     }
 
     #[test]

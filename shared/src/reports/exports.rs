@@ -113,15 +113,7 @@ fn invites_table(ctx: &Ctx) -> Table {
     let mut t = Table::new(&invites::COLUMNS);
     let mut f = Funnel::default();
     for r in &rows {
-        let g = r.funnel();
-        f.matched += g.matched;
-        f.proactive += g.proactive;
-        f.accepted += g.accepted;
-        f.declined += g.declined;
-        f.ignored += g.ignored;
-        f.expired += g.expired;
-        f.cancelled += g.cancelled;
-        f.no_availability += g.no_availability;
+        f.merge(&r.funnel());
         t.push(r.cells(), None);
     }
     let stages = [

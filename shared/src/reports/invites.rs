@@ -160,23 +160,14 @@ impl RuleFunnel {
 pub fn funnel_by_rule(rows: &[InviteRow]) -> Vec<RuleFunnel> {
     let mut by: BTreeMap<&str, RuleFunnel> = BTreeMap::new();
     for r in rows {
-        let f = &mut by
-            .entry(&r.filter_id)
+        by.entry(&r.filter_id)
             .or_insert_with(|| RuleFunnel {
                 filter_id: r.filter_id.clone(),
                 filter_name: r.filter_name.clone(),
                 funnel: Funnel::default(),
             })
-            .funnel;
-        let g = r.funnel();
-        f.matched += g.matched;
-        f.cancelled += g.cancelled;
-        f.proactive += g.proactive;
-        f.accepted += g.accepted;
-        f.declined += g.declined;
-        f.ignored += g.ignored;
-        f.expired += g.expired;
-        f.no_availability += g.no_availability;
+            .funnel
+            .merge(&r.funnel());
     }
     let mut out: Vec<RuleFunnel> = by.into_values().collect();
     out.sort_by(|a, b| (&a.filter_name, &a.filter_id).cmp(&(&b.filter_name, &b.filter_id)));

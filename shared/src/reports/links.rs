@@ -31,6 +31,8 @@
 //! - The title is optional (at most [`MAX_TITLE_CHARS`] characters, no control characters);
 //!   the public page shows the report's own title when it is empty.
 
+#[cfg(feature = "server")]
+use hmac::Mac;
 use serde::{Deserialize, Serialize};
 
 use super::query::{encode, ReportQuery};
@@ -75,7 +77,7 @@ pub fn sign(
     canonical: &str,
     expires_at: Option<u64>,
 ) -> String {
-    let tag = mac(secret, &message(link_id, account_id, report, canonical, expires_at));
+    let tag = mac(secret, &message(link_id, account_id, report, canonical, expires_at)).finalize().into_bytes();
     tag.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -91,22 +93,19 @@ pub fn verify(
     expires_at: Option<u64>,
     sig: &str,
 ) -> bool {
-    use hmac::Mac;
     let Some(sig) = unhex(sig) else { return false };
     if sig.len() != 32 || !well_formed(link_id, account_id, report, canonical) {
         return false;
     }
-    let mut m = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(secret).expect("HMAC takes any key length");
-    m.update(message(link_id, account_id, report, canonical, expires_at).as_bytes());
-    m.verify_slice(&sig).is_ok()
+    mac(secret, &message(link_id, account_id, report, canonical, expires_at)).verify_slice(&sig).is_ok()
 }
 
+/// HMAC-SHA256 keyed with `secret`, fed `data` (a link's [`message`]).
 #[cfg(feature = "server")]
-fn mac(secret: &[u8], data: &str) -> [u8; 32] {
-    use hmac::Mac;
+fn mac(secret: &[u8], data: &str) -> hmac::Hmac<sha2::Sha256> {
     let mut m = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(secret).expect("HMAC takes any key length");
     m.update(data.as_bytes());
-    m.finalize().into_bytes().into()
+    m
 }
 
 /// Lowercase hex only (what [`sign`] writes), so a signature has one spelling.

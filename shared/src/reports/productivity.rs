@@ -45,7 +45,7 @@ use super::conversations::responses;
 use super::facts::{AuthorRole, MessageFact};
 use super::query::ReportId;
 use super::sessions::{sessions, visitor_label, Names, Session};
-use super::table::{Chart, ChartKind, Series, Table};
+use super::table::{Chart, ChartKind, Table};
 use super::Ctx;
 
 pub const PRODUCTIVITY_COLUMNS: [&str; 6] = [
@@ -141,18 +141,9 @@ fn productivity(ctx: &Ctx) -> Table {
             }
         }
     }
-    let mut rows: Vec<(String, &str, Tally)> = per.into_iter().map(|(op, t)| (names.get(op), op, t)).collect();
-    rows.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    let rows = names.sorted(per);
     let mut t = Table::new(&PRODUCTIVITY_COLUMNS);
-    let mut chart = Chart {
-        kind: ChartKind::Bars,
-        title: "Messages by operator".to_owned(),
-        labels: Vec::new(),
-        series: vec![
-            Series { name: "Operator messages".to_owned(), values: Vec::new() },
-            Series { name: "Visitor messages".to_owned(), values: Vec::new() },
-        ],
-    };
+    let mut chart = Chart::empty(ChartKind::Bars, "Messages by operator", &["Operator messages", "Visitor messages"]);
     for (name, _, tally) in rows {
         chart.labels.push(name.clone());
         chart.series[0].values.push(tally.operator_messages as f64);
@@ -276,12 +267,7 @@ fn popular_phrases(ctx: &Ctx) -> Table {
     list.sort_by_key(|(_, c)| std::cmp::Reverse(c.visitors + c.operators));
     list.truncate(MAX_PHRASES);
     let mut t = Table::new(&POPULAR_PHRASES_COLUMNS);
-    let mut chart = Chart {
-        kind: ChartKind::Bars,
-        title: "Most popular phrases".to_owned(),
-        labels: Vec::new(),
-        series: vec![Series { name: "Count".to_owned(), values: Vec::new() }],
-    };
+    let mut chart = Chart::empty(ChartKind::Bars, "Most popular phrases", &["Count"]);
     for (p, c) in list {
         let n = c.visitors + c.operators;
         if chart.labels.len() < CHART_PHRASES {

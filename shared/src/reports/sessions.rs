@@ -59,7 +59,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::facts::{AssignmentFact, AuthorRole, ConversationFact, MessageFact};
 use super::query::{Grouping, ReportId};
 use super::ratings::{self, ActivityRow, RatedConversation};
-use super::table::{Chart, ChartKind, Series, Table};
+use super::table::{Chart, ChartKind, Table};
 use super::Ctx;
 use crate::outcomes::Rating;
 
@@ -194,6 +194,13 @@ impl<'a> Names<'a> {
 
     pub(crate) fn get(&self, id: &str) -> String {
         self.0.get(id).cloned().unwrap_or_else(|| id.to_owned())
+    }
+
+    /// Per-operator values as `(name, operator id, value)`, ordered by name, then id.
+    pub(crate) fn sorted<'o, T>(&self, per: BTreeMap<&'o str, T>) -> Vec<(String, &'o str, T)> {
+        let mut rows: Vec<(String, &str, T)> = per.into_iter().map(|(op, v)| (self.get(op), op, v)).collect();
+        rows.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+        rows
     }
 }
 
@@ -430,12 +437,8 @@ fn statistics(ctx: &Ctx) -> Table {
     let mut columns = vec![group_column(group)];
     columns.extend(STATISTICS_MEASURES);
     let mut t = Table::new(&columns);
-    let mut chart = Chart {
-        kind: ChartKind::Stacked,
-        title: format!("Sessions by {} and rating", group_column(group).to_lowercase()),
-        labels: Vec::new(),
-        series: RATING_LABELS.iter().map(|n| Series { name: (*n).to_owned(), values: Vec::new() }).collect(),
-    };
+    let title = format!("Sessions by {} and rating", group_column(group).to_lowercase());
+    let mut chart = Chart::empty(ChartKind::Stacked, title, &RATING_LABELS);
     for ((_, label), g) in groups {
         t.push(
             vec![
@@ -496,15 +499,9 @@ fn operator_analysis(ctx: &Ctx) -> Table {
             }
         }
     }
-    let mut rows: Vec<(String, &str, OperatorStats)> = per.into_iter().map(|(op, o)| (names.get(op), op, o)).collect();
-    rows.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    let rows = names.sorted(per);
     let mut t = Table::new(&OPERATOR_COLUMNS);
-    let mut chart = Chart {
-        kind: ChartKind::Bars,
-        title: "Sessions by operator".to_owned(),
-        labels: Vec::new(),
-        series: vec![Series { name: "# of Sessions".to_owned(), values: Vec::new() }],
-    };
+    let mut chart = Chart::empty(ChartKind::Bars, "Sessions by operator", &["# of Sessions"]);
     for (name, _, o) in rows {
         t.push(
             vec![
@@ -557,12 +554,7 @@ fn ratings_table(ctx: &Ctx) -> Table {
         .collect();
     let rows = ratings::rows(&acts, &convs, ctx.q.from, ctx.q.to, ctx.now);
     let mut t = Table::new(&ratings::COLUMNS);
-    let mut chart = Chart {
-        kind: ChartKind::Stacked,
-        title: "Ratings by operator".to_owned(),
-        labels: Vec::new(),
-        series: RATING_LABELS.iter().map(|n| Series { name: (*n).to_owned(), values: Vec::new() }).collect(),
-    };
+    let mut chart = Chart::empty(ChartKind::Stacked, "Ratings by operator", &RATING_LABELS);
     let mut last_op: Option<String> = None;
     for r in rows {
         let counts = [r.survey_num_good, r.survey_num_moderate, r.survey_num_bad, r.survey_num_not_rated];

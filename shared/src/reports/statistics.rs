@@ -535,12 +535,8 @@ fn by_operator(ctx: &Ctx) -> Table {
     let rows = operator_rows(ctx, counts.keys().copied().collect::<Vec<_>>());
     let mut t = table_of(by_operator_columns(ctx.q.sla_minutes));
     let zero = OperatorCounts::default();
-    let mut chart = Chart {
-        kind: ChartKind::Bars,
-        title: "Sessions by operator".into(),
-        labels: Vec::new(),
-        series: vec![series("Assigned"), series("Supported"), series(&sla_header(ctx.q.sla_minutes))],
-    };
+    let sla = sla_header(ctx.q.sla_minutes);
+    let mut chart = Chart::empty(ChartKind::Bars, "Sessions by operator", &["Assigned", "Supported", &sla]);
     for (name, id) in rows {
         let n = counts.get(id).unwrap_or(&zero);
         let mut cells = vec![name.clone()];
@@ -560,10 +556,6 @@ fn by_operator(ctx: &Ctx) -> Table {
     }
     t.chart = Some(chart);
     t
-}
-
-fn series(name: &str) -> Series {
-    Series { name: name.to_owned(), values: Vec::new() }
 }
 
 /// Bars of sessions and supported sessions per label.

@@ -76,6 +76,19 @@ pub struct Chart {
     pub series: Vec<Series>,
 }
 
+impl Chart {
+    /// A chart without labels yet and one empty series per name, for a report to fill as it
+    /// writes its rows.
+    pub fn empty(kind: ChartKind, title: impl Into<String>, series: &[&str]) -> Chart {
+        Chart {
+            kind,
+            title: title.into(),
+            labels: Vec::new(),
+            series: series.iter().map(|n| Series { name: (*n).to_owned(), values: Vec::new() }).collect(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Series {
     pub name: String,
