@@ -43,6 +43,25 @@ const SYNC_RETRY_MS: u64 = 5_000;
 /// Messages copied to D1 per batch (in INSERTs of 11 rows: ≤ 100 bound parameters each).
 const MESSAGES_PER_SYNC: usize = 440;
 
+/// A row of the object's `messages` table ([`MESSAGE_COLS`]).
+#[derive(Deserialize)]
+struct MessageRow {
+    seq: u64,
+    client_id: String,
+    author_id: String,
+    author_role: String,
+    author_name: String,
+    text: String,
+    at: u64,
+}
+
+const MESSAGE_COLS: &str = "seq, client_id, author_id, author_role, author_name, text, at";
+
+/// A D1-sync marker of `meta` (the last sequence copied), 0 when unset.
+fn marker(meta_map: &HashMap<String, String>, key: &str) -> u64 {
+    meta_map.get(key).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+}
+
 /// What rides on each socket: a unique id (the runtime may hand out different JS wrappers for
 /// one socket, so identity is compared by id) and the core's connection state.
 #[derive(Serialize, Deserialize)]
@@ -274,23 +293,10 @@ impl ConversationObject {
             Some(json) => serde_json::from_str(json)?,
             None => return Err("conversation state missing".into()),
         };
-        #[derive(Deserialize)]
-        struct Row {
-            seq: u64,
-            client_id: String,
-            author_id: String,
-            author_role: String,
-            author_name: String,
-            text: String,
-            at: u64,
-        }
         let rows = self
             .sql()
-            .exec(
-                "SELECT seq, client_id, author_id, author_role, author_name, text, at FROM messages ORDER BY seq",
-                None,
-            )?
-            .to_array::<Row>()?;
+            .exec(&format!("SELECT {MESSAGE_COLS} FROM messages ORDER BY seq"), None)?
+            .to_array::<MessageRow>()?;
         let messages = rows
             .into_iter()
             .map(|r| StoredMessage {
@@ -537,8 +543,8 @@ impl ConversationObject {
             (core.id().0.clone(), core.meta().clone(), core.messages().len() as u64, last, core.no_operator_response())
         })?;
         let meta_map = self.meta_map()?;
-        let marker = |key: &str| meta_map.get(key).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-        let (events_synced, mut messages_synced) = (marker("events_synced"), marker("messages_synced"));
+        let (events_synced, mut messages_synced) =
+            (marker(&meta_map, "events_synced"), marker(&meta_map, "messages_synced"));
         let scope = db::Scope {
             account_id: meta_map.get("account_id").map_or("", String::as_str),
             channel_id: meta_map.get("channel_id").map_or("", String::as_str),
@@ -619,23 +625,13 @@ impl ConversationObject {
 
     /// Up to [`MESSAGES_PER_SYNC`] stored messages after `after`, as D1 rows.
     fn unsynced_messages(&self, after: u64) -> Result<Vec<db::MessageRow>> {
-        #[derive(Deserialize)]
-        struct Row {
-            seq: u64,
-            author_id: String,
-            author_role: String,
-            author_name: String,
-            text: String,
-            at: u64,
-        }
         let rows = self
             .sql()
             .exec(
-                "SELECT seq, author_id, author_role, author_name, text, at FROM messages WHERE seq > ? \
-                 ORDER BY seq LIMIT ?",
+                &format!("SELECT {MESSAGE_COLS} FROM messages WHERE seq > ? ORDER BY seq LIMIT ?"),
                 vec![SqlStorageValue::Integer(after as i64), SqlStorageValue::Integer(MESSAGES_PER_SYNC as i64)],
             )?
-            .to_array::<Row>()?;
+            .to_array::<MessageRow>()?;
         Ok(rows
             .into_iter()
             .map(|r| {
@@ -655,8 +651,7 @@ impl ConversationObject {
     /// Moves a D1-sync marker forward (never back: of two syncs that raced, the later to
     /// finish may have copied less). Read and write are one synchronous step.
     fn advance_marker(&self, key: &str, seq: u64) -> Result<()> {
-        let current = self.meta_map()?.get(key).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-        if seq > current {
+        if seq > marker(&self.meta_map()?, key) {
             self.sql().exec(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                 vec![key.into(), seq.to_string().into()],

@@ -17,13 +17,13 @@
 use parley_shared::admin::Role;
 use parley_shared::ids::is_valid_id;
 use parley_shared::reports::links::{self, LinkRecord, ReportLinkList, ReportLinkRequest, ReportLinkView};
-use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Env, Method, Request, Response, Result};
 
 use crate::api::{secret, session_operator};
 use crate::db::{self, OperatorRow};
 use crate::http::{self, error, invalid};
+use crate::reports::account_time_zone;
 use crate::util::{new_id, now};
 
 /// Most links listed (newest first).
@@ -139,16 +139,6 @@ async fn record(d1: &D1Database, id: &str, account_id: &str) -> Result<Option<Li
         .bind(&[s(id), s(account_id)])?
         .first(None)
         .await
-}
-
-async fn account_time_zone(d1: &D1Database, account_id: &str) -> Result<String> {
-    #[derive(Deserialize)]
-    struct Tz {
-        time_zone: String,
-    }
-    let row: Option<Tz> =
-        d1.prepare("SELECT time_zone FROM accounts WHERE id = ?1").bind(&[s(account_id)])?.first(None).await?;
-    Ok(row.map(|r| r.time_zone).filter(|t| !t.trim().is_empty()).unwrap_or_else(|| "UTC".to_owned()))
 }
 
 /// `GET /api/v1/public/reports/:slug[.csv]` (`path_slug` as in the path): the signed report.

@@ -269,7 +269,7 @@ pub async fn load_facts(env: &Env, account_id: &str, q: &ReportQuery) -> Result<
 }
 
 /// The account's zone (`accounts.time_zone`), UTC when unset.
-async fn account_time_zone(d1: &D1Database, account_id: &str) -> Result<String> {
+pub(crate) async fn account_time_zone(d1: &D1Database, account_id: &str) -> Result<String> {
     #[derive(Deserialize)]
     struct Tz {
         time_zone: String,
@@ -414,51 +414,14 @@ struct ConversationFactRow {
 }
 
 fn conversation_fact(r: ConversationFactRow) -> ConversationFact {
-    let c = r.c;
     ConversationFact {
-        id: c.id,
-        account_id: c.account_id,
-        channel_id: c.channel_id,
-        visitor_id: c.visitor_id,
-        status: c.status,
-        created_at: c.created_at,
-        page_url: c.page_url,
-        message_count: c.message_count,
-        last_message_at: c.last_message_at,
-        last_message_preview: c.last_message_preview,
-        updated_at: c.updated_at,
-        closed_at: c.closed_at,
-        closed_by: c.closed_by,
-        no_operator_response: c.no_operator_response != 0,
-        operator_id: c.operator_id,
-        operator_name: c.operator_name,
-        visitor_name: c.visitor_name,
-        visitor_language: c.visitor_language,
-        visitor_country: c.visitor_country,
-        current_page: c.current_page,
-        pages_visited: c.pages_visited,
-        request_type: c.request_type,
-        request_source: c.request_source,
         entry_point_id: r.entry_point_id,
-        decision_ms: c.decision_ms,
-        survey_result: c.survey_result,
-        survey_comment: c.survey_comment,
-        rated_at: c.rated_at,
-        success_code: c.success_code,
-        tags: c.tags,
-        category: c.category,
-        sub_category: c.sub_category,
-        note: c.note,
         outcome_by: r.outcome_by,
         outcome_at: r.outcome_at,
-        goals: c.goals,
-        visitor_email: c.visitor_email,
-        visitor_identifier: c.visitor_identifier,
-        anonymous: c.anonymous,
-        prechat: c.prechat,
         session_id: r.session_id.filter(|s| !s.is_empty()),
         host_id: r.host_id,
         pages: r.pages.as_deref().and_then(|p| serde_json::from_str::<Vec<PageFact>>(p).ok()).unwrap_or_default(),
+        ..r.c.into()
     }
 }
 
@@ -486,6 +449,27 @@ async fn load_conversations(d1: &D1Database, span: &Span<'_>) -> Result<Vec<Conv
     }
 }
 
+/// The rows of `select` (a `SELECT … FROM … WHERE …` of a table keyed by
+/// `(conversation_id, seq)`) that belong to the span's conversations, in key order, every page
+/// (`key` reads a row's key).
+async fn by_conversation_seq<T: DeserializeOwned>(
+    d1: &D1Database,
+    span: &Span<'_>,
+    select: &str,
+    key: impl Fn(&T) -> (&str, u64),
+) -> Result<Vec<T>> {
+    let sql = format!(
+        "{select} AND conversation_id IN ({}) AND (conversation_id, seq) > (?7, ?8) \
+         ORDER BY conversation_id, seq LIMIT 1000",
+        Span::ids()
+    );
+    paged(d1, &sql, span.binds(), vec![s(""), n(-1.0)], |r: &T| {
+        let (conversation_id, seq) = key(r);
+        vec![s(conversation_id), n(seq as f64)]
+    })
+    .await
+}
+
 /// The messages of the span's conversations (D1 `messages`).
 async fn load_messages(d1: &D1Database, span: &Span<'_>) -> Result<Vec<MessageFact>> {
     #[derive(Deserialize)]
@@ -497,15 +481,13 @@ async fn load_messages(d1: &D1Database, span: &Span<'_>) -> Result<Vec<MessageFa
         at: u64,
         text: String,
     }
-    let sql = format!(
-        "SELECT conversation_id, seq, role, operator_id, at, text FROM messages \
-         WHERE account_id = ?1 AND conversation_id IN ({}) AND (conversation_id, seq) > (?7, ?8) \
-         ORDER BY conversation_id, seq LIMIT 1000",
-        Span::ids()
-    );
-    let rows: Vec<Row> =
-        paged(d1, &sql, span.binds(), vec![s(""), n(-1.0)], |r: &Row| vec![s(&r.conversation_id), n(r.seq as f64)])
-            .await?;
+    let rows: Vec<Row> = by_conversation_seq(
+        d1,
+        span,
+        "SELECT conversation_id, seq, role, operator_id, at, text FROM messages WHERE account_id = ?1",
+        |r: &Row| (&r.conversation_id, r.seq),
+    )
+    .await?;
     Ok(rows
         .into_iter()
         .map(|r| MessageFact {
@@ -533,15 +515,13 @@ async fn load_assignments(d1: &D1Database, span: &Span<'_>) -> Result<Vec<Assign
         at: u64,
         detail: String,
     }
-    let sql = format!(
-        "SELECT conversation_id, seq, at, detail FROM conversation_events \
-         WHERE kind = 'assigned' AND conversation_id IN ({}) AND (conversation_id, seq) > (?7, ?8) \
-         ORDER BY conversation_id, seq LIMIT 1000",
-        Span::ids()
-    );
-    let rows: Vec<Row> =
-        paged(d1, &sql, span.binds(), vec![s(""), n(-1.0)], |r: &Row| vec![s(&r.conversation_id), n(r.seq as f64)])
-            .await?;
+    let rows: Vec<Row> = by_conversation_seq(
+        d1,
+        span,
+        "SELECT conversation_id, seq, at, detail FROM conversation_events WHERE kind = 'assigned'",
+        |r: &Row| (&r.conversation_id, r.seq),
+    )
+    .await?;
     Ok(rows
         .into_iter()
         .filter_map(|r| match serde_json::from_str::<EventKind>(&r.detail) {

@@ -95,6 +95,60 @@ pub struct ConversationFact {
     pub pages: Vec<PageFact>,
 }
 
+/// The summary row's fields (D1 `conversations` as [`crate::api::ConversationSummary`] reads
+/// it: `no_operator_response` 1 is `true`); the columns the summary does not carry
+/// (`entry_point_id`, `outcome_by`, `outcome_at`, `session_id`, `host_id`, `pages`) are left
+/// empty for the loader to set.
+impl From<crate::api::ConversationSummary> for ConversationFact {
+    fn from(c: crate::api::ConversationSummary) -> ConversationFact {
+        ConversationFact {
+            id: c.id,
+            account_id: c.account_id,
+            channel_id: c.channel_id,
+            visitor_id: c.visitor_id,
+            status: c.status,
+            created_at: c.created_at,
+            page_url: c.page_url,
+            message_count: c.message_count,
+            last_message_at: c.last_message_at,
+            last_message_preview: c.last_message_preview,
+            updated_at: c.updated_at,
+            closed_at: c.closed_at,
+            closed_by: c.closed_by,
+            no_operator_response: c.no_operator_response != 0,
+            operator_id: c.operator_id,
+            operator_name: c.operator_name,
+            visitor_name: c.visitor_name,
+            visitor_language: c.visitor_language,
+            visitor_country: c.visitor_country,
+            current_page: c.current_page,
+            pages_visited: c.pages_visited,
+            request_type: c.request_type,
+            request_source: c.request_source,
+            entry_point_id: None,
+            decision_ms: c.decision_ms,
+            survey_result: c.survey_result,
+            survey_comment: c.survey_comment,
+            rated_at: c.rated_at,
+            success_code: c.success_code,
+            tags: c.tags,
+            category: c.category,
+            sub_category: c.sub_category,
+            note: c.note,
+            outcome_by: None,
+            outcome_at: None,
+            goals: c.goals,
+            visitor_email: c.visitor_email,
+            visitor_identifier: c.visitor_identifier,
+            anonymous: c.anonymous,
+            prechat: c.prechat,
+            session_id: None,
+            host_id: None,
+            pages: Vec::new(),
+        }
+    }
+}
+
 /// A page the visitor saw during a chat.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PageFact {
@@ -243,4 +297,36 @@ pub struct AgentFact {
 pub struct AccountFact {
     pub id: String,
     pub name: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fact_from_a_d1_summary_row() {
+        // A D1 row as the edge reads it: flags as 0/1, lists as JSON text.
+        let row = serde_json::json!({
+            "id": "c1", "account_id": "acc1", "channel_id": "web", "visitor_id": "v1",
+            "status": "closed", "created_at": 10, "page_url": "https://x.example/",
+            "message_count": 3, "last_message_at": 30, "last_message_preview": "bye",
+            "updated_at": 40, "closed_at": 35, "closed_by": "operator", "no_operator_response": 1,
+            "operator_id": "dana", "operator_name": "Dana", "pages_visited": 2,
+            "decision_ms": 1500, "survey_result": "good", "tags": "[\"vip\",\"sale\"]",
+            "prechat": "[[\"Name\",\"Ann\"]]", "anonymous": 0, "visitor_identifier": "ann@x.example"
+        });
+        let summary: crate::api::ConversationSummary = serde_json::from_value(row).unwrap();
+        let f = ConversationFact::from(summary);
+        assert_eq!(
+            (f.id.as_str(), f.created_at, f.closed_at, f.closed_by.as_deref()),
+            ("c1", 10, Some(35), Some("operator"))
+        );
+        assert!(f.no_operator_response && !f.anonymous);
+        assert_eq!(f.tags, ["vip", "sale"]);
+        assert_eq!(f.prechat, [("Name".to_owned(), "Ann".to_owned())]);
+        assert_eq!((f.decision_ms, f.survey_result.as_str(), f.pages_visited), (Some(1500), "good", 2));
+        // What the summary does not carry is left for the loader.
+        assert_eq!((f.entry_point_id, f.session_id, f.host_id, f.outcome_at), (None, None, None, None));
+        assert!(f.pages.is_empty());
+    }
 }
