@@ -3,13 +3,15 @@
 //! Agent performance columns `survey_num_good`, `survey_num_moderate`, `survey_num_bad`, plus
 //! not rated and happy %).
 //!
-//! A **work shift** is [`crate::presence::Shift`] (the one definition), its days in UTC here:
-//! the operator's *online* activity intervals grouped by the UTC day of their start, from the
-//! day's first start to the day's last end; an interval still open ends at `now`. Offline
-//! intervals are the breaks and are not needed.
+//! A **work shift** is [`crate::presence::Shift`] (the one definition): the operator's *online*
+//! activity intervals grouped by the local day of their start, from the day's first start to
+//! the day's last end; an interval still open ends at `now`. Offline intervals are the breaks
+//! and are not needed. Days and the written times are UTC in [`rows`] (the older
+//! `/api/v1/console/reports/ratings` view) and the report's zone in [`rows_local`] (the
+//! Ratings report of `/api/v1/reports`).
 //!
 //! A conversation counts in its operator's shift whose span contains its `closed_at`; else in
-//! the shift of that operator whose end is the nearest before `closed_at` on the same UTC day
+//! the shift of that operator whose end is the nearest before `closed_at` on the same day
 //! (a chat the operator closed after going offline for the day); else in a row of that operator
 //! with an empty shift (e.g. a chat closed by the visitor before the operator's shift of the
 //! day began, or on a day without activity). Conversations that are not closed are not counted
@@ -87,6 +89,15 @@ pub struct Shift {
 /// Each operator's shifts, ordered by start (one per UTC day on which an online interval
 /// began): [`crate::presence::work_shifts_of`], the one definition of a work shift, with UTC days.
 pub fn shifts(intervals: &[ActivityRow], now: u64) -> BTreeMap<&str, Vec<Shift>> {
+    shifts_by(intervals, now, &utc_day)
+}
+
+fn utc_day(t: u64) -> i64 {
+    (t / DAY_MS) as i64
+}
+
+/// [`shifts`] with local days: `day_of` gives the local day number of an instant.
+fn shifts_by<'a>(intervals: &'a [ActivityRow], now: u64, day_of: &dyn Fn(u64) -> i64) -> BTreeMap<&'a str, Vec<Shift>> {
     let mut online: BTreeMap<&str, Vec<(u64, Option<u64>)>> = BTreeMap::new();
     for i in intervals.iter().filter(|i| i.state == "online") {
         online.entry(i.operator_id.as_str()).or_default().push((i.start_at, i.end_at));
@@ -94,7 +105,7 @@ pub fn shifts(intervals: &[ActivityRow], now: u64) -> BTreeMap<&str, Vec<Shift>>
     online
         .into_iter()
         .map(|(op, spans)| {
-            let list = crate::presence::work_shifts_of(spans, now, |t| (t / DAY_MS) as i64)
+            let list = crate::presence::work_shifts_of(spans, now, day_of)
                 .into_iter()
                 .map(|s| Shift { start: s.start.0, end: s.end.0 })
                 .collect();
@@ -104,11 +115,11 @@ pub fn shifts(intervals: &[ActivityRow], now: u64) -> BTreeMap<&str, Vec<Shift>>
 }
 
 /// The shift a conversation closed at `at` counts in (see the module's rule), if any.
-fn shift_of(shifts: &[Shift], at: u64) -> Option<Shift> {
+fn shift_of(shifts: &[Shift], at: u64, day_of: &dyn Fn(u64) -> i64) -> Option<Shift> {
     if let Some(s) = shifts.iter().find(|s| s.start <= at && at <= s.end) {
         return Some(*s);
     }
-    shifts.iter().filter(|s| s.end < at && s.end / DAY_MS == at / DAY_MS).max_by_key(|s| s.end).copied()
+    shifts.iter().filter(|s| s.end < at && day_of(s.end) == day_of(at)).max_by_key(|s| s.end).copied()
 }
 
 #[derive(Default)]
@@ -130,7 +141,21 @@ pub fn rows(
     to: u64,
     now: u64,
 ) -> Vec<RatingRow> {
-    let shifts = shifts(intervals, now);
+    rows_local(intervals, conversations, from, to, now, &utc_day, &datetime)
+}
+
+/// [`rows`] in a local time: `day_of` numbers the local day of an instant (shifts and the
+/// "same day" rule), `datetime` writes `workshift_start` / `workshift_end`.
+pub fn rows_local(
+    intervals: &[ActivityRow],
+    conversations: &[RatedConversation],
+    from: u64,
+    to: u64,
+    now: u64,
+    day_of: &dyn Fn(u64) -> i64,
+    datetime: &dyn Fn(u64) -> String,
+) -> Vec<RatingRow> {
+    let shifts = shifts_by(intervals, now, day_of);
     let mut names: BTreeMap<&str, &str> = BTreeMap::new();
     for i in intervals {
         names.insert(&i.operator_id, &i.operator_name);
@@ -150,7 +175,7 @@ pub fn rows(
         if c.operator_id.is_empty() {
             continue;
         }
-        let shift = shifts.get(c.operator_id.as_str()).and_then(|l| shift_of(l, at));
+        let shift = shifts.get(c.operator_id.as_str()).and_then(|l| shift_of(l, at, day_of));
         let n = counts.entry((&c.operator_id, shift)).or_default();
         match c.survey_result.as_str() {
             "good" => n.good += 1,
@@ -332,6 +357,32 @@ mod tests {
              survey_num_not_rated,happy_percent\n\
              dana,Name dana,2026-11-18 09:00:00,2026-11-18 17:00:00,0,0,1,0,0\n\
              dana,Name dana,,,0,0,0,1,\n"
+        );
+    }
+
+    #[test]
+    fn local_days_split_shifts_where_utc_days_do_not() {
+        // Online 22:00–22:30 and 23:30–24:00 UTC: one UTC day, but in UTC+1 the second starts
+        // on the next local day (00:30), so it is a shift of its own there.
+        let acts = [
+            online("dana", D + 22 * H, Some(D + 22 * H + H / 2)),
+            online("dana", D + 23 * H + H / 2, Some(D + DAY_MS)),
+        ];
+        let convs = [conv("dana", Some(D + 23 * H + 50 * 60_000), "good")];
+        let utc = rows(&acts, &convs, D, D + 2 * DAY_MS, D + 2 * DAY_MS);
+        assert_eq!(utc.len(), 1);
+        assert_eq!(
+            (utc[0].workshift_start.as_str(), utc[0].workshift_end.as_str()),
+            ("2026-11-18 22:00:00", "2026-11-19 00:00:00")
+        );
+        let plus_one = |t: u64| datetime(t + H);
+        let day = |t: u64| ((t + H) / DAY_MS) as i64;
+        let local = rows_local(&acts, &convs, D, D + 2 * DAY_MS, D + 2 * DAY_MS, &day, &plus_one);
+        let shifts: Vec<(&str, &str, u64)> =
+            local.iter().map(|r| (r.workshift_start.as_str(), r.workshift_end.as_str(), r.survey_num_good)).collect();
+        assert_eq!(
+            shifts,
+            [("2026-11-18 23:00:00", "2026-11-18 23:30:00", 0), ("2026-11-19 00:30:00", "2026-11-19 01:00:00", 1)]
         );
     }
 }

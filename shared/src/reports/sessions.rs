@@ -51,7 +51,7 @@
 //!   records, one per operator and session).
 //! - **Ratings**: [`super::ratings::rows`] over the account's activity intervals and the
 //!   filtered conversations (so: conversations created in the period and closed in it, each
-//!   counted for its `operator_id`; shift times in UTC as that module writes them). The chart is
+//!   counted for its `operator_id`; shifts by the report zone's days, their times local). The chart is
 //!   each operator's ratings summed over their shifts, stacked by rating.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -552,7 +552,10 @@ fn ratings_table(ctx: &Ctx) -> Table {
             })
         })
         .collect();
-    let rows = ratings::rows(&acts, &convs, ctx.q.from, ctx.q.to, ctx.now);
+    let zone = ctx.zone;
+    let day_of = move |t: u64| zone.day_number(t);
+    let datetime = move |t: u64| zone.datetime(t);
+    let rows = ratings::rows_local(&acts, &convs, ctx.q.from, ctx.q.to, ctx.now, &day_of, &datetime);
     let mut t = Table::new(&ratings::COLUMNS);
     let mut chart = Chart::empty(ChartKind::Stacked, "Ratings by operator", &RATING_LABELS);
     let mut last_op: Option<String> = None;

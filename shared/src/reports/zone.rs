@@ -73,6 +73,11 @@ impl Zone {
         ms - into
     }
 
+    /// The local day of `ms` as a day number (consecutive local dates differ by 1).
+    pub fn day_number(&self, ms: u64) -> i64 {
+        self.naive_date(ms).num_days_from_ce() as i64
+    }
+
     /// Days from the local day of `a` to that of `b` (0 on the same day).
     pub fn days_between(&self, a: u64, b: u64) -> i64 {
         (self.naive_date(b).num_days_from_ce() - self.naive_date(a).num_days_from_ce()) as i64
