@@ -35,7 +35,7 @@ enum Page {
     Account,
 }
 
-impl Page {
+impl crate::form::TabKind for Page {
     fn label(self) -> &'static str {
         match self {
             Page::Settings => "My settings",
@@ -99,49 +99,20 @@ pub fn AdminArea() -> impl IntoView {
     })
     .collect();
     let current = RwSignal::new(Page::Settings);
-    let tabs = pages
-        .iter()
-        .map(|&p| {
-            let selected = move || current.get() == p;
-            view! {
-                <button
-                    type="button"
-                    role="tab"
-                    id=format!("adm-tab-{}", p.key())
-                    class="adm-tab"
-                    aria-controls="adm-panel"
-                    aria-selected=move || selected().to_string()
-                    tabindex=move || if selected() { "0" } else { "-1" }
-                    on:click=move |_| current.set(p)
-                >
-                    {p.label()}
-                </button>
-            }
-        })
-        .collect_view();
+    let panel = |p: Page| match p {
+        Page::Settings => view! { <MySettings /> }.into_any(),
+        Page::Operators => view! { <Operators /> }.into_any(),
+        Page::Channels => view! { <Channels /> }.into_any(),
+        Page::EntryPoints => view! { <EntryPoints /> }.into_any(),
+        Page::Canned => view! { <CannedResponses /> }.into_any(),
+        Page::Offline => view! { <OfflineMessages /> }.into_any(),
+        Page::Blocks => view! { <Blocks /> }.into_any(),
+        Page::Outcomes => view! { <OutcomeSettingsAdmin /> }.into_any(),
+        Page::Account => view! { <crate::account::AccountSettings /> }.into_any(),
+    };
     view! {
         <section class="adm" aria-label="Admin">
-            <div class="adm-tabs" role="tablist" aria-label="Admin sections">
-                {tabs}
-            </div>
-            <div
-                class="adm-panel"
-                id="adm-panel"
-                role="tabpanel"
-                aria-labelledby=move || format!("adm-tab-{}", current.get().key())
-            >
-                {move || match current.get() {
-                    Page::Settings => view! { <MySettings /> }.into_any(),
-                    Page::Operators => view! { <Operators /> }.into_any(),
-                    Page::Channels => view! { <Channels /> }.into_any(),
-                    Page::EntryPoints => view! { <EntryPoints /> }.into_any(),
-                    Page::Canned => view! { <CannedResponses /> }.into_any(),
-                    Page::Offline => view! { <OfflineMessages /> }.into_any(),
-                    Page::Blocks => view! { <Blocks /> }.into_any(),
-                    Page::Outcomes => view! { <OutcomeSettingsAdmin /> }.into_any(),
-                    Page::Account => view! { <crate::account::AccountSettings /> }.into_any(),
-                }}
-            </div>
+            {crate::form::tabbed("adm", "Admin sections", pages, current, |_| {}, panel)}
         </section>
     }
 }

@@ -8,6 +8,9 @@
 //!   stage, labelled with its value and its % of the *first* stage. A stage's value is the sum
 //!   of its values over the labels (a funnel normally has one label).
 //!
+//! x labels that are names are cut to their slot with "…"; hours, dates and numbers are thinned
+//! to every n-th label instead (see [`layout`]).
+//!
 //! Every bar carries an SVG `<title>` ("label — series: value") that is its tooltip and its
 //! accessible name; the SVG is a `role="img"` named by the chart's title. The geometry is pure
 //! ([`layout`]) and tested natively; negative and non-finite values draw as 0.
@@ -145,18 +148,37 @@ fn columns(chart: &Chart, stacked: bool) -> Layout {
             out.bars.push(Bar { x, y: top_y, w: bar_w, h, series: s, label: l, value: v, title });
         }
     }
-    // As many labels as fit side by side (≈ 6.5 units per character at 11 px), at most 24.
+    // Labels side by side (≈ 6.5 units per character at 11 px, 10 between): names (labels not
+    // all starting with a digit) are each cut to their slot with "…" while that keeps 3
+    // characters (the bar's tooltip has the whole name); hours, dates and numbers, or names
+    // too many for that, are thinned to every n-th label, at most 24.
     let widest = chart.labels.iter().map(|l| l.chars().count()).max().unwrap_or(1).max(1);
-    let fit = ((plot_w / (widest as f64 * 6.5 + 10.0)) as usize).clamp(1, MAX_X_LABELS);
-    let every = n.div_ceil(fit).max(1);
+    let slot_chars = ((group - 10.0) / 6.5).max(0.0) as usize;
+    let ordered = chart.labels.iter().all(|l| l.starts_with(|c: char| c.is_ascii_digit()));
+    let (every, cut) = if !ordered && widest > slot_chars && slot_chars >= 3 && n <= MAX_X_LABELS {
+        (1, slot_chars)
+    } else {
+        let fit = ((plot_w / (widest as f64 * 6.5 + 10.0)) as usize).clamp(1, MAX_X_LABELS);
+        (n.div_ceil(fit).max(1), widest)
+    };
     out.labels = (0..n)
         .filter(|l| l % every == 0)
-        .map(|l| Tick { x: LEFT + (l as f64 + 0.5) * group, y: base + 18.0, text: chart.labels[l].clone() })
+        .map(|l| Tick { x: LEFT + (l as f64 + 0.5) * group, y: base + 18.0, text: ellipsis(&chart.labels[l], cut) })
         .collect();
     out.values = vec![
         Tick { x: LEFT - 6.0, y: base, text: "0".into() },
         Tick { x: LEFT - 6.0, y: TOP + 10.0, text: number(top) },
     ];
+    out
+}
+
+/// `text` cut to `max` characters, the last of them "…" when cut.
+pub fn ellipsis(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
     out
 }
 
@@ -207,6 +229,20 @@ fn f(v: f64) -> String {
     format!("{v:.1}")
 }
 
+/// The SVG `<text>`s of `ticks`, anchored at `anchor` (`start`, `middle`, `end`).
+fn texts(ticks: &[Tick], class: &'static str, anchor: &'static str) -> impl IntoView {
+    ticks
+        .iter()
+        .map(|t| {
+            view! {
+                <text class=class x=f(t.x) y=f(t.y) text-anchor=anchor dominant-baseline="middle">
+                    {t.text.clone()}
+                </text>
+            }
+        })
+        .collect_view()
+}
+
 /// The chart of a report, with its title and (several series) a legend.
 #[component]
 pub fn ChartView(chart: Chart) -> impl IntoView {
@@ -239,30 +275,10 @@ pub fn ChartView(chart: Chart) -> impl IntoView {
             }
         })
         .collect_view();
-    let anchor = if funnel { "end" } else { "middle" };
-    let labels = lay
-        .labels
-        .iter()
-        .map(|t| {
-            view! {
-                <text class="chart-label" x=f(t.x) y=f(t.y) text-anchor=anchor dominant-baseline="middle">
-                    {t.text.clone()}
-                </text>
-            }
-        })
-        .collect_view();
-    let value_anchor = if funnel { "start" } else { "end" };
-    let values = lay
-        .values
-        .iter()
-        .map(|t| {
-            view! {
-                <text class="chart-value" x=f(t.x) y=f(t.y) text-anchor=value_anchor dominant-baseline="middle">
-                    {t.text.clone()}
-                </text>
-            }
-        })
-        .collect_view();
+    // Stage names right-aligned before a funnel's bars, x labels centred under columns; the
+    // values after a funnel's bars, the y scale right-aligned left of the axis.
+    let labels = texts(&lay.labels, "chart-label", if funnel { "end" } else { "middle" });
+    let values = texts(&lay.values, "chart-value", if funnel { "start" } else { "end" });
     let axis = (!funnel).then(|| {
         let base = HEIGHT - BOTTOM;
         view! {
@@ -415,6 +431,30 @@ mod tests {
         // Seven days all fit.
         let l = layout(&chart(ChartKind::Bars, &refs[..7], &[("a", &[1.0; 7])]));
         assert_eq!(l.labels.len(), 7);
+    }
+
+    #[test]
+    fn long_names_are_cut_to_their_slot_not_thinned() {
+        let phrases: Vec<String> = (0..8).map(|i| format!("phrase number {i} that is rather long")).collect();
+        let refs: Vec<&str> = phrases.iter().map(String::as_str).collect();
+        let l = layout(&chart(ChartKind::Bars, &refs, &[("a", &[1.0; 8])]));
+        assert_eq!(l.labels.len(), 8, "every bar keeps its label");
+        let slot = (WIDTH - LEFT - RIGHT) / 8.0;
+        for t in &l.labels {
+            assert!(t.text.ends_with('…'), "{}", t.text);
+            assert!(t.text.chars().count() as f64 * 6.5 + 10.0 <= slot, "{} fits {slot}", t.text);
+        }
+        assert!(l.labels[0].text.starts_with("phrase nu"));
+        assert_eq!(l.bars[0].title, "phrase number 0 that is rather long — a: 1", "the tooltip is whole");
+        // Short names stay whole; too many names for 3 characters each are thinned.
+        let l = layout(&chart(ChartKind::Bars, &["Dana Demo", "Sam Sample"], &[("a", &[1.0, 2.0])]));
+        assert_eq!(l.labels.iter().map(|t| t.text.as_str()).collect::<Vec<_>>(), ["Dana Demo", "Sam Sample"]);
+        let many: Vec<String> = (0..60).map(|i| format!("tag-{i}")).collect();
+        let refs: Vec<&str> = many.iter().map(String::as_str).collect();
+        let l = layout(&chart(ChartKind::Bars, &refs, &[("a", &[1.0; 60])]));
+        assert!(l.labels.len() < 60 && l.labels.iter().all(|t| !t.text.ends_with('…')));
+        assert_eq!(ellipsis("abcdef", 4), "abc…");
+        assert_eq!(ellipsis("abc", 3), "abc");
     }
 
     #[test]

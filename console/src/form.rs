@@ -259,3 +259,60 @@ pub fn DataTable(
         </div>
     }
 }
+
+/// A tab of [`tabbed`]: its key (in element ids) and its label.
+pub trait TabKind: Copy + PartialEq + Send + Sync + 'static {
+    fn key(self) -> &'static str;
+    fn label(self) -> &'static str;
+}
+
+/// A tab list with its panel (ARIA tabs), as the Admin and Reports sections use: a button
+/// `<prefix>-tab-<key>` per tab, the selected one in the tab order, all
+/// controlling the panel `<prefix>-panel`, which shows `panel(current)`. `on_pick` runs after
+/// a click selected a tab (e.g. to remember it).
+pub fn tabbed<T: TabKind>(
+    prefix: &'static str,
+    name: &'static str,
+    tabs: Vec<T>,
+    current: RwSignal<T>,
+    on_pick: impl Fn(T) + Clone + Send + Sync + 'static,
+    panel: impl Fn(T) -> AnyView + Send + Sync + 'static,
+) -> impl IntoView {
+    let buttons = tabs
+        .into_iter()
+        .map(|t| {
+            let selected = move || current.get() == t;
+            let on_pick = on_pick.clone();
+            view! {
+                <button
+                    type="button"
+                    role="tab"
+                    id=format!("{prefix}-tab-{}", t.key())
+                    class="adm-tab"
+                    aria-controls=format!("{prefix}-panel")
+                    aria-selected=move || selected().to_string()
+                    tabindex=move || if selected() { "0" } else { "-1" }
+                    on:click=move |_| {
+                        current.set(t);
+                        on_pick(t);
+                    }
+                >
+                    {t.label()}
+                </button>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="adm-tabs" role="tablist" aria-label=name>
+            {buttons}
+        </div>
+        <div
+            class="adm-panel"
+            id=format!("{prefix}-panel")
+            role="tabpanel"
+            aria-labelledby=move || format!("{prefix}-tab-{}", current.get().key())
+        >
+            {move || panel(current.get())}
+        </div>
+    }
+}

@@ -168,7 +168,7 @@ pub fn ShareLink(query: ReportQuery) -> impl IntoView {
         let url = format!("{}{}", origin(), v.url);
         let el = link_box.get_untracked();
         leptos::task::spawn_local(async move {
-            let ok = copy_text(&url, el).await;
+            let ok = crate::report_view::copy_text(&url, el).await;
             copied.try_set(Some(if ok { "Link copied." } else { "Copy the link from the box." }));
         });
     };
@@ -349,23 +349,12 @@ pub fn SharedLinks() -> impl IntoView {
             .collect_view();
         Some(
             view! {
-                <div class="adm-table-wrap">
-                    <table class="adm-table rep-links">
-                        <thead>
-                            <tr>
-                                <th scope="col">"Report"</th>
-                                <th scope="col">"Title"</th>
-                                <th scope="col">"Created"</th>
-                                <th scope="col">"Expires"</th>
-                                <th scope="col">"Status"</th>
-                                <th scope="col">
-                                    <span class="adm-sr">"Actions"</span>
-                                </th>
-                            </tr>
-                        </thead>
-                        <tbody>{rows}</tbody>
-                    </table>
-                </div>
+                <crate::form::DataTable
+                    class="rep-links"
+                    headers=&["Report", "Title", "Created", "Expires", "Status", ""]
+                >
+                    {rows}
+                </crate::form::DataTable>
             }
             .into_any(),
         )
@@ -380,33 +369,6 @@ pub fn SharedLinks() -> impl IntoView {
             {table}
         </details>
     }
-}
-
-/// Copies `text` with the Clipboard API, else by selecting the text box and `execCommand`.
-async fn copy_text(text: &str, fallback: Option<web_sys::HtmlInputElement>) -> bool {
-    let win = parley_client::window();
-    let clip = js_sys::Reflect::get(&win, &"navigator".into())
-        .and_then(|n| js_sys::Reflect::get(&n, &"clipboard".into()))
-        .ok()
-        .filter(|c| !c.is_undefined() && !c.is_null());
-    if let Some(clip) = clip {
-        let write =
-            js_sys::Reflect::get(&clip, &"writeText".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
-        if let Some(promise) = write.and_then(|w| w.call1(&clip, &text.into()).ok()) {
-            if let Ok(p) = promise.dyn_into::<js_sys::Promise>() {
-                if wasm_bindgen_futures::JsFuture::from(p).await.is_ok() {
-                    return true;
-                }
-            }
-        }
-    }
-    let Some(el) = fallback else { return false };
-    el.select();
-    let exec = win
-        .document()
-        .and_then(|d| js_sys::Reflect::get(&d, &"execCommand".into()).ok().map(|f| (d, f)))
-        .and_then(|(d, f)| f.dyn_into::<js_sys::Function>().ok().map(|f| (d, f)));
-    exec.and_then(|(d, f)| f.call1(&d, &"copy".into()).ok()).and_then(|v| v.as_bool()).unwrap_or(false)
 }
 
 #[cfg(test)]

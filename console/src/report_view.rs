@@ -7,6 +7,8 @@
 //! - The table's header row is exactly `table.columns` (`th[data-col]`); when a row is about a
 //!   conversation, one more column at the end holds its "Transcript" link (its header is named
 //!   for screen readers only and carries no `data-col`).
+//! - The header shows even when there are no rows ("No rows in this period." under it, and no
+//!   chart).
 //! - At most [`MAX_ROWS`] rows are drawn ("Showing 500 of N — download the CSV for all"); the
 //!   CSV has them all.
 //! - Cells are text (never HTML); cells that are numbers align right.
@@ -92,7 +94,8 @@ pub fn ReportView(response: ReportResponse, csv_href: Option<String>) -> impl In
             </a>
         }
     });
-    let chart = table.chart.clone().map(|chart| view! { <ChartView chart /> });
+    // No rows, no chart: "No rows in this period." says it once.
+    let chart = table.chart.clone().filter(|_| total > 0).map(|chart| view! { <ChartView chart /> });
     let head =
         table.columns.iter().map(|c| view! { <th scope="col" data-col=c.clone()>{c.clone()}</th> }).collect_view();
     let action_head = links.then(|| {
@@ -149,22 +152,17 @@ pub fn ReportView(response: ReportResponse, csv_href: Option<String>) -> impl In
                 {download}
             </header>
             {chart}
-            {if total == 0 {
-                view! { <p class="muted rep-empty">"No rows in this period."</p> }.into_any()
-            } else {
-                view! {
-                    <div class="adm-table-wrap rep-table-wrap">
-                        <table class="adm-table rep-table">
-                            <caption class="adm-sr">{caption}</caption>
-                            <thead>
-                                <tr>{head} {action_head}</tr>
-                            </thead>
-                            <tbody>{rows}</tbody>
-                        </table>
-                    </div>
-                }
-                    .into_any()
-            }}
+            // The header shows even without rows: it says what the report holds.
+            <div class="adm-table-wrap rep-table-wrap">
+                <table class="adm-table rep-table">
+                    <caption class="adm-sr">{caption}</caption>
+                    <thead>
+                        <tr>{head} {action_head}</tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+            {(total == 0).then(|| view! { <p class="muted rep-empty">"No rows in this period."</p> })}
             {truncation_note(total).map(|n| view! { <p class="rep-truncated" role="note">{n}</p> })}
         </section>
     }
@@ -210,8 +208,8 @@ pub fn transcript_url(id: &str) -> String {
     format!("{}{}{}", loc.origin().unwrap_or_default(), loc.pathname().unwrap_or_default(), transcript_href(id))
 }
 
-/// Copies `text` with the Clipboard API, else through a selected text box; `true` on success.
-async fn copy_text(text: &str, fallback: Option<web_sys::HtmlElement>) -> bool {
+/// Copies `text` with the Clipboard API, else by selecting the text box and `execCommand`.
+pub async fn copy_text(text: &str, fallback: Option<web_sys::HtmlInputElement>) -> bool {
     let win = parley_client::window();
     let clip = js_sys::Reflect::get(&win, &"navigator".into())
         .and_then(|n| js_sys::Reflect::get(&n, &"clipboard".into()))
@@ -220,32 +218,21 @@ async fn copy_text(text: &str, fallback: Option<web_sys::HtmlElement>) -> bool {
     if let Some(clip) = clip {
         let write =
             js_sys::Reflect::get(&clip, &"writeText".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
-        if let Some(write) = write {
-            if let Ok(p) = write.call1(&clip, &text.into()) {
-                if let Ok(p) = p.dyn_into::<js_sys::Promise>() {
-                    if wasm_bindgen_futures::JsFuture::from(p).await.is_ok() {
-                        return true;
-                    }
+        if let Some(promise) = write.and_then(|w| w.call1(&clip, &text.into()).ok()) {
+            if let Ok(p) = promise.dyn_into::<js_sys::Promise>() {
+                if wasm_bindgen_futures::JsFuture::from(p).await.is_ok() {
+                    return true;
                 }
             }
         }
     }
-    // Fallback: select the link box and ask the document to copy.
-    if let Some(el) = fallback {
-        let _ = js_sys::Reflect::get(&el, &"select".into())
-            .ok()
-            .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-            .map(|f| f.call0(&el));
-        if let Some(doc) = win.document() {
-            let exec = js_sys::Reflect::get(&doc, &"execCommand".into())
-                .ok()
-                .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
-            if let Some(exec) = exec {
-                return exec.call1(&doc, &"copy".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false);
-            }
-        }
-    }
-    false
+    let Some(el) = fallback else { return false };
+    el.select();
+    let exec = win
+        .document()
+        .and_then(|d| js_sys::Reflect::get(&d, &"execCommand".into()).ok().map(|f| (d, f)))
+        .and_then(|(d, f)| f.dyn_into::<js_sys::Function>().ok().map(|f| (d, f)));
+    exec.and_then(|(d, f)| f.call1(&d, &"copy".into()).ok()).and_then(|v| v.as_bool()).unwrap_or(false)
 }
 
 /// The transcript of conversation `id` in a dialog: each message (time, author, text), the
@@ -286,10 +273,7 @@ pub fn TranscriptDialog(id: String, on_close: Callback<()>) -> impl IntoView {
         let url = url.clone();
         move |_| {
             let url = url.clone();
-            let el = link_box.get_untracked().map(|e| {
-                let e: web_sys::HtmlElement = e.unchecked_into();
-                e
-            });
+            let el = link_box.get_untracked();
             leptos::task::spawn_local(async move {
                 let ok = copy_text(&url, el).await;
                 copied.try_set(Some(if ok { "Link copied." } else { "Copy the link from the box." }));

@@ -39,7 +39,7 @@ use parley_shared::reports::table::ReportResponse;
 
 use crate::admin_api;
 use crate::api;
-use crate::form::{load_into, DataTable};
+use crate::form::{load_into, DataTable, TabKind};
 use crate::report_view::ReportView;
 
 const BASE: &str = "/api/v1/console/reports";
@@ -53,7 +53,7 @@ enum Tab {
     InvitesTraffic,
 }
 
-impl Tab {
+impl crate::form::TabKind for Tab {
     fn key(self) -> &'static str {
         match self {
             Tab::All => "all",
@@ -83,47 +83,19 @@ fn stored_tab() -> Tab {
 #[component]
 pub fn Reports() -> impl IntoView {
     let current = RwSignal::new(stored_tab());
-    let tabs = [Tab::All, Tab::InvitesTraffic]
-        .into_iter()
-        .map(|t| {
-            let selected = move || current.get() == t;
-            view! {
-                <button
-                    type="button"
-                    role="tab"
-                    id=format!("rep-tab-{}", t.key())
-                    class="adm-tab"
-                    aria-controls="rep-panel"
-                    aria-selected=move || selected().to_string()
-                    tabindex=move || if selected() { "0" } else { "-1" }
-                    on:click=move |_| {
-                        current.set(t);
-                        if let Some(s) = storage() {
-                            let _ = s.set_item(TAB_KEY, t.key());
-                        }
-                    }
-                >
-                    {t.label()}
-                </button>
-            }
-        })
-        .collect_view();
+    let remember = |t: Tab| {
+        if let Some(s) = storage() {
+            let _ = s.set_item(TAB_KEY, t.key());
+        }
+    };
+    let panel = |t: Tab| match t {
+        Tab::All => view! { <ReportExplorer /> }.into_any(),
+        Tab::InvitesTraffic => view! { <InvitesTraffic /> }.into_any(),
+    };
+    let tabs = vec![Tab::All, Tab::InvitesTraffic];
     view! {
         <section class="adm" aria-label="Reports">
-            <div class="adm-tabs" role="tablist" aria-label="Report sections">
-                {tabs}
-            </div>
-            <div
-                class="adm-panel"
-                id="rep-panel"
-                role="tabpanel"
-                aria-labelledby=move || format!("rep-tab-{}", current.get().key())
-            >
-                {move || match current.get() {
-                    Tab::All => view! { <ReportExplorer /> }.into_any(),
-                    Tab::InvitesTraffic => view! { <InvitesTraffic /> }.into_any(),
-                }}
-            </div>
+            {crate::form::tabbed("rep", "Report sections", tabs, current, remember, panel)}
         </section>
     }
 }
@@ -230,6 +202,94 @@ fn families() -> Vec<(&'static str, Vec<ReportId>)> {
         }
     }
     out
+}
+
+/// The report form's fields: each a label, its control bound to one [`ReportForm`] text, and
+/// the error of its field (a 400 naming it, or the browser's check) under it, the control then
+/// `aria-invalid`.
+#[derive(Clone, Copy)]
+struct FormFields {
+    form: RwSignal<ReportForm>,
+    error: RwSignal<Option<FieldError>>,
+}
+
+impl FormFields {
+    /// The error of `field`, if any, shown under it (`#rpt-<field>-error`).
+    fn error_of(self, field: &'static str) -> impl IntoView {
+        let error = self.error;
+        move || {
+            error.get().filter(|e| e.field == field).map(|e| {
+                view! {
+                    <span class="error rep-field-error" id=format!("rpt-{field}-error") role="alert">
+                        {e.message}
+                    </span>
+                }
+            })
+        }
+    }
+
+    fn invalid(self, field: &'static str) -> impl Fn() -> String + Copy {
+        let error = self.error;
+        move || error.with(|e| e.as_ref().is_some_and(|e| e.field == field)).to_string()
+    }
+
+    /// `<input type=kind>` (`date` inputs are required; `number` is the SLA's 1–1440 minutes).
+    fn input(
+        self,
+        field: &'static str,
+        label: &'static str,
+        kind: &'static str,
+        placeholder: &'static str,
+        get: fn(&ReportForm) -> String,
+        set: fn(&mut ReportForm, String),
+    ) -> impl IntoView {
+        let form = self.form;
+        let number = kind == "number";
+        view! {
+            <div class="adm-field rep-field">
+                <label for=format!("rpt-{field}")>{label}</label>
+                <input
+                    id=format!("rpt-{field}")
+                    type=kind
+                    required=kind == "date"
+                    min=number.then_some("1")
+                    max=number.then_some("1440")
+                    step=number.then_some("1")
+                    placeholder=(!placeholder.is_empty()).then_some(placeholder)
+                    aria-invalid=self.invalid(field)
+                    prop:value=move || form.with(get)
+                    on:input=move |ev| form.update(|f| set(f, event_target_value(&ev)))
+                />
+                {self.error_of(field)}
+            </div>
+        }
+    }
+
+    /// `<select>` of `options`.
+    fn select(
+        self,
+        field: &'static str,
+        label: &'static str,
+        get: fn(&ReportForm) -> String,
+        set: fn(&mut ReportForm, String),
+        options: impl IntoView + 'static,
+    ) -> impl IntoView {
+        let form = self.form;
+        view! {
+            <div class="adm-field rep-field">
+                <label for=format!("rpt-{field}")>{label}</label>
+                <select
+                    id=format!("rpt-{field}")
+                    aria-invalid=self.invalid(field)
+                    prop:value=move || form.with(get)
+                    on:change=move |ev| form.update(|f| set(f, event_target_value(&ev)))
+                >
+                    {options}
+                </select>
+                {self.error_of(field)}
+            </div>
+        }
+    }
 }
 
 /// Every report, one form: pick, period, filters, Show; the answer in a [`ReportView`].
@@ -374,24 +434,8 @@ fn ReportExplorer() -> impl IntoView {
         })
     };
 
-    // A field's error, shown under it.
-    let field_error = move |field: &'static str| {
-        move || {
-            error.get().filter(|e| e.field == field).map(|e| {
-                view! {
-                    <span class="error rep-field-error" id=format!("rpt-{field}-error") role="alert">
-                        {e.message}
-                    </span>
-                }
-            })
-        }
-    };
-    let invalid =
-        move |field: &'static str| move || error.with(|e| e.as_ref().is_some_and(|e| e.field == field)).to_string();
-    let set = move |f: fn(&mut ReportForm, String)| {
-        move |ev: leptos::ev::Event| form.update(|x| f(x, event_target_value(&ev)))
-    };
-    let get = move |f: fn(&ReportForm) -> String| move || form.with(f);
+    let fields = FormFields { form, error };
+    let field_error = move |field: &'static str| fields.error_of(field);
     const SHOWN_FIELDS: [&str; 13] = [
         "report",
         "from",
@@ -426,114 +470,49 @@ fn ReportExplorer() -> impl IntoView {
                     </select>
                     {field_error("report")}
                 </div>
-                <div class="adm-field rep-field">
-                    <label for="rpt-from">"From"</label>
-                    <input id="rpt-from" type="date" required aria-invalid=invalid("from")
-                        prop:value=get(|f| f.from.clone()) on:input=set(|f, v| f.from = v) />
-                    {field_error("from")}
-                </div>
-                <div class="adm-field rep-field">
-                    <label for="rpt-to">"To"</label>
-                    <input id="rpt-to" type="date" required aria-invalid=invalid("to")
-                        prop:value=get(|f| f.to.clone()) on:input=set(|f, v| f.to = v) />
-                    {field_error("to")}
-                </div>
-                <div class="adm-field rep-field">
-                    <label for="rpt-channel">"Channel"</label>
-                    <select id="rpt-channel" aria-invalid=invalid("channel") prop:value=get(|f| f.channel.clone())
-                        on:change=set(|f, v| f.channel = v)>
-                        <option value="">"All"</option>
-                        {channel_options}
-                    </select>
-                    {field_error("channel")}
-                </div>
-                <div class="adm-field rep-field">
-                    <label for="rpt-host">"Host"</label>
-                    {move || if hosts.with(Vec::is_empty) {
-                        view! {
-                            <input id="rpt-host" type="text" placeholder="host id" aria-invalid=invalid("host")
-                                prop:value=get(|f| f.host.clone()) on:input=set(|f, v| f.host = v) />
-                        }.into_any()
-                    } else {
-                        view! {
-                            <select id="rpt-host" aria-invalid=invalid("host") prop:value=get(|f| f.host.clone())
-                                on:change=set(|f, v| f.host = v)>
-                                <option value="">"All"</option>
-                                {host_options}
-                            </select>
-                        }.into_any()
-                    }}
-                    {field_error("host")}
-                </div>
-                <div class="adm-field rep-field">
-                    <label for="rpt-page">"Page contains"</label>
-                    <input id="rpt-page" type="text" placeholder="/pricing" aria-invalid=invalid("page")
-                        prop:value=get(|f| f.page.clone()) on:input=set(|f, v| f.page = v) />
-                    {field_error("page")}
-                </div>
-                <div class="adm-field rep-field">
-                    <label for="rpt-operator">"Operator"</label>
-                    <select id="rpt-operator" aria-invalid=invalid("operator") prop:value=get(|f| f.operator.clone())
-                        on:change=set(|f, v| f.operator = v)>
-                        <option value="">"All"</option>
-                        {operator_options}
-                    </select>
-                    {field_error("operator")}
-                </div>
-                <div class="adm-field rep-field">
-                    <label for="rpt-status">"Status"</label>
-                    <select id="rpt-status" aria-invalid=invalid("status") prop:value=get(|f| f.status.clone())
-                        on:change=set(|f, v| f.status = v)>
-                        <option value="all">"All"</option>
-                        <option value="active">"Active"</option>
-                        <option value="closed">"Closed"</option>
-                        <option value="no_operator_response">"No operator response"</option>
-                    </select>
-                    {field_error("status")}
-                </div>
-                <div class="adm-field rep-field">
-                    <label for="rpt-tag">"Tag"</label>
-                    <input id="rpt-tag" type="text" aria-invalid=invalid("tag")
-                        prop:value=get(|f| f.tag.clone()) on:input=set(|f, v| f.tag = v) />
-                    {field_error("tag")}
-                </div>
-                <div class="adm-field rep-field">
-                    <label for="rpt-category">"Category"</label>
-                    <select id="rpt-category" aria-invalid=invalid("category") prop:value=get(|f| f.category.clone())
-                        on:change=set(|f, v| f.category = v)>
-                        <option value="">"All"</option>
-                        {category_options}
-                    </select>
-                    {field_error("category")}
-                </div>
-                <div class="adm-field rep-field">
-                    <label for="rpt-entry_point">"Entry point"</label>
-                    <select id="rpt-entry_point" aria-invalid=invalid("entry_point")
-                        prop:value=get(|f| f.entry_point.clone()) on:change=set(|f, v| f.entry_point = v)>
-                        <option value="">"All"</option>
-                        {entry_options}
-                    </select>
-                    {field_error("entry_point")}
-                </div>
-                {move || (report.get() == ReportId::ByOperator).then(|| view! {
-                    <div class="adm-field rep-field">
-                        <label for="rpt-sla">"SLA (minutes)"</label>
-                        <input id="rpt-sla" type="number" min="1" max="1440" step="1" aria-invalid=invalid("sla")
-                            prop:value=get(|f| f.sla.clone()) on:input=set(|f, v| f.sla = v) />
-                        {field_error("sla")}
-                    </div>
+                {fields.input("from", "From", "date", "", |f| f.from.clone(), |f, v| f.from = v)}
+                {fields.input("to", "To", "date", "", |f| f.to.clone(), |f, v| f.to = v)}
+                {fields.select("channel", "Channel", |f| f.channel.clone(), |f, v| f.channel = v, view! {
+                    <option value="">"All"</option>
+                    {channel_options}
                 })}
-                {move || (report.get() == ReportId::SessionStatistics).then(|| view! {
-                    <div class="adm-field rep-field">
-                        <label for="rpt-group">"Group by"</label>
-                        <select id="rpt-group" aria-invalid=invalid("group") prop:value=get(|f| f.group.clone())
-                            on:change=set(|f, v| f.group = v)>
-                            <option value="day">"Creation date"</option>
-                            <option value="hour">"Creation hour"</option>
-                            <option value="rating">"Rating"</option>
-                        </select>
-                        {field_error("group")}
-                    </div>
+                {move || if hosts.with(Vec::is_empty) {
+                    fields.input("host", "Host", "text", "host id", |f| f.host.clone(), |f, v| f.host = v).into_any()
+                } else {
+                    fields.select("host", "Host", |f| f.host.clone(), |f, v| f.host = v, view! {
+                        <option value="">"All"</option>
+                        {host_options}
+                    }).into_any()
+                }}
+                {fields.input("page", "Page contains", "text", "/pricing", |f| f.page.clone(), |f, v| f.page = v)}
+                {fields.select("operator", "Operator", |f| f.operator.clone(), |f, v| f.operator = v, view! {
+                    <option value="">"All"</option>
+                    {operator_options}
+                })}
+                {fields.select("status", "Status", |f| f.status.clone(), |f, v| f.status = v, view! {
+                    <option value="all">"All"</option>
+                    <option value="active">"Active"</option>
+                    <option value="closed">"Closed"</option>
+                    <option value="no_operator_response">"No operator response"</option>
+                })}
+                {fields.input("tag", "Tag", "text", "", |f| f.tag.clone(), |f, v| f.tag = v)}
+                {fields.select("category", "Category", |f| f.category.clone(), |f, v| f.category = v, view! {
+                    <option value="">"All"</option>
+                    {category_options}
+                })}
+                {fields.select("entry_point", "Entry point", |f| f.entry_point.clone(), |f, v| f.entry_point = v, view! {
+                    <option value="">"All"</option>
+                    {entry_options}
+                })}
+                {move || (report.get() == ReportId::ByOperator).then(|| {
+                    fields.input("sla", "SLA (minutes)", "number", "", |f| f.sla.clone(), |f, v| f.sla = v)
+                })}
+                {move || (report.get() == ReportId::SessionStatistics).then(|| {
+                    fields.select("group", "Group by", |f| f.group.clone(), |f, v| f.group = v, view! {
+                        <option value="day">"Creation date"</option>
+                        <option value="hour">"Creation hour"</option>
+                        <option value="rating">"Rating"</option>
+                    })
                 })}
                 <button type="submit" class="btn btn-primary">"Show"</button>
             </form>
