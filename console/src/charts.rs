@@ -243,6 +243,18 @@ fn texts(ticks: &[Tick], class: &'static str, anchor: &'static str) -> impl Into
         .collect_view()
 }
 
+/// The colour class of series `i`: ratings keep their meaning (good green, moderate amber, bad
+/// red, not rated grey) whatever their order; other series take the palette in turn.
+fn colour(chart: &Chart, i: usize) -> String {
+    match chart.series.get(i).map(|s| s.name.as_str()) {
+        Some("Good") => "chart-good".to_owned(),
+        Some("Moderate") => "chart-moderate".to_owned(),
+        Some("Bad") => "chart-bad".to_owned(),
+        Some("Not rated") => "chart-unrated".to_owned(),
+        _ => format!("chart-s{}", i % PALETTE),
+    }
+}
+
 /// The chart of a report, with its title and (several series) a legend.
 #[component]
 pub fn ChartView(chart: Chart) -> impl IntoView {
@@ -258,7 +270,7 @@ pub fn ChartView(chart: Chart) -> impl IntoView {
         .bars
         .iter()
         .map(|b| {
-            let class = format!("chart-bar chart-s{}", b.series % PALETTE);
+            let class = format!("chart-bar {}", colour(&chart, b.series));
             view! {
                 <g class="chart-item">
                     <title>{b.title.clone()}</title>
@@ -294,7 +306,7 @@ pub fn ChartView(chart: Chart) -> impl IntoView {
             .map(|(i, s)| {
                 view! {
                     <li>
-                        <span class=format!("chart-key chart-s{}", i % PALETTE) aria-hidden="true"></span>
+                        <span class=format!("chart-key {}", colour(&chart, i)) aria-hidden="true"></span>
                         {s.name.clone()}
                     </li>
                 }
