@@ -91,13 +91,14 @@ async function until(fn, want, label, timeoutMs = 30_000) {
 }
 
 test("an invite on /pricing after 3 s: accepted, declined, ignored, expired, cancelled — counted exactly", async () => {
-  // Four visitors on /pricing at once, with Dana online.
+  // Four visitors on /pricing at once, with Dana online. The clock starts before the pages open:
+  // their 3 s on the page start while they load, so a loaded page may see the invite sooner.
+  const openedAt = Date.now();
   const [a, b, c, d] = await Promise.all([visitor(), visitor(), visitor(), visitor("/demo/pricing", "de-DE")]);
-  const shownAt = Date.now();
 
   await step(a.page, "invite-shows-after-3s", async () => {
     await Promise.all([a, b, c, d].map((v) => invite(v.page).waitFor()));
-    assert.ok(Date.now() - shownAt >= 2_500, "not before its 3 s on the page");
+    assert.ok(Date.now() - openedAt >= 3_000, "not before its 3 s on the page");
     await invite(a.page).getByText("Questions about our plans? Ask us here.").waitFor();
     await invite(d.page).getByText("Fragen zu unseren Tarifen? Fragen Sie uns.").waitFor();
   });
