@@ -249,6 +249,11 @@ async fn widget_session(mut req: Request, env: &Env) -> Result<Response> {
             invites,
             prechat: crate::outcome_settings::prechat_of(&channel.prechat_form),
             goals: crate::outcome_settings::widget_goals(&db::db(env)?, &channel.account_id).await?,
+            // Issue 8 (channel language, launcher position, greetings per language): from the
+            // channel row once its columns exist.
+            language: "en".into(),
+            position: "right".into(),
+            greetings: Vec::new(),
         },
         visitor_id,
         visitor_token,

@@ -25,6 +25,37 @@ pub struct ChannelInfo {
     /// The account's enabled goals: reached by a page-URL rule or by `Parley.goal(name, value)`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub goals: Vec<crate::outcomes::Goal>,
+    /// The channel's default language (`en`, `es`, `fr`, `de`, `vi`): the widget's texts are in
+    /// the visitor's browser language when Parley speaks it, else in this one.
+    #[serde(default = "english")]
+    pub language: String,
+    /// Where the launcher sits: `right` (default) or `left` bottom corner.
+    #[serde(default = "right")]
+    pub position: String,
+    /// The greeting per language (`greeting` is the default language's, kept for older
+    /// widgets); the widget shows the one of its language, else `greeting`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub greetings: Vec<crate::invites::Greeting>,
+}
+
+/// `GET /api/v1/widget/look?channel=<id>`: what the loader needs to draw the launcher before
+/// the WebAssembly app loads (public, cacheable; unknown channel = 404).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WidgetLook {
+    /// `#rrggbb`.
+    pub accent: String,
+    /// `right` or `left`.
+    pub position: String,
+    /// The channel's default language code.
+    pub language: String,
+}
+
+fn english() -> String {
+    "en".to_owned()
+}
+
+fn right() -> String {
+    "right".to_owned()
 }
 
 fn utc() -> String {
