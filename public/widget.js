@@ -1,32 +1,79 @@
-/* Parley loader (classic script; README "JS API"): early calls queue in order, listeners live here. */
-(function (w, d) {
-  var s = d.currentScript;
+// Parley loader (README "JS API"): draws the launcher, loads the app when idle or at first intent. No storage.
+((w, d) => {
+  const s = d.currentScript;
   if (!s || w.__parley) return;
   w.__parley = 1;
-  var ch = s.getAttribute("data-channel"), base = new URL(s.src).origin, p = base + "/pkg/widget/parley_widget", q = [], L = {}, P = w.Parley = w.Parley || {}, up, m;
-  P.on = function (e, f) { (L[e] = L[e] || []).push(f); };
-  P.off = function (e, f) { L[e] = (L[e] || []).filter(function (g) { return g !== f; }); };
-  function emit(e, x) {
-    (L[e] || []).slice().forEach(function (f) { try { f(x); } catch (err) { console.error("Parley: " + e + " listener failed", err); } });
-  }
-  "open close goal identify invite".split(" ").forEach(function (n) {
-    P[n] = function () { if (m) m[n].apply(0, arguments); else { q.push([n, arguments]); (n == "open" || n == "invite") && d.body && boot(); } };
+  const ch = s.getAttribute("data-channel"), base = new URL(s.src).origin, p = base + "/pkg/widget/parley_widget",
+    q = [], L = {}, P = w.Parley = w.Parley || {}, n = navigator, pm = performance, codes = ["en", "es", "fr", "de", "vi"],
+    look = { accent: "#2f5bea", position: "right", language: "en" },
+    lang = (t) => codes.indexOf(String(t).split(/[-_]/)[0].trim().toLowerCase()),
+    el = (t, a, ns) => {
+      const e = ns ? d.createElementNS("http://www.w3.org/2000/svg", t) : d.createElement(t);
+      for (const k in a) e.setAttribute(k, a[k]);
+      return e;
+    },
+    emit = (e, x) => (L[e] || []).slice().forEach((f) => {
+      try { f(x); } catch (err) { console.error("Parley: " + e + " listener failed", err); }
+    });
+  let root, par, up, m;
+  P.on = (e, f) => (L[e] = L[e] || []).push(f);
+  P.off = (e, f) => L[e] = (L[e] || []).filter((g) => g !== f);
+  // `invite` is assigned last (tests hook it).
+  "open close goal identify consent invite".split(" ").forEach((k) => P[k] = (...a) => {
+    if (m) m[k] && m[k](...a);
+    else { q.push([k, a]); (k == "open" || k == "invite") && boot(); }
   });
+  // The look (else defaults), then the launcher.
+  const lp = fetch(base + "/api/v1/widget/look?channel=" + encodeURIComponent(ch))
+    .then((r) => r.ok ? r.json() : {}).catch(() => ({}))
+    .then((j) => {
+      if (/^#([0-9a-f]{3}){1,2}$/i.test(j.accent)) look.accent = j.accent;
+      if (j.position == "left") look.position = "left";
+      if (lang(j.language) >= 0) look.language = j.language;
+      return new Promise((r) => d.body ? r() : d.addEventListener("DOMContentLoaded", r));
+    }).then(() => {
+      const h = d.createElement("parley-chat"), i = [...(n.languages || [n.language]), look.language, "en"].map(lang).find((x) => x >= 0),
+        css = ":host{all:initial!important;position:fixed!important;right:0!important;bottom:0!important;width:0!important;height:0!important;z-index:2147483000!important;display:block!important}" +
+          '.parley{all:initial;font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2330}.parley *{box-sizing:border-box;font:inherit;color:inherit;margin:0}' +
+          ".launcher{position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:28px;border:0;background:var(--accent,#2f5bea);color:#fff;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center;padding:0}" +
+          "[data-pos=left] .launcher{right:auto;left:20px}.launcher svg{width:26px;height:26px;fill:#fff}.launcher:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}",
+        btn = el("button", { class: "launcher", type: "button", "aria-expanded": "false",
+          "aria-label": ["Open chat", "Abrir chat", "Ouvrir le chat", "Chat öffnen", "Mở trò chuyện"][i] }),
+        svg = el("svg", { viewBox: "0 0 24 24", "aria-hidden": "true", focusable: "false" }, 1);
+      root = h.attachShadow({ mode: "open" });
+      try {
+        const sh = new CSSStyleSheet();
+        sh.replaceSync(css);
+        root.adoptedStyleSheets = [sh];
+      } catch {
+        const st = el("style"); // no constructable stylesheets
+        st.textContent = css;
+        root.append(st);
+      }
+      par = el("div", { class: "parley", "data-pos": look.position, lang: codes[i] });
+      par.style.setProperty("--accent", look.accent);
+      svg.append(el("path", { d: "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z" }, 1));
+      btn.append(svg);
+      root.append(par);
+      par.append(btn);
+      "pointerenter pointerdown touchstart focus".split(" ").forEach((e) => btn.addEventListener(e, boot, { passive: true }));
+      // A click before mount: the visitor's consent, then open.
+      btn.addEventListener("click", () => m || (q.push(["consent", []]), P.open()));
+      d.body.append(h);
+      pm.mark("parley:launcher");
+      const idle = () => (w.requestIdleCallback || setTimeout)(boot, { timeout: 3000 });
+      d.readyState == "complete" ? idle() : w.addEventListener("load", idle);
+    });
   function boot() {
     if (up) return;
     up = 1;
-    var h = d.createElement("parley-chat");
-    h.setAttribute("style", "all:initial!important;position:fixed!important;right:0!important;bottom:0!important;width:0!important;height:0!important;z-index:2147483000!important;display:block!important");
-    d.body.appendChild(h);
-    var r = h.attachShadow({ mode: "open" });
-    import(p + ".js").then(function (x) {
-      return x.default({ module_or_path: p + "_bg.wasm" }).then(function () {
-        x.mount(r, ch, base, emit);
-        m = x;
-        q.forEach(function (c) { x[c[0]].apply(0, c[1]); });
-      });
-    }).catch(function (e) { console.error("Parley: widget failed to load", e); });
+    lp.then(() => import(p + ".js")).then((x) => x.default({ module_or_path: p + "_bg.wasm" }).then(() => {
+      x.mount(root, ch, base, emit, look);
+      m = x;
+      // An app that drew its own launcher: ours goes.
+      root.querySelectorAll(".launcher")[1] && par.remove();
+      q.forEach(([k, a]) => x[k] && x[k](...a));
+      pm.mark("parley:ready");
+    })).catch((e) => console.error("Parley: widget failed to load", e));
   }
-  function idle() { (w.requestIdleCallback || setTimeout)(boot, { timeout: 2000 }); }
-  d.readyState === "loading" ? d.addEventListener("DOMContentLoaded", idle) : idle();
 })(window, document);

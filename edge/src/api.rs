@@ -103,7 +103,7 @@ pub async fn route(req: Request, env: &Env) -> Result<Response> {
 
 /// `/` and `/demo/<anything>`: the demo host page (one page standing in for every page of a
 /// site, so the widget can be seen across page views), with the snippet pointing at this very
-/// origin.
+/// origin. Under `/demo/csp/<anything>` the same page comes with [`DEMO_CSP`].
 async fn demo_page(req: &Request, env: &Env) -> Result<Response> {
     let origin = req.url()?.origin().ascii_serialization();
     let mut page = env.assets("ASSETS")?.fetch(format!("{origin}/demo"), None).await?;
@@ -111,8 +111,17 @@ async fn demo_page(req: &Request, env: &Env) -> Result<Response> {
         return error(404, "not_found", "demo page missing from the assets");
     }
     let html = page.text().await?.replace("{{ORIGIN}}", &origin);
-    Response::from_html(html)
+    let mut resp = Response::from_html(html)?;
+    if req.path().trim_matches('/').split('/').nth(1) == Some("csp") {
+        resp.headers_mut().set("Content-Security-Policy", DEMO_CSP)?;
+    }
+    Ok(resp)
 }
+
+/// The strict policy of the demo's `/demo/csp/` pages (README "Strict Content-Security-Policy"):
+/// the widget needs no inline script or style (its styles are constructable stylesheets).
+const DEMO_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+                        connect-src 'self' ws: wss:; img-src 'self' data:";
 
 pub(crate) fn secret(env: &Env) -> Result<Vec<u8>> {
     let value = env
