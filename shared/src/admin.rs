@@ -9,6 +9,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::api::OfflineMessageRequest;
+use crate::i18n::{Lang, LANGS};
+use crate::invites::Greeting;
 use crate::limits::{
     MAX_CHANNEL_HOSTS, MAX_CONCURRENT_CHATS, MAX_EMAIL_CHARS, MAX_GREETING_CHARS, MAX_LANGUAGES, MAX_MESSAGE_CHARS,
     MAX_NAME_CHARS, MAX_NEW_USERNAME_CHARS, MAX_PAGE_URL_CHARS, MAX_PASSWORD_LEN, MAX_SHORTCUT_CHARS,
@@ -42,6 +44,11 @@ pub const DEFAULT_GREETING: &str = "Hi! How can we help?";
 pub const DEFAULT_ACCENT: &str = "#2f5bea";
 /// Time zone of a new channel (as in the D1 schema).
 pub const DEFAULT_TIME_ZONE: &str = "UTC";
+/// Default language and launcher position of a new channel (as in the D1 schema).
+pub const DEFAULT_CHANNEL_LANGUAGE: &str = "en";
+pub const DEFAULT_POSITION: &str = "right";
+/// Where a channel's launcher can sit (bottom corner).
+pub const POSITIONS: [&str; 2] = ["right", "left"];
 /// Default languages and load of a new operator.
 pub const DEFAULT_LANGUAGE: &str = "en";
 pub const DEFAULT_MAX_CHATS: u32 = 4;
@@ -336,6 +343,63 @@ pub fn accent(s: &str) -> Valid<String> {
     }
 }
 
+/// A channel's default language: one of the widget's languages ([`LANGS`] codes, any case);
+/// empty means English.
+pub fn channel_language(s: &str) -> Valid<String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Ok(DEFAULT_CHANNEL_LANGUAGE.to_owned());
+    }
+    LANGS.into_iter().find(|l| l.code().eq_ignore_ascii_case(t)).map(|l| l.code().to_owned()).ok_or_else(|| {
+        FieldError::new("language", "Default language must be one of en, es, fr, de, vi.")
+    })
+}
+
+/// Where the launcher sits: `right` or `left` (any case); empty means `right`.
+pub fn position(s: &str) -> Valid<String> {
+    let t = s.trim().to_ascii_lowercase();
+    if t.is_empty() {
+        return Ok(DEFAULT_POSITION.to_owned());
+    }
+    POSITIONS
+        .into_iter()
+        .find(|p| *p == t)
+        .map(str::to_owned)
+        .ok_or_else(|| FieldError::new("position", "Launcher position must be right or left."))
+}
+
+/// A channel's greetings per language: each language one of the widget's ([`LANGS`] codes,
+/// any case), at most one greeting per language, each text checked like the channel's
+/// greeting; an entry with an empty text is "not given" and dropped. Answered in [`LANGS`]
+/// order.
+pub fn channel_greetings(list: &[Greeting]) -> Valid<Vec<Greeting>> {
+    let err = |m: String| FieldError::new("greetings", m);
+    let mut out: Vec<(Lang, String)> = Vec::new();
+    for g in list {
+        let code = g.language.trim();
+        let Some(lang) = LANGS.into_iter().find(|l| l.code().eq_ignore_ascii_case(code)) else {
+            let shown: String = code.chars().take(20).collect();
+            return Err(err(format!("\"{shown}\" is not one of the widget's languages (en, es, fr, de, vi).")));
+        };
+        if g.text.trim().is_empty() {
+            continue;
+        }
+        if out.iter().any(|(l, _)| *l == lang) {
+            return Err(err(format!("There are two greetings in {}.", lang.name())));
+        }
+        let t = text("greetings", &format!("The greeting in {}", lang.name()), &g.text, MAX_GREETING_CHARS)
+            .map_err(|e| err(e.message))?;
+        out.push((lang, t));
+    }
+    out.sort_by_key(|(l, _)| LANGS.iter().position(|x| x == l));
+    Ok(out.into_iter().map(|(l, text)| Greeting { language: l.code().to_owned(), text }).collect())
+}
+
+/// The greeting of `language` in `greetings`, if given.
+fn greeting_in<'a>(greetings: &'a [Greeting], language: &str) -> Option<&'a str> {
+    greetings.iter().find(|g| g.language == language).map(|g| g.text.as_str())
+}
+
 /// A canned response's shortcut, typed after `/` in the composer: 1–32 of `a-z 0-9 _ -`
 /// (lowercased; a leading `/` is dropped).
 pub fn shortcut(s: &str) -> Valid<String> {
@@ -617,10 +681,27 @@ pub struct ChannelView {
     /// `POST /api/v1/console/channels/:id/identity-secret` replaces it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity_secret: Option<String>,
+    /// The default language (`en`, `es`, `fr`, `de`, `vi`): the widget speaks the visitor's
+    /// browser language when it can, else this one; `greeting` is in this language.
+    #[serde(default = "english")]
+    pub language: String,
+    /// Where the launcher sits: `right` or `left` bottom corner.
+    #[serde(default = "right")]
+    pub position: String,
+    /// The greeting per language (at most one each, in [`LANGS`] order); a visitor whose
+    /// language has none gets `greeting`.
+    #[serde(default)]
+    pub greetings: Vec<Greeting>,
 }
 
 fn utc() -> String {
     DEFAULT_TIME_ZONE.to_owned()
+}
+fn english() -> String {
+    DEFAULT_CHANNEL_LANGUAGE.to_owned()
+}
+fn right() -> String {
+    DEFAULT_POSITION.to_owned()
 }
 
 /// `GET /api/v1/console/channels`.
@@ -644,6 +725,16 @@ pub struct CreateChannelRequest {
     /// The pre-chat form ([`crate::outcomes::prechat_form`]); absent: none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub prechat: Vec<FormField>,
+    /// Empty or absent: `en`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// Empty or absent: `right`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    /// Greetings per language ([`channel_greetings`]); the default language's one, when
+    /// given, is the channel's `greeting`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub greetings: Vec<Greeting>,
 }
 
 /// `POST /api/v1/console/channels/:id` (admins): change what is given; `hosts` replaces them.
@@ -663,6 +754,16 @@ pub struct UpdateChannelRequest {
     /// Replaces the pre-chat form (an empty list removes it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prechat: Option<Vec<FormField>>,
+    /// Empty: `en`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// Empty: `right`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    /// Replaces the greetings per language (an empty list removes them). See
+    /// [`UpdateChannelRequest::apply`] for how they and `greeting` stay in step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub greetings: Option<Vec<Greeting>>,
 }
 
 /// A channel's settings, validated.
@@ -674,6 +775,13 @@ pub struct ValidChannel {
     pub hosts: Vec<String>,
     pub time_zone: String,
     pub prechat: Vec<FormField>,
+    /// A [`LANGS`] code.
+    pub language: String,
+    /// `right` or `left`.
+    pub position: String,
+    /// At most one per language, in [`LANGS`] order; the entry of `language`, if any, has the
+    /// same text as `greeting`.
+    pub greetings: Vec<Greeting>,
 }
 
 /// A channel's time zone: empty means `UTC`; otherwise an IANA name (shape checked here; the
@@ -686,28 +794,67 @@ pub fn channel_time_zone(s: &str) -> Valid<String> {
 }
 
 impl CreateChannelRequest {
+    /// The greeting of the default language, when `greetings` has one, is the channel's
+    /// `greeting` (it wins over `greeting`).
     pub fn validate(&self) -> Valid<ValidChannel> {
-        Ok(ValidChannel {
-            name: channel_name(&self.name)?,
-            greeting: greeting(self.greeting.as_deref().unwrap_or(""))?,
-            accent: accent(self.accent.as_deref().unwrap_or(""))?,
-            hosts: hostnames(&self.hosts)?,
-            time_zone: channel_time_zone(self.time_zone.as_deref().unwrap_or(""))?,
-            prechat: prechat_form(&self.prechat)?,
-        })
+        let name = channel_name(&self.name)?;
+        let mut greeting = greeting(self.greeting.as_deref().unwrap_or(""))?;
+        let accent = accent(self.accent.as_deref().unwrap_or(""))?;
+        let hosts = hostnames(&self.hosts)?;
+        let time_zone = channel_time_zone(self.time_zone.as_deref().unwrap_or(""))?;
+        let prechat = prechat_form(&self.prechat)?;
+        let language = channel_language(self.language.as_deref().unwrap_or(""))?;
+        let position = position(self.position.as_deref().unwrap_or(""))?;
+        let greetings = channel_greetings(&self.greetings)?;
+        if let Some(g) = greeting_in(&greetings, &language) {
+            g.clone_into(&mut greeting);
+        }
+        Ok(ValidChannel { name, greeting, accent, hosts, time_zone, prechat, language, position, greetings })
     }
 }
 
 impl UpdateChannelRequest {
+    /// Changes what is given. `greeting` and the default language's entry of `greetings` stay
+    /// one text:
+    /// - `greetings` given: its entry of the (new) default language, if any, becomes `greeting`;
+    /// - only `greeting` given: it also replaces the default language's entry, if there is one;
+    /// - the default language changed without `greetings`: the old greeting is kept as the old
+    ///   language's entry (unless it has one), and the new language's entry, if any, becomes
+    ///   `greeting` (unless `greeting` is given too).
     pub fn apply(&self, current: &ValidChannel) -> Valid<ValidChannel> {
-        Ok(ValidChannel {
-            name: self.name.as_deref().map_or_else(|| Ok(current.name.clone()), channel_name)?,
-            greeting: self.greeting.as_deref().map_or_else(|| Ok(current.greeting.clone()), greeting)?,
-            accent: self.accent.as_deref().map_or_else(|| Ok(current.accent.clone()), accent)?,
-            hosts: self.hosts.as_deref().map_or_else(|| Ok(current.hosts.clone()), hostnames)?,
-            time_zone: self.time_zone.as_deref().map_or_else(|| Ok(current.time_zone.clone()), channel_time_zone)?,
-            prechat: self.prechat.as_deref().map_or_else(|| Ok(current.prechat.clone()), prechat_form)?,
-        })
+        let name = self.name.as_deref().map_or_else(|| Ok(current.name.clone()), channel_name)?;
+        let given_greeting = self.greeting.as_deref().map(greeting).transpose()?;
+        let accent = self.accent.as_deref().map_or_else(|| Ok(current.accent.clone()), accent)?;
+        let hosts = self.hosts.as_deref().map_or_else(|| Ok(current.hosts.clone()), hostnames)?;
+        let time_zone =
+            self.time_zone.as_deref().map_or_else(|| Ok(current.time_zone.clone()), channel_time_zone)?;
+        let prechat = self.prechat.as_deref().map_or_else(|| Ok(current.prechat.clone()), prechat_form)?;
+        let language = self.language.as_deref().map_or_else(|| Ok(current.language.clone()), channel_language)?;
+        let position = self.position.as_deref().map_or_else(|| Ok(current.position.clone()), position)?;
+        let given_greetings = self.greetings.as_deref().map(channel_greetings).transpose()?;
+
+        let mut greeting = given_greeting.clone().unwrap_or_else(|| current.greeting.clone());
+        let greetings = match given_greetings {
+            Some(list) => {
+                if let Some(g) = greeting_in(&list, &language) {
+                    g.clone_into(&mut greeting);
+                }
+                list
+            }
+            None => {
+                let mut list = current.greetings.clone();
+                if language != current.language && greeting_in(&list, &current.language).is_none() {
+                    list.push(Greeting { language: current.language.clone(), text: current.greeting.clone() });
+                }
+                match (&given_greeting, list.iter_mut().find(|g| g.language == language)) {
+                    (Some(new), Some(entry)) => new.clone_into(&mut entry.text),
+                    (None, Some(entry)) => entry.text.clone_into(&mut greeting),
+                    (_, None) => {}
+                }
+                channel_greetings(&list)?
+            }
+        };
+        Ok(ValidChannel { name, greeting, accent, hosts, time_zone, prechat, language, position, greetings })
     }
 }
 
@@ -1011,6 +1158,9 @@ mod tests {
             hosts: strings(&["Shop.example"]),
             time_zone: None,
             prechat: vec![],
+            language: None,
+            position: None,
+            greetings: vec![],
         };
         let v = req.validate().unwrap();
         assert_eq!(
@@ -1022,6 +1172,9 @@ mod tests {
                 hosts: strings(&["shop.example"]),
                 time_zone: "UTC".into(),
                 prechat: vec![],
+                language: "en".into(),
+                position: "right".into(),
+                greetings: vec![],
             }
         );
         assert_eq!(field(CreateChannelRequest { name: "".into(), ..req.clone() }.validate()), "name");
@@ -1069,6 +1222,99 @@ mod tests {
         assert_eq!(clear.apply(&shaped).unwrap().prechat, vec![], "removed");
         let dup = UpdateChannelRequest { prechat: Some(vec![ff("name", "A"), ff("name", "B")]), ..Default::default() };
         assert_eq!(field(dup.apply(&shaped)), "prechat");
+    }
+
+    fn gr(language: &str, text: &str) -> Greeting {
+        Greeting { language: language.into(), text: text.into() }
+    }
+
+    fn shop() -> CreateChannelRequest {
+        CreateChannelRequest {
+            name: "Shop".into(),
+            greeting: Some("Hi!".into()),
+            accent: None,
+            hosts: strings(&["shop.example"]),
+            time_zone: None,
+            prechat: vec![],
+            language: None,
+            position: None,
+            greetings: vec![],
+        }
+    }
+
+    #[test]
+    fn channel_language_position_and_greetings() {
+        let v = shop().validate().unwrap();
+        assert_eq!((v.language.as_str(), v.position.as_str()), ("en", "right"));
+        let with = |language: &str, position: &str, greetings: Vec<Greeting>| {
+            CreateChannelRequest {
+                language: Some(language.into()),
+                position: Some(position.into()),
+                greetings,
+                ..shop()
+            }
+            .validate()
+        };
+        let ok = with(" DE ", "Left", vec![gr("vi", "Xin chào"), gr(" ES", " ¡Hola! "), gr("fr", "  ")]).unwrap();
+        assert_eq!((ok.language.as_str(), ok.position.as_str()), ("de", "left"));
+        assert_eq!(ok.greetings, vec![gr("es", "¡Hola!"), gr("vi", "Xin chào")], "LANGS order, blank dropped");
+        assert_eq!(ok.greeting, "Hi!", "no German entry: the greeting stays");
+        assert_eq!(with("", "", vec![]).unwrap().language, "en");
+        assert_eq!(with("", "", vec![]).unwrap().position, "right");
+
+        assert_eq!(field(with("ja", "right", vec![])), "language");
+        assert_eq!(field(with("en-US", "right", vec![])), "language");
+        assert_eq!(field(with("en", "top", vec![])), "position");
+        assert_eq!(field(with("en", "right", vec![gr("ja", "こんにちは")])), "greetings");
+        assert_eq!(field(with("en", "right", vec![gr("de", "Hallo"), gr("DE", "Servus")])), "greetings");
+        let long = "g".repeat(MAX_GREETING_CHARS + 1);
+        assert_eq!(field(with("en", "right", vec![gr("de", &long)])), "greetings");
+        assert_eq!(field(with("en", "right", vec![gr("de", "a\u{0}b")])), "greetings");
+
+        // The default language's entry is the greeting.
+        let es = with("es", "right", vec![gr("es", "¡Hola!"), gr("en", "Hello!")]).unwrap();
+        assert_eq!(es.greeting, "¡Hola!");
+
+        // Updates: greetings replaced; the new default's entry becomes the greeting.
+        let upd = UpdateChannelRequest { greetings: Some(vec![gr("en", "Hey there"), gr("de", "Hallo")]), ..Default::default() };
+        let after = upd.apply(&v).unwrap();
+        assert_eq!(after.greeting, "Hey there");
+        assert_eq!(after.greetings, vec![gr("en", "Hey there"), gr("de", "Hallo")]);
+        // Only the greeting: the default language's entry follows it.
+        let upd = UpdateChannelRequest { greeting: Some("Howdy".into()), ..Default::default() };
+        let after2 = upd.apply(&after).unwrap();
+        assert_eq!(after2.greeting, "Howdy");
+        assert_eq!(after2.greetings, vec![gr("en", "Howdy"), gr("de", "Hallo")]);
+        // The default language changes: the old greeting is kept as its language's, the new
+        // language's entry becomes the greeting.
+        let upd = UpdateChannelRequest { language: Some("de".into()), ..Default::default() };
+        let de = upd.apply(&v).unwrap();
+        assert_eq!((de.language.as_str(), de.greeting.as_str()), ("de", "Hi!"));
+        assert_eq!(de.greetings, vec![gr("en", "Hi!")]);
+        let de = UpdateChannelRequest { language: Some("de".into()), ..Default::default() }.apply(&after2).unwrap();
+        assert_eq!(de.greeting, "Hallo");
+        assert_eq!(de.greetings, vec![gr("en", "Howdy"), gr("de", "Hallo")]);
+        // Nothing given: nothing changes; bad values name their field.
+        assert_eq!(UpdateChannelRequest::default().apply(&de).unwrap(), de);
+        let bad = |u: UpdateChannelRequest| field(u.apply(&de));
+        assert_eq!(bad(UpdateChannelRequest { language: Some("xx".into()), ..Default::default() }), "language");
+        assert_eq!(bad(UpdateChannelRequest { position: Some("middle".into()), ..Default::default() }), "position");
+        assert_eq!(
+            bad(UpdateChannelRequest { greetings: Some(vec![gr("fr", "Salut"), gr("fr", "Bonjour")]), ..Default::default() }),
+            "greetings"
+        );
+        let upd = UpdateChannelRequest { position: Some("left".into()), greetings: Some(vec![]), ..Default::default() };
+        let cleared = upd.apply(&de).unwrap();
+        assert_eq!((cleared.position.as_str(), cleared.greetings.len(), cleared.greeting.as_str()), ("left", 0, "Hallo"));
+    }
+
+    #[test]
+    fn channel_views_read_older_json() {
+        let old = r##"{"id":"ch_1","name":"Shop","greeting":"Hi","accent":"#2f5bea","hosts":["a.example"],"created_at":1}"##;
+        let v: ChannelView = serde_json::from_str(old).unwrap();
+        assert_eq!((v.language.as_str(), v.position.as_str(), v.greetings.len()), ("en", "right", 0));
+        let upd = UpdateChannelRequest { position: Some("left".into()), ..Default::default() };
+        assert_eq!(serde_json::to_string(&upd).unwrap(), r#"{"position":"left"}"#);
     }
 
     #[test]
