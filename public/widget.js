@@ -57,8 +57,8 @@
       root.append(par);
       par.append(btn);
       "pointerenter pointerdown touchstart focus".split(" ").forEach((e) => btn.addEventListener(e, boot, { passive: true }));
-      // A click before mount: the visitor's consent, then open.
-      btn.addEventListener("click", () => m || (q.push(["consent", []]), P.open()));
+      // A click before mount is replayed on the app's launcher (the visitor's click: consent, entry point).
+      btn.addEventListener("click", () => m || (q.push(["click"]), boot()));
       d.body.append(h);
       pm.mark("parley:launcher");
       const idle = () => (w.requestIdleCallback || setTimeout)(boot, { timeout: 3000 });
@@ -72,7 +72,9 @@
       m = x;
       // An app that drew its own launcher: ours goes.
       root.querySelectorAll(".launcher")[1] && par.remove();
-      q.forEach(([k, a]) => x[k] && x[k](...a));
+      q.forEach(([k, a], b) => k == "click"
+        ? (b = root.querySelector(".launcher")).getAttribute("aria-expanded") != "true" && b.click()
+        : x[k] && x[k](...a));
       pm.mark("parley:ready");
     })).catch((e) => console.error("Parley: widget failed to load", e));
   }

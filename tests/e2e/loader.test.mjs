@@ -1,0 +1,202 @@
+// The loader (`public/widget.js`) in Chromium against a real `wrangler dev`: it draws the launcher
+// itself (the channel's accent, the browser's language) while the WebAssembly app is held back
+// (only the `.wasm` request is delayed, the page itself is the edge's); a click made before the
+// app loaded opens the panel once it has (the composer focused); the app takes the launcher over
+// without a layout shift, in the same box; nothing is written to cookies or storage until the
+// visitor interacts (or the site calls `Parley.consent()`); under a strict Content-Security-Policy
+// (`/demo/csp/...`: no inline script or style) nothing is blocked and a message round-trips.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startEdge, launchBrowser, step } from "./harness.mjs";
+
+const ACCENT = "#8a1c7c";
+const ACCENT_RGB = "rgb(138, 28, 124)";
+let edge, browser;
+
+before(async () => {
+  edge = await startEdge({
+    extraSql: `UPDATE entry_points SET enabled = 0 WHERE id = 'ep_welcome';
+UPDATE channels SET accent = '${ACCENT}' WHERE id = 'demo';`,
+  });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await edge?.stop();
+  edge?.cleanup();
+});
+
+/** Polls until `pred()` holds (15 s deadline). */
+async function until(pred, label) {
+  const deadline = Date.now() + 15_000;
+  while (!(await pred())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * A fresh browser context and page. With `hold`, the app's `.wasm` waits until `release()`.
+ * An init script records layout shifts (without recent input), CSP violations and the
+ * `ready` event (hooking the loader's last assignment, `Parley.invite`, as widget-api does).
+ */
+async function hostPage({ hold = false, locale } = {}) {
+  const ctx = await browser.newContext(locale ? { locale } : {});
+  const page = await ctx.newPage();
+  const logs = [];
+  page.on("console", (m) => logs.push(`${m.type()}: ${m.text()}`));
+  page.on("pageerror", (e) => logs.push(`pageerror: ${e}`));
+  if (process.env.PARLEY_E2E_DEBUG) page.on("console", (m) => console.log(`[page ${m.type()}] ${m.text()}`));
+  await ctx.addInitScript(() => {
+    window.__shifts = [];
+    new PerformanceObserver((l) => {
+      for (const e of l.getEntries()) if (!e.hadRecentInput) window.__shifts.push(e.value);
+    }).observe({ type: "layout-shift", buffered: true });
+    window.__violations = [];
+    document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+    window.__ready = 0;
+    window.Parley = {};
+    Object.defineProperty(window.Parley, "invite", {
+      configurable: true,
+      set(f) {
+        Object.defineProperty(this, "invite", { value: f, writable: true, configurable: true });
+        window.Parley.on("ready", () => window.__ready++);
+      },
+    });
+  });
+  let release = () => {};
+  let wasmAsked = false;
+  if (hold) {
+    const gate = new Promise((r) => (release = r));
+    await page.route("**/parley_widget_bg.wasm", async (route) => {
+      wasmAsked = true;
+      await gate;
+      await route.continue().catch(() => {});
+    });
+  }
+  return { ctx, page, logs, release, asked: () => wasmAsked };
+}
+
+const marks = (page) => page.evaluate(() => performance.getEntriesByType("mark").map((m) => m.name).filter((n) => n.startsWith("parley:")));
+const mounted = async (page) => (await marks(page)).includes("parley:ready");
+const launcherBox = (page) => page.evaluate(() => {
+  const b = document.querySelector("parley-chat").shadowRoot.querySelector(".launcher");
+  const r = b.getBoundingClientRect();
+  return { x: r.x, y: r.y, w: r.width, h: r.height, bg: getComputedStyle(b).backgroundColor, mine: !!b.__loaders };
+});
+const storage = (page) => page.evaluate(() => ({
+  local: Object.keys(localStorage),
+  session: Object.keys(sessionStorage),
+  cookie: document.cookie,
+}));
+
+test("the loader's launcher: accent and language before the app, a click before load is not lost, takeover without shift", async () => {
+  const { ctx, page, logs, release, asked } = await hostPage({ hold: true });
+  const vp = page.viewportSize();
+  let before;
+  await step(page, "launcher-drawn-while-the-app-is-held", async () => {
+    await page.goto(edge.base + "/demo/shop");
+    const launcher = page.locator("parley-chat .launcher");
+    await launcher.waitFor();
+    assert.equal(await mounted(page), false, "the app is held back");
+    assert.ok((await marks(page)).includes("parley:launcher"));
+    assert.equal(await launcher.getAttribute("aria-label"), "Open chat");
+    assert.equal(await launcher.getAttribute("aria-expanded"), "false");
+    assert.equal(await page.locator("parley-chat .parley").getAttribute("lang"), "en");
+    before = await launcherBox(page);
+    assert.deepEqual({ ...before, mine: undefined }, { x: vp.width - 76, y: vp.height - 76, w: 56, h: 56, bg: ACCENT_RGB, mine: undefined },
+      "56px at 20px from the bottom right, the channel's accent");
+    // Nothing written by the loader, and no inline style anywhere (strict CSP would block it).
+    assert.deepEqual(await storage(page), { local: [], session: [], cookie: "" });
+    assert.equal(await page.evaluate(() => document.querySelector("parley-chat").shadowRoot.querySelectorAll("[style]:not(.parley), style").length), 0);
+  });
+
+  await step(page, "click-before-load-opens-after-load", async () => {
+    await page.evaluate(() => { document.querySelector("parley-chat").shadowRoot.querySelector(".launcher").__loaders = 1; });
+    await page.locator("parley-chat .launcher").click();
+    await until(async () => asked(), "the wasm asked for at the click");
+    assert.equal(await mounted(page), false);
+    release();
+    await page.getByRole("dialog", { name: "Chat" }).waitFor();
+    await until(() => page.evaluate(() => document.querySelector("parley-chat").shadowRoot.activeElement?.tagName === "TEXTAREA"),
+      "the composer focused");
+  });
+
+  await step(page, "takeover-same-box-no-shift", async () => {
+    assert.equal(await page.locator("parley-chat .launcher").count(), 1, "one launcher");
+    const after = await launcherBox(page);
+    assert.deepEqual({ ...after, mine: undefined }, { ...before, mine: undefined }, "same box and colour after the takeover");
+    assert.deepEqual(await page.evaluate(() => window.__shifts), [], "no layout shift");
+    assert.equal(after.mine, true, "the app took the loader's launcher over (not a new one)");
+    assert.deepEqual(logs.filter((l) => l.startsWith("error") || l.startsWith("pageerror")), []);
+  });
+  await ctx.close();
+});
+
+test("the launcher follows the browser's language, else the channel's", async () => {
+  const { ctx, page, release } = await hostPage({ hold: true, locale: "de-AT" });
+  await page.goto(edge.base + "/demo/shop");
+  const launcher = page.locator("parley-chat .launcher");
+  await launcher.waitFor();
+  assert.equal(await launcher.getAttribute("aria-label"), "Chat öffnen");
+  assert.equal(await page.locator("parley-chat .parley").getAttribute("lang"), "de");
+  release();
+  await ctx.close();
+});
+
+test("consent-first: nothing stored until the visitor interacts or the site consents", async () => {
+  {
+    const { ctx, page } = await hostPage();
+    await step(page, "nothing-stored-after-idle-load-and-ready", async () => {
+      await page.goto(edge.base + "/demo/shop");
+      await until(() => mounted(page), "the app loaded when idle");
+      await until(() => page.evaluate(() => window.__ready > 0), "ready");
+      await page.evaluate(() => new Promise((r) => requestIdleCallback(r)));
+      assert.deepEqual(await storage(page), { local: [], session: [], cookie: "" });
+      assert.deepEqual(await ctx.cookies(), []);
+    });
+    await step(page, "a-click-allows-storage", async () => {
+      await page.getByRole("button", { name: "Open chat" }).click();
+      await page.getByRole("dialog", { name: "Chat" }).waitFor();
+      await until(async () => (await storage(page)).local.length > 0, "something stored after the click");
+      const { local, session } = await storage(page);
+      assert.ok([...local, ...session].every((k) => k.startsWith("parley:demo:")), [...local, ...session].join(", "));
+    });
+    await ctx.close();
+  }
+  {
+    const { ctx, page } = await hostPage();
+    await step(page, "parley-consent-allows-storage", async () => {
+      await page.goto(edge.base + "/demo/shop");
+      await until(() => page.evaluate(() => window.__ready > 0), "ready");
+      assert.deepEqual(await storage(page), { local: [], session: [], cookie: "" });
+      await page.evaluate(() => Parley.consent());
+      await until(async () => (await storage(page)).local.length > 0, "something stored after Parley.consent()");
+    });
+    await ctx.close();
+  }
+});
+
+test("under a strict Content-Security-Policy nothing is blocked and a message round-trips", async () => {
+  const { ctx, page, logs } = await hostPage();
+  await step(page, "strict-csp", async () => {
+    const resp = await page.goto(edge.base + "/demo/csp/shop");
+    assert.match(resp.headers()["content-security-policy"] ?? "", /style-src 'self'/);
+    await page.getByRole("button", { name: "Open chat" }).click();
+    await page.getByRole("dialog", { name: "Chat" }).waitFor();
+    const bg = await page.evaluate(() => getComputedStyle(document.querySelector("parley-chat").shadowRoot.querySelector(".launcher")).backgroundColor);
+    assert.equal(bg, ACCENT_RGB, "the stylesheet applies");
+    await page.getByRole("textbox", { name: "Message" }).fill("Hello under CSP");
+    await page.getByRole("button", { name: "Send message" }).click();
+    const log = page.getByRole("log", { name: "Messages" });
+    await log.getByText("Hello under CSP").waitFor();
+    await log.getByText("Sending…").waitFor({ state: "detached" });
+    // The demo page's own inline <style> is blocked (expected): only the widget's must not be.
+    const violations = (await page.evaluate(() => window.__violations)).filter((v) => !/^style-src(-elem)? inline$/.test(v));
+    assert.deepEqual(violations, []);
+    const widgetCsp = logs.filter((l) => /Content Security Policy/i.test(l) && !/inline style/i.test(l));
+    assert.deepEqual(widgetCsp, []);
+  });
+  await ctx.close();
+});
