@@ -4,7 +4,7 @@
   if (!s || w.__parley) return;
   w.__parley = 1;
   const ch = s.getAttribute("data-channel"), base = new URL(s.src).origin, p = base + "/pkg/widget/parley_widget",
-    q = [], L = {}, P = w.Parley = w.Parley || {}, n = navigator, pm = performance, codes = ["en", "es", "fr", "de", "vi"],
+    q = [], L = {}, P = w.Parley = w.Parley || {}, pm = performance, codes = ["en", "es", "fr", "de", "vi"],
     look = { accent: "#2f5bea", position: "right", language: "en" },
     lang = (t) => codes.indexOf(String(t).split(/[-_]/)[0].trim().toLowerCase()),
     el = (t, a, ns) => {
@@ -32,10 +32,9 @@
       if (lang(j.language) >= 0) look.language = j.language;
       return new Promise((r) => d.body ? r() : d.addEventListener("DOMContentLoaded", r));
     }).then(() => {
-      const h = d.createElement("parley-chat"), i = [...(n.languages || [n.language]), look.language, "en"].map(lang).find((x) => x >= 0),
+      const h = d.createElement("parley-chat"), i = [...navigator.languages, look.language, "en"].map(lang).find((x) => x >= 0),
         css = ":host{all:initial!important;position:fixed!important;right:0!important;bottom:0!important;width:0!important;height:0!important;z-index:2147483000!important;display:block!important}" +
-          '.parley{all:initial;font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2330}.parley *{box-sizing:border-box;font:inherit;color:inherit;margin:0}' +
-          ".launcher{position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:28px;border:0;background:var(--accent,#2f5bea);color:#fff;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center;padding:0}" +
+          ".launcher{position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:28px;border:0;background:var(--accent,#2f5bea);color:#fff;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center;padding:0;margin:0}" +
           "[data-pos=left] .launcher{right:auto;left:20px}.launcher svg{width:26px;height:26px;fill:#fff}.launcher:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}",
         btn = el("button", { class: "launcher", type: "button", "aria-expanded": "false",
           "aria-label": ["Open chat", "Abrir chat", "Ouvrir le chat", "Chat öffnen", "Mở trò chuyện"][i] }),

@@ -1,25 +1,30 @@
-// Measures what the widget ships to every visitor (raw, gzip, brotli) and fails over budget.
-// Usage: node scripts/size-report.mjs   (after scripts/build-web.sh)
-import { readFileSync } from "node:fs";
+// Measures what the widget ships to every visitor (raw, gzip -9, brotli quality 11) and fails over
+// budget. Usage: node scripts/size-report.mjs   (after scripts/build-web.sh: release, wasm-opt -Oz)
+//
+// What is measured is what is served: `public/widget.js` as it is (the loader is hand-written
+// compact, not minified at build time), and the app's files under `public/pkg/widget/` (the
+// wasm, its JS glue, and any stylesheet shipped as a separate file). Brotli is what a CDN
+// serves to browsers that ask for it (all that run WebAssembly do).
+import { readFileSync, readdirSync, existsSync } from "node:fs";
+import { join } from "node:path";
 import { gzipSync, brotliCompressSync, constants } from "node:zlib";
 
 const KB = 1024;
-// Budgets of the foundation issue; tighten them here, never loosen them quietly.
+// Tighten these, never loosen them quietly. History: the loader had 1.5 KB raw, then 2 KB raw
+// (issue 6: the JS API); the app 120 KB brotli, then 141 KB (issue 5: invites), 156 KB (issue 6:
+// rating, pre-chat form, goals, identify, JS API). Issue 8 measures the loader in brotli (it now
+// draws the launcher itself) and brings the app to 100 KB.
 const BUDGETS = {
-  // Issue 6 raised it from 1.5 KB: the JS API (open, close, on, off, goal, identify; one queue;
-  // listeners) made it 1.8 KB raw, 0.7 KB brotli.
-  loaderRaw: 2 * KB,         // public/widget.js, raw bytes
-  // Issue 5 raised it from 120 KB: the invite rules' types in the session (129.2 KB before the
-  // widget used them), then invites, traffic events and decision time (140.9 KB). Issue 6: the
-  // pre-chat form and goals in the session (142.8 KB), then the rating card, the pre-chat form,
-  // goals, identify and the JS API's events (155.4 KB). Issue 8 cuts to 100 KB.
-  appBrotli: 156 * KB,       // wasm + JS glue, brotli
+  loader: 2 * KB, // public/widget.js, brotli
+  app: 100 * KB, // wasm + JS glue (+ CSS file), brotli
 };
 
-const files = [
-  ["loader (widget.js)", "public/widget.js"],
-  ["JS glue", "public/pkg/widget/parley_widget.js"],
-  ["wasm", "public/pkg/widget/parley_widget_bg.wasm"],
+const PKG = "public/pkg/widget";
+const app = [
+  ["JS glue", join(PKG, "parley_widget.js")],
+  ["wasm", join(PKG, "parley_widget_bg.wasm")],
+  // A stylesheet shipped apart from the wasm counts too.
+  ...(existsSync(PKG) ? readdirSync(PKG).filter((f) => f.endsWith(".css")).map((f) => [`CSS ${f}`, join(PKG, f)]) : []),
 ];
 
 const measure = (path) => {
@@ -27,24 +32,39 @@ const measure = (path) => {
   return {
     raw: buf.length,
     gzip: gzipSync(buf, { level: 9 }).length,
-    brotli: brotliCompressSync(buf, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+    brotli: brotliCompressSync(buf, {
+      params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: buf.length },
+    }).length,
   };
 };
 
-const rows = files.map(([name, path]) => ({ name, ...measure(path) }));
 const kb = (n) => (n / KB).toFixed(1).padStart(8);
-console.log("Widget size report (KB = 1024 bytes)");
-console.log("part                      raw      gzip    brotli");
-for (const r of rows) console.log(`${r.name.padEnd(20)} ${kb(r.raw)}  ${kb(r.gzip)}  ${kb(r.brotli)}`);
-const app = rows[1].brotli + rows[2].brotli;
-const loader = rows[0].raw;
-console.log(`\nloader raw       ${kb(loader)} KB  (budget ${(BUDGETS.loaderRaw / KB).toFixed(1)} KB)`);
-console.log(`wasm+glue brotli ${kb(app)} KB  (budget ${(BUDGETS.appBrotli / KB).toFixed(1)} KB)`);
-const over = [];
-if (loader > BUDGETS.loaderRaw) over.push("loader");
-if (app > BUDGETS.appBrotli) over.push("wasm+glue");
+const line = (name, r) => console.log(`${name.padEnd(22)} ${kb(r.raw)}  ${kb(r.gzip)}  ${kb(r.brotli)}`);
+const sum = (rows) => rows.reduce((t, r) => ({ raw: t.raw + r.raw, gzip: t.gzip + r.gzip, brotli: t.brotli + r.brotli }), { raw: 0, gzip: 0, brotli: 0 });
+
+const loader = measure("public/widget.js");
+const appRows = app.map(([name, path]) => ({ name, ...measure(path) }));
+const appTotal = sum(appRows);
+
+console.log("Widget size report (KB = 1024 bytes; gzip -9, brotli q11)");
+console.log("part                        raw      gzip    brotli");
+line("loader (widget.js)", loader);
+for (const r of appRows) line(r.name, r);
+line("app (wasm + glue)", appTotal);
+line("total", sum([loader, appTotal]));
+
+const checks = [
+  ["loader brotli", loader.brotli, BUDGETS.loader],
+  ["app brotli", appTotal.brotli, BUDGETS.app],
+];
+console.log("");
+for (const [name, value, budget] of checks) {
+  const ok = value <= budget;
+  console.log(`${name.padEnd(14)} ${kb(value)} KB (${value} B)  budget ${(budget / KB).toFixed(1)} KB  ${ok ? "ok" : "OVER by " + ((value - budget) / KB).toFixed(1) + " KB"}`);
+}
+const over = checks.filter(([, value, budget]) => value > budget);
 if (over.length) {
-  console.error(`\nOVER BUDGET: ${over.join(", ")}`);
+  console.error(`\nOVER BUDGET: ${over.map(([n]) => n).join(", ")}`);
   process.exit(1);
 }
-console.log("\nsize budgets: 2 passed, 0 failed");
+console.log(`\nsize budgets: ${checks.length} passed, 0 failed`);
