@@ -55,7 +55,7 @@ unit:
 	@source scripts/env.sh && step "cargo test (shared, console, tools)" && cargo test -p parley-shared -p parley-console -p parley-tools
 
 size:
-	@source scripts/env.sh && step "widget size budgets" && "$$NODE" scripts/size-report.mjs
+	@source scripts/env.sh && step "widget size budgets (loader <= 2 KB brotli, app <= 100 KB brotli)" && "$$NODE" scripts/size-report.mjs
 
 dry-run:
 	@source scripts/env.sh && step "wrangler deploy --dry-run" && \
@@ -65,7 +65,7 @@ e2e:
 	@source scripts/env.sh && step "end-to-end (wrangler dev + headless Chromium)" && \
 	  PARLEY_SKIP_EDGE_BUILD=1 "$$NODE" --test --test-reporter=spec --test-concurrency=1 tests/e2e/*.test.mjs
 
-bench: setup edge
+bench: setup build
 	@source scripts/env.sh && step "routing benchmark (decisions per second, 10/100/1000 operators)" && \
 	  cargo run -q --release -p parley-tools -- bench-routing
 	@source scripts/env.sh && step "reports benchmark (Conversations CSV of 100,000 generated conversations, 500 per page: time, peak memory)" && \
@@ -74,6 +74,8 @@ bench: setup edge
 	  "$$NODE" scripts/bench-delivery.mjs
 	@source scripts/env.sh && step "tally benchmark (wrangler dev, 20,000 events into one channel, CSV totals exact)" && \
 	  "$$NODE" scripts/bench-events.mjs
+	@source scripts/env.sh && step "page-cost benchmark (headless Chromium, CPU 4x slower, 400 ms RTT 1.6 Mbit/s: what the widget costs the host page)" && \
+	  "$$NODE" scripts/bench-page.mjs
 
 clean:
 	rm -rf target edge/build public/pkg .state .wrangler tests/artifacts
