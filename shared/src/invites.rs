@@ -28,9 +28,11 @@ pub struct Signals<'a> {
     pub weekday: u8,
 }
 
-/// One condition of a rule.
+/// One condition of a rule. On the wire `{"if": "<kind>", ..fields}`; read through
+/// [`ConditionWire`] (one flat struct) rather than serde's internally tagged enum code, which
+/// buffers every value first and costs the widget tens of kilobytes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "if", rename_all = "snake_case")]
+#[serde(tag = "if", rename_all = "snake_case", try_from = "ConditionWire")]
 pub enum Condition {
     /// The page URL matches a glob (`*` any run of characters, `?` one character), compared
     /// ASCII-case-insensitively with the full URL.
@@ -71,6 +73,49 @@ pub enum Condition {
     Any {
         any: Vec<Condition>,
     },
+}
+
+/// Every field any condition has, all optional; [`Condition`]'s reading.
+#[derive(Deserialize)]
+pub struct ConditionWire {
+    #[serde(rename = "if")]
+    kind: String,
+    glob: Option<String>,
+    seconds: Option<u32>,
+    pages: Option<u32>,
+    returning: Option<bool>,
+    text: Option<String>,
+    any_of: Option<Vec<crate::wire::StrOrNum>>,
+    from: Option<u8>,
+    to: Option<u8>,
+    all: Option<Vec<Condition>>,
+    any: Option<Vec<Condition>>,
+}
+
+impl TryFrom<ConditionWire> for Condition {
+    type Error = String;
+
+    fn try_from(w: ConditionWire) -> Result<Self, String> {
+        use crate::wire::need;
+        Ok(match w.kind.as_str() {
+            "page_url" => Condition::PageUrl { glob: need(w.glob, "glob")? },
+            "time_on_page_at_least" => Condition::TimeOnPageAtLeast { seconds: need(w.seconds, "seconds")? },
+            "time_on_site_at_least" => Condition::TimeOnSiteAtLeast { seconds: need(w.seconds, "seconds")? },
+            "pages_viewed_at_least" => Condition::PagesViewedAtLeast { pages: need(w.pages, "pages")? },
+            "returning" => Condition::Returning { returning: need(w.returning, "returning")? },
+            "referrer_contains" => Condition::ReferrerContains { text: need(w.text, "text")? },
+            "language" => Condition::Language {
+                any_of: need(w.any_of, "any_of")?.into_iter().map(|x| x.into_str()).collect::<Result<_, _>>()?,
+            },
+            "hour_between" => Condition::HourBetween { from: need(w.from, "from")?, to: need(w.to, "to")? },
+            "weekday" => Condition::Weekday {
+                any_of: need(w.any_of, "any_of")?.into_iter().map(|x| x.into_u8()).collect::<Result<_, _>>()?,
+            },
+            "all" => Condition::All { all: need(w.all, "all")? },
+            "any" => Condition::Any { any: need(w.any, "any")? },
+            other => return Err(["unknown condition `", other, "`"].concat()),
+        })
+    }
 }
 
 impl Condition {
@@ -277,6 +322,43 @@ impl Invite {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn conditions_keep_their_wire_format() {
+        let every = Condition::Any {
+            any: vec![
+                Condition::PageUrl { glob: "*/pricing*".into() },
+                Condition::TimeOnPageAtLeast { seconds: 3 },
+                Condition::TimeOnSiteAtLeast { seconds: 60 },
+                Condition::PagesViewedAtLeast { pages: 2 },
+                Condition::Returning { returning: true },
+                Condition::ReferrerContains { text: "google".into() },
+                Condition::Language { any_of: vec!["de".into(), "fr".into()] },
+                Condition::HourBetween { from: 22, to: 6 },
+                Condition::Weekday { any_of: vec![0, 6] },
+                Condition::All { all: vec![Condition::Returning { returning: false }] },
+            ],
+        };
+        let json = serde_json::to_string(&every).unwrap();
+        assert!(json.starts_with(r#"{"if":"any","any":[{"if":"page_url","glob":"*/pricing*"}"#), "{json}");
+        assert!(json.contains(r#"{"if":"weekday","any_of":[0,6]}"#), "{json}");
+        assert_eq!(serde_json::from_str::<Condition>(&json).unwrap(), every);
+        // The tag may come anywhere; unknown fields are ignored as before.
+        let c: Condition = serde_json::from_str(r#"{"seconds":5,"x":1,"if":"time_on_page_at_least"}"#).unwrap();
+        assert_eq!(c, Condition::TimeOnPageAtLeast { seconds: 5 });
+        for bad in [
+            r#"{"if":"page_url"}"#,
+            r#"{"if":"sometimes"}"#,
+            r#"{"glob":"x"}"#,
+            r#"{"if":"weekday","any_of":["mon"]}"#,
+            r#"{"if":"weekday","any_of":[300]}"#,
+            r#"{"if":"language","any_of":[1]}"#,
+            r#"{"if":"hour_between","from":-1,"to":3}"#,
+            r#"{"if":"all","all":[{"if":"nope"}]}"#,
+        ] {
+            assert!(serde_json::from_str::<Condition>(bad).is_err(), "{bad}");
+        }
+    }
 
     fn signals() -> Signals<'static> {
         Signals {

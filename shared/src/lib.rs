@@ -24,6 +24,7 @@ pub mod protocol;
 pub mod reports;
 pub mod routing;
 pub mod typing;
+pub mod wire;
 
 #[cfg(feature = "server")]
 pub mod auth;

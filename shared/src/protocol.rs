@@ -127,9 +127,10 @@ pub struct MessageView {
     pub at: Millis,
 }
 
-/// Server → client.
+/// Server → client. Read through [`ServerWire`] (one flat struct; same wire format): serde's
+/// internally tagged enum code buffers every value first and costs the widget tens of KB.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", try_from = "ServerWire")]
 pub enum ServerMsg {
     /// Answer to `hello`: who you are, the conversation's state and what you missed.
     Welcome {
@@ -191,6 +192,107 @@ pub enum ServerMsg {
         client_id: Option<String>,
     },
     Pong,
+}
+
+/// Every field of any [`ServerMsg`], all optional, and its `type`.
+#[derive(Deserialize)]
+pub struct ServerWire {
+    #[serde(rename = "type")]
+    kind: String,
+    protocol: Option<u32>,
+    conversation_id: Option<String>,
+    status: Option<Status>,
+    you: Option<Author>,
+    history: Option<Vec<MessageView>>,
+    last_seq: Option<u64>,
+    routing: Option<Routing>,
+    #[cfg(feature = "operator")]
+    visitor: Option<VisitorInfo>,
+    reason: Option<String>,
+    supported: Option<u32>,
+    client_id: Option<String>,
+    seq: Option<u64>,
+    at: Option<Millis>,
+    /// A [`MessageView`] in `message`, the error's text in `error`.
+    message: Option<TextOrMessage>,
+    author: Option<Author>,
+    typing: Option<bool>,
+    code: Option<ErrorCode>,
+}
+
+/// `message`: an object in `message` frames, a string in `error` frames.
+pub enum TextOrMessage {
+    Text(String),
+    Message(MessageView),
+}
+
+impl<'de> Deserialize<'de> for TextOrMessage {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{value::MapAccessDeserializer, Error, MapAccess, Visitor};
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = TextOrMessage;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a message or a text")
+            }
+            fn visit_str<E: Error>(self, v: &str) -> Result<TextOrMessage, E> {
+                Ok(TextOrMessage::Text(v.to_owned()))
+            }
+            fn visit_string<E: Error>(self, v: String) -> Result<TextOrMessage, E> {
+                Ok(TextOrMessage::Text(v))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<TextOrMessage, A::Error> {
+                MessageView::deserialize(MapAccessDeserializer::new(map)).map(TextOrMessage::Message)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl TryFrom<ServerWire> for ServerMsg {
+    type Error = String;
+
+    fn try_from(w: ServerWire) -> Result<Self, String> {
+        use crate::wire::need;
+        Ok(match w.kind.as_str() {
+            "welcome" => ServerMsg::Welcome {
+                protocol: need(w.protocol, "protocol")?,
+                conversation_id: need(w.conversation_id, "conversation_id")?,
+                status: need(w.status, "status")?,
+                you: need(w.you, "you")?,
+                history: need(w.history, "history")?,
+                last_seq: need(w.last_seq, "last_seq")?,
+                routing: w.routing,
+                #[cfg(feature = "operator")]
+                visitor: w.visitor,
+            },
+            "incompatible" => {
+                ServerMsg::Incompatible { reason: need(w.reason, "reason")?, supported: need(w.supported, "supported")? }
+            }
+            "ack" => ServerMsg::Ack {
+                client_id: need(w.client_id, "client_id")?,
+                seq: need(w.seq, "seq")?,
+                at: need(w.at, "at")?,
+            },
+            "message" => match w.message {
+                Some(TextOrMessage::Message(message)) => ServerMsg::Message { message },
+                _ => return Err("missing field `message`".into()),
+            },
+            "typing" => ServerMsg::Typing { author: need(w.author, "author")?, typing: need(w.typing, "typing")? },
+            "status" => ServerMsg::Status { status: need(w.status, "status")? },
+            "routing" => ServerMsg::Routing { routing: need(w.routing, "routing")? },
+            #[cfg(feature = "operator")]
+            "visitor" => ServerMsg::Visitor { visitor: need(w.visitor, "visitor")? },
+            "error" => match w.message {
+                Some(TextOrMessage::Text(message)) => {
+                    ServerMsg::Error { code: need(w.code, "code")?, message, client_id: w.client_id }
+                }
+                _ => return Err("missing field `message`".into()),
+            },
+            "pong" => ServerMsg::Pong,
+            other => return Err(["unknown server message `", other, "`"].concat()),
+        })
+    }
 }
 
 /// Why a frame was refused.
@@ -372,6 +474,57 @@ pub fn hello(last_seq: u64) -> ClientMsg {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[cfg(feature = "operator")]
+    fn server_messages_keep_their_wire_format() {
+        let op = Author { role: Role::Operator, name: "Sam".into() };
+        let m = MessageView { seq: 3, client_id: "m1".into(), author: op.clone(), text: "hi".into(), at: Millis(9) };
+        let all = vec![
+            ServerMsg::Welcome {
+                protocol: 1,
+                conversation_id: "c1".into(),
+                status: Status::Active,
+                you: op.clone(),
+                history: vec![m.clone()],
+                last_seq: 3,
+                routing: Some(Routing::Queued { position: 2, estimated_wait_ms: None }),
+                visitor: Some(VisitorInfo {
+                    name: "V".into(),
+                    language: "de".into(),
+                    country: String::new(),
+                    pages: vec![PageVisit { url: "u".into(), title: "t".into(), at: Millis(1) }],
+                }),
+            },
+            ServerMsg::Incompatible { reason: "old".into(), supported: 1 },
+            ServerMsg::Ack { client_id: "m1".into(), seq: 3, at: Millis(9) },
+            ServerMsg::Message { message: m },
+            ServerMsg::Typing { author: op, typing: true },
+            ServerMsg::Status { status: Status::Closed },
+            ServerMsg::Routing { routing: Routing::Assigned { name: "Sam".into() } },
+            ServerMsg::Visitor {
+                visitor: VisitorInfo { name: "V".into(), language: String::new(), country: "DE".into(), pages: vec![] },
+            },
+            ServerMsg::Error { code: ErrorCode::RateLimited, message: "slow down".into(), client_id: Some("m2".into()) },
+            ServerMsg::Error { code: ErrorCode::Malformed, message: "bad".into(), client_id: None },
+            ServerMsg::Pong,
+        ];
+        for msg in all {
+            let json = serde_json::to_string(&msg).unwrap();
+            assert_eq!(serde_json::from_str::<ServerMsg>(&json).unwrap(), msg, "{json}");
+        }
+        let j = serde_json::to_string(&ServerMsg::Status { status: Status::Waiting }).unwrap();
+        assert_eq!(j, r#"{"type":"status","status":"waiting"}"#);
+        for bad in [
+            r#"{"type":"message","message":"text, not a message"}"#,
+            r#"{"type":"error","code":"malformed","message":{"seq":1}}"#,
+            r#"{"type":"ack","client_id":"m1"}"#,
+            r#"{"type":"shout"}"#,
+            r#"{"status":"closed"}"#,
+        ] {
+            assert!(serde_json::from_str::<ServerMsg>(bad).is_err(), "{bad}");
+        }
+    }
 
     fn code(frame: &str) -> ErrorCode {
         decode_client(frame).unwrap_err().code
