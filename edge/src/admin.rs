@@ -311,6 +311,9 @@ fn channel_view(c: ChannelFull, hosts: Vec<String>, is_admin: bool) -> ChannelVi
         created_at: c.created_at,
         prechat: crate::outcome_settings::prechat_of(&c.prechat_form),
         identity_secret: is_admin.then_some(c.identity_secret),
+        language: c.language,
+        position: c.position,
+        greetings: crate::db::greetings_of(&c.greetings),
     }
 }
 
@@ -411,6 +414,9 @@ async fn update_channel(mut req: Request, env: &Env, me: &OperatorRow, id: &str)
         hosts: current.hosts,
         time_zone: current.time_zone,
         prechat: current.prechat,
+        language: current.language,
+        position: current.position,
+        greetings: current.greetings,
     };
     let after = match body.apply(&before) {
         Ok(v) => v,

@@ -32,6 +32,7 @@ pub async fn route(req: Request, env: &Env) -> Result<Response> {
         (Method::Options, ["api", ..]) => http::preflight(&req),
         (Method::Get, ["api", "v1", "health"]) => http::json(&serde_json::json!({ "ok": true })),
         (Method::Post, ["api", "v1", "widget", "session"]) => widget_session(req, env).await,
+        (Method::Get, ["api", "v1", "widget", "look"]) => widget_look(&req, env).await,
         (Method::Post, ["api", "v1", "conversations"]) => create_conversation(req, env).await,
         (Method::Post, ["api", "v1", "widget", "availability"]) => availability(req, env).await,
         (Method::Post, ["api", "v1", "widget", "events"]) => crate::tally::events(req, env).await,
@@ -205,6 +206,26 @@ async fn widget_entry_points(env: &Env, channel_id: &str) -> Result<(EntryPointR
     Ok((button, invites))
 }
 
+/// `GET /api/v1/widget/look?channel=<id>`: [`parley_shared::api::WidgetLook`], what the loader
+/// draws the launcher with before the app loads. Public and the same for every site (no origin
+/// check: accent, corner and language are shown to every visitor anyway), so `*` CORS and a
+/// minute in caches; one D1 read by primary key. 400 `bad_channel` for a missing or ill-formed
+/// id, 404 `unknown_channel`.
+async fn widget_look(req: &Request, env: &Env) -> Result<Response> {
+    let channel = req.url()?.query_pairs().find(|(k, _)| k == "channel").map(|(_, v)| v.into_owned());
+    let (resp, cache) = match channel {
+        Some(id) if is_valid_id(&id) => match db::channel_look(&db::db(env)?, &id).await? {
+            Some(look) => (http::json(&look)?, "public, max-age=60"),
+            None => (error(404, "unknown_channel", "no such channel")?, "no-store"),
+        },
+        _ => (error(400, "bad_channel", "give the channel id: ?channel=<id>")?, "no-store"),
+    };
+    let headers = resp.headers().clone();
+    headers.set("Access-Control-Allow-Origin", "*")?;
+    headers.set("Cache-Control", cache)?;
+    Ok(resp.with_headers(headers))
+}
+
 /// `POST /api/v1/widget/session`: the channel's widget settings and the visitor's identity
 /// (kept when its token checks out, else a fresh one; with a valid `identity`, the id derived
 /// from the site's user id), with its entry points. Writes only the identified visitor's name
@@ -258,11 +279,9 @@ async fn widget_session(mut req: Request, env: &Env) -> Result<Response> {
             invites,
             prechat: crate::outcome_settings::prechat_of(&channel.prechat_form),
             goals: crate::outcome_settings::widget_goals(&db::db(env)?, &channel.account_id).await?,
-            // Issue 8 (channel language, launcher position, greetings per language): from the
-            // channel row once its columns exist.
-            language: "en".into(),
-            position: "right".into(),
-            greetings: Vec::new(),
+            language: channel.language,
+            position: channel.position,
+            greetings: db::greetings_of(&channel.greetings),
         },
         visitor_id,
         visitor_token,

@@ -201,6 +201,20 @@ pub struct ChannelFull {
     pub prechat_form: String,
     #[serde(default)]
     pub identity_secret: String,
+    #[serde(default = "english")]
+    pub language: String,
+    #[serde(default = "right")]
+    pub position: String,
+    /// JSON `[Greeting]` (`crate::db::greetings_of`).
+    #[serde(default)]
+    pub greetings: String,
+}
+
+fn english() -> String {
+    parley_shared::admin::DEFAULT_CHANNEL_LANGUAGE.to_owned()
+}
+fn right() -> String {
+    parley_shared::admin::DEFAULT_POSITION.to_owned()
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -211,8 +225,8 @@ pub struct ChannelHost {
 
 pub async fn channels(db: &D1Database, account_id: &str) -> Result<Vec<ChannelFull>> {
     db.prepare(
-        "SELECT id, name, greeting, accent, time_zone, created_at, prechat_form, identity_secret FROM channels \
-         WHERE account_id = ?1 ORDER BY created_at, id",
+        "SELECT id, name, greeting, accent, time_zone, created_at, prechat_form, identity_secret, language, position, \
+         greetings FROM channels WHERE account_id = ?1 ORDER BY created_at, id",
     )
     .bind(&[s(account_id)])?
     .all()
@@ -222,8 +236,8 @@ pub async fn channels(db: &D1Database, account_id: &str) -> Result<Vec<ChannelFu
 
 pub async fn channel(db: &D1Database, account_id: &str, id: &str) -> Result<Option<ChannelFull>> {
     db.prepare(
-        "SELECT id, name, greeting, accent, time_zone, created_at, prechat_form, identity_secret FROM channels \
-         WHERE id = ?1 AND account_id = ?2",
+        "SELECT id, name, greeting, accent, time_zone, created_at, prechat_form, identity_secret, language, position, \
+         greetings FROM channels WHERE id = ?1 AND account_id = ?2",
     )
     .bind(&[s(id), s(account_id)])?
     .first(None)
@@ -292,7 +306,7 @@ pub async fn create_channel(
     let mut batch = vec![
         db.prepare(
             "INSERT INTO channels (id, account_id, name, greeting, accent, time_zone, created_at, prechat_form, \
-             identity_secret) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+             identity_secret, language, position, greetings) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         )
         .bind(&[
             s(id),
@@ -304,6 +318,9 @@ pub async fn create_channel(
             n(now),
             s(&prechat_json(c)),
             s(identity_secret),
+            s(&c.language),
+            s(&c.position),
+            s(&greetings_json(c)),
         ])?,
         db.prepare(
             "INSERT INTO entry_points (id, account_id, channel_id, kind, name, enabled, position, created_at, \
@@ -328,8 +345,8 @@ pub async fn update_channel(
 ) -> Result<()> {
     let mut batch = vec![db
         .prepare(
-            "UPDATE channels SET name = ?3, greeting = ?4, accent = ?5, time_zone = ?6, prechat_form = ?7 \
-             WHERE id = ?1 AND account_id = ?2",
+            "UPDATE channels SET name = ?3, greeting = ?4, accent = ?5, time_zone = ?6, prechat_form = ?7, \
+             language = ?8, position = ?9, greetings = ?10 WHERE id = ?1 AND account_id = ?2",
         )
         .bind(&[
             s(id),
@@ -339,6 +356,9 @@ pub async fn update_channel(
             s(&c.accent),
             s(&c.time_zone),
             s(&prechat_json(c)),
+            s(&c.language),
+            s(&c.position),
+            s(&greetings_json(c)),
         ])?];
     batch.extend(tie_hosts(db, account_id, id, &c.hosts, host_ids, now)?);
     db.batch(batch).await?;
@@ -347,6 +367,10 @@ pub async fn update_channel(
 
 fn prechat_json(c: &ValidChannel) -> String {
     serde_json::to_string(&c.prechat).unwrap_or_else(|_| "[]".to_owned())
+}
+
+fn greetings_json(c: &ValidChannel) -> String {
+    serde_json::to_string(&c.greetings).unwrap_or_else(|_| "[]".to_owned())
 }
 
 /// Replaces the channel's identity secret; false when no channel of the account has this id.

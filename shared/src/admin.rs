@@ -350,9 +350,11 @@ pub fn channel_language(s: &str) -> Valid<String> {
     if t.is_empty() {
         return Ok(DEFAULT_CHANNEL_LANGUAGE.to_owned());
     }
-    LANGS.into_iter().find(|l| l.code().eq_ignore_ascii_case(t)).map(|l| l.code().to_owned()).ok_or_else(|| {
-        FieldError::new("language", "Default language must be one of en, es, fr, de, vi.")
-    })
+    LANGS
+        .into_iter()
+        .find(|l| l.code().eq_ignore_ascii_case(t))
+        .map(|l| l.code().to_owned())
+        .ok_or_else(|| FieldError::new("language", "Default language must be one of en, es, fr, de, vi."))
 }
 
 /// Where the launcher sits: `right` or `left` (any case); empty means `right`.
@@ -826,8 +828,7 @@ impl UpdateChannelRequest {
         let given_greeting = self.greeting.as_deref().map(greeting).transpose()?;
         let accent = self.accent.as_deref().map_or_else(|| Ok(current.accent.clone()), accent)?;
         let hosts = self.hosts.as_deref().map_or_else(|| Ok(current.hosts.clone()), hostnames)?;
-        let time_zone =
-            self.time_zone.as_deref().map_or_else(|| Ok(current.time_zone.clone()), channel_time_zone)?;
+        let time_zone = self.time_zone.as_deref().map_or_else(|| Ok(current.time_zone.clone()), channel_time_zone)?;
         let prechat = self.prechat.as_deref().map_or_else(|| Ok(current.prechat.clone()), prechat_form)?;
         let language = self.language.as_deref().map_or_else(|| Ok(current.language.clone()), channel_language)?;
         let position = self.position.as_deref().map_or_else(|| Ok(current.position.clone()), position)?;
@@ -1276,7 +1277,10 @@ mod tests {
         assert_eq!(es.greeting, "¡Hola!");
 
         // Updates: greetings replaced; the new default's entry becomes the greeting.
-        let upd = UpdateChannelRequest { greetings: Some(vec![gr("en", "Hey there"), gr("de", "Hallo")]), ..Default::default() };
+        let upd = UpdateChannelRequest {
+            greetings: Some(vec![gr("en", "Hey there"), gr("de", "Hallo")]),
+            ..Default::default()
+        };
         let after = upd.apply(&v).unwrap();
         assert_eq!(after.greeting, "Hey there");
         assert_eq!(after.greetings, vec![gr("en", "Hey there"), gr("de", "Hallo")]);
@@ -1300,17 +1304,24 @@ mod tests {
         assert_eq!(bad(UpdateChannelRequest { language: Some("xx".into()), ..Default::default() }), "language");
         assert_eq!(bad(UpdateChannelRequest { position: Some("middle".into()), ..Default::default() }), "position");
         assert_eq!(
-            bad(UpdateChannelRequest { greetings: Some(vec![gr("fr", "Salut"), gr("fr", "Bonjour")]), ..Default::default() }),
+            bad(UpdateChannelRequest {
+                greetings: Some(vec![gr("fr", "Salut"), gr("fr", "Bonjour")]),
+                ..Default::default()
+            }),
             "greetings"
         );
         let upd = UpdateChannelRequest { position: Some("left".into()), greetings: Some(vec![]), ..Default::default() };
         let cleared = upd.apply(&de).unwrap();
-        assert_eq!((cleared.position.as_str(), cleared.greetings.len(), cleared.greeting.as_str()), ("left", 0, "Hallo"));
+        assert_eq!(
+            (cleared.position.as_str(), cleared.greetings.len(), cleared.greeting.as_str()),
+            ("left", 0, "Hallo")
+        );
     }
 
     #[test]
     fn channel_views_read_older_json() {
-        let old = r##"{"id":"ch_1","name":"Shop","greeting":"Hi","accent":"#2f5bea","hosts":["a.example"],"created_at":1}"##;
+        let old =
+            r##"{"id":"ch_1","name":"Shop","greeting":"Hi","accent":"#2f5bea","hosts":["a.example"],"created_at":1}"##;
         let v: ChannelView = serde_json::from_str(old).unwrap();
         assert_eq!((v.language.as_str(), v.position.as_str(), v.greetings.len()), ("en", "right", 0));
         let upd = UpdateChannelRequest { position: Some("left".into()), ..Default::default() };
