@@ -3,7 +3,9 @@
 //! "Dana", admin, English and German, 3 chats; `sam` "Sam", operator, Spanish and French,
 //! 2 chats; both with password `parley-demo`) with freshly salted password hashes; the demo
 //! channel's chat button `btn_demo` and one auto-invite `ep_welcome` ("Welcome invite": after
-//! 8 s on a page, at most twice per visitor, hidden after 30 s, greetings in en, de, es, fr, vi). `make dev` and the end-to-end tests pipe it into
+//! 8 s on a page, at most twice per visitor, hidden after 30 s, greetings in en, de, es, fr, vi);
+//! the channel's default language English, launcher on the right, its greeting in all five
+//! languages. `make dev` and the end-to-end tests pipe it into
 //! `wrangler d1 execute --local` when the local database is empty.
 
 mod bench_reports;
@@ -41,6 +43,19 @@ fn q(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
+/// The demo channel's greeting (English, its default language) and its greetings per language.
+const DEMO_GREETING: &str = "Hi! Ask us anything about Parley.";
+fn demo_greetings() -> Vec<Greeting> {
+    let greeting = |language: &str, text: &str| Greeting { language: language.into(), text: text.into() };
+    vec![
+        greeting("en", DEMO_GREETING),
+        greeting("es", "¡Hola! Pregúntanos lo que quieras sobre Parley."),
+        greeting("fr", "Bonjour ! Posez-nous toutes vos questions sur Parley."),
+        greeting("de", "Hallo! Fragen Sie uns alles über Parley."),
+        greeting("vi", "Xin chào! Hãy hỏi chúng tôi bất cứ điều gì về Parley."),
+    ]
+}
+
 /// The demo channel's auto-invite (ids `ep_welcome`; tests that must not see it disable it).
 fn welcome_invite() -> InviteSettings {
     let greeting = |language: &str, text: &str| Greeting { language: language.into(), text: text.into() };
@@ -75,7 +90,8 @@ fn seed_sql() -> String {
 INSERT INTO accounts (id, name, created_at) VALUES ('acc_demo', 'DEMO account (local development)', {now});\n\
 INSERT INTO hosts (id, account_id, hostname, created_at) VALUES ('h_demo_ip', 'acc_demo', '127.0.0.1', {now});\n\
 INSERT INTO hosts (id, account_id, hostname, created_at) VALUES ('h_demo_local', 'acc_demo', 'localhost', {now});\n\
-INSERT INTO channels (id, account_id, name, greeting, created_at, identity_secret) VALUES ('demo', 'acc_demo', 'Demo channel', 'Hi! Ask us anything about Parley.', {now}, {identity_secret});\n\
+INSERT INTO channels (id, account_id, name, greeting, created_at, identity_secret, language, position, greetings) \
+VALUES ('demo', 'acc_demo', 'Demo channel', {greeting}, {now}, {identity_secret}, 'en', 'right', {greetings});\n\
 INSERT INTO channel_hosts (channel_id, host_id) VALUES ('demo', 'h_demo_ip'), ('demo', 'h_demo_local');\n\
 INSERT INTO operators (id, account_id, username, first_name, last_name, email, chat_name, role, password_hash, languages, max_chats, created_at) \
 VALUES ('op_demo', 'acc_demo', {user}, 'Dana', 'Demo', 'demo@parley.invalid', 'Dana', 'admin', {hash}, '[\"en\",\"de\"]', 3, {now});\n\
@@ -95,6 +111,8 @@ INSERT INTO goals (id, account_id, name, value, url_glob, enabled, position, cre
         hash2 = q(&hash2),
         invite = q(&serde_json::to_string(&welcome_invite()).expect("invite settings serialize")),
         identity_secret = q(&random_hex::<32>()),
+        greeting = q(DEMO_GREETING),
+        greetings = q(&serde_json::to_string(&demo_greetings()).expect("greetings serialize")),
     )
 }
 
@@ -110,6 +128,9 @@ mod tests {
         assert!(sql.contains("'btn_demo'") && sql.contains("'ep_welcome'"));
         assert!(sql.contains("'Signed up', 49") && sql.contains("'*/demo/pricing*'") && sql.contains("'Invoice'"));
         assert_ne!(random_hex::<32>(), random_hex::<32>());
+        // The demo channel's greetings are valid as stored (the English one is the greeting).
+        assert_eq!(parley_shared::admin::channel_greetings(&demo_greetings()), Ok(demo_greetings()));
+        assert!(sql.contains("'en', 'right', '[{\"language\":\"en\",\"text\":\"Hi! Ask us anything about Parley.\"}"));
         assert_eq!(random_hex::<32>().len(), 64);
     }
 }
