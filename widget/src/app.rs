@@ -1,17 +1,19 @@
 //! The widget's UI: launcher, panel, transcript and composer, and the conversation's life
 //! (start on the first message, resume on any page, end, start again).
+//!
+//! Plain DOM, sized for every visitor's download: the state lives in one `St`; after a change
+//! `render` sets what differs (text, `hidden`, attributes); the transcript's rows are added,
+//! never redrawn. One listener per event type on the container dispatches on `data-act`.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use leptos::ev;
-use leptos::prelude::*;
-use leptos::task::spawn_local;
 use parley_client::{post_json, ConnEvent, ConnState, Connection, Pending};
 use parley_shared::api::{
     Availability, AvailabilityRequest, ChannelInfo, ConversationCreated, CreateConversationRequest, EntryChoice,
     OfflineMessageRequest, WidgetSession, WidgetSessionRequest,
 };
+use parley_shared::i18n::{fill, Lang, Texts};
 use parley_shared::invites::{self, FunnelEvent, Invite, Observed, Rule};
 use parley_shared::limits::UNSENT_AFTER_MS;
 use parley_shared::metrics::EventKind;
@@ -19,62 +21,54 @@ use parley_shared::outcomes::{Goal, ReachedGoal, SessionGoals};
 use parley_shared::protocol::{ClientMsg, MessageView, Role, Routing, ServerMsg, Status};
 use parley_shared::typing::TypingThrottle;
 use parley_shared::Millis;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue, UnwrapThrowExt};
+use wasm_bindgen_futures::spawn_local;
+use web_sys::js_sys::{Array, Function, JSON};
+use web_sys::{Element, Event, HtmlElement, HtmlInputElement, KeyboardEvent, ShadowRoot};
 
 use crate::events::Events;
 use crate::invite::{self as page, Visits};
-use crate::{emit, obj, store, Call};
-use leptos::wasm_bindgen::JsValue;
+use crate::{emit, obj, prop, store, stringify, Call};
 
-#[derive(Clone, Serialize, Deserialize)]
-struct VisitorCreds {
-    visitor_id: String,
-    visitor_token: String,
-}
+/// An answer whose content the widget does not need (one type, so one copy of its parsing).
+#[derive(Deserialize)]
+pub(crate) struct Done {}
 
-/// Non-reactive state shared by the event handlers.
-struct Ctx {
-    channel: String,
-    base: String,
-    creds: Option<VisitorCreds>,
-    conn: Option<Connection>,
-    /// Written before a conversation exists; sent once it does (kept in storage meanwhile).
-    queued: Vec<String>,
-    creating: bool,
-    typing: TypingThrottle,
-    /// Traffic and invite events on their way to the edge.
-    events: Events,
-    /// The entry point of the visitor's last click (button or invite), sent with the
-    /// conversation when it is created (kept in storage meanwhile).
-    entry: Option<EntryChoice>,
-    /// The chat button's entry point id, the channel's invite rules and time zone (once loaded).
-    button: String,
-    rules: Vec<Rule>,
-    time_zone: String,
-    /// When the page started loading, and the visitor's cross-page signals.
-    loaded: u64,
-    visits: Visits,
-    /// When the launcher first became visible in the viewport on this page.
-    seen_at: Option<u64>,
-    /// The invite of this page, from its match until it ends.
-    offer: Option<Offer>,
-    /// This page already had its (one) automatic invite.
-    invited: bool,
-    /// Only the newest "check the rules again" timer runs.
-    check_gen: u32,
-    /// The site identified the visitor (`Parley.identify` checked out): no pre-chat form.
-    identified: bool,
-    /// The pre-chat form's answers, once given (sent with the conversation); as typed; the
-    /// field the edge refused.
-    answers: Option<Vec<(String, String)>>,
-    draft: Vec<(String, String)>,
-    err_field: String,
-    /// The account's goals, the goals reached in this session, and how many of them the
-    /// conversation (id) already has.
-    goals: Vec<Goal>,
-    reached: SessionGoals,
-    goals_sent: (String, usize),
-    goals_busy: bool,
+/// The launcher's icon (the loader draws the same).
+const ICON: &str = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z";
+
+/// The elements `render` updates.
+struct Dom {
+    top: HtmlElement,
+    launcher: HtmlElement,
+    panel: Element,
+    title: Element,
+    sub: Element,
+    end: Element,
+    notice: Element,
+    log: Element,
+    greet: Element,
+    ended: Element,
+    typing: Element,
+    off_form: Element,
+    off_thanks: Element,
+    rate_form: Element,
+    picks: Vec<Element>,
+    rate_send: Element,
+    skip: Element,
+    rate_thanks: Element,
+    pre_form: Element,
+    pre_submit: Element,
+    /// The pre-chat form's fields: key, input, its error line.
+    pre_fields: Vec<(String, HtmlInputElement, Element)>,
+    new_chat: Element,
+    compose: Element,
+    input: HtmlElement,
+    invite: Element,
+    invite_text: Element,
+    badge: Option<Element>,
 }
 
 /// One invite on this page: its rule (index in `rules`), its random id, its place in the
@@ -86,781 +80,1078 @@ struct Offer {
     shown_at: u64,
 }
 
-type Shared = Rc<RefCell<Ctx>>;
-
-/// Everything the view reads.
-#[derive(Clone, Copy)]
-struct View {
-    open: RwSignal<bool>,
-    channel: RwSignal<Option<ChannelInfo>>,
-    messages: RwSignal<Vec<MessageView>>,
-    /// Own messages not yet acknowledged.
-    pending: RwSignal<Vec<Pending>>,
-    /// Own messages the server refused for good, with the reason.
-    failed: RwSignal<Vec<(Pending, String)>>,
-    status: RwSignal<Option<Status>>,
+pub(crate) struct St {
+    channel: String,
+    base: String,
+    lang: Lang,
+    t: &'static Texts,
+    d: Dom,
+    // What the visitor sees.
+    open: bool,
+    info: Option<ChannelInfo>,
+    messages: Vec<MessageView>,
+    /// Own messages not yet acknowledged; refused for good, with the reason.
+    pending: Vec<Pending>,
+    failed: Vec<(Pending, String)>,
+    status: Option<Status>,
     /// Browser clock, refreshed while messages wait, to tell "sending" from "not sent yet".
-    clock: RwSignal<u64>,
-    typing: RwSignal<Option<String>>,
-    link: RwSignal<Option<ConnState>>,
-    unread: RwSignal<u32>,
-    problem: RwSignal<Option<String>>,
-    /// Place in line or the operator, once the conversation knows.
-    routing: RwSignal<Option<Routing>>,
+    clock: u64,
+    typist: Option<String>,
+    link: Option<ConnState>,
+    unread: u32,
+    problem: Option<String>,
+    routing: Option<Routing>,
     /// The offline form: 0 not shown, 1 shown (nobody online), 2 sent.
-    offline: RwSignal<u8>,
+    offline: u8,
     /// The invite on screen (its greeting), and the greeting that replaces the channel's
     /// after an invite was accepted.
-    invite: RwSignal<Option<String>>,
-    greeting: RwSignal<Option<String>>,
-    /// The conversation on screen.
-    conv: RwSignal<Option<String>>,
-    /// The rating card: 0 not shown, 1 asking, 2 sending, 3 thanked.
-    rating: RwSignal<u8>,
-    /// The pre-chat form is shown; the field the server refused and why.
-    form: RwSignal<bool>,
-    form_err: RwSignal<Option<String>>,
+    invite: Option<String>,
+    greeting: Option<String>,
+    conv: Option<String>,
+    /// The rating card: 0 not shown, 1 asking, 2 sending, 3 thanked; the pick (0 none, else
+    /// 1 + the index in `RATINGS`).
+    rating: u8,
+    pick: u8,
+    /// The pre-chat form is shown; the server's message about `err_field`.
+    form: bool,
+    form_err: Option<String>,
+    err_field: String,
+    // What the handlers need.
+    creds: Option<(String, String)>,
+    conn: Option<Connection>,
+    /// Written before a conversation exists; sent once it does (kept in storage meanwhile).
+    queued: Vec<String>,
+    creating: bool,
+    typing: TypingThrottle,
+    events: Events,
+    /// The entry point of the visitor's last click (button or invite), sent with the
+    /// conversation when it is created (kept in storage meanwhile).
+    entry: Option<EntryChoice>,
+    button: String,
+    rules: Vec<Rule>,
+    time_zone: String,
+    loaded: u64,
+    visits: Visits,
+    /// When the launcher first became visible in the viewport on this page.
+    seen_at: Option<u64>,
+    offer: Option<Offer>,
+    /// This page already had its (one) automatic invite.
+    invited: bool,
+    check_gen: u32,
+    identified: bool,
+    /// The pre-chat form's answers, once given (sent with the conversation).
+    answers: Option<Vec<(String, String)>>,
+    goals: Vec<Goal>,
+    reached: SessionGoals,
+    goals_sent: (String, usize),
+    goals_busy: bool,
+    /// The transcript's stored rows (seq, element) and the rows after them (pending, failed)
+    /// with what they showed.
+    rows: Vec<(u64, Element)>,
+    tail: Vec<Element>,
+    tail_sig: String,
 }
 
-#[component]
-pub fn App(channel: String, base: String) -> impl IntoView {
-    let v = View {
-        open: RwSignal::new(store::load::<bool>(&channel, "open").unwrap_or(false)),
-        channel: RwSignal::new(None),
-        messages: RwSignal::new(Vec::new()),
-        pending: RwSignal::new(Vec::new()),
-        failed: RwSignal::new(Vec::new()),
-        status: RwSignal::new(None),
-        clock: RwSignal::new(parley_client::now_ms()),
-        typing: RwSignal::new(None),
-        link: RwSignal::new(None),
-        unread: RwSignal::new(0),
-        problem: RwSignal::new(None),
-        routing: RwSignal::new(None),
-        offline: RwSignal::new(0),
-        invite: RwSignal::new(None),
-        greeting: RwSignal::new(None),
-        conv: RwSignal::new(None),
-        rating: RwSignal::new(0),
-        form: RwSignal::new(false),
-        form_err: RwSignal::new(None),
+type Shared = Rc<RefCell<St>>;
+
+/// The survey's ratings (`Rating::as_str`), as the rating card's buttons are numbered.
+const RATINGS: [&str; 3] = ["good", "moderate", "bad"];
+
+fn doc() -> web_sys::Document {
+    parley_client::window().document().unwrap_throw()
+}
+
+/// `<tag attr=value…>` appended to `parent`.
+fn el(tag: &str, attrs: &[(&str, &str)], parent: &Element) -> Element {
+    let e = doc().create_element(tag).unwrap_throw();
+    for (k, v) in attrs {
+        let _ = e.set_attribute(k, v);
+    }
+    let _ = parent.append_child(&e);
+    e
+}
+
+/// Like `el`, with a text.
+fn elt(tag: &str, attrs: &[(&str, &str)], text: &str, parent: &Element) -> Element {
+    let e = el(tag, attrs, parent);
+    e.set_text_content(Some(text));
+    e
+}
+
+/// Sets `e`'s text when it differs (a live region announces only changes).
+fn text(e: &Element, t: &str) {
+    if e.text_content().as_deref() != Some(t) {
+        e.set_text_content(Some(t));
+    }
+}
+
+fn hide(e: &Element, hidden: bool) {
+    let _ = e.toggle_attribute_with_force("hidden", hidden);
+}
+
+fn attr(e: &Element, k: &str, v: &str) {
+    if e.get_attribute(k).as_deref() != Some(v) {
+        let _ = e.set_attribute(k, v);
+    }
+}
+
+fn tf(b: bool) -> &'static str {
+    if b {
+        "true"
+    } else {
+        "false"
+    }
+}
+
+/// The widget's container and launcher: the loader's (taken over) or new ones drawn the same way.
+fn container(root: &ShadowRoot, look: &JsValue) -> (HtmlElement, HtmlElement) {
+    let top = match root.query_selector(".parley").ok().flatten() {
+        Some(e) => e,
+        None => {
+            let pos = prop(look, "position").as_string().filter(|p| p == "left").unwrap_or_else(|| "right".into());
+            let e = doc().create_element("div").unwrap_throw();
+            let _ = e.set_attribute("class", "parley");
+            let _ = e.set_attribute("data-pos", &pos);
+            let _ = root.append_child(&e);
+            e
+        }
     };
-    let queued: Vec<String> = store::load(&channel, "queued").unwrap_or_default();
-    let loaded = page::page_loaded_at();
-    let visits = page::load(&channel).page_view(parley_client::now_ms());
-    page::save(&channel, &visits);
-    let shared: Shared = Rc::new(RefCell::new(Ctx {
+    let launcher = match top.query_selector(".launcher").ok().flatten() {
+        Some(e) => e,
+        None => {
+            let b = el("button", &[("class", "launcher"), ("type", "button"), ("aria-expanded", "false")], &top);
+            let ns = Some("http://www.w3.org/2000/svg");
+            let svg = doc().create_element_ns(ns, "svg").unwrap_throw();
+            for (k, v) in [("viewBox", "0 0 24 24"), ("aria-hidden", "true"), ("focusable", "false")] {
+                let _ = svg.set_attribute(k, v);
+            }
+            let path = doc().create_element_ns(ns, "path").unwrap_throw();
+            let _ = path.set_attribute("d", ICON);
+            let _ = svg.append_child(&path);
+            let _ = b.append_child(&svg);
+            b
+        }
+    };
+    let _ = launcher.set_attribute("data-act", "toggle");
+    (top.unchecked_into(), launcher.unchecked_into())
+}
+
+/// The widget's own stylesheet, added to the loader's (constructable: strict CSP allows it).
+fn adopt_css(root: &ShadowRoot) {
+    let sheet = web_sys::CssStyleSheet::new().ok().filter(|s| s.replace_sync(crate::style::CSS).is_ok());
+    let list = prop(root, "adoptedStyleSheets");
+    match (sheet, list.dyn_into::<Array>()) {
+        (Some(sheet), Ok(list)) => {
+            let list = list.slice(0, list.length());
+            list.push(&sheet);
+            let _ = web_sys::js_sys::Reflect::set(root, &"adoptedStyleSheets".into(), &list);
+        }
+        _ => {
+            let style = doc().create_element("style").unwrap_throw();
+            style.set_text_content(Some(crate::style::CSS));
+            let _ = root.append_child(&style);
+        }
+    }
+}
+
+/// Builds the panel and the invite card (before the launcher) in the texts `t`.
+fn build(top: HtmlElement, launcher: HtmlElement, t: &Texts) -> Dom {
+    let frag: Element = doc().create_element("div").unwrap_throw();
+    let panel = el("section", &[("class", "panel"), ("role", "dialog"), ("aria-label", t.chat), ("hidden", "")], &frag);
+    let head = el("header", &[("class", "head")], &panel);
+    let names = el("div", &[], &head);
+    let title = elt("h2", &[], t.chat, &names);
+    let sub = el("p", &[("role", "status")], &names);
+    let end =
+        elt("button", &[("class", "end"), ("type", "button"), ("data-act", "end"), ("hidden", "")], t.end_chat, &head);
+    elt(
+        "button",
+        &[("class", "close"), ("type", "button"), ("data-act", "min"), ("aria-label", t.minimize)],
+        "×",
+        &head,
+    );
+    let notice = el("p", &[("class", "status"), ("role", "alert"), ("hidden", "")], &panel);
+    let log =
+        el("div", &[("class", "log"), ("role", "log"), ("aria-live", "polite"), ("aria-label", t.messages)], &panel);
+    let greet = el("p", &[("class", "greet")], &log);
+    let ended = elt("p", &[("class", "ended"), ("role", "status"), ("hidden", "")], t.chat_ended, &log);
+    let typing = el("div", &[("class", "typing"), ("aria-hidden", "true")], &panel);
+
+    let off_form = el("form", &[("class", "offline"), ("data-act", "offline"), ("hidden", "")], &panel);
+    elt("p", &[], t.offline_intro, &off_form);
+    for (name, label, kind, max) in [("name", t.your_name, "text", "80"), ("email", t.your_email, "email", "200")] {
+        el(
+            "input",
+            &[
+                ("name", name),
+                ("aria-label", label),
+                ("placeholder", label),
+                ("type", kind),
+                ("required", ""),
+                ("maxlength", max),
+            ],
+            &off_form,
+        );
+    }
+    el(
+        "textarea",
+        &[("name", "note"), ("aria-label", t.your_message), ("placeholder", t.your_message), ("required", "")],
+        &off_form,
+    );
+    elt("button", &[("class", "send wide"), ("type", "submit")], t.leave_message, &off_form);
+    let off_thanks = elt("p", &[("class", "offline"), ("role", "status"), ("hidden", "")], t.offline_thanks, &panel);
+
+    let rate_form =
+        el("form", &[("class", "offline"), ("data-act", "rate"), ("aria-label", t.rate_chat), ("hidden", "")], &panel);
+    elt("p", &[], t.how_was_it, &rate_form);
+    let group = el("div", &[("class", "picks"), ("role", "group"), ("aria-label", t.rating)], &rate_form);
+    let picks = [("1", t.good), ("2", t.moderate), ("3", t.bad)]
+        .iter()
+        .map(|(i, label)| {
+            elt(
+                "button",
+                &[
+                    ("class", "pick"),
+                    ("type", "button"),
+                    ("data-act", "pick"),
+                    ("data-i", i),
+                    ("aria-pressed", "false"),
+                ],
+                label,
+                &group,
+            )
+        })
+        .collect();
+    let label = elt("label", &[], t.comment, &rate_form);
+    el("textarea", &[("name", "comment"), ("maxlength", "1000")], &label);
+    let row = el("div", &[("class", "picks")], &rate_form);
+    let rate_send = elt("button", &[("class", "send wide"), ("type", "submit"), ("disabled", "")], t.send_rating, &row);
+    let skip = elt("button", &[("class", "pick"), ("type", "button"), ("data-act", "skip")], t.skip, &row);
+    let rate_thanks = elt("p", &[("class", "offline"), ("role", "status"), ("hidden", "")], t.rating_thanks, &panel);
+
+    let pre_form = el(
+        "form",
+        &[("class", "offline"), ("data-act", "prechat"), ("aria-label", t.before_start), ("hidden", "")],
+        &panel,
+    );
+    let pre_submit = elt("button", &[("class", "send wide"), ("type", "submit")], t.start_chat, &pre_form);
+
+    let new_div = el("div", &[("class", "compose"), ("hidden", "")], &panel);
+    elt("button", &[("class", "send wide"), ("type", "button"), ("data-act", "new")], t.new_chat, &new_div);
+    let compose = el("form", &[("class", "compose"), ("data-act", "send")], &panel);
+    let input = el(
+        "textarea",
+        &[("name", "text"), ("aria-label", t.message), ("placeholder", t.write_message), ("rows", "1")],
+        &compose,
+    );
+    elt("button", &[("class", "send"), ("type", "submit"), ("aria-label", t.send_message)], t.send, &compose);
+
+    let invite =
+        el("section", &[("class", "invite"), ("role", "dialog"), ("aria-label", t.invitation), ("hidden", "")], &frag);
+    elt(
+        "button",
+        &[("class", "close"), ("type", "button"), ("data-act", "decline"), ("aria-label", t.close_invitation)],
+        "×",
+        &invite,
+    );
+    let invite_text = el("p", &[], &invite);
+    elt("button", &[("class", "send"), ("type", "button"), ("data-act", "accept")], t.chat_now, &invite);
+    let _ = top.insert_before(&panel, Some(&launcher));
+    let _ = top.insert_before(&invite, Some(&launcher));
+    Dom {
+        top,
+        launcher,
+        panel,
+        title,
+        sub,
+        end,
+        notice,
+        log,
+        greet,
+        ended,
+        typing,
+        off_form,
+        off_thanks,
+        rate_form,
+        picks,
+        rate_send,
+        skip,
+        rate_thanks,
+        pre_form,
+        pre_submit,
+        pre_fields: Vec::new(),
+        new_chat: new_div,
+        compose,
+        input: input.unchecked_into(),
+        invite,
+        invite_text,
+        badge: None,
+    }
+}
+
+/// The pre-chat form's fields, from the channel.
+fn build_fields(s: &mut St) {
+    for (_, input, err) in s.d.pre_fields.drain(..) {
+        if let Some(label) = input.parent_element() {
+            label.remove();
+        }
+        err.remove();
+    }
+    let fields = s.info.as_ref().map(|i| i.prechat.clone()).unwrap_or_default();
+    for f in fields {
+        let label = doc().create_element("label").unwrap_throw();
+        if f.required {
+            let _ = label.set_attribute("class", "req");
+        }
+        elt("span", &[], &f.label, &label);
+        let kind = if f.key == "email" { "email" } else { "text" };
+        let input = el("input", &[("type", kind), ("maxlength", "200")], &label);
+        if f.required {
+            let _ = input.set_attribute("required", "");
+        }
+        let err = doc().create_element("p").unwrap_throw();
+        let _ = err.set_attribute("class", "err");
+        let _ = err.set_attribute("role", "alert");
+        let _ = s.d.pre_form.insert_before(&label, Some(&s.d.pre_submit));
+        let _ = s.d.pre_form.insert_before(&err, Some(&s.d.pre_submit));
+        s.d.pre_fields.push((f.key, input.unchecked_into(), err));
+    }
+}
+
+pub fn mount(root: ShadowRoot, channel: String, base: String, look: JsValue) -> Result<(), JsValue> {
+    adopt_css(&root);
+    let (top, launcher) = container(&root, &look);
+    let nav = parley_client::window().navigator();
+    let langs: Vec<String> = nav.languages().iter().filter_map(|l| l.as_string()).collect();
+    let lang = Lang::pick(langs.iter().map(String::as_str), &prop(&look, "language").as_string().unwrap_or_default());
+    if let Some(accent) = prop(&look, "accent").as_string() {
+        let _ = top.style().set_property("--accent", safe_color(&accent));
+    }
+    let t = lang.texts();
+    let d = build(top.clone(), launcher.clone(), t);
+    let queued = store::load_json("queued").map(|q| strings(&q)).unwrap_or_default();
+    let visits = page::load().page_view(parley_client::now_ms());
+    page::save(&visits);
+    let entry = store::load_json("entry").map(|e| EntryChoice {
+        entry_point: prop(&e, "entry_point").as_string().unwrap_or_default(),
+        invite: prop(&e, "invite").as_string().unwrap_or_default(),
+        decision_ms: prop(&e, "decision_ms").as_f64().map(|n| n as u64),
+    });
+    let answers = store::load_json("prechat").filter(Array::is_array).map(|a| {
+        Array::from(&a)
+            .iter()
+            .map(|p| strings(&p))
+            .filter(|p| p.len() == 2)
+            .map(|p| (p[0].clone(), p[1].clone()))
+            .collect()
+    });
+    let st = St {
+        lang,
+        t,
+        d,
+        open: store::load("open").as_deref() == Some("true"),
+        info: None,
+        messages: Vec::new(),
+        pending: Vec::new(),
+        failed: Vec::new(),
+        status: None,
+        clock: parley_client::now_ms(),
+        typist: None,
+        link: None,
+        unread: 0,
+        problem: None,
+        routing: None,
+        offline: 0,
+        invite: None,
+        greeting: None,
+        conv: None,
+        rating: 0,
+        pick: 0,
+        form: false,
+        form_err: None,
+        err_field: String::new(),
+        creds: None,
+        conn: None,
+        queued,
+        creating: false,
+        typing: TypingThrottle::default(),
         events: Events::new(&base, &channel),
-        entry: store::load(&channel, "entry"),
+        entry,
         button: String::new(),
         rules: Vec::new(),
         time_zone: String::new(),
-        loaded,
+        loaded: page::page_loaded_at(),
         visits,
         seen_at: None,
         offer: None,
         invited: false,
         check_gen: 0,
         identified: false,
-        answers: store::load(&channel, "prechat"),
-        draft: Vec::new(),
-        err_field: String::new(),
+        answers,
         goals: Vec::new(),
-        reached: load_goals(&channel),
+        reached: load_goals(),
         goals_sent: (String::new(), 0),
         goals_busy: false,
+        rows: Vec::new(),
+        tail: Vec::new(),
+        tail_sig: String::new(),
         channel,
         base,
-        creds: None,
-        conn: None,
-        queued,
-        creating: false,
-        typing: TypingThrottle::default(),
-    }));
-    let ctx = StoredValue::new_local(shared.clone());
-    let draft = RwSignal::new(String::new());
-    let log_ref = NodeRef::<leptos::html::Div>::new();
+    };
+    let sh: Shared = Rc::new(RefCell::new(st));
+    render(&mut sh.borrow_mut());
+    for (ev, f) in [("click", on_click as Handler), ("submit", on_submit), ("input", on_input), ("keydown", on_keydown)]
+    {
+        let _ = top.add_event_listener_with_callback(ev, &callback(&sh, f));
+    }
+    let w = parley_client::window();
+    let _ = w.add_event_listener_with_callback("pagehide", &callback(&sh, on_pagehide));
+    let _ = w.add_event_listener_with_callback("visibilitychange", &callback(&sh, on_hidden));
+    let _ = w.set_interval_with_callback_and_timeout_and_arguments_0(&callback(&sh, on_tick), 2_000);
+    spawn_local(load_session(sh, true));
+    Ok(())
+}
 
-    let input_ref = NodeRef::<leptos::html::Textarea>::new();
-    let launcher_ref = NodeRef::<leptos::html::Button>::new();
-    // Leaving the page: an invite on screen was ignored; unsent events go out as beacons.
-    let _ = window_event_listener_untyped("pagehide", move |_| {
-        let c = ctx.get_value();
-        step(&c, v, Observed::Left);
-        c.borrow().events.beacon();
-    });
-    let _ = window_event_listener_untyped("visibilitychange", move |_| {
-        if document().hidden() {
-            ctx.with_value(|c| c.borrow().events.beacon());
-        }
-    });
+type Handler = fn(&Shared, Event);
 
-    // Keep the newest message in view.
-    Effect::new(move |_| {
-        v.messages.track();
-        v.pending.track();
-        if let Some(el) = log_ref.get() {
-            el.set_scroll_top(el.scroll_height());
-        }
-    });
-    // Refresh the clock while something waits, so a stuck message offers a retry.
-    let _ = set_interval_with_handle(
-        move || {
-            if !v.pending.with_untracked(Vec::is_empty) {
-                v.clock.set(parley_client::now_ms());
+/// A JS function calling `f` with the state (one closure type for every listener).
+fn callback(sh: &Shared, f: Handler) -> Function {
+    let sh = sh.clone();
+    Closure::<dyn FnMut(Event)>::new(move |e: Event| f(&sh, e)).into_js_value().unchecked_into()
+}
+
+/// The strings of a JS array.
+fn strings(a: &JsValue) -> Vec<String> {
+    if !Array::is_array(a) {
+        return Vec::new();
+    }
+    Array::from(a).iter().filter_map(|x| x.as_string()).collect()
+}
+
+fn target(e: &Event) -> Option<Element> {
+    e.target()?.dyn_into::<Element>().ok()
+}
+
+/// What the element (or its nearest ancestor) with `data-act` does.
+fn act(e: &Event) -> Option<(Element, String)> {
+    let el = target(e)?.closest("[data-act]").ok()??;
+    let a = el.get_attribute("data-act")?;
+    Some((el, a))
+}
+
+fn on_click(sh: &Shared, e: Event) {
+    let Some((el, a)) = act(&e) else { return };
+    if el.tag_name() == "FORM" {
+        return;
+    }
+    // A click on one of the widget's buttons: the visitor interacted.
+    store::consent();
+    match a.as_str() {
+        "toggle" => {
+            let open = !sh.borrow().open;
+            if open {
+                clicked_button(sh);
             }
-        },
-        std::time::Duration::from_secs(2),
-    );
+            set_open(sh, open);
+        }
+        "min" => set_open(sh, false),
+        "end" => {
+            if let Some(conn) = &sh.borrow().conn {
+                conn.send_now(&ClientMsg::End);
+            }
+        }
+        "accept" => accept(sh),
+        "decline" => step(sh, Observed::Closed),
+        "pick" => {
+            let mut s = sh.borrow_mut();
+            s.pick = el.get_attribute("data-i").and_then(|i| i.parse().ok()).unwrap_or(0);
+            render(&mut s);
+        }
+        "skip" => send_survey(sh, "not_rated", String::new(), 1_000),
+        "new" => new_chat(sh),
+        "retry" => {
+            let conn = sh.borrow().conn.clone();
+            if let Some(conn) = conn {
+                conn.retry_now();
+            }
+        }
+        _ => {}
+    }
+}
 
-    let set_open = move |now_open: bool| {
-        if v.open.get_untracked() != now_open {
-            emit(if now_open { "opened" } else { "closed" }, &JsValue::UNDEFINED);
+/// The value of the form control named `name` in `form`.
+fn field(form: &Element, name: &str) -> String {
+    form.query_selector(&["[name=", name, "]"].concat())
+        .ok()
+        .flatten()
+        .map(|e| prop(&e, "value").as_string().unwrap_or_default())
+        .unwrap_or_default()
+}
+
+fn on_submit(sh: &Shared, e: Event) {
+    e.prevent_default();
+    let Some((form, a)) = act(&e) else { return };
+    store::consent();
+    match a.as_str() {
+        "send" => submit(sh),
+        "offline" => send_offline(sh, field(&form, "name"), field(&form, "email"), field(&form, "note")),
+        "rate" => {
+            let pick = sh.borrow().pick;
+            if let Some(i) = pick.checked_sub(1) {
+                send_survey(sh, RATINGS[i as usize % 3], field(&form, "comment"), 1_000);
+            }
         }
-        v.open.set(now_open);
-        if now_open {
-            v.unread.set(0);
-            check_availability(&ctx.get_value(), v);
-        } else {
-            // Closed without a chat: the rules may still invite on this page.
-            evaluate(&ctx.get_value(), v);
-        }
-        ctx.with_value(|c| store::save(&c.borrow().channel, "open", &now_open));
-        // Keyboard users land in the composer when the panel opens, on the launcher when it
-        // closes (after the panel's visibility has been applied).
-        parley_client::set_timeout(0, move || {
-            let _ = if now_open {
-                input_ref.get_untracked().map(|el| el.focus())
-            } else {
-                launcher_ref.get_untracked().map(|el| el.focus())
+        "prechat" => {
+            let answers: Vec<(String, String)> = {
+                let mut s = sh.borrow_mut();
+                let answers: Vec<(String, String)> =
+                    s.d.pre_fields.iter().map(|(k, input, _)| (k.clone(), input.value())).collect();
+                let list: Array = answers
+                    .iter()
+                    .map(|(k, v)| -> JsValue {
+                        [JsValue::from_str(k), JsValue::from_str(v)].iter().collect::<Array>().into()
+                    })
+                    .collect();
+                // The visitor answered: kept for their next chats (the form again if refused).
+                store::save_json("prechat", &list);
+                s.form = false;
+                s.form_err = None;
+                render(&mut s);
+                answers
             };
-        });
-    };
-    // Who is this visitor, and is there a conversation to resume (or a message to send)? Once
-    // known, the page's `Parley` calls come in (those made before first, in order).
-    let api = move |call: Call| {
-        let c = ctx.get_value();
-        match call {
-            Call::Open => set_open(true),
-            Call::Close => set_open(false),
-            Call::Invite(name) => invite_by_name(&c, v, &name),
-            Call::Goal(name, value) => code_goal(&c, v, &name, value),
-            Call::Identify => spawn_local(load_session(c, v, None)),
+            sh.borrow_mut().answers = Some(answers);
+            create_conversation(sh.clone());
         }
-    };
-    spawn_local(load_session(shared, v, Some((launcher_ref, Box::new(api)))));
-    let toggle = move |_| set_open(!v.open.get_untracked());
-    let launcher_click = move |_| {
-        let open = !v.open.get_untracked();
-        if open {
-            clicked_button(&ctx.get_value(), v);
+        _ => {}
+    }
+}
+
+fn on_input(sh: &Shared, e: Event) {
+    store::consent();
+    let input = sh.borrow().d.input.clone();
+    let is_composer = target(&e).is_some_and(|t| t.is_same_node(Some(input.as_ref())));
+    if is_composer {
+        typing_input(sh);
+    }
+}
+
+fn on_keydown(sh: &Shared, e: Event) {
+    let e: KeyboardEvent = e.unchecked_into();
+    let key = e.key();
+    let t = target(&e);
+    let input = sh.borrow().d.input.clone();
+    if key == "Escape" && t.as_ref().is_some_and(|t| t.closest(".panel").ok().flatten().is_some()) {
+        set_open(sh, false);
+    } else if key == "Enter" && !e.shift_key() && t.is_some_and(|t| t.is_same_node(Some(input.as_ref()))) {
+        e.prevent_default();
+        store::consent();
+        submit(sh);
+    }
+}
+
+/// Leaving the page: an invite on screen was ignored; unsent events go out as beacons.
+fn on_pagehide(sh: &Shared, _: Event) {
+    step(sh, Observed::Left);
+    sh.borrow().events.beacon();
+}
+
+fn on_hidden(sh: &Shared, _: Event) {
+    if doc().hidden() {
+        sh.borrow().events.beacon();
+    }
+}
+
+/// Refreshes the clock while something waits, so a stuck message offers a retry.
+fn on_tick(sh: &Shared, _: Event) {
+    let mut s = sh.borrow_mut();
+    if !s.pending.is_empty() {
+        s.clock = parley_client::now_ms();
+        render(&mut s);
+    }
+}
+
+fn submit(sh: &Shared) {
+    let input = sh.borrow().d.input.clone();
+    let text = prop(&input, "value").as_string().unwrap_or_default();
+    if text.trim().is_empty() {
+        return;
+    }
+    let _ = web_sys::js_sys::Reflect::set(&input, &"value".into(), &"".into());
+    send(sh, text);
+}
+
+fn set_open(sh: &Shared, now_open: bool) {
+    let (changed, focus) = {
+        let mut s = sh.borrow_mut();
+        let changed = s.open != now_open;
+        s.open = now_open;
+        if now_open {
+            s.unread = 0;
         }
-        set_open(open);
+        store::save("open", tf(now_open));
+        render(&mut s);
+        // Keyboard users land in the composer when the panel opens, on the launcher when it closes.
+        (changed, if now_open { s.d.input.clone() } else { s.d.launcher.clone() })
     };
-    let accept = move |_| {
-        let c = ctx.get_value();
-        let c_ref = c.borrow();
-        let entry = c_ref.offer.as_ref().map(|o| EntryChoice {
-            entry_point: c_ref.rules[o.rule].id.clone(),
+    let _ = focus.focus();
+    if changed {
+        emit(if now_open { "opened" } else { "closed" }, &JsValue::UNDEFINED);
+    }
+    if now_open {
+        check_availability(sh);
+    } else {
+        // Closed without a chat: the rules may still invite on this page.
+        evaluate(sh);
+    }
+}
+
+/// The invite's "Chat now".
+fn accept(sh: &Shared) {
+    let (entry, greeting) = {
+        let s = sh.borrow();
+        let entry = s.offer.as_ref().map(|o| EntryChoice {
+            entry_point: s.rules[o.rule].id.clone(),
             invite: o.id.clone(),
             decision_ms: Some(parley_client::now_ms().saturating_sub(o.shown_at)),
         });
-        drop(c_ref);
-        let greeting = v.invite.get_untracked();
-        step(&c, v, Observed::Clicked);
-        if let Some(entry) = entry {
-            v.greeting.set(greeting);
-            remember_entry(&c, entry);
-            set_open(true);
-        }
+        (entry, s.invite.clone())
     };
-    let decline = move |_| step(&ctx.get_value(), v, Observed::Closed);
-    let on_panel_key = move |e: ev::KeyboardEvent| {
-        if e.key() == "Escape" {
-            set_open(false);
-        }
-    };
-    let submit = move || {
-        let text = draft.get_untracked();
-        if text.trim().is_empty() {
-            return;
-        }
-        draft.set(String::new());
-        send(&ctx.get_value(), v, text);
-    };
-    let on_input = move |e: ev::Event| {
-        draft.set(event_target_value(&e));
-        typing_input(&ctx.get_value());
-    };
-    let end_chat = move |_| {
-        if let Some(conn) = &ctx.get_value().borrow().conn {
-            conn.send_now(&ClientMsg::End);
-        }
-    };
-    // The rating card (`pick`: 0 none yet, else 1 + the index in `RATINGS`) and the pre-chat
-    // form (its answers in `Ctx::draft`). Few signal types and reactive closures: each costs
-    // widget size.
-    let pick = RwSignal::new(0u8);
-    let comment = RwSignal::new(String::new());
-    let send_rating = move |e: ev::SubmitEvent| {
-        e.prevent_default();
-        if let Some(i) = pick.get_untracked().checked_sub(1) {
-            send_survey(&ctx.get_value(), v, RATINGS[i as usize], comment.get_untracked(), 1_000);
-        }
-    };
-    let skip = move |_| send_survey(&ctx.get_value(), v, "not_rated", String::new(), 1_000);
-    let pick_button = move |i: u8, label: &'static str| {
-        view! { <button type="button" class="pick" aria-pressed=move || (pick.get() == i).to_string() on:click=move |_| pick.set(i)>{label}</button> }
-    };
-    let start_chat = move |e: ev::SubmitEvent| {
-        e.prevent_default();
-        let c = ctx.get_value();
-        let answers = c.borrow().draft.clone();
-        // The visitor answered: kept for their next chats (the form again if refused).
-        store::save(&c.borrow().channel, "prechat", &answers);
-        c.borrow_mut().answers = Some(answers);
-        v.form.set(false);
-        v.form_err.set(None);
-        create_conversation(c, v);
-    };
-    let fields = move || {
-        let form = v.channel.with(|c| c.as_ref().map(|c| c.prechat.clone()).unwrap_or_default());
-        form.into_iter()
-            .map(|f| {
-                let key = f.key.clone();
-                let k2 = f.key.clone();
-                let on_input = move |e: ev::Event| {
-                    let value = event_target_value(&e);
-                    let c = ctx.get_value();
-                    let a = &mut c.borrow_mut().draft;
-                    match a.iter_mut().find(|(k, _)| *k == key) {
-                        Some(x) => x.1 = value,
-                        None => a.push((key.clone(), value)),
-                    }
-                };
-                // The edge's message about this field, if it named it.
-                let err = move || v.form_err.get().filter(|_| ctx.get_value().borrow().err_field == k2);
-                view! {
-                    <label class=if f.required { "req" } else { "" }>
-                        <span>{f.label}</span>
-                        <input type=if f.key == "email" { "email" } else { "text" } required=f.required maxlength="200" on:input=on_input/>
-                    </label>
-                    <p class="err" role="alert">{err}</p>
-                }
-            })
-            .collect_view()
-    };
-    let new_chat = move |_| {
-        // The ended conversation is done with; the next message starts a new one.
-        if let Some(old) = ctx.get_value().borrow_mut().conn.take() {
-            old.close(true);
-        }
-        clear(v);
-        pick.set(0);
-        comment.set(String::new());
-        check_availability(&ctx.get_value(), v);
-    };
-    let retry = move |_| {
-        if let Some(conn) = &ctx.get_value().borrow().conn {
-            conn.retry_now();
-        }
-    };
-    let closed = move || v.status.get() == Some(Status::Closed);
-    let offline = move || v.offline.get() > 0;
-    let (name, email, note) =
-        (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
-    let leave_message = move |e: ev::SubmitEvent| {
-        e.prevent_default();
-        send_offline(&ctx.get_value(), v, name.get_untracked(), email.get_untracked(), note.get_untracked());
-    };
-    let notice = move || {
-        v.problem.get().or_else(|| (v.link.get() == Some(ConnState::Retrying)).then(|| "Reconnecting…".to_owned()))
-    };
-
-    view! {
-        <div style=move || v.channel.get().map(|c| format!("--accent:{}", safe_color(&c.accent))).unwrap_or_default()>
-            <section class="panel" role="dialog" aria-label="Chat" prop:hidden=move || !v.open.get() on:keydown=on_panel_key>
-                <header class="head">
-                    <div style="flex:1">
-                        <h2>{move || v.channel.get().map(|c| c.name).unwrap_or_else(|| "Chat".into())}</h2>
-                        <p role="status">{move || subtitle(v)}</p>
-                    </div>
-                    <button class="end" prop:hidden=move || v.status.get().is_none() || closed() on:click=end_chat>"End chat"</button>
-                    <button class="close" aria-label="Minimize chat" on:click=toggle>"×"</button>
-                </header>
-                <p class="status" role="alert" prop:hidden=move || notice().is_none()>{notice}</p>
-                <div class="log" role="log" aria-live="polite" aria-label="Messages" node_ref=log_ref>
-                    <p class="greet">{move || v.greeting.get().or_else(|| v.channel.get().map(|c| c.greeting)).unwrap_or_default()}</p>
-                    <For each=move || rows(v) key=Row::key let:row>
-                        {row.view(v, retry)}
-                    </For>
-                    <p class="ended" role="status" prop:hidden=move || !closed()>"This chat has ended."</p>
-                </div>
-                <div class="typing" aria-hidden="true">{move || v.typing.get().map(|n| format!("{n} is typing…"))}</div>
-                <form class="offline" prop:hidden=move || v.offline.get() != 1 on:submit=leave_message>
-                    <p>"No one is online right now. Leave a message and we will reply by email."</p>
-                    <input aria-label="Your name" placeholder="Your name" required maxlength="80" on:input=move |e| name.set(event_target_value(&e))/>
-                    <input aria-label="Your email" placeholder="Your email" type="email" required maxlength="200" on:input=move |e| email.set(event_target_value(&e))/>
-                    <textarea aria-label="Your message" placeholder="Your message" required on:input=move |e| note.set(event_target_value(&e))></textarea>
-                    <button class="send wide" type="submit">"Leave a message"</button>
-                </form>
-                <p class="offline" role="status" prop:hidden=move || v.offline.get() != 2>"Thank you! We got your message and will reply by email."</p>
-                <form class="offline" aria-label="Rate this chat" prop:hidden=move || !matches!(v.rating.get(), 1 | 2) on:submit=send_rating>
-                    <p>"How was this chat?"</p>
-                    <div class="picks" role="group" aria-label="Rating">
-                        {pick_button(1, "Good")}
-                        {pick_button(2, "Moderate")}
-                        {pick_button(3, "Bad")}
-                    </div>
-                    <label>"Comment"<textarea maxlength="1000" prop:value=move || comment.get() on:input=move |e| comment.set(event_target_value(&e))></textarea></label>
-                    <div class="picks">
-                        <button class="send wide" type="submit" prop:disabled=move || pick.get() == 0 || v.rating.get() == 2>"Send rating"</button>
-                        <button class="pick" type="button" prop:disabled=move || v.rating.get() == 2 on:click=skip>"Skip"</button>
-                    </div>
-                </form>
-                <p class="offline" role="status" prop:hidden=move || v.rating.get() != 3>"Thank you for your feedback."</p>
-                <form class="offline" aria-label="Before we start" prop:hidden=move || !v.form.get() on:submit=start_chat>
-                    {fields}
-                    <button class="send wide" type="submit">"Start chat"</button>
-                </form>
-                <div class="compose" prop:hidden=move || !closed()>
-                    <button class="send wide" on:click=new_chat>"Start a new chat"</button>
-                </div>
-                <form class="compose" prop:hidden=move || closed() || offline() || v.form.get() on:submit=move |e: ev::SubmitEvent| { e.prevent_default(); submit() }>
-                    <textarea
-                        node_ref=input_ref
-                        aria-label="Message"
-                        placeholder="Write a message…"
-                        prop:value=move || draft.get()
-                        on:input=on_input
-                        on:keydown=move |e: ev::KeyboardEvent| {
-                            if e.key() == "Enter" && !e.shift_key() {
-                                e.prevent_default();
-                                submit();
-                            }
-                        }
-                    ></textarea>
-                    <button class="send" type="submit" aria-label="Send message">"Send"</button>
-                </form>
-            </section>
-            <section class="invite" role="dialog" aria-label="Chat invitation" prop:hidden=move || v.invite.get().is_none() || v.open.get()>
-                <button class="close" aria-label="Close invitation" on:click=decline>"×"</button>
-                <p>{move || v.invite.get()}</p>
-                <button class="send" on:click=accept>"Chat now"</button>
-            </section>
-            <button
-                node_ref=launcher_ref
-                class="launcher"
-                aria-label=move || if v.open.get() { "Close chat" } else { "Open chat" }
-                aria-expanded=move || v.open.get().to_string()
-                on:click=launcher_click
-            >
-                <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg>
-                {move || (v.unread.get() > 0).then(|| view! { <span class="badge">{v.unread.get()}<span class="sr">" unread"</span></span> })}
-            </button>
-        </div>
+    step(sh, Observed::Clicked);
+    if let Some(entry) = entry {
+        sh.borrow_mut().greeting = greeting;
+        remember_entry(sh, entry);
+        set_open(sh, true);
     }
 }
 
-/// One line of the transcript: a stored message, or one of the visitor's own that is still
-/// on its way or was refused.
-#[derive(Clone)]
-enum Row {
-    Stored(MessageView),
-    Pending(Pending),
-    Failed(Pending, String),
+fn new_chat(sh: &Shared) {
+    // The ended conversation is done with; the next message starts a new one.
+    let old = sh.borrow_mut().conn.take();
+    if let Some(old) = old {
+        old.close(true);
+    }
+    {
+        let mut s = sh.borrow_mut();
+        clear(&mut s);
+        s.pick = 0;
+        let _ = web_sys::js_sys::Reflect::set(
+            &s.d.rate_form.query_selector("textarea").ok().flatten().unwrap_or_else(|| s.d.rate_form.clone()),
+            &"value".into(),
+            &"".into(),
+        );
+        render(&mut s);
+    }
+    check_availability(sh);
 }
 
-impl Row {
-    fn key(&self) -> String {
-        match self {
-            Row::Stored(m) => format!("s{}", m.seq),
-            Row::Pending(p) => format!("p{}", p.client_id),
-            Row::Failed(p, _) => format!("f{}", p.client_id),
-        }
+/// The `Parley` calls once the session is loaded.
+fn api(sh: &Shared, call: Call) {
+    match call {
+        Call::Open => set_open(sh, true),
+        Call::Close => set_open(sh, false),
+        Call::Invite(name) => invite_by_name(sh, &name),
+        Call::Goal(name, value) => code_goal(sh, &name, value),
+        Call::Identify => spawn_local(load_session(sh.clone(), false)),
     }
+}
 
-    fn view(self, v: View, retry: impl Fn(ev::MouseEvent) + Clone + 'static) -> impl IntoView {
-        let (class, who, text, meta) = match self {
-            Row::Stored(m) => {
-                let mine = m.author.role == Role::Visitor;
-                let meta = format!("{}{}", clock(m.at.0), if mine { " · Sent" } else { "" });
-                (if mine { "msg mine" } else { "msg theirs" }, (!mine).then_some(m.author.name), m.text, meta)
+// ---------------------------------------------------------------------------------------------
+// Rendering.
+
+fn render(s: &mut St) {
+    let t = s.t;
+    let d = &s.d;
+    let closed = s.status == Some(Status::Closed);
+    hide(&d.panel, !s.open);
+    let _ = d.top.toggle_attribute_with_force("data-open", s.open);
+    attr(&d.launcher, "aria-label", if s.open { t.close_chat } else { t.open_chat });
+    attr(&d.launcher, "aria-expanded", tf(s.open));
+    let name = s.info.as_ref().map_or(t.chat, |i| i.name.as_str());
+    text(&d.title, name);
+    text(&d.sub, &subtitle(s));
+    hide(&d.end, s.status.is_none() || closed);
+    let notice = s.problem.as_deref().or((s.link == Some(ConnState::Retrying)).then_some(t.reconnecting));
+    hide(&d.notice, notice.is_none());
+    text(&d.notice, notice.unwrap_or_default());
+    let greeting = s.greeting.as_deref().or_else(|| {
+        let i = s.info.as_ref()?;
+        let code = s.lang.code();
+        Some(i.greetings.iter().find(|g| g.language == code).map_or(i.greeting.as_str(), |g| g.text.as_str()))
+    });
+    text(&d.greet, greeting.unwrap_or_default());
+    hide(&d.ended, !closed);
+    text(&d.typing, &s.typist.as_deref().map(|n| fill(t.typing, &[("name", n)])).unwrap_or_default());
+    hide(&d.off_form, s.offline != 1);
+    hide(&d.off_thanks, s.offline != 2);
+    hide(&d.rate_form, !matches!(s.rating, 1 | 2));
+    for (i, b) in d.picks.iter().enumerate() {
+        attr(b, "aria-pressed", tf(s.pick as usize == i + 1));
+    }
+    let _ = d.rate_send.toggle_attribute_with_force("disabled", s.pick == 0 || s.rating == 2);
+    let _ = d.skip.toggle_attribute_with_force("disabled", s.rating == 2);
+    hide(&d.rate_thanks, s.rating != 3);
+    hide(&d.pre_form, !s.form);
+    for (k, _, err) in &d.pre_fields {
+        let msg = s.form_err.as_deref().filter(|_| *k == s.err_field);
+        text(err, msg.unwrap_or_default());
+    }
+    hide(&d.new_chat, !closed);
+    hide(&d.compose, closed || s.offline > 0 || s.form);
+    hide(&d.invite, s.invite.is_none() || s.open);
+    text(&d.invite_text, s.invite.as_deref().unwrap_or_default());
+    // The unread badge.
+    if let Some(b) = s.d.badge.take() {
+        b.remove();
+    }
+    if s.unread > 0 {
+        let b = elt("span", &[("class", "badge")], &s.unread.to_string(), &s.d.launcher);
+        elt("span", &[("class", "sr")], &[" ", t.unread].concat(), &b);
+        s.d.badge = Some(b);
+    }
+    render_rows(s);
+}
+
+/// The transcript: stored messages in `seq` order (added, never redrawn), then the visitor's
+/// own on their way or refused.
+fn render_rows(s: &mut St) {
+    let mut changed = false;
+    let messages = &s.messages;
+    let before = s.rows.len();
+    s.rows.retain(|(seq, e)| {
+        let keep = messages.binary_search_by_key(seq, |m| m.seq).is_ok();
+        if !keep {
+            e.remove();
+        }
+        keep
+    });
+    changed |= before != s.rows.len();
+    for (i, m) in s.messages.iter().enumerate() {
+        if s.rows.get(i).is_some_and(|r| r.0 == m.seq) {
+            continue;
+        }
+        let mine = m.author.role == Role::Visitor;
+        let meta = [clock(m.at.0).as_str(), if mine { " · " } else { "" }, if mine { s.t.sent } else { "" }].concat();
+        let e = row(
+            if mine { "msg mine" } else { "msg theirs" },
+            (!mine).then_some(m.author.name.as_str()),
+            &m.text,
+            &meta,
+        );
+        let next = s.rows.get(i).map(|r| &r.1).or(s.tail.first()).unwrap_or(&s.d.ended);
+        let _ = s.d.log.insert_before(&e, Some(next));
+        s.rows.insert(i, (m.seq, e));
+        changed = true;
+    }
+    // The tail: redrawn when what it shows changed.
+    let mut sig = String::new();
+    for p in &s.pending {
+        let stale = !s.form && s.clock.saturating_sub(p.since) > UNSENT_AFTER_MS;
+        sig += if stale { "!" } else { "." };
+        sig += &p.client_id;
+    }
+    for (p, _) in &s.failed {
+        sig += "x";
+        sig += &p.client_id;
+    }
+    if sig != s.tail_sig {
+        for e in s.tail.drain(..) {
+            e.remove();
+        }
+        let t = s.t;
+        for p in &s.pending {
+            let stale = !s.form && s.clock.saturating_sub(p.since) > UNSENT_AFTER_MS;
+            let e = row("msg mine pending", None, &p.text, if stale { "" } else { t.sending });
+            if stale {
+                let meta = e.last_element_child().unwrap_throw();
+                meta.set_text_content(Some(&[t.not_sent_yet, " · "].concat()));
+                elt("button", &[("class", "link"), ("type", "button"), ("data-act", "retry")], t.retry, &meta);
             }
-            Row::Pending(p) => {
-                let since = p.since;
-                // Waiting for the pre-chat form is not "not sent": the form says what is needed.
-                let stale = move || !v.form.get() && v.clock.get().saturating_sub(since) > UNSENT_AFTER_MS;
-                return view! {
-                    <div class="msg mine pending">
-                        {p.text}
-                        <span class="meta">
-                            {move || if stale() { "Not sent yet · " } else { "Sending…" }}
-                            <button class="link" prop:hidden=move || !stale() on:click=retry>"Retry"</button>
-                        </span>
-                    </div>
-                }
-                .into_any();
-            }
-            Row::Failed(p, why) => ("msg mine failed", None, p.text, format!("Not sent: {why}")),
-        };
-        view! {
-            <div class=class>
-                {who.map(|n| view! { <span class="who">{n}</span> })}
-                {text}
-                <span class="meta">{meta}</span>
-            </div>
+            s.tail.push(e);
         }
-        .into_any()
+        for (p, why) in &s.failed {
+            s.tail.push(row("msg mine failed", None, &p.text, &fill(t.not_sent, &[("why", why)])));
+        }
+        for e in &s.tail {
+            let _ = s.d.log.insert_before(e, Some(&s.d.ended));
+        }
+        s.tail_sig = sig;
+        changed = true;
+    }
+    if changed {
+        // Keep the newest message in view.
+        s.d.log.set_scroll_top(s.d.log.scroll_height());
     }
 }
 
-/// The transcript's rows, oldest first, then what is still on its way, then what failed.
-fn rows(v: View) -> Vec<Row> {
-    let mut rows: Vec<Row> = v.messages.get().into_iter().map(Row::Stored).collect();
-    rows.extend(v.pending.get().into_iter().map(Row::Pending));
-    rows.extend(v.failed.get().into_iter().map(|(p, why)| Row::Failed(p, why)));
-    rows
+/// One line of the transcript (not yet in the page).
+fn row(class: &str, who: Option<&str>, body: &str, meta: &str) -> Element {
+    let e = doc().create_element("div").unwrap_throw();
+    let _ = e.set_attribute("class", class);
+    if let Some(who) = who {
+        elt("span", &[("class", "who")], who, &e);
+    }
+    let _ = e.append_child(&doc().create_text_node(body));
+    elt("span", &[("class", "meta")], meta, &e);
+    e
 }
 
 /// The header's second line: the operator, the place in line, or the default.
-fn subtitle(v: View) -> String {
-    match v.routing.get() {
-        Some(Routing::Assigned { name }) => format!("You are chatting with {name}"),
+fn subtitle(s: &St) -> String {
+    let t = s.t;
+    match &s.routing {
+        Some(Routing::Assigned { name }) => fill(t.chatting_with, &[("name", name)]),
         Some(Routing::Queued { position, estimated_wait_ms: Some(ms) }) => {
-            format!("You are number {position} in line · about {} min", ms.div_ceil(60_000))
+            fill(t.in_line, &[("position", &position.to_string()), ("minutes", &ms.div_ceil(60_000).to_string())])
         }
-        Some(Routing::Queued { estimated_wait_ms: None, .. }) => {
-            "No one is online right now; we will reply here".into()
-        }
-        None => operator_name(&v.messages.get())
-            .map(|n| format!("You are chatting with {n}"))
-            .unwrap_or_else(|| "We reply as soon as we can".into()),
+        Some(Routing::Queued { estimated_wait_ms: None, .. }) => t.nobody_reply_here.into(),
+        None => match s.messages.iter().rev().find(|m| m.author.role == Role::Operator) {
+            Some(m) => fill(t.chatting_with, &[("name", &m.author.name)]),
+            None => t.reply_soon.into(),
+        },
     }
 }
 
-/// Without a conversation, asks whether anyone is online; if not, shows the offline form.
-fn check_availability(ctx: &Shared, v: View) {
-    let c = ctx.borrow();
-    if c.conn.is_some() || c.creating || !c.queued.is_empty() || v.offline.get_untracked() == 2 {
-        return;
+/// `#rgb`/`#rrggbb` only: a channel colour never becomes arbitrary CSS.
+fn safe_color(c: &str) -> &str {
+    let ok = c.starts_with('#') && matches!(c.len(), 4 | 7) && c[1..].bytes().all(|b| b.is_ascii_hexdigit());
+    if ok {
+        c
+    } else {
+        "#2f5bea"
     }
-    let (base, channel_id) = (c.base.clone(), c.channel.clone());
+}
+
+/// Local `HH:MM` of a timestamp.
+fn clock(ms: u64) -> String {
+    let d = web_sys::js_sys::Date::new(&(ms as f64).into());
+    let two = |n: u32| [char::from(b'0' + (n / 10 % 10) as u8), char::from(b'0' + (n % 10) as u8)];
+    let (h, m) = (two(d.get_hours()), two(d.get_minutes()));
+    [h[0], h[1], ':', m[0], m[1]].iter().collect()
+}
+
+/// Empties the transcript (another conversation comes, or none).
+fn clear(s: &mut St) {
+    s.messages.clear();
+    s.pending.clear();
+    s.failed.clear();
+    s.status = None;
+    s.typist = None;
+    s.routing = None;
+    s.conv = None;
+    s.rating = 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The session and the conversation.
+
+/// Without a conversation, asks whether anyone is online; if not, shows the offline form.
+fn check_availability(sh: &Shared) {
+    let (base, channel_id) = {
+        let s = sh.borrow();
+        if s.conn.is_some() || s.creating || !s.queued.is_empty() || s.offline == 2 {
+            return;
+        }
+        (s.base.clone(), s.channel.clone())
+    };
+    let sh = sh.clone();
     spawn_local(async move {
         if let Some(available) = available(&base, channel_id).await {
-            v.offline.set(u8::from(!available));
+            let mut s = sh.borrow_mut();
+            s.offline = u8::from(!available);
+            render(&mut s);
         }
     });
 }
 
-/// An answer whose content the widget does not need (one type, so one copy of its parsing).
-#[derive(Deserialize)]
-pub(crate) struct Done {}
+/// Keeps the visitor's id once they interacted.
+fn save_creds(s: &St) {
+    if let Some((id, token)) = &s.creds {
+        store::save_json(
+            "visitor",
+            &obj(&[("visitor_id", id.as_str().into()), ("visitor_token", token.as_str().into())]),
+        );
+    }
+}
 
 /// Sends the offline form.
-fn send_offline(ctx: &Shared, v: View, name: String, email: String, text: String) {
-    let c = ctx.borrow();
-    let Some(creds) = c.creds.clone() else { return };
-    store::save(&c.channel, "visitor", &creds);
-    let body = OfflineMessageRequest {
-        channel_id: c.channel.clone(),
-        visitor_id: creds.visitor_id,
-        visitor_token: creds.visitor_token,
-        name,
-        email,
-        text,
-        page_url: parley_client::window().location().href().unwrap_or_default(),
+fn send_offline(sh: &Shared, name: String, email: String, text: String) {
+    let (base, body) = {
+        let s = sh.borrow();
+        let Some((visitor_id, visitor_token)) = s.creds.clone() else { return };
+        save_creds(&s);
+        let body = OfflineMessageRequest {
+            channel_id: s.channel.clone(),
+            visitor_id,
+            visitor_token,
+            name,
+            email,
+            text,
+            page_url: parley_client::window().location().href().unwrap_or_default(),
+        };
+        (s.base.clone(), body)
     };
-    let base = c.base.clone();
+    let sh = sh.clone();
     spawn_local(async move {
-        match post_json::<_, Done>(&format!("{base}/api/v1/widget/offline-message"), &body).await {
+        let res = post_json::<_, Done>(&[&base, "/api/v1/widget/offline-message"].concat(), &body).await;
+        let mut s = sh.borrow_mut();
+        match res {
             Ok(_) => {
-                v.offline.set(2);
-                v.problem.set(None);
+                s.offline = 2;
+                s.problem = None;
             }
-            Err(e) => v.problem.set(Some(e.message)),
+            Err(e) => s.problem = Some(e.message),
         }
+        render(&mut s);
     });
 }
 
 /// Loads the channel and the visitor's identity (with the site's `Parley.identify`, if any);
 /// resumes their open conversation, or sends what they wrote before the last page closed.
-/// `first`: the page's first load (then the launcher to watch and where `Parley` calls go);
-/// later loads follow `Parley.identify`.
-async fn load_session(ctx: Shared, v: View, first: Option<(NodeRef<leptos::html::Button>, crate::Hook)>) {
+/// `first`: the page's first load (then `Parley` calls come in); later loads follow
+/// `Parley.identify`.
+async fn load_session(sh: Shared, first: bool) {
     let (channel, base) = {
-        let c = ctx.borrow();
-        (c.channel.clone(), c.base.clone())
+        let s = sh.borrow();
+        (s.channel.clone(), s.base.clone())
     };
-    let stored: Option<VisitorCreds> = store::load(&channel, "visitor");
+    let stored = store::load_json("visitor");
+    let stored_get = |k: &str| stored.as_ref().and_then(|v| prop(v, k).as_string());
     let identity = crate::identity();
     let mut body = WidgetSessionRequest {
-        channel_id: channel.clone(),
-        visitor_id: stored.as_ref().map(|c| c.visitor_id.clone()),
-        visitor_token: stored.as_ref().map(|c| c.visitor_token.clone()),
+        channel_id: channel,
+        visitor_id: stored_get("visitor_id"),
+        visitor_token: stored_get("visitor_token"),
         identity: identity.clone(),
     };
-    let url = format!("{base}/api/v1/widget/session");
+    let url = [&base, "/api/v1/widget/session"].concat();
     let res = loop {
         match post_json::<_, WidgetSession>(&url, &body).await {
             // The site's proof did not check out: go on anonymously.
             Err(e) if e.code == "bad_identity" && body.identity.is_some() => {
-                web_sys::console::error_1(&format!("Parley: identify refused: {}", e.message).into());
+                web_sys::console::error_2(&"Parley: identify refused:".into(), &e.message.into());
                 crate::forget_identity();
                 body.identity = None;
             }
             res => break res,
         }
     };
-    let mut s = match res {
+    let mut ses = match res {
         Ok(s) => s,
-        Err(e) => return v.problem.set(Some(format!("Chat is unavailable ({})", e.code))),
-    };
-    let switched = {
-        let mut c = ctx.borrow_mut();
-        c.events.ready(s.visitor_id.clone(), s.visitor_token.clone());
-        if first.is_some() {
-            c.events.push(EventKind::Visit, &s.channel.button.id, "", 0);
+        Err(e) => {
+            let mut s = sh.borrow_mut();
+            s.problem = Some(fill(s.t.unavailable, &[("why", &e.code)]));
+            return render(&mut s);
         }
-        c.button = s.channel.button.id.clone();
-        c.rules = std::mem::take(&mut s.channel.invites);
-        c.goals = std::mem::take(&mut s.channel.goals);
-        c.time_zone = s.channel.time_zone.clone();
-        c.identified = s.identified;
-        // An identified visitor's id comes with every session request (nothing stored for it
-        // before they interact, as for anyone).
-        let switched = c.creds.as_ref().is_some_and(|o| o.visitor_id != s.visitor_id);
-        c.creds = Some(VisitorCreds { visitor_id: s.visitor_id, visitor_token: s.visitor_token });
-        switched
     };
-    v.channel.set(Some(s.channel));
-    if let Some(id) = s.conversation_id {
-        if v.conv.get_untracked().as_deref() != Some(&id) {
-            connect(&ctx, v, id);
+    let (switched, resume, start) = {
+        let mut s = sh.borrow_mut();
+        s.events.ready(ses.visitor_id.clone(), ses.visitor_token.clone());
+        if first {
+            s.events.push(EventKind::Visit, &ses.channel.button.id, "", 0);
         }
-    } else if switched && v.status.get_untracked().is_some() {
+        s.button = ses.channel.button.id.clone();
+        s.rules = std::mem::take(&mut ses.channel.invites);
+        s.goals = std::mem::take(&mut ses.channel.goals);
+        s.time_zone = ses.channel.time_zone.clone();
+        s.identified = ses.identified;
+        let switched = s.creds.as_ref().is_some_and(|o| o.0 != ses.visitor_id);
+        s.creds = Some((ses.visitor_id, ses.visitor_token));
+        let info = ses.channel;
+        let _ = s.d.top.style().set_property("--accent", safe_color(&info.accent));
+        attr(&s.d.top, "data-pos", if info.position == "left" { "left" } else { "right" });
+        // The visitor's language, else the channel's: the texts again if it changed.
+        let nav = parley_client::window().navigator();
+        let langs: Vec<String> = nav.languages().iter().filter_map(|l| l.as_string()).collect();
+        let lang = Lang::pick(langs.iter().map(String::as_str), &info.language);
+        s.info = Some(info);
+        if lang != s.lang {
+            s.lang = lang;
+            s.t = lang.texts();
+            s.d.panel.remove();
+            s.d.invite.remove();
+            let badge = s.d.badge.take();
+            s.d = build(s.d.top.clone(), s.d.launcher.clone(), s.t);
+            s.d.badge = badge;
+            s.rows.clear();
+            s.tail.clear();
+            s.tail_sig.clear();
+        }
+        attr(&s.d.top, "lang", lang.code());
+        build_fields(&mut s);
+        render(&mut s);
+        let resume = ses.conversation_id.filter(|id| s.conv.as_deref() != Some(id.as_str()));
+        let start = !s.queued.is_empty() && !s.creating;
+        (switched && s.status.is_some(), resume, start)
+    };
+    if let Some(id) = resume {
+        connect(&sh, id);
+    } else if switched {
         // The identified visitor has no open chat here: the next message starts theirs.
-        if let Some(old) = ctx.borrow_mut().conn.take() {
+        let old = sh.borrow_mut().conn.take();
+        if let Some(old) = old {
             old.close(false);
         }
-        clear(v);
-    } else if !ctx.borrow().queued.is_empty() && !ctx.borrow().creating {
-        v.pending.set(queued_view(&ctx.borrow().queued));
-        create_conversation(ctx.clone(), v);
-    }
-    if let Some((launcher, hook)) = first {
-        if let Some(el) = launcher.get_untracked() {
-            observe_launcher(&ctx, &el);
+        let mut s = sh.borrow_mut();
+        clear(&mut s);
+        render(&mut s);
+    } else if start {
+        {
+            let mut s = sh.borrow_mut();
+            s.pending = queued_view(&s.queued);
+            render(&mut s);
         }
-        emit("ready", &obj(&[("identified", s.identified.into())]));
-        crate::set_hook(hook);
+        create_conversation(sh.clone());
+    }
+    if first {
+        let launcher = sh.borrow().d.launcher.clone();
+        observe_launcher(&sh, &launcher);
+        let identified = sh.borrow().identified;
+        emit("ready", &obj(&[("identified", identified.into())]));
+        let hook = sh.clone();
+        crate::set_hook(Box::new(move |c| api(&hook, c)));
         // This page's URL goals.
         let url = parley_client::window().location().href().unwrap_or_default();
         let new = {
-            let mut c = ctx.borrow_mut();
-            let c = &mut *c;
-            c.reached.on_page(&c.goals, &url, parley_client::now_ms())
+            let mut s = sh.borrow_mut();
+            let s = &mut *s;
+            s.reached.on_page(&s.goals, &url, parley_client::now_ms())
         };
         if !new.is_empty() {
-            reached(&ctx, v);
+            reached(&sh);
         }
-        evaluate(&ctx, v);
+        evaluate(&sh);
     }
     // `Parley.identify` came while the request was on its way: ask again.
     if crate::identity() != identity && crate::identity().is_some() {
-        spawn_local(load_session(ctx, v, None));
+        spawn_local(load_session(sh, false));
     }
-}
-
-/// The survey's ratings (`Rating::as_str`), as the rating card's buttons are numbered.
-const RATINGS: [&str; 3] = ["good", "moderate", "bad"];
-
-/// Empties the transcript (another conversation comes, or none).
-fn clear(v: View) {
-    v.messages.set(Vec::new());
-    v.pending.set(Vec::new());
-    v.failed.set(Vec::new());
-    v.status.set(None);
-    v.typing.set(None);
-    v.routing.set(None);
-    v.conv.set(None);
-    v.rating.set(0);
-}
-
-/// `Parley.goal(name, value)`: an unknown name or a bad value is a console warning.
-fn code_goal(ctx: &Shared, v: View, name: &str, value: Option<f64>) {
-    let r = {
-        let mut c = ctx.borrow_mut();
-        let c = &mut *c;
-        c.reached.on_code(&c.goals, name, value, parley_client::now_ms())
-    };
-    match r {
-        Ok(Some(_)) => reached(ctx, v),
-        Ok(None) => {}
-        Err(why) => web_sys::console::warn_3(&"Parley: goal not counted:".into(), &why.into(), &name.into()),
-    }
-}
-
-/// The goals as JSON values (`JSON.stringify` writes the numbers).
-fn goals_js(goals: &[ReachedGoal]) -> JsValue {
-    goals
-        .iter()
-        .map(|g| {
-            obj(&[
-                ("goal_id", g.goal_id.as_str().into()),
-                ("name", g.name.as_str().into()),
-                ("value", g.value.into()),
-                ("at", (g.at as f64).into()),
-            ])
-        })
-        .collect::<web_sys::js_sys::Array>()
-        .into()
-}
-
-fn stringify(x: &JsValue) -> String {
-    web_sys::js_sys::JSON::stringify(x).ok().and_then(|s| s.as_string()).unwrap_or_default()
-}
-
-/// The goals reached earlier in this session (read without serde: smaller).
-fn load_goals(channel: &str) -> SessionGoals {
-    use web_sys::js_sys::{Array, JSON};
-    let list = store::load_session(channel, "goals").and_then(|raw| JSON::parse(&raw).ok());
-    let Some(list) = list.filter(Array::is_array) else { return SessionGoals::default() };
-    let list = Array::from(&list);
-    let goals = list.iter().map(|g| {
-        let (s, n) = (|k: &str| crate::prop(&g, k).as_string().unwrap_or_default(), |k| crate::prop(&g, k).as_f64());
-        ReachedGoal {
-            goal_id: s("goal_id"),
-            name: s("name"),
-            value: n("value").unwrap_or(0.0),
-            at: n("at").unwrap_or(0.0) as u64,
-        }
-    });
-    SessionGoals(goals.collect())
-}
-
-/// A goal was reached: kept for the session (`sessionStorage`) and sent.
-fn reached(ctx: &Shared, v: View) {
-    {
-        let c = ctx.borrow();
-        store::save_session(&c.channel, "goals", &stringify(&goals_js(&c.reached.0)));
-    }
-    sync_goals(ctx, v);
-}
-
-/// Sends the session's goals to the conversation on screen unless it has them all (the edge
-/// records each once, so resending is safe); network failures are retried.
-fn sync_goals(ctx: &Shared, v: View) {
-    let mut c = ctx.borrow_mut();
-    let n = c.reached.0.len();
-    let (Some(conv), Some(creds)) = (v.conv.get_untracked(), c.creds.clone()) else { return };
-    if c.goals_busy || n == 0 || (c.goals_sent.0 == conv && c.goals_sent.1 == n) {
-        return;
-    }
-    c.goals_busy = true;
-    let body = stringify(&obj(&[
-        ("channel_id", c.channel.as_str().into()),
-        ("visitor_id", creds.visitor_id.into()),
-        ("visitor_token", creds.visitor_token.into()),
-        ("conversation_id", conv.as_str().into()),
-        ("goals", goals_js(&c.reached.0)),
-    ]));
-    let url = format!("{}/api/v1/widget/goals", c.base);
-    drop(c);
-    let ctx = ctx.clone();
-    spawn_local(async move {
-        let res = parley_client::post_raw::<Done>(&url, body).await;
-        let mut c = ctx.borrow_mut();
-        c.goals_busy = false;
-        match res {
-            Err(e) if e.status == 0 => {
-                drop(c);
-                parley_client::set_timeout(5_000, move || sync_goals(&ctx, v));
-            }
-            res => {
-                if let Err(e) = res {
-                    web_sys::console::warn_2(&"Parley: goals not recorded:".into(), &e.message.into());
-                }
-                c.goals_sent = (conv, n);
-                drop(c);
-                sync_goals(&ctx, v);
-            }
-        }
-    });
-}
-
-/// Sends the visitor's rating (`good`, `moderate`, `bad`; `not_rated`: they skipped it) as a
-/// `SurveyRequest`, the same body again after a network failure; an earlier answer of theirs
-/// (409 `already_rated`) counts as done. The body is built with `JSON.stringify` (smaller).
-fn send_survey(ctx: &Shared, v: View, rating: &'static str, comment: String, wait: i32) {
-    let c = ctx.borrow();
-    let (Some(creds), Some(conv)) = (c.creds.clone(), v.conv.get_untracked()) else { return };
-    v.rating.set(2);
-    let survey = if rating == "not_rated" {
-        obj(&[("survey", "skipped".into())])
-    } else {
-        obj(&[("survey", "rated".into()), ("rating", rating.into()), ("comment", comment.as_str().into())])
-    };
-    let body = stringify(&obj(&[
-        ("channel_id", c.channel.as_str().into()),
-        ("visitor_id", creds.visitor_id.into()),
-        ("visitor_token", creds.visitor_token.into()),
-        ("survey", survey),
-    ]));
-    let url = format!("{}/api/v1/widget/conversations/{conv}/survey", c.base);
-    let channel = c.channel.clone();
-    drop(c);
-    let ctx = ctx.clone();
-    spawn_local(async move {
-        let res = parley_client::post_raw::<Done>(&url, body).await;
-        if v.conv.get_untracked().as_deref() != Some(&conv) {
-            return;
-        }
-        match res {
-            Err(e) if e.status == 0 => {
-                parley_client::set_timeout(wait, move || send_survey(&ctx, v, rating, comment, (wait * 2).min(30_000)))
-            }
-            Err(e) if e.code != "already_rated" => {
-                v.rating.set(1);
-                v.problem.set(Some(e.message));
-            }
-            _ => {
-                v.rating.set(3);
-                store::save(&channel, "rated", &conv);
-                emit("rated", &obj(&[("rating", rating.into()), ("comment", comment.into())]));
-            }
-        }
-    });
 }
 
 /// Sends `text`, creating the conversation first if there is none yet.
-fn send(ctx: &Shared, v: View, text: String) {
-    let mut c = ctx.borrow_mut();
+fn send(sh: &Shared, text: String) {
+    let mut s = sh.borrow_mut();
     // The visitor interacted: from now on their identity is kept in first-party storage.
-    if let Some(creds) = &c.creds {
-        store::save(&c.channel, "visitor", creds);
-    }
-    if c.typing.sent().is_some() {
-        if let Some(conn) = &c.conn {
+    save_creds(&s);
+    if s.typing.sent().is_some() {
+        if let Some(conn) = &s.conn {
             conn.send_now(&ClientMsg::Typing { typing: false });
         }
     }
-    if let Some(conn) = &c.conn {
+    if let Some(conn) = s.conn.clone() {
         conn.send_text(text);
-        let pending = conn.pending();
-        drop(c);
-        v.pending.set(pending);
+        s.pending = conn.pending();
+        return render(&mut s);
+    }
+    s.queued.push(text);
+    store::save_json("queued", &s.queued.iter().map(|q| JsValue::from_str(q)).collect::<Array>());
+    s.pending = queued_view(&s.queued);
+    render(&mut s);
+    // Before the session is loaded, `load_session` creates the conversation once it is.
+    if s.creating || s.creds.is_none() {
         return;
     }
-    c.queued.push(text);
-    store::save(&c.channel, "queued", &c.queued);
-    v.pending.set(queued_view(&c.queued));
-    // Before the session is loaded, `start` creates the conversation once it is.
-    if c.creating || c.creds.is_none() {
-        return;
-    }
-    drop(c);
-    create_conversation(ctx.clone(), v);
+    drop(s);
+    create_conversation(sh.clone());
 }
 
 /// Queued texts shown as pending until the conversation exists.
@@ -869,146 +1160,159 @@ fn queued_view(queued: &[String]) -> Vec<Pending> {
     queued
         .iter()
         .enumerate()
-        .map(|(i, t)| Pending { client_id: format!("q{i}"), text: t.clone(), since: now })
+        .map(|(i, t)| Pending { client_id: ["q", &i.to_string()].concat(), text: t.clone(), since: now })
         .collect()
 }
 
-fn create_conversation(ctx: Shared, v: View) {
-    let (channel, base, creds, entry, prechat) = {
-        let mut c = ctx.borrow_mut();
-        let Some(creds) = c.creds.clone() else { return };
+fn create_conversation(sh: Shared) {
+    let (base, body) = {
+        let mut s = sh.borrow_mut();
+        let Some((visitor_id, visitor_token)) = s.creds.clone() else { return };
         // The channel asks who the visitor is first (unless the site said so).
-        let form = v.channel.with_untracked(|ch| ch.as_ref().is_some_and(|ch| !ch.prechat.is_empty()));
-        if form && !c.identified && c.answers.is_none() {
-            v.form.set(true);
-            return;
+        let form = s.info.as_ref().is_some_and(|i| !i.prechat.is_empty());
+        if form && !s.identified && s.answers.is_none() {
+            s.form = true;
+            return render(&mut s);
         }
         // The visitor wrote: from now on their identity is kept (also when they wrote before
         // the session was loaded).
-        store::save(&c.channel, "visitor", &creds);
-        c.creating = true;
-        (c.channel.clone(), c.base.clone(), creds, c.entry.clone(), c.answers.clone().unwrap_or_default())
+        save_creds(&s);
+        s.creating = true;
+        let nav = parley_client::window().navigator();
+        let body = CreateConversationRequest {
+            channel_id: s.channel.clone(),
+            visitor_id,
+            visitor_token,
+            page_url: parley_client::window().location().href().unwrap_or_default(),
+            language: nav.language().unwrap_or_default(),
+            entry: s.entry.clone(),
+            prechat: s.answers.clone().unwrap_or_default(),
+        };
+        (s.base.clone(), body)
     };
     spawn_local(async move {
-        let page_url = parley_client::window().location().href().unwrap_or_default();
-        let body = CreateConversationRequest {
-            channel_id: channel.clone(),
-            visitor_id: creds.visitor_id,
-            visitor_token: creds.visitor_token,
-            page_url,
-            language: parley_client::window().navigator().language().unwrap_or_default(),
-            entry,
-            prechat,
-        };
-        let created = post_json::<_, ConversationCreated>(&format!("{base}/api/v1/conversations"), &body).await;
-        ctx.borrow_mut().creating = false;
+        let created = post_json::<_, ConversationCreated>(&[&base, "/api/v1/conversations"].concat(), &body).await;
+        let mut s = sh.borrow_mut();
+        s.creating = false;
         match created {
             Ok(c) => {
                 // The entry point went with the conversation: done with.
-                let mut ctx_mut = ctx.borrow_mut();
-                ctx_mut.entry = None;
-                store::remove(&ctx_mut.channel, "entry");
-                drop(ctx_mut);
+                s.entry = None;
+                store::remove("entry");
+                drop(s);
                 emit("chat_started", &obj(&[("conversation_id", c.conversation_id.as_str().into())]));
-                connect(&ctx, v, c.conversation_id)
+                return connect(&sh, c.conversation_id);
             }
             // A pre-chat answer was refused: the form again, the message next to its field.
             Err(e)
-                if e.status == 400
-                    && v.channel.with_untracked(|ch| {
-                        ch.as_ref().is_some_and(|ch| ch.prechat.iter().any(|f| f.key == e.field))
-                    }) =>
+                if e.status == 400 && s.info.as_ref().is_some_and(|i| i.prechat.iter().any(|f| f.key == e.field)) =>
             {
-                let mut c = ctx.borrow_mut();
-                c.answers = None;
-                c.err_field = e.field;
-                drop(c);
-                store::remove(&channel, "prechat");
-                v.form_err.set(Some(e.message));
-                v.form.set(true);
+                s.answers = None;
+                s.err_field = e.field;
+                store::remove("prechat");
+                s.form_err = Some(e.message);
+                s.form = true;
             }
             // 403 (blocked): the server's polite words alone (it never sends the reason).
-            Err(e) if e.status == 403 => v.problem.set(Some(e.message)),
-            Err(e) => v.problem.set(Some(format!("Could not start the chat ({})", e.message))),
+            Err(e) if e.status == 403 => s.problem = Some(e.message),
+            Err(e) => s.problem = Some(fill(s.t.could_not_start, &[("why", &e.message)])),
         }
+        render(&mut s);
     });
 }
 
 /// Opens the conversation's socket (its outbox kept in storage) and wires its events.
-fn connect(ctx: &Shared, v: View, conversation_id: String) {
-    let (channel, base, creds) = {
-        let c = ctx.borrow();
-        let Some(creds) = c.creds.clone() else { return };
-        (c.channel.clone(), c.base.clone(), creds)
-    };
-    let ws_base = base.replacen("http", "ws", 1);
-    let url = format!(
-        "{ws_base}/api/v1/conversations/{conversation_id}/ws?role=visitor&visitor_id={}&visitor_token={}",
-        creds.visitor_id, creds.visitor_token
-    );
-    if v.conv.get_untracked().is_some() {
-        clear(v);
-    }
-    v.conv.set(Some(conversation_id.clone()));
-    let weak = Rc::downgrade(ctx);
-    let ch = channel.clone();
-    let handler: parley_client::Handler = Rc::new(move |event| {
-        match event {
-            ConnEvent::State(s) => v.link.set(Some(s)),
-            ConnEvent::Message(msg) => {
-                let welcome = matches!(msg, ServerMsg::Welcome { .. });
-                on_message(v, msg, &ch);
-                // On every page load (each welcome), tell the operator where the visitor is.
-                if let (true, Some(ctx)) = (welcome, weak.upgrade()) {
-                    if let Some(conn) = &ctx.borrow().conn {
-                        let w = parley_client::window();
-                        let url = w.location().href().unwrap_or_default();
-                        let title = w.document().map(|d| d.title()).unwrap_or_default();
-                        conn.send_now(&ClientMsg::Page { url, title });
-                    }
-                }
-            }
-            ConnEvent::Rejected { pending, message, .. } => v.failed.update(|f| f.push((pending, message))),
+fn connect(sh: &Shared, conversation_id: String) {
+    let url = {
+        let mut s = sh.borrow_mut();
+        let Some((id, token)) = s.creds.clone() else { return };
+        if s.conv.is_some() {
+            clear(&mut s);
         }
-        if let Some(ctx) = weak.upgrade() {
-            if let Some(conn) = &ctx.borrow().conn {
-                v.pending.set(conn.pending());
-            }
+        s.conv = Some(conversation_id.clone());
+        let ws_base = s.base.replacen("http", "ws", 1);
+        [
+            &ws_base,
+            "/api/v1/conversations/",
+            &conversation_id,
+            "/ws?role=visitor&visitor_id=",
+            &id,
+            "&visitor_token=",
+            &token,
+        ]
+        .concat()
+    };
+    let weak = Rc::downgrade(sh);
+    let handler: parley_client::Handler = Rc::new(move |event| {
+        if let Some(sh) = weak.upgrade() {
+            on_conn(&sh, event);
         }
     });
-    let outbox_key = store::key(&channel, &format!("outbox:{conversation_id}"));
+    let outbox_key = store::key(&["outbox:", &conversation_id].concat());
     let conn = Connection::open(url, 0, handler, Some(outbox_key));
-    let mut c = ctx.borrow_mut();
-    for text in std::mem::take(&mut c.queued) {
-        conn.send_text(text);
-    }
-    store::remove(&channel, "queued");
-    v.pending.set(conn.pending());
-    v.status.set(Some(Status::Waiting));
-    if let Some(old) = c.conn.replace(conn) {
+    let old = {
+        let mut s = sh.borrow_mut();
+        for text in std::mem::take(&mut s.queued) {
+            conn.send_text(text);
+        }
+        store::remove("queued");
+        s.pending = conn.pending();
+        s.status = Some(Status::Waiting);
+        let old = s.conn.replace(conn);
+        render(&mut s);
+        old
+    };
+    if let Some(old) = old {
         old.close(false);
     }
-    drop(c);
     // The session's goals belong to this conversation too.
-    sync_goals(ctx, v);
+    sync_goals(sh);
 }
 
-fn on_message(v: View, msg: ServerMsg, channel: &str) {
+fn on_conn(sh: &Shared, event: ConnEvent) {
+    let mut out = Vec::new();
+    {
+        let mut s = sh.borrow_mut();
+        match event {
+            ConnEvent::State(st) => s.link = Some(st),
+            ConnEvent::Message(msg) => {
+                let welcome = matches!(msg, ServerMsg::Welcome { .. });
+                on_message(&mut s, msg, &mut out);
+                // On every page load (each welcome), tell the operator where the visitor is.
+                if let (true, Some(conn)) = (welcome, &s.conn) {
+                    let w = parley_client::window();
+                    let url = w.location().href().unwrap_or_default();
+                    let title = w.document().map(|d| d.title()).unwrap_or_default();
+                    conn.send_now(&ClientMsg::Page { url, title });
+                }
+            }
+            ConnEvent::Rejected { pending, message, .. } => s.failed.push((pending, message)),
+        }
+        if let Some(p) = s.conn.as_ref().map(Connection::pending) {
+            s.pending = p;
+        }
+        render(&mut s);
+    }
+    for (ev, data) in out {
+        emit(ev, &data);
+    }
+}
+
+fn on_message(s: &mut St, msg: ServerMsg, out: &mut Vec<(&'static str, JsValue)>) {
     match msg {
         ServerMsg::Welcome { history, status, routing, .. } => {
-            set_status(v, status, channel);
-            v.routing.set(routing);
-            v.messages.update(|all| {
-                for m in history {
-                    insert(all, m);
-                }
-            });
+            set_status(s, status, out);
+            s.routing = routing;
+            for m in history {
+                insert(&mut s.messages, m);
+            }
         }
         ServerMsg::Message { message } => {
-            if message.author.role == Role::Operator {
-                v.typing.set(None);
-                if !v.open.get_untracked() {
-                    v.unread.update(|n| *n += 1);
+            let operator = message.author.role == Role::Operator;
+            if operator {
+                s.typist = None;
+                if !s.open {
+                    s.unread += 1;
                 }
             }
             let data = obj(&[
@@ -1016,38 +1320,36 @@ fn on_message(v: View, msg: ServerMsg, channel: &str) {
                 (
                     "author",
                     obj(&[
-                        ("role", if message.author.role == Role::Operator { "operator" } else { "visitor" }.into()),
+                        ("role", if operator { "operator" } else { "visitor" }.into()),
                         ("name", message.author.name.as_str().into()),
                     ]),
                 ),
                 ("at", (message.at.0 as f64).into()),
             ]);
-            let mut fresh = false;
-            v.messages.update(|all| fresh = insert(all, message));
-            if fresh {
-                emit("message", &data);
+            if insert(&mut s.messages, message) {
+                out.push(("message", data));
             }
         }
-        ServerMsg::Status { status } => set_status(v, status, channel),
-        ServerMsg::Routing { routing } => v.routing.set(Some(routing)),
-        ServerMsg::Typing { author, typing } => v.typing.set(typing.then_some(author.name)),
-        ServerMsg::Error { message, client_id: None, .. } => v.problem.set(Some(message)),
-        ServerMsg::Incompatible { .. } => v.problem.set(Some("Please reload the page to keep chatting".into())),
+        ServerMsg::Status { status } => set_status(s, status, out),
+        ServerMsg::Routing { routing } => s.routing = Some(routing),
+        ServerMsg::Typing { author, typing } => s.typist = typing.then_some(author.name),
+        ServerMsg::Error { message, client_id: None, .. } => s.problem = Some(message),
+        ServerMsg::Incompatible { .. } => s.problem = Some(s.t.reload.into()),
         _ => {}
     }
 }
 
 /// A key was pressed in the composer: tell the operator, throttled, and stop after a pause.
-fn typing_input(ctx: &Shared) {
+fn typing_input(sh: &Shared) {
     let now = Millis(parley_client::now_ms());
-    let c = &mut *ctx.borrow_mut();
-    let (Some(conn), Some(typing)) = (&c.conn, c.typing.input(now)) else { return };
+    let s = &mut *sh.borrow_mut();
+    let (Some(conn), Some(typing)) = (&s.conn, s.typing.input(now)) else { return };
     conn.send_now(&ClientMsg::Typing { typing });
-    let weak = Rc::downgrade(ctx);
+    let weak = Rc::downgrade(sh);
     parley_client::set_timeout(parley_shared::limits::TYPING_IDLE_MS as i32 + 50, move || {
-        let Some(ctx) = weak.upgrade() else { return };
-        let c = &mut *ctx.borrow_mut();
-        if let (Some(conn), Some(typing)) = (&c.conn, c.typing.tick(Millis(parley_client::now_ms()))) {
+        let Some(sh) = weak.upgrade() else { return };
+        let s = &mut *sh.borrow_mut();
+        if let (Some(conn), Some(typing)) = (&s.conn, s.typing.tick(Millis(parley_client::now_ms()))) {
             conn.send_now(&ClientMsg::Typing { typing });
         }
     });
@@ -1066,37 +1368,18 @@ fn insert(all: &mut Vec<MessageView>, m: MessageView) -> bool {
 
 /// The conversation's status; when it becomes closed, the page hears `chat_ended` and the
 /// visitor is asked for a rating (unless they answered in this browser).
-fn set_status(v: View, status: Status, channel: &str) {
-    let was = v.status.get_untracked();
-    v.status.set(Some(status));
+fn set_status(s: &mut St, status: Status, out: &mut Vec<(&'static str, JsValue)>) {
+    let was = s.status;
+    s.status = Some(status);
     if status != Status::Closed || was == Some(Status::Closed) {
         return;
     }
-    let conv = v.conv.get_untracked().unwrap_or_default();
-    emit("chat_ended", &obj(&[("conversation_id", conv.as_str().into())]));
-    if store::load::<String>(channel, "rated").as_deref() != Some(&conv) && v.rating.get_untracked() == 0 {
-        v.rating.set(1);
+    let conv = s.conv.clone().unwrap_or_default();
+    out.push(("chat_ended", obj(&[("conversation_id", conv.as_str().into())])));
+    let rated = store::load_json("rated").and_then(|r| r.as_string());
+    if rated.as_deref() != Some(&conv) && s.rating == 0 {
+        s.rating = 1;
     }
-}
-
-fn operator_name(messages: &[MessageView]) -> Option<String> {
-    messages.iter().rev().find(|m| m.author.role == Role::Operator).map(|m| m.author.name.clone())
-}
-
-/// `#rgb`/`#rrggbb` only: a channel colour never becomes arbitrary CSS.
-fn safe_color(c: &str) -> &str {
-    let ok = c.starts_with('#') && matches!(c.len(), 4 | 7) && c[1..].bytes().all(|b| b.is_ascii_hexdigit());
-    if ok {
-        c
-    } else {
-        "#2f5bea"
-    }
-}
-
-/// Local `HH:MM` of a timestamp.
-fn clock(ms: u64) -> String {
-    let d = leptos::web_sys::js_sys::Date::new(&(ms as f64).into());
-    format!("{:02}:{:02}", d.get_hours(), d.get_minutes())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1104,50 +1387,54 @@ fn clock(ms: u64) -> String {
 
 /// Keeps the entry point of the visitor's last click until the conversation is created. The
 /// visitor interacted, so it is stored (it survives a page change before they write).
-fn remember_entry(ctx: &Shared, entry: EntryChoice) {
-    let mut c = ctx.borrow_mut();
-    store::save(&c.channel, "entry", &entry);
-    c.entry = Some(entry);
+fn remember_entry(sh: &Shared, entry: EntryChoice) {
+    let mut s = sh.borrow_mut();
+    let mut pairs = vec![("entry_point", entry.entry_point.as_str().into()), ("invite", entry.invite.as_str().into())];
+    if let Some(ms) = entry.decision_ms {
+        pairs.push(("decision_ms", (ms as f64).into()));
+    }
+    store::save_json("entry", &obj(&pairs));
+    s.entry = Some(entry);
 }
 
 /// The launcher was clicked to open the panel: a click on the chat button, decided in the time
 /// since the button became visible (the entry point of the next conversation, unless one is
 /// under way).
-fn clicked_button(ctx: &Shared, v: View) {
-    let c = ctx.borrow();
-    if c.button.is_empty() {
-        return;
-    }
-    c.events.push(EventKind::Click, &c.button, "", 0);
-    if v.status.get_untracked().is_some_and(|s| s != Status::Closed) {
-        return;
-    }
-    let now = parley_client::now_ms();
-    let entry = EntryChoice {
-        entry_point: c.button.clone(),
-        invite: String::new(),
-        decision_ms: c.seen_at.map(|t| now.saturating_sub(t)),
+fn clicked_button(sh: &Shared) {
+    let entry = {
+        let s = sh.borrow();
+        if s.button.is_empty() {
+            return;
+        }
+        s.events.push(EventKind::Click, &s.button, "", 0);
+        if s.status.is_some_and(|st| st != Status::Closed) {
+            return;
+        }
+        let now = parley_client::now_ms();
+        EntryChoice {
+            entry_point: s.button.clone(),
+            invite: String::new(),
+            decision_ms: s.seen_at.map(|t| now.saturating_sub(t)),
+        }
     };
-    drop(c);
-    remember_entry(ctx, entry);
+    remember_entry(sh, entry);
 }
 
 /// Reports the chat button's first appearance in the viewport on this page (a view) and keeps
 /// its time for the decision time.
-fn observe_launcher(ctx: &Shared, el: &web_sys::Element) {
-    use leptos::wasm_bindgen::{closure::Closure, JsCast};
-    use web_sys::{js_sys::Array, IntersectionObserver, IntersectionObserverEntry};
-    let weak = Rc::downgrade(ctx);
+fn observe_launcher(sh: &Shared, el: &Element) {
+    use web_sys::{IntersectionObserver, IntersectionObserverEntry};
+    let weak = Rc::downgrade(sh);
     let cb =
         Closure::<dyn FnMut(Array, IntersectionObserver)>::new(move |entries: Array, obs: IntersectionObserver| {
             if !entries.iter().any(|e| e.unchecked_into::<IntersectionObserverEntry>().is_intersecting()) {
                 return;
             }
             obs.disconnect();
-            if let Some(ctx) = weak.upgrade() {
-                let mut c = ctx.borrow_mut();
-                c.seen_at = Some(parley_client::now_ms());
-                c.events.push(EventKind::View, &c.button, "", 0);
+            if let Some(sh) = weak.upgrade() {
+                let mut s = sh.borrow_mut();
+                s.seen_at = Some(parley_client::now_ms());
+                s.events.push(EventKind::View, &s.button, "", 0);
             }
         });
     if let Ok(obs) = IntersectionObserver::new(cb.as_ref().unchecked_ref()) {
@@ -1157,39 +1444,36 @@ fn observe_launcher(ctx: &Shared, el: &web_sys::Element) {
 }
 
 /// A chat is under way (or about to start): no invites then.
-fn busy(c: &Ctx, v: View) -> bool {
-    v.open.get_untracked()
-        || c.creating
-        || !c.queued.is_empty()
-        || v.status.get_untracked().is_some_and(|s| s != Status::Closed)
+fn busy(s: &St) -> bool {
+    s.open || s.creating || !s.queued.is_empty() || s.status.is_some_and(|st| st != Status::Closed)
 }
 
 /// Evaluates the channel's rules on this page's signals: invites on a match, otherwise sets one
 /// timer for when waiting could make a rule match. One automatic invite per page at most.
-fn evaluate(ctx: &Shared, v: View) {
-    let c = ctx.borrow();
-    if c.invited || c.offer.is_some() || c.rules.is_empty() || busy(&c, v) {
+fn evaluate(sh: &Shared) {
+    let s = sh.borrow();
+    if s.invited || s.offer.is_some() || s.rules.is_empty() || busy(&s) {
         return;
     }
     let now = parley_client::now_ms();
     let here = page::Page::read();
-    let signals = here.signals(&c.visits, c.loaded, now, &c.time_zone);
-    let shown = |id: &str| c.visits.shown(id);
-    if let Some(rule) = invites::first_match(&c.rules, &signals, shown) {
-        let rule = c.rules.iter().position(|r| std::ptr::eq(r, rule)).unwrap_or(0);
-        drop(c);
-        offer(ctx, v, rule);
-    } else if let Some(ms) = invites::next_check_ms(&c.rules, &signals, shown) {
-        drop(c);
+    let signals = here.signals(&s.visits, s.loaded, now, &s.time_zone);
+    let shown = |id: &str| s.visits.shown(id);
+    if let Some(rule) = invites::first_match(&s.rules, &signals, shown) {
+        let rule = s.rules.iter().position(|r| std::ptr::eq(r, rule)).unwrap_or(0);
+        drop(s);
+        offer(sh, rule);
+    } else if let Some(ms) = invites::next_check_ms(&s.rules, &signals, shown) {
+        drop(s);
         let gen = {
-            let mut c = ctx.borrow_mut();
-            c.check_gen += 1;
-            c.check_gen
+            let mut s = sh.borrow_mut();
+            s.check_gen += 1;
+            s.check_gen
         };
-        let ctx = ctx.clone();
+        let sh = sh.clone();
         parley_client::set_timeout(ms.clamp(100, i32::MAX as u64) as i32, move || {
-            if ctx.borrow().check_gen == gen {
-                evaluate(&ctx, v);
+            if sh.borrow().check_gen == gen {
+                evaluate(&sh);
             }
         });
     }
@@ -1197,51 +1481,51 @@ fn evaluate(ctx: &Shared, v: View) {
 
 /// `Parley.invite(name)`: the rule named `name` (case-insensitive) invites now, whatever its
 /// conditions; availability is still asked.
-fn invite_by_name(ctx: &Shared, v: View, name: &str) {
-    let rule = ctx.borrow().rules.iter().position(|r| r.name.eq_ignore_ascii_case(name));
+fn invite_by_name(sh: &Shared, name: &str) {
+    let rule = sh.borrow().rules.iter().position(|r| r.name.eq_ignore_ascii_case(name));
     match rule {
-        Some(rule) => offer(ctx, v, rule),
+        Some(rule) => offer(sh, rule),
         None => web_sys::console::warn_2(&"Parley: no invite named".into(), &name.into()),
     }
 }
 
 /// A rule matched: asks whether an operator can take a chat, then shows the invite or
 /// cancels it.
-fn offer(ctx: &Shared, v: View, rule: usize) {
+fn offer(sh: &Shared, rule: usize) {
     let (base, channel_id, always_show) = {
-        let mut c = ctx.borrow_mut();
-        if c.offer.is_some() || busy(&c, v) {
+        let mut s = sh.borrow_mut();
+        if s.offer.is_some() || busy(&s) {
             return;
         }
-        c.invited = true;
-        let always_show = c.rules[rule].invite.always_show;
-        c.offer = Some(Offer { rule, id: parley_client::random_id("i"), state: Invite::matched().0, shown_at: 0 });
-        (c.base.clone(), c.channel.clone(), always_show)
+        s.invited = true;
+        let always_show = s.rules[rule].invite.always_show;
+        s.offer = Some(Offer { rule, id: parley_client::random_id("i"), state: Invite::matched().0, shown_at: 0 });
+        (s.base.clone(), s.channel.clone(), always_show)
     };
-    let ctx = ctx.clone();
+    let sh = sh.clone();
     spawn_local(async move {
         let available = available(&base, channel_id).await == Some(true);
-        step(&ctx, v, Observed::Availability { available, always_show, now_ms: parley_client::now_ms() });
+        step(&sh, Observed::Availability { available, always_show, now_ms: parley_client::now_ms() });
     });
 }
 
 /// Whether an operator can take a chat in the channel now (`None` when the edge cannot say).
 async fn available(base: &str, channel_id: String) -> Option<bool> {
-    let url = format!("{base}/api/v1/widget/availability");
+    let url = [base, "/api/v1/widget/availability"].concat();
     post_json::<_, Availability>(&url, &AvailabilityRequest { channel_id }).await.ok().map(|a| a.available)
 }
 
 /// Moves this page's invite through its funnel (`invites::Invite`, so it ends once) and
 /// reports each step.
-fn step(ctx: &Shared, v: View, observed: Observed) {
-    let mut guard = ctx.borrow_mut();
-    let c = &mut *guard;
-    let Some(offer) = c.offer.as_mut() else { return };
-    let rule = &c.rules[offer.rule];
+fn step(sh: &Shared, observed: Observed) {
+    let mut guard = sh.borrow_mut();
+    let s = &mut *guard;
+    let Some(offer) = s.offer.as_mut() else { return };
+    let rule = &s.rules[offer.rule];
     let (next, steps) = offer.state.on(observed);
     offer.state = next;
-    for s in steps {
-        let kind = match s {
+    for st in steps {
+        let kind = match st {
             FunnelEvent::Proactive => EventKind::Shown,
             FunnelEvent::Cancelled => EventKind::Cancelled,
             FunnelEvent::Accepted => EventKind::Accepted,
@@ -1251,21 +1535,165 @@ fn step(ctx: &Shared, v: View, observed: Observed) {
             FunnelEvent::Match | FunnelEvent::NoAvailability => continue,
         };
         let timeout_ms = rule.invite.display_timeout_ms;
-        c.events.push(kind, &rule.id, &offer.id, if kind == EventKind::Shown { timeout_ms } else { 0 });
+        s.events.push(kind, &rule.id, &offer.id, if kind == EventKind::Shown { timeout_ms } else { 0 });
         if kind == EventKind::Shown {
             offer.shown_at = parley_client::now_ms();
-            c.visits.count_shown(&rule.id);
-            page::save(&c.channel, &c.visits);
-            let language = parley_client::window().navigator().language().unwrap_or_default();
-            v.invite.set(Some(rule.invite.greeting_for(&language).to_owned()));
-            let ctx = ctx.clone();
+            s.visits.count_shown(&rule.id);
+            page::save(&s.visits);
+            s.invite = Some(rule.invite.greeting_for(s.lang.code()).to_owned());
+            let sh = sh.clone();
             parley_client::set_timeout(timeout_ms.min(i32::MAX as u64) as i32 + 50, move || {
-                step(&ctx, v, Observed::Tick { now_ms: parley_client::now_ms(), timeout_ms });
+                step(&sh, Observed::Tick { now_ms: parley_client::now_ms(), timeout_ms });
             });
         }
     }
     if next == Invite::Done {
-        c.offer = None;
-        v.invite.set(None);
+        s.offer = None;
+        s.invite = None;
     }
+    render(s);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Goals and ratings.
+
+/// `Parley.goal(name, value)`: an unknown name or a bad value is a console warning.
+fn code_goal(sh: &Shared, name: &str, value: Option<f64>) {
+    let r = {
+        let mut s = sh.borrow_mut();
+        let s = &mut *s;
+        s.reached.on_code(&s.goals, name, value, parley_client::now_ms())
+    };
+    match r {
+        Ok(Some(_)) => reached(sh),
+        Ok(None) => {}
+        Err(why) => web_sys::console::warn_3(&"Parley: goal not counted:".into(), &why.into(), &name.into()),
+    }
+}
+
+/// The goals as JSON values (`JSON.stringify` writes the numbers).
+fn goals_js(goals: &[ReachedGoal]) -> JsValue {
+    goals
+        .iter()
+        .map(|g| {
+            obj(&[
+                ("goal_id", g.goal_id.as_str().into()),
+                ("name", g.name.as_str().into()),
+                ("value", g.value.into()),
+                ("at", (g.at as f64).into()),
+            ])
+        })
+        .collect::<Array>()
+        .into()
+}
+
+/// The goals reached earlier in this session.
+fn load_goals() -> SessionGoals {
+    let list = store::load_session("goals").and_then(|raw| JSON::parse(&raw).ok());
+    let Some(list) = list.filter(Array::is_array) else { return SessionGoals::default() };
+    let list = Array::from(&list);
+    let goals = list.iter().map(|g| {
+        let s = |k: &str| prop(&g, k).as_string().unwrap_or_default();
+        let n = |k: &str| prop(&g, k).as_f64().unwrap_or(0.0);
+        ReachedGoal { goal_id: s("goal_id"), name: s("name"), value: n("value"), at: n("at") as u64 }
+    });
+    SessionGoals(goals.collect())
+}
+
+/// A goal was reached: kept for the session (`sessionStorage`, after consent) and sent.
+fn reached(sh: &Shared) {
+    store::save_session("goals", &stringify(&goals_js(&sh.borrow().reached.0)));
+    sync_goals(sh);
+}
+
+/// Sends the session's goals to the conversation on screen unless it has them all (the edge
+/// records each once, so resending is safe); network failures are retried.
+fn sync_goals(sh: &Shared) {
+    let mut s = sh.borrow_mut();
+    let n = s.reached.0.len();
+    let (Some(conv), Some((id, token))) = (s.conv.clone(), s.creds.clone()) else { return };
+    if s.goals_busy || n == 0 || (s.goals_sent.0 == conv && s.goals_sent.1 == n) {
+        return;
+    }
+    s.goals_busy = true;
+    let body = stringify(&obj(&[
+        ("channel_id", s.channel.as_str().into()),
+        ("visitor_id", id.into()),
+        ("visitor_token", token.into()),
+        ("conversation_id", conv.as_str().into()),
+        ("goals", goals_js(&s.reached.0)),
+    ]));
+    let url = [&s.base, "/api/v1/widget/goals"].concat();
+    drop(s);
+    let sh = sh.clone();
+    spawn_local(async move {
+        let res = parley_client::post_raw::<Done>(&url, body).await;
+        let mut s = sh.borrow_mut();
+        s.goals_busy = false;
+        match res {
+            Err(e) if e.status == 0 => {
+                drop(s);
+                parley_client::set_timeout(5_000, move || sync_goals(&sh));
+            }
+            res => {
+                if let Err(e) = res {
+                    web_sys::console::warn_2(&"Parley: goals not recorded:".into(), &e.message.into());
+                }
+                s.goals_sent = (conv, n);
+                drop(s);
+                sync_goals(&sh);
+            }
+        }
+    });
+}
+
+/// Sends the visitor's rating (`good`, `moderate`, `bad`; `not_rated`: they skipped it) as a
+/// `SurveyRequest`, the same body again after a network failure; an earlier answer of theirs
+/// (409 `already_rated`) counts as done. The body is built with `JSON.stringify` (smaller).
+fn send_survey(sh: &Shared, rating: &'static str, comment: String, wait: i32) {
+    let (url, body, conv) = {
+        let mut s = sh.borrow_mut();
+        let (Some((id, token)), Some(conv)) = (s.creds.clone(), s.conv.clone()) else { return };
+        s.rating = 2;
+        render(&mut s);
+        let survey = if rating == "not_rated" {
+            obj(&[("survey", "skipped".into())])
+        } else {
+            obj(&[("survey", "rated".into()), ("rating", rating.into()), ("comment", comment.as_str().into())])
+        };
+        let body = stringify(&obj(&[
+            ("channel_id", s.channel.as_str().into()),
+            ("visitor_id", id.into()),
+            ("visitor_token", token.into()),
+            ("survey", survey),
+        ]));
+        let url = [&s.base, "/api/v1/widget/conversations/", &conv, "/survey"].concat();
+        (url, body, conv)
+    };
+    let sh = sh.clone();
+    spawn_local(async move {
+        let res = parley_client::post_raw::<Done>(&url, body).await;
+        let mut s = sh.borrow_mut();
+        if s.conv.as_deref() != Some(&conv) {
+            return;
+        }
+        match res {
+            Err(e) if e.status == 0 => {
+                drop(s);
+                parley_client::set_timeout(wait, move || send_survey(&sh, rating, comment, (wait * 2).min(30_000)));
+            }
+            Err(e) if e.code != "already_rated" => {
+                s.rating = 1;
+                s.problem = Some(e.message);
+                render(&mut s);
+            }
+            _ => {
+                s.rating = 3;
+                store::save_json("rated", &conv.as_str().into());
+                render(&mut s);
+                drop(s);
+                emit("rated", &obj(&[("rating", rating.into()), ("comment", comment.into())]));
+            }
+        }
+    });
 }

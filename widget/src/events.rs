@@ -10,9 +10,9 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use leptos::task::spawn_local;
 use parley_shared::limits::MAX_EVENTS_PER_BATCH;
 use parley_shared::metrics::{Event, EventBatch, EventKind};
+use wasm_bindgen_futures::spawn_local;
 
 #[derive(Default)]
 struct Inner {

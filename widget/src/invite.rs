@@ -2,9 +2,9 @@
 //! evaluates rules on) and what is remembered across pages for them. The rules, the matching
 //! and the funnel of one invite are `parley_shared::invites`.
 
-use leptos::web_sys::js_sys;
 use parley_shared::invites::Signals;
 use wasm_bindgen::prelude::*;
+use web_sys::js_sys;
 
 /// A site session ends after this long without a page view.
 const SESSION_GAP_MS: u64 = 30 * 60 * 1000;
@@ -54,15 +54,14 @@ impl Visits {
 
 const KEY: &str = "visits";
 
-pub fn load(channel: &str) -> Visits {
-    crate::store::load::<String>(channel, KEY).map(|t| Visits::decode(&t)).unwrap_or_default()
+pub fn load() -> Visits {
+    crate::store::load(KEY).map(|t| Visits::decode(t.trim_matches('"'))).unwrap_or_default()
 }
 
-/// The one place the invite signals are written to the visitor's storage (first-party,
-/// written on page views, before any interaction). Consent-first storage (a later issue) will
-/// gate this function: without consent, rules see a one-page session and no cap memory.
-pub fn save(channel: &str, visits: &Visits) {
-    crate::store::save(channel, KEY, &visits.encode());
+/// The invite signals, kept in the visitor's first-party storage once they consented
+/// (`store`: in memory before; then rules see a one-page session and no cap memory).
+pub fn save(visits: &Visits) {
+    crate::store::save(KEY, &visits.encode());
 }
 
 impl Visits {

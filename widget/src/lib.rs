@@ -12,23 +12,29 @@ use std::cell::RefCell;
 
 use parley_shared::api::Identity;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use web_sys::js_sys;
 
 /// Mounts the widget into `root` for channel `channel`, talking to the edge at `base`; `emit`
-/// is the loader's `(event, data)` function behind `Parley.on`.
+/// is the loader's `(event, data)` function behind `Parley.on`; `look` the `{accent, position,
+/// language}` the loader drew the launcher with (undefined from older loaders). The widget
+/// takes over the loader's `.parley` container and `.launcher` (creating them when absent).
 #[wasm_bindgen]
-pub fn mount(root: web_sys::ShadowRoot, channel: String, base: String, emit: js_sys::Function) -> Result<(), JsValue> {
+pub fn mount(
+    root: web_sys::ShadowRoot,
+    channel: String,
+    base: String,
+    emit: js_sys::Function,
+    look: JsValue,
+) -> Result<(), JsValue> {
     EMIT.with(|e| *e.borrow_mut() = Some(emit));
-    let doc = parley_client::window().document().ok_or("no document")?;
-    let style = doc.create_element("style")?;
-    style.set_text_content(Some(style::CSS));
-    root.append_child(&style)?;
-    let container: web_sys::HtmlElement = doc.create_element("div")?.unchecked_into();
-    container.set_class_name("parley");
-    root.append_child(&container)?;
-    leptos::mount::mount_to(container, move || app::App(app::AppProps { channel, base })).forget();
-    Ok(())
+    store::init(&channel);
+    app::mount(root, channel, base, look)
+}
+
+/// `Parley.consent()`: the site says the visitor consented to storage.
+#[wasm_bindgen]
+pub fn consent() {
+    store::consent();
 }
 
 /// A call of the page's `Parley` API that needs the loaded session.
@@ -128,6 +134,11 @@ pub(crate) fn emit(event: &str, data: &JsValue) {
 /// `o[k]` (undefined when missing).
 pub(crate) fn prop(o: &JsValue, k: &str) -> JsValue {
     js_sys::Reflect::get(o, &k.into()).unwrap_or_default()
+}
+
+/// `JSON.stringify(x)`.
+pub(crate) fn stringify(x: &JsValue) -> String {
+    js_sys::JSON::stringify(x).ok().and_then(|s| s.as_string()).unwrap_or_default()
 }
 
 /// A plain object `{k: v, ..}` for an event's data.
