@@ -427,6 +427,7 @@ pub fn mount(root: ShadowRoot, channel: String, base: String, look: JsValue) -> 
     if let Some(accent) = prop(&look, "accent").as_string() {
         let _ = top.style().set_property("--accent", safe_color(&accent));
     }
+    let _ = top.set_attribute("lang", lang.code());
     let t = lang.texts();
     let d = build(top.clone(), launcher.clone(), t);
     let queued = store::load_json("queued").map(|q| strings(&q)).unwrap_or_default();
@@ -640,8 +641,14 @@ fn on_keydown(sh: &Shared, e: Event) {
     let key = e.key();
     let t = target(&e);
     let input = sh.borrow().d.input.clone();
-    if key == "Escape" && t.as_ref().is_some_and(|t| t.closest(".panel").ok().flatten().is_some()) {
+    let within = |sel: &str| t.as_ref().is_some_and(|t| t.closest(sel).ok().flatten().is_some());
+    if key == "Escape" && within(".panel") {
         set_open(sh, false);
+    } else if key == "Escape" && within(".invite") {
+        // Escape on the invite card declines it, as its close button does.
+        store::consent();
+        step(sh, Observed::Closed);
+        let _ = sh.borrow().d.launcher.focus();
     } else if key == "Enter" && !e.shift_key() && t.is_some_and(|t| t.is_same_node(Some(input.as_ref()))) {
         e.prevent_default();
         store::consent();
@@ -799,12 +806,16 @@ fn render(s: &mut St) {
     hide(&d.compose, closed || s.offline > 0 || s.form);
     hide(&d.invite, s.invite.is_none() || s.open);
     text(&d.invite_text, s.invite.as_deref().unwrap_or_default());
-    // The unread badge.
+    // The unread badge (drawn again when its number changed).
+    let n = s.unread.to_string();
+    if s.d.badge.as_ref().is_some_and(|b| b.first_child().and_then(|c| c.text_content()).as_deref() == Some(&n)) {
+        return render_rows(s);
+    }
     if let Some(b) = s.d.badge.take() {
         b.remove();
     }
     if s.unread > 0 {
-        let b = elt("span", &[("class", "badge")], &s.unread.to_string(), &s.d.launcher);
+        let b = elt("span", &[("class", "badge")], &n, &s.d.launcher);
         elt("span", &[("class", "sr")], &[" ", t.unread].concat(), &b);
         s.d.badge = Some(b);
     }
