@@ -7,7 +7,7 @@ mod conn;
 mod net;
 
 pub use conn::{ConnEvent, ConnState, Connection, Handler, Pending};
-pub use net::{get_json, post_json, post_raw, HttpError};
+pub use net::{get_json, post_js, post_json, post_raw, HttpError};
 
 use wasm_bindgen::JsCast;
 
@@ -19,6 +19,16 @@ pub fn window() -> web_sys::Window {
 pub fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
     let value = js_sys::JSON::parse(text).ok()?;
     serde_wasm_bindgen::from_value(value).ok()
+}
+
+/// Reads a value `JSON.parse` gave into `T`.
+pub fn from_value<T: serde::de::DeserializeOwned>(value: wasm_bindgen::JsValue) -> Option<T> {
+    serde_wasm_bindgen::from_value(value).ok()
+}
+
+/// `o[k]` (undefined when missing).
+pub fn prop(o: &wasm_bindgen::JsValue, k: &str) -> wasm_bindgen::JsValue {
+    js_sys::Reflect::get(o, &k.into()).unwrap_or_default()
 }
 
 /// Milliseconds since the epoch, from the browser clock.

@@ -41,13 +41,19 @@ pub async fn post_raw<T: DeserializeOwned>(url: &str, body: String) -> Result<T,
     parse(call(url, "POST", Some(body)).await?)
 }
 
+/// POST of a body already in JSON; the answer as the browser's `JSON.parse` gives it (not
+/// generic: the widget reads the few fields it needs without a serde type per answer).
+pub async fn post_js(url: &str, body: String) -> Result<JsValue, HttpError> {
+    let text = call(url, "POST", Some(body)).await?;
+    js_sys::JSON::parse(&text).map_err(|_| bad_json())
+}
+
+fn bad_json() -> HttpError {
+    HttpError { status: 200, code: "bad_json".into(), message: "unexpected response".into(), field: String::new() }
+}
+
 fn parse<T: DeserializeOwned>(text: String) -> Result<T, HttpError> {
-    crate::from_json(&text).ok_or_else(|| HttpError {
-        status: 200,
-        code: "bad_json".into(),
-        message: "unexpected response".into(),
-        field: String::new(),
-    })
+    crate::from_json(&text).ok_or_else(bad_json)
 }
 
 /// The body of a successful call, or the error. Not generic: one copy of the fetch code however
@@ -71,22 +77,14 @@ async fn call(url: &str, method: &str, body: Option<String>) -> Result<String, H
     let text = JsFuture::from(resp.text().map_err(HttpError::network)?).await.map_err(HttpError::network)?;
     let text = text.as_string().unwrap_or_default();
     if !resp.ok() {
-        #[derive(serde::Deserialize)]
-        struct Body {
-            error: Inner,
-        }
-        #[derive(serde::Deserialize)]
-        struct Inner {
-            code: String,
-            message: String,
-            #[serde(default)]
-            field: String,
-        }
-        let (code, message, field) = crate::from_json::<Body>(&text)
-            .map(|b| (b.error.code, b.error.message, b.error.field))
-            .ok_or(())
-            .unwrap_or_else(|_| ("http".into(), text.clone(), String::new()));
-        return Err(HttpError { status: resp.status(), code, message, field });
+        // `{"error": {"code", "message", "field"?}}`, read with the browser's JSON (no serde type).
+        let err = js_sys::JSON::parse(&text).ok().map(|b| crate::prop(&b, "error")).filter(|e| e.is_object());
+        let get = |k: &str| err.as_ref().and_then(|e| crate::prop(e, k).as_string());
+        let (code, message) = match (get("code"), get("message")) {
+            (Some(c), Some(m)) => (c, m),
+            _ => ("http".into(), text.clone()),
+        };
+        return Err(HttpError { status: resp.status(), code, message, field: get("field").unwrap_or_default() });
     }
     Ok(text)
 }

@@ -8,11 +8,8 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use parley_client::{post_json, ConnEvent, ConnState, Connection, Pending};
-use parley_shared::api::{
-    Availability, AvailabilityRequest, ChannelInfo, ConversationCreated, CreateConversationRequest, EntryChoice,
-    OfflineMessageRequest, WidgetSession, WidgetSessionRequest,
-};
+use parley_client::{post_js, ConnEvent, ConnState, Connection, Pending};
+use parley_shared::api::{ChannelInfo, EntryChoice, WidgetSession};
 use parley_shared::i18n::{fill, Lang, Texts};
 use parley_shared::invites::{self, FunnelEvent, Invite, Observed, Rule};
 use parley_shared::limits::UNSENT_AFTER_MS;
@@ -21,7 +18,6 @@ use parley_shared::outcomes::{Goal, ReachedGoal, SessionGoals};
 use parley_shared::protocol::{ClientMsg, MessageView, Role, Routing, ServerMsg, Status};
 use parley_shared::typing::TypingThrottle;
 use parley_shared::Millis;
-use serde::Deserialize;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue, UnwrapThrowExt};
 use wasm_bindgen_futures::spawn_local;
@@ -31,10 +27,6 @@ use web_sys::{Element, Event, HtmlElement, HtmlInputElement, KeyboardEvent, Shad
 use crate::events::Events;
 use crate::invite::{self as page, Visits};
 use crate::{emit, obj, prop, store, stringify, Call};
-
-/// An answer whose content the widget does not need (one type, so one copy of its parsing).
-#[derive(Deserialize)]
-pub(crate) struct Done {}
 
 /// The launcher's icon (the loader draws the same).
 const ICON: &str = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z";
@@ -607,14 +599,8 @@ fn on_submit(sh: &Shared, e: Event) {
                 let mut s = sh.borrow_mut();
                 let answers: Vec<(String, String)> =
                     s.d.pre_fields.iter().map(|(k, input, _)| (k.clone(), input.value())).collect();
-                let list: Array = answers
-                    .iter()
-                    .map(|(k, v)| -> JsValue {
-                        [JsValue::from_str(k), JsValue::from_str(v)].iter().collect::<Array>().into()
-                    })
-                    .collect();
                 // The visitor answered: kept for their next chats (the form again if refused).
-                store::save_json("prechat", &list);
+                store::save_json("prechat", &answers_js(&answers));
                 s.form = false;
                 s.form_err = None;
                 render(&mut s);
@@ -988,22 +974,23 @@ fn save_creds(s: &St) {
 fn send_offline(sh: &Shared, name: String, email: String, text: String) {
     let (base, body) = {
         let s = sh.borrow();
-        let Some((visitor_id, visitor_token)) = s.creds.clone() else { return };
+        let Some((id, token)) = s.creds.clone() else { return };
         save_creds(&s);
-        let body = OfflineMessageRequest {
-            channel_id: s.channel.clone(),
-            visitor_id,
-            visitor_token,
-            name,
-            email,
-            text,
-            page_url: parley_client::window().location().href().unwrap_or_default(),
-        };
-        (s.base.clone(), body)
+        // `OfflineMessageRequest`.
+        let body = obj(&[
+            ("channel_id", s.channel.as_str().into()),
+            ("visitor_id", id.into()),
+            ("visitor_token", token.into()),
+            ("name", name.into()),
+            ("email", email.into()),
+            ("text", text.into()),
+            ("page_url", href().into()),
+        ]);
+        (s.base.clone(), stringify(&body))
     };
     let sh = sh.clone();
     spawn_local(async move {
-        let res = post_json::<_, Done>(&[&base, "/api/v1/widget/offline-message"].concat(), &body).await;
+        let res = post_js(&[&base, "/api/v1/widget/offline-message"].concat(), body).await;
         let mut s = sh.borrow_mut();
         match res {
             Ok(_) => {
@@ -1025,25 +1012,38 @@ async fn load_session(sh: Shared, first: bool) {
         let s = sh.borrow();
         (s.channel.clone(), s.base.clone())
     };
-    let stored = store::load_json("visitor");
-    let stored_get = |k: &str| stored.as_ref().and_then(|v| prop(v, k).as_string());
+    let stored = store::load_json("visitor").unwrap_or_default();
     let identity = crate::identity();
-    let mut body = WidgetSessionRequest {
-        channel_id: channel,
-        visitor_id: stored_get("visitor_id"),
-        visitor_token: stored_get("visitor_token"),
-        identity: identity.clone(),
-    };
+    // `WidgetSessionRequest`.
+    let mut body = vec![
+        ("channel_id", channel.into()),
+        ("visitor_id", prop(&stored, "visitor_id")),
+        ("visitor_token", prop(&stored, "visitor_token")),
+    ];
+    if let Some(i) = &identity {
+        let o = obj(&[
+            ("id", i.id.as_str().into()),
+            ("hash", i.hash.as_str().into()),
+            ("name", i.name.as_str().into()),
+            ("email", i.email.as_str().into()),
+        ]);
+        body.push(("identity", o));
+    }
     let url = [&base, "/api/v1/widget/session"].concat();
     let res = loop {
-        match post_json::<_, WidgetSession>(&url, &body).await {
+        match post_js(&url, stringify(&obj(&body))).await {
             // The site's proof did not check out: go on anonymously.
-            Err(e) if e.code == "bad_identity" && body.identity.is_some() => {
+            Err(e) if e.code == "bad_identity" && body.len() > 3 => {
                 web_sys::console::error_2(&"Parley: identify refused:".into(), &e.message.into());
                 crate::forget_identity();
-                body.identity = None;
+                body.pop();
             }
-            res => break res,
+            res => {
+                break res.and_then(|v| {
+                    parley_client::from_value::<WidgetSession>(v)
+                        .ok_or_else(|| parley_client::HttpError { code: "bad_json".into(), ..Default::default() })
+                })
+            }
         }
     };
     let mut ses = match res {
@@ -1121,7 +1121,7 @@ async fn load_session(sh: Shared, first: bool) {
         let hook = sh.clone();
         crate::set_hook(Box::new(move |c| api(&hook, c)));
         // This page's URL goals.
-        let url = parley_client::window().location().href().unwrap_or_default();
+        let url = href();
         let new = {
             let mut s = sh.borrow_mut();
             let s = &mut *s;
@@ -1190,19 +1190,24 @@ fn create_conversation(sh: Shared) {
         save_creds(&s);
         s.creating = true;
         let nav = parley_client::window().navigator();
-        let body = CreateConversationRequest {
-            channel_id: s.channel.clone(),
-            visitor_id,
-            visitor_token,
-            page_url: parley_client::window().location().href().unwrap_or_default(),
-            language: nav.language().unwrap_or_default(),
-            entry: s.entry.clone(),
-            prechat: s.answers.clone().unwrap_or_default(),
-        };
-        (s.base.clone(), body)
+        // `CreateConversationRequest`.
+        let mut body = vec![
+            ("channel_id", s.channel.as_str().into()),
+            ("visitor_id", visitor_id.into()),
+            ("visitor_token", visitor_token.into()),
+            ("page_url", href().into()),
+            ("language", nav.language().unwrap_or_default().into()),
+        ];
+        if let Some(e) = &s.entry {
+            body.push(("entry", entry_js(e)));
+        }
+        if let Some(a) = &s.answers {
+            body.push(("prechat", answers_js(a)));
+        }
+        (s.base.clone(), stringify(&obj(&body)))
     };
     spawn_local(async move {
-        let created = post_json::<_, ConversationCreated>(&[&base, "/api/v1/conversations"].concat(), &body).await;
+        let created = post_js(&[&base, "/api/v1/conversations"].concat(), body).await;
         let mut s = sh.borrow_mut();
         s.creating = false;
         match created {
@@ -1211,8 +1216,9 @@ fn create_conversation(sh: Shared) {
                 s.entry = None;
                 store::remove("entry");
                 drop(s);
-                emit("chat_started", &obj(&[("conversation_id", c.conversation_id.as_str().into())]));
-                return connect(&sh, c.conversation_id);
+                let id = prop(&c, "conversation_id");
+                emit("chat_started", &obj(&[("conversation_id", id.clone())]));
+                return connect(&sh, id.as_string().unwrap_or_default());
             }
             // A pre-chat answer was refused: the form again, the message next to its field.
             Err(e)
@@ -1396,15 +1402,32 @@ fn set_status(s: &mut St, status: Status, out: &mut Vec<(&'static str, JsValue)>
 // ---------------------------------------------------------------------------------------------
 // Entry points: the chat button's views and clicks, automatic invites, decision time.
 
+/// `EntryChoice` as JSON.
+fn entry_js(e: &EntryChoice) -> JsValue {
+    let mut pairs = vec![("entry_point", e.entry_point.as_str().into()), ("invite", e.invite.as_str().into())];
+    if let Some(ms) = e.decision_ms {
+        pairs.push(("decision_ms", (ms as f64).into()));
+    }
+    obj(&pairs)
+}
+
+/// The pre-chat answers as `[key, value]` pairs.
+fn answers_js(a: &[(String, String)]) -> JsValue {
+    a.iter()
+        .map(|(k, v)| -> JsValue { [JsValue::from_str(k), JsValue::from_str(v)].iter().collect::<Array>().into() })
+        .collect::<Array>()
+        .into()
+}
+
+fn href() -> String {
+    parley_client::window().location().href().unwrap_or_default()
+}
+
 /// Keeps the entry point of the visitor's last click until the conversation is created. The
 /// visitor interacted, so it is stored (it survives a page change before they write).
 fn remember_entry(sh: &Shared, entry: EntryChoice) {
     let mut s = sh.borrow_mut();
-    let mut pairs = vec![("entry_point", entry.entry_point.as_str().into()), ("invite", entry.invite.as_str().into())];
-    if let Some(ms) = entry.decision_ms {
-        pairs.push(("decision_ms", (ms as f64).into()));
-    }
-    store::save_json("entry", &obj(&pairs));
+    store::save_json("entry", &entry_js(&entry));
     s.entry = Some(entry);
 }
 
@@ -1523,7 +1546,8 @@ fn offer(sh: &Shared, rule: usize) {
 /// Whether an operator can take a chat in the channel now (`None` when the edge cannot say).
 async fn available(base: &str, channel_id: String) -> Option<bool> {
     let url = [base, "/api/v1/widget/availability"].concat();
-    post_json::<_, Availability>(&url, &AvailabilityRequest { channel_id }).await.ok().map(|a| a.available)
+    let body = stringify(&obj(&[("channel_id", channel_id.into())]));
+    post_js(&url, body).await.ok().and_then(|a| prop(&a, "available").as_bool())
 }
 
 /// Moves this page's invite through its funnel (`invites::Invite`, so it ends once) and
@@ -1638,7 +1662,7 @@ fn sync_goals(sh: &Shared) {
     drop(s);
     let sh = sh.clone();
     spawn_local(async move {
-        let res = parley_client::post_raw::<Done>(&url, body).await;
+        let res = post_js(&url, body).await;
         let mut s = sh.borrow_mut();
         s.goals_busy = false;
         match res {
@@ -1683,7 +1707,7 @@ fn send_survey(sh: &Shared, rating: &'static str, comment: String, wait: i32) {
     };
     let sh = sh.clone();
     spawn_local(async move {
-        let res = parley_client::post_raw::<Done>(&url, body).await;
+        let res = post_js(&url, body).await;
         let mut s = sh.borrow_mut();
         if s.conv.as_deref() != Some(&conv) {
             return;

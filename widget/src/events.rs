@@ -11,7 +11,32 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use parley_shared::limits::MAX_EVENTS_PER_BATCH;
-use parley_shared::metrics::{Event, EventBatch, EventKind};
+use parley_shared::metrics::EventKind;
+use wasm_bindgen::JsValue;
+use web_sys::js_sys::Array;
+
+use crate::{obj, stringify};
+
+/// One event (`metrics::Event` as JSON, built with the browser's objects: smaller than serde).
+struct Event {
+    id: String,
+    json: JsValue,
+}
+
+/// `EventKind`'s name on the wire (the kinds the widget reports).
+fn kind_str(kind: EventKind) -> &'static str {
+    match kind {
+        EventKind::Visit => "visit",
+        EventKind::View => "view",
+        EventKind::Click => "click",
+        EventKind::Shown => "shown",
+        EventKind::Cancelled => "cancelled",
+        EventKind::Accepted => "accepted",
+        EventKind::Declined => "declined",
+        EventKind::Ignored => "ignored",
+        _ => "expired",
+    }
+}
 use wasm_bindgen_futures::spawn_local;
 
 #[derive(Default)]
@@ -29,10 +54,15 @@ struct Inner {
 }
 
 impl Inner {
-    /// A batch of `events` (none before the session is loaded).
-    fn batch(&self, events: &[Event]) -> Option<EventBatch> {
-        let (visitor_id, visitor_token) = self.creds.clone()?;
-        Some(EventBatch { channel_id: self.channel.clone(), visitor_id, visitor_token, events: events.to_vec() })
+    /// A batch of `events` as JSON (`metrics::EventBatch`; none before the session is loaded).
+    fn batch(&self, events: &[Event]) -> Option<String> {
+        let (id, token) = self.creds.as_ref()?;
+        Some(stringify(&obj(&[
+            ("channel_id", self.channel.as_str().into()),
+            ("visitor_id", id.as_str().into()),
+            ("visitor_token", token.as_str().into()),
+            ("events", events.iter().map(|e| &e.json).collect::<Array>().into()),
+        ])))
     }
 }
 
@@ -57,14 +87,21 @@ impl Events {
     /// the rest within about a second.
     pub fn push(&self, kind: EventKind, entry_point: &str, invite: &str, timeout_ms: u64) {
         let urgent = !matches!(kind, EventKind::Visit | EventKind::View | EventKind::Click);
-        self.0.borrow_mut().queue.push(Event {
-            id: parley_client::random_id("e"),
-            at: parley_client::now_ms(),
-            kind,
-            entry_point: entry_point.to_owned(),
-            invite: invite.to_owned(),
-            timeout_ms,
-        });
+        let id = parley_client::random_id("e");
+        let mut fields = vec![
+            ("id", id.as_str().into()),
+            ("at", (parley_client::now_ms() as f64).into()),
+            ("kind", kind_str(kind).into()),
+            ("entry_point", entry_point.into()),
+        ];
+        if !invite.is_empty() {
+            fields.push(("invite", invite.into()));
+        }
+        if timeout_ms > 0 {
+            fields.push(("timeout_ms", (timeout_ms as f64).into()));
+        }
+        let json = obj(&fields);
+        self.0.borrow_mut().queue.push(Event { id, json });
         self.schedule(if urgent { 0 } else { 1_000 });
     }
 
@@ -92,13 +129,13 @@ impl Events {
             }
             let Some(body) = i.batch(&i.queue[..i.queue.len().min(MAX_EVENTS_PER_BATCH)]) else { return };
             i.in_flight = true;
-            let ids: Vec<String> = body.events.iter().map(|e| e.id.clone()).collect();
+            let ids: Vec<String> = i.queue.iter().take(MAX_EVENTS_PER_BATCH).map(|e| e.id.clone()).collect();
             (i.url.clone(), body, ids)
         };
         let me = self.clone();
         spawn_local(async move {
             // Counted, duplicates and refused alike are done with: the counts are not needed.
-            let res = parley_client::post_json::<_, crate::app::Done>(&url, &body).await;
+            let res = parley_client::post_js(&url, body).await;
             let next = {
                 let mut i = me.0.borrow_mut();
                 i.in_flight = false;
@@ -129,7 +166,7 @@ impl Events {
         let i = self.0.borrow();
         let nav = parley_client::window().navigator();
         for chunk in i.queue.chunks(MAX_EVENTS_PER_BATCH) {
-            if let Some(Ok(body)) = i.batch(chunk).map(|b| serde_json::to_string(&b)) {
+            if let Some(body) = i.batch(chunk) {
                 let _ = nav.send_beacon_with_opt_str(&i.url, Some(&body));
             }
         }
