@@ -1,5 +1,6 @@
-//! Channels: each with its greeting, accent and the website hostnames its widget answers on,
-//! and the snippet to paste. Admins create and edit them.
+//! Channels: each with its greeting, accent, default language, launcher position, greetings
+//! per language and the website hostnames its widget answers on, and the snippet to paste.
+//! Admins create and edit them.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -9,13 +10,55 @@ use leptos::task::spawn_local;
 use parley_shared::admin::{
     split_list, ChannelView, CreateChannelRequest, FieldError, UpdateChannelRequest, DEFAULT_ACCENT,
 };
+use parley_shared::i18n::{Lang, LANGS};
+use parley_shared::invites::Greeting;
 use parley_shared::outcomes::FormField;
 
 use crate::admin::is_admin;
 use crate::admin_api;
-use crate::form::{http_field_error, Field, FormError, Notice};
+use crate::form::{http_field_error, Choice, Field, FormError, Notice};
 
-const FIELDS: &[&str] = &["name", "greeting", "accent", "hosts", "time_zone", "prechat"];
+const FIELDS: &[&str] = &["name", "greeting", "accent", "hosts", "time_zone", "prechat", "greetings"];
+
+const POSITIONS: &[(&str, &str)] = &[("right", "Right"), ("left", "Left")];
+
+/// The label of each language's greeting field, in [`LANGS`] order.
+const GREETING_LABELS: [&str; 5] = [
+    "Greeting in English",
+    "Greeting in Español",
+    "Greeting in Français",
+    "Greeting in Deutsch",
+    "Greeting in Tiếng Việt",
+];
+
+/// The greetings per language the form sends: every language but the default one (whose
+/// greeting is the Greeting field) with a text.
+fn greetings_to_send(language: &str, texts: &[(Lang, String)]) -> Vec<Greeting> {
+    texts
+        .iter()
+        .filter(|(l, t)| l.code() != language && !t.trim().is_empty())
+        .map(|(l, t)| Greeting { language: l.code().to_owned(), text: t.clone() })
+        .collect()
+}
+
+/// The default language changes from `old` to `new`: the Greeting's text becomes `old`'s
+/// greeting, and `new`'s greeting (when it has one) becomes the Greeting. Answers the new
+/// Greeting and `(language, text)` of the fields to change.
+fn switch_language(greeting: &str, old: &str, new: &str, texts: &[(Lang, String)]) -> (String, Vec<(Lang, String)>) {
+    let text_of = |code: &str| texts.iter().find(|(l, _)| l.code() == code).map(|(_, t)| t.clone()).unwrap_or_default();
+    let mut changes = Vec::new();
+    if let Some(old_lang) = Lang::of(old).filter(|l| l.code() == old) {
+        changes.push((old_lang, greeting.to_owned()));
+    }
+    let wanted = text_of(new);
+    if wanted.trim().is_empty() {
+        return (greeting.to_owned(), changes);
+    }
+    if let Some(new_lang) = Lang::of(new) {
+        changes.push((new_lang, String::new()));
+    }
+    (wanted, changes)
+}
 
 /// One field of the pre-chat form editor.
 #[derive(Clone, Copy)]
@@ -69,6 +112,12 @@ pub fn Channels() -> impl IntoView {
                         </div>
                         <p class="muted">"Greeting: " {c.greeting.clone()}</p>
                         <p class="muted">"Time zone: " {c.time_zone.clone()}</p>
+                        <p class="muted adm-channel-look">
+                            "Default language: "
+                            {Lang::of(&c.language).map_or_else(|| c.language.clone(), |l| l.name().to_owned())}
+                            " · Launcher: "
+                            {if c.position == "left" { "left" } else { "right" }}
+                        </p>
                         {(!c.prechat.is_empty())
                             .then(|| {
                                 let fields = c
@@ -153,6 +202,44 @@ fn ChannelForm(existing: Option<ChannelView>, on_done: Callback<Option<String>>)
     let accent = RwSignal::new(existing.as_ref().map_or_else(|| DEFAULT_ACCENT.to_owned(), |c| c.accent.clone()));
     let hosts = RwSignal::new(existing.as_ref().map(|c| c.hosts.join("\n")).unwrap_or_default());
     let time_zone = RwSignal::new(existing.as_ref().map_or_else(browser_time_zone, |c| c.time_zone.clone()));
+    let language = RwSignal::new(
+        existing
+            .as_ref()
+            .map_or_else(|| parley_shared::admin::DEFAULT_CHANNEL_LANGUAGE.to_owned(), |c| c.language.clone()),
+    );
+    let position = RwSignal::new(
+        existing.as_ref().map_or_else(|| parley_shared::admin::DEFAULT_POSITION.to_owned(), |c| c.position.clone()),
+    );
+    // One text per language (LANGS order); the default language's is the Greeting field.
+    let per_lang: Vec<(Lang, RwSignal<String>)> = LANGS
+        .into_iter()
+        .map(|l| {
+            let text = existing
+                .as_ref()
+                .and_then(|c| c.greetings.iter().find(|g| g.language == l.code()))
+                .map(|g| g.text.clone())
+                .unwrap_or_default();
+            (l, RwSignal::new(text))
+        })
+        .collect();
+    let per_lang = StoredValue::new(per_lang);
+    let texts_now = move || per_lang.with_value(|v| v.iter().map(|(l, s)| (*l, s.get_untracked())).collect::<Vec<_>>());
+    let change_language = move |new: String| {
+        let old = language.get_untracked();
+        if new == old {
+            return;
+        }
+        let (g, changes) = switch_language(&greeting.get_untracked(), &old, &new, &texts_now());
+        per_lang.with_value(|v| {
+            for (lang, text) in changes {
+                if let Some((_, sig)) = v.iter().find(|(l, _)| *l == lang) {
+                    sig.set(text);
+                }
+            }
+        });
+        greeting.set(g);
+        language.set(new);
+    };
     let next_key = StoredValue::new(0u32);
     let new_row = move |f: &FormField| {
         next_key.update_value(|k| *k += 1);
@@ -198,6 +285,9 @@ fn ChannelForm(existing: Option<ChannelView>, on_done: Callback<Option<String>>)
                     required: r.required.get_untracked(),
                 })
                 .collect(),
+            language: Some(language.get_untracked()),
+            position: Some(position.get_untracked()),
+            greetings: greetings_to_send(&language.get_untracked(), &texts_now()),
         };
         if let Err(e) = create.validate() {
             return err.set(Some(e));
@@ -216,6 +306,9 @@ fn ChannelForm(existing: Option<ChannelView>, on_done: Callback<Option<String>>)
                         hosts: Some(create.hosts.clone()),
                         time_zone: create.time_zone.clone(),
                         prechat: Some(create.prechat.clone()),
+                        language: create.language.clone(),
+                        position: create.position.clone(),
+                        greetings: Some(create.greetings.clone()),
                     };
                     admin_api::update_channel(id, &upd).await
                 }
@@ -226,6 +319,11 @@ fn ChannelForm(existing: Option<ChannelView>, on_done: Callback<Option<String>>)
                         for s in [name, greeting, hosts] {
                             s.try_set(String::new());
                         }
+                        per_lang.with_value(|v| {
+                            for (_, s) in v {
+                                s.try_set(String::new());
+                            }
+                        });
                     }
                     let verb = if target.is_some() { "saved" } else { "created" };
                     on_done.run(Some(format!("Channel {} {verb}.", c.name)));
@@ -251,8 +349,10 @@ fn ChannelForm(existing: Option<ChannelView>, on_done: Callback<Option<String>>)
                     value=greeting
                     err
                     multiline=true
-                    hint="Empty: the default greeting."
+                    hint="In the default language, and for languages without their own greeting. Empty: the default greeting."
                 />
+                <LanguageSelect id=format!("{prefix}-language") value=language on_change=Callback::new(change_language) />
+                <Choice id=format!("{prefix}-position") label="Launcher position" value=position options=POSITIONS />
                 <Field
                     id=format!("{prefix}-hosts")
                     label="Website hostnames"
@@ -272,6 +372,7 @@ fn ChannelForm(existing: Option<ChannelView>, on_done: Callback<Option<String>>)
                     hint="For the hour and weekday of invite rules, such as Europe/Berlin (empty: UTC)."
                 />
             </div>
+            <GreetingsEditor prefix language per_lang err />
             <PrechatEditor prefix rows=prechat err add=Callback::new(move |()| {
                 prechat.update(|v| v.push(new_row(&FormField { key: String::new(), label: String::new(), required: false })))
             }) />
@@ -298,6 +399,91 @@ fn ChannelForm(existing: Option<ChannelView>, on_done: Callback<Option<String>>)
                     })}
             </div>
         </form>
+    }
+}
+
+/// "Default language": a select of the widget's languages by their own names.
+#[component]
+fn LanguageSelect(id: String, value: RwSignal<String>, on_change: Callback<String>) -> impl IntoView {
+    view! {
+        <div class="field adm-field">
+            <label for=id.clone()>"Default language"</label>
+            <select id=id prop:value=move || value.get() on:change=move |ev| on_change.run(event_target_value(&ev))>
+                {LANGS
+                    .into_iter()
+                    .map(|l| {
+                        view! {
+                            <option value=l.code() lang=l.code() selected=move || value.get() == l.code()>
+                                {l.name()}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        </div>
+    }
+}
+
+/// "Greeting per language": one text box per language but the default one (whose greeting is
+/// the Greeting field); empty = not given.
+#[component]
+fn GreetingsEditor(
+    prefix: &'static str,
+    language: RwSignal<String>,
+    per_lang: StoredValue<Vec<(Lang, RwSignal<String>)>>,
+    err: RwSignal<Option<FieldError>>,
+) -> impl IntoView {
+    let err_id = format!("{prefix}-greetings-error");
+    let hint_id = format!("{prefix}-greetings-hint");
+    let described = {
+        let (err_id, hint_id) = (err_id.clone(), hint_id.clone());
+        move || {
+            let bad = err.with(|e| e.as_ref().is_some_and(|e| e.field == "greetings"));
+            if bad {
+                format!("{hint_id} {err_id}")
+            } else {
+                hint_id.clone()
+            }
+        }
+    };
+    let fields = move || {
+        let default = language.get();
+        per_lang.with_value(|v| {
+            v.iter()
+                .enumerate()
+                .filter(|(_, (l, _))| l.code() != default)
+                .map(|(i, (l, text))| {
+                    let id = format!("{prefix}-greeting-{}", l.code());
+                    let text = *text;
+                    view! {
+                        <div class="field adm-field">
+                            <label for=id.clone()>{GREETING_LABELS[i]}</label>
+                            <textarea
+                                id=id
+                                rows="2"
+                                lang=l.code()
+                                prop:value=move || text.get()
+                                on:input=move |ev| text.set(event_target_value(&ev))
+                            ></textarea>
+                        </div>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    view! {
+        <fieldset class="adm-fieldset adm-greetings" aria-describedby=described>
+            <legend>"Greeting per language"</legend>
+            <p class="adm-hint" id=hint_id>
+                "Shown to visitors whose browser speaks the language; empty: the Greeting above."
+            </p>
+            <div class="adm-grid">{fields}</div>
+            {move || {
+                err.get()
+                    .filter(|e| e.field == "greetings")
+                    .map(|e| view! { <p class="adm-field-error" id=err_id.clone() role="alert">{e.message}</p> })
+            }}
+        </fieldset>
     }
 }
 
@@ -454,5 +640,44 @@ fn IdentitySecret(
                 }}
             </div>
         </fieldset>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(pairs: &[(Lang, &str)]) -> Vec<(Lang, String)> {
+        LANGS
+            .into_iter()
+            .map(|l| (l, pairs.iter().find(|(x, _)| *x == l).map_or(String::new(), |(_, t)| (*t).to_owned())))
+            .collect()
+    }
+
+    #[test]
+    fn greeting_labels_follow_the_languages() {
+        for (l, label) in LANGS.into_iter().zip(GREETING_LABELS) {
+            assert_eq!(label, format!("Greeting in {}", l.name()));
+        }
+    }
+
+    #[test]
+    fn the_default_language_greeting_is_the_greeting_field() {
+        let t = texts(&[(Lang::En, "Hello"), (Lang::De, "Hallo"), (Lang::Fr, " ")]);
+        let sent = greetings_to_send("en", &t);
+        assert_eq!(sent, vec![Greeting { language: "de".into(), text: "Hallo".into() }]);
+        assert_eq!(greetings_to_send("de", &t), vec![Greeting { language: "en".into(), text: "Hello".into() }]);
+    }
+
+    #[test]
+    fn switching_the_default_language_swaps_the_greetings() {
+        let t = texts(&[(Lang::De, "Hallo")]);
+        let (g, changes) = switch_language("Hi!", "en", "de", &t);
+        assert_eq!(g, "Hallo");
+        assert_eq!(changes, vec![(Lang::En, "Hi!".to_owned()), (Lang::De, String::new())]);
+        // No greeting in the new language yet: the Greeting stays (and is kept as the old one's).
+        let (g, changes) = switch_language("Hi!", "en", "vi", &t);
+        assert_eq!(g, "Hi!");
+        assert_eq!(changes, vec![(Lang::En, "Hi!".to_owned())]);
     }
 }
