@@ -21,7 +21,7 @@
   // `invite` is assigned last (tests hook it).
   "open close goal identify consent invite".split(" ").forEach((k) => P[k] = (...a) => {
     if (m) m[k] && m[k](...a);
-    else { q.push([k, a]); (k == "open" || k == "invite") && boot(); }
+    else { q.push([k, a]); (k == "open" || k == "invite") && queueMicrotask(boot); }
   });
   // The look (else defaults), then the launcher.
   const lp = fetch(base + "/api/v1/widget/look?channel=" + encodeURIComponent(ch))
