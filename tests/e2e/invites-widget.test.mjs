@@ -75,7 +75,8 @@ const kinds = (events) => events.map((e) => e.kind);
 
 test("a rule invites on the pricing page in the visitor's language; the chat it starts is an invite's", async () => {
   const { page, events, answers, ctx } = await visitorPage({ locale: "de-DE" });
-  const card = page.getByRole("dialog", { name: "Chat invitation" });
+  // The widget speaks the visitor's language (German here): its labels too.
+  const card = page.getByRole("dialog", { name: "Chat-Einladung" });
   let started;
 
   await step(page, "invite-appears", async () => {
@@ -95,18 +96,18 @@ test("a rule invites on the pricing page in the visitor's language; the chat it 
   });
 
   await step(page, "chat-now-opens-the-panel-with-the-greeting", async () => {
-    await card.getByRole("button", { name: "Chat now" }).click();
+    await card.getByRole("button", { name: "Jetzt chatten" }).click();
     await card.waitFor({ state: "hidden" });
-    const log = page.getByRole("log", { name: "Messages" });
+    const log = page.getByRole("log", { name: "Nachrichten" });
     await log.getByText(PRICING).waitFor();
-    const composer = page.getByRole("textbox", { name: "Message" });
+    const composer = page.getByRole("textbox", { name: "Nachricht" });
     await until(() => composer.evaluate((el) => el.getRootNode().activeElement === el), "the composer focused");
     await until(() => kinds(events).includes("accepted"), "the accepted event");
     const shown = events.find((e) => e.kind === "shown");
     assert.equal(events.find((e) => e.kind === "accepted").invite, shown.invite);
     await composer.fill("Is the family tent cheaper in winter?");
-    await page.getByRole("button", { name: "Send message" }).click();
-    await log.getByText("Sending…").waitFor({ state: "detached" });
+    await page.getByRole("button", { name: "Nachricht senden" }).click();
+    await log.getByText("Wird gesendet…").waitFor({ state: "detached" });
     await until(() => answers.length > 0, "an answer to the events");
     assert.ok(answers.every((s) => s === 200), `events answered ${answers}`);
   });
@@ -152,6 +153,9 @@ test("leaving the page with an invite on screen reports it ignored; a rule cappe
     await page.goto(edge.base + "/demo/pricing");
     await card.getByText(PRICING_EN).waitFor({ timeout: 15_000 });
     await until(() => kinds(events).includes("shown"), "the shown event");
+    // Consent-first storage: the cap is remembered across pages once the site says the visitor
+    // consented (or they interacted with the widget).
+    await page.evaluate(() => window.Parley.consent());
     // Leaving the page: the step goes out as a beacon (text/plain; the browser does not show
     // it to the page's request listeners), and the edge counts it.
     const cookie = await login(edge.base);
