@@ -15,7 +15,7 @@
     emit = (e, x) => (L[e] || []).slice().forEach((f) => {
       try { f(x); } catch (err) { console.error("Parley: " + e + " listener failed", err); }
     });
-  let root, par, up, m;
+  let root, up, m;
   P.on = (e, f) => (L[e] = L[e] || []).push(f);
   P.off = (e, f) => L[e] = (L[e] || []).filter((g) => g !== f);
   // `invite` is assigned last (tests hook it).
@@ -23,9 +23,8 @@
     if (m) m[k] && m[k](...a);
     else { q.push([k, a]); (k == "open" || k == "invite") && queueMicrotask(boot); }
   });
-  // The look (else defaults), then the launcher.
-  const lp = fetch(base + "/api/v1/widget/look?channel=" + encodeURIComponent(ch))
-    .then((r) => r.ok ? r.json() : {}).catch(() => ({}))
+  // The look (else defaults), then the launcher (XHR: a first fetch() costs more).
+  const x = new XMLHttpRequest(), lp = new Promise((r) => x.onloadend = () => r(x.status == 200 && x.response || {}))
     .then((j) => {
       if (/^#([0-9a-f]{3}){1,2}$/i.test(j.accent)) look.accent = j.accent;
       if (j.position == "left") look.position = "left";
@@ -49,7 +48,7 @@
         st.textContent = css;
         root.append(st);
       }
-      par = el("div", { class: "parley", "data-pos": look.position, lang: codes[i] });
+      const par = el("div", { class: "parley", "data-pos": look.position, lang: codes[i] });
       par.style.setProperty("--accent", look.accent);
       svg.append(el("path", { d: "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z" }, 1));
       btn.append(svg);
@@ -63,14 +62,15 @@
       const idle = () => (w.requestIdleCallback || setTimeout)(boot, { timeout: 3000 });
       d.readyState == "complete" ? idle() : w.addEventListener("load", idle);
     });
+  x.open("GET", base + "/api/v1/widget/look?channel=" + encodeURIComponent(ch));
+  x.responseType = "json";
+  x.send();
   function boot() {
     if (up) return;
     up = 1;
     lp.then(() => import(p + ".js")).then((x) => x.default({ module_or_path: p + "_bg.wasm" }).then(() => {
       x.mount(root, ch, base, emit, look);
       m = x;
-      // An app that drew its own launcher: ours goes.
-      root.querySelectorAll(".launcher")[1] && par.remove();
       q.forEach(([k, a], b) => k == "click"
         ? (b = root.querySelector(".launcher")).getAttribute("aria-expanded") != "true" && b.click()
         : x[k] && x[k](...a));

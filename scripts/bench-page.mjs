@@ -132,6 +132,18 @@ function scriptTime(events) {
       last.urls.push(urlOf(e));
     } else spans.push({ start: e.ts, end: e.ts + e.dur, urls: [urlOf(e)] });
   }
+  if (process.env.PARLEY_BENCH_DEBUG) {
+    const all = events.filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === "X");
+    for (const task of all.filter((e) => e.name === "RunTask" && e.dur > 40_000)) {
+      console.error(`task ${(task.dur / 1000).toFixed(1)} ms`);
+      for (const e of all.filter((e) => e.ts >= task.ts && e.ts < task.ts + task.dur && e.dur > 2000 && e !== task)) {
+        console.error(`  ${e.name} ${(e.dur / 1000).toFixed(1)} ms +${((e.ts - task.ts) / 1000).toFixed(1)} ${(urlOf(e) || "").slice(-30)}`);
+      }
+    }
+    for (const sp of spans.filter((x) => x.end - x.start > 10_000)) {
+      console.error(`span ${((sp.end - sp.start) / 1000).toFixed(1)} ms at ${(sp.start / 1000).toFixed(0)}: ${[...new Set(sp.urls.filter(Boolean))].join(" ")}`);
+    }
+  }
   const out = { total: 0, loader: 0, app: 0 };
   for (const s of spans) {
     const ms = (s.end - s.start) / 1000;
@@ -184,6 +196,7 @@ async function idleRun(browser, base) {
   const b = await state(page);
   await ctx.close();
   const st = scriptTime(events);
+  if (process.env.PARLEY_BENCH_DEBUG) console.error("long tasks", JSON.stringify(b0.long), "launcher", launcher, "ready", appReady);
   return {
     launcher, appReady, ready: b0.ready, load: n.load, fcp: n.fcp,
     before: res.filter((r) => r.end <= launcher).reduce((t, r) => t + r.bytes, 0),
