@@ -148,10 +148,6 @@ fn ConvItem(conv: ConvSummary) -> impl IntoView {
         Memo::new(move |_| ctx.unread(&id))
     };
     let has_unread = Memo::new(move |_| unread.get() > 0);
-    let label = {
-        let preview = preview.clone();
-        move || unread::open_label(&preview, unread.get())
-    };
     let id = conv.id.clone();
     let current = move || ctx.active.with(|a| a.as_deref() == Some(id.as_str())).then_some("true");
     let status = conv.status.clone();
@@ -159,11 +155,32 @@ fn ConvItem(conv: ConvSummary) -> impl IntoView {
         1 => "1 message".to_owned(),
         n => format!("{n} messages"),
     };
-    let shown_preview = if preview.is_empty() { "No messages yet".to_owned() } else { preview };
+    let shown_preview = if preview.is_empty() { "No messages yet".to_owned() } else { preview.clone() };
     let class = if conv.is_waiting() { "conv conv-waiting" } else { "conv" };
     let visitor = conv.visitor_label();
     let when = clock(conv.last_activity());
     let owner = (!conv.operator_name.is_empty()).then(|| format!("→ {}", conv.operator_name));
+    // The name says what the card shows, in the same order (the preview first, as in
+    // "Open conversation: <preview>"), so the visible text is part of the name; words in
+    // brackets only help the ear. The preview comes first in the DOM and `order` draws the
+    // top row above it.
+    let label = {
+        let name = unread::open_label(&shown_preview, 0);
+        let details = vec![status_label(&status), visitor.clone(), when.clone()];
+        let owner = conv.operator_name.clone();
+        let count = count.clone();
+        move || {
+            let mut details = details.clone();
+            if let n @ 1.. = unread.get() {
+                details.push(format!("{n} (unread)"));
+            }
+            if !owner.is_empty() {
+                details.push(format!("(assigned to) {owner}"));
+            }
+            details.push(count.clone());
+            format!("{name} — {}", details.join(", "))
+        }
+    };
 
     view! {
         <li>
@@ -175,14 +192,21 @@ fn ConvItem(conv: ConvSummary) -> impl IntoView {
                 aria-current=current
                 on:click=move |_| ctx.open_conversation(&conv)
             >
+                // Spaces between the parts: the card's text reads as words, not "WaitingVisitor".
+                <span class="conv-preview">{shown_preview}</span>
+                " "
                 <span class="conv-top">
                     <span class=format!("pill pill-{status}")>{status_label(&status)}</span>
+                    " "
                     <span class="conv-visitor">{visitor}</span>
+                    " "
                     <span class="conv-time">{when}</span>
+                    " "
                     <UnreadBadge unread />
                 </span>
-                <span class="conv-preview">{shown_preview}</span>
+                " "
                 {owner.map(|o| view! { <span class="conv-owner">{o}</span> })}
+                " "
                 <span class="conv-count">{count}</span>
             </button>
         </li>

@@ -239,60 +239,62 @@ pub fn OutcomeSettingsAdmin() -> impl IntoView {
                         if t.trim().is_empty() { format!("category {}", n()) } else { t.trim().to_owned() }
                     };
                     view! {
-                        <li class="adm-oc-category" role="group" aria-label=move || format!("Category {}", n())>
-                            <div class="adm-cond adm-oc-row">
-                                <input
-                                    type="text"
-                                    class="adm-oc-name"
-                                    aria-label=move || format!("Category {}", n())
-                                    prop:value=move || c.name.get()
-                                    on:input=move |ev| c.name.set(event_target_value(&ev))
-                                />
+                        <li>
+                            <div class="adm-oc-category" role="group" aria-label=move || format!("Category {}", n())>
+                                <div class="adm-cond adm-oc-row">
+                                    <input
+                                        type="text"
+                                        class="adm-oc-name"
+                                        aria-label=move || format!("Category {}", n())
+                                        prop:value=move || c.name.get()
+                                        on:input=move |ev| c.name.set(event_target_value(&ev))
+                                    />
+                                    <button
+                                        type="button"
+                                        class="btn btn-ghost adm-small"
+                                        aria-label=move || format!("Remove category {}", n())
+                                        on:click=move |_| categories.update(|v| v.retain(|x| x.key != c.key))
+                                    >
+                                        "Remove"
+                                    </button>
+                                </div>
+                                <ul class="adm-oc-subs">
+                                    <For
+                                        each=move || c.subs.get()
+                                        key=|s| s.key
+                                        children=move |s: NameRow| {
+                                            let m = move || place(c.subs, s.key, |x| x.key);
+                                            view! {
+                                                <li class="adm-cond adm-oc-row">
+                                                    <input
+                                                        type="text"
+                                                        class="adm-oc-name"
+                                                        aria-label=move || format!("Sub-category {} of {}", m(), cat_name())
+                                                        prop:value=move || s.name.get()
+                                                        on:input=move |ev| s.name.set(event_target_value(&ev))
+                                                    />
+                                                    <button
+                                                        type="button"
+                                                        class="btn btn-ghost adm-small"
+                                                        aria-label=move || format!("Remove sub-category {} of {}", m(), cat_name())
+                                                        on:click=move |_| c.subs.update(|v| v.retain(|x| x.key != s.key))
+                                                    >
+                                                        "Remove"
+                                                    </button>
+                                                </li>
+                                            }
+                                        }
+                                    />
+                                </ul>
                                 <button
                                     type="button"
                                     class="btn btn-ghost adm-small"
-                                    aria-label=move || format!("Remove category {}", n())
-                                    on:click=move |_| categories.update(|v| v.retain(|x| x.key != c.key))
+                                    aria-label=move || format!("Add sub-category to {}", cat_name())
+                                    on:click=move |_| c.subs.update(|v| v.push(keys.name("")))
                                 >
-                                    "Remove"
+                                    "Add sub-category"
                                 </button>
                             </div>
-                            <ul class="adm-oc-subs">
-                                <For
-                                    each=move || c.subs.get()
-                                    key=|s| s.key
-                                    children=move |s: NameRow| {
-                                        let m = move || place(c.subs, s.key, |x| x.key);
-                                        view! {
-                                            <li class="adm-cond adm-oc-row">
-                                                <input
-                                                    type="text"
-                                                    class="adm-oc-name"
-                                                    aria-label=move || format!("Sub-category {} of {}", m(), cat_name())
-                                                    prop:value=move || s.name.get()
-                                                    on:input=move |ev| s.name.set(event_target_value(&ev))
-                                                />
-                                                <button
-                                                    type="button"
-                                                    class="btn btn-ghost adm-small"
-                                                    aria-label=move || format!("Remove sub-category {} of {}", m(), cat_name())
-                                                    on:click=move |_| c.subs.update(|v| v.retain(|x| x.key != s.key))
-                                                >
-                                                    "Remove"
-                                                </button>
-                                            </li>
-                                        }
-                                    }
-                                />
-                            </ul>
-                            <button
-                                type="button"
-                                class="btn btn-ghost adm-small"
-                                aria-label=move || format!("Add sub-category to {}", cat_name())
-                                on:click=move |_| c.subs.update(|v| v.push(keys.name("")))
-                            >
-                                "Add sub-category"
-                            </button>
                         </li>
                     }
                 }
@@ -309,39 +311,41 @@ pub fn OutcomeSettingsAdmin() -> impl IntoView {
                     let key = g.key;
                     let n = move || place(goals, key, |x| x.key);
                     view! {
-                        <li class="adm-cond adm-oc-row adm-oc-goal" role="group" aria-label=move || format!("Goal {}", n())>
-                            <input
-                                type="text"
-                                class="adm-oc-name"
-                                aria-label=move || format!("Goal {} name", n())
-                                prop:value=move || g.name.get()
-                                on:input=move |ev| g.name.set(event_target_value(&ev))
-                            />
-                            <input
-                                type="text"
-                                inputmode="decimal"
-                                class="adm-oc-value"
-                                aria-label=move || format!("Goal {} value", n())
-                                prop:value=move || g.value.get()
-                                on:input=move |ev| g.value.set(event_target_value(&ev))
-                            />
-                            <input
-                                type="text"
-                                class="adm-oc-url"
-                                placeholder="*/checkout/done*"
-                                spellcheck="false"
-                                aria-label=move || format!("Goal {} page URL rule", n())
-                                prop:value=move || g.url.get()
-                                on:input=move |ev| g.url.set(event_target_value(&ev))
-                            />
-                            <button
-                                type="button"
-                                class="btn btn-ghost adm-small"
-                                aria-label=move || format!("Remove goal {}", n())
-                                on:click=move |_| goals.update(|v| v.retain(|x| x.key != key))
-                            >
-                                "Remove"
-                            </button>
+                        <li>
+                            <div class="adm-cond adm-oc-row adm-oc-goal" role="group" aria-label=move || format!("Goal {}", n())>
+                                <input
+                                    type="text"
+                                    class="adm-oc-name"
+                                    aria-label=move || format!("Goal {} name", n())
+                                    prop:value=move || g.name.get()
+                                    on:input=move |ev| g.name.set(event_target_value(&ev))
+                                />
+                                <input
+                                    type="text"
+                                    inputmode="decimal"
+                                    class="adm-oc-value"
+                                    aria-label=move || format!("Goal {} value", n())
+                                    prop:value=move || g.value.get()
+                                    on:input=move |ev| g.value.set(event_target_value(&ev))
+                                />
+                                <input
+                                    type="text"
+                                    class="adm-oc-url"
+                                    placeholder="*/checkout/done*"
+                                    spellcheck="false"
+                                    aria-label=move || format!("Goal {} page URL rule", n())
+                                    prop:value=move || g.url.get()
+                                    on:input=move |ev| g.url.set(event_target_value(&ev))
+                                />
+                                <button
+                                    type="button"
+                                    class="btn btn-ghost adm-small"
+                                    aria-label=move || format!("Remove goal {}", n())
+                                    on:click=move |_| goals.update(|v| v.retain(|x| x.key != key))
+                                >
+                                    "Remove"
+                                </button>
+                            </div>
                         </li>
                     }
                 }

@@ -152,8 +152,9 @@ pub fn ReportView(response: ReportResponse, csv_href: Option<String>) -> impl In
                 {download}
             </header>
             {chart}
-            // The header shows even without rows: it says what the report holds.
-            <div class="adm-table-wrap rep-table-wrap">
+            // The header shows even without rows: it says what the report holds. The box scrolls,
+            // so it takes focus: keyboard users scroll it with the arrow keys.
+            <div class="adm-table-wrap rep-table-wrap" tabindex="0" role="group" aria-label="Report table">
                 <table class="adm-table rep-table">
                     <caption class="adm-sr">{caption}</caption>
                     <thead>

@@ -22,6 +22,9 @@ export async function axeViolations(page, selector = null) {
   if (!loaded) await page.evaluate(`${AXE_SOURCE}\n;void 0`);
   const all = await page.evaluate(
     async ({ selector, tags }) => {
+      // Colours mid-transition are not what anyone reads: let finite animations end first.
+      const running = document.getAnimations().filter((a) => a.effect?.getComputedTiming().iterations !== Infinity);
+      await Promise.race([Promise.all(running.map((a) => a.finished.catch(() => {}))), new Promise((r) => setTimeout(r, 2000))]);
       const context = selector ? document.querySelector(selector) : document;
       if (!context) throw new Error(`axe: nothing matches ${selector}`);
       const r = await window.axe.run(context, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] });
