@@ -73,7 +73,7 @@ pub struct Events(Rc<RefCell<Inner>>);
 impl Events {
     pub fn new(base: &str, channel: &str) -> Events {
         let inner =
-            Inner { url: format!("{base}/api/v1/widget/events"), channel: channel.to_owned(), ..Inner::default() };
+            Inner { url: [base, "/api/v1/widget/events"].concat(), channel: channel.to_owned(), ..Inner::default() };
         Events(Rc::new(RefCell::new(inner)))
     }
 

@@ -68,16 +68,15 @@ impl Visits {
     /// `first start last pages returning rule:n…`, space-separated (ids have no spaces or
     /// colons): smaller in the widget than a serde type.
     fn encode(&self) -> String {
-        let mut t = format!(
-            "{} {} {} {} {}",
-            self.first_seen,
-            self.session_start,
-            self.last_seen,
-            self.pages,
-            u8::from(self.returning)
-        );
+        let mut t =
+            [self.first_seen, self.session_start, self.last_seen, u64::from(self.pages), u64::from(self.returning)]
+                .map(|n| n.to_string())
+                .join(" ");
         for (id, n) in &self.shown {
-            t += &format!(" {id}:{n}");
+            t += " ";
+            t += id;
+            t += ":";
+            t += &n.to_string();
         }
         t
     }
