@@ -39,7 +39,10 @@
 // - layout shift: the sum of `layout-shift` entries without recent input, until the end of the
 //   run (the panel opening after the click is input, as for any page).
 //
-// Usage: node scripts/bench-page.mjs   (after make build; PARLEY_BENCH_RUNS=N to change N)
+// Usage: node scripts/bench-page.mjs   (after make build; PARLEY_BENCH_RUNS=N to change N;
+// PARLEY_BENCH_DEBUG=1 prints the long tasks, the main thread's tasks over 40 ms and the script
+// spans over 10 ms of each idle run, =2 also what the loader's tasks were made of).
+// Bytes are as `wrangler dev` serves them (gzip; Cloudflare serves brotli to browsers that ask).
 // It starts its own edge (fresh state) and stops everything it started. Prints a markdown table.
 import { startEdge, launchBrowser } from "../tests/e2e/harness.mjs";
 
@@ -136,7 +139,13 @@ function scriptTime(events) {
     const all = events.filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === "X");
     for (const task of all.filter((e) => e.name === "RunTask" && e.dur > 40_000)) {
       console.error(`task ${(task.dur / 1000).toFixed(1)} ms`);
-      for (const e of all.filter((e) => e.ts >= task.ts && e.ts < task.ts + task.dur && e.dur > 2000 && e !== task)) {
+      const inside = all.filter((e) => e.ts >= task.ts && e.ts < task.ts + task.dur && e !== task);
+      if (process.env.PARLEY_BENCH_DEBUG === "2" && inside.some((e) => urlOf(e).endsWith("/widget.js"))) {
+        const by = {};
+        for (const e of inside) by[e.name] = (by[e.name] ?? 0) + e.dur / 1000;
+        console.error("  loader task:", Object.entries(by).sort((a, b) => b[1] - a[1]).slice(0, 12).map(([n, d]) => `${n} ${d.toFixed(1)}`).join(", "));
+      }
+      for (const e of inside.filter((e) => e.dur > 2000)) {
         console.error(`  ${e.name} ${(e.dur / 1000).toFixed(1)} ms +${((e.ts - task.ts) / 1000).toFixed(1)} ${(urlOf(e) || "").slice(-30)}`);
       }
     }
@@ -267,7 +276,7 @@ async function main() {
   console.log("| --- | ---: | ---: | ---: |");
   const { base, idle, early } = runs;
   row("bytes before the launcher is visible (loader + look)", idle, "before", "B");
-  row("widget bytes once the app is ready (+ glue, wasm, session)", idle, "widget", "B");
+  row("widget bytes once the app is ready (+ glue, wasm, session; gzip as `wrangler dev` serves them)", idle, "widget", "B");
   row("launcher visible (from navigation start)", idle, "launcher", "ms");
   row("app mounted on idle (`parley:ready` mark)", idle, "appReady", "ms");
   row("host page `load` event", idle, "load", "ms", base);
