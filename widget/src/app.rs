@@ -263,8 +263,12 @@ fn build(top: HtmlElement, launcher: HtmlElement, t: &Texts) -> Dom {
         &head,
     );
     let notice = el("p", &[("class", "status"), ("role", "alert"), ("hidden", "")], &panel);
-    let log =
-        el("div", &[("class", "log"), ("role", "log"), ("aria-live", "polite"), ("aria-label", t.messages)], &panel);
+    // Focusable: keyboard users can scroll the transcript (it may hold no control).
+    let log = el(
+        "div",
+        &[("class", "log"), ("role", "log"), ("aria-live", "polite"), ("aria-label", t.messages), ("tabindex", "0")],
+        &panel,
+    );
     let greet = el("p", &[("class", "greet")], &log);
     let ended = elt("p", &[("class", "ended"), ("role", "status"), ("hidden", "")], t.chat_ended, &log);
     let typing = el("div", &[("class", "typing"), ("aria-hidden", "true")], &panel);

@@ -29,6 +29,7 @@ pub const CSS: &str = r#"
 .head p{font-size:12px}
 .close{background:transparent;border:0;color:#fff;cursor:pointer;font-size:20px;line-height:1;padding:4px 8px}
 .log{flex:1;min-height:0;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px;background:#f6f7f9}
+.log:focus-visible{outline-offset:-3px;box-shadow:none}
 .greet{color:#4a4f5a;font-size:13px;text-align:center;padding:6px}
 .msg{max-width:80%;padding:8px 11px;border-radius:12px;white-space:pre-wrap;overflow-wrap:anywhere}
 .msg .who{display:block;font-size:11px;font-weight:600;margin-bottom:2px}
