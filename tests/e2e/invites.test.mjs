@@ -53,7 +53,8 @@ async function visitor(path = "/demo/pricing", locale = "en-US") {
   return { ctx, page };
 }
 
-const invite = (page) => page.getByRole("dialog", { name: "Chat invitation" });
+// The widget speaks the visitor's language: the card's name in English, German or French.
+const invite = (page) => page.getByRole("dialog", { name: /^(Chat invitation|Chat-Einladung|Invitation à discuter)$/ });
 
 /** GETs a console CSV report (last day) as rows of objects keyed by the header. */
 async function csv(name) {
