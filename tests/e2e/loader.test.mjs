@@ -1,5 +1,6 @@
 // The loader (`public/widget.js`) in Chromium against a real `wrangler dev`: it draws the launcher
-// itself (the channel's accent, the browser's language) while the WebAssembly app is held back
+// itself (the channel's accent and corner, the browser's language else the channel's) while the
+// WebAssembly app is held back
 // (only the `.wasm` request is delayed, the page itself is the edge's); a click made before the
 // app loaded opens the panel once it has (the composer focused); the app takes the launcher over
 // without a layout shift, in the same box; nothing is written to cookies or storage until the
@@ -141,6 +142,20 @@ test("the launcher follows the browser's language, else the channel's", async ()
   await launcher.waitFor();
   assert.equal(await launcher.getAttribute("aria-label"), "Chat öffnen");
   assert.equal(await page.locator("parley-chat .parley").getAttribute("lang"), "de");
+  release();
+  await ctx.close();
+});
+
+test("the look's corner, short accent and default language (a browser language Parley does not speak)", async () => {
+  const { ctx, page, release } = await hostPage({ hold: true, locale: "ja-JP" });
+  await page.route("**/api/v1/widget/look?*", (r) => r.fulfill({ json: { accent: "#123", position: "left", language: "fr" } }));
+  await page.goto(edge.base + "/demo/shop");
+  const launcher = page.locator("parley-chat .launcher");
+  await launcher.waitFor();
+  assert.equal(await launcher.getAttribute("aria-label"), "Ouvrir le chat");
+  assert.equal(await page.locator("parley-chat .parley").getAttribute("lang"), "fr");
+  const box = await launcherBox(page);
+  assert.deepEqual([box.x, box.y, box.bg], [20, page.viewportSize().height - 76, "rgb(17, 34, 51)"]);
   release();
   await ctx.close();
 });
