@@ -1,7 +1,7 @@
 // The loader (`public/widget.js`) in Chromium against a real `wrangler dev`: it draws the launcher
 // itself (the channel's accent and corner, the browser's language else the channel's) while the
-// WebAssembly app is held back
-// (only the `.wasm` request is delayed, the page itself is the edge's); a click made before the
+// WebAssembly app is held back (only the `.wasm` request is delayed, the page itself is the
+// edge's); a click made before the
 // app loaded opens the panel once it has (the composer focused); the app takes the launcher over
 // without a layout shift, in the same box; nothing is written to cookies or storage until the
 // visitor interacts (or the site calls `Parley.consent()`); under a strict Content-Security-Policy
