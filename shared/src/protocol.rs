@@ -266,9 +266,10 @@ impl TryFrom<ServerWire> for ServerMsg {
                 #[cfg(feature = "operator")]
                 visitor: w.visitor,
             },
-            "incompatible" => {
-                ServerMsg::Incompatible { reason: need(w.reason, "reason")?, supported: need(w.supported, "supported")? }
-            }
+            "incompatible" => ServerMsg::Incompatible {
+                reason: need(w.reason, "reason")?,
+                supported: need(w.supported, "supported")?,
+            },
             "ack" => ServerMsg::Ack {
                 client_id: need(w.client_id, "client_id")?,
                 seq: need(w.seq, "seq")?,
@@ -505,7 +506,11 @@ mod tests {
             ServerMsg::Visitor {
                 visitor: VisitorInfo { name: "V".into(), language: String::new(), country: "DE".into(), pages: vec![] },
             },
-            ServerMsg::Error { code: ErrorCode::RateLimited, message: "slow down".into(), client_id: Some("m2".into()) },
+            ServerMsg::Error {
+                code: ErrorCode::RateLimited,
+                message: "slow down".into(),
+                client_id: Some("m2".into()),
+            },
             ServerMsg::Error { code: ErrorCode::Malformed, message: "bad".into(), client_id: None },
             ServerMsg::Pong,
         ];
