@@ -7,7 +7,9 @@ import assert from "node:assert/strict";
 import { startEdge, launchBrowser, step } from "./harness.mjs";
 import { ProtoClient, login, readTranscript, waitUntil } from "./proto-client.mjs";
 
-const TIMEOUT_MS = 2_000;
+// Long enough for the outbox test's two page loads while no socket reaches the edge (the app
+// loads when the browser is idle after the page's load event; slower on a busy machine).
+const TIMEOUT_MS = 8_000;
 let edge, browser, cookie;
 
 before(async () => {
@@ -37,6 +39,8 @@ async function conversation(id) {
 async function openWidget(context) {
   const page = await context.newPage();
   await page.goto(edge.base + "/");
+  // The loader's launcher says "Open chat" until the app is mounted (it may restore an open panel).
+  await page.waitForFunction(() => performance.getEntriesByName("parley:ready").length > 0);
   const launcher = page.getByRole("button", { name: /Open chat|Close chat/ });
   if ((await launcher.getAttribute("aria-label")) === "Open chat") await launcher.click();
   return { page, log: page.getByRole("log", { name: "Messages" }) };
@@ -80,6 +84,8 @@ test("the widget's outbox survives a reload while the server is unreachable, the
   await step(page, "outbox-while-unreachable", async () => {
     await page.reload();
     await log.getByText("first, delivered at once").waitFor({ state: "detached" }).catch(() => {});
+    // The conversation is resumed (its socket never answers): the message goes to its outbox.
+    await page.getByRole("button", { name: "End chat" }).waitFor();
     await send(page, "second, written while unreachable");
     await log.getByText("second, written while unreachable").waitFor();
     await log.getByText(/Sending…|Not sent yet/).waitFor();
