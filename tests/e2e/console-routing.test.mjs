@@ -35,12 +35,21 @@ async function goOnlineInUi(page) {
   await page.getByRole("checkbox", { name: "Demo channel" }).and(page.locator(":checked")).waitFor();
 }
 
+// The widget speaks the visitor's browser language (shared/src/i18n.rs).
+const WORDS = {
+  "es-ES": { open: "Abrir chat", message: "Mensaje", send: "Enviar mensaje", log: "Mensajes", with: "Estás chateando con " },
+  "fr-FR": { open: "Ouvrir le chat", message: "Message", send: "Envoyer le message", log: "Messages", with: "Vous discutez avec ",
+    inLine: /Vous êtes n° 1 dans la file · environ \d+ min/ },
+  "en-GB": { open: "Open chat", message: "Message", send: "Send message", log: "Messages", with: "You are chatting with " },
+};
+
 async function visitorPage(locale) {
   const ctx = await browser.newContext({ locale });
   const page = await ctx.newPage();
+  const t = WORDS[locale];
   await page.goto(edge.base + "/");
-  await page.getByRole("button", { name: "Open chat" }).click();
-  return { ctx, page };
+  await page.getByRole("button", { name: t.open }).click();
+  return { ctx, page, t };
 }
 
 const header = (page) => page.getByRole("dialog", { name: "Chat" }).getByRole("status").first();
@@ -55,9 +64,9 @@ test("routing, alerts, visitor details, canned responses and transfer in the con
 
   const v = await visitorPage("es-ES");
   await step(v.page, "spanish-visitor-reaches-sam", async () => {
-    await v.page.getByRole("textbox", { name: "Message" }).fill("Hola, ¿tienen tallas grandes?");
-    await v.page.getByRole("button", { name: "Send message" }).click();
-    await header(v.page).getByText("You are chatting with Sam").waitFor();
+    await v.page.getByRole("textbox", { name: v.t.message }).fill("Hola, ¿tienen tallas grandes?");
+    await v.page.getByRole("button", { name: v.t.send }).click();
+    await header(v.page).getByText(v.t.with + "Sam").waitFor();
   });
 
   await step(sam.page, "sam-is-alerted-and-sees-the-visitor", async () => {
@@ -87,21 +96,21 @@ test("routing, alerts, visitor details, canned responses and transfer in the con
     await reply.press("Tab");
     assert.equal(await reply.inputValue(), "Sí, de la S a la XXL.");
     await sam.page.getByRole("button", { name: "Send reply" }).click();
-    await v.page.getByRole("log", { name: "Messages" }).getByText("Sí, de la S a la XXL.").waitFor();
+    await v.page.getByRole("log", { name: v.t.log }).getByText("Sí, de la S a la XXL.").waitFor();
   });
 
   await step(sam.page, "transfer-to-dana", async () => {
     await sam.page.getByRole("combobox", { name: "Transfer to" }).selectOption({ label: "Dana (0/3)" });
     await sam.page.getByRole("button", { name: "Transfer", exact: true }).click();
     await sam.page.getByText("Transferred.").waitFor();
-    await header(v.page).getByText("You are chatting with Dana").waitFor();
+    await header(v.page).getByText(v.t.with + "Dana").waitFor();
     await dana.page.getByRole("button", { name: /^Mine/ }).click();
     await dana.page.getByRole("button", { name: /Open conversation/ }).first().click();
     await dana.page.getByText("Assigned to Dana").waitFor();
     // Dana answers, so the chat stays hers even when she goes offline below.
     await dana.page.getByRole("textbox", { name: "Reply" }).fill("Hola, soy Dana.");
     await dana.page.getByRole("button", { name: "Send reply" }).click();
-    await v.page.getByRole("log", { name: "Messages" }).getByText("Hola, soy Dana.").waitFor();
+    await v.page.getByRole("log", { name: v.t.log }).getByText("Hola, soy Dana.").waitFor();
   });
 
   await step(v.page, "visitor-beyond-capacity-waits-then-connects", async () => {
@@ -117,11 +126,11 @@ test("routing, alerts, visitor details, canned responses and transfer in the con
     await Promise.all(busy.map((c) => c.start()));
     assert.deepEqual(busy.map((c) => c.routing?.name), ["Sam", "Sam"]);
     const w = await visitorPage("fr-FR");
-    await w.page.getByRole("textbox", { name: "Message" }).fill("Bonjour");
-    await w.page.getByRole("button", { name: "Send message" }).click();
-    await header(w.page).getByText(/You are number 1 in line · about \d+ min/).waitFor();
+    await w.page.getByRole("textbox", { name: w.t.message }).fill("Bonjour");
+    await w.page.getByRole("button", { name: w.t.send }).click();
+    await header(w.page).getByText(w.t.inLine).waitFor();
     busy[0].sendFrame({ type: "end" });
-    await header(w.page).getByText("You are chatting with Sam").waitFor();
+    await header(w.page).getByText(w.t.with + "Sam").waitFor();
     await Promise.all(busy.map((c) => c.close()));
     await w.ctx.close();
   });
