@@ -1187,7 +1187,12 @@ fn create_conversation(sh: Shared) {
         let form = s.info.as_ref().is_some_and(|i| !i.prechat.is_empty());
         if form && !s.identified && s.answers.is_none() {
             s.form = true;
-            return render(&mut s);
+            render(&mut s);
+            // The composer is hidden now: keyboard users go on in the form.
+            if let Some((_, input, _)) = s.d.pre_fields.first() {
+                let _ = input.focus();
+            }
+            return;
         }
         // The visitor wrote: from now on their identity is kept (also when they wrote before
         // the session was loaded).
