@@ -240,7 +240,9 @@ test("widget by keyboard only: launcher, composer, send, every control, Escape",
         .filter((el) => !el.disabled && el.tabIndex >= 0 && el.getClientRects().length > 0)
         .map((el) => el.getAttribute("aria-label") ?? el.labels?.[0]?.textContent.trim() ?? el.textContent.trim().slice(0, 40)));
     const reached = new Set();
-    for (let i = 0; i < 40 && reached.size < controls.length; i++) {
+    // Until each listed control was reached (a control that appears meanwhile, such as "End chat"
+    // once the conversation exists, must not end the loop early).
+    for (let i = 0; i < 40 && controls.some((c) => !reached.has(c)); i++) {
       await page.keyboard.press("Tab");
       const f = await focused(page);
       if (f?.inPanel) reached.add(f.name);
