@@ -68,7 +68,7 @@
   function boot() {
     if (up) return;
     up = 1;
-    lp.then(() => import(p + ".js")).then((x) => x.default({ module_or_path: p + "_bg.wasm" }).then(() => {
+    lp.then(() => import(p + ".js")).then((x) => x.default({ module_or_path: p + "_bg.wasm" }).then(() => new Promise((r) => setTimeout(r))).then(() => {
       x.mount(root, ch, base, emit, look);
       m = x;
       q.forEach(([k, a], b) => k == "click"

@@ -496,7 +496,6 @@ pub fn mount(root: ShadowRoot, channel: String, base: String, look: JsValue) -> 
         base,
     };
     let sh: Shared = Rc::new(RefCell::new(st));
-    render(&mut sh.borrow_mut());
     for (ev, f) in [("click", on_click as Handler), ("submit", on_submit), ("input", on_input), ("keydown", on_keydown)]
     {
         let _ = top.add_event_listener_with_callback(ev, &callback(&sh, f));
@@ -505,7 +504,10 @@ pub fn mount(root: ShadowRoot, channel: String, base: String, look: JsValue) -> 
     let _ = w.add_event_listener_with_callback("pagehide", &callback(&sh, on_pagehide));
     let _ = w.add_event_listener_with_callback("visibilitychange", &callback(&sh, on_hidden));
     let _ = w.set_interval_with_callback_and_timeout_and_arguments_0(&callback(&sh, on_tick), 2_000);
-    spawn_local(load_session(sh, true));
+    // The session request leaves at once; the first render (the launcher already shows the
+    // same) waits for the next task, so no start-up task is long on a slow phone.
+    spawn_local(load_session(sh.clone(), true));
+    parley_client::set_timeout(0, move || render(&mut sh.borrow_mut()));
     Ok(())
 }
 
@@ -1118,24 +1120,34 @@ async fn load_session(sh: Shared, first: bool) {
         create_conversation(sh.clone());
     }
     if first {
-        let launcher = sh.borrow().d.launcher.clone();
-        observe_launcher(&sh, &launcher);
-        let identified = sh.borrow().identified;
-        emit("ready", &obj(&[("identified", identified.into())]));
-        let hook = sh.clone();
-        crate::set_hook(Box::new(move |c| api(&hook, c)));
-        // This page's URL goals.
-        let url = href();
-        let new = {
-            let mut s = sh.borrow_mut();
-            let s = &mut *s;
-            s.reached.on_page(&s.goals, &url, parley_client::now_ms())
-        };
-        if !new.is_empty() {
-            reached(&sh);
-        }
-        evaluate(&sh);
+        // In a task of its own (the session's render above is one already).
+        parley_client::set_timeout(0, move || after_first_session(sh, identity));
+    } else if crate::identity() != identity && crate::identity().is_some() {
+        // `Parley.identify` came while the request was on its way: ask again.
+        spawn_local(load_session(sh, false));
     }
+}
+
+/// After the first session: the invites' observer, `ready`, the queued `Parley` calls, goals;
+/// `identity` is the one the session was asked with.
+fn after_first_session(sh: Shared, identity: Option<parley_shared::api::Identity>) {
+    let launcher = sh.borrow().d.launcher.clone();
+    observe_launcher(&sh, &launcher);
+    let identified = sh.borrow().identified;
+    emit("ready", &obj(&[("identified", identified.into())]));
+    let hook = sh.clone();
+    crate::set_hook(Box::new(move |c| api(&hook, c)));
+    // This page's URL goals.
+    let url = href();
+    let new = {
+        let mut s = sh.borrow_mut();
+        let s = &mut *s;
+        s.reached.on_page(&s.goals, &url, parley_client::now_ms())
+    };
+    if !new.is_empty() {
+        reached(&sh);
+    }
+    evaluate(&sh);
     // `Parley.identify` came while the request was on its way: ask again.
     if crate::identity() != identity && crate::identity().is_some() {
         spawn_local(load_session(sh, false));
