@@ -8,6 +8,8 @@
 pub mod admin;
 pub mod api;
 #[cfg(feature = "operator")]
+pub mod config;
+#[cfg(feature = "operator")]
 pub mod conversation;
 #[cfg(feature = "operator")]
 pub mod dispatch;
@@ -23,6 +25,8 @@ pub mod protocol;
 #[cfg(feature = "operator")]
 pub mod reports;
 pub mod routing;
+#[cfg(feature = "operator")]
+pub mod tally;
 pub mod typing;
 pub mod wire;
 

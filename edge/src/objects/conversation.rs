@@ -1,0 +1,567 @@
+//! One Durable Object per conversation: the conversation's single writer.
+//!
+//! It keeps the conversation in its own SQLite (`meta`, `messages`, `events`), rebuilds the
+//! pure [`Conversation`] core from it on wake, and carries out the core's effects in order: a
+//! message is written before it is acknowledged, so nothing acknowledged is lost. Sockets use
+//! the hibernation API; each socket's [`Connection`] rides on it as an attachment. Built on the
+//! [`kit`]: one alarm serves the core's deadline (session timeout), the retry of the D1 copy
+//! (job `sync`: after a change the object writes its summary, new events and new messages to
+//! D1; markers `events_synced` and `messages_synced` in `meta` move only after D1 took them)
+//! and the outbox of notices for the dispatcher. Called with a [`ConversationRequest`].
+
+use std::cell::RefCell;
+
+use parley_shared::conversation::{Connection, Conversation, Effect, Event, Meta, Notice, Participant, StoredMessage};
+use parley_shared::ids::ConversationId;
+use parley_shared::limits::PREVIEW_CHARS;
+use parley_shared::protocol::{
+    decode_client, encode_server, Author, ClientMsg, ErrorCode, MessageView, ProtocolError, Role,
+};
+use parley_shared::Millis;
+use serde::{Deserialize, Serialize};
+use worker::{
+    durable_object, DurableObject, Env, Request, Response, Result, SqlStorageValue, State, WebSocket,
+    WebSocketIncomingMessage, WebSocketPair,
+};
+
+use crate::db;
+use crate::objects::kit::{self, Kit, OutboxRow};
+use crate::stubs::{ConversationRequest, DispatchStub, InitBody};
+use crate::util::now;
+
+/// The retry job of the D1 copy.
+const SYNC: &str = "sync";
+/// Outbox rows: a notice for the dispatcher.
+const NOTICE: &str = "notice";
+
+/// Messages copied to D1 per batch (in INSERTs of 11 rows: ≤ 100 bound parameters each).
+const MESSAGES_PER_SYNC: usize = 440;
+
+/// A row of the object's `messages` table ([`MESSAGE_COLS`]).
+#[derive(Deserialize)]
+struct MessageRow {
+    seq: u64,
+    client_id: String,
+    author_id: String,
+    author_role: String,
+    author_name: String,
+    text: String,
+    at: u64,
+}
+
+const MESSAGE_COLS: &str = "seq, client_id, author_id, author_role, author_name, text, at";
+
+/// What rides on each socket: a unique id (the runtime may hand out different JS wrappers for
+/// one socket, so identity is compared by id) and the core's connection state.
+#[derive(Serialize, Deserialize)]
+struct Attached {
+    id: String,
+    conn: Connection,
+    /// An operator's session digest: their sends are accepted only while it is valid.
+    #[serde(default)]
+    session: Option<String>,
+}
+
+fn attached(ws: &WebSocket) -> Option<Attached> {
+    ws.deserialize_attachment::<Attached>().ok().flatten()
+}
+
+/// The object's SQLite schema, applied in order. Append-only: never edit a landed entry.
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+     CREATE TABLE messages (
+       seq INTEGER PRIMARY KEY,
+       client_id TEXT NOT NULL,
+       author_id TEXT NOT NULL,
+       author_role TEXT NOT NULL,
+       author_name TEXT NOT NULL,
+       text TEXT NOT NULL,
+       at INTEGER NOT NULL,
+       UNIQUE (author_id, client_id)
+     );",
+    "CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL);",
+    "CREATE TABLE dispatch_outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL);",
+    // The kit's outbox; queued notices carried over with their numbers.
+    "CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, body TEXT NOT NULL);
+     INSERT INTO outbox (seq, kind, body) SELECT seq, 'notice', body FROM dispatch_outbox;
+     DROP TABLE dispatch_outbox;",
+];
+
+#[durable_object]
+pub struct ConversationObject {
+    kit: Kit,
+    env: Env,
+    core: RefCell<Option<Conversation>>,
+}
+
+impl DurableObject for ConversationObject {
+    fn new(state: State, env: Env) -> Self {
+        Self { kit: Kit::new(state, "conversation", MIGRATIONS), env, core: RefCell::new(None) }
+    }
+
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        self.kit.ready()?;
+        let request: ConversationRequest = kit::read(&mut req).await?;
+        if !matches!(request, ConversationRequest::Init { .. }) && !self.kit.has_meta("conversation_id")? {
+            return Response::error("unknown conversation", 404);
+        }
+        match request {
+            ConversationRequest::Init { init } => {
+                if self.kit.has_meta("conversation_id")? {
+                    return Response::ok("exists");
+                }
+                let InitBody { conversation_id, account_id, channel_id, visitor_id, created_at, route, visitor } = init;
+                let t = Millis(created_at);
+                for (k, v) in [
+                    ("conversation_id", conversation_id.as_str()),
+                    ("account_id", account_id.as_str()),
+                    ("channel_id", channel_id.as_str()),
+                    ("visitor_id", visitor_id.as_str()),
+                ] {
+                    self.kit.set_meta(k, v)?;
+                }
+                let config = crate::config::get(&self.env)?.conversation;
+                let (mut core, mut effects) = Conversation::create(ConversationId(conversation_id), config, t);
+                effects.extend(core.set_visitor(visitor));
+                effects.extend(core.handle_route(route, None, t));
+                *self.core.borrow_mut() = Some(core);
+                self.apply(None, effects).await?;
+                Response::ok("ok")
+            }
+            ConversationRequest::Route { seq, update } => {
+                let effects = self.with_core(|core| core.handle_route(update, Some(seq), now()))?;
+                self.apply(None, effects).await?;
+                Response::ok("ok")
+            }
+            // The conversation's status as the object knows it (D1 catches up a moment later).
+            ConversationRequest::Status => Response::ok(self.with_core(|core| core.status())?.as_str()),
+            ConversationRequest::Connect { participant, session } => self.accept(participant, session),
+        }
+    }
+
+    async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
+        self.kit.ready()?;
+        let Some(Attached { conn, session, .. }) = attached(&ws) else {
+            ws.close(Some(1011), Some("lost connection state"))?;
+            return Ok(());
+        };
+        let mut decoded = match message {
+            WebSocketIncomingMessage::String(text) => decode_client(&text),
+            WebSocketIncomingMessage::Binary(_) => {
+                Err(ProtocolError::new(ErrorCode::Malformed, "binary frames are not part of the protocol"))
+            }
+        };
+        // An operator's changes count only while their console session is valid (a disabled
+        // or logged-out operator's open sockets stop working at once).
+        if let (Ok(msg @ (ClientMsg::Send { .. } | ClientMsg::End)), Some(digest)) = (&decoded, &session) {
+            let op = db::session_operator(&db::db(&self.env)?, digest, now().0).await?;
+            if op.is_none_or(|op| op.id != conn.participant.id) {
+                let client_id = match msg {
+                    ClientMsg::Send { client_id, .. } => Some(client_id.clone()),
+                    _ => None,
+                };
+                let e = ProtocolError::new(ErrorCode::SessionEnded, "your session has ended; log in again");
+                decoded = Err(e.for_send(client_id.as_deref()));
+            }
+        }
+        let effects = self.with_core(|core| match decoded {
+            Ok(msg) => core.handle_client(&conn, msg, now()),
+            Err(e) => core.handle_bad_frame(&e),
+        })?;
+        self.apply(Some(&ws), effects).await
+    }
+
+    async fn websocket_close(&self, ws: WebSocket, _code: usize, _reason: String, _clean: bool) -> Result<()> {
+        let result = self.disconnected(&ws).await;
+        // Complete the closing handshake; the socket may already be gone.
+        let _ = ws.close(Some(1000), Some("closed"));
+        result
+    }
+
+    async fn websocket_error(&self, ws: WebSocket, _error: worker::Error) -> Result<()> {
+        let result = self.disconnected(&ws).await;
+        let _ = ws.close(Some(1011), Some("error"));
+        result
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        self.kit.ready()?;
+        self.kit.rang();
+        if self.kit.has_meta("conversation_id")? {
+            let effects = self.with_core(|core| core.handle_alarm(now()))?;
+            self.apply(None, effects).await?;
+            // Whatever happened before, make sure D1 and the dispatcher have the latest.
+            self.sync().await;
+            self.drain().await;
+            self.rearm().await;
+        }
+        Response::ok("ok")
+    }
+}
+
+impl ConversationObject {
+    /// Runs `f` on the core, rebuilding it from SQLite first if this instance has not yet.
+    fn with_core<T>(&self, f: impl FnOnce(&mut Conversation) -> T) -> Result<T> {
+        let mut slot = self.core.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(self.load()?);
+        }
+        Ok(f(slot.as_mut().expect("loaded")))
+    }
+
+    fn load(&self) -> Result<Conversation> {
+        let id = self.kit.meta("conversation_id")?.ok_or("conversation not initialised")?;
+        let meta: Meta = match self.kit.meta("core")? {
+            Some(json) => serde_json::from_str(&json)?,
+            None => return Err("conversation state missing".into()),
+        };
+        let rows = self
+            .kit
+            .sql()
+            .exec(&format!("SELECT {MESSAGE_COLS} FROM messages ORDER BY seq"), None)?
+            .to_array::<MessageRow>()?;
+        let messages = rows
+            .into_iter()
+            .map(|r| StoredMessage {
+                view: MessageView {
+                    seq: r.seq,
+                    client_id: r.client_id,
+                    author: Author {
+                        role: if r.author_role == "operator" { Role::Operator } else { Role::Visitor },
+                        name: r.author_name,
+                    },
+                    text: r.text,
+                    at: Millis(r.at),
+                },
+                author_id: r.author_id,
+            })
+            .collect();
+        Ok(Conversation::restore(ConversationId(id), crate::config::get(&self.env)?.conversation, meta, messages))
+    }
+
+    fn accept(&self, participant: Participant, session: String) -> Result<Response> {
+        let Some(visitor_id) = self.kit.meta("visitor_id")? else {
+            return Response::error("unknown conversation", 404);
+        };
+        let session = Some(session).filter(|s| participant.role == Role::Operator && !s.is_empty());
+        if participant.role == Role::Visitor && participant.id != visitor_id {
+            return Response::error("not your conversation", 403);
+        }
+        let pair = WebSocketPair::new()?;
+        self.kit.state().accept_web_socket(&pair.server);
+        pair.server.serialize_attachment(Attached {
+            id: crate::util::new_id("s"),
+            conn: Connection::new(participant),
+            session,
+        })?;
+        Response::from_websocket(pair.client)
+    }
+
+    async fn disconnected(&self, ws: &WebSocket) -> Result<()> {
+        let Some(Attached { id, conn, .. }) = attached(ws) else { return Ok(()) };
+        if !conn.greeted {
+            return Ok(());
+        }
+        let visitors_left = self
+            .kit
+            .state()
+            .get_websockets()
+            .iter()
+            .filter_map(attached)
+            .filter(|a| a.id != id && a.conn.greeted && a.conn.participant.role == Role::Visitor)
+            .count();
+        let effects = self.with_core(|core| core.handle_disconnect(&conn, visitors_left, now()))?;
+        self.apply(Some(ws), effects).await
+    }
+
+    /// Carries out the core's effects in order. `ws` is the socket the input came from.
+    async fn apply(&self, ws: Option<&WebSocket>, effects: Vec<Effect>) -> Result<()> {
+        let mut changed = false;
+        let mut meta_changed = false;
+        let mut notices = false;
+        self.kit.ready()?;
+        for effect in effects {
+            match effect {
+                Effect::Store(m) => {
+                    if let Err(e) = self.store(m) {
+                        // Forget the in-memory state so it is rebuilt from what was really
+                        // stored; nothing after this (no ack) is sent.
+                        self.core.borrow_mut().take();
+                        self.kit.forget();
+                        return Err(e);
+                    }
+                    changed = true;
+                }
+                Effect::SaveMeta(meta) => {
+                    self.kit.set_meta("core", &serde_json::to_string(&meta)?)?;
+                    changed = true;
+                    meta_changed = true;
+                }
+                Effect::Record(event) => {
+                    self.record(&event)?;
+                    changed = true;
+                }
+                Effect::UpdateConnection(conn) => {
+                    if let Some((ws, Some(a))) = ws.map(|w| (w, attached(w))) {
+                        ws.serialize_attachment(Attached { id: a.id, conn, session: a.session })?;
+                    }
+                }
+                Effect::Reply(msg) => {
+                    if let Some(ws) = ws {
+                        let _ = ws.send_with_str(encode_server(&msg));
+                    }
+                }
+                Effect::Broadcast(msg) => {
+                    let frame = encode_server(&msg);
+                    for peer in self.kit.state().get_websockets() {
+                        let _ = peer.send_with_str(&frame);
+                    }
+                }
+                Effect::BroadcastOthers(msg) => {
+                    let frame = encode_server(&msg);
+                    let me = ws.and_then(attached).map(|a| a.id);
+                    for peer in self.kit.state().get_websockets() {
+                        if attached(&peer).map(|a| a.id) != me {
+                            let _ = peer.send_with_str(&frame);
+                        }
+                    }
+                }
+                Effect::ToOperators(msg) => {
+                    let frame = encode_server(&msg);
+                    for peer in self.kit.state().get_websockets() {
+                        if attached(&peer).is_some_and(|a| a.conn.participant.role == Role::Operator) {
+                            let _ = peer.send_with_str(&frame);
+                        }
+                    }
+                }
+                Effect::Dispatch(notice) => {
+                    self.kit.enqueue(NOTICE, &notice)?;
+                    notices = true;
+                }
+                Effect::Close { code, reason } => {
+                    if let Some(ws) = ws {
+                        let _ = ws.close(Some(code), Some(reason));
+                    }
+                }
+            }
+        }
+        if changed {
+            self.sync().await;
+        }
+        if notices {
+            self.drain().await;
+        }
+        if meta_changed || changed || notices {
+            self.rearm().await;
+        }
+        Ok(())
+    }
+
+    fn store(&self, m: StoredMessage) -> Result<()> {
+        self.kit.sql().exec(
+            "INSERT INTO messages (seq, client_id, author_id, author_role, author_name, text, at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+            vec![
+                SqlStorageValue::Integer(m.view.seq as i64),
+                m.view.client_id.into(),
+                m.author_id.into(),
+                role_str(m.view.author.role).into(),
+                m.view.author.name.into(),
+                m.view.text.into(),
+                SqlStorageValue::Integer(m.view.at.0 as i64),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn record(&self, event: &Event) -> Result<()> {
+        self.kit.sql().exec(
+            "INSERT INTO events (at, kind, detail) VALUES (?, ?, ?)",
+            vec![
+                SqlStorageValue::Integer(event.at.0 as i64),
+                event.kind.name().into(),
+                serde_json::to_string(&event.kind)?.into(),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Arms the one alarm at the earliest of the core's deadline, a D1 retry and an outbox
+    /// retry.
+    async fn rearm(&self) {
+        let deadline = self.with_core(|core| core.next_deadline()).ok().flatten().map(|d| d.0);
+        let sync = self.kit.retry_at(SYNC).ok().flatten();
+        let outbox = self.kit.retry_at(kit::OUTBOX).ok().flatten();
+        self.kit.arm([deadline, sync, outbox]).await;
+    }
+
+    /// Copies the summary and the events D1 does not have yet; a failure is retried by alarm.
+    /// The summary is recomputed from the current state and events are keyed by their
+    /// sequence, so a retry never counts anything twice.
+    async fn sync(&self) {
+        let result = self.try_sync().await;
+        match result {
+            Ok(()) => {
+                if let Err(e) = self.kit.succeeded(SYNC) {
+                    worker::console_error!("D1 sync: {e}");
+                }
+            }
+            Err(e) => {
+                let wait = self.kit.failed(SYNC, now().0);
+                worker::console_error!("D1 sync failed, retrying in {wait} ms: {e}");
+            }
+        }
+    }
+
+    /// Delivers the notices for the dispatcher in order; a failure is retried by alarm.
+    async fn drain(&self) {
+        self.kit.drain(now().0, |row| self.deliver(row)).await;
+    }
+
+    async fn deliver(&self, row: OutboxRow) -> Result<()> {
+        if row.kind != NOTICE {
+            return Ok(());
+        }
+        let (Some(conversation_id), Some(account_id)) =
+            (self.kit.meta("conversation_id")?, self.kit.meta("account_id")?)
+        else {
+            return Ok(());
+        };
+        let notice: Notice = serde_json::from_str(&row.body)?;
+        let cmd = crate::dispatch::Command::Notice { conversation_id, notice };
+        // A refusal cannot happen for notices; either way it is delivered.
+        let _ = DispatchStub::get(&self.env, &account_id)?.command::<serde_json::Value>(cmd).await?;
+        Ok(())
+    }
+
+    async fn try_sync(&self) -> Result<()> {
+        let (id, meta, count, last, nor) = self.with_core(|core| {
+            let last = core.messages().last().map(|m| m.view.clone());
+            (core.id().0.clone(), core.meta().clone(), core.messages().len() as u64, last, core.no_operator_response())
+        })?;
+        let (events_synced, mut messages_synced) = (self.marker("events_synced")?, self.marker("messages_synced")?);
+        let (account_id, channel_id) =
+            (self.kit.meta("account_id")?.unwrap_or_default(), self.kit.meta("channel_id")?.unwrap_or_default());
+        let scope = db::Scope { account_id: &account_id, channel_id: &channel_id };
+        #[derive(Deserialize)]
+        struct Ev {
+            seq: u64,
+            at: u64,
+            kind: String,
+            detail: String,
+        }
+        let events: Vec<db::EventRow> = self
+            .kit
+            .sql()
+            .exec(
+                "SELECT seq, at, kind, detail FROM events WHERE seq > ? ORDER BY seq",
+                vec![SqlStorageValue::Integer(events_synced as i64)],
+            )?
+            .to_array::<Ev>()?
+            .into_iter()
+            .map(|e| db::EventRow { seq: e.seq, at: e.at, kind: e.kind, detail: e.detail })
+            .collect();
+        let preview: String = last.as_ref().map(|m| m.text.chars().take(PREVIEW_CHARS).collect()).unwrap_or_default();
+        let pages: Vec<serde_json::Value> = meta
+            .visitor
+            .pages
+            .iter()
+            .map(|p| serde_json::json!({ "url": p.url, "title": p.title, "at": p.at.0 }))
+            .collect();
+        let pages = serde_json::to_string(&pages)?;
+        let summary = db::Summary {
+            id: &id,
+            status: meta.status.as_str(),
+            message_count: count,
+            last_message_at: last.as_ref().map(|m| m.at.0),
+            last_message_preview: &preview,
+            closed_at: meta.closed_at.map(|t| t.0),
+            closed_by: meta.closed_by.map(|b| b.as_str()),
+            no_operator_response: nor,
+            operator_id: meta.operator.as_ref().map(|o| o.0.as_str()),
+            operator_name: meta.operator.as_ref().map_or("", |o| o.1.as_str()),
+            current_page: meta.visitor.pages.last().map_or("", |p| p.url.as_str()),
+            pages_visited: meta.visitor.pages.len() as u64,
+            pages: &pages,
+            updated_at: now().0,
+        };
+        // The summary, the new events and the first messages not yet copied go in one batch;
+        // a long backlog (after D1 was unreachable) follows in further batches. Each marker
+        // moves only after its batch succeeded, so nothing is lost; rows are keyed by the
+        // object's sequence, so a retry (or two syncs racing) never counts anything twice.
+        let mut first = true;
+        loop {
+            let messages = self.unsynced_messages(messages_synced)?;
+            let full = messages.len() == MESSAGES_PER_SYNC;
+            db::sync_conversation(
+                &db::db(&self.env)?,
+                &id,
+                first.then_some(&summary),
+                if first { &events } else { &[] },
+                &scope,
+                &messages,
+            )
+            .await?;
+            if first {
+                if let Some(last) = events.last() {
+                    self.advance_marker("events_synced", last.seq)?;
+                }
+            }
+            if let Some(last) = messages.last() {
+                messages_synced = last.seq;
+                self.advance_marker("messages_synced", last.seq)?;
+            }
+            first = false;
+            if !full {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Up to [`MESSAGES_PER_SYNC`] stored messages after `after`, as D1 rows.
+    fn unsynced_messages(&self, after: u64) -> Result<Vec<db::MessageRow>> {
+        let rows = self
+            .kit
+            .sql()
+            .exec(
+                &format!("SELECT {MESSAGE_COLS} FROM messages WHERE seq > ? ORDER BY seq LIMIT ?"),
+                vec![SqlStorageValue::Integer(after as i64), SqlStorageValue::Integer(MESSAGES_PER_SYNC as i64)],
+            )?
+            .to_array::<MessageRow>()?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let operator = r.author_role == "operator";
+                db::MessageRow {
+                    seq: r.seq,
+                    operator_id: operator.then_some(r.author_id),
+                    role: if operator || r.author_role == "system" { r.author_role } else { "visitor".to_owned() },
+                    author_name: r.author_name,
+                    text: r.text,
+                    at: r.at,
+                }
+            })
+            .collect())
+    }
+
+    /// Moves a D1-sync marker forward (never back: of two syncs that raced, the later to
+    /// finish may have copied less). Read and write are one synchronous step.
+    fn advance_marker(&self, key: &str, seq: u64) -> Result<()> {
+        if seq > self.marker(key)? {
+            self.kit.set_meta(key, &seq.to_string())?;
+        }
+        Ok(())
+    }
+
+    /// A D1-sync marker of `meta` (the last sequence copied), 0 when unset.
+    fn marker(&self, key: &str) -> Result<u64> {
+        Ok(self.kit.meta_u64(key)?.unwrap_or(0))
+    }
+}
+
+fn role_str(role: Role) -> &'static str {
+    match role {
+        Role::Visitor => "visitor",
+        Role::Operator => "operator",
+    }
+}

@@ -1,0 +1,221 @@
+//! One Durable Object per account: the dispatcher of its chats (presence, load, queues,
+//! routing, auto-forward, transfers, inactivity). A thin adapter over
+//! [`parley_shared::dispatch::Dispatch`]: it rebuilds the core from SQLite, runs a
+//! [`Command`], stores the whole state and the effects in one go, then carries the effects out
+//! from an outbox — routing updates to conversation objects, activity intervals to D1 — and
+//! retries what failed by alarm. Routing updates carry the outbox sequence number, so a
+//! conversation applies each one once and in order.
+//!
+//! Why per account and not per channel: an operator's slots are shared by every channel they
+//! joined, so one object must see their whole load. Chats start orders of magnitude less often
+//! than pages are viewed, and accounts shard across objects.
+
+use std::cell::RefCell;
+
+use parley_shared::conversation::Notice;
+use parley_shared::dispatch::{Dispatch, DispatchError, Effect, RouteUpdate};
+use parley_shared::presence::State as PresenceState;
+use parley_shared::Millis;
+use serde::{Deserialize, Serialize};
+use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
+
+use crate::dispatch::Command;
+use crate::objects::kit::{self, Kit, OutboxRow};
+use crate::stubs::{ConversationStub, DispatchRequest};
+use crate::util::{new_id, now};
+
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+     CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, body TEXT NOT NULL);",
+    // The kit's meta table; the state and the account id carried over.
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+     INSERT INTO meta (key, value) SELECT key, value FROM kv;
+     DROP TABLE kv;",
+];
+
+/// Outbox rows: a routing update for a conversation, an activity interval for D1.
+const NOTIFY: &str = "notify";
+const INTERVAL: &str = "interval";
+
+#[derive(Serialize, Deserialize)]
+struct NotifyBody {
+    conversation_id: String,
+    update: RouteUpdate,
+}
+
+#[derive(Serialize, Deserialize)]
+struct IntervalBody {
+    operator_id: String,
+    interval: parley_shared::presence::Interval,
+}
+
+#[durable_object]
+pub struct DispatchObject {
+    kit: Kit,
+    env: Env,
+    core: RefCell<Option<Dispatch>>,
+}
+
+impl DurableObject for DispatchObject {
+    fn new(state: State, env: Env) -> Self {
+        Self { kit: Kit::new(state, "dispatch", MIGRATIONS), env, core: RefCell::new(None) }
+    }
+
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        self.kit.ready()?;
+        let DispatchRequest { account_id, command } = kit::read(&mut req).await?;
+        self.kit.set_meta("account_id", &account_id)?;
+        let result = self.run(command, now())?;
+        let resp = match result {
+            Ok((reply, effects)) => {
+                self.commit(effects)?;
+                Response::from_json(&reply)?
+            }
+            Err(e) => {
+                let body = serde_json::json!({ "error": { "code": e.code(), "message": e.message() } });
+                return Ok(Response::from_json(&body)?.with_status(409));
+            }
+        };
+        self.drain().await;
+        self.rearm().await;
+        Ok(resp)
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        self.kit.ready()?;
+        self.kit.rang();
+        let effects = self.with_core(|d| d.handle_alarm(now(), || new_id("a")))?;
+        self.commit(effects)?;
+        self.drain().await;
+        self.rearm().await;
+        Response::ok("ok")
+    }
+}
+
+impl DispatchObject {
+    fn with_core<T>(&self, f: impl FnOnce(&mut Dispatch) -> T) -> Result<T> {
+        let mut slot = self.core.borrow_mut();
+        if slot.is_none() {
+            let config = crate::config::get(&self.env)?.dispatch;
+            let core = match self.kit.meta("state")? {
+                Some(json) => Dispatch::restore(&json, config)?,
+                None => Dispatch::new(config),
+            };
+            *slot = Some(core);
+        }
+        Ok(f(slot.as_mut().expect("loaded")))
+    }
+
+    /// Runs one command on the core: the JSON reply and the effects to carry out.
+    fn run(
+        &self,
+        cmd: Command,
+        t: Millis,
+    ) -> Result<std::result::Result<(serde_json::Value, Vec<Effect>), DispatchError>> {
+        let ok = serde_json::json!({ "ok": true });
+        self.with_core(|d| match cmd {
+            Command::Profile { profile } => Ok((ok, d.upsert_profile(profile, t, new_id("a")))),
+            Command::Touch { profile } => {
+                let fx = d.upsert_profile(profile.clone(), t, new_id("a"));
+                d.touch(&profile.id, t)?;
+                Ok((ok, fx))
+            }
+            Command::Presence { profile, online, join, leave } => {
+                let id = profile.id.clone();
+                let mut fx = d.upsert_profile(profile, t, new_id("a"));
+                if let Some(online) = online {
+                    fx.extend(d.set_online(&id, online, t, new_id("a"))?);
+                }
+                if let Some(channel) = join {
+                    fx.extend(d.join(&id, &channel, t)?);
+                }
+                if let Some(channel) = leave {
+                    fx.extend(d.leave(&id, &channel, t)?);
+                }
+                d.touch(&id, t)?;
+                Ok((ok, fx))
+            }
+            Command::NewChat { conversation_id, channel, language } => {
+                let (update, fx) = d.new_chat(&conversation_id, &channel, language.as_deref(), t);
+                Ok((serde_json::to_value(update).expect("plain data"), fx))
+            }
+            Command::Notice { conversation_id, notice } => {
+                let fx = match notice {
+                    Notice::Answered { operator_id } => d.answered(&conversation_id, &operator_id, t),
+                    Notice::Closed => d.closed(&conversation_id, t),
+                };
+                Ok((ok, fx))
+            }
+            Command::Transfer { conversation_id, to } => Ok((ok, d.transfer(&conversation_id, &to, t)?)),
+            Command::View { profile } => {
+                let fx = d.upsert_profile(profile, t, new_id("a"));
+                Ok((serde_json::to_value(d.view()).expect("plain data"), fx))
+            }
+            Command::Available { channel } => {
+                Ok((serde_json::json!({ "available": d.available(&channel) }), Vec::new()))
+            }
+        })
+    }
+
+    /// Stores the state and queues the effects, in one synchronous step (no await between:
+    /// the runtime writes them together).
+    fn commit(&self, effects: Vec<Effect>) -> Result<()> {
+        let json = self.with_core(|d| d.to_json())?;
+        self.kit.set_meta("state", &json)?;
+        for effect in effects {
+            match effect {
+                Effect::Notify { conversation_id, update } => {
+                    self.kit.enqueue(NOTIFY, &NotifyBody { conversation_id, update })?
+                }
+                Effect::Interval { operator_id, interval } => {
+                    self.kit.enqueue(INTERVAL, &IntervalBody { operator_id, interval })?
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Delivers the outbox in order; stops at the first failure and retries by alarm.
+    async fn drain(&self) {
+        self.kit.drain(now().0, |row| self.deliver(row)).await;
+    }
+
+    /// One outbox row. A routing update carries the row's number, so a conversation applies
+    /// each one once and in order.
+    async fn deliver(&self, row: OutboxRow) -> Result<()> {
+        match row.kind.as_str() {
+            NOTIFY => {
+                let n: NotifyBody = serde_json::from_str(&row.body)?;
+                // false: the conversation was never created (its start failed): nothing to tell.
+                ConversationStub::get(&self.env, &n.conversation_id)?.route(row.seq, n.update).await?;
+                Ok(())
+            }
+            INTERVAL => {
+                let b: IntervalBody = serde_json::from_str(&row.body)?;
+                let account = self.kit.meta("account_id")?.unwrap_or_default();
+                let state = match b.interval.state {
+                    PresenceState::Online => "online",
+                    PresenceState::Offline => "offline",
+                };
+                crate::db::upsert_interval(
+                    &crate::db::db(&self.env)?,
+                    &b.interval.activity_id,
+                    &account,
+                    &b.operator_id,
+                    state,
+                    b.interval.start.0,
+                    b.interval.end.map(|e| e.0),
+                )
+                .await
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The one alarm: the core's deadline (inactivity, auto-forward) or an outbox retry.
+    async fn rearm(&self) {
+        let deadline = self.with_core(|d| d.next_deadline()).ok().flatten().map(|d| d.0);
+        let retry = self.kit.retry_at(kit::OUTBOX).ok().flatten();
+        self.kit.arm([deadline, retry]).await;
+    }
+}

@@ -1,0 +1,215 @@
+//! Every deployment setting (`PARLEY_*`), parsed once from a lookup function (the edge passes
+//! its worker variables and secrets). A value that is set but malformed is an error naming the
+//! variable — never a silent default; an unset one takes its default from `limits.rs` (or the
+//! core that owns it).
+//!
+//! | variable | type | default |
+//! | --- | --- | --- |
+//! | `PARLEY_SECRET` | signing key, ≥ 16 chars | none: the routes that sign fail while unset |
+//! | `PARLEY_VISITOR_RATE` | `BURST/PER_SEC`, both > 0 | `limits::VISITOR_RATE_*` |
+//! | `PARLEY_SESSION_TIMEOUT_MS` | ms | `limits::SESSION_TIMEOUT_MS` |
+//! | `PARLEY_FORWARD_AFTER_MS` | ms | `dispatch::FORWARD_AFTER_MS` |
+//! | `PARLEY_OPERATOR_INACTIVITY_MS` | ms | `presence::OPERATOR_INACTIVITY_MS` |
+//! | `PARLEY_TALLY_SHARDS` | 1..=1024 | `limits::TALLY_SHARDS` |
+//! | `PARLEY_TALLY_FLUSH_MS` | ms | `limits::TALLY_FLUSH_MS` |
+//! | `PARLEY_INVITE_GRACE_MS` | ms | `limits::INVITE_GRACE_MS` |
+//! | `PARLEY_REPORT_CSV_PAGE` | 1..=[`MAX_REPORT_CSV_PAGE`] | [`REPORT_CSV_PAGE`] |
+
+use std::fmt;
+
+use crate::conversation::Rate;
+use crate::limits;
+
+/// Conversations per streamed CSV page of the per-conversation reports, by default.
+pub const REPORT_CSV_PAGE: usize = 500;
+/// The largest CSV page (the rows one D1 read returns).
+pub const MAX_REPORT_CSV_PAGE: usize = 1_000;
+/// Most tally shards per channel.
+pub const MAX_TALLY_SHARDS: u32 = 1_024;
+/// Shortest signing key.
+pub const MIN_SECRET_CHARS: usize = 16;
+
+/// Every variable this module reads (for documentation and tests).
+pub const VARIABLES: &[&str] = &[
+    "PARLEY_SECRET",
+    "PARLEY_VISITOR_RATE",
+    "PARLEY_SESSION_TIMEOUT_MS",
+    "PARLEY_FORWARD_AFTER_MS",
+    "PARLEY_OPERATOR_INACTIVITY_MS",
+    "PARLEY_TALLY_SHARDS",
+    "PARLEY_TALLY_FLUSH_MS",
+    "PARLEY_INVITE_GRACE_MS",
+    "PARLEY_REPORT_CSV_PAGE",
+];
+
+/// The deployment's settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// `PARLEY_SECRET`, when set (checked: at least [`MIN_SECRET_CHARS`]).
+    pub secret: Option<String>,
+    pub conversation: crate::conversation::Config,
+    pub dispatch: crate::dispatch::Config,
+    pub tally_shards: u32,
+    pub tally: crate::tally::Settings,
+    pub report_csv_page: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            secret: None,
+            conversation: crate::conversation::Config::default(),
+            dispatch: crate::dispatch::Config::default(),
+            tally_shards: limits::TALLY_SHARDS,
+            tally: crate::tally::Settings::default(),
+            report_csv_page: REPORT_CSV_PAGE,
+        }
+    }
+}
+
+/// A variable that is set but malformed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub value: String,
+    pub expected: &'static str,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The secret's value is never printed.
+        let shown = if self.variable == "PARLEY_SECRET" { "<hidden>".to_owned() } else { format!("{:?}", self.value) };
+        write!(f, "configuration: {} = {} is malformed: expected {}", self.variable, shown, self.expected)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// Reads every setting through `lookup(name)` (None: unset). Blank counts as unset.
+    pub fn parse(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let bad =
+            |variable: &'static str, value: String, expected: &'static str| ConfigError { variable, value, expected };
+        let ms = |variable: &'static str, default: u64| -> Result<u64, ConfigError> {
+            match get(variable) {
+                None => Ok(default),
+                Some(v) => v.trim().parse::<u64>().map_err(|_| bad(variable, v, "a whole number of milliseconds")),
+            }
+        };
+        let mut c = Config::default();
+        if let Some(v) = lookup("PARLEY_SECRET") {
+            if v.len() < MIN_SECRET_CHARS {
+                return Err(bad("PARLEY_SECRET", v, "at least 16 characters"));
+            }
+            c.secret = Some(v);
+        }
+        if let Some(v) = get("PARLEY_VISITOR_RATE") {
+            c.conversation.visitor_rate = Rate::parse(&v)
+                .ok_or_else(|| bad("PARLEY_VISITOR_RATE", v, "BURST/PER_SEC, both above 0 (e.g. 20/2)"))?;
+        }
+        c.conversation.session_timeout_ms = ms("PARLEY_SESSION_TIMEOUT_MS", c.conversation.session_timeout_ms)?;
+        c.dispatch.forward_after_ms = ms("PARLEY_FORWARD_AFTER_MS", c.dispatch.forward_after_ms)?;
+        c.dispatch.inactivity_ms = ms("PARLEY_OPERATOR_INACTIVITY_MS", c.dispatch.inactivity_ms)?;
+        c.tally.flush_ms = ms("PARLEY_TALLY_FLUSH_MS", c.tally.flush_ms)?;
+        c.tally.grace_ms = ms("PARLEY_INVITE_GRACE_MS", c.tally.grace_ms)?;
+        if let Some(v) = get("PARLEY_TALLY_SHARDS") {
+            c.tally_shards = v
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=MAX_TALLY_SHARDS).contains(n))
+                .ok_or_else(|| bad("PARLEY_TALLY_SHARDS", v, "a whole number from 1 to 1024"))?;
+        }
+        if let Some(v) = get("PARLEY_REPORT_CSV_PAGE") {
+            c.report_csv_page = v
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=MAX_REPORT_CSV_PAGE).contains(n))
+                .ok_or_else(|| bad("PARLEY_REPORT_CSV_PAGE", v, "a whole number from 1 to 1000"))?;
+        }
+        Ok(c)
+    }
+
+    /// The signing key, or an error naming the variable when it is unset.
+    pub fn secret(&self) -> Result<&[u8], ConfigError> {
+        self.secret.as_deref().map(str::as_bytes).ok_or(ConfigError {
+            variable: "PARLEY_SECRET",
+            value: String::new(),
+            expected: "a secret of at least 16 characters (wrangler secret put PARLEY_SECRET)",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn parse(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::parse(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn unset_means_the_defaults() {
+        let c = parse(&[]).unwrap();
+        assert_eq!(c, Config::default());
+        assert_eq!(c.tally_shards, limits::TALLY_SHARDS);
+        assert_eq!(c.tally.flush_ms, limits::TALLY_FLUSH_MS);
+        assert_eq!(c.tally.grace_ms, limits::INVITE_GRACE_MS);
+        assert_eq!(c.conversation.session_timeout_ms, limits::SESSION_TIMEOUT_MS);
+        assert_eq!(c.report_csv_page, REPORT_CSV_PAGE);
+        assert_eq!(c.secret().unwrap_err().variable, "PARLEY_SECRET");
+        assert_eq!(parse(&[("PARLEY_TALLY_SHARDS", "  ")]).unwrap(), Config::default(), "blank is unset");
+    }
+
+    #[test]
+    fn every_variable_is_read() {
+        let c = parse(&[
+            ("PARLEY_SECRET", "0123456789abcdef"),
+            ("PARLEY_VISITOR_RATE", "5/1"),
+            ("PARLEY_SESSION_TIMEOUT_MS", "1000"),
+            ("PARLEY_FORWARD_AFTER_MS", " 2000 "),
+            ("PARLEY_OPERATOR_INACTIVITY_MS", "3000"),
+            ("PARLEY_TALLY_SHARDS", "3"),
+            ("PARLEY_TALLY_FLUSH_MS", "4000"),
+            ("PARLEY_INVITE_GRACE_MS", "5000"),
+            ("PARLEY_REPORT_CSV_PAGE", "7"),
+        ])
+        .unwrap();
+        assert_eq!(c.secret().unwrap(), b"0123456789abcdef");
+        assert_eq!(c.conversation.visitor_rate, Rate { burst: 5, per_sec: 1 });
+        assert_eq!(c.conversation.session_timeout_ms, 1000);
+        assert_eq!((c.dispatch.forward_after_ms, c.dispatch.inactivity_ms), (2000, 3000));
+        assert_eq!(c.tally_shards, 3);
+        assert_eq!(c.tally, crate::tally::Settings { flush_ms: 4000, grace_ms: 5000 });
+        assert_eq!(c.report_csv_page, 7);
+        assert_eq!(VARIABLES.len(), 9);
+    }
+
+    #[test]
+    fn a_malformed_value_is_an_error_naming_its_variable() {
+        let cases = [
+            ("PARLEY_SECRET", "short"),
+            ("PARLEY_VISITOR_RATE", "20"),
+            ("PARLEY_VISITOR_RATE", "0/2"),
+            ("PARLEY_SESSION_TIMEOUT_MS", "30m"),
+            ("PARLEY_FORWARD_AFTER_MS", "-1"),
+            ("PARLEY_OPERATOR_INACTIVITY_MS", "1e6"),
+            ("PARLEY_TALLY_SHARDS", "0"),
+            ("PARLEY_TALLY_SHARDS", "2000"),
+            ("PARLEY_TALLY_FLUSH_MS", "ten"),
+            ("PARLEY_INVITE_GRACE_MS", "1.5"),
+            ("PARLEY_REPORT_CSV_PAGE", "1001"),
+        ];
+        for (name, value) in cases {
+            let e = parse(&[(name, value)]).unwrap_err();
+            assert_eq!(e.variable, name, "{value}");
+            assert!(e.to_string().contains(name), "{e}");
+        }
+        let e = parse(&[("PARLEY_SECRET", "short")]).unwrap_err();
+        assert!(!e.to_string().contains("short"), "the secret is never printed: {e}");
+    }
+}
