@@ -6,20 +6,21 @@ use parley_shared::api::{
     LoginRequest, OperatorInfo, PresenceChange, PresenceSnapshot, TransferRequest, WidgetSession, WidgetSessionRequest,
 };
 use parley_shared::auth;
+use parley_shared::conversation::Participant;
 use parley_shared::dispatch::{PresenceView, RouteUpdate};
 use parley_shared::entry_points::{EntryKind, EntryPointRef};
 use parley_shared::ids::is_valid_id;
 use parley_shared::invites::Rule;
 use parley_shared::limits::{MAX_PAGE_URL_CHARS, MAX_PASSWORD_LEN, MAX_USERNAME_LEN, SESSION_TTL_MS};
-use parley_shared::protocol::{PageVisit, Status, VisitorInfo};
+use parley_shared::protocol::{PageVisit, Role, Status, VisitorInfo};
 use parley_shared::Millis;
 use serde::Deserialize;
-use worker::{Env, Headers, Method, Request, RequestInit, Response, Result};
+use worker::{Env, Method, Request, Response, Result};
 
-use crate::conversation_object::{InitBody, HDR_PARTICIPANT_ID, HDR_PARTICIPANT_NAME, HDR_ROLE, HDR_SESSION};
 use crate::db::{self, ConversationRow, OperatorRow};
 use crate::dispatch::{self, profile_of, Command};
 use crate::http::{self, error};
+use crate::stubs::{ConversationStub, InitBody};
 use crate::util::{new_id, now, random_bytes};
 
 pub const SESSION_COOKIE: &str = "parley_session";
@@ -471,8 +472,7 @@ async fn create_conversation(mut req: Request, env: &Env) -> Result<Response> {
 }
 
 async fn init_object(env: &Env, row: &ConversationRow, route: RouteUpdate, visitor: VisitorInfo) -> Result<()> {
-    let stub = env.durable_object("CONVERSATIONS")?.id_from_name(&row.id)?.get_stub()?;
-    let body = InitBody {
+    let init = InitBody {
         conversation_id: row.id.clone(),
         account_id: row.account_id.clone(),
         channel_id: row.channel_id.clone(),
@@ -481,13 +481,7 @@ async fn init_object(env: &Env, row: &ConversationRow, route: RouteUpdate, visit
         route,
         visitor,
     };
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_body(Some(serde_json::to_string(&body)?.into()));
-    let resp = stub.fetch_with_request(Request::new_with_init("https://conversation/init", &init)?).await?;
-    if resp.status_code() != 200 {
-        return Err(worker::Error::RustError(format!("conversation init failed: {}", resp.status_code())));
-    }
-    Ok(())
+    ConversationStub::get(env, &row.id)?.init(init).await
 }
 
 #[derive(Deserialize)]
@@ -526,7 +520,7 @@ async fn connect(req: Request, env: &Env, id: &str) -> Result<Response> {
             if vid != conv.visitor_id || !auth::verify_visitor_token(&secret(env)?, &vid, &token) {
                 return error(403, "not_your_conversation", "this conversation is not yours");
             }
-            ("visitor", vid, "Visitor".to_owned())
+            (Role::Visitor, vid, "Visitor".to_owned())
         }
         "operator" => {
             if !http::is_same_origin(&req) {
@@ -539,20 +533,12 @@ async fn connect(req: Request, env: &Env, id: &str) -> Result<Response> {
                 return error(404, "unknown_conversation", "no such conversation");
             }
             session = http::cookie(&req, SESSION_COOKIE).map(|t| auth::token_digest(&t)).unwrap_or_default();
-            ("operator", op.id, op.chat_name)
+            (Role::Operator, op.id, op.chat_name)
         }
         _ => return error(400, "malformed", "role must be visitor or operator"),
     };
-    let headers = Headers::new();
-    headers.set("Upgrade", "websocket")?;
-    headers.set(HDR_ROLE, role)?;
-    headers.set(HDR_PARTICIPANT_ID, &participant_id)?;
-    headers.set(HDR_PARTICIPANT_NAME, &name)?;
-    headers.set(HDR_SESSION, &session)?;
-    let mut init = RequestInit::new();
-    init.with_headers(headers);
-    let stub = env.durable_object("CONVERSATIONS")?.id_from_name(id)?.get_stub()?;
-    stub.fetch_with_request(Request::new_with_init("https://conversation/ws", &init)?).await
+    let participant = Participant { role, id: participant_id, name };
+    ConversationStub::get(env, id)?.connect(participant, session).await
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,15 +1,14 @@
 //! Calls from the worker (and from conversation objects) to the account's dispatch object,
-//! which owns presence, queues and routing ([`crate::dispatch_object`]).
+//! which owns presence, queues and routing ([`crate::objects::dispatch`]), through its typed
+//! stub ([`DispatchStub`]).
 
 use parley_shared::conversation::Notice;
 use parley_shared::dispatch::Profile;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
-use worker::{Env, Headers, Method, Request, RequestInit, Result, Stub};
+use worker::{Env, Result};
 
 use crate::db::OperatorRow;
-
-/// Header carrying the account the object serves (set by the worker only).
-pub const HDR_ACCOUNT: &str = "X-Parley-Account";
+use crate::stubs::DispatchStub;
 
 /// What the worker asks the dispatch object. Internal: never built from a client frame.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -55,7 +54,7 @@ pub enum Command {
 }
 
 /// A refusal from the object: `{"error":{"code","message"}}` with status 409.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Refused {
     pub code: String,
     pub message: String,
@@ -71,40 +70,13 @@ pub fn profile_of(op: &OperatorRow) -> Profile {
     }
 }
 
-fn stub(env: &Env, account_id: &str) -> Result<Stub> {
-    env.durable_object("DISPATCH")?.id_from_name(account_id)?.get_stub()
-}
-
 /// Sends `cmd` to the account's object: `Ok(Ok(reply))`, or `Ok(Err(refusal))`.
 pub async fn call<T: DeserializeOwned>(
     env: &Env,
     account_id: &str,
     cmd: &Command,
 ) -> Result<std::result::Result<T, Refused>> {
-    let headers = Headers::new();
-    headers.set(HDR_ACCOUNT, account_id)?;
-    headers.set("Content-Type", "application/json")?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_headers(headers).with_body(Some(serde_json::to_string(cmd)?.into()));
-    let mut resp =
-        stub(env, account_id)?.fetch_with_request(Request::new_with_init("https://dispatch/command", &init)?).await?;
-    match resp.status_code() {
-        200 => Ok(Ok(resp.json().await?)),
-        409 => {
-            #[derive(Deserialize)]
-            struct E {
-                error: Inner,
-            }
-            #[derive(Deserialize)]
-            struct Inner {
-                code: String,
-                message: String,
-            }
-            let e: E = resp.json().await?;
-            Ok(Err(Refused { code: e.error.code, message: e.error.message }))
-        }
-        s => Err(worker::Error::RustError(format!("dispatch object answered {s}"))),
-    }
+    DispatchStub::get(env, account_id)?.command(cmd.clone()).await
 }
 
 /// Tells the account's dispatch object that an operator's profile changed (chat name,

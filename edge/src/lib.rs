@@ -2,37 +2,42 @@
 //!
 //! This crate is a thin adapter. It decodes requests, asks `parley_shared` what to do and
 //! carries out the effects; it decides nothing of its own. One Durable Object per
-//! conversation ([`conversation_object::ConversationObject`]) is that conversation's single
+//! conversation ([`objects::conversation::ConversationObject`]) is that conversation's single
 //! writer; D1 holds accounts, hosts, channels, operators, sessions and one summary row per
 //! conversation.
 
 mod admin;
 mod api;
 mod blocks;
-mod conversation_object;
+mod config;
 mod db;
 mod db_admin;
 mod dispatch;
-mod dispatch_object;
 mod http;
+mod objects;
 mod outcome_settings;
 mod outcomes;
 mod ratings;
 mod report_links;
 mod reports;
+mod stubs;
 mod tally;
-mod tally_object;
 mod util;
 
 use worker::{event, Context, Env, Request, Response, Result};
 
-pub use conversation_object::ConversationObject;
-pub use dispatch_object::DispatchObject;
-pub use tally_object::TallyObject;
+pub use objects::conversation::ConversationObject;
+pub use objects::dispatch::DispatchObject;
+pub use objects::tally::TallyObject;
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    match api::route(req, &env).await {
+    // A malformed setting fails every request loudly (500, the variable named in the log).
+    let routed = match config::get(&env) {
+        Ok(_) => api::route(req, &env).await,
+        Err(e) => Err(e),
+    };
+    match routed {
         Ok(resp) => Ok(resp),
         Err(e) => {
             worker::console_error!("internal error: {e}");

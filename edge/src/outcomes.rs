@@ -115,9 +115,8 @@ async fn save_survey(env: &Env, id: &str, body: SurveyRequest) -> Result<Respons
 }
 
 async fn object_says_closed(env: &Env, conversation_id: &str) -> Result<bool> {
-    let stub = env.durable_object("CONVERSATIONS")?.id_from_name(conversation_id)?.get_stub()?;
-    let mut resp = stub.fetch_with_str("https://conversation/status").await?;
-    Ok(resp.status_code() == 200 && resp.text().await? == "closed")
+    let status = crate::stubs::ConversationStub::get(env, conversation_id)?.status().await?;
+    Ok(status.as_deref() == Some("closed"))
 }
 
 #[derive(Deserialize)]

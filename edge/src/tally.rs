@@ -1,5 +1,5 @@
 //! Worker side of the tallies: `POST /api/v1/widget/events` (a visitor's batch, forwarded to its
-//! tally shard, see [`crate::tally_object`]), the edge's own events (`chat`,
+//! tally shard, see [`crate::objects::tally`]), the edge's own events (`chat`,
 //! `no_availability`), and the Automatic invites / Traffic reports read from D1.
 
 use std::collections::HashMap;
@@ -11,12 +11,12 @@ use parley_shared::metrics::{self, Event, EventBatch, EventKind, EventsAck};
 use parley_shared::reports::{self, invites, traffic, InviteReport, TallyRow, TrafficReport};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
-use worker::{Env, Method, Request, RequestInit, Response, Result};
+use worker::{Env, Request, Response, Result};
 
 use crate::api::session_operator;
 use crate::db::ConversationRow;
 use crate::http::{self, error};
-use crate::tally_object::IngestBody;
+use crate::stubs::{IngestBody, TallyStub};
 use crate::util::now;
 
 pub(crate) const DAY_MS: u64 = 24 * 60 * 60 * 1000;
@@ -49,14 +49,7 @@ pub async fn record(
         from_widget,
         events,
     };
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_body(Some(serde_json::to_string(&body)?.into()));
-    let stub = env.durable_object("TALLY")?.id_from_name(&name)?.get_stub()?;
-    let mut resp = stub.fetch_with_request(Request::new_with_init("https://tally/ingest", &init)?).await?;
-    if resp.status_code() != 200 {
-        return Err(worker::Error::RustError(format!("tally shard {name} answered {}", resp.status_code())));
-    }
-    resp.json().await
+    TallyStub::get(env, &name)?.ingest(body).await
 }
 
 /// The channel's entry points: id → is an invite (read by the tally shards).

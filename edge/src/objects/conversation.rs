@@ -9,8 +9,6 @@
 //! D1; markers `events_synced` and `messages_synced` in `meta` move only after D1 took them)
 //! and the outbox of notices for the dispatcher. Called with a [`ConversationRequest`].
 
-use std::cell::RefCell;
-
 use parley_shared::conversation::{Connection, Conversation, Effect, Event, Meta, Notice, Participant, StoredMessage};
 use parley_shared::ids::ConversationId;
 use parley_shared::limits::PREVIEW_CHARS;
@@ -25,7 +23,7 @@ use worker::{
 };
 
 use crate::db;
-use crate::objects::kit::{self, Kit, OutboxRow};
+use crate::objects::kit::{self, Kit, Lazy, OutboxRow};
 use crate::stubs::{ConversationRequest, DispatchStub, InitBody};
 use crate::util::now;
 
@@ -89,14 +87,14 @@ const MIGRATIONS: &[&str] = &[
 
 #[durable_object]
 pub struct ConversationObject {
+    /// The conversation (messages and meta), rebuilt from SQLite on wake.
+    conversation: Lazy<Conversation>,
     kit: Kit,
-    env: Env,
-    core: RefCell<Option<Conversation>>,
 }
 
 impl DurableObject for ConversationObject {
     fn new(state: State, env: Env) -> Self {
-        Self { kit: Kit::new(state, "conversation", MIGRATIONS), env, core: RefCell::new(None) }
+        Self { conversation: Lazy::default(), kit: Kit::new(state, env, "conversation", MIGRATIONS) }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
@@ -120,11 +118,11 @@ impl DurableObject for ConversationObject {
                 ] {
                     self.kit.set_meta(k, v)?;
                 }
-                let config = crate::config::get(&self.env)?.conversation;
+                let config = crate::config::get(self.kit.env())?.conversation;
                 let (mut core, mut effects) = Conversation::create(ConversationId(conversation_id), config, t);
                 effects.extend(core.set_visitor(visitor));
                 effects.extend(core.handle_route(route, None, t));
-                *self.core.borrow_mut() = Some(core);
+                self.conversation.set(core);
                 self.apply(None, effects).await?;
                 Response::ok("ok")
             }
@@ -154,7 +152,7 @@ impl DurableObject for ConversationObject {
         // An operator's changes count only while their console session is valid (a disabled
         // or logged-out operator's open sockets stop working at once).
         if let (Ok(msg @ (ClientMsg::Send { .. } | ClientMsg::End)), Some(digest)) = (&decoded, &session) {
-            let op = db::session_operator(&db::db(&self.env)?, digest, now().0).await?;
+            let op = db::session_operator(&db::db(self.kit.env())?, digest, now().0).await?;
             if op.is_none_or(|op| op.id != conn.participant.id) {
                 let client_id = match msg {
                     ClientMsg::Send { client_id, .. } => Some(client_id.clone()),
@@ -200,13 +198,8 @@ impl DurableObject for ConversationObject {
 }
 
 impl ConversationObject {
-    /// Runs `f` on the core, rebuilding it from SQLite first if this instance has not yet.
     fn with_core<T>(&self, f: impl FnOnce(&mut Conversation) -> T) -> Result<T> {
-        let mut slot = self.core.borrow_mut();
-        if slot.is_none() {
-            *slot = Some(self.load()?);
-        }
-        Ok(f(slot.as_mut().expect("loaded")))
+        self.conversation.with(|| self.load(), f)
     }
 
     fn load(&self) -> Result<Conversation> {
@@ -236,7 +229,7 @@ impl ConversationObject {
                 author_id: r.author_id,
             })
             .collect();
-        Ok(Conversation::restore(ConversationId(id), crate::config::get(&self.env)?.conversation, meta, messages))
+        Ok(Conversation::restore(ConversationId(id), crate::config::get(self.kit.env())?.conversation, meta, messages))
     }
 
     fn accept(&self, participant: Participant, session: String) -> Result<Response> {
@@ -286,7 +279,7 @@ impl ConversationObject {
                     if let Err(e) = self.store(m) {
                         // Forget the in-memory state so it is rebuilt from what was really
                         // stored; nothing after this (no ack) is sent.
-                        self.core.borrow_mut().take();
+                        self.conversation.forget();
                         self.kit.forget();
                         return Err(e);
                     }
@@ -430,7 +423,7 @@ impl ConversationObject {
         let notice: Notice = serde_json::from_str(&row.body)?;
         let cmd = crate::dispatch::Command::Notice { conversation_id, notice };
         // A refusal cannot happen for notices; either way it is delivered.
-        let _ = DispatchStub::get(&self.env, &account_id)?.command::<serde_json::Value>(cmd).await?;
+        let _ = DispatchStub::get(self.kit.env(), &account_id)?.command::<serde_json::Value>(cmd).await?;
         Ok(())
     }
 
@@ -494,7 +487,7 @@ impl ConversationObject {
             let messages = self.unsynced_messages(messages_synced)?;
             let full = messages.len() == MESSAGES_PER_SYNC;
             db::sync_conversation(
-                &db::db(&self.env)?,
+                &db::db(self.kit.env())?,
                 &id,
                 first.then_some(&summary),
                 if first { &events } else { &[] },

@@ -10,8 +10,6 @@
 //! joined, so one object must see their whole load. Chats start orders of magnitude less often
 //! than pages are viewed, and accounts shard across objects.
 
-use std::cell::RefCell;
-
 use parley_shared::conversation::Notice;
 use parley_shared::dispatch::{Dispatch, DispatchError, Effect, RouteUpdate};
 use parley_shared::presence::State as PresenceState;
@@ -20,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
 use crate::dispatch::Command;
-use crate::objects::kit::{self, Kit, OutboxRow};
+use crate::objects::kit::{self, Kit, Lazy, OutboxRow};
 use crate::stubs::{ConversationStub, DispatchRequest};
 use crate::util::{new_id, now};
 
@@ -52,13 +50,13 @@ struct IntervalBody {
 #[durable_object]
 pub struct DispatchObject {
     kit: Kit,
-    env: Env,
-    core: RefCell<Option<Dispatch>>,
+    /// The whole dispatcher, one JSON document in meta `state`.
+    dispatch: Lazy<Dispatch>,
 }
 
 impl DurableObject for DispatchObject {
     fn new(state: State, env: Env) -> Self {
-        Self { kit: Kit::new(state, "dispatch", MIGRATIONS), env, core: RefCell::new(None) }
+        Self { kit: Kit::new(state, env, "dispatch", MIGRATIONS), dispatch: Lazy::default() }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
@@ -94,16 +92,14 @@ impl DurableObject for DispatchObject {
 
 impl DispatchObject {
     fn with_core<T>(&self, f: impl FnOnce(&mut Dispatch) -> T) -> Result<T> {
-        let mut slot = self.core.borrow_mut();
-        if slot.is_none() {
-            let config = crate::config::get(&self.env)?.dispatch;
-            let core = match self.kit.meta("state")? {
+        let load = || -> Result<Dispatch> {
+            let config = crate::config::get(self.kit.env())?.dispatch;
+            Ok(match self.kit.meta("state")? {
                 Some(json) => Dispatch::restore(&json, config)?,
                 None => Dispatch::new(config),
-            };
-            *slot = Some(core);
-        }
-        Ok(f(slot.as_mut().expect("loaded")))
+            })
+        };
+        self.dispatch.with(load, f)
     }
 
     /// Runs one command on the core: the JSON reply and the effects to carry out.
@@ -187,7 +183,7 @@ impl DispatchObject {
             NOTIFY => {
                 let n: NotifyBody = serde_json::from_str(&row.body)?;
                 // false: the conversation was never created (its start failed): nothing to tell.
-                ConversationStub::get(&self.env, &n.conversation_id)?.route(row.seq, n.update).await?;
+                ConversationStub::get(self.kit.env(), &n.conversation_id)?.route(row.seq, n.update).await?;
                 Ok(())
             }
             INTERVAL => {
@@ -198,7 +194,7 @@ impl DispatchObject {
                     PresenceState::Offline => "offline",
                 };
                 crate::db::upsert_interval(
-                    &crate::db::db(&self.env)?,
+                    &crate::db::db(self.kit.env())?,
                     &b.interval.activity_id,
                     &account,
                     &b.operator_id,

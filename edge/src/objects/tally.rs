@@ -76,7 +76,6 @@ fn int(v: u64) -> SqlStorageValue {
 #[durable_object]
 pub struct TallyObject {
     kit: Kit,
-    env: Env,
     /// The channel's entry points (id → is an invite) and when they were read.
     entry_points: RefCell<(HashMap<String, bool>, Option<u64>)>,
     /// The alarm's flush is awaiting D1 (it rearms when it is over).
@@ -86,8 +85,7 @@ pub struct TallyObject {
 impl DurableObject for TallyObject {
     fn new(state: State, env: Env) -> Self {
         Self {
-            kit: Kit::new(state, "tally", MIGRATIONS),
-            env,
+            kit: Kit::new(state, env, "tally", MIGRATIONS),
             entry_points: RefCell::new((HashMap::new(), None)),
             flushing: Cell::new(false),
         }
@@ -96,7 +94,7 @@ impl DurableObject for TallyObject {
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         self.kit.ready()?;
         let body: IngestBody = kit::read(&mut req).await?;
-        let settings = crate::config::get(&self.env)?.tally;
+        let settings = crate::config::get(self.kit.env())?.tally;
         if self.kit.meta("channel_id")?.is_none() {
             self.kit.set_meta("name", &body.name)?;
             self.kit.set_meta("account_id", &body.account_id)?;
@@ -107,7 +105,7 @@ impl DurableObject for TallyObject {
         let unknown = body.events.iter().any(|e| !self.entry_points.borrow().0.contains_key(&e.entry_point));
         let stale = self.entry_points.borrow().1.is_none_or(|at| at + EP_REFRESH_MS <= t);
         if unknown && stale {
-            let map = crate::tally::channel_entry_points(&self.env, &body.channel_id).await?;
+            let map = crate::tally::channel_entry_points(self.kit.env(), &body.channel_id).await?;
             *self.entry_points.borrow_mut() = (map, Some(t));
         }
         let ack = self.ingest(&body, t, settings)?;
@@ -118,7 +116,7 @@ impl DurableObject for TallyObject {
     async fn alarm(&self) -> Result<Response> {
         self.kit.ready()?;
         self.kit.rang();
-        let settings = crate::config::get(&self.env)?.tally;
+        let settings = crate::config::get(self.kit.env())?.tally;
         let t = now().0;
         self.expire(t)?;
         self.flush(t, settings).await;
@@ -343,7 +341,7 @@ impl TallyObject {
 
     /// One D1 batch: the guarded upserts, then the flush's marker.
     async fn send(&self, seq: u64, rows: &[CountRow], t: u64) -> Result<()> {
-        let db = crate::db::db(&self.env)?;
+        let db = crate::db::db(self.kit.env())?;
         let name = self.kit.meta("name")?.unwrap_or_default();
         let account = self.kit.meta("account_id")?.unwrap_or_default();
         let channel = self.kit.meta("channel_id")?.unwrap_or_default();
