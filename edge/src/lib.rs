@@ -20,6 +20,7 @@ mod outcomes;
 mod ratings;
 mod report_links;
 mod reports;
+mod store;
 mod stubs;
 mod tally;
 mod util;

@@ -36,10 +36,10 @@ use parley_shared::limits::{EVENT_IDS_KEPT_MS, MAX_EVENTS_PER_BATCH};
 use parley_shared::metrics::{Event, EventsAck, InviteRecord, Stage, Tally};
 use parley_shared::tally::{self as core, FlushPlan, Settings, Shard};
 use serde::Deserialize;
-use wasm_bindgen::JsValue;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, SqlStorageValue, State};
 
 use crate::objects::kit::{self, Kit};
+use crate::store::tally_flush::{self, FlushRow};
 use crate::stubs::IngestBody;
 use crate::util::now;
 
@@ -144,14 +144,6 @@ impl InviteRow {
             deadline: self.deadline,
         })
     }
-}
-
-#[derive(Deserialize)]
-struct CountRow {
-    entry_point: String,
-    hour: u64,
-    metric: String,
-    n: u64,
 }
 
 const INVITE_COLS: &str = "id, entry_point, hour, stage, deadline";
@@ -309,7 +301,7 @@ impl TallyObject {
                 }
             };
             let rows =
-                self.kit.sql().exec("SELECT entry_point, hour, metric, n FROM flush", None)?.to_array::<CountRow>()?;
+                self.kit.sql().exec("SELECT entry_point, hour, metric, n FROM flush", None)?.to_array::<FlushRow>()?;
             self.send(seq, &rows, t).await?;
             self.kit.sql().exec("DELETE FROM flush", None)?;
             let mut shard = self.shard()?;
@@ -340,42 +332,13 @@ impl TallyObject {
     }
 
     /// One D1 batch: the guarded upserts, then the flush's marker.
-    async fn send(&self, seq: u64, rows: &[CountRow], t: u64) -> Result<()> {
-        let db = crate::db::db(self.kit.env())?;
-        let name = self.kit.meta("name")?.unwrap_or_default();
-        let account = self.kit.meta("account_id")?.unwrap_or_default();
-        let channel = self.kit.meta("channel_id")?.unwrap_or_default();
-        let s = |v: &str| JsValue::from_str(v);
-        let n = |v: u64| JsValue::from_f64(v as f64);
-        let mut batch = Vec::with_capacity(rows.len() + 2);
-        for r in rows {
-            batch.push(
-                db.prepare(
-                    "INSERT INTO hourly_tallies (account_id, channel_id, entry_point_id, hour, metric, n) \
-                     SELECT ?1, ?2, ?3, ?4, ?5, ?6 \
-                     WHERE NOT EXISTS (SELECT 1 FROM tally_flushes WHERE shard = ?7 AND seq = ?8) \
-                     ON CONFLICT (channel_id, entry_point_id, hour, metric) DO UPDATE SET n = n + excluded.n",
-                )
-                .bind(&[
-                    s(&account),
-                    s(&channel),
-                    s(&r.entry_point),
-                    n(r.hour),
-                    s(&r.metric),
-                    n(r.n),
-                    s(&name),
-                    n(seq),
-                ])?,
-            );
-        }
-        batch.push(db.prepare("DELETE FROM tally_flushes WHERE shard = ?1 AND seq < ?2").bind(&[s(&name), n(seq)])?);
-        batch.push(db.prepare("INSERT OR IGNORE INTO tally_flushes (shard, seq, at) VALUES (?1, ?2, ?3)").bind(&[
-            s(&name),
-            n(seq),
-            n(t),
-        ])?);
-        db.batch(batch).await?;
-        Ok(())
+    async fn send(&self, seq: u64, rows: &[FlushRow], t: u64) -> Result<()> {
+        let shard = tally_flush::Shard {
+            name: self.kit.meta("name")?.unwrap_or_default(),
+            account_id: self.kit.meta("account_id")?.unwrap_or_default(),
+            channel_id: self.kit.meta("channel_id")?.unwrap_or_default(),
+        };
+        tally_flush::write(&crate::db::db(self.kit.env())?, &shard, seq, rows, t).await
     }
 
     /// The one alarm ([`Shard::next_deadline`]).
