@@ -110,6 +110,7 @@ impl DurableObject for ConversationObject {
                 }
                 let InitBody { conversation_id, account_id, channel_id, visitor_id, created_at, route, visitor } = init;
                 let t = Millis(created_at);
+                let config = crate::config::get(self.kit.env())?.conversation;
                 for (k, v) in [
                     ("conversation_id", conversation_id.as_str()),
                     ("account_id", account_id.as_str()),
@@ -118,7 +119,6 @@ impl DurableObject for ConversationObject {
                 ] {
                     self.kit.set_meta(k, v)?;
                 }
-                let config = crate::config::get(self.kit.env())?.conversation;
                 let (mut core, mut effects) = Conversation::create(ConversationId(conversation_id), config, t);
                 effects.extend(core.set_visitor(visitor));
                 effects.extend(core.handle_route(route, None, t));
