@@ -14,12 +14,14 @@ mod db;
 mod db_admin;
 mod dispatch;
 mod dispatch_object;
+mod guard;
 mod http;
 mod outcome_settings;
 mod outcomes;
 mod ratings;
 mod report_links;
 mod reports;
+mod routes;
 mod tally;
 mod tally_object;
 mod util;
@@ -32,11 +34,11 @@ pub use tally_object::TallyObject;
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    match api::route(req, &env).await {
+    match routes::route(req, &env).await {
         Ok(resp) => Ok(resp),
         Err(e) => {
             worker::console_error!("internal error: {e}");
-            http::error(500, "internal", "internal error")
+            http::fail(parley_shared::error::ErrorCode::Internal, "internal error")
         }
     }
 }

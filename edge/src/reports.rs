@@ -36,10 +36,11 @@ use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Env, Request, Response, Result};
 
-use crate::api::session_operator;
-use crate::db::{self, CONVERSATION_COLS};
-use crate::http::{self, error};
+use crate::db::{self, OperatorRow, CONVERSATION_COLS};
+use crate::guard::Admin;
+use crate::http::{self, fail};
 use crate::util::now;
+use parley_shared::error::ErrorCode;
 
 const DAY_MS: u64 = 24 * 60 * 60 * 1000;
 /// Rows per D1 query.
@@ -57,19 +58,13 @@ fn n(v: f64) -> JsValue {
 }
 
 /// `GET /api/v1/reports/:slug[.csv]` (`slug` as it appears in the path).
-pub async fn route(req: Request, env: &Env, slug: &str) -> Result<Response> {
-    let Some(op) = session_operator(&req, env).await? else {
-        return error(401, "unauthenticated", "log in first");
-    };
-    if op.role != parley_shared::admin::Role::Admin.as_str() {
-        return error(403, "forbidden", "only an admin of the account can see reports");
-    }
+pub async fn report(req: Request, env: &Env, op: &Admin, slug: &str) -> Result<Response> {
     let (slug, csv) = match slug.strip_suffix(".csv") {
         Some(s) => (s, true),
         None => (slug, false),
     };
     if ReportId::from_slug(slug).is_none() {
-        return error(404, "not_found", "no such report");
+        return fail(ErrorCode::NotFound, "no such report");
     }
     let url = req.url()?;
     let pairs: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
@@ -548,13 +543,10 @@ async fn load_blocks(d1: &D1Database, span: &Span<'_>) -> Result<Vec<BlockFact>>
 
 /// `GET /api/v1/console/conversations/:id/transcript` (any operator of the account; another
 /// account's conversation is a 404 like a missing one).
-pub async fn transcript(req: Request, env: &Env, id: &str) -> Result<Response> {
-    let Some(op) = session_operator(&req, env).await? else {
-        return error(401, "unauthenticated", "log in first");
-    };
+pub async fn transcript(env: &Env, op: &OperatorRow, id: &str) -> Result<Response> {
     let d1 = db::db(env)?;
     let Some(conversation) = db::account_conversation(&d1, id, &op.account_id).await? else {
-        return error(404, "unknown_conversation", "no such conversation");
+        return fail(ErrorCode::UnknownConversation, "no such conversation");
     };
     let messages: Vec<TranscriptMessage> = paged(
         &d1,
