@@ -2,8 +2,9 @@
 //! method and path match is taken; its guard runs before the handler (or, for guards that need
 //! the request's body, as the handler's first step through [`crate::guard`]).
 //!
-//! Paths are matched segment by segment: a literal, `:name` (any one segment, handed to the
-//! handler in order) or a final `*` (the rest, possibly nothing). Under the console's prefixes a
+//! Paths are matched segment by segment: a literal, literals separated by `|` (any of them),
+//! `:name` (any one segment, handed to the handler in order) or a final `*` (the rest, possibly
+//! nothing). Under the console's prefixes a
 //! path the table does not know is still guarded as its neighbours are (a session, the console's
 //! origin for a POST, an admin for admin areas) before the 404, as the API always answered.
 //!
@@ -62,7 +63,7 @@ pub fn match_path(pattern: &str, segs: &[&str]) -> Option<Vec<String>> {
         let seg = segs.get(i)?;
         match p.strip_prefix(':') {
             Some(_) => params.push((*seg).to_owned()),
-            None if p == seg => {}
+            None if p.split('|').any(|alt| alt == *seg) => {}
             None => return None,
         }
     }
@@ -157,314 +158,84 @@ const DO: &str = "do this";
 const SEE: &str = "see reports";
 const SHARE: &str = "share reports";
 
-/// Every route of the worker, in the order they are tried.
+/// Every route of the worker, in the order they are tried (one line each).
+#[rustfmt::skip]
 pub static ROUTES: &[EdgeRoute] = &[
     EdgeRoute::open(GET, "/", Guard::Open, h!(|req, env, p| api::demo_page(&req, env))),
     EdgeRoute::open(GET, "/demo/*", Guard::Open, h!(|req, env, p| api::demo_page(&req, env))),
     EdgeRoute::open(OPTIONS, "/api/*", Guard::Open, h!(|req, env, p| async move { crate::http::preflight(&req) })),
     EdgeRoute::open(GET, "/api/v1/health", Guard::Open, h!(|req, env, p| api::health())),
     // The widget (cross-origin from the host page).
-    EdgeRoute::open(
-        POST,
-        "/api/v1/widget/session",
-        Guard::ChannelOrigin,
-        h!(|req, env, p| api::widget_session(req, env)),
-    ),
+    EdgeRoute::open(POST, "/api/v1/widget/session", Guard::ChannelOrigin, h!(|req, env, p| api::widget_session(req, env))),
     EdgeRoute::open(GET, "/api/v1/widget/look", Guard::Open, h!(|req, env, p| api::widget_look(&req, env))),
-    EdgeRoute::open(
-        POST,
-        "/api/v1/conversations",
-        Guard::Visitor,
-        h!(|req, env, p| api::create_conversation(req, env)),
-    ),
+    EdgeRoute::open(POST, "/api/v1/conversations", Guard::Visitor, h!(|req, env, p| api::create_conversation(req, env))),
     EdgeRoute::open(POST, "/api/v1/widget/availability", Guard::Visitor, h!(|req, env, p| api::availability(req, env))),
     EdgeRoute::open(POST, "/api/v1/widget/events", Guard::Visitor, h!(|req, env, p| tally::events(req, env))),
     EdgeRoute::open(POST, "/api/v1/widget/goals", Guard::Visitor, h!(|req, env, p| outcomes::goals(req, env))),
-    EdgeRoute::open(
-        POST,
-        "/api/v1/widget/conversations/:id/survey",
-        Guard::Visitor,
-        h!(|req, env, p| outcomes::survey(req, env, &p[0])),
-    ),
+    EdgeRoute::open(POST, "/api/v1/widget/conversations/:id/survey", Guard::Visitor, h!(|req, env, p| outcomes::survey(req, env, &p[0]))),
     // The console.
-    EdgeRoute::operator(
-        POST,
-        "/api/v1/console/conversations/:id/outcome",
-        Change,
-        h!(|req, env, p, me| outcomes::outcome(req, env, &me, &p[0])),
-    ),
-    EdgeRoute::admin(
-        GET,
-        "/api/v1/console/reports/invites",
-        Read,
-        SEE,
-        h!(|req, env, p, me| tally::report(req, env, &me, "invites")),
-    ),
-    EdgeRoute::admin(
-        GET,
-        "/api/v1/console/reports/invites.csv",
-        Read,
-        SEE,
-        h!(|req, env, p, me| tally::report(req, env, &me, "invites.csv")),
-    ),
-    EdgeRoute::admin(
-        GET,
-        "/api/v1/console/reports/traffic",
-        Read,
-        SEE,
-        h!(|req, env, p, me| tally::report(req, env, &me, "traffic")),
-    ),
-    EdgeRoute::admin(
-        GET,
-        "/api/v1/console/reports/traffic.csv",
-        Read,
-        SEE,
-        h!(|req, env, p, me| tally::report(req, env, &me, "traffic.csv")),
-    ),
-    EdgeRoute::admin(
-        GET,
-        "/api/v1/console/reports/ratings",
-        Read,
-        SEE,
-        h!(|req, env, p, me| ratings::report(req, env, &me, "ratings")),
-    ),
-    EdgeRoute::admin(
-        GET,
-        "/api/v1/console/reports/ratings.csv",
-        Read,
-        SEE,
-        h!(|req, env, p, me| ratings::report(req, env, &me, "ratings.csv")),
-    ),
-    EdgeRoute::admin(
-        GET,
-        "/api/v1/reports/:slug",
-        Read,
-        SEE,
-        h!(|req, env, p, me| reports::report(req, env, &me, &p[0])),
-    ),
-    EdgeRoute::operator(
-        GET,
-        "/api/v1/console/conversations/:id/transcript",
-        Read,
-        h!(|req, env, p, me| reports::transcript(env, &me, &p[0])),
-    ),
+    EdgeRoute::operator(POST, "/api/v1/console/conversations/:id/outcome", Change, h!(|req, env, p, me| outcomes::outcome(req, env, &me, &p[0]))),
+    EdgeRoute::admin(GET, "/api/v1/console/reports/invites", Read, SEE, h!(|req, env, p, me| tally::report(req, env, &me, "invites"))),
+    EdgeRoute::admin(GET, "/api/v1/console/reports/invites.csv", Read, SEE, h!(|req, env, p, me| tally::report(req, env, &me, "invites.csv"))),
+    EdgeRoute::admin(GET, "/api/v1/console/reports/traffic", Read, SEE, h!(|req, env, p, me| tally::report(req, env, &me, "traffic"))),
+    EdgeRoute::admin(GET, "/api/v1/console/reports/traffic.csv", Read, SEE, h!(|req, env, p, me| tally::report(req, env, &me, "traffic.csv"))),
+    EdgeRoute::admin(GET, "/api/v1/console/reports/ratings", Read, SEE, h!(|req, env, p, me| ratings::report(req, env, &me, "ratings"))),
+    EdgeRoute::admin(GET, "/api/v1/console/reports/ratings.csv", Read, SEE, h!(|req, env, p, me| ratings::report(req, env, &me, "ratings.csv"))),
+    EdgeRoute::admin(GET, "/api/v1/reports/:slug", Read, SEE, h!(|req, env, p, me| reports::report(req, env, &me, &p[0]))),
+    EdgeRoute::operator(GET, "/api/v1/console/conversations/:id/transcript", Read, h!(|req, env, p, me| reports::transcript(env, &me, &p[0]))),
     EdgeRoute::operator(GET, "/api/v1/console/presence", Read, h!(|req, env, p, me| api::presence(env, me))),
-    EdgeRoute::operator(
-        POST,
-        "/api/v1/console/presence",
-        Console,
-        h!(|req, env, p, me| api::change_presence(req, env, me)),
-    ),
+    EdgeRoute::operator(POST, "/api/v1/console/presence", Console, h!(|req, env, p, me| api::change_presence(req, env, me))),
     EdgeRoute::operator(POST, "/api/v1/console/presence/touch", Console, h!(|req, env, p, me| api::touch(env, &me))),
-    EdgeRoute::operator(
-        POST,
-        "/api/v1/console/conversations/:id/transfer",
-        Console,
-        h!(|req, env, p, me| api::transfer(req, env, &me, &p[0])),
-    ),
+    EdgeRoute::operator(POST, "/api/v1/console/conversations/:id/transfer", Console, h!(|req, env, p, me| api::transfer(req, env, &me, &p[0]))),
     // Blocks: blocking from a conversation is any operator's; the list is the admins'.
-    EdgeRoute::operator(
-        POST,
-        "/api/v1/console/conversations/:id/block",
-        Change,
-        h!(|req, env, p, me| blocks::block(req, env, &me, &p[0])),
-    ),
+    EdgeRoute::operator(POST, "/api/v1/console/conversations/:id/block", Change, h!(|req, env, p, me| blocks::block(req, env, &me, &p[0]))),
     EdgeRoute::admin(GET, "/api/v1/console/blocks", Read, DO, h!(|req, env, p, me| blocks::list(env, &me))),
-    EdgeRoute::admin(
-        POST,
-        "/api/v1/console/blocks/:id/lift",
-        Change,
-        DO,
-        h!(|req, env, p, me| blocks::lift(env, &me, &p[0])),
-    ),
+    EdgeRoute::admin(POST, "/api/v1/console/blocks/:id/lift", Change, DO, h!(|req, env, p, me| blocks::lift(env, &me, &p[0]))),
     EdgeRoute::admin(POST, "/api/v1/console/blocks/*", Change, DO, h!(|req, env, p, _me| api::no_route())),
     EdgeRoute::admin(Any, "/api/v1/console/blocks/*", Read, DO, h!(|req, env, p, _me| api::no_route())),
     // Outcome settings: read by every operator, changed by admins.
-    EdgeRoute::operator(
-        GET,
-        "/api/v1/console/outcome-settings",
-        Read,
-        h!(|req, env, p, me| outcome_settings::get(env, &me)),
-    ),
-    EdgeRoute::admin(
-        POST,
-        "/api/v1/console/outcome-settings",
-        Change,
-        DO,
-        h!(|req, env, p, me| outcome_settings::save(req, env, &me)),
-    ),
+    EdgeRoute::operator(GET, "/api/v1/console/outcome-settings", Read, h!(|req, env, p, me| outcome_settings::get(env, &me))),
+    EdgeRoute::admin(POST, "/api/v1/console/outcome-settings", Change, DO, h!(|req, env, p, me| outcome_settings::save(req, env, &me))),
     EdgeRoute::operator(Any, "/api/v1/console/outcome-settings", Read, h!(|req, env, p, _me| api::no_route())),
     // Shared report links (admins).
-    EdgeRoute::admin(
-        POST,
-        "/api/v1/console/report-links",
-        Change,
-        SHARE,
-        h!(|req, env, p, me| report_links::create(&mut req, env, &me)),
-    ),
-    EdgeRoute::admin(
-        GET,
-        "/api/v1/console/report-links",
-        Read,
-        SHARE,
-        h!(|req, env, p, me| report_links::list(env, &me)),
-    ),
-    EdgeRoute::admin(
-        POST,
-        "/api/v1/console/report-links/:id/revoke",
-        Change,
-        SHARE,
-        h!(|req, env, p, me| report_links::revoke(env, &me, &p[0])),
-    ),
+    EdgeRoute::admin(POST, "/api/v1/console/report-links", Change, SHARE, h!(|req, env, p, me| report_links::create(&mut req, env, &me))),
+    EdgeRoute::admin(GET, "/api/v1/console/report-links", Read, SHARE, h!(|req, env, p, me| report_links::list(env, &me))),
+    EdgeRoute::admin(POST, "/api/v1/console/report-links/:id/revoke", Change, SHARE, h!(|req, env, p, me| report_links::revoke(env, &me, &p[0]))),
     EdgeRoute::admin(POST, "/api/v1/console/report-links/*", Change, SHARE, h!(|req, env, p, _me| api::no_route())),
     EdgeRoute::admin(Any, "/api/v1/console/report-links/*", Read, SHARE, h!(|req, env, p, _me| api::no_route())),
-    EdgeRoute::open(
-        GET,
-        "/api/v1/public/reports/:slug",
-        Guard::PublicLink,
-        h!(|req, env, p| report_links::public(req, env, &p[0])),
-    ),
-    EdgeRoute::open(
-        GET,
-        "/api/v1/conversations/:id/ws",
-        Guard::Participant,
-        h!(|req, env, p| api::connect(req, env, &p[0])),
-    ),
+    EdgeRoute::open(GET, "/api/v1/public/reports/:slug", Guard::PublicLink, h!(|req, env, p| report_links::public(req, env, &p[0]))),
+    EdgeRoute::open(GET, "/api/v1/conversations/:id/ws", Guard::Participant, h!(|req, env, p| api::connect(req, env, &p[0]))),
     // Sessions.
     EdgeRoute::open(POST, "/api/v1/auth/login", Guard::SameOrigin("log in"), h!(|req, env, p| api::login(req, env))),
     EdgeRoute::open(POST, "/api/v1/auth/logout", Guard::SameOrigin("log out"), h!(|req, env, p| api::logout(req, env))),
     EdgeRoute::operator(GET, "/api/v1/auth/me", Read, h!(|req, env, p, me| api::me(&me))),
-    EdgeRoute::operator(
-        GET,
-        "/api/v1/console/conversations",
-        Read,
-        h!(|req, env, p, me| api::list_conversations(req, env, &me)),
-    ),
-    EdgeRoute::operator(
-        GET,
-        "/api/v1/console/conversations/:id/events",
-        Read,
-        h!(|req, env, p, me| api::conversation_events(env, &me, &p[0])),
-    ),
+    EdgeRoute::operator(GET, "/api/v1/console/conversations", Read, h!(|req, env, p, me| api::list_conversations(req, env, &me))),
+    EdgeRoute::operator(GET, "/api/v1/console/conversations/:id/events", Read, h!(|req, env, p, me| api::conversation_events(env, &me, &p[0]))),
     // People, channels, canned responses, settings, the account and offline messages.
-    EdgeRoute::open(
-        POST,
-        "/api/v1/widget/offline-message",
-        Guard::Visitor,
-        h!(|req, env, p| admin::offline_message(req, env)),
-    ),
+    EdgeRoute::open(POST, "/api/v1/widget/offline-message", Guard::Visitor, h!(|req, env, p| admin::offline_message(req, env))),
     EdgeRoute::operator(GET, "/api/v1/console/operators", Read, h!(|req, env, p, me| admin::list_operators(env, &me))),
-    EdgeRoute::admin(
-        POST,
-        "/api/v1/console/operators",
-        Change,
-        DO,
-        h!(|req, env, p, me| admin::create_operator(req, env, &me)),
-    ),
-    EdgeRoute::admin(
-        POST,
-        "/api/v1/console/operators/:id",
-        Change,
-        DO,
-        h!(|req, env, p, me| admin::update_operator(req, env, &me, &p[0])),
-    ),
+    EdgeRoute::admin(POST, "/api/v1/console/operators", Change, DO, h!(|req, env, p, me| admin::create_operator(req, env, &me))),
+    EdgeRoute::admin(POST, "/api/v1/console/operators/:id", Change, DO, h!(|req, env, p, me| admin::update_operator(req, env, &me, &p[0]))),
     EdgeRoute::operator(GET, "/api/v1/console/account", Read, h!(|req, env, p, me| admin::get_account(env, &me))),
-    EdgeRoute::admin(
-        POST,
-        "/api/v1/console/account",
-        Change,
-        DO,
-        h!(|req, env, p, me| admin::save_account(req, env, &me)),
-    ),
+    EdgeRoute::admin(POST, "/api/v1/console/account", Change, DO, h!(|req, env, p, me| admin::save_account(req, env, &me))),
     EdgeRoute::operator(GET, "/api/v1/console/settings", Read, h!(|req, env, p, me| admin::get_settings(env, &me))),
-    EdgeRoute::operator(
-        POST,
-        "/api/v1/console/settings",
-        Change,
-        h!(|req, env, p, me| admin::save_settings(req, env, &me)),
-    ),
+    EdgeRoute::operator(POST, "/api/v1/console/settings", Change, h!(|req, env, p, me| admin::save_settings(req, env, &me))),
     EdgeRoute::operator(GET, "/api/v1/console/channels", Read, h!(|req, env, p, me| admin::list_channels(env, &me))),
-    EdgeRoute::admin(
-        POST,
-        "/api/v1/console/channels",
-        Change,
-        DO,
-        h!(|req, env, p, me| admin::create_channel(req, env, &me)),
-    ),
-    EdgeRoute::admin(
-        POST,
-        "/api/v1/console/channels/:id",
-        Change,
-        DO,
-        h!(|req, env, p, me| admin::update_channel(req, env, &me, &p[0])),
-    ),
-    EdgeRoute::admin(
-        POST,
-        "/api/v1/console/channels/:id/identity-secret",
-        Change,
-        DO,
-        h!(|req, env, p, me| admin::rotate_identity_secret(env, &me, &p[0])),
-    ),
-    EdgeRoute::operator(
-        GET,
-        "/api/v1/console/channels/:id/entry-points",
-        Read,
-        h!(|req, env, p, me| admin::list_entry_points(env, &me, &p[0])),
-    ),
-    EdgeRoute::admin(
-        POST,
-        "/api/v1/console/channels/:id/entry-points",
-        Change,
-        DO,
-        h!(|req, env, p, me| admin::create_invite(req, env, &me, &p[0])),
-    ),
-    EdgeRoute::admin(
-        POST,
-        "/api/v1/console/entry-points/:id",
-        Change,
-        DO,
-        h!(|req, env, p, me| admin::update_entry_point(req, env, &me, &p[0])),
-    ),
+    EdgeRoute::admin(POST, "/api/v1/console/channels", Change, DO, h!(|req, env, p, me| admin::create_channel(req, env, &me))),
+    EdgeRoute::admin(POST, "/api/v1/console/channels/:id", Change, DO, h!(|req, env, p, me| admin::update_channel(req, env, &me, &p[0]))),
+    EdgeRoute::admin(POST, "/api/v1/console/channels/:id/identity-secret", Change, DO, h!(|req, env, p, me| admin::rotate_identity_secret(env, &me, &p[0]))),
+    EdgeRoute::operator(GET, "/api/v1/console/channels/:id/entry-points", Read, h!(|req, env, p, me| admin::list_entry_points(env, &me, &p[0]))),
+    EdgeRoute::admin(POST, "/api/v1/console/channels/:id/entry-points", Change, DO, h!(|req, env, p, me| admin::create_invite(req, env, &me, &p[0]))),
+    EdgeRoute::admin(POST, "/api/v1/console/entry-points/:id", Change, DO, h!(|req, env, p, me| admin::update_entry_point(req, env, &me, &p[0]))),
     EdgeRoute::operator(GET, "/api/v1/console/canned", Read, h!(|req, env, p, me| admin::list_canned(env, &me))),
-    EdgeRoute::operator(
-        POST,
-        "/api/v1/console/canned",
-        Change,
-        h!(|req, env, p, me| admin::save_canned(req, env, &me, None)),
-    ),
-    EdgeRoute::operator(
-        POST,
-        "/api/v1/console/canned/:id",
-        Change,
-        h!(|req, env, p, me| admin::save_canned(req, env, &me, Some(&p[0]))),
-    ),
-    EdgeRoute::operator(
-        POST,
-        "/api/v1/console/canned/:id/delete",
-        Change,
-        h!(|req, env, p, me| admin::delete_canned(env, &me, &p[0])),
-    ),
-    EdgeRoute::operator(
-        GET,
-        "/api/v1/console/offline-messages",
-        Read,
-        h!(|req, env, p, me| admin::list_offline(env, &me)),
-    ),
+    EdgeRoute::operator(POST, "/api/v1/console/canned", Change, h!(|req, env, p, me| admin::save_canned(req, env, &me, None))),
+    EdgeRoute::operator(POST, "/api/v1/console/canned/:id", Change, h!(|req, env, p, me| admin::save_canned(req, env, &me, Some(&p[0])))),
+    EdgeRoute::operator(POST, "/api/v1/console/canned/:id/delete", Change, h!(|req, env, p, me| admin::delete_canned(env, &me, &p[0]))),
+    EdgeRoute::operator(GET, "/api/v1/console/offline-messages", Read, h!(|req, env, p, me| admin::list_offline(env, &me))),
     // Unknown paths in these areas: the area's guard, then 404.
-    EdgeRoute::admin(POST, "/api/v1/console/operators/*", Change, DO, h!(|req, env, p, _me| api::no_route())),
-    EdgeRoute::admin(POST, "/api/v1/console/channels/*", Change, DO, h!(|req, env, p, _me| api::no_route())),
-    EdgeRoute::admin(POST, "/api/v1/console/entry-points/*", Change, DO, h!(|req, env, p, _me| api::no_route())),
-    EdgeRoute::operator(POST, "/api/v1/console/canned/*", Change, h!(|req, env, p, _me| api::no_route())),
-    EdgeRoute::operator(POST, "/api/v1/console/settings/*", Change, h!(|req, env, p, _me| api::no_route())),
-    EdgeRoute::operator(POST, "/api/v1/console/account/*", Change, h!(|req, env, p, _me| api::no_route())),
-    EdgeRoute::operator(POST, "/api/v1/console/offline-messages/*", Change, h!(|req, env, p, _me| api::no_route())),
-    EdgeRoute::operator(Any, "/api/v1/console/operators/*", Read, h!(|req, env, p, _me| api::no_route())),
-    EdgeRoute::operator(Any, "/api/v1/console/channels/*", Read, h!(|req, env, p, _me| api::no_route())),
-    EdgeRoute::operator(Any, "/api/v1/console/entry-points/*", Read, h!(|req, env, p, _me| api::no_route())),
-    EdgeRoute::operator(Any, "/api/v1/console/canned/*", Read, h!(|req, env, p, _me| api::no_route())),
-    EdgeRoute::operator(Any, "/api/v1/console/settings/*", Read, h!(|req, env, p, _me| api::no_route())),
-    EdgeRoute::operator(Any, "/api/v1/console/account/*", Read, h!(|req, env, p, _me| api::no_route())),
-    EdgeRoute::operator(Any, "/api/v1/console/offline-messages/*", Read, h!(|req, env, p, _me| api::no_route())),
+    EdgeRoute::admin(POST, "/api/v1/console/operators|channels|entry-points/*", Change, DO, h!(|req, env, p, _me| api::no_route())),
+    EdgeRoute::operator(POST, "/api/v1/console/canned|settings|account|offline-messages/*", Change, h!(|req, env, p, _me| api::no_route())),
+    EdgeRoute::operator(Any, "/api/v1/console/operators|channels|entry-points|canned|settings|account|offline-messages/*", Read, h!(|req, env, p, _me| api::no_route())),
     EdgeRoute::open(Any, "/api/*", Guard::Open, h!(|req, env, p| api::no_route())),
     // Everything else is a static asset (the widget, the console).
     EdgeRoute::open(Any, "/*", Guard::Open, h!(|req, env, p| api::asset(req, env))),
@@ -525,63 +296,47 @@ mod tests {
         assert_eq!(segments("/api/v1/health/"), vec!["api", "v1", "health"]);
         assert_eq!(match_path("/", &segments("/")), Some(vec![]));
         assert_eq!(match_path("/", &segments("/x")), None);
+        assert_eq!(match_path("/a/b|c/*", &segments("/a/c/d")), Some(vec![]));
+        assert_eq!(match_path("/a/b|c/*", &segments("/a/bc")), None);
     }
 
     #[test]
-    fn console_routes_declare_their_guards() {
-        let admin_change = Guard::Console(Access::Change, Need::Admin("do this"));
-        assert_eq!(
-            at(Verb::Post, "/api/v1/console/operators/o_9"),
-            Some(("/api/v1/console/operators/:id", admin_change, vec!["o_9".into()]))
-        );
-        assert_eq!(at(Verb::Get, "/api/v1/console/operators").unwrap().1, Guard::Console(Access::Read, Need::Operator));
-        assert_eq!(
-            at(Verb::Post, "/api/v1/console/settings").unwrap().1,
-            Guard::Console(Access::Change, Need::Operator)
-        );
-        assert_eq!(
-            at(Verb::Post, "/api/v1/console/presence").unwrap().1,
-            Guard::Console(Access::Console, Need::Operator)
-        );
-        assert_eq!(
-            at(Verb::Get, "/api/v1/console/report-links").unwrap().1,
-            Guard::Console(Access::Read, Need::Admin("share reports"))
-        );
+    fn routes_declare_their_guards() {
+        use Access::{Change, Console, Read};
+        let (op, admin) = (Need::Operator, Need::Admin("do this"));
+        let cases = [
+            (Verb::Get, "/api/v1/console/operators", Guard::Console(Read, op)),
+            (Verb::Post, "/api/v1/console/operators/o_9", Guard::Console(Change, admin)),
+            (Verb::Post, "/api/v1/console/settings", Guard::Console(Change, op)),
+            (Verb::Post, "/api/v1/console/presence", Guard::Console(Console, op)),
+            (Verb::Get, "/api/v1/console/report-links", Guard::Console(Read, Need::Admin("share reports"))),
+            (Verb::Get, "/api/v1/reports/by-operator.csv", Guard::Console(Read, Need::Admin("see reports"))),
+            (Verb::Post, "/api/v1/auth/login", Guard::SameOrigin("log in")),
+            (Verb::Post, "/api/v1/conversations", Guard::Visitor),
+            (Verb::Get, "/api/v1/conversations/c_1/ws", Guard::Participant),
+            (Verb::Get, "/api/v1/public/reports/r_1", Guard::PublicLink),
+            // Unknown paths keep their area's guard before the 404: POST in an admin area needs a
+            // session, the console's origin and an admin; `account` is an admin area only as
+            // itself; other methods need a session (and an admin under `blocks`).
+            (Verb::Post, "/api/v1/console/channels/ch_1/nope", Guard::Console(Change, admin)),
+            (Verb::Post, "/api/v1/console/account/x", Guard::Console(Change, op)),
+            (Verb::Other, "/api/v1/console/operators", Guard::Console(Read, op)),
+            (Verb::Get, "/api/v1/console/blocks/x", Guard::Console(Read, admin)),
+            (Verb::Other, "/api/v1/console/outcome-settings", Guard::Console(Read, op)),
+            (Verb::Get, "/api/v1/console/outcome-settings/x", Guard::Open),
+            (Verb::Get, "/api/v2/anything", Guard::Open),
+        ];
+        for (verb, path, guard) in cases {
+            assert_eq!(at(verb, path).map(|r| r.1), Some(guard), "{verb:?} {path}");
+        }
+        assert_eq!(at(Verb::Post, "/api/v1/console/operators/o_9").unwrap().2, vec!["o_9".to_owned()]);
         assert_eq!(at(Verb::Get, "/api/v1/reports/by-operator.csv").unwrap().2, vec!["by-operator.csv".to_owned()]);
-        assert_eq!(at(Verb::Post, "/api/v1/auth/login").unwrap().1, Guard::SameOrigin("log in"));
-        assert_eq!(at(Verb::Post, "/api/v1/conversations").unwrap().1, Guard::Visitor);
-        assert_eq!(at(Verb::Get, "/api/v1/conversations/c_1/ws").unwrap().1, Guard::Participant);
-    }
-
-    #[test]
-    fn unknown_paths_keep_their_area_s_guard() {
-        // POST in an admin area: a session, the console's origin and an admin, then 404.
-        assert_eq!(
-            at(Verb::Post, "/api/v1/console/channels/ch_1/nope").unwrap().1,
-            Guard::Console(Access::Change, Need::Admin("do this"))
-        );
-        // `account` is an admin area only as itself.
-        assert_eq!(
-            at(Verb::Post, "/api/v1/console/account/x").unwrap().1,
-            Guard::Console(Access::Change, Need::Operator)
-        );
-        assert_eq!(
-            at(Verb::Other, "/api/v1/console/operators").unwrap().1,
-            Guard::Console(Access::Read, Need::Operator)
-        );
-        assert_eq!(
-            at(Verb::Get, "/api/v1/console/blocks/x").unwrap().1,
-            Guard::Console(Access::Read, Need::Admin("do this"))
-        );
-        assert_eq!(
-            at(Verb::Other, "/api/v1/console/outcome-settings").unwrap().1,
-            Guard::Console(Access::Read, Need::Operator)
-        );
-        assert_eq!(at(Verb::Get, "/api/v1/console/outcome-settings/x").map(|r| r.0), Some("/api/*"));
-        assert_eq!(at(Verb::Get, "/api/v2/anything").map(|r| (r.0, r.1)), Some(("/api/*", Guard::Open)));
-        assert_eq!(at(Verb::Get, "/widget/app.js").map(|r| r.0), Some("/*"));
-        assert_eq!(at(Verb::Get, "/demo/csp/page").map(|r| r.0), Some("/demo/*"));
-        assert_eq!(at(Verb::Options, "/api/v1/widget/session").map(|r| r.0), Some("/api/*"));
+        let first = |verb, path| at(verb, path).map(|r| r.0);
+        assert_eq!(first(Verb::Get, "/api/v1/console/outcome-settings/x"), Some("/api/*"));
+        assert_eq!(first(Verb::Get, "/widget/app.js"), Some("/*"));
+        assert_eq!(first(Verb::Get, "/demo/csp/page"), Some("/demo/*"));
+        assert_eq!(first(Verb::Get, "/"), Some("/"));
+        assert_eq!(first(Verb::Options, "/api/v1/widget/session"), Some("/api/*"));
     }
 
     #[test]
@@ -591,6 +346,9 @@ mod tests {
             assert!(r.path.find('*').is_none_or(|s| s == r.path.len() - 1), "{}: `*` only at the end", r.path);
             // An example path of the route finds the route itself, not an earlier one.
             let example = r.path.replace(":id", "x1").replace(":slug", "x1").replace('*', "zz/zz");
+            // The first of alternatives (`a|b/…` → `a/…`).
+            let example: Vec<&str> = example.split('/').map(|seg| seg.split('|').next().unwrap_or(seg)).collect();
+            let example = example.join("/");
             let verb = match r.on {
                 On::Only(v) => v,
                 On::Any => Verb::Other,
