@@ -356,6 +356,20 @@ mod tests {
         assert_eq!(ApiError::from_response(400, r#"{"error":{"code":"nope","message":"m"}}"#), None);
     }
 
+    #[test]
+    fn the_readme_lists_every_code_once() {
+        let readme = include_str!("../../README.md");
+        let start = readme.find("\n## API\n").expect("README has an API section");
+        let section = &readme[start + 1..];
+        let section = &section[..section[1..].find("\n## ").map_or(section.len(), |i| i + 1)];
+        for code in ErrorCode::ALL {
+            let row = format!("| `{}` | {} |", code.as_str(), code.status());
+            assert_eq!(section.matches(&row).count(), 1, "README API section: {row}");
+        }
+        let rows = section.lines().filter(|l| l.starts_with("| `")).count();
+        assert_eq!(rows, ErrorCode::ALL.len(), "README lists codes the API does not have");
+    }
+
     #[cfg(feature = "operator")]
     #[test]
     fn refusals_of_the_core_keep_their_code_and_status() {
