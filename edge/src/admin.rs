@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 
+use crate::store::s;
 use parley_shared::admin::{
     self, AccountUpdate, AccountView, CannedList, CannedRequest, CannedResponse, ChannelList, ChannelView,
     CreateChannelRequest, CreateOperatorRequest, FieldError, OfflineMessageList, OfflineMessageStored, OperatorList,
@@ -186,7 +187,7 @@ fn settings_of(o: OperatorFull) -> Settings {
 async fn account_view(env: &Env, account_id: &str) -> Result<Option<AccountView>> {
     db::db(env)?
         .prepare("SELECT id, name, time_zone FROM accounts WHERE id = ?1")
-        .bind(&[JsValue::from_str(account_id)])?
+        .bind(&[s(account_id)])?
         .first::<AccountView>(None)
         .await
 }
@@ -212,11 +213,7 @@ pub(crate) async fn save_account(mut req: Request, env: &Env, me: &OperatorRow) 
     };
     db::db(env)?
         .prepare("UPDATE accounts SET name = ?2, time_zone = ?3 WHERE id = ?1")
-        .bind(&[
-            JsValue::from_str(&me.account_id),
-            JsValue::from_str(&valid.name),
-            JsValue::from_str(&valid.time_zone),
-        ])?
+        .bind(&[s(&me.account_id), s(&valid.name), s(&valid.time_zone)])?
         .run()
         .await?;
     get_account(env, me).await

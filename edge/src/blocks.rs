@@ -8,11 +8,11 @@
 //! origin (403 `bad_origin`), admin-only routes 403 `forbidden`, and every query filtered by
 //! the session's account, so another account's id answers 404 like a missing one.
 
+use crate::store::{n, s};
 use parley_shared::admin::FieldError;
 use parley_shared::ids::is_valid_id;
 use parley_shared::outcomes::{block_reason, BlockList, BlockRequest, BlockView};
 use serde::Deserialize;
-use wasm_bindgen::JsValue;
 use worker::{D1Database, Env, Request, Response, Result};
 
 use crate::db::{self, OperatorRow};
@@ -132,13 +132,4 @@ pub async fn is_blocked(d1: &D1Database, channel_id: &str, visitor_id: &str) -> 
         .first(None)
         .await?;
     Ok(row.is_some())
-}
-
-fn s(v: &str) -> JsValue {
-    JsValue::from_str(v)
-}
-
-fn n(v: u64) -> JsValue {
-    // Millis and limits: far below 2^53.
-    JsValue::from_f64(v as f64)
 }

@@ -2,19 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
-use worker::{D1Database, Env, Result};
+use worker::{D1Database, Result};
 
-pub fn db(env: &Env) -> Result<D1Database> {
-    env.d1("DB")
-}
-
-fn s(v: &str) -> JsValue {
-    JsValue::from_str(v)
-}
-fn n(v: u64) -> JsValue {
-    // D1 takes JS numbers; every integer stored here (millis, counts) is far below 2^53.
-    JsValue::from_f64(v as f64)
-}
+pub use crate::store::db;
+use crate::store::{n, s};
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct ChannelRow {

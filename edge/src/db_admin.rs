@@ -2,6 +2,7 @@
 //! Every query that reads or changes an account's data is filtered by that account's id, so
 //! a foreign id finds nothing, exactly like a missing one.
 
+use crate::store::{n, s};
 use parley_shared::admin::{CannedResponse, OfflineMessage, Profile, ValidChannel, ValidOfflineMessage};
 use parley_shared::entry_points::{EntryKind, EntryPointView, DEFAULT_BUTTON_NAME};
 use parley_shared::invites::InviteSettings;
@@ -10,14 +11,6 @@ use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, Result};
 
 use crate::db::OperatorRow;
-
-fn s(v: &str) -> JsValue {
-    JsValue::from_str(v)
-}
-fn n(v: u64) -> JsValue {
-    // D1 takes JS numbers; every integer stored here (millis, counts) is far below 2^53.
-    JsValue::from_f64(v as f64)
-}
 
 #[derive(Deserialize)]
 struct One {

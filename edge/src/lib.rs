@@ -22,6 +22,7 @@ mod ratings;
 mod report_links;
 mod reports;
 mod routes;
+mod store;
 mod tally;
 mod tally_object;
 mod util;

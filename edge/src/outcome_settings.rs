@@ -13,6 +13,7 @@
 
 use std::collections::HashMap;
 
+use crate::store::{n, s};
 use parley_shared::outcomes::{plan_goals, Category, FormField, Goal, OutcomeSettings, MAX_OUTCOME_SETTINGS_BYTES};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -226,13 +227,4 @@ pub(crate) async fn save(mut req: Request, env: &Env, me: &OperatorRow) -> Resul
     }
     d1.batch(batch).await?;
     http::json(&load(&d1, account).await?)
-}
-
-fn s(v: &str) -> JsValue {
-    JsValue::from_str(v)
-}
-
-fn n(v: u64) -> JsValue {
-    // Millis and positions: far below 2^53.
-    JsValue::from_f64(v as f64)
 }

@@ -14,6 +14,7 @@
 //! Refusals with a field answer `{"error":{"code","field","message"}}`; nothing is written
 //! before every check passed.
 
+use crate::store::{n, s};
 use parley_shared::api::{GoalsRequest, GoalsSaved, Identity, SurveyRequest, SurveySaved};
 use parley_shared::auth;
 use parley_shared::ids::is_valid_id;
@@ -333,13 +334,4 @@ pub async fn visitor_details(
         visitor_identifier(known.as_ref().map(|k| k.user_id.as_str()), &email, &name, visitor_id);
     let identifier = identifier.to_owned();
     Ok(Ok(VisitorDetails { name, email, prechat, identifier, anonymous }))
-}
-
-fn s(v: &str) -> JsValue {
-    JsValue::from_str(v)
-}
-
-fn n(v: u64) -> JsValue {
-    // Millis: far below 2^53.
-    JsValue::from_f64(v as f64)
 }

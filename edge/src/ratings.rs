@@ -3,9 +3,9 @@
 //! `parley_shared::reports::ratings` from D1's activity intervals and closed conversations.
 //! `channel` narrows the conversations counted (shifts are the operator's, across channels).
 
+use crate::store::{n, s};
 use parley_shared::reports::ratings::{self, ActivityRow, RatedConversation};
 use parley_shared::reports::{self, RatingsReport};
-use wasm_bindgen::JsValue;
 use worker::{Env, Request, Response, Result};
 
 use crate::guard::Admin;
@@ -27,7 +27,7 @@ async fn activity(env: &Env, account_id: &str, p: &Period) -> Result<Vec<Activit
              WHERE a.account_id = ?1 AND o.account_id = ?1 AND a.state = 'online' AND a.start_at >= ?2 \
              AND a.start_at < ?3"
         ))
-        .bind(&[JsValue::from_str(account_id), JsValue::from_f64(since as f64), JsValue::from_f64(p.to as f64)])?
+        .bind(&[s(account_id), n(since), n(p.to)])?
         .all()
         .await?
         .results()

@@ -14,9 +14,9 @@
 //!   once) → the report through `crate::reports::respond` with exactly the signed query.
 //!   Refusals: 403 `bad_signature`, 410 `expired`, 410 `revoked`. Answers are `no-store`.
 
+use crate::store::{n, opt, s};
 use parley_shared::ids::is_valid_id;
 use parley_shared::reports::links::{self, LinkRecord, ReportLinkList, ReportLinkRequest, ReportLinkView};
-use wasm_bindgen::JsValue;
 use worker::{D1Database, Env, Request, Response, Result};
 
 use crate::db::{self, OperatorRow};
@@ -32,16 +32,6 @@ const LIST_LIMIT: u32 = 500;
 const RECORD_COLS: &str = "l.id, l.account_id, l.report, l.query, l.title, l.expires_at, l.created_by, \
      o.chat_name AS created_by_name, l.created_at, l.revoked_at \
      FROM report_links l LEFT JOIN operators o ON o.id = l.created_by AND o.account_id = l.account_id";
-
-fn s(v: &str) -> JsValue {
-    JsValue::from_str(v)
-}
-fn n(v: u64) -> JsValue {
-    JsValue::from_f64(v as f64)
-}
-fn opt(v: Option<u64>) -> JsValue {
-    v.map_or(JsValue::NULL, n)
-}
 
 pub(crate) async fn create(req: &mut Request, env: &Env, me: &OperatorRow) -> Result<Response> {
     let body: ReportLinkRequest = match http::read_json(req).await {

@@ -21,6 +21,7 @@
 //! answer grows with the period. Child rows of the period's conversations are selected with a
 //! sub-query on `conversations` (never a long `IN` list of ids).
 
+use crate::store::{f, s};
 use futures_util::stream;
 use parley_shared::api::{ConversationSummary, Transcript, TranscriptMessage};
 use parley_shared::conversation::EventKind;
@@ -49,13 +50,6 @@ const PAGE: usize = 1000;
 const CSV_PAGE: usize = 500;
 /// Bytes per chunk of a CSV computed whole.
 const CSV_CHUNK: usize = 64 * 1024;
-
-fn s(v: &str) -> JsValue {
-    JsValue::from_str(v)
-}
-fn n(v: f64) -> JsValue {
-    JsValue::from_f64(v)
-}
 
 /// `GET /api/v1/reports/:slug[.csv]` (`slug` as it appears in the path).
 pub async fn report(req: Request, env: &Env, op: &Admin, slug: &str) -> Result<Response> {
@@ -213,7 +207,7 @@ const SPAN_WHERE: &str = "account_id = ?1 AND created_at >= ?2 AND created_at < 
 impl Span<'_> {
     fn binds(&self) -> Vec<JsValue> {
         let limit = if self.limit == usize::MAX { -1.0 } else { self.limit as f64 };
-        vec![s(self.account), n(self.from as f64), n(self.to as f64), n(self.after.at), s(&self.after.id), n(limit)]
+        vec![s(self.account), f(self.from as f64), f(self.to as f64), f(self.after.at), s(&self.after.id), f(limit)]
     }
 
     /// The span's conversation ids, as a sub-query.
@@ -363,9 +357,9 @@ async fn load_statics(d1: &D1Database, account_id: &str, q: &ReportQuery) -> Res
         "SELECT activity_id, account_id, operator_id, state, start_at AS start, end_at AS \"end\" \
          FROM activity_intervals WHERE account_id = ?1 AND start_at < ?3 AND (end_at IS NULL OR end_at > ?2) \
          AND (start_at, activity_id) > (?4, ?5) ORDER BY start_at, activity_id LIMIT 1000",
-        vec![s(account_id), n(since), n(q.to as f64)],
-        vec![n(-1.0), s("")],
-        |a: &ActivityFact| vec![n(a.start as f64), s(&a.activity_id)],
+        vec![s(account_id), f(since), f(q.to as f64)],
+        vec![f(-1.0), s("")],
+        |a: &ActivityFact| vec![f(a.start as f64), s(&a.activity_id)],
     )
     .await?;
     let tallies: Vec<TallyRow> = paged(
@@ -376,9 +370,9 @@ async fn load_statics(d1: &D1Database, account_id: &str, q: &ReportQuery) -> Res
          WHERE t.account_id = ?1 AND t.hour >= ?2 AND t.hour < ?3 \
          AND (t.hour, t.channel_id, t.entry_point_id, t.metric) > (?4, ?5, ?6, ?7) \
          ORDER BY t.hour, t.channel_id, t.entry_point_id, t.metric LIMIT 1000",
-        vec![s(account_id), n(q.from as f64), n(q.to as f64)],
-        vec![n(-1.0), s(""), s(""), s("")],
-        |t: &TallyRow| vec![n(t.hour as f64), s(&t.channel_id), s(&t.entry_point_id), s(&t.metric)],
+        vec![s(account_id), f(q.from as f64), f(q.to as f64)],
+        vec![f(-1.0), s(""), s(""), s("")],
+        |t: &TallyRow| vec![f(t.hour as f64), s(&t.channel_id), s(&t.entry_point_id), s(&t.metric)],
     )
     .await?;
     Ok(Facts {
@@ -458,9 +452,9 @@ async fn by_conversation_seq<T: DeserializeOwned>(
          ORDER BY conversation_id, seq LIMIT 1000",
         Span::ids()
     );
-    paged(d1, &sql, span.binds(), vec![s(""), n(-1.0)], |r: &T| {
+    paged(d1, &sql, span.binds(), vec![s(""), f(-1.0)], |r: &T| {
         let (conversation_id, seq) = key(r);
-        vec![s(conversation_id), n(seq as f64)]
+        vec![s(conversation_id), f(seq as f64)]
     })
     .await
 }
@@ -553,8 +547,8 @@ pub async fn transcript(env: &Env, op: &OperatorRow, id: &str) -> Result<Respons
         "SELECT seq, role, author_name, text, at FROM messages WHERE conversation_id = ?1 AND account_id = ?2 \
          AND seq > ?3 ORDER BY seq LIMIT 1000",
         vec![s(id), s(&op.account_id)],
-        vec![n(0.0)],
-        |m: &TranscriptMessage| vec![n(m.seq as f64)],
+        vec![f(0.0)],
+        |m: &TranscriptMessage| vec![f(m.seq as f64)],
     )
     .await?;
     http::json(&Transcript {

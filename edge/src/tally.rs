@@ -4,13 +4,13 @@
 
 use std::collections::HashMap;
 
+use crate::store::{n, s};
 use parley_shared::api::EntryChoice;
 use parley_shared::ids::is_valid_id;
 use parley_shared::limits::{MAX_DECISION_MS, TALLY_SHARDS};
 use parley_shared::metrics::{self, Event, EventBatch, EventKind, EventsAck};
 use parley_shared::reports::{self, invites, traffic, InviteReport, TallyRow, TrafficReport};
 use serde::Deserialize;
-use wasm_bindgen::JsValue;
 use worker::{Env, Method, Request, RequestInit, Response, Result};
 
 use crate::db::ConversationRow;
@@ -69,7 +69,7 @@ pub async fn channel_entry_points(env: &Env, channel_id: &str) -> Result<HashMap
     }
     let rows: Vec<Ep> = crate::db::db(env)?
         .prepare("SELECT id, kind FROM entry_points WHERE channel_id = ?1")
-        .bind(&[JsValue::from_str(channel_id)])?
+        .bind(&[s(channel_id)])?
         .all()
         .await?
         .results()?;
@@ -90,10 +90,10 @@ pub async fn entry_point(env: &Env, channel_id: &str, id: Option<&str>) -> Resul
     let stmt = match id {
         Some(id) => db
             .prepare("SELECT id, kind, name FROM entry_points WHERE channel_id = ?1 AND id = ?2")
-            .bind(&[JsValue::from_str(channel_id), JsValue::from_str(id)])?,
+            .bind(&[s(channel_id), s(id)])?,
         None => db
             .prepare("SELECT id, kind, name FROM entry_points WHERE channel_id = ?1 AND kind = 'button'")
-            .bind(&[JsValue::from_str(channel_id)])?,
+            .bind(&[s(channel_id)])?,
     };
     stmt.first(None).await
 }
@@ -287,15 +287,10 @@ pub(crate) async fn in_period<T: serde::de::DeserializeOwned>(
     account_id: &str,
     p: &Period,
 ) -> Result<Vec<T>> {
-    let (from, to) = (JsValue::from_f64(p.from as f64), JsValue::from_f64(p.to as f64));
+    let (from, to) = (n(p.from), n(p.to));
     let stmt = match &p.channel {
-        Some(c) => db.prepare(format!("{sql} AND {channel_col} = ?4")).bind(&[
-            JsValue::from_str(account_id),
-            from,
-            to,
-            JsValue::from_str(c),
-        ])?,
-        None => db.prepare(sql).bind(&[JsValue::from_str(account_id), from, to])?,
+        Some(c) => db.prepare(format!("{sql} AND {channel_col} = ?4")).bind(&[s(account_id), from, to, s(c)])?,
+        None => db.prepare(sql).bind(&[s(account_id), from, to])?,
     };
     stmt.all().await?.results()
 }
