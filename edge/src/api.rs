@@ -20,7 +20,7 @@ use worker::{Env, Headers, Method, Request, RequestInit, Response, Result};
 use crate::conversation_object::{InitBody, HDR_PARTICIPANT_ID, HDR_PARTICIPANT_NAME, HDR_ROLE, HDR_SESSION};
 use crate::db::{self, ConversationRow, OperatorRow};
 use crate::dispatch::{self, profile_of, Command};
-use crate::guard::{self, Operator, Visitor, VisitorBody, WsRole};
+use crate::guard::{self, Operator, Visitor, WsRole};
 use crate::http::{self, fail};
 use crate::util::{new_id, now, random_bytes};
 use parley_shared::error::{ApiError, ErrorCode};
@@ -172,30 +172,6 @@ pub(crate) async fn widget_session(mut req: Request, env: &Env) -> Result<Respon
         identified: identified.is_some(),
     })?;
     http::with_cors(resp, &origin)
-}
-
-impl VisitorBody for CreateConversationRequest {
-    fn channel_id(&self) -> &str {
-        &self.channel_id
-    }
-    fn visitor(&self) -> Option<(&str, &str)> {
-        Some((&self.visitor_id, &self.visitor_token))
-    }
-}
-
-impl VisitorBody for AvailabilityRequest {
-    fn channel_id(&self) -> &str {
-        &self.channel_id
-    }
-}
-
-impl VisitorBody for parley_shared::api::OfflineMessageRequest {
-    fn channel_id(&self) -> &str {
-        &self.channel_id
-    }
-    fn visitor(&self) -> Option<(&str, &str)> {
-        Some((&self.visitor_id, &self.visitor_token))
-    }
 }
 
 /// `POST /api/v1/conversations`: the visitor's open conversation, created if there is none.

@@ -167,6 +167,7 @@ pub use worker_side::*;
 mod worker_side {
     use std::ops::Deref;
 
+    use parley_shared::api;
     use worker::{Env, Request, Response, Result};
 
     use super::*;
@@ -326,6 +327,34 @@ mod worker_side {
         fn channel_id(&self) -> &str;
         fn visitor(&self) -> Option<(&str, &str)> {
             None
+        }
+    }
+
+    /// Bodies with `channel_id`, `visitor_id` and `visitor_token`: they act for the visitor.
+    macro_rules! acts_for_visitor {
+        ($($t:ty),*) => {$(
+            impl VisitorBody for $t {
+                fn channel_id(&self) -> &str {
+                    &self.channel_id
+                }
+                fn visitor(&self) -> Option<(&str, &str)> {
+                    Some((&self.visitor_id, &self.visitor_token))
+                }
+            }
+        )*};
+    }
+
+    acts_for_visitor!(
+        api::CreateConversationRequest,
+        api::OfflineMessageRequest,
+        api::SurveyRequest,
+        api::GoalsRequest
+    );
+
+    /// Availability is asked before there is a visitor to prove: the channel is enough.
+    impl VisitorBody for api::AvailabilityRequest {
+        fn channel_id(&self) -> &str {
+            &self.channel_id
         }
     }
 

@@ -26,7 +26,7 @@ use wasm_bindgen::JsValue;
 use worker::{D1Database, Env, Request, Response, Result};
 
 use crate::db::{self, ConversationRow, OperatorRow};
-use crate::guard::{self, Visitor, VisitorBody};
+use crate::guard::{self, Visitor};
 use crate::http::{self, fail, invalid, invalid_with};
 use crate::util::now;
 use parley_shared::error::ErrorCode;
@@ -35,24 +35,6 @@ use parley_shared::error::ErrorCode;
 pub const MAX_USER_ID_CHARS: usize = 200;
 /// Most conversations listed for one visitor.
 const VISITOR_LIST_LIMIT: u32 = 100;
-
-impl VisitorBody for SurveyRequest {
-    fn channel_id(&self) -> &str {
-        &self.channel_id
-    }
-    fn visitor(&self) -> Option<(&str, &str)> {
-        Some((&self.visitor_id, &self.visitor_token))
-    }
-}
-
-impl VisitorBody for GoalsRequest {
-    fn channel_id(&self) -> &str {
-        &self.channel_id
-    }
-    fn visitor(&self) -> Option<(&str, &str)> {
-        Some((&self.visitor_id, &self.visitor_token))
-    }
-}
 
 /// The conversation when it is this visitor's, in this channel.
 async fn visitors_conversation(

@@ -127,27 +127,20 @@ pub type EdgeRoute = Route<Call, crate::guard::Operator, crate::guard::Admin, Fu
 
 /// `|req, env, p| body` (and `|req, env, p, who| body` with the guard's principal) as a handler.
 macro_rules! h {
+    (@run $c:ident, $req:ident, $env:ident, $p:ident, $body:expr) => {
+        Box::pin(async move {
+            #[allow(unused_variables, unused_mut)]
+            let Call { req: mut $req, env: $env, p: $p } = $c;
+            #[allow(unused_variables)]
+            let $env = &$env;
+            $body.await
+        })
+    };
     (|$req:ident, $env:ident, $p:ident| $body:expr) => {
-        |c: Call| -> Fut {
-            Box::pin(async move {
-                #[allow(unused_variables, unused_mut)]
-                let Call { req: mut $req, env: $env, p: $p } = c;
-                #[allow(unused_variables)]
-                let $env = &$env;
-                $body.await
-            })
-        }
+        |c: Call| -> Fut { h!(@run c, $req, $env, $p, $body) }
     };
     (|$req:ident, $env:ident, $p:ident, $who:ident| $body:expr) => {
-        |c: Call, $who| -> Fut {
-            Box::pin(async move {
-                #[allow(unused_variables, unused_mut)]
-                let Call { req: mut $req, env: $env, p: $p } = c;
-                #[allow(unused_variables)]
-                let $env = &$env;
-                $body.await
-            })
-        }
+        |c: Call, $who| -> Fut { h!(@run c, $req, $env, $p, $body) }
     };
 }
 
