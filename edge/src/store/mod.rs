@@ -4,6 +4,8 @@
 //! statements themselves still live in `db.rs`, `db_admin.rs` and the handler modules; they move
 //! here one aggregate per file.)
 
+pub mod channels;
+
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Env, Result};
 
