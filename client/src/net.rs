@@ -1,5 +1,6 @@
 //! JSON over `fetch`.
 
+use parley_shared::error::{ApiError, ErrorCode};
 use serde::{de::DeserializeOwned, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -16,6 +17,20 @@ pub struct HttpError {
 }
 
 impl HttpError {
+    /// The API's refusal this is ([`parley_shared::error`]), when the server sent one of its
+    /// codes; `None` for a network failure, an unreadable answer or an unknown code.
+    pub fn api_error(&self) -> Option<ApiError> {
+        let code = ErrorCode::parse(&self.code)?;
+        let mut e = ApiError::new(code, self.message.clone()).with_status(self.status);
+        e.field = Some(self.field.clone()).filter(|f| !f.is_empty());
+        Some(e)
+    }
+
+    /// The API's error code, when the server sent one.
+    pub fn api_code(&self) -> Option<ErrorCode> {
+        ErrorCode::parse(&self.code)
+    }
+
     fn network(e: JsValue) -> Self {
         HttpError {
             status: 0,

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use parley_client::HttpError;
 use parley_shared::admin::FieldError;
+use parley_shared::error::ErrorCode;
 
 use crate::api;
 
@@ -29,10 +30,10 @@ pub fn load_into<T: Send + Sync + 'static>(
 }
 
 pub fn http_field_error(e: &HttpError) -> FieldError {
-    let field = match e.code.as_str() {
-        "username_taken" => "username",
-        "shortcut_taken" => "shortcut",
-        "name_taken" => "name",
+    let field = match e.api_code() {
+        Some(ErrorCode::UsernameTaken) => "username",
+        Some(ErrorCode::ShortcutTaken) => "shortcut",
+        Some(ErrorCode::NameTaken) => "name",
         _ => "",
     };
     FieldError::new(field, api::describe(e))

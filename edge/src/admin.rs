@@ -9,11 +9,11 @@
 
 use std::collections::HashMap;
 
+use crate::store::s;
 use parley_shared::admin::{
     self, AccountUpdate, AccountView, CannedList, CannedRequest, CannedResponse, ChannelList, ChannelView,
     CreateChannelRequest, CreateOperatorRequest, FieldError, OfflineMessageList, OfflineMessageStored, OperatorList,
     OperatorView, Profile, Role, Settings, SettingsUpdate, UpdateChannelRequest, UpdateOperatorRequest, ValidChannel,
-    CANNOT_CHANGE_SELF,
 };
 use parley_shared::api::OfflineMessageRequest;
 use parley_shared::auth;
@@ -21,61 +21,18 @@ use parley_shared::entry_points::{EntryPointList, EntryPointRequest};
 use parley_shared::ids::is_valid_id;
 use parley_shared::limits::MAX_INVITES_PER_CHANNEL;
 use wasm_bindgen::JsValue;
-use worker::{Env, Method, Request, Response, Result};
+use worker::{Env, Request, Response, Result};
 
-use crate::api::{session_operator, visitor_request, SESSION_COOKIE};
 use crate::db::{self, OperatorRow};
 use crate::db_admin::{self as q, ChannelFull, OperatorFull};
 use crate::dispatch;
-use crate::http::{self, error, invalid, invalid_with};
+use crate::guard::{self, Admin, Visitor};
+use crate::http::{self, fail, invalid, invalid_with};
 use crate::util::{new_id, now, random_bytes};
+use parley_shared::error::ErrorCode;
 
 /// Most offline messages listed at once.
 const OFFLINE_LIST_LIMIT: u32 = 200;
-
-pub async fn route(req: Request, env: &Env) -> Result<Response> {
-    let path = req.path();
-    let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let method = req.method();
-    if matches!(method, Method::Post) && segs == ["api", "v1", "widget", "offline-message"] {
-        return offline_message(req, env).await;
-    }
-    let Some(me) = session_operator(&req, env).await? else {
-        return error(401, "unauthenticated", "log in first");
-    };
-    let post = matches!(method, Method::Post);
-    if post && !http::is_same_origin(&req) {
-        return error(403, "bad_origin", "changes must come from the console");
-    }
-    let is_admin = me.role == Role::Admin.as_str();
-    let tail = segs.get(3..).unwrap_or_default();
-    let admin_only = post && matches!(tail, ["operators", ..] | ["channels", ..] | ["entry-points", ..] | ["account"]);
-    if admin_only && !is_admin {
-        return error(403, "forbidden", "only an admin of the account can do this");
-    }
-    match (method, tail) {
-        (Method::Get, ["operators"]) => list_operators(env, &me).await,
-        (Method::Post, ["operators"]) => create_operator(req, env, &me).await,
-        (Method::Post, ["operators", id]) => update_operator(req, env, &me, id).await,
-        (Method::Get, ["account"]) => get_account(env, &me).await,
-        (Method::Post, ["account"]) => save_account(req, env, &me).await,
-        (Method::Get, ["settings"]) => get_settings(env, &me).await,
-        (Method::Post, ["settings"]) => save_settings(req, env, &me).await,
-        (Method::Get, ["channels"]) => list_channels(env, &me).await,
-        (Method::Post, ["channels"]) => create_channel(req, env, &me).await,
-        (Method::Post, ["channels", id]) => update_channel(req, env, &me, id).await,
-        (Method::Post, ["channels", id, "identity-secret"]) => rotate_identity_secret(env, &me, id).await,
-        (Method::Get, ["channels", id, "entry-points"]) => list_entry_points(env, &me, id).await,
-        (Method::Post, ["channels", id, "entry-points"]) => create_invite(req, env, &me, id).await,
-        (Method::Post, ["entry-points", id]) => update_entry_point(req, env, &me, id).await,
-        (Method::Get, ["canned"]) => list_canned(env, &me).await,
-        (Method::Post, ["canned"]) => save_canned(req, env, &me, None).await,
-        (Method::Post, ["canned", id]) => save_canned(req, env, &me, Some(id)).await,
-        (Method::Post, ["canned", id, "delete"]) => delete_canned(env, &me, id).await,
-        (Method::Get, ["offline-messages"]) => list_offline(env, &me).await,
-        _ => error(404, "not_found", "no such API route"),
-    }
-}
 
 fn created<T: serde::Serialize>(value: &T) -> Result<Response> {
     Ok(http::json(value)?.with_status(201))
@@ -131,13 +88,13 @@ fn new_password_hash(password: &str) -> String {
 
 /// `GET /api/v1/console/operators`: the account's operators (any operator may list them, to
 /// see colleagues and transfer chats). Disabled ones stay in the list, flagged.
-async fn list_operators(env: &Env, me: &OperatorRow) -> Result<Response> {
+pub(crate) async fn list_operators(env: &Env, me: &OperatorRow) -> Result<Response> {
     let rows = q::operators(&db::db(env)?, &me.account_id).await?;
     http::json(&OperatorList { operators: rows.into_iter().map(view_of).collect() })
 }
 
 /// `POST /api/v1/console/operators` (admin): [`CreateOperatorRequest`] → 201 [`OperatorView`].
-async fn create_operator(mut req: Request, env: &Env, me: &OperatorRow) -> Result<Response> {
+pub(crate) async fn create_operator(mut req: Request, env: &Env, me: &OperatorRow) -> Result<Response> {
     let body: CreateOperatorRequest = match http::read_json(&mut req).await {
         Ok(b) => b,
         Err(resp) => return Ok(resp),
@@ -149,7 +106,7 @@ async fn create_operator(mut req: Request, env: &Env, me: &OperatorRow) -> Resul
     let d1 = db::db(env)?;
     let taken = || FieldError::new("username", "This username is taken; choose another.");
     if q::username_taken(&d1, &new.username).await? {
-        return invalid_with(409, "username_taken", taken());
+        return invalid_with(ErrorCode::UsernameTaken, taken());
     }
     let id = new_id("op");
     let hash = new_password_hash(&new.password);
@@ -164,7 +121,7 @@ async fn create_operator(mut req: Request, env: &Env, me: &OperatorRow) -> Resul
     if let Err(e) = q::insert_operator(&d1, &row).await {
         // Lost a race for the username (UNIQUE): the same answer as the check above.
         if q::username_taken(&d1, &new.username).await? {
-            return invalid_with(409, "username_taken", taken());
+            return invalid_with(ErrorCode::UsernameTaken, taken());
         }
         return Err(e);
     }
@@ -175,7 +132,7 @@ async fn create_operator(mut req: Request, env: &Env, me: &OperatorRow) -> Resul
 
 /// `POST /api/v1/console/operators/:id` (admin): [`UpdateOperatorRequest`] → [`OperatorView`].
 /// Disabling or a new password ends the operator's other sessions at once.
-async fn update_operator(mut req: Request, env: &Env, me: &OperatorRow, id: &str) -> Result<Response> {
+pub(crate) async fn update_operator(mut req: Request, env: &Env, me: &Admin, id: &str) -> Result<Response> {
     let body: UpdateOperatorRequest = match http::read_json(&mut req).await {
         Ok(b) => b,
         Err(resp) => return Ok(resp),
@@ -186,13 +143,13 @@ async fn update_operator(mut req: Request, env: &Env, me: &OperatorRow, id: &str
         false => None,
     };
     let Some(current) = current else {
-        return error(404, "unknown_operator", "no such operator");
+        return fail(ErrorCode::UnknownOperator, "no such operator");
     };
     let is_self = current.id == me.id;
     let before = profile_of(&current);
     if is_self {
         if let Some(e) = body.self_lockout(&before) {
-            return invalid_with(400, CANNOT_CHANGE_SELF, e);
+            return invalid_with(ErrorCode::CannotChangeSelf, e);
         }
     }
     let (after, password) = match body.apply(&before, is_self) {
@@ -201,11 +158,10 @@ async fn update_operator(mut req: Request, env: &Env, me: &OperatorRow, id: &str
     };
     let hash = password.as_deref().map(new_password_hash);
     if !q::update_operator(&d1, &me.account_id, id, &after, hash.as_deref(), now().0).await? {
-        return error(404, "unknown_operator", "no such operator");
+        return fail(ErrorCode::UnknownOperator, "no such operator");
     }
     if (after.disabled && !before.disabled) || hash.is_some() {
-        let own = http::cookie(&req, SESSION_COOKIE).map(|t| auth::token_digest(&t));
-        let keep = if is_self { own.as_deref() } else { None };
+        let keep = if is_self { Some(me.0.session_digest.as_str()) } else { None };
         q::end_sessions(&d1, &me.account_id, id, keep).await?;
     }
     notify_changed(env, &me.account_id, id).await?;
@@ -231,22 +187,22 @@ fn settings_of(o: OperatorFull) -> Settings {
 async fn account_view(env: &Env, account_id: &str) -> Result<Option<AccountView>> {
     db::db(env)?
         .prepare("SELECT id, name, time_zone FROM accounts WHERE id = ?1")
-        .bind(&[JsValue::from_str(account_id)])?
+        .bind(&[s(account_id)])?
         .first::<AccountView>(None)
         .await
 }
 
 /// `GET /api/v1/console/account` (any operator): name and report time zone.
-async fn get_account(env: &Env, me: &OperatorRow) -> Result<Response> {
+pub(crate) async fn get_account(env: &Env, me: &OperatorRow) -> Result<Response> {
     match account_view(env, &me.account_id).await? {
         Some(a) => http::json(&a),
-        None => error(401, "unauthenticated", "log in first"),
+        None => fail(ErrorCode::Unauthenticated, "log in first"),
     }
 }
 
 /// `POST /api/v1/console/account` (admins): [`AccountUpdate`] → [`AccountView`]. The zone must
 /// be one the runtime knows (`Intl`) — reports compute in it.
-async fn save_account(mut req: Request, env: &Env, me: &OperatorRow) -> Result<Response> {
+pub(crate) async fn save_account(mut req: Request, env: &Env, me: &OperatorRow) -> Result<Response> {
     let body: AccountUpdate = match http::read_json(&mut req).await {
         Ok(b) => b,
         Err(resp) => return Ok(resp),
@@ -257,33 +213,29 @@ async fn save_account(mut req: Request, env: &Env, me: &OperatorRow) -> Result<R
     };
     db::db(env)?
         .prepare("UPDATE accounts SET name = ?2, time_zone = ?3 WHERE id = ?1")
-        .bind(&[
-            JsValue::from_str(&me.account_id),
-            JsValue::from_str(&valid.name),
-            JsValue::from_str(&valid.time_zone),
-        ])?
+        .bind(&[s(&me.account_id), s(&valid.name), s(&valid.time_zone)])?
         .run()
         .await?;
     get_account(env, me).await
 }
 
 /// `GET /api/v1/console/settings`: the logged-in operator's own [`Settings`].
-async fn get_settings(env: &Env, me: &OperatorRow) -> Result<Response> {
+pub(crate) async fn get_settings(env: &Env, me: &OperatorRow) -> Result<Response> {
     match q::operator(&db::db(env)?, &me.account_id, &me.id).await? {
         Some(full) => http::json(&settings_of(full)),
-        None => error(401, "unauthenticated", "log in first"),
+        None => fail(ErrorCode::Unauthenticated, "log in first"),
     }
 }
 
 /// `POST /api/v1/console/settings`: [`SettingsUpdate`] → the new [`Settings`].
-async fn save_settings(mut req: Request, env: &Env, me: &OperatorRow) -> Result<Response> {
+pub(crate) async fn save_settings(mut req: Request, env: &Env, me: &OperatorRow) -> Result<Response> {
     let body: SettingsUpdate = match http::read_json(&mut req).await {
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
     let d1 = db::db(env)?;
     let Some(full) = q::operator(&d1, &me.account_id, &me.id).await? else {
-        return error(401, "unauthenticated", "log in first");
+        return fail(ErrorCode::Unauthenticated, "log in first");
     };
     let valid = match body.validate(&full.first_name, &full.last_name) {
         Ok(v) => v,
@@ -323,7 +275,7 @@ fn new_identity_secret() -> String {
 }
 
 /// `GET /api/v1/console/channels`: the account's channels with their hostnames.
-async fn list_channels(env: &Env, me: &OperatorRow) -> Result<Response> {
+pub(crate) async fn list_channels(env: &Env, me: &OperatorRow) -> Result<Response> {
     let d1 = db::db(env)?;
     let channels = q::channels(&d1, &me.account_id).await?;
     let mut hosts: HashMap<String, Vec<String>> = HashMap::new();
@@ -334,7 +286,7 @@ async fn list_channels(env: &Env, me: &OperatorRow) -> Result<Response> {
         .into_iter()
         .map(|c| {
             let h = hosts.remove(&c.id).unwrap_or_default();
-            channel_view(c, h, me.role == Role::Admin.as_str())
+            channel_view(c, h, guard::is_admin(me))
         })
         .collect();
     http::json(&ChannelList { channels })
@@ -376,7 +328,7 @@ fn fresh_host_ids(hosts: &[String]) -> Vec<String> {
 }
 
 /// `POST /api/v1/console/channels` (admin): [`CreateChannelRequest`] → 201 [`ChannelView`].
-async fn create_channel(mut req: Request, env: &Env, me: &OperatorRow) -> Result<Response> {
+pub(crate) async fn create_channel(mut req: Request, env: &Env, me: &OperatorRow) -> Result<Response> {
     let body: CreateChannelRequest = match http::read_json(&mut req).await {
         Ok(b) => b,
         Err(resp) => return Ok(resp),
@@ -395,7 +347,7 @@ async fn create_channel(mut req: Request, env: &Env, me: &OperatorRow) -> Result
 }
 
 /// `POST /api/v1/console/channels/:id` (admin): [`UpdateChannelRequest`] → [`ChannelView`].
-async fn update_channel(mut req: Request, env: &Env, me: &OperatorRow, id: &str) -> Result<Response> {
+pub(crate) async fn update_channel(mut req: Request, env: &Env, me: &OperatorRow, id: &str) -> Result<Response> {
     let body: UpdateChannelRequest = match http::read_json(&mut req).await {
         Ok(b) => b,
         Err(resp) => return Ok(resp),
@@ -405,7 +357,7 @@ async fn update_channel(mut req: Request, env: &Env, me: &OperatorRow, id: &str)
         false => None,
     };
     let Some(current) = current else {
-        return error(404, "unknown_channel", "no such channel");
+        return fail(ErrorCode::UnknownChannel, "no such channel");
     };
     let before = ValidChannel {
         name: current.name,
@@ -432,11 +384,11 @@ async fn update_channel(mut req: Request, env: &Env, me: &OperatorRow, id: &str)
 
 /// `POST /api/v1/console/channels/:id/identity-secret` (admin): a new identity secret (hashes
 /// made with the old one stop verifying at once) → [`ChannelView`].
-async fn rotate_identity_secret(env: &Env, me: &OperatorRow, id: &str) -> Result<Response> {
+pub(crate) async fn rotate_identity_secret(env: &Env, me: &OperatorRow, id: &str) -> Result<Response> {
     let found =
         is_valid_id(id) && q::set_identity_secret(&db::db(env)?, &me.account_id, id, &new_identity_secret()).await?;
     if !found {
-        return error(404, "unknown_channel", "no such channel");
+        return fail(ErrorCode::UnknownChannel, "no such channel");
     }
     let view = one_channel(env, &me.account_id, id).await?.ok_or("channel vanished")?;
     http::json(&view)
@@ -451,10 +403,10 @@ fn name_taken(name: &str) -> FieldError {
 
 /// `GET /api/v1/console/channels/:id/entry-points`: [`EntryPointList`], the button first, then
 /// the invites in the order they are tried (any operator of the account may read it).
-async fn list_entry_points(env: &Env, me: &OperatorRow, channel_id: &str) -> Result<Response> {
+pub(crate) async fn list_entry_points(env: &Env, me: &OperatorRow, channel_id: &str) -> Result<Response> {
     let d1 = db::db(env)?;
     if !is_valid_id(channel_id) || q::channel(&d1, &me.account_id, channel_id).await?.is_none() {
-        return error(404, "unknown_channel", "no such channel");
+        return fail(ErrorCode::UnknownChannel, "no such channel");
     }
     let rows = q::entry_points(&d1, Some(&me.account_id), channel_id).await?;
     http::json(&EntryPointList { entry_points: rows.into_iter().map(q::EntryPointRow::view).collect() })
@@ -464,21 +416,21 @@ async fn list_entry_points(env: &Env, me: &OperatorRow, channel_id: &str) -> Res
 /// `invite` → 201 [`EntryPointView`] (a new auto-invite, tried after the others). A name the
 /// channel already uses answers 409 `name_taken`; a channel with the most invites allowed 409
 /// `too_many_invites`.
-async fn create_invite(mut req: Request, env: &Env, me: &OperatorRow, channel_id: &str) -> Result<Response> {
+pub(crate) async fn create_invite(mut req: Request, env: &Env, me: &OperatorRow, channel_id: &str) -> Result<Response> {
     let body: EntryPointRequest = match http::read_json(&mut req).await {
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
     let d1 = db::db(env)?;
     if !is_valid_id(channel_id) || q::channel(&d1, &me.account_id, channel_id).await?.is_none() {
-        return error(404, "unknown_channel", "no such channel");
+        return fail(ErrorCode::UnknownChannel, "no such channel");
     }
     let valid = match body.validate_new() {
         Ok(v) => v,
         Err(e) => return invalid(e),
     };
     if q::entry_point_name_taken(&d1, channel_id, &valid.name, None).await? {
-        return invalid_with(409, "name_taken", name_taken(&valid.name));
+        return invalid_with(ErrorCode::NameTaken, name_taken(&valid.name));
     }
     let id = new_id("ep");
     let invite = valid.invite.as_ref().ok_or("validated invite without settings")?;
@@ -495,11 +447,11 @@ async fn create_invite(mut req: Request, env: &Env, me: &OperatorRow, channel_id
         Ok(true) => {}
         Ok(false) => {
             let e = FieldError::new("", format!("A channel has at most {MAX_INVITES_PER_CHANNEL} auto-invites."));
-            return invalid_with(409, "too_many_invites", e);
+            return invalid_with(ErrorCode::TooManyInvites, e);
         }
         // Lost a race for the name (UNIQUE): the same answer as the check above.
         Err(e) => match q::entry_point_name_taken(&d1, channel_id, &valid.name, None).await? {
-            true => return invalid_with(409, "name_taken", name_taken(&valid.name)),
+            true => return invalid_with(ErrorCode::NameTaken, name_taken(&valid.name)),
             false => return Err(e),
         },
     }
@@ -509,7 +461,7 @@ async fn create_invite(mut req: Request, env: &Env, me: &OperatorRow, channel_id
 
 /// `POST /api/v1/console/entry-points/:id` (admin): [`EntryPointRequest`] → [`EntryPointView`].
 /// Absent `enabled` / `invite` stay as they are; the chat button takes only a new name.
-async fn update_entry_point(mut req: Request, env: &Env, me: &OperatorRow, id: &str) -> Result<Response> {
+pub(crate) async fn update_entry_point(mut req: Request, env: &Env, me: &OperatorRow, id: &str) -> Result<Response> {
     let body: EntryPointRequest = match http::read_json(&mut req).await {
         Ok(b) => b,
         Err(resp) => return Ok(resp),
@@ -520,7 +472,7 @@ async fn update_entry_point(mut req: Request, env: &Env, me: &OperatorRow, id: &
         false => None,
     };
     let Some(current) = current else {
-        return error(404, "unknown_entry_point", "no such entry point");
+        return fail(ErrorCode::UnknownEntryPoint, "no such entry point");
     };
     let channel_id = current.channel_id.clone();
     let after = match body.apply(&current.view()) {
@@ -528,16 +480,16 @@ async fn update_entry_point(mut req: Request, env: &Env, me: &OperatorRow, id: &
         Err(e) => return invalid(e),
     };
     if q::entry_point_name_taken(&d1, &channel_id, &after.name, Some(id)).await? {
-        return invalid_with(409, "name_taken", name_taken(&after.name));
+        return invalid_with(ErrorCode::NameTaken, name_taken(&after.name));
     }
     let stored =
         q::update_entry_point(&d1, &me.account_id, id, &after.name, after.enabled, after.invite.as_ref(), now().0)
             .await;
     match stored {
         Ok(true) => {}
-        Ok(false) => return error(404, "unknown_entry_point", "no such entry point"),
+        Ok(false) => return fail(ErrorCode::UnknownEntryPoint, "no such entry point"),
         Err(e) => match q::entry_point_name_taken(&d1, &channel_id, &after.name, Some(id)).await? {
-            true => return invalid_with(409, "name_taken", name_taken(&after.name)),
+            true => return invalid_with(ErrorCode::NameTaken, name_taken(&after.name)),
             false => return Err(e),
         },
     }
@@ -549,13 +501,13 @@ async fn update_entry_point(mut req: Request, env: &Env, me: &OperatorRow, id: &
 // Canned responses
 
 /// `GET /api/v1/console/canned`: [`CannedList`], by shortcut.
-async fn list_canned(env: &Env, me: &OperatorRow) -> Result<Response> {
+pub(crate) async fn list_canned(env: &Env, me: &OperatorRow) -> Result<Response> {
     http::json(&CannedList { canned: q::canned(&db::db(env)?, &me.account_id).await? })
 }
 
 /// `POST /api/v1/console/canned` (create, 201) and `/canned/:id` (edit): [`CannedRequest`] →
 /// [`CannedResponse`]. A shortcut the account already uses answers 409 `shortcut_taken`.
-async fn save_canned(mut req: Request, env: &Env, me: &OperatorRow, id: Option<&str>) -> Result<Response> {
+pub(crate) async fn save_canned(mut req: Request, env: &Env, me: &OperatorRow, id: Option<&str>) -> Result<Response> {
     let body: CannedRequest = match http::read_json(&mut req).await {
         Ok(b) => b,
         Err(resp) => return Ok(resp),
@@ -566,7 +518,7 @@ async fn save_canned(mut req: Request, env: &Env, me: &OperatorRow, id: Option<&
         _ => None,
     };
     if id.is_some() && existing.is_none() {
-        return error(404, "unknown_canned", "no such canned response");
+        return fail(ErrorCode::UnknownCanned, "no such canned response");
     }
     let (shortcut, text) = match body.validate() {
         Ok(v) => v,
@@ -574,7 +526,7 @@ async fn save_canned(mut req: Request, env: &Env, me: &OperatorRow, id: Option<&
     };
     let taken = || FieldError::new("shortcut", format!("The shortcut /{shortcut} is already in use."));
     if q::shortcut_taken(&d1, &me.account_id, &shortcut, id).await? {
-        return invalid_with(409, "shortcut_taken", taken());
+        return invalid_with(ErrorCode::ShortcutTaken, taken());
     }
     let result = match existing {
         Some(c) => q::update_canned(&d1, &me.account_id, &c.id, &shortcut, &text)
@@ -594,16 +546,16 @@ async fn save_canned(mut req: Request, env: &Env, me: &OperatorRow, id: Option<&
         Ok((c, status)) => Ok(http::json(&c)?.with_status(status)),
         // Lost a race for the shortcut (UNIQUE): the same answer as the check above.
         Err(e) => match q::shortcut_taken(&d1, &me.account_id, &shortcut, id).await? {
-            true => invalid_with(409, "shortcut_taken", taken()),
+            true => invalid_with(ErrorCode::ShortcutTaken, taken()),
             false => Err(e),
         },
     }
 }
 
 /// `POST /api/v1/console/canned/:id/delete` → `{"ok":true}`.
-async fn delete_canned(env: &Env, me: &OperatorRow, id: &str) -> Result<Response> {
+pub(crate) async fn delete_canned(env: &Env, me: &OperatorRow, id: &str) -> Result<Response> {
     if !is_valid_id(id) || !q::delete_canned(&db::db(env)?, &me.account_id, id).await? {
-        return error(404, "unknown_canned", "no such canned response");
+        return fail(ErrorCode::UnknownCanned, "no such canned response");
     }
     http::json(&serde_json::json!({ "ok": true }))
 }
@@ -612,7 +564,7 @@ async fn delete_canned(env: &Env, me: &OperatorRow, id: &str) -> Result<Response
 // Offline messages
 
 /// `GET /api/v1/console/offline-messages`: [`OfflineMessageList`], newest first.
-async fn list_offline(env: &Env, me: &OperatorRow) -> Result<Response> {
+pub(crate) async fn list_offline(env: &Env, me: &OperatorRow) -> Result<Response> {
     let messages = q::offline_messages(&db::db(env)?, &me.account_id, OFFLINE_LIST_LIMIT).await?;
     http::json(&OfflineMessageList { messages })
 }
@@ -620,9 +572,9 @@ async fn list_offline(env: &Env, me: &OperatorRow) -> Result<Response> {
 /// `POST /api/v1/widget/offline-message` (the widget, cross-origin from a registered host of
 /// the channel, with the visitor's token): [`OfflineMessageRequest`] → 201
 /// [`OfflineMessageStored`].
-async fn offline_message(mut req: Request, env: &Env) -> Result<Response> {
-    let (body, origin) = match visitor_request::<OfflineMessageRequest>(&mut req, env).await? {
-        Ok(r) => r,
+pub(crate) async fn offline_message(mut req: Request, env: &Env) -> Result<Response> {
+    let Visitor { body, origin } = match guard::visitor::<OfflineMessageRequest>(&mut req, env).await? {
+        Ok(v) => v,
         Err(resp) => return Ok(resp),
     };
     let msg = match admin::offline_message(&body) {

@@ -1,5 +1,6 @@
-//! Routes. Each handler authenticates, checks, then either answers from D1 or hands the
-//! request to the conversation's Durable Object with headers only this worker can set.
+//! Handlers of the visitor's and the console's core routes (sessions, conversations, presence).
+//! Each gets its caller from [`crate::guard`], then either answers from D1 or hands the request
+//! to the conversation's Durable Object with headers only this worker can set.
 
 use parley_shared::api::{
     Availability, AvailabilityRequest, ChannelInfo, ConversationCreated, ConversationList, CreateConversationRequest,
@@ -15,102 +16,39 @@ use parley_shared::limits::{MAX_PAGE_URL_CHARS, MAX_PASSWORD_LEN, MAX_USERNAME_L
 use parley_shared::protocol::{PageVisit, Role, Status, VisitorInfo};
 use parley_shared::Millis;
 use serde::Deserialize;
-use worker::{Env, Method, Request, Response, Result};
+use worker::{Env, Request, Response, Result};
 
 use crate::db::{self, ConversationRow, OperatorRow};
 use crate::dispatch::{self, profile_of, Command};
-use crate::http::{self, error};
+use crate::guard::{self, Operator, Visitor, WsRole};
+use crate::http::{self, fail};
 use crate::stubs::{ConversationStub, InitBody};
 use crate::util::{new_id, now, random_bytes};
+use parley_shared::error::{ApiError, ErrorCode};
 
-pub const SESSION_COOKIE: &str = "parley_session";
+/// `GET /api/v1/health`.
+pub(crate) async fn health() -> Result<Response> {
+    http::json(&serde_json::json!({ "ok": true }))
+}
 
-pub async fn route(req: Request, env: &Env) -> Result<Response> {
-    let path = req.path();
-    let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
-    match (req.method(), segs.as_slice()) {
-        (Method::Get, [""] | ["demo", ..]) => demo_page(&req, env).await,
-        (Method::Options, ["api", ..]) => http::preflight(&req),
-        (Method::Get, ["api", "v1", "health"]) => http::json(&serde_json::json!({ "ok": true })),
-        (Method::Post, ["api", "v1", "widget", "session"]) => widget_session(req, env).await,
-        (Method::Get, ["api", "v1", "widget", "look"]) => widget_look(&req, env).await,
-        (Method::Post, ["api", "v1", "conversations"]) => create_conversation(req, env).await,
-        (Method::Post, ["api", "v1", "widget", "availability"]) => availability(req, env).await,
-        (Method::Post, ["api", "v1", "widget", "events"]) => crate::tally::events(req, env).await,
-        (Method::Post, ["api", "v1", "widget", "goals"]) => crate::outcomes::goals(req, env).await,
-        (Method::Post, ["api", "v1", "widget", "conversations", id, "survey"]) => {
-            let id = (*id).to_owned();
-            crate::outcomes::survey(req, env, &id).await
-        }
-        (Method::Post, ["api", "v1", "console", "conversations", id, "outcome"]) => {
-            let id = (*id).to_owned();
-            crate::outcomes::outcome(req, env, &id).await
-        }
-        (
-            Method::Get,
-            ["api", "v1", "console", "reports", which @ ("invites" | "invites.csv" | "traffic" | "traffic.csv")],
-        ) => {
-            let which = (*which).to_owned();
-            crate::tally::report(req, env, &which).await
-        }
-        (Method::Get, ["api", "v1", "console", "reports", w @ ("ratings" | "ratings.csv")]) => {
-            let w = (*w).to_owned();
-            crate::ratings::report(req, env, &w).await
-        }
-        (Method::Get, ["api", "v1", "reports", slug]) => {
-            let slug = (*slug).to_owned();
-            crate::reports::route(req, env, &slug).await
-        }
-        (Method::Get, ["api", "v1", "console", "conversations", id, "transcript"]) => {
-            let id = (*id).to_owned();
-            crate::reports::transcript(req, env, &id).await
-        }
-        (Method::Get, ["api", "v1", "console", "presence"]) => presence(req, env, None).await,
-        (Method::Post, ["api", "v1", "console", "presence"]) => change_presence(req, env).await,
-        (Method::Post, ["api", "v1", "console", "presence", "touch"]) => touch(req, env).await,
-        (Method::Post, ["api", "v1", "console", "conversations", id, "transfer"]) => {
-            let id = (*id).to_owned();
-            transfer(req, env, &id).await
-        }
-        (Method::Post, ["api", "v1", "console", "conversations", _, "block"])
-        | (_, ["api", "v1", "console", "blocks", ..]) => crate::blocks::route(req, env).await,
-        (_, ["api", "v1", "console", "outcome-settings"]) => crate::outcome_settings::route(req, env).await,
-        (_, ["api", "v1", "console", "report-links", ..]) => crate::report_links::route(req, env).await,
-        (Method::Get, ["api", "v1", "public", "reports", slug]) => {
-            let slug = (*slug).to_owned();
-            crate::report_links::public(req, env, &slug).await
-        }
-        (Method::Get, ["api", "v1", "conversations", id, "ws"]) => {
-            let id = (*id).to_owned();
-            connect(req, env, &id).await
-        }
-        (Method::Post, ["api", "v1", "auth", "login"]) => login(req, env).await,
-        (Method::Post, ["api", "v1", "auth", "logout"]) => logout(req, env).await,
-        (Method::Get, ["api", "v1", "auth", "me"]) => me(req, env).await,
-        (Method::Get, ["api", "v1", "console", "conversations"]) => list_conversations(req, env).await,
-        (Method::Get, ["api", "v1", "console", "conversations", id, "events"]) => {
-            let id = (*id).to_owned();
-            conversation_events(req, env, &id).await
-        }
-        // People, channels, canned responses, settings, the account and offline messages: `admin.rs`.
-        (
-            _,
-            ["api", "v1", "console", "operators" | "channels" | "entry-points" | "canned" | "settings" | "account" | "offline-messages", ..],
-        )
-        | (Method::Post, ["api", "v1", "widget", "offline-message"]) => crate::admin::route(req, env).await,
-        (_, ["api", ..]) => error(404, "not_found", "no such API route"),
-        _ => env.assets("ASSETS")?.fetch_request(req).await,
-    }
+/// 404 `not_found` for a path the API does not have.
+pub(crate) async fn no_route() -> Result<Response> {
+    http::refuse(ApiError::no_route())
+}
+
+/// Anything outside `/api/`: the static assets (widget, console).
+pub(crate) async fn asset(req: Request, env: &Env) -> Result<Response> {
+    env.assets("ASSETS")?.fetch_request(req).await
 }
 
 /// `/` and `/demo/<anything>`: the demo host page (one page standing in for every page of a
 /// site, so the widget can be seen across page views), with the snippet pointing at this very
 /// origin. Under `/demo/csp/<anything>` the same page comes with [`DEMO_CSP`].
-async fn demo_page(req: &Request, env: &Env) -> Result<Response> {
+pub(crate) async fn demo_page(req: &Request, env: &Env) -> Result<Response> {
     let origin = req.url()?.origin().ascii_serialization();
     let mut page = env.assets("ASSETS")?.fetch(format!("{origin}/demo"), None).await?;
     if page.status_code() != 200 {
-        return error(404, "not_found", "demo page missing from the assets");
+        return fail(ErrorCode::NotFound, "demo page missing from the assets");
     }
     let html = page.text().await?.replace("{{ORIGIN}}", &origin);
     let mut resp = Response::from_html(html)?;
@@ -124,61 +62,6 @@ async fn demo_page(req: &Request, env: &Env) -> Result<Response> {
 /// the widget needs no inline script or style (its styles are constructable stylesheets).
 const DEMO_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
                         connect-src 'self' ws: wss:; img-src 'self' data:";
-
-pub(crate) fn secret(env: &Env) -> Result<Vec<u8>> {
-    let value = env
-        .secret("PARLEY_SECRET")
-        .map(|s| s.to_string())
-        .or_else(|_| env.var("PARLEY_SECRET").map(|v| v.to_string()))
-        .map_err(|_| worker::Error::RustError("PARLEY_SECRET is not set".into()))?;
-    if value.len() < 16 {
-        return Err(worker::Error::RustError("PARLEY_SECRET must be at least 16 characters".into()));
-    }
-    Ok(value.into_bytes())
-}
-
-// ---------------------------------------------------------------------------------------------
-// Visitor side (called cross-origin from the host page; every call checks the origin).
-
-/// The origin of a visitor request, when it is a registered host of the channel.
-pub(crate) async fn checked_origin(
-    req: &Request,
-    env: &Env,
-    channel_id: &str,
-) -> Result<std::result::Result<String, Response>> {
-    let (origin, hostname) = match origin_and_host(req)? {
-        Ok(o) => o,
-        Err(resp) => return Ok(Err(resp)),
-    };
-    if !is_valid_id(channel_id) || !db::channel_has_host(&db::db(env)?, channel_id, &hostname).await? {
-        return Ok(Err(origin_not_allowed()?));
-    }
-    Ok(Ok(origin))
-}
-
-/// The request's Origin and its hostname, or the refusal when it has none.
-pub(crate) fn origin_and_host(req: &Request) -> Result<std::result::Result<(String, String), Response>> {
-    let Some(origin) = http::origin(req) else {
-        return Ok(Err(error(403, "origin_required", "requests must carry an Origin header")?));
-    };
-    let Some(hostname) = http::origin_hostname(&origin) else {
-        return Ok(Err(error(403, "bad_origin", "unreadable Origin header")?));
-    };
-    Ok(Ok((origin, hostname)))
-}
-
-pub(crate) fn origin_not_allowed() -> Result<Response> {
-    error(403, "origin_not_allowed", "this site is not a registered host of the channel")
-}
-
-/// `None` when `token` is the visitor's; otherwise the refusal (with CORS for `origin`).
-pub(crate) fn bad_visitor(env: &Env, id: &str, token: &str, origin: &str) -> Result<Option<Response>> {
-    if is_valid_id(id) && auth::verify_visitor_token(&secret(env)?, id, token) {
-        return Ok(None);
-    }
-    let refusal = error(403, "bad_visitor_token", "the visitor token does not match")?;
-    Ok(Some(http::with_cors(refusal, origin)?))
-}
 
 /// The channel's chat button and its enabled auto-invites in the order they are tried (one
 /// query).
@@ -212,14 +95,14 @@ async fn widget_entry_points(env: &Env, channel_id: &str) -> Result<(EntryPointR
 /// check: accent, corner and language are shown to every visitor anyway), so `*` CORS and a
 /// minute in caches; one D1 read by primary key. 400 `bad_channel` for a missing or ill-formed
 /// id, 404 `unknown_channel`.
-async fn widget_look(req: &Request, env: &Env) -> Result<Response> {
+pub(crate) async fn widget_look(req: &Request, env: &Env) -> Result<Response> {
     let channel = req.url()?.query_pairs().find(|(k, _)| k == "channel").map(|(_, v)| v.into_owned());
     let (resp, cache) = match channel {
         Some(id) if is_valid_id(&id) => match db::channel_look(&db::db(env)?, &id).await? {
             Some(look) => (http::json(&look)?, "public, max-age=60"),
-            None => (error(404, "unknown_channel", "no such channel")?, "no-store"),
+            None => (fail(ErrorCode::UnknownChannel, "no such channel")?, "no-store"),
         },
-        _ => (error(400, "bad_channel", "give the channel id: ?channel=<id>")?, "no-store"),
+        _ => (fail(ErrorCode::BadChannel, "give the channel id: ?channel=<id>")?, "no-store"),
     };
     let headers = resp.headers().clone();
     headers.set("Access-Control-Allow-Origin", "*")?;
@@ -231,19 +114,19 @@ async fn widget_look(req: &Request, env: &Env) -> Result<Response> {
 /// (kept when its token checks out, else a fresh one; with a valid `identity`, the id derived
 /// from the site's user id), with its entry points. Writes only the identified visitor's name
 /// and e-mail (`identified_visitors`).
-async fn widget_session(mut req: Request, env: &Env) -> Result<Response> {
+pub(crate) async fn widget_session(mut req: Request, env: &Env) -> Result<Response> {
     let body: WidgetSessionRequest = match http::read_json(&mut req).await {
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
     let Some(channel) = db::channel(&db::db(env)?, &body.channel_id).await.ok().flatten() else {
-        return error(404, "unknown_channel", "no such channel");
+        return fail(ErrorCode::UnknownChannel, "no such channel");
     };
-    let origin = match checked_origin(&req, env, &channel.id).await? {
-        Ok(o) => o,
+    let origin = match guard::channel_origin(&req, env, &channel.id).await? {
+        Ok(o) => o.origin,
         Err(resp) => return Ok(resp),
     };
-    let secret = secret(env)?;
+    let secret = guard::secret(env)?;
     // `Parley.identify`: a proven user gets the visitor id derived from (account, user id); a
     // bad hash is refused and nothing changes.
     let identified = match &body.identity {
@@ -292,66 +175,10 @@ async fn widget_session(mut req: Request, env: &Env) -> Result<Response> {
     http::with_cors(resp, &origin)
 }
 
-/// A visitor's JSON request: which channel it is for and, when it acts for a visitor, the
-/// visitor id and token it must prove.
-pub(crate) trait VisitorBody: serde::de::DeserializeOwned {
-    fn channel_id(&self) -> &str;
-    fn visitor(&self) -> Option<(&str, &str)> {
-        None
-    }
-}
-
-impl VisitorBody for CreateConversationRequest {
-    fn channel_id(&self) -> &str {
-        &self.channel_id
-    }
-    fn visitor(&self) -> Option<(&str, &str)> {
-        Some((&self.visitor_id, &self.visitor_token))
-    }
-}
-
-impl VisitorBody for AvailabilityRequest {
-    fn channel_id(&self) -> &str {
-        &self.channel_id
-    }
-}
-
-impl VisitorBody for parley_shared::api::OfflineMessageRequest {
-    fn channel_id(&self) -> &str {
-        &self.channel_id
-    }
-    fn visitor(&self) -> Option<(&str, &str)> {
-        Some((&self.visitor_id, &self.visitor_token))
-    }
-}
-
-/// Reads a visitor's request: its body, from a registered host of the body's channel, with a
-/// valid visitor token when it acts for a visitor. `Ok(Err(response))` is the refusal to send
-/// (with CORS once the origin is known); `Ok(Ok((body, origin)))` goes on.
-pub(crate) async fn visitor_request<T: VisitorBody>(
-    req: &mut Request,
-    env: &Env,
-) -> Result<std::result::Result<(T, String), Response>> {
-    let body: T = match http::read_json(req).await {
-        Ok(b) => b,
-        Err(resp) => return Ok(Err(resp)),
-    };
-    let origin = match checked_origin(req, env, body.channel_id()).await? {
-        Ok(o) => o,
-        Err(resp) => return Ok(Err(resp)),
-    };
-    if let Some((id, token)) = body.visitor() {
-        if let Some(refusal) = bad_visitor(env, id, token, &origin)? {
-            return Ok(Err(refusal));
-        }
-    }
-    Ok(Ok((body, origin)))
-}
-
 /// `POST /api/v1/conversations`: the visitor's open conversation, created if there is none.
-async fn create_conversation(mut req: Request, env: &Env) -> Result<Response> {
-    let (body, origin) = match visitor_request::<CreateConversationRequest>(&mut req, env).await? {
-        Ok(r) => r,
+pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<Response> {
+    let Visitor { body, origin } = match guard::visitor::<CreateConversationRequest>(&mut req, env).await? {
+        Ok(v) => v,
         Err(resp) => return Ok(resp),
     };
     let d1 = db::db(env)?;
@@ -361,7 +188,7 @@ async fn create_conversation(mut req: Request, env: &Env) -> Result<Response> {
     };
     // A blocked visitor is told so politely; the reason is never revealed.
     if crate::blocks::is_blocked(&d1, &body.channel_id, &body.visitor_id).await? {
-        let resp = error(403, "visitor_blocked", parley_shared::outcomes::VISITOR_BLOCKED_MESSAGE)?;
+        let resp = fail(ErrorCode::VisitorBlocked, parley_shared::outcomes::VISITOR_BLOCKED_MESSAGE)?;
         return http::with_cors(resp, &origin);
     }
     let existing = db::open_conversation_for(&d1, &body.channel_id, &body.visitor_id).await?;
@@ -389,7 +216,7 @@ async fn create_conversation(mut req: Request, env: &Env) -> Result<Response> {
             };
             let route: RouteUpdate = match dispatch::call(env, &channel.account_id, &cmd).await? {
                 Ok(r) => r,
-                Err(refused) => return error(409, &refused.code, &refused.message),
+                Err(refused) => return dispatch_refusal(refused, 409),
             };
             let assigned = matches!(route, RouteUpdate::Assigned { .. });
             let (operator_id, operator_name) = match &route {
@@ -452,7 +279,7 @@ async fn create_conversation(mut req: Request, env: &Env) -> Result<Response> {
             // Its website session (see `ConversationFact::session_id`: a session ends when its
             // chat does, so every new conversation opens one) and the host the origin matched.
             let session_id = new_id("ss");
-            let host_id = match http::origin_hostname(&origin) {
+            let host_id = match guard::origin_hostname(&origin) {
                 Some(hostname) => db::channel_host(&d1, &row.channel_id, &hostname).await?,
                 None => None,
             };
@@ -492,65 +319,42 @@ struct WsQuery {
 }
 
 /// `GET /api/v1/conversations/:id/ws`: authenticate, then hand the upgrade to the object.
-async fn connect(req: Request, env: &Env, id: &str) -> Result<Response> {
+pub(crate) async fn connect(req: Request, env: &Env, id: &str) -> Result<Response> {
     if req.headers().get("Upgrade")?.as_deref() != Some("websocket") {
-        return error(426, "upgrade_required", "expected a WebSocket upgrade");
+        return fail(ErrorCode::UpgradeRequired, "expected a WebSocket upgrade");
     }
     let q: WsQuery = match req.query() {
         Ok(q) => q,
-        Err(_) => return error(400, "malformed", "expected ?role=visitor|operator"),
+        Err(_) => return fail(ErrorCode::Malformed, "expected ?role=visitor|operator"),
     };
     if !is_valid_id(id) {
-        return error(404, "unknown_conversation", "no such conversation");
+        return fail(ErrorCode::UnknownConversation, "no such conversation");
     }
     let d1 = db::db(env)?;
     let Some(conv) = db::conversation(&d1, id).await? else {
-        return error(404, "unknown_conversation", "no such conversation");
+        return fail(ErrorCode::UnknownConversation, "no such conversation");
     };
-    let mut session = String::new();
-    let (role, participant_id, name) = match q.role.as_str() {
-        "visitor" => {
-            if let Err(resp) = checked_origin(&req, env, &conv.channel_id).await? {
-                return Ok(resp);
-            }
-            let (Some(vid), Some(token)) = (q.visitor_id, q.visitor_token) else {
-                return error(403, "bad_visitor_token", "visitor_id and visitor_token are required");
-            };
-            // Same answer for a foreign conversation and a bad token: nothing to probe.
-            if vid != conv.visitor_id || !auth::verify_visitor_token(&secret(env)?, &vid, &token) {
-                return error(403, "not_your_conversation", "this conversation is not yours");
-            }
-            (Role::Visitor, vid, "Visitor".to_owned())
-        }
-        "operator" => {
-            if !http::is_same_origin(&req) {
-                return error(403, "bad_origin", "the console must connect from its own origin");
-            }
-            let Some(op) = session_operator(&req, env).await? else {
-                return error(401, "unauthenticated", "log in first");
-            };
-            if op.account_id != conv.account_id {
-                return error(404, "unknown_conversation", "no such conversation");
-            }
-            session = http::cookie(&req, SESSION_COOKIE).map(|t| auth::token_digest(&t)).unwrap_or_default();
-            (Role::Operator, op.id, op.chat_name)
-        }
-        _ => return error(400, "malformed", "role must be visitor or operator"),
+    let role = match WsRole::parse(&q.role) {
+        Ok(r) => r,
+        Err(e) => return http::refuse(e),
     };
-    let participant = Participant { role, id: participant_id, name };
-    ConversationStub::get(env, id)?.connect(participant, session).await
+    let visitor = q.visitor_id.zip(q.visitor_token);
+    let who = match guard::participant(&req, env, role, visitor, (&conv.account_id, &conv.channel_id, &conv.visitor_id))
+        .await?
+    {
+        Ok(p) => p,
+        Err(resp) => return Ok(resp),
+    };
+    let role = match who.role {
+        WsRole::Visitor => Role::Visitor,
+        WsRole::Operator => Role::Operator,
+    };
+    let participant = Participant { role, id: who.id, name: who.name };
+    ConversationStub::get(env, id)?.connect(participant, who.session).await
 }
 
 // ---------------------------------------------------------------------------------------------
 // Console side (same origin, session cookie).
-
-pub(crate) async fn session_operator(req: &Request, env: &Env) -> Result<Option<OperatorRow>> {
-    let Some(token) = http::cookie(req, SESSION_COOKIE) else { return Ok(None) };
-    if token.is_empty() || token.len() > 128 {
-        return Ok(None);
-    }
-    db::session_operator(&db::db(env)?, &auth::token_digest(&token), now().0).await
-}
 
 fn me_of(o: &OperatorRow) -> OperatorInfo {
     OperatorInfo {
@@ -562,16 +366,16 @@ fn me_of(o: &OperatorRow) -> OperatorInfo {
     }
 }
 
-async fn login(mut req: Request, env: &Env) -> Result<Response> {
-    if !http::is_same_origin(&req) {
-        return error(403, "bad_origin", "log in from the console");
-    }
+/// `POST /api/v1/auth/login` (from the console's origin: [`Guard::SameOrigin`]).
+///
+/// [`Guard::SameOrigin`]: crate::guard::Guard::SameOrigin
+pub(crate) async fn login(mut req: Request, env: &Env) -> Result<Response> {
     let body: LoginRequest = match http::read_json(&mut req).await {
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
     if body.username.len() > MAX_USERNAME_LEN || body.password.len() > MAX_PASSWORD_LEN {
-        return error(400, "too_long", "username or password too long");
+        return fail(ErrorCode::TooLong, "username or password too long");
     }
     let d1 = db::db(env)?;
     let op = db::operator_by_username(&d1, &body.username.trim().to_lowercase()).await?;
@@ -584,7 +388,7 @@ async fn login(mut req: Request, env: &Env) -> Result<Response> {
         }
     };
     let Some(op) = op.filter(|_| ok) else {
-        return error(401, "bad_credentials", "wrong username or password");
+        return fail(ErrorCode::BadCredentials, "wrong username or password");
     };
     let token = auth::encode_token(&random_bytes::<32>());
     let t = now().0;
@@ -598,12 +402,10 @@ async fn login(mut req: Request, env: &Env) -> Result<Response> {
 /// A valid hash of a random password, checked when the username is unknown.
 const DUMMY_HASH: &str = "pbkdf2-sha256$100000$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 
-async fn logout(req: Request, env: &Env) -> Result<Response> {
-    if !http::is_same_origin(&req) {
-        return error(403, "bad_origin", "log out from the console");
-    }
-    if let Some(token) = http::cookie(&req, SESSION_COOKIE) {
-        db::delete_session(&db::db(env)?, &auth::token_digest(&token)).await?;
+/// `POST /api/v1/auth/logout` (from the console's origin): ends the session, live or not.
+pub(crate) async fn logout(req: Request, env: &Env) -> Result<Response> {
+    if let Some(digest) = guard::session_digest(&req) {
+        db::delete_session(&db::db(env)?, &digest).await?;
     }
     let resp = http::json(&serde_json::json!({ "ok": true }))?;
     let headers = resp.headers().clone();
@@ -611,17 +413,13 @@ async fn logout(req: Request, env: &Env) -> Result<Response> {
     Ok(resp.with_headers(headers))
 }
 
-async fn me(req: Request, env: &Env) -> Result<Response> {
-    match session_operator(&req, env).await? {
-        Some(op) => http::json(&me_of(&op)),
-        None => error(401, "unauthenticated", "log in first"),
-    }
+/// `GET /api/v1/auth/me`: the logged-in operator.
+pub(crate) async fn me(op: &OperatorRow) -> Result<Response> {
+    http::json(&me_of(op))
 }
 
-async fn list_conversations(req: Request, env: &Env) -> Result<Response> {
-    let Some(op) = session_operator(&req, env).await? else {
-        return error(401, "unauthenticated", "log in first");
-    };
+/// `GET /api/v1/console/conversations[?visitor=<visitor_id>]`.
+pub(crate) async fn list_conversations(req: Request, env: &Env, op: &OperatorRow) -> Result<Response> {
     // `?visitor=<visitor_id>`: that visitor's conversations (the console's "Past conversations").
     if let Some((_, visitor)) = req.url()?.query_pairs().find(|(k, _)| k == "visitor") {
         return crate::outcomes::visitor_conversations(env, &op.account_id, &visitor).await;
@@ -631,16 +429,13 @@ async fn list_conversations(req: Request, env: &Env) -> Result<Response> {
 }
 
 /// `GET /api/v1/console/conversations/:id/events`: the conversation's state changes.
-async fn conversation_events(req: Request, env: &Env, id: &str) -> Result<Response> {
-    let Some(op) = session_operator(&req, env).await? else {
-        return error(401, "unauthenticated", "log in first");
-    };
+pub(crate) async fn conversation_events(env: &Env, op: &OperatorRow, id: &str) -> Result<Response> {
     let d1 = db::db(env)?;
     match db::conversation(&d1, id).await? {
         Some(conv) if conv.account_id == op.account_id => {
             http::json(&serde_json::json!({ "events": db::conversation_events(&d1, id).await? }))
         }
-        _ => error(404, "unknown_conversation", "no such conversation"),
+        _ => fail(ErrorCode::UnknownConversation, "no such conversation"),
     }
 }
 
@@ -649,60 +444,33 @@ async fn conversation_events(req: Request, env: &Env, id: &str) -> Result<Respon
 
 /// `POST /api/v1/widget/availability`: is anyone online in the channel? Asked when the
 /// visitor opens the widget without a conversation (not on every page view).
-async fn availability(mut req: Request, env: &Env) -> Result<Response> {
-    let (body, origin) = match visitor_request::<AvailabilityRequest>(&mut req, env).await? {
-        Ok(r) => r,
+pub(crate) async fn availability(mut req: Request, env: &Env) -> Result<Response> {
+    let Visitor { body, origin } = match guard::visitor::<AvailabilityRequest>(&mut req, env).await? {
+        Ok(v) => v,
         Err(resp) => return Ok(resp),
     };
     let channel = db::channel(&db::db(env)?, &body.channel_id).await?.ok_or("channel vanished")?;
     let cmd = Command::Available { channel: channel.id };
     let answer: Availability = match dispatch::call(env, &channel.account_id, &cmd).await? {
         Ok(a) => a,
-        Err(refused) => return error(409, &refused.code, &refused.message),
+        Err(refused) => return dispatch_refusal(refused, 409),
     };
     http::with_cors(http::json(&answer)?, &origin)
 }
 
-/// The logged-in operator, for a console call (`Err` is the response to send). Mutations
-/// must come from the console's own origin.
-async fn console_operator(
-    req: &Request,
-    env: &Env,
-    mutation: bool,
-) -> Result<std::result::Result<OperatorRow, Response>> {
-    if mutation && !http::is_same_origin(req) {
-        return Ok(Err(error(403, "bad_origin", "use the console")?));
-    }
-    match session_operator(req, env).await? {
-        Some(op) => Ok(Ok(op)),
-        None => Ok(Err(error(401, "unauthenticated", "log in first")?)),
-    }
-}
-
 /// `GET /api/v1/console/presence`: who is online where, open chats, the account's channels.
-async fn presence(req: Request, env: &Env, known: Option<OperatorRow>) -> Result<Response> {
-    let op = match known {
-        Some(op) => op,
-        None => match console_operator(&req, env, false).await? {
-            Ok(op) => op,
-            Err(resp) => return Ok(resp),
-        },
-    };
+pub(crate) async fn presence(env: &Env, op: Operator) -> Result<Response> {
     let view: PresenceView =
         match dispatch::call(env, &op.account_id, &Command::View { profile: profile_of(&op) }).await? {
             Ok(v) => v,
-            Err(refused) => return error(409, &refused.code, &refused.message),
+            Err(refused) => return dispatch_refusal(refused, 409),
         };
     let channels = db::account_channels(&db::db(env)?, &op.account_id).await?;
-    http::json(&PresenceSnapshot { me: op.id, presence: view, channels })
+    http::json(&PresenceSnapshot { me: op.row.id, presence: view, channels })
 }
 
 /// `POST /api/v1/console/presence`: go online/offline, join or leave one of the account's channels.
-async fn change_presence(mut req: Request, env: &Env) -> Result<Response> {
-    let op = match console_operator(&req, env, true).await? {
-        Ok(op) => op,
-        Err(resp) => return Ok(resp),
-    };
+pub(crate) async fn change_presence(mut req: Request, env: &Env, op: Operator) -> Result<Response> {
     let body: PresenceChange = match http::read_json(&mut req).await {
         Ok(b) => b,
         Err(resp) => return Ok(resp),
@@ -710,48 +478,47 @@ async fn change_presence(mut req: Request, env: &Env) -> Result<Response> {
     let channels = db::account_channels(&db::db(env)?, &op.account_id).await?;
     for ch in [&body.join, &body.leave].into_iter().flatten() {
         if !channels.iter().any(|c| &c.id == ch) {
-            return error(404, "unknown_channel", "no such channel");
+            return fail(ErrorCode::UnknownChannel, "no such channel");
         }
     }
     let cmd = Command::Presence { profile: profile_of(&op), online: body.online, join: body.join, leave: body.leave };
     if let Err(refused) = dispatch::call::<serde_json::Value>(env, &op.account_id, &cmd).await? {
-        return error(409, &refused.code, &refused.message);
+        return dispatch_refusal(refused, 409);
     }
-    presence(req, env, Some(op)).await
+    presence(env, op).await
 }
 
 /// `POST /api/v1/console/presence/touch`: the operator is active in the console.
-async fn touch(req: Request, env: &Env) -> Result<Response> {
-    let op = match console_operator(&req, env, true).await? {
-        Ok(op) => op,
-        Err(resp) => return Ok(resp),
-    };
-    let cmd = Command::Touch { profile: profile_of(&op) };
+pub(crate) async fn touch(env: &Env, op: &OperatorRow) -> Result<Response> {
+    let cmd = Command::Touch { profile: profile_of(op) };
     if let Err(refused) = dispatch::call::<serde_json::Value>(env, &op.account_id, &cmd).await? {
-        return error(409, &refused.code, &refused.message);
+        return dispatch_refusal(refused, 409);
     }
     http::json(&serde_json::json!({ "ok": true }))
 }
 
 /// `POST /api/v1/console/conversations/:id/transfer`: hand the chat to another operator.
-async fn transfer(mut req: Request, env: &Env, id: &str) -> Result<Response> {
-    let op = match console_operator(&req, env, true).await? {
-        Ok(op) => op,
-        Err(resp) => return Ok(resp),
-    };
+pub(crate) async fn transfer(mut req: Request, env: &Env, op: &OperatorRow, id: &str) -> Result<Response> {
     let body: TransferRequest = match http::read_json(&mut req).await {
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
     match db::conversation(&db::db(env)?, id).await? {
         Some(conv) if conv.account_id == op.account_id => {}
-        _ => return error(404, "unknown_conversation", "no such conversation"),
+        _ => return fail(ErrorCode::UnknownConversation, "no such conversation"),
     }
     // The dispatcher is the account's: an operator of another account is unknown to it.
     let cmd = Command::Transfer { conversation_id: id.to_owned(), to: body.operator_id };
     match dispatch::call::<serde_json::Value>(env, &op.account_id, &cmd).await? {
         Ok(_) => http::json(&serde_json::json!({ "ok": true })),
-        Err(r) if r.code == "unknown_operator" || r.code == "unknown_conversation" => error(404, &r.code, &r.message),
-        Err(r) => error(409, &r.code, &r.message),
+        Err(r) if r.code == "unknown_operator" || r.code == "unknown_conversation" => dispatch_refusal(r, 404),
+        Err(r) => dispatch_refusal(r, 409),
     }
+}
+
+/// The dispatcher's refusal, sent with `status` (409, or 404 for a transfer to an unknown
+/// operator or conversation).
+fn dispatch_refusal(r: dispatch::Refused, status: u16) -> Result<Response> {
+    let code = ErrorCode::parse(&r.code).unwrap_or(ErrorCode::Internal);
+    http::refuse(ApiError::new(code, r.message).with_status(status))
 }

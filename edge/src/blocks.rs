@@ -8,47 +8,23 @@
 //! origin (403 `bad_origin`), admin-only routes 403 `forbidden`, and every query filtered by
 //! the session's account, so another account's id answers 404 like a missing one.
 
-use parley_shared::admin::{FieldError, Role};
+use crate::store::{n, s};
+use parley_shared::admin::FieldError;
 use parley_shared::ids::is_valid_id;
 use parley_shared::outcomes::{block_reason, BlockList, BlockRequest, BlockView};
 use serde::Deserialize;
-use wasm_bindgen::JsValue;
-use worker::{D1Database, Env, Method, Request, Response, Result};
+use worker::{D1Database, Env, Request, Response, Result};
 
-use crate::api::session_operator;
 use crate::db::{self, OperatorRow};
-use crate::http::{self, error, invalid, invalid_with};
+use crate::http::{self, fail, invalid, invalid_with};
 use crate::util::{new_id, now};
+use parley_shared::error::ErrorCode;
 
 /// Most blocks listed at once (newest first).
 const LIST_LIMIT: u32 = 500;
 
-pub async fn route(req: Request, env: &Env) -> Result<Response> {
-    let path = req.path();
-    let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let method = req.method();
-    let Some(me) = session_operator(&req, env).await? else {
-        return error(401, "unauthenticated", "log in first");
-    };
-    let post = matches!(method, Method::Post);
-    if post && !http::is_same_origin(&req) {
-        return error(403, "bad_origin", "changes must come from the console");
-    }
-    let tail = segs.get(3..).unwrap_or_default();
-    let admin_only = matches!(tail, ["blocks", ..]);
-    if admin_only && me.role != Role::Admin.as_str() {
-        return error(403, "forbidden", "only an admin of the account can do this");
-    }
-    match (method, tail) {
-        (Method::Post, ["conversations", id, "block"]) => block(req, env, &me, id).await,
-        (Method::Get, ["blocks"]) => list(env, &me).await,
-        (Method::Post, ["blocks", id, "lift"]) => lift(env, &me, id).await,
-        _ => error(404, "not_found", "no such API route"),
-    }
-}
-
 /// Blocks the conversation's visitor. The chat itself goes on until an operator ends it.
-async fn block(mut req: Request, env: &Env, me: &OperatorRow, conversation_id: &str) -> Result<Response> {
+pub(crate) async fn block(mut req: Request, env: &Env, me: &OperatorRow, conversation_id: &str) -> Result<Response> {
     let body: BlockRequest = match http::read_json(&mut req).await {
         Ok(b) => b,
         Err(resp) => return Ok(resp),
@@ -56,7 +32,7 @@ async fn block(mut req: Request, env: &Env, me: &OperatorRow, conversation_id: &
     let d1 = db::db(env)?;
     let conv = db::account_conversation(&d1, conversation_id, &me.account_id).await?;
     let Some(conv) = conv else {
-        return error(404, "unknown_conversation", "no such conversation");
+        return fail(ErrorCode::UnknownConversation, "no such conversation");
     };
     let reason = match block_reason(&body.reason) {
         Ok(r) => r,
@@ -64,7 +40,7 @@ async fn block(mut req: Request, env: &Env, me: &OperatorRow, conversation_id: &
     };
     let already = || FieldError::new("reason", "This visitor is already blocked.");
     if active_block(&d1, &me.account_id, &conv.visitor_id).await?.is_some() {
-        return invalid_with(409, "already_blocked", already());
+        return invalid_with(ErrorCode::AlreadyBlocked, already());
     }
     let id = new_id("blk");
     let t = now().0;
@@ -79,7 +55,7 @@ async fn block(mut req: Request, env: &Env, me: &OperatorRow, conversation_id: &
     if let Err(e) = insert {
         // Lost a race (the partial UNIQUE index on active blocks): the same answer as above.
         if active_block(&d1, &me.account_id, &conv.visitor_id).await?.is_some() {
-            return invalid_with(409, "already_blocked", already());
+            return invalid_with(ErrorCode::AlreadyBlocked, already());
         }
         return Err(e);
     }
@@ -95,7 +71,7 @@ async fn block(mut req: Request, env: &Env, me: &OperatorRow, conversation_id: &
     Ok(http::json(&view)?.with_status(201))
 }
 
-async fn list(env: &Env, me: &OperatorRow) -> Result<Response> {
+pub(crate) async fn list(env: &Env, me: &OperatorRow) -> Result<Response> {
     let blocks: Vec<BlockView> = db::db(env)?
         .prepare(
             "SELECT b.id, b.visitor_id, b.conversation_id, b.reason, b.blocked_by, \
@@ -110,9 +86,9 @@ async fn list(env: &Env, me: &OperatorRow) -> Result<Response> {
     http::json(&BlockList { blocks })
 }
 
-async fn lift(env: &Env, me: &OperatorRow, id: &str) -> Result<Response> {
+pub(crate) async fn lift(env: &Env, me: &OperatorRow, id: &str) -> Result<Response> {
     if !is_valid_id(id) {
-        return error(404, "unknown_block", "no such block");
+        return fail(ErrorCode::UnknownBlock, "no such block");
     }
     let changed = db::db(env)?
         .prepare(
@@ -126,7 +102,7 @@ async fn lift(env: &Env, me: &OperatorRow, id: &str) -> Result<Response> {
         .and_then(|m| m.changes)
         .unwrap_or(0);
     if changed == 0 {
-        return error(404, "unknown_block", "no such block");
+        return fail(ErrorCode::UnknownBlock, "no such block");
     }
     http::json(&serde_json::json!({ "ok": true }))
 }
@@ -156,13 +132,4 @@ pub async fn is_blocked(d1: &D1Database, channel_id: &str, visitor_id: &str) -> 
         .first(None)
         .await?;
     Ok(row.is_some())
-}
-
-fn s(v: &str) -> JsValue {
-    JsValue::from_str(v)
-}
-
-fn n(v: u64) -> JsValue {
-    // Millis and limits: far below 2^53.
-    JsValue::from_f64(v as f64)
 }

@@ -2,71 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
-use worker::{D1Database, Env, Result};
+use worker::{D1Database, Result};
 
-pub fn db(env: &Env) -> Result<D1Database> {
-    env.d1("DB")
-}
-
-fn s(v: &str) -> JsValue {
-    JsValue::from_str(v)
-}
-fn n(v: u64) -> JsValue {
-    // D1 takes JS numbers; every integer stored here (millis, counts) is far below 2^53.
-    JsValue::from_f64(v as f64)
-}
-
-#[derive(Clone, Debug, Deserialize, Serialize)]
-pub struct ChannelRow {
-    pub id: String,
-    pub account_id: String,
-    pub name: String,
-    pub greeting: String,
-    pub accent: String,
-    /// IANA zone of the channel's invite rules.
-    #[serde(default = "utc")]
-    pub time_zone: String,
-    /// The pre-chat form as JSON (`[FormField]`); see `outcome_settings::prechat_of`.
-    #[serde(default)]
-    pub prechat_form: String,
-    /// Hex secret `Parley.identify` hashes are checked with (`auth::verify_identify`).
-    #[serde(default)]
-    pub identity_secret: String,
-    /// Default language code (migration 0008).
-    #[serde(default = "english")]
-    pub language: String,
-    /// `right` or `left`.
-    #[serde(default = "right")]
-    pub position: String,
-    /// The greetings per language as JSON (`[Greeting]`); see [`greetings_of`].
-    #[serde(default)]
-    pub greetings: String,
-}
-
-fn utc() -> String {
-    parley_shared::admin::DEFAULT_TIME_ZONE.to_owned()
-}
-fn english() -> String {
-    parley_shared::admin::DEFAULT_CHANNEL_LANGUAGE.to_owned()
-}
-fn right() -> String {
-    parley_shared::admin::DEFAULT_POSITION.to_owned()
-}
-
-/// A channel's stored greetings per language (`[]` when unreadable: never fail a visitor).
-pub fn greetings_of(json: &str) -> Vec<parley_shared::invites::Greeting> {
-    serde_json::from_str(json).unwrap_or_default()
-}
-
-pub async fn channel(db: &D1Database, id: &str) -> Result<Option<ChannelRow>> {
-    db.prepare(
-        "SELECT id, account_id, name, greeting, accent, time_zone, prechat_form, identity_secret, language, \
-         position, greetings FROM channels WHERE id = ?1",
-    )
-    .bind(&[s(id)])?
-    .first(None)
-    .await
-}
+pub use crate::store::channels::{channel, greetings_of};
+pub use crate::store::db;
+use crate::store::{n, s};
 
 /// What the loader draws the launcher with (`GET /api/v1/widget/look`): one read by primary key.
 pub async fn channel_look(db: &D1Database, id: &str) -> Result<Option<parley_shared::api::WidgetLook>> {

@@ -2,6 +2,8 @@
 //! Every query that reads or changes an account's data is filtered by that account's id, so
 //! a foreign id finds nothing, exactly like a missing one.
 
+pub use crate::store::channels::{account_channel as channel, channels, ChannelRow as ChannelFull};
+use crate::store::{n, s};
 use parley_shared::admin::{CannedResponse, OfflineMessage, Profile, ValidChannel, ValidOfflineMessage};
 use parley_shared::entry_points::{EntryKind, EntryPointView, DEFAULT_BUTTON_NAME};
 use parley_shared::invites::InviteSettings;
@@ -10,14 +12,6 @@ use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, Result};
 
 use crate::db::OperatorRow;
-
-fn s(v: &str) -> JsValue {
-    JsValue::from_str(v)
-}
-fn n(v: u64) -> JsValue {
-    // D1 takes JS numbers; every integer stored here (millis, counts) is far below 2^53.
-    JsValue::from_f64(v as f64)
-}
 
 #[derive(Deserialize)]
 struct One {
@@ -189,59 +183,9 @@ pub async fn update_settings(
 // Channels and hosts
 
 #[derive(Clone, Debug, Deserialize)]
-pub struct ChannelFull {
-    pub id: String,
-    pub name: String,
-    pub greeting: String,
-    pub accent: String,
-    pub time_zone: String,
-    pub created_at: u64,
-    /// JSON `[FormField]`.
-    #[serde(default)]
-    pub prechat_form: String,
-    #[serde(default)]
-    pub identity_secret: String,
-    #[serde(default = "english")]
-    pub language: String,
-    #[serde(default = "right")]
-    pub position: String,
-    /// JSON `[Greeting]` (`crate::db::greetings_of`).
-    #[serde(default)]
-    pub greetings: String,
-}
-
-fn english() -> String {
-    parley_shared::admin::DEFAULT_CHANNEL_LANGUAGE.to_owned()
-}
-fn right() -> String {
-    parley_shared::admin::DEFAULT_POSITION.to_owned()
-}
-
-#[derive(Clone, Debug, Deserialize)]
 pub struct ChannelHost {
     pub channel_id: String,
     pub hostname: String,
-}
-
-pub async fn channels(db: &D1Database, account_id: &str) -> Result<Vec<ChannelFull>> {
-    db.prepare(
-        "SELECT id, name, greeting, accent, time_zone, created_at, prechat_form, identity_secret, language, position, \
-         greetings FROM channels WHERE account_id = ?1 ORDER BY created_at, id",
-    )
-    .bind(&[s(account_id)])?
-    .all()
-    .await?
-    .results()
-}
-
-pub async fn channel(db: &D1Database, account_id: &str, id: &str) -> Result<Option<ChannelFull>> {
-    db.prepare(
-        "SELECT id, name, greeting, accent, time_zone, created_at, prechat_form, identity_secret, language, position, \
-         greetings FROM channels WHERE id = ?1 AND account_id = ?2",
-    )
-    .bind(&[s(id), s(account_id)])?
-    .first(None)
-    .await
 }
 
 /// Hostnames of the account's channels (of one channel when `channel_id` is given).

@@ -13,6 +13,7 @@ mod config;
 mod db;
 mod db_admin;
 mod dispatch;
+mod guard;
 mod http;
 mod objects;
 mod outcome_settings;
@@ -20,6 +21,7 @@ mod outcomes;
 mod ratings;
 mod report_links;
 mod reports;
+mod routes;
 mod store;
 mod stubs;
 mod tally;
@@ -35,14 +37,14 @@ pub use objects::tally::TallyObject;
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     // A malformed setting fails every request loudly (500, the variable named in the log).
     let routed = match config::get(&env) {
-        Ok(_) => api::route(req, &env).await,
+        Ok(_) => routes::route(req, &env).await,
         Err(e) => Err(e),
     };
     match routed {
         Ok(resp) => Ok(resp),
         Err(e) => {
             worker::console_error!("internal error: {e}");
-            http::error(500, "internal", "internal error")
+            http::fail(parley_shared::error::ErrorCode::Internal, "internal error")
         }
     }
 }

@@ -13,34 +13,20 @@
 
 use std::collections::HashMap;
 
-use parley_shared::admin::Role;
+use crate::store::{n, s};
 use parley_shared::outcomes::{plan_goals, Category, FormField, Goal, OutcomeSettings, MAX_OUTCOME_SETTINGS_BYTES};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
-use worker::{D1Database, Env, Method, Request, Response, Result};
+use worker::{D1Database, Env, Request, Response, Result};
 
-use crate::api::session_operator;
 use crate::db::{self, OperatorRow};
-use crate::http::{self, error, invalid};
+use crate::http::{self, fail, invalid};
 use crate::util::{new_id, now};
+use parley_shared::error::ErrorCode;
 
-pub async fn route(req: Request, env: &Env) -> Result<Response> {
-    let Some(me) = session_operator(&req, env).await? else {
-        return error(401, "unauthenticated", "log in first");
-    };
-    match req.method() {
-        Method::Get => http::json(&load(&db::db(env)?, &me.account_id).await?),
-        Method::Post => {
-            if !http::is_same_origin(&req) {
-                return error(403, "bad_origin", "changes must come from the console");
-            }
-            if me.role != Role::Admin.as_str() {
-                return error(403, "forbidden", "only an admin of the account can do this");
-            }
-            save(req, env, &me).await
-        }
-        _ => error(404, "not_found", "no such API route"),
-    }
+/// `GET /api/v1/console/outcome-settings` (any operator of the account).
+pub(crate) async fn get(env: &Env, me: &OperatorRow) -> Result<Response> {
+    http::json(&load(&db::db(env)?, &me.account_id).await?)
 }
 
 #[derive(Deserialize)]
@@ -134,17 +120,17 @@ pub fn prechat_of(json: &str) -> Vec<FormField> {
 
 /// `POST /api/v1/console/outcome-settings` (admins): validate, then replace everything in one
 /// batch; answers the stored settings.
-async fn save(mut req: Request, env: &Env, me: &OperatorRow) -> Result<Response> {
+pub(crate) async fn save(mut req: Request, env: &Env, me: &OperatorRow) -> Result<Response> {
     // Like `http::read_json`, with room for the lists at their limits.
     let Ok(text) = req.text().await else {
-        return error(400, "malformed", "unreadable body");
+        return fail(ErrorCode::Malformed, "unreadable body");
     };
     if text.len() > MAX_OUTCOME_SETTINGS_BYTES {
-        return error(413, "too_large", "request body too large");
+        return fail(ErrorCode::TooLarge, "request body too large");
     }
     let body: OutcomeSettings = match serde_json::from_str(&text) {
         Ok(b) => b,
-        Err(e) => return error(400, "malformed", &format!("bad JSON body: {e}")),
+        Err(e) => return fail(ErrorCode::Malformed, format!("bad JSON body: {e}")),
     };
     let valid = match body.validate() {
         Ok(v) => v,
@@ -241,13 +227,4 @@ async fn save(mut req: Request, env: &Env, me: &OperatorRow) -> Result<Response>
     }
     d1.batch(batch).await?;
     http::json(&load(&d1, account).await?)
-}
-
-fn s(v: &str) -> JsValue {
-    JsValue::from_str(v)
-}
-
-fn n(v: u64) -> JsValue {
-    // Millis and positions: far below 2^53.
-    JsValue::from_f64(v as f64)
 }

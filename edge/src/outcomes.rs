@@ -14,6 +14,7 @@
 //! Refusals with a field answer `{"error":{"code","field","message"}}`; nothing is written
 //! before every check passed.
 
+use crate::store::{n, s};
 use parley_shared::api::{GoalsRequest, GoalsSaved, Identity, SurveyRequest, SurveySaved};
 use parley_shared::auth;
 use parley_shared::ids::is_valid_id;
@@ -24,33 +25,16 @@ use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Env, Request, Response, Result};
 
-use crate::api::{session_operator, visitor_request, VisitorBody};
-use crate::db::{self, ConversationRow};
-use crate::http::{self, error, invalid, invalid_with};
+use crate::db::{self, ConversationRow, OperatorRow};
+use crate::guard::{self, Visitor};
+use crate::http::{self, fail, invalid, invalid_with};
 use crate::util::now;
+use parley_shared::error::ErrorCode;
 
 /// Longest user id a site may pass to `Parley.identify`.
 pub const MAX_USER_ID_CHARS: usize = 200;
 /// Most conversations listed for one visitor.
 const VISITOR_LIST_LIMIT: u32 = 100;
-
-impl VisitorBody for SurveyRequest {
-    fn channel_id(&self) -> &str {
-        &self.channel_id
-    }
-    fn visitor(&self) -> Option<(&str, &str)> {
-        Some((&self.visitor_id, &self.visitor_token))
-    }
-}
-
-impl VisitorBody for GoalsRequest {
-    fn channel_id(&self) -> &str {
-        &self.channel_id
-    }
-    fn visitor(&self) -> Option<(&str, &str)> {
-        Some((&self.visitor_id, &self.visitor_token))
-    }
-}
 
 /// The conversation when it is this visitor's, in this channel.
 async fn visitors_conversation(
@@ -67,8 +51,8 @@ async fn visitors_conversation(
 
 /// `POST /api/v1/widget/conversations/:id/survey`.
 pub async fn survey(mut req: Request, env: &Env, id: &str) -> Result<Response> {
-    let (body, origin) = match visitor_request::<SurveyRequest>(&mut req, env).await? {
-        Ok(r) => r,
+    let Visitor { body, origin } = match guard::visitor::<SurveyRequest>(&mut req, env).await? {
+        Ok(v) => v,
         Err(resp) => return Ok(resp),
     };
     let resp = save_survey(env, id, body).await?;
@@ -78,11 +62,11 @@ pub async fn survey(mut req: Request, env: &Env, id: &str) -> Result<Response> {
 async fn save_survey(env: &Env, id: &str, body: SurveyRequest) -> Result<Response> {
     let d1 = db::db(env)?;
     let Some(conv) = visitors_conversation(&d1, id, &body.channel_id, &body.visitor_id).await? else {
-        return error(404, "unknown_conversation", "no such conversation");
+        return fail(ErrorCode::UnknownConversation, "no such conversation");
     };
     // D1 learns of the end a moment after the visitor does: ask the conversation's object.
     if conv.status != "closed" && !object_says_closed(env, &conv.id).await? {
-        return error(409, "not_closed", "the chat is still going on; rate it once it has ended");
+        return fail(ErrorCode::NotClosed, "the chat is still going on; rate it once it has ended");
     }
     let survey = match body.survey.validate() {
         Ok(s) => s,
@@ -108,7 +92,7 @@ async fn save_survey(env: &Env, id: &str, body: SurveyRequest) -> Result<Respons
     if changed == 0 {
         let stored = db::conversation(&d1, &conv.id).await?.ok_or("conversation vanished")?;
         if let Err(e) = survey_again((&stored.survey_result, &stored.survey_comment), (result, comment)) {
-            return invalid_with(409, "already_rated", e);
+            return invalid_with(ErrorCode::AlreadyRated, e);
         }
     }
     http::json(&SurveySaved { survey_result: result.to_owned() })
@@ -127,8 +111,8 @@ struct GoalRow {
 
 /// `POST /api/v1/widget/goals`.
 pub async fn goals(mut req: Request, env: &Env) -> Result<Response> {
-    let (body, origin) = match visitor_request::<GoalsRequest>(&mut req, env).await? {
-        Ok(r) => r,
+    let Visitor { body, origin } = match guard::visitor::<GoalsRequest>(&mut req, env).await? {
+        Ok(v) => v,
         Err(resp) => return Ok(resp),
     };
     let resp = save_goals(env, body).await?;
@@ -139,7 +123,7 @@ async fn save_goals(env: &Env, body: GoalsRequest) -> Result<Response> {
     let d1 = db::db(env)?;
     let Some(conv) = visitors_conversation(&d1, &body.conversation_id, &body.channel_id, &body.visitor_id).await?
     else {
-        return error(404, "unknown_conversation", "no such conversation");
+        return fail(ErrorCode::UnknownConversation, "no such conversation");
     };
     let known: Vec<GoalRow> = d1
         .prepare("SELECT id, name FROM goals WHERE account_id = ?1 AND enabled = 1")
@@ -183,13 +167,7 @@ async fn recorded_goals(d1: &D1Database, conversation_id: &str) -> Result<Vec<Re
 
 /// `POST /api/v1/console/conversations/:id/outcome` (body [`Outcome`], answered with the
 /// stored one).
-pub async fn outcome(mut req: Request, env: &Env, id: &str) -> Result<Response> {
-    let Some(me) = session_operator(&req, env).await? else {
-        return error(401, "unauthenticated", "log in first");
-    };
-    if !http::is_same_origin(&req) {
-        return error(403, "bad_origin", "changes must come from the console");
-    }
+pub async fn outcome(mut req: Request, env: &Env, me: &OperatorRow, id: &str) -> Result<Response> {
     let body: Outcome = match http::read_json(&mut req).await {
         Ok(b) => b,
         Err(resp) => return Ok(resp),
@@ -197,7 +175,7 @@ pub async fn outcome(mut req: Request, env: &Env, id: &str) -> Result<Response> 
     let d1 = db::db(env)?;
     let conv = db::account_conversation(&d1, id, &me.account_id).await?;
     let Some(conv) = conv else {
-        return error(404, "unknown_conversation", "no such conversation");
+        return fail(ErrorCode::UnknownConversation, "no such conversation");
     };
     let settings = crate::outcome_settings::load(&d1, &me.account_id).await?;
     let o = match body.validate(&settings) {
@@ -257,7 +235,7 @@ pub async fn identify(
     channel_id: &str,
     identity: &Identity,
 ) -> Result<std::result::Result<String, Response>> {
-    let refuse = || error(403, "bad_identity", "The visitor's identity could not be verified.");
+    let refuse = || fail(ErrorCode::BadIdentity, "The visitor's identity could not be verified.");
     let d1 = db::db(env)?;
     let Some(ch) = channel_identity(&d1, channel_id).await? else {
         return Ok(Err(refuse()?));
@@ -270,7 +248,7 @@ pub async fn identify(
     {
         return Ok(Err(refuse()?));
     }
-    let visitor_id = auth::identified_visitor_id(&crate::api::secret(env)?, &ch.account_id, &identity.id);
+    let visitor_id = auth::identified_visitor_id(&guard::secret(env)?, &ch.account_id, &identity.id);
     let name: String = identity.name.trim().chars().take(200).collect();
     // An e-mail that is not one is left out rather than refusing a proven user.
     let email = parley_shared::admin::email("email", &identity.email).unwrap_or_default();
@@ -315,7 +293,7 @@ pub async fn visitor_details(
     answers: &[(String, String)],
 ) -> Result<std::result::Result<VisitorDetails, Response>> {
     let Some(ch) = channel_identity(d1, channel_id).await? else {
-        return Ok(Err(error(404, "unknown_channel", "no such channel")?));
+        return Ok(Err(fail(ErrorCode::UnknownChannel, "no such channel")?));
     };
     let known: Option<IdentifiedRow> = d1
         .prepare("SELECT user_id, name, email FROM identified_visitors WHERE visitor_id = ?1 AND account_id = ?2")
@@ -337,13 +315,4 @@ pub async fn visitor_details(
         visitor_identifier(known.as_ref().map(|k| k.user_id.as_str()), &email, &name, visitor_id);
     let identifier = identifier.to_owned();
     Ok(Ok(VisitorDetails { name, email, prechat, identifier, anonymous }))
-}
-
-fn s(v: &str) -> JsValue {
-    JsValue::from_str(v)
-}
-
-fn n(v: u64) -> JsValue {
-    // Millis: far below 2^53.
-    JsValue::from_f64(v as f64)
 }

@@ -3,13 +3,14 @@
 //! `parley_shared::reports::ratings` from D1's activity intervals and closed conversations.
 //! `channel` narrows the conversations counted (shifts are the operator's, across channels).
 
+use crate::store::{n, s};
 use parley_shared::reports::ratings::{self, ActivityRow, RatedConversation};
 use parley_shared::reports::{self, RatingsReport};
-use wasm_bindgen::JsValue;
 use worker::{Env, Request, Response, Result};
 
+use crate::guard::Admin;
 use crate::http;
-use crate::tally::{admin_period, csv_response, in_period, Period, DAY_MS};
+use crate::tally::{csv_response, in_period, report_period, Period, DAY_MS};
 use crate::util::now;
 
 /// The operator's name as reports show it: first and last name, else the chat name.
@@ -26,7 +27,7 @@ async fn activity(env: &Env, account_id: &str, p: &Period) -> Result<Vec<Activit
              WHERE a.account_id = ?1 AND o.account_id = ?1 AND a.state = 'online' AND a.start_at >= ?2 \
              AND a.start_at < ?3"
         ))
-        .bind(&[JsValue::from_str(account_id), JsValue::from_f64(since as f64), JsValue::from_f64(p.to as f64)])?
+        .bind(&[s(account_id), n(since), n(p.to)])?
         .all()
         .await?
         .results()
@@ -43,9 +44,9 @@ async fn conversations(env: &Env, account_id: &str, p: &Period) -> Result<Vec<Ra
 }
 
 /// `which`: `ratings` (JSON [`RatingsReport`]) or `ratings.csv`.
-pub async fn report(req: Request, env: &Env, which: &str) -> Result<Response> {
-    let (op, p) = match admin_period(&req, env).await? {
-        Ok(r) => r,
+pub async fn report(req: Request, env: &Env, op: &Admin, which: &str) -> Result<Response> {
+    let p = match report_period(&req)? {
+        Ok(p) => p,
         Err(resp) => return Ok(resp),
     };
     let (acts, convs) = (activity(env, &op.account_id, &p).await?, conversations(env, &op.account_id, &p).await?);

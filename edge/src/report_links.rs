@@ -14,17 +14,17 @@
 //!   once) → the report through `crate::reports::respond` with exactly the signed query.
 //!   Refusals: 403 `bad_signature`, 410 `expired`, 410 `revoked`. Answers are `no-store`.
 
-use parley_shared::admin::Role;
+use crate::store::{n, opt, s};
 use parley_shared::ids::is_valid_id;
 use parley_shared::reports::links::{self, LinkRecord, ReportLinkList, ReportLinkRequest, ReportLinkView};
-use wasm_bindgen::JsValue;
-use worker::{D1Database, Env, Method, Request, Response, Result};
+use worker::{D1Database, Env, Request, Response, Result};
 
-use crate::api::{secret, session_operator};
 use crate::db::{self, OperatorRow};
-use crate::http::{self, error, invalid};
+use crate::guard::secret;
+use crate::http::{self, fail, invalid};
 use crate::reports::account_time_zone;
 use crate::util::{new_id, now};
+use parley_shared::error::ErrorCode;
 
 /// Most links listed (newest first).
 const LIST_LIMIT: u32 = 500;
@@ -33,39 +33,7 @@ const RECORD_COLS: &str = "l.id, l.account_id, l.report, l.query, l.title, l.exp
      o.chat_name AS created_by_name, l.created_at, l.revoked_at \
      FROM report_links l LEFT JOIN operators o ON o.id = l.created_by AND o.account_id = l.account_id";
 
-fn s(v: &str) -> JsValue {
-    JsValue::from_str(v)
-}
-fn n(v: u64) -> JsValue {
-    JsValue::from_f64(v as f64)
-}
-fn opt(v: Option<u64>) -> JsValue {
-    v.map_or(JsValue::NULL, n)
-}
-
-/// `/api/v1/console/report-links[/:id/revoke]`.
-pub async fn route(mut req: Request, env: &Env) -> Result<Response> {
-    let path = req.path();
-    let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let method = req.method();
-    let Some(me) = session_operator(&req, env).await? else {
-        return error(401, "unauthenticated", "log in first");
-    };
-    if matches!(method, Method::Post) && !http::is_same_origin(&req) {
-        return error(403, "bad_origin", "changes must come from the console");
-    }
-    if me.role != Role::Admin.as_str() {
-        return error(403, "forbidden", "only an admin of the account can share reports");
-    }
-    match (method, segs.get(4..).unwrap_or_default()) {
-        (Method::Post, []) => create(&mut req, env, &me).await,
-        (Method::Get, []) => list(env, &me).await,
-        (Method::Post, [id, "revoke"]) => revoke(env, &me, id).await,
-        _ => error(404, "not_found", "no such API route"),
-    }
-}
-
-async fn create(req: &mut Request, env: &Env, me: &OperatorRow) -> Result<Response> {
+pub(crate) async fn create(req: &mut Request, env: &Env, me: &OperatorRow) -> Result<Response> {
     let body: ReportLinkRequest = match http::read_json(req).await {
         Ok(b) => b,
         Err(resp) => return Ok(resp),
@@ -107,7 +75,7 @@ async fn create(req: &mut Request, env: &Env, me: &OperatorRow) -> Result<Respon
     http::json(&ReportLinkView::of(&secret(env)?, &record))
 }
 
-async fn list(env: &Env, me: &OperatorRow) -> Result<Response> {
+pub(crate) async fn list(env: &Env, me: &OperatorRow) -> Result<Response> {
     let rows: Vec<LinkRecord> = db::db(env)?
         .prepare(format!("SELECT {RECORD_COLS} WHERE l.account_id = ?1 ORDER BY l.created_at DESC, l.id DESC LIMIT ?2"))
         .bind(&[s(&me.account_id), n(LIST_LIMIT.into())])?
@@ -118,10 +86,10 @@ async fn list(env: &Env, me: &OperatorRow) -> Result<Response> {
     http::json(&ReportLinkList { links: rows.iter().map(|r| ReportLinkView::of(&secret, r)).collect() })
 }
 
-async fn revoke(env: &Env, me: &OperatorRow, id: &str) -> Result<Response> {
+pub(crate) async fn revoke(env: &Env, me: &OperatorRow, id: &str) -> Result<Response> {
     let d1 = db::db(env)?;
     if !is_valid_id(id) || record(&d1, id, &me.account_id).await?.is_none() {
-        return error(404, "unknown_link", "no such link");
+        return fail(ErrorCode::UnknownLink, "no such link");
     }
     d1.prepare("UPDATE report_links SET revoked_at = ?1 WHERE id = ?2 AND account_id = ?3 AND revoked_at IS NULL")
         .bind(&[n(now().0), s(id), s(&me.account_id)])?
@@ -129,7 +97,7 @@ async fn revoke(env: &Env, me: &OperatorRow, id: &str) -> Result<Response> {
         .await?;
     match record(&d1, id, &me.account_id).await? {
         Some(r) => http::json(&ReportLinkView::of(&secret(env)?, &r)),
-        None => error(404, "unknown_link", "no such link"),
+        None => fail(ErrorCode::UnknownLink, "no such link"),
     }
 }
 
@@ -148,7 +116,7 @@ pub async fn public(req: Request, env: &Env, path_slug: &str) -> Result<Response
         None => (path_slug, false),
     };
     let url = req.url()?;
-    let refuse = |r: links::Refusal| no_store(error(r.status(), r.code(), r.message())?);
+    let refuse = |r: links::Refusal| no_store(http::refuse(r.into())?);
     let (link, q) = match links::check(&secret(env)?, slug, url.query().unwrap_or(""), now().0) {
         Ok(ok) => ok,
         Err(r) => return refuse(r),

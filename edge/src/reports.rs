@@ -21,6 +21,7 @@
 //! answer grows with the period. Child rows of the period's conversations are selected with a
 //! sub-query on `conversations` (never a long `IN` list of ids).
 
+use crate::store::{f, s};
 use futures_util::stream;
 use parley_shared::api::{ConversationSummary, Transcript, TranscriptMessage};
 use parley_shared::conversation::EventKind;
@@ -36,40 +37,26 @@ use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Env, Request, Response, Result};
 
-use crate::api::session_operator;
-use crate::db::{self, CONVERSATION_COLS};
-use crate::http::{self, error};
+use crate::db::{self, OperatorRow, CONVERSATION_COLS};
+use crate::guard::Admin;
+use crate::http::{self, fail};
 use crate::util::now;
+use parley_shared::error::ErrorCode;
 
 const DAY_MS: u64 = 24 * 60 * 60 * 1000;
 /// Rows per D1 query.
 const PAGE: usize = 1000;
-/// Conversations per streamed CSV page.
-const CSV_PAGE: usize = 500;
 /// Bytes per chunk of a CSV computed whole.
 const CSV_CHUNK: usize = 64 * 1024;
 
-fn s(v: &str) -> JsValue {
-    JsValue::from_str(v)
-}
-fn n(v: f64) -> JsValue {
-    JsValue::from_f64(v)
-}
-
 /// `GET /api/v1/reports/:slug[.csv]` (`slug` as it appears in the path).
-pub async fn route(req: Request, env: &Env, slug: &str) -> Result<Response> {
-    let Some(op) = session_operator(&req, env).await? else {
-        return error(401, "unauthenticated", "log in first");
-    };
-    if op.role != parley_shared::admin::Role::Admin.as_str() {
-        return error(403, "forbidden", "only an admin of the account can see reports");
-    }
+pub async fn report(req: Request, env: &Env, op: &Admin, slug: &str) -> Result<Response> {
     let (slug, csv) = match slug.strip_suffix(".csv") {
         Some(s) => (s, true),
         None => (slug, false),
     };
     if ReportId::from_slug(slug).is_none() {
-        return error(404, "not_found", "no such report");
+        return fail(ErrorCode::NotFound, "no such report");
     }
     let url = req.url()?;
     let pairs: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
@@ -89,7 +76,7 @@ pub async fn respond(env: &Env, req_origin: &str, account_id: &str, q: ReportQue
     let d1 = db::db(env)?;
     if csv && matches!(q.report, ReportId::Conversations | ReportId::Sessions) {
         let statics = load_statics(&d1, account_id, &q).await?;
-        return paged_csv(d1, account_id.to_owned(), q, base, statics, csv_page(env));
+        return paged_csv(d1, account_id.to_owned(), q, base, statics, csv_page(env)?);
     }
     let facts = load_facts(env, account_id, &q).await?;
     let table = compute(&Ctx::new(&q, &facts, now().0, &base));
@@ -113,13 +100,9 @@ where
     Ok(Response::from_stream(body)?.with_headers(headers))
 }
 
-/// Conversations per streamed CSV page (`PARLEY_REPORT_CSV_PAGE`, default [`CSV_PAGE`]).
-fn csv_page(env: &Env) -> usize {
-    env.var("PARLEY_REPORT_CSV_PAGE")
-        .ok()
-        .and_then(|v| v.to_string().trim().parse::<usize>().ok())
-        .filter(|n| (1..=PAGE).contains(n))
-        .unwrap_or(CSV_PAGE)
+/// Conversations per streamed CSV page (`PARLEY_REPORT_CSV_PAGE`, default `shared::config::REPORT_CSV_PAGE`).
+fn csv_page(env: &Env) -> Result<usize> {
+    Ok(crate::config::get(env)?.report_csv_page)
 }
 
 /// Streams a per-conversation report page by page: each page's rows are computed from its own
@@ -218,7 +201,7 @@ const SPAN_WHERE: &str = "account_id = ?1 AND created_at >= ?2 AND created_at < 
 impl Span<'_> {
     fn binds(&self) -> Vec<JsValue> {
         let limit = if self.limit == usize::MAX { -1.0 } else { self.limit as f64 };
-        vec![s(self.account), n(self.from as f64), n(self.to as f64), n(self.after.at), s(&self.after.id), n(limit)]
+        vec![s(self.account), f(self.from as f64), f(self.to as f64), f(self.after.at), s(&self.after.id), f(limit)]
     }
 
     /// The span's conversation ids, as a sub-query.
@@ -368,9 +351,9 @@ async fn load_statics(d1: &D1Database, account_id: &str, q: &ReportQuery) -> Res
         "SELECT activity_id, account_id, operator_id, state, start_at AS start, end_at AS \"end\" \
          FROM activity_intervals WHERE account_id = ?1 AND start_at < ?3 AND (end_at IS NULL OR end_at > ?2) \
          AND (start_at, activity_id) > (?4, ?5) ORDER BY start_at, activity_id LIMIT 1000",
-        vec![s(account_id), n(since), n(q.to as f64)],
-        vec![n(-1.0), s("")],
-        |a: &ActivityFact| vec![n(a.start as f64), s(&a.activity_id)],
+        vec![s(account_id), f(since), f(q.to as f64)],
+        vec![f(-1.0), s("")],
+        |a: &ActivityFact| vec![f(a.start as f64), s(&a.activity_id)],
     )
     .await?;
     let tallies: Vec<TallyRow> = paged(
@@ -381,9 +364,9 @@ async fn load_statics(d1: &D1Database, account_id: &str, q: &ReportQuery) -> Res
          WHERE t.account_id = ?1 AND t.hour >= ?2 AND t.hour < ?3 \
          AND (t.hour, t.channel_id, t.entry_point_id, t.metric) > (?4, ?5, ?6, ?7) \
          ORDER BY t.hour, t.channel_id, t.entry_point_id, t.metric LIMIT 1000",
-        vec![s(account_id), n(q.from as f64), n(q.to as f64)],
-        vec![n(-1.0), s(""), s(""), s("")],
-        |t: &TallyRow| vec![n(t.hour as f64), s(&t.channel_id), s(&t.entry_point_id), s(&t.metric)],
+        vec![s(account_id), f(q.from as f64), f(q.to as f64)],
+        vec![f(-1.0), s(""), s(""), s("")],
+        |t: &TallyRow| vec![f(t.hour as f64), s(&t.channel_id), s(&t.entry_point_id), s(&t.metric)],
     )
     .await?;
     Ok(Facts {
@@ -463,9 +446,9 @@ async fn by_conversation_seq<T: DeserializeOwned>(
          ORDER BY conversation_id, seq LIMIT 1000",
         Span::ids()
     );
-    paged(d1, &sql, span.binds(), vec![s(""), n(-1.0)], |r: &T| {
+    paged(d1, &sql, span.binds(), vec![s(""), f(-1.0)], |r: &T| {
         let (conversation_id, seq) = key(r);
-        vec![s(conversation_id), n(seq as f64)]
+        vec![s(conversation_id), f(seq as f64)]
     })
     .await
 }
@@ -548,21 +531,18 @@ async fn load_blocks(d1: &D1Database, span: &Span<'_>) -> Result<Vec<BlockFact>>
 
 /// `GET /api/v1/console/conversations/:id/transcript` (any operator of the account; another
 /// account's conversation is a 404 like a missing one).
-pub async fn transcript(req: Request, env: &Env, id: &str) -> Result<Response> {
-    let Some(op) = session_operator(&req, env).await? else {
-        return error(401, "unauthenticated", "log in first");
-    };
+pub async fn transcript(env: &Env, op: &OperatorRow, id: &str) -> Result<Response> {
     let d1 = db::db(env)?;
     let Some(conversation) = db::account_conversation(&d1, id, &op.account_id).await? else {
-        return error(404, "unknown_conversation", "no such conversation");
+        return fail(ErrorCode::UnknownConversation, "no such conversation");
     };
     let messages: Vec<TranscriptMessage> = paged(
         &d1,
         "SELECT seq, role, author_name, text, at FROM messages WHERE conversation_id = ?1 AND account_id = ?2 \
          AND seq > ?3 ORDER BY seq LIMIT 1000",
         vec![s(id), s(&op.account_id)],
-        vec![n(0.0)],
-        |m: &TranscriptMessage| vec![n(m.seq as f64)],
+        vec![f(0.0)],
+        |m: &TranscriptMessage| vec![f(m.seq as f64)],
     )
     .await?;
     http::json(&Transcript {

@@ -4,32 +4,29 @@
 
 use std::collections::HashMap;
 
+use crate::store::{n, s};
 use parley_shared::api::EntryChoice;
 use parley_shared::ids::is_valid_id;
-use parley_shared::limits::{MAX_DECISION_MS, TALLY_SHARDS};
+use parley_shared::limits::MAX_DECISION_MS;
 use parley_shared::metrics::{self, Event, EventBatch, EventKind, EventsAck};
 use parley_shared::reports::{self, invites, traffic, InviteReport, TallyRow, TrafficReport};
 use serde::Deserialize;
-use wasm_bindgen::JsValue;
 use worker::{Env, Request, Response, Result};
 
-use crate::api::session_operator;
 use crate::db::ConversationRow;
-use crate::http::{self, error};
+use crate::guard::{self, Admin, ChannelOrigin};
+use crate::http::{self, fail};
 use crate::stubs::{IngestBody, TallyStub};
 use crate::util::now;
+use parley_shared::error::{ApiError, ErrorCode};
 
 pub(crate) const DAY_MS: u64 = 24 * 60 * 60 * 1000;
 /// Longest report period.
 const MAX_REPORT_DAYS: u64 = 366;
 
 /// How many tally shards each channel has (`PARLEY_TALLY_SHARDS`).
-fn shards(env: &Env) -> u32 {
-    env.var("PARLEY_TALLY_SHARDS")
-        .ok()
-        .and_then(|v| v.to_string().trim().parse::<u32>().ok())
-        .filter(|n| *n > 0)
-        .unwrap_or(TALLY_SHARDS)
+fn shards(env: &Env) -> Result<u32> {
+    Ok(crate::config::get(env)?.tally_shards)
 }
 
 /// Sends events to the visitor's shard of the channel and answers its acknowledgement.
@@ -41,7 +38,7 @@ pub async fn record(
     events: Vec<Event>,
     from_widget: bool,
 ) -> Result<EventsAck> {
-    let name = format!("{channel_id}/{}", metrics::shard_of(visitor_id, shards(env)));
+    let name = format!("{channel_id}/{}", metrics::shard_of(visitor_id, shards(env)?));
     let body = IngestBody {
         name: name.clone(),
         account_id: account_id.to_owned(),
@@ -61,7 +58,7 @@ pub async fn channel_entry_points(env: &Env, channel_id: &str) -> Result<HashMap
     }
     let rows: Vec<Ep> = crate::db::db(env)?
         .prepare("SELECT id, kind FROM entry_points WHERE channel_id = ?1")
-        .bind(&[JsValue::from_str(channel_id)])?
+        .bind(&[s(channel_id)])?
         .all()
         .await?
         .results()?;
@@ -82,10 +79,10 @@ pub async fn entry_point(env: &Env, channel_id: &str, id: Option<&str>) -> Resul
     let stmt = match id {
         Some(id) => db
             .prepare("SELECT id, kind, name FROM entry_points WHERE channel_id = ?1 AND id = ?2")
-            .bind(&[JsValue::from_str(channel_id), JsValue::from_str(id)])?,
+            .bind(&[s(channel_id), s(id)])?,
         None => db
             .prepare("SELECT id, kind, name FROM entry_points WHERE channel_id = ?1 AND kind = 'button'")
-            .bind(&[JsValue::from_str(channel_id)])?,
+            .bind(&[s(channel_id)])?,
     };
     stmt.first(None).await
 }
@@ -124,13 +121,15 @@ pub async fn resolve_entry(
         }));
     };
     if !is_valid_id(&choice.entry_point) || !(choice.invite.is_empty() || is_valid_id(&choice.invite)) {
-        return Ok(Err(error(400, "malformed", "entry.entry_point and entry.invite must be ids")?));
+        return Ok(Err(fail(ErrorCode::Malformed, "entry.entry_point and entry.invite must be ids")?));
     }
     let Some(ep) = entry_point(env, channel_id, Some(&choice.entry_point)).await? else {
-        return Ok(Err(error(400, "unknown_entry_point", "no such entry point in this channel")?));
+        // The one place this code goes with 400: the request names an entry point it cannot have.
+        let e = ApiError::new(ErrorCode::UnknownEntryPoint, "no such entry point in this channel").with_status(400);
+        return Ok(Err(http::refuse(e)?));
     };
     if !choice.invite.is_empty() && ep.kind != "invite" {
-        return Ok(Err(error(400, "malformed", "entry.invite is only for an auto-invite entry point")?));
+        return Ok(Err(fail(ErrorCode::Malformed, "entry.invite is only for an auto-invite entry point")?));
     }
     Ok(Ok(Entry {
         entry_point: Some(ep),
@@ -172,19 +171,19 @@ pub async fn events(mut req: Request, env: &Env) -> Result<Response> {
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
-    let (origin, hostname) = match crate::api::origin_and_host(&req)? {
+    let ChannelOrigin { origin, hostname } = match guard::request_origin(&req)? {
         Ok(o) => o,
         Err(resp) => return Ok(resp),
     };
     let Some(account_id) = host_account(env, &body.channel_id, &hostname).await? else {
-        return crate::api::origin_not_allowed();
+        return guard::host_refusal();
     };
-    if let Some(refusal) = crate::api::bad_visitor(env, &body.visitor_id, &body.visitor_token, &origin)? {
+    if let Some(refusal) = guard::check_visitor_token(env, &body.visitor_id, &body.visitor_token, &origin)? {
         return Ok(refusal);
     }
     if !metrics::batch_size_ok(&body) {
         let msg = format!("a batch carries 1 to {} events", parley_shared::limits::MAX_EVENTS_PER_BATCH);
-        return http::with_cors(error(400, "malformed", &msg)?, &origin);
+        return http::with_cors(fail(ErrorCode::Malformed, &msg)?, &origin);
     }
     let ack = record(env, &account_id, &body.channel_id, &body.visitor_id, body.events, true).await?;
     http::with_cors(http::json(&ack)?, &origin)
@@ -277,33 +276,19 @@ pub(crate) async fn in_period<T: serde::de::DeserializeOwned>(
     account_id: &str,
     p: &Period,
 ) -> Result<Vec<T>> {
-    let (from, to) = (JsValue::from_f64(p.from as f64), JsValue::from_f64(p.to as f64));
+    let (from, to) = (n(p.from), n(p.to));
     let stmt = match &p.channel {
-        Some(c) => db.prepare(format!("{sql} AND {channel_col} = ?4")).bind(&[
-            JsValue::from_str(account_id),
-            from,
-            to,
-            JsValue::from_str(c),
-        ])?,
-        None => db.prepare(sql).bind(&[JsValue::from_str(account_id), from, to])?,
+        Some(c) => db.prepare(format!("{sql} AND {channel_col} = ?4")).bind(&[s(account_id), from, to, s(c)])?,
+        None => db.prepare(sql).bind(&[s(account_id), from, to])?,
     };
     stmt.all().await?.results()
 }
 
-/// The admin asking for a report and its period, or the refusal to send (401, 403, 400).
-pub(crate) async fn admin_period(
-    req: &Request,
-    env: &Env,
-) -> Result<std::result::Result<(crate::db::OperatorRow, Period), Response>> {
-    let Some(op) = session_operator(req, env).await? else {
-        return error(401, "unauthenticated", "log in first").map(Err);
-    };
-    if op.role != auth_admin() {
-        return error(403, "forbidden", "only an admin of the account can see reports").map(Err);
-    }
+/// The report's period, or the refusal to send (400 `malformed`).
+pub(crate) fn report_period(req: &Request) -> Result<std::result::Result<Period, Response>> {
     match period(req) {
-        Ok(p) => Ok(Ok((op, p))),
-        Err(msg) => error(400, "malformed", &msg).map(Err),
+        Ok(p) => Ok(Ok(p)),
+        Err(msg) => fail(ErrorCode::Malformed, &msg).map(Err),
     }
 }
 
@@ -317,9 +302,9 @@ pub(crate) fn csv_response(csv: std::result::Result<String, String>, filename: &
 }
 
 /// `GET /api/v1/console/reports/{invites,traffic}[.csv]` (admins of the account).
-pub async fn report(req: Request, env: &Env, which: &str) -> Result<Response> {
-    let (op, p) = match admin_period(&req, env).await? {
-        Ok(r) => r,
+pub async fn report(req: Request, env: &Env, op: &Admin, which: &str) -> Result<Response> {
+    let p = match report_period(&req)? {
+        Ok(p) => p,
         Err(resp) => return Ok(resp),
     };
     let rows = tally_rows(env, &op.account_id, &p).await?;
@@ -328,11 +313,7 @@ pub async fn report(req: Request, env: &Env, which: &str) -> Result<Response> {
         "traffic" => return http::json(&TrafficReport { rows: traffic::rows(&rows) }),
         "invites.csv" => (reports::to_csv(&invites::rows(&rows), &invites::COLUMNS), "automatic-invites.csv"),
         "traffic.csv" => (reports::to_csv(&traffic::rows(&rows), &traffic::COLUMNS), "traffic.csv"),
-        _ => return error(404, "not_found", "no such report"),
+        _ => return fail(ErrorCode::NotFound, "no such report"),
     };
     csv_response(csv, filename)
-}
-
-pub(crate) fn auth_admin() -> &'static str {
-    parley_shared::admin::Role::Admin.as_str()
 }

@@ -14,6 +14,7 @@ pub mod conversation;
 #[cfg(feature = "operator")]
 pub mod dispatch;
 pub mod entry_points;
+pub mod error;
 pub mod i18n;
 pub mod ids;
 pub mod invites;

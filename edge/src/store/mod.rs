@@ -1,3 +1,37 @@
-//! D1 statements, one file per aggregate (H2's part: what the Durable Objects send).
+//! D1: the one place the edge's SQL statements get their database and their bound values.
+//!
+//! Every statement binds its parameters with these helpers; none is built from input. (The
+//! statements themselves still live in `db.rs`, `db_admin.rs` and the handler modules; they move
+//! here one aggregate per file.)
 
+pub mod channels;
 pub mod tally_flush;
+
+use wasm_bindgen::JsValue;
+use worker::{D1Database, Env, Result};
+
+/// The account database (`[[d1_databases]]` binding `DB`).
+pub fn db(env: &Env) -> Result<D1Database> {
+    env.d1("DB")
+}
+
+/// A text parameter.
+pub fn s(v: &str) -> JsValue {
+    JsValue::from_str(v)
+}
+
+/// An integer parameter. D1 takes JS numbers; every integer stored (millis, counts, positions,
+/// limits) is far below 2^53.
+pub fn n(v: u64) -> JsValue {
+    JsValue::from_f64(v as f64)
+}
+
+/// A number parameter (report cursors start below every key at `-1`).
+pub fn f(v: f64) -> JsValue {
+    JsValue::from_f64(v)
+}
+
+/// An optional integer parameter (`NULL` when absent).
+pub fn opt(v: Option<u64>) -> JsValue {
+    v.map_or(JsValue::NULL, n)
+}

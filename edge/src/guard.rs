@@ -1,0 +1,546 @@
+//! Who is calling: every check of a cookie, an `Origin` header or a role is here, and each
+//! route of [`crate::routes`] declares the guard it needs. A guard either yields a typed
+//! principal ([`Operator`], [`Admin`], [`Visitor`], [`ChannelOrigin`], [`Participant`]) or the
+//! refusal to send, always the same status, code and message for the same situation.
+//!
+//! The decisions themselves ([`console_access`], [`parse_cookie`], [`origin_hostname`],
+//! [`same_origin`]) are pure functions of parsed inputs, tested natively below; the async
+//! functions only fetch what they need (the request's headers, D1 rows) to call them.
+
+use parley_shared::admin::Role;
+use parley_shared::auth;
+use parley_shared::error::{ApiError, ErrorCode};
+use parley_shared::ids::is_valid_id;
+
+use crate::db::OperatorRow;
+
+/// The console's session cookie.
+pub const SESSION_COOKIE: &str = "parley_session";
+
+/// Longest session token accepted (longer ones are not looked up).
+const MAX_TOKEN_LEN: usize = 128;
+
+// ---------------------------------------------------------------------------------------------
+// Pure decisions.
+
+/// How a console route checks where the call comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Reading: a live session is enough.
+    Read,
+    /// A change: a live session, then the console's own origin ("changes must come from the
+    /// console").
+    Change,
+    /// A presence or transfer command: the console's own origin first ("use the console"), then
+    /// a live session.
+    Console,
+}
+
+/// Who may use a console route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Need {
+    /// Any operator of the account.
+    Operator,
+    /// An admin of the account; the text ends the refusal "only an admin of the account can …".
+    Admin(&'static str),
+}
+
+/// The guard a route declares (see [`crate::routes::ROUTES`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Guard {
+    /// No check (health, the demo page, the launcher's look).
+    Open,
+    /// The console's own origin, no session needed (log in, log out; the text ends the refusal).
+    SameOrigin(&'static str),
+    /// A logged-in operator (or admin) of the account.
+    Console(Access, Need),
+    /// A visitor request from a registered host of the body's channel, with the visitor's token
+    /// when it acts for a visitor ([`visitor`]).
+    Visitor,
+    /// A request from a registered host of a channel known only once the body is read
+    /// ([`channel_origin`]).
+    ChannelOrigin,
+    /// A conversation's participant opening its WebSocket ([`participant`]).
+    Participant,
+    /// A signed public report link (checked against the link's row by `parley_shared`).
+    PublicLink,
+}
+
+pub fn is_admin(op: &OperatorRow) -> bool {
+    op.role == Role::Admin.as_str()
+}
+
+/// The refusal, if any, for a console call: `same_origin` whether the `Origin` is the
+/// console's, `session` the operator behind the session cookie (`None`: no live session).
+pub fn console_access(
+    access: Access,
+    need: Need,
+    same_origin: bool,
+    session: Option<&OperatorRow>,
+) -> Result<(), ApiError> {
+    if access == Access::Console && !same_origin {
+        return Err(ApiError::new(ErrorCode::BadOrigin, "use the console"));
+    }
+    let Some(op) = session else {
+        return Err(ApiError::unauthenticated());
+    };
+    if access == Access::Change && !same_origin {
+        return Err(ApiError::new(ErrorCode::BadOrigin, "changes must come from the console"));
+    }
+    match need {
+        Need::Admin(what) if !is_admin(op) => Err(ApiError::admins_only(what)),
+        _ => Ok(()),
+    }
+}
+
+/// The value of cookie `name` in a `Cookie` header.
+pub fn parse_cookie<'a>(header: &'a str, name: &str) -> Option<&'a str> {
+    header.split(';').filter_map(|kv| kv.trim().split_once('=')).find(|(k, _)| *k == name).map(|(_, v)| v)
+}
+
+/// Whether a session token is worth looking up.
+pub fn plausible_token(token: &str) -> bool {
+    !token.is_empty() && token.len() <= MAX_TOKEN_LEN
+}
+
+/// The hostname of an origin such as `https://shop.example:8443` (lower case, no brackets).
+pub fn origin_hostname(origin: &str) -> Option<String> {
+    let url = url::Url::parse(origin).ok()?;
+    url.host_str().map(|h| h.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase())
+}
+
+/// Whether `origin` (the `Origin` header, if any) is the origin of `url` (the request's URL).
+pub fn same_origin(origin: Option<&str>, url: &str) -> bool {
+    match (origin, url::Url::parse(url)) {
+        (Some(o), Ok(url)) => o == url.origin().ascii_serialization(),
+        _ => false,
+    }
+}
+
+/// The `Origin` header's value and hostname, or the refusal when it is missing or unreadable.
+pub fn origin_and_host(origin: Option<String>) -> Result<(String, String), ApiError> {
+    let Some(origin) = origin else {
+        return Err(ApiError::new(ErrorCode::OriginRequired, "requests must carry an Origin header"));
+    };
+    let Some(hostname) = origin_hostname(&origin) else {
+        return Err(ApiError::new(ErrorCode::BadOrigin, "unreadable Origin header"));
+    };
+    Ok((origin, hostname))
+}
+
+pub fn origin_not_allowed() -> ApiError {
+    ApiError::new(ErrorCode::OriginNotAllowed, "this site is not a registered host of the channel")
+}
+
+/// Whether `token` is the visitor token of `visitor_id` under `secret`.
+pub fn visitor_token_ok(secret: &[u8], visitor_id: &str, token: &str) -> bool {
+    is_valid_id(visitor_id) && auth::verify_visitor_token(secret, visitor_id, token)
+}
+
+fn bad_visitor_token() -> ApiError {
+    ApiError::new(ErrorCode::BadVisitorToken, "the visitor token does not match")
+}
+
+/// A WebSocket's `?role=`: who may open it and the refusal otherwise (before any D1 read of the
+/// session).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WsRole {
+    Visitor,
+    Operator,
+}
+
+impl WsRole {
+    pub fn parse(role: &str) -> Result<WsRole, ApiError> {
+        match role {
+            "visitor" => Ok(WsRole::Visitor),
+            "operator" => Ok(WsRole::Operator),
+            _ => Err(ApiError::new(ErrorCode::Malformed, "role must be visitor or operator")),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Principals and the guards that make them (worker only).
+
+pub use worker_side::*;
+
+mod worker_side {
+    use std::ops::Deref;
+
+    use parley_shared::api;
+    use worker::{Env, Request, Response, Result};
+
+    use super::*;
+    use crate::db;
+    use crate::http;
+    use crate::util::now;
+
+    /// A refusal or a principal: `Err` is the response to send.
+    pub type Checked<T> = std::result::Result<T, Response>;
+
+    fn refusal(e: ApiError) -> Result<Response> {
+        http::refuse(e)
+    }
+
+    /// `PARLEY_SECRET`: signs visitor tokens, identities and report links.
+    pub(crate) fn secret(env: &Env) -> Result<Vec<u8>> {
+        let config = crate::config::get(env)?;
+        config.secret().map(<[u8]>::to_vec).map_err(|e| worker::Error::RustError(e.to_string()))
+    }
+
+    /// The request's `Origin` header, if any.
+    pub fn origin(req: &Request) -> Option<String> {
+        req.headers().get("Origin").ok().flatten()
+    }
+
+    /// Whether the request comes from this worker's own origin (the console).
+    pub fn is_same_origin(req: &Request) -> bool {
+        match req.url() {
+            Ok(url) => same_origin(origin(req).as_deref(), url.as_str()),
+            Err(_) => false,
+        }
+    }
+
+    fn session_token(req: &Request) -> Option<String> {
+        let header = req.headers().get("Cookie").ok().flatten()?;
+        parse_cookie(&header, SESSION_COOKIE).map(str::to_owned)
+    }
+
+    /// A logged-in operator: the session's row and the digest of its token.
+    #[derive(Clone, Debug)]
+    pub struct Operator {
+        pub row: OperatorRow,
+        /// The session token's digest (to keep this session when others end).
+        pub session_digest: String,
+    }
+
+    impl Deref for Operator {
+        type Target = OperatorRow;
+        fn deref(&self) -> &OperatorRow {
+            &self.row
+        }
+    }
+
+    /// An operator with the admin role.
+    #[derive(Clone, Debug)]
+    pub struct Admin(pub Operator);
+
+    impl Deref for Admin {
+        type Target = OperatorRow;
+        fn deref(&self) -> &OperatorRow {
+            &self.0.row
+        }
+    }
+
+    /// The operator behind the request's session cookie, if it is live.
+    pub async fn session(req: &Request, env: &Env) -> Result<Option<Operator>> {
+        let Some(token) = session_token(req) else { return Ok(None) };
+        if !plausible_token(&token) {
+            return Ok(None);
+        }
+        let digest = auth::token_digest(&token);
+        let row = db::session_operator(&db::db(env)?, &digest, now().0).await?;
+        Ok(row.map(|row| Operator { row, session_digest: digest }))
+    }
+
+    /// The digest of the request's session token, live or not (to end it at log-out).
+    pub fn session_digest(req: &Request) -> Option<String> {
+        session_token(req).map(|t| auth::token_digest(&t))
+    }
+
+    /// [`Guard::Console`]: the operator, after the checks of `access` and `need`.
+    pub async fn console(req: &Request, env: &Env, access: Access, need: Need) -> Result<Checked<Operator>> {
+        let same = is_same_origin(req);
+        if access == Access::Console && !same {
+            // The origin is refused before the session is looked up.
+            if let Err(e) = console_access(access, need, same, None) {
+                return refusal(e).map(Err);
+            }
+        }
+        let op = session(req, env).await?;
+        match console_access(access, need, same, op.as_ref().map(|o| &o.row)) {
+            Ok(()) => Ok(Ok(op.expect("checked"))),
+            Err(e) => refusal(e).map(Err),
+        }
+    }
+
+    /// [`Guard::SameOrigin`]: `Err` when the call does not come from the console.
+    pub fn same_origin_only(req: &Request, what: &str) -> Result<Checked<()>> {
+        if is_same_origin(req) {
+            return Ok(Ok(()));
+        }
+        refusal(ApiError::new(ErrorCode::BadOrigin, format!("{what} from the console"))).map(Err)
+    }
+
+    /// A request from a registered host of a channel: the `Origin` and its hostname.
+    #[derive(Clone, Debug)]
+    pub struct ChannelOrigin {
+        pub origin: String,
+        pub hostname: String,
+    }
+
+    /// The request's origin and hostname, or the refusal when it has none.
+    pub fn request_origin(req: &Request) -> Result<Checked<ChannelOrigin>> {
+        match origin_and_host(origin(req)) {
+            Ok((origin, hostname)) => Ok(Ok(ChannelOrigin { origin, hostname })),
+            Err(e) => refusal(e).map(Err),
+        }
+    }
+
+    /// [`Guard::ChannelOrigin`]: the origin of a request when it is a registered host of the
+    /// channel.
+    pub async fn channel_origin(req: &Request, env: &Env, channel_id: &str) -> Result<Checked<ChannelOrigin>> {
+        let o = match request_origin(req)? {
+            Ok(o) => o,
+            Err(resp) => return Ok(Err(resp)),
+        };
+        if !is_valid_id(channel_id) || !db::channel_has_host(&db::db(env)?, channel_id, &o.hostname).await? {
+            return refusal(origin_not_allowed()).map(Err);
+        }
+        Ok(Ok(o))
+    }
+
+    /// The refusal of a site that is not a registered host of the channel, for a caller that
+    /// looked the host up itself (the events endpoint caches it per isolate).
+    pub fn host_refusal() -> Result<Response> {
+        refusal(origin_not_allowed())
+    }
+
+    /// `None` when `token` is the visitor's; otherwise the refusal (with CORS for `origin`).
+    pub fn check_visitor_token(env: &Env, id: &str, token: &str, origin: &str) -> Result<Option<Response>> {
+        if visitor_token_ok(&secret(env)?, id, token) {
+            return Ok(None);
+        }
+        Ok(Some(http::with_cors(refusal(bad_visitor_token())?, origin)?))
+    }
+
+    /// A visitor's JSON request: which channel it is for and, when it acts for a visitor, the
+    /// visitor id and token it must prove.
+    pub trait VisitorBody: serde::de::DeserializeOwned {
+        fn channel_id(&self) -> &str;
+        fn visitor(&self) -> Option<(&str, &str)> {
+            None
+        }
+    }
+
+    /// Bodies with `channel_id`, `visitor_id` and `visitor_token`: they act for the visitor.
+    macro_rules! acts_for_visitor {
+        ($($t:ty),*) => {$(
+            impl VisitorBody for $t {
+                fn channel_id(&self) -> &str {
+                    &self.channel_id
+                }
+                fn visitor(&self) -> Option<(&str, &str)> {
+                    Some((&self.visitor_id, &self.visitor_token))
+                }
+            }
+        )*};
+    }
+
+    acts_for_visitor!(
+        api::CreateConversationRequest,
+        api::OfflineMessageRequest,
+        api::SurveyRequest,
+        api::GoalsRequest
+    );
+
+    /// Availability is asked before there is a visitor to prove: the channel is enough.
+    impl VisitorBody for api::AvailabilityRequest {
+        fn channel_id(&self) -> &str {
+            &self.channel_id
+        }
+    }
+
+    /// [`Guard::Visitor`]: the request's body, sent from a registered host of its channel
+    /// (`origin`), its visitor proven when it names one.
+    pub struct Visitor<T> {
+        pub body: T,
+        pub origin: String,
+    }
+
+    /// Reads and checks a visitor's request. The body is read first (400 `malformed` /
+    /// 413 `too_large`), then the origin, then the visitor token (refused with CORS).
+    pub async fn visitor<T: VisitorBody>(req: &mut Request, env: &Env) -> Result<Checked<Visitor<T>>> {
+        let body: T = match http::read_json(req).await {
+            Ok(b) => b,
+            Err(resp) => return Ok(Err(resp)),
+        };
+        let origin = match channel_origin(req, env, body.channel_id()).await? {
+            Ok(o) => o.origin,
+            Err(resp) => return Ok(Err(resp)),
+        };
+        if let Some((id, token)) = body.visitor() {
+            if let Some(refusal) = check_visitor_token(env, id, token, &origin)? {
+                return Ok(Err(refusal));
+            }
+        }
+        Ok(Ok(Visitor { body, origin }))
+    }
+
+    /// Who opens a conversation's WebSocket.
+    pub struct Participant {
+        pub role: WsRole,
+        pub id: String,
+        pub name: String,
+        /// The operator's session digest (empty for a visitor).
+        pub session: String,
+    }
+
+    /// [`Guard::Participant`]: a visitor of the conversation (from a registered host of its
+    /// channel, with the conversation's visitor id and its token) or an operator of its account
+    /// (console origin, live session). `conv` is `(account_id, channel_id, visitor_id)`.
+    pub async fn participant(
+        req: &Request,
+        env: &Env,
+        role: WsRole,
+        visitor: Option<(String, String)>,
+        conv: (&str, &str, &str),
+    ) -> Result<Checked<Participant>> {
+        let (account_id, channel_id, visitor_id) = conv;
+        match role {
+            WsRole::Visitor => {
+                if let Err(resp) = channel_origin(req, env, channel_id).await? {
+                    return Ok(Err(resp));
+                }
+                let Some((vid, token)) = visitor else {
+                    let e = ApiError::new(ErrorCode::BadVisitorToken, "visitor_id and visitor_token are required");
+                    return refusal(e).map(Err);
+                };
+                // Same answer for a foreign conversation and a bad token: nothing to probe.
+                if vid != visitor_id || !auth::verify_visitor_token(&secret(env)?, &vid, &token) {
+                    let e = ApiError::new(ErrorCode::NotYourConversation, "this conversation is not yours");
+                    return refusal(e).map(Err);
+                }
+                Ok(Ok(Participant { role, id: vid, name: "Visitor".to_owned(), session: String::new() }))
+            }
+            WsRole::Operator => {
+                if !is_same_origin(req) {
+                    let e = ApiError::new(ErrorCode::BadOrigin, "the console must connect from its own origin");
+                    return refusal(e).map(Err);
+                }
+                let Some(op) = session(req, env).await? else {
+                    return refusal(ApiError::unauthenticated()).map(Err);
+                };
+                if op.account_id != account_id {
+                    return refusal(ApiError::new(ErrorCode::UnknownConversation, "no such conversation")).map(Err);
+                }
+                let session = session_digest(req).unwrap_or_default();
+                Ok(Ok(Participant { role, id: op.row.id, name: op.row.chat_name, session }))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(role: &str) -> OperatorRow {
+        OperatorRow {
+            id: "o_1".into(),
+            account_id: "a_1".into(),
+            username: "ann".into(),
+            chat_name: "Ann".into(),
+            role: role.into(),
+            password_hash: String::new(),
+            disabled: 0,
+            languages: "[]".into(),
+            max_chats: 3,
+        }
+    }
+
+    fn code(r: Result<(), ApiError>) -> Option<(u16, &'static str, String)> {
+        r.err().map(|e| (e.status(), e.code.as_str(), e.message))
+    }
+
+    #[test]
+    fn reading_needs_a_session_only() {
+        let admin = op("admin");
+        assert_eq!(code(console_access(Access::Read, Need::Operator, false, Some(&admin))), None);
+        assert_eq!(
+            code(console_access(Access::Read, Need::Operator, true, None)),
+            Some((401, "unauthenticated", "log in first".into()))
+        );
+    }
+
+    #[test]
+    fn changes_check_the_session_then_the_origin() {
+        let me = op("operator");
+        // No session and a foreign origin: the session is checked first.
+        assert_eq!(code(console_access(Access::Change, Need::Operator, false, None)).unwrap().1, "unauthenticated");
+        assert_eq!(
+            code(console_access(Access::Change, Need::Operator, false, Some(&me))),
+            Some((403, "bad_origin", "changes must come from the console".into()))
+        );
+        assert_eq!(code(console_access(Access::Change, Need::Operator, true, Some(&me))), None);
+    }
+
+    #[test]
+    fn console_commands_check_the_origin_first() {
+        assert_eq!(
+            code(console_access(Access::Console, Need::Operator, false, None)),
+            Some((403, "bad_origin", "use the console".into()))
+        );
+        assert_eq!(code(console_access(Access::Console, Need::Operator, true, None)).unwrap().1, "unauthenticated");
+    }
+
+    #[test]
+    fn admin_routes_refuse_operators_after_the_origin() {
+        let me = op("operator");
+        let admin = op("admin");
+        let need = Need::Admin("share reports");
+        assert_eq!(
+            code(console_access(Access::Read, need, true, Some(&me))),
+            Some((403, "forbidden", "only an admin of the account can share reports".into()))
+        );
+        assert_eq!(code(console_access(Access::Change, need, false, Some(&me))).unwrap().1, "bad_origin");
+        assert_eq!(code(console_access(Access::Change, need, true, Some(&admin))), None);
+        assert!(is_admin(&admin) && !is_admin(&me));
+    }
+
+    #[test]
+    fn cookies_are_found_by_exact_name() {
+        let h = "a=1; parley_session=tok; parley_session_x=no";
+        assert_eq!(parse_cookie(h, SESSION_COOKIE), Some("tok"));
+        assert_eq!(parse_cookie("parley_session_x=no", SESSION_COOKIE), None);
+        assert_eq!(parse_cookie("x=1;parley_session=", SESSION_COOKIE), Some(""));
+        assert_eq!(parse_cookie("", SESSION_COOKIE), None);
+        assert!(plausible_token("abc") && !plausible_token("") && !plausible_token(&"x".repeat(129)));
+        assert!(plausible_token(&"x".repeat(128)));
+    }
+
+    #[test]
+    fn origins_become_hostnames() {
+        assert_eq!(origin_hostname("https://Shop.Example:8443").as_deref(), Some("shop.example"));
+        assert_eq!(origin_hostname("http://[::1]:8787").as_deref(), Some("::1"));
+        assert_eq!(origin_hostname("null"), None);
+        assert_eq!(origin_and_host(None).unwrap_err().code, ErrorCode::OriginRequired);
+        let bad = origin_and_host(Some("garbage".into())).unwrap_err();
+        assert_eq!((bad.code, bad.message.as_str()), (ErrorCode::BadOrigin, "unreadable Origin header"));
+        assert_eq!(
+            origin_and_host(Some("http://localhost:9000".into())).unwrap(),
+            ("http://localhost:9000".to_owned(), "localhost".to_owned())
+        );
+        assert_eq!(origin_not_allowed().status(), 403);
+    }
+
+    #[test]
+    fn same_origin_compares_scheme_host_and_port() {
+        let url = "http://127.0.0.1:8787/api/v1/auth/login";
+        assert!(same_origin(Some("http://127.0.0.1:8787"), url));
+        assert!(!same_origin(Some("http://127.0.0.1:8788"), url));
+        assert!(!same_origin(Some("https://127.0.0.1:8787"), url));
+        assert!(!same_origin(None, url));
+    }
+
+    #[test]
+    fn visitor_tokens_are_checked() {
+        let secret = b"0123456789abcdef0123";
+        let token = auth::visitor_token(secret, "v_abc123");
+        assert!(visitor_token_ok(secret, "v_abc123", &token));
+        assert!(!visitor_token_ok(secret, "v_other1", &token));
+        assert!(!visitor_token_ok(secret, "not an id", &token));
+        assert_eq!(WsRole::parse("visitor"), Ok(WsRole::Visitor));
+        assert_eq!(WsRole::parse("admin").unwrap_err().code, ErrorCode::Malformed);
+    }
+}
