@@ -533,7 +533,6 @@ impl Session {
     /// Closes for good. The outbox stays (for the next page) unless `forget_outbox`.
     pub fn close(&mut self, forget_outbox: bool) -> Out {
         let mut out = self.stop_typing();
-        out.send.clear();
         self.stopped = true;
         if forget_outbox {
             self.outbox.clear();

@@ -1,13 +1,16 @@
 //! Browser plumbing shared by the widget and the console: one protocol connection per
-//! conversation with reconnect and resend, JSON over `fetch`, ids and time.
+//! conversation (driving the sans-IO chat core, `parley_chat_client`), JSON over `fetch`, ids
+//! and time.
 //!
-//! Product decisions stay in `parley_shared`; this crate only moves frames.
+//! Product decisions stay in `parley_shared` and `parley_chat_client`; this crate only moves
+//! frames.
 
 mod conn;
 mod net;
 
-pub use conn::{ConnEvent, ConnState, Connection, Handler, Pending};
+pub use conn::{Connection, Handler, Update};
 pub use net::{get_json, post_js, post_json, post_raw, HttpError};
+pub use parley_chat_client::{is_stale, ConnState, Delivery, Event, Line, Pending, RatingStep, Session};
 
 use wasm_bindgen::JsCast;
 
