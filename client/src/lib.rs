@@ -12,8 +12,6 @@ pub use conn::{Connection, Handler, Update};
 pub use net::{get_json, post_js, post_json, post_raw, HttpError};
 pub use parley_chat_client::{is_stale, ConnState, Delivery, Event, Line, Pending, RatingStep, Session};
 
-use wasm_bindgen::JsCast;
-
 pub fn window() -> web_sys::Window {
     web_sys::window().expect("a browser window")
 }
@@ -50,6 +48,5 @@ pub fn random_id(prefix: &str) -> String {
 
 /// Runs `f` once after `ms` milliseconds.
 pub fn set_timeout(ms: i32, f: impl FnOnce() + 'static) {
-    let cb = wasm_bindgen::closure::Closure::once_into_js(f);
-    let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), ms);
+    gloo_timers::callback::Timeout::new(ms.max(0) as u32, f).forget();
 }
