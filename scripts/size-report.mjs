@@ -13,10 +13,11 @@ const KB = 1024;
 // Tighten these, never loosen them quietly. History: the loader had 1.5 KB raw, then 2 KB raw
 // (issue 6: the JS API); the app 120 KB brotli, then 141 KB (issue 5: invites), 156 KB (issue 6:
 // rating, pre-chat form, goals, identify, JS API). Issue 8 measures the loader in brotli (it now
-// draws the launcher itself) and brings the app to 100 KB.
+// draws the launcher itself) and brings the app to 100 KB; issue 17 allows 110 KB (the client
+// core shared with the console, and the Leptos widget to come).
 const BUDGETS = {
   loader: 2 * KB, // public/widget.js, brotli
-  app: 100 * KB, // wasm + JS glue (+ CSS file), brotli
+  app: 110 * KB, // wasm + JS glue (+ CSS file), brotli
 };
 
 const PKG = "public/pkg/widget";

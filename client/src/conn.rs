@@ -1,69 +1,38 @@
-//! One protocol connection to a conversation: hello on every (re)connect with the last
-//! sequence held, an outbox of unacknowledged messages (optionally kept in localStorage so it
-//! survives navigation and reloads) resent after every welcome, and reconnect with backoff and
-//! jitter. The server stores each client id once, so resending is always safe.
+//! One protocol connection to a conversation: the browser side of a
+//! [`parley_chat_client::Session`]. This file only moves things — the WebSocket, the outbox
+//! mirrored to localStorage (so it survives navigation and reloads), the timers, the clock and
+//! the jitter; every decision (what to send, when to reconnect, what the transcript shows) is
+//! the session's, tested natively there.
 
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
-use parley_shared::protocol::{encode_client, hello, ClientMsg, ErrorCode, ServerMsg};
-use serde::{Deserialize, Serialize};
+use parley_chat_client::{Event, Out, Pending, Session, Timer};
+use parley_shared::protocol::{encode_client, Author, ClientMsg, ServerMsg};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
-/// The connection's state as the UI shows it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ConnState {
-    Connecting,
-    Open,
-    /// Dropped; a reconnect is scheduled.
-    Retrying,
-    /// The server speaks another protocol version; no retry.
-    Incompatible,
+/// What the connection tells the app after a step that came from the network or a timer:
+/// the session's events, and the server frame that caused them (for what only the app reads,
+/// such as the visitor's details in the console).
+pub struct Update {
+    pub events: Vec<Event>,
+    pub frame: Option<ServerMsg>,
 }
 
-/// A message sent but not yet acknowledged.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Pending {
-    pub client_id: String,
-    pub text: String,
-    /// When it was first sent (ms since the epoch).
-    pub since: u64,
-}
-
-/// Receives everything the connection learns. Called on the browser's event loop.
-pub type Handler = Rc<dyn Fn(ConnEvent)>;
-
-#[derive(Clone, Debug)]
-pub enum ConnEvent {
-    State(ConnState),
-    Message(ServerMsg),
-    /// The server refused this message for good (too long, conversation closed…); it left
-    /// the outbox.
-    Rejected {
-        pending: Pending,
-        code: ErrorCode,
-        message: String,
-    },
-}
-
-/// How long to wait before resending a message refused as `rate_limited`.
-const RATE_LIMIT_RETRY_MS: i32 = 1_500;
+/// Receives every [`Update`]; called on the browser's event loop, never from inside a call the
+/// app made (so the app may hold its own state borrowed while it calls the connection).
+pub type Handler = Rc<dyn Fn(&Connection, Update)>;
 
 struct Inner {
     url: String,
     handler: Handler,
     ws: RefCell<Option<WebSocket>>,
-    last_seq: Cell<u64>,
-    /// Sent but not acknowledged, oldest first.
-    outbox: RefCell<Vec<Pending>>,
+    session: RefCell<Session>,
     /// localStorage key the outbox is mirrored to.
     outbox_key: Option<String>,
-    attempts: Cell<u32>,
-    stopped: Cell<bool>,
-    open: Cell<bool>,
-    /// Bumped on every dial, so a stale retry timer does nothing.
+    /// Bumped on every dial, so a stale reconnect timer does nothing.
     generation: Cell<u32>,
 }
 
@@ -74,75 +43,80 @@ pub struct Connection {
 }
 
 impl Connection {
-    /// Connects to `url` (a `ws:`/`wss:` URL) and says `hello` with `last_seq`. With
-    /// `outbox_key`, unacknowledged messages are kept in localStorage under that key and the
-    /// ones left there by an earlier page are sent again.
-    pub fn open(url: String, last_seq: u64, handler: Handler, outbox_key: Option<String>) -> Self {
+    /// Connects to `url` (a `ws:`/`wss:` URL) as `me`. With `outbox_key`, unacknowledged
+    /// messages are kept in localStorage under that key, and the ones left there by an earlier
+    /// page are shown and sent again. `ask_rating`: show the rating card when the chat closes.
+    pub fn open(url: String, me: Author, ask_rating: bool, handler: Handler, outbox_key: Option<String>) -> Self {
         let saved = outbox_key.as_deref().and_then(load_outbox).unwrap_or_default();
         let inner = Rc::new(Inner {
             url,
             handler,
             ws: RefCell::new(None),
-            last_seq: Cell::new(last_seq),
-            outbox: RefCell::new(saved),
+            session: RefCell::new(Session::new(me, saved).asking_rating(ask_rating)),
             outbox_key,
-            attempts: Cell::new(0),
-            stopped: Cell::new(false),
-            open: Cell::new(false),
             generation: Cell::new(0),
         });
         dial(&inner);
         Connection { inner }
     }
 
-    /// Queues a chat message and sends it when the socket is open; returns its client id.
+    /// Whether `other` is this same connection.
+    pub fn same(&self, other: &Connection) -> bool {
+        Rc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    /// Reads the session (the transcript, status, routing…).
+    pub fn with<R>(&self, f: impl FnOnce(&Session) -> R) -> R {
+        f(&self.inner.session.borrow())
+    }
+
+    /// Changes what the session keeps for the UI alone (the rating card).
+    pub fn with_mut<R>(&self, f: impl FnOnce(&mut Session) -> R) -> R {
+        f(&mut self.inner.session.borrow_mut())
+    }
+
+    /// Sends a chat message (normalized text) now, or once the socket is open; returns its id.
     pub fn send_text(&self, text: String) -> String {
         let client_id = crate::random_id("m");
-        let pending = Pending { client_id: client_id.clone(), text: text.clone(), since: crate::now_ms() };
-        self.inner.outbox.borrow_mut().push(pending);
-        save_outbox(&self.inner);
-        if self.inner.open.get() {
-            transmit(&self.inner, &ClientMsg::Send { client_id: client_id.clone(), text });
-        }
+        let out = self.inner.session.borrow_mut().send_text(client_id.clone(), text, crate::now_ms());
+        run(&self.inner, out, None, false);
         client_id
     }
 
-    /// Sends a frame now if the socket is open (typing indicators, end, pings); dropped otherwise.
-    pub fn send_now(&self, msg: &ClientMsg) {
-        if self.inner.open.get() {
-            transmit(&self.inner, msg);
-        }
+    /// Sends a frame now if the socket is open (the page the visitor is on); dropped otherwise.
+    pub fn send_now(&self, msg: ClientMsg) {
+        let out = self.inner.session.borrow().frame(msg);
+        run(&self.inner, out, None, false);
     }
 
-    /// Messages not yet acknowledged, oldest first.
-    pub fn pending(&self) -> Vec<Pending> {
-        self.inner.outbox.borrow().clone()
+    /// A key was pressed in the composer: the typing indicator, throttled.
+    pub fn typing_input(&self) {
+        let out = self.inner.session.borrow_mut().typing_input(crate::now_ms());
+        run(&self.inner, out, None, false);
     }
 
-    pub fn state_open(&self) -> bool {
-        self.inner.open.get()
+    /// Says we stopped typing, if we said we started.
+    pub fn stop_typing(&self) {
+        let out = self.inner.session.borrow_mut().stop_typing();
+        run(&self.inner, out, None, false);
+    }
+
+    /// Ends the conversation for everyone.
+    pub fn end(&self) {
+        let out = self.inner.session.borrow_mut().end();
+        run(&self.inner, out, None, false);
     }
 
     /// Resends the outbox now, or reconnects at once if the socket is down.
     pub fn retry_now(&self) {
-        if self.inner.stopped.get() {
-            return;
-        }
-        if self.inner.open.get() {
-            resend_all(&self.inner);
-        } else if self.inner.ws.borrow().is_none() {
-            self.inner.attempts.set(0);
-            dial(&self.inner);
-        }
+        let out = self.inner.session.borrow_mut().retry();
+        run(&self.inner, out, None, false);
     }
 
     /// Closes for good. The outbox stays in storage unless `forget_outbox`.
     pub fn close(&self, forget_outbox: bool) {
-        self.inner.stopped.set(true);
-        if forget_outbox {
-            self.inner.outbox.borrow_mut().clear();
-            save_outbox(&self.inner);
-        }
+        let out = self.inner.session.borrow_mut().close(forget_outbox);
+        run(&self.inner, out, None, false);
         if let Some(ws) = self.inner.ws.borrow_mut().take() {
             let _ = ws.close();
         }
@@ -157,32 +131,78 @@ fn load_outbox(key: &str) -> Option<Vec<Pending>> {
 fn save_outbox(inner: &Inner) {
     let Some(key) = &inner.outbox_key else { return };
     let Some(storage) = crate::window().local_storage().ok().flatten() else { return };
-    let outbox = inner.outbox.borrow();
+    let session = inner.session.borrow();
+    let outbox = session.outbox();
     let _ = if outbox.is_empty() {
         storage.remove_item(key)
     } else {
-        storage.set_item(key, &serde_json::to_string(&*outbox).unwrap_or_default())
+        storage.set_item(key, &serde_json::to_string(outbox).unwrap_or_default())
     };
 }
 
-fn transmit(inner: &Inner, msg: &ClientMsg) {
+/// Does what a step of the session asks; with `notify`, tells the app.
+fn run(inner: &Rc<Inner>, out: Out, frame: Option<ServerMsg>, notify: bool) {
     if let Some(ws) = inner.ws.borrow().as_ref() {
-        let _ = ws.send_with_str(&encode_client(msg));
+        for msg in &out.send {
+            let _ = ws.send_with_str(&encode_client(msg));
+        }
+    }
+    if out.save_outbox {
+        save_outbox(inner);
+    }
+    for timer in out.timers {
+        schedule(inner, timer);
+    }
+    if notify {
+        (inner.handler)(&Connection { inner: inner.clone() }, Update { events: out.events, frame });
     }
 }
 
-fn resend_all(inner: &Inner) {
-    let pending = inner.outbox.borrow().clone();
-    for p in pending {
-        transmit(inner, &ClientMsg::Send { client_id: p.client_id, text: p.text });
+fn schedule(inner: &Rc<Inner>, timer: Timer) {
+    let weak = Rc::downgrade(inner);
+    let after = |ms: u64| ms.min(i32::MAX as u64) as i32;
+    match timer {
+        Timer::Reconnect(ms) => {
+            let generation = inner.generation.get();
+            crate::set_timeout(after(ms), move || {
+                let Some(inner) = weak.upgrade() else { return };
+                let current = inner.generation.get() == generation && inner.ws.borrow().is_none();
+                if current && inner.session.borrow().wants_socket() {
+                    dial(&inner);
+                }
+            });
+        }
+        Timer::Resend { client_id, after_ms } => crate::set_timeout(after(after_ms), move || {
+            let Some(inner) = weak.upgrade() else { return };
+            let out = inner.session.borrow().resend(&client_id);
+            run(&inner, out, None, false);
+        }),
+        Timer::PeerTyping(ms) => crate::set_timeout(after(ms), move || {
+            let Some(inner) = weak.upgrade() else { return };
+            let expired = inner.session.borrow_mut().peer_typing_expired(crate::now_ms());
+            if expired {
+                run(&inner, Out::default(), None, true);
+            }
+        }),
+        Timer::TypingIdle(ms) => crate::set_timeout(after(ms), move || {
+            let Some(inner) = weak.upgrade() else { return };
+            let out = inner.session.borrow_mut().typing_idle(crate::now_ms());
+            run(&inner, out, None, false);
+        }),
     }
+}
+
+fn dropped(inner: &Rc<Inner>) {
+    let out = inner.session.borrow_mut().dropped(js_sys::Math::random());
+    run(inner, out, None, true);
 }
 
 fn dial(inner: &Rc<Inner>) {
     inner.generation.set(inner.generation.get().wrapping_add(1));
-    (inner.handler)(ConnEvent::State(ConnState::Connecting));
+    let out = inner.session.borrow_mut().connecting();
+    run(inner, out, None, true);
     let Ok(ws) = WebSocket::new(&inner.url) else {
-        schedule_retry(inner);
+        dropped(inner);
         return;
     };
     let weak: Weak<Inner> = Rc::downgrade(inner);
@@ -190,17 +210,16 @@ fn dial(inner: &Rc<Inner>) {
     let w = weak.clone();
     let onopen = Closure::<dyn FnMut()>::new(move || {
         if let Some(inner) = w.upgrade() {
-            inner.open.set(true);
-            inner.attempts.set(0);
-            transmit(&inner, &hello(inner.last_seq.get()));
-            (inner.handler)(ConnEvent::State(ConnState::Open));
+            let out = inner.session.borrow_mut().opened();
+            run(&inner, out, None, true);
         }
     });
     let w = weak.clone();
     let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
         let (Some(inner), Some(text)) = (w.upgrade(), e.data().as_string()) else { return };
         if let Some(msg) = crate::from_json::<ServerMsg>(&text) {
-            on_server(&inner, msg);
+            let out = inner.session.borrow_mut().receive(&msg, crate::now_ms());
+            run(&inner, out, Some(msg), true);
         }
     });
     let w = weak;
@@ -211,11 +230,8 @@ fn dial(inner: &Rc<Inner>) {
         if inner.ws.borrow().as_ref() != Some(&sock) {
             return;
         }
-        inner.open.set(false);
         inner.ws.borrow_mut().take();
-        if !inner.stopped.get() {
-            schedule_retry(&inner);
-        }
+        dropped(&inner);
     });
     ws.set_onopen(Some(onopen.as_ref().unchecked_ref()));
     ws.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
@@ -225,65 +241,4 @@ fn dial(inner: &Rc<Inner>) {
     onmessage.forget();
     onclose.forget();
     *inner.ws.borrow_mut() = Some(ws);
-}
-
-fn on_server(inner: &Rc<Inner>, msg: ServerMsg) {
-    match &msg {
-        ServerMsg::Welcome { history, .. } => {
-            if let Some(last) = history.last() {
-                inner.last_seq.set(inner.last_seq.get().max(last.seq));
-            }
-            // Resend everything not yet acknowledged; the server stores each id once.
-            resend_all(inner);
-        }
-        ServerMsg::Message { message } => inner.last_seq.set(inner.last_seq.get().max(message.seq)),
-        ServerMsg::Ack { client_id, .. } => {
-            inner.outbox.borrow_mut().retain(|p| &p.client_id != client_id);
-            save_outbox(inner);
-        }
-        ServerMsg::Error { code: ErrorCode::RateLimited, client_id: Some(id), .. } => {
-            let (weak, id) = (Rc::downgrade(inner), id.clone());
-            crate::set_timeout(RATE_LIMIT_RETRY_MS, move || {
-                let Some(inner) = weak.upgrade() else { return };
-                let p = inner.outbox.borrow().iter().find(|p| p.client_id == id).cloned();
-                if let (Some(p), true) = (p, inner.open.get()) {
-                    transmit(&inner, &ClientMsg::Send { client_id: p.client_id, text: p.text });
-                }
-            });
-        }
-        ServerMsg::Error { code, client_id: Some(id), message } => {
-            let removed = {
-                let mut outbox = inner.outbox.borrow_mut();
-                outbox.iter().position(|p| &p.client_id == id).map(|i| outbox.remove(i))
-            };
-            if let Some(pending) = removed {
-                save_outbox(inner);
-                (inner.handler)(ConnEvent::Rejected { pending, code: *code, message: message.clone() });
-            }
-        }
-        ServerMsg::Incompatible { .. } => {
-            inner.stopped.set(true);
-            (inner.handler)(ConnEvent::State(ConnState::Incompatible));
-        }
-        _ => {}
-    }
-    (inner.handler)(ConnEvent::Message(msg));
-}
-
-fn schedule_retry(inner: &Rc<Inner>) {
-    (inner.handler)(ConnEvent::State(ConnState::Retrying));
-    let attempt = inner.attempts.get();
-    inner.attempts.set(attempt.saturating_add(1));
-    // Exponential backoff from 0.5 s to 15 s, with ±50 % jitter so clients spread out.
-    let base = 500f64 * 2f64.powi(attempt.min(5) as i32);
-    let delay = (base.min(15_000.0) * (0.5 + js_sys::Math::random())) as i32;
-    let weak = Rc::downgrade(inner);
-    let generation = inner.generation.get();
-    crate::set_timeout(delay, move || {
-        if let Some(inner) = weak.upgrade() {
-            if !inner.stopped.get() && inner.generation.get() == generation && inner.ws.borrow().is_none() {
-                dial(&inner);
-            }
-        }
-    });
 }

@@ -1,15 +1,16 @@
 //! Browser plumbing shared by the widget and the console: one protocol connection per
-//! conversation with reconnect and resend, JSON over `fetch`, ids and time.
+//! conversation (driving the sans-IO chat core, `parley_chat_client`), JSON over `fetch`, ids
+//! and time.
 //!
-//! Product decisions stay in `parley_shared`; this crate only moves frames.
+//! Product decisions stay in `parley_shared` and `parley_chat_client`; this crate only moves
+//! frames.
 
 mod conn;
 mod net;
 
-pub use conn::{ConnEvent, ConnState, Connection, Handler, Pending};
+pub use conn::{Connection, Handler, Update};
 pub use net::{get_json, post_js, post_json, post_raw, HttpError};
-
-use wasm_bindgen::JsCast;
+pub use parley_chat_client::{is_stale, ConnState, Delivery, Event, Line, Pending, RatingStep, Session};
 
 pub fn window() -> web_sys::Window {
     web_sys::window().expect("a browser window")
@@ -47,6 +48,5 @@ pub fn random_id(prefix: &str) -> String {
 
 /// Runs `f` once after `ms` milliseconds.
 pub fn set_timeout(ms: i32, f: impl FnOnce() + 'static) {
-    let cb = wasm_bindgen::closure::Closure::once_into_js(f);
-    let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), ms);
+    gloo_timers::callback::Timeout::new(ms.max(0) as u32, f).forget();
 }

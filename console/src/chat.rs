@@ -1,23 +1,17 @@
-//! One open conversation: its protocol connection, what the console shows of it, and the
-//! throttle for our own typing indicator.
+//! One open conversation: its protocol connection (the chat core, `parley_chat_client`, behind
+//! `parley_client::Connection`) and what the console shows of it, as signals.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 
+use leptos::prelude::Update as _;
 use leptos::prelude::*;
-use parley_client::{set_timeout, ConnEvent, ConnState, Connection, Handler};
-use parley_shared::limits::TYPING_IDLE_MS;
-use parley_shared::protocol::{
-    normalize_text, Author, ClientMsg, ErrorCode, Role, Routing, ServerMsg, Status, VisitorInfo,
-};
-use parley_shared::typing::TypingThrottle;
-use parley_shared::Millis;
+use parley_client::{ConnState, Connection, Event, Handler, Update};
+use parley_shared::protocol::{normalize_text, Author, ErrorCode, Role, Routing, ServerMsg, Status, VisitorInfo};
 
 use crate::model::{self, Line};
 
-/// Hide the other side's typing indicator if no update arrives for this long.
-const PEER_TYPING_TIMEOUT_MS: i32 = 8_000;
 /// How often [`ChatView::now`] is refreshed while replies wait for their `ack`.
 const CLOCK_TICK: Duration = Duration::from_secs(2);
 
@@ -43,20 +37,11 @@ pub struct ChatView {
     pub visitor: ArcRwSignal<Option<VisitorInfo>>,
 }
 
-/// Our own typing indicator: the shared throttle plus whether an idle check is scheduled.
-#[derive(Default)]
-struct TypingOut {
-    throttle: RefCell<TypingThrottle>,
-    idle_timer: Cell<bool>,
-}
-
 /// An open conversation.
 #[derive(Clone)]
 pub struct Chat {
     pub conn: Connection,
     pub view: ChatView,
-    my_name: String,
-    typing: Rc<TypingOut>,
     /// The interval refreshing `view.now`, while one runs.
     ticker: Rc<Cell<Option<IntervalHandle>>>,
 }
@@ -78,22 +63,15 @@ impl Chat {
         };
         let handler: Handler = {
             let view = view.clone();
-            let typing_gen = Rc::new(Cell::new(0u32));
-            Rc::new(move |event| on_event(&view, &typing_gen, event))
+            Rc::new(move |conn: &Connection, update: Update| on_update(&view, conn, update))
         };
         // Unacknowledged replies survive a reload of the console and are sent again.
         let outbox_key = format!("parley:console:outbox:{id}");
-        let conn = Connection::open(crate::api::ws_url(id), 0, handler, Some(outbox_key));
-        let me = Author { role: Role::Operator, name: my_name.clone() };
-        let restored: Vec<Line> = conn
-            .pending()
-            .into_iter()
-            .map(|p| Line::outgoing(p.client_id, me.clone(), p.text, p.since as f64))
-            .collect();
-        let waiting = !restored.is_empty();
-        view.lines.update(|lines| lines.extend(restored));
-        let chat = Chat { conn, view, my_name, typing: Rc::new(TypingOut::default()), ticker: Rc::default() };
-        if waiting {
+        let me = Author { role: Role::Operator, name: my_name };
+        let conn = Connection::open(crate::api::ws_url(id), me, false, handler, Some(outbox_key));
+        let chat = Chat { conn, view, ticker: Rc::default() };
+        chat.show_lines();
+        if chat.conn.with(|s| s.has_pending()) {
             chat.watch_pending();
         }
         chat
@@ -118,12 +96,8 @@ impl Chat {
             self.view.error.set(Some("This conversation is closed.".to_owned()));
             return;
         }
-        self.stop_typing();
-        let client_id = self.conn.send_text(text.clone());
-        let name = self.view.me.with_untracked(|me| me.as_ref().map(|a| a.name.clone()));
-        let author = Author { role: Role::Operator, name: name.unwrap_or_else(|| self.my_name.clone()) };
-        let line = Line::outgoing(client_id, author, text, js_sys::Date::now());
-        self.view.lines.update(|lines| lines.push(line));
+        self.conn.send_text(text);
+        self.show_lines();
         self.view.draft.set(String::new());
         self.view.error.set(None);
         self.watch_pending();
@@ -139,33 +113,30 @@ impl Chat {
     pub fn on_input(&self, text: &str) {
         if text.trim().is_empty() {
             self.stop_typing();
-            return;
+        } else {
+            self.conn.typing_input();
         }
-        let now = Millis(js_sys::Date::now() as u64);
-        if let Some(typing) = self.typing.throttle.borrow_mut().input(now) {
-            self.conn.send_now(&ClientMsg::Typing { typing });
-        }
-        self.watch_idle();
     }
 
     /// Says we stopped typing, if we said we started.
     pub fn stop_typing(&self) {
-        if let Some(typing) = self.typing.throttle.borrow_mut().sent() {
-            self.conn.send_now(&ClientMsg::Typing { typing });
-        }
+        self.conn.stop_typing();
     }
 
     /// Ends the conversation for everyone.
     pub fn end(&self) {
-        self.stop_typing();
-        self.conn.send_now(&ClientMsg::End);
+        self.conn.end();
     }
 
     /// Closes the connection for good (unsent replies stay queued for the next visit).
     pub fn close(&self) {
-        self.stop_typing();
         self.stop_clock();
         self.conn.close(false);
+    }
+
+    /// The transcript as the session holds it now.
+    fn show_lines(&self) {
+        self.conn.with(|s| self.view.lines.maybe_update(|lines| model::sync(lines, s)));
     }
 
     /// Refreshes the clock now and every [`CLOCK_TICK`] until no reply waits any more.
@@ -191,87 +162,46 @@ impl Chat {
             handle.clear();
         }
     }
-
-    /// Checks for idleness a little after the idle time, until the throttle says "stopped".
-    fn watch_idle(&self) {
-        if self.typing.idle_timer.replace(true) {
-            return;
-        }
-        let chat = self.clone();
-        set_timeout(TYPING_IDLE_MS as i32 + 50, move || {
-            chat.typing.idle_timer.set(false);
-            let now = Millis(js_sys::Date::now() as u64);
-            let stop = chat.typing.throttle.borrow_mut().tick(now);
-            match stop {
-                Some(typing) => chat.conn.send_now(&ClientMsg::Typing { typing }),
-                None => {
-                    if chat.typing.throttle.borrow().is_on() {
-                        chat.watch_idle();
-                    }
-                }
-            }
-        });
-    }
 }
 
-fn on_event(view: &ChatView, typing_gen: &Rc<Cell<u32>>, event: ConnEvent) {
-    let msg = match event {
-        ConnEvent::State(state) => {
-            view.conn_state.set(state);
-            return;
+/// Sets `signal` to `value` when it differs (no re-render otherwise).
+fn set<T: PartialEq + Send + Sync + 'static>(signal: &ArcRwSignal<T>, value: T) {
+    signal.maybe_update(|old| {
+        let changed = *old != value;
+        if changed {
+            *old = value;
         }
-        ConnEvent::Message(msg) => msg,
-        ConnEvent::Rejected { pending, message, .. } => {
-            view.lines.update(|lines| lines.retain(|l| l.seq.is_some() || l.client_id != pending.client_id));
-            view.error.set(Some(format!("Not sent ({message}): {}", pending.text)));
-            return;
+        changed
+    });
+}
+
+/// The session moved on: the signals follow it; refusals and problems show as the error.
+fn on_update(view: &ChatView, conn: &Connection, update: Update) {
+    conn.with(|s| {
+        set(&view.conn_state, s.state());
+        set(&view.status, s.status());
+        set(&view.routing, s.routing().cloned());
+        set(&view.peer_typing, s.typist().map(str::to_owned));
+        if s.status().is_some() {
+            set(&view.me, Some(s.me().clone()));
         }
-    };
-    match msg {
-        ServerMsg::Welcome { status, you, history, routing, visitor, .. } => {
-            view.status.set(Some(status));
-            view.routing.set(routing);
-            view.visitor.set(visitor);
-            view.me.set(Some(you));
-            view.lines.update(|lines| history.into_iter().for_each(|m| model::merge(lines, m)));
-        }
-        ServerMsg::Message { message } => {
-            let author = message.author.name.clone();
-            if view.peer_typing.with_untracked(|t| t.as_deref() == Some(author.as_str())) {
-                view.peer_typing.set(None);
+        view.lines.maybe_update(|lines| model::sync(lines, s));
+    });
+    match update.frame {
+        Some(ServerMsg::Welcome { visitor, .. }) => set(&view.visitor, visitor),
+        Some(ServerMsg::Visitor { visitor }) => set(&view.visitor, Some(visitor)),
+        _ => {}
+    }
+    for event in update.events {
+        match event {
+            Event::Refused { pending, message, .. } => {
+                view.error.set(Some(format!("Not sent ({message}): {}", pending.text)));
             }
-            view.lines.update(|lines| model::merge(lines, message));
-        }
-        ServerMsg::Ack { client_id, seq, at } => {
-            view.lines.update(|lines| {
-                model::ack(lines, &client_id, seq, at.0);
-            });
-        }
-        ServerMsg::Typing { author, typing } => {
-            let generation = typing_gen.get().wrapping_add(1);
-            typing_gen.set(generation);
-            if typing {
-                view.peer_typing.set(Some(author.name));
-                let peer_typing = view.peer_typing.clone();
-                let typing_gen = Rc::clone(typing_gen);
-                set_timeout(PEER_TYPING_TIMEOUT_MS, move || {
-                    if typing_gen.get() == generation {
-                        peer_typing.set(None);
-                    }
-                });
-            } else {
-                view.peer_typing.set(None);
+            Event::Problem(message) => view.error.set(Some(message)),
+            Event::Incompatible(reason) => {
+                view.error.set(Some(format!("This console is out of date ({reason}). Reload the page.")));
             }
+            _ => {}
         }
-        ServerMsg::Status { status } => view.status.set(Some(status)),
-        ServerMsg::Routing { routing } => view.routing.set(Some(routing)),
-        ServerMsg::Visitor { visitor } => view.visitor.set(Some(visitor)),
-        // Errors about one reply arrive as `Rejected` (or are retried, when rate limited).
-        ServerMsg::Error { client_id: Some(_), .. } => {}
-        ServerMsg::Error { message, .. } => view.error.set(Some(message)),
-        ServerMsg::Incompatible { reason, .. } => {
-            view.error.set(Some(format!("This console is out of date ({reason}). Reload the page.")));
-        }
-        ServerMsg::Pong => {}
     }
 }

@@ -1,15 +1,19 @@
-//! The transcript of one conversation as the console holds it: stored messages in sequence
-//! order, followed by the operator's own messages still waiting for their `ack`.
+//! The transcript of one conversation as the console renders it: the chat core's lines
+//! (`parley_chat_client`: stored messages in sequence order, then the operator's own replies
+//! still waiting for their `ack`), each with a signal saying whether it still waits, so a keyed
+//! list re-renders only what changed.
+
+use std::collections::HashMap;
 
 use leptos::prelude::{ArcRwSignal, GetUntracked, Set};
-use parley_shared::limits::UNSENT_AFTER_MS;
-use parley_shared::protocol::{Author, MessageView, Role};
+use parley_client::{Delivery, Session};
+use parley_shared::protocol::{Author, Role};
 
 /// Whether a reply sent at `since` and still unacknowledged at `now` (both milliseconds since
-/// the epoch) has waited longer than [`UNSENT_AFTER_MS`] (the widget's threshold too). A clock
-/// that runs behind the send time never counts.
+/// the epoch) has waited too long (the core's rule, the widget's too). A clock that runs behind
+/// the send time, or no time at all, never counts.
 pub fn is_stale(since: f64, now: f64) -> bool {
-    now - since > UNSENT_AFTER_MS as f64
+    since.is_finite() && now.is_finite() && parley_client::is_stale(since as u64, now as u64)
 }
 
 /// One line of the transcript.
@@ -27,55 +31,48 @@ pub struct Line {
 }
 
 impl Line {
-    /// A message this console just sent.
-    pub fn outgoing(client_id: String, author: Author, text: String, at: f64) -> Self {
-        Line { client_id, seq: None, author, text, at, pending: ArcRwSignal::new(true) }
-    }
-
-    fn stored(m: MessageView) -> Self {
-        Line {
-            client_id: m.client_id,
-            seq: Some(m.seq),
-            author: m.author,
-            text: m.text,
-            at: m.at.0 as f64,
-            pending: ArcRwSignal::new(false),
-        }
-    }
-
     /// Identity for keyed rendering: stable from sending to acknowledgement.
     pub fn key(&self) -> (Role, String) {
         (self.author.role, self.client_id.clone())
     }
 }
 
-/// Adds a stored message, or confirms the line it already is (our own, or a replay).
-pub fn merge(lines: &mut Vec<Line>, m: MessageView) {
-    let existing = lines
-        .iter_mut()
-        .find(|l| l.seq == Some(m.seq) || (l.client_id == m.client_id && l.author.role == m.author.role));
-    match existing {
-        Some(line) => {
-            line.seq = Some(m.seq);
-            line.at = m.at.0 as f64;
-            line.author = m.author;
-            line.text = m.text;
-            line.pending.set(false);
-        }
-        None => lines.push(Line::stored(m)),
-    }
-    order(lines);
-}
-
-/// Marks our message `client_id` as stored under `seq`. Returns whether it was known.
-pub fn ack(lines: &mut [Line], client_id: &str, seq: u64, at: u64) -> bool {
-    let Some(line) = lines.iter_mut().find(|l| l.author.role == Role::Operator && l.client_id == client_id) else {
+/// Makes `lines` show the session's transcript (refused replies are reported, not listed);
+/// a line keeps its `pending` signal from one call to the next. Whether anything changed.
+pub fn sync(lines: &mut Vec<Line>, session: &Session) -> bool {
+    let shown = session.lines().iter().filter(|l| !matches!(l.delivery, Delivery::Refused(_)));
+    let same = shown.clone().count() == lines.len()
+        && shown.clone().zip(lines.iter()).all(|(l, old)| {
+            old.seq == l.seq
+                && old.client_id == l.client_id
+                && old.author == l.author
+                && old.pending.get_untracked() == (l.delivery == Delivery::Sending)
+        });
+    if same {
         return false;
-    };
-    line.seq = Some(seq);
-    line.at = at as f64;
-    line.pending.set(false);
-    order(lines);
+    }
+    let mut signals: HashMap<(Role, String), ArcRwSignal<bool>> =
+        lines.drain(..).map(|l| (l.key(), l.pending)).collect();
+    for l in shown {
+        let waits = l.delivery == Delivery::Sending;
+        let pending = match signals.remove(&(l.author.role, l.client_id.clone())) {
+            Some(signal) => {
+                if signal.get_untracked() != waits {
+                    signal.set(waits);
+                }
+                signal
+            }
+            None => ArcRwSignal::new(waits),
+        };
+        lines.push(Line {
+            client_id: l.client_id.clone(),
+            seq: l.seq,
+            author: l.author.clone(),
+            text: l.text.clone(),
+            at: l.at as f64,
+            pending,
+        });
+    }
     true
 }
 
@@ -89,14 +86,10 @@ pub fn stored_count(lines: &[Line]) -> u64 {
     lines.iter().filter(|l| l.seq.is_some()).count() as u64
 }
 
-/// Stored lines by sequence number, then pending ones in the order they were sent.
-fn order(lines: &mut [Line]) {
-    lines.sort_by_key(|l| l.seq.unwrap_or(u64::MAX));
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use parley_shared::protocol::{MessageView, ServerMsg};
     use parley_shared::Millis;
 
     fn stored(seq: u64, id: &str, role: Role, text: &str) -> MessageView {
@@ -118,29 +111,38 @@ mod tests {
     }
 
     #[test]
-    fn replays_are_stored_once_and_in_order() {
+    fn lines_follow_the_session_and_keep_their_signals() {
+        let mut session = Session::new(me(), Vec::new());
+        session.opened();
         let mut lines = Vec::new();
-        merge(&mut lines, stored(2, "b", Role::Visitor, "two"));
-        merge(&mut lines, stored(1, "a", Role::Visitor, "one"));
-        merge(&mut lines, stored(2, "b", Role::Visitor, "two"));
-        assert_eq!(seqs(&lines), vec![Some(1), Some(2)]);
-    }
-
-    #[test]
-    fn own_message_is_pending_until_acked() {
-        let mut lines = vec![Line::outgoing("m1".into(), me(), "hi".into(), 5.0)];
-        merge(&mut lines, stored(1, "v1", Role::Visitor, "hello"));
+        assert!(!sync(&mut lines, &session));
+        session.send_text("m1".into(), "hi".into(), 5);
+        assert!(sync(&mut lines, &session));
+        assert!(any_pending(&lines));
+        let signal = lines[0].pending.clone();
+        session.receive(&ServerMsg::Message { message: stored(1, "v1", Role::Visitor, "hello") }, 6);
+        assert!(sync(&mut lines, &session));
         assert_eq!(seqs(&lines), vec![Some(1), None]);
         assert_eq!(stored_count(&lines), 1);
-        assert!(lines[1].pending.get_untracked());
-        assert!(ack(&mut lines, "m1", 2, 20));
-        assert!(!lines[1].pending.get_untracked());
+        assert!(!sync(&mut lines, &session), "nothing new: no re-render");
+        session.receive(&ServerMsg::Ack { client_id: "m1".into(), seq: 2, at: Millis(20) }, 7);
+        assert!(sync(&mut lines, &session));
         assert_eq!(seqs(&lines), vec![Some(1), Some(2)]);
-        assert_eq!(stored_count(&lines), 2);
-        // The broadcast of the same message does not duplicate it.
-        merge(&mut lines, stored(2, "m1", Role::Operator, "hi"));
+        assert!(!signal.get_untracked(), "the same signal, now false");
+        assert!(!any_pending(&lines));
+        // A refused reply is reported, not listed.
+        session.send_text("m2".into(), "no".into(), 8);
+        session.receive(
+            &ServerMsg::Error {
+                code: parley_shared::protocol::ErrorCode::ConversationClosed,
+                message: "closed".into(),
+                client_id: Some("m2".into()),
+            },
+            9,
+        );
+        sync(&mut lines, &session);
         assert_eq!(lines.len(), 2);
-        assert!(!ack(&mut lines, "unknown", 3, 30));
+        assert!(!any_pending(&[]));
     }
 
     #[test]
@@ -152,23 +154,5 @@ mod tests {
         // A clock behind the send time, or no time at all, is not "too long".
         assert!(!is_stale(9_000.0, 1_000.0));
         assert!(!is_stale(f64::NAN, 9_000.0));
-    }
-
-    #[test]
-    fn any_pending_follows_acks() {
-        let mut lines = vec![Line::outgoing("m1".into(), me(), "hi".into(), 5.0)];
-        assert!(any_pending(&lines));
-        ack(&mut lines, "m1", 1, 10);
-        assert!(!any_pending(&lines));
-        assert!(!any_pending(&[]));
-    }
-
-    #[test]
-    fn broadcast_before_ack_confirms_the_line() {
-        let mut lines = vec![Line::outgoing("m1".into(), me(), "hi".into(), 5.0)];
-        merge(&mut lines, stored(4, "m1", Role::Operator, "hi"));
-        assert_eq!(lines.len(), 1);
-        assert!(!lines[0].pending.get_untracked());
-        assert_eq!(lines[0].seq, Some(4));
     }
 }

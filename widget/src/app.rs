@@ -8,16 +8,13 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use parley_client::{post_js, ConnEvent, ConnState, Connection, Pending};
+use parley_client::{post_js, ConnState, Connection, Delivery, Line, RatingStep, Session, Update};
 use parley_shared::api::{ChannelInfo, EntryChoice, WidgetSession};
 use parley_shared::i18n::{fill, Lang, Texts};
 use parley_shared::invites::{self, FunnelEvent, Invite, Observed, Rule};
-use parley_shared::limits::UNSENT_AFTER_MS;
 use parley_shared::metrics::EventKind;
 use parley_shared::outcomes::{Goal, ReachedGoal, SessionGoals};
-use parley_shared::protocol::{ClientMsg, MessageView, Role, Routing, ServerMsg, Status};
-use parley_shared::typing::TypingThrottle;
-use parley_shared::Millis;
+use parley_shared::protocol::{Author, ClientMsg, Role, Routing, Status};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue, UnwrapThrowExt};
 use wasm_bindgen_futures::spawn_local;
@@ -81,18 +78,10 @@ pub(crate) struct St {
     // What the visitor sees.
     open: bool,
     info: Option<ChannelInfo>,
-    messages: Vec<MessageView>,
-    /// Own messages not yet acknowledged; refused for good, with the reason.
-    pending: Vec<Pending>,
-    failed: Vec<(Pending, String)>,
-    status: Option<Status>,
     /// Browser clock, refreshed while messages wait, to tell "sending" from "not sent yet".
     clock: u64,
-    typist: Option<String>,
-    link: Option<ConnState>,
     unread: u32,
     problem: Option<String>,
-    routing: Option<Routing>,
     /// The offline form: 0 not shown, 1 shown (nobody online), 2 sent.
     offline: u8,
     /// The invite on screen (its greeting), and the greeting that replaces the channel's
@@ -100,21 +89,20 @@ pub(crate) struct St {
     invite: Option<String>,
     greeting: Option<String>,
     conv: Option<String>,
-    /// The rating card: 0 not shown, 1 asking, 2 sending, 3 thanked; the pick (0 none, else
-    /// 1 + the index in `RATINGS`).
-    rating: u8,
-    pick: u8,
     /// The pre-chat form is shown; the server's message about `err_field`.
     form: bool,
     form_err: Option<String>,
     err_field: String,
     // What the handlers need.
     creds: Option<(String, String)>,
+    /// The conversation: its connection and the chat core's session behind it (transcript,
+    /// status, routing, who types, the rating card).
     conn: Option<Connection>,
-    /// Written before a conversation exists; sent once it does (kept in storage meanwhile).
+    /// Written before a conversation exists; sent once it does (kept in storage meanwhile),
+    /// and since when it waits.
     queued: Vec<String>,
+    queued_since: u64,
     creating: bool,
-    typing: TypingThrottle,
     events: Events,
     /// The entry point of the visitor's last click (button or invite), sent with the
     /// conversation when it is created (kept in storage meanwhile).
@@ -146,8 +134,11 @@ pub(crate) struct St {
 
 type Shared = Rc<RefCell<St>>;
 
-/// The survey's ratings (`Rating::as_str`), as the rating card's buttons are numbered.
-const RATINGS: [&str; 3] = ["good", "moderate", "bad"];
+/// The conversation's status: waiting from the moment its connection exists until the first
+/// `welcome` says better; `None` without a conversation.
+fn status(s: &St) -> Option<Status> {
+    s.conn.as_ref().map(|c| c.with(|x| x.status().unwrap_or(Status::Waiting)))
+}
 
 fn doc() -> web_sys::Document {
     parley_client::window().document().unwrap_throw()
@@ -448,30 +439,21 @@ pub fn mount(root: ShadowRoot, channel: String, base: String, look: JsValue) -> 
         d,
         open: store::load("open").as_deref() == Some("true"),
         info: None,
-        messages: Vec::new(),
-        pending: Vec::new(),
-        failed: Vec::new(),
-        status: None,
         clock: parley_client::now_ms(),
-        typist: None,
-        link: None,
         unread: 0,
         problem: None,
-        routing: None,
         offline: 0,
         invite: None,
         greeting: None,
         conv: None,
-        rating: 0,
-        pick: 0,
         form: false,
         form_err: None,
         err_field: String::new(),
         creds: None,
         conn: None,
         queued,
+        queued_since: parley_client::now_ms(),
         creating: false,
-        typing: TypingThrottle::default(),
         events: Events::new(&base, &channel),
         entry,
         button: String::new(),
@@ -555,18 +537,27 @@ fn on_click(sh: &Shared, e: Event) {
         }
         "min" => set_open(sh, false),
         "end" => {
-            if let Some(conn) = &sh.borrow().conn {
-                conn.send_now(&ClientMsg::End);
+            let conn = sh.borrow().conn.clone();
+            if let Some(conn) = conn {
+                conn.end();
             }
         }
         "accept" => accept(sh),
         "decline" => step(sh, Observed::Closed),
         "pick" => {
             let mut s = sh.borrow_mut();
-            s.pick = el.get_attribute("data-i").and_then(|i| i.parse().ok()).unwrap_or(0);
+            let i: u8 = el.get_attribute("data-i").and_then(|i| i.parse().ok()).unwrap_or(0);
+            if let (Some(conn), Some(i)) = (&s.conn, i.checked_sub(1)) {
+                conn.with_mut(|x| x.rating.choose(i));
+            }
             render(&mut s);
         }
-        "skip" => send_survey(sh, "not_rated", String::new(), 1_000),
+        "skip" => {
+            let conn = sh.borrow().conn.clone();
+            if let Some(rating) = conn.and_then(|c| c.with_mut(|x| x.rating.skip())) {
+                send_survey(sh, rating, String::new(), 1_000);
+            }
+        }
         "new" => new_chat(sh),
         "retry" => {
             let conn = sh.borrow().conn.clone();
@@ -595,9 +586,9 @@ fn on_submit(sh: &Shared, e: Event) {
         "send" => submit(sh),
         "offline" => send_offline(sh, field(&form, "name"), field(&form, "email"), field(&form, "note")),
         "rate" => {
-            let pick = sh.borrow().pick;
-            if let Some(i) = pick.checked_sub(1) {
-                send_survey(sh, RATINGS[i as usize % 3], field(&form, "comment"), 1_000);
+            let conn = sh.borrow().conn.clone();
+            if let Some(rating) = conn.and_then(|c| c.with_mut(|x| x.rating.submit())) {
+                send_survey(sh, rating, field(&form, "comment"), 1_000);
             }
         }
         "prechat" => {
@@ -663,7 +654,8 @@ fn on_hidden(sh: &Shared, _: Event) {
 /// Refreshes the clock while something waits, so a stuck message offers a retry.
 fn on_tick(sh: &Shared, _: Event) {
     let mut s = sh.borrow_mut();
-    if !s.pending.is_empty() {
+    let waiting = !s.queued.is_empty() || s.conn.as_ref().is_some_and(|c| c.with(Session::has_pending));
+    if waiting {
         s.clock = parley_client::now_ms();
         render(&mut s);
     }
@@ -732,7 +724,6 @@ fn new_chat(sh: &Shared) {
     {
         let mut s = sh.borrow_mut();
         clear(&mut s);
-        s.pick = 0;
         let _ = web_sys::js_sys::Reflect::set(
             &s.d.rate_form.query_selector("textarea").ok().flatten().unwrap_or_else(|| s.d.rate_form.clone()),
             &"value".into(),
@@ -758,18 +749,31 @@ fn api(sh: &Shared, call: Call) {
 // Rendering.
 
 fn render(s: &mut St) {
+    match s.conn.clone() {
+        Some(conn) => conn.with(|x| draw(s, Some(x))),
+        None => draw(s, None),
+    }
+}
+
+/// Shows `s` and the conversation's session `x` (none yet: `None`).
+fn draw(s: &mut St, x: Option<&Session>) {
     let t = s.t;
     let d = &s.d;
-    let closed = s.status == Some(Status::Closed);
+    let status = x.map(|x| x.status().unwrap_or(Status::Waiting));
+    let closed = status == Some(Status::Closed);
+    let rating = x.map(|x| x.rating);
+    let step = rating.map_or(RatingStep::Hidden, |r| r.step);
+    let pick = rating.and_then(|r| r.pick);
     hide(&d.panel, !s.open);
     let _ = d.top.toggle_attribute_with_force("data-open", s.open);
     attr(&d.launcher, "aria-label", if s.open { t.close_chat } else { t.open_chat });
     attr(&d.launcher, "aria-expanded", tf(s.open));
     let name = s.info.as_ref().map_or(t.chat, |i| i.name.as_str());
     text(&d.title, name);
-    text(&d.sub, &subtitle(s));
-    hide(&d.end, s.status.is_none() || closed);
-    let notice = s.problem.as_deref().or((s.link == Some(ConnState::Retrying)).then_some(t.reconnecting));
+    text(&d.sub, &subtitle(t, x));
+    hide(&d.end, status.is_none() || closed);
+    let retrying = x.is_some_and(|x| x.state() == ConnState::Retrying);
+    let notice = s.problem.as_deref().or(retrying.then_some(t.reconnecting));
     hide(&d.notice, notice.is_none());
     text(&d.notice, notice.unwrap_or_default());
     let greeting = s.greeting.as_deref().or_else(|| {
@@ -779,16 +783,17 @@ fn render(s: &mut St) {
     });
     text(&d.greet, greeting.unwrap_or_default());
     hide(&d.ended, !closed);
-    text(&d.typing, &s.typist.as_deref().map(|n| fill(t.typing, &[("name", n)])).unwrap_or_default());
+    text(&d.typing, &x.and_then(Session::typist).map(|n| fill(t.typing, &[("name", n)])).unwrap_or_default());
     hide(&d.off_form, s.offline != 1);
     hide(&d.off_thanks, s.offline != 2);
-    hide(&d.rate_form, !matches!(s.rating, 1 | 2));
+    let sending = step == RatingStep::Sending;
+    hide(&d.rate_form, !matches!(step, RatingStep::Asking | RatingStep::Sending));
     for (i, b) in d.picks.iter().enumerate() {
-        attr(b, "aria-pressed", tf(s.pick as usize == i + 1));
+        attr(b, "aria-pressed", tf(pick.is_some_and(|p| usize::from(p) == i)));
     }
-    let _ = d.rate_send.toggle_attribute_with_force("disabled", s.pick == 0 || s.rating == 2);
-    let _ = d.skip.toggle_attribute_with_force("disabled", s.rating == 2);
-    hide(&d.rate_thanks, s.rating != 3);
+    let _ = d.rate_send.toggle_attribute_with_force("disabled", pick.is_none() || sending);
+    let _ = d.skip.toggle_attribute_with_force("disabled", sending);
+    hide(&d.rate_thanks, step != RatingStep::Thanked);
     hide(&d.pre_form, !s.form);
     for (k, _, err) in &d.pre_fields {
         let msg = s.form_err.as_deref().filter(|_| *k == s.err_field);
@@ -801,7 +806,7 @@ fn render(s: &mut St) {
     // The unread badge (drawn again when its number changed).
     let n = s.unread.to_string();
     if s.d.badge.as_ref().is_some_and(|b| b.first_child().and_then(|c| c.text_content()).as_deref() == Some(&n)) {
-        return render_rows(s);
+        return render_rows(s, x);
     }
     if let Some(b) = s.d.badge.take() {
         b.remove();
@@ -811,29 +816,31 @@ fn render(s: &mut St) {
         elt("span", &[("class", "sr")], &[" ", t.unread].concat(), &b);
         s.d.badge = Some(b);
     }
-    render_rows(s);
+    render_rows(s, x);
 }
 
 /// The transcript: stored messages in `seq` order (added, never redrawn), then the visitor's
-/// own on their way or refused.
-fn render_rows(s: &mut St) {
+/// own on their way (written before the conversation existed, too) or refused.
+fn render_rows(s: &mut St, x: Option<&Session>) {
+    let lines: &[Line] = x.map_or(&[], Session::lines);
+    let (stored, tail) = lines.split_at(lines.iter().position(|l| l.seq.is_none()).unwrap_or(lines.len()));
     let mut changed = false;
-    let messages = &s.messages;
     let before = s.rows.len();
     s.rows.retain(|(seq, e)| {
-        let keep = messages.binary_search_by_key(seq, |m| m.seq).is_ok();
+        let keep = stored.binary_search_by_key(&Some(*seq), |l| l.seq).is_ok();
         if !keep {
             e.remove();
         }
         keep
     });
     changed |= before != s.rows.len();
-    for (i, m) in s.messages.iter().enumerate() {
-        if s.rows.get(i).is_some_and(|r| r.0 == m.seq) {
+    for (i, m) in stored.iter().enumerate() {
+        let seq = m.seq.unwrap_or_default();
+        if s.rows.get(i).is_some_and(|r| r.0 == seq) {
             continue;
         }
         let mine = m.author.role == Role::Visitor;
-        let meta = [clock(m.at.0).as_str(), if mine { " · " } else { "" }, if mine { s.t.sent } else { "" }].concat();
+        let meta = [clock(m.at).as_str(), if mine { " · " } else { "" }, if mine { s.t.sent } else { "" }].concat();
         let e = row(
             if mine { "msg mine" } else { "msg theirs" },
             (!mine).then_some(m.author.name.as_str()),
@@ -842,37 +849,52 @@ fn render_rows(s: &mut St) {
         );
         let next = s.rows.get(i).map(|r| &r.1).or(s.tail.first()).unwrap_or(&s.d.ended);
         let _ = s.d.log.insert_before(&e, Some(next));
-        s.rows.insert(i, (m.seq, e));
+        s.rows.insert(i, (seq, e));
         changed = true;
     }
-    // The tail: redrawn when what it shows changed.
-    let mut sig = String::new();
-    for p in &s.pending {
-        let stale = !s.form && s.clock.saturating_sub(p.since) > UNSENT_AFTER_MS;
-        sig += if stale { "!" } else { "." };
-        sig += &p.client_id;
+    // The tail: redrawn when what it shows changed. Each item: id, text, since when it is on
+    // its way (`None`: refused) and why it was refused.
+    let mut items: Vec<(&str, &str, Option<u64>, &str)> = Vec::new();
+    for l in tail {
+        match &l.delivery {
+            Delivery::Sending => items.push((&l.client_id, &l.text, Some(l.at), "")),
+            Delivery::Refused(why) => items.push((&l.client_id, &l.text, None, why)),
+            Delivery::Stored => {}
+        }
     }
-    for (p, _) in &s.failed {
-        sig += "x";
-        sig += &p.client_id;
+    for q in &s.queued {
+        items.push(("q", q, Some(s.queued_since), ""));
+    }
+    // Nothing goes stale behind the pre-chat form.
+    let (form, now) = (s.form, s.clock);
+    let stale = |since: Option<u64>| !form && since.is_some_and(|t| parley_client::is_stale(t, now));
+    let mut sig = String::new();
+    for (id, _, since, _) in &items {
+        sig += match since {
+            None => "x",
+            Some(_) if stale(*since) => "!",
+            Some(_) => ".",
+        };
+        sig += id;
     }
     if sig != s.tail_sig {
         for e in s.tail.drain(..) {
             e.remove();
         }
         let t = s.t;
-        for p in &s.pending {
-            let stale = !s.form && s.clock.saturating_sub(p.since) > UNSENT_AFTER_MS;
-            let e = row("msg mine pending", None, &p.text, if stale { "" } else { t.sending });
-            if stale {
+        for (_, body, since, why) in &items {
+            let e = if since.is_none() {
+                row("msg mine failed", None, body, &fill(t.not_sent, &[("why", why)]))
+            } else if stale(*since) {
+                let e = row("msg mine pending", None, body, "");
                 let meta = e.last_element_child().unwrap_throw();
                 meta.set_text_content(Some(&[t.not_sent_yet, " · "].concat()));
                 elt("button", &[("class", "link"), ("type", "button"), ("data-act", "retry")], t.retry, &meta);
-            }
+                e
+            } else {
+                row("msg mine pending", None, body, t.sending)
+            };
             s.tail.push(e);
-        }
-        for (p, why) in &s.failed {
-            s.tail.push(row("msg mine failed", None, &p.text, &fill(t.not_sent, &[("why", why)])));
         }
         for e in &s.tail {
             let _ = s.d.log.insert_before(e, Some(&s.d.ended));
@@ -899,16 +921,15 @@ fn row(class: &str, who: Option<&str>, body: &str, meta: &str) -> Element {
 }
 
 /// The header's second line: the operator, the place in line, or the default.
-fn subtitle(s: &St) -> String {
-    let t = s.t;
-    match &s.routing {
+fn subtitle(t: &Texts, x: Option<&Session>) -> String {
+    match x.and_then(Session::routing) {
         Some(Routing::Assigned { name }) => fill(t.chatting_with, &[("name", name)]),
         Some(Routing::Queued { position, estimated_wait_ms: Some(ms) }) => {
             fill(t.in_line, &[("position", &position.to_string()), ("minutes", &ms.div_ceil(60_000).to_string())])
         }
         Some(Routing::Queued { estimated_wait_ms: None, .. }) => t.nobody_reply_here.into(),
-        None => match s.messages.iter().rev().find(|m| m.author.role == Role::Operator) {
-            Some(m) => fill(t.chatting_with, &[("name", &m.author.name)]),
+        None => match x.and_then(Session::last_operator) {
+            Some(name) => fill(t.chatting_with, &[("name", name)]),
             None => t.reply_soon.into(),
         },
     }
@@ -932,16 +953,10 @@ fn clock(ms: u64) -> String {
     [h[0], h[1], ':', m[0], m[1]].iter().collect()
 }
 
-/// Empties the transcript (another conversation comes, or none).
+/// Forgets the conversation (another comes, or none); its connection was closed.
 fn clear(s: &mut St) {
-    s.messages.clear();
-    s.pending.clear();
-    s.failed.clear();
-    s.status = None;
-    s.typist = None;
-    s.routing = None;
+    s.conn = None;
     s.conv = None;
-    s.rating = 0;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1098,7 +1113,7 @@ async fn load_session(sh: Shared, first: bool) {
         render(&mut s);
         let resume = ses.conversation_id.filter(|id| s.conv.as_deref() != Some(id.as_str()));
         let start = !s.queued.is_empty() && !s.creating;
-        (switched && s.status.is_some(), resume, start)
+        (switched && s.conn.is_some(), resume, start)
     };
     if let Some(id) = resume {
         connect(&sh, id);
@@ -1114,7 +1129,7 @@ async fn load_session(sh: Shared, first: bool) {
     } else if start {
         {
             let mut s = sh.borrow_mut();
-            s.pending = queued_view(&s.queued);
+            s.queued_since = parley_client::now_ms();
             render(&mut s);
         }
         create_conversation(sh.clone());
@@ -1159,19 +1174,15 @@ fn send(sh: &Shared, text: String) {
     let mut s = sh.borrow_mut();
     // The visitor interacted: from now on their identity is kept in first-party storage.
     save_creds(&s);
-    if s.typing.sent().is_some() {
-        if let Some(conn) = &s.conn {
-            conn.send_now(&ClientMsg::Typing { typing: false });
-        }
-    }
     if let Some(conn) = s.conn.clone() {
         conn.send_text(text);
-        s.pending = conn.pending();
         return render(&mut s);
+    }
+    if s.queued.is_empty() {
+        s.queued_since = parley_client::now_ms();
     }
     s.queued.push(text);
     store::save_json("queued", &s.queued.iter().map(|q| JsValue::from_str(q)).collect::<Array>());
-    s.pending = queued_view(&s.queued);
     render(&mut s);
     // Before the session is loaded, `load_session` creates the conversation once it is.
     if s.creating || s.creds.is_none() {
@@ -1179,16 +1190,6 @@ fn send(sh: &Shared, text: String) {
     }
     drop(s);
     create_conversation(sh.clone());
-}
-
-/// Queued texts shown as pending until the conversation exists.
-fn queued_view(queued: &[String]) -> Vec<Pending> {
-    let now = parley_client::now_ms();
-    queued
-        .iter()
-        .enumerate()
-        .map(|(i, t)| Pending { client_id: ["q", &i.to_string()].concat(), text: t.clone(), since: now })
-        .collect()
 }
 
 fn create_conversation(sh: Shared) {
@@ -1264,9 +1265,7 @@ fn connect(sh: &Shared, conversation_id: String) {
     let url = {
         let mut s = sh.borrow_mut();
         let Some((id, token)) = s.creds.clone() else { return };
-        if s.conv.is_some() {
-            clear(&mut s);
-        }
+        // Another conversation's connection (if any) is closed below, once this one replaced it.
         s.conv = Some(conversation_id.clone());
         let ws_base = s.base.replacen("http", "ws", 1);
         [
@@ -1281,21 +1280,23 @@ fn connect(sh: &Shared, conversation_id: String) {
         .concat()
     };
     let weak = Rc::downgrade(sh);
-    let handler: parley_client::Handler = Rc::new(move |event| {
+    let handler: parley_client::Handler = Rc::new(move |conn: &Connection, update: Update| {
         if let Some(sh) = weak.upgrade() {
-            on_conn(&sh, event);
+            on_conn(&sh, conn, update);
         }
     });
     let outbox_key = store::key(&["outbox:", &conversation_id].concat());
-    let conn = Connection::open(url, 0, handler, Some(outbox_key));
+    // The rating card, unless the visitor rated this conversation in this browser.
+    let rated = store::load_json("rated").and_then(|r| r.as_string());
+    let ask = rated.as_deref() != Some(conversation_id.as_str());
+    let me = Author { role: Role::Visitor, name: String::new() };
+    let conn = Connection::open(url, me, ask, handler, Some(outbox_key));
     let old = {
         let mut s = sh.borrow_mut();
         for text in std::mem::take(&mut s.queued) {
             conn.send_text(text);
         }
         store::remove("queued");
-        s.pending = conn.pending();
-        s.status = Some(Status::Waiting);
         let old = s.conn.replace(conn);
         render(&mut s);
         old
@@ -1307,27 +1308,48 @@ fn connect(sh: &Shared, conversation_id: String) {
     sync_goals(sh);
 }
 
-fn on_conn(sh: &Shared, event: ConnEvent) {
-    let mut out = Vec::new();
+/// The conversation's session moved on: show it, and tell the page.
+fn on_conn(sh: &Shared, conn: &Connection, update: Update) {
+    let mut out: Vec<(&str, JsValue)> = Vec::new();
     {
         let mut s = sh.borrow_mut();
-        match event {
-            ConnEvent::State(st) => s.link = Some(st),
-            ConnEvent::Message(msg) => {
-                let welcome = matches!(msg, ServerMsg::Welcome { .. });
-                on_message(&mut s, msg, &mut out);
+        // A connection being replaced (or not yet in place) shows nothing.
+        if !s.conn.as_ref().is_some_and(|c| c.same(conn)) {
+            return;
+        }
+        for event in update.events {
+            match event {
                 // On every page load (each welcome), tell the operator where the visitor is.
-                if let (true, Some(conn)) = (welcome, &s.conn) {
+                parley_client::Event::Welcome => {
                     let w = parley_client::window();
                     let url = w.location().href().unwrap_or_default();
                     let title = w.document().map(|d| d.title()).unwrap_or_default();
-                    conn.send_now(&ClientMsg::Page { url, title });
+                    conn.send_now(ClientMsg::Page { url, title });
                 }
+                parley_client::Event::Message(message) => {
+                    let operator = message.author.role == Role::Operator;
+                    if operator && !s.open {
+                        s.unread += 1;
+                    }
+                    let author = obj(&[
+                        ("role", if operator { "operator" } else { "visitor" }.into()),
+                        ("name", message.author.name.as_str().into()),
+                    ]);
+                    let data = obj(&[
+                        ("text", message.text.as_str().into()),
+                        ("author", author),
+                        ("at", (message.at.0 as f64).into()),
+                    ]);
+                    out.push(("message", data));
+                }
+                parley_client::Event::Ended => {
+                    let conv = s.conv.clone().unwrap_or_default();
+                    out.push(("chat_ended", obj(&[("conversation_id", conv.as_str().into())])));
+                }
+                parley_client::Event::Problem(message) => s.problem = Some(message),
+                parley_client::Event::Incompatible(_) => s.problem = Some(s.t.reload.into()),
+                _ => {}
             }
-            ConnEvent::Rejected { pending, message, .. } => s.failed.push((pending, message)),
-        }
-        if let Some(p) = s.conn.as_ref().map(Connection::pending) {
-            s.pending = p;
         }
         render(&mut s);
     }
@@ -1336,87 +1358,11 @@ fn on_conn(sh: &Shared, event: ConnEvent) {
     }
 }
 
-fn on_message(s: &mut St, msg: ServerMsg, out: &mut Vec<(&'static str, JsValue)>) {
-    match msg {
-        ServerMsg::Welcome { history, status, routing, .. } => {
-            set_status(s, status, out);
-            s.routing = routing;
-            for m in history {
-                insert(&mut s.messages, m);
-            }
-        }
-        ServerMsg::Message { message } => {
-            let operator = message.author.role == Role::Operator;
-            if operator {
-                s.typist = None;
-                if !s.open {
-                    s.unread += 1;
-                }
-            }
-            let data = obj(&[
-                ("text", message.text.as_str().into()),
-                (
-                    "author",
-                    obj(&[
-                        ("role", if operator { "operator" } else { "visitor" }.into()),
-                        ("name", message.author.name.as_str().into()),
-                    ]),
-                ),
-                ("at", (message.at.0 as f64).into()),
-            ]);
-            if insert(&mut s.messages, message) {
-                out.push(("message", data));
-            }
-        }
-        ServerMsg::Status { status } => set_status(s, status, out),
-        ServerMsg::Routing { routing } => s.routing = Some(routing),
-        ServerMsg::Typing { author, typing } => s.typist = typing.then_some(author.name),
-        ServerMsg::Error { message, client_id: None, .. } => s.problem = Some(message),
-        ServerMsg::Incompatible { .. } => s.problem = Some(s.t.reload.into()),
-        _ => {}
-    }
-}
-
 /// A key was pressed in the composer: tell the operator, throttled, and stop after a pause.
 fn typing_input(sh: &Shared) {
-    let now = Millis(parley_client::now_ms());
-    let s = &mut *sh.borrow_mut();
-    let (Some(conn), Some(typing)) = (&s.conn, s.typing.input(now)) else { return };
-    conn.send_now(&ClientMsg::Typing { typing });
-    let weak = Rc::downgrade(sh);
-    parley_client::set_timeout(parley_shared::limits::TYPING_IDLE_MS as i32 + 50, move || {
-        let Some(sh) = weak.upgrade() else { return };
-        let s = &mut *sh.borrow_mut();
-        if let (Some(conn), Some(typing)) = (&s.conn, s.typing.tick(Millis(parley_client::now_ms()))) {
-            conn.send_now(&ClientMsg::Typing { typing });
-        }
-    });
-}
-
-/// Inserts keeping `seq` order; a message already held is not added twice (false).
-fn insert(all: &mut Vec<MessageView>, m: MessageView) -> bool {
-    match all.binary_search_by_key(&m.seq, |x| x.seq) {
-        Err(i) => {
-            all.insert(i, m);
-            true
-        }
-        Ok(_) => false,
-    }
-}
-
-/// The conversation's status; when it becomes closed, the page hears `chat_ended` and the
-/// visitor is asked for a rating (unless they answered in this browser).
-fn set_status(s: &mut St, status: Status, out: &mut Vec<(&'static str, JsValue)>) {
-    let was = s.status;
-    s.status = Some(status);
-    if status != Status::Closed || was == Some(Status::Closed) {
-        return;
-    }
-    let conv = s.conv.clone().unwrap_or_default();
-    out.push(("chat_ended", obj(&[("conversation_id", conv.as_str().into())])));
-    let rated = store::load_json("rated").and_then(|r| r.as_string());
-    if rated.as_deref() != Some(&conv) && s.rating == 0 {
-        s.rating = 1;
+    let conn = sh.borrow().conn.clone();
+    if let Some(conn) = conn {
+        conn.typing_input();
     }
 }
 
@@ -1462,7 +1408,7 @@ fn clicked_button(sh: &Shared) {
             return;
         }
         s.events.push(EventKind::Click, &s.button, "", 0);
-        if s.status.is_some_and(|st| st != Status::Closed) {
+        if status(&s).is_some_and(|st| st != Status::Closed) {
             return;
         }
         let now = parley_client::now_ms();
@@ -1500,7 +1446,7 @@ fn observe_launcher(sh: &Shared, el: &Element) {
 
 /// A chat is under way (or about to start): no invites then.
 fn busy(s: &St) -> bool {
-    s.open || s.creating || !s.queued.is_empty() || s.status.is_some_and(|st| st != Status::Closed)
+    s.open || s.creating || !s.queued.is_empty() || status(s).is_some_and(|st| st != Status::Closed)
 }
 
 /// Evaluates the channel's rules on this page's signals: invites on a match, otherwise sets one
@@ -1703,14 +1649,14 @@ fn sync_goals(sh: &Shared) {
     });
 }
 
-/// Sends the visitor's rating (`good`, `moderate`, `bad`; `not_rated`: they skipped it) as a
+/// Sends the visitor's rating (`good`, `moderate`, `bad`; `not_rated`: they skipped it; the
+/// rating card already says "sending") as a
 /// `SurveyRequest`, the same body again after a network failure; an earlier answer of theirs
 /// (409 `already_rated`) counts as done. The body is built with `JSON.stringify` (smaller).
 fn send_survey(sh: &Shared, rating: &'static str, comment: String, wait: i32) {
     let (url, body, conv) = {
         let mut s = sh.borrow_mut();
         let (Some((id, token)), Some(conv)) = (s.creds.clone(), s.conv.clone()) else { return };
-        s.rating = 2;
         render(&mut s);
         let survey = if rating == "not_rated" {
             obj(&[("survey", "skipped".into())])
@@ -1739,12 +1685,16 @@ fn send_survey(sh: &Shared, rating: &'static str, comment: String, wait: i32) {
                 parley_client::set_timeout(wait, move || send_survey(&sh, rating, comment, (wait * 2).min(30_000)));
             }
             Err(e) if e.code != "already_rated" => {
-                s.rating = 1;
+                if let Some(conn) = &s.conn {
+                    conn.with_mut(|x| x.rating.refused());
+                }
                 s.problem = Some(e.message);
                 render(&mut s);
             }
             _ => {
-                s.rating = 3;
+                if let Some(conn) = &s.conn {
+                    conn.with_mut(|x| x.rating.answered());
+                }
                 store::save_json("rated", &conv.as_str().into());
                 render(&mut s);
                 drop(s);

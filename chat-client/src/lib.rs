@@ -1,0 +1,636 @@
+//! The chat client's core, without I/O: one conversation as a visitor's widget or an
+//! operator's console holds it.
+//!
+//! A [`Session`] takes what happens — server frames, the socket opening and dropping, the
+//! user's actions, the time, random ids and jitter (all passed in) — and answers with an
+//! [`Out`]: the frames to write now, whether the outbox must be saved, what the app may want to
+//! react to ([`Event`]) and the timers to set ([`Timer`]). Its state is the transcript view
+//! ([`Line`]s: stored messages by sequence number, then our own messages on their way or
+//! refused), the connection's state, the conversation's status and routing, who is typing and
+//! the rating card.
+//!
+//! The rules it keeps:
+//! - every (re)connect says `hello` with the highest sequence number held, so the `welcome`
+//!   replays only what was missed; a replayed message is merged, never added twice;
+//! - a message is one line whether it arrives by `ack`, by its broadcast or by a replay: lines
+//!   are merged by sequence number and by (author's role, client id);
+//! - the outbox (sent, not acknowledged; the driver persists it) is resent after every
+//!   `welcome` — the server stores each client id once, so resending is always safe;
+//! - a send refused for good (`error` naming its client id) leaves the outbox and shows as
+//!   refused; `rate_limited` is sent again after [`RATE_LIMIT_RETRY_MS`];
+//! - a message unacknowledged for longer than [`UNSENT_AFTER_MS`] is "not sent yet";
+//! - reconnects back off exponentially from 0.5 s to 15 s with ±50 % jitter; an
+//!   `incompatible` server stops them;
+//! - the chat becoming closed raises [`Event::Ended`] once and, for visitors who have not rated
+//!   it, the rating card.
+
+use parley_shared::limits::{TYPING_IDLE_MS, UNSENT_AFTER_MS};
+use parley_shared::protocol::{hello, Author, ClientMsg, ErrorCode, MessageView, Role, Routing, ServerMsg, Status};
+use parley_shared::typing::TypingThrottle;
+use parley_shared::Millis;
+use serde::{Deserialize, Serialize};
+
+/// How long to wait before sending again a message refused as `rate_limited`.
+pub const RATE_LIMIT_RETRY_MS: u64 = 1_500;
+/// Hide the other side's typing indicator when no update came for this long.
+pub const PEER_TYPING_TIMEOUT_MS: u64 = 8_000;
+/// When to check whether our own typing went idle after a keystroke.
+pub const TYPING_CHECK_MS: u64 = TYPING_IDLE_MS + 50;
+/// The survey's ratings as the rating card numbers them (`Rating::as_str`).
+pub const RATINGS: [&str; 3] = ["good", "moderate", "bad"];
+/// What a skipped rating card sends.
+pub const NOT_RATED: &str = "not_rated";
+
+/// Milliseconds to wait before reconnect attempt number `attempt` (0 for the first after a
+/// drop): 0.5 s doubling up to 15 s, times 0.5–1.5 by `jitter` (a random number in `[0, 1)`
+/// from the caller), so that clients dropped together do not come back together.
+pub fn reconnect_delay(attempt: u32, jitter: f64) -> u64 {
+    let base = (500u64 << attempt.min(5)).min(15_000) as f64;
+    let jitter = if jitter.is_finite() { jitter.clamp(0.0, 1.0) } else { 0.5 };
+    (base * (0.5 + jitter)) as u64
+}
+
+/// Whether a message sent at `since` and still unacknowledged at `now` (ms since the epoch) has
+/// waited longer than [`UNSENT_AFTER_MS`]. A clock behind the send time never counts.
+pub fn is_stale(since: u64, now: u64) -> bool {
+    now.saturating_sub(since) > UNSENT_AFTER_MS
+}
+
+/// The connection's state as the UI shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConnState {
+    Connecting,
+    Open,
+    /// Dropped; a reconnect is scheduled.
+    Retrying,
+    /// The server speaks another protocol version; no retry.
+    Incompatible,
+}
+
+/// A message sent but not yet acknowledged: what the outbox holds (and the driver stores, in
+/// this JSON shape).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pending {
+    pub client_id: String,
+    pub text: String,
+    /// When it was first sent (ms since the epoch).
+    pub since: u64,
+}
+
+/// Where one of our messages stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// Stored by the server (every line not ours is).
+    Stored,
+    /// On its way: in the outbox, not acknowledged.
+    Sending,
+    /// Refused for good, with the server's reason.
+    Refused(String),
+}
+
+/// One line of the transcript.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Line {
+    /// `None` until the server stored it.
+    pub seq: Option<u64>,
+    pub client_id: String,
+    pub author: Author,
+    pub text: String,
+    /// When it was stored, or first sent while it is not (ms since the epoch).
+    pub at: u64,
+    pub delivery: Delivery,
+    /// A `message` frame (or a replay) of it arrived; an `ack` alone confirms without one.
+    heard: bool,
+}
+
+impl Line {
+    /// On its way for longer than [`UNSENT_AFTER_MS`] at `now`.
+    pub fn is_stale(&self, now: u64) -> bool {
+        self.delivery == Delivery::Sending && is_stale(self.at, now)
+    }
+}
+
+/// What the app may want to react to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    State(ConnState),
+    /// A `welcome` arrived (on every connect; the widget then says which page it is on).
+    Welcome,
+    /// A stored message arrived in a `message` frame for the first time (not a replay).
+    Message(MessageView),
+    /// The conversation became closed.
+    Ended,
+    /// The server refused this message for good; it left the outbox.
+    Refused {
+        pending: Pending,
+        code: ErrorCode,
+        message: String,
+    },
+    /// The server refused a frame that was not a message (its explanation).
+    Problem(String),
+    /// The server speaks another protocol version (its reason); nothing more will happen.
+    Incompatible(String),
+}
+
+/// A timer the driver sets; when it fires, it calls the matching [`Session`] method.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Timer {
+    /// Dial again after this many ms (unless a socket exists by then).
+    Reconnect(u64),
+    /// [`Session::resend`] this message after `after_ms`.
+    Resend { client_id: String, after_ms: u64 },
+    /// [`Session::peer_typing_expired`] after this many ms.
+    PeerTyping(u64),
+    /// [`Session::typing_idle`] after this many ms.
+    TypingIdle(u64),
+}
+
+/// What a step asks of the driver.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Out {
+    /// Frames to write to the socket now, in order (only ever while it is open).
+    pub send: Vec<ClientMsg>,
+    /// The outbox changed: store [`Session::outbox`] (remove the key when it is empty).
+    pub save_outbox: bool,
+    pub events: Vec<Event>,
+    pub timers: Vec<Timer>,
+}
+
+/// Where the rating card stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RatingStep {
+    Hidden,
+    Asking,
+    /// The answer is on its way.
+    Sending,
+    Thanked,
+}
+
+/// The rating card shown to visitors when the chat closed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RatingCard {
+    pub step: RatingStep,
+    /// The chosen rating, an index in [`RATINGS`].
+    pub pick: Option<u8>,
+}
+
+impl RatingCard {
+    const HIDDEN: RatingCard = RatingCard { step: RatingStep::Hidden, pick: None };
+
+    /// Chooses rating `i` of [`RATINGS`] (ignored when out of range).
+    pub fn choose(&mut self, i: u8) {
+        if usize::from(i) < RATINGS.len() {
+            self.pick = Some(i);
+        }
+    }
+    /// Whether "Send rating" can be pressed.
+    pub fn can_send(&self) -> bool {
+        self.step == RatingStep::Asking && self.pick.is_some()
+    }
+    /// "Send rating": the rating to send, if one was chosen.
+    pub fn submit(&mut self) -> Option<&'static str> {
+        let rating = RATINGS[usize::from(self.pick?)];
+        (self.step == RatingStep::Asking).then(|| {
+            self.step = RatingStep::Sending;
+            rating
+        })
+    }
+    /// "Skip": sends [`NOT_RATED`].
+    pub fn skip(&mut self) -> Option<&'static str> {
+        (self.step == RatingStep::Asking).then(|| {
+            self.step = RatingStep::Sending;
+            NOT_RATED
+        })
+    }
+    /// The answer was recorded (or an earlier one was).
+    pub fn answered(&mut self) {
+        self.step = RatingStep::Thanked;
+    }
+    /// The answer was refused: ask again.
+    pub fn refused(&mut self) {
+        self.step = RatingStep::Asking;
+    }
+}
+
+/// One conversation as a client holds it.
+#[derive(Clone, Debug)]
+pub struct Session {
+    /// How we are shown (the server's `you` once welcomed).
+    me: Author,
+    state: ConnState,
+    /// Reconnect attempts since the socket was last open.
+    attempts: u32,
+    /// Closed for good (by the app, or an incompatible server).
+    stopped: bool,
+    /// Highest sequence number received in `message` frames and replays.
+    last_seq: u64,
+    outbox: Vec<Pending>,
+    lines: Vec<Line>,
+    status: Option<Status>,
+    routing: Option<Routing>,
+    /// Who else is typing, and since when.
+    typist: Option<(String, u64)>,
+    typing: TypingThrottle,
+    typing_check: bool,
+    ask_rating: bool,
+    pub rating: RatingCard,
+}
+
+impl Session {
+    /// A session for `me` (role and name until the server's `welcome` says better) with the
+    /// outbox an earlier page left (`restored`, oldest first), shown as on their way.
+    pub fn new(me: Author, restored: Vec<Pending>) -> Self {
+        let lines = restored.iter().map(|p| pending_line(&me, p)).collect();
+        Session {
+            me,
+            state: ConnState::Connecting,
+            attempts: 0,
+            stopped: false,
+            last_seq: 0,
+            outbox: restored,
+            lines,
+            status: None,
+            routing: None,
+            typist: None,
+            typing: TypingThrottle::default(),
+            typing_check: false,
+            ask_rating: false,
+            rating: RatingCard::HIDDEN,
+        }
+    }
+
+    /// Shows the rating card when the chat closes (a visitor who has not rated it yet).
+    pub fn asking_rating(mut self, ask: bool) -> Self {
+        self.ask_rating = ask;
+        self
+    }
+
+    // --- Reading. ---------------------------------------------------------------------------
+
+    pub fn state(&self) -> ConnState {
+        self.state
+    }
+    pub fn is_open(&self) -> bool {
+        self.state == ConnState::Open
+    }
+    /// `None` until the first `welcome`.
+    pub fn status(&self) -> Option<Status> {
+        self.status
+    }
+    pub fn is_closed(&self) -> bool {
+        self.status == Some(Status::Closed)
+    }
+    pub fn routing(&self) -> Option<&Routing> {
+        self.routing.as_ref()
+    }
+    /// How the server shows us (our name before the first `welcome`).
+    pub fn me(&self) -> &Author {
+        &self.me
+    }
+    /// The name of whoever else is typing.
+    pub fn typist(&self) -> Option<&str> {
+        self.typist.as_ref().map(|(name, _)| name.as_str())
+    }
+    /// The transcript: stored lines by sequence number, then ours on their way (in the order
+    /// they were sent), then ours refused.
+    pub fn lines(&self) -> &[Line] {
+        &self.lines
+    }
+    /// Unacknowledged messages, oldest first (what the driver stores).
+    pub fn outbox(&self) -> &[Pending] {
+        &self.outbox
+    }
+    pub fn has_pending(&self) -> bool {
+        !self.outbox.is_empty()
+    }
+    /// How many stored messages are held.
+    pub fn stored_count(&self) -> u64 {
+        self.lines.iter().filter(|l| l.seq.is_some()).count() as u64
+    }
+    /// The highest sequence number held (what `hello` says).
+    pub fn last_seq(&self) -> u64 {
+        self.last_seq
+    }
+    /// The name of the last operator who wrote.
+    pub fn last_operator(&self) -> Option<&str> {
+        let line = self.lines.iter().rev().find(|l| l.seq.is_some() && l.author.role == Role::Operator)?;
+        Some(&line.author.name)
+    }
+
+    // --- The socket. --------------------------------------------------------------------------
+
+    /// The driver is dialling.
+    pub fn connecting(&mut self) -> Out {
+        self.set_state(ConnState::Connecting)
+    }
+
+    /// The socket opened: say `hello` with what we hold.
+    pub fn opened(&mut self) -> Out {
+        self.attempts = 0;
+        let mut out = self.set_state(ConnState::Open);
+        out.send.push(hello(self.last_seq));
+        out
+    }
+
+    /// The socket dropped (or could not be made): reconnect after a backoff, with `jitter`
+    /// a random number in `[0, 1)`.
+    pub fn dropped(&mut self, jitter: f64) -> Out {
+        if self.stopped || self.state == ConnState::Incompatible {
+            return Out::default();
+        }
+        let mut out = self.set_state(ConnState::Retrying);
+        out.timers.push(Timer::Reconnect(reconnect_delay(self.attempts, jitter)));
+        self.attempts = self.attempts.saturating_add(1);
+        out
+    }
+
+    /// Whether a reconnect timer should still dial (not after [`Session::close`] or an
+    /// incompatible server).
+    pub fn wants_socket(&self) -> bool {
+        !self.stopped
+    }
+
+    /// A frame from the server at `now`.
+    pub fn receive(&mut self, msg: &ServerMsg, now: u64) -> Out {
+        let mut out = Out::default();
+        match msg {
+            ServerMsg::Welcome { status, you, history, routing, .. } => {
+                self.me = you.clone();
+                for m in history {
+                    self.last_seq = self.last_seq.max(m.seq);
+                    self.merge(m, &mut out);
+                }
+                self.routing = routing.clone();
+                out.events.push(Event::Welcome);
+                self.set_status(*status, &mut out);
+                // Everything not yet acknowledged goes again; the server stores each id once.
+                out.send.extend(self.outbox.iter().map(send_frame));
+            }
+            ServerMsg::Message { message } => {
+                self.last_seq = self.last_seq.max(message.seq);
+                if message.author.role != self.me.role {
+                    self.typist = None;
+                }
+                if self.merge(message, &mut out) {
+                    out.events.push(Event::Message(message.clone()));
+                }
+            }
+            ServerMsg::Ack { client_id, seq, at } => {
+                self.unqueue(client_id, &mut out);
+                let role = self.me.role;
+                let line = self.lines.iter_mut().find(|l| l.author.role == role && &l.client_id == client_id);
+                if let Some(line) = line.filter(|l| l.seq.is_none()) {
+                    line.seq = Some(*seq);
+                    line.at = at.0;
+                    line.delivery = Delivery::Stored;
+                    self.order();
+                }
+            }
+            ServerMsg::Typing { author, typing } => {
+                self.typist = typing.then(|| (author.name.clone(), now));
+                if *typing {
+                    out.timers.push(Timer::PeerTyping(PEER_TYPING_TIMEOUT_MS));
+                }
+            }
+            ServerMsg::Status { status } => self.set_status(*status, &mut out),
+            ServerMsg::Routing { routing } => self.routing = Some(routing.clone()),
+            // Kept in the outbox and sent again later (one no longer waiting is ignored below).
+            ServerMsg::Error { code: ErrorCode::RateLimited, client_id: Some(id), .. }
+                if self.outbox.iter().any(|p| &p.client_id == id) =>
+            {
+                out.timers.push(Timer::Resend { client_id: id.clone(), after_ms: RATE_LIMIT_RETRY_MS });
+            }
+            ServerMsg::Error { code: ErrorCode::RateLimited, .. } => {}
+            ServerMsg::Error { code, client_id: Some(id), message } => {
+                if let Some(pending) = self.unqueue(id, &mut out) {
+                    let role = self.me.role;
+                    if let Some(line) =
+                        self.lines.iter_mut().find(|l| l.seq.is_none() && l.author.role == role && &l.client_id == id)
+                    {
+                        line.delivery = Delivery::Refused(message.clone());
+                    }
+                    self.order();
+                    out.events.push(Event::Refused { pending, code: *code, message: message.clone() });
+                }
+            }
+            ServerMsg::Error { message, client_id: None, .. } => out.events.push(Event::Problem(message.clone())),
+            ServerMsg::Incompatible { reason, .. } => {
+                self.stopped = true;
+                out = self.set_state(ConnState::Incompatible);
+                out.events.push(Event::Incompatible(reason.clone()));
+            }
+            _ => {}
+        }
+        out
+    }
+
+    // --- The user. ----------------------------------------------------------------------------
+
+    /// Sends `text` (already normalized) as a new message with the random `client_id` the
+    /// driver minted, at `now`; it stays in the outbox until acknowledged.
+    pub fn send_text(&mut self, client_id: String, text: String, now: u64) -> Out {
+        let mut out = self.stop_typing();
+        let pending = Pending { client_id, text, since: now };
+        self.lines.push(pending_line(&self.me, &pending));
+        self.order();
+        if self.is_open() {
+            out.send.push(send_frame(&pending));
+        }
+        self.outbox.push(pending);
+        out.save_outbox = true;
+        out
+    }
+
+    /// Sends again the message refused as `rate_limited`, if it still waits.
+    pub fn resend(&self, client_id: &str) -> Out {
+        let mut out = Out::default();
+        if let (Some(p), true) = (self.outbox.iter().find(|p| p.client_id == client_id), self.is_open()) {
+            out.send.push(send_frame(p));
+        }
+        out
+    }
+
+    /// "Retry": sends the outbox again now, or reconnects at once when the socket is down.
+    pub fn retry(&mut self) -> Out {
+        let mut out = Out::default();
+        match self.state {
+            _ if self.stopped => {}
+            ConnState::Open => out.send.extend(self.outbox.iter().map(send_frame)),
+            ConnState::Retrying => {
+                self.attempts = 0;
+                out.timers.push(Timer::Reconnect(0));
+            }
+            ConnState::Connecting | ConnState::Incompatible => {}
+        }
+        out
+    }
+
+    /// A frame that is only worth sending now (the page the visitor is on, a ping): dropped
+    /// while the socket is down.
+    pub fn frame(&self, msg: ClientMsg) -> Out {
+        let mut out = Out::default();
+        if self.is_open() {
+            out.send.push(msg);
+        }
+        out
+    }
+
+    /// Ends the conversation for everyone.
+    pub fn end(&mut self) -> Out {
+        let mut out = self.stop_typing();
+        if self.is_open() {
+            out.send.push(ClientMsg::End);
+        }
+        out
+    }
+
+    /// A key was pressed in the composer at `now`: a typing indicator, throttled.
+    pub fn typing_input(&mut self, now: u64) -> Out {
+        let mut out = Out::default();
+        if let Some(typing) = self.typing.input(Millis(now)) {
+            self.typing_frame(typing, &mut out);
+        }
+        if !self.typing_check {
+            self.typing_check = true;
+            out.timers.push(Timer::TypingIdle(TYPING_CHECK_MS));
+        }
+        out
+    }
+
+    /// The [`Timer::TypingIdle`] fired at `now`: "stopped typing" after a pause, else check later.
+    pub fn typing_idle(&mut self, now: u64) -> Out {
+        let mut out = Out::default();
+        self.typing_check = false;
+        match self.typing.tick(Millis(now)) {
+            Some(typing) => self.typing_frame(typing, &mut out),
+            None if self.typing.is_on() => {
+                self.typing_check = true;
+                out.timers.push(Timer::TypingIdle(TYPING_CHECK_MS));
+            }
+            None => {}
+        }
+        out
+    }
+
+    /// Says we stopped typing, if we said we started (the draft was emptied or sent).
+    pub fn stop_typing(&mut self) -> Out {
+        let mut out = Out::default();
+        if let Some(typing) = self.typing.sent() {
+            self.typing_frame(typing, &mut out);
+        }
+        out
+    }
+
+    /// The [`Timer::PeerTyping`] fired at `now`: whether the indicator went away.
+    pub fn peer_typing_expired(&mut self, now: u64) -> bool {
+        let expired = self.typist.as_ref().is_some_and(|(_, at)| now.saturating_sub(*at) >= PEER_TYPING_TIMEOUT_MS);
+        if expired {
+            self.typist = None;
+        }
+        expired
+    }
+
+    /// Closes for good. The outbox stays (for the next page) unless `forget_outbox`.
+    pub fn close(&mut self, forget_outbox: bool) -> Out {
+        let mut out = self.stop_typing();
+        self.stopped = true;
+        if forget_outbox {
+            self.outbox.clear();
+            self.lines.retain(|l| l.delivery != Delivery::Sending);
+            out.save_outbox = true;
+        }
+        out
+    }
+
+    // --- Inside. ------------------------------------------------------------------------------
+
+    fn set_state(&mut self, state: ConnState) -> Out {
+        self.state = state;
+        Out { events: vec![Event::State(state)], ..Out::default() }
+    }
+
+    fn set_status(&mut self, status: Status, out: &mut Out) {
+        let was = self.status.replace(status);
+        if status == Status::Closed && was != Some(Status::Closed) {
+            out.events.push(Event::Ended);
+            if self.ask_rating && self.rating.step == RatingStep::Hidden {
+                self.rating.step = RatingStep::Asking;
+            }
+        }
+    }
+
+    fn typing_frame(&self, typing: bool, out: &mut Out) {
+        if self.is_open() {
+            out.send.push(ClientMsg::Typing { typing });
+        }
+    }
+
+    /// Takes `client_id` out of the outbox.
+    fn unqueue(&mut self, client_id: &str, out: &mut Out) -> Option<Pending> {
+        let i = self.outbox.iter().position(|p| p.client_id == client_id)?;
+        out.save_outbox = true;
+        Some(self.outbox.remove(i))
+    }
+
+    /// Adds a stored message, or confirms the line it already is (ours, or a replay). Whether
+    /// it was heard for the first time.
+    fn merge(&mut self, m: &MessageView, out: &mut Out) -> bool {
+        if m.author.role == self.me.role {
+            self.unqueue(&m.client_id, out);
+        }
+        let found = self
+            .lines
+            .iter_mut()
+            .find(|l| l.seq == Some(m.seq) || (l.author.role == m.author.role && l.client_id == m.client_id));
+        let first = match found {
+            Some(line) => {
+                let first = !line.heard;
+                *line = stored_line(m);
+                first
+            }
+            None => {
+                self.lines.push(stored_line(m));
+                true
+            }
+        };
+        self.order();
+        first
+    }
+
+    /// Stored lines by sequence number, then those on their way, then refused ones (each in
+    /// the order they were sent: the sort is stable).
+    fn order(&mut self) {
+        self.lines.sort_by_key(|l| (l.seq.unwrap_or(u64::MAX), matches!(l.delivery, Delivery::Refused(_))));
+    }
+}
+
+fn send_frame(p: &Pending) -> ClientMsg {
+    ClientMsg::Send { client_id: p.client_id.clone(), text: p.text.clone() }
+}
+
+fn pending_line(me: &Author, p: &Pending) -> Line {
+    Line {
+        seq: None,
+        client_id: p.client_id.clone(),
+        author: me.clone(),
+        text: p.text.clone(),
+        at: p.since,
+        delivery: Delivery::Sending,
+        heard: false,
+    }
+}
+
+fn stored_line(m: &MessageView) -> Line {
+    Line {
+        seq: Some(m.seq),
+        client_id: m.client_id.clone(),
+        author: m.author.clone(),
+        text: m.text.clone(),
+        at: m.at.0,
+        delivery: Delivery::Stored,
+        heard: true,
+    }
+}
+
+#[cfg(test)]
+mod tests;
