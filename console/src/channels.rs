@@ -23,12 +23,14 @@ const FIELDS: &[&str] = &["name", "greeting", "accent", "hosts", "time_zone", "p
 const POSITIONS: &[(&str, &str)] = &[("right", "Right"), ("left", "Left")];
 
 /// The label of each language's greeting field, in [`LANGS`] order.
-const GREETING_LABELS: [&str; 5] = [
+const GREETING_LABELS: [&str; 7] = [
     "Greeting in English",
     "Greeting in Español",
     "Greeting in Français",
     "Greeting in Deutsch",
     "Greeting in Tiếng Việt",
+    "Greeting in Русский",
+    "Greeting in 中文（简体）",
 ];
 
 /// The greetings per language the form sends: every language but the default one (whose
