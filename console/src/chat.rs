@@ -115,7 +115,7 @@ impl Chat {
             }
         };
         if self.is_closed() {
-            self.view.error.set(Some("This conversation is closed.".to_owned()));
+            self.view.error.set(Some(crate::i18n::t().conversation_closed.to_owned()));
             return;
         }
         self.stop_typing();
@@ -223,7 +223,10 @@ fn on_event(view: &ChatView, typing_gen: &Rc<Cell<u32>>, event: ConnEvent) {
         ConnEvent::Message(msg) => msg,
         ConnEvent::Rejected { pending, message, .. } => {
             view.lines.update(|lines| lines.retain(|l| l.seq.is_some() || l.client_id != pending.client_id));
-            view.error.set(Some(format!("Not sent ({message}): {}", pending.text)));
+            view.error.set(Some(crate::i18n::fill(
+                crate::i18n::t().not_sent_error,
+                &[("message", &message), ("text", &pending.text)],
+            )));
             return;
         }
     };
@@ -270,7 +273,7 @@ fn on_event(view: &ChatView, typing_gen: &Rc<Cell<u32>>, event: ConnEvent) {
         ServerMsg::Error { client_id: Some(_), .. } => {}
         ServerMsg::Error { message, .. } => view.error.set(Some(message)),
         ServerMsg::Incompatible { reason, .. } => {
-            view.error.set(Some(format!("This console is out of date ({reason}). Reload the page.")));
+            view.error.set(Some(crate::i18n::fill(crate::i18n::t().out_of_date_error, &[("reason", &reason)])));
         }
         ServerMsg::Pong => {}
     }

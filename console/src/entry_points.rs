@@ -269,7 +269,7 @@ pub fn EntryPoints() -> impl IntoView {
             </div>
             <FormError err=row_error fields=&[] />
             <Notice note />
-            <DataTable labelledby="adm-ep-title" headers=&["Name", "Type", "Enabled", "Rule", ""]>
+            <DataTable labelledby="adm-ep-title" headers=|_| vec!["Name", "Type", "Enabled", "Rule", ""]>
                 {rows}
             </DataTable>
             {move || match editing.get() {

@@ -351,7 +351,7 @@ pub fn SharedLinks() -> impl IntoView {
             view! {
                 <crate::form::DataTable
                     class="rep-links"
-                    headers=&["Report", "Title", "Created", "Expires", "Status", ""]
+                    headers=|_| vec!["Report", "Title", "Created", "Expires", "Status", ""]
                 >
                     {rows}
                 </crate::form::DataTable>

@@ -288,7 +288,7 @@ pub fn TranscriptDialog(id: String, on_close: Callback<()>) -> impl IntoView {
         let Some(d) = doc.get() else {
             return view! { <p class="muted" role="status">"Loading…"</p> }.into_any();
         };
-        let rating = crate::outcome::rating_line(&d.survey_result, &d.survey_comment);
+        let rating = crate::outcome::rating_line(crate::i18n::t(), &d.survey_result, &d.survey_comment);
         let lines = d
             .messages
             .iter()

@@ -95,7 +95,7 @@ pub fn Reports() -> impl IntoView {
     let tabs = vec![Tab::All, Tab::InvitesTraffic];
     view! {
         <section class="adm" aria-label="Reports">
-            {crate::form::tabbed("rep", "Report sections", tabs, current, remember, panel)}
+            {crate::form::tabbed("rep", |_| "Report sections", tabs, current, remember, panel)}
         </section>
     }
 }
@@ -938,7 +938,7 @@ fn traffic_tables(rows: &[TrafficRow], names: &HashMap<String, String>, detail: 
             class="rep-traffic"
             caption="Traffic"
             hide_caption=true
-            headers=&["Entry point", "Channel", "Visits", "Views", "Clicks", "Chats"]
+            headers=|_| vec!["Entry point", "Channel", "Visits", "Views", "Clicks", "Chats"]
         >
             {totals}
         </DataTable>
@@ -955,7 +955,7 @@ fn traffic_tables(rows: &[TrafficRow], names: &HashMap<String, String>, detail: 
             <DataTable
                 class="rep-traffic-hours"
                 caption="Traffic by hour (UTC)"
-                headers=&["Hour", "Entry point", "Channel", "Visits", "Views", "Clicks", "Chats"]
+                headers=|_| vec!["Hour", "Entry point", "Channel", "Visits", "Views", "Clicks", "Chats"]
             >
                 {hourly}
             </DataTable>
@@ -1007,7 +1007,7 @@ fn RatingsSection(rows: RwSignal<Option<RatingsReport>>) -> impl IntoView {
                                         class="rep-ratings"
                                         caption="Ratings per operator and work shift (UTC)"
                                         hide_caption=true
-                                        headers=&["Operator", "Work shift", "Good", "Moderate", "Bad", "Not rated", "Happy"]
+                                        headers=|_| vec!["Operator", "Work shift", "Good", "Moderate", "Bad", "Not rated", "Happy"]
                                     >
                                         {body}
                                     </DataTable>
