@@ -22,7 +22,7 @@ use crate::unread;
 pub fn Workspace() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     view! {
-        <section class="workspace" aria-label="Open conversations">
+        <section class="workspace" aria-label=move || t().open_conversations>
             <Show when=move || ctx.tabs.with(|t| !t.is_empty())>
                 <nav class="tabs" aria-label=move || t().open_tabs>
                     <For each=move || ctx.tabs.get() key=|t| t.id.clone() children=move |tab| view! { <TabItem tab /> } />
