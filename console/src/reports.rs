@@ -779,19 +779,23 @@ fn InviteSection(rows: RwSignal<Option<InviteReport>>) -> impl IntoView {
 #[component]
 fn RuleCard(f: RuleFunnel) -> impl IntoView {
     let Funnel { matched, cancelled, proactive, accepted, declined, ignored, expired, no_availability } = f.funnel;
+    let t = t();
     let steps = [
-        ("Matched", matched),
-        ("Shown (proactive)", proactive),
-        ("Accepted", accepted),
-        ("Declined", declined),
-        ("Ignored", ignored),
-        ("Expired", expired),
-        ("Cancelled (no operator)", cancelled),
-        ("No availability", no_availability),
+        (t.f_matched, matched),
+        (t.f_shown, proactive),
+        (t.f_accepted, accepted),
+        (t.f_declined, declined),
+        (t.f_ignored, ignored),
+        (t.f_expired, expired),
+        (t.f_cancelled, cancelled),
+        (t.f_no_availability, no_availability),
     ];
     let conversion = match f.conversion() {
-        Some(p) => format!("Conversion rate: {p}% ({accepted} accepted of {proactive} shown)"),
-        None => "Conversion rate: — (none shown)".to_owned(),
+        Some(p) => fill(
+            t.conversion_rate,
+            &[("p", &p.to_string()), ("accepted", &accepted.to_string()), ("shown", &proactive.to_string())],
+        ),
+        None => t.conversion_none.to_owned(),
     };
     let rows = steps
         .into_iter()
@@ -812,17 +816,17 @@ fn RuleCard(f: RuleFunnel) -> impl IntoView {
         .collect_view();
     let title = f.filter_name.clone();
     view! {
-        <article class="adm-card rep-rule" aria-label=format!("Rule {title}")>
+        <article class="adm-card rep-rule" aria-label=fill(t.rule_named, &[("title", &title)])>
             <h3>{title.clone()}</h3>
             <p class="rep-conversion">{conversion}</p>
             <div class="adm-table-wrap">
                 <table class="adm-table rep-funnel">
-                    <caption class="adm-sr">{format!("Funnel of {title}")}</caption>
+                    <caption class="adm-sr">{fill(t.funnel_of, &[("title", &title)])}</caption>
                     <thead>
                         <tr>
-                            <th scope="col">"Step"</th>
-                            <th scope="col">"Count"</th>
-                            <th scope="col">"Of matched"</th>
+                            <th scope="col">{t.step}</th>
+                            <th scope="col">{t.count}</th>
+                            <th scope="col">{t.of_matched}</th>
                             <th scope="col" aria-hidden="true"></th>
                         </tr>
                     </thead>
@@ -842,7 +846,10 @@ fn HourBars(hours: [(u64, u64); 24]) -> impl IntoView {
         .iter()
         .enumerate()
         .map(|(hour, &(shown, accepted))| {
-            let text = format!("{hour:02}:00: {shown} shown, {accepted} accepted");
+            let text = fill(
+                t().hour_shown_accepted,
+                &[("hour", &format!("{hour:02}")), ("shown", &shown.to_string()), ("accepted", &accepted.to_string())],
+            );
             let height = |n: u64| format!("height:{}%", n * 100 / top);
             let title = text.clone();
             view! {
@@ -859,14 +866,14 @@ fn HourBars(hours: [(u64, u64); 24]) -> impl IntoView {
         .collect_view();
     view! {
         <figure class="rep-hours-fig">
-            <figcaption>"Invites by hour of day"</figcaption>
+            <figcaption>{move || t().invites_by_hour}</figcaption>
             <p class="rep-legend muted" aria-hidden="true">
                 <span class="rep-key rep-col-shown"></span>
-                " Shown "
+                {move || t().shown_space}
                 <span class="rep-key rep-col-accepted"></span>
-                " Accepted"
+                {move || t().accepted_space}
             </p>
-            <ol class="rep-hours" aria-label="Invites by hour of day (UTC)">
+            <ol class="rep-hours" aria-label=move || t().invites_by_hour_utc>
                 {bars}
             </ol>
         </figure>
@@ -882,13 +889,13 @@ fn TrafficSection(
     let detail = RwSignal::new(false);
     view! {
         <section class="rep-part" aria-labelledby="rep-traffic-title">
-            <h2 id="rep-traffic-title">"Traffic"</h2>
+            <h2 id="rep-traffic-title">{move || t().traffic}</h2>
             {move || {
                 rows.with(|r| {
                     r.as_ref()
                         .map(|r| {
                             if r.rows.is_empty() {
-                                view! { <p class="muted rep-empty">"No traffic in this period."</p> }.into_any()
+                                view! { <p class="muted rep-empty">{move || t().no_traffic}</p> }.into_any()
                             } else {
                                 let names = channels.with(|c| {
                                     c.iter().flatten().map(|c| (c.id.clone(), c.name.clone())).collect()
@@ -938,9 +945,9 @@ fn traffic_tables(rows: &[TrafficRow], names: &HashMap<String, String>, detail: 
     view! {
         <DataTable
             class="rep-traffic"
-            caption="Traffic"
+            caption=move || t().traffic
             hide_caption=true
-            headers=|_| vec!["Entry point", "Channel", "Visits", "Views", "Clicks", "Chats"]
+            headers=|t| vec![t.entry_point, t.channel, t.visits, t.views, t.clicks, t.chats]
         >
             {totals}
         </DataTable>
@@ -951,13 +958,13 @@ fn traffic_tables(rows: &[TrafficRow], names: &HashMap<String, String>, detail: 
             aria-controls="rep-traffic-hours"
             on:click=move |_| detail.update(|d| *d = !*d)
         >
-            {move || if detail.get() { "Hide hourly detail" } else { "Show hourly detail" }}
+            {move || if detail.get() { t().hide_hourly } else { t().show_hourly }}
         </button>
         <div id="rep-traffic-hours" prop:hidden=move || !detail.get()>
             <DataTable
                 class="rep-traffic-hours"
-                caption="Traffic by hour (UTC)"
-                headers=|_| vec!["Hour", "Entry point", "Channel", "Visits", "Views", "Clicks", "Chats"]
+                caption=move || t().traffic_by_hour
+                headers=|t| vec![t.hour, t.entry_point, t.channel, t.visits, t.views, t.clicks, t.chats]
             >
                 {hourly}
             </DataTable>
@@ -971,13 +978,13 @@ fn traffic_tables(rows: &[TrafficRow], names: &HashMap<String, String>, detail: 
 fn RatingsSection(rows: RwSignal<Option<RatingsReport>>) -> impl IntoView {
     view! {
         <section class="rep-part" aria-labelledby="rep-ratings-title">
-            <h2 id="rep-ratings-title">"Ratings"</h2>
+            <h2 id="rep-ratings-title">{move || t().ratings}</h2>
             {move || {
                 rows.with(|r| {
                     r.as_ref()
                         .map(|r| {
                             if r.rows.is_empty() {
-                                view! { <p class="muted rep-empty">"No work shifts or rated chats in this period."</p> }
+                                view! { <p class="muted rep-empty">{move || t().no_shifts}</p> }
                                     .into_any()
                             } else {
                                 let body = r
@@ -985,7 +992,7 @@ fn RatingsSection(rows: RwSignal<Option<RatingsReport>>) -> impl IntoView {
                                     .iter()
                                     .map(|r| {
                                         let shift = if r.workshift_start.is_empty() {
-                                            "Outside a shift".to_owned()
+                                            t().outside_shift.to_owned()
                                         } else {
                                             format!("{} – {}", r.workshift_start, r.workshift_end)
                                         };
@@ -1007,9 +1014,9 @@ fn RatingsSection(rows: RwSignal<Option<RatingsReport>>) -> impl IntoView {
                                 view! {
                                     <DataTable
                                         class="rep-ratings"
-                                        caption="Ratings per operator and work shift (UTC)"
+                                        caption=move || t().ratings_caption
                                         hide_caption=true
-                                        headers=|_| vec!["Operator", "Work shift", "Good", "Moderate", "Bad", "Not rated", "Happy"]
+                                        headers=|t| vec![t.operator, t.work_shift, t.rating_good, t.rating_moderate, t.rating_bad, t.not_rated, t.happy]
                                     >
                                         {body}
                                     </DataTable>

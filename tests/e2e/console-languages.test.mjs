@@ -63,7 +63,7 @@ test("German browser: German console; the picker switches to Russian and back wi
     assert.equal(await page.getByRole("button", { name: "Выйти в сеть" }).count(), 1);
     assert.equal(await page.getByRole("button", { name: /^Открыть разговор: / }).locator(".conv-time").first().textContent(),
       await timeIn(page, "ru", conv.created_at));
-    assert.equal(await page.title(), "(1) Консоль Parley", "the tab title too");
+    assert.match(await page.title(), /Консоль Parley$/, "the tab title too");
 
     // A tab of the admin area.
     await step(page, "languages-admin-ru", async () => {
