@@ -54,7 +54,7 @@ test("German browser: German console; the picker switches to Russian and back wi
     await page.evaluate(() => { window.__sameDocument = true; });
     await step(page, "languages-pick-ru", async () => {
       await page.getByRole("combobox", { name: "Sprache der Konsole" }).selectOption("ru");
-      await page.getByRole("button", { name: "Выйти" }).waitFor();
+      await page.getByRole("button", { name: "Выйти", exact: true }).waitFor();
     });
     assert.equal(await page.evaluate(() => window.__sameDocument), true, "no reload");
     assert.equal(await page.locator("html").getAttribute("lang"), "ru");
@@ -78,7 +78,7 @@ test("German browser: German console; the picker switches to Russian and back wi
     // The choice survives a reload (over the browser's German).
     await step(page, "languages-reload-ru", async () => {
       await page.reload();
-      await page.getByRole("button", { name: "Выйти" }).waitFor();
+      await page.getByRole("button", { name: "Выйти", exact: true }).waitFor();
     });
     assert.equal(await page.locator("html").getAttribute("lang"), "ru");
 
