@@ -819,7 +819,8 @@ fn RuleCard(f: RuleFunnel) -> impl IntoView {
         <article class="adm-card rep-rule" aria-label=fill(t.rule_named, &[("title", &title)])>
             <h3>{title.clone()}</h3>
             <p class="rep-conversion">{conversion}</p>
-            <div class="adm-table-wrap">
+            // Focusable: longer labels (Spanish, French, German, Russian) make it scroll sideways.
+            <div class="adm-table-wrap" tabindex="0" role="group" aria-label=fill(t.funnel_of, &[("title", &title)])>
                 <table class="adm-table rep-funnel">
                     <caption class="adm-sr">{fill(t.funnel_of, &[("title", &title)])}</caption>
                     <thead>
