@@ -3,6 +3,8 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+
+use crate::i18n::t;
 use leptos::task::spawn_local;
 use parley_shared::admin::{AccountUpdate, AccountView, FieldError};
 
@@ -52,7 +54,7 @@ pub fn AccountSettings() -> impl IntoView {
             match admin_api::save_account(&body).await {
                 Ok(a) => {
                     fill(&a);
-                    note.try_set(Some("Account saved.".to_owned()));
+                    note.try_set(Some(t().account_saved.to_owned()));
                 }
                 Err(e) => {
                     err.try_set(Some(http_field_error(&e)));
@@ -64,17 +66,17 @@ pub fn AccountSettings() -> impl IntoView {
 
     view! {
         <section class="adm-section" aria-labelledby="adm-account-title">
-            <h2 id="adm-account-title">"Account"</h2>
-            <p class="muted">"Reports count days and hours in the account's time zone."</p>
+            <h2 id="adm-account-title">{move || t().account}</h2>
+            <p class="muted">{move || t().account_intro}</p>
             <form class="adm-form" on:submit=submit aria-labelledby="adm-account-title" novalidate>
-                <Field id="adm-account-name".into() label="Account name" field="name" value=name err />
+                <Field id="adm-account-name".into() label=move || t().account_name field="name" value=name err />
                 <Field
                     id="adm-account-tz".into()
-                    label="Time zone"
+                    label=move || t().time_zone
                     field="time_zone"
                     value=time_zone
                     err
-                    hint="An IANA name such as UTC, Europe/Berlin or America/New_York."
+                    hint=move || t().time_zone_hint
                 />
                 <FormError err fields=FIELDS />
                 <Notice note />
@@ -85,7 +87,7 @@ pub fn AccountSettings() -> impl IntoView {
                         aria-busy=move || busy.get().to_string()
                         disabled=move || !loaded.get()
                     >
-                        "Save account"
+                        {move || t().save_account}
                     </button>
                 </div>
             </form>

@@ -17,6 +17,7 @@ use crate::entry_points::EntryPoints;
 use crate::form::{
     http_field_error, language_list, parse_max_chats, split_languages, Choice, DataTable, Field, FormError, Notice,
 };
+use crate::i18n::{fill, t, Texts};
 use crate::offline::OfflineMessages;
 use crate::outcome_settings::OutcomeSettingsAdmin;
 use crate::settings::MySettings;
@@ -38,15 +39,15 @@ enum Page {
 impl crate::form::TabKind for Page {
     fn label(self) -> &'static str {
         match self {
-            Page::Settings => "My settings",
-            Page::Operators => "Operators",
-            Page::Channels => "Channels",
-            Page::EntryPoints => "Entry points",
-            Page::Canned => "Canned responses",
-            Page::Offline => "Offline messages",
-            Page::Blocks => "Blocks",
-            Page::Outcomes => "Outcomes",
-            Page::Account => "Account",
+            Page::Settings => t().my_settings,
+            Page::Operators => t().operators,
+            Page::Channels => t().channels,
+            Page::EntryPoints => t().entry_points,
+            Page::Canned => t().canned_responses,
+            Page::Offline => t().offline_messages,
+            Page::Blocks => t().blocks,
+            Page::Outcomes => t().outcomes,
+            Page::Account => t().account,
         }
     }
 
@@ -111,8 +112,8 @@ pub fn AdminArea() -> impl IntoView {
         Page::Account => view! { <crate::account::AccountSettings /> }.into_any(),
     };
     view! {
-        <section class="adm" aria-label="Admin">
-            {crate::form::tabbed("adm", "Admin sections", pages, current, |_| {}, panel)}
+        <section class="adm" aria-label=move || t().admin>
+            {crate::form::tabbed("adm", |t| t.admin_sections, pages, current, |_| {}, panel)}
         </section>
     }
 }
@@ -120,7 +121,9 @@ pub fn AdminArea() -> impl IntoView {
 // ---------------------------------------------------------------------------------------------
 // Operators
 
-const ROLES: &[(&str, &str)] = &[("operator", "Operator"), ("admin", "Admin")];
+fn roles(t: &'static Texts) -> Vec<(&'static str, &'static str)> {
+    vec![("operator", t.role_operator), ("admin", t.role_admin)]
+}
 
 fn profile_of(o: &OperatorView) -> Profile {
     Profile {
@@ -159,8 +162,8 @@ fn Operators() -> impl IntoView {
             let body = UpdateOperatorRequest { disabled: Some(disabled), ..Default::default() };
             match admin_api::update_operator(&o.id, &body).await {
                 Ok(v) => {
-                    let what = if disabled { "disabled" } else { "enabled" };
-                    note.try_set(Some(format!("{} is {what}.", v.username)));
+                    let what = if disabled { t().op_disabled_note } else { t().op_enabled_note };
+                    note.try_set(Some(fill(what, &[("name", &v.username)])));
                     reload();
                 }
                 Err(e) => {
@@ -173,23 +176,25 @@ fn Operators() -> impl IntoView {
     let rows =
         move || {
             let me_id = me_id.clone();
+            let t = t();
             list.get().unwrap_or_default().into_iter().map(move |o| {
             let is_me = o.id == me_id;
             let (edit_o, toggle_o) = (o.clone(), o.clone());
             let disabled = o.disabled;
-            let toggle_label = format!("{} {}", if disabled { "Enable" } else { "Disable" }, o.username);
-            let edit_label = format!("Edit {}", o.username);
-            let status = if disabled { "Disabled" } else { "Active" };
+            let toggle_label =
+                fill(if disabled { t.enable_named } else { t.disable_named }, &[("name", &o.username)]);
+            let edit_label = fill(t.edit_named, &[("name", &o.username)]);
+            let status = if disabled { t.status_disabled } else { t.status_enabled };
             view! {
                 <tr class:adm-disabled=disabled>
                     <td>
                         <span class="adm-username">{o.username.clone()}</span>
-                        {is_me.then(|| view! { <span class="muted">" (you)"</span> })}
+                        {is_me.then(|| view! { <span class="muted">{t.you_paren}</span> })}
                     </td>
                     <td>{full_name(&o)}</td>
                     <td>{o.chat_name.clone()}</td>
                     <td>{o.email.clone()}</td>
-                    <td>{if o.role == "admin" { "Admin" } else { "Operator" }}</td>
+                    <td>{if o.role == "admin" { t.role_admin } else { t.role_operator }}</td>
                     <td>{o.languages.join(", ")}</td>
                     <td class="adm-num">{o.max_chats}</td>
                     <td>
@@ -205,7 +210,7 @@ fn Operators() -> impl IntoView {
                                 editing.set(Some(edit_o.clone()));
                             }
                         >
-                            "Edit"
+                            {t.edit}
                         </button>
                         {(!is_me)
                             .then(|| {
@@ -216,7 +221,7 @@ fn Operators() -> impl IntoView {
                                         aria-label=toggle_label
                                         on:click=move |_| set_disabled(toggle_o.clone(), !disabled)
                                     >
-                                        {if disabled { "Enable" } else { "Disable" }}
+                                        {if disabled { t.enable } else { t.disable }}
                                     </button>
                                 }
                             })}
@@ -228,16 +233,16 @@ fn Operators() -> impl IntoView {
 
     view! {
         <section class="adm-section" aria-labelledby="adm-ops-title">
-            <h2 id="adm-ops-title">"Operators"</h2>
-            <p class="muted">
-                "Disabled operators cannot log in; they stay listed so reports keep their names."
-            </p>
+            <h2 id="adm-ops-title">{move || t().operators}</h2>
+            <p class="muted">{move || t().operators_intro}</p>
             {move || load_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <FormError err=row_error fields=&[] />
             <Notice note />
             <DataTable
                 labelledby="adm-ops-title"
-                headers=&["Username", "Name", "Chat name", "E-mail", "Role", "Languages", "Max chats", "Status", ""]
+                headers=|t| {
+                    vec![t.username, t.name, t.chat_name, t.email, t.role, t.languages, t.max_chats_short, t.status, ""]
+                }
             >
                 {rows}
             </DataTable>
@@ -317,7 +322,7 @@ fn NewOperator(on_created: Callback<String>) -> impl IntoView {
                     for s in [username, first, last, email, password, chat_name, extra_langs] {
                         s.try_set(String::new());
                     }
-                    on_created.run(format!("Operator {} created. They can log in now.", o.username));
+                    on_created.run(fill(t().operator_created, &[("name", &o.username)]));
                 }
                 Err(e) => {
                     err.try_set(Some(http_field_error(&e)));
@@ -329,23 +334,23 @@ fn NewOperator(on_created: Callback<String>) -> impl IntoView {
 
     view! {
         <form class="adm-form adm-card" on:submit=submit aria-labelledby="adm-new-op-title" novalidate>
-            <h3 id="adm-new-op-title">"Add operator"</h3>
+            <h3 id="adm-new-op-title">{move || t().add_operator}</h3>
             <div class="adm-grid">
-                <Field id="adm-new-username".into() label="Username" field="username" value=username err autocomplete="off" hint="3 to 40 characters: a-z, 0-9, . _ -" />
-                <Field id="adm-new-first".into() label="First name" field="first_name" value=first err autocomplete="off" />
-                <Field id="adm-new-last".into() label="Last name" field="last_name" value=last err autocomplete="off" />
-                <Field id="adm-new-email".into() label="E-mail" field="email" value=email err kind="email" autocomplete="off" />
-                <Field id="adm-new-password".into() label="Password" field="password" value=password err kind="password" autocomplete="new-password" hint="At least 10 characters." />
-                <Field id="adm-new-chat-name".into() label="Online chat name" field="chat_name" value=chat_name err hint="Empty: first and last name." />
-                <Choice id="adm-new-role".into() label="Role" value=role options=ROLES />
-                <Field id="adm-new-main-lang".into() label="Main language" field="languages" value=main_lang err />
-                <Field id="adm-new-extra-langs".into() label="Extra languages" field="" value=extra_langs err hint="Separated by commas (optional)." />
-                <Field id="adm-new-max-chats".into() label="Max concurrent chats" field="max_chats" value=max_chats err kind="number" />
+                <Field id="adm-new-username".into() label=move || t().username field="username" value=username err autocomplete="off" hint=move || t().username_hint />
+                <Field id="adm-new-first".into() label=move || t().first_name field="first_name" value=first err autocomplete="off" />
+                <Field id="adm-new-last".into() label=move || t().last_name field="last_name" value=last err autocomplete="off" />
+                <Field id="adm-new-email".into() label=move || t().email field="email" value=email err kind="email" autocomplete="off" />
+                <Field id="adm-new-password".into() label=move || t().password field="password" value=password err kind="password" autocomplete="new-password" hint=move || t().password_hint />
+                <Field id="adm-new-chat-name".into() label=move || t().online_chat_name field="chat_name" value=chat_name err hint=move || t().chat_name_hint />
+                <Choice id="adm-new-role".into() label=move || t().role value=role options=roles />
+                <Field id="adm-new-main-lang".into() label=move || t().main_language field="languages" value=main_lang err />
+                <Field id="adm-new-extra-langs".into() label=move || t().extra_languages field="" value=extra_langs err hint=move || t().separated_by_commas />
+                <Field id="adm-new-max-chats".into() label=move || t().max_chats field="max_chats" value=max_chats err kind="number" />
             </div>
             <FormError err fields=NEW_FIELDS />
             <div class="adm-actions">
                 <button type="submit" class="btn btn-primary" aria-busy=move || busy.get().to_string()>
-                    "Create operator"
+                    {move || t().create_operator}
                 </button>
             </div>
         </form>
@@ -371,7 +376,10 @@ fn EditOperator(o: OperatorView, on_done: Callback<Option<String>>) -> impl Into
     let err = RwSignal::new(None::<FieldError>);
     let busy = RwSignal::new(false);
     let id = o.id.clone();
-    let title = format!("Edit {}", o.username);
+    let title = {
+        let name = o.username.clone();
+        move || fill(t().edit_named, &[("name", &name)])
+    };
 
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -406,7 +414,7 @@ fn EditOperator(o: OperatorView, on_done: Callback<Option<String>>) -> impl Into
         let id = id.clone();
         spawn_local(async move {
             match admin_api::update_operator(&id, &body).await {
-                Ok(v) => on_done.run(Some(format!("Changes to {} saved.", v.username))),
+                Ok(v) => on_done.run(Some(fill(t().changes_saved, &[("name", &v.username)]))),
                 Err(e) => {
                     err.try_set(Some(http_field_error(&e)));
                     busy.try_set(false);
@@ -419,23 +427,23 @@ fn EditOperator(o: OperatorView, on_done: Callback<Option<String>>) -> impl Into
         <form class="adm-form adm-card" on:submit=submit aria-labelledby="adm-edit-op-title" novalidate>
             <h3 id="adm-edit-op-title">{title}</h3>
             <div class="adm-grid">
-                <Field id="adm-edit-first".into() label="First name" field="first_name" value=first err autocomplete="off" />
-                <Field id="adm-edit-last".into() label="Last name" field="last_name" value=last err autocomplete="off" />
-                <Field id="adm-edit-email".into() label="E-mail" field="email" value=email err kind="email" autocomplete="off" />
-                <Field id="adm-edit-chat-name".into() label="Online chat name" field="chat_name" value=chat_name err hint="Empty: first and last name." />
-                <Choice id="adm-edit-role".into() label="Role" value=role options=ROLES />
-                <Field id="adm-edit-main-lang".into() label="Main language" field="languages" value=main_lang err />
-                <Field id="adm-edit-extra-langs".into() label="Extra languages" field="" value=extra_langs err hint="Separated by commas (optional)." />
-                <Field id="adm-edit-max-chats".into() label="Max concurrent chats" field="max_chats" value=max_chats err kind="number" />
-                <Field id="adm-edit-password".into() label="New password" field="password" value=password err kind="password" autocomplete="new-password" hint="Leave empty to keep the current password." />
+                <Field id="adm-edit-first".into() label=move || t().first_name field="first_name" value=first err autocomplete="off" />
+                <Field id="adm-edit-last".into() label=move || t().last_name field="last_name" value=last err autocomplete="off" />
+                <Field id="adm-edit-email".into() label=move || t().email field="email" value=email err kind="email" autocomplete="off" />
+                <Field id="adm-edit-chat-name".into() label=move || t().online_chat_name field="chat_name" value=chat_name err hint=move || t().chat_name_hint />
+                <Choice id="adm-edit-role".into() label=move || t().role value=role options=roles />
+                <Field id="adm-edit-main-lang".into() label=move || t().main_language field="languages" value=main_lang err />
+                <Field id="adm-edit-extra-langs".into() label=move || t().extra_languages field="" value=extra_langs err hint=move || t().separated_by_commas />
+                <Field id="adm-edit-max-chats".into() label=move || t().max_chats field="max_chats" value=max_chats err kind="number" />
+                <Field id="adm-edit-password".into() label=move || t().new_password field="password" value=password err kind="password" autocomplete="new-password" hint=move || t().new_password_hint />
             </div>
             <FormError err fields=EDIT_FIELDS />
             <div class="adm-actions">
                 <button type="submit" class="btn btn-primary" aria-busy=move || busy.get().to_string()>
-                    "Save changes"
+                    {move || t().save_changes}
                 </button>
                 <button type="button" class="btn btn-ghost" on:click=move |_| on_done.run(None)>
-                    "Cancel"
+                    {move || t().cancel}
                 </button>
             </div>
         </form>

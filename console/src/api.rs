@@ -35,9 +35,9 @@ impl SummaryExt for ConvSummary {
     fn visitor_label(&self) -> String {
         let tail: Vec<char> = self.visitor_id.chars().rev().take(4).collect();
         if tail.is_empty() {
-            "Visitor".to_owned()
+            crate::i18n::t().visitor.to_owned()
         } else {
-            format!("Visitor {}", tail.into_iter().rev().collect::<String>())
+            format!("{} {}", crate::i18n::t().visitor, tail.into_iter().rev().collect::<String>())
         }
     }
 }

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::admin::AdminArea;
+use crate::i18n::{self, t, LangPicker};
 use crate::list::ConversationList;
 use crate::login::Login;
 use crate::panel::Workspace;
@@ -11,12 +12,11 @@ use crate::reports::Reports;
 use crate::state::{Auth, Ctx};
 use crate::unread;
 
-const TITLE: &str = "Parley console";
-
 #[component]
 pub fn App() -> impl IntoView {
     // A public report link (`#/shared/<slug>?<signed query>`) shows only its report, without
     // logging in: before the session check.
+    i18n::provide();
     let hash = parley_client::window().location().hash().unwrap_or_default();
     if let Some(link) = crate::report_links::shared_of(&hash) {
         return view! { <crate::report_links::SharedReport link /> }.into_any();
@@ -31,7 +31,8 @@ pub fn App() -> impl IntoView {
 
     Effect::new(move |_| {
         let logged_in = ctx.auth.with(|a| matches!(a, Auth::LoggedIn(_)));
-        let title = if logged_in { unread::title(TITLE, ctx.waiting(), ctx.total_unread()) } else { TITLE.to_owned() };
+        let base = t().console_title;
+        let title = if logged_in { unread::title(base, ctx.waiting(), ctx.total_unread()) } else { base.to_owned() };
         // An alert shows first in the tab title until the operator does something.
         let title = match ctx.alert_text.get() {
             Some(alert) if logged_in => format!("🔔 {alert} · {title}"),
@@ -43,7 +44,7 @@ pub fn App() -> impl IntoView {
     });
 
     (move || match ctx.auth.get() {
-        Auth::Checking => view! { <p class="boot" role="status">"Loading…"</p> }.into_any(),
+        Auth::Checking => view! { <p class="boot" role="status">{move || t().loading}</p> }.into_any(),
         Auth::LoggedOut => view! { <Login /> }.into_any(),
         Auth::LoggedIn(_) => view! { <Console /> }.into_any(),
     })
@@ -71,11 +72,11 @@ fn Console() -> impl IntoView {
             <header class="topbar">
                 <div class="brand">
                     <Logo />
-                    <span>"Parley console"</span>
+                    <span>{move || t().console_title}</span>
                 </div>
                 <div class="who">
                     <span class="signed-in">
-                        "Signed in as " <strong class="chat-name">{move || ctx.chat_name.get()}</strong>
+                        {move || t().signed_in_as} <strong class="chat-name">{move || ctx.chat_name.get()}</strong>
                     </span>
                     <button
                         type="button"
@@ -86,7 +87,7 @@ fn Console() -> impl IntoView {
                             ctx.admin_open.update(|o| *o = !*o)
                         }
                     >
-                        "Admin"
+                        {move || t().admin}
                     </button>
                     {admin
                         .then(|| {
@@ -100,12 +101,13 @@ fn Console() -> impl IntoView {
                                         reports_open.update(|o| *o = !*o)
                                     }
                                 >
-                                    "Reports"
+                                    {move || t().reports}
                                 </button>
                             }
                         })}
+                    <LangPicker />
                     <button type="button" class="btn btn-ghost" on:click=move |_| ctx.logout()>
-                        "Log out"
+                        {move || t().log_out}
                     </button>
                 </div>
             </header>

@@ -5,6 +5,7 @@ use parley_shared::outcomes::BlockView;
 
 use crate::admin_api;
 use crate::form::{load_into, DataTable, Notice};
+use crate::i18n::t;
 use crate::time::clock;
 
 #[component]
@@ -18,7 +19,7 @@ pub fn Blocks() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match admin_api::lift_block(&id).await {
                 Ok(()) => {
-                    note.try_set(Some("Block lifted.".into()));
+                    note.try_set(Some(t().block_lifted.into()));
                     blocks.try_update(|b| {
                         if let Some(b) = b {
                             b.retain(|x| x.id != id)
@@ -35,22 +36,22 @@ pub fn Blocks() -> impl IntoView {
     view! {
         <section class="adm-section" aria-labelledby="adm-blocks-title">
             <div class="adm-head">
-                <h2 id="adm-blocks-title">"Blocks"</h2>
+                <h2 id="adm-blocks-title">{move || t().blocks}</h2>
                 <button type="button" class="btn btn-ghost" on:click=move |_| load()>
-                    "Refresh"
+                    {move || t().refresh}
                 </button>
             </div>
-            <p class="muted">"Visitors who cannot start a chat. They are never told the reason."</p>
+            <p class="muted">{move || t().blocks_intro}</p>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <Notice note />
             {move || match blocks.get() {
-                None => view! { <p class="muted" role="status">"Loading…"</p> }.into_any(),
-                Some(list) if list.is_empty() => view! { <p class="muted">"No blocked visitors."</p> }.into_any(),
+                None => view! { <p class="muted" role="status">{move || t().loading}</p> }.into_any(),
+                Some(list) if list.is_empty() => view! { <p class="muted">{move || t().no_blocks}</p> }.into_any(),
                 Some(list) => {
                     view! {
                         <DataTable
                             labelledby="adm-blocks-title"
-                            headers=&["Visitor", "Reason", "Blocked by", "When", "Conversation", ""]
+                            headers=|t| vec![t.visitor, t.reason, t.blocked_by, t.when, t.conversation, ""]
                         >
                                     {list
                                         .into_iter()
@@ -66,7 +67,7 @@ pub fn Blocks() -> impl IntoView {
                                                     <td>{b.visitor_id}</td>
                                                     <td class="adm-block-reason">{b.reason}</td>
                                                     <td>{who}</td>
-                                                    <td>{clock(b.created_at as f64)}</td>
+                                                    <td>{move || clock(b.created_at as f64)}</td>
                                                     <td>{b.conversation_id}</td>
                                                     <td>
                                                         <button
@@ -74,7 +75,7 @@ pub fn Blocks() -> impl IntoView {
                                                             class="btn btn-ghost"
                                                             on:click=move |_| lift(id.clone())
                                                         >
-                                                            "Lift block"
+                                                            {move || t().lift_block}
                                                         </button>
                                                     </td>
                                                 </tr>

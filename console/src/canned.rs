@@ -4,6 +4,8 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
+use crate::i18n::{fill, t};
+
 use crate::form::load_into;
 use leptos::task::spawn_local;
 use parley_shared::admin::{CannedRequest, CannedResponse, FieldError};
@@ -33,7 +35,7 @@ pub fn CannedResponses() -> impl IntoView {
         spawn_local(async move {
             match admin_api::delete_canned(&c.id).await {
                 Ok(()) => {
-                    note.try_set(Some(format!("/{} deleted.", c.shortcut)));
+                    note.try_set(Some(fill(t().canned_deleted, &[("shortcut", &c.shortcut)])));
                     reload();
                 }
                 Err(e) => {
@@ -60,7 +62,7 @@ pub fn CannedResponses() -> impl IntoView {
                 Ok(c) => {
                     shortcut.try_set(String::new());
                     text.try_set(String::new());
-                    note.try_set(Some(format!("/{} added.", c.shortcut)));
+                    note.try_set(Some(fill(t().canned_added, &[("shortcut", &c.shortcut)])));
                     reload();
                 }
                 Err(e) => {
@@ -76,7 +78,10 @@ pub fn CannedResponses() -> impl IntoView {
             .unwrap_or_default()
             .into_iter()
             .map(|c| {
-                let label = format!("Delete /{}", c.shortcut);
+                let label = {
+                    let shortcut = c.shortcut.clone();
+                    move || fill(t().delete_canned, &[("shortcut", &shortcut)])
+                };
                 let shown = format!("/{}", c.shortcut);
                 let text = c.text.clone();
                 view! {
@@ -92,7 +97,7 @@ pub fn CannedResponses() -> impl IntoView {
                                 aria-label=label
                                 on:click=move |_| delete(c.clone())
                             >
-                                "Delete"
+                                {move || t().delete}
                             </button>
                         </td>
                     </tr>
@@ -103,43 +108,43 @@ pub fn CannedResponses() -> impl IntoView {
 
     view! {
         <section class="adm-section" aria-labelledby="adm-canned-title">
-            <h2 id="adm-canned-title">"Canned responses"</h2>
-            <p class="muted">"Type /shortcut in a reply to insert the text. Shared by everyone in your account."</p>
+            <h2 id="adm-canned-title">{move || t().canned_responses}</h2>
+            <p class="muted">{move || t().canned_intro}</p>
             {move || load_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <FormError err=row_error fields=&[] />
             <Notice note />
             {move || {
                 list.with(|l| l.as_ref().is_some_and(Vec::is_empty))
-                    .then(|| view! { <p class="muted">"No canned responses yet."</p> })
+                    .then(|| view! { <p class="muted">{move || t().no_canned}</p> })
             }}
             <table class="adm-table" aria-labelledby="adm-canned-title">
                 <thead>
                     <tr>
-                        <th scope="col">"Shortcut"</th>
-                        <th scope="col">"Text"</th>
+                        <th scope="col">{move || t().shortcut}</th>
+                        <th scope="col">{move || t().text}</th>
                         <th scope="col">
-                            <span class="adm-sr">"Actions"</span>
+                            <span class="adm-sr">{move || t().actions}</span>
                         </th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
             <form class="adm-form adm-card" on:submit=submit aria-labelledby="adm-new-canned-title" novalidate>
-                <h3 id="adm-new-canned-title">"Add canned response"</h3>
+                <h3 id="adm-new-canned-title">{move || t().add_canned}</h3>
                 <Field
                     id="adm-canned-shortcut".into()
-                    label="Shortcut"
+                    label=move || t().shortcut
                     field="shortcut"
                     value=shortcut
                     err
                     autocomplete="off"
-                    hint="Letters a-z, digits, _ and -, such as thanks."
+                    hint=move || t().shortcut_hint
                 />
-                <Field id="adm-canned-text".into() label="Text" field="text" value=text err multiline=true />
+                <Field id="adm-canned-text".into() label=move || t().text field="text" value=text err multiline=true />
                 <FormError err fields=FIELDS />
                 <div class="adm-actions">
                     <button type="submit" class="btn btn-primary" aria-busy=move || busy.get().to_string()>
-                        "Add canned response"
+                        {move || t().add_canned}
                     </button>
                 </div>
             </form>

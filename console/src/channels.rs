@@ -17,19 +17,18 @@ use parley_shared::outcomes::FormField;
 use crate::admin::is_admin;
 use crate::admin_api;
 use crate::form::{http_field_error, Choice, Field, FormError, Notice};
+use crate::i18n::{fill, t, Texts};
 
 const FIELDS: &[&str] = &["name", "greeting", "accent", "hosts", "time_zone", "prechat", "greetings"];
 
-const POSITIONS: &[(&str, &str)] = &[("right", "Right"), ("left", "Left")];
+fn positions(t: &'static Texts) -> Vec<(&'static str, &'static str)> {
+    vec![("right", t.pos_right), ("left", t.pos_left)]
+}
 
-/// The label of each language's greeting field, in [`LANGS`] order.
-const GREETING_LABELS: [&str; 5] = [
-    "Greeting in English",
-    "Greeting in Español",
-    "Greeting in Français",
-    "Greeting in Deutsch",
-    "Greeting in Tiếng Việt",
-];
+/// The label of a language's greeting field: `Greeting in Deutsch`.
+fn greeting_label(t: &Texts, l: Lang) -> String {
+    fill(t.greeting_in, &[("language", l.name())])
+}
 
 /// The greetings per language the form sends: every language but the default one (whose
 /// greeting is the Greeting field) with a text.
@@ -82,12 +81,13 @@ pub fn Channels() -> impl IntoView {
 
     let items = move || {
         let origin = origin.clone();
+        let t = t();
         list.get()
             .unwrap_or_default()
             .into_iter()
             .map(move |c| {
                 let snippet = format!("<script src=\"{origin}/widget.js\" data-channel=\"{}\" async></script>", c.id);
-                let edit_label = format!("Edit channel {}", c.name);
+                let edit_label = fill(t.edit_channel, &[("name", &c.name)]);
                 let edit_c = c.clone();
                 view! {
                     <li class="adm-card adm-channel">
@@ -105,31 +105,37 @@ pub fn Channels() -> impl IntoView {
                                             aria-label=edit_label
                                             on:click=move |_| editing.set(Some(edit_c.clone()))
                                         >
-                                            "Edit"
+                                            {t.edit}
                                         </button>
                                     }
                                 })}
                         </div>
-                        <p class="muted">"Greeting: " {c.greeting.clone()}</p>
-                        <p class="muted">"Time zone: " {c.time_zone.clone()}</p>
+                        <p class="muted">{t.greeting_colon} {c.greeting.clone()}</p>
+                        <p class="muted">{t.time_zone_colon} {c.time_zone.clone()}</p>
                         <p class="muted adm-channel-look">
-                            "Default language: "
+                            {t.default_language_colon}
                             {Lang::of(&c.language).map_or_else(|| c.language.clone(), |l| l.name().to_owned())}
-                            " · Launcher: "
-                            {if c.position == "left" { "left" } else { "right" }}
+                            {t.launcher_colon}
+                            {if c.position == "left" { t.launcher_left } else { t.launcher_right }}
                         </p>
                         {(!c.prechat.is_empty())
                             .then(|| {
                                 let fields = c
                                     .prechat
                                     .iter()
-                                    .map(|f| if f.required { format!("{} (required)", f.label) } else { f.label.clone() })
+                                    .map(|f| {
+                                        if f.required {
+                                            fill(t.field_required, &[("label", &f.label)])
+                                        } else {
+                                            f.label.clone()
+                                        }
+                                    })
                                     .collect::<Vec<_>>()
                                     .join(", ");
-                                view! { <p class="muted adm-prechat-summary">"Pre-chat form: " {fields}</p> }
+                                view! { <p class="muted adm-prechat-summary">{t.prechat_form_colon} {fields}</p> }
                             })}
-                        <p>"Websites: " <span class="adm-hosts">{c.hosts.join(", ")}</span></p>
-                        <p class="muted">"Snippet:"</p>
+                        <p>{t.websites_colon} <span class="adm-hosts">{c.hosts.join(", ")}</span></p>
+                        <p class="muted">{t.snippet_colon}</p>
                         <code class="adm-snippet">{snippet}</code>
                     </li>
                 }
@@ -139,11 +145,11 @@ pub fn Channels() -> impl IntoView {
 
     view! {
         <section class="adm-section" aria-labelledby="adm-channels-title">
-            <h2 id="adm-channels-title">"Channels"</h2>
-            <p class="muted">"The widget answers only on the websites listed for its channel."</p>
+            <h2 id="adm-channels-title">{move || t().channels}</h2>
+            <p class="muted">{move || t().channels_intro}</p>
             {move || load_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <Notice note />
-            <ul class="adm-channel-list" aria-label="Channels">
+            <ul class="adm-channel-list" aria-label=move || t().channels>
                 {items}
             </ul>
             {move || {
@@ -259,9 +265,12 @@ fn ChannelForm(existing: Option<ChannelView>, on_done: Callback<Option<String>>)
     let busy = RwSignal::new(false);
     let title_id = format!("{prefix}-title");
     let labelled_by = title_id.clone();
-    let title = match &existing {
-        Some(c) => format!("Edit channel {}", c.name),
-        None => "Add channel".to_owned(),
+    let title = {
+        let name = existing.as_ref().map(|c| c.name.clone());
+        move || match &name {
+            Some(n) => fill(t().edit_channel, &[("name", n)]),
+            None => t().add_channel.to_owned(),
+        }
     };
     let existing = StoredValue::new(existing);
 
@@ -325,8 +334,8 @@ fn ChannelForm(existing: Option<ChannelView>, on_done: Callback<Option<String>>)
                             }
                         });
                     }
-                    let verb = if target.is_some() { "saved" } else { "created" };
-                    on_done.run(Some(format!("Channel {} {verb}.", c.name)));
+                    let done = if target.is_some() { t().channel_saved } else { t().channel_created };
+                    on_done.run(Some(fill(done, &[("name", &c.name)])));
                 }
                 Err(e) => {
                     err.try_set(Some(http_field_error(&e)));
@@ -340,36 +349,36 @@ fn ChannelForm(existing: Option<ChannelView>, on_done: Callback<Option<String>>)
         <form class="adm-form adm-card" on:submit=submit aria-labelledby=labelled_by novalidate>
             <h3 id=title_id>{title}</h3>
             <div class="adm-grid">
-                <Field id=format!("{prefix}-name") label="Channel name" field="name" value=name err autocomplete="off" />
-                <Field id=format!("{prefix}-accent") label="Accent colour" field="accent" value=accent err kind="color" />
+                <Field id=format!("{prefix}-name") label=move || t().channel_name field="name" value=name err autocomplete="off" />
+                <Field id=format!("{prefix}-accent") label=move || t().accent_colour field="accent" value=accent err kind="color" />
                 <Field
                     id=format!("{prefix}-greeting")
-                    label="Greeting"
+                    label=move || t().greeting
                     field="greeting"
                     value=greeting
                     err
                     multiline=true
-                    hint="In the default language, and for languages without their own greeting. Empty: the default greeting."
+                    hint=move || t().greeting_hint
                 />
                 <LanguageSelect id=format!("{prefix}-language") value=language on_change=Callback::new(change_language) />
-                <Choice id=format!("{prefix}-position") label="Launcher position" value=position options=POSITIONS />
+                <Choice id=format!("{prefix}-position") label=move || t().launcher_position value=position options=positions />
                 <Field
                     id=format!("{prefix}-hosts")
-                    label="Website hostnames"
+                    label=move || t().website_hostnames
                     field="hosts"
                     value=hosts
                     err
                     multiline=true
-                    hint="One per line, such as shop.example.com (no https://)."
+                    hint=move || t().hosts_hint
                 />
                 <Field
                     id=format!("{prefix}-time-zone")
-                    label="Time zone"
+                    label=move || t().time_zone
                     field="time_zone"
                     value=time_zone
                     err
                     autocomplete="off"
-                    hint="For the hour and weekday of invite rules, such as Europe/Berlin (empty: UTC)."
+                    hint=move || t().channel_tz_hint
                 />
             </div>
             <GreetingsEditor prefix language per_lang err />
@@ -387,13 +396,13 @@ fn ChannelForm(existing: Option<ChannelView>, on_done: Callback<Option<String>>)
             <FormError err fields=FIELDS />
             <div class="adm-actions">
                 <button type="submit" class="btn btn-primary" aria-busy=move || busy.get().to_string()>
-                    {if editing { "Save channel" } else { "Create channel" }}
+                    {move || if editing { t().save_channel } else { t().create_channel }}
                 </button>
                 {editing
                     .then(|| {
                         view! {
                             <button type="button" class="btn btn-ghost" on:click=move |_| on_done.run(None)>
-                                "Cancel"
+                                {move || t().cancel}
                             </button>
                         }
                     })}
@@ -407,7 +416,7 @@ fn ChannelForm(existing: Option<ChannelView>, on_done: Callback<Option<String>>)
 fn LanguageSelect(id: String, value: RwSignal<String>, on_change: Callback<String>) -> impl IntoView {
     view! {
         <div class="field adm-field">
-            <label for=id.clone()>"Default language"</label>
+            <label for=id.clone()>{move || t().default_language}</label>
             <select id=id prop:value=move || value.get() on:change=move |ev| on_change.run(event_target_value(&ev))>
                 {LANGS
                     .into_iter()
@@ -448,16 +457,16 @@ fn GreetingsEditor(
     };
     let fields = move || {
         let default = language.get();
+        let t = t();
         per_lang.with_value(|v| {
             v.iter()
-                .enumerate()
-                .filter(|(_, (l, _))| l.code() != default)
-                .map(|(i, (l, text))| {
+                .filter(|(l, _)| l.code() != default)
+                .map(|(l, text)| {
                     let id = format!("{prefix}-greeting-{}", l.code());
                     let text = *text;
                     view! {
                         <div class="field adm-field">
-                            <label for=id.clone()>{GREETING_LABELS[i]}</label>
+                            <label for=id.clone()>{greeting_label(t, *l)}</label>
                             <textarea
                                 id=id
                                 rows="2"
@@ -473,9 +482,9 @@ fn GreetingsEditor(
     };
     view! {
         <fieldset class="adm-fieldset adm-greetings" aria-describedby=described>
-            <legend>"Greeting per language"</legend>
+            <legend>{move || t().greeting_per_language}</legend>
             <p class="adm-hint" id=hint_id>
-                "Shown to visitors whose browser speaks the language; empty: the Greeting above."
+                {move || t().greeting_per_language_hint}
             </p>
             <div class="adm-grid">{fields}</div>
             {move || {
@@ -504,10 +513,8 @@ fn PrechatEditor(
     let n_of = move |key: u32| rows.with(|v| v.iter().position(|x| x.key == key).map_or(0, |i| i + 1));
     view! {
         <fieldset class="adm-fieldset adm-prechat" aria-describedby=described>
-            <legend>"Pre-chat form"</legend>
-            <p class="adm-hint">
-                "Asked before a chat starts (not asked of visitors your site identifies). Keys: name and email fill the visitor's name and e-mail; other keys (a-z, 0-9, _) are kept as answers."
-            </p>
+            <legend>{move || t().prechat_form}</legend>
+            <p class="adm-hint">{move || t().prechat_hint}</p>
             <ul class="adm-oc-list">
                 <For
                     each=move || rows.get()
@@ -515,12 +522,12 @@ fn PrechatEditor(
                     children=move |r: PrechatRow| {
                         let n = move || n_of(r.key);
                         view! {
-                            <li class="adm-cond adm-prechat-field" role="group" aria-label=move || format!("Pre-chat field {}", n())>
+                            <li class="adm-cond adm-prechat-field" role="group" aria-label=move || fill(t().prechat_field_n, &[("n", &n().to_string())])>
                                 <input
                                     type="text"
                                     class="adm-prechat-label"
-                                    placeholder="Your name"
-                                    aria-label=move || format!("Pre-chat field {} label", n())
+                                    placeholder=move || t().your_name_placeholder
+                                    aria-label=move || fill(t().prechat_field_label, &[("n", &n().to_string())])
                                     prop:value=move || r.label.get()
                                     on:input=move |ev| r.label.set(event_target_value(&ev))
                                 />
@@ -530,26 +537,26 @@ fn PrechatEditor(
                                     placeholder="name"
                                     spellcheck="false"
                                     autocomplete="off"
-                                    aria-label=move || format!("Pre-chat field {} key", n())
+                                    aria-label=move || fill(t().prechat_field_key, &[("n", &n().to_string())])
                                     prop:value=move || r.field_key.get()
                                     on:input=move |ev| r.field_key.set(event_target_value(&ev))
                                 />
                                 <label class="adm-check">
                                     <input
                                         type="checkbox"
-                                        aria-label=move || format!("Pre-chat field {} required", n())
+                                        aria-label=move || fill(t().prechat_field_required, &[("n", &n().to_string())])
                                         prop:checked=move || r.required.get()
                                         on:change=move |ev| r.required.set(event_target_checked(&ev))
                                     />
-                                    "Required"
+                                    {move || t().required}
                                 </label>
                                 <button
                                     type="button"
                                     class="btn btn-ghost adm-small"
-                                    aria-label=move || format!("Remove pre-chat field {}", n())
+                                    aria-label=move || fill(t().remove_prechat_field, &[("n", &n().to_string())])
                                     on:click=move |_| rows.update(|v| v.retain(|x| x.key != r.key))
                                 >
-                                    "Remove"
+                                    {move || t().remove}
                                 </button>
                             </li>
                         }
@@ -562,7 +569,7 @@ fn PrechatEditor(
                     .map(|e| view! { <p class="adm-field-error" id=err_id.clone() role="alert">{e.message}</p> })
             }}
             <button type="button" class="btn btn-ghost" on:click=move |_| add.run(())>
-                "Add pre-chat field"
+                {move || t().add_prechat_field}
             </button>
         </fieldset>
     }
@@ -593,7 +600,7 @@ fn IdentitySecret(
             match admin_api::rotate_identity_secret(&id).await {
                 Ok(c) => {
                     confirm.try_set(false);
-                    note.try_set(Some("New secret saved. Update your site's server with it.".into()));
+                    note.try_set(Some(t().secret_saved.into()));
                     if let Some(s) = c.identity_secret {
                         on_rotated.run(s);
                     }
@@ -607,12 +614,12 @@ fn IdentitySecret(
     };
     view! {
         <fieldset class="adm-fieldset adm-identity">
-            <legend>"Visitor identity"</legend>
+            <legend>{move || t().visitor_identity}</legend>
             <div class="field adm-field">
-                <label for=input_id.clone()>"Identity secret"</label>
+                <label for=input_id.clone()>{move || t().identity_secret}</label>
                 <input id=input_id type="text" readonly spellcheck="false" class="adm-secret" aria-describedby=hint_id.clone() prop:value=secret />
                 <p class="adm-hint" id=hint_id>
-                    "Keep it on your server. To identify a logged-in user, call Parley.identify({ id, hash }) with hash = HMAC-SHA256 of the user id, keyed with this secret (as text), in lowercase hex."
+                    {move || t().identity_hint}
                 </p>
             </div>
             <p class="adm-notice" role="status">{move || note.get()}</p>
@@ -620,19 +627,19 @@ fn IdentitySecret(
                 {move || {
                     if confirm.get() {
                         view! {
-                            <span class="adm-confirm">"Hashes made with the current secret stop working. Rotate?"</span>
+                            <span class="adm-confirm">{t().rotate_confirm}</span>
                             <button type="button" class="btn btn-primary" aria-busy=move || busy.get().to_string() on:click=rotate>
-                                "Yes, rotate"
+                                {t().yes_rotate}
                             </button>
                             <button type="button" class="btn btn-ghost" on:click=move |_| confirm.set(false)>
-                                "Cancel"
+                                {t().cancel}
                             </button>
                         }
                             .into_any()
                     } else {
                         view! {
                             <button type="button" class="btn btn-ghost" on:click=move |_| confirm.set(true)>
-                                "Rotate secret"
+                                {t().rotate_secret}
                             </button>
                         }
                             .into_any()
@@ -656,9 +663,10 @@ mod tests {
 
     #[test]
     fn greeting_labels_follow_the_languages() {
-        for (l, label) in LANGS.into_iter().zip(GREETING_LABELS) {
-            assert_eq!(label, format!("Greeting in {}", l.name()));
+        for l in LANGS {
+            assert_eq!(greeting_label(&crate::i18n::EN, l), format!("Greeting in {}", l.name()));
         }
+        assert_eq!(greeting_label(crate::i18n::texts_of(Lang::De), Lang::Ru), "Begrüßung auf Русский");
     }
 
     #[test]

@@ -265,7 +265,7 @@ pub fn ChartView(chart: Chart) -> impl IntoView {
         ChartKind::Stacked => "stacked",
         ChartKind::Funnel => "funnel",
     };
-    let label = format!("{} (chart)", chart.title);
+    let label = crate::i18n::fill(crate::i18n::t().chart_suffix, &[("title", &chart.title)]);
     let bars = lay
         .bars
         .iter()
@@ -312,7 +312,7 @@ pub fn ChartView(chart: Chart) -> impl IntoView {
                 }
             })
             .collect_view();
-        view! { <ul class="chart-legend" aria-label="Legend">{items}</ul> }
+        view! { <ul class="chart-legend" aria-label=move || crate::i18n::t().legend>{items}</ul> }
     });
     // Nothing but zeros: say so instead of drawing an empty frame.
     let empty = lay.bars.iter().all(|b| b.value == 0.0);
@@ -338,7 +338,7 @@ pub fn ChartView(chart: Chart) -> impl IntoView {
             <figcaption>{chart.title.clone()}</figcaption>
             {svg}
             {(!empty).then_some(legend).flatten()}
-            {empty.then(|| view! { <p class="muted chart-empty">"Nothing to draw in this period."</p> })}
+            {empty.then(|| view! { <p class="muted chart-empty">{move || crate::i18n::t().nothing_to_draw}</p> })}
         </figure>
     }
 }

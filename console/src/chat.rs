@@ -93,7 +93,7 @@ impl Chat {
             }
         };
         if self.is_closed() {
-            self.view.error.set(Some("This conversation is closed.".to_owned()));
+            self.view.error.set(Some(crate::i18n::t().conversation_closed.to_owned()));
             return;
         }
         self.conn.send_text(text);
@@ -195,11 +195,14 @@ fn on_update(view: &ChatView, conn: &Connection, update: Update) {
     for event in update.events {
         match event {
             Event::Refused { pending, message, .. } => {
-                view.error.set(Some(format!("Not sent ({message}): {}", pending.text)));
+                view.error.set(Some(crate::i18n::fill(
+                    crate::i18n::t().not_sent_error,
+                    &[("message", &message), ("text", &pending.text)],
+                )));
             }
             Event::Problem(message) => view.error.set(Some(message)),
             Event::Incompatible(reason) => {
-                view.error.set(Some(format!("This console is out of date ({reason}). Reload the page.")));
+                view.error.set(Some(crate::i18n::fill(crate::i18n::t().out_of_date_error, &[("reason", &reason)])));
             }
             _ => {}
         }

@@ -13,21 +13,35 @@ use parley_shared::invites::{Condition, Greeting, InviteSettings};
 
 use crate::admin_api;
 use crate::form::{http_field_error, load_into, DataTable, Field, FormError, Notice};
+use crate::i18n::{fill, t, Texts};
 
 /// The kinds of condition row: key and label of the type select.
-const KINDS: &[(&str, &str)] = &[
-    ("page_url", "Page URL matches"),
-    ("time_on_page", "Time on page at least (s)"),
-    ("time_on_site", "Time on site at least (s)"),
-    ("pages", "Pages viewed at least"),
-    ("returning", "Returning visitor (yes/no)"),
-    ("referrer", "Referrer contains"),
-    ("language", "Visitor language is (comma list)"),
-    ("hours", "Hour between (from, to)"),
-    ("weekday", "Weekday is"),
-];
+fn kinds(t: &'static Texts) -> [(&'static str, &'static str); 9] {
+    [
+        ("page_url", t.kind_page_url),
+        ("time_on_page", t.kind_time_on_page),
+        ("time_on_site", t.kind_time_on_site),
+        ("pages", t.kind_pages),
+        ("returning", t.kind_returning),
+        ("referrer", t.kind_referrer),
+        ("language", t.kind_language),
+        ("hours", t.kind_hours),
+        ("weekday", t.kind_weekday),
+    ]
+}
 
-const DAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+/// Monday to Sunday: the full name (for the ear) and the short one (shown).
+fn days(t: &'static Texts) -> [(&'static str, &'static str); 7] {
+    [
+        (t.monday, t.mon),
+        (t.tuesday, t.tue),
+        (t.wednesday, t.wed),
+        (t.thursday, t.thu),
+        (t.friday, t.fri),
+        (t.saturday, t.sat),
+        (t.sunday, t.sun),
+    ]
+}
 
 /// One row of the condition editor as plain data: its kind, up to two text inputs and the
 /// weekday boxes.
@@ -75,22 +89,22 @@ impl RowData {
     /// The condition this row says, checked with the shared validator; else a sentence.
     pub fn to_condition(&self) -> Result<Condition, String> {
         fn number<T: std::str::FromStr>(s: &str, what: &str) -> Result<T, String> {
-            s.trim().parse().map_err(|_| format!("{what} must be a whole number."))
+            s.trim().parse().map_err(|_| fill(t().whole_number, &[("what", what)]))
         }
         let c = match self.kind.as_str() {
             "page_url" => Condition::PageUrl { glob: self.a.clone() },
-            "time_on_page" => Condition::TimeOnPageAtLeast { seconds: number(&self.a, "Time on page")? },
-            "time_on_site" => Condition::TimeOnSiteAtLeast { seconds: number(&self.a, "Time on site")? },
-            "pages" => Condition::PagesViewedAtLeast { pages: number(&self.a, "Pages viewed")? },
+            "time_on_page" => Condition::TimeOnPageAtLeast { seconds: number(&self.a, t().what_time_on_page)? },
+            "time_on_site" => Condition::TimeOnSiteAtLeast { seconds: number(&self.a, t().what_time_on_site)? },
+            "pages" => Condition::PagesViewedAtLeast { pages: number(&self.a, t().what_pages_viewed)? },
             "returning" => Condition::Returning { returning: self.a == "yes" },
             "referrer" => Condition::ReferrerContains { text: self.a.clone() },
             "language" => Condition::Language { any_of: split_list(&self.a) },
             "hours" => Condition::HourBetween {
-                from: number(&self.a, "The hour \"from\"")?,
-                to: number(&self.b, "The hour \"to\"")?,
+                from: number(&self.a, t().what_hour_from)?,
+                to: number(&self.b, t().what_hour_to)?,
             },
             "weekday" => Condition::Weekday { any_of: self.days.clone() },
-            other => return Err(format!("Unknown condition {other}.")),
+            other => return Err(fill(t().unknown_condition, &[("kind", other)])),
         };
         ep::rule_condition(&c).map_err(|e| e.message)
     }
@@ -122,7 +136,7 @@ pub fn seconds_ms(s: &str, field: &str, what: &str) -> Result<u64, FieldError> {
     s.trim()
         .parse::<u64>()
         .map(|n| n * 1000)
-        .map_err(|_| FieldError::new(field, format!("{what} must be a whole number of seconds.")))
+        .map_err(|_| FieldError::new(field, fill(t().whole_seconds, &[("what", what)])))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -168,7 +182,8 @@ pub fn EntryPoints() -> impl IntoView {
             let body = EntryPointRequest { name: e.name.clone(), enabled: Some(enabled), invite: None };
             match admin_api::update_entry_point(&e.id, &body).await {
                 Ok(v) => {
-                    note.try_set(Some(format!("{} is {}.", v.name, if enabled { "enabled" } else { "disabled" })));
+                    let done = if enabled { t().ep_enabled_note } else { t().ep_disabled_note };
+                    note.try_set(Some(fill(done, &[("name", &v.name)])));
                     reload();
                 }
                 Err(e) => {
@@ -195,6 +210,7 @@ pub fn EntryPoints() -> impl IntoView {
     };
 
     let rows = move || {
+        let t = t();
         list.get()
             .unwrap_or_default()
             .into_iter()
@@ -204,21 +220,21 @@ pub fn EntryPoints() -> impl IntoView {
                 let enabled = e.enabled;
                 let rule = match &e.invite {
                     Some(i) => ep::summary(&i.when),
-                    None => "The launcher on every page".to_owned(),
+                    None => t.launcher_every_page.to_owned(),
                 };
-                let edit_label = format!("{} {}", if is_button { "Rename" } else { "Edit" }, e.name);
+                let edit_label = fill(if is_button { t.rename_named } else { t.edit_named }, &[("name", &e.name)]);
                 view! {
                     <tr class:adm-disabled=!enabled>
                         <td class="adm-username">{e.name.clone()}</td>
-                        <td>{if is_button { "Chat button" } else { "Auto-invite" }}</td>
+                        <td>{if is_button { t.chat_button } else { t.auto_invite }}</td>
                         <td>
                             {if is_button {
-                                view! { <span class="muted">"Always"</span> }.into_any()
+                                view! { <span class="muted">{t.always}</span> }.into_any()
                             } else {
                                 view! {
                                     <input
                                         type="checkbox"
-                                        aria-label=format!("Enabled: {}", e.name)
+                                        aria-label=fill(t.enabled_named, &[("name", &e.name)])
                                         prop:checked=enabled
                                         on:change=move |ev| set_enabled(toggle_e.clone(), event_target_checked(&ev))
                                     />
@@ -237,7 +253,7 @@ pub fn EntryPoints() -> impl IntoView {
                                     editing.set(Some(Some(edit_e.clone())));
                                 }
                             >
-                                {if is_button { "Rename" } else { "Edit" }}
+                                {if is_button { t.rename } else { t.edit }}
                             </button>
                         </td>
                     </tr>
@@ -256,20 +272,18 @@ pub fn EntryPoints() -> impl IntoView {
 
     view! {
         <section class="adm-section" aria-labelledby="adm-ep-title">
-            <h2 id="adm-ep-title">"Entry points"</h2>
-            <p class="muted">
-                "What can start a chat: the chat button and auto-invites, tried in this order; the first whose rule matches shows. Entry points are never deleted (reports name them); disable an invite instead."
-            </p>
+            <h2 id="adm-ep-title">{move || t().entry_points}</h2>
+            <p class="muted">{move || t().entry_points_intro}</p>
             {move || load_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <div class="field adm-field adm-ep-channel">
-                <label for="adm-ep-channel">"Channel"</label>
+                <label for="adm-ep-channel">{move || t().channel}</label>
                 <select id="adm-ep-channel" on:change=move |ev| channel.set(event_target_value(&ev))>
                     {channel_options}
                 </select>
             </div>
             <FormError err=row_error fields=&[] />
             <Notice note />
-            <DataTable labelledby="adm-ep-title" headers=&["Name", "Type", "Enabled", "Rule", ""]>
+            <DataTable labelledby="adm-ep-title" headers=|t| vec![t.name, t.type_, t.enabled, t.rule, ""]>
                 {rows}
             </DataTable>
             {move || match editing.get() {
@@ -285,7 +299,7 @@ pub fn EntryPoints() -> impl IntoView {
                                     editing.set(Some(None));
                                 }
                             >
-                                "New auto-invite"
+                                {move || t().new_auto_invite}
                             </button>
                         </div>
                     }
@@ -321,7 +335,7 @@ fn ButtonForm(e: EntryPointView, on_done: Callback<Option<String>>) -> impl Into
         let id = id.clone();
         spawn_local(async move {
             match admin_api::update_entry_point(&id, &body).await {
-                Ok(_) => on_done.run(Some("Saved.".to_owned())),
+                Ok(_) => on_done.run(Some(t().saved.to_owned())),
                 Err(e) => {
                     err.try_set(Some(http_field_error(&e)));
                     busy.try_set(false);
@@ -331,17 +345,17 @@ fn ButtonForm(e: EntryPointView, on_done: Callback<Option<String>>) -> impl Into
     };
     view! {
         <form class="adm-form adm-card" on:submit=submit aria-labelledby="adm-ep-btn-title" novalidate>
-            <h3 id="adm-ep-btn-title">"Rename the chat button"</h3>
+            <h3 id="adm-ep-btn-title">{move || t().rename_chat_button}</h3>
             <div class="adm-grid">
-                <Field id="adm-ep-btn-name".into() label="Button name" field="name" value=name err autocomplete="off" hint="Reports and chats name it." />
+                <Field id="adm-ep-btn-name".into() label=move || t().button_name field="name" value=name err autocomplete="off" hint=move || t().reports_name_it />
             </div>
             <FormError err fields=&["name"] />
             <div class="adm-actions">
                 <button type="submit" class="btn btn-primary" aria-busy=move || busy.get().to_string()>
-                    "Save"
+                    {move || t().save}
                 </button>
                 <button type="button" class="btn btn-ghost" on:click=move |_| on_done.run(None)>
-                    "Cancel"
+                    {move || t().cancel}
                 </button>
             </div>
         </form>
@@ -429,8 +443,8 @@ fn InviteForm(
     let busy = RwSignal::new(false);
     let target = existing.as_ref().map(|e| e.id.clone());
     let title = match &existing {
-        Some(e) => format!("Edit {}", e.name),
-        None => "New auto-invite".to_owned(),
+        Some(e) => fill(t().edit_named, &[("name", &e.name)]),
+        None => t().new_auto_invite.to_owned(),
     };
 
     let submit = move |ev: SubmitEvent| {
@@ -449,7 +463,7 @@ fn InviteForm(
             None => {
                 let list = rows.get_untracked();
                 if list.is_empty() {
-                    return err.set(Some(FieldError::new("when", "Add at least one condition.")));
+                    return err.set(Some(FieldError::new("when", t().add_one_condition)));
                 }
                 let data: Vec<RowData> = list.iter().map(Row::data).collect();
                 match combine(mode.get_untracked() == "any", &data) {
@@ -464,10 +478,11 @@ fn InviteForm(
         let max = match max_per_visitor.get_untracked().trim().parse::<u32>() {
             Ok(n) => n,
             Err(_) => {
-                return err.set(Some(FieldError::new("max_per_visitor", "Enter a whole number (0 = no limit).")));
+                return err.set(Some(FieldError::new("max_per_visitor", t().enter_whole_number_limit)));
             }
         };
-        let display_timeout_ms = match seconds_ms(&timeout.get_untracked(), "display_timeout_ms", "The display time") {
+        let display_timeout_ms = match seconds_ms(&timeout.get_untracked(), "display_timeout_ms", t().what_display_time)
+        {
             Ok(ms) => ms,
             Err(e) => return err.set(Some(e)),
         };
@@ -494,7 +509,7 @@ fn InviteForm(
                 Some(id) => admin_api::update_entry_point(id, &body).await,
             };
             match result {
-                Ok(_) => on_done.run(Some("Saved.".to_owned())),
+                Ok(_) => on_done.run(Some(t().saved.to_owned())),
                 Err(e) => {
                     err.try_set(Some(http_field_error(&e)));
                     busy.try_set(false);
@@ -517,7 +532,7 @@ fn InviteForm(
                     let invalid = move || has_err().then_some("true");
                     let inputs = move || {
                         let kind = row.kind.get();
-                                                let label = move |what: &str| format!("Condition {}: {what}", n());
+                                                let label = move |what: &str| fill(t().condition_what, &[("n", &n().to_string()), ("what", what)]);
                         let text_input = move |kind_word: &'static str, input_type: &'static str, placeholder: &'static str| {
                                                         view! {
                                 <input
@@ -536,12 +551,12 @@ fn InviteForm(
                             "returning" => {
                                 view! {
                                     <select
-                                        aria-label=move || label("returning visitor")
+                                        aria-label=move || label(t().w_returning_visitor)
                                         prop:value=move || row.a.get()
                                         on:change=move |ev| row.a.set(event_target_value(&ev))
                                     >
-                                        <option value="yes" selected=move || row.a.get() == "yes">"Yes"</option>
-                                        <option value="no" selected=move || row.a.get() == "no">"No"</option>
+                                        <option value="yes" selected=move || row.a.get() == "yes">{move || t().yes}</option>
+                                        <option value="no" selected=move || row.a.get() == "no">{move || t().no}</option>
                                     </select>
                                 }
                                     .into_any()
@@ -553,7 +568,7 @@ fn InviteForm(
                                         class="adm-cond-num"
                                         min="0"
                                         max="23"
-                                        aria-label=move || label("from hour")
+                                        aria-label=move || label(t().w_from_hour)
                                         aria-invalid=invalid
                                         aria-describedby=described
                                         prop:value=move || row.a.get()
@@ -565,7 +580,7 @@ fn InviteForm(
                                         class="adm-cond-num"
                                         min="1"
                                         max="24"
-                                        aria-label=move || label("to hour")
+                                        aria-label=move || label(t().w_to_hour)
                                         aria-invalid=invalid
                                         aria-describedby=described
                                         prop:value=move || row.b.get()
@@ -575,9 +590,10 @@ fn InviteForm(
                                     .into_any()
                             }
                             "weekday" => {
-                                DAYS.iter()
+                                days(t())
+                                    .into_iter()
                                     .enumerate()
-                                    .map(|(d, day)| {
+                                    .map(|(d, (day, short))| {
                                         let d = d as u8;
                                         view! {
                                             <label class="adm-day">
@@ -596,25 +612,25 @@ fn InviteForm(
                                                         });
                                                     }
                                                 />
-                                                {&day[..3]}
+                                                {short}
                                             </label>
                                         }
                                     })
                                     .collect_view()
                                     .into_any()
                             }
-                            "page_url" => text_input("page URL pattern", "text", "*/pricing*").into_any(),
-                            "time_on_page" => text_input("seconds on the page", "number", "").into_any(),
-                            "time_on_site" => text_input("seconds on the site", "number", "").into_any(),
-                            "pages" => text_input("pages viewed", "number", "").into_any(),
-                            "referrer" => text_input("referrer text", "text", "google (empty: no referrer)").into_any(),
-                            _ => text_input("languages", "text", "en, de").into_any(),
+                            "page_url" => text_input(t().w_page_url_pattern, "text", "*/pricing*").into_any(),
+                            "time_on_page" => text_input(t().w_seconds_on_page, "number", "").into_any(),
+                            "time_on_site" => text_input(t().w_seconds_on_site, "number", "").into_any(),
+                            "pages" => text_input(t().w_pages_viewed, "number", "").into_any(),
+                            "referrer" => text_input(t().w_referrer_text, "text", t().referrer_placeholder).into_any(),
+                            _ => text_input(t().w_languages, "text", "en, de").into_any(),
                         }
                     };
                     view! {
-                        <div class="adm-cond" role="group" aria-label=move || format!("Condition {}", n())>
+                        <div class="adm-cond" role="group" aria-label=move || fill(t().condition_n, &[("n", &n().to_string())])>
                             <select
-                                aria-label=move || format!("Condition {} type", n())
+                                aria-label=move || fill(t().condition_n_type, &[("n", &n().to_string())])
                                 prop:value=move || row.kind.get()
                                 on:change=move |ev| {
                                     let d = RowData::new(&event_target_value(&ev));
@@ -625,28 +641,30 @@ fn InviteForm(
                                     row_err.set(None);
                                 }
                             >
-                                {KINDS
-                                    .iter()
-                                    .map(|(k, l)| {
-                                        view! {
-                                            <option value=*k selected=move || row.kind.get() == *k>
-                                                {*l}
-                                            </option>
-                                        }
-                                    })
-                                    .collect_view()}
+                                {move || {
+                                    kinds(t())
+                                        .into_iter()
+                                        .map(|(k, l)| {
+                                            view! {
+                                                <option value=k selected=move || row.kind.get() == k>
+                                                    {l}
+                                                </option>
+                                            }
+                                        })
+                                        .collect_view()
+                                }}
                             </select>
                             {inputs}
                             <button
                                 type="button"
                                 class="btn btn-ghost adm-small"
-                                aria-label=move || format!("Remove condition {}", n())
+                                aria-label=move || fill(t().remove_condition, &[("n", &n().to_string())])
                                 on:click=move |_| {
                                     row_err.set(None);
                                     rows.update(|r| r.retain(|x| x.key != row.key));
                                 }
                             >
-                                "Remove"
+                                {move || t().remove}
                             </button>
                             {move || {
                                 row_err
@@ -675,29 +693,29 @@ fn InviteForm(
                 children=move |g: GreetingRow| {
                     let n = move || greetings.with(|v| v.iter().position(|x| x.key == g.key).map_or(0, |i| i + 1));
                     view! {
-                        <div class="adm-greeting" role="group" aria-label=move || format!("Greeting {}", n())>
+                        <div class="adm-greeting" role="group" aria-label=move || fill(t().greeting_n, &[("n", &n().to_string())])>
                             <input
                                 type="text"
                                 class="adm-greeting-lang"
                                 placeholder="en"
-                                aria-label=move || format!("Greeting {} language", n())
+                                aria-label=move || fill(t().greeting_n_language, &[("n", &n().to_string())])
                                 prop:value=move || g.language.get()
                                 on:input=move |ev| g.language.set(event_target_value(&ev))
                             />
                             <textarea
                                 rows="2"
                                 class="adm-greeting-text"
-                                aria-label=move || format!("Greeting {} text", n())
+                                aria-label=move || fill(t().greeting_n_text, &[("n", &n().to_string())])
                                 prop:value=move || g.text.get()
                                 on:input=move |ev| g.text.set(event_target_value(&ev))
                             ></textarea>
                             <button
                                 type="button"
                                 class="btn btn-ghost adm-small"
-                                aria-label=move || format!("Remove greeting {}", n())
+                                aria-label=move || fill(t().remove_greeting, &[("n", &n().to_string())])
                                 on:click=move |_| greetings.update(|v| v.retain(|x| x.key != g.key))
                             >
-                                "Remove"
+                                {move || t().remove}
                             </button>
                         </div>
                     }
@@ -717,23 +735,22 @@ fn InviteForm(
             })
         }
     };
-    let always_label = "Always show (even when no operator is available)";
 
     view! {
         <form class="adm-form adm-card adm-invite-form" on:submit=submit aria-labelledby="adm-ep-form-title" novalidate>
             <h3 id="adm-ep-form-title">{title}</h3>
             <div class="adm-grid">
-                <Field id="adm-ep-name".into() label="Name" field="name" value=name err autocomplete="off" hint="Reports and chats name it." />
+                <Field id="adm-ep-name".into() label=move || t().name field="name" value=name err autocomplete="off" hint=move || t().reports_name_it />
             </div>
             <fieldset class="adm-fieldset" aria-describedby="adm-ep-when-error">
-                <legend>"Conditions"</legend>
+                <legend>{move || t().conditions}</legend>
                 {move || {
                     kept_rule
                         .get()
                         .map(|w| {
                             view! {
                                 <p class="adm-kept-rule">
-                                    "This rule nests groups of conditions (made through the API). The editor handles one level, so it is shown read-only and kept as it is: "
+                                    {t().kept_rule}
                                     <strong>{ep::summary(&w)}</strong>
                                 </p>
                                 <button
@@ -744,17 +761,17 @@ fn InviteForm(
                                         rows.set(vec![Row::new(fresh_key(), RowData::new("page_url"))]);
                                     }
                                 >
-                                    "Replace with a simple rule"
+                                    {t().replace_simple_rule}
                                 </button>
                             }
                         })
                 }}
                 <div class="adm-cond-list" class:adm-hidden=move || kept_rule.with(Option::is_some)>
                     <div class="field adm-field adm-ep-mode">
-                        <label for="adm-ep-mode">"Show when"</label>
+                        <label for="adm-ep-mode">{move || t().show_when}</label>
                         <select id="adm-ep-mode" prop:value=move || mode.get() on:change=move |ev| mode.set(event_target_value(&ev))>
-                            <option value="all" selected=move || mode.get() == "all">"all of these conditions hold"</option>
-                            <option value="any" selected=move || mode.get() == "any">"any of these conditions holds"</option>
+                            <option value="all" selected=move || mode.get() == "all">{move || t().mode_all}</option>
+                            <option value="any" selected=move || mode.get() == "any">{move || t().mode_any}</option>
                         </select>
                     </div>
                     {condition_rows}
@@ -764,7 +781,7 @@ fn InviteForm(
                             class="btn btn-ghost adm-small"
                             on:click=move |_| rows.update(|r| r.push(Row::new(fresh_key(), RowData::new("time_on_page"))))
                         >
-                            "Add condition"
+                            {move || t().add_condition}
                         </button>
                     </div>
                 </div>
@@ -773,21 +790,21 @@ fn InviteForm(
             <div class="adm-grid">
                 <Field
                     id="adm-ep-max".into()
-                    label="Show at most N times per visitor (0 = no limit)"
+                    label=move || t().max_per_visitor
                     field="max_per_visitor"
                     value=max_per_visitor
                     err
                     kind="number"
                 />
-                <Field id="adm-ep-timeout".into() label="Hide after N seconds" field="display_timeout_ms" value=timeout err kind="number" />
+                <Field id="adm-ep-timeout".into() label=move || t().hide_after field="display_timeout_ms" value=timeout err kind="number" />
             </div>
             <label class="adm-check">
                 <input type="checkbox" prop:checked=move || always_show.get() on:change=move |ev| always_show.set(event_target_checked(&ev)) />
-                {always_label}
+                {move || t().always_show}
             </label>
             <fieldset class="adm-fieldset" aria-describedby="adm-ep-greetings-error">
-                <legend>"Greetings"</legend>
-                <p class="adm-hint">"One per language (such as en, de, pt-BR); the first is shown to visitors of every other language."</p>
+                <legend>{move || t().greetings}</legend>
+                <p class="adm-hint">{move || t().greetings_hint}</p>
                 {greeting_rows}
                 <div class="adm-actions">
                     <button
@@ -799,7 +816,7 @@ fn InviteForm(
                             })
                         }
                     >
-                        "Add greeting"
+                        {move || t().add_greeting}
                     </button>
                 </div>
                 {field_error("greetings", "adm-ep-greetings-error")}
@@ -807,10 +824,10 @@ fn InviteForm(
             <FormError err fields=INVITE_FIELDS />
             <div class="adm-actions">
                 <button type="submit" class="btn btn-primary" aria-busy=move || busy.get().to_string()>
-                    "Save invite"
+                    {move || t().save_invite}
                 </button>
                 <button type="button" class="btn btn-ghost" on:click=move |_| on_done.run(None)>
-                    "Cancel"
+                    {move || t().cancel}
                 </button>
             </div>
         </form>
@@ -845,7 +862,7 @@ mod tests {
         assert_eq!(hours.to_condition(), Ok(Condition::HourBetween { from: 22, to: 6 }));
         assert_eq!(RowData::new("weekday").to_condition(), Ok(Condition::Weekday { any_of: vec![0, 1, 2, 3, 4] }));
         assert_eq!(row("returning", "no").to_condition(), Ok(Condition::Returning { returning: false }));
-        for kind in KINDS.iter().map(|(k, _)| *k) {
+        for kind in kinds(&crate::i18n::EN).iter().map(|(k, _)| *k) {
             let d = RowData::new(kind);
             if let Ok(c) = d.to_condition() {
                 assert_eq!(RowData::from_condition(&c).map(|r| r.kind), Some(kind.to_owned()));

@@ -2,11 +2,13 @@
 //! alert for errors that belong to no field shown.
 
 use leptos::prelude::*;
+use leptos::text_prop::TextProp;
 use parley_client::HttpError;
 use parley_shared::admin::FieldError;
 use parley_shared::error::ErrorCode;
 
 use crate::api;
+use crate::i18n::{t, Texts};
 
 /// A failed call as a field error: the server's 409s name their field; anything else (network,
 /// refusals) belongs to the whole form.
@@ -63,23 +65,24 @@ pub fn Notice(note: RwSignal<Option<String>>) -> impl IntoView {
 #[component]
 pub fn Field(
     id: String,
-    label: &'static str,
+    #[prop(into)] label: TextProp,
     field: &'static str,
     value: RwSignal<String>,
     err: RwSignal<Option<FieldError>>,
     #[prop(default = "text")] kind: &'static str,
     #[prop(default = "")] autocomplete: &'static str,
-    #[prop(default = "")] hint: &'static str,
+    #[prop(optional, into)] hint: Option<TextProp>,
     #[prop(default = false)] multiline: bool,
 ) -> impl IntoView {
     let err_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
     let has_err = move || err.with(|e| e.as_ref().is_some_and(|e| !field.is_empty() && e.field == field));
+    let has_hint = hint.is_some();
     let described = {
         let (err_id, hint_id) = (err_id.clone(), hint_id.clone());
         move || {
             let mut ids = Vec::new();
-            if !hint.is_empty() {
+            if has_hint {
                 ids.push(hint_id.clone());
             }
             if has_err() {
@@ -119,9 +122,9 @@ pub fn Field(
     };
     view! {
         <div class="field adm-field">
-            <label for=id>{label}</label>
+            <label for=id>{move || label.get().to_string()}</label>
             {input}
-            {(!hint.is_empty()).then(|| view! { <p class="adm-hint" id=hint_id>{hint}</p> })}
+            {hint.map(|hint| view! { <p class="adm-hint" id=hint_id>{move || hint.get().to_string()}</p> })}
             {move || {
                 err.get()
                     .filter(|e| !field.is_empty() && e.field == field)
@@ -141,25 +144,27 @@ pub fn Field(
 #[component]
 pub fn Choice(
     id: String,
-    label: &'static str,
+    #[prop(into)] label: TextProp,
     value: RwSignal<String>,
-    options: &'static [(&'static str, &'static str)],
+    /// `(value, label)` in the given language.
+    options: fn(&'static Texts) -> Vec<(&'static str, &'static str)>,
 ) -> impl IntoView {
     view! {
         <div class="field adm-field">
-            <label for=id.clone()>{label}</label>
+            <label for=id.clone()>{move || label.get().to_string()}</label>
             <select id=id prop:value=move || value.get() on:change=move |ev| value.set(event_target_value(&ev))>
-                {options
-                    .iter()
-                    .map(|(v, l)| {
-                        let v = *v;
-                        view! {
-                            <option value=v selected=move || value.get() == v>
-                                {*l}
-                            </option>
-                        }
-                    })
-                    .collect_view()}
+                {move || {
+                    options(t())
+                        .into_iter()
+                        .map(|(v, l)| {
+                            view! {
+                                <option value=v selected=move || value.get() == v>
+                                    {l}
+                                </option>
+                            }
+                        })
+                        .collect_view()
+                }}
             </select>
         </div>
     }
@@ -169,14 +174,14 @@ pub fn Choice(
 pub fn parse_max_chats(s: &str) -> Result<u32, FieldError> {
     s.trim()
         .parse::<u32>()
-        .map_err(|_| FieldError::new("max_chats", "Max concurrent chats must be a number."))
+        .map_err(|_| FieldError::new("max_chats", t().max_chats_number))
         .and_then(parley_shared::admin::max_chats)
 }
 
 /// Main language plus the extra ones typed as a list ("de, fr"), checked.
 pub fn language_list(main: &str, extras: &str) -> Result<Vec<String>, FieldError> {
     if main.trim().is_empty() {
-        return Err(FieldError::new("languages", "Choose a main language (such as en)."));
+        return Err(FieldError::new("languages", t().choose_main_language));
     }
     let mut all = vec![main.trim().to_owned()];
     all.extend(parley_shared::admin::split_list(extras));
@@ -230,28 +235,32 @@ mod tests {
 /// only — and the rows as children.
 #[component]
 pub fn DataTable(
-    headers: &'static [&'static str],
+    /// The column headers in the given language.
+    headers: fn(&'static Texts) -> Vec<&'static str>,
     children: Children,
     #[prop(optional)] labelledby: Option<&'static str>,
-    #[prop(optional)] caption: Option<&'static str>,
+    #[prop(optional, into)] caption: Option<TextProp>,
     #[prop(optional)] hide_caption: bool,
     #[prop(optional)] class: &'static str,
 ) -> impl IntoView {
     let class = if class.is_empty() { "adm-table".to_owned() } else { format!("adm-table {class}") };
-    let head = headers
-        .iter()
-        .map(|h| {
-            if h.is_empty() {
-                view! { <th scope="col"><span class="adm-sr">"Actions"</span></th> }.into_any()
-            } else {
-                view! { <th scope="col">{*h}</th> }.into_any()
-            }
-        })
-        .collect_view();
+    let head = move || {
+        let t = t();
+        headers(t)
+            .into_iter()
+            .map(|h| {
+                if h.is_empty() {
+                    view! { <th scope="col"><span class="adm-sr">{t.actions}</span></th> }.into_any()
+                } else {
+                    view! { <th scope="col">{h}</th> }.into_any()
+                }
+            })
+            .collect_view()
+    };
     view! {
         <div class="adm-table-wrap">
             <table class=class aria-labelledby=labelledby>
-                {caption.map(|c| view! { <caption class:adm-sr=hide_caption>{c}</caption> })}
+                {caption.map(|c| view! { <caption class:adm-sr=hide_caption>{move || c.get().to_string()}</caption> })}
                 <thead>
                     <tr>{head}</tr>
                 </thead>
@@ -273,7 +282,7 @@ pub trait TabKind: Copy + PartialEq + Send + Sync + 'static {
 /// a click selected a tab (e.g. to remember it).
 pub fn tabbed<T: TabKind>(
     prefix: &'static str,
-    name: &'static str,
+    name: fn(&'static Texts) -> &'static str,
     tabs: Vec<T>,
     current: RwSignal<T>,
     on_pick: impl Fn(T) + Clone + Send + Sync + 'static,
@@ -298,13 +307,13 @@ pub fn tabbed<T: TabKind>(
                         on_pick(t);
                     }
                 >
-                    {t.label()}
+                    {move || t.label()}
                 </button>
             }
         })
         .collect_view();
     view! {
-        <div class="adm-tabs" role="tablist" aria-label=name>
+        <div class="adm-tabs" role="tablist" aria-label=move || name(t())>
             {buttons}
         </div>
         <div

@@ -16,6 +16,7 @@ mod charts;
 mod chat;
 mod entry_points;
 mod form;
+pub mod i18n;
 mod list;
 mod login;
 mod model;

@@ -5,6 +5,7 @@ use crate::api::SummaryExt;
 use leptos::prelude::*;
 
 use crate::api::ConvSummary;
+use crate::i18n::{fill, plural, t};
 use crate::state::{Ctx, ListFilter};
 use crate::time::clock;
 use crate::unread;
@@ -26,28 +27,28 @@ pub fn ConversationList() -> impl IntoView {
     view! {
         <section class="sidebar" aria-labelledby="conversations-heading">
             <div class="sidebar-head">
-                <h2 id="conversations-heading">"Conversations"</h2>
+                <h2 id="conversations-heading">{move || t().conversations}</h2>
                 <span
                     class="badge"
                     class:badge-zero=move || waiting() == 0
-                    title="Waiting conversations"
+                    title=move || t().waiting_conversations
                     aria-live="polite"
                 >
-                    {move || format!("{} waiting", waiting())}
+                    {move || fill(t().n_waiting, &[("n", &waiting().to_string())])}
                 </span>
             </div>
             <PresenceBar />
-            <div class="filters" role="group" aria-label="Show conversations">
-                <FilterButton filter=ListFilter::Waiting label="Waiting" />
-                <FilterButton filter=ListFilter::Mine label="Mine" />
-                <FilterButton filter=ListFilter::All label="All" />
+            <div class="filters" role="group" aria-label=move || t().show_conversations>
+                <FilterButton filter=ListFilter::Waiting label=|| t().filter_waiting />
+                <FilterButton filter=ListFilter::Mine label=|| t().filter_mine />
+                <FilterButton filter=ListFilter::All label=|| t().filter_all />
             </div>
             {move || ctx.list_error.get().map(|e| view! { <p class="list-error" role="status">{e}</p> })}
             {move || {
                 (ctx.convs_loaded.get() && ctx.convs.with(Vec::is_empty))
-                    .then(|| view! { <p class="list-empty">"No conversations yet."</p> })
+                    .then(|| view! { <p class="list-empty">{move || t().no_conversations}</p> })
             }}
-            {move || (!ctx.convs_loaded.get()).then(|| view! { <p class="list-empty">"Loading conversations…"</p> })}
+            {move || (!ctx.convs_loaded.get()).then(|| view! { <p class="list-empty">{move || t().loading_conversations}</p> })}
             <ul class="conv-list">
                 <For
                     each=sorted
@@ -69,7 +70,7 @@ pub fn ConversationList() -> impl IntoView {
 }
 
 #[component]
-fn FilterButton(filter: ListFilter, label: &'static str) -> impl IntoView {
+fn FilterButton(filter: ListFilter, label: fn() -> &'static str) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     view! {
         <button
@@ -105,13 +106,13 @@ fn PresenceBar() -> impl IntoView {
         <div class="presence">
             <div class="presence-row">
                 <span class="presence-dot" class:presence-on=online aria-hidden="true"></span>
-                <span class="presence-state" role="status">{move || if online() { "You are online" } else { "You are offline" }}</span>
+                <span class="presence-state" role="status">{move || if online() { t().you_are_online } else { t().you_are_offline }}</span>
                 <button type="button" class="btn btn-ghost" aria-pressed=move || online().to_string() on:click=toggle>
-                    {move || if online() { "Go offline" } else { "Go online" }}
+                    {move || if online() { t().go_offline } else { t().go_online }}
                 </button>
             </div>
             <fieldset class="presence-channels">
-                <legend>"Channels I take chats from"</legend>
+                <legend>{move || t().channels_i_take}</legend>
                 <For
                     each=channels
                     key=|c| c.clone()
@@ -151,33 +152,40 @@ fn ConvItem(conv: ConvSummary) -> impl IntoView {
     let id = conv.id.clone();
     let current = move || ctx.active.with(|a| a.as_deref() == Some(id.as_str())).then_some("true");
     let status = conv.status.clone();
-    let count = match conv.message_count {
-        1 => "1 message".to_owned(),
-        n => format!("{n} messages"),
+    let message_count = conv.message_count;
+    let count = move || plural(t().n_messages, message_count);
+    let shown_preview = {
+        let preview = preview.clone();
+        move || if preview.is_empty() { t().no_messages_yet.to_owned() } else { preview.clone() }
     };
-    let shown_preview = if preview.is_empty() { "No messages yet".to_owned() } else { preview.clone() };
     let class = if conv.is_waiting() { "conv conv-waiting" } else { "conv" };
-    let visitor = conv.visitor_label();
-    let when = clock(conv.last_activity());
+    let visitor = {
+        let conv = conv.clone();
+        move || conv.visitor_label()
+    };
+    let last_activity = conv.last_activity();
+    let when = move || clock(last_activity);
     let owner = (!conv.operator_name.is_empty()).then(|| format!("→ {}", conv.operator_name));
     // The name says what the card shows, in the same order (the preview first, as in
     // "Open conversation: <preview>"), so the visible text is part of the name; words in
     // brackets only help the ear. The preview comes first in the DOM and `order` draws the
     // top row above it.
     let label = {
-        let name = unread::open_label(&shown_preview, 0);
-        let details = vec![status_label(&status), visitor.clone(), when.clone()];
+        let shown_preview = shown_preview.clone();
+        let status = status.clone();
+        let visitor = visitor.clone();
         let owner = conv.operator_name.clone();
-        let count = count.clone();
         move || {
-            let mut details = details.clone();
+            let t = t();
+            let name = unread::open_label(t, &shown_preview(), 0);
+            let mut details = vec![status_label(&status), visitor(), when()];
             if let n @ 1.. = unread.get() {
-                details.push(format!("{n} (unread)"));
+                details.push(fill(t.n_unread_paren, &[("n", &n.to_string())]));
             }
             if !owner.is_empty() {
-                details.push(format!("(assigned to) {owner}"));
+                details.push(fill(t.assigned_to, &[("name", &owner)]));
             }
-            details.push(count.clone());
+            details.push(count());
             format!("{name} — {}", details.join(", "))
         }
     };
@@ -196,7 +204,10 @@ fn ConvItem(conv: ConvSummary) -> impl IntoView {
                 <span class="conv-preview">{shown_preview}</span>
                 " "
                 <span class="conv-top">
-                    <span class=format!("pill pill-{status}")>{status_label(&status)}</span>
+                    <span class=format!("pill pill-{status}")>{
+                        let status = status.clone();
+                        move || status_label(&status)
+                    }</span>
                     " "
                     <span class="conv-visitor">{visitor}</span>
                     " "
@@ -223,10 +234,11 @@ pub fn UnreadBadge(#[prop(into)] unread: Signal<u64>) -> impl IntoView {
 }
 
 pub fn status_label(status: &str) -> String {
+    let t = t();
     match status {
-        "waiting" => "Waiting".to_owned(),
-        "active" => "Active".to_owned(),
-        "closed" => "Closed".to_owned(),
+        "waiting" => t.status_waiting.to_owned(),
+        "active" => t.status_active.to_owned(),
+        "closed" => t.status_closed.to_owned(),
         other => other.to_owned(),
     }
 }

@@ -6,6 +6,7 @@ use leptos::task::spawn_local;
 
 use crate::api;
 use crate::app::Logo;
+use crate::i18n::{t, LangPicker};
 use crate::state::Ctx;
 
 #[component]
@@ -43,11 +44,11 @@ pub fn Login() -> impl IntoView {
             <form class="card login" on:submit=submit aria-labelledby="login-title" novalidate>
                 <div class="login-brand">
                     <Logo />
-                    <h1 id="login-title">"Parley console"</h1>
+                    <h1 id="login-title">{move || t().console_title}</h1>
                 </div>
-                <p class="muted">"Log in to answer your visitors."</p>
+                <p class="muted">{move || t().login_intro}</p>
                 <div class="field">
-                    <label for="login-username">"Username"</label>
+                    <label for="login-username">{move || t().username}</label>
                     <input
                         id="login-username"
                         name="username"
@@ -60,7 +61,7 @@ pub fn Login() -> impl IntoView {
                     />
                 </div>
                 <div class="field">
-                    <label for="login-password">"Password"</label>
+                    <label for="login-password">{move || t().password}</label>
                     <input
                         id="login-password"
                         name="password"
@@ -72,8 +73,11 @@ pub fn Login() -> impl IntoView {
                 </div>
                 {move || message().map(|m| view! { <p class="error" role="alert">{m}</p> })}
                 <button type="submit" class="btn btn-primary btn-block" aria-busy=move || busy.get().to_string()>
-                    "Log in"
+                    {move || t().log_in}
                 </button>
+                <p class="login-lang">
+                    <LangPicker />
+                </p>
             </form>
         </main>
     }

@@ -6,6 +6,7 @@ use crate::form::load_into;
 use parley_shared::admin::OfflineMessage;
 
 use crate::admin_api;
+use crate::i18n::t;
 use crate::time::clock;
 
 #[component]
@@ -18,19 +19,19 @@ pub fn OfflineMessages() -> impl IntoView {
     view! {
         <section class="adm-section" aria-labelledby="adm-offline-title">
             <div class="adm-head">
-                <h2 id="adm-offline-title">"Offline messages"</h2>
+                <h2 id="adm-offline-title">{move || t().offline_messages}</h2>
                 <button type="button" class="btn btn-ghost" on:click=move |_| load()>
-                    "Refresh"
+                    {move || t().refresh}
                 </button>
             </div>
-            <p class="muted">"Messages visitors left while nobody was online. Answer them by e-mail."</p>
+            <p class="muted">{move || t().offline_intro}</p>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             {move || match messages.get() {
-                None => view! { <p class="muted" role="status">"Loading…"</p> }.into_any(),
-                Some(list) if list.is_empty() => view! { <p class="muted">"No offline messages yet."</p> }.into_any(),
+                None => view! { <p class="muted" role="status">{move || t().loading}</p> }.into_any(),
+                Some(list) if list.is_empty() => view! { <p class="muted">{move || t().no_offline}</p> }.into_any(),
                 Some(list) => {
                     view! {
-                        <ul class="adm-offline-list" aria-label="Offline messages">
+                        <ul class="adm-offline-list" aria-label=move || t().offline_messages>
                             {list.into_iter().map(|m| view! { <OfflineItem m /> }).collect_view()}
                         </ul>
                     }
@@ -44,7 +45,8 @@ pub fn OfflineMessages() -> impl IntoView {
 #[component]
 fn OfflineItem(m: OfflineMessage) -> impl IntoView {
     let mailto = format!("mailto:{}", m.email);
-    let when = clock(m.created_at as f64);
+    let created_at = m.created_at as f64;
+    let when = move || clock(created_at);
     let page = (!m.page_url.is_empty()).then(|| m.page_url.clone());
     let channel = if m.channel_name.is_empty() { m.channel_id.clone() } else { m.channel_name.clone() };
     view! {
@@ -58,7 +60,9 @@ fn OfflineItem(m: OfflineMessage) -> impl IntoView {
             </div>
             <p class="adm-offline-text">{m.text}</p>
             <p class="adm-offline-meta muted">
-                "Channel: " {channel} {page.map(|p| view! { " · Page: " <span class="adm-offline-page">{p}</span> })}
+                {move || t().channel_colon}
+                {channel}
+                {page.map(|p| view! { {move || t().page_colon} <span class="adm-offline-page">{p}</span> })}
             </p>
         </li>
     }

@@ -10,22 +10,27 @@ use parley_shared::outcomes::{Outcome, OutcomeSettings, ReachedGoal};
 
 use crate::api::{self, ConvSummary, SummaryExt};
 use crate::form::{Field, FormError, Notice};
+use crate::i18n::{fill, t, Texts};
 use crate::list::status_label;
 use crate::state::Ctx;
 use crate::time::clock;
 
 /// `Rating: Bad — “too slow”`, `Rating: Good`, `Not rated`; `None` while the visitor was not asked.
-pub fn rating_line(survey_result: &str, comment: &str) -> Option<String> {
+pub fn rating_line(t: &Texts, survey_result: &str, comment: &str) -> Option<String> {
     let rating = match survey_result {
         "" => return None,
-        "not_rated" => return Some("Not rated".to_owned()),
-        "good" => "Good",
-        "moderate" => "Moderate",
-        "bad" => "Bad",
+        "not_rated" => return Some(t.not_rated.to_owned()),
+        "good" => t.rating_good,
+        "moderate" => t.rating_moderate,
+        "bad" => t.rating_bad,
         other => other,
     };
     let comment = comment.trim();
-    Some(if comment.is_empty() { format!("Rating: {rating}") } else { format!("Rating: {rating} — “{comment}”") })
+    Some(if comment.is_empty() {
+        fill(t.rating_line, &[("rating", rating)])
+    } else {
+        fill(t.rating_line_comment, &[("rating", rating), ("comment", comment)])
+    })
 }
 
 /// A goal value as people write money: `49`, `49.90`.
@@ -38,13 +43,13 @@ fn amount(v: f64) -> String {
 }
 
 /// `Goals: Signed up (49), Saw pricing (5) · total 54`; `None` when no goal was reached.
-pub fn goals_line(goals: &[ReachedGoal]) -> Option<String> {
+pub fn goals_line(t: &Texts, goals: &[ReachedGoal]) -> Option<String> {
     if goals.is_empty() {
         return None;
     }
     let names: Vec<String> = goals.iter().map(|g| format!("{} ({})", g.name, amount(g.value))).collect();
     let total: f64 = goals.iter().map(|g| g.value).sum();
-    Some(format!("Goals: {} · total {}", names.join(", "), amount(total)))
+    Some(fill(t.goals_line, &[("goals", &names.join(", ")), ("total", &amount(total))]))
 }
 
 /// Tags typed as "vip, pricing".
@@ -134,7 +139,7 @@ pub fn OutcomeForm(id: String, summary: Signal<Option<ConvSummary>>) -> impl Int
         ev.prevent_default();
         saved.set(None);
         let Some(s) = settings.get_untracked() else {
-            err.set(Some(FieldError::new("", "The outcome settings are still loading.")));
+            err.set(Some(FieldError::new("", t().outcome_loading)));
             return;
         };
         let body = match outcome_of(
@@ -173,7 +178,7 @@ pub fn OutcomeForm(id: String, summary: Signal<Option<ConvSummary>>) -> impl Int
                             c.note = o.note;
                         }
                     });
-                    saved.try_set(Some("Outcome saved.".into()));
+                    saved.try_set(Some(t().outcome_saved.into()));
                 }
                 Err(e) => {
                     // The server's 400s name their field: shown next to it.
@@ -184,7 +189,7 @@ pub fn OutcomeForm(id: String, summary: Signal<Option<ConvSummary>>) -> impl Int
         });
     };
 
-    let select = move |label: &'static str,
+    let select = move |label: fn(&'static Texts) -> &'static str,
                        field: &'static str,
                        value: RwSignal<String>,
                        options: Box<dyn Fn() -> Vec<String> + Send + Sync>,
@@ -194,7 +199,7 @@ pub fn OutcomeForm(id: String, summary: Signal<Option<ConvSummary>>) -> impl Int
         let has_err = move || err.with(|e| e.as_ref().is_some_and(|e| e.field == field));
         view! {
             <div class="field adm-field">
-                <label for=dom_id.clone()>{label}</label>
+                <label for=dom_id.clone()>{move || label(t())}</label>
                 <select
                     id=dom_id
                     aria-invalid=move || has_err().then_some("true")
@@ -234,27 +239,27 @@ pub fn OutcomeForm(id: String, summary: Signal<Option<ConvSummary>>) -> impl Int
 
     view! {
         <details class="outcome" open>
-            <summary>"Close chat"</summary>
+            <summary>{move || t().close_chat}</summary>
             {move || load_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <form class="adm-form outcome-form" on:submit=submit>
                 <div class="adm-grid">
-                    {select("Success code", "success_code", code, Box::new(codes), None)}
+                    {select(|t| t.success_code, "success_code", code, Box::new(codes), None)}
                     <Field
                         id="outcome-tags".into()
-                        label="Tags"
+                        label=move || t().tags
                         field="tags"
                         value=tags
                         err
-                        hint="Separate tags with commas."
+                        hint=move || t().tags_hint
                     />
-                    {select("Category", "category", category, Box::new(categories), Some(sub))}
-                    {select("Sub-category", "sub_category", sub, Box::new(subs), None)}
+                    {select(|t| t.category, "category", category, Box::new(categories), Some(sub))}
+                    {select(|t| t.sub_category, "sub_category", sub, Box::new(subs), None)}
                 </div>
-                <Field id="outcome-note".into() label="Note" field="note" value=note err multiline=true />
+                <Field id="outcome-note".into() label=move || t().note field="note" value=note err multiline=true />
                 <FormError err fields=&["success_code", "tags", "category", "sub_category", "note"] />
                 <div class="outcome-foot">
                     <button type="submit" class="btn btn-primary" prop:disabled=move || busy.get()>
-                        "Save outcome"
+                        {move || t().save_outcome}
                     </button>
                     <Notice note=saved />
                 </div>
@@ -268,7 +273,7 @@ pub fn OutcomeForm(id: String, summary: Signal<Option<ConvSummary>>) -> impl Int
 pub fn RatingNote(summary: Signal<Option<ConvSummary>>) -> impl IntoView {
     move || {
         summary
-            .with(|s| s.as_ref().and_then(|c| rating_line(&c.survey_result, &c.survey_comment)))
+            .with(|s| s.as_ref().and_then(|c| rating_line(t(), &c.survey_result, &c.survey_comment)))
             .map(|text| view! { <p class="rating-note" role="status">{text}</p> })
     }
 }
@@ -282,15 +287,15 @@ pub fn VisitorIdentity(summary: Signal<Option<ConvSummary>>) -> impl IntoView {
         summary.with(|s| {
             s.as_ref().map(|c| {
                 if c.anonymous {
-                    "Anonymous".to_owned()
+                    t().anonymous.to_owned()
                 } else {
-                    format!("Identified as {}", c.visitor_identifier)
+                    fill(t().identified_as, &[("id", &c.visitor_identifier)])
                 }
             })
         })
     };
     let prechat = move || summary.with(|s| s.as_ref().map(|c| c.prechat.clone()).unwrap_or_default());
-    let goals = move || summary.with(|s| s.as_ref().and_then(|c| goals_line(&c.goals)));
+    let goals = move || summary.with(|s| s.as_ref().and_then(|c| goals_line(t(), &c.goals)));
 
     // Past conversations of the same visitor id (fetched once per visitor).
     let past = RwSignal::new(Vec::<ConvSummary>::new());
@@ -316,7 +321,7 @@ pub fn VisitorIdentity(summary: Signal<Option<ConvSummary>>) -> impl IntoView {
                 (!answers.is_empty())
                     .then(|| {
                         view! {
-                            <dl class="visitor-prechat" aria-label="Pre-chat answers">
+                            <dl class="visitor-prechat" aria-label=move || t().prechat_answers>
                                 {answers
                                     .into_iter()
                                     .map(|(k, v)| view! { <dt>{k}</dt> <dd>{v}</dd> })
@@ -332,7 +337,7 @@ pub fn VisitorIdentity(summary: Signal<Option<ConvSummary>>) -> impl IntoView {
                     .then(|| {
                         view! {
                             <details class="visitor-past">
-                                <summary>{format!("Past conversations ({})", list.len())}</summary>
+                                <summary>{fill(t().past_conversations, &[("n", &list.len().to_string())])}</summary>
                                 <ul>
                                     {list
                                         .into_iter()
@@ -341,7 +346,7 @@ pub fn VisitorIdentity(summary: Signal<Option<ConvSummary>>) -> impl IntoView {
                                                 "{} · {} · {}",
                                                 clock(c.created_at as f64),
                                                 status_label(&c.status),
-                                                if c.preview().is_empty() { "No messages" } else { c.preview() },
+                                                if c.preview().is_empty() { t().no_messages } else { c.preview() },
                                             );
                                             let open = c.clone();
                                             view! {
@@ -369,25 +374,30 @@ pub fn VisitorIdentity(summary: Signal<Option<ConvSummary>>) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::EN;
     use parley_shared::outcomes::Category;
 
     #[test]
     fn rating_lines() {
-        assert_eq!(rating_line("bad", " too slow "), Some("Rating: Bad — “too slow”".to_owned()));
-        assert_eq!(rating_line("good", ""), Some("Rating: Good".to_owned()));
-        assert_eq!(rating_line("not_rated", ""), Some("Not rated".to_owned()));
-        assert_eq!(rating_line("", ""), None);
+        assert_eq!(rating_line(&EN, "bad", " too slow "), Some("Rating: Bad — “too slow”".to_owned()));
+        assert_eq!(rating_line(&EN, "good", ""), Some("Rating: Good".to_owned()));
+        assert_eq!(rating_line(&EN, "not_rated", ""), Some("Not rated".to_owned()));
+        assert_eq!(rating_line(&EN, "", ""), None);
+        assert_eq!(
+            rating_line(crate::i18n::texts_of(crate::i18n::Lang::Fr), "bad", "lent"),
+            Some("Évaluation : Mauvais — « lent »".to_owned())
+        );
     }
 
     #[test]
     fn goal_lines() {
         let g = |name: &str, value: f64| ReachedGoal { goal_id: name.into(), name: name.into(), value, at: 1 };
         assert_eq!(
-            goals_line(&[g("Signed up", 49.0), g("Saw pricing", 5.0)]).as_deref(),
+            goals_line(&EN, &[g("Signed up", 49.0), g("Saw pricing", 5.0)]).as_deref(),
             Some("Goals: Signed up (49), Saw pricing (5) · total 54")
         );
-        assert_eq!(goals_line(&[g("Checkout", 49.9)]).as_deref(), Some("Goals: Checkout (49.90) · total 49.90"));
-        assert_eq!(goals_line(&[]), None);
+        assert_eq!(goals_line(&EN, &[g("Checkout", 49.9)]).as_deref(), Some("Goals: Checkout (49.90) · total 49.90"));
+        assert_eq!(goals_line(&EN, &[]), None);
     }
 
     #[test]

@@ -5,6 +5,8 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+
+use crate::i18n::{fill as put, t};
 use leptos::task::spawn_local;
 use parley_client::{get_json, post_json, HttpError};
 use parley_shared::admin::FieldError;
@@ -130,9 +132,9 @@ pub fn OutcomeSettingsAdmin() -> impl IntoView {
             let value = if raw.is_empty() {
                 0.0
             } else {
-                raw.replace(',', ".").parse::<f64>().map_err(|_| {
-                    FieldError::new("goals", format!("{}: the value must be a number such as 49.90.", name.trim()))
-                })?
+                raw.replace(',', ".")
+                    .parse::<f64>()
+                    .map_err(|_| FieldError::new("goals", put(t().goal_value_number, &[("name", name.trim())])))?
             };
             let url = g.url.get_untracked();
             goal_list.push(Goal { id: g.id.clone(), name, value, url_glob: Some(url) });
@@ -169,7 +171,7 @@ pub fn OutcomeSettingsAdmin() -> impl IntoView {
                 Ok(saved) => {
                     if busy.try_get_untracked().is_some() {
                         fill(&saved);
-                        note.set(Some("Outcomes saved.".into()));
+                        note.set(Some(t().outcomes_saved.into()));
                     }
                 }
                 Err(e) => {
@@ -208,17 +210,17 @@ pub fn OutcomeSettingsAdmin() -> impl IntoView {
                             <input
                                 type="text"
                                 class="adm-oc-name"
-                                aria-label=move || format!("Success code {}", n())
+                                aria-label=move || put(t().success_code_n, &[("n", &n().to_string())])
                                 prop:value=move || r.name.get()
                                 on:input=move |ev| r.name.set(event_target_value(&ev))
                             />
                             <button
                                 type="button"
                                 class="btn btn-ghost adm-small"
-                                aria-label=move || format!("Remove success code {}", n())
+                                aria-label=move || put(t().remove_success_code, &[("n", &n().to_string())])
                                 on:click=move |_| codes.update(|v| v.retain(|x| x.key != r.key))
                             >
-                                "Remove"
+                                {move || t().remove}
                             </button>
                         </li>
                     }
@@ -236,26 +238,26 @@ pub fn OutcomeSettingsAdmin() -> impl IntoView {
                     let n = move || place(categories, c.key, |x| x.key);
                     let cat_name = move || {
                         let t = c.name.get();
-                        if t.trim().is_empty() { format!("category {}", n()) } else { t.trim().to_owned() }
+                        if t.trim().is_empty() { put(crate::i18n::t().category_lower_n, &[("n", &n().to_string())]) } else { t.trim().to_owned() }
                     };
                     view! {
                         <li>
-                            <div class="adm-oc-category" role="group" aria-label=move || format!("Category {}", n())>
+                            <div class="adm-oc-category" role="group" aria-label=move || put(t().category_n, &[("n", &n().to_string())])>
                                 <div class="adm-cond adm-oc-row">
                                     <input
                                         type="text"
                                         class="adm-oc-name"
-                                        aria-label=move || format!("Category {}", n())
+                                        aria-label=move || put(t().category_n, &[("n", &n().to_string())])
                                         prop:value=move || c.name.get()
                                         on:input=move |ev| c.name.set(event_target_value(&ev))
                                     />
                                     <button
                                         type="button"
                                         class="btn btn-ghost adm-small"
-                                        aria-label=move || format!("Remove category {}", n())
+                                        aria-label=move || put(t().remove_category, &[("n", &n().to_string())])
                                         on:click=move |_| categories.update(|v| v.retain(|x| x.key != c.key))
                                     >
-                                        "Remove"
+                                        {move || t().remove}
                                     </button>
                                 </div>
                                 <ul class="adm-oc-subs">
@@ -269,17 +271,17 @@ pub fn OutcomeSettingsAdmin() -> impl IntoView {
                                                     <input
                                                         type="text"
                                                         class="adm-oc-name"
-                                                        aria-label=move || format!("Sub-category {} of {}", m(), cat_name())
+                                                        aria-label=move || put(t().sub_category_of, &[("m", &m().to_string()), ("category", &cat_name())])
                                                         prop:value=move || s.name.get()
                                                         on:input=move |ev| s.name.set(event_target_value(&ev))
                                                     />
                                                     <button
                                                         type="button"
                                                         class="btn btn-ghost adm-small"
-                                                        aria-label=move || format!("Remove sub-category {} of {}", m(), cat_name())
+                                                        aria-label=move || put(t().remove_sub_category_of, &[("m", &m().to_string()), ("category", &cat_name())])
                                                         on:click=move |_| c.subs.update(|v| v.retain(|x| x.key != s.key))
                                                     >
-                                                        "Remove"
+                                                        {move || t().remove}
                                                     </button>
                                                 </li>
                                             }
@@ -289,10 +291,10 @@ pub fn OutcomeSettingsAdmin() -> impl IntoView {
                                 <button
                                     type="button"
                                     class="btn btn-ghost adm-small"
-                                    aria-label=move || format!("Add sub-category to {}", cat_name())
+                                    aria-label=move || put(t().add_sub_category_to, &[("category", &cat_name())])
                                     on:click=move |_| c.subs.update(|v| v.push(keys.name("")))
                                 >
-                                    "Add sub-category"
+                                    {move || t().add_sub_category}
                                 </button>
                             </div>
                         </li>
@@ -312,11 +314,11 @@ pub fn OutcomeSettingsAdmin() -> impl IntoView {
                     let n = move || place(goals, key, |x| x.key);
                     view! {
                         <li>
-                            <div class="adm-cond adm-oc-row adm-oc-goal" role="group" aria-label=move || format!("Goal {}", n())>
+                            <div class="adm-cond adm-oc-row adm-oc-goal" role="group" aria-label=move || put(t().goal_n, &[("n", &n().to_string())])>
                                 <input
                                     type="text"
                                     class="adm-oc-name"
-                                    aria-label=move || format!("Goal {} name", n())
+                                    aria-label=move || put(t().goal_n_name, &[("n", &n().to_string())])
                                     prop:value=move || g.name.get()
                                     on:input=move |ev| g.name.set(event_target_value(&ev))
                                 />
@@ -324,7 +326,7 @@ pub fn OutcomeSettingsAdmin() -> impl IntoView {
                                     type="text"
                                     inputmode="decimal"
                                     class="adm-oc-value"
-                                    aria-label=move || format!("Goal {} value", n())
+                                    aria-label=move || put(t().goal_n_value, &[("n", &n().to_string())])
                                     prop:value=move || g.value.get()
                                     on:input=move |ev| g.value.set(event_target_value(&ev))
                                 />
@@ -333,17 +335,17 @@ pub fn OutcomeSettingsAdmin() -> impl IntoView {
                                     class="adm-oc-url"
                                     placeholder="*/checkout/done*"
                                     spellcheck="false"
-                                    aria-label=move || format!("Goal {} page URL rule", n())
+                                    aria-label=move || put(t().goal_n_rule, &[("n", &n().to_string())])
                                     prop:value=move || g.url.get()
                                     on:input=move |ev| g.url.set(event_target_value(&ev))
                                 />
                                 <button
                                     type="button"
                                     class="btn btn-ghost adm-small"
-                                    aria-label=move || format!("Remove goal {}", n())
+                                    aria-label=move || put(t().remove_goal, &[("n", &n().to_string())])
                                     on:click=move |_| goals.update(|v| v.retain(|x| x.key != key))
                                 >
-                                    "Remove"
+                                    {move || t().remove}
                                 </button>
                             </div>
                         </li>
@@ -355,28 +357,26 @@ pub fn OutcomeSettingsAdmin() -> impl IntoView {
 
     view! {
         <section class="adm-section" aria-labelledby="adm-oc-title">
-            <h2 id="adm-oc-title">"Outcomes"</h2>
-            <p class="muted">
-                "What operators record when a chat ends (success code, category) and the goals a visitor can reach. Names already used by past chats stay on them when you rename or remove one."
-            </p>
+            <h2 id="adm-oc-title">{move || t().outcomes}</h2>
+            <p class="muted">{move || t().outcomes_intro}</p>
             {move || load_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             {move || {
                 (!loaded.get() && load_error.get().is_none())
-                    .then(|| view! { <p class="muted" role="status">"Loading…"</p> })
+                    .then(|| view! { <p class="muted" role="status">{move || t().loading}</p> })
             }}
             <form class="adm-form adm-card adm-oc" on:submit=submit aria-labelledby="adm-oc-title" novalidate hidden=move || !loaded.get()>
                 <fieldset class="adm-fieldset" aria-describedby=described("success_codes")>
-                    <legend>"Success codes"</legend>
-                    <p class="adm-hint">"Such as Sale or Resolved: the operator picks one when closing a chat."</p>
+                    <legend>{move || t().success_codes}</legend>
+                    <p class="adm-hint">{move || t().success_codes_hint}</p>
                     <ul class="adm-oc-list">{code_rows}</ul>
                     {list_error("success_codes")}
                     <button type="button" class="btn btn-ghost" on:click=move |_| codes.update(|v| v.push(keys.name("")))>
-                        "Add success code"
+                        {move || t().add_success_code}
                     </button>
                 </fieldset>
                 <fieldset class="adm-fieldset" aria-describedby=described("categories")>
-                    <legend>"Categories"</legend>
-                    <p class="adm-hint">"Each category may have sub-categories (such as Billing → Refund)."</p>
+                    <legend>{move || t().categories}</legend>
+                    <p class="adm-hint">{move || t().categories_hint}</p>
                     <ul class="adm-oc-list">{category_rows}</ul>
                     {list_error("categories")}
                     <button
@@ -384,22 +384,20 @@ pub fn OutcomeSettingsAdmin() -> impl IntoView {
                         class="btn btn-ghost"
                         on:click=move |_| categories.update(|v| v.push(keys.category(&Category::default())))
                     >
-                        "Add category"
+                        {move || t().add_category}
                     </button>
                 </fieldset>
                 <fieldset class="adm-fieldset" aria-describedby=described("goals")>
-                    <legend>"Goals"</legend>
-                    <p class="adm-hint">
-                        "A name, a value (in your currency) and an optional Page URL rule such as */checkout/done* (* matches anything). Goals without a rule are reached by the site's code: Parley.goal(\"Signed up\")."
-                    </p>
+                    <legend>{move || t().goals}</legend>
+                    <p class="adm-hint">{move || t().goals_hint}</p>
                     {move || {
                         (!goals.with(Vec::is_empty))
                             .then(|| {
                                 view! {
                                     <div class="adm-cond adm-oc-row adm-oc-heads" aria-hidden="true">
-                                        <span class="adm-oc-name">"Name"</span>
-                                        <span class="adm-oc-value">"Value"</span>
-                                        <span class="adm-oc-url">"Page URL rule (optional)"</span>
+                                        <span class="adm-oc-name">{move || t().name}</span>
+                                        <span class="adm-oc-value">{move || t().value}</span>
+                                        <span class="adm-oc-url">{move || t().page_url_rule_optional}</span>
                                     </div>
                                 }
                             })
@@ -416,14 +414,14 @@ pub fn OutcomeSettingsAdmin() -> impl IntoView {
                                 })
                         }
                     >
-                        "Add goal"
+                        {move || t().add_goal}
                     </button>
                 </fieldset>
                 <FormError err fields=FIELDS />
                 <Notice note />
                 <div class="adm-actions">
                     <button type="submit" class="btn btn-primary" aria-busy=move || busy.get().to_string()>
-                        "Save outcomes"
+                        {move || t().save_outcomes}
                     </button>
                 </div>
             </form>

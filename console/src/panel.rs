@@ -10,6 +10,7 @@ use parley_shared::outcomes::{block_reason, BlockRequest};
 use parley_shared::protocol::{Role, Routing, Status};
 
 use crate::chat::Chat;
+use crate::i18n::{fill, t};
 use crate::list::{status_label, UnreadBadge};
 use crate::model::{self, Line};
 use crate::outcome::{OutcomeForm, RatingNote, VisitorIdentity};
@@ -21,9 +22,9 @@ use crate::unread;
 pub fn Workspace() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     view! {
-        <section class="workspace" aria-label="Open conversations">
+        <section class="workspace" aria-label=move || t().open_conversations>
             <Show when=move || ctx.tabs.with(|t| !t.is_empty())>
-                <nav class="tabs" aria-label="Open conversation tabs">
+                <nav class="tabs" aria-label=move || t().open_tabs>
                     <For each=move || ctx.tabs.get() key=|t| t.id.clone() children=move |tab| view! { <TabItem tab /> } />
                 </nav>
             </Show>
@@ -34,8 +35,8 @@ pub fn Workspace() -> impl IntoView {
                     None => {
                         view! {
                             <div class="placeholder">
-                                <p>"Select a conversation to answer it."</p>
-                                <p class="muted">"Waiting conversations are listed first."</p>
+                                <p>{move || t().select_conversation}</p>
+                                <p class="muted">{move || t().waiting_listed_first}</p>
                             </div>
                         }
                             .into_any()
@@ -64,10 +65,13 @@ fn TabItem(tab: Tab) -> impl IntoView {
     };
     let main_label = {
         let label = label.clone();
-        move || unread::tab_label(&label, unread.get())
+        move || unread::tab_label(crate::i18n::t(), &label, unread.get())
     };
     let open_id = id.clone();
-    let close_label = format!("Close tab {label}");
+    let close_label = {
+        let label = label.clone();
+        move || fill(t().close_tab_named, &[("label", &label)])
+    };
     view! {
         <div class="tab" class:tab-active=selected>
             <button
@@ -85,7 +89,7 @@ fn TabItem(tab: Tab) -> impl IntoView {
                 type="button"
                 class="tab-close"
                 aria-label=close_label
-                title="Close tab"
+                title=move || t().close_tab
                 on:click=move |_| ctx.close_conversation(&id)
             >
                 <svg viewBox="0 0 16 16" width="12" height="12" aria-hidden="true" focusable="false">
@@ -118,7 +122,7 @@ fn ChatPanel(id: String, chat: Chat) -> impl IntoView {
     };
     let title = {
         let summary = summary.clone();
-        move || summary().map(|c| c.visitor_label()).unwrap_or_else(|| "Visitor".to_owned())
+        move || summary().map(|c| c.visitor_label()).unwrap_or_else(|| t().visitor.to_owned())
     };
     let page_url = {
         let summary = summary.clone();
@@ -129,8 +133,10 @@ fn ChatPanel(id: String, chat: Chat) -> impl IntoView {
         }
     };
     let routing_line = move || match routing.get() {
-        Some(Routing::Assigned { name }) => Some(format!("Assigned to {name}")),
-        Some(Routing::Queued { position, .. }) => Some(format!("Waiting in line: number {position}")),
+        Some(Routing::Assigned { name }) => Some(fill(t().assigned_to_name, &[("name", &name)])),
+        Some(Routing::Queued { position, .. }) => {
+            Some(fill(t().waiting_in_line, &[("position", &position.to_string())]))
+        }
         None => None,
     };
     let closed = move || status.get() == Some(Status::Closed);
@@ -230,12 +236,12 @@ fn ChatPanel(id: String, chat: Chat) -> impl IntoView {
                         {move || conn_label(conn_state.get())}
                     </span>
                 </div>
-                {move || page_url().map(|u| view! { <p class="chat-page" title=u.clone()>"On page: " {u.clone()}</p> })}
+                {move || page_url().map(|u| view! { <p class="chat-page" title=u.clone()>{move || t().on_page} {u.clone()}</p> })}
                 <p class="chat-routing" role="status">{routing_line}</p>
                 <div class="chat-actions">
                     <Transfer id=id.clone() closed=Signal::derive(closed) />
                     <BlockVisitor id=id.clone() />
-                    <button type="button" class="btn end-chat" prop:hidden=closed on:click=on_end>"End chat"</button>
+                    <button type="button" class="btn end-chat" prop:hidden=closed on:click=on_end>{move || t().end_chat}</button>
                 </div>
             </header>
             <VisitorBox visitor summary=Signal::derive(summary.clone()) />
@@ -243,16 +249,16 @@ fn ChatPanel(id: String, chat: Chat) -> impl IntoView {
                 class="transcript"
                 role="log"
                 aria-live="polite"
-                aria-label="Transcript"
+                aria-label=move || t().transcript
                 tabindex="0"
                 node_ref=log_ref
             >
-                {move || lines.with(Vec::is_empty).then(|| view! { <p class="empty">"No messages yet."</p> })}
+                {move || lines.with(Vec::is_empty).then(|| view! { <p class="empty">{move || t().no_messages_yet_dot}</p> })}
                 <For each=move || lines.get() key=Line::key children=move |line| view! { <Bubble line now chat=this_chat /> } />
                 <RatingNote summary=Signal::derive(summary.clone()) />
             </div>
             <p class="typing" aria-live="polite">
-                {move || peer_typing.get().map(|name| format!("{name} is typing…"))}
+                {move || peer_typing.get().map(|name| fill(t().peer_typing, &[("name", &name)]))}
             </p>
             {move || {
                 error
@@ -262,29 +268,30 @@ fn ChatPanel(id: String, chat: Chat) -> impl IntoView {
                             <div class="error error-bar" role="alert">
                                 <span>{e}</span>
                                 <button type="button" class="btn-link" on:click=move |_| error.set(None)>
-                                    "Dismiss"
+                                    {move || t().dismiss}
                                 </button>
                             </div>
                         }
                     })
             }}
-            {move || closed().then(|| view! { <p class="closed-note">"This conversation is closed."</p> })}
+            {move || closed().then(|| view! { <p class="closed-note">{move || t().conversation_closed}</p> })}
             // The wrap-up form, once the chat has ended (by either side).
             <Show when=closed>
                 <OutcomeForm id=id.clone() summary=Signal::derive(summary.clone()) />
             </Show>
-            <ul class="canned-suggestions" aria-label="Canned responses">
+            <ul class="canned-suggestions" aria-label=move || t().canned_responses>
                 <For
                     each=suggestions
                     key=|c| c.id.clone()
                     children=move |c| {
                         let text = c.text.clone();
+                        let shortcut = c.shortcut.clone();
                         view! {
                             <li>
                                 <button
                                     type="button"
                                     class="btn-link"
-                                    aria-label=format!("Use canned response /{}", c.shortcut)
+                                    aria-label=move || fill(t().use_canned, &[("shortcut", &shortcut)])
                                     on:click=move |_| draft.set(text.clone())
                                 >
                                     {format!("/{}", c.shortcut)}
@@ -298,9 +305,9 @@ fn ChatPanel(id: String, chat: Chat) -> impl IntoView {
             </ul>
             <form class="composer" on:submit=on_submit>
                 <textarea
-                    aria-label="Reply"
+                    aria-label=move || t().reply
                     rows="2"
-                    placeholder="Write a reply… (Enter to send, Shift+Enter for a new line)"
+                    placeholder=move || t().reply_placeholder
                     node_ref=reply_ref
                     prop:value=move || draft.get()
                     prop:disabled=closed
@@ -308,11 +315,11 @@ fn ChatPanel(id: String, chat: Chat) -> impl IntoView {
                     on:keydown=on_keydown
                     on:blur=on_blur
                 ></textarea>
-                <button type="submit" class="btn btn-primary send" aria-label="Send reply" prop:disabled=closed>
+                <button type="submit" class="btn btn-primary send" aria-label=move || t().send_reply prop:disabled=closed>
                     <svg viewBox="0 0 20 20" width="16" height="16" aria-hidden="true" focusable="false">
                         <path fill="currentColor" d="M2.5 2.6l15 7.1a.35.35 0 0 1 0 .6l-15 7.1a.35.35 0 0 1-.5-.4L4 10 2 3a.35.35 0 0 1 .5-.4zM4 10h7"></path>
                     </svg>
-                    <span>"Send"</span>
+                    <span>{move || t().send}</span>
                 </button>
             </form>
         </article>
@@ -344,30 +351,30 @@ fn VisitorBox(
         p
     };
     view! {
-        <aside class="visitor-box" aria-label="Visitor">
+        <aside class="visitor-box" aria-label=move || t().visitor>
             <dl>
-                <dt>"Name"</dt>
+                <dt>{move || t().name}</dt>
                 <dd>{name}</dd>
-                <dt>"Language"</dt>
+                <dt>{move || t().language}</dt>
                 <dd class="visitor-language">{field(|v| v.language.clone(), |c| c.visitor_language.clone())}</dd>
-                <dt>"Country"</dt>
+                <dt>{move || t().country}</dt>
                 <dd class="visitor-country">{field(|v| v.country.clone(), |c| c.visitor_country.clone())}</dd>
             </dl>
             {move || {
                 summary
                     .with(|s| s.as_ref().and_then(|c| c.started_from()))
-                    .map(|text| view! { <p class="visitor-entry">"Started from: " {text}</p> })
+                    .map(|text| view! { <p class="visitor-entry">{move || t().started_from} {text}</p> })
             }}
             <VisitorIdentity summary />
             <details>
-                <summary>{move || format!("Pages visited ({})", pages().len())}</summary>
+                <summary>{move || fill(t().pages_visited, &[("n", &pages().len().to_string())])}</summary>
                 <ol class="visitor-pages">
                     <For
                         each=newest_first
                         key=|p| (p.url.clone(), p.at)
                         children=|p| {
                             let label = if p.title.is_empty() { p.url.clone() } else { format!("{} — {}", p.title, p.url) };
-                            view! { <li>{clock(p.at.0 as f64)} " " {label}</li> }
+                            view! { <li>{move || clock(p.at.0 as f64)} " " {label}</li> }
                         }
                     />
                 </ol>
@@ -399,7 +406,7 @@ fn Transfer(id: String, closed: Signal<bool>) -> impl IntoView {
     let transfer = move |_| {
         let to = target.get_untracked();
         if to.is_empty() {
-            note.set(Some("Choose an operator first.".into()));
+            note.set(Some(t().choose_operator_first.into()));
             return;
         }
         let id = id.clone();
@@ -407,18 +414,18 @@ fn Transfer(id: String, closed: Signal<bool>) -> impl IntoView {
             let url = format!("/api/v1/console/conversations/{id}/transfer");
             let body = TransferRequest { operator_id: to };
             note.set(Some(match parley_client::post_json::<_, serde_json::Value>(&url, &body).await {
-                Ok(_) => "Transferred.".into(),
+                Ok(_) => t().transferred.into(),
                 Err(e) => crate::api::describe(&e),
             }));
         });
     };
     view! {
         <div class="transfer" prop:hidden=move || closed.get()>
-            <select aria-label="Transfer to" on:change=move |ev| target.set(event_target_value(&ev))>
-                <option value="">"Transfer to…"</option>
+            <select aria-label=move || t().transfer_to on:change=move |ev| target.set(event_target_value(&ev))>
+                <option value="">{move || t().transfer_to_ellipsis}</option>
                 <For each=options key=|o| o.clone() children=|(id, label)| view! { <option value=id>{label}</option> } />
             </select>
-            <button type="button" class="btn btn-ghost" on:click=transfer>"Transfer"</button>
+            <button type="button" class="btn btn-ghost" on:click=transfer>{move || t().transfer}</button>
             <span class="muted" role="status">{move || note.get()}</span>
         </div>
     }
@@ -444,7 +451,7 @@ fn BlockVisitor(id: String) -> impl IntoView {
                 Ok(_) => {
                     open.try_set(false);
                     reason.try_set(String::new());
-                    note.try_set(Some("Visitor blocked.".into()))
+                    note.try_set(Some(t().visitor_blocked.into()))
                 }
                 Err(e) => note.try_set(Some(crate::api::describe(&e))),
             };
@@ -458,11 +465,11 @@ fn BlockVisitor(id: String) -> impl IntoView {
                 aria-expanded=move || open.get().to_string()
                 on:click=move |_| open.update(|o| *o = !*o)
             >
-                "Block visitor"
+                {move || t().block_visitor}
             </button>
             <form class="block-form" prop:hidden=move || !open.get() on:submit=submit>
                 <label>
-                    "Reason for blocking"
+                    {move || t().reason_for_blocking}
                     <textarea
                         required
                         maxlength="1000"
@@ -470,7 +477,7 @@ fn BlockVisitor(id: String) -> impl IntoView {
                         on:input=move |ev| reason.set(event_target_value(&ev))
                     ></textarea>
                 </label>
-                <button type="submit" class="btn">"Block"</button>
+                <button type="submit" class="btn">{move || t().block}</button>
             </form>
             <span class="muted" role="status">{move || note.get()}</span>
         </div>
@@ -492,14 +499,14 @@ fn Bubble(line: Line, now: RwSignal<f64>, chat: StoredValue<Chat, LocalStorage>)
         pending.get().then(|| {
             if stale.get() {
                 view! {
-                    <span class="msg-unsent">"Not sent yet"</span>
-                    <button type="button" class="btn-link msg-retry" aria-label="Retry sending" on:click=retry>
-                        "Retry"
+                    <span class="msg-unsent">{move || t().not_sent_yet}</span>
+                    <button type="button" class="btn-link msg-retry" aria-label=move || t().retry_sending on:click=retry>
+                        {move || t().retry}
                     </button>
                 }
                 .into_any()
             } else {
-                view! { <span class="msg-sending">"sending…"</span> }.into_any()
+                view! { <span class="msg-sending">{move || t().sending}</span> }.into_any()
             }
         })
     };
@@ -507,7 +514,7 @@ fn Bubble(line: Line, now: RwSignal<f64>, chat: StoredValue<Chat, LocalStorage>)
         <div class=class class:msg-pending=move || pending.get() class:msg-stale=move || stale.get()>
             <div class="msg-meta">
                 <span class="msg-author">{line.author.name}</span>
-                <span class="msg-time">{clock(line.at)}</span>
+                <span class="msg-time">{move || clock(line.at)}</span>
                 {delivery}
             </div>
             <p class="msg-text">{line.text}</p>
@@ -516,11 +523,12 @@ fn Bubble(line: Line, now: RwSignal<f64>, chat: StoredValue<Chat, LocalStorage>)
 }
 
 fn conn_label(state: ConnState) -> &'static str {
+    let t = t();
     match state {
-        ConnState::Connecting => "Connecting…",
-        ConnState::Open => "Connected",
-        ConnState::Retrying => "Reconnecting…",
-        ConnState::Incompatible => "Out of date",
+        ConnState::Connecting => t.conn_connecting,
+        ConnState::Open => t.conn_connected,
+        ConnState::Retrying => t.conn_reconnecting,
+        ConnState::Incompatible => t.conn_out_of_date,
     }
 }
 

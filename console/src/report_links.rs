@@ -86,9 +86,9 @@ pub fn SharedReport(link: Shared) -> impl IntoView {
             <header class="topbar">
                 <div class="brand">
                     <crate::app::Logo />
-                    <span>"Parley report"</span>
+                    <span>{move || crate::i18n::t().parley_report}</span>
                 </div>
-                <span class="muted">"Shared read-only link"</span>
+                <span class="muted">{move || crate::i18n::t().shared_read_only}</span>
             </header>
             <main class="main shared-main">
                 {move || {
@@ -98,7 +98,7 @@ pub fn SharedReport(link: Shared) -> impl IntoView {
                         let csv_href = Some(csv.clone());
                         view! { <ReportView response csv_href /> }.into_any()
                     } else {
-                        view! { <p class="muted" role="status">"Loading…"</p> }.into_any()
+                        view! { <p class="muted" role="status">{move || crate::i18n::t().loading}</p> }.into_any()
                     }
                 }}
             </main>
@@ -114,7 +114,10 @@ fn expiry_of(days: &str, now: f64) -> Result<Option<u64>, FieldError> {
     }
     match days.parse::<u32>() {
         Ok(d) if (1..=MAX_DAYS).contains(&d) => Ok(Some((now + f64::from(d) * DAY_MS) as u64)),
-        _ => Err(FieldError::new("expires_at", format!("Give whole days from 1 to {MAX_DAYS}, or leave it empty."))),
+        _ => Err(FieldError::new(
+            "expires_at",
+            crate::i18n::fill(crate::i18n::t().give_whole_days, &[("max", &MAX_DAYS.to_string())]),
+        )),
     }
 }
 
@@ -169,7 +172,7 @@ pub fn ShareLink(query: ReportQuery) -> impl IntoView {
         let el = link_box.get_untracked();
         leptos::task::spawn_local(async move {
             let ok = crate::report_view::copy_text(&url, el).await;
-            copied.try_set(Some(if ok { "Link copied." } else { "Copy the link from the box." }));
+            copied.try_set(Some(if ok { crate::i18n::t().link_copied } else { crate::i18n::t().copy_from_box }));
         });
     };
     let field_error = move |f: &'static str| {
@@ -188,14 +191,14 @@ pub fn ShareLink(query: ReportQuery) -> impl IntoView {
                 aria-expanded=move || open.get().to_string()
                 on:click=move |_| open.update(|o| *o = !*o)
             >
-                "Share link"
+                {move || crate::i18n::t().share_link}
             </button>
             <Show when=move || open.get()>
-                <form class="rep-share-form" aria-label="Share link" on:submit=create>
+                <form class="rep-share-form" aria-label=move || crate::i18n::t().share_link on:submit=create>
                     <p class="muted">
-                        "Anyone with the link sees this report with these filters, without logging in."
+                        {move || crate::i18n::t().share_intro}
                     </p>
-                    <label for="rep-share-title">"Title (optional)"</label>
+                    <label for="rep-share-title">{move || crate::i18n::t().title_optional}</label>
                     <input
                         id="rep-share-title"
                         type="text"
@@ -204,7 +207,7 @@ pub fn ShareLink(query: ReportQuery) -> impl IntoView {
                         on:input=move |ev| title.set(event_target_value(&ev))
                     />
                     {field_error("title")}
-                    <label for="rep-share-days">"Expires after (days, empty = never)"</label>
+                    <label for="rep-share-days">{move || crate::i18n::t().expires_after_days}</label>
                     <input
                         id="rep-share-days"
                         type="number"
@@ -216,7 +219,7 @@ pub fn ShareLink(query: ReportQuery) -> impl IntoView {
                     {field_error("expires_at")}
                     {other_error}
                     <button type="submit" class="btn btn-primary adm-small" disabled=move || busy.get()>
-                        "Create link"
+                        {move || crate::i18n::t().create_link}
                     </button>
                     {move || {
                         created
@@ -225,7 +228,7 @@ pub fn ShareLink(query: ReportQuery) -> impl IntoView {
                                 let url = format!("{}{}", origin(), v.url);
                                 view! {
                                     <div class="rep-link-row">
-                                        <label for="rep-share-url">"Link"</label>
+                                        <label for="rep-share-url">{move || crate::i18n::t().link}</label>
                                         <input
                                             id="rep-share-url"
                                             class="rep-link-box"
@@ -234,7 +237,7 @@ pub fn ShareLink(query: ReportQuery) -> impl IntoView {
                                             node_ref=link_box
                                         />
                                         <button type="button" class="btn btn-primary adm-small" on:click=copy>
-                                            "Copy"
+                                            {move || crate::i18n::t().copy}
                                         </button>
                                         <span role="status">{move || copied.get()}</span>
                                     </div>
@@ -309,7 +312,7 @@ pub fn SharedLinks() -> impl IntoView {
         let now = js_sys::Date::now() as u64;
         let rows = links.get()?;
         if rows.is_empty() {
-            return Some(view! { <p class="muted">"No shared links yet."</p> }.into_any());
+            return Some(view! { <p class="muted">{move || crate::i18n::t().no_shared_links}</p> }.into_any());
         }
         let rows = rows
             .into_iter()
@@ -317,7 +320,10 @@ pub fn SharedLinks() -> impl IntoView {
                 let status = l.status(now);
                 let report = ReportId::from_slug(&l.report).map_or(l.report.clone(), |r| r.title().to_owned());
                 let id = l.id.clone();
-                let label = format!("Revoke the link “{}”", if l.title.is_empty() { &report } else { &l.title });
+                let label = crate::i18n::fill(
+                crate::i18n::t().revoke_link,
+                &[("title", if l.title.is_empty() { &report } else { &l.title })],
+            );
                 let action = (status != "revoked").then(|| {
                     view! {
                         <button
@@ -326,7 +332,7 @@ pub fn SharedLinks() -> impl IntoView {
                             aria-label=label
                             on:click=move |_| revoke(id.clone())
                         >
-                            "Revoke"
+                            {move || crate::i18n::t().revoke}
                         </button>
                     }
                 });
@@ -336,11 +342,11 @@ pub fn SharedLinks() -> impl IntoView {
                         <td>{report}</td>
                         <td>
                             <a href=href target="_blank" rel="noopener">
-                                {if l.title.is_empty() { "(untitled)".to_owned() } else { l.title.clone() }}
+                                {if l.title.is_empty() { crate::i18n::t().untitled.to_owned() } else { l.title.clone() }}
                             </a>
                         </td>
                         <td>{when(l.created_at)}</td>
-                        <td>{l.expires_at.map_or("Never".to_owned(), when)}</td>
+                        <td>{l.expires_at.map_or(crate::i18n::t().never.to_owned(), when)}</td>
                         <td class=format!("rep-link-{status}")>{status}</td>
                         <td>{action}</td>
                     </tr>
@@ -351,7 +357,7 @@ pub fn SharedLinks() -> impl IntoView {
             view! {
                 <crate::form::DataTable
                     class="rep-links"
-                    headers=&["Report", "Title", "Created", "Expires", "Status", ""]
+                    headers=|t| vec![t.report, t.title, t.created, t.expires, t.status, ""]
                 >
                     {rows}
                 </crate::form::DataTable>
@@ -361,9 +367,9 @@ pub fn SharedLinks() -> impl IntoView {
     };
     view! {
         <details class="rep-shared-links" on:toggle=toggle>
-            <summary>"Shared links"</summary>
+            <summary>{move || crate::i18n::t().shared_links}</summary>
             <button type="button" class="btn btn-ghost adm-small" on:click=move |_| load()>
-                "Refresh"
+                {move || crate::i18n::t().refresh}
             </button>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             {table}

@@ -45,7 +45,12 @@ pub fn transcript_of(hash: &str) -> Option<String> {
 
 /// "Showing 500 of N — download the CSV for all", when rows were left out.
 pub fn truncation_note(total: usize) -> Option<String> {
-    (total > MAX_ROWS).then(|| format!("Showing {MAX_ROWS} of {total} — download the CSV for all"))
+    (total > MAX_ROWS).then(|| {
+        crate::i18n::fill(
+            crate::i18n::t().showing_n_of,
+            &[("shown", &MAX_ROWS.to_string()), ("total", &total.to_string())],
+        )
+    })
 }
 
 /// Whether a cell reads as a number (aligned right).
@@ -76,21 +81,24 @@ pub fn ReportView(response: ReportResponse, csv_href: Option<String>) -> impl In
     let ReportResponse { query, title, table } = response;
     let total = table.rows.len();
     let links = table.conversations.iter().any(Option::is_some);
-    let period = if query.to > query.from {
-        format!(
-            "{} – {} · times in {}",
-            local_date(query.from, &query.tz),
-            local_date(query.to - 1, &query.tz),
-            query.tz
-        )
-    } else {
-        format!("times in {}", query.tz)
+    let period = {
+        let (from, to, tz) =
+            (local_date(query.from, &query.tz), local_date(query.to.max(1) - 1, &query.tz), query.tz.clone());
+        let has_period = query.to > query.from;
+        move || {
+            let t = crate::i18n::t();
+            if has_period {
+                crate::i18n::fill(t.period_times_in, &[("from", &from), ("to", &to), ("tz", &tz)])
+            } else {
+                crate::i18n::fill(t.times_in, &[("tz", &tz)])
+            }
+        }
     };
     let file = format!("{}.csv", query.report.slug());
     let download = csv_href.map(|href| {
         view! {
             <a class="btn btn-ghost adm-small rep-csv" href=href download=file>
-                "Download CSV"
+                {move || crate::i18n::t().download_csv}
             </a>
         }
     });
@@ -101,7 +109,7 @@ pub fn ReportView(response: ReportResponse, csv_href: Option<String>) -> impl In
     let action_head = links.then(|| {
         view! {
             <th scope="col" class="rep-row-actions">
-                <span class="adm-sr">"Transcript"</span>
+                <span class="adm-sr">{move || crate::i18n::t().transcript}</span>
             </th>
         }
     });
@@ -126,9 +134,12 @@ pub fn ReportView(response: ReportResponse, csv_href: Option<String>) -> impl In
                         <a
                             class="btn btn-ghost adm-small rep-transcript"
                             href=transcript_href(&id)
-                            aria-label=format!("Transcript of conversation {id}")
+                            aria-label={
+                                let id = id.clone();
+                                move || crate::i18n::fill(crate::i18n::t().transcript_of, &[("id", &id)])
+                            }
                         >
-                            "Transcript"
+                            {move || crate::i18n::t().transcript}
                         </a>
                     }
                 });
@@ -154,7 +165,7 @@ pub fn ReportView(response: ReportResponse, csv_href: Option<String>) -> impl In
             {chart}
             // The header shows even without rows: it says what the report holds. The box scrolls,
             // so it takes focus: keyboard users scroll it with the arrow keys.
-            <div class="adm-table-wrap rep-table-wrap" tabindex="0" role="group" aria-label="Report table">
+            <div class="adm-table-wrap rep-table-wrap" tabindex="0" role="group" aria-label=move || crate::i18n::t().report_table>
                 <table class="adm-table rep-table">
                     <caption class="adm-sr">{caption}</caption>
                     <thead>
@@ -163,7 +174,7 @@ pub fn ReportView(response: ReportResponse, csv_href: Option<String>) -> impl In
                     <tbody>{rows}</tbody>
                 </table>
             </div>
-            {(total == 0).then(|| view! { <p class="muted rep-empty">"No rows in this period."</p> })}
+            {(total == 0).then(|| view! { <p class="muted rep-empty">{move || crate::i18n::t().no_rows_period}</p> })}
             {truncation_note(total).map(|n| view! { <p class="rep-truncated" role="note">{n}</p> })}
         </section>
     }
@@ -173,9 +184,9 @@ pub fn ReportView(response: ReportResponse, csv_href: Option<String>) -> impl In
 pub fn author_label(m: &TranscriptMessage) -> String {
     match m.author_name.trim() {
         "" => match m.role.as_str() {
-            "visitor" => "Visitor".to_owned(),
-            "operator" => "Operator".to_owned(),
-            "system" | "" => "System".to_owned(),
+            "visitor" => crate::i18n::t().role_visitor.to_owned(),
+            "operator" => crate::i18n::t().role_operator_msg.to_owned(),
+            "system" | "" => crate::i18n::t().role_system.to_owned(),
             other => other.to_owned(),
         },
         name => name.to_owned(),
@@ -260,7 +271,7 @@ pub fn TranscriptDialog(id: String, on_close: Callback<()>) -> impl IntoView {
                 }
                 Err(e) => {
                     let msg = if e.status == 404 {
-                        "No such conversation in this account.".to_owned()
+                        crate::i18n::t().no_such_conversation.to_owned()
                     } else {
                         api::describe(&e)
                     };
@@ -277,7 +288,7 @@ pub fn TranscriptDialog(id: String, on_close: Callback<()>) -> impl IntoView {
             let el = link_box.get_untracked();
             leptos::task::spawn_local(async move {
                 let ok = copy_text(&url, el).await;
-                copied.try_set(Some(if ok { "Link copied." } else { "Copy the link from the box." }));
+                copied.try_set(Some(if ok { crate::i18n::t().link_copied } else { crate::i18n::t().copy_from_box }));
             });
         }
     };
@@ -286,9 +297,9 @@ pub fn TranscriptDialog(id: String, on_close: Callback<()>) -> impl IntoView {
             return view! { <p class="error" role="alert">{e}</p> }.into_any();
         }
         let Some(d) = doc.get() else {
-            return view! { <p class="muted" role="status">"Loading…"</p> }.into_any();
+            return view! { <p class="muted" role="status">{move || crate::i18n::t().loading}</p> }.into_any();
         };
-        let rating = crate::outcome::rating_line(&d.survey_result, &d.survey_comment);
+        let rating = crate::outcome::rating_line(crate::i18n::t(), &d.survey_result, &d.survey_comment);
         let lines = d
             .messages
             .iter()
@@ -304,12 +315,16 @@ pub fn TranscriptDialog(id: String, on_close: Callback<()>) -> impl IntoView {
             })
             .collect_view();
         let c = &d.conversation;
-        let about = format!("{} · started {} · {}", c.channel_id, full_time(c.created_at), c.status);
-        let empty = d.messages.is_empty().then(|| view! { <li class="muted">"No messages."</li> });
+        let about = crate::i18n::fill(
+            crate::i18n::t().transcript_about,
+            &[("channel", &c.channel_id), ("when", &full_time(c.created_at)), ("status", &c.status)],
+        );
+        let empty =
+            d.messages.is_empty().then(|| view! { <li class="muted">{move || crate::i18n::t().no_messages_dot}</li> });
         view! {
             <p class="muted rep-transcript-about">{about}</p>
             <ol class="rep-transcript-lines">{lines} {empty}</ol>
-            <p class="rep-transcript-rating">{rating.unwrap_or_else(|| "Not asked for a rating.".to_owned())}</p>
+            <p class="rep-transcript-rating">{rating.unwrap_or_else(|| crate::i18n::t().not_asked_rating.to_owned())}</p>
         }
         .into_any()
     };
@@ -333,17 +348,17 @@ pub fn TranscriptDialog(id: String, on_close: Callback<()>) -> impl IntoView {
                 }
             >
                 <header class="rep-dialog-head">
-                    <h2 id="rep-transcript-title">"Transcript"</h2>
+                    <h2 id="rep-transcript-title">{move || crate::i18n::t().transcript}</h2>
                     <button type="button" class="btn btn-ghost adm-small" on:click=close node_ref=close_button>
-                        "Close"
+                        {move || crate::i18n::t().close}
                     </button>
                 </header>
-                <p class="muted rep-transcript-id">"Conversation " <code>{id.clone()}</code></p>
+                <p class="muted rep-transcript-id">{move || crate::i18n::t().conversation_space} <code>{id.clone()}</code></p>
                 <div class="rep-copy">
-                    <label class="adm-sr" for="rep-transcript-link">"Link to this transcript"</label>
+                    <label class="adm-sr" for="rep-transcript-link">{move || crate::i18n::t().link_to_transcript}</label>
                     <input id="rep-transcript-link" class="rep-link-box" readonly prop:value=url node_ref=link_box />
                     <button type="button" class="btn btn-primary adm-small" on:click=copy>
-                        "Copy link"
+                        {move || crate::i18n::t().copy_link}
                     </button>
                     <span class="rep-copied" role="status">{move || copied.get()}</span>
                 </div>

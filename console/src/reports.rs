@@ -23,6 +23,8 @@ use std::collections::HashMap;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
+use crate::i18n::{fill, t, Texts};
+
 use js_sys::Date;
 use parley_client::{get_json, HttpError};
 use parley_shared::admin::ChannelView;
@@ -62,8 +64,8 @@ impl crate::form::TabKind for Tab {
     }
     fn label(self) -> &'static str {
         match self {
-            Tab::All => "All reports",
-            Tab::InvitesTraffic => "Invites & traffic",
+            Tab::All => t().all_reports,
+            Tab::InvitesTraffic => t().invites_traffic_tab,
         }
     }
 }
@@ -94,8 +96,8 @@ pub fn Reports() -> impl IntoView {
     };
     let tabs = vec![Tab::All, Tab::InvitesTraffic];
     view! {
-        <section class="adm" aria-label="Reports">
-            {crate::form::tabbed("rep", "Report sections", tabs, current, remember, panel)}
+        <section class="adm" aria-label=move || t().reports>
+            {crate::form::tabbed("rep", |t| t.report_sections, tabs, current, remember, panel)}
         </section>
     }
 }
@@ -131,12 +133,12 @@ impl ReportForm {
             if ok {
                 Ok(v.to_owned())
             } else {
-                Err(FieldError::new(field, "Enter a date (YYYY-MM-DD)."))
+                Err(FieldError::new(field, t().enter_date))
             }
         };
         let (from, to) = (date("from", &self.from)?, date("to", &self.to)?);
         if to < from {
-            return Err(FieldError::new("to", "To must be on or after From."));
+            return Err(FieldError::new("to", t().to_after_from));
         }
         let mut pairs = vec![("from", from), ("to", to)];
         let texts = [
@@ -159,7 +161,7 @@ impl ReportForm {
         if report == ReportId::ByOperator && !self.sla.trim().is_empty() {
             let sla = self.sla.trim();
             if !sla.parse::<u32>().is_ok_and(|m| (1..=1440).contains(&m)) {
-                return Err(FieldError::new("sla", "Give whole minutes from 1 to 1440."));
+                return Err(FieldError::new("sla", t().sla_minutes_error));
             }
             pairs.push(("sla", sla.to_owned()));
         }
@@ -237,9 +239,9 @@ impl FormFields {
     fn input(
         self,
         field: &'static str,
-        label: &'static str,
+        label: fn(&'static Texts) -> &'static str,
         kind: &'static str,
-        placeholder: &'static str,
+        placeholder: fn(&'static Texts) -> &'static str,
         get: fn(&ReportForm) -> String,
         set: fn(&mut ReportForm, String),
     ) -> impl IntoView {
@@ -247,7 +249,7 @@ impl FormFields {
         let number = kind == "number";
         view! {
             <div class="adm-field rep-field">
-                <label for=format!("rpt-{field}")>{label}</label>
+                <label for=format!("rpt-{field}")>{move || label(t())}</label>
                 <input
                     id=format!("rpt-{field}")
                     type=kind
@@ -255,7 +257,7 @@ impl FormFields {
                     min=number.then_some("1")
                     max=number.then_some("1440")
                     step=number.then_some("1")
-                    placeholder=(!placeholder.is_empty()).then_some(placeholder)
+                    placeholder=move || Some(placeholder(t())).filter(|p| !p.is_empty())
                     aria-invalid=self.invalid(field)
                     prop:value=move || form.with(get)
                     on:input=move |ev| form.update(|f| set(f, event_target_value(&ev)))
@@ -269,7 +271,7 @@ impl FormFields {
     fn select(
         self,
         field: &'static str,
-        label: &'static str,
+        label: fn(&'static Texts) -> &'static str,
         get: fn(&ReportForm) -> String,
         set: fn(&mut ReportForm, String),
         options: impl IntoView + 'static,
@@ -277,7 +279,7 @@ impl FormFields {
         let form = self.form;
         view! {
             <div class="adm-field rep-field">
-                <label for=format!("rpt-{field}")>{label}</label>
+                <label for=format!("rpt-{field}")>{move || label(t())}</label>
                 <select
                     id=format!("rpt-{field}")
                     aria-invalid=self.invalid(field)
@@ -454,10 +456,10 @@ fn ReportExplorer() -> impl IntoView {
 
     view! {
         <div class="adm-section rep rpt">
-            <h2>"Reports"</h2>
+            <h2>{move || t().reports}</h2>
             <form class="rep-filters rpt-filters" on:submit=on_submit aria-busy=move || busy.get().to_string() novalidate>
                 <div class="adm-field rep-field rpt-report">
-                    <label for="rpt-report">"Report"</label>
+                    <label for="rpt-report">{move || t().report}</label>
                     <select
                         id="rpt-report"
                         on:change=move |ev| {
@@ -470,56 +472,56 @@ fn ReportExplorer() -> impl IntoView {
                     </select>
                     {field_error("report")}
                 </div>
-                {fields.input("from", "From", "date", "", |f| f.from.clone(), |f, v| f.from = v)}
-                {fields.input("to", "To", "date", "", |f| f.to.clone(), |f, v| f.to = v)}
-                {fields.select("channel", "Channel", |f| f.channel.clone(), |f, v| f.channel = v, view! {
-                    <option value="">"All"</option>
+                {fields.input("from", |t| t.from, "date", |_| "", |f| f.from.clone(), |f, v| f.from = v)}
+                {fields.input("to", |t| t.to, "date", |_| "", |f| f.to.clone(), |f, v| f.to = v)}
+                {fields.select("channel", |t| t.channel, |f| f.channel.clone(), |f, v| f.channel = v, view! {
+                    <option value="">{move || t().all}</option>
                     {channel_options}
                 })}
                 {move || if hosts.with(Vec::is_empty) {
-                    fields.input("host", "Host", "text", "host id", |f| f.host.clone(), |f, v| f.host = v).into_any()
+                    fields.input("host", |t| t.host, "text", |t| t.host_id, |f| f.host.clone(), |f, v| f.host = v).into_any()
                 } else {
-                    fields.select("host", "Host", |f| f.host.clone(), |f, v| f.host = v, view! {
-                        <option value="">"All"</option>
+                    fields.select("host", |t| t.host, |f| f.host.clone(), |f, v| f.host = v, view! {
+                        <option value="">{move || t().all}</option>
                         {host_options}
                     }).into_any()
                 }}
-                {fields.input("page", "Page contains", "text", "/pricing", |f| f.page.clone(), |f, v| f.page = v)}
-                {fields.select("operator", "Operator", |f| f.operator.clone(), |f, v| f.operator = v, view! {
-                    <option value="">"All"</option>
+                {fields.input("page", |t| t.page_contains, "text", |_| "/pricing", |f| f.page.clone(), |f, v| f.page = v)}
+                {fields.select("operator", |t| t.operator, |f| f.operator.clone(), |f, v| f.operator = v, view! {
+                    <option value="">{move || t().all}</option>
                     {operator_options}
                 })}
-                {fields.select("status", "Status", |f| f.status.clone(), |f, v| f.status = v, view! {
-                    <option value="all">"All"</option>
-                    <option value="active">"Active"</option>
-                    <option value="closed">"Closed"</option>
-                    <option value="no_operator_response">"No operator response"</option>
+                {fields.select("status", |t| t.status, |f| f.status.clone(), |f, v| f.status = v, view! {
+                    <option value="all">{move || t().all}</option>
+                    <option value="active">{move || t().status_active}</option>
+                    <option value="closed">{move || t().status_closed}</option>
+                    <option value="no_operator_response">{move || t().no_operator_response}</option>
                 })}
-                {fields.input("tag", "Tag", "text", "", |f| f.tag.clone(), |f, v| f.tag = v)}
-                {fields.select("category", "Category", |f| f.category.clone(), |f, v| f.category = v, view! {
-                    <option value="">"All"</option>
+                {fields.input("tag", |t| t.tag, "text", |_| "", |f| f.tag.clone(), |f, v| f.tag = v)}
+                {fields.select("category", |t| t.category, |f| f.category.clone(), |f, v| f.category = v, view! {
+                    <option value="">{move || t().all}</option>
                     {category_options}
                 })}
-                {fields.select("entry_point", "Entry point", |f| f.entry_point.clone(), |f, v| f.entry_point = v, view! {
-                    <option value="">"All"</option>
+                {fields.select("entry_point", |t| t.entry_point, |f| f.entry_point.clone(), |f, v| f.entry_point = v, view! {
+                    <option value="">{move || t().all}</option>
                     {entry_options}
                 })}
                 {move || (report.get() == ReportId::ByOperator).then(|| {
-                    fields.input("sla", "SLA (minutes)", "number", "", |f| f.sla.clone(), |f, v| f.sla = v)
+                    fields.input("sla", |t| t.sla_minutes, "number", |_| "", |f| f.sla.clone(), |f, v| f.sla = v)
                 })}
                 {move || (report.get() == ReportId::SessionStatistics).then(|| {
-                    fields.select("group", "Group by", |f| f.group.clone(), |f, v| f.group = v, view! {
-                        <option value="day">"Creation date"</option>
-                        <option value="hour">"Creation hour"</option>
-                        <option value="rating">"Rating"</option>
+                    fields.select("group", |t| t.group_by, |f| f.group.clone(), |f, v| f.group = v, view! {
+                        <option value="day">{move || t().creation_date}</option>
+                        <option value="hour">{move || t().creation_hour}</option>
+                        <option value="rating">{move || t().rating}</option>
                     })
                 })}
-                <button type="submit" class="btn btn-primary">"Show"</button>
+                <button type="submit" class="btn btn-primary">{move || t().show}</button>
             </form>
             <p class="muted rpt-zone">
                 {move || match response.with(|r| r.as_ref().map(|r| r.query.tz.clone())).or_else(|| zone.get()) {
-                    Some(tz) => format!("Dates are days in the account's time zone: {tz}; both days included."),
-                    None => "Dates are days in the account's time zone; both days included.".to_owned(),
+                    Some(tz) => fill(t().dates_in_zone, &[("tz", &tz)]),
+                    None => t().dates_in_account_zone.to_owned(),
                 }}
             </p>
             {move || list_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
@@ -529,7 +531,7 @@ fn ReportExplorer() -> impl IntoView {
                     .filter(|e| !SHOWN_FIELDS.contains(&e.field.as_str()))
                     .map(|e| view! { <p class="error" role="alert">{e.message}</p> })
             }}
-            <p class="rep-status" role="status">{move || busy.get().then_some("Loading…")}</p>
+            <p class="rep-status" role="status">{move || busy.get().then(|| t().loading)}</p>
             {move || {
                 response.get().map(|r| {
                     let href = csv_href(&r);
@@ -614,11 +616,11 @@ fn InvitesTraffic() -> impl IntoView {
     let show = move || {
         let (f, t) = (from.get_untracked(), to.get_untracked());
         let (Some(start), Some(end)) = (day_start(&f, 0), day_start(&t, 1)) else {
-            error.set(Some("Enter both dates as YYYY-MM-DD.".into()));
+            error.set(Some(crate::i18n::t().enter_both_dates.into()));
             return;
         };
         if start >= end {
-            error.set(Some("From must be on or before To.".into()));
+            error.set(Some(crate::i18n::t().from_before_to.into()));
             return;
         }
         let filters = Filters { from: start, to: end, channel: channel.get_untracked() };
@@ -666,13 +668,13 @@ fn InvitesTraffic() -> impl IntoView {
     };
 
     view! {
-        <section aria-label="Invites and traffic">
+        <section aria-label=move || t().invites_and_traffic>
             <div>
                 <div class="adm-section rep">
-                    <h2>"Invites & traffic"</h2>
+                    <h2>{move || t().invites_traffic_tab}</h2>
                     <form class="rep-filters" on:submit=on_submit aria-busy=move || busy.get().to_string()>
                         <div class="adm-field rep-field">
-                            <label for="rep-from">"From"</label>
+                            <label for="rep-from">{move || t().from}</label>
                             <input
                                 id="rep-from"
                                 type="date"
@@ -682,7 +684,7 @@ fn InvitesTraffic() -> impl IntoView {
                             />
                         </div>
                         <div class="adm-field rep-field">
-                            <label for="rep-to">"To"</label>
+                            <label for="rep-to">{move || t().to}</label>
                             <input
                                 id="rep-to"
                                 type="date"
@@ -692,25 +694,25 @@ fn InvitesTraffic() -> impl IntoView {
                             />
                         </div>
                         <div class="adm-field rep-field">
-                            <label for="rep-channel">"Channel"</label>
+                            <label for="rep-channel">{move || t().channel}</label>
                             <select id="rep-channel" on:change=move |ev| channel.set(event_target_value(&ev))>
-                                <option value="">"All"</option>
+                                <option value="">{move || t().all}</option>
                                 {channel_options}
                             </select>
                         </div>
-                        <button type="submit" class="btn btn-primary">"Show"</button>
+                        <button type="submit" class="btn btn-primary">{move || t().show}</button>
                     </form>
-                    <p class="muted">"Hours are UTC."</p>
+                    <p class="muted">{move || t().hours_utc}</p>
                     {move || channels_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
                     {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
-                    <p class="rep-status" role="status">{move || busy.get().then_some("Loading…")}</p>
+                    <p class="rep-status" role="status">{move || busy.get().then(|| t().loading)}</p>
                     <div class="adm-actions rep-downloads">
                         {move || {
                             csv("invites")()
                                 .map(|href| {
                                     view! {
                                         <a class="btn btn-ghost adm-small" href=href download="automatic-invites.csv">
-                                            "Download Automatic invites (CSV)"
+                                            {move || t().download_invites_csv}
                                         </a>
                                     }
                                 })
@@ -720,7 +722,7 @@ fn InvitesTraffic() -> impl IntoView {
                                 .map(|href| {
                                     view! {
                                         <a class="btn btn-ghost adm-small" href=href download="traffic.csv">
-                                            "Download Traffic (CSV)"
+                                            {move || t().download_traffic_csv}
                                         </a>
                                     }
                                 })
@@ -730,7 +732,7 @@ fn InvitesTraffic() -> impl IntoView {
                                 .map(|href| {
                                     view! {
                                         <a class="btn btn-ghost adm-small" href=href download="ratings.csv">
-                                            "Download Ratings (CSV)"
+                                            {move || t().download_ratings_csv}
                                         </a>
                                     }
                                 })
@@ -752,13 +754,13 @@ fn InviteSection(rows: RwSignal<Option<InviteReport>>) -> impl IntoView {
     let hours = Memo::new(move |_| rows.with(|r| r.as_ref().map(|r| by_hour_of_day(&r.rows))));
     view! {
         <section class="rep-part" aria-labelledby="rep-invites-title">
-            <h2 id="rep-invites-title">"Automatic invites"</h2>
+            <h2 id="rep-invites-title">{move || t().automatic_invites}</h2>
             {move || {
                 funnels
                     .get()
                     .map(|funnels| {
                         if funnels.is_empty() {
-                            view! { <p class="muted rep-empty">"No invites shown in this period."</p> }.into_any()
+                            view! { <p class="muted rep-empty">{move || t().no_invites_period}</p> }.into_any()
                         } else {
                             let cards = funnels.into_iter().map(|f| view! { <RuleCard f /> }).collect_view();
                             view! {
@@ -777,19 +779,23 @@ fn InviteSection(rows: RwSignal<Option<InviteReport>>) -> impl IntoView {
 #[component]
 fn RuleCard(f: RuleFunnel) -> impl IntoView {
     let Funnel { matched, cancelled, proactive, accepted, declined, ignored, expired, no_availability } = f.funnel;
+    let t = t();
     let steps = [
-        ("Matched", matched),
-        ("Shown (proactive)", proactive),
-        ("Accepted", accepted),
-        ("Declined", declined),
-        ("Ignored", ignored),
-        ("Expired", expired),
-        ("Cancelled (no operator)", cancelled),
-        ("No availability", no_availability),
+        (t.f_matched, matched),
+        (t.f_shown, proactive),
+        (t.f_accepted, accepted),
+        (t.f_declined, declined),
+        (t.f_ignored, ignored),
+        (t.f_expired, expired),
+        (t.f_cancelled, cancelled),
+        (t.f_no_availability, no_availability),
     ];
     let conversion = match f.conversion() {
-        Some(p) => format!("Conversion rate: {p}% ({accepted} accepted of {proactive} shown)"),
-        None => "Conversion rate: — (none shown)".to_owned(),
+        Some(p) => fill(
+            t.conversion_rate,
+            &[("p", &p.to_string()), ("accepted", &accepted.to_string()), ("shown", &proactive.to_string())],
+        ),
+        None => t.conversion_none.to_owned(),
     };
     let rows = steps
         .into_iter()
@@ -810,17 +816,18 @@ fn RuleCard(f: RuleFunnel) -> impl IntoView {
         .collect_view();
     let title = f.filter_name.clone();
     view! {
-        <article class="adm-card rep-rule" aria-label=format!("Rule {title}")>
+        <article class="adm-card rep-rule" aria-label=fill(t.rule_named, &[("title", &title)])>
             <h3>{title.clone()}</h3>
             <p class="rep-conversion">{conversion}</p>
-            <div class="adm-table-wrap">
+            // Focusable: longer labels (Spanish, French, German, Russian) make it scroll sideways.
+            <div class="adm-table-wrap" tabindex="0" role="group" aria-label=fill(t.funnel_of, &[("title", &title)])>
                 <table class="adm-table rep-funnel">
-                    <caption class="adm-sr">{format!("Funnel of {title}")}</caption>
+                    <caption class="adm-sr">{fill(t.funnel_of, &[("title", &title)])}</caption>
                     <thead>
                         <tr>
-                            <th scope="col">"Step"</th>
-                            <th scope="col">"Count"</th>
-                            <th scope="col">"Of matched"</th>
+                            <th scope="col">{t.step}</th>
+                            <th scope="col">{t.count}</th>
+                            <th scope="col">{t.of_matched}</th>
                             <th scope="col" aria-hidden="true"></th>
                         </tr>
                     </thead>
@@ -840,7 +847,10 @@ fn HourBars(hours: [(u64, u64); 24]) -> impl IntoView {
         .iter()
         .enumerate()
         .map(|(hour, &(shown, accepted))| {
-            let text = format!("{hour:02}:00: {shown} shown, {accepted} accepted");
+            let text = fill(
+                t().hour_shown_accepted,
+                &[("hour", &format!("{hour:02}")), ("shown", &shown.to_string()), ("accepted", &accepted.to_string())],
+            );
             let height = |n: u64| format!("height:{}%", n * 100 / top);
             let title = text.clone();
             view! {
@@ -857,14 +867,14 @@ fn HourBars(hours: [(u64, u64); 24]) -> impl IntoView {
         .collect_view();
     view! {
         <figure class="rep-hours-fig">
-            <figcaption>"Invites by hour of day"</figcaption>
+            <figcaption>{move || t().invites_by_hour}</figcaption>
             <p class="rep-legend muted" aria-hidden="true">
                 <span class="rep-key rep-col-shown"></span>
-                " Shown "
+                {move || t().shown_space}
                 <span class="rep-key rep-col-accepted"></span>
-                " Accepted"
+                {move || t().accepted_space}
             </p>
-            <ol class="rep-hours" aria-label="Invites by hour of day (UTC)">
+            <ol class="rep-hours" aria-label=move || t().invites_by_hour_utc>
                 {bars}
             </ol>
         </figure>
@@ -880,13 +890,13 @@ fn TrafficSection(
     let detail = RwSignal::new(false);
     view! {
         <section class="rep-part" aria-labelledby="rep-traffic-title">
-            <h2 id="rep-traffic-title">"Traffic"</h2>
+            <h2 id="rep-traffic-title">{move || t().traffic}</h2>
             {move || {
                 rows.with(|r| {
                     r.as_ref()
                         .map(|r| {
                             if r.rows.is_empty() {
-                                view! { <p class="muted rep-empty">"No traffic in this period."</p> }.into_any()
+                                view! { <p class="muted rep-empty">{move || t().no_traffic}</p> }.into_any()
                             } else {
                                 let names = channels.with(|c| {
                                     c.iter().flatten().map(|c| (c.id.clone(), c.name.clone())).collect()
@@ -936,9 +946,9 @@ fn traffic_tables(rows: &[TrafficRow], names: &HashMap<String, String>, detail: 
     view! {
         <DataTable
             class="rep-traffic"
-            caption="Traffic"
+            caption=move || t().traffic
             hide_caption=true
-            headers=&["Entry point", "Channel", "Visits", "Views", "Clicks", "Chats"]
+            headers=|t| vec![t.entry_point, t.channel, t.visits, t.views, t.clicks, t.chats]
         >
             {totals}
         </DataTable>
@@ -949,13 +959,13 @@ fn traffic_tables(rows: &[TrafficRow], names: &HashMap<String, String>, detail: 
             aria-controls="rep-traffic-hours"
             on:click=move |_| detail.update(|d| *d = !*d)
         >
-            {move || if detail.get() { "Hide hourly detail" } else { "Show hourly detail" }}
+            {move || if detail.get() { t().hide_hourly } else { t().show_hourly }}
         </button>
         <div id="rep-traffic-hours" prop:hidden=move || !detail.get()>
             <DataTable
                 class="rep-traffic-hours"
-                caption="Traffic by hour (UTC)"
-                headers=&["Hour", "Entry point", "Channel", "Visits", "Views", "Clicks", "Chats"]
+                caption=move || t().traffic_by_hour
+                headers=|t| vec![t.hour, t.entry_point, t.channel, t.visits, t.views, t.clicks, t.chats]
             >
                 {hourly}
             </DataTable>
@@ -969,13 +979,13 @@ fn traffic_tables(rows: &[TrafficRow], names: &HashMap<String, String>, detail: 
 fn RatingsSection(rows: RwSignal<Option<RatingsReport>>) -> impl IntoView {
     view! {
         <section class="rep-part" aria-labelledby="rep-ratings-title">
-            <h2 id="rep-ratings-title">"Ratings"</h2>
+            <h2 id="rep-ratings-title">{move || t().ratings}</h2>
             {move || {
                 rows.with(|r| {
                     r.as_ref()
                         .map(|r| {
                             if r.rows.is_empty() {
-                                view! { <p class="muted rep-empty">"No work shifts or rated chats in this period."</p> }
+                                view! { <p class="muted rep-empty">{move || t().no_shifts}</p> }
                                     .into_any()
                             } else {
                                 let body = r
@@ -983,7 +993,7 @@ fn RatingsSection(rows: RwSignal<Option<RatingsReport>>) -> impl IntoView {
                                     .iter()
                                     .map(|r| {
                                         let shift = if r.workshift_start.is_empty() {
-                                            "Outside a shift".to_owned()
+                                            t().outside_shift.to_owned()
                                         } else {
                                             format!("{} – {}", r.workshift_start, r.workshift_end)
                                         };
@@ -1005,9 +1015,9 @@ fn RatingsSection(rows: RwSignal<Option<RatingsReport>>) -> impl IntoView {
                                 view! {
                                     <DataTable
                                         class="rep-ratings"
-                                        caption="Ratings per operator and work shift (UTC)"
+                                        caption=move || t().ratings_caption
                                         hide_caption=true
-                                        headers=&["Operator", "Work shift", "Good", "Moderate", "Bad", "Not rated", "Happy"]
+                                        headers=|t| vec![t.operator, t.work_shift, t.rating_good, t.rating_moderate, t.rating_bad, t.not_rated, t.happy]
                                     >
                                         {body}
                                     </DataTable>

@@ -2,6 +2,8 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+
+use crate::i18n::{t, LangPicker};
 use leptos::task::spawn_local;
 use parley_shared::admin::{FieldError, Settings, SettingsUpdate};
 
@@ -70,7 +72,7 @@ pub fn MySettings() -> impl IntoView {
                     // The top bar shows the new chat name at once.
                     shown_name.try_set(s.chat_name.clone());
                     loaded.try_set(Some(s));
-                    note.try_set(Some("Settings saved.".to_owned()));
+                    note.try_set(Some(t().settings_saved.to_owned()));
                 }
                 Err(e) => {
                     err.try_set(Some(http_field_error(&e)));
@@ -82,29 +84,30 @@ pub fn MySettings() -> impl IntoView {
 
     view! {
         <section class="adm-section" aria-labelledby="adm-settings-title">
-            <h2 id="adm-settings-title">"My settings"</h2>
-            <p class="muted">
-                "How visitors see you and which chats you take. Leave the chat name empty to use your name."
-            </p>
+            <h2 id="adm-settings-title">{move || t().my_settings}</h2>
+            <p class="muted">{move || t().settings_intro}</p>
+            <div class="field adm-field">
+                <LangPicker id="adm-set-console-lang" />
+            </div>
             <form class="adm-form" on:submit=submit aria-labelledby="adm-settings-title" novalidate>
-                <Field id="adm-set-chat-name".into() label="Online chat name" field="chat_name" value=chat_name err />
+                <Field id="adm-set-chat-name".into() label=move || t().online_chat_name field="chat_name" value=chat_name err />
                 <Field
                     id="adm-set-main-lang".into()
-                    label="Main language"
+                    label=move || t().main_language
                     field="languages"
                     value=main_lang
                     err
-                    hint="A language code such as en, de or pt-BR."
+                    hint=move || t().main_language_hint
                 />
                 <Field
                     id="adm-set-extra-langs".into()
-                    label="Extra languages"
+                    label=move || t().extra_languages
                     field=""
                     value=extra_langs
                     err
-                    hint="Other languages you chat in, separated by commas (optional)."
+                    hint=move || t().extra_languages_hint
                 />
-                <Field id="adm-set-max-chats".into() label="Max concurrent chats" field="max_chats" value=max_chats err kind="number" />
+                <Field id="adm-set-max-chats".into() label=move || t().max_chats field="max_chats" value=max_chats err kind="number" />
                 <FormError err fields=FIELDS />
                 <Notice note />
                 <div class="adm-actions">
@@ -114,7 +117,7 @@ pub fn MySettings() -> impl IntoView {
                         aria-busy=move || busy.get().to_string()
                         disabled=move || loaded.with(Option::is_none)
                     >
-                        "Save settings"
+                        {move || t().save_settings}
                     </button>
                 </div>
             </form>

@@ -205,9 +205,9 @@ impl Ctx {
         let more_unread = self.known.with_value(|k| k.as_ref().is_some_and(|(_, before)| unread > *before));
         self.known.set_value(Some((ids, unread)));
         if new_chat {
-            self.alert("New chat");
+            self.alert(crate::i18n::t().alert_new_chat);
         } else if more_unread {
-            self.alert("New message");
+            self.alert(crate::i18n::t().alert_new_message);
         }
     }
 
@@ -392,7 +392,7 @@ impl Ctx {
                         self.check_alerts();
                     }
                     Err(e) if e.status == 401 => {
-                        self.forget_session(Some("Your session has ended. Please log in again.".to_owned()));
+                        self.forget_session(Some(crate::i18n::t().session_ended.to_owned()));
                         break;
                     }
                     Err(e) => self.list_error.set(Some(api::describe(&e))),

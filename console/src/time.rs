@@ -1,11 +1,19 @@
-//! Timestamps as the operator reads them, from the browser's clock and time zone.
+//! Timestamps as the operator reads them, from the browser's clock and time zone, written
+//! the console language's way by the browser's `Intl` (`14:05` / `2:05 PM`, `3 Mar, 14:05` /
+//! `3 мар., 14:05` / `3月3日 14:05`). Read in a reactive closure, they follow the language.
 
-use js_sys::Date;
+use js_sys::{Date, Object, Reflect};
 use wasm_bindgen::JsValue;
 
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+fn options(pairs: &[(&str, &str)]) -> JsValue {
+    let o = Object::new();
+    for (k, v) in pairs {
+        let _ = Reflect::set(&o, &JsValue::from_str(k), &JsValue::from_str(v));
+    }
+    o.into()
+}
 
-/// `14:05` for today, `3 Mar 14:05` for another day, empty for no time.
+/// The time of day for today, day, month and time for another day; empty for no time.
 pub fn clock(ms: f64) -> String {
     if !ms.is_finite() || ms <= 0.0 {
         return String::new();
@@ -15,13 +23,13 @@ pub fn clock(ms: f64) -> String {
         return String::new();
     }
     let now = Date::new_0();
-    let hm = format!("{:02}:{:02}", d.get_hours(), d.get_minutes());
+    let locale = crate::i18n::locale();
     let same_day =
         d.get_full_year() == now.get_full_year() && d.get_month() == now.get_month() && d.get_date() == now.get_date();
     if same_day {
-        hm
+        d.to_locale_time_string_with_options(&locale, &options(&[("hour", "2-digit"), ("minute", "2-digit")])).into()
     } else {
-        let month = MONTHS.get(d.get_month() as usize).copied().unwrap_or("");
-        format!("{} {month} {hm}", d.get_date())
+        let o = options(&[("day", "numeric"), ("month", "short"), ("hour", "2-digit"), ("minute", "2-digit")]);
+        d.to_locale_string(&locale, &o).into()
     }
 }

@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::i18n::{fill, Texts};
+
 /// localStorage key of the seen map: a JSON object, conversation id → messages seen.
 pub const SEEN_KEY: &str = "parley:console:seen";
 
@@ -72,34 +74,32 @@ pub fn title(base: &str, waiting: usize, unread: u64) -> String {
     }
 }
 
-/// `1 unread message`, `3 unread messages`.
+/// `1 unread message`, `3 unread messages` (in the console's language).
 pub fn unread_label(n: u64) -> String {
-    match n {
-        1 => "1 unread message".to_owned(),
-        n => format!("{n} unread messages"),
-    }
+    crate::i18n::plural(crate::i18n::t().n_unread_messages, n)
 }
 
 /// The accessible name of a list row; always starts with `Open conversation:`.
-pub fn open_label(preview: &str, unread: u64) -> String {
-    let preview = if preview.is_empty() { "(no messages yet)" } else { preview };
+pub fn open_label(t: &Texts, preview: &str, unread: u64) -> String {
+    let preview = if preview.is_empty() { t.no_messages_yet_paren } else { preview };
     match unread {
-        0 => format!("Open conversation: {preview}"),
-        n => format!("Open conversation: {preview} ({n} unread)"),
+        0 => fill(t.open_conversation, &[("preview", preview)]),
+        n => fill(t.open_conversation_unread, &[("preview", preview), ("n", &n.to_string())]),
     }
 }
 
 /// The accessible name of an open-conversation tab.
-pub fn tab_label(label: &str, unread: u64) -> String {
+pub fn tab_label(t: &Texts, label: &str, unread: u64) -> String {
     match unread {
         0 => label.to_owned(),
-        n => format!("{label} ({n} unread)"),
+        n => fill(t.tab_unread, &[("label", label), ("n", &n.to_string())]),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::{texts_of, Lang, EN};
 
     fn map(entries: &[(&str, u64)]) -> Seen {
         entries.iter().map(|(id, n)| ((*id).to_owned(), *n)).collect()
@@ -169,13 +169,14 @@ mod tests {
 
     #[test]
     fn labels() {
-        assert_eq!(unread_label(1), "1 unread message");
-        assert_eq!(unread_label(3), "3 unread messages");
-        assert_eq!(open_label("Hi there", 0), "Open conversation: Hi there");
-        assert_eq!(open_label("Hi there", 3), "Open conversation: Hi there (3 unread)");
-        assert_eq!(open_label("", 0), "Open conversation: (no messages yet)");
-        assert!(open_label("", 2).starts_with("Open conversation:"));
-        assert_eq!(tab_label("Visitor 3fa9", 0), "Visitor 3fa9");
-        assert_eq!(tab_label("Visitor 3fa9", 2), "Visitor 3fa9 (2 unread)");
+        assert_eq!(crate::i18n::form_of(EN.n_unread_messages, "one"), "{n} unread message");
+        assert_eq!(crate::i18n::form_of(EN.n_unread_messages, "other"), "{n} unread messages");
+        assert_eq!(open_label(&EN, "Hi there", 0), "Open conversation: Hi there");
+        assert_eq!(open_label(&EN, "Hi there", 3), "Open conversation: Hi there (3 unread)");
+        assert_eq!(open_label(&EN, "", 0), "Open conversation: (no messages yet)");
+        assert!(open_label(&EN, "", 2).starts_with("Open conversation:"));
+        assert_eq!(tab_label(&EN, "Visitor 3fa9", 0), "Visitor 3fa9");
+        assert_eq!(tab_label(&EN, "Visitor 3fa9", 2), "Visitor 3fa9 (2 unread)");
+        assert_eq!(open_label(texts_of(Lang::De), "Hallo", 2), "Unterhaltung öffnen: Hallo (2 ungelesen)");
     }
 }

@@ -14,10 +14,13 @@ pub enum Lang {
     Fr,
     De,
     Vi,
+    Ru,
+    /// Chinese in Simplified characters (any `zh` tag).
+    Zh,
 }
 
 /// Every language, in the order the console lists them.
-pub const LANGS: [Lang; 5] = [Lang::En, Lang::Es, Lang::Fr, Lang::De, Lang::Vi];
+pub const LANGS: [Lang; 7] = [Lang::En, Lang::Es, Lang::Fr, Lang::De, Lang::Vi, Lang::Ru, Lang::Zh];
 
 impl Lang {
     /// The language of a BCP 47 tag (its primary subtag, any case): `de-AT` is German.
@@ -32,7 +35,7 @@ impl Lang {
         browser.into_iter().find_map(Lang::of).or_else(|| Lang::of(channel_default)).unwrap_or(Lang::En)
     }
 
-    /// The ISO 639-1 code (`en`, `es`, `fr`, `de`, `vi`).
+    /// The ISO 639-1 code (`en`, `es`, `fr`, `de`, `vi`, `ru`, `zh`).
     pub fn code(self) -> &'static str {
         match self {
             Lang::En => "en",
@@ -40,6 +43,8 @@ impl Lang {
             Lang::Fr => "fr",
             Lang::De => "de",
             Lang::Vi => "vi",
+            Lang::Ru => "ru",
+            Lang::Zh => "zh",
         }
     }
 
@@ -51,6 +56,8 @@ impl Lang {
             Lang::Fr => "Français",
             Lang::De => "Deutsch",
             Lang::Vi => "Tiếng Việt",
+            Lang::Ru => "Русский",
+            Lang::Zh => "中文（简体）",
         }
     }
 
@@ -61,6 +68,8 @@ impl Lang {
             Lang::Fr => &FR,
             Lang::De => &DE,
             Lang::Vi => &VI,
+            Lang::Ru => &RU,
+            Lang::Zh => &ZH,
         }
     }
 }
@@ -403,6 +412,112 @@ pub static VI: Texts = Texts {
     greeting: "Xin chào! Chúng tôi có thể giúp gì cho bạn?",
 };
 
+pub static RU: Texts = Texts {
+    open_chat: "Открыть чат",
+    close_chat: "Закрыть чат",
+    chat: "Чат",
+    minimize: "Свернуть чат",
+    end_chat: "Завершить чат",
+    messages: "Сообщения",
+    message: "Сообщение",
+    write_message: "Напишите сообщение…",
+    send: "Отправить",
+    send_message: "Отправить сообщение",
+    sending: "Отправка…",
+    not_sent_yet: "Ещё не отправлено",
+    retry: "Повторить",
+    not_sent: "Не отправлено: {why}",
+    you: "Вы",
+    sent: "Отправлено",
+    unread: "непрочитанных",
+    reconnecting: "Переподключение…",
+    reload: "Перезагрузите страницу, чтобы продолжить чат",
+    chat_ended: "Чат завершён.",
+    new_chat: "Начать новый чат",
+    chatting_with: "Вы общаетесь с {name}",
+    in_line: "Вы {position}-й в очереди · около {minutes} мин",
+    nobody_reply_here: "Сейчас никого нет в сети; мы ответим здесь",
+    reply_soon: "Мы ответим как можно скорее",
+    typing: "{name} печатает…",
+    offline_intro: "Сейчас никого нет в сети. Оставьте сообщение, и мы ответим по электронной почте.",
+    your_name: "Ваше имя",
+    your_email: "Ваш e-mail",
+    your_message: "Ваше сообщение",
+    leave_message: "Оставить сообщение",
+    offline_thanks: "Спасибо! Мы получили ваше сообщение и ответим по электронной почте.",
+    rate_chat: "Оцените этот чат",
+    how_was_it: "Как прошёл этот чат?",
+    rating: "Оценка",
+    good: "Хорошо",
+    moderate: "Нормально",
+    bad: "Плохо",
+    comment: "Комментарий",
+    send_rating: "Отправить оценку",
+    skip: "Пропустить",
+    rating_thanks: "Спасибо за отзыв.",
+    before_start: "Прежде чем начать",
+    start_chat: "Начать чат",
+    invitation: "Приглашение в чат",
+    close_invitation: "Закрыть приглашение",
+    chat_now: "Начать чат сейчас",
+    could_not_start: "Не удалось начать чат ({why})",
+    unavailable: "Чат недоступен ({why})",
+    greeting: "Здравствуйте! Чем мы можем помочь?",
+};
+
+pub static ZH: Texts = Texts {
+    open_chat: "打开聊天",
+    close_chat: "关闭聊天",
+    chat: "在线聊天",
+    minimize: "最小化聊天窗口",
+    end_chat: "结束聊天",
+    messages: "消息",
+    message: "消息",
+    write_message: "输入消息…",
+    send: "发送",
+    send_message: "发送消息",
+    sending: "正在发送…",
+    not_sent_yet: "尚未发送",
+    retry: "重试",
+    not_sent: "未发送：{why}",
+    you: "您",
+    sent: "已发送",
+    unread: "条未读",
+    reconnecting: "正在重新连接…",
+    reload: "请刷新页面以继续聊天",
+    chat_ended: "本次聊天已结束。",
+    new_chat: "开始新的聊天",
+    chatting_with: "您正在与 {name} 聊天",
+    in_line: "您前面还有 {position} 位 · 约 {minutes} 分钟",
+    nobody_reply_here: "目前没有客服在线；我们会在这里回复您",
+    reply_soon: "我们会尽快回复",
+    typing: "{name} 正在输入…",
+    offline_intro: "目前没有客服在线。请留言，我们会通过电子邮件回复您。",
+    your_name: "您的姓名",
+    your_email: "您的电子邮箱",
+    your_message: "您的留言",
+    leave_message: "留言",
+    offline_thanks: "谢谢！我们已收到您的留言，会通过电子邮件回复您。",
+    rate_chat: "评价本次聊天",
+    how_was_it: "本次聊天体验如何？",
+    rating: "评价",
+    good: "满意",
+    moderate: "一般",
+    bad: "不满意",
+    comment: "备注",
+    send_rating: "提交评价",
+    skip: "跳过",
+    rating_thanks: "感谢您的反馈。",
+    before_start: "开始之前",
+    start_chat: "开始聊天",
+    invitation: "聊天邀请",
+    close_invitation: "关闭邀请",
+    chat_now: "立即聊天",
+    could_not_start: "无法开始聊天（{why}）",
+    unavailable: "聊天暂不可用（{why}）",
+    greeting: "您好！有什么可以帮您？",
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -411,10 +526,90 @@ mod tests {
     fn the_browser_language_wins_then_the_channel_default_then_english() {
         assert_eq!(Lang::pick(["de-AT", "en"], "fr"), Lang::De);
         assert_eq!(Lang::pick(["ja", "VI-vn"], "fr"), Lang::Vi, "the first language Parley speaks");
-        assert_eq!(Lang::pick(["ja", "zh-CN"], "fr"), Lang::Fr, "none spoken: the channel's default");
+        assert_eq!(Lang::pick(["ja", "ko"], "fr"), Lang::Fr, "none spoken: the channel's default");
         assert_eq!(Lang::pick([], "es-MX"), Lang::Es);
         assert_eq!(Lang::pick(["ja"], "xx"), Lang::En);
         assert_eq!(Lang::pick([""], ""), Lang::En);
+    }
+
+    #[test]
+    fn russian_and_chinese_are_picked() {
+        assert_eq!(Lang::pick(["ru-RU", "en"], "en"), Lang::Ru);
+        assert_eq!(Lang::pick(["ja", "zh-CN"], "fr"), Lang::Zh, "the first language Parley speaks");
+        assert_eq!(Lang::pick(["zh-Hans-CN"], "en"), Lang::Zh);
+        assert_eq!(Lang::pick(["ja"], "RU"), Lang::Ru, "the channel's default");
+        assert_eq!(Lang::pick([], "zh"), Lang::Zh);
+        assert_eq!(fill(Lang::Ru.texts().typing, &[("name", "Саша")]), "Саша печатает…");
+        assert_eq!(fill(Lang::Zh.texts().chatting_with, &[("name", "小王")]), "您正在与 小王 聊天");
+    }
+
+    fn all(t: &Texts) -> [&'static str; 50] {
+        [
+            t.open_chat,
+            t.close_chat,
+            t.chat,
+            t.minimize,
+            t.end_chat,
+            t.messages,
+            t.message,
+            t.write_message,
+            t.send,
+            t.send_message,
+            t.sending,
+            t.not_sent_yet,
+            t.retry,
+            t.not_sent,
+            t.you,
+            t.sent,
+            t.unread,
+            t.reconnecting,
+            t.reload,
+            t.chat_ended,
+            t.new_chat,
+            t.chatting_with,
+            t.in_line,
+            t.nobody_reply_here,
+            t.reply_soon,
+            t.typing,
+            t.offline_intro,
+            t.your_name,
+            t.your_email,
+            t.your_message,
+            t.leave_message,
+            t.offline_thanks,
+            t.rate_chat,
+            t.how_was_it,
+            t.rating,
+            t.good,
+            t.moderate,
+            t.bad,
+            t.comment,
+            t.send_rating,
+            t.skip,
+            t.rating_thanks,
+            t.before_start,
+            t.start_chat,
+            t.invitation,
+            t.close_invitation,
+            t.chat_now,
+            t.could_not_start,
+            t.unavailable,
+            t.greeting,
+        ]
+    }
+
+    #[test]
+    fn every_language_has_every_text_translated() {
+        let en = all(Lang::En.texts());
+        for l in LANGS {
+            let t = all(l.texts());
+            assert!(t.iter().all(|s| !s.trim().is_empty()), "{}: an empty text", l.code());
+            if l != Lang::En {
+                // "Chat", "Message(s)" are the same word in some languages; no more than that.
+                let same: Vec<_> = t.iter().zip(en).filter(|(a, b)| *a == b).map(|(a, _)| *a).collect();
+                assert!(same.len() <= 3, "{}: English copies {same:?}", l.code());
+            }
+        }
     }
 
     #[test]

@@ -10,7 +10,9 @@
 //   Escape closes it and focus returns to the launcher; the transcript is a live region;
 // - the console: login page, inbox (empty, then with a live conversation open, then closed with
 //   its wrap-up form), every admin tab, Reports ("Invites & traffic", "All reports" with a table
-//   and a chart), the transcript dialog, and a shared report's public page.
+//   and a chart), the transcript dialog, and a shared report's public page;
+// - the console in each of its other languages (es, fr, de, vi, ru, zh: the browser's language
+//   picks it): login page, inbox, every admin tab, Reports.
 // Each check is its own subtest named after the page, so a run lists exactly what fails; the
 // widget's are prefixed "widget:" (the widget's accessibility is widget/'s), the console's
 // "console:". A failure prints rule id, impact, target and axe's summary.
@@ -327,4 +329,51 @@ test("console: admin tabs, reports, transcript dialog, shared report page", asyn
   await clean(t, shared, "console: shared report public page");
   await ctx.close();
   await console_.ctx.close();
+});
+
+test("console in every language: login page, inbox, admin tabs, reports", async (t) => {
+  for (const locale of ["es-ES", "fr-FR", "de-DE", "vi-VN", "ru-RU", "zh-CN"]) {
+    const ctx = await browser.newContext({ locale, viewport: DESKTOP });
+    const page = await ctx.newPage();
+    const lang = locale.slice(0, 2);
+    try {
+      await step(page, `a11y-${lang}-login`, async () => {
+        await page.goto(edge.base + "/console");
+        await page.locator("#login-username").waitFor();
+      });
+      assert.ok((await page.locator("html").getAttribute("lang")).startsWith(lang), `${locale}: the console speaks ${lang}`);
+      await clean(t, page, `console (${lang}): login page`);
+      await step(page, `a11y-${lang}-inbox`, async () => {
+        await page.locator("#login-username").fill("demo");
+        await page.locator("#login-password").fill("parley-demo");
+        await page.locator("form.login button[type=submit]").click();
+        await page.locator(".topbar").waitFor();
+        await page.waitForLoadState("networkidle").catch(() => {});
+      });
+      await clean(t, page, `console (${lang}): inbox`);
+      const topButtons = page.locator(".who button[aria-pressed]");
+      await topButtons.nth(0).click();
+      const tabs = page.getByRole("tablist").getByRole("tab");
+      await tabs.first().waitFor();
+      const count = await tabs.count();
+      assert.ok(count >= 9, `${lang}: ${count} admin tabs`);
+      for (let i = 0; i < count; i++) {
+        const name = await tabs.nth(i).textContent();
+        await step(page, `a11y-${lang}-admin-${i}`, async () => {
+          await tabs.nth(i).click();
+          await tabs.nth(i).and(page.locator('[aria-selected="true"]')).waitFor();
+          await page.waitForLoadState("networkidle").catch(() => {});
+        });
+        await clean(t, page, `console (${lang}): admin, ${name}`);
+      }
+      await step(page, `a11y-${lang}-reports`, async () => {
+        await topButtons.nth(1).click();
+        await page.locator("#rep-panel").waitFor();
+        await page.waitForLoadState("networkidle").catch(() => {});
+      });
+      await clean(t, page, `console (${lang}): reports`);
+    } finally {
+      await ctx.close();
+    }
+  }
 });

@@ -215,7 +215,7 @@ test("console: the channel form sets the default language, launcher position and
       assert.equal(await language.inputValue(), "en");
       assert.equal(await position.inputValue(), "right");
       assert.deepEqual(await language.locator("option").allTextContents(),
-        ["English", "Español", "Français", "Deutsch", "Tiếng Việt"]);
+        ["English", "Español", "Français", "Deutsch", "Tiếng Việt", "Русский", "中文（简体）"]);
       assert.equal(await greeting.inputValue(), EN);
       assert.equal(await per("Deutsch").inputValue(), DE);
       assert.equal(await per("English").count(), 0, "the default language's greeting is the Greeting field");
