@@ -20,7 +20,9 @@ export const C = "/api/v1/console";
 /**
  * Starts the file's edge (and Chromium) in `before` and stops them in `after`. `options` are
  * `startEdge`'s (`extraSql`, `vars`, `online`, `state`) plus `browser: true` for Chromium;
- * `extraSql` may be an async function (e.g. one that awaits `secondAccount`).
+ * `extraSql` may be an async function (e.g. one that awaits `secondAccount`); `setup`, an async
+ * function run once both are up, in the same `before` (node:test runs a file's `before` hooks
+ * concurrently, so a second top-level `before` would not see the edge yet).
  * Returns stand-ins usable at the top of the file, filled in before the first test:
  * - `edge`: the running edge's handle (`base`, `state`, `kill()`, `restart()`, …) plus
  *   `get(path, cookie)`, `post(path, body, cookie, origin = edge.base)` and
@@ -28,7 +30,7 @@ export const C = "/api/v1/console";
  * - `browser`: `newContext(options)` and `newPage(options)` of the file's Chromium;
  * - `clients`: push ProtoClients here; `after` closes them before it stops the edge.
  */
-export function useEdge({ browser: withBrowser = false, extraSql, ...startOptions } = {}) {
+export function useEdge({ browser: withBrowser = false, extraSql, setup, ...startOptions } = {}) {
   let chromium = null;
   const clients = [];
   const edge = {
@@ -47,6 +49,7 @@ export function useEdge({ browser: withBrowser = false, extraSql, ...startOption
     // The handle's own properties, getters included (`child` follows a restart).
     Object.defineProperties(edge, Object.getOwnPropertyDescriptors(handle));
     if (withBrowser) chromium = await launchBrowser();
+    await setup?.();
   });
   after(async () => {
     await Promise.all(clients.map((c) => c.close().catch(() => {})));
