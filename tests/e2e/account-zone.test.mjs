@@ -1,36 +1,15 @@
 // The account's report time zone (Admin → Account): `GET/POST /api/v1/console/account`, its
 // refusals, and reports computing dates in it (a local date range becomes the zone's days), and
 // the console form in Chromium. Against a real `wrangler dev`.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startEdge, launchBrowser, consoleLogin } from "./harness.mjs";
-import { getJson, postJson, login } from "./proto-client.mjs";
+import { useEdge, consolePage, assertError, C } from "./fixtures.mjs";
 
-const C = "/api/v1/console";
-let edge, browser;
-
-before(async () => {
-  edge = await startEdge();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await edge?.stop();
-  edge?.cleanup();
-});
-
-const get = (path, cookie) => getJson(edge.base, path, cookie);
-const post = (path, body, cookie, origin = edge.base) => postJson(edge.base, path, body, { origin, cookie });
-
-function assertError(r, status, code, label, field) {
-  assert.equal(r.status, status, `${label}: ${JSON.stringify(r.json)}`);
-  assert.equal(r.json?.error?.code, code, `${label}: ${JSON.stringify(r.json)}`);
-  if (field) assert.equal(r.json?.error?.field, field, `${label}: ${JSON.stringify(r.json)}`);
-}
+const { edge, browser } = useEdge({ browser: true });
+const { get, post } = edge;
 
 test("account time zone: operators read it, admins set it, bad zones change nothing, reports use it", async () => {
-  const [dana, sam] = [await login(edge.base), await login(edge.base, { username: "sam" })];
+  const [dana, sam] = [await edge.login(), await edge.login("sam")];
   assertError(await get(`${C}/account`), 401, "unauthenticated", "no session");
   const before = await get(`${C}/account`, sam);
   assert.equal(before.status, 200, JSON.stringify(before.json));
@@ -67,9 +46,8 @@ test("account time zone: operators read it, admins set it, bad zones change noth
   assert.equal(tokyo.json.query.from, Date.UTC(2026, 10, 23, 15));
 
   // The console's form: admins see "Account", change the zone, the edge's refusal is shown.
-  const page = await browser.newPage();
+  const { ctx, page } = await consolePage(browser, edge);
   try {
-    await consoleLogin(page, edge.base);
     await page.getByRole("button", { name: "Admin", exact: true }).click();
     await page.getByRole("tab", { name: "Account" }).click();
     const tz = page.getByLabel("Time zone");
@@ -83,6 +61,6 @@ test("account time zone: operators read it, admins set it, bad zones change noth
     await page.getByText("Account saved.").waitFor();
     assert.equal((await get(`${C}/account`, dana)).json.time_zone, "America/New_York");
   } finally {
-    await page.close();
+    await ctx.close();
   }
 });

@@ -2,50 +2,31 @@
 // their own settings; visitors leave offline messages that land in the console. Above all,
 // every console API checks the session and the account: a second account (its own admin and
 // operator) gets nothing of the demo account's, by list or by id, and changes nothing of it.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startEdge, launchBrowser, step, hashPassword, consoleLogin as harnessLogin } from "./harness.mjs";
-import { getJson, postJson, login, newVisitor, newConversation } from "./proto-client.mjs";
+import { step, consoleLogin as harnessLogin } from "./harness.mjs";
+import { postJson, newVisitor, newConversation } from "./proto-client.mjs";
+import { useEdge, secondAccount, otherAdmin, assertError, C } from "./fixtures.mjs";
 
 const OTHER_PW = "other-account-pw";
-let edge, browser;
-
-before(async () => {
-  const [h1, h2] = [await hashPassword(OTHER_PW), await hashPassword(OTHER_PW)];
-  const q = (s) => `'${s.replace(/'/g, "''")}'`;
-  const extraSql = `
-INSERT INTO accounts (id, name, created_at) VALUES ('acc_other', 'Other account (test)', 1);
+const { edge, browser } = useEdge({
+  browser: true,
+  extraSql: async () => await secondAccount({
+    channels: [{ id: "ch_other", name: "Other channel" }],
+    operators: [
+      otherAdmin(OTHER_PW),
+      { id: "op_oop", username: "oop", first_name: "Otto", last_name: "Op", email: "otto@other.example",
+        chat_name: "Otto", role: "operator", password: OTHER_PW },
+    ],
+  }) + `
 INSERT INTO hosts (id, account_id, hostname, created_at) VALUES ('h_other', 'acc_other', 'other.example', 1);
-INSERT INTO channels (id, account_id, name, created_at) VALUES ('ch_other', 'acc_other', 'Other channel', 1);
 INSERT INTO channel_hosts (channel_id, host_id) VALUES ('ch_other', 'h_other');
-INSERT INTO operators (id, account_id, username, first_name, last_name, email, chat_name, role, password_hash, created_at)
-  VALUES ('op_oadmin', 'acc_other', 'oadmin', 'Olga', 'Admin', 'olga@other.example', 'Olga', 'admin', ${q(h1)}, 1);
-INSERT INTO operators (id, account_id, username, first_name, last_name, email, chat_name, role, password_hash, created_at)
-  VALUES ('op_oop', 'acc_other', 'oop', 'Otto', 'Op', 'otto@other.example', 'Otto', 'operator', ${q(h2)}, 1);
 INSERT INTO canned_responses (id, account_id, shortcut, text, created_at) VALUES ('cr_other', 'acc_other', 'secret', 'Other account only', 1);
 INSERT INTO offline_messages (id, account_id, channel_id, visitor_id, name, email, text, created_at)
   VALUES ('om_other', 'acc_other', 'ch_other', 'v_other', 'Oscar', 'oscar@other.example', 'Other account offline message', 1);
-`;
-  edge = await startEdge({ extraSql });
-  browser = await launchBrowser();
+`,
 });
-
-after(async () => {
-  await browser?.close();
-  await edge?.stop();
-  edge?.cleanup();
-});
-
-const get = (path, cookie) => getJson(edge.base, path, cookie);
-
-/** POST from the console's origin with an optional session cookie. */
-const post = (path, body, cookie, origin = edge.base) => postJson(edge.base, path, body, { origin, cookie });
-const C = "/api/v1/console";
-
-function assertError(r, status, code, label) {
-  assert.equal(r.status, status, `${label}: ${JSON.stringify(r.json)}`);
-  assert.equal(r.json?.error?.code, code, `${label}: ${JSON.stringify(r.json)}`);
-}
+const { get, post } = edge;
 
 async function offlineMessage(fields = {}, origin = edge.base, channel = "demo") {
   const v = await newVisitor(edge.base, { channel });
@@ -64,7 +45,7 @@ test("every console API needs a session, mutations the console's origin, admin o
   for (const w of writes) assertError(await post(`${C}/${w}`, {}), 401, "unauthenticated", `POST ${w}`);
   assertError(await get(`${C}/operators`, "parley_session=forged"), 401, "unauthenticated", "forged cookie");
 
-  const sam = await login(edge.base, { username: "sam" });
+  const sam = await edge.login("sam");
   assertError(await post(`${C}/settings`, { chat_name: "", languages: ["en"], max_chats: 2 }, sam, null), 403,
     "bad_origin", "no Origin");
   assertError(await post(`${C}/settings`, { chat_name: "", languages: ["en"], max_chats: 2 }, sam, "https://evil.example"),
@@ -79,7 +60,7 @@ test("every console API needs a session, mutations the console's origin, admin o
   assertError(await post(`${C}/operators/op_sam`, { role: "admin" }, sam), 403, "forbidden", "operator promotes self");
   assertError(await post(`${C}/channels`, { name: "X", hosts: ["x.example"] }, sam), 403, "forbidden", "operator channel");
   assertError(await post(`${C}/channels/demo`, { name: "X" }, sam), 403, "forbidden", "operator edits channel");
-  const demo = await login(edge.base);
+  const demo = await edge.login();
   const ops = (await get(`${C}/operators`, demo)).json.operators;
   assert.equal(ops.find((o) => o.id === "op_demo").disabled, false);
   assert.equal(ops.find((o) => o.id === "op_sam").role, "operator");
@@ -91,7 +72,7 @@ test("every console API needs a session, mutations the console's origin, admin o
 });
 
 test("another account gets nothing of the demo account's, by list or by id", async () => {
-  const demo = await login(edge.base);
+  const demo = await edge.login();
   // Demo data of every kind, with ids to probe.
   const conv = await newConversation(edge.base);
   const canned = await post(`${C}/canned`, { shortcut: "thanks", text: "Thank you for waiting!" }, demo);
@@ -113,7 +94,7 @@ test("another account gets nothing of the demo account's, by list or by id", asy
 
   // The operator first: the admin then creates things in their own account.
   for (const username of ["oop", "oadmin"]) {
-    const other = await login(edge.base, { username, password: OTHER_PW });
+    const other = await edge.login(username, OTHER_PW);
     const label = (s) => `${username}: ${s}`;
 
     const ops = (await get(`${C}/operators`, other)).json.operators;
@@ -171,11 +152,11 @@ test("another account gets nothing of the demo account's, by list or by id", asy
   assert.deepEqual((await get(`${C}/canned`, demo)).json, demoBefore.canned);
   assert.ok((await get(`${C}/conversations`, demo)).json.conversations.some((c) => c.id === conv.conversationId));
   // And the sessions of the demo account still work.
-  assert.equal((await get("/api/v1/auth/me", await login(edge.base, { username: "sam" }))).status, 200);
+  assert.equal((await get("/api/v1/auth/me", await edge.login("sam"))).status, 200);
 });
 
 test("bad input gets a clear error naming the field and changes nothing", async () => {
-  const demo = await login(edge.base);
+  const demo = await edge.login();
   const before = (await get(`${C}/operators`, demo)).json;
   const good = { username: "newbie", first_name: "New", last_name: "Bie", email: "new@demo.example", password: "0123456789" };
   const cases = [
@@ -242,7 +223,7 @@ test("bad input gets a clear error naming the field and changes nothing", async 
 });
 
 test("admins create and edit channels tied to hosts; the widget answers on the new host", async () => {
-  const demo = await login(edge.base);
+  const demo = await edge.login();
   const r = await post(`${C}/channels`, { name: "Shop", greeting: "Welcome to the shop!", hosts: ["Shop.Example", "localhost"] }, demo);
   assert.equal(r.status, 201, JSON.stringify(r.json));
   assert.deepEqual(r.json.hosts, ["localhost", "shop.example"]);
@@ -341,7 +322,7 @@ test("an admin creates an operator in the console, who logs in; disabling ends t
     assert.match(await row.innerText(), /Rita Ramos/);
     assert.match(await row.innerText(), /pt-BR, es, en/);
   });
-  const ops = (await get(`${C}/operators`, await login(edge.base))).json.operators;
+  const ops = (await get(`${C}/operators`, await edge.login())).json.operators;
   assert.equal(ops.filter((o) => o.username === "sam" && o.first_name === "Sam").length, 1, "sam untouched");
   const rita = ops.find((o) => o.username === username);
   assert.deepEqual([rita.chat_name, rita.languages, rita.max_chats, rita.role, rita.disabled],
@@ -371,7 +352,7 @@ test("an admin creates an operator in the console, who logs in; disabling ends t
   assert.equal(await me(), 401, "the disabled operator's session stopped working at once");
   const relogin = await postJson(edge.base, "/api/v1/auth/login", { username, password });
   assertError(relogin, 401, "bad_credentials", "disabled operator cannot log in");
-  const stillListed = (await get(`${C}/operators`, await login(edge.base))).json.operators.find((o) => o.username === username);
+  const stillListed = (await get(`${C}/operators`, await edge.login())).json.operators.find((o) => o.username === username);
   assert.equal(stillListed.disabled, true, "kept for reports, flagged");
 
   await step(admin, "admin-enables-and-edits", async () => {
@@ -387,7 +368,7 @@ test("an admin creates an operator in the console, who logs in; disabling ends t
     await admin.getByRole("status").filter({ hasText: `Changes to ${username} saved` }).waitFor();
     await admin.getByRole("row").filter({ hasText: "Rita from Sales" }).waitFor();
   });
-  const edited = (await get(`${C}/operators`, await login(edge.base))).json.operators.find((o) => o.username === username);
+  const edited = (await get(`${C}/operators`, await edge.login())).json.operators.find((o) => o.username === username);
   assert.deepEqual([edited.chat_name, edited.role, edited.disabled], ["Rita from Sales", "admin", false]);
   assert.equal((await postJson(edge.base, "/api/v1/auth/login", { username, password })).status, 200, "enabled again");
   await adminCtx.close();
@@ -428,10 +409,10 @@ test("an operator changes their chat name, languages and max chats in My setting
     assert.equal(await form.getByLabel("Main language").inputValue(), "fr");
     assert.equal(await form.getByLabel("Max concurrent chats").inputValue(), "6");
   });
-  const s = (await get(`${C}/settings`, await login(edge.base, { username: "sam" }))).json;
+  const s = (await get(`${C}/settings`, await edge.login("sam"))).json;
   assert.deepEqual([s.chat_name, s.languages, s.max_chats], ["Samuel S.", ["fr", "es", "de-AT"], 6]);
   // An empty chat name falls back to the operator's name.
-  const sam = await login(edge.base, { username: "sam" });
+  const sam = await edge.login("sam");
   const back = await post(`${C}/settings`, { chat_name: "", languages: ["es", "fr"], max_chats: 2 }, sam);
   assert.equal(back.status, 200);
   assert.equal(back.json.chat_name, "Sam Sample");
@@ -457,7 +438,7 @@ test("canned responses are managed in the console", async () => {
     await page.getByRole("button", { name: "Delete /bye" }).click();
     await page.getByRole("button", { name: "Delete /bye" }).waitFor({ state: "detached" });
   });
-  const list = (await get(`${C}/canned`, await login(edge.base))).json.canned;
+  const list = (await get(`${C}/canned`, await edge.login())).json.canned;
   assert.ok(!list.some((c) => c.shortcut === "bye"));
   await ctx.close();
 });

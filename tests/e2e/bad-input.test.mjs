@@ -3,28 +3,24 @@
 // the protocol promises (shared/src/protocol.rs, edge/src/api.rs). Afterwards the server must
 // be unharmed: a normal exchange still works and every conversation touched holds exactly the
 // messages that were acknowledged — nothing a refused frame carried was stored.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
-import { startEdge } from "./harness.mjs";
 import {
-  ProtoClient, upgrade, wsUrl, postJson, newVisitor, newConversation, login, readTranscript, PROTOCOL,
+  ProtoClient, upgrade, wsUrl, postJson, newVisitor, newConversation, readTranscript, PROTOCOL,
 } from "./proto-client.mjs";
+import { useEdge } from "./fixtures.mjs";
 
 const EVIL = "https://evil.example";
-let edge, cookie;
+// The default rate limit (20 burst, 2/s): the flood case relies on it.
+const { edge } = useEdge({
+  setup: async () => {
+    cookie = await edge.login();
+  },
+});
+let cookie;
 /** Every conversation touched: conversationId → { creds, acked: Set<client_id> }. */
 const touched = new Map();
-
-before(async () => {
-  edge = await startEdge(); // default rate limit (20 burst, 2/s): the flood case relies on it
-  cookie = await login(edge.base);
-});
-
-after(async () => {
-  await edge?.stop();
-  edge?.cleanup();
-});
 
 // ---------------------------------------------------------------------------------------------
 // Helpers

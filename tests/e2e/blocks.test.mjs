@@ -1,41 +1,21 @@
 // Visitor blocking: an operator blocks a conversation's visitor with a required reason; that
 // visitor cannot start a chat in the account (403 `visitor_blocked`, a polite message that never
 // reveals the reason); admins list and lift blocks; another account sees and changes nothing.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startEdge, launchBrowser, step, hashPassword, consoleLogin } from "./harness.mjs";
-import { getJson, postJson, login, newConversation } from "./proto-client.mjs";
+import { step, consoleLogin } from "./harness.mjs";
+import { postJson, newConversation } from "./proto-client.mjs";
+import { useEdge, secondAccount, otherAdmin, assertError, C } from "./fixtures.mjs";
 
 const OTHER_PW = "other-account-pw";
 const POLITE = "Sorry, you cannot start a chat here.";
-const C = "/api/v1/console";
-let edge, browser;
-
-before(async () => {
-  const hash = await hashPassword(OTHER_PW);
-  const extraSql = `
-INSERT INTO accounts (id, name, created_at) VALUES ('acc_other', 'Other account (test)', 1);
-INSERT INTO operators (id, account_id, username, first_name, last_name, email, chat_name, role, password_hash, created_at)
-  VALUES ('op_oadmin', 'acc_other', 'oadmin', 'Olga', 'Admin', 'olga@other.example', 'Olga', 'admin', '${hash.replace(/'/g, "''")}', 1);
-`;
-  edge = await startEdge({ extraSql });
-  browser = await launchBrowser();
+const { edge, browser } = useEdge({
+  browser: true,
+  extraSql: () => secondAccount({
+    operators: [otherAdmin(OTHER_PW)],
+  }),
 });
-
-after(async () => {
-  await browser?.close();
-  await edge?.stop();
-  edge?.cleanup();
-});
-
-const get = (path, cookie) => getJson(edge.base, path, cookie);
-
-const post = (path, body, cookie, origin = edge.base) => postJson(edge.base, path, body, { origin, cookie });
-
-function assertError(r, status, code, label) {
-  assert.equal(r.status, status, `${label}: ${JSON.stringify(r.json)}`);
-  assert.equal(r.json?.error?.code, code, `${label}: ${JSON.stringify(r.json)}`);
-}
+const { get, post } = edge;
 
 /** The visitor (re)starts a chat on the demo channel. */
 const startChat = (v) => postJson(edge.base, "/api/v1/conversations", {
@@ -44,8 +24,8 @@ const startChat = (v) => postJson(edge.base, "/api/v1/conversations", {
 
 test("an operator blocks a visitor with a reason; admins list and lift; other accounts get nothing", async () => {
   const c = await newConversation(edge.base);
-  const [admin, sam, other] = [await login(edge.base), await login(edge.base, { username: "sam" }),
-    await login(edge.base, { username: "oadmin", password: OTHER_PW })];
+  const [admin, sam, other] = [await edge.login(), await edge.login("sam"),
+    await edge.login("oadmin", OTHER_PW)];
   const block = (cookie, body = { reason: "Spam links, again" }, id = c.conversationId, origin) =>
     post(`${C}/conversations/${id}/block`, body, cookie, origin);
 

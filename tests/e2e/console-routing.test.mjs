@@ -3,30 +3,14 @@
 // canned response, transfer by hand to Dana), a visitor beyond capacity sees their place in
 // line and then the operator, live; with nobody online the widget offers the offline form and
 // the message lands in the console.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startEdge, launchBrowser, step, consoleLogin } from "./harness.mjs";
-import { newVisitor, postJson, login, ProtoClient } from "./proto-client.mjs";
+import { step } from "./harness.mjs";
+import { newVisitor, postJson, ProtoClient } from "./proto-client.mjs";
+import { useEdge, consolePage, widgetPage } from "./fixtures.mjs";
 
-let edge, browser;
-
-before(async () => {
-  edge = await startEdge({ online: [] });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await edge?.stop();
-  edge?.cleanup();
-});
-
-async function consoleAs(username) {
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  await consoleLogin(page, edge.base, username);
-  return { ctx, page };
-}
+const { edge, browser } = useEdge({ browser: true, online: [] });
+const consoleAs = (username) => consolePage(browser, edge, username);
 
 async function goOnlineInUi(page) {
   await page.getByRole("button", { name: "Go online" }).click();
@@ -44,12 +28,8 @@ const WORDS = {
 };
 
 async function visitorPage(locale) {
-  const ctx = await browser.newContext({ locale });
-  const page = await ctx.newPage();
   const t = WORDS[locale];
-  await page.goto(edge.base + "/");
-  await page.getByRole("button", { name: t.open }).click();
-  return { ctx, page, t };
+  return { ...(await widgetPage(browser, edge, { contextOptions: { locale }, open: t.open })), t };
 }
 
 const header = (page) => page.getByRole("dialog", { name: "Chat" }).getByRole("status").first();
@@ -84,7 +64,7 @@ test("routing, alerts, visitor details, canned responses and transfer in the con
   });
 
   await step(sam.page, "canned-response-by-shortcut", async () => {
-    const cookie = await login(edge.base, { username: "sam" });
+    const cookie = await edge.login("sam");
     const r = await postJson(edge.base, "/api/v1/console/canned", { shortcut: "tallas", text: "Sí, de la S a la XXL." }, { cookie });
     assert.ok([200, 201].includes(r.status), JSON.stringify(r.json));
     // Canned responses load at login: reload the console.

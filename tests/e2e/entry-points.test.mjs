@@ -2,45 +2,23 @@
 // API (list, create, edit, validation naming the field, duplicate names, account isolation,
 // admin role), the widget session carrying the enabled invites and the channel's time zone,
 // and the console's editor in Chromium.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startEdge, launchBrowser, step, hashPassword, consoleLogin } from "./harness.mjs";
-import { getJson, postJson, login } from "./proto-client.mjs";
+import { step, consoleLogin } from "./harness.mjs";
+import { useEdge, secondAccount, otherAdmin, assertError, C } from "./fixtures.mjs";
 
 const OTHER_PW = "other-account-pw";
-const C = "/api/v1/console";
-let edge, browser;
-
-before(async () => {
-  const hash = await hashPassword(OTHER_PW);
-  const q = (s) => `'${s.replace(/'/g, "''")}'`;
-  edge = await startEdge({
-    extraSql: `
-INSERT INTO accounts (id, name, created_at) VALUES ('acc_other', 'Other account (test)', 1);
-INSERT INTO channels (id, account_id, name, created_at) VALUES ('ch_other', 'acc_other', 'Other channel', 1);
+const { edge, browser } = useEdge({
+  browser: true,
+  extraSql: async () => await secondAccount({
+    channels: [{ id: "ch_other", name: "Other channel" }],
+    operators: [otherAdmin(OTHER_PW)],
+  }) + `
 INSERT INTO entry_points (id, account_id, channel_id, kind, name, created_at, updated_at)
   VALUES ('btn_ch_other', 'acc_other', 'ch_other', 'button', 'Chat button', 1, 1);
-INSERT INTO operators (id, account_id, username, first_name, last_name, email, chat_name, role, password_hash, created_at)
-  VALUES ('op_oadmin', 'acc_other', 'oadmin', 'Olga', 'Admin', 'olga@other.example', 'Olga', 'admin', ${q(hash)}, 1);
 `,
-  });
-  browser = await launchBrowser();
 });
-
-after(async () => {
-  await browser?.close();
-  await edge?.stop();
-  edge?.cleanup();
-});
-
-const get = (path, cookie) => getJson(edge.base, path, cookie);
-const post = (path, body, cookie, origin = edge.base) => postJson(edge.base, path, body, { origin, cookie });
-
-function assertError(r, status, code, label, field) {
-  assert.equal(r.status, status, `${label}: ${JSON.stringify(r.json)}`);
-  assert.equal(r.json?.error?.code, code, `${label}: ${JSON.stringify(r.json)}`);
-  if (field !== undefined) assert.equal(r.json?.error?.field, field, `${label}: ${JSON.stringify(r.json)}`);
-}
+const { get, post } = edge;
 
 const invite = (over = {}) => ({
   when: { if: "all", all: [{ if: "page_url", glob: "*/checkout*" }, { if: "time_on_page_at_least", seconds: 5 }] },
@@ -58,7 +36,7 @@ async function widgetChannel() {
 }
 
 test("admin API: list, create, validate, refuse duplicates, edit; the widget session follows", async () => {
-  const dana = await login(edge.base);
+  const dana = await edge.login();
 
   const list = await get(`${C}/channels/demo/entry-points`, dana);
   assert.equal(list.status, 200, JSON.stringify(list.json));
@@ -152,9 +130,9 @@ test("admin API: list, create, validate, refuse duplicates, edit; the widget ses
 });
 
 test("sessions, origin, admin role and accounts: nobody else reads or changes them", async () => {
-  const dana = await login(edge.base);
-  const sam = await login(edge.base, { username: "sam" });
-  const olga = await login(edge.base, { username: "oadmin", password: OTHER_PW });
+  const dana = await edge.login();
+  const sam = await edge.login("sam");
+  const olga = await edge.login("oadmin", OTHER_PW);
   const body = { name: "Intruder", invite: invite() };
 
   assertError(await get(`${C}/channels/demo/entry-points`), 401, "unauthenticated", "no session");
@@ -187,7 +165,7 @@ test("sessions, origin, admin role and accounts: nobody else reads or changes th
 });
 
 test("channel time zone: validated (shape and known to the runtime), stored, sent to the widget", async () => {
-  const dana = await login(edge.base);
+  const dana = await edge.login();
   for (const tz of ["Mars/Olympus_Mons", "Europe//Berlin", "UTC; DROP TABLE channels"]) {
     assertError(await post(`${C}/channels/demo`, { time_zone: tz }, dana), 400, "invalid", tz, "time_zone");
   }

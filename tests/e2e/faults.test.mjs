@@ -4,27 +4,23 @@
 // nothing is stored twice, each sender's order is kept, sequence numbers are dense from 1.
 // Each test prints one summary line, e.g.
 //   fault kill-restart: sent 500, stored 500, lost 0, duplicated 0, out of order 0
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { setImmediate as tick } from "node:timers/promises";
 import { randomBytes } from "node:crypto";
-import { startEdge } from "./harness.mjs";
-import { ProtoClient, newConversation, login, readTranscript, audit, sentBy, waitUntil } from "./proto-client.mjs";
+import { ProtoClient, newConversation, readTranscript, audit, sentBy, waitUntil } from "./proto-client.mjs";
+import { useEdge } from "./fixtures.mjs";
 
 // Streaming tests would trip the per-visitor rate limit (20 burst, 2/s by default).
 const VARS = { PARLEY_VISITOR_RATE: "100000/100000" };
 const RUN = randomBytes(3).toString("hex"); // makes every text of this run unique
-let edge, cookie;
-
-before(async () => {
-  edge = await startEdge({ vars: VARS });
-  cookie = await login(edge.base);
+const { edge } = useEdge({
+  vars: VARS,
+  setup: async () => {
+    cookie = await edge.login();
+  },
 });
-
-after(async () => {
-  await edge?.stop();
-  edge?.cleanup();
-});
+let cookie;
 
 /** A visitor client of a fresh conversation (and the conversation's details). */
 async function visitorOfNewConversation(opts = {}) {

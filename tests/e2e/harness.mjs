@@ -129,6 +129,14 @@ export async function seedSql(state, sql) {
     { cwd: ROOT, env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" } });
 }
 
+/** Runs a read-only SQL query on the local D1 of state folder `state` (while `wrangler dev` is not running); resolves its rows. */
+export async function queryD1(state, sql) {
+  const { stdout } = await promisify(execFile)(process.execPath,
+    [WRANGLER, "d1", "execute", "DB", "--local", "--persist-to", state, "--json", "--command", sql],
+    { cwd: ROOT, env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" } });
+  return JSON.parse(stdout)[0].results;
+}
+
 /** A fresh salted hash of `password`, as stored in `operators.password_hash`. */
 export async function hashPassword(password) {
   const { stdout } = await promisify(execFile)("cargo", ["run", "-q", "-p", "parley-tools", "--", "hash-password", password], { cwd: ROOT });

@@ -5,10 +5,10 @@
 // with an invite on screen reports it ignored (by beacon); a rule capped at one showing per
 // visitor does not show again (the next rule does). The events the widget
 // reports on the way are checked as they leave the page.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startEdge, launchBrowser, step } from "./harness.mjs";
-import { login } from "./proto-client.mjs";
+import { step } from "./harness.mjs";
+import { useEdge, until as poll } from "./fixtures.mjs";
 
 const PRICING = "Fragen zu unseren Preisen? Wir helfen gern.";
 const PRICING_EN = "Questions about pricing? We are happy to help.";
@@ -31,19 +31,8 @@ VALUES ('ep_later', 'acc_demo', 'demo', 'invite', 'Later help', 1,
   '${invite(onPricingAfter(4), 0, [["en", LATER]])}', 2, 0, 0);
 `;
 
-let edge, browser;
-
-before(async () => {
-  // Tallies are written to D1 within half a second, so the report shows beacon-sent steps soon.
-  edge = await startEdge({ extraSql: RULES, vars: { PARLEY_TALLY_FLUSH_MS: "500" } });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await edge?.stop();
-  edge?.cleanup();
-});
+// Tallies are written to D1 within half a second, so the report shows beacon-sent steps soon.
+const { edge, browser } = useEdge({ browser: true, extraSql: RULES, vars: { PARLEY_TALLY_FLUSH_MS: "500" } });
 
 /** A visitor page that records every event batch the widget posts (and the answers). */
 async function visitorPage(options = {}) {
@@ -63,13 +52,7 @@ async function visitorPage(options = {}) {
 }
 
 /** Polls until `pred()` (may be async) holds (10 s deadline). */
-async function until(pred, label) {
-  const deadline = Date.now() + 10_000;
-  while (!(await pred())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = (pred, label) => poll(pred, label, 10_000);
 
 const kinds = (events) => events.map((e) => e.kind);
 
@@ -113,7 +96,7 @@ test("a rule invites on the pricing page in the visitor's language; the chat it 
   });
 
   await step(page, "the-conversation-records-its-entry-point", async () => {
-    const cookie = await login(edge.base);
+    const cookie = await edge.login();
     const res = await fetch(edge.base + "/api/v1/console/conversations", { headers: { cookie } });
     const { conversations } = await res.json();
     const conv = conversations.find((c) => c.last_message_preview.startsWith("Is the family tent"));
@@ -158,7 +141,7 @@ test("leaving the page with an invite on screen reports it ignored; a rule cappe
     await page.evaluate(() => window.Parley.consent());
     // Leaving the page: the step goes out as a beacon (text/plain; the browser does not show
     // it to the page's request listeners), and the edge counts it.
-    const cookie = await login(edge.base);
+    const cookie = await edge.login();
     const ignored = async () => {
       const res = await fetch(edge.base + "/api/v1/console/reports/invites", { headers: { cookie } });
       const { rows } = await res.json();

@@ -3,10 +3,11 @@
 // navigates away (ignored), one waits past the display timeout (expired), and with no operator
 // online the last one's invite is cancelled — then the "Automatic invites" and "Traffic" CSVs
 // hold exactly those counts.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startEdge, launchBrowser, step } from "./harness.mjs";
-import { login, postJson } from "./proto-client.mjs";
+import { step } from "./harness.mjs";
+import { postJson } from "./proto-client.mjs";
+import { useEdge, widgetPage } from "./fixtures.mjs";
 
 const RULE = {
   when: {
@@ -26,32 +27,20 @@ const RULE = {
 };
 const sql = (s) => s.replaceAll("'", "''");
 
-let edge, browser, cookie;
-
-before(async () => {
-  edge = await startEdge({
-    vars: { PARLEY_TALLY_FLUSH_MS: "300", PARLEY_INVITE_GRACE_MS: "60000" },
-    extraSql: `
-      UPDATE entry_points SET enabled = 0 WHERE kind = 'invite';
-      INSERT INTO entry_points (id, account_id, channel_id, kind, name, enabled, invite, position, created_at, updated_at)
-        VALUES ('ep_pricing', 'acc_demo', 'demo', 'invite', 'Pricing help', 1, '${sql(JSON.stringify(RULE))}', 9, 0, 0);`,
-  });
-  browser = await launchBrowser();
-  cookie = await login(edge.base);
+const { edge, browser } = useEdge({
+  browser: true,
+  vars: { PARLEY_TALLY_FLUSH_MS: "300", PARLEY_INVITE_GRACE_MS: "60000" },
+  extraSql: `
+    UPDATE entry_points SET enabled = 0 WHERE kind = 'invite';
+    INSERT INTO entry_points (id, account_id, channel_id, kind, name, enabled, invite, position, created_at, updated_at)
+      VALUES ('ep_pricing', 'acc_demo', 'demo', 'invite', 'Pricing help', 1, '${sql(JSON.stringify(RULE))}', 9, 0, 0);`,
+  setup: async () => {
+    cookie = await edge.login();
+  },
 });
+let cookie;
 
-after(async () => {
-  await browser?.close();
-  await edge?.stop();
-  edge?.cleanup();
-});
-
-async function visitor(path = "/demo/pricing", locale = "en-US") {
-  const ctx = await browser.newContext({ locale });
-  const page = await ctx.newPage();
-  await page.goto(edge.base + path);
-  return { ctx, page };
-}
+const visitor = (path = "/demo/pricing", locale = "en-US") => widgetPage(browser, edge, { path, contextOptions: { locale } });
 
 // The widget speaks the visitor's language: the card's name in English, German or French.
 const invite = (page) => page.getByRole("dialog", { name: /^(Chat invitation|Chat-Einladung|Invitation à discuter)$/ });

@@ -3,38 +3,20 @@
 // endpoint the loader reads (`GET /api/v1/widget/look`), the widget in the visitor's browser
 // language (else the channel's default), and the console's channel form. Against a real
 // `wrangler dev` and headless Chromium.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startEdge, launchBrowser, consoleLogin, step } from "./harness.mjs";
-import { getJson, postJson, login } from "./proto-client.mjs";
+import { consoleLogin, step } from "./harness.mjs";
+import { postJson } from "./proto-client.mjs";
+import { useEdge, assertError, C } from "./fixtures.mjs";
 
-const C = "/api/v1/console";
-let edge, browser;
-
-before(async () => {
-  // The demo's auto-invite would cover the panel after 8 s: off here.
-  edge = await startEdge({ extraSql: `UPDATE entry_points SET enabled = 0 WHERE id = 'ep_welcome';` });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await edge?.stop();
-  edge?.cleanup();
-});
-
-const get = (path, cookie) => getJson(edge.base, path, cookie);
-const post = (path, body, cookie, origin = edge.base) => postJson(edge.base, path, body, { origin, cookie });
+// The demo's auto-invite would cover the panel after 8 s: off here.
+const { edge, browser } = useEdge({ browser: true, extraSql: `UPDATE entry_points SET enabled = 0 WHERE id = 'ep_welcome';` });
+const { get, post } = edge;
 const session = () => postJson(edge.base, "/api/v1/widget/session", { channel_id: "demo" });
 const demo = async (cookie) => (await get(`${C}/channels`, cookie)).json.channels.find((c) => c.id === "demo");
 const g = (language, text) => ({ language, text });
 /** The parts of a channel this issue adds. */
 const look = (c) => ({ language: c.language, position: c.position, greeting: c.greeting, greetings: c.greetings });
-
-function assertError(r, status, code, label) {
-  assert.equal(r.status, status, `${label}: ${JSON.stringify(r.json)}`);
-  assert.equal(r.json?.error?.code, code, `${label}: ${JSON.stringify(r.json)}`);
-}
 
 /** The widget's texts this file reads (shared/src/i18n.rs). */
 const TEXTS = {
@@ -44,7 +26,7 @@ const TEXTS = {
 };
 
 test("channel language, position and greetings: admins set them, bad values change nothing, the widget session carries them", async () => {
-  const [admin, sam] = [await login(edge.base), await login(edge.base, { username: "sam" })];
+  const [admin, sam] = [await edge.login(), await edge.login("sam")];
 
   // The seed: English, right, the greeting in every language (the English one is the greeting).
   const seeded = await demo(admin);
@@ -117,7 +99,7 @@ test("channel language, position and greetings: admins set them, bad values chan
 });
 
 test("look endpoint: accent, position and language of a channel; public, CORS *, a minute in caches; 404 / 400", async () => {
-  const admin = await login(edge.base);
+  const admin = await edge.login();
   const saved = await post(`${C}/channels/demo`, { language: "fr", position: "left", accent: "#0B7A3E" }, admin);
   assert.equal(saved.status, 200, JSON.stringify(saved.json));
 
@@ -148,7 +130,7 @@ test("look endpoint: accent, position and language of a channel; public, CORS *,
 });
 
 test("the widget speaks the visitor's browser language, else the channel's default; launcher on the channel's side", async () => {
-  const admin = await login(edge.base);
+  const admin = await edge.login();
   const GREET = {
     es: "¡Hola! Somos el canal de prueba.",
     de: "Hallo! Hier ist der Testkanal.",
@@ -191,7 +173,7 @@ test("the widget speaks the visitor's browser language, else the channel's defau
 });
 
 test("console: the channel form sets the default language, launcher position and greetings per language", async () => {
-  const admin = await login(edge.base);
+  const admin = await edge.login();
   const EN = "Hi! Ask us anything about Parley.";
   const DE = "Hallo! Fragen Sie uns alles über Parley.";
   const reset = await post(`${C}/channels/demo`, {

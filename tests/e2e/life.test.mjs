@@ -2,27 +2,22 @@
 // survives a reload while the server is unreachable and delivers exactly once; typing shows
 // on the other side; the visitor ends the chat and can start a new one; a session ends by
 // itself after the (shortened) timeout once the visitor has left; every change is recorded.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startEdge, launchBrowser, step } from "./harness.mjs";
-import { ProtoClient, login, readTranscript, waitUntil } from "./proto-client.mjs";
+import { step } from "./harness.mjs";
+import { ProtoClient, readTranscript, waitUntil } from "./proto-client.mjs";
+import { useEdge } from "./fixtures.mjs";
 
 // Long enough for the outbox test's two page loads while no socket reaches the edge (the app
 // loads when the browser is idle after the page's load event; slower on a busy machine).
 const TIMEOUT_MS = 8_000;
-let edge, browser, cookie;
-
-before(async () => {
-  edge = await startEdge({ vars: { PARLEY_SESSION_TIMEOUT_MS: String(TIMEOUT_MS) } });
-  browser = await launchBrowser();
-  cookie = await login(edge.base);
+const { edge, browser } = useEdge({
+  browser: true, vars: { PARLEY_SESSION_TIMEOUT_MS: String(TIMEOUT_MS) },
+  setup: async () => {
+    cookie = await edge.login();
+  },
 });
-
-after(async () => {
-  await browser?.close();
-  await edge?.stop();
-  edge?.cleanup();
-});
+let cookie;
 
 async function consoleApi(path) {
   const res = await fetch(edge.base + path, { headers: { cookie } });

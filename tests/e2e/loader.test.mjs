@@ -6,36 +6,19 @@
 // without a layout shift, in the same box; nothing is written to cookies or storage until the
 // visitor interacts (or the site calls `Parley.consent()`); under a strict Content-Security-Policy
 // (`/demo/csp/...`: no inline script or style) nothing is blocked and a message round-trips.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startEdge, launchBrowser, step } from "./harness.mjs";
+import { step } from "./harness.mjs";
+import { useEdge, until } from "./fixtures.mjs";
 
 const ACCENT = "#8a1c7c";
 const ACCENT_RGB = "rgb(138, 28, 124)";
-let edge, browser;
-
-before(async () => {
-  edge = await startEdge({
-    extraSql: `UPDATE entry_points SET enabled = 0 WHERE id = 'ep_welcome';
+const { edge, browser } = useEdge({
+  browser: true,
+  extraSql: `UPDATE entry_points SET enabled = 0 WHERE id = 'ep_welcome';
 UPDATE channels SET accent = '${ACCENT}' WHERE id = 'demo';`,
-  });
-  browser = await launchBrowser();
 });
 
-after(async () => {
-  await browser?.close();
-  await edge?.stop();
-  edge?.cleanup();
-});
-
-/** Polls until `pred()` holds (15 s deadline). */
-async function until(pred, label) {
-  const deadline = Date.now() + 15_000;
-  while (!(await pred())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /**
  * A fresh browser context and page. With `hold`, the app's `.wasm` waits until `release()`.

@@ -1,35 +1,17 @@
 // Admin settings of issue 6: the account's success codes, categories and goals
 // (`/api/v1/console/outcome-settings`), a channel's pre-chat form and its identity secret, and
 // what the widget session carries of them. Protocol level against a real `wrangler dev`.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { startEdge, launchBrowser, consoleLogin, step } from "./harness.mjs";
-import { getJson, postJson, login } from "./proto-client.mjs";
+import { step, consoleLogin } from "./harness.mjs";
+import { postJson } from "./proto-client.mjs";
+import { useEdge, assertError, until, C } from "./fixtures.mjs";
 
-const C = "/api/v1/console";
-let edge, browser;
-
-before(async () => {
-  edge = await startEdge();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await edge?.stop();
-  edge?.cleanup();
-});
-
-const get = (path, cookie) => getJson(edge.base, path, cookie);
-const post = (path, body, cookie, origin = edge.base) => postJson(edge.base, path, body, { origin, cookie });
+const { edge, browser } = useEdge({ browser: true });
+const { get, post } = edge;
 // The widget session leaves out an empty `prechat` / `goals`.
 const session = (extra = {}) => postJson(edge.base, "/api/v1/widget/session", { channel_id: "demo", ...extra });
-
-function assertError(r, status, code, label) {
-  assert.equal(r.status, status, `${label}: ${JSON.stringify(r.json)}`);
-  assert.equal(r.json?.error?.code, code, `${label}: ${JSON.stringify(r.json)}`);
-}
 
 const SEEDED = {
   success_codes: ["Sale", "Resolved"],
@@ -41,7 +23,7 @@ const SEEDED = {
 };
 
 test("outcome settings: operators read, admins replace; bad input changes nothing; goals keep their ids", async () => {
-  const [admin, sam] = [await login(edge.base), await login(edge.base, { username: "sam" })];
+  const [admin, sam] = [await edge.login(), await edge.login("sam")];
   const settings = (cookie = sam) => get(`${C}/outcome-settings`, cookie);
 
   // Any operator of the account reads them (the close form needs them); the seed's values.
@@ -146,7 +128,7 @@ test("outcome settings: operators read, admins replace; bad input changes nothin
 });
 
 test("channel: pre-chat form round trip into the widget session; identity secret for admins, rotation", async () => {
-  const [admin, sam] = [await login(edge.base), await login(edge.base, { username: "sam" })];
+  const [admin, sam] = [await edge.login(), await edge.login("sam")];
   const demoOf = async (cookie) => {
     const r = await get(`${C}/channels`, cookie);
     assert.equal(r.status, 200, JSON.stringify(r.json));
@@ -225,7 +207,7 @@ test("channel: pre-chat form round trip into the widget session; identity secret
 });
 
 test("console: an admin edits outcomes (codes, sub-categories, goals) and a channel's pre-chat form, rotates the secret", async () => {
-  const admin = await login(edge.base);
+  const admin = await edge.login();
   const page = await browser.newPage();
   try {
     await step(page, "outcomes-admin", async () => {
@@ -268,8 +250,8 @@ test("console: an admin edits outcomes (codes, sub-categories, goals) and a chan
       await form.getByRole("button", { name: `Remove success code ${codes.length + 1}` }).click();
       await form.getByRole("button", { name: "Save outcomes" }).click();
       await page.getByRole("status").filter({ hasText: "Outcomes saved." }).waitFor();
-      await poll(async () => (await get(`${C}/outcome-settings`, admin)).json.success_codes.length === codes.length,
-        "code removed");
+      await until(async () => (await get(`${C}/outcome-settings`, admin)).json.success_codes.length === codes.length,
+        "code removed", 15_000);
     });
 
     await step(page, "channel-prechat-identity", async () => {
@@ -302,7 +284,7 @@ test("console: an admin edits outcomes (codes, sub-categories, goals) and a chan
       await form.getByRole("button", { name: "Rotate secret" }).click();
       await form.getByRole("button", { name: "Yes, rotate" }).click();
       await form.getByRole("status").filter({ hasText: "New secret saved." }).waitFor();
-      await poll(async () => (await secretBox.inputValue()) !== before, "new secret shown");
+      await until(async () => (await secretBox.inputValue()) !== before, "new secret shown", 15_000);
       const shown = await secretBox.inputValue();
       const stored = (await get(`${C}/channels`, admin)).json.channels.find((c) => c.id === "demo").identity_secret;
       assert.equal(shown, stored);
@@ -314,12 +296,3 @@ test("console: an admin edits outcomes (codes, sub-categories, goals) and a chan
     await page.close();
   }
 });
-
-/** Polls `cond` until it holds (deadline 15 s). */
-async function poll(cond, label) {
-  const deadline = Date.now() + 15_000;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${label}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

@@ -6,52 +6,36 @@
 // ratings report counts the bad rating in Dana's work shift. Then a blocked visitor cannot start
 // a new chat, and a forged identify hash is refused (403 bad_identity) while the widget goes on
 // anonymously.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { startEdge, launchBrowser, step, consoleLogin } from "./harness.mjs";
-import { getJson, postJson, login } from "./proto-client.mjs";
+import { step, consoleLogin } from "./harness.mjs";
+import { getJson, postJson } from "./proto-client.mjs";
+import { useEdge, conversationSummaryWhen, C } from "./fixtures.mjs";
 
-const C = "/api/v1/console";
 const POLITE = "Sorry, you cannot start a chat here.";
 /** The demo channel's identity secret for this run (the site signs user ids with it). */
 const SECRET = "5ec7e7".repeat(10) + "abcd";
 const QUESTION = "Hello, how much is the Pro plan?";
 const ANSWER = "Hi! It is 49 a month.";
-let edge, browser, admin;
-
-before(async () => {
-  // The demo invite would cover the launcher. The success codes ("Sale") and the goal
-  // ("Signed up", 49) are the demo seed's.
-  const extraSql = `
+// The demo invite would cover the launcher. The success codes ("Sale") and the goal
+// ("Signed up", 49) are the demo seed's.
+const { edge, browser } = useEdge({
+  browser: true,
+  extraSql: `
 UPDATE entry_points SET enabled = 0 WHERE id = 'ep_welcome';
 UPDATE channels SET identity_secret = '${SECRET}' WHERE id = 'demo';
-`;
-  edge = await startEdge({ extraSql });
-  browser = await launchBrowser();
-  admin = await login(edge.base);
+`,
+  setup: async () => {
+    admin = await edge.login();
+  },
 });
-
-after(async () => {
-  await browser?.close();
-  await edge?.stop();
-  edge?.cleanup();
-});
+let admin;
 
 const get = (path, cookie = admin) => getJson(edge.base, path, cookie);
 
 /** Polls the console list until `pred(summary)` holds for conversation `id`; resolves it. */
-async function summaryWhen(id, pred, label, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    const r = await get(`${C}/conversations`);
-    last = r.json?.conversations?.find((c) => c.id === id);
-    if (last && pred(last)) return last;
-    if (Date.now() > deadline) throw new Error(`${label}: ${JSON.stringify(last ?? r.json)}`);
-    await new Promise((r) => setImmediate(r));
-  }
-}
+const summaryWhen = (id, pred, label) => conversationSummaryWhen(edge, admin, id, pred, label);
 
 test("a chat ends with an outcome, a goal and a bad rating; the console and the ratings report show them; a blocked visitor and a forged identity are refused", async () => {
   const visitorCtx = await browser.newContext();
@@ -144,7 +128,7 @@ test("a chat ends with an outcome, a goal and a bad rating; the console and the 
       assert.equal(dana[0].survey_num_good, 0);
       assert.equal(dana[0].happy_percent, 0);
       assert.ok(dana[0].workshift_start, "Dana's bad rating counts in her work shift");
-      const sam = await login(edge.base, { username: "sam" });
+      const sam = await edge.login("sam");
       assert.equal((await get(`${C}/reports/ratings`, sam)).status, 403, "operators who are not admins");
 
       await op.getByRole("button", { name: "Reports" }).click();

@@ -4,23 +4,19 @@
 // goal, with the total), the operator's outcome fields (checked against the account's codes and
 // categories), Parley.identify (a proven user has the same visitor id on every device and their
 // open conversation resumes; a forged hash is 403) and the channel's pre-chat form.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { startEdge, goOnline, launchBrowser, consoleLogin, step } from "./harness.mjs";
-import { getJson, postJson, login, newVisitor, newConversation, ProtoClient, waitUntil } from "./proto-client.mjs";
+import { goOnline, consoleLogin, step } from "./harness.mjs";
+import { getJson, postJson, newVisitor, newConversation, ProtoClient, waitUntil } from "./proto-client.mjs";
+import { useEdge, assertError, conversationSummary, conversationSummaryWhen, C } from "./fixtures.mjs";
 
-const C = "/api/v1/console";
 const SECRET = "e2e0identity0secret0for0the0demo0channel";
 const FORM = JSON.stringify([
   { key: "name", label: "Your name", required: true },
   { key: "email", label: "Your email", required: false },
 ]);
-let edge, dana, browser;
-const clients = [];
-
-before(async () => {
-  const extraSql = `
+const extraSql = `
 UPDATE channels SET identity_secret = '${SECRET}' WHERE id = 'demo';
 INSERT INTO channels (id, account_id, name, created_at, prechat_form, identity_secret)
   VALUES ('form', 'acc_demo', 'Form channel', 1, '${FORM}', '${SECRET}');
@@ -35,44 +31,21 @@ INSERT OR IGNORE INTO goals (id, account_id, name, value, url_glob, enabled, pos
   ('g_e2e_pricing', 'acc_demo', 'E2E Saw pricing', 5, '*/pricing*', 1, 91, 1),
   ('g_e2e_old', 'acc_demo', 'E2E Old goal', 1, NULL, 0, 92, 1);
 `;
-  edge = await startEdge({ extraSql });
-  dana = await login(edge.base);
-  await goOnline(edge.base, "demo", "form");
-  browser = await launchBrowser();
+const { edge, browser, clients } = useEdge({
+  browser: true, extraSql,
+  setup: async () => {
+    dana = await edge.login();
+    await goOnline(edge.base, "demo", "form");
+  },
 });
-
-after(async () => {
-  await Promise.all(clients.map((c) => c.close().catch(() => {})));
-  await browser?.close();
-  await edge?.stop();
-  edge?.cleanup();
-});
+let dana;
 
 const post = (path, body, opts) => postJson(edge.base, path, body, opts);
 
-function assertError(r, status, code, label, field) {
-  assert.equal(r.status, status, `${label}: ${JSON.stringify(r.json)}`);
-  assert.equal(r.json?.error?.code, code, `${label}: ${JSON.stringify(r.json)}`);
-  if (field) assert.equal(r.json.error.field, field, `${label}: ${JSON.stringify(r.json)}`);
-}
-
 /** The conversation as the console lists it. */
-async function summary(id) {
-  const r = await getJson(edge.base, `${C}/conversations`, dana);
-  assert.equal(r.status, 200);
-  return r.json.conversations.find((c) => c.id === id);
-}
-
+const summary = (id) => conversationSummary(edge, dana, id);
 /** Polls the console list until `pred(summary)` holds (the object syncs D1 on its own). */
-async function summaryWhen(id, pred, label) {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const s = await summary(id);
-    if (s && pred(s)) return s;
-    if (Date.now() > deadline) throw new Error(`${label}: ${JSON.stringify(s)}`);
-    await new Promise((r) => setImmediate(r));
-  }
-}
+const summaryWhen = (id, pred, label) => conversationSummaryWhen(edge, dana, id, pred, label);
 
 /** The operator ends the chat over the WebSocket; resolves once D1 says closed. */
 async function endChat(conversationId) {
@@ -162,7 +135,7 @@ test("goals: only the account's enabled goals, nothing recorded on a refusal, on
 
 test("outcome: any operator sets it, checked against the account's codes and categories", async () => {
   const c = await newConversation(edge.base);
-  const sam = await login(edge.base, { username: "sam" });
+  const sam = await edge.login("sam");
   const outcome = (body, cookie = sam, id = c.conversationId, origin) =>
     post(`${C}/conversations/${id}/outcome`, body, { cookie, origin });
   const good = { success_code: "e2e sale", tags: [" vip ", "VIP", "pricing"], category: "E2E Billing",

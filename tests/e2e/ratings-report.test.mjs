@@ -4,31 +4,30 @@
 // after the shift ended, one before Sam's shift began; open, unassigned, out-of-period and
 // other-account conversations are not counted. The flow through the widget is in
 // outcomes-flow.test.mjs; the shift rules themselves in shared/src/reports/ratings.rs.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startEdge } from "./harness.mjs";
-import { getJson, login } from "./proto-client.mjs";
+import { getJson } from "./proto-client.mjs";
+import { useEdge, secondAccount } from "./fixtures.mjs";
 
 const R = "/api/v1/console/reports/ratings";
 /** 2026-11-18 00:00:00 UTC. */
 const D = Date.UTC(2026, 10, 18);
 const H = 3_600_000;
 const DAY = 24 * H;
-let edge, admin;
-
-before(async () => {
+async function extraSql() {
   const at = (h) => D + Math.round(h * H);
   const act = (id, acc, op, state, s, e) =>
     `('${id}', '${acc}', '${op}', '${state}', ${at(s)}, ${e === null ? "NULL" : at(e)})`;
   const conv = (id, acc, ch, op, status, closed, result) =>
     `('${id}', '${acc}', '${ch}', 'v_${id}', '${status}', ${at(closed ?? 0) - H}, ${at(closed ?? 0)}, `
     + `${closed === null ? "NULL" : at(closed)}, ${op ? `'${op}'` : "NULL"}, '${result}')`;
-  const extraSql = `
-INSERT INTO accounts (id, name, created_at) VALUES ('acc_other', 'Other account (test)', 1);
-INSERT INTO operators (id, account_id, username, first_name, last_name, email, chat_name, role, password_hash, created_at)
-  VALUES ('op_olga', 'acc_other', 'olga', 'Olga', 'Other', 'olga@other.example', 'Olga', 'admin', 'x', 1);
+  const other = await secondAccount({
+    channels: [{ id: "other_ch", name: "Other channel" }],
+    operators: [{ id: "op_olga", username: "olga", first_name: "Olga", last_name: "Other", email: "olga@other.example",
+      chat_name: "Olga", role: "admin", password_hash: "x" }],
+  });
+  return `${other}
 INSERT INTO channels (id, account_id, name, created_at) VALUES ('demo_b', 'acc_demo', 'Second channel', 1);
-INSERT INTO channels (id, account_id, name, created_at) VALUES ('other_ch', 'acc_other', 'Other channel', 1);
 INSERT INTO activity_intervals (activity_id, account_id, operator_id, state, start_at, end_at) VALUES
   ${act("a1", "acc_demo", "op_demo", "online", 9, 12)},
   ${act("a2", "acc_demo", "op_demo", "offline", 12, 13)},
@@ -49,14 +48,15 @@ INSERT INTO conversations (id, account_id, channel_id, visitor_id, status, creat
   ${conv("c10", "acc_demo", "demo", "op_demo", "closed", 25, "bad")},
   ${conv("c11", "acc_other", "other_ch", "op_olga", "closed", 10, "good")};
 `;
-  edge = await startEdge({ extraSql });
-  admin = await login(edge.base);
-});
+}
 
-after(async () => {
-  await edge?.stop();
-  edge?.cleanup();
+const { edge } = useEdge({
+  extraSql,
+  setup: async () => {
+    admin = await edge.login();
+  },
 });
+let admin;
 
 const get = (query, cookie = admin, path = R) => getJson(edge.base, `${path}?${query}`, cookie);
 
@@ -102,7 +102,7 @@ test("the channel narrows the conversations counted; shifts stay", async () => {
 
 test("only admins of the account; a bad period is a 400", async () => {
   assert.equal((await get(`from=${D}&to=${D + DAY}`, null)).status, 401);
-  const sam = await login(edge.base, { username: "sam" });
+  const sam = await edge.login("sam");
   const refused = await get(`from=${D}&to=${D + DAY}`, sam);
   assert.equal(refused.status, 403);
   assert.equal(refused.json.error.code, "forbidden");

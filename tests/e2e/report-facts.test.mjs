@@ -4,51 +4,37 @@
 // conversation's session_id and host_id, and the generic report endpoints — JSON, the streamed
 // CSV (headers, same cells as the JSON), 400 naming the field, 404 for an unknown report, 401
 // and 403 — and the transcript endpoint's account isolation.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
-import { join } from "node:path";
-import { startEdge, ROOT } from "./harness.mjs";
-import { getJson, login, newConversation, ProtoClient, waitUntil } from "./proto-client.mjs";
+import { queryD1 } from "./harness.mjs";
+import { getJson, newConversation, ProtoClient, waitUntil } from "./proto-client.mjs";
+import { useEdge, secondAccount, assertError } from "./fixtures.mjs";
 
-const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 const DAY = 24 * 60 * 60 * 1000;
-let edge, dana, sam, other;
-const clients = [];
-
-before(async () => {
-  // A second account with its own admin (Dana's password) and one conversation (isolation).
-  const extraSql = `
-INSERT INTO accounts (id, name, created_at) VALUES ('acc_other', 'Other account', 1);
-INSERT INTO channels (id, account_id, name, created_at) VALUES ('ch_other', 'acc_other', 'Other channel', 1);
-INSERT INTO operators (id, account_id, username, chat_name, role, password_hash, created_at)
-  SELECT 'op_other', 'acc_other', 'other-admin', 'Olga', 'admin', password_hash, 1 FROM operators WHERE id = 'op_demo';
+// A second account with its own admin (Dana's password) and one conversation (isolation).
+// One conversation per streamed CSV page: the two chats below stream in several pages.
+const { edge, clients } = useEdge({
+  vars: { PARLEY_REPORT_CSV_PAGE: "1" },
+  extraSql: async () => await secondAccount({
+    name: "Other account",
+    channels: [{ id: "ch_other", name: "Other channel" }],
+    operators: [{ id: "op_other", username: "other-admin", chat_name: "Olga", role: "admin" }],
+  }) + `
 INSERT INTO conversations (id, account_id, channel_id, visitor_id, status, created_at, updated_at)
   VALUES ('c_othertranscript00000000', 'acc_other', 'ch_other', 'v_other', 'closed', ${Date.now()}, ${Date.now()});
 INSERT INTO messages (conversation_id, seq, account_id, channel_id, role, author_name, text, at)
   VALUES ('c_othertranscript00000000', 1, 'acc_other', 'ch_other', 'visitor', 'Visitor', 'secret', ${Date.now()});
-`;
-  // One conversation per streamed CSV page: the two chats below stream in several pages.
-  edge = await startEdge({ extraSql, vars: { PARLEY_REPORT_CSV_PAGE: "1" } });
-  dana = await login(edge.base);
-  sam = await login(edge.base, { username: "sam" });
-  other = await login(edge.base, { username: "other-admin" });
+`,
+  setup: async () => {
+    dana = await edge.login();
+    sam = await edge.login("sam");
+    other = await edge.login("other-admin");
+  },
 });
-
-after(async () => {
-  await Promise.all(clients.map((c) => c.close().catch(() => {})));
-  await edge?.stop();
-  edge?.cleanup();
-});
+let dana, sam, other;
 
 /** Runs a read-only SQL query on the local D1 (wrangler dev stopped); resolves its rows. */
-async function d1(sql) {
-  const { stdout } = await promisify(execFile)(process.execPath,
-    [WRANGLER, "d1", "execute", "DB", "--local", "--persist-to", edge.state, "--json", "--command", sql],
-    { cwd: ROOT, env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" } });
-  return JSON.parse(stdout)[0].results;
-}
+const d1 = (sql) => queryD1(edge.state, sql);
 
 const transcript = (id, cookie = dana) => getJson(edge.base, `/api/v1/console/conversations/${id}/transcript`, cookie);
 
@@ -62,12 +48,6 @@ async function transcriptWith(id, n) {
     if (Date.now() > deadline) throw new Error(`transcript of ${id}: ${r.text}`);
     await new Promise((res) => setTimeout(res, 50));
   }
-}
-
-function assertError(r, status, code, label, field) {
-  assert.equal(r.status, status, `${label}: ${r.text}`);
-  assert.equal(r.json?.error?.code, code, `${label}: ${r.text}`);
-  if (field) assert.equal(r.json.error.field, field, `${label}: ${r.text}`);
 }
 
 /** A table's CSV as the edge writes it (RFC 4180, quotes only where needed). */
@@ -161,7 +141,7 @@ test("a SIGKILL of workerd loses nothing and doubles nothing; session_id and hos
   const ops = await d1(`SELECT seq, operator_id FROM messages WHERE conversation_id = '${chat.conversationId}' AND role = 'operator' ORDER BY seq`);
   assert.deepEqual(ops, [{ seq: 2, operator_id: "op_demo" }, { seq: 4, operator_id: "op_demo" }]);
   await edge.restart();
-  dana = await login(edge.base);
+  dana = await edge.login();
 });
 
 test("report endpoints: JSON, streamed CSV (paged: one conversation a page) with its headers and the same cells, refusals", async () => {

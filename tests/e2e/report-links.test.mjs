@@ -5,10 +5,11 @@
 // operators who are not admins, other origins and other accounts cannot create, list or revoke;
 // the console's public page shows the table without logging in (Chromium), or the refusal as
 // a sentence; and an admin shares a shown report, copies the link, lists and revokes it there.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startEdge, launchBrowser, step, consoleLogin } from "./harness.mjs";
-import { getJson, login, postJson } from "./proto-client.mjs";
+import { step, consoleLogin } from "./harness.mjs";
+import { getJson, postJson } from "./proto-client.mjs";
+import { useEdge, secondAccount } from "./fixtures.mjs";
 
 const LINKS = "/api/v1/console/report-links";
 /** 2026-11-18 00:00:00 UTC. */
@@ -16,35 +17,30 @@ const D = Date.UTC(2026, 10, 18);
 const H = 3_600_000;
 const DAY = 24 * H;
 const QUERY = `from=${D}&to=${D + DAY}&tz=UTC&channel=demo`;
-let edge, dana, sam, olga, browser;
-
-before(async () => {
-  const conv = (id, acc, ch, h) =>
-    `('${id}', '${acc}', '${ch}', 'v_${id}', 'closed', ${D + h * H}, ${D + h * H + 60_000}, ${D + h * H + 60_000})`;
-  // A second account whose admin has Dana's password hash (no hashing needed), and three
-  // conversations on the day: one per channel of the demo account, one of the other account.
-  const extraSql = `
-INSERT INTO accounts (id, name, created_at) VALUES ('acc_other', 'Other account (links)', 1);
+const conv = (id, acc, ch, h) =>
+  `('${id}', '${acc}', '${ch}', 'v_${id}', 'closed', ${D + h * H}, ${D + h * H + 60_000}, ${D + h * H + 60_000})`;
+// A second account whose admin has Dana's password hash (no hashing needed), and three
+// conversations on the day: one per channel of the demo account, one of the other account.
+const { edge, browser } = useEdge({
+  browser: true,
+  extraSql: async () => await secondAccount({
+    name: "Other account (links)",
+    channels: [{ id: "ch_other", name: "Other channel" }],
+    operators: [{ id: "op_olga", username: "olga", chat_name: "Olga", role: "admin" }],
+  }) + `
 INSERT INTO channels (id, account_id, name, created_at) VALUES ('demo_b', 'acc_demo', 'Second channel', 1);
-INSERT INTO channels (id, account_id, name, created_at) VALUES ('ch_other', 'acc_other', 'Other channel', 1);
-INSERT INTO operators (id, account_id, username, chat_name, role, password_hash, created_at)
-  SELECT 'op_olga', 'acc_other', 'olga', 'Olga', 'admin', password_hash, 1 FROM operators WHERE id = 'op_demo';
 INSERT INTO conversations (id, account_id, channel_id, visitor_id, status, created_at, updated_at, closed_at) VALUES
   ${conv("c_linkdemo", "acc_demo", "demo", 9)},
   ${conv("c_linkdemob", "acc_demo", "demo_b", 10)},
   ${conv("c_linkother", "acc_other", "ch_other", 11)};
-`;
-  edge = await startEdge({ extraSql });
-  dana = await login(edge.base);
-  sam = await login(edge.base, { username: "sam" });
-  olga = await login(edge.base, { username: "olga" });
+`,
+  setup: async () => {
+    dana = await edge.login();
+    sam = await edge.login("sam");
+    olga = await edge.login("olga");
+  },
 });
-
-after(async () => {
-  await browser?.close();
-  await edge?.stop();
-  edge?.cleanup();
-});
+let dana, sam, olga;
 
 const create = (body, cookie = dana, opts = {}) => postJson(edge.base, LINKS, body, { cookie, ...opts });
 /** A request with no cookie at all. */
@@ -206,7 +202,6 @@ test("only admins of the account create, list and revoke; bad requests name the 
 });
 
 test("the console's public page shows the report without logging in, or why not", async () => {
-  browser = await launchBrowser();
   const link = await newLink({ title: "For the board" });
   const context = await browser.newContext(); // no cookie
   const page = await context.newPage();
@@ -246,7 +241,6 @@ test("the console's public page shows the report without logging in, or why not"
 });
 
 test("the console: Share link on a shown report, Copy, Shared links with Revoke", async () => {
-  browser ??= await launchBrowser();
   const context = await browser.newContext({ permissions: ["clipboard-read", "clipboard-write"] });
   const page = await context.newPage();
   await step(page, "report-links-share", async () => {

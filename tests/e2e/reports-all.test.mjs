@@ -9,12 +9,12 @@
 // `table.columns` of `GET /api/v1/reports/<slug>?<the same query>` (also without rows); as many
 // rows (at most 500 drawn), the first one's cells; a chart when the JSON has one and rows; "Download CSV" answers 200 text/csv with the same
 // header line. A failing report leaves a screenshot in tests/artifacts/ (harness `step`).
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startEdge, launchBrowser, step, consoleLogin, goOnline } from "./harness.mjs";
-import { getJson, postJson, login, newConversation, ProtoClient, waitUntil } from "./proto-client.mjs";
+import { step, consoleLogin, goOnline } from "./harness.mjs";
+import { postJson, newConversation, ProtoClient, waitUntil } from "./proto-client.mjs";
+import { useEdge, conversationSummaryWhen, transcriptWith, C } from "./fixtures.mjs";
 
-const C = "/api/v1/console";
 /** The picker's reports: every `ReportId` (shared/src/reports/query.rs), in no special order. */
 const SLUGS = [
   "agent_activity", "agent_performance", "agents", "conversations", "invites", "hosts", "traffic", "slots",
@@ -23,8 +23,63 @@ const SLUGS = [
   "popular_phrases", "visitor_phrases",
 ];
 const MAX_ROWS = 500;
-let edge, browser, dana;
-const clients = [];
+const { edge, browser, clients } = useEdge({
+  browser: true,
+  setup: async () => {
+    dana = await edge.login();
+
+    // A: answered by Dana, ended by her, outcome with tags, rated good.
+    chats.a = await newConversation(edge.base, { pageUrl: `${edge.base}/demo/pricing?plan=pro` });
+    const va = await client(chats.a);
+    const oa = await client(chats.a, dana);
+    await assignedTo(va, "Dana");
+    await va.waitForAck(va.send("Hello, how much is the Pro plan?"));
+    await oa.waitForAck(oa.send("Hi! It is 49 a month."));
+    await va.waitForAck(va.send("Thanks, and is there a yearly price?"));
+    await oa.waitForAck(oa.send("Yes: 490 a year."));
+    oa.sendFrame({ type: "end" });
+    await waitUntil([va], () => va.status === "closed", "A closed for the visitor");
+    await summaryWhen(chats.a.conversationId, (s) => s.status === "closed", "A closed in D1");
+    const outcome = await postJson(edge.base, `${C}/conversations/${chats.a.conversationId}/outcome`,
+      { success_code: "Sale", tags: ["vip", "pricing"], category: "Billing", sub_category: "Refund", note: "yearly" },
+      { cookie: dana });
+    assert.equal(outcome.status, 200, JSON.stringify(outcome.json));
+    const rated = await postJson(edge.base, `/api/v1/widget/conversations/${chats.a.conversationId}/survey`, {
+      channel_id: "demo", visitor_id: chats.a.visitorId, visitor_token: chats.a.visitorToken,
+      survey: { survey: "rated", rating: "good", comment: "quick and clear" },
+    });
+    assert.equal(rated.status, 200, JSON.stringify(rated.json));
+
+    // B: Dana answers, transfers to Sam, Sam answers, the visitor ends it.
+    chats.b = await newConversation(edge.base);
+    const vb = await client(chats.b);
+    const ob = await client(chats.b, dana);
+    await assignedTo(vb, "Dana");
+    await vb.waitForAck(vb.send("My invoice is wrong"));
+    await ob.waitForAck(ob.send("Let me pass you to Sam, who does invoices."));
+    const sam = await goOnline(edge.base, "sam");
+    const moved = await postJson(edge.base, `${C}/conversations/${chats.b.conversationId}/transfer`,
+      { operator_id: "op_sam" }, { cookie: dana });
+    assert.equal(moved.status, 200, JSON.stringify(moved.json));
+    await assignedTo(vb, "Sam");
+    const sb = await client(chats.b, sam);
+    await sb.waitForAck(sb.send("Hi, Sam here: fixed, a new invoice is on its way."));
+    vb.sendFrame({ type: "end" });
+    await waitUntil([vb], () => vb.status === "closed", "B closed for the visitor");
+    await summaryWhen(chats.b.conversationId, (s) => s.status === "closed", "B closed in D1");
+
+    // C: nobody answers.
+    chats.c = await newConversation(edge.base);
+    const vc = await client(chats.c);
+    await vc.waitForAck(vc.send("Is anyone there?"));
+
+    // Every message reached D1 (the reports read it there).
+    for (const [chat, n] of [[chats.a, 4], [chats.b, 3], [chats.c, 1]]) {
+      await transcriptWith(edge, dana, chat.conversationId, n);
+    }
+  },
+}); // Dana online in "demo"; Sam comes online for the transfer.
+let dana;
 const chats = {};
 
 /** A proto client started on `chat` (visitor) or as the operator with `cookie`. */
@@ -41,85 +96,7 @@ const assignedTo = (c, name) =>
   c.waitFor(() => c.routing?.state === "assigned" && c.routing.name === name, `assigned to ${name}`);
 
 /** Polls the console list until `pred(summary)` holds for conversation `id`. */
-async function summaryWhen(id, pred, label) {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const r = await getJson(edge.base, `${C}/conversations`, dana);
-    const s = r.json?.conversations?.find((c) => c.id === id);
-    if (s && pred(s)) return s;
-    if (Date.now() > deadline) throw new Error(`${label}: ${JSON.stringify(s ?? r.json)}`);
-    await new Promise((res) => setTimeout(res, 50));
-  }
-}
-
-before(async () => {
-  edge = await startEdge(); // Dana online in "demo"; Sam comes online for the transfer.
-  browser = await launchBrowser();
-  dana = await login(edge.base);
-
-  // A: answered by Dana, ended by her, outcome with tags, rated good.
-  chats.a = await newConversation(edge.base, { pageUrl: `${edge.base}/demo/pricing?plan=pro` });
-  const va = await client(chats.a);
-  const oa = await client(chats.a, dana);
-  await assignedTo(va, "Dana");
-  await va.waitForAck(va.send("Hello, how much is the Pro plan?"));
-  await oa.waitForAck(oa.send("Hi! It is 49 a month."));
-  await va.waitForAck(va.send("Thanks, and is there a yearly price?"));
-  await oa.waitForAck(oa.send("Yes: 490 a year."));
-  oa.sendFrame({ type: "end" });
-  await waitUntil([va], () => va.status === "closed", "A closed for the visitor");
-  await summaryWhen(chats.a.conversationId, (s) => s.status === "closed", "A closed in D1");
-  const outcome = await postJson(edge.base, `${C}/conversations/${chats.a.conversationId}/outcome`,
-    { success_code: "Sale", tags: ["vip", "pricing"], category: "Billing", sub_category: "Refund", note: "yearly" },
-    { cookie: dana });
-  assert.equal(outcome.status, 200, JSON.stringify(outcome.json));
-  const rated = await postJson(edge.base, `/api/v1/widget/conversations/${chats.a.conversationId}/survey`, {
-    channel_id: "demo", visitor_id: chats.a.visitorId, visitor_token: chats.a.visitorToken,
-    survey: { survey: "rated", rating: "good", comment: "quick and clear" },
-  });
-  assert.equal(rated.status, 200, JSON.stringify(rated.json));
-
-  // B: Dana answers, transfers to Sam, Sam answers, the visitor ends it.
-  chats.b = await newConversation(edge.base);
-  const vb = await client(chats.b);
-  const ob = await client(chats.b, dana);
-  await assignedTo(vb, "Dana");
-  await vb.waitForAck(vb.send("My invoice is wrong"));
-  await ob.waitForAck(ob.send("Let me pass you to Sam, who does invoices."));
-  const sam = await goOnline(edge.base, "sam");
-  const moved = await postJson(edge.base, `${C}/conversations/${chats.b.conversationId}/transfer`,
-    { operator_id: "op_sam" }, { cookie: dana });
-  assert.equal(moved.status, 200, JSON.stringify(moved.json));
-  await assignedTo(vb, "Sam");
-  const sb = await client(chats.b, sam);
-  await sb.waitForAck(sb.send("Hi, Sam here: fixed, a new invoice is on its way."));
-  vb.sendFrame({ type: "end" });
-  await waitUntil([vb], () => vb.status === "closed", "B closed for the visitor");
-  await summaryWhen(chats.b.conversationId, (s) => s.status === "closed", "B closed in D1");
-
-  // C: nobody answers.
-  chats.c = await newConversation(edge.base);
-  const vc = await client(chats.c);
-  await vc.waitForAck(vc.send("Is anyone there?"));
-
-  // Every message reached D1 (the reports read it there).
-  for (const [chat, n] of [[chats.a, 4], [chats.b, 3], [chats.c, 1]]) {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const t = await getJson(edge.base, `${C}/conversations/${chat.conversationId}/transcript`, dana);
-      if (t.status === 200 && t.json.messages.length >= n) break;
-      if (Date.now() > deadline) throw new Error(`transcript of ${chat.conversationId}: ${t.text}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-});
-
-after(async () => {
-  await Promise.all(clients.map((c) => c.close().catch(() => {})));
-  await browser?.close();
-  await edge?.stop();
-  edge?.cleanup();
-});
+const summaryWhen = (id, pred, label) => conversationSummaryWhen(edge, dana, id, pred, label);
 
 /** The header line of a CSV with `columns` (RFC 4180, quotes only where needed). */
 function csvHeader(columns) {

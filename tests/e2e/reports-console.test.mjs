@@ -5,43 +5,30 @@
 // and downloads the same cells; "Statistics by hour" draws its bars in an SVG chart; a bad
 // filter shows next to its field; the row's "Transcript" opens the messages (markup as text)
 // and "Copy link" copies a URL that opens the same transcript.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startEdge, launchBrowser, step, consoleLogin } from "./harness.mjs";
-import { getJson, login, newConversation, ProtoClient } from "./proto-client.mjs";
+import { step, consoleLogin } from "./harness.mjs";
+import { newConversation, ProtoClient } from "./proto-client.mjs";
+import { useEdge, transcriptWith } from "./fixtures.mjs";
 
 const VISITOR_TEXT = "Hello from the reports test <b>not bold</b>";
 const OPERATOR_TEXT = "Hi, Dana here & happy to help";
-let edge, browser, chat;
-const clients = [];
-
-before(async () => {
-  edge = await startEdge();
-  browser = await launchBrowser();
-  // One chat: a visitor message and the operator's answer, copied to D1 by the conversation.
-  const dana = await login(edge.base);
-  chat = await newConversation(edge.base);
-  const visitor = new ProtoClient({ base: edge.base, role: "visitor", ...chat });
-  const op = new ProtoClient({ base: edge.base, conversationId: chat.conversationId, role: "operator", cookie: dana });
-  clients.push(visitor, op);
-  await Promise.all([visitor.start(), op.start()]);
-  await visitor.waitForAck(visitor.send(VISITOR_TEXT));
-  await op.waitForAck(op.send(OPERATOR_TEXT));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const t = await getJson(edge.base, `/api/v1/console/conversations/${chat.conversationId}/transcript`, dana);
-    if (t.status === 200 && t.json.messages.length >= 2) break;
-    if (Date.now() > deadline) throw new Error(`transcript never reached D1: ${t.text}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+const { edge, browser, clients } = useEdge({
+  browser: true,
+  setup: async () => {
+    // One chat: a visitor message and the operator's answer, copied to D1 by the conversation.
+    const dana = await edge.login();
+    chat = await newConversation(edge.base);
+    const visitor = new ProtoClient({ base: edge.base, role: "visitor", ...chat });
+    const op = new ProtoClient({ base: edge.base, conversationId: chat.conversationId, role: "operator", cookie: dana });
+    clients.push(visitor, op);
+    await Promise.all([visitor.start(), op.start()]);
+    await visitor.waitForAck(visitor.send(VISITOR_TEXT));
+    await op.waitForAck(op.send(OPERATOR_TEXT));
+    await transcriptWith(edge, dana, chat.conversationId, 2);
+  },
 });
-
-after(async () => {
-  await Promise.all(clients.map((c) => c.close().catch(() => {})));
-  await browser?.close();
-  await edge?.stop();
-  edge?.cleanup();
-});
+let chat;
 
 const pad = (n) => String(n).padStart(2, "0");
 const localDay = (offset) => {

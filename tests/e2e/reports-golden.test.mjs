@@ -9,12 +9,13 @@
 // per run). A file `<slug>@<name>.csv` is the same report asked with the query QUERIES[name]
 // instead (e.g. another time zone). On a difference the test prints the differing lines and, per row, each differing
 // column with its expected and actual value.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, startEdge } from "./harness.mjs";
-import { getJson, login } from "./proto-client.mjs";
+import { ROOT } from "./harness.mjs";
+import { getJson } from "./proto-client.mjs";
+import { useEdge } from "./fixtures.mjs";
 import { extraSql, FROM, TO } from "../golden/scenario.mjs";
 
 const GOLDEN = join(ROOT, "tests", "golden");
@@ -25,18 +26,14 @@ const QUERIES = {
   // 2026-11-17 23:00 → 2026-11-18 23:00 UTC, local hours one later than UTC's.
   berlin: "from=2026-11-18&to=2026-11-18&tz=Europe%2FBerlin",
 };
-let edge, admin;
-
-before(async () => {
-  // Nobody goes online at start: every activity interval is the scenario's.
-  edge = await startEdge({ extraSql, online: [] });
-  admin = await login(edge.base);
+// Nobody goes online at start: every activity interval is the scenario's.
+const { edge } = useEdge({
+  extraSql, online: [],
+  setup: async () => {
+    admin = await edge.login();
+  },
 });
-
-after(async () => {
-  await edge?.stop();
-  edge?.cleanup();
-});
+let admin;
 
 /** RFC 4180 records of a CSV text. */
 function parseCsv(text) {

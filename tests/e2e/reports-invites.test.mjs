@@ -4,10 +4,11 @@
 // links download exactly the seed's columns with those counts. Operators who are not admins
 // get no "Reports" button and a 403 from the endpoints. Last, the visitor box of a chat says
 // what started it (runs after the report checks: a new chat adds to the tallies).
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startEdge, launchBrowser, step, consoleLogin } from "./harness.mjs";
-import { login, newVisitor, postJson, ProtoClient } from "./proto-client.mjs";
+import { step } from "./harness.mjs";
+import { newVisitor, postJson, ProtoClient } from "./proto-client.mjs";
+import { useEdge, consolePage as openConsole } from "./fixtures.mjs";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -39,38 +40,23 @@ const TALLIES = [
 ];
 
 const q = (s) => `'${String(s).replaceAll("'", "''")}'`;
-let edge, browser;
-
-before(async () => {
+function extraSql() {
   const entryPoints = [RULE_A, RULE_B].map((r, i) =>
     `INSERT INTO entry_points (id, account_id, channel_id, kind, name, enabled, invite, position, created_at, updated_at)
        VALUES (${q(r.id)}, 'acc_demo', 'demo', 'invite', ${q(r.name)}, 0, ${q(INVITE)}, ${20 + i}, 0, 0);`);
   const tallies = TALLIES.map(([ep, hour, metric, n]) =>
     `INSERT INTO hourly_tallies (account_id, channel_id, entry_point_id, hour, metric, n)
        VALUES ('acc_demo', 'demo', ${q(ep)}, ${hour}, ${q(metric)}, ${n});`);
-  edge = await startEdge({
-    extraSql: [
-      `INSERT OR IGNORE INTO entry_points (id, account_id, channel_id, kind, name, enabled, position, created_at, updated_at)
-         VALUES ('btn_demo', 'acc_demo', 'demo', 'button', 'Chat button', 1, 0, 0, 0);`,
-      ...entryPoints,
-      ...tallies,
-    ].join("\n"),
-  });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await edge?.stop();
-  edge?.cleanup();
-});
-
-async function consolePage(username) {
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  await consoleLogin(page, edge.base, username);
-  return { ctx, page };
+  return [
+    `INSERT OR IGNORE INTO entry_points (id, account_id, channel_id, kind, name, enabled, position, created_at, updated_at)
+       VALUES ('btn_demo', 'acc_demo', 'demo', 'button', 'Chat button', 1, 0, 0, 0);`,
+    ...entryPoints,
+    ...tallies,
+  ].join("\n");
 }
+
+const { edge, browser } = useEdge({ browser: true, extraSql });
+const consolePage = (username) => openConsole(browser, edge, username);
 
 const pad = (n) => String(n).padStart(2, "0");
 /** `YYYY-MM-DD HH:MM:SS` (UTC), as the reports write hours. */
@@ -218,7 +204,7 @@ test("operators who are not admins have no Reports button, and the endpoints ref
   } finally {
     await ctx.close();
   }
-  const cookie = await login(edge.base, { username: "sam" });
+  const cookie = await edge.login("sam");
   for (const name of ["invites", "invites.csv", "traffic", "traffic.csv"]) {
     const r = await fetch(`${edge.base}/api/v1/console/reports/${name}?from=0&to=${Date.now()}`, { headers: { cookie } });
     assert.equal(r.status, 403, name);

@@ -2,15 +2,11 @@
 // and limits (Dana: en/de, 3 chats; Sam: es/fr, 2 chats), the FIFO queue with live positions,
 // auto-forward of an unanswered chat, manual transfer, the inactivity timeout, and account
 // isolation of the presence and transfer APIs.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startEdge, goOnline, hashPassword } from "./harness.mjs";
-import { ProtoClient, newVisitor, postJson, login } from "./proto-client.mjs";
-
-async function getJson(base, path, cookie) {
-  const res = await fetch(base + path, { headers: cookie ? { cookie } : {} });
-  return { status: res.status, json: await res.json().catch(() => null) };
-}
+import { startEdge, goOnline } from "./harness.mjs";
+import { ProtoClient, newVisitor, getJson, postJson, login } from "./proto-client.mjs";
+import { useEdge, secondAccount } from "./fixtures.mjs";
 
 /** A visitor with browser language `language` starts a chat and connects; resolves the client. */
 async function visitor(base, language) {
@@ -39,28 +35,21 @@ async function presence(base, cookie) {
   return r.json;
 }
 
-const OTHER_SQL = async () => `
-INSERT INTO accounts (id, name, created_at) VALUES ('acc_other', 'Other account', 0);
-INSERT INTO channels (id, account_id, name, created_at) VALUES ('other', 'acc_other', 'Other channel', 0);
-INSERT INTO operators (id, account_id, username, chat_name, role, password_hash, created_at)
-VALUES ('op_other', 'acc_other', 'olga', 'Olga', 'admin', '${await hashPassword("parley-demo")}', 0);`;
-
-let edge;
+// A second account whose admin Olga has the demo password.
+const { edge, clients } = useEdge({
+  online: [],
+  extraSql: () => secondAccount({
+    name: "Other account", at: 0,
+    channels: [{ id: "other", name: "Other channel" }],
+    operators: [{ id: "op_other", username: "olga", chat_name: "Olga", role: "admin" }],
+  }),
+  setup: async () => {
+    dana = await goOnline(edge.base, "demo");
+    sam = await goOnline(edge.base, "sam");
+  },
+});
 let dana;
 let sam;
-const clients = [];
-
-before(async () => {
-  edge = await startEdge({ online: [], extraSql: await OTHER_SQL() });
-  dana = await goOnline(edge.base, "demo");
-  sam = await goOnline(edge.base, "sam");
-});
-
-after(async () => {
-  await Promise.all(clients.map((c) => c.close().catch(() => {})));
-  await edge?.stop();
-  edge?.cleanup();
-});
 
 test("visitors reach the operator who speaks their language; beyond capacity they queue and move up live", async () => {
   const { base } = edge;

@@ -2,23 +2,13 @@
 // the message goes over a WebSocket to its conversation's Durable Object (SQLite), an operator
 // logs into the console, opens the conversation and replies; the visitor sees the reply under
 // the operator's chat name, and a reload shows the whole transcript again.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startEdge, launchBrowser, step, consoleLogin } from "./harness.mjs";
+import { step, consoleLogin } from "./harness.mjs";
+import { useEdge } from "./fixtures.mjs";
 
 const HOSTILE_CSS = "* { color: red !important; font-size: 40px }";
-let edge, browser;
-
-before(async () => {
-  edge = await startEdge();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await edge?.stop();
-  edge?.cleanup();
-});
+const { edge, browser } = useEdge({ browser: true });
 
 test("a visitor and an operator chat through every layer", async () => {
   const visitorCtx = await browser.newContext();

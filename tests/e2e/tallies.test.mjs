@@ -5,10 +5,10 @@
 // invite counts `chats` and `no_availability` and carries request_type / request_source /
 // decision_ms, a crash after acknowledged events loses nothing — and the "Automatic invites" and
 // "Traffic" CSVs end up with exactly the expected totals (polled with a deadline, never slept).
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startEdge } from "./harness.mjs";
-import { newVisitor, postJson, login } from "./proto-client.mjs";
+import { newVisitor, postJson } from "./proto-client.mjs";
+import { useEdge } from "./fixtures.mjs";
 
 const SHARDS = 4;
 const INVITE = "ep_tally";
@@ -19,7 +19,14 @@ VALUES ('btn_demo', 'acc_demo', 'demo', 'button', 'Chat button', 1, 0, 0, 0);
 INSERT INTO entry_points (id, account_id, channel_id, kind, name, enabled, position, created_at, updated_at)
 VALUES ('${INVITE}', 'acc_demo', 'demo', 'invite', '${INVITE_NAME}', 1, 5, 0, 0);`;
 
-let edge;
+const { edge } = useEdge({
+  online: [],
+  extraSql: EXTRA_SQL,
+  vars: { PARLEY_TALLY_FLUSH_MS: "300", PARLEY_INVITE_GRACE_MS: "1500", PARLEY_TALLY_SHARDS: String(SHARDS) },
+  setup: async () => {
+    admin = await edge.login();
+  },
+});
 let admin;
 let seq = 0;
 /** What the CSVs must say in the end (entry point → column → n). */
@@ -31,20 +38,6 @@ const expected = {
     num_proactive_cancelled: 0, num_proactive_no_availability: 0, num_proactive_expired: 0, num_proactive_ignored: 0,
   },
 };
-
-before(async () => {
-  edge = await startEdge({
-    online: [],
-    extraSql: EXTRA_SQL,
-    vars: { PARLEY_TALLY_FLUSH_MS: "300", PARLEY_INVITE_GRACE_MS: "1500", PARLEY_TALLY_SHARDS: String(SHARDS) },
-  });
-  admin = await login(edge.base);
-});
-
-after(async () => {
-  await edge?.stop();
-  edge?.cleanup();
-});
 
 // --- events ----------------------------------------------------------------------------------
 
@@ -279,7 +272,7 @@ test("a chat from an accepted invite while nobody is online counts chats and no_
 
 test("reports: admins only, checked periods, CSV headers", async () => {
   assert.equal((await report("invites.csv", null)).status, 401);
-  const sam = await login(edge.base, { username: "sam" });
+  const sam = await edge.login("sam");
   assert.equal((await report("traffic.csv", sam)).status, 403);
   const bad = await fetch(`${edge.base}/api/v1/console/reports/traffic?from=abc`, { headers: { cookie: admin } });
   assert.equal(bad.status, 400);
@@ -302,6 +295,6 @@ test("a crash after acknowledged events, before their flush, loses nothing", asy
   await Promise.all(visitors.map((v, i) => counted(v, [visit(), view(), step("shown", `k${i}`), step("declined", `k${i}`)])));
   await edge.kill();
   await edge.restart();
-  admin = await login(edge.base);
+  admin = await edge.login();
   await totalsReach("after a crash");
 });

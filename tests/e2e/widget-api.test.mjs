@@ -7,35 +7,27 @@
 // ("Bad" + comment); Parley.identify with a good hash (no form, same visitor on a second device,
 // the open chat resumes; also when called after load) and with a forged one (console error,
 // anonymous).
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { startEdge, launchBrowser, step } from "./harness.mjs";
-import { login, getJson, ProtoClient, waitUntil } from "./proto-client.mjs";
+import { step } from "./harness.mjs";
+import { ProtoClient, waitUntil } from "./proto-client.mjs";
+import { useEdge, until, conversationSummaryWhen } from "./fixtures.mjs";
 
 const SECRET = "5ec2e75ec2e75ec2e75ec2e75ec2e75ec2e75ec2e75ec2e75ec2e75ec2e75ec2";
 const FORM = JSON.stringify([
   { key: "name", label: "Your name", required: true },
   { key: "email", label: "Email", required: false },
 ]);
-let edge, browser, dana;
-const clients = [];
-
-before(async () => {
-  edge = await startEdge({
-    extraSql: `UPDATE entry_points SET enabled = 0 WHERE id = 'ep_welcome';
+const { edge, browser, clients } = useEdge({
+  browser: true,
+  extraSql: `UPDATE entry_points SET enabled = 0 WHERE id = 'ep_welcome';
 UPDATE channels SET identity_secret = '${SECRET}', prechat_form = '${FORM}' WHERE id = 'demo';`,
-  });
-  browser = await launchBrowser();
-  dana = await login(edge.base);
+  setup: async () => {
+    dana = await edge.login();
+  },
 });
-
-after(async () => {
-  for (const c of clients) await c.close().catch(() => {});
-  await browser?.close();
-  await edge?.stop();
-  edge?.cleanup();
-});
+let dana;
 
 /**
  * A browser page for the demo host page at `path` (served by the edge, its snippet loads the
@@ -60,29 +52,10 @@ Object.defineProperty(window.Parley, "invite", { configurable: true, set(f) {
 
 const REC = `"ready opened closed message chat_started chat_ended rated".split(" ").forEach(record);`;
 
-/** Polls until `pred()` holds (15 s deadline). */
-async function until(pred, label) {
-  const deadline = Date.now() + 15_000;
-  while (!(await pred())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 const seen = (page) => page.evaluate(() => window.seen);
 const names = async (page) => (await seen(page)).map(([e]) => e);
 
-async function summary(id) {
-  const r = await getJson(edge.base, "/api/v1/console/conversations", dana);
-  assert.equal(r.status, 200);
-  return r.json.conversations.find((c) => c.id === id);
-}
-
-async function summaryWhen(id, pred, label) {
-  let s;
-  await until(async () => (s = await summary(id)) && pred(s), label);
-  return s;
-}
+const summaryWhen = (id, pred, label) => conversationSummaryWhen(edge, dana, id, pred, label, 15_000);
 
 test("queued calls, events, pre-chat form, goals, close/open and the rating card", async () => {
   const { page, logs } = await hostPage(`${REC}
