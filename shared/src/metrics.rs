@@ -449,14 +449,15 @@ impl Funnel {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::collections::HashMap;
 
     const T0: u64 = 1_790_000_000_000;
     const GRACE: u64 = 60_000;
 
-    fn ev(id: &str, kind: EventKind, invite: &str, at: u64) -> Event {
+    /// An event of the demo channel's button (no invite) or its `inv_pricing` invite.
+    pub(crate) fn ev(id: &str, kind: EventKind, invite: &str, at: u64) -> Event {
         Event {
             id: id.into(),
             at,

@@ -197,21 +197,11 @@ impl Shard {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::tests::ev;
     use crate::metrics::{EventKind, Metric, Stage};
 
     const T0: u64 = 1_790_000_000_000;
     const S: Settings = Settings { grace_ms: 60_000, flush_ms: 10_000 };
-
-    fn ev(id: &str, kind: EventKind, invite: &str, at: u64) -> Event {
-        Event {
-            id: id.into(),
-            at,
-            kind,
-            entry_point: if invite.is_empty() { "btn_demo".into() } else { "inv_pricing".into() },
-            invite: invite.into(),
-            timeout_ms: if kind == EventKind::Shown { 30_000 } else { 0 },
-        }
-    }
 
     fn eps() -> HashMap<String, bool> {
         [("btn_demo".to_owned(), false), ("inv_pricing".to_owned(), true)].into()
