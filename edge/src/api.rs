@@ -395,7 +395,7 @@ pub(crate) async fn login(mut req: Request, env: &Env) -> Result<Response> {
     db::insert_session(&d1, &auth::token_digest(&token), &op, t, t + SESSION_TTL_MS).await?;
     let resp = http::json(&me_of(&op))?;
     let headers = resp.headers().clone();
-    headers.set("Set-Cookie", &http::session_cookie(&req, &token, SESSION_TTL_MS / 1000))?;
+    headers.set("Set-Cookie", &guard::session_cookie(&req, &token, SESSION_TTL_MS / 1000))?;
     Ok(resp.with_headers(headers))
 }
 
@@ -409,7 +409,7 @@ pub(crate) async fn logout(req: Request, env: &Env) -> Result<Response> {
     }
     let resp = http::json(&serde_json::json!({ "ok": true }))?;
     let headers = resp.headers().clone();
-    headers.set("Set-Cookie", &http::session_cookie(&req, "", 0))?;
+    headers.set("Set-Cookie", &guard::session_cookie(&req, "", 0))?;
     Ok(resp.with_headers(headers))
 }
 

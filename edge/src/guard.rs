@@ -17,6 +17,16 @@ use crate::db::OperatorRow;
 /// The console's session cookie.
 pub const SESSION_COOKIE: &str = "parley_session";
 
+/// A `Set-Cookie` value for the session cookie: HttpOnly, SameSite=Strict, Secure on https.
+pub fn session_cookie(req: &worker::Request, value: &str, max_age_secs: u64) -> String {
+    let secure = req.url().map(|u| u.scheme() == "https").unwrap_or(true);
+    format!(
+        "{}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{}",
+        SESSION_COOKIE,
+        if secure { "; Secure" } else { "" }
+    )
+}
+
 /// Longest session token accepted (longer ones are not looked up).
 const MAX_TOKEN_LEN: usize = 128;
 

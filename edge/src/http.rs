@@ -54,16 +54,6 @@ pub fn preflight(req: &Request) -> Result<Response> {
     Ok(Response::empty()?.with_status(204).with_headers(headers))
 }
 
-/// A `Set-Cookie` value for the session cookie: HttpOnly, SameSite=Strict, Secure on https.
-pub fn session_cookie(req: &Request, value: &str, max_age_secs: u64) -> String {
-    let secure = req.url().map(|u| u.scheme() == "https").unwrap_or(true);
-    format!(
-        "{}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{}",
-        crate::guard::SESSION_COOKIE,
-        if secure { "; Secure" } else { "" }
-    )
-}
-
 /// 400 `invalid`, naming the field: `{"error":{"code":"invalid","field":…,"message":…}}`.
 pub fn invalid(e: FieldError) -> Result<Response> {
     refuse(ApiError::invalid(e))
