@@ -16,10 +16,10 @@
 // Each check is its own subtest named after the page, so a run lists exactly what fails; the
 // widget's are prefixed "widget:" (the widget's accessibility is widget/'s), the console's
 // "console:". A failure prints rule id, impact, target and axe's summary.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startEdge, launchBrowser, step, consoleLogin } from "./harness.mjs";
-import { getJson, login, postJson } from "./proto-client.mjs";
+import { step, consoleLogin } from "./harness.mjs";
+import { useEdge, C } from "./fixtures.mjs";
 import { axeViolations, formatViolations } from "./axe.mjs";
 
 const FORM = JSON.stringify([
@@ -41,18 +41,8 @@ const DESKTOP = { width: 1280, height: 720 };
 const PHONE = { width: 360, height: 640 };
 const WIDGET = "parley-chat";
 
-let edge, browser, console_;
-
-before(async () => {
-  edge = await startEdge({ online: [], extraSql: SQL });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await edge?.stop();
-  edge?.cleanup();
-});
+const { edge, browser } = useEdge({ online: [], extraSql: SQL, browser: true });
+let console_;
 
 /** A subtest that fails on any serious or critical axe violation in `selector` (or the page). */
 async function clean(t, page, name, selector = null) {
@@ -71,8 +61,21 @@ async function clean(t, page, name, selector = null) {
   });
 }
 
-/** Two animation frames: the layout after a viewport change has been drawn. */
-const settle = (page) => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+/**
+ * The page at rest: nothing `aria-busy` (a part still loading is drawn at 75 % opacity on
+ * purpose), every finite animation or CSS transition finished (the console's buttons change
+ * colour in .12 s, longer on a loaded machine), then two animation frames so the layout after a
+ * viewport change has been drawn.
+ */
+const settle = async (page) => {
+  await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'), null, { timeout: 15_000 }).catch(() => {});
+  await quiet(page);
+};
+const quiet = (page) => page.evaluate(async () => {
+  const running = document.getAnimations().filter((a) => a.effect?.getComputedTiming().endTime !== Infinity);
+  await Promise.all(running.map((a) => a.finished.catch(() => {})));
+  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+});
 
 /** The widget's checks at desktop size and at 360x640 (plus "fits the screen" when `panel`). */
 async function widgetClean(t, page, state, { panel = false } = {}) {
@@ -306,8 +309,8 @@ test("console: admin tabs, reports, transcript dialog, shared report page", asyn
     await clean(t, page, `console: reports, All reports (${slug}: table${slug === "by_date" ? " and chart" : ""})`);
   }
 
-  const cookie = await login(edge.base);
-  const list = await getJson(edge.base, "/api/v1/console/conversations", cookie);
+  const cookie = await edge.login();
+  const list = await edge.get(`${C}/conversations`, cookie);
   // The chat with messages both ways (closed by Dana above).
   const id = list.json.conversations.find((c) => c.status === "closed" && c.message_count >= 2).id;
   await step(page, "a11y-transcript", async () => {
@@ -317,8 +320,8 @@ test("console: admin tabs, reports, transcript dialog, shared report page", asyn
   await clean(t, page, "console: transcript dialog");
 
   const now = Date.now();
-  const made = await postJson(edge.base, "/api/v1/console/report-links",
-    { report: "conversations", query: `from=${now - 86_400_000}&to=${now + 3_600_000}&tz=UTC`, title: "A11y" }, { cookie });
+  const made = await edge.post(`${C}/report-links`,
+    { report: "conversations", query: `from=${now - 86_400_000}&to=${now + 3_600_000}&tz=UTC`, title: "A11y" }, cookie);
   assert.equal(made.status, 200, JSON.stringify(made.json));
   const ctx = await browser.newContext({ viewport: DESKTOP });
   const shared = await ctx.newPage();

@@ -1,9 +1,11 @@
+// Each test starts its own edge (its own `vars`), so this file does not use `useEdge`.
 // Deployment settings fail loudly: a malformed `PARLEY_*` value is not silently replaced by its
 // default — every request answers 500 and the worker's log names the variable (parsed once by
 // `shared::config`; the parser's own cases are native tests there).
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { startEdge } from "./harness.mjs";
+import { until } from "./fixtures.mjs";
 
 const edges = [];
 after(async () => {
@@ -27,8 +29,7 @@ for (const [name, value] of [["PARLEY_TALLY_SHARDS", "eight"], ["PARLEY_SESSION_
     });
     assert.equal(session.status, 500);
     // The log line may arrive a moment after the answer.
-    const deadline = Date.now() + 5_000;
-    while (!edge.log().includes(name) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await until(() => edge.log().includes(name), `the log to name ${name}`, 5_000);
     assert.match(edge.log(), new RegExp(`${name} = "${value}" is malformed`));
   });
 }

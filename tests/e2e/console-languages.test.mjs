@@ -3,23 +3,13 @@
 // follows without a page reload, the choice survives a reload (localStorage
 // `parley:console:lang`), dates and times are written by the browser's Intl for the language,
 // and English names come back unchanged.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startEdge, launchBrowser, step } from "./harness.mjs";
-import { getJson, login, newConversation } from "./proto-client.mjs";
+import { step } from "./harness.mjs";
+import { newConversation } from "./proto-client.mjs";
+import { useEdge, C } from "./fixtures.mjs";
 
-let edge, browser;
-
-before(async () => {
-  edge = await startEdge({ online: [] });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await edge?.stop();
-  edge?.cleanup();
-});
+const { edge, browser } = useEdge({ online: [], browser: true });
 
 /** The time of `ms` as the console's list writes it today, by Intl in the page. */
 const timeIn = (page, locale, ms) =>
@@ -28,7 +18,7 @@ const timeIn = (page, locale, ms) =>
 
 test("German browser: German console; the picker switches to Russian and back without a reload", async () => {
   const { conversationId } = await newConversation(edge.base);
-  const list = await getJson(edge.base, "/api/v1/console/conversations", await login(edge.base));
+  const list = await edge.get(`${C}/conversations`, await edge.login());
   const conv = list.json.conversations.find((c) => c.id === conversationId);
   assert.ok(conv, "the conversation is listed");
 
