@@ -1,7 +1,7 @@
 //! The admin API the console calls: operators, my settings, channels, canned responses and
 //! offline messages. Bodies are `parley_shared::admin`'s, the ones the edge answers with.
 
-use parley_client::{get_json, post_json, HttpError};
+use crate::net::{get_json, post_json, HttpError};
 use parley_shared::admin::{
     AccountUpdate, AccountView, CannedList, CannedRequest, CannedResponse, ChannelList, ChannelView,
     CreateChannelRequest, CreateOperatorRequest, OfflineMessage, OfflineMessageList, OperatorList, OperatorView,

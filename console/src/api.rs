@@ -1,8 +1,7 @@
 //! The HTTP endpoints the console calls, and the shapes they return.
 
-use parley_client::{get_json, post_json, HttpError};
+use crate::net::{get_json, post_json, HttpError};
 use parley_shared::api::{ConversationList, LoginRequest};
-use wasm_bindgen_futures::JsFuture;
 
 /// One row of `/api/v1/console/conversations`.
 pub use parley_shared::api::ConversationSummary as ConvSummary;
@@ -71,21 +70,15 @@ pub fn ws_url(id: &str) -> String {
     format!("{scheme}//{host}/api/v1/conversations/{id}/ws?role=operator")
 }
 
-/// A sentence for the operator about a failed call.
+/// A sentence for the operator about a failed call, in their language (the API's own
+/// message, which the edge writes in English, when it sent one).
 pub fn describe(e: &HttpError) -> String {
+    let t = crate::i18n::t();
     if e.status == 0 {
-        "Could not reach the server. Check your connection and try again.".to_owned()
+        t.server_unreachable.to_owned()
     } else if e.message.trim().is_empty() {
-        format!("The server answered with status {}.", e.status)
+        crate::i18n::fill(t.server_status, &[("status", &e.status.to_string())])
     } else {
         e.message.clone()
     }
-}
-
-/// Resolves after `ms` milliseconds.
-pub async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        let _ = parley_client::window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-    });
-    let _ = JsFuture::from(promise).await;
 }

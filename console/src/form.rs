@@ -1,9 +1,9 @@
 //! Form pieces of the admin area: labelled fields that show their own error, and a form-level
 //! alert for errors that belong to no field shown.
 
+use crate::net::HttpError;
 use leptos::prelude::*;
 use leptos::text_prop::TextProp;
-use parley_client::HttpError;
 use parley_shared::admin::FieldError;
 use parley_shared::error::ErrorCode;
 

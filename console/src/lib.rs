@@ -20,6 +20,7 @@ pub mod i18n;
 mod list;
 mod login;
 mod model;
+mod net;
 mod offline;
 mod outcome;
 mod outcome_settings;

@@ -93,7 +93,7 @@ pub fn OutcomeForm(id: String, summary: Signal<Option<ConvSummary>>) -> impl Int
     let ctx = expect_context::<Ctx>();
     let settings = RwSignal::new(None::<OutcomeSettings>);
     let load_error = RwSignal::new(None::<String>);
-    crate::form::load_into(settings, load_error, parley_client::get_json("/api/v1/console/outcome-settings"));
+    crate::form::load_into(settings, load_error, crate::net::get_json("/api/v1/console/outcome-settings"));
 
     let code = RwSignal::new(String::new());
     let tags = RwSignal::new(String::new());
@@ -161,7 +161,7 @@ pub fn OutcomeForm(id: String, summary: Signal<Option<ConvSummary>>) -> impl Int
         let id = id.clone();
         leptos::task::spawn_local(async move {
             let url = format!("/api/v1/console/conversations/{id}/outcome");
-            match parley_client::post_json::<_, Outcome>(&url, &body).await {
+            match crate::net::post_json::<_, Outcome>(&url, &body).await {
                 Ok(o) => {
                     code.try_set(o.success_code.clone().unwrap_or_default());
                     tags.try_set(o.tags.join(", "));
@@ -304,7 +304,7 @@ pub fn VisitorIdentity(summary: Signal<Option<ConvSummary>>) -> impl IntoView {
         let Some((id, visitor_id)) = visitor.get() else { return };
         leptos::task::spawn_local(async move {
             let url = format!("/api/v1/console/conversations?visitor={}", js_sys::encode_uri_component(&visitor_id));
-            if let Ok(list) = parley_client::get_json::<ConversationList>(&url).await {
+            if let Ok(list) = crate::net::get_json::<ConversationList>(&url).await {
                 past.try_set(list.conversations.into_iter().filter(|c| c.id != id).collect());
             }
         });

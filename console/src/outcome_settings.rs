@@ -7,8 +7,8 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
 use crate::i18n::{fill as put, t};
+use crate::net::{get_json, post_json, HttpError};
 use leptos::task::spawn_local;
-use parley_client::{get_json, post_json, HttpError};
 use parley_shared::admin::FieldError;
 use parley_shared::outcomes::{Category, Goal, OutcomeSettings};
 

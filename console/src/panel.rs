@@ -413,7 +413,7 @@ fn Transfer(id: String, closed: Signal<bool>) -> impl IntoView {
         leptos::task::spawn_local(async move {
             let url = format!("/api/v1/console/conversations/{id}/transfer");
             let body = TransferRequest { operator_id: to };
-            note.set(Some(match parley_client::post_json::<_, serde_json::Value>(&url, &body).await {
+            note.set(Some(match crate::net::post_json::<_, serde_json::Value>(&url, &body).await {
                 Ok(_) => t().transferred.into(),
                 Err(e) => crate::api::describe(&e),
             }));
@@ -447,7 +447,7 @@ fn BlockVisitor(id: String) -> impl IntoView {
         }
         let url = format!("/api/v1/console/conversations/{id}/block");
         leptos::task::spawn_local(async move {
-            match parley_client::post_json::<_, serde_json::Value>(&url, &body).await {
+            match crate::net::post_json::<_, serde_json::Value>(&url, &body).await {
                 Ok(_) => {
                     open.try_set(false);
                     reason.try_set(String::new());

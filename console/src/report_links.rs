@@ -11,8 +11,8 @@
 //!   its CSV from the public `.csv` URL, or the refusal as a sentence ("This link was
 //!   revoked.", "This link has expired.", "This link is not valid.").
 
+use crate::net::{get_json, post_json, HttpError};
 use leptos::prelude::*;
-use parley_client::{get_json, post_json, HttpError};
 use parley_shared::admin::FieldError;
 use parley_shared::reports::links::{
     api_url, LinkQuery, Refusal, ReportLinkList, ReportLinkRequest, ReportLinkView, PAGE_PREFIX,

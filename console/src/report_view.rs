@@ -19,8 +19,8 @@
 //!   then the rating line (`outcome::rating_line`: "Rating: Bad — “…”", "Not rated"; "Not asked
 //!   for a rating." while the visitor was not asked).
 
+use crate::net::{get_json, HttpError};
 use leptos::prelude::*;
-use parley_client::{get_json, HttpError};
 use parley_shared::api::{Transcript, TranscriptMessage};
 use parley_shared::reports::table::ReportResponse;
 use wasm_bindgen::{JsCast, JsValue};

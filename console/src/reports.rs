@@ -25,8 +25,8 @@ use leptos::prelude::*;
 
 use crate::i18n::{fill, t, Texts};
 
+use crate::net::{get_json, HttpError};
 use js_sys::Date;
-use parley_client::{get_json, HttpError};
 use parley_shared::admin::ChannelView;
 use parley_shared::metrics::Funnel;
 use parley_shared::reports::invites::{by_hour_of_day, funnel_by_rule, RuleFunnel};

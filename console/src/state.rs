@@ -15,7 +15,7 @@ use crate::model;
 use crate::unread::{self, Seen, SEEN_KEY};
 
 /// How often the conversation list is refreshed.
-const POLL_MS: i32 = 2_000;
+const POLL_MS: u32 = 2_000;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Auth {
@@ -144,7 +144,7 @@ impl Ctx {
     /// Applies a presence change (online/offline, join/leave) and shows the new state.
     pub fn change_presence(self, change: parley_shared::api::PresenceChange) {
         spawn_local(async move {
-            match parley_client::post_json::<_, PresenceSnapshot>("/api/v1/console/presence", &change).await {
+            match crate::net::post_json::<_, PresenceSnapshot>("/api/v1/console/presence", &change).await {
                 Ok(p) => {
                     self.presence.set(Some(p));
                     self.presence_error.set(None);
@@ -167,11 +167,9 @@ impl Ctx {
         }
         self.last_touch.set_value(now);
         spawn_local(async move {
-            let _ = parley_client::post_json::<_, serde_json::Value>(
-                "/api/v1/console/presence/touch",
-                &serde_json::json!({}),
-            )
-            .await;
+            let _ =
+                crate::net::post_json::<_, serde_json::Value>("/api/v1/console/presence/touch", &serde_json::json!({}))
+                    .await;
         });
     }
 
@@ -371,7 +369,7 @@ impl Ctx {
                 if !current() {
                     break;
                 }
-                let presence = parley_client::get_json::<PresenceSnapshot>("/api/v1/console/presence").await;
+                let presence = crate::net::get_json::<PresenceSnapshot>("/api/v1/console/presence").await;
                 if !current() {
                     break;
                 }
@@ -397,7 +395,7 @@ impl Ctx {
                     }
                     Err(e) => self.list_error.set(Some(api::describe(&e))),
                 }
-                api::sleep(POLL_MS).await;
+                crate::net::sleep(POLL_MS).await;
             }
         });
     }
@@ -474,7 +472,7 @@ fn beep() {
         let _ = osc.stop_with_when(start + 0.12);
     }
     // Release the audio device once the chime is over.
-    parley_client::set_timeout(600, move || {
+    crate::net::after(600, move || {
         let _ = ctx.close();
     });
 }

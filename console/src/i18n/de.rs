@@ -15,6 +15,8 @@ pub static DE: Texts = Texts {
     username: "Benutzername",
     password: "Passwort",
     log_in: "Anmelden",
+    server_unreachable: "Der Server ist nicht erreichbar. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.",
+    server_status: "Der Server antwortete mit Status {status}.",
     // The conversation list and presence
     conversations: "Unterhaltungen",
     waiting_conversations: "Wartende Unterhaltungen",

@@ -14,6 +14,8 @@ texts! {
     username: "Username",
     password: "Password",
     log_in: "Log in",
+    server_unreachable: "Could not reach the server. Check your connection and try again.",
+    server_status: "The server answered with status {status}.",
     // The conversation list and presence
     conversations: "Conversations",
     waiting_conversations: "Waiting conversations",

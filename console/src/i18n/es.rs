@@ -15,6 +15,8 @@ pub static ES: Texts = Texts {
     username: "Nombre de usuario",
     password: "Contraseña",
     log_in: "Iniciar sesión",
+    server_unreachable: "No se pudo contactar con el servidor. Compruebe su conexión e inténtelo de nuevo.",
+    server_status: "El servidor respondió con el estado {status}.",
     // The conversation list and presence
     conversations: "Conversaciones",
     waiting_conversations: "Conversaciones en espera",

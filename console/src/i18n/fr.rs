@@ -15,6 +15,8 @@ pub static FR: Texts = Texts {
     username: "Identifiant",
     password: "Mot de passe",
     log_in: "Se connecter",
+    server_unreachable: "Impossible de joindre le serveur. Vérifiez votre connexion et réessayez.",
+    server_status: "Le serveur a répondu avec le statut {status}.",
     // The conversation list and presence
     conversations: "Conversations",
     waiting_conversations: "Conversations en attente",

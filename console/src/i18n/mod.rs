@@ -11,7 +11,7 @@
 //! ([`locale`], `crate::time`, [`num`]). Placeholders are `{name}`-style, filled by [`fill`];
 //! texts that count (`{n}`) hold their plural forms separated by `|` (see [`plural`]).
 //!
-//! Error messages that come from the edge stay in English.
+//! Error messages the edge writes stay in English (the console says its own in the language).
 
 use std::cell::Cell;
 

@@ -15,6 +15,8 @@ pub static RU: Texts = Texts {
     username: "Имя пользователя",
     password: "Пароль",
     log_in: "Войти",
+    server_unreachable: "Не удалось связаться с сервером. Проверьте подключение и повторите попытку.",
+    server_status: "Сервер ответил со статусом {status}.",
     // The conversation list and presence
     conversations: "Разговоры",
     waiting_conversations: "Ожидающие разговоры",

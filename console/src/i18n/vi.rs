@@ -15,6 +15,8 @@ pub static VI: Texts = Texts {
     username: "Tên đăng nhập",
     password: "Mật khẩu",
     log_in: "Đăng nhập",
+    server_unreachable: "Không thể kết nối tới máy chủ. Hãy kiểm tra kết nối và thử lại.",
+    server_status: "Máy chủ trả lời với mã trạng thái {status}.",
     // The conversation list and presence
     conversations: "Cuộc trò chuyện",
     waiting_conversations: "Cuộc trò chuyện đang chờ",

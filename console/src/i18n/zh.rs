@@ -15,6 +15,8 @@ pub static ZH: Texts = Texts {
     username: "用户名",
     password: "密码",
     log_in: "登录",
+    server_unreachable: "无法连接服务器。请检查网络连接后重试。",
+    server_status: "服务器返回状态 {status}。",
     // The conversation list and presence
     conversations: "会话",
     waiting_conversations: "等待中的会话",
