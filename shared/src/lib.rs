@@ -27,8 +27,6 @@ pub mod protocol;
 pub mod reports;
 pub mod routing;
 #[cfg(feature = "operator")]
-pub mod start;
-#[cfg(feature = "operator")]
 pub mod tally;
 pub mod typing;
 pub mod wire;
