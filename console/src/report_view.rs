@@ -21,8 +21,8 @@
 
 use leptos::prelude::*;
 use parley_client::{get_json, HttpError};
-use parley_shared::api::{Transcript, TranscriptMessage};
-use parley_shared::reports::table::ReportResponse;
+use parley_protocol::api::{Transcript, TranscriptMessage};
+use parley_reports::table::ReportResponse;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::api;
