@@ -24,10 +24,12 @@
 //! - the chat becoming closed raises [`Event::Ended`] once and, for visitors who have not rated
 //!   it, the rating card.
 
-use parley_shared::limits::{TYPING_IDLE_MS, UNSENT_AFTER_MS};
-use parley_shared::protocol::{hello, Author, ClientMsg, ErrorCode, MessageView, Role, Routing, ServerMsg, Status};
-use parley_shared::typing::TypingThrottle;
-use parley_shared::Millis;
+use parley_protocol::limits::{TYPING_IDLE_MS, UNSENT_AFTER_MS};
+use parley_protocol::protocol::{
+    hello, Author, ClientMsg, ErrorCode, MessageView, Role, Routing, ServerMsg, Status, VisitorPart,
+};
+use parley_protocol::typing::TypingThrottle;
+use parley_protocol::Millis;
 use serde::{Deserialize, Serialize};
 
 /// How long to wait before sending again a message refused as `rate_limited`.
@@ -351,7 +353,7 @@ impl Session {
     }
 
     /// A frame from the server at `now`.
-    pub fn receive(&mut self, msg: &ServerMsg, now: u64) -> Out {
+    pub fn receive<V: VisitorPart>(&mut self, msg: &ServerMsg<V>, now: u64) -> Out {
         let mut out = Out::default();
         match msg {
             ServerMsg::Welcome { status, you, history, routing, .. } => {

@@ -2,7 +2,10 @@
 //! sends, rate limits, replay after reconnect, status changes, rating.
 
 use super::*;
-use parley_shared::protocol::{encode_client, ServerMsg};
+use parley_protocol::protocol::{encode_client, Hidden};
+
+/// The frames a visitor's session reads.
+type ServerMsg = parley_protocol::protocol::ServerMsg<Hidden>;
 
 fn visitor() -> Author {
     Author { role: Role::Visitor, name: "Visitor".into() }

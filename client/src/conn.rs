@@ -8,7 +8,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
 use parley_chat_client::{Event, Out, Pending, Session, Timer};
-use parley_shared::protocol::{encode_client, Author, ClientMsg, ServerMsg};
+use parley_protocol::protocol::{encode_client, Author, ClientMsg, Hidden, ServerMsg, VisitorPart};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
@@ -16,18 +16,18 @@ use web_sys::{CloseEvent, MessageEvent, WebSocket};
 /// What the connection tells the app after a step that came from the network or a timer:
 /// the session's events, and the server frame that caused them (for what only the app reads,
 /// such as the visitor's details in the console).
-pub struct Update {
+pub struct Update<V = Hidden> {
     pub events: Vec<Event>,
-    pub frame: Option<ServerMsg>,
+    pub frame: Option<ServerMsg<V>>,
 }
 
 /// Receives every [`Update`]; called on the browser's event loop, never from inside a call the
 /// app made (so the app may hold its own state borrowed while it calls the connection).
-pub type Handler = Rc<dyn Fn(&Connection, Update)>;
+pub type Handler<V = Hidden> = Rc<dyn Fn(&Connection<V>, Update<V>)>;
 
-struct Inner {
+struct Inner<V> {
     url: String,
-    handler: Handler,
+    handler: Handler<V>,
     ws: RefCell<Option<WebSocket>>,
     session: RefCell<Session>,
     /// localStorage key the outbox is mirrored to.
@@ -38,15 +38,15 @@ struct Inner {
 
 /// A live connection; dropping it does not close it, [`Connection::close`] does.
 #[derive(Clone)]
-pub struct Connection {
-    inner: Rc<Inner>,
+pub struct Connection<V = Hidden> {
+    inner: Rc<Inner<V>>,
 }
 
-impl Connection {
+impl<V: VisitorPart> Connection<V> {
     /// Connects to `url` (a `ws:`/`wss:` URL) as `me`. With `outbox_key`, unacknowledged
     /// messages are kept in localStorage under that key, and the ones left there by an earlier
     /// page are shown and sent again. `ask_rating`: show the rating card when the chat closes.
-    pub fn open(url: String, me: Author, ask_rating: bool, handler: Handler, outbox_key: Option<String>) -> Self {
+    pub fn open(url: String, me: Author, ask_rating: bool, handler: Handler<V>, outbox_key: Option<String>) -> Self {
         let saved = outbox_key.as_deref().and_then(load_outbox).unwrap_or_default();
         let inner = Rc::new(Inner {
             url,
@@ -61,7 +61,7 @@ impl Connection {
     }
 
     /// Whether `other` is this same connection.
-    pub fn same(&self, other: &Connection) -> bool {
+    pub fn same(&self, other: &Connection<V>) -> bool {
         Rc::ptr_eq(&self.inner, &other.inner)
     }
 
@@ -128,7 +128,7 @@ fn load_outbox(key: &str) -> Option<Vec<Pending>> {
     crate::from_json(&raw)
 }
 
-fn save_outbox(inner: &Inner) {
+fn save_outbox<V>(inner: &Inner<V>) {
     let Some(key) = &inner.outbox_key else { return };
     let Some(storage) = crate::window().local_storage().ok().flatten() else { return };
     let session = inner.session.borrow();
@@ -141,7 +141,7 @@ fn save_outbox(inner: &Inner) {
 }
 
 /// Does what a step of the session asks; with `notify`, tells the app.
-fn run(inner: &Rc<Inner>, out: Out, frame: Option<ServerMsg>, notify: bool) {
+fn run<V: VisitorPart>(inner: &Rc<Inner<V>>, out: Out, frame: Option<ServerMsg<V>>, notify: bool) {
     if let Some(ws) = inner.ws.borrow().as_ref() {
         for msg in &out.send {
             let _ = ws.send_with_str(&encode_client(msg));
@@ -158,7 +158,7 @@ fn run(inner: &Rc<Inner>, out: Out, frame: Option<ServerMsg>, notify: bool) {
     }
 }
 
-fn schedule(inner: &Rc<Inner>, timer: Timer) {
+fn schedule<V: VisitorPart>(inner: &Rc<Inner<V>>, timer: Timer) {
     let weak = Rc::downgrade(inner);
     let after = |ms: u64| ms.min(i32::MAX as u64) as i32;
     match timer {
@@ -192,12 +192,12 @@ fn schedule(inner: &Rc<Inner>, timer: Timer) {
     }
 }
 
-fn dropped(inner: &Rc<Inner>) {
+fn dropped<V: VisitorPart>(inner: &Rc<Inner<V>>) {
     let out = inner.session.borrow_mut().dropped(js_sys::Math::random());
     run(inner, out, None, true);
 }
 
-fn dial(inner: &Rc<Inner>) {
+fn dial<V: VisitorPart>(inner: &Rc<Inner<V>>) {
     inner.generation.set(inner.generation.get().wrapping_add(1));
     let out = inner.session.borrow_mut().connecting();
     run(inner, out, None, true);
@@ -205,7 +205,7 @@ fn dial(inner: &Rc<Inner>) {
         dropped(inner);
         return;
     };
-    let weak: Weak<Inner> = Rc::downgrade(inner);
+    let weak: Weak<Inner<V>> = Rc::downgrade(inner);
 
     let w = weak.clone();
     let onopen = Closure::<dyn FnMut()>::new(move || {
@@ -217,7 +217,7 @@ fn dial(inner: &Rc<Inner>) {
     let w = weak.clone();
     let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
         let (Some(inner), Some(text)) = (w.upgrade(), e.data().as_string()) else { return };
-        if let Some(msg) = crate::from_json::<ServerMsg>(&text) {
+        if let Some(msg) = crate::from_json::<ServerMsg<V>>(&text) {
             let out = inner.session.borrow_mut().receive(&msg, crate::now_ms());
             run(&inner, out, Some(msg), true);
         }

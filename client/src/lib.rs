@@ -2,7 +2,7 @@
 //! conversation (driving the sans-IO chat core, `parley_chat_client`), JSON over `fetch`, ids
 //! and time.
 //!
-//! Product decisions stay in `parley_shared` and `parley_chat_client`; this crate only moves
+//! Product decisions stay in `parley_protocol` and `parley_chat_client`; this crate only moves
 //! frames.
 
 mod conn;
@@ -43,7 +43,7 @@ pub fn random_id(prefix: &str) -> String {
     if let Ok(crypto) = window().crypto() {
         let _ = crypto.get_random_values_with_u8_array(&mut bytes);
     }
-    parley_shared::ids::mint_id(prefix, &bytes)
+    parley_protocol::ids::mint_id(prefix, &bytes)
 }
 
 /// Runs `f` once after `ms` milliseconds.

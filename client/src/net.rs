@@ -1,6 +1,6 @@
 //! JSON over `fetch`.
 
-use parley_shared::error::{ApiError, ErrorCode};
+use parley_protocol::error::{ApiError, ErrorCode};
 use serde::{de::DeserializeOwned, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -17,7 +17,7 @@ pub struct HttpError {
 }
 
 impl HttpError {
-    /// The API's refusal this is ([`parley_shared::error`]), when the server sent one of its
+    /// The API's refusal this is ([`parley_protocol::error`]), when the server sent one of its
     /// codes; `None` for a network failure, an unreadable answer or an unknown code.
     pub fn api_error(&self) -> Option<ApiError> {
         let code = ErrorCode::parse(&self.code)?;

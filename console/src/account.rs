@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use crate::i18n::t;
 use leptos::task::spawn_local;
-use parley_shared::admin::{AccountUpdate, AccountView, FieldError};
+use parley_protocol::admin::{AccountUpdate, AccountView, FieldError};
 
 use crate::admin_api;
 use crate::form::{http_field_error, Field, FormError, Notice};

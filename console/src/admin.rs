@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use crate::form::load_into;
 use leptos::task::spawn_local;
-use parley_shared::admin::{CreateOperatorRequest, FieldError, OperatorView, Profile, Role, UpdateOperatorRequest};
+use parley_protocol::admin::{CreateOperatorRequest, FieldError, OperatorView, Profile, Role, UpdateOperatorRequest};
 
 use crate::admin_api;
 use crate::api::Operator;

@@ -1,13 +1,13 @@
 //! The admin API the console calls: operators, my settings, channels, canned responses and
-//! offline messages. Bodies are `parley_shared::admin`'s, the ones the edge answers with.
+//! offline messages. Bodies are `parley_protocol::admin`'s, the ones the edge answers with.
 
 use crate::net::{get_json, post_json, HttpError};
-use parley_shared::admin::{
+use parley_protocol::admin::{
     AccountUpdate, AccountView, CannedList, CannedRequest, CannedResponse, ChannelList, ChannelView,
     CreateChannelRequest, CreateOperatorRequest, OfflineMessage, OfflineMessageList, OperatorList, OperatorView,
     Settings, SettingsUpdate, UpdateChannelRequest, UpdateOperatorRequest,
 };
-use parley_shared::entry_points::{EntryPointList, EntryPointRequest, EntryPointView};
+use parley_protocol::entry_points::{EntryPointList, EntryPointRequest, EntryPointView};
 
 const BASE: &str = "/api/v1/console";
 
@@ -72,7 +72,7 @@ pub async fn rotate_identity_secret(id: &str) -> Result<ChannelView, HttpError> 
 }
 
 /// The account's canned responses, by shortcut (for the composer too: see
-/// `parley_shared::admin::{expand_canned, canned_suggestions}`).
+/// `parley_protocol::admin::{expand_canned, canned_suggestions}`).
 pub async fn canned_list() -> Result<Vec<CannedResponse>, HttpError> {
     get_json::<CannedList>(&format!("{BASE}/canned")).await.map(|l| l.canned)
 }
@@ -95,8 +95,8 @@ pub async fn offline_messages() -> Result<Vec<OfflineMessage>, HttpError> {
 }
 
 /// The account's active visitor blocks, newest first (admins).
-pub async fn blocks() -> Result<Vec<parley_shared::outcomes::BlockView>, HttpError> {
-    get_json::<parley_shared::outcomes::BlockList>(&format!("{BASE}/blocks")).await.map(|l| l.blocks)
+pub async fn blocks() -> Result<Vec<parley_protocol::outcomes::BlockView>, HttpError> {
+    get_json::<parley_protocol::outcomes::BlockList>(&format!("{BASE}/blocks")).await.map(|l| l.blocks)
 }
 
 pub async fn lift_block(id: &str) -> Result<(), HttpError> {

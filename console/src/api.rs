@@ -1,12 +1,12 @@
 //! The HTTP endpoints the console calls, and the shapes they return.
 
 use crate::net::{get_json, post_json, HttpError};
-use parley_shared::api::{ConversationList, LoginRequest};
+use parley_protocol::api::{ConversationList, LoginRequest};
 
 /// One row of `/api/v1/console/conversations`.
-pub use parley_shared::api::ConversationSummary as ConvSummary;
+pub use parley_protocol::api::ConversationSummary as ConvSummary;
 /// The logged-in operator (`/api/v1/auth/login` and `/api/v1/auth/me`).
-pub use parley_shared::api::OperatorInfo as Operator;
+pub use parley_protocol::api::OperatorInfo as Operator;
 
 /// What the console shows of a conversation summary.
 pub trait SummaryExt {

@@ -1,7 +1,7 @@
 //! Blocks (admins): the account's blocked visitors, newest first, each with "Lift block".
 
 use leptos::prelude::*;
-use parley_shared::outcomes::BlockView;
+use parley_protocol::outcomes::BlockView;
 
 use crate::admin_api;
 use crate::form::{load_into, DataTable, Notice};

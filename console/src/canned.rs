@@ -8,7 +8,7 @@ use crate::i18n::{fill, t};
 
 use crate::form::load_into;
 use leptos::task::spawn_local;
-use parley_shared::admin::{CannedRequest, CannedResponse, FieldError};
+use parley_protocol::admin::{CannedRequest, CannedResponse, FieldError};
 
 use crate::admin_api;
 use crate::form::{http_field_error, Field, FormError, Notice};

@@ -7,12 +7,12 @@ use leptos::prelude::*;
 
 use crate::form::load_into;
 use leptos::task::spawn_local;
-use parley_shared::admin::{
+use parley_protocol::admin::{
     split_list, ChannelView, CreateChannelRequest, FieldError, UpdateChannelRequest, DEFAULT_ACCENT,
 };
-use parley_shared::i18n::{Lang, LANGS};
-use parley_shared::invites::Greeting;
-use parley_shared::outcomes::FormField;
+use parley_protocol::i18n::{Lang, LANGS};
+use parley_protocol::invites::Greeting;
+use parley_protocol::outcomes::FormField;
 
 use crate::admin::is_admin;
 use crate::admin_api;
@@ -195,7 +195,7 @@ fn browser_time_zone() -> String {
     js_sys::Reflect::get(&options, &"timeZone".into())
         .ok()
         .and_then(|v| v.as_string())
-        .unwrap_or_else(|| parley_shared::admin::DEFAULT_TIME_ZONE.to_owned())
+        .unwrap_or_else(|| parley_protocol::admin::DEFAULT_TIME_ZONE.to_owned())
 }
 
 /// Create (no `existing`) or edit a channel.
@@ -211,10 +211,10 @@ fn ChannelForm(existing: Option<ChannelView>, on_done: Callback<Option<String>>)
     let language = RwSignal::new(
         existing
             .as_ref()
-            .map_or_else(|| parley_shared::admin::DEFAULT_CHANNEL_LANGUAGE.to_owned(), |c| c.language.clone()),
+            .map_or_else(|| parley_protocol::admin::DEFAULT_CHANNEL_LANGUAGE.to_owned(), |c| c.language.clone()),
     );
     let position = RwSignal::new(
-        existing.as_ref().map_or_else(|| parley_shared::admin::DEFAULT_POSITION.to_owned(), |c| c.position.clone()),
+        existing.as_ref().map_or_else(|| parley_protocol::admin::DEFAULT_POSITION.to_owned(), |c| c.position.clone()),
     );
     // One text per language (LANGS order); the default language's is the Greeting field.
     let per_lang: Vec<(Lang, RwSignal<String>)> = LANGS

@@ -1,5 +1,5 @@
 //! The report charts, drawn as inline SVG (no chart crate): a [`Chart`] of
-//! `parley_shared::reports::table` becomes
+//! `parley_reports::table` becomes
 //!
 //! - `Bars`: one group per label, the series side by side (grouped bars);
 //! - `Stacked`: one bar per label, the series stacked bottom-up in their order (e.g. by rating),
@@ -16,7 +16,7 @@
 //! ([`layout`]) and tested natively; negative and non-finite values draw as 0.
 
 use leptos::prelude::*;
-use parley_shared::reports::table::{Chart, ChartKind};
+use parley_reports::table::{Chart, ChartKind};
 
 /// The drawing's coordinate box (the SVG scales to its container's width).
 pub const WIDTH: f64 = 720.0;
@@ -346,7 +346,7 @@ pub fn ChartView(chart: Chart) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use parley_shared::reports::table::Series;
+    use parley_reports::table::Series;
 
     fn chart(kind: ChartKind, labels: &[&str], series: &[(&str, &[f64])]) -> Chart {
         Chart {

@@ -7,10 +7,15 @@ use std::time::Duration;
 
 use leptos::prelude::Update as _;
 use leptos::prelude::*;
-use parley_client::{ConnState, Connection, Event, Handler, Update};
-use parley_shared::protocol::{normalize_text, Author, ErrorCode, Role, Routing, ServerMsg, Status, VisitorInfo};
+use parley_client::{ConnState, Event};
+use parley_protocol::protocol::{normalize_text, Author, ErrorCode, Role, Routing, ServerMsg, Status, VisitorInfo};
 
 use crate::model::{self, Line};
+
+/// The operator's side of a connection: its frames carry what operators see of the visitor.
+type Connection = parley_client::Connection<VisitorInfo>;
+type Handler = parley_client::Handler<VisitorInfo>;
+type Update = parley_client::Update<VisitorInfo>;
 
 /// How often [`ChatView::now`] is refreshed while replies wait for their `ack`.
 const CLOCK_TICK: Duration = Duration::from_secs(2);

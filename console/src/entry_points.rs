@@ -1,15 +1,15 @@
 //! Entry points (admins): pick a channel, rename its chat button, list, enable/disable, create
 //! and edit its auto-invites. The editor handles one level of conditions ("all" or "any" of a
 //! list of rows); a rule with nested groups (made through the API) is shown as a read-only
-//! summary and kept as it is. Every field is checked with `parley_shared`'s validators before
+//! summary and kept as it is. Every field is checked with `parley_protocol`'s validators before
 //! sending, and the error shows next to the field (a condition's next to its row).
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use parley_shared::admin::{split_list, ChannelView, FieldError};
-use parley_shared::entry_points::{self as ep, EntryKind, EntryPointRequest, EntryPointView};
-use parley_shared::invites::{Condition, Greeting, InviteSettings};
+use parley_protocol::admin::{split_list, ChannelView, FieldError};
+use parley_protocol::entry_points::{self as ep, EntryKind, EntryPointRequest, EntryPointView};
+use parley_protocol::invites::{Condition, Greeting, InviteSettings};
 
 use crate::admin_api;
 use crate::form::{http_field_error, load_into, DataTable, Field, FormError, Notice};

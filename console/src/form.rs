@@ -4,8 +4,8 @@
 use crate::net::HttpError;
 use leptos::prelude::*;
 use leptos::text_prop::TextProp;
-use parley_shared::admin::FieldError;
-use parley_shared::error::ErrorCode;
+use parley_protocol::admin::FieldError;
+use parley_protocol::error::ErrorCode;
 
 use crate::api;
 use crate::i18n::{t, Texts};
@@ -175,7 +175,7 @@ pub fn parse_max_chats(s: &str) -> Result<u32, FieldError> {
     s.trim()
         .parse::<u32>()
         .map_err(|_| FieldError::new("max_chats", t().max_chats_number))
-        .and_then(parley_shared::admin::max_chats)
+        .and_then(parley_protocol::admin::max_chats)
 }
 
 /// Main language plus the extra ones typed as a list ("de, fr"), checked.
@@ -184,8 +184,8 @@ pub fn language_list(main: &str, extras: &str) -> Result<Vec<String>, FieldError
         return Err(FieldError::new("languages", t().choose_main_language));
     }
     let mut all = vec![main.trim().to_owned()];
-    all.extend(parley_shared::admin::split_list(extras));
-    parley_shared::admin::languages(&all)
+    all.extend(parley_protocol::admin::split_list(extras));
+    parley_protocol::admin::languages(&all)
 }
 
 /// `(main, "extra, extra")` of a language list.

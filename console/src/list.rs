@@ -9,7 +9,7 @@ use crate::i18n::{fill, plural, t};
 use crate::state::{Ctx, ListFilter};
 use crate::time::clock;
 use crate::unread;
-use parley_shared::api::PresenceChange;
+use parley_protocol::api::PresenceChange;
 
 #[component]
 pub fn ConversationList() -> impl IntoView {

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use leptos::prelude::{ArcRwSignal, GetUntracked, Set};
 use parley_client::{Delivery, Session};
-use parley_shared::protocol::{Author, Role};
+use parley_protocol::protocol::{Author, Role};
 
 /// Whether a reply sent at `since` and still unacknowledged at `now` (both milliseconds since
 /// the epoch) has waited too long (the core's rule, the widget's too). A clock that runs behind
@@ -89,8 +89,8 @@ pub fn stored_count(lines: &[Line]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use parley_shared::protocol::{MessageView, ServerMsg};
-    use parley_shared::Millis;
+    use parley_protocol::protocol::{MessageView, OperatorMsg as ServerMsg};
+    use parley_protocol::Millis;
 
     fn stored(seq: u64, id: &str, role: Role, text: &str) -> MessageView {
         MessageView {
@@ -134,7 +134,7 @@ mod tests {
         session.send_text("m2".into(), "no".into(), 8);
         session.receive(
             &ServerMsg::Error {
-                code: parley_shared::protocol::ErrorCode::ConversationClosed,
+                code: parley_protocol::protocol::ErrorCode::ConversationClosed,
                 message: "closed".into(),
                 client_id: Some("m2".into()),
             },

@@ -96,7 +96,7 @@ mod tests {
                 field: "max_chats".into()
             }
         );
-        assert_eq!(e.api_code(), Some(parley_shared::error::ErrorCode::Invalid));
+        assert_eq!(e.api_code(), Some(parley_protocol::error::ErrorCode::Invalid));
         let e = refusal(403, r#"{"error":{"code":"forbidden","message":"Admins only."}}"#);
         assert_eq!((e.code.as_str(), e.field.as_str()), ("forbidden", ""));
     }

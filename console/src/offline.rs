@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::form::load_into;
-use parley_shared::admin::OfflineMessage;
+use parley_protocol::admin::OfflineMessage;
 
 use crate::admin_api;
 use crate::i18n::t;

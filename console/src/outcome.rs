@@ -4,9 +4,9 @@
 //! identity, pre-chat answers, goals, past conversations).
 
 use leptos::prelude::*;
-use parley_shared::admin::FieldError;
-use parley_shared::api::ConversationList;
-use parley_shared::outcomes::{Outcome, OutcomeSettings, ReachedGoal};
+use parley_protocol::admin::FieldError;
+use parley_protocol::api::ConversationList;
+use parley_protocol::outcomes::{Outcome, OutcomeSettings, ReachedGoal};
 
 use crate::api::{self, ConvSummary, SummaryExt};
 use crate::form::{Field, FormError, Notice};
@@ -375,7 +375,7 @@ pub fn VisitorIdentity(summary: Signal<Option<ConvSummary>>) -> impl IntoView {
 mod tests {
     use super::*;
     use crate::i18n::EN;
-    use parley_shared::outcomes::Category;
+    use parley_protocol::outcomes::Category;
 
     #[test]
     fn rating_lines() {

@@ -9,8 +9,8 @@ use leptos::prelude::*;
 use crate::i18n::{fill as put, t};
 use crate::net::{get_json, post_json, HttpError};
 use leptos::task::spawn_local;
-use parley_shared::admin::FieldError;
-use parley_shared::outcomes::{Category, Goal, OutcomeSettings};
+use parley_protocol::admin::FieldError;
+use parley_protocol::outcomes::{Category, Goal, OutcomeSettings};
 
 use crate::form::{http_field_error, FormError, Notice};
 

@@ -5,9 +5,9 @@ use leptos::ev::KeyboardEvent;
 use leptos::html;
 use leptos::prelude::*;
 use parley_client::ConnState;
-use parley_shared::api::TransferRequest;
-use parley_shared::outcomes::{block_reason, BlockRequest};
-use parley_shared::protocol::{Role, Routing, Status};
+use parley_protocol::api::TransferRequest;
+use parley_protocol::outcomes::{block_reason, BlockRequest};
+use parley_protocol::protocol::{Role, Routing, Status};
 
 use crate::chat::Chat;
 use crate::i18n::{fill, t};
@@ -329,10 +329,10 @@ fn ChatPanel(id: String, chat: Chat) -> impl IntoView {
 /// What the operator knows of the visitor: language, country, current page, pages visited.
 #[component]
 fn VisitorBox(
-    visitor: RwSignal<Option<parley_shared::protocol::VisitorInfo>>,
+    visitor: RwSignal<Option<parley_protocol::protocol::VisitorInfo>>,
     summary: Signal<Option<crate::api::ConvSummary>>,
 ) -> impl IntoView {
-    let field = move |f: fn(&parley_shared::protocol::VisitorInfo) -> String,
+    let field = move |f: fn(&parley_protocol::protocol::VisitorInfo) -> String,
                       g: fn(&crate::api::ConvSummary) -> String| {
         move || {
             let live = visitor.with(|v| v.as_ref().map(f)).filter(|s| !s.is_empty());
@@ -485,7 +485,7 @@ fn BlockVisitor(id: String) -> impl IntoView {
 }
 
 /// One transcript line. Our own replies show "sending…" until their `ack`, and "Not sent yet"
-/// with a retry button once they have waited longer than `parley_shared::limits::UNSENT_AFTER_MS`.
+/// with a retry button once they have waited longer than `parley_protocol::limits::UNSENT_AFTER_MS`.
 #[component]
 fn Bubble(line: Line, now: RwSignal<f64>, chat: StoredValue<Chat, LocalStorage>) -> impl IntoView {
     let operator = line.author.role == Role::Operator;

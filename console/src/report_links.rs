@@ -1,4 +1,4 @@
-//! Public report links in the console (`parley_shared::reports::links`):
+//! Public report links in the console (`parley_reports::links`):
 //!
 //! - [`ShareLink`]: next to a shown report, "Share link" opens a small form (optional title and
 //!   expiry in days) that creates a link to exactly that report and query, then shows its URL
@@ -13,12 +13,12 @@
 
 use crate::net::{get_json, post_json, HttpError};
 use leptos::prelude::*;
-use parley_shared::admin::FieldError;
-use parley_shared::reports::links::{
+use parley_protocol::admin::FieldError;
+use parley_reports::links::{
     api_url, LinkQuery, Refusal, ReportLinkList, ReportLinkRequest, ReportLinkView, PAGE_PREFIX,
 };
-use parley_shared::reports::query::{ReportId, ReportQuery};
-use parley_shared::reports::table::ReportResponse;
+use parley_reports::query::{ReportId, ReportQuery};
+use parley_reports::table::ReportResponse;
 use wasm_bindgen::JsCast;
 
 use crate::api;

@@ -21,8 +21,8 @@
 
 use crate::net::{get_json, HttpError};
 use leptos::prelude::*;
-use parley_shared::api::{Transcript, TranscriptMessage};
-use parley_shared::reports::table::ReportResponse;
+use parley_protocol::api::{Transcript, TranscriptMessage};
+use parley_reports::table::ReportResponse;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::api;

@@ -13,7 +13,7 @@
 //!   visitors' ratings per operator and work shift, and the three CSV downloads, for a date
 //!   range and channel. Its dates are the browser's local days: From is the start of its day,
 //!   To the start of the day after (exclusive). The rows' hours are UTC hours. The sums and
-//!   percentages are `parley_shared::reports`'s.
+//!   percentages are `parley_reports`'s.
 //!
 //! The tab last chosen is remembered in `localStorage` (`parley.reports.tab`); "Invites &
 //! traffic" until one is chosen.
@@ -27,17 +27,17 @@ use crate::i18n::{fill, t, Texts};
 
 use crate::net::{get_json, HttpError};
 use js_sys::Date;
-use parley_shared::admin::ChannelView;
-use parley_shared::metrics::Funnel;
-use parley_shared::reports::invites::{by_hour_of_day, funnel_by_rule, RuleFunnel};
-use parley_shared::reports::traffic::{totals_by_entry_point, TrafficRow};
-use parley_shared::reports::{percent, InviteReport, RatingsReport, TrafficReport};
+use parley_core::metrics::Funnel;
+use parley_protocol::admin::ChannelView;
+use parley_reports::invites::{by_hour_of_day, funnel_by_rule, RuleFunnel};
+use parley_reports::traffic::{totals_by_entry_point, TrafficRow};
+use parley_reports::{percent, InviteReport, RatingsReport, TrafficReport};
 
-use parley_shared::admin::{FieldError, OperatorView};
-use parley_shared::entry_points::EntryPointView;
-use parley_shared::outcomes::OutcomeSettings;
-use parley_shared::reports::query::{encode, ReportId};
-use parley_shared::reports::table::ReportResponse;
+use parley_protocol::admin::{FieldError, OperatorView};
+use parley_protocol::entry_points::EntryPointView;
+use parley_protocol::outcomes::OutcomeSettings;
+use parley_reports::query::{encode, ReportId};
+use parley_reports::table::ReportResponse;
 
 use crate::admin_api;
 use crate::api;
@@ -1102,8 +1102,8 @@ mod tests {
 
     #[test]
     fn hosts_from_the_hosts_report() {
-        use parley_shared::reports::query::ReportQuery;
-        use parley_shared::reports::table::Table;
+        use parley_reports::query::ReportQuery;
+        use parley_reports::table::Table;
         let mut t = Table::new(&["id", "account_id", "hostname", "multiple_acc_id"]);
         t.push(vec!["h1".into(), "acc".into(), "shop.example".into(), String::new()], None);
         t.push(vec!["h2".into(), "acc".into(), "blog.example".into(), String::new()], None);
@@ -1116,8 +1116,8 @@ mod tests {
 
     #[test]
     fn csv_link_is_the_answers_canonical_query() {
-        use parley_shared::reports::query::ReportQuery;
-        use parley_shared::reports::table::Table;
+        use parley_reports::query::ReportQuery;
+        use parley_reports::table::Table;
         let mut q = ReportQuery::new(ReportId::ByHour, 1000, 2000, "Europe/Berlin");
         q.channel = Some("demo".into());
         let r = ReportResponse { query: q, title: "Statistics by hour".into(), table: Table::new(&["hour"]) };

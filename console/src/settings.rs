@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::i18n::{t, LangPicker};
 use leptos::task::spawn_local;
-use parley_shared::admin::{FieldError, Settings, SettingsUpdate};
+use parley_protocol::admin::{FieldError, Settings, SettingsUpdate};
 
 use crate::admin_api;
 use crate::form::{http_field_error, language_list, parse_max_chats, split_languages, Field, FormError, Notice};

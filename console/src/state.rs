@@ -3,8 +3,8 @@
 use crate::api::SummaryExt;
 use std::collections::{HashMap, HashSet};
 
-use parley_shared::admin::CannedResponse;
-use parley_shared::api::PresenceSnapshot;
+use parley_protocol::admin::CannedResponse;
+use parley_protocol::api::PresenceSnapshot;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -142,7 +142,7 @@ impl Ctx {
     }
 
     /// Applies a presence change (online/offline, join/leave) and shows the new state.
-    pub fn change_presence(self, change: parley_shared::api::PresenceChange) {
+    pub fn change_presence(self, change: parley_protocol::api::PresenceChange) {
         spawn_local(async move {
             match crate::net::post_json::<_, PresenceSnapshot>("/api/v1/console/presence", &change).await {
                 Ok(p) => {

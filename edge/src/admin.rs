@@ -5,21 +5,21 @@
 //! Console routes: a live session is required (401 `unauthenticated`), changes must come from
 //! the console's own origin (403 `bad_origin`), admin-only routes answer 403 `forbidden` to
 //! operators, and every query is filtered by the session's account, so another account's id
-//! answers 404 exactly like a missing one. Bodies and validation: `parley_shared::admin`.
+//! answers 404 exactly like a missing one. Bodies and validation: `parley_protocol::admin`.
 
 use std::collections::HashMap;
 
 use crate::store::s;
-use parley_shared::admin::{
+use parley_core::auth;
+use parley_protocol::admin::{
     self, AccountUpdate, AccountView, CannedList, CannedRequest, CannedResponse, ChannelList, ChannelView,
     CreateChannelRequest, CreateOperatorRequest, FieldError, OfflineMessageList, OfflineMessageStored, OperatorList,
     OperatorView, Profile, Role, Settings, SettingsUpdate, UpdateChannelRequest, UpdateOperatorRequest, ValidChannel,
 };
-use parley_shared::api::OfflineMessageRequest;
-use parley_shared::auth;
-use parley_shared::entry_points::{EntryPointList, EntryPointRequest};
-use parley_shared::ids::is_valid_id;
-use parley_shared::limits::MAX_INVITES_PER_CHANNEL;
+use parley_protocol::api::OfflineMessageRequest;
+use parley_protocol::entry_points::{EntryPointList, EntryPointRequest};
+use parley_protocol::ids::is_valid_id;
+use parley_protocol::limits::MAX_INVITES_PER_CHANNEL;
 use wasm_bindgen::JsValue;
 use worker::{Env, Request, Response, Result};
 
@@ -29,7 +29,7 @@ use crate::dispatch;
 use crate::guard::{self, Admin, Visitor};
 use crate::http::{self, fail, invalid, invalid_with};
 use crate::util::{new_id, now, random_bytes};
-use parley_shared::error::ErrorCode;
+use parley_protocol::error::ErrorCode;
 
 /// Most offline messages listed at once.
 const OFFLINE_LIST_LIMIT: u32 = 200;
@@ -308,7 +308,7 @@ extern "C" {
     fn intl_date_time_format(locale: &str, options: &js_sys::Object) -> std::result::Result<JsValue, JsValue>;
 }
 
-/// Whether the runtime's `Intl` knows the zone (the shape was checked by `parley_shared`).
+/// Whether the runtime's `Intl` knows the zone (the shape was checked by `parley_protocol`).
 fn known_time_zone(zone: &str) -> std::result::Result<(), FieldError> {
     let options = js_sys::Object::new();
     let known = js_sys::Reflect::set(&options, &"timeZone".into(), &zone.into()).is_ok()

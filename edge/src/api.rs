@@ -2,19 +2,19 @@
 //! Each gets its caller from [`crate::guard`], then either answers from D1 or hands the request
 //! to the conversation's Durable Object with headers only this worker can set.
 
-use parley_shared::api::{
+use parley_core::auth;
+use parley_core::conversation::Participant;
+use parley_core::dispatch::{PresenceView, RouteUpdate};
+use parley_protocol::api::{
     Availability, AvailabilityRequest, ChannelInfo, ConversationCreated, ConversationList, CreateConversationRequest,
     LoginRequest, OperatorInfo, PresenceChange, PresenceSnapshot, TransferRequest, WidgetSession, WidgetSessionRequest,
 };
-use parley_shared::auth;
-use parley_shared::conversation::Participant;
-use parley_shared::dispatch::{PresenceView, RouteUpdate};
-use parley_shared::entry_points::{EntryKind, EntryPointRef};
-use parley_shared::ids::is_valid_id;
-use parley_shared::invites::Rule;
-use parley_shared::limits::{MAX_PAGE_URL_CHARS, MAX_PASSWORD_LEN, MAX_USERNAME_LEN, SESSION_TTL_MS};
-use parley_shared::protocol::{PageVisit, Role, Status, VisitorInfo};
-use parley_shared::Millis;
+use parley_protocol::entry_points::{EntryKind, EntryPointRef};
+use parley_protocol::ids::is_valid_id;
+use parley_protocol::invites::Rule;
+use parley_protocol::limits::{MAX_PAGE_URL_CHARS, MAX_PASSWORD_LEN, MAX_USERNAME_LEN, SESSION_TTL_MS};
+use parley_protocol::protocol::{PageVisit, Role, Status, VisitorInfo};
+use parley_protocol::Millis;
 use serde::Deserialize;
 use worker::{Env, Request, Response, Result};
 
@@ -24,7 +24,7 @@ use crate::guard::{self, Operator, Visitor, WsRole};
 use crate::http::{self, fail};
 use crate::stubs::{ConversationStub, InitBody};
 use crate::util::{new_id, now, random_bytes};
-use parley_shared::error::{ApiError, ErrorCode};
+use parley_protocol::error::{ApiError, ErrorCode};
 
 /// `GET /api/v1/health`.
 pub(crate) async fn health() -> Result<Response> {
@@ -85,12 +85,12 @@ async fn widget_entry_points(env: &Env, channel_id: &str) -> Result<(EntryPointR
     // Every channel has its button row (migration 0004, channel creation); never fail a visitor.
     let button = button.unwrap_or_else(|| EntryPointRef {
         id: format!("btn_{channel_id}"),
-        name: parley_shared::entry_points::DEFAULT_BUTTON_NAME.into(),
+        name: parley_protocol::entry_points::DEFAULT_BUTTON_NAME.into(),
     });
     Ok((button, invites))
 }
 
-/// `GET /api/v1/widget/look?channel=<id>`: [`parley_shared::api::WidgetLook`], what the loader
+/// `GET /api/v1/widget/look?channel=<id>`: [`parley_protocol::api::WidgetLook`], what the loader
 /// draws the launcher with before the app loads. Public and the same for every site (no origin
 /// check: accent, corner and language are shown to every visitor anyway), so `*` CORS and a
 /// minute in caches; one D1 read by primary key. 400 `bad_channel` for a missing or ill-formed
@@ -188,7 +188,7 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
     };
     // A blocked visitor is told so politely; the reason is never revealed.
     if crate::blocks::is_blocked(&d1, &body.channel_id, &body.visitor_id).await? {
-        let resp = fail(ErrorCode::VisitorBlocked, parley_shared::outcomes::VISITOR_BLOCKED_MESSAGE)?;
+        let resp = fail(ErrorCode::VisitorBlocked, parley_protocol::outcomes::VISITOR_BLOCKED_MESSAGE)?;
         return http::with_cors(resp, &origin);
     }
     let existing = db::open_conversation_for(&d1, &body.channel_id, &body.visitor_id).await?;

@@ -9,16 +9,16 @@
 //! the session's account, so another account's id answers 404 like a missing one.
 
 use crate::store::{n, s};
-use parley_shared::admin::FieldError;
-use parley_shared::ids::is_valid_id;
-use parley_shared::outcomes::{block_reason, BlockList, BlockRequest, BlockView};
+use parley_protocol::admin::FieldError;
+use parley_protocol::ids::is_valid_id;
+use parley_protocol::outcomes::{block_reason, BlockList, BlockRequest, BlockView};
 use serde::Deserialize;
 use worker::{D1Database, Env, Request, Response, Result};
 
 use crate::db::{self, OperatorRow};
 use crate::http::{self, fail, invalid, invalid_with};
 use crate::util::{new_id, now};
-use parley_shared::error::ErrorCode;
+use parley_protocol::error::ErrorCode;
 
 /// Most blocks listed at once (newest first).
 const LIST_LIMIT: u32 = 500;

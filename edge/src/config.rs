@@ -1,10 +1,10 @@
 //! The deployment's settings, read once per isolate from the worker's variables and secrets
-//! and parsed by [`parley_shared::config::Config::parse`]. A malformed value fails every call
+//! and parsed by [`parley_core::config::Config::parse`]. A malformed value fails every call
 //! that needs the configuration (500; the log names the variable) instead of being ignored.
 
 use std::cell::RefCell;
 
-use parley_shared::config::Config;
+use parley_core::config::Config;
 use worker::{Env, Result};
 
 thread_local! {

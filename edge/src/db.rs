@@ -9,7 +9,7 @@ pub use crate::store::db;
 use crate::store::{n, s};
 
 /// What the loader draws the launcher with (`GET /api/v1/widget/look`): one read by primary key.
-pub async fn channel_look(db: &D1Database, id: &str) -> Result<Option<parley_shared::api::WidgetLook>> {
+pub async fn channel_look(db: &D1Database, id: &str) -> Result<Option<parley_protocol::api::WidgetLook>> {
     db.prepare("SELECT accent, position, language FROM channels WHERE id = ?1").bind(&[s(id)])?.first(None).await
 }
 
@@ -95,7 +95,7 @@ pub async fn delete_session(db: &D1Database, digest: &str) -> Result<()> {
 }
 
 /// A conversation's D1 row is exactly what the console lists.
-pub use parley_shared::api::ConversationSummary as ConversationRow;
+pub use parley_protocol::api::ConversationSummary as ConversationRow;
 
 pub(crate) const CONVERSATION_COLS: &str = "id, account_id, channel_id, visitor_id, status, created_at, page_url, \
      message_count, last_message_at, last_message_preview, updated_at, closed_at, closed_by, no_operator_response, \
@@ -112,7 +112,7 @@ pub async fn conversation(db: &D1Database, id: &str) -> Result<Option<Conversati
 
 /// The conversation `id` when it belongs to `account_id` (an invalid or foreign id is `None`).
 pub async fn account_conversation(db: &D1Database, id: &str, account_id: &str) -> Result<Option<ConversationRow>> {
-    if !parley_shared::ids::is_valid_id(id) {
+    if !parley_protocol::ids::is_valid_id(id) {
         return Ok(None);
     }
     Ok(conversation(db, id).await?.filter(|c| c.account_id == account_id))
@@ -389,7 +389,7 @@ pub async fn upsert_interval(
 }
 
 /// The account's channels (id and name), by name.
-pub async fn account_channels(db: &D1Database, account_id: &str) -> Result<Vec<parley_shared::api::ChannelRef>> {
+pub async fn account_channels(db: &D1Database, account_id: &str) -> Result<Vec<parley_protocol::api::ChannelRef>> {
     db.prepare("SELECT id, name FROM channels WHERE account_id = ?1 ORDER BY name")
         .bind(&[s(account_id)])?
         .all()

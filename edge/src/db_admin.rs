@@ -4,9 +4,9 @@
 
 pub use crate::store::channels::{account_channel as channel, channels, ChannelRow as ChannelFull};
 use crate::store::{n, s};
-use parley_shared::admin::{CannedResponse, OfflineMessage, Profile, ValidChannel, ValidOfflineMessage};
-use parley_shared::entry_points::{EntryKind, EntryPointView, DEFAULT_BUTTON_NAME};
-use parley_shared::invites::InviteSettings;
+use parley_protocol::admin::{CannedResponse, OfflineMessage, Profile, ValidChannel, ValidOfflineMessage};
+use parley_protocol::entry_points::{EntryKind, EntryPointView, DEFAULT_BUTTON_NAME};
+use parley_protocol::invites::InviteSettings;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, Result};

@@ -2,8 +2,8 @@
 //! which owns presence, queues and routing ([`crate::objects::dispatch`]), through its typed
 //! stub ([`DispatchStub`]).
 
-use parley_shared::conversation::Notice;
-use parley_shared::dispatch::Profile;
+use parley_core::conversation::Notice;
+use parley_core::dispatch::Profile;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use worker::{Env, Result};
 

@@ -7,10 +7,10 @@
 //! [`same_origin`]) are pure functions of parsed inputs, tested natively below; the async
 //! functions only fetch what they need (the request's headers, D1 rows) to call them.
 
-use parley_shared::admin::Role;
-use parley_shared::auth;
-use parley_shared::error::{ApiError, ErrorCode};
-use parley_shared::ids::is_valid_id;
+use parley_core::auth;
+use parley_protocol::admin::Role;
+use parley_protocol::error::{ApiError, ErrorCode};
+use parley_protocol::ids::is_valid_id;
 
 use crate::db::OperatorRow;
 
@@ -72,7 +72,7 @@ pub enum Guard {
     ChannelOrigin,
     /// A conversation's participant opening its WebSocket ([`participant`]).
     Participant,
-    /// A signed public report link (checked against the link's row by `parley_shared`).
+    /// A signed public report link (checked against the link's row by `parley_protocol`).
     PublicLink,
 }
 
@@ -177,7 +177,7 @@ pub use worker_side::*;
 mod worker_side {
     use std::ops::Deref;
 
-    use parley_shared::api;
+    use parley_protocol::api;
     use worker::{Env, Request, Response, Result};
 
     use super::*;

@@ -4,9 +4,9 @@
 use serde::{de::DeserializeOwned, Serialize};
 use worker::{Headers, Request, Response, Result};
 
-use parley_shared::admin::FieldError;
-use parley_shared::error::{ApiError, ErrorCode};
-use parley_shared::limits::MAX_HTTP_BODY_BYTES;
+use parley_protocol::admin::FieldError;
+use parley_protocol::error::{ApiError, ErrorCode};
+use parley_protocol::limits::MAX_HTTP_BODY_BYTES;
 
 /// The response for a refusal: its status and `{"error":{"code":…,"field"?:…,"message":…}}`.
 pub fn refuse(e: ApiError) -> Result<Response> {

@@ -1,6 +1,6 @@
 //! Parley's edge worker: HTTP and WebSocket routes, authentication and origin checks.
 //!
-//! This crate is a thin adapter. It decodes requests, asks `parley_shared` what to do and
+//! This crate is a thin adapter. It decodes requests, asks `parley_protocol` what to do and
 //! carries out the effects; it decides nothing of its own. One Durable Object per
 //! conversation ([`objects::conversation::ConversationObject`]) is that conversation's single
 //! writer; D1 holds accounts, hosts, channels, operators, sessions and one summary row per
@@ -44,7 +44,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Ok(resp) => Ok(resp),
         Err(e) => {
             worker::console_error!("internal error: {e}");
-            http::fail(parley_shared::error::ErrorCode::Internal, "internal error")
+            http::fail(parley_protocol::error::ErrorCode::Internal, "internal error")
         }
     }
 }

@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 
 use crate::store::{n, s};
-use parley_shared::outcomes::{plan_goals, Category, FormField, Goal, OutcomeSettings, MAX_OUTCOME_SETTINGS_BYTES};
+use parley_protocol::outcomes::{plan_goals, Category, FormField, Goal, OutcomeSettings, MAX_OUTCOME_SETTINGS_BYTES};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Env, Request, Response, Result};
@@ -22,7 +22,7 @@ use worker::{D1Database, Env, Request, Response, Result};
 use crate::db::{self, OperatorRow};
 use crate::http::{self, fail, invalid};
 use crate::util::{new_id, now};
-use parley_shared::error::ErrorCode;
+use parley_protocol::error::ErrorCode;
 
 /// `GET /api/v1/console/outcome-settings` (any operator of the account).
 pub(crate) async fn get(env: &Env, me: &OperatorRow) -> Result<Response> {

@@ -1,4 +1,4 @@
-//! How a conversation ends and who the visitor is (the edge side of `parley_shared::outcomes`):
+//! How a conversation ends and who the visitor is (the edge side of `parley_protocol::outcomes`):
 //!
 //! - `POST /api/v1/widget/conversations/:id/survey`: the visitor's rating of a closed chat
 //!   (first answer kept; the same answer again is acknowledged, a different one is 409).
@@ -15,10 +15,10 @@
 //! before every check passed.
 
 use crate::store::{n, s};
-use parley_shared::api::{GoalsRequest, GoalsSaved, Identity, SurveyRequest, SurveySaved};
-use parley_shared::auth;
-use parley_shared::ids::is_valid_id;
-use parley_shared::outcomes::{
+use parley_core::auth;
+use parley_protocol::api::{GoalsRequest, GoalsSaved, Identity, SurveyRequest, SurveySaved};
+use parley_protocol::ids::is_valid_id;
+use parley_protocol::outcomes::{
     accept_goals, prechat_answers, survey_again, visitor_identifier, FormField, Outcome, ReachedGoal, Survey,
 };
 use serde::Deserialize;
@@ -29,7 +29,7 @@ use crate::db::{self, ConversationRow, OperatorRow};
 use crate::guard::{self, Visitor};
 use crate::http::{self, fail, invalid, invalid_with};
 use crate::util::now;
-use parley_shared::error::ErrorCode;
+use parley_protocol::error::ErrorCode;
 
 /// Longest user id a site may pass to `Parley.identify`.
 pub const MAX_USER_ID_CHARS: usize = 200;
@@ -210,7 +210,7 @@ pub async fn visitor_conversations(env: &Env, account_id: &str, visitor_id: &str
         true => db::visitor_conversations(&db::db(env)?, account_id, visitor_id, VISITOR_LIST_LIMIT).await?,
         false => Vec::new(),
     };
-    http::json(&parley_shared::api::ConversationList { conversations: rows })
+    http::json(&parley_protocol::api::ConversationList { conversations: rows })
 }
 
 #[derive(Deserialize)]
@@ -251,7 +251,7 @@ pub async fn identify(
     let visitor_id = auth::identified_visitor_id(&guard::secret(env)?, &ch.account_id, &identity.id);
     let name: String = identity.name.trim().chars().take(200).collect();
     // An e-mail that is not one is left out rather than refusing a proven user.
-    let email = parley_shared::admin::email("email", &identity.email).unwrap_or_default();
+    let email = parley_protocol::admin::email("email", &identity.email).unwrap_or_default();
     d1.prepare(
         "INSERT INTO identified_visitors (visitor_id, account_id, user_id, name, email, updated_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6) \

@@ -1,11 +1,11 @@
 //! `GET /api/v1/console/reports/ratings[.csv]?from=MS&to=MS[&channel=ID]` (admins of the
 //! account): the visitors' ratings per operator and work shift, computed by
-//! `parley_shared::reports::ratings` from D1's activity intervals and closed conversations.
+//! `parley_reports::ratings` from D1's activity intervals and closed conversations.
 //! `channel` narrows the conversations counted (shifts are the operator's, across channels).
 
 use crate::store::{n, s};
-use parley_shared::reports::ratings::{self, ActivityRow, RatedConversation};
-use parley_shared::reports::{self, RatingsReport};
+use parley_reports::ratings::{self, ActivityRow, RatedConversation};
+use parley_reports::{self as reports, RatingsReport};
 use worker::{Env, Request, Response, Result};
 
 use crate::guard::Admin;

@@ -1,4 +1,4 @@
-//! Public report links (`parley_shared::reports::links`): managers create, list and revoke
+//! Public report links (`parley_reports::links`): managers create, list and revoke
 //! them in the console; anyone holding one sees its one report without logging in.
 //!
 //! - `POST /api/v1/console/report-links` (admins, console origin): a [`ReportLinkRequest`] →
@@ -15,8 +15,8 @@
 //!   Refusals: 403 `bad_signature`, 410 `expired`, 410 `revoked`. Answers are `no-store`.
 
 use crate::store::{n, opt, s};
-use parley_shared::ids::is_valid_id;
-use parley_shared::reports::links::{self, LinkRecord, ReportLinkList, ReportLinkRequest, ReportLinkView};
+use parley_protocol::ids::is_valid_id;
+use parley_reports::links::{self, LinkRecord, ReportLinkList, ReportLinkRequest, ReportLinkView};
 use worker::{D1Database, Env, Request, Response, Result};
 
 use crate::db::{self, OperatorRow};
@@ -24,7 +24,7 @@ use crate::guard::secret;
 use crate::http::{self, fail, invalid};
 use crate::reports::account_time_zone;
 use crate::util::{new_id, now};
-use parley_shared::error::ErrorCode;
+use parley_protocol::error::ErrorCode;
 
 /// Most links listed (newest first).
 const LIST_LIMIT: u32 = 500;

@@ -4,7 +4,7 @@
 //!   [`ReportResponse`] — the query read by `ReportQuery::parse` (400 `invalid` naming the
 //!   field; 404 for an unknown report; the account's time zone when `tz` is absent), the facts
 //!   of the account and period loaded from D1 ([`load_facts`]), computed by
-//!   `parley_shared::reports::compute`.
+//!   `parley_reports::compute`.
 //! - `GET /api/v1/reports/:slug.csv?<query>`: the same table as CSV, **streamed**. The
 //!   `conversations` export and the sessions history are computed page by page (500
 //!   conversations at a time — `PARLEY_REPORT_CSV_PAGE` — ordered by `(created_at, id)` like
@@ -23,15 +23,15 @@
 
 use crate::store::{f, s};
 use futures_util::stream;
-use parley_shared::api::{ConversationSummary, Transcript, TranscriptMessage};
-use parley_shared::conversation::EventKind;
-use parley_shared::reports::facts::{
+use parley_core::conversation::EventKind;
+use parley_protocol::api::{ConversationSummary, Transcript, TranscriptMessage};
+use parley_reports::facts::{
     AccountFact, ActivityFact, AgentFact, AssignmentFact, AuthorRole, BlockFact, ChannelFact, ConversationFact,
     EntryPointFact, Facts, HostFact, MessageFact, PageFact,
 };
-use parley_shared::reports::query::{ReportId, ReportQuery};
-use parley_shared::reports::table::ReportResponse;
-use parley_shared::reports::{compute, Ctx, TallyRow};
+use parley_reports::query::{ReportId, ReportQuery};
+use parley_reports::table::ReportResponse;
+use parley_reports::{compute, Ctx, TallyRow};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -41,7 +41,7 @@ use crate::db::{self, OperatorRow, CONVERSATION_COLS};
 use crate::guard::Admin;
 use crate::http::{self, fail};
 use crate::util::now;
-use parley_shared::error::ErrorCode;
+use parley_protocol::error::ErrorCode;
 
 const DAY_MS: u64 = 24 * 60 * 60 * 1000;
 /// Rows per D1 query.
@@ -100,7 +100,7 @@ where
     Ok(Response::from_stream(body)?.with_headers(headers))
 }
 
-/// Conversations per streamed CSV page (`PARLEY_REPORT_CSV_PAGE`, default `shared::config::REPORT_CSV_PAGE`).
+/// Conversations per streamed CSV page (`PARLEY_REPORT_CSV_PAGE`, default `parley_core::config::REPORT_CSV_PAGE`).
 fn csv_page(env: &Env) -> Result<usize> {
     Ok(crate::config::get(env)?.report_csv_page)
 }

@@ -2,10 +2,10 @@
 //! typed request enum, serialized once by [`crate::objects::kit::send`]; no caller builds a
 //! request by hand.
 
-use parley_shared::conversation::Participant;
-use parley_shared::dispatch::RouteUpdate;
-use parley_shared::metrics::{Event, EventsAck};
-use parley_shared::protocol::VisitorInfo;
+use parley_core::conversation::Participant;
+use parley_core::dispatch::RouteUpdate;
+use parley_core::metrics::{Event, EventsAck};
+use parley_protocol::protocol::VisitorInfo;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use worker::{Env, Response, Result, Stub};

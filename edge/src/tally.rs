@@ -5,11 +5,11 @@
 use std::collections::HashMap;
 
 use crate::store::{n, s};
-use parley_shared::api::EntryChoice;
-use parley_shared::ids::is_valid_id;
-use parley_shared::limits::MAX_DECISION_MS;
-use parley_shared::metrics::{self, Event, EventBatch, EventKind, EventsAck};
-use parley_shared::reports::{self, invites, traffic, InviteReport, TallyRow, TrafficReport};
+use parley_core::metrics::{self, Event, EventBatch, EventKind, EventsAck};
+use parley_protocol::api::EntryChoice;
+use parley_protocol::ids::is_valid_id;
+use parley_protocol::limits::MAX_DECISION_MS;
+use parley_reports::{self as reports, invites, traffic, InviteReport, TallyRow, TrafficReport};
 use serde::Deserialize;
 use worker::{Env, Request, Response, Result};
 
@@ -18,7 +18,7 @@ use crate::guard::{self, Admin, ChannelOrigin};
 use crate::http::{self, fail};
 use crate::stubs::{IngestBody, TallyStub};
 use crate::util::now;
-use parley_shared::error::{ApiError, ErrorCode};
+use parley_protocol::error::{ApiError, ErrorCode};
 
 pub(crate) const DAY_MS: u64 = 24 * 60 * 60 * 1000;
 /// Longest report period.
@@ -182,7 +182,7 @@ pub async fn events(mut req: Request, env: &Env) -> Result<Response> {
         return Ok(refusal);
     }
     if !metrics::batch_size_ok(&body) {
-        let msg = format!("a batch carries 1 to {} events", parley_shared::limits::MAX_EVENTS_PER_BATCH);
+        let msg = format!("a batch carries 1 to {} events", parley_protocol::limits::MAX_EVENTS_PER_BATCH);
         return http::with_cors(fail(ErrorCode::Malformed, &msg)?, &origin);
     }
     let ack = record(env, &account_id, &body.channel_id, &body.visitor_id, body.events, true).await?;

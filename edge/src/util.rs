@@ -1,7 +1,7 @@
-//! The edge's only sources of time and randomness, passed into `parley_shared` as arguments.
+//! The edge's only sources of time and randomness, passed into `parley_protocol` as arguments.
 
-use parley_shared::ids::mint_id;
-use parley_shared::Millis;
+use parley_protocol::ids::mint_id;
+use parley_protocol::Millis;
 
 pub fn now() -> Millis {
     Millis(worker::Date::now().as_millis())

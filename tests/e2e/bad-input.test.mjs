@@ -1,6 +1,6 @@
 // Hostile and broken input against a real `wrangler dev` with the DEFAULT limits: a corpus of
 // bad WebSocket frames and refused HTTP/upgrade requests, each asserting the exact error code
-// the protocol promises (shared/src/protocol.rs, edge/src/api.rs). Afterwards the server must
+// the protocol promises (protocol/src/protocol.rs, edge/src/api.rs). Afterwards the server must
 // be unharmed: a normal exchange still works and every conversation touched holds exactly the
 // messages that were acknowledged — nothing a refused frame carried was stored.
 import { test } from "node:test";

@@ -19,7 +19,7 @@ async function goOnlineInUi(page) {
   await page.getByRole("checkbox", { name: "Demo channel" }).and(page.locator(":checked")).waitFor();
 }
 
-// The widget speaks the visitor's browser language (shared/src/i18n.rs).
+// The widget speaks the visitor's browser language (protocol/src/i18n.rs).
 const WORDS = {
   "es-ES": { open: "Abrir chat", message: "Mensaje", send: "Enviar mensaje", log: "Mensajes", with: "Estás chateando con " },
   "fr-FR": { open: "Ouvrir le chat", message: "Message", send: "Envoyer le message", log: "Messages", with: "Vous discutez avec ",

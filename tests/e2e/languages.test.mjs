@@ -18,7 +18,7 @@ const g = (language, text) => ({ language, text });
 /** The parts of a channel this issue adds. */
 const look = (c) => ({ language: c.language, position: c.position, greeting: c.greeting, greetings: c.greetings });
 
-/** The widget's texts this file reads (shared/src/i18n.rs). */
+/** The widget's texts this file reads (protocol/src/i18n.rs). */
 const TEXTS = {
   de: { open: "Chat öffnen", close: "Chat schließen", chat: "Chat", messages: "Nachrichten", message: "Nachricht", write: "Nachricht schreiben…" },
   vi: { open: "Mở trò chuyện", close: "Đóng trò chuyện", chat: "Trò chuyện", messages: "Tin nhắn", message: "Tin nhắn", write: "Viết tin nhắn…" },

@@ -3,7 +3,7 @@
 // and closed conversations rated good / moderate / bad, skipped or never answered, one closed
 // after the shift ended, one before Sam's shift began; open, unassigned, out-of-period and
 // other-account conversations are not counted. The flow through the widget is in
-// outcomes-flow.test.mjs; the shift rules themselves in shared/src/reports/ratings.rs.
+// outcomes-flow.test.mjs; the shift rules themselves in reports/src/ratings.rs.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { getJson } from "./proto-client.mjs";

@@ -15,7 +15,7 @@ import { step, consoleLogin, goOnline } from "./harness.mjs";
 import { postJson, newConversation, ProtoClient, waitUntil } from "./proto-client.mjs";
 import { useEdge, conversationSummaryWhen, transcriptWith, C } from "./fixtures.mjs";
 
-/** The picker's reports: every `ReportId` (shared/src/reports/query.rs), in no special order. */
+/** The picker's reports: every `ReportId` (reports/src/query.rs), in no special order. */
 const SLUGS = [
   "agent_activity", "agent_performance", "agents", "conversations", "invites", "hosts", "traffic", "slots",
   "sessions", "session_statistics", "operator_analysis", "ratings", "overview", "by_operator", "by_hour",

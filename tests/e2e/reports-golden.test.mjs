@@ -4,7 +4,7 @@
 // chat, a chat without messages, an open chat, a blocked visitor, goals, tallies) seeded into
 // D1, then the real edge serves `GET /api/v1/reports/<slug>.csv?from=…&to=…&tz=UTC` for every
 // `tests/golden/<slug>.csv`, compared byte for byte with that file (written by hand from the
-// seeds and the interpretation notes in shared/src/reports). The one substitution: the
+// seeds and the interpretation notes in reports/src). The one substitution: the
 // transcript links carry the edge's origin, written `{origin}` in the files (the port is free
 // per run). A file `<slug>@<name>.csv` is the same report asked with the query QUERIES[name]
 // instead (e.g. another time zone). On a difference the test prints the differing lines and, per row, each differing

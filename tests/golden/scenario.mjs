@@ -1,7 +1,7 @@
 // The golden reports scenario (issue 7, point 3): one day of facts with exact timestamps,
 // written straight into the local D1 (after the migrations and the demo seed) as the edge's
 // own syncs would have left them. The expected CSVs in this folder were written by hand from
-// the seeds' definitions and the interpretation notes in shared/src/reports/*.rs; the story
+// the seeds' definitions and the interpretation notes in reports/src/*.rs; the story
 // each row tells is in the comments below. All times are UTC on Wednesday 2026-11-18.
 //
 // People (demo seed + this file): Dana (op_demo, admin), Sam (op_sam), Kim (op_kim, added),

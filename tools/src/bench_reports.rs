@@ -13,7 +13,7 @@
 //! The CSV is produced the way the edge streams it: pages of [`PAGE`] conversations in
 //! creation order, each page's facts (its conversations, their messages, assignments, blocks;
 //! the account's agents, accounts, channels, hosts, entry points) copied out of the generated
-//! "database" as the edge loads them from D1, computed by `parley_shared::reports::compute`
+//! "database" as the edge loads them from D1, computed by `parley_reports::compute`
 //! with `ReportId::Conversations`, and written row by row to one `csv::Writer` (header once)
 //! over a counting sink (or `--out FILE`).
 //!
@@ -26,14 +26,14 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::time::Instant;
 
-use parley_shared::dispatch::Received;
-use parley_shared::outcomes::ReachedGoal;
-use parley_shared::reports::facts::{
+use parley_core::dispatch::Received;
+use parley_protocol::outcomes::ReachedGoal;
+use parley_reports::facts::{
     AccountFact, AgentFact, AssignmentFact, AuthorRole, BlockFact, ChannelFact, ConversationFact, EntryPointFact,
     Facts, HostFact, MessageFact,
 };
-use parley_shared::reports::query::{ReportId, ReportQuery};
-use parley_shared::reports::{compute, conversations, Ctx};
+use parley_reports::query::{ReportId, ReportQuery};
+use parley_reports::{compute, conversations, Ctx};
 
 /// Conversations per page, as the edge streams the CSV.
 pub const PAGE: usize = 500;

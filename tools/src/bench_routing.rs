@@ -9,9 +9,9 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use parley_shared::dispatch::{Config, Dispatch, Profile};
-use parley_shared::routing::{route, Candidate, Route};
-use parley_shared::Millis;
+use parley_core::dispatch::{Config, Dispatch, Profile};
+use parley_core::routing::{route, Candidate, Route};
+use parley_protocol::Millis;
 
 const LANGS: [&str; 5] = ["en", "es", "fr", "de", "vi"];
 const VISITOR_LANGS: [&str; 6] = ["en", "es-ES", "fr", "de-AT", "vi", "ja"];

@@ -11,8 +11,8 @@
 mod bench_reports;
 mod bench_routing;
 
-use parley_shared::auth::{hash_password, PBKDF2_ROUNDS};
-use parley_shared::invites::{Condition, Greeting, InviteSettings};
+use parley_core::auth::{hash_password, PBKDF2_ROUNDS};
+use parley_protocol::invites::{Condition, Greeting, InviteSettings};
 
 pub const DEMO_USERNAME: &str = "demo";
 pub const DEMO_PASSWORD: &str = "parley-demo";
@@ -123,13 +123,13 @@ mod tests {
     #[test]
     fn the_demo_invite_is_valid_as_stored() {
         let invite = welcome_invite();
-        assert_eq!(parley_shared::entry_points::invite_settings(&invite), Ok(invite));
+        assert_eq!(parley_protocol::entry_points::invite_settings(&invite), Ok(invite));
         let sql = seed_sql();
         assert!(sql.contains("'btn_demo'") && sql.contains("'ep_welcome'"));
         assert!(sql.contains("'Signed up', 49") && sql.contains("'*/demo/pricing*'") && sql.contains("'Invoice'"));
         assert_ne!(random_hex::<32>(), random_hex::<32>());
         // The demo channel's greetings are valid as stored (the English one is the greeting).
-        assert_eq!(parley_shared::admin::channel_greetings(&demo_greetings()), Ok(demo_greetings()));
+        assert_eq!(parley_protocol::admin::channel_greetings(&demo_greetings()), Ok(demo_greetings()));
         assert!(sql.contains("'en', 'right', '[{\"language\":\"en\",\"text\":\"Hi! Ask us anything about Parley.\"}"));
         assert_eq!(random_hex::<32>().len(), 64);
     }

@@ -9,12 +9,12 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use parley_client::{post_js, ConnState, Connection, Delivery, Line, RatingStep, Session, Update};
-use parley_shared::api::{ChannelInfo, EntryChoice, WidgetSession};
-use parley_shared::i18n::{fill, Lang, Texts};
-use parley_shared::invites::{self, FunnelEvent, Invite, Observed, Rule};
-use parley_shared::metrics::EventKind;
-use parley_shared::outcomes::{Goal, ReachedGoal, SessionGoals};
-use parley_shared::protocol::{Author, ClientMsg, Role, Routing, Status};
+use parley_protocol::api::{ChannelInfo, EntryChoice, WidgetSession};
+use parley_protocol::i18n::{fill, Lang, Texts};
+use parley_protocol::invites::{self, FunnelEvent, Invite, Observed, Rule};
+use parley_protocol::metrics::EventKind;
+use parley_protocol::outcomes::{Goal, ReachedGoal, SessionGoals};
+use parley_protocol::protocol::{Author, ClientMsg, Role, Routing, Status};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue, UnwrapThrowExt};
 use wasm_bindgen_futures::spawn_local;
@@ -1145,7 +1145,7 @@ async fn load_session(sh: Shared, first: bool) {
 
 /// After the first session: the invites' observer, `ready`, the queued `Parley` calls, goals;
 /// `identity` is the one the session was asked with.
-fn after_first_session(sh: Shared, identity: Option<parley_shared::api::Identity>) {
+fn after_first_session(sh: Shared, identity: Option<parley_protocol::api::Identity>) {
     let launcher = sh.borrow().d.launcher.clone();
     observe_launcher(&sh, &launcher);
     let identified = sh.borrow().identified;

@@ -10,8 +10,8 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use parley_shared::limits::MAX_EVENTS_PER_BATCH;
-use parley_shared::metrics::EventKind;
+use parley_protocol::limits::MAX_EVENTS_PER_BATCH;
+use parley_protocol::metrics::EventKind;
 use wasm_bindgen::JsValue;
 use web_sys::js_sys::Array;
 

@@ -1,8 +1,8 @@
-//! The page's side of automatic invites: the visitor's signals (what `parley_shared::invites`
+//! The page's side of automatic invites: the visitor's signals (what `parley_protocol::invites`
 //! evaluates rules on) and what is remembered across pages for them. The rules, the matching
-//! and the funnel of one invite are `parley_shared::invites`.
+//! and the funnel of one invite are `parley_protocol::invites`.
 
-use parley_shared::invites::Signals;
+use parley_protocol::invites::Signals;
 use wasm_bindgen::prelude::*;
 use web_sys::js_sys;
 

@@ -10,7 +10,7 @@ mod style;
 
 use std::cell::RefCell;
 
-use parley_shared::api::Identity;
+use parley_protocol::api::Identity;
 use wasm_bindgen::prelude::*;
 use web_sys::js_sys;
 

@@ -16,7 +16,7 @@
 use std::cell::Cell;
 
 use leptos::prelude::*;
-pub use parley_shared::i18n::{fill, Lang, LANGS};
+pub use parley_protocol::i18n::{fill, Lang, LANGS};
 
 /// Declares [`Texts`] and the English table from `key: "English text",` pairs.
 macro_rules! texts {

@@ -9,13 +9,13 @@
 //! D1; markers `events_synced` and `messages_synced` in `meta` move only after D1 took them)
 //! and the outbox of notices for the dispatcher. Called with a [`ConversationRequest`].
 
-use parley_shared::conversation::{Connection, Conversation, Effect, Event, Meta, Notice, Participant, StoredMessage};
-use parley_shared::ids::ConversationId;
-use parley_shared::limits::PREVIEW_CHARS;
-use parley_shared::protocol::{
+use parley_core::conversation::{Connection, Conversation, Effect, Event, Meta, Notice, Participant, StoredMessage};
+use parley_protocol::ids::ConversationId;
+use parley_protocol::limits::PREVIEW_CHARS;
+use parley_protocol::protocol::{
     decode_client, encode_server, Author, ClientMsg, ErrorCode, MessageView, ProtocolError, Role,
 };
-use parley_shared::Millis;
+use parley_protocol::Millis;
 use serde::{Deserialize, Serialize};
 use worker::{
     durable_object, DurableObject, Env, Request, Response, Result, SqlStorageValue, State, WebSocket,

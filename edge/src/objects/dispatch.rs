@@ -1,6 +1,6 @@
 //! One Durable Object per account: the dispatcher of its chats (presence, load, queues,
 //! routing, auto-forward, transfers, inactivity). A thin adapter over
-//! [`parley_shared::dispatch::Dispatch`]: it rebuilds the core from SQLite, runs a
+//! [`parley_core::dispatch::Dispatch`]: it rebuilds the core from SQLite, runs a
 //! [`Command`], stores the whole state and the effects in one go, then carries the effects out
 //! from an outbox — routing updates to conversation objects, activity intervals to D1 — and
 //! retries what failed by alarm. Routing updates carry the outbox sequence number, so a
@@ -10,10 +10,10 @@
 //! joined, so one object must see their whole load. Chats start orders of magnitude less often
 //! than pages are viewed, and accounts shard across objects.
 
-use parley_shared::conversation::Notice;
-use parley_shared::dispatch::{Dispatch, DispatchError, Effect, RouteUpdate};
-use parley_shared::presence::State as PresenceState;
-use parley_shared::Millis;
+use parley_core::conversation::Notice;
+use parley_core::dispatch::{Dispatch, DispatchError, Effect, RouteUpdate};
+use parley_core::presence::State as PresenceState;
+use parley_protocol::Millis;
 use serde::{Deserialize, Serialize};
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
@@ -44,7 +44,7 @@ struct NotifyBody {
 #[derive(Serialize, Deserialize)]
 struct IntervalBody {
     operator_id: String,
-    interval: parley_shared::presence::Interval,
+    interval: parley_core::presence::Interval,
 }
 
 #[durable_object]

@@ -2,11 +2,11 @@
 //! write the combined counts to D1 in a few statements per flush, however busy the site.
 //!
 //! **Names.** One object per channel and shard, named `"{channel_id}/{shard}"` with
-//! `shard = parley_shared::metrics::shard_of(visitor_id, shards)` and `shards` the worker
+//! `shard = parley_core::metrics::shard_of(visitor_id, shards)` and `shards` the worker
 //! variable `PARLEY_TALLY_SHARDS` (default `limits::TALLY_SHARDS`). Every event of one visitor,
 //! so every step of one invite, meets in the same object.
 //!
-//! The decisions are [`parley_shared::tally`]'s (sans-IO, tested natively); this object loads
+//! The decisions are [`parley_core::tally`]'s (sans-IO, tested natively); this object loads
 //! what the core needs, writes what it answers and keeps the one alarm, on the [`kit`].
 //!
 //! **Exactly once, in the object.** Ingest checks each event (`Event::check`), drops an id it
@@ -32,9 +32,9 @@
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 
-use parley_shared::limits::{EVENT_IDS_KEPT_MS, MAX_EVENTS_PER_BATCH};
-use parley_shared::metrics::{Event, EventsAck, InviteRecord, Stage, Tally};
-use parley_shared::tally::{self as core, FlushPlan, Settings, Shard};
+use parley_core::metrics::{Event, EventsAck, InviteRecord, Stage, Tally};
+use parley_core::tally::{self as core, FlushPlan, Settings, Shard};
+use parley_protocol::limits::{EVENT_IDS_KEPT_MS, MAX_EVENTS_PER_BATCH};
 use serde::Deserialize;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, SqlStorageValue, State};
 

@@ -36,17 +36,17 @@ pub struct ChannelRow {
 }
 
 fn utc() -> String {
-    parley_shared::admin::DEFAULT_TIME_ZONE.to_owned()
+    parley_protocol::admin::DEFAULT_TIME_ZONE.to_owned()
 }
 fn english() -> String {
-    parley_shared::admin::DEFAULT_CHANNEL_LANGUAGE.to_owned()
+    parley_protocol::admin::DEFAULT_CHANNEL_LANGUAGE.to_owned()
 }
 fn right() -> String {
-    parley_shared::admin::DEFAULT_POSITION.to_owned()
+    parley_protocol::admin::DEFAULT_POSITION.to_owned()
 }
 
 /// A channel's stored greetings per language (`[]` when unreadable: never fail a visitor).
-pub fn greetings_of(json: &str) -> Vec<parley_shared::invites::Greeting> {
+pub fn greetings_of(json: &str) -> Vec<parley_protocol::invites::Greeting> {
     serde_json::from_str(json).unwrap_or_default()
 }
 
@@ -78,7 +78,7 @@ pub async fn account_channel(db: &D1Database, account_id: &str, id: &str) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
-    use parley_shared::admin::{DEFAULT_CHANNEL_LANGUAGE, DEFAULT_POSITION, DEFAULT_TIME_ZONE};
+    use parley_protocol::admin::{DEFAULT_CHANNEL_LANGUAGE, DEFAULT_POSITION, DEFAULT_TIME_ZONE};
 
     #[test]
     fn a_row_without_the_later_columns_gets_their_defaults() {

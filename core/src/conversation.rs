@@ -1,0 +1,554 @@
+//! The conversation state machine (sans-IO).
+//!
+//! One [`Conversation`] is the whole truth of one chat. The edge's Durable Object rebuilds it
+//! from its SQLite rows ([`Conversation::restore`]), feeds it inputs with the current time, and
+//! carries out the [`Effect`]s it returns, in order: store first, then acknowledge, then
+//! broadcast. Because acknowledging only follows storing, nothing acknowledged is ever lost.
+//! Timers are not kept here: after each input the edge arms an alarm at [`Conversation::next_deadline`]
+//! and calls [`Conversation::handle_alarm`] when it fires.
+
+use crate::dispatch::{Received, RouteUpdate};
+use crate::ids::{ConversationId, Millis};
+use crate::limits::{
+    MAX_PAGES_KEPT, MAX_REPLAY, PROTOCOL_VERSION, SESSION_TIMEOUT_MS, VISITOR_RATE_BURST, VISITOR_RATE_PER_SEC,
+};
+use crate::protocol::{
+    Author, ClientMsg, ErrorCode, MessageView, OperatorMsg, PageVisit, ProtocolError, Role, Routing, ServerMsg, Status,
+    VisitorInfo,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// Someone connected to the conversation, as established by the edge (never by the client).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Participant {
+    pub role: Role,
+    /// Visitor id or operator id.
+    pub id: String,
+    /// Name shown to the other side (the operator's online chat name).
+    pub name: String,
+}
+
+impl Participant {
+    pub fn author(&self) -> Author {
+        Author { role: self.role, name: self.name.clone() }
+    }
+}
+
+/// One socket's state. The edge keeps it attached to the socket so it survives hibernation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Connection {
+    pub participant: Participant,
+    /// Whether this connection completed the `hello` handshake.
+    pub greeted: bool,
+}
+
+impl Connection {
+    pub fn new(participant: Participant) -> Self {
+        Self { participant, greeted: false }
+    }
+}
+
+/// A message as stored: what everyone sees plus who wrote it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredMessage {
+    pub view: MessageView,
+    pub author_id: String,
+}
+
+/// A send rate: a bucket of `burst` tokens refilled at `per_sec` tokens a second.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rate {
+    pub burst: u32,
+    pub per_sec: u32,
+}
+
+impl Rate {
+    /// Parses `"BURST/PER_SEC"`, e.g. `"20/2"`. Both must be positive.
+    pub fn parse(s: &str) -> Option<Rate> {
+        let (b, r) = s.trim().split_once('/')?;
+        let rate = Rate { burst: b.trim().parse().ok()?, per_sec: r.trim().parse().ok()? };
+        (rate.burst > 0 && rate.per_sec > 0).then_some(rate)
+    }
+}
+
+/// Deployment settings of the conversation rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub visitor_rate: Rate,
+    /// The session ends this long after the visitor's last socket closed.
+    pub session_timeout_ms: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            visitor_rate: Rate { burst: VISITOR_RATE_BURST, per_sec: VISITOR_RATE_PER_SEC },
+            session_timeout_ms: SESSION_TIMEOUT_MS,
+        }
+    }
+}
+
+/// Who or what ended a conversation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClosedBy {
+    Visitor,
+    Operator,
+    /// The visitor left the site and did not come back within the session timeout.
+    Timeout,
+}
+
+impl ClosedBy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClosedBy::Visitor => "visitor",
+            ClosedBy::Operator => "operator",
+            ClosedBy::Timeout => "timeout",
+        }
+    }
+}
+
+/// The durable state besides the messages; the edge stores it whole after each change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Meta {
+    pub status: Status,
+    pub created_at: Millis,
+    /// An operator took the conversation (opened it; routing will assign it).
+    pub assigned: bool,
+    /// Since when no visitor socket is connected; `None` while one is.
+    pub visitor_away_since: Option<Millis>,
+    pub closed_at: Option<Millis>,
+    pub closed_by: Option<ClosedBy>,
+    /// An operator has opened the conversation (recorded once, as `operator_joined`).
+    #[serde(default)]
+    pub operator_joined: bool,
+    /// The operator routing gave the conversation to (id, chat name).
+    #[serde(default)]
+    pub operator: Option<(String, String)>,
+    /// That operator has written since it became theirs.
+    #[serde(default)]
+    pub operator_answered: bool,
+    /// Where the conversation stands in routing.
+    #[serde(default)]
+    pub routing: Option<Routing>,
+    /// The last routing update applied (updates carry increasing numbers; older ones are
+    /// ignored, so a retried update changes nothing).
+    #[serde(default)]
+    pub routing_seq: u64,
+    #[serde(default)]
+    pub visitor: VisitorInfo,
+}
+
+/// A state change, recorded with its time for the reports.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    Created,
+    OperatorJoined {
+        operator_id: String,
+    },
+    /// The first operator message: waiting → active.
+    Active {
+        operator_id: String,
+    },
+    Closed {
+        by: ClosedBy,
+    },
+    /// Routing gave the conversation to an operator (a received chat for them).
+    Assigned {
+        operator_id: String,
+        how: Received,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<String>,
+    },
+}
+
+/// What the conversation tells the account's dispatcher (delivered by the edge, retried until
+/// it succeeds).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Notice {
+    /// `operator_id` wrote for the first time since the conversation became theirs, or wrote
+    /// in a conversation that was not theirs.
+    Answered {
+        operator_id: String,
+    },
+    Closed,
+}
+
+impl EventKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::Created => "created",
+            EventKind::OperatorJoined { .. } => "operator_joined",
+            EventKind::Active { .. } => "active",
+            EventKind::Closed { .. } => "closed",
+            EventKind::Assigned { .. } => "assigned",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub at: Millis,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// What the edge must do, in the order given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// Write this message durably (before anything after it is sent).
+    Store(StoredMessage),
+    /// Write the conversation's [`Meta`] durably.
+    SaveMeta(Meta),
+    /// Append this event durably.
+    Record(Event),
+    /// Replace the sending connection's state.
+    UpdateConnection(Connection),
+    /// Send to the connection the input came from.
+    Reply(OperatorMsg),
+    /// Send to every connection of the conversation, the sender included.
+    Broadcast(OperatorMsg),
+    /// Send to every connection but the sender.
+    BroadcastOthers(OperatorMsg),
+    /// Send to every operator connection.
+    ToOperators(OperatorMsg),
+    /// Tell the account's dispatcher (durably: keep it until delivered).
+    Dispatch(Notice),
+    /// Close the sending connection with this WebSocket close code.
+    Close { code: u16, reason: String },
+}
+
+/// WebSocket close code sent after `incompatible`.
+pub const CLOSE_INCOMPATIBLE: u16 = 4000;
+
+/// A visitor's send budget, in thousandths of a message.
+#[derive(Clone, Copy, Debug)]
+struct Bucket {
+    milli: u64,
+    at: Millis,
+}
+
+/// The state of one conversation.
+#[derive(Clone, Debug)]
+pub struct Conversation {
+    id: ConversationId,
+    config: Config,
+    meta: Meta,
+    messages: Vec<StoredMessage>,
+    /// (author id, client id) → index into `messages`, for idempotent sends.
+    by_client_id: HashMap<(String, String), usize>,
+    /// Per-visitor rate buckets. Not durable: a restart forgives, it never loses a message.
+    buckets: HashMap<String, Bucket>,
+}
+
+impl Conversation {
+    /// A new conversation created at `now`, with the effects that record it.
+    pub fn create(id: ConversationId, config: Config, now: Millis) -> (Self, Vec<Effect>) {
+        let meta = Meta {
+            status: Status::Waiting,
+            created_at: now,
+            assigned: false,
+            // Until the visitor's widget connects, they count as away.
+            visitor_away_since: Some(now),
+            closed_at: None,
+            closed_by: None,
+            operator_joined: false,
+            operator: None,
+            operator_answered: false,
+            routing: None,
+            routing_seq: 0,
+            visitor: VisitorInfo::default(),
+        };
+        let conv = Self::restore(id, config, meta.clone(), Vec::new());
+        (conv, vec![Effect::SaveMeta(meta), Effect::Record(Event { at: now, kind: EventKind::Created })])
+    }
+
+    /// Rebuilds the state from stored rows (messages in `seq` order).
+    pub fn restore(id: ConversationId, config: Config, meta: Meta, messages: Vec<StoredMessage>) -> Self {
+        let by_client_id =
+            messages.iter().enumerate().map(|(i, m)| ((m.author_id.clone(), m.view.client_id.clone()), i)).collect();
+        Self { id, config, meta, messages, by_client_id, buckets: HashMap::new() }
+    }
+
+    pub fn id(&self) -> &ConversationId {
+        &self.id
+    }
+    pub fn meta(&self) -> &Meta {
+        &self.meta
+    }
+    pub fn status(&self) -> Status {
+        self.meta.status
+    }
+    pub fn messages(&self) -> &[StoredMessage] {
+        &self.messages
+    }
+    pub fn last_seq(&self) -> u64 {
+        self.messages.last().map_or(0, |m| m.view.seq)
+    }
+
+    /// "No operator response": an operator took the conversation but never wrote in it.
+    pub fn no_operator_response(&self) -> bool {
+        self.meta.assigned && !self.messages.iter().any(|m| m.view.author.role == Role::Operator)
+    }
+
+    /// When [`Conversation::handle_alarm`] must run next, if ever.
+    pub fn next_deadline(&self) -> Option<Millis> {
+        if self.meta.status == Status::Closed {
+            return None;
+        }
+        self.meta.visitor_away_since.map(|t| Millis(t.0.saturating_add(self.config.session_timeout_ms)))
+    }
+
+    /// A decoded, validated client frame arrived on `conn` at `now`.
+    pub fn handle_client(&mut self, conn: &Connection, msg: ClientMsg, now: Millis) -> Vec<Effect> {
+        match msg {
+            ClientMsg::Hello { protocol, last_seq } => self.hello(conn, protocol, last_seq, now),
+            ClientMsg::Send { client_id, .. } if !conn.greeted => {
+                vec![error(ProtocolError::new(ErrorCode::HelloRequired, "send hello first").for_send(Some(&client_id)))]
+            }
+            _ if !conn.greeted => vec![error(ProtocolError::new(ErrorCode::HelloRequired, "send hello first"))],
+            ClientMsg::Send { client_id, text } => self.send(&conn.participant, client_id, text, now),
+            ClientMsg::Typing { typing } => {
+                vec![Effect::BroadcastOthers(ServerMsg::Typing { author: conn.participant.author(), typing })]
+            }
+            ClientMsg::Ping => vec![Effect::Reply(ServerMsg::Pong)],
+            ClientMsg::Page { url, title } => self.page(&conn.participant, url, title, now),
+            ClientMsg::End => match self.meta.status {
+                Status::Closed => vec![Effect::Reply(ServerMsg::Status { status: Status::Closed })],
+                _ => {
+                    let by = match conn.participant.role {
+                        Role::Visitor => ClosedBy::Visitor,
+                        Role::Operator => ClosedBy::Operator,
+                    };
+                    self.close(by, now)
+                }
+            },
+        }
+    }
+
+    /// A frame that failed to decode arrived: report it, change nothing (close if it was huge).
+    pub fn handle_bad_frame(&self, err: &ProtocolError) -> Vec<Effect> {
+        let mut effects = vec![Effect::Reply(err.to_server_msg())];
+        if let Some(code) = err.close_code() {
+            effects.push(Effect::Close { code, reason: err.code.as_str().into() });
+        }
+        effects
+    }
+
+    /// The socket of `conn` closed; `visitors_left` visitor sockets remain connected.
+    pub fn handle_disconnect(&mut self, conn: &Connection, visitors_left: usize, now: Millis) -> Vec<Effect> {
+        let visitor_gone = conn.participant.role == Role::Visitor && visitors_left == 0;
+        if visitor_gone && self.meta.status != Status::Closed && self.meta.visitor_away_since.is_none() {
+            self.meta.visitor_away_since = Some(now);
+            return vec![Effect::SaveMeta(self.meta.clone())];
+        }
+        Vec::new()
+    }
+
+    /// The alarm armed at [`Conversation::next_deadline`] fired (possibly late, or early).
+    pub fn handle_alarm(&mut self, now: Millis) -> Vec<Effect> {
+        match self.next_deadline() {
+            Some(deadline) if now >= deadline => self.close(ClosedBy::Timeout, now),
+            _ => Vec::new(),
+        }
+    }
+
+    fn close(&mut self, by: ClosedBy, now: Millis) -> Vec<Effect> {
+        self.meta.status = Status::Closed;
+        self.meta.closed_at = Some(now);
+        self.meta.closed_by = Some(by);
+        vec![
+            Effect::SaveMeta(self.meta.clone()),
+            Effect::Record(Event { at: now, kind: EventKind::Closed { by } }),
+            Effect::Dispatch(Notice::Closed),
+            Effect::Broadcast(ServerMsg::Status { status: Status::Closed }),
+        ]
+    }
+
+    /// Sets what operators see of the visitor when the conversation starts.
+    pub fn set_visitor(&mut self, visitor: VisitorInfo) -> Vec<Effect> {
+        self.meta.visitor = visitor;
+        vec![Effect::SaveMeta(self.meta.clone())]
+    }
+
+    /// The dispatcher says where the conversation stands. `seq` numbers its updates; `None`
+    /// (the decision made when the conversation started) always applies.
+    pub fn handle_route(&mut self, update: RouteUpdate, seq: Option<u64>, now: Millis) -> Vec<Effect> {
+        if let Some(seq) = seq {
+            if seq <= self.meta.routing_seq {
+                return Vec::new();
+            }
+            self.meta.routing_seq = seq;
+        }
+        if self.meta.status == Status::Closed {
+            return vec![Effect::SaveMeta(self.meta.clone())];
+        }
+        let mut effects = Vec::with_capacity(4);
+        let routing = match update {
+            RouteUpdate::Assigned { operator_id, operator_name, how, from } => {
+                self.meta.assigned = true;
+                self.meta.operator_answered = how == Received::Taken;
+                self.meta.operator = Some((operator_id.clone(), operator_name.clone()));
+                effects.push(Effect::Record(Event { at: now, kind: EventKind::Assigned { operator_id, how, from } }));
+                Routing::Assigned { name: operator_name }
+            }
+            RouteUpdate::Queued { position, estimated_wait_ms } => {
+                self.meta.operator = None;
+                Routing::Queued { position, estimated_wait_ms }
+            }
+        };
+        self.meta.routing = Some(routing.clone());
+        effects.insert(0, Effect::SaveMeta(self.meta.clone()));
+        effects.push(Effect::Broadcast(ServerMsg::Routing { routing }));
+        effects
+    }
+
+    fn page(&mut self, who: &Participant, url: String, title: String, now: Millis) -> Vec<Effect> {
+        if who.role != Role::Visitor || self.meta.status == Status::Closed || url.is_empty() {
+            return Vec::new();
+        }
+        let pages = &mut self.meta.visitor.pages;
+        match pages.last_mut() {
+            // A reload (or the widget's first report of the page the chat started on) is not
+            // a new page; it may bring the title.
+            Some(last) if last.url == url => {
+                if title.is_empty() || last.title == title {
+                    return Vec::new();
+                }
+                last.title = title;
+            }
+            _ => pages.push(PageVisit { url, title, at: now }),
+        }
+        if pages.len() > MAX_PAGES_KEPT {
+            pages.remove(0);
+        }
+        vec![
+            Effect::SaveMeta(self.meta.clone()),
+            Effect::ToOperators(ServerMsg::Visitor { visitor: self.meta.visitor.clone() }),
+        ]
+    }
+
+    fn hello(&mut self, conn: &Connection, protocol: u32, last_seq: u64, now: Millis) -> Vec<Effect> {
+        if protocol != PROTOCOL_VERSION {
+            return vec![
+                Effect::Reply(ServerMsg::Incompatible {
+                    reason: format!("protocol {protocol} is not supported; this server speaks {PROTOCOL_VERSION}"),
+                    supported: PROTOCOL_VERSION,
+                }),
+                Effect::Close { code: CLOSE_INCOMPATIBLE, reason: "incompatible protocol".into() },
+            ];
+        }
+        let mut effects = Vec::with_capacity(4);
+        if !conn.greeted {
+            effects.push(Effect::UpdateConnection(Connection { greeted: true, ..conn.clone() }));
+            let who = &conn.participant;
+            let mut changed = false;
+            if who.role == Role::Visitor && self.meta.visitor_away_since.is_some() && self.meta.status != Status::Closed
+            {
+                self.meta.visitor_away_since = None;
+                changed = true;
+            }
+            if who.role == Role::Operator && !self.meta.operator_joined && self.meta.status != Status::Closed {
+                self.meta.operator_joined = true;
+                self.meta.assigned = true;
+                changed = true;
+                effects.push(Effect::Record(Event {
+                    at: now,
+                    kind: EventKind::OperatorJoined { operator_id: who.id.clone() },
+                }));
+            }
+            if changed {
+                effects.insert(0, Effect::SaveMeta(self.meta.clone()));
+            }
+        }
+        // Sequence numbers are dense from 1, so the messages after `last_seq` start at index
+        // `last_seq` (clamped for clients that claim more than exists).
+        let start = usize::try_from(last_seq).unwrap_or(usize::MAX).min(self.messages.len());
+        let history = self.messages[start..].iter().take(MAX_REPLAY).map(|m| m.view.clone()).collect();
+        effects.push(Effect::Reply(ServerMsg::Welcome {
+            protocol: PROTOCOL_VERSION,
+            conversation_id: self.id.0.clone(),
+            status: self.meta.status,
+            you: conn.participant.author(),
+            history,
+            last_seq: self.last_seq(),
+            routing: self.meta.routing.clone(),
+            visitor: (conn.participant.role == Role::Operator).then(|| self.meta.visitor.clone()),
+        }));
+        effects
+    }
+
+    fn send(&mut self, who: &Participant, client_id: String, text: String, now: Millis) -> Vec<Effect> {
+        let key = (who.id.clone(), client_id);
+        if let Some(&i) = self.by_client_id.get(&key) {
+            // A retry: acknowledge again, store nothing.
+            let m = &self.messages[i].view;
+            return vec![Effect::Reply(ServerMsg::Ack { client_id: key.1, seq: m.seq, at: m.at })];
+        }
+        if self.meta.status == Status::Closed {
+            let e = ProtocolError::new(ErrorCode::ConversationClosed, "this conversation is closed");
+            return vec![error(e.for_send(Some(&key.1)))];
+        }
+        if who.role == Role::Visitor && !self.take_token(&who.id, now) {
+            let e = ProtocolError::new(ErrorCode::RateLimited, "too many messages, slow down and retry");
+            return vec![error(e.for_send(Some(&key.1)))];
+        }
+        let seq = self.last_seq() + 1;
+        let view = MessageView { seq, client_id: key.1.clone(), author: who.author(), text, at: now };
+        let stored = StoredMessage { view: view.clone(), author_id: who.id.clone() };
+        self.by_client_id.insert(key, self.messages.len());
+        self.messages.push(stored.clone());
+
+        let mut effects = vec![Effect::Store(stored)];
+        let theirs = self.meta.operator.as_ref().is_some_and(|(id, _)| *id == who.id);
+        let mut notice = None;
+        if who.role == Role::Operator && (!theirs || !self.meta.operator_answered) {
+            // Writing in a conversation that is not theirs takes it over (the dispatcher
+            // confirms with an `assigned` update).
+            self.meta.operator = Some((who.id.clone(), who.name.clone()));
+            self.meta.operator_answered = true;
+            effects.push(Effect::SaveMeta(self.meta.clone()));
+            notice = Some(Effect::Dispatch(Notice::Answered { operator_id: who.id.clone() }));
+        }
+        let activated = who.role == Role::Operator && self.meta.status == Status::Waiting;
+        if activated {
+            self.meta.status = Status::Active;
+            effects.retain(|e| !matches!(e, Effect::SaveMeta(_)));
+            effects.push(Effect::SaveMeta(self.meta.clone()));
+            effects.push(Effect::Record(Event { at: now, kind: EventKind::Active { operator_id: who.id.clone() } }));
+        }
+        effects.extend(notice);
+        effects.push(Effect::Reply(ServerMsg::Ack { client_id: view.client_id.clone(), seq, at: now }));
+        effects.push(Effect::Broadcast(ServerMsg::Message { message: view }));
+        if activated {
+            effects.push(Effect::Broadcast(ServerMsg::Status { status: Status::Active }));
+        }
+        effects
+    }
+
+    /// Takes one message from the visitor's bucket, refilled for the time since last use.
+    fn take_token(&mut self, visitor: &str, now: Millis) -> bool {
+        let Rate { burst, per_sec } = self.config.visitor_rate;
+        let cap = u64::from(burst) * 1000;
+        let b = self.buckets.entry(visitor.to_owned()).or_insert(Bucket { milli: cap, at: now });
+        let refill = now.0.saturating_sub(b.at.0).saturating_mul(u64::from(per_sec));
+        b.milli = b.milli.saturating_add(refill).min(cap);
+        b.at = now;
+        if b.milli >= 1000 {
+            b.milli -= 1000;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+fn error(e: ProtocolError) -> Effect {
+    Effect::Reply(e.to_server_msg())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,293 @@
+use super::*;
+
+const SEC: u64 = 1_000;
+const MIN: u64 = 60 * SEC;
+
+fn profile(id: &str, langs: &[&str], max: u32) -> Profile {
+    Profile {
+        id: id.into(),
+        name: id.to_uppercase(),
+        languages: langs.iter().map(|l| l.to_string()).collect(),
+        max_chats: max,
+        disabled: false,
+    }
+}
+
+/// Dana speaks English (3 chats), Sam Spanish and French (2 chats); both online in `web`.
+fn two_operators() -> (Dispatch, Ids) {
+    let mut d = Dispatch::new(Config { forward_after_ms: MIN, inactivity_ms: 30 * MIN });
+    let mut ids = Ids(0);
+    d.upsert_profile(profile("dana", &["en"], 3), Millis(0), ids.next());
+    d.upsert_profile(profile("sam", &["es", "fr"], 2), Millis(0), ids.next());
+    for op in ["dana", "sam"] {
+        d.set_online(op, true, Millis(0), ids.next()).unwrap();
+        d.join(op, "web", Millis(0)).unwrap();
+    }
+    (d, ids)
+}
+
+struct Ids(u32);
+impl Ids {
+    fn next(&mut self) -> String {
+        self.0 += 1;
+        format!("a{}", self.0)
+    }
+}
+
+fn assigned_to(u: &RouteUpdate) -> &str {
+    match u {
+        RouteUpdate::Assigned { operator_id, .. } => operator_id,
+        other => panic!("expected an assignment, got {other:?}"),
+    }
+}
+
+fn notices(effects: &[Effect]) -> Vec<(String, RouteUpdate)> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Notify { conversation_id, update } => Some((conversation_id.clone(), update.clone())),
+            Effect::Interval { .. } => None,
+        })
+        .collect()
+}
+
+#[test]
+fn visitors_reach_an_operator_who_speaks_their_language() {
+    let (mut d, _) = two_operators();
+    let (u, _) = d.new_chat("c_en", "web", Some("en-US"), Millis(SEC));
+    assert_eq!(assigned_to(&u), "dana");
+    let (u, _) = d.new_chat("c_es", "web", Some("es"), Millis(2 * SEC));
+    assert_eq!(assigned_to(&u), "sam");
+    // Sam has one chat, Dana one: French goes to Sam though both are equally loaded.
+    let (u, _) = d.new_chat("c_fr", "web", Some("fr-FR"), Millis(3 * SEC));
+    assert_eq!(assigned_to(&u), "sam");
+    // Sam is now full (2/2): a Spanish visitor goes to Dana rather than waiting.
+    let (u, _) = d.new_chat("c_es2", "web", Some("es"), Millis(4 * SEC));
+    assert_eq!(assigned_to(&u), "dana");
+    // Asking again about a known chat changes nothing.
+    let (again, effects) = d.new_chat("c_es2", "web", Some("es"), Millis(5 * SEC));
+    assert_eq!(assigned_to(&again), "dana");
+    assert!(effects.is_empty());
+}
+
+#[test]
+fn without_a_language_the_least_loaded_then_longest_idle_wins() {
+    let (mut d, _) = two_operators();
+    // Both idle since 0: the id breaks the tie.
+    assert_eq!(assigned_to(&d.new_chat("c1", "web", None, Millis(SEC)).0), "dana");
+    assert_eq!(assigned_to(&d.new_chat("c2", "web", None, Millis(2 * SEC)).0), "sam");
+    // 1 each; Dana got hers earlier, so she has been idle longer.
+    assert_eq!(assigned_to(&d.new_chat("c3", "web", None, Millis(3 * SEC)).0), "dana");
+}
+
+#[test]
+fn beyond_capacity_the_visitor_waits_first_in_line_and_gets_the_freed_slot() {
+    let (mut d, mut ids) = two_operators();
+    d.set_online("dana", false, Millis(0), ids.next()).unwrap();
+    d.new_chat("c1", "web", Some("es"), Millis(SEC));
+    d.new_chat("c2", "web", Some("es"), Millis(2 * SEC));
+    let (u, _) = d.new_chat("c3", "web", Some("es"), Millis(3 * SEC));
+    // Sam's 2 slots, default 5-minute chats: one round of waiting.
+    assert_eq!(u, RouteUpdate::Queued { position: 1, estimated_wait_ms: Some(DEFAULT_CHAT_MS) });
+    let (u4, _) = d.new_chat("c4", "web", Some("es"), Millis(4 * SEC));
+    assert_eq!(u4, RouteUpdate::Queued { position: 2, estimated_wait_ms: Some(DEFAULT_CHAT_MS) });
+    assert_eq!(d.view().chats.iter().find(|c| c.conversation_id == "c3").unwrap().position, Some(1));
+
+    let effects = d.closed("c1", Millis(4 * MIN));
+    let n = notices(&effects);
+    assert_eq!(n[0].0, "c3");
+    assert_eq!(
+        n[0].1,
+        RouteUpdate::Assigned {
+            operator_id: "sam".into(),
+            operator_name: "SAM".into(),
+            how: Received::Dequeued,
+            from: None
+        }
+    );
+    // c4 moves up, and its estimate now uses the measured chat length.
+    assert!(n.iter().any(|(c, u)| c == "c4" && matches!(u, RouteUpdate::Queued { position: 1, .. })));
+}
+
+#[test]
+fn with_nobody_online_the_chat_waits_without_an_estimate_until_someone_comes() {
+    let mut d = Dispatch::new(Config::default());
+    d.upsert_profile(profile("dana", &["en"], 3), Millis(0), "a1".into());
+    assert!(!d.available("web"));
+    let (u, _) = d.new_chat("c1", "web", Some("en"), Millis(SEC));
+    assert_eq!(u, RouteUpdate::Queued { position: 1, estimated_wait_ms: None });
+    // Online but not in the channel: still nobody.
+    assert!(notices(&d.set_online("dana", true, Millis(2 * SEC), "a2".into()).unwrap()).is_empty());
+    let effects = d.join("dana", "web", Millis(3 * SEC)).unwrap();
+    assert!(d.available("web"));
+    assert_eq!(assigned_to(&notices(&effects)[0].1), "dana");
+}
+
+#[test]
+fn an_unanswered_chat_is_forwarded_after_the_delay() {
+    let (mut d, mut ids) = two_operators();
+    let (u, _) = d.new_chat("c1", "web", Some("en"), Millis(0));
+    assert_eq!(assigned_to(&u), "dana");
+    assert_eq!(d.next_deadline(), Some(Millis(MIN)));
+    assert!(notices(&d.handle_alarm(Millis(MIN - 1), || ids.next())).is_empty(), "early alarm");
+    let n = notices(&d.handle_alarm(Millis(MIN), || ids.next()));
+    assert_eq!(
+        n,
+        vec![(
+            "c1".into(),
+            RouteUpdate::Assigned {
+                operator_id: "sam".into(),
+                operator_name: "SAM".into(),
+                how: Received::Forwarded,
+                from: Some("dana".into())
+            }
+        )]
+    );
+    assert_eq!(d.view().operators.iter().map(|o| o.ongoing).collect::<Vec<_>>(), [0, 1]);
+    // Sam answers: no more forwarding.
+    d.answered("c1", "sam", Millis(MIN + SEC));
+    assert!(notices(&d.handle_alarm(Millis(10 * MIN), || ids.next())).is_empty());
+}
+
+#[test]
+fn a_forward_with_nobody_else_free_stays_and_is_tried_again() {
+    let (mut d, mut ids) = two_operators();
+    d.set_online("sam", false, Millis(0), ids.next()).unwrap();
+    d.new_chat("c1", "web", None, Millis(0));
+    assert!(notices(&d.handle_alarm(Millis(MIN), || ids.next())).is_empty());
+    assert_eq!(d.operator_of("c1"), Some("dana"));
+    assert_eq!(d.next_deadline(), Some(Millis(2 * MIN)));
+}
+
+#[test]
+fn transfers_move_the_chat_and_check_the_target() {
+    let (mut d, mut ids) = two_operators();
+    d.new_chat("c1", "web", Some("en"), Millis(0));
+    d.answered("c1", "dana", Millis(SEC));
+    assert_eq!(d.transfer("c1", "dana", Millis(2 * SEC)), Err(DispatchError::SameOperator));
+    assert_eq!(d.transfer("c1", "nobody", Millis(2 * SEC)), Err(DispatchError::UnknownOperator));
+    assert_eq!(d.transfer("cX", "sam", Millis(2 * SEC)), Err(DispatchError::UnknownChat));
+    let n = notices(&d.transfer("c1", "sam", Millis(2 * SEC)).unwrap());
+    assert_eq!(
+        n[0].1,
+        RouteUpdate::Assigned {
+            operator_id: "sam".into(),
+            operator_name: "SAM".into(),
+            how: Received::Transferred,
+            from: Some("dana".into())
+        }
+    );
+    d.set_online("dana", false, Millis(3 * SEC), ids.next()).unwrap();
+    assert_eq!(d.transfer("c1", "dana", Millis(4 * SEC)), Err(DispatchError::TargetUnavailable));
+    // A full target is refused too.
+    d.new_chat("c2", "web", Some("es"), Millis(5 * SEC));
+    d.set_online("dana", true, Millis(6 * SEC), ids.next()).unwrap();
+    d.new_chat("c3", "web", Some("en"), Millis(7 * SEC));
+    assert_eq!(d.view().operators[1].ongoing, 2);
+    assert_eq!(d.transfer("c3", "sam", Millis(8 * SEC)), Err(DispatchError::TargetUnavailable));
+}
+
+#[test]
+fn an_operator_who_writes_in_someone_elses_chat_takes_it() {
+    let (mut d, _) = two_operators();
+    d.new_chat("c1", "web", Some("en"), Millis(0));
+    let n = notices(&d.answered("c1", "sam", Millis(SEC)));
+    assert!(matches!(&n[0].1, RouteUpdate::Assigned { how: Received::Taken, operator_id, .. } if operator_id == "sam"));
+    assert_eq!(d.operator_of("c1"), Some("sam"));
+    assert_eq!(d.next_deadline(), Some(Millis(30 * MIN)), "answered: only inactivity remains");
+}
+
+#[test]
+fn inactive_operators_go_offline_leave_and_their_unanswered_chats_go_back_in_line() {
+    let mut d = Dispatch::new(Config { forward_after_ms: 10 * MIN, inactivity_ms: 30 * MIN });
+    let mut ids = Ids(0);
+    d.upsert_profile(profile("dana", &["en"], 3), Millis(0), ids.next());
+    d.set_online("dana", true, Millis(0), ids.next()).unwrap();
+    d.join("dana", "web", Millis(0)).unwrap();
+    d.new_chat("c_answered", "web", None, Millis(MIN));
+    d.new_chat("c_waiting", "web", None, Millis(2 * MIN));
+    d.answered("c_answered", "dana", Millis(3 * MIN));
+    d.touch("dana", Millis(5 * MIN)).unwrap();
+    // Forward of c_waiting first (12 min): nobody else, it stays.
+    assert_eq!(d.next_deadline(), Some(Millis(12 * MIN)));
+    d.handle_alarm(Millis(12 * MIN), || ids.next());
+    assert_eq!(d.next_deadline(), Some(Millis(22 * MIN)));
+    d.handle_alarm(Millis(22 * MIN), || ids.next());
+    assert_eq!(d.next_deadline(), Some(Millis(32 * MIN)));
+    assert!(d.handle_alarm(Millis(35 * MIN - 1), || ids.next()).iter().all(|e| matches!(e, Effect::Notify { .. })));
+    assert!(d.is_online("dana"), "one ms before the timeout");
+    let effects = d.handle_alarm(Millis(35 * MIN), || ids.next());
+    assert!(!d.is_online("dana"));
+    assert!(d.view().operators[0].channels.is_empty(), "removed from the channel");
+    let iv: Vec<&Interval> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Interval { interval, .. } => Some(interval),
+            Effect::Notify { .. } => None,
+        })
+        .collect();
+    assert_eq!(iv.len(), 2, "the online interval ends, an offline one starts");
+    assert_eq!((iv[0].state, iv[0].end), (State::Online, Some(Millis(35 * MIN))));
+    assert_eq!((iv[1].state, iv[1].start, iv[1].end), (State::Offline, Millis(35 * MIN), None));
+    assert_ne!(iv[0].activity_id, iv[1].activity_id);
+    // The answered chat stays hers; the unanswered one waits, with nobody online.
+    assert_eq!(d.operator_of("c_answered"), Some("dana"));
+    assert_eq!(
+        notices(&effects),
+        vec![("c_waiting".into(), RouteUpdate::Queued { position: 1, estimated_wait_ms: None })]
+    );
+}
+
+#[test]
+fn going_offline_by_hand_forwards_unanswered_chats() {
+    let (mut d, mut ids) = two_operators();
+    d.new_chat("c1", "web", Some("en"), Millis(0));
+    let n = notices(&d.set_online("dana", false, Millis(SEC), ids.next()).unwrap());
+    assert!(
+        matches!(&n[0].1, RouteUpdate::Assigned { how: Received::Forwarded, operator_id, .. } if operator_id == "sam")
+    );
+    // Leaving the channel does the same.
+    d.set_online("dana", true, Millis(2 * SEC), ids.next()).unwrap();
+    d.new_chat("c2", "web", Some("es"), Millis(3 * SEC));
+    d.new_chat("c3", "web", Some("es"), Millis(4 * SEC));
+    assert_eq!(d.operator_of("c3"), Some("dana"), "Sam is full");
+    let effects = d.leave("dana", "web", Millis(5 * SEC)).unwrap();
+    assert_eq!(
+        notices(&effects),
+        vec![("c3".into(), RouteUpdate::Queued { position: 1, estimated_wait_ms: Some(DEFAULT_CHAT_MS) })]
+    );
+}
+
+#[test]
+fn disabling_an_operator_takes_them_offline() {
+    let (mut d, mut ids) = two_operators();
+    let mut p = profile("dana", &["en"], 3);
+    p.disabled = true;
+    let effects = d.upsert_profile(p, Millis(SEC), ids.next());
+    assert!(!d.is_online("dana"));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Interval { .. })));
+    assert_eq!(d.set_online("dana", true, Millis(2 * SEC), ids.next()), Err(DispatchError::UnknownOperator));
+    assert_eq!(d.view().operators.len(), 1, "disabled operators are not shown");
+}
+
+#[test]
+fn state_survives_a_round_trip_through_json() {
+    let (mut d, _) = two_operators();
+    d.new_chat("c1", "web", Some("en"), Millis(0));
+    let back = Dispatch::restore(&d.to_json(), d.config).unwrap();
+    assert_eq!(back, d);
+    assert_eq!(back.next_deadline(), Some(Millis(MIN)));
+}
+
+#[test]
+fn refusals_keep_their_code() {
+    for d in [
+        DispatchError::UnknownOperator,
+        DispatchError::UnknownChat,
+        DispatchError::TargetUnavailable,
+        DispatchError::SameOperator,
+    ] {
+        let e = ApiError::from(d.clone());
+        assert_eq!((e.code.as_str(), e.message.as_str()), (d.code(), d.message()));
+    }
+}
