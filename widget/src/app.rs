@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use parley_client::{post_js, ConnState, Connection, Delivery, Line, RatingStep, Session, Update};
-use parley_shared::api::{ChannelInfo, EntryChoice, WidgetSession};
+use parley_shared::api::{ChannelInfo, EntryChoice};
 use parley_shared::i18n::{fill, Lang, Texts};
 use parley_shared::invites::{self, FunnelEvent, Invite, Observed, Rule};
 use parley_shared::metrics::EventKind;
@@ -1061,7 +1061,7 @@ async fn load_session(sh: Shared, first: bool) {
             }
             res => {
                 break res.and_then(|v| {
-                    parley_client::from_value::<WidgetSession>(v)
+                    crate::read::session(&v)
                         .ok_or_else(|| parley_client::HttpError { code: "bad_json".into(), ..Default::default() })
                 })
             }
