@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use parley_client::{post_js, ConnState, Connection, Delivery, Line, RatingStep, Session, Update};
-use parley_protocol::api::{ChannelInfo, EntryChoice, WidgetSession};
+use parley_protocol::api::{ChannelInfo, EntryChoice};
 use parley_protocol::i18n::{fill, Lang, Texts};
 use parley_protocol::invites::{self, FunnelEvent, Invite, Observed, Rule};
 use parley_protocol::metrics::EventKind;
@@ -28,10 +28,9 @@ use crate::{emit, obj, prop, store, stringify, Call};
 /// The launcher's icon (the loader draws the same).
 const ICON: &str = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z";
 
-/// The elements `render` updates.
+/// The panel's and the invite card's elements that `render` updates (built when first needed:
+/// the panel opens, an invite shows, or the browser is idle after `ready`).
 struct Dom {
-    top: HtmlElement,
-    launcher: HtmlElement,
     panel: Element,
     title: Element,
     sub: Element,
@@ -57,7 +56,6 @@ struct Dom {
     input: HtmlElement,
     invite: Element,
     invite_text: Element,
-    badge: Option<Element>,
 }
 
 /// One invite on this page: its rule (index in `rules`), its random id, its place in the
@@ -74,7 +72,12 @@ pub(crate) struct St {
     base: String,
     lang: Lang,
     t: &'static Texts,
-    d: Dom,
+    /// The widget's container and the launcher (the loader's, taken over), its unread badge.
+    top: HtmlElement,
+    launcher: HtmlElement,
+    badge: Option<Element>,
+    /// The panel and the invite card, once built.
+    d: Option<Dom>,
     // What the visitor sees.
     open: bool,
     info: Option<ChannelInfo>,
@@ -238,7 +241,7 @@ fn adopt_css(root: &ShadowRoot) {
 }
 
 /// Builds the panel and the invite card (before the launcher) in the texts `t`.
-fn build(top: HtmlElement, launcher: HtmlElement, t: &Texts) -> Dom {
+fn build(top: &HtmlElement, launcher: &HtmlElement, t: &Texts) -> Dom {
     let frag: Element = doc().create_element("div").unwrap_throw();
     let panel = el("section", &[("class", "panel"), ("role", "dialog"), ("aria-label", t.chat), ("hidden", "")], &frag);
     let head = el("header", &[("class", "head")], &panel);
@@ -343,11 +346,9 @@ fn build(top: HtmlElement, launcher: HtmlElement, t: &Texts) -> Dom {
     );
     let invite_text = el("p", &[], &invite);
     elt("button", &[("class", "send"), ("type", "button"), ("data-act", "accept")], t.chat_now, &invite);
-    let _ = top.insert_before(&panel, Some(&launcher));
-    let _ = top.insert_before(&invite, Some(&launcher));
+    let _ = top.insert_before(&panel, Some(launcher));
+    let _ = top.insert_before(&invite, Some(launcher));
     Dom {
-        top,
-        launcher,
         panel,
         title,
         sub,
@@ -372,19 +373,27 @@ fn build(top: HtmlElement, launcher: HtmlElement, t: &Texts) -> Dom {
         input: input.unchecked_into(),
         invite,
         invite_text,
-        badge: None,
+    }
+}
+
+/// Builds the panel and the invite card now if they are not yet.
+fn build_panel(s: &mut St) {
+    if s.d.is_none() {
+        s.d = Some(build(&s.top, &s.launcher, s.t));
+        build_fields(s);
     }
 }
 
 /// The pre-chat form's fields, from the channel.
 fn build_fields(s: &mut St) {
-    for (_, input, err) in s.d.pre_fields.drain(..) {
+    let fields = s.info.as_ref().map(|i| i.prechat.clone()).unwrap_or_default();
+    let Some(d) = s.d.as_mut() else { return };
+    for (_, input, err) in d.pre_fields.drain(..) {
         if let Some(label) = input.parent_element() {
             label.remove();
         }
         err.remove();
     }
-    let fields = s.info.as_ref().map(|i| i.prechat.clone()).unwrap_or_default();
     for f in fields {
         let label = doc().create_element("label").unwrap_throw();
         if f.required {
@@ -399,9 +408,9 @@ fn build_fields(s: &mut St) {
         let err = doc().create_element("p").unwrap_throw();
         let _ = err.set_attribute("class", "err");
         let _ = err.set_attribute("role", "alert");
-        let _ = s.d.pre_form.insert_before(&label, Some(&s.d.pre_submit));
-        let _ = s.d.pre_form.insert_before(&err, Some(&s.d.pre_submit));
-        s.d.pre_fields.push((f.key, input.unchecked_into(), err));
+        let _ = d.pre_form.insert_before(&label, Some(&d.pre_submit));
+        let _ = d.pre_form.insert_before(&err, Some(&d.pre_submit));
+        d.pre_fields.push((f.key, input.unchecked_into(), err));
     }
 }
 
@@ -416,7 +425,6 @@ pub fn mount(root: ShadowRoot, channel: String, base: String, look: JsValue) -> 
     }
     let _ = top.set_attribute("lang", lang.code());
     let t = lang.texts();
-    let d = build(top.clone(), launcher.clone(), t);
     let queued = store::load_json("queued").map(|q| strings(&q)).unwrap_or_default();
     let visits = page::load().page_view(parley_client::now_ms());
     page::save(&visits);
@@ -436,7 +444,10 @@ pub fn mount(root: ShadowRoot, channel: String, base: String, look: JsValue) -> 
     let st = St {
         lang,
         t,
-        d,
+        top: top.clone(),
+        launcher,
+        badge: None,
+        d: None,
         open: store::load("open").as_deref() == Some("true"),
         info: None,
         clock: parley_client::now_ms(),
@@ -486,9 +497,12 @@ pub fn mount(root: ShadowRoot, channel: String, base: String, look: JsValue) -> 
     let _ = w.add_event_listener_with_callback("pagehide", &callback(&sh, on_pagehide));
     let _ = w.add_event_listener_with_callback("visibilitychange", &callback(&sh, on_hidden));
     let _ = w.set_interval_with_callback_and_timeout_and_arguments_0(&callback(&sh, on_tick), 2_000);
-    // The session request leaves at once; the first render (the launcher already shows the
-    // same) waits for the next task, so no start-up task is long on a slow phone.
-    spawn_local(load_session(sh.clone(), true));
+    // The session request leaves in the next task (measured: about 36 ms at 4x CPU, the first
+    // time those functions run; in `mount`'s task it made that task long), the first render
+    // (the launcher already shows the same) in the one after, so no start-up task is long on a
+    // slow phone.
+    let ses = sh.clone();
+    parley_client::set_timeout(0, move || spawn_local(load_session(ses, true)));
     parley_client::set_timeout(0, move || render(&mut sh.borrow_mut()));
     Ok(())
 }
@@ -595,7 +609,9 @@ fn on_submit(sh: &Shared, e: Event) {
             let answers: Vec<(String, String)> = {
                 let mut s = sh.borrow_mut();
                 let answers: Vec<(String, String)> =
-                    s.d.pre_fields.iter().map(|(k, input, _)| (k.clone(), input.value())).collect();
+                    s.d.as_ref()
+                        .map(|d| d.pre_fields.iter().map(|(k, input, _)| (k.clone(), input.value())).collect())
+                        .unwrap_or_default();
                 // The visitor answered: kept for their next chats (the form again if refused).
                 store::save_json("prechat", &answers_js(&answers));
                 s.form = false;
@@ -612,8 +628,8 @@ fn on_submit(sh: &Shared, e: Event) {
 
 fn on_input(sh: &Shared, e: Event) {
     store::consent();
-    let input = sh.borrow().d.input.clone();
-    let is_composer = target(&e).is_some_and(|t| t.is_same_node(Some(input.as_ref())));
+    let input = composer(sh);
+    let is_composer = target(&e).is_some_and(|t| t.is_same_node(input.as_ref().map(AsRef::as_ref)));
     if is_composer {
         typing_input(sh);
     }
@@ -623,7 +639,7 @@ fn on_keydown(sh: &Shared, e: Event) {
     let e: KeyboardEvent = e.unchecked_into();
     let key = e.key();
     let t = target(&e);
-    let input = sh.borrow().d.input.clone();
+    let input = composer(sh);
     let within = |sel: &str| t.as_ref().is_some_and(|t| t.closest(sel).ok().flatten().is_some());
     if key == "Escape" && within(".panel") {
         set_open(sh, false);
@@ -631,8 +647,8 @@ fn on_keydown(sh: &Shared, e: Event) {
         // Escape on the invite card declines it, as its close button does.
         store::consent();
         step(sh, Observed::Closed);
-        let _ = sh.borrow().d.launcher.focus();
-    } else if key == "Enter" && !e.shift_key() && t.is_some_and(|t| t.is_same_node(Some(input.as_ref()))) {
+        let _ = sh.borrow().launcher.focus();
+    } else if key == "Enter" && !e.shift_key() && t.is_some_and(|t| t.is_same_node(input.as_ref().map(AsRef::as_ref))) {
         e.prevent_default();
         store::consent();
         submit(sh);
@@ -661,8 +677,13 @@ fn on_tick(sh: &Shared, _: Event) {
     }
 }
 
+/// The composer's text box (once the panel is built).
+fn composer(sh: &Shared) -> Option<HtmlElement> {
+    sh.borrow().d.as_ref().map(|d| d.input.clone())
+}
+
 fn submit(sh: &Shared) {
-    let input = sh.borrow().d.input.clone();
+    let Some(input) = composer(sh) else { return };
     let text = prop(&input, "value").as_string().unwrap_or_default();
     if text.trim().is_empty() {
         return;
@@ -682,7 +703,8 @@ fn set_open(sh: &Shared, now_open: bool) {
         store::save("open", tf(now_open));
         render(&mut s);
         // Keyboard users land in the composer when the panel opens, on the launcher when it closes.
-        (changed, if now_open { s.d.input.clone() } else { s.d.launcher.clone() })
+        let input = s.d.as_ref().map(|d| d.input.clone()).filter(|_| now_open);
+        (changed, input.unwrap_or_else(|| s.launcher.clone()))
     };
     let _ = focus.focus();
     if changed {
@@ -724,11 +746,13 @@ fn new_chat(sh: &Shared) {
     {
         let mut s = sh.borrow_mut();
         clear(&mut s);
-        let _ = web_sys::js_sys::Reflect::set(
-            &s.d.rate_form.query_selector("textarea").ok().flatten().unwrap_or_else(|| s.d.rate_form.clone()),
-            &"value".into(),
-            &"".into(),
-        );
+        if let Some(d) = &s.d {
+            let _ = web_sys::js_sys::Reflect::set(
+                &d.rate_form.query_selector("textarea").ok().flatten().unwrap_or_else(|| d.rate_form.clone()),
+                &"value".into(),
+                &"".into(),
+            );
+        }
         render(&mut s);
     }
     check_availability(sh);
@@ -758,16 +782,33 @@ fn render(s: &mut St) {
 /// Shows `s` and the conversation's session `x` (none yet: `None`).
 fn draw(s: &mut St, x: Option<&Session>) {
     let t = s.t;
-    let d = &s.d;
+    let _ = s.top.toggle_attribute_with_force("data-open", s.open);
+    attr(&s.launcher, "aria-label", if s.open { t.close_chat } else { t.open_chat });
+    attr(&s.launcher, "aria-expanded", tf(s.open));
+    // The unread badge (drawn again when its number changed).
+    let n = s.unread.to_string();
+    if s.badge.as_ref().is_none_or(|b| b.first_child().and_then(|c| c.text_content()).as_deref() != Some(&n)) {
+        if let Some(b) = s.badge.take() {
+            b.remove();
+        }
+        if s.unread > 0 {
+            let b = elt("span", &[("class", "badge")], &n, &s.launcher);
+            elt("span", &[("class", "sr")], &[" ", t.unread].concat(), &b);
+            s.badge = Some(b);
+        }
+    }
+    // The panel and the invite card wait until they are needed.
+    if s.d.is_none() && !s.open && s.invite.is_none() {
+        return;
+    }
+    build_panel(s);
+    let Some(d) = &s.d else { return };
     let status = x.map(|x| x.status().unwrap_or(Status::Waiting));
     let closed = status == Some(Status::Closed);
     let rating = x.map(|x| x.rating);
     let step = rating.map_or(RatingStep::Hidden, |r| r.step);
     let pick = rating.and_then(|r| r.pick);
     hide(&d.panel, !s.open);
-    let _ = d.top.toggle_attribute_with_force("data-open", s.open);
-    attr(&d.launcher, "aria-label", if s.open { t.close_chat } else { t.open_chat });
-    attr(&d.launcher, "aria-expanded", tf(s.open));
     let name = s.info.as_ref().map_or(t.chat, |i| i.name.as_str());
     text(&d.title, name);
     text(&d.sub, &subtitle(t, x));
@@ -803,25 +844,13 @@ fn draw(s: &mut St, x: Option<&Session>) {
     hide(&d.compose, closed || s.offline > 0 || s.form);
     hide(&d.invite, s.invite.is_none() || s.open);
     text(&d.invite_text, s.invite.as_deref().unwrap_or_default());
-    // The unread badge (drawn again when its number changed).
-    let n = s.unread.to_string();
-    if s.d.badge.as_ref().is_some_and(|b| b.first_child().and_then(|c| c.text_content()).as_deref() == Some(&n)) {
-        return render_rows(s, x);
-    }
-    if let Some(b) = s.d.badge.take() {
-        b.remove();
-    }
-    if s.unread > 0 {
-        let b = elt("span", &[("class", "badge")], &n, &s.d.launcher);
-        elt("span", &[("class", "sr")], &[" ", t.unread].concat(), &b);
-        s.d.badge = Some(b);
-    }
     render_rows(s, x);
 }
 
 /// The transcript: stored messages in `seq` order (added, never redrawn), then the visitor's
 /// own on their way (written before the conversation existed, too) or refused.
 fn render_rows(s: &mut St, x: Option<&Session>) {
+    let Some(d) = &s.d else { return };
     let lines: &[Line] = x.map_or(&[], Session::lines);
     let (stored, tail) = lines.split_at(lines.iter().position(|l| l.seq.is_none()).unwrap_or(lines.len()));
     let mut changed = false;
@@ -847,8 +876,8 @@ fn render_rows(s: &mut St, x: Option<&Session>) {
             &m.text,
             &meta,
         );
-        let next = s.rows.get(i).map(|r| &r.1).or(s.tail.first()).unwrap_or(&s.d.ended);
-        let _ = s.d.log.insert_before(&e, Some(next));
+        let next = s.rows.get(i).map(|r| &r.1).or(s.tail.first()).unwrap_or(&d.ended);
+        let _ = d.log.insert_before(&e, Some(next));
         s.rows.insert(i, (seq, e));
         changed = true;
     }
@@ -897,14 +926,14 @@ fn render_rows(s: &mut St, x: Option<&Session>) {
             s.tail.push(e);
         }
         for e in &s.tail {
-            let _ = s.d.log.insert_before(e, Some(&s.d.ended));
+            let _ = d.log.insert_before(e, Some(&d.ended));
         }
         s.tail_sig = sig;
         changed = true;
     }
     if changed {
         // Keep the newest message in view.
-        s.d.log.set_scroll_top(s.d.log.scroll_height());
+        d.log.set_scroll_top(d.log.scroll_height());
     }
 }
 
@@ -1061,7 +1090,7 @@ async fn load_session(sh: Shared, first: bool) {
             }
             res => {
                 break res.and_then(|v| {
-                    parley_client::from_value::<WidgetSession>(v)
+                    crate::read::session(&v)
                         .ok_or_else(|| parley_client::HttpError { code: "bad_json".into(), ..Default::default() })
                 })
             }
@@ -1089,8 +1118,8 @@ async fn load_session(sh: Shared, first: bool) {
         let switched = s.creds.as_ref().is_some_and(|o| o.0 != ses.visitor_id);
         s.creds = Some((ses.visitor_id, ses.visitor_token));
         let info = ses.channel;
-        let _ = s.d.top.style().set_property("--accent", safe_color(&info.accent));
-        attr(&s.d.top, "data-pos", if info.position == "left" { "left" } else { "right" });
+        let _ = s.top.style().set_property("--accent", safe_color(&info.accent));
+        attr(&s.top, "data-pos", if info.position == "left" { "left" } else { "right" });
         // The visitor's language, else the channel's: the texts again if it changed.
         let nav = parley_client::window().navigator();
         let langs: Vec<String> = nav.languages().iter().filter_map(|l| l.as_string()).collect();
@@ -1099,16 +1128,15 @@ async fn load_session(sh: Shared, first: bool) {
         if lang != s.lang {
             s.lang = lang;
             s.t = lang.texts();
-            s.d.panel.remove();
-            s.d.invite.remove();
-            let badge = s.d.badge.take();
-            s.d = build(s.d.top.clone(), s.d.launcher.clone(), s.t);
-            s.d.badge = badge;
+            if let Some(d) = s.d.take() {
+                d.panel.remove();
+                d.invite.remove();
+            }
             s.rows.clear();
             s.tail.clear();
             s.tail_sig.clear();
         }
-        attr(&s.d.top, "lang", lang.code());
+        attr(&s.top, "lang", lang.code());
         build_fields(&mut s);
         render(&mut s);
         let resume = ses.conversation_id.filter(|id| s.conv.as_deref() != Some(id.as_str()));
@@ -1146,7 +1174,7 @@ async fn load_session(sh: Shared, first: bool) {
 /// After the first session: the invites' observer, `ready`, the queued `Parley` calls, goals;
 /// `identity` is the one the session was asked with.
 fn after_first_session(sh: Shared, identity: Option<parley_protocol::api::Identity>) {
-    let launcher = sh.borrow().d.launcher.clone();
+    let launcher = sh.borrow().launcher.clone();
     observe_launcher(&sh, &launcher);
     let identified = sh.borrow().identified;
     emit("ready", &obj(&[("identified", identified.into())]));
@@ -1163,6 +1191,16 @@ fn after_first_session(sh: Shared, identity: Option<parley_protocol::api::Identi
         reached(&sh);
     }
     evaluate(&sh);
+    // The panel, in a task of its own before the visitor asks for it (the click then only shows
+    // it); built at once instead when the panel opens or an invite shows first.
+    let idle = sh.clone();
+    parley_client::set_timeout(0, move || {
+        let mut s = idle.borrow_mut();
+        if s.d.is_none() {
+            build_panel(&mut s);
+            render(&mut s);
+        }
+    });
     // `Parley.identify` came while the request was on its way: ask again.
     if crate::identity() != identity && crate::identity().is_some() {
         spawn_local(load_session(sh, false));
@@ -1202,7 +1240,7 @@ fn create_conversation(sh: Shared) {
             s.form = true;
             render(&mut s);
             // The composer is hidden now: keyboard users go on in the form.
-            if let Some((_, input, _)) = s.d.pre_fields.first() {
+            if let Some((_, input, _)) = s.d.as_ref().and_then(|d| d.pre_fields.first()) {
                 let _ = input.focus();
             }
             return;

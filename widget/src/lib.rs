@@ -5,6 +5,7 @@
 mod app;
 mod events;
 mod invite;
+mod read;
 mod store;
 mod style;
 
