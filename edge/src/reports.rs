@@ -28,7 +28,7 @@ use futures_util::stream;
 use parley_shared::api::Transcript;
 use parley_shared::reports::exports::{invite_rows, traffic_rows};
 use parley_shared::reports::facts::Facts;
-use parley_shared::reports::query::{console_period, ReportId, ReportQuery};
+use parley_shared::reports::query::{console_period, Reads, ReportId, ReportQuery};
 use parley_shared::reports::sessions::rating_rows;
 use parley_shared::reports::table::ReportResponse;
 use parley_shared::reports::{compute, Ctx, InviteReport, RatingsReport, TrafficReport};
@@ -64,7 +64,7 @@ pub async fn console_view(req: Request, env: &Env, op: &Admin, which: &str) -> R
         Ok(q) => q,
         Err(msg) => return fail(ErrorCode::Malformed, &msg),
     };
-    let facts = load_facts(env, &op.account_id, &q).await?;
+    let facts = load_facts(env, &op.account_id, &q, report.console_reads()).await?;
     let ctx = Ctx::new(&q, &facts, t, "");
     if csv {
         let text = compute(&ctx).to_csv().map_err(worker::Error::RustError)?;
@@ -111,7 +111,7 @@ pub async fn respond(env: &Env, req_origin: &str, account_id: &str, q: ReportQue
         let statics = load_statics(&d1, account_id, &q).await?;
         return paged_csv(d1, account_id.to_owned(), q, base, statics, csv_page(env)?);
     }
-    let facts = load_facts(env, account_id, &q).await?;
+    let facts = load_facts(env, account_id, &q, q.report.reads()).await?;
     let table = compute(&Ctx::new(&q, &facts, now().0, &base));
     if !csv {
         return http::json(&ReportResponse { title: q.report.title().to_owned(), query: q, table });
@@ -208,12 +208,12 @@ fn paged_csv(
 /// Loads everything report `q` reads for `account_id`, as [`Facts`] documents "in the period":
 /// the account's agents, channels, hosts and entry points; activity intervals from
 /// `q.activity_since()` to `to`; tallies whose hour starts in `[from, to)`; and as the report
-/// [`reads`](ReportId::reads): conversations created in `[from, to)` (for Ratings also those
-/// closed in it) and their messages, assignments and blocks.
-pub async fn load_facts(env: &Env, account_id: &str, q: &ReportQuery) -> Result<Facts> {
+/// `reads` (`ReportId::reads`, or `console_reads` for the console's older views):
+/// conversations created in `[from, to)` (and those closed in it when asked) and their
+/// messages, assignments and blocks.
+pub async fn load_facts(env: &Env, account_id: &str, q: &ReportQuery, reads: Reads) -> Result<Facts> {
     let d1 = db::db(env)?;
     let mut facts = load_statics(&d1, account_id, q).await?;
-    let reads = q.report.reads();
     if !reads.conversations {
         return Ok(facts);
     }

@@ -50,8 +50,9 @@
 //!   `Count` are both the sessions they took part in (the seed's Count counts the report's
 //!   records, one per operator and session).
 //! - **Ratings**: [`rating_rows`] ([`super::ratings::rows_local`]) over the account's activity intervals and the
-//!   filtered conversations closed in the period (the edge loads those created before the
-//!   period too: `ReportId::reads`), each counted for its `operator_id`; shifts by the report zone's days, their times local). The chart is
+//!   filtered conversations closed in the period (those created in it; the console's older
+//!   ratings view also loads those created before: `ReportId::console_reads`), each counted for
+//!   its `operator_id`; shifts by the report zone's days, their times local). The chart is
 //!   each operator's ratings summed over their shifts, stacked by rating.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -918,7 +919,8 @@ mod tests {
     #[test]
     fn the_console_ratings_view_is_the_engines_rows() {
         let mut facts = facts();
-        // Created the day before the period, closed in it: counted (by when it closed).
+        // Created the day before the period, closed in it: counted when loaded (the console's
+        // view loads it: `ReportId::console_reads`).
         facts.conversations.push(with_op(closed(conv("s0", T - H), T + 10 * H, "good"), "dana"));
         // A closing time but not closed (reopened): the console's view counts closed chats only.
         let mut reopened = with_op(closed(conv("s7", T + 11 * H), T + 11 * H + MIN, "bad"), "dana");
