@@ -12,8 +12,9 @@
 //!   automatic-invite funnel per rule, invites by hour of day, traffic per entry point, the
 //!   visitors' ratings per operator and work shift, and the three CSV downloads, for a date
 //!   range and channel. Its dates are the browser's local days: From is the start of its day,
-//!   To the start of the day after (exclusive). The rows' hours are UTC hours. The sums and
-//!   percentages are `parley_reports`'s.
+//!   To the start of the day after (exclusive). The rows are the report engine's (its
+//!   Automatic invites, Traffic and Ratings rows, asked without `tz`: UTC hours and days). The
+//!   sums and percentages are `parley_reports`'s.
 //!
 //! The tab last chosen is remembered in `localStorage` (`parley.reports.tab`); "Invites &
 //! traffic" until one is chosen.

@@ -18,7 +18,6 @@ mod http;
 mod objects;
 mod outcome_settings;
 mod outcomes;
-mod ratings;
 mod report_links;
 mod reports;
 mod routes;

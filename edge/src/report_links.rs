@@ -14,24 +14,20 @@
 //!   once) → the report through `crate::reports::respond` with exactly the signed query.
 //!   Refusals: 403 `bad_signature`, 410 `expired`, 410 `revoked`. Answers are `no-store`.
 
-use crate::store::{n, opt, s};
 use parley_protocol::ids::is_valid_id;
 use parley_reports::links::{self, LinkRecord, ReportLinkList, ReportLinkRequest, ReportLinkView};
-use worker::{D1Database, Env, Request, Response, Result};
+use worker::{Env, Request, Response, Result};
 
 use crate::db::{self, OperatorRow};
 use crate::guard::secret;
 use crate::http::{self, fail, invalid};
 use crate::reports::account_time_zone;
+use crate::store::report_links as store;
 use crate::util::{new_id, now};
 use parley_protocol::error::ErrorCode;
 
 /// Most links listed (newest first).
 const LIST_LIMIT: u32 = 500;
-
-const RECORD_COLS: &str = "l.id, l.account_id, l.report, l.query, l.title, l.expires_at, l.created_by, \
-     o.chat_name AS created_by_name, l.created_at, l.revoked_at \
-     FROM report_links l LEFT JOIN operators o ON o.id = l.created_by AND o.account_id = l.account_id";
 
 pub(crate) async fn create(req: &mut Request, env: &Env, me: &OperatorRow) -> Result<Response> {
     let body: ReportLinkRequest = match http::read_json(req).await {
@@ -56,57 +52,26 @@ pub(crate) async fn create(req: &mut Request, env: &Env, me: &OperatorRow) -> Re
         created_at: t,
         revoked_at: None,
     };
-    d1.prepare(
-        "INSERT INTO report_links (id, account_id, report, query, title, expires_at, created_by, created_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )
-    .bind(&[
-        s(&record.id),
-        s(&record.account_id),
-        s(&record.report),
-        s(&record.query),
-        s(&record.title),
-        opt(record.expires_at),
-        s(&record.created_by),
-        n(record.created_at),
-    ])?
-    .run()
-    .await?;
+    store::insert(&d1, &record).await?;
     http::json(&ReportLinkView::of(&secret(env)?, &record))
 }
 
 pub(crate) async fn list(env: &Env, me: &OperatorRow) -> Result<Response> {
-    let rows: Vec<LinkRecord> = db::db(env)?
-        .prepare(format!("SELECT {RECORD_COLS} WHERE l.account_id = ?1 ORDER BY l.created_at DESC, l.id DESC LIMIT ?2"))
-        .bind(&[s(&me.account_id), n(LIST_LIMIT.into())])?
-        .all()
-        .await?
-        .results()?;
+    let rows = store::list(&db::db(env)?, &me.account_id, LIST_LIMIT).await?;
     let secret = secret(env)?;
     http::json(&ReportLinkList { links: rows.iter().map(|r| ReportLinkView::of(&secret, r)).collect() })
 }
 
 pub(crate) async fn revoke(env: &Env, me: &OperatorRow, id: &str) -> Result<Response> {
     let d1 = db::db(env)?;
-    if !is_valid_id(id) || record(&d1, id, &me.account_id).await?.is_none() {
+    if !is_valid_id(id) || store::record(&d1, id, &me.account_id).await?.is_none() {
         return fail(ErrorCode::UnknownLink, "no such link");
     }
-    d1.prepare("UPDATE report_links SET revoked_at = ?1 WHERE id = ?2 AND account_id = ?3 AND revoked_at IS NULL")
-        .bind(&[n(now().0), s(id), s(&me.account_id)])?
-        .run()
-        .await?;
-    match record(&d1, id, &me.account_id).await? {
+    store::revoke(&d1, id, &me.account_id, now().0).await?;
+    match store::record(&d1, id, &me.account_id).await? {
         Some(r) => http::json(&ReportLinkView::of(&secret(env)?, &r)),
         None => fail(ErrorCode::UnknownLink, "no such link"),
     }
-}
-
-/// Link `id` of `account_id`, if it is one.
-async fn record(d1: &D1Database, id: &str, account_id: &str) -> Result<Option<LinkRecord>> {
-    d1.prepare(format!("SELECT {RECORD_COLS} WHERE l.id = ?1 AND l.account_id = ?2"))
-        .bind(&[s(id), s(account_id)])?
-        .first(None)
-        .await
 }
 
 /// `GET /api/v1/public/reports/:slug[.csv]` (`path_slug` as in the path): the signed report.
@@ -121,7 +86,7 @@ pub async fn public(req: Request, env: &Env, path_slug: &str) -> Result<Response
         Ok(ok) => ok,
         Err(r) => return refuse(r),
     };
-    let row = record(&db::db(env)?, &link.link_id, &link.account_id).await?;
+    let row = store::record(&db::db(env)?, &link.link_id, &link.account_id).await?;
     if let Err(r) = links::check_row(&link, &q, row.as_ref()) {
         return refuse(r);
     }

@@ -144,7 +144,7 @@ macro_rules! h {
     };
 }
 
-use crate::{admin, api, blocks, outcome_settings, outcomes, ratings, report_links, reports, tally};
+use crate::{admin, api, blocks, outcome_settings, outcomes, report_links, reports, tally};
 use Access::{Change, Console, Read};
 
 const DO: &str = "do this";
@@ -168,12 +168,12 @@ pub static ROUTES: &[EdgeRoute] = &[
     EdgeRoute::open(POST, "/api/v1/widget/conversations/:id/survey", Guard::Visitor, h!(|req, env, p| outcomes::survey(req, env, &p[0]))),
     // The console.
     EdgeRoute::operator(POST, "/api/v1/console/conversations/:id/outcome", Change, h!(|req, env, p, me| outcomes::outcome(req, env, &me, &p[0]))),
-    EdgeRoute::admin(GET, "/api/v1/console/reports/invites", Read, SEE, h!(|req, env, p, me| tally::report(req, env, &me, "invites"))),
-    EdgeRoute::admin(GET, "/api/v1/console/reports/invites.csv", Read, SEE, h!(|req, env, p, me| tally::report(req, env, &me, "invites.csv"))),
-    EdgeRoute::admin(GET, "/api/v1/console/reports/traffic", Read, SEE, h!(|req, env, p, me| tally::report(req, env, &me, "traffic"))),
-    EdgeRoute::admin(GET, "/api/v1/console/reports/traffic.csv", Read, SEE, h!(|req, env, p, me| tally::report(req, env, &me, "traffic.csv"))),
-    EdgeRoute::admin(GET, "/api/v1/console/reports/ratings", Read, SEE, h!(|req, env, p, me| ratings::report(req, env, &me, "ratings"))),
-    EdgeRoute::admin(GET, "/api/v1/console/reports/ratings.csv", Read, SEE, h!(|req, env, p, me| ratings::report(req, env, &me, "ratings.csv"))),
+    EdgeRoute::admin(GET, "/api/v1/console/reports/invites", Read, SEE, h!(|req, env, p, me| reports::console_view(req, env, &me, "invites"))),
+    EdgeRoute::admin(GET, "/api/v1/console/reports/invites.csv", Read, SEE, h!(|req, env, p, me| reports::console_view(req, env, &me, "invites.csv"))),
+    EdgeRoute::admin(GET, "/api/v1/console/reports/traffic", Read, SEE, h!(|req, env, p, me| reports::console_view(req, env, &me, "traffic"))),
+    EdgeRoute::admin(GET, "/api/v1/console/reports/traffic.csv", Read, SEE, h!(|req, env, p, me| reports::console_view(req, env, &me, "traffic.csv"))),
+    EdgeRoute::admin(GET, "/api/v1/console/reports/ratings", Read, SEE, h!(|req, env, p, me| reports::console_view(req, env, &me, "ratings"))),
+    EdgeRoute::admin(GET, "/api/v1/console/reports/ratings.csv", Read, SEE, h!(|req, env, p, me| reports::console_view(req, env, &me, "ratings.csv"))),
     EdgeRoute::admin(GET, "/api/v1/reports/:slug", Read, SEE, h!(|req, env, p, me| reports::report(req, env, &me, &p[0]))),
     EdgeRoute::operator(GET, "/api/v1/console/conversations/:id/transcript", Read, h!(|req, env, p, me| reports::transcript(env, &me, &p[0]))),
     EdgeRoute::operator(GET, "/api/v1/console/presence", Read, h!(|req, env, p, me| api::presence(env, me))),

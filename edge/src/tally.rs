@@ -1,28 +1,24 @@
 //! Worker side of the tallies: `POST /api/v1/widget/events` (a visitor's batch, forwarded to its
 //! tally shard, see [`crate::objects::tally`]), the edge's own events (`chat`,
-//! `no_availability`), and the Automatic invites / Traffic reports read from D1.
+//! `no_availability`). (The Automatic invites / Traffic reports are the report engine's:
+//! `crate::reports`.)
 
 use std::collections::HashMap;
 
-use crate::store::{n, s};
+use crate::store::s;
 use parley_core::metrics::{self, Event, EventBatch, EventKind, EventsAck};
 use parley_protocol::api::EntryChoice;
 use parley_protocol::ids::is_valid_id;
 use parley_protocol::limits::MAX_DECISION_MS;
-use parley_reports::{self as reports, invites, traffic, InviteReport, TallyRow, TrafficReport};
 use serde::Deserialize;
 use worker::{Env, Request, Response, Result};
 
 use crate::db::ConversationRow;
-use crate::guard::{self, Admin, ChannelOrigin};
+use crate::guard::{self, ChannelOrigin};
 use crate::http::{self, fail};
 use crate::stubs::{IngestBody, TallyStub};
 use crate::util::now;
 use parley_protocol::error::{ApiError, ErrorCode};
-
-pub(crate) const DAY_MS: u64 = 24 * 60 * 60 * 1000;
-/// Longest report period.
-const MAX_REPORT_DAYS: u64 = 366;
 
 /// How many tally shards each channel has (`PARLEY_TALLY_SHARDS`).
 fn shards(env: &Env) -> Result<u32> {
@@ -223,97 +219,4 @@ async fn host_account(env: &Env, channel_id: &str, hostname: &str) -> Result<Opt
         h.insert(key, (channel.account_id.clone(), t + HOST_CACHE_MS));
     });
     Ok(Some(channel.account_id))
-}
-
-/// The period and channel of a report query.
-pub(crate) struct Period {
-    pub from: u64,
-    pub to: u64,
-    pub channel: Option<String>,
-}
-
-pub(crate) fn period(req: &Request) -> std::result::Result<Period, String> {
-    let url = req.url().map_err(|e| e.to_string())?;
-    let mut from = None;
-    let mut to = None;
-    let mut channel = None;
-    for (k, v) in url.query_pairs() {
-        let num = || v.trim().parse::<u64>().map_err(|_| format!("{k} must be a time in ms since the epoch"));
-        match k.as_ref() {
-            "from" => from = Some(num()?),
-            "to" => to = Some(num()?),
-            "channel" if is_valid_id(&v) => channel = Some(v.into_owned()),
-            "channel" => return Err("channel must be a channel id".into()),
-            _ => {}
-        }
-    }
-    let to = to.unwrap_or_else(|| now().0);
-    let from = from.unwrap_or(to.saturating_sub(7 * DAY_MS));
-    if from >= to {
-        return Err("from must be before to".into());
-    }
-    if to - from > MAX_REPORT_DAYS * DAY_MS {
-        return Err(format!("a report covers at most {MAX_REPORT_DAYS} days"));
-    }
-    Ok(Period { from, to, channel })
-}
-
-async fn tally_rows(env: &Env, account_id: &str, p: &Period) -> Result<Vec<TallyRow>> {
-    let db = crate::db::db(env)?;
-    let sql = "SELECT t.account_id, t.channel_id, t.entry_point_id, e.name AS entry_point_name, \
-               e.kind AS entry_point_kind, t.hour, t.metric, t.n \
-               FROM hourly_tallies t JOIN entry_points e ON e.id = t.entry_point_id \
-               WHERE t.account_id = ?1 AND t.hour >= ?2 AND t.hour < ?3";
-    in_period(&db, sql, "t.channel_id", account_id, p).await
-}
-
-/// Runs a report query whose `?1` is the account and `?2`/`?3` the period, narrowed to the
-/// period's channel (on `channel_col`, bound as `?4`) when it has one.
-pub(crate) async fn in_period<T: serde::de::DeserializeOwned>(
-    db: &worker::D1Database,
-    sql: &str,
-    channel_col: &str,
-    account_id: &str,
-    p: &Period,
-) -> Result<Vec<T>> {
-    let (from, to) = (n(p.from), n(p.to));
-    let stmt = match &p.channel {
-        Some(c) => db.prepare(format!("{sql} AND {channel_col} = ?4")).bind(&[s(account_id), from, to, s(c)])?,
-        None => db.prepare(sql).bind(&[s(account_id), from, to])?,
-    };
-    stmt.all().await?.results()
-}
-
-/// The report's period, or the refusal to send (400 `malformed`).
-pub(crate) fn report_period(req: &Request) -> Result<std::result::Result<Period, Response>> {
-    match period(req) {
-        Ok(p) => Ok(Ok(p)),
-        Err(msg) => fail(ErrorCode::Malformed, &msg).map(Err),
-    }
-}
-
-/// A CSV download named `filename`.
-pub(crate) fn csv_response(csv: std::result::Result<String, String>, filename: &str) -> Result<Response> {
-    let csv = csv.map_err(worker::Error::RustError)?;
-    let headers = worker::Headers::new();
-    headers.set("Content-Type", "text/csv; charset=utf-8")?;
-    headers.set("Content-Disposition", &format!("attachment; filename=\"{filename}\""))?;
-    Ok(Response::ok(csv)?.with_headers(headers))
-}
-
-/// `GET /api/v1/console/reports/{invites,traffic}[.csv]` (admins of the account).
-pub async fn report(req: Request, env: &Env, op: &Admin, which: &str) -> Result<Response> {
-    let p = match report_period(&req)? {
-        Ok(p) => p,
-        Err(resp) => return Ok(resp),
-    };
-    let rows = tally_rows(env, &op.account_id, &p).await?;
-    let (csv, filename) = match which {
-        "invites" => return http::json(&InviteReport { rows: invites::rows(&rows) }),
-        "traffic" => return http::json(&TrafficReport { rows: traffic::rows(&rows) }),
-        "invites.csv" => (reports::to_csv(&invites::rows(&rows), &invites::COLUMNS), "automatic-invites.csv"),
-        "traffic.csv" => (reports::to_csv(&traffic::rows(&rows), &traffic::COLUMNS), "traffic.csv"),
-        _ => return fail(ErrorCode::NotFound, "no such report"),
-    };
-    csv_response(csv, filename)
 }

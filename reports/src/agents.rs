@@ -112,7 +112,7 @@ mod tests {
         a.last_name = "O'Neil, Jr".into();
         let mut b = agent("op2", "sam", "acc1");
         b.disabled = true;
-        let csv = super::super::to_csv(&rows(&[b, a]), &COLUMNS).unwrap();
+        let csv = super::super::serde_csv(&rows(&[b, a]), &COLUMNS);
         assert_eq!(
             csv,
             "id,username,firstname,lastname,email,account_id,disabled\n\

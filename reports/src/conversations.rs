@@ -795,7 +795,7 @@ mod tests {
         w.serialize(&row).unwrap();
         let own = String::from_utf8(w.into_inner().unwrap()).unwrap();
         assert_eq!(own.lines().next().unwrap(), COLUMNS.join(","));
-        let csv = super::super::to_csv(&[row], &COLUMNS).unwrap();
+        let csv = super::super::serde_csv(&[row], &COLUMNS);
         assert_eq!(
             csv,
             "chatcampaign_id,conversation_start,session_id,assigned_agent_id,assigned_agent_account_id,\

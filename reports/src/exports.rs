@@ -106,10 +106,22 @@ fn tallies(ctx: &Ctx) -> Vec<super::TallyRow> {
         .collect()
 }
 
-fn invites_table(ctx: &Ctx) -> Table {
+/// The Automatic invites rows of the query (its zone, period, `channel` and `entry_point`): the
+/// table's rows, and the rows of the console's "Invites & traffic" view.
+pub fn invite_rows(ctx: &Ctx) -> Vec<invites::InviteRow> {
     let zone = ctx.zone;
-    let rows =
-        invites::rows_local(&tallies(ctx), &|ms| zone.datetime(ms), &|ms| zone.day_start(ms), &|ms| zone.hour(ms));
+    invites::rows_local(&tallies(ctx), &|ms| zone.datetime(ms), &|ms| zone.day_start(ms), &|ms| zone.hour(ms))
+}
+
+/// The Traffic rows of the query, each with its hour's start in ms: the table's rows, and the
+/// rows of the console's "Invites & traffic" view.
+pub fn traffic_rows(ctx: &Ctx) -> Vec<(u64, traffic::TrafficRow)> {
+    let zone = ctx.zone;
+    traffic::rows_local(&tallies(ctx), &|ms| zone.datetime(ms))
+}
+
+fn invites_table(ctx: &Ctx) -> Table {
+    let rows = invite_rows(ctx);
     let mut t = Table::new(&invites::COLUMNS);
     let mut f = Funnel::default();
     for r in &rows {
@@ -137,7 +149,7 @@ fn invites_table(ctx: &Ctx) -> Table {
 
 fn traffic_table(ctx: &Ctx) -> Table {
     let zone = ctx.zone;
-    let rows = traffic::rows_local(&tallies(ctx), &|ms| zone.datetime(ms));
+    let rows = traffic_rows(ctx);
     let mut t = Table::new(&traffic::COLUMNS);
     let mut by_hour = [[0u64; 4]; 24];
     for (h, r) in &rows {
@@ -332,7 +344,7 @@ pub(crate) mod tests {
             ..conversations::Facts::default()
         };
         let rows = conversations::rows(&facts, "/console/#/transcript/");
-        assert_eq!(t.to_csv().unwrap(), crate::to_csv(&rows, &conversations::COLUMNS).unwrap());
+        assert_eq!(t.to_csv().unwrap(), crate::serde_csv(&rows, &conversations::COLUMNS));
         assert!(t.rows[0].contains(&"3".to_owned()) && t.rows[0].contains(&"7".to_owned()));
     }
 
@@ -450,5 +462,78 @@ pub(crate) mod tests {
         assert_eq!(chart.series[0].values.iter().sum::<f64>(), 10.0);
         q.entry_point = Some("inv_a".into());
         assert_eq!(table(&ctx(&q, &f, D + 2 * DAY)).rows.len(), 1);
+    }
+
+    /// The console's "Invites & traffic" hour: 2026-11-18 11:00 UTC.
+    fn console_facts() -> Facts {
+        let h = D + 11 * H;
+        Facts {
+            tallies: vec![
+                tally("web", "inv_a", "invite", h, "match", 5),
+                tally("web", "inv_a", "invite", h, "proactive", 4),
+                tally("web", "inv_a", "invite", h, "accepted", 1),
+                tally("web", "inv_a", "invite", h, "no_availability", 1),
+                tally("web", "inv_a", "invite", h, "views", 4),
+                tally("web", "btn", "button", h, "visits", 9),
+                tally("web", "btn", "button", h, "chats", 1),
+                tally("shop", "inv_c", "invite", h + DAY, "match", 2),
+            ],
+            ..Facts::default()
+        }
+    }
+
+    fn console_query(report: ReportId, pairs: &[(&str, &str)]) -> ReportQuery {
+        let mut all = vec![("from".to_owned(), D.to_string()), ("to".to_owned(), (D + 2 * DAY).to_string())];
+        all.extend(pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        crate::query::console_period(report, all.iter().map(|(k, v)| (k.as_str(), v.as_str())), D).unwrap()
+    }
+
+    #[test]
+    fn the_console_views_are_the_engines_rows_in_utc() {
+        let f = console_facts();
+        let q = console_query(ReportId::Invites, &[]);
+        let c = ctx(&q, &f, D + 2 * DAY);
+        let rows = invite_rows(&c);
+        let got: Vec<_> = rows
+            .iter()
+            .map(|r| {
+                (r.chatcampaign_id.as_str(), r.date, r.hour_of_day, r.hour_begin_time.as_str(), r.num_proactive_match)
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [("web", D / 1000, 11, "2026-11-18 11:00:00", 5), ("shop", (D + DAY) / 1000, 11, "2026-11-19 11:00:00", 2)]
+        );
+        assert_eq!(rows[0].hour_end_time, "2026-11-18 11:59:59");
+        // The CSV link's bytes: the table's CSV is the rows serialized field by field.
+        let t = table(&c);
+        assert_eq!(t.to_csv().unwrap(), crate::serde_csv(&rows, &invites::COLUMNS));
+        // The channel narrows the rows.
+        let q = console_query(ReportId::Invites, &[("channel", "shop")]);
+        assert_eq!(invite_rows(&ctx(&q, &f, D + 2 * DAY)).len(), 1);
+
+        let q = console_query(ReportId::Traffic, &[]);
+        let c = ctx(&q, &f, D + 2 * DAY);
+        let rows: Vec<traffic::TrafficRow> = traffic_rows(&c).into_iter().map(|(_, r)| r).collect();
+        let got: Vec<_> = rows
+            .iter()
+            .map(|r| (r.entrypoint_id.as_str(), r.hour_begin_time.as_str(), r.visits, r.views, r.chats))
+            .collect();
+        assert_eq!(got, [("btn", "2026-11-18 11:00:00", 9, 0, 1), ("inv_a", "2026-11-18 11:00:00", 0, 4, 0)]);
+        assert_eq!(table(&c).to_csv().unwrap(), crate::serde_csv(&rows, &traffic::COLUMNS));
+    }
+
+    #[test]
+    fn the_console_views_in_another_zone_write_local_hours() {
+        let f = console_facts();
+        // Kolkata is UTC+5:30: the 11:00 UTC hour is written from 16:30 local.
+        let q = console_query(ReportId::Invites, &[("tz", "Asia/Kolkata")]);
+        let rows = invite_rows(&ctx(&q, &f, D + 2 * DAY));
+        assert_eq!((rows[0].hour_of_day, rows[0].hour_begin_time.as_str()), (16, "2026-11-18 16:30:00"));
+        let q = console_query(ReportId::Traffic, &[("tz", "Asia/Kolkata")]);
+        let rows = traffic_rows(&ctx(&q, &f, D + 2 * DAY));
+        assert_eq!(rows[0].1.hour_begin_time, "2026-11-18 16:30:00");
+        // Counts do not move: the tallies are the same hours.
+        assert_eq!(rows.iter().map(|(_, r)| r.visits).sum::<u64>(), 9);
     }
 }

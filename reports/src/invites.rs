@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{datetime, TallyRow};
+use super::TallyRow;
 use crate::metrics::{Funnel, Metric, HOUR_MS};
 
 /// The seed's columns, in its order.
@@ -65,14 +65,10 @@ impl InviteRow {
 }
 
 /// One row per channel, hour and invite with any funnel count, ordered by hour, channel, rule
-/// name. Rows of the chat button and traffic metrics are ignored. Times in UTC.
-pub fn rows(tallies: &[TallyRow]) -> Vec<InviteRow> {
-    rows_local(tallies, &datetime, &|h| h - h % (24 * HOUR_MS), &|h| ((h % (24 * HOUR_MS)) / HOUR_MS) as u32)
-}
-
-/// [`rows`] with the hours written in a local time: `datetime` writes an instant,
-/// `day_start` gives the start (ms) of its local day (`date` is that in Unix seconds) and
-/// `hour` its local hour of day. An hour's end is written 59 min 59 s after its start.
+/// name. Rows of the chat button and traffic metrics are ignored. The hours are written in the
+/// report's local time (`super::exports::invite_rows` passes the query's zone): `datetime`
+/// writes an instant, `day_start` gives the start (ms) of its local day (`date` is that in Unix
+/// seconds) and `hour` its local hour of day. An hour's end is written 59 min 59 s after its start.
 pub fn rows_local(
     tallies: &[TallyRow],
     datetime: &dyn Fn(u64) -> String,
@@ -190,6 +186,12 @@ pub fn by_hour_of_day(rows: &[InviteRow]) -> [(u64, u64); 24] {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::datetime;
+
+    /// [`rows_local`] in UTC.
+    pub(crate) fn rows(tallies: &[TallyRow]) -> Vec<InviteRow> {
+        rows_local(tallies, &datetime, &|h| h - h % (24 * HOUR_MS), &|h| ((h % (24 * HOUR_MS)) / HOUR_MS) as u32)
+    }
 
     pub(crate) fn t(ep: &str, kind: &str, hour: u64, metric: &str, n: u64) -> TallyRow {
         TallyRow {
@@ -284,7 +286,11 @@ pub(crate) mod tests {
     #[test]
     fn csv_has_exactly_the_seed_columns() {
         let h = 1_795_000_000_000 - 1_795_000_000_000 % HOUR_MS;
-        let csv = crate::to_csv(&rows(&[t("inv_a", "invite", h, "match", 1)]), &COLUMNS).unwrap();
+        let mut table = crate::table::Table::new(&COLUMNS);
+        for r in rows(&[t("inv_a", "invite", h, "match", 1)]) {
+            table.push(r.cells(), None);
+        }
+        let csv = table.to_csv().unwrap();
         let mut lines = csv.lines();
         assert_eq!(
             lines.next().unwrap(),

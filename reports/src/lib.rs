@@ -84,21 +84,23 @@ pub struct TallyRow {
     pub n: u64,
 }
 
-/// `GET /api/v1/console/reports/invites?from=MS&to=MS[&channel=ID]` (JSON; `…/invites.csv` is the
-/// same rows as CSV with `invites::COLUMNS`).
+/// `GET /api/v1/console/reports/invites?from=MS&to=MS[&channel=ID][&tz=ZONE]` (the console's
+/// "Invites & traffic" view, [`query::console_period`]): the engine's Automatic invites rows
+/// ([`exports::invite_rows`]); `…/invites.csv` is the engine's `invites` table as CSV.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InviteReport {
     pub rows: Vec<invites::InviteRow>,
 }
 
-/// `GET /api/v1/console/reports/traffic?from=MS&to=MS[&channel=ID]` (and `…/traffic.csv`).
+/// `GET /api/v1/console/reports/traffic?from=MS&to=MS[&channel=ID][&tz=ZONE]` (and `…/traffic.csv`):
+/// the engine's Traffic rows ([`exports::traffic_rows`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrafficReport {
     pub rows: Vec<traffic::TrafficRow>,
 }
 
-/// `GET /api/v1/console/reports/ratings?from=MS&to=MS[&channel=ID]` (and `…/ratings.csv` with
-/// `ratings::COLUMNS`): ratings per operator and work shift.
+/// `GET /api/v1/console/reports/ratings?from=MS&to=MS[&channel=ID][&tz=ZONE]` (and `…/ratings.csv`):
+/// ratings per operator and work shift, the engine's Ratings rows ([`sessions::rating_rows`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RatingsReport {
     pub rows: Vec<ratings::RatingRow>,
@@ -119,14 +121,16 @@ pub fn percent(part: u64, whole: u64) -> Option<u64> {
     Some(((part as u128 * 200 + whole as u128) / (whole as u128 * 2)) as u64)
 }
 
-/// Rows as CSV: a header line with the struct's field names, then one line per row.
-pub fn to_csv<T: Serialize>(rows: &[T], header: &[&str]) -> Result<String, String> {
+/// Rows as CSV through serde (a header line, then each row's fields in declaration order): what
+/// the tests compare a table's cells with, so a row's `cells()` cannot drift from its fields.
+#[cfg(test)]
+pub(crate) fn serde_csv<T: Serialize>(rows: &[T], header: &[&str]) -> String {
     let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
-    w.write_record(header).map_err(|e| e.to_string())?;
+    w.write_record(header).unwrap();
     for r in rows {
-        w.serialize(r).map_err(|e| e.to_string())?;
+        w.serialize(r).unwrap();
     }
-    String::from_utf8(w.into_inner().map_err(|e| e.to_string())?).map_err(|e| e.to_string())
+    String::from_utf8(w.into_inner().unwrap()).unwrap()
 }
 
 #[cfg(test)]

@@ -362,6 +362,93 @@ impl ReportQuery {
     }
 }
 
+/// The console's "Invites & traffic" URLs (`/api/v1/console/reports/{invites,traffic,ratings}[.csv]`)
+/// read as a query of the one engine: `from` / `to` in ms (`to` excluded; default the seven days
+/// before `now`), an optional `channel` id and an optional `tz` (UTC unless given: these views
+/// have always been in UTC hours); other keys are ignored. The Ratings view counts only closed
+/// conversations. The error is the 400 `malformed` message.
+pub fn console_period<'a>(
+    report: ReportId,
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    now: u64,
+) -> Result<ReportQuery, String> {
+    let (mut from, mut to, mut channel, mut tz) = (None, None, None, "UTC".to_owned());
+    for (k, v) in pairs {
+        let num = || v.trim().parse::<u64>().map_err(|_| format!("{k} must be a time in ms since the epoch"));
+        match k {
+            "from" => from = Some(num()?),
+            "to" => to = Some(num()?),
+            "channel" if crate::ids::is_valid_id(v) => channel = Some(v.to_owned()),
+            "channel" => return Err("channel must be a channel id".into()),
+            "tz" => match super::zone::Zone::named(v.trim()) {
+                Some(z) => tz = z.name().to_owned(),
+                None => return Err("tz must be a time zone name such as UTC or Europe/Berlin".into()),
+            },
+            _ => {}
+        }
+    }
+    let to = to.unwrap_or(now);
+    let from = from.unwrap_or(to.saturating_sub(7 * DAY_MS));
+    if from >= to {
+        return Err("from must be before to".into());
+    }
+    if to - from > MAX_REPORT_DAYS * DAY_MS {
+        return Err(format!("a report covers at most {MAX_REPORT_DAYS} days"));
+    }
+    let mut q = ReportQuery::new(report, from, to, &tz);
+    q.channel = channel;
+    if report == ReportId::Ratings {
+        q.status = StatusFilter::Closed;
+    }
+    Ok(q)
+}
+
+/// Which of the account's period rows a report reads besides the account's agents, channels,
+/// hosts, entry points, activity and tallies (which every load carries).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reads {
+    /// The conversations created in the period.
+    pub conversations: bool,
+    /// Their messages, assignments and blocks.
+    pub children: bool,
+    /// Also the conversations created before the period and closed in it.
+    pub closed_in_period: bool,
+}
+
+impl ReportId {
+    /// What [`Reads`] the report needs: the tallies' reports no conversation, Ratings the
+    /// period's conversations without child rows, every other all.
+    pub fn reads(self) -> Reads {
+        match self {
+            ReportId::Invites | ReportId::Traffic => {
+                Reads { conversations: false, children: false, closed_in_period: false }
+            }
+            ReportId::Ratings => Reads { conversations: true, children: false, closed_in_period: false },
+            _ => Reads { conversations: true, children: true, closed_in_period: false },
+        }
+    }
+
+    /// What the console's older view of the report ([`console_period`]) reads: as
+    /// [`reads`](ReportId::reads), but its Ratings count every chat closed in the period, also
+    /// one created before it (the Ratings report of `/api/v1/reports` counts the chats created
+    /// in the period: the golden files pin both).
+    pub fn console_reads(self) -> Reads {
+        Reads { closed_in_period: self == ReportId::Ratings, ..self.reads() }
+    }
+}
+
+impl ReportQuery {
+    /// The activity intervals a report reads are those starting before `to` that end after
+    /// this instant (or are still open): the start of the local day before `from`'s, and at
+    /// least a day before `from` — a shift is built from a whole local day of intervals, and
+    /// one begun the evening before may reach into the period.
+    pub fn activity_since(&self) -> u64 {
+        let zone = super::zone::Zone::named(&self.tz).unwrap_or_else(super::zone::Zone::utc);
+        let day = zone.day_start(self.from);
+        zone.day_start(day.saturating_sub(1)).min(self.from.saturating_sub(DAY_MS))
+    }
+}
+
 impl ReportQuery {
     /// Whether a conversation passes the query's conversation filters (the period is the
     /// edge's: it loads the conversations created in it). `channel`, `host`, `entry_point`,
@@ -508,5 +595,61 @@ mod tests {
             change(&mut q2);
             assert!(!q2.matches(&c));
         }
+    }
+
+    #[test]
+    fn the_console_period_reads_ms_a_channel_and_a_zone() {
+        let now = 1_795_000_000_000;
+        let read = |report: ReportId, pairs: &[(&str, &str)]| console_period(report, pairs.iter().copied(), now);
+        // Defaults: the seven days before now, UTC, every channel.
+        let q = read(ReportId::Invites, &[]).unwrap();
+        assert_eq!((q.from, q.to, q.tz.as_str(), q.channel.as_deref()), (now - 7 * DAY_MS, now, "UTC", None));
+        assert_eq!(q.status, StatusFilter::All);
+        let q = read(ReportId::Traffic, &[("from", " 1000 "), ("to", "5000"), ("channel", "demo"), ("other", "x")])
+            .unwrap();
+        assert_eq!((q.report, q.from, q.to, q.channel.as_deref()), (ReportId::Traffic, 1000, 5000, Some("demo")));
+        let from = (now - DAY_MS).to_string();
+        let q = read(ReportId::Ratings, &[("from", &from), ("tz", "Europe/Berlin")]).unwrap();
+        assert_eq!((q.from, q.to, q.tz.as_str(), q.status), (now - DAY_MS, now, "Europe/Berlin", StatusFilter::Closed));
+        // The refusals keep their messages.
+        let bad = |pairs: &[(&str, &str)]| read(ReportId::Invites, pairs).unwrap_err();
+        assert_eq!(bad(&[("from", "yesterday")]), "from must be a time in ms since the epoch");
+        assert_eq!(bad(&[("to", "-1")]), "to must be a time in ms since the epoch");
+        assert_eq!(bad(&[("from", "5"), ("to", "5")]), "from must be before to");
+        assert_eq!(bad(&[("from", "0"), ("to", &(367 * DAY_MS).to_string())]), "a report covers at most 366 days");
+        assert!(read(ReportId::Invites, &[("from", "0"), ("to", &(366 * DAY_MS).to_string())]).is_ok());
+        assert_eq!(bad(&[("channel", "../x")]), "channel must be a channel id");
+        assert!(bad(&[("tz", "Mars/Olympus")]).starts_with("tz must be a time zone"));
+    }
+
+    #[test]
+    fn what_each_report_reads() {
+        for r in ReportId::ALL {
+            let reads = r.reads();
+            match r {
+                ReportId::Invites | ReportId::Traffic => assert!(!reads.conversations && !reads.children),
+                ReportId::Ratings => assert!(reads.conversations && !reads.children),
+                _ => assert!(reads.conversations && reads.children, "{r:?}"),
+            }
+            assert!(!reads.closed_in_period, "{r:?}");
+            let console = r.console_reads();
+            assert_eq!(console.closed_in_period, r == ReportId::Ratings);
+            assert_eq!((console.conversations, console.children), (reads.conversations, reads.children));
+        }
+    }
+
+    #[test]
+    fn activity_is_read_from_the_local_day_before_the_period() {
+        // 2026-11-18 10:00 UTC.
+        let from = 1_794_960_000_000 + 10 * 3_600_000;
+        let q = ReportQuery::new(ReportId::Ratings, from, from + DAY_MS, "UTC");
+        assert_eq!(q.activity_since(), 1_794_960_000_000 - DAY_MS);
+        // Berlin (UTC+1): the local day before starts 2026-11-16 23:00 UTC.
+        let q = ReportQuery::new(ReportId::Ratings, from, from + DAY_MS, "Europe/Berlin");
+        assert_eq!(q.activity_since(), 1_794_960_000_000 - DAY_MS - 3_600_000);
+        // Never later than a day before the period.
+        let q = ReportQuery::new(ReportId::Ratings, 1_794_960_000_000, from, "UTC");
+        assert_eq!(q.activity_since(), 1_794_960_000_000 - DAY_MS);
+        assert_eq!(ReportQuery::new(ReportId::Ratings, 5, 10, "UTC").activity_since(), 0);
     }
 }

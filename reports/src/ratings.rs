@@ -6,9 +6,9 @@
 //! A **work shift** is [`crate::presence::Shift`] (the one definition): the operator's *online*
 //! activity intervals grouped by the local day of their start, from the day's first start to
 //! the day's last end; an interval still open ends at `now`. Offline intervals are the breaks
-//! and are not needed. Days and the written times are UTC in [`rows`] (the older
-//! `/api/v1/console/reports/ratings` view) and the report's zone in [`rows_local`] (the
-//! Ratings report of `/api/v1/reports`).
+//! and are not needed. Days and the written times are the report's zone's
+//! ([`rows_local`], called by `super::sessions::rating_rows` for the Ratings report of
+//! `/api/v1/reports` and the console's `/api/v1/console/reports/ratings` view alike).
 //!
 //! A conversation counts in its operator's shift whose span contains its `closed_at`; else in
 //! the shift of that operator whose end is the nearest before `closed_at` on the same day
@@ -21,11 +21,6 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-
-use super::datetime;
-use crate::metrics::HOUR_MS;
-
-const DAY_MS: u64 = 24 * HOUR_MS;
 
 /// The CSV's columns, in order (the seed's names where it has them).
 pub const COLUMNS: [&str; 9] = [
@@ -79,6 +74,23 @@ pub struct RatingRow {
     pub happy_percent: Option<u64>,
 }
 
+impl RatingRow {
+    /// The row's cells as the CSV writes them (`COLUMNS` order; no happy share: empty).
+    pub fn cells(&self) -> Vec<String> {
+        vec![
+            self.agent_id.clone(),
+            self.agent_name.clone(),
+            self.workshift_start.clone(),
+            self.workshift_end.clone(),
+            self.survey_num_good.to_string(),
+            self.survey_num_moderate.to_string(),
+            self.survey_num_bad.to_string(),
+            self.survey_num_not_rated.to_string(),
+            self.happy_percent.map(|p| p.to_string()).unwrap_or_default(),
+        ]
+    }
+}
+
 /// The span of an operator's work shift ([`crate::presence::Shift`]): `[start, end]` in ms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Shift {
@@ -86,17 +98,9 @@ pub struct Shift {
     pub end: u64,
 }
 
-/// Each operator's shifts, ordered by start (one per UTC day on which an online interval
-/// began): [`crate::presence::work_shifts_of`], the one definition of a work shift, with UTC days.
-pub fn shifts(intervals: &[ActivityRow], now: u64) -> BTreeMap<&str, Vec<Shift>> {
-    shifts_by(intervals, now, &utc_day)
-}
-
-fn utc_day(t: u64) -> i64 {
-    (t / DAY_MS) as i64
-}
-
-/// [`shifts`] with local days: `day_of` gives the local day number of an instant.
+/// Each operator's shifts, ordered by start (one per local day on which an online interval
+/// began; `day_of` gives the local day number of an instant):
+/// [`crate::presence::work_shifts_of`], the one definition of a work shift.
 fn shifts_by<'a>(intervals: &'a [ActivityRow], now: u64, day_of: &dyn Fn(u64) -> i64) -> BTreeMap<&'a str, Vec<Shift>> {
     let mut online: BTreeMap<&str, Vec<(u64, Option<u64>)>> = BTreeMap::new();
     for i in intervals.iter().filter(|i| i.state == "online") {
@@ -134,18 +138,8 @@ struct Counts {
 /// counts zero when no conversation counts in it), plus a row with an empty shift for an
 /// operator's conversations outside every shift. Only conversations closed within the period
 /// count. Ordered by operator name, operator id, then shift start (the empty shift last).
-pub fn rows(
-    intervals: &[ActivityRow],
-    conversations: &[RatedConversation],
-    from: u64,
-    to: u64,
-    now: u64,
-) -> Vec<RatingRow> {
-    rows_local(intervals, conversations, from, to, now, &utc_day, &datetime)
-}
-
-/// [`rows`] in a local time: `day_of` numbers the local day of an instant (shifts and the
-/// "same day" rule), `datetime` writes `workshift_start` / `workshift_end`.
+/// Local time: `day_of` numbers the local day of an instant (shifts and the "same day" rule),
+/// `datetime` writes `workshift_start` / `workshift_end`.
 pub fn rows_local(
     intervals: &[ActivityRow],
     conversations: &[RatedConversation],
@@ -209,10 +203,33 @@ pub fn rows_local(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::datetime;
+    use crate::metrics::HOUR_MS;
 
     /// 2026-11-18 00:00:00 UTC.
     const D: u64 = 1_794_960_000_000;
     const H: u64 = HOUR_MS;
+    const DAY_MS: u64 = 24 * HOUR_MS;
+
+    fn utc_day(t: u64) -> i64 {
+        (t / DAY_MS) as i64
+    }
+
+    /// [`rows_local`] in UTC.
+    fn rows(
+        intervals: &[ActivityRow],
+        conversations: &[RatedConversation],
+        from: u64,
+        to: u64,
+        now: u64,
+    ) -> Vec<RatingRow> {
+        rows_local(intervals, conversations, from, to, now, &utc_day, &datetime)
+    }
+
+    /// Each operator's shifts by UTC days.
+    fn shifts(intervals: &[ActivityRow], now: u64) -> BTreeMap<&str, Vec<Shift>> {
+        shifts_by(intervals, now, &utc_day)
+    }
 
     fn online(op: &str, start: u64, end: Option<u64>) -> ActivityRow {
         ActivityRow {
@@ -349,7 +366,11 @@ mod tests {
     fn csv_has_the_columns() {
         let acts = [online("dana", D + 9 * H, Some(D + 17 * H))];
         let convs = [conv("dana", Some(D + 10 * H), "bad"), conv("dana", Some(D + 7 * H), "")];
-        let csv = super::super::to_csv(&rows(&acts, &convs, D, D + DAY_MS, D + DAY_MS), &COLUMNS).unwrap();
+        let mut table = crate::table::Table::new(&COLUMNS);
+        for r in rows(&acts, &convs, D, D + DAY_MS, D + DAY_MS) {
+            table.push(r.cells(), None);
+        }
+        let csv = table.to_csv().unwrap();
         assert_eq!(
             csv,
             "agent_id,agent_name,workshift_start,workshift_end,survey_num_good,survey_num_moderate,survey_num_bad,\

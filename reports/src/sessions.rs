@@ -49,9 +49,10 @@
 //!   `operator` filter's operator when one is given), by name then id. `# of Sessions` and
 //!   `Count` are both the sessions they took part in (the seed's Count counts the report's
 //!   records, one per operator and session).
-//! - **Ratings**: [`super::ratings::rows`] over the account's activity intervals and the
-//!   filtered conversations (so: conversations created in the period and closed in it, each
-//!   counted for its `operator_id`; shifts by the report zone's days, their times local). The chart is
+//! - **Ratings**: [`rating_rows`] ([`super::ratings::rows_local`]) over the account's activity intervals and the
+//!   filtered conversations closed in the period (those created in it; the console's older
+//!   ratings view also loads those created before: `ReportId::console_reads`), each counted for
+//!   its `operator_id`; shifts by the report zone's days, their times local). The chart is
 //!   each operator's ratings summed over their shifts, stacked by rating.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -524,7 +525,9 @@ fn operator_analysis(ctx: &Ctx) -> Table {
 // ---------------------------------------------------------------------------------------------
 // Ratings.
 
-fn ratings_table(ctx: &Ctx) -> Table {
+/// The Ratings rows of the query (its zone, period and conversation filters; shifts are the
+/// operators' across channels): the table's rows, and the rows of the console's ratings view.
+pub fn rating_rows(ctx: &Ctx) -> Vec<ratings::RatingRow> {
     let names = Names::new(ctx);
     let wanted = |op: &str| ctx.q.operator.as_deref().is_none_or(|w| w == op);
     let acts: Vec<ActivityRow> = ctx
@@ -555,7 +558,11 @@ fn ratings_table(ctx: &Ctx) -> Table {
     let zone = ctx.zone;
     let day_of = move |t: u64| zone.day_number(t);
     let datetime = move |t: u64| zone.datetime(t);
-    let rows = ratings::rows_local(&acts, &convs, ctx.q.from, ctx.q.to, ctx.now, &day_of, &datetime);
+    ratings::rows_local(&acts, &convs, ctx.q.from, ctx.q.to, ctx.now, &day_of, &datetime)
+}
+
+fn ratings_table(ctx: &Ctx) -> Table {
+    let rows = rating_rows(ctx);
     let mut t = Table::new(&ratings::COLUMNS);
     let mut chart = Chart::empty(ChartKind::Stacked, "Ratings by operator", &RATING_LABELS);
     let mut last_op: Option<String> = None;
@@ -573,20 +580,7 @@ fn ratings_table(ctx: &Ctx) -> Table {
                 *v += n as f64;
             }
         }
-        t.push(
-            vec![
-                r.agent_id,
-                r.agent_name,
-                r.workshift_start,
-                r.workshift_end,
-                r.survey_num_good.to_string(),
-                r.survey_num_moderate.to_string(),
-                r.survey_num_bad.to_string(),
-                r.survey_num_not_rated.to_string(),
-                r.happy_percent.map(|p| p.to_string()).unwrap_or_default(),
-            ],
-            None,
-        );
+        t.push(r.cells(), None);
     }
     t.chart = Some(chart);
     t
@@ -919,6 +913,54 @@ mod tests {
         let t = run(ReportId::Ratings, &facts, "UTC", |q| q.operator = Some("sam".into()));
         assert_eq!(t.rows.len(), 1);
         assert_eq!(t.rows[0][0], "sam");
+    }
+
+    #[test]
+    fn the_console_ratings_view_is_the_engines_rows() {
+        let mut facts = facts();
+        // Created the day before the period, closed in it: counted when loaded (the console's
+        // view loads it: `ReportId::console_reads`).
+        facts.conversations.push(with_op(closed(conv("s0", T - H), T + 10 * H, "good"), "dana"));
+        // A closing time but not closed (reopened): the console's view counts closed chats only.
+        let mut reopened = with_op(closed(conv("s7", T + 11 * H), T + 11 * H + MIN, "bad"), "dana");
+        reopened.status = "active".into();
+        facts.conversations.push(reopened);
+        let pairs = [("from", T.to_string()), ("to", (T + 2 * DAY).to_string())];
+        let q = super::super::query::console_period(ReportId::Ratings, pairs.iter().map(|(k, v)| (*k, v.as_str())), T)
+            .unwrap();
+        let ctx = Ctx::new(&q, &facts, T + 2 * DAY, "");
+        let rows = rating_rows(&ctx);
+        let brief: Vec<_> = rows
+            .iter()
+            .map(|r| {
+                (r.agent_id.as_str(), r.workshift_start.as_str(), r.survey_num_good, r.survey_num_bad, r.happy_percent)
+            })
+            .collect();
+        assert_eq!(
+            brief,
+            [
+                ("dana", "2026-11-18 08:00:00", 2, 0, Some(100)),
+                ("dana", "", 0, 1, Some(0)),
+                ("sam", "2026-11-18 09:00:00", 0, 0, Some(0)),
+            ]
+        );
+        // The CSV link's bytes: the engine's table is the rows serialized field by field.
+        let csv = super::super::compute(&ctx).to_csv().unwrap();
+        assert_eq!(csv, super::super::serde_csv(&rows, &ratings::COLUMNS));
+
+        // In another zone the shifts are local days and local times; the counts stay.
+        let pairs = [("from", T.to_string()), ("to", (T + 2 * DAY).to_string()), ("tz", "Europe/Berlin".to_owned())];
+        let q = super::super::query::console_period(ReportId::Ratings, pairs.iter().map(|(k, v)| (*k, v.as_str())), T)
+            .unwrap();
+        let local = rating_rows(&Ctx::new(&q, &facts, T + 2 * DAY, ""));
+        let shifts: Vec<_> = local.iter().map(|r| (r.workshift_start.as_str(), r.workshift_end.as_str())).collect();
+        assert_eq!(
+            shifts,
+            [("2026-11-18 09:00:00", "2026-11-18 18:00:00"), ("", ""), ("2026-11-18 10:00:00", "2026-11-20 01:00:00")]
+        );
+        let total =
+            |rows: &[ratings::RatingRow]| rows.iter().map(|r| r.survey_num_good + r.survey_num_bad).sum::<u64>();
+        assert_eq!(total(&local), total(&rows));
     }
 
     #[test]

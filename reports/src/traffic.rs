@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{datetime, TallyRow};
+use super::TallyRow;
 use crate::metrics::Metric;
 
 /// The seed's columns, in its order.
@@ -25,13 +25,9 @@ pub struct TrafficRow {
 }
 
 /// One row per channel, hour and entry point with any traffic, ordered by hour, channel and
-/// entry point name. Funnel metrics are ignored. Times in UTC.
-pub fn rows(tallies: &[TallyRow]) -> Vec<TrafficRow> {
-    rows_local(tallies, &datetime).into_iter().map(|(_, r)| r).collect()
-}
-
-/// [`rows`] with `hour_begin_time` written by `datetime` (a local time), each with the hour's
-/// start in ms (for charts by local hour of day).
+/// entry point name. Funnel metrics are ignored. `hour_begin_time` is written by `datetime`
+/// (the report's local time: `super::exports::traffic_rows` passes the query's zone); each row
+/// comes with its hour's start in ms (for charts by local hour of day).
 pub fn rows_local(tallies: &[TallyRow], datetime: &dyn Fn(u64) -> String) -> Vec<(u64, TrafficRow)> {
     let mut by: BTreeMap<(u64, &str, &str), TrafficRow> = BTreeMap::new();
     for t in tallies {
@@ -129,8 +125,14 @@ pub fn totals_by_entry_point(rows: &[TrafficRow]) -> Vec<EntryTotals> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::datetime;
     use crate::invites::tests::t;
     use crate::metrics::HOUR_MS;
+
+    /// [`rows_local`] in UTC.
+    fn rows(tallies: &[TallyRow]) -> Vec<TrafficRow> {
+        rows_local(tallies, &datetime).into_iter().map(|(_, r)| r).collect()
+    }
 
     #[test]
     fn traffic_rows() {
@@ -156,7 +158,11 @@ mod tests {
             ("Rule inv_a", 0, 4, 1, 1)
         );
         {
-            let csv = crate::to_csv(&rows, &COLUMNS).unwrap();
+            let mut table = crate::table::Table::new(&COLUMNS);
+            for r in &rows {
+                table.push(r.cells(), None);
+            }
+            let csv = table.to_csv().unwrap();
             assert!(
                 csv.starts_with("chatcampaign_id,hour_begin_time,entrypoint_id,entrypoint,visits,views,clicks,chats\n")
             );

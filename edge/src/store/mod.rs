@@ -5,6 +5,8 @@
 //! here one aggregate per file.)
 
 pub mod channels;
+pub mod report_links;
+pub mod reports;
 pub mod tally_flush;
 
 use wasm_bindgen::JsValue;
