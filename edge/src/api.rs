@@ -8,7 +8,7 @@ use parley_shared::api::{
 };
 use parley_shared::auth;
 use parley_shared::conversation::Participant;
-use parley_shared::dispatch::{PresenceView, RouteUpdate};
+use parley_shared::dispatch::{DispatchError, PresenceView, RouteUpdate};
 use parley_shared::entry_points::{EntryKind, EntryPointRef};
 use parley_shared::ids::is_valid_id;
 use parley_shared::invites::Rule;
@@ -19,10 +19,10 @@ use serde::Deserialize;
 use worker::{Env, Request, Response, Result};
 
 use crate::db::{self, ConversationRow, OperatorRow};
-use crate::dispatch::{self, profile_of, Command};
+use crate::dispatch::{self, profile_of};
 use crate::guard::{self, Operator, Visitor, WsRole};
 use crate::http::{self, fail};
-use crate::stubs::{ConversationStub, InitBody};
+use crate::stubs::{Command, ConversationStub, InitBody};
 use crate::util::{new_id, now, random_bytes};
 use parley_shared::error::{ApiError, ErrorCode};
 
@@ -209,7 +209,7 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
             let page_url: String = body.page_url.chars().take(MAX_PAGE_URL_CHARS).collect();
             // Routing first: the object starts knowing where it stands. Should anything below
             // fail, the dispatcher drops the chat when it cannot reach its object.
-            let cmd = dispatch::Command::NewChat {
+            let cmd = Command::NewChat {
                 conversation_id: id.clone(),
                 channel: channel.id.clone(),
                 language: Some(language.clone()).filter(|l| !l.is_empty()),
@@ -511,14 +511,13 @@ pub(crate) async fn transfer(mut req: Request, env: &Env, op: &OperatorRow, id: 
     let cmd = Command::Transfer { conversation_id: id.to_owned(), to: body.operator_id };
     match dispatch::call::<serde_json::Value>(env, &op.account_id, &cmd).await? {
         Ok(_) => http::json(&serde_json::json!({ "ok": true })),
-        Err(r) if r.code == "unknown_operator" || r.code == "unknown_conversation" => dispatch_refusal(r, 404),
-        Err(r) => dispatch_refusal(r, 409),
+        Err(e @ (DispatchError::UnknownOperator | DispatchError::UnknownChat)) => dispatch_refusal(e, 404),
+        Err(e) => dispatch_refusal(e, 409),
     }
 }
 
 /// The dispatcher's refusal, sent with `status` (409, or 404 for a transfer to an unknown
 /// operator or conversation).
-fn dispatch_refusal(r: dispatch::Refused, status: u16) -> Result<Response> {
-    let code = ErrorCode::parse(&r.code).unwrap_or(ErrorCode::Internal);
-    http::refuse(ApiError::new(code, r.message).with_status(status))
+fn dispatch_refusal(e: DispatchError, status: u16) -> Result<Response> {
+    http::refuse(ApiError::from(e).with_status(status))
 }

@@ -15,6 +15,8 @@ mod db_admin;
 mod dispatch;
 mod guard;
 mod http;
+#[cfg(test)]
+mod layering;
 mod objects;
 mod outcome_settings;
 mod outcomes;

@@ -421,7 +421,7 @@ impl ConversationObject {
             return Ok(());
         };
         let notice: Notice = serde_json::from_str(&row.body)?;
-        let cmd = crate::dispatch::Command::Notice { conversation_id, notice };
+        let cmd = crate::stubs::Command::Notice { conversation_id, notice };
         // A refusal cannot happen for notices; either way it is delivered.
         let _ = DispatchStub::get(self.kit.env(), &account_id)?.command::<serde_json::Value>(cmd).await?;
         Ok(())

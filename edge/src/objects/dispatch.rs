@@ -17,9 +17,9 @@ use parley_shared::Millis;
 use serde::{Deserialize, Serialize};
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
-use crate::dispatch::Command;
 use crate::objects::kit::{self, Kit, Lazy, OutboxRow};
-use crate::stubs::{ConversationStub, DispatchRequest};
+use crate::stubs::Command;
+use crate::stubs::{ConversationStub, DispatchRefusal, DispatchRequest};
 use crate::util::{new_id, now};
 
 const MIGRATIONS: &[&str] = &[
@@ -69,10 +69,7 @@ impl DurableObject for DispatchObject {
                 self.commit(effects)?;
                 Response::from_json(&reply)?
             }
-            Err(e) => {
-                let body = serde_json::json!({ "error": { "code": e.code(), "message": e.message() } });
-                return Ok(Response::from_json(&body)?.with_status(409));
-            }
+            Err(error) => return Ok(Response::from_json(&DispatchRefusal { error })?.with_status(409)),
         };
         self.drain().await;
         self.rearm().await;

@@ -105,7 +105,7 @@ impl DurableObject for TallyObject {
         let unknown = body.events.iter().any(|e| !self.entry_points.borrow().0.contains_key(&e.entry_point));
         let stale = self.entry_points.borrow().1.is_none_or(|at| at + EP_REFRESH_MS <= t);
         if unknown && stale {
-            let map = crate::tally::channel_entry_points(self.kit.env(), &body.channel_id).await?;
+            let map = crate::store::entry_points::kinds(&crate::store::db(self.kit.env())?, &body.channel_id).await?;
             *self.entry_points.borrow_mut() = (map, Some(t));
         }
         let ack = self.ingest(&body, t, settings)?;

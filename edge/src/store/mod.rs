@@ -5,6 +5,7 @@
 //! here one aggregate per file.)
 
 pub mod channels;
+pub mod entry_points;
 pub mod tally_flush;
 
 use wasm_bindgen::JsValue;
