@@ -18,10 +18,11 @@ use parley_shared::Millis;
 use serde::Deserialize;
 use worker::{Env, Request, Response, Result};
 
-use crate::db::{self, ConversationRow, OperatorRow};
 use crate::dispatch::{self, profile_of};
 use crate::guard::{self, Operator, Visitor, WsRole};
 use crate::http::{self, fail};
+use crate::store::conversations::ConversationRow;
+use crate::store::operators::OperatorRow;
 use crate::stubs::{Command, ConversationStub, InitBody};
 use crate::util::{new_id, now, random_bytes};
 use parley_shared::error::{ApiError, ErrorCode};
@@ -66,7 +67,7 @@ const DEMO_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'
 /// The channel's chat button and its enabled auto-invites in the order they are tried (one
 /// query).
 async fn widget_entry_points(env: &Env, channel_id: &str) -> Result<(EntryPointRef, Vec<Rule>)> {
-    let rows = crate::db_admin::entry_points(&db::db(env)?, None, channel_id).await?;
+    let rows = crate::store::entry_points::entry_points(&crate::store::db(env)?, None, channel_id).await?;
     let mut button = None;
     let mut invites = Vec::new();
     for row in rows {
@@ -98,7 +99,8 @@ async fn widget_entry_points(env: &Env, channel_id: &str) -> Result<(EntryPointR
 pub(crate) async fn widget_look(req: &Request, env: &Env) -> Result<Response> {
     let channel = req.url()?.query_pairs().find(|(k, _)| k == "channel").map(|(_, v)| v.into_owned());
     let (resp, cache) = match channel {
-        Some(id) if is_valid_id(&id) => match db::channel_look(&db::db(env)?, &id).await? {
+        Some(id) if is_valid_id(&id) => match crate::store::channels::channel_look(&crate::store::db(env)?, &id).await?
+        {
             Some(look) => (http::json(&look)?, "public, max-age=60"),
             None => (fail(ErrorCode::UnknownChannel, "no such channel")?, "no-store"),
         },
@@ -119,7 +121,8 @@ pub(crate) async fn widget_session(mut req: Request, env: &Env) -> Result<Respon
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
-    let Some(channel) = db::channel(&db::db(env)?, &body.channel_id).await.ok().flatten() else {
+    let Some(channel) = crate::store::channels::channel(&crate::store::db(env)?, &body.channel_id).await.ok().flatten()
+    else {
         return fail(ErrorCode::UnknownChannel, "no such channel");
     };
     let origin = match guard::channel_origin(&req, env, &channel.id).await? {
@@ -150,7 +153,10 @@ pub(crate) async fn widget_session(mut req: Request, env: &Env) -> Result<Respon
             (id, token)
         }
     };
-    let conversation_id = db::open_conversation_for(&db::db(env)?, &channel.id, &visitor_id).await?.map(|c| c.id);
+    let conversation_id =
+        crate::store::conversations::open_conversation_for(&crate::store::db(env)?, &channel.id, &visitor_id)
+            .await?
+            .map(|c| c.id);
     let (button, invites) = widget_entry_points(env, &channel.id).await?;
     let resp = http::json(&WidgetSession {
         channel: ChannelInfo {
@@ -162,10 +168,10 @@ pub(crate) async fn widget_session(mut req: Request, env: &Env) -> Result<Respon
             time_zone: channel.time_zone,
             invites,
             prechat: crate::outcome_settings::prechat_of(&channel.prechat_form),
-            goals: crate::outcome_settings::widget_goals(&db::db(env)?, &channel.account_id).await?,
+            goals: crate::outcome_settings::widget_goals(&crate::store::db(env)?, &channel.account_id).await?,
             language: channel.language,
             position: channel.position,
-            greetings: db::greetings_of(&channel.greetings),
+            greetings: crate::store::channels::greetings_of(&channel.greetings),
         },
         visitor_id,
         visitor_token,
@@ -181,7 +187,7 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
         Ok(v) => v,
         Err(resp) => return Ok(resp),
     };
-    let d1 = db::db(env)?;
+    let d1 = crate::store::db(env)?;
     let entry = match crate::tally::resolve_entry(env, &body.channel_id, body.entry.as_ref()).await? {
         Ok(e) => e,
         Err(resp) => return http::with_cors(resp, &origin),
@@ -191,7 +197,7 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
         let resp = fail(ErrorCode::VisitorBlocked, parley_shared::outcomes::VISITOR_BLOCKED_MESSAGE)?;
         return http::with_cors(resp, &origin);
     }
-    let existing = db::open_conversation_for(&d1, &body.channel_id, &body.visitor_id).await?;
+    let existing = crate::store::conversations::open_conversation_for(&d1, &body.channel_id, &body.visitor_id).await?;
     let conv = match existing {
         Some(c) => c,
         None => {
@@ -201,7 +207,7 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
                     Ok(w) => w,
                     Err(resp) => return http::with_cors(resp, &origin),
                 };
-            let channel = db::channel(&d1, &body.channel_id).await?.ok_or("channel vanished")?;
+            let channel = crate::store::channels::channel(&d1, &body.channel_id).await?.ok_or("channel vanished")?;
             let t = now().0;
             let id = new_id("c");
             let language: String = body.language.trim().chars().take(35).collect();
@@ -280,15 +286,15 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
             // chat does, so every new conversation opens one) and the host the origin matched.
             let session_id = new_id("ss");
             let host_id = match guard::origin_hostname(&origin) {
-                Some(hostname) => db::channel_host(&d1, &row.channel_id, &hostname).await?,
+                Some(hostname) => crate::store::channels::channel_host(&d1, &row.channel_id, &hostname).await?,
                 None => None,
             };
-            let started = db::Origin {
+            let started = crate::store::conversations::Origin {
                 entry_point_id: entry.entry_point_id(),
                 session_id: &session_id,
                 host_id: host_id.as_deref(),
             };
-            db::insert_conversation(&d1, &row, &started).await?;
+            crate::store::conversations::insert_conversation(&d1, &row, &started).await?;
             // Counted once per new conversation (the ids are the conversation's).
             crate::tally::record_chat(env, &row, &entry, assigned).await;
             row
@@ -330,8 +336,8 @@ pub(crate) async fn connect(req: Request, env: &Env, id: &str) -> Result<Respons
     if !is_valid_id(id) {
         return fail(ErrorCode::UnknownConversation, "no such conversation");
     }
-    let d1 = db::db(env)?;
-    let Some(conv) = db::conversation(&d1, id).await? else {
+    let d1 = crate::store::db(env)?;
+    let Some(conv) = crate::store::conversations::conversation(&d1, id).await? else {
         return fail(ErrorCode::UnknownConversation, "no such conversation");
     };
     let role = match WsRole::parse(&q.role) {
@@ -377,8 +383,8 @@ pub(crate) async fn login(mut req: Request, env: &Env) -> Result<Response> {
     if body.username.len() > MAX_USERNAME_LEN || body.password.len() > MAX_PASSWORD_LEN {
         return fail(ErrorCode::TooLong, "username or password too long");
     }
-    let d1 = db::db(env)?;
-    let op = db::operator_by_username(&d1, &body.username.trim().to_lowercase()).await?;
+    let d1 = crate::store::db(env)?;
+    let op = crate::store::operators::operator_by_username(&d1, &body.username.trim().to_lowercase()).await?;
     let ok = match &op {
         Some(op) => op.disabled == 0 && auth::verify_password(&body.password, &op.password_hash),
         None => {
@@ -392,7 +398,7 @@ pub(crate) async fn login(mut req: Request, env: &Env) -> Result<Response> {
     };
     let token = auth::encode_token(&random_bytes::<32>());
     let t = now().0;
-    db::insert_session(&d1, &auth::token_digest(&token), &op, t, t + SESSION_TTL_MS).await?;
+    crate::store::sessions::insert_session(&d1, &auth::token_digest(&token), &op, t, t + SESSION_TTL_MS).await?;
     let resp = http::json(&me_of(&op))?;
     let headers = resp.headers().clone();
     headers.set("Set-Cookie", &guard::session_cookie(&req, &token, SESSION_TTL_MS / 1000))?;
@@ -405,7 +411,7 @@ const DUMMY_HASH: &str = "pbkdf2-sha256$100000$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAA
 /// `POST /api/v1/auth/logout` (from the console's origin): ends the session, live or not.
 pub(crate) async fn logout(req: Request, env: &Env) -> Result<Response> {
     if let Some(digest) = guard::session_digest(&req) {
-        db::delete_session(&db::db(env)?, &digest).await?;
+        crate::store::sessions::delete_session(&crate::store::db(env)?, &digest).await?;
     }
     let resp = http::json(&serde_json::json!({ "ok": true }))?;
     let headers = resp.headers().clone();
@@ -424,17 +430,17 @@ pub(crate) async fn list_conversations(req: Request, env: &Env, op: &OperatorRow
     if let Some((_, visitor)) = req.url()?.query_pairs().find(|(k, _)| k == "visitor") {
         return crate::outcomes::visitor_conversations(env, &op.account_id, &visitor).await;
     }
-    let rows = db::list_conversations(&db::db(env)?, &op.account_id, 200).await?;
+    let rows = crate::store::conversations::list_conversations(&crate::store::db(env)?, &op.account_id, 200).await?;
     http::json(&ConversationList { conversations: rows })
 }
 
 /// `GET /api/v1/console/conversations/:id/events`: the conversation's state changes.
 pub(crate) async fn conversation_events(env: &Env, op: &OperatorRow, id: &str) -> Result<Response> {
-    let d1 = db::db(env)?;
-    match db::conversation(&d1, id).await? {
-        Some(conv) if conv.account_id == op.account_id => {
-            http::json(&serde_json::json!({ "events": db::conversation_events(&d1, id).await? }))
-        }
+    let d1 = crate::store::db(env)?;
+    match crate::store::conversations::conversation(&d1, id).await? {
+        Some(conv) if conv.account_id == op.account_id => http::json(
+            &serde_json::json!({ "events": crate::store::conversations::conversation_events(&d1, id).await? }),
+        ),
         _ => fail(ErrorCode::UnknownConversation, "no such conversation"),
     }
 }
@@ -449,7 +455,8 @@ pub(crate) async fn availability(mut req: Request, env: &Env) -> Result<Response
         Ok(v) => v,
         Err(resp) => return Ok(resp),
     };
-    let channel = db::channel(&db::db(env)?, &body.channel_id).await?.ok_or("channel vanished")?;
+    let channel =
+        crate::store::channels::channel(&crate::store::db(env)?, &body.channel_id).await?.ok_or("channel vanished")?;
     let cmd = Command::Available { channel: channel.id };
     let answer: Availability = match dispatch::call(env, &channel.account_id, &cmd).await? {
         Ok(a) => a,
@@ -465,7 +472,7 @@ pub(crate) async fn presence(env: &Env, op: Operator) -> Result<Response> {
             Ok(v) => v,
             Err(refused) => return dispatch_refusal(refused, 409),
         };
-    let channels = db::account_channels(&db::db(env)?, &op.account_id).await?;
+    let channels = crate::store::channels::account_channels(&crate::store::db(env)?, &op.account_id).await?;
     http::json(&PresenceSnapshot { me: op.row.id, presence: view, channels })
 }
 
@@ -475,7 +482,7 @@ pub(crate) async fn change_presence(mut req: Request, env: &Env, op: Operator) -
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
-    let channels = db::account_channels(&db::db(env)?, &op.account_id).await?;
+    let channels = crate::store::channels::account_channels(&crate::store::db(env)?, &op.account_id).await?;
     for ch in [&body.join, &body.leave].into_iter().flatten() {
         if !channels.iter().any(|c| &c.id == ch) {
             return fail(ErrorCode::UnknownChannel, "no such channel");
@@ -503,7 +510,7 @@ pub(crate) async fn transfer(mut req: Request, env: &Env, op: &OperatorRow, id: 
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
-    match db::conversation(&db::db(env)?, id).await? {
+    match crate::store::conversations::conversation(&crate::store::db(env)?, id).await? {
         Some(conv) if conv.account_id == op.account_id => {}
         _ => return fail(ErrorCode::UnknownConversation, "no such conversation"),
     }

@@ -15,8 +15,8 @@ use parley_shared::outcomes::{block_reason, BlockList, BlockRequest, BlockView};
 use serde::Deserialize;
 use worker::{D1Database, Env, Request, Response, Result};
 
-use crate::db::{self, OperatorRow};
 use crate::http::{self, fail, invalid, invalid_with};
+use crate::store::operators::OperatorRow;
 use crate::util::{new_id, now};
 use parley_shared::error::ErrorCode;
 
@@ -29,8 +29,8 @@ pub(crate) async fn block(mut req: Request, env: &Env, me: &OperatorRow, convers
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
-    let d1 = db::db(env)?;
-    let conv = db::account_conversation(&d1, conversation_id, &me.account_id).await?;
+    let d1 = crate::store::db(env)?;
+    let conv = crate::store::conversations::account_conversation(&d1, conversation_id, &me.account_id).await?;
     let Some(conv) = conv else {
         return fail(ErrorCode::UnknownConversation, "no such conversation");
     };
@@ -72,7 +72,7 @@ pub(crate) async fn block(mut req: Request, env: &Env, me: &OperatorRow, convers
 }
 
 pub(crate) async fn list(env: &Env, me: &OperatorRow) -> Result<Response> {
-    let blocks: Vec<BlockView> = db::db(env)?
+    let blocks: Vec<BlockView> = crate::store::db(env)?
         .prepare(
             "SELECT b.id, b.visitor_id, b.conversation_id, b.reason, b.blocked_by, \
              COALESCE(o.chat_name, '') AS blocked_by_name, b.created_at \
@@ -90,7 +90,7 @@ pub(crate) async fn lift(env: &Env, me: &OperatorRow, id: &str) -> Result<Respon
     if !is_valid_id(id) {
         return fail(ErrorCode::UnknownBlock, "no such block");
     }
-    let changed = db::db(env)?
+    let changed = crate::store::db(env)?
         .prepare(
             "UPDATE visitor_blocks SET lifted_at = ?1, lifted_by = ?2 \
              WHERE id = ?3 AND account_id = ?4 AND lifted_at IS NULL",

@@ -6,7 +6,7 @@ use parley_shared::dispatch::{DispatchError, Profile};
 use serde::de::DeserializeOwned;
 use worker::{Env, Result};
 
-use crate::db::OperatorRow;
+use crate::store::operators::OperatorRow;
 use crate::stubs::{Command, DispatchStub};
 
 pub fn profile_of(op: &OperatorRow) -> Profile {

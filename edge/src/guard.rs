@@ -12,7 +12,7 @@ use parley_shared::auth;
 use parley_shared::error::{ApiError, ErrorCode};
 use parley_shared::ids::is_valid_id;
 
-use crate::db::OperatorRow;
+use crate::store::operators::OperatorRow;
 
 /// The console's session cookie.
 pub const SESSION_COOKIE: &str = "parley_session";
@@ -181,7 +181,6 @@ mod worker_side {
     use worker::{Env, Request, Response, Result};
 
     use super::*;
-    use crate::db;
     use crate::http;
     use crate::util::now;
 
@@ -249,7 +248,7 @@ mod worker_side {
             return Ok(None);
         }
         let digest = auth::token_digest(&token);
-        let row = db::session_operator(&db::db(env)?, &digest, now().0).await?;
+        let row = crate::store::sessions::session_operator(&crate::store::db(env)?, &digest, now().0).await?;
         Ok(row.map(|row| Operator { row, session_digest: digest }))
     }
 
@@ -304,7 +303,9 @@ mod worker_side {
             Ok(o) => o,
             Err(resp) => return Ok(Err(resp)),
         };
-        if !is_valid_id(channel_id) || !db::channel_has_host(&db::db(env)?, channel_id, &o.hostname).await? {
+        if !is_valid_id(channel_id)
+            || !crate::store::channels::channel_has_host(&crate::store::db(env)?, channel_id, &o.hostname).await?
+        {
             return refusal(origin_not_allowed()).map(Err);
         }
         Ok(Ok(o))

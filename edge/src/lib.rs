@@ -11,7 +11,6 @@ mod api;
 mod blocks;
 mod config;
 mod db;
-mod db_admin;
 mod dispatch;
 mod guard;
 mod http;

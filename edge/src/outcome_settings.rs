@@ -19,14 +19,14 @@ use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Env, Request, Response, Result};
 
-use crate::db::{self, OperatorRow};
 use crate::http::{self, fail, invalid};
+use crate::store::operators::OperatorRow;
 use crate::util::{new_id, now};
 use parley_shared::error::ErrorCode;
 
 /// `GET /api/v1/console/outcome-settings` (any operator of the account).
 pub(crate) async fn get(env: &Env, me: &OperatorRow) -> Result<Response> {
-    http::json(&load(&db::db(env)?, &me.account_id).await?)
+    http::json(&load(&crate::store::db(env)?, &me.account_id).await?)
 }
 
 #[derive(Deserialize)]
@@ -136,7 +136,7 @@ pub(crate) async fn save(mut req: Request, env: &Env, me: &OperatorRow) -> Resul
         Ok(v) => v,
         Err(e) => return invalid(e),
     };
-    let d1 = db::db(env)?;
+    let d1 = crate::store::db(env)?;
     let stored: Vec<(String, String)> =
         all_goals(&d1, &me.account_id).await?.into_iter().map(|g| (g.id, g.name)).collect();
     let fresh: Vec<String> = valid.goals.iter().map(|_| new_id("g")).collect();

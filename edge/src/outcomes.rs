@@ -25,9 +25,10 @@ use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Env, Request, Response, Result};
 
-use crate::db::{self, ConversationRow, OperatorRow};
 use crate::guard::{self, Visitor};
 use crate::http::{self, fail, invalid, invalid_with};
+use crate::store::conversations::ConversationRow;
+use crate::store::operators::OperatorRow;
 use crate::util::now;
 use parley_shared::error::ErrorCode;
 
@@ -46,7 +47,9 @@ async fn visitors_conversation(
     if !is_valid_id(id) {
         return Ok(None);
     }
-    Ok(db::conversation(d1, id).await?.filter(|c| c.channel_id == channel_id && c.visitor_id == visitor_id))
+    Ok(crate::store::conversations::conversation(d1, id)
+        .await?
+        .filter(|c| c.channel_id == channel_id && c.visitor_id == visitor_id))
 }
 
 /// `POST /api/v1/widget/conversations/:id/survey`.
@@ -60,7 +63,7 @@ pub async fn survey(mut req: Request, env: &Env, id: &str) -> Result<Response> {
 }
 
 async fn save_survey(env: &Env, id: &str, body: SurveyRequest) -> Result<Response> {
-    let d1 = db::db(env)?;
+    let d1 = crate::store::db(env)?;
     let Some(conv) = visitors_conversation(&d1, id, &body.channel_id, &body.visitor_id).await? else {
         return fail(ErrorCode::UnknownConversation, "no such conversation");
     };
@@ -90,7 +93,7 @@ async fn save_survey(env: &Env, id: &str, body: SurveyRequest) -> Result<Respons
         .and_then(|m| m.changes)
         .unwrap_or(0);
     if changed == 0 {
-        let stored = db::conversation(&d1, &conv.id).await?.ok_or("conversation vanished")?;
+        let stored = crate::store::conversations::conversation(&d1, &conv.id).await?.ok_or("conversation vanished")?;
         if let Err(e) = survey_again((&stored.survey_result, &stored.survey_comment), (result, comment)) {
             return invalid_with(ErrorCode::AlreadyRated, e);
         }
@@ -120,7 +123,7 @@ pub async fn goals(mut req: Request, env: &Env) -> Result<Response> {
 }
 
 async fn save_goals(env: &Env, body: GoalsRequest) -> Result<Response> {
-    let d1 = db::db(env)?;
+    let d1 = crate::store::db(env)?;
     let Some(conv) = visitors_conversation(&d1, &body.conversation_id, &body.channel_id, &body.visitor_id).await?
     else {
         return fail(ErrorCode::UnknownConversation, "no such conversation");
@@ -172,8 +175,8 @@ pub async fn outcome(mut req: Request, env: &Env, me: &OperatorRow, id: &str) ->
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
-    let d1 = db::db(env)?;
-    let conv = db::account_conversation(&d1, id, &me.account_id).await?;
+    let d1 = crate::store::db(env)?;
+    let conv = crate::store::conversations::account_conversation(&d1, id, &me.account_id).await?;
     let Some(conv) = conv else {
         return fail(ErrorCode::UnknownConversation, "no such conversation");
     };
@@ -207,7 +210,15 @@ pub async fn outcome(mut req: Request, env: &Env, me: &OperatorRow, id: &str) ->
 /// the operator's account, newest first.
 pub async fn visitor_conversations(env: &Env, account_id: &str, visitor_id: &str) -> Result<Response> {
     let rows = match is_valid_id(visitor_id) {
-        true => db::visitor_conversations(&db::db(env)?, account_id, visitor_id, VISITOR_LIST_LIMIT).await?,
+        true => {
+            crate::store::conversations::visitor_conversations(
+                &crate::store::db(env)?,
+                account_id,
+                visitor_id,
+                VISITOR_LIST_LIMIT,
+            )
+            .await?
+        }
         false => Vec::new(),
     };
     http::json(&parley_shared::api::ConversationList { conversations: rows })
@@ -236,7 +247,7 @@ pub async fn identify(
     identity: &Identity,
 ) -> Result<std::result::Result<String, Response>> {
     let refuse = || fail(ErrorCode::BadIdentity, "The visitor's identity could not be verified.");
-    let d1 = db::db(env)?;
+    let d1 = crate::store::db(env)?;
     let Some(ch) = channel_identity(&d1, channel_id).await? else {
         return Ok(Err(refuse()?));
     };

@@ -13,9 +13,9 @@ use parley_shared::metrics::{self, Event, EventBatch, EventKind, EventsAck};
 use parley_shared::reports::{self, invites, traffic, InviteReport, TallyRow, TrafficReport};
 use worker::{Env, Request, Response, Result};
 
-use crate::db::ConversationRow;
 use crate::guard::{self, Admin, ChannelOrigin};
 use crate::http::{self, fail};
+use crate::store::conversations::ConversationRow;
 use crate::stubs::{IngestBody, TallyStub};
 use crate::util::now;
 use parley_shared::error::{ApiError, ErrorCode};
@@ -172,11 +172,11 @@ async fn host_account(env: &Env, channel_id: &str, hostname: &str) -> Result<Opt
     if cached.is_some() {
         return Ok(cached);
     }
-    let d1 = crate::db::db(env)?;
-    if !is_valid_id(channel_id) || !crate::db::channel_has_host(&d1, channel_id, hostname).await? {
+    let d1 = crate::store::db(env)?;
+    if !is_valid_id(channel_id) || !crate::store::channels::channel_has_host(&d1, channel_id, hostname).await? {
         return Ok(None);
     }
-    let Some(channel) = crate::db::channel(&d1, channel_id).await? else { return Ok(None) };
+    let Some(channel) = crate::store::channels::channel(&d1, channel_id).await? else { return Ok(None) };
     HOSTS.with(|h| {
         let mut h = h.borrow_mut();
         if h.len() >= HOST_CACHE_MAX {
@@ -221,7 +221,7 @@ pub(crate) fn period(req: &Request) -> std::result::Result<Period, String> {
 }
 
 async fn tally_rows(env: &Env, account_id: &str, p: &Period) -> Result<Vec<TallyRow>> {
-    let db = crate::db::db(env)?;
+    let db = crate::store::db(env)?;
     let sql = "SELECT t.account_id, t.channel_id, t.entry_point_id, e.name AS entry_point_name, \
                e.kind AS entry_point_kind, t.hour, t.metric, t.n \
                FROM hourly_tallies t JOIN entry_points e ON e.id = t.entry_point_id \

@@ -22,7 +22,6 @@ use worker::{
     WebSocketIncomingMessage, WebSocketPair,
 };
 
-use crate::db;
 use crate::objects::kit::{self, Kit, Lazy, OutboxRow};
 use crate::stubs::{ConversationRequest, DispatchStub, InitBody};
 use crate::util::now;
@@ -152,7 +151,8 @@ impl DurableObject for ConversationObject {
         // An operator's changes count only while their console session is valid (a disabled
         // or logged-out operator's open sockets stop working at once).
         if let (Ok(msg @ (ClientMsg::Send { .. } | ClientMsg::End)), Some(digest)) = (&decoded, &session) {
-            let op = db::session_operator(&db::db(self.kit.env())?, digest, now().0).await?;
+            let op =
+                crate::store::sessions::session_operator(&crate::store::db(self.kit.env())?, digest, now().0).await?;
             if op.is_none_or(|op| op.id != conn.participant.id) {
                 let client_id = match msg {
                     ClientMsg::Send { client_id, .. } => Some(client_id.clone()),
@@ -435,7 +435,7 @@ impl ConversationObject {
         let (events_synced, mut messages_synced) = (self.marker("events_synced")?, self.marker("messages_synced")?);
         let (account_id, channel_id) =
             (self.kit.meta("account_id")?.unwrap_or_default(), self.kit.meta("channel_id")?.unwrap_or_default());
-        let scope = db::Scope { account_id: &account_id, channel_id: &channel_id };
+        let scope = crate::store::conversations::Scope { account_id: &account_id, channel_id: &channel_id };
         #[derive(Deserialize)]
         struct Ev {
             seq: u64,
@@ -443,7 +443,7 @@ impl ConversationObject {
             kind: String,
             detail: String,
         }
-        let events: Vec<db::EventRow> = self
+        let events: Vec<crate::store::conversations::EventRow> = self
             .kit
             .sql()
             .exec(
@@ -452,7 +452,7 @@ impl ConversationObject {
             )?
             .to_array::<Ev>()?
             .into_iter()
-            .map(|e| db::EventRow { seq: e.seq, at: e.at, kind: e.kind, detail: e.detail })
+            .map(|e| crate::store::conversations::EventRow { seq: e.seq, at: e.at, kind: e.kind, detail: e.detail })
             .collect();
         let preview: String = last.as_ref().map(|m| m.text.chars().take(PREVIEW_CHARS).collect()).unwrap_or_default();
         let pages: Vec<serde_json::Value> = meta
@@ -462,7 +462,7 @@ impl ConversationObject {
             .map(|p| serde_json::json!({ "url": p.url, "title": p.title, "at": p.at.0 }))
             .collect();
         let pages = serde_json::to_string(&pages)?;
-        let summary = db::Summary {
+        let summary = crate::store::conversations::Summary {
             id: &id,
             status: meta.status.as_str(),
             message_count: count,
@@ -486,8 +486,8 @@ impl ConversationObject {
         loop {
             let messages = self.unsynced_messages(messages_synced)?;
             let full = messages.len() == MESSAGES_PER_SYNC;
-            db::sync_conversation(
-                &db::db(self.kit.env())?,
+            crate::store::conversations::sync_conversation(
+                &crate::store::db(self.kit.env())?,
                 &id,
                 first.then_some(&summary),
                 if first { &events } else { &[] },
@@ -512,7 +512,7 @@ impl ConversationObject {
     }
 
     /// Up to [`MESSAGES_PER_SYNC`] stored messages after `after`, as D1 rows.
-    fn unsynced_messages(&self, after: u64) -> Result<Vec<db::MessageRow>> {
+    fn unsynced_messages(&self, after: u64) -> Result<Vec<crate::store::conversations::MessageRow>> {
         let rows = self
             .kit
             .sql()
@@ -525,7 +525,7 @@ impl ConversationObject {
             .into_iter()
             .map(|r| {
                 let operator = r.author_role == "operator";
-                db::MessageRow {
+                crate::store::conversations::MessageRow {
                     seq: r.seq,
                     operator_id: operator.then_some(r.author_id),
                     role: if operator || r.author_role == "system" { r.author_role } else { "visitor".to_owned() },

@@ -190,8 +190,8 @@ impl DispatchObject {
                     PresenceState::Online => "online",
                     PresenceState::Offline => "offline",
                 };
-                crate::db::upsert_interval(
-                    &crate::db::db(self.kit.env())?,
+                crate::store::activity::upsert_interval(
+                    &crate::store::db(self.kit.env())?,
                     &b.interval.activity_id,
                     &account,
                     &b.operator_id,

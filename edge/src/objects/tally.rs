@@ -338,7 +338,7 @@ impl TallyObject {
             account_id: self.kit.meta("account_id")?.unwrap_or_default(),
             channel_id: self.kit.meta("channel_id")?.unwrap_or_default(),
         };
-        tally_flush::write(&crate::db::db(self.kit.env())?, &shard, seq, rows, t).await
+        tally_flush::write(&crate::store::db(self.kit.env())?, &shard, seq, rows, t).await
     }
 
     /// The one alarm ([`Shard::next_deadline`]).
