@@ -9,7 +9,6 @@
 
 use std::collections::HashMap;
 
-use crate::store::s;
 use parley_shared::admin::{
     self, AccountUpdate, AccountView, CannedList, CannedRequest, CannedResponse, ChannelList, ChannelView,
     CreateChannelRequest, CreateOperatorRequest, FieldError, OfflineMessageList, OfflineMessageStored, OperatorList,
@@ -185,11 +184,7 @@ fn settings_of(o: OperatorFull) -> Settings {
 
 /// The operator's account as [`AccountView`].
 async fn account_view(env: &Env, account_id: &str) -> Result<Option<AccountView>> {
-    crate::store::db(env)?
-        .prepare("SELECT id, name, time_zone FROM accounts WHERE id = ?1")
-        .bind(&[s(account_id)])?
-        .first::<AccountView>(None)
-        .await
+    Ok(crate::store::accounts::account(&crate::store::db(env)?, account_id).await?.map(|a| a.into_api()))
 }
 
 /// `GET /api/v1/console/account` (any operator): name and report time zone.
@@ -211,11 +206,7 @@ pub(crate) async fn save_account(mut req: Request, env: &Env, me: &OperatorRow) 
         Ok(v) => v,
         Err(e) => return invalid(e),
     };
-    crate::store::db(env)?
-        .prepare("UPDATE accounts SET name = ?2, time_zone = ?3 WHERE id = ?1")
-        .bind(&[s(&me.account_id), s(&valid.name), s(&valid.time_zone)])?
-        .run()
-        .await?;
+    crate::store::accounts::update(&crate::store::db(env)?, &me.account_id, &valid.name, &valid.time_zone).await?;
     get_account(env, me).await
 }
 

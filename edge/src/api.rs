@@ -168,7 +168,7 @@ pub(crate) async fn widget_session(mut req: Request, env: &Env) -> Result<Respon
             time_zone: channel.time_zone,
             invites,
             prechat: crate::outcome_settings::prechat_of(&channel.prechat_form),
-            goals: crate::outcome_settings::widget_goals(&crate::store::db(env)?, &channel.account_id).await?,
+            goals: crate::store::outcome_settings::widget_goals(&crate::store::db(env)?, &channel.account_id).await?,
             language: channel.language,
             position: channel.position,
             greetings: crate::store::channels::greetings_of(&channel.greetings),
@@ -193,7 +193,7 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
         Err(resp) => return http::with_cors(resp, &origin),
     };
     // A blocked visitor is told so politely; the reason is never revealed.
-    if crate::blocks::is_blocked(&d1, &body.channel_id, &body.visitor_id).await? {
+    if crate::store::blocks::is_blocked(&d1, &body.channel_id, &body.visitor_id).await? {
         let resp = fail(ErrorCode::VisitorBlocked, parley_shared::outcomes::VISITOR_BLOCKED_MESSAGE)?;
         return http::with_cors(resp, &origin);
     }

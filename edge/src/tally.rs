@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
+use crate::store;
 use crate::store::entry_points::{self, EntryPointBrief};
-use crate::store::{self, n, s};
 use parley_shared::api::EntryChoice;
 use parley_shared::ids::is_valid_id;
 use parley_shared::limits::MAX_DECISION_MS;
@@ -221,12 +221,7 @@ pub(crate) fn period(req: &Request) -> std::result::Result<Period, String> {
 }
 
 async fn tally_rows(env: &Env, account_id: &str, p: &Period) -> Result<Vec<TallyRow>> {
-    let db = crate::store::db(env)?;
-    let sql = "SELECT t.account_id, t.channel_id, t.entry_point_id, e.name AS entry_point_name, \
-               e.kind AS entry_point_kind, t.hour, t.metric, t.n \
-               FROM hourly_tallies t JOIN entry_points e ON e.id = t.entry_point_id \
-               WHERE t.account_id = ?1 AND t.hour >= ?2 AND t.hour < ?3";
-    in_period(&db, sql, "t.channel_id", account_id, p).await
+    store::tally_reads::tally_rows(&store::db(env)?, account_id, p.from, p.to, p.channel.as_deref()).await
 }
 
 /// Runs a report query whose `?1` is the account and `?2`/`?3` the period, narrowed to the
@@ -238,12 +233,7 @@ pub(crate) async fn in_period<T: serde::de::DeserializeOwned>(
     account_id: &str,
     p: &Period,
 ) -> Result<Vec<T>> {
-    let (from, to) = (n(p.from), n(p.to));
-    let stmt = match &p.channel {
-        Some(c) => db.prepare(format!("{sql} AND {channel_col} = ?4")).bind(&[s(account_id), from, to, s(c)])?,
-        None => db.prepare(sql).bind(&[s(account_id), from, to])?,
-    };
-    stmt.all().await?.results()
+    store::tally_reads::in_period(db, sql, channel_col, account_id, p.from, p.to, p.channel.as_deref()).await
 }
 
 /// The report's period, or the refusal to send (400 `malformed`).

@@ -4,15 +4,21 @@
 //! statements themselves still live in `db.rs`, `db_admin.rs` and the handler modules; they move
 //! here one aggregate per file.)
 
+pub mod accounts;
 pub mod activity;
+pub mod blocks;
 pub mod canned;
 pub mod channels;
 pub mod conversations;
 pub mod entry_points;
 pub mod offline_messages;
 pub mod operators;
+pub mod outcome_settings;
+pub mod outcomes;
 pub mod sessions;
 pub mod tally_flush;
+pub mod tally_reads;
+pub mod visitors;
 
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
