@@ -3,8 +3,9 @@
 //! to the conversation's Durable Object with headers only this worker can set.
 
 use parley_shared::api::{
-    Availability, AvailabilityRequest, ChannelInfo, ConversationCreated, ConversationList, CreateConversationRequest,
-    LoginRequest, OperatorInfo, PresenceChange, PresenceSnapshot, TransferRequest, WidgetSession, WidgetSessionRequest,
+    Availability, AvailabilityRequest, ChannelInfo, ConversationCreated, ConversationList, ConversationSummary,
+    CreateConversationRequest, LoginRequest, OperatorInfo, PresenceChange, PresenceSnapshot, TransferRequest,
+    WidgetSession, WidgetSessionRequest,
 };
 use parley_shared::auth;
 use parley_shared::conversation::Participant;
@@ -21,7 +22,6 @@ use worker::{Env, Request, Response, Result};
 use crate::dispatch::{self, profile_of};
 use crate::guard::{self, Operator, Visitor, WsRole};
 use crate::http::{self, fail};
-use crate::store::conversations::ConversationRow;
 use crate::store::operators::OperatorRow;
 use crate::stubs::{Command, ConversationStub, InitBody};
 use crate::util::{new_id, now, random_bytes};
@@ -198,8 +198,8 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
         return http::with_cors(resp, &origin);
     }
     let existing = crate::store::conversations::open_conversation_for(&d1, &body.channel_id, &body.visitor_id).await?;
-    let conv = match existing {
-        Some(c) => c,
+    let (conversation_id, status) = match existing {
+        Some(c) => (c.id, c.status),
         None => {
             // The pre-chat answers are checked before anything is written (400 naming the field).
             let who =
@@ -241,7 +241,7 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
                     vec![PageVisit { url: page_url.clone(), title: String::new(), at: Millis(t) }]
                 },
             };
-            let row = ConversationRow {
+            let row = ConversationSummary {
                 id,
                 account_id: channel.account_id,
                 channel_id: channel.id,
@@ -297,14 +297,14 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
             crate::store::conversations::insert_conversation(&d1, &row, &started).await?;
             // Counted once per new conversation (the ids are the conversation's).
             crate::tally::record_chat(env, &row, &entry, assigned).await;
-            row
+            (row.id, row.status)
         }
     };
-    let resp = http::json(&ConversationCreated { conversation_id: conv.id, status: conv.status })?;
+    let resp = http::json(&ConversationCreated { conversation_id, status })?;
     http::with_cors(resp, &origin)
 }
 
-async fn init_object(env: &Env, row: &ConversationRow, route: RouteUpdate, visitor: VisitorInfo) -> Result<()> {
+async fn init_object(env: &Env, row: &ConversationSummary, route: RouteUpdate, visitor: VisitorInfo) -> Result<()> {
     let init = InitBody {
         conversation_id: row.id.clone(),
         account_id: row.account_id.clone(),
@@ -431,7 +431,7 @@ pub(crate) async fn list_conversations(req: Request, env: &Env, op: &OperatorRow
         return crate::outcomes::visitor_conversations(env, &op.account_id, &visitor).await;
     }
     let rows = crate::store::conversations::list_conversations(&crate::store::db(env)?, &op.account_id, 200).await?;
-    http::json(&ConversationList { conversations: rows })
+    http::json(&ConversationList { conversations: crate::store::conversations::into_api(rows)? })
 }
 
 /// `GET /api/v1/console/conversations/:id/events`: the conversation's state changes.

@@ -155,7 +155,7 @@ pub async fn visitor_conversations(env: &Env, account_id: &str, visitor_id: &str
         }
         false => Vec::new(),
     };
-    http::json(&parley_shared::api::ConversationList { conversations: rows })
+    http::json(&parley_shared::api::ConversationList { conversations: store::conversations::into_api(rows)? })
 }
 
 /// `Parley.identify` in a widget session: `Ok(visitor_id)` of the proven user (their details

@@ -15,7 +15,6 @@ use worker::{Env, Request, Response, Result};
 
 use crate::guard::{self, Admin, ChannelOrigin};
 use crate::http::{self, fail};
-use crate::store::conversations::ConversationRow;
 use crate::stubs::{IngestBody, TallyStub};
 use crate::util::now;
 use parley_shared::error::{ApiError, ErrorCode};
@@ -104,7 +103,7 @@ pub async fn resolve_entry(
 /// invite and could not be given to an operator at once, that invite's `no_availability`.
 /// Event ids derive from the conversation id, so nothing counts twice. A failure is logged (the
 /// conversation stands).
-pub async fn record_chat(env: &Env, row: &ConversationRow, entry: &Entry, assigned: bool) {
+pub async fn record_chat(env: &Env, row: &parley_shared::api::ConversationSummary, entry: &Entry, assigned: bool) {
     let Some(ep) = &entry.entry_point else { return };
     let t = now().0;
     let ev = |id: String, kind, invite: &str| Event {
