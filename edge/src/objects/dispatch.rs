@@ -18,18 +18,8 @@ use serde::{Deserialize, Serialize};
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
 use crate::objects::kit::{self, Kit, Lazy, OutboxRow};
-use crate::stubs::Command;
-use crate::stubs::{ConversationStub, DispatchRefusal, DispatchRequest};
+use crate::stubs::{Command, ConversationStub, DispatchRefusal, DispatchRequest};
 use crate::util::{new_id, now};
-
-const MIGRATIONS: &[&str] = &[
-    "CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-     CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, body TEXT NOT NULL);",
-    // The kit's meta table; the state and the account id carried over.
-    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-     INSERT INTO meta (key, value) SELECT key, value FROM kv;
-     DROP TABLE kv;",
-];
 
 /// Outbox rows: a routing update for a conversation, an activity interval for D1.
 const NOTIFY: &str = "notify";
@@ -56,7 +46,10 @@ pub struct DispatchObject {
 
 impl DurableObject for DispatchObject {
     fn new(state: State, env: Env) -> Self {
-        Self { kit: Kit::new(state, env, "dispatch", MIGRATIONS), dispatch: Lazy::default() }
+        Self {
+            kit: Kit::new(state, env, "dispatch", crate::store::object_dispatch::MIGRATIONS),
+            dispatch: Lazy::default(),
+        }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
