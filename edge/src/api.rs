@@ -144,9 +144,7 @@ pub(crate) async fn widget_session(mut req: Request, env: &Env) -> Result<Respon
             let token = auth::visitor_token(&secret, &id);
             (id, token)
         }
-        (None, Some(id), Some(token)) if is_valid_id(&id) && auth::verify_visitor_token(&secret, &id, &token) => {
-            (id, token)
-        }
+        (None, Some(id), Some(token)) if guard::visitor_token_ok(&secret, &id, &token) => (id, token),
         _ => {
             let id = new_id("v");
             let token = auth::visitor_token(&secret, &id);

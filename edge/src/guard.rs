@@ -252,6 +252,14 @@ mod worker_side {
         Ok(row.map(|row| Operator { row, session_digest: digest }))
     }
 
+    /// Whether the console session with this digest is still live and is `operator_id`'s: an
+    /// operator's open socket counts their sends only while it is (a disabled or logged-out
+    /// operator's sockets stop working at once). Asked by the conversation's object.
+    pub async fn session_still_valid(env: &Env, digest: &str, operator_id: &str) -> Result<bool> {
+        let row = crate::store::sessions::session_operator(&crate::store::db(env)?, digest, now().0).await?;
+        Ok(row.is_some_and(|op| op.id == operator_id))
+    }
+
     /// The digest of the request's session token, live or not (to end it at log-out).
     pub fn session_digest(req: &Request) -> Option<String> {
         session_token(req).map(|t| auth::token_digest(&t))

@@ -138,6 +138,139 @@ fn find_cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>>
     None
 }
 
+// -- guards and SQL ----------------------------------------------------------------------------
+
+/// Files that may hold SQL: the store (D1 and the objects' own SQLite) and the object kit.
+fn may_hold_sql(rel: &str) -> bool {
+    rel.starts_with("store/") || rel.starts_with("objects/kit/") || SQL_NOT_YET_MOVED.contains(&rel)
+}
+
+/// Moved by the reports branch (its statements go to `store/reports.rs`); the coordinator
+/// empties this list at merge.
+const SQL_NOT_YET_MOVED: &[&str] = &["reports.rs", "ratings.rs", "report_links.rs"];
+
+/// SQL statements as they appear in string literals (split so this file does not match).
+const SQL_MARKS: &[&str] =
+    &[concat!("SEL", "ECT "), concat!("INSERT ", "INTO"), concat!("DELETE ", "FROM"), concat!("CREATE ", "TABLE")];
+
+/// Where `UPDATE <table> SET` starts in `code` (byte offsets; the statement may go on over a
+/// line break or a `\` continuation).
+fn update_sets(code: &str) -> Vec<usize> {
+    let mark = concat!("UPD", "ATE ");
+    let skip = |s: &str| s.trim_start_matches(|c: char| c.is_whitespace() || c == '\\').to_owned();
+    code.match_indices(mark)
+        .filter(|(i, _)| {
+            let rest = skip(&code[i + mark.len()..]);
+            let table = ident_at(&rest);
+            !table.is_empty() && skip(&rest[table.len()..]).starts_with("SET ")
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+fn has_update_set(code: &str) -> bool {
+    !update_sets(code).is_empty()
+}
+
+/// (file, line, what) for every SQL statement outside the allowed files.
+fn sql_outside_the_store(files: &[(String, String)]) -> Vec<(String, usize, String)> {
+    let mut out = Vec::new();
+    for (rel, text) in files {
+        if may_hold_sql(rel) || rel == "layering.rs" {
+            continue;
+        }
+        let code = code_of(text);
+        for (n, line) in code.lines().enumerate() {
+            for mark in SQL_MARKS {
+                if line.contains(mark) {
+                    out.push((rel.clone(), n + 1, mark.trim().to_owned()));
+                }
+            }
+        }
+        for at in update_sets(&code) {
+            out.push((rel.clone(), code[..at].lines().count().max(1), "UPDATE … SET".to_owned()));
+        }
+    }
+    out
+}
+
+/// What only `guard.rs` may do: read a cookie or the `Origin` header, check a console session
+/// or a visitor token. Matched case-insensitively in the code (comments left out).
+const GUARD_ONLY: &[&str] = &[
+    "get(\"cookie\")",
+    "parse_cookie(",
+    "session_token(",
+    "get(\"origin\")",
+    "session_operator(",
+    "verify_visitor_token(",
+];
+
+/// The narrow exceptions of ARCHITECTURE invariant 7: (file, what, why).
+const GUARD_EXCEPTIONS: &[(&str, &str, &str)] = &[
+    ("http.rs", "get(\"origin\")", "the CORS preflight echoes the Origin it was asked from"),
+    ("store/sessions.rs", "session_operator(", "the statement itself; only guard.rs calls it"),
+];
+
+/// (file, line, what) for every guard check outside `guard.rs` and its exceptions.
+fn guard_checks_outside_the_guard(files: &[(String, String)]) -> Vec<(String, usize, String)> {
+    let mut out = Vec::new();
+    for (rel, text) in files {
+        if rel == "guard.rs" || rel == "layering.rs" {
+            continue;
+        }
+        for (n, line) in code_of(text).lines().enumerate() {
+            let line = line.to_ascii_lowercase();
+            for what in GUARD_ONLY {
+                let excepted = GUARD_EXCEPTIONS.iter().any(|(f, w, _)| f == rel && w == what);
+                if line.contains(what) && !excepted {
+                    out.push((rel.clone(), n + 1, (*what).to_owned()));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn no_sql_outside_the_store_and_the_object_kit() {
+    let found = sql_outside_the_store(&sources(&src_dir()));
+    assert!(found.is_empty(), "SQL outside edge/src/store and edge/src/objects/kit: {found:?}");
+}
+
+#[test]
+fn only_the_guard_reads_cookies_origins_and_sessions() {
+    let found = guard_checks_outside_the_guard(&sources(&src_dir()));
+    assert!(found.is_empty(), "guard checks outside edge/src/guard.rs: {found:?}");
+}
+
+#[test]
+fn the_checks_find_what_they_look_for() {
+    let file = |rel: &str, text: &str| (rel.to_owned(), text.to_owned());
+    let files = [
+        file("api.rs", "let q = \"SELECT id FROM x\";\nlet u = \"UPDATE conversations \\\n   SET a = 1\";"),
+        file("admin.rs", "db.prepare(\"UPDATE  accounts SET name = ?1\")"),
+        file("blocks.rs", "// SELECT in a comment\nlet c = req.headers().get(\"Cookie\");"),
+        file("store/accounts.rs", "\"SELECT id FROM accounts\""),
+        file("reports.rs", "\"SELECT 1\""),
+        file("http.rs", "req.headers().get(\"Origin\")"),
+        file("tally.rs", "req.headers().get(\"Origin\"); crate::store::sessions::session_operator(d, x, t)"),
+        file("guard.rs", "req.headers().get(\"Cookie\")"),
+    ];
+    let sql: Vec<(String, usize)> = sql_outside_the_store(&files).into_iter().map(|(f, n, _)| (f, n)).collect();
+    assert_eq!(sql, [("api.rs".to_owned(), 1), ("api.rs".to_owned(), 2), ("admin.rs".to_owned(), 1)]);
+    assert!(has_update_set("\"UPDATE goals SET x\"") && !has_update_set("UPDATE the docs, SET aside"));
+    let guard: Vec<(String, String)> =
+        guard_checks_outside_the_guard(&files).into_iter().map(|(f, _, w)| (f, w)).collect();
+    assert_eq!(
+        guard,
+        [
+            ("blocks.rs".to_owned(), "get(\"cookie\")".to_owned()),
+            ("tally.rs".to_owned(), "get(\"origin\")".to_owned()),
+            ("tally.rs".to_owned(), "session_operator(".to_owned()),
+        ]
+    );
+}
+
 #[test]
 fn the_edge_has_no_import_circle() {
     let graph = module_graph(&sources(&src_dir()));

@@ -118,9 +118,7 @@ impl DurableObject for ConversationObject {
         // An operator's changes count only while their console session is valid (a disabled
         // or logged-out operator's open sockets stop working at once).
         if let (Ok(msg @ (ClientMsg::Send { .. } | ClientMsg::End)), Some(digest)) = (&decoded, &session) {
-            let op =
-                crate::store::sessions::session_operator(&crate::store::db(self.kit.env())?, digest, now().0).await?;
-            if op.is_none_or(|op| op.id != conn.participant.id) {
+            if !crate::guard::session_still_valid(self.kit.env(), digest, &conn.participant.id).await? {
                 let client_id = match msg {
                     ClientMsg::Send { client_id, .. } => Some(client_id.clone()),
                     _ => None,
