@@ -3,21 +3,42 @@
 use parley_shared::admin::CannedResponse;
 use worker::{D1Database, Result};
 
+use serde::Deserialize;
+
 use super::{changes, n, s, One};
 
+/// A `canned_responses` row (without its account).
+#[derive(Debug, Deserialize)]
+pub struct CannedRow {
+    pub id: String,
+    pub shortcut: String,
+    pub text: String,
+    pub created_at: u64,
+}
+
+impl CannedRow {
+    pub fn into_api(self) -> CannedResponse {
+        CannedResponse { id: self.id, shortcut: self.shortcut, text: self.text, created_at: self.created_at }
+    }
+}
+
 pub async fn canned(db: &D1Database, account_id: &str) -> Result<Vec<CannedResponse>> {
-    db.prepare("SELECT id, shortcut, text, created_at FROM canned_responses WHERE account_id = ?1 ORDER BY shortcut")
+    let rows: Vec<CannedRow> = db
+        .prepare("SELECT id, shortcut, text, created_at FROM canned_responses WHERE account_id = ?1 ORDER BY shortcut")
         .bind(&[s(account_id)])?
         .all()
         .await?
-        .results()
+        .results()?;
+    Ok(rows.into_iter().map(CannedRow::into_api).collect())
 }
 
 pub async fn canned_one(db: &D1Database, account_id: &str, id: &str) -> Result<Option<CannedResponse>> {
-    db.prepare("SELECT id, shortcut, text, created_at FROM canned_responses WHERE id = ?1 AND account_id = ?2")
+    let row: Option<CannedRow> = db
+        .prepare("SELECT id, shortcut, text, created_at FROM canned_responses WHERE id = ?1 AND account_id = ?2")
         .bind(&[s(id), s(account_id)])?
         .first(None)
-        .await
+        .await?;
+    Ok(row.map(CannedRow::into_api))
 }
 
 /// Whether another canned response of the account (not `except_id`) has this shortcut.
@@ -54,4 +75,19 @@ pub async fn delete_canned(db: &D1Database, account_id: &str, id: &str) -> Resul
     let stmt =
         db.prepare("DELETE FROM canned_responses WHERE id = ?1 AND account_id = ?2").bind(&[s(id), s(account_id)])?;
     Ok(changes(stmt).await? > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_canned_row_maps_to_its_view() {
+        let row: CannedRow = serde_json::from_value(
+            serde_json::json!({"id": "cr_1", "shortcut": "hi", "text": "Hello!", "created_at": 5}),
+        )
+        .unwrap();
+        let c = row.into_api();
+        assert_eq!((c.id.as_str(), c.shortcut.as_str(), c.text.as_str(), c.created_at), ("cr_1", "hi", "Hello!", 5));
+    }
 }
