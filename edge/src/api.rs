@@ -13,9 +13,9 @@ use parley_shared::dispatch::{DispatchError, PresenceView, RouteUpdate};
 use parley_shared::entry_points::{EntryKind, EntryPointRef};
 use parley_shared::ids::is_valid_id;
 use parley_shared::invites::Rule;
-use parley_shared::limits::{MAX_PAGE_URL_CHARS, MAX_PASSWORD_LEN, MAX_USERNAME_LEN, SESSION_TTL_MS};
-use parley_shared::protocol::{PageVisit, Role, Status, VisitorInfo};
-use parley_shared::Millis;
+use parley_shared::limits::{MAX_PASSWORD_LEN, MAX_USERNAME_LEN, SESSION_TTL_MS};
+use parley_shared::protocol::{Role, VisitorInfo};
+use parley_shared::start::{self, NewConversation, Start};
 use serde::Deserialize;
 use worker::{Env, Request, Response, Result};
 
@@ -190,15 +190,16 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
         Ok(e) => e,
         Err(resp) => return http::with_cors(resp, &origin),
     };
-    // A blocked visitor is told so politely; the reason is never revealed.
-    if crate::store::blocks::is_blocked(&d1, &body.channel_id, &body.visitor_id).await? {
-        let resp = fail(ErrorCode::VisitorBlocked, parley_shared::outcomes::VISITOR_BLOCKED_MESSAGE)?;
-        return http::with_cors(resp, &origin);
-    }
-    let existing = crate::store::conversations::open_conversation_for(&d1, &body.channel_id, &body.visitor_id).await?;
-    let (conversation_id, status) = match existing {
-        Some(c) => (c.id, c.status),
-        None => {
+    let blocked = crate::store::blocks::is_blocked(&d1, &body.channel_id, &body.visitor_id).await?;
+    let open = crate::store::conversations::open_conversation_for(&d1, &body.channel_id, &body.visitor_id).await?;
+    let (conversation_id, status) = match start::first_step(blocked, open.map(|c| (c.id, c.status))) {
+        // A blocked visitor is told so politely; the reason is never revealed.
+        Start::Blocked => {
+            let resp = fail(ErrorCode::VisitorBlocked, parley_shared::outcomes::VISITOR_BLOCKED_MESSAGE)?;
+            return http::with_cors(resp, &origin);
+        }
+        Start::Reuse { conversation_id, status } => (conversation_id, status),
+        Start::Create => {
             // The pre-chat answers are checked before anything is written (400 naming the field).
             let who =
                 match crate::outcomes::visitor_details(&d1, &body.channel_id, &body.visitor_id, &body.prechat).await? {
@@ -206,11 +207,8 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
                     Err(resp) => return http::with_cors(resp, &origin),
                 };
             let channel = crate::store::channels::channel(&d1, &body.channel_id).await?.ok_or("channel vanished")?;
-            let t = now().0;
             let id = new_id("c");
-            let language: String = body.language.trim().chars().take(35).collect();
-            let country = req.cf().and_then(|cf| cf.country()).unwrap_or_default();
-            let page_url: String = body.page_url.chars().take(MAX_PAGE_URL_CHARS).collect();
+            let language = start::language_of(&body.language);
             // Routing first: the object starts knowing where it stands. Should anything below
             // fail, the dispatcher drops the chat when it cannot reach its object.
             let cmd = Command::NewChat {
@@ -223,61 +221,21 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
                 Err(refused) => return dispatch_refusal(refused, 409),
             };
             let assigned = matches!(route, RouteUpdate::Assigned { .. });
-            let (operator_id, operator_name) = match &route {
-                RouteUpdate::Assigned { operator_id, operator_name, .. } => {
-                    (Some(operator_id.clone()), operator_name.clone())
-                }
-                RouteUpdate::Queued { .. } => (None, String::new()),
-            };
-            let visitor = VisitorInfo {
-                name: who.name.clone(),
-                language: language.clone(),
-                country: country.clone(),
-                pages: if page_url.is_empty() {
-                    Vec::new()
-                } else {
-                    vec![PageVisit { url: page_url.clone(), title: String::new(), at: Millis(t) }]
-                },
-            };
-            let row = ConversationSummary {
+            let (row, visitor) = start::new_conversation(NewConversation {
                 id,
                 account_id: channel.account_id,
                 channel_id: channel.id,
                 visitor_id: body.visitor_id,
-                status: Status::Waiting.as_str().to_owned(),
-                created_at: t,
-                page_url: page_url.clone(),
-                message_count: 0,
-                last_message_at: None,
-                last_message_preview: String::new(),
-                updated_at: t,
-                closed_at: None,
-                closed_by: None,
-                no_operator_response: 0,
-                operator_id,
-                operator_name,
-                visitor_name: who.name,
-                visitor_language: language,
-                visitor_country: country,
-                current_page: page_url,
-                pages_visited: u32::from(!visitor.pages.is_empty()),
+                at: now(),
+                language,
+                page_url: start::page_url_of(&body.page_url),
+                country: req.cf().and_then(|cf| cf.country()).unwrap_or_default(),
                 request_type: entry.request_type(),
                 request_source: entry.request_source(),
                 decision_ms: entry.decision_ms,
-                survey_result: String::new(),
-                survey_comment: String::new(),
-                rated_at: None,
-                success_code: None,
-                tags: Vec::new(),
-                category: None,
-                sub_category: None,
-                note: String::new(),
-                goals: Vec::new(),
-                visitor_email: who.email,
-                visitor_identifier: who.identifier,
-                anonymous: who.anonymous,
-                prechat: who.prechat,
-            };
+                who,
+                route: route.clone(),
+            });
             // The object first: a D1 row never points at an object that does not know itself.
             init_object(env, &row, route, visitor).await?;
             // Its website session (see `ConversationFact::session_id`: a session ends when its

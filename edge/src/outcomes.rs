@@ -17,9 +17,8 @@
 use parley_shared::api::{GoalsRequest, GoalsSaved, Identity, SurveyRequest, SurveySaved};
 use parley_shared::auth;
 use parley_shared::ids::is_valid_id;
-use parley_shared::outcomes::{
-    accept_goals, prechat_answers, survey_again, visitor_identifier, FormField, Outcome, Survey,
-};
+use parley_shared::outcomes::{accept_goals, survey_again, FormField, Outcome, Survey};
+use parley_shared::start::{self, Known, VisitorDetails};
 use worker::{D1Database, Env, Request, Response, Result};
 
 use crate::store;
@@ -194,17 +193,9 @@ pub async fn identify(
     Ok(Ok(visitor_id))
 }
 
-/// Who a new conversation's visitor is, from the pre-chat answers and their identity.
-pub struct VisitorDetails {
-    pub name: String,
-    pub email: String,
-    pub prechat: Vec<(String, String)>,
-    pub identifier: String,
-    pub anonymous: bool,
-}
-
-/// Checks the pre-chat answers against the channel's form (an identified visitor skips the
-/// form, so nothing is required of them): `Err` is the 400 naming the field. Writes nothing.
+/// Loads what [`parley_shared::start::visitor_details`] decides from (the channel's form, the
+/// visitor's identity) and asks it: `Err` is the 404 for an unknown channel or the 400 naming
+/// the field. Writes nothing.
 pub async fn visitor_details(
     d1: &D1Database,
     channel_id: &str,
@@ -214,20 +205,14 @@ pub async fn visitor_details(
     let Some(ch) = store::visitors::channel_identity(d1, channel_id).await? else {
         return Ok(Err(fail(ErrorCode::UnknownChannel, "no such channel")?));
     };
-    let known = store::visitors::identified(d1, visitor_id, &ch.account_id).await?;
-    let mut form: Vec<FormField> = serde_json::from_str(&ch.prechat_form).unwrap_or_default();
-    if known.is_some() {
-        form.iter_mut().for_each(|f| f.required = false);
+    let known = store::visitors::identified(d1, visitor_id, &ch.account_id).await?.map(|k| Known {
+        user_id: k.user_id,
+        name: k.name,
+        email: k.email,
+    });
+    let form: Vec<FormField> = serde_json::from_str(&ch.prechat_form).unwrap_or_default();
+    match start::visitor_details(form, known.as_ref(), answers, visitor_id) {
+        Ok(who) => Ok(Ok(who)),
+        Err(e) => Ok(Err(invalid(e)?)),
     }
-    let prechat = match prechat_answers(&form, answers) {
-        Ok(p) => p,
-        Err(e) => return Ok(Err(invalid(e)?)),
-    };
-    let answer = |k: &str| prechat.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
-    let name = answer("name").or_else(|| known.as_ref().map(|k| k.name.clone())).unwrap_or_default();
-    let email = answer("email").or_else(|| known.as_ref().map(|k| k.email.clone())).unwrap_or_default();
-    let (identifier, anonymous) =
-        visitor_identifier(known.as_ref().map(|k| k.user_id.as_str()), &email, &name, visitor_id);
-    let identifier = identifier.to_owned();
-    Ok(Ok(VisitorDetails { name, email, prechat, identifier, anonymous }))
 }

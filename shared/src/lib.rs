@@ -27,6 +27,8 @@ pub mod protocol;
 pub mod reports;
 pub mod routing;
 #[cfg(feature = "operator")]
+pub mod start;
+#[cfg(feature = "operator")]
 pub mod tally;
 pub mod typing;
 pub mod wire;
