@@ -2,6 +2,7 @@
 //! widget's origin check) and the statements reading and writing them.
 
 use parley_shared::admin::ValidChannel;
+use parley_shared::api::{ChannelRef, WidgetLook};
 use parley_shared::entry_points::DEFAULT_BUTTON_NAME;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -79,9 +80,25 @@ pub async fn account_channel(db: &D1Database, account_id: &str, id: &str) -> Res
         .await
 }
 
+/// The launcher's columns of a channel.
+#[derive(Debug, Deserialize)]
+pub struct LookRow {
+    pub accent: String,
+    pub position: String,
+    pub language: String,
+}
+
+impl LookRow {
+    pub fn into_api(self) -> WidgetLook {
+        WidgetLook { accent: self.accent, position: self.position, language: self.language }
+    }
+}
+
 /// What the loader draws the launcher with (`GET /api/v1/widget/look`): one read by primary key.
-pub async fn channel_look(db: &D1Database, id: &str) -> Result<Option<parley_shared::api::WidgetLook>> {
-    db.prepare("SELECT accent, position, language FROM channels WHERE id = ?1").bind(&[s(id)])?.first(None).await
+pub async fn channel_look(db: &D1Database, id: &str) -> Result<Option<WidgetLook>> {
+    let row: Option<LookRow> =
+        db.prepare("SELECT accent, position, language FROM channels WHERE id = ?1").bind(&[s(id)])?.first(None).await?;
+    Ok(row.map(LookRow::into_api))
 }
 
 /// Whether `hostname` is a registered host of the channel (the widget's origin check).
@@ -108,12 +125,19 @@ pub async fn channel_host(db: &D1Database, channel_id: &str, hostname: &str) -> 
 }
 
 /// The account's channels (id and name), by name.
-pub async fn account_channels(db: &D1Database, account_id: &str) -> Result<Vec<parley_shared::api::ChannelRef>> {
-    db.prepare("SELECT id, name FROM channels WHERE account_id = ?1 ORDER BY name")
+pub async fn account_channels(db: &D1Database, account_id: &str) -> Result<Vec<ChannelRef>> {
+    #[derive(Deserialize)]
+    struct Named {
+        id: String,
+        name: String,
+    }
+    let rows: Vec<Named> = db
+        .prepare("SELECT id, name FROM channels WHERE account_id = ?1 ORDER BY name")
         .bind(&[s(account_id)])?
         .all()
         .await?
-        .results()
+        .results()?;
+    Ok(rows.into_iter().map(|r| ChannelRef { id: r.id, name: r.name }).collect())
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -278,6 +302,15 @@ mod tests {
         assert_eq!(row.position, DEFAULT_POSITION);
         assert!(row.prechat_form.is_empty() && row.identity_secret.is_empty());
         assert!(greetings_of(&row.greetings).is_empty());
+    }
+
+    #[test]
+    fn a_look_row_maps_to_the_launcher_look() {
+        let row: LookRow =
+            serde_json::from_value(serde_json::json!({"accent": "#123456", "position": "left", "language": "fr"}))
+                .unwrap();
+        let look = row.into_api();
+        assert_eq!((look.accent.as_str(), look.position.as_str(), look.language.as_str()), ("#123456", "left", "fr"));
     }
 
     #[test]
