@@ -133,8 +133,9 @@ struct Chat {
     told: Option<(u32, Option<u64>)>,
 }
 
-/// Why a command was refused. Nothing changed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Why a command was refused. Nothing changed. (Serialized as its variant's name between the
+/// dispatcher's object and its callers; HTTP bodies carry `ApiError::from(e)`.)
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DispatchError {
     UnknownOperator,
     UnknownChat,

@@ -13,6 +13,7 @@ pub mod dispatch;
 pub mod metrics;
 pub mod presence;
 pub mod routing;
+pub mod start;
 pub mod tally;
 
 // The protocol's modules under their usual names inside this crate (`crate::ids`, …).

@@ -9,7 +9,6 @@
 
 use std::collections::HashMap;
 
-use crate::store::s;
 use parley_core::auth;
 use parley_protocol::admin::{
     self, AccountUpdate, AccountView, CannedList, CannedRequest, CannedResponse, ChannelList, ChannelView,
@@ -23,11 +22,11 @@ use parley_protocol::limits::MAX_INVITES_PER_CHANNEL;
 use wasm_bindgen::JsValue;
 use worker::{Env, Request, Response, Result};
 
-use crate::db::{self, OperatorRow};
-use crate::db_admin::{self as q, ChannelFull, OperatorFull};
 use crate::dispatch;
 use crate::guard::{self, Admin, Visitor};
 use crate::http::{self, fail, invalid, invalid_with};
+use crate::store::channels::ChannelRow as ChannelFull;
+use crate::store::operators::{OperatorFull, OperatorRow};
 use crate::util::{new_id, now, random_bytes};
 use parley_protocol::error::ErrorCode;
 
@@ -74,7 +73,7 @@ fn profile_of(o: &OperatorFull) -> Profile {
 /// Tells the routing object about the operator's fresh row. A failure there must not undo
 /// a change already stored: it is logged.
 async fn notify_changed(env: &Env, account_id: &str, id: &str) -> Result<()> {
-    if let Some(row) = q::operator_row(&db::db(env)?, account_id, id).await? {
+    if let Some(row) = crate::store::operators::operator_row(&crate::store::db(env)?, account_id, id).await? {
         if let Err(e) = dispatch::operator_changed(env, &row).await {
             worker::console_error!("operator_changed failed for {id}: {e}");
         }
@@ -89,7 +88,7 @@ fn new_password_hash(password: &str) -> String {
 /// `GET /api/v1/console/operators`: the account's operators (any operator may list them, to
 /// see colleagues and transfer chats). Disabled ones stay in the list, flagged.
 pub(crate) async fn list_operators(env: &Env, me: &OperatorRow) -> Result<Response> {
-    let rows = q::operators(&db::db(env)?, &me.account_id).await?;
+    let rows = crate::store::operators::operators(&crate::store::db(env)?, &me.account_id).await?;
     http::json(&OperatorList { operators: rows.into_iter().map(view_of).collect() })
 }
 
@@ -103,14 +102,14 @@ pub(crate) async fn create_operator(mut req: Request, env: &Env, me: &OperatorRo
         Ok(v) => v,
         Err(e) => return invalid(e),
     };
-    let d1 = db::db(env)?;
+    let d1 = crate::store::db(env)?;
     let taken = || FieldError::new("username", "This username is taken; choose another.");
-    if q::username_taken(&d1, &new.username).await? {
+    if crate::store::operators::username_taken(&d1, &new.username).await? {
         return invalid_with(ErrorCode::UsernameTaken, taken());
     }
     let id = new_id("op");
     let hash = new_password_hash(&new.password);
-    let row = q::NewOperatorRow {
+    let row = crate::store::operators::NewOperatorRow {
         id: &id,
         account_id: &me.account_id,
         username: &new.username,
@@ -118,15 +117,15 @@ pub(crate) async fn create_operator(mut req: Request, env: &Env, me: &OperatorRo
         profile: &new.profile,
         now: now().0,
     };
-    if let Err(e) = q::insert_operator(&d1, &row).await {
+    if let Err(e) = crate::store::operators::insert_operator(&d1, &row).await {
         // Lost a race for the username (UNIQUE): the same answer as the check above.
-        if q::username_taken(&d1, &new.username).await? {
+        if crate::store::operators::username_taken(&d1, &new.username).await? {
             return invalid_with(ErrorCode::UsernameTaken, taken());
         }
         return Err(e);
     }
     notify_changed(env, &me.account_id, &id).await?;
-    let full = q::operator(&d1, &me.account_id, &id).await?.ok_or("operator vanished")?;
+    let full = crate::store::operators::operator(&d1, &me.account_id, &id).await?.ok_or("operator vanished")?;
     created(&view_of(full))
 }
 
@@ -137,9 +136,9 @@ pub(crate) async fn update_operator(mut req: Request, env: &Env, me: &Admin, id:
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
-    let d1 = db::db(env)?;
+    let d1 = crate::store::db(env)?;
     let current = match is_valid_id(id) {
-        true => q::operator(&d1, &me.account_id, id).await?,
+        true => crate::store::operators::operator(&d1, &me.account_id, id).await?,
         false => None,
     };
     let Some(current) = current else {
@@ -157,15 +156,15 @@ pub(crate) async fn update_operator(mut req: Request, env: &Env, me: &Admin, id:
         Err(e) => return invalid(e),
     };
     let hash = password.as_deref().map(new_password_hash);
-    if !q::update_operator(&d1, &me.account_id, id, &after, hash.as_deref(), now().0).await? {
+    if !crate::store::operators::update_operator(&d1, &me.account_id, id, &after, hash.as_deref(), now().0).await? {
         return fail(ErrorCode::UnknownOperator, "no such operator");
     }
     if (after.disabled && !before.disabled) || hash.is_some() {
         let keep = if is_self { Some(me.0.session_digest.as_str()) } else { None };
-        q::end_sessions(&d1, &me.account_id, id, keep).await?;
+        crate::store::sessions::end_sessions(&d1, &me.account_id, id, keep).await?;
     }
     notify_changed(env, &me.account_id, id).await?;
-    let full = q::operator(&d1, &me.account_id, id).await?.ok_or("operator vanished")?;
+    let full = crate::store::operators::operator(&d1, &me.account_id, id).await?.ok_or("operator vanished")?;
     http::json(&view_of(full))
 }
 
@@ -185,11 +184,7 @@ fn settings_of(o: OperatorFull) -> Settings {
 
 /// The operator's account as [`AccountView`].
 async fn account_view(env: &Env, account_id: &str) -> Result<Option<AccountView>> {
-    db::db(env)?
-        .prepare("SELECT id, name, time_zone FROM accounts WHERE id = ?1")
-        .bind(&[s(account_id)])?
-        .first::<AccountView>(None)
-        .await
+    Ok(crate::store::accounts::account(&crate::store::db(env)?, account_id).await?.map(|a| a.into_api()))
 }
 
 /// `GET /api/v1/console/account` (any operator): name and report time zone.
@@ -211,17 +206,13 @@ pub(crate) async fn save_account(mut req: Request, env: &Env, me: &OperatorRow) 
         Ok(v) => v,
         Err(e) => return invalid(e),
     };
-    db::db(env)?
-        .prepare("UPDATE accounts SET name = ?2, time_zone = ?3 WHERE id = ?1")
-        .bind(&[s(&me.account_id), s(&valid.name), s(&valid.time_zone)])?
-        .run()
-        .await?;
+    crate::store::accounts::update(&crate::store::db(env)?, &me.account_id, &valid.name, &valid.time_zone).await?;
     get_account(env, me).await
 }
 
 /// `GET /api/v1/console/settings`: the logged-in operator's own [`Settings`].
 pub(crate) async fn get_settings(env: &Env, me: &OperatorRow) -> Result<Response> {
-    match q::operator(&db::db(env)?, &me.account_id, &me.id).await? {
+    match crate::store::operators::operator(&crate::store::db(env)?, &me.account_id, &me.id).await? {
         Some(full) => http::json(&settings_of(full)),
         None => fail(ErrorCode::Unauthenticated, "log in first"),
     }
@@ -233,18 +224,26 @@ pub(crate) async fn save_settings(mut req: Request, env: &Env, me: &OperatorRow)
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
-    let d1 = db::db(env)?;
-    let Some(full) = q::operator(&d1, &me.account_id, &me.id).await? else {
+    let d1 = crate::store::db(env)?;
+    let Some(full) = crate::store::operators::operator(&d1, &me.account_id, &me.id).await? else {
         return fail(ErrorCode::Unauthenticated, "log in first");
     };
     let valid = match body.validate(&full.first_name, &full.last_name) {
         Ok(v) => v,
         Err(e) => return invalid(e),
     };
-    q::update_settings(&d1, &me.account_id, &me.id, &valid.chat_name, &valid.languages, valid.max_chats, now().0)
-        .await?;
+    crate::store::operators::update_settings(
+        &d1,
+        &me.account_id,
+        &me.id,
+        &valid.chat_name,
+        &valid.languages,
+        valid.max_chats,
+        now().0,
+    )
+    .await?;
     notify_changed(env, &me.account_id, &me.id).await?;
-    let full = q::operator(&d1, &me.account_id, &me.id).await?.ok_or("operator vanished")?;
+    let full = crate::store::operators::operator(&d1, &me.account_id, &me.id).await?.ok_or("operator vanished")?;
     http::json(&settings_of(full))
 }
 
@@ -265,7 +264,7 @@ fn channel_view(c: ChannelFull, hosts: Vec<String>, is_admin: bool) -> ChannelVi
         identity_secret: is_admin.then_some(c.identity_secret),
         language: c.language,
         position: c.position,
-        greetings: crate::db::greetings_of(&c.greetings),
+        greetings: crate::store::channels::greetings_of(&c.greetings),
     }
 }
 
@@ -276,10 +275,10 @@ fn new_identity_secret() -> String {
 
 /// `GET /api/v1/console/channels`: the account's channels with their hostnames.
 pub(crate) async fn list_channels(env: &Env, me: &OperatorRow) -> Result<Response> {
-    let d1 = db::db(env)?;
-    let channels = q::channels(&d1, &me.account_id).await?;
+    let d1 = crate::store::db(env)?;
+    let channels = crate::store::channels::channels(&d1, &me.account_id).await?;
     let mut hosts: HashMap<String, Vec<String>> = HashMap::new();
-    for h in q::channel_hosts(&d1, &me.account_id, None).await? {
+    for h in crate::store::channels::channel_hosts(&d1, &me.account_id, None).await? {
         hosts.entry(h.channel_id).or_default().push(h.hostname);
     }
     let channels = channels
@@ -293,9 +292,13 @@ pub(crate) async fn list_channels(env: &Env, me: &OperatorRow) -> Result<Respons
 }
 
 async fn one_channel(env: &Env, account_id: &str, id: &str) -> Result<Option<ChannelView>> {
-    let d1 = db::db(env)?;
-    let Some(c) = q::channel(&d1, account_id, id).await? else { return Ok(None) };
-    let hosts = q::channel_hosts(&d1, account_id, Some(id)).await?.into_iter().map(|h| h.hostname).collect();
+    let d1 = crate::store::db(env)?;
+    let Some(c) = crate::store::channels::account_channel(&d1, account_id, id).await? else { return Ok(None) };
+    let hosts = crate::store::channels::channel_hosts(&d1, account_id, Some(id))
+        .await?
+        .into_iter()
+        .map(|h| h.hostname)
+        .collect();
     // Only admins reach the callers (channel changes).
     Ok(Some(channel_view(c, hosts, true)))
 }
@@ -341,7 +344,17 @@ pub(crate) async fn create_channel(mut req: Request, env: &Env, me: &OperatorRow
     let button_id = new_id("btn");
     let secret = new_identity_secret();
     let host_ids = fresh_host_ids(&valid.hosts);
-    q::create_channel(&db::db(env)?, &me.account_id, &id, &button_id, &secret, &valid, &host_ids, now().0).await?;
+    crate::store::channels::create_channel(
+        &crate::store::db(env)?,
+        &me.account_id,
+        &id,
+        &button_id,
+        &secret,
+        &valid,
+        &host_ids,
+        now().0,
+    )
+    .await?;
     let view = one_channel(env, &me.account_id, &id).await?.ok_or("channel vanished")?;
     created(&view)
 }
@@ -377,7 +390,15 @@ pub(crate) async fn update_channel(mut req: Request, env: &Env, me: &OperatorRow
     if let Err(e) = known_time_zone(&after.time_zone) {
         return invalid(e);
     }
-    q::update_channel(&db::db(env)?, &me.account_id, id, &after, &fresh_host_ids(&after.hosts), now().0).await?;
+    crate::store::channels::update_channel(
+        &crate::store::db(env)?,
+        &me.account_id,
+        id,
+        &after,
+        &fresh_host_ids(&after.hosts),
+        now().0,
+    )
+    .await?;
     let view = one_channel(env, &me.account_id, id).await?.ok_or("channel vanished")?;
     http::json(&view)
 }
@@ -385,8 +406,14 @@ pub(crate) async fn update_channel(mut req: Request, env: &Env, me: &OperatorRow
 /// `POST /api/v1/console/channels/:id/identity-secret` (admin): a new identity secret (hashes
 /// made with the old one stop verifying at once) → [`ChannelView`].
 pub(crate) async fn rotate_identity_secret(env: &Env, me: &OperatorRow, id: &str) -> Result<Response> {
-    let found =
-        is_valid_id(id) && q::set_identity_secret(&db::db(env)?, &me.account_id, id, &new_identity_secret()).await?;
+    let found = is_valid_id(id)
+        && crate::store::channels::set_identity_secret(
+            &crate::store::db(env)?,
+            &me.account_id,
+            id,
+            &new_identity_secret(),
+        )
+        .await?;
     if !found {
         return fail(ErrorCode::UnknownChannel, "no such channel");
     }
@@ -404,12 +431,16 @@ fn name_taken(name: &str) -> FieldError {
 /// `GET /api/v1/console/channels/:id/entry-points`: [`EntryPointList`], the button first, then
 /// the invites in the order they are tried (any operator of the account may read it).
 pub(crate) async fn list_entry_points(env: &Env, me: &OperatorRow, channel_id: &str) -> Result<Response> {
-    let d1 = db::db(env)?;
-    if !is_valid_id(channel_id) || q::channel(&d1, &me.account_id, channel_id).await?.is_none() {
+    let d1 = crate::store::db(env)?;
+    if !is_valid_id(channel_id)
+        || crate::store::channels::account_channel(&d1, &me.account_id, channel_id).await?.is_none()
+    {
         return fail(ErrorCode::UnknownChannel, "no such channel");
     }
-    let rows = q::entry_points(&d1, Some(&me.account_id), channel_id).await?;
-    http::json(&EntryPointList { entry_points: rows.into_iter().map(q::EntryPointRow::view).collect() })
+    let rows = crate::store::entry_points::entry_points(&d1, Some(&me.account_id), channel_id).await?;
+    http::json(&EntryPointList {
+        entry_points: rows.into_iter().map(crate::store::entry_points::EntryPointRow::view).collect(),
+    })
 }
 
 /// `POST /api/v1/console/channels/:id/entry-points` (admin): [`EntryPointRequest`] with its
@@ -421,20 +452,22 @@ pub(crate) async fn create_invite(mut req: Request, env: &Env, me: &OperatorRow,
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
-    let d1 = db::db(env)?;
-    if !is_valid_id(channel_id) || q::channel(&d1, &me.account_id, channel_id).await?.is_none() {
+    let d1 = crate::store::db(env)?;
+    if !is_valid_id(channel_id)
+        || crate::store::channels::account_channel(&d1, &me.account_id, channel_id).await?.is_none()
+    {
         return fail(ErrorCode::UnknownChannel, "no such channel");
     }
     let valid = match body.validate_new() {
         Ok(v) => v,
         Err(e) => return invalid(e),
     };
-    if q::entry_point_name_taken(&d1, channel_id, &valid.name, None).await? {
+    if crate::store::entry_points::entry_point_name_taken(&d1, channel_id, &valid.name, None).await? {
         return invalid_with(ErrorCode::NameTaken, name_taken(&valid.name));
     }
     let id = new_id("ep");
     let invite = valid.invite.as_ref().ok_or("validated invite without settings")?;
-    let new = q::NewInvite {
+    let new = crate::store::entry_points::NewInvite {
         id: &id,
         account_id: &me.account_id,
         channel_id,
@@ -443,19 +476,19 @@ pub(crate) async fn create_invite(mut req: Request, env: &Env, me: &OperatorRow,
         invite,
         now: now().0,
     };
-    match q::insert_invite(&d1, &new, MAX_INVITES_PER_CHANNEL).await {
+    match crate::store::entry_points::insert_invite(&d1, &new, MAX_INVITES_PER_CHANNEL).await {
         Ok(true) => {}
         Ok(false) => {
             let e = FieldError::new("", format!("A channel has at most {MAX_INVITES_PER_CHANNEL} auto-invites."));
             return invalid_with(ErrorCode::TooManyInvites, e);
         }
         // Lost a race for the name (UNIQUE): the same answer as the check above.
-        Err(e) => match q::entry_point_name_taken(&d1, channel_id, &valid.name, None).await? {
+        Err(e) => match crate::store::entry_points::entry_point_name_taken(&d1, channel_id, &valid.name, None).await? {
             true => return invalid_with(ErrorCode::NameTaken, name_taken(&valid.name)),
             false => return Err(e),
         },
     }
-    let row = q::entry_point(&d1, &me.account_id, &id).await?.ok_or("entry point vanished")?;
+    let row = crate::store::entry_points::entry_point(&d1, &me.account_id, &id).await?.ok_or("entry point vanished")?;
     created(&row.view())
 }
 
@@ -466,9 +499,9 @@ pub(crate) async fn update_entry_point(mut req: Request, env: &Env, me: &Operato
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
-    let d1 = db::db(env)?;
+    let d1 = crate::store::db(env)?;
     let current = match is_valid_id(id) {
-        true => q::entry_point(&d1, &me.account_id, id).await?,
+        true => crate::store::entry_points::entry_point(&d1, &me.account_id, id).await?,
         false => None,
     };
     let Some(current) = current else {
@@ -479,21 +512,30 @@ pub(crate) async fn update_entry_point(mut req: Request, env: &Env, me: &Operato
         Ok(v) => v,
         Err(e) => return invalid(e),
     };
-    if q::entry_point_name_taken(&d1, &channel_id, &after.name, Some(id)).await? {
+    if crate::store::entry_points::entry_point_name_taken(&d1, &channel_id, &after.name, Some(id)).await? {
         return invalid_with(ErrorCode::NameTaken, name_taken(&after.name));
     }
-    let stored =
-        q::update_entry_point(&d1, &me.account_id, id, &after.name, after.enabled, after.invite.as_ref(), now().0)
-            .await;
+    let stored = crate::store::entry_points::update_entry_point(
+        &d1,
+        &me.account_id,
+        id,
+        &after.name,
+        after.enabled,
+        after.invite.as_ref(),
+        now().0,
+    )
+    .await;
     match stored {
         Ok(true) => {}
         Ok(false) => return fail(ErrorCode::UnknownEntryPoint, "no such entry point"),
-        Err(e) => match q::entry_point_name_taken(&d1, &channel_id, &after.name, Some(id)).await? {
-            true => return invalid_with(ErrorCode::NameTaken, name_taken(&after.name)),
-            false => return Err(e),
-        },
+        Err(e) => {
+            match crate::store::entry_points::entry_point_name_taken(&d1, &channel_id, &after.name, Some(id)).await? {
+                true => return invalid_with(ErrorCode::NameTaken, name_taken(&after.name)),
+                false => return Err(e),
+            }
+        }
     }
-    let row = q::entry_point(&d1, &me.account_id, id).await?.ok_or("entry point vanished")?;
+    let row = crate::store::entry_points::entry_point(&d1, &me.account_id, id).await?.ok_or("entry point vanished")?;
     http::json(&row.view())
 }
 
@@ -502,7 +544,7 @@ pub(crate) async fn update_entry_point(mut req: Request, env: &Env, me: &Operato
 
 /// `GET /api/v1/console/canned`: [`CannedList`], by shortcut.
 pub(crate) async fn list_canned(env: &Env, me: &OperatorRow) -> Result<Response> {
-    http::json(&CannedList { canned: q::canned(&db::db(env)?, &me.account_id).await? })
+    http::json(&CannedList { canned: crate::store::canned::canned(&crate::store::db(env)?, &me.account_id).await? })
 }
 
 /// `POST /api/v1/console/canned` (create, 201) and `/canned/:id` (edit): [`CannedRequest`] →
@@ -512,9 +554,9 @@ pub(crate) async fn save_canned(mut req: Request, env: &Env, me: &OperatorRow, i
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
-    let d1 = db::db(env)?;
+    let d1 = crate::store::db(env)?;
     let existing = match id {
-        Some(id) if is_valid_id(id) => q::canned_one(&d1, &me.account_id, id).await?,
+        Some(id) if is_valid_id(id) => crate::store::canned::canned_one(&d1, &me.account_id, id).await?,
         _ => None,
     };
     if id.is_some() && existing.is_none() {
@@ -525,11 +567,11 @@ pub(crate) async fn save_canned(mut req: Request, env: &Env, me: &OperatorRow, i
         Err(e) => return invalid(e),
     };
     let taken = || FieldError::new("shortcut", format!("The shortcut /{shortcut} is already in use."));
-    if q::shortcut_taken(&d1, &me.account_id, &shortcut, id).await? {
+    if crate::store::canned::shortcut_taken(&d1, &me.account_id, &shortcut, id).await? {
         return invalid_with(ErrorCode::ShortcutTaken, taken());
     }
     let result = match existing {
-        Some(c) => q::update_canned(&d1, &me.account_id, &c.id, &shortcut, &text)
+        Some(c) => crate::store::canned::update_canned(&d1, &me.account_id, &c.id, &shortcut, &text)
             .await
             .map(|_| (CannedResponse { shortcut: shortcut.clone(), text: text.clone(), ..c }, 200)),
         None => {
@@ -539,13 +581,13 @@ pub(crate) async fn save_canned(mut req: Request, env: &Env, me: &OperatorRow, i
                 text: text.clone(),
                 created_at: now().0,
             };
-            q::insert_canned(&d1, &me.account_id, &c).await.map(|_| (c, 201))
+            crate::store::canned::insert_canned(&d1, &me.account_id, &c).await.map(|_| (c, 201))
         }
     };
     match result {
         Ok((c, status)) => Ok(http::json(&c)?.with_status(status)),
         // Lost a race for the shortcut (UNIQUE): the same answer as the check above.
-        Err(e) => match q::shortcut_taken(&d1, &me.account_id, &shortcut, id).await? {
+        Err(e) => match crate::store::canned::shortcut_taken(&d1, &me.account_id, &shortcut, id).await? {
             true => invalid_with(ErrorCode::ShortcutTaken, taken()),
             false => Err(e),
         },
@@ -554,7 +596,7 @@ pub(crate) async fn save_canned(mut req: Request, env: &Env, me: &OperatorRow, i
 
 /// `POST /api/v1/console/canned/:id/delete` → `{"ok":true}`.
 pub(crate) async fn delete_canned(env: &Env, me: &OperatorRow, id: &str) -> Result<Response> {
-    if !is_valid_id(id) || !q::delete_canned(&db::db(env)?, &me.account_id, id).await? {
+    if !is_valid_id(id) || !crate::store::canned::delete_canned(&crate::store::db(env)?, &me.account_id, id).await? {
         return fail(ErrorCode::UnknownCanned, "no such canned response");
     }
     http::json(&serde_json::json!({ "ok": true }))
@@ -565,7 +607,9 @@ pub(crate) async fn delete_canned(env: &Env, me: &OperatorRow, id: &str) -> Resu
 
 /// `GET /api/v1/console/offline-messages`: [`OfflineMessageList`], newest first.
 pub(crate) async fn list_offline(env: &Env, me: &OperatorRow) -> Result<Response> {
-    let messages = q::offline_messages(&db::db(env)?, &me.account_id, OFFLINE_LIST_LIMIT).await?;
+    let messages =
+        crate::store::offline_messages::offline_messages(&crate::store::db(env)?, &me.account_id, OFFLINE_LIST_LIMIT)
+            .await?;
     http::json(&OfflineMessageList { messages })
 }
 
@@ -581,12 +625,12 @@ pub(crate) async fn offline_message(mut req: Request, env: &Env) -> Result<Respo
         Ok(m) => m,
         Err(e) => return http::with_cors(invalid(e)?, &origin),
     };
-    let d1 = db::db(env)?;
-    let channel = db::channel(&d1, &body.channel_id).await?.ok_or("channel vanished")?;
+    let d1 = crate::store::db(env)?;
+    let channel = crate::store::channels::channel(&d1, &body.channel_id).await?.ok_or("channel vanished")?;
     let id = new_id("om");
-    q::insert_offline_message(
+    crate::store::offline_messages::insert_offline_message(
         &d1,
-        &q::NewOfflineMessage {
+        &crate::store::offline_messages::NewOfflineMessage {
             id: &id,
             account_id: &channel.account_id,
             channel_id: &channel.id,

@@ -4,25 +4,26 @@
 
 use parley_core::auth;
 use parley_core::conversation::Participant;
-use parley_core::dispatch::{PresenceView, RouteUpdate};
+use parley_core::dispatch::{DispatchError, PresenceView, RouteUpdate};
+use parley_core::start::{self, NewConversation, Start};
 use parley_protocol::api::{
-    Availability, AvailabilityRequest, ChannelInfo, ConversationCreated, ConversationList, CreateConversationRequest,
-    LoginRequest, OperatorInfo, PresenceChange, PresenceSnapshot, TransferRequest, WidgetSession, WidgetSessionRequest,
+    Availability, AvailabilityRequest, ChannelInfo, ConversationCreated, ConversationList, ConversationSummary,
+    CreateConversationRequest, LoginRequest, OperatorInfo, PresenceChange, PresenceSnapshot, TransferRequest,
+    WidgetSession, WidgetSessionRequest,
 };
 use parley_protocol::entry_points::{EntryKind, EntryPointRef};
 use parley_protocol::ids::is_valid_id;
 use parley_protocol::invites::Rule;
-use parley_protocol::limits::{MAX_PAGE_URL_CHARS, MAX_PASSWORD_LEN, MAX_USERNAME_LEN, SESSION_TTL_MS};
-use parley_protocol::protocol::{PageVisit, Role, Status, VisitorInfo};
-use parley_protocol::Millis;
+use parley_protocol::limits::{MAX_PASSWORD_LEN, MAX_USERNAME_LEN, SESSION_TTL_MS};
+use parley_protocol::protocol::{Role, VisitorInfo};
 use serde::Deserialize;
 use worker::{Env, Request, Response, Result};
 
-use crate::db::{self, ConversationRow, OperatorRow};
-use crate::dispatch::{self, profile_of, Command};
+use crate::dispatch::{self, profile_of};
 use crate::guard::{self, Operator, Visitor, WsRole};
 use crate::http::{self, fail};
-use crate::stubs::{ConversationStub, InitBody};
+use crate::store::operators::OperatorRow;
+use crate::stubs::{Command, ConversationStub, InitBody};
 use crate::util::{new_id, now, random_bytes};
 use parley_protocol::error::{ApiError, ErrorCode};
 
@@ -66,7 +67,7 @@ const DEMO_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'
 /// The channel's chat button and its enabled auto-invites in the order they are tried (one
 /// query).
 async fn widget_entry_points(env: &Env, channel_id: &str) -> Result<(EntryPointRef, Vec<Rule>)> {
-    let rows = crate::db_admin::entry_points(&db::db(env)?, None, channel_id).await?;
+    let rows = crate::store::entry_points::entry_points(&crate::store::db(env)?, None, channel_id).await?;
     let mut button = None;
     let mut invites = Vec::new();
     for row in rows {
@@ -98,7 +99,8 @@ async fn widget_entry_points(env: &Env, channel_id: &str) -> Result<(EntryPointR
 pub(crate) async fn widget_look(req: &Request, env: &Env) -> Result<Response> {
     let channel = req.url()?.query_pairs().find(|(k, _)| k == "channel").map(|(_, v)| v.into_owned());
     let (resp, cache) = match channel {
-        Some(id) if is_valid_id(&id) => match db::channel_look(&db::db(env)?, &id).await? {
+        Some(id) if is_valid_id(&id) => match crate::store::channels::channel_look(&crate::store::db(env)?, &id).await?
+        {
             Some(look) => (http::json(&look)?, "public, max-age=60"),
             None => (fail(ErrorCode::UnknownChannel, "no such channel")?, "no-store"),
         },
@@ -119,7 +121,8 @@ pub(crate) async fn widget_session(mut req: Request, env: &Env) -> Result<Respon
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
-    let Some(channel) = db::channel(&db::db(env)?, &body.channel_id).await.ok().flatten() else {
+    let Some(channel) = crate::store::channels::channel(&crate::store::db(env)?, &body.channel_id).await.ok().flatten()
+    else {
         return fail(ErrorCode::UnknownChannel, "no such channel");
     };
     let origin = match guard::channel_origin(&req, env, &channel.id).await? {
@@ -141,16 +144,17 @@ pub(crate) async fn widget_session(mut req: Request, env: &Env) -> Result<Respon
             let token = auth::visitor_token(&secret, &id);
             (id, token)
         }
-        (None, Some(id), Some(token)) if is_valid_id(&id) && auth::verify_visitor_token(&secret, &id, &token) => {
-            (id, token)
-        }
+        (None, Some(id), Some(token)) if guard::visitor_token_ok(&secret, &id, &token) => (id, token),
         _ => {
             let id = new_id("v");
             let token = auth::visitor_token(&secret, &id);
             (id, token)
         }
     };
-    let conversation_id = db::open_conversation_for(&db::db(env)?, &channel.id, &visitor_id).await?.map(|c| c.id);
+    let conversation_id =
+        crate::store::conversations::open_conversation_for(&crate::store::db(env)?, &channel.id, &visitor_id)
+            .await?
+            .map(|c| c.id);
     let (button, invites) = widget_entry_points(env, &channel.id).await?;
     let resp = http::json(&WidgetSession {
         channel: ChannelInfo {
@@ -162,10 +166,10 @@ pub(crate) async fn widget_session(mut req: Request, env: &Env) -> Result<Respon
             time_zone: channel.time_zone,
             invites,
             prechat: crate::outcome_settings::prechat_of(&channel.prechat_form),
-            goals: crate::outcome_settings::widget_goals(&db::db(env)?, &channel.account_id).await?,
+            goals: crate::store::outcome_settings::widget_goals(&crate::store::db(env)?, &channel.account_id).await?,
             language: channel.language,
             position: channel.position,
-            greetings: db::greetings_of(&channel.greetings),
+            greetings: crate::store::channels::greetings_of(&channel.greetings),
         },
         visitor_id,
         visitor_token,
@@ -181,35 +185,33 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
         Ok(v) => v,
         Err(resp) => return Ok(resp),
     };
-    let d1 = db::db(env)?;
+    let d1 = crate::store::db(env)?;
     let entry = match crate::tally::resolve_entry(env, &body.channel_id, body.entry.as_ref()).await? {
         Ok(e) => e,
         Err(resp) => return http::with_cors(resp, &origin),
     };
-    // A blocked visitor is told so politely; the reason is never revealed.
-    if crate::blocks::is_blocked(&d1, &body.channel_id, &body.visitor_id).await? {
-        let resp = fail(ErrorCode::VisitorBlocked, parley_protocol::outcomes::VISITOR_BLOCKED_MESSAGE)?;
-        return http::with_cors(resp, &origin);
-    }
-    let existing = db::open_conversation_for(&d1, &body.channel_id, &body.visitor_id).await?;
-    let conv = match existing {
-        Some(c) => c,
-        None => {
+    let blocked = crate::store::blocks::is_blocked(&d1, &body.channel_id, &body.visitor_id).await?;
+    let open = crate::store::conversations::open_conversation_for(&d1, &body.channel_id, &body.visitor_id).await?;
+    let (conversation_id, status) = match start::first_step(blocked, open.map(|c| (c.id, c.status))) {
+        // A blocked visitor is told so politely; the reason is never revealed.
+        Start::Blocked => {
+            let resp = fail(ErrorCode::VisitorBlocked, parley_protocol::outcomes::VISITOR_BLOCKED_MESSAGE)?;
+            return http::with_cors(resp, &origin);
+        }
+        Start::Reuse { conversation_id, status } => (conversation_id, status),
+        Start::Create => {
             // The pre-chat answers are checked before anything is written (400 naming the field).
             let who =
                 match crate::outcomes::visitor_details(&d1, &body.channel_id, &body.visitor_id, &body.prechat).await? {
                     Ok(w) => w,
                     Err(resp) => return http::with_cors(resp, &origin),
                 };
-            let channel = db::channel(&d1, &body.channel_id).await?.ok_or("channel vanished")?;
-            let t = now().0;
+            let channel = crate::store::channels::channel(&d1, &body.channel_id).await?.ok_or("channel vanished")?;
             let id = new_id("c");
-            let language: String = body.language.trim().chars().take(35).collect();
-            let country = req.cf().and_then(|cf| cf.country()).unwrap_or_default();
-            let page_url: String = body.page_url.chars().take(MAX_PAGE_URL_CHARS).collect();
+            let language = start::language_of(&body.language);
             // Routing first: the object starts knowing where it stands. Should anything below
             // fail, the dispatcher drops the chat when it cannot reach its object.
-            let cmd = dispatch::Command::NewChat {
+            let cmd = Command::NewChat {
                 conversation_id: id.clone(),
                 channel: channel.id.clone(),
                 language: Some(language.clone()).filter(|l| !l.is_empty()),
@@ -219,86 +221,46 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
                 Err(refused) => return dispatch_refusal(refused, 409),
             };
             let assigned = matches!(route, RouteUpdate::Assigned { .. });
-            let (operator_id, operator_name) = match &route {
-                RouteUpdate::Assigned { operator_id, operator_name, .. } => {
-                    (Some(operator_id.clone()), operator_name.clone())
-                }
-                RouteUpdate::Queued { .. } => (None, String::new()),
-            };
-            let visitor = VisitorInfo {
-                name: who.name.clone(),
-                language: language.clone(),
-                country: country.clone(),
-                pages: if page_url.is_empty() {
-                    Vec::new()
-                } else {
-                    vec![PageVisit { url: page_url.clone(), title: String::new(), at: Millis(t) }]
-                },
-            };
-            let row = ConversationRow {
+            let (row, visitor) = start::new_conversation(NewConversation {
                 id,
                 account_id: channel.account_id,
                 channel_id: channel.id,
                 visitor_id: body.visitor_id,
-                status: Status::Waiting.as_str().to_owned(),
-                created_at: t,
-                page_url: page_url.clone(),
-                message_count: 0,
-                last_message_at: None,
-                last_message_preview: String::new(),
-                updated_at: t,
-                closed_at: None,
-                closed_by: None,
-                no_operator_response: 0,
-                operator_id,
-                operator_name,
-                visitor_name: who.name,
-                visitor_language: language,
-                visitor_country: country,
-                current_page: page_url,
-                pages_visited: u32::from(!visitor.pages.is_empty()),
+                at: now(),
+                language,
+                page_url: start::page_url_of(&body.page_url),
+                country: req.cf().and_then(|cf| cf.country()).unwrap_or_default(),
                 request_type: entry.request_type(),
                 request_source: entry.request_source(),
                 decision_ms: entry.decision_ms,
-                survey_result: String::new(),
-                survey_comment: String::new(),
-                rated_at: None,
-                success_code: None,
-                tags: Vec::new(),
-                category: None,
-                sub_category: None,
-                note: String::new(),
-                goals: Vec::new(),
-                visitor_email: who.email,
-                visitor_identifier: who.identifier,
-                anonymous: who.anonymous,
-                prechat: who.prechat,
-            };
+                who,
+                route: route.clone(),
+            });
             // The object first: a D1 row never points at an object that does not know itself.
             init_object(env, &row, route, visitor).await?;
             // Its website session (see `ConversationFact::session_id`: a session ends when its
             // chat does, so every new conversation opens one) and the host the origin matched.
             let session_id = new_id("ss");
             let host_id = match guard::origin_hostname(&origin) {
-                Some(hostname) => db::channel_host(&d1, &row.channel_id, &hostname).await?,
+                Some(hostname) => crate::store::channels::channel_host(&d1, &row.channel_id, &hostname).await?,
                 None => None,
             };
-            let started = db::Origin {
+            let started = crate::store::conversations::Origin {
                 entry_point_id: entry.entry_point_id(),
                 session_id: &session_id,
                 host_id: host_id.as_deref(),
             };
-            db::insert_conversation(&d1, &row, &started).await?;
+            crate::store::conversations::insert_conversation(&d1, &row, &started).await?;
             // Counted once per new conversation (the ids are the conversation's).
             crate::tally::record_chat(env, &row, &entry, assigned).await;
-            row
+            (row.id, row.status)
         }
     };
-    let resp = http::json(&ConversationCreated { conversation_id: conv.id, status: conv.status })?;
+    let resp = http::json(&ConversationCreated { conversation_id, status })?;
     http::with_cors(resp, &origin)
 }
 
-async fn init_object(env: &Env, row: &ConversationRow, route: RouteUpdate, visitor: VisitorInfo) -> Result<()> {
+async fn init_object(env: &Env, row: &ConversationSummary, route: RouteUpdate, visitor: VisitorInfo) -> Result<()> {
     let init = InitBody {
         conversation_id: row.id.clone(),
         account_id: row.account_id.clone(),
@@ -330,8 +292,8 @@ pub(crate) async fn connect(req: Request, env: &Env, id: &str) -> Result<Respons
     if !is_valid_id(id) {
         return fail(ErrorCode::UnknownConversation, "no such conversation");
     }
-    let d1 = db::db(env)?;
-    let Some(conv) = db::conversation(&d1, id).await? else {
+    let d1 = crate::store::db(env)?;
+    let Some(conv) = crate::store::conversations::conversation(&d1, id).await? else {
         return fail(ErrorCode::UnknownConversation, "no such conversation");
     };
     let role = match WsRole::parse(&q.role) {
@@ -377,8 +339,8 @@ pub(crate) async fn login(mut req: Request, env: &Env) -> Result<Response> {
     if body.username.len() > MAX_USERNAME_LEN || body.password.len() > MAX_PASSWORD_LEN {
         return fail(ErrorCode::TooLong, "username or password too long");
     }
-    let d1 = db::db(env)?;
-    let op = db::operator_by_username(&d1, &body.username.trim().to_lowercase()).await?;
+    let d1 = crate::store::db(env)?;
+    let op = crate::store::operators::operator_by_username(&d1, &body.username.trim().to_lowercase()).await?;
     let ok = match &op {
         Some(op) => op.disabled == 0 && auth::verify_password(&body.password, &op.password_hash),
         None => {
@@ -392,7 +354,7 @@ pub(crate) async fn login(mut req: Request, env: &Env) -> Result<Response> {
     };
     let token = auth::encode_token(&random_bytes::<32>());
     let t = now().0;
-    db::insert_session(&d1, &auth::token_digest(&token), &op, t, t + SESSION_TTL_MS).await?;
+    crate::store::sessions::insert_session(&d1, &auth::token_digest(&token), &op, t, t + SESSION_TTL_MS).await?;
     let resp = http::json(&me_of(&op))?;
     let headers = resp.headers().clone();
     headers.set("Set-Cookie", &guard::session_cookie(&req, &token, SESSION_TTL_MS / 1000))?;
@@ -405,7 +367,7 @@ const DUMMY_HASH: &str = "pbkdf2-sha256$100000$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAA
 /// `POST /api/v1/auth/logout` (from the console's origin): ends the session, live or not.
 pub(crate) async fn logout(req: Request, env: &Env) -> Result<Response> {
     if let Some(digest) = guard::session_digest(&req) {
-        db::delete_session(&db::db(env)?, &digest).await?;
+        crate::store::sessions::delete_session(&crate::store::db(env)?, &digest).await?;
     }
     let resp = http::json(&serde_json::json!({ "ok": true }))?;
     let headers = resp.headers().clone();
@@ -424,17 +386,17 @@ pub(crate) async fn list_conversations(req: Request, env: &Env, op: &OperatorRow
     if let Some((_, visitor)) = req.url()?.query_pairs().find(|(k, _)| k == "visitor") {
         return crate::outcomes::visitor_conversations(env, &op.account_id, &visitor).await;
     }
-    let rows = db::list_conversations(&db::db(env)?, &op.account_id, 200).await?;
-    http::json(&ConversationList { conversations: rows })
+    let rows = crate::store::conversations::list_conversations(&crate::store::db(env)?, &op.account_id, 200).await?;
+    http::json(&ConversationList { conversations: crate::store::conversations::into_api(rows)? })
 }
 
 /// `GET /api/v1/console/conversations/:id/events`: the conversation's state changes.
 pub(crate) async fn conversation_events(env: &Env, op: &OperatorRow, id: &str) -> Result<Response> {
-    let d1 = db::db(env)?;
-    match db::conversation(&d1, id).await? {
-        Some(conv) if conv.account_id == op.account_id => {
-            http::json(&serde_json::json!({ "events": db::conversation_events(&d1, id).await? }))
-        }
+    let d1 = crate::store::db(env)?;
+    match crate::store::conversations::conversation(&d1, id).await? {
+        Some(conv) if conv.account_id == op.account_id => http::json(
+            &serde_json::json!({ "events": crate::store::conversations::conversation_events(&d1, id).await? }),
+        ),
         _ => fail(ErrorCode::UnknownConversation, "no such conversation"),
     }
 }
@@ -449,7 +411,8 @@ pub(crate) async fn availability(mut req: Request, env: &Env) -> Result<Response
         Ok(v) => v,
         Err(resp) => return Ok(resp),
     };
-    let channel = db::channel(&db::db(env)?, &body.channel_id).await?.ok_or("channel vanished")?;
+    let channel =
+        crate::store::channels::channel(&crate::store::db(env)?, &body.channel_id).await?.ok_or("channel vanished")?;
     let cmd = Command::Available { channel: channel.id };
     let answer: Availability = match dispatch::call(env, &channel.account_id, &cmd).await? {
         Ok(a) => a,
@@ -465,7 +428,7 @@ pub(crate) async fn presence(env: &Env, op: Operator) -> Result<Response> {
             Ok(v) => v,
             Err(refused) => return dispatch_refusal(refused, 409),
         };
-    let channels = db::account_channels(&db::db(env)?, &op.account_id).await?;
+    let channels = crate::store::channels::account_channels(&crate::store::db(env)?, &op.account_id).await?;
     http::json(&PresenceSnapshot { me: op.row.id, presence: view, channels })
 }
 
@@ -475,7 +438,7 @@ pub(crate) async fn change_presence(mut req: Request, env: &Env, op: Operator) -
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
-    let channels = db::account_channels(&db::db(env)?, &op.account_id).await?;
+    let channels = crate::store::channels::account_channels(&crate::store::db(env)?, &op.account_id).await?;
     for ch in [&body.join, &body.leave].into_iter().flatten() {
         if !channels.iter().any(|c| &c.id == ch) {
             return fail(ErrorCode::UnknownChannel, "no such channel");
@@ -503,7 +466,7 @@ pub(crate) async fn transfer(mut req: Request, env: &Env, op: &OperatorRow, id: 
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
-    match db::conversation(&db::db(env)?, id).await? {
+    match crate::store::conversations::conversation(&crate::store::db(env)?, id).await? {
         Some(conv) if conv.account_id == op.account_id => {}
         _ => return fail(ErrorCode::UnknownConversation, "no such conversation"),
     }
@@ -511,14 +474,13 @@ pub(crate) async fn transfer(mut req: Request, env: &Env, op: &OperatorRow, id: 
     let cmd = Command::Transfer { conversation_id: id.to_owned(), to: body.operator_id };
     match dispatch::call::<serde_json::Value>(env, &op.account_id, &cmd).await? {
         Ok(_) => http::json(&serde_json::json!({ "ok": true })),
-        Err(r) if r.code == "unknown_operator" || r.code == "unknown_conversation" => dispatch_refusal(r, 404),
-        Err(r) => dispatch_refusal(r, 409),
+        Err(e @ (DispatchError::UnknownOperator | DispatchError::UnknownChat)) => dispatch_refusal(e, 404),
+        Err(e) => dispatch_refusal(e, 409),
     }
 }
 
 /// The dispatcher's refusal, sent with `status` (409, or 404 for a transfer to an unknown
 /// operator or conversation).
-fn dispatch_refusal(r: dispatch::Refused, status: u16) -> Result<Response> {
-    let code = ErrorCode::parse(&r.code).unwrap_or(ErrorCode::Internal);
-    http::refuse(ApiError::new(code, r.message).with_status(status))
+fn dispatch_refusal(e: DispatchError, status: u16) -> Result<Response> {
+    http::refuse(ApiError::from(e).with_status(status))
 }

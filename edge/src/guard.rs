@@ -12,7 +12,7 @@ use parley_protocol::admin::Role;
 use parley_protocol::error::{ApiError, ErrorCode};
 use parley_protocol::ids::is_valid_id;
 
-use crate::db::OperatorRow;
+use crate::store::operators::OperatorRow;
 
 /// The console's session cookie.
 pub const SESSION_COOKIE: &str = "parley_session";
@@ -181,7 +181,6 @@ mod worker_side {
     use worker::{Env, Request, Response, Result};
 
     use super::*;
-    use crate::db;
     use crate::http;
     use crate::util::now;
 
@@ -249,8 +248,16 @@ mod worker_side {
             return Ok(None);
         }
         let digest = auth::token_digest(&token);
-        let row = db::session_operator(&db::db(env)?, &digest, now().0).await?;
+        let row = crate::store::sessions::session_operator(&crate::store::db(env)?, &digest, now().0).await?;
         Ok(row.map(|row| Operator { row, session_digest: digest }))
+    }
+
+    /// Whether the console session with this digest is still live and is `operator_id`'s: an
+    /// operator's open socket counts their sends only while it is (a disabled or logged-out
+    /// operator's sockets stop working at once). Asked by the conversation's object.
+    pub async fn session_still_valid(env: &Env, digest: &str, operator_id: &str) -> Result<bool> {
+        let row = crate::store::sessions::session_operator(&crate::store::db(env)?, digest, now().0).await?;
+        Ok(row.is_some_and(|op| op.id == operator_id))
     }
 
     /// The digest of the request's session token, live or not (to end it at log-out).
@@ -304,7 +311,9 @@ mod worker_side {
             Ok(o) => o,
             Err(resp) => return Ok(Err(resp)),
         };
-        if !is_valid_id(channel_id) || !db::channel_has_host(&db::db(env)?, channel_id, &o.hostname).await? {
+        if !is_valid_id(channel_id)
+            || !crate::store::channels::channel_has_host(&crate::store::db(env)?, channel_id, &o.hostname).await?
+        {
             return refusal(origin_not_allowed()).map(Err);
         }
         Ok(Ok(o))

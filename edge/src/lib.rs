@@ -10,11 +10,11 @@ mod admin;
 mod api;
 mod blocks;
 mod config;
-mod db;
-mod db_admin;
 mod dispatch;
 mod guard;
 mod http;
+#[cfg(test)]
+mod layering;
 mod objects;
 mod outcome_settings;
 mod outcomes;

@@ -14,20 +14,19 @@
 //! Refusals with a field answer `{"error":{"code","field","message"}}`; nothing is written
 //! before every check passed.
 
-use crate::store::{n, s};
 use parley_core::auth;
+use parley_core::start::{self, Known, VisitorDetails};
 use parley_protocol::api::{GoalsRequest, GoalsSaved, Identity, SurveyRequest, SurveySaved};
 use parley_protocol::ids::is_valid_id;
-use parley_protocol::outcomes::{
-    accept_goals, prechat_answers, survey_again, visitor_identifier, FormField, Outcome, ReachedGoal, Survey,
-};
-use serde::Deserialize;
-use wasm_bindgen::JsValue;
+use parley_protocol::outcomes::{accept_goals, survey_again, FormField, Outcome, Survey};
 use worker::{D1Database, Env, Request, Response, Result};
 
-use crate::db::{self, ConversationRow, OperatorRow};
+use crate::store;
+
 use crate::guard::{self, Visitor};
 use crate::http::{self, fail, invalid, invalid_with};
+use crate::store::conversations::ConversationRow;
+use crate::store::operators::OperatorRow;
 use crate::util::now;
 use parley_protocol::error::ErrorCode;
 
@@ -46,7 +45,9 @@ async fn visitors_conversation(
     if !is_valid_id(id) {
         return Ok(None);
     }
-    Ok(db::conversation(d1, id).await?.filter(|c| c.channel_id == channel_id && c.visitor_id == visitor_id))
+    Ok(crate::store::conversations::conversation(d1, id)
+        .await?
+        .filter(|c| c.channel_id == channel_id && c.visitor_id == visitor_id))
 }
 
 /// `POST /api/v1/widget/conversations/:id/survey`.
@@ -60,7 +61,7 @@ pub async fn survey(mut req: Request, env: &Env, id: &str) -> Result<Response> {
 }
 
 async fn save_survey(env: &Env, id: &str, body: SurveyRequest) -> Result<Response> {
-    let d1 = db::db(env)?;
+    let d1 = crate::store::db(env)?;
     let Some(conv) = visitors_conversation(&d1, id, &body.channel_id, &body.visitor_id).await? else {
         return fail(ErrorCode::UnknownConversation, "no such conversation");
     };
@@ -78,19 +79,8 @@ async fn save_survey(env: &Env, id: &str, body: SurveyRequest) -> Result<Respons
         Survey::Skipped => "",
     };
     // The first answer wins; a retry of the same answer is acknowledged.
-    let changed = d1
-        .prepare(
-            "UPDATE conversations SET survey_result = ?2, survey_comment = ?3, rated_at = ?4 \
-             WHERE id = ?1 AND survey_result = ''",
-        )
-        .bind(&[s(&conv.id), s(result), s(comment), n(now().0)])?
-        .run()
-        .await?
-        .meta()?
-        .and_then(|m| m.changes)
-        .unwrap_or(0);
-    if changed == 0 {
-        let stored = db::conversation(&d1, &conv.id).await?.ok_or("conversation vanished")?;
+    if !store::outcomes::rate(&d1, &conv.id, result, comment, now().0).await? {
+        let stored = crate::store::conversations::conversation(&d1, &conv.id).await?.ok_or("conversation vanished")?;
         if let Err(e) = survey_again((&stored.survey_result, &stored.survey_comment), (result, comment)) {
             return invalid_with(ErrorCode::AlreadyRated, e);
         }
@@ -101,12 +91,6 @@ async fn save_survey(env: &Env, id: &str, body: SurveyRequest) -> Result<Respons
 async fn object_says_closed(env: &Env, conversation_id: &str) -> Result<bool> {
     let status = crate::stubs::ConversationStub::get(env, conversation_id)?.status().await?;
     Ok(status.as_deref() == Some("closed"))
-}
-
-#[derive(Deserialize)]
-struct GoalRow {
-    id: String,
-    name: String,
 }
 
 /// `POST /api/v1/widget/goals`.
@@ -120,49 +104,18 @@ pub async fn goals(mut req: Request, env: &Env) -> Result<Response> {
 }
 
 async fn save_goals(env: &Env, body: GoalsRequest) -> Result<Response> {
-    let d1 = db::db(env)?;
+    let d1 = crate::store::db(env)?;
     let Some(conv) = visitors_conversation(&d1, &body.conversation_id, &body.channel_id, &body.visitor_id).await?
     else {
         return fail(ErrorCode::UnknownConversation, "no such conversation");
     };
-    let known: Vec<GoalRow> = d1
-        .prepare("SELECT id, name FROM goals WHERE account_id = ?1 AND enabled = 1")
-        .bind(&[s(&conv.account_id)])?
-        .all()
-        .await?
-        .results()?;
-    let known: Vec<(String, String)> = known.into_iter().map(|k| (k.id, k.name)).collect();
+    let known = store::outcomes::enabled_goals(&d1, &conv.account_id).await?;
     let accepted = match accept_goals(&body.goals, &known) {
         Ok(a) => a,
         Err(e) => return invalid(e),
     };
-    let t = now().0;
-    let mut batch = Vec::new();
-    for (i, (goal_id, name, value)) in accepted.into_iter().enumerate() {
-        // Reached in the order sent (a millisecond apart keeps that order on the same clock tick).
-        batch.push(
-            d1.prepare(
-                "INSERT OR IGNORE INTO conversation_goals (conversation_id, goal_id, name, value, reached_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )
-            .bind(&[s(&conv.id), s(goal_id), s(name), JsValue::from_f64(value), n(t + i as u64)])?,
-        );
-    }
-    if !batch.is_empty() {
-        d1.batch(batch).await?;
-    }
-    http::json(&GoalsSaved { goals: recorded_goals(&d1, &conv.id).await? })
-}
-
-async fn recorded_goals(d1: &D1Database, conversation_id: &str) -> Result<Vec<ReachedGoal>> {
-    d1.prepare(
-        "SELECT goal_id, name, value, reached_at AS at FROM conversation_goals WHERE conversation_id = ?1 \
-         ORDER BY reached_at, goal_id",
-    )
-    .bind(&[s(conversation_id)])?
-    .all()
-    .await?
-    .results()
+    store::outcomes::reach_goals(&d1, &conv.id, &accepted, now().0).await?;
+    http::json(&GoalsSaved { goals: store::outcomes::recorded_goals(&d1, &conv.id).await? })
 }
 
 /// `POST /api/v1/console/conversations/:id/outcome` (body [`Outcome`], answered with the
@@ -172,34 +125,17 @@ pub async fn outcome(mut req: Request, env: &Env, me: &OperatorRow, id: &str) ->
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
-    let d1 = db::db(env)?;
-    let conv = db::account_conversation(&d1, id, &me.account_id).await?;
+    let d1 = crate::store::db(env)?;
+    let conv = crate::store::conversations::account_conversation(&d1, id, &me.account_id).await?;
     let Some(conv) = conv else {
         return fail(ErrorCode::UnknownConversation, "no such conversation");
     };
-    let settings = crate::outcome_settings::load(&d1, &me.account_id).await?;
+    let settings = crate::store::outcome_settings::load(&d1, &me.account_id).await?;
     let o = match body.validate(&settings) {
         Ok(o) => o,
         Err(e) => return invalid(e),
     };
-    let opt = |v: &Option<String>| v.as_deref().map_or(JsValue::NULL, s);
-    d1.prepare(
-        "UPDATE conversations SET success_code = ?3, tags = ?4, category = ?5, sub_category = ?6, note = ?7, \
-         outcome_by = ?8, outcome_at = ?9 WHERE id = ?1 AND account_id = ?2",
-    )
-    .bind(&[
-        s(&conv.id),
-        s(&me.account_id),
-        opt(&o.success_code),
-        s(&serde_json::to_string(&o.tags)?),
-        opt(&o.category),
-        opt(&o.sub_category),
-        s(&o.note),
-        s(&me.id),
-        n(now().0),
-    ])?
-    .run()
-    .await?;
+    store::outcomes::set_outcome(&d1, &conv.id, &me.account_id, &o, &me.id, now().0).await?;
     http::json(&o)
 }
 
@@ -207,24 +143,18 @@ pub async fn outcome(mut req: Request, env: &Env, me: &OperatorRow, id: &str) ->
 /// the operator's account, newest first.
 pub async fn visitor_conversations(env: &Env, account_id: &str, visitor_id: &str) -> Result<Response> {
     let rows = match is_valid_id(visitor_id) {
-        true => db::visitor_conversations(&db::db(env)?, account_id, visitor_id, VISITOR_LIST_LIMIT).await?,
+        true => {
+            crate::store::conversations::visitor_conversations(
+                &crate::store::db(env)?,
+                account_id,
+                visitor_id,
+                VISITOR_LIST_LIMIT,
+            )
+            .await?
+        }
         false => Vec::new(),
     };
-    http::json(&parley_protocol::api::ConversationList { conversations: rows })
-}
-
-#[derive(Deserialize)]
-struct ChannelIdentity {
-    account_id: String,
-    identity_secret: String,
-    prechat_form: String,
-}
-
-async fn channel_identity(d1: &D1Database, channel_id: &str) -> Result<Option<ChannelIdentity>> {
-    d1.prepare("SELECT account_id, identity_secret, prechat_form FROM channels WHERE id = ?1")
-        .bind(&[s(channel_id)])?
-        .first(None)
-        .await
+    http::json(&parley_protocol::api::ConversationList { conversations: store::conversations::into_api(rows)? })
 }
 
 /// `Parley.identify` in a widget session: `Ok(visitor_id)` of the proven user (their details
@@ -236,8 +166,8 @@ pub async fn identify(
     identity: &Identity,
 ) -> Result<std::result::Result<String, Response>> {
     let refuse = || fail(ErrorCode::BadIdentity, "The visitor's identity could not be verified.");
-    let d1 = db::db(env)?;
-    let Some(ch) = channel_identity(&d1, channel_id).await? else {
+    let d1 = crate::store::db(env)?;
+    let Some(ch) = store::visitors::channel_identity(&d1, channel_id).await? else {
         return Ok(Err(refuse()?));
     };
     let n_chars = identity.id.chars().count();
@@ -252,67 +182,37 @@ pub async fn identify(
     let name: String = identity.name.trim().chars().take(200).collect();
     // An e-mail that is not one is left out rather than refusing a proven user.
     let email = parley_protocol::admin::email("email", &identity.email).unwrap_or_default();
-    d1.prepare(
-        "INSERT INTO identified_visitors (visitor_id, account_id, user_id, name, email, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
-         ON CONFLICT (visitor_id) DO UPDATE SET \
-         name = CASE WHEN excluded.name != '' THEN excluded.name ELSE identified_visitors.name END, \
-         email = CASE WHEN excluded.email != '' THEN excluded.email ELSE identified_visitors.email END, \
-         updated_at = excluded.updated_at \
-         WHERE (excluded.name != '' AND excluded.name != identified_visitors.name) \
-         OR (excluded.email != '' AND excluded.email != identified_visitors.email)",
-    )
-    .bind(&[s(&visitor_id), s(&ch.account_id), s(&identity.id), s(&name), s(&email), n(now().0)])?
-    .run()
-    .await?;
+    let who = store::visitors::Identified {
+        visitor_id: &visitor_id,
+        account_id: &ch.account_id,
+        user_id: &identity.id,
+        name: &name,
+        email: &email,
+    };
+    store::visitors::remember(&d1, &who, now().0).await?;
     Ok(Ok(visitor_id))
 }
 
-/// Who a new conversation's visitor is, from the pre-chat answers and their identity.
-pub struct VisitorDetails {
-    pub name: String,
-    pub email: String,
-    pub prechat: Vec<(String, String)>,
-    pub identifier: String,
-    pub anonymous: bool,
-}
-
-#[derive(Deserialize)]
-struct IdentifiedRow {
-    user_id: String,
-    name: String,
-    email: String,
-}
-
-/// Checks the pre-chat answers against the channel's form (an identified visitor skips the
-/// form, so nothing is required of them): `Err` is the 400 naming the field. Writes nothing.
+/// Loads what [`parley_core::start::visitor_details`] decides from (the channel's form, the
+/// visitor's identity) and asks it: `Err` is the 404 for an unknown channel or the 400 naming
+/// the field. Writes nothing.
 pub async fn visitor_details(
     d1: &D1Database,
     channel_id: &str,
     visitor_id: &str,
     answers: &[(String, String)],
 ) -> Result<std::result::Result<VisitorDetails, Response>> {
-    let Some(ch) = channel_identity(d1, channel_id).await? else {
+    let Some(ch) = store::visitors::channel_identity(d1, channel_id).await? else {
         return Ok(Err(fail(ErrorCode::UnknownChannel, "no such channel")?));
     };
-    let known: Option<IdentifiedRow> = d1
-        .prepare("SELECT user_id, name, email FROM identified_visitors WHERE visitor_id = ?1 AND account_id = ?2")
-        .bind(&[s(visitor_id), s(&ch.account_id)])?
-        .first(None)
-        .await?;
-    let mut form: Vec<FormField> = serde_json::from_str(&ch.prechat_form).unwrap_or_default();
-    if known.is_some() {
-        form.iter_mut().for_each(|f| f.required = false);
+    let known = store::visitors::identified(d1, visitor_id, &ch.account_id).await?.map(|k| Known {
+        user_id: k.user_id,
+        name: k.name,
+        email: k.email,
+    });
+    let form: Vec<FormField> = serde_json::from_str(&ch.prechat_form).unwrap_or_default();
+    match start::visitor_details(form, known.as_ref(), answers, visitor_id) {
+        Ok(who) => Ok(Ok(who)),
+        Err(e) => Ok(Err(invalid(e)?)),
     }
-    let prechat = match prechat_answers(&form, answers) {
-        Ok(p) => p,
-        Err(e) => return Ok(Err(invalid(e)?)),
-    };
-    let answer = |k: &str| prechat.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
-    let name = answer("name").or_else(|| known.as_ref().map(|k| k.name.clone())).unwrap_or_default();
-    let email = answer("email").or_else(|| known.as_ref().map(|k| k.email.clone())).unwrap_or_default();
-    let (identifier, anonymous) =
-        visitor_identifier(known.as_ref().map(|k| k.user_id.as_str()), &email, &name, visitor_id);
-    let identifier = identifier.to_owned();
-    Ok(Ok(VisitorDetails { name, email, prechat, identifier, anonymous }))
 }

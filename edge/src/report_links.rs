@@ -18,10 +18,10 @@ use parley_protocol::ids::is_valid_id;
 use parley_reports::links::{self, LinkRecord, ReportLinkList, ReportLinkRequest, ReportLinkView};
 use worker::{Env, Request, Response, Result};
 
-use crate::db::{self, OperatorRow};
 use crate::guard::secret;
 use crate::http::{self, fail, invalid};
 use crate::reports::account_time_zone;
+use crate::store::operators::OperatorRow;
 use crate::store::report_links as store;
 use crate::util::{new_id, now};
 use parley_protocol::error::ErrorCode;
@@ -34,7 +34,7 @@ pub(crate) async fn create(req: &mut Request, env: &Env, me: &OperatorRow) -> Re
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
-    let d1 = db::db(env)?;
+    let d1 = crate::store::db(env)?;
     let t = now().0;
     let new = match body.validate(&account_time_zone(&d1, &me.account_id).await?, t) {
         Ok(n) => n,
@@ -57,13 +57,13 @@ pub(crate) async fn create(req: &mut Request, env: &Env, me: &OperatorRow) -> Re
 }
 
 pub(crate) async fn list(env: &Env, me: &OperatorRow) -> Result<Response> {
-    let rows = store::list(&db::db(env)?, &me.account_id, LIST_LIMIT).await?;
+    let rows = store::list(&crate::store::db(env)?, &me.account_id, LIST_LIMIT).await?;
     let secret = secret(env)?;
     http::json(&ReportLinkList { links: rows.iter().map(|r| ReportLinkView::of(&secret, r)).collect() })
 }
 
 pub(crate) async fn revoke(env: &Env, me: &OperatorRow, id: &str) -> Result<Response> {
-    let d1 = db::db(env)?;
+    let d1 = crate::store::db(env)?;
     if !is_valid_id(id) || store::record(&d1, id, &me.account_id).await?.is_none() {
         return fail(ErrorCode::UnknownLink, "no such link");
     }
@@ -86,7 +86,7 @@ pub async fn public(req: Request, env: &Env, path_slug: &str) -> Result<Response
         Ok(ok) => ok,
         Err(r) => return refuse(r),
     };
-    let row = store::record(&db::db(env)?, &link.link_id, &link.account_id).await?;
+    let row = store::record(&crate::store::db(env)?, &link.link_id, &link.account_id).await?;
     if let Err(r) = links::check_row(&link, &q, row.as_ref()) {
         return refuse(r);
     }

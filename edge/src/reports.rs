@@ -34,9 +34,9 @@ use parley_reports::table::ReportResponse;
 use parley_reports::{compute, Ctx, InviteReport, RatingsReport, TrafficReport};
 use worker::{D1Database, Env, Request, Response, Result};
 
-use crate::db::{self, OperatorRow};
 use crate::guard::Admin;
 use crate::http::{self, fail};
+use crate::store::operators::OperatorRow;
 use crate::store::reports::{self as store, Cursor, Span};
 use crate::util::now;
 use parley_protocol::error::ErrorCode;
@@ -93,7 +93,7 @@ pub async fn report(req: Request, env: &Env, op: &Admin, slug: &str) -> Result<R
     }
     let url = req.url()?;
     let pairs: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-    let tz = account_time_zone(&db::db(env)?, &op.account_id).await?;
+    let tz = account_time_zone(&crate::store::db(env)?, &op.account_id).await?;
     let q = match ReportQuery::parse(slug, pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), &tz) {
         Ok(q) => q,
         Err(e) => return http::invalid(e),
@@ -106,7 +106,7 @@ pub async fn report(req: Request, env: &Env, op: &Admin, slug: &str) -> Result<R
 /// checked who may see the account's reports.
 pub async fn respond(env: &Env, req_origin: &str, account_id: &str, q: ReportQuery, csv: bool) -> Result<Response> {
     let base = format!("{req_origin}/console/#/transcript/");
-    let d1 = db::db(env)?;
+    let d1 = crate::store::db(env)?;
     if csv && matches!(q.report, ReportId::Conversations | ReportId::Sessions) {
         let statics = load_statics(&d1, account_id, &q).await?;
         return paged_csv(d1, account_id.to_owned(), q, base, statics, csv_page(env)?);
@@ -212,7 +212,7 @@ fn paged_csv(
 /// conversations created in `[from, to)` (and those closed in it when asked) and their
 /// messages, assignments and blocks.
 pub async fn load_facts(env: &Env, account_id: &str, q: &ReportQuery, reads: Reads) -> Result<Facts> {
-    let d1 = db::db(env)?;
+    let d1 = crate::store::db(env)?;
     let mut facts = load_statics(&d1, account_id, q).await?;
     if !reads.conversations {
         return Ok(facts);
@@ -257,10 +257,11 @@ async fn load_statics(d1: &D1Database, account_id: &str, q: &ReportQuery) -> Res
 /// `GET /api/v1/console/conversations/:id/transcript` (any operator of the account; another
 /// account's conversation is a 404 like a missing one).
 pub async fn transcript(env: &Env, op: &OperatorRow, id: &str) -> Result<Response> {
-    let d1 = db::db(env)?;
-    let Some(conversation) = db::account_conversation(&d1, id, &op.account_id).await? else {
+    let d1 = crate::store::db(env)?;
+    let Some(conversation) = crate::store::conversations::account_conversation(&d1, id, &op.account_id).await? else {
         return fail(ErrorCode::UnknownConversation, "no such conversation");
     };
+    let conversation = conversation.into_api()?;
     let messages = store::transcript(&d1, id, &op.account_id).await?;
     http::json(&Transcript {
         survey_result: conversation.survey_result.clone(),

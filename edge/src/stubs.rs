@@ -1,17 +1,45 @@
 //! Typed stubs: the only way the worker and the objects call an object. Each object takes one
-//! typed request enum, serialized once by [`crate::objects::kit::send`]; no caller builds a
+//! typed request enum, serialized once by [`send`] (or [`upgrade`]) and read in the object by
+//! [`crate::objects::read`]; no caller builds a
 //! request by hand.
 
-use parley_core::conversation::Participant;
-use parley_core::dispatch::RouteUpdate;
+use parley_core::conversation::{Notice, Participant};
+use parley_core::dispatch::{DispatchError, Profile, RouteUpdate};
 use parley_core::metrics::{Event, EventsAck};
 use parley_protocol::protocol::VisitorInfo;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use worker::{Env, Response, Result, Stub};
+use worker::{Env, Headers, Method, Request, RequestInit, Response, Result, Stub};
 
-use crate::dispatch::{Command, Refused};
-use crate::objects::kit;
+// -- calling an object ------------------------------------------------------------------------
+
+/// The header carrying a typed request that has no body (a WebSocket upgrade).
+pub const HDR_REQUEST: &str = "X-Parley-Request";
+
+/// The stub of the object `name` of the namespace `binding`.
+pub fn stub(env: &Env, binding: &str, name: &str) -> Result<Stub> {
+    env.durable_object(binding)?.id_from_name(name)?.get_stub()
+}
+
+/// Sends a typed request (POST, JSON body): the one way objects are called.
+pub async fn send(stub: &Stub, request: &impl Serialize) -> Result<Response> {
+    let headers = Headers::new();
+    headers.set("Content-Type", "application/json")?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post).with_headers(headers).with_body(Some(serde_json::to_string(request)?.into()));
+    stub.fetch_with_request(Request::new_with_init("https://object/", &init)?).await
+}
+
+/// Hands a WebSocket upgrade to the object with a typed request (in a header: an upgrade has
+/// no body).
+pub async fn upgrade(stub: &Stub, request: &impl Serialize) -> Result<Response> {
+    let headers = Headers::new();
+    headers.set("Upgrade", "websocket")?;
+    headers.set(HDR_REQUEST, &serde_json::to_string(request)?)?;
+    let mut init = RequestInit::new();
+    init.with_headers(headers);
+    stub.fetch_with_request(Request::new_with_init("https://object/", &init)?).await
+}
 
 // -- ConversationObject -----------------------------------------------------------------------
 
@@ -47,11 +75,11 @@ pub struct ConversationStub(Stub);
 
 impl ConversationStub {
     pub fn get(env: &Env, conversation_id: &str) -> Result<ConversationStub> {
-        Ok(ConversationStub(kit::stub(env, "CONVERSATIONS", conversation_id)?))
+        Ok(ConversationStub(stub(env, "CONVERSATIONS", conversation_id)?))
     }
 
     pub async fn init(&self, init: InitBody) -> Result<()> {
-        let resp = kit::send(&self.0, &ConversationRequest::Init { init }).await?;
+        let resp = send(&self.0, &ConversationRequest::Init { init }).await?;
         match resp.status_code() {
             200 => Ok(()),
             s => Err(worker::Error::RustError(format!("conversation init failed: {s}"))),
@@ -60,7 +88,7 @@ impl ConversationStub {
 
     /// Delivers a routing update; `false`: the conversation was never created.
     pub async fn route(&self, seq: u64, update: RouteUpdate) -> Result<bool> {
-        let resp = kit::send(&self.0, &ConversationRequest::Route { seq, update }).await?;
+        let resp = send(&self.0, &ConversationRequest::Route { seq, update }).await?;
         match resp.status_code() {
             200 => Ok(true),
             404 => Ok(false),
@@ -70,7 +98,7 @@ impl ConversationStub {
 
     /// The conversation's status (`open`, `closed`…), None when it is unknown.
     pub async fn status(&self) -> Result<Option<String>> {
-        let mut resp = kit::send(&self.0, &ConversationRequest::Status).await?;
+        let mut resp = send(&self.0, &ConversationRequest::Status).await?;
         match resp.status_code() {
             200 => Ok(Some(resp.text().await?)),
             404 => Ok(None),
@@ -80,17 +108,66 @@ impl ConversationStub {
 
     /// Hands a WebSocket upgrade to the conversation (its answer is the client's).
     pub async fn connect(&self, participant: Participant, session: String) -> Result<Response> {
-        kit::upgrade(&self.0, &ConversationRequest::Connect { participant, session }).await
+        upgrade(&self.0, &ConversationRequest::Connect { participant, session }).await
     }
 }
 
 // -- DispatchObject ---------------------------------------------------------------------------
+
+/// What the worker asks the dispatch object. Internal: never built from a client frame.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "cmd", rename_all = "snake_case")]
+pub enum Command {
+    /// An operator's profile changed (or is needed): add or update it.
+    Profile {
+        profile: Profile,
+    },
+    /// Online/offline, join/leave, by the operator with this profile.
+    Presence {
+        profile: Profile,
+        online: Option<bool>,
+        join: Option<String>,
+        leave: Option<String>,
+    },
+    /// The operator did something in the console.
+    Touch {
+        profile: Profile,
+    },
+    NewChat {
+        conversation_id: String,
+        channel: String,
+        language: Option<String>,
+    },
+    /// From a conversation object.
+    Notice {
+        conversation_id: String,
+        notice: Notice,
+    },
+    Transfer {
+        conversation_id: String,
+        to: String,
+    },
+    /// What the console shows, after adding or updating the asking operator's profile (so a
+    /// first visit after an upgrade, or a new operator, is known) — one round trip per poll.
+    View {
+        profile: Profile,
+    },
+    Available {
+        channel: String,
+    },
+}
 
 /// The request a `DispatchObject` takes: a command for the account it serves.
 #[derive(Serialize, Deserialize)]
 pub struct DispatchRequest {
     pub account_id: String,
     pub command: Command,
+}
+
+/// The dispatch object's answer to a refused command (status 409).
+#[derive(Serialize, Deserialize)]
+pub struct DispatchRefusal {
+    pub error: DispatchError,
 }
 
 pub struct DispatchStub {
@@ -100,21 +177,22 @@ pub struct DispatchStub {
 
 impl DispatchStub {
     pub fn get(env: &Env, account_id: &str) -> Result<DispatchStub> {
-        Ok(DispatchStub { stub: kit::stub(env, "DISPATCH", account_id)?, account_id: account_id.to_owned() })
+        Ok(DispatchStub { stub: stub(env, "DISPATCH", account_id)?, account_id: account_id.to_owned() })
     }
 
-    /// Runs `command`: `Ok(Ok(reply))`, or `Ok(Err(refusal))` (the object answered 409).
-    pub async fn command<T: DeserializeOwned>(&self, command: Command) -> Result<std::result::Result<T, Refused>> {
+    /// Runs `command`: `Ok(Ok(reply))`, or `Ok(Err(refusal))` (the object answered 409 with
+    /// [`DispatchRefusal`]).
+    pub async fn command<T: DeserializeOwned>(
+        &self,
+        command: Command,
+    ) -> Result<std::result::Result<T, DispatchError>> {
         let request = DispatchRequest { account_id: self.account_id.clone(), command };
-        let mut resp = kit::send(&self.stub, &request).await?;
+        let mut resp = send(&self.stub, &request).await?;
         match resp.status_code() {
             200 => Ok(Ok(resp.json().await?)),
             409 => {
-                #[derive(Deserialize)]
-                struct E {
-                    error: Refused,
-                }
-                Ok(Err(resp.json::<E>().await?.error))
+                let DispatchRefusal { error } = resp.json().await?;
+                Ok(Err(error))
             }
             s => Err(worker::Error::RustError(format!("dispatch object answered {s}"))),
         }
@@ -140,12 +218,12 @@ pub struct TallyStub(Stub);
 impl TallyStub {
     /// The shard named `name` (`"{channel_id}/{shard}"`).
     pub fn get(env: &Env, name: &str) -> Result<TallyStub> {
-        Ok(TallyStub(kit::stub(env, "TALLY", name)?))
+        Ok(TallyStub(stub(env, "TALLY", name)?))
     }
 
     pub async fn ingest(&self, batch: IngestBody) -> Result<EventsAck> {
         let name = batch.name.clone();
-        let mut resp = kit::send(&self.0, &batch).await?;
+        let mut resp = send(&self.0, &batch).await?;
         match resp.status_code() {
             200 => resp.json().await,
             s => Err(worker::Error::RustError(format!("tally shard {name} answered {s}"))),

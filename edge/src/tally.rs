@@ -5,15 +5,14 @@
 
 use std::collections::HashMap;
 
-use crate::store::s;
+use crate::store;
+use crate::store::entry_points::{self, EntryPointBrief};
 use parley_core::metrics::{self, Event, EventBatch, EventKind, EventsAck};
 use parley_protocol::api::EntryChoice;
 use parley_protocol::ids::is_valid_id;
 use parley_protocol::limits::MAX_DECISION_MS;
-use serde::Deserialize;
 use worker::{Env, Request, Response, Result};
 
-use crate::db::ConversationRow;
 use crate::guard::{self, ChannelOrigin};
 use crate::http::{self, fail};
 use crate::stubs::{IngestBody, TallyStub};
@@ -45,48 +44,10 @@ pub async fn record(
     TallyStub::get(env, &name)?.ingest(body).await
 }
 
-/// The channel's entry points: id → is an invite (read by the tally shards).
-pub async fn channel_entry_points(env: &Env, channel_id: &str) -> Result<HashMap<String, bool>> {
-    #[derive(Deserialize)]
-    struct Ep {
-        id: String,
-        kind: String,
-    }
-    let rows: Vec<Ep> = crate::db::db(env)?
-        .prepare("SELECT id, kind FROM entry_points WHERE channel_id = ?1")
-        .bind(&[s(channel_id)])?
-        .all()
-        .await?
-        .results()?;
-    Ok(rows.into_iter().map(|e| (e.id, e.kind == "invite")).collect())
-}
-
-/// An entry point of a channel, as a conversation records it.
-#[derive(Clone, Debug, Deserialize)]
-pub struct EntryPointRow {
-    pub id: String,
-    pub kind: String,
-    pub name: String,
-}
-
-/// The channel's entry point `id`, or (`id` None) its chat button.
-pub async fn entry_point(env: &Env, channel_id: &str, id: Option<&str>) -> Result<Option<EntryPointRow>> {
-    let db = crate::db::db(env)?;
-    let stmt = match id {
-        Some(id) => db
-            .prepare("SELECT id, kind, name FROM entry_points WHERE channel_id = ?1 AND id = ?2")
-            .bind(&[s(channel_id), s(id)])?,
-        None => db
-            .prepare("SELECT id, kind, name FROM entry_points WHERE channel_id = ?1 AND kind = 'button'")
-            .bind(&[s(channel_id)])?,
-    };
-    stmt.first(None).await
-}
-
 /// What started a new conversation, checked: the entry point (the channel's button when the
 /// request named none), the shown invite and the decision time (capped).
 pub struct Entry {
-    pub entry_point: Option<EntryPointRow>,
+    pub entry_point: Option<EntryPointBrief>,
     pub invite: String,
     pub decision_ms: Option<u64>,
 }
@@ -111,7 +72,7 @@ pub async fn resolve_entry(
 ) -> Result<std::result::Result<Entry, Response>> {
     let Some(choice) = choice else {
         return Ok(Ok(Entry {
-            entry_point: entry_point(env, channel_id, None).await?,
+            entry_point: entry_points::brief(&store::db(env)?, channel_id, None).await?,
             invite: String::new(),
             decision_ms: None,
         }));
@@ -119,7 +80,7 @@ pub async fn resolve_entry(
     if !is_valid_id(&choice.entry_point) || !(choice.invite.is_empty() || is_valid_id(&choice.invite)) {
         return Ok(Err(fail(ErrorCode::Malformed, "entry.entry_point and entry.invite must be ids")?));
     }
-    let Some(ep) = entry_point(env, channel_id, Some(&choice.entry_point)).await? else {
+    let Some(ep) = entry_points::brief(&store::db(env)?, channel_id, Some(&choice.entry_point)).await? else {
         // The one place this code goes with 400: the request names an entry point it cannot have.
         let e = ApiError::new(ErrorCode::UnknownEntryPoint, "no such entry point in this channel").with_status(400);
         return Ok(Err(http::refuse(e)?));
@@ -138,7 +99,7 @@ pub async fn resolve_entry(
 /// invite and could not be given to an operator at once, that invite's `no_availability`.
 /// Event ids derive from the conversation id, so nothing counts twice. A failure is logged (the
 /// conversation stands).
-pub async fn record_chat(env: &Env, row: &ConversationRow, entry: &Entry, assigned: bool) {
+pub async fn record_chat(env: &Env, row: &parley_protocol::api::ConversationSummary, entry: &Entry, assigned: bool) {
     let Some(ep) = &entry.entry_point else { return };
     let t = now().0;
     let ev = |id: String, kind, invite: &str| Event {
@@ -206,11 +167,11 @@ async fn host_account(env: &Env, channel_id: &str, hostname: &str) -> Result<Opt
     if cached.is_some() {
         return Ok(cached);
     }
-    let d1 = crate::db::db(env)?;
-    if !is_valid_id(channel_id) || !crate::db::channel_has_host(&d1, channel_id, hostname).await? {
+    let d1 = crate::store::db(env)?;
+    if !is_valid_id(channel_id) || !crate::store::channels::channel_has_host(&d1, channel_id, hostname).await? {
         return Ok(None);
     }
-    let Some(channel) = crate::db::channel(&d1, channel_id).await? else { return Ok(None) };
+    let Some(channel) = crate::store::channels::channel(&d1, channel_id).await? else { return Ok(None) };
     HOSTS.with(|h| {
         let mut h = h.borrow_mut();
         if h.len() >= HOST_CACHE_MAX {

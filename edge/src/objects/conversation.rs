@@ -12,18 +12,16 @@
 use parley_core::conversation::{Connection, Conversation, Effect, Event, Meta, Notice, Participant, StoredMessage};
 use parley_protocol::ids::ConversationId;
 use parley_protocol::limits::PREVIEW_CHARS;
-use parley_protocol::protocol::{
-    decode_client, encode_server, Author, ClientMsg, ErrorCode, MessageView, ProtocolError, Role,
-};
+use parley_protocol::protocol::{decode_client, encode_server, ClientMsg, ErrorCode, ProtocolError, Role};
 use parley_protocol::Millis;
 use serde::{Deserialize, Serialize};
 use worker::{
-    durable_object, DurableObject, Env, Request, Response, Result, SqlStorageValue, State, WebSocket,
-    WebSocketIncomingMessage, WebSocketPair,
+    durable_object, DurableObject, Env, Request, Response, Result, State, WebSocket, WebSocketIncomingMessage,
+    WebSocketPair,
 };
 
-use crate::db;
 use crate::objects::kit::{self, Kit, Lazy, OutboxRow};
+use crate::store::object_conversation;
 use crate::stubs::{ConversationRequest, DispatchStub, InitBody};
 use crate::util::now;
 
@@ -34,20 +32,6 @@ const NOTICE: &str = "notice";
 
 /// Messages copied to D1 per batch (in INSERTs of 11 rows: ≤ 100 bound parameters each).
 const MESSAGES_PER_SYNC: usize = 440;
-
-/// A row of the object's `messages` table ([`MESSAGE_COLS`]).
-#[derive(Deserialize)]
-struct MessageRow {
-    seq: u64,
-    client_id: String,
-    author_id: String,
-    author_role: String,
-    author_name: String,
-    text: String,
-    at: u64,
-}
-
-const MESSAGE_COLS: &str = "seq, client_id, author_id, author_role, author_name, text, at";
 
 /// What rides on each socket: a unique id (the runtime may hand out different JS wrappers for
 /// one socket, so identity is compared by id) and the core's connection state.
@@ -64,27 +48,6 @@ fn attached(ws: &WebSocket) -> Option<Attached> {
     ws.deserialize_attachment::<Attached>().ok().flatten()
 }
 
-/// The object's SQLite schema, applied in order. Append-only: never edit a landed entry.
-const MIGRATIONS: &[&str] = &[
-    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-     CREATE TABLE messages (
-       seq INTEGER PRIMARY KEY,
-       client_id TEXT NOT NULL,
-       author_id TEXT NOT NULL,
-       author_role TEXT NOT NULL,
-       author_name TEXT NOT NULL,
-       text TEXT NOT NULL,
-       at INTEGER NOT NULL,
-       UNIQUE (author_id, client_id)
-     );",
-    "CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL);",
-    "CREATE TABLE dispatch_outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL);",
-    // The kit's outbox; queued notices carried over with their numbers.
-    "CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, body TEXT NOT NULL);
-     INSERT INTO outbox (seq, kind, body) SELECT seq, 'notice', body FROM dispatch_outbox;
-     DROP TABLE dispatch_outbox;",
-];
-
 #[durable_object]
 pub struct ConversationObject {
     /// The conversation (messages and meta), rebuilt from SQLite on wake.
@@ -94,7 +57,10 @@ pub struct ConversationObject {
 
 impl DurableObject for ConversationObject {
     fn new(state: State, env: Env) -> Self {
-        Self { conversation: Lazy::default(), kit: Kit::new(state, env, "conversation", MIGRATIONS) }
+        Self {
+            conversation: Lazy::default(),
+            kit: Kit::new(state, env, "conversation", object_conversation::MIGRATIONS),
+        }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
@@ -152,8 +118,7 @@ impl DurableObject for ConversationObject {
         // An operator's changes count only while their console session is valid (a disabled
         // or logged-out operator's open sockets stop working at once).
         if let (Ok(msg @ (ClientMsg::Send { .. } | ClientMsg::End)), Some(digest)) = (&decoded, &session) {
-            let op = db::session_operator(&db::db(self.kit.env())?, digest, now().0).await?;
-            if op.is_none_or(|op| op.id != conn.participant.id) {
+            if !crate::guard::session_still_valid(self.kit.env(), digest, &conn.participant.id).await? {
                 let client_id = match msg {
                     ClientMsg::Send { client_id, .. } => Some(client_id.clone()),
                     _ => None,
@@ -208,27 +173,7 @@ impl ConversationObject {
             Some(json) => serde_json::from_str(&json)?,
             None => return Err("conversation state missing".into()),
         };
-        let rows = self
-            .kit
-            .sql()
-            .exec(&format!("SELECT {MESSAGE_COLS} FROM messages ORDER BY seq"), None)?
-            .to_array::<MessageRow>()?;
-        let messages = rows
-            .into_iter()
-            .map(|r| StoredMessage {
-                view: MessageView {
-                    seq: r.seq,
-                    client_id: r.client_id,
-                    author: Author {
-                        role: if r.author_role == "operator" { Role::Operator } else { Role::Visitor },
-                        name: r.author_name,
-                    },
-                    text: r.text,
-                    at: Millis(r.at),
-                },
-                author_id: r.author_id,
-            })
-            .collect();
+        let messages = object_conversation::messages(&self.kit.sql())?;
         Ok(Conversation::restore(ConversationId(id), crate::config::get(self.kit.env())?.conversation, meta, messages))
     }
 
@@ -351,32 +296,11 @@ impl ConversationObject {
     }
 
     fn store(&self, m: StoredMessage) -> Result<()> {
-        self.kit.sql().exec(
-            "INSERT INTO messages (seq, client_id, author_id, author_role, author_name, text, at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
-            vec![
-                SqlStorageValue::Integer(m.view.seq as i64),
-                m.view.client_id.into(),
-                m.author_id.into(),
-                role_str(m.view.author.role).into(),
-                m.view.author.name.into(),
-                m.view.text.into(),
-                SqlStorageValue::Integer(m.view.at.0 as i64),
-            ],
-        )?;
-        Ok(())
+        object_conversation::insert_message(&self.kit.sql(), m)
     }
 
     fn record(&self, event: &Event) -> Result<()> {
-        self.kit.sql().exec(
-            "INSERT INTO events (at, kind, detail) VALUES (?, ?, ?)",
-            vec![
-                SqlStorageValue::Integer(event.at.0 as i64),
-                event.kind.name().into(),
-                serde_json::to_string(&event.kind)?.into(),
-            ],
-        )?;
-        Ok(())
+        object_conversation::insert_event(&self.kit.sql(), event)
     }
 
     /// Arms the one alarm at the earliest of the core's deadline, a D1 retry and an outbox
@@ -421,7 +345,7 @@ impl ConversationObject {
             return Ok(());
         };
         let notice: Notice = serde_json::from_str(&row.body)?;
-        let cmd = crate::dispatch::Command::Notice { conversation_id, notice };
+        let cmd = crate::stubs::Command::Notice { conversation_id, notice };
         // A refusal cannot happen for notices; either way it is delivered.
         let _ = DispatchStub::get(self.kit.env(), &account_id)?.command::<serde_json::Value>(cmd).await?;
         Ok(())
@@ -435,25 +359,8 @@ impl ConversationObject {
         let (events_synced, mut messages_synced) = (self.marker("events_synced")?, self.marker("messages_synced")?);
         let (account_id, channel_id) =
             (self.kit.meta("account_id")?.unwrap_or_default(), self.kit.meta("channel_id")?.unwrap_or_default());
-        let scope = db::Scope { account_id: &account_id, channel_id: &channel_id };
-        #[derive(Deserialize)]
-        struct Ev {
-            seq: u64,
-            at: u64,
-            kind: String,
-            detail: String,
-        }
-        let events: Vec<db::EventRow> = self
-            .kit
-            .sql()
-            .exec(
-                "SELECT seq, at, kind, detail FROM events WHERE seq > ? ORDER BY seq",
-                vec![SqlStorageValue::Integer(events_synced as i64)],
-            )?
-            .to_array::<Ev>()?
-            .into_iter()
-            .map(|e| db::EventRow { seq: e.seq, at: e.at, kind: e.kind, detail: e.detail })
-            .collect();
+        let scope = crate::store::conversations::Scope { account_id: &account_id, channel_id: &channel_id };
+        let events = object_conversation::events_after(&self.kit.sql(), events_synced)?;
         let preview: String = last.as_ref().map(|m| m.text.chars().take(PREVIEW_CHARS).collect()).unwrap_or_default();
         let pages: Vec<serde_json::Value> = meta
             .visitor
@@ -462,7 +369,7 @@ impl ConversationObject {
             .map(|p| serde_json::json!({ "url": p.url, "title": p.title, "at": p.at.0 }))
             .collect();
         let pages = serde_json::to_string(&pages)?;
-        let summary = db::Summary {
+        let summary = crate::store::conversations::Summary {
             id: &id,
             status: meta.status.as_str(),
             message_count: count,
@@ -486,8 +393,8 @@ impl ConversationObject {
         loop {
             let messages = self.unsynced_messages(messages_synced)?;
             let full = messages.len() == MESSAGES_PER_SYNC;
-            db::sync_conversation(
-                &db::db(self.kit.env())?,
+            crate::store::conversations::sync_conversation(
+                &crate::store::db(self.kit.env())?,
                 &id,
                 first.then_some(&summary),
                 if first { &events } else { &[] },
@@ -512,29 +419,8 @@ impl ConversationObject {
     }
 
     /// Up to [`MESSAGES_PER_SYNC`] stored messages after `after`, as D1 rows.
-    fn unsynced_messages(&self, after: u64) -> Result<Vec<db::MessageRow>> {
-        let rows = self
-            .kit
-            .sql()
-            .exec(
-                &format!("SELECT {MESSAGE_COLS} FROM messages WHERE seq > ? ORDER BY seq LIMIT ?"),
-                vec![SqlStorageValue::Integer(after as i64), SqlStorageValue::Integer(MESSAGES_PER_SYNC as i64)],
-            )?
-            .to_array::<MessageRow>()?;
-        Ok(rows
-            .into_iter()
-            .map(|r| {
-                let operator = r.author_role == "operator";
-                db::MessageRow {
-                    seq: r.seq,
-                    operator_id: operator.then_some(r.author_id),
-                    role: if operator || r.author_role == "system" { r.author_role } else { "visitor".to_owned() },
-                    author_name: r.author_name,
-                    text: r.text,
-                    at: r.at,
-                }
-            })
-            .collect())
+    fn unsynced_messages(&self, after: u64) -> Result<Vec<crate::store::conversations::MessageRow>> {
+        object_conversation::messages_after(&self.kit.sql(), after, MESSAGES_PER_SYNC as u64)
     }
 
     /// Moves a D1-sync marker forward (never back: of two syncs that raced, the later to
@@ -549,12 +435,5 @@ impl ConversationObject {
     /// A D1-sync marker of `meta` (the last sequence copied), 0 when unset.
     fn marker(&self, key: &str) -> Result<u64> {
         Ok(self.kit.meta_u64(key)?.unwrap_or(0))
-    }
-}
-
-fn role_str(role: Role) -> &'static str {
-    match role {
-        Role::Visitor => "visitor",
-        Role::Operator => "operator",
     }
 }

@@ -17,19 +17,9 @@ use parley_protocol::Millis;
 use serde::{Deserialize, Serialize};
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
-use crate::dispatch::Command;
 use crate::objects::kit::{self, Kit, Lazy, OutboxRow};
-use crate::stubs::{ConversationStub, DispatchRequest};
+use crate::stubs::{Command, ConversationStub, DispatchRefusal, DispatchRequest};
 use crate::util::{new_id, now};
-
-const MIGRATIONS: &[&str] = &[
-    "CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-     CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, body TEXT NOT NULL);",
-    // The kit's meta table; the state and the account id carried over.
-    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-     INSERT INTO meta (key, value) SELECT key, value FROM kv;
-     DROP TABLE kv;",
-];
 
 /// Outbox rows: a routing update for a conversation, an activity interval for D1.
 const NOTIFY: &str = "notify";
@@ -56,7 +46,10 @@ pub struct DispatchObject {
 
 impl DurableObject for DispatchObject {
     fn new(state: State, env: Env) -> Self {
-        Self { kit: Kit::new(state, env, "dispatch", MIGRATIONS), dispatch: Lazy::default() }
+        Self {
+            kit: Kit::new(state, env, "dispatch", crate::store::object_dispatch::MIGRATIONS),
+            dispatch: Lazy::default(),
+        }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
@@ -69,10 +62,7 @@ impl DurableObject for DispatchObject {
                 self.commit(effects)?;
                 Response::from_json(&reply)?
             }
-            Err(e) => {
-                let body = serde_json::json!({ "error": { "code": e.code(), "message": e.message() } });
-                return Ok(Response::from_json(&body)?.with_status(409));
-            }
+            Err(error) => return Ok(Response::from_json(&DispatchRefusal { error })?.with_status(409)),
         };
         self.drain().await;
         self.rearm().await;
@@ -193,8 +183,8 @@ impl DispatchObject {
                     PresenceState::Online => "online",
                     PresenceState::Offline => "offline",
                 };
-                crate::db::upsert_interval(
-                    &crate::db::db(self.kit.env())?,
+                crate::store::activity::upsert_interval(
+                    &crate::store::db(self.kit.env())?,
                     &b.interval.activity_id,
                     &account,
                     &b.operator_id,

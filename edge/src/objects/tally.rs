@@ -30,15 +30,15 @@
 //! go to `pending`, i.e. the next flush.
 
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use parley_core::metrics::{Event, EventsAck, InviteRecord, Stage, Tally};
+use parley_core::metrics::{EventsAck, Tally};
 use parley_core::tally::{self as core, FlushPlan, Settings, Shard};
-use parley_protocol::limits::{EVENT_IDS_KEPT_MS, MAX_EVENTS_PER_BATCH};
-use serde::Deserialize;
-use worker::{durable_object, DurableObject, Env, Request, Response, Result, SqlStorageValue, State};
+use parley_protocol::limits::EVENT_IDS_KEPT_MS;
+use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
 use crate::objects::kit::{self, Kit};
+use crate::store::object_tally;
 use crate::store::tally_flush::{self, FlushRow};
 use crate::stubs::IngestBody;
 use crate::util::now;
@@ -48,30 +48,9 @@ use crate::util::now;
 /// per shard this often.
 const EP_REFRESH_MS: u64 = 2_000;
 /// Most pending rows written by one flush (more wait for the next, at once).
-const MAX_FLUSH_ROWS: usize = 400;
+const MAX_FLUSH_ROWS: u64 = 400;
 /// The retry job of the flushes.
 const FLUSH: &str = "flush";
-
-const MIGRATIONS: &[&str] = &[
-    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-     CREATE TABLE seen (id TEXT PRIMARY KEY, at INTEGER NOT NULL);
-     CREATE INDEX seen_at ON seen(at);
-     CREATE TABLE invites (id TEXT PRIMARY KEY, entry_point TEXT NOT NULL, hour INTEGER NOT NULL,
-       stage TEXT NOT NULL, deadline INTEGER NOT NULL, updated INTEGER NOT NULL);
-     CREATE INDEX invites_deadline ON invites(stage, deadline);
-     CREATE INDEX invites_updated ON invites(updated);
-     CREATE TABLE pending (entry_point TEXT NOT NULL, hour INTEGER NOT NULL, metric TEXT NOT NULL,
-       n INTEGER NOT NULL, PRIMARY KEY (entry_point, hour, metric));
-     CREATE TABLE flush (entry_point TEXT NOT NULL, hour INTEGER NOT NULL, metric TEXT NOT NULL,
-       n INTEGER NOT NULL, PRIMARY KEY (entry_point, hour, metric));",
-    // The kit's retry bookkeeping (a flush failing at the upgrade keeps its schedule).
-    "UPDATE meta SET key = 'retry_at:flush' WHERE key = 'retry_at';
-     UPDATE meta SET key = 'retry_tries:flush' WHERE key = 'flush_tries';",
-];
-
-fn int(v: u64) -> SqlStorageValue {
-    SqlStorageValue::Integer(v as i64)
-}
 
 #[durable_object]
 pub struct TallyObject {
@@ -85,7 +64,7 @@ pub struct TallyObject {
 impl DurableObject for TallyObject {
     fn new(state: State, env: Env) -> Self {
         Self {
-            kit: Kit::new(state, env, "tally", MIGRATIONS),
+            kit: Kit::new(state, env, "tally", object_tally::MIGRATIONS),
             entry_points: RefCell::new((HashMap::new(), None)),
             flushing: Cell::new(false),
         }
@@ -105,7 +84,7 @@ impl DurableObject for TallyObject {
         let unknown = body.events.iter().any(|e| !self.entry_points.borrow().0.contains_key(&e.entry_point));
         let stale = self.entry_points.borrow().1.is_none_or(|at| at + EP_REFRESH_MS <= t);
         if unknown && stale {
-            let map = crate::tally::channel_entry_points(self.kit.env(), &body.channel_id).await?;
+            let map = crate::store::entry_points::kinds(&crate::store::db(self.kit.env())?, &body.channel_id).await?;
             *self.entry_points.borrow_mut() = (map, Some(t));
         }
         let ack = self.ingest(&body, t, settings)?;
@@ -125,29 +104,6 @@ impl DurableObject for TallyObject {
     }
 }
 
-#[derive(Deserialize)]
-struct InviteRow {
-    id: String,
-    entry_point: String,
-    hour: u64,
-    stage: String,
-    deadline: u64,
-}
-
-impl InviteRow {
-    fn record(self) -> Option<InviteRecord> {
-        Some(InviteRecord {
-            id: self.id,
-            entry_point: self.entry_point,
-            hour: self.hour,
-            stage: Stage::parse(&self.stage)?,
-            deadline: self.deadline,
-        })
-    }
-}
-
-const INVITE_COLS: &str = "id, entry_point, hour, stage, deadline";
-
 impl TallyObject {
     /// The flush bookkeeping, from meta.
     fn shard(&self) -> Result<Shard> {
@@ -164,66 +120,12 @@ impl TallyObject {
         self.kit.set_meta_u64("next_seq", s.next_seq)
     }
 
-    /// Stored records of these invites.
-    fn invites(&self, ids: &[&str]) -> Result<HashMap<String, InviteRecord>> {
-        let mut out = HashMap::new();
-        for chunk in ids.chunks(MAX_EVENTS_PER_BATCH) {
-            let args: Vec<SqlStorageValue> = chunk.iter().map(|id| (*id).into()).collect();
-            let marks = vec!["?"; args.len()].join(",");
-            let rows = self
-                .kit
-                .sql()
-                .exec(&format!("SELECT {INVITE_COLS} FROM invites WHERE id IN ({marks})"), args)?
-                .to_array::<InviteRow>()?;
-            out.extend(rows.into_iter().filter_map(InviteRow::record).map(|r| (r.id.clone(), r)));
-        }
-        Ok(out)
-    }
-
-    fn put_invite(&self, rec: &InviteRecord, t: u64) -> Result<()> {
-        self.kit.sql().exec(
-            "INSERT OR REPLACE INTO invites (id, entry_point, hour, stage, deadline, updated) VALUES (?, ?, ?, ?, ?, ?)",
-            vec![
-                rec.id.as_str().into(),
-                rec.entry_point.as_str().into(),
-                int(rec.hour),
-                rec.stage.as_str().into(),
-                int(rec.deadline),
-                int(t),
-            ],
-        )?;
-        Ok(())
-    }
-
     /// Adds combined counts to `pending` (and notes when the oldest pending count arrived).
     fn add_pending(&self, tally: &Tally, t: u64) -> Result<()> {
-        for (k, n) in &tally.0 {
-            self.kit.sql().exec(
-                "INSERT INTO pending (entry_point, hour, metric, n) VALUES (?, ?, ?, ?) \
-                 ON CONFLICT (entry_point, hour, metric) DO UPDATE SET n = n + excluded.n",
-                vec![k.entry_point.as_str().into(), int(k.hour), k.metric.as_str().into(), int(*n)],
-            )?;
-        }
+        object_tally::add_pending(&self.kit.sql(), tally)?;
         let mut shard = self.shard()?;
         shard.added(tally, t);
         self.save_shard(&shard)
-    }
-
-    /// Which of these events' ids were acknowledged before.
-    fn seen_among(&self, events: &[Event]) -> Result<HashSet<String>> {
-        #[derive(Deserialize)]
-        struct Id {
-            id: String,
-        }
-        let mut out = HashSet::new();
-        for chunk in events.chunks(MAX_EVENTS_PER_BATCH) {
-            let ids: Vec<SqlStorageValue> = chunk.iter().map(|e| e.id.as_str().into()).collect();
-            let marks = vec!["?"; ids.len()].join(",");
-            let rows =
-                self.kit.sql().exec(&format!("SELECT id FROM seen WHERE id IN ({marks})"), ids)?.to_array::<Id>()?;
-            out.extend(rows.into_iter().map(|r| r.id));
-        }
-        Ok(out)
     }
 
     /// Checks and counts one batch (the core decides); every write happens here,
@@ -231,15 +133,16 @@ impl TallyObject {
     fn ingest(&self, body: &IngestBody, t: u64, settings: Settings) -> Result<EventsAck> {
         // A batch has at most MAX_EVENTS_PER_BATCH ids: one query each, within the 100 bound
         // parameters of a statement.
-        let seen = self.seen_among(&body.events)?;
-        let invites = self.invites(&core::invite_ids(&body.events))?;
+        let sql = self.kit.sql();
+        let seen = object_tally::seen_among(&sql, &body.events)?;
+        let invites = object_tally::invites(&sql, &core::invite_ids(&body.events))?;
         let out =
             core::ingest(&body.events, body.from_widget, t, settings, &seen, &self.entry_points.borrow().0, invites);
         for id in &out.seen {
-            self.kit.sql().exec("INSERT INTO seen (id, at) VALUES (?, ?)", vec![id.as_str().into(), int(t)])?;
+            object_tally::mark_seen(&sql, id, t)?;
         }
         for rec in &out.invites {
-            self.put_invite(rec, t)?;
+            object_tally::put_invite(&sql, rec, t)?;
         }
         self.add_pending(&out.counts, t)?;
         Ok(out.ack)
@@ -247,23 +150,14 @@ impl TallyObject {
 
     /// Counts overdue shown invites ignored and forgets old ids and ended invites.
     fn expire(&self, t: u64) -> Result<()> {
-        let shown: Vec<InviteRecord> = self
-            .kit
-            .sql()
-            .exec(&format!("SELECT {INVITE_COLS} FROM invites WHERE stage = 'shown' AND deadline <= ?"), vec![int(t)])?
-            .to_array::<InviteRow>()?
-            .into_iter()
-            .filter_map(InviteRow::record)
-            .collect();
+        let sql = self.kit.sql();
+        let shown = object_tally::overdue_shown(&sql, t)?;
         let (records, counts) = core::overdue(&shown, t);
         for rec in &records {
-            self.put_invite(rec, t)?;
+            object_tally::put_invite(&sql, rec, t)?;
         }
         self.add_pending(&counts, t)?;
-        let old = int(t.saturating_sub(EVENT_IDS_KEPT_MS));
-        self.kit.sql().exec("DELETE FROM seen WHERE at < ?", vec![old.clone()])?;
-        self.kit.sql().exec("DELETE FROM invites WHERE stage != 'shown' AND updated < ?", vec![old])?;
-        Ok(())
+        object_tally::forget_before(&sql, t.saturating_sub(EVENT_IDS_KEPT_MS))
     }
 
     /// Freezes due pending counts into a numbered flush (if none is in flight) and sends the
@@ -294,41 +188,19 @@ impl TallyObject {
                 FlushPlan::Idle => return Ok(()),
                 FlushPlan::Send(seq) => seq,
                 FlushPlan::Freeze(seq) => {
-                    let left = self.freeze()?;
+                    let left = object_tally::freeze(&self.kit.sql(), MAX_FLUSH_ROWS)?;
                     shard.frozen(seq, left);
                     self.save_shard(&shard)?;
                     seq
                 }
             };
-            let rows =
-                self.kit.sql().exec("SELECT entry_point, hour, metric, n FROM flush", None)?.to_array::<FlushRow>()?;
+            let rows = object_tally::flush_rows(&self.kit.sql())?;
             self.send(seq, &rows, t).await?;
-            self.kit.sql().exec("DELETE FROM flush", None)?;
+            object_tally::clear_flush(&self.kit.sql())?;
             let mut shard = self.shard()?;
             shard.flushed();
             self.save_shard(&shard)?;
         }
-    }
-
-    /// Moves pending rows into the (empty) flush table; answers whether some are left.
-    fn freeze(&self) -> Result<bool> {
-        let sql = self.kit.sql();
-        sql.exec(
-            "INSERT INTO flush (entry_point, hour, metric, n) \
-             SELECT entry_point, hour, metric, n FROM pending ORDER BY hour, entry_point, metric LIMIT ?",
-            vec![int(MAX_FLUSH_ROWS as u64)],
-        )?;
-        sql.exec(
-            "DELETE FROM pending WHERE EXISTS (SELECT 1 FROM flush f WHERE f.entry_point = pending.entry_point \
-             AND f.hour = pending.hour AND f.metric = pending.metric)",
-            None,
-        )?;
-        #[derive(Deserialize)]
-        struct C {
-            c: u64,
-        }
-        let left = sql.exec("SELECT COUNT(*) AS c FROM pending", None)?.to_array::<C>()?.first().map_or(0, |c| c.c);
-        Ok(left > 0)
     }
 
     /// One D1 batch: the guarded upserts, then the flush's marker.
@@ -338,7 +210,7 @@ impl TallyObject {
             account_id: self.kit.meta("account_id")?.unwrap_or_default(),
             channel_id: self.kit.meta("channel_id")?.unwrap_or_default(),
         };
-        tally_flush::write(&crate::db::db(self.kit.env())?, &shard, seq, rows, t).await
+        tally_flush::write(&crate::store::db(self.kit.env())?, &shard, seq, rows, t).await
     }
 
     /// The one alarm ([`Shard::next_deadline`]).
@@ -347,17 +219,7 @@ impl TallyObject {
             return; // the alarm handler rearms when its flush is over
         }
         let next = (|| -> Result<Option<u64>> {
-            #[derive(Deserialize)]
-            struct D {
-                deadline: u64,
-            }
-            let earliest_shown = self
-                .kit
-                .sql()
-                .exec("SELECT deadline FROM invites WHERE stage = 'shown' ORDER BY deadline LIMIT 1", None)?
-                .to_array::<D>()?
-                .first()
-                .map(|d| d.deadline);
+            let earliest_shown = object_tally::earliest_shown(&self.kit.sql())?;
             Ok(self.shard()?.next_deadline(now().0, settings, self.kit.retry_at(FLUSH)?, earliest_shown))
         })();
         match next {

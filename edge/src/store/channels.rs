@@ -1,9 +1,14 @@
-//! Channels: the one channel row ([`ChannelRow`]) and the statements reading it.
+//! Channels: the one channel row ([`ChannelRow`]), its hosts (`hosts`, `channel_hosts`: the
+//! widget's origin check) and the statements reading and writing them.
 
+use parley_protocol::admin::ValidChannel;
+use parley_protocol::api::{ChannelRef, WidgetLook};
+use parley_protocol::entry_points::DEFAULT_BUTTON_NAME;
 use serde::Deserialize;
-use worker::{D1Database, Result};
+use wasm_bindgen::JsValue;
+use worker::{D1Database, D1PreparedStatement, Result};
 
-use super::s;
+use super::{changes, n, s};
 
 /// A `channels` row: what the widget, routing and the admin pages read of a channel.
 #[derive(Clone, Debug, Deserialize)]
@@ -75,6 +80,211 @@ pub async fn account_channel(db: &D1Database, account_id: &str, id: &str) -> Res
         .await
 }
 
+/// The launcher's columns of a channel.
+#[derive(Debug, Deserialize)]
+pub struct LookRow {
+    pub accent: String,
+    pub position: String,
+    pub language: String,
+}
+
+impl LookRow {
+    pub fn into_api(self) -> WidgetLook {
+        WidgetLook { accent: self.accent, position: self.position, language: self.language }
+    }
+}
+
+/// What the loader draws the launcher with (`GET /api/v1/widget/look`): one read by primary key.
+pub async fn channel_look(db: &D1Database, id: &str) -> Result<Option<WidgetLook>> {
+    let row: Option<LookRow> =
+        db.prepare("SELECT accent, position, language FROM channels WHERE id = ?1").bind(&[s(id)])?.first(None).await?;
+    Ok(row.map(LookRow::into_api))
+}
+
+/// Whether `hostname` is a registered host of the channel (the widget's origin check).
+pub async fn channel_has_host(db: &D1Database, channel_id: &str, hostname: &str) -> Result<bool> {
+    Ok(channel_host(db, channel_id, hostname).await?.is_some())
+}
+
+/// The `hosts` row (its id) through which `hostname` is a registered host of the channel.
+pub async fn channel_host(db: &D1Database, channel_id: &str, hostname: &str) -> Result<Option<String>> {
+    #[derive(Deserialize)]
+    struct Host {
+        id: String,
+    }
+    let row: Option<Host> = db
+        .prepare(
+            "SELECT h.id AS id FROM channel_hosts ch JOIN hosts h ON h.id = ch.host_id \
+             JOIN channels c ON c.id = ch.channel_id \
+             WHERE ch.channel_id = ?1 AND h.hostname = ?2 AND h.account_id = c.account_id",
+        )
+        .bind(&[s(channel_id), s(hostname)])?
+        .first(None)
+        .await?;
+    Ok(row.map(|h| h.id))
+}
+
+/// The account's channels (id and name), by name.
+pub async fn account_channels(db: &D1Database, account_id: &str) -> Result<Vec<ChannelRef>> {
+    #[derive(Deserialize)]
+    struct Named {
+        id: String,
+        name: String,
+    }
+    let rows: Vec<Named> = db
+        .prepare("SELECT id, name FROM channels WHERE account_id = ?1 ORDER BY name")
+        .bind(&[s(account_id)])?
+        .all()
+        .await?
+        .results()?;
+    Ok(rows.into_iter().map(|r| ChannelRef { id: r.id, name: r.name }).collect())
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct ChannelHost {
+    pub channel_id: String,
+    pub hostname: String,
+}
+
+/// Hostnames of the account's channels (of one channel when `channel_id` is given).
+pub async fn channel_hosts(db: &D1Database, account_id: &str, channel_id: Option<&str>) -> Result<Vec<ChannelHost>> {
+    db.prepare(
+        "SELECT ch.channel_id AS channel_id, h.hostname AS hostname FROM channel_hosts ch \
+         JOIN channels c ON c.id = ch.channel_id JOIN hosts h ON h.id = ch.host_id \
+         WHERE c.account_id = ?1 AND h.account_id = ?1 AND (?2 IS NULL OR ch.channel_id = ?2) \
+         ORDER BY h.hostname",
+    )
+    .bind(&[s(account_id), channel_id.map_or(JsValue::NULL, s)])?
+    .all()
+    .await?
+    .results()
+}
+
+/// Statements that tie the channel to exactly `hosts` (host rows of the account are created
+/// as needed; `host_ids` are fresh ids, one per hostname, used only for new rows).
+fn tie_hosts(
+    db: &D1Database,
+    account_id: &str,
+    channel_id: &str,
+    hosts: &[String],
+    host_ids: &[String],
+    now: u64,
+) -> Result<Vec<D1PreparedStatement>> {
+    let mut out = vec![db
+        .prepare(
+            "DELETE FROM channel_hosts WHERE channel_id = ?1 \
+             AND channel_id IN (SELECT id FROM channels WHERE account_id = ?2)",
+        )
+        .bind(&[s(channel_id), s(account_id)])?];
+    for (host, host_id) in hosts.iter().zip(host_ids) {
+        out.push(
+            db.prepare("INSERT OR IGNORE INTO hosts (id, account_id, hostname, created_at) VALUES (?1, ?2, ?3, ?4)")
+                .bind(&[s(host_id), s(account_id), s(host), n(now)])?,
+        );
+        out.push(
+            db.prepare(
+                "INSERT OR IGNORE INTO channel_hosts (channel_id, host_id) \
+                 SELECT ?1, id FROM hosts WHERE account_id = ?2 AND hostname = ?3",
+            )
+            .bind(&[s(channel_id), s(account_id), s(host)])?,
+        );
+    }
+    Ok(out)
+}
+
+/// Creates the channel with its chat button (`button_id`) and identity secret and ties it to
+/// its hosts, in one batch (all or nothing).
+#[allow(clippy::too_many_arguments)]
+pub async fn create_channel(
+    db: &D1Database,
+    account_id: &str,
+    id: &str,
+    button_id: &str,
+    identity_secret: &str,
+    c: &ValidChannel,
+    host_ids: &[String],
+    now: u64,
+) -> Result<()> {
+    let mut batch = vec![
+        db.prepare(
+            "INSERT INTO channels (id, account_id, name, greeting, accent, time_zone, created_at, prechat_form, \
+             identity_secret, language, position, greetings) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )
+        .bind(&[
+            s(id),
+            s(account_id),
+            s(&c.name),
+            s(&c.greeting),
+            s(&c.accent),
+            s(&c.time_zone),
+            n(now),
+            s(&prechat_json(c)),
+            s(identity_secret),
+            s(&c.language),
+            s(&c.position),
+            s(&greetings_json(c)),
+        ])?,
+        db.prepare(
+            "INSERT INTO entry_points (id, account_id, channel_id, kind, name, enabled, position, created_at, \
+             updated_at) VALUES (?1, ?2, ?3, 'button', ?4, 1, 0, ?5, ?5)",
+        )
+        .bind(&[s(button_id), s(account_id), s(id), s(DEFAULT_BUTTON_NAME), n(now)])?,
+    ];
+    batch.extend(tie_hosts(db, account_id, id, &c.hosts, host_ids, now)?);
+    db.batch(batch).await?;
+    Ok(())
+}
+
+/// Rewrites the channel's settings and hosts, in one batch. The caller has checked that the
+/// channel belongs to the account; every statement checks it again.
+pub async fn update_channel(
+    db: &D1Database,
+    account_id: &str,
+    id: &str,
+    c: &ValidChannel,
+    host_ids: &[String],
+    now: u64,
+) -> Result<()> {
+    let mut batch = vec![db
+        .prepare(
+            "UPDATE channels SET name = ?3, greeting = ?4, accent = ?5, time_zone = ?6, prechat_form = ?7, \
+             language = ?8, position = ?9, greetings = ?10 WHERE id = ?1 AND account_id = ?2",
+        )
+        .bind(&[
+            s(id),
+            s(account_id),
+            s(&c.name),
+            s(&c.greeting),
+            s(&c.accent),
+            s(&c.time_zone),
+            s(&prechat_json(c)),
+            s(&c.language),
+            s(&c.position),
+            s(&greetings_json(c)),
+        ])?];
+    batch.extend(tie_hosts(db, account_id, id, &c.hosts, host_ids, now)?);
+    db.batch(batch).await?;
+    Ok(())
+}
+
+fn prechat_json(c: &ValidChannel) -> String {
+    serde_json::to_string(&c.prechat).unwrap_or_else(|_| "[]".to_owned())
+}
+
+fn greetings_json(c: &ValidChannel) -> String {
+    serde_json::to_string(&c.greetings).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// Replaces the channel's identity secret; false when no channel of the account has this id.
+pub async fn set_identity_secret(db: &D1Database, account_id: &str, id: &str, secret: &str) -> Result<bool> {
+    let stmt = db.prepare("UPDATE channels SET identity_secret = ?3 WHERE id = ?1 AND account_id = ?2").bind(&[
+        s(id),
+        s(account_id),
+        s(secret),
+    ])?;
+    Ok(changes(stmt).await? > 0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,6 +302,15 @@ mod tests {
         assert_eq!(row.position, DEFAULT_POSITION);
         assert!(row.prechat_form.is_empty() && row.identity_secret.is_empty());
         assert!(greetings_of(&row.greetings).is_empty());
+    }
+
+    #[test]
+    fn a_look_row_maps_to_the_launcher_look() {
+        let row: LookRow =
+            serde_json::from_value(serde_json::json!({"accent": "#123456", "position": "left", "language": "fr"}))
+                .unwrap();
+        let look = row.into_api();
+        assert_eq!((look.accent.as_str(), look.position.as_str(), look.language.as_str()), ("#123456", "left", "fr"));
     }
 
     #[test]

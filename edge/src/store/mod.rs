@@ -4,13 +4,29 @@
 //! statements themselves still live in `db.rs`, `db_admin.rs` and the handler modules; they move
 //! here one aggregate per file.)
 
+pub mod accounts;
+pub mod activity;
+pub mod blocks;
+pub mod canned;
 pub mod channels;
+pub mod conversations;
+pub mod entry_points;
+pub mod object_conversation;
+pub mod object_dispatch;
+pub mod object_tally;
+pub mod offline_messages;
+pub mod operators;
+pub mod outcome_settings;
+pub mod outcomes;
 pub mod report_links;
 pub mod reports;
+pub mod sessions;
 pub mod tally_flush;
+pub mod visitors;
 
+use serde::Deserialize;
 use wasm_bindgen::JsValue;
-use worker::{D1Database, Env, Result};
+use worker::{D1Database, D1PreparedStatement, Env, Result};
 
 /// The account database (`[[d1_databases]]` binding `DB`).
 pub fn db(env: &Env) -> Result<D1Database> {
@@ -36,4 +52,16 @@ pub fn f(v: f64) -> JsValue {
 /// An optional integer parameter (`NULL` when absent).
 pub fn opt(v: Option<u64>) -> JsValue {
     v.map_or(JsValue::NULL, n)
+}
+
+/// The row of an existence check (`SELECT 1 AS one …`).
+#[derive(Deserialize)]
+pub(crate) struct One {
+    #[allow(dead_code)]
+    one: u32,
+}
+
+/// How many rows a write changed.
+pub(crate) async fn changes(stmt: D1PreparedStatement) -> Result<usize> {
+    Ok(stmt.run().await?.meta()?.and_then(|m| m.changes).unwrap_or(0))
 }

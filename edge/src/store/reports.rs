@@ -19,7 +19,7 @@ use wasm_bindgen::JsValue;
 use worker::{D1Database, Result};
 
 use super::{f, s};
-use crate::db::CONVERSATION_COLS;
+use crate::store::conversations::CONVERSATION_COLS;
 
 /// Rows per D1 query.
 pub const PAGE: usize = 1000;

@@ -12,8 +12,8 @@
 //!   ([`plan::backoff_ms`], the one schedule).
 //! - **Retries** of other jobs (the D1 copy, a tally flush) on the same schedule, kept in meta.
 //! - **One alarm** at the earliest deadline ([`Kit::arm`]: absolute times).
-//! - **One way of being called**: a typed request, serialized once ([`send`] / [`upgrade`] on
-//!   the caller's side, [`read`] in the object).
+//! - **One way of being called**: a typed request, serialized once ([`crate::stubs::send`] /
+//!   [`crate::stubs::upgrade`] on the caller's side, [`read`] in the object).
 
 pub mod plan;
 
@@ -23,16 +23,10 @@ use std::future::Future;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use worker::{
-    js_sys, Env, Headers, Method, Request, RequestInit, Response, Result, ScheduledTime, SqlStorage, SqlStorageValue,
-    State, Stub,
-};
+use worker::{js_sys, Env, Request, Result, ScheduledTime, SqlStorage, SqlStorageValue, State};
 
 /// The retry job of the outbox.
 pub const OUTBOX: &str = "outbox";
-
-/// The header carrying a typed request that has no body (a WebSocket upgrade).
-const HDR_REQUEST: &str = "X-Parley-Request";
 
 fn int(v: u64) -> SqlStorageValue {
     SqlStorageValue::Integer(v as i64)
@@ -322,36 +316,9 @@ fn migrate(sql: &SqlStorage, migrations: &[&str]) -> std::result::Result<(), Str
     Ok(())
 }
 
-// -- calling an object ------------------------------------------------------------------------
-
-/// The stub of the object `name` of the namespace `binding`.
-pub fn stub(env: &Env, binding: &str, name: &str) -> Result<Stub> {
-    env.durable_object(binding)?.id_from_name(name)?.get_stub()
-}
-
-/// Sends a typed request (POST, JSON body): the one way objects are called.
-pub async fn send(stub: &Stub, request: &impl Serialize) -> Result<Response> {
-    let headers = Headers::new();
-    headers.set("Content-Type", "application/json")?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_headers(headers).with_body(Some(serde_json::to_string(request)?.into()));
-    stub.fetch_with_request(Request::new_with_init("https://object/", &init)?).await
-}
-
-/// Hands a WebSocket upgrade to the object with a typed request (in a header: an upgrade has
-/// no body).
-pub async fn upgrade(stub: &Stub, request: &impl Serialize) -> Result<Response> {
-    let headers = Headers::new();
-    headers.set("Upgrade", "websocket")?;
-    headers.set(HDR_REQUEST, &serde_json::to_string(request)?)?;
-    let mut init = RequestInit::new();
-    init.with_headers(headers);
-    stub.fetch_with_request(Request::new_with_init("https://object/", &init)?).await
-}
-
-/// Reads the typed request an object was called with ([`send`] or [`upgrade`]).
+/// Reads the typed request an object was called with ([`crate::stubs::send`] or [`crate::stubs::upgrade`]).
 pub async fn read<R: DeserializeOwned>(req: &mut Request) -> Result<R> {
-    match req.headers().get(HDR_REQUEST)? {
+    match req.headers().get(crate::stubs::HDR_REQUEST)? {
         Some(json) => Ok(serde_json::from_str(&json)?),
         None => req.json().await,
     }

@@ -1,103 +1,145 @@
-//! D1 queries. Every query binds its parameters; none is built from input.
+//! Conversations: the D1 copy of each conversation (`conversations`, `conversation_events`,
+//! `messages`), written by the conversation's object and read by the console.
 
+use parley_protocol::api::ConversationSummary;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Result};
 
-pub use crate::store::channels::{channel, greetings_of};
-pub use crate::store::db;
-use crate::store::{n, s};
+use super::{n, s};
 
-/// What the loader draws the launcher with (`GET /api/v1/widget/look`): one read by primary key.
-pub async fn channel_look(db: &D1Database, id: &str) -> Result<Option<parley_protocol::api::WidgetLook>> {
-    db.prepare("SELECT accent, position, language FROM channels WHERE id = ?1").bind(&[s(id)])?.first(None).await
-}
-
-/// Whether `hostname` is a registered host of the channel (the widget's origin check).
-pub async fn channel_has_host(db: &D1Database, channel_id: &str, hostname: &str) -> Result<bool> {
-    Ok(channel_host(db, channel_id, hostname).await?.is_some())
-}
-
-/// The `hosts` row (its id) through which `hostname` is a registered host of the channel.
-pub async fn channel_host(db: &D1Database, channel_id: &str, hostname: &str) -> Result<Option<String>> {
-    #[derive(Deserialize)]
-    struct Host {
-        id: String,
-    }
-    let row: Option<Host> = db
-        .prepare(
-            "SELECT h.id AS id FROM channel_hosts ch JOIN hosts h ON h.id = ch.host_id \
-             JOIN channels c ON c.id = ch.channel_id \
-             WHERE ch.channel_id = ?1 AND h.hostname = ?2 AND h.account_id = c.account_id",
-        )
-        .bind(&[s(channel_id), s(hostname)])?
-        .first(None)
-        .await?;
-    Ok(row.map(|h| h.id))
-}
-
+/// A `conversations` row as D1 returns it (with [`CONVERSATION_COLS`]): lists (`tags`,
+/// `goals`, `prechat`) are JSON text, flags are 0/1. The API's view is [`Self::into_api`].
 #[derive(Clone, Debug, Deserialize)]
-pub struct OperatorRow {
+pub struct ConversationRow {
     pub id: String,
     pub account_id: String,
-    pub username: String,
-    pub chat_name: String,
-    pub role: String,
-    pub password_hash: String,
-    pub disabled: u32,
-    /// JSON array of language tags, main first.
-    pub languages: String,
-    pub max_chats: u32,
+    pub channel_id: String,
+    pub visitor_id: String,
+    pub status: String,
+    pub created_at: u64,
+    pub page_url: String,
+    pub message_count: u64,
+    pub last_message_at: Option<u64>,
+    pub last_message_preview: String,
+    pub updated_at: u64,
+    #[serde(default)]
+    pub closed_at: Option<u64>,
+    #[serde(default)]
+    pub closed_by: Option<String>,
+    #[serde(default)]
+    pub no_operator_response: u32,
+    #[serde(default)]
+    pub operator_id: Option<String>,
+    #[serde(default)]
+    pub operator_name: String,
+    #[serde(default)]
+    pub visitor_name: String,
+    #[serde(default)]
+    pub visitor_language: String,
+    #[serde(default)]
+    pub visitor_country: String,
+    #[serde(default)]
+    pub current_page: String,
+    #[serde(default)]
+    pub pages_visited: u32,
+    #[serde(default)]
+    pub request_type: String,
+    #[serde(default)]
+    pub request_source: String,
+    #[serde(default)]
+    pub decision_ms: Option<u64>,
+    #[serde(default)]
+    pub survey_result: String,
+    #[serde(default)]
+    pub survey_comment: String,
+    #[serde(default)]
+    pub rated_at: Option<u64>,
+    #[serde(default)]
+    pub success_code: Option<String>,
+    /// JSON `["tag", …]`.
+    #[serde(default)]
+    pub tags: Option<String>,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub sub_category: Option<String>,
+    #[serde(default)]
+    pub note: String,
+    /// JSON `[{"goal_id","name","value","at"}]` (the `conversation_goals` rows, in order).
+    #[serde(default)]
+    pub goals: Option<String>,
+    #[serde(default)]
+    pub visitor_email: String,
+    #[serde(default)]
+    pub visitor_identifier: String,
+    /// 0/1; absent or NULL reads as anonymous.
+    #[serde(default)]
+    pub anonymous: Option<u32>,
+    /// JSON `[["key","answer"], …]`.
+    #[serde(default)]
+    pub prechat: Option<String>,
 }
 
-impl OperatorRow {
-    pub fn language_list(&self) -> Vec<String> {
-        serde_json::from_str(&self.languages).unwrap_or_default()
+/// A list stored as JSON text; NULL or blank is the empty list.
+fn json_list<T: serde::de::DeserializeOwned + Default>(text: Option<&str>) -> serde_json::Result<T> {
+    match text.map(str::trim) {
+        None | Some("") => Ok(T::default()),
+        Some(json) => serde_json::from_str(json),
     }
 }
 
-const OPERATOR_COLS: &str = "id, account_id, username, chat_name, role, password_hash, disabled, languages, max_chats";
-
-pub async fn operator_by_username(db: &D1Database, username: &str) -> Result<Option<OperatorRow>> {
-    db.prepare(format!("SELECT {OPERATOR_COLS} FROM operators WHERE username = ?1"))
-        .bind(&[s(username)])?
-        .first(None)
-        .await
+impl ConversationRow {
+    /// The console's and the transcript's view of the row (an unreadable list is an error).
+    pub fn into_api(self) -> serde_json::Result<ConversationSummary> {
+        Ok(ConversationSummary {
+            tags: json_list(self.tags.as_deref())?,
+            goals: json_list(self.goals.as_deref())?,
+            prechat: json_list(self.prechat.as_deref())?,
+            anonymous: self.anonymous.is_none_or(|a| a != 0),
+            id: self.id,
+            account_id: self.account_id,
+            channel_id: self.channel_id,
+            visitor_id: self.visitor_id,
+            status: self.status,
+            created_at: self.created_at,
+            page_url: self.page_url,
+            message_count: self.message_count,
+            last_message_at: self.last_message_at,
+            last_message_preview: self.last_message_preview,
+            updated_at: self.updated_at,
+            closed_at: self.closed_at,
+            closed_by: self.closed_by,
+            no_operator_response: self.no_operator_response,
+            operator_id: self.operator_id,
+            operator_name: self.operator_name,
+            visitor_name: self.visitor_name,
+            visitor_language: self.visitor_language,
+            visitor_country: self.visitor_country,
+            current_page: self.current_page,
+            pages_visited: self.pages_visited,
+            request_type: self.request_type,
+            request_source: self.request_source,
+            decision_ms: self.decision_ms,
+            survey_result: self.survey_result,
+            survey_comment: self.survey_comment,
+            rated_at: self.rated_at,
+            success_code: self.success_code,
+            category: self.category,
+            sub_category: self.sub_category,
+            note: self.note,
+            visitor_email: self.visitor_email,
+            visitor_identifier: self.visitor_identifier,
+        })
+    }
 }
 
-pub async fn insert_session(db: &D1Database, digest: &str, op: &OperatorRow, now: u64, expires_at: u64) -> Result<()> {
-    db.prepare(
-        "INSERT INTO sessions (token_digest, operator_id, account_id, created_at, expires_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-    )
-    .bind(&[s(digest), s(&op.id), s(&op.account_id), n(now), n(expires_at)])?
-    .run()
-    .await?;
-    Ok(())
+/// Rows to their API views.
+pub fn into_api(rows: Vec<ConversationRow>) -> Result<Vec<ConversationSummary>> {
+    Ok(rows.into_iter().map(ConversationRow::into_api).collect::<serde_json::Result<_>>()?)
 }
 
-/// The operator behind a live session token digest (not expired, operator not disabled).
-pub async fn session_operator(db: &D1Database, digest: &str, now: u64) -> Result<Option<OperatorRow>> {
-    db.prepare(
-        "SELECT o.id, o.account_id, o.username, o.chat_name, o.role, o.password_hash, o.disabled, o.languages, \
-         o.max_chats \
-         FROM sessions s JOIN operators o ON o.id = s.operator_id \
-         WHERE s.token_digest = ?1 AND s.expires_at > ?2 AND o.disabled = 0 AND o.account_id = s.account_id",
-    )
-    .bind(&[s(digest), n(now)])?
-    .first(None)
-    .await
-}
-
-pub async fn delete_session(db: &D1Database, digest: &str) -> Result<()> {
-    db.prepare("DELETE FROM sessions WHERE token_digest = ?1").bind(&[s(digest)])?.run().await?;
-    Ok(())
-}
-
-/// A conversation's D1 row is exactly what the console lists.
-pub use parley_protocol::api::ConversationSummary as ConversationRow;
-
-pub(crate) const CONVERSATION_COLS: &str = "id, account_id, channel_id, visitor_id, status, created_at, page_url, \
+pub const CONVERSATION_COLS: &str = "id, account_id, channel_id, visitor_id, status, created_at, page_url, \
      message_count, last_message_at, last_message_preview, updated_at, closed_at, closed_by, no_operator_response, \
      operator_id, operator_name, visitor_name, visitor_language, visitor_country, current_page, pages_visited, \
      request_type, request_source, decision_ms, survey_result, survey_comment, rated_at, success_code, tags, \
@@ -141,8 +183,8 @@ pub struct Origin<'a> {
     pub host_id: Option<&'a str>,
 }
 
-/// Stores a new conversation's row.
-pub async fn insert_conversation(db: &D1Database, row: &ConversationRow, origin: &Origin<'_>) -> Result<()> {
+/// Stores a new conversation's row (its first summary, as the API shows it).
+pub async fn insert_conversation(db: &D1Database, row: &ConversationSummary, origin: &Origin<'_>) -> Result<()> {
     db.prepare(
         "INSERT INTO conversations (id, account_id, channel_id, visitor_id, status, created_at, page_url, updated_at, \
          operator_id, operator_name, visitor_language, visitor_country, current_page, pages_visited, \
@@ -367,32 +409,58 @@ pub async fn conversation_events(db: &D1Database, conversation_id: &str) -> Resu
         .results()
 }
 
-/// Stores an activity interval, or its end (a retried copy changes nothing).
-pub async fn upsert_interval(
-    db: &D1Database,
-    activity_id: &str,
-    account_id: &str,
-    operator_id: &str,
-    state: &str,
-    start_at: u64,
-    end_at: Option<u64>,
-) -> Result<()> {
-    db.prepare(
-        "INSERT INTO activity_intervals (activity_id, account_id, operator_id, state, start_at, end_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
-         ON CONFLICT (activity_id) DO UPDATE SET end_at = excluded.end_at",
-    )
-    .bind(&[s(activity_id), s(account_id), s(operator_id), s(state), n(start_at), end_at.map_or(JsValue::NULL, n)])?
-    .run()
-    .await?;
-    Ok(())
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// The account's channels (id and name), by name.
-pub async fn account_channels(db: &D1Database, account_id: &str) -> Result<Vec<parley_protocol::api::ChannelRef>> {
-    db.prepare("SELECT id, name FROM channels WHERE account_id = ?1 ORDER BY name")
-        .bind(&[s(account_id)])?
-        .all()
-        .await?
-        .results()
+    fn d1_row() -> serde_json::Value {
+        serde_json::json!({
+            "id": "c_1", "account_id": "a_1", "channel_id": "ch_1", "visitor_id": "v_1", "status": "closed",
+            "created_at": 1000, "page_url": "https://shop.test/", "message_count": 3, "last_message_at": 1500,
+            "last_message_preview": "thanks", "updated_at": 1600, "closed_at": 1600, "closed_by": "visitor",
+            "no_operator_response": 0, "operator_id": "op_1", "operator_name": "Sam", "visitor_name": "Ann",
+            "visitor_language": "fr", "visitor_country": "FR", "current_page": "https://shop.test/cart",
+            "pages_visited": 2, "request_type": "invite", "request_source": "Pricing", "decision_ms": 4000,
+            "survey_result": "good", "survey_comment": "fast", "rated_at": 1700, "success_code": "sale",
+            "tags": "[\"vip\",\"fr\"]", "category": "Billing", "sub_category": "Refund", "note": "ok",
+            "visitor_email": "ann@shop.test", "visitor_identifier": "ann@shop.test", "anonymous": 0,
+            "prechat": "[[\"name\",\"Ann\"],[\"email\",\"ann@shop.test\"]]",
+            "goals": "[{\"goal_id\":\"g_1\",\"name\":\"Buy\",\"value\":9.5,\"at\":1550}]"
+        })
+    }
+
+    /// The mapper gives exactly what the console got when the API body was read straight
+    /// from D1 (`ConversationSummary`'s own lenient reading of JSON text and 0/1 flags).
+    #[test]
+    fn a_conversation_row_maps_to_the_summary_the_api_always_sent() {
+        for row in [d1_row(), {
+            let mut r = d1_row();
+            for k in ["tags", "prechat", "anonymous", "closed_at", "closed_by", "success_code"] {
+                r[k] = serde_json::Value::Null;
+            }
+            r["goals"] = serde_json::json!("[]");
+            r
+        }] {
+            let direct: ConversationSummary = serde_json::from_value(row.clone()).unwrap();
+            let mapped = serde_json::from_value::<ConversationRow>(row).unwrap().into_api().unwrap();
+            assert_eq!(serde_json::to_string(&mapped).unwrap(), serde_json::to_string(&direct).unwrap());
+        }
+        let s = serde_json::from_value::<ConversationRow>(d1_row()).unwrap().into_api().unwrap();
+        assert_eq!(s.tags, ["vip", "fr"]);
+        assert_eq!((s.goals.len(), s.goals[0].value, s.anonymous), (1, 9.5, false));
+        assert_eq!(s.prechat[1], ("email".to_owned(), "ann@shop.test".to_owned()));
+    }
+
+    #[test]
+    fn missing_or_blank_lists_are_empty_and_a_missing_flag_is_anonymous() {
+        let mut r = d1_row();
+        r["tags"] = serde_json::json!("  ");
+        r.as_object_mut().unwrap().remove("anonymous");
+        r.as_object_mut().unwrap().remove("prechat");
+        let s = serde_json::from_value::<ConversationRow>(r).unwrap().into_api().unwrap();
+        assert!(s.tags.is_empty() && s.prechat.is_empty() && s.anonymous);
+        let mut bad = d1_row();
+        bad["tags"] = serde_json::json!("not json");
+        assert!(serde_json::from_value::<ConversationRow>(bad).unwrap().into_api().is_err());
+    }
 }

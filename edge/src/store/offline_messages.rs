@@ -1,0 +1,102 @@
+//! Messages visitors leave when nobody is online.
+
+use parley_protocol::admin::{OfflineMessage, ValidOfflineMessage};
+use worker::{D1Database, Result};
+
+use serde::Deserialize;
+
+use super::{n, s};
+
+/// An `offline_messages` row joined with its channel's name.
+#[derive(Debug, Deserialize)]
+pub struct OfflineMessageRow {
+    pub id: String,
+    pub channel_id: String,
+    pub channel_name: String,
+    pub visitor_id: String,
+    pub name: String,
+    pub email: String,
+    pub text: String,
+    pub page_url: String,
+    pub created_at: u64,
+}
+
+impl OfflineMessageRow {
+    pub fn into_api(self) -> OfflineMessage {
+        OfflineMessage {
+            id: self.id,
+            channel_id: self.channel_id,
+            channel_name: self.channel_name,
+            visitor_id: self.visitor_id,
+            name: self.name,
+            email: self.email,
+            text: self.text,
+            page_url: self.page_url,
+            created_at: self.created_at,
+        }
+    }
+}
+
+pub struct NewOfflineMessage<'a> {
+    pub id: &'a str,
+    pub account_id: &'a str,
+    pub channel_id: &'a str,
+    pub visitor_id: &'a str,
+    pub msg: &'a ValidOfflineMessage,
+    pub now: u64,
+}
+
+pub async fn insert_offline_message(db: &D1Database, m: &NewOfflineMessage<'_>) -> Result<()> {
+    db.prepare(
+        "INSERT INTO offline_messages (id, account_id, channel_id, visitor_id, name, email, text, page_url, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )
+    .bind(&[
+        s(m.id),
+        s(m.account_id),
+        s(m.channel_id),
+        s(m.visitor_id),
+        s(&m.msg.name),
+        s(&m.msg.email),
+        s(&m.msg.text),
+        s(&m.msg.page_url),
+        n(m.now),
+    ])?
+    .run()
+    .await?;
+    Ok(())
+}
+
+/// The account's offline messages, newest first.
+pub async fn offline_messages(db: &D1Database, account_id: &str, limit: u32) -> Result<Vec<OfflineMessage>> {
+    let rows: Vec<OfflineMessageRow> = db
+        .prepare(
+            "SELECT m.id, m.channel_id, COALESCE(c.name, '') AS channel_name, m.visitor_id, m.name, m.email, m.text, \
+         m.page_url, m.created_at FROM offline_messages m \
+         LEFT JOIN channels c ON c.id = m.channel_id AND c.account_id = m.account_id \
+         WHERE m.account_id = ?1 ORDER BY m.created_at DESC, m.id DESC LIMIT ?2",
+        )
+        .bind(&[s(account_id), n(u64::from(limit))])?
+        .all()
+        .await?
+        .results()?;
+    Ok(rows.into_iter().map(OfflineMessageRow::into_api).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_offline_message_row_maps_to_its_view() {
+        let row: OfflineMessageRow = serde_json::from_value(serde_json::json!({
+            "id": "om_1", "channel_id": "ch_1", "channel_name": "Shop", "visitor_id": "v_1", "name": "Ann",
+            "email": "ann@shop.test", "text": "call me", "page_url": "https://shop.test/", "created_at": 9
+        }))
+        .unwrap();
+        let m = row.into_api();
+        assert_eq!((m.id.as_str(), m.channel_id.as_str(), m.channel_name.as_str()), ("om_1", "ch_1", "Shop"));
+        assert_eq!((m.visitor_id.as_str(), m.name.as_str(), m.email.as_str()), ("v_1", "Ann", "ann@shop.test"));
+        assert_eq!((m.text.as_str(), m.page_url.as_str(), m.created_at), ("call me", "https://shop.test/", 9));
+    }
+}
