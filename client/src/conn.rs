@@ -8,7 +8,9 @@ use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
 use parley_chat_client::{Event, Out, Pending, Session, Timer};
-use parley_protocol::protocol::{encode_client, Author, ClientMsg, Hidden, ServerMsg, VisitorPart};
+use parley_protocol::protocol::{encode_client, Author, ClientMsg, Hidden, ServerMsg};
+
+use crate::Side;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
@@ -42,7 +44,7 @@ pub struct Connection<V = Hidden> {
     inner: Rc<Inner<V>>,
 }
 
-impl<V: VisitorPart> Connection<V> {
+impl<V: Side> Connection<V> {
     /// Connects to `url` (a `ws:`/`wss:` URL) as `me`. With `outbox_key`, unacknowledged
     /// messages are kept in localStorage under that key, and the ones left there by an earlier
     /// page are shown and sent again. `ask_rating`: show the rating card when the chat closes.
@@ -141,7 +143,7 @@ fn save_outbox<V>(inner: &Inner<V>) {
 }
 
 /// Does what a step of the session asks; with `notify`, tells the app.
-fn run<V: VisitorPart>(inner: &Rc<Inner<V>>, out: Out, frame: Option<ServerMsg<V>>, notify: bool) {
+fn run<V: Side>(inner: &Rc<Inner<V>>, out: Out, frame: Option<ServerMsg<V>>, notify: bool) {
     if let Some(ws) = inner.ws.borrow().as_ref() {
         for msg in &out.send {
             let _ = ws.send_with_str(&encode_client(msg));
@@ -158,7 +160,7 @@ fn run<V: VisitorPart>(inner: &Rc<Inner<V>>, out: Out, frame: Option<ServerMsg<V
     }
 }
 
-fn schedule<V: VisitorPart>(inner: &Rc<Inner<V>>, timer: Timer) {
+fn schedule<V: Side>(inner: &Rc<Inner<V>>, timer: Timer) {
     let weak = Rc::downgrade(inner);
     let after = |ms: u64| ms.min(i32::MAX as u64) as i32;
     match timer {
@@ -192,12 +194,12 @@ fn schedule<V: VisitorPart>(inner: &Rc<Inner<V>>, timer: Timer) {
     }
 }
 
-fn dropped<V: VisitorPart>(inner: &Rc<Inner<V>>) {
+fn dropped<V: Side>(inner: &Rc<Inner<V>>) {
     let out = inner.session.borrow_mut().dropped(js_sys::Math::random());
     run(inner, out, None, true);
 }
 
-fn dial<V: VisitorPart>(inner: &Rc<Inner<V>>) {
+fn dial<V: Side>(inner: &Rc<Inner<V>>) {
     inner.generation.set(inner.generation.get().wrapping_add(1));
     let out = inner.session.borrow_mut().connecting();
     run(inner, out, None, true);
@@ -217,7 +219,7 @@ fn dial<V: VisitorPart>(inner: &Rc<Inner<V>>) {
     let w = weak.clone();
     let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
         let (Some(inner), Some(text)) = (w.upgrade(), e.data().as_string()) else { return };
-        if let Some(msg) = crate::from_json::<ServerMsg<V>>(&text) {
+        if let Some(msg) = V::read_frame(&text) {
             let out = inner.session.borrow_mut().receive(&msg, crate::now_ms());
             run(&inner, out, Some(msg), true);
         }

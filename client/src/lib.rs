@@ -6,9 +6,11 @@
 //! frames.
 
 mod conn;
+mod frame;
 mod net;
 
 pub use conn::{Connection, Handler, Update};
+pub use frame::Side;
 pub use net::{get_json, post_js, post_json, post_raw, HttpError};
 pub use parley_chat_client::{is_stale, ConnState, Delivery, Event, Line, Pending, RatingStep, Session};
 

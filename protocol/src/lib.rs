@@ -11,6 +11,7 @@ pub mod admin;
 pub mod api;
 pub mod entry_points;
 pub mod error;
+pub mod flat;
 pub mod i18n;
 pub mod ids;
 pub mod invites;

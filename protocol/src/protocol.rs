@@ -233,25 +233,25 @@ pub enum ServerMsg<V = Hidden> {
 #[serde(bound(deserialize = "V: DeserializeOwned"))]
 pub struct ServerWire<V> {
     #[serde(rename = "type")]
-    kind: String,
-    protocol: Option<u32>,
-    conversation_id: Option<String>,
-    status: Option<Status>,
-    you: Option<Author>,
-    history: Option<Vec<MessageView>>,
-    last_seq: Option<u64>,
-    routing: Option<Routing>,
-    visitor: Option<V>,
-    reason: Option<String>,
-    supported: Option<u32>,
-    client_id: Option<String>,
-    seq: Option<u64>,
-    at: Option<Millis>,
+    pub(crate) kind: String,
+    pub(crate) protocol: Option<u32>,
+    pub(crate) conversation_id: Option<String>,
+    pub(crate) status: Option<Status>,
+    pub(crate) you: Option<Author>,
+    pub(crate) history: Option<Vec<MessageView>>,
+    pub(crate) last_seq: Option<u64>,
+    pub(crate) routing: Option<Routing>,
+    pub(crate) visitor: Option<V>,
+    pub(crate) reason: Option<String>,
+    pub(crate) supported: Option<u32>,
+    pub(crate) client_id: Option<String>,
+    pub(crate) seq: Option<u64>,
+    pub(crate) at: Option<Millis>,
     /// A [`MessageView`] in `message`, the error's text in `error`.
-    message: Option<TextOrMessage>,
-    author: Option<Author>,
-    typing: Option<bool>,
-    code: Option<ErrorCode>,
+    pub(crate) message: Option<TextOrMessage>,
+    pub(crate) author: Option<Author>,
+    pub(crate) typing: Option<bool>,
+    pub(crate) code: Option<ErrorCode>,
 }
 
 /// `message`: an object in `message` frames, a string in `error` frames.
