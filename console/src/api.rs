@@ -21,7 +21,7 @@ pub trait SummaryExt {
 
 impl SummaryExt for ConvSummary {
     fn is_waiting(&self) -> bool {
-        self.status == "waiting"
+        self.status == parley_protocol::protocol::Status::Waiting
     }
 
     fn preview(&self) -> &str {

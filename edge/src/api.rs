@@ -240,7 +240,7 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
                 account_id: channel.account_id,
                 channel_id: channel.id,
                 visitor_id: body.visitor_id,
-                status: Status::Waiting.as_str().to_owned(),
+                status: Status::Waiting,
                 created_at: t,
                 page_url: page_url.clone(),
                 message_count: 0,
@@ -362,7 +362,7 @@ fn me_of(o: &OperatorRow) -> OperatorInfo {
         account_id: o.account_id.clone(),
         username: o.username.clone(),
         chat_name: o.chat_name.clone(),
-        role: o.role.clone(),
+        role: parley_protocol::admin::Role::parse(&o.role).unwrap_or(parley_protocol::admin::Role::Operator),
     }
 }
 

@@ -156,7 +156,7 @@ pub async fn insert_conversation(db: &D1Database, row: &ConversationRow, origin:
         s(&row.account_id),
         s(&row.channel_id),
         s(&row.visitor_id),
-        s(&row.status),
+        s(row.status.as_str()),
         n(row.created_at),
         s(&row.page_url),
         n(row.updated_at),
