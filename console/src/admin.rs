@@ -75,7 +75,7 @@ pub fn me() -> Option<Operator> {
 }
 
 pub fn is_admin() -> bool {
-    me().is_some_and(|op| op.role == Role::Admin.as_str())
+    me().is_some_and(|op| op.role == Role::Admin)
 }
 
 /// Tabs of the admin area; "Operators", "Entry points", "Blocks", "Outcomes" and "Account" only
@@ -131,7 +131,7 @@ fn profile_of(o: &OperatorView) -> Profile {
         last_name: o.last_name.clone(),
         email: o.email.clone(),
         chat_name: o.chat_name.clone(),
-        role: Role::parse(&o.role).unwrap_or(Role::Operator),
+        role: o.role,
         languages: o.languages.clone(),
         max_chats: o.max_chats,
         disabled: o.disabled,
@@ -194,7 +194,7 @@ fn Operators() -> impl IntoView {
                     <td>{full_name(&o)}</td>
                     <td>{o.chat_name.clone()}</td>
                     <td>{o.email.clone()}</td>
-                    <td>{if o.role == "admin" { t.role_admin } else { t.role_operator }}</td>
+                    <td>{if o.role == Role::Admin { t.role_admin } else { t.role_operator }}</td>
                     <td>{o.languages.join(", ")}</td>
                     <td class="adm-num">{o.max_chats}</td>
                     <td>
@@ -367,7 +367,7 @@ fn EditOperator(o: OperatorView, on_done: Callback<Option<String>>) -> impl Into
     let last = RwSignal::new(o.last_name.clone());
     let email = RwSignal::new(o.email.clone());
     let chat_name = RwSignal::new(o.chat_name.clone());
-    let role = RwSignal::new(o.role.clone());
+    let role = RwSignal::new(o.role.as_str().to_owned());
     let (main, extras) = split_languages(&o.languages);
     let main_lang = RwSignal::new(main);
     let extra_langs = RwSignal::new(extras);

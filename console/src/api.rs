@@ -20,7 +20,7 @@ pub trait SummaryExt {
 
 impl SummaryExt for ConvSummary {
     fn is_waiting(&self) -> bool {
-        self.status == "waiting"
+        self.status == parley_protocol::protocol::Status::Waiting
     }
 
     fn preview(&self) -> &str {

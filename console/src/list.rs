@@ -56,7 +56,7 @@ pub fn ConversationList() -> impl IntoView {
                         (
                             c.id.clone(),
                             c.operator_name.clone(),
-                            c.status.clone(),
+                            c.status,
                             c.message_count,
                             c.last_message_preview.clone(),
                             c.last_activity().to_bits(),
@@ -151,7 +151,7 @@ fn ConvItem(conv: ConvSummary) -> impl IntoView {
     let has_unread = Memo::new(move |_| unread.get() > 0);
     let id = conv.id.clone();
     let current = move || ctx.active.with(|a| a.as_deref() == Some(id.as_str())).then_some("true");
-    let status = conv.status.clone();
+    let status = conv.status.as_str();
     let message_count = conv.message_count;
     let count = move || plural(t().n_messages, message_count);
     let shown_preview = {
@@ -172,13 +172,12 @@ fn ConvItem(conv: ConvSummary) -> impl IntoView {
     // top row above it.
     let label = {
         let shown_preview = shown_preview.clone();
-        let status = status.clone();
         let visitor = visitor.clone();
         let owner = conv.operator_name.clone();
         move || {
             let t = t();
             let name = unread::open_label(t, &shown_preview(), 0);
-            let mut details = vec![status_label(&status), visitor(), when()];
+            let mut details = vec![status_label(status), visitor(), when()];
             if let n @ 1.. = unread.get() {
                 details.push(fill(t.n_unread_paren, &[("n", &n.to_string())]));
             }
@@ -205,8 +204,7 @@ fn ConvItem(conv: ConvSummary) -> impl IntoView {
                 " "
                 <span class="conv-top">
                     <span class=format!("pill pill-{status}")>{
-                        let status = status.clone();
-                        move || status_label(&status)
+                        move || status_label(status)
                     }</span>
                     " "
                     <span class="conv-visitor">{visitor}</span>

@@ -345,7 +345,7 @@ pub fn VisitorIdentity(summary: Signal<Option<ConvSummary>>) -> impl IntoView {
                                             let label = format!(
                                                 "{} · {} · {}",
                                                 clock(c.created_at as f64),
-                                                status_label(&c.status),
+                                                status_label(c.status.as_str()),
                                                 if c.preview().is_empty() { t().no_messages } else { c.preview() },
                                             );
                                             let open = c.clone();

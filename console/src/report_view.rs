@@ -317,7 +317,7 @@ pub fn TranscriptDialog(id: String, on_close: Callback<()>) -> impl IntoView {
         let c = &d.conversation;
         let about = crate::i18n::fill(
             crate::i18n::t().transcript_about,
-            &[("channel", &c.channel_id), ("when", &full_time(c.created_at)), ("status", &c.status)],
+            &[("channel", &c.channel_id), ("when", &full_time(c.created_at)), ("status", c.status.as_str())],
         );
         let empty =
             d.messages.is_empty().then(|| view! { <li class="muted">{move || crate::i18n::t().no_messages_dot}</li> });

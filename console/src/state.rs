@@ -130,7 +130,10 @@ impl Ctx {
     pub fn passes(filter: ListFilter, c: &ConvSummary, me: Option<&str>) -> bool {
         match filter {
             ListFilter::Waiting => c.is_waiting(),
-            ListFilter::Mine => c.status != "closed" && c.operator_id.as_deref().is_some_and(|o| Some(o) == me),
+            ListFilter::Mine => {
+                c.status != parley_protocol::protocol::Status::Closed
+                    && c.operator_id.as_deref().is_some_and(|o| Some(o) == me)
+            }
             ListFilter::All => true,
         }
     }
@@ -194,7 +197,7 @@ impl Ctx {
                 self.convs.with_untracked(|cs| {
                     cs.iter().any(|c| {
                         !known.contains(&c.id)
-                            && c.status != "closed"
+                            && c.status != parley_protocol::protocol::Status::Closed
                             && (c.is_waiting() || c.operator_id.as_deref() == me.as_deref())
                     })
                 })

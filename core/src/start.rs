@@ -26,14 +26,14 @@ pub enum Start {
     /// The visitor has an active block in the account: refused (`visitor_blocked`).
     Blocked,
     /// The visitor's open conversation in the channel, answered as it is.
-    Reuse { conversation_id: String, status: String },
+    Reuse { conversation_id: String, status: Status },
     /// No open conversation: check the visitor's details, then route and create one.
     Create,
 }
 
 /// `blocked`: the visitor has an active block in the channel's account; `open`: their latest
 /// conversation in the channel that is not closed, as (id, status).
-pub fn first_step(blocked: bool, open: Option<(String, String)>) -> Start {
+pub fn first_step(blocked: bool, open: Option<(String, Status)>) -> Start {
     match (blocked, open) {
         (true, _) => Start::Blocked,
         (false, Some((conversation_id, status))) => Start::Reuse { conversation_id, status },
@@ -129,7 +129,7 @@ pub fn new_conversation(n: NewConversation) -> (ConversationSummary, VisitorInfo
         account_id: n.account_id,
         channel_id: n.channel_id,
         visitor_id: n.visitor_id,
-        status: Status::Waiting.as_str().to_owned(),
+        status: Status::Waiting,
         created_at: n.at.0,
         page_url: n.page_url.clone(),
         message_count: 0,
@@ -180,10 +180,10 @@ mod tests {
 
     #[test]
     fn a_block_wins_then_an_open_chat_is_reused_else_one_starts() {
-        let open = Some(("c_1".to_owned(), "active".to_owned()));
+        let open = Some(("c_1".to_owned(), Status::Active));
         assert_eq!(first_step(true, open.clone()), Start::Blocked);
         assert_eq!(first_step(true, None), Start::Blocked);
-        assert_eq!(first_step(false, open), Start::Reuse { conversation_id: "c_1".into(), status: "active".into() });
+        assert_eq!(first_step(false, open), Start::Reuse { conversation_id: "c_1".into(), status: Status::Active });
         assert_eq!(first_step(false, None), Start::Create);
     }
 

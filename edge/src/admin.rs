@@ -49,7 +49,7 @@ fn view_of(o: OperatorFull) -> OperatorView {
         last_name: o.last_name,
         email: o.email,
         chat_name: o.chat_name,
-        role: o.role,
+        role: Role::parse(&o.role).unwrap_or(Role::Operator),
         languages,
         max_chats: o.max_chats,
         disabled: o.disabled != 0,

@@ -66,7 +66,7 @@ async fn save_survey(env: &Env, id: &str, body: SurveyRequest) -> Result<Respons
         return fail(ErrorCode::UnknownConversation, "no such conversation");
     };
     // D1 learns of the end a moment after the visitor does: ask the conversation's object.
-    if conv.status != "closed" && !object_says_closed(env, &conv.id).await? {
+    if conv.status != parley_protocol::protocol::Status::Closed.as_str() && !object_says_closed(env, &conv.id).await? {
         return fail(ErrorCode::NotClosed, "the chat is still going on; rate it once it has ended");
     }
     let survey = match body.survey.validate() {

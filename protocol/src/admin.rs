@@ -56,8 +56,9 @@ pub const DEFAULT_MAX_CHATS: u32 = 4;
 // ---------------------------------------------------------------------------------------------
 // Roles
 
-/// An operator's role in their account.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// An operator's role in their account (on the wire: `"admin"` / `"operator"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Manages operators and channels, and chats.
     Admin,
@@ -432,8 +433,7 @@ pub struct OperatorView {
     pub last_name: String,
     pub email: String,
     pub chat_name: String,
-    /// `admin` or `operator`.
-    pub role: String,
+    pub role: Role,
     /// Main language first.
     pub languages: Vec<String>,
     pub max_chats: u32,
@@ -1514,7 +1514,7 @@ mod tests {
             last_name: "".into(),
             email: "ana@x.example".into(),
             chat_name: "Ana".into(),
-            role: "operator".into(),
+            role: Role::Operator,
             languages: strings(&["es"]),
             max_chats: 2,
             disabled: true,
@@ -1522,6 +1522,7 @@ mod tests {
         };
         let json = serde_json::to_string(&OperatorList { operators: vec![op.clone()] }).unwrap();
         assert!(!json.contains("password"));
+        assert!(json.contains(r#""role":"operator""#), "the role keeps its wire name: {json}");
         let back: OperatorList = serde_json::from_str(&json).unwrap();
         assert_eq!(back.operators, vec![op]);
         let upd = UpdateOperatorRequest { disabled: Some(true), ..Default::default() };

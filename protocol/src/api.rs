@@ -3,6 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::admin::Role;
+use crate::protocol::Status;
+
 /// A channel's widget settings, as the widget receives them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ChannelInfo {
@@ -172,7 +175,7 @@ pub struct GoalsSaved {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConversationCreated {
     pub conversation_id: String,
-    pub status: String,
+    pub status: Status,
 }
 
 /// `POST /api/v1/auth/login`.
@@ -189,7 +192,7 @@ pub struct OperatorInfo {
     pub account_id: String,
     pub username: String,
     pub chat_name: String,
-    pub role: String,
+    pub role: Role,
 }
 
 /// One conversation as the console lists it (and as D1 keeps its summary row). Times are
@@ -200,8 +203,7 @@ pub struct ConversationSummary {
     pub account_id: String,
     pub channel_id: String,
     pub visitor_id: String,
-    /// `waiting`, `active` or `closed`.
-    pub status: String,
+    pub status: Status,
     pub created_at: u64,
     pub page_url: String,
     pub message_count: u64,
@@ -548,7 +550,7 @@ mod summary_tests {
         assert!(!again.anonymous);
         // Columns left out: empty lists, anonymous.
         let bare = serde_json::json!({
-            "id": "c_1", "account_id": "a", "channel_id": "ch", "visitor_id": "v", "status": "open",
+            "id": "c_1", "account_id": "a", "channel_id": "ch", "visitor_id": "v", "status": "active",
             "created_at": 1, "page_url": "", "message_count": 0, "last_message_at": null,
             "last_message_preview": "", "updated_at": 3, "tags": null
         });

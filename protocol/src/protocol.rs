@@ -123,7 +123,7 @@ impl<'de> Deserialize<'de> for Hidden {
 pub type OperatorMsg = ServerMsg<VisitorInfo>;
 
 /// Conversation status, as in the spec.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Not yet answered by an operator.

@@ -106,7 +106,7 @@ impl From<crate::api::ConversationSummary> for ConversationFact {
             account_id: c.account_id,
             channel_id: c.channel_id,
             visitor_id: c.visitor_id,
-            status: c.status,
+            status: c.status.as_str().to_owned(),
             created_at: c.created_at,
             page_url: c.page_url,
             message_count: c.message_count,

@@ -2,6 +2,7 @@
 //! `messages`), written by the conversation's object and read by the console.
 
 use parley_protocol::api::ConversationSummary;
+use parley_protocol::protocol::Status;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Result};
@@ -101,7 +102,9 @@ impl ConversationRow {
             account_id: self.account_id,
             channel_id: self.channel_id,
             visitor_id: self.visitor_id,
-            status: self.status,
+            status: Status::parse(&self.status).ok_or_else(|| {
+                <serde_json::Error as serde::de::Error>::custom(format!("unknown status {}", self.status))
+            })?,
             created_at: self.created_at,
             page_url: self.page_url,
             message_count: self.message_count,
@@ -198,7 +201,7 @@ pub async fn insert_conversation(db: &D1Database, row: &ConversationSummary, ori
         s(&row.account_id),
         s(&row.channel_id),
         s(&row.visitor_id),
-        s(&row.status),
+        s(row.status.as_str()),
         n(row.created_at),
         s(&row.page_url),
         n(row.updated_at),
