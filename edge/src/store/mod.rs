@@ -26,7 +26,7 @@ pub mod visitors;
 
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement, Env, Result};
+use worker::{D1Database, D1PreparedStatement, Env, Result, SqlStorageValue};
 
 /// The account database (`[[d1_databases]]` binding `DB`).
 pub fn db(env: &Env) -> Result<D1Database> {
@@ -47,6 +47,11 @@ pub fn n(v: u64) -> JsValue {
 /// A number parameter (report cursors start below every key at `-1`).
 pub fn f(v: f64) -> JsValue {
     JsValue::from_f64(v)
+}
+
+/// An integer parameter of a Durable Object's own SQLite (the kit's and the objects' tables).
+pub fn int(v: u64) -> SqlStorageValue {
+    SqlStorageValue::Integer(v as i64)
 }
 
 /// An optional integer parameter (`NULL` when absent).

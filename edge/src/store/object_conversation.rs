@@ -6,9 +6,10 @@ use parley_core::conversation::{Event, StoredMessage};
 use parley_protocol::protocol::{Author, MessageView, Role};
 use parley_protocol::Millis;
 use serde::Deserialize;
-use worker::{Result, SqlStorage, SqlStorageValue};
+use worker::{Result, SqlStorage};
 
 use super::conversations::{EventRow, MessageRow as D1MessageRow};
+use super::int;
 
 /// The object's SQLite schema, applied in order. Append-only: never edit a landed entry.
 pub const MIGRATIONS: &[&str] = &[
@@ -30,10 +31,6 @@ pub const MIGRATIONS: &[&str] = &[
      INSERT INTO outbox (seq, kind, body) SELECT seq, 'notice', body FROM dispatch_outbox;
      DROP TABLE dispatch_outbox;",
 ];
-
-fn int(v: u64) -> SqlStorageValue {
-    SqlStorageValue::Integer(v as i64)
-}
 
 /// A row of the object's `messages` table ([`MESSAGE_COLS`]).
 #[derive(Debug, Deserialize)]

@@ -9,6 +9,7 @@ use parley_protocol::limits::MAX_EVENTS_PER_BATCH;
 use serde::Deserialize;
 use worker::{Result, SqlStorage, SqlStorageValue};
 
+use super::int;
 use super::tally_flush::FlushRow;
 
 /// The shard's schema, applied in order by the kit. Append-only: never edit a landed entry.
@@ -28,10 +29,6 @@ pub const MIGRATIONS: &[&str] = &[
     "UPDATE meta SET key = 'retry_at:flush' WHERE key = 'retry_at';
      UPDATE meta SET key = 'retry_tries:flush' WHERE key = 'flush_tries';",
 ];
-
-fn int(v: u64) -> SqlStorageValue {
-    SqlStorageValue::Integer(v as i64)
-}
 
 /// An `invites` row.
 #[derive(Debug, Deserialize)]

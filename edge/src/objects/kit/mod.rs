@@ -21,16 +21,13 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::future::Future;
 
+use crate::store::int;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use worker::{js_sys, Env, Request, Result, ScheduledTime, SqlStorage, SqlStorageValue, State};
+use worker::{js_sys, Env, Request, Result, ScheduledTime, SqlStorage, State};
 
 /// The retry job of the outbox.
 pub const OUTBOX: &str = "outbox";
-
-fn int(v: u64) -> SqlStorageValue {
-    SqlStorageValue::Integer(v as i64)
-}
 
 /// One queued delivery.
 #[derive(Deserialize)]
