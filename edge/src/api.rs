@@ -5,11 +5,11 @@
 use parley_core::auth;
 use parley_core::conversation::Participant;
 use parley_core::dispatch::{DispatchError, PresenceView, RouteUpdate};
+use parley_core::record::ConversationRecord;
 use parley_core::start::{self, NewConversation, Start};
 use parley_protocol::api::{
-    Availability, AvailabilityRequest, ChannelInfo, ConversationCreated, ConversationList, ConversationSummary,
-    CreateConversationRequest, LoginRequest, OperatorInfo, PresenceChange, PresenceSnapshot, TransferRequest,
-    WidgetSession, WidgetSessionRequest,
+    Availability, AvailabilityRequest, ChannelInfo, ConversationCreated, ConversationList, CreateConversationRequest,
+    LoginRequest, OperatorInfo, PresenceChange, PresenceSnapshot, TransferRequest, WidgetSession, WidgetSessionRequest,
 };
 use parley_protocol::entry_points::{EntryKind, EntryPointRef};
 use parley_protocol::ids::is_valid_id;
@@ -224,6 +224,12 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
                     Err(refused) => return dispatch_refusal(refused, 409),
                 };
                 let assigned = matches!(route, RouteUpdate::Assigned { .. });
+                // Its website session (see `ConversationRecord::session_id`: a session ends when
+                // its chat does, so every new conversation opens one) and the host the origin matched.
+                let host_id = match guard::origin_hostname(&origin) {
+                    Some(hostname) => crate::store::channels::channel_host(&d1, &channel.id, &hostname).await?,
+                    None => None,
+                };
                 let (row, visitor) = start::new_conversation(NewConversation {
                     id,
                     account_id: channel.account_id,
@@ -235,40 +241,31 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
                     country: req.cf().and_then(|cf| cf.country()).unwrap_or_default(),
                     request_type: entry.request_type(),
                     request_source: entry.request_source(),
+                    entry_point_id: entry.entry_point_id().map(str::to_owned),
                     decision_ms: entry.decision_ms,
+                    session_id: new_id("ss"),
+                    host_id,
                     who,
                     route: route.clone(),
                 });
                 // The object first: a D1 row never points at an object that does not know itself.
                 init_object(env, &row, route, visitor).await?;
-                // Its website session (see `ConversationFact::session_id`: a session ends when its
-                // chat does, so every new conversation opens one) and the host the origin matched.
-                let session_id = new_id("ss");
-                let host_id = match guard::origin_hostname(&origin) {
-                    Some(hostname) => crate::store::channels::channel_host(&d1, &row.channel_id, &hostname).await?,
-                    None => None,
-                };
-                let started = crate::store::conversations::Origin {
-                    entry_point_id: entry.entry_point_id(),
-                    session_id: &session_id,
-                    host_id: host_id.as_deref(),
-                };
-                crate::store::conversations::insert_conversation(&d1, &row, &started).await?;
+                crate::store::conversations::insert_conversation(&d1, &row).await?;
                 // Counted once per new conversation (the ids are the conversation's).
                 crate::tally::record_chat(env, &row, &entry, assigned).await;
-                (row.id, row.status)
+                (row.id.0, row.status)
             }
         };
     let resp = http::json(&ConversationCreated { conversation_id, status })?;
     http::with_cors(resp, &origin)
 }
 
-async fn init_object(env: &Env, row: &ConversationSummary, route: RouteUpdate, visitor: VisitorInfo) -> Result<()> {
+async fn init_object(env: &Env, row: &ConversationRecord, route: RouteUpdate, visitor: VisitorInfo) -> Result<()> {
     let init = InitBody {
-        conversation_id: row.id.clone(),
-        account_id: row.account_id.clone(),
-        channel_id: row.channel_id.clone(),
-        visitor_id: row.visitor_id.clone(),
+        conversation_id: row.id.to_string(),
+        account_id: row.account_id.to_string(),
+        channel_id: row.channel_id.to_string(),
+        visitor_id: row.visitor_id.to_string(),
         created_at: row.created_at,
         route,
         visitor,
@@ -390,7 +387,7 @@ pub(crate) async fn list_conversations(req: Request, env: &Env, op: &OperatorRow
         return crate::outcomes::visitor_conversations(env, &op.account_id, &visitor).await;
     }
     let rows = crate::store::conversations::list_conversations(&crate::store::db(env)?, &op.account_id, 200).await?;
-    http::json(&ConversationList { conversations: crate::store::conversations::into_api(rows)? })
+    http::json(&ConversationList { conversations: crate::store::conversations::summaries(rows)? })
 }
 
 /// `GET /api/v1/console/conversations/:id/events`: the conversation's state changes.

@@ -154,7 +154,7 @@ pub async fn visitor_conversations(env: &Env, account_id: &str, visitor_id: &str
         }
         false => Vec::new(),
     };
-    http::json(&parley_protocol::api::ConversationList { conversations: store::conversations::into_api(rows)? })
+    http::json(&parley_protocol::api::ConversationList { conversations: store::conversations::summaries(rows)? })
 }
 
 /// `Parley.identify` in a widget session: `Ok(visitor_id)` of the proven user (their details

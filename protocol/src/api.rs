@@ -195,8 +195,8 @@ pub struct OperatorInfo {
     pub role: Role,
 }
 
-/// One conversation as the console lists it (and as D1 keeps its summary row). Times are
-/// milliseconds since the epoch.
+/// One conversation as the console lists it: the view `parley_core::record::ConversationRecord::summary`
+/// of the conversation record (this is its wire format). Times are milliseconds since the epoch.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ConversationSummary {
     pub id: String,
@@ -371,6 +371,17 @@ pub fn duration(ms: u64) -> String {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ConversationList {
     pub conversations: Vec<ConversationSummary>,
+}
+
+/// One recorded state change of a conversation, oldest first
+/// (`GET /api/v1/console/conversations/:id/events` → `{"events": [...]}`): `kind` and the JSON
+/// text `detail` are the core's event (`parley_core::conversation::EventKind`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationEvent {
+    pub seq: u64,
+    pub at: u64,
+    pub kind: String,
+    pub detail: String,
 }
 
 /// `POST /api/v1/widget/offline-message`: "leave a message" when nobody is online.
