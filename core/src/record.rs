@@ -96,7 +96,8 @@ pub struct PageFact {
 }
 
 /// One conversation: every column of D1 `conversations` (migrations 1–7) and its goals
-/// (`conversation_goals`).
+/// (`conversation_goals`). The fields D1 stores in another form (0/1 flags, lists as JSON
+/// text) may be absent from its JSON: the store reads those columns itself and fills them in.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ConversationRecord {
     pub id: ConversationId,
@@ -115,6 +116,7 @@ pub struct ConversationRecord {
     pub closed_at: Option<u64>,
     pub closed_by: Option<ClosedBy>,
     /// An operator took the conversation but never wrote in it.
+    #[serde(default)]
     pub no_operator_response: bool,
     /// The operator it is with now (the last one routing gave it to).
     pub operator_id: Option<OperatorId>,
@@ -137,6 +139,7 @@ pub struct ConversationRecord {
     pub rated_at: Option<u64>,
     /// The operator's outcome (see `parley_protocol::outcomes::Outcome`), who set it and when.
     pub success_code: Option<String>,
+    #[serde(default)]
     pub tags: Vec<String>,
     pub category: Option<String>,
     pub sub_category: Option<String>,
@@ -144,13 +147,16 @@ pub struct ConversationRecord {
     pub outcome_by: Option<OperatorId>,
     pub outcome_at: Option<u64>,
     /// Goals reached during the visitor's session, in the order reached.
+    #[serde(default)]
     pub goals: Vec<ReachedGoal>,
     pub visitor_email: String,
     /// Verified id, else e-mail, else name, else the visitor id (see
     /// `parley_protocol::outcomes::visitor_identifier`); empty on rows written before migration 6.
     pub visitor_identifier: String,
+    #[serde(default)]
     pub anonymous: bool,
     /// The pre-chat answers, as (key, answer).
+    #[serde(default)]
     pub prechat: Vec<(String, String)>,
     /// The visitor's website session (`session_id`); `None` on rows written before migration 7.
     ///

@@ -15,6 +15,7 @@
 //! before every check passed.
 
 use parley_core::auth;
+use parley_core::record::ConversationRecord;
 use parley_core::start::{self, Known, VisitorDetails};
 use parley_protocol::api::{GoalsRequest, GoalsSaved, Identity, SurveyRequest, SurveySaved};
 use parley_protocol::ids::is_valid_id;
@@ -25,7 +26,6 @@ use crate::store;
 
 use crate::guard::{self, Visitor};
 use crate::http::{self, fail, invalid, invalid_with};
-use crate::store::conversations::ConversationRow;
 use crate::store::operators::OperatorRow;
 use crate::util::now;
 use parley_protocol::error::ErrorCode;
@@ -41,7 +41,7 @@ async fn visitors_conversation(
     id: &str,
     channel_id: &str,
     visitor_id: &str,
-) -> Result<Option<ConversationRow>> {
+) -> Result<Option<ConversationRecord>> {
     if !is_valid_id(id) {
         return Ok(None);
     }
@@ -66,7 +66,7 @@ async fn save_survey(env: &Env, id: &str, body: SurveyRequest) -> Result<Respons
         return fail(ErrorCode::UnknownConversation, "no such conversation");
     };
     // D1 learns of the end a moment after the visitor does: ask the conversation's object.
-    if conv.status != parley_protocol::protocol::Status::Closed.as_str() && !object_says_closed(env, &conv.id).await? {
+    if conv.status != parley_protocol::protocol::Status::Closed && !object_says_closed(env, &conv.id).await? {
         return fail(ErrorCode::NotClosed, "the chat is still going on; rate it once it has ended");
     }
     let survey = match body.survey.validate() {
@@ -81,7 +81,7 @@ async fn save_survey(env: &Env, id: &str, body: SurveyRequest) -> Result<Respons
     // The first answer wins; a retry of the same answer is acknowledged.
     if !store::outcomes::rate(&d1, &conv.id, result, comment, now().0).await? {
         let stored = crate::store::conversations::conversation(&d1, &conv.id).await?.ok_or("conversation vanished")?;
-        if let Err(e) = survey_again((&stored.survey_result, &stored.survey_comment), (result, comment)) {
+        if let Err(e) = survey_again((stored.survey_result.as_str(), &stored.survey_comment), (result, comment)) {
             return invalid_with(ErrorCode::AlreadyRated, e);
         }
     }
@@ -154,7 +154,7 @@ pub async fn visitor_conversations(env: &Env, account_id: &str, visitor_id: &str
         }
         false => Vec::new(),
     };
-    http::json(&parley_protocol::api::ConversationList { conversations: store::conversations::summaries(rows)? })
+    http::json(&parley_protocol::api::ConversationList { conversations: store::conversations::summaries(&rows) })
 }
 
 /// `Parley.identify` in a widget session: `Ok(visitor_id)` of the proven user (their details

@@ -1,98 +1,40 @@
 //! Conversations: the D1 copy of each conversation (`conversations`, `conversation_events`,
 //! `messages`), written by the conversation's object and read by the console.
 
-use parley_core::record::{ClosedBy, ConversationRecord, PageFact, RequestType, SurveyResult};
+use parley_core::record::{ConversationRecord, PageFact};
 use parley_protocol::api::{ConversationEvent, ConversationSummary};
-use parley_protocol::protocol::Status;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Result};
 
 use super::{n, s};
 
-/// A `conversations` row as D1 returns it (with [`CONVERSATION_COLS`]): lists (`tags`,
-/// `goals`, `prechat`, `pages`) are JSON text, flags are 0/1, the closed sets are text. The
-/// record is [`Self::into_record`]; the API's view is the record's `summary()`.
+/// A `conversations` row as D1 returns it (with [`CONVERSATION_COLS`]). Every column D1 stores
+/// as the record types it (ids, texts, numbers, NULLs, and the closed sets `status`,
+/// `closed_by`, `request_type`, `survey_result` as their text) is read straight into the record;
+/// the columns named here are stored differently and mapped by [`Self::into_record`].
 #[derive(Clone, Debug, Deserialize)]
 pub struct ConversationRow {
-    pub id: String,
-    pub account_id: String,
-    pub channel_id: String,
-    pub visitor_id: String,
-    pub status: String,
-    pub created_at: u64,
-    pub page_url: String,
-    pub message_count: u64,
-    pub last_message_at: Option<u64>,
-    pub last_message_preview: String,
-    pub updated_at: u64,
-    #[serde(default)]
-    pub closed_at: Option<u64>,
-    #[serde(default)]
-    pub closed_by: Option<String>,
+    #[serde(flatten)]
+    pub columns: ConversationRecord,
+    /// 0/1.
     #[serde(default)]
     pub no_operator_response: u32,
-    #[serde(default)]
-    pub operator_id: Option<String>,
-    #[serde(default)]
-    pub operator_name: String,
-    #[serde(default)]
-    pub visitor_name: String,
-    #[serde(default)]
-    pub visitor_language: String,
-    #[serde(default)]
-    pub visitor_country: String,
-    #[serde(default)]
-    pub current_page: String,
-    #[serde(default)]
-    pub pages_visited: u32,
-    #[serde(default)]
-    pub request_type: String,
-    #[serde(default)]
-    pub request_source: String,
-    #[serde(default)]
-    pub decision_ms: Option<u64>,
-    #[serde(default)]
-    pub survey_result: String,
-    #[serde(default)]
-    pub survey_comment: String,
-    #[serde(default)]
-    pub rated_at: Option<u64>,
-    #[serde(default)]
-    pub success_code: Option<String>,
     /// JSON `["tag", …]`.
     #[serde(default)]
     pub tags: Option<String>,
-    #[serde(default)]
-    pub category: Option<String>,
-    #[serde(default)]
-    pub sub_category: Option<String>,
-    #[serde(default)]
-    pub note: String,
     /// JSON `[{"goal_id","name","value","at"}]` (the `conversation_goals` rows, in order).
     #[serde(default)]
     pub goals: Option<String>,
-    #[serde(default)]
-    pub visitor_email: String,
-    #[serde(default)]
-    pub visitor_identifier: String,
-    /// 0/1; absent or NULL reads as anonymous.
-    #[serde(default)]
-    pub anonymous: Option<u32>,
     /// JSON `[["key","answer"], …]`.
     #[serde(default)]
     pub prechat: Option<String>,
+    /// 0/1; absent or NULL reads as anonymous.
     #[serde(default)]
-    pub entry_point_id: Option<String>,
-    #[serde(default)]
-    pub outcome_by: Option<String>,
-    #[serde(default)]
-    pub outcome_at: Option<u64>,
+    pub anonymous: Option<u32>,
     /// `''` on rows written before migration 7.
     #[serde(default)]
     pub session_id: Option<String>,
-    #[serde(default)]
-    pub host_id: Option<String>,
     /// JSON `[{"url","title","at"}]`.
     #[serde(default)]
     pub pages: Option<String>,
@@ -106,75 +48,33 @@ fn json_list<T: serde::de::DeserializeOwned + Default>(text: Option<&str>) -> se
     }
 }
 
-/// A text of a closed set (`status`, `closed_by`, `request_type`, `survey_result`) read back:
-/// only the edge writes these columns, from the typed values, so an unknown text is a damaged
-/// row and an error naming the column, the text and the conversation (never read as something else).
-fn closed_set<T>(column: &str, text: &str, id: &str, parse: impl Fn(&str) -> Option<T>) -> serde_json::Result<T> {
-    parse(text).ok_or_else(|| {
-        <serde_json::Error as serde::de::Error>::custom(format!("conversation {id}: unknown {column} {text:?}"))
-    })
-}
-
 impl ConversationRow {
-    /// The conversation record. An unreadable list (`tags`, `goals`, `prechat`) or an unknown
-    /// text of a closed set is an error; unreadable `pages` are none (as the reports always
-    /// read them), an empty `session_id` is none, a NULL `anonymous` is anonymous.
+    /// The conversation record. An unreadable list (`tags`, `goals`, `prechat`) is an error;
+    /// unreadable `pages` are none (as the reports always read them), an empty `session_id` is
+    /// none, a NULL `anonymous` is anonymous. (Decision: a text of a closed set that the edge
+    /// never writes — `status 'archived'` — is a damaged row, refused when the row is read.)
     pub fn into_record(self) -> serde_json::Result<ConversationRecord> {
-        let id = self.id;
         Ok(ConversationRecord {
-            status: closed_set("status", &self.status, &id, Status::parse)?,
-            closed_by: match self.closed_by.as_deref() {
-                None => None,
-                Some(by) => Some(closed_set("closed_by", by, &id, ClosedBy::parse)?),
-            },
-            request_type: closed_set("request_type", &self.request_type, &id, RequestType::parse)?,
-            survey_result: closed_set("survey_result", &self.survey_result, &id, SurveyResult::parse)?,
+            no_operator_response: self.no_operator_response != 0,
             tags: json_list(self.tags.as_deref())?,
             goals: json_list(self.goals.as_deref())?,
             prechat: json_list(self.prechat.as_deref())?,
-            pages: json_list::<Vec<PageFact>>(self.pages.as_deref()).unwrap_or_default(),
             anonymous: self.anonymous.is_none_or(|a| a != 0),
-            no_operator_response: self.no_operator_response != 0,
-            account_id: self.account_id.into(),
-            channel_id: self.channel_id.into(),
-            visitor_id: self.visitor_id.into(),
-            operator_id: self.operator_id.map(Into::into),
-            outcome_by: self.outcome_by.map(Into::into),
             session_id: self.session_id.filter(|s| !s.is_empty()),
-            created_at: self.created_at,
-            page_url: self.page_url,
-            message_count: self.message_count,
-            last_message_at: self.last_message_at,
-            last_message_preview: self.last_message_preview,
-            updated_at: self.updated_at,
-            closed_at: self.closed_at,
-            operator_name: self.operator_name,
-            visitor_name: self.visitor_name,
-            visitor_language: self.visitor_language,
-            visitor_country: self.visitor_country,
-            current_page: self.current_page,
-            pages_visited: self.pages_visited,
-            request_source: self.request_source,
-            entry_point_id: self.entry_point_id,
-            decision_ms: self.decision_ms,
-            survey_comment: self.survey_comment,
-            rated_at: self.rated_at,
-            success_code: self.success_code,
-            category: self.category,
-            sub_category: self.sub_category,
-            note: self.note,
-            outcome_at: self.outcome_at,
-            visitor_email: self.visitor_email,
-            visitor_identifier: self.visitor_identifier,
-            host_id: self.host_id,
-            id: id.into(),
+            pages: json_list::<Vec<PageFact>>(self.pages.as_deref()).unwrap_or_default(),
+            ..self.columns
         })
     }
 }
 
-/// Rows to the console's view of each.
-pub fn summaries(rows: Vec<ConversationRow>) -> Result<Vec<ConversationSummary>> {
-    Ok(rows.into_iter().map(|r| Ok(r.into_record()?.summary())).collect::<serde_json::Result<_>>()?)
+/// Rows to records.
+pub fn records(rows: Vec<ConversationRow>) -> Result<Vec<ConversationRecord>> {
+    Ok(rows.into_iter().map(ConversationRow::into_record).collect::<serde_json::Result<_>>()?)
+}
+
+/// Records to the console's view of each.
+pub fn summaries(records: &[ConversationRecord]) -> Vec<ConversationSummary> {
+    records.iter().map(ConversationRecord::summary).collect()
 }
 
 pub const CONVERSATION_COLS: &str = "id, account_id, channel_id, visitor_id, status, created_at, page_url, \
@@ -187,16 +87,22 @@ pub const CONVERSATION_COLS: &str = "id, account_id, channel_id, visitor_id, sta
       FROM (SELECT * FROM conversation_goals WHERE conversation_id = conversations.id ORDER BY reached_at, goal_id) g) \
      AS goals";
 
-pub async fn conversation(db: &D1Database, id: &str) -> Result<Option<ConversationRow>> {
-    db.prepare(format!("SELECT {CONVERSATION_COLS} FROM conversations WHERE id = ?1")).bind(&[s(id)])?.first(None).await
+/// One row, mapped.
+fn record(row: Option<ConversationRow>) -> Result<Option<ConversationRecord>> {
+    Ok(row.map(ConversationRow::into_record).transpose()?)
+}
+
+pub async fn conversation(db: &D1Database, id: &str) -> Result<Option<ConversationRecord>> {
+    let sql = format!("SELECT {CONVERSATION_COLS} FROM conversations WHERE id = ?1");
+    record(db.prepare(sql).bind(&[s(id)])?.first(None).await?)
 }
 
 /// The conversation `id` when it belongs to `account_id` (an invalid or foreign id is `None`).
-pub async fn account_conversation(db: &D1Database, id: &str, account_id: &str) -> Result<Option<ConversationRow>> {
+pub async fn account_conversation(db: &D1Database, id: &str, account_id: &str) -> Result<Option<ConversationRecord>> {
     if !parley_protocol::ids::is_valid_id(id) {
         return Ok(None);
     }
-    Ok(conversation(db, id).await?.filter(|c| c.account_id == account_id))
+    Ok(conversation(db, id).await?.filter(|c| *c.account_id == *account_id))
 }
 
 /// The visitor's latest conversation in the channel that is not closed.
@@ -204,14 +110,12 @@ pub async fn open_conversation_for(
     db: &D1Database,
     channel_id: &str,
     visitor_id: &str,
-) -> Result<Option<ConversationRow>> {
-    db.prepare(format!(
+) -> Result<Option<ConversationRecord>> {
+    let sql = format!(
         "SELECT {CONVERSATION_COLS} FROM conversations \
          WHERE visitor_id = ?1 AND channel_id = ?2 AND status != 'closed' ORDER BY created_at DESC LIMIT 1"
-    ))
-    .bind(&[s(visitor_id), s(channel_id)])?
-    .first(None)
-    .await
+    );
+    record(db.prepare(sql).bind(&[s(visitor_id), s(channel_id)])?.first(None).await?)
 }
 
 /// Stores a new conversation's record (its first state, from `parley_core::start`; the
@@ -256,15 +160,17 @@ pub async fn insert_conversation(db: &D1Database, row: &ConversationRecord) -> R
     Ok(())
 }
 
-pub async fn list_conversations(db: &D1Database, account_id: &str, limit: u32) -> Result<Vec<ConversationRow>> {
-    db.prepare(format!(
-        "SELECT {CONVERSATION_COLS} FROM conversations WHERE account_id = ?1 \
-         ORDER BY updated_at DESC LIMIT ?2"
-    ))
-    .bind(&[s(account_id), n(u64::from(limit))])?
-    .all()
-    .await?
-    .results()
+pub async fn list_conversations(db: &D1Database, account_id: &str, limit: u32) -> Result<Vec<ConversationRecord>> {
+    let rows = db
+        .prepare(format!(
+            "SELECT {CONVERSATION_COLS} FROM conversations WHERE account_id = ?1 \
+             ORDER BY updated_at DESC LIMIT ?2"
+        ))
+        .bind(&[s(account_id), n(u64::from(limit))])?
+        .all()
+        .await?
+        .results()?;
+    records(rows)
 }
 
 /// One visitor's conversations in the account, newest first (past conversations follow an
@@ -274,15 +180,17 @@ pub async fn visitor_conversations(
     account_id: &str,
     visitor_id: &str,
     limit: u32,
-) -> Result<Vec<ConversationRow>> {
-    db.prepare(format!(
-        "SELECT {CONVERSATION_COLS} FROM conversations WHERE account_id = ?1 AND visitor_id = ?2 \
-         ORDER BY created_at DESC LIMIT ?3"
-    ))
-    .bind(&[s(account_id), s(visitor_id), n(u64::from(limit))])?
-    .all()
-    .await?
-    .results()
+) -> Result<Vec<ConversationRecord>> {
+    let rows = db
+        .prepare(format!(
+            "SELECT {CONVERSATION_COLS} FROM conversations WHERE account_id = ?1 AND visitor_id = ?2 \
+             ORDER BY created_at DESC LIMIT ?3"
+        ))
+        .bind(&[s(account_id), s(visitor_id), n(u64::from(limit))])?
+        .all()
+        .await?
+        .results()?;
+    records(rows)
 }
 
 /// The summary a conversation's object keeps current in D1.
@@ -453,6 +361,8 @@ pub async fn conversation_events(db: &D1Database, conversation_id: &str) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use parley_core::record::{ClosedBy, RequestType, SurveyResult};
+    use parley_protocol::protocol::Status;
 
     fn d1_row() -> serde_json::Value {
         let mut row = serde_json::json!({
@@ -478,7 +388,7 @@ mod tests {
     }
 
     fn record(row: serde_json::Value) -> serde_json::Result<ConversationRecord> {
-        serde_json::from_value::<ConversationRow>(row).unwrap().into_record()
+        serde_json::from_value::<ConversationRow>(row)?.into_record()
     }
 
     /// The record's summary is exactly what the console got when the API body was read
@@ -548,7 +458,7 @@ mod tests {
     }
 
     /// Decision: a text of a closed set that the edge never writes is a damaged row — an error
-    /// naming the column and the conversation, never a guess.
+    /// naming the text, never a guess.
     #[test]
     fn an_unknown_text_of_a_closed_set_is_an_error() {
         for (column, text) in
@@ -557,7 +467,7 @@ mod tests {
             let mut r = d1_row();
             r[column] = text.into();
             let e = record(r).unwrap_err().to_string();
-            assert!(e.contains(column) && e.contains(text) && e.contains("c_1"), "{e}");
+            assert!(e.contains(&format!("unknown variant `{text}`")), "{column}: {e}");
         }
     }
 

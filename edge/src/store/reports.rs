@@ -455,7 +455,7 @@ pub async fn closed_before_created(
         &sql,
         vec![s(account_id), f(from as f64), f(to as f64)],
         vec![f(-1.0), s("")],
-        |r: &ConversationRow| vec![f(r.closed_at.unwrap_or_default() as f64), s(&r.id)],
+        |r: &ConversationRow| vec![f(r.columns.closed_at.unwrap_or_default() as f64), s(&r.columns.id)],
     )
     .await?;
     Ok(rows.into_iter().map(ConversationRow::into_record).collect::<serde_json::Result<_>>()?)
