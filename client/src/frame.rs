@@ -1,10 +1,13 @@
 //! Reading server frames: the visitors' ([`Hidden`]) with the flat reader of
 //! `parley_protocol::flat` over the value `JSON.parse` gave (no serde in the widget for them),
-//! the operators' ([`VisitorInfo`]) with serde (the console has it anyway).
+//! the operators' (`VisitorInfo`) with serde (the console has it anyway; feature
+//! `serde-wasm-bindgen`). The saved outbox is read through the same [`Json`] view.
 
 use js_sys::{Array, Number, Object, Reflect};
 use parley_protocol::flat::{read_server, Json};
-use parley_protocol::protocol::{Hidden, ServerMsg, VisitorInfo, VisitorPart};
+#[cfg(feature = "serde-wasm-bindgen")]
+use parley_protocol::protocol::VisitorInfo;
+use parley_protocol::protocol::{Hidden, ServerMsg, VisitorPart};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// A side of the protocol: how its server frames are read.
@@ -19,6 +22,7 @@ impl Side for Hidden {
     }
 }
 
+#[cfg(feature = "serde-wasm-bindgen")]
 impl Side for VisitorInfo {
     fn read_frame(text: &str) -> Option<ServerMsg<VisitorInfo>> {
         crate::from_json(text)
@@ -26,7 +30,7 @@ impl Side for VisitorInfo {
 }
 
 /// A value from `JSON.parse`, read as `serde_wasm_bindgen` reads it.
-struct Js(JsValue);
+pub(crate) struct Js(pub(crate) JsValue);
 
 impl Json for Js {
     fn field(&self, k: &str) -> Option<Self> {

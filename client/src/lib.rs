@@ -2,6 +2,11 @@
 //! conversation (driving the sans-IO chat core, `parley_chat_client`), JSON over `fetch`, ids
 //! and time.
 //!
+//! Serde over JavaScript values (`from_json`, `get_json`/`post_json`, the operators' frames)
+//! is behind the feature `serde-wasm-bindgen`, which the console turns on; the widget reads
+//! what it needs without serde (issue 17: the visitor's frames and the saved outbox through
+//! `parley_protocol::flat::Json`).
+//!
 //! Product decisions stay in `parley_protocol` and `parley_chat_client`; this crate only moves
 //! frames.
 
@@ -11,7 +16,9 @@ mod net;
 
 pub use conn::{Connection, Handler, Update};
 pub use frame::Side;
-pub use net::{get_json, post_js, post_json, post_raw, HttpError};
+#[cfg(feature = "serde-wasm-bindgen")]
+pub use net::{get_json, post_json, post_raw};
+pub use net::{post_js, HttpError};
 pub use parley_chat_client::{is_stale, ConnState, Delivery, Event, Line, Pending, RatingStep, Session};
 
 pub fn window() -> web_sys::Window {
@@ -19,12 +26,14 @@ pub fn window() -> web_sys::Window {
 }
 
 /// Parses JSON with the browser's `JSON.parse` into `T`.
+#[cfg(feature = "serde-wasm-bindgen")]
 pub fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
     let value = js_sys::JSON::parse(text).ok()?;
     serde_wasm_bindgen::from_value(value).ok()
 }
 
 /// Reads a value `JSON.parse` gave into `T`.
+#[cfg(feature = "serde-wasm-bindgen")]
 pub fn from_value<T: serde::de::DeserializeOwned>(value: wasm_bindgen::JsValue) -> Option<T> {
     serde_wasm_bindgen::from_value(value).ok()
 }
