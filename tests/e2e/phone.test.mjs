@@ -97,6 +97,8 @@ test("phone: with the visual viewport shrunk and moved (on-screen keyboard), the
       assert.equal(g.layoutHeight, full.layoutHeight, "the layout viewport did not change");
       assert.ok(g.vv.height < g.layoutHeight * 0.7, `visualViewport.height shrank: ${JSON.stringify(g.vv)}`);
       assert.ok(g.composer.top > g.vv.top + g.vv.height / 2, "the composer is at the bottom of what the visitor sees");
+      // Through custom properties on the root only, as --accent (strict CSP: no other inline style).
+      assert.equal(await page.evaluate(() => document.querySelector("parley-chat").shadowRoot.querySelectorAll("[style]:not(.parley), style").length), 0);
     });
 
     // The browser scrolls the visual viewport down inside the layout viewport (as it does to

@@ -2,14 +2,14 @@
 //! keyboard open a phone's visual viewport — what the visitor sees — is shorter than the layout
 //! viewport that `position: fixed` is placed in, so a panel pinned to the layout viewport's
 //! bottom has its composer under the keyboard. [`follow`] listens to `window.visualViewport`'s
-//! `resize` and `scroll` and writes its rectangle in CSS custom properties on the panel
-//! (`--parley-vv-top`, `--parley-vv-left`, `--parley-vvw`, `--parley-vvh`, whole CSS px) and a
-//! `data-vv` attribute; the panel's rules in `style.rs` place it in that rectangle when
-//! `data-vv` is there and keep their own placement otherwise (no visualViewport, or not
-//! following: desktops look the same, the rectangle is the layout viewport there). Custom
-//! properties set through the CSSOM (`style.setProperty`) are allowed by a strict CSP
-//! `style-src`. The [`Follow`] guard removes the listeners, the properties and the attribute
-//! when dropped (the panel closes).
+//! `resize` and `scroll` and writes its rectangle in CSS custom properties on the widget's
+//! `.parley` root (`--parley-vv-top`, `--parley-vv-left`, `--parley-vvw`, `--parley-vvh`, whole
+//! CSS px) with a `data-vv` attribute; the panel's rules in `style.rs` place it in that
+//! rectangle when `data-vv` is there and keep their own placement otherwise (no visualViewport,
+//! or not following: desktops look the same, the rectangle is the layout viewport there).
+//! Custom properties set through the CSSOM (`style.setProperty`, as `--accent` is) are allowed
+//! by a strict CSP `style-src`; only the root carries them. The [`Follow`] guard removes the
+//! listeners, the properties and the attribute when dropped (the panel closes).
 //!
 //! `visualViewport` is read through `Reflect` (an `EventTarget` with numeric properties) so the
 //! widget needs no extra web-sys feature.
@@ -19,7 +19,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::js_sys::Reflect;
 use web_sys::{EventTarget, HtmlElement};
 
-/// The custom properties written on the panel, in the order [`rect`] gives them.
+/// The custom properties written on the root, in the order [`rect`] gives them.
 const PROPS: [&str; 4] = ["--parley-vv-top", "--parley-vv-left", "--parley-vvw", "--parley-vvh"];
 const EVENTS: [&str; 2] = ["resize", "scroll"];
 
@@ -29,16 +29,17 @@ pub struct Follow {
     on: Option<On>,
 }
 
-/// What following set up: the visual viewport, the listener on it, the panel.
+/// What following set up: the visual viewport, the listener on it, the `.parley` root.
 struct On {
     vv: EventTarget,
     cb: Closure<dyn FnMut()>,
-    panel: HtmlElement,
+    root: HtmlElement,
 }
 
-/// Places `panel` in the visual viewport now and whenever it moves or resizes, until the
-/// returned guard is dropped.
-pub fn follow(panel: &HtmlElement) -> Follow {
+/// Places the panel in the visual viewport now and whenever it moves or resizes, until the
+/// returned guard is dropped. `root` is the widget's `.parley` container (the panel's
+/// ancestor, where the loader and the app set `data-pos` and `--accent`).
+pub fn follow(root: &HtmlElement) -> Follow {
     let Some(vv) = web_sys::window()
         .and_then(|w| Reflect::get(&w, &JsValue::from_str("visualViewport")).ok())
         .and_then(|v| v.dyn_into::<EventTarget>().ok())
@@ -46,40 +47,40 @@ pub fn follow(panel: &HtmlElement) -> Follow {
         return Follow { on: None };
     };
     let apply = {
-        let (vv, panel) = (vv.clone(), panel.clone());
-        move || place(&panel, &vv)
+        let (vv, root) = (vv.clone(), root.clone());
+        move || place(&root, &vv)
     };
     apply();
     let cb = Closure::<dyn FnMut()>::new(apply);
     for e in EVENTS {
         let _ = vv.add_event_listener_with_callback(e, cb.as_ref().unchecked_ref());
     }
-    Follow { on: Some(On { vv, cb, panel: panel.clone() }) }
+    Follow { on: Some(On { vv, cb, root: root.clone() }) }
 }
 
 impl Drop for Follow {
     fn drop(&mut self) {
-        let Some(On { vv, cb, panel }) = self.on.take() else { return };
+        let Some(On { vv, cb, root }) = self.on.take() else { return };
         for e in EVENTS {
             let _ = vv.remove_event_listener_with_callback(e, cb.as_ref().unchecked_ref());
         }
-        let style = panel.style();
+        let style = root.style();
         for p in PROPS {
             let _ = style.remove_property(p);
         }
-        let _ = panel.remove_attribute("data-vv");
+        let _ = root.remove_attribute("data-vv");
     }
 }
 
-/// Writes the visual viewport's rectangle on the panel.
-fn place(panel: &HtmlElement, vv: &EventTarget) {
+/// Writes the visual viewport's rectangle on the root.
+fn place(root: &HtmlElement, vv: &EventTarget) {
     let Some(r) = rect(vv) else { return };
-    let style = panel.style();
+    let style = root.style();
     for (p, v) in PROPS.into_iter().zip(r) {
         // Whole pixels: no float formatting code in the widget.
         let _ = style.set_property(p, &[v.to_string().as_str(), "px"].concat());
     }
-    let _ = panel.set_attribute("data-vv", "");
+    let _ = root.set_attribute("data-vv", "");
 }
 
 /// `[top, left, width, height]` of the visual viewport in the layout viewport, in whole CSS
