@@ -32,6 +32,9 @@ use parley_protocol::typing::TypingThrottle;
 use parley_protocol::Millis;
 use serde::{Deserialize, Serialize};
 
+mod saved;
+pub use saved::read_outbox;
+
 /// How long to wait before sending again a message refused as `rate_limited`.
 pub const RATE_LIMIT_RETRY_MS: u64 = 1_500;
 /// Hide the other side's typing indicator when no update came for this long.

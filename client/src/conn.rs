@@ -7,9 +7,10 @@
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
-use parley_chat_client::{Event, Out, Pending, Session, Timer};
+use parley_chat_client::{read_outbox, Event, Out, Pending, Session, Timer};
 use parley_protocol::protocol::{encode_client, Author, ClientMsg, Hidden, ServerMsg};
 
+use crate::frame::Js;
 use crate::Side;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
@@ -125,9 +126,12 @@ impl<V: Side> Connection<V> {
     }
 }
 
+/// The outbox an earlier page saved; `None` (an empty outbox) when there is none or it is not
+/// one (a corrupted or foreign value must not break the app). Read with the serde-free reader of
+/// `parley_chat_client` over `JSON.parse`'s value: no serde deserializer in the widget.
 fn load_outbox(key: &str) -> Option<Vec<Pending>> {
     let raw = crate::window().local_storage().ok()??.get_item(key).ok()??;
-    crate::from_json(&raw)
+    read_outbox(&Js(js_sys::JSON::parse(&raw).ok()?))
 }
 
 fn save_outbox<V>(inner: &Inner<V>) {

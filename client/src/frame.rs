@@ -1,6 +1,7 @@
 //! Reading server frames: the visitors' ([`Hidden`]) with the flat reader of
 //! `parley_protocol::flat` over the value `JSON.parse` gave (no serde in the widget for them),
-//! the operators' ([`VisitorInfo`]) with serde (the console has it anyway).
+//! the operators' ([`VisitorInfo`]) with serde (the console has it anyway). The saved outbox is
+//! read through the same [`Json`] view.
 
 use js_sys::{Array, Number, Object, Reflect};
 use parley_protocol::flat::{read_server, Json};
@@ -26,7 +27,7 @@ impl Side for VisitorInfo {
 }
 
 /// A value from `JSON.parse`, read as `serde_wasm_bindgen` reads it.
-struct Js(JsValue);
+pub(crate) struct Js(pub(crate) JsValue);
 
 impl Json for Js {
     fn field(&self, k: &str) -> Option<Self> {

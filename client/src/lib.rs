@@ -2,6 +2,11 @@
 //! conversation (driving the sans-IO chat core, `parley_chat_client`), JSON over `fetch`, ids
 //! and time.
 //!
+//! Serde over JavaScript values (`from_json`, `get_json`/`post_json`, the operators' frames)
+//! is for the console: generic code the widget never instantiates, so none of it is linked into
+//! the widget, which reads what it needs without serde (issue 17: the visitor's frames and the
+//! saved outbox through `parley_protocol::flat::Json`).
+//!
 //! Product decisions stay in `parley_protocol` and `parley_chat_client`; this crate only moves
 //! frames.
 
