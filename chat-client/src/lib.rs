@@ -602,10 +602,19 @@ impl Session {
         first
     }
 
-    /// Stored lines by sequence number, then those on their way, then refused ones (each in
-    /// the order they were sent: the sort is stable).
+    /// Stored lines by sequence number, then those on their way, then refused ones (each group
+    /// keeps its order: the sort is stable). An insertion sort: the lines are already
+    /// in order but for the few a frame just added, and it is a few dozen bytes in the widget
+    /// where the standard library's stable sort is 3.4 KB (issue 17).
     fn order(&mut self) {
-        self.lines.sort_by_key(|l| (l.seq.unwrap_or(u64::MAX), matches!(l.delivery, Delivery::Refused(_))));
+        let key = |l: &Line| (l.seq.unwrap_or(u64::MAX), matches!(l.delivery, Delivery::Refused(_)));
+        for i in 1..self.lines.len() {
+            let mut j = i;
+            while j > 0 && key(&self.lines[j - 1]) > key(&self.lines[j]) {
+                self.lines.swap(j - 1, j);
+                j -= 1;
+            }
+        }
     }
 }
 

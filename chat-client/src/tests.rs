@@ -503,3 +503,38 @@ fn frames_for_now_only_go_while_open() {
     assert_eq!(s.frame(page.clone()).send, vec![page]);
     assert_eq!(s.end().send, vec![ClientMsg::End]);
 }
+
+#[test]
+fn lines_keep_seq_order_then_sending_then_refused_and_the_sort_is_stable() {
+    let mut s = live(vec![]);
+    for (id, text) in [("m1", "one"), ("m2", "two"), ("m3", "three"), ("m4", "four")] {
+        s.send_text(id.into(), text.into(), 1_000);
+    }
+    let refuse = |id: &str| ServerMsg::Error {
+        code: ErrorCode::MessageTooLong,
+        message: "too long".into(),
+        client_id: Some(id.into()),
+    };
+    s.receive(&refuse("m1"), 1_010);
+    s.receive(&refuse("m3"), 1_020);
+    // Stored messages arrive out of order, after the visitor's own were queued.
+    s.receive(&ServerMsg::Message { message: msg(2, "o2", op("Dana"), "second") }, 1_030);
+    s.receive(&ServerMsg::Message { message: msg(1, "o1", op("Dana"), "first") }, 1_040);
+    assert_eq!(
+        texts(&s),
+        vec![
+            (Some(1), "first", Delivery::Stored),
+            (Some(2), "second", Delivery::Stored),
+            (None, "two", Delivery::Sending),
+            (None, "four", Delivery::Sending),
+            // A refused line moves behind those on their way when it is refused; "three" was
+            // ahead of "one" (already moved) then, and stays so (the sort is stable).
+            (None, "three", Delivery::Refused("too long".into())),
+            (None, "one", Delivery::Refused("too long".into())),
+        ]
+    );
+    // An ack puts the line among the stored ones, by its seq.
+    s.receive(&ack("m4", 3), 1_050);
+    assert_eq!(texts(&s)[2], (Some(3), "four", Delivery::Stored));
+    assert_eq!(texts(&s)[3], (None, "two", Delivery::Sending));
+}

@@ -491,7 +491,9 @@ pub fn encode_server<V: VisitorPart>(msg: &ServerMsg<V>) -> String {
 
 /// Encodes a client frame (used by the widget and the console).
 pub fn encode_client(msg: &ClientMsg) -> String {
-    serde_json::to_string(msg).expect("ClientMsg always serializes")
+    // Strings, numbers and enums only: serialising cannot fail. Not `expect`, whose message
+    // would link `Debug` for serde_json's error (and its escape tables) into the widget.
+    serde_json::to_string(msg).unwrap_or_default()
 }
 
 /// Decodes a server frame (used by the widget and the console).
