@@ -430,7 +430,7 @@ fn ReportExplorer() -> impl IntoView {
         entry_points.with(|eps| {
             eps.iter()
                 .map(|e| {
-                    let channel = names.get(&e.channel_id).cloned().unwrap_or_else(|| e.channel_id.clone());
+                    let channel = names.get(e.channel_id.as_str()).cloned().unwrap_or_else(|| e.channel_id.to_string());
                     view! { <option value=e.id.clone()>{format!("{} — {channel}", e.name)}</option> }
                 })
                 .collect_view()

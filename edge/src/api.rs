@@ -12,7 +12,7 @@ use parley_protocol::api::{
     WidgetSession, WidgetSessionRequest,
 };
 use parley_protocol::entry_points::{EntryKind, EntryPointRef};
-use parley_protocol::ids::is_valid_id;
+use parley_protocol::ids::{is_valid_id, AccountId, ChannelId, ConversationId, OperatorId};
 use parley_protocol::invites::Rule;
 use parley_protocol::limits::{MAX_PASSWORD_LEN, MAX_USERNAME_LEN, SESSION_TTL_MS};
 use parley_protocol::protocol::{Role, Status, VisitorInfo};
@@ -121,7 +121,8 @@ pub(crate) async fn widget_session(mut req: Request, env: &Env) -> Result<Respon
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
-    let Some(channel) = crate::store::channels::channel(&crate::store::db(env)?, &body.channel_id).await.ok().flatten()
+    let Some(channel) =
+        crate::store::channels::channel(&crate::store::db(env)?, body.channel_id.as_str()).await.ok().flatten()
     else {
         return fail(ErrorCode::UnknownChannel, "no such channel");
     };
@@ -144,7 +145,7 @@ pub(crate) async fn widget_session(mut req: Request, env: &Env) -> Result<Respon
             let token = auth::visitor_token(&secret, &id);
             (id, token)
         }
-        (None, Some(id), Some(token)) if guard::visitor_token_ok(&secret, &id, &token) => (id, token),
+        (None, Some(id), Some(token)) if guard::visitor_token_ok(&secret, id.as_str(), &token) => (id.0, token),
         _ => {
             let id = new_id("v");
             let token = auth::visitor_token(&secret, &id);
@@ -154,7 +155,7 @@ pub(crate) async fn widget_session(mut req: Request, env: &Env) -> Result<Respon
     let conversation_id =
         crate::store::conversations::open_conversation_for(&crate::store::db(env)?, &channel.id, &visitor_id)
             .await?
-            .map(|c| c.id);
+            .map(|c| c.id); // boundary: ConversationRecord (record branch)
     let (button, invites) = widget_entry_points(env, &channel.id).await?;
     let resp = http::json(&WidgetSession {
         channel: ChannelInfo {
@@ -186,14 +187,16 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
         Err(resp) => return Ok(resp),
     };
     let d1 = crate::store::db(env)?;
-    let entry = match crate::tally::resolve_entry(env, &body.channel_id, body.entry.as_ref()).await? {
+    let entry = match crate::tally::resolve_entry(env, body.channel_id.as_str(), body.entry.as_ref()).await? {
         Ok(e) => e,
         Err(resp) => return http::with_cors(resp, &origin),
     };
-    let blocked = crate::store::blocks::is_blocked(&d1, &body.channel_id, &body.visitor_id).await?;
-    let open = crate::store::conversations::open_conversation_for(&d1, &body.channel_id, &body.visitor_id).await?;
+    let (channel_id, visitor_id) = (body.channel_id.as_str(), body.visitor_id.as_str());
+    let blocked = crate::store::blocks::is_blocked(&d1, channel_id, visitor_id).await?;
+    let open = crate::store::conversations::open_conversation_for(&d1, channel_id, visitor_id).await?;
+    // boundary: ConversationRecord (record branch)
     let (conversation_id, status) =
-        match start::first_step(blocked, open.and_then(|c| Some((c.id, Status::parse(&c.status)?)))) {
+        match start::first_step(blocked, open.and_then(|c| Some((ConversationId(c.id), Status::parse(&c.status)?)))) {
             // A blocked visitor is told so politely; the reason is never revealed.
             Start::Blocked => {
                 let resp = fail(ErrorCode::VisitorBlocked, parley_protocol::outcomes::VISITOR_BLOCKED_MESSAGE)?;
@@ -202,20 +205,17 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
             Start::Reuse { conversation_id, status } => (conversation_id, status),
             Start::Create => {
                 // The pre-chat answers are checked before anything is written (400 naming the field).
-                let who = match crate::outcomes::visitor_details(&d1, &body.channel_id, &body.visitor_id, &body.prechat)
-                    .await?
-                {
+                let who = match crate::outcomes::visitor_details(&d1, channel_id, visitor_id, &body.prechat).await? {
                     Ok(w) => w,
                     Err(resp) => return http::with_cors(resp, &origin),
                 };
-                let channel =
-                    crate::store::channels::channel(&d1, &body.channel_id).await?.ok_or("channel vanished")?;
-                let id = new_id("c");
+                let channel = crate::store::channels::channel(&d1, channel_id).await?.ok_or("channel vanished")?;
+                let id = ConversationId(new_id("c"));
                 let language = start::language_of(&body.language);
                 // Routing first: the object starts knowing where it stands. Should anything below
                 // fail, the dispatcher drops the chat when it cannot reach its object.
                 let cmd = Command::NewChat {
-                    conversation_id: id.clone(),
+                    conversation_id: id.0.clone(),
                     channel: channel.id.clone(),
                     language: Some(language.clone()).filter(|l| !l.is_empty()),
                 };
@@ -226,9 +226,9 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
                 let assigned = matches!(route, RouteUpdate::Assigned { .. });
                 let (row, visitor) = start::new_conversation(NewConversation {
                     id,
-                    account_id: channel.account_id,
-                    channel_id: channel.id,
-                    visitor_id: body.visitor_id,
+                    account_id: AccountId(channel.account_id),
+                    channel_id: ChannelId(channel.id),
+                    visitor_id: body.visitor_id.clone(),
                     at: now(),
                     language,
                     page_url: start::page_url_of(&body.page_url),
@@ -256,7 +256,7 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
                 crate::store::conversations::insert_conversation(&d1, &row, &started).await?;
                 // Counted once per new conversation (the ids are the conversation's).
                 crate::tally::record_chat(env, &row, &entry, assigned).await;
-                (row.id, row.status)
+                (ConversationId(row.id), row.status) // boundary: ConversationRecord (record branch)
             }
         };
     let resp = http::json(&ConversationCreated { conversation_id, status })?;
@@ -323,8 +323,8 @@ pub(crate) async fn connect(req: Request, env: &Env, id: &str) -> Result<Respons
 
 fn me_of(o: &OperatorRow) -> OperatorInfo {
     OperatorInfo {
-        id: o.id.clone(),
-        account_id: o.account_id.clone(),
+        id: OperatorId(o.id.clone()),
+        account_id: AccountId(o.account_id.clone()),
         username: o.username.clone(),
         chat_name: o.chat_name.clone(),
         role: parley_protocol::admin::Role::parse(&o.role).unwrap_or(parley_protocol::admin::Role::Operator),
@@ -414,8 +414,9 @@ pub(crate) async fn availability(mut req: Request, env: &Env) -> Result<Response
         Ok(v) => v,
         Err(resp) => return Ok(resp),
     };
-    let channel =
-        crate::store::channels::channel(&crate::store::db(env)?, &body.channel_id).await?.ok_or("channel vanished")?;
+    let channel = crate::store::channels::channel(&crate::store::db(env)?, body.channel_id.as_str())
+        .await?
+        .ok_or("channel vanished")?;
     let cmd = Command::Available { channel: channel.id };
     let answer: Availability = match dispatch::call(env, &channel.account_id, &cmd).await? {
         Ok(a) => a,
@@ -474,7 +475,7 @@ pub(crate) async fn transfer(mut req: Request, env: &Env, op: &OperatorRow, id: 
         _ => return fail(ErrorCode::UnknownConversation, "no such conversation"),
     }
     // The dispatcher is the account's: an operator of another account is unknown to it.
-    let cmd = Command::Transfer { conversation_id: id.to_owned(), to: body.operator_id };
+    let cmd = Command::Transfer { conversation_id: id.to_owned(), to: body.operator_id.0 };
     match dispatch::call::<serde_json::Value>(env, &op.account_id, &cmd).await? {
         Ok(_) => http::json(&serde_json::json!({ "ok": true })),
         Err(e @ (DispatchError::UnknownOperator | DispatchError::UnknownChat)) => dispatch_refusal(e, 404),

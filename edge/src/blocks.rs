@@ -9,7 +9,7 @@
 //! the session's account, so another account's id answers 404 like a missing one.
 
 use parley_protocol::admin::FieldError;
-use parley_protocol::ids::is_valid_id;
+use parley_protocol::ids::{is_valid_id, ConversationId, VisitorId};
 use parley_protocol::outcomes::{block_reason, BlockList, BlockRequest, BlockView};
 use worker::{Env, Request, Response, Result};
 
@@ -62,8 +62,9 @@ pub(crate) async fn block(mut req: Request, env: &Env, me: &OperatorRow, convers
     }
     let view = BlockView {
         id,
-        visitor_id: conv.visitor_id,
-        conversation_id: conv.id,
+        // boundary: ConversationRecord (record branch)
+        visitor_id: VisitorId(conv.visitor_id),
+        conversation_id: ConversationId(conv.id),
         reason,
         blocked_by: me.id.clone(),
         blocked_by_name: me.chat_name.clone(),

@@ -132,17 +132,17 @@ pub async fn events(mut req: Request, env: &Env) -> Result<Response> {
         Ok(o) => o,
         Err(resp) => return Ok(resp),
     };
-    let Some(account_id) = host_account(env, &body.channel_id, &hostname).await? else {
+    let Some(account_id) = host_account(env, body.channel_id.as_str(), &hostname).await? else {
         return guard::host_refusal();
     };
-    if let Some(refusal) = guard::check_visitor_token(env, &body.visitor_id, &body.visitor_token, &origin)? {
+    if let Some(refusal) = guard::check_visitor_token(env, body.visitor_id.as_str(), &body.visitor_token, &origin)? {
         return Ok(refusal);
     }
     if !metrics::batch_size_ok(&body) {
         let msg = format!("a batch carries 1 to {} events", parley_protocol::limits::MAX_EVENTS_PER_BATCH);
         return http::with_cors(fail(ErrorCode::Malformed, &msg)?, &origin);
     }
-    let ack = record(env, &account_id, &body.channel_id, &body.visitor_id, body.events, true).await?;
+    let ack = record(env, &account_id, body.channel_id.as_str(), body.visitor_id.as_str(), body.events, true).await?;
     http::with_cors(http::json(&ack)?, &origin)
 }
 

@@ -26,6 +26,33 @@ macro_rules! id_type {
             }
         }
 
+        // `From` wraps without checking the shape, as the public field and serde do: for ids
+        // the edge minted or read back from its own storage. Input from outside is checked with
+        // `parse` / `is_valid_id` where it enters.
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                Self(s.to_owned())
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                Self(s)
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(&self.0)
@@ -91,6 +118,17 @@ mod tests {
         assert!(!is_valid_id(&"x".repeat(65)));
         assert_eq!(ConversationId::parse("c_1").unwrap().as_str(), "c_1");
         assert!(ConversationId::parse("../etc").is_none());
+    }
+
+    #[test]
+    fn ids_are_bare_strings_on_the_wire() {
+        let c = ConversationId::from("c_1");
+        assert_eq!(serde_json::to_string(&c).unwrap(), r#""c_1""#);
+        assert_eq!(serde_json::from_str::<ConversationId>(r#""c_1""#).unwrap(), c);
+        assert_eq!(serde_json::to_string(&Some(OperatorId::from("o_1"))).unwrap(), r#""o_1""#);
+        assert!(serde_json::from_str::<VisitorId>("7").is_err(), "a number is not an id");
+        assert!(c == "c_1" && c.as_str() == "c_1");
+        assert_eq!(c.to_string(), "c_1");
     }
 
     #[test]

@@ -27,13 +27,13 @@ const INTERVAL: &str = "interval";
 
 #[derive(Serialize, Deserialize)]
 struct NotifyBody {
-    conversation_id: String,
+    conversation_id: parley_protocol::ConversationId,
     update: RouteUpdate,
 }
 
 #[derive(Serialize, Deserialize)]
 struct IntervalBody {
-    operator_id: String,
+    operator_id: parley_protocol::OperatorId,
     interval: parley_core::presence::Interval,
 }
 
@@ -127,7 +127,7 @@ impl DispatchObject {
             }
             Command::Notice { conversation_id, notice } => {
                 let fx = match notice {
-                    Notice::Answered { operator_id } => d.answered(&conversation_id, &operator_id, t),
+                    Notice::Answered { operator_id } => d.answered(&conversation_id, operator_id.as_str(), t),
                     Notice::Closed => d.closed(&conversation_id, t),
                 };
                 Ok((ok, fx))
@@ -173,7 +173,7 @@ impl DispatchObject {
             NOTIFY => {
                 let n: NotifyBody = serde_json::from_str(&row.body)?;
                 // false: the conversation was never created (its start failed): nothing to tell.
-                ConversationStub::get(self.kit.env(), &n.conversation_id)?.route(row.seq, n.update).await?;
+                ConversationStub::get(self.kit.env(), n.conversation_id.as_str())?.route(row.seq, n.update).await?;
                 Ok(())
             }
             INTERVAL => {
@@ -187,7 +187,7 @@ impl DispatchObject {
                     &crate::store::db(self.kit.env())?,
                     &b.interval.activity_id,
                     &account,
-                    &b.operator_id,
+                    b.operator_id.as_str(),
                     state,
                     b.interval.start.0,
                     b.interval.end.map(|e| e.0),

@@ -34,8 +34,8 @@ pub async fn insert(d1: &D1Database, b: &NewBlock<'_>) -> Result<()> {
 #[derive(Debug, Deserialize)]
 pub struct BlockRow {
     pub id: String,
-    pub visitor_id: String,
-    pub conversation_id: String,
+    pub visitor_id: parley_protocol::VisitorId,
+    pub conversation_id: parley_protocol::ConversationId,
     pub reason: String,
     pub blocked_by: String,
     pub blocked_by_name: String,
