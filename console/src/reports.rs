@@ -919,7 +919,7 @@ fn traffic_tables(rows: &[TrafficRow], names: &HashMap<String, String>, detail: 
             view! {
                 <tr>
                     <th scope="row">{e.entrypoint}</th>
-                    <td>{name(&e.chatcampaign_id)}</td>
+                    <td>{name(e.chatcampaign_id.as_str())}</td>
                     <td class="adm-num">{e.visits}</td>
                     <td class="adm-num">{e.views}</td>
                     <td class="adm-num">{e.clicks}</td>
@@ -935,7 +935,7 @@ fn traffic_tables(rows: &[TrafficRow], names: &HashMap<String, String>, detail: 
                 <tr>
                     <td class="adm-num">{r.hour_begin_time.clone()}</td>
                     <th scope="row">{r.entrypoint.clone()}</th>
-                    <td>{name(&r.chatcampaign_id)}</td>
+                    <td>{name(r.chatcampaign_id.as_str())}</td>
                     <td class="adm-num">{r.visits}</td>
                     <td class="adm-num">{r.views}</td>
                     <td class="adm-num">{r.clicks}</td>

@@ -70,6 +70,8 @@ pub fn compute(ctx: &Ctx) -> table::Table {
 use serde::{Deserialize, Serialize};
 
 /// One combined hourly count as D1 keeps it, with its entry point's name and kind.
+// boundary: ConversationRecord (record branch): ids stay strings while edge/src/store/reports.rs
+// reads this row.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TallyRow {
     pub account_id: String,
