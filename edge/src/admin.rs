@@ -279,7 +279,7 @@ pub(crate) async fn list_channels(env: &Env, me: &OperatorRow) -> Result<Respons
     let channels = crate::store::channels::channels(&d1, &me.account_id).await?;
     let mut hosts: HashMap<String, Vec<String>> = HashMap::new();
     for h in crate::store::channels::channel_hosts(&d1, &me.account_id, None).await? {
-        hosts.entry(h.channel_id).or_default().push(h.hostname);
+        hosts.entry(h.channel_id.0).or_default().push(h.hostname);
     }
     let channels = channels
         .into_iter()
@@ -634,7 +634,7 @@ pub(crate) async fn offline_message(mut req: Request, env: &Env) -> Result<Respo
         &d1,
         &crate::store::offline_messages::NewOfflineMessage {
             id: &id,
-            account_id: &channel.account_id,
+            account_id: channel.account_id.as_str(),
             channel_id: &channel.id,
             visitor_id: body.visitor_id.as_str(),
             msg: &msg,

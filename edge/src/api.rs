@@ -12,7 +12,7 @@ use parley_protocol::api::{
     WidgetSession, WidgetSessionRequest,
 };
 use parley_protocol::entry_points::{EntryKind, EntryPointRef};
-use parley_protocol::ids::{is_valid_id, AccountId, ChannelId, ConversationId, OperatorId};
+use parley_protocol::ids::{is_valid_id, AccountId, ChannelId, ConversationId, OperatorId, VisitorId};
 use parley_protocol::invites::Rule;
 use parley_protocol::limits::{MAX_PASSWORD_LEN, MAX_USERNAME_LEN, SESSION_TTL_MS};
 use parley_protocol::protocol::{Role, Status, VisitorInfo};
@@ -167,7 +167,8 @@ pub(crate) async fn widget_session(mut req: Request, env: &Env) -> Result<Respon
             time_zone: channel.time_zone,
             invites,
             prechat: crate::outcome_settings::prechat_of(&channel.prechat_form),
-            goals: crate::store::outcome_settings::widget_goals(&crate::store::db(env)?, &channel.account_id).await?,
+            goals: crate::store::outcome_settings::widget_goals(&crate::store::db(env)?, channel.account_id.as_str())
+                .await?,
             language: channel.language,
             position: channel.position,
             greetings: crate::store::channels::greetings_of(&channel.greetings),
@@ -215,18 +216,18 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
                 // Routing first: the object starts knowing where it stands. Should anything below
                 // fail, the dispatcher drops the chat when it cannot reach its object.
                 let cmd = Command::NewChat {
-                    conversation_id: id.0.clone(),
+                    conversation_id: id.clone(),
                     channel: channel.id.clone(),
                     language: Some(language.clone()).filter(|l| !l.is_empty()),
                 };
-                let route: RouteUpdate = match dispatch::call(env, &channel.account_id, &cmd).await? {
+                let route: RouteUpdate = match dispatch::call(env, channel.account_id.as_str(), &cmd).await? {
                     Ok(r) => r,
                     Err(refused) => return dispatch_refusal(refused, 409),
                 };
                 let assigned = matches!(route, RouteUpdate::Assigned { .. });
                 let (row, visitor) = start::new_conversation(NewConversation {
                     id,
-                    account_id: AccountId(channel.account_id),
+                    account_id: channel.account_id,
                     channel_id: ChannelId(channel.id),
                     visitor_id: body.visitor_id.clone(),
                     at: now(),
@@ -265,10 +266,11 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
 
 async fn init_object(env: &Env, row: &ConversationSummary, route: RouteUpdate, visitor: VisitorInfo) -> Result<()> {
     let init = InitBody {
-        conversation_id: row.id.clone(),
-        account_id: row.account_id.clone(),
-        channel_id: row.channel_id.clone(),
-        visitor_id: row.visitor_id.clone(),
+        // boundary: ConversationRecord (record branch)
+        conversation_id: ConversationId(row.id.clone()),
+        account_id: AccountId(row.account_id.clone()),
+        channel_id: ChannelId(row.channel_id.clone()),
+        visitor_id: VisitorId(row.visitor_id.clone()),
         created_at: row.created_at,
         route,
         visitor,
@@ -418,7 +420,7 @@ pub(crate) async fn availability(mut req: Request, env: &Env) -> Result<Response
         .await?
         .ok_or("channel vanished")?;
     let cmd = Command::Available { channel: channel.id };
-    let answer: Availability = match dispatch::call(env, &channel.account_id, &cmd).await? {
+    let answer: Availability = match dispatch::call(env, channel.account_id.as_str(), &cmd).await? {
         Ok(a) => a,
         Err(refused) => return dispatch_refusal(refused, 409),
     };
@@ -475,7 +477,7 @@ pub(crate) async fn transfer(mut req: Request, env: &Env, op: &OperatorRow, id: 
         _ => return fail(ErrorCode::UnknownConversation, "no such conversation"),
     }
     // The dispatcher is the account's: an operator of another account is unknown to it.
-    let cmd = Command::Transfer { conversation_id: id.to_owned(), to: body.operator_id.0 };
+    let cmd = Command::Transfer { conversation_id: id.into(), to: body.operator_id };
     match dispatch::call::<serde_json::Value>(env, &op.account_id, &cmd).await? {
         Ok(_) => http::json(&serde_json::json!({ "ok": true })),
         Err(e @ (DispatchError::UnknownOperator | DispatchError::UnknownChat)) => dispatch_refusal(e, 404),

@@ -36,8 +36,8 @@ pub async fn record(
     let name = format!("{channel_id}/{}", metrics::shard_of(visitor_id, shards(env)?));
     let body = IngestBody {
         name: name.clone(),
-        account_id: account_id.to_owned(),
-        channel_id: channel_id.to_owned(),
+        account_id: account_id.into(),
+        channel_id: channel_id.into(),
         from_widget,
         events,
     };
@@ -177,7 +177,7 @@ async fn host_account(env: &Env, channel_id: &str, hostname: &str) -> Result<Opt
         if h.len() >= HOST_CACHE_MAX {
             h.clear();
         }
-        h.insert(key, (channel.account_id.clone(), t + HOST_CACHE_MS));
+        h.insert(key, (channel.account_id.0.clone(), t + HOST_CACHE_MS));
     });
-    Ok(Some(channel.account_id))
+    Ok(Some(channel.account_id.0))
 }

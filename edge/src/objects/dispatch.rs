@@ -55,7 +55,7 @@ impl DurableObject for DispatchObject {
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         self.kit.ready()?;
         let DispatchRequest { account_id, command } = kit::read(&mut req).await?;
-        self.kit.set_meta("account_id", &account_id)?;
+        self.kit.set_meta("account_id", account_id.as_str())?;
         let result = self.run(command, now())?;
         let resp = match result {
             Ok((reply, effects)) => {
@@ -122,17 +122,19 @@ impl DispatchObject {
                 Ok((ok, fx))
             }
             Command::NewChat { conversation_id, channel, language } => {
-                let (update, fx) = d.new_chat(&conversation_id, &channel, language.as_deref(), t);
+                let (update, fx) = d.new_chat(conversation_id.as_str(), &channel, language.as_deref(), t);
                 Ok((serde_json::to_value(update).expect("plain data"), fx))
             }
             Command::Notice { conversation_id, notice } => {
                 let fx = match notice {
-                    Notice::Answered { operator_id } => d.answered(&conversation_id, operator_id.as_str(), t),
-                    Notice::Closed => d.closed(&conversation_id, t),
+                    Notice::Answered { operator_id } => d.answered(conversation_id.as_str(), operator_id.as_str(), t),
+                    Notice::Closed => d.closed(conversation_id.as_str(), t),
                 };
                 Ok((ok, fx))
             }
-            Command::Transfer { conversation_id, to } => Ok((ok, d.transfer(&conversation_id, &to, t)?)),
+            Command::Transfer { conversation_id, to } => {
+                Ok((ok, d.transfer(conversation_id.as_str(), to.as_str(), t)?))
+            }
             Command::View { profile } => {
                 let fx = d.upsert_profile(profile, t, new_id("a"));
                 Ok((serde_json::to_value(d.view()).expect("plain data"), fx))
