@@ -49,7 +49,7 @@ impl Default for Config {
 /// What routing needs to know of an operator (from their D1 row).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {
-    pub id: String,
+    pub id: OperatorId,
     /// Online chat name, shown to visitors.
     pub name: String,
     /// Main language first.
@@ -215,7 +215,7 @@ impl Dispatch {
 
     /// Adds an operator (offline) or updates their profile. A disabled operator goes offline.
     pub fn upsert_profile(&mut self, profile: Profile, now: Millis, activity_id: String) -> Vec<Effect> {
-        let id = profile.id.clone();
+        let id = profile.id.0.clone();
         let disabled = profile.disabled;
         let mut effects = Vec::new();
         match self.operators.get_mut(&id) {
@@ -465,7 +465,7 @@ impl Dispatch {
             .values()
             .filter(|o| !o.profile.disabled)
             .map(|o| OperatorView {
-                id: o.profile.id.clone(),
+                id: o.profile.id.0.clone(),
                 name: o.profile.name.clone(),
                 online: o.presence.is_online(),
                 channels: o.presence.channels().map(str::to_owned).collect(),
@@ -492,7 +492,7 @@ impl Dispatch {
 
     fn candidates<'a>(&'a self, channel: &'a str) -> impl Iterator<Item = Candidate<'a>> + 'a {
         self.operators.values().map(move |o| Candidate {
-            id: &o.profile.id,
+            id: o.profile.id.as_str(),
             online: o.presence.is_online(),
             joined: o.presence.has_joined(channel),
             disabled: o.profile.disabled,

@@ -103,11 +103,11 @@ impl DispatchObject {
             Command::Profile { profile } => Ok((ok, d.upsert_profile(profile, t, new_id("a")))),
             Command::Touch { profile } => {
                 let fx = d.upsert_profile(profile.clone(), t, new_id("a"));
-                d.touch(&profile.id, t)?;
+                d.touch(profile.id.as_str(), t)?;
                 Ok((ok, fx))
             }
             Command::Presence { profile, online, join, leave } => {
-                let id = profile.id.clone();
+                let id = profile.id.0.clone();
                 let mut fx = d.upsert_profile(profile, t, new_id("a"));
                 if let Some(online) = online {
                     fx.extend(d.set_online(&id, online, t, new_id("a"))?);
