@@ -150,7 +150,7 @@ fn Operators() -> impl IntoView {
     let editing = RwSignal::new(None::<OperatorView>);
     let row_error = RwSignal::new(None::<FieldError>);
     let note = RwSignal::new(None::<String>);
-    let me_id = me().map(|m| m.id).unwrap_or_default();
+    let me_id = me().map(|m| m.id.0).unwrap_or_default();
 
     let reload = move || load_into(list, load_error, admin_api::operators());
     reload();
@@ -361,7 +361,7 @@ const EDIT_FIELDS: &[&str] = &["first_name", "last_name", "email", "password", "
 
 #[component]
 fn EditOperator(o: OperatorView, on_done: Callback<Option<String>>) -> impl IntoView {
-    let is_self = me().is_some_and(|m| m.id == o.id);
+    let is_self = me().is_some_and(|m| m.id == o.id.as_str());
     let current = profile_of(&o);
     let first = RwSignal::new(o.first_name.clone());
     let last = RwSignal::new(o.last_name.clone());

@@ -64,11 +64,11 @@ pub fn Blocks() -> impl IntoView {
                                             };
                                             view! {
                                                 <tr class="adm-block">
-                                                    <td>{b.visitor_id}</td>
+                                                    <td>{b.visitor_id.0}</td>
                                                     <td class="adm-block-reason">{b.reason}</td>
                                                     <td>{who}</td>
                                                     <td>{move || clock(b.created_at as f64)}</td>
-                                                    <td>{b.conversation_id}</td>
+                                                    <td>{b.conversation_id.0}</td>
                                                     <td>
                                                         <button
                                                             type="button"

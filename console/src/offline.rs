@@ -48,7 +48,7 @@ fn OfflineItem(m: OfflineMessage) -> impl IntoView {
     let created_at = m.created_at as f64;
     let when = move || clock(created_at);
     let page = (!m.page_url.is_empty()).then(|| m.page_url.clone());
-    let channel = if m.channel_name.is_empty() { m.channel_id.clone() } else { m.channel_name.clone() };
+    let channel = if m.channel_name.is_empty() { m.channel_id.to_string() } else { m.channel_name.clone() };
     view! {
         <li class="adm-offline">
             <div class="adm-offline-top">

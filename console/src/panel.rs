@@ -8,6 +8,7 @@ use parley_client::ConnState;
 use parley_protocol::api::TransferRequest;
 use parley_protocol::outcomes::{block_reason, BlockRequest};
 use parley_protocol::protocol::{Role, Routing, Status};
+use parley_protocol::OperatorId;
 
 use crate::chat::Chat;
 use crate::i18n::{fill, t};
@@ -412,7 +413,7 @@ fn Transfer(id: String, closed: Signal<bool>) -> impl IntoView {
         let id = id.clone();
         leptos::task::spawn_local(async move {
             let url = format!("/api/v1/console/conversations/{id}/transfer");
-            let body = TransferRequest { operator_id: to };
+            let body = TransferRequest { operator_id: OperatorId(to) };
             note.set(Some(match crate::net::post_json::<_, serde_json::Value>(&url, &body).await {
                 Ok(_) => t().transferred.into(),
                 Err(e) => crate::api::describe(&e),

@@ -430,7 +430,7 @@ fn ReportExplorer() -> impl IntoView {
         entry_points.with(|eps| {
             eps.iter()
                 .map(|e| {
-                    let channel = names.get(&e.channel_id).cloned().unwrap_or_else(|| e.channel_id.clone());
+                    let channel = names.get(e.channel_id.as_str()).cloned().unwrap_or_else(|| e.channel_id.to_string());
                     view! { <option value=e.id.clone()>{format!("{} — {channel}", e.name)}</option> }
                 })
                 .collect_view()
@@ -919,7 +919,7 @@ fn traffic_tables(rows: &[TrafficRow], names: &HashMap<String, String>, detail: 
             view! {
                 <tr>
                     <th scope="row">{e.entrypoint}</th>
-                    <td>{name(&e.chatcampaign_id)}</td>
+                    <td>{name(e.chatcampaign_id.as_str())}</td>
                     <td class="adm-num">{e.visits}</td>
                     <td class="adm-num">{e.views}</td>
                     <td class="adm-num">{e.clicks}</td>
@@ -935,7 +935,7 @@ fn traffic_tables(rows: &[TrafficRow], names: &HashMap<String, String>, detail: 
                 <tr>
                     <td class="adm-num">{r.hour_begin_time.clone()}</td>
                     <th scope="row">{r.entrypoint.clone()}</th>
-                    <td>{name(&r.chatcampaign_id)}</td>
+                    <td>{name(r.chatcampaign_id.as_str())}</td>
                     <td class="adm-num">{r.visits}</td>
                     <td class="adm-num">{r.views}</td>
                     <td class="adm-num">{r.clicks}</td>

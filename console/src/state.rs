@@ -115,7 +115,7 @@ impl Ctx {
     /// The logged-in operator's id (reactive).
     pub fn my_id(&self) -> Option<String> {
         self.auth.with(|a| match a {
-            Auth::LoggedIn(op) => Some(op.id.clone()),
+            Auth::LoggedIn(op) => Some(op.id.0.clone()),
             _ => None,
         })
     }
@@ -214,7 +214,7 @@ impl Ctx {
 
     fn my_id_untracked(&self) -> Option<String> {
         self.auth.with_untracked(|a| match a {
-            Auth::LoggedIn(op) => Some(op.id.clone()),
+            Auth::LoggedIn(op) => Some(op.id.0.clone()),
             _ => None,
         })
     }

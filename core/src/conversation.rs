@@ -8,7 +8,7 @@
 //! and calls [`Conversation::handle_alarm`] when it fires.
 
 use crate::dispatch::{Received, RouteUpdate};
-use crate::ids::{ConversationId, Millis};
+use crate::ids::{ConversationId, Millis, OperatorId};
 use crate::limits::{
     MAX_PAGES_KEPT, MAX_REPLAY, PROTOCOL_VERSION, SESSION_TIMEOUT_MS, VISITOR_RATE_BURST, VISITOR_RATE_PER_SEC,
 };
@@ -146,16 +146,18 @@ pub struct Meta {
 pub enum EventKind {
     Created,
     OperatorJoined {
-        operator_id: String,
+        operator_id: OperatorId,
     },
     /// The first operator message: waiting → active.
     Active {
-        operator_id: String,
+        operator_id: OperatorId,
     },
     Closed {
         by: ClosedBy,
     },
     /// Routing gave the conversation to an operator (a received chat for them).
+    /// `operator_id` and `from` stay strings: edge/src/store/reports.rs (record branch) reads
+    /// them into `AssignmentFact`.
     Assigned {
         operator_id: String,
         how: Received,
@@ -172,7 +174,7 @@ pub enum Notice {
     /// `operator_id` wrote for the first time since the conversation became theirs, or wrote
     /// in a conversation that was not theirs.
     Answered {
-        operator_id: String,
+        operator_id: OperatorId,
     },
     Closed,
 }
@@ -391,7 +393,8 @@ impl Conversation {
             RouteUpdate::Assigned { operator_id, operator_name, how, from } => {
                 self.meta.assigned = true;
                 self.meta.operator_answered = how == Received::Taken;
-                self.meta.operator = Some((operator_id.clone(), operator_name.clone()));
+                self.meta.operator = Some((operator_id.0.clone(), operator_name.clone()));
+                let (operator_id, from) = (operator_id.0, from.map(|f| f.0));
                 effects.push(Effect::Record(Event { at: now, kind: EventKind::Assigned { operator_id, how, from } }));
                 Routing::Assigned { name: operator_name }
             }
@@ -457,7 +460,7 @@ impl Conversation {
                 changed = true;
                 effects.push(Effect::Record(Event {
                     at: now,
-                    kind: EventKind::OperatorJoined { operator_id: who.id.clone() },
+                    kind: EventKind::OperatorJoined { operator_id: OperatorId(who.id.clone()) },
                 }));
             }
             if changed {
@@ -470,7 +473,7 @@ impl Conversation {
         let history = self.messages[start..].iter().take(MAX_REPLAY).map(|m| m.view.clone()).collect();
         effects.push(Effect::Reply(ServerMsg::Welcome {
             protocol: PROTOCOL_VERSION,
-            conversation_id: self.id.0.clone(),
+            conversation_id: self.id.clone(),
             status: self.meta.status,
             you: conn.participant.author(),
             history,
@@ -511,14 +514,17 @@ impl Conversation {
             self.meta.operator = Some((who.id.clone(), who.name.clone()));
             self.meta.operator_answered = true;
             effects.push(Effect::SaveMeta(self.meta.clone()));
-            notice = Some(Effect::Dispatch(Notice::Answered { operator_id: who.id.clone() }));
+            notice = Some(Effect::Dispatch(Notice::Answered { operator_id: OperatorId(who.id.clone()) }));
         }
         let activated = who.role == Role::Operator && self.meta.status == Status::Waiting;
         if activated {
             self.meta.status = Status::Active;
             effects.retain(|e| !matches!(e, Effect::SaveMeta(_)));
             effects.push(Effect::SaveMeta(self.meta.clone()));
-            effects.push(Effect::Record(Event { at: now, kind: EventKind::Active { operator_id: who.id.clone() } }));
+            effects.push(Effect::Record(Event {
+                at: now,
+                kind: EventKind::Active { operator_id: OperatorId(who.id.clone()) },
+            }));
         }
         effects.extend(notice);
         effects.push(Effect::Reply(ServerMsg::Ack { client_id: view.client_id.clone(), seq, at: now }));

@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::Millis;
+use crate::ids::{ConversationId, Millis, OperatorId};
 use crate::presence::{Change, Interval, Presence, State, OPERATOR_INACTIVITY_MS};
 use crate::routing::{estimated_wait_ms, route, Candidate, Route, WaitQueue};
 pub use parley_protocol::api::{ChatView, OperatorView, PresenceView};
@@ -49,7 +49,7 @@ impl Default for Config {
 /// What routing needs to know of an operator (from their D1 row).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {
-    pub id: String,
+    pub id: OperatorId,
     /// Online chat name, shown to visitors.
     pub name: String,
     /// Main language first.
@@ -100,12 +100,12 @@ impl Received {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RouteUpdate {
     Assigned {
-        operator_id: String,
+        operator_id: OperatorId,
         operator_name: String,
         how: Received,
         /// The operator it came from (forwards, transfers, take-overs).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        from: Option<String>,
+        from: Option<OperatorId>,
     },
     /// Waiting in line. `estimated_wait_ms` is `None` when nobody is online in the channel.
     Queued { position: u32, estimated_wait_ms: Option<u64> },
@@ -115,9 +115,9 @@ pub enum RouteUpdate {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
     /// Tell the conversation where it stands.
-    Notify { conversation_id: String, update: RouteUpdate },
+    Notify { conversation_id: ConversationId, update: RouteUpdate },
     /// Store this activity interval (a new one, or the end of the current one).
-    Interval { operator_id: String, interval: Interval },
+    Interval { operator_id: OperatorId, interval: Interval },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -215,14 +215,17 @@ impl Dispatch {
 
     /// Adds an operator (offline) or updates their profile. A disabled operator goes offline.
     pub fn upsert_profile(&mut self, profile: Profile, now: Millis, activity_id: String) -> Vec<Effect> {
-        let id = profile.id.clone();
+        let id = profile.id.0.clone();
         let disabled = profile.disabled;
         let mut effects = Vec::new();
         match self.operators.get_mut(&id) {
             Some(op) => op.profile = profile,
             None => {
                 let presence = Presence::new(now, activity_id.clone());
-                effects.push(Effect::Interval { operator_id: id.clone(), interval: presence.current().clone() });
+                effects.push(Effect::Interval {
+                    operator_id: OperatorId(id.clone()),
+                    interval: presence.current().clone(),
+                });
                 self.operators
                     .insert(id.clone(), Operator { profile, presence, chats: BTreeSet::new(), idle_since: now });
             }
@@ -321,7 +324,7 @@ impl Dispatch {
         let update = self.where_is(conversation_id).expect("just added");
         // The caller returns `update` to whoever started the chat; other effects may still
         // concern other chats (none today), so drop only this chat's own notification.
-        effects.retain(|e| !matches!(e, Effect::Notify { conversation_id: c, .. } if c == conversation_id));
+        effects.retain(|e| !matches!(e, Effect::Notify { conversation_id: c, .. } if c.as_str() == conversation_id));
         (update, effects)
     }
 
@@ -330,7 +333,7 @@ impl Dispatch {
         let chat = self.chats.get(conversation_id)?;
         match &chat.operator {
             Some(op) => Some(RouteUpdate::Assigned {
-                operator_id: op.clone(),
+                operator_id: OperatorId(op.clone()),
                 operator_name: self.operators.get(op).map(|o| o.profile.name.clone()).unwrap_or_default(),
                 how: Received::Routed,
                 from: None,
@@ -462,7 +465,7 @@ impl Dispatch {
             .values()
             .filter(|o| !o.profile.disabled)
             .map(|o| OperatorView {
-                id: o.profile.id.clone(),
+                id: o.profile.id.0.clone(),
                 name: o.profile.name.clone(),
                 online: o.presence.is_online(),
                 channels: o.presence.channels().map(str::to_owned).collect(),
@@ -475,9 +478,9 @@ impl Dispatch {
             .chats
             .iter()
             .map(|(id, c)| ChatView {
-                conversation_id: id.clone(),
+                conversation_id: ConversationId(id.clone()),
                 channel: c.channel.clone(),
-                operator_id: c.operator.clone(),
+                operator_id: c.operator.clone().map(OperatorId),
                 answered: c.answered,
                 position: self.queues.get(&c.channel).and_then(|q| q.position(id)).map(|p| p as u32),
             })
@@ -489,7 +492,7 @@ impl Dispatch {
 
     fn candidates<'a>(&'a self, channel: &'a str) -> impl Iterator<Item = Candidate<'a>> + 'a {
         self.operators.values().map(move |o| Candidate {
-            id: &o.profile.id,
+            id: o.profile.id.as_str(),
             online: o.presence.is_online(),
             joined: o.presence.has_joined(channel),
             disabled: o.profile.disabled,
@@ -505,7 +508,7 @@ impl Dispatch {
         let chat = self.chats.get(conversation_id)?;
         let candidates: Vec<Candidate> = self.candidates(&chat.channel).collect();
         match route(&candidates, chat.language.as_deref(), exclude) {
-            Route::Assign { operator_id, .. } => Some(operator_id),
+            Route::Assign { operator_id, .. } => Some(operator_id.0),
             Route::Queue | Route::Offline => None,
         }
     }
@@ -532,8 +535,8 @@ impl Dispatch {
         chat.forward_at = Some(Millis(now.0 + self.config.forward_after_ms));
         chat.told = None;
         effects.push(Effect::Notify {
-            conversation_id: conversation_id.to_owned(),
-            update: RouteUpdate::Assigned { operator_id: to.to_owned(), operator_name, how, from },
+            conversation_id: conversation_id.into(),
+            update: RouteUpdate::Assigned { operator_id: to.into(), operator_name, how, from: from.map(OperatorId) },
         });
     }
 
@@ -613,7 +616,7 @@ impl Dispatch {
         for (id, place) in updates {
             self.chats.get_mut(&id).expect("queued chats are open").told = Some(place);
             effects.push(Effect::Notify {
-                conversation_id: id,
+                conversation_id: ConversationId(id),
                 update: RouteUpdate::Queued { position: place.0, estimated_wait_ms: place.1 },
             });
         }
@@ -629,7 +632,7 @@ fn intervals(operator_id: &str, changes: Vec<Change>) -> Vec<Effect> {
         .into_iter()
         .filter_map(|c| match c {
             Change::Closed(interval) | Change::Opened(interval) => {
-                Some(Effect::Interval { operator_id: operator_id.to_owned(), interval })
+                Some(Effect::Interval { operator_id: operator_id.into(), interval })
             }
             Change::Left { .. } | Change::WentOffline(_) => None,
         })

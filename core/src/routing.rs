@@ -13,7 +13,7 @@
 //! FIFO [`WaitQueue`]; when nobody is online in the channel the widget offers the offline form.
 //! [`crate::dispatch`] feeds it live presence and carries out its decisions.
 
-use crate::ids::Millis;
+use crate::ids::{Millis, OperatorId};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
@@ -54,7 +54,7 @@ pub use parley_protocol::i18n::primary;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Route {
     Assign {
-        operator_id: String,
+        operator_id: OperatorId,
         speaks_language: bool,
     },
     /// Someone is online in the channel, but nobody has a free slot: wait in the queue.
@@ -76,7 +76,7 @@ pub fn route(candidates: &[Candidate], visitor_language: Option<&str>, exclude: 
         .filter(|c| c.has_free_slot())
         .min_by_key(|c| (!speaks(c), c.ongoing, c.idle_since, c.id));
     match best {
-        Some(c) => Route::Assign { operator_id: c.id.to_owned(), speaks_language: speaks(c) },
+        Some(c) => Route::Assign { operator_id: c.id.into(), speaks_language: speaks(c) },
         None if candidates.iter().any(|c| c.present()) => Route::Queue,
         None => Route::Offline,
     }
@@ -164,7 +164,7 @@ mod tests {
     }
     fn assigned(r: Route) -> String {
         match r {
-            Route::Assign { operator_id, .. } => operator_id,
+            Route::Assign { operator_id, .. } => operator_id.0,
             other => panic!("expected an assignment, got {other:?}"),
         }
     }

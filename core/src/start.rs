@@ -12,11 +12,10 @@
 use crate::dispatch::RouteUpdate;
 use crate::record::{ConversationRecord, RequestType};
 use parley_protocol::admin::FieldError;
-use parley_protocol::ids::{AccountId, ChannelId, ConversationId, OperatorId, VisitorId};
 use parley_protocol::limits::MAX_PAGE_URL_CHARS;
 use parley_protocol::outcomes::{prechat_answers, visitor_identifier, FormField};
 use parley_protocol::protocol::{PageVisit, Status, VisitorInfo};
-use parley_protocol::Millis;
+use parley_protocol::{AccountId, ChannelId, ConversationId, Millis, VisitorId};
 
 /// Longest language tag kept from the widget.
 pub const MAX_LANGUAGE_CHARS: usize = 35;
@@ -27,14 +26,14 @@ pub enum Start {
     /// The visitor has an active block in the account: refused (`visitor_blocked`).
     Blocked,
     /// The visitor's open conversation in the channel, answered as it is.
-    Reuse { conversation_id: String, status: Status },
+    Reuse { conversation_id: ConversationId, status: Status },
     /// No open conversation: check the visitor's details, then route and create one.
     Create,
 }
 
 /// `blocked`: the visitor has an active block in the channel's account; `open`: their latest
 /// conversation in the channel that is not closed, as (id, status).
-pub fn first_step(blocked: bool, open: Option<(String, Status)>) -> Start {
+pub fn first_step(blocked: bool, open: Option<(ConversationId, Status)>) -> Start {
     match (blocked, open) {
         (true, _) => Start::Blocked,
         (false, Some((conversation_id, status))) => Start::Reuse { conversation_id, status },
@@ -93,10 +92,10 @@ pub fn page_url_of(raw: &str) -> String {
 
 /// Everything a new conversation is made of (ids and time passed in).
 pub struct NewConversation {
-    pub id: String,
-    pub account_id: String,
-    pub channel_id: String,
-    pub visitor_id: String,
+    pub id: ConversationId,
+    pub account_id: AccountId,
+    pub channel_id: ChannelId,
+    pub visitor_id: VisitorId,
     pub at: Millis,
     /// Already through [`language_of`] / [`page_url_of`].
     pub language: String,
@@ -131,15 +130,15 @@ pub fn new_conversation(n: NewConversation) -> (ConversationRecord, VisitorInfo)
     let visitor =
         VisitorInfo { name: n.who.name.clone(), language: n.language.clone(), country: n.country.clone(), pages };
     let record = ConversationRecord {
-        id: ConversationId(n.id),
-        account_id: AccountId(n.account_id),
-        channel_id: ChannelId(n.channel_id),
-        visitor_id: VisitorId(n.visitor_id),
+        id: n.id,
+        account_id: n.account_id,
+        channel_id: n.channel_id,
+        visitor_id: n.visitor_id,
         status: Status::Waiting,
         created_at: n.at.0,
         page_url: n.page_url.clone(),
         updated_at: n.at.0,
-        operator_id: operator_id.map(OperatorId),
+        operator_id,
         operator_name,
         visitor_name: n.who.name,
         visitor_language: n.language,
@@ -175,7 +174,7 @@ mod tests {
 
     #[test]
     fn a_block_wins_then_an_open_chat_is_reused_else_one_starts() {
-        let open = Some(("c_1".to_owned(), Status::Active));
+        let open = Some((ConversationId::from("c_1"), Status::Active));
         assert_eq!(first_step(true, open.clone()), Start::Blocked);
         assert_eq!(first_step(true, None), Start::Blocked);
         assert_eq!(first_step(false, open), Start::Reuse { conversation_id: "c_1".into(), status: Status::Active });

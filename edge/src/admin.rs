@@ -279,7 +279,7 @@ pub(crate) async fn list_channels(env: &Env, me: &OperatorRow) -> Result<Respons
     let channels = crate::store::channels::channels(&d1, &me.account_id).await?;
     let mut hosts: HashMap<String, Vec<String>> = HashMap::new();
     for h in crate::store::channels::channel_hosts(&d1, &me.account_id, None).await? {
-        hosts.entry(h.channel_id).or_default().push(h.hostname);
+        hosts.entry(h.channel_id.0).or_default().push(h.hostname);
     }
     let channels = channels
         .into_iter()
@@ -512,7 +512,7 @@ pub(crate) async fn update_entry_point(mut req: Request, env: &Env, me: &Operato
         Ok(v) => v,
         Err(e) => return invalid(e),
     };
-    if crate::store::entry_points::entry_point_name_taken(&d1, &channel_id, &after.name, Some(id)).await? {
+    if crate::store::entry_points::entry_point_name_taken(&d1, channel_id.as_str(), &after.name, Some(id)).await? {
         return invalid_with(ErrorCode::NameTaken, name_taken(&after.name));
     }
     let stored = crate::store::entry_points::update_entry_point(
@@ -529,7 +529,9 @@ pub(crate) async fn update_entry_point(mut req: Request, env: &Env, me: &Operato
         Ok(true) => {}
         Ok(false) => return fail(ErrorCode::UnknownEntryPoint, "no such entry point"),
         Err(e) => {
-            match crate::store::entry_points::entry_point_name_taken(&d1, &channel_id, &after.name, Some(id)).await? {
+            match crate::store::entry_points::entry_point_name_taken(&d1, channel_id.as_str(), &after.name, Some(id))
+                .await?
+            {
                 true => return invalid_with(ErrorCode::NameTaken, name_taken(&after.name)),
                 false => return Err(e),
             }
@@ -626,15 +628,15 @@ pub(crate) async fn offline_message(mut req: Request, env: &Env) -> Result<Respo
         Err(e) => return http::with_cors(invalid(e)?, &origin),
     };
     let d1 = crate::store::db(env)?;
-    let channel = crate::store::channels::channel(&d1, &body.channel_id).await?.ok_or("channel vanished")?;
+    let channel = crate::store::channels::channel(&d1, body.channel_id.as_str()).await?.ok_or("channel vanished")?;
     let id = new_id("om");
     crate::store::offline_messages::insert_offline_message(
         &d1,
         &crate::store::offline_messages::NewOfflineMessage {
             id: &id,
-            account_id: &channel.account_id,
+            account_id: channel.account_id.as_str(),
             channel_id: &channel.id,
-            visitor_id: &body.visitor_id,
+            visitor_id: body.visitor_id.as_str(),
             msg: &msg,
             now: now().0,
         },

@@ -12,7 +12,7 @@ use parley_protocol::api::{
     LoginRequest, OperatorInfo, PresenceChange, PresenceSnapshot, TransferRequest, WidgetSession, WidgetSessionRequest,
 };
 use parley_protocol::entry_points::{EntryKind, EntryPointRef};
-use parley_protocol::ids::is_valid_id;
+use parley_protocol::ids::{is_valid_id, AccountId, ChannelId, ConversationId, OperatorId};
 use parley_protocol::invites::Rule;
 use parley_protocol::limits::{MAX_PASSWORD_LEN, MAX_USERNAME_LEN, SESSION_TTL_MS};
 use parley_protocol::protocol::{Role, VisitorInfo};
@@ -121,7 +121,8 @@ pub(crate) async fn widget_session(mut req: Request, env: &Env) -> Result<Respon
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
-    let Some(channel) = crate::store::channels::channel(&crate::store::db(env)?, &body.channel_id).await.ok().flatten()
+    let Some(channel) =
+        crate::store::channels::channel(&crate::store::db(env)?, body.channel_id.as_str()).await.ok().flatten()
     else {
         return fail(ErrorCode::UnknownChannel, "no such channel");
     };
@@ -144,7 +145,7 @@ pub(crate) async fn widget_session(mut req: Request, env: &Env) -> Result<Respon
             let token = auth::visitor_token(&secret, &id);
             (id, token)
         }
-        (None, Some(id), Some(token)) if guard::visitor_token_ok(&secret, &id, &token) => (id, token),
+        (None, Some(id), Some(token)) if guard::visitor_token_ok(&secret, id.as_str(), &token) => (id.0, token),
         _ => {
             let id = new_id("v");
             let token = auth::visitor_token(&secret, &id);
@@ -166,7 +167,8 @@ pub(crate) async fn widget_session(mut req: Request, env: &Env) -> Result<Respon
             time_zone: channel.time_zone,
             invites,
             prechat: crate::outcome_settings::prechat_of(&channel.prechat_form),
-            goals: crate::store::outcome_settings::widget_goals(&crate::store::db(env)?, &channel.account_id).await?,
+            goals: crate::store::outcome_settings::widget_goals(&crate::store::db(env)?, channel.account_id.as_str())
+                .await?,
             language: channel.language,
             position: channel.position,
             greetings: crate::store::channels::greetings_of(&channel.greetings),
@@ -186,13 +188,13 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
         Err(resp) => return Ok(resp),
     };
     let d1 = crate::store::db(env)?;
-    let entry = match crate::tally::resolve_entry(env, &body.channel_id, body.entry.as_ref()).await? {
+    let entry = match crate::tally::resolve_entry(env, body.channel_id.as_str(), body.entry.as_ref()).await? {
         Ok(e) => e,
         Err(resp) => return http::with_cors(resp, &origin),
     };
     let blocked = crate::store::blocks::is_blocked(&d1, &body.channel_id, &body.visitor_id).await?;
     let open = crate::store::conversations::open_conversation_for(&d1, &body.channel_id, &body.visitor_id).await?;
-    let (conversation_id, status) = match start::first_step(blocked, open.map(|c| (c.id.0, c.status))) {
+    let (conversation_id, status) = match start::first_step(blocked, open.map(|c| (c.id, c.status))) {
         // A blocked visitor is told so politely; the reason is never revealed.
         Start::Blocked => {
             let resp = fail(ErrorCode::VisitorBlocked, parley_protocol::outcomes::VISITOR_BLOCKED_MESSAGE)?;
@@ -207,7 +209,7 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
                     Err(resp) => return http::with_cors(resp, &origin),
                 };
             let channel = crate::store::channels::channel(&d1, &body.channel_id).await?.ok_or("channel vanished")?;
-            let id = new_id("c");
+            let id = ConversationId(new_id("c"));
             let language = start::language_of(&body.language);
             // Routing first: the object starts knowing where it stands. Should anything below
             // fail, the dispatcher drops the chat when it cannot reach its object.
@@ -230,7 +232,7 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
             let (row, visitor) = start::new_conversation(NewConversation {
                 id,
                 account_id: channel.account_id,
-                channel_id: channel.id,
+                channel_id: ChannelId(channel.id),
                 visitor_id: body.visitor_id,
                 at: now(),
                 language,
@@ -250,7 +252,7 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
             crate::store::conversations::insert_conversation(&d1, &row).await?;
             // Counted once per new conversation (the ids are the conversation's).
             crate::tally::record_chat(env, &row, &entry, assigned).await;
-            (row.id.0, row.status)
+            (row.id, row.status)
         }
     };
     let resp = http::json(&ConversationCreated { conversation_id, status })?;
@@ -259,10 +261,10 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
 
 async fn init_object(env: &Env, row: &ConversationRecord, route: RouteUpdate, visitor: VisitorInfo) -> Result<()> {
     let init = InitBody {
-        conversation_id: row.id.to_string(),
-        account_id: row.account_id.to_string(),
-        channel_id: row.channel_id.to_string(),
-        visitor_id: row.visitor_id.to_string(),
+        conversation_id: row.id.clone(),
+        account_id: row.account_id.clone(),
+        channel_id: row.channel_id.clone(),
+        visitor_id: row.visitor_id.clone(),
         created_at: row.created_at,
         route,
         visitor,
@@ -317,8 +319,8 @@ pub(crate) async fn connect(req: Request, env: &Env, id: &str) -> Result<Respons
 
 fn me_of(o: &OperatorRow) -> OperatorInfo {
     OperatorInfo {
-        id: o.id.clone(),
-        account_id: o.account_id.clone(),
+        id: OperatorId(o.id.clone()),
+        account_id: AccountId(o.account_id.clone()),
         username: o.username.clone(),
         chat_name: o.chat_name.clone(),
         role: parley_protocol::admin::Role::parse(&o.role).unwrap_or(parley_protocol::admin::Role::Operator),
@@ -408,10 +410,11 @@ pub(crate) async fn availability(mut req: Request, env: &Env) -> Result<Response
         Ok(v) => v,
         Err(resp) => return Ok(resp),
     };
-    let channel =
-        crate::store::channels::channel(&crate::store::db(env)?, &body.channel_id).await?.ok_or("channel vanished")?;
+    let channel = crate::store::channels::channel(&crate::store::db(env)?, body.channel_id.as_str())
+        .await?
+        .ok_or("channel vanished")?;
     let cmd = Command::Available { channel: channel.id };
-    let answer: Availability = match dispatch::call(env, &channel.account_id, &cmd).await? {
+    let answer: Availability = match dispatch::call(env, channel.account_id.as_str(), &cmd).await? {
         Ok(a) => a,
         Err(refused) => return dispatch_refusal(refused, 409),
     };
@@ -468,7 +471,7 @@ pub(crate) async fn transfer(mut req: Request, env: &Env, op: &OperatorRow, id: 
         _ => return fail(ErrorCode::UnknownConversation, "no such conversation"),
     }
     // The dispatcher is the account's: an operator of another account is unknown to it.
-    let cmd = Command::Transfer { conversation_id: id.to_owned(), to: body.operator_id };
+    let cmd = Command::Transfer { conversation_id: id.into(), to: body.operator_id };
     match dispatch::call::<serde_json::Value>(env, &op.account_id, &cmd).await? {
         Ok(_) => http::json(&serde_json::json!({ "ok": true })),
         Err(e @ (DispatchError::UnknownOperator | DispatchError::UnknownChat)) => dispatch_refusal(e, 404),

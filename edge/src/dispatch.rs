@@ -11,7 +11,7 @@ use crate::stubs::{Command, DispatchStub};
 
 pub fn profile_of(op: &OperatorRow) -> Profile {
     Profile {
-        id: op.id.clone(),
+        id: op.id.clone().into(),
         name: op.chat_name.clone(),
         languages: op.language_list(),
         max_chats: op.max_chats,

@@ -377,10 +377,10 @@ mod worker_side {
         ($($t:ty),*) => {$(
             impl VisitorBody for $t {
                 fn channel_id(&self) -> &str {
-                    &self.channel_id
+                    self.channel_id.as_str()
                 }
                 fn visitor(&self) -> Option<(&str, &str)> {
-                    Some((&self.visitor_id, &self.visitor_token))
+                    Some((self.visitor_id.as_str(), &self.visitor_token))
                 }
             }
         )*};
@@ -396,7 +396,7 @@ mod worker_side {
     /// Availability is asked before there is a visitor to prove: the channel is enough.
     impl VisitorBody for api::AvailabilityRequest {
         fn channel_id(&self) -> &str {
-            &self.channel_id
+            self.channel_id.as_str()
         }
     }
 

@@ -86,11 +86,12 @@ pub async fn public(req: Request, env: &Env, path_slug: &str) -> Result<Response
         Ok(ok) => ok,
         Err(r) => return refuse(r),
     };
-    let row = store::record(&crate::store::db(env)?, &link.link_id, &link.account_id).await?;
+    let row = store::record(&crate::store::db(env)?, &link.link_id, link.account_id.as_str()).await?;
     if let Err(r) = links::check_row(&link, &q, row.as_ref()) {
         return refuse(r);
     }
-    let resp = crate::reports::respond(env, &url.origin().ascii_serialization(), &link.account_id, q, csv).await?;
+    let resp =
+        crate::reports::respond(env, &url.origin().ascii_serialization(), link.account_id.as_str(), q, csv).await?;
     no_store(resp)
 }
 

@@ -7,6 +7,7 @@ use parley_core::conversation::{Notice, Participant};
 use parley_core::dispatch::{DispatchError, Profile, RouteUpdate};
 use parley_core::metrics::{Event, EventsAck};
 use parley_protocol::protocol::VisitorInfo;
+use parley_protocol::{AccountId, ChannelId, ConversationId, OperatorId, VisitorId};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use worker::{Env, Headers, Method, Request, RequestInit, Response, Result, Stub};
@@ -46,10 +47,10 @@ pub async fn upgrade(stub: &Stub, request: &impl Serialize) -> Result<Response> 
 /// What a conversation is created with.
 #[derive(Serialize, Deserialize)]
 pub struct InitBody {
-    pub conversation_id: String,
-    pub account_id: String,
-    pub channel_id: String,
-    pub visitor_id: String,
+    pub conversation_id: ConversationId,
+    pub account_id: AccountId,
+    pub channel_id: ChannelId,
+    pub visitor_id: VisitorId,
     pub created_at: u64,
     /// Where routing put the conversation when it started.
     pub route: RouteUpdate,
@@ -134,18 +135,18 @@ pub enum Command {
         profile: Profile,
     },
     NewChat {
-        conversation_id: String,
+        conversation_id: ConversationId,
         channel: String,
         language: Option<String>,
     },
     /// From a conversation object.
     Notice {
-        conversation_id: String,
+        conversation_id: ConversationId,
         notice: Notice,
     },
     Transfer {
-        conversation_id: String,
-        to: String,
+        conversation_id: ConversationId,
+        to: OperatorId,
     },
     /// What the console shows, after adding or updating the asking operator's profile (so a
     /// first visit after an upgrade, or a new operator, is known) — one round trip per poll.
@@ -160,7 +161,7 @@ pub enum Command {
 /// The request a `DispatchObject` takes: a command for the account it serves.
 #[derive(Serialize, Deserialize)]
 pub struct DispatchRequest {
-    pub account_id: String,
+    pub account_id: AccountId,
     pub command: Command,
 }
 
@@ -172,12 +173,12 @@ pub struct DispatchRefusal {
 
 pub struct DispatchStub {
     stub: Stub,
-    account_id: String,
+    account_id: AccountId,
 }
 
 impl DispatchStub {
     pub fn get(env: &Env, account_id: &str) -> Result<DispatchStub> {
-        Ok(DispatchStub { stub: stub(env, "DISPATCH", account_id)?, account_id: account_id.to_owned() })
+        Ok(DispatchStub { stub: stub(env, "DISPATCH", account_id)?, account_id: account_id.into() })
     }
 
     /// Runs `command`: `Ok(Ok(reply))`, or `Ok(Err(refusal))` (the object answered 409 with
@@ -206,8 +207,8 @@ impl DispatchStub {
 pub struct IngestBody {
     /// This object's name, `"{channel_id}/{shard}"` (the key of its flushes in D1).
     pub name: String,
-    pub account_id: String,
-    pub channel_id: String,
+    pub account_id: AccountId,
+    pub channel_id: ChannelId,
     /// Events from a widget (`chat` and `no_availability` are the edge's own).
     pub from_widget: bool,
     pub events: Vec<Event>,

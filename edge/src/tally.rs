@@ -37,8 +37,8 @@ pub async fn record(
     let name = format!("{channel_id}/{}", metrics::shard_of(visitor_id, shards(env)?));
     let body = IngestBody {
         name: name.clone(),
-        account_id: account_id.to_owned(),
-        channel_id: channel_id.to_owned(),
+        account_id: account_id.into(),
+        channel_id: channel_id.into(),
         from_widget,
         events,
     };
@@ -134,17 +134,17 @@ pub async fn events(mut req: Request, env: &Env) -> Result<Response> {
         Ok(o) => o,
         Err(resp) => return Ok(resp),
     };
-    let Some(account_id) = host_account(env, &body.channel_id, &hostname).await? else {
+    let Some(account_id) = host_account(env, body.channel_id.as_str(), &hostname).await? else {
         return guard::host_refusal();
     };
-    if let Some(refusal) = guard::check_visitor_token(env, &body.visitor_id, &body.visitor_token, &origin)? {
+    if let Some(refusal) = guard::check_visitor_token(env, body.visitor_id.as_str(), &body.visitor_token, &origin)? {
         return Ok(refusal);
     }
     if !metrics::batch_size_ok(&body) {
         let msg = format!("a batch carries 1 to {} events", parley_protocol::limits::MAX_EVENTS_PER_BATCH);
         return http::with_cors(fail(ErrorCode::Malformed, &msg)?, &origin);
     }
-    let ack = record(env, &account_id, &body.channel_id, &body.visitor_id, body.events, true).await?;
+    let ack = record(env, &account_id, body.channel_id.as_str(), body.visitor_id.as_str(), body.events, true).await?;
     http::with_cors(http::json(&ack)?, &origin)
 }
 
@@ -179,7 +179,7 @@ async fn host_account(env: &Env, channel_id: &str, hostname: &str) -> Result<Opt
         if h.len() >= HOST_CACHE_MAX {
             h.clear();
         }
-        h.insert(key, (channel.account_id.clone(), t + HOST_CACHE_MS));
+        h.insert(key, (channel.account_id.0.clone(), t + HOST_CACHE_MS));
     });
-    Ok(Some(channel.account_id))
+    Ok(Some(channel.account_id.0))
 }

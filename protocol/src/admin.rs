@@ -914,9 +914,9 @@ pub fn canned_suggestions<'a>(typed: &str, canned: &'a [CannedResponse]) -> Vec<
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OfflineMessage {
     pub id: String,
-    pub channel_id: String,
+    pub channel_id: crate::ids::ChannelId,
     pub channel_name: String,
-    pub visitor_id: String,
+    pub visitor_id: crate::ids::VisitorId,
     pub name: String,
     pub email: String,
     pub text: String,

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::admin::Role;
+use crate::ids::{AccountId, ChannelId, ConversationId, OperatorId, VisitorId};
 use crate::protocol::Status;
 
 /// A channel's widget settings, as the widget receives them.
@@ -79,9 +80,9 @@ pub struct EntryChoice {
 /// `POST /api/v1/widget/session`: who the visitor is (a stored identity to keep, if any).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WidgetSessionRequest {
-    pub channel_id: String,
+    pub channel_id: ChannelId,
     #[serde(default)]
-    pub visitor_id: Option<String>,
+    pub visitor_id: Option<VisitorId>,
     #[serde(default)]
     pub visitor_token: Option<String>,
     /// `Parley.identify(...)`: the site's proof of who its logged-in user is. A bad hash is
@@ -119,8 +120,8 @@ pub struct WidgetSession {
 /// `POST /api/v1/conversations`: the visitor's open conversation, created if there is none.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateConversationRequest {
-    pub channel_id: String,
-    pub visitor_id: String,
+    pub channel_id: ChannelId,
+    pub visitor_id: VisitorId,
     pub visitor_token: String,
     #[serde(default)]
     pub page_url: String,
@@ -142,8 +143,8 @@ pub struct CreateConversationRequest {
 /// again is acknowledged: retries are safe), 404 for another visitor's conversation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SurveyRequest {
-    pub channel_id: String,
-    pub visitor_id: String,
+    pub channel_id: ChannelId,
+    pub visitor_id: VisitorId,
     pub visitor_token: String,
     pub survey: crate::outcomes::Survey,
 }
@@ -159,10 +160,10 @@ pub struct SurveySaved {
 /// ids are refused (400 field `goals`) and nothing is recorded. Answered with [`GoalsSaved`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GoalsRequest {
-    pub channel_id: String,
-    pub visitor_id: String,
+    pub channel_id: ChannelId,
+    pub visitor_id: VisitorId,
     pub visitor_token: String,
-    pub conversation_id: String,
+    pub conversation_id: ConversationId,
     pub goals: Vec<crate::outcomes::ReachedGoal>,
 }
 
@@ -174,7 +175,7 @@ pub struct GoalsSaved {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConversationCreated {
-    pub conversation_id: String,
+    pub conversation_id: ConversationId,
     pub status: Status,
 }
 
@@ -188,8 +189,8 @@ pub struct LoginRequest {
 /// The logged-in operator (`/api/v1/auth/login`, `/api/v1/auth/me`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OperatorInfo {
-    pub id: String,
-    pub account_id: String,
+    pub id: OperatorId,
+    pub account_id: AccountId,
     pub username: String,
     pub chat_name: String,
     pub role: Role,
@@ -328,8 +329,8 @@ pub struct ConversationEvent {
 /// `POST /api/v1/widget/offline-message`: "leave a message" when nobody is online.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OfflineMessageRequest {
-    pub channel_id: String,
-    pub visitor_id: String,
+    pub channel_id: ChannelId,
+    pub visitor_id: VisitorId,
     pub visitor_token: String,
     pub name: String,
     pub email: String,
@@ -341,7 +342,7 @@ pub struct OfflineMessageRequest {
 /// `POST /api/v1/widget/availability`: can a new chat reach an operator now?
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AvailabilityRequest {
-    pub channel_id: String,
+    pub channel_id: ChannelId,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -372,9 +373,9 @@ pub struct OperatorView {
 /// One open chat as the console shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatView {
-    pub conversation_id: String,
+    pub conversation_id: ConversationId,
     pub channel: String,
-    pub operator_id: Option<String>,
+    pub operator_id: Option<OperatorId>,
     pub answered: bool,
     /// 1-based place in line while waiting.
     pub position: Option<u32>,
@@ -413,7 +414,7 @@ pub struct PresenceChange {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TransferRequest {
-    pub operator_id: String,
+    pub operator_id: OperatorId,
 }
 
 /// `GET /api/v1/console/conversations/:id/transcript` (any operator of the account): the

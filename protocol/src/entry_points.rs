@@ -52,7 +52,7 @@ pub struct EntryPointRef {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntryPointView {
     pub id: String,
-    pub channel_id: String,
+    pub channel_id: crate::ids::ChannelId,
     pub kind: EntryKind,
     pub name: String,
     /// Disabled invites never show; they stay listed for the reports.

@@ -12,7 +12,7 @@
 use crate::protocol::{
     Author, ErrorCode, Hidden, MessageView, Role, Routing, ServerMsg, ServerWire, Status, TextOrMessage,
 };
-use crate::Millis;
+use crate::{ConversationId, Millis};
 
 /// A parsed JSON value, as the reader needs it.
 pub trait Json: Sized {
@@ -52,7 +52,7 @@ pub fn read_server<J: Json>(v: &J) -> Option<ServerMsg<Hidden>> {
     let w: ServerWire<Hidden> = ServerWire {
         kind: v.field("type")?.string()?,
         protocol: opt_with(v, "protocol", u32_of)?,
-        conversation_id: opt_with(v, "conversation_id", J::string)?,
+        conversation_id: opt_with(v, "conversation_id", |c| c.string().map(ConversationId))?,
         status: opt_with(v, "status", status)?,
         you: opt_with(v, "you", author)?,
         history: opt_with(v, "history", |h| h.items()?.iter().map(message).collect())?,

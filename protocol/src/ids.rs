@@ -139,6 +139,17 @@ mod tests {
     }
 
     #[test]
+    fn ids_are_bare_strings_on_the_wire() {
+        let c = ConversationId::from("c_1");
+        assert_eq!(serde_json::to_string(&c).unwrap(), r#""c_1""#);
+        assert_eq!(serde_json::from_str::<ConversationId>(r#""c_1""#).unwrap(), c);
+        assert_eq!(serde_json::to_string(&Some(OperatorId::from("o_1"))).unwrap(), r#""o_1""#);
+        assert!(serde_json::from_str::<VisitorId>("7").is_err(), "a number is not an id");
+        assert!(c == "c_1" && c.as_str() == "c_1");
+        assert_eq!(c.to_string(), "c_1");
+    }
+
+    #[test]
     fn mint() {
         assert_eq!(mint_id("c", &[0x00, 0xff, 0x1a]), "c_00ff1a");
         assert!(is_valid_id(&mint_id("v", &[7u8; 16])));

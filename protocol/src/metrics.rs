@@ -64,8 +64,8 @@ fn is_zero(n: &u64) -> bool {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EventBatch {
-    pub channel_id: String,
-    pub visitor_id: String,
+    pub channel_id: crate::ids::ChannelId,
+    pub visitor_id: crate::ids::VisitorId,
     pub visitor_token: String,
     pub events: Vec<Event>,
 }

@@ -199,8 +199,8 @@ pub struct BlockRequest {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlockView {
     pub id: String,
-    pub visitor_id: String,
-    pub conversation_id: String,
+    pub visitor_id: crate::ids::VisitorId,
+    pub conversation_id: crate::ids::ConversationId,
     pub reason: String,
     /// The operator who blocked (id and chat name).
     pub blocked_by: String,

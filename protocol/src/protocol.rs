@@ -12,7 +12,7 @@
 //! value ([`Hidden`]), and [`OperatorMsg`] the operators' (and the server's). Same wire format;
 //! the widget never carries the operators' part.
 
-use crate::ids::{is_valid_id, Millis};
+use crate::ids::{is_valid_id, ConversationId, Millis};
 use crate::limits::{MAX_FRAME_BYTES, MAX_MESSAGE_CHARS, MAX_PAGE_TITLE_CHARS, MAX_PAGE_URL_CHARS, PROTOCOL_VERSION};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -171,7 +171,7 @@ pub enum ServerMsg<V = Hidden> {
     /// Answer to `hello`: who you are, the conversation's state and what you missed.
     Welcome {
         protocol: u32,
-        conversation_id: String,
+        conversation_id: ConversationId,
         status: Status,
         you: Author,
         /// Messages with `seq > last_seq` of the hello, oldest first.
@@ -235,7 +235,7 @@ pub struct ServerWire<V> {
     #[serde(rename = "type")]
     pub(crate) kind: String,
     pub(crate) protocol: Option<u32>,
-    pub(crate) conversation_id: Option<String>,
+    pub(crate) conversation_id: Option<ConversationId>,
     pub(crate) status: Option<Status>,
     pub(crate) you: Option<Author>,
     pub(crate) history: Option<Vec<MessageView>>,

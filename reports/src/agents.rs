@@ -13,6 +13,7 @@
 //! - Every operator given is listed (the edge passes the account's), ordered by account, then
 //!   username, then id.
 
+use parley_protocol::AccountId;
 use serde::{Deserialize, Serialize};
 
 use super::facts::AgentFact;
@@ -28,7 +29,7 @@ pub struct AgentRow {
     pub firstname: String,
     pub lastname: String,
     pub email: String,
-    pub account_id: String,
+    pub account_id: AccountId,
     /// `0` active, `1` deleted or disabled.
     pub disabled: u8,
 }
@@ -42,7 +43,7 @@ impl AgentRow {
             self.firstname.clone(),
             self.lastname.clone(),
             self.email.clone(),
-            self.account_id.clone(),
+            self.account_id.to_string(),
             self.disabled.to_string(),
         ]
     }
@@ -59,7 +60,7 @@ pub fn rows(agents: &[AgentFact]) -> Vec<AgentRow> {
             firstname: a.first_name.clone(),
             lastname: a.last_name.clone(),
             email: a.email.clone(),
-            account_id: a.account_id.clone(),
+            account_id: AccountId(a.account_id.clone()), // boundary: AgentFact (record branch)
             disabled: u8::from(a.disabled || a.deleted),
         })
         .collect()

@@ -61,6 +61,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use parley_protocol::{AccountId, ChannelId, VisitorId};
 use serde::{Deserialize, Serialize};
 
 use super::datetime;
@@ -111,7 +112,7 @@ pub const COLUMNS: [&str; 36] = [
 /// One line of the report (field order = `COLUMNS`; `None` is an empty cell).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConversationRow {
-    pub chatcampaign_id: String,
+    pub chatcampaign_id: ChannelId,
     pub conversation_start: String,
     pub session_id: String,
     pub assigned_agent_id: String,
@@ -120,8 +121,8 @@ pub struct ConversationRow {
     pub last_agent_id: String,
     pub last_agent_account_id: String,
     pub last_agent_account_name: String,
-    pub visitor_id: String,
-    pub account_id: String,
+    pub visitor_id: VisitorId,
+    pub account_id: AccountId,
     pub host_id: String,
     pub num_messages: u64,
     pub duration_total_secs: Option<u64>,
@@ -297,7 +298,7 @@ fn row(
     };
 
     ConversationRow {
-        chatcampaign_id: c.channel_id.to_string(),
+        chatcampaign_id: c.channel_id.clone(),
         conversation_start: datetime(c.created_at),
         session_id: c.session_id.clone().unwrap_or_default(),
         assigned_agent_id: first_agent.to_owned(),
@@ -306,8 +307,8 @@ fn row(
         last_agent_id: last_agent.to_owned(),
         last_agent_account_id: last_acc,
         last_agent_account_name: last_acc_name,
-        visitor_id: c.visitor_id.to_string(),
-        account_id: c.account_id.to_string(),
+        visitor_id: c.visitor_id.clone(),
+        account_id: c.account_id.clone(),
         host_id: c.host_id.clone().unwrap_or_default(),
         num_messages: n,
         duration_total_secs: c.closed_at.map(|t| secs(t.saturating_sub(c.created_at))),
@@ -346,7 +347,7 @@ impl ConversationRow {
     pub fn cells(&self) -> Vec<String> {
         let opt = |v: Option<u64>| v.map(|n| n.to_string()).unwrap_or_default();
         vec![
-            self.chatcampaign_id.clone(),
+            self.chatcampaign_id.to_string(),
             self.conversation_start.clone(),
             self.session_id.clone(),
             self.assigned_agent_id.clone(),
@@ -355,8 +356,8 @@ impl ConversationRow {
             self.last_agent_id.clone(),
             self.last_agent_account_id.clone(),
             self.last_agent_account_name.clone(),
-            self.visitor_id.clone(),
-            self.account_id.clone(),
+            self.visitor_id.to_string(),
+            self.account_id.to_string(),
             self.host_id.clone(),
             self.num_messages.to_string(),
             opt(self.duration_total_secs),

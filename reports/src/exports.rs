@@ -100,7 +100,7 @@ fn tallies(ctx: &Ctx) -> Vec<super::TallyRow> {
         .tallies
         .iter()
         .filter(|t| (q.from..q.to).contains(&t.hour))
-        .filter(|t| q.channel.as_deref().is_none_or(|c| c == t.channel_id))
+        .filter(|t| q.channel.as_deref().is_none_or(|c| t.channel_id == c))
         .filter(|t| q.entry_point.as_deref().is_none_or(|e| e == t.entry_point_id))
         .cloned()
         .collect()

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use parley_protocol::{AccountId, ChannelId};
 use serde::{Deserialize, Serialize};
 
 use super::TallyRow;
@@ -30,12 +31,12 @@ pub const COLUMNS: [&str; 16] = [
 /// One line of the report (field order = `COLUMNS`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InviteRow {
-    pub chatcampaign_id: String,
+    pub chatcampaign_id: ChannelId,
     /// Unix seconds of the day's start.
     pub date: u64,
     pub hour_of_day: u8,
     pub filter_id: String,
-    pub account_id: String,
+    pub account_id: AccountId,
     pub hour_begin_time: String,
     pub hour_end_time: String,
     pub filter_name: String,
@@ -81,13 +82,16 @@ pub fn rows_local(
         if matches!(metric, Metric::Visits | Metric::Views | Metric::Clicks | Metric::Chats) {
             continue;
         }
-        by.entry((t.hour, &t.channel_id, &t.entry_point_id)).or_insert((Funnel::default(), t)).0.add(metric, t.n);
+        by.entry((t.hour, t.channel_id.as_str(), t.entry_point_id.as_str()))
+            .or_insert((Funnel::default(), t))
+            .0
+            .add(metric, t.n);
     }
     let mut out: Vec<(u64, InviteRow)> = by
         .into_iter()
         .map(|((h, channel, filter), (f, t))| {
             let row = InviteRow {
-                chatcampaign_id: channel.to_owned(),
+                chatcampaign_id: channel.into(),
                 date: day_start(h) / 1000,
                 hour_of_day: hour(h) as u8,
                 filter_id: filter.to_owned(),
@@ -117,11 +121,11 @@ impl InviteRow {
     /// The row's cells as the CSV writes them (`COLUMNS` order).
     pub fn cells(&self) -> Vec<String> {
         vec![
-            self.chatcampaign_id.clone(),
+            self.chatcampaign_id.to_string(),
             self.date.to_string(),
             self.hour_of_day.to_string(),
             self.filter_id.clone(),
-            self.account_id.clone(),
+            self.account_id.to_string(),
             self.hour_begin_time.clone(),
             self.hour_end_time.clone(),
             self.filter_name.clone(),

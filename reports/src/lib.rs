@@ -72,8 +72,8 @@ use serde::{Deserialize, Serialize};
 /// One combined hourly count as D1 keeps it, with its entry point's name and kind.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TallyRow {
-    pub account_id: String,
-    pub channel_id: String,
+    pub account_id: parley_protocol::AccountId,
+    pub channel_id: parley_protocol::ChannelId,
     pub entry_point_id: String,
     pub entry_point_name: String,
     /// `button` or `invite`.

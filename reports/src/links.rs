@@ -32,6 +32,7 @@
 //!   the public page shows the report's own title when it is empty.
 
 use hmac::Mac;
+use parley_protocol::AccountId;
 use serde::{Deserialize, Serialize};
 
 use super::query::{encode, ReportQuery};
@@ -188,7 +189,7 @@ impl From<Refusal> for ApiError {
 /// A public URL's query, split: the four link keys and the report's part before them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PublicLink {
-    pub account_id: String,
+    pub account_id: AccountId,
     pub link_id: String,
     pub expires_at: Option<u64>,
     pub sig: String,
@@ -231,7 +232,7 @@ pub fn split_public(query: &str) -> Result<PublicLink, Refusal> {
     if !is_valid_id(&account_id) || !is_valid_id(&link_id) {
         return Err(bad);
     }
-    Ok(PublicLink { account_id, link_id, expires_at, sig, rest: report_parts.join("&"), pairs })
+    Ok(PublicLink { account_id: AccountId(account_id), link_id, expires_at, sig, rest: report_parts.join("&"), pairs })
 }
 
 /// Checks a public request for report `slug` with query string `query` (signature, then
@@ -245,7 +246,7 @@ pub fn check(secret: &[u8], slug: &str, query: &str, now: u64) -> Result<(Public
         ReportQuery::parse(slug, link.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), "UTC").map_err(|_| bad)?;
     let canonical = q.canonical();
     if canonical != link.rest
-        || !verify(secret, &link.link_id, &link.account_id, slug, &canonical, link.expires_at, &link.sig)
+        || !verify(secret, &link.link_id, link.account_id.as_str(), slug, &canonical, link.expires_at, &link.sig)
     {
         return Err(bad);
     }
@@ -278,7 +279,7 @@ pub struct LinkRecord {
 pub fn check_row(link: &PublicLink, q: &ReportQuery, row: Option<&LinkRecord>) -> Result<(), Refusal> {
     let Some(row) = row else { return Err(Refusal::BadSignature) };
     if row.id != link.link_id
-        || row.account_id != link.account_id
+        || link.account_id != row.account_id.as_str()
         || row.report != q.report.slug()
         || row.query != q.canonical()
         || row.expires_at != link.expires_at

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use parley_protocol::ChannelId;
 use serde::{Deserialize, Serialize};
 
 use super::TallyRow;
@@ -14,7 +15,7 @@ pub const COLUMNS: [&str; 8] =
 /// One line of the report (field order = `COLUMNS`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrafficRow {
-    pub chatcampaign_id: String,
+    pub chatcampaign_id: ChannelId,
     pub hour_begin_time: String,
     pub entrypoint_id: String,
     pub entrypoint: String,
@@ -35,7 +36,7 @@ pub fn rows_local(tallies: &[TallyRow], datetime: &dyn Fn(u64) -> String) -> Vec
         if !matches!(metric, Metric::Visits | Metric::Views | Metric::Clicks | Metric::Chats) {
             continue;
         }
-        let row = by.entry((t.hour, &t.channel_id, &t.entry_point_id)).or_insert_with(|| TrafficRow {
+        let row = by.entry((t.hour, t.channel_id.as_str(), t.entry_point_id.as_str())).or_insert_with(|| TrafficRow {
             chatcampaign_id: t.channel_id.clone(),
             hour_begin_time: datetime(t.hour),
             entrypoint_id: t.entry_point_id.clone(),
@@ -63,7 +64,7 @@ impl TrafficRow {
     /// The row's cells as the CSV writes them (`COLUMNS` order).
     pub fn cells(&self) -> Vec<String> {
         vec![
-            self.chatcampaign_id.clone(),
+            self.chatcampaign_id.to_string(),
             self.hour_begin_time.clone(),
             self.entrypoint_id.clone(),
             self.entrypoint.clone(),
@@ -79,7 +80,7 @@ impl TrafficRow {
 /// detail view.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EntryTotals {
-    pub chatcampaign_id: String,
+    pub chatcampaign_id: ChannelId,
     pub entrypoint_id: String,
     pub entrypoint: String,
     pub visits: u64,
@@ -94,7 +95,7 @@ pub struct EntryTotals {
 pub fn totals_by_entry_point(rows: &[TrafficRow]) -> Vec<EntryTotals> {
     let mut by: BTreeMap<(&str, &str), EntryTotals> = BTreeMap::new();
     for r in rows {
-        let e = by.entry((&r.chatcampaign_id, &r.entrypoint_id)).or_insert_with(|| EntryTotals {
+        let e = by.entry((r.chatcampaign_id.as_str(), &r.entrypoint_id)).or_insert_with(|| EntryTotals {
             chatcampaign_id: r.chatcampaign_id.clone(),
             entrypoint_id: r.entrypoint_id.clone(),
             entrypoint: r.entrypoint.clone(),

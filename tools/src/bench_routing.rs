@@ -79,7 +79,7 @@ fn bench_dispatch(n: usize) -> (f64, f64) {
     for i in 0..n {
         let id = format!("op{i:04}");
         let profile =
-            Profile { id: id.clone(), name: id.clone(), languages: languages(i), max_chats: 4, disabled: false };
+            Profile { id: id.clone().into(), name: id.clone(), languages: languages(i), max_chats: 4, disabled: false };
         d.upsert_profile(profile, Millis(0), format!("a{i}"));
         d.set_online(&id, true, Millis(0), format!("b{i}")).expect("known operator");
         d.join(&id, "web", Millis(0)).expect("known operator");

@@ -288,7 +288,7 @@ fn events_serialize_flat() {
 fn routing_updates_are_applied_once_in_order_and_broadcast() {
     let mut c = conv();
     let assigned = |name: &str, how| RouteUpdate::Assigned {
-        operator_id: format!("o_{name}"),
+        operator_id: OperatorId(format!("o_{name}")),
         operator_name: name.into(),
         how,
         from: None,

@@ -36,7 +36,7 @@ impl Ids {
 
 fn assigned_to(u: &RouteUpdate) -> &str {
     match u {
-        RouteUpdate::Assigned { operator_id, .. } => operator_id,
+        RouteUpdate::Assigned { operator_id, .. } => operator_id.as_str(),
         other => panic!("expected an assignment, got {other:?}"),
     }
 }
@@ -45,7 +45,7 @@ fn notices(effects: &[Effect]) -> Vec<(String, RouteUpdate)> {
     effects
         .iter()
         .filter_map(|e| match e {
-            Effect::Notify { conversation_id, update } => Some((conversation_id.clone(), update.clone())),
+            Effect::Notify { conversation_id, update } => Some((conversation_id.0.clone(), update.clone())),
             Effect::Interval { .. } => None,
         })
         .collect()

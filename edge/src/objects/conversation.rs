@@ -85,7 +85,7 @@ impl DurableObject for ConversationObject {
                 ] {
                     self.kit.set_meta(k, v)?;
                 }
-                let (mut core, mut effects) = Conversation::create(ConversationId(conversation_id), config, t);
+                let (mut core, mut effects) = Conversation::create(conversation_id, config, t);
                 effects.extend(core.set_visitor(visitor));
                 effects.extend(core.handle_route(route, None, t));
                 self.conversation.set(core);
@@ -345,7 +345,7 @@ impl ConversationObject {
             return Ok(());
         };
         let notice: Notice = serde_json::from_str(&row.body)?;
-        let cmd = crate::stubs::Command::Notice { conversation_id, notice };
+        let cmd = crate::stubs::Command::Notice { conversation_id: ConversationId(conversation_id), notice };
         // A refusal cannot happen for notices; either way it is delivered.
         let _ = DispatchStub::get(self.kit.env(), &account_id)?.command::<serde_json::Value>(cmd).await?;
         Ok(())

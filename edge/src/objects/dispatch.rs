@@ -27,13 +27,13 @@ const INTERVAL: &str = "interval";
 
 #[derive(Serialize, Deserialize)]
 struct NotifyBody {
-    conversation_id: String,
+    conversation_id: parley_protocol::ConversationId,
     update: RouteUpdate,
 }
 
 #[derive(Serialize, Deserialize)]
 struct IntervalBody {
-    operator_id: String,
+    operator_id: parley_protocol::OperatorId,
     interval: parley_core::presence::Interval,
 }
 
@@ -55,7 +55,7 @@ impl DurableObject for DispatchObject {
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         self.kit.ready()?;
         let DispatchRequest { account_id, command } = kit::read(&mut req).await?;
-        self.kit.set_meta("account_id", &account_id)?;
+        self.kit.set_meta("account_id", account_id.as_str())?;
         let result = self.run(command, now())?;
         let resp = match result {
             Ok((reply, effects)) => {
@@ -103,11 +103,11 @@ impl DispatchObject {
             Command::Profile { profile } => Ok((ok, d.upsert_profile(profile, t, new_id("a")))),
             Command::Touch { profile } => {
                 let fx = d.upsert_profile(profile.clone(), t, new_id("a"));
-                d.touch(&profile.id, t)?;
+                d.touch(profile.id.as_str(), t)?;
                 Ok((ok, fx))
             }
             Command::Presence { profile, online, join, leave } => {
-                let id = profile.id.clone();
+                let id = profile.id.0.clone();
                 let mut fx = d.upsert_profile(profile, t, new_id("a"));
                 if let Some(online) = online {
                     fx.extend(d.set_online(&id, online, t, new_id("a"))?);
@@ -122,17 +122,19 @@ impl DispatchObject {
                 Ok((ok, fx))
             }
             Command::NewChat { conversation_id, channel, language } => {
-                let (update, fx) = d.new_chat(&conversation_id, &channel, language.as_deref(), t);
+                let (update, fx) = d.new_chat(conversation_id.as_str(), &channel, language.as_deref(), t);
                 Ok((serde_json::to_value(update).expect("plain data"), fx))
             }
             Command::Notice { conversation_id, notice } => {
                 let fx = match notice {
-                    Notice::Answered { operator_id } => d.answered(&conversation_id, &operator_id, t),
-                    Notice::Closed => d.closed(&conversation_id, t),
+                    Notice::Answered { operator_id } => d.answered(conversation_id.as_str(), operator_id.as_str(), t),
+                    Notice::Closed => d.closed(conversation_id.as_str(), t),
                 };
                 Ok((ok, fx))
             }
-            Command::Transfer { conversation_id, to } => Ok((ok, d.transfer(&conversation_id, &to, t)?)),
+            Command::Transfer { conversation_id, to } => {
+                Ok((ok, d.transfer(conversation_id.as_str(), to.as_str(), t)?))
+            }
             Command::View { profile } => {
                 let fx = d.upsert_profile(profile, t, new_id("a"));
                 Ok((serde_json::to_value(d.view()).expect("plain data"), fx))
@@ -173,7 +175,7 @@ impl DispatchObject {
             NOTIFY => {
                 let n: NotifyBody = serde_json::from_str(&row.body)?;
                 // false: the conversation was never created (its start failed): nothing to tell.
-                ConversationStub::get(self.kit.env(), &n.conversation_id)?.route(row.seq, n.update).await?;
+                ConversationStub::get(self.kit.env(), n.conversation_id.as_str())?.route(row.seq, n.update).await?;
                 Ok(())
             }
             INTERVAL => {
@@ -187,7 +189,7 @@ impl DispatchObject {
                     &crate::store::db(self.kit.env())?,
                     &b.interval.activity_id,
                     &account,
-                    &b.operator_id,
+                    b.operator_id.as_str(),
                     state,
                     b.interval.start.0,
                     b.interval.end.map(|e| e.0),

@@ -76,15 +76,16 @@ impl DurableObject for TallyObject {
         let settings = crate::config::get(self.kit.env())?.tally;
         if self.kit.meta("channel_id")?.is_none() {
             self.kit.set_meta("name", &body.name)?;
-            self.kit.set_meta("account_id", &body.account_id)?;
-            self.kit.set_meta("channel_id", &body.channel_id)?;
+            self.kit.set_meta("account_id", body.account_id.as_str())?;
+            self.kit.set_meta("channel_id", body.channel_id.as_str())?;
         }
         let t = now().0;
         // Reads from D1 (awaits) come first; the writes below are one synchronous step.
         let unknown = body.events.iter().any(|e| !self.entry_points.borrow().0.contains_key(&e.entry_point));
         let stale = self.entry_points.borrow().1.is_none_or(|at| at + EP_REFRESH_MS <= t);
         if unknown && stale {
-            let map = crate::store::entry_points::kinds(&crate::store::db(self.kit.env())?, &body.channel_id).await?;
+            let map =
+                crate::store::entry_points::kinds(&crate::store::db(self.kit.env())?, body.channel_id.as_str()).await?;
             *self.entry_points.borrow_mut() = (map, Some(t));
         }
         let ack = self.ingest(&body, t, settings)?;

@@ -34,8 +34,8 @@ pub async fn insert(d1: &D1Database, b: &NewBlock<'_>) -> Result<()> {
 #[derive(Debug, Deserialize)]
 pub struct BlockRow {
     pub id: String,
-    pub visitor_id: String,
-    pub conversation_id: String,
+    pub visitor_id: parley_protocol::VisitorId,
+    pub conversation_id: parley_protocol::ConversationId,
     pub reason: String,
     pub blocked_by: String,
     pub blocked_by_name: String,
@@ -126,5 +126,17 @@ mod tests {
             ("blk_1", "v_1", "c_1", "spam")
         );
         assert_eq!((v.blocked_by.as_str(), v.blocked_by_name.as_str(), v.created_at), ("op_1", "Sam", 42));
+    }
+
+    #[test]
+    fn a_block_row_yields_typed_ids_and_the_same_json() {
+        let json = serde_json::json!({
+            "id": "blk_1", "visitor_id": "v_1", "conversation_id": "c_1", "reason": "",
+            "blocked_by": "op_1", "blocked_by_name": "", "created_at": 1
+        });
+        let row: BlockRow = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(row.visitor_id, parley_protocol::VisitorId::from("v_1"));
+        assert_eq!(row.conversation_id, parley_protocol::ConversationId::from("c_1"));
+        assert_eq!(serde_json::to_value(row.into_api()).unwrap(), json, "ids stay bare strings on the wire");
     }
 }

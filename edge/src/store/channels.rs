@@ -14,7 +14,7 @@ use super::{changes, n, s};
 #[derive(Clone, Debug, Deserialize)]
 pub struct ChannelRow {
     pub id: String,
-    pub account_id: String,
+    pub account_id: parley_protocol::AccountId,
     #[serde(default)]
     pub created_at: u64,
     pub name: String,
@@ -142,7 +142,7 @@ pub async fn account_channels(db: &D1Database, account_id: &str) -> Result<Vec<C
 
 #[derive(Clone, Debug, Deserialize)]
 pub struct ChannelHost {
-    pub channel_id: String,
+    pub channel_id: parley_protocol::ChannelId,
     pub hostname: String,
 }
 

@@ -52,7 +52,7 @@ pub async fn brief(db: &D1Database, channel_id: &str, id: Option<&str>) -> Resul
 #[derive(Clone, Debug, Deserialize)]
 pub struct EntryPointRow {
     pub id: String,
-    pub channel_id: String,
+    pub channel_id: parley_protocol::ChannelId,
     pub kind: String,
     pub name: String,
     pub enabled: u32,

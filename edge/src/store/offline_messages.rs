@@ -11,9 +11,9 @@ use super::{n, s};
 #[derive(Debug, Deserialize)]
 pub struct OfflineMessageRow {
     pub id: String,
-    pub channel_id: String,
+    pub channel_id: parley_protocol::ChannelId,
     pub channel_name: String,
-    pub visitor_id: String,
+    pub visitor_id: parley_protocol::VisitorId,
     pub name: String,
     pub email: String,
     pub text: String,
