@@ -190,13 +190,13 @@ impl Ctx {
     /// unread messages, raises an alert. The first list after login raises none.
     fn check_alerts(self) {
         let me = self.my_id_untracked();
-        let ids: HashSet<String> = self.convs.with_untracked(|cs| cs.iter().map(|c| c.id.clone()).collect());
+        let ids: HashSet<String> = self.convs.with_untracked(|cs| cs.iter().map(|c| c.id.to_string()).collect());
         let unread = self.total_unread_untracked();
         let new_chat = self.known.with_value(|k| {
             k.as_ref().is_some_and(|(known, _)| {
                 self.convs.with_untracked(|cs| {
                     cs.iter().any(|c| {
-                        !known.contains(&c.id)
+                        !known.contains(c.id.as_str())
                             && c.status != parley_protocol::protocol::Status::Closed
                             && (c.is_waiting() || c.operator_id.as_deref() == me.as_deref())
                     })
@@ -255,7 +255,7 @@ impl Ctx {
     /// Unread messages over every listed conversation (reactive).
     pub fn total_unread(&self) -> u64 {
         let counts: Vec<(String, u64)> =
-            self.convs.with(|cs| cs.iter().map(|c| (c.id.clone(), c.message_count)).collect());
+            self.convs.with(|cs| cs.iter().map(|c| (c.id.to_string(), c.message_count)).collect());
         let counts: Vec<(String, u64)> = counts
             .into_iter()
             .map(|(id, listed)| {
@@ -410,9 +410,9 @@ impl Ctx {
             // Connect outside any signal update: the connection reports its state at once.
             let chat = Chat::open(&conv.id, op.chat_name);
             self.chats.update_value(|m| {
-                m.insert(conv.id.clone(), chat);
+                m.insert(conv.id.to_string(), chat);
             });
-            self.tabs.update(|tabs| tabs.push(Tab { id: conv.id.clone(), label: conv.visitor_label() }));
+            self.tabs.update(|tabs| tabs.push(Tab { id: conv.id.to_string(), label: conv.visitor_label() }));
         }
         self.show(&conv.id);
     }

@@ -233,10 +233,10 @@ impl ConversationRecord {
     /// the entry point, the outcome's author and time, the session, the host and the pages.
     pub fn summary(&self) -> ConversationSummary {
         ConversationSummary {
-            id: self.id.0.clone(),
-            account_id: self.account_id.0.clone(),
-            channel_id: self.channel_id.0.clone(),
-            visitor_id: self.visitor_id.0.clone(),
+            id: self.id.clone(),
+            account_id: self.account_id.clone(),
+            channel_id: self.channel_id.clone(),
+            visitor_id: self.visitor_id.clone(),
             status: self.status,
             created_at: self.created_at,
             page_url: self.page_url.clone(),
@@ -247,7 +247,7 @@ impl ConversationRecord {
             closed_at: self.closed_at,
             closed_by: self.closed_by.map(|b| b.as_str().to_owned()),
             no_operator_response: u32::from(self.no_operator_response),
-            operator_id: self.operator_id.as_ref().map(|o| o.0.clone()),
+            operator_id: self.operator_id.clone(),
             operator_name: self.operator_name.clone(),
             visitor_name: self.visitor_name.clone(),
             visitor_language: self.visitor_language.clone(),

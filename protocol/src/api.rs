@@ -200,10 +200,10 @@ pub struct OperatorInfo {
 /// of the conversation record (this is its wire format). Times are milliseconds since the epoch.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ConversationSummary {
-    pub id: String,
-    pub account_id: String,
-    pub channel_id: String,
-    pub visitor_id: String,
+    pub id: ConversationId,
+    pub account_id: AccountId,
+    pub channel_id: ChannelId,
+    pub visitor_id: VisitorId,
     pub status: Status,
     pub created_at: u64,
     pub page_url: String,
@@ -221,7 +221,7 @@ pub struct ConversationSummary {
     pub no_operator_response: u32,
     /// The operator routing gave it to.
     #[serde(default)]
-    pub operator_id: Option<String>,
+    pub operator_id: Option<OperatorId>,
     #[serde(default)]
     pub operator_name: String,
     #[serde(default)]
