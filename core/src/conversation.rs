@@ -155,14 +155,13 @@ pub enum EventKind {
     Closed {
         by: ClosedBy,
     },
-    /// Routing gave the conversation to an operator (a received chat for them).
-    /// `operator_id` and `from` stay strings: edge/src/store/reports.rs (record branch) reads
-    /// them into `AssignmentFact`.
+    /// Routing gave the conversation to an operator (a received chat for them), `from` the
+    /// operator who had it before (a transfer).
     Assigned {
-        operator_id: String,
+        operator_id: OperatorId,
         how: Received,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        from: Option<String>,
+        from: Option<OperatorId>,
     },
 }
 
@@ -394,7 +393,6 @@ impl Conversation {
                 self.meta.assigned = true;
                 self.meta.operator_answered = how == Received::Taken;
                 self.meta.operator = Some((operator_id.0.clone(), operator_name.clone()));
-                let (operator_id, from) = (operator_id.0, from.map(|f| f.0));
                 effects.push(Effect::Record(Event { at: now, kind: EventKind::Assigned { operator_id, how, from } }));
                 Routing::Assigned { name: operator_name }
             }

@@ -55,12 +55,12 @@ pub fn rows(agents: &[AgentFact]) -> Vec<AgentRow> {
     list.sort_by(|a, b| (&a.account_id, &a.username, &a.id).cmp(&(&b.account_id, &b.username, &b.id)));
     list.into_iter()
         .map(|a| AgentRow {
-            id: a.id.clone(),
+            id: a.id.to_string(),
             username: a.username.clone(),
             firstname: a.first_name.clone(),
             lastname: a.last_name.clone(),
             email: a.email.clone(),
-            account_id: AccountId(a.account_id.clone()), // boundary: AgentFact (record branch)
+            account_id: a.account_id.clone(),
             disabled: u8::from(a.disabled || a.deleted),
         })
         .collect()

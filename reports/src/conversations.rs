@@ -238,7 +238,7 @@ impl Directory<'_> {
     fn account_of(&self, operator_id: &str) -> (String, String) {
         match self.agents.get(operator_id) {
             Some(a) => {
-                (a.account_id.clone(), self.accounts.get(a.account_id.as_str()).copied().unwrap_or("").to_owned())
+                (a.account_id.to_string(), self.accounts.get(a.account_id.as_str()).copied().unwrap_or("").to_owned())
             }
             None => (String::new(), String::new()),
         }

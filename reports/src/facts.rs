@@ -12,6 +12,7 @@
 //! Times are ms since the epoch (UTC). A field that D1 does not record today is an `Option`
 //! whose doc says "not recorded yet"; the reports write an empty cell for it until it is.
 
+use parley_protocol::{AccountId, ChannelId, ConversationId, OperatorId, VisitorId};
 use serde::{Deserialize, Serialize};
 
 pub use parley_core::record::{ClosedBy, ConversationRecord, PageFact, RequestType, SurveyResult};
@@ -28,8 +29,8 @@ pub type ConversationFact = ConversationRecord;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActivityFact {
     pub activity_id: String,
-    pub account_id: String,
-    pub operator_id: String,
+    pub account_id: AccountId,
+    pub operator_id: OperatorId,
     /// `online` or `offline`.
     pub state: String,
     pub start: u64,
@@ -39,8 +40,8 @@ pub struct ActivityFact {
 /// A channel (chat campaign).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChannelFact {
-    pub id: String,
-    pub account_id: String,
+    pub id: ChannelId,
+    pub account_id: AccountId,
     pub name: String,
 }
 
@@ -48,7 +49,7 @@ pub struct ChannelFact {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HostFact {
     pub id: String,
-    pub account_id: String,
+    pub account_id: AccountId,
     pub hostname: String,
     /// The other accounts that registered the same hostname (for `multiple_acc_id`).
     pub shared_with: Vec<String>,
@@ -58,7 +59,7 @@ pub struct HostFact {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntryPointFact {
     pub id: String,
-    pub channel_id: String,
+    pub channel_id: ChannelId,
     pub name: String,
     /// `button` or `invite`.
     pub kind: String,
@@ -102,12 +103,12 @@ pub enum AuthorRole {
 /// One row per stored message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageFact {
-    pub conversation_id: String,
+    pub conversation_id: ConversationId,
     /// Order within the conversation (1, 2, …).
     pub seq: u64,
     pub role: AuthorRole,
     /// The operator who wrote it (operator messages only).
-    pub operator_id: Option<String>,
+    pub operator_id: Option<OperatorId>,
     pub at: u64,
     pub text: String,
 }
@@ -116,8 +117,8 @@ pub struct MessageFact {
 /// [`parley_core::conversation::EventKind::Assigned`]): one received chat for them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AssignmentFact {
-    pub conversation_id: String,
-    pub operator_id: String,
+    pub conversation_id: ConversationId,
+    pub operator_id: OperatorId,
     pub at: u64,
     pub how: Received,
 }
@@ -126,12 +127,12 @@ pub struct AssignmentFact {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlockFact {
     pub id: String,
-    pub account_id: String,
-    pub visitor_id: String,
-    pub conversation_id: String,
+    pub account_id: AccountId,
+    pub visitor_id: VisitorId,
+    pub conversation_id: ConversationId,
     pub reason: String,
     /// The operator who blocked.
-    pub blocked_by: String,
+    pub blocked_by: OperatorId,
     pub created_at: u64,
     /// When an admin lifted it (the block stays as history).
     pub lifted_at: Option<u64>,
@@ -141,12 +142,12 @@ pub struct BlockFact {
 /// One operator (D1 `operators`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgentFact {
-    pub id: String,
+    pub id: OperatorId,
     pub username: String,
     pub first_name: String,
     pub last_name: String,
     pub email: String,
-    pub account_id: String,
+    pub account_id: AccountId,
     pub disabled: bool,
     /// Most chats the operator takes at once (D1 `operators.max_chats`, default 4); 0 when not
     /// loaded, which the reports read as 1 (like routing).
@@ -160,6 +161,6 @@ pub struct AgentFact {
 /// An account's id and name (D1 `accounts`), for the `…_account_name` columns.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountFact {
-    pub id: String,
+    pub id: AccountId,
     pub name: String,
 }

@@ -536,7 +536,7 @@ pub fn rating_rows(ctx: &Ctx) -> Vec<ratings::RatingRow> {
         .iter()
         .filter(|a| wanted(&a.operator_id))
         .map(|a| ActivityRow {
-            operator_id: a.operator_id.clone(),
+            operator_id: a.operator_id.to_string(),
             operator_name: names.get(&a.operator_id),
             state: a.state.clone(),
             start_at: a.start,

@@ -712,7 +712,11 @@ fn message_history(ctx: &Ctx) -> Table {
     let mut t = Table::new(&MESSAGE_HISTORY_COLUMNS);
     for (m, c) in msgs {
         let channel = channels.get(c.channel_id.as_str()).copied().filter(|n| !n.is_empty()).unwrap_or(&c.channel_id);
-        let operator = m.operator_id.clone().filter(|o| !o.is_empty()).unwrap_or_else(|| c.channel_id.to_string());
+        let operator = m
+            .operator_id
+            .as_ref()
+            .filter(|o| !o.is_empty())
+            .map_or_else(|| c.channel_id.to_string(), |o| o.to_string());
         let (initiated, from, to, direction, status) = match m.role {
             AuthorRole::Visitor => ("user", c.visitor_id.to_string(), c.channel_id.to_string(), "incoming", "received"),
             AuthorRole::Operator => ("business", operator, c.visitor_id.to_string(), "outgoing", "sent"),
@@ -722,7 +726,7 @@ fn message_history(ctx: &Ctx) -> Table {
         t.push(
             vec![
                 format!("{}:{}", m.conversation_id, m.seq),
-                m.conversation_id.clone(),
+                m.conversation_id.to_string(),
                 initiated.to_owned(),
                 channel.to_owned(),
                 from,
@@ -737,7 +741,7 @@ fn message_history(ctx: &Ctx) -> Table {
                 status.to_owned(),
                 at,
             ],
-            Some(m.conversation_id.clone()),
+            Some(m.conversation_id.to_string()),
         );
     }
     t

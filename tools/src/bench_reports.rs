@@ -256,7 +256,7 @@ pub fn generate(n: usize, seed: u64) -> Db {
     let partner = AccountFact { id: "acc_partner".into(), name: "Partner helpdesk".into() };
     let agents: Vec<AgentFact> = (0..12)
         .map(|i| AgentFact {
-            id: format!("op_{i:02}"),
+            id: format!("op_{i:02}").into(),
             username: format!("agent{i:02}"),
             first_name: format!("Agent{i}"),
             last_name: "Bench".into(),
@@ -268,7 +268,11 @@ pub fn generate(n: usize, seed: u64) -> Db {
         })
         .collect();
     let channels: Vec<ChannelFact> = (0..4)
-        .map(|i| ChannelFact { id: format!("ch_{i}"), account_id: account.id.clone(), name: format!("Channel {i}") })
+        .map(|i| ChannelFact {
+            id: format!("ch_{i}").into(),
+            account_id: account.id.clone(),
+            name: format!("Channel {i}"),
+        })
         .collect();
     let hosts: Vec<HostFact> = ["shop.example", "help.example", "blog.example"]
         .iter()
@@ -330,7 +334,7 @@ pub fn generate(n: usize, seed: u64) -> Db {
         let first = if rng.chance(8) { *rng.pick(&external) } else { *rng.pick(&own) };
         let accepted = t + rng.range(0, 90) * S;
         let mut assigned = vec![AssignmentFact {
-            conversation_id: id.clone(),
+            conversation_id: id.as_str().into(),
             operator_id: first.into(),
             at: accepted,
             how: if rng.chance(80) { Received::Routed } else { Received::Dequeued },
@@ -351,7 +355,7 @@ pub fn generate(n: usize, seed: u64) -> Db {
         if rng.chance(30) {
             seq += 1;
             msgs.push(MessageFact {
-                conversation_id: id.clone(),
+                conversation_id: id.as_str().into(),
                 seq,
                 role: AuthorRole::System,
                 operator_id: None,
@@ -365,7 +369,7 @@ pub fn generate(n: usize, seed: u64) -> Db {
                 let next = *rng.pick(pool);
                 let how = *rng.pick(&[Received::Transferred, Received::Forwarded, Received::Taken]);
                 assigned.push(AssignmentFact {
-                    conversation_id: id.clone(),
+                    conversation_id: id.as_str().into(),
                     operator_id: next.into(),
                     at: at + S,
                     how,
@@ -376,10 +380,10 @@ pub fn generate(n: usize, seed: u64) -> Db {
             seq += 1;
             let operator_writes = !unassigned && !visitor_turn;
             msgs.push(MessageFact {
-                conversation_id: id.clone(),
+                conversation_id: id.as_str().into(),
                 seq,
                 role: if operator_writes { AuthorRole::Operator } else { AuthorRole::Visitor },
-                operator_id: operator_writes.then(|| current.clone()),
+                operator_id: operator_writes.then(|| current.as_str().into()),
                 at,
                 text: sentence(&mut rng),
             });
@@ -468,8 +472,8 @@ pub fn generate(n: usize, seed: u64) -> Db {
             vec![BlockFact {
                 id: format!("b{i}"),
                 account_id: account.id.clone(),
-                visitor_id: visitor,
-                conversation_id: id,
+                visitor_id: visitor.into(),
+                conversation_id: id.into(),
                 reason: "Spam, links".into(),
                 blocked_by: conv.operator_id.as_deref().unwrap_or(own[0]).into(),
                 created_at: closed_at.unwrap_or(at),

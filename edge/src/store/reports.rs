@@ -8,6 +8,7 @@
 
 use parley_core::conversation::EventKind;
 use parley_protocol::api::TranscriptMessage;
+use parley_protocol::{AccountId, ChannelId, ConversationId, OperatorId, VisitorId};
 use parley_reports::facts::{
     AccountFact, ActivityFact, AgentFact, AssignmentFact, AuthorRole, BlockFact, ChannelFact, ConversationFact,
     EntryPointFact, HostFact, MessageFact,
@@ -41,7 +42,7 @@ pub fn time_zone_of(row: Option<TimeZoneRow>) -> String {
 /// `accounts (id, name)`.
 #[derive(Debug, Deserialize)]
 pub struct AccountRow {
-    pub id: String,
+    pub id: AccountId,
     pub name: String,
 }
 
@@ -49,19 +50,19 @@ pub struct AccountRow {
 pub fn account_fact(row: Option<AccountRow>, account_id: &str) -> AccountFact {
     match row {
         Some(r) => AccountFact { id: r.id, name: r.name },
-        None => AccountFact { id: account_id.to_owned(), name: String::new() },
+        None => AccountFact { id: account_id.into(), name: String::new() },
     }
 }
 
 /// An `operators` row as the reports read it (`disabled` is 0/1).
 #[derive(Debug, Deserialize)]
 pub struct AgentRow {
-    pub id: String,
+    pub id: OperatorId,
     pub username: String,
     pub first_name: String,
     pub last_name: String,
     pub email: String,
-    pub account_id: String,
+    pub account_id: AccountId,
     pub disabled: u32,
     pub max_chats: u32,
 }
@@ -83,8 +84,8 @@ pub fn agent_fact(r: AgentRow) -> AgentFact {
 /// `channels (id, account_id, name)`.
 #[derive(Debug, Deserialize)]
 pub struct ChannelNameRow {
-    pub id: String,
-    pub account_id: String,
+    pub id: ChannelId,
+    pub account_id: AccountId,
     pub name: String,
 }
 
@@ -97,7 +98,7 @@ pub fn channel_fact(r: ChannelNameRow) -> ChannelFact {
 #[derive(Debug, Deserialize)]
 pub struct HostRow {
     pub id: String,
-    pub account_id: String,
+    pub account_id: AccountId,
     pub hostname: String,
     pub shared_with: String,
 }
@@ -116,7 +117,7 @@ pub fn host_fact(r: HostRow) -> HostFact {
 #[derive(Debug, Deserialize)]
 pub struct EntryPointRow {
     pub id: String,
-    pub channel_id: String,
+    pub channel_id: ChannelId,
     pub name: String,
     pub kind: String,
 }
@@ -129,8 +130,8 @@ pub fn entry_point_fact(r: EntryPointRow) -> EntryPointFact {
 #[derive(Debug, Deserialize)]
 pub struct ActivityRow {
     pub activity_id: String,
-    pub account_id: String,
-    pub operator_id: String,
+    pub account_id: AccountId,
+    pub operator_id: OperatorId,
     pub state: String,
     pub start_at: u64,
     pub end_at: Option<u64>,
@@ -150,11 +151,11 @@ pub fn activity_fact(r: ActivityRow) -> ActivityFact {
 /// A `messages` row as the reports read it.
 #[derive(Debug, Deserialize)]
 pub struct MessageRow {
-    pub conversation_id: String,
+    pub conversation_id: ConversationId,
     pub seq: u64,
     /// `visitor`, `operator` or `system`.
     pub role: String,
-    pub operator_id: Option<String>,
+    pub operator_id: Option<OperatorId>,
     pub at: u64,
     pub text: String,
 }
@@ -178,7 +179,7 @@ pub fn message_fact(r: MessageRow) -> MessageFact {
 /// A `conversation_events` row of kind `assigned` (`detail` is the core's event JSON).
 #[derive(Debug, Deserialize)]
 pub struct AssignmentRow {
-    pub conversation_id: String,
+    pub conversation_id: ConversationId,
     pub seq: u64,
     pub at: u64,
     pub detail: String,
@@ -198,11 +199,11 @@ pub fn assignment_fact(r: AssignmentRow) -> Option<AssignmentFact> {
 #[derive(Debug, Deserialize)]
 pub struct BlockRow {
     pub id: String,
-    pub account_id: String,
-    pub visitor_id: String,
-    pub conversation_id: String,
+    pub account_id: AccountId,
+    pub visitor_id: VisitorId,
+    pub conversation_id: ConversationId,
     pub reason: String,
-    pub blocked_by: String,
+    pub blocked_by: OperatorId,
     pub created_at: u64,
     pub lifted_at: Option<u64>,
     pub lifted_by: Option<String>,

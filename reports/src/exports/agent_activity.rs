@@ -71,12 +71,12 @@ pub fn table(ctx: &Ctx) -> Table {
         t.push(
             vec![
                 String::new(),
-                a.operator_id.clone(),
+                a.operator_id.to_string(),
                 ctx.zone.datetime(a.start),
                 a.end.map(|e| ctx.zone.datetime(e)).unwrap_or_default(),
                 state_name(&a.state),
                 secs(end - a.start),
-                a.account_id.clone(),
+                a.account_id.to_string(),
                 a.activity_id.clone(),
             ],
             None,

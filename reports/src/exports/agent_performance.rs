@@ -303,7 +303,7 @@ pub fn table(ctx: &Ctx) -> Table {
                     channel.to_owned(),
                     (*op).to_owned(),
                     shift_id.clone().unwrap_or_default(),
-                    account.clone(),
+                    account.to_string(),
                     channel_name(channel),
                     zone.datetime(s.start.0),
                     zone.datetime(s.end.0),

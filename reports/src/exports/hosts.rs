@@ -36,7 +36,7 @@ pub fn table(ctx: &Ctx) -> Table {
         t.push(
             vec![
                 h.id.clone(),
-                h.account_id.clone(),
+                h.account_id.to_string(),
                 h.hostname.clone(),
                 if shared { source_hash(&h.hostname) } else { String::new() },
             ],

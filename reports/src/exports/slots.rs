@@ -58,7 +58,7 @@ pub fn table(ctx: &Ctx) -> Table {
         let cells = |channel: &str, kind: &str| {
             vec![
                 channel.to_owned(),
-                s.operator_id.clone(),
+                s.operator_id.to_string(),
                 ctx.zone.datetime(s.start),
                 s.end.map(|e| ctx.zone.datetime(e)).unwrap_or_default(),
                 state_name(&s.state),
