@@ -8,6 +8,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use leptos::prelude::WithUntracked;
 use parley_client::{post_js, ConnState, Connection, Delivery, Line, RatingStep, Session, Update};
 use parley_protocol::api::{ChannelInfo, EntryChoice};
 use parley_protocol::i18n::{fill, Lang, Texts};
@@ -19,43 +20,28 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue, UnwrapThrowExt};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::js_sys::{Array, Function, JSON};
-use web_sys::{Element, Event, HtmlElement, HtmlInputElement, KeyboardEvent, ShadowRoot};
+use web_sys::{Element, Event, HtmlElement, KeyboardEvent, ShadowRoot};
 
 use crate::events::Events;
 use crate::invite::{self as page, Visits};
+use crate::state::{Act, Offline};
+use crate::ui::{self, put, Ui};
 use crate::{emit, obj, prop, store, stringify, Call};
 
 /// The launcher's icon (the loader draws the same).
 const ICON: &str = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z";
 
-/// The panel's and the invite card's elements that `render` updates (built when first needed:
-/// the panel opens, an invite shows, or the browser is idle after `ready`).
+/// The panel and the invite card once built (Leptos views: `ui::panel`, `ui::invite`), the
+/// reactive owner of their views, and the elements the handlers use.
 struct Dom {
+    owner: leptos::prelude::Owner,
     panel: Element,
-    title: Element,
-    sub: Element,
-    end: Element,
-    notice: Element,
-    log: Element,
-    greet: Element,
-    ended: Element,
-    typing: Element,
-    off_form: Element,
-    off_thanks: Element,
-    rate_form: Element,
-    picks: Vec<Element>,
-    rate_send: Element,
-    skip: Element,
-    rate_thanks: Element,
-    pre_form: Element,
-    pre_submit: Element,
-    /// The pre-chat form's fields: key, input, its error line.
-    pre_fields: Vec<(String, HtmlInputElement, Element)>,
-    new_chat: Element,
-    compose: Element,
-    input: HtmlElement,
     invite: Element,
-    invite_text: Element,
+    log: Element,
+    ended: Element,
+    input: HtmlElement,
+    /// The transcript's rows on screen (key, element).
+    rows: Vec<(String, Element)>,
 }
 
 /// One invite on this page: its rule (index in `rules`), its random id, its place in the
@@ -72,10 +58,11 @@ pub(crate) struct St {
     base: String,
     lang: Lang,
     t: &'static Texts,
-    /// The widget's container and the launcher (the loader's, taken over), its unread badge.
+    /// The widget's container and the launcher (the loader's, taken over).
     top: HtmlElement,
     launcher: HtmlElement,
-    badge: Option<Element>,
+    /// What the views show (set by `draw`).
+    ui: Ui,
     /// The panel and the invite card, once built.
     d: Option<Dom>,
     // What the visitor sees.
@@ -85,8 +72,7 @@ pub(crate) struct St {
     clock: u64,
     unread: u32,
     problem: Option<String>,
-    /// The offline form: 0 not shown, 1 shown (nobody online), 2 sent.
-    offline: u8,
+    offline: Offline,
     /// The invite on screen (its greeting), and the greeting that replaces the channel's
     /// after an invite was accepted.
     invite: Option<String>,
@@ -128,11 +114,6 @@ pub(crate) struct St {
     reached: SessionGoals,
     goals_sent: (String, usize),
     goals_busy: bool,
-    /// The transcript's stored rows (seq, element) and the rows after them (pending, failed)
-    /// with what they showed.
-    rows: Vec<(u64, Element)>,
-    tail: Vec<Element>,
-    tail_sig: String,
 }
 
 type Shared = Rc<RefCell<St>>;
@@ -155,24 +136,6 @@ fn el(tag: &str, attrs: &[(&str, &str)], parent: &Element) -> Element {
     }
     let _ = parent.append_child(&e);
     e
-}
-
-/// Like `el`, with a text.
-fn elt(tag: &str, attrs: &[(&str, &str)], text: &str, parent: &Element) -> Element {
-    let e = el(tag, attrs, parent);
-    e.set_text_content(Some(text));
-    e
-}
-
-/// Sets `e`'s text when it differs (a live region announces only changes).
-fn text(e: &Element, t: &str) {
-    if e.text_content().as_deref() != Some(t) {
-        e.set_text_content(Some(t));
-    }
-}
-
-fn hide(e: &Element, hidden: bool) {
-    let _ = e.toggle_attribute_with_force("hidden", hidden);
 }
 
 fn attr(e: &Element, k: &str, v: &str) {
@@ -241,177 +204,34 @@ fn adopt_css(root: &ShadowRoot) {
 }
 
 /// Builds the panel and the invite card (before the launcher) in the texts `t`.
-fn build(top: &HtmlElement, launcher: &HtmlElement, t: &Texts) -> Dom {
-    let frag: Element = doc().create_element("div").unwrap_throw();
-    let panel = el("section", &[("class", "panel"), ("role", "dialog"), ("aria-label", t.chat), ("hidden", "")], &frag);
-    let head = el("header", &[("class", "head")], &panel);
-    let names = el("div", &[], &head);
-    let title = elt("h2", &[], t.chat, &names);
-    let sub = el("p", &[("role", "status")], &names);
-    let end =
-        elt("button", &[("class", "end"), ("type", "button"), ("data-act", "end"), ("hidden", "")], t.end_chat, &head);
-    elt(
-        "button",
-        &[("class", "close"), ("type", "button"), ("data-act", "min"), ("aria-label", t.minimize)],
-        "×",
-        &head,
-    );
-    let notice = el("p", &[("class", "status"), ("role", "alert"), ("hidden", "")], &panel);
-    // Focusable: keyboard users can scroll the transcript (it may hold no control).
-    let log = el(
-        "div",
-        &[("class", "log"), ("role", "log"), ("aria-live", "polite"), ("aria-label", t.messages), ("tabindex", "0")],
-        &panel,
-    );
-    let greet = el("p", &[("class", "greet")], &log);
-    let ended = elt("p", &[("class", "ended"), ("role", "status"), ("hidden", "")], t.chat_ended, &log);
-    let typing = el("div", &[("class", "typing"), ("aria-hidden", "true")], &panel);
-
-    let off_form = el("form", &[("class", "offline"), ("data-act", "offline"), ("hidden", "")], &panel);
-    elt("p", &[], t.offline_intro, &off_form);
-    for (name, label, kind, max) in [("name", t.your_name, "text", "80"), ("email", t.your_email, "email", "200")] {
-        el(
-            "input",
-            &[
-                ("name", name),
-                ("aria-label", label),
-                ("placeholder", label),
-                ("type", kind),
-                ("required", ""),
-                ("maxlength", max),
-            ],
-            &off_form,
-        );
-    }
-    el(
-        "textarea",
-        &[("name", "note"), ("aria-label", t.your_message), ("placeholder", t.your_message), ("required", "")],
-        &off_form,
-    );
-    elt("button", &[("class", "send wide"), ("type", "submit")], t.leave_message, &off_form);
-    let off_thanks = elt("p", &[("class", "offline"), ("role", "status"), ("hidden", "")], t.offline_thanks, &panel);
-
-    let rate_form =
-        el("form", &[("class", "offline"), ("data-act", "rate"), ("aria-label", t.rate_chat), ("hidden", "")], &panel);
-    elt("p", &[], t.how_was_it, &rate_form);
-    let group = el("div", &[("class", "picks"), ("role", "group"), ("aria-label", t.rating)], &rate_form);
-    let picks = [("1", t.good), ("2", t.moderate), ("3", t.bad)]
-        .iter()
-        .map(|(i, label)| {
-            elt(
-                "button",
-                &[
-                    ("class", "pick"),
-                    ("type", "button"),
-                    ("data-act", "pick"),
-                    ("data-i", i),
-                    ("aria-pressed", "false"),
-                ],
-                label,
-                &group,
-            )
-        })
-        .collect();
-    let label = elt("label", &[], t.comment, &rate_form);
-    el("textarea", &[("name", "comment"), ("maxlength", "1000")], &label);
-    let row = el("div", &[("class", "picks")], &rate_form);
-    let rate_send = elt("button", &[("class", "send wide"), ("type", "submit"), ("disabled", "")], t.send_rating, &row);
-    let skip = elt("button", &[("class", "pick"), ("type", "button"), ("data-act", "skip")], t.skip, &row);
-    let rate_thanks = elt("p", &[("class", "offline"), ("role", "status"), ("hidden", "")], t.rating_thanks, &panel);
-
-    let pre_form = el(
-        "form",
-        &[("class", "offline"), ("data-act", "prechat"), ("aria-label", t.before_start), ("hidden", "")],
-        &panel,
-    );
-    let pre_submit = elt("button", &[("class", "send wide"), ("type", "submit")], t.start_chat, &pre_form);
-
-    let new_div = el("div", &[("class", "compose"), ("hidden", "")], &panel);
-    elt("button", &[("class", "send wide"), ("type", "button"), ("data-act", "new")], t.new_chat, &new_div);
-    let compose = el("form", &[("class", "compose"), ("data-act", "send")], &panel);
-    let input = el(
-        "textarea",
-        &[("name", "text"), ("aria-label", t.message), ("placeholder", t.write_message), ("rows", "1")],
-        &compose,
-    );
-    elt("button", &[("class", "send"), ("type", "submit"), ("aria-label", t.send_message)], t.send, &compose);
-
-    let invite =
-        el("section", &[("class", "invite"), ("role", "dialog"), ("aria-label", t.invitation), ("hidden", "")], &frag);
-    elt(
-        "button",
-        &[("class", "close"), ("type", "button"), ("data-act", "decline"), ("aria-label", t.close_invitation)],
-        "×",
-        &invite,
-    );
-    let invite_text = el("p", &[], &invite);
-    elt("button", &[("class", "send"), ("type", "button"), ("data-act", "accept")], t.chat_now, &invite);
-    let _ = top.insert_before(&panel, Some(launcher));
-    let _ = top.insert_before(&invite, Some(launcher));
+fn build(top: &HtmlElement, launcher: &HtmlElement, t: &'static Texts, ui: Ui) -> Dom {
+    let owner = ui::place(top, Some(launcher), move || (ui::panel::panel(ui, t), ui::invite::invite(ui, t)));
+    let find = |sel: &str| top.query_selector(sel).ok().flatten().unwrap_throw();
     Dom {
-        panel,
-        title,
-        sub,
-        end,
-        notice,
-        log,
-        greet,
-        ended,
-        typing,
-        off_form,
-        off_thanks,
-        rate_form,
-        picks,
-        rate_send,
-        skip,
-        rate_thanks,
-        pre_form,
-        pre_submit,
-        pre_fields: Vec::new(),
-        new_chat: new_div,
-        compose,
-        input: input.unchecked_into(),
-        invite,
-        invite_text,
+        owner,
+        panel: find(".panel"),
+        invite: find(".invite"),
+        log: find(".log"),
+        ended: find(".ended"),
+        input: find("textarea[name=text]").unchecked_into(),
+        rows: Vec::new(),
     }
 }
 
 /// Builds the panel and the invite card now if they are not yet.
 fn build_panel(s: &mut St) {
     if s.d.is_none() {
-        s.d = Some(build(&s.top, &s.launcher, s.t));
-        build_fields(s);
+        let d = build(&s.top, &s.launcher, s.t, s.ui);
+        // Here the panel can follow the phone's visual viewport (`viewport::follow(&d.panel)`).
+        s.d = Some(d);
     }
 }
 
 /// The pre-chat form's fields, from the channel.
-fn build_fields(s: &mut St) {
-    let fields = s.info.as_ref().map(|i| i.prechat.clone()).unwrap_or_default();
-    let Some(d) = s.d.as_mut() else { return };
-    for (_, input, err) in d.pre_fields.drain(..) {
-        if let Some(label) = input.parent_element() {
-            label.remove();
-        }
-        err.remove();
-    }
-    for f in fields {
-        let label = doc().create_element("label").unwrap_throw();
-        if f.required {
-            let _ = label.set_attribute("class", "req");
-        }
-        elt("span", &[], &f.label, &label);
-        let kind = if f.key == "email" { "email" } else { "text" };
-        let input = el("input", &[("type", kind), ("maxlength", "200")], &label);
-        if f.required {
-            let _ = input.set_attribute("required", "");
-        }
-        let err = doc().create_element("p").unwrap_throw();
-        let _ = err.set_attribute("class", "err");
-        let _ = err.set_attribute("role", "alert");
-        let _ = d.pre_form.insert_before(&label, Some(&d.pre_submit));
-        let _ = d.pre_form.insert_before(&err, Some(&d.pre_submit));
-        d.pre_fields.push((f.key, input.unchecked_into(), err));
-    }
+fn publish_fields(s: &St) {
+    let fields = s.info.as_ref().map(|i| i.prechat.as_slice()).unwrap_or_default();
+    let fields = fields.iter().map(|f| ui::Field { key: f.key.clone(), label: f.label.clone(), required: f.required });
+    put(s.ui.fields, fields.collect());
 }
 
 pub fn mount(root: ShadowRoot, channel: String, base: String, look: JsValue) -> Result<(), JsValue> {
@@ -425,6 +245,8 @@ pub fn mount(root: ShadowRoot, channel: String, base: String, look: JsValue) -> 
     }
     let _ = top.set_attribute("lang", lang.code());
     let t = lang.texts();
+    let ui = Ui::new();
+    ui::launcher::take_over(&top, &launcher, ui, t);
     let queued = store::load_json("queued").map(|q| strings(&q)).unwrap_or_default();
     let visits = page::load().page_view(parley_client::now_ms());
     page::save(&visits);
@@ -446,14 +268,14 @@ pub fn mount(root: ShadowRoot, channel: String, base: String, look: JsValue) -> 
         t,
         top: top.clone(),
         launcher,
-        badge: None,
+        ui,
         d: None,
         open: store::load("open").as_deref() == Some("true"),
         info: None,
         clock: parley_client::now_ms(),
         unread: 0,
         problem: None,
-        offline: 0,
+        offline: Offline::Hidden,
         invite: None,
         greeting: None,
         conv: None,
@@ -482,13 +304,11 @@ pub fn mount(root: ShadowRoot, channel: String, base: String, look: JsValue) -> 
         reached: load_goals(),
         goals_sent: (String::new(), 0),
         goals_busy: false,
-        rows: Vec::new(),
-        tail: Vec::new(),
-        tail_sig: String::new(),
         channel,
         base,
     };
     let sh: Shared = Rc::new(RefCell::new(st));
+    SH.with(|x| *x.borrow_mut() = Some(sh.clone()));
     for (ev, f) in [("click", on_click as Handler), ("submit", on_submit), ("input", on_input), ("keydown", on_keydown)]
     {
         let _ = top.add_event_listener_with_callback(ev, &callback(&sh, f));
@@ -528,58 +348,80 @@ fn target(e: &Event) -> Option<Element> {
 }
 
 /// What the element (or its nearest ancestor) with `data-act` does.
-fn act(e: &Event) -> Option<(Element, String)> {
+fn data_act(e: &Event) -> Option<(Element, String)> {
     let el = target(e)?.closest("[data-act]").ok()??;
     let a = el.get_attribute("data-act")?;
     Some((el, a))
 }
 
-fn on_click(sh: &Shared, e: Event) {
-    let Some((el, a)) = act(&e) else { return };
+fn on_click(_: &Shared, e: Event) {
+    let Some((el, a)) = data_act(&e) else { return };
     if el.tag_name() == "FORM" {
         return;
     }
+    let a = match a.as_str() {
+        "toggle" => Act::Toggle,
+        "min" => Act::Minimize,
+        "end" => Act::End,
+        "accept" => Act::Accept,
+        "decline" => Act::Decline,
+        "pick" => Act::Pick(el.get_attribute("data-i").and_then(|i| i.parse::<u8>().ok()).unwrap_or(0).wrapping_sub(1)),
+        "skip" => Act::Skip,
+        "new" => Act::New,
+        "retry" => Act::Retry,
+        _ => return,
+    };
+    act(a);
+}
+
+thread_local! {
+    /// The widget's state, for the views' handlers.
+    static SH: RefCell<Option<Shared>> = const { RefCell::new(None) };
+}
+
+/// What the visitor's click on one of the widget's controls does.
+pub(crate) fn act(a: Act) {
+    let Some(sh) = SH.with(|x| x.borrow().clone()) else { return };
+    let sh = &sh;
     // A click on one of the widget's buttons: the visitor interacted.
     store::consent();
-    match a.as_str() {
-        "toggle" => {
+    match a {
+        Act::Toggle => {
             let open = !sh.borrow().open;
             if open {
                 clicked_button(sh);
             }
             set_open(sh, open);
         }
-        "min" => set_open(sh, false),
-        "end" => {
+        Act::Minimize => set_open(sh, false),
+        Act::End => {
             let conn = sh.borrow().conn.clone();
             if let Some(conn) = conn {
                 conn.end();
             }
         }
-        "accept" => accept(sh),
-        "decline" => step(sh, Observed::Closed),
-        "pick" => {
+        Act::Accept => accept(sh),
+        Act::Decline => step(sh, Observed::Closed),
+        Act::Pick(i) => {
             let mut s = sh.borrow_mut();
-            let i: u8 = el.get_attribute("data-i").and_then(|i| i.parse().ok()).unwrap_or(0);
-            if let (Some(conn), Some(i)) = (&s.conn, i.checked_sub(1)) {
+            if let (Some(conn), true) = (&s.conn, i < 3) {
                 conn.with_mut(|x| x.rating.choose(i));
             }
             render(&mut s);
         }
-        "skip" => {
+        Act::Skip => {
             let conn = sh.borrow().conn.clone();
             if let Some(rating) = conn.and_then(|c| c.with_mut(|x| x.rating.skip())) {
                 send_survey(sh, rating, String::new(), 1_000);
             }
         }
-        "new" => new_chat(sh),
-        "retry" => {
+        Act::New => new_chat(sh),
+        Act::Retry => {
             let conn = sh.borrow().conn.clone();
             if let Some(conn) = conn {
                 conn.retry_now();
             }
         }
-        _ => {}
     }
 }
 
@@ -594,7 +436,7 @@ fn field(form: &Element, name: &str) -> String {
 
 fn on_submit(sh: &Shared, e: Event) {
     e.prevent_default();
-    let Some((form, a)) = act(&e) else { return };
+    let Some((form, a)) = data_act(&e) else { return };
     store::consent();
     match a.as_str() {
         "send" => submit(sh),
@@ -608,10 +450,15 @@ fn on_submit(sh: &Shared, e: Event) {
         "prechat" => {
             let answers: Vec<(String, String)> = {
                 let mut s = sh.borrow_mut();
+                // The fields' inputs, in the channel's order.
+                let inputs = form.query_selector_all("input").ok();
+                let inputs = (0..inputs.as_ref().map_or(0, |l| l.length())).filter_map(|i| inputs.as_ref()?.get(i));
                 let answers: Vec<(String, String)> =
-                    s.d.as_ref()
-                        .map(|d| d.pre_fields.iter().map(|(k, input, _)| (k.clone(), input.value())).collect())
-                        .unwrap_or_default();
+                    s.ui.fields
+                        .with_untracked(|f| f.iter().map(|f| f.key.clone()).collect::<Vec<_>>())
+                        .into_iter()
+                        .zip(inputs.map(|i| prop(&i, "value").as_string().unwrap_or_default()))
+                        .collect();
                 // The visitor answered: kept for their next chats (the form again if refused).
                 store::save_json("prechat", &answers_js(&answers));
                 s.form = false;
@@ -706,7 +553,10 @@ fn set_open(sh: &Shared, now_open: bool) {
         let input = s.d.as_ref().map(|d| d.input.clone()).filter(|_| now_open);
         (changed, input.unwrap_or_else(|| s.launcher.clone()))
     };
-    let _ = focus.focus();
+    // After the views showed the change (their effects run in a later microtask).
+    parley_client::set_timeout(0, move || {
+        let _ = focus.focus();
+    });
     if changed {
         emit(if now_open { "opened" } else { "closed" }, &JsValue::UNDEFINED);
     }
@@ -746,12 +596,9 @@ fn new_chat(sh: &Shared) {
     {
         let mut s = sh.borrow_mut();
         clear(&mut s);
-        if let Some(d) = &s.d {
-            let _ = web_sys::js_sys::Reflect::set(
-                &d.rate_form.query_selector("textarea").ok().flatten().unwrap_or_else(|| d.rate_form.clone()),
-                &"value".into(),
-                &"".into(),
-            );
+        let comment = s.d.as_ref().and_then(|d| d.panel.query_selector("[name=comment]").ok().flatten());
+        if let Some(comment) = comment {
+            let _ = web_sys::js_sys::Reflect::set(&comment, &"value".into(), &"".into());
         }
         render(&mut s);
     }
@@ -779,174 +626,124 @@ fn render(s: &mut St) {
     }
 }
 
-/// Shows `s` and the conversation's session `x` (none yet: `None`).
+/// Shows `s` and the conversation's session `x` (none yet: `None`): sets the views' signals.
 fn draw(s: &mut St, x: Option<&Session>) {
-    let t = s.t;
-    let _ = s.top.toggle_attribute_with_force("data-open", s.open);
-    attr(&s.launcher, "aria-label", if s.open { t.close_chat } else { t.open_chat });
-    attr(&s.launcher, "aria-expanded", tf(s.open));
-    // The unread badge (drawn again when its number changed).
-    let n = s.unread.to_string();
-    if s.badge.as_ref().is_none_or(|b| b.first_child().and_then(|c| c.text_content()).as_deref() != Some(&n)) {
-        if let Some(b) = s.badge.take() {
-            b.remove();
-        }
-        if s.unread > 0 {
-            let b = elt("span", &[("class", "badge")], &n, &s.launcher);
-            elt("span", &[("class", "sr")], &[" ", t.unread].concat(), &b);
-            s.badge = Some(b);
-        }
-    }
+    let (t, u) = (s.t, s.ui);
+    put(u.open, s.open);
+    put(u.unread, s.unread);
     // The panel and the invite card wait until they are needed.
     if s.d.is_none() && !s.open && s.invite.is_none() {
         return;
     }
     build_panel(s);
-    let Some(d) = &s.d else { return };
     let status = x.map(|x| x.status().unwrap_or(Status::Waiting));
     let closed = status == Some(Status::Closed);
     let rating = x.map(|x| x.rating);
     let step = rating.map_or(RatingStep::Hidden, |r| r.step);
     let pick = rating.and_then(|r| r.pick);
-    hide(&d.panel, !s.open);
+    put(u.panel_off, !s.open);
     let name = s.info.as_ref().map_or(t.chat, |i| i.name.as_str());
-    text(&d.title, name);
-    text(&d.sub, &subtitle(t, x));
-    hide(&d.end, status.is_none() || closed);
+    put(u.title, name.to_owned());
+    put(u.sub, subtitle(t, x));
+    put(u.end_off, status.is_none() || closed);
     let retrying = x.is_some_and(|x| x.state() == ConnState::Retrying);
     let notice = s.problem.as_deref().or(retrying.then_some(t.reconnecting));
-    hide(&d.notice, notice.is_none());
-    text(&d.notice, notice.unwrap_or_default());
+    put(u.notice_off, notice.is_none());
+    put(u.notice, notice.unwrap_or_default().to_owned());
     let greeting = s.greeting.as_deref().or_else(|| {
         let i = s.info.as_ref()?;
         let code = s.lang.code();
         Some(i.greetings.iter().find(|g| g.language == code).map_or(i.greeting.as_str(), |g| g.text.as_str()))
     });
-    text(&d.greet, greeting.unwrap_or_default());
-    hide(&d.ended, !closed);
-    text(&d.typing, &x.and_then(Session::typist).map(|n| fill(t.typing, &[("name", n)])).unwrap_or_default());
-    hide(&d.off_form, s.offline != 1);
-    hide(&d.off_thanks, s.offline != 2);
+    put(u.greet, greeting.unwrap_or_default().to_owned());
+    put(u.ended_off, !closed);
+    put(u.typing, x.and_then(Session::typist).map(|n| fill(t.typing, &[("name", n)])).unwrap_or_default());
+    put(u.offline_off, s.offline != Offline::Shown);
+    put(u.offline_thanks_off, s.offline != Offline::Sent);
     let sending = step == RatingStep::Sending;
-    hide(&d.rate_form, !matches!(step, RatingStep::Asking | RatingStep::Sending));
-    for (i, b) in d.picks.iter().enumerate() {
-        attr(b, "aria-pressed", tf(pick.is_some_and(|p| usize::from(p) == i)));
+    put(u.rate_off, !matches!(step, RatingStep::Asking | RatingStep::Sending));
+    for (i, p) in u.picked.iter().enumerate() {
+        put(*p, pick.is_some_and(|p| usize::from(p) == i));
     }
-    let _ = d.rate_send.toggle_attribute_with_force("disabled", pick.is_none() || sending);
-    let _ = d.skip.toggle_attribute_with_force("disabled", sending);
-    hide(&d.rate_thanks, step != RatingStep::Thanked);
-    hide(&d.pre_form, !s.form);
-    for (k, _, err) in &d.pre_fields {
-        let msg = s.form_err.as_deref().filter(|_| *k == s.err_field);
-        text(err, msg.unwrap_or_default());
+    put(u.rate_send_off, pick.is_none() || sending);
+    put(u.rate_skip_off, sending);
+    put(u.rate_thanks_off, step != RatingStep::Thanked);
+    put(u.prechat_off, !s.form);
+    put(u.err_key, s.err_field.clone());
+    put(u.err, s.form_err.clone().unwrap_or_default());
+    put(u.new_off, !closed);
+    put(u.compose_off, closed || s.offline != Offline::Hidden || s.form);
+    put(u.invite_off, s.invite.is_none() || s.open);
+    put(u.invite_text, s.invite.clone().unwrap_or_default());
+    let rows = rows(s, x);
+    if let Some(d) = s.d.as_mut() {
+        if ui::transcript::sync(&d.log, &d.ended, &mut d.rows, &rows, t) {
+            // Keep the newest message in view.
+            d.log.set_scroll_top(d.log.scroll_height());
+        }
     }
-    hide(&d.new_chat, !closed);
-    hide(&d.compose, closed || s.offline > 0 || s.form);
-    hide(&d.invite, s.invite.is_none() || s.open);
-    text(&d.invite_text, s.invite.as_deref().unwrap_or_default());
-    render_rows(s, x);
 }
 
-/// The transcript: stored messages in `seq` order (added, never redrawn), then the visitor's
-/// own on their way (written before the conversation existed, too) or refused.
-fn render_rows(s: &mut St, x: Option<&Session>) {
-    let Some(d) = &s.d else { return };
+/// The transcript: stored messages in `seq` order, then the visitor's own on their way
+/// (written before the conversation existed, too) or refused.
+fn rows(s: &St, x: Option<&Session>) -> Vec<ui::Row> {
+    let t = s.t;
     let lines: &[Line] = x.map_or(&[], Session::lines);
-    let (stored, tail) = lines.split_at(lines.iter().position(|l| l.seq.is_none()).unwrap_or(lines.len()));
-    let mut changed = false;
-    let before = s.rows.len();
-    s.rows.retain(|(seq, e)| {
-        let keep = stored.binary_search_by_key(&Some(*seq), |l| l.seq).is_ok();
-        if !keep {
-            e.remove();
-        }
-        keep
-    });
-    changed |= before != s.rows.len();
-    for (i, m) in stored.iter().enumerate() {
-        let seq = m.seq.unwrap_or_default();
-        if s.rows.get(i).is_some_and(|r| r.0 == seq) {
-            continue;
-        }
-        let mine = m.author.role == Role::Visitor;
-        let meta = [clock(m.at).as_str(), if mine { " · " } else { "" }, if mine { s.t.sent } else { "" }].concat();
-        let e = row(
-            if mine { "msg mine" } else { "msg theirs" },
-            (!mine).then_some(m.author.name.as_str()),
-            &m.text,
-            &meta,
-        );
-        let next = s.rows.get(i).map(|r| &r.1).or(s.tail.first()).unwrap_or(&d.ended);
-        let _ = d.log.insert_before(&e, Some(next));
-        s.rows.insert(i, (seq, e));
-        changed = true;
-    }
-    // The tail: redrawn when what it shows changed. Each item: id, text, since when it is on
-    // its way (`None`: refused) and why it was refused.
-    let mut items: Vec<(&str, &str, Option<u64>, &str)> = Vec::new();
-    for l in tail {
-        match &l.delivery {
-            Delivery::Sending => items.push((&l.client_id, &l.text, Some(l.at), "")),
-            Delivery::Refused(why) => items.push((&l.client_id, &l.text, None, why)),
-            Delivery::Stored => {}
-        }
-    }
-    for q in &s.queued {
-        items.push(("q", q, Some(s.queued_since), ""));
-    }
+    let mut rows = Vec::new();
     // Nothing goes stale behind the pre-chat form.
     let (form, now) = (s.form, s.clock);
-    let stale = |since: Option<u64>| !form && since.is_some_and(|t| parley_client::is_stale(t, now));
-    let mut sig = String::new();
-    for (id, _, since, _) in &items {
-        sig += match since {
-            None => "x",
-            Some(_) if stale(*since) => "!",
-            Some(_) => ".",
-        };
-        sig += id;
+    let stale = |since: u64| !form && parley_client::is_stale(since, now);
+    let mine = |key: String, class, text: &str, meta: String, retry| ui::Row {
+        key,
+        class,
+        who: None,
+        text: text.to_owned(),
+        meta,
+        retry,
+    };
+    let (stored, tail) = lines.split_at(lines.iter().position(|l| l.seq.is_none()).unwrap_or(lines.len()));
+    for l in stored {
+        let me = l.author.role == Role::Visitor;
+        let meta = [clock(l.at).as_str(), if me { " · " } else { "" }, if me { t.sent } else { "" }].concat();
+        rows.push(ui::Row {
+            key: l.seq.unwrap_or_default().to_string(),
+            class: if me { "msg mine" } else { "msg theirs" },
+            who: (!me).then(|| l.author.name.clone()),
+            text: l.text.clone(),
+            meta,
+            retry: false,
+        });
     }
-    if sig != s.tail_sig {
-        for e in s.tail.drain(..) {
-            e.remove();
+    for l in tail {
+        match &l.delivery {
+            Delivery::Stored => {}
+            Delivery::Refused(why) => rows.push(mine(
+                ["x", &l.client_id].concat(),
+                "msg mine failed",
+                &l.text,
+                fill(t.not_sent, &[("why", why)]),
+                false,
+            )),
+            Delivery::Sending => rows.push(pending(&l.client_id, &l.text, stale(l.at), t)),
         }
-        let t = s.t;
-        for (_, body, since, why) in &items {
-            let e = if since.is_none() {
-                row("msg mine failed", None, body, &fill(t.not_sent, &[("why", why)]))
-            } else if stale(*since) {
-                let e = row("msg mine pending", None, body, "");
-                let meta = e.last_element_child().unwrap_throw();
-                meta.set_text_content(Some(&[t.not_sent_yet, " · "].concat()));
-                elt("button", &[("class", "link"), ("type", "button"), ("data-act", "retry")], t.retry, &meta);
-                e
-            } else {
-                row("msg mine pending", None, body, t.sending)
-            };
-            s.tail.push(e);
-        }
-        for e in &s.tail {
-            let _ = d.log.insert_before(e, Some(&d.ended));
-        }
-        s.tail_sig = sig;
-        changed = true;
     }
-    if changed {
-        // Keep the newest message in view.
-        d.log.set_scroll_top(d.log.scroll_height());
+    let queued_stale = stale(s.queued_since);
+    for (i, q) in s.queued.iter().enumerate() {
+        rows.push(pending(&["q", &i.to_string()].concat(), q, queued_stale, t));
     }
+    rows
 }
 
-/// One line of the transcript (not yet in the page).
-fn row(class: &str, who: Option<&str>, body: &str, meta: &str) -> Element {
-    let e = doc().create_element("div").unwrap_throw();
-    let _ = e.set_attribute("class", class);
-    if let Some(who) = who {
-        elt("span", &[("class", "who")], who, &e);
+/// The visitor's message on its way: "sending", or "not sent yet · Retry" once stale.
+fn pending(id: &str, text: &str, stale: bool, t: &Texts) -> ui::Row {
+    ui::Row {
+        key: [if stale { "!" } else { "." }, id].concat(),
+        class: "msg mine pending",
+        who: None,
+        text: text.to_owned(),
+        meta: if stale { [t.not_sent_yet, " · "].concat() } else { t.sending.to_owned() },
+        retry: stale,
     }
-    let _ = e.append_child(&doc().create_text_node(body));
-    elt("span", &[("class", "meta")], meta, &e);
-    e
 }
 
 /// The header's second line: the operator, the place in line, or the default.
@@ -995,7 +792,7 @@ fn clear(s: &mut St) {
 fn check_availability(sh: &Shared) {
     let (base, channel_id) = {
         let s = sh.borrow();
-        if s.conn.is_some() || s.creating || !s.queued.is_empty() || s.offline == 2 {
+        if s.conn.is_some() || s.creating || !s.queued.is_empty() || s.offline == Offline::Sent {
             return;
         }
         (s.base.clone(), s.channel.clone())
@@ -1004,7 +801,7 @@ fn check_availability(sh: &Shared) {
     spawn_local(async move {
         if let Some(available) = available(&base, channel_id).await {
             let mut s = sh.borrow_mut();
-            s.offline = u8::from(!available);
+            s.offline = s.offline.on_available(available);
             render(&mut s);
         }
     });
@@ -1044,7 +841,7 @@ fn send_offline(sh: &Shared, name: String, email: String, text: String) {
         let mut s = sh.borrow_mut();
         match res {
             Ok(_) => {
-                s.offline = 2;
+                s.offline = Offline::Sent;
                 s.problem = None;
             }
             Err(e) => s.problem = Some(e.message),
@@ -1129,15 +926,13 @@ async fn load_session(sh: Shared, first: bool) {
             s.lang = lang;
             s.t = lang.texts();
             if let Some(d) = s.d.take() {
+                d.owner.cleanup();
                 d.panel.remove();
                 d.invite.remove();
             }
-            s.rows.clear();
-            s.tail.clear();
-            s.tail_sig.clear();
         }
         attr(&s.top, "lang", lang.code());
-        build_fields(&mut s);
+        publish_fields(&s);
         render(&mut s);
         let resume = ses.conversation_id.filter(|id| s.conv.as_deref() != Some(id.as_str()));
         let start = !s.queued.is_empty() && !s.creating;
@@ -1240,8 +1035,11 @@ fn create_conversation(sh: Shared) {
             s.form = true;
             render(&mut s);
             // The composer is hidden now: keyboard users go on in the form.
-            if let Some((_, input, _)) = s.d.as_ref().and_then(|d| d.pre_fields.first()) {
-                let _ = input.focus();
+            let first = s.d.as_ref().and_then(|d| d.panel.query_selector("[data-act=prechat] input").ok().flatten());
+            if let Some(input) = first.and_then(|i| i.dyn_into::<HtmlElement>().ok()) {
+                parley_client::set_timeout(0, move || {
+                    let _ = input.focus();
+                });
             }
             return;
         }

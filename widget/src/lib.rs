@@ -6,8 +6,10 @@ mod app;
 mod events;
 mod invite;
 mod read;
+mod state;
 mod store;
 mod style;
+mod ui;
 
 use std::cell::RefCell;
 
