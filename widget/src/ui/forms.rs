@@ -4,7 +4,9 @@
 use leptos::prelude::*;
 use parley_protocol::i18n::Texts;
 
-use super::{Field, Ui};
+use web_sys::Element;
+
+use super::{place, Field, Ui};
 
 pub fn offline(ui: Ui, t: &'static Texts) -> impl IntoView {
     view! {
@@ -22,10 +24,19 @@ pub fn offline(ui: Ui, t: &'static Texts) -> impl IntoView {
 pub fn prechat(ui: Ui, t: &'static Texts) -> impl IntoView {
     view! {
         <form class="offline" data-act="prechat" aria-label=t.before_start hidden=ui.prechat_off>
-            {move || ui.fields.get().into_iter().map(|f| field(ui, f)).collect_view()}
             <button class="send wide" type="submit">{t.start_chat}</button>
         </form>
     }
+}
+
+/// Shows `fields` in the pre-chat form `form`, before its submit button, in place of the ones
+/// it showed; the owner of their views (`cleanup` when they are replaced).
+pub fn set_fields(form: &Element, fields: Vec<Field>, ui: Ui) -> Owner {
+    while let Some(e) = form.first_element_child().filter(|e| e.tag_name() != "BUTTON") {
+        e.remove();
+    }
+    let submit = form.last_element_child();
+    place(form, submit.as_ref().map(AsRef::as_ref), move || fields.into_iter().map(|f| field(ui, f)).collect_view())
 }
 
 /// A pre-chat field and the line for the server's message about it.

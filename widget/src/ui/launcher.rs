@@ -22,10 +22,12 @@ pub fn take_over(top: &HtmlElement, launcher: &HtmlElement, ui: Ui, t: &'static 
     })
     .forget();
     let (top, b) = (top.clone(), launcher.clone());
-    Effect::new(move |_| {
+    // A render effect (the kind tachys' views use: no second effect machinery), kept for the
+    // page's life.
+    std::mem::forget(RenderEffect::new(move |_| {
         let open = ui.open.get();
         let _ = top.toggle_attribute_with_force("data-open", open);
         let _ = b.set_attribute("aria-expanded", tf(open));
         let _ = b.set_attribute("aria-label", if open { t.close_chat } else { t.open_chat });
-    });
+    }));
 }

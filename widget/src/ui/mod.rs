@@ -57,7 +57,6 @@ pub struct Ui {
     pub rate_skip_off: RwSignal<bool>,
     pub rate_thanks_off: RwSignal<bool>,
     pub prechat_off: RwSignal<bool>,
-    pub fields: RwSignal<Vec<Field>>,
     /// The server's message about a pre-chat field: its key, the message.
     pub err_key: RwSignal<String>,
     pub err: RwSignal<String>,
@@ -91,7 +90,6 @@ impl Ui {
             rate_skip_off: RwSignal::new(false),
             rate_thanks_off: on(),
             prechat_off: on(),
-            fields: RwSignal::new(Vec::new()),
             err_key: text(),
             err: text(),
             new_off: on(),
