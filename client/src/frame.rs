@@ -1,13 +1,11 @@
 //! Reading server frames: the visitors' ([`Hidden`]) with the flat reader of
 //! `parley_protocol::flat` over the value `JSON.parse` gave (no serde in the widget for them),
-//! the operators' (`VisitorInfo`) with serde (the console has it anyway; feature
-//! `serde-wasm-bindgen`). The saved outbox is read through the same [`Json`] view.
+//! the operators' ([`VisitorInfo`]) with serde (the console has it anyway). The saved outbox is
+//! read through the same [`Json`] view.
 
 use js_sys::{Array, Number, Object, Reflect};
 use parley_protocol::flat::{read_server, Json};
-#[cfg(feature = "serde-wasm-bindgen")]
-use parley_protocol::protocol::VisitorInfo;
-use parley_protocol::protocol::{Hidden, ServerMsg, VisitorPart};
+use parley_protocol::protocol::{Hidden, ServerMsg, VisitorInfo, VisitorPart};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// A side of the protocol: how its server frames are read.
@@ -22,7 +20,6 @@ impl Side for Hidden {
     }
 }
 
-#[cfg(feature = "serde-wasm-bindgen")]
 impl Side for VisitorInfo {
     fn read_frame(text: &str) -> Option<ServerMsg<VisitorInfo>> {
         crate::from_json(text)

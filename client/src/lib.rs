@@ -3,9 +3,9 @@
 //! and time.
 //!
 //! Serde over JavaScript values (`from_json`, `get_json`/`post_json`, the operators' frames)
-//! is behind the feature `serde-wasm-bindgen`, which the console turns on; the widget reads
-//! what it needs without serde (issue 17: the visitor's frames and the saved outbox through
-//! `parley_protocol::flat::Json`).
+//! is for the console: generic code the widget never instantiates, so none of it is linked into
+//! the widget, which reads what it needs without serde (issue 17: the visitor's frames and the
+//! saved outbox through `parley_protocol::flat::Json`).
 //!
 //! Product decisions stay in `parley_protocol` and `parley_chat_client`; this crate only moves
 //! frames.
@@ -16,9 +16,7 @@ mod net;
 
 pub use conn::{Connection, Handler, Update};
 pub use frame::Side;
-#[cfg(feature = "serde-wasm-bindgen")]
-pub use net::{get_json, post_json, post_raw};
-pub use net::{post_js, HttpError};
+pub use net::{get_json, post_js, post_json, post_raw, HttpError};
 pub use parley_chat_client::{is_stale, ConnState, Delivery, Event, Line, Pending, RatingStep, Session};
 
 pub fn window() -> web_sys::Window {
@@ -26,14 +24,12 @@ pub fn window() -> web_sys::Window {
 }
 
 /// Parses JSON with the browser's `JSON.parse` into `T`.
-#[cfg(feature = "serde-wasm-bindgen")]
 pub fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
     let value = js_sys::JSON::parse(text).ok()?;
     serde_wasm_bindgen::from_value(value).ok()
 }
 
 /// Reads a value `JSON.parse` gave into `T`.
-#[cfg(feature = "serde-wasm-bindgen")]
 pub fn from_value<T: serde::de::DeserializeOwned>(value: wasm_bindgen::JsValue) -> Option<T> {
     serde_wasm_bindgen::from_value(value).ok()
 }

@@ -1,7 +1,6 @@
 //! JSON over `fetch`.
 
 use parley_protocol::error::{ApiError, ErrorCode};
-#[cfg(feature = "serde-wasm-bindgen")]
 use serde::{de::DeserializeOwned, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -42,12 +41,10 @@ impl HttpError {
     }
 }
 
-#[cfg(feature = "serde-wasm-bindgen")]
 pub async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, HttpError> {
     parse(call(url, "GET", None).await?)
 }
 
-#[cfg(feature = "serde-wasm-bindgen")]
 pub async fn post_json<B: Serialize, T: DeserializeOwned>(url: &str, body: &B) -> Result<T, HttpError> {
     let body = serde_json::to_string(body).expect("serializable body");
     parse(call(url, "POST", Some(body)).await?)
@@ -55,7 +52,6 @@ pub async fn post_json<B: Serialize, T: DeserializeOwned>(url: &str, body: &B) -
 
 /// POST of a body already in JSON (built with `JSON.stringify`: no float formatting code in
 /// the widget).
-#[cfg(feature = "serde-wasm-bindgen")]
 pub async fn post_raw<T: DeserializeOwned>(url: &str, body: String) -> Result<T, HttpError> {
     parse(call(url, "POST", Some(body)).await?)
 }
@@ -71,7 +67,6 @@ fn bad_json() -> HttpError {
     HttpError { status: 200, code: "bad_json".into(), message: "unexpected response".into(), field: String::new() }
 }
 
-#[cfg(feature = "serde-wasm-bindgen")]
 fn parse<T: DeserializeOwned>(text: String) -> Result<T, HttpError> {
     crate::from_json(&text).ok_or_else(bad_json)
 }

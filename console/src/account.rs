@@ -9,7 +9,7 @@ use leptos::task::spawn_local;
 use parley_protocol::admin::{AccountUpdate, AccountView, FieldError};
 
 use crate::admin_api;
-use crate::form::{http_field_error, Field, FormError, Notice};
+use crate::form::{http_field_error, http_field_error_with, Field, FormError, Notice};
 
 const FIELDS: &[&str] = &["name", "time_zone"];
 
@@ -57,7 +57,8 @@ pub fn AccountSettings() -> impl IntoView {
                     note.try_set(Some(t().account_saved.to_owned()));
                 }
                 Err(e) => {
-                    err.try_set(Some(http_field_error(&e)));
+                    let sent = [("time_zone", body.time_zone.as_str()), ("name", body.name.as_str())];
+                    err.try_set(Some(http_field_error_with(&e, &sent)));
                 }
             }
             busy.try_set(false);

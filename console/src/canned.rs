@@ -11,7 +11,7 @@ use leptos::task::spawn_local;
 use parley_protocol::admin::{CannedRequest, CannedResponse, FieldError};
 
 use crate::admin_api;
-use crate::form::{http_field_error, Field, FormError, Notice};
+use crate::form::{http_field_error, http_field_error_with, Field, FormError, Notice};
 
 const FIELDS: &[&str] = &["shortcut", "text"];
 
@@ -52,9 +52,11 @@ pub fn CannedResponses() -> impl IntoView {
         }
         note.set(None);
         let body = CannedRequest { shortcut: shortcut.get_untracked(), text: text.get_untracked() };
-        if let Err(e) = body.validate() {
-            return err.set(Some(e));
-        }
+        // The shortcut as the server reads it, for its "already in use".
+        let sent = match body.validate() {
+            Ok((shortcut, _)) => shortcut,
+            Err(e) => return err.set(Some(e)),
+        };
         err.set(None);
         busy.set(true);
         spawn_local(async move {
@@ -66,7 +68,7 @@ pub fn CannedResponses() -> impl IntoView {
                     reload();
                 }
                 Err(e) => {
-                    err.try_set(Some(http_field_error(&e)));
+                    err.try_set(Some(http_field_error_with(&e, &[("shortcut", &sent)])));
                 }
             }
             busy.try_set(false);

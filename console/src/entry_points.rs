@@ -12,7 +12,7 @@ use parley_protocol::entry_points::{self as ep, EntryKind, EntryPointRequest, En
 use parley_protocol::invites::{Condition, Greeting, InviteSettings};
 
 use crate::admin_api;
-use crate::form::{http_field_error, load_into, DataTable, Field, FormError, Notice};
+use crate::form::{http_field_error_with, load_into, DataTable, Field, FormError, Notice};
 use crate::i18n::{fill, t, Texts};
 
 /// The kinds of condition row: key and label of the type select.
@@ -187,7 +187,7 @@ pub fn EntryPoints() -> impl IntoView {
                     reload();
                 }
                 Err(e) => {
-                    row_error.try_set(Some(http_field_error(&e)));
+                    row_error.try_set(Some(http_field_error_with(&e, &[("name", &body.name)])));
                 }
             }
         });
@@ -337,7 +337,7 @@ fn ButtonForm(e: EntryPointView, on_done: Callback<Option<String>>) -> impl Into
             match admin_api::update_entry_point(&id, &body).await {
                 Ok(_) => on_done.run(Some(t().saved.to_owned())),
                 Err(e) => {
-                    err.try_set(Some(http_field_error(&e)));
+                    err.try_set(Some(http_field_error_with(&e, &[("name", &body.name)])));
                     busy.try_set(false);
                 }
             }
@@ -511,7 +511,7 @@ fn InviteForm(
             match result {
                 Ok(_) => on_done.run(Some(t().saved.to_owned())),
                 Err(e) => {
-                    err.try_set(Some(http_field_error(&e)));
+                    err.try_set(Some(http_field_error_with(&e, &[("name", &body.name)])));
                     busy.try_set(false);
                 }
             }

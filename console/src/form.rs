@@ -32,13 +32,17 @@ pub fn load_into<T: Send + Sync + 'static>(
 }
 
 pub fn http_field_error(e: &HttpError) -> FieldError {
+    http_field_error_with(e, &[])
+}
+
+/// [`http_field_error`], the text saying which value was refused (`sent`: the form's
+/// `(field, value)` pairs, see [`api::describe_with`]).
+pub fn http_field_error_with(e: &HttpError, sent: &[(&str, &str)]) -> FieldError {
     let field = match e.api_code() {
-        Some(ErrorCode::UsernameTaken) => "username",
-        Some(ErrorCode::ShortcutTaken) => "shortcut",
-        Some(ErrorCode::NameTaken) => "name",
+        Some(ErrorCode::UsernameTaken | ErrorCode::ShortcutTaken | ErrorCode::NameTaken) => api::field_of(e),
         _ => "",
     };
-    FieldError::new(field, api::describe(e))
+    FieldError::new(field, api::describe_with(e, sent))
 }
 
 /// The form's error, unless a field of `fields` shows it.
@@ -221,8 +225,16 @@ mod tests {
     fn server_errors_find_their_field() {
         let e =
             |code: &str| HttpError { status: 409, code: code.into(), message: "taken".into(), field: String::new() };
-        assert_eq!(http_field_error(&e("username_taken")), FieldError::new("username", "taken"));
+        // The console's text, not the server's.
+        assert_eq!(
+            http_field_error(&e("username_taken")),
+            FieldError::new("username", "This username is taken; choose another.")
+        );
         assert_eq!(http_field_error(&e("shortcut_taken")).field, "shortcut");
+        assert_eq!(
+            http_field_error_with(&e("shortcut_taken"), &[("text", "Bye!"), ("shortcut", " bye ")]),
+            FieldError::new("shortcut", "The shortcut /bye is already in use.")
+        );
         assert_eq!(http_field_error(&e("forbidden")).field, "");
         let net = HttpError { status: 0, code: "network".into(), message: String::new(), field: String::new() };
         assert!(http_field_error(&net).message.contains("Could not reach the server"));

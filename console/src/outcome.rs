@@ -182,7 +182,12 @@ pub fn OutcomeForm(id: String, summary: Signal<Option<ConvSummary>>) -> impl Int
                 }
                 Err(e) => {
                     // The server's 400s name their field: shown next to it.
-                    err.try_set(Some(FieldError::new(e.field.as_str(), api::describe(&e))));
+                    let sent = [
+                        ("success_code", body.success_code.as_deref().unwrap_or_default()),
+                        ("category", body.category.as_deref().unwrap_or_default()),
+                        ("sub_category", body.sub_category.as_deref().unwrap_or_default()),
+                    ];
+                    err.try_set(Some(FieldError::new(e.field.as_str(), api::describe_with(&e, &sent))));
                 }
             }
             busy.try_set(false);

@@ -14,9 +14,7 @@
 use crate::net::{get_json, post_json, HttpError};
 use leptos::prelude::*;
 use parley_protocol::admin::FieldError;
-use parley_reports::links::{
-    api_url, LinkQuery, Refusal, ReportLinkList, ReportLinkRequest, ReportLinkView, PAGE_PREFIX,
-};
+use parley_reports::links::{api_url, LinkQuery, ReportLinkList, ReportLinkRequest, ReportLinkView, PAGE_PREFIX};
 use parley_reports::query::{ReportId, ReportQuery};
 use parley_reports::table::ReportResponse;
 use wasm_bindgen::JsCast;
@@ -47,10 +45,7 @@ pub fn shared_of(hash: &str) -> Option<Shared> {
 
 /// The sentence for a failed public report.
 fn refusal_text(e: &HttpError) -> String {
-    match Refusal::from_code(&e.code) {
-        Some(r) => r.message().to_owned(),
-        None => api::describe(e),
-    }
+    api::describe(e)
 }
 
 /// The public page of a link: the report read-only, or why it cannot be shown.
@@ -404,10 +399,16 @@ mod tests {
 
     #[test]
     fn refusal_sentences() {
+        use parley_reports::links::Refusal;
         let e = |status, code: &str| HttpError { status, code: code.into(), message: "m".into(), field: String::new() };
         assert_eq!(refusal_text(&e(410, "revoked")), "This link was revoked.");
         assert_eq!(refusal_text(&e(410, "expired")), "This link has expired.");
         assert_eq!(refusal_text(&e(403, "bad_signature")), "This link is not valid.");
-        assert_eq!(refusal_text(&e(500, "internal")), "m");
+        assert_eq!(refusal_text(&e(500, "internal")), "Something went wrong on the server; try again.");
+        assert_eq!(refusal_text(&e(500, "kaput")), "m", "a code the console does not know");
+        // The console's English is the reports crate's.
+        for code in ["revoked", "expired", "bad_signature"] {
+            assert_eq!(refusal_text(&e(410, code)), Refusal::from_code(code).unwrap().message(), "{code}");
+        }
     }
 }

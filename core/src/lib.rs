@@ -12,6 +12,7 @@ pub mod conversation;
 pub mod dispatch;
 pub mod metrics;
 pub mod presence;
+pub mod record;
 pub mod routing;
 pub mod start;
 pub mod tally;

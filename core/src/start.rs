@@ -10,8 +10,9 @@
 //!    record the object is created with and D1 stores, and the visitor details it starts with.
 
 use crate::dispatch::RouteUpdate;
+use crate::record::{ConversationRecord, RequestType};
 use parley_protocol::admin::FieldError;
-use parley_protocol::api::ConversationSummary;
+use parley_protocol::ids::{AccountId, ChannelId, ConversationId, OperatorId, VisitorId};
 use parley_protocol::limits::MAX_PAGE_URL_CHARS;
 use parley_protocol::outcomes::{prechat_answers, visitor_identifier, FormField};
 use parley_protocol::protocol::{PageVisit, Status, VisitorInfo};
@@ -101,18 +102,23 @@ pub struct NewConversation {
     pub language: String,
     pub page_url: String,
     pub country: String,
-    /// `button` or `invite`, the entry point's name, and the decision time when measured.
-    pub request_type: String,
+    /// The entry point's kind, name and id, and the decision time when measured.
+    pub request_type: RequestType,
     pub request_source: String,
+    pub entry_point_id: Option<String>,
     pub decision_ms: Option<u64>,
+    /// The website session it opens (see [`ConversationRecord::session_id`]) and the host the
+    /// origin check matched.
+    pub session_id: String,
+    pub host_id: Option<String>,
     pub who: VisitorDetails,
     /// Where routing put it.
     pub route: RouteUpdate,
 }
 
-/// The new conversation's first record (its summary, as the API shows it and D1 stores it)
+/// The new conversation's first record (as D1 stores it; its pages are the object's to copy)
 /// and the visitor the object starts with.
-pub fn new_conversation(n: NewConversation) -> (ConversationSummary, VisitorInfo) {
+pub fn new_conversation(n: NewConversation) -> (ConversationRecord, VisitorInfo) {
     let (operator_id, operator_name) = match &n.route {
         RouteUpdate::Assigned { operator_id, operator_name, .. } => (Some(operator_id.clone()), operator_name.clone()),
         RouteUpdate::Queued { .. } => (None, String::new()),
@@ -124,22 +130,16 @@ pub fn new_conversation(n: NewConversation) -> (ConversationSummary, VisitorInfo
     };
     let visitor =
         VisitorInfo { name: n.who.name.clone(), language: n.language.clone(), country: n.country.clone(), pages };
-    let summary = ConversationSummary {
-        id: n.id,
-        account_id: n.account_id,
-        channel_id: n.channel_id,
-        visitor_id: n.visitor_id,
+    let record = ConversationRecord {
+        id: ConversationId(n.id),
+        account_id: AccountId(n.account_id),
+        channel_id: ChannelId(n.channel_id),
+        visitor_id: VisitorId(n.visitor_id),
         status: Status::Waiting,
         created_at: n.at.0,
         page_url: n.page_url.clone(),
-        message_count: 0,
-        last_message_at: None,
-        last_message_preview: String::new(),
         updated_at: n.at.0,
-        closed_at: None,
-        closed_by: None,
-        no_operator_response: 0,
-        operator_id,
+        operator_id: operator_id.map(OperatorId),
         operator_name,
         visitor_name: n.who.name,
         visitor_language: n.language,
@@ -148,22 +148,17 @@ pub fn new_conversation(n: NewConversation) -> (ConversationSummary, VisitorInfo
         pages_visited: u32::from(!visitor.pages.is_empty()),
         request_type: n.request_type,
         request_source: n.request_source,
+        entry_point_id: n.entry_point_id,
         decision_ms: n.decision_ms,
-        survey_result: String::new(),
-        survey_comment: String::new(),
-        rated_at: None,
-        success_code: None,
-        tags: Vec::new(),
-        category: None,
-        sub_category: None,
-        note: String::new(),
-        goals: Vec::new(),
         visitor_email: n.who.email,
         visitor_identifier: n.who.identifier,
         anonymous: n.who.anonymous,
         prechat: n.who.prechat,
+        session_id: Some(n.session_id),
+        host_id: n.host_id,
+        ..ConversationRecord::default()
     };
-    (summary, visitor)
+    (record, visitor)
 }
 
 #[cfg(test)]
@@ -221,9 +216,12 @@ mod tests {
             language: language_of("  fr-FR "),
             page_url: page_url_of(page_url),
             country: "FR".into(),
-            request_type: "invite".into(),
+            request_type: RequestType::Invite,
             request_source: "Pricing".into(),
+            entry_point_id: Some("inv_1".into()),
             decision_ms: Some(4_000),
+            session_id: "ss_1".into(),
+            host_id: None,
             who: VisitorDetails {
                 name: "Ann".into(),
                 email: "ann@shop.test".into(),
@@ -245,18 +243,19 @@ mod tests {
         };
         let (s, v) = new_conversation(new_chat(route, "https://shop.test/"));
         assert_eq!((s.id.as_str(), s.status.as_str(), s.created_at, s.updated_at), ("c_9", "waiting", 5_000, 5_000));
-        assert_eq!((s.operator_id.as_deref(), s.operator_name.as_str()), (Some("op_1"), "Sam"));
+        assert_eq!((s.operator_id.as_ref().map(|o| o.as_str()), s.operator_name.as_str()), (Some("op_1"), "Sam"));
         assert_eq!((s.visitor_language.as_str(), s.visitor_country.as_str()), ("fr-FR", "FR"));
         assert_eq!(
             (s.page_url.as_str(), s.current_page.as_str(), s.pages_visited),
             ("https://shop.test/", "https://shop.test/", 1)
         );
         assert_eq!(
-            (s.request_type.as_str(), s.request_source.as_str(), s.decision_ms),
-            ("invite", "Pricing", Some(4_000))
+            (s.request_type, s.request_source.as_str(), s.entry_point_id.as_deref(), s.decision_ms),
+            (RequestType::Invite, "Pricing", Some("inv_1"), Some(4_000))
         );
+        assert_eq!((s.session_id.as_deref(), s.host_id.as_deref(), s.pages.len()), (Some("ss_1"), None, 0));
         assert_eq!((s.visitor_name.as_str(), s.visitor_email.as_str(), s.anonymous), ("Ann", "ann@shop.test", false));
-        assert_eq!(s.message_count, 0);
+        assert_eq!((s.message_count, s.closed_by, s.survey_result), (0, None, crate::record::SurveyResult::Unanswered));
         assert_eq!((v.name.as_str(), v.language.as_str(), v.pages.len()), ("Ann", "fr-FR", 1));
         assert_eq!(v.pages[0].at, Millis(5_000));
     }

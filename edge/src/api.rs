@@ -5,17 +5,17 @@
 use parley_core::auth;
 use parley_core::conversation::Participant;
 use parley_core::dispatch::{DispatchError, PresenceView, RouteUpdate};
+use parley_core::record::ConversationRecord;
 use parley_core::start::{self, NewConversation, Start};
 use parley_protocol::api::{
-    Availability, AvailabilityRequest, ChannelInfo, ConversationCreated, ConversationList, ConversationSummary,
-    CreateConversationRequest, LoginRequest, OperatorInfo, PresenceChange, PresenceSnapshot, TransferRequest,
-    WidgetSession, WidgetSessionRequest,
+    Availability, AvailabilityRequest, ChannelInfo, ConversationCreated, ConversationList, CreateConversationRequest,
+    LoginRequest, OperatorInfo, PresenceChange, PresenceSnapshot, TransferRequest, WidgetSession, WidgetSessionRequest,
 };
 use parley_protocol::entry_points::{EntryKind, EntryPointRef};
 use parley_protocol::ids::is_valid_id;
 use parley_protocol::invites::Rule;
 use parley_protocol::limits::{MAX_PASSWORD_LEN, MAX_USERNAME_LEN, SESSION_TTL_MS};
-use parley_protocol::protocol::{Role, Status, VisitorInfo};
+use parley_protocol::protocol::{Role, VisitorInfo};
 use serde::Deserialize;
 use worker::{Env, Request, Response, Result};
 
@@ -154,7 +154,7 @@ pub(crate) async fn widget_session(mut req: Request, env: &Env) -> Result<Respon
     let conversation_id =
         crate::store::conversations::open_conversation_for(&crate::store::db(env)?, &channel.id, &visitor_id)
             .await?
-            .map(|c| c.id);
+            .map(|c| c.id.0);
     let (button, invites) = widget_entry_points(env, &channel.id).await?;
     let resp = http::json(&WidgetSession {
         channel: ChannelInfo {
@@ -192,83 +192,77 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
     };
     let blocked = crate::store::blocks::is_blocked(&d1, &body.channel_id, &body.visitor_id).await?;
     let open = crate::store::conversations::open_conversation_for(&d1, &body.channel_id, &body.visitor_id).await?;
-    let (conversation_id, status) =
-        match start::first_step(blocked, open.and_then(|c| Some((c.id, Status::parse(&c.status)?)))) {
-            // A blocked visitor is told so politely; the reason is never revealed.
-            Start::Blocked => {
-                let resp = fail(ErrorCode::VisitorBlocked, parley_protocol::outcomes::VISITOR_BLOCKED_MESSAGE)?;
-                return http::with_cors(resp, &origin);
-            }
-            Start::Reuse { conversation_id, status } => (conversation_id, status),
-            Start::Create => {
-                // The pre-chat answers are checked before anything is written (400 naming the field).
-                let who = match crate::outcomes::visitor_details(&d1, &body.channel_id, &body.visitor_id, &body.prechat)
-                    .await?
-                {
+    let (conversation_id, status) = match start::first_step(blocked, open.map(|c| (c.id.0, c.status))) {
+        // A blocked visitor is told so politely; the reason is never revealed.
+        Start::Blocked => {
+            let resp = fail(ErrorCode::VisitorBlocked, parley_protocol::outcomes::VISITOR_BLOCKED_MESSAGE)?;
+            return http::with_cors(resp, &origin);
+        }
+        Start::Reuse { conversation_id, status } => (conversation_id, status),
+        Start::Create => {
+            // The pre-chat answers are checked before anything is written (400 naming the field).
+            let who =
+                match crate::outcomes::visitor_details(&d1, &body.channel_id, &body.visitor_id, &body.prechat).await? {
                     Ok(w) => w,
                     Err(resp) => return http::with_cors(resp, &origin),
                 };
-                let channel =
-                    crate::store::channels::channel(&d1, &body.channel_id).await?.ok_or("channel vanished")?;
-                let id = new_id("c");
-                let language = start::language_of(&body.language);
-                // Routing first: the object starts knowing where it stands. Should anything below
-                // fail, the dispatcher drops the chat when it cannot reach its object.
-                let cmd = Command::NewChat {
-                    conversation_id: id.clone(),
-                    channel: channel.id.clone(),
-                    language: Some(language.clone()).filter(|l| !l.is_empty()),
-                };
-                let route: RouteUpdate = match dispatch::call(env, &channel.account_id, &cmd).await? {
-                    Ok(r) => r,
-                    Err(refused) => return dispatch_refusal(refused, 409),
-                };
-                let assigned = matches!(route, RouteUpdate::Assigned { .. });
-                let (row, visitor) = start::new_conversation(NewConversation {
-                    id,
-                    account_id: channel.account_id,
-                    channel_id: channel.id,
-                    visitor_id: body.visitor_id,
-                    at: now(),
-                    language,
-                    page_url: start::page_url_of(&body.page_url),
-                    country: req.cf().and_then(|cf| cf.country()).unwrap_or_default(),
-                    request_type: entry.request_type(),
-                    request_source: entry.request_source(),
-                    decision_ms: entry.decision_ms,
-                    who,
-                    route: route.clone(),
-                });
-                // The object first: a D1 row never points at an object that does not know itself.
-                init_object(env, &row, route, visitor).await?;
-                // Its website session (see `ConversationFact::session_id`: a session ends when its
-                // chat does, so every new conversation opens one) and the host the origin matched.
-                let session_id = new_id("ss");
-                let host_id = match guard::origin_hostname(&origin) {
-                    Some(hostname) => crate::store::channels::channel_host(&d1, &row.channel_id, &hostname).await?,
-                    None => None,
-                };
-                let started = crate::store::conversations::Origin {
-                    entry_point_id: entry.entry_point_id(),
-                    session_id: &session_id,
-                    host_id: host_id.as_deref(),
-                };
-                crate::store::conversations::insert_conversation(&d1, &row, &started).await?;
-                // Counted once per new conversation (the ids are the conversation's).
-                crate::tally::record_chat(env, &row, &entry, assigned).await;
-                (row.id, row.status)
-            }
-        };
+            let channel = crate::store::channels::channel(&d1, &body.channel_id).await?.ok_or("channel vanished")?;
+            let id = new_id("c");
+            let language = start::language_of(&body.language);
+            // Routing first: the object starts knowing where it stands. Should anything below
+            // fail, the dispatcher drops the chat when it cannot reach its object.
+            let cmd = Command::NewChat {
+                conversation_id: id.clone(),
+                channel: channel.id.clone(),
+                language: Some(language.clone()).filter(|l| !l.is_empty()),
+            };
+            let route: RouteUpdate = match dispatch::call(env, &channel.account_id, &cmd).await? {
+                Ok(r) => r,
+                Err(refused) => return dispatch_refusal(refused, 409),
+            };
+            let assigned = matches!(route, RouteUpdate::Assigned { .. });
+            // Its website session (see `ConversationRecord::session_id`: a session ends when
+            // its chat does, so every new conversation opens one) and the host the origin matched.
+            let host_id = match guard::origin_hostname(&origin) {
+                Some(hostname) => crate::store::channels::channel_host(&d1, &channel.id, &hostname).await?,
+                None => None,
+            };
+            let (row, visitor) = start::new_conversation(NewConversation {
+                id,
+                account_id: channel.account_id,
+                channel_id: channel.id,
+                visitor_id: body.visitor_id,
+                at: now(),
+                language,
+                page_url: start::page_url_of(&body.page_url),
+                country: req.cf().and_then(|cf| cf.country()).unwrap_or_default(),
+                request_type: entry.request_type(),
+                request_source: entry.request_source(),
+                entry_point_id: entry.entry_point_id().map(str::to_owned),
+                decision_ms: entry.decision_ms,
+                session_id: new_id("ss"),
+                host_id,
+                who,
+                route: route.clone(),
+            });
+            // The object first: a D1 row never points at an object that does not know itself.
+            init_object(env, &row, route, visitor).await?;
+            crate::store::conversations::insert_conversation(&d1, &row).await?;
+            // Counted once per new conversation (the ids are the conversation's).
+            crate::tally::record_chat(env, &row, &entry, assigned).await;
+            (row.id.0, row.status)
+        }
+    };
     let resp = http::json(&ConversationCreated { conversation_id, status })?;
     http::with_cors(resp, &origin)
 }
 
-async fn init_object(env: &Env, row: &ConversationSummary, route: RouteUpdate, visitor: VisitorInfo) -> Result<()> {
+async fn init_object(env: &Env, row: &ConversationRecord, route: RouteUpdate, visitor: VisitorInfo) -> Result<()> {
     let init = InitBody {
-        conversation_id: row.id.clone(),
-        account_id: row.account_id.clone(),
-        channel_id: row.channel_id.clone(),
-        visitor_id: row.visitor_id.clone(),
+        conversation_id: row.id.to_string(),
+        account_id: row.account_id.to_string(),
+        channel_id: row.channel_id.to_string(),
+        visitor_id: row.visitor_id.to_string(),
         created_at: row.created_at,
         route,
         visitor,
@@ -390,7 +384,7 @@ pub(crate) async fn list_conversations(req: Request, env: &Env, op: &OperatorRow
         return crate::outcomes::visitor_conversations(env, &op.account_id, &visitor).await;
     }
     let rows = crate::store::conversations::list_conversations(&crate::store::db(env)?, &op.account_id, 200).await?;
-    http::json(&ConversationList { conversations: crate::store::conversations::into_api(rows)? })
+    http::json(&ConversationList { conversations: crate::store::conversations::summaries(&rows) })
 }
 
 /// `GET /api/v1/console/conversations/:id/events`: the conversation's state changes.

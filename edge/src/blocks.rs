@@ -62,8 +62,8 @@ pub(crate) async fn block(mut req: Request, env: &Env, me: &OperatorRow, convers
     }
     let view = BlockView {
         id,
-        visitor_id: conv.visitor_id,
-        conversation_id: conv.id,
+        visitor_id: conv.visitor_id.0,
+        conversation_id: conv.id.0,
         reason,
         blocked_by: me.id.clone(),
         blocked_by_name: me.chat_name.clone(),

@@ -4,7 +4,7 @@
 //! refusal to send, always the same status, code and message for the same situation.
 //!
 //! The decisions themselves ([`console_access`], [`parse_cookie`], [`origin_hostname`],
-//! [`same_origin`]) are pure functions of parsed inputs, tested natively below; the async
+//! [`same_origin`], [`identified_visitor`]) are pure functions of parsed inputs, tested natively below; the async
 //! functions only fetch what they need (the request's headers, D1 rows) to call them.
 
 use parley_core::auth;
@@ -145,6 +145,36 @@ pub fn origin_not_allowed() -> ApiError {
 /// Whether `token` is the visitor token of `visitor_id` under `secret`.
 pub fn visitor_token_ok(secret: &[u8], visitor_id: &str, token: &str) -> bool {
     is_valid_id(visitor_id) && auth::verify_visitor_token(secret, visitor_id, token)
+}
+
+/// Longest user id a site may pass to `Parley.identify`.
+pub const MAX_USER_ID_CHARS: usize = 200;
+
+/// `Parley.identify`: a site proves one of its users with the HMAC of their id under the
+/// channel's identity secret (`channel_secret`, empty when the channel has none). The visitor id
+/// of the proven user (derived from the account and the user id with the server's secret, so
+/// it is the same on every device), or the 403 `bad_identity` refusal: an empty or too long
+/// user id, a channel without an identity secret, a wrong hash.
+pub fn identified_visitor(
+    channel_secret: &str,
+    account_id: &str,
+    identity: &parley_protocol::api::Identity,
+    server_secret: &[u8],
+) -> Result<String, ApiError> {
+    let n_chars = identity.id.chars().count();
+    if n_chars == 0
+        || n_chars > MAX_USER_ID_CHARS
+        || channel_secret.is_empty()
+        || !auth::verify_identify(channel_secret.as_bytes(), &identity.id, &identity.hash)
+    {
+        return Err(bad_identity());
+    }
+    Ok(auth::identified_visitor_id(server_secret, account_id, &identity.id))
+}
+
+/// The refusal of an identity that could not be verified (also for an unknown channel).
+pub fn bad_identity() -> ApiError {
+    ApiError::new(ErrorCode::BadIdentity, "The visitor's identity could not be verified.")
 }
 
 fn bad_visitor_token() -> ApiError {
@@ -561,5 +591,31 @@ mod tests {
         assert!(!visitor_token_ok(secret, "not an id", &token));
         assert_eq!(WsRole::parse("visitor"), Ok(WsRole::Visitor));
         assert_eq!(WsRole::parse("admin").unwrap_err().code, ErrorCode::Malformed);
+    }
+
+    #[test]
+    fn an_identity_is_proven_by_the_channel_s_hash() {
+        let identity = |id: &str, hash: String| parley_protocol::api::Identity {
+            id: id.into(),
+            hash,
+            name: String::new(),
+            email: String::new(),
+        };
+        let (channel, server) = ("channel secret", b"server secret 123".as_slice());
+        let good = identity("u-42", auth::identify_hash(channel.as_bytes(), "u-42"));
+        let v = identified_visitor(channel, "acc_1", &good, server).unwrap();
+        assert_eq!(v, auth::identified_visitor_id(server, "acc_1", "u-42"));
+        let refused = |secret: &str, who: &parley_protocol::api::Identity| {
+            identified_visitor(secret, "acc_1", who, server).err().map(|e| (e.status(), e.code, e.message))
+        };
+        let bad = Some((403, ErrorCode::BadIdentity, "The visitor's identity could not be verified.".to_owned()));
+        assert_eq!(refused("", &good), bad, "a channel without an identity secret");
+        assert_eq!(refused("another secret", &good), bad, "a wrong hash");
+        assert_eq!(refused(channel, &identity("", auth::identify_hash(channel.as_bytes(), ""))), bad, "no user id");
+        let long = "u".repeat(MAX_USER_ID_CHARS + 1);
+        assert_eq!(refused(channel, &identity(&long, auth::identify_hash(channel.as_bytes(), &long))), bad);
+        let longest = "é".repeat(MAX_USER_ID_CHARS);
+        let ok = identity(&longest, auth::identify_hash(channel.as_bytes(), &longest));
+        assert!(identified_visitor(channel, "acc_1", &ok, server).is_ok(), "characters, not bytes");
     }
 }

@@ -6,15 +6,16 @@
 //!   their conversation (open or closed).
 //! - `POST /api/v1/console/conversations/:id/outcome`: the operator's success code, tags,
 //!   category, sub-category and note (any operator of the account; while open or after).
-//! - [`identify`] (for `widget_session`): `Parley.identify` checked against the channel's
-//!   identity secret; the visitor id is derived from (account, user id).
+//! - [`identify`] (for `widget_session`): `Parley.identify` checked by the guard
+//!   ([`guard::identified_visitor`]) against the channel's identity secret; the proven user's
+//!   details are remembered.
 //! - [`visitor_details`] (for `create_conversation`): the pre-chat answers checked against the
 //!   channel's form, and who the visitor is (name, e-mail, identifier, anonymous).
 //!
 //! Refusals with a field answer `{"error":{"code","field","message"}}`; nothing is written
 //! before every check passed.
 
-use parley_core::auth;
+use parley_core::record::ConversationRecord;
 use parley_core::start::{self, Known, VisitorDetails};
 use parley_protocol::api::{GoalsRequest, GoalsSaved, Identity, SurveyRequest, SurveySaved};
 use parley_protocol::ids::is_valid_id;
@@ -25,13 +26,10 @@ use crate::store;
 
 use crate::guard::{self, Visitor};
 use crate::http::{self, fail, invalid, invalid_with};
-use crate::store::conversations::ConversationRow;
 use crate::store::operators::OperatorRow;
 use crate::util::now;
 use parley_protocol::error::ErrorCode;
 
-/// Longest user id a site may pass to `Parley.identify`.
-pub const MAX_USER_ID_CHARS: usize = 200;
 /// Most conversations listed for one visitor.
 const VISITOR_LIST_LIMIT: u32 = 100;
 
@@ -41,7 +39,7 @@ async fn visitors_conversation(
     id: &str,
     channel_id: &str,
     visitor_id: &str,
-) -> Result<Option<ConversationRow>> {
+) -> Result<Option<ConversationRecord>> {
     if !is_valid_id(id) {
         return Ok(None);
     }
@@ -66,7 +64,7 @@ async fn save_survey(env: &Env, id: &str, body: SurveyRequest) -> Result<Respons
         return fail(ErrorCode::UnknownConversation, "no such conversation");
     };
     // D1 learns of the end a moment after the visitor does: ask the conversation's object.
-    if conv.status != parley_protocol::protocol::Status::Closed.as_str() && !object_says_closed(env, &conv.id).await? {
+    if conv.status != parley_protocol::protocol::Status::Closed && !object_says_closed(env, &conv.id).await? {
         return fail(ErrorCode::NotClosed, "the chat is still going on; rate it once it has ended");
     }
     let survey = match body.survey.validate() {
@@ -81,7 +79,7 @@ async fn save_survey(env: &Env, id: &str, body: SurveyRequest) -> Result<Respons
     // The first answer wins; a retry of the same answer is acknowledged.
     if !store::outcomes::rate(&d1, &conv.id, result, comment, now().0).await? {
         let stored = crate::store::conversations::conversation(&d1, &conv.id).await?.ok_or("conversation vanished")?;
-        if let Err(e) = survey_again((&stored.survey_result, &stored.survey_comment), (result, comment)) {
+        if let Err(e) = survey_again((stored.survey_result.as_str(), &stored.survey_comment), (result, comment)) {
             return invalid_with(ErrorCode::AlreadyRated, e);
         }
     }
@@ -154,7 +152,7 @@ pub async fn visitor_conversations(env: &Env, account_id: &str, visitor_id: &str
         }
         false => Vec::new(),
     };
-    http::json(&parley_protocol::api::ConversationList { conversations: store::conversations::into_api(rows)? })
+    http::json(&parley_protocol::api::ConversationList { conversations: store::conversations::summaries(&rows) })
 }
 
 /// `Parley.identify` in a widget session: `Ok(visitor_id)` of the proven user (their details
@@ -165,20 +163,15 @@ pub async fn identify(
     channel_id: &str,
     identity: &Identity,
 ) -> Result<std::result::Result<String, Response>> {
-    let refuse = || fail(ErrorCode::BadIdentity, "The visitor's identity could not be verified.");
     let d1 = crate::store::db(env)?;
     let Some(ch) = store::visitors::channel_identity(&d1, channel_id).await? else {
-        return Ok(Err(refuse()?));
+        return Ok(Err(http::refuse(guard::bad_identity())?));
     };
-    let n_chars = identity.id.chars().count();
-    if n_chars == 0
-        || n_chars > MAX_USER_ID_CHARS
-        || ch.identity_secret.is_empty()
-        || !auth::verify_identify(ch.identity_secret.as_bytes(), &identity.id, &identity.hash)
-    {
-        return Ok(Err(refuse()?));
-    }
-    let visitor_id = auth::identified_visitor_id(&guard::secret(env)?, &ch.account_id, &identity.id);
+    let visitor_id =
+        match guard::identified_visitor(&ch.identity_secret, &ch.account_id, identity, &guard::secret(env)?) {
+            Ok(v) => v,
+            Err(e) => return Ok(Err(http::refuse(e)?)),
+        };
     let name: String = identity.name.trim().chars().take(200).collect();
     // An e-mail that is not one is left out rather than refusing a proven user.
     let email = parley_protocol::admin::email("email", &identity.email).unwrap_or_default();

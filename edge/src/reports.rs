@@ -261,7 +261,7 @@ pub async fn transcript(env: &Env, op: &OperatorRow, id: &str) -> Result<Respons
     let Some(conversation) = crate::store::conversations::account_conversation(&d1, id, &op.account_id).await? else {
         return fail(ErrorCode::UnknownConversation, "no such conversation");
     };
-    let conversation = conversation.into_api()?;
+    let conversation = conversation.summary();
     let messages = store::transcript(&d1, id, &op.account_id).await?;
     http::json(&Transcript {
         survey_result: conversation.survey_result.clone(),

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use crate::store;
 use crate::store::entry_points::{self, EntryPointBrief};
 use parley_core::metrics::{self, Event, EventBatch, EventKind, EventsAck};
+use parley_core::record::{ConversationRecord, RequestType};
 use parley_protocol::api::EntryChoice;
 use parley_protocol::ids::is_valid_id;
 use parley_protocol::limits::MAX_DECISION_MS;
@@ -53,8 +54,9 @@ pub struct Entry {
 }
 
 impl Entry {
-    pub fn request_type(&self) -> String {
-        self.entry_point.as_ref().map_or_else(|| "button".to_owned(), |e| e.kind.clone())
+    /// The entry point's kind (D1 checks it is `button` or `invite`); the button without one.
+    pub fn request_type(&self) -> RequestType {
+        self.entry_point.as_ref().and_then(|e| RequestType::parse(&e.kind)).unwrap_or(RequestType::Button)
     }
     pub fn request_source(&self) -> String {
         self.entry_point.as_ref().map(|e| e.name.clone()).unwrap_or_default()
@@ -99,7 +101,7 @@ pub async fn resolve_entry(
 /// invite and could not be given to an operator at once, that invite's `no_availability`.
 /// Event ids derive from the conversation id, so nothing counts twice. A failure is logged (the
 /// conversation stands).
-pub async fn record_chat(env: &Env, row: &parley_protocol::api::ConversationSummary, entry: &Entry, assigned: bool) {
+pub async fn record_chat(env: &Env, row: &ConversationRecord, entry: &Entry, assigned: bool) {
     let Some(ep) = &entry.entry_point else { return };
     let t = now().0;
     let ev = |id: String, kind, invite: &str| Event {

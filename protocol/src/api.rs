@@ -195,8 +195,8 @@ pub struct OperatorInfo {
     pub role: Role,
 }
 
-/// One conversation as the console lists it (and as D1 keeps its summary row). Times are
-/// milliseconds since the epoch.
+/// One conversation as the console lists it: the view `parley_core::record::ConversationRecord::summary`
+/// of the conversation record (this is its wire format). Times are milliseconds since the epoch.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ConversationSummary {
     pub id: String,
@@ -251,7 +251,7 @@ pub struct ConversationSummary {
     /// The operator's outcome fields (see [`crate::outcomes::Outcome`]).
     #[serde(default)]
     pub success_code: Option<String>,
-    #[serde(default, deserialize_with = "json_list")]
+    #[serde(default)]
     pub tags: Vec<String>,
     #[serde(default)]
     pub category: Option<String>,
@@ -260,7 +260,7 @@ pub struct ConversationSummary {
     #[serde(default)]
     pub note: String,
     /// Goals reached during the visitor's session, in the order reached.
-    #[serde(default, deserialize_with = "json_list")]
+    #[serde(default)]
     pub goals: Vec<crate::outcomes::ReachedGoal>,
     /// Who the visitor is: email, the report's visitor_identifier (verified id, else email,
     /// else name, else the visitor id), whether anonymous, and the pre-chat answers.
@@ -268,73 +268,14 @@ pub struct ConversationSummary {
     pub visitor_email: String,
     #[serde(default)]
     pub visitor_identifier: String,
-    #[serde(default = "yes", deserialize_with = "flag")]
+    #[serde(default = "yes")]
     pub anonymous: bool,
-    #[serde(default, deserialize_with = "json_list")]
+    #[serde(default)]
     pub prechat: Vec<(String, String)>,
 }
 
 fn yes() -> bool {
     true
-}
-
-/// A list given as itself (JSON from the edge) or as JSON text (a D1 column such as `tags`);
-/// null reads as empty.
-fn json_list<'de, D, T>(d: D) -> Result<T, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::de::DeserializeOwned + Default,
-{
-    struct V<T>(std::marker::PhantomData<T>);
-    impl<'de, T: serde::de::DeserializeOwned + Default> serde::de::Visitor<'de> for V<T> {
-        type Value = T;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("a list or its JSON text")
-        }
-        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<T, E> {
-            if v.trim().is_empty() {
-                return Ok(T::default());
-            }
-            serde_json::from_str(v).map_err(E::custom)
-        }
-        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<T, A::Error> {
-            T::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
-        }
-        fn visit_unit<E: serde::de::Error>(self) -> Result<T, E> {
-            Ok(T::default())
-        }
-        fn visit_none<E: serde::de::Error>(self) -> Result<T, E> {
-            Ok(T::default())
-        }
-    }
-    d.deserialize_any(V(std::marker::PhantomData))
-}
-
-/// A flag given as a boolean (JSON) or as a 0/1 integer (a D1 column).
-fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    struct V;
-    impl serde::de::Visitor<'_> for V {
-        type Value = bool;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("a boolean or 0/1")
-        }
-        fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<bool, E> {
-            Ok(v)
-        }
-        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<bool, E> {
-            Ok(v != 0)
-        }
-        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<bool, E> {
-            Ok(v != 0)
-        }
-        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<bool, E> {
-            Ok(v != 0.0)
-        }
-        fn visit_unit<E: serde::de::Error>(self) -> Result<bool, E> {
-            Ok(true)
-        }
-    }
-    d.deserialize_any(V)
 }
 
 impl ConversationSummary {
@@ -371,6 +312,17 @@ pub fn duration(ms: u64) -> String {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ConversationList {
     pub conversations: Vec<ConversationSummary>,
+}
+
+/// One recorded state change of a conversation, oldest first
+/// (`GET /api/v1/console/conversations/:id/events` → `{"events": [...]}`): `kind` and the JSON
+/// text `detail` are the core's event (`parley_core::conversation::EventKind`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationEvent {
+    pub seq: u64,
+    pub at: u64,
+    pub kind: String,
+    pub detail: String,
 }
 
 /// `POST /api/v1/widget/offline-message`: "leave a message" when nobody is online.
@@ -529,30 +481,26 @@ mod summary_tests {
     use super::ConversationSummary;
 
     #[test]
-    fn summary_reads_d1_columns_and_its_own_json() {
-        // A D1 row: lists as JSON text, the flag as 0/1.
-        let row = serde_json::json!({
+    fn the_summary_reads_back_its_own_json_and_defaults_what_is_left_out() {
+        let body = serde_json::json!({
             "id": "c_1", "account_id": "a", "channel_id": "ch", "visitor_id": "v", "status": "closed",
             "created_at": 1, "page_url": "", "message_count": 2, "last_message_at": null,
-            "last_message_preview": "", "updated_at": 3,
-            "tags": "[\"vip\",\"pricing\"]", "prechat": "[[\"name\",\"Ann\"]]", "anonymous": 0,
-            "goals": "[{\"goal_id\":\"g1\",\"name\":\"Signed up\",\"value\":49,\"at\":5}]"
+            "last_message_preview": "", "updated_at": 3, "tags": ["vip", "pricing"],
+            "prechat": [["name", "Ann"]], "anonymous": false,
+            "goals": [{"goal_id": "g1", "name": "Signed up", "value": 49, "at": 5}]
         });
-        let s: ConversationSummary = serde_json::from_value(row).unwrap();
+        let s: ConversationSummary = serde_json::from_value(body).unwrap();
         assert_eq!(s.tags, vec!["vip", "pricing"]);
         assert_eq!(s.prechat, vec![("name".to_owned(), "Ann".to_owned())]);
         assert!(!s.anonymous);
         assert_eq!((s.goals[0].name.as_str(), s.goals[0].value, s.goals[0].at), ("Signed up", 49.0, 5));
-        // Its own JSON (edge → console) reads back the same.
         let again: ConversationSummary = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
-        assert_eq!(again.tags, s.tags);
-        assert_eq!(again.goals, s.goals);
-        assert!(!again.anonymous);
-        // Columns left out: empty lists, anonymous.
+        assert_eq!(again, s);
+        // Fields left out: empty lists, anonymous.
         let bare = serde_json::json!({
             "id": "c_1", "account_id": "a", "channel_id": "ch", "visitor_id": "v", "status": "active",
             "created_at": 1, "page_url": "", "message_count": 0, "last_message_at": null,
-            "last_message_preview": "", "updated_at": 3, "tags": null
+            "last_message_preview": "", "updated_at": 3
         });
         let b: ConversationSummary = serde_json::from_value(bare).unwrap();
         assert!(b.tags.is_empty() && b.goals.is_empty() && b.anonymous);

@@ -64,7 +64,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use super::datetime;
-use super::facts::{AccountFact, AgentFact, AssignmentFact, AuthorRole, BlockFact, ConversationFact, MessageFact};
+use super::facts::{
+    AccountFact, AgentFact, AssignmentFact, AuthorRole, BlockFact, ClosedBy, ConversationFact, MessageFact,
+};
 
 /// The seed's columns, in its order.
 pub const COLUMNS: [&str; 36] = [
@@ -267,7 +269,7 @@ fn row(
     let avg_len = if n == 0 { 0 } else { (lengths.iter().sum::<u64>() * 2 + n) / (n * 2) };
 
     let afterclose = c.closed_at.map(|closed| {
-        if c.closed_by.as_deref() == Some("operator") {
+        if c.closed_by == Some(ClosedBy::Operator) {
             let last_visitor =
                 messages.iter().rev().find(|m| m.role == AuthorRole::Visitor).map_or(c.created_at, |m| m.at);
             secs(closed.saturating_sub(last_visitor))
@@ -295,7 +297,7 @@ fn row(
     };
 
     ConversationRow {
-        chatcampaign_id: c.channel_id.clone(),
+        chatcampaign_id: c.channel_id.to_string(),
         conversation_start: datetime(c.created_at),
         session_id: c.session_id.clone().unwrap_or_default(),
         assigned_agent_id: first_agent.to_owned(),
@@ -304,8 +306,8 @@ fn row(
         last_agent_id: last_agent.to_owned(),
         last_agent_account_id: last_acc,
         last_agent_account_name: last_acc_name,
-        visitor_id: c.visitor_id.clone(),
-        account_id: c.account_id.clone(),
+        visitor_id: c.visitor_id.to_string(),
+        account_id: c.account_id.to_string(),
         host_id: c.host_id.clone().unwrap_or_default(),
         num_messages: n,
         duration_total_secs: c.closed_at.map(|t| secs(t.saturating_sub(c.created_at))),
@@ -313,7 +315,7 @@ fn row(
         duration_afterclose_secs: afterclose,
         avg_message_length: avg_len,
         max_message_length: lengths.iter().copied().max().unwrap_or(0),
-        request_type: c.request_type.clone(),
+        request_type: c.request_type.as_str().to_owned(),
         request_source: c.request_source.clone(),
         first_response_time: first_response,
         first_reply_time: responses.first().map(|&ms| secs(ms)),
@@ -324,10 +326,10 @@ fn row(
         transcript_url: if transcript_base.is_empty() { String::new() } else { format!("{transcript_base}{}", c.id) },
         accept_url: c.page_url.clone(),
         successcode: c.success_code.clone().unwrap_or_default(),
-        survey_result: c.survey_result.clone(),
+        survey_result: c.survey_result.as_str().to_owned(),
         survey_comment: c.survey_comment.clone(),
         visitor_identifier: if c.visitor_identifier.is_empty() {
-            c.visitor_id.clone()
+            c.visitor_id.to_string()
         } else {
             c.visitor_identifier.clone()
         },
@@ -442,6 +444,7 @@ fn handling_type(
 mod tests {
     use super::*;
     use crate::dispatch::Received;
+    use crate::facts::{RequestType, Status, SurveyResult};
     use crate::outcomes::ReachedGoal;
 
     /// 2026-11-18 00:00:00 UTC.
@@ -453,11 +456,11 @@ mod tests {
             id: id.into(),
             account_id: "acc1".into(),
             channel_id: "ch1".into(),
-            visitor_id: format!("vis_{id}"),
-            status: "waiting".into(),
+            visitor_id: format!("vis_{id}").into(),
+            status: Status::Waiting,
             created_at: created,
             page_url: "https://shop.example/pricing".into(),
-            request_type: "button".into(),
+            request_type: RequestType::Button,
             request_source: "Chat button".into(),
             anonymous: true,
             ..ConversationFact::default()
@@ -465,9 +468,9 @@ mod tests {
     }
 
     fn closed(mut c: ConversationFact, at: u64, by: &str) -> ConversationFact {
-        c.status = "closed".into();
+        c.status = Status::Closed;
         c.closed_at = Some(at);
-        c.closed_by = Some(by.into());
+        c.closed_by = Some(ClosedBy::parse(by).expect("visitor, operator or timeout"));
         c
     }
 
@@ -680,14 +683,14 @@ mod tests {
     #[test]
     fn ratings() {
         let mut unrated = closed(conv("c1", T), T + S, "visitor");
-        unrated.survey_result = String::new();
+        unrated.survey_result = SurveyResult::Unanswered;
         assert_eq!(one(unrated.clone(), &[], &[]).survey_result, "");
         let mut skipped = unrated.clone();
-        skipped.survey_result = "not_rated".into();
+        skipped.survey_result = SurveyResult::NotRated;
         let r = one(skipped, &[], &[]);
         assert_eq!((r.survey_result.as_str(), r.survey_comment.as_str()), ("not_rated", ""));
         let mut rated = unrated;
-        rated.survey_result = "good".into();
+        rated.survey_result = SurveyResult::Good;
         rated.survey_comment = "Quick, thanks".into();
         rated.success_code = Some("Sale".into());
         let r = one(rated, &[], &[]);
@@ -762,7 +765,7 @@ mod tests {
     #[test]
     fn entry_point_and_decision_time() {
         let mut c = conv("c1", T);
-        c.request_type = "invite".into();
+        c.request_type = RequestType::Invite;
         c.request_source = "Pricing greeter".into();
         c.decision_ms = Some(4_999);
         c.session_id = Some("ses_1".into());
@@ -785,7 +788,7 @@ mod tests {
     #[test]
     fn csv_has_the_seeds_columns() {
         let mut c = closed(conv("c1", T), T + 90 * S, "operator");
-        c.survey_result = "bad".into();
+        c.survey_result = SurveyResult::Bad;
         c.survey_comment = "Slow, really".into();
         c.goals = vec![ReachedGoal { goal_id: "g1".into(), name: "Sale".into(), value: 25.0, at: T }];
         let msgs = [visitor("c1", 1, T + 10 * S, "Hi"), operator("c1", 2, "dana", T + 40 * S, "Hello")];

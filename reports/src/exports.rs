@@ -88,7 +88,7 @@ fn conversations_table(ctx: &Ctx) -> Table {
     for (c, r) in
         conversations::rows_of(&facts, ctx.conversations().collect(), ctx.transcript_base, &|ms| zone.datetime(ms))
     {
-        t.push(r.cells(), Some(c.id.clone()));
+        t.push(r.cells(), Some(c.id.to_string()));
     }
     t
 }
@@ -221,10 +221,10 @@ pub(crate) mod tests {
             id: id.into(),
             account_id: "acc1".into(),
             channel_id: channel.into(),
-            visitor_id: format!("vis_{id}"),
-            status: "active".into(),
+            visitor_id: format!("vis_{id}").into(),
+            status: Status::Active,
             created_at: created,
-            request_type: "button".into(),
+            request_type: RequestType::Button,
             request_source: "Chat button".into(),
             ..ConversationFact::default()
         }
@@ -319,8 +319,8 @@ pub(crate) mod tests {
         // Every cell in its column: the table's CSV is the serialized rows' CSV (UTC).
         let mut c = conv("c1", "web", D + H);
         c.closed_at = Some(D + 2 * H);
-        c.closed_by = Some("operator".into());
-        c.survey_result = "good".into();
+        c.closed_by = Some(ClosedBy::Operator);
+        c.survey_result = SurveyResult::Good;
         c.survey_comment = "Fast, thanks".into();
         c.decision_ms = Some(3_500);
         c.success_code = Some("Sale".into());

@@ -27,7 +27,7 @@ pub mod zone;
 
 // The other crates' modules under their usual names inside this crate (`crate::dispatch`, …).
 use parley_core::{dispatch, metrics, presence};
-use parley_protocol::{admin, api, entry_points, ids, outcomes};
+use parley_protocol::{admin, entry_points, ids, outcomes};
 
 /// What a report computation reads: the query, the facts the edge loaded for it, the zone its
 /// dates are in, the edge's clock (intervals still open end now) and the base URL transcripts

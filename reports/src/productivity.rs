@@ -175,15 +175,15 @@ fn web_pages(ctx: &Ctx) -> Table {
         for (at, url, title) in pages {
             t.push(
                 vec![
-                    c.id.clone(),
+                    c.id.to_string(),
                     ctx.zone.datetime(c.created_at),
-                    c.visitor_id.clone(),
+                    c.visitor_id.to_string(),
                     visitor_label(c).to_owned(),
                     ctx.zone.datetime(at),
                     url.to_owned(),
                     title.to_owned(),
                 ],
-                Some(c.id.clone()),
+                Some(c.id.to_string()),
             );
         }
     }
@@ -295,8 +295,8 @@ fn visitor_phrases(ctx: &Ctx) -> Table {
                 m.seq,
                 vec![
                     ctx.zone.datetime(m.at),
-                    s.c.id.clone(),
-                    s.c.visitor_id.clone(),
+                    s.c.id.to_string(),
+                    s.c.visitor_id.to_string(),
                     visitor_label(s.c).to_owned(),
                     m.text.clone(),
                 ],

@@ -12,7 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::facts::ConversationFact;
+use super::facts::{ConversationFact, Status};
 use crate::admin::FieldError;
 
 type Valid<T> = Result<T, FieldError>;
@@ -466,8 +466,8 @@ impl ReportQuery {
             && self.tag.as_deref().is_none_or(|t| c.tags.iter().any(|x| x.eq_ignore_ascii_case(t)))
             && match self.status {
                 StatusFilter::All => true,
-                StatusFilter::Active => c.status != "closed",
-                StatusFilter::Closed => c.status == "closed",
+                StatusFilter::Active => c.status != Status::Closed,
+                StatusFilter::Closed => c.status == Status::Closed,
                 StatusFilter::NoOperatorResponse => c.no_operator_response,
             }
     }
@@ -569,7 +569,7 @@ mod tests {
     fn conversation_filters() {
         let c = ConversationFact {
             channel_id: "web".into(),
-            status: "closed".into(),
+            status: Status::Closed,
             page_url: "https://shop.example/Pricing?x=1".into(),
             tags: vec!["VIP".into()],
             operator_id: Some("op1".into()),

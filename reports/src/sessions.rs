@@ -218,7 +218,7 @@ impl<'a> Session<'a> {
     }
 
     pub(crate) fn rating(&self) -> Option<Rating> {
-        rating_of(&self.c.survey_result)
+        rating_of(self.c.survey_result.as_str())
     }
 
     /// The operator it ended with.
@@ -318,7 +318,7 @@ fn history(ctx: &Ctx) -> Table {
                 rating.to_owned(),
                 transcript(ctx, &s, &names),
             ],
-            Some(c.id.clone()),
+            Some(c.id.to_string()),
         );
     }
     t
@@ -348,7 +348,7 @@ fn transcript(ctx: &Ctx, s: &Session, names: &Names) -> String {
             format!("{when} {who}: {text}")
         })
         .collect();
-    lines.extend(rating_line(&s.c.survey_result, &s.c.survey_comment));
+    lines.extend(rating_line(s.c.survey_result.as_str(), &s.c.survey_comment));
     lines.join("\n")
 }
 
@@ -551,7 +551,7 @@ pub fn rating_rows(ctx: &Ctx) -> Vec<ratings::RatingRow> {
                 operator_id: op.to_owned(),
                 operator_name: names.get(op),
                 closed_at: c.closed_at,
-                survey_result: c.survey_result.clone(),
+                survey_result: c.survey_result.as_str().to_owned(),
             })
         })
         .collect();
@@ -607,8 +607,8 @@ pub(crate) mod fixtures {
             id: id.into(),
             account_id: "acc1".into(),
             channel_id: "ch1".into(),
-            visitor_id: format!("vis_{id}"),
-            status: "waiting".into(),
+            visitor_id: format!("vis_{id}").into(),
+            status: Status::Waiting,
             created_at: created,
             page_url: "https://shop.example/pricing".into(),
             anonymous: true,
@@ -617,17 +617,17 @@ pub(crate) mod fixtures {
     }
 
     pub fn closed(mut c: ConversationFact, at: u64, result: &str) -> ConversationFact {
-        c.status = "closed".into();
+        c.status = Status::Closed;
         c.closed_at = Some(at);
-        c.closed_by = Some("operator".into());
-        c.survey_result = result.into();
+        c.closed_by = Some(ClosedBy::Operator);
+        c.survey_result = SurveyResult::parse(result).expect("a survey result");
         c
     }
 
     pub fn with_op(mut c: ConversationFact, op: &str) -> ConversationFact {
         c.operator_id = Some(op.into());
-        if c.status == "waiting" {
-            c.status = "active".into();
+        if c.status == Status::Waiting {
+            c.status = Status::Active;
         }
         c
     }
@@ -739,7 +739,7 @@ pub(crate) mod fixtures {
 mod tests {
     use super::fixtures::*;
     use super::*;
-    use crate::facts::{AuthorRole, Facts};
+    use crate::facts::{AuthorRole, ClosedBy, Facts, Status};
     use crate::query::Grouping;
 
     #[test]
@@ -753,7 +753,7 @@ mod tests {
         c2.visitor_email = "x@y.example".into();
         let c3_at = T + 22 * H + 30 * MIN; // 23:30 local; its message is after local midnight
         let mut c3 = closed(conv("c3", c3_at), c3_at + 70 * MIN, "not_rated");
-        c3.closed_by = Some("timeout".into());
+        c3.closed_by = Some(ClosedBy::Timeout);
         let facts = Facts {
             agents: agents(),
             conversations: vec![c3, c2, c1],
@@ -923,7 +923,7 @@ mod tests {
         facts.conversations.push(with_op(closed(conv("s0", T - H), T + 10 * H, "good"), "dana"));
         // A closing time but not closed (reopened): the console's view counts closed chats only.
         let mut reopened = with_op(closed(conv("s7", T + 11 * H), T + 11 * H + MIN, "bad"), "dana");
-        reopened.status = "active".into();
+        reopened.status = Status::Active;
         facts.conversations.push(reopened);
         let pairs = [("from", T.to_string()), ("to", (T + 2 * DAY).to_string())];
         let q = super::super::query::console_period(ReportId::Ratings, pairs.iter().map(|(k, v)| (*k, v.as_str())), T)

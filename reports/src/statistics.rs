@@ -102,7 +102,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::facts::{AgentFact, AuthorRole, ConversationFact, MessageFact};
+use super::facts::{AgentFact, AuthorRole, ConversationFact, MessageFact, Status};
 use super::query::ReportId;
 use super::table::{Chart, ChartKind, Series, Table};
 use super::zone::Zone;
@@ -306,7 +306,7 @@ fn sessions<'a>(ctx: &Ctx<'a>) -> Vec<Session<'a>> {
 
 /// `msgs` ordered by time, then seq.
 fn session<'a>(c: &'a ConversationFact, msgs: &[&'a MessageFact], assigned: BTreeSet<&'a str>) -> Session<'a> {
-    let done = c.status == "closed";
+    let done = c.status == Status::Closed;
     let closed_at = c.closed_at.filter(|_| done);
     let before_close = |at: u64| closed_at.is_none_or(|t| at <= t);
     let ops: Vec<&&MessageFact> = msgs.iter().filter(|m| m.role == AuthorRole::Operator).collect();
@@ -712,11 +712,11 @@ fn message_history(ctx: &Ctx) -> Table {
     let mut t = Table::new(&MESSAGE_HISTORY_COLUMNS);
     for (m, c) in msgs {
         let channel = channels.get(c.channel_id.as_str()).copied().filter(|n| !n.is_empty()).unwrap_or(&c.channel_id);
-        let operator = m.operator_id.clone().filter(|o| !o.is_empty()).unwrap_or_else(|| c.channel_id.clone());
+        let operator = m.operator_id.clone().filter(|o| !o.is_empty()).unwrap_or_else(|| c.channel_id.to_string());
         let (initiated, from, to, direction, status) = match m.role {
-            AuthorRole::Visitor => ("user", c.visitor_id.clone(), c.channel_id.clone(), "incoming", "received"),
-            AuthorRole::Operator => ("business", operator, c.visitor_id.clone(), "outgoing", "sent"),
-            AuthorRole::System => ("business", c.channel_id.clone(), c.visitor_id.clone(), "outgoing", "sent"),
+            AuthorRole::Visitor => ("user", c.visitor_id.to_string(), c.channel_id.to_string(), "incoming", "received"),
+            AuthorRole::Operator => ("business", operator, c.visitor_id.to_string(), "outgoing", "sent"),
+            AuthorRole::System => ("business", c.channel_id.to_string(), c.visitor_id.to_string(), "outgoing", "sent"),
         };
         let at = ctx.zone.datetime(m.at);
         t.push(

@@ -44,13 +44,13 @@ test("German browser: German console; the picker switches to Russian and back wi
     await page.evaluate(() => { window.__sameDocument = true; });
     await step(page, "languages-pick-ru", async () => {
       await page.getByRole("combobox", { name: "Sprache der Konsole" }).selectOption("ru");
-      await page.getByRole("button", { name: "Выйти", exact: true }).waitFor();
+      await page.getByRole("button", { name: "Выйти из аккаунта", exact: true }).waitFor();
     });
     assert.equal(await page.evaluate(() => window.__sameDocument), true, "no reload");
     assert.equal(await page.locator("html").getAttribute("lang"), "ru");
     assert.equal(await page.getByRole("button", { name: "Abmelden" }).count(), 0, "no German left in the header");
     assert.equal(await page.getByRole("heading", { name: "Разговоры" }).count(), 1);
-    assert.equal(await page.getByRole("button", { name: "Выйти в сеть" }).count(), 1);
+    assert.equal(await page.getByRole("button", { name: "Начать приём чатов" }).count(), 1);
     assert.equal(await page.getByRole("button", { name: /^Открыть разговор: / }).locator(".conv-time").first().textContent(),
       await timeIn(page, "ru", conv.created_at));
     assert.match(await page.title(), /Консоль Parley$/, "the tab title too");
@@ -68,7 +68,7 @@ test("German browser: German console; the picker switches to Russian and back wi
     // The choice survives a reload (over the browser's German).
     await step(page, "languages-reload-ru", async () => {
       await page.reload();
-      await page.getByRole("button", { name: "Выйти", exact: true }).waitFor();
+      await page.getByRole("button", { name: "Выйти из аккаунта", exact: true }).waitFor();
     });
     assert.equal(await page.locator("html").getAttribute("lang"), "ru");
 

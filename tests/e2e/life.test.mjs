@@ -1,7 +1,8 @@
 // Conversation life in the real widget (Chromium) against real workerd: the browser outbox
-// survives a reload while the server is unreachable and delivers exactly once; typing shows
-// on the other side; the visitor ends the chat and can start a new one; a session ends by
-// itself after the (shortened) timeout once the visitor has left; every change is recorded.
+// survives a reload while the server is unreachable and delivers exactly once (a corrupted one
+// is dropped); typing shows on the other side; the visitor ends the chat and can start a new
+// one; a session ends by itself after the (shortened) timeout once the visitor has left; every
+// change is recorded.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { step } from "./harness.mjs";
@@ -104,6 +105,36 @@ test("the widget's outbox survives a reload while the server is unreachable, the
     assert.deepEqual(texts, ["first, delivered at once", "second, written while unreachable"], "each stored exactly once, in order");
   });
   await context.close();
+});
+
+test("a corrupted saved outbox does not break the widget: it is dropped and the chat goes on", async () => {
+  const context = await browser.newContext();
+  try {
+    const { page, log, conv } = await startChat(context, "before the outbox was corrupted");
+    const key = `parley:demo:outbox:${conv.id}`;
+    // Not JSON; an entry of the wrong type; an object instead of a list (all refused whole).
+    const junk = ["{not json", '[{"client_id":7,"text":"x","since":1}]', '{"client_id":"m_x","text":"ghost","since":1}'];
+    for (const [i, value] of junk.entries()) {
+      await step(page, `outbox-corrupted-${i}`, async () => {
+        await page.evaluate(([k, v]) => localStorage.setItem(k, v), [key, value]);
+        await page.reload();
+        await page.waitForFunction(() => performance.getEntriesByName("parley:ready").length > 0);
+        const launcher = page.getByRole("button", { name: /Open chat|Close chat/ });
+        if ((await launcher.getAttribute("aria-label")) === "Open chat") await launcher.click();
+        await log.getByText("before the outbox was corrupted").waitFor();
+        await send(page, `after corruption ${i}`);
+        await log.getByText(`after corruption ${i}`).waitFor();
+        await log.getByText("Sending…").waitFor({ state: "detached" });
+      });
+    }
+    const left = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.includes(":outbox:")));
+    assert.deepEqual(left, [], "the corrupted value was replaced, then emptied");
+    const texts = (await readTranscript(edge.base, conv.id, { role: "operator", cookie })).map((m) => m.text);
+    assert.deepEqual(texts, ["before the outbox was corrupted", "after corruption 0", "after corruption 1", "after corruption 2"],
+      "nothing from the corrupted values was sent");
+  } finally {
+    await context.close();
+  }
 });
 
 test("typing shows both ways, the visitor ends the chat, and a new chat starts fresh", async () => {

@@ -29,8 +29,8 @@ use std::time::Instant;
 use parley_core::dispatch::Received;
 use parley_protocol::outcomes::ReachedGoal;
 use parley_reports::facts::{
-    AccountFact, AgentFact, AssignmentFact, AuthorRole, BlockFact, ChannelFact, ConversationFact, EntryPointFact,
-    Facts, HostFact, MessageFact,
+    AccountFact, AgentFact, AssignmentFact, AuthorRole, BlockFact, ChannelFact, ClosedBy, ConversationFact,
+    EntryPointFact, Facts, HostFact, MessageFact, RequestType, Status, SurveyResult,
 };
 use parley_reports::query::{ReportId, ReportQuery};
 use parley_reports::{compute, conversations, Ctx};
@@ -390,7 +390,8 @@ pub fn generate(n: usize, seed: u64) -> Db {
 
         let open = rng.chance(3);
         let closed_at = (!open).then(|| at + rng.range(5, 600) * S);
-        let closed_by = (!open).then(|| (*rng.pick(&["visitor", "operator", "operator", "timeout"])).to_owned());
+        let closed_by =
+            (!open).then(|| *rng.pick(&[ClosedBy::Visitor, ClosedBy::Operator, ClosedBy::Operator, ClosedBy::Timeout]));
         let rating =
             if open { "" } else { *rng.pick(&["good", "good", "good", "moderate", "bad", "not_rated", "", ""]) };
         let comment = match rating {
@@ -419,11 +420,11 @@ pub fn generate(n: usize, seed: u64) -> Db {
         let operator_id = assigned.last().map(|a| a.operator_id.clone());
         let operator_wrote = msgs.iter().any(|m| m.role == AuthorRole::Operator);
         let conv = ConversationFact {
-            id: id.clone(),
-            account_id: account.id.clone(),
-            channel_id: ch.id.clone(),
-            visitor_id: visitor.clone(),
-            status: if open { "active" } else { "closed" }.into(),
+            id: id.as_str().into(),
+            account_id: account.id.as_str().into(),
+            channel_id: ch.id.as_str().into(),
+            visitor_id: visitor.as_str().into(),
+            status: if open { Status::Active } else { Status::Closed },
             created_at: t,
             page_url: format!("https://{}/products/{}", host.hostname, rng.range(1, 500)),
             message_count: msgs.len() as u64,
@@ -434,17 +435,17 @@ pub fn generate(n: usize, seed: u64) -> Db {
             closed_by,
             no_operator_response: operator_id.is_some() && !operator_wrote,
             operator_name: operator_id.as_deref().map(|o| format!("Agent {o}")).unwrap_or_default(),
-            operator_id,
+            operator_id: operator_id.map(Into::into),
             visitor_name: String::new(),
             visitor_language: (*rng.pick(&["en", "de", "es", "fr", "vi"])).into(),
             visitor_country: (*rng.pick(&["DE", "ES", "FR", "US", "VN"])).into(),
             current_page: String::new(),
             pages_visited: rng.range(1, 12) as u32,
-            request_type: ep.kind.clone(),
+            request_type: RequestType::parse(&ep.kind).unwrap(),
             request_source: ep.name.clone(),
             entry_point_id: Some(ep.id.clone()),
             decision_ms: rng.chance(70).then(|| rng.range(300, 40_000)),
-            survey_result: rating.into(),
+            survey_result: SurveyResult::parse(rating).unwrap(),
             survey_comment: comment,
             rated_at: (!rating.is_empty()).then(|| closed_at.unwrap_or(at) + 20 * S),
             success_code: (!open && rng.chance(40)).then(|| (*rng.pick(&CODES)).into()),
@@ -470,7 +471,7 @@ pub fn generate(n: usize, seed: u64) -> Db {
                 visitor_id: visitor,
                 conversation_id: id,
                 reason: "Spam, links".into(),
-                blocked_by: conv.operator_id.clone().unwrap_or_else(|| own[0].into()),
+                blocked_by: conv.operator_id.as_deref().unwrap_or(own[0]).into(),
                 created_at: closed_at.unwrap_or(at),
                 lifted_at: None,
                 lifted_by: None,
@@ -542,11 +543,11 @@ mod tests {
         let ops: std::collections::BTreeSet<_> = a.assignments.iter().flatten().map(|x| &x.operator_id).collect();
         assert!(ops.len() >= 10);
         for want in ["good", "moderate", "bad", "not_rated", ""] {
-            assert!(a.conversations.iter().any(|c| c.survey_result == want), "no {want:?} rating");
+            assert!(a.conversations.iter().any(|c| c.survey_result.as_str() == want), "no {want:?} rating");
         }
         assert!(a.conversations.iter().any(|c| !c.goals.is_empty()));
         assert!(a.conversations.iter().any(|c| !c.tags.is_empty()));
-        assert!(a.conversations.iter().any(|c| c.status != "closed"));
+        assert!(a.conversations.iter().any(|c| c.status != Status::Closed));
     }
 
     #[test]

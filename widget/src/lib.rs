@@ -12,6 +12,7 @@ mod io;
 mod state;
 mod style;
 mod ui;
+mod viewport;
 
 use io::{call, prop, store, Call};
 use parley_protocol::api::Identity;

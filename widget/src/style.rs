@@ -3,7 +3,10 @@
 //! element is placed by the loader's `:host` rules. `all: initial` on the root cuts inheritance
 //! from the host page and sizes are in px because host pages set `html { font-size }`. The
 //! launcher's rules are the loader's too (it draws the launcher before the app loads): keep
-//! them identical. Colours: text contrast at least 4.5:1 (WCAG AA) on their backgrounds.
+//! them identical. The `[data-vv] .panel` rules place the panel in the visual viewport
+//! (`viewport.rs` sets its rectangle on the root while the panel is open: the on-screen keyboard
+//! of phones); without `data-vv` the panel keeps the layout viewport's placement. Colours: text
+//! contrast at least 4.5:1 (WCAG AA) on their backgrounds.
 
 pub const CSS: &str = r#"
 .parley{all:initial;font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2330}
@@ -23,6 +26,13 @@ pub const CSS: &str = r#"
 [data-pos=left] .panel,[data-pos=left] .invite{right:auto;left:20px}
 @media (max-width:480px){.parley .panel{inset:0;width:auto;max-width:none;height:auto;max-height:none;border-radius:0}
  [data-open] .launcher{display:none}}
+[data-vv] .panel{--parley-pw:min(360px,calc(var(--parley-vvw) - 24px));--parley-ph:min(520px,calc(var(--parley-vvh) - 110px));
+ width:var(--parley-pw);max-width:none;height:var(--parley-ph);max-height:none;right:auto;bottom:auto;
+ left:calc(var(--parley-vv-left) + var(--parley-vvw) - 20px - var(--parley-pw));
+ top:calc(var(--parley-vv-top) + var(--parley-vvh) - 88px - var(--parley-ph))}
+[data-pos=left][data-vv] .panel{left:calc(var(--parley-vv-left) + 20px)}
+@media (max-width:480px){.parley[data-vv] .panel{inset:auto;top:var(--parley-vv-top);left:var(--parley-vv-left);
+ width:var(--parley-vvw);height:var(--parley-vvh)}}
 .head{background:var(--accent,#2f5bea);color:#fff;padding:12px 14px;display:flex;align-items:center;gap:8px}
 .head>div{flex:1;min-width:0}
 .head h2{font-size:15px;font-weight:600}

@@ -11,7 +11,9 @@
 //! ([`locale`], `crate::time`, [`num`]). Placeholders are `{name}`-style, filled by [`fill`];
 //! texts that count (`{n}`) hold their plural forms separated by `|` (see [`plural`]).
 //!
-//! Error messages the edge writes stay in English (the console says its own in the language).
+//! The edge's refusals are said by the console in the language too (`api::describe`: a text
+//! per error code); the edge's own English message shows only for a code the console does not
+//! know.
 
 use std::cell::Cell;
 

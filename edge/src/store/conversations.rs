@@ -1,85 +1,43 @@
 //! Conversations: the D1 copy of each conversation (`conversations`, `conversation_events`,
 //! `messages`), written by the conversation's object and read by the console.
 
-use parley_protocol::api::ConversationSummary;
-use parley_protocol::protocol::Status;
-use serde::{Deserialize, Serialize};
+use parley_core::record::{ConversationRecord, PageFact};
+use parley_protocol::api::{ConversationEvent, ConversationSummary};
+use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Result};
 
 use super::{n, s};
 
-/// A `conversations` row as D1 returns it (with [`CONVERSATION_COLS`]): lists (`tags`,
-/// `goals`, `prechat`) are JSON text, flags are 0/1. The API's view is [`Self::into_api`].
+/// A `conversations` row as D1 returns it (with [`CONVERSATION_COLS`]). Every column D1 stores
+/// as the record types it (ids, texts, numbers, NULLs, and the closed sets `status`,
+/// `closed_by`, `request_type`, `survey_result` as their text) is read straight into the record;
+/// the columns named here are stored differently and mapped by [`Self::into_record`].
 #[derive(Clone, Debug, Deserialize)]
 pub struct ConversationRow {
-    pub id: String,
-    pub account_id: String,
-    pub channel_id: String,
-    pub visitor_id: String,
-    pub status: String,
-    pub created_at: u64,
-    pub page_url: String,
-    pub message_count: u64,
-    pub last_message_at: Option<u64>,
-    pub last_message_preview: String,
-    pub updated_at: u64,
-    #[serde(default)]
-    pub closed_at: Option<u64>,
-    #[serde(default)]
-    pub closed_by: Option<String>,
+    #[serde(flatten)]
+    pub columns: ConversationRecord,
+    /// 0/1.
     #[serde(default)]
     pub no_operator_response: u32,
-    #[serde(default)]
-    pub operator_id: Option<String>,
-    #[serde(default)]
-    pub operator_name: String,
-    #[serde(default)]
-    pub visitor_name: String,
-    #[serde(default)]
-    pub visitor_language: String,
-    #[serde(default)]
-    pub visitor_country: String,
-    #[serde(default)]
-    pub current_page: String,
-    #[serde(default)]
-    pub pages_visited: u32,
-    #[serde(default)]
-    pub request_type: String,
-    #[serde(default)]
-    pub request_source: String,
-    #[serde(default)]
-    pub decision_ms: Option<u64>,
-    #[serde(default)]
-    pub survey_result: String,
-    #[serde(default)]
-    pub survey_comment: String,
-    #[serde(default)]
-    pub rated_at: Option<u64>,
-    #[serde(default)]
-    pub success_code: Option<String>,
     /// JSON `["tag", …]`.
     #[serde(default)]
     pub tags: Option<String>,
-    #[serde(default)]
-    pub category: Option<String>,
-    #[serde(default)]
-    pub sub_category: Option<String>,
-    #[serde(default)]
-    pub note: String,
     /// JSON `[{"goal_id","name","value","at"}]` (the `conversation_goals` rows, in order).
     #[serde(default)]
     pub goals: Option<String>,
-    #[serde(default)]
-    pub visitor_email: String,
-    #[serde(default)]
-    pub visitor_identifier: String,
-    /// 0/1; absent or NULL reads as anonymous.
-    #[serde(default)]
-    pub anonymous: Option<u32>,
     /// JSON `[["key","answer"], …]`.
     #[serde(default)]
     pub prechat: Option<String>,
+    /// 0/1; absent or NULL reads as anonymous.
+    #[serde(default)]
+    pub anonymous: Option<u32>,
+    /// `''` on rows written before migration 7.
+    #[serde(default)]
+    pub session_id: Option<String>,
+    /// JSON `[{"url","title","at"}]`.
+    #[serde(default)]
+    pub pages: Option<String>,
 }
 
 /// A list stored as JSON text; NULL or blank is the empty list.
@@ -91,55 +49,32 @@ fn json_list<T: serde::de::DeserializeOwned + Default>(text: Option<&str>) -> se
 }
 
 impl ConversationRow {
-    /// The console's and the transcript's view of the row (an unreadable list is an error).
-    pub fn into_api(self) -> serde_json::Result<ConversationSummary> {
-        Ok(ConversationSummary {
+    /// The conversation record. An unreadable list (`tags`, `goals`, `prechat`) is an error;
+    /// unreadable `pages` are none (as the reports always read them), an empty `session_id` is
+    /// none, a NULL `anonymous` is anonymous. (Decision: a text of a closed set that the edge
+    /// never writes — `status 'archived'` — is a damaged row, refused when the row is read.)
+    pub fn into_record(self) -> serde_json::Result<ConversationRecord> {
+        Ok(ConversationRecord {
+            no_operator_response: self.no_operator_response != 0,
             tags: json_list(self.tags.as_deref())?,
             goals: json_list(self.goals.as_deref())?,
             prechat: json_list(self.prechat.as_deref())?,
             anonymous: self.anonymous.is_none_or(|a| a != 0),
-            id: self.id,
-            account_id: self.account_id,
-            channel_id: self.channel_id,
-            visitor_id: self.visitor_id,
-            status: Status::parse(&self.status).ok_or_else(|| {
-                <serde_json::Error as serde::de::Error>::custom(format!("unknown status {}", self.status))
-            })?,
-            created_at: self.created_at,
-            page_url: self.page_url,
-            message_count: self.message_count,
-            last_message_at: self.last_message_at,
-            last_message_preview: self.last_message_preview,
-            updated_at: self.updated_at,
-            closed_at: self.closed_at,
-            closed_by: self.closed_by,
-            no_operator_response: self.no_operator_response,
-            operator_id: self.operator_id,
-            operator_name: self.operator_name,
-            visitor_name: self.visitor_name,
-            visitor_language: self.visitor_language,
-            visitor_country: self.visitor_country,
-            current_page: self.current_page,
-            pages_visited: self.pages_visited,
-            request_type: self.request_type,
-            request_source: self.request_source,
-            decision_ms: self.decision_ms,
-            survey_result: self.survey_result,
-            survey_comment: self.survey_comment,
-            rated_at: self.rated_at,
-            success_code: self.success_code,
-            category: self.category,
-            sub_category: self.sub_category,
-            note: self.note,
-            visitor_email: self.visitor_email,
-            visitor_identifier: self.visitor_identifier,
+            session_id: self.session_id.filter(|s| !s.is_empty()),
+            pages: json_list::<Vec<PageFact>>(self.pages.as_deref()).unwrap_or_default(),
+            ..self.columns
         })
     }
 }
 
-/// Rows to their API views.
-pub fn into_api(rows: Vec<ConversationRow>) -> Result<Vec<ConversationSummary>> {
-    Ok(rows.into_iter().map(ConversationRow::into_api).collect::<serde_json::Result<_>>()?)
+/// Rows to records.
+pub fn records(rows: Vec<ConversationRow>) -> Result<Vec<ConversationRecord>> {
+    Ok(rows.into_iter().map(ConversationRow::into_record).collect::<serde_json::Result<_>>()?)
+}
+
+/// Records to the console's view of each.
+pub fn summaries(records: &[ConversationRecord]) -> Vec<ConversationSummary> {
+    records.iter().map(ConversationRecord::summary).collect()
 }
 
 pub const CONVERSATION_COLS: &str = "id, account_id, channel_id, visitor_id, status, created_at, page_url, \
@@ -147,20 +82,27 @@ pub const CONVERSATION_COLS: &str = "id, account_id, channel_id, visitor_id, sta
      operator_id, operator_name, visitor_name, visitor_language, visitor_country, current_page, pages_visited, \
      request_type, request_source, decision_ms, survey_result, survey_comment, rated_at, success_code, tags, \
      category, sub_category, note, visitor_email, visitor_identifier, anonymous, prechat, \
+     entry_point_id, outcome_by, outcome_at, session_id, host_id, pages, \
      (SELECT json_group_array(json_object('goal_id', g.goal_id, 'name', g.name, 'value', g.value, 'at', g.reached_at)) \
       FROM (SELECT * FROM conversation_goals WHERE conversation_id = conversations.id ORDER BY reached_at, goal_id) g) \
      AS goals";
 
-pub async fn conversation(db: &D1Database, id: &str) -> Result<Option<ConversationRow>> {
-    db.prepare(format!("SELECT {CONVERSATION_COLS} FROM conversations WHERE id = ?1")).bind(&[s(id)])?.first(None).await
+/// One row, mapped.
+fn record(row: Option<ConversationRow>) -> Result<Option<ConversationRecord>> {
+    Ok(row.map(ConversationRow::into_record).transpose()?)
+}
+
+pub async fn conversation(db: &D1Database, id: &str) -> Result<Option<ConversationRecord>> {
+    let sql = format!("SELECT {CONVERSATION_COLS} FROM conversations WHERE id = ?1");
+    record(db.prepare(sql).bind(&[s(id)])?.first(None).await?)
 }
 
 /// The conversation `id` when it belongs to `account_id` (an invalid or foreign id is `None`).
-pub async fn account_conversation(db: &D1Database, id: &str, account_id: &str) -> Result<Option<ConversationRow>> {
+pub async fn account_conversation(db: &D1Database, id: &str, account_id: &str) -> Result<Option<ConversationRecord>> {
     if !parley_protocol::ids::is_valid_id(id) {
         return Ok(None);
     }
-    Ok(conversation(db, id).await?.filter(|c| c.account_id == account_id))
+    Ok(conversation(db, id).await?.filter(|c| *c.account_id == *account_id))
 }
 
 /// The visitor's latest conversation in the channel that is not closed.
@@ -168,26 +110,17 @@ pub async fn open_conversation_for(
     db: &D1Database,
     channel_id: &str,
     visitor_id: &str,
-) -> Result<Option<ConversationRow>> {
-    db.prepare(format!(
+) -> Result<Option<ConversationRecord>> {
+    let sql = format!(
         "SELECT {CONVERSATION_COLS} FROM conversations \
          WHERE visitor_id = ?1 AND channel_id = ?2 AND status != 'closed' ORDER BY created_at DESC LIMIT 1"
-    ))
-    .bind(&[s(visitor_id), s(channel_id)])?
-    .first(None)
-    .await
+    );
+    record(db.prepare(sql).bind(&[s(visitor_id), s(channel_id)])?.first(None).await?)
 }
 
-/// Where a new conversation began, beyond its summary: the entry point it started from, the
-/// visitor's website session and the registered host the origin check matched.
-pub struct Origin<'a> {
-    pub entry_point_id: Option<&'a str>,
-    pub session_id: &'a str,
-    pub host_id: Option<&'a str>,
-}
-
-/// Stores a new conversation's row (its first summary, as the API shows it).
-pub async fn insert_conversation(db: &D1Database, row: &ConversationSummary, origin: &Origin<'_>) -> Result<()> {
+/// Stores a new conversation's record (its first state, from `parley_core::start`; the
+/// pages are the object's to copy).
+pub async fn insert_conversation(db: &D1Database, row: &ConversationRecord) -> Result<()> {
     db.prepare(
         "INSERT INTO conversations (id, account_id, channel_id, visitor_id, status, created_at, page_url, updated_at, \
          operator_id, operator_name, visitor_language, visitor_country, current_page, pages_visited, \
@@ -210,32 +143,34 @@ pub async fn insert_conversation(db: &D1Database, row: &ConversationSummary, ori
         s(&row.visitor_language),
         s(&row.visitor_country),
         n(u64::from(row.pages_visited)),
-        s(&row.request_type),
+        s(row.request_type.as_str()),
         s(&row.request_source),
-        origin.entry_point_id.map_or(JsValue::NULL, s),
+        row.entry_point_id.as_deref().map_or(JsValue::NULL, s),
         row.decision_ms.map_or(JsValue::NULL, n),
         s(&row.visitor_name),
         s(&row.visitor_email),
         s(&serde_json::to_string(&row.prechat)?),
         s(&row.visitor_identifier),
         n(u64::from(row.anonymous)),
-        s(origin.session_id),
-        origin.host_id.map_or(JsValue::NULL, s),
+        s(row.session_id.as_deref().unwrap_or_default()),
+        row.host_id.as_deref().map_or(JsValue::NULL, s),
     ])?
     .run()
     .await?;
     Ok(())
 }
 
-pub async fn list_conversations(db: &D1Database, account_id: &str, limit: u32) -> Result<Vec<ConversationRow>> {
-    db.prepare(format!(
-        "SELECT {CONVERSATION_COLS} FROM conversations WHERE account_id = ?1 \
-         ORDER BY updated_at DESC LIMIT ?2"
-    ))
-    .bind(&[s(account_id), n(u64::from(limit))])?
-    .all()
-    .await?
-    .results()
+pub async fn list_conversations(db: &D1Database, account_id: &str, limit: u32) -> Result<Vec<ConversationRecord>> {
+    let rows = db
+        .prepare(format!(
+            "SELECT {CONVERSATION_COLS} FROM conversations WHERE account_id = ?1 \
+             ORDER BY updated_at DESC LIMIT ?2"
+        ))
+        .bind(&[s(account_id), n(u64::from(limit))])?
+        .all()
+        .await?
+        .results()?;
+    records(rows)
 }
 
 /// One visitor's conversations in the account, newest first (past conversations follow an
@@ -245,15 +180,17 @@ pub async fn visitor_conversations(
     account_id: &str,
     visitor_id: &str,
     limit: u32,
-) -> Result<Vec<ConversationRow>> {
-    db.prepare(format!(
-        "SELECT {CONVERSATION_COLS} FROM conversations WHERE account_id = ?1 AND visitor_id = ?2 \
-         ORDER BY created_at DESC LIMIT ?3"
-    ))
-    .bind(&[s(account_id), s(visitor_id), n(u64::from(limit))])?
-    .all()
-    .await?
-    .results()
+) -> Result<Vec<ConversationRecord>> {
+    let rows = db
+        .prepare(format!(
+            "SELECT {CONVERSATION_COLS} FROM conversations WHERE account_id = ?1 AND visitor_id = ?2 \
+             ORDER BY created_at DESC LIMIT ?3"
+        ))
+        .bind(&[s(account_id), s(visitor_id), n(u64::from(limit))])?
+        .all()
+        .await?
+        .results()?;
+    records(rows)
 }
 
 /// The summary a conversation's object keeps current in D1.
@@ -395,29 +332,40 @@ fn summary_statement(db: &D1Database, sum: &Summary<'_>) -> Result<worker::D1Pre
     ])
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
-pub struct EventOut {
+/// A `conversation_events` row as the console reads it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct EventReadRow {
     pub seq: u64,
     pub at: u64,
     pub kind: String,
     pub detail: String,
 }
 
+impl EventReadRow {
+    pub fn into_api(self) -> ConversationEvent {
+        ConversationEvent { seq: self.seq, at: self.at, kind: self.kind, detail: self.detail }
+    }
+}
+
 /// A conversation's recorded state changes, oldest first.
-pub async fn conversation_events(db: &D1Database, conversation_id: &str) -> Result<Vec<EventOut>> {
-    db.prepare("SELECT seq, at, kind, detail FROM conversation_events WHERE conversation_id = ?1 ORDER BY seq")
+pub async fn conversation_events(db: &D1Database, conversation_id: &str) -> Result<Vec<ConversationEvent>> {
+    let rows: Vec<EventReadRow> = db
+        .prepare("SELECT seq, at, kind, detail FROM conversation_events WHERE conversation_id = ?1 ORDER BY seq")
         .bind(&[s(conversation_id)])?
         .all()
         .await?
-        .results()
+        .results()?;
+    Ok(rows.into_iter().map(EventReadRow::into_api).collect())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use parley_core::record::{ClosedBy, RequestType, SurveyResult};
+    use parley_protocol::protocol::Status;
 
     fn d1_row() -> serde_json::Value {
-        serde_json::json!({
+        let mut row = serde_json::json!({
             "id": "c_1", "account_id": "a_1", "channel_id": "ch_1", "visitor_id": "v_1", "status": "closed",
             "created_at": 1000, "page_url": "https://shop.test/", "message_count": 3, "last_message_at": 1500,
             "last_message_preview": "thanks", "updated_at": 1600, "closed_at": 1600, "closed_by": "visitor",
@@ -429,29 +377,97 @@ mod tests {
             "visitor_email": "ann@shop.test", "visitor_identifier": "ann@shop.test", "anonymous": 0,
             "prechat": "[[\"name\",\"Ann\"],[\"email\",\"ann@shop.test\"]]",
             "goals": "[{\"goal_id\":\"g_1\",\"name\":\"Buy\",\"value\":9.5,\"at\":1550}]"
-        })
+        });
+        // The columns the console's summary does not carry.
+        let extra = serde_json::json!({
+            "entry_point_id": "inv_1", "outcome_by": "op_2", "outcome_at": 1800, "session_id": "ss_1",
+            "host_id": "h_1", "pages": "[{\"url\":\"https://shop.test/cart\",\"title\":\"Cart\",\"at\":1100}]"
+        });
+        row.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        row
     }
 
-    /// The mapper gives exactly what the console got when the API body was read straight
-    /// from D1 (`ConversationSummary`'s own lenient reading of JSON text and 0/1 flags).
+    fn record(row: serde_json::Value) -> serde_json::Result<ConversationRecord> {
+        serde_json::from_value::<ConversationRow>(row)?.into_record()
+    }
+
+    /// The record's summary is byte for byte what the console got when the API body was read
+    /// straight from D1 (`ConversationSummary`'s own lenient reading of JSON text and 0/1 flags,
+    /// before the record: these two bodies were printed by that path for these rows).
     #[test]
     fn a_conversation_row_maps_to_the_summary_the_api_always_sent() {
-        for row in [d1_row(), {
-            let mut r = d1_row();
-            for k in ["tags", "prechat", "anonymous", "closed_at", "closed_by", "success_code"] {
-                r[k] = serde_json::Value::Null;
-            }
-            r["goals"] = serde_json::json!("[]");
-            r
-        }] {
-            let direct: ConversationSummary = serde_json::from_value(row.clone()).unwrap();
-            let mapped = serde_json::from_value::<ConversationRow>(row).unwrap().into_api().unwrap();
-            assert_eq!(serde_json::to_string(&mapped).unwrap(), serde_json::to_string(&direct).unwrap());
+        let mut bare = d1_row();
+        for k in ["tags", "prechat", "anonymous", "closed_at", "closed_by", "success_code"] {
+            bare[k] = serde_json::Value::Null;
         }
-        let s = serde_json::from_value::<ConversationRow>(d1_row()).unwrap().into_api().unwrap();
+        bare["goals"] = serde_json::json!("[]");
+        bare["survey_result"] = serde_json::json!("");
+        let full = r#"{"id":"c_1","account_id":"a_1","channel_id":"ch_1","visitor_id":"v_1","status":"closed","created_at":1000,"page_url":"https://shop.test/","message_count":3,"last_message_at":1500,"last_message_preview":"thanks","updated_at":1600,"closed_at":1600,"closed_by":"visitor","no_operator_response":0,"operator_id":"op_1","operator_name":"Sam","visitor_name":"Ann","visitor_language":"fr","visitor_country":"FR","current_page":"https://shop.test/cart","pages_visited":2,"request_type":"invite","request_source":"Pricing","decision_ms":4000,"survey_result":"good","survey_comment":"fast","rated_at":1700,"success_code":"sale","tags":["vip","fr"],"category":"Billing","sub_category":"Refund","note":"ok","goals":[{"goal_id":"g_1","name":"Buy","value":9.5,"at":1550}],"visitor_email":"ann@shop.test","visitor_identifier":"ann@shop.test","anonymous":false,"prechat":[["name","Ann"],["email","ann@shop.test"]]}"#;
+        let bare_json = r#"{"id":"c_1","account_id":"a_1","channel_id":"ch_1","visitor_id":"v_1","status":"closed","created_at":1000,"page_url":"https://shop.test/","message_count":3,"last_message_at":1500,"last_message_preview":"thanks","updated_at":1600,"closed_at":null,"closed_by":null,"no_operator_response":0,"operator_id":"op_1","operator_name":"Sam","visitor_name":"Ann","visitor_language":"fr","visitor_country":"FR","current_page":"https://shop.test/cart","pages_visited":2,"request_type":"invite","request_source":"Pricing","decision_ms":4000,"survey_result":"","survey_comment":"fast","rated_at":1700,"success_code":null,"tags":[],"category":"Billing","sub_category":"Refund","note":"ok","goals":[],"visitor_email":"ann@shop.test","visitor_identifier":"ann@shop.test","anonymous":true,"prechat":[]}"#;
+        for (row, sent) in [(d1_row(), full), (bare, bare_json)] {
+            assert_eq!(serde_json::to_string(&record(row).unwrap().summary()).unwrap(), sent);
+        }
+        let s = record(d1_row()).unwrap().summary();
         assert_eq!(s.tags, ["vip", "fr"]);
         assert_eq!((s.goals.len(), s.goals[0].value, s.anonymous), (1, 9.5, false));
         assert_eq!(s.prechat[1], ("email".to_owned(), "ann@shop.test".to_owned()));
+    }
+
+    #[test]
+    fn a_conversation_row_maps_to_the_typed_record() {
+        let r = record(d1_row()).unwrap();
+        assert_eq!(
+            (r.id.as_str(), r.account_id.as_str(), r.channel_id.as_str(), r.visitor_id.as_str()),
+            ("c_1", "a_1", "ch_1", "v_1")
+        );
+        assert_eq!(
+            (r.status, r.closed_by, r.request_type, r.survey_result),
+            (Status::Closed, Some(ClosedBy::Visitor), RequestType::Invite, SurveyResult::Good)
+        );
+        assert_eq!((r.operator_id.as_deref(), r.no_operator_response, r.anonymous), (Some("op_1"), false, false));
+        assert_eq!(
+            (r.entry_point_id.as_deref(), r.outcome_by.as_deref(), r.outcome_at),
+            (Some("inv_1"), Some("op_2"), Some(1800))
+        );
+        assert_eq!((r.session_id.as_deref(), r.host_id.as_deref()), (Some("ss_1"), Some("h_1")));
+        assert_eq!(r.pages, [PageFact { url: "https://shop.test/cart".into(), title: "Cart".into(), at: 1100 }]);
+        // Rows from before migrations 2, 6 and 7: no closing, no survey, no session, no pages.
+        let mut old = d1_row();
+        for (k, v) in [
+            ("closed_by", serde_json::Value::Null),
+            ("survey_result", "".into()),
+            ("session_id", "".into()),
+            ("no_operator_response", 1.into()),
+        ] {
+            old[k] = v;
+        }
+        for k in ["entry_point_id", "outcome_by", "outcome_at", "host_id", "pages"] {
+            old.as_object_mut().unwrap().remove(k);
+        }
+        let r = record(old).unwrap();
+        assert_eq!(
+            (r.closed_by, r.survey_result, r.session_id, r.no_operator_response),
+            (None, SurveyResult::Unanswered, None, true)
+        );
+        assert!(r.entry_point_id.is_none() && r.outcome_by.is_none() && r.host_id.is_none() && r.pages.is_empty());
+        // Unreadable pages are none (as the reports always read them).
+        let mut bad_pages = d1_row();
+        bad_pages["pages"] = "not json".into();
+        assert!(record(bad_pages).unwrap().pages.is_empty());
+    }
+
+    /// Decision: a text of a closed set that the edge never writes is a damaged row — an error
+    /// naming the text, never a guess.
+    #[test]
+    fn an_unknown_text_of_a_closed_set_is_an_error() {
+        for (column, text) in
+            [("status", "archived"), ("closed_by", "admin"), ("request_type", "email"), ("survey_result", "great")]
+        {
+            let mut r = d1_row();
+            r[column] = text.into();
+            let e = record(r).unwrap_err().to_string();
+            assert!(e.contains(&format!("unknown variant `{text}`")), "{column}: {e}");
+        }
     }
 
     #[test]
@@ -460,10 +476,22 @@ mod tests {
         r["tags"] = serde_json::json!("  ");
         r.as_object_mut().unwrap().remove("anonymous");
         r.as_object_mut().unwrap().remove("prechat");
-        let s = serde_json::from_value::<ConversationRow>(r).unwrap().into_api().unwrap();
+        let s = record(r).unwrap();
         assert!(s.tags.is_empty() && s.prechat.is_empty() && s.anonymous);
         let mut bad = d1_row();
         bad["tags"] = serde_json::json!("not json");
-        assert!(serde_json::from_value::<ConversationRow>(bad).unwrap().into_api().is_err());
+        assert!(record(bad).is_err());
+    }
+
+    /// The console's events list: the same JSON as when the row was sent as it came.
+    #[test]
+    fn an_event_row_maps_to_the_api_event() {
+        let row = serde_json::json!({"seq": 2, "at": 1200, "kind": "assigned", "detail": "{\"operator_id\":\"op_1\"}"});
+        let e = serde_json::from_value::<EventReadRow>(row.clone()).unwrap().into_api();
+        assert_eq!(serde_json::to_value(&e).unwrap(), row);
+        assert_eq!(
+            serde_json::to_string(&e).unwrap(),
+            r#"{"seq":2,"at":1200,"kind":"assigned","detail":"{\"operator_id\":\"op_1\"}"}"#
+        );
     }
 }

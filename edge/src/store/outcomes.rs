@@ -91,14 +91,49 @@ pub async fn reach_goals(d1: &D1Database, conversation_id: &str, goals: &[(&str,
     Ok(())
 }
 
+/// A `conversation_goals` row.
+#[derive(Debug, Deserialize)]
+pub struct ReachedGoalRow {
+    pub goal_id: String,
+    pub name: String,
+    pub value: f64,
+    pub reached_at: u64,
+}
+
+impl ReachedGoalRow {
+    pub fn into_api(self) -> ReachedGoal {
+        ReachedGoal { goal_id: self.goal_id, name: self.name, value: self.value, at: self.reached_at }
+    }
+}
+
 /// The goals reached on the conversation, in the order reached.
 pub async fn recorded_goals(d1: &D1Database, conversation_id: &str) -> Result<Vec<ReachedGoal>> {
-    d1.prepare(
-        "SELECT goal_id, name, value, reached_at AS at FROM conversation_goals WHERE conversation_id = ?1 \
-         ORDER BY reached_at, goal_id",
-    )
-    .bind(&[s(conversation_id)])?
-    .all()
-    .await?
-    .results()
+    let rows: Vec<ReachedGoalRow> = d1
+        .prepare(
+            "SELECT goal_id, name, value, reached_at FROM conversation_goals WHERE conversation_id = ?1 \
+             ORDER BY reached_at, goal_id",
+        )
+        .bind(&[s(conversation_id)])?
+        .all()
+        .await?
+        .results()?;
+    Ok(rows.into_iter().map(ReachedGoalRow::into_api).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The widget's answer (`GoalsSaved`) is what it was when the row was sent as it came
+    /// (`reached_at AS at`).
+    #[test]
+    fn a_goal_row_maps_to_the_reached_goal() {
+        let row = serde_json::json!({"goal_id": "g_1", "name": "Signed up", "value": 49.5, "reached_at": 1700});
+        let g = serde_json::from_value::<ReachedGoalRow>(row).unwrap().into_api();
+        assert_eq!(g, ReachedGoal { goal_id: "g_1".into(), name: "Signed up".into(), value: 49.5, at: 1700 });
+        assert_eq!(
+            serde_json::to_string(&g).unwrap(),
+            r#"{"goal_id":"g_1","name":"Signed up","value":49.5,"at":1700}"#
+        );
+    }
 }

@@ -7,10 +7,10 @@
 //! sub-query on `conversations` (never a long `IN` list of ids).
 
 use parley_core::conversation::EventKind;
-use parley_protocol::api::{ConversationSummary, TranscriptMessage};
+use parley_protocol::api::TranscriptMessage;
 use parley_reports::facts::{
     AccountFact, ActivityFact, AgentFact, AssignmentFact, AuthorRole, BlockFact, ChannelFact, ConversationFact,
-    EntryPointFact, HostFact, MessageFact, PageFact,
+    EntryPointFact, HostFact, MessageFact,
 };
 use parley_reports::TallyRow;
 use serde::de::DeserializeOwned;
@@ -19,7 +19,7 @@ use wasm_bindgen::JsValue;
 use worker::{D1Database, Result};
 
 use super::{f, s};
-use crate::store::conversations::CONVERSATION_COLS;
+use crate::store::conversations::{ConversationRow, CONVERSATION_COLS};
 
 /// Rows per D1 query.
 pub const PAGE: usize = 1000;
@@ -147,34 +147,6 @@ pub fn activity_fact(r: ActivityRow) -> ActivityFact {
     }
 }
 
-/// A `conversations` row: the summary's columns and those the console's summary does not carry
-/// (`pages` is a JSON array of page visits).
-#[derive(Debug, Deserialize)]
-pub struct ConversationFactRow {
-    #[serde(flatten)]
-    pub c: ConversationSummary,
-    pub entry_point_id: Option<String>,
-    pub outcome_by: Option<String>,
-    pub outcome_at: Option<u64>,
-    pub session_id: Option<String>,
-    pub host_id: Option<String>,
-    #[serde(default)]
-    pub pages: Option<String>,
-}
-
-/// An empty `session_id` is none; unreadable `pages` are none.
-pub fn conversation_fact(r: ConversationFactRow) -> ConversationFact {
-    ConversationFact {
-        entry_point_id: r.entry_point_id,
-        outcome_by: r.outcome_by,
-        outcome_at: r.outcome_at,
-        session_id: r.session_id.filter(|s| !s.is_empty()),
-        host_id: r.host_id,
-        pages: r.pages.as_deref().and_then(|p| serde_json::from_str::<Vec<PageFact>>(p).ok()).unwrap_or_default(),
-        ..r.c.into()
-    }
-}
-
 /// A `messages` row as the reports read it.
 #[derive(Debug, Deserialize)]
 pub struct MessageRow {
@@ -282,7 +254,7 @@ impl Cursor {
 
     /// Just after `c`.
     pub fn after(c: &ConversationFact) -> Cursor {
-        Cursor { at: c.created_at as f64, id: c.id.clone() }
+        Cursor { at: c.created_at as f64, id: c.id.to_string() }
     }
 }
 
@@ -444,10 +416,8 @@ pub async fn tallies(d1: &D1Database, account_id: &str, from: u64, to: u64) -> R
 
 /// The span's conversations, oldest first (pages of [`PAGE`] up to its limit).
 pub async fn conversations(d1: &D1Database, span: &Span<'_>) -> Result<Vec<ConversationFact>> {
-    let sql = format!(
-        "SELECT {CONVERSATION_COLS}, entry_point_id, outcome_by, outcome_at, session_id, host_id, pages \
-         FROM conversations WHERE {SPAN_WHERE} ORDER BY created_at, id LIMIT ?6"
-    );
+    let sql =
+        format!("SELECT {CONVERSATION_COLS} FROM conversations WHERE {SPAN_WHERE} ORDER BY created_at, id LIMIT ?6");
     let mut out: Vec<ConversationFact> = Vec::new();
     let mut after = span.after.clone();
     loop {
@@ -456,9 +426,11 @@ pub async fn conversations(d1: &D1Database, span: &Span<'_>) -> Result<Vec<Conve
             return Ok(out);
         }
         let page = Span { account: span.account, from: span.from, to: span.to, after: after.clone(), limit: want };
-        let rows: Vec<ConversationFactRow> = d1.prepare(&sql).bind(&page.binds())?.all().await?.results()?;
+        let rows: Vec<ConversationRow> = d1.prepare(&sql).bind(&page.binds())?.all().await?.results()?;
         let short = rows.len() < want;
-        out.extend(rows.into_iter().map(conversation_fact));
+        for row in rows {
+            out.push(row.into_record()?);
+        }
         match out.last() {
             Some(last) if !short => after = Cursor::after(last),
             _ => return Ok(out),
@@ -475,19 +447,18 @@ pub async fn closed_before_created(
     to: u64,
 ) -> Result<Vec<ConversationFact>> {
     let sql = format!(
-        "SELECT {CONVERSATION_COLS}, entry_point_id, outcome_by, outcome_at, session_id, host_id, pages \
-         FROM conversations WHERE account_id = ?1 AND closed_at >= ?2 AND closed_at < ?3 AND created_at < ?2 \
+        "SELECT {CONVERSATION_COLS} FROM conversations WHERE account_id = ?1 AND closed_at >= ?2 AND closed_at < ?3 AND created_at < ?2 \
          AND (closed_at, id) > (?4, ?5) ORDER BY closed_at, id LIMIT 1000"
     );
-    let rows: Vec<ConversationFactRow> = paged(
+    let rows: Vec<ConversationRow> = paged(
         d1,
         &sql,
         vec![s(account_id), f(from as f64), f(to as f64)],
         vec![f(-1.0), s("")],
-        |r: &ConversationFactRow| vec![f(r.c.closed_at.unwrap_or_default() as f64), s(&r.c.id)],
+        |r: &ConversationRow| vec![f(r.columns.closed_at.unwrap_or_default() as f64), s(&r.columns.id)],
     )
     .await?;
-    Ok(rows.into_iter().map(conversation_fact).collect())
+    Ok(rows.into_iter().map(ConversationRow::into_record).collect::<serde_json::Result<_>>()?)
 }
 
 /// The rows of `select` (a `SELECT … FROM … WHERE …` of a table keyed by
@@ -613,30 +584,6 @@ mod tests {
         let a = activity_fact(row(json!({"activity_id": "x2", "account_id": "a1", "operator_id": "op1",
             "state": "offline", "start_at": 10, "end_at": 20})));
         assert_eq!(a.end, Some(20));
-    }
-
-    #[test]
-    fn a_conversation_row_with_its_extra_columns() {
-        let base = json!({
-            "id": "c1", "account_id": "a1", "channel_id": "web", "visitor_id": "v1", "status": "closed",
-            "created_at": 10, "page_url": "https://x.example/", "message_count": 2, "last_message_at": 25,
-            "last_message_preview": "bye", "updated_at": 20, "closed_at": 30, "closed_by": "operator",
-            "no_operator_response": 0, "operator_id": "op1", "operator_name": "Dana", "pages_visited": 1,
-            "survey_result": "good", "tags": "[]", "prechat": "[]", "anonymous": 1,
-            "entry_point_id": "btn_web", "outcome_by": null, "outcome_at": null, "session_id": "",
-            "host_id": "h1", "pages": "[{\"url\":\"https://x.example/a\",\"title\":\"A\",\"at\":11}]"
-        });
-        let c = conversation_fact(row(base.clone()));
-        assert_eq!((c.id.as_str(), c.closed_at, c.operator_id.as_deref()), ("c1", Some(30), Some("op1")));
-        assert_eq!((c.entry_point_id.as_deref(), c.host_id.as_deref()), (Some("btn_web"), Some("h1")));
-        assert_eq!(c.session_id, None, "an empty session id is none");
-        assert_eq!(c.pages.len(), 1);
-        let mut other = base;
-        other["session_id"] = json!("s1");
-        other["pages"] = json!("not json");
-        let c = conversation_fact(row(other));
-        assert_eq!(c.session_id.as_deref(), Some("s1"));
-        assert!(c.pages.is_empty());
     }
 
     #[test]

@@ -261,7 +261,7 @@ pub fn table(ctx: &Ctx) -> Table {
             let (available, idle) = capacity(s, &mine, max_chats);
             let session = s.end.0 - s.start.0;
             let row = |channel: &str| {
-                let here = |h: &&&Hold| h.conv.channel_id == channel;
+                let here = |h: &&&Hold| *h.conv.channel_id == *channel;
                 let recv: Vec<&&Hold> = received.iter().copied().filter(here).collect();
                 let chats: BTreeSet<&str> = recv.iter().map(|h| h.conv.id.as_str()).collect();
                 let wrote = |c: &str, visitor: bool| {
@@ -349,7 +349,7 @@ mod tests {
     use super::super::tests::*;
     use super::*;
     use crate::dispatch::Received;
-    use crate::facts::{ChannelFact, Facts};
+    use crate::facts::{ChannelFact, Facts, Status, SurveyResult};
     use crate::query::ReportId;
 
     /// Column → cell of a row.
@@ -373,8 +373,8 @@ mod tests {
     fn scenario() -> Facts {
         let closed = |mut c: ConversationFact, at: u64, survey: &str| {
             c.closed_at = Some(at);
-            c.status = "closed".into();
-            c.survey_result = survey.into();
+            c.status = Status::Closed;
+            c.survey_result = SurveyResult::parse(survey).expect("a survey result");
             c
         };
         Facts {
@@ -503,7 +503,7 @@ mod tests {
         // in a period starting at midnight.
         let mut c = conv("c1", "web", D + H);
         c.closed_at = Some(D + 3 * H);
-        c.survey_result = "bad".into();
+        c.survey_result = SurveyResult::Bad;
         let f = Facts {
             activity: vec![act("n1", "dana", "online", D - 2 * H, Some(D + 2 * H))],
             conversations: vec![c],

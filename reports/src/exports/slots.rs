@@ -78,7 +78,7 @@ pub fn table(ctx: &Ctx) -> Table {
         }
         for a in chats {
             let c = convs[a.conversation_id.as_str()];
-            t.push(cells(&c.channel_id, &c.request_type), Some(c.id.clone()));
+            t.push(cells(&c.channel_id, c.request_type.as_str()), Some(c.id.to_string()));
             by_hour.entry(c.request_type.as_str()).or_insert([0; 24])[ctx.zone.hour(a.at) as usize % 24] += 1;
         }
     }
@@ -102,12 +102,12 @@ mod tests {
     use super::super::tests::*;
     use super::*;
     use crate::dispatch::Received;
-    use crate::facts::Facts;
+    use crate::facts::{Facts, RequestType};
     use crate::query::ReportId;
 
     fn facts() -> Facts {
         let mut inv = conv("c2", "web", D + 10 * H);
-        inv.request_type = "invite".into();
+        inv.request_type = RequestType::Invite;
         Facts {
             activity: vec![
                 act("a1", "dana", "online", D + 9 * H, Some(D + 12 * H)),

@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::dispatch::Received;
-use crate::facts::{ActivityFact, AssignmentFact, ChannelFact, Facts};
+use crate::facts::{ActivityFact, AssignmentFact, ChannelFact, ClosedBy, Facts, Status};
 use crate::query::ReportQuery;
 
 /// 2026-11-18 00:00:00 UTC.
@@ -24,7 +24,7 @@ fn conv(id: &str, visitor: &str, created: u64) -> ConversationFact {
         account_id: "acc1".into(),
         channel_id: "ch1".into(),
         visitor_id: visitor.into(),
-        status: "active".into(),
+        status: Status::Active,
         created_at: created,
         page_url: "https://shop.example/pricing".into(),
         ..ConversationFact::default()
@@ -32,9 +32,9 @@ fn conv(id: &str, visitor: &str, created: u64) -> ConversationFact {
 }
 
 fn closed(mut c: ConversationFact, at: u64) -> ConversationFact {
-    c.status = "closed".into();
+    c.status = Status::Closed;
     c.closed_at = Some(at);
-    c.closed_by = Some("operator".into());
+    c.closed_by = Some(ClosedBy::Operator);
     c
 }
 
@@ -104,7 +104,7 @@ fn scenario() -> Facts {
         with_operator(conv("c3", "v3", T + 2 * H), "op_b"),
         {
             let mut c = conv("c4", "v1", T + 3 * H);
-            c.status = "waiting".into();
+            c.status = Status::Waiting;
             c
         },
         closed(conv("c5", "v5", T + 4 * H), T + 4 * H + 90 * S),

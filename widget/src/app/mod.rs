@@ -71,6 +71,8 @@ pub(crate) struct St {
     ui: Ui,
     /// The panel and the invite card, once built.
     d: Option<Dom>,
+    /// While the panel is open: it follows the phone's visual viewport (on-screen keyboard).
+    vv: Option<crate::viewport::Follow>,
     // What the visitor sees.
     open: bool,
     info: Option<ChannelInfo>,
@@ -229,9 +231,7 @@ fn build(top: &HtmlElement, launcher: &HtmlElement, t: &'static Texts, ui: Ui) -
 /// Builds the panel and the invite card now if they are not yet.
 fn build_panel(s: &mut St) {
     if s.d.is_none() {
-        let d = build(&s.top, &s.launcher, s.t, s.ui);
-        // Here the panel can follow the phone's visual viewport (`viewport::follow(&d.panel)`).
-        s.d = Some(d);
+        s.d = Some(build(&s.top, &s.launcher, s.t, s.ui));
         show_fields(s);
     }
 }
@@ -289,6 +289,7 @@ pub fn mount(root: ShadowRoot, channel: String, base: String, look: JsValue) -> 
         launcher,
         ui,
         d: None,
+        vv: None,
         open: store::load("open").as_deref() == Some("true"),
         info: None,
         clock: parley_client::now_ms(),
@@ -654,6 +655,10 @@ fn draw(s: &mut St, x: Option<&Session>) {
         return;
     }
     build_panel(s);
+    // The open panel stays inside the phone's visual viewport; closed, nothing follows it.
+    if s.open != s.vv.is_some() {
+        s.vv = s.open.then(|| crate::viewport::follow(&s.top));
+    }
     let status = x.map(|x| x.status().unwrap_or(Status::Waiting));
     let closed = status == Some(Status::Closed);
     let rating = x.map(|x| x.rating);
