@@ -55,13 +55,13 @@ impl Visits {
 const KEY: &str = "visits";
 
 pub fn load() -> Visits {
-    crate::store::load(KEY).map(|t| Visits::decode(t.trim_matches('"'))).unwrap_or_default()
+    crate::io::store::load(KEY).map(|t| Visits::decode(t.trim_matches('"'))).unwrap_or_default()
 }
 
 /// The invite signals, kept in the visitor's first-party storage once they consented
 /// (`store`: in memory before; then rules see a one-page session and no cap memory).
 pub fn save(visits: &Visits) {
-    crate::store::save(KEY, &visits.encode());
+    crate::io::store::save(KEY, &visits.encode());
 }
 
 impl Visits {

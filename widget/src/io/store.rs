@@ -118,7 +118,7 @@ pub fn load_json(name: &str) -> Option<wasm_bindgen::JsValue> {
 }
 
 pub fn save_json(name: &str, value: &wasm_bindgen::JsValue) {
-    save(name, &crate::stringify(value));
+    save(name, &crate::io::stringify(value));
 }
 
 /// Raw text in `sessionStorage` (the goals of this session).

@@ -13,7 +13,7 @@ use parley_protocol::invites::{Condition, Greeting, InviteSettings, Rule};
 use parley_protocol::outcomes::{FormField, Goal};
 use wasm_bindgen::JsValue;
 
-use crate::prop;
+use crate::io::prop;
 
 /// A required string.
 fn text(o: &JsValue, k: &str) -> Option<String> {

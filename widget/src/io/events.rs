@@ -15,7 +15,7 @@ use parley_protocol::metrics::EventKind;
 use wasm_bindgen::JsValue;
 use web_sys::js_sys::Array;
 
-use crate::{obj, stringify};
+use crate::io::{obj, stringify};
 
 /// One event (`metrics::Event` as JSON, built with the browser's objects: smaller than serde).
 struct Event {

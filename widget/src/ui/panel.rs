@@ -1,0 +1,35 @@
+//! The chat panel: a dialog with its header (the channel's name, who answers, "End chat",
+//! minimise), a notice line, the transcript, who types, the forms and the composer.
+
+use leptos::prelude::*;
+use parley_protocol::i18n::Texts;
+
+use super::{composer, forms, rating, transcript, Ui};
+
+/// The panel (hidden while closed). Once it is built, `app::build_panel` is the place to
+/// follow the phone's visual viewport (the on-screen keyboard) on it.
+pub fn panel(ui: Ui, t: &'static Texts) -> impl IntoView {
+    view! {
+        <section class="panel" role="dialog" aria-label=t.chat hidden=ui.panel_off>
+            <header class="head">
+                <div>
+                    <h2>{ui.title}</h2>
+                    <p role="status">{ui.sub}</p>
+                </div>
+                <button class="end" type="button" data-act="end" hidden=ui.end_off>
+                    {t.end_chat}
+                </button>
+                <button class="close" type="button" data-act="min" aria-label=t.minimize>
+                    "×"
+                </button>
+            </header>
+            <p class="status" role="alert" hidden=ui.notice_off>{ui.notice}</p>
+            {transcript::transcript(ui, t)}
+            <div class="typing" aria-hidden="true">{ui.typing}</div>
+            {forms::offline(ui, t)}
+            {rating::rating(ui, t)}
+            {forms::prechat(ui, t)}
+            {composer::composer(ui, t)}
+        </section>
+    }
+}
