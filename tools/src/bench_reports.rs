@@ -439,7 +439,7 @@ pub fn generate(n: usize, seed: u64) -> Db {
             closed_by,
             no_operator_response: operator_id.is_some() && !operator_wrote,
             operator_name: operator_id.as_deref().map(|o| format!("Agent {o}")).unwrap_or_default(),
-            operator_id: operator_id.map(Into::into),
+            operator_id,
             visitor_name: String::new(),
             visitor_language: (*rng.pick(&["en", "de", "es", "fr", "vi"])).into(),
             visitor_country: (*rng.pick(&["DE", "ES", "FR", "US", "VN"])).into(),

@@ -294,7 +294,7 @@ pub static DE: Texts = Texts {
     remove_category: "Kategorie {n} entfernen",
     sub_category_of: "Unterkategorie {m} von {category}",
     remove_sub_category_of: "Unterkategorie {m} von {category} entfernen",
-    add_sub_category_to: "Unterkategorie zu {category} hinzufügen",
+    add_sub_category_to: "Unterkategorie hinzufügen: {category}",
     add_sub_category: "Unterkategorie hinzufügen",
     goal_n: "Ziel {n}",
     goal_n_name: "Name von Ziel {n}",
