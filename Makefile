@@ -52,8 +52,8 @@ clippy:
 	    -p parley-widget -p parley-console -- -D warnings
 
 unit:
-	@source scripts/env.sh && step "cargo test (protocol, core, reports, chat-client, console, tools, edge)" && \
-	  cargo test -p parley-protocol -p parley-core -p parley-reports -p parley-chat-client -p parley-console -p parley-tools -p parley-edge
+	@source scripts/env.sh && step "cargo test (protocol, core, reports, chat-client, console, widget, tools, edge)" && \
+	  cargo test -p parley-protocol -p parley-core -p parley-reports -p parley-chat-client -p parley-console -p parley-widget -p parley-tools -p parley-edge
 
 size:
 	@source scripts/env.sh && step "widget size budgets (loader <= 2 KB brotli, app <= 110 KB brotli)" && "$$NODE" scripts/size-report.mjs
