@@ -88,11 +88,28 @@ pub fn describe_with(e: &HttpError, sent: &[(&str, &str)]) -> String {
     if e.status == 0 {
         t.server_unreachable.to_owned()
     } else if let Some(code) = e.api_code() {
-        crate::i18n::fill(refusal_text(t, code, field, value), &[("value", value)])
+        let text = refusal_text(t, code, field, value);
+        if code == ErrorCode::Invalid && std::ptr::eq(text, t.err_invalid) {
+            return invalid_detail(text, &e.message, crate::i18n::lang() == crate::i18n::Lang::En);
+        }
+        crate::i18n::fill(text, &[("value", value)])
     } else if e.message.trim().is_empty() {
         crate::i18n::fill(t.server_status, &[("status", &e.status.to_string())])
     } else {
         e.message.clone()
+    }
+}
+
+/// A refused value the console has no text of its own for (a report period over the limit, a
+/// filter the server's validation refuses…): the server's sentence says what is wrong, and it
+/// speaks English — so in English it is the text, in another language it follows the console's
+/// general sentence rather than being lost.
+pub fn invalid_detail(general: &str, server: &str, english: bool) -> String {
+    let server = server.trim();
+    match (server.is_empty(), english) {
+        (true, _) => general.to_owned(),
+        (false, true) => server.to_owned(),
+        (false, false) => format!("{general} ({server})"),
     }
 }
 
@@ -198,7 +215,10 @@ mod tests {
             describe_with(&tz, &[("time_zone", "Mars/Base")]),
             "\"Mars/Base\" is not a time zone this server knows; use a name such as UTC or Europe/Berlin."
         );
-        assert_eq!(describe(&tz), EN.err_invalid, "no value: the general text");
+        // No value to name: the server's own sentence (English, as the console here).
+        assert_eq!(describe(&tz), "server words");
+        let period = refusal(400, "invalid", "to", "A report covers at most 366 days.");
+        assert_eq!(describe(&period), "A report covers at most 366 days.");
         let code = refusal(400, "invalid", "success_code", "server words");
         assert_eq!(
             describe_with(&code, &[("success_code", "E2E Lead")]),
@@ -212,6 +232,14 @@ mod tests {
         // A 409 without its field still finds it by its code.
         let shortcut = refusal(409, "shortcut_taken", "", "server words");
         assert_eq!(describe_with(&shortcut, &[("shortcut", "bye")]), "The shortcut /bye is already in use.");
+    }
+
+    #[test]
+    fn a_value_the_console_has_no_text_for_keeps_the_server_detail() {
+        let general = "Dieser Wert wird nicht akzeptiert.";
+        assert_eq!(invalid_detail(general, "Too far.", false), "Dieser Wert wird nicht akzeptiert. (Too far.)");
+        assert_eq!(invalid_detail(general, " ", false), general);
+        assert_eq!(invalid_detail(general, "Too far.", true), "Too far.");
     }
 
     #[test]

@@ -572,8 +572,10 @@ fn set_open(sh: &Shared, now_open: bool) {
         let input = s.d.as_ref().map(|d| d.input.clone()).filter(|_| now_open);
         (changed, input.unwrap_or_else(|| s.launcher.clone()))
     };
-    // After the views showed the change (their effects run in a later microtask).
-    parley_client::set_timeout(0, move || {
+    // After the views showed the change: their effects run as tasks of the same microtask
+    // queue, already woken by `render`, so a task spawned now runs after them — in this task,
+    // not a later one (a timer put a whole task between the click and a usable composer).
+    spawn_local(async move {
         let _ = focus.focus();
     });
     if changed {
