@@ -55,8 +55,8 @@
       root.append(par);
       par.append(btn);
       "pointerenter pointerdown touchstart focus".split(" ").forEach((e) => btn.addEventListener(e, boot, { passive: true }));
-      // A click before mount is replayed on the app's launcher (the visitor's click: consent, entry point).
-      btn.addEventListener("click", () => m || (q.push(["click"]), boot()));
+      // A click before mount is handed to the app with its time (consent, entry point, decision time).
+      btn.addEventListener("click", (e) => m || (q.push(["click", [e.timeStamp]]), boot()));
       d.body.append(h);
       pm.mark("parley:launcher");
       const idle = () => (w.requestIdleCallback || setTimeout)(boot, { timeout: 3000 });
@@ -71,9 +71,7 @@
     lp.then(() => import(p + ".js")).then((x) => x.default({ module_or_path: p + "_bg.wasm" }).then(() => new Promise((r) => setTimeout(r))).then(() => {
       x.mount(root, ch, base, emit, look);
       m = x;
-      q.forEach(([k, a], b) => k == "click"
-        ? (b = root.querySelector(".launcher")).getAttribute("aria-expanded") != "true" && b.click()
-        : x[k] && x[k](...a));
+      q.forEach(([k, a]) => x[k](...a));
       pm.mark("parley:ready");
     })).catch((e) => console.error("Parley: widget failed to load", e));
   }

@@ -43,6 +43,9 @@
 // Usage: node scripts/bench-page.mjs   (after make build; PARLEY_BENCH_RUNS=N to change N;
 // PARLEY_BENCH_DEBUG=1 prints the long tasks, the main thread's tasks over 40 ms and the script
 // spans over 10 ms of each idle run, =2 also what the loader's tasks were made of).
+// PARLEY_CHROMIUM_EXTRA="--js-flags=--no-wasm-lazy-compilation" runs the same with V8 compiling the
+// whole wasm module up front (off the main thread) instead of each function at its first call on
+// the main thread: the difference is what lazy compilation costs the page.
 // Bytes are as `wrangler dev` serves them (gzip; Cloudflare serves brotli to browsers that ask).
 // It starts its own edge (fresh state) and stops everything it started. Prints a markdown table.
 import { startEdge, launchBrowser } from "../tests/e2e/harness.mjs";
@@ -138,13 +141,13 @@ function scriptTime(events) {
   }
   if (process.env.PARLEY_BENCH_DEBUG) {
     const all = events.filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === "X");
-    for (const task of all.filter((e) => e.name === "RunTask" && e.dur > 40_000)) {
+    for (const task of all.filter((e) => e.name === "RunTask" && e.dur > (process.env.PARLEY_BENCH_DEBUG === "2" ? 8_000 : 40_000))) {
       console.error(`task ${(task.dur / 1000).toFixed(1)} ms`);
       const inside = all.filter((e) => e.ts >= task.ts && e.ts < task.ts + task.dur && e !== task);
-      if (process.env.PARLEY_BENCH_DEBUG === "2" && inside.some((e) => urlOf(e).endsWith("/widget.js"))) {
+      if (process.env.PARLEY_BENCH_DEBUG === "2" && inside.some((e) => urlOf(e).endsWith("/widget.js") || urlOf(e).includes("/pkg/widget/"))) {
         const by = {};
         for (const e of inside) by[e.name] = (by[e.name] ?? 0) + e.dur / 1000;
-        console.error("  loader task:", Object.entries(by).sort((a, b) => b[1] - a[1]).slice(0, 12).map(([n, d]) => `${n} ${d.toFixed(1)}`).join(", "));
+        console.error("  widget task:", Object.entries(by).sort((a, b) => b[1] - a[1]).slice(0, 12).map(([n, d]) => `${n} ${d.toFixed(1)}`).join(", "));
       }
       for (const e of inside.filter((e) => e.dur > 2000)) {
         console.error(`  ${e.name} ${(e.dur / 1000).toFixed(1)} ms +${((e.ts - task.ts) / 1000).toFixed(1)} ${(urlOf(e) || "").slice(-30)}`);

@@ -147,7 +147,7 @@ export const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic",
   "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
 export async function launchBrowser() {
-  return chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", headless: true, args: [...CHROMIUM_ARGS, ...(process.env.PARLEY_CHROMIUM_EXTRA ? process.env.PARLEY_CHROMIUM_EXTRA.split(" ") : [])] });
 }
 
 /** Logs `username` into the console in `page` through the login form; resolves once logged in. */

@@ -115,6 +115,38 @@ test("the loader's launcher: accent and language before the app, a click before 
     assert.equal(after.mine, true, "the app took the loader's launcher over (not a new one)");
     assert.deepEqual(logs.filter((l) => l.startsWith("error") || l.startsWith("pageerror")), []);
   });
+
+  // Issue 18 (counts that add up): the click made before the app loaded is a click of the chat
+  // button, with its decision time (the loader's launcher mark → the click), so the chat it
+  // starts never makes Traffic show more chats than clicks.
+  await step(page, "the-early-click-counts-as-a-click", async () => {
+    await page.getByRole("textbox", { name: "Message" }).fill("Clicked before the app loaded");
+    await page.keyboard.press("Enter");
+    await page.getByRole("log", { name: "Messages" }).getByText("Clicked before the app loaded").waitFor();
+    const cookie = await edge.login();
+    let conv;
+    await until(async () => {
+      const r = await fetch(edge.base + "/api/v1/console/conversations", { headers: { cookie } });
+      conv = (await r.json()).conversations.find((c) => c.last_message_preview.startsWith("Clicked before"));
+      return conv;
+    }, "the conversation listed");
+    assert.equal(conv.request_type, "button");
+    assert.ok(conv.decision_ms > 0 && conv.decision_ms < 60_000, `decision time ${conv.decision_ms}`);
+    const now = Date.now();
+    const traffic = async () => {
+      const r = await fetch(`${edge.base}/api/v1/console/reports/traffic.csv?from=${now - 86_400_000}&to=${now + 3_600_000}`, { headers: { cookie } });
+      assert.equal(r.status, 200);
+      const [head, ...lines] = (await r.text()).trim().split("\n");
+      return lines.map((l) => Object.fromEntries(l.split(",").map((v, i) => [head.split(",")[i], v])));
+    };
+    const button = (rows) => rows.filter((r) => r.entrypoint_id === "btn_demo")
+      .reduce((t, r) => ({ clicks: t.clicks + +r.clicks, chats: t.chats + +r.chats }), { clicks: 0, chats: 0 });
+    await until(async () => {
+      const b = button(await traffic());
+      return b.clicks === 1 && b.chats === 1;
+    }, "one click and one chat of the chat button");
+    for (const r of await traffic()) assert.ok(+r.clicks >= +r.chats, `clicks >= chats: ${JSON.stringify(r)}`);
+  });
   await ctx.close();
 });
 

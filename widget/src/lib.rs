@@ -60,6 +60,12 @@ pub fn invite(name: JsValue) {
     call(Call::Invite(name.as_string().unwrap_or_default()));
 }
 
+/// The loader's launcher was clicked at `at` (`event.timeStamp`) before the app was loaded.
+#[wasm_bindgen]
+pub fn click(at: f64) {
+    app::early_click(at);
+}
+
 /// `Parley.goal(name, value?)`: the site says the visitor reached the goal `name`.
 #[wasm_bindgen]
 pub fn goal(name: JsValue, value: JsValue) {

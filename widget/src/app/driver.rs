@@ -124,6 +124,16 @@ pub(super) async fn load_session(sh: Shared, first: bool) {
             s.events.push(EventKind::Visit, &ses.channel.button.id, "", 0);
         }
         s.button = ses.channel.button.id.clone();
+        // A click on the button before the session (the loader's, or before this answer):
+        // counted now, and the entry of the next conversation unless one is under way.
+        if let Some(decision_ms) = s.early.take().filter(|_| !s.button.is_empty()) {
+            s.events.push(EventKind::Click, &s.button, "", 0);
+            if ses.conversation_id.is_none() {
+                let entry = EntryChoice { entry_point: s.button.clone(), invite: String::new(), decision_ms };
+                store::save_json("entry", &entry_js(&entry));
+                s.entry = Some(entry);
+            }
+        }
         s.rules = std::mem::take(&mut ses.channel.invites);
         s.goals = std::mem::take(&mut ses.channel.goals);
         s.time_zone = ses.channel.time_zone.clone();

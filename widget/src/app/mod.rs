@@ -111,6 +111,10 @@ pub(crate) struct St {
     visits: Visits,
     /// When the launcher first became visible in the viewport on this page.
     seen_at: Option<u64>,
+    /// A click on the chat button made before the session said which entry point the button
+    /// is (with its decision time when known): counted, and the entry of the next
+    /// conversation, once the session is loaded.
+    early: Option<Option<u64>>,
     offer: Option<Offer>,
     /// This page already had its (one) automatic invite.
     invited: bool,
@@ -315,6 +319,7 @@ pub fn mount(root: ShadowRoot, channel: String, base: String, look: JsValue) -> 
         loaded: page::page_loaded_at(),
         visits,
         seen_at: None,
+        early: None,
         offer: None,
         invited: false,
         check_gen: 0,
@@ -847,8 +852,11 @@ fn remember_entry(sh: &Shared, entry: EntryChoice) {
 /// under way).
 fn clicked_button(sh: &Shared) {
     let entry = {
-        let s = sh.borrow();
+        let mut s = sh.borrow_mut();
         if s.button.is_empty() {
+            // Before the session: counted when it tells the button's entry point.
+            let decision = s.seen_at.map(|t| parley_client::now_ms().saturating_sub(t));
+            s.early.get_or_insert(decision);
             return;
         }
         s.events.push(EventKind::Click, &s.button, "", 0);
@@ -863,6 +871,22 @@ fn clicked_button(sh: &Shared) {
         }
     };
     remember_entry(sh, entry);
+}
+
+/// The loader's launcher was clicked before the app was loaded, at `at` (the page's clock, ms):
+/// the panel opens now, and the click counts for the chat button with its decision time (from
+/// the loader's `parley:launcher` mark, when the visitor first saw the button).
+pub(crate) fn early_click(at: f64) {
+    let Some(sh) = SH.with(|x| x.borrow().clone()) else { return };
+    store::consent();
+    if sh.borrow().open {
+        return;
+    }
+    let perf = parley_client::window().performance();
+    let seen = perf.and_then(|p| prop(&p.get_entries_by_name("parley:launcher").get(0), "startTime").as_f64());
+    sh.borrow_mut().early = Some(seen.map(|t| (at - t).max(0.0) as u64));
+    clicked_button(&sh);
+    set_open(&sh, true);
 }
 
 /// Reports the chat button's first appearance in the viewport on this page (a view) and keeps
