@@ -89,8 +89,8 @@ pub enum Delivery {
     Stored,
     /// On its way: in the outbox, not acknowledged.
     Sending,
-    /// Refused for good, with the server's reason.
-    Refused(String),
+    /// Refused for good: the server's code (say it with `Texts::refusal`) and its message.
+    Refused(ErrorCode, String),
 }
 
 /// One line of the transcript.
@@ -131,8 +131,9 @@ pub enum Event {
         code: ErrorCode,
         message: String,
     },
-    /// The server refused a frame that was not a message (its explanation).
-    Problem(String),
+    /// The server refused a frame that was not a message: its code (say it with
+    /// `Texts::refusal`) and its message.
+    Problem(ErrorCode, String),
     /// The server speaks another protocol version (its reason); nothing more will happen.
     Incompatible(String),
 }
@@ -412,13 +413,15 @@ impl Session {
                     if let Some(line) =
                         self.lines.iter_mut().find(|l| l.seq.is_none() && l.author.role == role && &l.client_id == id)
                     {
-                        line.delivery = Delivery::Refused(message.clone());
+                        line.delivery = Delivery::Refused(*code, message.clone());
                     }
                     self.order();
                     out.events.push(Event::Refused { pending, code: *code, message: message.clone() });
                 }
             }
-            ServerMsg::Error { message, client_id: None, .. } => out.events.push(Event::Problem(message.clone())),
+            ServerMsg::Error { code, message, client_id: None } => {
+                out.events.push(Event::Problem(*code, message.clone()))
+            }
             ServerMsg::Incompatible { reason, .. } => {
                 self.stopped = true;
                 out = self.set_state(ConnState::Incompatible);
@@ -607,7 +610,7 @@ impl Session {
     /// in order but for the few a frame just added, and it is a few dozen bytes in the widget
     /// where the standard library's stable sort is 3.4 KB (issue 17).
     fn order(&mut self) {
-        let key = |l: &Line| (l.seq.unwrap_or(u64::MAX), matches!(l.delivery, Delivery::Refused(_)));
+        let key = |l: &Line| (l.seq.unwrap_or(u64::MAX), matches!(l.delivery, Delivery::Refused(..)));
         for i in 1..self.lines.len() {
             let mut j = i;
             while j > 0 && key(&self.lines[j - 1]) > key(&self.lines[j]) {

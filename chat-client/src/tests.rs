@@ -259,7 +259,10 @@ fn refused_sends_leave_the_outbox_and_say_why() {
     // Refused lines come after those still on their way, and never go stale.
     assert_eq!(
         texts(&s),
-        vec![(None, "fine", Delivery::Sending), (None, "too long", Delivery::Refused("too long".into()))]
+        vec![
+            (None, "fine", Delivery::Sending),
+            (None, "too long", Delivery::Refused(ErrorCode::MessageTooLong, "too long".into()))
+        ]
     );
     assert!(!s.lines()[1].is_stale(1_000_000));
     // Not resent after the next welcome; a second refusal of it is ignored.
@@ -267,7 +270,7 @@ fn refused_sends_leave_the_outbox_and_say_why() {
     assert_eq!(s.receive(&refusal, 5), Out::default());
     // Errors about no message are problems to show.
     let out = s.receive(&ServerMsg::Error { code: ErrorCode::Malformed, message: "bad".into(), client_id: None }, 6);
-    assert_eq!(out.events, vec![Event::Problem("bad".into())]);
+    assert_eq!(out.events, vec![Event::Problem(ErrorCode::Malformed, "bad".into())]);
     // A closed conversation refuses too.
     s.send_text("m3".into(), "late".into(), 7);
     let out = s.receive(
@@ -529,8 +532,8 @@ fn lines_keep_seq_order_then_sending_then_refused_and_the_sort_is_stable() {
             (None, "four", Delivery::Sending),
             // A refused line moves behind those on their way when it is refused; "three" was
             // ahead of "one" (already moved) then, and stays so (the sort is stable).
-            (None, "three", Delivery::Refused("too long".into())),
-            (None, "one", Delivery::Refused("too long".into())),
+            (None, "three", Delivery::Refused(ErrorCode::MessageTooLong, "too long".into())),
+            (None, "one", Delivery::Refused(ErrorCode::MessageTooLong, "too long".into())),
         ]
     );
     // An ack puts the line among the stored ones, by its seq.

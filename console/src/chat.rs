@@ -199,17 +199,38 @@ fn on_update(view: &ChatView, conn: &Connection, update: Update) {
     }
     for event in update.events {
         match event {
-            Event::Refused { pending, message, .. } => {
+            // Said in the console's language (the server's message is English, for developers).
+            Event::Refused { pending, code, .. } => {
+                let why = crate::i18n::lang().texts().refusal(code);
                 view.error.set(Some(crate::i18n::fill(
                     crate::i18n::t().not_sent_error,
-                    &[("message", &message), ("text", &pending.text)],
+                    &[("message", why), ("text", &pending.text)],
                 )));
             }
-            Event::Problem(message) => view.error.set(Some(message)),
+            Event::Problem(code, _) => view.error.set(Some(capitalized(crate::i18n::lang().texts().refusal(code)))),
             Event::Incompatible(reason) => {
                 view.error.set(Some(crate::i18n::fill(crate::i18n::t().out_of_date_error, &[("reason", &reason)])));
             }
             _ => {}
         }
+    }
+}
+
+/// `text` as a sentence of its own: its first letter upper-case (the refusal texts are made to
+/// sit in a sentence's middle).
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::capitalized;
+
+    #[test]
+    fn a_refusal_said_alone_starts_with_a_capital() {
+        assert_eq!(capitalized("чат завершён"), "Чат завершён");
+        assert_eq!(capitalized("消息太长"), "消息太长");
+        assert_eq!(capitalized(""), "");
     }
 }

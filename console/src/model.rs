@@ -40,7 +40,7 @@ impl Line {
 /// Makes `lines` show the session's transcript (refused replies are reported, not listed);
 /// a line keeps its `pending` signal from one call to the next. Whether anything changed.
 pub fn sync(lines: &mut Vec<Line>, session: &Session) -> bool {
-    let shown = session.lines().iter().filter(|l| !matches!(l.delivery, Delivery::Refused(_)));
+    let shown = session.lines().iter().filter(|l| !matches!(l.delivery, Delivery::Refused(..)));
     let same = shown.clone().count() == lines.len()
         && shown.clone().zip(lines.iter()).all(|(l, old)| {
             old.seq == l.seq

@@ -150,6 +150,28 @@ pub struct Texts {
     pub unavailable: &'static str,
     /// The channel's greeting when it has none in any language.
     pub greeting: &'static str,
+    /// Why the server refused a frame ([`Texts::refusal`]), in a sentence's middle.
+    pub why_too_long: &'static str,
+    pub why_closed: &'static str,
+    pub why_busy: &'static str,
+    /// An operator's console session ended (the console only).
+    pub why_ended: &'static str,
+    pub why_refused: &'static str,
+}
+
+impl Texts {
+    /// Why the server refused a frame, said in this language (the server's own message is
+    /// English and for developers): the widget's "Not sent: {why}", the console's errors.
+    pub fn refusal(&self, code: crate::protocol::ErrorCode) -> &'static str {
+        use crate::protocol::ErrorCode as C;
+        match code {
+            C::MessageTooLong | C::FrameTooLarge => self.why_too_long,
+            C::ConversationClosed => self.why_closed,
+            C::RateLimited => self.why_busy,
+            C::SessionEnded => self.why_ended,
+            C::Malformed | C::UnknownType | C::EmptyMessage | C::BadClientId | C::HelloRequired => self.why_refused,
+        }
+    }
 }
 
 pub static EN: Texts = Texts {
@@ -203,6 +225,11 @@ pub static EN: Texts = Texts {
     could_not_start: "Could not start the chat ({why})",
     unavailable: "Chat is unavailable ({why})",
     greeting: "Hi! How can we help you today?",
+    why_too_long: "the message is too long",
+    why_closed: "the chat has ended",
+    why_busy: "too many messages at once; try again in a moment",
+    why_ended: "your session ended; log in again",
+    why_refused: "the server refused it",
 };
 
 pub static ES: Texts = Texts {
@@ -256,6 +283,11 @@ pub static ES: Texts = Texts {
     could_not_start: "No se pudo iniciar el chat ({why})",
     unavailable: "El chat no está disponible ({why})",
     greeting: "¡Hola! ¿En qué podemos ayudarte hoy?",
+    why_too_long: "el mensaje es demasiado largo",
+    why_closed: "el chat ha terminado",
+    why_busy: "demasiados mensajes a la vez; inténtalo de nuevo en un momento",
+    why_ended: "tu sesión ha terminado; vuelve a iniciar sesión",
+    why_refused: "el servidor lo rechazó",
 };
 
 pub static FR: Texts = Texts {
@@ -309,6 +341,11 @@ pub static FR: Texts = Texts {
     could_not_start: "Impossible de démarrer la discussion ({why})",
     unavailable: "Le chat n’est pas disponible ({why})",
     greeting: "Bonjour ! Comment pouvons-nous vous aider ?",
+    why_too_long: "le message est trop long",
+    why_closed: "la discussion est terminée",
+    why_busy: "trop de messages à la fois ; réessayez dans un instant",
+    why_ended: "votre session a pris fin ; reconnectez-vous",
+    why_refused: "le serveur l’a refusé",
 };
 
 pub static DE: Texts = Texts {
@@ -362,6 +399,11 @@ pub static DE: Texts = Texts {
     could_not_start: "Der Chat konnte nicht gestartet werden ({why})",
     unavailable: "Der Chat ist nicht verfügbar ({why})",
     greeting: "Hallo! Wie können wir Ihnen helfen?",
+    why_too_long: "die Nachricht ist zu lang",
+    why_closed: "der Chat ist beendet",
+    why_busy: "zu viele Nachrichten auf einmal; versuchen Sie es gleich noch einmal",
+    why_ended: "Ihre Sitzung ist beendet; melden Sie sich erneut an",
+    why_refused: "der Server hat sie abgelehnt",
 };
 
 pub static VI: Texts = Texts {
@@ -415,6 +457,11 @@ pub static VI: Texts = Texts {
     could_not_start: "Không thể bắt đầu trò chuyện ({why})",
     unavailable: "Trò chuyện hiện không khả dụng ({why})",
     greeting: "Xin chào! Chúng tôi có thể giúp gì cho bạn?",
+    why_too_long: "tin nhắn quá dài",
+    why_closed: "cuộc trò chuyện đã kết thúc",
+    why_busy: "quá nhiều tin nhắn cùng lúc; vui lòng thử lại sau giây lát",
+    why_ended: "phiên của bạn đã kết thúc; vui lòng đăng nhập lại",
+    why_refused: "máy chủ đã từ chối",
 };
 
 pub static RU: Texts = Texts {
@@ -468,6 +515,11 @@ pub static RU: Texts = Texts {
     could_not_start: "Не удалось начать чат ({why})",
     unavailable: "Чат недоступен ({why})",
     greeting: "Здравствуйте! Чем мы можем помочь?",
+    why_too_long: "сообщение слишком длинное",
+    why_closed: "чат завершён",
+    why_busy: "слишком много сообщений сразу; попробуйте чуть позже",
+    why_ended: "сеанс завершён; войдите снова",
+    why_refused: "сервер отклонил его",
 };
 
 pub static ZH: Texts = Texts {
@@ -521,11 +573,50 @@ pub static ZH: Texts = Texts {
     could_not_start: "无法开始聊天（{why}）",
     unavailable: "聊天暂不可用（{why}）",
     greeting: "您好！有什么可以帮您？",
+    why_too_long: "消息太长",
+    why_closed: "对话已结束",
+    why_busy: "消息过于频繁，请稍后再试",
+    why_ended: "会话已结束，请重新登录",
+    why_refused: "服务器拒绝了该消息",
 };
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refused_frames_are_said_in_every_language() {
+        use crate::protocol::ErrorCode as C;
+        let codes = [
+            C::Malformed,
+            C::UnknownType,
+            C::FrameTooLarge,
+            C::MessageTooLong,
+            C::EmptyMessage,
+            C::BadClientId,
+            C::HelloRequired,
+            C::ConversationClosed,
+            C::RateLimited,
+            C::SessionEnded,
+        ];
+        for lang in LANGS {
+            let t = lang.texts();
+            for code in codes {
+                assert!(!t.refusal(code).trim().is_empty(), "{lang:?} {code:?}");
+            }
+            // A message too long, a closed chat and a rate limit each say what they are.
+            let said = [C::MessageTooLong, C::ConversationClosed, C::RateLimited, C::SessionEnded, C::Malformed]
+                .map(|c| t.refusal(c));
+            let mut distinct = said.to_vec();
+            distinct.sort_unstable();
+            distinct.dedup();
+            assert_eq!(distinct.len(), said.len(), "{lang:?}: {said:?}");
+            if lang != Lang::En {
+                assert_ne!(t.refusal(C::MessageTooLong), EN.why_too_long, "{lang:?} is translated");
+            }
+        }
+        assert_eq!(Lang::Fr.texts().refusal(C::FrameTooLarge), "le message est trop long");
+    }
 
     #[test]
     fn the_browser_language_wins_then_the_channel_default_then_english() {

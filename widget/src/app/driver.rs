@@ -408,7 +408,7 @@ pub(super) fn on_conn(sh: &Shared, conn: &Connection, update: Update) {
                     let conv = s.conv.clone().unwrap_or_default();
                     out.push(("chat_ended", obj(&[("conversation_id", conv.as_str().into())])));
                 }
-                parley_client::Event::Problem(message) => s.problem = Some(message),
+                parley_client::Event::Problem(code, _) => s.problem = Some(s.t.refusal(code).to_owned()),
                 parley_client::Event::Incompatible(_) => s.problem = Some(s.t.reload.into()),
                 _ => {}
             }

@@ -747,11 +747,11 @@ fn rows(s: &St, x: Option<&Session>) -> Vec<ui::Row> {
     for l in tail {
         match &l.delivery {
             Delivery::Stored => {}
-            Delivery::Refused(why) => rows.push(mine(
+            Delivery::Refused(code, _) => rows.push(mine(
                 ["x", &l.client_id].concat(),
                 "msg mine failed",
                 &l.text,
-                fill(t.not_sent, &[("why", why)]),
+                fill(t.not_sent, &[("why", t.refusal(*code))]),
                 false,
             )),
             Delivery::Sending => rows.push(pending(&l.client_id, &l.text, stale(l.at), t)),
