@@ -14,7 +14,7 @@
 //! `visualViewport` is read through `Reflect` (an `EventTarget` with numeric properties) so the
 //! widget needs no extra web-sys feature.
 
-use wasm_bindgen::closure::Closure;
+use gloo_events::EventListener;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::js_sys::Reflect;
 use web_sys::{EventTarget, HtmlElement};
@@ -29,10 +29,10 @@ pub struct Follow {
     on: Option<On>,
 }
 
-/// What following set up: the visual viewport, the listener on it, the `.parley` root.
+/// What following set up: the listeners on the visual viewport (removed when dropped), the
+/// `.parley` root.
 struct On {
-    vv: EventTarget,
-    cb: Closure<dyn FnMut()>,
+    _listeners: Vec<EventListener>,
     root: HtmlElement,
 }
 
@@ -51,19 +51,17 @@ pub fn follow(root: &HtmlElement) -> Follow {
         move || place(&root, &vv)
     };
     apply();
-    let cb = Closure::<dyn FnMut()>::new(apply);
-    for e in EVENTS {
-        let _ = vv.add_event_listener_with_callback(e, cb.as_ref().unchecked_ref());
-    }
-    Follow { on: Some(On { vv, cb, root: root.clone() }) }
+    let listeners = EVENTS.map(|e| {
+        let apply = apply.clone();
+        EventListener::new(&vv, e, move |_| apply())
+    });
+    Follow { on: Some(On { _listeners: listeners.into(), root: root.clone() }) }
 }
 
 impl Drop for Follow {
     fn drop(&mut self) {
-        let Some(On { vv, cb, root }) = self.on.take() else { return };
-        for e in EVENTS {
-            let _ = vv.remove_event_listener_with_callback(e, cb.as_ref().unchecked_ref());
-        }
+        // The listeners go with `on`.
+        let Some(On { root, .. }) = self.on.take() else { return };
         let style = root.style();
         for p in PROPS {
             let _ = style.remove_property(p);

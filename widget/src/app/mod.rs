@@ -336,11 +336,11 @@ pub fn mount(root: ShadowRoot, channel: String, base: String, look: JsValue) -> 
     SH.with(|x| *x.borrow_mut() = Some(sh.clone()));
     for (ev, f) in [("click", on_click as Handler), ("submit", on_submit), ("input", on_input), ("keydown", on_keydown)]
     {
-        let _ = top.add_event_listener_with_callback(ev, &callback(&sh, f));
+        listen(&top, ev, &sh, f);
     }
     let w = parley_client::window();
-    let _ = w.add_event_listener_with_callback("pagehide", &callback(&sh, on_pagehide));
-    let _ = w.add_event_listener_with_callback("visibilitychange", &callback(&sh, on_hidden));
+    listen(&w, "pagehide", &sh, on_pagehide);
+    listen(&w, "visibilitychange", &sh, on_hidden);
     let _ = w.set_interval_with_callback_and_timeout_and_arguments_0(&callback(&sh, on_tick), 2_000);
     // The session request leaves in the next task (measured: about 36 ms at 4x CPU, the first
     // time those functions run; in `mount`'s task it made that task long), the first render
@@ -358,6 +358,16 @@ type Handler = fn(&Shared, Event);
 fn callback(sh: &Shared, f: Handler) -> Function {
     let sh = sh.clone();
     Closure::<dyn FnMut(Event)>::new(move |e: Event| f(&sh, e)).into_js_value().unchecked_into()
+}
+
+/// Calls `f` with the state on every `ev` at `t`, for the page's life (gloo-events; one closure
+/// type for every listener). Not passive (gloo's default): the handlers keep forms from
+/// submitting and Enter from adding a line.
+fn listen(t: &web_sys::EventTarget, ev: &'static str, sh: &Shared, f: Handler) {
+    use gloo_events::{EventListener, EventListenerOptions};
+    let sh = sh.clone();
+    EventListener::new_with_options(t, ev, EventListenerOptions::enable_prevent_default(), move |e| f(&sh, e.clone()))
+        .forget();
 }
 
 /// The strings of a JS array.
