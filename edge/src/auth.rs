@@ -158,14 +158,21 @@ pub(crate) async fn login(mut req: Request, env: &Env) -> Result<Response> {
     Ok(resp.with_headers(headers))
 }
 
-/// `POST /api/v1/auth/logout` (from the console's origin): ends the session, live or not, and
-/// closes its sockets.
+/// `POST /api/v1/auth/logout` (from the console's origin): logs the operator out everywhere —
+/// every session of theirs ends and every socket of those sessions closes at once (a console
+/// left open in another browser stops receiving the moment they log out here). A session that
+/// no longer exists ends its own sockets only.
 pub(crate) async fn logout(req: Request, env: &Env) -> Result<Response> {
     if let Some(digest) = guard::session_digest(&req) {
         let d1 = crate::store::db(env)?;
-        crate::store::sessions::delete_session(&d1, &digest).await?;
-        let sockets = crate::store::sessions::take_session_sockets(&d1, &digest).await?;
-        revoke(env, sockets).await;
+        match crate::store::sessions::session_owner(&d1, &digest).await? {
+            Some(owner) => end_operator_sessions(env, &owner.account_id, &owner.operator_id, None).await?,
+            None => {
+                crate::store::sessions::delete_session(&d1, &digest).await?;
+                let sockets = crate::store::sessions::take_session_sockets(&d1, &digest).await?;
+                revoke(env, sockets).await;
+            }
+        }
     }
     let resp = http::json(&serde_json::json!({ "ok": true }))?;
     let headers = resp.headers().clone();

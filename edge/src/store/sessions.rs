@@ -84,6 +84,20 @@ pub async fn session_operator(db: &D1Database, digest: &str, now: u64) -> Result
     Ok(Some(LiveSession { operator, valid_until: times.valid_until() }))
 }
 
+/// Whose session this is (live or not).
+#[derive(Deserialize)]
+pub struct SessionOwner {
+    pub operator_id: String,
+    pub account_id: String,
+}
+
+pub async fn session_owner(db: &D1Database, digest: &str) -> Result<Option<SessionOwner>> {
+    db.prepare("SELECT operator_id, account_id FROM sessions WHERE token_digest = ?1")
+        .bind(&[s(digest)])?
+        .first(None)
+        .await
+}
+
 pub async fn delete_session(db: &D1Database, digest: &str) -> Result<()> {
     db.prepare("DELETE FROM sessions WHERE token_digest = ?1").bind(&[s(digest)])?.run().await?;
     Ok(())
