@@ -78,6 +78,19 @@ test("brute force on a username is stopped after the limit with 429 and Retry-Af
   assertError(again, 429, "too_many_attempts", "same username, other address, other spelling");
   assert.ok(Number(again.retryAfter) <= retry, `${again.retryAfter} <= ${retry}`);
 
+  // The console says so in its own words.
+  const ctx = await browser.newContext();
+  try {
+    const page = await ctx.newPage();
+    await page.goto(edge.base + "/console");
+    await page.getByLabel("Username").fill("brute");
+    await page.getByLabel("Password").fill("brute-password-1");
+    await page.getByRole("button", { name: "Log in" }).click();
+    await page.getByText("Too many login attempts. Wait a few minutes, then try again.").waitFor();
+  } finally {
+    await ctx.close();
+  }
+
   // Another username from the very same address logs in; its older (unpeppered) hash is
   // replaced by the current scheme at this first login, and the new hash logs in too.
   const [before] = await queryD1(edge.state, "SELECT password_hash FROM operators WHERE id = 'op_ada'");
