@@ -212,16 +212,22 @@ mod tests {
     fn a_new_hash_verifies_and_needs_no_upgrade() {
         let p = pepper();
         let salt = [9u8; SALT_BYTES];
+        // One real run at the production parameters (slow in a debug build: only this one).
         let d = derive_new("correct horse", salt, &p);
         let stored = new_hash(salt, &pbkdf2_native(&d), &p);
         assert!(stored.starts_with("pbkdf2-sha256$100000$") && stored.ends_with(&format!("${}", p.kid())));
         let h = StoredHash::parse(&stored).unwrap();
         assert_eq!(h.encode(), stored);
         assert!(!h.needs_upgrade(&p));
+        assert_eq!(h.derive("correct horse", &p), Some(d), "the check runs what the hash was made with");
+        // The same rules at fewer iterations, for the wrong passwords.
+        let fast = |password: &str| Derive { iterations: 1_000, ..derive_new(password, salt, &p) };
+        let h = StoredHash { iterations: 1_000, hash: pbkdf2_native(&fast("correct horse")).to_vec(), ..h };
         assert!(h.matches(&pbkdf2_native(&h.derive("correct horse", &p).unwrap())));
         assert!(!h.matches(&pbkdf2_native(&h.derive("correct horsE", &p).unwrap())));
+        assert!(h.needs_upgrade(&p), "fewer iterations than today's");
         // The pepper is part of the hash: the same password without it does not match.
-        let unpeppered = Derive { input: b"correct horse".to_vec(), salt: salt.to_vec(), iterations: ITERATIONS };
+        let unpeppered = Derive { input: b"correct horse".to_vec(), salt: salt.to_vec(), iterations: 1_000 };
         assert!(!h.matches(&pbkdf2_native(&unpeppered)));
         // Another secret: another key id, so the hash cannot be checked (and says why).
         let other = Pepper::from_secret(b"another secret 1234");
@@ -269,8 +275,9 @@ mod tests {
         let p = pepper();
         let d = dummy(&p);
         let run = d.derive("anything", &p).expect("the dummy is always run");
-        assert_eq!(run.iterations, ITERATIONS);
-        assert!(!d.matches(&pbkdf2_native(&run)));
+        assert_eq!((run.iterations, run.salt.len()), (ITERATIONS, SALT_BYTES), "the work of a real check");
+        assert_eq!(run.input.len(), 32, "peppered like a real check");
+        assert!(!d.matches(&[0x5a; HASH_BYTES]) && !d.matches(&[]));
         assert!(format!("{p:?}").contains(p.kid()) && !format!("{p:?}").contains("key"));
     }
 }
