@@ -144,6 +144,7 @@ pub fn refusal_text(t: &'static Texts, code: ErrorCode, field: &str, value: &str
         ErrorCode::BadChannel => t.err_bad_channel,
         ErrorCode::Unauthenticated => t.err_unauthenticated,
         ErrorCode::BadCredentials => t.err_bad_credentials,
+        ErrorCode::TooManyAttempts => t.err_too_many_attempts,
         ErrorCode::Forbidden => t.err_forbidden,
         ErrorCode::BadOrigin => t.err_bad_origin,
         // What only visitors' calls are refused with.

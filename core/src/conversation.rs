@@ -442,28 +442,30 @@ impl Conversation {
                 Effect::Close { code: CLOSE_INCOMPATIBLE, reason: "incompatible protocol".into() },
             ];
         }
+        if conn.greeted {
+            // The handshake is once per socket (a client further behind reconnects): a second
+            // `hello` would re-send the transcript to anyone who asks in a loop.
+            return vec![error(ProtocolError::new(ErrorCode::HelloRequired, "hello was already sent on this socket"))];
+        }
         let mut effects = Vec::with_capacity(4);
-        if !conn.greeted {
-            effects.push(Effect::UpdateConnection(Connection { greeted: true, ..conn.clone() }));
-            let who = &conn.participant;
-            let mut changed = false;
-            if who.role == Role::Visitor && self.meta.visitor_away_since.is_some() && self.meta.status != Status::Closed
-            {
-                self.meta.visitor_away_since = None;
-                changed = true;
-            }
-            if who.role == Role::Operator && !self.meta.operator_joined && self.meta.status != Status::Closed {
-                self.meta.operator_joined = true;
-                self.meta.assigned = true;
-                changed = true;
-                effects.push(Effect::Record(Event {
-                    at: now,
-                    kind: EventKind::OperatorJoined { operator_id: OperatorId(who.id.clone()) },
-                }));
-            }
-            if changed {
-                effects.insert(0, Effect::SaveMeta(self.meta.clone()));
-            }
+        effects.push(Effect::UpdateConnection(Connection { greeted: true, ..conn.clone() }));
+        let who = &conn.participant;
+        let mut changed = false;
+        if who.role == Role::Visitor && self.meta.visitor_away_since.is_some() && self.meta.status != Status::Closed {
+            self.meta.visitor_away_since = None;
+            changed = true;
+        }
+        if who.role == Role::Operator && !self.meta.operator_joined && self.meta.status != Status::Closed {
+            self.meta.operator_joined = true;
+            self.meta.assigned = true;
+            changed = true;
+            effects.push(Effect::Record(Event {
+                at: now,
+                kind: EventKind::OperatorJoined { operator_id: OperatorId(who.id.clone()) },
+            }));
+        }
+        if changed {
+            effects.insert(0, Effect::SaveMeta(self.meta.clone()));
         }
         // Sequence numbers are dense from 1, so the messages after `last_seq` start at index
         // `last_seq` (clamped for clients that claim more than exists).

@@ -9,7 +9,6 @@
 
 use std::collections::HashMap;
 
-use parley_core::auth;
 use parley_protocol::admin::{
     self, AccountUpdate, AccountView, CannedList, CannedRequest, CannedResponse, ChannelList, ChannelView,
     CreateChannelRequest, CreateOperatorRequest, FieldError, OfflineMessageList, OfflineMessageStored, OperatorList,
@@ -81,10 +80,6 @@ async fn notify_changed(env: &Env, account_id: &str, id: &str) -> Result<()> {
     Ok(())
 }
 
-fn new_password_hash(password: &str) -> String {
-    auth::hash_password(password, &random_bytes::<16>(), auth::PBKDF2_ROUNDS)
-}
-
 /// `GET /api/v1/console/operators`: the account's operators (any operator may list them, to
 /// see colleagues and transfer chats). Disabled ones stay in the list, flagged.
 pub(crate) async fn list_operators(env: &Env, me: &OperatorRow) -> Result<Response> {
@@ -108,7 +103,7 @@ pub(crate) async fn create_operator(mut req: Request, env: &Env, me: &OperatorRo
         return invalid_with(ErrorCode::UsernameTaken, taken());
     }
     let id = new_id("op");
-    let hash = new_password_hash(&new.password);
+    let hash = crate::auth::new_password_hash(env, &new.password).await?;
     let row = crate::store::operators::NewOperatorRow {
         id: &id,
         account_id: &me.account_id,
@@ -155,13 +150,16 @@ pub(crate) async fn update_operator(mut req: Request, env: &Env, me: &Admin, id:
         Ok(v) => v,
         Err(e) => return invalid(e),
     };
-    let hash = password.as_deref().map(new_password_hash);
+    let hash = match password.as_deref() {
+        Some(p) => Some(crate::auth::new_password_hash(env, p).await?),
+        None => None,
+    };
     if !crate::store::operators::update_operator(&d1, &me.account_id, id, &after, hash.as_deref(), now().0).await? {
         return fail(ErrorCode::UnknownOperator, "no such operator");
     }
     if (after.disabled && !before.disabled) || hash.is_some() {
         let keep = if is_self { Some(me.0.session_digest.as_str()) } else { None };
-        crate::store::sessions::end_sessions(&d1, &me.account_id, id, keep).await?;
+        crate::auth::end_operator_sessions(env, &me.account_id, id, keep).await?;
     }
     notify_changed(env, &me.account_id, id).await?;
     let full = crate::store::operators::operator(&d1, &me.account_id, id).await?.ok_or("operator vanished")?;

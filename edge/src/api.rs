@@ -9,12 +9,11 @@ use parley_core::record::ConversationRecord;
 use parley_core::start::{self, NewConversation, Start};
 use parley_protocol::api::{
     Availability, AvailabilityRequest, ChannelInfo, ConversationCreated, ConversationList, CreateConversationRequest,
-    LoginRequest, OperatorInfo, PresenceChange, PresenceSnapshot, TransferRequest, WidgetSession, WidgetSessionRequest,
+    OperatorInfo, PresenceChange, PresenceSnapshot, TransferRequest, WidgetSession, WidgetSessionRequest,
 };
 use parley_protocol::entry_points::{EntryKind, EntryPointRef};
 use parley_protocol::ids::{is_valid_id, AccountId, ChannelId, ConversationId, OperatorId};
 use parley_protocol::invites::Rule;
-use parley_protocol::limits::{MAX_PASSWORD_LEN, MAX_USERNAME_LEN, SESSION_TTL_MS};
 use parley_protocol::protocol::{Role, VisitorInfo};
 use serde::Deserialize;
 use worker::{Env, Request, Response, Result};
@@ -24,7 +23,7 @@ use crate::guard::{self, Operator, Visitor, WsRole};
 use crate::http::{self, fail};
 use crate::store::operators::OperatorRow;
 use crate::stubs::{Command, ConversationStub, InitBody};
-use crate::util::{new_id, now, random_bytes};
+use crate::util::{new_id, now};
 use parley_protocol::error::{ApiError, ErrorCode};
 
 /// `GET /api/v1/health`.
@@ -310,6 +309,10 @@ pub(crate) async fn connect(req: Request, env: &Env, id: &str) -> Result<Respons
         WsRole::Visitor => Role::Visitor,
         WsRole::Operator => Role::Operator,
     };
+    if role == Role::Operator {
+        // Remembered before the socket opens, so a logout from now on reaches it.
+        crate::store::sessions::record_socket(&d1, &who.session, id, &who.id, &conv.account_id, now().0).await?;
+    }
     let participant = Participant { role, id: who.id, name: who.name };
     ConversationStub::get(env, id)?.connect(participant, who.session).await
 }
@@ -317,7 +320,7 @@ pub(crate) async fn connect(req: Request, env: &Env, id: &str) -> Result<Respons
 // ---------------------------------------------------------------------------------------------
 // Console side (same origin, session cookie).
 
-fn me_of(o: &OperatorRow) -> OperatorInfo {
+pub(crate) fn me_of(o: &OperatorRow) -> OperatorInfo {
     OperatorInfo {
         id: OperatorId(o.id.clone()),
         account_id: AccountId(o.account_id.clone()),
@@ -325,53 +328,6 @@ fn me_of(o: &OperatorRow) -> OperatorInfo {
         chat_name: o.chat_name.clone(),
         role: parley_protocol::admin::Role::parse(&o.role).unwrap_or(parley_protocol::admin::Role::Operator),
     }
-}
-
-/// `POST /api/v1/auth/login` (from the console's origin: [`Guard::SameOrigin`]).
-///
-/// [`Guard::SameOrigin`]: crate::guard::Guard::SameOrigin
-pub(crate) async fn login(mut req: Request, env: &Env) -> Result<Response> {
-    let body: LoginRequest = match http::read_json(&mut req).await {
-        Ok(b) => b,
-        Err(resp) => return Ok(resp),
-    };
-    if body.username.len() > MAX_USERNAME_LEN || body.password.len() > MAX_PASSWORD_LEN {
-        return fail(ErrorCode::TooLong, "username or password too long");
-    }
-    let d1 = crate::store::db(env)?;
-    let op = crate::store::operators::operator_by_username(&d1, &body.username.trim().to_lowercase()).await?;
-    let ok = match &op {
-        Some(op) => op.disabled == 0 && auth::verify_password(&body.password, &op.password_hash),
-        None => {
-            // Spend the same time as a real check, so timing does not reveal usernames.
-            auth::verify_password(&body.password, DUMMY_HASH);
-            false
-        }
-    };
-    let Some(op) = op.filter(|_| ok) else {
-        return fail(ErrorCode::BadCredentials, "wrong username or password");
-    };
-    let token = auth::encode_token(&random_bytes::<32>());
-    let t = now().0;
-    crate::store::sessions::insert_session(&d1, &auth::token_digest(&token), &op, t, t + SESSION_TTL_MS).await?;
-    let resp = http::json(&me_of(&op))?;
-    let headers = resp.headers().clone();
-    headers.set("Set-Cookie", &guard::session_cookie(&req, &token, SESSION_TTL_MS / 1000))?;
-    Ok(resp.with_headers(headers))
-}
-
-/// A valid hash of a random password, checked when the username is unknown.
-const DUMMY_HASH: &str = "pbkdf2-sha256$100000$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-
-/// `POST /api/v1/auth/logout` (from the console's origin): ends the session, live or not.
-pub(crate) async fn logout(req: Request, env: &Env) -> Result<Response> {
-    if let Some(digest) = guard::session_digest(&req) {
-        crate::store::sessions::delete_session(&crate::store::db(env)?, &digest).await?;
-    }
-    let resp = http::json(&serde_json::json!({ "ok": true }))?;
-    let headers = resp.headers().clone();
-    headers.set("Set-Cookie", &guard::session_cookie(&req, "", 0))?;
-    Ok(resp.with_headers(headers))
 }
 
 /// `GET /api/v1/auth/me`: the logged-in operator.

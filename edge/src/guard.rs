@@ -278,16 +278,18 @@ mod worker_side {
             return Ok(None);
         }
         let digest = auth::token_digest(&token);
-        let row = crate::store::sessions::session_operator(&crate::store::db(env)?, &digest, now().0).await?;
-        Ok(row.map(|row| Operator { row, session_digest: digest }))
+        let live = crate::store::sessions::session_operator(&crate::store::db(env)?, &digest, now().0).await?;
+        Ok(live.map(|live| Operator { row: live.operator, session_digest: digest }))
     }
 
-    /// Whether the console session with this digest is still live and is `operator_id`'s: an
-    /// operator's open socket counts their sends only while it is (a disabled or logged-out
-    /// operator's sockets stop working at once). Asked by the conversation's object.
-    pub async fn session_still_valid(env: &Env, digest: &str, operator_id: &str) -> Result<bool> {
-        let row = crate::store::sessions::session_operator(&crate::store::db(env)?, digest, now().0).await?;
-        Ok(row.is_some_and(|op| op.id == operator_id))
+    /// Until when the console session with this digest stays valid, if it is live and is
+    /// `operator_id`'s: an operator's open socket counts their frames only while it is. Asked
+    /// by the conversation's object at most once a minute per socket
+    /// (`parley_core::login::SocketCheck`); logout, disabling and a new password reach the
+    /// object at once as a revocation.
+    pub async fn session_valid_until(env: &Env, digest: &str, operator_id: &str) -> Result<Option<u64>> {
+        let live = crate::store::sessions::session_operator(&crate::store::db(env)?, digest, now().0).await?;
+        Ok(live.filter(|l| l.operator.id == operator_id).map(|l| l.valid_until))
     }
 
     /// The digest of the request's session token, live or not (to end it at log-out).

@@ -8,6 +8,7 @@
 
 mod admin;
 mod api;
+mod auth;
 mod blocks;
 mod config;
 mod dispatch;

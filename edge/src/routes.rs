@@ -144,7 +144,7 @@ macro_rules! h {
     };
 }
 
-use crate::{admin, api, blocks, outcome_settings, outcomes, report_links, reports, tally};
+use crate::{admin, api, auth, blocks, outcome_settings, outcomes, report_links, reports, tally};
 use Access::{Change, Console, Read};
 
 const DO: &str = "do this";
@@ -199,8 +199,8 @@ pub static ROUTES: &[EdgeRoute] = &[
     EdgeRoute::open(GET, "/api/v1/public/reports/:slug", Guard::PublicLink, h!(|req, env, p| report_links::public(req, env, &p[0]))),
     EdgeRoute::open(GET, "/api/v1/conversations/:id/ws", Guard::Participant, h!(|req, env, p| api::connect(req, env, &p[0]))),
     // Sessions.
-    EdgeRoute::open(POST, "/api/v1/auth/login", Guard::SameOrigin("log in"), h!(|req, env, p| api::login(req, env))),
-    EdgeRoute::open(POST, "/api/v1/auth/logout", Guard::SameOrigin("log out"), h!(|req, env, p| api::logout(req, env))),
+    EdgeRoute::open(POST, "/api/v1/auth/login", Guard::SameOrigin("log in"), h!(|req, env, p| auth::login(req, env))),
+    EdgeRoute::open(POST, "/api/v1/auth/logout", Guard::SameOrigin("log out"), h!(|req, env, p| auth::logout(req, env))),
     EdgeRoute::operator(GET, "/api/v1/auth/me", Read, h!(|req, env, p, me| api::me(&me))),
     EdgeRoute::operator(GET, "/api/v1/console/conversations", Read, h!(|req, env, p, me| api::list_conversations(req, env, &me))),
     EdgeRoute::operator(GET, "/api/v1/console/conversations/:id/events", Read, h!(|req, env, p, me| api::conversation_events(env, &me, &p[0]))),

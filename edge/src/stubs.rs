@@ -70,6 +70,9 @@ pub enum ConversationRequest {
     /// A WebSocket upgrade of a participant the worker authenticated; `session` is an
     /// operator's console session digest (empty for visitors).
     Connect { participant: Participant, session: String },
+    /// Close every socket of these console sessions (digests) now: logout, a disabled
+    /// operator, a new password, an expired session purged.
+    Revoke { sessions: Vec<String> },
 }
 
 pub struct ConversationStub(Stub);
@@ -103,6 +106,15 @@ impl ConversationStub {
         match resp.status_code() {
             200 => Ok(Some(resp.text().await?)),
             404 => Ok(None),
+            s => Err(worker::Error::RustError(format!("conversation answered {s}"))),
+        }
+    }
+
+    /// Closes the sockets of these console sessions (a conversation never created has none).
+    pub async fn revoke(&self, sessions: Vec<String>) -> Result<()> {
+        let resp = send(&self.0, &ConversationRequest::Revoke { sessions }).await?;
+        match resp.status_code() {
+            200 | 404 => Ok(()),
             s => Err(worker::Error::RustError(format!("conversation answered {s}"))),
         }
     }

@@ -56,6 +56,9 @@ error_codes! {
     Unauthenticated = ("unauthenticated", 401),
     /// Wrong username or password.
     BadCredentials = ("bad_credentials", 401),
+    /// Too many login attempts for the username or from the address: sent with
+    /// `Retry-After` (seconds); the password was not checked.
+    TooManyAttempts = ("too_many_attempts", 429),
     /// A visitor request without an `Origin` header.
     OriginRequired = ("origin_required", 403),
     /// An unreadable `Origin`, or a console call from another origin.
@@ -268,6 +271,7 @@ mod tests {
             (ErrorCode::BadChannel, 400),
             (ErrorCode::Unauthenticated, 401),
             (ErrorCode::BadCredentials, 401),
+            (ErrorCode::TooManyAttempts, 429),
             (ErrorCode::OriginRequired, 403),
             (ErrorCode::BadOrigin, 403),
             (ErrorCode::OriginNotAllowed, 403),
@@ -319,6 +323,12 @@ mod tests {
         assert_eq!(new.to_json(), serde_json::to_string(&old).unwrap());
         assert_eq!(ApiError::admins_only("do this").message, "only an admin of the account can do this");
         assert_eq!(ApiError::no_route().to_json(), r#"{"error":{"code":"not_found","message":"no such API route"}}"#);
+        let e = ApiError::new(ErrorCode::TooManyAttempts, "too many login attempts; try again later");
+        assert_eq!(e.status(), 429);
+        assert_eq!(
+            e.to_json(),
+            r#"{"error":{"code":"too_many_attempts","message":"too many login attempts; try again later"}}"#
+        );
     }
 
     #[test]

@@ -136,3 +136,31 @@ pub const TALLY_FLUSH_MS: u64 = 10_000;
 
 /// Longest decision time recorded on a conversation (longer ones are capped), in ms.
 pub const MAX_DECISION_MS: u64 = 24 * 60 * 60 * 1000;
+
+// ---- login and console sessions (issue 18) ------------------------------------------------
+
+/// Login attempts allowed per username within [`LOGIN_WINDOW_MS`] (a sliding window); the
+/// next one is refused with 429 `too_many_attempts` and `Retry-After`, right password or not.
+/// A successful login clears the username's count.
+pub const LOGIN_MAX_ATTEMPTS_PER_USERNAME: u32 = 5;
+
+/// Failed login attempts allowed per client address (`CF-Connecting-IP`; an IPv6 address
+/// counts by its /64) within [`LOGIN_WINDOW_MS`]: one address cannot try many usernames.
+pub const LOGIN_MAX_ATTEMPTS_PER_ADDRESS: u32 = 20;
+
+/// The sliding window of the login limits.
+pub const LOGIN_WINDOW_MS: u64 = 15 * 60 * 1000;
+
+/// A console session ends after this long without any request or socket frame from it (the
+/// absolute end is [`SESSION_TTL_MS`]). Expired sessions are purged.
+pub const SESSION_IDLE_MS: u64 = 60 * 60 * 1000;
+
+/// A session's last activity is written at most this often (not at every request).
+pub const SESSION_TOUCH_MS: u64 = 60 * 1000;
+
+/// An operator's open socket re-reads its session from the database at most this often; in
+/// between, the conversation's object trusts what it holds in memory (logout, disabling and a
+/// password change reach it at once as a revocation, not through this check).
+pub const SESSION_RECHECK_MS: u64 = 60 * 1000;
+
+// ---- end of login and console sessions ------------------------------------------------------

@@ -575,10 +575,9 @@ export class ProtoClient {
             // Resend everything not yet acknowledged, in send order.
             for (const [id, t] of this.outbox) this.#transmit(id, t);
           }
-          // Welcome history is capped (1000): ask again from where we are (only while it helps).
-          if (this.contiguous < f.last_seq && this.contiguous > before) {
-            ws.sendText(JSON.stringify({ type: "hello", protocol: PROTOCOL, last_seq: this.contiguous }));
-          }
+          // Welcome history is capped (1000): ask again from where we are (only while it helps),
+          // on a new socket (a second hello on one socket is refused).
+          if (this.contiguous < f.last_seq && this.contiguous > before) ws.close(1000, "next page");
           break;
         }
         case "ack":

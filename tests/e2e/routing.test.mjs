@@ -170,11 +170,13 @@ test("a disabled operator's open socket stops working at once", async () => {
   await op.waitForAck(op.send("Sam here, still helping."));
   const off = await postJson(base, "/api/v1/console/operators/op_sam", { disabled: true }, { cookie: dana });
   assert.equal(off.status, 200, JSON.stringify(off.json));
+  // The socket is told session_ended and closed at once (4001), before anything more is sent.
+  await op.waitFor(() => op.lastClose?.code === 4001, "the socket closed with session_ended");
+  assert.ok(op.errors.some((e) => e.code === "session_ended"), JSON.stringify(op.errors));
   const id = op.send("one more from a disabled account");
-  await op.waitFor(() => op.rejected.has(id), "the send is refused");
-  assert.equal(op.rejected.get(id), "session_ended");
-  // The socket was closed; reconnecting is refused (no session), and nothing was stored.
+  // Reconnecting is refused (no session), and nothing was stored.
   await op.waitFor(() => op.refusal?.status === 401, "reconnect refused");
+  assert.ok(!op.acks.has(id), "the send was never acknowledged");
   await op.close();
   const texts = clients[0].transcript().map((m) => m.text);
   assert.ok(!texts.includes("one more from a disabled account"));

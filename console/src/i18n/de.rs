@@ -26,6 +26,7 @@ pub static DE: Texts = Texts {
     err_bad_channel: "Es wurde kein gültiger Kanal gewählt.",
     err_unauthenticated: "Ihre Sitzung ist abgelaufen; melden Sie sich erneut an.",
     err_bad_credentials: "Benutzername oder Passwort ist falsch.",
+    err_too_many_attempts: "Zu viele Anmeldeversuche. Warten Sie ein paar Minuten und versuchen Sie es dann erneut.",
     err_forbidden: "Das darf nur ein Administrator des Kontos.",
     err_bad_origin: "Änderungen müssen in der Konsole selbst vorgenommen werden.",
     err_refused: "Der Server hat diese Anfrage abgelehnt.",

@@ -25,6 +25,7 @@ texts! {
     err_bad_channel: "No valid channel was chosen.",
     err_unauthenticated: "Your session has ended; log in again.",
     err_bad_credentials: "Wrong username or password.",
+    err_too_many_attempts: "Too many login attempts. Wait a few minutes, then try again.",
     err_forbidden: "Only an admin of the account may do this.",
     err_bad_origin: "Changes must be made from the console itself.",
     err_refused: "The server refused this request.",

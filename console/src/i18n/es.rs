@@ -26,6 +26,7 @@ pub static ES: Texts = Texts {
     err_bad_channel: "No se eligió un canal válido.",
     err_unauthenticated: "Tu sesión ha terminado; vuelve a iniciar sesión.",
     err_bad_credentials: "Nombre de usuario o contraseña incorrectos.",
+    err_too_many_attempts: "Demasiados intentos de inicio de sesión. Espera unos minutos y vuelve a intentarlo.",
     err_forbidden: "Solo un administrador de la cuenta puede hacer esto.",
     err_bad_origin: "Los cambios deben hacerse desde la propia consola.",
     err_refused: "El servidor rechazó esta solicitud.",

@@ -26,6 +26,7 @@ pub static FR: Texts = Texts {
     err_bad_channel: "Aucun canal valide n’a été choisi.",
     err_unauthenticated: "Votre session a pris fin ; reconnectez-vous.",
     err_bad_credentials: "Nom d’utilisateur ou mot de passe incorrect.",
+    err_too_many_attempts: "Trop de tentatives de connexion. Attendez quelques minutes, puis réessayez.",
     err_forbidden: "Seul un administrateur du compte peut faire cela.",
     err_bad_origin: "Les modifications doivent être faites depuis la console elle-même.",
     err_refused: "Le serveur a refusé cette demande.",

@@ -26,6 +26,7 @@ pub static VI: Texts = Texts {
     err_bad_channel: "Chưa chọn kênh hợp lệ.",
     err_unauthenticated: "Phiên làm việc đã hết; hãy đăng nhập lại.",
     err_bad_credentials: "Sai tên đăng nhập hoặc mật khẩu.",
+    err_too_many_attempts: "Quá nhiều lần đăng nhập. Hãy đợi vài phút rồi thử lại.",
     err_forbidden: "Chỉ quản trị viên của tài khoản mới được làm việc này.",
     err_bad_origin: "Thay đổi phải được thực hiện từ chính bảng điều khiển.",
     err_refused: "Máy chủ đã từ chối yêu cầu này.",

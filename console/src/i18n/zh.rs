@@ -26,6 +26,7 @@ pub static ZH: Texts = Texts {
     err_bad_channel: "未选择有效的渠道。",
     err_unauthenticated: "会话已结束，请重新登录。",
     err_bad_credentials: "用户名或密码错误。",
+    err_too_many_attempts: "登录尝试次数过多。请等几分钟后再试。",
     err_forbidden: "只有账户管理员可以执行此操作。",
     err_bad_origin: "更改必须在控制台中进行。",
     err_refused: "服务器拒绝了此请求。",

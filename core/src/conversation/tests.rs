@@ -361,3 +361,17 @@ fn pages_are_kept_for_operators_only() {
         .iter()
         .any(|e| matches!(e, Effect::Reply(ServerMsg::Welcome { visitor: Some(v), .. }) if v.pages.len() == 50)));
 }
+
+#[test]
+fn a_second_hello_on_a_socket_is_refused_and_resends_nothing() {
+    let mut c = conv();
+    c.handle_client(&visitor(), send("m1", "private"), Millis(1));
+    for who in [visitor(), operator()] {
+        let fx = c.handle_client(&who, hello(0), Millis(2));
+        assert_eq!(error_code(&fx), Some((ErrorCode::HelloRequired, None)), "{fx:?}");
+        assert_eq!(fx.len(), 1, "only the refusal: no welcome, no state change: {fx:?}");
+    }
+    // A new socket still says hello once and gets the transcript.
+    let fx = c.handle_client(&fresh(operator()), hello(0), Millis(3));
+    assert!(matches!(fx.last(), Some(Effect::Reply(ServerMsg::Welcome { history, .. })) if history.len() == 1));
+}

@@ -10,9 +10,12 @@
 //! and the outbox of notices for the dispatcher. Called with a [`ConversationRequest`].
 
 use parley_core::conversation::{Connection, Conversation, Effect, Event, Meta, Notice, Participant, StoredMessage};
+use parley_core::login::{SocketCheck, SocketVerdict};
 use parley_protocol::ids::ConversationId;
 use parley_protocol::limits::PREVIEW_CHARS;
-use parley_protocol::protocol::{decode_client, encode_server, ClientMsg, ErrorCode, ProtocolError, Role};
+use parley_protocol::protocol::{
+    decode_client, encode_server, ClientMsg, ErrorCode, ProtocolError, Role, CLOSE_SESSION_ENDED,
+};
 use parley_protocol::Millis;
 use serde::{Deserialize, Serialize};
 use worker::{
@@ -42,6 +45,10 @@ struct Attached {
     /// An operator's session digest: their sends are accepted only while it is valid.
     #[serde(default)]
     session: Option<String>,
+    /// What the socket knows of that session without asking D1 (a lookup at most once a
+    /// minute; revocations arrive as [`ConversationRequest::Revoke`]).
+    #[serde(default)]
+    check: SocketCheck,
 }
 
 fn attached(ws: &WebSocket) -> Option<Attached> {
@@ -100,12 +107,16 @@ impl DurableObject for ConversationObject {
             // The conversation's status as the object knows it (D1 catches up a moment later).
             ConversationRequest::Status => Response::ok(self.with_core(|core| core.status())?.as_str()),
             ConversationRequest::Connect { participant, session } => self.accept(participant, session),
+            ConversationRequest::Revoke { sessions } => {
+                self.revoke(&sessions)?;
+                Response::ok("ok")
+            }
         }
     }
 
     async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
         self.kit.ready()?;
-        let Some(Attached { conn, session, .. }) = attached(&ws) else {
+        let Some(Attached { conn, session, check, .. }) = attached(&ws) else {
             ws.close(Some(1011), Some("lost connection state"))?;
             return Ok(());
         };
@@ -115,12 +126,26 @@ impl DurableObject for ConversationObject {
                 Err(ProtocolError::new(ErrorCode::Malformed, "binary frames are not part of the protocol"))
             }
         };
-        // An operator's changes count only while their console session is valid (a disabled
-        // or logged-out operator's open sockets stop working at once).
-        if let (Ok(msg @ (ClientMsg::Send { .. } | ClientMsg::End)), Some(digest)) = (&decoded, &session) {
-            if !crate::guard::session_still_valid(self.kit.env(), digest, &conn.participant.id).await? {
-                let client_id = match msg {
-                    ClientMsg::Send { client_id, .. } => Some(client_id.clone()),
+        // An operator's frames count only while their console session is valid: the socket
+        // trusts what it holds in memory and looks the session up at most once a minute
+        // (`SocketCheck`); logout, disabling and a new password revoke it at once (`revoke`).
+        let mut conn = conn;
+        if let Some(digest) = &session {
+            let t = now().0;
+            let mut verdict = check.verdict(t);
+            if verdict == SocketVerdict::Recheck {
+                let until = crate::guard::session_valid_until(self.kit.env(), digest, &conn.participant.id).await?;
+                // Other frames may have been handled meanwhile: write onto the current state.
+                if let Some(mut a) = attached(&ws) {
+                    a.check = a.check.looked_up(t, until);
+                    verdict = a.check.verdict(t);
+                    conn = a.conn.clone();
+                    ws.serialize_attachment(a)?;
+                }
+            }
+            if verdict == SocketVerdict::Ended {
+                let client_id = match &decoded {
+                    Ok(ClientMsg::Send { client_id, .. }) => Some(client_id.clone()),
                     _ => None,
                 };
                 let e = ProtocolError::new(ErrorCode::SessionEnded, "your session has ended; log in again");
@@ -135,6 +160,7 @@ impl DurableObject for ConversationObject {
     }
 
     async fn websocket_close(&self, ws: WebSocket, _code: usize, _reason: String, _clean: bool) -> Result<()> {
+        self.forget_socket(&ws).await;
         let result = self.disconnected(&ws).await;
         // Complete the closing handshake; the socket may already be gone.
         let _ = ws.close(Some(1000), Some("closed"));
@@ -191,8 +217,51 @@ impl ConversationObject {
             id: crate::util::new_id("s"),
             conn: Connection::new(participant),
             session,
+            check: SocketCheck::default(),
         })?;
         Response::from_websocket(pair.client)
+    }
+
+    /// Closes the sockets of the console sessions `sessions` (digests) at once: each is told
+    /// `session_ended` and closed with [`CLOSE_SESSION_ENDED`]; a frame that still arrives is
+    /// refused the same way.
+    fn revoke(&self, sessions: &[String]) -> Result<()> {
+        let e = ProtocolError::new(ErrorCode::SessionEnded, "your session has ended; log in again");
+        let frame = encode_server(&e.to_server_msg::<parley_protocol::protocol::Hidden>());
+        for ws in self.kit.state().get_websockets() {
+            let Some(mut a) = attached(&ws) else { continue };
+            if !a.session.as_ref().is_some_and(|s| sessions.contains(s)) {
+                continue;
+            }
+            a.check.revoked = true;
+            ws.serialize_attachment(a)?;
+            let _ = ws.send_with_str(&frame);
+            let _ = ws.close(Some(CLOSE_SESSION_ENDED), Some("session_ended"));
+        }
+        Ok(())
+    }
+
+    /// An operator socket closed: when it was its session's last one here, the session no
+    /// longer has a socket in this conversation (nothing to revoke later). Best effort.
+    async fn forget_socket(&self, ws: &WebSocket) {
+        let Some(Attached { id, session: Some(digest), .. }) = attached(ws) else { return };
+        let others = self
+            .kit
+            .state()
+            .get_websockets()
+            .iter()
+            .filter_map(attached)
+            .any(|a| a.id != id && a.session.as_deref() == Some(digest.as_str()));
+        let Ok(Some(conversation_id)) = self.kit.meta("conversation_id") else { return };
+        if !others {
+            let db = match crate::store::db(self.kit.env()) {
+                Ok(db) => db,
+                Err(_) => return,
+            };
+            if let Err(e) = crate::store::sessions::forget_socket(&db, &digest, &conversation_id).await {
+                worker::console_error!("forget operator socket: {e}");
+            }
+        }
     }
 
     async fn disconnected(&self, ws: &WebSocket) -> Result<()> {
@@ -241,7 +310,7 @@ impl ConversationObject {
                 }
                 Effect::UpdateConnection(conn) => {
                     if let Some((ws, Some(a))) = ws.map(|w| (w, attached(w))) {
-                        ws.serialize_attachment(Attached { id: a.id, conn, session: a.session })?;
+                        ws.serialize_attachment(Attached { id: a.id, conn, session: a.session, check: a.check })?;
                     }
                 }
                 Effect::Reply(msg) => {

@@ -180,3 +180,13 @@ pub async fn update_settings(
         .bind(&[s(id), s(account_id), s(chat_name), s(&languages_json(languages)), n(u64::from(max_chats)), n(now)])?;
     Ok(changes(stmt).await? > 0)
 }
+
+/// Replaces a password hash by its upgrade (same password, current scheme), unless it changed
+/// meanwhile (a new password set while the login ran wins).
+pub async fn upgrade_password_hash(db: &D1Database, id: &str, old_hash: &str, new_hash: &str) -> Result<()> {
+    db.prepare("UPDATE operators SET password_hash = ?3 WHERE id = ?1 AND password_hash = ?2")
+        .bind(&[s(id), s(old_hash), s(new_hash)])?
+        .run()
+        .await?;
+    Ok(())
+}
