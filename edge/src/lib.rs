@@ -10,6 +10,7 @@ mod admin;
 mod api;
 mod blocks;
 mod config;
+mod data_rights;
 mod dispatch;
 mod guard;
 mod http;
@@ -26,7 +27,7 @@ mod stubs;
 mod tally;
 mod util;
 
-use worker::{event, Context, Env, Request, Response, Result};
+use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
 
 pub use objects::conversation::ConversationObject;
 pub use objects::dispatch::DispatchObject;
@@ -46,4 +47,21 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             http::fail(parley_protocol::error::ErrorCode::Internal, "internal error")
         }
     }
+}
+
+/// The scheduled jobs (`[triggers] crons` in `wrangler.toml`), run as of the time the runtime
+/// scheduled them for (`wrangler dev` takes it as `/cdn-cgi/handler/scheduled?time=MS`: the
+/// tests' injected clock).
+#[event(scheduled)]
+async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let now = event.schedule() as u64;
+    match data_rights::run_retention(&env, now).await {
+        Ok(p) => worker::console_log!(
+            "retention: {} conversations, {} offline messages purged",
+            p.conversations,
+            p.offline_messages
+        ),
+        Err(e) => worker::console_error!("retention job failed: {e}"),
+    }
+    // Further jobs of the same schedule go here (e.g. the sessions' `purge_expired_sessions`).
 }

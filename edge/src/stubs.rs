@@ -70,6 +70,9 @@ pub enum ConversationRequest {
     /// A WebSocket upgrade of a participant the worker authenticated; `session` is an
     /// operator's console session digest (empty for visitors).
     Connect { participant: Participant, session: String },
+    /// Erase the conversation (data rights, retention): close its sockets and delete all of
+    /// its storage. Answers 200 once gone (404: there was nothing).
+    Erase,
 }
 
 pub struct ConversationStub(Stub);
@@ -104,6 +107,16 @@ impl ConversationStub {
             200 => Ok(Some(resp.text().await?)),
             404 => Ok(None),
             s => Err(worker::Error::RustError(format!("conversation answered {s}"))),
+        }
+    }
+
+    /// Erases the conversation's object: its sockets closed, all of its storage deleted (a
+    /// conversation that is already gone is not an error).
+    pub async fn erase(&self) -> Result<()> {
+        let resp = send(&self.0, &ConversationRequest::Erase).await?;
+        match resp.status_code() {
+            200 | 404 => Ok(()),
+            s => Err(worker::Error::RustError(format!("conversation erase answered {s}"))),
         }
     }
 

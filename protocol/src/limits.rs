@@ -136,3 +136,15 @@ pub const TALLY_FLUSH_MS: u64 = 10_000;
 
 /// Longest decision time recorded on a conversation (longer ones are capped), in ms.
 pub const MAX_DECISION_MS: u64 = 24 * 60 * 60 * 1000;
+
+/// How long an account keeps its conversations and offline messages, in days: by default, at
+/// least and at most (Admin → Account; the scheduled retention job purges what is older).
+pub const RETENTION_DAYS: u32 = 365;
+pub const MIN_RETENTION_DAYS: u32 = 1;
+pub const MAX_RETENTION_DAYS: u32 = 3_650;
+/// Most conversations one run of the retention job purges (each is a call to its object and
+/// four D1 deletes; Cloudflare caps the subrequests of one invocation); the rest wait for the
+/// next run (hourly, `wrangler.toml` `[triggers]`). Purged in batches of
+/// `RETENTION_BATCH`.
+pub const RETENTION_CONVERSATIONS_PER_RUN: u32 = 200;
+pub const RETENTION_BATCH: u32 = 20;
