@@ -14,7 +14,8 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { postJson, newVisitor, ProtoClient, waitUntil } from "./proto-client.mjs";
-import { useEdge, assertError, conversationSummaryWhen, transcriptWith, until, C } from "./fixtures.mjs";
+import { useEdge, consolePage, assertError, conversationSummaryWhen, transcriptWith, until, C } from "./fixtures.mjs";
+import { step } from "./harness.mjs";
 
 const SECRET = "e2e0identity0secret0for0erasure00000";
 const DAY = 24 * 3_600_000;
@@ -23,8 +24,8 @@ UPDATE channels SET identity_secret = '${SECRET}' WHERE id = 'demo';
 INSERT OR IGNORE INTO goals (id, account_id, name, value, url_glob, enabled, position, created_at) VALUES
   ('g_erase', 'acc_demo', 'E2E Erase goal', 7, NULL, 1, 95, 1);
 `;
-const { edge, clients } = useEdge({
-  extraSql,
+const { edge, browser, clients } = useEdge({
+  browser: true, extraSql,
   setup: async () => {
     dana = await edge.login();
   },
@@ -82,8 +83,11 @@ function objectStorage() {
   return out.join("\n");
 }
 
-/** A visitor on the demo channel who writes `texts` (Dana answers), the operator ends the chat. */
-async function chat(v, texts) {
+/**
+ * A visitor on the demo channel who writes `texts` (Dana answers unless `reply` is false), the
+ * operator ends the chat.
+ */
+async function chat(v, texts, { reply = true } = {}) {
   const r = await postJson(edge.base, "/api/v1/conversations", {
     channel_id: "demo", visitor_id: v.visitorId, visitor_token: v.visitorToken, page_url: `${edge.base}/pricing`,
   });
@@ -95,8 +99,8 @@ async function chat(v, texts) {
   await visitor.start();
   await op.start();
   for (const t of texts) await visitor.waitForAck(visitor.send(t));
-  await op.waitForAck(op.send("Dana here, noted."));
-  await transcriptWith(edge, dana, conversationId, texts.length + 1);
+  if (reply) await op.waitForAck(op.send("Dana here, noted."));
+  await transcriptWith(edge, dana, conversationId, texts.length + (reply ? 1 : 0));
   op.sendFrame({ type: "end" });
   await waitUntil([op], () => op.status === "closed", "the chat is closed");
   await conversationSummaryWhen(edge, dana, conversationId, (s) => s.status === "closed", "closed in D1");
@@ -265,4 +269,46 @@ test("the retention job purges conversations older than the account's period (in
   assert.ok(!(await allCsv()).includes(marker), "no report mentions it");
   // Back to the default for the other tests of the run.
   assert.equal((await post(`${C}/account/retention`, { days: 365 })).status, 200);
+});
+
+test("in Chromium: an admin exports and erases a visitor from the chat panel and sets the retention period", async () => {
+  const marker = `console-erase-${Date.now()}`;
+  const v = await newVisitor(edge.base);
+  const id = await chat(v, [`erase me in the console ${marker}`], { reply: false });
+  const { ctx, page } = await consolePage(browser, edge);
+  try {
+    await step(page, "export-and-erase-from-the-chat", async () => {
+      await page.getByRole("button", { name: /^All/ }).click();
+      await page.getByRole("button", { name: new RegExp(`Open conversation: .*${marker}`) }).click();
+      const exportLink = page.getByRole("link", { name: "Export visitor's data (JSON)" });
+      assert.equal(await exportLink.getAttribute("href"), `/api/v1/console/visitors/${v.visitorId}/export`);
+      const exported = await page.evaluate(async (href) => (await fetch(href)).json(), await exportLink.getAttribute("href"));
+      assert.deepEqual(exported.conversations.map((c) => c.summary.id), [id], "the link serves the visitor's data");
+      await page.getByRole("button", { name: "Erase visitor" }).click();
+      await page.getByText("will be deleted for good").waitFor();
+      await page.getByRole("button", { name: "Erase for good" }).click();
+      await page.getByText("The visitor's data was erased.").waitFor();
+    });
+    const after = await get(`${C}/visitors/${v.visitorId}/export`);
+    assert.deepEqual(after.json.conversations, [], "erased through the console");
+    assert.ok(!objectStorage().includes(marker), "its object's storage is empty");
+
+    await step(page, "retention-in-account-settings", async () => {
+      await page.getByRole("button", { name: "Admin", exact: true }).click();
+      await page.getByRole("tab", { name: "Account" }).click();
+      const days = page.getByLabel("Keep conversations for (days)");
+      await days.waitFor();
+      await page.waitForFunction(() => document.querySelector("#adm-retention-days")?.value === "365");
+      await days.fill("0");
+      await page.getByRole("button", { name: "Save retention" }).click();
+      await page.getByText("must be between 1 and 3650 days").first().waitFor();
+      await days.fill("30");
+      await page.getByRole("button", { name: "Save retention" }).click();
+      await page.getByText("Retention saved.").waitFor();
+    });
+    assert.deepEqual((await get(`${C}/account/retention`)).json, { days: 30 });
+  } finally {
+    await ctx.close();
+    await post(`${C}/account/retention`, { days: 365 });
+  }
 });
