@@ -1,5 +1,5 @@
 //! Admin → Account: the account's name and the time zone its reports use (dates, hours, days
-//! of every report and of the Reports section's From/To).
+//! of every report and of the Reports section's From/To), and its data retention period.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use crate::i18n::t;
 use leptos::task::spawn_local;
 use parley_protocol::admin::{AccountUpdate, AccountView, FieldError};
+use parley_protocol::data_rights::RetentionSettings;
 
 use crate::admin_api;
 use crate::form::{http_field_error, http_field_error_with, Field, FormError, Notice};
@@ -92,6 +93,81 @@ pub fn AccountSettings() -> impl IntoView {
                     </button>
                 </div>
             </form>
+            <Retention />
         </section>
+    }
+}
+
+/// The account's retention period: closed conversations and offline messages older than it are
+/// deleted by the hourly retention job.
+#[component]
+fn Retention() -> impl IntoView {
+    let days = RwSignal::new(String::new());
+    let loaded = RwSignal::new(false);
+    let err = RwSignal::new(None::<FieldError>);
+    let note = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    spawn_local(async move {
+        match admin_api::retention().await {
+            Ok(r) => {
+                days.try_set(r.days.to_string());
+                loaded.try_set(true);
+            }
+            Err(e) => {
+                err.try_set(Some(http_field_error(&e)));
+            }
+        }
+    });
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        note.set(None);
+        let body = RetentionSettings { days: days.get_untracked().trim().parse().unwrap_or(0) };
+        if let Err(e) = body.validate() {
+            return err.set(Some(e));
+        }
+        err.set(None);
+        busy.set(true);
+        spawn_local(async move {
+            match admin_api::save_retention(&body).await {
+                Ok(r) => {
+                    days.try_set(r.days.to_string());
+                    note.try_set(Some(t().retention_saved.to_owned()));
+                }
+                Err(e) => {
+                    err.try_set(Some(http_field_error(&e)));
+                }
+            }
+            busy.try_set(false);
+        });
+    };
+    view! {
+        <h3 id="adm-retention-title">{move || t().retention}</h3>
+        <p class="muted">{move || t().retention_intro}</p>
+        <form class="adm-form" on:submit=submit aria-labelledby="adm-retention-title" novalidate>
+            <Field
+                id="adm-retention-days".into()
+                label=move || t().retention_days
+                field="days"
+                value=days
+                err
+                kind="number"
+                hint=move || t().retention_hint
+            />
+            <FormError err fields=&["days"] />
+            <Notice note />
+            <div class="adm-actions">
+                <button
+                    type="submit"
+                    class="btn btn-primary"
+                    aria-busy=move || busy.get().to_string()
+                    disabled=move || !loaded.get()
+                >
+                    {move || t().save_retention}
+                </button>
+            </div>
+        </form>
     }
 }

@@ -102,3 +102,25 @@ pub async fn blocks() -> Result<Vec<parley_protocol::outcomes::BlockView>, HttpE
 pub async fn lift_block(id: &str) -> Result<(), HttpError> {
     post_json::<_, serde_json::Value>(&format!("{BASE}/blocks/{id}/lift"), &serde_json::json!({})).await.map(|_| ())
 }
+
+/// The account's retention period (any operator reads it, admins change it).
+pub async fn retention() -> Result<parley_protocol::data_rights::RetentionSettings, HttpError> {
+    get_json(&format!("{BASE}/account/retention")).await
+}
+
+pub async fn save_retention(
+    body: &parley_protocol::data_rights::RetentionSettings,
+) -> Result<parley_protocol::data_rights::RetentionSettings, HttpError> {
+    post_json(&format!("{BASE}/account/retention"), body).await
+}
+
+/// Where an admin downloads everything held about a visitor (JSON).
+pub fn visitor_export_url(visitor_id: &str) -> String {
+    format!("{BASE}/visitors/{}/export", js_sys::encode_uri_component(visitor_id))
+}
+
+/// Erases the visitor (admins): every conversation, message, offline message, identity and block.
+pub async fn erase_visitor(visitor_id: &str) -> Result<parley_protocol::data_rights::ErasureReport, HttpError> {
+    post_json(&format!("{BASE}/visitors/{}/erase", js_sys::encode_uri_component(visitor_id)), &serde_json::json!({}))
+        .await
+}

@@ -242,6 +242,11 @@ fn ChatPanel(id: String, chat: Chat) -> impl IntoView {
                 <div class="chat-actions">
                     <Transfer id=id.clone() closed=Signal::derive(closed) />
                     <BlockVisitor id=id.clone() />
+                    {crate::admin::is_admin()
+                        .then(|| {
+                            let summary = summary.clone();
+                            view! { <VisitorData visitor_id=Signal::derive(move || summary().map(|c| c.visitor_id.0)) /> }
+                        })}
                     <button type="button" class="btn end-chat" prop:hidden=closed on:click=on_end>{move || t().end_chat}</button>
                 </div>
             </header>
@@ -480,6 +485,59 @@ fn BlockVisitor(id: String) -> impl IntoView {
                 </label>
                 <button type="submit" class="btn">{move || t().block}</button>
             </form>
+            <span class="muted" role="status">{move || note.get()}</span>
+        </div>
+    }
+}
+
+/// Admins: the visitor's data (data rights) — download everything held about them as JSON, or
+/// erase them for good after a confirmation (refused while the chat is open).
+#[component]
+fn VisitorData(visitor_id: Signal<Option<String>>) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let note = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let erase = move |_| {
+        let Some(vid) = visitor_id.get_untracked() else { return };
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match crate::admin_api::erase_visitor(&vid).await {
+                Ok(_) => {
+                    open.try_set(false);
+                    note.try_set(Some(t().visitor_erased.into()))
+                }
+                Err(e) => note.try_set(Some(crate::api::describe(&e))),
+            };
+            busy.try_set(false);
+        });
+    };
+    view! {
+        <div class="visitor-data" role="group" aria-label=move || t().visitor_data>
+            <a
+                class="btn btn-ghost export-visitor"
+                href=move || visitor_id.get().map(|v| crate::admin_api::visitor_export_url(&v))
+                download=move || visitor_id.get().map(|v| format!("visitor-{v}.json"))
+            >
+                {move || t().export_visitor}
+            </a>
+            <button
+                type="button"
+                class="btn btn-ghost erase-visitor"
+                aria-expanded=move || open.get().to_string()
+                on:click=move |_| open.update(|o| *o = !*o)
+            >
+                {move || t().erase_visitor}
+            </button>
+            <div class="erase-confirm" prop:hidden=move || !open.get()>
+                <p>{move || t().erase_visitor_warning}</p>
+                <button type="button" class="btn" aria-busy=move || busy.get().to_string() on:click=erase>
+                    {move || t().erase_for_good}
+                </button>
+                <button type="button" class="btn" on:click=move |_| open.set(false)>{move || t().cancel}</button>
+            </div>
             <span class="muted" role="status">{move || note.get()}</span>
         </div>
     }

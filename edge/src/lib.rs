@@ -11,6 +11,7 @@ mod api;
 mod auth;
 mod blocks;
 mod config;
+mod data_rights;
 mod dispatch;
 mod guard;
 mod http;
@@ -27,7 +28,7 @@ mod stubs;
 mod tally;
 mod util;
 
-use worker::{event, Context, Env, Request, Response, Result};
+use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
 
 pub use objects::conversation::ConversationObject;
 pub use objects::dispatch::DispatchObject;
@@ -46,5 +47,26 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             worker::console_error!("internal error: {e}");
             http::fail(parley_protocol::error::ErrorCode::Internal, "internal error")
         }
+    }
+}
+
+/// The scheduled jobs (`[triggers] crons` in `wrangler.toml`), run as of the time the runtime
+/// scheduled them for (`wrangler dev` takes it as `/cdn-cgi/handler/scheduled?time=MS`: the
+/// tests' injected clock).
+#[event(scheduled)]
+async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let now = event.schedule() as u64;
+    match data_rights::run_retention(&env, now).await {
+        Ok(p) => worker::console_log!(
+            "retention: {} conversations, {} offline messages purged",
+            p.conversations,
+            p.offline_messages
+        ),
+        Err(e) => worker::console_error!("retention job failed: {e}"),
+    }
+    // Console sessions past their end or idle, and login attempts out of their window (also
+    // purged at each login; this catches a deployment nobody logs in to).
+    if let Err(e) = auth::purge_expired_sessions(&env, now).await {
+        worker::console_error!("session purge failed: {e}");
     }
 }

@@ -144,7 +144,7 @@ macro_rules! h {
     };
 }
 
-use crate::{admin, api, auth, blocks, outcome_settings, outcomes, report_links, reports, tally};
+use crate::{admin, api, auth, blocks, data_rights, outcome_settings, outcomes, report_links, reports, tally};
 use Access::{Change, Console, Read};
 
 const DO: &str = "do this";
@@ -225,6 +225,13 @@ pub static ROUTES: &[EdgeRoute] = &[
     EdgeRoute::operator(POST, "/api/v1/console/canned/:id", Change, h!(|req, env, p, me| admin::save_canned(req, env, &me, Some(&p[0])))),
     EdgeRoute::operator(POST, "/api/v1/console/canned/:id/delete", Change, h!(|req, env, p, me| admin::delete_canned(env, &me, &p[0]))),
     EdgeRoute::operator(GET, "/api/v1/console/offline-messages", Read, h!(|req, env, p, me| admin::list_offline(env, &me))),
+    // Data rights: a visitor's export and erasure, the account's retention period.
+    EdgeRoute::admin(GET, "/api/v1/console/visitors/:id/export", Read, DO, h!(|req, env, p, me| data_rights::export(env, &me, &p[0]))),
+    EdgeRoute::admin(POST, "/api/v1/console/visitors/:id/erase", Change, DO, h!(|req, env, p, me| data_rights::erase(env, &me, &p[0]))),
+    EdgeRoute::admin(POST, "/api/v1/console/visitors/*", Change, DO, h!(|req, env, p, _me| api::no_route())),
+    EdgeRoute::admin(Any, "/api/v1/console/visitors/*", Read, DO, h!(|req, env, p, _me| api::no_route())),
+    EdgeRoute::operator(GET, "/api/v1/console/account/retention", Read, h!(|req, env, p, me| data_rights::get_retention(env, &me))),
+    EdgeRoute::admin(POST, "/api/v1/console/account/retention", Change, DO, h!(|req, env, p, me| data_rights::save_retention(req, env, &me))),
     // Unknown paths in these areas: the area's guard, then 404.
     EdgeRoute::admin(POST, "/api/v1/console/operators|channels|entry-points/*", Change, DO, h!(|req, env, p, _me| api::no_route())),
     EdgeRoute::operator(POST, "/api/v1/console/canned|settings|account|offline-messages/*", Change, h!(|req, env, p, _me| api::no_route())),
@@ -308,6 +315,11 @@ mod tests {
             (Verb::Post, "/api/v1/conversations", Guard::Visitor),
             (Verb::Get, "/api/v1/conversations/c_1/ws", Guard::Participant),
             (Verb::Get, "/api/v1/public/reports/r_1", Guard::PublicLink),
+            (Verb::Get, "/api/v1/console/visitors/v_1/export", Guard::Console(Read, admin)),
+            (Verb::Post, "/api/v1/console/visitors/v_1/erase", Guard::Console(Change, admin)),
+            (Verb::Post, "/api/v1/console/visitors/v_1/nope", Guard::Console(Change, admin)),
+            (Verb::Get, "/api/v1/console/account/retention", Guard::Console(Read, op)),
+            (Verb::Post, "/api/v1/console/account/retention", Guard::Console(Change, admin)),
             // Unknown paths keep their area's guard before the 404: POST in an admin area needs a
             // session, the console's origin and an admin; `account` is an admin area only as
             // itself; other methods need a session (and an admin under `blocks`).

@@ -73,6 +73,9 @@ pub enum ConversationRequest {
     /// Close every socket of these console sessions (digests) now: logout, a disabled
     /// operator, a new password, an expired session purged.
     Revoke { sessions: Vec<String> },
+    /// Erase the conversation (data rights, retention): close its sockets and delete all of
+    /// its storage. Answers 200 once gone (404: there was nothing).
+    Erase,
 }
 
 pub struct ConversationStub(Stub);
@@ -116,6 +119,16 @@ impl ConversationStub {
         match resp.status_code() {
             200 | 404 => Ok(()),
             s => Err(worker::Error::RustError(format!("conversation answered {s}"))),
+        }
+    }
+
+    /// Erases the conversation's object: its sockets closed, all of its storage deleted (a
+    /// conversation that is already gone is not an error).
+    pub async fn erase(&self) -> Result<()> {
+        let resp = send(&self.0, &ConversationRequest::Erase).await?;
+        match resp.status_code() {
+            200 | 404 => Ok(()),
+            s => Err(worker::Error::RustError(format!("conversation erase answered {s}"))),
         }
     }
 

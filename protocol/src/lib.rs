@@ -9,6 +9,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod data_rights;
 pub mod entry_points;
 pub mod error;
 pub mod flat;

@@ -164,3 +164,14 @@ pub const SESSION_TOUCH_MS: u64 = 60 * 1000;
 pub const SESSION_RECHECK_MS: u64 = 60 * 1000;
 
 // ---- end of login and console sessions ------------------------------------------------------
+/// How long an account keeps its conversations and offline messages, in days: by default, at
+/// least and at most (Admin → Account; the scheduled retention job purges what is older).
+pub const RETENTION_DAYS: u32 = 365;
+pub const MIN_RETENTION_DAYS: u32 = 1;
+pub const MAX_RETENTION_DAYS: u32 = 3_650;
+/// Most conversations one run of the retention job purges (each is a call to its object and
+/// four D1 deletes; Cloudflare caps the subrequests of one invocation); the rest wait for the
+/// next run (hourly, `wrangler.toml` `[triggers]`). Purged in batches of
+/// `RETENTION_BATCH`.
+pub const RETENTION_CONVERSATIONS_PER_RUN: u32 = 200;
+pub const RETENTION_BATCH: u32 = 20;

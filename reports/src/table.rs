@@ -43,14 +43,26 @@ impl Table {
         self.conversations.get(i).and_then(|c| c.as_deref())
     }
 
-    /// The table as CSV (header line, then one line per row; RFC 4180 quoting).
+    /// The table as CSV (header line, then one line per row; RFC 4180 quoting). Every cell goes
+    /// through [`neutralise`]: a cell a spreadsheet would run as a formula is written as text.
     pub fn to_csv(&self) -> Result<String, String> {
         let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
-        w.write_record(&self.columns).map_err(|e| e.to_string())?;
+        w.write_record(self.columns.iter().map(|c| neutralise(c).into_owned())).map_err(|e| e.to_string())?;
         for r in &self.rows {
-            w.write_record(r).map_err(|e| e.to_string())?;
+            w.write_record(r.iter().map(|c| neutralise(c).into_owned())).map_err(|e| e.to_string())?;
         }
         String::from_utf8(w.into_inner().map_err(|e| e.to_string())?).map_err(|e| e.to_string())
+    }
+}
+
+/// A CSV cell as a spreadsheet may safely open it (OWASP, CSV injection): a cell that begins with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return gets a single quote in front, so it is read as
+/// text and never run as a formula (`=HYPERLINK(…)` from a visitor's message); every other cell is
+/// written as it is. Every CSV Parley writes goes through here ([`Table::to_csv`]).
+pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => std::borrow::Cow::Owned(format!("'{cell}")),
+        _ => std::borrow::Cow::Borrowed(cell),
     }
 }
 
@@ -118,5 +130,37 @@ mod tests {
         assert_eq!(t.conversation(1), Some("c1"));
         assert_eq!(t.conversation(0), None);
         assert_eq!(t.to_csv().unwrap(), "a,b\n1,\"x,y\"\n2,\"q\"\"z\"\n3,\n");
+    }
+
+    #[test]
+    fn formula_cells_are_written_as_text() {
+        for (cell, want) in [
+            ("=HYPERLINK(\"http://x\",\"y\")", "'=HYPERLINK(\"http://x\",\"y\")"),
+            ("+1", "'+1"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tcmd", "'\tcmd"),
+            ("\rcmd", "'\rcmd"),
+        ] {
+            assert_eq!(neutralise(cell), want, "{cell:?}");
+        }
+        // Anything else, a formula character later in the cell included, is left as it is.
+        for cell in ["", "plain", "a=b", "1-2", " =x", "'quoted", "2026-11-18 09:10:00", "€=", "\n=x"] {
+            assert!(matches!(neutralise(cell), std::borrow::Cow::Borrowed(c) if c == cell), "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn the_csv_neutralises_every_cell_header_included() {
+        let mut t = Table::new(&["=h", "b"]);
+        t.push(vec!["=HYPERLINK(\"http://evil\",\"x\")".into(), "ok".into()], None);
+        t.push(vec!["@cmd".into(), "-1".into()], None);
+        t.push(vec!["\t\r".into(), "+x,y".into()], None);
+        assert_eq!(
+            t.to_csv().unwrap(),
+            "'=h,b\n\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",ok\n'@cmd,'-1\n\"'\t\r\",\"'+x,y\"\n"
+        );
+        // The table itself (the console's JSON) keeps the cells as they are.
+        assert_eq!(t.rows[1][0], "@cmd");
     }
 }

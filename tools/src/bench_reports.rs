@@ -157,7 +157,9 @@ pub fn write_csv(db: &Db, out: &mut impl Write) -> Result<usize, String> {
             w.write_record(&table.columns).map_err(|e| e.to_string())?;
         }
         for r in &table.rows {
-            w.write_record(r).map_err(|e| e.to_string())?;
+            // As `Table::to_csv` writes them: formula cells as text.
+            w.write_record(r.iter().map(|c| parley_reports::table::neutralise(c).into_owned()))
+                .map_err(|e| e.to_string())?;
         }
         rows += table.rows.len();
     }

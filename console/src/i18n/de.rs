@@ -519,4 +519,17 @@ pub static DE: Texts = Texts {
     ratings_caption: "Bewertungen je Mitarbeiter und Schicht (UTC)",
     work_shift: "Schicht",
     happy: "Zufrieden",
+    // Data rights: a visitor's export and erasure, the account's retention
+    visitor_data: "Daten des Besuchers",
+    export_visitor: "Daten des Besuchers exportieren (JSON)",
+    erase_visitor: "Besucher löschen",
+    erase_visitor_warning: "Alle Unterhaltungen, Nachrichten, Offline-Nachrichten, die Identität und Sperren dieses Besuchers werden endgültig gelöscht. Das lässt sich nicht rückgängig machen.",
+    erase_for_good: "Endgültig löschen",
+    visitor_erased: "Die Daten des Besuchers wurden gelöscht.",
+    retention: "Aufbewahrung",
+    retention_intro: "Geschlossene Unterhaltungen und Offline-Nachrichten, die älter sind, löscht ein stündlicher Auftrag endgültig.",
+    retention_days: "Unterhaltungen aufbewahren (Tage)",
+    retention_hint: "1 bis 3650 Tage; standardmäßig 365.",
+    save_retention: "Aufbewahrung speichern",
+    retention_saved: "Aufbewahrung gespeichert.",
 };

@@ -518,4 +518,17 @@ texts! {
     ratings_caption: "Ratings per operator and work shift (UTC)",
     work_shift: "Work shift",
     happy: "Happy",
+    // Data rights: a visitor's export and erasure, the account's retention
+    visitor_data: "Visitor's data",
+    export_visitor: "Export visitor's data (JSON)",
+    erase_visitor: "Erase visitor",
+    erase_visitor_warning: "Every conversation, message, offline message, identity and block of this visitor will be deleted for good. This cannot be undone.",
+    erase_for_good: "Erase for good",
+    visitor_erased: "The visitor's data was erased.",
+    retention: "Data retention",
+    retention_intro: "Closed conversations and offline messages older than this are deleted for good by an hourly job.",
+    retention_days: "Keep conversations for (days)",
+    retention_hint: "From 1 to 3650 days; 365 by default.",
+    save_retention: "Save retention",
+    retention_saved: "Retention saved.",
 }

@@ -519,4 +519,17 @@ pub static ES: Texts = Texts {
     ratings_caption: "Valoraciones por operador y turno (UTC)",
     work_shift: "Turno",
     happy: "Satisfechos",
+    // Data rights: a visitor's export and erasure, the account's retention
+    visitor_data: "Datos del visitante",
+    export_visitor: "Exportar los datos del visitante (JSON)",
+    erase_visitor: "Borrar visitante",
+    erase_visitor_warning: "Se borrarán para siempre todas las conversaciones, mensajes, mensajes sin conexión, la identidad y los bloqueos de este visitante. No se puede deshacer.",
+    erase_for_good: "Borrar para siempre",
+    visitor_erased: "Se borraron los datos del visitante.",
+    retention: "Conservación de datos",
+    retention_intro: "Una tarea horaria borra para siempre las conversaciones cerradas y los mensajes sin conexión más antiguos que esto.",
+    retention_days: "Conservar las conversaciones (días)",
+    retention_hint: "De 1 a 3650 días; 365 por defecto.",
+    save_retention: "Guardar conservación",
+    retention_saved: "Conservación guardada.",
 };

@@ -519,4 +519,17 @@ pub static FR: Texts = Texts {
     ratings_caption: "Évaluations par opérateur et service (UTC)",
     work_shift: "Service",
     happy: "Satisfaits",
+    // Data rights: a visitor's export and erasure, the account's retention
+    visitor_data: "Données du visiteur",
+    export_visitor: "Exporter les données du visiteur (JSON)",
+    erase_visitor: "Effacer le visiteur",
+    erase_visitor_warning: "Toutes les conversations, messages, messages hors ligne, l'identité et les blocages de ce visiteur seront supprimés définitivement. Impossible d'annuler.",
+    erase_for_good: "Effacer définitivement",
+    visitor_erased: "Les données du visiteur ont été effacées.",
+    retention: "Conservation des données",
+    retention_intro: "Une tâche horaire supprime définitivement les conversations fermées et les messages hors ligne plus anciens que cela.",
+    retention_days: "Conserver les conversations (jours)",
+    retention_hint: "De 1 à 3650 jours ; 365 par défaut.",
+    save_retention: "Enregistrer la conservation",
+    retention_saved: "Conservation enregistrée.",
 };

@@ -519,4 +519,17 @@ pub static RU: Texts = Texts {
     ratings_caption: "Оценки по операторам и сменам (UTC)",
     work_shift: "Смена",
     happy: "Довольны",
+    // Data rights: a visitor's export and erasure, the account's retention
+    visitor_data: "Данные посетителя",
+    export_visitor: "Выгрузить данные посетителя (JSON)",
+    erase_visitor: "Удалить посетителя",
+    erase_visitor_warning: "Все разговоры, сообщения, офлайн-сообщения, идентификация и блокировки этого посетителя будут удалены навсегда. Это нельзя отменить.",
+    erase_for_good: "Удалить навсегда",
+    visitor_erased: "Данные посетителя удалены.",
+    retention: "Хранение данных",
+    retention_intro: "Закрытые разговоры и офлайн-сообщения старше этого срока ежечасно удаляются навсегда.",
+    retention_days: "Хранить разговоры (дней)",
+    retention_hint: "От 1 до 3650 дней; по умолчанию 365.",
+    save_retention: "Сохранить срок хранения",
+    retention_saved: "Срок хранения сохранён.",
 };

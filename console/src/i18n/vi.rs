@@ -519,4 +519,17 @@ pub static VI: Texts = Texts {
     ratings_caption: "Đánh giá theo nhân viên và ca làm việc (UTC)",
     work_shift: "Ca làm việc",
     happy: "Hài lòng",
+    // Data rights: a visitor's export and erasure, the account's retention
+    visitor_data: "Dữ liệu của khách",
+    export_visitor: "Xuất dữ liệu của khách (JSON)",
+    erase_visitor: "Xóa khách",
+    erase_visitor_warning: "Mọi cuộc trò chuyện, tin nhắn, tin nhắn ngoại tuyến, danh tính và lệnh chặn của khách này sẽ bị xóa vĩnh viễn. Không thể hoàn tác.",
+    erase_for_good: "Xóa vĩnh viễn",
+    visitor_erased: "Đã xóa dữ liệu của khách.",
+    retention: "Lưu giữ dữ liệu",
+    retention_intro: "Một tác vụ chạy mỗi giờ xóa vĩnh viễn các cuộc trò chuyện đã đóng và tin nhắn ngoại tuyến cũ hơn thời hạn này.",
+    retention_days: "Giữ cuộc trò chuyện trong (ngày)",
+    retention_hint: "Từ 1 đến 3650 ngày; mặc định 365.",
+    save_retention: "Lưu thời hạn lưu giữ",
+    retention_saved: "Đã lưu thời hạn lưu giữ.",
 };

@@ -519,4 +519,17 @@ pub static ZH: Texts = Texts {
     ratings_caption: "按客服和班次统计的评价（UTC）",
     work_shift: "班次",
     happy: "满意率",
+    // Data rights: a visitor's export and erasure, the account's retention
+    visitor_data: "访客数据",
+    export_visitor: "导出访客数据（JSON）",
+    erase_visitor: "删除访客",
+    erase_visitor_warning: "此访客的所有对话、消息、离线留言、身份和封禁记录将被永久删除，且无法撤销。",
+    erase_for_good: "永久删除",
+    visitor_erased: "访客数据已删除。",
+    retention: "数据保留",
+    retention_intro: "每小时运行的任务会永久删除早于此期限的已结束对话和离线留言。",
+    retention_days: "对话保留天数",
+    retention_hint: "1 到 3650 天；默认 365 天。",
+    save_retention: "保存保留期限",
+    retention_saved: "保留期限已保存。",
 };

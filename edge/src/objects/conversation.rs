@@ -33,6 +33,9 @@ const SYNC: &str = "sync";
 /// Outbox rows: a notice for the dispatcher.
 const NOTICE: &str = "notice";
 
+/// The close code of the sockets of an erased conversation.
+const ERASED_CLOSE: u16 = 4_410;
+
 /// Messages copied to D1 per batch (in INSERTs of 11 rows: ≤ 100 bound parameters each).
 const MESSAGES_PER_SYNC: usize = 440;
 
@@ -110,6 +113,14 @@ impl DurableObject for ConversationObject {
             ConversationRequest::Revoke { sessions } => {
                 self.revoke(&sessions)?;
                 Response::ok("ok")
+            }
+            ConversationRequest::Erase => {
+                for ws in self.kit.state().get_websockets() {
+                    let _ = ws.close(Some(ERASED_CLOSE), Some("erased"));
+                }
+                self.conversation.forget();
+                self.kit.erase_all(object_conversation::MIGRATIONS).await?;
+                Response::ok("erased")
             }
         }
     }
@@ -266,7 +277,8 @@ impl ConversationObject {
 
     async fn disconnected(&self, ws: &WebSocket) -> Result<()> {
         let Some(Attached { id, conn, .. }) = attached(ws) else { return Ok(()) };
-        if !conn.greeted {
+        // An erased conversation has nothing left to update.
+        if !conn.greeted || !self.kit.has_meta("conversation_id")? {
             return Ok(());
         }
         let visitors_left = self

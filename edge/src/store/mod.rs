@@ -10,6 +10,7 @@ pub mod blocks;
 pub mod canned;
 pub mod channels;
 pub mod conversations;
+pub mod data_rights;
 pub mod entry_points;
 pub mod object_conversation;
 pub mod object_dispatch;

@@ -238,6 +238,20 @@ impl Kit {
     pub fn rang(&self) {
         self.armed.set(Some(None));
     }
+
+    // -- erasure ------------------------------------------------------------------------------
+
+    /// Deletes everything the object stored (its alarm, then all of its SQLite: `deleteAll`),
+    /// then lays its schema down again, empty (`migrations` as given to [`Kit::new`]), so the
+    /// object answers as one that was never created.
+    pub async fn erase_all(&self, migrations: &[&str]) -> Result<()> {
+        let storage = self.state.storage();
+        storage.delete_alarm().await?;
+        storage.delete_all().await?;
+        self.armed.set(Some(None));
+        self.forget();
+        migrate(&self.sql(), migrations).map_err(worker::Error::RustError)
+    }
 }
 
 /// An object's core, rebuilt from storage on first use by this instance, dropped after a failed

@@ -1,0 +1,135 @@
+//! Data rights (issue 18), a thin adapter over `store::data_rights` and the conversations'
+//! objects:
+//!
+//! - `GET /api/v1/console/visitors/:id/export` (admins): everything held about the visitor as
+//!   JSON ([`VisitorExport`]).
+//! - `POST /api/v1/console/visitors/:id/erase` (admins): every conversation of the visitor (its
+//!   object's storage first, then its D1 rows, messages, events and goals), their offline
+//!   messages, identity and blocks ([`ErasureReport`]); refused with `not_closed` while one of
+//!   their conversations is open. Aggregate tallies stay (no visitor in them).
+//! - `GET` / `POST /api/v1/console/account/retention` (reading: any operator; changing: admins):
+//!   the account's retention period ([`RetentionSettings`]).
+//! - [`run_retention`]: the scheduled job (`lib.rs`, cron in `wrangler.toml`), run with the time
+//!   the runtime scheduled it for (so a test injects the clock through the scheduled event).
+
+use parley_protocol::data_rights::{
+    retention_cutoff, ErasureReport, ExportConversation, RetentionSettings, VisitorExport,
+};
+use parley_protocol::error::ErrorCode;
+use parley_protocol::limits::{RETENTION_BATCH, RETENTION_CONVERSATIONS_PER_RUN};
+use parley_protocol::VisitorId;
+use worker::{Env, Request, Response, Result};
+
+use crate::guard::Admin;
+use crate::http::{self, fail, invalid};
+use crate::store::data_rights as store;
+use crate::store::operators::OperatorRow;
+use crate::stubs::ConversationStub;
+use crate::util::now;
+
+/// `GET /api/v1/console/visitors/:id/export`.
+pub(crate) async fn export(env: &Env, me: &Admin, visitor_id: &str) -> Result<Response> {
+    let d1 = crate::store::db(env)?;
+    let account = me.account_id.as_str();
+    let records = crate::store::conversations::visitor_conversations(&d1, account, visitor_id, u32::MAX).await?;
+    let mut conversations = Vec::with_capacity(records.len());
+    for record in records.iter().rev() {
+        let id = record.id.as_str();
+        conversations.push(ExportConversation {
+            summary: record.summary(),
+            messages: store::messages(&d1, account, id).await?,
+            events: crate::store::conversations::conversation_events(&d1, id).await?,
+            goals: crate::store::outcomes::recorded_goals(&d1, id).await?,
+        });
+    }
+    let export = VisitorExport {
+        visitor_id: VisitorId(visitor_id.to_owned()),
+        exported_at: now().0,
+        identity: store::identity(&d1, account, visitor_id).await?,
+        conversations,
+        offline_messages: store::offline_messages(&d1, account, visitor_id).await?,
+        blocks: store::blocks(&d1, account, visitor_id).await?,
+    };
+    let resp = http::json(&export)?;
+    resp.headers().set(
+        "Content-Disposition",
+        &format!("attachment; filename=\"visitor-{}.json\"", visitor_id.replace(['"', '\\'], "")),
+    )?;
+    Ok(resp)
+}
+
+/// `POST /api/v1/console/visitors/:id/erase`.
+pub(crate) async fn erase(env: &Env, me: &Admin, visitor_id: &str) -> Result<Response> {
+    let d1 = crate::store::db(env)?;
+    let account = me.account_id.as_str();
+    let conversations = store::visitor_conversations(&d1, account, visitor_id).await?;
+    if conversations.iter().any(|c| c.status != "closed") {
+        return fail(ErrorCode::NotClosed, "end the visitor's open conversation first");
+    }
+    // The objects first: if D1 failed afterwards, a retry finds the same ids again.
+    for c in &conversations {
+        ConversationStub::get(env, &c.id)?.erase().await?;
+    }
+    let erased = store::erase_visitor(&d1, account, visitor_id).await?;
+    http::json(&ErasureReport {
+        visitor_id: VisitorId(visitor_id.to_owned()),
+        conversations: erased.conversations,
+        offline_messages: erased.offline_messages,
+        identities: erased.identities,
+        blocks: erased.blocks,
+    })
+}
+
+/// `GET /api/v1/console/account/retention`.
+pub(crate) async fn get_retention(env: &Env, me: &OperatorRow) -> Result<Response> {
+    match store::retention(&crate::store::db(env)?, &me.account_id).await? {
+        Some(row) => http::json(&RetentionSettings { days: row.days() }),
+        None => fail(ErrorCode::Unauthenticated, "log in first"),
+    }
+}
+
+/// `POST /api/v1/console/account/retention` (admins).
+pub(crate) async fn save_retention(mut req: Request, env: &Env, me: &Admin) -> Result<Response> {
+    let body: RetentionSettings = match http::read_json(&mut req).await {
+        Ok(b) => b,
+        Err(resp) => return Ok(resp),
+    };
+    if let Err(e) = body.validate() {
+        return invalid(e);
+    }
+    store::set_retention(&crate::store::db(env)?, &me.account_id, body.days).await?;
+    get_retention(env, me).await
+}
+
+/// What one run of the retention job purged.
+#[derive(Debug, Default)]
+pub struct Purged {
+    pub conversations: u32,
+    pub offline_messages: u32,
+}
+
+/// The retention job as of `now` (ms): in every account, the closed conversations closed more
+/// than its retention period before `now` (their objects' storage, then their D1 rows) and the
+/// offline messages left before then; at most [`RETENTION_CONVERSATIONS_PER_RUN`] conversations
+/// per run (the next run takes the rest).
+pub async fn run_retention(env: &Env, now: u64) -> Result<Purged> {
+    let d1 = crate::store::db(env)?;
+    let mut purged = Purged::default();
+    let mut budget = RETENTION_CONVERSATIONS_PER_RUN;
+    for account in store::retentions(&d1).await? {
+        let cutoff = retention_cutoff(now, account.days());
+        purged.offline_messages += store::purge_offline_messages(&d1, &account.id, cutoff).await?;
+        while budget > 0 {
+            let ids = store::expired_conversations(&d1, &account.id, cutoff, budget.min(RETENTION_BATCH)).await?;
+            if ids.is_empty() {
+                break;
+            }
+            for id in &ids {
+                ConversationStub::get(env, id)?.erase().await?;
+            }
+            purged.conversations += store::delete_conversations(&d1, &account.id, &ids).await?;
+            budget = budget.saturating_sub(ids.len() as u32);
+        }
+    }
+    Ok(purged)
+}
