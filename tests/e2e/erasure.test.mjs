@@ -263,6 +263,11 @@ test("the retention job purges conversations older than the account's period (in
   assert.ok(objectStorage().includes(marker), "its object keeps it");
   // As of two days later it is older than the period: purged from D1 and from its object.
   await run(Date.now() + 2 * DAY);
+  // The same job ended the console sessions idle as of then (issue 18: expired sessions are
+  // purged): the old cookies are refused, and the admin logs in again.
+  assertError(await get(`${C}/conversations`), 401, "unauthenticated", "a session idle for two days");
+  assertError(await get(`${C}/conversations`, sam), 401, "unauthenticated", "every idle session");
+  dana = await edge.login();
   assert.ok(!(await listed()), "the old chat is purged from the console's list");
   assertError(await get(`${C}/conversations/${id}/transcript`), 404, "unknown_conversation", "its transcript");
   assert.ok(!objectStorage().includes(marker), "its object's storage is empty");
