@@ -3,7 +3,8 @@
 //!
 //! Two shapes of limit:
 //! - a **fixed window** per door and subject ([`Door`], [`Window`]): the edge counts the
-//!   requests of one key (`chat:addr:203.0.113.9`) in the window that `now` falls in and asks
+//!   requests of one key (`chat_address:203.0.113.9`) in the window that `now` falls in (a
+//!   request may weigh more than one: an events batch counts its events) and asks
 //!   [`Window::verdict`] with the count *including* this request; a refusal carries how long
 //!   until the window ends (`Retry-After`). At a window's edge a client may get up to twice the
 //!   limit in a short time; the limits are sized with that in mind.
@@ -81,9 +82,9 @@ pub enum Door {
     OfflineVisitor,
     /// Offline messages from one client address.
     OfflineAddress,
-    /// Event batches of one visitor.
+    /// Events of one visitor (each event of a batch counts).
     EventsVisitor,
-    /// Event batches from one client address.
+    /// Events from one client address (each event of a batch counts).
     EventsAddress,
     /// Reads of one public report link.
     ReportLink,
@@ -142,8 +143,8 @@ impl Door {
             Door::ChatChannel => limits::CHATS_PER_CHANNEL,
             Door::OfflineVisitor => limits::OFFLINE_PER_VISITOR,
             Door::OfflineAddress => limits::OFFLINE_PER_ADDRESS,
-            Door::EventsVisitor => limits::EVENT_BATCHES_PER_VISITOR,
-            Door::EventsAddress => limits::EVENT_BATCHES_PER_ADDRESS,
+            Door::EventsVisitor => limits::EVENTS_PER_VISITOR,
+            Door::EventsAddress => limits::EVENTS_PER_ADDRESS,
             Door::ReportLink => limits::REPORT_READS_PER_LINK,
             Door::ReportAddress => limits::REPORT_READS_PER_ADDRESS,
         })
@@ -207,6 +208,18 @@ pub fn address_of(cf_connecting_ip: Option<&str>) -> String {
     match cf_connecting_ip.map(str::trim).filter(|ip| !ip.is_empty() && ip.len() <= 64) {
         Some(ip) => ip.to_ascii_lowercase(),
         None => "local".to_owned(),
+    }
+}
+
+/// How long a participant refused for too many open sockets waits before trying again.
+pub const SOCKETS_RETRY_MS: u64 = 10_000;
+
+/// Whether one more socket may open on a conversation that has `open` sockets.
+pub fn admit_socket(open: usize) -> Result<(), Refused> {
+    if open < limits::MAX_SOCKETS_PER_CONVERSATION {
+        Ok(())
+    } else {
+        Err(Refused { retry_after_ms: SOCKETS_RETRY_MS })
     }
 }
 
@@ -341,6 +354,15 @@ mod tests {
         assert_eq!(address_of(None), "local");
         assert_eq!(address_of(Some("")), "local");
         assert_eq!(address_of(Some(&"x".repeat(65))), "local");
+    }
+
+    #[test]
+    fn a_conversation_takes_its_most_sockets() {
+        let max = limits::MAX_SOCKETS_PER_CONVERSATION;
+        assert_eq!(admit_socket(0), Ok(()));
+        assert_eq!(admit_socket(max - 1), Ok(()));
+        assert_eq!(admit_socket(max), Err(Refused { retry_after_ms: SOCKETS_RETRY_MS }));
+        assert_eq!(admit_socket(max + 5).unwrap_err().retry_after_secs(), 10);
     }
 
     #[test]

@@ -159,10 +159,11 @@ pub const OFFLINE_PER_ADDRESS: (u32, u64) = (20, 60 * 60 * 1000);
 /// The same text from the same visitor within this long is stored once (answered as stored).
 pub const OFFLINE_DEDUP_MS: u64 = 24 * 60 * 60 * 1000;
 
-/// Traffic/funnel event batches (`POST /api/v1/widget/events`) per visitor per window.
-pub const EVENT_BATCHES_PER_VISITOR: (u32, u64) = (60, 60 * 1000);
-/// Event batches from one client address per window.
-pub const EVENT_BATCHES_PER_ADDRESS: (u32, u64) = (600, 60 * 1000);
+/// Traffic/funnel events (`POST /api/v1/widget/events`, each event of a batch counts) per
+/// visitor per window.
+pub const EVENTS_PER_VISITOR: (u32, u64) = (200, 60 * 1000);
+/// Events from one client address per window.
+pub const EVENTS_PER_ADDRESS: (u32, u64) = (2_000, 60 * 1000);
 
 /// Reads of one public report link per window.
 pub const REPORT_READS_PER_LINK: (u32, u64) = (60, 60 * 1000);
