@@ -202,13 +202,15 @@ impl Limits {
     }
 }
 
-/// The client address a request is counted under: `CF-Connecting-IP` (set by Cloudflare on
-/// every request; a client cannot forge it there), else one shared local address.
-pub fn address_of(cf_connecting_ip: Option<&str>) -> String {
-    match cf_connecting_ip.map(str::trim).filter(|ip| !ip.is_empty() && ip.len() <= 64) {
-        Some(ip) => ip.to_ascii_lowercase(),
-        None => "local".to_owned(),
-    }
+/// The client address a request is counted under: `CF-Connecting-IP`, which Cloudflare sets on
+/// every request from the connection itself (a client cannot forge it there). `None` — the
+/// address doors do not count — when it is absent or a loopback address: only a local
+/// `wrangler dev` sees such requests (its own tests and tools), and end-to-end tests play other
+/// addresses by sending the header, which `wrangler dev` keeps.
+pub fn address_of(cf_connecting_ip: Option<&str>) -> Option<String> {
+    let ip = cf_connecting_ip.map(str::trim).filter(|ip| !ip.is_empty() && ip.len() <= 64)?;
+    let loopback = ip.parse::<std::net::IpAddr>().is_ok_and(|a| a.is_loopback());
+    (!loopback).then(|| ip.to_ascii_lowercase())
 }
 
 /// How long a participant refused for too many open sockets waits before trying again.
@@ -348,12 +350,12 @@ mod tests {
     }
 
     #[test]
-    fn addresses_come_from_cf_connecting_ip_else_one_local_address() {
-        assert_eq!(address_of(Some("203.0.113.9")), "203.0.113.9");
-        assert_eq!(address_of(Some(" 2001:DB8::1 ")), "2001:db8::1");
-        assert_eq!(address_of(None), "local");
-        assert_eq!(address_of(Some("")), "local");
-        assert_eq!(address_of(Some(&"x".repeat(65))), "local");
+    fn addresses_come_from_cf_connecting_ip_and_local_ones_are_not_counted() {
+        assert_eq!(address_of(Some("203.0.113.9")).as_deref(), Some("203.0.113.9"));
+        assert_eq!(address_of(Some(" 2001:DB8::1 ")).as_deref(), Some("2001:db8::1"));
+        for local in [None, Some(""), Some("127.0.0.1"), Some("::1"), Some(&*"x".repeat(65))] {
+            assert_eq!(address_of(local), None, "{local:?}");
+        }
     }
 
     #[test]

@@ -637,7 +637,7 @@ pub(crate) async fn offline_message(mut req: Request, env: &Env) -> Result<Respo
     }
     // Floods: offline messages per visitor and per client address (429 + Retry-After).
     let address = guard::address(&req);
-    let doors = [(Door::OfflineVisitor, body.visitor_id.as_str()), (Door::OfflineAddress, address.as_str())];
+    let doors = [(Door::OfflineVisitor, Some(body.visitor_id.as_str())), (Door::OfflineAddress, address.as_deref())];
     if let Err(resp) = guard::throttle(env, &doors).await? {
         return http::with_cors(resp, &origin);
     }

@@ -213,9 +213,9 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
             // Floods: new chats per visitor, client address and channel (429 + Retry-After).
             let address = guard::address(&req);
             let doors = [
-                (Door::ChatVisitor, body.visitor_id.as_str()),
-                (Door::ChatAddress, address.as_str()),
-                (Door::ChatChannel, channel.id.as_str()),
+                (Door::ChatVisitor, Some(body.visitor_id.as_str())),
+                (Door::ChatAddress, address.as_deref()),
+                (Door::ChatChannel, Some(channel.id.as_str())),
             ];
             if let Err(resp) = guard::throttle(env, &doors).await? {
                 return http::with_cors(resp, &origin);

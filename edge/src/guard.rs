@@ -482,21 +482,23 @@ mod worker_side {
 
     // -- floods (issue 18) ------------------------------------------------------------------
 
-    /// The client address the request is counted under (`CF-Connecting-IP`, else one local
-    /// address): [`parley_core::throttle::address_of`].
-    pub fn address(req: &Request) -> String {
+    /// The client address the request is counted under (`CF-Connecting-IP`; `None` for a
+    /// local request): [`parley_core::throttle::address_of`].
+    pub fn address(req: &Request) -> Option<String> {
         parley_core::throttle::address_of(req.headers().get("CF-Connecting-IP").ok().flatten().as_deref())
     }
 
-    /// The flood guard of a public door: counts this request at each `(door, subject)` and lets
-    /// it through only when every door does; `Err` is the 429 `rate_limited` with `Retry-After`
-    /// (seconds), sent before anything changes.
-    pub async fn throttle(env: &Env, doors: &[(Door, &str)]) -> Result<Checked<()>> {
+    /// The flood guard of a public door: counts this request at each `(door, subject)` (a door
+    /// without a subject, such as a local request's address, is not counted) and lets it through
+    /// only when every door does; `Err` is the 429 `rate_limited` with `Retry-After` (seconds),
+    /// sent before anything changes.
+    pub async fn throttle(env: &Env, doors: &[(Door, Option<&str>)]) -> Result<Checked<()>> {
         throttle_weighed(env, doors, 1).await
     }
 
     /// [`throttle`] for a request that counts as `weight` (an events batch: its events).
-    pub async fn throttle_weighed(env: &Env, doors: &[(Door, &str)], weight: u64) -> Result<Checked<()>> {
+    pub async fn throttle_weighed(env: &Env, doors: &[(Door, Option<&str>)], weight: u64) -> Result<Checked<()>> {
+        let doors: Vec<(Door, &str)> = doors.iter().filter_map(|&(door, subject)| Some((door, subject?))).collect();
         let limits = crate::config::get(env)?.limits;
         let t = now();
         let keys: Vec<(String, u64)> =

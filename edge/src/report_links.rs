@@ -92,7 +92,7 @@ pub async fn public(req: Request, env: &Env, path_slug: &str) -> Result<Response
     };
     // Floods: reads per link and per client address (429 + Retry-After).
     let address = crate::guard::address(&req);
-    let doors = [(Door::ReportLink, link.link_id.as_str()), (Door::ReportAddress, address.as_str())];
+    let doors = [(Door::ReportLink, Some(link.link_id.as_str())), (Door::ReportAddress, address.as_deref())];
     if let Err(resp) = crate::guard::throttle(env, &doors).await? {
         return no_store(resp);
     }

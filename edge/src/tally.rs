@@ -147,7 +147,7 @@ pub async fn events(mut req: Request, env: &Env) -> Result<Response> {
     }
     // Floods: events per visitor and per client address (each event of the batch counts).
     let address = guard::address(&req);
-    let doors = [(Door::EventsVisitor, body.visitor_id.as_str()), (Door::EventsAddress, address.as_str())];
+    let doors = [(Door::EventsVisitor, Some(body.visitor_id.as_str())), (Door::EventsAddress, address.as_deref())];
     if let Err(resp) = guard::throttle_weighed(env, &doors, body.events.len() as u64).await? {
         return http::with_cors(resp, &origin);
     }
