@@ -190,6 +190,6 @@ pub const MAX_CONVERSATION_BYTES: usize = 2 * 1024 * 1024;
 
 /// Most chats waiting in one channel's queue; beyond, new chats are refused `queue_full` and
 /// the channel counts as unavailable (the widget shows the offline form).
-pub const MAX_QUEUE_PER_CHANNEL: usize = 50;
+pub const MAX_QUEUE_PER_CHANNEL: usize = 200;
 
 // ---- end of floods ----------------------------------------------------------------------------
