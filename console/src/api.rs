@@ -155,7 +155,10 @@ pub fn refusal_text(t: &'static Texts, code: ErrorCode, field: &str, value: &str
         | ErrorCode::NotYourConversation
         | ErrorCode::VisitorBlocked
         | ErrorCode::UnknownEntryPoint
-        | ErrorCode::UpgradeRequired => t.err_refused,
+        | ErrorCode::UpgradeRequired
+        | ErrorCode::RateLimited
+        | ErrorCode::TooManySockets
+        | ErrorCode::QueueFull => t.err_refused,
         ErrorCode::BadSignature => t.err_bad_signature,
         ErrorCode::UnknownConversation => t.err_unknown_conversation,
         ErrorCode::NotFound

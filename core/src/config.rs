@@ -14,11 +14,15 @@
 //! | `PARLEY_TALLY_FLUSH_MS` | ms | `limits::TALLY_FLUSH_MS` |
 //! | `PARLEY_INVITE_GRACE_MS` | ms | `limits::INVITE_GRACE_MS` |
 //! | `PARLEY_REPORT_CSV_PAGE` | 1..=[`MAX_REPORT_CSV_PAGE`] | [`REPORT_CSV_PAGE`] |
+//! | `PARLEY_SOCKET_RATE` | `BURST/PER_SEC`, both > 0 | `limits::SOCKET_RATE_*` |
+//! | `PARLEY_CONVERSATION_CAP` | `MESSAGES/BYTES`, both > 0 | `limits::MAX_CONVERSATION_*` |
+//! | `PARLEY_LIMIT_<DOOR>` | `MAX/SECONDS`, both > 0 | [`crate::throttle::Door::default_window`] |
 
 use std::fmt;
 
 use crate::conversation::Rate;
 use crate::limits;
+use crate::throttle::{Door, Limits, Window};
 
 /// Conversations per streamed CSV page of the per-conversation reports, by default.
 pub const REPORT_CSV_PAGE: usize = 500;
@@ -40,6 +44,9 @@ pub const VARIABLES: &[&str] = &[
     "PARLEY_TALLY_FLUSH_MS",
     "PARLEY_INVITE_GRACE_MS",
     "PARLEY_REPORT_CSV_PAGE",
+    "PARLEY_SOCKET_RATE",
+    "PARLEY_CONVERSATION_CAP",
+    // and one `PARLEY_LIMIT_<DOOR>` per door of `crate::throttle::Door::ALL`
 ];
 
 /// The deployment's settings.
@@ -52,6 +59,8 @@ pub struct Config {
     pub tally_shards: u32,
     pub tally: crate::tally::Settings,
     pub report_csv_page: usize,
+    /// The flood limits of the public doors.
+    pub limits: Limits,
 }
 
 impl Default for Config {
@@ -63,6 +72,7 @@ impl Default for Config {
             tally_shards: limits::TALLY_SHARDS,
             tally: crate::tally::Settings::default(),
             report_csv_page: REPORT_CSV_PAGE,
+            limits: Limits::default(),
         }
     }
 }
@@ -129,6 +139,25 @@ impl Config {
                 .filter(|n| (1..=MAX_REPORT_CSV_PAGE).contains(n))
                 .ok_or_else(|| bad("PARLEY_REPORT_CSV_PAGE", v, "a whole number from 1 to 1000"))?;
         }
+        if let Some(v) = get("PARLEY_SOCKET_RATE") {
+            c.conversation.socket_rate = Rate::parse(&v)
+                .ok_or_else(|| bad("PARLEY_SOCKET_RATE", v, "BURST/PER_SEC, both above 0 (e.g. 40/5)"))?;
+        }
+        if let Some(v) = get("PARLEY_CONVERSATION_CAP") {
+            let cap = v.split_once('/').and_then(|(m, b)| Some((m.trim().parse().ok()?, b.trim().parse().ok()?)));
+            let (messages, bytes): (usize, usize) = cap
+                .filter(|&(m, b)| m > 0 && b > 0)
+                .ok_or_else(|| bad("PARLEY_CONVERSATION_CAP", v, "MESSAGES/BYTES, both above 0 (e.g. 5000/2097152)"))?;
+            c.conversation.max_messages = messages;
+            c.conversation.max_bytes = bytes;
+        }
+        for door in Door::ALL {
+            if let Some(v) = get(door.variable()) {
+                let w: Window = Window::parse(&v)
+                    .ok_or_else(|| bad(door.variable(), v, "MAX/SECONDS, both above 0 (e.g. 5/600)"))?;
+                c.limits.set(door, w);
+            }
+        }
         Ok(c)
     }
 
@@ -177,6 +206,9 @@ mod tests {
             ("PARLEY_TALLY_FLUSH_MS", "4000"),
             ("PARLEY_INVITE_GRACE_MS", "5000"),
             ("PARLEY_REPORT_CSV_PAGE", "7"),
+            ("PARLEY_SOCKET_RATE", "8/4"),
+            ("PARLEY_CONVERSATION_CAP", "10/2000"),
+            ("PARLEY_LIMIT_CHAT_ADDRESS", "3/60"),
         ])
         .unwrap();
         assert_eq!(c.secret().unwrap(), b"0123456789abcdef");
@@ -186,7 +218,11 @@ mod tests {
         assert_eq!(c.tally_shards, 3);
         assert_eq!(c.tally, crate::tally::Settings { flush_ms: 4000, grace_ms: 5000 });
         assert_eq!(c.report_csv_page, 7);
-        assert_eq!(VARIABLES.len(), 9);
+        assert_eq!(c.conversation.socket_rate, Rate { burst: 8, per_sec: 4 });
+        assert_eq!((c.conversation.max_messages, c.conversation.max_bytes), (10, 2000));
+        assert_eq!(c.limits.window(Door::ChatAddress), Window { max: 3, window_ms: 60_000 });
+        assert_eq!(c.limits.window(Door::ChatVisitor), Door::ChatVisitor.default_window());
+        assert_eq!(VARIABLES.len(), 11);
     }
 
     #[test]
@@ -203,6 +239,11 @@ mod tests {
             ("PARLEY_TALLY_FLUSH_MS", "ten"),
             ("PARLEY_INVITE_GRACE_MS", "1.5"),
             ("PARLEY_REPORT_CSV_PAGE", "1001"),
+            ("PARLEY_SOCKET_RATE", "0/1"),
+            ("PARLEY_CONVERSATION_CAP", "10"),
+            ("PARLEY_CONVERSATION_CAP", "0/10"),
+            ("PARLEY_LIMIT_CHAT_VISITOR", "5"),
+            ("PARLEY_LIMIT_REPORT_ADDRESS", "0/60"),
         ];
         for (name, value) in cases {
             let e = parse(&[(name, value)]).unwrap_err();

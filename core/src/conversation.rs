@@ -10,12 +10,14 @@
 use crate::dispatch::{Received, RouteUpdate};
 use crate::ids::{ConversationId, Millis, OperatorId};
 use crate::limits::{
-    MAX_PAGES_KEPT, MAX_REPLAY, PROTOCOL_VERSION, SESSION_TIMEOUT_MS, VISITOR_RATE_BURST, VISITOR_RATE_PER_SEC,
+    MAX_CONVERSATION_BYTES, MAX_CONVERSATION_MESSAGES, MAX_PAGES_KEPT, MAX_REPLAY, PROTOCOL_VERSION,
+    SESSION_TIMEOUT_MS, SOCKET_RATE_BURST, SOCKET_RATE_PER_SEC, VISITOR_RATE_BURST, VISITOR_RATE_PER_SEC,
 };
 use crate::protocol::{
     Author, ClientMsg, ErrorCode, MessageView, OperatorMsg, PageVisit, ProtocolError, Role, Routing, ServerMsg, Status,
     VisitorInfo,
 };
+use crate::throttle::{Bucket, Refused};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -56,21 +58,8 @@ pub struct StoredMessage {
     pub author_id: String,
 }
 
-/// A send rate: a bucket of `burst` tokens refilled at `per_sec` tokens a second.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Rate {
-    pub burst: u32,
-    pub per_sec: u32,
-}
-
-impl Rate {
-    /// Parses `"BURST/PER_SEC"`, e.g. `"20/2"`. Both must be positive.
-    pub fn parse(s: &str) -> Option<Rate> {
-        let (b, r) = s.trim().split_once('/')?;
-        let rate = Rate { burst: b.trim().parse().ok()?, per_sec: r.trim().parse().ok()? };
-        (rate.burst > 0 && rate.per_sec > 0).then_some(rate)
-    }
-}
+/// A send rate (see [`crate::throttle`]).
+pub use crate::throttle::Rate;
 
 /// Deployment settings of the conversation rules.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,6 +67,20 @@ pub struct Config {
     pub visitor_rate: Rate,
     /// The session ends this long after the visitor's last socket closed.
     pub session_timeout_ms: u64,
+    /// Every socket's frames, of any kind (never stricter than `visitor_rate`: see
+    /// [`Config::frame_rate`]).
+    pub socket_rate: Rate,
+    /// Most messages and bytes of text the conversation holds.
+    pub max_messages: usize,
+    pub max_bytes: usize,
+}
+
+impl Config {
+    /// The bucket of every socket: `socket_rate`, raised to `visitor_rate` where that is larger
+    /// (a deployment that raises the visitor's message rate raises the frames too).
+    pub fn frame_rate(&self) -> Rate {
+        self.socket_rate.at_least(self.visitor_rate)
+    }
 }
 
 impl Default for Config {
@@ -85,6 +88,9 @@ impl Default for Config {
         Config {
             visitor_rate: Rate { burst: VISITOR_RATE_BURST, per_sec: VISITOR_RATE_PER_SEC },
             session_timeout_ms: SESSION_TIMEOUT_MS,
+            socket_rate: Rate { burst: SOCKET_RATE_BURST, per_sec: SOCKET_RATE_PER_SEC },
+            max_messages: MAX_CONVERSATION_MESSAGES,
+            max_bytes: MAX_CONVERSATION_BYTES,
         }
     }
 }
@@ -225,13 +231,6 @@ pub enum Effect {
 /// WebSocket close code sent after `incompatible`.
 pub const CLOSE_INCOMPATIBLE: u16 = 4000;
 
-/// A visitor's send budget, in thousandths of a message.
-#[derive(Clone, Copy, Debug)]
-struct Bucket {
-    milli: u64,
-    at: Millis,
-}
-
 /// The state of one conversation.
 #[derive(Clone, Debug)]
 pub struct Conversation {
@@ -243,6 +242,10 @@ pub struct Conversation {
     by_client_id: HashMap<(String, String), usize>,
     /// Per-visitor rate buckets. Not durable: a restart forgives, it never loses a message.
     buckets: HashMap<String, Bucket>,
+    /// Per-socket frame buckets, by the edge's socket id (not durable either).
+    sockets: HashMap<String, Bucket>,
+    /// Bytes of text of all messages (against `config.max_bytes`).
+    bytes: usize,
 }
 
 impl Conversation {
@@ -271,7 +274,8 @@ impl Conversation {
     pub fn restore(id: ConversationId, config: Config, meta: Meta, messages: Vec<StoredMessage>) -> Self {
         let by_client_id =
             messages.iter().enumerate().map(|(i, m)| ((m.author_id.clone(), m.view.client_id.clone()), i)).collect();
-        Self { id, config, meta, messages, by_client_id, buckets: HashMap::new() }
+        let bytes = messages.iter().map(|m| m.view.text.len()).sum();
+        Self { id, config, meta, messages, by_client_id, buckets: HashMap::new(), sockets: HashMap::new(), bytes }
     }
 
     pub fn id(&self) -> &ConversationId {
@@ -328,6 +332,24 @@ impl Conversation {
                 }
             },
         }
+    }
+
+    /// A frame of any kind (decodable or not) arrived on the socket the edge calls `socket`:
+    /// takes one token of that socket's bucket ([`Config::frame_rate`]). `Err`: refuse the
+    /// frame with [`Conversation::frame_refusal`]; nothing else changes.
+    pub fn admit_frame(&mut self, socket: &str, now: Millis) -> Result<(), Refused> {
+        let rate = self.config.frame_rate();
+        self.sockets.entry(socket.to_owned()).or_insert_with(|| Bucket::full(rate, now)).take(rate, now)
+    }
+
+    /// The refusal of a frame over its socket's rate (`client_id`: the refused send's).
+    pub fn frame_refusal(client_id: Option<&str>) -> ProtocolError {
+        ProtocolError::new(ErrorCode::RateLimited, "too many frames, slow down and retry").for_send(client_id)
+    }
+
+    /// The socket `socket` closed: its bucket is dropped.
+    pub fn forget_socket(&mut self, socket: &str) {
+        self.sockets.remove(socket);
     }
 
     /// A frame that failed to decode arrived: report it, change nothing (close if it was huge).
@@ -495,6 +517,10 @@ impl Conversation {
             let e = ProtocolError::new(ErrorCode::ConversationClosed, "this conversation is closed");
             return vec![error(e.for_send(Some(&key.1)))];
         }
+        if self.messages.len() >= self.config.max_messages || self.bytes + text.len() > self.config.max_bytes {
+            let e = ProtocolError::new(ErrorCode::ConversationFull, "this conversation holds its most messages");
+            return vec![error(e.for_send(Some(&key.1)))];
+        }
         if who.role == Role::Visitor && !self.take_token(&who.id, now) {
             let e = ProtocolError::new(ErrorCode::RateLimited, "too many messages, slow down and retry");
             return vec![error(e.for_send(Some(&key.1)))];
@@ -503,6 +529,7 @@ impl Conversation {
         let view = MessageView { seq, client_id: key.1.clone(), author: who.author(), text, at: now };
         let stored = StoredMessage { view: view.clone(), author_id: who.id.clone() };
         self.by_client_id.insert(key, self.messages.len());
+        self.bytes += stored.view.text.len();
         self.messages.push(stored.clone());
 
         let mut effects = vec![Effect::Store(stored)];
@@ -537,18 +564,8 @@ impl Conversation {
 
     /// Takes one message from the visitor's bucket, refilled for the time since last use.
     fn take_token(&mut self, visitor: &str, now: Millis) -> bool {
-        let Rate { burst, per_sec } = self.config.visitor_rate;
-        let cap = u64::from(burst) * 1000;
-        let b = self.buckets.entry(visitor.to_owned()).or_insert(Bucket { milli: cap, at: now });
-        let refill = now.0.saturating_sub(b.at.0).saturating_mul(u64::from(per_sec));
-        b.milli = b.milli.saturating_add(refill).min(cap);
-        b.at = now;
-        if b.milli >= 1000 {
-            b.milli -= 1000;
-            true
-        } else {
-            false
-        }
+        let rate = self.config.visitor_rate;
+        self.buckets.entry(visitor.to_owned()).or_insert_with(|| Bucket::full(rate, now)).take(rate, now).is_ok()
     }
 }
 

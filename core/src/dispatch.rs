@@ -24,6 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{ConversationId, Millis, OperatorId};
+use crate::limits::MAX_QUEUE_PER_CHANNEL;
 use crate::presence::{Change, Interval, Presence, State, OPERATOR_INACTIVITY_MS};
 use crate::routing::{estimated_wait_ms, route, Candidate, Route, WaitQueue};
 pub use parley_protocol::api::{ChatView, OperatorView, PresenceView};
@@ -142,6 +143,8 @@ pub enum DispatchError {
     /// The transfer target is offline, disabled or has no free slot.
     TargetUnavailable,
     SameOperator,
+    /// A new chat while the channel's queue is full.
+    QueueFull,
 }
 
 impl DispatchError {
@@ -151,6 +154,7 @@ impl DispatchError {
             DispatchError::UnknownChat => "unknown_conversation",
             DispatchError::TargetUnavailable => "operator_unavailable",
             DispatchError::SameOperator => "same_operator",
+            DispatchError::QueueFull => "queue_full",
         }
     }
     pub fn message(&self) -> &'static str {
@@ -159,6 +163,7 @@ impl DispatchError {
             DispatchError::UnknownChat => "no such open conversation",
             DispatchError::TargetUnavailable => "that operator is offline or has no free slot",
             DispatchError::SameOperator => "the conversation is already theirs",
+            DispatchError::QueueFull => "everyone is busy and the queue is full; please leave a message",
         }
     }
 }
@@ -208,9 +213,26 @@ impl Dispatch {
         self.chats.get(conversation_id)?.operator.as_deref()
     }
 
-    /// Whether a new chat in `channel` would reach someone now (routing would not say offline).
+    /// Whether a new chat in `channel` would reach someone now (routing would not say offline)
+    /// and would be admitted ([`Dispatch::admit_chat`]: a full queue counts as unavailable, so
+    /// the widget offers its offline form).
     pub fn available(&self, channel: &str) -> bool {
-        self.operators.values().any(|o| present_in(o, channel))
+        self.operators.values().any(|o| present_in(o, channel)) && !self.queue_full(channel)
+    }
+
+    /// Whether `channel`'s wait queue holds [`MAX_QUEUE_PER_CHANNEL`] chats.
+    pub fn queue_full(&self, channel: &str) -> bool {
+        self.queues.get(channel).is_some_and(|q| q.len() >= MAX_QUEUE_PER_CHANNEL)
+    }
+
+    /// Whether [`Dispatch::new_chat`] may start `conversation_id` in `channel`: a chat already
+    /// known always is (its start is repeated); a new one is refused `queue_full` while the
+    /// channel's queue is full (then it would only wait behind [`MAX_QUEUE_PER_CHANNEL`] others).
+    pub fn admit_chat(&self, conversation_id: &str, channel: &str) -> Result<(), DispatchError> {
+        if self.chats.contains_key(conversation_id) || !self.queue_full(channel) {
+            return Ok(());
+        }
+        Err(DispatchError::QueueFull)
     }
 
     /// Adds an operator (offline) or updates their profile. A disabled operator goes offline.

@@ -18,6 +18,7 @@ pub mod record;
 pub mod routing;
 pub mod start;
 pub mod tally;
+pub mod throttle;
 
 // The protocol's modules under their usual names inside this crate (`crate::ids`, …).
 use parley_protocol::{ids, limits, protocol};

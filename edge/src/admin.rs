@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 
+use parley_core::throttle::Door;
 use parley_protocol::admin::{
     self, AccountUpdate, AccountView, CannedList, CannedRequest, CannedResponse, ChannelList, ChannelView,
     CreateChannelRequest, CreateOperatorRequest, FieldError, OfflineMessageList, OfflineMessageStored, OperatorList,
@@ -17,7 +18,7 @@ use parley_protocol::admin::{
 use parley_protocol::api::OfflineMessageRequest;
 use parley_protocol::entry_points::{EntryPointList, EntryPointRequest};
 use parley_protocol::ids::is_valid_id;
-use parley_protocol::limits::MAX_INVITES_PER_CHANNEL;
+use parley_protocol::limits::{MAX_INVITES_PER_CHANNEL, OFFLINE_DEDUP_MS};
 use wasm_bindgen::JsValue;
 use worker::{Env, Request, Response, Result};
 
@@ -627,6 +628,25 @@ pub(crate) async fn offline_message(mut req: Request, env: &Env) -> Result<Respo
     };
     let d1 = crate::store::db(env)?;
     let channel = crate::store::channels::channel(&d1, body.channel_id.as_str()).await?.ok_or("channel vanished")?;
+    // A blocked visitor cannot leave messages either (told as politely as a chat is refused).
+    if crate::store::blocks::is_blocked(&d1, &channel.id, body.visitor_id.as_str()).await? {
+        let resp = http::fail(ErrorCode::VisitorBlocked, parley_protocol::outcomes::VISITOR_BLOCKED_MESSAGE)?;
+        return http::with_cors(resp, &origin);
+    }
+    // Floods: offline messages per visitor and per client address (429 + Retry-After).
+    let address = guard::address(&req);
+    let doors = [(Door::OfflineVisitor, Some(body.visitor_id.as_str())), (Door::OfflineAddress, address.as_deref())];
+    if let Err(resp) = guard::throttle(env, &doors).await? {
+        return http::with_cors(resp, &origin);
+    }
+    // The same text again (a resent form, a second click) is answered as stored, stored once.
+    let since = now().0.saturating_sub(OFFLINE_DEDUP_MS);
+    if let Some(id) =
+        crate::store::offline_messages::same_message_since(&d1, &channel.id, body.visitor_id.as_str(), &msg.text, since)
+            .await?
+    {
+        return http::with_cors(created(&OfflineMessageStored { id })?, &origin);
+    }
     let id = new_id("om");
     crate::store::offline_messages::insert_offline_message(
         &d1,

@@ -7,6 +7,7 @@ use parley_core::conversation::Participant;
 use parley_core::dispatch::{DispatchError, PresenceView, RouteUpdate};
 use parley_core::record::ConversationRecord;
 use parley_core::start::{self, NewConversation, Start};
+use parley_core::throttle::Door;
 use parley_protocol::api::{
     Availability, AvailabilityRequest, ChannelInfo, ConversationCreated, ConversationList, CreateConversationRequest,
     OperatorInfo, PresenceChange, PresenceSnapshot, TransferRequest, WidgetSession, WidgetSessionRequest,
@@ -208,6 +209,16 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
                     Err(resp) => return http::with_cors(resp, &origin),
                 };
             let channel = crate::store::channels::channel(&d1, &body.channel_id).await?.ok_or("channel vanished")?;
+            // Floods: new chats per visitor, client address and channel (429 + Retry-After).
+            let address = guard::address(&req);
+            let doors = [
+                (Door::ChatVisitor, Some(body.visitor_id.as_str())),
+                (Door::ChatAddress, address.as_deref()),
+                (Door::ChatChannel, Some(channel.id.as_str())),
+            ];
+            if let Err(resp) = guard::throttle(env, &doors).await? {
+                return http::with_cors(resp, &origin);
+            }
             let id = ConversationId(new_id("c"));
             let language = start::language_of(&body.language);
             // Routing first: the object starts knowing where it stands. Should anything below
@@ -219,6 +230,10 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
             };
             let route: RouteUpdate = match dispatch::call(env, &channel.account_id, &cmd).await? {
                 Ok(r) => r,
+                // A full queue: the widget shows its offline form.
+                Err(refused @ DispatchError::QueueFull) => {
+                    return http::with_cors(http::refuse(ApiError::from(refused))?, &origin)
+                }
                 Err(refused) => return dispatch_refusal(refused, 409),
             };
             let assigned = matches!(route, RouteUpdate::Assigned { .. });
@@ -247,8 +262,26 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
                 route: route.clone(),
             });
             // The object first: a D1 row never points at an object that does not know itself.
-            init_object(env, &row, route, visitor).await?;
-            crate::store::conversations::insert_conversation(&d1, &row).await?;
+            // Should its creation fail, the dispatcher is told the chat is over, so it does not
+            // hold an operator's slot or a queue place forever (the ghost chat).
+            if let Err(e) = init_object(env, &row, route, visitor).await {
+                free_slot(env, &row).await;
+                return Err(e);
+            }
+            if let Err(e) = crate::store::conversations::insert_conversation(&d1, &row).await {
+                // One open conversation per visitor and channel (migration 0010): a second tab
+                // that started at the same time lost the race; both go on in the winner's.
+                free_slot(env, &row).await;
+                return match crate::store::conversations::open_conversation_for(&d1, &row.channel_id, &row.visitor_id)
+                    .await?
+                {
+                    Some(open) => http::with_cors(
+                        http::json(&ConversationCreated { conversation_id: open.id, status: open.status })?,
+                        &origin,
+                    ),
+                    None => Err(e),
+                };
+            }
             // Counted once per new conversation (the ids are the conversation's).
             crate::tally::record_chat(env, &row, &entry, assigned).await;
             (row.id, row.status)
@@ -256,6 +289,17 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
     };
     let resp = http::json(&ConversationCreated { conversation_id, status })?;
     http::with_cors(resp, &origin)
+}
+
+/// Tells the account's dispatcher that the chat `row` started is over (its start failed after
+/// routing): its operator's slot or queue place is free again. Best effort (logged): the
+/// request that failed answers its own error.
+async fn free_slot(env: &Env, row: &ConversationRecord) {
+    let cmd = Command::Notice { conversation_id: row.id.clone(), notice: parley_core::conversation::Notice::Closed };
+    match dispatch::call::<serde_json::Value>(env, &row.account_id, &cmd).await {
+        Ok(_) => {}
+        Err(e) => worker::console_error!("freeing the slot of {}: {e}", row.id.as_str()),
+    }
 }
 
 async fn init_object(env: &Env, row: &ConversationRecord, route: RouteUpdate, visitor: VisitorInfo) -> Result<()> {

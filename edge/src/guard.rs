@@ -213,6 +213,7 @@ mod worker_side {
     use super::*;
     use crate::http;
     use crate::util::now;
+    use parley_core::throttle::{Door, Refused};
 
     /// A refusal or a principal: `Err` is the response to send.
     pub type Checked<T> = std::result::Result<T, Response>;
@@ -479,6 +480,46 @@ mod worker_side {
                 Ok(Ok(Participant { role, id: op.row.id, name: op.row.chat_name, session }))
             }
         }
+    }
+
+    // -- floods (issue 18) ------------------------------------------------------------------
+
+    /// The client address the request is counted under (`CF-Connecting-IP`; `None` for a
+    /// local request): [`parley_core::throttle::address_of`].
+    pub fn address(req: &Request) -> Option<String> {
+        parley_core::throttle::address_of(req.headers().get("CF-Connecting-IP").ok().flatten().as_deref())
+    }
+
+    /// The flood guard of a public door: counts this request at each `(door, subject)` (a door
+    /// without a subject, such as a local request's address, is not counted) and lets it through
+    /// only when every door does; `Err` is the 429 `rate_limited` with `Retry-After` (seconds),
+    /// sent before anything changes.
+    pub async fn throttle(env: &Env, doors: &[(Door, Option<&str>)]) -> Result<Checked<()>> {
+        throttle_weighed(env, doors, 1).await
+    }
+
+    /// [`throttle`] for a request that counts as `weight` (an events batch: its events).
+    pub async fn throttle_weighed(env: &Env, doors: &[(Door, Option<&str>)], weight: u64) -> Result<Checked<()>> {
+        let doors: Vec<(Door, &str)> = doors.iter().filter_map(|&(door, subject)| Some((door, subject?))).collect();
+        let limits = crate::config::get(env)?.limits;
+        let t = now();
+        let keys: Vec<(String, u64)> =
+            doors.iter().map(|&(door, subject)| (door.key(subject), limits.window(door).start(t))).collect();
+        let counts = crate::store::throttle::count(&crate::store::db(env)?, &keys, weight).await?;
+        let counted: Vec<(Door, u64)> = doors.iter().map(|&(door, _)| door).zip(counts).collect();
+        match limits.verdict(&counted, t) {
+            Ok(()) => Ok(Ok(())),
+            Err((door, refused)) => too_many(ApiError::new(ErrorCode::RateLimited, door.message()), refused).map(Err),
+        }
+    }
+
+    /// A 429 (or the code's status) with `Retry-After`, readable by the widget across origins.
+    pub fn too_many(e: ApiError, refused: Refused) -> Result<Response> {
+        let resp = refusal(e)?;
+        let headers = resp.headers().clone();
+        headers.set("Retry-After", &refused.retry_after_secs().to_string())?;
+        headers.set("Access-Control-Expose-Headers", "Retry-After")?;
+        Ok(resp.with_headers(headers))
     }
 }
 

@@ -12,9 +12,13 @@
 //!   (no login): the signature with `PARLEY_SECRET`, then the expiry by the edge's clock, then
 //!   the D1 row of that link in that account (read on every request, so a revocation counts at
 //!   once) → the report through `crate::reports::respond` with exactly the signed query.
-//!   Refusals: 403 `bad_signature`, 410 `expired`, 410 `revoked`. Answers are `no-store`.
+//!   Refusals: 403 `bad_signature`, 410 `expired`, 410 `revoked`, 429 `rate_limited` (reads
+//!   per link and per address). Answers are `no-store`; the edge keeps a JSON answer in its
+//!   cache for `REPORT_CACHE_SECS` (`X-Parley-Cache: hit|miss`).
 
+use parley_core::throttle::Door;
 use parley_protocol::ids::is_valid_id;
+use parley_protocol::limits::REPORT_CACHE_SECS;
 use parley_reports::links::{self, LinkRecord, ReportLinkList, ReportLinkRequest, ReportLinkView};
 use worker::{Env, Request, Response, Result};
 
@@ -86,13 +90,43 @@ pub async fn public(req: Request, env: &Env, path_slug: &str) -> Result<Response
         Ok(ok) => ok,
         Err(r) => return refuse(r),
     };
+    // Floods: reads per link and per client address (429 + Retry-After).
+    let address = crate::guard::address(&req);
+    let doors = [(Door::ReportLink, Some(link.link_id.as_str())), (Door::ReportAddress, address.as_deref())];
+    if let Err(resp) = crate::guard::throttle(env, &doors).await? {
+        return no_store(resp);
+    }
     let row = store::record(&crate::store::db(env)?, &link.link_id, link.account_id.as_str()).await?;
     if let Err(r) = links::check_row(&link, &q, row.as_ref()) {
         return refuse(r);
     }
-    let resp =
+    // A JSON answer is kept in the edge's cache for `REPORT_CACHE_SECS` under the link's own URL
+    // (the row above is still read every time, so a revoked link stops at once).
+    let cache = (!csv).then(worker::Cache::default);
+    if let Some(cache) = &cache {
+        if let Some(hit) = cache.get(url.as_str(), false).await? {
+            return cached(hit, "hit");
+        }
+    }
+    let mut resp =
         crate::reports::respond(env, &url.origin().ascii_serialization(), link.account_id.as_str(), q, csv).await?;
+    if let (Some(cache), 200) = (&cache, resp.status_code()) {
+        let copy = resp.cloned()?;
+        let headers = copy.headers().clone();
+        headers.set("Cache-Control", &format!("public, max-age={REPORT_CACHE_SECS}"))?;
+        if let Err(e) = cache.put(url.as_str(), copy.with_headers(headers)).await {
+            worker::console_error!("report cache: {e}");
+        }
+        resp = cached(resp, "miss")?;
+    }
     no_store(resp)
+}
+
+/// Marks an answer as read from the cache or not (`X-Parley-Cache`), never cached downstream.
+fn cached(resp: Response, how: &str) -> Result<Response> {
+    let headers = resp.headers().clone();
+    headers.set("X-Parley-Cache", how)?;
+    no_store(resp.with_headers(headers))
 }
 
 /// Never cached anywhere: a revoked link must stop working at once.

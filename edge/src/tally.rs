@@ -9,6 +9,7 @@ use crate::store;
 use crate::store::entry_points::{self, EntryPointBrief};
 use parley_core::metrics::{self, Event, EventBatch, EventKind, EventsAck};
 use parley_core::record::{ConversationRecord, RequestType};
+use parley_core::throttle::Door;
 use parley_protocol::api::EntryChoice;
 use parley_protocol::ids::is_valid_id;
 use parley_protocol::limits::MAX_DECISION_MS;
@@ -143,6 +144,12 @@ pub async fn events(mut req: Request, env: &Env) -> Result<Response> {
     if !metrics::batch_size_ok(&body) {
         let msg = format!("a batch carries 1 to {} events", parley_protocol::limits::MAX_EVENTS_PER_BATCH);
         return http::with_cors(fail(ErrorCode::Malformed, &msg)?, &origin);
+    }
+    // Floods: events per visitor and per client address (each event of the batch counts).
+    let address = guard::address(&req);
+    let doors = [(Door::EventsVisitor, Some(body.visitor_id.as_str())), (Door::EventsAddress, address.as_deref())];
+    if let Err(resp) = guard::throttle_weighed(env, &doors, body.events.len() as u64).await? {
+        return http::with_cors(resp, &origin);
     }
     let ack = record(env, &account_id, body.channel_id.as_str(), body.visitor_id.as_str(), body.events, true).await?;
     http::with_cors(http::json(&ack)?, &origin)

@@ -105,6 +105,12 @@ error_codes! {
     SameOperator = ("same_operator", 409),
     /// `/ws` without a WebSocket upgrade.
     UpgradeRequired = ("upgrade_required", 426),
+    /// Too many requests at this door in its window (`Retry-After` says when to come back).
+    RateLimited = ("rate_limited", 429),
+    /// The conversation has its most sockets open (`Retry-After` says when to try again).
+    TooManySockets = ("too_many_sockets", 429),
+    /// The channel's wait queue is full: leave a message instead (the widget's offline form).
+    QueueFull = ("queue_full", 503),
     /// Anything unexpected (logged by the edge).
     Internal = ("internal", 500),
 }
@@ -301,6 +307,9 @@ mod tests {
             (ErrorCode::OperatorUnavailable, 409),
             (ErrorCode::SameOperator, 409),
             (ErrorCode::UpgradeRequired, 426),
+            (ErrorCode::RateLimited, 429),
+            (ErrorCode::TooManySockets, 429),
+            (ErrorCode::QueueFull, 503),
             (ErrorCode::Internal, 500),
         ];
         assert_eq!(expect.len(), ErrorCode::ALL.len(), "every code has its expected status here");

@@ -140,6 +140,7 @@ fn error_code<J: Json>(v: &J) -> Option<ErrorCode> {
         ErrorCode::ConversationClosed,
         ErrorCode::RateLimited,
         ErrorCode::SessionEnded,
+        ErrorCode::ConversationFull,
     ]
     .into_iter()
     .find(|c| c.as_str() == tag)

@@ -153,6 +153,8 @@ pub struct Texts {
     /// Why the server refused a frame ([`Texts::refusal`]), in a sentence's middle.
     pub why_too_long: &'static str,
     pub why_closed: &'static str,
+    /// The conversation holds as many messages or bytes as it may.
+    pub why_full: &'static str,
     pub why_busy: &'static str,
     /// An operator's console session ended (the console only).
     pub why_ended: &'static str,
@@ -167,6 +169,7 @@ impl Texts {
         match code {
             C::MessageTooLong | C::FrameTooLarge => self.why_too_long,
             C::ConversationClosed => self.why_closed,
+            C::ConversationFull => self.why_full,
             C::RateLimited => self.why_busy,
             C::SessionEnded => self.why_ended,
             C::Malformed | C::UnknownType | C::EmptyMessage | C::BadClientId | C::HelloRequired => self.why_refused,
@@ -227,6 +230,7 @@ pub static EN: Texts = Texts {
     greeting: "Hi! How can we help you today?",
     why_too_long: "the message is too long",
     why_closed: "the chat has ended",
+    why_full: "this chat is full; start a new one",
     why_busy: "too many messages at once; try again in a moment",
     why_ended: "your session ended; log in again",
     why_refused: "the server refused it",
@@ -285,6 +289,7 @@ pub static ES: Texts = Texts {
     greeting: "¡Hola! ¿En qué podemos ayudarte hoy?",
     why_too_long: "el mensaje es demasiado largo",
     why_closed: "el chat ha terminado",
+    why_full: "este chat está lleno; empieza uno nuevo",
     why_busy: "demasiados mensajes a la vez; inténtalo de nuevo en un momento",
     why_ended: "tu sesión ha terminado; vuelve a iniciar sesión",
     why_refused: "el servidor lo rechazó",
@@ -343,6 +348,7 @@ pub static FR: Texts = Texts {
     greeting: "Bonjour ! Comment pouvons-nous vous aider ?",
     why_too_long: "le message est trop long",
     why_closed: "la discussion est terminée",
+    why_full: "cette discussion est pleine ; commencez-en une nouvelle",
     why_busy: "trop de messages à la fois ; réessayez dans un instant",
     why_ended: "votre session a pris fin ; reconnectez-vous",
     why_refused: "le serveur l’a refusé",
@@ -401,6 +407,7 @@ pub static DE: Texts = Texts {
     greeting: "Hallo! Wie können wir Ihnen helfen?",
     why_too_long: "die Nachricht ist zu lang",
     why_closed: "der Chat ist beendet",
+    why_full: "dieser Chat ist voll; beginnen Sie einen neuen",
     why_busy: "zu viele Nachrichten auf einmal; versuchen Sie es gleich noch einmal",
     why_ended: "Ihre Sitzung ist beendet; melden Sie sich erneut an",
     why_refused: "der Server hat sie abgelehnt",
@@ -459,6 +466,7 @@ pub static VI: Texts = Texts {
     greeting: "Xin chào! Chúng tôi có thể giúp gì cho bạn?",
     why_too_long: "tin nhắn quá dài",
     why_closed: "cuộc trò chuyện đã kết thúc",
+    why_full: "cuộc trò chuyện này đã đầy; hãy bắt đầu cuộc mới",
     why_busy: "quá nhiều tin nhắn cùng lúc; vui lòng thử lại sau giây lát",
     why_ended: "phiên của bạn đã kết thúc; vui lòng đăng nhập lại",
     why_refused: "máy chủ đã từ chối",
@@ -517,6 +525,7 @@ pub static RU: Texts = Texts {
     greeting: "Здравствуйте! Чем мы можем помочь?",
     why_too_long: "сообщение слишком длинное",
     why_closed: "чат завершён",
+    why_full: "этот чат переполнен; начните новый",
     why_busy: "слишком много сообщений сразу; попробуйте чуть позже",
     why_ended: "сеанс завершён; войдите снова",
     why_refused: "сервер отклонил его",
@@ -575,6 +584,7 @@ pub static ZH: Texts = Texts {
     greeting: "您好！有什么可以帮您？",
     why_too_long: "消息太长",
     why_closed: "对话已结束",
+    why_full: "此对话已满，请开始新的对话",
     why_busy: "消息过于频繁，请稍后再试",
     why_ended: "会话已结束，请重新登录",
     why_refused: "服务器拒绝了该消息",
@@ -598,6 +608,7 @@ mod tests {
             C::ConversationClosed,
             C::RateLimited,
             C::SessionEnded,
+            C::ConversationFull,
         ];
         for lang in LANGS {
             let t = lang.texts();
@@ -605,8 +616,15 @@ mod tests {
                 assert!(!t.refusal(code).trim().is_empty(), "{lang:?} {code:?}");
             }
             // A message too long, a closed chat and a rate limit each say what they are.
-            let said = [C::MessageTooLong, C::ConversationClosed, C::RateLimited, C::SessionEnded, C::Malformed]
-                .map(|c| t.refusal(c));
+            let said = [
+                C::MessageTooLong,
+                C::ConversationClosed,
+                C::ConversationFull,
+                C::RateLimited,
+                C::SessionEnded,
+                C::Malformed,
+            ]
+            .map(|c| t.refusal(c));
             let mut distinct = said.to_vec();
             distinct.sort_unstable();
             distinct.dedup();

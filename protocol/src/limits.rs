@@ -175,3 +175,59 @@ pub const MAX_RETENTION_DAYS: u32 = 3_650;
 /// `RETENTION_BATCH`.
 pub const RETENTION_CONVERSATIONS_PER_RUN: u32 = 200;
 pub const RETENTION_BATCH: u32 = 20;
+// ---- floods: chats, sockets, offline messages, events, report links (issue 18) --------------
+
+// What one visitor, one client address, one channel or one socket may do in a
+// time window. Each door's `(max, window)` is a fixed window counted by the edge (see
+// `parley_core::throttle`); a refusal is 429 `rate_limited` with `Retry-After` (HTTP) or an
+// `error` frame `rate_limited` (socket), and changes nothing. Deployments may change each
+// window with `PARLEY_LIMIT_<DOOR>="MAX/SECONDS"` (the door names are in `parley_core::throttle`).
+
+/// New chats one visitor may start: at most this many per window.
+pub const CHATS_PER_VISITOR: (u32, u64) = (5, 10 * 60 * 1000);
+/// New chats from one client address (`CF-Connecting-IP`) per window.
+pub const CHATS_PER_ADDRESS: (u32, u64) = (20, 10 * 60 * 1000);
+/// New chats in one channel per window (all visitors together).
+pub const CHATS_PER_CHANNEL: (u32, u64) = (600, 60 * 1000);
+
+/// Offline messages one visitor may leave per window.
+pub const OFFLINE_PER_VISITOR: (u32, u64) = (3, 60 * 60 * 1000);
+/// Offline messages from one client address per window.
+pub const OFFLINE_PER_ADDRESS: (u32, u64) = (20, 60 * 60 * 1000);
+/// The same text from the same visitor within this long is stored once (answered as stored).
+pub const OFFLINE_DEDUP_MS: u64 = 24 * 60 * 60 * 1000;
+
+/// Traffic/funnel events (`POST /api/v1/widget/events`, each event of a batch counts) per
+/// visitor per window.
+pub const EVENTS_PER_VISITOR: (u32, u64) = (200, 60 * 1000);
+/// Events from one client address per window.
+pub const EVENTS_PER_ADDRESS: (u32, u64) = (2_000, 60 * 1000);
+
+/// Reads of one public report link per window.
+pub const REPORT_READS_PER_LINK: (u32, u64) = (60, 60 * 1000);
+/// Reads of public report links from one client address per window.
+pub const REPORT_READS_PER_ADDRESS: (u32, u64) = (120, 60 * 1000);
+/// How long a public report's JSON answer is kept in the edge's cache (the link's row is still
+/// checked on every read, so a revoked link stops at once).
+pub const REPORT_CACHE_SECS: u64 = 30;
+
+/// Every socket's frames (of any kind: hello, send, typing, page, ping, end): a token bucket of
+/// `burst` frames refilled at `per_sec` a second. A visitor's messages are also limited by
+/// `VISITOR_RATE_*` (`PARLEY_VISITOR_RATE`); the socket's bucket is never smaller than that
+/// rate, so raising the visitor rate raises it too. Deployments: `PARLEY_SOCKET_RATE`.
+pub const SOCKET_RATE_BURST: u32 = 40;
+pub const SOCKET_RATE_PER_SEC: u32 = 5;
+
+/// Most sockets open on one conversation at once (the visitor's tabs and the operators').
+pub const MAX_SOCKETS_PER_CONVERSATION: usize = 20;
+
+/// Most messages one conversation holds; a send beyond is refused `conversation_full`.
+pub const MAX_CONVERSATION_MESSAGES: usize = 5_000;
+/// Most text one conversation holds, in bytes (UTF-8) of its messages.
+pub const MAX_CONVERSATION_BYTES: usize = 2 * 1024 * 1024;
+
+/// Most chats waiting in one channel's queue; beyond, new chats are refused `queue_full` and
+/// the channel counts as unavailable (the widget shows the offline form).
+pub const MAX_QUEUE_PER_CHANNEL: usize = 200;
+
+// ---- end of floods ----------------------------------------------------------------------------

@@ -353,6 +353,9 @@ pub enum ErrorCode {
     /// The operator's console session ended (logged out, expired, or the operator was
     /// disabled): nothing more is accepted on this socket, which closes.
     SessionEnded,
+    /// The conversation holds its most messages or bytes
+    /// ([`crate::limits::MAX_CONVERSATION_MESSAGES`], [`crate::limits::MAX_CONVERSATION_BYTES`]).
+    ConversationFull,
 }
 
 impl ErrorCode {
@@ -368,6 +371,7 @@ impl ErrorCode {
             ErrorCode::ConversationClosed => "conversation_closed",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::SessionEnded => "session_ended",
+            ErrorCode::ConversationFull => "conversation_full",
         }
     }
 }

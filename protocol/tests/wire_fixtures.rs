@@ -151,5 +151,13 @@ fn server_frames() {
             client_id: Some("m_09".into()),
         },
     );
+    server(
+        "server_error_full",
+        ServerMsg::Error {
+            code: ErrorCode::ConversationFull,
+            message: "this conversation holds its most messages".into(),
+            client_id: Some("m_10".into()),
+        },
+    );
     server("server_pong", ServerMsg::Pong);
 }

@@ -27,7 +27,7 @@ const WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 /**
  * Opens a WebSocket to `url` (ws:// or http://) with extra request `headers`.
- * Resolves `{ status: 101, ws }` on success, or `{ status, body, json }` when the server
+ * Resolves `{ status: 101, ws }` on success, or `{ status, body, json, headers }` when the server
  * answered the upgrade with a plain HTTP response (a refusal). Rejects on network errors.
  */
 export function upgrade(url, headers = {}, { timeoutMs = 10_000 } = {}) {
@@ -63,7 +63,7 @@ export function upgrade(url, headers = {}, { timeoutMs = 10_000 } = {}) {
       res.on("end", () => {
         let json = null;
         try { json = JSON.parse(body); } catch { /* not JSON */ }
-        resolve({ status: res.statusCode, body, json });
+        resolve({ status: res.statusCode, body, json, headers: res.headers });
       });
     });
     req.end();

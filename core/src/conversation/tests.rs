@@ -22,7 +22,7 @@ fn send(id: &str, text: &str) -> ClientMsg {
     ClientMsg::Send { client_id: id.into(), text: text.into() }
 }
 fn config() -> Config {
-    Config { visitor_rate: Rate { burst: 3, per_sec: 1 }, session_timeout_ms: 60_000 }
+    Config { visitor_rate: Rate { burst: 3, per_sec: 1 }, session_timeout_ms: 60_000, ..Config::default() }
 }
 fn conv() -> Conversation {
     Conversation::create(ConversationId("c_1".into()), Config::default(), Millis(0)).0
@@ -374,4 +374,65 @@ fn a_second_hello_on_a_socket_is_refused_and_resends_nothing() {
     // A new socket still says hello once and gets the transcript.
     let fx = c.handle_client(&fresh(operator()), hello(0), Millis(3));
     assert!(matches!(fx.last(), Some(Effect::Reply(ServerMsg::Welcome { history, .. })) if history.len() == 1));
+}
+
+#[test]
+fn every_socket_has_a_frame_bucket_of_its_own() {
+    let cfg = Config {
+        visitor_rate: Rate { burst: 2, per_sec: 1 },
+        socket_rate: Rate { burst: 3, per_sec: 2 },
+        ..Config::default()
+    };
+    // Never stricter than the visitor's message rate, in each part.
+    assert_eq!(cfg.frame_rate(), Rate { burst: 3, per_sec: 2 });
+    assert_eq!(
+        Config { visitor_rate: Rate { burst: 100, per_sec: 100 }, ..cfg }.frame_rate(),
+        Rate { burst: 100, per_sec: 100 }
+    );
+    let mut c = Conversation::create(ConversationId("c".into()), cfg, Millis(0)).0;
+    for _ in 0..3 {
+        assert_eq!(c.admit_frame("s1", Millis(0)), Ok(()));
+    }
+    assert_eq!(c.admit_frame("s1", Millis(0)), Err(Refused { retry_after_ms: 500 }));
+    // Another socket (the operator's, another tab) is not held back by this one.
+    assert_eq!(c.admit_frame("s2", Millis(0)), Ok(()));
+    assert_eq!(c.admit_frame("s1", Millis(500)), Ok(()));
+    // A closed socket's bucket is dropped (a new socket starts full).
+    c.forget_socket("s1");
+    for _ in 0..3 {
+        assert_eq!(c.admit_frame("s1", Millis(500)), Ok(()));
+    }
+    // The refusal is `rate_limited`, naming the refused send, and is reported without effect.
+    let e = Conversation::frame_refusal(Some("m7"));
+    assert_eq!((e.code, e.client_id.as_deref()), (ErrorCode::RateLimited, Some("m7")));
+    assert_eq!(c.handle_bad_frame(&e), vec![Effect::Reply(e.to_server_msg())]);
+    assert_eq!(c.last_seq(), 0);
+}
+
+#[test]
+fn a_full_conversation_refuses_sends_but_acks_retries() {
+    let cfg = Config { max_messages: 3, max_bytes: 10, ..Config::default() };
+    let mut c = Conversation::create(ConversationId("c".into()), cfg, Millis(0)).0;
+    c.handle_client(&visitor(), send("m1", "a"), Millis(1));
+    c.handle_client(&operator(), send("o1", "b"), Millis(2));
+    c.handle_client(&visitor(), send("m2", "c"), Millis(3));
+    let fx = c.handle_client(&visitor(), send("m3", "d"), Millis(4));
+    assert_eq!(error_code(&fx), Some((ErrorCode::ConversationFull, Some("m3".into()))));
+    assert_eq!(fx.len(), 1, "nothing stored: {fx:?}");
+    assert_eq!(c.last_seq(), 3);
+    // A retry of a stored message is still acknowledged.
+    assert!(matches!(
+        &c.handle_client(&visitor(), send("m2", "c"), Millis(5))[..],
+        [Effect::Reply(ServerMsg::Ack { seq: 3, .. })]
+    ));
+    // Bytes: 6 + 5 > 10 is refused, 6 + 4 is not; restored conversations count what they hold.
+    let cfg = Config { max_messages: 100, max_bytes: 10, ..Config::default() };
+    let mut c = Conversation::create(ConversationId("c".into()), cfg, Millis(0)).0;
+    c.handle_client(&visitor(), send("m1", "héllo"), Millis(1));
+    let mut c = Conversation::restore(c.id().clone(), cfg, c.meta().clone(), c.messages().to_vec());
+    let fx = c.handle_client(&operator(), send("o1", "12345"), Millis(2));
+    assert_eq!(error_code(&fx), Some((ErrorCode::ConversationFull, Some("o1".into()))));
+    let fx = c.handle_client(&operator(), send("o2", "1234"), Millis(3));
+    assert_eq!(error_code(&fx), None);
+    assert_eq!(c.last_seq(), 2);
 }

@@ -286,8 +286,51 @@ fn refusals_keep_their_code() {
         DispatchError::UnknownChat,
         DispatchError::TargetUnavailable,
         DispatchError::SameOperator,
+        DispatchError::QueueFull,
     ] {
         let e = ApiError::from(d.clone());
         assert_eq!((e.code.as_str(), e.message.as_str()), (d.code(), d.message()));
     }
+    assert_eq!(ApiError::from(DispatchError::QueueFull).status(), 503);
+}
+
+#[test]
+fn a_full_queue_refuses_new_chats_and_counts_as_unavailable() {
+    let (mut d, _) = two_operators();
+    // Dana takes 3, Sam 2: the rest wait.
+    let mut n = 0;
+    while !d.queue_full("web") {
+        assert_eq!(d.admit_chat(&format!("c{n}"), "web"), Ok(()));
+        d.new_chat(&format!("c{n}"), "web", None, Millis(n));
+        n += 1;
+    }
+    assert_eq!(n as usize, 5 + MAX_QUEUE_PER_CHANNEL);
+    assert!(!d.available("web"), "a full queue sends visitors to the offline form");
+    assert_eq!(d.admit_chat("late", "web"), Err(DispatchError::QueueFull));
+    // A chat already known is admitted again (its start repeated); other channels are not held.
+    assert_eq!(d.admit_chat("c7", "web"), Ok(()));
+    assert_eq!(d.admit_chat("late", "shop"), Ok(()));
+    // One chat closes: a place frees up.
+    d.closed("c0", Millis(10_000));
+    assert!(!d.queue_full("web"));
+    assert!(d.available("web"));
+    assert_eq!(d.admit_chat("late", "web"), Ok(()));
+}
+
+#[test]
+fn a_chat_whose_start_failed_frees_its_operator_slot_when_closed() {
+    // The ghost chat: the dispatcher assigned it, then its object could not be created. The
+    // edge then tells the dispatcher it is closed, and the slot is free for the next chat.
+    let mut d = Dispatch::new(Config { forward_after_ms: MIN, inactivity_ms: 30 * MIN });
+    let mut ids = Ids(0);
+    d.upsert_profile(profile("dana", &["en"], 1), Millis(0), ids.next());
+    d.set_online("dana", true, Millis(0), ids.next()).unwrap();
+    d.join("dana", "web", Millis(0)).unwrap();
+    let (u, _) = d.new_chat("ghost", "web", None, Millis(1));
+    assert_eq!(assigned_to(&u), "dana");
+    let (u, _) = d.new_chat("next", "web", None, Millis(2));
+    assert!(matches!(u, RouteUpdate::Queued { .. }), "dana's one slot is taken: {u:?}");
+    d.closed("ghost", Millis(3));
+    assert_eq!(d.operator_of("next"), Some("dana"), "the queued chat gets the freed slot");
+    assert_eq!(d.where_is("ghost"), None);
 }

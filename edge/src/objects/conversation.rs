@@ -11,6 +11,7 @@
 
 use parley_core::conversation::{Connection, Conversation, Effect, Event, Meta, Notice, Participant, StoredMessage};
 use parley_core::login::{SocketCheck, SocketVerdict};
+use parley_protocol::error::{ApiError, ErrorCode as ApiCode};
 use parley_protocol::ids::ConversationId;
 use parley_protocol::limits::PREVIEW_CHARS;
 use parley_protocol::protocol::{
@@ -127,7 +128,7 @@ impl DurableObject for ConversationObject {
 
     async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
         self.kit.ready()?;
-        let Some(Attached { conn, session, check, .. }) = attached(&ws) else {
+        let Some(Attached { id, conn, session, check }) = attached(&ws) else {
             ws.close(Some(1011), Some("lost connection state"))?;
             return Ok(());
         };
@@ -137,11 +138,21 @@ impl DurableObject for ConversationObject {
                 Err(ProtocolError::new(ErrorCode::Malformed, "binary frames are not part of the protocol"))
             }
         };
+        // Every frame, of any kind, takes a token of its socket's bucket; over it the frame is
+        // refused `rate_limited` and changes nothing (nor is a session looked up for it).
+        if self.with_core(|core| core.admit_frame(&id, now()))?.is_err() {
+            let client_id = match &decoded {
+                Ok(ClientMsg::Send { client_id, .. }) => Some(client_id.clone()),
+                _ => None,
+            };
+            decoded = Err(Conversation::frame_refusal(client_id.as_deref()));
+        }
         // An operator's frames count only while their console session is valid: the socket
         // trusts what it holds in memory and looks the session up at most once a minute
         // (`SocketCheck`); logout, disabling and a new password revoke it at once (`revoke`).
         let mut conn = conn;
-        if let Some(digest) = &session {
+        let refused = decoded.is_err();
+        if let Some(digest) = session.as_ref().filter(|_| !refused) {
             let t = now().0;
             let mut verdict = check.verdict(t);
             if verdict == SocketVerdict::Recheck {
@@ -222,6 +233,11 @@ impl ConversationObject {
         if participant.role == Role::Visitor && participant.id != visitor_id {
             return Response::error("not your conversation", 403);
         }
+        // At most `MAX_SOCKETS_PER_CONVERSATION` sockets (429 `too_many_sockets`, Retry-After).
+        if let Err(refused) = parley_core::throttle::admit_socket(self.kit.state().get_websockets().len()) {
+            let e = ApiError::new(ApiCode::TooManySockets, "this conversation has too many open connections");
+            return crate::guard::too_many(e, refused);
+        }
         let pair = WebSocketPair::new()?;
         self.kit.state().accept_web_socket(&pair.server);
         pair.server.serialize_attachment(Attached {
@@ -277,6 +293,9 @@ impl ConversationObject {
 
     async fn disconnected(&self, ws: &WebSocket) -> Result<()> {
         let Some(Attached { id, conn, .. }) = attached(ws) else { return Ok(()) };
+        if self.kit.has_meta("conversation_id")? {
+            self.with_core(|core| core.forget_socket(&id))?;
+        }
         // An erased conversation has nothing left to update.
         if !conn.greeted || !self.kit.has_meta("conversation_id")? {
             return Ok(());

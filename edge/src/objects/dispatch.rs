@@ -122,6 +122,8 @@ impl DispatchObject {
                 Ok((ok, fx))
             }
             Command::NewChat { conversation_id, channel, language } => {
+                // A full queue refuses (`queue_full`): the visitor leaves a message instead.
+                d.admit_chat(conversation_id.as_str(), &channel)?;
                 let (update, fx) = d.new_chat(conversation_id.as_str(), &channel, language.as_deref(), t);
                 Ok((serde_json::to_value(update).expect("plain data"), fx))
             }

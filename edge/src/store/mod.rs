@@ -23,6 +23,7 @@ pub mod report_links;
 pub mod reports;
 pub mod sessions;
 pub mod tally_flush;
+pub mod throttle;
 pub mod visitors;
 
 use serde::Deserialize;

@@ -46,6 +46,31 @@ pub struct NewOfflineMessage<'a> {
     pub now: u64,
 }
 
+#[derive(Deserialize)]
+struct IdRow {
+    id: String,
+}
+
+/// The id of the visitor's message with this very text in the channel since `since`, if any
+/// (the offline form's de-duplication).
+pub async fn same_message_since(
+    db: &D1Database,
+    channel_id: &str,
+    visitor_id: &str,
+    text: &str,
+    since: u64,
+) -> Result<Option<String>> {
+    let row: Option<IdRow> = db
+        .prepare(
+            "SELECT id FROM offline_messages WHERE channel_id = ?1 AND visitor_id = ?2 AND created_at >= ?3 \
+             AND text = ?4 ORDER BY created_at DESC LIMIT 1",
+        )
+        .bind(&[s(channel_id), s(visitor_id), n(since), s(text)])?
+        .first(None)
+        .await?;
+    Ok(row.map(|r| r.id))
+}
+
 pub async fn insert_offline_message(db: &D1Database, m: &NewOfflineMessage<'_>) -> Result<()> {
     db.prepare(
         "INSERT INTO offline_messages (id, account_id, channel_id, visitor_id, name, email, text, page_url, created_at) \

@@ -314,6 +314,11 @@ pub(super) fn create_conversation(sh: Shared) {
                 s.form_err = Some(e.message);
                 s.form = true;
             }
+            // Everyone is busy and the queue is full: leave a message instead.
+            Err(e) if e.code == "queue_full" => {
+                s.offline = Offline::Shown;
+                s.problem = None;
+            }
             // 403 (blocked): the server's polite words alone (it never sends the reason).
             Err(e) if e.status == 403 => s.problem = Some(e.message),
             Err(e) => s.problem = Some(fill(s.t.could_not_start, &[("why", &e.message)])),
