@@ -170,7 +170,13 @@ pub enum TicketRefusal {
     Expired,
     /// Already spent.
     Spent,
+    /// Too many tickets spent in the last minute ([`MAX_SPENT_TICKETS`]).
+    TooMany,
 }
+
+/// Most tickets a conversation keeps as spent at once (each lives a minute): past it, new ones
+/// are refused until old ones expire, so the list stays small in the object's storage.
+pub const MAX_SPENT_TICKETS: usize = 1_000;
 
 /// Longest ticket nonce, in characters (base64url or hex from the caller's random bytes).
 pub const MAX_NONCE_CHARS: usize = 32;
@@ -236,6 +242,9 @@ pub fn admit_ticket(spent: &str, ticket: &Ticket, now: u64) -> Result<String, Ti
             }
             kept.push(entry);
         }
+    }
+    if kept.len() >= MAX_SPENT_TICKETS {
+        return Err(TicketRefusal::TooMany);
     }
     let new = format!("{}:{}", ticket.nonce, ticket.expires_at);
     kept.push(&new);
@@ -371,6 +380,10 @@ mod tests {
         // Expired entries are forgotten (their tickets can no longer be read anyway).
         assert_eq!(admit_ticket(&spent, &t("c", 300), 120).unwrap(), "b:150 c:300");
         assert_eq!(admit_ticket(&spent, &t("c", 100), 100), Err(TicketRefusal::Expired));
+        // A bounded list: past the cap, refused until entries expire.
+        let full: String = (0..MAX_SPENT_TICKETS).map(|i| format!("n{i}:500 ")).collect();
+        assert_eq!(admit_ticket(&full, &t("x", 400), 10), Err(TicketRefusal::TooMany));
+        assert!(admit_ticket(&full, &t("x", 900), 500).is_ok(), "once they expired");
         // Garbage in the list is dropped, not trusted.
         assert_eq!(admit_ticket("junk x:y z:999", &t("d", 500), 10).unwrap(), "z:999 d:500");
     }

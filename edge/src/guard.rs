@@ -182,6 +182,7 @@ pub fn bad_ticket(why: Option<TicketRefusal>) -> ApiError {
         Some(TicketRefusal::Bad) => "the ticket does not match",
         Some(TicketRefusal::Expired) => "the ticket expired",
         Some(TicketRefusal::Spent) => "the ticket was already used",
+        Some(TicketRefusal::TooMany) => "too many sockets opened in the last minute",
     };
     ApiError::new(ErrorCode::BadVisitorToken, message)
 }

@@ -153,3 +153,18 @@ pub const TALLY_FLUSH_MS: u64 = 10_000;
 
 /// Longest decision time recorded on a conversation (longer ones are capped), in ms.
 pub const MAX_DECISION_MS: u64 = 24 * 60 * 60 * 1000;
+
+/// What Cloudflare enforces in production but `wrangler dev` does not (ARCHITECTURE.md,
+/// "Production-only limits"); each is pinned by a native test (`edge/src/prod_limits.rs`).
+pub mod cloudflare {
+    /// Bound parameters per D1 query, and per query of a Durable Object's SQLite.
+    pub const MAX_BOUND_PARAMS: usize = 100;
+    /// Longest SQL statement, in bytes (D1 and Durable Object SQLite).
+    pub const MAX_SQL_STATEMENT_BYTES: usize = 100_000;
+    /// Largest string, BLOB or row in a Durable Object's SQLite, in bytes.
+    pub const MAX_DO_ROW_BYTES: usize = 2 * 1024 * 1024;
+    /// Largest WebSocket message a Durable Object receives, in bytes (the lowest documented value).
+    pub const MAX_WS_MESSAGE_BYTES: usize = 1024 * 1024;
+    /// Subrequests per request on the free plan (1,000 on paid plans).
+    pub const MAX_SUBREQUESTS_FREE: usize = 50;
+}

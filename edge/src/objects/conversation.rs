@@ -108,7 +108,7 @@ impl DurableObject for ConversationObject {
                     let spent = self.kit.meta(SPENT_TICKETS)?.unwrap_or_default();
                     match parley_core::keys::admit_ticket(&spent, &ticket, now().0) {
                         Ok(spent) => self.kit.set_meta(SPENT_TICKETS, &spent)?,
-                        Err(_) => return Response::error("ticket already used", 403),
+                        Err(_) => return Response::error("ticket refused", 403),
                     }
                 }
                 self.accept(participant, session)
