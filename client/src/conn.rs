@@ -30,6 +30,9 @@ pub type Handler<V = Hidden> = Rc<dyn Fn(&Connection<V>, Update<V>)>;
 
 struct Inner<V> {
     url: String,
+    /// A visitor's socket opens with a fresh ticket each time: `(ticket URL, JSON body)` of the
+    /// `POST` that mints it; the socket URL then ends `&ticket=…`.
+    ticket: Option<(String, String)>,
     handler: Handler<V>,
     ws: RefCell<Option<WebSocket>>,
     session: RefCell<Session>,
@@ -50,9 +53,24 @@ impl<V: Side> Connection<V> {
     /// messages are kept in localStorage under that key, and the ones left there by an earlier
     /// page are shown and sent again. `ask_rating`: show the rating card when the chat closes.
     pub fn open(url: String, me: Author, ask_rating: bool, handler: Handler<V>, outbox_key: Option<String>) -> Self {
+        Self::open_ticketed(url, None, me, ask_rating, handler, outbox_key)
+    }
+
+    /// [`Connection::open`], fetching a ticket before every dial when `ticket` is
+    /// `Some((ticket URL, JSON body))` (a visitor's socket: the permanent token never goes into
+    /// a URL). A failed ticket request counts as a dropped connection (retried with backoff).
+    pub fn open_ticketed(
+        url: String,
+        ticket: Option<(String, String)>,
+        me: Author,
+        ask_rating: bool,
+        handler: Handler<V>,
+        outbox_key: Option<String>,
+    ) -> Self {
         let saved = outbox_key.as_deref().and_then(load_outbox).unwrap_or_default();
         let inner = Rc::new(Inner {
             url,
+            ticket,
             handler,
             ws: RefCell::new(None),
             session: RefCell::new(Session::new(me, saved).asking_rating(ask_rating)),
@@ -204,10 +222,30 @@ fn dropped<V: Side>(inner: &Rc<Inner<V>>) {
 }
 
 fn dial<V: Side>(inner: &Rc<Inner<V>>) {
-    inner.generation.set(inner.generation.get().wrapping_add(1));
+    let generation = inner.generation.get().wrapping_add(1);
+    inner.generation.set(generation);
     let out = inner.session.borrow_mut().connecting();
     run(inner, out, None, true);
-    let Ok(ws) = WebSocket::new(&inner.url) else {
+    let Some((ticket_url, body)) = inner.ticket.clone() else {
+        return open_socket(inner, &inner.url);
+    };
+    let weak = Rc::downgrade(inner);
+    wasm_bindgen_futures::spawn_local(async move {
+        let minted = crate::post_js(&ticket_url, body).await;
+        let Some(inner) = weak.upgrade() else { return };
+        // Another dial (or a close) happened meanwhile: this ticket is not needed.
+        if inner.generation.get() != generation || !inner.session.borrow().wants_socket() {
+            return;
+        }
+        match minted.ok().and_then(|t| crate::prop(&t, "ticket").as_string()) {
+            Some(t) => open_socket(&inner, &[inner.url.as_str(), "&ticket=", &t].concat()),
+            None => dropped(&inner),
+        }
+    });
+}
+
+fn open_socket<V: Side>(inner: &Rc<Inner<V>>, url: &str) {
+    let Ok(ws) = WebSocket::new(url) else {
         dropped(inner);
         return;
     };

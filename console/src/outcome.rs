@@ -319,7 +319,19 @@ pub fn VisitorIdentity(summary: Signal<Option<ConvSummary>>) -> impl IntoView {
         <div class="visitor-identity">
             <p class="visitor-identified">
                 {identity}
-                {move || email().map(|e| view! { " · " <span class="visitor-email">{e}</span> })}
+                // Neither a pre-chat answer nor `Parley.identify`'s e-mail is proven (the identify
+                // hash covers the user id only): say so.
+                {move || {
+                    email()
+                        .map(|e| {
+                            view! {
+                                " · "
+                                <span class="visitor-email">{e}</span>
+                                " "
+                                <span class="muted visitor-unverified">"(" {t().not_verified} ")"</span>
+                            }
+                        })
+                }}
             </p>
             {move || {
                 let answers = prechat();

@@ -1,4 +1,6 @@
-//! Credentials: salted slow password hashes and HMAC-signed tokens (server side only).
+//! Credentials: salted slow password hashes and HMAC-signed tokens (server side only); the
+//! purpose keys visitor tokens, tickets, report links and identified ids are signed with are
+//! [`crate::keys`]'.
 //!
 //! Salts and tokens are random bytes drawn by the caller; this module only computes.
 
@@ -71,16 +73,6 @@ pub fn encode_token(random: &[u8]) -> String {
     B64.encode(random)
 }
 
-/// The token a visitor presents to prove they own `visitor_id`: `HMAC(secret, "visitor:" + id)`.
-pub fn visitor_token(secret: &[u8], visitor_id: &str) -> String {
-    sign(secret, &format!("visitor:{visitor_id}"))
-}
-
-/// Checks a visitor token made by [`visitor_token`].
-pub fn verify_visitor_token(secret: &[u8], visitor_id: &str, token: &str) -> bool {
-    verify_signature(secret, &format!("visitor:{visitor_id}"), token)
-}
-
 /// `Parley.identify({id, hash})`: what a site computes on its server to prove who its
 /// logged-in user is — lowercase hex of `HMAC-SHA256(channel secret, id)` (the form every
 /// language's standard library makes in one line).
@@ -92,15 +84,6 @@ pub fn identify_hash(channel_secret: &[u8], user_id: &str) -> String {
 pub fn verify_identify(channel_secret: &[u8], user_id: &str, hash: &str) -> bool {
     let want = identify_hash(channel_secret, user_id);
     constant_time_eq(want.as_bytes(), hash.trim().to_ascii_lowercase().as_bytes())
-}
-
-/// The visitor id of a user a site identified: derived from (account, user id) with the
-/// server's secret, so the same person has the same visitor id on every device (and their
-/// open and past conversations follow them) while nobody can guess another's id.
-pub fn identified_visitor_id(server_secret: &[u8], account_id: &str, user_id: &str) -> String {
-    let m = mac(server_secret, &format!("identify\n{account_id}\n{user_id}"));
-    let hex: String = m.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    format!("v_{hex}")
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -120,17 +103,6 @@ mod tests {
         assert!(!verify_identify(b"Jefe", "what do ya want for nothing!", &h));
         assert!(!verify_identify(b"other", "what do ya want for nothing?", &h));
         assert!(!verify_identify(b"Jefe", "what do ya want for nothing?", ""));
-    }
-
-    #[test]
-    fn identified_visitor_ids() {
-        let a = identified_visitor_id(b"server secret 123", "acc_1", "u-42");
-        assert_eq!(a, identified_visitor_id(b"server secret 123", "acc_1", "u-42"), "same on every device");
-        assert!(a.starts_with("v_") && a.len() == 34 && crate::ids::is_valid_id(&a));
-        assert_ne!(a, identified_visitor_id(b"server secret 123", "acc_2", "u-42"), "per account");
-        assert_ne!(a, identified_visitor_id(b"server secret 123", "acc_1", "u-43"));
-        assert_ne!(a, identified_visitor_id(b"other secret 1234", "acc_1", "u-42"));
-        // Account ids are ids (no newline), so "identify\n{account}\n{user}" is unambiguous.
     }
 
     #[test]
@@ -169,9 +141,6 @@ mod tests {
         assert!(!verify_signature(b"k", "datA", &s));
         assert!(!verify_signature(b"K", "data", &s));
         assert!(!verify_signature(b"k", "data", "not base64!"));
-        let t = visitor_token(b"secret", "v_1");
-        assert!(verify_visitor_token(b"secret", "v_1", &t));
-        assert!(!verify_visitor_token(b"secret", "v_2", &t));
     }
 
     #[test]

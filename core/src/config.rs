@@ -6,6 +6,7 @@
 //! | variable | type | default |
 //! | --- | --- | --- |
 //! | `PARLEY_SECRET` | signing key, ≥ 16 chars | none: the routes that sign fail while unset |
+//! | `PARLEY_SECRET_PREVIOUS` | the signing key before a rotation, ≥ 16 chars | none |
 //! | `PARLEY_VISITOR_RATE` | `BURST/PER_SEC`, both > 0 | `limits::VISITOR_RATE_*` |
 //! | `PARLEY_SESSION_TIMEOUT_MS` | ms | `limits::SESSION_TIMEOUT_MS` |
 //! | `PARLEY_FORWARD_AFTER_MS` | ms | `dispatch::FORWARD_AFTER_MS` |
@@ -36,6 +37,7 @@ pub const MIN_SECRET_CHARS: usize = 16;
 /// Every variable this module reads (for documentation and tests).
 pub const VARIABLES: &[&str] = &[
     "PARLEY_SECRET",
+    "PARLEY_SECRET_PREVIOUS",
     "PARLEY_VISITOR_RATE",
     "PARLEY_SESSION_TIMEOUT_MS",
     "PARLEY_FORWARD_AFTER_MS",
@@ -54,6 +56,8 @@ pub const VARIABLES: &[&str] = &[
 pub struct Config {
     /// `PARLEY_SECRET`, when set (checked: at least [`MIN_SECRET_CHARS`]).
     pub secret: Option<String>,
+    /// `PARLEY_SECRET_PREVIOUS`: during a rotation, tokens signed with it still verify.
+    pub previous_secret: Option<String>,
     pub conversation: crate::conversation::Config,
     pub dispatch: crate::dispatch::Config,
     pub tally_shards: u32,
@@ -67,6 +71,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             secret: None,
+            previous_secret: None,
             conversation: crate::conversation::Config::default(),
             dispatch: crate::dispatch::Config::default(),
             tally_shards: limits::TALLY_SHARDS,
@@ -88,7 +93,11 @@ pub struct ConfigError {
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The secret's value is never printed.
-        let shown = if self.variable == "PARLEY_SECRET" { "<hidden>".to_owned() } else { format!("{:?}", self.value) };
+        let shown = if self.variable.starts_with("PARLEY_SECRET") {
+            "<hidden>".to_owned()
+        } else {
+            format!("{:?}", self.value)
+        };
         write!(f, "configuration: {} = {} is malformed: expected {}", self.variable, shown, self.expected)
     }
 }
@@ -113,6 +122,12 @@ impl Config {
                 return Err(bad("PARLEY_SECRET", v, "at least 16 characters"));
             }
             c.secret = Some(v);
+        }
+        if let Some(v) = get("PARLEY_SECRET_PREVIOUS") {
+            if v.len() < MIN_SECRET_CHARS {
+                return Err(bad("PARLEY_SECRET_PREVIOUS", v, "at least 16 characters"));
+            }
+            c.previous_secret = Some(v);
         }
         if let Some(v) = get("PARLEY_VISITOR_RATE") {
             c.conversation.visitor_rate = Rate::parse(&v)
@@ -169,6 +184,13 @@ impl Config {
             expected: "a secret of at least 16 characters (wrangler secret put PARLEY_SECRET)",
         })
     }
+
+    /// The keys of `purpose` (derived from `PARLEY_SECRET` and, during a rotation,
+    /// `PARLEY_SECRET_PREVIOUS`), or an error naming the variable when the secret is unset.
+    pub fn keyring(&self, purpose: crate::keys::Purpose) -> Result<crate::keys::Keyring, ConfigError> {
+        let previous = self.previous_secret.as_deref().map(str::as_bytes);
+        Ok(crate::keys::Keyring::new(self.secret()?, previous, purpose))
+    }
 }
 
 #[cfg(test)]
@@ -198,6 +220,7 @@ mod tests {
     fn every_variable_is_read() {
         let c = parse(&[
             ("PARLEY_SECRET", "0123456789abcdef"),
+            ("PARLEY_SECRET_PREVIOUS", "fedcba9876543210"),
             ("PARLEY_VISITOR_RATE", "5/1"),
             ("PARLEY_SESSION_TIMEOUT_MS", "1000"),
             ("PARLEY_FORWARD_AFTER_MS", " 2000 "),
@@ -222,7 +245,12 @@ mod tests {
         assert_eq!((c.conversation.max_messages, c.conversation.max_bytes), (10, 2000));
         assert_eq!(c.limits.window(Door::ChatAddress), Window { max: 3, window_ms: 60_000 });
         assert_eq!(c.limits.window(Door::ChatVisitor), Door::ChatVisitor.default_window());
-        assert_eq!(VARIABLES.len(), 11);
+        assert_eq!(VARIABLES.len(), 12);
+        let ring = c.keyring(crate::keys::Purpose::VisitorToken).unwrap();
+        assert_eq!(
+            ring.previous.unwrap().kid,
+            crate::keys::Key::derive(b"fedcba9876543210", crate::keys::Purpose::VisitorToken).kid
+        );
     }
 
     #[test]
@@ -252,5 +280,7 @@ mod tests {
         }
         let e = parse(&[("PARLEY_SECRET", "short")]).unwrap_err();
         assert!(!e.to_string().contains("short"), "the secret is never printed: {e}");
+        let e = parse(&[("PARLEY_SECRET_PREVIOUS", "short")]).unwrap_err();
+        assert!(e.variable == "PARLEY_SECRET_PREVIOUS" && !e.to_string().contains("short"), "{e}");
     }
 }

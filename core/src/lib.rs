@@ -10,6 +10,7 @@ pub mod auth;
 pub mod config;
 pub mod conversation;
 pub mod dispatch;
+pub mod keys;
 pub mod login;
 pub mod metrics;
 pub mod password;

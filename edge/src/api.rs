@@ -5,12 +5,14 @@
 use parley_core::auth;
 use parley_core::conversation::Participant;
 use parley_core::dispatch::{DispatchError, PresenceView, RouteUpdate};
+use parley_core::keys::{self, Purpose};
 use parley_core::record::ConversationRecord;
 use parley_core::start::{self, NewConversation, Start};
 use parley_core::throttle::Door;
 use parley_protocol::api::{
     Availability, AvailabilityRequest, ChannelInfo, ConversationCreated, ConversationList, CreateConversationRequest,
-    OperatorInfo, PresenceChange, PresenceSnapshot, TransferRequest, WidgetSession, WidgetSessionRequest,
+    OperatorInfo, PresenceChange, PresenceSnapshot, SocketTicket, TicketRequest, TransferRequest, WidgetSession,
+    WidgetSessionRequest,
 };
 use parley_protocol::entry_points::{EntryKind, EntryPointRef};
 use parley_protocol::ids::{is_valid_id, AccountId, ChannelId, ConversationId, OperatorId};
@@ -20,11 +22,11 @@ use serde::Deserialize;
 use worker::{Env, Request, Response, Result};
 
 use crate::dispatch::{self, profile_of};
-use crate::guard::{self, Operator, Visitor, WsRole};
+use crate::guard::{self, Operator, Visitor, VisitorProof, WsRole};
 use crate::http::{self, fail};
 use crate::store::operators::OperatorRow;
 use crate::stubs::{Command, ConversationStub, InitBody};
-use crate::util::{new_id, now};
+use crate::util::{new_id, now, random_bytes};
 use parley_protocol::error::{ApiError, ErrorCode};
 
 /// `GET /api/v1/health`.
@@ -130,7 +132,7 @@ pub(crate) async fn widget_session(mut req: Request, env: &Env) -> Result<Respon
         Ok(o) => o.origin,
         Err(resp) => return Ok(resp),
     };
-    let secret = guard::secret(env)?;
+    let ring = guard::keys(env, Purpose::VisitorToken)?;
     // `Parley.identify`: a proven user gets the visitor id derived from (account, user id); a
     // bad hash is refused and nothing changes.
     let identified = match &body.identity {
@@ -142,13 +144,17 @@ pub(crate) async fn widget_session(mut req: Request, env: &Env) -> Result<Respon
     };
     let (visitor_id, visitor_token) = match (identified.clone(), body.visitor_id, body.visitor_token) {
         (Some(id), _, _) => {
-            let token = auth::visitor_token(&secret, &id);
+            let token = keys::visitor_token(&ring, &id);
             (id, token)
         }
-        (None, Some(id), Some(token)) if guard::visitor_token_ok(&secret, id.as_str(), &token) => (id.0, token),
+        // A token of the previous key (during a rotation) is renewed with the current one.
+        (None, Some(id), Some(token)) if guard::visitor_token_ok(&ring, id.as_str(), &token) => {
+            let token = keys::visitor_token(&ring, id.as_str());
+            (id.0, token)
+        }
         _ => {
             let id = new_id("v");
-            let token = auth::visitor_token(&secret, &id);
+            let token = keys::visitor_token(&ring, &id);
             (id, token)
         }
     };
@@ -318,11 +324,26 @@ async fn init_object(env: &Env, row: &ConversationRecord, route: RouteUpdate, vi
 #[derive(Deserialize)]
 struct WsQuery {
     role: String,
-    visitor_id: Option<String>,
+    /// A visitor's ticket (`POST /api/v1/conversations/:id/ticket`).
+    ticket: Option<String>,
+    /// No longer accepted in the URL: its presence is refused.
     visitor_token: Option<String>,
 }
 
-/// `GET /api/v1/conversations/:id/ws`: authenticate, then hand the upgrade to the object.
+/// The conversation's `(account, channel, visitor)`, or the 404 for an unknown or malformed id.
+async fn conversation_parties(env: &Env, id: &str) -> Result<std::result::Result<(String, String, String), Response>> {
+    if !is_valid_id(id) {
+        return fail(ErrorCode::UnknownConversation, "no such conversation").map(Err);
+    }
+    match crate::store::conversations::conversation(&crate::store::db(env)?, id).await? {
+        Some(c) => Ok(Ok((c.account_id.0, c.channel_id.0, c.visitor_id.0))),
+        None => fail(ErrorCode::UnknownConversation, "no such conversation").map(Err),
+    }
+}
+
+/// `GET /api/v1/conversations/:id/ws`: authenticate, then hand the upgrade to the object. A
+/// visitor's socket opens with a ticket (`?role=visitor&ticket=…`), never with the permanent
+/// visitor token in the URL.
 pub(crate) async fn connect(req: Request, env: &Env, id: &str) -> Result<Response> {
     if req.headers().get("Upgrade")?.as_deref() != Some("websocket") {
         return fail(ErrorCode::UpgradeRequired, "expected a WebSocket upgrade");
@@ -331,21 +352,19 @@ pub(crate) async fn connect(req: Request, env: &Env, id: &str) -> Result<Respons
         Ok(q) => q,
         Err(_) => return fail(ErrorCode::Malformed, "expected ?role=visitor|operator"),
     };
-    if !is_valid_id(id) {
-        return fail(ErrorCode::UnknownConversation, "no such conversation");
-    }
-    let d1 = crate::store::db(env)?;
-    let Some(conv) = crate::store::conversations::conversation(&d1, id).await? else {
-        return fail(ErrorCode::UnknownConversation, "no such conversation");
+    let (account_id, channel_id, visitor_id) = match conversation_parties(env, id).await? {
+        Ok(c) => c,
+        Err(resp) => return Ok(resp),
     };
     let role = match WsRole::parse(&q.role) {
         Ok(r) => r,
         Err(e) => return http::refuse(e),
     };
-    let visitor = q.visitor_id.zip(q.visitor_token);
-    let who = match guard::participant(&req, env, role, visitor, (&conv.account_id, &conv.channel_id, &conv.visitor_id))
-        .await?
-    {
+    if role == WsRole::Visitor && q.visitor_token.is_some() {
+        return http::refuse(guard::bad_ticket(None));
+    }
+    let proof = VisitorProof::Ticket(q.ticket);
+    let who = match guard::participant(&req, env, role, proof, (id, &account_id, &channel_id, &visitor_id)).await? {
         Ok(p) => p,
         Err(resp) => return Ok(resp),
     };
@@ -355,10 +374,42 @@ pub(crate) async fn connect(req: Request, env: &Env, id: &str) -> Result<Respons
     };
     if role == Role::Operator {
         // Remembered before the socket opens, so a logout from now on reaches it.
-        crate::store::sessions::record_socket(&d1, &who.session, id, &who.id, &conv.account_id, now().0).await?;
+        let d1 = crate::store::db(env)?;
+        crate::store::sessions::record_socket(&d1, &who.session, id, &who.id, &account_id, now().0).await?;
     }
     let participant = Participant { role, id: who.id, name: who.name };
-    ConversationStub::get(env, id)?.connect(participant, who.session).await
+    let ticketed = who.ticket.is_some();
+    let resp = ConversationStub::get(env, id)?.connect(participant, who.session, who.ticket).await?;
+    if ticketed && resp.status_code() == 403 {
+        // The object refuses a ticket it saw before.
+        return http::refuse(guard::bad_ticket(Some(keys::TicketRefusal::Spent)));
+    }
+    Ok(resp)
+}
+
+/// `POST /api/v1/conversations/:id/ticket` (`{visitor_id, visitor_token}`, from a registered
+/// host of the conversation's channel): a [`SocketTicket`] opening the conversation's socket
+/// once, within `SOCKET_TICKET_TTL_MS`. Refused as the socket was: 404 `unknown_conversation`,
+/// 403 `origin_*`, `bad_visitor_token` (no token), `not_your_conversation`.
+pub(crate) async fn ticket(mut req: Request, env: &Env, id: &str) -> Result<Response> {
+    let body: TicketRequest = match http::read_json(&mut req).await {
+        Ok(b) => b,
+        Err(resp) => return Ok(resp),
+    };
+    let (account_id, channel_id, visitor_id) = match conversation_parties(env, id).await? {
+        Ok(c) => c,
+        Err(resp) => return Ok(resp),
+    };
+    let proof = VisitorProof::Token(body.visitor_id.zip(body.visitor_token));
+    let conv = (id, account_id.as_str(), channel_id.as_str(), visitor_id.as_str());
+    if let Err(resp) = guard::participant(&req, env, WsRole::Visitor, proof, conv).await? {
+        return Ok(resp);
+    }
+    let nonce = auth::encode_token(&random_bytes::<12>());
+    let ring = guard::keys(env, Purpose::SocketTicket)?;
+    let (ticket, expires_at) = keys::mint_ticket(&ring, id, &visitor_id, &nonce, now().0);
+    let origin = guard::origin(&req).unwrap_or_default();
+    http::with_cors(http::json(&SocketTicket { ticket, expires_at })?, &origin)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -33,9 +33,12 @@ use crate::store::sessions::SocketRow;
 use crate::stubs::ConversationStub;
 use crate::util::{new_id, now, random_bytes};
 
-/// The pepper of this deployment (from `PARLEY_SECRET`: logins need it).
+/// The pepper of this deployment (from `PARLEY_SECRET` under its own label, as every other
+/// purpose's key is: logins need it).
 fn pepper(env: &Env) -> Result<Pepper> {
-    Ok(Pepper::from_secret(&guard::secret(env)?))
+    let config = crate::config::get(env)?;
+    let secret = config.secret.as_deref().ok_or_else(|| worker::Error::RustError("PARLEY_SECRET is not set".into()))?;
+    Ok(Pepper::from_secret(secret.as_bytes()))
 }
 
 /// The caller's address as Cloudflare saw it (`CF-Connecting-IP`); none in local development.

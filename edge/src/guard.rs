@@ -8,6 +8,7 @@
 //! functions only fetch what they need (the request's headers, D1 rows) to call them.
 
 use parley_core::auth;
+use parley_core::keys::{self, Key, Keyring, Purpose, TicketRefusal};
 use parley_protocol::admin::Role;
 use parley_protocol::error::{ApiError, ErrorCode};
 use parley_protocol::ids::is_valid_id;
@@ -70,8 +71,11 @@ pub enum Guard {
     /// A request from a registered host of a channel known only once the body is read
     /// ([`channel_origin`]).
     ChannelOrigin,
-    /// A conversation's participant opening its WebSocket ([`participant`]).
+    /// A conversation's participant opening its WebSocket ([`participant`]): a visitor with a
+    /// ticket, an operator with a live session.
     Participant,
+    /// A visitor minting the ticket that opens their conversation's WebSocket ([`ticket`]).
+    Ticket,
     /// A signed public report link (checked against the link's row by `parley_protocol`).
     PublicLink,
 }
@@ -142,9 +146,45 @@ pub fn origin_not_allowed() -> ApiError {
     ApiError::new(ErrorCode::OriginNotAllowed, "this site is not a registered host of the channel")
 }
 
-/// Whether `token` is the visitor token of `visitor_id` under `secret`.
-pub fn visitor_token_ok(secret: &[u8], visitor_id: &str, token: &str) -> bool {
-    is_valid_id(visitor_id) && auth::verify_visitor_token(secret, visitor_id, token)
+/// Whether `path` is one of the widget's doors (called cross-origin from a host page): its
+/// refusals carry CORS for the caller's origin.
+pub fn widget_door(path: &str) -> bool {
+    path.starts_with("/api/v1/widget/") || path == "/api/v1/conversations" || path.starts_with("/api/v1/conversations/")
+}
+
+/// The largest body `path`'s door takes, in bytes (`limits.rs`); a larger `Content-Length` is
+/// refused before the body is read.
+pub fn body_limit(path: &str) -> usize {
+    use parley_protocol::limits::*;
+    if path.starts_with("/api/v1/auth/") {
+        MAX_LOGIN_BODY_BYTES
+    } else if path == "/api/v1/console/outcome-settings" {
+        parley_protocol::outcomes::MAX_OUTCOME_SETTINGS_BYTES
+    } else if path.starts_with("/api/v1/console/") {
+        MAX_CONSOLE_BODY_BYTES
+    } else if widget_door(path) {
+        MAX_WIDGET_BODY_BYTES
+    } else {
+        MAX_HTTP_BODY_BYTES
+    }
+}
+
+/// Whether `token` is the visitor token of `visitor_id` under the visitor-token keys.
+pub fn visitor_token_ok(ring: &Keyring, visitor_id: &str, token: &str) -> bool {
+    is_valid_id(visitor_id) && keys::verify_visitor_token(ring, visitor_id, token)
+}
+
+/// The refusal of a visitor socket opened with a bad, expired or spent ticket, or with the
+/// visitor token in its URL (no longer accepted: the token is permanent, URLs get logged).
+pub fn bad_ticket(why: Option<TicketRefusal>) -> ApiError {
+    let message = match why {
+        None => "open the socket with a ticket from POST /api/v1/conversations/:id/ticket",
+        Some(TicketRefusal::Bad) => "the ticket does not match",
+        Some(TicketRefusal::Expired) => "the ticket expired",
+        Some(TicketRefusal::Spent) => "the ticket was already used",
+        Some(TicketRefusal::TooMany) => "too many sockets opened in the last minute",
+    };
+    ApiError::new(ErrorCode::BadVisitorToken, message)
 }
 
 /// Longest user id a site may pass to `Parley.identify`.
@@ -159,7 +199,7 @@ pub fn identified_visitor(
     channel_secret: &str,
     account_id: &str,
     identity: &parley_protocol::api::Identity,
-    server_secret: &[u8],
+    key: &Key,
 ) -> Result<String, ApiError> {
     let n_chars = identity.id.chars().count();
     if n_chars == 0
@@ -169,7 +209,7 @@ pub fn identified_visitor(
     {
         return Err(bad_identity());
     }
-    Ok(auth::identified_visitor_id(server_secret, account_id, &identity.id))
+    Ok(keys::identified_visitor_id(key, account_id, &identity.id))
 }
 
 /// The refusal of an identity that could not be verified (also for an unknown channel).
@@ -222,10 +262,11 @@ mod worker_side {
         http::refuse(e)
     }
 
-    /// `PARLEY_SECRET`: signs visitor tokens, identities and report links.
-    pub(crate) fn secret(env: &Env) -> Result<Vec<u8>> {
+    /// The keys of `purpose`, derived from `PARLEY_SECRET` (and `PARLEY_SECRET_PREVIOUS` during
+    /// a rotation): visitor tokens, report links, identified ids, socket tickets.
+    pub(crate) fn keys(env: &Env, purpose: Purpose) -> Result<Keyring> {
         let config = crate::config::get(env)?;
-        config.secret().map(<[u8]>::to_vec).map_err(|e| worker::Error::RustError(e.to_string()))
+        config.keyring(purpose).map_err(|e| worker::Error::RustError(e.to_string()))
     }
 
     /// The request's `Origin` header, if any.
@@ -360,7 +401,7 @@ mod worker_side {
 
     /// `None` when `token` is the visitor's; otherwise the refusal (with CORS for `origin`).
     pub fn check_visitor_token(env: &Env, id: &str, token: &str, origin: &str) -> Result<Option<Response>> {
-        if visitor_token_ok(&secret(env)?, id, token) {
+        if visitor_token_ok(&keys(env, Purpose::VisitorToken)?, id, token) {
             return Ok(None);
         }
         Ok(Some(http::with_cors(refusal(bad_visitor_token())?, origin)?))
@@ -436,34 +477,68 @@ mod worker_side {
         pub name: String,
         /// The operator's session digest (empty for a visitor).
         pub session: String,
+        /// A visitor's ticket, for the conversation's object to spend (once).
+        pub ticket: Option<keys::Ticket>,
     }
 
-    /// [`Guard::Participant`]: a visitor of the conversation (from a registered host of its
-    /// channel, with the conversation's visitor id and its token) or an operator of its account
-    /// (console origin, live session). `conv` is `(account_id, channel_id, visitor_id)`.
+    /// How a visitor proves the conversation is theirs: the ticket of a socket's URL, or the
+    /// visitor id and token of a ticket request.
+    pub enum VisitorProof {
+        Ticket(Option<String>),
+        Token(Option<(String, String)>),
+    }
+
+    /// [`Guard::Participant`] and [`Guard::Ticket`]: a visitor of the conversation (from a
+    /// registered host of its channel, with a ticket — or, to mint one, the conversation's
+    /// visitor id and its token) or an operator of its account (console origin, live session).
+    /// `conv` is `(conversation_id, account_id, channel_id, visitor_id)`.
     pub async fn participant(
         req: &Request,
         env: &Env,
         role: WsRole,
-        visitor: Option<(String, String)>,
-        conv: (&str, &str, &str),
+        proof: VisitorProof,
+        conv: (&str, &str, &str, &str),
     ) -> Result<Checked<Participant>> {
-        let (account_id, channel_id, visitor_id) = conv;
+        let (conversation_id, account_id, channel_id, visitor_id) = conv;
         match role {
             WsRole::Visitor => {
-                if let Err(resp) = channel_origin(req, env, channel_id).await? {
-                    return Ok(Err(resp));
-                }
-                let Some((vid, token)) = visitor else {
-                    let e = ApiError::new(ErrorCode::BadVisitorToken, "visitor_id and visitor_token are required");
-                    return refusal(e).map(Err);
+                let origin = match channel_origin(req, env, channel_id).await? {
+                    Ok(o) => o.origin,
+                    Err(resp) => return Ok(Err(resp)),
                 };
-                // Same answer for a foreign conversation and a bad token: nothing to probe.
-                if vid != visitor_id || !auth::verify_visitor_token(&secret(env)?, &vid, &token) {
-                    let e = ApiError::new(ErrorCode::NotYourConversation, "this conversation is not yours");
-                    return refusal(e).map(Err);
+                let refused = |e: ApiError| -> Result<Checked<Participant>> {
+                    Ok(Err(http::with_cors(http::refuse(e)?, &origin)?))
+                };
+                let visitor = |ticket| Participant {
+                    role,
+                    id: visitor_id.to_owned(),
+                    name: "Visitor".to_owned(),
+                    session: String::new(),
+                    ticket,
+                };
+                match proof {
+                    VisitorProof::Ticket(None) => refused(bad_ticket(None)),
+                    VisitorProof::Ticket(Some(ticket)) => {
+                        let ring = keys(env, Purpose::SocketTicket)?;
+                        match keys::read_ticket(&ring, conversation_id, visitor_id, &ticket, now().0) {
+                            Ok(t) => Ok(Ok(visitor(Some(t)))),
+                            Err(why) => refused(bad_ticket(Some(why))),
+                        }
+                    }
+                    VisitorProof::Token(None) => {
+                        refused(ApiError::new(ErrorCode::BadVisitorToken, "visitor_id and visitor_token are required"))
+                    }
+                    VisitorProof::Token(Some((vid, token))) => {
+                        // Same answer for a foreign conversation and a bad token: nothing to probe.
+                        if vid != visitor_id || !visitor_token_ok(&keys(env, Purpose::VisitorToken)?, &vid, &token) {
+                            return refused(ApiError::new(
+                                ErrorCode::NotYourConversation,
+                                "this conversation is not yours",
+                            ));
+                        }
+                        Ok(Ok(visitor(None)))
+                    }
                 }
-                Ok(Ok(Participant { role, id: vid, name: "Visitor".to_owned(), session: String::new() }))
             }
             WsRole::Operator => {
                 if !is_same_origin(req) {
@@ -477,7 +552,7 @@ mod worker_side {
                     return refusal(ApiError::new(ErrorCode::UnknownConversation, "no such conversation")).map(Err);
                 }
                 let session = session_digest(req).unwrap_or_default();
-                Ok(Ok(Participant { role, id: op.row.id, name: op.row.chat_name, session }))
+                Ok(Ok(Participant { role, id: op.row.id, name: op.row.chat_name, session, ticket: None }))
             }
         }
     }
@@ -591,6 +666,27 @@ mod tests {
     }
 
     #[test]
+    fn every_door_has_a_body_limit() {
+        use parley_protocol::limits::*;
+        assert_eq!(body_limit("/api/v1/auth/login"), MAX_LOGIN_BODY_BYTES);
+        assert_eq!(body_limit("/api/v1/console/settings"), MAX_CONSOLE_BODY_BYTES);
+        assert_eq!(
+            body_limit("/api/v1/console/outcome-settings"),
+            parley_protocol::outcomes::MAX_OUTCOME_SETTINGS_BYTES
+        );
+        assert_eq!(body_limit("/api/v1/widget/events"), MAX_WIDGET_BODY_BYTES);
+        assert_eq!(body_limit("/api/v1/conversations/c_1/ticket"), MAX_WIDGET_BODY_BYTES);
+        assert_eq!(body_limit("/api/v1/conversations"), MAX_WIDGET_BODY_BYTES);
+        // No door takes more than the reader would read anyway, but the outcome settings.
+        for p in ["/api/v1/auth/login", "/api/v1/console/x", "/api/v1/widget/session", "/api/v2/x"] {
+            assert!(body_limit(p) <= MAX_HTTP_BODY_BYTES, "{p}");
+        }
+        const { assert!(MAX_LOGIN_BODY_BYTES > MAX_USERNAME_LEN + MAX_PASSWORD_LEN + 64, "a login always fits") };
+        assert!(widget_door("/api/v1/widget/session") && widget_door("/api/v1/conversations/c_1/ws"));
+        assert!(!widget_door("/api/v1/console/conversations") && !widget_door("/api/v1/conversationsx"));
+    }
+
+    #[test]
     fn cookies_are_found_by_exact_name() {
         let h = "a=1; parley_session=tok; parley_session_x=no";
         assert_eq!(parse_cookie(h, SESSION_COOKIE), Some("tok"));
@@ -627,11 +723,13 @@ mod tests {
 
     #[test]
     fn visitor_tokens_are_checked() {
-        let secret = b"0123456789abcdef0123";
-        let token = auth::visitor_token(secret, "v_abc123");
-        assert!(visitor_token_ok(secret, "v_abc123", &token));
-        assert!(!visitor_token_ok(secret, "v_other1", &token));
-        assert!(!visitor_token_ok(secret, "not an id", &token));
+        let ring = Keyring::new(b"0123456789abcdef0123", None, Purpose::VisitorToken);
+        let token = keys::visitor_token(&ring, "v_abc123");
+        assert!(visitor_token_ok(&ring, "v_abc123", &token));
+        assert!(!visitor_token_ok(&ring, "v_other1", &token));
+        assert!(!visitor_token_ok(&ring, "not an id", &token));
+        assert_eq!(bad_ticket(None).status(), 403);
+        assert_eq!(bad_ticket(Some(TicketRefusal::Spent)).message, "the ticket was already used");
         assert_eq!(WsRole::parse("visitor"), Ok(WsRole::Visitor));
         assert_eq!(WsRole::parse("admin").unwrap_err().code, ErrorCode::Malformed);
     }
@@ -644,10 +742,11 @@ mod tests {
             name: String::new(),
             email: String::new(),
         };
-        let (channel, server) = ("channel secret", b"server secret 123".as_slice());
+        let channel = "channel secret";
+        let server = &Key::derive(b"server secret 123", Purpose::IdentifiedId);
         let good = identity("u-42", auth::identify_hash(channel.as_bytes(), "u-42"));
         let v = identified_visitor(channel, "acc_1", &good, server).unwrap();
-        assert_eq!(v, auth::identified_visitor_id(server, "acc_1", "u-42"));
+        assert_eq!(v, keys::identified_visitor_id(server, "acc_1", "u-42"));
         let refused = |secret: &str, who: &parley_protocol::api::Identity| {
             identified_visitor(secret, "acc_1", who, server).err().map(|e| (e.status(), e.code, e.message))
         };

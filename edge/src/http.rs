@@ -33,6 +33,23 @@ pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> std::result::R
     serde_json::from_str(&text).map_err(|e| bad(ErrorCode::Malformed, format!("bad JSON body: {e}")))
 }
 
+/// The 413 `too_large` for a request whose `Content-Length` is above `limit`, before its body
+/// is read (a body without one is still cut off by the reader).
+pub fn refuse_by_length(req: &Request, limit: usize) -> Result<Option<Response>> {
+    let length = req.headers().get("Content-Length")?.and_then(|v| v.trim().parse::<u64>().ok());
+    if length.is_some_and(|n| n > limit as u64) {
+        return fail(ErrorCode::TooLarge, format!("request body too large (at most {limit} bytes)")).map(Some);
+    }
+    Ok(None)
+}
+
+/// `X-Content-Type-Options: nosniff` (every answer of the worker: JSON, CSV, pages).
+pub fn nosniff(resp: Response) -> Result<Response> {
+    let headers = resp.headers().clone();
+    headers.set("X-Content-Type-Options", "nosniff")?;
+    Ok(resp.with_headers(headers))
+}
+
 /// Adds CORS headers that let `origin` (an already checked, registered host) call the API.
 pub fn with_cors(resp: Response, origin: &str) -> Result<Response> {
     let headers = resp.headers().clone();

@@ -20,6 +20,8 @@ mod layering;
 mod objects;
 mod outcome_settings;
 mod outcomes;
+#[cfg(test)]
+mod prod_limits;
 mod report_links;
 mod reports;
 mod routes;

@@ -168,7 +168,7 @@ pub async fn identify(
         return Ok(Err(http::refuse(guard::bad_identity())?));
     };
     let visitor_id =
-        match guard::identified_visitor(&ch.identity_secret, &ch.account_id, identity, &guard::secret(env)?) {
+        match guard::identified_visitor(&ch.identity_secret, &ch.account_id, identity, &identified_key(env)?) {
             Ok(v) => v,
             Err(e) => return Ok(Err(http::refuse(e)?)),
         };
@@ -184,6 +184,11 @@ pub async fn identify(
     };
     store::visitors::remember(&d1, &who, now().0).await?;
     Ok(Ok(visitor_id))
+}
+
+/// The key identified visitor ids are derived with (the current one: ids do not rotate).
+fn identified_key(env: &Env) -> Result<parley_core::keys::Key> {
+    Ok(guard::keys(env, parley_core::keys::Purpose::IdentifiedId)?.current)
 }
 
 /// Loads what [`parley_core::start::visitor_details`] decides from (the channel's form, the

@@ -9,7 +9,8 @@
 //! - `POST /api/v1/console/report-links/:id/revoke` (admins, console origin): sets
 //!   `revoked_at` once (a second call answers the same view); another account's id is a 404.
 //! - `GET /api/v1/public/reports/:slug[.csv]?<canonical>&account=…&link=…&expires=…&sig=…`
-//!   (no login): the signature with `PARLEY_SECRET`, then the expiry by the edge's clock, then
+//!   (no login): the signature with the report-link key (`KID.HEX`, derived from `PARLEY_SECRET`
+//!   or, during a rotation, `PARLEY_SECRET_PREVIOUS`), then the expiry by the edge's clock, then
 //!   the D1 row of that link in that account (read on every request, so a revocation counts at
 //!   once) → the report through `crate::reports::respond` with exactly the signed query.
 //!   Refusals: 403 `bad_signature`, 410 `expired`, 410 `revoked`, 429 `rate_limited` (reads
@@ -22,12 +23,13 @@ use parley_protocol::limits::REPORT_CACHE_SECS;
 use parley_reports::links::{self, LinkRecord, ReportLinkList, ReportLinkRequest, ReportLinkView};
 use worker::{Env, Request, Response, Result};
 
-use crate::guard::secret;
+use crate::guard::keys;
 use crate::http::{self, fail, invalid};
 use crate::reports::account_time_zone;
 use crate::store::operators::OperatorRow;
 use crate::store::report_links as store;
 use crate::util::{new_id, now};
+use parley_core::keys::Purpose;
 use parley_protocol::error::ErrorCode;
 
 /// Most links listed (newest first).
@@ -57,13 +59,13 @@ pub(crate) async fn create(req: &mut Request, env: &Env, me: &OperatorRow) -> Re
         revoked_at: None,
     };
     store::insert(&d1, &record).await?;
-    http::json(&ReportLinkView::of(&secret(env)?, &record))
+    http::json(&ReportLinkView::of(&keys(env, Purpose::ReportLink)?, &record))
 }
 
 pub(crate) async fn list(env: &Env, me: &OperatorRow) -> Result<Response> {
     let rows = store::list(&crate::store::db(env)?, &me.account_id, LIST_LIMIT).await?;
-    let secret = secret(env)?;
-    http::json(&ReportLinkList { links: rows.iter().map(|r| ReportLinkView::of(&secret, r)).collect() })
+    let ring = keys(env, Purpose::ReportLink)?;
+    http::json(&ReportLinkList { links: rows.iter().map(|r| ReportLinkView::of(&ring, r)).collect() })
 }
 
 pub(crate) async fn revoke(env: &Env, me: &OperatorRow, id: &str) -> Result<Response> {
@@ -73,7 +75,7 @@ pub(crate) async fn revoke(env: &Env, me: &OperatorRow, id: &str) -> Result<Resp
     }
     store::revoke(&d1, id, &me.account_id, now().0).await?;
     match store::record(&d1, id, &me.account_id).await? {
-        Some(r) => http::json(&ReportLinkView::of(&secret(env)?, &r)),
+        Some(r) => http::json(&ReportLinkView::of(&keys(env, Purpose::ReportLink)?, &r)),
         None => fail(ErrorCode::UnknownLink, "no such link"),
     }
 }
@@ -86,7 +88,7 @@ pub async fn public(req: Request, env: &Env, path_slug: &str) -> Result<Response
     };
     let url = req.url()?;
     let refuse = |r: links::Refusal| no_store(http::refuse(r.into())?);
-    let (link, q) = match links::check(&secret(env)?, slug, url.query().unwrap_or(""), now().0) {
+    let (link, q) = match links::check(&keys(env, Purpose::ReportLink)?, slug, url.query().unwrap_or(""), now().0) {
         Ok(ok) => ok,
         Err(r) => return refuse(r),
     };

@@ -198,6 +198,7 @@ pub static ROUTES: &[EdgeRoute] = &[
     EdgeRoute::admin(Any, "/api/v1/console/report-links/*", Read, SHARE, h!(|req, env, p, _me| api::no_route())),
     EdgeRoute::open(GET, "/api/v1/public/reports/:slug", Guard::PublicLink, h!(|req, env, p| report_links::public(req, env, &p[0]))),
     EdgeRoute::open(GET, "/api/v1/conversations/:id/ws", Guard::Participant, h!(|req, env, p| api::connect(req, env, &p[0]))),
+    EdgeRoute::open(POST, "/api/v1/conversations/:id/ticket", Guard::Ticket, h!(|req, env, p| api::ticket(req, env, &p[0]))),
     // Sessions.
     EdgeRoute::open(POST, "/api/v1/auth/login", Guard::SameOrigin("log in"), h!(|req, env, p| auth::login(req, env))),
     EdgeRoute::open(POST, "/api/v1/auth/logout", Guard::SameOrigin("log out"), h!(|req, env, p| auth::logout(req, env))),
@@ -250,10 +251,33 @@ fn verb(m: &worker::Method) -> Verb {
     }
 }
 
-/// Runs the request's route: its guard, then its handler.
+/// Runs the request's route: a body larger than its door takes is refused by its
+/// `Content-Length` before anything is read; then its guard, then its handler. Every refusal of
+/// a widget door carries CORS for the caller's origin (the widget must read its errors).
 pub async fn route(req: worker::Request, env: &worker::Env) -> worker::Result<worker::Response> {
     let path = req.path();
-    let Some((route, p)) = find(ROUTES, verb(&req.method()), &path) else {
+    let widget = crate::guard::widget_door(&path);
+    let origin = crate::guard::origin(&req);
+    let resp = match crate::http::refuse_by_length(&req, crate::guard::body_limit(&path))? {
+        Some(refusal) => refusal,
+        None => dispatch(req, env, &path).await?,
+    };
+    if resp.status_code() == 101 {
+        return Ok(resp);
+    }
+    let resp = crate::http::nosniff(resp)?;
+    match origin {
+        Some(o)
+            if widget && resp.status_code() >= 400 && resp.headers().get("Access-Control-Allow-Origin")?.is_none() =>
+        {
+            crate::http::with_cors(resp, &o)
+        }
+        _ => Ok(resp),
+    }
+}
+
+async fn dispatch(req: worker::Request, env: &worker::Env, path: &str) -> worker::Result<worker::Response> {
+    let Some((route, p)) = find(ROUTES, verb(&req.method()), path) else {
         return env.assets("ASSETS")?.fetch_request(req).await;
     };
     let call = |req| Call { req, env: env.clone(), p };
@@ -314,6 +338,7 @@ mod tests {
             (Verb::Post, "/api/v1/auth/login", Guard::SameOrigin("log in")),
             (Verb::Post, "/api/v1/conversations", Guard::Visitor),
             (Verb::Get, "/api/v1/conversations/c_1/ws", Guard::Participant),
+            (Verb::Post, "/api/v1/conversations/c_1/ticket", Guard::Ticket),
             (Verb::Get, "/api/v1/public/reports/r_1", Guard::PublicLink),
             (Verb::Get, "/api/v1/console/visitors/v_1/export", Guard::Console(Read, admin)),
             (Verb::Post, "/api/v1/console/visitors/v_1/erase", Guard::Console(Change, admin)),

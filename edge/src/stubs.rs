@@ -68,14 +68,27 @@ pub enum ConversationRequest {
     /// The status as the object knows it.
     Status,
     /// A WebSocket upgrade of a participant the worker authenticated; `session` is an
-    /// operator's console session digest (empty for visitors).
-    Connect { participant: Participant, session: String },
+    /// operator's console session digest (empty for visitors); `ticket` the visitor's checked
+    /// ticket, spent here once.
+    Connect {
+        participant: Participant,
+        session: String,
+        #[serde(default)]
+        ticket: Option<TicketUse>,
+    },
     /// Close every socket of these console sessions (digests) now: logout, a disabled
     /// operator, a new password, an expired session purged.
     Revoke { sessions: Vec<String> },
     /// Erase the conversation (data rights, retention): close its sockets and delete all of
     /// its storage. Answers 200 once gone (404: there was nothing).
     Erase,
+}
+
+/// A visitor's socket ticket, checked by the worker, to spend (`parley_core::keys::admit_ticket`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TicketUse {
+    pub nonce: String,
+    pub expires_at: u64,
 }
 
 pub struct ConversationStub(Stub);
@@ -133,8 +146,14 @@ impl ConversationStub {
     }
 
     /// Hands a WebSocket upgrade to the conversation (its answer is the client's).
-    pub async fn connect(&self, participant: Participant, session: String) -> Result<Response> {
-        upgrade(&self.0, &ConversationRequest::Connect { participant, session }).await
+    pub async fn connect(
+        &self,
+        participant: Participant,
+        session: String,
+        ticket: Option<parley_core::keys::Ticket>,
+    ) -> Result<Response> {
+        let ticket = ticket.map(|t| TicketUse { nonce: t.nonce, expires_at: t.expires_at });
+        upgrade(&self.0, &ConversationRequest::Connect { participant, session, ticket }).await
     }
 }
 

@@ -117,6 +117,24 @@ pub struct WidgetSession {
     pub identified: bool,
 }
 
+/// `POST /api/v1/conversations/:id/ticket`: the visitor proves the conversation is theirs and
+/// gets a [`SocketTicket`] (the permanent token never goes into a URL).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketRequest {
+    #[serde(default)]
+    pub visitor_id: Option<String>,
+    #[serde(default)]
+    pub visitor_token: Option<String>,
+}
+
+/// The answer: `GET /api/v1/conversations/:id/ws?role=visitor&ticket=…` opens the socket, once,
+/// until `expires_at` (ms since the epoch; `limits::SOCKET_TICKET_TTL_MS` after minting).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SocketTicket {
+    pub ticket: String,
+    pub expires_at: u64,
+}
+
 /// `POST /api/v1/conversations`: the visitor's open conversation, created if there is none.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateConversationRequest {

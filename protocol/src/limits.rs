@@ -26,8 +26,25 @@ pub const SESSION_TTL_MS: u64 = 12 * 60 * 60 * 1000;
 pub const MAX_USERNAME_LEN: usize = 120;
 pub const MAX_PASSWORD_LEN: usize = 256;
 
-/// Longest JSON body accepted by the HTTP API, in bytes.
+/// Longest JSON body accepted by the HTTP API, in bytes (the largest of the doors below).
 pub const MAX_HTTP_BODY_BYTES: usize = 16 * 1024;
+
+/// Longest body per door, in bytes: a larger `Content-Length` is refused (413 `too_large`)
+/// before the body is read, and a body without one is cut off at the same size.
+/// The widget's requests (session, conversation, events, offline message, survey, goals, ticket).
+pub const MAX_WIDGET_BODY_BYTES: usize = 16 * 1024;
+/// Log in and log out.
+pub const MAX_LOGIN_BODY_BYTES: usize = 1024;
+/// The console's changes (settings, channels, operators, report links…).
+pub const MAX_CONSOLE_BODY_BYTES: usize = 16 * 1024;
+
+/// A visitor's socket opens with a ticket minted by `POST /api/v1/conversations/:id/ticket`:
+/// usable once, for this long.
+pub const SOCKET_TICKET_TTL_MS: u64 = 60_000;
+
+/// A shared report link lives this long when its creator gives no expiry, and at most this long.
+pub const REPORT_LINK_DEFAULT_TTL_MS: u64 = 30 * 24 * 60 * 60 * 1000;
+pub const REPORT_LINK_MAX_TTL_MS: u64 = 366 * 24 * 60 * 60 * 1000;
 
 /// Per-visitor send rate: a token bucket of `burst` messages refilled at `per_sec` a second.
 /// Deployments may change it (`PARLEY_VISITOR_RATE = "BURST/PER_SEC"`); this is the default.
@@ -231,3 +248,17 @@ pub const MAX_CONVERSATION_BYTES: usize = 2 * 1024 * 1024;
 pub const MAX_QUEUE_PER_CHANNEL: usize = 200;
 
 // ---- end of floods ----------------------------------------------------------------------------
+/// What Cloudflare enforces in production but `wrangler dev` does not (ARCHITECTURE.md,
+/// "Production-only limits"); each is pinned by a native test (`edge/src/prod_limits.rs`).
+pub mod cloudflare {
+    /// Bound parameters per D1 query, and per query of a Durable Object's SQLite.
+    pub const MAX_BOUND_PARAMS: usize = 100;
+    /// Longest SQL statement, in bytes (D1 and Durable Object SQLite).
+    pub const MAX_SQL_STATEMENT_BYTES: usize = 100_000;
+    /// Largest string, BLOB or row in a Durable Object's SQLite, in bytes.
+    pub const MAX_DO_ROW_BYTES: usize = 2 * 1024 * 1024;
+    /// Largest WebSocket message a Durable Object receives, in bytes (the lowest documented value).
+    pub const MAX_WS_MESSAGE_BYTES: usize = 1024 * 1024;
+    /// Subrequests per request on the free plan (1,000 on paid plans).
+    pub const MAX_SUBREQUESTS_FREE: usize = 50;
+}

@@ -1,12 +1,14 @@
 //! Public report links: a manager shares one report of their account, with its filters, as a
 //! URL that opens without logging in.
 //!
-//! The URL carries everything needed to show the report, signed with the server's secret
-//! (HMAC-SHA256, hex): the report's [canonical query](ReportQuery::canonical) followed by
-//! `account`, `link` (the link's id), `expires` (ms since the epoch, `0` = never) and `sig`:
+//! The URL carries everything needed to show the report, signed with the report-link key
+//! derived from the server's secret (`parley_core::keys`; HMAC-SHA256, hex, after the key's id:
+//! `KID.HEX`, so the secret can rotate): the report's [canonical query](ReportQuery::canonical)
+//! followed by `account`, `link` (the link's id), `expires` (ms since the epoch, `0` = never: only
+//! links made before lifetimes were capped) and `sig`:
 //!
 //! ```text
-//! /console/#/shared/<slug>?from=…&to=…&tz=…[&filters]&account=acc_…&link=rl_…&expires=0&sig=<hex>
+//! /console/#/shared/<slug>?from=…&to=…&tz=…[&filters]&account=acc_…&link=rl_…&expires=…&sig=<kid>.<hex>
 //! /api/v1/public/reports/<slug>[.csv]?<the same query>
 //! ```
 //!
@@ -25,13 +27,16 @@
 //!   the stored row (same id, same account, same report, query and expiry, else
 //!   `bad_signature`) and its revocation → 410 `revoked`. The row is read on every request, so
 //!   a revocation takes effect at once.
-//! - A new link's expiry must be in the future (400 `expires_at`); there is no upper bound.
+//! - A new link's expiry must be in the future and at most `REPORT_LINK_MAX_TTL_MS` away
+//!   (400 `expires_at`); without one it expires `REPORT_LINK_DEFAULT_TTL_MS` after its creation.
 //! - The period is the one of the link (fixed `from`/`to` in ms): a link does not slide with
 //!   time. Local dates sent when creating it are resolved to ms first.
 //! - The title is optional (at most [`MAX_TITLE_CHARS`] characters, no control characters);
 //!   the public page shows the report's own title when it is empty.
 
 use hmac::Mac;
+use parley_core::keys::Keyring;
+use parley_protocol::limits::{REPORT_LINK_DEFAULT_TTL_MS, REPORT_LINK_MAX_TTL_MS};
 use parley_protocol::AccountId;
 use serde::{Deserialize, Serialize};
 
@@ -238,15 +243,18 @@ pub fn split_public(query: &str) -> Result<PublicLink, Refusal> {
 /// Checks a public request for report `slug` with query string `query` (signature, then
 /// expiry at `now`); the stored row is checked after with [`check_row`]. Answers the split link
 /// and the exact query it signs.
-pub fn check(secret: &[u8], slug: &str, query: &str, now: u64) -> Result<(PublicLink, ReportQuery), Refusal> {
+pub fn check(ring: &Keyring, slug: &str, query: &str, now: u64) -> Result<(PublicLink, ReportQuery), Refusal> {
     let bad = Refusal::BadSignature;
     let link = split_public(query)?;
+    // `KID.HEX`: the key named by the link (the current one or, during a rotation, the previous).
+    let (kid, sig) = link.sig.split_once('.').ok_or(bad)?;
+    let secret = ring.find(kid).ok_or(bad)?.bytes();
     // The canonical query always names its zone, so the default is never used.
     let q =
         ReportQuery::parse(slug, link.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), "UTC").map_err(|_| bad)?;
     let canonical = q.canonical();
     if canonical != link.rest
-        || !verify(secret, &link.link_id, link.account_id.as_str(), slug, &canonical, link.expires_at, &link.sig)
+        || !verify(secret, &link.link_id, link.account_id.as_str(), slug, &canonical, link.expires_at, sig)
     {
         return Err(bad);
     }
@@ -395,7 +403,12 @@ impl ReportLinkRequest {
         if self.expires_at.is_some_and(|t| t <= now) {
             return Err(FieldError::new("expires_at", "The expiry must be in the future."));
         }
-        Ok(NewLink { query, title: title.to_owned(), expires_at: self.expires_at })
+        if self.expires_at.is_some_and(|t| t > now + REPORT_LINK_MAX_TTL_MS) {
+            let days = REPORT_LINK_MAX_TTL_MS / 86_400_000;
+            return Err(FieldError::new("expires_at", format!("A link can live at most {days} days.")));
+        }
+        let expires_at = Some(self.expires_at.unwrap_or(now + REPORT_LINK_DEFAULT_TTL_MS));
+        Ok(NewLink { query, title: title.to_owned(), expires_at })
     }
 }
 
@@ -424,9 +437,10 @@ pub struct ReportLinkView {
 }
 
 impl ReportLinkView {
-    /// The view of a stored link, its URLs signed with `secret`.
-    pub fn of(secret: &[u8], r: &LinkRecord) -> ReportLinkView {
-        let sig = sign(secret, &r.id, &r.account_id, &r.report, &r.query, r.expires_at);
+    /// The view of a stored link, its URLs signed with the ring's current key (`KID.HEX`).
+    pub fn of(ring: &Keyring, r: &LinkRecord) -> ReportLinkView {
+        let key = &ring.current;
+        let sig = format!("{}.{}", key.kid, sign(key.bytes(), &r.id, &r.account_id, &r.report, &r.query, r.expires_at));
         let public = public_query(&r.query, &r.account_id, &r.id, r.expires_at, &sig);
         ReportLinkView {
             id: r.id.clone(),
@@ -476,6 +490,10 @@ mod tests {
     }
 
     const SECRET: &[u8] = b"a server secret of some length";
+
+    fn ring() -> Keyring {
+        Keyring::new(SECRET, None, parley_core::keys::Purpose::ReportLink)
+    }
     const NOW: u64 = 1_795_000_000_000;
 
     fn record(expires_at: Option<u64>) -> LinkRecord {
@@ -507,7 +525,7 @@ mod tests {
 
     /// The public query of a record, as the console's link carries it.
     fn public(r: &LinkRecord) -> String {
-        let v = ReportLinkView::of(SECRET, r);
+        let v = ReportLinkView::of(&ring(), r);
         v.api_url.split_once('?').unwrap().1.to_owned()
     }
 
@@ -535,7 +553,7 @@ mod tests {
     #[test]
     fn round_trip() {
         let r = record(Some(NOW + 60_000));
-        let v = ReportLinkView::of(SECRET, &r);
+        let v = ReportLinkView::of(&ring(), &r);
         assert!(v
             .url
             .starts_with("/console/#/shared/by_operator?from=1795000000000&to=1795086400000&tz=Europe%2FBerlin"));
@@ -543,7 +561,7 @@ mod tests {
         assert!(v.csv_url.starts_with("/api/v1/public/reports/by_operator.csv?"));
         assert_eq!(v.url.split_once('?').unwrap().1, public(&r));
         assert!(public(&r).contains(&format!("&account=acc_demo&link=rl_0123abcd&expires={}&sig=", NOW + 60_000)));
-        let (link, q) = check(SECRET, "by_operator", &public(&r), NOW).unwrap();
+        let (link, q) = check(&ring(), "by_operator", &public(&r), NOW).unwrap();
         assert_eq!(link.account_id, "acc_demo");
         assert_eq!(link.link_id, "rl_0123abcd");
         assert_eq!(link.expires_at, Some(NOW + 60_000));
@@ -551,10 +569,19 @@ mod tests {
         assert_eq!(q.sla_minutes, 5);
         assert_eq!(q.tz, "Europe/Berlin");
         assert_eq!(check_row(&link, &q, Some(&r)), Ok(()));
+        assert!(public(&r).contains(&format!("&sig={}.", ring().current.kid)), "the key's id before the signature");
+        // A rotation: links signed with the previous key still open; an unknown kid does not.
+        let rotated = Keyring::new(b"the next server secret!", Some(SECRET), parley_core::keys::Purpose::ReportLink);
+        assert!(check(&rotated, "by_operator", &public(&r), NOW).is_ok());
+        let kid = &ring().current.kid;
+        let forged = public(&r).replace(&format!("&sig={kid}."), "&sig=00000000.");
+        assert_eq!(check(&ring(), "by_operator", &forged, NOW).map(|_| ()), Err(Refusal::BadSignature));
+        let bare = public(&r).replace(&format!("&sig={kid}."), "&sig=");
+        assert_eq!(check(&ring(), "by_operator", &bare, NOW).map(|_| ()), Err(Refusal::BadSignature));
         // Never expires: `expires=0`.
         let r0 = record(None);
         assert!(public(&r0).contains("&expires=0&sig="));
-        let (link, q) = check(SECRET, "by_operator", &public(&r0), u64::MAX).unwrap();
+        let (link, q) = check(&ring(), "by_operator", &public(&r0), u64::MAX).unwrap();
         assert_eq!(link.expires_at, None);
         assert_eq!(check_row(&link, &q, Some(&r0)), Ok(()));
     }
@@ -569,8 +596,8 @@ mod tests {
             good.replacen(from, to, 1)
         };
         // The report.
-        assert_eq!(check(SECRET, "by_hour", &good, NOW).map(|_| ()), bad);
-        assert_eq!(check(SECRET, "nope", &good, NOW).map(|_| ()), bad);
+        assert_eq!(check(&ring(), "by_hour", &good, NOW).map(|_| ()), bad);
+        assert_eq!(check(&ring(), "nope", &good, NOW).map(|_| ()), bad);
         // A filter changed, removed, added, repeated or reordered; the period; the zone.
         for q in [
             swap("channel=demo", "channel=other"),
@@ -600,33 +627,42 @@ mod tests {
             String::new(),
             "&&&&".into(),
         ] {
-            assert_eq!(check(SECRET, "by_operator", &q, NOW).map(|_| ()), bad, "{q}");
+            assert_eq!(check(&ring(), "by_operator", &q, NOW).map(|_| ()), bad, "{q}");
         }
         // Another secret.
-        assert_eq!(check(b"another server secret!!", "by_operator", &good, NOW).map(|_| ()), bad);
+        assert_eq!(
+            check(
+                &Keyring::new(b"another server secret!!", None, parley_core::keys::Purpose::ReportLink),
+                "by_operator",
+                &good,
+                NOW
+            )
+            .map(|_| ()),
+            bad
+        );
     }
 
     #[test]
     fn expiry() {
         let r = record(Some(NOW));
-        assert!(check(SECRET, "by_operator", &public(&r), NOW - 1).is_ok());
-        assert_eq!(check(SECRET, "by_operator", &public(&r), NOW).map(|_| ()), Err(Refusal::Expired));
-        assert_eq!(check(SECRET, "by_operator", &public(&r), NOW + 1).map(|_| ()), Err(Refusal::Expired));
+        assert!(check(&ring(), "by_operator", &public(&r), NOW - 1).is_ok());
+        assert_eq!(check(&ring(), "by_operator", &public(&r), NOW).map(|_| ()), Err(Refusal::Expired));
+        assert_eq!(check(&ring(), "by_operator", &public(&r), NOW + 1).map(|_| ()), Err(Refusal::Expired));
         // A tampered expiry is a bad signature, not "expired".
         let later = public(&r).replace(&format!("expires={NOW}"), &format!("expires={}", NOW - 5));
-        assert_eq!(check(SECRET, "by_operator", &later, NOW).map(|_| ()), Err(Refusal::BadSignature));
-        let v = ReportLinkView::of(SECRET, &r);
+        assert_eq!(check(&ring(), "by_operator", &later, NOW).map(|_| ()), Err(Refusal::BadSignature));
+        let v = ReportLinkView::of(&ring(), &r);
         assert_eq!((v.status(NOW - 1), v.status(NOW)), ("active", "expired"));
     }
 
     #[test]
     fn stored_row_decides_revocation_and_ownership() {
         let r = record(None);
-        let (link, q) = check(SECRET, "by_operator", &public(&r), NOW).unwrap();
+        let (link, q) = check(&ring(), "by_operator", &public(&r), NOW).unwrap();
         assert_eq!(check_row(&link, &q, None), Err(Refusal::BadSignature));
         let revoked = LinkRecord { revoked_at: Some(NOW), ..r.clone() };
         assert_eq!(check_row(&link, &q, Some(&revoked)), Err(Refusal::Revoked));
-        assert_eq!(ReportLinkView::of(SECRET, &revoked).status(NOW), "revoked");
+        assert_eq!(ReportLinkView::of(&ring(), &revoked).status(NOW), "revoked");
         for other in [
             LinkRecord { account_id: "acc_other".into(), ..r.clone() },
             LinkRecord { id: "rl_other".into(), ..r.clone() },
@@ -665,6 +701,13 @@ mod tests {
             .unwrap();
         assert_eq!(n.query.canonical(), "from=1795474800000&to=1795561200000&tz=Europe%2FBerlin&channel=demo");
         assert_eq!(n.title, "Daily");
+        // No expiry given: the default lifetime; at most the maximum.
+        assert_eq!(n.expires_at, Some(NOW + REPORT_LINK_DEFAULT_TTL_MS));
+        let far = req(LinkQuery::Canonical("from=0&to=10".into()), "", Some(NOW + REPORT_LINK_MAX_TTL_MS));
+        assert_eq!(far.validate("UTC", NOW).unwrap().expires_at, Some(NOW + REPORT_LINK_MAX_TTL_MS));
+        let too_far = req(LinkQuery::Canonical("from=0&to=10".into()), "", Some(NOW + REPORT_LINK_MAX_TTL_MS + 1));
+        let e = too_far.validate("UTC", NOW).unwrap_err();
+        assert_eq!((e.field.as_str(), e.message.as_str()), ("expires_at", "A link can live at most 366 days."));
         let pairs = vec![("from".to_owned(), "0".to_owned()), ("to".to_owned(), "10".to_owned())];
         let n = req(LinkQuery::Pairs(pairs), "", Some(NOW + 1)).validate("UTC", NOW).unwrap();
         assert_eq!((n.query.from, n.query.to, n.expires_at), (0, 10, Some(NOW + 1)));

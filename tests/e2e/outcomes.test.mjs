@@ -292,6 +292,8 @@ test("in Chromium: the console shows who the visitor is, goals, rating and past 
       const box = page.getByRole("complementary", { name: "Visitor" });
       await box.getByText("Identified as u-77").waitFor();
       await box.getByText("ann@example.com").waitFor();
+      // Parley.identify's hash proves the user id only: the e-mail is marked as not verified.
+      await box.getByText("(not verified)").waitFor();
       await box.getByText("Goals: E2E Signed up (49), E2E Saw pricing (5) · total 54").waitFor();
       await page.getByRole("log", { name: "Transcript" }).getByText("Rating: Bad — “too slow”").waitFor();
     });

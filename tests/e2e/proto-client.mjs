@@ -30,9 +30,24 @@ const WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
  * Resolves `{ status: 101, ws }` on success, or `{ status, body, json, headers }` when the server
  * answered the upgrade with a plain HTTP response (a refusal). Rejects on network errors.
  */
-export function upgrade(url, headers = {}, { timeoutMs = 10_000 } = {}) {
+export async function upgrade(url, headers = {}, { timeoutMs = 10_000, raw = false } = {}) {
   const key = randomBytes(16).toString("base64");
   const target = new URL(url.replace(/^ws/, "http"));
+  // A visitor's socket opens with a ticket, never with the permanent token in its URL: the
+  // credentials `wsUrl` put in the URL are traded first for a ticket, with the same Origin, as
+  // the widget does (`raw`: send the URL as is, e.g. to check the old style is refused).
+  const q = target.searchParams;
+  if (!raw && q.get("role") === "visitor" && (q.has("visitor_id") || q.has("visitor_token"))) {
+    const conversation = target.pathname.split("/").at(-2);
+    const body = {};
+    if (q.has("visitor_id")) body.visitor_id = q.get("visitor_id");
+    if (q.has("visitor_token")) body.visitor_token = q.get("visitor_token");
+    const minted = await mintTicket(target.origin, conversation, body, headers);
+    if (minted.status !== 200) return minted;
+    q.delete("visitor_id");
+    q.delete("visitor_token");
+    q.set("ticket", minted.json.ticket);
+  }
   return new Promise((resolve, reject) => {
     const req = request(target, {
       agent: false,
@@ -283,6 +298,23 @@ export async function getJson(base, path, cookie) {
   return { status: res.status, json, text };
 }
 
+/**
+ * `POST /api/v1/conversations/:id/ticket` with `{visitor_id, visitor_token}` and the given
+ * headers (their `Origin`); resolves `{status, body, json}` (`json.ticket` when 200).
+ */
+export async function mintTicket(base, conversationId, body, headers = {}) {
+  const h = { "content-type": "application/json" };
+  for (const [k, v] of Object.entries(headers)) {
+    if (/^(origin|cookie)$/i.test(k)) h[k.toLowerCase()] = v;
+  }
+  const res = await fetch(`${base}/api/v1/conversations/${conversationId}/ticket`,
+    { method: "POST", headers: h, body: JSON.stringify(body) });
+  const text = await res.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch { /* not JSON */ }
+  return { status: res.status, body: text, json, headers: res.headers };
+}
+
 /** A fresh visitor identity from `POST /api/v1/widget/session`. */
 export async function newVisitor(base, { channel = "demo" } = {}) {
   const r = await postJson(base, "/api/v1/widget/session", { channel_id: channel });
@@ -310,11 +342,15 @@ export async function login(base, { username = "demo", password = "parley-demo" 
   return pair;
 }
 
-/** The WebSocket URL of a conversation for a visitor (`{visitorId, visitorToken}`) or operator. */
+/**
+ * The WebSocket URL of a conversation for a visitor (`{visitorId, visitorToken}`: `upgrade`
+ * trades them for a ticket before connecting; `{ticket}`: that ticket) or an operator.
+ */
 export function wsUrl(base, conversationId, role, visitor = {}) {
   const q = new URLSearchParams({ role });
   if (visitor.visitorId !== undefined) q.set("visitor_id", visitor.visitorId);
   if (visitor.visitorToken !== undefined) q.set("visitor_token", visitor.visitorToken);
+  if (visitor.ticket !== undefined) q.set("ticket", visitor.ticket);
   return `${base.replace(/^http/, "ws")}/api/v1/conversations/${encodeURIComponent(conversationId)}/ws?${q}`;
 }
 

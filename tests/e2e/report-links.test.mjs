@@ -62,10 +62,11 @@ test("an admin's link opens its one report without a session, as JSON and CSV", 
   assert.equal(link.report, "conversations");
   assert.equal(link.title, "Demo day");
   assert.equal(link.query, QUERY);
-  assert.equal(link.expires_at, null);
+  // No expiry given: the default lifetime (30 days, limits.rs REPORT_LINK_DEFAULT_TTL_MS).
+  assert.ok(Math.abs(link.expires_at - (Date.now() + 30 * DAY)) < 60_000, String(link.expires_at));
   assert.equal(link.revoked_at, null);
   assert.equal(link.created_by, "op_demo");
-  assert.ok(link.url.startsWith(`/console/#/shared/conversations?${QUERY}&account=acc_demo&link=${link.id}&expires=0&sig=`), link.url);
+  assert.ok(link.url.startsWith(`/console/#/shared/conversations?${QUERY}&account=acc_demo&link=${link.id}&expires=${link.expires_at}&sig=`), link.url);
   assert.equal(link.api_url, `/api/v1/public/reports/conversations?${link.url.split("?")[1]}`);
 
   const r = await open(link.api_url);
@@ -114,7 +115,7 @@ test("changing any part of the link is refused: report, filters, account, link, 
     ["conversations", swap("tz=UTC", "tz=Europe%2FBerlin")],
     ["conversations", swap("account=acc_demo", "account=acc_other")],
     ["conversations", swap(`link=${link.id}`, `link=${link.id.slice(0, -1)}x`)],
-    ["conversations", swap("expires=0", `expires=${Date.now() + DAY}`)],
+    ["conversations", swap(`expires=${link.expires_at}`, `expires=${link.expires_at + DAY}`)],
     ["conversations", swap(`sig=${sig}`, `sig=${flipped}`)],
     ["conversations", swap(`&sig=${sig}`, "")],
     ["conversations", QUERY],

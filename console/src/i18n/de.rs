@@ -145,6 +145,7 @@ pub static DE: Texts = Texts {
     save_outcome: "Ergebnis speichern",
     anonymous: "Anonym",
     identified_as: "Identifiziert als {id}",
+    not_verified: "nicht bestätigt",
     prechat_answers: "Antworten vor dem Chat",
     past_conversations: "Frühere Unterhaltungen ({n})",
     no_messages: "Keine Nachrichten",

@@ -144,6 +144,8 @@ texts! {
     save_outcome: "Save outcome",
     anonymous: "Anonymous",
     identified_as: "Identified as {id}",
+    // `Parley.identify` proves the user id only: the e-mail beside it is as the page gave it
+    not_verified: "not verified",
     prechat_answers: "Pre-chat answers",
     past_conversations: "Past conversations ({n})",
     no_messages: "No messages",

@@ -145,6 +145,7 @@ pub static ES: Texts = Texts {
     save_outcome: "Guardar resultado",
     anonymous: "Anónimo",
     identified_as: "Identificado como {id}",
+    not_verified: "sin verificar",
     prechat_answers: "Respuestas previas al chat",
     past_conversations: "Conversaciones anteriores ({n})",
     no_messages: "Sin mensajes",

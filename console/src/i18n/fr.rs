@@ -145,6 +145,7 @@ pub static FR: Texts = Texts {
     save_outcome: "Enregistrer le résultat",
     anonymous: "Anonyme",
     identified_as: "Identifié comme {id}",
+    not_verified: "non vérifié",
     prechat_answers: "Réponses avant la discussion",
     past_conversations: "Conversations précédentes ({n})",
     no_messages: "Aucun message",

@@ -145,6 +145,7 @@ pub static RU: Texts = Texts {
     save_outcome: "Сохранить итог",
     anonymous: "Аноним",
     identified_as: "Идентифицирован как {id}",
+    not_verified: "не подтверждено",
     prechat_answers: "Ответы до начала чата",
     past_conversations: "Прошлые разговоры ({n})",
     no_messages: "Нет сообщений",

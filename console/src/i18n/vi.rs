@@ -145,6 +145,7 @@ pub static VI: Texts = Texts {
     save_outcome: "Lưu kết quả",
     anonymous: "Ẩn danh",
     identified_as: "Đã xác định là {id}",
+    not_verified: "chưa xác minh",
     prechat_answers: "Câu trả lời trước trò chuyện",
     past_conversations: "Các cuộc trò chuyện trước ({n})",
     no_messages: "Không có tin nhắn",

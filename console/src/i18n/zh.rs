@@ -145,6 +145,7 @@ pub static ZH: Texts = Texts {
     save_outcome: "保存结果",
     anonymous: "匿名",
     identified_as: "已识别为 {id}",
+    not_verified: "未验证",
     prechat_answers: "聊天前问卷回答",
     past_conversations: "历史会话（{n}）",
     no_messages: "无消息",

@@ -31,6 +31,8 @@ use crate::util::now;
 
 /// The retry job of the D1 copy.
 const SYNC: &str = "sync";
+/// `meta` key: the visitor socket tickets spent here and not yet expired (`NONCE:EXPIRES …`).
+const SPENT_TICKETS: &str = "spent_tickets";
 /// Outbox rows: a notice for the dispatcher.
 const NOTICE: &str = "notice";
 
@@ -110,7 +112,18 @@ impl DurableObject for ConversationObject {
             }
             // The conversation's status as the object knows it (D1 catches up a moment later).
             ConversationRequest::Status => Response::ok(self.with_core(|core| core.status())?.as_str()),
-            ConversationRequest::Connect { participant, session } => self.accept(participant, session),
+            ConversationRequest::Connect { participant, session, ticket } => {
+                // A visitor's ticket opens one socket: spent tickets are kept until they expire.
+                if let Some(t) = ticket {
+                    let ticket = parley_core::keys::Ticket { nonce: t.nonce, expires_at: t.expires_at };
+                    let spent = self.kit.meta(SPENT_TICKETS)?.unwrap_or_default();
+                    match parley_core::keys::admit_ticket(&spent, &ticket, now().0) {
+                        Ok(spent) => self.kit.set_meta(SPENT_TICKETS, &spent)?,
+                        Err(_) => return Response::error("ticket refused", 403),
+                    }
+                }
+                self.accept(participant, session)
+            }
             ConversationRequest::Revoke { sessions } => {
                 self.revoke(&sessions)?;
                 Response::ok("ok")

@@ -240,8 +240,8 @@ pub struct Scope<'a> {
 
 /// Bound parameters per `messages` row, and rows per INSERT: D1 takes at most 100 bound
 /// parameters per statement.
-const MESSAGE_PARAMS: usize = 9;
-const MESSAGES_PER_STATEMENT: usize = 100 / MESSAGE_PARAMS;
+pub(crate) const MESSAGE_PARAMS: usize = 9;
+pub(crate) const MESSAGES_PER_STATEMENT: usize = 100 / MESSAGE_PARAMS;
 
 /// Writes the summary (unless D1 already holds a newer one: a late retry never goes back),
 /// copies the events (a retried copy is ignored) and upserts the messages (keyed by

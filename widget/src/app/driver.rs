@@ -329,22 +329,16 @@ pub(super) fn create_conversation(sh: Shared) {
 
 /// Opens the conversation's socket (its outbox kept in storage) and wires its events.
 pub(super) fn connect(sh: &Shared, conversation_id: String) {
-    let url = {
+    let (url, ticket) = {
         let mut s = sh.borrow_mut();
         let Some((id, token)) = s.creds.clone() else { return };
         // Another conversation's connection (if any) is closed below, once this one replaced it.
         s.conv = Some(conversation_id.clone());
-        let ws_base = s.base.replacen("http", "ws", 1);
-        [
-            &ws_base,
-            "/api/v1/conversations/",
-            &conversation_id,
-            "/ws?role=visitor&visitor_id=",
-            &id,
-            "&visitor_token=",
-            &token,
-        ]
-        .concat()
+        let conv_url = [s.base.as_str(), "/api/v1/conversations/", &conversation_id].concat();
+        // The socket opens with a short-lived ticket (`TicketRequest`), minted before every dial.
+        let body = stringify(&obj(&[("visitor_id", id.into()), ("visitor_token", token.into())]));
+        let url = [conv_url.replacen("http", "ws", 1).as_str(), "/ws?role=visitor"].concat();
+        (url, ([conv_url.as_str(), "/ticket"].concat(), body))
     };
     let weak = Rc::downgrade(sh);
     let handler: parley_client::Handler = Rc::new(move |conn: &Connection, update: Update| {
@@ -357,7 +351,7 @@ pub(super) fn connect(sh: &Shared, conversation_id: String) {
     let rated = store::load_json("rated").and_then(|r| r.as_string());
     let ask = rated.as_deref() != Some(conversation_id.as_str());
     let me = Author { role: Role::Visitor, name: String::new() };
-    let conn = Connection::open(url, me, ask, handler, Some(outbox_key));
+    let conn = Connection::open_ticketed(url, Some(ticket), me, ask, handler, Some(outbox_key));
     let old = {
         let mut s = sh.borrow_mut();
         for text in std::mem::take(&mut s.queued) {

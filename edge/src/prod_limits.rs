@@ -1,0 +1,119 @@
+//! Limits Cloudflare enforces in production but `wrangler dev` does not (ARCHITECTURE.md,
+//! "Production-only limits"), pinned here natively (`make unit`) so nothing passes locally and
+//! fails when deployed. Read from the edge's own sources where the code builds what is limited.
+
+use std::path::{Path, PathBuf};
+
+use parley_protocol::limits::cloudflare::*;
+use parley_protocol::limits::{MAX_EVENTS_PER_BATCH, MAX_FRAME_BYTES, MAX_HTTP_BODY_BYTES};
+
+/// Every `.rs` file under `src/`, as (path relative to `src/`, text).
+fn sources() -> Vec<(String, String)> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
+        let mut entries: Vec<PathBuf> =
+            std::fs::read_dir(dir).expect("src is readable").map(|e| e.expect("entry").path()).collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else if p.extension().is_some_and(|e| e == "rs") {
+                let rel = p.strip_prefix(root).expect("under root").to_string_lossy().replace('\\', "/");
+                out.push((rel, std::fs::read_to_string(&p).expect("utf-8 source")));
+            }
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut out = Vec::new();
+    walk(&root, &root, &mut out);
+    out
+}
+
+/// The numbers of the numbered placeholders (`?12`) in `text`.
+fn numbered_placeholders(text: &str) -> Vec<usize> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    for (i, _) in text.match_indices('?') {
+        let digits: String = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).map(|c| *c as char).collect();
+        if let Ok(n) = digits.parse() {
+            out.push(n);
+        }
+    }
+    out
+}
+
+/// Files that build placeholder lists at run time (`?{}` in a format string, `vec!["?"; n]`).
+fn dynamic_placeholder_files(files: &[(String, String)]) -> Vec<String> {
+    files
+        .iter()
+        .filter(|(rel, text)| {
+            rel != "prod_limits.rs" && (text.contains("format!(\"?{}\"") || text.contains("vec![\"?\";"))
+        })
+        .map(|(rel, _)| rel.clone())
+        .collect()
+}
+
+#[test]
+fn every_query_binds_at_most_100_parameters() {
+    let files = sources();
+    // Written placeholders: none above the limit.
+    for (rel, text) in files.iter().filter(|(rel, _)| rel != "prod_limits.rs") {
+        for n in numbered_placeholders(text) {
+            assert!(n <= MAX_BOUND_PARAMS, "{rel}: ?{n} is past the {MAX_BOUND_PARAMS} bound parameters of a query");
+        }
+    }
+    // Placeholders built at run time: only where the batch is cut into chunks that fit. A new
+    // builder must be added here with the bound of its chunks.
+    assert_eq!(
+        dynamic_placeholder_files(&files),
+        vec!["store/conversations.rs".to_owned(), "store/object_tally.rs".to_owned()],
+        "a new query with a run-time placeholder list: bound its chunks and list it here"
+    );
+    use crate::store::conversations::{MESSAGES_PER_STATEMENT, MESSAGE_PARAMS};
+    const { assert!(MESSAGES_PER_STATEMENT * MESSAGE_PARAMS <= MAX_BOUND_PARAMS, "messages per INSERT") };
+    let tally = &files.iter().find(|(rel, _)| rel == "store/object_tally.rs").expect("tally store").1;
+    assert_eq!(tally.matches(".chunks(MAX_EVENTS_PER_BATCH)").count(), 2, "both IN (…) lists are chunked");
+    const { assert!(MAX_EVENTS_PER_BATCH <= MAX_BOUND_PARAMS, "ids per IN (…) list in the tally object") };
+    let conv = &files.iter().find(|(rel, _)| rel == "store/conversations.rs").expect("conversations store").1;
+    assert!(conv.contains(".chunks(MESSAGES_PER_STATEMENT)"));
+}
+
+#[test]
+fn every_sql_statement_is_far_below_the_length_limit() {
+    // The longest string literal of the edge (every fixed statement is one) and the longest
+    // statement built at run time (the messages INSERT: a fixed text plus one `(?1, …)` group
+    // of at most 6 characters per parameter for each row).
+    let files = sources();
+    let longest = files
+        .iter()
+        .flat_map(|(_, text)| text.split('"').skip(1).step_by(2).map(str::len).collect::<Vec<_>>())
+        .max()
+        .unwrap_or(0);
+    assert!(longest < 10_000, "a string literal of {longest} bytes");
+    use crate::store::conversations::{MESSAGES_PER_STATEMENT, MESSAGE_PARAMS};
+    const BUILT: usize = 10_000 + MESSAGES_PER_STATEMENT * (MESSAGE_PARAMS * 6 + 4) + MAX_EVENTS_PER_BATCH * 2;
+    const { assert!(BUILT < MAX_SQL_STATEMENT_BYTES) };
+}
+
+#[test]
+fn what_a_durable_object_receives_and_keeps_fits() {
+    // Client frames are refused past MAX_FRAME_BYTES, far below the WebSocket message limit.
+    const { assert!(MAX_FRAME_BYTES <= MAX_WS_MESSAGE_BYTES) };
+    // The spent tickets of a conversation are one `meta` value.
+    const ENTRY: usize = parley_core::keys::MAX_NONCE_CHARS + 1 + 20 + 1;
+    const { assert!(parley_core::keys::MAX_SPENT_TICKETS * ENTRY < MAX_DO_ROW_BYTES) };
+    // A request body reaches an object whole (a conversation's first message, settings): at
+    // most the largest door's limit.
+    const { assert!(MAX_HTTP_BODY_BYTES < MAX_DO_ROW_BYTES) };
+    const { assert!(parley_protocol::outcomes::MAX_OUTCOME_SETTINGS_BYTES < MAX_DO_ROW_BYTES) };
+}
+
+#[test]
+fn the_checks_find_what_they_look_for() {
+    assert_eq!(numbered_placeholders("VALUES (?1, ?2, ?101) WHERE x = ?"), vec![1, 2, 101]);
+    let files = vec![
+        ("a.rs".to_owned(), "let p = format!(\"?{}\", i);".to_owned()),
+        ("b.rs".to_owned(), "let m = vec![\"?\"; n].join(\",\");".to_owned()),
+        ("c.rs".to_owned(), "let q = \"?1\";".to_owned()),
+    ];
+    assert_eq!(dynamic_placeholder_files(&files), vec!["a.rs".to_owned(), "b.rs".to_owned()]);
+}
