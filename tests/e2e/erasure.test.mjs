@@ -110,7 +110,7 @@ async function chat(v, texts, { reply = true } = {}) {
 }
 
 test("an admin exports and erases a visitor: reports, console API and objects hold nothing of them", async () => {
-  // Ann: identified, chats, reaches a goal, rates, is blocked, leaves an offline message.
+  // Ann: identified, chats, reaches a goal, rates, leaves an offline message, is blocked.
   const marker = `ann-secret-${Date.now()}`;
   const formula = `=HYPERLINK("https://evil.example/${marker}","click")`;
   const hash = createHmac("sha256", SECRET).update(`u-${marker}`).digest("hex");
@@ -130,13 +130,14 @@ test("an admin exports and erases a visitor: reports, console API and objects ho
     survey: { survey: "rated", rating: "good", comment: `thanks ${marker}` },
   });
   assert.equal(rated.status, 200, rated.text);
-  const blocked = await post(`${C}/conversations/${annChat}/block`, { reason: `spam ${marker}` });
-  assert.equal(blocked.status, 201, blocked.text);
   const offline = await postJson(edge.base, "/api/v1/widget/offline-message", {
     channel_id: "demo", visitor_id: ann.visitorId, visitor_token: ann.visitorToken,
     name: "Ann Erase", email: `${marker}@visitor.example`, text: `call me ${marker}`, page_url: `${edge.base}/`,
   });
   assert.equal(offline.status, 201, offline.text);
+  // Then blocked (a blocked visitor's offline messages are refused, issue 18).
+  const blocked = await post(`${C}/conversations/${annChat}/block`, { reason: `spam ${marker}` });
+  assert.equal(blocked.status, 201, blocked.text);
 
   // Bob, another visitor, chats too: his data stays.
   const bobMarker = `bob-keeps-${Date.now()}`;
