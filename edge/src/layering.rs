@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Every `.rs` file under `dir`, as (path relative to `dir` with `/`, text).
-fn sources(dir: &Path) -> Vec<(String, String)> {
+pub(crate) fn sources(dir: &Path) -> Vec<(String, String)> {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
         let mut entries: Vec<PathBuf> =
             std::fs::read_dir(dir).expect("src is readable").map(|e| e.expect("entry").path()).collect();
@@ -28,7 +28,7 @@ fn sources(dir: &Path) -> Vec<(String, String)> {
     out
 }
 
-fn src_dir() -> PathBuf {
+pub(crate) fn src_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
 }
 

@@ -2,30 +2,12 @@
 //! "Production-only limits"), pinned here natively (`make unit`) so nothing passes locally and
 //! fails when deployed. Read from the edge's own sources where the code builds what is limited.
 
-use std::path::{Path, PathBuf};
-
 use parley_protocol::limits::cloudflare::*;
 use parley_protocol::limits::{MAX_EVENTS_PER_BATCH, MAX_FRAME_BYTES, MAX_HTTP_BODY_BYTES};
 
-/// Every `.rs` file under `src/`, as (path relative to `src/`, text).
+/// Every `.rs` file under `src/`, as (path relative to `src/`, text): the layering checks' reader.
 fn sources() -> Vec<(String, String)> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
-        let mut entries: Vec<PathBuf> =
-            std::fs::read_dir(dir).expect("src is readable").map(|e| e.expect("entry").path()).collect();
-        entries.sort();
-        for p in entries {
-            if p.is_dir() {
-                walk(root, &p, out);
-            } else if p.extension().is_some_and(|e| e == "rs") {
-                let rel = p.strip_prefix(root).expect("under root").to_string_lossy().replace('\\', "/");
-                out.push((rel, std::fs::read_to_string(&p).expect("utf-8 source")));
-            }
-        }
-    }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut out = Vec::new();
-    walk(&root, &root, &mut out);
-    out
+    crate::layering::sources(&crate::layering::src_dir())
 }
 
 /// The numbers of the numbered placeholders (`?12`) in `text`.
