@@ -1,4 +1,4 @@
-// Parley loader (README "JS API"): draws the launcher, loads the app when idle or at first intent. No storage.
+// Parley loader (README "JS API"): draws the launcher, loads the app at first intent (when idle: invites, API, stored keys).
 ((w, d) => {
   const s = d.currentScript;
   if (!s || w.__parley) return;
@@ -16,19 +16,15 @@
       try { f(x); } catch (err) { console.error("Parley: " + e + " listener failed", err); }
     });
   let root, up, m;
-  P.on = (e, f) => (L[e] = L[e] || []).push(f);
-  P.off = (e, f) => L[e] = (L[e] || []).filter((g) => g !== f);
-  // `invite` is assigned last (tests hook it).
-  "open close goal identify consent invite".split(" ").forEach((k) => P[k] = (...a) => {
-    if (m) m[k] && m[k](...a);
-    else { q.push([k, a]); (k == "open" || k == "invite") && queueMicrotask(boot); }
-  });
   // The look (else defaults), then the launcher (XHR: a first fetch() costs more).
   const x = new XMLHttpRequest(), lp = new Promise((r) => x.onloadend = () => r(x.status == 200 && x.response || {}))
     .then((j) => {
       if (/^#([0-9a-f]{3}){1,2}$/i.test(j.accent)) look.accent = j.accent;
       if (j.position == "left") look.position = "left";
       if (lang(j.language) >= 0) look.language = j.language;
+      let k;
+      try { k = Object.keys(localStorage).some((x) => !x.indexOf("parley:" + ch + ":")); } catch {}
+      if (j.invites || k) idle();
       return new Promise((r) => d.body ? r() : d.addEventListener("DOMContentLoaded", r));
     }).then(() => {
       const h = d.createElement("parley-chat"), i = [...navigator.languages, look.language, "en"].map(lang).find((x) => x >= 0),
@@ -59,12 +55,23 @@
       btn.addEventListener("click", (e) => m || (q.push(["click", [e.timeStamp]]), boot()));
       d.body.append(h);
       pm.mark("parley:launcher");
-      const idle = () => (w.requestIdleCallback || setTimeout)(boot, { timeout: 3000 });
-      d.readyState == "complete" ? idle() : w.addEventListener("load", idle);
     });
+  P.on = (e, f) => { (L[e] = L[e] || []).push(f); e == "ready" && idle(); };
+  P.off = (e, f) => L[e] = (L[e] || []).filter((g) => g !== f);
+  // `invite` is assigned last (tests hook it).
+  "open close goal identify consent invite".split(" ").forEach((k) => P[k] = (...a) => {
+    if (m) m[k] && m[k](...a);
+    else { q.push([k, a]); k == "open" || k == "invite" ? queueMicrotask(boot) : idle(); }
+  });
   x.open("GET", base + "/api/v1/widget/look?channel=" + encodeURIComponent(ch));
   x.responseType = "json";
   x.send();
+  function idle() {
+    lp.then(() => {
+      const r = () => (w.requestIdleCallback || setTimeout)(boot, { timeout: 3000 });
+      d.readyState == "complete" ? r() : w.addEventListener("load", r);
+    });
+  }
   function boot() {
     if (up) return;
     up = 1;

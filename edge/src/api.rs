@@ -94,23 +94,42 @@ async fn widget_entry_points(env: &Env, channel_id: &str) -> Result<(EntryPointR
 }
 
 /// `GET /api/v1/widget/look?channel=<id>`: [`parley_protocol::api::WidgetLook`], what the loader
-/// draws the launcher with before the app loads. Public and the same for every site (no origin
-/// check: accent, corner and language are shown to every visitor anyway), so `*` CORS and a
-/// minute in caches; one D1 read by primary key. 400 `bad_channel` for a missing or ill-formed
-/// id, 404 `unknown_channel`.
-pub(crate) async fn widget_look(req: &Request, env: &Env) -> Result<Response> {
+/// draws the launcher with before the app loads, and whether the channel has invites (the
+/// loader then loads the app when the page is idle, else at the visitor's first intent). Public
+/// and the same for every site (no origin check: accent, corner and language are shown to every
+/// visitor anyway), so `*` CORS; one D1 read by primary key. The loader asks once per page, so
+/// this is where the page view and the chat button's view are counted ([`crate::tally::page_view`],
+/// after the answer, through `wait_until`): the answer is `no-store`. 400 `bad_channel` for a
+/// missing or ill-formed id, 404 `unknown_channel`.
+pub(crate) async fn widget_look(req: &Request, env: &Env, ctx: &worker::Context) -> Result<Response> {
     let channel = req.url()?.query_pairs().find(|(k, _)| k == "channel").map(|(_, v)| v.into_owned());
-    let (resp, cache) = match channel {
+    let resp = match channel {
         Some(id) if is_valid_id(&id) => match crate::store::channels::channel_look(&crate::store::db(env)?, &id).await?
         {
-            Some(look) => (http::json(&look)?, "public, max-age=60"),
-            None => (fail(ErrorCode::UnknownChannel, "no such channel")?, "no-store"),
+            Some(row) => {
+                if let Some(button) = row.button.clone() {
+                    let view = crate::tally::PageView {
+                        channel_id: id,
+                        hostname: guard::page_hostname(req),
+                        address: guard::address(req),
+                        button,
+                    };
+                    let env = env.clone();
+                    ctx.wait_until(async move {
+                        if let Err(e) = crate::tally::page_view(&env, view).await {
+                            worker::console_error!("page view not counted: {e}");
+                        }
+                    });
+                }
+                http::json(&row.into_api())?
+            }
+            None => fail(ErrorCode::UnknownChannel, "no such channel")?,
         },
-        _ => (fail(ErrorCode::BadChannel, "give the channel id: ?channel=<id>")?, "no-store"),
+        _ => fail(ErrorCode::BadChannel, "give the channel id: ?channel=<id>")?,
     };
     let headers = resp.headers().clone();
     headers.set("Access-Control-Allow-Origin", "*")?;
-    headers.set("Cache-Control", cache)?;
+    headers.set("Cache-Control", "no-store")?;
     Ok(resp.with_headers(headers))
 }
 

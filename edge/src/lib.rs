@@ -37,10 +37,10 @@ pub use objects::dispatch::DispatchObject;
 pub use objects::tally::TallyObject;
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     // A malformed setting fails every request loudly (500, the variable named in the log).
     let routed = match config::get(&env) {
-        Ok(_) => routes::route(req, &env).await,
+        Ok(_) => routes::route(req, &env, ctx).await,
         Err(e) => Err(e),
     };
     match routed {

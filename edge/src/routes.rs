@@ -116,11 +116,13 @@ pub fn find<'t, C, O, A, F>(table: &'t [Route<C, O, A, F>], verb: Verb, path: &s
 /// A route's answer, once its handler has run.
 pub type Fut = Pin<Box<dyn Future<Output = worker::Result<worker::Response>>>>;
 
-/// What a handler gets: the request, the bindings and the path's `:name` segments.
+/// What a handler gets: the request, the bindings, the path's `:name` segments and the
+/// request's context (`wait_until`: work after the answer).
 pub struct Call {
     pub req: worker::Request,
     pub env: worker::Env,
     pub p: Vec<String>,
+    pub ctx: std::rc::Rc<worker::Context>,
 }
 
 pub type EdgeRoute = Route<Call, crate::guard::Operator, crate::guard::Admin, Fut>;
@@ -130,7 +132,7 @@ macro_rules! h {
     (@run $c:ident, $req:ident, $env:ident, $p:ident, $body:expr) => {
         Box::pin(async move {
             #[allow(unused_variables, unused_mut)]
-            let Call { req: mut $req, env: $env, p: $p } = $c;
+            let Call { req: mut $req, env: $env, p: $p, .. } = $c;
             #[allow(unused_variables)]
             let $env = &$env;
             $body.await
@@ -160,7 +162,7 @@ pub static ROUTES: &[EdgeRoute] = &[
     EdgeRoute::open(GET, "/api/v1/health", Guard::Open, h!(|req, env, p| api::health())),
     // The widget (cross-origin from the host page).
     EdgeRoute::open(POST, "/api/v1/widget/session", Guard::ChannelOrigin, h!(|req, env, p| api::widget_session(req, env))),
-    EdgeRoute::open(GET, "/api/v1/widget/look", Guard::Open, h!(|req, env, p| api::widget_look(&req, env))),
+    EdgeRoute::open(GET, "/api/v1/widget/look", Guard::Open, |c: Call| -> Fut { Box::pin(async move { api::widget_look(&c.req, &c.env, &c.ctx).await }) }),
     EdgeRoute::open(POST, "/api/v1/conversations", Guard::Visitor, h!(|req, env, p| api::create_conversation(req, env))),
     EdgeRoute::open(POST, "/api/v1/widget/availability", Guard::Visitor, h!(|req, env, p| api::availability(req, env))),
     EdgeRoute::open(POST, "/api/v1/widget/events", Guard::Visitor, h!(|req, env, p| tally::events(req, env))),
@@ -254,13 +256,13 @@ fn verb(m: &worker::Method) -> Verb {
 /// Runs the request's route: a body larger than its door takes is refused by its
 /// `Content-Length` before anything is read; then its guard, then its handler. Every refusal of
 /// a widget door carries CORS for the caller's origin (the widget must read its errors).
-pub async fn route(req: worker::Request, env: &worker::Env) -> worker::Result<worker::Response> {
+pub async fn route(req: worker::Request, env: &worker::Env, ctx: worker::Context) -> worker::Result<worker::Response> {
     let path = req.path();
     let widget = crate::guard::widget_door(&path);
     let origin = crate::guard::origin(&req);
     let resp = match crate::http::refuse_by_length(&req, crate::guard::body_limit(&path))? {
         Some(refusal) => refusal,
-        None => dispatch(req, env, &path).await?,
+        None => dispatch(req, env, &path, ctx).await?,
     };
     if resp.status_code() == 101 {
         return Ok(resp);
@@ -276,11 +278,17 @@ pub async fn route(req: worker::Request, env: &worker::Env) -> worker::Result<wo
     }
 }
 
-async fn dispatch(req: worker::Request, env: &worker::Env, path: &str) -> worker::Result<worker::Response> {
+async fn dispatch(
+    req: worker::Request,
+    env: &worker::Env,
+    path: &str,
+    ctx: worker::Context,
+) -> worker::Result<worker::Response> {
     let Some((route, p)) = find(ROUTES, verb(&req.method()), path) else {
         return env.assets("ASSETS")?.fetch_request(req).await;
     };
-    let call = |req| Call { req, env: env.clone(), p };
+    let ctx = std::rc::Rc::new(ctx);
+    let call = |req| Call { req, env: env.clone(), p, ctx };
     match (&route.run, route.guard) {
         (Run::Open(f), Guard::SameOrigin(what)) => match crate::guard::same_origin_only(&req, what)? {
             Ok(()) => f(call(req)).await,

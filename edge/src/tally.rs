@@ -155,6 +155,44 @@ pub async fn events(mut req: Request, env: &Env) -> Result<Response> {
     http::with_cors(http::json(&ack)?, &origin)
 }
 
+/// A page view as the loader's look request tells it (see [`page_view`]).
+pub struct PageView {
+    pub channel_id: String,
+    /// The host page's hostname (`guard::page_hostname`), if the request told it.
+    pub hostname: Option<String>,
+    /// The client's address (flood limit), if known.
+    pub address: Option<String>,
+    /// The channel's chat button (its entry point id).
+    pub button: String,
+}
+
+/// Counts a page view told by the loader's look request: the page's `visit` and the chat
+/// button's `view` (the loader draws the launcher fixed in the viewport as soon as the look
+/// arrives), both at the button's entry point, with ids drawn here, into a shard picked by a
+/// fresh visitor id (the visitor has no id before the app loads). Only for a page on a
+/// registered host of the channel; events per client address are limited as the events door's
+/// (a refusal is not an error: the page view is simply not counted).
+pub async fn page_view(env: &Env, view: PageView) -> Result<()> {
+    let Some(hostname) = view.hostname else { return Ok(()) };
+    let Some(account_id) = host_account(env, &view.channel_id, &hostname).await? else { return Ok(()) };
+    if guard::throttle_weighed(env, &[(Door::EventsAddress, view.address.as_deref())], 2).await?.is_err() {
+        return Ok(());
+    }
+    let at = now().0;
+    let events = [EventKind::Visit, EventKind::View]
+        .map(|kind| Event {
+            id: crate::util::new_id("e"),
+            at,
+            kind,
+            entry_point: view.button.clone(),
+            invite: String::new(),
+            timeout_ms: 0,
+        })
+        .to_vec();
+    record(env, &account_id, &view.channel_id, &crate::util::new_id("v"), events, false).await?;
+    Ok(())
+}
+
 /// How long this isolate trusts that a hostname is registered for a channel (and which account
 /// the channel is in) before asking D1 again.
 const HOST_CACHE_MS: u64 = 30_000;

@@ -43,7 +43,8 @@ pub struct ChannelInfo {
 }
 
 /// `GET /api/v1/widget/look?channel=<id>`: what the loader needs to draw the launcher before
-/// the WebAssembly app loads (public, cacheable; unknown channel = 404).
+/// the WebAssembly app loads (public, not cached: the edge counts the page view and the chat
+/// button's view from it; unknown channel = 404).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WidgetLook {
     /// `#rrggbb`.
@@ -52,6 +53,10 @@ pub struct WidgetLook {
     pub position: String,
     /// The channel's default language code.
     pub language: String,
+    /// Whether the channel has enabled automatic invites: the loader then loads the app when
+    /// the page is idle (the rules watch the page); otherwise at the visitor's first intent.
+    #[serde(default)]
+    pub invites: bool,
 }
 
 fn english() -> String {

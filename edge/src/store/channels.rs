@@ -80,25 +80,37 @@ pub async fn account_channel(db: &D1Database, account_id: &str, id: &str) -> Res
         .await
 }
 
-/// The launcher's columns of a channel.
+/// The launcher's columns of a channel, whether it has enabled invites, and what the edge
+/// counts a page view with (the account, the chat button's entry point).
 #[derive(Debug, Deserialize)]
 pub struct LookRow {
     pub accent: String,
     pub position: String,
     pub language: String,
+    pub account_id: String,
+    pub invites: u32,
+    pub button: Option<String>,
 }
 
 impl LookRow {
     pub fn into_api(self) -> WidgetLook {
-        WidgetLook { accent: self.accent, position: self.position, language: self.language }
+        WidgetLook { accent: self.accent, position: self.position, language: self.language, invites: self.invites != 0 }
     }
 }
 
-/// What the loader draws the launcher with (`GET /api/v1/widget/look`): one read by primary key.
-pub async fn channel_look(db: &D1Database, id: &str) -> Result<Option<WidgetLook>> {
-    let row: Option<LookRow> =
-        db.prepare("SELECT accent, position, language FROM channels WHERE id = ?1").bind(&[s(id)])?.first(None).await?;
-    Ok(row.map(LookRow::into_api))
+/// What the loader draws the launcher with (`GET /api/v1/widget/look`): one read by primary key
+/// (the two sub-selects use `entry_points`' channel index).
+pub async fn channel_look(db: &D1Database, id: &str) -> Result<Option<LookRow>> {
+    db.prepare(
+        "SELECT c.accent AS accent, c.position AS position, c.language AS language, c.account_id AS account_id, \
+         EXISTS (SELECT 1 FROM entry_points e WHERE e.channel_id = c.id AND e.kind = 'invite' AND e.enabled = 1) \
+         AS invites, \
+         (SELECT e.id FROM entry_points e WHERE e.channel_id = c.id AND e.kind = 'button') AS button \
+         FROM channels c WHERE c.id = ?1",
+    )
+    .bind(&[s(id)])?
+    .first(None)
+    .await
 }
 
 /// Whether `hostname` is a registered host of the channel (the widget's origin check).

@@ -119,10 +119,9 @@ pub(super) async fn load_session(sh: Shared, first: bool) {
     };
     let (switched, resume, start) = {
         let mut s = sh.borrow_mut();
+        // (The page view and the chat button's view are counted by the edge from the loader's
+        // look request: the app may load only at the visitor's first intent.)
         s.events.ready(ses.visitor_id.clone(), ses.visitor_token.clone());
-        if first {
-            s.events.push(EventKind::Visit, &ses.channel.button.id, "", 0);
-        }
         s.button = ses.channel.button.id.clone();
         // A click on the button before the session (the loader's, or before this answer):
         // counted now, and the entry of the next conversation unless one is under way.
@@ -195,8 +194,7 @@ pub(super) async fn load_session(sh: Shared, first: bool) {
 /// After the first session: the invites' observer, `ready`, the queued `Parley` calls, goals;
 /// `identity` is the one the session was asked with.
 pub(super) fn after_first_session(sh: Shared, identity: Option<parley_protocol::api::Identity>) {
-    let launcher = sh.borrow().launcher.clone();
-    observe_launcher(&sh, &launcher);
+    sh.borrow_mut().seen_at = launcher_seen().or_else(|| Some(parley_client::now_ms()));
     let identified = sh.borrow().identified;
     emit("ready", &obj(&[("identified", identified.into())]));
     let hook = sh.clone();

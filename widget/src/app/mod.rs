@@ -899,27 +899,13 @@ pub(crate) fn early_click(at: f64) {
     set_open(&sh, true);
 }
 
-/// Reports the chat button's first appearance in the viewport on this page (a view) and keeps
-/// its time for the decision time.
-fn observe_launcher(sh: &Shared, el: &Element) {
-    use web_sys::{IntersectionObserver, IntersectionObserverEntry};
-    let weak = Rc::downgrade(sh);
-    let cb =
-        Closure::<dyn FnMut(Array, IntersectionObserver)>::new(move |entries: Array, obs: IntersectionObserver| {
-            if !entries.iter().any(|e| e.unchecked_into::<IntersectionObserverEntry>().is_intersecting()) {
-                return;
-            }
-            obs.disconnect();
-            if let Some(sh) = weak.upgrade() {
-                let mut s = sh.borrow_mut();
-                s.seen_at = Some(parley_client::now_ms());
-                s.events.push(EventKind::View, &s.button, "", 0);
-            }
-        });
-    if let Ok(obs) = IntersectionObserver::new(cb.as_ref().unchecked_ref()) {
-        obs.observe(el);
-    }
-    cb.forget();
+/// When the visitor first saw the chat button (ms since the epoch): the loader's
+/// `parley:launcher` mark, set when it drew the launcher, fixed in the viewport (the decision
+/// time runs from there; the view itself is counted by the edge from the look request).
+pub(super) fn launcher_seen() -> Option<u64> {
+    let p = parley_client::window().performance()?;
+    let at = prop(&p.get_entries_by_name("parley:launcher").get(0), "startTime").as_f64()?;
+    Some((p.time_origin() + at) as u64)
 }
 
 /// A chat is under way (or about to start): no invites then.
