@@ -220,8 +220,14 @@ async function idleRun(browser, base) {
   await until(async () => (await state(page)).usable != null, "usable after the click");
   const intent = scriptTime(await stop());
   const b = await state(page);
+  const pmarks = process.env.PARLEY_BENCH_DEBUG
+    ? await page.evaluate(() => performance.getEntriesByType("mark").filter((m) => m.name.startsWith("pm:")).map((m) => `${m.name} ${m.startTime.toFixed(1)}`))
+    : [];
   await ctx.close();
-  if (process.env.PARLEY_BENCH_DEBUG) console.error("long tasks", JSON.stringify(b.long), "launcher", launcher, "ready", appReady);
+  if (process.env.PARLEY_BENCH_DEBUG) {
+    console.error("long tasks", JSON.stringify(b.long), "launcher", launcher, "ready", appReady);
+    console.error("marks", pmarks.join(" | "));
+  }
   return {
     launcher, loadedQuiet, appReady: appReady - hover, ready: b.ready - hover, load: n.load, fcp: n.fcp,
     before: before.filter((r) => r.end <= launcher).reduce((t, r) => t + r.bytes, 0),

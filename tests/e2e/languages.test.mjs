@@ -98,7 +98,7 @@ test("channel language, position and greetings: admins set them, bad values chan
   assert.deepEqual([plain.json.language, plain.json.position, plain.json.greetings], ["en", "right", []], "defaults");
 });
 
-test("look endpoint: accent, position and language of a channel; public, CORS *, a minute in caches; 404 / 400", async () => {
+test("look endpoint: accent, position and language of a channel, whether it has invites; public, CORS *, never cached (a page view); 404 / 400", async () => {
   const admin = await edge.login();
   const saved = await post(`${C}/channels/demo`, { language: "fr", position: "left", accent: "#0B7A3E" }, admin);
   assert.equal(saved.status, 200, JSON.stringify(saved.json));
@@ -107,9 +107,11 @@ test("look endpoint: accent, position and language of a channel; public, CORS *,
   // From any site (a loader on a page of another host reads it too).
   const r = await fetchLook("?channel=demo", { origin: "https://somewhere.example" });
   assert.equal(r.status, 200);
-  assert.deepEqual(await r.json(), { accent: "#0b7a3e", position: "left", language: "fr" });
+  const look = await r.json();
+  assert.deepEqual({ ...look, invites: undefined }, { accent: "#0b7a3e", position: "left", language: "fr", invites: undefined });
+  assert.equal(typeof look.invites, "boolean");
   assert.equal(r.headers.get("access-control-allow-origin"), "*");
-  assert.equal(r.headers.get("cache-control"), "public, max-age=60");
+  assert.equal(r.headers.get("cache-control"), "no-store", "each look is a page view");
   assert.match(r.headers.get("content-type"), /^application\/json/);
   assert.equal(r.headers.get("set-cookie"), null, "no cookie");
 
@@ -117,7 +119,7 @@ test("look endpoint: accent, position and language of a channel; public, CORS *,
   assert.equal(unknown.status, 404);
   assert.equal((await unknown.json()).error.code, "unknown_channel");
   assert.equal(unknown.headers.get("access-control-allow-origin"), "*");
-  assert.notEqual(unknown.headers.get("cache-control"), "public, max-age=60", "a miss is not cached");
+  assert.equal(unknown.headers.get("cache-control"), "no-store", "a miss is not cached");
   for (const q of ["", "?channel=", "?channel=not%20an%20id", `?channel=${"x".repeat(200)}`, "?id=demo"]) {
     const bad = await fetchLook(q);
     assert.equal(bad.status, 400, q);

@@ -79,7 +79,7 @@ test("phone: with the visual viewport shrunk and moved (on-screen keyboard), the
   const cdp = await ctx.newCDPSession(page);
   try {
     await page.goto(edge.base + "/");
-    await page.waitForFunction(() => performance.getEntriesByName("parley:ready").length > 0);
+    await page.locator("parley-chat .launcher").waitFor();
     await step(page, "phone-open", async () => {
       await page.getByRole("button", { name: "Open chat" }).tap();
       await page.getByRole("textbox", { name: "Message" }).waitFor();
@@ -152,7 +152,7 @@ test("desktop: the panel stays where it always was (20 px from the right, 88 px 
   const page = await ctx.newPage();
   try {
     await page.goto(edge.base + "/");
-    await page.waitForFunction(() => performance.getEntriesByName("parley:ready").length > 0);
+    await page.locator("parley-chat .launcher").waitFor();
     await page.getByRole("button", { name: "Open chat" }).click();
     await page.getByRole("textbox", { name: "Message" }).waitFor();
     const g = await composerInside(page, "desktop");

@@ -23,6 +23,7 @@ pub const CSS: &str = r#"
 .panel{position:fixed;right:20px;bottom:88px;width:360px;max-width:calc(100vw - 24px);height:520px;
  max-height:calc(100vh - 110px);max-height:calc(100dvh - 110px);background:#fff;border-radius:14px;
  box-shadow:0 8px 30px rgba(0,0,0,.22);display:flex;flex-direction:column;overflow:hidden}
+.panel.off{visibility:hidden}
 [data-pos=left] .panel,[data-pos=left] .invite{right:auto;left:20px}
 @media (max-width:480px){.parley .panel{inset:0;width:auto;max-width:none;height:auto;max-height:none;border-radius:0}
  [data-open] .launcher{display:none}}

@@ -58,6 +58,18 @@ pub fn follow(root: &HtmlElement) -> Follow {
     Follow { on: Some(On { _listeners: listeners.into(), root: root.clone() }) }
 }
 
+/// Places the panel in the visual viewport once, without following it: done when the closed
+/// panel is built (in a task of its own), so that opening it changes no layout (`follow` then
+/// writes the same values).
+pub fn prime(root: &HtmlElement) {
+    if let Some(vv) = web_sys::window()
+        .and_then(|w| Reflect::get(&w, &JsValue::from_str("visualViewport")).ok())
+        .and_then(|v| v.dyn_into::<EventTarget>().ok())
+    {
+        place(root, &vv);
+    }
+}
+
 impl Drop for Follow {
     fn drop(&mut self) {
         // The listeners go with `on`.

@@ -258,18 +258,45 @@ fn show_fields(s: &mut St) {
 }
 
 pub fn mount(root: ShadowRoot, channel: String, base: String, look: JsValue) -> Result<(), JsValue> {
-    adopt_css(&root);
-    let (top, launcher) = container(&root, &look);
+    // In two tasks of their own, so that no start-up task is long on a slow phone (each runs
+    // functions for the first time: V8 compiles every wasm function at its first call, on the
+    // main thread): the launcher taken over, then the state, stylesheet and listeners. A click
+    // handed over by the loader meanwhile waits in `PENDING_CLICK`.
+    parley_client::set_timeout(0, move || {
+        let (top, launcher, lang, ui) = take_over(&root, &look);
+        parley_client::set_timeout(0, move || start(root, top, launcher, lang, ui, channel, base));
+    });
+    Ok(())
+}
+
+/// The first step of [`mount`]: the loader's container and launcher (or new ones), in the
+/// visitor's language.
+#[inline(never)]
+fn take_over(root: &ShadowRoot, look: &JsValue) -> (HtmlElement, HtmlElement, Lang, Ui) {
+    let (top, launcher) = container(root, look);
     let nav = parley_client::window().navigator();
     let langs: Vec<String> = nav.languages().iter().filter_map(|l| l.as_string()).collect();
-    let lang = Lang::pick(langs.iter().map(String::as_str), &prop(&look, "language").as_string().unwrap_or_default());
-    if let Some(accent) = prop(&look, "accent").as_string() {
+    let lang = Lang::pick(langs.iter().map(String::as_str), &prop(look, "language").as_string().unwrap_or_default());
+    if let Some(accent) = prop(look, "accent").as_string() {
         let _ = top.style().set_property("--accent", safe_color(&accent));
     }
     let _ = top.set_attribute("lang", lang.code());
-    let t = lang.texts();
     let ui = Ui::new();
-    ui::launcher::take_over(&top, &launcher, ui, t);
+    ui::launcher::take_over(&top, &launcher, ui, lang.texts());
+    (top, launcher, lang, ui)
+}
+
+thread_local! {
+    /// A click the loader handed over before [`start`] ran (its `event.timeStamp`).
+    static PENDING_CLICK: std::cell::Cell<Option<f64>> = const { std::cell::Cell::new(None) };
+}
+
+/// The second step of [`mount`]: the stylesheet, the state, the listeners; the session asked
+/// for in the next task.
+#[inline(never)]
+fn start(root: ShadowRoot, top: HtmlElement, launcher: HtmlElement, lang: Lang, ui: Ui, channel: String, base: String) {
+    adopt_css(&root);
+    let t = lang.texts();
     let queued = store::load_json("queued").map(|q| strings(&q)).unwrap_or_default();
     let visits = page::load().page_view(parley_client::now_ms());
     page::save(&visits);
@@ -349,7 +376,9 @@ pub fn mount(root: ShadowRoot, channel: String, base: String, look: JsValue) -> 
     let ses = sh.clone();
     parley_client::set_timeout(0, move || spawn_local(load_session(ses, true)));
     parley_client::set_timeout(0, move || render(&mut sh.borrow_mut()));
-    Ok(())
+    if let Some(at) = PENDING_CLICK.with(|c| c.take()) {
+        early_click(at);
+    }
 }
 
 type Handler = fn(&Shared, Event);
@@ -671,8 +700,13 @@ fn draw(s: &mut St, x: Option<&Session>) {
     if s.d.is_none() && !s.open && s.invite.is_none() {
         return;
     }
+    let fresh = s.d.is_none();
     build_panel(s);
-    // The open panel stays inside the phone's visual viewport; closed, nothing follows it.
+    // The open panel stays inside the phone's visual viewport; closed, nothing follows it (the
+    // panel built closed is placed once, so that opening it changes no layout).
+    if fresh && !s.open {
+        crate::viewport::prime(&s.top);
+    }
     if s.open != s.vv.is_some() {
         s.vv = s.open.then(|| crate::viewport::follow(&s.top));
     }
@@ -887,7 +921,9 @@ fn clicked_button(sh: &Shared) {
 /// the panel opens now, and the click counts for the chat button with its decision time (from
 /// the loader's `parley:launcher` mark, when the visitor first saw the button).
 pub(crate) fn early_click(at: f64) {
-    let Some(sh) = SH.with(|x| x.borrow().clone()) else { return };
+    let Some(sh) = SH.with(|x| x.borrow().clone()) else {
+        return PENDING_CLICK.with(|c| c.set(Some(at)));
+    };
     store::consent();
     if sh.borrow().open {
         return;

@@ -6,11 +6,12 @@ use parley_protocol::i18n::Texts;
 
 use super::{composer, forms, rating, transcript, Ui};
 
-/// The panel (hidden while closed). Once it is built, `app::build_panel` is the place to
+/// The panel (invisible while closed: `visibility: hidden`, not `display: none`, so that its
+/// layout is done when it is built, in a task of its own, and opening it only shows it). Once it is built, `app::build_panel` is the place to
 /// follow the phone's visual viewport (the on-screen keyboard) on it.
 pub fn panel(ui: Ui, t: &'static Texts) -> impl IntoView {
     view! {
-        <section class="panel" role="dialog" aria-label=t.chat hidden=ui.panel_off>
+        <section class="panel" class:off=move || ui.panel_off.get() role="dialog" aria-label=t.chat>
             <header class="head">
                 <div>
                     <h2>{ui.title}</h2>
