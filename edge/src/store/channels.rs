@@ -80,14 +80,13 @@ pub async fn account_channel(db: &D1Database, account_id: &str, id: &str) -> Res
         .await
 }
 
-/// The launcher's columns of a channel, whether it has enabled invites, and what the edge
-/// counts a page view with (the account, the chat button's entry point).
+/// The launcher's columns of a channel, whether it has enabled invites, and the chat button's
+/// entry point (what the edge counts a page view at).
 #[derive(Debug, Deserialize)]
 pub struct LookRow {
     pub accent: String,
     pub position: String,
     pub language: String,
-    pub account_id: String,
     pub invites: u32,
     pub button: Option<String>,
 }
@@ -102,7 +101,7 @@ impl LookRow {
 /// (the two sub-selects use `entry_points`' channel index).
 pub async fn channel_look(db: &D1Database, id: &str) -> Result<Option<LookRow>> {
     db.prepare(
-        "SELECT c.accent AS accent, c.position AS position, c.language AS language, c.account_id AS account_id, \
+        "SELECT c.accent AS accent, c.position AS position, c.language AS language, \
          EXISTS (SELECT 1 FROM entry_points e WHERE e.channel_id = c.id AND e.kind = 'invite' AND e.enabled = 1) \
          AS invites, \
          (SELECT e.id FROM entry_points e WHERE e.channel_id = c.id AND e.kind = 'button') AS button \
