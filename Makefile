@@ -69,6 +69,8 @@ e2e:
 bench: setup build
 	@source scripts/env.sh && step "routing benchmark (decisions per second, 10/100/1000 operators)" && \
 	  cargo run -q --release -p parley-tools -- bench-routing
+	@source scripts/env.sh && step "wake benchmark (a 5,000-message conversation's object: whole transcript vs tail)" && \
+	  cargo run -q --release -p parley-tools -- bench-wake
 	@source scripts/env.sh && step "reports benchmark (Conversations CSV of 100,000 generated conversations, 500 per page: time, peak memory)" && \
 	  cargo run -q --release -p parley-tools -- bench-reports
 	@source scripts/env.sh && step "delivery benchmark (wrangler dev, visitor -> operator)" && \

@@ -11,7 +11,8 @@
 //!
 //! The rules it keeps:
 //! - every (re)connect says `hello` with the highest sequence number held, so the `welcome`
-//!   replays only what was missed; a replayed message is merged, never added twice;
+//!   (and the `history` frames that carry on a replay too large for one frame) replays only
+//!   what was missed; a replayed message is merged, never added twice;
 //! - a message is one line whether it arrives by `ack`, by its broadcast or by a replay: lines
 //!   are merged by sequence number and by (author's role, client id);
 //! - the outbox (sent, not acknowledged; the driver persists it) is resent after every
@@ -371,6 +372,14 @@ impl Session {
                 self.set_status(*status, &mut out);
                 // Everything not yet acknowledged goes again; the server stores each id once.
                 out.send.extend(self.outbox.iter().map(send_frame));
+            }
+            // The rest of the welcome's replay (in order, before any other frame): merged
+            // like the welcome's history, not announced as new messages.
+            ServerMsg::History { history } => {
+                for m in history {
+                    self.last_seq = self.last_seq.max(m.seq);
+                    self.merge(m, &mut out);
+                }
             }
             ServerMsg::Message { message } => {
                 self.last_seq = self.last_seq.max(message.seq);

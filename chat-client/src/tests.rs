@@ -239,6 +239,33 @@ fn replay_after_reconnect_asks_from_the_last_seq_and_adds_nothing_twice() {
 }
 
 #[test]
+fn a_replay_split_over_history_frames_is_merged_in_order_once() {
+    let mut s = live(vec![msg(1, "v1", visitor(), "one")]);
+    s.dropped(0.5);
+    assert_eq!(s.opened().send, vec![hello(1)]);
+    // The server replays 2..=6: the welcome carries the first part, `history` frames the rest.
+    let mut w = welcome(Status::Active, vec![msg(2, "o1", op("Dana"), "two"), msg(3, "v2", visitor(), "three")]);
+    if let ServerMsg::Welcome { last_seq, .. } = &mut w {
+        *last_seq = 6;
+    }
+    assert_eq!(s.receive(&w, 10).events, vec![Event::Welcome]);
+    assert_eq!(s.last_seq(), 3);
+    let out = s.receive(&ServerMsg::History { history: vec![msg(4, "o2", op("Dana"), "four")] }, 11);
+    assert!(out.events.is_empty() && out.send.is_empty(), "a replay is not news: {out:?}");
+    s.receive(
+        &ServerMsg::History { history: vec![msg(5, "v3", visitor(), "five"), msg(6, "o3", op("Dana"), "six")] },
+        12,
+    );
+    assert_eq!(s.last_seq(), 6, "the next hello asks from the end of the replay");
+    assert_eq!(s.lines().iter().map(|l| l.seq).collect::<Vec<_>>(), (1..=6).map(Some).collect::<Vec<_>>());
+    // A repeated part (a frame seen twice) adds nothing.
+    s.receive(&ServerMsg::History { history: vec![msg(4, "o2", op("Dana"), "four")] }, 13);
+    assert_eq!(s.stored_count(), 6);
+    assert!(s.receive(&ServerMsg::Message { message: msg(7, "o4", op("Dana"), "seven") }, 14).events.len() == 1);
+    assert_eq!(s.last_seq(), 7);
+}
+
+#[test]
 fn refused_sends_leave_the_outbox_and_say_why() {
     let mut s = live(vec![]);
     s.send_text("m1".into(), "too long".into(), 1);

@@ -6,12 +6,21 @@
 //! broadcast. Because acknowledging only follows storing, nothing acknowledged is ever lost.
 //! Timers are not kept here: after each input the edge arms an alarm at [`Conversation::next_deadline`]
 //! and calls [`Conversation::handle_alarm`] when it fires.
+//!
+//! The core holds only the conversation's tail: its latest [`Config::tail`] messages, plus the
+//! facts its rules read of the whole transcript (the last seq, which is the message count since
+//! seqs are dense from 1; the bytes of text; whether an operator ever wrote, in [`Meta`]). What it
+//! needs of older messages it asks for with a question the edge answers from storage in the same
+//! synchronous step: [`Effect::LookUp`] (was this send stored before the tail? answered by
+//! [`Conversation::looked_up`]) and [`Effect::ReadOlder`] (the messages a `hello` missed that
+//! are older than the tail, answered by [`Conversation::replay_older`]).
 
 use crate::dispatch::{Received, RouteUpdate};
 use crate::ids::{ConversationId, Millis, OperatorId};
 use crate::limits::{
-    MAX_CONVERSATION_BYTES, MAX_CONVERSATION_MESSAGES, MAX_PAGES_KEPT, MAX_REPLAY, PROTOCOL_VERSION,
-    SESSION_TIMEOUT_MS, SOCKET_RATE_BURST, SOCKET_RATE_PER_SEC, VISITOR_RATE_BURST, VISITOR_RATE_PER_SEC,
+    CONVERSATION_TAIL_MESSAGES, MAX_CONVERSATION_BYTES, MAX_CONVERSATION_MESSAGES, MAX_PAGES_KEPT, MAX_REPLAY,
+    MAX_REPLAY_FRAME_BYTES, PROTOCOL_VERSION, SESSION_TIMEOUT_MS, SOCKET_RATE_BURST, SOCKET_RATE_PER_SEC,
+    VISITOR_RATE_BURST, VISITOR_RATE_PER_SEC,
 };
 use crate::protocol::{
     Author, ClientMsg, ErrorCode, MessageView, OperatorMsg, PageVisit, ProtocolError, Role, Routing, ServerMsg, Status,
@@ -19,7 +28,7 @@ use crate::protocol::{
 };
 use crate::throttle::{Bucket, Refused};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 /// Someone connected to the conversation, as established by the edge (never by the client).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,6 +82,8 @@ pub struct Config {
     /// Most messages and bytes of text the conversation holds.
     pub max_messages: usize,
     pub max_bytes: usize,
+    /// How many of the latest messages are held in memory (at least one).
+    pub tail: usize,
 }
 
 impl Config {
@@ -91,6 +102,7 @@ impl Default for Config {
             socket_rate: Rate { burst: SOCKET_RATE_BURST, per_sec: SOCKET_RATE_PER_SEC },
             max_messages: MAX_CONVERSATION_MESSAGES,
             max_bytes: MAX_CONVERSATION_BYTES,
+            tail: CONVERSATION_TAIL_MESSAGES,
         }
     }
 }
@@ -135,6 +147,10 @@ pub struct Meta {
     /// That operator has written since it became theirs.
     #[serde(default)]
     pub operator_answered: bool,
+    /// Some operator has written in the conversation (kept here so that no rule reads the
+    /// whole transcript; the object's migration 5 set it for conversations older than it).
+    #[serde(default)]
+    pub operator_wrote: bool,
     /// Where the conversation stands in routing.
     #[serde(default)]
     pub routing: Option<Routing>,
@@ -206,8 +222,17 @@ pub struct Event {
 /// What the edge must do, in the order given.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
-    /// Write this message durably (before anything after it is sent).
-    Store(StoredMessage),
+    /// Write this message durably (before anything after it is sent), with the bytes of text of
+    /// the whole conversation through it (what [`Conversation::restore`] is given back).
+    Store { message: StoredMessage, bytes_through: u64 },
+    /// A question: look up whether `(author_id, client_id)` of this send was stored (before the
+    /// tail), then call [`Conversation::looked_up`] with the answer and carry out its effects
+    /// here, before the rest.
+    LookUp(Lookup),
+    /// A question: read the stored messages with `after < seq < before` (older than the tail),
+    /// oldest first, then call [`Conversation::replay_older`] with them and carry out its
+    /// effects here, before the rest.
+    ReadOlder(Replay),
     /// Write the conversation's [`Meta`] durably.
     SaveMeta(Meta),
     /// Append this event durably.
@@ -231,21 +256,114 @@ pub enum Effect {
 /// WebSocket close code sent after `incompatible`.
 pub const CLOSE_INCOMPATIBLE: u16 = 4000;
 
+/// WebSocket close code when the storage could not give a replay without a gap (the client
+/// reconnects and asks again).
+pub const CLOSE_REPLAY_FAILED: u16 = 1011;
+
+/// A send whose client id the tail does not know, in a conversation with messages before the
+/// tail ([`Effect::LookUp`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lookup {
+    who: Participant,
+    client_id: String,
+    text: String,
+    at: Millis,
+}
+
+impl Lookup {
+    /// The author's id to look up (with [`Lookup::client_id`], unique in storage).
+    pub fn author_id(&self) -> &str {
+        &self.who.id
+    }
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+}
+
+/// A stored message found by its (author, client id): what its acknowledgement repeats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Earlier {
+    pub seq: u64,
+    pub at: Millis,
+}
+
+/// A `hello` that missed messages older than the tail ([`Effect::ReadOlder`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Replay {
+    conn: Connection,
+    after: u64,
+    before: u64,
+}
+
+impl Replay {
+    /// The last seq the client holds: read the messages after it…
+    pub fn after(&self) -> u64 {
+        self.after
+    }
+    /// …and before this one (the first the core holds).
+    pub fn before(&self) -> u64 {
+        self.before
+    }
+}
+
+/// Splits a replay (messages in seq order) into the parts of consecutive frames: each at most
+/// [`MAX_REPLAY`] messages and [`MAX_REPLAY_FRAME_BYTES`] bytes of their JSON (a message alone
+/// is far below: at most 4,000 characters of 4 bytes). Always at least one part, maybe empty.
+pub fn replay_parts(messages: impl IntoIterator<Item = MessageView>) -> Vec<Vec<MessageView>> {
+    let mut parts = vec![Vec::new()];
+    let mut bytes = 0;
+    for m in messages {
+        // The message's JSON and the comma before it.
+        let len = json_len(&m) + 1;
+        let part = parts.last_mut().expect("never empty");
+        if !part.is_empty() && (part.len() >= MAX_REPLAY || bytes + len > MAX_REPLAY_FRAME_BYTES) {
+            parts.push(vec![m]);
+            bytes = len;
+        } else {
+            part.push(m);
+            bytes += len;
+        }
+    }
+    parts
+}
+
+/// The length of `value`'s JSON, without building it.
+fn json_len(value: &impl Serialize) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0 += b.len();
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Plain data: serialising cannot fail.
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0
+}
+
 /// The state of one conversation.
 #[derive(Clone, Debug)]
 pub struct Conversation {
     id: ConversationId,
     config: Config,
     meta: Meta,
-    messages: Vec<StoredMessage>,
-    /// (author id, client id) → index into `messages`, for idempotent sends.
-    by_client_id: HashMap<(String, String), usize>,
+    /// The latest messages (at most `config.tail`), in seq order, ending at `last_seq`.
+    tail: VecDeque<StoredMessage>,
+    /// (author id, client id) → seq of the messages in `tail`, for idempotent sends (older ones
+    /// are looked up in storage: [`Effect::LookUp`]).
+    by_client_id: HashMap<(String, String), Earlier>,
+    /// The highest seq stored, 0 for none: also the number of messages (dense from 1).
+    last_seq: u64,
     /// Per-visitor rate buckets. Not durable: a restart forgives, it never loses a message.
     buckets: HashMap<String, Bucket>,
     /// Per-socket frame buckets, by the edge's socket id (not durable either).
     sockets: HashMap<String, Bucket>,
-    /// Bytes of text of all messages (against `config.max_bytes`).
-    bytes: usize,
+    /// Bytes of text of all messages, the tail and before (against `config.max_bytes`).
+    bytes: u64,
 }
 
 impl Conversation {
@@ -262,20 +380,47 @@ impl Conversation {
             operator_joined: false,
             operator: None,
             operator_answered: false,
+            operator_wrote: false,
             routing: None,
             routing_seq: 0,
             visitor: VisitorInfo::default(),
         };
-        let conv = Self::restore(id, config, meta.clone(), Vec::new());
+        let conv = Self::restore(id, config, meta.clone(), Vec::new(), 0);
         (conv, vec![Effect::SaveMeta(meta), Effect::Record(Event { at: now, kind: EventKind::Created })])
     }
 
-    /// Rebuilds the state from stored rows (messages in `seq` order).
-    pub fn restore(id: ConversationId, config: Config, meta: Meta, messages: Vec<StoredMessage>) -> Self {
-        let by_client_id =
-            messages.iter().enumerate().map(|(i, m)| ((m.author_id.clone(), m.view.client_id.clone()), i)).collect();
-        let bytes = messages.iter().map(|m| m.view.text.len()).sum();
-        Self { id, config, meta, messages, by_client_id, buckets: HashMap::new(), sockets: HashMap::new(), bytes }
+    /// Rebuilds the state from what the edge stored: the meta, the latest stored messages in seq
+    /// order (the last [`Config::tail`] of them are kept: reading more is a waste) and the bytes
+    /// of text of the whole conversation (the last message's `bytes_through`).
+    pub fn restore(id: ConversationId, config: Config, meta: Meta, latest: Vec<StoredMessage>, bytes: u64) -> Self {
+        let mut conv = Self {
+            id,
+            config,
+            meta,
+            tail: VecDeque::with_capacity(latest.len().min(config.tail.max(1)) + 1),
+            by_client_id: HashMap::new(),
+            last_seq: latest.last().map_or(0, |m| m.view.seq),
+            buckets: HashMap::new(),
+            sockets: HashMap::new(),
+            bytes,
+        };
+        let skip = latest.len().saturating_sub(conv.config.tail.max(1));
+        for m in latest.into_iter().skip(skip) {
+            conv.hold(m);
+        }
+        conv
+    }
+
+    /// Adds a message to the tail, dropping the oldest beyond [`Config::tail`].
+    fn hold(&mut self, m: StoredMessage) {
+        let earlier = Earlier { seq: m.view.seq, at: m.view.at };
+        self.by_client_id.insert((m.author_id.clone(), m.view.client_id.clone()), earlier);
+        self.tail.push_back(m);
+        while self.tail.len() > self.config.tail.max(1) {
+            if let Some(old) = self.tail.pop_front() {
+                self.by_client_id.remove(&(old.author_id, old.view.client_id));
+            }
+        }
     }
 
     pub fn id(&self) -> &ConversationId {
@@ -287,16 +432,30 @@ impl Conversation {
     pub fn status(&self) -> Status {
         self.meta.status
     }
-    pub fn messages(&self) -> &[StoredMessage] {
-        &self.messages
+    /// The messages held: the latest [`Config::tail`] at most, oldest first.
+    pub fn tail(&self) -> impl ExactSizeIterator<Item = &StoredMessage> {
+        self.tail.iter()
     }
+    /// The latest message.
+    pub fn last_message(&self) -> Option<&StoredMessage> {
+        self.tail.back()
+    }
+    /// The highest seq stored (0 for none), which is also how many messages are stored.
     pub fn last_seq(&self) -> u64 {
-        self.messages.last().map_or(0, |m| m.view.seq)
+        self.last_seq
+    }
+    /// The seq of the oldest message held (`last_seq + 1` when none is).
+    pub fn first_held(&self) -> u64 {
+        self.tail.front().map_or(self.last_seq + 1, |m| m.view.seq)
+    }
+    /// Bytes of text of the whole conversation.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
     }
 
     /// "No operator response": an operator took the conversation but never wrote in it.
     pub fn no_operator_response(&self) -> bool {
-        self.meta.assigned && !self.messages.iter().any(|m| m.view.author.role == Role::Operator)
+        self.meta.assigned && !self.meta.operator_wrote
     }
 
     /// When [`Conversation::handle_alarm`] must run next, if ever.
@@ -489,65 +648,128 @@ impl Conversation {
         if changed {
             effects.insert(0, Effect::SaveMeta(self.meta.clone()));
         }
-        // Sequence numbers are dense from 1, so the messages after `last_seq` start at index
-        // `last_seq` (clamped for clients that claim more than exists).
-        let start = usize::try_from(last_seq).unwrap_or(usize::MAX).min(self.messages.len());
-        let history = self.messages[start..].iter().take(MAX_REPLAY).map(|m| m.view.clone()).collect();
-        effects.push(Effect::Reply(ServerMsg::Welcome {
+        // Everything after `last_seq` (clamped for clients that claim more than exists); what
+        // is older than the tail is asked of storage first.
+        let after = last_seq.min(self.last_seq);
+        let before = self.first_held();
+        if after + 1 < before {
+            effects.push(Effect::ReadOlder(Replay { conn: conn.clone(), after, before }));
+        } else {
+            effects.extend(self.welcome(conn, self.held_after(after)));
+        }
+        effects
+    }
+
+    /// The messages held with a seq above `after`.
+    fn held_after(&self, after: u64) -> Vec<MessageView> {
+        let skip = usize::try_from(after.saturating_sub(self.first_held() - 1)).unwrap_or(usize::MAX);
+        self.tail.iter().skip(skip).map(|m| m.view.clone()).collect()
+    }
+
+    /// The answer to [`Effect::ReadOlder`]: `older` are the stored messages with
+    /// `replay.after() < seq < replay.before()`, oldest first. The `welcome` (and `history`
+    /// frames) replay them and the tail after them; if storage gave anything but exactly those,
+    /// the socket is closed instead ([`CLOSE_REPLAY_FAILED`]: the client asks again), never a
+    /// replay with a gap.
+    pub fn replay_older(&self, replay: Replay, older: Vec<MessageView>) -> Vec<Effect> {
+        let Replay { conn, after, before } = replay;
+        let mut missed = older;
+        missed.extend(self.held_after(before - 1));
+        let dense =
+            missed.iter().zip(after + 1..).all(|(m, seq)| m.seq == seq) && missed.len() as u64 == self.last_seq - after;
+        if !dense {
+            return vec![Effect::Close { code: CLOSE_REPLAY_FAILED, reason: "replay unavailable".into() }];
+        }
+        self.welcome(&conn, missed)
+    }
+
+    /// The `welcome` replaying `missed`, and `history` frames when it is more than one frame holds.
+    fn welcome(&self, conn: &Connection, missed: Vec<MessageView>) -> Vec<Effect> {
+        let mut parts = replay_parts(missed).into_iter();
+        let mut effects = vec![Effect::Reply(ServerMsg::Welcome {
             protocol: PROTOCOL_VERSION,
             conversation_id: self.id.clone(),
             status: self.meta.status,
             you: conn.participant.author(),
-            history,
-            last_seq: self.last_seq(),
+            history: parts.next().unwrap_or_default(),
+            last_seq: self.last_seq,
             routing: self.meta.routing.clone(),
             visitor: (conn.participant.role == Role::Operator).then(|| self.meta.visitor.clone()),
-        }));
+        })];
+        effects.extend(parts.map(|history| Effect::Reply(ServerMsg::History { history })));
         effects
     }
 
     fn send(&mut self, who: &Participant, client_id: String, text: String, now: Millis) -> Vec<Effect> {
-        let key = (who.id.clone(), client_id);
-        if let Some(&i) = self.by_client_id.get(&key) {
+        if let Some(&Earlier { seq, at }) = self.by_client_id.get(&(who.id.clone(), client_id.clone())) {
             // A retry: acknowledge again, store nothing.
-            let m = &self.messages[i].view;
-            return vec![Effect::Reply(ServerMsg::Ack { client_id: key.1, seq: m.seq, at: m.at })];
+            return vec![Effect::Reply(ServerMsg::Ack { client_id, seq, at })];
         }
+        if self.first_held() > 1 {
+            // It may be a retry of a message older than the tail: storage knows.
+            return vec![Effect::LookUp(Lookup { who: who.clone(), client_id, text, at: now })];
+        }
+        self.send_new(who, client_id, text, now)
+    }
+
+    /// The answer to [`Effect::LookUp`]: `found` is the stored message with the send's
+    /// (author, client id), if any. A retry is acknowledged with its original seq, else the
+    /// send is a new message.
+    pub fn looked_up(&mut self, lookup: Lookup, found: Option<Earlier>) -> Vec<Effect> {
+        let Lookup { who, client_id, text, at } = lookup;
+        match found {
+            Some(Earlier { seq, at }) => vec![Effect::Reply(ServerMsg::Ack { client_id, seq, at })],
+            None => self.send_new(&who, client_id, text, at),
+        }
+    }
+
+    /// A send whose client id was never stored.
+    fn send_new(&mut self, who: &Participant, client_id: String, text: String, now: Millis) -> Vec<Effect> {
         if self.meta.status == Status::Closed {
             let e = ProtocolError::new(ErrorCode::ConversationClosed, "this conversation is closed");
-            return vec![error(e.for_send(Some(&key.1)))];
+            return vec![error(e.for_send(Some(&client_id)))];
         }
-        if self.messages.len() >= self.config.max_messages || self.bytes + text.len() > self.config.max_bytes {
+        // The caps count the whole conversation: `last_seq` messages, `bytes` of text.
+        let full_count = self.last_seq >= self.config.max_messages as u64;
+        if full_count || self.bytes + text.len() as u64 > self.config.max_bytes as u64 {
             let e = ProtocolError::new(ErrorCode::ConversationFull, "this conversation holds its most messages");
-            return vec![error(e.for_send(Some(&key.1)))];
+            return vec![error(e.for_send(Some(&client_id)))];
         }
         if who.role == Role::Visitor && !self.take_token(&who.id, now) {
             let e = ProtocolError::new(ErrorCode::RateLimited, "too many messages, slow down and retry");
-            return vec![error(e.for_send(Some(&key.1)))];
+            return vec![error(e.for_send(Some(&client_id)))];
         }
-        let seq = self.last_seq() + 1;
-        let view = MessageView { seq, client_id: key.1.clone(), author: who.author(), text, at: now };
+        let seq = self.last_seq + 1;
+        let view = MessageView { seq, client_id, author: who.author(), text, at: now };
         let stored = StoredMessage { view: view.clone(), author_id: who.id.clone() };
-        self.by_client_id.insert(key, self.messages.len());
-        self.bytes += stored.view.text.len();
-        self.messages.push(stored.clone());
+        self.last_seq = seq;
+        self.bytes += stored.view.text.len() as u64;
+        self.hold(stored.clone());
 
-        let mut effects = vec![Effect::Store(stored)];
+        let mut effects = vec![Effect::Store { message: stored, bytes_through: self.bytes }];
         let theirs = self.meta.operator.as_ref().is_some_and(|(id, _)| *id == who.id);
         let mut notice = None;
+        let mut meta_changed = false;
+        if who.role == Role::Operator && !self.meta.operator_wrote {
+            self.meta.operator_wrote = true;
+            meta_changed = true;
+        }
         if who.role == Role::Operator && (!theirs || !self.meta.operator_answered) {
             // Writing in a conversation that is not theirs takes it over (the dispatcher
             // confirms with an `assigned` update).
             self.meta.operator = Some((who.id.clone(), who.name.clone()));
             self.meta.operator_answered = true;
-            effects.push(Effect::SaveMeta(self.meta.clone()));
+            meta_changed = true;
             notice = Some(Effect::Dispatch(Notice::Answered { operator_id: OperatorId(who.id.clone()) }));
         }
         let activated = who.role == Role::Operator && self.meta.status == Status::Waiting;
         if activated {
             self.meta.status = Status::Active;
-            effects.retain(|e| !matches!(e, Effect::SaveMeta(_)));
+        }
+        if meta_changed || activated {
             effects.push(Effect::SaveMeta(self.meta.clone()));
+        }
+        if activated {
             effects.push(Effect::Record(Event {
                 at: now,
                 kind: EventKind::Active { operator_id: OperatorId(who.id.clone()) },

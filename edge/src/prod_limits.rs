@@ -90,6 +90,73 @@ fn what_a_durable_object_receives_and_keeps_fits() {
 }
 
 #[test]
+fn every_frame_a_conversation_sends_fits_a_websocket_message() {
+    use parley_core::conversation::{Config, Connection, Conversation, Effect, Participant};
+    use parley_protocol::limits::{
+        MAX_CONVERSATION_BYTES, MAX_MESSAGE_CHARS, MAX_NAME_CHARS, MAX_PAGES_KEPT, MAX_PAGE_TITLE_CHARS,
+        MAX_PAGE_URL_CHARS, MAX_REPLAY_FRAME_BYTES, MAX_WIDGET_BODY_BYTES,
+    };
+    use parley_protocol::protocol::{encode_server, hello, ClientMsg, PageVisit, Role, VisitorInfo};
+    use parley_protocol::{ids::ConversationId, Millis};
+    // The heaviest of everything: four bytes a character (JSON escapes take two), every text at
+    // its longest; the visitor's name, language and country as long as a widget body (escaped).
+    let heavy = |chars: usize| "😀".repeat(chars);
+    let quotes = "\"".repeat(MAX_WIDGET_BODY_BYTES);
+    let visitor = VisitorInfo {
+        name: quotes.clone(),
+        language: quotes.clone(),
+        country: quotes,
+        pages: (0..MAX_PAGES_KEPT)
+            .map(|i| PageVisit {
+                url: heavy(MAX_PAGE_URL_CHARS),
+                title: heavy(MAX_PAGE_TITLE_CHARS),
+                at: Millis(i as u64),
+            })
+            .collect(),
+    };
+    let who = |role, id: &str| Connection {
+        participant: Participant { role, id: id.into(), name: heavy(MAX_NAME_CHARS) },
+        greeted: true,
+    };
+    let (v, o) = (who(Role::Visitor, "v"), who(Role::Operator, "o"));
+    let config =
+        Config { visitor_rate: parley_core::throttle::Rate { burst: 100_000, per_sec: 1 }, ..Config::default() };
+    let (mut c, _) = Conversation::create(ConversationId("c".into()), config, Millis(0));
+    let mut frames = Vec::new();
+    let mut keep = |fx: Vec<Effect>| {
+        for e in fx {
+            match e {
+                Effect::Reply(m) | Effect::Broadcast(m) | Effect::BroadcastOthers(m) | Effect::ToOperators(m) => {
+                    frames.push(encode_server(&m))
+                }
+                Effect::LookUp(_) | Effect::ReadOlder(_) => panic!("the whole conversation is held here"),
+                _ => {}
+            }
+        }
+    };
+    keep(c.set_visitor(visitor));
+    keep(c.handle_client(&v, ClientMsg::Page { url: heavy(MAX_PAGE_URL_CHARS), title: heavy(9) }, Millis(1)));
+    // Messages of the heaviest text until the conversation is full (its 2 MiB of text).
+    let mut i = 0;
+    while c.bytes() + 4 * MAX_MESSAGE_CHARS as u64 <= MAX_CONVERSATION_BYTES as u64 {
+        i += 1;
+        keep(c.handle_client(if i % 2 == 0 { &v } else { &o }, send(i, heavy(MAX_MESSAGE_CHARS)), Millis(i)));
+    }
+    assert!(c.last_seq() > 100);
+    // The whole transcript replayed to an operator (the heavier welcome: the visitor's details).
+    keep(c.handle_client(&Connection { greeted: false, ..o.clone() }, hello(0), Millis(9_999)));
+    let largest = frames.iter().map(String::len).max().unwrap_or(0);
+    assert!(frames.len() > 200 && largest > MAX_REPLAY_FRAME_BYTES, "the heavy frames were built");
+    for f in &frames {
+        assert!(f.len() < MAX_WS_MESSAGE_BYTES, "a frame of {} bytes (the limit: {MAX_WS_MESSAGE_BYTES})", f.len());
+    }
+}
+
+fn send(i: u64, text: String) -> parley_protocol::protocol::ClientMsg {
+    parley_protocol::protocol::ClientMsg::Send { client_id: format!("m{i}"), text }
+}
+
+#[test]
 fn the_checks_find_what_they_look_for() {
     assert_eq!(numbered_placeholders("VALUES (?1, ?2, ?101) WHERE x = ?"), vec![1, 2, 101]);
     let files = vec![

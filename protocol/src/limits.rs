@@ -16,8 +16,21 @@ pub const MAX_ID_LEN: usize = 64;
 /// Longest display name (operator's online chat name, visitor name).
 pub const MAX_NAME_CHARS: usize = 80;
 
-/// Most messages replayed in one `welcome`; a client further behind asks again.
+/// Most messages in one replay frame (a `welcome` or a `history` frame). A `hello` is answered
+/// with every message after its `last_seq`, split over as many frames as this and
+/// [`MAX_REPLAY_FRAME_BYTES`] need.
 pub const MAX_REPLAY: usize = 1_000;
+
+/// Most bytes of messages (their JSON) in one replay frame. With what else a `welcome` carries
+/// (at most [`MAX_PAGES_KEPT`] pages of the visitor) every frame the server sends stays below
+/// Cloudflare's WebSocket message limit ([`cloudflare::MAX_WS_MESSAGE_BYTES`]; pinned by
+/// `edge/src/prod_limits.rs`).
+pub const MAX_REPLAY_FRAME_BYTES: usize = 256 * 1024;
+
+/// How many of its latest messages a conversation's object holds in memory (its tail): what it
+/// reads on wake. Older ones stay in its SQLite and are read only for a `hello` from further
+/// back, or to find the seq of a retried send (by its unique (author, client id) index).
+pub const CONVERSATION_TAIL_MESSAGES: usize = 200;
 
 /// How long an operator's console session lasts.
 pub const SESSION_TTL_MS: u64 = 12 * 60 * 60 * 1000;

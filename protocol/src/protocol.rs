@@ -174,7 +174,8 @@ pub enum ServerMsg<V = Hidden> {
         conversation_id: ConversationId,
         status: Status,
         you: Author,
-        /// Messages with `seq > last_seq` of the hello, oldest first.
+        /// Messages with `seq > last_seq` of the hello, oldest first: all of them, or the
+        /// first part when `history` frames follow with the rest.
         history: Vec<MessageView>,
         /// Highest sequence number stored so far.
         last_seq: u64,
@@ -184,6 +185,14 @@ pub enum ServerMsg<V = Hidden> {
         /// The visitor, for operators only.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         visitor: Option<V>,
+    },
+    /// More of the replay a `welcome` began, right after the messages of the frame before
+    /// (oldest first): a replay larger than one frame holds
+    /// ([`crate::limits::MAX_REPLAY_FRAME_BYTES`], [`crate::limits::MAX_REPLAY`]) goes on in
+    /// `history` frames, sent straight after the `welcome`, before any other frame. A client
+    /// holds everything once it holds the welcome's `last_seq`.
+    History {
+        history: Vec<MessageView>,
     },
     /// The client's protocol version is not spoken here; the socket closes after this.
     Incompatible {
@@ -299,6 +308,7 @@ impl<V> TryFrom<ServerWire<V>> for ServerMsg<V> {
                 routing: w.routing,
                 visitor: w.visitor,
             },
+            "history" => ServerMsg::History { history: need(w.history, "history")? },
             "incompatible" => ServerMsg::Incompatible {
                 reason: need(w.reason, "reason")?,
                 supported: need(w.supported, "supported")?,
@@ -534,6 +544,7 @@ mod tests {
                     pages: vec![PageVisit { url: "u".into(), title: "t".into(), at: Millis(1) }],
                 }),
             },
+            ServerMsg::History { history: vec![m.clone()] },
             ServerMsg::Incompatible { reason: "old".into(), supported: 1 },
             ServerMsg::Ack { client_id: "m1".into(), seq: 3, at: Millis(9) },
             ServerMsg::Message { message: m },
@@ -561,6 +572,7 @@ mod tests {
             r#"{"type":"message","message":"text, not a message"}"#,
             r#"{"type":"error","code":"malformed","message":{"seq":1}}"#,
             r#"{"type":"ack","client_id":"m1"}"#,
+            r#"{"type":"history"}"#,
             r#"{"type":"shout"}"#,
             r#"{"status":"closed"}"#,
         ] {

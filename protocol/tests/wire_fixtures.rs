@@ -94,6 +94,27 @@ fn server_frames() {
         },
     );
     server(
+        "server_history",
+        ServerMsg::History {
+            history: vec![
+                MessageView {
+                    seq: 3,
+                    client_id: "m_03".into(),
+                    author: Author { role: Role::Visitor, name: "Visitor".into() },
+                    text: "Norway, then?".into(),
+                    at: Millis(1_700_000_002_000),
+                },
+                MessageView {
+                    seq: 4,
+                    client_id: "m_04".into(),
+                    author: dana(),
+                    text: "Yes, to Norway too.".into(),
+                    at: Millis(1_700_000_003_000),
+                },
+            ],
+        },
+    );
+    server(
         "server_welcome_operator",
         ServerMsg::Welcome {
             protocol: 1,

@@ -11,7 +11,7 @@
 //   - `ProtoClient`: a resilient participant. It says hello with the last contiguous seq it
 //     holds, keeps an OUTBOX of unacknowledged sends (client_id → text) that it resends after
 //     every (re)connect, reconnects with exponential backoff and jitter, dedupes received
-//     messages by seq, pages through welcomes capped at 1000, retries `rate_limited` sends after
+//     messages by seq, reads a replay split over a welcome and `history` frames, retries `rate_limited` sends after
 //     a short delay, and offers promise helpers resolved by incoming frames (no sleeps).
 //   - `readTranscript()` and `audit()`: read back a whole conversation and check it.
 import { request } from "node:http";
@@ -424,6 +424,7 @@ export class ProtoClient {
     this.pongs = 0;
     this.connects = 0; // successful upgrades
     this.welcomes = 0; // welcome frames
+    this.historyFrames = 0; // history frames (a replay too large for the welcome alone)
     this.drops = 0; // drop() calls
     this.refusal = null; // a permanent HTTP refusal of the upgrade
     this.incompatible = null;
@@ -597,7 +598,6 @@ export class ProtoClient {
       this.opts.onFrame?.(f, this);
       switch (f.type) {
         case "welcome": {
-          const before = this.contiguous;
           this.welcomes++;
           this.status = f.status;
           this.routing = flatRouting(f.routing);
@@ -611,11 +611,12 @@ export class ProtoClient {
             // Resend everything not yet acknowledged, in send order.
             for (const [id, t] of this.outbox) this.#transmit(id, t);
           }
-          // Welcome history is capped (1000): ask again from where we are (only while it helps),
-          // on a new socket (a second hello on one socket is refused).
-          if (this.contiguous < f.last_seq && this.contiguous > before) ws.close(1000, "next page");
           break;
         }
+        case "history": // the rest of the welcome's replay, in order, before any other frame
+          this.historyFrames++;
+          for (const m of f.history) this.#ingest(m);
+          break;
         case "ack":
           this.ackLog.push({ client_id: f.client_id, seq: f.seq });
           if (!this.acks.has(f.client_id)) this.acks.set(f.client_id, { seq: f.seq, at: f.at });
@@ -735,8 +736,8 @@ export function waitUntil(clients, pred, label = "condition", timeoutMs = 60_000
 // Read-back and audit
 
 /**
- * Reads a conversation's whole transcript with a fresh client (hello last_seq 0, paging
- * through welcomes capped at 1000). `who` is `{ role: "visitor", visitorId, visitorToken }`
+ * Reads a conversation's whole transcript with a fresh client (hello last_seq 0: the welcome
+ * and the `history` frames after it). `who` is `{ role: "visitor", visitorId, visitorToken }`
  * or `{ role: "operator", cookie }`.
  */
 export async function readTranscript(base, conversationId, who, { timeoutMs = 60_000 } = {}) {

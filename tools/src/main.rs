@@ -10,6 +10,7 @@
 
 mod bench_reports;
 mod bench_routing;
+mod bench_wake;
 
 use parley_core::auth::{hash_password, PBKDF2_ROUNDS};
 use parley_protocol::invites::{Condition, Greeting, InviteSettings};
@@ -26,8 +27,9 @@ fn main() {
         Some("hash-password") if args.len() == 2 => println!("{}", hash(&args[1])),
         Some("bench-routing") => bench_routing::run(),
         Some("bench-reports") => bench_reports::run(&args[1..]),
+        Some("bench-wake") => bench_wake::run(),
         _ => {
-            eprintln!("usage: parley-tools seed-sql | hash-password PASSWORD | bench-routing | bench-reports [N] [--out FILE]");
+            eprintln!("usage: parley-tools seed-sql | hash-password PASSWORD | bench-routing | bench-reports [N] [--out FILE] | bench-wake");
             std::process::exit(2);
         }
     }

@@ -46,7 +46,7 @@ fn create_records_and_saves() {
 fn stores_then_acks_then_broadcasts() {
     let mut c = conv();
     let fx = c.handle_client(&visitor(), send("m1", "hello"), Millis(100));
-    assert!(matches!(&fx[0], Effect::Store(m) if m.view.seq == 1 && m.view.text == "hello"));
+    assert!(matches!(&fx[0], Effect::Store { message: m, .. } if m.view.seq == 1 && m.view.text == "hello"));
     assert_eq!(fx[1], Effect::Reply(ServerMsg::Ack { client_id: "m1".into(), seq: 1, at: Millis(100) }));
     assert!(matches!(&fx[2], Effect::Broadcast(ServerMsg::Message { message }) if message.seq == 1));
     assert_eq!(c.last_seq(), 1);
@@ -58,10 +58,10 @@ fn repeated_client_id_is_acked_again_and_stored_once() {
     c.handle_client(&visitor(), send("m1", "hello"), Millis(100));
     let fx = c.handle_client(&visitor(), send("m1", "hello"), Millis(200));
     assert_eq!(fx, vec![Effect::Reply(ServerMsg::Ack { client_id: "m1".into(), seq: 1, at: Millis(100) })]);
-    assert_eq!(c.messages().len(), 1);
+    assert_eq!(c.tail().len(), 1);
     // The same client id from another author is another message.
     let fx = c.handle_client(&operator(), send("m1", "hi"), Millis(300));
-    assert!(matches!(&fx[0], Effect::Store(m) if m.view.seq == 2));
+    assert!(matches!(&fx[0], Effect::Store { message: m, .. } if m.view.seq == 2));
 }
 
 #[test]
@@ -97,27 +97,20 @@ fn hello_replays_exactly_what_was_missed() {
 }
 
 #[test]
-fn replay_is_capped() {
-    let cfg = Config { visitor_rate: Rate { burst: 10_000, per_sec: 1 }, ..Config::default() };
-    let mut c = Conversation::create(ConversationId("c".into()), cfg, Millis(0)).0;
-    for i in 0..(MAX_REPLAY + 5) {
-        c.handle_client(&visitor(), send(&format!("m{i}"), "x"), Millis(1));
-    }
-    let fx = c.handle_client(&fresh(visitor()), hello(0), Millis(2));
-    let Some(Effect::Reply(ServerMsg::Welcome { history, last_seq, .. })) = fx.last() else { panic!() };
-    assert_eq!(history.len(), MAX_REPLAY);
-    assert_eq!(*last_seq, (MAX_REPLAY + 5) as u64);
-}
-
-#[test]
 fn restore_keeps_idempotency_and_meta() {
     let mut c = conv();
     c.handle_client(&visitor(), send("m1", "hello"), Millis(1));
-    let mut r = Conversation::restore(c.id().clone(), Config::default(), c.meta().clone(), c.messages().to_vec());
+    let mut r = Conversation::restore(
+        c.id().clone(),
+        Config::default(),
+        c.meta().clone(),
+        c.tail().cloned().collect(),
+        c.bytes(),
+    );
     let fx = r.handle_client(&visitor(), send("m1", "hello"), Millis(5));
     assert_eq!(fx.len(), 1);
     let fx = r.handle_client(&visitor(), send("m2", "again"), Millis(6));
-    assert!(matches!(&fx[0], Effect::Store(m) if m.view.seq == 2));
+    assert!(matches!(&fx[0], Effect::Store { message: m, .. } if m.view.seq == 2));
 }
 
 #[test]
@@ -135,7 +128,7 @@ fn nothing_before_hello() {
     assert_eq!(error_code(&fx), Some((ErrorCode::HelloRequired, Some("m1".into()))));
     let fx = c.handle_client(&fresh(visitor()), ClientMsg::Ping, Millis(1));
     assert_eq!(error_code(&fx), Some((ErrorCode::HelloRequired, None)));
-    assert!(c.messages().is_empty());
+    assert_eq!(c.tail().len(), 0);
 }
 
 #[test]
@@ -166,7 +159,7 @@ fn end_closes_once_and_refuses_new_messages_but_acks_retries() {
     assert!(matches!(&fx[0], Effect::Reply(ServerMsg::Ack { seq: 1, .. })));
     let fx = c.handle_client(&visitor(), send("m2", "more"), Millis(9));
     assert_eq!(error_code(&fx), Some((ErrorCode::ConversationClosed, Some("m2".into()))));
-    assert_eq!(c.messages().len(), 1);
+    assert_eq!(c.tail().len(), 1);
 }
 
 #[test]
@@ -181,7 +174,7 @@ fn visitor_rate_limit_refuses_without_storing_then_refills() {
     let mut c = Conversation::create(ConversationId("c".into()), config(), Millis(0)).0;
     for i in 0..3 {
         let fx = c.handle_client(&visitor(), send(&format!("m{i}"), "x"), Millis(1000));
-        assert!(matches!(&fx[0], Effect::Store(_)), "burst message {i}");
+        assert!(matches!(&fx[0], Effect::Store { .. }), "burst message {i}");
     }
     let fx = c.handle_client(&visitor(), send("m3", "x"), Millis(1000));
     assert_eq!(
@@ -190,19 +183,19 @@ fn visitor_rate_limit_refuses_without_storing_then_refills() {
             ProtocolError::new(ErrorCode::RateLimited, "too many messages, slow down and retry").for_send(Some("m3"))
         )]
     );
-    assert_eq!(c.messages().len(), 3);
+    assert_eq!(c.tail().len(), 3);
     // A retry of a stored message is never limited.
     assert!(matches!(
         &c.handle_client(&visitor(), send("m0", "x"), Millis(1000))[0],
         Effect::Reply(ServerMsg::Ack { .. })
     ));
     // One token a second: after a second the refused message goes through.
-    assert!(matches!(&c.handle_client(&visitor(), send("m3", "x"), Millis(2000))[0], Effect::Store(_)));
+    assert!(matches!(&c.handle_client(&visitor(), send("m3", "x"), Millis(2000))[0], Effect::Store { .. }));
     // Operators are not limited.
     for i in 0..10 {
         assert!(matches!(
             &c.handle_client(&operator(), send(&format!("o{i}"), "x"), Millis(2000))[0],
-            Effect::Store(_)
+            Effect::Store { .. }
         ));
     }
 }
@@ -429,10 +422,322 @@ fn a_full_conversation_refuses_sends_but_acks_retries() {
     let cfg = Config { max_messages: 100, max_bytes: 10, ..Config::default() };
     let mut c = Conversation::create(ConversationId("c".into()), cfg, Millis(0)).0;
     c.handle_client(&visitor(), send("m1", "héllo"), Millis(1));
-    let mut c = Conversation::restore(c.id().clone(), cfg, c.meta().clone(), c.messages().to_vec());
+    let mut c = Conversation::restore(c.id().clone(), cfg, c.meta().clone(), c.tail().cloned().collect(), c.bytes());
     let fx = c.handle_client(&operator(), send("o1", "12345"), Millis(2));
     assert_eq!(error_code(&fx), Some((ErrorCode::ConversationFull, Some("o1".into()))));
     let fx = c.handle_client(&operator(), send("o2", "1234"), Millis(3));
     assert_eq!(error_code(&fx), None);
     assert_eq!(c.last_seq(), 2);
+}
+
+// ---- The tail: what the core holds, and what it asks of storage. ---------------------------
+
+/// The object's SQLite as the core sees it (every stored row with its `bytes_through`) and the
+/// object's loop: effects carried out in order, questions answered from the rows.
+#[derive(Default)]
+struct Disk {
+    rows: Vec<(StoredMessage, u64)>,
+    lookups: usize,
+    reads: Vec<(u64, u64)>,
+}
+
+impl Disk {
+    /// Carries out `fx` on `c`; returns what was carried out besides the questions.
+    fn run(&mut self, c: &mut Conversation, fx: Vec<Effect>) -> Vec<Effect> {
+        let mut queue: std::collections::VecDeque<Effect> = fx.into();
+        let mut done = Vec::new();
+        while let Some(effect) = queue.pop_front() {
+            let answer = match effect {
+                Effect::Store { message, bytes_through } => {
+                    assert_eq!(message.view.seq, self.rows.len() as u64 + 1, "dense seqs");
+                    self.rows.push((message.clone(), bytes_through));
+                    done.push(Effect::Store { message, bytes_through });
+                    continue;
+                }
+                Effect::LookUp(q) => {
+                    self.lookups += 1;
+                    let found = self
+                        .rows
+                        .iter()
+                        .find(|(m, _)| m.author_id == q.author_id() && m.view.client_id == q.client_id())
+                        .map(|(m, _)| Earlier { seq: m.view.seq, at: m.view.at });
+                    c.looked_up(q, found)
+                }
+                Effect::ReadOlder(r) => {
+                    self.reads.push((r.after(), r.before()));
+                    let older = self
+                        .rows
+                        .iter()
+                        .filter(|(m, _)| m.view.seq > r.after() && m.view.seq < r.before())
+                        .map(|(m, _)| m.view.clone())
+                        .collect();
+                    c.replay_older(r, older)
+                }
+                other => {
+                    done.push(other);
+                    continue;
+                }
+            };
+            for e in answer.into_iter().rev() {
+                queue.push_front(e);
+            }
+        }
+        done
+    }
+
+    fn input(&mut self, c: &mut Conversation, who: &Connection, msg: ClientMsg, now: u64) -> Vec<Effect> {
+        let fx = c.handle_client(who, msg, Millis(now));
+        self.run(c, fx)
+    }
+
+    /// The object woken: the last `tail` rows and the last row's `bytes_through`, as the edge
+    /// reads them.
+    fn wake(&self, c: &Conversation) -> Conversation {
+        let tail = c.config.tail;
+        let latest = self.rows.iter().skip(self.rows.len().saturating_sub(tail)).map(|(m, _)| m.clone()).collect();
+        let bytes = self.rows.last().map_or(0, |r| r.1);
+        Conversation::restore(c.id().clone(), c.config, c.meta().clone(), latest, bytes)
+    }
+
+    fn text_bytes(&self) -> u64 {
+        self.rows.iter().map(|(m, _)| m.view.text.len() as u64).sum()
+    }
+}
+
+fn unlimited() -> Config {
+    Config { visitor_rate: Rate { burst: 100_000, per_sec: 100_000 }, ..Config::default() }
+}
+
+/// A conversation of `n` messages (operators write every 7th) stored on a disk.
+fn long_conversation(cfg: Config, n: u64) -> (Conversation, Disk) {
+    let mut c = Conversation::create(ConversationId("c_long".into()), cfg, Millis(0)).0;
+    let mut disk = Disk::default();
+    for i in 1..=n {
+        let who = if i % 7 == 0 { operator() } else { visitor() };
+        let fx = disk.input(&mut c, &who, send(&format!("m{i}"), &format!("message {i}")), i);
+        assert!(matches!(&fx[0], Effect::Store { message, .. } if message.view.seq == i), "{i}: {fx:?}");
+        assert!(c.tail().len() <= cfg.tail, "the tail stays bounded");
+    }
+    (c, disk)
+}
+
+/// The replay a `hello` got: every frame's messages in order, and how many frames.
+fn replayed(fx: &[Effect]) -> (Vec<u64>, usize, u64) {
+    let mut seqs = Vec::new();
+    let mut frames = 0;
+    let mut announced = 0;
+    for e in fx {
+        match e {
+            Effect::Reply(ServerMsg::Welcome { history, last_seq, .. }) => {
+                assert_eq!(frames, 0, "the welcome comes first");
+                announced = *last_seq;
+                seqs.extend(history.iter().map(|m| m.seq));
+                frames += 1;
+            }
+            Effect::Reply(ServerMsg::History { history }) => {
+                assert!(frames > 0, "history frames follow the welcome");
+                assert!(!history.is_empty(), "no empty history frame");
+                seqs.extend(history.iter().map(|m| m.seq));
+                frames += 1;
+            }
+            _ => {}
+        }
+    }
+    (seqs, frames, announced)
+}
+
+#[test]
+fn waking_a_long_conversation_holds_only_its_tail() {
+    let (c, disk) = long_conversation(unlimited(), 1_500);
+    assert_eq!(c.tail().len(), CONVERSATION_TAIL_MESSAGES);
+    let r = disk.wake(&c);
+    assert_eq!(r.tail().len(), CONVERSATION_TAIL_MESSAGES);
+    assert_eq!((r.first_held(), r.last_seq()), (1_301, 1_500));
+    assert_eq!(r.tail().map(|m| m.view.seq).collect::<Vec<_>>(), (1_301..=1_500).collect::<Vec<_>>());
+    assert_eq!(r.bytes(), disk.text_bytes(), "the bytes of the whole conversation, not of the tail");
+    assert_eq!(r.last_message().map(|m| m.view.text.as_str()), Some("message 1500"));
+    // Given more rows than its tail, it keeps the latest.
+    let all = disk.rows.iter().map(|(m, _)| m.clone()).collect();
+    let r2 = Conversation::restore(c.id().clone(), c.config, c.meta().clone(), all, disk.text_bytes());
+    assert_eq!((r2.tail().len(), r2.first_held()), (CONVERSATION_TAIL_MESSAGES, 1_301));
+    // It goes on from there: the next message is 1,501 with the running total.
+    let mut r = r;
+    let mut disk = disk;
+    let fx = disk.input(&mut r, &visitor(), send("next", "hello"), 2_000);
+    let total = disk.text_bytes();
+    assert!(
+        matches!(&fx[0], Effect::Store { message, bytes_through } if message.view.seq == 1_501 && *bytes_through == total)
+    );
+    assert_eq!((r.tail().len(), r.first_held()), (CONVERSATION_TAIL_MESSAGES, 1_302));
+    // An empty conversation wakes empty.
+    let e = Conversation::restore(ConversationId("c".into()), Config::default(), c.meta().clone(), Vec::new(), 0);
+    assert_eq!((e.last_seq(), e.first_held(), e.tail().len()), (0, 1, 0));
+}
+
+#[test]
+fn a_hello_from_anywhere_replays_exactly_and_densely() {
+    let (c, disk) = long_conversation(unlimited(), 1_500);
+    let c = disk.wake(&c);
+    for (from, reads_storage) in [
+        (0, true),
+        (1, true),
+        (750, true),
+        (1_299, true),
+        (1_300, false),
+        (1_400, false),
+        (1_499, false),
+        (1_500, false),
+        (9_999, false),
+    ] {
+        let mut c = c.clone();
+        let mut d = Disk { rows: disk.rows.clone(), ..Disk::default() };
+        let fx = d.input(&mut c, &fresh(operator()), hello(from), 3_000);
+        let (seqs, frames, announced) = replayed(&fx);
+        let want: Vec<u64> = (from.min(1_500) + 1..=1_500).collect();
+        assert_eq!(seqs, want, "hello({from}) replays exactly what was missed, in order");
+        assert_eq!(announced, 1_500);
+        assert_eq!(d.reads, if reads_storage { vec![(from, 1_301)] } else { vec![] }, "hello({from})");
+        // More than MAX_REPLAY messages take more than one frame.
+        assert_eq!(frames, want.len().div_ceil(MAX_REPLAY).max(1), "hello({from})");
+        // The handshake is recorded whether the replay read storage or not.
+        assert!(fx.contains(&Effect::UpdateConnection(operator())), "hello({from})");
+    }
+}
+
+#[test]
+fn a_replay_storage_cannot_give_whole_closes_the_socket_instead_of_leaving_a_gap() {
+    let (c, disk) = long_conversation(Config { tail: 10, ..unlimited() }, 50);
+    let mut c = disk.wake(&c);
+    let fx = c.handle_client(&fresh(visitor()), hello(5), Millis(100));
+    let Some(Effect::ReadOlder(replay)) = fx.last().cloned() else { panic!("{fx:?}") };
+    assert_eq!((replay.after(), replay.before()), (5, 41));
+    let mut older: Vec<MessageView> =
+        disk.rows.iter().map(|(m, _)| m.view.clone()).filter(|m| m.seq > 5 && m.seq < 41).collect();
+    older.remove(10);
+    assert_eq!(
+        c.replay_older(replay, older),
+        vec![Effect::Close { code: CLOSE_REPLAY_FAILED, reason: "replay unavailable".into() }]
+    );
+}
+
+#[test]
+fn a_large_replay_is_split_into_frames_below_the_limit() {
+    use crate::limits::cloudflare::MAX_WS_MESSAGE_BYTES;
+    use crate::protocol::encode_server;
+    // 300 messages of 4,000 four-byte characters (16,000 bytes each, 4.8 MB): the heaviest text
+    // a message may have, far more than one frame.
+    let cfg = Config { max_bytes: usize::MAX, ..unlimited() };
+    let mut c = Conversation::create(ConversationId("c_big".into()), cfg, Millis(0)).0;
+    let mut disk = Disk::default();
+    let heavy = "😀".repeat(crate::limits::MAX_MESSAGE_CHARS);
+    for i in 1..=300 {
+        disk.input(&mut c, &visitor(), send(&format!("m{i}"), &heavy), i);
+    }
+    let mut c = disk.wake(&c);
+    let fx = disk.input(&mut c, &fresh(visitor()), hello(0), 1_000);
+    let (seqs, frames, _) = replayed(&fx);
+    assert_eq!(seqs, (1..=300).collect::<Vec<_>>());
+    assert!(frames >= 300 * 16_000 / MAX_REPLAY_FRAME_BYTES, "{frames} frames");
+    for e in &fx {
+        if let Effect::Reply(msg) = e {
+            let len = encode_server(msg).len();
+            assert!(len <= MAX_REPLAY_FRAME_BYTES + 1_024, "a frame of {len} bytes");
+            assert!(len < MAX_WS_MESSAGE_BYTES);
+        }
+    }
+    // Parts are cut by count too, and never empty but for an empty replay.
+    let small = |n: u64| {
+        (1..=n).map(|seq| MessageView {
+            seq,
+            client_id: format!("m{seq}"),
+            author: visitor().participant.author(),
+            text: "x".into(),
+            at: Millis(seq),
+        })
+    };
+    assert_eq!(replay_parts(small(2_500)).iter().map(Vec::len).collect::<Vec<_>>(), vec![1_000, 1_000, 500]);
+    assert_eq!(replay_parts(small(0)), vec![Vec::new()]);
+}
+
+#[test]
+fn an_old_client_id_retried_is_acked_with_its_original_seq_and_stored_once() {
+    let (c, disk) = long_conversation(unlimited(), 1_000);
+    let mut c = disk.wake(&c);
+    let mut disk = disk;
+    let (seq5, at5) = (disk.rows[4].0.view.seq, disk.rows[4].0.view.at);
+    assert!(seq5 < c.first_held(), "m5 is older than the tail");
+    // The retry of m5 (the visitor's, beyond the tail): asked of storage, acked with seq 5.
+    let fx = c.handle_client(&visitor(), send("m5", "message 5"), Millis(5_000));
+    assert!(matches!(&fx[..], [Effect::LookUp(q)] if q.author_id() == "v_1" && q.client_id() == "m5"), "{fx:?}");
+    let fx = disk.run(&mut c, fx);
+    assert_eq!(fx, vec![Effect::Reply(ServerMsg::Ack { client_id: "m5".into(), seq: seq5, at: at5 })]);
+    assert_eq!((disk.rows.len(), c.last_seq()), (1_000, 1_000), "stored once");
+    // The same client id from another author is another message (the operator never sent m5).
+    let fx = disk.input(&mut c, &operator(), send("m5", "mine"), 5_001);
+    assert!(matches!(&fx[0], Effect::Store { message, .. } if message.view.seq == 1_001));
+    // A retry within the tail needs no storage.
+    let lookups = disk.lookups;
+    let fx = disk.input(&mut c, &visitor(), send("m999", "message 999"), 5_002);
+    assert!(matches!(&fx[..], [Effect::Reply(ServerMsg::Ack { seq: 999, .. })]), "{fx:?}");
+    assert_eq!(disk.lookups, lookups);
+    // Closed, an old retry is still acknowledged; a new message is refused.
+    disk.input(&mut c, &visitor(), ClientMsg::End, 5_003);
+    let fx = disk.input(&mut c, &visitor(), send("m5", "message 5"), 5_004);
+    assert_eq!(fx, vec![Effect::Reply(ServerMsg::Ack { client_id: "m5".into(), seq: seq5, at: at5 })]);
+    let fx = disk.input(&mut c, &visitor(), send("late", "too late"), 5_005);
+    assert_eq!(error_code(&fx), Some((ErrorCode::ConversationClosed, Some("late".into()))));
+    assert_eq!(disk.rows.len(), 1_001);
+}
+
+#[test]
+fn the_caps_count_the_whole_conversation_not_the_tail() {
+    // 5,000 messages: the 5,001st is refused, before and after a wake; retries are still acked.
+    let (c, disk) = long_conversation(unlimited(), MAX_CONVERSATION_MESSAGES as u64);
+    for mut c in [c.clone(), disk.wake(&c)] {
+        let mut d = Disk { rows: disk.rows.clone(), ..Disk::default() };
+        assert_eq!(c.tail().len(), CONVERSATION_TAIL_MESSAGES);
+        let fx = d.input(&mut c, &visitor(), send("one_more", "x"), 9_000);
+        assert_eq!(error_code(&fx), Some((ErrorCode::ConversationFull, Some("one_more".into()))));
+        let fx = d.input(&mut c, &visitor(), send("m1", "message 1"), 9_001);
+        assert!(matches!(&fx[..], [Effect::Reply(ServerMsg::Ack { seq: 1, .. })]), "{fx:?}");
+        assert_eq!(d.rows.len(), MAX_CONVERSATION_MESSAGES);
+    }
+    // 2 MiB of text: 524 messages of 4,000 bytes, then only what fits to the byte.
+    let mut c = Conversation::create(ConversationId("c_bytes".into()), unlimited(), Millis(0)).0;
+    let mut disk = Disk::default();
+    for i in 1..=524 {
+        disk.input(&mut c, &visitor(), send(&format!("m{i}"), &"x".repeat(4_000)), i);
+    }
+    let mut c = disk.wake(&c);
+    assert_eq!((c.bytes(), c.tail().len()), (524 * 4_000, CONVERSATION_TAIL_MESSAGES));
+    let left = MAX_CONVERSATION_BYTES - 524 * 4_000;
+    let fx = disk.input(&mut c, &visitor(), send("over", &"x".repeat(left + 1)), 600);
+    assert_eq!(error_code(&fx), Some((ErrorCode::ConversationFull, Some("over".into()))));
+    let fx = disk.input(&mut c, &visitor(), send("fits", &"x".repeat(left)), 601);
+    assert!(matches!(&fx[0], Effect::Store { bytes_through, .. } if *bytes_through == MAX_CONVERSATION_BYTES as u64));
+    let mut c = disk.wake(&c);
+    let fx = disk.input(&mut c, &visitor(), send("one_byte", "x"), 602);
+    assert_eq!(error_code(&fx), Some((ErrorCode::ConversationFull, Some("one_byte".into()))));
+}
+
+#[test]
+fn whether_an_operator_wrote_is_known_beyond_the_tail() {
+    let cfg = Config { tail: 5, ..unlimited() };
+    let mut c = Conversation::create(ConversationId("c".into()), cfg, Millis(0)).0;
+    let mut disk = Disk::default();
+    disk.input(&mut c, &fresh(operator()), hello(0), 1);
+    assert!(c.no_operator_response());
+    let fx = disk.input(&mut c, &operator(), send("o1", "hello"), 2);
+    assert!(fx.iter().any(|e| matches!(e, Effect::SaveMeta(m) if m.operator_wrote)), "{fx:?}");
+    for i in 0..20 {
+        disk.input(&mut c, &visitor(), send(&format!("m{i}"), "x"), 3 + i);
+    }
+    let r = disk.wake(&c);
+    assert!(r.tail().all(|m| m.view.author.role == Role::Visitor), "the operator's message is not held");
+    assert!(!r.no_operator_response());
+    // A meta stored before the flag existed reads as "not written" (the object's migration
+    // sets it from the stored messages).
+    let mut json = serde_json::to_value(c.meta()).unwrap();
+    json.as_object_mut().unwrap().remove("operator_wrote");
+    assert!(!serde_json::from_value::<Meta>(json).unwrap().operator_wrote);
 }

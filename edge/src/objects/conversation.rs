@@ -1,8 +1,11 @@
 //! One Durable Object per conversation: the conversation's single writer.
 //!
 //! It keeps the conversation in its own SQLite (`meta`, `messages`, `events`), rebuilds the
-//! pure [`Conversation`] core from it on wake, and carries out the core's effects in order: a
-//! message is written before it is acknowledged, so nothing acknowledged is lost. Sockets use
+//! pure [`Conversation`] core from it on wake — the meta and the transcript's tail only (one
+//! read along the primary key), never the whole transcript — and carries out the core's effects
+//! in order: a message is written before it is acknowledged, so nothing acknowledged is lost.
+//! The core's questions about older messages ([`Effect::LookUp`], [`Effect::ReadOlder`]) are
+//! answered from SQLite in the same synchronous step. Sockets use
 //! the hibernation API; each socket's [`Connection`] rides on it as an attachment. Built on the
 //! [`kit`]: one alarm serves the core's deadline (session timeout), the retry of the D1 copy
 //! (job `sync`: after a change the object writes its summary, new events and new messages to
@@ -19,6 +22,7 @@ use parley_protocol::protocol::{
 };
 use parley_protocol::Millis;
 use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
 use worker::{
     durable_object, DurableObject, Env, Request, Response, Result, State, WebSocket, WebSocketIncomingMessage,
     WebSocketPair,
@@ -234,8 +238,9 @@ impl ConversationObject {
             Some(json) => serde_json::from_str(&json)?,
             None => return Err("conversation state missing".into()),
         };
-        let messages = object_conversation::messages(&self.kit.sql())?;
-        Ok(Conversation::restore(ConversationId(id), crate::config::get(self.kit.env())?.conversation, meta, messages))
+        let config = crate::config::get(self.kit.env())?.conversation;
+        let (tail, bytes) = object_conversation::tail(&self.kit.sql(), config.tail)?;
+        Ok(Conversation::restore(ConversationId(id), config, meta, tail, bytes))
     }
 
     fn accept(&self, participant: Participant, session: String) -> Result<Response> {
@@ -331,10 +336,22 @@ impl ConversationObject {
         let mut meta_changed = false;
         let mut notices = false;
         self.kit.ready()?;
-        for effect in effects {
+        // The answers to the core's questions are carried out where the question was.
+        let mut queue = VecDeque::from(effects);
+        while let Some(effect) = queue.pop_front() {
             match effect {
-                Effect::Store(m) => {
-                    if let Err(e) = self.store(m) {
+                Effect::LookUp(q) => {
+                    let found = object_conversation::earlier(&self.kit.sql(), q.author_id(), q.client_id())?;
+                    let answer = self.with_core(|core| core.looked_up(q, found))?;
+                    answer.into_iter().rev().for_each(|e| queue.push_front(e));
+                }
+                Effect::ReadOlder(r) => {
+                    let older = object_conversation::messages_between(&self.kit.sql(), r.after(), r.before())?;
+                    let answer = self.with_core(|core| core.replay_older(r, older))?;
+                    answer.into_iter().rev().for_each(|e| queue.push_front(e));
+                }
+                Effect::Store { message, bytes_through } => {
+                    if let Err(e) = self.store(message, bytes_through) {
                         // Forget the in-memory state so it is rebuilt from what was really
                         // stored; nothing after this (no ack) is sent.
                         self.conversation.forget();
@@ -408,8 +425,8 @@ impl ConversationObject {
         Ok(())
     }
 
-    fn store(&self, m: StoredMessage) -> Result<()> {
-        object_conversation::insert_message(&self.kit.sql(), m)
+    fn store(&self, m: StoredMessage, bytes_through: u64) -> Result<()> {
+        object_conversation::insert_message(&self.kit.sql(), m, bytes_through)
     }
 
     fn record(&self, event: &Event) -> Result<()> {
@@ -466,8 +483,9 @@ impl ConversationObject {
 
     async fn try_sync(&self) -> Result<()> {
         let (id, meta, count, last, nor) = self.with_core(|core| {
-            let last = core.messages().last().map(|m| m.view.clone());
-            (core.id().0.clone(), core.meta().clone(), core.messages().len() as u64, last, core.no_operator_response())
+            let last = core.last_message().map(|m| m.view.clone());
+            // Seqs are dense from 1: the last is the count.
+            (core.id().0.clone(), core.meta().clone(), core.last_seq(), last, core.no_operator_response())
         })?;
         let (events_synced, mut messages_synced) = (self.marker("events_synced")?, self.marker("messages_synced")?);
         let (account_id, channel_id) =

@@ -1,8 +1,13 @@
 //! The conversation object's own SQLite (a Durable Object's storage, not D1): its schema, its
 //! transcript (`messages`) and its state changes (`events`), and the mappers from those rows to
 //! the core's messages and to the D1 copy's rows. Values are bound, never formatted in.
+//!
+//! The object never reads the whole transcript: on wake its tail ([`tail`], the latest rows by
+//! primary key, the last one's `bytes_through` giving the conversation's bytes), and on demand
+//! the older messages a `hello` missed ([`messages_between`]) or a retried send by its unique
+//! (author, client id) index ([`earlier`]).
 
-use parley_core::conversation::{Event, StoredMessage};
+use parley_core::conversation::{Earlier, Event, StoredMessage};
 use parley_protocol::protocol::{Author, MessageView, Role};
 use parley_protocol::Millis;
 use serde::Deserialize;
@@ -30,6 +35,17 @@ pub const MIGRATIONS: &[&str] = &[
     "CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, body TEXT NOT NULL);
      INSERT INTO outbox (seq, kind, body) SELECT seq, 'notice', body FROM dispatch_outbox;
      DROP TABLE dispatch_outbox;",
+    // The tail (issue 18): each message keeps the bytes of text of the conversation through it
+    // (what the core's cap counts, read back on wake from the last row alone), and the core's
+    // meta whether an operator ever wrote (no rule reads the whole transcript any more). Both
+    // computed once here for conversations older than this.
+    "ALTER TABLE messages ADD COLUMN bytes_through INTEGER NOT NULL DEFAULT 0;
+     UPDATE messages SET bytes_through = t.total
+       FROM (SELECT seq, SUM(length(CAST(text AS BLOB))) OVER (ORDER BY seq) AS total FROM messages) AS t
+       WHERE messages.seq = t.seq;
+     UPDATE meta SET value = json_set(value, '$.operator_wrote',
+       json(CASE WHEN EXISTS (SELECT 1 FROM messages WHERE author_role = 'operator') THEN 'true' ELSE 'false' END))
+       WHERE key = 'core';",
 ];
 
 /// A row of the object's `messages` table ([`MESSAGE_COLS`]).
@@ -42,9 +58,11 @@ pub struct MessageRow {
     pub author_name: String,
     pub text: String,
     pub at: u64,
+    /// Bytes of text of the conversation through this message.
+    pub bytes_through: u64,
 }
 
-const MESSAGE_COLS: &str = "seq, client_id, author_id, author_role, author_name, text, at";
+const MESSAGE_COLS: &str = "seq, client_id, author_id, author_role, author_name, text, at, bytes_through";
 
 fn role_str(role: Role) -> &'static str {
     match role {
@@ -85,11 +103,41 @@ impl MessageRow {
     }
 }
 
-/// The whole transcript, in order.
-pub fn messages(sql: &SqlStorage) -> Result<Vec<StoredMessage>> {
-    let rows =
-        sql.exec(&format!("SELECT {MESSAGE_COLS} FROM messages ORDER BY seq"), None)?.to_array::<MessageRow>()?;
-    Ok(rows.into_iter().map(MessageRow::into_core).collect())
+/// The latest `n` messages in order (one read backwards along the primary key) and the bytes of
+/// text of the whole conversation (the latest row's `bytes_through`; 0 without messages).
+pub fn tail(sql: &SqlStorage, n: usize) -> Result<(Vec<StoredMessage>, u64)> {
+    let rows = sql
+        .exec(&format!("SELECT {MESSAGE_COLS} FROM messages ORDER BY seq DESC LIMIT ?"), vec![int(n as u64)])?
+        .to_array::<MessageRow>()?;
+    let bytes = rows.first().map_or(0, |r| r.bytes_through);
+    Ok((rows.into_iter().rev().map(MessageRow::into_core).collect(), bytes))
+}
+
+/// The messages with `after < seq < before`, in order (a range of the primary key).
+pub fn messages_between(sql: &SqlStorage, after: u64, before: u64) -> Result<Vec<MessageView>> {
+    let rows = sql
+        .exec(
+            &format!("SELECT {MESSAGE_COLS} FROM messages WHERE seq > ? AND seq < ? ORDER BY seq"),
+            vec![int(after), int(before)],
+        )?
+        .to_array::<MessageRow>()?;
+    Ok(rows.into_iter().map(|r| r.into_core().view).collect())
+}
+
+/// The stored message of `author_id` with `client_id`, if any (the unique index).
+pub fn earlier(sql: &SqlStorage, author_id: &str, client_id: &str) -> Result<Option<Earlier>> {
+    #[derive(Deserialize)]
+    struct Row {
+        seq: u64,
+        at: u64,
+    }
+    let rows = sql
+        .exec(
+            "SELECT seq, at FROM messages WHERE author_id = ? AND client_id = ?",
+            vec![author_id.into(), client_id.into()],
+        )?
+        .to_array::<Row>()?;
+    Ok(rows.first().map(|r| Earlier { seq: r.seq, at: Millis(r.at) }))
 }
 
 /// Up to `limit` stored messages after `after`, as D1 rows.
@@ -103,10 +151,10 @@ pub fn messages_after(sql: &SqlStorage, after: u64, limit: u64) -> Result<Vec<D1
     Ok(rows.into_iter().map(MessageRow::into_d1).collect())
 }
 
-pub fn insert_message(sql: &SqlStorage, m: StoredMessage) -> Result<()> {
+pub fn insert_message(sql: &SqlStorage, m: StoredMessage, bytes_through: u64) -> Result<()> {
     sql.exec(
-        "INSERT INTO messages (seq, client_id, author_id, author_role, author_name, text, at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO messages (seq, client_id, author_id, author_role, author_name, text, at, bytes_through) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         vec![
             int(m.view.seq),
             m.view.client_id.into(),
@@ -115,6 +163,7 @@ pub fn insert_message(sql: &SqlStorage, m: StoredMessage) -> Result<()> {
             m.view.author.name.into(),
             m.view.text.into(),
             int(m.view.at.0),
+            int(bytes_through),
         ],
     )?;
     Ok(())
@@ -158,6 +207,7 @@ mod tests {
             author_name: "Sam".into(),
             text: "hello".into(),
             at: 1000,
+            bytes_through: 5,
         }
     }
 
