@@ -400,7 +400,7 @@ mod tests {
     #[test]
     fn refusal_sentences() {
         use parley_reports::links::Refusal;
-        let e = |status, code: &str| HttpError { status, code: code.into(), message: "m".into(), field: String::new() };
+        let e = |status, code: &str| HttpError { status, code: code.into(), message: "m".into(), ..Default::default() };
         assert_eq!(refusal_text(&e(410, "revoked")), "This link was revoked.");
         assert_eq!(refusal_text(&e(410, "expired")), "This link has expired.");
         assert_eq!(refusal_text(&e(403, "bad_signature")), "This link is not valid.");
