@@ -6,14 +6,15 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestCredentials, RequestInit, Response};
 
-/// A failed call: the HTTP status (0 when the network failed), the server's error code and
-/// the field it names (empty when none).
+/// A failed call: the HTTP status (0 when the network failed), the server's error code, the
+/// field it names (empty when none) and its `Retry-After` in seconds (0 when none).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HttpError {
     pub status: u16,
     pub code: String,
     pub message: String,
     pub field: String,
+    pub retry_after: u32,
 }
 
 impl HttpError {
@@ -36,7 +37,7 @@ impl HttpError {
             status: 0,
             code: "network".into(),
             message: e.as_string().unwrap_or_else(|| "network error".into()),
-            field: String::new(),
+            ..Default::default()
         }
     }
 }
@@ -64,7 +65,7 @@ pub async fn post_js(url: &str, body: String) -> Result<JsValue, HttpError> {
 }
 
 fn bad_json() -> HttpError {
-    HttpError { status: 200, code: "bad_json".into(), message: "unexpected response".into(), field: String::new() }
+    HttpError { status: 200, code: "bad_json".into(), message: "unexpected response".into(), ..Default::default() }
 }
 
 fn parse<T: DeserializeOwned>(text: String) -> Result<T, HttpError> {
@@ -99,7 +100,17 @@ async fn call(url: &str, method: &str, body: Option<String>) -> Result<String, H
             (Some(c), Some(m)) => (c, m),
             _ => ("http".into(), text.clone()),
         };
-        return Err(HttpError { status: resp.status(), code, message, field: get("field").unwrap_or_default() });
+        // Seconds (the edge's form; an HTTP date reads as none). Cross-origin it is readable
+        // because the edge exposes it (`Access-Control-Expose-Headers`).
+        let retry_after =
+            resp.headers().get("Retry-After").ok().flatten().and_then(|s| s.trim().parse().ok()).unwrap_or(0);
+        return Err(HttpError {
+            status: resp.status(),
+            code,
+            message,
+            field: get("field").unwrap_or_default(),
+            retry_after,
+        });
     }
     Ok(text)
 }

@@ -189,7 +189,7 @@ mod tests {
     use crate::i18n::{texts_of, EN, LANGS};
 
     fn refusal(status: u16, code: &str, field: &str, message: &str) -> HttpError {
-        HttpError { status, code: code.into(), message: message.into(), field: field.into() }
+        HttpError { status, code: code.into(), message: message.into(), field: field.into(), retry_after: 0 }
     }
 
     #[test]

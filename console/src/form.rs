@@ -224,7 +224,7 @@ mod tests {
     #[test]
     fn server_errors_find_their_field() {
         let e =
-            |code: &str| HttpError { status: 409, code: code.into(), message: "taken".into(), field: String::new() };
+            |code: &str| HttpError { status: 409, code: code.into(), message: "taken".into(), ..Default::default() };
         // The console's text, not the server's.
         assert_eq!(
             http_field_error(&e("username_taken")),
@@ -236,7 +236,7 @@ mod tests {
             FieldError::new("shortcut", "The shortcut /bye is already in use.")
         );
         assert_eq!(http_field_error(&e("forbidden")).field, "");
-        let net = HttpError { status: 0, code: "network".into(), message: String::new(), field: String::new() };
+        let net = HttpError { status: 0, code: "network".into(), ..Default::default() };
         assert!(http_field_error(&net).message.contains("Could not reach the server"));
     }
 }

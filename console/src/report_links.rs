@@ -14,6 +14,7 @@
 use crate::net::{get_json, post_json, HttpError};
 use leptos::prelude::*;
 use parley_protocol::admin::FieldError;
+use parley_protocol::limits::{REPORT_LINK_DEFAULT_TTL_MS, REPORT_LINK_MAX_TTL_MS};
 use parley_reports::links::{api_url, LinkQuery, ReportLinkList, ReportLinkRequest, ReportLinkView, PAGE_PREFIX};
 use parley_reports::query::{ReportId, ReportQuery};
 use parley_reports::table::ReportResponse;
@@ -24,8 +25,10 @@ use crate::report_view::ReportView;
 
 const BASE: &str = "/api/v1/console/report-links";
 const DAY_MS: f64 = 24.0 * 60.0 * 60.0 * 1000.0;
-/// Longest expiry offered, in days.
-const MAX_DAYS: u32 = 3650;
+/// Longest expiry offered, in days: the edge's limit (`REPORT_LINK_MAX_TTL_MS`, 366 days).
+const MAX_DAYS: u32 = (REPORT_LINK_MAX_TTL_MS / 86_400_000) as u32;
+/// The expiry of a link created without one, in days (`REPORT_LINK_DEFAULT_TTL_MS`, 30 days).
+const DEFAULT_DAYS: u32 = (REPORT_LINK_DEFAULT_TTL_MS / 86_400_000) as u32;
 
 /// A public link's page as the URL fragment holds it: `#/shared/<slug>?<query>`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -101,7 +104,8 @@ pub fn SharedReport(link: Shared) -> impl IntoView {
     }
 }
 
-/// The expiry of a new link: empty = never, else whole days from now.
+/// The expiry of a new link: empty = none given (the edge then sets its default,
+/// [`DEFAULT_DAYS`]), else whole days from now, at most [`MAX_DAYS`].
 fn expiry_of(days: &str, now: f64) -> Result<Option<u64>, FieldError> {
     let days = days.trim();
     if days.is_empty() {
@@ -111,9 +115,17 @@ fn expiry_of(days: &str, now: f64) -> Result<Option<u64>, FieldError> {
         Ok(d) if (1..=MAX_DAYS).contains(&d) => Ok(Some((now + f64::from(d) * DAY_MS) as u64)),
         _ => Err(FieldError::new(
             "expires_at",
-            crate::i18n::fill(crate::i18n::t().give_whole_days, &[("max", &MAX_DAYS.to_string())]),
+            crate::i18n::fill(
+                crate::i18n::t().give_whole_days,
+                &[("max", &MAX_DAYS.to_string()), ("default", &DEFAULT_DAYS.to_string())],
+            ),
         )),
     }
+}
+
+/// The hint under the expiry: what an empty field means and the longest expiry.
+fn expiry_hint(t: &crate::i18n::Texts) -> String {
+    crate::i18n::fill(t.expiry_hint, &[("default", &DEFAULT_DAYS.to_string()), ("max", &MAX_DAYS.to_string())])
 }
 
 /// This console's origin, so a link is absolute.
@@ -208,9 +220,14 @@ pub fn ShareLink(query: ReportQuery) -> impl IntoView {
                         type="number"
                         min="1"
                         max=MAX_DAYS.to_string()
+                        placeholder=DEFAULT_DAYS.to_string()
+                        aria-describedby="rep-share-days-hint"
                         prop:value=move || days.get()
                         on:input=move |ev| days.set(event_target_value(&ev))
                     />
+                    <p id="rep-share-days-hint" class="muted">
+                        {move || expiry_hint(crate::i18n::t())}
+                    </p>
                     {field_error("expires_at")}
                     {other_error}
                     <button type="submit" class="btn btn-primary adm-small" disabled=move || busy.get()>
@@ -392,15 +409,32 @@ mod tests {
     fn expiry_in_days() {
         assert_eq!(expiry_of(" ", 1000.0), Ok(None));
         assert_eq!(expiry_of("2", 1000.0), Ok(Some(1000 + 2 * 86_400_000)));
-        for bad in ["0", "-1", "1.5", "x", "3651"] {
-            assert_eq!(expiry_of(bad, 0.0).unwrap_err().field, "expires_at", "{bad}");
+        // At most the edge's longest lifetime (366 days); empty is the edge's default (30).
+        assert_eq!((MAX_DAYS, DEFAULT_DAYS), (366, 30));
+        assert_eq!(expiry_of("366", 0.0), Ok(Some(REPORT_LINK_MAX_TTL_MS)));
+        for bad in ["0", "-1", "1.5", "x", "367", "3650"] {
+            let e = expiry_of(bad, 0.0).unwrap_err();
+            assert_eq!(e.field, "expires_at", "{bad}");
+            assert!(e.message.contains("366") && e.message.contains("30"), "{bad}: {}", e.message);
+        }
+    }
+
+    #[test]
+    fn the_expiry_hint_says_the_default_and_the_longest_in_every_language() {
+        for l in crate::i18n::LANGS {
+            let t = crate::i18n::texts_of(l);
+            let hint = expiry_hint(t);
+            assert!(hint.contains("30") && hint.contains("366"), "{}: {hint}", l.code());
+            // Nothing says an empty expiry means "never" any more.
+            let label = t.expires_after_days.to_lowercase();
+            assert!(!label.contains(&t.never.to_lowercase()), "{}: {label}", l.code());
         }
     }
 
     #[test]
     fn refusal_sentences() {
         use parley_reports::links::Refusal;
-        let e = |status, code: &str| HttpError { status, code: code.into(), message: "m".into(), field: String::new() };
+        let e = |status, code: &str| HttpError { status, code: code.into(), message: "m".into(), ..Default::default() };
         assert_eq!(refusal_text(&e(410, "revoked")), "This link was revoked.");
         assert_eq!(refusal_text(&e(410, "expired")), "This link has expired.");
         assert_eq!(refusal_text(&e(403, "bad_signature")), "This link is not valid.");

@@ -4,7 +4,8 @@
 //!   (`parley_core::login::Throttle`, attempts in D1 `login_attempts`), then one PBKDF2 through
 //!   WebCrypto whatever the outcome (an unknown username checks a dummy hash, a disabled
 //!   operator's password is checked before the refusal), so timing tells nothing. An older hash
-//!   is replaced by the current scheme (`parley_core::password`) at the first successful login.
+//!   is replaced by the current scheme (`parley_core::password`) at the first successful login;
+//!   so is a hash peppered under `PARLEY_SECRET_PREVIOUS` during a rotation of the secret.
 //! - Logout, disabling an operator and a new password end the sessions in D1 *and* close their
 //!   open sockets: the conversations a session has sockets in are kept in D1
 //!   (`operator_sockets`, written when an operator's socket opens), and each is sent a
@@ -18,7 +19,7 @@ use std::collections::BTreeMap;
 
 use parley_core::auth;
 use parley_core::login::{self, SessionTimes, Throttle};
-use parley_core::password::{self, Derive, Pepper, StoredHash, HASH_BYTES, SALT_BYTES};
+use parley_core::password::{self, Derive, LoginCheck, Peppers, HASH_BYTES, SALT_BYTES};
 use parley_protocol::api::LoginRequest;
 use parley_protocol::error::{ApiError, ErrorCode};
 use parley_protocol::limits::{MAX_PASSWORD_LEN, MAX_USERNAME_LEN, SESSION_TTL_MS};
@@ -33,12 +34,13 @@ use crate::store::sessions::SocketRow;
 use crate::stubs::ConversationStub;
 use crate::util::{new_id, now, random_bytes};
 
-/// The pepper of this deployment (from `PARLEY_SECRET` under its own label, as every other
-/// purpose's key is: logins need it).
-fn pepper(env: &Env) -> Result<Pepper> {
+/// The peppers of this deployment (from `PARLEY_SECRET` under their own label, as every other
+/// purpose's key is: logins need them): the current one and, during a rotation, the previous
+/// secret's (`PARLEY_SECRET_PREVIOUS`).
+fn peppers(env: &Env) -> Result<Peppers> {
     let config = crate::config::get(env)?;
     let secret = config.secret.as_deref().ok_or_else(|| worker::Error::RustError("PARLEY_SECRET is not set".into()))?;
-    Ok(Pepper::from_secret(secret.as_bytes()))
+    Ok(Peppers::from_secrets(secret.as_bytes(), config.previous_secret.as_deref().map(str::as_bytes)))
 }
 
 /// The caller's address as Cloudflare saw it (`CF-Connecting-IP`); none in local development.
@@ -76,9 +78,10 @@ async fn pbkdf2(d: &Derive) -> Result<Vec<u8>> {
     Ok(Uint8Array::new(&bits).to_vec())
 }
 
-/// A new stored hash of `password` (new operators, password changes, upgrades).
+/// A new stored hash of `password` under the current pepper (new operators, password changes,
+/// upgrades).
 pub(crate) async fn new_password_hash(env: &Env, password: &str) -> Result<String> {
-    let pepper = pepper(env)?;
+    let pepper = peppers(env)?.current;
     let salt = random_bytes::<SALT_BYTES>();
     let derived = pbkdf2(&password::derive_new(password, salt, &pepper)).await?;
     Ok(password::new_hash(salt, &derived, &pepper))
@@ -107,7 +110,7 @@ pub(crate) async fn login(mut req: Request, env: &Env) -> Result<Response> {
         return fail(ErrorCode::TooLong, "username or password too long");
     }
     let username = body.username.trim().to_lowercase();
-    let pepper = pepper(env)?;
+    let peppers = peppers(env)?;
     let d1 = crate::store::db(env)?;
     let t = now().0;
 
@@ -125,20 +128,14 @@ pub(crate) async fn login(mut req: Request, env: &Env) -> Result<Response> {
         return too_many_attempts(secs);
     }
 
-    // One PBKDF2 of the stored hash's parameters, or of the dummy's (the current ones) for an
-    // unknown username or an unreadable hash; a disabled operator's password is checked too.
+    // One PBKDF2 of the stored hash's parameters under the pepper it names (the current or,
+    // during a rotation, the previous secret's), or of the dummy's (the current ones) for an
+    // unknown username, an unreadable hash or one of a forgotten secret; a disabled operator's
+    // password is checked too.
     let op = crate::store::operators::operator_by_username(&d1, &username).await?;
-    let stored = op.as_ref().and_then(|o| StoredHash::parse(&o.password_hash));
-    let (hash, run) = match stored.as_ref().and_then(|h| h.derive(&body.password, &pepper).map(|d| (h.clone(), d))) {
-        Some(pair) => pair,
-        None => {
-            let dummy = password::dummy(&pepper);
-            let run = dummy.derive(&body.password, &pepper).ok_or("the dummy hash is always run")?;
-            (dummy, run)
-        }
-    };
-    let derived = pbkdf2(&run).await?;
-    let matched = stored.is_some() && hash.matches(&derived);
+    let check = LoginCheck::plan(op.as_ref().map(|o| o.password_hash.as_str()), &body.password, &peppers);
+    let derived = pbkdf2(&check.run).await?;
+    let matched = check.matches(&derived);
     let Some(op) = op.filter(|o| matched && o.disabled == 0) else {
         return fail(ErrorCode::BadCredentials, "wrong username or password");
     };
@@ -146,7 +143,7 @@ pub(crate) async fn login(mut req: Request, env: &Env) -> Result<Response> {
     // In: the username's count starts again, this attempt no longer counts for the address.
     crate::store::sessions::clear_attempts(&d1, &user_key).await?;
     crate::store::sessions::forget_attempt(&d1, &attempt, &address_key).await?;
-    if hash.needs_upgrade(&pepper) {
+    if check.needs_upgrade(&peppers) {
         let upgraded = new_password_hash(env, &body.password).await?;
         crate::store::operators::upgrade_password_hash(&d1, &op.id, &op.password_hash, &upgraded).await?;
     }

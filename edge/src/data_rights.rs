@@ -5,27 +5,37 @@
 //!   JSON ([`VisitorExport`]).
 //! - `POST /api/v1/console/visitors/:id/erase` (admins): every conversation of the visitor (its
 //!   object's storage first, then its D1 rows, messages, events and goals), their offline
-//!   messages, identity and blocks ([`ErasureReport`]); refused with `not_closed` while one of
-//!   their conversations is open. Aggregate tallies stay (no visitor in them).
+//!   messages, identity and blocks ([`ErasureReport`]). A conversation still open is ended
+//!   first, through its object as an operator's "End chat" is ([`end_open_chat`]): its sockets
+//!   see it end and the dispatcher frees the operator's slot. Aggregate tallies stay (no visitor
+//!   in them).
 //! - `GET` / `POST /api/v1/console/account/retention` (reading: any operator; changing: admins):
 //!   the account's retention period ([`RetentionSettings`]).
 //! - [`run_retention`]: the scheduled job (`lib.rs`, cron in `wrangler.toml`), run with the time
 //!   the runtime scheduled it for (so a test injects the clock through the scheduled event).
 
+use parley_core::conversation::{Notice, Participant};
 use parley_protocol::data_rights::{
     retention_cutoff, ErasureReport, ExportConversation, RetentionSettings, VisitorExport,
 };
 use parley_protocol::error::ErrorCode;
 use parley_protocol::limits::{RETENTION_BATCH, RETENTION_CONVERSATIONS_PER_RUN};
-use parley_protocol::VisitorId;
+use parley_protocol::protocol::{encode_client, hello, ClientMsg, Role};
+use parley_protocol::{ConversationId, VisitorId};
 use worker::{Env, Request, Response, Result};
 
 use crate::guard::Admin;
 use crate::http::{self, fail, invalid};
 use crate::store::data_rights as store;
 use crate::store::operators::OperatorRow;
-use crate::stubs::ConversationStub;
+use crate::stubs::{Command, ConversationStub};
 use crate::util::now;
+
+/// How long erasing waits for an open conversation to end (its object's answer, then its
+/// closed state in D1) before refusing `not_closed`.
+const END_WAIT_MS: u64 = 10_000;
+/// How often D1 is read meanwhile.
+const END_POLL_MS: u64 = 100;
 
 /// `GET /api/v1/console/visitors/:id/export`.
 pub(crate) async fn export(env: &Env, me: &Admin, visitor_id: &str) -> Result<Response> {
@@ -62,9 +72,26 @@ pub(crate) async fn export(env: &Env, me: &Admin, visitor_id: &str) -> Result<Re
 pub(crate) async fn erase(env: &Env, me: &Admin, visitor_id: &str) -> Result<Response> {
     let d1 = crate::store::db(env)?;
     let account = me.account_id.as_str();
-    let conversations = store::visitor_conversations(&d1, account, visitor_id).await?;
-    if conversations.iter().any(|c| c.status != "closed") {
-        return fail(ErrorCode::NotClosed, "end the visitor's open conversation first");
+    let mut conversations = store::visitor_conversations(&d1, account, visitor_id).await?;
+    // An open chat is ended first, then erased with the rest once D1 has it closed (the object
+    // copies its close to D1 before anything is deleted, so no late copy brings rows back).
+    let open: Vec<String> = conversations.iter().filter(|c| c.status != "closed").map(|c| c.id.clone()).collect();
+    if !open.is_empty() {
+        for id in &open {
+            end_open_chat(env, me, id).await?;
+        }
+        let mut waited = 0;
+        loop {
+            conversations = store::visitor_conversations(&d1, account, visitor_id).await?;
+            if conversations.iter().all(|c| c.status == "closed") || waited >= END_WAIT_MS {
+                break;
+            }
+            worker::Delay::from(std::time::Duration::from_millis(END_POLL_MS)).await;
+            waited += END_POLL_MS;
+        }
+        if conversations.iter().any(|c| c.status != "closed") {
+            return fail(ErrorCode::NotClosed, "the visitor's open conversation did not end; try again");
+        }
     }
     // The objects first: if D1 failed afterwards, a retry finds the same ids again.
     for c in &conversations {
@@ -78,6 +105,54 @@ pub(crate) async fn erase(env: &Env, me: &Admin, visitor_id: &str) -> Result<Res
         identities: erased.identities,
         blocks: erased.blocks,
     })
+}
+
+/// Ends the open conversation `id` as the admin's console would: through its object, on a
+/// socket of the admin's that says `hello` then `end`. The object closes the chat (closed by an
+/// operator) as it always does: every socket in it (the operator's console) sees it end, D1
+/// gets the close and the dispatcher its notice, so the operator's slot is free again. The
+/// dispatcher is also told here (`Notice::Closed` changes nothing the second time), in case the
+/// object's own notice was still on its way when the erasure deletes its outbox. An object
+/// that does not answer in time is not waited for: the caller sees the chat still open.
+async fn end_open_chat(env: &Env, me: &Admin, id: &str) -> Result<()> {
+    let participant = Participant { role: Role::Operator, id: me.id.clone(), name: me.chat_name.clone() };
+    // No console session behind this socket: the worker checked the admin's already.
+    let resp = ConversationStub::get(env, id)?.connect(participant, String::new(), None).await?;
+    if let Some(ws) = resp.websocket() {
+        let mut events = ws.events()?;
+        ws.accept()?;
+        // Past every message: the transcript is not replayed to this socket.
+        ws.send_with_str(encode_client(&hello(u64::from(u32::MAX))))?;
+        let ended = async {
+            use futures_util::StreamExt;
+            while let Some(event) = events.next().await {
+                let worker::WebsocketEvent::Message(m) = event? else { break };
+                let frame: serde_json::Value = m.text().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
+                let closed = frame["status"] == "closed";
+                match frame["type"].as_str() {
+                    Some("welcome" | "status") if closed => return Ok(true),
+                    Some("welcome") => ws.send_with_str(encode_client(&ClientMsg::End))?,
+                    _ => {}
+                }
+            }
+            Ok::<bool, worker::Error>(false)
+        };
+        let timeout = worker::Delay::from(std::time::Duration::from_millis(END_WAIT_MS));
+        futures_util::pin_mut!(ended, timeout);
+        let result = match futures_util::future::select(ended, timeout).await {
+            futures_util::future::Either::Left((r, _)) => r,
+            futures_util::future::Either::Right(_) => Ok(false),
+        };
+        let _ = ws.close(Some(1000), Some("ended"));
+        if !result? {
+            worker::console_error!("erasure: conversation {id} did not confirm its end");
+        }
+    }
+    let cmd = Command::Notice { conversation_id: ConversationId(id.to_owned()), notice: Notice::Closed };
+    if let Err(e) = crate::dispatch::call::<serde_json::Value>(env, &me.account_id, &cmd).await {
+        worker::console_error!("erasure: freeing the slot of {id}: {e}");
+    }
+    Ok(())
 }
 
 /// `GET /api/v1/console/account/retention`.

@@ -150,6 +150,11 @@ pub struct Texts {
     pub unavailable: &'static str,
     /// The channel's greeting when it has none in any language.
     pub greeting: &'static str,
+    /// A chat start refused for too many chats (429 `rate_limited`), `{minutes}`: when to try
+    /// again ([`Texts::too_many`]).
+    pub many_chats: &'static str,
+    /// The offline form refused for too many messages (429 `rate_limited`), `{minutes}`.
+    pub many_messages: &'static str,
     /// Why the server refused a frame ([`Texts::refusal`]), in a sentence's middle.
     pub why_too_long: &'static str,
     pub why_closed: &'static str,
@@ -174,6 +179,14 @@ impl Texts {
             C::SessionEnded => self.why_ended,
             C::Malformed | C::UnknownType | C::EmptyMessage | C::BadClientId | C::HelloRequired => self.why_refused,
         }
+    }
+
+    /// A chat start (`chats`) or an offline message refused with 429 `rate_limited`, said in
+    /// this language (the server's message is English): when to try again, in whole minutes
+    /// from its `Retry-After` (seconds; at least a minute, also when the header is missing).
+    pub fn too_many(&self, chats: bool, retry_after_secs: u32) -> String {
+        let minutes = retry_after_secs.div_ceil(60).max(1);
+        fill(if chats { self.many_chats } else { self.many_messages }, &[("minutes", &minutes.to_string())])
     }
 }
 
@@ -228,6 +241,8 @@ pub static EN: Texts = Texts {
     could_not_start: "Could not start the chat ({why})",
     unavailable: "Chat is unavailable ({why})",
     greeting: "Hi! How can we help you today?",
+    many_chats: "Too many chats were started from here. Please try again in about {minutes} min.",
+    many_messages: "Too many messages were left from here. Please try again in about {minutes} min.",
     why_too_long: "the message is too long",
     why_closed: "the chat has ended",
     why_full: "this chat is full; start a new one",
@@ -287,6 +302,8 @@ pub static ES: Texts = Texts {
     could_not_start: "No se pudo iniciar el chat ({why})",
     unavailable: "El chat no está disponible ({why})",
     greeting: "¡Hola! ¿En qué podemos ayudarte hoy?",
+    many_chats: "Se han iniciado demasiados chats desde aquí. Inténtalo de nuevo en unos {minutes} min.",
+    many_messages: "Se han dejado demasiados mensajes desde aquí. Inténtalo de nuevo en unos {minutes} min.",
     why_too_long: "el mensaje es demasiado largo",
     why_closed: "el chat ha terminado",
     why_full: "este chat está lleno; empieza uno nuevo",
@@ -346,6 +363,10 @@ pub static FR: Texts = Texts {
     could_not_start: "Impossible de démarrer la discussion ({why})",
     unavailable: "Le chat n’est pas disponible ({why})",
     greeting: "Bonjour ! Comment pouvons-nous vous aider ?",
+    many_chats:
+        "Trop de discussions ont été ouvertes depuis cet endroit. Veuillez réessayer dans environ {minutes} min.",
+    many_messages:
+        "Trop de messages ont été laissés depuis cet endroit. Veuillez réessayer dans environ {minutes} min.",
     why_too_long: "le message est trop long",
     why_closed: "la discussion est terminée",
     why_full: "cette discussion est pleine ; commencez-en une nouvelle",
@@ -405,6 +426,9 @@ pub static DE: Texts = Texts {
     could_not_start: "Der Chat konnte nicht gestartet werden ({why})",
     unavailable: "Der Chat ist nicht verfügbar ({why})",
     greeting: "Hallo! Wie können wir Ihnen helfen?",
+    many_chats: "Von hier aus wurden zu viele Chats gestartet. Bitte versuchen Sie es in etwa {minutes} Min. erneut.",
+    many_messages:
+        "Von hier aus wurden zu viele Nachrichten hinterlassen. Bitte versuchen Sie es in etwa {minutes} Min. erneut.",
     why_too_long: "die Nachricht ist zu lang",
     why_closed: "der Chat ist beendet",
     why_full: "dieser Chat ist voll; beginnen Sie einen neuen",
@@ -464,6 +488,8 @@ pub static VI: Texts = Texts {
     could_not_start: "Không thể bắt đầu trò chuyện ({why})",
     unavailable: "Trò chuyện hiện không khả dụng ({why})",
     greeting: "Xin chào! Chúng tôi có thể giúp gì cho bạn?",
+    many_chats: "Có quá nhiều cuộc trò chuyện được bắt đầu từ đây. Vui lòng thử lại sau khoảng {minutes} phút.",
+    many_messages: "Có quá nhiều lời nhắn được gửi từ đây. Vui lòng thử lại sau khoảng {minutes} phút.",
     why_too_long: "tin nhắn quá dài",
     why_closed: "cuộc trò chuyện đã kết thúc",
     why_full: "cuộc trò chuyện này đã đầy; hãy bắt đầu cuộc mới",
@@ -523,6 +549,8 @@ pub static RU: Texts = Texts {
     could_not_start: "Не удалось начать чат ({why})",
     unavailable: "Чат недоступен ({why})",
     greeting: "Здравствуйте! Чем мы можем помочь?",
+    many_chats: "Отсюда начато слишком много чатов. Попробуйте снова примерно через {minutes} мин.",
+    many_messages: "Отсюда оставлено слишком много сообщений. Попробуйте снова примерно через {minutes} мин.",
     why_too_long: "сообщение слишком длинное",
     why_closed: "чат завершён",
     why_full: "этот чат переполнен; начните новый",
@@ -582,6 +610,8 @@ pub static ZH: Texts = Texts {
     could_not_start: "无法开始聊天（{why}）",
     unavailable: "聊天暂不可用（{why}）",
     greeting: "您好！有什么可以帮您？",
+    many_chats: "从这里发起的聊天过多。请约 {minutes} 分钟后再试。",
+    many_messages: "从这里提交的留言过多。请约 {minutes} 分钟后再试。",
     why_too_long: "消息太长",
     why_closed: "对话已结束",
     why_full: "此对话已满，请开始新的对话",
@@ -657,7 +687,7 @@ mod tests {
         assert_eq!(fill(Lang::Zh.texts().chatting_with, &[("name", "小王")]), "您正在与 小王 聊天");
     }
 
-    fn all(t: &Texts) -> [&'static str; 50] {
+    fn all(t: &Texts) -> [&'static str; 52] {
         [
             t.open_chat,
             t.close_chat,
@@ -709,6 +739,8 @@ mod tests {
             t.could_not_start,
             t.unavailable,
             t.greeting,
+            t.many_chats,
+            t.many_messages,
         ]
     }
 
@@ -722,6 +754,28 @@ mod tests {
                 // "Chat", "Message(s)" are the same word in some languages; no more than that.
                 let same: Vec<_> = t.iter().zip(en).filter(|(a, b)| *a == b).map(|(a, _)| *a).collect();
                 assert!(same.len() <= 3, "{}: English copies {same:?}", l.code());
+            }
+        }
+    }
+
+    #[test]
+    fn a_refused_start_says_when_to_try_again_in_every_language() {
+        let en = Lang::En.texts();
+        assert_eq!(en.too_many(true, 600), "Too many chats were started from here. Please try again in about 10 min.");
+        assert_eq!(en.too_many(true, 61), "Too many chats were started from here. Please try again in about 2 min.");
+        assert!(en.too_many(false, 0).ends_with("in about 1 min."), "at least a minute, also without Retry-After");
+        assert!(en.too_many(false, 3_600).starts_with("Too many messages"));
+        assert_eq!(
+            Lang::De.texts().too_many(true, 540),
+            "Von hier aus wurden zu viele Chats gestartet. Bitte versuchen Sie es in etwa 9 Min. erneut."
+        );
+        for l in LANGS {
+            let t = l.texts();
+            let (chats, messages) = (t.too_many(true, 120), t.too_many(false, 120));
+            assert!(chats.contains('2') && !chats.contains('{'), "{} {chats}", l.code());
+            assert_ne!(chats, messages, "{}", l.code());
+            if l != Lang::En {
+                assert_ne!(chats, en.too_many(true, 120), "{} is translated", l.code());
             }
         }
     }
@@ -744,6 +798,8 @@ mod tests {
                 (t.not_sent, &["{why}"]),
                 (t.could_not_start, &["{why}"]),
                 (t.unavailable, &["{why}"]),
+                (t.many_chats, &["{minutes}"]),
+                (t.many_messages, &["{minutes}"]),
             ] {
                 for k in keys {
                     assert!(s.contains(k), "{} {s:?} lacks {k}", l.code());

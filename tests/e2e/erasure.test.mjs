@@ -3,7 +3,9 @@
 // was blocked and left an offline message is exported as JSON, then erased by an admin; after it,
 // no report CSV, no console API answer and no conversation object's storage (its SQLite files in
 // the local persistence, read directly) holds anything of them, while another visitor's chat is
-// untouched. The formula cell is neutralised in the CSVs before erasure. Then the account's
+// untouched. The formula cell is neutralised in the CSVs before erasure. A visitor whose chat is
+// still open is erased too: the chat ends first (the operator's socket sees it end, the
+// dispatcher frees her slot), then it is erased. Then the account's
 // retention period (1 day) and the scheduled retention job, run through wrangler's scheduled
 // trigger with an injected time: as of now nothing is purged, as of two days later the closed
 // conversation is gone from D1 and its object.
@@ -217,24 +219,57 @@ test("an admin exports and erases a visitor: reports, console API and objects ho
   assert.deepEqual(twice.json, { visitor_id: ann.visitorId, conversations: 0, offline_messages: 0, identities: 0, blocks: 0 });
 });
 
-test("an open chat is ended before its visitor can be erased", async () => {
+test("a visitor whose chat is still open is erased: the chat ends first, the operator sees it end, her slot is free", async () => {
+  // Dana's open chats as the dispatcher counts them.
+  const ongoing = async () => {
+    const r = await get(`${C}/presence`);
+    assert.equal(r.status, 200, r.text);
+    return r.json.presence.operators.find((o) => o.id === "op_demo").ongoing;
+  };
+  const before = await ongoing();
+  const marker = `open-chat-${Date.now()}`;
   const v = await newVisitor(edge.base);
   const r = await postJson(edge.base, "/api/v1/conversations", {
     channel_id: "demo", visitor_id: v.visitorId, visitor_token: v.visitorToken, page_url: `${edge.base}/`,
   });
   assert.equal(r.status, 200, r.text);
-  assertError(await post(`${C}/visitors/${v.visitorId}/erase`, {}), 409, "not_closed", "open chat");
-  const still = await get(`${C}/visitors/${v.visitorId}/export`);
-  assert.deepEqual(still.json.conversations.map((c) => c.summary.id), [r.json.conversation_id], "nothing erased");
-  const op = new ProtoClient({ base: edge.base, conversationId: r.json.conversation_id, role: "operator", cookie: dana });
-  clients.push(op);
+  const id = r.json.conversation_id;
+  const visitor = new ProtoClient({ base: edge.base, conversationId: id, role: "visitor", ...v });
+  const op = new ProtoClient({ base: edge.base, conversationId: id, role: "operator", cookie: dana });
+  clients.push(visitor, op);
+  await visitor.start();
   await op.start();
-  op.sendFrame({ type: "end" });
-  await conversationSummaryWhen(edge, dana, r.json.conversation_id, (s) => s.status === "closed", "closed in D1");
-  await op.close();
+  await visitor.waitForAck(visitor.send(`still chatting ${marker}`));
+  await op.waitForAck(op.send("Dana is here."));
+  await until(async () => (await ongoing()) === before + 1, "the chat takes one of Dana's slots");
+  await until(() => objectStorage().includes(marker), "the message in the chat's object");
+  assert.notEqual(op.status, "closed");
+
+  // The admin erases the visitor while the chat is open: it is ended, then erased.
   const erased = await post(`${C}/visitors/${v.visitorId}/erase`, {});
   assert.equal(erased.status, 200, erased.text);
-  assert.equal(erased.json.conversations, 1);
+  assert.deepEqual(erased.json, { visitor_id: v.visitorId, conversations: 1, offline_messages: 0, identities: 0, blocks: 0 });
+  // Dana's console saw it end (the object's `status: closed`, before its sockets closed), and the
+  // visitor's widget too; the dispatcher freed her slot as a normal close does.
+  await waitUntil([op], () => op.status === "closed", "Dana's socket sees the chat end");
+  await waitUntil([visitor], () => visitor.status === "closed", "the visitor's socket sees the chat end");
+  await until(async () => (await ongoing()) === before, "Dana's slot is free again");
+  await op.close();
+  await visitor.close();
+  // Erased like any other: nothing in the console, the export or the objects.
+  const list = await get(`${C}/conversations`);
+  assert.ok(!list.text.includes(id) && !list.text.includes(v.visitorId), "not in the console's list");
+  const exp = await get(`${C}/visitors/${v.visitorId}/export`);
+  assert.deepEqual(exp.json.conversations, [], "nothing left to export");
+  assert.ok(!objectStorage().includes(marker), "the chat's object is empty");
+  // The visitor can start a new chat afterwards (no open conversation is left behind).
+  const again = await postJson(edge.base, "/api/v1/conversations", {
+    channel_id: "demo", visitor_id: v.visitorId, visitor_token: v.visitorToken, page_url: `${edge.base}/`,
+  });
+  assert.equal(again.status, 200, again.text);
+  assert.notEqual(again.json.conversation_id, id, "a new conversation, not the erased one");
+  const cleanup = await post(`${C}/visitors/${v.visitorId}/erase`, {});
+  assert.equal(cleanup.status, 200, cleanup.text);
 });
 
 test("the retention job purges conversations older than the account's period (injected clock)", async () => {

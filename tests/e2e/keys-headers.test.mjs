@@ -6,9 +6,12 @@
 // - the console and its assets carry CSP (frame-ancestors), nosniff and Referrer-Policy; the
 //   widget's refusals carry CORS for the calling origin;
 // - a body whose Content-Length is above its door's limit is refused before it is read;
-// - a report link without an expiry gets the default lifetime, and no more than the maximum.
+// - a report link without an expiry gets the default lifetime, and no more than the maximum;
+// - operators' passwords follow a rotation of PARLEY_SECRET (PARLEY_SECRET_PREVIOUS): a hash
+//   peppered under the previous secret logs in and is upgraded to the new pepper.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { upgrade, wsUrl, mintTicket, newConversation, newVisitor, postJson } from "./proto-client.mjs";
 import { useEdge, assertError, C } from "./fixtures.mjs";
 
@@ -205,4 +208,42 @@ test("a body above its door's limit is refused by its Content-Length, before it 
   // At the limit the request is read as usual (here: a malformed body, 400).
   const ok = await postJson(edge.base, "/api/v1/widget/session", null, { raw: `{"channel_id":"demo"${" ".repeat(100)}` });
   assertError(ok, 400, "malformed", "a small body is read");
+});
+
+// Last in the file: it restarts the edge with other secrets.
+test("the password pepper follows a rotation of PARLEY_SECRET: the previous secret's hash logs in and is upgraded", async () => {
+  const admin = await edge.login();
+  const PASSWORD = "rotate-me-please";
+  for (const username of ["rota", "stale"]) {
+    const r = await edge.post(`${C}/operators`, {
+      username, first_name: username, email: `${username}@rotation.example`, password: PASSWORD,
+    }, admin);
+    assert.ok(r.status === 200 || r.status === 201, JSON.stringify(r.json));
+  }
+  const attempt = (username) => postJson(edge.base, "/api/v1/auth/login", { username, password: PASSWORD });
+  // Both hashes are peppered under secret A, the harness's.
+  assert.equal((await attempt("rota")).status, 200, "rota logs in under A");
+  const secretA = edge.secret;
+  const secretB = randomBytes(24).toString("hex");
+  const vars = edge.vars; // the harness passes them again at each restart (the last --var wins)
+  try {
+    // The rotation: B is the secret, A the previous one.
+    vars.PARLEY_SECRET = secretB;
+    vars.PARLEY_SECRET_PREVIOUS = secretA;
+    await edge.restart();
+    const during = await attempt("rota");
+    assert.equal(during.status, 200, `rota logs in during the rotation: ${JSON.stringify(during.json)}`);
+    assertError(await postJson(edge.base, "/api/v1/auth/login", { username: "rota", password: "not-" + PASSWORD }),
+      401, "bad_credentials", "a wrong password during the rotation");
+    // A is forgotten: rota's hash was upgraded to B's pepper at that login; stale never logged
+    // in during the rotation, so its hash (A's) cannot be checked any more.
+    delete vars.PARLEY_SECRET_PREVIOUS;
+    await edge.restart();
+    const after = await attempt("rota");
+    assert.equal(after.status, 200, `rota logs in after the rotation: ${JSON.stringify(after.json)}`);
+    assertError(await attempt("stale"), 401, "bad_credentials", "a hash of the forgotten secret");
+  } finally {
+    delete vars.PARLEY_SECRET;
+    delete vars.PARLEY_SECRET_PREVIOUS;
+  }
 });

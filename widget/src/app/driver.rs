@@ -60,6 +60,8 @@ pub(super) fn send_offline(sh: &Shared, name: String, email: String, text: Strin
                 s.offline = Offline::Sent;
                 s.problem = None;
             }
+            // Too many messages from here: said in the visitor's language, with when to retry.
+            Err(e) if e.code == "rate_limited" => s.problem = Some(s.t.too_many(false, e.retry_after)),
             Err(e) => s.problem = Some(e.message),
         }
         render(&mut s);
@@ -317,6 +319,8 @@ pub(super) fn create_conversation(sh: Shared) {
                 s.offline = Offline::Shown;
                 s.problem = None;
             }
+            // Too many chats from here: said in the visitor's language, with when to retry.
+            Err(e) if e.code == "rate_limited" => s.problem = Some(s.t.too_many(true, e.retry_after)),
             // 403 (blocked): the server's polite words alone (it never sends the reason).
             Err(e) if e.status == 403 => s.problem = Some(e.message),
             Err(e) => s.problem = Some(fill(s.t.could_not_start, &[("why", &e.message)])),
