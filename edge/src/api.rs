@@ -41,7 +41,7 @@ pub(crate) async fn no_route() -> Result<Response> {
 
 /// Anything outside `/api/`: the static assets (widget, console).
 pub(crate) async fn asset(req: Request, env: &Env) -> Result<Response> {
-    env.assets("ASSETS")?.fetch_request(req).await
+    crate::cost::fetch(env, req).await
 }
 
 /// `/` and `/demo/<anything>`: the demo host page (one page standing in for every page of a

@@ -16,6 +16,9 @@ use parley_protocol::data_rights::{
     retention_cutoff, ErasureReport, ExportConversation, RetentionSettings, VisitorExport,
 };
 use parley_protocol::error::ErrorCode;
+use parley_protocol::limits::cloudflare::{
+    MAX_SUBREQUESTS_FREE, RETENTION_COST_PER_CONVERSATION, SCHEDULED_PURGE_RESERVE,
+};
 use parley_protocol::limits::{RETENTION_BATCH, RETENTION_CONVERSATIONS_PER_RUN};
 use parley_protocol::VisitorId;
 use worker::{Env, Request, Response, Result};
@@ -111,16 +114,33 @@ pub struct Purged {
 /// The retention job as of `now` (ms): in every account, the closed conversations closed more
 /// than its retention period before `now` (their objects' storage, then their D1 rows) and the
 /// offline messages left before then; at most [`RETENTION_CONVERSATIONS_PER_RUN`] conversations
-/// per run (the next run takes the rest).
+/// per run, and no more than the run's subrequests allow on the Free plan
+/// ([`MAX_SUBREQUESTS_FREE`], less [`SCHEDULED_PURGE_RESERVE`] kept for the session purge that
+/// follows; each conversation costs [`RETENTION_COST_PER_CONVERSATION`], counted by
+/// [`crate::cost`]). The next run (hourly) takes the rest.
 pub async fn run_retention(env: &Env, now: u64) -> Result<Purged> {
+    // What is left of this run's subrequests after one more query and the purge's reserve.
+    let left = || {
+        MAX_SUBREQUESTS_FREE
+            .saturating_sub(crate::cost::spent().subrequests() as usize)
+            .saturating_sub(SCHEDULED_PURGE_RESERVE + 1)
+    };
     let d1 = crate::store::db(env)?;
     let mut purged = Purged::default();
     let mut budget = RETENTION_CONVERSATIONS_PER_RUN;
     for account in store::retentions(&d1).await? {
+        if left() == 0 {
+            break;
+        }
         let cutoff = retention_cutoff(now, account.days());
         purged.offline_messages += store::purge_offline_messages(&d1, &account.id, cutoff).await?;
         while budget > 0 {
-            let ids = store::expired_conversations(&d1, &account.id, cutoff, budget.min(RETENTION_BATCH)).await?;
+            let fits = (left() / RETENTION_COST_PER_CONVERSATION) as u32;
+            let take = budget.min(RETENTION_BATCH).min(fits);
+            if take == 0 {
+                break;
+            }
+            let ids = store::expired_conversations(&d1, &account.id, cutoff, take).await?;
             if ids.is_empty() {
                 break;
             }
