@@ -276,8 +276,9 @@ mod tests {
                 YieldOnce(false).await;
             }
         };
-        let mut futs: Vec<Pin<Box<dyn Future<Output = ()>>>> =
-            vec![Box::pin(metered(a.clone(), req(5, 1))), Box::pin(metered(b.clone(), req(2, 3)))];
+        let first: Pin<Box<dyn Future<Output = ()>>> = Box::pin(metered(a.clone(), req(5, 1)));
+        let second: Pin<Box<dyn Future<Output = ()>>> = Box::pin(metered(b.clone(), req(2, 3)));
+        let mut futs = vec![first, second];
         poll_all(&mut futs);
         assert_eq!(a.cost(), Cost { d1: 5, objects: 1, fetch: 0 });
         assert_eq!(b.cost(), Cost { d1: 2, objects: 3, fetch: 0 });

@@ -6,7 +6,8 @@
 //! - `POST /api/v1/console/visitors/:id/erase` (admins): every conversation of the visitor (its
 //!   object's storage first, then its D1 rows, messages, events and goals), their offline
 //!   messages, identity and blocks ([`ErasureReport`]); refused with `not_closed` while one of
-//!   their conversations is open. Aggregate tallies stay (no visitor in them).
+//!   their conversations is open. At most `MAX_ERASED_CONVERSATIONS_PER_REQUEST` conversations
+//!   a request: the answer says how many remain and the caller repeats. Aggregate tallies stay (no visitor in them).
 //! - `GET` / `POST /api/v1/console/account/retention` (reading: any operator; changing: admins):
 //!   the account's retention period ([`RetentionSettings`]).
 //! - [`run_retention`]: the scheduled job (`lib.rs`, cron in `wrangler.toml`), run with the time
@@ -17,7 +18,8 @@ use parley_protocol::data_rights::{
 };
 use parley_protocol::error::ErrorCode;
 use parley_protocol::limits::cloudflare::{
-    MAX_SUBREQUESTS_FREE, RETENTION_COST_PER_CONVERSATION, SCHEDULED_PURGE_RESERVE,
+    MAX_ERASED_CONVERSATIONS_PER_REQUEST, MAX_SUBREQUESTS_FREE, RETENTION_COST_PER_CONVERSATION,
+    SCHEDULED_PURGE_RESERVE,
 };
 use parley_protocol::limits::{RETENTION_BATCH, RETENTION_CONVERSATIONS_PER_RUN};
 use parley_protocol::VisitorId;
@@ -35,14 +37,17 @@ pub(crate) async fn export(env: &Env, me: &Admin, visitor_id: &str) -> Result<Re
     let d1 = crate::store::db(env)?;
     let account = me.account_id.as_str();
     let records = crate::store::conversations::visitor_conversations(&d1, account, visitor_id, u32::MAX).await?;
+    // Every conversation's child rows in three queries, whatever their number (a request's D1
+    // queries are capped: `parley_protocol::limits::cloudflare`).
+    let mut children = store::visitor_children(&d1, account, visitor_id).await?;
     let mut conversations = Vec::with_capacity(records.len());
     for record in records.iter().rev() {
         let id = record.id.as_str();
         conversations.push(ExportConversation {
             summary: record.summary(),
-            messages: store::messages(&d1, account, id).await?,
-            events: crate::store::conversations::conversation_events(&d1, id).await?,
-            goals: crate::store::outcomes::recorded_goals(&d1, id).await?,
+            messages: children.messages.remove(id).unwrap_or_default(),
+            events: children.events.remove(id).unwrap_or_default(),
+            goals: children.goals.remove(id).unwrap_or_default(),
         });
     }
     let export = VisitorExport {
@@ -69,17 +74,32 @@ pub(crate) async fn erase(env: &Env, me: &Admin, visitor_id: &str) -> Result<Res
     if conversations.iter().any(|c| c.status != "closed") {
         return fail(ErrorCode::NotClosed, "end the visitor's open conversation first");
     }
+    // At most MAX_ERASED_CONVERSATIONS_PER_REQUEST conversations a request (a call to each
+    // one's object is a subrequest): the first ones now, the caller repeats for the rest.
+    let now = conversations.len().min(MAX_ERASED_CONVERSATIONS_PER_REQUEST);
+    let remaining = (conversations.len() - now) as u32;
     // The objects first: if D1 failed afterwards, a retry finds the same ids again.
-    for c in &conversations {
+    for c in &conversations[..now] {
         ConversationStub::get(env, &c.id)?.erase().await?;
+    }
+    let visitor_id_typed = VisitorId(visitor_id.to_owned());
+    if remaining > 0 {
+        let erased = store::erase_visitor_conversations(&d1, account, visitor_id, now as u32).await?;
+        return http::json(&ErasureReport {
+            visitor_id: visitor_id_typed,
+            conversations: erased,
+            remaining,
+            ..ErasureReport::default()
+        });
     }
     let erased = store::erase_visitor(&d1, account, visitor_id).await?;
     http::json(&ErasureReport {
-        visitor_id: VisitorId(visitor_id.to_owned()),
+        visitor_id: visitor_id_typed,
         conversations: erased.conversations,
         offline_messages: erased.offline_messages,
         identities: erased.identities,
         blocks: erased.blocks,
+        remaining: 0,
     })
 }
 

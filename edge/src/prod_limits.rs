@@ -152,7 +152,7 @@ fn the_fan_outs_are_bounded_within_the_free_plan() {
     let store = &sources().into_iter().find(|(rel, _)| rel == "store/data_rights.rs").expect("data rights store").1;
     let delete = store.split("pub async fn delete_conversations").nth(1).expect("delete_conversations");
     let delete = delete.split("\n}\n").next().expect("its body");
-    assert_eq!(1 + delete.matches("DELETE FROM").count(), RETENTION_COST_PER_CONVERSATION, "{delete}");
+    assert_eq!(1 + delete.matches(concat!("DELETE ", "FROM")).count(), RETENTION_COST_PER_CONVERSATION, "{delete}");
     // The paid plan's figures are above the free plan's.
     const { assert!(MAX_SUBREQUESTS_FREE < MAX_D1_QUERIES_PAID && MAX_D1_QUERIES_PAID <= MAX_SUBREQUESTS_PAID) };
     const { assert!(MAX_CPU_MS_FREE < DEFAULT_CPU_MS_PAID && DEFAULT_CPU_MS_PAID <= MAX_CPU_MS_PAID) };

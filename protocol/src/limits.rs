@@ -289,6 +289,10 @@ pub mod cloudflare {
     /// (logout, a disabled operator, a new password, the session purge): the others' sockets
     /// find out at their next session check, within a minute.
     pub const MAX_REVOKES_PER_REQUEST: usize = 10;
+    /// Conversations one erasure request erases (a call to each one's object, then four D1
+    /// deletes for the lot); a visitor with more is erased by repeating the request
+    /// (`ErasureReport::remaining`).
+    pub const MAX_ERASED_CONVERSATIONS_PER_REQUEST: usize = 30;
     /// What one conversation costs the retention job: a call to its object and the four D1
     /// deletes of its rows.
     pub const RETENTION_COST_PER_CONVERSATION: usize = 5;

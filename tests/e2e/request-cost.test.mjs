@@ -3,9 +3,9 @@
 // queries, Durable Object calls and fetches, counted by the edge per request (`edge/src/cost.rs`,
 // shown because the harness sets PARLEY_DEBUG_COST) and read back by the request's own id.
 // Every route family is driven with worst-case data — a report over 3,000 conversations with
-// CSV pages of 50, a logout with more open chats than one request revokes, the erasure and the
-// export of a visitor with a dozen conversations, the retention job over thousands of expired
-// conversations — and each request must stay within the Free plan's 50 subrequests, except the
+// CSV pages of 50, a logout with more open chats than one request revokes, the export of a
+// visitor with a dozen conversations and the erasure of one with more than a request erases,
+// the retention job over thousands of expired conversations — and each request must stay within the Free plan's 50 subrequests, except the
 // per-conversation CSVs, which are paid-plan downloads past a few pages: their cost is pinned
 // to a formula (a fixed part + 4 queries a page) under the Paid plan's 1,000 D1 queries.
 import { test, after } from "node:test";
@@ -26,6 +26,9 @@ const N = 3_000;
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 9, 1);
 const MANY = 12;
+/** `cloudflare::MAX_ERASED_CONVERSATIONS_PER_REQUEST`, and a visitor with more. */
+const ERASE_PER_REQUEST = 30;
+const ERASE_MANY = 40;
 
 // N closed conversations in one day (the reports' worst case), and a visitor with MANY of them.
 const extraSql = `
@@ -37,6 +40,12 @@ WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${MANY}
 INSERT INTO conversations (id, account_id, channel_id, visitor_id, status, created_at, updated_at, closed_at, closed_by, message_count)
 SELECT 'c_many' || i, 'acc_demo', 'demo', 'v_many', 'closed', ${T0} + i * 1000, ${T0} + i * 1000 + 500,
        ${T0} + i * 1000 + 500, 'visitor', 0 FROM n;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${ERASE_MANY})
+INSERT INTO conversations (id, account_id, channel_id, visitor_id, status, created_at, updated_at, closed_at, closed_by, message_count)
+SELECT 'c_erase' || i, 'acc_demo', 'demo', 'v_erase', 'closed', ${T0} - ${DAY} + i * 1000, ${T0} - ${DAY} + i * 1000 + 500,
+       ${T0} - ${DAY} + i * 1000 + 500, 'visitor', 0 FROM n;
+INSERT INTO offline_messages (id, account_id, channel_id, visitor_id, name, email, text, page_url, created_at)
+VALUES ('om_rc', 'acc_demo', 'demo', 'v_erase', 'Rc', 'rc@visitor.example', 'hello', '', ${T0});
 `;
 const { edge, clients } = useEdge({
   extraSql,
@@ -197,12 +206,27 @@ test("a per-conversation CSV costs a fixed part and 4 queries a page: free up to
   within(`GET /reports/sessions.csv (${N} conv.)`, await call("GET", `/api/v1/reports/sessions.csv?from=${T0}&to=${T0 + DAY}&tz=UTC`), 200, PAID_D1);
 });
 
-test("a visitor with many conversations is exported and erased within the free plan", async () => {
-  within(`GET /console/visitors/:id/export (${MANY} conversations)`, await call("GET", `${C}/visitors/v_many/export`), 200);
-  const erased = within(`POST /console/visitors/:id/erase (${MANY} conversations)`,
-    await call("POST", `${C}/visitors/v_many/erase`, { body: {} }), 200);
-  assert.equal(erased.json.conversations, MANY);
-  assert.equal(erased.cost.do, MANY, "one call per conversation's object");
+test("a visitor with many conversations is exported in constant queries and erased in bounded steps", async () => {
+  // The export reads every conversation's child rows in one query per table.
+  const few = within("GET /console/visitors/:id/export (4 conversations)", await call("GET", `${C}/visitors/v_rc1/export`), 200);
+  assert.equal(few.json.conversations.length, 4);
+  const many = within(`GET /console/visitors/:id/export (${MANY} conversations)`, await call("GET", `${C}/visitors/v_many/export`), 200);
+  assert.equal(many.json.conversations.length, MANY);
+  assert.deepEqual(many.cost, few.cost, "the same queries whatever the number of conversations");
+  // Erasure: at most ERASE_PER_REQUEST conversations (one object call each) a request; the
+  // answer says how many remain, the last request takes the visitor's other rows.
+  const first = within(`POST /console/visitors/:id/erase (${ERASE_MANY} conversations, 1st)`,
+    await call("POST", `${C}/visitors/v_erase/erase`, { body: {} }), 200);
+  assert.deepEqual(first.json, { visitor_id: "v_erase", conversations: ERASE_PER_REQUEST, offline_messages: 0, identities: 0,
+    blocks: 0, remaining: ERASE_MANY - ERASE_PER_REQUEST });
+  assert.equal(first.cost.do, ERASE_PER_REQUEST, "one call per conversation's object");
+  const second = within(`POST /console/visitors/:id/erase (${ERASE_MANY} conversations, 2nd)`,
+    await call("POST", `${C}/visitors/v_erase/erase`, { body: {} }), 200);
+  assert.deepEqual(second.json, { visitor_id: "v_erase", conversations: ERASE_MANY - ERASE_PER_REQUEST, offline_messages: 1,
+    identities: 0, blocks: 0 });
+  const gone = await call("GET", `${C}/visitors/v_erase/export`);
+  assert.deepEqual([gone.json.conversations, gone.json.offline_messages], [[], []]);
+  within(`POST /console/visitors/:id/erase (${MANY} conversations)`, await call("POST", `${C}/visitors/v_many/erase`, { body: {} }), 200);
 });
 
 test("a logout with more open chats than one request revokes stays within its bound", async () => {

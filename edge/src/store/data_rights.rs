@@ -3,10 +3,14 @@
 //! `conversation_goals`, `offline_messages`, `identified_visitors` and `visitor_blocks`, and each
 //! account's `retention_days`. Aggregate tallies (`hourly_tallies`) hold no visitor and stay.
 
+use std::collections::BTreeMap;
+
 use super::Db;
 use parley_protocol::admin::OfflineMessage;
+use parley_protocol::api::ConversationEvent;
 use parley_protocol::data_rights::{ExportBlock, ExportIdentity, ExportMessage};
 use parley_protocol::limits::RETENTION_DAYS;
+use parley_protocol::outcomes::ReachedGoal;
 use serde::Deserialize;
 use worker::{D1PreparedStatement, Result};
 
@@ -28,7 +32,7 @@ pub struct ConversationRef {
 
 /// The visitor's conversations in the account.
 pub async fn visitor_conversations(d1: &Db, account_id: &str, visitor_id: &str) -> Result<Vec<ConversationRef>> {
-    d1.prepare("SELECT id, status FROM conversations WHERE account_id = ?1 AND visitor_id = ?2 ORDER BY created_at")
+    d1.prepare("SELECT id, status FROM conversations WHERE account_id = ?1 AND visitor_id = ?2 ORDER BY created_at, id")
         .bind(&[s(account_id), s(visitor_id)])?
         .all()
         .await?
@@ -58,6 +62,22 @@ pub async fn erase_visitor(d1: &Db, account_id: &str, visitor_id: &str) -> Resul
     ];
     let c = batch_changes(d1, stmts).await?;
     Ok(Erased { conversations: c[3], offline_messages: c[4], identities: c[5], blocks: c[6] })
+}
+
+/// Removes the visitor's first `limit` conversations in [`visitor_conversations`]' order (with
+/// their messages, events and goals) from D1, in one batch of four statements whatever `limit`;
+/// answers how many conversations went.
+pub async fn erase_visitor_conversations(d1: &Db, account_id: &str, visitor_id: &str, limit: u32) -> Result<u32> {
+    const FIRST: &str = "SELECT id FROM conversations WHERE account_id = ?1 AND visitor_id = ?2 \
+                         ORDER BY created_at, id LIMIT ?3";
+    let bind = |sql: String| d1.prepare(sql).bind(&[s(account_id), s(visitor_id), n(u64::from(limit))]);
+    let stmts = vec![
+        bind(format!("DELETE FROM messages WHERE conversation_id IN ({FIRST})"))?,
+        bind(format!("DELETE FROM conversation_events WHERE conversation_id IN ({FIRST})"))?,
+        bind(format!("DELETE FROM conversation_goals WHERE conversation_id IN ({FIRST})"))?,
+        bind(format!("DELETE FROM conversations WHERE id IN ({FIRST})"))?,
+    ];
+    Ok(batch_changes(d1, stmts).await?[3])
 }
 
 /// Removes conversations (with their messages, events and goals) from D1, in one batch.
@@ -125,18 +145,91 @@ impl MessageRow {
     }
 }
 
-/// A conversation's transcript, in order.
-pub async fn messages(d1: &Db, account_id: &str, conversation_id: &str) -> Result<Vec<ExportMessage>> {
-    let rows: Vec<MessageRow> = d1
-        .prepare(
-            "SELECT seq, role, author_name, text, at FROM messages WHERE conversation_id = ?1 AND account_id = ?2 \
-             ORDER BY seq",
-        )
-        .bind(&[s(conversation_id), s(account_id)])?
-        .all()
-        .await?
-        .results()?;
-    Ok(rows.into_iter().map(MessageRow::into_api).collect())
+/// A `messages` row with its conversation.
+#[derive(Debug, Deserialize)]
+struct KeyedMessageRow {
+    conversation_id: String,
+    seq: u64,
+    role: String,
+    author_name: String,
+    text: String,
+    at: u64,
+}
+
+/// A `conversation_events` row with its conversation.
+#[derive(Debug, Deserialize)]
+struct KeyedEventRow {
+    conversation_id: String,
+    seq: u64,
+    at: u64,
+    kind: String,
+    detail: String,
+}
+
+/// A `conversation_goals` row with its conversation.
+#[derive(Debug, Deserialize)]
+struct KeyedGoalRow {
+    conversation_id: String,
+    goal_id: String,
+    name: String,
+    value: f64,
+    reached_at: u64,
+}
+
+/// The child rows of every conversation of the visitor, by conversation: one query per table
+/// whatever the number of conversations (a request's D1 queries are capped).
+#[derive(Default)]
+pub struct VisitorChildren {
+    pub messages: BTreeMap<String, Vec<ExportMessage>>,
+    pub events: BTreeMap<String, Vec<ConversationEvent>>,
+    pub goals: BTreeMap<String, Vec<ReachedGoal>>,
+}
+
+/// [`VisitorChildren`] of the visitor in the account (transcripts in order, state changes and
+/// goals as the console reads them), in three queries.
+pub async fn visitor_children(d1: &Db, account_id: &str, visitor_id: &str) -> Result<VisitorChildren> {
+    const MINE: &str = "SELECT id FROM conversations WHERE account_id = ?1 AND visitor_id = ?2";
+    let read = |sql: String| d1.prepare(sql).bind(&[s(account_id), s(visitor_id)]);
+    let mut out = VisitorChildren::default();
+    let rows: Vec<KeyedMessageRow> = read(format!(
+        "SELECT conversation_id, seq, role, author_name, text, at FROM messages \
+         WHERE account_id = ?1 AND conversation_id IN ({MINE}) ORDER BY conversation_id, seq"
+    ))?
+    .all()
+    .await?
+    .results()?;
+    for r in rows {
+        let row = MessageRow { seq: r.seq, role: r.role, author_name: r.author_name, text: r.text, at: r.at };
+        out.messages.entry(r.conversation_id).or_default().push(row.into_api());
+    }
+    let rows: Vec<KeyedEventRow> = read(format!(
+        "SELECT conversation_id, seq, at, kind, detail FROM conversation_events \
+         WHERE conversation_id IN ({MINE}) ORDER BY conversation_id, seq"
+    ))?
+    .all()
+    .await?
+    .results()?;
+    for r in rows {
+        let row = super::conversations::EventReadRow { seq: r.seq, at: r.at, kind: r.kind, detail: r.detail };
+        out.events.entry(r.conversation_id).or_default().push(row.into_api());
+    }
+    let rows: Vec<KeyedGoalRow> = read(format!(
+        "SELECT conversation_id, goal_id, name, value, reached_at FROM conversation_goals \
+         WHERE conversation_id IN ({MINE}) ORDER BY conversation_id, reached_at, goal_id"
+    ))?
+    .all()
+    .await?
+    .results()?;
+    for r in rows {
+        let row = super::outcomes::ReachedGoalRow {
+            goal_id: r.goal_id,
+            name: r.name,
+            value: r.value,
+            reached_at: r.reached_at,
+        };
+        out.goals.entry(r.conversation_id).or_default().push(row.into_api());
+    }
+    Ok(out)
 }
 
 /// The visitor's offline messages, oldest first.
