@@ -90,10 +90,12 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
 /// tests' injected clock).
 #[event(scheduled)]
 async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    // One invocation, one budget of subrequests: counted like a request's (`cost`), always logged.
+    // One invocation, one budget of subrequests: counted like a request's (`cost`), always kept.
+    // Kept under `cron-<scheduled time>` (a test reads it by the time it injected).
+    let now = event.schedule() as u64;
     let meter = cost::Meter::new();
-    meter.keep_as(util::new_id("cron"), "scheduled".to_owned());
-    cost::metered(meter.clone(), jobs(event.schedule() as u64, &env)).await;
+    meter.keep_as(format!("cron-{now}"), "scheduled".to_owned());
+    cost::metered(meter.clone(), jobs(now, &env)).await;
     meter.finish();
 }
 
