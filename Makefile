@@ -77,6 +77,8 @@ bench: setup build
 	  "$$NODE" scripts/bench-delivery.mjs
 	@source scripts/env.sh && step "tally benchmark (wrangler dev, 20,000 events into one channel, CSV totals exact)" && \
 	  "$$NODE" scripts/bench-events.mjs
+	@source scripts/env.sh && step "CPU per request benchmark (wrangler dev, workerd CPU time per request of the heavy routes; fails over budget)" && \
+	  "$$NODE" scripts/bench-cpu.mjs
 	@source scripts/env.sh && step "page-cost benchmark (headless Chromium, CPU 4x slower, 400 ms RTT 1.6 Mbit/s: what the widget costs the host page)" && \
 	  "$$NODE" scripts/bench-page.mjs
 

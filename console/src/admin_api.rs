@@ -120,7 +120,22 @@ pub fn visitor_export_url(visitor_id: &str) -> String {
 }
 
 /// Erases the visitor (admins): every conversation, message, offline message, identity and block.
+/// One request erases a bounded number of conversations (Cloudflare caps a request's
+/// subrequests): it is repeated while the answer says some remain, and the answers are summed.
 pub async fn erase_visitor(visitor_id: &str) -> Result<parley_protocol::data_rights::ErasureReport, HttpError> {
-    post_json(&format!("{BASE}/visitors/{}/erase", js_sys::encode_uri_component(visitor_id)), &serde_json::json!({}))
-        .await
+    let url = format!("{BASE}/visitors/{}/erase", js_sys::encode_uri_component(visitor_id));
+    let mut total = parley_protocol::data_rights::ErasureReport::default();
+    loop {
+        let r: parley_protocol::data_rights::ErasureReport = post_json(&url, &serde_json::json!({})).await?;
+        total.visitor_id = r.visitor_id;
+        total.conversations += r.conversations;
+        total.offline_messages += r.offline_messages;
+        total.identities += r.identities;
+        total.blocks += r.blocks;
+        // No progress: stop rather than loop (the admin can try again).
+        if r.remaining == 0 || r.conversations == 0 {
+            total.remaining = r.remaining;
+            return Ok(total);
+        }
+    }
 }

@@ -17,6 +17,7 @@
 //! | `PARLEY_REPORT_CSV_PAGE` | 1..=[`MAX_REPORT_CSV_PAGE`] | [`REPORT_CSV_PAGE`] |
 //! | `PARLEY_SOCKET_RATE` | `BURST/PER_SEC`, both > 0 | `limits::SOCKET_RATE_*` |
 //! | `PARLEY_CONVERSATION_CAP` | `MESSAGES/BYTES`, both > 0 | `limits::MAX_CONVERSATION_*` |
+//! | `PARLEY_DEBUG_COST` | `1`/`true`/`on` or `0`/`false`/`off` | off: each answer's D1/object/fetch count shown (`x-parley-cost`, `/api/v1/debug/cost/:id`) |
 //! | `PARLEY_LIMIT_<DOOR>` | `MAX/SECONDS`, both > 0 | [`crate::throttle::Door::default_window`] |
 
 use std::fmt;
@@ -48,6 +49,7 @@ pub const VARIABLES: &[&str] = &[
     "PARLEY_REPORT_CSV_PAGE",
     "PARLEY_SOCKET_RATE",
     "PARLEY_CONVERSATION_CAP",
+    "PARLEY_DEBUG_COST",
     // and one `PARLEY_LIMIT_<DOOR>` per door of `crate::throttle::Door::ALL`
 ];
 
@@ -65,6 +67,9 @@ pub struct Config {
     pub report_csv_page: usize,
     /// The flood limits of the public doors.
     pub limits: Limits,
+    /// `PARLEY_DEBUG_COST`: show what each request spent of Cloudflare's per-invocation budgets
+    /// (D1 queries, object calls, fetches). Off in production; the end-to-end tests turn it on.
+    pub debug_cost: bool,
 }
 
 impl Default for Config {
@@ -78,6 +83,7 @@ impl Default for Config {
             tally: crate::tally::Settings::default(),
             report_csv_page: REPORT_CSV_PAGE,
             limits: Limits::default(),
+            debug_cost: false,
         }
     }
 }
@@ -166,6 +172,13 @@ impl Config {
             c.conversation.max_messages = messages;
             c.conversation.max_bytes = bytes;
         }
+        if let Some(v) = get("PARLEY_DEBUG_COST") {
+            c.debug_cost = match v.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "on" => true,
+                "0" | "false" | "off" => false,
+                _ => return Err(bad("PARLEY_DEBUG_COST", v, "1, true or on (0, false or off)")),
+            };
+        }
         for door in Door::ALL {
             if let Some(v) = get(door.variable()) {
                 let w: Window = Window::parse(&v)
@@ -232,6 +245,7 @@ mod tests {
             ("PARLEY_SOCKET_RATE", "8/4"),
             ("PARLEY_CONVERSATION_CAP", "10/2000"),
             ("PARLEY_LIMIT_CHAT_ADDRESS", "3/60"),
+            ("PARLEY_DEBUG_COST", "On"),
         ])
         .unwrap();
         assert_eq!(c.secret().unwrap(), b"0123456789abcdef");
@@ -245,7 +259,9 @@ mod tests {
         assert_eq!((c.conversation.max_messages, c.conversation.max_bytes), (10, 2000));
         assert_eq!(c.limits.window(Door::ChatAddress), Window { max: 3, window_ms: 60_000 });
         assert_eq!(c.limits.window(Door::ChatVisitor), Door::ChatVisitor.default_window());
-        assert_eq!(VARIABLES.len(), 12);
+        assert!(c.debug_cost && !Config::default().debug_cost);
+        assert!(!parse(&[("PARLEY_DEBUG_COST", "0")]).unwrap().debug_cost);
+        assert_eq!(VARIABLES.len(), 13);
         let ring = c.keyring(crate::keys::Purpose::VisitorToken).unwrap();
         assert_eq!(
             ring.previous.unwrap().kid,
@@ -272,6 +288,7 @@ mod tests {
             ("PARLEY_CONVERSATION_CAP", "0/10"),
             ("PARLEY_LIMIT_CHAT_VISITOR", "5"),
             ("PARLEY_LIMIT_REPORT_ADDRESS", "0/60"),
+            ("PARLEY_DEBUG_COST", "yes please"),
         ];
         for (name, value) in cases {
             let e = parse(&[(name, value)]).unwrap_err();

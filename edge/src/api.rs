@@ -41,7 +41,7 @@ pub(crate) async fn no_route() -> Result<Response> {
 
 /// Anything outside `/api/`: the static assets (widget, console).
 pub(crate) async fn asset(req: Request, env: &Env) -> Result<Response> {
-    env.assets("ASSETS")?.fetch_request(req).await
+    crate::cost::fetch(env, req).await
 }
 
 /// `/` and `/demo/<anything>`: the demo host page (one page standing in for every page of a
@@ -99,7 +99,7 @@ async fn widget_entry_points(env: &Env, channel_id: &str) -> Result<(EntryPointR
 /// and the same for every site (no origin check: accent, corner and language are shown to every
 /// visitor anyway), so `*` CORS; one D1 read by primary key. The loader asks once per page, so
 /// this is where the page view and the chat button's view are counted ([`crate::tally::page_view`],
-/// after the answer, through `wait_until`): the answer is `no-store`. 400 `bad_channel` for a
+/// after the answer, through `cost::after`): the answer is `no-store`. 400 `bad_channel` for a
 /// missing or ill-formed id, 404 `unknown_channel`.
 pub(crate) async fn widget_look(req: &Request, env: &Env, ctx: &worker::Context) -> Result<Response> {
     let channel = req.url()?.query_pairs().find(|(k, _)| k == "channel").map(|(_, v)| v.into_owned());
@@ -115,7 +115,7 @@ pub(crate) async fn widget_look(req: &Request, env: &Env, ctx: &worker::Context)
                         button,
                     };
                     let env = env.clone();
-                    ctx.wait_until(async move {
+                    crate::cost::after(ctx, async move {
                         if let Err(e) = crate::tally::page_view(&env, view).await {
                             worker::console_error!("page view not counted: {e}");
                         }

@@ -22,6 +22,7 @@ use parley_core::login::{self, SessionTimes, Throttle};
 use parley_core::password::{self, Derive, LoginCheck, Peppers, HASH_BYTES, SALT_BYTES};
 use parley_protocol::api::LoginRequest;
 use parley_protocol::error::{ApiError, ErrorCode};
+use parley_protocol::limits::cloudflare::MAX_REVOKES_PER_REQUEST;
 use parley_protocol::limits::{MAX_PASSWORD_LEN, MAX_USERNAME_LEN, SESSION_TTL_MS};
 use wasm_bindgen::{JsCast, JsValue};
 use worker::js_sys::{self, Array, Object, Reflect, Uint8Array};
@@ -207,14 +208,24 @@ pub async fn purge_expired_sessions(env: &Env, now_ms: u64) -> Result<()> {
     Ok(())
 }
 
-/// Tells each conversation to close the sockets of these sessions, all at once. A failure is
-/// logged: the socket still finds out at its next lookup (within a minute).
+/// Tells each conversation to close the sockets of these sessions, all at once: at most
+/// [`MAX_REVOKES_PER_REQUEST`] conversations (each call is a subrequest of this request, and
+/// Cloudflare caps them: [`parley_protocol::limits::cloudflare`]). A failure, or a conversation
+/// past the bound, is logged: its socket still finds out at its next session check (within a
+/// minute), the sessions being gone.
 async fn revoke(env: &Env, sockets: Vec<SocketRow>) {
     let mut by_conversation: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for row in sockets {
         by_conversation.entry(row.conversation_id).or_default().push(row.session_digest);
     }
-    let calls = by_conversation.into_iter().map(|(id, sessions)| async move {
+    if by_conversation.len() > MAX_REVOKES_PER_REQUEST {
+        worker::console_log!(
+            "revoking in {} conversations now; {} more close at their next session check",
+            MAX_REVOKES_PER_REQUEST,
+            by_conversation.len() - MAX_REVOKES_PER_REQUEST
+        );
+    }
+    let calls = by_conversation.into_iter().take(MAX_REVOKES_PER_REQUEST).map(|(id, sessions)| async move {
         let result = match ConversationStub::get(env, &id) {
             Ok(stub) => stub.revoke(sessions).await,
             Err(e) => Err(e),

@@ -7,8 +7,9 @@
 //!   object's storage first, then its D1 rows, messages, events and goals), their offline
 //!   messages, identity and blocks ([`ErasureReport`]). A conversation still open is ended
 //!   first, through its object as an operator's "End chat" is ([`end_open_chat`]): its sockets
-//!   see it end and the dispatcher frees the operator's slot. Aggregate tallies stay (no visitor
-//!   in them).
+//!   see it end and the dispatcher frees the operator's slot. At most
+//!   `MAX_ERASED_CONVERSATIONS_PER_REQUEST` conversations a request: the answer says how many
+//!   remain and the caller repeats. Aggregate tallies stay (no visitor in them).
 //! - `GET` / `POST /api/v1/console/account/retention` (reading: any operator; changing: admins):
 //!   the account's retention period ([`RetentionSettings`]).
 //! - [`run_retention`]: the scheduled job (`lib.rs`, cron in `wrangler.toml`), run with the time
@@ -19,6 +20,10 @@ use parley_protocol::data_rights::{
     retention_cutoff, ErasureReport, ExportConversation, RetentionSettings, VisitorExport,
 };
 use parley_protocol::error::ErrorCode;
+use parley_protocol::limits::cloudflare::{
+    MAX_ERASED_CONVERSATIONS_PER_REQUEST, MAX_SUBREQUESTS_FREE, RETENTION_COST_PER_CONVERSATION,
+    SCHEDULED_PURGE_RESERVE,
+};
 use parley_protocol::limits::{RETENTION_BATCH, RETENTION_CONVERSATIONS_PER_RUN};
 use parley_protocol::protocol::{encode_client, hello, ClientMsg, Role};
 use parley_protocol::{ConversationId, VisitorId};
@@ -42,14 +47,17 @@ pub(crate) async fn export(env: &Env, me: &Admin, visitor_id: &str) -> Result<Re
     let d1 = crate::store::db(env)?;
     let account = me.account_id.as_str();
     let records = crate::store::conversations::visitor_conversations(&d1, account, visitor_id, u32::MAX).await?;
+    // Every conversation's child rows in three queries, whatever their number (a request's D1
+    // queries are capped: `parley_protocol::limits::cloudflare`).
+    let mut children = store::visitor_children(&d1, account, visitor_id).await?;
     let mut conversations = Vec::with_capacity(records.len());
     for record in records.iter().rev() {
         let id = record.id.as_str();
         conversations.push(ExportConversation {
             summary: record.summary(),
-            messages: store::messages(&d1, account, id).await?,
-            events: crate::store::conversations::conversation_events(&d1, id).await?,
-            goals: crate::store::outcomes::recorded_goals(&d1, id).await?,
+            messages: children.messages.remove(id).unwrap_or_default(),
+            events: children.events.remove(id).unwrap_or_default(),
+            goals: children.goals.remove(id).unwrap_or_default(),
         });
     }
     let export = VisitorExport {
@@ -93,17 +101,32 @@ pub(crate) async fn erase(env: &Env, me: &Admin, visitor_id: &str) -> Result<Res
             return fail(ErrorCode::NotClosed, "the visitor's open conversation did not end; try again");
         }
     }
+    // At most MAX_ERASED_CONVERSATIONS_PER_REQUEST conversations a request (a call to each
+    // one's object is a subrequest): the first ones now, the caller repeats for the rest.
+    let now = conversations.len().min(MAX_ERASED_CONVERSATIONS_PER_REQUEST);
+    let remaining = (conversations.len() - now) as u32;
     // The objects first: if D1 failed afterwards, a retry finds the same ids again.
-    for c in &conversations {
+    for c in &conversations[..now] {
         ConversationStub::get(env, &c.id)?.erase().await?;
+    }
+    let visitor_id_typed = VisitorId(visitor_id.to_owned());
+    if remaining > 0 {
+        let erased = store::erase_visitor_conversations(&d1, account, visitor_id, now as u32).await?;
+        return http::json(&ErasureReport {
+            visitor_id: visitor_id_typed,
+            conversations: erased,
+            remaining,
+            ..ErasureReport::default()
+        });
     }
     let erased = store::erase_visitor(&d1, account, visitor_id).await?;
     http::json(&ErasureReport {
-        visitor_id: VisitorId(visitor_id.to_owned()),
+        visitor_id: visitor_id_typed,
         conversations: erased.conversations,
         offline_messages: erased.offline_messages,
         identities: erased.identities,
         blocks: erased.blocks,
+        remaining: 0,
     })
 }
 
@@ -186,16 +209,33 @@ pub struct Purged {
 /// The retention job as of `now` (ms): in every account, the closed conversations closed more
 /// than its retention period before `now` (their objects' storage, then their D1 rows) and the
 /// offline messages left before then; at most [`RETENTION_CONVERSATIONS_PER_RUN`] conversations
-/// per run (the next run takes the rest).
+/// per run, and no more than the run's subrequests allow on the Free plan
+/// ([`MAX_SUBREQUESTS_FREE`], less [`SCHEDULED_PURGE_RESERVE`] kept for the session purge that
+/// follows; each conversation costs [`RETENTION_COST_PER_CONVERSATION`], counted by
+/// [`crate::cost`]). The next run (hourly) takes the rest.
 pub async fn run_retention(env: &Env, now: u64) -> Result<Purged> {
+    // What is left of this run's subrequests after one more query and the purge's reserve.
+    let left = || {
+        MAX_SUBREQUESTS_FREE
+            .saturating_sub(crate::cost::spent().subrequests() as usize)
+            .saturating_sub(SCHEDULED_PURGE_RESERVE + 1)
+    };
     let d1 = crate::store::db(env)?;
     let mut purged = Purged::default();
     let mut budget = RETENTION_CONVERSATIONS_PER_RUN;
     for account in store::retentions(&d1).await? {
+        if left() == 0 {
+            break;
+        }
         let cutoff = retention_cutoff(now, account.days());
         purged.offline_messages += store::purge_offline_messages(&d1, &account.id, cutoff).await?;
         while budget > 0 {
-            let ids = store::expired_conversations(&d1, &account.id, cutoff, budget.min(RETENTION_BATCH)).await?;
+            let fits = (left() / RETENTION_COST_PER_CONVERSATION) as u32;
+            let take = budget.min(RETENTION_BATCH).min(fits);
+            if take == 0 {
+                break;
+            }
+            let ids = store::expired_conversations(&d1, &account.id, cutoff, take).await?;
             if ids.is_empty() {
                 break;
             }

@@ -11,6 +11,7 @@ mod api;
 mod auth;
 mod blocks;
 mod config;
+mod cost;
 mod data_rights;
 mod dispatch;
 mod guard;
@@ -38,18 +39,50 @@ pub use objects::tally::TallyObject;
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
+    // Every request counts its own D1 queries, object calls and fetches (`cost`).
+    let meter = cost::Meter::new();
     // A malformed setting fails every request loudly (500, the variable named in the log).
-    let routed = match config::get(&env) {
-        Ok(_) => routes::route(req, &env, ctx).await,
-        Err(e) => Err(e),
-    };
-    match routed {
-        Ok(resp) => Ok(resp),
+    let debug = config::get(&env).map(|c| c.debug_cost).unwrap_or(false);
+    if debug {
+        let id = req
+            .headers()
+            .get(cost::HDR_ID)?
+            .filter(|id| !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+            .unwrap_or_else(|| util::new_id("rq"));
+        meter.keep_as(id, format!("{:?} {}", req.method(), req.path()));
+    }
+    let routed = cost::metered(meter.clone(), async {
+        match config::get(&env) {
+            Ok(_) => routes::route(req, &env, ctx).await,
+            Err(e) => Err(e),
+        }
+    })
+    .await;
+    let resp = match routed {
+        Ok(resp) => resp,
         Err(e) => {
             worker::console_error!("internal error: {e}");
-            http::fail(parley_protocol::error::ErrorCode::Internal, "internal error")
+            http::fail(parley_protocol::error::ErrorCode::Internal, "internal error")?
         }
+    };
+    if !debug {
+        return Ok(resp);
     }
+    // A streamed body finishes the count when it ends; anything else is done now.
+    let streaming = meter.streaming();
+    let id = meter.id();
+    if !streaming {
+        meter.finish();
+    }
+    if resp.status_code() == 101 {
+        return Ok(resp);
+    }
+    let headers = resp.headers().clone();
+    headers.set(cost::HDR_ID, &id)?;
+    if !streaming {
+        headers.set(cost::HDR_COST, &meter.cost().header())?;
+    }
+    Ok(resp.with_headers(headers))
 }
 
 /// The scheduled jobs (`[triggers] crons` in `wrangler.toml`), run as of the time the runtime
@@ -57,8 +90,17 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
 /// tests' injected clock).
 #[event(scheduled)]
 async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    // One invocation, one budget of subrequests: counted like a request's (`cost`), always kept.
+    // Kept under `cron-<scheduled time>` (a test reads it by the time it injected).
     let now = event.schedule() as u64;
-    match data_rights::run_retention(&env, now).await {
+    let meter = cost::Meter::new();
+    meter.keep_as(format!("cron-{now}"), "scheduled".to_owned());
+    cost::metered(meter.clone(), jobs(now, &env)).await;
+    meter.finish();
+}
+
+async fn jobs(now: u64, env: &Env) {
+    match data_rights::run_retention(env, now).await {
         Ok(p) => worker::console_log!(
             "retention: {} conversations, {} offline messages purged",
             p.conversations,
@@ -68,7 +110,7 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     }
     // Console sessions past their end or idle, and login attempts out of their window (also
     // purged at each login; this catches a deployment nobody logs in to).
-    if let Err(e) = auth::purge_expired_sessions(&env, now).await {
+    if let Err(e) = auth::purge_expired_sessions(env, now).await {
         worker::console_error!("session purge failed: {e}");
     }
 }

@@ -15,12 +15,13 @@
 //! Refusals with a field answer `{"error":{"code","field","message"}}`; nothing is written
 //! before every check passed.
 
+use crate::store::Db;
 use parley_core::record::ConversationRecord;
 use parley_core::start::{self, Known, VisitorDetails};
 use parley_protocol::api::{GoalsRequest, GoalsSaved, Identity, SurveyRequest, SurveySaved};
 use parley_protocol::ids::is_valid_id;
 use parley_protocol::outcomes::{accept_goals, survey_again, FormField, Outcome, Survey};
-use worker::{D1Database, Env, Request, Response, Result};
+use worker::{Env, Request, Response, Result};
 
 use crate::store;
 
@@ -35,7 +36,7 @@ const VISITOR_LIST_LIMIT: u32 = 100;
 
 /// The conversation when it is this visitor's, in this channel.
 async fn visitors_conversation(
-    d1: &D1Database,
+    d1: &Db,
     id: &str,
     channel_id: &str,
     visitor_id: &str,
@@ -195,7 +196,7 @@ fn identified_key(env: &Env) -> Result<parley_core::keys::Key> {
 /// visitor's identity) and asks it: `Err` is the 404 for an unknown channel or the 400 naming
 /// the field. Writes nothing.
 pub async fn visitor_details(
-    d1: &D1Database,
+    d1: &Db,
     channel_id: &str,
     visitor_id: &str,
     answers: &[(String, String)],

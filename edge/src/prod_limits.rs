@@ -166,3 +166,66 @@ fn the_checks_find_what_they_look_for() {
     ];
     assert_eq!(dynamic_placeholder_files(&files), vec!["a.rs".to_owned(), "b.rs".to_owned()]);
 }
+
+/// The files (relative to `src/`) whose text contains `needle`, this file excepted.
+fn files_with(files: &[(String, String)], needle: &str) -> Vec<String> {
+    files
+        .iter()
+        .filter(|(rel, text)| rel != "prod_limits.rs" && text.contains(needle))
+        .map(|(rel, _)| rel.clone())
+        .collect()
+}
+
+#[test]
+fn every_subrequest_goes_through_a_counted_door() {
+    // Subrequests per invocation (D1 queries, object calls, fetches) are counted per request by
+    // `cost.rs` and asserted per route by `tests/e2e/request-cost.test.mjs`: that holds only if
+    // nothing reaches D1, an object or the network but through the counted doors.
+    let files = sources();
+    assert_eq!(files_with(&files, "env.d1("), vec!["store/mod.rs".to_owned()], "D1 only through store::db");
+    assert_eq!(files_with(&files, "D1Database"), vec!["store/mod.rs".to_owned()], "D1 only as store::Db");
+    assert_eq!(
+        files_with(&files, ".fetch_with_request("),
+        vec!["stubs.rs".to_owned()],
+        "objects only through stubs::send/upgrade"
+    );
+    assert!(files_with(&files, ".fetch_with_str(").is_empty(), "objects only through stubs::send/upgrade");
+    assert_eq!(files_with(&files, ".fetch_request("), vec!["cost.rs".to_owned()], "fetches only through cost::fetch");
+    assert!(files_with(&files, "Fetch::").is_empty(), "no outbound fetch but cost::fetch");
+    // Work a handler starts on its own would escape its request's meter.
+    assert!(files_with(&files, "spawn_local").is_empty(), "a spawned task escapes the request's count");
+    assert_eq!(
+        files_with(&files, "wait_until"),
+        vec!["cost.rs".to_owned()],
+        "work after the answer only through cost::after (it counts for its request)"
+    );
+    // A streamed body keeps counting for its request.
+    for rel in files_with(&files, "Response::from_stream(") {
+        let text = &files.iter().find(|(r, _)| *r == rel).expect("file").1;
+        assert!(
+            text.contains("Response::from_stream(crate::cost::follow("),
+            "{rel}: a streamed body must be cost::follow'ed"
+        );
+    }
+}
+
+#[test]
+fn the_fan_outs_are_bounded_within_the_free_plan() {
+    // A logout (or a disabled operator, a new password) reads and ends sessions in at most a
+    // handful of queries, then tells at most MAX_REVOKES_PER_REQUEST conversations.
+    const { assert!(MAX_REVOKES_PER_REQUEST + 8 <= MAX_SUBREQUESTS_FREE) };
+    // A scheduled run: the accounts, per account one purge of offline messages; a retention
+    // batch starts only if one query and its conversations fit before the session purge's
+    // reserve, which holds the purge's batch and its revocations.
+    const { assert!(SCHEDULED_PURGE_RESERVE >= 3 + MAX_REVOKES_PER_REQUEST) };
+    const { assert!(1 + 1 + 1 + RETENTION_COST_PER_CONVERSATION + SCHEDULED_PURGE_RESERVE <= MAX_SUBREQUESTS_FREE) };
+    // What a retained conversation costs: its object's erasure and the statements deleting it.
+    let store = &sources().into_iter().find(|(rel, _)| rel == "store/data_rights.rs").expect("data rights store").1;
+    let delete = store.split("pub async fn delete_conversations").nth(1).expect("delete_conversations");
+    let delete = delete.split("\n}\n").next().expect("its body");
+    assert_eq!(1 + delete.matches(concat!("DELETE ", "FROM")).count(), RETENTION_COST_PER_CONVERSATION, "{delete}");
+    // The paid plan's figures are above the free plan's.
+    const { assert!(MAX_SUBREQUESTS_FREE < MAX_D1_QUERIES_PAID && MAX_D1_QUERIES_PAID <= MAX_SUBREQUESTS_PAID) };
+    const { assert!(MAX_CPU_MS_FREE < DEFAULT_CPU_MS_PAID && DEFAULT_CPU_MS_PAID <= MAX_CPU_MS_PAID) };
+    const { assert!(MAX_D1_QUERIES_FREE == MAX_SUBREQUESTS_FREE) };
+}

@@ -24,6 +24,7 @@
 //! [`respond`] is the one entry for the console's endpoints and public links alike. Every
 //! statement is in `crate::store::reports` (bound parameters, paged reads).
 
+use crate::store::Db;
 use futures_util::stream;
 use parley_protocol::api::Transcript;
 use parley_reports::exports::{invite_rows, traffic_rows};
@@ -32,7 +33,7 @@ use parley_reports::query::{console_period, Reads, ReportId, ReportQuery};
 use parley_reports::sessions::rating_rows;
 use parley_reports::table::ReportResponse;
 use parley_reports::{compute, Ctx, InviteReport, RatingsReport, TrafficReport};
-use worker::{D1Database, Env, Request, Response, Result};
+use worker::{Env, Request, Response, Result};
 
 use crate::guard::Admin;
 use crate::http::{self, fail};
@@ -130,7 +131,9 @@ where
     let headers = worker::Headers::new();
     headers.set("Content-Type", "text/csv; charset=utf-8")?;
     headers.set("Content-Disposition", &format!("attachment; filename=\"{slug}.csv\""))?;
-    Ok(Response::from_stream(body)?.with_headers(headers))
+    use futures_util::TryStreamExt as _;
+    // The body keeps counting for this request while it streams (`cost::follow`).
+    Ok(Response::from_stream(crate::cost::follow(body.into_stream()))?.with_headers(headers))
 }
 
 /// Conversations per streamed CSV page (`PARLEY_REPORT_CSV_PAGE`, default `parley_core::config::REPORT_CSV_PAGE`).
@@ -141,16 +144,9 @@ fn csv_page(env: &Env) -> Result<usize> {
 /// Streams a per-conversation report page by page: each page's rows are computed from its own
 /// `page` conversations and their child rows only (the rows of these reports are per
 /// conversation and in `(created_at, id)` order, so the pages joined are the whole report).
-fn paged_csv(
-    d1: D1Database,
-    account: String,
-    q: ReportQuery,
-    base: String,
-    statics: Facts,
-    page: usize,
-) -> Result<Response> {
+fn paged_csv(d1: Db, account: String, q: ReportQuery, base: String, statics: Facts, page: usize) -> Result<Response> {
     struct State {
-        d1: D1Database,
+        d1: Db,
         account: String,
         q: ReportQuery,
         base: String,
@@ -231,12 +227,12 @@ pub async fn load_facts(env: &Env, account_id: &str, q: &ReportQuery, reads: Rea
 }
 
 /// The account's zone (`accounts.time_zone`), UTC when unset.
-pub(crate) async fn account_time_zone(d1: &D1Database, account_id: &str) -> Result<String> {
+pub(crate) async fn account_time_zone(d1: &Db, account_id: &str) -> Result<String> {
     store::account_time_zone(d1, account_id).await
 }
 
 /// Everything but the period's conversations and their child rows.
-async fn load_statics(d1: &D1Database, account_id: &str, q: &ReportQuery) -> Result<Facts> {
+async fn load_statics(d1: &Db, account_id: &str, q: &ReportQuery) -> Result<Facts> {
     let account = store::account(d1, account_id).await?;
     Ok(Facts {
         accounts: vec![account.clone()],

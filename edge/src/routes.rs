@@ -160,6 +160,8 @@ pub static ROUTES: &[EdgeRoute] = &[
     EdgeRoute::open(GET, "/demo/*", Guard::Open, h!(|req, env, p| api::demo_page(&req, env))),
     EdgeRoute::open(OPTIONS, "/api/*", Guard::Open, h!(|req, env, p| async move { crate::http::preflight(&req) })),
     EdgeRoute::open(GET, "/api/v1/health", Guard::Open, h!(|req, env, p| api::health())),
+    // A request's count of D1 queries, object calls and fetches (404 unless PARLEY_DEBUG_COST).
+    EdgeRoute::open(GET, "/api/v1/debug/cost/:id", Guard::Open, h!(|req, env, p| crate::cost::report(env, &p[0]))),
     // The widget (cross-origin from the host page).
     EdgeRoute::open(POST, "/api/v1/widget/session", Guard::ChannelOrigin, h!(|req, env, p| api::widget_session(req, env))),
     EdgeRoute::open(GET, "/api/v1/widget/look", Guard::Open, |c: Call| -> Fut { Box::pin(async move { api::widget_look(&c.req, &c.env, &c.ctx).await }) }),
@@ -285,7 +287,7 @@ async fn dispatch(
     ctx: worker::Context,
 ) -> worker::Result<worker::Response> {
     let Some((route, p)) = find(ROUTES, verb(&req.method()), path) else {
-        return env.assets("ASSETS")?.fetch_request(req).await;
+        return crate::cost::fetch(env, req).await;
     };
     let ctx = std::rc::Rc::new(ctx);
     let call = |req| Call { req, env: env.clone(), p, ctx };

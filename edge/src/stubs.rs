@@ -22,12 +22,14 @@ pub fn stub(env: &Env, binding: &str, name: &str) -> Result<Stub> {
     env.durable_object(binding)?.id_from_name(name)?.get_stub()
 }
 
-/// Sends a typed request (POST, JSON body): the one way objects are called.
+/// Sends a typed request (POST, JSON body): the one way objects are called (each call counts
+/// one subrequest of the caller's invocation: [`crate::cost`]).
 pub async fn send(stub: &Stub, request: &impl Serialize) -> Result<Response> {
     let headers = Headers::new();
     headers.set("Content-Type", "application/json")?;
     let mut init = RequestInit::new();
     init.with_method(Method::Post).with_headers(headers).with_body(Some(serde_json::to_string(request)?.into()));
+    crate::cost::object();
     stub.fetch_with_request(Request::new_with_init("https://object/", &init)?).await
 }
 
@@ -39,6 +41,7 @@ pub async fn upgrade(stub: &Stub, request: &impl Serialize) -> Result<Response> 
     headers.set(HDR_REQUEST, &serde_json::to_string(request)?)?;
     let mut init = RequestInit::new();
     init.with_headers(headers);
+    crate::cost::object();
     stub.fetch_with_request(Request::new_with_init("https://object/", &init)?).await
 }
 

@@ -49,6 +49,17 @@ pub struct ErasureReport {
     pub identities: u32,
     /// Blocks naming the visitor (active or lifted).
     pub blocks: u32,
+    /// Conversations still to erase: one request erases at most
+    /// [`crate::limits::cloudflare::MAX_ERASED_CONVERSATIONS_PER_REQUEST`] (each is a call to
+    /// its object, and Cloudflare caps the subrequests of a request); the caller repeats the
+    /// request until this is 0. The offline messages, identity and blocks go with the last
+    /// conversations. Absent when 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub remaining: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// `GET /api/v1/console/visitors/:id/export` (admins): everything held about one visitor.

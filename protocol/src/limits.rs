@@ -272,6 +272,44 @@ pub mod cloudflare {
     pub const MAX_DO_ROW_BYTES: usize = 2 * 1024 * 1024;
     /// Largest WebSocket message a Durable Object receives, in bytes (the lowest documented value).
     pub const MAX_WS_MESSAGE_BYTES: usize = 1024 * 1024;
-    /// Subrequests per request on the free plan (1,000 on paid plans).
+    /// Subrequests per invocation (a request, a scheduled run) on the Workers Free plan: every
+    /// `fetch`, every call to a Durable Object and every D1 query counts (Workers "Limits",
+    /// developers.cloudflare.com/workers/platform/limits/, table "Account plan limits":
+    /// 50/request Free; D1 "Limits", developers.cloudflare.com/d1/platform/limits/: "Queries per
+    /// Worker invocation (read subrequest limits) 1000 (Workers Paid) / 50 (Free)"). Whether a
+    /// D1 `batch` is one subrequest is not documented: Parley counts each of its statements.
+    /// `wrangler dev` enforces none of it: `tests/e2e/request-cost.test.mjs` counts.
     pub const MAX_SUBREQUESTS_FREE: usize = 50;
+    /// Subrequests per invocation on the Workers Paid plan (the page says 10,000 today; it said
+    /// 1,000 before). D1 queries keep their own cap, [`MAX_D1_QUERIES_PAID`].
+    pub const MAX_SUBREQUESTS_PAID: usize = 10_000;
+    /// D1 queries per invocation on the Free plan (the same 50 as the subrequests).
+    pub const MAX_D1_QUERIES_FREE: usize = 50;
+    /// D1 queries per invocation on the Paid plan.
+    pub const MAX_D1_QUERIES_PAID: usize = 1_000;
+    /// CPU time per request on the Free plan, in ms (Workers "Limits", "CPU time": 10 ms).
+    pub const MAX_CPU_MS_FREE: u64 = 10;
+    /// CPU time per request on the Paid plan by default, in ms (30 s; `[limits] cpu_ms` in
+    /// `wrangler.toml` raises it up to [`MAX_CPU_MS_PAID`]: changelog 2025-03-25, "Run Workers
+    /// for up to 5 minutes of CPU-time").
+    pub const DEFAULT_CPU_MS_PAID: u64 = 30_000;
+    /// The most `[limits] cpu_ms` may ask for, in ms (5 minutes).
+    pub const MAX_CPU_MS_PAID: u64 = 300_000;
+
+    // -- Parley's bounds under these -----------------------------------------------------------
+
+    /// Conversations told to close an ended session's sockets (`Revoke`) in one request
+    /// (logout, a disabled operator, a new password, the session purge): the others' sockets
+    /// find out at their next session check, within a minute.
+    pub const MAX_REVOKES_PER_REQUEST: usize = 10;
+    /// Conversations one erasure request erases (a call to each one's object, then four D1
+    /// deletes for the lot); a visitor with more is erased by repeating the request
+    /// (`ErasureReport::remaining`).
+    pub const MAX_ERASED_CONVERSATIONS_PER_REQUEST: usize = 30;
+    /// What one conversation costs the retention job: a call to its object and the four D1
+    /// deletes of its rows.
+    pub const RETENTION_COST_PER_CONVERSATION: usize = 5;
+    /// Subrequests a scheduled run keeps for the session purge after the retention job (its
+    /// batch of deletes and reads, and its revocations).
+    pub const SCHEDULED_PURGE_RESERVE: usize = 6 + MAX_REVOKES_PER_REQUEST;
 }

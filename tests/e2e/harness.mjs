@@ -55,7 +55,10 @@ export async function startEdge({ state, vars = {}, extraSql, online = ["demo"] 
     const inspector = await freePort();
     const extra = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
     const args = [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector),
-      "--persist-to", state, "--var", `PARLEY_SECRET:${secret}`, ...extra,
+      "--persist-to", state, "--var", `PARLEY_SECRET:${secret}`,
+      // Every answer says what it spent of Cloudflare's per-invocation budgets (`x-parley-cost`,
+      // `/api/v1/debug/cost/:id`; off in production): request-cost.test.mjs, bench-cpu.mjs.
+      "--var", "PARLEY_DEBUG_COST:1", ...extra,
       "--show-interactive-dev-session=false", "--log-level", "info"];
     const proc = spawn(process.execPath, args, {
       cwd: ROOT,

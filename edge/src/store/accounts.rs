@@ -1,8 +1,9 @@
 //! Accounts (`accounts`): the name and the time zone reports are computed in.
 
+use super::Db;
 use parley_protocol::admin::AccountView;
 use serde::Deserialize;
-use worker::{D1Database, Result};
+use worker::Result;
 
 use super::s;
 
@@ -20,11 +21,11 @@ impl AccountRow {
     }
 }
 
-pub async fn account(d1: &D1Database, id: &str) -> Result<Option<AccountRow>> {
+pub async fn account(d1: &Db, id: &str) -> Result<Option<AccountRow>> {
     d1.prepare("SELECT id, name, time_zone FROM accounts WHERE id = ?1").bind(&[s(id)])?.first(None).await
 }
 
-pub async fn update(d1: &D1Database, id: &str, name: &str, time_zone: &str) -> Result<()> {
+pub async fn update(d1: &Db, id: &str, name: &str, time_zone: &str) -> Result<()> {
     d1.prepare("UPDATE accounts SET name = ?2, time_zone = ?3 WHERE id = ?1")
         .bind(&[s(id), s(name), s(time_zone)])?
         .run()

@@ -1,13 +1,14 @@
 //! Operators' activity intervals (`activity_intervals`), written by the dispatcher's outbox.
 
+use super::Db;
 use wasm_bindgen::JsValue;
-use worker::{D1Database, Result};
+use worker::Result;
 
 use super::{n, s};
 
 /// Stores an activity interval, or its end (a retried copy changes nothing).
 pub async fn upsert_interval(
-    db: &D1Database,
+    db: &Db,
     activity_id: &str,
     account_id: &str,
     operator_id: &str,

@@ -1,7 +1,8 @@
 //! Canned responses of an account.
 
+use super::Db;
 use parley_protocol::admin::CannedResponse;
-use worker::{D1Database, Result};
+use worker::Result;
 
 use serde::Deserialize;
 
@@ -22,7 +23,7 @@ impl CannedRow {
     }
 }
 
-pub async fn canned(db: &D1Database, account_id: &str) -> Result<Vec<CannedResponse>> {
+pub async fn canned(db: &Db, account_id: &str) -> Result<Vec<CannedResponse>> {
     let rows: Vec<CannedRow> = db
         .prepare("SELECT id, shortcut, text, created_at FROM canned_responses WHERE account_id = ?1 ORDER BY shortcut")
         .bind(&[s(account_id)])?
@@ -32,7 +33,7 @@ pub async fn canned(db: &D1Database, account_id: &str) -> Result<Vec<CannedRespo
     Ok(rows.into_iter().map(CannedRow::into_api).collect())
 }
 
-pub async fn canned_one(db: &D1Database, account_id: &str, id: &str) -> Result<Option<CannedResponse>> {
+pub async fn canned_one(db: &Db, account_id: &str, id: &str) -> Result<Option<CannedResponse>> {
     let row: Option<CannedRow> = db
         .prepare("SELECT id, shortcut, text, created_at FROM canned_responses WHERE id = ?1 AND account_id = ?2")
         .bind(&[s(id), s(account_id)])?
@@ -42,12 +43,7 @@ pub async fn canned_one(db: &D1Database, account_id: &str, id: &str) -> Result<O
 }
 
 /// Whether another canned response of the account (not `except_id`) has this shortcut.
-pub async fn shortcut_taken(
-    db: &D1Database,
-    account_id: &str,
-    shortcut: &str,
-    except_id: Option<&str>,
-) -> Result<bool> {
+pub async fn shortcut_taken(db: &Db, account_id: &str, shortcut: &str, except_id: Option<&str>) -> Result<bool> {
     let row: Option<One> = db
         .prepare("SELECT 1 AS one FROM canned_responses WHERE account_id = ?1 AND shortcut = ?2 AND id != ?3")
         .bind(&[s(account_id), s(shortcut), s(except_id.unwrap_or(""))])?
@@ -56,7 +52,7 @@ pub async fn shortcut_taken(
     Ok(row.is_some())
 }
 
-pub async fn insert_canned(db: &D1Database, account_id: &str, c: &CannedResponse) -> Result<()> {
+pub async fn insert_canned(db: &Db, account_id: &str, c: &CannedResponse) -> Result<()> {
     db.prepare("INSERT INTO canned_responses (id, account_id, shortcut, text, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")
         .bind(&[s(&c.id), s(account_id), s(&c.shortcut), s(&c.text), n(c.created_at)])?
         .run()
@@ -64,14 +60,14 @@ pub async fn insert_canned(db: &D1Database, account_id: &str, c: &CannedResponse
     Ok(())
 }
 
-pub async fn update_canned(db: &D1Database, account_id: &str, id: &str, shortcut: &str, text: &str) -> Result<bool> {
+pub async fn update_canned(db: &Db, account_id: &str, id: &str, shortcut: &str, text: &str) -> Result<bool> {
     let stmt = db
         .prepare("UPDATE canned_responses SET shortcut = ?3, text = ?4 WHERE id = ?1 AND account_id = ?2")
         .bind(&[s(id), s(account_id), s(shortcut), s(text)])?;
     Ok(changes(stmt).await? > 0)
 }
 
-pub async fn delete_canned(db: &D1Database, account_id: &str, id: &str) -> Result<bool> {
+pub async fn delete_canned(db: &Db, account_id: &str, id: &str) -> Result<bool> {
     let stmt =
         db.prepare("DELETE FROM canned_responses WHERE id = ?1 AND account_id = ?2").bind(&[s(id), s(account_id)])?;
     Ok(changes(stmt).await? > 0)

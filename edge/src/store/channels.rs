@@ -1,12 +1,13 @@
 //! Channels: the one channel row ([`ChannelRow`]), its hosts (`hosts`, `channel_hosts`: the
 //! widget's origin check) and the statements reading and writing them.
 
+use super::Db;
 use parley_protocol::admin::ValidChannel;
 use parley_protocol::api::{ChannelRef, WidgetLook};
 use parley_protocol::entry_points::DEFAULT_BUTTON_NAME;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement, Result};
+use worker::{D1PreparedStatement, Result};
 
 use super::{changes, n, s};
 
@@ -59,12 +60,12 @@ const CHANNEL_COLS: &str = "id, account_id, created_at, name, greeting, accent, 
      identity_secret, language, position, greetings FROM channels";
 
 /// The channel `id`, whatever its account (the widget's calls name only the channel).
-pub async fn channel(db: &D1Database, id: &str) -> Result<Option<ChannelRow>> {
+pub async fn channel(db: &Db, id: &str) -> Result<Option<ChannelRow>> {
     db.prepare(format!("SELECT {CHANNEL_COLS} WHERE id = ?1")).bind(&[s(id)])?.first(None).await
 }
 
 /// The account's channels, oldest first.
-pub async fn channels(db: &D1Database, account_id: &str) -> Result<Vec<ChannelRow>> {
+pub async fn channels(db: &Db, account_id: &str) -> Result<Vec<ChannelRow>> {
     db.prepare(format!("SELECT {CHANNEL_COLS} WHERE account_id = ?1 ORDER BY created_at, id"))
         .bind(&[s(account_id)])?
         .all()
@@ -73,7 +74,7 @@ pub async fn channels(db: &D1Database, account_id: &str) -> Result<Vec<ChannelRo
 }
 
 /// The account's channel `id` (`None` for another account's).
-pub async fn account_channel(db: &D1Database, account_id: &str, id: &str) -> Result<Option<ChannelRow>> {
+pub async fn account_channel(db: &Db, account_id: &str, id: &str) -> Result<Option<ChannelRow>> {
     db.prepare(format!("SELECT {CHANNEL_COLS} WHERE id = ?1 AND account_id = ?2"))
         .bind(&[s(id), s(account_id)])?
         .first(None)
@@ -99,7 +100,7 @@ impl LookRow {
 
 /// What the loader draws the launcher with (`GET /api/v1/widget/look`): one read by primary key
 /// (the two sub-selects use `entry_points`' channel index).
-pub async fn channel_look(db: &D1Database, id: &str) -> Result<Option<LookRow>> {
+pub async fn channel_look(db: &Db, id: &str) -> Result<Option<LookRow>> {
     db.prepare(
         "SELECT c.accent AS accent, c.position AS position, c.language AS language, \
          EXISTS (SELECT 1 FROM entry_points e WHERE e.channel_id = c.id AND e.kind = 'invite' AND e.enabled = 1) \
@@ -113,12 +114,12 @@ pub async fn channel_look(db: &D1Database, id: &str) -> Result<Option<LookRow>> 
 }
 
 /// Whether `hostname` is a registered host of the channel (the widget's origin check).
-pub async fn channel_has_host(db: &D1Database, channel_id: &str, hostname: &str) -> Result<bool> {
+pub async fn channel_has_host(db: &Db, channel_id: &str, hostname: &str) -> Result<bool> {
     Ok(channel_host(db, channel_id, hostname).await?.is_some())
 }
 
 /// The `hosts` row (its id) through which `hostname` is a registered host of the channel.
-pub async fn channel_host(db: &D1Database, channel_id: &str, hostname: &str) -> Result<Option<String>> {
+pub async fn channel_host(db: &Db, channel_id: &str, hostname: &str) -> Result<Option<String>> {
     #[derive(Deserialize)]
     struct Host {
         id: String,
@@ -136,7 +137,7 @@ pub async fn channel_host(db: &D1Database, channel_id: &str, hostname: &str) -> 
 }
 
 /// The account's channels (id and name), by name.
-pub async fn account_channels(db: &D1Database, account_id: &str) -> Result<Vec<ChannelRef>> {
+pub async fn account_channels(db: &Db, account_id: &str) -> Result<Vec<ChannelRef>> {
     #[derive(Deserialize)]
     struct Named {
         id: String,
@@ -158,7 +159,7 @@ pub struct ChannelHost {
 }
 
 /// Hostnames of the account's channels (of one channel when `channel_id` is given).
-pub async fn channel_hosts(db: &D1Database, account_id: &str, channel_id: Option<&str>) -> Result<Vec<ChannelHost>> {
+pub async fn channel_hosts(db: &Db, account_id: &str, channel_id: Option<&str>) -> Result<Vec<ChannelHost>> {
     db.prepare(
         "SELECT ch.channel_id AS channel_id, h.hostname AS hostname FROM channel_hosts ch \
          JOIN channels c ON c.id = ch.channel_id JOIN hosts h ON h.id = ch.host_id \
@@ -174,7 +175,7 @@ pub async fn channel_hosts(db: &D1Database, account_id: &str, channel_id: Option
 /// Statements that tie the channel to exactly `hosts` (host rows of the account are created
 /// as needed; `host_ids` are fresh ids, one per hostname, used only for new rows).
 fn tie_hosts(
-    db: &D1Database,
+    db: &Db,
     account_id: &str,
     channel_id: &str,
     hosts: &[String],
@@ -207,7 +208,7 @@ fn tie_hosts(
 /// its hosts, in one batch (all or nothing).
 #[allow(clippy::too_many_arguments)]
 pub async fn create_channel(
-    db: &D1Database,
+    db: &Db,
     account_id: &str,
     id: &str,
     button_id: &str,
@@ -249,7 +250,7 @@ pub async fn create_channel(
 /// Rewrites the channel's settings and hosts, in one batch. The caller has checked that the
 /// channel belongs to the account; every statement checks it again.
 pub async fn update_channel(
-    db: &D1Database,
+    db: &Db,
     account_id: &str,
     id: &str,
     c: &ValidChannel,
@@ -287,7 +288,7 @@ fn greetings_json(c: &ValidChannel) -> String {
 }
 
 /// Replaces the channel's identity secret; false when no channel of the account has this id.
-pub async fn set_identity_secret(db: &D1Database, account_id: &str, id: &str, secret: &str) -> Result<bool> {
+pub async fn set_identity_secret(db: &Db, account_id: &str, id: &str, secret: &str) -> Result<bool> {
     let stmt = db.prepare("UPDATE channels SET identity_secret = ?3 WHERE id = ?1 AND account_id = ?2").bind(&[
         s(id),
         s(account_id),

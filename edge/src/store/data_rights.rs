@@ -3,17 +3,22 @@
 //! `conversation_goals`, `offline_messages`, `identified_visitors` and `visitor_blocks`, and each
 //! account's `retention_days`. Aggregate tallies (`hourly_tallies`) hold no visitor and stay.
 
+use std::collections::BTreeMap;
+
+use super::Db;
 use parley_protocol::admin::OfflineMessage;
+use parley_protocol::api::ConversationEvent;
 use parley_protocol::data_rights::{ExportBlock, ExportIdentity, ExportMessage};
 use parley_protocol::limits::RETENTION_DAYS;
+use parley_protocol::outcomes::ReachedGoal;
 use serde::Deserialize;
-use worker::{D1Database, D1PreparedStatement, Result};
+use worker::{D1PreparedStatement, Result};
 
 use super::offline_messages::OfflineMessageRow;
 use super::{n, s};
 
 /// How many rows each statement of a batch changed.
-async fn batch_changes(d1: &D1Database, stmts: Vec<D1PreparedStatement>) -> Result<Vec<u32>> {
+async fn batch_changes(d1: &Db, stmts: Vec<D1PreparedStatement>) -> Result<Vec<u32>> {
     let results = d1.batch(stmts).await?;
     results.iter().map(|r| Ok(r.meta()?.and_then(|m| m.changes).unwrap_or(0) as u32)).collect()
 }
@@ -26,12 +31,8 @@ pub struct ConversationRef {
 }
 
 /// The visitor's conversations in the account.
-pub async fn visitor_conversations(
-    d1: &D1Database,
-    account_id: &str,
-    visitor_id: &str,
-) -> Result<Vec<ConversationRef>> {
-    d1.prepare("SELECT id, status FROM conversations WHERE account_id = ?1 AND visitor_id = ?2 ORDER BY created_at")
+pub async fn visitor_conversations(d1: &Db, account_id: &str, visitor_id: &str) -> Result<Vec<ConversationRef>> {
+    d1.prepare("SELECT id, status FROM conversations WHERE account_id = ?1 AND visitor_id = ?2 ORDER BY created_at, id")
         .bind(&[s(account_id), s(visitor_id)])?
         .all()
         .await?
@@ -47,7 +48,7 @@ pub struct Erased {
 }
 
 /// Removes every D1 row naming the visitor in the account, in one batch (all or nothing).
-pub async fn erase_visitor(d1: &D1Database, account_id: &str, visitor_id: &str) -> Result<Erased> {
+pub async fn erase_visitor(d1: &Db, account_id: &str, visitor_id: &str) -> Result<Erased> {
     const MINE: &str = "SELECT id FROM conversations WHERE account_id = ?1 AND visitor_id = ?2";
     let bind = |sql: String| d1.prepare(sql).bind(&[s(account_id), s(visitor_id)]);
     let stmts = vec![
@@ -63,8 +64,24 @@ pub async fn erase_visitor(d1: &D1Database, account_id: &str, visitor_id: &str) 
     Ok(Erased { conversations: c[3], offline_messages: c[4], identities: c[5], blocks: c[6] })
 }
 
+/// Removes the visitor's first `limit` conversations in [`visitor_conversations`]' order (with
+/// their messages, events and goals) from D1, in one batch of four statements whatever `limit`;
+/// answers how many conversations went.
+pub async fn erase_visitor_conversations(d1: &Db, account_id: &str, visitor_id: &str, limit: u32) -> Result<u32> {
+    const FIRST: &str = "SELECT id FROM conversations WHERE account_id = ?1 AND visitor_id = ?2 \
+                         ORDER BY created_at, id LIMIT ?3";
+    let bind = |sql: String| d1.prepare(sql).bind(&[s(account_id), s(visitor_id), n(u64::from(limit))]);
+    let stmts = vec![
+        bind(format!("DELETE FROM messages WHERE conversation_id IN ({FIRST})"))?,
+        bind(format!("DELETE FROM conversation_events WHERE conversation_id IN ({FIRST})"))?,
+        bind(format!("DELETE FROM conversation_goals WHERE conversation_id IN ({FIRST})"))?,
+        bind(format!("DELETE FROM conversations WHERE id IN ({FIRST})"))?,
+    ];
+    Ok(batch_changes(d1, stmts).await?[3])
+}
+
 /// Removes conversations (with their messages, events and goals) from D1, in one batch.
-pub async fn delete_conversations(d1: &D1Database, account_id: &str, ids: &[String]) -> Result<u32> {
+pub async fn delete_conversations(d1: &Db, account_id: &str, ids: &[String]) -> Result<u32> {
     let mut stmts = Vec::with_capacity(ids.len() * 4);
     for id in ids {
         for sql in [
@@ -101,7 +118,7 @@ impl IdentityRow {
     }
 }
 
-pub async fn identity(d1: &D1Database, account_id: &str, visitor_id: &str) -> Result<Option<ExportIdentity>> {
+pub async fn identity(d1: &Db, account_id: &str, visitor_id: &str) -> Result<Option<ExportIdentity>> {
     let row: Option<IdentityRow> = d1
         .prepare(
             "SELECT user_id, name, email, updated_at FROM identified_visitors WHERE account_id = ?1 AND visitor_id = ?2",
@@ -128,22 +145,95 @@ impl MessageRow {
     }
 }
 
-/// A conversation's transcript, in order.
-pub async fn messages(d1: &D1Database, account_id: &str, conversation_id: &str) -> Result<Vec<ExportMessage>> {
-    let rows: Vec<MessageRow> = d1
-        .prepare(
-            "SELECT seq, role, author_name, text, at FROM messages WHERE conversation_id = ?1 AND account_id = ?2 \
-             ORDER BY seq",
-        )
-        .bind(&[s(conversation_id), s(account_id)])?
-        .all()
-        .await?
-        .results()?;
-    Ok(rows.into_iter().map(MessageRow::into_api).collect())
+/// A `messages` row with its conversation.
+#[derive(Debug, Deserialize)]
+struct KeyedMessageRow {
+    conversation_id: String,
+    seq: u64,
+    role: String,
+    author_name: String,
+    text: String,
+    at: u64,
+}
+
+/// A `conversation_events` row with its conversation.
+#[derive(Debug, Deserialize)]
+struct KeyedEventRow {
+    conversation_id: String,
+    seq: u64,
+    at: u64,
+    kind: String,
+    detail: String,
+}
+
+/// A `conversation_goals` row with its conversation.
+#[derive(Debug, Deserialize)]
+struct KeyedGoalRow {
+    conversation_id: String,
+    goal_id: String,
+    name: String,
+    value: f64,
+    reached_at: u64,
+}
+
+/// The child rows of every conversation of the visitor, by conversation: one query per table
+/// whatever the number of conversations (a request's D1 queries are capped).
+#[derive(Default)]
+pub struct VisitorChildren {
+    pub messages: BTreeMap<String, Vec<ExportMessage>>,
+    pub events: BTreeMap<String, Vec<ConversationEvent>>,
+    pub goals: BTreeMap<String, Vec<ReachedGoal>>,
+}
+
+/// [`VisitorChildren`] of the visitor in the account (transcripts in order, state changes and
+/// goals as the console reads them), in three queries.
+pub async fn visitor_children(d1: &Db, account_id: &str, visitor_id: &str) -> Result<VisitorChildren> {
+    const MINE: &str = "SELECT id FROM conversations WHERE account_id = ?1 AND visitor_id = ?2";
+    let read = |sql: String| d1.prepare(sql).bind(&[s(account_id), s(visitor_id)]);
+    let mut out = VisitorChildren::default();
+    let rows: Vec<KeyedMessageRow> = read(format!(
+        "SELECT conversation_id, seq, role, author_name, text, at FROM messages \
+         WHERE account_id = ?1 AND conversation_id IN ({MINE}) ORDER BY conversation_id, seq"
+    ))?
+    .all()
+    .await?
+    .results()?;
+    for r in rows {
+        let row = MessageRow { seq: r.seq, role: r.role, author_name: r.author_name, text: r.text, at: r.at };
+        out.messages.entry(r.conversation_id).or_default().push(row.into_api());
+    }
+    let rows: Vec<KeyedEventRow> = read(format!(
+        "SELECT conversation_id, seq, at, kind, detail FROM conversation_events \
+         WHERE conversation_id IN ({MINE}) ORDER BY conversation_id, seq"
+    ))?
+    .all()
+    .await?
+    .results()?;
+    for r in rows {
+        let row = super::conversations::EventReadRow { seq: r.seq, at: r.at, kind: r.kind, detail: r.detail };
+        out.events.entry(r.conversation_id).or_default().push(row.into_api());
+    }
+    let rows: Vec<KeyedGoalRow> = read(format!(
+        "SELECT conversation_id, goal_id, name, value, reached_at FROM conversation_goals \
+         WHERE conversation_id IN ({MINE}) ORDER BY conversation_id, reached_at, goal_id"
+    ))?
+    .all()
+    .await?
+    .results()?;
+    for r in rows {
+        let row = super::outcomes::ReachedGoalRow {
+            goal_id: r.goal_id,
+            name: r.name,
+            value: r.value,
+            reached_at: r.reached_at,
+        };
+        out.goals.entry(r.conversation_id).or_default().push(row.into_api());
+    }
+    Ok(out)
 }
 
 /// The visitor's offline messages, oldest first.
-pub async fn offline_messages(d1: &D1Database, account_id: &str, visitor_id: &str) -> Result<Vec<OfflineMessage>> {
+pub async fn offline_messages(d1: &Db, account_id: &str, visitor_id: &str) -> Result<Vec<OfflineMessage>> {
     let rows: Vec<OfflineMessageRow> = d1
         .prepare(
             "SELECT m.id, m.channel_id, COALESCE(c.name, '') AS channel_name, m.visitor_id, m.name, m.email, m.text, \
@@ -180,7 +270,7 @@ impl BlockRow {
     }
 }
 
-pub async fn blocks(d1: &D1Database, account_id: &str, visitor_id: &str) -> Result<Vec<ExportBlock>> {
+pub async fn blocks(d1: &Db, account_id: &str, visitor_id: &str) -> Result<Vec<ExportBlock>> {
     let rows: Vec<BlockRow> = d1
         .prepare(
             "SELECT id, conversation_id, reason, created_at, lifted_at FROM visitor_blocks \
@@ -209,11 +299,11 @@ impl RetentionRow {
     }
 }
 
-pub async fn retention(d1: &D1Database, account_id: &str) -> Result<Option<RetentionRow>> {
+pub async fn retention(d1: &Db, account_id: &str) -> Result<Option<RetentionRow>> {
     d1.prepare("SELECT id, retention_days FROM accounts WHERE id = ?1").bind(&[s(account_id)])?.first(None).await
 }
 
-pub async fn set_retention(d1: &D1Database, account_id: &str, days: u32) -> Result<()> {
+pub async fn set_retention(d1: &Db, account_id: &str, days: u32) -> Result<()> {
     d1.prepare("UPDATE accounts SET retention_days = ?2 WHERE id = ?1")
         .bind(&[s(account_id), n(u64::from(days))])?
         .run()
@@ -222,12 +312,12 @@ pub async fn set_retention(d1: &D1Database, account_id: &str, days: u32) -> Resu
 }
 
 /// Every account with its period (the retention job's list).
-pub async fn retentions(d1: &D1Database) -> Result<Vec<RetentionRow>> {
+pub async fn retentions(d1: &Db) -> Result<Vec<RetentionRow>> {
     d1.prepare("SELECT id, retention_days FROM accounts ORDER BY id").all().await?.results()
 }
 
 /// Up to `limit` of the account's closed conversations closed before `cutoff` (ms).
-pub async fn expired_conversations(d1: &D1Database, account_id: &str, cutoff: u64, limit: u32) -> Result<Vec<String>> {
+pub async fn expired_conversations(d1: &Db, account_id: &str, cutoff: u64, limit: u32) -> Result<Vec<String>> {
     #[derive(Deserialize)]
     struct Id {
         id: String,
@@ -245,7 +335,7 @@ pub async fn expired_conversations(d1: &D1Database, account_id: &str, cutoff: u6
 }
 
 /// Removes the account's offline messages left before `cutoff` (ms); how many.
-pub async fn purge_offline_messages(d1: &D1Database, account_id: &str, cutoff: u64) -> Result<u32> {
+pub async fn purge_offline_messages(d1: &Db, account_id: &str, cutoff: u64) -> Result<u32> {
     let stmt = d1
         .prepare("DELETE FROM offline_messages WHERE account_id = ?1 AND created_at < ?2")
         .bind(&[s(account_id), n(cutoff)])?;

@@ -3,11 +3,12 @@
 
 use std::collections::HashMap;
 
+use super::Db;
 use parley_protocol::entry_points::{EntryKind, EntryPointView};
 use parley_protocol::invites::InviteSettings;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
-use worker::{D1Database, Result};
+use worker::Result;
 
 use super::{changes, n, s, One};
 
@@ -20,7 +21,7 @@ pub struct EntryPointBrief {
 }
 
 /// The channel's entry points: id → is an invite (read by the tally shards).
-pub async fn kinds(db: &D1Database, channel_id: &str) -> Result<HashMap<String, bool>> {
+pub async fn kinds(db: &Db, channel_id: &str) -> Result<HashMap<String, bool>> {
     #[derive(Deserialize)]
     struct Ep {
         id: String,
@@ -36,7 +37,7 @@ pub async fn kinds(db: &D1Database, channel_id: &str) -> Result<HashMap<String, 
 }
 
 /// The channel's entry point `id`, or (`id` None) its chat button.
-pub async fn brief(db: &D1Database, channel_id: &str, id: Option<&str>) -> Result<Option<EntryPointBrief>> {
+pub async fn brief(db: &Db, channel_id: &str, id: Option<&str>) -> Result<Option<EntryPointBrief>> {
     let stmt = match id {
         Some(id) => db
             .prepare("SELECT id, kind, name FROM entry_points WHERE channel_id = ?1 AND id = ?2")
@@ -97,7 +98,7 @@ const EP_COLS: &str = "id, channel_id, kind, name, enabled, invite, created_at, 
 
 /// A channel's entry points: the button first, then the invites in the order they are tried.
 /// `account_id` `None` is the widget's read (the channel was found by its id).
-pub async fn entry_points(db: &D1Database, account_id: Option<&str>, channel_id: &str) -> Result<Vec<EntryPointRow>> {
+pub async fn entry_points(db: &Db, account_id: Option<&str>, channel_id: &str) -> Result<Vec<EntryPointRow>> {
     db.prepare(format!(
         "SELECT {EP_COLS} FROM entry_points WHERE channel_id = ?1 AND (?2 IS NULL OR account_id = ?2) \
          ORDER BY kind = 'button' DESC, position, created_at, id"
@@ -108,7 +109,7 @@ pub async fn entry_points(db: &D1Database, account_id: Option<&str>, channel_id:
     .results()
 }
 
-pub async fn entry_point(db: &D1Database, account_id: &str, id: &str) -> Result<Option<EntryPointRow>> {
+pub async fn entry_point(db: &Db, account_id: &str, id: &str) -> Result<Option<EntryPointRow>> {
     db.prepare(format!("SELECT {EP_COLS} FROM entry_points WHERE id = ?1 AND account_id = ?2"))
         .bind(&[s(id), s(account_id)])?
         .first(None)
@@ -116,12 +117,7 @@ pub async fn entry_point(db: &D1Database, account_id: &str, id: &str) -> Result<
 }
 
 /// Whether another entry point of the channel (not `except_id`) has this name, ignoring case.
-pub async fn entry_point_name_taken(
-    db: &D1Database,
-    channel_id: &str,
-    name: &str,
-    except_id: Option<&str>,
-) -> Result<bool> {
+pub async fn entry_point_name_taken(db: &Db, channel_id: &str, name: &str, except_id: Option<&str>) -> Result<bool> {
     let row: Option<One> = db
         .prepare("SELECT 1 AS one FROM entry_points WHERE channel_id = ?1 AND name = ?2 COLLATE NOCASE AND id != ?3")
         .bind(&[s(channel_id), s(name), s(except_id.unwrap_or(""))])?
@@ -142,7 +138,7 @@ pub struct NewInvite<'a> {
 
 /// Adds an auto-invite after the channel's last one, unless the channel already has `max`
 /// invites. Answers whether it was added.
-pub async fn insert_invite(db: &D1Database, i: &NewInvite<'_>, max: usize) -> Result<bool> {
+pub async fn insert_invite(db: &Db, i: &NewInvite<'_>, max: usize) -> Result<bool> {
     let stmt = db
         .prepare(
             "INSERT INTO entry_points (id, account_id, channel_id, kind, name, enabled, invite, position, created_at, \
@@ -170,7 +166,7 @@ fn invite_json(i: &InviteSettings) -> String {
 
 /// Rewrites an entry point's name, enabled flag and (for invites) settings.
 pub async fn update_entry_point(
-    db: &D1Database,
+    db: &Db,
     account_id: &str,
     id: &str,
     name: &str,

@@ -28,11 +28,32 @@ pub mod visitors;
 
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement, Env, Result, SqlStorageValue};
+use worker::{D1Database, D1PreparedStatement, D1Result, Env, Result, SqlStorageValue};
 
-/// The account database (`[[d1_databases]]` binding `DB`).
-pub fn db(env: &Env) -> Result<D1Database> {
-    env.d1("DB")
+/// The account database (`[[d1_databases]]` binding `DB`), the only way to it: every statement
+/// prepared through it counts one D1 query of the invocation ([`crate::cost`]; Cloudflare caps
+/// D1 queries and subrequests per invocation, `wrangler dev` does not).
+pub fn db(env: &Env) -> Result<Db> {
+    Ok(Db(env.d1("DB")?))
+}
+
+/// The D1 binding, counting its queries. A statement is prepared for one execution (run alone
+/// or in a batch), so counting at `prepare` counts every query, each statement of a batch
+/// included (Cloudflare counts queries; whether a batch is one subrequest is not documented,
+/// so the count is an upper bound).
+pub struct Db(D1Database);
+
+impl Db {
+    /// A statement, counted as one query.
+    pub fn prepare(&self, query: impl Into<String>) -> D1PreparedStatement {
+        crate::cost::d1(1);
+        self.0.prepare(query)
+    }
+
+    /// Runs statements prepared by [`Db::prepare`] (each already counted) in one round trip.
+    pub async fn batch(&self, statements: Vec<D1PreparedStatement>) -> Result<Vec<D1Result>> {
+        self.0.batch(statements).await
+    }
 }
 
 /// A text parameter.

@@ -1,7 +1,8 @@
 //! Messages visitors leave when nobody is online.
 
+use super::Db;
 use parley_protocol::admin::{OfflineMessage, ValidOfflineMessage};
-use worker::{D1Database, Result};
+use worker::Result;
 
 use serde::Deserialize;
 
@@ -54,7 +55,7 @@ struct IdRow {
 /// The id of the visitor's message with this very text in the channel since `since`, if any
 /// (the offline form's de-duplication).
 pub async fn same_message_since(
-    db: &D1Database,
+    db: &Db,
     channel_id: &str,
     visitor_id: &str,
     text: &str,
@@ -71,7 +72,7 @@ pub async fn same_message_since(
     Ok(row.map(|r| r.id))
 }
 
-pub async fn insert_offline_message(db: &D1Database, m: &NewOfflineMessage<'_>) -> Result<()> {
+pub async fn insert_offline_message(db: &Db, m: &NewOfflineMessage<'_>) -> Result<()> {
     db.prepare(
         "INSERT INTO offline_messages (id, account_id, channel_id, visitor_id, name, email, text, page_url, created_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -93,7 +94,7 @@ pub async fn insert_offline_message(db: &D1Database, m: &NewOfflineMessage<'_>) 
 }
 
 /// The account's offline messages, newest first.
-pub async fn offline_messages(db: &D1Database, account_id: &str, limit: u32) -> Result<Vec<OfflineMessage>> {
+pub async fn offline_messages(db: &Db, account_id: &str, limit: u32) -> Result<Vec<OfflineMessage>> {
     let rows: Vec<OfflineMessageRow> = db
         .prepare(
             "SELECT m.id, m.channel_id, COALESCE(c.name, '') AS channel_name, m.visitor_id, m.name, m.email, m.text, \

@@ -2,10 +2,11 @@
 //! columns the console's admin pages see ([`OperatorFull`]), and their writes. Every statement
 //! that reads or changes an account's operator is filtered by the account's id.
 
+use super::Db;
 use parley_protocol::admin::Profile;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
-use worker::{D1Database, Result};
+use worker::Result;
 
 use super::{changes, n, s, One};
 
@@ -31,7 +32,7 @@ impl OperatorRow {
 
 const OPERATOR_COLS: &str = "id, account_id, username, chat_name, role, password_hash, disabled, languages, max_chats";
 
-pub async fn operator_by_username(db: &D1Database, username: &str) -> Result<Option<OperatorRow>> {
+pub async fn operator_by_username(db: &Db, username: &str) -> Result<Option<OperatorRow>> {
     db.prepare(format!("SELECT {OPERATOR_COLS} FROM operators WHERE username = ?1"))
         .bind(&[s(username)])?
         .first(None)
@@ -59,7 +60,7 @@ const FULL_COLS: &str =
 const ROW_COLS: &str = "id, account_id, username, chat_name, role, password_hash, disabled, languages, max_chats";
 
 /// The account's operators: enabled ones first, then by username.
-pub async fn operators(db: &D1Database, account_id: &str) -> Result<Vec<OperatorFull>> {
+pub async fn operators(db: &Db, account_id: &str) -> Result<Vec<OperatorFull>> {
     db.prepare(format!("SELECT {FULL_COLS} FROM operators WHERE account_id = ?1 ORDER BY disabled, username"))
         .bind(&[s(account_id)])?
         .all()
@@ -67,7 +68,7 @@ pub async fn operators(db: &D1Database, account_id: &str) -> Result<Vec<Operator
         .results()
 }
 
-pub async fn operator(db: &D1Database, account_id: &str, id: &str) -> Result<Option<OperatorFull>> {
+pub async fn operator(db: &Db, account_id: &str, id: &str) -> Result<Option<OperatorFull>> {
     db.prepare(format!("SELECT {FULL_COLS} FROM operators WHERE id = ?1 AND account_id = ?2"))
         .bind(&[s(id), s(account_id)])?
         .first(None)
@@ -75,7 +76,7 @@ pub async fn operator(db: &D1Database, account_id: &str, id: &str) -> Result<Opt
 }
 
 /// The row the rest of the edge works with (sessions, dispatch).
-pub async fn operator_row(db: &D1Database, account_id: &str, id: &str) -> Result<Option<OperatorRow>> {
+pub async fn operator_row(db: &Db, account_id: &str, id: &str) -> Result<Option<OperatorRow>> {
     db.prepare(format!("SELECT {ROW_COLS} FROM operators WHERE id = ?1 AND account_id = ?2"))
         .bind(&[s(id), s(account_id)])?
         .first(None)
@@ -83,7 +84,7 @@ pub async fn operator_row(db: &D1Database, account_id: &str, id: &str) -> Result
 }
 
 /// Usernames are unique over every account (they log in without naming the account).
-pub async fn username_taken(db: &D1Database, username: &str) -> Result<bool> {
+pub async fn username_taken(db: &Db, username: &str) -> Result<bool> {
     let row: Option<One> =
         db.prepare("SELECT 1 AS one FROM operators WHERE username = ?1").bind(&[s(username)])?.first(None).await?;
     Ok(row.is_some())
@@ -98,7 +99,7 @@ pub struct NewOperatorRow<'a> {
     pub now: u64,
 }
 
-pub async fn insert_operator(db: &D1Database, op: &NewOperatorRow<'_>) -> Result<()> {
+pub async fn insert_operator(db: &Db, op: &NewOperatorRow<'_>) -> Result<()> {
     let p = op.profile;
     db.prepare(
         "INSERT INTO operators (id, account_id, username, first_name, last_name, email, chat_name, role, \
@@ -132,7 +133,7 @@ pub fn languages_json(languages: &[String]) -> String {
 /// Writes an operator's profile (and new password hash, if any). Answers whether the
 /// operator exists in the account.
 pub async fn update_operator(
-    db: &D1Database,
+    db: &Db,
     account_id: &str,
     id: &str,
     p: &Profile,
@@ -164,7 +165,7 @@ pub async fn update_operator(
 
 /// The operator's own settings.
 pub async fn update_settings(
-    db: &D1Database,
+    db: &Db,
     account_id: &str,
     id: &str,
     chat_name: &str,
@@ -183,7 +184,7 @@ pub async fn update_settings(
 
 /// Replaces a password hash by its upgrade (same password, current scheme), unless it changed
 /// meanwhile (a new password set while the login ran wins).
-pub async fn upgrade_password_hash(db: &D1Database, id: &str, old_hash: &str, new_hash: &str) -> Result<()> {
+pub async fn upgrade_password_hash(db: &Db, id: &str, old_hash: &str, new_hash: &str) -> Result<()> {
     db.prepare("UPDATE operators SET password_hash = ?3 WHERE id = ?1 AND password_hash = ?2")
         .bind(&[s(id), s(old_hash), s(new_hash)])?
         .run()

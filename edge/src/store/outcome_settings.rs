@@ -3,10 +3,11 @@
 
 use std::collections::HashMap;
 
+use super::Db;
 use parley_protocol::outcomes::{Category, Goal, GoalPlan, OutcomeSettings};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
-use worker::{D1Database, Result};
+use worker::Result;
 
 use super::{n, s};
 
@@ -40,7 +41,7 @@ impl GoalRow {
 
 /// The account's settings: success codes and categories (with their subs) in the admins'
 /// order, and the enabled goals.
-pub async fn load(d1: &D1Database, account_id: &str) -> Result<OutcomeSettings> {
+pub async fn load(d1: &Db, account_id: &str) -> Result<OutcomeSettings> {
     let codes: Vec<NameRow> = d1
         .prepare("SELECT name FROM success_codes WHERE account_id = ?1 ORDER BY position, created_at, id")
         .bind(&[s(account_id)])?
@@ -79,11 +80,11 @@ pub async fn load(d1: &D1Database, account_id: &str) -> Result<OutcomeSettings> 
 }
 
 /// The account's enabled goals in the admins' order (what the widget session carries).
-pub async fn widget_goals(d1: &D1Database, account_id: &str) -> Result<Vec<Goal>> {
+pub async fn widget_goals(d1: &Db, account_id: &str) -> Result<Vec<Goal>> {
     Ok(all_goals(d1, account_id).await?.into_iter().filter(|g| g.enabled == 1).map(GoalRow::goal).collect())
 }
 
-async fn all_goals(d1: &D1Database, account_id: &str) -> Result<Vec<GoalRow>> {
+async fn all_goals(d1: &Db, account_id: &str) -> Result<Vec<GoalRow>> {
     d1.prepare(
         "SELECT id, name, value, url_glob, enabled FROM goals WHERE account_id = ?1 \
          ORDER BY position, created_at, id",
@@ -95,7 +96,7 @@ async fn all_goals(d1: &D1Database, account_id: &str) -> Result<Vec<GoalRow>> {
 }
 
 /// The account's goals as stored (id, name), enabled or not: what a save is planned against.
-pub async fn stored_goals(d1: &D1Database, account_id: &str) -> Result<Vec<(String, String)>> {
+pub async fn stored_goals(d1: &Db, account_id: &str) -> Result<Vec<(String, String)>> {
     Ok(all_goals(d1, account_id).await?.into_iter().map(|g| (g.id, g.name)).collect())
 }
 
@@ -109,7 +110,7 @@ pub struct Replacement<'a> {
 }
 
 /// Replaces the account's settings in ONE batch (all or nothing).
-pub async fn replace(d1: &D1Database, account: &str, r: &Replacement<'_>, t: u64) -> Result<()> {
+pub async fn replace(d1: &Db, account: &str, r: &Replacement<'_>, t: u64) -> Result<()> {
     let mut batch = vec![
         d1.prepare("DELETE FROM success_codes WHERE account_id = ?1").bind(&[s(account)])?,
         d1.prepare("DELETE FROM categories WHERE account_id = ?1 AND parent_id IS NOT NULL").bind(&[s(account)])?,

@@ -1,15 +1,16 @@
 //! What a conversation's end records on its D1 row and beside it: the visitor's survey, the
 //! operator's outcome, the goals reached (`conversation_goals`).
 
+use super::Db;
 use parley_protocol::outcomes::{Outcome, ReachedGoal};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
-use worker::{D1Database, Result};
+use worker::Result;
 
 use super::{changes, n, s};
 
 /// Stores the survey unless one is already there (the first answer wins): whether it was stored.
-pub async fn rate(d1: &D1Database, conversation_id: &str, result: &str, comment: &str, at: u64) -> Result<bool> {
+pub async fn rate(d1: &Db, conversation_id: &str, result: &str, comment: &str, at: u64) -> Result<bool> {
     let stmt = d1
         .prepare(
             "UPDATE conversations SET survey_result = ?2, survey_comment = ?3, rated_at = ?4 \
@@ -21,7 +22,7 @@ pub async fn rate(d1: &D1Database, conversation_id: &str, result: &str, comment:
 
 /// Stores the operator's outcome on the account's conversation.
 pub async fn set_outcome(
-    d1: &D1Database,
+    d1: &Db,
     conversation_id: &str,
     account_id: &str,
     o: &Outcome,
@@ -56,7 +57,7 @@ struct GoalRow {
 }
 
 /// The account's enabled goals as (id, name).
-pub async fn enabled_goals(d1: &D1Database, account_id: &str) -> Result<Vec<(String, String)>> {
+pub async fn enabled_goals(d1: &Db, account_id: &str) -> Result<Vec<(String, String)>> {
     let rows: Vec<GoalRow> = d1
         .prepare("SELECT id, name FROM goals WHERE account_id = ?1 AND enabled = 1")
         .bind(&[s(account_id)])?
@@ -67,7 +68,7 @@ pub async fn enabled_goals(d1: &D1Database, account_id: &str) -> Result<Vec<(Str
 }
 
 /// Records goals (id, name, value) reached on the conversation, each once, in one batch.
-pub async fn reach_goals(d1: &D1Database, conversation_id: &str, goals: &[(&str, &str, f64)], at: u64) -> Result<()> {
+pub async fn reach_goals(d1: &Db, conversation_id: &str, goals: &[(&str, &str, f64)], at: u64) -> Result<()> {
     let mut batch = Vec::new();
     for (i, (goal_id, name, value)) in goals.iter().enumerate() {
         // Reached in the order sent (a millisecond apart keeps that order on the same clock tick).
@@ -107,7 +108,7 @@ impl ReachedGoalRow {
 }
 
 /// The goals reached on the conversation, in the order reached.
-pub async fn recorded_goals(d1: &D1Database, conversation_id: &str) -> Result<Vec<ReachedGoal>> {
+pub async fn recorded_goals(d1: &Db, conversation_id: &str) -> Result<Vec<ReachedGoal>> {
     let rows: Vec<ReachedGoalRow> = d1
         .prepare(
             "SELECT goal_id, name, value, reached_at FROM conversation_goals WHERE conversation_id = ?1 \

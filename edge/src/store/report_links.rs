@@ -1,9 +1,10 @@
 //! Public report links (`report_links`): the row ([`LinkRow`], with its creator's name joined)
 //! and the statements creating, listing, reading and revoking links.
 
+use super::Db;
 use parley_reports::links::LinkRecord;
 use serde::Deserialize;
-use worker::{D1Database, Result};
+use worker::Result;
 
 use super::{n, opt, s};
 
@@ -42,7 +43,7 @@ const RECORD_COLS: &str = "l.id, l.account_id, l.report, l.query, l.title, l.exp
      FROM report_links l LEFT JOIN operators o ON o.id = l.created_by AND o.account_id = l.account_id";
 
 /// Stores a new link (its `created_by_name` is not a column).
-pub async fn insert(d1: &D1Database, r: &LinkRecord) -> Result<()> {
+pub async fn insert(d1: &Db, r: &LinkRecord) -> Result<()> {
     d1.prepare(
         "INSERT INTO report_links (id, account_id, report, query, title, expires_at, created_by, created_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -63,7 +64,7 @@ pub async fn insert(d1: &D1Database, r: &LinkRecord) -> Result<()> {
 }
 
 /// The account's newest `limit` links, newest first.
-pub async fn list(d1: &D1Database, account_id: &str, limit: u32) -> Result<Vec<LinkRecord>> {
+pub async fn list(d1: &Db, account_id: &str, limit: u32) -> Result<Vec<LinkRecord>> {
     let rows: Vec<LinkRow> = d1
         .prepare(format!("SELECT {RECORD_COLS} WHERE l.account_id = ?1 ORDER BY l.created_at DESC, l.id DESC LIMIT ?2"))
         .bind(&[s(account_id), n(limit.into())])?
@@ -74,7 +75,7 @@ pub async fn list(d1: &D1Database, account_id: &str, limit: u32) -> Result<Vec<L
 }
 
 /// Link `id` of `account_id`, if it is one.
-pub async fn record(d1: &D1Database, id: &str, account_id: &str) -> Result<Option<LinkRecord>> {
+pub async fn record(d1: &Db, id: &str, account_id: &str) -> Result<Option<LinkRecord>> {
     let row: Option<LinkRow> = d1
         .prepare(format!("SELECT {RECORD_COLS} WHERE l.id = ?1 AND l.account_id = ?2"))
         .bind(&[s(id), s(account_id)])?
@@ -84,7 +85,7 @@ pub async fn record(d1: &D1Database, id: &str, account_id: &str) -> Result<Optio
 }
 
 /// Sets `revoked_at` of link `id` of `account_id` to `at`, once (a revoked link keeps its time).
-pub async fn revoke(d1: &D1Database, id: &str, account_id: &str, at: u64) -> Result<()> {
+pub async fn revoke(d1: &Db, id: &str, account_id: &str, at: u64) -> Result<()> {
     d1.prepare("UPDATE report_links SET revoked_at = ?1 WHERE id = ?2 AND account_id = ?3 AND revoked_at IS NULL")
         .bind(&[n(at), s(id), s(account_id)])?
         .run()

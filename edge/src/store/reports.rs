@@ -6,6 +6,7 @@
 //! answer grows with the period. Child rows of the period's conversations are selected with a
 //! sub-query on `conversations` (never a long `IN` list of ids).
 
+use super::Db;
 use parley_core::conversation::EventKind;
 use parley_protocol::api::TranscriptMessage;
 use parley_protocol::{AccountId, ChannelId, ConversationId, OperatorId, VisitorId};
@@ -17,7 +18,7 @@ use parley_reports::TallyRow;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
-use worker::{D1Database, Result};
+use worker::Result;
 
 use super::{f, s};
 use crate::store::conversations::{ConversationRow, CONVERSATION_COLS};
@@ -287,7 +288,7 @@ impl Span<'_> {
 /// Runs `sql` (whose parameters after `binds` are the key of the last row read, bound by
 /// `key`) page after page until a page comes back short.
 async fn paged<T: DeserializeOwned>(
-    d1: &D1Database,
+    d1: &Db,
     sql: &str,
     mut binds: Vec<JsValue>,
     first_key: Vec<JsValue>,
@@ -314,20 +315,20 @@ async fn paged<T: DeserializeOwned>(
 // The account's rows.
 
 /// The account's zone (`accounts.time_zone`), UTC when unset.
-pub async fn account_time_zone(d1: &D1Database, account_id: &str) -> Result<String> {
+pub async fn account_time_zone(d1: &Db, account_id: &str) -> Result<String> {
     let row: Option<TimeZoneRow> =
         d1.prepare("SELECT time_zone FROM accounts WHERE id = ?1").bind(&[s(account_id)])?.first(None).await?;
     Ok(time_zone_of(row))
 }
 
-pub async fn account(d1: &D1Database, account_id: &str) -> Result<AccountFact> {
+pub async fn account(d1: &Db, account_id: &str) -> Result<AccountFact> {
     let row: Option<AccountRow> =
         d1.prepare("SELECT id, name FROM accounts WHERE id = ?1").bind(&[s(account_id)])?.first(None).await?;
     Ok(account_fact(row, account_id))
 }
 
 /// The account's operators, by id.
-pub async fn agents(d1: &D1Database, account_id: &str) -> Result<Vec<AgentFact>> {
+pub async fn agents(d1: &Db, account_id: &str) -> Result<Vec<AgentFact>> {
     let rows: Vec<AgentRow> = paged(
         d1,
         "SELECT id, username, first_name, last_name, email, account_id, disabled, max_chats FROM operators \
@@ -341,7 +342,7 @@ pub async fn agents(d1: &D1Database, account_id: &str) -> Result<Vec<AgentFact>>
 }
 
 /// The account's channels, by name.
-pub async fn channels(d1: &D1Database, account_id: &str) -> Result<Vec<ChannelFact>> {
+pub async fn channels(d1: &Db, account_id: &str) -> Result<Vec<ChannelFact>> {
     let rows: Vec<ChannelNameRow> = d1
         .prepare("SELECT id, account_id, name FROM channels WHERE account_id = ?1 ORDER BY name, id")
         .bind(&[s(account_id)])?
@@ -352,7 +353,7 @@ pub async fn channels(d1: &D1Database, account_id: &str) -> Result<Vec<ChannelFa
 }
 
 /// The account's hosts, by hostname, each with the other accounts registering it.
-pub async fn hosts(d1: &D1Database, account_id: &str) -> Result<Vec<HostFact>> {
+pub async fn hosts(d1: &Db, account_id: &str) -> Result<Vec<HostFact>> {
     let rows: Vec<HostRow> = d1
         .prepare(
             "SELECT h.id, h.account_id, h.hostname, \
@@ -368,7 +369,7 @@ pub async fn hosts(d1: &D1Database, account_id: &str) -> Result<Vec<HostFact>> {
 }
 
 /// The account's entry points, by channel.
-pub async fn entry_points(d1: &D1Database, account_id: &str) -> Result<Vec<EntryPointFact>> {
+pub async fn entry_points(d1: &Db, account_id: &str) -> Result<Vec<EntryPointFact>> {
     let rows: Vec<EntryPointRow> = d1
         .prepare("SELECT id, channel_id, name, kind FROM entry_points WHERE account_id = ?1 ORDER BY channel_id, id")
         .bind(&[s(account_id)])?
@@ -380,7 +381,7 @@ pub async fn entry_points(d1: &D1Database, account_id: &str) -> Result<Vec<Entry
 
 /// The account's activity intervals that start before `to` and end after `since` (or are
 /// still open), by start.
-pub async fn activity(d1: &D1Database, account_id: &str, since: u64, to: u64) -> Result<Vec<ActivityFact>> {
+pub async fn activity(d1: &Db, account_id: &str, since: u64, to: u64) -> Result<Vec<ActivityFact>> {
     let rows: Vec<ActivityRow> = paged(
         d1,
         "SELECT activity_id, account_id, operator_id, state, start_at, end_at \
@@ -396,7 +397,7 @@ pub async fn activity(d1: &D1Database, account_id: &str, since: u64, to: u64) ->
 
 /// The account's hourly tallies whose hour starts in `[from, to)`, with their entry point's
 /// name and kind (`TallyRow` is the D1 row).
-pub async fn tallies(d1: &D1Database, account_id: &str, from: u64, to: u64) -> Result<Vec<TallyRow>> {
+pub async fn tallies(d1: &Db, account_id: &str, from: u64, to: u64) -> Result<Vec<TallyRow>> {
     paged(
         d1,
         "SELECT t.account_id, t.channel_id, t.entry_point_id, e.name AS entry_point_name, \
@@ -416,7 +417,7 @@ pub async fn tallies(d1: &D1Database, account_id: &str, from: u64, to: u64) -> R
 // The period's conversations and their child rows.
 
 /// The span's conversations, oldest first (pages of [`PAGE`] up to its limit).
-pub async fn conversations(d1: &D1Database, span: &Span<'_>) -> Result<Vec<ConversationFact>> {
+pub async fn conversations(d1: &Db, span: &Span<'_>) -> Result<Vec<ConversationFact>> {
     let sql =
         format!("SELECT {CONVERSATION_COLS} FROM conversations WHERE {SPAN_WHERE} ORDER BY created_at, id LIMIT ?6");
     let mut out: Vec<ConversationFact> = Vec::new();
@@ -441,12 +442,7 @@ pub async fn conversations(d1: &D1Database, span: &Span<'_>) -> Result<Vec<Conve
 
 /// The account's conversations created before `from` and closed in `[from, to)`, by
 /// `(closed_at, id)` (the Ratings count chats by when they closed).
-pub async fn closed_before_created(
-    d1: &D1Database,
-    account_id: &str,
-    from: u64,
-    to: u64,
-) -> Result<Vec<ConversationFact>> {
+pub async fn closed_before_created(d1: &Db, account_id: &str, from: u64, to: u64) -> Result<Vec<ConversationFact>> {
     let sql = format!(
         "SELECT {CONVERSATION_COLS} FROM conversations WHERE account_id = ?1 AND closed_at >= ?2 AND closed_at < ?3 AND created_at < ?2 \
          AND (closed_at, id) > (?4, ?5) ORDER BY closed_at, id LIMIT 1000"
@@ -466,7 +462,7 @@ pub async fn closed_before_created(
 /// `(conversation_id, seq)`) that belong to the span's conversations, in key order, every page
 /// (`key` reads a row's key).
 async fn by_conversation_seq<T: DeserializeOwned>(
-    d1: &D1Database,
+    d1: &Db,
     span: &Span<'_>,
     select: &str,
     key: impl Fn(&T) -> (&str, u64),
@@ -484,7 +480,7 @@ async fn by_conversation_seq<T: DeserializeOwned>(
 }
 
 /// The messages of the span's conversations (D1 `messages`).
-pub async fn messages(d1: &D1Database, span: &Span<'_>) -> Result<Vec<MessageFact>> {
+pub async fn messages(d1: &Db, span: &Span<'_>) -> Result<Vec<MessageFact>> {
     let rows: Vec<MessageRow> = by_conversation_seq(
         d1,
         span,
@@ -497,7 +493,7 @@ pub async fn messages(d1: &D1Database, span: &Span<'_>) -> Result<Vec<MessageFac
 
 /// Routing gave one of the span's conversations to an operator (`conversation_events` of kind
 /// `assigned`).
-pub async fn assignments(d1: &D1Database, span: &Span<'_>) -> Result<Vec<AssignmentFact>> {
+pub async fn assignments(d1: &Db, span: &Span<'_>) -> Result<Vec<AssignmentFact>> {
     let rows: Vec<AssignmentRow> = by_conversation_seq(
         d1,
         span,
@@ -509,7 +505,7 @@ pub async fn assignments(d1: &D1Database, span: &Span<'_>) -> Result<Vec<Assignm
 }
 
 /// Blocks made from the span's conversations.
-pub async fn blocks(d1: &D1Database, span: &Span<'_>) -> Result<Vec<BlockFact>> {
+pub async fn blocks(d1: &Db, span: &Span<'_>) -> Result<Vec<BlockFact>> {
     let sql = format!(
         "SELECT id, account_id, visitor_id, conversation_id, reason, blocked_by, created_at, lifted_at, lifted_by \
          FROM visitor_blocks WHERE account_id = ?1 AND conversation_id IN ({}) AND id > ?7 ORDER BY id LIMIT 1000",
@@ -520,7 +516,7 @@ pub async fn blocks(d1: &D1Database, span: &Span<'_>) -> Result<Vec<BlockFact>> 
 }
 
 /// The messages of conversation `id` of `account_id`, in order.
-pub async fn transcript(d1: &D1Database, id: &str, account_id: &str) -> Result<Vec<TranscriptMessage>> {
+pub async fn transcript(d1: &Db, id: &str, account_id: &str) -> Result<Vec<TranscriptMessage>> {
     let rows: Vec<TranscriptRow> = paged(
         d1,
         "SELECT seq, role, author_name, text, at FROM messages WHERE conversation_id = ?1 AND account_id = ?2 \

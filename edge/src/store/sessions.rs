@@ -3,14 +3,15 @@
 //! decisions (is a session live, is its activity worth writing, may an attempt go on) are
 //! `parley_core::login`'s; these are the statements.
 
+use super::Db;
 use parley_core::login::SessionTimes;
 use serde::Deserialize;
-use worker::{D1Database, Result};
+use worker::Result;
 
 use super::operators::OperatorRow;
 use super::{n, s};
 
-pub async fn insert_session(db: &D1Database, digest: &str, op: &OperatorRow, now: u64, expires_at: u64) -> Result<()> {
+pub async fn insert_session(db: &Db, digest: &str, op: &OperatorRow, now: u64, expires_at: u64) -> Result<()> {
     db.prepare(
         "INSERT INTO sessions (token_digest, operator_id, account_id, created_at, expires_at, last_seen_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?4)",
@@ -47,7 +48,7 @@ pub struct LiveSession {
 /// The operator behind a live session token digest (not expired, not idle, operator not
 /// disabled). A use is written as the session's last activity when
 /// [`SessionTimes::should_touch`] says so (at most once a minute).
-pub async fn session_operator(db: &D1Database, digest: &str, now: u64) -> Result<Option<LiveSession>> {
+pub async fn session_operator(db: &Db, digest: &str, now: u64) -> Result<Option<LiveSession>> {
     let row: Option<SessionRow> = db
         .prepare(
             "SELECT o.id, o.account_id, o.username, o.chat_name, o.role, o.password_hash, o.disabled, o.languages, \
@@ -91,20 +92,20 @@ pub struct SessionOwner {
     pub account_id: String,
 }
 
-pub async fn session_owner(db: &D1Database, digest: &str) -> Result<Option<SessionOwner>> {
+pub async fn session_owner(db: &Db, digest: &str) -> Result<Option<SessionOwner>> {
     db.prepare("SELECT operator_id, account_id FROM sessions WHERE token_digest = ?1")
         .bind(&[s(digest)])?
         .first(None)
         .await
 }
 
-pub async fn delete_session(db: &D1Database, digest: &str) -> Result<()> {
+pub async fn delete_session(db: &Db, digest: &str) -> Result<()> {
     db.prepare("DELETE FROM sessions WHERE token_digest = ?1").bind(&[s(digest)])?.run().await?;
     Ok(())
 }
 
 /// Ends the operator's console sessions, but the one with digest `keep` (the caller's own).
-pub async fn end_sessions(db: &D1Database, account_id: &str, operator_id: &str, keep: Option<&str>) -> Result<()> {
+pub async fn end_sessions(db: &Db, account_id: &str, operator_id: &str, keep: Option<&str>) -> Result<()> {
     db.prepare("DELETE FROM sessions WHERE operator_id = ?1 AND account_id = ?2 AND token_digest != ?3")
         .bind(&[s(operator_id), s(account_id), s(keep.unwrap_or(""))])?
         .run()
@@ -115,12 +116,7 @@ pub async fn end_sessions(db: &D1Database, account_id: &str, operator_id: &str, 
 /// Deletes every session past its end or idle since `idle_cutoff` and login attempts at or
 /// before `attempts_cutoff`; answers (and deletes) the socket rows of sessions that no longer
 /// exist, to be revoked.
-pub async fn purge_expired(
-    db: &D1Database,
-    now: u64,
-    idle_cutoff: u64,
-    attempts_cutoff: u64,
-) -> Result<Vec<SocketRow>> {
+pub async fn purge_expired(db: &Db, now: u64, idle_cutoff: u64, attempts_cutoff: u64) -> Result<Vec<SocketRow>> {
     let results = db
         .batch(vec![
             db.prepare("DELETE FROM sessions WHERE expires_at <= ?1 OR MAX(last_seen_at, created_at) <= ?2")
@@ -140,7 +136,7 @@ pub async fn purge_expired(
 
 /// Remembers that the session `digest` opened a socket in `conversation_id`.
 pub async fn record_socket(
-    db: &D1Database,
+    db: &Db,
     digest: &str,
     conversation_id: &str,
     operator_id: &str,
@@ -158,7 +154,7 @@ pub async fn record_socket(
 }
 
 /// The session `digest` has no socket left in `conversation_id`.
-pub async fn forget_socket(db: &D1Database, digest: &str, conversation_id: &str) -> Result<()> {
+pub async fn forget_socket(db: &Db, digest: &str, conversation_id: &str) -> Result<()> {
     db.prepare("DELETE FROM operator_sockets WHERE session_digest = ?1 AND conversation_id = ?2")
         .bind(&[s(digest), s(conversation_id)])?
         .run()
@@ -173,7 +169,7 @@ pub struct SocketRow {
 }
 
 /// The conversations the session `digest` has (or had) sockets in; the rows are deleted.
-pub async fn take_session_sockets(db: &D1Database, digest: &str) -> Result<Vec<SocketRow>> {
+pub async fn take_session_sockets(db: &Db, digest: &str) -> Result<Vec<SocketRow>> {
     db.prepare("DELETE FROM operator_sockets WHERE session_digest = ?1 RETURNING session_digest, conversation_id")
         .bind(&[s(digest)])?
         .all()
@@ -183,7 +179,7 @@ pub async fn take_session_sockets(db: &D1Database, digest: &str) -> Result<Vec<S
 
 /// The sockets of the operator's sessions but `keep` (the caller's own); the rows are deleted.
 pub async fn take_operator_sockets(
-    db: &D1Database,
+    db: &Db,
     account_id: &str,
     operator_id: &str,
     keep: Option<&str>,
@@ -208,7 +204,7 @@ struct At {
 /// Records one attempt (row id `id`) under each key and answers, per key, the times of its
 /// attempts after `cutoff` (this one included). One batch: parallel attempts each see every
 /// attempt recorded before them.
-pub async fn record_attempt(db: &D1Database, id: &str, keys: &[&str], now: u64, cutoff: u64) -> Result<Vec<Vec<u64>>> {
+pub async fn record_attempt(db: &Db, id: &str, keys: &[&str], now: u64, cutoff: u64) -> Result<Vec<Vec<u64>>> {
     let mut batch = Vec::with_capacity(keys.len() * 2);
     for key in keys {
         batch.push(db.prepare("INSERT INTO login_attempts (id, key, at) VALUES (?1, ?2, ?3)").bind(&[
@@ -225,13 +221,13 @@ pub async fn record_attempt(db: &D1Database, id: &str, keys: &[&str], now: u64, 
 }
 
 /// Forgets the attempt `id` under `key` (it was refused, or it succeeded).
-pub async fn forget_attempt(db: &D1Database, id: &str, key: &str) -> Result<()> {
+pub async fn forget_attempt(db: &Db, id: &str, key: &str) -> Result<()> {
     db.prepare("DELETE FROM login_attempts WHERE id = ?1").bind(&[s(&format!("{id}/{key}"))])?.run().await?;
     Ok(())
 }
 
 /// Forgets every attempt under `key` (a username after a successful login).
-pub async fn clear_attempts(db: &D1Database, key: &str) -> Result<()> {
+pub async fn clear_attempts(db: &Db, key: &str) -> Result<()> {
     db.prepare("DELETE FROM login_attempts WHERE key = ?1").bind(&[s(key)])?.run().await?;
     Ok(())
 }

@@ -1,8 +1,9 @@
 //! The counters of the public doors' fixed windows (`rate_windows`, migration 0010); what a
 //! count means is decided by `parley_core::throttle`.
 
+use super::Db;
 use serde::Deserialize;
-use worker::{D1Database, Result};
+use worker::Result;
 
 use super::{n, s};
 
@@ -13,7 +14,7 @@ struct Hits {
 
 /// Counts a request of `weight` under each `(key, window start)` and returns each count, this
 /// request included, in order. A key's rows of earlier windows are deleted in the same batch.
-pub async fn count(db: &D1Database, keys: &[(String, u64)], weight: u64) -> Result<Vec<u64>> {
+pub async fn count(db: &Db, keys: &[(String, u64)], weight: u64) -> Result<Vec<u64>> {
     let mut batch = Vec::with_capacity(keys.len() * 2);
     for (key, window) in keys {
         batch.push(db.prepare("DELETE FROM rate_windows WHERE key = ?1 AND window < ?2").bind(&[s(key), n(*window)])?);
