@@ -117,7 +117,7 @@ pub fn find<'t, C, O, A, F>(table: &'t [Route<C, O, A, F>], verb: Verb, path: &s
 pub type Fut = Pin<Box<dyn Future<Output = worker::Result<worker::Response>>>>;
 
 /// What a handler gets: the request, the bindings, the path's `:name` segments and the
-/// request's context (`wait_until`: work after the answer).
+/// request's context (work after the answer, through `cost::after`).
 pub struct Call {
     pub req: worker::Request,
     pub env: worker::Env,

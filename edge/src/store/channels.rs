@@ -318,11 +318,14 @@ mod tests {
 
     #[test]
     fn a_look_row_maps_to_the_launcher_look() {
-        let row: LookRow =
-            serde_json::from_value(serde_json::json!({"accent": "#123456", "position": "left", "language": "fr"}))
-                .unwrap();
+        let row: LookRow = serde_json::from_value(serde_json::json!(
+            {"accent": "#123456", "position": "left", "language": "fr", "invites": 1, "button": "btn_x"}
+        ))
+        .unwrap();
+        assert_eq!(row.button.as_deref(), Some("btn_x"));
         let look = row.into_api();
         assert_eq!((look.accent.as_str(), look.position.as_str(), look.language.as_str()), ("#123456", "left", "fr"));
+        assert!(look.invites);
     }
 
     #[test]
