@@ -214,13 +214,25 @@ pub(super) fn after_first_session(sh: Shared, identity: Option<parley_protocol::
     evaluate(&sh);
     // The panel, in a task of its own before the visitor asks for it (the click then only shows
     // it); built at once instead when the panel opens or an invite shows first.
+    // Two tasks, so that neither is long on a slow phone: the panel and invite card (laid out
+    // closed: the visual viewport placed once), then the pre-chat fields and the panel's texts.
     let idle = sh.clone();
     parley_client::set_timeout(0, move || {
-        let mut s = idle.borrow_mut();
-        if s.d.is_none() {
-            build_panel(&mut s);
-            render(&mut s);
+        {
+            let mut s = idle.borrow_mut();
+            if s.d.is_some() {
+                return;
+            }
+            s.d = Some(build(&s.top, &s.launcher, s.t, s.ui));
+            if !s.open {
+                crate::viewport::prime(&s.top);
+            }
         }
+        parley_client::set_timeout(0, move || {
+            let mut s = idle.borrow_mut();
+            show_fields(&mut s);
+            render(&mut s);
+        });
     });
     // `Parley.identify` came while the request was on its way: ask again.
     if crate::io::identity() != identity && crate::io::identity().is_some() {

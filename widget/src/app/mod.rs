@@ -626,7 +626,9 @@ fn set_open(sh: &Shared, now_open: bool) {
         emit(if now_open { "opened" } else { "closed" }, &JsValue::UNDEFINED);
     }
     if now_open {
-        check_availability(sh);
+        // In the next task: the click's own task ends once the composer is usable.
+        let sh = sh.clone();
+        parley_client::set_timeout(0, move || check_availability(&sh));
     } else {
         // Closed without a chat: the rules may still invite on this page.
         evaluate(sh);
