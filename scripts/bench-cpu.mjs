@@ -33,7 +33,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
-import { startEdge } from "../tests/e2e/harness.mjs";
+import { startEdge, closedConversationsSql } from "../tests/e2e/harness.mjs";
 import { newVisitor, login, postJson, ProtoClient } from "../tests/e2e/proto-client.mjs";
 
 const { values: args } = parseArgs({
@@ -50,12 +50,7 @@ const T0 = Date.UTC(2026, 9, 1);
 const FREE_MS = 10;
 
 // N closed conversations in one day, each with two messages (the reports' worst case).
-const extraSql = `
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${N})
-INSERT INTO conversations (id, account_id, channel_id, visitor_id, status, created_at, updated_at, closed_at, closed_by, message_count)
-SELECT 'c_b' || i, 'acc_demo', 'demo', 'v_b' || (i % 700), 'closed', ${T0} + i * 20000, ${T0} + i * 20000 + 9000,
-       ${T0} + i * 20000 + 9000, 'visitor', 2 FROM n;
-`;
+const extraSql = closedConversationsSql({ n: N, prefix: "b", t0: T0, step: 20000, messages: 2, visitor: "'v_b' || (i % 700)" });
 
 // -- the workerd process's CPU ------------------------------------------------------------------
 

@@ -125,6 +125,20 @@ export async function goOnline(base, username, channel = "demo") {
 }
 
 /** Runs `sql` on the local D1 database of state folder `state` (while `wrangler dev` is not running). */
+/**
+ * SQL inserting `n` closed conversations of the demo channel, ids `c_<prefix>1…`: the i-th
+ * created at `t0 + i * step` ms and closed `step / 2` later by the visitor, with `messages`
+ * counted; `visitor(i)` is the SQL expression of its visitor id (default: one visitor, `v_<prefix>`).
+ */
+export function closedConversationsSql({ n, prefix, t0, step, messages = 0, visitor }) {
+  const who = visitor ?? `'v_${prefix}'`;
+  return `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${n})
+INSERT INTO conversations (id, account_id, channel_id, visitor_id, status, created_at, updated_at, closed_at, closed_by, message_count)
+SELECT 'c_${prefix}' || i, 'acc_demo', 'demo', ${who}, 'closed', ${t0} + i * ${step}, ${t0} + i * ${step} + ${step / 2},
+       ${t0} + i * ${step} + ${step / 2}, 'visitor', ${messages} FROM n;
+`;
+}
+
 export async function seedSql(state, sql) {
   const file = join(state, `extra-${randomBytes(4).toString("hex")}.sql`);
   writeFileSync(file, sql);

@@ -14,6 +14,7 @@ import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { newVisitor, upgrade, wsUrl, ProtoClient } from "./proto-client.mjs";
 import { useEdge, until, C } from "./fixtures.mjs";
+import { closedConversationsSql } from "./harness.mjs";
 
 /** `protocol/src/limits.rs` `cloudflare::MAX_SUBREQUESTS_FREE` / `MAX_D1_QUERIES_PAID` / `MAX_REVOKES_PER_REQUEST`. */
 const FREE = 50;
@@ -32,18 +33,9 @@ const ERASE_MANY = 40;
 
 // N closed conversations in one day (the reports' worst case), and a visitor with MANY of them.
 const extraSql = `
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${N})
-INSERT INTO conversations (id, account_id, channel_id, visitor_id, status, created_at, updated_at, closed_at, closed_by, message_count)
-SELECT 'c_rc' || i, 'acc_demo', 'demo', 'v_rc' || (i % 700), 'closed', ${T0} + i * 20000, ${T0} + i * 20000 + 9000,
-       ${T0} + i * 20000 + 9000, 'visitor', 0 FROM n;
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${MANY})
-INSERT INTO conversations (id, account_id, channel_id, visitor_id, status, created_at, updated_at, closed_at, closed_by, message_count)
-SELECT 'c_many' || i, 'acc_demo', 'demo', 'v_many', 'closed', ${T0} + i * 1000, ${T0} + i * 1000 + 500,
-       ${T0} + i * 1000 + 500, 'visitor', 0 FROM n;
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${ERASE_MANY})
-INSERT INTO conversations (id, account_id, channel_id, visitor_id, status, created_at, updated_at, closed_at, closed_by, message_count)
-SELECT 'c_erase' || i, 'acc_demo', 'demo', 'v_erase', 'closed', ${T0} - ${DAY} + i * 1000, ${T0} - ${DAY} + i * 1000 + 500,
-       ${T0} - ${DAY} + i * 1000 + 500, 'visitor', 0 FROM n;
+${closedConversationsSql({ n: N, prefix: "rc", t0: T0, step: 20000, visitor: "'v_rc' || (i % 700)" })}\
+${closedConversationsSql({ n: MANY, prefix: "many", t0: T0, step: 1000 })}\
+${closedConversationsSql({ n: ERASE_MANY, prefix: "erase", t0: T0 - DAY, step: 1000 })}\
 INSERT OR IGNORE INTO goals (id, account_id, name, value, url_glob, enabled, position, created_at) VALUES
   ('g_rc', 'acc_demo', 'E2E request-cost goal', 1, NULL, 1, 96, 1);
 INSERT INTO offline_messages (id, account_id, channel_id, visitor_id, name, email, text, page_url, created_at)
