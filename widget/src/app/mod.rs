@@ -452,27 +452,10 @@ pub(crate) fn act(a: Act) {
     match a {
         Act::Toggle => {
             let open = !sh.borrow().open;
-            if !open {
-                return set_open(sh, false);
-            }
-            // The panel is built (laid out closed): shown and the composer focused in the click's
-            // own task; the click counted and everything else in the next, so that neither task
-            // is long on a slow phone. (A second click meanwhile opens nothing twice.)
-            let shown = sh.borrow().d.as_ref().map(|d| {
-                let _ = d.panel.class_list().remove_1("off");
-                let _ = d.input.focus();
-            });
-            if shown.is_none() {
+            if open {
                 clicked_button(sh);
-                return set_open(sh, true);
             }
-            let sh = sh.clone();
-            parley_client::set_timeout(0, move || {
-                if !sh.borrow().open {
-                    clicked_button(&sh);
-                    set_open(&sh, true);
-                }
-            });
+            set_open(sh, open);
         }
         Act::Minimize => set_open(sh, false),
         Act::End => {
