@@ -47,6 +47,17 @@ pub fn shard_of(visitor_id: &str, shards: u32) -> u32 {
     h % shards.max(1)
 }
 
+/// The events of a page view told by the loader's look request: the page's `visit` and the chat
+/// button's `view` (the loader draws the launcher fixed in the viewport as soon as the look
+/// arrives), both at the button's entry point `button`, at `at`, with the ids given (drawn by
+/// the edge: the visitor has none before the app loads).
+pub fn page_view(button: &str, at: u64, ids: [String; 2]) -> Vec<Event> {
+    let [visit, view] = ids;
+    [(visit, EventKind::Visit), (view, EventKind::View)]
+        .map(|(id, kind)| Event { id, at, kind, entry_point: button.to_owned(), invite: String::new(), timeout_ms: 0 })
+        .to_vec()
+}
+
 /// What is counted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -367,6 +378,17 @@ pub(crate) mod tests {
         fn open(&self) -> u64 {
             self.invites.values().filter(|r| r.stage == Stage::Shown).count() as u64
         }
+    }
+
+    #[test]
+    fn a_page_view_is_a_visit_and_a_view_of_the_button() {
+        let evs = page_view("btn_x", T0, ["e1".into(), "e2".into()]);
+        assert_eq!(evs.iter().map(|e| e.kind).collect::<Vec<_>>(), vec![EventKind::Visit, EventKind::View]);
+        for e in &evs {
+            assert_eq!((e.entry_point.as_str(), e.at, e.invite.as_str()), ("btn_x", T0, ""));
+            assert_eq!(e.check(T0, false), Ok(T0), "each is a valid edge event");
+        }
+        assert_ne!(evs[0].id, evs[1].id);
     }
 
     #[test]

@@ -178,17 +178,8 @@ pub async fn page_view(env: &Env, view: PageView) -> Result<()> {
     if guard::throttle_weighed(env, &[(Door::EventsAddress, view.address.as_deref())], 2).await?.is_err() {
         return Ok(());
     }
-    let at = now().0;
-    let events = [EventKind::Visit, EventKind::View]
-        .map(|kind| Event {
-            id: crate::util::new_id("e"),
-            at,
-            kind,
-            entry_point: view.button.clone(),
-            invite: String::new(),
-            timeout_ms: 0,
-        })
-        .to_vec();
+    let ids = [crate::util::new_id("e"), crate::util::new_id("e")];
+    let events = metrics::page_view(&view.button, now().0, ids);
     record(env, &account_id, &view.channel_id, &crate::util::new_id("v"), events, false).await?;
     Ok(())
 }
