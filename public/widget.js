@@ -51,8 +51,8 @@
       root.append(par);
       par.append(btn);
       "pointerenter pointerdown touchstart focus".split(" ").forEach((e) => btn.addEventListener(e, boot, { passive: true }));
-      // A click before mount is handed to the app with its time (consent, entry point, decision time).
-      btn.addEventListener("click", (e) => m || (q.push(["click", [e.timeStamp]]), boot()));
+      // A click before the app listens is handed to it with its time (consent, entry point, decision time).
+      btn.addEventListener("click", (e) => m ? m.click(e.timeStamp) : (q.push(["click", [e.timeStamp]]), boot()));
       d.body.append(h);
       pm.mark("parley:launcher");
     });

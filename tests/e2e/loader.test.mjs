@@ -212,6 +212,28 @@ test("the loader's launcher: accent and language before the app, a click before 
   await ctx.close();
 });
 
+// The loader calls the app's `mount` and the app's own listener takes the launcher over two
+// tasks later: a click in between (a slow machine, the visitor clicking as the app arrives) is
+// handed over too. The init script clicks in exactly that gap: in `mount`'s task, at the
+// loader's `parley:ready` mark.
+test("a click as the app mounts (before its listener) opens the panel", async () => {
+  const { ctx, page } = await hostPage();
+  await ctx.addInitScript(() => {
+    const mark = performance.mark.bind(performance);
+    performance.mark = (name, ...rest) => {
+      const r = mark(name, ...rest);
+      if (name === "parley:ready") document.querySelector("parley-chat").shadowRoot.querySelector(".launcher").click();
+      return r;
+    };
+  });
+  await page.goto(edge.base + "/demo/shop");
+  await page.locator("parley-chat .launcher").hover();
+  await page.getByRole("dialog", { name: "Chat" }).waitFor();
+  assert.equal(await page.locator("parley-chat .launcher").getAttribute("aria-expanded"), "true");
+  await page.getByRole("textbox", { name: "Message" }).waitFor();
+  await ctx.close();
+});
+
 test("the launcher follows the browser's language, else the channel's", async () => {
   const { ctx, page, release } = await hostPage({ hold: true, locale: "de-AT" });
   await page.goto(edge.base + "/demo/shop");

@@ -60,7 +60,9 @@ pub fn invite(name: JsValue) {
     call(Call::Invite(name.as_string().unwrap_or_default()));
 }
 
-/// The loader's launcher was clicked at `at` (`event.timeStamp`) before the app was loaded.
+/// The loader's launcher was clicked at `at` (`event.timeStamp`) before the app listens (the
+/// loader hands over every click until the app's own listener took the launcher over; those
+/// after it are the listener's).
 #[wasm_bindgen]
 pub fn click(at: f64) {
     app::early_click(at);

@@ -375,10 +375,10 @@ fn start(root: ShadowRoot, top: HtmlElement, launcher: HtmlElement, lang: Lang, 
     // slow phone.
     let ses = sh.clone();
     parley_client::set_timeout(0, move || spawn_local(load_session(ses, true)));
-    parley_client::set_timeout(0, move || render(&mut sh.borrow_mut()));
     if let Some(at) = PENDING_CLICK.with(|c| c.take()) {
-        early_click(at);
+        pending_click(&sh, at);
     }
+    parley_client::set_timeout(0, move || render(&mut sh.borrow_mut()));
 }
 
 type Handler = fn(&Shared, Event);
@@ -919,13 +919,20 @@ fn clicked_button(sh: &Shared) {
     remember_entry(sh, entry);
 }
 
-/// The loader's launcher was clicked before the app was loaded, at `at` (the page's clock, ms):
-/// the panel opens now, and the click counts for the chat button with its decision time (from
-/// the loader's `parley:launcher` mark, when the visitor first saw the button).
+/// The loader's launcher was clicked at `at` (the page's clock, ms) before [`start`] put the
+/// app's listener on it: the click waits in `PENDING_CLICK` for `start`. (After `start` the
+/// app's own listener has the click; the loader hands clicks over until it knows, so none falls
+/// between the loader's `mount` call and `start`.)
 pub(crate) fn early_click(at: f64) {
-    let Some(sh) = SH.with(|x| x.borrow().clone()) else {
-        return PENDING_CLICK.with(|c| c.set(Some(at)));
-    };
+    if SH.with(|x| x.borrow().is_none()) {
+        PENDING_CLICK.with(|c| c.set(Some(at)));
+    }
+}
+
+/// The click that waited for [`start`]: the panel opens now, and the click counts for the chat
+/// button with its decision time (from the loader's `parley:launcher` mark, when the visitor
+/// first saw the button).
+fn pending_click(sh: &Shared, at: f64) {
     store::consent();
     if sh.borrow().open {
         return;
@@ -933,8 +940,8 @@ pub(crate) fn early_click(at: f64) {
     let perf = parley_client::window().performance();
     let seen = perf.and_then(|p| prop(&p.get_entries_by_name("parley:launcher").get(0), "startTime").as_f64());
     sh.borrow_mut().early = Some(seen.map(|t| (at - t).max(0.0) as u64));
-    clicked_button(&sh);
-    set_open(&sh, true);
+    clicked_button(sh);
+    set_open(sh, true);
 }
 
 /// When the visitor first saw the chat button (ms since the epoch): the loader's
