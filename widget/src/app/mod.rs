@@ -447,16 +447,24 @@ thread_local! {
 pub(crate) fn act(a: Act) {
     let Some(sh) = SH.with(|x| x.borrow().clone()) else { return };
     let sh = &sh;
+    if let Act::Toggle = a {
+        // The panel shows in the click's task; the rest (consent, the click counted, storage,
+        // focus, events) in the next (`set_open`): on a slow phone both halves in one task made
+        // it long (the open panel's first render runs its functions for the first time).
+        let (open, now) = (!sh.borrow().open, parley_client::now_ms());
+        let later = sh.clone();
+        parley_client::set_timeout(0, move || {
+            store::consent();
+            if open {
+                clicked_button(&later, now);
+            }
+        });
+        return set_open(sh, open);
+    }
     // A click on one of the widget's buttons: the visitor interacted.
     store::consent();
     match a {
-        Act::Toggle => {
-            let open = !sh.borrow().open;
-            if open {
-                clicked_button(sh);
-            }
-            set_open(sh, open);
-        }
+        Act::Toggle => {}
         Act::Minimize => set_open(sh, false),
         Act::End => {
             let conn = sh.borrow().conn.clone();
@@ -602,37 +610,45 @@ fn submit(sh: &Shared) {
     send(sh, text);
 }
 
+/// Opens or closes the panel: shown in this task; what follows (storage, focus, events, the
+/// availability check or the invite rules) in the next, so that this task stays short on a slow
+/// phone. Focus moves only after the panel's render (the views' effects run in this task's
+/// microtasks), so nothing the render does can take it away.
 fn set_open(sh: &Shared, now_open: bool) {
-    let (changed, focus) = {
+    let changed = {
         let mut s = sh.borrow_mut();
         let changed = s.open != now_open;
         s.open = now_open;
         if now_open {
             s.unread = 0;
         }
-        store::save("open", tf(now_open));
         render(&mut s);
-        // Keyboard users land in the composer when the panel opens, on the launcher when it closes.
-        let input = s.d.as_ref().map(|d| d.input.clone()).filter(|_| now_open);
-        (changed, input.unwrap_or_else(|| s.launcher.clone()))
+        changed
     };
-    // After the views showed the change: their effects run as tasks of the same microtask
-    // queue, already woken by `render`, so a task spawned now runs after them — in this task,
-    // not a later one (a timer put a whole task between the click and a usable composer).
-    spawn_local(async move {
+    let sh = sh.clone();
+    parley_client::set_timeout(0, move || {
+        let (open, focus) = {
+            let s = sh.borrow();
+            // Opened and closed again meanwhile: the later call does what follows.
+            if s.open != now_open {
+                return;
+            }
+            store::save("open", tf(now_open));
+            // Keyboard users land in the composer when the panel opens, on the launcher when it closes.
+            let input = s.d.as_ref().map(|d| d.input.clone()).filter(|_| now_open);
+            (now_open, input.unwrap_or_else(|| s.launcher.clone()))
+        };
         let _ = focus.focus();
+        if changed {
+            emit(if open { "opened" } else { "closed" }, &JsValue::UNDEFINED);
+        }
+        if open {
+            check_availability(&sh);
+        } else {
+            // Closed without a chat: the rules may still invite on this page.
+            evaluate(&sh);
+        }
     });
-    if changed {
-        emit(if now_open { "opened" } else { "closed" }, &JsValue::UNDEFINED);
-    }
-    if now_open {
-        // In the next task: the click's own task ends once the composer is usable.
-        let sh = sh.clone();
-        parley_client::set_timeout(0, move || check_availability(&sh));
-    } else {
-        // Closed without a chat: the rules may still invite on this page.
-        evaluate(sh);
-    }
 }
 
 /// The invite's "Chat now".
@@ -896,12 +912,13 @@ fn remember_entry(sh: &Shared, entry: EntryChoice) {
 /// The launcher was clicked to open the panel: a click on the chat button, decided in the time
 /// since the button became visible (the entry point of the next conversation, unless one is
 /// under way).
-fn clicked_button(sh: &Shared) {
+/// `now`: when it was clicked (ms since the epoch).
+fn clicked_button(sh: &Shared, now: u64) {
     let entry = {
         let mut s = sh.borrow_mut();
         if s.button.is_empty() {
             // Before the session: counted when it tells the button's entry point.
-            let decision = s.seen_at.map(|t| parley_client::now_ms().saturating_sub(t));
+            let decision = s.seen_at.map(|t| now.saturating_sub(t));
             s.early.get_or_insert(decision);
             return;
         }
@@ -909,7 +926,6 @@ fn clicked_button(sh: &Shared) {
         if status(&s).is_some_and(|st| st != Status::Closed) {
             return;
         }
-        let now = parley_client::now_ms();
         EntryChoice {
             entry_point: s.button.clone(),
             invite: String::new(),
@@ -940,7 +956,7 @@ fn pending_click(sh: &Shared, at: f64) {
     let perf = parley_client::window().performance();
     let seen = perf.and_then(|p| prop(&p.get_entries_by_name("parley:launcher").get(0), "startTime").as_f64());
     sh.borrow_mut().early = Some(seen.map(|t| (at - t).max(0.0) as u64));
-    clicked_button(sh);
+    clicked_button(sh, parley_client::now_ms());
     set_open(sh, true);
 }
 
