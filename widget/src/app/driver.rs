@@ -155,7 +155,9 @@ pub(super) async fn load_session(sh: Shared, first: bool) {
             if let Some(d) = s.d.take() {
                 d.owner.cleanup();
                 d.panel.remove();
-                d.invite.remove();
+                if let Some(invite) = d.invite {
+                    invite.remove();
+                }
             }
         }
         attr(&s.top, "lang", lang.code());
@@ -214,8 +216,9 @@ pub(super) fn after_first_session(sh: Shared, identity: Option<parley_protocol::
     evaluate(&sh);
     // The panel, in a task of its own before the visitor asks for it (the click then only shows
     // it); built at once instead when the panel opens or an invite shows first.
-    // Two tasks, so that neither is long on a slow phone: the panel and invite card (laid out
-    // closed: the visual viewport placed once), then the pre-chat fields and the panel's texts.
+    // Three tasks, so that none is long on a slow phone: the panel (laid out closed: the visual
+    // viewport placed once, read before the panel is added, so the read forces no layout), the
+    // invite card, then the pre-chat fields and the panel's texts.
     let idle = sh.clone();
     parley_client::set_timeout(0, move || {
         {
@@ -223,15 +226,24 @@ pub(super) fn after_first_session(sh: Shared, identity: Option<parley_protocol::
             if s.d.is_some() {
                 return;
             }
-            s.d = Some(build(&s.top, &s.launcher, s.t, s.ui));
             if !s.open {
                 crate::viewport::prime(&s.top);
             }
+            s.d = Some(build(&s.top, &s.launcher, s.t, s.ui, false));
         }
         parley_client::set_timeout(0, move || {
-            let mut s = idle.borrow_mut();
-            show_fields(&mut s);
-            render(&mut s);
+            {
+                let mut guard = idle.borrow_mut();
+                let s = &mut *guard;
+                if let Some(d) = s.d.as_mut() {
+                    add_invite(d, &s.top, &s.launcher, s.t, s.ui);
+                }
+            }
+            parley_client::set_timeout(0, move || {
+                let mut s = idle.borrow_mut();
+                show_fields(&mut s);
+                render(&mut s);
+            });
         });
     });
     // `Parley.identify` came while the request was on its way: ask again.

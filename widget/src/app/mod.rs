@@ -39,7 +39,8 @@ const ICON: &str = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1
 struct Dom {
     owner: leptos::prelude::Owner,
     panel: Element,
-    invite: Element,
+    /// The invite card: built after the panel when the panel was built ahead of need.
+    invite: Option<Element>,
     log: Element,
     ended: Element,
     prechat: Element,
@@ -215,14 +216,16 @@ fn adopt_css(root: &ShadowRoot) {
     }
 }
 
-/// Builds the panel and the invite card (before the launcher) in the texts `t`.
-fn build(top: &HtmlElement, launcher: &HtmlElement, t: &'static Texts, ui: Ui) -> Dom {
-    let owner = ui::place(top, Some(launcher), move || (ui::panel::panel(ui, t), ui::invite::invite(ui, t)));
+/// Builds the panel (before the launcher) in the texts `t`; the invite card too with `invite`
+/// (else [`add_invite`] adds it later).
+fn build(top: &HtmlElement, launcher: &HtmlElement, t: &'static Texts, ui: Ui, invite: bool) -> Dom {
+    let owner =
+        ui::place(top, Some(launcher), move || (ui::panel::panel(ui, t), invite.then(|| ui::invite::invite(ui, t))));
     let find = |sel: &str| top.query_selector(sel).ok().flatten().unwrap_throw();
     Dom {
         owner,
         panel: find(".panel"),
-        invite: find(".invite"),
+        invite: invite.then(|| find(".invite")),
         log: find(".log"),
         ended: find(".ended"),
         prechat: find("[data-act=prechat]"),
@@ -234,9 +237,22 @@ fn build(top: &HtmlElement, launcher: &HtmlElement, t: &'static Texts, ui: Ui) -
 
 /// Builds the panel and the invite card now if they are not yet.
 fn build_panel(s: &mut St) {
-    if s.d.is_none() {
-        s.d = Some(build(&s.top, &s.launcher, s.t, s.ui));
-        show_fields(s);
+    match &mut s.d {
+        None => {
+            s.d = Some(build(&s.top, &s.launcher, s.t, s.ui, true));
+            show_fields(s);
+        }
+        Some(d) => add_invite(d, &s.top, &s.launcher, s.t, s.ui),
+    }
+}
+
+/// Adds the invite card (before the launcher, in the panel's reactive owner) if it is not there.
+fn add_invite(d: &mut Dom, top: &HtmlElement, launcher: &HtmlElement, t: &'static Texts, ui: Ui) {
+    if d.invite.is_none() {
+        d.owner.with(|| {
+            ui::place_here(top, Some(launcher), move || ui::invite::invite(ui, t));
+        });
+        d.invite = top.query_selector(".invite").ok().flatten();
     }
 }
 
@@ -718,13 +734,13 @@ fn draw(s: &mut St, x: Option<&Session>) {
     if s.d.is_none() && !s.open && s.invite.is_none() {
         return;
     }
-    let fresh = s.d.is_none();
-    build_panel(s);
     // The open panel stays inside the phone's visual viewport; closed, nothing follows it (the
-    // panel built closed is placed once, so that opening it changes no layout).
-    if fresh && !s.open {
+    // panel built closed is placed once, so that opening it changes no layout; read before the
+    // panel is added, so that the read forces no layout).
+    if s.d.is_none() && !s.open {
         crate::viewport::prime(&s.top);
     }
+    build_panel(s);
     if s.open != s.vv.is_some() {
         s.vv = s.open.then(|| crate::viewport::follow(&s.top));
     }

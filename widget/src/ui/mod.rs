@@ -115,12 +115,16 @@ pub fn put<T: PartialEq + Send + Sync + 'static>(sig: RwSignal<T>, v: T) -> bool
 /// is the caller's).
 pub fn place<V: IntoView>(parent: &Element, before: Option<&Node>, f: impl FnOnce() -> V) -> Owner {
     let owner = Owner::new();
-    owner.with(|| {
-        let mut m = f().into_view().build();
-        m.mount(parent, before);
-        std::mem::forget(m);
-    });
+    owner.with(|| place_here(parent, before, f));
     owner
+}
+
+/// Builds `f`'s view under the current reactive owner and inserts it into `parent` before
+/// `before` (kept for the owner's life).
+pub fn place_here<V: IntoView>(parent: &Element, before: Option<&Node>, f: impl FnOnce() -> V) {
+    let mut m = f().into_view().build();
+    m.mount(parent, before);
+    std::mem::forget(m);
 }
 
 pub fn tf(b: bool) -> &'static str {
