@@ -19,7 +19,7 @@
 // summed, as scripts/bench-cpu.mjs reads it) over the scenario divided by its messages: an
 // upper bound of what Cloudflare bills (local D1, the runtime and the load's sockets included).
 // D1 statements are what the conversation objects report copying (`copy …: d1=N` log lines,
-// PARLEY_DEBUG_COST on, as the e2e harness runs).
+// PARLEY_DEBUG_COST on, as the e2e harness runs; wrangler at log level `log`).
 //
 // Usage: node scripts/bench-delivery.mjs [--single 2000] [--window 50] [--convs 200]
 //        [--per-conv 20] [--conv-window 5] [--timeout 120]
@@ -206,7 +206,10 @@ function machine() {
 async function main() {
   const m = machine();
   console.error(`starting wrangler dev (nproc ${m.nproc}, ${m.cpu})…`);
-  const edge = await startEdge({ vars: { PARLEY_VISITOR_RATE: "100000/100000", PARLEY_SOCKET_RATE: "100000/100000" } });
+  // Log level `log`: the objects' `console.log` lines (`copy …: d1=N`) are what D1 statements are counted from.
+  const edge = await startEdge({
+    vars: { PARLEY_VISITOR_RATE: "100000/100000", PARLEY_SOCKET_RATE: "100000/100000" }, logLevel: "log",
+  });
   const pids = workerdPids(edge.child.pid);
   if (pids.length === 0) throw new Error("no workerd process found in wrangler's process group");
   const pairs = [];
@@ -217,7 +220,7 @@ async function main() {
   };
   process.once("SIGINT", () => stopAll().finally(() => process.exit(130)));
   const rows = [];
-  let chat = null, idle = NaN;
+  let chat = null, idle = NaN, ping = null;
   try {
     const cookie = await login(edge.base);
 
@@ -242,6 +245,19 @@ async function main() {
     c = cpuMs(pids), t = performance.now();
     await one.run(SINGLE, WINDOW);
     rows.push(summary(`1 conversation at saturation (≤ ${WINDOW} under way)`, one.latencies.splice(0), performance.now() - t, cpuMs(pids) - c));
+    // Calibration: the runtime's floor for a frame in and a frame out, with no storage: pings
+    // from the visitor's socket, up to WINDOW under way, answered by pongs.
+    console.error(`1 socket, ${SINGLE} pings at saturation (window ${WINDOW})…`);
+    const v = one.visitor;
+    c = cpuMs(pids), t = performance.now();
+    const pongs0 = v.pongs;
+    for (let i = 0; i < SINGLE; i++) {
+      if (i - (v.pongs - pongs0) >= WINDOW) await v.waitFor(() => i - (v.pongs - pongs0) < WINDOW, "ping window");
+      v.sendFrame({ type: "ping" });
+    }
+    await v.waitFor(() => v.pongs - pongs0 >= SINGLE, `${SINGLE} pongs`);
+    const pingWall = performance.now() - t, pingCpu = cpuMs(pids) - c;
+    ping = { n: SINGLE, rate: SINGLE / (pingWall / 1000), cpu: pingCpu / SINGLE };
     await one.close();
 
     // 3: many conversations at once, two clients each, at saturation.
@@ -299,6 +315,9 @@ async function main() {
   for (const r of rows) {
     const share = r.sent === r.messages ? `${r.messages}` : `${r.messages} / ${r.sent} (${((100 * r.messages) / r.sent).toFixed(1)} %)`;
     console.log(`| ${r.name} | ${share} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} | ${r.rate.toFixed(0)} | ${f2(r.cpu)} ms |`);
+  }
+  if (ping) {
+    console.log(`| calibration: 1 socket, ping → pong at saturation (no storage) | ${ping.n} | – | – | – | ${ping.rate.toFixed(0)} | ${f2(ping.cpu)} ms a frame |`);
   }
   if (chat && chat.copied.lines === 0 && chat.messagesOnly === 0) {
     console.log(`\nD1 statements per message: not reported by this edge (no \`copy …: d1=N\` lines).`);

@@ -118,6 +118,38 @@ mod tests {
     }
 
     #[test]
+    fn the_conversation_asks_for_messages_soon_and_for_assignment_transfer_and_close_at_once() {
+        use crate::conversation::{Config, Connection, Conversation, Participant};
+        use crate::dispatch::{Received, RouteUpdate};
+        use crate::ids::{ConversationId, OperatorId};
+        use crate::protocol::ClientMsg;
+        let who = |role, id: &str| Connection {
+            participant: Participant { role, id: id.into(), name: id.into() },
+            greeted: true,
+        };
+        let (mut c, created) = Conversation::create(ConversationId("c".into()), Config::default(), Millis(0));
+        assert_eq!(urgency(&created), Some(Urgency::Now), "created");
+        let assigned = |name: &str, from: Option<&str>| RouteUpdate::Assigned {
+            operator_id: OperatorId(name.into()),
+            operator_name: name.into(),
+            how: Received::Routed,
+            from: from.map(|f| OperatorId(f.into())),
+        };
+        assert_eq!(urgency(&c.handle_route(assigned("o_1", None), Some(1), Millis(1))), Some(Urgency::Now), "assigned");
+        let send = |id: &str| ClientMsg::Send { client_id: id.into(), text: "hi".into() };
+        let v = who(Role::Visitor, "v_1");
+        assert_eq!(urgency(&c.handle_client(&v, send("k1"), Millis(2))), Some(Urgency::Soon), "a message");
+        assert_eq!(urgency(&c.handle_client(&v, send("k1"), Millis(3))), None, "a retried send: nothing new");
+        assert_eq!(urgency(&c.handle_client(&v, ClientMsg::Ping, Millis(3))), None);
+        let o = who(Role::Operator, "o_1");
+        assert_eq!(urgency(&c.handle_client(&o, send("k2"), Millis(4))), Some(Urgency::Now), "the first answer");
+        assert_eq!(urgency(&c.handle_client(&o, send("k3"), Millis(5))), Some(Urgency::Soon), "later answers");
+        let transfer = c.handle_route(assigned("o_2", Some("o_1")), Some(2), Millis(6));
+        assert_eq!(urgency(&transfer), Some(Urgency::Now), "a transfer");
+        assert_eq!(urgency(&c.handle_client(&v, ClientMsg::End, Millis(7))), Some(Urgency::Now), "the close");
+    }
+
+    #[test]
     fn a_burst_of_messages_is_one_copy_an_interval_after_the_first() {
         let mut p = CopyPlan::default();
         assert_eq!(p.due(), None);

@@ -442,6 +442,11 @@ impl ConversationObject {
         }
         if let Some(u) = urgency {
             self.plan(|p| p.changed(u, now()));
+            if u == Urgency::Now {
+                // An event is copied now; should this instance die meanwhile, the alarm (a
+                // second from now, moved once the copy is done) makes the copy.
+                self.rearm_with(Some(now().0 + kit::plan::RETRY_MIN_MS)).await;
+            }
             // Runs only when due now (an event); a message waits for the alarm.
             self.sync(false).await;
         }
@@ -472,11 +477,18 @@ impl ConversationObject {
     /// Arms the one alarm at the earliest of the core's deadline, the planned D1 copy, a D1
     /// retry and an outbox retry.
     async fn rearm(&self) {
+        self.rearm_with(None).await;
+    }
+
+    /// [`Self::rearm`], with one more deadline.
+    async fn rearm_with(&self, extra: Option<u64>) {
         let deadline = self.with_core(|core| core.next_deadline()).ok().flatten().map(|d| d.0);
-        let copy = self.copy.get().due().map(|d| d.0);
+        // While a copy runs, it takes what became due when it ends (no alarm ringing meanwhile).
+        let plan = self.copy.get();
+        let copy = if plan.running() { None } else { plan.due().map(|d| d.0) };
         let sync = self.kit.retry_at(SYNC).ok().flatten();
         let outbox = self.kit.retry_at(kit::OUTBOX).ok().flatten();
-        self.kit.arm([deadline, copy, sync, outbox]).await;
+        self.kit.arm([deadline, copy, sync, outbox, extra]).await;
     }
 
     /// Copies to D1 what it does not have yet when the plan says so (`force`: the alarm, which
