@@ -1,19 +1,31 @@
 #!/usr/bin/env node
-// Delivery benchmark (`make bench`, not part of `make test`): visitor → operator latency and
-// throughput through a real local `wrangler dev` (workerd), the whole path included: visitor
-// WebSocket → worker → conversation Durable Object (SQLite write, D1 summary) → broadcast →
-// operator WebSocket.
+// Delivery benchmark (`make bench`, not part of `make test`): visitor → operator latency,
+// throughput and server cost through a real local `wrangler dev` (workerd), the whole path
+// included: visitor WebSocket → worker → conversation Durable Object (SQLite write) → broadcast
+// → operator WebSocket; the object's D1 copy (coalesced, off the message path: issue 19) runs
+// meanwhile and is counted.
 //
 // Latency is the time from the visitor writing a `send` frame to the operator's socket
 // receiving the matching `message` frame, measured in this process (one clock). Scenarios:
 //   1. one conversation, messages one at a time (the next is sent when the previous arrived)
-//   2. one conversation, pipelined: up to WINDOW messages under way at once
-//   3. many conversations at once, each sending one at a time
-// Messages/second is messages delivered divided by the wall time of the scenario.
+//   2. one conversation at saturation: up to WINDOW messages under way at once
+//   3. CONVS conversations × 2 clients (visitor and operator sockets) at saturation: every
+//      visitor keeps up to CONV_WINDOW messages under way at once; the share delivered within
+//      the run's timeout is reported
+//   4. a chat of 20 messages in a fresh conversation: the D1 statements its object spent
+//      copying it (until D1 holds all 20), and again with its close
+// Messages/second is messages delivered divided by the wall time of the scenario. Server CPU
+// per message is the workerd processes' CPU time (their threads' /proc/<pid>/task/*/schedstat
+// summed, as scripts/bench-cpu.mjs reads it) over the scenario divided by its messages: an
+// upper bound of what Cloudflare bills (local D1, the runtime and the load's sockets included).
+// D1 statements are what the conversation objects report copying (`copy …: d1=N` log lines,
+// PARLEY_DEBUG_COST on, as the e2e harness runs; wrangler at log level `log`).
 //
-// Usage: node scripts/bench-delivery.mjs [--single 2000] [--window 50] [--convs 200] [--per-conv 10]
-// It starts its own edge (fresh state, visitor rate limit raised) and stops everything it started.
-import { readFileSync, statSync } from "node:fs";
+// Usage: node scripts/bench-delivery.mjs [--single 2000] [--window 50] [--convs 200]
+//        [--per-conv 20] [--conv-window 5] [--timeout 120]
+// It starts its own edge (fresh state, visitor and socket rate limits raised) and stops
+// everything it started.
+import { readFileSync, readdirSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
@@ -24,15 +36,78 @@ import { ProtoClient, newConversation, login, waitUntil } from "../tests/e2e/pro
 const { values: args } = parseArgs({
   options: {
     single: { type: "string", default: "2000" }, // messages in the one-conversation scenarios
-    window: { type: "string", default: "50" }, // messages under way at once when pipelined
+    window: { type: "string", default: "50" }, // messages under way at once in scenario 2
     convs: { type: "string", default: "200" }, // concurrent conversations
-    "per-conv": { type: "string", default: "10" }, // messages per conversation
+    "per-conv": { type: "string", default: "20" }, // messages per conversation
+    "conv-window": { type: "string", default: "5" }, // messages under way at once per conversation
+    timeout: { type: "string", default: "120" }, // seconds a saturation run may take
     warmup: { type: "string", default: "20" }, // unmeasured messages before scenario 1
   },
 });
 const SINGLE = Number(args.single), WINDOW = Number(args.window), CONVS = Number(args.convs);
-const PER_CONV = Number(args["per-conv"]), WARMUP = Number(args.warmup);
+const PER_CONV = Number(args["per-conv"]), CONV_WINDOW = Number(args["conv-window"]);
+const RUN_MS = Number(args.timeout) * 1000, WARMUP = Number(args.warmup);
 const TIMEOUT_MS = 300_000;
+
+// -- the workerd processes' CPU (as scripts/bench-cpu.mjs) ---------------------------------------
+
+/** The pids of the processes in process group `pgid` whose command is workerd. */
+function workerdPids(pgid) {
+  const out = [];
+  for (const d of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[2]) === pgid && readFileSync(`/proc/${d}/comm`, "utf8").trim() === "workerd") out.push(Number(d));
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
+/** CPU time of `pids` in ms (their threads summed; utime+stime as a fallback). */
+function cpuMs(pids) {
+  let ns = 0;
+  for (const pid of pids) {
+    let tasks = [];
+    try { tasks = readdirSync(`/proc/${pid}/task`); } catch { continue; }
+    let sum = 0, ok = true;
+    for (const tid of tasks) {
+      try { sum += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]); } catch { ok = false; }
+    }
+    if (ok && sum > 0) {
+      ns += sum;
+    } else {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        ns += ((Number(f[11]) + Number(f[12])) / 100) * 1e9; // utime + stime, at USER_HZ 100
+      } catch { /* gone */ }
+    }
+  }
+  return ns / 1e6;
+}
+
+/** Resolves once `pred()` holds (checked every 50 ms), false after `ms`. */
+async function poll(pred, ms) {
+  const end = performance.now() + ms;
+  while (!pred()) {
+    if (performance.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
+}
+
+/** D1 statements the conversation objects reported copying in `log` (all, or of `id`). */
+function copies(log, id) {
+  let d1 = 0, lines = 0, through = 0;
+  for (const m of log.matchAll(/copy (\S+): d1=(\d+) messages=(\d+) through=(\d+)/g)) {
+    if (id && m[1] !== id) continue;
+    d1 += Number(m[2]);
+    lines++;
+    through = Math.max(through, Number(m[4]));
+  }
+  return { d1, lines, through };
+}
 
 /** Nearest-rank percentile of sorted numbers. */
 function percentile(sorted, p) {
@@ -100,13 +175,14 @@ class Pair {
   }
 }
 
-/** Latency summary of a scenario. */
-function summary(name, latencies, wallMs) {
+/** Latency summary of a scenario; `cpu` the workerd CPU ms it took, `sent` what was sent. */
+function summary(name, latencies, wallMs, cpu, sent = latencies.length) {
   const sorted = [...latencies].sort((a, b) => a - b);
   return {
-    name, messages: sorted.length,
+    name, messages: sorted.length, sent,
     p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1),
     rate: sorted.length / (wallMs / 1000),
+    cpu: sorted.length ? cpu / sorted.length : NaN,
   };
 }
 
@@ -130,7 +206,12 @@ function machine() {
 async function main() {
   const m = machine();
   console.error(`starting wrangler dev (nproc ${m.nproc}, ${m.cpu})…`);
-  const edge = await startEdge({ vars: { PARLEY_VISITOR_RATE: "100000/100000" } });
+  // Log level `log`: the objects' `console.log` lines (`copy …: d1=N`) are what D1 statements are counted from.
+  const edge = await startEdge({
+    vars: { PARLEY_VISITOR_RATE: "100000/100000", PARLEY_SOCKET_RATE: "100000/100000" }, logLevel: "log",
+  });
+  const pids = workerdPids(edge.child.pid);
+  if (pids.length === 0) throw new Error("no workerd process found in wrangler's process group");
   const pairs = [];
   const stopAll = async () => {
     await Promise.allSettled(pairs.map((p) => p.close()));
@@ -139,6 +220,7 @@ async function main() {
   };
   process.once("SIGINT", () => stopAll().finally(() => process.exit(130)));
   const rows = [];
+  let chat = null, idle = NaN, ping = null;
   try {
     const cookie = await login(edge.base);
 
@@ -149,42 +231,103 @@ async function main() {
     one.measuring = false;
     await one.run(WARMUP, 1); // wake everything up (object, SQLite, D1) before measuring
     one.measuring = true;
+    // The runtime's own CPU while idle (ms of CPU per second), for reference.
+    let c = cpuMs(pids), t = performance.now();
+    await new Promise((r) => setTimeout(r, 2000));
+    idle = (cpuMs(pids) - c) / ((performance.now() - t) / 1000);
 
     console.error(`1 conversation, ${SINGLE} messages one at a time…`);
-    let t = performance.now();
+    c = cpuMs(pids), t = performance.now();
     await one.run(SINGLE, 1);
-    rows.push(summary(`1 conversation, one at a time`, one.latencies.splice(0), performance.now() - t));
+    rows.push(summary(`1 conversation, one at a time`, one.latencies.splice(0), performance.now() - t, cpuMs(pids) - c));
 
-    console.error(`1 conversation, ${SINGLE} messages pipelined (window ${WINDOW})…`);
-    t = performance.now();
+    console.error(`1 conversation, ${SINGLE} messages at saturation (window ${WINDOW})…`);
+    c = cpuMs(pids), t = performance.now();
     await one.run(SINGLE, WINDOW);
-    rows.push(summary(`1 conversation, pipelined (≤ ${WINDOW} under way)`, one.latencies.splice(0), performance.now() - t));
+    rows.push(summary(`1 conversation at saturation (≤ ${WINDOW} under way)`, one.latencies.splice(0), performance.now() - t, cpuMs(pids) - c));
+    // Calibration: the runtime's floor for a frame in and a frame out, with no storage: pings
+    // from the visitor's socket, up to WINDOW under way, answered by pongs.
+    console.error(`1 socket, ${SINGLE} pings at saturation (window ${WINDOW})…`);
+    const v = one.visitor;
+    c = cpuMs(pids), t = performance.now();
+    const pongs0 = v.pongs;
+    for (let i = 0; i < SINGLE; i++) {
+      if (i - (v.pongs - pongs0) >= WINDOW) await v.waitFor(() => i - (v.pongs - pongs0) < WINDOW, "ping window");
+      v.sendFrame({ type: "ping" });
+    }
+    await v.waitFor(() => v.pongs - pongs0 >= SINGLE, `${SINGLE} pongs`);
+    const pingWall = performance.now() - t, pingCpu = cpuMs(pids) - c;
+    ping = { n: SINGLE, rate: SINGLE / (pingWall / 1000), cpu: pingCpu / SINGLE };
     await one.close();
 
-    // 3: many conversations at once.
+    // 3: many conversations at once, two clients each, at saturation.
     console.error(`setting up ${CONVS} conversations…`);
     const convs = await pool(Array.from({ length: CONVS }), 8, () => newConversation(edge.base));
     const many = convs.map((c, i) => new Pair(edge.base, cookie, c, `m${i}`));
     pairs.push(...many);
     await pool(many, 20, (p) => p.start());
-    console.error(`${CONVS} conversations × ${PER_CONV} messages, concurrently…`);
-    t = performance.now();
-    await Promise.all(many.map((p) => p.run(PER_CONV, 1)));
-    const wall = performance.now() - t;
-    await waitUntil(many.map((p) => p.visitor), () => many.every((p) => p.visitor.outbox.size === 0), "all acked", TIMEOUT_MS);
-    rows.push(summary(`${CONVS} conversation${CONVS === 1 ? "" : "s"} × ${PER_CONV}, one at a time each`, many.flatMap((p) => p.latencies), wall));
+    console.error(`${CONVS} conversations × 2 clients, ${PER_CONV} messages each at saturation (≤ ${CONV_WINDOW} under way each)…`);
+    c = cpuMs(pids), t = performance.now();
+    const sent = CONVS * PER_CONV;
+    let timer;
+    const delivered = () => many.reduce((a, p) => a + p.delivered, 0);
+    await Promise.race([
+      Promise.all(many.map((p) => p.run(PER_CONV, CONV_WINDOW))),
+      new Promise((r) => { timer = setTimeout(r, RUN_MS); }),
+    ]);
+    clearTimeout(timer);
+    const wall = performance.now() - t, cpu = cpuMs(pids) - c;
+    const row = summary(`${CONVS} conversations × 2 clients at saturation (≤ ${CONV_WINDOW} under way each)`,
+      many.flatMap((p) => p.latencies), wall, cpu, sent);
+    row.messages = delivered();
+    rows.push(row);
+    const copied = copies(edge.log());
+
+    // 4: a chat of 20 messages: the D1 statements its object spends to copy it.
+    console.error(`a chat of 20 messages: D1 statements…`);
+    const conv = await newConversation(edge.base);
+    const p = new Pair(edge.base, cookie, conv, "d");
+    pairs.push(p);
+    await p.start();
+    const before = copies(edge.log(), conv.conversationId).d1; // its creation and the operator joining
+    await p.run(20, 1);
+    // (an older edge logs no copies: then no figure)
+    await poll(() => copies(edge.log(), conv.conversationId).through >= 20, 30_000);
+    const messagesOnly = copies(edge.log(), conv.conversationId).d1 - before;
+    const linesBefore = copies(edge.log(), conv.conversationId).lines;
+    p.operator.sendFrame({ type: "end" });
+    await p.operator.waitFor(() => p.operator.status === "closed", "closed");
+    await poll(() => copies(edge.log(), conv.conversationId).lines > linesBefore, 10_000);
+    const withClose = copies(edge.log(), conv.conversationId).d1 - before;
+    chat = { messagesOnly, withClose, copied };
   } finally {
     await stopAll();
   }
 
   const f = (x) => (Number.isFinite(x) ? x.toFixed(1) : "–");
+  const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : "–");
   const date = new Date().toISOString().slice(0, 10);
   console.log(`\n### Delivery: visitor → operator (local \`wrangler dev\`, ${date})\n`);
   console.log(`Machine: \`nproc\` ${m.nproc}, ${m.cpu}; Node ${m.node}; wrangler ${m.wrangler}; edge bundle ${m.bundle}.`);
-  console.log(`Clients run in the same process as the measurement, on the same machine as workerd.\n`);
-  console.log("| scenario | messages | p50 ms | p99 ms | max ms | messages/s |");
-  console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
-  for (const r of rows) console.log(`| ${r.name} | ${r.messages} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} | ${r.rate.toFixed(0)} |`);
+  console.log(`Clients run in the same process as the measurement, on the same machine as workerd; workerd idles at ${f(idle)} ms of CPU a second.\n`);
+  console.log("| scenario | delivered / sent | p50 ms | p99 ms | max ms | messages/s | workerd CPU per message |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const r of rows) {
+    const share = r.sent === r.messages ? `${r.messages}` : `${r.messages} / ${r.sent} (${((100 * r.messages) / r.sent).toFixed(1)} %)`;
+    console.log(`| ${r.name} | ${share} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} | ${r.rate.toFixed(0)} | ${f2(r.cpu)} ms |`);
+  }
+  if (ping) {
+    console.log(`| calibration: 1 socket, ping → pong at saturation (no storage) | ${ping.n} | – | – | – | ${ping.rate.toFixed(0)} | ${f2(ping.cpu)} ms a frame |`);
+  }
+  if (chat && chat.copied.lines === 0 && chat.messagesOnly === 0) {
+    console.log(`\nD1 statements per message: not reported by this edge (no \`copy …: d1=N\` lines).`);
+  } else if (chat) {
+    const total = rows.reduce((a, r) => a + r.messages, 0);
+    console.log(`\nD1 statements per message: ${f2(chat.messagesOnly / 20)} over a chat of 20 messages ` +
+      `(${chat.messagesOnly} statements), ${f2(chat.withClose / 20)} with its close (${chat.withClose}); ` +
+      `over scenarios 1–3, ${chat.copied.d1} statements in ${chat.copied.lines} copies for ${total} messages ` +
+      `(${f2(chat.copied.d1 / total)} a message).`);
+  }
 }
 
 main().catch((e) => {

@@ -15,6 +15,8 @@
 //! [`Conversation::looked_up`]) and [`Effect::ReadOlder`] (the messages a `hello` missed that
 //! are older than the tail, answered by [`Conversation::replay_older`]).
 
+pub mod copy;
+
 use crate::dispatch::{Received, RouteUpdate};
 use crate::ids::{ConversationId, Millis, OperatorId};
 use crate::limits::{

@@ -398,7 +398,8 @@ pub(crate) async fn connect(req: Request, env: &Env, id: &str) -> Result<Respons
     }
     let participant = Participant { role, id: who.id, name: who.name };
     let ticketed = who.ticket.is_some();
-    let resp = ConversationStub::get(env, id)?.connect(participant, who.session, who.ticket).await?;
+    let resp =
+        ConversationStub::get(env, id)?.connect(participant, who.session, who.ticket, who.session_valid_until).await?;
     if ticketed && resp.status_code() == 403 {
         // The object refuses a ticket it saw before.
         return http::refuse(guard::bad_ticket(Some(keys::TicketRefusal::Spent)));

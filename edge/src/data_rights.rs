@@ -140,7 +140,7 @@ pub(crate) async fn erase(env: &Env, me: &Admin, visitor_id: &str) -> Result<Res
 async fn end_open_chat(env: &Env, me: &Admin, id: &str) -> Result<()> {
     let participant = Participant { role: Role::Operator, id: me.id.clone(), name: me.chat_name.clone() };
     // No console session behind this socket: the worker checked the admin's already.
-    let resp = ConversationStub::get(env, id)?.connect(participant, String::new(), None).await?;
+    let resp = ConversationStub::get(env, id)?.connect(participant, String::new(), None, 0).await?;
     if let Some(ws) = resp.websocket() {
         let mut events = ws.events()?;
         ws.accept()?;

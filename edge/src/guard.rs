@@ -300,6 +300,8 @@ mod worker_side {
         pub row: OperatorRow,
         /// The session token's digest (to keep this session when others end).
         pub session_digest: String,
+        /// Until when the session is valid, as just looked up.
+        pub valid_until: u64,
     }
 
     impl Deref for Operator {
@@ -328,7 +330,7 @@ mod worker_side {
         }
         let digest = auth::token_digest(&token);
         let live = crate::store::sessions::session_operator(&crate::store::db(env)?, &digest, now().0).await?;
-        Ok(live.map(|live| Operator { row: live.operator, session_digest: digest }))
+        Ok(live.map(|live| Operator { row: live.operator, session_digest: digest, valid_until: live.valid_until }))
     }
 
     /// Until when the console session with this digest stays valid, if it is live and is
@@ -486,6 +488,9 @@ mod worker_side {
         pub session: String,
         /// A visitor's ticket, for the conversation's object to spend (once).
         pub ticket: Option<keys::Ticket>,
+        /// Until when the operator's session is valid, as looked up for this upgrade (0 for a
+        /// visitor): the socket trusts it until its first recheck.
+        pub session_valid_until: u64,
     }
 
     /// How a visitor proves the conversation is theirs: the ticket of a socket's URL, or the
@@ -522,6 +527,7 @@ mod worker_side {
                     name: "Visitor".to_owned(),
                     session: String::new(),
                     ticket,
+                    session_valid_until: 0,
                 };
                 match proof {
                     VisitorProof::Ticket(None) => refused(bad_ticket(None)),
@@ -559,7 +565,15 @@ mod worker_side {
                     return refusal(ApiError::new(ErrorCode::UnknownConversation, "no such conversation")).map(Err);
                 }
                 let session = session_digest(req).unwrap_or_default();
-                Ok(Ok(Participant { role, id: op.row.id, name: op.row.chat_name, session, ticket: None }))
+                let session_valid_until = op.valid_until;
+                Ok(Ok(Participant {
+                    role,
+                    id: op.row.id,
+                    name: op.row.chat_name,
+                    session,
+                    ticket: None,
+                    session_valid_until,
+                }))
             }
         }
     }

@@ -47,23 +47,24 @@ fn every_query_binds_at_most_100_parameters() {
     // builder must be added here with the bound of its chunks.
     assert_eq!(
         dynamic_placeholder_files(&files),
-        vec!["store/conversations.rs".to_owned(), "store/object_tally.rs".to_owned()],
+        vec!["store/object_tally.rs".to_owned()],
         "a new query with a run-time placeholder list: bound its chunks and list it here"
     );
-    use crate::store::conversations::{MESSAGES_PER_STATEMENT, MESSAGE_PARAMS};
-    const { assert!(MESSAGES_PER_STATEMENT * MESSAGE_PARAMS <= MAX_BOUND_PARAMS, "messages per INSERT") };
     let tally = &files.iter().find(|(rel, _)| rel == "store/object_tally.rs").expect("tally store").1;
     assert_eq!(tally.matches(".chunks(MAX_EVENTS_PER_BATCH)").count(), 2, "both IN (…) lists are chunked");
     const { assert!(MAX_EVENTS_PER_BATCH <= MAX_BOUND_PARAMS, "ids per IN (…) list in the tally object") };
+    // The messages copied to D1 travel as one JSON parameter per INSERT (`json_each`), each
+    // chunk far below D1's largest string.
     let conv = &files.iter().find(|(rel, _)| rel == "store/conversations.rs").expect("conversations store").1;
-    assert!(conv.contains(".chunks(MESSAGES_PER_STATEMENT)"));
+    assert!(conv.contains("for chunk in message_chunks(messages)") && conv.contains("FROM json_each(?4)"));
+    use crate::store::conversations::MESSAGES_JSON_BYTES;
+    const { assert!(MESSAGES_JSON_BYTES < parley_protocol::limits::cloudflare::MAX_D1_STRING_BYTES) };
 }
 
 #[test]
 fn every_sql_statement_is_far_below_the_length_limit() {
     // The longest string literal of the edge (every fixed statement is one) and the longest
-    // statement built at run time (the messages INSERT: a fixed text plus one `(?1, …)` group
-    // of at most 6 characters per parameter for each row).
+    // statement built at run time (the tally object's `IN (…)` lists).
     let files = sources();
     let longest = files
         .iter()
@@ -71,8 +72,7 @@ fn every_sql_statement_is_far_below_the_length_limit() {
         .max()
         .unwrap_or(0);
     assert!(longest < 10_000, "a string literal of {longest} bytes");
-    use crate::store::conversations::{MESSAGES_PER_STATEMENT, MESSAGE_PARAMS};
-    const BUILT: usize = 10_000 + MESSAGES_PER_STATEMENT * (MESSAGE_PARAMS * 6 + 4) + MAX_EVENTS_PER_BATCH * 2;
+    const BUILT: usize = 10_000 + MAX_EVENTS_PER_BATCH * 6;
     const { assert!(BUILT < MAX_SQL_STATEMENT_BYTES) };
 }
 

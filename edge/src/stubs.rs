@@ -78,6 +78,10 @@ pub enum ConversationRequest {
         session: String,
         #[serde(default)]
         ticket: Option<TicketUse>,
+        /// Until when the operator's session is valid as the worker just looked it up (0:
+        /// unknown): the socket needs no lookup of its own before its first recheck.
+        #[serde(default)]
+        session_valid_until: u64,
     },
     /// Close every socket of these console sessions (digests) now: logout, a disabled
     /// operator, a new password, an expired session purged.
@@ -154,9 +158,10 @@ impl ConversationStub {
         participant: Participant,
         session: String,
         ticket: Option<parley_core::keys::Ticket>,
+        session_valid_until: u64,
     ) -> Result<Response> {
         let ticket = ticket.map(|t| TicketUse { nonce: t.nonce, expires_at: t.expires_at });
-        upgrade(&self.0, &ConversationRequest::Connect { participant, session, ticket }).await
+        upgrade(&self.0, &ConversationRequest::Connect { participant, session, ticket, session_valid_until }).await
     }
 }
 

@@ -32,6 +32,12 @@ pub const MAX_REPLAY_FRAME_BYTES: usize = 256 * 1024;
 /// back, or to find the seq of a retried send (by its unique (author, client id) index).
 pub const CONVERSATION_TAIL_MESSAGES: usize = 200;
 
+/// A conversation's D1 copy (its row, events and messages, which the console's lists and the
+/// reports read) is written at most once per this interval while messages come in, this long
+/// after the first change it has not copied yet; at once on assignment, transfer and close
+/// (issue 19: off the message path, one copy in flight at a time).
+pub const CONVERSATION_COPY_INTERVAL_MS: u64 = 2_000;
+
 /// How long an operator's console session lasts.
 pub const SESSION_TTL_MS: u64 = 12 * 60 * 60 * 1000;
 
@@ -270,6 +276,8 @@ pub mod cloudflare {
     pub const MAX_SQL_STATEMENT_BYTES: usize = 100_000;
     /// Largest string, BLOB or row in a Durable Object's SQLite, in bytes.
     pub const MAX_DO_ROW_BYTES: usize = 2 * 1024 * 1024;
+    /// Largest string, BLOB or row in D1, in bytes (D1 "Limits").
+    pub const MAX_D1_STRING_BYTES: usize = 2_000_000;
     /// Largest WebSocket message a Durable Object receives, in bytes (the lowest documented value).
     pub const MAX_WS_MESSAGE_BYTES: usize = 1024 * 1024;
     /// Subrequests per invocation (a request, a scheduled run) on the Workers Free plan: every

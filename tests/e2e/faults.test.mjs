@@ -1,14 +1,17 @@
 // Fault injection against a real `wrangler dev`: the edge SIGKILLed mid-stream, sockets dropped
 // mid-exchange, every frame sent twice. Each test reads the whole transcript back with a fresh
 // client and checks the delivery guarantees of ARCHITECTURE.md: nothing acknowledged is lost,
-// nothing is stored twice, each sender's order is kept, sequence numbers are dense from 1.
+// nothing is stored twice, each sender's order is kept, sequence numbers are dense from 1. Then
+// it checks the D1 copy the console and the reports read (written by the object off the message
+// path, coalesced: issue 19), awaited by polling: every message exactly once, the same seq and
+// text as the object's transcript, and the conversation row counting them.
 // Each test prints one summary line, e.g.
 //   fault kill-restart: sent 500, stored 500, lost 0, duplicated 0, out of order 0
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { setImmediate as tick } from "node:timers/promises";
 import { randomBytes } from "node:crypto";
-import { ProtoClient, newConversation, readTranscript, audit, sentBy, waitUntil } from "./proto-client.mjs";
+import { ProtoClient, newConversation, readTranscript, audit, sentBy, waitUntil, getJson } from "./proto-client.mjs";
 import { useEdge } from "./fixtures.mjs";
 
 // Streaming tests would trip the per-visitor rate limit (20 burst, 2/s by default).
@@ -57,6 +60,34 @@ function check(name, result, extra = "") {
   assert.equal(result.stored, result.sent, line);
 }
 
+/**
+ * Awaits (polling the console's transcript, read from D1) the D1 copy of conversation `id`
+ * holding all of `transcript` (the object's, as read back), then checks it holds every message
+ * exactly once: seqs dense from 1, each row the object's message (author's role and text), no
+ * text twice, and the conversation row's count. Returns the summary's part of the line.
+ */
+async function assertD1Copy(id, transcript) {
+  const n = transcript.length;
+  const deadline = Date.now() + 60_000;
+  let copy;
+  for (;;) {
+    const r = await getJson(edge.base, `/api/v1/console/conversations/${id}/transcript`, cookie);
+    assert.equal(r.status, 200, r.text);
+    copy = r.json;
+    if (copy.messages.length >= n && copy.conversation.message_count >= n) break;
+    if (Date.now() > deadline) {
+      assert.fail(`D1 copy of ${id}: ${copy.messages.length} messages, count ${copy.conversation.message_count}, want ${n}`);
+    }
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  assert.deepEqual(copy.messages.map((m) => m.seq), transcript.map((_, i) => i + 1), "D1: seqs dense from 1, each once");
+  assert.deepEqual(copy.messages.map((m) => [m.role, m.text]), transcript.map((m) => [m.author.role, m.text]),
+    "D1: the object's messages, in order");
+  assert.equal(new Set(copy.messages.map((m) => m.text)).size, n, "D1: no message twice");
+  assert.equal(copy.conversation.message_count, n, "D1: the conversation row counts every message once");
+  return `, D1 copy ${copy.messages.length}/${n} exactly once`;
+}
+
 /** Every acknowledgement told the truth: the acked seq holds that very message. */
 function assertAcksMatch(client, transcript) {
   for (const [id, { seq }] of client.acks) {
@@ -87,8 +118,9 @@ test("SIGKILL of the edge mid-stream loses nothing acknowledged and stores nothi
 
   const transcript = await readTranscript(edge.base, conv.conversationId, { role: "visitor", ...conv });
   assertAcksMatch(visitor, transcript);
+  const d1 = await assertD1Copy(conv.conversationId, transcript);
   check("kill-restart", audit(transcript, [{ role: "visitor", sent: sentBy(visitor) }]),
-    ` (killed after ${ackedAtKill} acks with ${unackedAtKill} unacked, down ${downMs} ms, ${visitor.connects} connects)`);
+    ` (killed after ${ackedAtKill} acks with ${unackedAtKill} unacked, down ${downMs} ms, ${visitor.connects} connects)${d1}`);
   assert.equal(transcript.length, N);
 });
 
@@ -128,10 +160,11 @@ test("20 socket drops during a 1,000-message exchange in both directions", { tim
     assert.deepEqual(c.transcript().map((m) => m.client_id), transcript.map((m) => m.client_id), `${c.label} received the transcript`);
   }
   const drops = visitor.drops + operator.drops;
+  const d1 = await assertD1Copy(conv.conversationId, transcript);
   check("drops", audit(transcript, [
     { role: "visitor", sent: sentBy(visitor) },
     { role: "operator", sent: sentBy(operator) },
-  ]), ` (${drops} drops [${victims.map((c) => c.role[0]).join("")}], received visitor ${visitor.contiguous}/${TOTAL}, operator ${operator.contiguous}/${TOTAL})`);
+  ]), ` (${drops} drops [${victims.map((c) => c.role[0]).join("")}], received visitor ${visitor.contiguous}/${TOTAL}, operator ${operator.contiguous}/${TOTAL})${d1}`);
   assert.equal(drops, DROPS);
   assert.equal(transcript.length, TOTAL);
 });
@@ -167,8 +200,9 @@ test("every send frame sent twice is stored once and acknowledged twice with the
   const transcript = await readTranscript(edge.base, conv.conversationId, { role: "visitor", ...conv });
   assertAcksMatch(visitor, transcript);
   assertAcksMatch(operator, transcript);
+  const d1 = await assertD1Copy(conv.conversationId, transcript);
   check("duplicate-frames", audit(transcript, [
     { role: "visitor", sent: sentBy(visitor) },
     { role: "operator", sent: sentBy(operator) },
-  ]), `, acked twice with the same seq ${sameSeq}/${2 * N}`);
+  ]), `, acked twice with the same seq ${sameSeq}/${2 * N}${d1}`);
 });

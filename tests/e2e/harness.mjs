@@ -40,7 +40,7 @@ export async function freePort() {
  * (workerd included, nothing flushed) and `restart()` it on the same state folder, port,
  * secret and vars, for fault-injection tests.
  */
-export async function startEdge({ state, vars = {}, extraSql, online = ["demo"] } = {}) {
+export async function startEdge({ state, vars = {}, extraSql, online = ["demo"], logLevel = "info" } = {}) {
   state ??= mkdtempSync(join(tmpdir(), "parley-e2e-"));
   await promisify(execFile)("bash", [join(ROOT, "scripts", "db.sh"), state], { cwd: ROOT });
   if (extraSql) await seedSql(state, extraSql);
@@ -59,7 +59,7 @@ export async function startEdge({ state, vars = {}, extraSql, online = ["demo"] 
       // Every answer says what it spent of Cloudflare's per-invocation budgets (`x-parley-cost`,
       // `/api/v1/debug/cost/:id`; off in production): request-cost.test.mjs, bench-cpu.mjs.
       "--var", "PARLEY_DEBUG_COST:1", ...extra,
-      "--show-interactive-dev-session=false", "--log-level", "info"];
+      "--show-interactive-dev-session=false", "--log-level", logLevel];
     const proc = spawn(process.execPath, args, {
       cwd: ROOT,
       env: { ...process.env, PARLEY_SKIP_EDGE_BUILD: "1", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },

@@ -97,10 +97,14 @@ test("a rule invites on the pricing page in the visitor's language; the chat it 
 
   await step(page, "the-conversation-records-its-entry-point", async () => {
     const cookie = await edge.login();
-    const res = await fetch(edge.base + "/api/v1/console/conversations", { headers: { cookie } });
-    const { conversations } = await res.json();
-    const conv = conversations.find((c) => c.last_message_preview.startsWith("Is the family tent"));
-    assert.ok(conv, "the conversation is listed");
+    // The list reads D1, which the conversation's object copies to a moment after the message.
+    let conv;
+    await until(async () => {
+      const res = await fetch(edge.base + "/api/v1/console/conversations", { headers: { cookie } });
+      const { conversations } = await res.json();
+      conv = conversations.find((c) => c.last_message_preview.startsWith("Is the family tent"));
+      return conv;
+    }, "the conversation listed with its message");
     assert.equal(conv.request_type, "invite");
     assert.equal(conv.request_source, "Pricing help");
     assert.ok(conv.decision_ms > 0, `decision time ${conv.decision_ms}`);

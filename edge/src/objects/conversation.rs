@@ -7,11 +7,19 @@
 //! The core's questions about older messages ([`Effect::LookUp`], [`Effect::ReadOlder`]) are
 //! answered from SQLite in the same synchronous step. Sockets use
 //! the hibernation API; each socket's [`Connection`] rides on it as an attachment. Built on the
-//! [`kit`]: one alarm serves the core's deadline (session timeout), the retry of the D1 copy
-//! (job `sync`: after a change the object writes its summary, new events and new messages to
-//! D1; markers `events_synced` and `messages_synced` in `meta` move only after D1 took them)
-//! and the outbox of notices for the dispatcher. Called with a [`ConversationRequest`].
+//! [`kit`]: one alarm serves the core's deadline (session timeout), the D1 copy and its retry
+//! (job `sync`) and the outbox of notices for the dispatcher. Called with a
+//! [`ConversationRequest`].
+//!
+//! **The message hot path** (issue 19): decode, idempotency check (in memory, the tail), one
+//! SQLite write, ack, broadcast — nothing else. The core's state is held in memory (read once
+//! per wake) and written only when it changes; the D1 copy (summary, new events, new messages;
+//! markers `events_synced` and `messages_synced` in `meta` move only after D1 took them) is
+//! coalesced by the core's [`CopyPlan`]: at most one copy per `CONVERSATION_COPY_INTERVAL_MS`
+//! while messages come in, run by the alarm, and at once after a recorded event (assignment,
+//! transfer, close…); one copy runs at a time, so racing copies never write a message twice.
 
+use parley_core::conversation::copy::{self, CopyPlan, Urgency};
 use parley_core::conversation::{Connection, Conversation, Effect, Event, Meta, Notice, Participant, StoredMessage};
 use parley_core::login::{SocketCheck, SocketVerdict};
 use parley_protocol::error::{ApiError, ErrorCode as ApiCode};
@@ -22,6 +30,7 @@ use parley_protocol::protocol::{
 };
 use parley_protocol::Millis;
 use serde::{Deserialize, Serialize};
+use std::cell::Cell;
 use std::collections::VecDeque;
 use worker::{
     durable_object, DurableObject, Env, Request, Response, Result, State, WebSocket, WebSocketIncomingMessage,
@@ -69,6 +78,9 @@ fn attached(ws: &WebSocket) -> Option<Attached> {
 pub struct ConversationObject {
     /// The conversation (messages and meta), rebuilt from SQLite on wake.
     conversation: Lazy<Conversation>,
+    /// When the D1 copy runs next (in memory; a pending copy survives a restart through the
+    /// alarm, and a wake finding D1 behind plans one).
+    copy: Cell<CopyPlan>,
     kit: Kit,
 }
 
@@ -76,6 +88,7 @@ impl DurableObject for ConversationObject {
     fn new(state: State, env: Env) -> Self {
         Self {
             conversation: Lazy::default(),
+            copy: Cell::new(CopyPlan::default()),
             kit: Kit::new(state, env, "conversation", object_conversation::MIGRATIONS),
         }
     }
@@ -116,7 +129,7 @@ impl DurableObject for ConversationObject {
             }
             // The conversation's status as the object knows it (D1 catches up a moment later).
             ConversationRequest::Status => Response::ok(self.with_core(|core| core.status())?.as_str()),
-            ConversationRequest::Connect { participant, session, ticket } => {
+            ConversationRequest::Connect { participant, session, ticket, session_valid_until } => {
                 // A visitor's ticket opens one socket: spent tickets are kept until they expire.
                 if let Some(t) = ticket {
                     let ticket = parley_core::keys::Ticket { nonce: t.nonce, expires_at: t.expires_at };
@@ -126,7 +139,7 @@ impl DurableObject for ConversationObject {
                         Err(_) => return Response::error("ticket refused", 403),
                     }
                 }
-                self.accept(participant, session)
+                self.accept(participant, session, session_valid_until)
             }
             ConversationRequest::Revoke { sessions } => {
                 self.revoke(&sessions)?;
@@ -137,6 +150,7 @@ impl DurableObject for ConversationObject {
                     let _ = ws.close(Some(ERASED_CLOSE), Some("erased"));
                 }
                 self.conversation.forget();
+                self.copy.set(CopyPlan::default());
                 self.kit.erase_all(object_conversation::MIGRATIONS).await?;
                 Response::ok("erased")
             }
@@ -218,8 +232,9 @@ impl DurableObject for ConversationObject {
         if self.kit.has_meta("conversation_id")? {
             let effects = self.with_core(|core| core.handle_alarm(now()))?;
             self.apply(None, effects).await?;
-            // Whatever happened before, make sure D1 and the dispatcher have the latest.
-            self.sync().await;
+            // Whatever happened before, make sure D1 and the dispatcher have the latest: the
+            // coalesced copy is due, or a retry, or this instance knows nothing of the last.
+            self.sync(true).await;
             self.drain().await;
             self.rearm().await;
         }
@@ -239,11 +254,19 @@ impl ConversationObject {
             None => return Err("conversation state missing".into()),
         };
         let config = crate::config::get(self.kit.env())?.conversation;
-        let (tail, bytes) = object_conversation::tail(&self.kit.sql(), config.tail)?;
-        Ok(Conversation::restore(ConversationId(id), config, meta, tail, bytes))
+        let sql = self.kit.sql();
+        let (tail, bytes) = object_conversation::tail(&sql, config.tail)?;
+        let core = Conversation::restore(ConversationId(id), config, meta, tail, bytes);
+        // A copy cut short (a crash, an eviction) left D1 behind: plan one.
+        let behind = self.marker("messages_synced")? < core.last_seq()
+            || self.marker("events_synced")? < object_conversation::last_event_seq(&sql)?;
+        if behind {
+            self.plan(|p| p.changed(Urgency::Soon, now()));
+        }
+        Ok(core)
     }
 
-    fn accept(&self, participant: Participant, session: String) -> Result<Response> {
+    fn accept(&self, participant: Participant, session: String, session_valid_until: u64) -> Result<Response> {
         let Some(visitor_id) = self.kit.meta("visitor_id")? else {
             return Response::error("unknown conversation", 404);
         };
@@ -256,13 +279,20 @@ impl ConversationObject {
             let e = ApiError::new(ApiCode::TooManySockets, "this conversation has too many open connections");
             return crate::guard::too_many(e, refused);
         }
+        // The worker looked the session up for this upgrade: the socket trusts that until its
+        // first recheck (no D1 read on its first frame; revocations arrive as `Revoke`).
+        let t = now().0;
+        let check = match &session {
+            Some(_) if session_valid_until > t => SocketCheck::opened(t, session_valid_until),
+            _ => SocketCheck::default(),
+        };
         let pair = WebSocketPair::new()?;
         self.kit.state().accept_web_socket(&pair.server);
         pair.server.serialize_attachment(Attached {
             id: crate::util::new_id("s"),
             conn: Connection::new(participant),
             session,
-            check: SocketCheck::default(),
+            check,
         })?;
         Response::from_websocket(pair.client)
     }
@@ -332,13 +362,14 @@ impl ConversationObject {
 
     /// Carries out the core's effects in order. `ws` is the socket the input came from.
     async fn apply(&self, ws: Option<&WebSocket>, effects: Vec<Effect>) -> Result<()> {
-        let mut changed = false;
-        let mut meta_changed = false;
+        // What D1 must learn, and how soon (the core's rule: a message soon, an event at once).
+        let mut urgency: Option<Urgency> = None;
         let mut notices = false;
         self.kit.ready()?;
         // The answers to the core's questions are carried out where the question was.
         let mut queue = VecDeque::from(effects);
         while let Some(effect) = queue.pop_front() {
+            urgency = urgency.max(copy::urgency(std::slice::from_ref(&effect)));
             match effect {
                 Effect::LookUp(q) => {
                     let found = object_conversation::earlier(&self.kit.sql(), q.author_id(), q.client_id())?;
@@ -358,16 +389,12 @@ impl ConversationObject {
                         self.kit.forget();
                         return Err(e);
                     }
-                    changed = true;
                 }
                 Effect::SaveMeta(meta) => {
                     self.kit.set_meta("core", &serde_json::to_string(&meta)?)?;
-                    changed = true;
-                    meta_changed = true;
                 }
                 Effect::Record(event) => {
                     self.record(&event)?;
-                    changed = true;
                 }
                 Effect::UpdateConnection(conn) => {
                     if let Some((ws, Some(a))) = ws.map(|w| (w, attached(w))) {
@@ -413,16 +440,30 @@ impl ConversationObject {
                 }
             }
         }
-        if changed {
-            self.sync().await;
+        if let Some(u) = urgency {
+            self.plan(|p| p.changed(u, now()));
+            if u == Urgency::Now {
+                // An event is copied now; should this instance die meanwhile, the alarm (a
+                // second from now, moved once the copy is done) makes the copy.
+                self.rearm_with(Some(now().0 + kit::plan::RETRY_MIN_MS)).await;
+            }
+            // Runs only when due now (an event); a message waits for the alarm.
+            self.sync(false).await;
         }
         if notices {
             self.drain().await;
         }
-        if meta_changed || changed || notices {
-            self.rearm().await;
-        }
+        // The kit arms only when the earliest deadline moved (a burst of messages arms once).
+        self.rearm().await;
         Ok(())
+    }
+
+    /// Reads or changes the copy plan.
+    fn plan<T>(&self, f: impl FnOnce(&mut CopyPlan) -> T) -> T {
+        let mut plan = self.copy.get();
+        let out = f(&mut plan);
+        self.copy.set(plan);
+        out
     }
 
     fn store(&self, m: StoredMessage, bytes_through: u64) -> Result<()> {
@@ -433,29 +474,44 @@ impl ConversationObject {
         object_conversation::insert_event(&self.kit.sql(), event)
     }
 
-    /// Arms the one alarm at the earliest of the core's deadline, a D1 retry and an outbox
-    /// retry.
+    /// Arms the one alarm at the earliest of the core's deadline, the planned D1 copy, a D1
+    /// retry and an outbox retry.
     async fn rearm(&self) {
-        let deadline = self.with_core(|core| core.next_deadline()).ok().flatten().map(|d| d.0);
-        let sync = self.kit.retry_at(SYNC).ok().flatten();
-        let outbox = self.kit.retry_at(kit::OUTBOX).ok().flatten();
-        self.kit.arm([deadline, sync, outbox]).await;
+        self.rearm_with(None).await;
     }
 
-    /// Copies the summary and the events D1 does not have yet; a failure is retried by alarm.
-    /// The summary is recomputed from the current state and events are keyed by their
-    /// sequence, so a retry never counts anything twice.
-    async fn sync(&self) {
-        let result = self.try_sync().await;
-        match result {
-            Ok(()) => {
-                if let Err(e) = self.kit.succeeded(SYNC) {
-                    worker::console_error!("D1 sync: {e}");
+    /// [`Self::rearm`], with one more deadline.
+    async fn rearm_with(&self, extra: Option<u64>) {
+        let deadline = self.with_core(|core| core.next_deadline()).ok().flatten().map(|d| d.0);
+        // While a copy runs, it takes what became due when it ends (no alarm ringing meanwhile).
+        let plan = self.copy.get();
+        let copy = if plan.running() { None } else { plan.due().map(|d| d.0) };
+        let sync = self.kit.retry_at(SYNC).ok().flatten();
+        let outbox = self.kit.retry_at(kit::OUTBOX).ok().flatten();
+        self.kit.arm([deadline, copy, sync, outbox, extra]).await;
+    }
+
+    /// Copies to D1 what it does not have yet when the plan says so (`force`: the alarm, which
+    /// copies whatever is left); a failure is retried by alarm with the kit's backoff. One copy
+    /// at a time: a change made while one runs is planned for the next, which starts from the
+    /// markers this one moved. The summary is recomputed from the current state and rows are
+    /// keyed by their sequence, so a retry never counts anything twice.
+    async fn sync(&self, mut force: bool) {
+        while self.plan(|p| p.start(now(), force)) {
+            force = false;
+            let result = self.try_sync().await;
+            self.plan(|p| p.finished());
+            match result {
+                Ok(()) => {
+                    if let Err(e) = self.kit.succeeded(SYNC) {
+                        worker::console_error!("D1 sync: {e}");
+                    }
                 }
-            }
-            Err(e) => {
-                let wait = self.kit.failed(SYNC, now().0);
-                worker::console_error!("D1 sync failed, retrying in {wait} ms: {e}");
+                Err(e) => {
+                    let wait = self.kit.failed(SYNC, now().0);
+                    worker::console_error!("D1 sync failed, retrying in {wait} ms: {e}");
+                    return;
+                }
             }
         }
     }
@@ -521,10 +577,12 @@ impl ConversationObject {
         // moves only after its batch succeeded, so nothing is lost; rows are keyed by the
         // object's sequence, so a retry (or two syncs racing) never counts anything twice.
         let mut first = true;
+        let (mut statements, mut copied) = (0, 0);
         loop {
             let messages = self.unsynced_messages(messages_synced)?;
             let full = messages.len() == MESSAGES_PER_SYNC;
-            crate::store::conversations::sync_conversation(
+            copied += messages.len();
+            statements += crate::store::conversations::sync_conversation(
                 &crate::store::db(self.kit.env())?,
                 &id,
                 first.then_some(&summary),
@@ -544,9 +602,14 @@ impl ConversationObject {
             }
             first = false;
             if !full {
-                return Ok(());
+                break;
             }
         }
+        // What the copy cost (the delivery benchmark counts D1 statements per message).
+        if crate::config::get(self.kit.env())?.debug_cost {
+            worker::console_log!("copy {id}: d1={statements} messages={copied} through={messages_synced}");
+        }
+        Ok(())
     }
 
     /// Up to [`MESSAGES_PER_SYNC`] stored messages after `after`, as D1 rows.

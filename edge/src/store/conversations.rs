@@ -235,15 +235,39 @@ pub struct Scope<'a> {
     pub channel_id: &'a str,
 }
 
-/// Bound parameters per `messages` row, and rows per INSERT: D1 takes at most 100 bound
-/// parameters per statement.
-pub(crate) const MESSAGE_PARAMS: usize = 9;
-pub(crate) const MESSAGES_PER_STATEMENT: usize = 100 / MESSAGE_PARAMS;
+/// Bytes of the JSON array of messages bound to one INSERT (D1 takes strings of up to
+/// [`MAX_D1_STRING_BYTES`](parley_protocol::limits::cloudflare::MAX_D1_STRING_BYTES); a
+/// message's row is at most a few tens of KB: 4,000 characters, escaped).
+pub(crate) const MESSAGES_JSON_BYTES: usize = 1_000_000;
+
+/// The rows of `messages` as JSON arrays `[[seq, role, operator_id, author_name, text, at], …]`
+/// of at most [`MESSAGES_JSON_BYTES`] each (one INSERT each: ~440 ordinary messages fit one).
+pub(crate) fn message_chunks(messages: &[MessageRow]) -> Vec<String> {
+    let mut chunks = Vec::new();
+    let mut chunk = String::from("[");
+    for m in messages {
+        let row = serde_json::json!([m.seq, m.role, m.operator_id, m.author_name, m.text, m.at]).to_string();
+        if chunk.len() > 1 && chunk.len() + row.len() + 2 > MESSAGES_JSON_BYTES {
+            chunk.push(']');
+            chunks.push(std::mem::replace(&mut chunk, String::from("[")));
+        }
+        if chunk.len() > 1 {
+            chunk.push(',');
+        }
+        chunk.push_str(&row);
+    }
+    if chunk.len() > 1 {
+        chunk.push(']');
+        chunks.push(chunk);
+    }
+    chunks
+}
 
 /// Writes the summary (unless D1 already holds a newer one: a late retry never goes back),
 /// copies the events (a retried copy is ignored) and upserts the messages (keyed by
 /// `(conversation_id, seq)`: a retried copy overwrites the same rows), in one batch — a D1
 /// batch is one transaction, so either all of it lands or none. `sum` None: messages only.
+/// Answers the number of statements run.
 pub async fn sync_conversation(
     db: &Db,
     id: &str,
@@ -251,7 +275,7 @@ pub async fn sync_conversation(
     events: &[EventRow],
     scope: &Scope<'_>,
     messages: &[MessageRow],
-) -> Result<()> {
+) -> Result<usize> {
     let mut batch = Vec::new();
     if let Some(sum) = sum {
         batch.push(summary_statement(db, sum)?);
@@ -265,43 +289,27 @@ pub async fn sync_conversation(
             .bind(&[s(id), n(e.seq), n(e.at), s(&e.kind), s(&e.detail)])?,
         );
     }
-    for chunk in messages.chunks(MESSAGES_PER_STATEMENT) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let p: Vec<String> = (1..=MESSAGE_PARAMS).map(|k| format!("?{}", i * MESSAGE_PARAMS + k)).collect();
-                format!("({})", p.join(", "))
-            })
-            .collect();
-        let mut params = Vec::with_capacity(chunk.len() * MESSAGE_PARAMS);
-        for m in chunk {
-            params.extend([
-                s(id),
-                n(m.seq),
-                s(scope.account_id),
-                s(scope.channel_id),
-                s(&m.role),
-                m.operator_id.as_deref().map_or(JsValue::NULL, s),
-                s(&m.author_name),
-                s(&m.text),
-                n(m.at),
-            ]);
-        }
+    // Every message of a chunk in one statement: its rows travel as one JSON parameter.
+    for chunk in message_chunks(messages) {
         batch.push(
-            db.prepare(format!(
+            db.prepare(
                 "INSERT INTO messages (conversation_id, seq, account_id, channel_id, role, operator_id, author_name, \
-                 text, at) VALUES {} \
+                 text, at) \
+                 SELECT ?1, json_extract(value, '$[0]'), ?2, ?3, json_extract(value, '$[1]'), \
+                 json_extract(value, '$[2]'), json_extract(value, '$[3]'), json_extract(value, '$[4]'), \
+                 json_extract(value, '$[5]') FROM json_each(?4) WHERE true \
                  ON CONFLICT (conversation_id, seq) DO UPDATE SET role = excluded.role, \
                  operator_id = excluded.operator_id, author_name = excluded.author_name, text = excluded.text, \
                  at = excluded.at",
-                values.join(", ")
-            ))
-            .bind(&params)?,
+            )
+            .bind(&[s(id), s(scope.account_id), s(scope.channel_id), s(&chunk)])?,
         );
     }
+    let statements = batch.len();
     if !batch.is_empty() {
         db.batch(batch).await?;
     }
-    Ok(())
+    Ok(statements)
 }
 
 fn summary_statement(db: &Db, sum: &Summary<'_>) -> Result<worker::D1PreparedStatement> {
@@ -481,6 +489,46 @@ mod tests {
     }
 
     /// The console's events list: the same JSON as when the row was sent as it came.
+    fn msg(seq: u64, text: &str) -> MessageRow {
+        MessageRow {
+            seq,
+            role: "visitor".into(),
+            operator_id: None,
+            author_name: "Visitor".into(),
+            text: text.into(),
+            at: 1_000 + seq,
+        }
+    }
+
+    #[test]
+    fn messages_go_to_d1_as_json_rows_in_chunks_below_the_string_limit() {
+        let mut op = msg(2, "a \"quote\", é");
+        (op.role, op.operator_id) = ("operator".into(), Some("op_1".into()));
+        let chunks = message_chunks(&[msg(1, "hi"), op]);
+        assert_eq!(chunks.len(), 1);
+        let rows: serde_json::Value = serde_json::from_str(&chunks[0]).unwrap();
+        assert_eq!(
+            rows,
+            serde_json::json!([
+                [1, "visitor", null, "Visitor", "hi", 1001],
+                [2, "operator", "op_1", "Visitor", "a \"quote\", é", 1002]
+            ])
+        );
+        assert!(message_chunks(&[]).is_empty(), "no messages, no statement");
+        // 440 of the longest messages (4,000 characters of 4 bytes) are cut into chunks that fit.
+        let long = "😀".repeat(4_000);
+        let many: Vec<MessageRow> = (1..=440).map(|i| msg(i, &long)).collect();
+        let chunks = message_chunks(&many);
+        assert!(chunks.iter().all(|c| c.len() <= MESSAGES_JSON_BYTES));
+        let back: Vec<u64> = chunks
+            .iter()
+            .flat_map(|c| serde_json::from_str::<Vec<serde_json::Value>>(c).unwrap())
+            .map(|r| r[0].as_u64().unwrap())
+            .collect();
+        assert_eq!(back, (1..=440).collect::<Vec<_>>(), "every message once, in order");
+        assert_eq!(message_chunks(&many[..20]).len(), 1, "a chat's 20 messages: one statement");
+    }
+
     #[test]
     fn an_event_row_maps_to_the_api_event() {
         let row = serde_json::json!({"seq": 2, "at": 1200, "kind": "assigned", "detail": "{\"operator_id\":\"op_1\"}"});

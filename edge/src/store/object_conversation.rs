@@ -177,6 +177,16 @@ pub fn insert_event(sql: &SqlStorage, event: &Event) -> Result<()> {
     Ok(())
 }
 
+/// The seq of the latest state change (0 for none): read on wake, to know whether D1 has it.
+pub fn last_event_seq(sql: &SqlStorage) -> Result<u64> {
+    #[derive(Deserialize)]
+    struct Last {
+        seq: Option<u64>,
+    }
+    let rows = sql.exec("SELECT MAX(seq) AS seq FROM events", None)?.to_array::<Last>()?;
+    Ok(rows.first().and_then(|r| r.seq).unwrap_or(0))
+}
+
 /// The state changes after `after`, as D1 rows.
 pub fn events_after(sql: &SqlStorage, after: u64) -> Result<Vec<EventRow>> {
     #[derive(Deserialize)]
