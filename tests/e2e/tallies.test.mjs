@@ -293,7 +293,7 @@ test("reports: admins only, checked periods, CSV headers", async () => {
 test("a crash after acknowledged events, before their flush, loses nothing; their retries are still duplicates", async () => {
   const visitors = await Promise.all(Array.from({ length: 8 }, () => newVisitor(edge.base)));
   const batches = visitors.map((v, i) => [visit(), view(), step("shown", `k${i}`), step("declined", `k${i}`),
-    step("shown", `m${i}`, { timeout_ms: 600_000 })]);
+    step("shown", `crash${i}`, { timeout_ms: 600_000 })]);
   await Promise.all(visitors.map((v, i) => counted(v, batches[i])));
   await edge.kill();
   await edge.restart();
@@ -304,7 +304,7 @@ test("a crash after acknowledged events, before their flush, loses nothing; thei
     const again = await send(v, batches[i]);
     assert.equal(again.status, 200, JSON.stringify(again.json));
     assert.deepEqual(again.json, { counted: 0, duplicates: batches[i].length, refused: [] });
-    await counted(v, [step("accepted", `m${i}`)]);
+    await counted(v, [step("accepted", `crash${i}`)]);
   }
   await totalsReach("after a crash");
 });
