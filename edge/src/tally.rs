@@ -180,10 +180,11 @@ pub struct PageView {
 
 /// Counts a page view told by the loader's look request: the page's `visit` and the chat
 /// button's `view` (the loader draws the launcher fixed in the viewport as soon as the look
-/// arrives), both at the button's entry point, with ids drawn here, into a shard picked by a
-/// fresh visitor id (the visitor has no id before the app loads). Only for a page on a
-/// registered host of the channel; events per client address are limited as the events door's
-/// (a refusal is not an error: the page view is simply not counted).
+/// arrives), both at the button's entry point, with ids drawn here, into the shard of the
+/// client's address (which counts that address's door: exact for page views), or of a fresh
+/// visitor id for a local request (the visitor has no id before the app loads). Only for a
+/// page on a registered host of the channel; events per client address are limited as the
+/// events door's (a refusal is not an error: the page view is simply not counted).
 pub async fn page_view(env: &Env, view: PageView) -> Result<()> {
     let Some(hostname) = view.hostname else { return Ok(()) };
     let Some(account_id) = host_account(env, &view.channel_id, &hostname).await? else { return Ok(()) };
