@@ -70,7 +70,8 @@ impl Window {
 }
 
 /// A door with a fixed-window limit, and whose requests it counts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Door {
     /// New chats of one visitor.
     ChatVisitor,
@@ -199,6 +200,58 @@ impl Limits {
             }
         }
         worst.map_or(Ok(()), Err)
+    }
+}
+
+/// Fixed-window counters held in memory, for a door counted where its requests already meet
+/// (the events doors, in the visitor's tally shard: no storage on the acknowledged path). The
+/// same verdicts as the stored counters: each request counts its weight in the window `now`
+/// falls in, refused or not, and passes when every door lets it. At most
+/// `limits::MAX_MEMORY_COUNTERS` keys are kept: past that the counters of ended windows are
+/// dropped, then (a flood of distinct subjects) all of them.
+#[derive(Clone, Debug, Default)]
+pub struct Counters {
+    /// (door, subject) → (window start, weight counted in it).
+    hits: std::collections::HashMap<(Door, String), (u64, u64)>,
+}
+
+impl Counters {
+    /// Counts a request of `weight` at each `(door, subject)` and answers the verdict.
+    pub fn admit(
+        &mut self,
+        limits: &Limits,
+        doors: &[(Door, &str)],
+        weight: u64,
+        now: Millis,
+    ) -> Result<(), (Door, Refused)> {
+        if self.hits.len() + doors.len() > limits::MAX_MEMORY_COUNTERS {
+            self.hits.retain(|(door, _), (start, _)| *start == limits.window(*door).start(now));
+            if self.hits.len() + doors.len() > limits::MAX_MEMORY_COUNTERS {
+                self.hits.clear();
+            }
+        }
+        let counted: Vec<(Door, u64)> = doors
+            .iter()
+            .map(|&(door, subject)| {
+                let start = limits.window(door).start(now);
+                let slot = self.hits.entry((door, subject.to_owned())).or_insert((start, 0));
+                if slot.0 != start {
+                    *slot = (start, 0);
+                }
+                slot.1 += weight;
+                (door, slot.1)
+            })
+            .collect();
+        limits.verdict(&counted, now)
+    }
+
+    /// How many keys are held.
+    pub fn len(&self) -> usize {
+        self.hits.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.hits.is_empty()
     }
 }
 
@@ -338,6 +391,56 @@ mod tests {
             l.verdict(&[(Door::ChatVisitor, 2), (Door::ChatAddress, 3)], t),
             Err((Door::ChatAddress, Refused { retry_after_ms: 10 * MIN - 30_000 }))
         );
+    }
+
+    #[test]
+    fn memory_counters_give_the_stored_counters_verdicts() {
+        let mut limits = Limits::default();
+        limits.set(Door::EventsVisitor, Window { max: 200, window_ms: MIN });
+        limits.set(Door::EventsAddress, Window { max: 300, window_ms: MIN });
+        let mut c = Counters::default();
+        let t = Millis(100 * MIN + 10_000);
+        let doors = [(Door::EventsVisitor, "v_1"), (Door::EventsAddress, "203.0.113.9")];
+        for n in 1..=4 {
+            assert_eq!(c.admit(&limits, &doors, 50, t), Ok(()), "batch {n}");
+        }
+        let (door, r) = c.admit(&limits, &doors, 1, t).unwrap_err();
+        assert_eq!((door, r.retry_after_ms), (Door::EventsVisitor, 50_000), "the 201st event");
+        // Another visitor from the same address goes on until the address's 300 (the refused
+        // event counted there too, as a stored counter does).
+        assert_eq!(
+            c.admit(&limits, &[(Door::EventsVisitor, "v_2"), (Door::EventsAddress, "203.0.113.9")], 99, t),
+            Ok(())
+        );
+        let (door, _) =
+            c.admit(&limits, &[(Door::EventsVisitor, "v_3"), (Door::EventsAddress, "203.0.113.9")], 1, t).unwrap_err();
+        assert_eq!(door, Door::EventsAddress);
+        // The next window starts afresh.
+        assert_eq!(c.admit(&limits, &doors, 200, Millis(101 * MIN)), Ok(()));
+        assert_eq!(c.admit(&limits, &doors, 1, Millis(101 * MIN)).unwrap_err().0, Door::EventsVisitor);
+    }
+
+    #[test]
+    fn memory_counters_are_bounded_dropping_ended_windows_first() {
+        let limits = Limits::default();
+        let mut c = Counters::default();
+        let t = Millis(100 * MIN);
+        for i in 0..limits::MAX_MEMORY_COUNTERS {
+            c.admit(&limits, &[(Door::EventsVisitor, &format!("v_{i}"))], 1, t).unwrap();
+        }
+        assert_eq!(c.len(), limits::MAX_MEMORY_COUNTERS);
+        // Still in the same window: a new subject makes room by dropping them all.
+        c.admit(&limits, &[(Door::EventsVisitor, "v_new")], 1, t).unwrap();
+        assert_eq!(c.len(), 1);
+        // A key of an ended window goes first, the current ones stay.
+        c.admit(&limits, &[(Door::EventsVisitor, "v_new")], 199, t).unwrap();
+        let later = Millis(t.0 + 2 * MIN);
+        for i in 0..limits::MAX_MEMORY_COUNTERS - 1 {
+            c.admit(&limits, &[(Door::EventsVisitor, &format!("w_{i}"))], 1, later).unwrap();
+        }
+        assert_eq!(c.len(), limits::MAX_MEMORY_COUNTERS);
+        c.admit(&limits, &[(Door::EventsVisitor, "w_last")], 1, later).unwrap();
+        assert_eq!(c.len(), limits::MAX_MEMORY_COUNTERS, "v_new's ended window was dropped, nothing else");
     }
 
     #[test]

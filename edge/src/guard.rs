@@ -590,12 +590,8 @@ mod worker_side {
     /// without a subject, such as a local request's address, is not counted) and lets it through
     /// only when every door does; `Err` is the 429 `rate_limited` with `Retry-After` (seconds),
     /// sent before anything changes.
+    /// (The events doors are counted by the visitor's tally shard: `crate::tally`.)
     pub async fn throttle(env: &Env, doors: &[(Door, Option<&str>)]) -> Result<Checked<()>> {
-        throttle_weighed(env, doors, 1).await
-    }
-
-    /// [`throttle`] for a request that counts as `weight` (an events batch: its events).
-    pub async fn throttle_weighed(env: &Env, doors: &[(Door, Option<&str>)], weight: u64) -> Result<Checked<()>> {
         let doors: Vec<(Door, &str)> = doors.iter().filter_map(|&(door, subject)| Some((door, subject?))).collect();
         if doors.is_empty() {
             return Ok(Ok(()));
@@ -604,7 +600,7 @@ mod worker_side {
         let t = now();
         let keys: Vec<(String, u64)> =
             doors.iter().map(|&(door, subject)| (door.key(subject), limits.window(door).start(t))).collect();
-        let counts = crate::store::throttle::count(&crate::store::db(env)?, &keys, weight).await?;
+        let counts = crate::store::throttle::count(&crate::store::db(env)?, &keys, 1).await?;
         let counted: Vec<(Door, u64)> = doors.iter().map(|&(door, _)| door).zip(counts).collect();
         match limits.verdict(&counted, t) {
             Ok(()) => Ok(Ok(())),

@@ -6,6 +6,7 @@
 use parley_core::conversation::{Notice, Participant};
 use parley_core::dispatch::{DispatchError, Profile, RouteUpdate};
 use parley_core::metrics::{Event, EventsAck};
+use parley_core::throttle::Door;
 use parley_protocol::protocol::VisitorInfo;
 use parley_protocol::{AccountId, ChannelId, ConversationId, OperatorId, VisitorId};
 use serde::de::DeserializeOwned;
@@ -263,7 +264,20 @@ pub struct IngestBody {
     pub channel_id: ChannelId,
     /// Events from a widget (`chat` and `no_availability` are the edge's own).
     pub from_widget: bool,
+    /// The flood doors the batch passes, counted by the shard before anything is written
+    /// (each event counts one); none for the edge's own events.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub doors: Vec<(Door, String)>,
     pub events: Vec<Event>,
+}
+
+/// A shard's answer: the acknowledgement, or the flood door that refused the whole batch
+/// (nothing of it was written).
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "answer", rename_all = "snake_case")]
+pub enum IngestAnswer {
+    Ack(EventsAck),
+    Limited { door: Door, retry_after_ms: u64 },
 }
 
 pub struct TallyStub(Stub);
@@ -274,12 +288,11 @@ impl TallyStub {
         Ok(TallyStub(stub(env, "TALLY", name)?))
     }
 
-    pub async fn ingest(&self, batch: IngestBody) -> Result<EventsAck> {
-        let name = batch.name.clone();
+    pub async fn ingest(&self, batch: IngestBody) -> Result<IngestAnswer> {
         let mut resp = send(&self.0, &batch).await?;
         match resp.status_code() {
             200 => resp.json().await,
-            s => Err(worker::Error::RustError(format!("tally shard {name} answered {s}"))),
+            s => Err(worker::Error::RustError(format!("tally shard {} answered {s}", batch.name))),
         }
     }
 }

@@ -7,9 +7,9 @@ use std::collections::HashMap;
 
 use crate::store;
 use crate::store::entry_points::{self, EntryPointBrief};
-use parley_core::metrics::{self, Event, EventBatch, EventKind, EventsAck};
+use parley_core::metrics::{self, Event, EventBatch, EventKind};
 use parley_core::record::{ConversationRecord, RequestType};
-use parley_core::throttle::Door;
+use parley_core::throttle::{Door, Refused};
 use parley_protocol::api::EntryChoice;
 use parley_protocol::ids::is_valid_id;
 use parley_protocol::limits::MAX_DECISION_MS;
@@ -17,7 +17,7 @@ use worker::{Env, Request, Response, Result};
 
 use crate::guard::{self, ChannelOrigin};
 use crate::http::{self, fail};
-use crate::stubs::{IngestBody, TallyStub};
+use crate::stubs::{IngestAnswer, IngestBody, TallyStub};
 use crate::util::now;
 use parley_protocol::error::{ApiError, ErrorCode};
 
@@ -26,21 +26,25 @@ fn shards(env: &Env) -> Result<u32> {
     Ok(crate::config::get(env)?.tally_shards)
 }
 
-/// Sends events to the visitor's shard of the channel and answers its acknowledgement.
+/// Sends events to the shard `shard_key` picks in the channel (the visitor's: every event of
+/// one visitor meets there) and answers its acknowledgement, or the flood door (of `doors`,
+/// counted by the shard, each event one) that refused the batch.
 pub async fn record(
     env: &Env,
     account_id: &str,
     channel_id: &str,
-    visitor_id: &str,
+    shard_key: &str,
+    doors: Vec<(Door, String)>,
     events: Vec<Event>,
     from_widget: bool,
-) -> Result<EventsAck> {
-    let name = format!("{channel_id}/{}", metrics::shard_of(visitor_id, shards(env)?));
+) -> Result<IngestAnswer> {
+    let name = format!("{channel_id}/{}", metrics::shard_of(shard_key, shards(env)?));
     let body = IngestBody {
         name: name.clone(),
         account_id: account_id.into(),
         channel_id: channel_id.into(),
         from_widget,
+        doors,
         events,
     };
     TallyStub::get(env, &name)?.ingest(body).await
@@ -117,9 +121,12 @@ pub async fn record_chat(env: &Env, row: &ConversationRecord, entry: &Entry, ass
     if !entry.invite.is_empty() && !assigned {
         events.push(ev(format!("na-{}", row.id), EventKind::NoAvailability, &entry.invite));
     }
-    match record(env, &row.account_id, &row.channel_id, &row.visitor_id, events, false).await {
-        Ok(ack) if ack.refused.is_empty() => {}
-        Ok(ack) => worker::console_warn!("conversation {}: events refused: {:?}", row.id, ack.refused),
+    match record(env, &row.account_id, &row.channel_id, &row.visitor_id, Vec::new(), events, false).await {
+        Ok(IngestAnswer::Ack(ack)) if ack.refused.is_empty() => {}
+        Ok(IngestAnswer::Ack(ack)) => {
+            worker::console_warn!("conversation {}: events refused: {:?}", row.id, ack.refused)
+        }
+        Ok(IngestAnswer::Limited { .. }) => worker::console_error!("conversation {}: its chat was throttled", row.id),
         Err(e) => worker::console_error!("conversation {}: could not count its chat: {e}", row.id),
     }
 }
@@ -145,14 +152,19 @@ pub async fn events(mut req: Request, env: &Env) -> Result<Response> {
         let msg = format!("a batch carries 1 to {} events", parley_protocol::limits::MAX_EVENTS_PER_BATCH);
         return http::with_cors(fail(ErrorCode::Malformed, &msg)?, &origin);
     }
-    // Floods: events per visitor and per client address (each event of the batch counts).
-    let address = guard::address(&req);
-    let doors = [(Door::EventsVisitor, Some(body.visitor_id.as_str())), (Door::EventsAddress, address.as_deref())];
-    if let Err(resp) = guard::throttle_weighed(env, &doors, body.events.len() as u64).await? {
-        return http::with_cors(resp, &origin);
+    // Floods: events per visitor and per client address (each event of the batch counts),
+    // counted by the visitor's shard before it writes anything (no D1 on this path).
+    let mut doors = vec![(Door::EventsVisitor, body.visitor_id.as_str().to_owned())];
+    doors.extend(guard::address(&req).map(|a| (Door::EventsAddress, a)));
+    let visitor = body.visitor_id.as_str();
+    let answer = record(env, &account_id, body.channel_id.as_str(), visitor, doors, body.events, true).await?;
+    match answer {
+        IngestAnswer::Ack(ack) => http::with_cors(http::json(&ack)?, &origin),
+        IngestAnswer::Limited { door, retry_after_ms } => {
+            let refused = Refused { retry_after_ms };
+            http::with_cors(guard::too_many(ApiError::new(ErrorCode::RateLimited, door.message()), refused)?, &origin)
+        }
     }
-    let ack = record(env, &account_id, body.channel_id.as_str(), body.visitor_id.as_str(), body.events, true).await?;
-    http::with_cors(http::json(&ack)?, &origin)
 }
 
 /// A page view as the loader's look request tells it (see [`page_view`]).
@@ -168,19 +180,20 @@ pub struct PageView {
 
 /// Counts a page view told by the loader's look request: the page's `visit` and the chat
 /// button's `view` (the loader draws the launcher fixed in the viewport as soon as the look
-/// arrives), both at the button's entry point, with ids drawn here, into a shard picked by a
-/// fresh visitor id (the visitor has no id before the app loads). Only for a page on a
-/// registered host of the channel; events per client address are limited as the events door's
-/// (a refusal is not an error: the page view is simply not counted).
+/// arrives), both at the button's entry point, with ids drawn here, into the shard of the
+/// client's address (which counts that address's door: exact for page views), or of a fresh
+/// visitor id for a local request (the visitor has no id before the app loads). Only for a
+/// page on a registered host of the channel; events per client address are limited as the
+/// events door's (a refusal is not an error: the page view is simply not counted).
 pub async fn page_view(env: &Env, view: PageView) -> Result<()> {
     let Some(hostname) = view.hostname else { return Ok(()) };
     let Some(account_id) = host_account(env, &view.channel_id, &hostname).await? else { return Ok(()) };
-    if guard::throttle_weighed(env, &[(Door::EventsAddress, view.address.as_deref())], 2).await?.is_err() {
-        return Ok(());
-    }
     let ids = [crate::util::new_id("e"), crate::util::new_id("e")];
     let events = metrics::page_view(&view.button, now().0, ids);
-    record(env, &account_id, &view.channel_id, &crate::util::new_id("v"), events, false).await?;
+    // The shard of the client's address (so that one shard counts its door), or any.
+    let doors: Vec<(Door, String)> = view.address.iter().map(|a| (Door::EventsAddress, a.clone())).collect();
+    let key = view.address.unwrap_or_else(|| crate::util::new_id("v"));
+    record(env, &account_id, &view.channel_id, &key, doors, events, false).await?; // a refusal: not counted
     Ok(())
 }
 

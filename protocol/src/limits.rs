@@ -238,6 +238,9 @@ pub const OFFLINE_DEDUP_MS: u64 = 24 * 60 * 60 * 1000;
 pub const EVENTS_PER_VISITOR: (u32, u64) = (200, 60 * 1000);
 /// Events from one client address per window.
 pub const EVENTS_PER_ADDRESS: (u32, u64) = (2_000, 60 * 1000);
+/// Most fixed-window counters a tally shard keeps in memory for the events doors (visitors
+/// and addresses of its current windows; ~100 bytes each).
+pub const MAX_MEMORY_COUNTERS: usize = 50_000;
 
 /// Reads of one public report link per window.
 pub const REPORT_READS_PER_LINK: (u32, u64) = (60, 60 * 1000);

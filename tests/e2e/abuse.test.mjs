@@ -19,6 +19,10 @@ const VARS = {
   PARLEY_LIMIT_REPORT_LINK: "4/60",
   PARLEY_LIMIT_REPORT_ADDRESS: "3/60",
   PARLEY_CONVERSATION_CAP: "6/100000",
+  // The events doors are counted by the tally shard the batch goes to: one shard here, so an
+  // address's batches all meet in it whatever their visitor.
+  PARLEY_LIMIT_EVENTS_ADDRESS: "300/3600",
+  PARLEY_TALLY_SHARDS: "1",
 };
 const { edge } = useEdge({
   vars: VARS,
@@ -307,6 +311,24 @@ test("events: 200 per visitor a minute (each event counts); the 201st is refused
   const r = await post("/api/v1/widget/events", { ...creds(other), events: visits(3) });
   assert.equal(r.status, 200);
   assert.equal(r.json.counted, 3);
+});
+
+test("events: per client address (300 an hour here), fresh visitor ids do not help, a refused batch writes nothing; another address goes on", async () => {
+  const ip = "203.0.113.70";
+  for (let i = 0; i < 6; i++) {
+    const r = await post("/api/v1/widget/events", { ...creds(await newVisitor(edge.base)), events: visits(50) }, ip);
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    assert.equal(r.json.counted, 50);
+  }
+  const v = await newVisitor(edge.base);
+  const batch = visits(2);
+  assertLimited(await post("/api/v1/widget/events", { ...creds(v), events: batch }, ip), 3600);
+  // The refused batch left nothing behind: the same events from another address count, once.
+  const r = await post("/api/v1/widget/events", { ...creds(v), events: batch }, "203.0.113.71");
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  assert.deepEqual([r.json.counted, r.json.duplicates], [2, 0]);
+  const again = await post("/api/v1/widget/events", { ...creds(v), events: batch }, "203.0.113.71");
+  assert.deepEqual([again.json.counted, again.json.duplicates], [0, 2]);
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -32,15 +32,17 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
-use parley_core::metrics::{EventsAck, Tally};
+use parley_core::metrics::{EventsAck, Stage, Tally};
 use parley_core::tally::{self as core, FlushPlan, Settings, Shard};
+use parley_core::throttle::{Counters, Door};
+use parley_protocol::ids::Millis;
 use parley_protocol::limits::EVENT_IDS_KEPT_MS;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
 use crate::objects::kit::{self, Kit};
 use crate::store::object_tally;
 use crate::store::tally_flush::{self, FlushRow};
-use crate::stubs::IngestBody;
+use crate::stubs::{IngestAnswer, IngestBody};
 use crate::util::now;
 
 /// The entry point cache is reloaded from D1 at most this often (when an unknown id shows up):
@@ -59,6 +61,11 @@ pub struct TallyObject {
     entry_points: RefCell<(HashMap<String, bool>, Option<u64>)>,
     /// The alarm's flush is awaiting D1 (it rearms when it is over).
     flushing: Cell<bool>,
+    /// The events doors' counters (visitors and addresses of this shard), in memory only.
+    doors: RefCell<Counters>,
+    /// The earliest deadline of a shown invite: `None` unknown (read it), else what is stored
+    /// or earlier (an invite answered since then only makes the alarm ring early, harmlessly).
+    earliest_shown: Cell<Option<Option<u64>>>,
 }
 
 impl DurableObject for TallyObject {
@@ -67,19 +74,30 @@ impl DurableObject for TallyObject {
             kit: Kit::new(state, env, "tally", object_tally::MIGRATIONS),
             entry_points: RefCell::new((HashMap::new(), None)),
             flushing: Cell::new(false),
+            doors: RefCell::new(Counters::default()),
+            earliest_shown: Cell::new(None),
         }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         self.kit.ready()?;
         let body: IngestBody = kit::read(&mut req).await?;
-        let settings = crate::config::get(self.kit.env())?.tally;
+        let config = crate::config::get(self.kit.env())?;
+        let settings = config.tally;
+        let t = now().0;
+        // The flood doors first: a refused batch changes nothing.
+        if !body.doors.is_empty() {
+            let doors: Vec<(Door, &str)> = body.doors.iter().map(|(d, s)| (*d, s.as_str())).collect();
+            let verdict = self.doors.borrow_mut().admit(&config.limits, &doors, body.events.len() as u64, Millis(t));
+            if let Err((door, refused)) = verdict {
+                return Response::from_json(&IngestAnswer::Limited { door, retry_after_ms: refused.retry_after_ms });
+            }
+        }
         if self.kit.meta("channel_id")?.is_none() {
             self.kit.set_meta("name", &body.name)?;
             self.kit.set_meta("account_id", body.account_id.as_str())?;
             self.kit.set_meta("channel_id", body.channel_id.as_str())?;
         }
-        let t = now().0;
         // Reads from D1 (awaits) come first; the writes below are one synchronous step.
         let unknown = body.events.iter().any(|e| !self.entry_points.borrow().0.contains_key(&e.entry_point));
         let stale = self.entry_points.borrow().1.is_none_or(|at| at + EP_REFRESH_MS <= t);
@@ -90,7 +108,7 @@ impl DurableObject for TallyObject {
         }
         let ack = self.ingest(&body, t, settings)?;
         self.rearm(settings).await;
-        Response::from_json(&ack)
+        Response::from_json(&IngestAnswer::Ack(ack))
     }
 
     async fn alarm(&self) -> Result<Response> {
@@ -130,22 +148,31 @@ impl TallyObject {
     }
 
     /// Checks and counts one batch (the core decides); every write happens here,
-    /// synchronously, before the answer.
+    /// synchronously, before the answer: two reads at most (ids seen, the batch's invites) and
+    /// ONE statement writing the ids, invite records and counts together (all or nothing),
+    /// whatever the batch's size; meta changes only when the first count waits for a flush.
     fn ingest(&self, body: &IngestBody, t: u64, settings: Settings) -> Result<EventsAck> {
-        // A batch has at most MAX_EVENTS_PER_BATCH ids: one query each, within the 100 bound
-        // parameters of a statement.
         let sql = self.kit.sql();
-        let seen = object_tally::seen_among(&sql, &body.events)?;
+        let ids: Vec<&str> = body.events.iter().map(|e| e.id.as_str()).collect();
+        let seen = object_tally::seen_among(&sql, &ids)?;
         let invites = object_tally::invites(&sql, &core::invite_ids(&body.events))?;
         let out =
             core::ingest(&body.events, body.from_widget, t, settings, &seen, &self.entry_points.borrow().0, invites);
-        for id in &out.seen {
-            object_tally::mark_seen(&sql, id, t)?;
+        let written = (|| -> Result<()> {
+            object_tally::write_batch(&sql, &out.seen, &out.invites, &out.counts, t)?;
+            let mut shard = self.shard()?;
+            shard.added(&out.counts, t);
+            self.save_shard(&shard)
+        })();
+        if let Err(e) = written {
+            self.kit.forget(); // meta as stored, on the next call
+            self.earliest_shown.set(None);
+            return Err(e);
         }
-        for rec in &out.invites {
-            object_tally::put_invite(&sql, rec, t)?;
+        if let Some(known) = self.earliest_shown.get() {
+            let shown = out.invites.iter().filter(|r| r.stage == Stage::Shown).map(|r| r.deadline);
+            self.earliest_shown.set(Some(known.into_iter().chain(shown).min()));
         }
-        self.add_pending(&out.counts, t)?;
         Ok(out.ack)
     }
 
@@ -154,9 +181,8 @@ impl TallyObject {
         let sql = self.kit.sql();
         let shown = object_tally::overdue_shown(&sql, t)?;
         let (records, counts) = core::overdue(&shown, t);
-        for rec in &records {
-            object_tally::put_invite(&sql, rec, t)?;
-        }
+        self.earliest_shown.set(None);
+        object_tally::put_invites(&sql, &records, t)?;
         self.add_pending(&counts, t)?;
         object_tally::forget_before(&sql, t.saturating_sub(EVENT_IDS_KEPT_MS))
     }
@@ -220,7 +246,14 @@ impl TallyObject {
             return; // the alarm handler rearms when its flush is over
         }
         let next = (|| -> Result<Option<u64>> {
-            let earliest_shown = object_tally::earliest_shown(&self.kit.sql())?;
+            let earliest_shown = match self.earliest_shown.get() {
+                Some(known) => known,
+                None => {
+                    let stored = object_tally::earliest_shown(&self.kit.sql())?;
+                    self.earliest_shown.set(Some(stored));
+                    stored
+                }
+            };
             Ok(self.shard()?.next_deadline(now().0, settings, self.kit.retry_at(FLUSH)?, earliest_shown))
         })();
         match next {

@@ -4,10 +4,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use parley_core::metrics::{Event, InviteRecord, Stage, Tally};
-use parley_protocol::limits::MAX_EVENTS_PER_BATCH;
+use parley_core::metrics::{InviteRecord, Stage, Tally};
 use serde::Deserialize;
-use worker::{Result, SqlStorage, SqlStorageValue};
+use worker::{Result, SqlStorage};
 
 use super::int;
 use super::tally_flush::FlushRow;
@@ -28,6 +27,19 @@ pub const MIGRATIONS: &[&str] = &[
     // The kit's retry bookkeeping (a flush failing at the upgrade keeps its schedule).
     "UPDATE meta SET key = 'retry_at:flush' WHERE key = 'retry_at';
      UPDATE meta SET key = 'retry_tries:flush' WHERE key = 'flush_tries';",
+    // A batch is written by ONE statement (so all of it or nothing): a row of `ingest` (its
+    // ids, invite records and counts as JSON arrays) whose trigger spreads it into `seen`,
+    // `invites` and `pending` and deletes it again.
+    "CREATE TABLE ingest (at INTEGER NOT NULL, seen TEXT NOT NULL, invites TEXT NOT NULL, pending TEXT NOT NULL);
+     CREATE TRIGGER ingest_apply AFTER INSERT ON ingest BEGIN
+       INSERT INTO seen (id, at) SELECT value, NEW.at FROM json_each(NEW.seen);
+       INSERT OR REPLACE INTO invites (id, entry_point, hour, stage, deadline, updated)
+         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, NEW.at FROM json_each(NEW.invites);
+       INSERT INTO pending (entry_point, hour, metric, n)
+         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(NEW.pending) WHERE true
+         ON CONFLICT (entry_point, hour, metric) DO UPDATE SET n = n + excluded.n;
+       DELETE FROM ingest;
+     END;",
 ];
 
 /// An `invites` row.
@@ -55,66 +67,94 @@ impl InviteRow {
 
 const INVITE_COLS: &str = "id, entry_point, hour, stage, deadline";
 
-/// Stored records of these invites (one query per batch-sized chunk: ≤ 100 bound values).
+/// Stored records of these invites: one query, the ids bound as one JSON array.
 pub fn invites(sql: &SqlStorage, ids: &[&str]) -> Result<HashMap<String, InviteRecord>> {
-    let mut out = HashMap::new();
-    for chunk in ids.chunks(MAX_EVENTS_PER_BATCH) {
-        let args: Vec<SqlStorageValue> = chunk.iter().map(|id| (*id).into()).collect();
-        let marks = vec!["?"; args.len()].join(",");
-        let rows = sql
-            .exec(&format!("SELECT {INVITE_COLS} FROM invites WHERE id IN ({marks})"), args)?
-            .to_array::<InviteRow>()?;
-        out.extend(rows.into_iter().filter_map(InviteRow::record).map(|r| (r.id.clone(), r)));
+    if ids.is_empty() {
+        return Ok(HashMap::new());
     }
-    Ok(out)
+    let rows = sql
+        .exec(
+            &format!("SELECT {INVITE_COLS} FROM invites WHERE id IN (SELECT value FROM json_each(?))"),
+            vec![json_array(ids)?.into()],
+        )?
+        .to_array::<InviteRow>()?;
+    Ok(rows.into_iter().filter_map(InviteRow::record).map(|r| (r.id.clone(), r)).collect())
 }
 
-pub fn put_invite(sql: &SqlStorage, rec: &InviteRecord, t: u64) -> Result<()> {
+/// Stores these invite records (their final state after a batch): one statement.
+pub fn put_invites(sql: &SqlStorage, recs: &[InviteRecord], t: u64) -> Result<()> {
+    if recs.is_empty() {
+        return Ok(());
+    }
     sql.exec(
-        "INSERT OR REPLACE INTO invites (id, entry_point, hour, stage, deadline, updated) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO invites (id, entry_point, hour, stage, deadline, updated) \
+         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, ? FROM json_each(?)",
+        vec![int(t), json_array(&invite_rows(recs))?.into()],
+    )?;
+    Ok(())
+}
+
+/// Adds combined counts to `pending`: one statement.
+pub fn add_pending(sql: &SqlStorage, tally: &Tally) -> Result<()> {
+    if tally.0.is_empty() {
+        return Ok(());
+    }
+    sql.exec(
+        "INSERT INTO pending (entry_point, hour, metric, n) \
+         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?) WHERE true \
+         ON CONFLICT (entry_point, hour, metric) DO UPDATE SET n = n + excluded.n",
+        vec![json_array(&pending_rows(tally))?.into()],
+    )?;
+    Ok(())
+}
+
+/// Which of these ids were acknowledged before: one query.
+pub fn seen_among(sql: &SqlStorage, ids: &[&str]) -> Result<HashSet<String>> {
+    #[derive(Deserialize)]
+    struct Id {
+        id: String,
+    }
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let rows = sql
+        .exec("SELECT id FROM seen WHERE id IN (SELECT value FROM json_each(?))", vec![json_array(ids)?.into()])?
+        .to_array::<Id>()?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// Writes what one batch changed — the ids counted, the invite records, the counts to add
+/// to `pending` — in ONE statement (the `ingest` row and its trigger): all of it or nothing.
+pub fn write_batch(sql: &SqlStorage, seen: &[String], invites: &[InviteRecord], counts: &Tally, t: u64) -> Result<()> {
+    if seen.is_empty() && invites.is_empty() && counts.0.is_empty() {
+        return Ok(());
+    }
+    sql.exec(
+        "INSERT INTO ingest (at, seen, invites, pending) VALUES (?, ?, ?, ?)",
         vec![
-            rec.id.as_str().into(),
-            rec.entry_point.as_str().into(),
-            int(rec.hour),
-            rec.stage.as_str().into(),
-            int(rec.deadline),
             int(t),
+            json_array(seen)?.into(),
+            json_array(&invite_rows(invites))?.into(),
+            json_array(&pending_rows(counts))?.into(),
         ],
     )?;
     Ok(())
 }
 
-/// Adds combined counts to `pending`.
-pub fn add_pending(sql: &SqlStorage, tally: &Tally) -> Result<()> {
-    for (k, n) in &tally.0 {
-        sql.exec(
-            "INSERT INTO pending (entry_point, hour, metric, n) VALUES (?, ?, ?, ?) \
-             ON CONFLICT (entry_point, hour, metric) DO UPDATE SET n = n + excluded.n",
-            vec![k.entry_point.as_str().into(), int(k.hour), k.metric.as_str().into(), int(*n)],
-        )?;
-    }
-    Ok(())
+type InviteJson<'a> = (&'a str, &'a str, u64, &'a str, u64);
+
+fn invite_rows(recs: &[InviteRecord]) -> Vec<InviteJson<'_>> {
+    recs.iter().map(|r| (r.id.as_str(), r.entry_point.as_str(), r.hour, r.stage.as_str(), r.deadline)).collect()
 }
 
-/// Which of these events' ids were acknowledged before.
-pub fn seen_among(sql: &SqlStorage, events: &[Event]) -> Result<HashSet<String>> {
-    #[derive(Deserialize)]
-    struct Id {
-        id: String,
-    }
-    let mut out = HashSet::new();
-    for chunk in events.chunks(MAX_EVENTS_PER_BATCH) {
-        let ids: Vec<SqlStorageValue> = chunk.iter().map(|e| e.id.as_str().into()).collect();
-        let marks = vec!["?"; ids.len()].join(",");
-        let rows = sql.exec(&format!("SELECT id FROM seen WHERE id IN ({marks})"), ids)?.to_array::<Id>()?;
-        out.extend(rows.into_iter().map(|r| r.id));
-    }
-    Ok(out)
+fn pending_rows(tally: &Tally) -> Vec<(&str, u64, &str, u64)> {
+    tally.0.iter().map(|(k, n)| (k.entry_point.as_str(), k.hour, k.metric.as_str(), *n)).collect()
 }
 
-pub fn mark_seen(sql: &SqlStorage, id: &str, t: u64) -> Result<()> {
-    sql.exec("INSERT INTO seen (id, at) VALUES (?, ?)", vec![id.into(), int(t)])?;
-    Ok(())
+/// A list bound as one parameter (a JSON array read back by `json_each`): any length within
+/// the statement's one bound value.
+fn json_array<T: serde::Serialize + ?Sized>(items: &T) -> Result<String> {
+    Ok(serde_json::to_string(items)?)
 }
 
 /// Shown invites whose deadline has passed.

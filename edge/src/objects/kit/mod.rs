@@ -331,6 +331,8 @@ fn migrate(sql: &SqlStorage, migrations: &[&str]) -> std::result::Result<(), Str
 pub async fn read<R: DeserializeOwned>(req: &mut Request) -> Result<R> {
     match req.headers().get(crate::stubs::HDR_REQUEST)? {
         Some(json) => Ok(serde_json::from_str(&json)?),
-        None => req.json().await,
+        // The text parsed by serde_json, not `req.json()` (the runtime's JSON.parse, then every
+        // field fetched across the wasm boundary one call at a time).
+        None => Ok(serde_json::from_str(&req.text().await?)?),
     }
 }
