@@ -1,5 +1,5 @@
 // Fault injection against a real `wrangler dev`: the edge SIGKILLed mid-stream, sockets dropped
-// mid-exchange, every frame sent twice. Each test reads the whole transcript back with a fresh
+// mid-exchange, every frame sent twice, D1 failing for a while. Each test reads the whole transcript back with a fresh
 // client and checks the delivery guarantees of ARCHITECTURE.md: nothing acknowledged is lost,
 // nothing is stored twice, each sender's order is kept, sequence numbers are dense from 1. Then
 // it checks the D1 copy the console and the reports read (written by the object off the message
@@ -11,8 +11,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { setImmediate as tick } from "node:timers/promises";
 import { randomBytes } from "node:crypto";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { ProtoClient, newConversation, readTranscript, audit, sentBy, waitUntil, getJson } from "./proto-client.mjs";
-import { useEdge } from "./fixtures.mjs";
+import { useEdge, until } from "./fixtures.mjs";
 
 // Streaming tests would trip the per-visitor rate limit (20 burst, 2/s by default).
 const VARS = { PARLEY_VISITOR_RATE: "100000/100000" };
@@ -205,4 +208,53 @@ test("every send frame sent twice is stored once and acknowledged twice with the
     { role: "visitor", sent: sentBy(visitor) },
     { role: "operator", sent: sentBy(operator) },
   ]), `, acked twice with the same seq ${sameSeq}/${2 * N}${d1}`);
+});
+
+// D1 fails for a while: the test holds the write lock of the local D1 database's SQLite file
+// (`BEGIN IMMEDIATE` from this process; `wrangler dev`'s D1 then fails every write, as an
+// unreachable D1 would). Messages are still acknowledged (the hot path does not touch D1), the
+// object's copies fail and are retried by its alarm; once the lock is released the backlog
+// drains: every message in D1 exactly once.
+test("D1 failing for a while: messages acknowledged meanwhile reach D1 once it is back, none twice", { timeout: 300_000 }, async () => {
+  const { conv, visitor } = await visitorOfNewConversation({ label: "d1v" });
+  const operator = operatorOf(conv, { label: "d1o" });
+  await Promise.all([visitor.start(), operator.start()]);
+  const before = 20, during = 100;
+  await stream(visitor, before, (i) => `d1-down ${RUN} before #${i}`);
+  await visitor.allAcked(60_000);
+
+  const dir = join(edge.state, "v3", "d1", "miniflare-D1DatabaseObject");
+  const file = readdirSync(dir).find((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite");
+  const d1 = new DatabaseSync(join(dir, file));
+  const logFrom = edge.log().length;
+  d1.exec("BEGIN IMMEDIATE");
+  let released = false;
+  try {
+    await Promise.all([
+      stream(visitor, during, (i) => `d1-down ${RUN} visitor #${i}`),
+      stream(operator, during / 2, (i) => `d1-down ${RUN} operator #${i}`),
+    ]);
+    // Acknowledged with D1 down: the hot path does not wait for it.
+    await Promise.all([visitor, operator].map((c) => c.allAcked(60_000)));
+    // The object tried to copy them and failed (its log says so; retried by its alarm).
+    await until(() => edge.log().slice(logFrom).includes("D1 sync failed"), "a failed D1 copy", 30_000);
+    const inD1 = d1.prepare("SELECT COUNT(*) AS n FROM messages WHERE conversation_id = ?").get(conv.conversationId).n;
+    assert.ok(inD1 <= before, `D1 holds ${inD1} messages while failing: none sent after it failed`);
+  } finally {
+    d1.exec("ROLLBACK");
+    d1.close();
+    released = true;
+  }
+  assert.ok(released);
+  await Promise.all([visitor, operator].map((c) => c.waitForMessages(before + during * 1.5, 60_000)));
+  await Promise.all([visitor.close(), operator.close()]);
+  const transcript = await readTranscript(edge.base, conv.conversationId, { role: "visitor", ...conv });
+  assertAcksMatch(visitor, transcript);
+  assertAcksMatch(operator, transcript);
+  const copy = await assertD1Copy(conv.conversationId, transcript);
+  check("d1-down", audit(transcript, [
+    { role: "visitor", sent: sentBy(visitor) },
+    { role: "operator", sent: sentBy(operator) },
+  ]), copy);
+  assert.equal(transcript.length, before + during * 1.5);
 });
