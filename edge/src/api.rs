@@ -142,8 +142,8 @@ pub(crate) async fn widget_session(mut req: Request, env: &Env) -> Result<Respon
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
-    let Some(channel) =
-        crate::store::channels::channel(&crate::store::db(env)?, body.channel_id.as_str()).await.ok().flatten()
+    // A failed read is the edge's error (500), never "no such channel".
+    let Some(channel) = crate::store::channels::channel(&crate::store::db(env)?, body.channel_id.as_str()).await?
     else {
         return fail(ErrorCode::UnknownChannel, "no such channel");
     };

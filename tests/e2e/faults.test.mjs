@@ -14,7 +14,7 @@ import { randomBytes } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { ProtoClient, newConversation, readTranscript, audit, sentBy, waitUntil, getJson } from "./proto-client.mjs";
+import { ProtoClient, newConversation, readTranscript, audit, sentBy, waitUntil, getJson, postJson } from "./proto-client.mjs";
 import { useEdge, until } from "./fixtures.mjs";
 
 // Streaming tests would trip the per-visitor rate limit (20 burst, 2/s by default).
@@ -238,6 +238,9 @@ test("D1 failing for a while: messages acknowledged meanwhile reach D1 once it i
     await Promise.all([visitor, operator].map((c) => c.allAcked(60_000)));
     // The object tried to copy them and failed (its log says so; retried by its alarm).
     await until(() => edge.log().slice(logFrom).includes("D1 sync failed"), "a failed D1 copy", 30_000);
+    // A door that needs D1 meanwhile says it is the edge's failure, never "no such channel".
+    const ses = await postJson(edge.base, "/api/v1/widget/session", { channel_id: "demo" }, { origin: edge.base });
+    assert.deepEqual([ses.status, ses.json?.error?.code], [500, "internal"], ses.text);
     const inD1 = d1.prepare("SELECT COUNT(*) AS n FROM messages WHERE conversation_id = ?").get(conv.conversationId).n;
     assert.ok(inD1 <= before, `D1 holds ${inD1} messages while failing: none sent after it failed`);
   } finally {
