@@ -30,10 +30,10 @@
 // `wrangler.toml` needs no `[limits] cpu_ms`).
 //
 // Usage: node scripts/bench-cpu.mjs [--batch 20] [--runs 5] [--conversations 3000]
-import { readFileSync, readdirSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
 import { startEdge, closedConversationsSql } from "../tests/e2e/harness.mjs";
+import { workerdPids, cpuMs } from "./workerd-cpu.mjs";
 import { newVisitor, login, postJson, ProtoClient } from "../tests/e2e/proto-client.mjs";
 
 const { values: args } = parseArgs({
@@ -51,42 +51,6 @@ const FREE_MS = 10;
 
 // N closed conversations in one day, each with two messages (the reports' worst case).
 const extraSql = closedConversationsSql({ n: N, prefix: "b", t0: T0, step: 20000, messages: 2, visitor: "'v_b' || (i % 700)" });
-
-// -- the workerd process's CPU ------------------------------------------------------------------
-
-/** The pids of the processes in process group `pgid` whose command is workerd. */
-function workerdPids(pgid) {
-  const out = [];
-  for (const d of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[2]) === pgid && readFileSync(`/proc/${d}/comm`, "utf8").trim() === "workerd") out.push(Number(d));
-    } catch { /* gone */ }
-  }
-  return out;
-}
-
-/** CPU time of `pids` in ms (their threads summed). */
-function cpuMs(pids) {
-  let ns = 0;
-  for (const pid of pids) {
-    let tasks = [];
-    try { tasks = readdirSync(`/proc/${pid}/task`); } catch { continue; }
-    let sum = 0, ok = true;
-    for (const tid of tasks) {
-      try { sum += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]); } catch { ok = false; }
-    }
-    if (ok && sum > 0) {
-      ns += sum;
-    } else {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      ns += ((Number(f[11]) + Number(f[12])) / 100) * 1e9; // utime + stime, at USER_HZ 100
-    }
-  }
-  return ns / 1e6;
-}
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 

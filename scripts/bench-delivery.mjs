@@ -25,12 +25,13 @@
 //        [--per-conv 20] [--conv-window 5] [--timeout 120]
 // It starts its own edge (fresh state, visitor and socket rate limits raised) and stops
 // everything it started.
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { startEdge, ROOT } from "../tests/e2e/harness.mjs";
+import { workerdPids, cpuMs } from "./workerd-cpu.mjs";
 import { ProtoClient, newConversation, login, waitUntil } from "../tests/e2e/proto-client.mjs";
 
 const { values: args } = parseArgs({
@@ -48,44 +49,6 @@ const SINGLE = Number(args.single), WINDOW = Number(args.window), CONVS = Number
 const PER_CONV = Number(args["per-conv"]), CONV_WINDOW = Number(args["conv-window"]);
 const RUN_MS = Number(args.timeout) * 1000, WARMUP = Number(args.warmup);
 const TIMEOUT_MS = 300_000;
-
-// -- the workerd processes' CPU (as scripts/bench-cpu.mjs) ---------------------------------------
-
-/** The pids of the processes in process group `pgid` whose command is workerd. */
-function workerdPids(pgid) {
-  const out = [];
-  for (const d of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[2]) === pgid && readFileSync(`/proc/${d}/comm`, "utf8").trim() === "workerd") out.push(Number(d));
-    } catch { /* gone */ }
-  }
-  return out;
-}
-
-/** CPU time of `pids` in ms (their threads summed; utime+stime as a fallback). */
-function cpuMs(pids) {
-  let ns = 0;
-  for (const pid of pids) {
-    let tasks = [];
-    try { tasks = readdirSync(`/proc/${pid}/task`); } catch { continue; }
-    let sum = 0, ok = true;
-    for (const tid of tasks) {
-      try { sum += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]); } catch { ok = false; }
-    }
-    if (ok && sum > 0) {
-      ns += sum;
-    } else {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-        const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        ns += ((Number(f[11]) + Number(f[12])) / 100) * 1e9; // utime + stime, at USER_HZ 100
-      } catch { /* gone */ }
-    }
-  }
-  return ns / 1e6;
-}
 
 /** Resolves once `pred()` holds (checked every 50 ms), false after `ms`. */
 async function poll(pred, ms) {

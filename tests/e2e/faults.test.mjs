@@ -99,6 +99,22 @@ function assertAcksMatch(client, transcript) {
   }
 }
 
+/**
+ * Reads the transcript back and checks both clients' acknowledgements, the D1 copy and the
+ * audit of what each sent; `extra(d1)` gives the summary's end. Resolves the transcript.
+ */
+async function checkBoth(name, conv, visitor, operator, extra) {
+  const transcript = await readTranscript(edge.base, conv.conversationId, { role: "visitor", ...conv });
+  assertAcksMatch(visitor, transcript);
+  assertAcksMatch(operator, transcript);
+  const d1 = await assertD1Copy(conv.conversationId, transcript);
+  check(name, audit(transcript, [
+    { role: "visitor", sent: sentBy(visitor) },
+    { role: "operator", sent: sentBy(operator) },
+  ]), extra(d1));
+  return transcript;
+}
+
 test("SIGKILL of the edge mid-stream loses nothing acknowledged and stores nothing twice", { timeout: 300_000 }, async () => {
   const { conv, visitor } = await visitorOfNewConversation({ label: "k" });
   await visitor.start();
@@ -200,14 +216,7 @@ test("every send frame sent twice is stored once and acknowledged twice with the
     // Each stored message was broadcast once, not once per frame.
     assert.equal(c.duplicateDeliveries, 0, `${c.label} got repeated message frames`);
   }
-  const transcript = await readTranscript(edge.base, conv.conversationId, { role: "visitor", ...conv });
-  assertAcksMatch(visitor, transcript);
-  assertAcksMatch(operator, transcript);
-  const d1 = await assertD1Copy(conv.conversationId, transcript);
-  check("duplicate-frames", audit(transcript, [
-    { role: "visitor", sent: sentBy(visitor) },
-    { role: "operator", sent: sentBy(operator) },
-  ]), `, acked twice with the same seq ${sameSeq}/${2 * N}${d1}`);
+  await checkBoth("duplicate-frames", conv, visitor, operator, (d1) => `, acked twice with the same seq ${sameSeq}/${2 * N}${d1}`);
 });
 
 // D1 fails for a while: the test holds the write lock of the local D1 database's SQLite file
@@ -251,13 +260,6 @@ test("D1 failing for a while: messages acknowledged meanwhile reach D1 once it i
   assert.ok(released);
   await Promise.all([visitor, operator].map((c) => c.waitForMessages(before + during * 1.5, 60_000)));
   await Promise.all([visitor.close(), operator.close()]);
-  const transcript = await readTranscript(edge.base, conv.conversationId, { role: "visitor", ...conv });
-  assertAcksMatch(visitor, transcript);
-  assertAcksMatch(operator, transcript);
-  const copy = await assertD1Copy(conv.conversationId, transcript);
-  check("d1-down", audit(transcript, [
-    { role: "visitor", sent: sentBy(visitor) },
-    { role: "operator", sent: sentBy(operator) },
-  ]), copy);
+  const transcript = await checkBoth("d1-down", conv, visitor, operator, (d1) => d1);
   assert.equal(transcript.length, before + during * 1.5);
 });
