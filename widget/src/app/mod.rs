@@ -628,8 +628,9 @@ fn submit(sh: &Shared) {
 
 /// Opens or closes the panel: shown in this task; what follows (storage, focus, events, the
 /// availability check or the invite rules) in the next, so that this task stays short on a slow
-/// phone. Focus moves only after the panel's render (the views' effects run in this task's
-/// microtasks), so nothing the render does can take it away.
+/// phone. Opening, focus moves to the composer only after the panel's render (the views' effects
+/// run in this task's microtasks), so nothing the render does can take it away; closing, it
+/// returns to the launcher at once.
 fn set_open(sh: &Shared, now_open: bool) {
     let changed = {
         let mut s = sh.borrow_mut();
@@ -641,6 +642,11 @@ fn set_open(sh: &Shared, now_open: bool) {
         render(&mut s);
         changed
     };
+    if !now_open {
+        // Closing renders little: focus goes back to the launcher in this very task, so the
+        // hidden panel never keeps it (nor does a key pressed before the next task land there).
+        let _ = sh.borrow().launcher.focus();
+    }
     let sh = sh.clone();
     parley_client::set_timeout(0, move || {
         let (open, focus) = {
@@ -650,11 +656,12 @@ fn set_open(sh: &Shared, now_open: bool) {
                 return;
             }
             store::save("open", tf(now_open));
-            // Keyboard users land in the composer when the panel opens, on the launcher when it closes.
-            let input = s.d.as_ref().map(|d| d.input.clone()).filter(|_| now_open);
-            (now_open, input.unwrap_or_else(|| s.launcher.clone()))
+            // Keyboard users land in the composer when the panel opens.
+            (now_open, s.d.as_ref().map(|d| d.input.clone()).filter(|_| now_open))
         };
-        let _ = focus.focus();
+        if let Some(input) = focus {
+            let _ = input.focus();
+        }
         if changed {
             emit(if open { "opened" } else { "closed" }, &JsValue::UNDEFINED);
         }
