@@ -270,6 +270,25 @@ pub const MAX_CONVERSATION_BYTES: usize = 2 * 1024 * 1024;
 pub const MAX_QUEUE_PER_CHANNEL: usize = 200;
 
 // ---- end of floods ----------------------------------------------------------------------------
+
+// ---- Web Push (operator notifications, issue 20) --------------------------------------------
+
+/// The largest push message body (header and encrypted payload) sent to an operator's browser:
+/// every push service must accept 4,096 octets (RFC 8030 §7.2, RFC 8291 §4), so a notification's
+/// plaintext stays under 3,993 (crate `push`, `MAX_PLAINTEXT`).
+pub const MAX_PUSH_PAYLOAD_BYTES: usize = 4_096;
+
+/// The longest push endpoint URL a browser subscription may name (the services' own are under
+/// 400 characters).
+pub const MAX_PUSH_ENDPOINT_LEN: usize = 1_024;
+
+/// How long a push service keeps a notification for an offline browser (its `TTL` header): a
+/// chat alert older than this is no longer news.
+pub const PUSH_TTL_SECS: u64 = 900;
+
+/// How long a VAPID token (RFC 8292) stays valid after it is signed; the RFC allows 24 hours.
+pub const PUSH_VAPID_TOKEN_SECS: u64 = 12 * 3_600;
+
 /// What Cloudflare enforces in production but `wrangler dev` does not (ARCHITECTURE.md,
 /// "Production-only limits"); each is pinned by a native test (`edge/src/prod_limits.rs`).
 pub mod cloudflare {
