@@ -46,14 +46,14 @@ fmt:
 
 clippy:
 	@source scripts/env.sh && step "clippy (native)" && \
-	  cargo clippy -p parley-protocol -p parley-core -p parley-reports -p parley-chat-client -p parley-tools -p parley-edge -p parley-push --all-targets -- -D warnings
+	  cargo clippy -p parley-protocol -p parley-core -p parley-reports -p parley-chat-client -p parley-tools -p parley-edge -p parley-push -p parley-mail --all-targets -- -D warnings
 	@source scripts/env.sh && step "clippy (wasm32)" && \
-	  cargo clippy --target wasm32-unknown-unknown -p parley-protocol -p parley-core -p parley-reports -p parley-chat-client -p parley-client -p parley-edge -p parley-push \
+	  cargo clippy --target wasm32-unknown-unknown -p parley-protocol -p parley-core -p parley-reports -p parley-chat-client -p parley-client -p parley-edge -p parley-push -p parley-mail \
 	    -p parley-widget -p parley-console -- -D warnings
 
 unit:
-	@source scripts/env.sh && step "cargo test (protocol, core, reports, chat-client, console, widget, tools, edge, push)" && \
-	  cargo test -p parley-protocol -p parley-core -p parley-reports -p parley-chat-client -p parley-console -p parley-widget -p parley-tools -p parley-edge -p parley-push
+	@source scripts/env.sh && step "cargo test (protocol, core, reports, chat-client, console, widget, tools, edge, push, mail)" && \
+	  cargo test -p parley-protocol -p parley-core -p parley-reports -p parley-chat-client -p parley-console -p parley-widget -p parley-tools -p parley-edge -p parley-push -p parley-mail
 
 size:
 	@source scripts/env.sh && step "widget size budgets (loader <= 2 KB brotli, app <= 110 KB brotli)" && "$$NODE" scripts/size-report.mjs

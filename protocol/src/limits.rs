@@ -289,6 +289,15 @@ pub const PUSH_TTL_SECS: u64 = 900;
 /// How long a VAPID token (RFC 8292) stays valid after it is signed; the RFC allows 24 hours.
 pub const PUSH_VAPID_TOKEN_SECS: u64 = 12 * 3_600;
 
+// ---- Mail (issue 20) -------------------------------------------------------------------------
+
+/// The largest inbound mail read as a reply (its raw RFC 5322 bytes): text replies with their
+/// quoted history and HTML fit easily; anything larger bounces (files are not taken by mail).
+pub const MAX_INBOUND_MAIL_BYTES: usize = 1024 * 1024;
+
+/// How long the reply address of a mail sent to a visitor takes their answers into the chat.
+pub const REPLY_ADDRESS_TTL_SECS: u64 = 30 * 24 * 3_600;
+
 /// What Cloudflare enforces in production but `wrangler dev` does not (ARCHITECTURE.md,
 /// "Production-only limits"); each is pinned by a native test (`edge/src/prod_limits.rs`).
 pub mod cloudflare {
