@@ -21,6 +21,7 @@ mod list;
 mod login;
 mod model;
 mod net;
+mod notify;
 mod offline;
 mod outcome;
 mod outcome_settings;

@@ -1,4 +1,5 @@
-//! My settings: the operator's online chat name, main and extra languages, max chats.
+//! My settings: the operator's online chat name, main and extra languages, max chats; and in
+//! this browser, which system notifications the console shows while it is not in front.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -9,6 +10,7 @@ use parley_protocol::admin::{FieldError, Settings, SettingsUpdate};
 
 use crate::admin_api;
 use crate::form::{http_field_error, language_list, parse_max_chats, split_languages, Field, FormError, Notice};
+use crate::notify;
 
 const FIELDS: &[&str] = &["chat_name", "languages", "max_chats"];
 
@@ -121,6 +123,66 @@ pub fn MySettings() -> impl IntoView {
                     </button>
                 </div>
             </form>
+            <NotifySettings />
         </section>
+    }
+}
+
+/// Notifications in this browser: the permission (asked on the operator's click, as browsers
+/// require) and what notifies them, kept in localStorage (`notify::NOTIFY_KEY`).
+#[component]
+fn NotifySettings() -> impl IntoView {
+    let storage = || parley_client::window().local_storage().ok().flatten();
+    let permission = RwSignal::new(crate::state::notification_permission());
+    let prefs = RwSignal::new(notify::Prefs::parse(
+        storage().and_then(|s| s.get_item(notify::NOTIFY_KEY).ok().flatten()).as_deref(),
+    ));
+    let save = move |p: notify::Prefs| {
+        prefs.set(p);
+        if let Some(s) = storage() {
+            let _ = s.set_item(notify::NOTIFY_KEY, &p.to_json());
+        }
+    };
+    let ask = move |_| {
+        spawn_local(async move {
+            if let Ok(promise) = web_sys::Notification::request_permission() {
+                let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+            }
+            permission.try_set(crate::state::notification_permission());
+        });
+    };
+    let status = move || match permission.get() {
+        notify::Permission::Granted => t().notify_on,
+        notify::Permission::Denied => t().notify_blocked,
+        notify::Permission::Ask => t().notify_off,
+        notify::Permission::Unsupported => t().notify_unsupported,
+    };
+    view! {
+        <fieldset class="adm-fieldset adm-notify">
+            <legend>{move || t().notify_title}</legend>
+            <p class="adm-hint">{move || t().notify_intro}</p>
+            <p role="status">{status}</p>
+            <Show when=move || permission.get() == notify::Permission::Ask>
+                <div class="adm-actions">
+                    <button type="button" class="btn" on:click=ask>{move || t().notify_allow}</button>
+                </div>
+            </Show>
+            <label class="adm-check">
+                <input
+                    type="checkbox"
+                    prop:checked=move || prefs.get().new_chats
+                    on:change=move |ev| save(notify::Prefs { new_chats: event_target_checked(&ev), ..prefs.get_untracked() })
+                />
+                {move || t().notify_new_chats}
+            </label>
+            <label class="adm-check">
+                <input
+                    type="checkbox"
+                    prop:checked=move || prefs.get().messages
+                    on:change=move |ev| save(notify::Prefs { messages: event_target_checked(&ev), ..prefs.get_untracked() })
+                />
+                {move || t().notify_messages}
+            </label>
+        </fieldset>
     }
 }

@@ -12,7 +12,10 @@ use leptos::task::spawn_local;
 use crate::api::{self, ConvSummary, Operator};
 use crate::chat::Chat;
 use crate::model;
+use crate::notify;
 use crate::unread::{self, Seen, SEEN_KEY};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
 
 /// How often the conversation list is refreshed.
 const POLL_MS: u32 = 2_000;
@@ -176,13 +179,20 @@ impl Ctx {
         });
     }
 
-    /// Sound and title for something new.
-    fn alert(self, text: &str) {
+    /// Sound and title for something new; a system notification too when the console is not
+    /// in front and the operator chose it (`notify`).
+    fn alert(self, text: &str, kind: notify::Kind, about: Option<(String, String)>) {
         self.alerts.update(|n| *n += 1);
         self.alert_text.set(Some(text.to_owned()));
         beep();
         if let Some(body) = parley_client::window().document().and_then(|d| d.body()) {
             let _ = body.set_attribute("data-alerts", &self.alerts.get_untracked().to_string());
+        }
+        let prefs =
+            notify::Prefs::parse(storage().and_then(|s| s.get_item(notify::NOTIFY_KEY).ok().flatten()).as_deref());
+        if notify::should_notify(kind, prefs, notification_permission(), in_front()) {
+            let (visitor, preview) = about.unwrap_or_default();
+            show_notification(text, &notify::body(&visitor, &preview));
         }
     }
 
@@ -204,11 +214,28 @@ impl Ctx {
             })
         });
         let more_unread = self.known.with_value(|k| k.as_ref().is_some_and(|(_, before)| unread > *before));
+        let known_ids = self.known.with_value(|k| k.as_ref().map(|(known, _)| known.clone()).unwrap_or_default());
         self.known.set_value(Some((ids, unread)));
+        // What the notification is about: the new chat, else my latest conversation.
+        let about = self.convs.with_untracked(|cs| {
+            let about = |c: &ConvSummary| (c.visitor_name.clone(), c.last_message_preview.clone());
+            if new_chat {
+                cs.iter()
+                    .find(|c| {
+                        !known_ids.contains(c.id.as_str()) && c.status != parley_protocol::protocol::Status::Closed
+                    })
+                    .map(about)
+            } else {
+                cs.iter()
+                    .filter(|c| c.operator_id.as_deref() == me.as_deref())
+                    .max_by_key(|c| c.last_message_at)
+                    .map(about)
+            }
+        });
         if new_chat {
-            self.alert(crate::i18n::t().alert_new_chat);
+            self.alert(crate::i18n::t().alert_new_chat, notify::Kind::NewChat, about);
         } else if more_unread {
-            self.alert(crate::i18n::t().alert_new_message);
+            self.alert(crate::i18n::t().alert_new_message, notify::Kind::NewMessage, about);
         }
     }
 
@@ -478,6 +505,50 @@ fn beep() {
     crate::net::after(600, move || {
         let _ = ctx.close();
     });
+}
+
+/// Whether the operator is looking at the console: its tab shown and its window focused.
+fn in_front() -> bool {
+    parley_client::window().document().is_none_or(|d| !d.hidden() && d.has_focus().unwrap_or(true))
+}
+
+/// `Notification.permission`, or unsupported when the browser has no notifications.
+pub fn notification_permission() -> notify::Permission {
+    let has = js_sys::Reflect::has(&parley_client::window(), &"Notification".into()).unwrap_or(false);
+    if !has {
+        return notify::Permission::Unsupported;
+    }
+    let value = match web_sys::Notification::permission() {
+        web_sys::NotificationPermission::Granted => "granted",
+        web_sys::NotificationPermission::Denied => "denied",
+        _ => "default",
+    };
+    notify::Permission::of(Some(value))
+}
+
+/// Shows a system notification (one at a time: a newer one replaces it). Clicking it brings
+/// the console to the front. Each one shown is counted in the page's `data-notified`.
+fn show_notification(title: &str, body: &str) {
+    let opts = web_sys::NotificationOptions::new();
+    opts.set_body(body);
+    opts.set_tag("parley-console");
+    let Ok(n) = web_sys::Notification::new_with_options(title, &opts) else { return };
+    // Owned by the notification from here on (the JS garbage collector frees them with it).
+    let shown = Closure::<dyn FnMut()>::new(|| {
+        if let Some(body) = parley_client::window().document().and_then(|d| d.body()) {
+            let count = body.get_attribute("data-notified").and_then(|c| c.parse::<u32>().ok()).unwrap_or(0) + 1;
+            let _ = body.set_attribute("data-notified", &count.to_string());
+        }
+    })
+    .into_js_value();
+    n.set_onshow(Some(shown.unchecked_ref()));
+    let n2 = n.clone();
+    let clicked = Closure::<dyn FnMut()>::new(move || {
+        let _ = parley_client::window().focus();
+        n2.close();
+    })
+    .into_js_value();
+    n.set_onclick(Some(clicked.unchecked_ref()));
 }
 
 fn page_visible() -> bool {
