@@ -90,6 +90,7 @@ fn seed_sql() -> String {
     format!(
         "-- Parley local DEMO data (not for production).\n\
 INSERT INTO accounts (id, name, created_at) VALUES ('acc_demo', 'DEMO account (local development)', {now});\n\
+INSERT INTO account_shards (account_id, shard) VALUES ('acc_demo', {shard});\n\
 INSERT INTO hosts (id, account_id, hostname, created_at) VALUES ('h_demo_ip', 'acc_demo', '127.0.0.1', {now});\n\
 INSERT INTO hosts (id, account_id, hostname, created_at) VALUES ('h_demo_local', 'acc_demo', 'localhost', {now});\n\
 INSERT INTO channels (id, account_id, name, greeting, created_at, identity_secret, language, position, greetings) \
@@ -107,6 +108,8 @@ INSERT INTO success_codes (id, account_id, name, position, created_at) VALUES ('
 INSERT INTO categories (id, account_id, parent_id, name, position, created_at) VALUES ('cat_demo_billing', 'acc_demo', NULL, 'Billing', 0, {now});\n\
 INSERT INTO categories (id, account_id, parent_id, name, position, created_at) VALUES ('cat_demo_refund', 'acc_demo', 'cat_demo_billing', 'Refund', 0, {now}), ('cat_demo_invoice', 'acc_demo', 'cat_demo_billing', 'Invoice', 1, {now});\n\
 INSERT INTO goals (id, account_id, name, value, url_glob, enabled, position, created_at) VALUES ('g_demo_signup', 'acc_demo', 'Signed up', 49, NULL, 1, 0, {now}), ('g_demo_pricing', 'acc_demo', 'Saw pricing', 5, '*/demo/pricing*', 1, 1, {now});\n",
+        // The first account of an empty deployment: shard 0 (`DB`), whatever the shard count.
+        shard = parley_core::shards::place(&[], parley_core::config::MAX_D1_SHARDS),
         user = q(DEMO_USERNAME),
         hash = q(&hash),
         user2 = q(SECOND_USERNAME),
