@@ -323,6 +323,12 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
                 // One open conversation per visitor and channel (migration 0010): a second tab
                 // that started at the same time lost the race; both go on in the winner's.
                 free_slot(env, &row).await;
+                // The loser's parties row points at no conversation: forgotten (best effort).
+                let lost = [row.id.0.clone()];
+                if let Err(e) = crate::store::directory::forget_parties(&d1, row.account_id.as_str(), None, &lost).await
+                {
+                    worker::console_error!("forgetting the parties of {}: {e}", row.id.as_str());
+                }
                 return match crate::store::conversations::open_conversation_for(
                     &shard,
                     &row.channel_id,

@@ -138,6 +138,20 @@ test("an account on shard 0 is unaffected: its chat is in DB, and neither accoun
   assert.equal((await getJson(edge.base, `${C}/conversations/${id}/transcript`, sia)).status, 404);
 });
 
+test("a channel created in the console by a shard-1 admin gets its anchor in DB_1 and chats there", { timeout: 120_000 }, async () => {
+  const made = await postJson(edge.base, `${C}/channels`, { name: "Shard one, second", hosts: ["127.0.0.1"] }, { cookie: sia });
+  assert.equal(made.status, 201, made.text);
+  const ch = made.json.id;
+  assert.deepEqual(rows("DB_1", "SELECT account_id FROM channels WHERE id = ?", ch).map((r) => r.account_id), ["acc_s1"], "its anchor");
+  assert.equal(count("DB", "channels", "id = ? AND account_id = 'acc_s1'", ch), 1, "the channel itself, in the directory");
+  const joined = await postJson(edge.base, `${C}/presence`, { online: true, join: ch }, { cookie: sia });
+  assert.equal(joined.status, 200, joined.text);
+  const c = await chat(ch, sia, 1, "s1b");
+  await until(() => count("DB_1", "messages", "conversation_id = ?", c.conversationId) === 2, "2 messages in DB_1", 60_000);
+  assert.equal(count("DB", "conversations", "id = ?", c.conversationId), 0);
+  await Promise.all(clients.splice(0).map((x) => x.close().catch(() => {})));
+});
+
 test("a shard-1 visitor's data is exported and erased from DB_1 (and its parties from the directory)", { timeout: 120_000 }, async () => {
   const { conversationId: id, visitorId } = s1;
   await Promise.all(clients.splice(0).map((c) => c.close().catch(() => {})));

@@ -554,6 +554,29 @@ pub async fn transcript(d1: &Shard, id: &str, account_id: &str) -> Result<Vec<Tr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tallies_are_named_from_the_directorys_entry_points_and_unknown_ones_dropped() {
+        let tally = |ep: &str| TallyRow {
+            account_id: AccountId::from("acc"),
+            channel_id: ChannelId::from("ch"),
+            entry_point_id: ep.to_owned(),
+            entry_point_name: String::new(),
+            entry_point_kind: String::new(),
+            hour: 0,
+            metric: "visits".to_owned(),
+            n: 2,
+        };
+        let eps = [EntryPointFact {
+            id: "btn_ch".to_owned(),
+            channel_id: ChannelId::from("ch"),
+            name: "Chat button".to_owned(),
+            kind: "button".to_owned(),
+        }];
+        let named = name_tallies(vec![tally("btn_ch"), tally("gone")], &eps);
+        assert_eq!(named.len(), 1, "a tally of an unknown entry point is left out, as the JOIN did");
+        assert_eq!((named[0].entry_point_name.as_str(), named[0].entry_point_kind.as_str()), ("Chat button", "button"));
+    }
     use parley_core::dispatch::Received;
     use serde_json::json;
 
