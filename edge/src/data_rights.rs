@@ -247,8 +247,15 @@ pub async fn run_retention(env: &Env, now: u64) -> Result<Purged> {
         if left() == 0 {
             break;
         }
-        // The account's rows are on its shard (read with the list: no query per account).
-        let d1 = crate::store::placed(env, &account.id, account.shard)?;
+        // The account's rows are on its shard (read with the list: no query per account). An
+        // account the directory cannot place is logged and left for a later run, not the others.
+        let d1 = match crate::store::placed(env, &account.id, account.shard) {
+            Ok(d1) => d1,
+            Err(e) => {
+                worker::console_error!("retention skips {}: {e}", account.id);
+                continue;
+            }
+        };
         let cutoff = retention_cutoff(now, account.days());
         purged.offline_messages += store::purge_offline_messages(&d1, &account.id, cutoff).await?;
         while budget > 0 {

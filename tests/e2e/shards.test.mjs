@@ -119,6 +119,12 @@ test("its reports read its shard: the CSVs, the console's list and transcript", 
   assert.deepEqual({ visits: sum("visits"), views: sum("views"), clicks: sum("clicks") }, { visits: 3, views: 3, clicks: 1 }, traffic);
   const list = await getJson(edge.base, `${C}/conversations`, sia);
   assert.deepEqual(list.json.conversations.map((c) => c.id), [id]);
+  // Warm, the account's shard costs no query: the session's read and the list's, as on shard 0.
+  const again = await fetch(`${edge.base}${C}/conversations`, { headers: { cookie: sia } });
+  assert.equal(again.headers.get("x-parley-cost"), "d1=2, do=0, fetch=0");
+  await fetch(`${edge.base}${C}/conversations`, { headers: { cookie: dana } });
+  const demoList = await fetch(`${edge.base}${C}/conversations`, { headers: { cookie: dana } });
+  assert.equal(demoList.headers.get("x-parley-cost"), "d1=2, do=0, fetch=0");
   const t = await getJson(edge.base, `${C}/conversations/${id}/transcript`, sia);
   assert.equal(t.status, 200, t.text);
   assert.equal(t.json.messages.length, 6);
