@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# Applies the D1 migrations to the local state in $1 and, when the database holds no account,
-# seeds the clearly labelled demo account. Prints "seeded" or "kept".
+# Applies the D1 migrations to every shard bound in wrangler.toml (`DB`, `DB_1`, …: each gets
+# every migration) in the local state in $1 and, when the directory database (`DB`) holds no
+# account, seeds the clearly labelled demo account (on shard 0). Prints "seeded" or "kept".
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 state="${1:?usage: db.sh STATE_DIR}"
 mkdir -p "$state"
-"${WRANGLER[@]}" d1 migrations apply DB --local --persist-to "$state" >"$state/migrate.log" 2>&1 \
-  || { cat "$state/migrate.log"; exit 1; }
+shards=$(sed -nE 's/^binding = "(DB(_[0-9]+)?)"$/\1/p' wrangler.toml)
+[[ -n "$shards" ]] || { echo "no D1 binding in wrangler.toml" >&2; exit 1; }
+for db in $shards; do
+  "${WRANGLER[@]}" d1 migrations apply "$db" --local --persist-to "$state" >"$state/migrate-$db.log" 2>&1 \
+    || { cat "$state/migrate-$db.log"; exit 1; }
+done
 count=$("${WRANGLER[@]}" d1 execute DB --local --persist-to "$state" --json \
   --command "SELECT COUNT(*) AS n FROM accounts" 2>/dev/null | "$NODE" -e \
   'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s)[0].results[0].n))')

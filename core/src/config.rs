@@ -12,6 +12,7 @@
 //! | `PARLEY_FORWARD_AFTER_MS` | ms | `dispatch::FORWARD_AFTER_MS` |
 //! | `PARLEY_OPERATOR_INACTIVITY_MS` | ms | `presence::OPERATOR_INACTIVITY_MS` |
 //! | `PARLEY_TALLY_SHARDS` | 1..=1024 | `limits::TALLY_SHARDS` |
+//! | `PARLEY_D1_SHARDS` | 1..=[`MAX_D1_SHARDS`]: bound D1 databases `DB`, `DB_1`, … | `limits::D1_SHARDS` |
 //! | `PARLEY_TALLY_FLUSH_MS` | ms | `limits::TALLY_FLUSH_MS` |
 //! | `PARLEY_INVITE_GRACE_MS` | ms | `limits::INVITE_GRACE_MS` |
 //! | `PARLEY_REPORT_CSV_PAGE` | 1..=[`MAX_REPORT_CSV_PAGE`] | [`REPORT_CSV_PAGE`] |
@@ -32,6 +33,8 @@ pub const REPORT_CSV_PAGE: usize = 500;
 pub const MAX_REPORT_CSV_PAGE: usize = 1_000;
 /// Most tally shards per channel.
 pub const MAX_TALLY_SHARDS: u32 = 1_024;
+/// Most D1 shards (bindings `DB`, `DB_1` … `DB_255`).
+pub const MAX_D1_SHARDS: u32 = 256;
 /// Shortest signing key.
 pub const MIN_SECRET_CHARS: usize = 16;
 
@@ -44,6 +47,7 @@ pub const VARIABLES: &[&str] = &[
     "PARLEY_FORWARD_AFTER_MS",
     "PARLEY_OPERATOR_INACTIVITY_MS",
     "PARLEY_TALLY_SHARDS",
+    "PARLEY_D1_SHARDS",
     "PARLEY_TALLY_FLUSH_MS",
     "PARLEY_INVITE_GRACE_MS",
     "PARLEY_REPORT_CSV_PAGE",
@@ -63,6 +67,8 @@ pub struct Config {
     pub conversation: crate::conversation::Config,
     pub dispatch: crate::dispatch::Config,
     pub tally_shards: u32,
+    /// `PARLEY_D1_SHARDS`: how many D1 databases hold accounts' data (`crate::shards`).
+    pub d1_shards: u32,
     pub tally: crate::tally::Settings,
     pub report_csv_page: usize,
     /// The flood limits of the public doors.
@@ -80,6 +86,7 @@ impl Default for Config {
             conversation: crate::conversation::Config::default(),
             dispatch: crate::dispatch::Config::default(),
             tally_shards: limits::TALLY_SHARDS,
+            d1_shards: limits::D1_SHARDS,
             tally: crate::tally::Settings::default(),
             report_csv_page: REPORT_CSV_PAGE,
             limits: Limits::default(),
@@ -151,6 +158,14 @@ impl Config {
                 .ok()
                 .filter(|n| (1..=MAX_TALLY_SHARDS).contains(n))
                 .ok_or_else(|| bad("PARLEY_TALLY_SHARDS", v, "a whole number from 1 to 1024"))?;
+        }
+        if let Some(v) = get("PARLEY_D1_SHARDS") {
+            c.d1_shards = v
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=MAX_D1_SHARDS).contains(n))
+                .ok_or_else(|| bad("PARLEY_D1_SHARDS", v, "a whole number from 1 to 256"))?;
         }
         if let Some(v) = get("PARLEY_REPORT_CSV_PAGE") {
             c.report_csv_page = v
@@ -239,6 +254,7 @@ mod tests {
             ("PARLEY_FORWARD_AFTER_MS", " 2000 "),
             ("PARLEY_OPERATOR_INACTIVITY_MS", "3000"),
             ("PARLEY_TALLY_SHARDS", "3"),
+            ("PARLEY_D1_SHARDS", "2"),
             ("PARLEY_TALLY_FLUSH_MS", "4000"),
             ("PARLEY_INVITE_GRACE_MS", "5000"),
             ("PARLEY_REPORT_CSV_PAGE", "7"),
@@ -253,6 +269,7 @@ mod tests {
         assert_eq!(c.conversation.session_timeout_ms, 1000);
         assert_eq!((c.dispatch.forward_after_ms, c.dispatch.inactivity_ms), (2000, 3000));
         assert_eq!(c.tally_shards, 3);
+        assert_eq!((c.d1_shards, Config::default().d1_shards), (2, limits::D1_SHARDS));
         assert_eq!(c.tally, crate::tally::Settings { flush_ms: 4000, grace_ms: 5000 });
         assert_eq!(c.report_csv_page, 7);
         assert_eq!(c.conversation.socket_rate, Rate { burst: 8, per_sec: 4 });
@@ -261,7 +278,7 @@ mod tests {
         assert_eq!(c.limits.window(Door::ChatVisitor), Door::ChatVisitor.default_window());
         assert!(c.debug_cost && !Config::default().debug_cost);
         assert!(!parse(&[("PARLEY_DEBUG_COST", "0")]).unwrap().debug_cost);
-        assert_eq!(VARIABLES.len(), 13);
+        assert_eq!(VARIABLES.len(), 14);
         let ring = c.keyring(crate::keys::Purpose::VisitorToken).unwrap();
         assert_eq!(
             ring.previous.unwrap().kid,
@@ -280,6 +297,8 @@ mod tests {
             ("PARLEY_OPERATOR_INACTIVITY_MS", "1e6"),
             ("PARLEY_TALLY_SHARDS", "0"),
             ("PARLEY_TALLY_SHARDS", "2000"),
+            ("PARLEY_D1_SHARDS", "0"),
+            ("PARLEY_D1_SHARDS", "257"),
             ("PARLEY_TALLY_FLUSH_MS", "ten"),
             ("PARLEY_INVITE_GRACE_MS", "1.5"),
             ("PARLEY_REPORT_CSV_PAGE", "1001"),

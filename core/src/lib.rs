@@ -17,6 +17,7 @@ pub mod password;
 pub mod presence;
 pub mod record;
 pub mod routing;
+pub mod shards;
 pub mod start;
 pub mod tally;
 pub mod throttle;

@@ -73,7 +73,7 @@ fn profile_of(o: &OperatorFull) -> Profile {
 /// Tells the routing object about the operator's fresh row. A failure there must not undo
 /// a change already stored: it is logged.
 async fn notify_changed(env: &Env, account_id: &str, id: &str) -> Result<()> {
-    if let Some(row) = crate::store::operators::operator_row(&crate::store::db(env)?, account_id, id).await? {
+    if let Some(row) = crate::store::operators::operator_row(&crate::store::directory(env)?, account_id, id).await? {
         if let Err(e) = dispatch::operator_changed(env, &row).await {
             worker::console_error!("operator_changed failed for {id}: {e}");
         }
@@ -84,7 +84,7 @@ async fn notify_changed(env: &Env, account_id: &str, id: &str) -> Result<()> {
 /// `GET /api/v1/console/operators`: the account's operators (any operator may list them, to
 /// see colleagues and transfer chats). Disabled ones stay in the list, flagged.
 pub(crate) async fn list_operators(env: &Env, me: &OperatorRow) -> Result<Response> {
-    let rows = crate::store::operators::operators(&crate::store::db(env)?, &me.account_id).await?;
+    let rows = crate::store::operators::operators(&crate::store::directory(env)?, &me.account_id).await?;
     http::json(&OperatorList { operators: rows.into_iter().map(view_of).collect() })
 }
 
@@ -98,7 +98,7 @@ pub(crate) async fn create_operator(mut req: Request, env: &Env, me: &OperatorRo
         Ok(v) => v,
         Err(e) => return invalid(e),
     };
-    let d1 = crate::store::db(env)?;
+    let d1 = crate::store::directory(env)?;
     let taken = || FieldError::new("username", "This username is taken; choose another.");
     if crate::store::operators::username_taken(&d1, &new.username).await? {
         return invalid_with(ErrorCode::UsernameTaken, taken());
@@ -132,7 +132,7 @@ pub(crate) async fn update_operator(mut req: Request, env: &Env, me: &Admin, id:
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
-    let d1 = crate::store::db(env)?;
+    let d1 = crate::store::directory(env)?;
     let current = match is_valid_id(id) {
         true => crate::store::operators::operator(&d1, &me.account_id, id).await?,
         false => None,
@@ -183,7 +183,7 @@ fn settings_of(o: OperatorFull) -> Settings {
 
 /// The operator's account as [`AccountView`].
 async fn account_view(env: &Env, account_id: &str) -> Result<Option<AccountView>> {
-    Ok(crate::store::accounts::account(&crate::store::db(env)?, account_id).await?.map(|a| a.into_api()))
+    Ok(crate::store::accounts::account(&crate::store::directory(env)?, account_id).await?.map(|a| a.into_api()))
 }
 
 /// `GET /api/v1/console/account` (any operator): name and report time zone.
@@ -205,13 +205,14 @@ pub(crate) async fn save_account(mut req: Request, env: &Env, me: &OperatorRow) 
         Ok(v) => v,
         Err(e) => return invalid(e),
     };
-    crate::store::accounts::update(&crate::store::db(env)?, &me.account_id, &valid.name, &valid.time_zone).await?;
+    crate::store::accounts::update(&crate::store::directory(env)?, &me.account_id, &valid.name, &valid.time_zone)
+        .await?;
     get_account(env, me).await
 }
 
 /// `GET /api/v1/console/settings`: the logged-in operator's own [`Settings`].
 pub(crate) async fn get_settings(env: &Env, me: &OperatorRow) -> Result<Response> {
-    match crate::store::operators::operator(&crate::store::db(env)?, &me.account_id, &me.id).await? {
+    match crate::store::operators::operator(&crate::store::directory(env)?, &me.account_id, &me.id).await? {
         Some(full) => http::json(&settings_of(full)),
         None => fail(ErrorCode::Unauthenticated, "log in first"),
     }
@@ -223,7 +224,7 @@ pub(crate) async fn save_settings(mut req: Request, env: &Env, me: &OperatorRow)
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
-    let d1 = crate::store::db(env)?;
+    let d1 = crate::store::directory(env)?;
     let Some(full) = crate::store::operators::operator(&d1, &me.account_id, &me.id).await? else {
         return fail(ErrorCode::Unauthenticated, "log in first");
     };
@@ -274,7 +275,7 @@ fn new_identity_secret() -> String {
 
 /// `GET /api/v1/console/channels`: the account's channels with their hostnames.
 pub(crate) async fn list_channels(env: &Env, me: &OperatorRow) -> Result<Response> {
-    let d1 = crate::store::db(env)?;
+    let d1 = crate::store::directory(env)?;
     let channels = crate::store::channels::channels(&d1, &me.account_id).await?;
     let mut hosts: HashMap<String, Vec<String>> = HashMap::new();
     for h in crate::store::channels::channel_hosts(&d1, &me.account_id, None).await? {
@@ -291,7 +292,7 @@ pub(crate) async fn list_channels(env: &Env, me: &OperatorRow) -> Result<Respons
 }
 
 async fn one_channel(env: &Env, account_id: &str, id: &str) -> Result<Option<ChannelView>> {
-    let d1 = crate::store::db(env)?;
+    let d1 = crate::store::directory(env)?;
     let Some(c) = crate::store::channels::account_channel(&d1, account_id, id).await? else { return Ok(None) };
     let hosts = crate::store::channels::channel_hosts(&d1, account_id, Some(id))
         .await?
@@ -343,8 +344,12 @@ pub(crate) async fn create_channel(mut req: Request, env: &Env, me: &OperatorRow
     let button_id = new_id("btn");
     let secret = new_identity_secret();
     let host_ids = fresh_host_ids(&valid.hosts);
+    // The account's shard first gets the channel's anchor row (its conversations' foreign key),
+    // then the directory the channel itself: a channel is never usable before its anchor.
+    let shard = crate::store::shard(env, &me.account_id).await?;
+    crate::store::directory::anchor(&shard, &me.account_id, Some(&id), now().0).await?;
     crate::store::channels::create_channel(
-        &crate::store::db(env)?,
+        &crate::store::directory(env)?,
         &me.account_id,
         &id,
         &button_id,
@@ -390,7 +395,7 @@ pub(crate) async fn update_channel(mut req: Request, env: &Env, me: &OperatorRow
         return invalid(e);
     }
     crate::store::channels::update_channel(
-        &crate::store::db(env)?,
+        &crate::store::directory(env)?,
         &me.account_id,
         id,
         &after,
@@ -407,7 +412,7 @@ pub(crate) async fn update_channel(mut req: Request, env: &Env, me: &OperatorRow
 pub(crate) async fn rotate_identity_secret(env: &Env, me: &OperatorRow, id: &str) -> Result<Response> {
     let found = is_valid_id(id)
         && crate::store::channels::set_identity_secret(
-            &crate::store::db(env)?,
+            &crate::store::directory(env)?,
             &me.account_id,
             id,
             &new_identity_secret(),
@@ -430,7 +435,7 @@ fn name_taken(name: &str) -> FieldError {
 /// `GET /api/v1/console/channels/:id/entry-points`: [`EntryPointList`], the button first, then
 /// the invites in the order they are tried (any operator of the account may read it).
 pub(crate) async fn list_entry_points(env: &Env, me: &OperatorRow, channel_id: &str) -> Result<Response> {
-    let d1 = crate::store::db(env)?;
+    let d1 = crate::store::directory(env)?;
     if !is_valid_id(channel_id)
         || crate::store::channels::account_channel(&d1, &me.account_id, channel_id).await?.is_none()
     {
@@ -451,7 +456,7 @@ pub(crate) async fn create_invite(mut req: Request, env: &Env, me: &OperatorRow,
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
-    let d1 = crate::store::db(env)?;
+    let d1 = crate::store::directory(env)?;
     if !is_valid_id(channel_id)
         || crate::store::channels::account_channel(&d1, &me.account_id, channel_id).await?.is_none()
     {
@@ -498,7 +503,7 @@ pub(crate) async fn update_entry_point(mut req: Request, env: &Env, me: &Operato
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
-    let d1 = crate::store::db(env)?;
+    let d1 = crate::store::directory(env)?;
     let current = match is_valid_id(id) {
         true => crate::store::entry_points::entry_point(&d1, &me.account_id, id).await?,
         false => None,
@@ -545,7 +550,9 @@ pub(crate) async fn update_entry_point(mut req: Request, env: &Env, me: &Operato
 
 /// `GET /api/v1/console/canned`: [`CannedList`], by shortcut.
 pub(crate) async fn list_canned(env: &Env, me: &OperatorRow) -> Result<Response> {
-    http::json(&CannedList { canned: crate::store::canned::canned(&crate::store::db(env)?, &me.account_id).await? })
+    http::json(&CannedList {
+        canned: crate::store::canned::canned(&crate::store::directory(env)?, &me.account_id).await?,
+    })
 }
 
 /// `POST /api/v1/console/canned` (create, 201) and `/canned/:id` (edit): [`CannedRequest`] →
@@ -555,7 +562,7 @@ pub(crate) async fn save_canned(mut req: Request, env: &Env, me: &OperatorRow, i
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
-    let d1 = crate::store::db(env)?;
+    let d1 = crate::store::directory(env)?;
     let existing = match id {
         Some(id) if is_valid_id(id) => crate::store::canned::canned_one(&d1, &me.account_id, id).await?,
         _ => None,
@@ -597,7 +604,9 @@ pub(crate) async fn save_canned(mut req: Request, env: &Env, me: &OperatorRow, i
 
 /// `POST /api/v1/console/canned/:id/delete` → `{"ok":true}`.
 pub(crate) async fn delete_canned(env: &Env, me: &OperatorRow, id: &str) -> Result<Response> {
-    if !is_valid_id(id) || !crate::store::canned::delete_canned(&crate::store::db(env)?, &me.account_id, id).await? {
+    if !is_valid_id(id)
+        || !crate::store::canned::delete_canned(&crate::store::directory(env)?, &me.account_id, id).await?
+    {
         return fail(ErrorCode::UnknownCanned, "no such canned response");
     }
     http::json(&serde_json::json!({ "ok": true }))
@@ -608,9 +617,14 @@ pub(crate) async fn delete_canned(env: &Env, me: &OperatorRow, id: &str) -> Resu
 
 /// `GET /api/v1/console/offline-messages`: [`OfflineMessageList`], newest first.
 pub(crate) async fn list_offline(env: &Env, me: &OperatorRow) -> Result<Response> {
-    let messages =
-        crate::store::offline_messages::offline_messages(&crate::store::db(env)?, &me.account_id, OFFLINE_LIST_LIMIT)
-            .await?;
+    let shard = crate::store::shard(env, &me.account_id).await?;
+    let mut messages =
+        crate::store::offline_messages::offline_messages(&shard, &me.account_id, OFFLINE_LIST_LIMIT).await?;
+    // The channels' names are in the directory, the messages on the account's shard.
+    if !messages.is_empty() {
+        let names = crate::store::channels::channel_names(&crate::store::directory(env)?, &me.account_id).await?;
+        crate::store::offline_messages::name_channels(&mut messages, &names);
+    }
     http::json(&OfflineMessageList { messages })
 }
 
@@ -626,10 +640,11 @@ pub(crate) async fn offline_message(mut req: Request, env: &Env) -> Result<Respo
         Ok(m) => m,
         Err(e) => return http::with_cors(invalid(e)?, &origin),
     };
-    let d1 = crate::store::db(env)?;
+    let d1 = crate::store::directory(env)?;
     let channel = crate::store::channels::channel(&d1, body.channel_id.as_str()).await?.ok_or("channel vanished")?;
+    let d1 = crate::store::shard(env, channel.account_id.as_str()).await?;
     // A blocked visitor cannot leave messages either (told as politely as a chat is refused).
-    if crate::store::blocks::is_blocked(&d1, &channel.id, body.visitor_id.as_str()).await? {
+    if crate::store::blocks::is_blocked(&d1, channel.account_id.as_str(), body.visitor_id.as_str()).await? {
         let resp = http::fail(ErrorCode::VisitorBlocked, parley_protocol::outcomes::VISITOR_BLOCKED_MESSAGE)?;
         return http::with_cors(resp, &origin);
     }

@@ -69,7 +69,7 @@ const DEMO_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'
 /// The channel's chat button and its enabled auto-invites in the order they are tried (one
 /// query).
 async fn widget_entry_points(env: &Env, channel_id: &str) -> Result<(EntryPointRef, Vec<Rule>)> {
-    let rows = crate::store::entry_points::entry_points(&crate::store::db(env)?, None, channel_id).await?;
+    let rows = crate::store::entry_points::entry_points(&crate::store::directory(env)?, None, channel_id).await?;
     let mut button = None;
     let mut invites = Vec::new();
     for row in rows {
@@ -104,27 +104,28 @@ async fn widget_entry_points(env: &Env, channel_id: &str) -> Result<(EntryPointR
 pub(crate) async fn widget_look(req: &Request, env: &Env, ctx: &worker::Context) -> Result<Response> {
     let channel = req.url()?.query_pairs().find(|(k, _)| k == "channel").map(|(_, v)| v.into_owned());
     let resp = match channel {
-        Some(id) if is_valid_id(&id) => match crate::store::channels::channel_look(&crate::store::db(env)?, &id).await?
-        {
-            Some(row) => {
-                if let Some(button) = row.button.clone() {
-                    let view = crate::tally::PageView {
-                        channel_id: id,
-                        hostname: guard::page_hostname(req),
-                        address: guard::address(req),
-                        button,
-                    };
-                    let env = env.clone();
-                    crate::cost::after(ctx, async move {
-                        if let Err(e) = crate::tally::page_view(&env, view).await {
-                            worker::console_error!("page view not counted: {e}");
-                        }
-                    });
+        Some(id) if is_valid_id(&id) => {
+            match crate::store::channels::channel_look(&crate::store::directory(env)?, &id).await? {
+                Some(row) => {
+                    if let Some(button) = row.button.clone() {
+                        let view = crate::tally::PageView {
+                            channel_id: id,
+                            hostname: guard::page_hostname(req),
+                            address: guard::address(req),
+                            button,
+                        };
+                        let env = env.clone();
+                        crate::cost::after(ctx, async move {
+                            if let Err(e) = crate::tally::page_view(&env, view).await {
+                                worker::console_error!("page view not counted: {e}");
+                            }
+                        });
+                    }
+                    http::json(&row.into_api())?
                 }
-                http::json(&row.into_api())?
+                None => fail(ErrorCode::UnknownChannel, "no such channel")?,
             }
-            None => fail(ErrorCode::UnknownChannel, "no such channel")?,
-        },
+        }
         _ => fail(ErrorCode::BadChannel, "give the channel id: ?channel=<id>")?,
     };
     let headers = resp.headers().clone();
@@ -143,7 +144,8 @@ pub(crate) async fn widget_session(mut req: Request, env: &Env) -> Result<Respon
         Err(resp) => return Ok(resp),
     };
     // A failed read is the edge's error (500), never "no such channel".
-    let Some(channel) = crate::store::channels::channel(&crate::store::db(env)?, body.channel_id.as_str()).await?
+    let Some(channel) =
+        crate::store::channels::channel(&crate::store::directory(env)?, body.channel_id.as_str()).await?
     else {
         return fail(ErrorCode::UnknownChannel, "no such channel");
     };
@@ -177,10 +179,9 @@ pub(crate) async fn widget_session(mut req: Request, env: &Env) -> Result<Respon
             (id, token)
         }
     };
+    let shard = crate::store::shard(env, channel.account_id.as_str()).await?;
     let conversation_id =
-        crate::store::conversations::open_conversation_for(&crate::store::db(env)?, &channel.id, &visitor_id)
-            .await?
-            .map(|c| c.id.0);
+        crate::store::conversations::open_conversation_for(&shard, &channel.id, &visitor_id).await?.map(|c| c.id.0);
     let (button, invites) = widget_entry_points(env, &channel.id).await?;
     let resp = http::json(&WidgetSession {
         channel: ChannelInfo {
@@ -192,8 +193,11 @@ pub(crate) async fn widget_session(mut req: Request, env: &Env) -> Result<Respon
             time_zone: channel.time_zone,
             invites,
             prechat: crate::outcome_settings::prechat_of(&channel.prechat_form),
-            goals: crate::store::outcome_settings::widget_goals(&crate::store::db(env)?, channel.account_id.as_str())
-                .await?,
+            goals: crate::store::outcome_settings::widget_goals(
+                &crate::store::directory(env)?,
+                channel.account_id.as_str(),
+            )
+            .await?,
             language: channel.language,
             position: channel.position,
             greetings: crate::store::channels::greetings_of(&channel.greetings),
@@ -212,13 +216,17 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
         Ok(v) => v,
         Err(resp) => return Ok(resp),
     };
-    let d1 = crate::store::db(env)?;
+    let d1 = crate::store::directory(env)?;
     let entry = match crate::tally::resolve_entry(env, body.channel_id.as_str(), body.entry.as_ref()).await? {
         Ok(e) => e,
         Err(resp) => return http::with_cors(resp, &origin),
     };
-    let blocked = crate::store::blocks::is_blocked(&d1, &body.channel_id, &body.visitor_id).await?;
-    let open = crate::store::conversations::open_conversation_for(&d1, &body.channel_id, &body.visitor_id).await?;
+    // The channel's account says which shard holds the visitor's conversations and blocks.
+    let Some((account_id, shard)) = crate::store::channel_shard(env, body.channel_id.as_str()).await? else {
+        return http::with_cors(fail(ErrorCode::UnknownChannel, "no such channel")?, &origin);
+    };
+    let blocked = crate::store::blocks::is_blocked(&shard, &account_id, &body.visitor_id).await?;
+    let open = crate::store::conversations::open_conversation_for(&shard, &body.channel_id, &body.visitor_id).await?;
     let (conversation_id, status) = match start::first_step(blocked, open.map(|c| (c.id, c.status))) {
         // A blocked visitor is told so politely; the reason is never revealed.
         Start::Blocked => {
@@ -229,7 +237,9 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
         Start::Create => {
             // The pre-chat answers are checked before anything is written (400 naming the field).
             let who =
-                match crate::outcomes::visitor_details(&d1, &body.channel_id, &body.visitor_id, &body.prechat).await? {
+                match crate::outcomes::visitor_details(&d1, &shard, &body.channel_id, &body.visitor_id, &body.prechat)
+                    .await?
+                {
                     Ok(w) => w,
                     Err(resp) => return http::with_cors(resp, &origin),
                 };
@@ -293,12 +303,38 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
                 free_slot(env, &row).await;
                 return Err(e);
             }
-            if let Err(e) = crate::store::conversations::insert_conversation(&d1, &row).await {
+            // Its parties in the directory (the ticket and socket doors read them), then its row
+            // on the account's shard.
+            let parties = (row.id.as_str(), row.account_id.as_str(), row.channel_id.as_str(), row.visitor_id.as_str());
+            let stored = match crate::store::directory::add_parties(
+                &d1,
+                parties.0,
+                parties.1,
+                parties.2,
+                parties.3,
+                row.created_at,
+            )
+            .await
+            {
+                Ok(()) => crate::store::conversations::insert_conversation(&shard, &row).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = stored {
                 // One open conversation per visitor and channel (migration 0010): a second tab
                 // that started at the same time lost the race; both go on in the winner's.
                 free_slot(env, &row).await;
-                return match crate::store::conversations::open_conversation_for(&d1, &row.channel_id, &row.visitor_id)
-                    .await?
+                // The loser's parties row points at no conversation: forgotten (best effort).
+                let lost = [row.id.0.clone()];
+                if let Err(e) = crate::store::directory::forget_parties(&d1, row.account_id.as_str(), None, &lost).await
+                {
+                    worker::console_error!("forgetting the parties of {}: {e}", row.id.as_str());
+                }
+                return match crate::store::conversations::open_conversation_for(
+                    &shard,
+                    &row.channel_id,
+                    &row.visitor_id,
+                )
+                .await?
                 {
                     Some(open) => http::with_cors(
                         http::json(&ConversationCreated { conversation_id: open.id, status: open.status })?,
@@ -354,8 +390,8 @@ async fn conversation_parties(env: &Env, id: &str) -> Result<std::result::Result
     if !is_valid_id(id) {
         return fail(ErrorCode::UnknownConversation, "no such conversation").map(Err);
     }
-    match crate::store::conversations::conversation(&crate::store::db(env)?, id).await? {
-        Some(c) => Ok(Ok((c.account_id.0, c.channel_id.0, c.visitor_id.0))),
+    match crate::store::directory::parties(&crate::store::directory(env)?, id).await? {
+        Some(c) => Ok(Ok((c.account_id, c.channel_id, c.visitor_id))),
         None => fail(ErrorCode::UnknownConversation, "no such conversation").map(Err),
     }
 }
@@ -393,7 +429,7 @@ pub(crate) async fn connect(req: Request, env: &Env, id: &str) -> Result<Respons
     };
     if role == Role::Operator {
         // Remembered before the socket opens, so a logout from now on reaches it.
-        let d1 = crate::store::db(env)?;
+        let d1 = crate::store::directory(env)?;
         crate::store::sessions::record_socket(&d1, &who.session, id, &who.id, &account_id, now().0).await?;
     }
     let participant = Participant { role, id: who.id, name: who.name };
@@ -456,13 +492,14 @@ pub(crate) async fn list_conversations(req: Request, env: &Env, op: &OperatorRow
     if let Some((_, visitor)) = req.url()?.query_pairs().find(|(k, _)| k == "visitor") {
         return crate::outcomes::visitor_conversations(env, &op.account_id, &visitor).await;
     }
-    let rows = crate::store::conversations::list_conversations(&crate::store::db(env)?, &op.account_id, 200).await?;
+    let shard = crate::store::shard(env, &op.account_id).await?;
+    let rows = crate::store::conversations::list_conversations(&shard, &op.account_id, 200).await?;
     http::json(&ConversationList { conversations: crate::store::conversations::summaries(&rows) })
 }
 
 /// `GET /api/v1/console/conversations/:id/events`: the conversation's state changes.
 pub(crate) async fn conversation_events(env: &Env, op: &OperatorRow, id: &str) -> Result<Response> {
-    let d1 = crate::store::db(env)?;
+    let d1 = crate::store::shard(env, &op.account_id).await?;
     match crate::store::conversations::conversation(&d1, id).await? {
         Some(conv) if conv.account_id == op.account_id => http::json(
             &serde_json::json!({ "events": crate::store::conversations::conversation_events(&d1, id).await? }),
@@ -481,7 +518,7 @@ pub(crate) async fn availability(mut req: Request, env: &Env) -> Result<Response
         Ok(v) => v,
         Err(resp) => return Ok(resp),
     };
-    let channel = crate::store::channels::channel(&crate::store::db(env)?, body.channel_id.as_str())
+    let channel = crate::store::channels::channel(&crate::store::directory(env)?, body.channel_id.as_str())
         .await?
         .ok_or("channel vanished")?;
     let cmd = Command::Available { channel: channel.id };
@@ -499,7 +536,7 @@ pub(crate) async fn presence(env: &Env, op: Operator) -> Result<Response> {
             Ok(v) => v,
             Err(refused) => return dispatch_refusal(refused, 409),
         };
-    let channels = crate::store::channels::account_channels(&crate::store::db(env)?, &op.account_id).await?;
+    let channels = crate::store::channels::account_channels(&crate::store::directory(env)?, &op.account_id).await?;
     http::json(&PresenceSnapshot { me: op.row.id, presence: view, channels })
 }
 
@@ -509,7 +546,7 @@ pub(crate) async fn change_presence(mut req: Request, env: &Env, op: Operator) -
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
-    let channels = crate::store::channels::account_channels(&crate::store::db(env)?, &op.account_id).await?;
+    let channels = crate::store::channels::account_channels(&crate::store::directory(env)?, &op.account_id).await?;
     for ch in [&body.join, &body.leave].into_iter().flatten() {
         if !channels.iter().any(|c| &c.id == ch) {
             return fail(ErrorCode::UnknownChannel, "no such channel");
@@ -537,7 +574,7 @@ pub(crate) async fn transfer(mut req: Request, env: &Env, op: &OperatorRow, id: 
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
-    match crate::store::conversations::conversation(&crate::store::db(env)?, id).await? {
+    match crate::store::conversations::conversation(&crate::store::shard(env, &op.account_id).await?, id).await? {
         Some(conv) if conv.account_id == op.account_id => {}
         _ => return fail(ErrorCode::UnknownConversation, "no such conversation"),
     }

@@ -112,7 +112,7 @@ pub(crate) async fn login(mut req: Request, env: &Env) -> Result<Response> {
     }
     let username = body.username.trim().to_lowercase();
     let peppers = peppers(env)?;
-    let d1 = crate::store::db(env)?;
+    let d1 = crate::store::directory(env)?;
     let t = now().0;
 
     // The attempt is recorded before anything is checked, so parallel attempts count too.
@@ -165,7 +165,7 @@ pub(crate) async fn login(mut req: Request, env: &Env) -> Result<Response> {
 /// no longer exists ends its own sockets only.
 pub(crate) async fn logout(req: Request, env: &Env) -> Result<Response> {
     if let Some(digest) = guard::session_digest(&req) {
-        let d1 = crate::store::db(env)?;
+        let d1 = crate::store::directory(env)?;
         match crate::store::sessions::session_owner(&d1, &digest).await? {
             Some(owner) => end_operator_sessions(env, &owner.account_id, &owner.operator_id, None).await?,
             None => {
@@ -189,7 +189,7 @@ pub(crate) async fn end_operator_sessions(
     operator_id: &str,
     keep: Option<&str>,
 ) -> Result<()> {
-    let d1 = crate::store::db(env)?;
+    let d1 = crate::store::directory(env)?;
     crate::store::sessions::end_sessions(&d1, account_id, operator_id, keep).await?;
     let sockets = crate::store::sessions::take_operator_sockets(&d1, account_id, operator_id, keep).await?;
     revoke(env, sockets).await;
@@ -200,7 +200,7 @@ pub(crate) async fn end_operator_sessions(
 /// and login attempts outside every window, and closes the deleted sessions' sockets. Called
 /// at each successful login; safe to call from anywhere (a scheduled job) at any time.
 pub async fn purge_expired_sessions(env: &Env, now_ms: u64) -> Result<()> {
-    let d1 = crate::store::db(env)?;
+    let d1 = crate::store::directory(env)?;
     let attempts_cutoff = Throttle::USERNAME.cutoff(now_ms).min(Throttle::ADDRESS.cutoff(now_ms));
     let sockets =
         crate::store::sessions::purge_expired(&d1, now_ms, SessionTimes::idle_cutoff(now_ms), attempts_cutoff).await?;

@@ -29,7 +29,7 @@ pub(crate) async fn block(mut req: Request, env: &Env, me: &OperatorRow, convers
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
-    let d1 = store::db(env)?;
+    let d1 = store::shard(env, &me.account_id).await?;
     let conv = crate::store::conversations::account_conversation(&d1, conversation_id, &me.account_id).await?;
     let Some(conv) = conv else {
         return fail(ErrorCode::UnknownConversation, "no such conversation");
@@ -73,12 +73,21 @@ pub(crate) async fn block(mut req: Request, env: &Env, me: &OperatorRow, convers
 }
 
 pub(crate) async fn list(env: &Env, me: &OperatorRow) -> Result<Response> {
-    let rows = store::blocks::active(&store::db(env)?, &me.account_id, LIST_LIMIT).await?;
+    let mut rows = store::blocks::active(&store::shard(env, &me.account_id).await?, &me.account_id, LIST_LIMIT).await?;
+    // The blockers' chat names are in the directory (the blocks on the account's shard).
+    if !rows.is_empty() {
+        let names = store::operators::chat_names(&store::directory(env)?, &me.account_id).await?;
+        for row in &mut rows {
+            row.blocked_by_name = names.get(&row.blocked_by).cloned().unwrap_or_default();
+        }
+    }
     http::json(&BlockList { blocks: rows.into_iter().map(store::blocks::BlockRow::into_api).collect() })
 }
 
 pub(crate) async fn lift(env: &Env, me: &OperatorRow, id: &str) -> Result<Response> {
-    if !is_valid_id(id) || !store::blocks::lift(&store::db(env)?, &me.account_id, id, &me.id, now().0).await? {
+    if !is_valid_id(id)
+        || !store::blocks::lift(&store::shard(env, &me.account_id).await?, &me.account_id, id, &me.id, now().0).await?
+    {
         return fail(ErrorCode::UnknownBlock, "no such block");
     }
     http::json(&serde_json::json!({ "ok": true }))

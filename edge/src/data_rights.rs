@@ -44,8 +44,8 @@ const END_POLL_MS: u64 = 100;
 
 /// `GET /api/v1/console/visitors/:id/export`.
 pub(crate) async fn export(env: &Env, me: &Admin, visitor_id: &str) -> Result<Response> {
-    let d1 = crate::store::db(env)?;
     let account = me.account_id.as_str();
+    let d1 = crate::store::shard(env, account).await?;
     let records = crate::store::conversations::visitor_conversations(&d1, account, visitor_id, u32::MAX).await?;
     // Every conversation's child rows in three queries, whatever their number (a request's D1
     // queries are capped: `parley_protocol::limits::cloudflare`).
@@ -65,7 +65,7 @@ pub(crate) async fn export(env: &Env, me: &Admin, visitor_id: &str) -> Result<Re
         exported_at: now().0,
         identity: store::identity(&d1, account, visitor_id).await?,
         conversations,
-        offline_messages: store::offline_messages(&d1, account, visitor_id).await?,
+        offline_messages: named_offline_messages(env, &d1, account, visitor_id).await?,
         blocks: store::blocks(&d1, account, visitor_id).await?,
     };
     let resp = http::json(&export)?;
@@ -76,10 +76,26 @@ pub(crate) async fn export(env: &Env, me: &Admin, visitor_id: &str) -> Result<Re
     Ok(resp)
 }
 
+/// The visitor's offline messages (on the account's shard) with their channels' names (from
+/// the directory; one more query only when there are some).
+async fn named_offline_messages(
+    env: &Env,
+    d1: &crate::store::Shard,
+    account: &str,
+    visitor_id: &str,
+) -> Result<Vec<parley_protocol::admin::OfflineMessage>> {
+    let mut messages = store::offline_messages(d1, account, visitor_id).await?;
+    if !messages.is_empty() {
+        let names = crate::store::channels::channel_names(&crate::store::directory(env)?, account).await?;
+        crate::store::offline_messages::name_channels(&mut messages, &names);
+    }
+    Ok(messages)
+}
+
 /// `POST /api/v1/console/visitors/:id/erase`.
 pub(crate) async fn erase(env: &Env, me: &Admin, visitor_id: &str) -> Result<Response> {
-    let d1 = crate::store::db(env)?;
     let account = me.account_id.as_str();
+    let d1 = crate::store::shard(env, account).await?;
     let mut conversations = store::visitor_conversations(&d1, account, visitor_id).await?;
     // An open chat is ended first, then erased with the rest once D1 has it closed (the object
     // copies its close to D1 before anything is deleted, so no late copy brings rows back).
@@ -110,8 +126,10 @@ pub(crate) async fn erase(env: &Env, me: &Admin, visitor_id: &str) -> Result<Res
         ConversationStub::get(env, &c.id)?.erase().await?;
     }
     let visitor_id_typed = VisitorId(visitor_id.to_owned());
+    let ids: Vec<String> = conversations[..now].iter().map(|c| c.id.clone()).collect();
     if remaining > 0 {
         let erased = store::erase_visitor_conversations(&d1, account, visitor_id, now as u32).await?;
+        crate::store::directory::forget_parties(&crate::store::directory(env)?, account, None, &ids).await?;
         return http::json(&ErasureReport {
             visitor_id: visitor_id_typed,
             conversations: erased,
@@ -120,6 +138,8 @@ pub(crate) async fn erase(env: &Env, me: &Admin, visitor_id: &str) -> Result<Res
         });
     }
     let erased = store::erase_visitor(&d1, account, visitor_id).await?;
+    // And who those conversations belonged to, in the directory (it names the visitor).
+    crate::store::directory::forget_parties(&crate::store::directory(env)?, account, Some(visitor_id), &ids).await?;
     http::json(&ErasureReport {
         visitor_id: visitor_id_typed,
         conversations: erased.conversations,
@@ -180,7 +200,7 @@ async fn end_open_chat(env: &Env, me: &Admin, id: &str) -> Result<()> {
 
 /// `GET /api/v1/console/account/retention`.
 pub(crate) async fn get_retention(env: &Env, me: &OperatorRow) -> Result<Response> {
-    match store::retention(&crate::store::db(env)?, &me.account_id).await? {
+    match store::retention(&crate::store::directory(env)?, &me.account_id).await? {
         Some(row) => http::json(&RetentionSettings { days: row.days() }),
         None => fail(ErrorCode::Unauthenticated, "log in first"),
     }
@@ -195,7 +215,7 @@ pub(crate) async fn save_retention(mut req: Request, env: &Env, me: &Admin) -> R
     if let Err(e) = body.validate() {
         return invalid(e);
     }
-    store::set_retention(&crate::store::db(env)?, &me.account_id, body.days).await?;
+    store::set_retention(&crate::store::directory(env)?, &me.account_id, body.days).await?;
     get_retention(env, me).await
 }
 
@@ -220,17 +240,27 @@ pub async fn run_retention(env: &Env, now: u64) -> Result<Purged> {
             .saturating_sub(crate::cost::spent().subrequests() as usize)
             .saturating_sub(SCHEDULED_PURGE_RESERVE + 1)
     };
-    let d1 = crate::store::db(env)?;
+    let directory = crate::store::directory(env)?;
     let mut purged = Purged::default();
     let mut budget = RETENTION_CONVERSATIONS_PER_RUN;
-    for account in store::retentions(&d1).await? {
+    for account in store::retentions(&directory).await? {
         if left() == 0 {
             break;
         }
+        // The account's rows are on its shard (read with the list: no query per account). An
+        // account the directory cannot place is logged and left for a later run, not the others.
+        let d1 = match crate::store::placed(env, &account.id, account.shard) {
+            Ok(d1) => d1,
+            Err(e) => {
+                worker::console_error!("retention skips {}: {e}", account.id);
+                continue;
+            }
+        };
         let cutoff = retention_cutoff(now, account.days());
         purged.offline_messages += store::purge_offline_messages(&d1, &account.id, cutoff).await?;
         while budget > 0 {
-            let fits = (left() / RETENTION_COST_PER_CONVERSATION) as u32;
+            // One more query per batch: forgetting the batch's parties in the directory.
+            let fits = (left().saturating_sub(1) / RETENTION_COST_PER_CONVERSATION) as u32;
             let take = budget.min(RETENTION_BATCH).min(fits);
             if take == 0 {
                 break;
@@ -243,6 +273,7 @@ pub async fn run_retention(env: &Env, now: u64) -> Result<Purged> {
                 ConversationStub::get(env, id)?.erase().await?;
             }
             purged.conversations += store::delete_conversations(&d1, &account.id, &ids).await?;
+            crate::store::directory::forget_parties(&directory, &account.id, None, &ids).await?;
             budget = budget.saturating_sub(ids.len() as u32);
         }
     }

@@ -329,7 +329,7 @@ mod worker_side {
             return Ok(None);
         }
         let digest = auth::token_digest(&token);
-        let live = crate::store::sessions::session_operator(&crate::store::db(env)?, &digest, now().0).await?;
+        let live = crate::store::sessions::session_operator(&crate::store::directory(env)?, &digest, now().0).await?;
         Ok(live.map(|live| Operator { row: live.operator, session_digest: digest, valid_until: live.valid_until }))
     }
 
@@ -339,7 +339,7 @@ mod worker_side {
     /// (`parley_core::login::SocketCheck`); logout, disabling and a new password reach the
     /// object at once as a revocation.
     pub async fn session_valid_until(env: &Env, digest: &str, operator_id: &str) -> Result<Option<u64>> {
-        let live = crate::store::sessions::session_operator(&crate::store::db(env)?, digest, now().0).await?;
+        let live = crate::store::sessions::session_operator(&crate::store::directory(env)?, digest, now().0).await?;
         Ok(live.filter(|l| l.operator.id == operator_id).map(|l| l.valid_until))
     }
 
@@ -395,7 +395,8 @@ mod worker_side {
             Err(resp) => return Ok(Err(resp)),
         };
         if !is_valid_id(channel_id)
-            || !crate::store::channels::channel_has_host(&crate::store::db(env)?, channel_id, &o.hostname).await?
+            || !crate::store::channels::channel_has_host(&crate::store::directory(env)?, channel_id, &o.hostname)
+                .await?
         {
             return refusal(origin_not_allowed()).map(Err);
         }
@@ -600,7 +601,7 @@ mod worker_side {
         let t = now();
         let keys: Vec<(String, u64)> =
             doors.iter().map(|&(door, subject)| (door.key(subject), limits.window(door).start(t))).collect();
-        let counts = crate::store::throttle::count(&crate::store::db(env)?, &keys, 1).await?;
+        let counts = crate::store::throttle::count(&crate::store::directory(env)?, &keys, 1).await?;
         let counted: Vec<(Door, u64)> = doors.iter().map(|&(door, _)| door).zip(counts).collect();
         match limits.verdict(&counted, t) {
             Ok(()) => Ok(Ok(())),

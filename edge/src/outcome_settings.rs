@@ -23,7 +23,7 @@ use parley_protocol::error::ErrorCode;
 
 /// `GET /api/v1/console/outcome-settings` (any operator of the account).
 pub(crate) async fn get(env: &Env, me: &OperatorRow) -> Result<Response> {
-    http::json(&store::outcome_settings::load(&store::db(env)?, &me.account_id).await?)
+    http::json(&store::outcome_settings::load(&store::directory(env)?, &me.account_id).await?)
 }
 
 /// A channel's stored pre-chat form (the `channels.prechat_form` JSON; unreadable → none).
@@ -49,7 +49,7 @@ pub(crate) async fn save(mut req: Request, env: &Env, me: &OperatorRow) -> Resul
         Ok(v) => v,
         Err(e) => return invalid(e),
     };
-    let d1 = store::db(env)?;
+    let d1 = store::directory(env)?;
     let stored: Vec<(String, String)> = store::outcome_settings::stored_goals(&d1, &me.account_id).await?;
     let fresh: Vec<String> = valid.goals.iter().map(|_| new_id("g")).collect();
     let plan = match plan_goals(&valid.goals, &stored, &fresh) {

@@ -15,7 +15,7 @@
 //! Refusals with a field answer `{"error":{"code","field","message"}}`; nothing is written
 //! before every check passed.
 
-use crate::store::Db;
+use crate::store::{Db, Shard};
 use parley_core::record::ConversationRecord;
 use parley_core::start::{self, Known, VisitorDetails};
 use parley_protocol::api::{GoalsRequest, GoalsSaved, Identity, SurveyRequest, SurveySaved};
@@ -34,19 +34,22 @@ use parley_protocol::error::ErrorCode;
 /// Most conversations listed for one visitor.
 const VISITOR_LIST_LIMIT: u32 = 100;
 
-/// The conversation when it is this visitor's, in this channel.
+/// The conversation when it is this visitor's, in this channel, with the shard it is on (the
+/// channel's account's).
 async fn visitors_conversation(
-    d1: &Db,
+    env: &Env,
     id: &str,
     channel_id: &str,
     visitor_id: &str,
-) -> Result<Option<ConversationRecord>> {
-    if !is_valid_id(id) {
+) -> Result<Option<(ConversationRecord, Shard)>> {
+    if !is_valid_id(id) || !is_valid_id(channel_id) {
         return Ok(None);
     }
-    Ok(crate::store::conversations::conversation(d1, id)
+    let Some((_, shard)) = crate::store::channel_shard(env, channel_id).await? else { return Ok(None) };
+    let found = crate::store::conversations::conversation(&shard, id)
         .await?
-        .filter(|c| c.channel_id == channel_id && c.visitor_id == visitor_id))
+        .filter(|c| c.channel_id == channel_id && c.visitor_id == visitor_id);
+    Ok(found.map(|c| (c, shard)))
 }
 
 /// `POST /api/v1/widget/conversations/:id/survey`.
@@ -60,8 +63,7 @@ pub async fn survey(mut req: Request, env: &Env, id: &str) -> Result<Response> {
 }
 
 async fn save_survey(env: &Env, id: &str, body: SurveyRequest) -> Result<Response> {
-    let d1 = crate::store::db(env)?;
-    let Some(conv) = visitors_conversation(&d1, id, &body.channel_id, &body.visitor_id).await? else {
+    let Some((conv, d1)) = visitors_conversation(env, id, &body.channel_id, &body.visitor_id).await? else {
         return fail(ErrorCode::UnknownConversation, "no such conversation");
     };
     // D1 learns of the end a moment after the visitor does: ask the conversation's object.
@@ -103,12 +105,12 @@ pub async fn goals(mut req: Request, env: &Env) -> Result<Response> {
 }
 
 async fn save_goals(env: &Env, body: GoalsRequest) -> Result<Response> {
-    let d1 = crate::store::db(env)?;
-    let Some(conv) = visitors_conversation(&d1, &body.conversation_id, &body.channel_id, &body.visitor_id).await?
+    let Some((conv, d1)) =
+        visitors_conversation(env, &body.conversation_id, &body.channel_id, &body.visitor_id).await?
     else {
         return fail(ErrorCode::UnknownConversation, "no such conversation");
     };
-    let known = store::outcomes::enabled_goals(&d1, &conv.account_id).await?;
+    let known = store::outcomes::enabled_goals(&crate::store::directory(env)?, &conv.account_id).await?;
     let accepted = match accept_goals(&body.goals, &known) {
         Ok(a) => a,
         Err(e) => return invalid(e),
@@ -124,12 +126,12 @@ pub async fn outcome(mut req: Request, env: &Env, me: &OperatorRow, id: &str) ->
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
-    let d1 = crate::store::db(env)?;
+    let d1 = crate::store::shard(env, &me.account_id).await?;
     let conv = crate::store::conversations::account_conversation(&d1, id, &me.account_id).await?;
     let Some(conv) = conv else {
         return fail(ErrorCode::UnknownConversation, "no such conversation");
     };
-    let settings = crate::store::outcome_settings::load(&d1, &me.account_id).await?;
+    let settings = crate::store::outcome_settings::load(&crate::store::directory(env)?, &me.account_id).await?;
     let o = match body.validate(&settings) {
         Ok(o) => o,
         Err(e) => return invalid(e),
@@ -144,7 +146,7 @@ pub async fn visitor_conversations(env: &Env, account_id: &str, visitor_id: &str
     let rows = match is_valid_id(visitor_id) {
         true => {
             crate::store::conversations::visitor_conversations(
-                &crate::store::db(env)?,
+                &crate::store::shard(env, account_id).await?,
                 account_id,
                 visitor_id,
                 VISITOR_LIST_LIMIT,
@@ -164,7 +166,7 @@ pub async fn identify(
     channel_id: &str,
     identity: &Identity,
 ) -> Result<std::result::Result<String, Response>> {
-    let d1 = crate::store::db(env)?;
+    let d1 = crate::store::directory(env)?;
     let Some(ch) = store::visitors::channel_identity(&d1, channel_id).await? else {
         return Ok(Err(http::refuse(guard::bad_identity())?));
     };
@@ -183,7 +185,7 @@ pub async fn identify(
         name: &name,
         email: &email,
     };
-    store::visitors::remember(&d1, &who, now().0).await?;
+    store::visitors::remember(&crate::store::shard(env, &ch.account_id).await?, &who, now().0).await?;
     Ok(Ok(visitor_id))
 }
 
@@ -197,6 +199,7 @@ fn identified_key(env: &Env) -> Result<parley_core::keys::Key> {
 /// the field. Writes nothing.
 pub async fn visitor_details(
     d1: &Db,
+    shard: &Shard,
     channel_id: &str,
     visitor_id: &str,
     answers: &[(String, String)],
@@ -204,7 +207,7 @@ pub async fn visitor_details(
     let Some(ch) = store::visitors::channel_identity(d1, channel_id).await? else {
         return Ok(Err(fail(ErrorCode::UnknownChannel, "no such channel")?));
     };
-    let known = store::visitors::identified(d1, visitor_id, &ch.account_id).await?.map(|k| Known {
+    let known = store::visitors::identified(shard, visitor_id, &ch.account_id).await?.map(|k| Known {
         user_id: k.user_id,
         name: k.name,
         email: k.email,

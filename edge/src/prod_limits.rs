@@ -187,8 +187,16 @@ fn every_subrequest_goes_through_a_counted_door() {
     // `cost.rs` and asserted per route by `tests/e2e/request-cost.test.mjs`: that holds only if
     // nothing reaches D1, an object or the network but through the counted doors.
     let files = sources();
-    assert_eq!(files_with(&files, "env.d1("), vec!["store/mod.rs".to_owned()], "D1 only through store::db");
-    assert_eq!(files_with(&files, "D1Database"), vec!["store/mod.rs".to_owned()], "D1 only as store::Db");
+    assert_eq!(
+        files_with(&files, "env.d1("),
+        vec!["store/mod.rs".to_owned()],
+        "D1 only through store::directory and store::shard"
+    );
+    assert_eq!(
+        files_with(&files, "D1Database"),
+        vec!["store/mod.rs".to_owned()],
+        "D1 only as store::Db (the directory) and store::Shard"
+    );
     assert_eq!(
         files_with(&files, ".fetch_with_request("),
         vec!["stubs.rs".to_owned()],
@@ -223,7 +231,8 @@ fn the_fan_outs_are_bounded_within_the_free_plan() {
     // batch starts only if one query and its conversations fit before the session purge's
     // reserve, which holds the purge's batch and its revocations.
     const { assert!(SCHEDULED_PURGE_RESERVE >= 3 + MAX_REVOKES_PER_REQUEST) };
-    const { assert!(1 + 1 + 1 + RETENTION_COST_PER_CONVERSATION + SCHEDULED_PURGE_RESERVE <= MAX_SUBREQUESTS_FREE) };
+    // (the accounts, one purge, the batch's query, its conversations, its parties forgotten)
+    const { assert!(1 + 1 + 1 + RETENTION_COST_PER_CONVERSATION + 1 + SCHEDULED_PURGE_RESERVE <= MAX_SUBREQUESTS_FREE) };
     // What a retained conversation costs: its object's erasure and the statements deleting it.
     let store = &sources().into_iter().find(|(rel, _)| rel == "store/data_rights.rs").expect("data rights store").1;
     let delete = store.split("pub async fn delete_conversations").nth(1).expect("delete_conversations");

@@ -40,7 +40,7 @@ pub(crate) async fn create(req: &mut Request, env: &Env, me: &OperatorRow) -> Re
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
-    let d1 = crate::store::db(env)?;
+    let d1 = crate::store::directory(env)?;
     let t = now().0;
     let new = match body.validate(&account_time_zone(&d1, &me.account_id).await?, t) {
         Ok(n) => n,
@@ -63,13 +63,13 @@ pub(crate) async fn create(req: &mut Request, env: &Env, me: &OperatorRow) -> Re
 }
 
 pub(crate) async fn list(env: &Env, me: &OperatorRow) -> Result<Response> {
-    let rows = store::list(&crate::store::db(env)?, &me.account_id, LIST_LIMIT).await?;
+    let rows = store::list(&crate::store::directory(env)?, &me.account_id, LIST_LIMIT).await?;
     let ring = keys(env, Purpose::ReportLink)?;
     http::json(&ReportLinkList { links: rows.iter().map(|r| ReportLinkView::of(&ring, r)).collect() })
 }
 
 pub(crate) async fn revoke(env: &Env, me: &OperatorRow, id: &str) -> Result<Response> {
-    let d1 = crate::store::db(env)?;
+    let d1 = crate::store::directory(env)?;
     if !is_valid_id(id) || store::record(&d1, id, &me.account_id).await?.is_none() {
         return fail(ErrorCode::UnknownLink, "no such link");
     }
@@ -98,7 +98,7 @@ pub async fn public(req: Request, env: &Env, path_slug: &str) -> Result<Response
     if let Err(resp) = crate::guard::throttle(env, &doors).await? {
         return no_store(resp);
     }
-    let row = store::record(&crate::store::db(env)?, &link.link_id, link.account_id.as_str()).await?;
+    let row = store::record(&crate::store::directory(env)?, &link.link_id, link.account_id.as_str()).await?;
     if let Err(r) = links::check_row(&link, &q, row.as_ref()) {
         return refuse(r);
     }

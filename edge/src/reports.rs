@@ -24,7 +24,7 @@
 //! [`respond`] is the one entry for the console's endpoints and public links alike. Every
 //! statement is in `crate::store::reports` (bound parameters, paged reads).
 
-use crate::store::Db;
+use crate::store::{Db, Shard};
 use futures_util::stream;
 use parley_protocol::api::Transcript;
 use parley_reports::exports::{invite_rows, traffic_rows};
@@ -94,7 +94,7 @@ pub async fn report(req: Request, env: &Env, op: &Admin, slug: &str) -> Result<R
     }
     let url = req.url()?;
     let pairs: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-    let tz = account_time_zone(&crate::store::db(env)?, &op.account_id).await?;
+    let tz = account_time_zone(&crate::store::directory(env)?, &op.account_id).await?;
     let q = match ReportQuery::parse(slug, pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), &tz) {
         Ok(q) => q,
         Err(e) => return http::invalid(e),
@@ -107,10 +107,10 @@ pub async fn report(req: Request, env: &Env, op: &Admin, slug: &str) -> Result<R
 /// checked who may see the account's reports.
 pub async fn respond(env: &Env, req_origin: &str, account_id: &str, q: ReportQuery, csv: bool) -> Result<Response> {
     let base = format!("{req_origin}/console/#/transcript/");
-    let d1 = crate::store::db(env)?;
     if csv && matches!(q.report, ReportId::Conversations | ReportId::Sessions) {
-        let statics = load_statics(&d1, account_id, &q).await?;
-        return paged_csv(d1, account_id.to_owned(), q, base, statics, csv_page(env)?);
+        let shard = crate::store::shard(env, account_id).await?;
+        let statics = load_statics(&crate::store::directory(env)?, &shard, account_id, &q).await?;
+        return paged_csv(shard, account_id.to_owned(), q, base, statics, csv_page(env)?);
     }
     let facts = load_facts(env, account_id, &q, q.report.reads()).await?;
     let table = compute(&Ctx::new(&q, &facts, now().0, &base));
@@ -144,9 +144,16 @@ fn csv_page(env: &Env) -> Result<usize> {
 /// Streams a per-conversation report page by page: each page's rows are computed from its own
 /// `page` conversations and their child rows only (the rows of these reports are per
 /// conversation and in `(created_at, id)` order, so the pages joined are the whole report).
-fn paged_csv(d1: Db, account: String, q: ReportQuery, base: String, statics: Facts, page: usize) -> Result<Response> {
+fn paged_csv(
+    d1: Shard,
+    account: String,
+    q: ReportQuery,
+    base: String,
+    statics: Facts,
+    page: usize,
+) -> Result<Response> {
     struct State {
-        d1: Db,
+        d1: Shard,
         account: String,
         q: ReportQuery,
         base: String,
@@ -208,8 +215,8 @@ fn paged_csv(d1: Db, account: String, q: ReportQuery, base: String, statics: Fac
 /// conversations created in `[from, to)` (and those closed in it when asked) and their
 /// messages, assignments and blocks.
 pub async fn load_facts(env: &Env, account_id: &str, q: &ReportQuery, reads: Reads) -> Result<Facts> {
-    let d1 = crate::store::db(env)?;
-    let mut facts = load_statics(&d1, account_id, q).await?;
+    let d1 = crate::store::shard(env, account_id).await?;
+    let mut facts = load_statics(&crate::store::directory(env)?, &d1, account_id, q).await?;
     if !reads.conversations {
         return Ok(facts);
     }
@@ -231,18 +238,20 @@ pub(crate) async fn account_time_zone(d1: &Db, account_id: &str) -> Result<Strin
     store::account_time_zone(d1, account_id).await
 }
 
-/// Everything but the period's conversations and their child rows.
-async fn load_statics(d1: &Db, account_id: &str, q: &ReportQuery) -> Result<Facts> {
+/// Everything but the period's conversations and their child rows: the account's settings
+/// from the directory (`d1`), its activity and tallies from its shard.
+async fn load_statics(d1: &Db, shard: &Shard, account_id: &str, q: &ReportQuery) -> Result<Facts> {
     let account = store::account(d1, account_id).await?;
+    let entry_points = store::entry_points(d1, account_id).await?;
     Ok(Facts {
         accounts: vec![account.clone()],
         account,
         agents: store::agents(d1, account_id).await?,
         channels: store::channels(d1, account_id).await?,
         hosts: store::hosts(d1, account_id).await?,
-        entry_points: store::entry_points(d1, account_id).await?,
-        activity: store::activity(d1, account_id, q.activity_since(), q.to).await?,
-        tallies: store::tallies(d1, account_id, q.from, q.to).await?,
+        activity: store::activity(shard, account_id, q.activity_since(), q.to).await?,
+        tallies: store::tallies(shard, account_id, q.from, q.to, &entry_points).await?,
+        entry_points,
         ..Facts::default()
     })
 }
@@ -253,7 +262,7 @@ async fn load_statics(d1: &Db, account_id: &str, q: &ReportQuery) -> Result<Fact
 /// `GET /api/v1/console/conversations/:id/transcript` (any operator of the account; another
 /// account's conversation is a 404 like a missing one).
 pub async fn transcript(env: &Env, op: &OperatorRow, id: &str) -> Result<Response> {
-    let d1 = crate::store::db(env)?;
+    let d1 = crate::store::shard(env, &op.account_id).await?;
     let Some(conversation) = crate::store::conversations::account_conversation(&d1, id, &op.account_id).await? else {
         return fail(ErrorCode::UnknownConversation, "no such conversation");
     };

@@ -79,7 +79,7 @@ pub async fn resolve_entry(
 ) -> Result<std::result::Result<Entry, Response>> {
     let Some(choice) = choice else {
         return Ok(Ok(Entry {
-            entry_point: entry_points::brief(&store::db(env)?, channel_id, None).await?,
+            entry_point: entry_points::brief(&store::directory(env)?, channel_id, None).await?,
             invite: String::new(),
             decision_ms: None,
         }));
@@ -87,7 +87,7 @@ pub async fn resolve_entry(
     if !is_valid_id(&choice.entry_point) || !(choice.invite.is_empty() || is_valid_id(&choice.invite)) {
         return Ok(Err(fail(ErrorCode::Malformed, "entry.entry_point and entry.invite must be ids")?));
     }
-    let Some(ep) = entry_points::brief(&store::db(env)?, channel_id, Some(&choice.entry_point)).await? else {
+    let Some(ep) = entry_points::brief(&store::directory(env)?, channel_id, Some(&choice.entry_point)).await? else {
         // The one place this code goes with 400: the request names an entry point it cannot have.
         let e = ApiError::new(ErrorCode::UnknownEntryPoint, "no such entry point in this channel").with_status(400);
         return Ok(Err(http::refuse(e)?));
@@ -218,7 +218,7 @@ async fn host_account(env: &Env, channel_id: &str, hostname: &str) -> Result<Opt
     if cached.is_some() {
         return Ok(cached);
     }
-    let d1 = crate::store::db(env)?;
+    let d1 = crate::store::directory(env)?;
     if !is_valid_id(channel_id) || !crate::store::channels::channel_has_host(&d1, channel_id, hostname).await? {
         return Ok(None);
     }

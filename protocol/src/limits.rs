@@ -170,6 +170,13 @@ pub const INVITE_GRACE_MS: u64 = 60_000;
 pub const TALLY_SHARDS: u32 = 8;
 pub const TALLY_FLUSH_MS: u64 = 10_000;
 
+/// D1 databases holding accounts' data (issue 19): `DB` (shard 0, also the directory) alone
+/// by default; a deployment binding `DB_1` … sets `PARLEY_D1_SHARDS` to their number.
+pub const D1_SHARDS: u32 = 1;
+/// Accounts (and channels) whose shard one isolate keeps in memory; past it the map starts
+/// over (accounts never move, so an entry is never stale, only evicted).
+pub const SHARD_CACHE_MAX: usize = 20_000;
+
 /// Longest decision time recorded on a conversation (longer ones are capped), in ms.
 pub const MAX_DECISION_MS: u64 = 24 * 60 * 60 * 1000;
 

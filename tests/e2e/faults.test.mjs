@@ -11,11 +11,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { setImmediate as tick } from "node:timers/promises";
 import { randomBytes } from "node:crypto";
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { ProtoClient, newConversation, readTranscript, audit, sentBy, waitUntil, getJson, postJson } from "./proto-client.mjs";
 import { useEdge, until } from "./fixtures.mjs";
+import { d1File } from "./harness.mjs";
 
 // Streaming tests would trip the per-visitor rate limit (20 burst, 2/s by default).
 const VARS = { PARLEY_VISITOR_RATE: "100000/100000" };
@@ -232,9 +231,8 @@ test("D1 failing for a while: messages acknowledged meanwhile reach D1 once it i
   await stream(visitor, before, (i) => `d1-down ${RUN} before #${i}`);
   await visitor.allAcked(60_000);
 
-  const dir = join(edge.state, "v3", "d1", "miniflare-D1DatabaseObject");
-  const file = readdirSync(dir).find((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite");
-  const d1 = new DatabaseSync(join(dir, file));
+  // The demo account's shard: DB (shard 0, also the directory, which the doors read too).
+  const d1 = new DatabaseSync(d1File(edge.state, "DB"));
   const logFrom = edge.log().length;
   d1.exec("BEGIN IMMEDIATE");
   let released = false;

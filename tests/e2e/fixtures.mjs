@@ -2,7 +2,8 @@
 // - `useEdge(options)`: one `wrangler dev` (and, with `browser: true`, one Chromium) per file,
 //   started in `before`, stopped in `after` (ProtoClients in `clients` closed first);
 // - `edge.get / post / login`: the console API as a session cookie sees it;
-// - `secondAccount(spec)`: SQL for another account (the isolation tests' `acc_other`);
+// - `secondAccount(spec)`: SQL for another account (the isolation tests' `acc_other`), on
+//   shard 0 unless `shard` says (then `shardAnchorSql(spec)` goes to that shard's database);
 // - `widgetPage(browser, edge, opts)` / `consolePage(browser, edge, who)`: a visitor's page with
 //   the widget, an operator logged into the console, each in a fresh browser context;
 // - `assertError(r, status, code, label, field)`, `until(pred, label, ms)`,
@@ -73,9 +74,10 @@ export const otherAdmin = (password) => ({
  * one the operator gets Dana's hash (password `parley-demo`) copied from `op_demo`; `password_hash`
  * is stored as given. Channels are `{ id, name }`. `at` is every row's `created_at`.
  */
-export async function secondAccount({ id = "acc_other", name = "Other account (test)", channels = [], operators = [], at = 1 }) {
+export async function secondAccount({ id = "acc_other", name = "Other account (test)", channels = [], operators = [], at = 1, shard = 0 }) {
   const q = (s) => `'${String(s).replaceAll("'", "''")}'`;
-  const lines = [`INSERT INTO accounts (id, name, created_at) VALUES (${q(id)}, ${q(name)}, ${at});`];
+  const lines = [`INSERT INTO accounts (id, name, created_at) VALUES (${q(id)}, ${q(name)}, ${at});`,
+    `INSERT INTO account_shards (account_id, shard) VALUES (${q(id)}, ${Number(shard)});`];
   for (const ch of channels) {
     lines.push(`INSERT INTO channels (id, account_id, name, created_at) VALUES (${q(ch.id)}, ${q(id)}, ${q(ch.name)}, ${at});`);
   }
@@ -91,6 +93,18 @@ export async function secondAccount({ id = "acc_other", name = "Other account (t
   VALUES (${values.join(", ")});`);
     }
   }
+  return lines.join("\n") + "\n";
+}
+
+/**
+ * SQL for the shard database of an account made by `secondAccount({ shard })` (shard ≠ 0): the
+ * anchor rows its foreign keys point at (the account and its channels, ids only), as
+ * `store::directory::anchor` writes them for a channel created through the API.
+ */
+export function shardAnchorSql({ id = "acc_other", channels = [], at = 1 }) {
+  const q = (s) => `'${String(s).replaceAll("'", "''")}'`;
+  const lines = [`INSERT INTO accounts (id, name, created_at) VALUES (${q(id)}, '', ${at});`];
+  for (const ch of channels) lines.push(`INSERT INTO channels (id, account_id, name, created_at) VALUES (${q(ch.id)}, ${q(id)}, '', ${at});`);
   return lines.join("\n") + "\n";
 }
 

@@ -1,7 +1,7 @@
 // End-to-end harness: a real `wrangler dev` (workerd) on a free port with a fresh state
 // folder, and Debian's Chromium driven by playwright-core. Everything started is stopped.
 import { spawn, execFile } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
@@ -40,10 +40,12 @@ export async function freePort() {
  * (workerd included, nothing flushed) and `restart()` it on the same state folder, port,
  * secret and vars, for fault-injection tests.
  */
-export async function startEdge({ state, vars = {}, extraSql, online = ["demo"], logLevel = "info" } = {}) {
+export async function startEdge({ state, vars = {}, extraSql, shardSql = {}, online = ["demo"], logLevel = "info" } = {}) {
   state ??= mkdtempSync(join(tmpdir(), "parley-e2e-"));
   await promisify(execFile)("bash", [join(ROOT, "scripts", "db.sh"), state], { cwd: ROOT });
   if (extraSql) await seedSql(state, extraSql);
+  // `shardSql`: { DB_1: sql, … } run on those shards' databases (e.g. `shardAnchorSql`).
+  for (const [binding, sql] of Object.entries(shardSql)) await seedSql(state, sql, binding);
   const port = await freePort();
   const secret = randomBytes(24).toString("hex");
   const base = `http://127.0.0.1:${port}`;
@@ -139,19 +141,38 @@ SELECT 'c_${prefix}' || i, 'acc_demo', 'demo', ${who}, 'closed', ${t0} + i * ${s
 `;
 }
 
-export async function seedSql(state, sql) {
+export async function seedSql(state, sql, binding = "DB") {
   const file = join(state, `extra-${randomBytes(4).toString("hex")}.sql`);
   writeFileSync(file, sql);
-  await promisify(execFile)(process.execPath, [WRANGLER, "d1", "execute", "DB", "--local", "--persist-to", state, "--file", file],
+  await promisify(execFile)(process.execPath, [WRANGLER, "d1", "execute", binding, "--local", "--persist-to", state, "--file", file],
     { cwd: ROOT, env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" } });
 }
 
-/** Runs a read-only SQL query on the local D1 of state folder `state` (while `wrangler dev` is not running); resolves its rows. */
-export async function queryD1(state, sql) {
+/** Runs a read-only SQL query on the local D1 (`binding`: a shard, `DB` by default) of state folder `state` (while `wrangler dev` is not running); resolves its rows. */
+export async function queryD1(state, sql, binding = "DB") {
   const { stdout } = await promisify(execFile)(process.execPath,
-    [WRANGLER, "d1", "execute", "DB", "--local", "--persist-to", state, "--json", "--command", sql],
+    [WRANGLER, "d1", "execute", binding, "--local", "--persist-to", state, "--json", "--command", sql],
     { cwd: ROOT, env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" } });
   return JSON.parse(stdout)[0].results;
+}
+
+/**
+ * The local SQLite file of D1 shard `binding` (`DB` or `DB_1`, the two bound locally) under
+ * state folder `state`, for tests that read or lock it while `wrangler dev` runs. Miniflare names
+ * the files by a hash, so they are told apart by content: `DB` is the directory, whose
+ * `account_shards` holds the demo account's row; `DB_1`'s is empty.
+ */
+export function d1File(state, binding = "DB") {
+  const dir = join(state, "v3", "d1", "miniflare-D1DatabaseObject");
+  const files = readdirSync(dir).filter((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite").map((f) => join(dir, f));
+  const { DatabaseSync } = process.getBuiltinModule("node:sqlite");
+  const isDirectory = (file) => {
+    const db = new DatabaseSync(file, { readOnly: true });
+    try { return db.prepare("SELECT COUNT(*) AS n FROM account_shards").get().n > 0; } finally { db.close(); }
+  };
+  const found = files.filter((f) => isDirectory(f) === (binding === "DB"));
+  if (found.length !== 1) throw new Error(`D1 file of ${binding}: ${found.length} candidates in ${dir}`);
+  return found[0];
 }
 
 /** A fresh salted hash of `password`, as stored in `operators.password_hash`. */

@@ -190,6 +190,7 @@ INSERT INTO channel_hosts (channel_id, host_id) VALUES ('sales', 'h_demo_local')
 INSERT INTO entry_points (id, account_id, channel_id, kind, name, enabled, position, created_at, updated_at)
   VALUES ('btn_sales', 'acc_demo', 'sales', 'button', 'Chat button', 1, 0, 1, 1);
 INSERT INTO accounts (id, name, created_at) VALUES ('acc_other', 'Other account (test)', 1);
+INSERT INTO account_shards (account_id, shard) VALUES ('acc_other', 0);
 INSERT INTO channels (id, account_id, name, created_at) VALUES ('other_ch', 'acc_other', 'Other channel', 1);
 INSERT INTO conversations (id, account_id, channel_id, visitor_id, status, created_at, updated_at, closed_at, closed_by, survey_result)
   VALUES ('c98', 'acc_other', 'other_ch', 'v_98', 'closed', ${at("12:00:00")}, ${at("12:05:00")}, ${at("12:05:00")}, 'visitor', 'good');

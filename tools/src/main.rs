@@ -28,8 +28,21 @@ fn main() {
         Some("bench-routing") => bench_routing::run(),
         Some("bench-reports") => bench_reports::run(&args[1..]),
         Some("bench-wake") => bench_wake::run(),
+        Some("account-sql") if args.len() >= 4 => {
+            let counts: Vec<u64> =
+                args[3].split(',').map(|c| c.trim().parse().expect("COUNTS: numbers, e.g. 3,1")).collect();
+            let now =
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_millis() as u64;
+            let (shard, directory, anchor) = account_sql(&args[1], &args[2], &counts, now);
+            match args.get(4).map(String::as_str) {
+                Some("--shard-part") => print!("{anchor}"),
+                _ => print!("{directory}"),
+            }
+            eprintln!("account {} goes to shard {shard} (binding {})", args[1], parley_core::shards::binding(shard));
+        }
         _ => {
             eprintln!("usage: parley-tools seed-sql | hash-password PASSWORD | bench-routing | bench-reports [N] [--out FILE] | bench-wake");
+            eprintln!("       parley-tools account-sql ID NAME COUNTS [--shard-part]   (COUNTS: accounts per bound shard, e.g. 3,1)");
             std::process::exit(2);
         }
     }
@@ -39,6 +52,26 @@ fn hash(password: &str) -> String {
     let mut salt = [0u8; 16];
     getrandom::getrandom(&mut salt).expect("system randomness");
     hash_password(password, &salt, PBKDF2_ROUNDS)
+}
+
+/// A new account's SQL: `(shard, directory part, shard part)`. The shard is the one holding the
+/// fewest of `counts` (accounts per bound shard: `SELECT shard, COUNT(*) FROM account_shards GROUP
+/// BY shard`), `parley_core::shards::place`; the directory part (for `DB`) is the account and its
+/// directory row; the shard part (for `DB_<shard>`, empty on shard 0, which holds the account
+/// itself) is the anchor row its data's foreign keys point at.
+fn account_sql(id: &str, name: &str, counts: &[u64], now: u64) -> (u32, String, String) {
+    let shard = parley_core::shards::place(counts, counts.len() as u32);
+    let directory = format!(
+        "INSERT INTO accounts (id, name, created_at) VALUES ({id}, {name}, {now});\n\
+         INSERT INTO account_shards (account_id, shard) VALUES ({id}, {shard});\n",
+        id = q(id),
+        name = q(name),
+    );
+    let anchor = match shard {
+        0 => String::new(),
+        _ => format!("INSERT INTO accounts (id, name, created_at) VALUES ({}, '', {now});\n", q(id)),
+    };
+    (shard, directory, anchor)
 }
 
 fn q(s: &str) -> String {
@@ -90,6 +123,7 @@ fn seed_sql() -> String {
     format!(
         "-- Parley local DEMO data (not for production).\n\
 INSERT INTO accounts (id, name, created_at) VALUES ('acc_demo', 'DEMO account (local development)', {now});\n\
+INSERT INTO account_shards (account_id, shard) VALUES ('acc_demo', {shard});\n\
 INSERT INTO hosts (id, account_id, hostname, created_at) VALUES ('h_demo_ip', 'acc_demo', '127.0.0.1', {now});\n\
 INSERT INTO hosts (id, account_id, hostname, created_at) VALUES ('h_demo_local', 'acc_demo', 'localhost', {now});\n\
 INSERT INTO channels (id, account_id, name, greeting, created_at, identity_secret, language, position, greetings) \
@@ -107,6 +141,8 @@ INSERT INTO success_codes (id, account_id, name, position, created_at) VALUES ('
 INSERT INTO categories (id, account_id, parent_id, name, position, created_at) VALUES ('cat_demo_billing', 'acc_demo', NULL, 'Billing', 0, {now});\n\
 INSERT INTO categories (id, account_id, parent_id, name, position, created_at) VALUES ('cat_demo_refund', 'acc_demo', 'cat_demo_billing', 'Refund', 0, {now}), ('cat_demo_invoice', 'acc_demo', 'cat_demo_billing', 'Invoice', 1, {now});\n\
 INSERT INTO goals (id, account_id, name, value, url_glob, enabled, position, created_at) VALUES ('g_demo_signup', 'acc_demo', 'Signed up', 49, NULL, 1, 0, {now}), ('g_demo_pricing', 'acc_demo', 'Saw pricing', 5, '*/demo/pricing*', 1, 1, {now});\n",
+        // The first account of an empty deployment: shard 0 (`DB`), whatever the shard count.
+        shard = parley_core::shards::place(&[], parley_core::config::MAX_D1_SHARDS),
         user = q(DEMO_USERNAME),
         hash = q(&hash),
         user2 = q(SECOND_USERNAME),
@@ -121,6 +157,20 @@ INSERT INTO goals (id, account_id, name, value, url_glob, enabled, position, cre
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_new_account_goes_to_the_emptiest_shard_with_its_directory_row_and_anchor() {
+        let (shard, directory, anchor) = account_sql("acc_x", "O'Brien", &[3, 1], 7);
+        assert_eq!(shard, 1);
+        assert_eq!(
+            directory,
+            "INSERT INTO accounts (id, name, created_at) VALUES ('acc_x', 'O''Brien', 7);\n\
+             INSERT INTO account_shards (account_id, shard) VALUES ('acc_x', 1);\n"
+        );
+        assert_eq!(anchor, "INSERT INTO accounts (id, name, created_at) VALUES ('acc_x', '', 7);\n");
+        let (shard, _, anchor) = account_sql("acc_y", "Y", &[0, 1], 7);
+        assert_eq!((shard, anchor.as_str()), (0, ""), "shard 0 holds the account itself");
+    }
 
     #[test]
     fn the_demo_invite_is_valid_as_stored() {

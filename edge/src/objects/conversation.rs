@@ -329,7 +329,7 @@ impl ConversationObject {
             .any(|a| a.id != id && a.session.as_deref() == Some(digest.as_str()));
         let Ok(Some(conversation_id)) = self.kit.meta("conversation_id") else { return };
         if !others {
-            let db = match crate::store::db(self.kit.env()) {
+            let db = match crate::store::directory(self.kit.env()) {
                 Ok(db) => db,
                 Err(_) => return,
             };
@@ -578,12 +578,14 @@ impl ConversationObject {
         // object's sequence, so a retry (or two syncs racing) never counts anything twice.
         let mut first = true;
         let (mut statements, mut copied) = (0, 0);
+        // The copy goes to the account's shard (found once per isolate).
+        let d1 = crate::store::shard(self.kit.env(), &account_id).await?;
         loop {
             let messages = self.unsynced_messages(messages_synced)?;
             let full = messages.len() == MESSAGES_PER_SYNC;
             copied += messages.len();
             statements += crate::store::conversations::sync_conversation(
-                &crate::store::db(self.kit.env())?,
+                &d1,
                 &id,
                 first.then_some(&summary),
                 if first { &events } else { &[] },

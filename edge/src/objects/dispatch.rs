@@ -188,7 +188,7 @@ impl DispatchObject {
                     PresenceState::Offline => "offline",
                 };
                 crate::store::activity::upsert_interval(
-                    &crate::store::db(self.kit.env())?,
+                    &crate::store::shard(self.kit.env(), &account).await?,
                     &b.interval.activity_id,
                     &account,
                     b.operator_id.as_str(),

@@ -103,7 +103,8 @@ impl DurableObject for TallyObject {
         let stale = self.entry_points.borrow().1.is_none_or(|at| at + EP_REFRESH_MS <= t);
         if unknown && stale {
             let map =
-                crate::store::entry_points::kinds(&crate::store::db(self.kit.env())?, body.channel_id.as_str()).await?;
+                crate::store::entry_points::kinds(&crate::store::directory(self.kit.env())?, body.channel_id.as_str())
+                    .await?;
             *self.entry_points.borrow_mut() = (map, Some(t));
         }
         let ack = self.ingest(&body, t, settings)?;
@@ -237,7 +238,9 @@ impl TallyObject {
             account_id: self.kit.meta("account_id")?.unwrap_or_default(),
             channel_id: self.kit.meta("channel_id")?.unwrap_or_default(),
         };
-        tally_flush::write(&crate::store::db(self.kit.env())?, &shard, seq, rows, t).await
+        // The counts go to the channel's account's shard (its directory row, once per isolate).
+        let d1 = crate::store::shard(self.kit.env(), &shard.account_id).await?;
+        tally_flush::write(&d1, &shard, seq, rows, t).await
     }
 
     /// The one alarm ([`Shard::next_deadline`]).

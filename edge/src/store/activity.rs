@@ -1,6 +1,6 @@
 //! Operators' activity intervals (`activity_intervals`), written by the dispatcher's outbox.
 
-use super::Db;
+use super::Shard;
 use wasm_bindgen::JsValue;
 use worker::Result;
 
@@ -8,7 +8,7 @@ use super::{n, s};
 
 /// Stores an activity interval, or its end (a retried copy changes nothing).
 pub async fn upsert_interval(
-    db: &Db,
+    db: &Shard,
     activity_id: &str,
     account_id: &str,
     operator_id: &str,

@@ -1,7 +1,7 @@
 //! Visitor blocks (`visitor_blocks`): at most one active block per visitor and account (a
 //! partial UNIQUE index), lifted rather than deleted.
 
-use super::Db;
+use super::Shard;
 use parley_protocol::outcomes::BlockView;
 use serde::Deserialize;
 use worker::Result;
@@ -20,7 +20,7 @@ pub struct NewBlock<'a> {
 }
 
 /// Stores the block (an error when the visitor already has an active one: the unique index).
-pub async fn insert(d1: &Db, b: &NewBlock<'_>) -> Result<()> {
+pub async fn insert(d1: &Shard, b: &NewBlock<'_>) -> Result<()> {
     d1.prepare(
         "INSERT INTO visitor_blocks (id, account_id, visitor_id, conversation_id, reason, blocked_by, created_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -31,7 +31,8 @@ pub async fn insert(d1: &Db, b: &NewBlock<'_>) -> Result<()> {
     Ok(())
 }
 
-/// A `visitor_blocks` row joined with the blocking operator's chat name.
+/// A `visitor_blocks` row; the blocking operator's chat name comes from the directory
+/// (`blocked_by_name`, filled by the caller: the operators are not on the account's shard).
 #[derive(Debug, Deserialize)]
 pub struct BlockRow {
     pub id: String,
@@ -58,11 +59,10 @@ impl BlockRow {
 }
 
 /// The account's active blocks, newest first.
-pub async fn active(d1: &Db, account_id: &str, limit: u32) -> Result<Vec<BlockRow>> {
+pub async fn active(d1: &Shard, account_id: &str, limit: u32) -> Result<Vec<BlockRow>> {
     d1.prepare(
         "SELECT b.id, b.visitor_id, b.conversation_id, b.reason, b.blocked_by, \
-         COALESCE(o.chat_name, '') AS blocked_by_name, b.created_at \
-         FROM visitor_blocks b LEFT JOIN operators o ON o.id = b.blocked_by AND o.account_id = b.account_id \
+         '' AS blocked_by_name, b.created_at FROM visitor_blocks b \
          WHERE b.account_id = ?1 AND b.lifted_at IS NULL ORDER BY b.created_at DESC LIMIT ?2",
     )
     .bind(&[s(account_id), n(u64::from(limit))])?
@@ -72,7 +72,7 @@ pub async fn active(d1: &Db, account_id: &str, limit: u32) -> Result<Vec<BlockRo
 }
 
 /// Lifts the account's active block `id`; false when there is none.
-pub async fn lift(d1: &Db, account_id: &str, id: &str, by: &str, at: u64) -> Result<bool> {
+pub async fn lift(d1: &Shard, account_id: &str, id: &str, by: &str, at: u64) -> Result<bool> {
     let stmt = d1
         .prepare(
             "UPDATE visitor_blocks SET lifted_at = ?1, lifted_by = ?2 \
@@ -88,7 +88,7 @@ struct Found {
 }
 
 /// The visitor's active block in the account, if any.
-pub async fn active_block(d1: &Db, account_id: &str, visitor_id: &str) -> Result<Option<String>> {
+pub async fn active_block(d1: &Shard, account_id: &str, visitor_id: &str) -> Result<Option<String>> {
     let row: Option<Found> = d1
         .prepare("SELECT id FROM visitor_blocks WHERE account_id = ?1 AND visitor_id = ?2 AND lifted_at IS NULL")
         .bind(&[s(account_id), s(visitor_id)])?
@@ -97,17 +97,9 @@ pub async fn active_block(d1: &Db, account_id: &str, visitor_id: &str) -> Result
     Ok(row.map(|r| r.id))
 }
 
-/// Whether the visitor has an active block in the account that owns the channel.
-pub async fn is_blocked(d1: &Db, channel_id: &str, visitor_id: &str) -> Result<bool> {
-    let row: Option<Found> = d1
-        .prepare(
-            "SELECT b.id FROM visitor_blocks b JOIN channels c ON c.account_id = b.account_id \
-             WHERE c.id = ?1 AND b.visitor_id = ?2 AND b.lifted_at IS NULL LIMIT 1",
-        )
-        .bind(&[s(channel_id), s(visitor_id)])?
-        .first(None)
-        .await?;
-    Ok(row.is_some())
+/// Whether the visitor has an active block in the account (the channel's owner).
+pub async fn is_blocked(d1: &Shard, account_id: &str, visitor_id: &str) -> Result<bool> {
+    Ok(active_block(d1, account_id, visitor_id).await?.is_some())
 }
 
 #[cfg(test)]

@@ -137,6 +137,11 @@ pub async fn channel_host(db: &Db, channel_id: &str, hostname: &str) -> Result<O
 }
 
 /// The account's channels (id and name), by name.
+/// The account's channels' names by id (for rows of the account's shard naming a channel).
+pub async fn channel_names(db: &Db, account_id: &str) -> Result<std::collections::HashMap<String, String>> {
+    Ok(account_channels(db, account_id).await?.into_iter().map(|c| (c.id, c.name)).collect())
+}
+
 pub async fn account_channels(db: &Db, account_id: &str) -> Result<Vec<ChannelRef>> {
     #[derive(Deserialize)]
     struct Named {

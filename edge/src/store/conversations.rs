@@ -1,7 +1,7 @@
 //! Conversations: the D1 copy of each conversation (`conversations`, `conversation_events`,
 //! `messages`), written by the conversation's object and read by the console.
 
-use super::Db;
+use super::Shard;
 use parley_core::record::{ConversationRecord, PageFact};
 use parley_protocol::api::{ConversationEvent, ConversationSummary};
 use serde::Deserialize;
@@ -93,13 +93,13 @@ fn record(row: Option<ConversationRow>) -> Result<Option<ConversationRecord>> {
     Ok(row.map(ConversationRow::into_record).transpose()?)
 }
 
-pub async fn conversation(db: &Db, id: &str) -> Result<Option<ConversationRecord>> {
+pub async fn conversation(db: &Shard, id: &str) -> Result<Option<ConversationRecord>> {
     let sql = format!("SELECT {CONVERSATION_COLS} FROM conversations WHERE id = ?1");
     record(db.prepare(sql).bind(&[s(id)])?.first(None).await?)
 }
 
 /// The conversation `id` when it belongs to `account_id` (an invalid or foreign id is `None`).
-pub async fn account_conversation(db: &Db, id: &str, account_id: &str) -> Result<Option<ConversationRecord>> {
+pub async fn account_conversation(db: &Shard, id: &str, account_id: &str) -> Result<Option<ConversationRecord>> {
     if !parley_protocol::ids::is_valid_id(id) {
         return Ok(None);
     }
@@ -107,7 +107,11 @@ pub async fn account_conversation(db: &Db, id: &str, account_id: &str) -> Result
 }
 
 /// The visitor's latest conversation in the channel that is not closed.
-pub async fn open_conversation_for(db: &Db, channel_id: &str, visitor_id: &str) -> Result<Option<ConversationRecord>> {
+pub async fn open_conversation_for(
+    db: &Shard,
+    channel_id: &str,
+    visitor_id: &str,
+) -> Result<Option<ConversationRecord>> {
     let sql = format!(
         "SELECT {CONVERSATION_COLS} FROM conversations \
          WHERE visitor_id = ?1 AND channel_id = ?2 AND status != 'closed' ORDER BY created_at DESC LIMIT 1"
@@ -117,7 +121,7 @@ pub async fn open_conversation_for(db: &Db, channel_id: &str, visitor_id: &str) 
 
 /// Stores a new conversation's record (its first state, from `parley_core::start`; the
 /// pages are the object's to copy).
-pub async fn insert_conversation(db: &Db, row: &ConversationRecord) -> Result<()> {
+pub async fn insert_conversation(db: &Shard, row: &ConversationRecord) -> Result<()> {
     db.prepare(
         "INSERT INTO conversations (id, account_id, channel_id, visitor_id, status, created_at, page_url, updated_at, \
          operator_id, operator_name, visitor_language, visitor_country, current_page, pages_visited, \
@@ -157,7 +161,7 @@ pub async fn insert_conversation(db: &Db, row: &ConversationRecord) -> Result<()
     Ok(())
 }
 
-pub async fn list_conversations(db: &Db, account_id: &str, limit: u32) -> Result<Vec<ConversationRecord>> {
+pub async fn list_conversations(db: &Shard, account_id: &str, limit: u32) -> Result<Vec<ConversationRecord>> {
     let rows = db
         .prepare(format!(
             "SELECT {CONVERSATION_COLS} FROM conversations WHERE account_id = ?1 \
@@ -173,7 +177,7 @@ pub async fn list_conversations(db: &Db, account_id: &str, limit: u32) -> Result
 /// One visitor's conversations in the account, newest first (past conversations follow an
 /// identified visitor, whose id is the same on every device).
 pub async fn visitor_conversations(
-    db: &Db,
+    db: &Shard,
     account_id: &str,
     visitor_id: &str,
     limit: u32,
@@ -269,7 +273,7 @@ pub(crate) fn message_chunks(messages: &[MessageRow]) -> Vec<String> {
 /// batch is one transaction, so either all of it lands or none. `sum` None: messages only.
 /// Answers the number of statements run.
 pub async fn sync_conversation(
-    db: &Db,
+    db: &Shard,
     id: &str,
     sum: Option<&Summary<'_>>,
     events: &[EventRow],
@@ -312,7 +316,7 @@ pub async fn sync_conversation(
     Ok(statements)
 }
 
-fn summary_statement(db: &Db, sum: &Summary<'_>) -> Result<worker::D1PreparedStatement> {
+fn summary_statement(db: &Shard, sum: &Summary<'_>) -> Result<worker::D1PreparedStatement> {
     db.prepare(
         "UPDATE conversations SET status = ?2, message_count = ?3, last_message_at = ?4, \
              last_message_preview = ?5, closed_at = ?6, closed_by = ?7, no_operator_response = ?8, updated_at = ?9, \
@@ -353,7 +357,7 @@ impl EventReadRow {
 }
 
 /// A conversation's recorded state changes, oldest first.
-pub async fn conversation_events(db: &Db, conversation_id: &str) -> Result<Vec<ConversationEvent>> {
+pub async fn conversation_events(db: &Shard, conversation_id: &str) -> Result<Vec<ConversationEvent>> {
     let rows: Vec<EventReadRow> = db
         .prepare("SELECT seq, at, kind, detail FROM conversation_events WHERE conversation_id = ?1 ORDER BY seq")
         .bind(&[s(conversation_id)])?

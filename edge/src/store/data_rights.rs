@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::Db;
+use super::{Db, Shard};
 use parley_protocol::admin::OfflineMessage;
 use parley_protocol::api::ConversationEvent;
 use parley_protocol::data_rights::{ExportBlock, ExportIdentity, ExportMessage};
@@ -18,7 +18,7 @@ use super::offline_messages::OfflineMessageRow;
 use super::{n, s};
 
 /// How many rows each statement of a batch changed.
-async fn batch_changes(d1: &Db, stmts: Vec<D1PreparedStatement>) -> Result<Vec<u32>> {
+async fn batch_changes(d1: &Shard, stmts: Vec<D1PreparedStatement>) -> Result<Vec<u32>> {
     let results = d1.batch(stmts).await?;
     results.iter().map(|r| Ok(r.meta()?.and_then(|m| m.changes).unwrap_or(0) as u32)).collect()
 }
@@ -31,7 +31,7 @@ pub struct ConversationRef {
 }
 
 /// The visitor's conversations in the account.
-pub async fn visitor_conversations(d1: &Db, account_id: &str, visitor_id: &str) -> Result<Vec<ConversationRef>> {
+pub async fn visitor_conversations(d1: &Shard, account_id: &str, visitor_id: &str) -> Result<Vec<ConversationRef>> {
     d1.prepare("SELECT id, status FROM conversations WHERE account_id = ?1 AND visitor_id = ?2 ORDER BY created_at, id")
         .bind(&[s(account_id), s(visitor_id)])?
         .all()
@@ -48,7 +48,7 @@ pub struct Erased {
 }
 
 /// Removes every D1 row naming the visitor in the account, in one batch (all or nothing).
-pub async fn erase_visitor(d1: &Db, account_id: &str, visitor_id: &str) -> Result<Erased> {
+pub async fn erase_visitor(d1: &Shard, account_id: &str, visitor_id: &str) -> Result<Erased> {
     const MINE: &str = "SELECT id FROM conversations WHERE account_id = ?1 AND visitor_id = ?2";
     let bind = |sql: String| d1.prepare(sql).bind(&[s(account_id), s(visitor_id)]);
     let stmts = vec![
@@ -67,7 +67,7 @@ pub async fn erase_visitor(d1: &Db, account_id: &str, visitor_id: &str) -> Resul
 /// Removes the visitor's first `limit` conversations in [`visitor_conversations`]' order (with
 /// their messages, events and goals) from D1, in one batch of four statements whatever `limit`;
 /// answers how many conversations went.
-pub async fn erase_visitor_conversations(d1: &Db, account_id: &str, visitor_id: &str, limit: u32) -> Result<u32> {
+pub async fn erase_visitor_conversations(d1: &Shard, account_id: &str, visitor_id: &str, limit: u32) -> Result<u32> {
     const FIRST: &str = "SELECT id FROM conversations WHERE account_id = ?1 AND visitor_id = ?2 \
                          ORDER BY created_at, id LIMIT ?3";
     let bind = |sql: String| d1.prepare(sql).bind(&[s(account_id), s(visitor_id), n(u64::from(limit))]);
@@ -81,7 +81,7 @@ pub async fn erase_visitor_conversations(d1: &Db, account_id: &str, visitor_id: 
 }
 
 /// Removes conversations (with their messages, events and goals) from D1, in one batch.
-pub async fn delete_conversations(d1: &Db, account_id: &str, ids: &[String]) -> Result<u32> {
+pub async fn delete_conversations(d1: &Shard, account_id: &str, ids: &[String]) -> Result<u32> {
     let mut stmts = Vec::with_capacity(ids.len() * 4);
     for id in ids {
         for sql in [
@@ -118,7 +118,7 @@ impl IdentityRow {
     }
 }
 
-pub async fn identity(d1: &Db, account_id: &str, visitor_id: &str) -> Result<Option<ExportIdentity>> {
+pub async fn identity(d1: &Shard, account_id: &str, visitor_id: &str) -> Result<Option<ExportIdentity>> {
     let row: Option<IdentityRow> = d1
         .prepare(
             "SELECT user_id, name, email, updated_at FROM identified_visitors WHERE account_id = ?1 AND visitor_id = ?2",
@@ -187,7 +187,7 @@ pub struct VisitorChildren {
 
 /// [`VisitorChildren`] of the visitor in the account (transcripts in order, state changes and
 /// goals as the console reads them), in three queries.
-pub async fn visitor_children(d1: &Db, account_id: &str, visitor_id: &str) -> Result<VisitorChildren> {
+pub async fn visitor_children(d1: &Shard, account_id: &str, visitor_id: &str) -> Result<VisitorChildren> {
     const MINE: &str = "SELECT id FROM conversations WHERE account_id = ?1 AND visitor_id = ?2";
     let read = |sql: String| d1.prepare(sql).bind(&[s(account_id), s(visitor_id)]);
     let mut out = VisitorChildren::default();
@@ -232,14 +232,13 @@ pub async fn visitor_children(d1: &Db, account_id: &str, visitor_id: &str) -> Re
     Ok(out)
 }
 
-/// The visitor's offline messages, oldest first.
-pub async fn offline_messages(d1: &Db, account_id: &str, visitor_id: &str) -> Result<Vec<OfflineMessage>> {
+/// The visitor's offline messages, oldest first (channel names empty:
+/// [`super::offline_messages::name_channels`]).
+pub async fn offline_messages(d1: &Shard, account_id: &str, visitor_id: &str) -> Result<Vec<OfflineMessage>> {
     let rows: Vec<OfflineMessageRow> = d1
         .prepare(
-            "SELECT m.id, m.channel_id, COALESCE(c.name, '') AS channel_name, m.visitor_id, m.name, m.email, m.text, \
-             m.page_url, m.created_at FROM offline_messages m \
-             LEFT JOIN channels c ON c.id = m.channel_id AND c.account_id = m.account_id \
-             WHERE m.account_id = ?1 AND m.visitor_id = ?2 ORDER BY m.created_at, m.id",
+            "SELECT id, channel_id, '' AS channel_name, visitor_id, name, email, text, page_url, created_at \
+             FROM offline_messages WHERE account_id = ?1 AND visitor_id = ?2 ORDER BY created_at, id",
         )
         .bind(&[s(account_id), s(visitor_id)])?
         .all()
@@ -270,7 +269,7 @@ impl BlockRow {
     }
 }
 
-pub async fn blocks(d1: &Db, account_id: &str, visitor_id: &str) -> Result<Vec<ExportBlock>> {
+pub async fn blocks(d1: &Shard, account_id: &str, visitor_id: &str) -> Result<Vec<ExportBlock>> {
     let rows: Vec<BlockRow> = d1
         .prepare(
             "SELECT id, conversation_id, reason, created_at, lifted_at FROM visitor_blocks \
@@ -290,6 +289,9 @@ pub async fn blocks(d1: &Db, account_id: &str, visitor_id: &str) -> Result<Vec<E
 pub struct RetentionRow {
     pub id: String,
     pub retention_days: Option<u32>,
+    /// Its shard (`account_shards`), read with it by the retention job.
+    #[serde(default)]
+    pub shard: Option<i64>,
 }
 
 impl RetentionRow {
@@ -311,13 +313,19 @@ pub async fn set_retention(d1: &Db, account_id: &str, days: u32) -> Result<()> {
     Ok(())
 }
 
-/// Every account with its period (the retention job's list).
+/// Every account with its period and its shard (the retention job's list, one query).
 pub async fn retentions(d1: &Db) -> Result<Vec<RetentionRow>> {
-    d1.prepare("SELECT id, retention_days FROM accounts ORDER BY id").all().await?.results()
+    d1.prepare(
+        "SELECT a.id AS id, a.retention_days AS retention_days, d.shard AS shard FROM accounts a \
+         LEFT JOIN account_shards d ON d.account_id = a.id ORDER BY a.id",
+    )
+    .all()
+    .await?
+    .results()
 }
 
 /// Up to `limit` of the account's closed conversations closed before `cutoff` (ms).
-pub async fn expired_conversations(d1: &Db, account_id: &str, cutoff: u64, limit: u32) -> Result<Vec<String>> {
+pub async fn expired_conversations(d1: &Shard, account_id: &str, cutoff: u64, limit: u32) -> Result<Vec<String>> {
     #[derive(Deserialize)]
     struct Id {
         id: String,
@@ -335,7 +343,7 @@ pub async fn expired_conversations(d1: &Db, account_id: &str, cutoff: u64, limit
 }
 
 /// Removes the account's offline messages left before `cutoff` (ms); how many.
-pub async fn purge_offline_messages(d1: &Db, account_id: &str, cutoff: u64) -> Result<u32> {
+pub async fn purge_offline_messages(d1: &Shard, account_id: &str, cutoff: u64) -> Result<u32> {
     let stmt = d1
         .prepare("DELETE FROM offline_messages WHERE account_id = ?1 AND created_at < ?2")
         .bind(&[s(account_id), n(cutoff)])?;

@@ -1,6 +1,6 @@
 //! Messages visitors leave when nobody is online.
 
-use super::Db;
+use super::Shard;
 use parley_protocol::admin::{OfflineMessage, ValidOfflineMessage};
 use worker::Result;
 
@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::{n, s};
 
-/// An `offline_messages` row joined with its channel's name.
+/// An `offline_messages` row; its channel's name comes from the directory ([`name_channels`]).
 #[derive(Debug, Deserialize)]
 pub struct OfflineMessageRow {
     pub id: String,
@@ -55,7 +55,7 @@ struct IdRow {
 /// The id of the visitor's message with this very text in the channel since `since`, if any
 /// (the offline form's de-duplication).
 pub async fn same_message_since(
-    db: &Db,
+    db: &Shard,
     channel_id: &str,
     visitor_id: &str,
     text: &str,
@@ -72,7 +72,7 @@ pub async fn same_message_since(
     Ok(row.map(|r| r.id))
 }
 
-pub async fn insert_offline_message(db: &Db, m: &NewOfflineMessage<'_>) -> Result<()> {
+pub async fn insert_offline_message(db: &Shard, m: &NewOfflineMessage<'_>) -> Result<()> {
     db.prepare(
         "INSERT INTO offline_messages (id, account_id, channel_id, visitor_id, name, email, text, page_url, created_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -93,14 +93,20 @@ pub async fn insert_offline_message(db: &Db, m: &NewOfflineMessage<'_>) -> Resul
     Ok(())
 }
 
-/// The account's offline messages, newest first.
-pub async fn offline_messages(db: &Db, account_id: &str, limit: u32) -> Result<Vec<OfflineMessage>> {
+/// Gives each message its channel's name (`names`: the account's channels, from the
+/// directory: the messages are on the account's shard).
+pub fn name_channels(messages: &mut [OfflineMessage], names: &std::collections::HashMap<String, String>) {
+    for m in messages {
+        m.channel_name = names.get(m.channel_id.as_str()).cloned().unwrap_or_default();
+    }
+}
+
+/// The account's offline messages, newest first (channel names empty: [`name_channels`]).
+pub async fn offline_messages(db: &Shard, account_id: &str, limit: u32) -> Result<Vec<OfflineMessage>> {
     let rows: Vec<OfflineMessageRow> = db
         .prepare(
-            "SELECT m.id, m.channel_id, COALESCE(c.name, '') AS channel_name, m.visitor_id, m.name, m.email, m.text, \
-         m.page_url, m.created_at FROM offline_messages m \
-         LEFT JOIN channels c ON c.id = m.channel_id AND c.account_id = m.account_id \
-         WHERE m.account_id = ?1 ORDER BY m.created_at DESC, m.id DESC LIMIT ?2",
+            "SELECT id, channel_id, '' AS channel_name, visitor_id, name, email, text, page_url, created_at \
+             FROM offline_messages WHERE account_id = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2",
         )
         .bind(&[s(account_id), n(u64::from(limit))])?
         .all()

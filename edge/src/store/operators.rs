@@ -59,6 +59,24 @@ const FULL_COLS: &str =
     "id, username, first_name, last_name, email, chat_name, role, languages, max_chats, disabled, created_at";
 const ROW_COLS: &str = "id, account_id, username, chat_name, role, password_hash, disabled, languages, max_chats";
 
+#[derive(Deserialize)]
+struct ChatNameRow {
+    id: String,
+    chat_name: String,
+}
+
+/// The account's operators' chat names by id (for rows of the account's shard that name an
+/// operator: blocks).
+pub async fn chat_names(db: &Db, account_id: &str) -> Result<std::collections::HashMap<String, String>> {
+    let rows: Vec<ChatNameRow> = db
+        .prepare("SELECT id, chat_name FROM operators WHERE account_id = ?1")
+        .bind(&[s(account_id)])?
+        .all()
+        .await?
+        .results()?;
+    Ok(rows.into_iter().map(|r| (r.id, r.chat_name)).collect())
+}
+
 /// The account's operators: enabled ones first, then by username.
 pub async fn operators(db: &Db, account_id: &str) -> Result<Vec<OperatorFull>> {
     db.prepare(format!("SELECT {FULL_COLS} FROM operators WHERE account_id = ?1 ORDER BY disabled, username"))

@@ -1,7 +1,7 @@
 //! What a conversation's end records on its D1 row and beside it: the visitor's survey, the
 //! operator's outcome, the goals reached (`conversation_goals`).
 
-use super::Db;
+use super::{Db, Shard};
 use parley_protocol::outcomes::{Outcome, ReachedGoal};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -10,7 +10,7 @@ use worker::Result;
 use super::{changes, n, s};
 
 /// Stores the survey unless one is already there (the first answer wins): whether it was stored.
-pub async fn rate(d1: &Db, conversation_id: &str, result: &str, comment: &str, at: u64) -> Result<bool> {
+pub async fn rate(d1: &Shard, conversation_id: &str, result: &str, comment: &str, at: u64) -> Result<bool> {
     let stmt = d1
         .prepare(
             "UPDATE conversations SET survey_result = ?2, survey_comment = ?3, rated_at = ?4 \
@@ -22,7 +22,7 @@ pub async fn rate(d1: &Db, conversation_id: &str, result: &str, comment: &str, a
 
 /// Stores the operator's outcome on the account's conversation.
 pub async fn set_outcome(
-    d1: &Db,
+    d1: &Shard,
     conversation_id: &str,
     account_id: &str,
     o: &Outcome,
@@ -68,7 +68,7 @@ pub async fn enabled_goals(d1: &Db, account_id: &str) -> Result<Vec<(String, Str
 }
 
 /// Records goals (id, name, value) reached on the conversation, each once, in one batch.
-pub async fn reach_goals(d1: &Db, conversation_id: &str, goals: &[(&str, &str, f64)], at: u64) -> Result<()> {
+pub async fn reach_goals(d1: &Shard, conversation_id: &str, goals: &[(&str, &str, f64)], at: u64) -> Result<()> {
     let mut batch = Vec::new();
     for (i, (goal_id, name, value)) in goals.iter().enumerate() {
         // Reached in the order sent (a millisecond apart keeps that order on the same clock tick).
@@ -108,7 +108,7 @@ impl ReachedGoalRow {
 }
 
 /// The goals reached on the conversation, in the order reached.
-pub async fn recorded_goals(d1: &Db, conversation_id: &str) -> Result<Vec<ReachedGoal>> {
+pub async fn recorded_goals(d1: &Shard, conversation_id: &str) -> Result<Vec<ReachedGoal>> {
     let rows: Vec<ReachedGoalRow> = d1
         .prepare(
             "SELECT goal_id, name, value, reached_at FROM conversation_goals WHERE conversation_id = ?1 \

@@ -6,7 +6,7 @@
 //! answer grows with the period. Child rows of the period's conversations are selected with a
 //! sub-query on `conversations` (never a long `IN` list of ids).
 
-use super::Db;
+use super::{Db, Shard, Statements};
 use parley_core::conversation::EventKind;
 use parley_protocol::api::TranscriptMessage;
 use parley_protocol::{AccountId, ChannelId, ConversationId, OperatorId, VisitorId};
@@ -288,7 +288,7 @@ impl Span<'_> {
 /// Runs `sql` (whose parameters after `binds` are the key of the last row read, bound by
 /// `key`) page after page until a page comes back short.
 async fn paged<T: DeserializeOwned>(
-    d1: &Db,
+    d1: &impl Statements,
     sql: &str,
     mut binds: Vec<JsValue>,
     first_key: Vec<JsValue>,
@@ -298,7 +298,7 @@ async fn paged<T: DeserializeOwned>(
     binds.extend(first_key);
     let mut out: Vec<T> = Vec::new();
     loop {
-        let page: Vec<T> = d1.prepare(sql).bind(&binds)?.all().await?.results()?;
+        let page: Vec<T> = d1.statement(sql).bind(&binds)?.all().await?.results()?;
         let short = page.len() < PAGE;
         if let Some(last) = page.last() {
             binds.truncate(fixed);
@@ -381,7 +381,7 @@ pub async fn entry_points(d1: &Db, account_id: &str) -> Result<Vec<EntryPointFac
 
 /// The account's activity intervals that start before `to` and end after `since` (or are
 /// still open), by start.
-pub async fn activity(d1: &Db, account_id: &str, since: u64, to: u64) -> Result<Vec<ActivityFact>> {
+pub async fn activity(d1: &Shard, account_id: &str, since: u64, to: u64) -> Result<Vec<ActivityFact>> {
     let rows: Vec<ActivityRow> = paged(
         d1,
         "SELECT activity_id, account_id, operator_id, state, start_at, end_at \
@@ -396,28 +396,50 @@ pub async fn activity(d1: &Db, account_id: &str, since: u64, to: u64) -> Result<
 }
 
 /// The account's hourly tallies whose hour starts in `[from, to)`, with their entry point's
-/// name and kind (`TallyRow` is the D1 row).
-pub async fn tallies(d1: &Db, account_id: &str, from: u64, to: u64) -> Result<Vec<TallyRow>> {
-    paged(
+/// name and kind (`TallyRow` is the D1 row; the names come from `entry_points`, the account's
+/// from the directory: a tally of an entry point not among them is left out, as the JOIN did
+/// before the tallies moved to the account's shard).
+pub async fn tallies(
+    d1: &Shard,
+    account_id: &str,
+    from: u64,
+    to: u64,
+    entry_points: &[EntryPointFact],
+) -> Result<Vec<TallyRow>> {
+    let rows: Vec<TallyRow> = paged(
         d1,
-        "SELECT t.account_id, t.channel_id, t.entry_point_id, e.name AS entry_point_name, \
-         e.kind AS entry_point_kind, t.hour, t.metric, t.n \
-         FROM hourly_tallies t JOIN entry_points e ON e.id = t.entry_point_id \
-         WHERE t.account_id = ?1 AND t.hour >= ?2 AND t.hour < ?3 \
-         AND (t.hour, t.channel_id, t.entry_point_id, t.metric) > (?4, ?5, ?6, ?7) \
-         ORDER BY t.hour, t.channel_id, t.entry_point_id, t.metric LIMIT 1000",
+        "SELECT account_id, channel_id, entry_point_id, '' AS entry_point_name, '' AS entry_point_kind, \
+         hour, metric, n FROM hourly_tallies \
+         WHERE account_id = ?1 AND hour >= ?2 AND hour < ?3 \
+         AND (hour, channel_id, entry_point_id, metric) > (?4, ?5, ?6, ?7) \
+         ORDER BY hour, channel_id, entry_point_id, metric LIMIT 1000",
         vec![s(account_id), f(from as f64), f(to as f64)],
         vec![f(-1.0), s(""), s(""), s("")],
         |t: &TallyRow| vec![f(t.hour as f64), s(&t.channel_id), s(&t.entry_point_id), s(&t.metric)],
     )
-    .await
+    .await?;
+    Ok(name_tallies(rows, entry_points))
+}
+
+/// Gives each tally its entry point's name and kind; drops those of an unknown entry point.
+fn name_tallies(rows: Vec<TallyRow>, entry_points: &[EntryPointFact]) -> Vec<TallyRow> {
+    let by_id: std::collections::HashMap<&str, &EntryPointFact> =
+        entry_points.iter().map(|e| (e.id.as_str(), e)).collect();
+    rows.into_iter()
+        .filter_map(|mut t| {
+            let e = by_id.get(t.entry_point_id.as_str())?;
+            t.entry_point_name = e.name.clone();
+            t.entry_point_kind = e.kind.clone();
+            Some(t)
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
 // The period's conversations and their child rows.
 
 /// The span's conversations, oldest first (pages of [`PAGE`] up to its limit).
-pub async fn conversations(d1: &Db, span: &Span<'_>) -> Result<Vec<ConversationFact>> {
+pub async fn conversations(d1: &Shard, span: &Span<'_>) -> Result<Vec<ConversationFact>> {
     let sql =
         format!("SELECT {CONVERSATION_COLS} FROM conversations WHERE {SPAN_WHERE} ORDER BY created_at, id LIMIT ?6");
     let mut out: Vec<ConversationFact> = Vec::new();
@@ -442,7 +464,7 @@ pub async fn conversations(d1: &Db, span: &Span<'_>) -> Result<Vec<ConversationF
 
 /// The account's conversations created before `from` and closed in `[from, to)`, by
 /// `(closed_at, id)` (the Ratings count chats by when they closed).
-pub async fn closed_before_created(d1: &Db, account_id: &str, from: u64, to: u64) -> Result<Vec<ConversationFact>> {
+pub async fn closed_before_created(d1: &Shard, account_id: &str, from: u64, to: u64) -> Result<Vec<ConversationFact>> {
     let sql = format!(
         "SELECT {CONVERSATION_COLS} FROM conversations WHERE account_id = ?1 AND closed_at >= ?2 AND closed_at < ?3 AND created_at < ?2 \
          AND (closed_at, id) > (?4, ?5) ORDER BY closed_at, id LIMIT 1000"
@@ -462,7 +484,7 @@ pub async fn closed_before_created(d1: &Db, account_id: &str, from: u64, to: u64
 /// `(conversation_id, seq)`) that belong to the span's conversations, in key order, every page
 /// (`key` reads a row's key).
 async fn by_conversation_seq<T: DeserializeOwned>(
-    d1: &Db,
+    d1: &Shard,
     span: &Span<'_>,
     select: &str,
     key: impl Fn(&T) -> (&str, u64),
@@ -480,7 +502,7 @@ async fn by_conversation_seq<T: DeserializeOwned>(
 }
 
 /// The messages of the span's conversations (D1 `messages`).
-pub async fn messages(d1: &Db, span: &Span<'_>) -> Result<Vec<MessageFact>> {
+pub async fn messages(d1: &Shard, span: &Span<'_>) -> Result<Vec<MessageFact>> {
     let rows: Vec<MessageRow> = by_conversation_seq(
         d1,
         span,
@@ -493,7 +515,7 @@ pub async fn messages(d1: &Db, span: &Span<'_>) -> Result<Vec<MessageFact>> {
 
 /// Routing gave one of the span's conversations to an operator (`conversation_events` of kind
 /// `assigned`).
-pub async fn assignments(d1: &Db, span: &Span<'_>) -> Result<Vec<AssignmentFact>> {
+pub async fn assignments(d1: &Shard, span: &Span<'_>) -> Result<Vec<AssignmentFact>> {
     let rows: Vec<AssignmentRow> = by_conversation_seq(
         d1,
         span,
@@ -505,7 +527,7 @@ pub async fn assignments(d1: &Db, span: &Span<'_>) -> Result<Vec<AssignmentFact>
 }
 
 /// Blocks made from the span's conversations.
-pub async fn blocks(d1: &Db, span: &Span<'_>) -> Result<Vec<BlockFact>> {
+pub async fn blocks(d1: &Shard, span: &Span<'_>) -> Result<Vec<BlockFact>> {
     let sql = format!(
         "SELECT id, account_id, visitor_id, conversation_id, reason, blocked_by, created_at, lifted_at, lifted_by \
          FROM visitor_blocks WHERE account_id = ?1 AND conversation_id IN ({}) AND id > ?7 ORDER BY id LIMIT 1000",
@@ -516,7 +538,7 @@ pub async fn blocks(d1: &Db, span: &Span<'_>) -> Result<Vec<BlockFact>> {
 }
 
 /// The messages of conversation `id` of `account_id`, in order.
-pub async fn transcript(d1: &Db, id: &str, account_id: &str) -> Result<Vec<TranscriptMessage>> {
+pub async fn transcript(d1: &Shard, id: &str, account_id: &str) -> Result<Vec<TranscriptMessage>> {
     let rows: Vec<TranscriptRow> = paged(
         d1,
         "SELECT seq, role, author_name, text, at FROM messages WHERE conversation_id = ?1 AND account_id = ?2 \
@@ -532,6 +554,29 @@ pub async fn transcript(d1: &Db, id: &str, account_id: &str) -> Result<Vec<Trans
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tallies_are_named_from_the_directorys_entry_points_and_unknown_ones_dropped() {
+        let tally = |ep: &str| TallyRow {
+            account_id: AccountId::from("acc"),
+            channel_id: ChannelId::from("ch"),
+            entry_point_id: ep.to_owned(),
+            entry_point_name: String::new(),
+            entry_point_kind: String::new(),
+            hour: 0,
+            metric: "visits".to_owned(),
+            n: 2,
+        };
+        let eps = [EntryPointFact {
+            id: "btn_ch".to_owned(),
+            channel_id: ChannelId::from("ch"),
+            name: "Chat button".to_owned(),
+            kind: "button".to_owned(),
+        }];
+        let named = name_tallies(vec![tally("btn_ch"), tally("gone")], &eps);
+        assert_eq!(named.len(), 1, "a tally of an unknown entry point is left out, as the JOIN did");
+        assert_eq!((named[0].entry_point_name.as_str(), named[0].entry_point_kind.as_str()), ("Chat button", "button"));
+    }
     use parley_core::dispatch::Received;
     use serde_json::json;
 

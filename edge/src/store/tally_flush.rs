@@ -1,6 +1,6 @@
 //! The D1 statements of a tally shard's flush (`hourly_tallies`, `tally_flushes`).
 
-use super::Db;
+use super::Shard as D1Shard;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::Result;
@@ -24,7 +24,7 @@ pub struct Shard {
 /// Writes flush `seq` in ONE batch (one transaction): per row an upsert guarded by
 /// `NOT EXISTS tally_flushes (shard, seq)`, then the shard's older flush markers are deleted
 /// (never retried) and this one inserted. A retry after an unclear failure applies once.
-pub async fn write(db: &Db, shard: &Shard, seq: u64, rows: &[FlushRow], at: u64) -> Result<()> {
+pub async fn write(db: &D1Shard, shard: &Shard, seq: u64, rows: &[FlushRow], at: u64) -> Result<()> {
     let s = |v: &str| JsValue::from_str(v);
     let n = |v: u64| JsValue::from_f64(v as f64);
     let mut batch = Vec::with_capacity(rows.len() + 2);

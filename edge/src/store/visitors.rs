@@ -1,7 +1,7 @@
 //! Who visitors are: a channel's identity settings and the identified visitors
 //! (`identified_visitors`, written by `Parley.identify`).
 
-use super::Db;
+use super::{Db, Shard};
 use serde::Deserialize;
 use worker::Result;
 
@@ -32,7 +32,7 @@ pub struct Identified<'a> {
 }
 
 /// Stores the visitor's details; a page view that changes nothing writes nothing.
-pub async fn remember(d1: &Db, v: &Identified<'_>, at: u64) -> Result<()> {
+pub async fn remember(d1: &Shard, v: &Identified<'_>, at: u64) -> Result<()> {
     d1.prepare(
         "INSERT INTO identified_visitors (visitor_id, account_id, user_id, name, email, updated_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
@@ -57,7 +57,7 @@ pub struct IdentifiedRow {
     pub email: String,
 }
 
-pub async fn identified(d1: &Db, visitor_id: &str, account_id: &str) -> Result<Option<IdentifiedRow>> {
+pub async fn identified(d1: &Shard, visitor_id: &str, account_id: &str) -> Result<Option<IdentifiedRow>> {
     d1.prepare("SELECT user_id, name, email FROM identified_visitors WHERE visitor_id = ?1 AND account_id = ?2")
         .bind(&[s(visitor_id), s(account_id)])?
         .first(None)
