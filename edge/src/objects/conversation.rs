@@ -55,8 +55,8 @@ const ERASED_CLOSE: u16 = 4_410;
 /// Messages copied to D1 per batch (in INSERTs of 11 rows: ≤ 100 bound parameters each).
 const MESSAGES_PER_SYNC: usize = 440;
 
-/// What rides on each socket: a unique id (the runtime may hand out different JS wrappers for
-/// one socket, so identity is compared by id) and the core's connection state.
+/// What rides on each socket: a unique id (the core's key for the socket's frame bucket) and the
+/// core's connection state.
 #[derive(Serialize, Deserialize)]
 struct Attached {
     id: String,
@@ -412,11 +412,14 @@ impl ConversationObject {
                         let _ = peer.send_with_str(&frame);
                     }
                 }
+                // Every message but to its sender (protocol v2): the sender is told apart by the
+                // JS object itself (workerd hands the handler the very socket object
+                // `getWebSockets` lists; pinned by e2e `faults`, "every send frame sent twice…": no client
+                // gets a message frame of its own send), not by reading each socket's attachment.
                 Effect::BroadcastOthers(msg) => {
                     let frame = encode_server(&msg);
-                    let me = ws.and_then(attached).map(|a| a.id);
                     for peer in self.kit.state().get_websockets() {
-                        if attached(&peer).map(|a| a.id) != me {
+                        if ws != Some(&peer) {
                             let _ = peer.send_with_str(&frame);
                         }
                     }
@@ -443,9 +446,11 @@ impl ConversationObject {
         if let Some(u) = urgency {
             self.plan(|p| p.changed(u, now()));
             if u == Urgency::Now {
-                // An event is copied now; should this instance die meanwhile, the alarm (a
-                // second from now, moved once the copy is done) makes the copy.
-                self.rearm_with(Some(now().0 + kit::plan::RETRY_MIN_MS)).await;
+                // An event is copied now; should this instance die meanwhile, the alarm (at
+                // the latest a second from now: the kit's guard, gone once the copy is done)
+                // makes the copy.
+                self.kit.guard(SYNC, now().0);
+                self.rearm().await;
             }
             // Runs only when due now (an event); a message waits for the alarm.
             self.sync(false).await;
@@ -474,21 +479,15 @@ impl ConversationObject {
         object_conversation::insert_event(&self.kit.sql(), event)
     }
 
-    /// Arms the one alarm at the earliest of the core's deadline, the planned D1 copy, a D1
-    /// retry and an outbox retry.
+    /// Arms the one alarm at the earliest of the core's deadline and the planned D1 copy (the
+    /// kit adds its jobs' retries, D1 copy and outbox, and guards: all in memory, so a message
+    /// reads nothing here and stores nothing unless the earliest deadline moved).
     async fn rearm(&self) {
-        self.rearm_with(None).await;
-    }
-
-    /// [`Self::rearm`], with one more deadline.
-    async fn rearm_with(&self, extra: Option<u64>) {
         let deadline = self.with_core(|core| core.next_deadline()).ok().flatten().map(|d| d.0);
         // While a copy runs, it takes what became due when it ends (no alarm ringing meanwhile).
         let plan = self.copy.get();
         let copy = if plan.running() { None } else { plan.due().map(|d| d.0) };
-        let sync = self.kit.retry_at(SYNC).ok().flatten();
-        let outbox = self.kit.retry_at(kit::OUTBOX).ok().flatten();
-        self.kit.arm([deadline, copy, sync, outbox, extra]).await;
+        self.kit.arm([deadline, copy]).await;
     }
 
     /// Copies to D1 what it does not have yet when the plan says so (`force`: the alarm, which
