@@ -12,8 +12,10 @@
 //! [`ConversationRequest`].
 //!
 //! **The message hot path** (issue 19): decode, idempotency check (in memory, the tail), one
-//! SQLite write, ack, broadcast — nothing else. The core's state is held in memory (read once
-//! per wake) and written only when it changes; the D1 copy (summary, new events, new messages;
+//! SQLite write, ack to the sender, the message to the others (no echo: protocol v2) — nothing
+//! else. The socket's attachment is one JSON string; the core's state, meta and the kit's retry
+//! times are held in memory (read once per wake) and written only when they change; the alarm
+//! is stored only when its earliest deadline moves; the D1 copy (summary, new events, new messages;
 //! markers `events_synced` and `messages_synced` in `meta` move only after D1 took them) is
 //! coalesced by the core's [`CopyPlan`]: at most one copy per `CONVERSATION_COPY_INTERVAL_MS`
 //! while messages come in, run by the alarm, and at once after a recorded event (assignment,
@@ -70,8 +72,19 @@ struct Attached {
     check: SocketCheck,
 }
 
+/// The socket's [`Attached`], read on every frame: kept as one JSON string (one crossing of the
+/// wasm boundary, parsed by serde_json) rather than a JS object that `serde_wasm_bindgen` reads
+/// field by field. An attachment of an older build (an object) is still read.
 fn attached(ws: &WebSocket) -> Option<Attached> {
-    ws.deserialize_attachment::<Attached>().ok().flatten()
+    match ws.deserialize_attachment::<String>() {
+        Ok(Some(json)) => serde_json::from_str(&json).ok(),
+        _ => ws.deserialize_attachment::<Attached>().ok().flatten(),
+    }
+}
+
+/// Attaches `a` to the socket (see [`attached`]).
+fn attach(ws: &WebSocket, a: &Attached) -> Result<()> {
+    ws.serialize_attachment(serde_json::to_string(a)?)
 }
 
 #[durable_object]
@@ -193,7 +206,7 @@ impl DurableObject for ConversationObject {
                     a.check = a.check.looked_up(t, until);
                     verdict = a.check.verdict(t);
                     conn = a.conn.clone();
-                    ws.serialize_attachment(a)?;
+                    attach(&ws, &a)?;
                 }
             }
             if verdict == SocketVerdict::Ended {
@@ -288,12 +301,10 @@ impl ConversationObject {
         };
         let pair = WebSocketPair::new()?;
         self.kit.state().accept_web_socket(&pair.server);
-        pair.server.serialize_attachment(Attached {
-            id: crate::util::new_id("s"),
-            conn: Connection::new(participant),
-            session,
-            check,
-        })?;
+        attach(
+            &pair.server,
+            &Attached { id: crate::util::new_id("s"), conn: Connection::new(participant), session, check },
+        )?;
         Response::from_websocket(pair.client)
     }
 
@@ -309,7 +320,7 @@ impl ConversationObject {
                 continue;
             }
             a.check.revoked = true;
-            ws.serialize_attachment(a)?;
+            attach(&ws, &a)?;
             let _ = ws.send_with_str(&frame);
             let _ = ws.close(Some(CLOSE_SESSION_ENDED), Some("session_ended"));
         }
@@ -398,7 +409,7 @@ impl ConversationObject {
                 }
                 Effect::UpdateConnection(conn) => {
                     if let Some((ws, Some(a))) = ws.map(|w| (w, attached(w))) {
-                        ws.serialize_attachment(Attached { id: a.id, conn, session: a.session, check: a.check })?;
+                        attach(ws, &Attached { id: a.id, conn, session: a.session, check: a.check })?;
                     }
                 }
                 Effect::Reply(msg) => {
