@@ -461,6 +461,11 @@ export class ProtoClient {
   /** Sends any frame object as is (e.g. `{type:"typing",typing:true}`, `{type:"end"}`). */
   sendFrame(frame) {
     if (!this.ws?.isOpen) throw new Error(`${this.label}: not connected`);
+    // A send written by hand is still ours: its ack makes it a held message (protocol v2).
+    if (frame?.type === "send" && typeof frame.client_id === "string") {
+      if (!this.texts.has(frame.client_id)) this.texts.set(frame.client_id, frame.text);
+      this.sentOnThisSocket.add(frame.client_id);
+    }
     this.ws.sendText(JSON.stringify(frame));
   }
 
