@@ -14,7 +14,9 @@
 //!   (and the `history` frames that carry on a replay too large for one frame) replays only
 //!   what was missed; a replayed message is merged, never added twice;
 //! - a message is one line whether it arrives by `ack`, by its broadcast or by a replay: lines
-//!   are merged by sequence number and by (author's role, client id);
+//!   are merged by sequence number and by (author's role, client id); our own message comes
+//!   back only as its `ack` (protocol v2), which makes it a stored line and announces it
+//!   ([`Event::Message`]) once;
 //! - the outbox (sent, not acknowledged; the driver persists it) is resent after every
 //!   `welcome` — the server stores each client id once, so resending is always safe;
 //! - a send refused for good (`error` naming its client id) leaves the outbox and shows as
@@ -105,7 +107,8 @@ pub struct Line {
     /// When it was stored, or first sent while it is not (ms since the epoch).
     pub at: u64,
     pub delivery: Delivery,
-    /// A `message` frame (or a replay) of it arrived; an `ack` alone confirms without one.
+    /// It was announced ([`Event::Message`]) or replayed: a `message` frame, a replay, or the
+    /// `ack` of our own send.
     heard: bool,
 }
 
@@ -122,7 +125,8 @@ pub enum Event {
     State(ConnState),
     /// A `welcome` arrived (on every connect; the widget then says which page it is on).
     Welcome,
-    /// A stored message arrived in a `message` frame for the first time (not a replay).
+    /// A stored message arrived for the first time (not a replay): in a `message` frame, or
+    /// ours by its `ack`.
     Message(MessageView),
     /// The conversation became closed.
     Ended,
@@ -229,7 +233,7 @@ pub struct Session {
     attempts: u32,
     /// Closed for good (by the app, or an incompatible server).
     stopped: bool,
-    /// Highest sequence number received in `message` frames and replays.
+    /// Highest sequence number received in `message` frames, replays and acks of our sends.
     last_seq: u64,
     outbox: Vec<Pending>,
     lines: Vec<Line>,
@@ -390,14 +394,28 @@ impl Session {
                     out.events.push(Event::Message(message.clone()));
                 }
             }
+            // Our message is stored: the ack is all we get of it (protocol v2: no `message`
+            // frame comes back to the sender), so it becomes a stored line here, announced once.
+            // Everything before it on this socket arrived before it (the server sends in order),
+            // so the hello after a drop may ask from its seq.
             ServerMsg::Ack { client_id, seq, at } => {
                 self.unqueue(client_id, &mut out);
                 let role = self.me.role;
                 let line = self.lines.iter_mut().find(|l| l.author.role == role && &l.client_id == client_id);
                 if let Some(line) = line.filter(|l| l.seq.is_none()) {
+                    self.last_seq = self.last_seq.max(*seq);
                     line.seq = Some(*seq);
                     line.at = at.0;
                     line.delivery = Delivery::Stored;
+                    line.heard = true;
+                    let view = MessageView {
+                        seq: *seq,
+                        client_id: line.client_id.clone(),
+                        author: line.author.clone(),
+                        text: line.text.clone(),
+                        at: *at,
+                    };
+                    out.events.push(Event::Message(view));
                     self.order();
                 }
             }

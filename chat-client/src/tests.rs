@@ -23,7 +23,7 @@ fn msg(seq: u64, id: &str, author: Author, text: &str) -> MessageView {
 fn welcome_as(status: Status, history: Vec<MessageView>, you: Author, routing: Option<Routing>) -> ServerMsg {
     let last_seq = history.last().map_or(0, |m| m.seq);
     let json = serde_json::json!({
-        "type": "welcome", "protocol": 1, "conversation_id": "c1", "status": status, "you": you,
+        "type": "welcome", "protocol": 2, "conversation_id": "c1", "status": status, "you": you,
         "history": history, "last_seq": last_seq, "routing": routing,
     });
     serde_json::from_value(json).unwrap()
@@ -88,21 +88,49 @@ fn a_message_goes_from_sending_to_stored_and_shows_once() {
     assert!(!s.lines()[0].is_stale(1_000 + UNSENT_AFTER_MS));
     assert!(s.lines()[0].is_stale(1_001 + UNSENT_AFTER_MS), "not sent yet after the limit");
 
+    // The ack is all that comes back of it (protocol v2): it is stored, announced once (the
+    // page's `message`), with the server's seq and time.
     let out = s.receive(&ack("m1", 1), 1_100);
-    assert!(out.save_outbox && out.events.is_empty());
+    let m = msg(1, "m1", visitor(), "hello?");
+    assert!(out.save_outbox);
+    assert_eq!(out.events, vec![Event::Message(m.clone())]);
     assert!(s.outbox().is_empty());
     assert_eq!(texts(&s), vec![(Some(1), "hello?", Delivery::Stored)]);
+    assert_eq!(s.lines()[0].at, 100, "the server's time");
     assert!(!s.lines()[0].is_stale(100_000));
+    assert_eq!(s.last_seq(), 1);
 
-    // The broadcast of the same message: one line still, announced once (the page's `message`).
-    let m = msg(1, "m1", visitor(), "hello?");
+    // Should a `message` frame of it come all the same (another tab's, a replay), it is one
+    // line still and no news.
     let out = s.receive(&ServerMsg::Message { message: m.clone() }, 1_200);
-    assert_eq!(out.events, vec![Event::Message(m.clone())]);
+    assert!(out.events.is_empty(), "already announced by its ack");
     assert!(!out.save_outbox);
     assert_eq!(s.lines().len(), 1);
-    let out = s.receive(&ServerMsg::Message { message: m }, 1_300);
-    assert!(out.events.is_empty(), "a repeated frame is not news");
+    let out = s.receive(&welcome(Status::Active, vec![m]), 1_300);
+    assert_eq!(out.events, vec![Event::Welcome]);
     assert_eq!(s.lines().len(), 1);
+}
+
+#[test]
+fn our_ack_moves_the_last_seq_so_the_next_hello_skips_our_own_messages() {
+    let mut s = live(vec![msg(1, "v1", visitor(), "one")]);
+    s.receive(&ServerMsg::Message { message: msg(2, "o1", op("Dana"), "two") }, 10);
+    // The server writes to a socket in order: what was stored before our message reached us
+    // before its ack.
+    s.send_text("m3".into(), "three".into(), 20);
+    s.receive(&ack("m3", 3), 30);
+    s.send_text("m4".into(), "four".into(), 40);
+    s.receive(&ack("m4", 4), 50);
+    assert_eq!(s.last_seq(), 4);
+    s.dropped(0.3);
+    assert_eq!(s.opened().send, vec![hello(4)]);
+    let out = s.receive(&welcome(Status::Active, vec![]), 60);
+    assert_eq!(out.events, vec![Event::Welcome]);
+    assert!(out.send.is_empty(), "nothing left to resend");
+    assert_eq!(texts(&s).iter().map(|t| t.0).collect::<Vec<_>>(), (1..=4).map(Some).collect::<Vec<_>>());
+    // A late ack of an older retry does not move it back.
+    s.receive(&ack("m3", 3), 70);
+    assert_eq!(s.last_seq(), 4);
 }
 
 #[test]
@@ -214,9 +242,8 @@ fn the_outbox_is_resent_after_every_welcome_until_acked() {
 fn replay_after_reconnect_asks_from_the_last_seq_and_adds_nothing_twice() {
     let mut s = live(vec![msg(1, "v1", visitor(), "one")]);
     s.receive(&ServerMsg::Message { message: msg(2, "o1", op("Dana"), "two") }, 10);
-    // Our own ack does not move last_seq: messages before it may still be on their way.
+    // Our message was stored but the socket dropped before its ack came.
     s.send_text("m3".into(), "three".into(), 20);
-    s.receive(&ack("m3", 4), 30);
     assert_eq!(s.last_seq(), 2);
     s.dropped(0.3);
     let out = s.opened();
@@ -230,6 +257,8 @@ fn replay_after_reconnect_asks_from_the_last_seq_and_adds_nothing_twice() {
         40,
     );
     assert_eq!(out.events, vec![Event::Welcome]);
+    assert!(out.send.is_empty(), "ours was in the replay: it left the outbox, nothing is resent");
+    assert!(s.outbox().is_empty());
     assert_eq!(s.lines().iter().map(|l| l.seq).collect::<Vec<_>>(), vec![Some(1), Some(2), Some(3), Some(4)]);
     assert_eq!(s.lines()[2].text, "missed");
     assert_eq!(s.last_seq(), 4);

@@ -778,8 +778,10 @@ impl Conversation {
             }));
         }
         effects.extend(notice);
+        // The ack is all the sender needs (its text, now with a seq and the server's time: the
+        // client moves it from its outbox into the transcript); the others get the message.
         effects.push(Effect::Reply(ServerMsg::Ack { client_id: view.client_id.clone(), seq, at: now }));
-        effects.push(Effect::Broadcast(ServerMsg::Message { message: view }));
+        effects.push(Effect::BroadcastOthers(ServerMsg::Message { message: view }));
         if activated {
             effects.push(Effect::Broadcast(ServerMsg::Status { status: Status::Active }));
         }

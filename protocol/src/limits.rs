@@ -1,8 +1,10 @@
 //! Every limit the widget, the console and the edge agree on. Change them here only.
 
 /// Protocol version spoken by this build. A peer announcing another version is refused with
-/// `incompatible`.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// `incompatible`. v2 (issue 19): a sender is not sent its own message back; its `ack` (seq and
+/// the server's time) is what moves it from the outbox into the transcript. The frames' format
+/// is v1's.
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Largest WebSocket text frame accepted, in bytes. Larger frames are refused before parsing.
 pub const MAX_FRAME_BYTES: usize = 16 * 1024;

@@ -1,7 +1,9 @@
-//! Wire protocol v1, spoken over one WebSocket per conversation by the widget and the console.
+//! Wire protocol v2, spoken over one WebSocket per conversation by the widget and the console.
 //!
 //! Frames are JSON text objects tagged by `"type"` (snake_case). The first client frame must be
 //! `hello`; a peer with another [`PROTOCOL_VERSION`] gets `incompatible` and the socket closes.
+//! v2 has v1's frames; what changed is that a sent message comes back to its sender only as its
+//! `ack` (the others get the `message`), so a v1 client would miss its own messages' frames.
 //! Every client frame is decoded and validated by [`decode_client`]; the edge never forwards a
 //! raw client frame, it re-encodes what the core decided ([`encode_server`]).
 //!
@@ -199,7 +201,9 @@ pub enum ServerMsg<V = Hidden> {
         reason: String,
         supported: u32,
     },
-    /// The message with this `client_id` is stored as `seq`.
+    /// The message with this `client_id` is stored as `seq` at `at` (the server's time). Since
+    /// v2 it is all the sender gets of its own message (no `message` frame comes back to the
+    /// socket that sent it): the client makes the transcript line from its outbox and this.
     Ack {
         client_id: String,
         seq: u64,
@@ -598,7 +602,7 @@ mod tests {
 
     #[test]
     fn decodes_valid_frames() {
-        assert_eq!(decode_client(r#"{"type":"hello","protocol":1,"last_seq":3}"#).unwrap(), hello(3));
+        assert_eq!(decode_client(r#"{"type":"hello","protocol":2,"last_seq":3}"#).unwrap(), hello(3));
         assert_eq!(
             decode_client(r#"{"type":"send","client_id":"m1","text":"  hi \u0007 "}"#).unwrap(),
             ClientMsg::Send { client_id: "m1".into(), text: "hi".into() }

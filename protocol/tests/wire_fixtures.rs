@@ -1,4 +1,4 @@
-//! Pins wire protocol v1: every fixture decodes to the expected value and re-encodes to the
+//! Pins wire protocol v2 (v1's frames; senders no longer get their own message back): every fixture decodes to the expected value and re-encodes to the
 //! very same JSON. A change that breaks a fixture breaks deployed widgets: bump
 //! `PROTOCOL_VERSION` instead of editing a fixture.
 
@@ -54,7 +54,7 @@ fn shopper() -> VisitorInfo {
 
 #[test]
 fn client_frames() {
-    client("client_hello", ClientMsg::Hello { protocol: 1, last_seq: 42 });
+    client("client_hello", ClientMsg::Hello { protocol: 2, last_seq: 42 });
     client("client_send", ClientMsg::Send { client_id: "m_01".into(), text: "Do you ship to Norway?".into() });
     client("client_typing", ClientMsg::Typing { typing: true });
     client("client_ping", ClientMsg::Ping);
@@ -68,7 +68,7 @@ fn server_frames() {
     server(
         "server_welcome",
         ServerMsg::Welcome {
-            protocol: 1,
+            protocol: 2,
             conversation_id: "c_01".into(),
             status: Status::Active,
             you: visitor.clone(),
@@ -117,7 +117,7 @@ fn server_frames() {
     server(
         "server_welcome_operator",
         ServerMsg::Welcome {
-            protocol: 1,
+            protocol: 2,
             conversation_id: "c_01".into(),
             status: Status::Waiting,
             you: dana(),
@@ -139,7 +139,7 @@ fn server_frames() {
     server("server_visitor", ServerMsg::Visitor { visitor: shopper() });
     server(
         "server_incompatible",
-        ServerMsg::Incompatible { reason: "protocol 2 is not supported; this server speaks 1".into(), supported: 1 },
+        ServerMsg::Incompatible { reason: "protocol 1 is not supported; this server speaks 2".into(), supported: 2 },
     );
     server("server_ack", ServerMsg::Ack { client_id: "m_01".into(), seq: 7, at: Millis(1_700_000_000_000) });
     server(

@@ -214,6 +214,9 @@ test("every send frame sent twice is stored once and acknowledged twice with the
     }
     // Each stored message was broadcast once, not once per frame.
     assert.equal(c.duplicateDeliveries, 0, `${c.label} got repeated message frames`);
+    // Protocol v2: the other side's messages came as `message` frames, our own only as acks.
+    assert.equal(c.ownEchoes, 0, `${c.label} was sent its own messages back`);
+    assert.equal(c.ownFromAck, N, `${c.label} held its own ${N} messages from their acks`);
   }
   await checkBoth("duplicate-frames", conv, visitor, operator, (d1) => `, acked twice with the same seq ${sameSeq}/${2 * N}${d1}`);
 });

@@ -19,7 +19,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 
-export const PROTOCOL = 1;
+export const PROTOCOL = 2;
 const WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 // ---------------------------------------------------------------------------------------------
@@ -420,6 +420,9 @@ export class ProtoClient {
     this.errors = []; // every error frame
     this.frames = 0; // frames received
     this.duplicateDeliveries = 0; // message frames for a seq already held (normal after reconnects)
+    this.ownFromAck = 0; // our own messages held from their ack (no message frame comes back)
+    this.ownEchoes = 0; // message frames of our own sends on the socket that sent them (none: v2)
+    this.you = null; // how the server shows us (welcome)
     this.rateLimited = 0; // rate_limited errors seen
     this.pongs = 0;
     this.connects = 0; // successful upgrades
@@ -458,6 +461,11 @@ export class ProtoClient {
   /** Sends any frame object as is (e.g. `{type:"typing",typing:true}`, `{type:"end"}`). */
   sendFrame(frame) {
     if (!this.ws?.isOpen) throw new Error(`${this.label}: not connected`);
+    // A send written by hand is still ours: its ack makes it a held message (protocol v2).
+    if (frame?.type === "send" && typeof frame.client_id === "string") {
+      if (!this.texts.has(frame.client_id)) this.texts.set(frame.client_id, frame.text);
+      this.sentOnThisSocket.add(frame.client_id);
+    }
     this.ws.sendText(JSON.stringify(frame));
   }
 
@@ -588,6 +596,7 @@ export class ProtoClient {
   /** Runs one connection until it closes. */
   #session(ws) {
     this.ws = ws;
+    this.sentOnThisSocket = new Set();
     ws.buffered = false; // frames are handled right here, not queued for next()
     ws.inbox.length = 0;
     let welcomedHere = false;
@@ -599,6 +608,7 @@ export class ProtoClient {
       switch (f.type) {
         case "welcome": {
           this.welcomes++;
+          this.you = f.you;
           this.status = f.status;
           this.routing = flatRouting(f.routing);
           this.visitor = f.visitor ?? null;
@@ -620,11 +630,18 @@ export class ProtoClient {
         case "ack":
           this.ackLog.push({ client_id: f.client_id, seq: f.seq });
           if (!this.acks.has(f.client_id)) this.acks.set(f.client_id, { seq: f.seq, at: f.at });
+          // Protocol v2: no `message` frame of our own send comes back; its ack makes it one
+          // (as the chat client does), held like any other.
+          if (this.you && this.texts.has(f.client_id) && !this.messages.has(f.seq)) {
+            this.ownFromAck++;
+            this.#ingest({ seq: f.seq, client_id: f.client_id, author: this.you, text: this.texts.get(f.client_id), at: f.at });
+          }
           this.outbox.delete(f.client_id);
           this.limitedIds.delete(f.client_id);
           this.opts.onAck?.(f, this);
           break;
         case "message":
+          if (f.message.author.role === this.role && this.sentOnThisSocket?.has(f.message.client_id)) this.ownEchoes++;
           this.#ingest(f.message);
           break;
         case "status":
@@ -665,6 +682,7 @@ export class ProtoClient {
 
   #transmit(id, text) {
     const frame = JSON.stringify({ type: "send", client_id: id, text });
+    this.sentOnThisSocket.add(id);
     for (let i = 0; i < this.repeatSends; i++) this.ws.sendText(frame);
   }
 

@@ -43,12 +43,14 @@ fn create_records_and_saves() {
 }
 
 #[test]
-fn stores_then_acks_then_broadcasts() {
+fn stores_then_acks_then_broadcasts_to_the_others() {
     let mut c = conv();
     let fx = c.handle_client(&visitor(), send("m1", "hello"), Millis(100));
     assert!(matches!(&fx[0], Effect::Store { message: m, .. } if m.view.seq == 1 && m.view.text == "hello"));
     assert_eq!(fx[1], Effect::Reply(ServerMsg::Ack { client_id: "m1".into(), seq: 1, at: Millis(100) }));
-    assert!(matches!(&fx[2], Effect::Broadcast(ServerMsg::Message { message }) if message.seq == 1));
+    // Protocol v2: no echo to the sender, whose ack carries what it needs.
+    assert!(matches!(&fx[2], Effect::BroadcastOthers(ServerMsg::Message { message }) if message.seq == 1));
+    assert_eq!(fx.len(), 3);
     assert_eq!(c.last_seq(), 1);
 }
 
@@ -116,8 +118,8 @@ fn restore_keeps_idempotency_and_meta() {
 #[test]
 fn wrong_version_is_incompatible_and_closes() {
     let mut c = conv();
-    let fx = c.handle_client(&fresh(visitor()), ClientMsg::Hello { protocol: 2, last_seq: 0 }, Millis(1));
-    assert!(matches!(&fx[0], Effect::Reply(ServerMsg::Incompatible { supported: 1, .. })));
+    let fx = c.handle_client(&fresh(visitor()), ClientMsg::Hello { protocol: 1, last_seq: 0 }, Millis(1));
+    assert!(matches!(&fx[0], Effect::Reply(ServerMsg::Incompatible { supported: 2, .. })));
     assert!(matches!(&fx[1], Effect::Close { code: CLOSE_INCOMPATIBLE, .. }));
 }
 

@@ -12,8 +12,10 @@
 //! [`ConversationRequest`].
 //!
 //! **The message hot path** (issue 19): decode, idempotency check (in memory, the tail), one
-//! SQLite write, ack, broadcast — nothing else. The core's state is held in memory (read once
-//! per wake) and written only when it changes; the D1 copy (summary, new events, new messages;
+//! SQLite write, ack to the sender, the message to the others (no echo: protocol v2) — nothing
+//! else. The socket's attachment is one JSON string; the core's state, meta and the kit's retry
+//! times are held in memory (read once per wake) and written only when they change; the alarm
+//! is stored only when its earliest deadline moves; the D1 copy (summary, new events, new messages;
 //! markers `events_synced` and `messages_synced` in `meta` move only after D1 took them) is
 //! coalesced by the core's [`CopyPlan`]: at most one copy per `CONVERSATION_COPY_INTERVAL_MS`
 //! while messages come in, run by the alarm, and at once after a recorded event (assignment,
@@ -55,8 +57,8 @@ const ERASED_CLOSE: u16 = 4_410;
 /// Messages copied to D1 per batch (in INSERTs of 11 rows: ≤ 100 bound parameters each).
 const MESSAGES_PER_SYNC: usize = 440;
 
-/// What rides on each socket: a unique id (the runtime may hand out different JS wrappers for
-/// one socket, so identity is compared by id) and the core's connection state.
+/// What rides on each socket: a unique id (the core's key for the socket's frame bucket) and the
+/// core's connection state.
 #[derive(Serialize, Deserialize)]
 struct Attached {
     id: String,
@@ -70,8 +72,19 @@ struct Attached {
     check: SocketCheck,
 }
 
+/// The socket's [`Attached`], read on every frame: kept as one JSON string (one crossing of the
+/// wasm boundary, parsed by serde_json) rather than a JS object that `serde_wasm_bindgen` reads
+/// field by field. An attachment of an older build (an object) is still read.
 fn attached(ws: &WebSocket) -> Option<Attached> {
-    ws.deserialize_attachment::<Attached>().ok().flatten()
+    match ws.deserialize_attachment::<String>() {
+        Ok(Some(json)) => serde_json::from_str(&json).ok(),
+        _ => ws.deserialize_attachment::<Attached>().ok().flatten(),
+    }
+}
+
+/// Attaches `a` to the socket (see [`attached`]).
+fn attach(ws: &WebSocket, a: &Attached) -> Result<()> {
+    ws.serialize_attachment(serde_json::to_string(a)?)
 }
 
 #[durable_object]
@@ -193,7 +206,7 @@ impl DurableObject for ConversationObject {
                     a.check = a.check.looked_up(t, until);
                     verdict = a.check.verdict(t);
                     conn = a.conn.clone();
-                    ws.serialize_attachment(a)?;
+                    attach(&ws, &a)?;
                 }
             }
             if verdict == SocketVerdict::Ended {
@@ -288,12 +301,10 @@ impl ConversationObject {
         };
         let pair = WebSocketPair::new()?;
         self.kit.state().accept_web_socket(&pair.server);
-        pair.server.serialize_attachment(Attached {
-            id: crate::util::new_id("s"),
-            conn: Connection::new(participant),
-            session,
-            check,
-        })?;
+        attach(
+            &pair.server,
+            &Attached { id: crate::util::new_id("s"), conn: Connection::new(participant), session, check },
+        )?;
         Response::from_websocket(pair.client)
     }
 
@@ -309,7 +320,7 @@ impl ConversationObject {
                 continue;
             }
             a.check.revoked = true;
-            ws.serialize_attachment(a)?;
+            attach(&ws, &a)?;
             let _ = ws.send_with_str(&frame);
             let _ = ws.close(Some(CLOSE_SESSION_ENDED), Some("session_ended"));
         }
@@ -398,7 +409,7 @@ impl ConversationObject {
                 }
                 Effect::UpdateConnection(conn) => {
                     if let Some((ws, Some(a))) = ws.map(|w| (w, attached(w))) {
-                        ws.serialize_attachment(Attached { id: a.id, conn, session: a.session, check: a.check })?;
+                        attach(ws, &Attached { id: a.id, conn, session: a.session, check: a.check })?;
                     }
                 }
                 Effect::Reply(msg) => {
@@ -412,11 +423,14 @@ impl ConversationObject {
                         let _ = peer.send_with_str(&frame);
                     }
                 }
+                // Every message but to its sender (protocol v2): the sender is told apart by the
+                // JS object itself (workerd hands the handler the very socket object
+                // `getWebSockets` lists; pinned by e2e `faults`, "every send frame sent twice…": no client
+                // gets a message frame of its own send), not by reading each socket's attachment.
                 Effect::BroadcastOthers(msg) => {
                     let frame = encode_server(&msg);
-                    let me = ws.and_then(attached).map(|a| a.id);
                     for peer in self.kit.state().get_websockets() {
-                        if attached(&peer).map(|a| a.id) != me {
+                        if ws != Some(&peer) {
                             let _ = peer.send_with_str(&frame);
                         }
                     }
@@ -443,9 +457,11 @@ impl ConversationObject {
         if let Some(u) = urgency {
             self.plan(|p| p.changed(u, now()));
             if u == Urgency::Now {
-                // An event is copied now; should this instance die meanwhile, the alarm (a
-                // second from now, moved once the copy is done) makes the copy.
-                self.rearm_with(Some(now().0 + kit::plan::RETRY_MIN_MS)).await;
+                // An event is copied now; should this instance die meanwhile, the alarm (at
+                // the latest a second from now: the kit's guard, gone once the copy is done)
+                // makes the copy.
+                self.kit.guard(SYNC, now().0);
+                self.rearm().await;
             }
             // Runs only when due now (an event); a message waits for the alarm.
             self.sync(false).await;
@@ -474,21 +490,15 @@ impl ConversationObject {
         object_conversation::insert_event(&self.kit.sql(), event)
     }
 
-    /// Arms the one alarm at the earliest of the core's deadline, the planned D1 copy, a D1
-    /// retry and an outbox retry.
+    /// Arms the one alarm at the earliest of the core's deadline and the planned D1 copy (the
+    /// kit adds its jobs' retries, D1 copy and outbox, and guards: all in memory, so a message
+    /// reads nothing here and stores nothing unless the earliest deadline moved).
     async fn rearm(&self) {
-        self.rearm_with(None).await;
-    }
-
-    /// [`Self::rearm`], with one more deadline.
-    async fn rearm_with(&self, extra: Option<u64>) {
         let deadline = self.with_core(|core| core.next_deadline()).ok().flatten().map(|d| d.0);
         // While a copy runs, it takes what became due when it ends (no alarm ringing meanwhile).
         let plan = self.copy.get();
         let copy = if plan.running() { None } else { plan.due().map(|d| d.0) };
-        let sync = self.kit.retry_at(SYNC).ok().flatten();
-        let outbox = self.kit.retry_at(kit::OUTBOX).ok().flatten();
-        self.kit.arm([deadline, copy, sync, outbox, extra]).await;
+        self.kit.arm([deadline, copy]).await;
     }
 
     /// Copies to D1 what it does not have yet when the plan says so (`force`: the alarm, which

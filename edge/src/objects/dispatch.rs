@@ -205,7 +205,7 @@ impl DispatchObject {
     /// The one alarm: the core's deadline (inactivity, auto-forward) or an outbox retry.
     async fn rearm(&self) {
         let deadline = self.with_core(|d| d.next_deadline()).ok().flatten().map(|d| d.0);
-        let retry = self.kit.retry_at(kit::OUTBOX).ok().flatten();
-        self.kit.arm([deadline, retry]).await;
+        // The kit adds its outbox's retry.
+        self.kit.arm([deadline]).await;
     }
 }

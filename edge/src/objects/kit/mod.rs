@@ -10,8 +10,13 @@
 //!   an object enqueues in the same synchronous step as the state change that produced it;
 //!   [`Kit::drain`] delivers in order, stops at the first failure and backs off
 //!   ([`plan::backoff_ms`], the one schedule).
-//! - **Retries** of other jobs (the D1 copy, a tally flush) on the same schedule, kept in meta.
-//! - **One alarm** at the earliest deadline ([`Kit::arm`]: absolute times).
+//! - **Jobs** (the outbox, the D1 copy, a tally flush): a failed job is retried on the same
+//!   schedule, its retry time and tries kept in meta (written when they change) and held in
+//!   memory (read once per instance); a job run outside the alarm can be guarded
+//!   ([`Kit::guard`]: the alarm rings a moment later should the instance die before the job
+//!   ends).
+//! - **One alarm** at the earliest deadline ([`Kit::arm`]: absolute times; every job's retry and
+//!   guard included), set only when that deadline moved.
 //! - **One way of being called**: a typed request, serialized once ([`crate::stubs::send`] /
 //!   [`crate::stubs::upgrade`] on the caller's side, [`read`] in the object).
 
@@ -47,6 +52,8 @@ pub struct Kit {
     draining: Cell<bool>,
     /// Meta read once per instance and kept in step with every write.
     meta: RefCell<Option<HashMap<String, String>>>,
+    /// The jobs' retries and guards, in memory (see [`plan::Jobs`]).
+    jobs: RefCell<Option<plan::Jobs>>,
 }
 
 impl Kit {
@@ -57,7 +64,15 @@ impl Kit {
             worker::console_error!("{e}");
             e
         });
-        Kit { state, env, broken, armed: Cell::new(None), draining: Cell::new(false), meta: RefCell::new(None) }
+        Kit {
+            state,
+            env,
+            broken,
+            armed: Cell::new(None),
+            draining: Cell::new(false),
+            meta: RefCell::new(None),
+            jobs: RefCell::new(None),
+        }
     }
 
     /// Fails when the schema could not be migrated: call first in every handler.
@@ -134,31 +149,53 @@ impl Kit {
     }
 
     /// Forgets what was read (after a failed write, so the next call reads what was stored).
+    /// The jobs are kept: only the kit writes their meta, and what it holds is what it wrote
+    /// (a retry whose write failed is still retried by this instance).
     pub fn forget(&self) {
         self.meta.borrow_mut().take();
     }
 
-    // -- retries ------------------------------------------------------------------------------
+    // -- jobs ---------------------------------------------------------------------------------
 
-    /// When `job` must be retried (None: it is not failing).
+    /// Runs `f` on the jobs, reading their retries from meta the first time.
+    fn with_jobs<T>(&self, f: impl FnOnce(&mut plan::Jobs) -> T) -> Result<T> {
+        if self.jobs.borrow().is_none() {
+            let loaded = self.with_meta(|m| plan::Jobs::from_meta(m.iter()))?;
+            *self.jobs.borrow_mut() = Some(loaded);
+        }
+        Ok(f(self.jobs.borrow_mut().as_mut().expect("loaded")))
+    }
+
+    /// When `job` must be retried (None: it is not failing). In memory.
     pub fn retry_at(&self, job: &str) -> Result<Option<u64>> {
-        self.meta_u64(&format!("retry_at:{job}"))
+        self.with_jobs(|jobs| jobs.retry_at(job))
     }
 
-    /// `job` failed at `now`: the next try waits longer each time. Answers the wait.
+    /// `job` runs now, outside the alarm: until it ends ([`Kit::succeeded`], [`Kit::failed`]) the
+    /// alarm rings at the latest [`plan::RETRY_MIN_MS`] after `now`, so that a job cut short
+    /// (the instance evicted or killed meanwhile) is taken up again. Call [`Kit::arm`] before
+    /// the job's first await; nothing is stored when an earlier alarm is already set.
+    pub fn guard(&self, job: &str, now: u64) {
+        let _ = self.with_jobs(|jobs| jobs.guard(job, now));
+    }
+
+    /// `job` failed at `now`: the next try waits longer each time (written to meta, held in
+    /// memory). Answers the wait.
     pub fn failed(&self, job: &str, now: u64) -> u64 {
-        let tries_key = format!("retry_tries:{job}");
-        let tries = self.meta_u64(&tries_key).ok().flatten().unwrap_or(0) as u32 + 1;
-        let wait = plan::backoff_ms(tries);
-        let _ = self.set_meta(&tries_key, &tries.to_string());
-        let _ = self.set_meta(&format!("retry_at:{job}"), &(now + wait).to_string());
-        wait
+        let (tries, at) = self.with_jobs(|jobs| jobs.failed(job, now)).unwrap_or((1, now + plan::RETRY_MIN_MS));
+        let _ = self.set_meta(&format!("retry_tries:{job}"), &tries.to_string());
+        let _ = self.set_meta(&format!("retry_at:{job}"), &at.to_string());
+        at - now
     }
 
-    /// `job` succeeded: no retry pending.
+    /// `job` succeeded: no retry pending (meta is written only when one was), no guard.
     pub fn succeeded(&self, job: &str) -> Result<()> {
-        self.del_meta(&format!("retry_tries:{job}"))?;
-        self.del_meta(&format!("retry_at:{job}"))
+        let was_failing = self.with_jobs(|jobs| jobs.succeeded(job))?;
+        if was_failing {
+            self.del_meta(&format!("retry_tries:{job}"))?;
+            self.del_meta(&format!("retry_at:{job}"))?;
+        }
+        Ok(())
     }
 
     // -- outbox -------------------------------------------------------------------------------
@@ -217,9 +254,11 @@ impl Kit {
     // -- the alarm ----------------------------------------------------------------------------
 
     /// Arms the one alarm at the earliest of `deadlines` (absolute ms; the runtime reads a
-    /// plain number as an offset), or removes it. A drain in progress rearms when it is over.
+    /// plain number as an offset) and of every job's retry and guard, or removes it. Nothing is
+    /// stored when that is where it is already set. A drain in progress rearms when it is over.
     pub async fn arm(&self, deadlines: impl IntoIterator<Item = Option<u64>>) {
-        let next = plan::earliest(deadlines);
+        let jobs = self.with_jobs(|jobs| jobs.earliest()).ok().flatten();
+        let next = plan::earliest(deadlines.into_iter().chain([jobs]));
         if self.armed.get() == Some(next) {
             return;
         }
@@ -250,6 +289,7 @@ impl Kit {
         storage.delete_all().await?;
         self.armed.set(Some(None));
         self.forget();
+        self.jobs.borrow_mut().take();
         migrate(&self.sql(), migrations).map_err(worker::Error::RustError)
     }
 }

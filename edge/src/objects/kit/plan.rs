@@ -1,5 +1,6 @@
 //! The kit's decisions, free of the runtime (tested natively): which migrations to apply and
-//! whether the recorded history still matches the code, the retry backoff, the one alarm.
+//! whether the recorded history still matches the code, the retry backoff and the jobs' retries
+//! and guards, the one alarm.
 
 /// How long to wait before retry number `tries` (1 = the first retry): doubling from
 /// [`RETRY_MIN_MS`] up to [`RETRY_MAX_MS`]. The one retry schedule of every object (D1 copies,
@@ -15,6 +16,82 @@ pub fn backoff_ms(tries: u32) -> u64 {
 /// The one alarm: the earliest of the deadlines given (None: no alarm).
 pub fn earliest(deadlines: impl IntoIterator<Item = Option<u64>>) -> Option<u64> {
     deadlines.into_iter().flatten().min()
+}
+
+/// What an object knows of its jobs (the outbox, the D1 copy, a tally flush): each failing
+/// job's tries and retry time (kept in meta as `retry_tries:JOB` and `retry_at:JOB`, read from
+/// it once per instance, then held here and written through on change), and each guarded job's
+/// guard (in memory only: a deadline for this instance's alarm while the job runs outside it).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Jobs(Vec<Job>);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Job {
+    name: String,
+    tries: u32,
+    retry_at: Option<u64>,
+    guard: Option<u64>,
+}
+
+impl Jobs {
+    /// The jobs as the meta rows `(key, value)` describe them (other keys are ignored).
+    pub fn from_meta<'a>(meta: impl Iterator<Item = (&'a String, &'a String)>) -> Jobs {
+        let mut jobs = Jobs::default();
+        for (k, v) in meta {
+            if let Some(name) = k.strip_prefix("retry_at:") {
+                jobs.get(name).retry_at = v.parse().ok();
+            } else if let Some(name) = k.strip_prefix("retry_tries:") {
+                jobs.get(name).tries = v.parse().unwrap_or(0);
+            }
+        }
+        jobs
+    }
+
+    fn get(&mut self, name: &str) -> &mut Job {
+        let i = match self.0.iter().position(|j| j.name == name) {
+            Some(i) => i,
+            None => {
+                self.0.push(Job { name: name.to_owned(), tries: 0, retry_at: None, guard: None });
+                self.0.len() - 1
+            }
+        };
+        &mut self.0[i]
+    }
+
+    /// When `job` must be retried (None: it is not failing).
+    pub fn retry_at(&self, job: &str) -> Option<u64> {
+        self.0.iter().find(|j| j.name == job).and_then(|j| j.retry_at)
+    }
+
+    /// `job` runs now, outside the alarm: the alarm must ring by [`RETRY_MIN_MS`] from `now`
+    /// until it ends (an earlier guard stands).
+    pub fn guard(&mut self, job: &str, now: u64) {
+        let j = self.get(job);
+        j.guard = j.guard.or(Some(now + RETRY_MIN_MS));
+    }
+
+    /// `job` failed at `now`: one more try, [`backoff_ms`] later; its guard is over. Answers
+    /// (tries, the retry time) to write to meta.
+    pub fn failed(&mut self, job: &str, now: u64) -> (u32, u64) {
+        let j = self.get(job);
+        j.tries = j.tries.saturating_add(1);
+        let at = now + backoff_ms(j.tries);
+        (j.retry_at, j.guard) = (Some(at), None);
+        (j.tries, at)
+    }
+
+    /// `job` succeeded: no retry, no guard. Answers whether it was failing (meta to clear).
+    pub fn succeeded(&mut self, job: &str) -> bool {
+        let j = self.get(job);
+        let was = j.tries > 0 || j.retry_at.is_some();
+        (j.tries, j.retry_at, j.guard) = (0, None, None);
+        was
+    }
+
+    /// The earliest retry or guard of any job: a deadline of the one alarm.
+    pub fn earliest(&self) -> Option<u64> {
+        earliest(self.0.iter().flat_map(|j| [j.retry_at, j.guard]))
+    }
 }
 
 /// The checksum recorded for an applied migration (FNV-1a, 64 bits, hex): any edit of a
@@ -148,6 +225,40 @@ mod tests {
         assert_eq!(waits, [1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000]);
         assert_eq!(backoff_ms(0), 1_000);
         assert_eq!(backoff_ms(u32::MAX), 60_000);
+    }
+
+    #[test]
+    fn a_failing_job_is_retried_later_each_time_held_in_memory_from_meta_read_once() {
+        let meta: Vec<(String, String)> = [("retry_at:sync", "5000"), ("retry_tries:sync", "2"), ("core", "{}")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let mut jobs = Jobs::from_meta(meta.iter().map(|(k, v)| (k, v)));
+        assert_eq!(jobs.retry_at("sync"), Some(5_000));
+        assert_eq!(jobs.retry_at("outbox"), None);
+        assert_eq!(jobs.earliest(), Some(5_000));
+        // Third failure: 4 s later; the next meta rows to write.
+        assert_eq!(jobs.failed("sync", 10_000), (3, 14_000));
+        assert_eq!(jobs.failed("outbox", 10_000), (1, 11_000));
+        assert_eq!(jobs.earliest(), Some(11_000));
+        assert!(jobs.succeeded("outbox"), "was failing: its meta is cleared");
+        assert!(!jobs.succeeded("outbox"), "nothing to clear twice");
+        assert_eq!(jobs.earliest(), Some(14_000));
+        assert!(jobs.succeeded("sync"));
+        assert_eq!(jobs.earliest(), None);
+    }
+
+    #[test]
+    fn a_guarded_job_keeps_the_alarm_within_a_second_until_it_ends() {
+        let mut jobs = Jobs::default();
+        jobs.guard("sync", 100);
+        jobs.guard("sync", 600);
+        assert_eq!(jobs.earliest(), Some(100 + RETRY_MIN_MS), "the first guard stands");
+        assert!(!jobs.succeeded("sync"), "a guard alone is no failure");
+        assert_eq!(jobs.earliest(), None, "ended: no guard");
+        jobs.guard("sync", 2_000);
+        jobs.failed("sync", 2_500);
+        assert_eq!(jobs.earliest(), Some(2_500 + RETRY_MIN_MS), "failed: the retry, not the guard");
     }
 
     #[test]
