@@ -151,6 +151,21 @@ fn NotifySettings() -> impl IntoView {
             permission.try_set(crate::state::notification_permission());
         });
     };
+    // A choice: its label, how it reads the prefs, how it sets them.
+    let check = move |label: fn() -> &'static str,
+                      get: fn(notify::Prefs) -> bool,
+                      set: fn(notify::Prefs, bool) -> notify::Prefs| {
+        view! {
+            <label class="adm-check">
+                <input
+                    type="checkbox"
+                    prop:checked=move || get(prefs.get())
+                    on:change=move |ev| save(set(prefs.get_untracked(), event_target_checked(&ev)))
+                />
+                {label}
+            </label>
+        }
+    };
     let status = move || match permission.get() {
         notify::Permission::Granted => t().notify_on,
         notify::Permission::Denied => t().notify_blocked,
@@ -167,22 +182,8 @@ fn NotifySettings() -> impl IntoView {
                     <button type="button" class="btn" on:click=ask>{move || t().notify_allow}</button>
                 </div>
             </Show>
-            <label class="adm-check">
-                <input
-                    type="checkbox"
-                    prop:checked=move || prefs.get().new_chats
-                    on:change=move |ev| save(notify::Prefs { new_chats: event_target_checked(&ev), ..prefs.get_untracked() })
-                />
-                {move || t().notify_new_chats}
-            </label>
-            <label class="adm-check">
-                <input
-                    type="checkbox"
-                    prop:checked=move || prefs.get().messages
-                    on:change=move |ev| save(notify::Prefs { messages: event_target_checked(&ev), ..prefs.get_untracked() })
-                />
-                {move || t().notify_messages}
-            </label>
+            {check(move || t().notify_new_chats, |p| p.new_chats, |p, on| notify::Prefs { new_chats: on, ..p })}
+            {check(move || t().notify_messages, |p| p.messages, |p, on| notify::Prefs { messages: on, ..p })}
         </fieldset>
     }
 }

@@ -202,40 +202,33 @@ impl Ctx {
         let me = self.my_id_untracked();
         let ids: HashSet<String> = self.convs.with_untracked(|cs| cs.iter().map(|c| c.id.to_string()).collect());
         let unread = self.total_unread_untracked();
+        let about = |c: &ConvSummary| (c.visitor_name.clone(), c.last_message_preview.clone());
+        // The new chat (for me, or waiting) the alert and its notification are about.
         let new_chat = self.known.with_value(|k| {
-            k.as_ref().is_some_and(|(known, _)| {
-                self.convs.with_untracked(|cs| {
-                    cs.iter().any(|c| {
+            let (known, _) = k.as_ref()?;
+            self.convs.with_untracked(|cs| {
+                cs.iter()
+                    .find(|c| {
                         !known.contains(c.id.as_str())
                             && c.status != parley_protocol::protocol::Status::Closed
                             && (c.is_waiting() || c.operator_id.as_deref() == me.as_deref())
                     })
-                })
+                    .map(about)
             })
         });
         let more_unread = self.known.with_value(|k| k.as_ref().is_some_and(|(_, before)| unread > *before));
-        let known_ids = self.known.with_value(|k| k.as_ref().map(|(known, _)| known.clone()).unwrap_or_default());
         self.known.set_value(Some((ids, unread)));
-        // What the notification is about: the new chat, else my latest conversation.
-        let about = self.convs.with_untracked(|cs| {
-            let about = |c: &ConvSummary| (c.visitor_name.clone(), c.last_message_preview.clone());
-            if new_chat {
-                cs.iter()
-                    .find(|c| {
-                        !known_ids.contains(c.id.as_str()) && c.status != parley_protocol::protocol::Status::Closed
-                    })
-                    .map(about)
-            } else {
+        if new_chat.is_some() {
+            self.alert(crate::i18n::t().alert_new_chat, notify::Kind::NewChat, new_chat);
+        } else if more_unread {
+            // More unread messages: my latest conversation.
+            let latest = self.convs.with_untracked(|cs| {
                 cs.iter()
                     .filter(|c| c.operator_id.as_deref() == me.as_deref())
                     .max_by_key(|c| c.last_message_at)
                     .map(about)
-            }
-        });
-        if new_chat {
-            self.alert(crate::i18n::t().alert_new_chat, notify::Kind::NewChat, about);
-        } else if more_unread {
-            self.alert(crate::i18n::t().alert_new_message, notify::Kind::NewMessage, about);
+            });
+            self.alert(crate::i18n::t().alert_new_message, notify::Kind::NewMessage, latest);
         }
     }
 

@@ -127,6 +127,14 @@ const focused = (page) =>
     };
   });
 
+/** Waits until focus is in the widget's composer (its text box "Message"). */
+const composerFocused = (page) =>
+  page.waitForFunction(() => {
+    let a = document.activeElement;
+    while (a?.shadowRoot?.activeElement) a = a.shadowRoot.activeElement;
+    return a?.getAttribute("aria-label") === "Message";
+  }, null, { timeout: 10_000 });
+
 /** Presses Tab until `pred(focused)` holds; resolves the focused element (fails after `max`). */
 async function tabTo(page, pred, label, max = 30) {
   for (let i = 0; i < max; i++) {
@@ -228,11 +236,7 @@ test("widget by keyboard only: launcher, composer, send, every control, Escape",
     if (!launcher) launcher = await tabTo(page, isLauncher, "the launcher");
     await page.keyboard.press("Enter");
     await page.getByRole("dialog", { name: "Chat" }).waitFor();
-    await page.waitForFunction(() => {
-      let a = document.activeElement;
-      while (a?.shadowRoot?.activeElement) a = a.shadowRoot.activeElement;
-      return a?.getAttribute("aria-label") === "Message";
-    }, null, { timeout: 10_000 });
+    await composerFocused(page);
   });
   await t.test("widget: typing + Enter sends (the pre-chat form by keyboard too)", async () => {
     await page.keyboard.type("Typed without a mouse");
@@ -282,11 +286,7 @@ test("widget by keyboard only: launcher, composer, send, every control, Escape",
     // And by a real key press: open again from the launcher, Escape from the composer.
     await page.keyboard.press("Enter");
     await page.getByRole("dialog", { name: "Chat" }).waitFor();
-    await page.waitForFunction(() => {
-      let a = document.activeElement;
-      while (a?.shadowRoot?.activeElement) a = a.shadowRoot.activeElement;
-      return a?.getAttribute("aria-label") === "Message";
-    });
+    await composerFocused(page);
     await page.keyboard.press("Escape");
     await page.getByRole("dialog", { name: "Chat" }).waitFor({ state: "hidden" });
     const f = await focused(page);
