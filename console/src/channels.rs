@@ -662,13 +662,21 @@ fn ChannelMailSettings(prefix: &'static str, id: String) -> impl IntoView {
     let sender = RwSignal::new(String::new());
     let note = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
+    // The fields take input once the stored settings are in (else the load would overwrite it).
+    let loaded = RwSignal::new(false);
     let id = StoredValue::new(id);
     spawn_local(async move {
-        if let Ok(m) = admin_api::channel_mail(&id.get_value()).await {
-            addresses.try_set(m.addresses.join("\n"));
-            wait.try_set(m.missed_wait_minutes.to_string());
-            sender.try_set(m.sender_name);
+        match admin_api::channel_mail(&id.get_value()).await {
+            Ok(m) => {
+                addresses.try_set(m.addresses.join("\n"));
+                wait.try_set(m.missed_wait_minutes.to_string());
+                sender.try_set(m.sender_name);
+            }
+            Err(e) => {
+                note.try_set(Some(crate::api::describe(&e)));
+            }
         }
+        loaded.try_set(true);
     });
     let save = move |_: leptos::ev::MouseEvent| {
         if busy.get_untracked() {
@@ -707,20 +715,20 @@ fn ChannelMailSettings(prefix: &'static str, id: String) -> impl IntoView {
             <legend>{move || t().mail_settings}</legend>
             <div class="field adm-field">
                 <label for=addresses_id.clone()>{move || t().mail_addresses}</label>
-                <textarea id=addresses_id rows="3" spellcheck="false" aria-describedby=hint_id.clone() prop:value=move || addresses.get() on:input=move |ev| addresses.set(event_target_value(&ev))></textarea>
+                <textarea id=addresses_id rows="3" spellcheck="false" prop:disabled=move || !loaded.get() aria-describedby=hint_id.clone() prop:value=move || addresses.get() on:input=move |ev| addresses.set(event_target_value(&ev))></textarea>
                 <p class="adm-hint" id=hint_id>{move || t().mail_addresses_hint}</p>
             </div>
             <div class="field adm-field">
                 <label for=wait_id.clone()>{move || t().mail_missed_wait}</label>
-                <input id=wait_id type="number" min="1" max="1440" prop:value=move || wait.get() on:input=move |ev| wait.set(event_target_value(&ev)) />
+                <input id=wait_id type="number" min="1" max="1440" prop:disabled=move || !loaded.get() prop:value=move || wait.get() on:input=move |ev| wait.set(event_target_value(&ev)) />
             </div>
             <div class="field adm-field">
                 <label for=sender_id.clone()>{move || t().mail_sender_name}</label>
-                <input id=sender_id type="text" autocomplete="off" prop:value=move || sender.get() on:input=move |ev| sender.set(event_target_value(&ev)) />
+                <input id=sender_id type="text" autocomplete="off" prop:disabled=move || !loaded.get() prop:value=move || sender.get() on:input=move |ev| sender.set(event_target_value(&ev)) />
             </div>
             <p class="adm-notice" role="status">{move || note.get()}</p>
             <div class="adm-actions">
-                <button type="button" class="btn btn-ghost" aria-busy=move || busy.get().to_string() on:click=save>
+                <button type="button" class="btn btn-ghost" prop:disabled=move || !loaded.get() aria-busy=move || busy.get().to_string() on:click=save>
                     {move || t().save_mail}
                 </button>
             </div>

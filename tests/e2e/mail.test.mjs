@@ -8,8 +8,9 @@ import assert from "node:assert/strict";
 import { useEdge, C, until, assertError } from "./fixtures.mjs";
 import { createHmac } from "node:crypto";
 import { newVisitor, newConversation, postJson, readTranscript } from "./proto-client.mjs";
+import { consoleLogin, step } from "./harness.mjs";
 
-const { edge } = useEdge();
+const { edge, browser } = useEdge({ browser: true });
 
 const SENDING = "/cdn-cgi/local/explorer/api/local/email/sending";
 
@@ -200,4 +201,41 @@ test("a forged, altered or expired reply address bounces with its reason; so doe
   // Nothing of it reached the chat.
   const cookie = await edge.login();
   assert.deepEqual(await readTranscript(edge.base, conv.conversationId, { role: "operator", cookie }), []);
+});
+
+test("the console: the emailed reply marked by email; the channel's mail settings edited in Admin", async () => {
+  const conv = await newConversation(edge.base);
+  const to = replyAddress(conv.conversationId, Math.floor(Date.now() / 1000) + 3600);
+  const text = "Emailed hello from Ada";
+  const r = await deliver("ada@visitor.example", to, rawMail({ from: "ada@visitor.example", to, messageId: `c-${conv.conversationId}@visitor.example`, body: text }));
+  assert.equal(r.status, 200, r.text);
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  try {
+    await step(page, "console-by-email", async () => {
+      await consoleLogin(page, edge.base);
+      await page.getByRole("button", { name: /^All/ }).click();
+      await page.getByRole("button", { name: new RegExp(`Open conversation: ${text}`) }).click();
+      const bubble = page.getByRole("log").locator(".msg", { hasText: text });
+      await bubble.waitFor();
+      assert.equal(await bubble.locator(".msg-by-email").innerText(), "by email");
+    });
+    await step(page, "console-channel-mail-settings", async () => {
+      await page.getByRole("button", { name: "Admin", exact: true }).click();
+      await page.getByRole("tab", { name: "Channels" }).click();
+      await page.getByRole("button", { name: "Edit channel Demo channel" }).click();
+      const form = page.getByRole("form", { name: "Edit channel Demo channel" });
+      await form.getByLabel("Notification addresses", { exact: true }).fill("desk@acme.example\nnight@acme.example");
+      await form.getByLabel("Minutes before a missed-chat mail", { exact: true }).fill("15");
+      await form.getByLabel("Sender name", { exact: true }).fill("Acme desk");
+      await form.getByRole("button", { name: "Save mail settings" }).click();
+      await form.getByText("Mail settings saved.").waitFor();
+    });
+  } finally {
+    await ctx.close();
+  }
+  const cookie = await edge.login();
+  assert.deepEqual((await edge.get(`${C}/channels/demo/mail`, cookie)).json, {
+    addresses: ["desk@acme.example", "night@acme.example"], missed_wait_minutes: 15, sender_name: "Acme desk",
+  });
 });
