@@ -81,6 +81,9 @@ fn Console() -> impl IntoView {
         let conv = ctx.convs.with(|cs| cs.iter().find(|c| c.id.as_str() == id).cloned());
         if let Some(conv) = conv {
             wanted.set(None);
+            // The chat in front, whatever area was open.
+            ctx.admin_open.set(false);
+            reports_open.set(false);
             ctx.open_conversation(&conv);
             let _ = parley_client::window().location().set_hash("");
         }

@@ -11,12 +11,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
 import crypto from "node:crypto";
-import { useEdge, assertError } from "./fixtures.mjs";
-import { freePort } from "./harness.mjs";
+import { useEdge, assertError, consolePage } from "./fixtures.mjs";
+import { freePort, step } from "./harness.mjs";
 import { newConversation } from "./proto-client.mjs";
 
 const GONE_MS = 3_000;
-const { edge } = useEdge({
+const { edge, browser } = useEdge({
+  browser: true,
   vars: {
     PARLEY_PUSH_ALLOW_HTTP: "1",
     PARLEY_CONSOLE_GONE_MS: String(GONE_MS),
@@ -117,6 +118,9 @@ async function pushService(vapidKey) {
   return { origin, received, errors, close: () => new Promise((r) => server.close(r)) };
 }
 
+/** What the first test's push service decrypted: the second hands it to the service worker. */
+let pushed = null;
+
 const subscription = (endpoint, keys) => ({
   endpoint,
   expirationTime: null,
@@ -179,6 +183,7 @@ test("a closed console gets a push its endpoint verifies and decrypts; 410 forge
     assert.equal(payload.url, `/console#/chat/${closed.conversationId}`);
     assert.ok(payload.title && payload.body);
     assert.equal(payload.tag, got.topic, "the notification's tag is the push's topic");
+    pushed = payload;
     // The other browser's copy is encrypted for it alone.
     const other = service.received.find((x) => x.path === "/push/gone/dana-2");
     assert.throws(() => decrypt(other.body, dana), "one browser cannot read another's push");
@@ -211,4 +216,72 @@ test("a closed console gets a push its endpoint verifies and decrypts; 410 forge
   } finally {
     await service.close();
   }
+});
+
+// The browser's half. Chromium's PushManager cannot reach its vendor's push service here, so the
+// payload the first test's service decrypted is handed to the console's service worker through
+// DevTools (`ServiceWorker.deliverPushMessage`, what the browser does once it decrypted a push):
+// it shows the notification the payload describes; the notification's link opens that chat.
+test("the console's service worker shows the pushed notification, and its link opens the chat", async () => {
+  assert.ok(pushed, "the first test decrypted a push");
+  const { ctx, page } = await consolePage(browser, edge);
+  await ctx.grantPermissions(["notifications"], { origin: edge.base });
+  const cdp = await ctx.newCDPSession(page);
+  const registrations = [];
+  cdp.on("ServiceWorker.workerRegistrationUpdated", (e) => registrations.push(...e.registrations));
+  await cdp.send("ServiceWorker.enable");
+
+  await step(page, "push-settings", async () => {
+    await page.getByRole("button", { name: "Admin", exact: true }).click();
+    await page.getByRole("tab", { name: "My settings" }).click();
+    const box = page.getByRole("group", { name: "Notifications" });
+    const toggle = box.getByRole("checkbox", { name: "Also when the console is closed (push notifications in this browser)" });
+    await toggle.waitFor();
+    assert.equal(await toggle.isChecked(), false, "this browser is not subscribed");
+  });
+
+  await step(page, "push-shown-by-the-service-worker", async () => {
+    const scope = await page.evaluate(async () => {
+      const r = await navigator.serviceWorker.register("/console-sw.js", { scope: "/console" });
+      await navigator.serviceWorker.ready;
+      return r.scope;
+    });
+    assert.equal(scope, `${edge.base}/console`);
+    let id = null;
+    for (let i = 0; i < 200 && !id; i++) {
+      id = registrations.find((r) => r.scopeURL === scope && !r.isDeleted)?.registrationId ?? null;
+      if (!id) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(id, "the registration's id");
+    await cdp.send("ServiceWorker.deliverPushMessage", { origin: edge.base, registrationId: id, data: JSON.stringify(pushed) });
+    const shown = await page.waitForFunction(async () => {
+      const r = await navigator.serviceWorker.getRegistration("/console");
+      const ns = await r.getNotifications();
+      return ns.length ? ns.map((n) => ({ title: n.title, body: n.body, tag: n.tag, data: n.data })) : null;
+    }, null, { timeout: 20_000 });
+    const notes = await shown.jsonValue();
+    assert.equal(notes.length, 1);
+    assert.deepEqual(notes[0], {
+      title: pushed.title, body: pushed.body, tag: pushed.tag,
+      data: { url: `${edge.base}/console#/chat/${pushed.conversation_id}`, conversationId: pushed.conversation_id, kind: "new_chat" },
+    });
+    // The same event again replaces it (its tag), never adds a second; another event adds one
+    // (pushes are handled in order: once it shows, the repeat was handled).
+    const deliver = (p) => cdp.send("ServiceWorker.deliverPushMessage", { origin: edge.base, registrationId: id, data: JSON.stringify(p) });
+    await deliver(pushed);
+    await deliver({ ...pushed, tag: "another-event", kind: "waiting" });
+    const tags = await page.waitForFunction(async () => {
+      const ns = await (await navigator.serviceWorker.getRegistration("/console")).getNotifications();
+      return ns.some((n) => n.tag === "another-event") ? ns.map((n) => n.tag).sort() : null;
+    }, null, { timeout: 20_000 });
+    assert.deepEqual(await tags.jsonValue(), [pushed.tag, "another-event"].sort());
+  });
+
+  await step(page, "push-link-opens-the-chat", async () => {
+    await page.goto(`${edge.base}/console#/chat/${pushed.conversation_id}`);
+    await page.getByRole("textbox", { name: "Reply" }).waitFor({ timeout: 20_000 });
+    assert.equal(await page.locator(".tab").count(), 1, "that chat's tab");
+    assert.equal(new URL(page.url()).hash, "", "the link is spent");
+  });
+  await ctx.close();
 });
