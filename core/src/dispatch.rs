@@ -129,6 +129,8 @@ pub enum PushKind {
     NewChat,
     /// A new chat waits in line in a channel they joined, nobody being free.
     Waiting,
+    /// The visitor wrote in a chat of theirs (the first message of the visitor's turn).
+    Message,
 }
 
 /// What the edge must do.
@@ -442,6 +444,15 @@ impl Dispatch {
         effects
     }
 
+    /// The visitor wrote in the chat (the first message since an operator last wrote): its
+    /// operator hears of it by push when their console is closed.
+    pub fn visitor_wrote(&self, conversation_id: &str, now: Millis) -> Vec<Effect> {
+        match self.chats.get(conversation_id).and_then(|c| c.operator.as_deref()) {
+            Some(op) if !self.console_open(op, now) => vec![push(op, conversation_id, PushKind::Message, now.0)],
+            _ => Vec::new(),
+        }
+    }
+
     /// The chat ended: its slot frees and the next in line gets it.
     pub fn closed(&mut self, conversation_id: &str, now: Millis) -> Vec<Effect> {
         let mut effects = Vec::new();
@@ -710,6 +721,7 @@ fn push(operator_id: &str, conversation_id: &str, kind: PushKind, at: u64) -> Ef
     let tag = match kind {
         PushKind::NewChat => "n",
         PushKind::Waiting => "w",
+        PushKind::Message => "m",
     };
     Effect::Push {
         operator_id: operator_id.into(),

@@ -106,6 +106,7 @@ fn payload(e: &PushEvent) -> PushPayload {
     let (kind, title, body) = match e.kind {
         PushKind::NewChat => ("new_chat", "New chat", "A visitor is waiting for your answer."),
         PushKind::Waiting => ("waiting", "Chat waiting", "A visitor is waiting in line: nobody is free."),
+        PushKind::Message => ("message", "New message", "A visitor wrote in one of your chats."),
     };
     PushPayload {
         kind: kind.to_owned(),
@@ -135,6 +136,7 @@ async fn try_deliver(env: &Env, account_id: &str, e: &PushEvent) -> Result<()> {
     let rows = crate::store::push::subscriptions(&d1, account_id, e.operator_id.as_str()).await?;
     let wanted = rows.into_iter().filter(|r| match e.kind {
         PushKind::NewChat | PushKind::Waiting => r.new_chats != 0,
+        PushKind::Message => r.new_messages != 0,
     });
     let plaintext = serde_json::to_vec(&payload(e))?;
     let topic = parley_push::topic(&e.key);

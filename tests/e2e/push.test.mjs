@@ -11,12 +11,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
 import crypto from "node:crypto";
-import { useEdge, assertError, consolePage } from "./fixtures.mjs";
+import { useEdge, assertError, consolePage, until } from "./fixtures.mjs";
 import { freePort, step } from "./harness.mjs";
-import { newConversation } from "./proto-client.mjs";
+import { newConversation, ProtoClient } from "./proto-client.mjs";
 
 const GONE_MS = 3_000;
-const { edge, browser } = useEdge({
+const { edge, browser, clients } = useEdge({
   browser: true,
   vars: {
     PARLEY_PUSH_ALLOW_HTTP: "1",
@@ -127,7 +127,7 @@ const subscription = (endpoint, keys) => ({
   keys: { p256dh: b64u(keys.ecdh.getPublicKey()), auth: b64u(keys.auth) },
 });
 
-test("a closed console gets a push its endpoint verifies and decrypts; 410 forgets the subscription", async () => {
+test("a closed console gets a push its endpoint verifies and decrypts, as the operator chose; 410 forgets the subscription", async () => {
   const r = await edge.get("/api/v1/push/key");
   assert.equal(r.status, 200);
   const vapidKey = r.json.key;
@@ -213,6 +213,17 @@ test("a closed console gets a push its endpoint verifies and decrypts; 410 forge
     service.received.length = 0;
     await newConversation(edge.base);
     assert.deepEqual(service.received, [], "no subscription chose new chats any more");
+
+    // The visitor of Dana's chat writes: the browser that chose new messages (only) hears of it.
+    const v = new ProtoClient({ base: edge.base, conversationId: closed.conversationId, role: "visitor", ...closed, label: "v" });
+    clients.push(v);
+    await v.start();
+    await v.waitForAck(v.send("Hello, is anyone there?"));
+    await until(() => service.received.length > 0, "the message's push");
+    assert.deepEqual(service.errors, []);
+    assert.deepEqual(service.received.map((x) => x.path), ["/push/muted/dana-3"]);
+    const m = decrypt(service.received[0].body, muted);
+    assert.deepEqual([m.kind, m.conversation_id, m.url], ["message", closed.conversationId, `/console#/chat/${closed.conversationId}`]);
   } finally {
     await service.close();
   }

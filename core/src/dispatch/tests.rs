@@ -413,3 +413,16 @@ fn a_chat_waiting_in_line_is_pushed_to_a_bounded_number_of_closed_consoles() {
     assert_eq!(p.len(), MAX_PUSHED_OPERATORS_PER_CHAT);
     assert!(p.iter().all(|(op, c, k)| op != "op0" && c == "c_wait" && *k == PushKind::Waiting), "{p:?}");
 }
+
+#[test]
+fn a_visitors_message_is_pushed_to_the_chats_operator_when_their_console_is_closed() {
+    let (mut d, _) = two_operators();
+    d.new_chat("c_1", "web", Some("en"), Millis(SEC));
+    d.console_seen("dana", Millis(2 * SEC));
+    assert!(d.visitor_wrote("c_1", Millis(3 * SEC)).is_empty(), "her console is open");
+    let t = Millis(2 * SEC + Config::default().console_gone_ms);
+    assert_eq!(pushes(&d.visitor_wrote("c_1", t)), vec![("dana".into(), "c_1".into(), PushKind::Message)]);
+    assert!(d.visitor_wrote("c_unknown", t).is_empty());
+    d.closed("c_1", t);
+    assert!(d.visitor_wrote("c_1", t).is_empty(), "a closed chat pushes nothing");
+}

@@ -135,6 +135,7 @@ impl DispatchObject {
                 let fx = match notice {
                     Notice::Answered { operator_id } => d.answered(conversation_id.as_str(), operator_id.as_str(), t),
                     Notice::Closed => d.closed(conversation_id.as_str(), t),
+                    Notice::VisitorWrote => d.visitor_wrote(conversation_id.as_str(), t),
                 };
                 Ok((ok, fx))
             }
