@@ -110,7 +110,7 @@ pub async fn subscribe(choices: PushChoices) -> Result<(), String> {
         serde_json::from_str(&String::from(json)).map_err(|e| format!("subscription: {e}"))?;
     crate::net::post_json::<_, PushSubscriptionView>(
         "/api/v1/push/subscriptions",
-        &PushSubscribe { subscription, choices },
+        &PushSubscribe { subscription, choices, lang: Some(crate::i18n::lang().code().to_owned()) },
     )
     .await
     .map_err(|e| e.message)?;

@@ -9,8 +9,10 @@ use parley_core::dispatch::PushKind;
 use parley_protocol::admin::FieldError;
 use parley_protocol::api::{PushChoices, PushKey, PushPayload, PushSubscribe, PushSubscriptionView, PushUnsubscribe};
 use parley_protocol::error::ApiError;
+use parley_protocol::i18n::Lang;
 use parley_protocol::limits::MAX_PUSH_SUBSCRIPTIONS_PER_OPERATOR;
 use parley_protocol::{ConversationId, OperatorId};
+use parley_push::texts::About;
 use parley_push::{Outcome, PushError, Subscription, Urgency};
 use serde::{Deserialize, Serialize};
 use worker::{Env, Request, Response, Result};
@@ -74,6 +76,7 @@ pub(crate) async fn subscribe(mut req: Request, env: &Env, op: &Operator) -> Res
         auth: parley_push::b64url(&sub.auth),
         new_chats: u8::from(body.choices.new_chats),
         new_messages: u8::from(body.choices.new_messages),
+        lang: body.lang.as_deref().and_then(Lang::of).unwrap_or(Lang::En).code().to_owned(),
     };
     let d1 = crate::store::directory(env)?;
     crate::store::push::subscribe(&d1, &op.account_id, &op.id, &row, now().0, MAX_PUSH_SUBSCRIPTIONS_PER_OPERATOR)
@@ -101,13 +104,14 @@ pub struct PushEvent {
     pub key: String,
 }
 
-/// What the operator reads (English; the service worker shows it as given).
-fn payload(e: &PushEvent) -> PushPayload {
-    let (kind, title, body) = match e.kind {
-        PushKind::NewChat => ("new_chat", "New chat", "A visitor is waiting for your answer."),
-        PushKind::Waiting => ("waiting", "Chat waiting", "A visitor is waiting in line: nobody is free."),
-        PushKind::Message => ("message", "New message", "A visitor wrote in one of your chats."),
+/// What the operator reads, in their console's language.
+fn payload(e: &PushEvent, lang: Lang) -> PushPayload {
+    let (kind, about) = match e.kind {
+        PushKind::NewChat => ("new_chat", About::NewChat),
+        PushKind::Waiting => ("waiting", About::Waiting),
+        PushKind::Message => ("message", About::Message),
     };
+    let (title, body) = parley_push::texts::notification(lang, about);
     PushPayload {
         kind: kind.to_owned(),
         conversation_id: e.conversation_id.clone(),
@@ -138,13 +142,13 @@ async fn try_deliver(env: &Env, account_id: &str, e: &PushEvent) -> Result<()> {
         PushKind::NewChat | PushKind::Waiting => r.new_chats != 0,
         PushKind::Message => r.new_messages != 0,
     });
-    let plaintext = serde_json::to_vec(&payload(e))?;
     let topic = parley_push::topic(&e.key);
     for row in wanted.take(MAX_PUSH_SUBSCRIPTIONS_PER_OPERATOR) {
         let Ok(sub) = Subscription::new(&row.endpoint, &row.p256dh, &row.auth, config.push_allow_http) else {
             worker::console_error!("push {}: a stored subscription is no longer accepted", e.key);
             continue;
         };
+        let plaintext = serde_json::to_vec(&payload(e, Lang::of(&row.lang).unwrap_or(Lang::En)))?;
         let ephemeral = loop {
             let k = random_bytes::<32>();
             if parley_push::public_key(&k).is_ok() {

@@ -500,6 +500,9 @@ pub struct PushSubscribe {
     pub subscription: PushSubscriptionJson,
     #[serde(flatten)]
     pub choices: PushChoices,
+    /// The console's language (a tag; the notifications' texts), English when absent or unknown.
+    #[serde(default)]
+    pub lang: Option<String>,
 }
 
 /// `POST /api/v1/push/subscriptions/delete`: stop notifying me in this browser.

@@ -6,6 +6,7 @@
 //! tested against the RFCs' own examples.
 
 pub mod ece;
+pub mod texts;
 pub mod vapid;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

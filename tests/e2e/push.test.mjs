@@ -155,8 +155,9 @@ test("a closed console gets a push its endpoint verifies and decrypts, as the op
     s = await edge.post("/api/v1/push/subscriptions", { subscription: bad, new_chats: true, new_messages: true });
     assert.equal(s.status, 401, "no session");
 
-    for (const [url, keys, newChats] of [[good, dana, true], [goneUrl, gone, true], [mutedUrl, muted, false]]) {
-      s = await edge.post("/api/v1/push/subscriptions", { subscription: subscription(url, keys), new_chats: newChats, new_messages: true }, cookie);
+    // Each browser with its console's language (the texts'); none said: English.
+    for (const [url, keys, newChats, lang] of [[good, dana, true, "de-AT"], [goneUrl, gone, true, undefined], [mutedUrl, muted, false, "fr"]]) {
+      s = await edge.post("/api/v1/push/subscriptions", { subscription: subscription(url, keys), new_chats: newChats, new_messages: true, lang }, cookie);
       assert.equal(s.status, 200, JSON.stringify(s.json));
     }
     let list = await edge.get("/api/v1/push/subscriptions", cookie);
@@ -181,13 +182,14 @@ test("a closed console gets a push its endpoint verifies and decrypts, as the op
     assert.equal(payload.conversation_id, closed.conversationId);
     assert.notEqual(payload.conversation_id, open.conversationId);
     assert.equal(payload.url, `/console#/chat/${closed.conversationId}`);
-    assert.ok(payload.title && payload.body);
+    assert.deepEqual([payload.title, payload.body], ["Neuer Chat", "Ein Besucher wartet auf Ihre Antwort."], "in German");
     assert.equal(payload.tag, got.topic, "the notification's tag is the push's topic");
     pushed = payload;
     // The other browser's copy is encrypted for it alone.
     const other = service.received.find((x) => x.path === "/push/gone/dana-2");
     assert.throws(() => decrypt(other.body, dana), "one browser cannot read another's push");
-    assert.equal(decrypt(other.body, gone).conversation_id, closed.conversationId);
+    const otherPayload = decrypt(other.body, gone);
+    assert.deepEqual([otherPayload.conversation_id, otherPayload.title], [closed.conversationId, "New chat"]);
 
     // The 410 forgot that subscription; the muted one stays.
     list = await edge.get("/api/v1/push/subscriptions", cookie);
@@ -223,7 +225,7 @@ test("a closed console gets a push its endpoint verifies and decrypts, as the op
     assert.deepEqual(service.errors, []);
     assert.deepEqual(service.received.map((x) => x.path), ["/push/muted/dana-3"]);
     const m = decrypt(service.received[0].body, muted);
-    assert.deepEqual([m.kind, m.conversation_id, m.url], ["message", closed.conversationId, `/console#/chat/${closed.conversationId}`]);
+    assert.deepEqual([m.kind, m.conversation_id, m.url, m.title], ["message", closed.conversationId, `/console#/chat/${closed.conversationId}`, "Nouveau message"]);
   } finally {
     await service.close();
   }

@@ -14,6 +14,8 @@ pub struct SubscriptionRow {
     pub auth: String,
     pub new_chats: u8,
     pub new_messages: u8,
+    /// The console's language (`en`, `es`, …): the notifications' texts.
+    pub lang: String,
 }
 
 /// Stores (or replaces: same endpoint) a subscription of the operator, then keeps only their
@@ -30,10 +32,10 @@ pub async fn subscribe(
     db.batch(vec![
         db.prepare(
             "INSERT INTO push_subscriptions \
-             (endpoint, account_id, operator_id, p256dh, auth, new_chats, new_messages, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+             (endpoint, account_id, operator_id, p256dh, auth, new_chats, new_messages, created_at, lang) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
              ON CONFLICT (endpoint) DO UPDATE SET account_id = ?2, operator_id = ?3, p256dh = ?4, auth = ?5, \
-             new_chats = ?6, new_messages = ?7, created_at = ?8",
+             new_chats = ?6, new_messages = ?7, created_at = ?8, lang = ?9",
         )
         .bind(&[
             s(&row.endpoint),
@@ -44,6 +46,7 @@ pub async fn subscribe(
             n(u64::from(row.new_chats)),
             n(u64::from(row.new_messages)),
             n(now),
+            s(&row.lang),
         ])?,
         db.prepare(
             "DELETE FROM push_subscriptions WHERE account_id = ?1 AND operator_id = ?2 AND endpoint NOT IN \
@@ -59,7 +62,7 @@ pub async fn subscribe(
 /// The operator's subscriptions, newest first.
 pub async fn subscriptions(db: &Db, account_id: &str, operator_id: &str) -> Result<Vec<SubscriptionRow>> {
     db.prepare(
-        "SELECT endpoint, p256dh, auth, new_chats, new_messages FROM push_subscriptions \
+        "SELECT endpoint, p256dh, auth, new_chats, new_messages, lang FROM push_subscriptions \
          WHERE account_id = ?1 AND operator_id = ?2 ORDER BY created_at DESC, endpoint",
     )
     .bind(&[s(account_id), s(operator_id)])?
