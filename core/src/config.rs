@@ -22,6 +22,7 @@
 //! | `PARLEY_CONSOLE_GONE_MS` | ms: a console silent this long counts as closed (push notifications) | `limits::CONSOLE_GONE_MS` |
 //! | `PARLEY_PUSH_SUBJECT` | `mailto:…` or `https:…`: the VAPID contact sent to push services | `limits::PUSH_SUBJECT` |
 //! | `PARLEY_PUSH_ALLOW_HTTP` | like `PARLEY_DEBUG_COST` | off: push endpoints must be `https://`; on only for local tests, whose push service is a plain-HTTP server |
+//! | `PARLEY_MAIL_FROM` | the address mails are sent from (`name@domain`); reply addresses are made at its domain | none: no mail is sent |
 //! | `PARLEY_LIMIT_<DOOR>` | `MAX/SECONDS`, both > 0 | [`crate::throttle::Door::default_window`] |
 
 use std::fmt;
@@ -60,6 +61,7 @@ pub const VARIABLES: &[&str] = &[
     "PARLEY_CONSOLE_GONE_MS",
     "PARLEY_PUSH_SUBJECT",
     "PARLEY_PUSH_ALLOW_HTTP",
+    "PARLEY_MAIL_FROM",
     // and one `PARLEY_LIMIT_<DOOR>` per door of `crate::throttle::Door::ALL`
 ];
 
@@ -87,6 +89,8 @@ pub struct Config {
     /// `PARLEY_PUSH_ALLOW_HTTP`: admit `http://` push endpoints (local tests only; never on by
     /// default).
     pub push_allow_http: bool,
+    /// `PARLEY_MAIL_FROM`: the sender address of every mail (issue 20); unset, mail is off.
+    pub mail_from: Option<String>,
 }
 
 impl Default for Config {
@@ -104,6 +108,7 @@ impl Default for Config {
             debug_cost: false,
             push_subject: limits::PUSH_SUBJECT.to_owned(),
             push_allow_http: false,
+            mail_from: None,
         }
     }
 }
@@ -220,6 +225,16 @@ impl Config {
             }
             c.push_subject = v;
         }
+        if let Some(v) = get("PARLEY_MAIL_FROM") {
+            let t = v.trim();
+            let ok = t.split_once('@').is_some_and(|(l, d)| {
+                !l.is_empty() && d.contains('.') && !t.chars().any(|c| c.is_whitespace() || "<>,;\"".contains(c))
+            });
+            if !ok {
+                return Err(bad("PARLEY_MAIL_FROM", v, "an address such as chat@mail.example.com"));
+            }
+            c.mail_from = Some(t.to_owned());
+        }
         for door in Door::ALL {
             if let Some(v) = get(door.variable()) {
                 let w: Window = Window::parse(&v)
@@ -291,6 +306,7 @@ mod tests {
             ("PARLEY_CONSOLE_GONE_MS", "1500"),
             ("PARLEY_PUSH_SUBJECT", "mailto:ops@example.com"),
             ("PARLEY_PUSH_ALLOW_HTTP", "1"),
+            ("PARLEY_MAIL_FROM", " chat@mail.example.com "),
         ])
         .unwrap();
         assert_eq!(c.secret().unwrap(), b"0123456789abcdef");
@@ -315,7 +331,9 @@ mod tests {
             (d.push_subject.as_str(), d.dispatch.console_gone_ms),
             (limits::PUSH_SUBJECT, limits::CONSOLE_GONE_MS)
         );
-        assert_eq!(VARIABLES.len(), 17);
+        assert_eq!(c.mail_from.as_deref(), Some("chat@mail.example.com"));
+        assert_eq!(Config::default().mail_from, None);
+        assert_eq!(VARIABLES.len(), 18);
         let ring = c.keyring(crate::keys::Purpose::VisitorToken).unwrap();
         assert_eq!(
             ring.previous.unwrap().kid,
@@ -348,6 +366,8 @@ mod tests {
             ("PARLEY_CONSOLE_GONE_MS", "soon"),
             ("PARLEY_PUSH_SUBJECT", "ops@example.com"),
             ("PARLEY_PUSH_ALLOW_HTTP", "maybe"),
+            ("PARLEY_MAIL_FROM", "chat"),
+            ("PARLEY_MAIL_FROM", "Chat <chat@example.com>"),
         ];
         for (name, value) in cases {
             let e = parse(&[(name, value)]).unwrap_err();

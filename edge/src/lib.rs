@@ -18,6 +18,8 @@ mod guard;
 mod http;
 #[cfg(test)]
 mod layering;
+mod mail_in;
+mod mail_out;
 mod objects;
 mod outcome_settings;
 mod outcomes;
@@ -86,6 +88,20 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     Ok(resp.with_headers(headers))
 }
 
+/// Inbound mail (Email Routing delivers `r-*@<domain>` here; `wrangler dev` takes test mails at
+/// `POST /cdn-cgi/handler/email?from=…&to=…`): a visitor's reply joins its conversation, anything
+/// else is rejected with the reason its bounce carries (`mail_in`). Counted like a request.
+#[event(email)]
+async fn email(message: worker::ForwardableEmailMessage, env: Env, _ctx: Context) -> Result<()> {
+    let meter = cost::Meter::new();
+    if let Err(e) = cost::metered(meter.clone(), mail_in::receive(message, &env)).await {
+        worker::console_error!("inbound mail failed: {e}");
+        return Err(e);
+    }
+    meter.finish();
+    Ok(())
+}
+
 /// The scheduled jobs (`[triggers] crons` in `wrangler.toml`), run as of the time the runtime
 /// scheduled them for (`wrangler dev` takes it as `/cdn-cgi/handler/scheduled?time=MS`: the
 /// tests' injected clock).
@@ -113,5 +129,14 @@ async fn jobs(now: u64, env: &Env) {
     // purged at each login; this catches a deployment nobody logs in to).
     if let Err(e) = auth::purge_expired_sessions(env, now).await {
         worker::console_error!("session purge failed: {e}");
+    }
+    // Mails whose send failed (or whose sender died before marking them), within what the run
+    // has left of its subrequests.
+    let left =
+        parley_protocol::limits::cloudflare::MAX_SUBREQUESTS_FREE.saturating_sub(cost::spent().subrequests() as usize);
+    match mail_out::retry_due(env, now, left).await {
+        Ok(0) => {}
+        Ok(n) => worker::console_log!("mail: {n} retried and sent"),
+        Err(e) => worker::console_error!("mail retries failed: {e}"),
     }
 }

@@ -209,6 +209,7 @@ fn every_subrequest_goes_through_a_counted_door() {
         vec!["cost.rs".to_owned()],
         "no outbound fetch but cost::fetch and cost::push_fetch"
     );
+    assert_eq!(files_with(&files, ".send_email("), vec!["cost.rs".to_owned()], "mail only through cost::send_mail");
     // Work a handler starts on its own would escape its request's meter.
     assert!(files_with(&files, "spawn_local").is_empty(), "a spawned task escapes the request's count");
     assert_eq!(

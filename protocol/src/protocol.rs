@@ -163,6 +163,18 @@ pub struct MessageView {
     pub at: Millis,
 }
 
+/// The client id of a visitor's message that came by email (their reply to a Parley mail): this
+/// prefix and a digest of the mail's Message-ID, so a redelivered mail is stored once. Clients
+/// show such a message marked "by email" (no new field: the wire format is unchanged).
+pub const EMAIL_CLIENT_ID_PREFIX: &str = "mail-";
+
+impl MessageView {
+    /// Whether the message came by email ([`EMAIL_CLIENT_ID_PREFIX`]).
+    pub fn by_email(&self) -> bool {
+        self.author.role == Role::Visitor && self.client_id.starts_with(EMAIL_CLIENT_ID_PREFIX)
+    }
+}
+
 /// Server → client, as visitors read it (`V` = [`Hidden`]); [`OperatorMsg`] is the
 /// operators'. Read through [`ServerWire`] (one flat struct; same wire format): serde's
 /// internally tagged enum code buffers every value first and costs the widget tens of KB.
