@@ -63,6 +63,31 @@ fn Console() -> impl IntoView {
     window_event_listener_untyped("hashchange", move |_| {
         transcript.try_set(transcript_of(&hash()));
     });
+    // `#/chat/<conversation_id>` (a push notification's click, `public/console-sw.js`) opens
+    // that chat's tab once the list holds it.
+    let chat_of = |h: &str| {
+        let id = h.strip_prefix("#/chat/")?;
+        let id = js_sys::decode_uri_component(id).ok().map(String::from)?;
+        (!id.is_empty() && id.len() <= 128 && !id.contains('/')).then_some(id)
+    };
+    let wanted = RwSignal::new(chat_of(&hash()));
+    window_event_listener_untyped("hashchange", move |_| {
+        if let Some(id) = chat_of(&hash()) {
+            wanted.try_set(Some(id));
+        }
+    });
+    Effect::new(move |_| {
+        let Some(id) = wanted.get() else { return };
+        let conv = ctx.convs.with(|cs| cs.iter().find(|c| c.id.as_str() == id).cloned());
+        if let Some(conv) = conv {
+            wanted.set(None);
+            // The chat in front, whatever area was open.
+            ctx.admin_open.set(false);
+            reports_open.set(false);
+            ctx.open_conversation(&conv);
+            let _ = parley_client::window().location().set_hash("");
+        }
+    });
     let close_transcript = Callback::new(move |_: ()| {
         transcript.set(None);
         let _ = parley_client::window().location().set_hash("");

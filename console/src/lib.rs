@@ -26,6 +26,7 @@ mod offline;
 mod outcome;
 mod outcome_settings;
 mod panel;
+mod push;
 mod report_links;
 pub mod report_view;
 mod reports;

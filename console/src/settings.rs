@@ -137,10 +137,40 @@ fn NotifySettings() -> impl IntoView {
     let prefs = RwSignal::new(notify::Prefs::parse(
         storage().and_then(|s| s.get_item(notify::NOTIFY_KEY).ok().flatten()).as_deref(),
     ));
+    // Push with the console closed: whether the edge notifies this browser (None: not known
+    // yet), and why turning it on failed.
+    let push_on = RwSignal::new(None::<bool>);
+    let push_error = RwSignal::new(false);
+    if crate::push::supported() {
+        spawn_local(async move {
+            push_on.try_set(Some(crate::push::is_on().await));
+        });
+    }
+    let choices =
+        move |p: notify::Prefs| parley_protocol::api::PushChoices { new_chats: p.new_chats, new_messages: p.messages };
+    let set_push = move |on: bool| {
+        push_error.set(false);
+        spawn_local(async move {
+            let result = if on {
+                crate::push::subscribe(choices(prefs.get_untracked())).await
+            } else {
+                crate::push::unsubscribe().await
+            };
+            if result.is_err() {
+                push_error.try_set(true);
+            }
+            push_on.try_set(Some(crate::push::is_on().await));
+            permission.try_set(crate::state::notification_permission());
+        });
+    };
     let save = move |p: notify::Prefs| {
         prefs.set(p);
         if let Some(s) = storage() {
             let _ = s.set_item(notify::NOTIFY_KEY, &p.to_json());
+        }
+        // The edge keeps the choices of the push it sends: tell it.
+        if push_on.get_untracked() == Some(true) {
+            set_push(true);
         }
     };
     let ask = move |_| {
@@ -184,6 +214,20 @@ fn NotifySettings() -> impl IntoView {
             </Show>
             {check(move || t().notify_new_chats, |p| p.new_chats, |p, on| notify::Prefs { new_chats: on, ..p })}
             {check(move || t().notify_messages, |p| p.messages, |p, on| notify::Prefs { messages: on, ..p })}
+            <Show when=move || push_on.get().is_some()>
+                <label class="adm-check">
+                    <input
+                        type="checkbox"
+                        class="push-closed"
+                        prop:checked=move || push_on.get() == Some(true)
+                        on:change=move |ev| set_push(event_target_checked(&ev))
+                    />
+                    {move || t().notify_closed}
+                </label>
+            </Show>
+            <Show when=move || push_error.get()>
+                <p class="error" role="alert">{move || t().notify_closed_failed}</p>
+            </Show>
         </fieldset>
     }
 }

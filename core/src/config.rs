@@ -19,6 +19,9 @@
 //! | `PARLEY_SOCKET_RATE` | `BURST/PER_SEC`, both > 0 | `limits::SOCKET_RATE_*` |
 //! | `PARLEY_CONVERSATION_CAP` | `MESSAGES/BYTES`, both > 0 | `limits::MAX_CONVERSATION_*` |
 //! | `PARLEY_DEBUG_COST` | `1`/`true`/`on` or `0`/`false`/`off` | off: each answer's D1/object/fetch count shown (`x-parley-cost`, `/api/v1/debug/cost/:id`) |
+//! | `PARLEY_CONSOLE_GONE_MS` | ms: a console silent this long counts as closed (push notifications) | `limits::CONSOLE_GONE_MS` |
+//! | `PARLEY_PUSH_SUBJECT` | `mailto:…` or `https:…`: the VAPID contact sent to push services | `limits::PUSH_SUBJECT` |
+//! | `PARLEY_PUSH_ALLOW_HTTP` | like `PARLEY_DEBUG_COST` | off: push endpoints must be `https://`; on only for local tests, whose push service is a plain-HTTP server |
 //! | `PARLEY_MAIL_FROM` | the address mails are sent from (`name@domain`); reply addresses are made at its domain | none: no mail is sent |
 //! | `PARLEY_LIMIT_<DOOR>` | `MAX/SECONDS`, both > 0 | [`crate::throttle::Door::default_window`] |
 
@@ -55,6 +58,9 @@ pub const VARIABLES: &[&str] = &[
     "PARLEY_SOCKET_RATE",
     "PARLEY_CONVERSATION_CAP",
     "PARLEY_DEBUG_COST",
+    "PARLEY_CONSOLE_GONE_MS",
+    "PARLEY_PUSH_SUBJECT",
+    "PARLEY_PUSH_ALLOW_HTTP",
     "PARLEY_MAIL_FROM",
     // and one `PARLEY_LIMIT_<DOOR>` per door of `crate::throttle::Door::ALL`
 ];
@@ -78,6 +84,11 @@ pub struct Config {
     /// `PARLEY_DEBUG_COST`: show what each request spent of Cloudflare's per-invocation budgets
     /// (D1 queries, object calls, fetches). Off in production; the end-to-end tests turn it on.
     pub debug_cost: bool,
+    /// `PARLEY_PUSH_SUBJECT`: the VAPID subject (a contact for push services).
+    pub push_subject: String,
+    /// `PARLEY_PUSH_ALLOW_HTTP`: admit `http://` push endpoints (local tests only; never on by
+    /// default).
+    pub push_allow_http: bool,
     /// `PARLEY_MAIL_FROM`: the sender address of every mail (issue 20); unset, mail is off.
     pub mail_from: Option<String>,
 }
@@ -95,6 +106,8 @@ impl Default for Config {
             report_csv_page: REPORT_CSV_PAGE,
             limits: Limits::default(),
             debug_cost: false,
+            push_subject: limits::PUSH_SUBJECT.to_owned(),
+            push_allow_http: false,
             mail_from: None,
         }
     }
@@ -192,12 +205,25 @@ impl Config {
             c.conversation.max_messages = messages;
             c.conversation.max_bytes = bytes;
         }
-        if let Some(v) = get("PARLEY_DEBUG_COST") {
-            c.debug_cost = match v.trim().to_ascii_lowercase().as_str() {
-                "1" | "true" | "on" => true,
-                "0" | "false" | "off" => false,
-                _ => return Err(bad("PARLEY_DEBUG_COST", v, "1, true or on (0, false or off)")),
-            };
+        let switch = |variable: &'static str, default: bool| -> Result<bool, ConfigError> {
+            match get(variable) {
+                None => Ok(default),
+                Some(v) => match v.trim().to_ascii_lowercase().as_str() {
+                    "1" | "true" | "on" => Ok(true),
+                    "0" | "false" | "off" => Ok(false),
+                    _ => Err(bad(variable, v, "1, true or on (0, false or off)")),
+                },
+            }
+        };
+        c.debug_cost = switch("PARLEY_DEBUG_COST", c.debug_cost)?;
+        c.push_allow_http = switch("PARLEY_PUSH_ALLOW_HTTP", c.push_allow_http)?;
+        c.dispatch.console_gone_ms = ms("PARLEY_CONSOLE_GONE_MS", c.dispatch.console_gone_ms)?;
+        if let Some(v) = get("PARLEY_PUSH_SUBJECT") {
+            let v = v.trim().to_owned();
+            if !(v.starts_with("mailto:") || v.starts_with("https:")) || v.chars().any(|c| c.is_whitespace()) {
+                return Err(bad("PARLEY_PUSH_SUBJECT", v, "a contact: mailto:you@example.com or https://example.com"));
+            }
+            c.push_subject = v;
         }
         if let Some(v) = get("PARLEY_MAIL_FROM") {
             let t = v.trim();
@@ -277,6 +303,9 @@ mod tests {
             ("PARLEY_CONVERSATION_CAP", "10/2000"),
             ("PARLEY_LIMIT_CHAT_ADDRESS", "3/60"),
             ("PARLEY_DEBUG_COST", "On"),
+            ("PARLEY_CONSOLE_GONE_MS", "1500"),
+            ("PARLEY_PUSH_SUBJECT", "mailto:ops@example.com"),
+            ("PARLEY_PUSH_ALLOW_HTTP", "1"),
             ("PARLEY_MAIL_FROM", " chat@mail.example.com "),
         ])
         .unwrap();
@@ -294,9 +323,17 @@ mod tests {
         assert_eq!(c.limits.window(Door::ChatVisitor), Door::ChatVisitor.default_window());
         assert!(c.debug_cost && !Config::default().debug_cost);
         assert!(!parse(&[("PARLEY_DEBUG_COST", "0")]).unwrap().debug_cost);
+        assert_eq!(c.dispatch.console_gone_ms, 1500);
+        assert_eq!((c.push_subject.as_str(), c.push_allow_http), ("mailto:ops@example.com", true));
+        let d = Config::default();
+        assert!(!d.push_allow_http, "plain-HTTP push endpoints are never on by default");
+        assert_eq!(
+            (d.push_subject.as_str(), d.dispatch.console_gone_ms),
+            (limits::PUSH_SUBJECT, limits::CONSOLE_GONE_MS)
+        );
         assert_eq!(c.mail_from.as_deref(), Some("chat@mail.example.com"));
         assert_eq!(Config::default().mail_from, None);
-        assert_eq!(VARIABLES.len(), 15);
+        assert_eq!(VARIABLES.len(), 18);
         let ring = c.keyring(crate::keys::Purpose::VisitorToken).unwrap();
         assert_eq!(
             ring.previous.unwrap().kid,
@@ -326,6 +363,9 @@ mod tests {
             ("PARLEY_LIMIT_CHAT_VISITOR", "5"),
             ("PARLEY_LIMIT_REPORT_ADDRESS", "0/60"),
             ("PARLEY_DEBUG_COST", "yes please"),
+            ("PARLEY_CONSOLE_GONE_MS", "soon"),
+            ("PARLEY_PUSH_SUBJECT", "ops@example.com"),
+            ("PARLEY_PUSH_ALLOW_HTTP", "maybe"),
             ("PARLEY_MAIL_FROM", "chat"),
             ("PARLEY_MAIL_FROM", "Chat <chat@example.com>"),
         ];

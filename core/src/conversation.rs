@@ -162,6 +162,10 @@ pub struct Meta {
     pub routing_seq: u64,
     #[serde(default)]
     pub visitor: VisitorInfo,
+    /// The dispatcher was told ([`Notice::VisitorWrote`]) of the visitor's message since an
+    /// operator last wrote: it is told once per visitor's turn, not per message.
+    #[serde(default)]
+    pub visitor_told: bool,
 }
 
 /// A state change, recorded with its time for the reports.
@@ -200,6 +204,10 @@ pub enum Notice {
         operator_id: OperatorId,
     },
     Closed,
+    /// The visitor wrote in a conversation routing gave an operator, the first time since an
+    /// operator last wrote (the dispatcher pushes it to that operator if their console is
+    /// closed, issue 20).
+    VisitorWrote,
 }
 
 impl EventKind {
@@ -386,6 +394,7 @@ impl Conversation {
             routing: None,
             routing_seq: 0,
             visitor: VisitorInfo::default(),
+            visitor_told: false,
         };
         let conv = Self::restore(id, config, meta.clone(), Vec::new(), 0);
         (conv, vec![Effect::SaveMeta(meta), Effect::Record(Event { at: now, kind: EventKind::Created })])
@@ -764,6 +773,17 @@ impl Conversation {
             meta_changed = true;
             notice = Some(Effect::Dispatch(Notice::Answered { operator_id: OperatorId(who.id.clone()) }));
         }
+        // The visitor's turn: the dispatcher hears of its first message (a push to the operator
+        // whose console is closed), an operator's message ends the turn.
+        let mut told = None;
+        if who.role == Role::Visitor && !self.meta.visitor_told && self.meta.operator.is_some() {
+            self.meta.visitor_told = true;
+            meta_changed = true;
+            told = Some(Effect::Dispatch(Notice::VisitorWrote));
+        } else if who.role == Role::Operator && self.meta.visitor_told {
+            self.meta.visitor_told = false;
+            meta_changed = true;
+        }
         let activated = who.role == Role::Operator && self.meta.status == Status::Waiting;
         if activated {
             self.meta.status = Status::Active;
@@ -778,6 +798,7 @@ impl Conversation {
             }));
         }
         effects.extend(notice);
+        effects.extend(told);
         // The ack is all the sender needs (its text, now with a seq and the server's time: the
         // client moves it from its outbox into the transcript); the others get the message.
         effects.push(Effect::Reply(ServerMsg::Ack { client_id: view.client_id.clone(), seq, at: now }));

@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{ConversationId, Millis, OperatorId};
-use crate::limits::MAX_QUEUE_PER_CHANNEL;
+use crate::limits::{CONSOLE_GONE_MS, MAX_PUSHED_OPERATORS_PER_CHAT, MAX_QUEUE_PER_CHANNEL};
 use crate::presence::{Change, Interval, Presence, State, OPERATOR_INACTIVITY_MS};
 use crate::routing::{estimated_wait_ms, route, Candidate, Route, WaitQueue};
 pub use parley_protocol::api::{ChatView, OperatorView, PresenceView};
@@ -39,11 +39,17 @@ pub const DEFAULT_CHAT_MS: u64 = 5 * 60_000;
 pub struct Config {
     pub forward_after_ms: u64,
     pub inactivity_ms: u64,
+    /// A console silent this long is closed: its operator is told of new chats by push.
+    pub console_gone_ms: u64,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { forward_after_ms: FORWARD_AFTER_MS, inactivity_ms: OPERATOR_INACTIVITY_MS }
+        Config {
+            forward_after_ms: FORWARD_AFTER_MS,
+            inactivity_ms: OPERATOR_INACTIVITY_MS,
+            console_gone_ms: CONSOLE_GONE_MS,
+        }
     }
 }
 
@@ -66,6 +72,9 @@ struct Operator {
     /// Open chats assigned to them.
     chats: BTreeSet<String>,
     idle_since: Millis,
+    /// When their console last asked the dispatcher anything (poll, touch, presence change).
+    #[serde(default)]
+    console_at: Option<Millis>,
 }
 
 /// How a chat reached its operator. Every one counts as a received chat for the receiver.
@@ -112,9 +121,24 @@ pub enum RouteUpdate {
     Queued { position: u32, estimated_wait_ms: Option<u64> },
 }
 
+/// What a push notification tells an operator whose console is closed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PushKind {
+    /// A chat was assigned to them (routed, dequeued, forwarded, transferred).
+    NewChat,
+    /// A new chat waits in line in a channel they joined, nobody being free.
+    Waiting,
+    /// The visitor wrote in a chat of theirs (the first message of the visitor's turn).
+    Message,
+}
+
 /// What the edge must do.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
+    /// Tell the operator by push (to the browsers they subscribed, per their choices): their
+    /// console is closed. `key` names the event: the same event is never pushed twice.
+    Push { operator_id: OperatorId, conversation_id: ConversationId, kind: PushKind, key: String },
     /// Tell the conversation where it stands.
     Notify { conversation_id: ConversationId, update: RouteUpdate },
     /// Store this activity interval (a new one, or the end of the current one).
@@ -248,8 +272,10 @@ impl Dispatch {
                     operator_id: OperatorId(id.clone()),
                     interval: presence.current().clone(),
                 });
-                self.operators
-                    .insert(id.clone(), Operator { profile, presence, chats: BTreeSet::new(), idle_since: now });
+                self.operators.insert(
+                    id.clone(),
+                    Operator { profile, presence, chats: BTreeSet::new(), idle_since: now, console_at: None },
+                );
             }
         }
         if disabled && self.is_online(&id) {
@@ -304,6 +330,23 @@ impl Dispatch {
         Ok(effects)
     }
 
+    /// The operator's console asked something at `now` (a poll, a touch, a presence change):
+    /// it is open, so no push for them until it has been silent for `console_gone_ms`.
+    pub fn console_seen(&mut self, operator_id: &str, now: Millis) {
+        if let Some(op) = self.operators.get_mut(operator_id) {
+            op.console_at = Some(now);
+        }
+    }
+
+    /// Whether the operator's console is open (it asked something less than
+    /// `console_gone_ms` ago).
+    pub fn console_open(&self, operator_id: &str, now: Millis) -> bool {
+        self.operators
+            .get(operator_id)
+            .and_then(|o| o.console_at)
+            .is_some_and(|t| now.0.saturating_sub(t.0) < self.config.console_gone_ms)
+    }
+
     /// The operator did something in the console at `now` (keeps them from timing out).
     pub fn touch(&mut self, operator_id: &str, now: Millis) -> Result<(), DispatchError> {
         self.operators.get_mut(operator_id).ok_or(DispatchError::UnknownOperator)?.presence.touch(now);
@@ -341,6 +384,18 @@ impl Dispatch {
             None => {
                 self.queues.entry(channel.to_owned()).or_default().push(conversation_id, now);
                 self.tell_positions(&mut effects);
+                // Nobody free: the channel's members whose console is closed hear of it.
+                let waiting: Vec<String> = self
+                    .operators
+                    .values()
+                    .filter(|o| !o.profile.disabled && o.presence.has_joined(channel))
+                    .map(|o| o.profile.id.0.clone())
+                    .filter(|id| !self.console_open(id, now))
+                    .take(MAX_PUSHED_OPERATORS_PER_CHAT)
+                    .collect();
+                for id in waiting {
+                    effects.push(push(&id, conversation_id, PushKind::Waiting, 0));
+                }
             }
         }
         let update = self.where_is(conversation_id).expect("just added");
@@ -387,6 +442,15 @@ impl Dispatch {
             self.tell_positions(&mut effects);
         }
         effects
+    }
+
+    /// The visitor wrote in the chat (the first message since an operator last wrote): its
+    /// operator hears of it by push when their console is closed.
+    pub fn visitor_wrote(&self, conversation_id: &str, now: Millis) -> Vec<Effect> {
+        match self.chats.get(conversation_id).and_then(|c| c.operator.as_deref()) {
+            Some(op) if !self.console_open(op, now) => vec![push(op, conversation_id, PushKind::Message, now.0)],
+            _ => Vec::new(),
+        }
     }
 
     /// The chat ended: its slot frees and the next in line gets it.
@@ -556,10 +620,15 @@ impl Dispatch {
         chat.answered = false;
         chat.forward_at = Some(Millis(now.0 + self.config.forward_after_ms));
         chat.told = None;
+        let assigned_at = now.0;
         effects.push(Effect::Notify {
             conversation_id: conversation_id.into(),
             update: RouteUpdate::Assigned { operator_id: to.into(), operator_name, how, from: from.map(OperatorId) },
         });
+        // An operator who took the chat by writing in it has their console open.
+        if how != Received::Taken && !self.console_open(to, now) {
+            effects.push(push(to, conversation_id, PushKind::NewChat, assigned_at));
+        }
     }
 
     /// After `operator_id` went offline (or was disabled): their unanswered chats move on.
@@ -642,6 +711,23 @@ impl Dispatch {
                 update: RouteUpdate::Queued { position: place.0, estimated_wait_ms: place.1 },
             });
         }
+    }
+}
+
+/// A push for `operator_id` about `conversation_id`, keyed by the event (the conversation,
+/// the operator, what happened and when it was assigned: one chat assigned to one operator
+/// twice is two events).
+fn push(operator_id: &str, conversation_id: &str, kind: PushKind, at: u64) -> Effect {
+    let tag = match kind {
+        PushKind::NewChat => "n",
+        PushKind::Waiting => "w",
+        PushKind::Message => "m",
+    };
+    Effect::Push {
+        operator_id: operator_id.into(),
+        conversation_id: conversation_id.into(),
+        kind,
+        key: format!("{conversation_id}/{operator_id}/{tag}{at}"),
     }
 }
 

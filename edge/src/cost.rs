@@ -145,6 +145,21 @@ pub async fn fetch(env: &worker::Env, req: worker::Request) -> worker::Result<wo
     env.assets("ASSETS")?.fetch_request(req).await
 }
 
+/// Sends one Web Push request (`parley_push::request`) to its push service: the edge's other
+/// outbound fetch, counted. Answers the service's status.
+pub async fn push_fetch(r: parley_push::Request) -> worker::Result<u16> {
+    add(|c| c.fetch += 1);
+    let headers = worker::Headers::new();
+    for (name, value) in &r.headers {
+        headers.set(name, value)?;
+    }
+    let body = js_sys::Uint8Array::from(r.body.as_slice());
+    let mut init = worker::RequestInit::new();
+    init.with_method(worker::Method::Post).with_headers(headers).with_body(Some(body.into()));
+    let req = worker::Request::new_with_init(&r.url, &init)?;
+    Ok(worker::Fetch::Request(req).send().await?.status_code())
+}
+
 /// Hands a raw mail to the `MAIL` binding (`[[send_email]]`): the edge's one way to send
 /// mail, counted as an outbound request.
 pub async fn send_mail(env: &worker::Env, from: &str, to: &str, raw: &str) -> worker::Result<()> {

@@ -25,6 +25,7 @@ mod outcome_settings;
 mod outcomes;
 #[cfg(test)]
 mod prod_limits;
+mod push;
 mod report_links;
 mod reports;
 mod routes;

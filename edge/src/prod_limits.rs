@@ -204,7 +204,11 @@ fn every_subrequest_goes_through_a_counted_door() {
     );
     assert!(files_with(&files, ".fetch_with_str(").is_empty(), "objects only through stubs::send/upgrade");
     assert_eq!(files_with(&files, ".fetch_request("), vec!["cost.rs".to_owned()], "fetches only through cost::fetch");
-    assert!(files_with(&files, "Fetch::").is_empty(), "no outbound fetch but cost::fetch");
+    assert_eq!(
+        files_with(&files, "Fetch::"),
+        vec!["cost.rs".to_owned()],
+        "no outbound fetch but cost::fetch and cost::push_fetch"
+    );
     assert_eq!(files_with(&files, ".send_email("), vec!["cost.rs".to_owned()], "mail only through cost::send_mail");
     // Work a handler starts on its own would escape its request's meter.
     assert!(files_with(&files, "spawn_local").is_empty(), "a spawned task escapes the request's count");
@@ -239,6 +243,15 @@ fn the_fan_outs_are_bounded_within_the_free_plan() {
     let delete = store.split("pub async fn delete_conversations").nth(1).expect("delete_conversations");
     let delete = delete.split("\n}\n").next().expect("its body");
     assert_eq!(1 + delete.matches(concat!("DELETE ", "FROM")).count(), RETENTION_COST_PER_CONVERSATION, "{delete}");
+    // A push event the dispatcher carries out: one read of the operator's subscriptions, then per
+    // browser one fetch and, on 404/410, one delete; a waiting chat tells a bounded few operators.
+    {
+        use parley_protocol::limits::{MAX_PUSHED_OPERATORS_PER_CHAT, MAX_PUSH_SUBSCRIPTIONS_PER_OPERATOR};
+        const PER_OPERATOR: usize = 1 + 2 * MAX_PUSH_SUBSCRIPTIONS_PER_OPERATOR;
+        const { assert!(MAX_PUSHED_OPERATORS_PER_CHAT * PER_OPERATOR <= MAX_SUBREQUESTS_FREE) };
+        let push = &sources().into_iter().find(|(rel, _)| rel == "push.rs").expect("push.rs").1;
+        assert!(push.contains(".take(MAX_PUSH_SUBSCRIPTIONS_PER_OPERATOR)"), "push.rs bounds its browsers");
+    }
     // The paid plan's figures are above the free plan's.
     const { assert!(MAX_SUBREQUESTS_FREE < MAX_D1_QUERIES_PAID && MAX_D1_QUERIES_PAID <= MAX_SUBREQUESTS_PAID) };
     const { assert!(MAX_CPU_MS_FREE < DEFAULT_CPU_MS_PAID && DEFAULT_CPU_MS_PAID <= MAX_CPU_MS_PAID) };

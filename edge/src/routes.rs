@@ -146,7 +146,7 @@ macro_rules! h {
     };
 }
 
-use crate::{admin, api, auth, blocks, data_rights, outcome_settings, outcomes, report_links, reports, tally};
+use crate::{admin, api, auth, blocks, data_rights, outcome_settings, outcomes, push, report_links, reports, tally};
 use Access::{Change, Console, Read};
 
 const DO: &str = "do this";
@@ -184,6 +184,11 @@ pub static ROUTES: &[EdgeRoute] = &[
     EdgeRoute::operator(POST, "/api/v1/console/presence", Console, h!(|req, env, p, me| api::change_presence(req, env, me))),
     EdgeRoute::operator(POST, "/api/v1/console/presence/touch", Console, h!(|req, env, p, me| api::touch(env, &me))),
     EdgeRoute::operator(POST, "/api/v1/console/conversations/:id/transfer", Console, h!(|req, env, p, me| api::transfer(req, env, &me, &p[0]))),
+    // Web Push (issue 20): the deployment's public key, my browsers to notify with the console closed.
+    EdgeRoute::open(GET, "/api/v1/push/key", Guard::Open, h!(|req, env, p| push::key(env))),
+    EdgeRoute::operator(GET, "/api/v1/push/subscriptions", Read, h!(|req, env, p, me| push::list(env, &me))),
+    EdgeRoute::operator(POST, "/api/v1/push/subscriptions", Change, h!(|req, env, p, me| push::subscribe(req, env, &me))),
+    EdgeRoute::operator(POST, "/api/v1/push/subscriptions/delete", Change, h!(|req, env, p, me| push::unsubscribe(req, env, &me))),
     // Blocks: blocking from a conversation is any operator's; the list is the admins'.
     EdgeRoute::operator(POST, "/api/v1/console/conversations/:id/block", Change, h!(|req, env, p, me| blocks::block(req, env, &me, &p[0]))),
     EdgeRoute::admin(GET, "/api/v1/console/blocks", Read, DO, h!(|req, env, p, me| blocks::list(env, &me))),
@@ -356,6 +361,10 @@ mod tests {
             (Verb::Post, "/api/v1/console/visitors/v_1/erase", Guard::Console(Change, admin)),
             (Verb::Post, "/api/v1/console/visitors/v_1/nope", Guard::Console(Change, admin)),
             (Verb::Get, "/api/v1/console/account/retention", Guard::Console(Read, op)),
+            (Verb::Get, "/api/v1/push/key", Guard::Open),
+            (Verb::Get, "/api/v1/push/subscriptions", Guard::Console(Read, op)),
+            (Verb::Post, "/api/v1/push/subscriptions", Guard::Console(Change, op)),
+            (Verb::Post, "/api/v1/push/subscriptions/delete", Guard::Console(Change, op)),
             (Verb::Post, "/api/v1/console/account/retention", Guard::Console(Change, admin)),
             // Unknown paths keep their area's guard before the 404: POST in an admin area needs a
             // session, the console's origin and an admin; `account` is an admin area only as

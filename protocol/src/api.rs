@@ -463,6 +463,76 @@ pub struct TranscriptMessage {
     pub at: u64,
 }
 
+// ---- Web Push for operators (issue 20) --------------------------------------------------------
+
+/// `GET /api/v1/push/key`: the deployment's VAPID public key (uncompressed P-256, base64url),
+/// the `applicationServerKey` a browser subscribes with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushKey {
+    pub key: String,
+}
+
+/// A browser's `PushSubscription.toJSON()` (other fields, e.g. `expirationTime`, ignored).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushSubscriptionJson {
+    pub endpoint: String,
+    pub keys: PushKeys,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushKeys {
+    pub p256dh: String,
+    pub auth: String,
+}
+
+/// What notifies an operator by push while their console is closed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushChoices {
+    /// A chat assigned to them, or waiting in a channel they joined.
+    pub new_chats: bool,
+    /// A visitor's message in a chat of theirs.
+    pub new_messages: bool,
+}
+
+/// `POST /api/v1/push/subscriptions`: notify me in this browser (again: new choices).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushSubscribe {
+    pub subscription: PushSubscriptionJson,
+    #[serde(flatten)]
+    pub choices: PushChoices,
+    /// The console's language (a tag; the notifications' texts), English when absent or unknown.
+    #[serde(default)]
+    pub lang: Option<String>,
+}
+
+/// `POST /api/v1/push/subscriptions/delete`: stop notifying me in this browser.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushUnsubscribe {
+    pub endpoint: String,
+}
+
+/// One of my subscriptions (`GET /api/v1/push/subscriptions`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushSubscriptionView {
+    pub endpoint: String,
+    #[serde(flatten)]
+    pub choices: PushChoices,
+}
+
+/// What a push notification carries (encrypted for the browser; its service worker shows it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushPayload {
+    /// `new_chat`, `waiting` or `message`.
+    pub kind: String,
+    pub conversation_id: ConversationId,
+    pub title: String,
+    pub body: String,
+    /// Where a click opens the console (same origin).
+    pub url: String,
+    /// One notification per event: a repeat replaces it (the notification's `tag`).
+    pub tag: String,
+}
+
 #[cfg(test)]
 mod started_from_tests {
     use super::*;

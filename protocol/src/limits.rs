@@ -298,6 +298,24 @@ pub const PUSH_TTL_SECS: u64 = 900;
 /// How long a VAPID token (RFC 8292) stays valid after it is signed; the RFC allows 24 hours.
 pub const PUSH_VAPID_TOKEN_SECS: u64 = 12 * 3_600;
 
+/// Browsers (push subscriptions) an operator may have notified at once; a new one past this
+/// replaces their oldest. Each is one `fetch` per notification, so this bounds a push's cost.
+pub const MAX_PUSH_SUBSCRIPTIONS_PER_OPERATOR: usize = 4;
+
+/// Operators told by push of one new chat that waits in line (the channel's members whose
+/// console is closed, in id order); an assigned chat tells only its operator.
+pub const MAX_PUSHED_OPERATORS_PER_CHAT: usize = 3;
+
+/// A console that has not asked the dispatcher anything (its 2 s poll, a touch, a presence
+/// change) for this long counts as closed, and its operator is notified by push
+/// (`PARLEY_CONSOLE_GONE_MS`). Above a minute: a hidden tab's timers may be throttled to one a
+/// minute, and a hidden console still alerts by itself.
+pub const CONSOLE_GONE_MS: u64 = 90_000;
+
+/// The VAPID subject (RFC 8292 §2.1) when `PARLEY_PUSH_SUBJECT` is unset: a deployment should
+/// set its own contact.
+pub const PUSH_SUBJECT: &str = "mailto:push@parley.invalid";
+
 // ---- Mail (issue 20) -------------------------------------------------------------------------
 
 /// The largest inbound mail read as a reply (its raw RFC 5322 bytes): text replies with their

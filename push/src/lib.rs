@@ -6,6 +6,7 @@
 //! tested against the RFCs' own examples.
 
 pub mod ece;
+pub mod texts;
 pub mod vapid;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -222,6 +223,15 @@ pub fn request(
     })
 }
 
+/// The RFC 8030 §5.4 `Topic` of an event named `key`: 32 base64url characters (the first 24
+/// octets of its SHA-256), so a push service keeps at most one undelivered message per event
+/// and a repeat of the event replaces it; also the notification's tag in the browser.
+pub fn topic(key: &str) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(key.as_bytes());
+    b64url(&digest[..24])
+}
+
 /// What a push service's answer means for the subscription (RFC 8030 §§5–7, RFC 8292 §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -358,6 +368,15 @@ mod tests {
         let claims = vapid::verify(&h("authorization"), &public_key(&vapid).unwrap()).unwrap();
         assert_eq!(claims.aud, "https://push.example.net");
         assert_eq!(decrypt(&r.body, &k32(UA_PRIVATE), &sub.auth).unwrap(), b"hello");
+    }
+
+    #[test]
+    fn a_topic_is_32_url_safe_characters_one_per_event() {
+        let t = topic("c_1/o_1/n1000");
+        assert_eq!(t.len(), 32);
+        assert!(t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'), "{t}");
+        assert_eq!(t, topic("c_1/o_1/n1000"));
+        assert_ne!(t, topic("c_1/o_1/n1001"));
     }
 
     #[test]

@@ -75,7 +75,7 @@ fn bench_pure(n: usize) -> (f64, f64) {
 
 fn bench_dispatch(n: usize) -> (f64, f64) {
     let never = u64::MAX / 4;
-    let mut d = Dispatch::new(Config { forward_after_ms: never, inactivity_ms: never });
+    let mut d = Dispatch::new(Config { forward_after_ms: never, inactivity_ms: never, console_gone_ms: never });
     for i in 0..n {
         let id = format!("op{i:04}");
         let profile =

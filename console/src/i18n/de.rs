@@ -134,6 +134,8 @@ pub static DE: Texts = Texts {
     notify_unsupported: "Dieser Browser kann keine Benachrichtigungen zeigen.",
     notify_new_chats: "Neue Chats",
     notify_messages: "Neue Nachrichten in meinen Chats",
+    notify_closed: "Auch wenn die Konsole geschlossen ist (Push-Benachrichtigungen in diesem Browser)",
+    notify_closed_failed: "Dieser Browser konnte Push-Benachrichtigungen nicht einschalten.",
     session_ended: "Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.",
     // The wrap-up form, rating, visitor identity
     not_rated: "Nicht bewertet",

@@ -133,6 +133,8 @@ texts! {
     notify_unsupported: "This browser cannot show notifications.",
     notify_new_chats: "New chats",
     notify_messages: "New messages in my chats",
+    notify_closed: "Also when the console is closed (push notifications in this browser)",
+    notify_closed_failed: "This browser could not turn on push notifications.",
     session_ended: "Your session has ended. Please log in again.",
     // The wrap-up form, rating, visitor identity
     not_rated: "Not rated",

@@ -134,6 +134,8 @@ pub static ES: Texts = Texts {
     notify_unsupported: "Este navegador no puede mostrar notificaciones.",
     notify_new_chats: "Nuevos chats",
     notify_messages: "Nuevos mensajes en mis chats",
+    notify_closed: "También con la consola cerrada (notificaciones push en este navegador)",
+    notify_closed_failed: "Este navegador no pudo activar las notificaciones push.",
     session_ended: "Tu sesión ha terminado. Vuelve a iniciar sesión.",
     // The wrap-up form, rating, visitor identity
     not_rated: "Sin valorar",

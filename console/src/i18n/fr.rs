@@ -134,6 +134,8 @@ pub static FR: Texts = Texts {
     notify_unsupported: "Ce navigateur ne peut pas afficher de notifications.",
     notify_new_chats: "Nouvelles discussions",
     notify_messages: "Nouveaux messages dans mes discussions",
+    notify_closed: "Aussi quand la console est fermée (notifications push dans ce navigateur)",
+    notify_closed_failed: "Ce navigateur n’a pas pu activer les notifications push.",
     session_ended: "Votre session a expiré. Veuillez vous reconnecter.",
     // The wrap-up form, rating, visitor identity
     not_rated: "Non évalué",

@@ -134,6 +134,8 @@ pub static RU: Texts = Texts {
     notify_unsupported: "Этот браузер не умеет показывать уведомления.",
     notify_new_chats: "Новые чаты",
     notify_messages: "Новые сообщения в моих чатах",
+    notify_closed: "И когда консоль закрыта (push-уведомления в этом браузере)",
+    notify_closed_failed: "Этому браузеру не удалось включить push-уведомления.",
     session_ended: "Сеанс завершён. Войдите снова.",
     // The wrap-up form, rating, visitor identity
     not_rated: "Без оценки",

@@ -134,6 +134,8 @@ pub static VI: Texts = Texts {
     notify_unsupported: "Trình duyệt này không thể hiển thị thông báo.",
     notify_new_chats: "Cuộc trò chuyện mới",
     notify_messages: "Tin nhắn mới trong cuộc trò chuyện của tôi",
+    notify_closed: "Cả khi bảng điều khiển đã đóng (thông báo đẩy trong trình duyệt này)",
+    notify_closed_failed: "Trình duyệt này không bật được thông báo đẩy.",
     session_ended: "Phiên làm việc đã kết thúc. Vui lòng đăng nhập lại.",
     // The wrap-up form, rating, visitor identity
     not_rated: "Chưa đánh giá",

@@ -134,6 +134,8 @@ pub static ZH: Texts = Texts {
     notify_unsupported: "此浏览器无法显示通知。",
     notify_new_chats: "新会话",
     notify_messages: "我的会话中的新消息",
+    notify_closed: "控制台关闭时也通知（此浏览器中的推送通知）",
+    notify_closed_failed: "此浏览器无法开启推送通知。",
     session_ended: "您的会话已结束，请重新登录。",
     // The wrap-up form, rating, visitor identity
     not_rated: "未评价",

@@ -743,3 +743,31 @@ fn whether_an_operator_wrote_is_known_beyond_the_tail() {
     json.as_object_mut().unwrap().remove("operator_wrote");
     assert!(!serde_json::from_value::<Meta>(json).unwrap().operator_wrote);
 }
+
+#[test]
+fn the_dispatcher_hears_of_a_visitors_turn_once_when_the_chat_has_an_operator() {
+    let mut c = conv();
+    let told = |fx: &[Effect]| fx.iter().filter(|e| matches!(e, Effect::Dispatch(Notice::VisitorWrote))).count();
+    // Not routed yet: the new chat's own push says it.
+    assert_eq!(told(&c.handle_client(&visitor(), send("v1", "Hello?"), Millis(1))), 0);
+    c.handle_route(
+        RouteUpdate::Assigned {
+            operator_id: "o_1".into(),
+            operator_name: "Dana".into(),
+            how: Received::Routed,
+            from: None,
+        },
+        None,
+        Millis(2),
+    );
+    // The visitor's turn: its first message tells, the next ones do not.
+    let fx = c.handle_client(&visitor(), send("v2", "Anyone?"), Millis(3));
+    assert_eq!(told(&fx), 1);
+    assert!(fx.iter().any(|e| matches!(e, Effect::SaveMeta(m) if m.visitor_told)), "kept across a wake");
+    assert_eq!(told(&c.handle_client(&visitor(), send("v3", "Hello??"), Millis(4))), 0);
+    // A retry of a told message tells nothing.
+    assert_eq!(told(&c.handle_client(&visitor(), send("v2", "Anyone?"), Millis(5))), 0);
+    // The operator answers: the next visitor message is a new turn.
+    assert_eq!(told(&c.handle_client(&operator(), send("o1", "Hi!"), Millis(6))), 0);
+    assert_eq!(told(&c.handle_client(&visitor(), send("v4", "Great"), Millis(7))), 1);
+}

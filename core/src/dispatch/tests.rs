@@ -15,7 +15,7 @@ fn profile(id: &str, langs: &[&str], max: u32) -> Profile {
 
 /// Dana speaks English (3 chats), Sam Spanish and French (2 chats); both online in `web`.
 fn two_operators() -> (Dispatch, Ids) {
-    let mut d = Dispatch::new(Config { forward_after_ms: MIN, inactivity_ms: 30 * MIN });
+    let mut d = Dispatch::new(Config { forward_after_ms: MIN, inactivity_ms: 30 * MIN, ..Config::default() });
     let mut ids = Ids(0);
     d.upsert_profile(profile("dana", &["en"], 3), Millis(0), ids.next());
     d.upsert_profile(profile("sam", &["es", "fr"], 2), Millis(0), ids.next());
@@ -46,7 +46,7 @@ fn notices(effects: &[Effect]) -> Vec<(String, RouteUpdate)> {
         .iter()
         .filter_map(|e| match e {
             Effect::Notify { conversation_id, update } => Some((conversation_id.0.clone(), update.clone())),
-            Effect::Interval { .. } => None,
+            Effect::Interval { .. } | Effect::Push { .. } => None,
         })
         .collect()
 }
@@ -199,7 +199,7 @@ fn an_operator_who_writes_in_someone_elses_chat_takes_it() {
 
 #[test]
 fn inactive_operators_go_offline_leave_and_their_unanswered_chats_go_back_in_line() {
-    let mut d = Dispatch::new(Config { forward_after_ms: 10 * MIN, inactivity_ms: 30 * MIN });
+    let mut d = Dispatch::new(Config { forward_after_ms: 10 * MIN, inactivity_ms: 30 * MIN, ..Config::default() });
     let mut ids = Ids(0);
     d.upsert_profile(profile("dana", &["en"], 3), Millis(0), ids.next());
     d.set_online("dana", true, Millis(0), ids.next()).unwrap();
@@ -214,7 +214,10 @@ fn inactive_operators_go_offline_leave_and_their_unanswered_chats_go_back_in_lin
     assert_eq!(d.next_deadline(), Some(Millis(22 * MIN)));
     d.handle_alarm(Millis(22 * MIN), || ids.next());
     assert_eq!(d.next_deadline(), Some(Millis(32 * MIN)));
-    assert!(d.handle_alarm(Millis(35 * MIN - 1), || ids.next()).iter().all(|e| matches!(e, Effect::Notify { .. })));
+    assert!(d
+        .handle_alarm(Millis(35 * MIN - 1), || ids.next())
+        .iter()
+        .all(|e| matches!(e, Effect::Notify { .. } | Effect::Push { .. })));
     assert!(d.is_online("dana"), "one ms before the timeout");
     let effects = d.handle_alarm(Millis(35 * MIN), || ids.next());
     assert!(!d.is_online("dana"));
@@ -223,7 +226,7 @@ fn inactive_operators_go_offline_leave_and_their_unanswered_chats_go_back_in_lin
         .iter()
         .filter_map(|e| match e {
             Effect::Interval { interval, .. } => Some(interval),
-            Effect::Notify { .. } => None,
+            Effect::Notify { .. } | Effect::Push { .. } => None,
         })
         .collect();
     assert_eq!(iv.len(), 2, "the online interval ends, an offline one starts");
@@ -321,7 +324,7 @@ fn a_full_queue_refuses_new_chats_and_counts_as_unavailable() {
 fn a_chat_whose_start_failed_frees_its_operator_slot_when_closed() {
     // The ghost chat: the dispatcher assigned it, then its object could not be created. The
     // edge then tells the dispatcher it is closed, and the slot is free for the next chat.
-    let mut d = Dispatch::new(Config { forward_after_ms: MIN, inactivity_ms: 30 * MIN });
+    let mut d = Dispatch::new(Config { forward_after_ms: MIN, inactivity_ms: 30 * MIN, ..Config::default() });
     let mut ids = Ids(0);
     d.upsert_profile(profile("dana", &["en"], 1), Millis(0), ids.next());
     d.set_online("dana", true, Millis(0), ids.next()).unwrap();
@@ -333,4 +336,93 @@ fn a_chat_whose_start_failed_frees_its_operator_slot_when_closed() {
     d.closed("ghost", Millis(3));
     assert_eq!(d.operator_of("next"), Some("dana"), "the queued chat gets the freed slot");
     assert_eq!(d.where_is("ghost"), None);
+}
+
+fn pushes(effects: &[Effect]) -> Vec<(String, String, PushKind)> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Push { operator_id, conversation_id, kind, .. } => {
+                Some((operator_id.0.clone(), conversation_id.0.clone(), *kind))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_new_chat_is_pushed_to_its_operator_only_when_their_console_is_closed() {
+    let (mut d, _) = two_operators();
+    let gone = Config::default().console_gone_ms;
+    // Dana's console polled at 0: open. A chat for her at 1 s pushes nothing.
+    d.console_seen("dana", Millis(0));
+    let (u, fx) = d.new_chat("c_1", "web", Some("en"), Millis(SEC));
+    assert_eq!(assigned_to(&u), "dana");
+    assert!(pushes(&fx).is_empty(), "{fx:?}");
+    // Silent for console_gone_ms: closed. The next chat for her is pushed, to her alone.
+    let t = Millis(gone);
+    assert!(d.console_open("dana", Millis(gone - 1)) && !d.console_open("dana", t));
+    let (u, fx) = d.new_chat("c_2", "web", Some("en"), t);
+    assert_eq!(assigned_to(&u), "dana");
+    assert_eq!(pushes(&fx), vec![("dana".into(), "c_2".into(), PushKind::NewChat)]);
+    // Asking again about the same chat pushes nothing more.
+    assert!(pushes(&d.new_chat("c_2", "web", Some("en"), Millis(gone + 1)).1).is_empty());
+    // Her console is back: nothing.
+    d.console_seen("dana", Millis(gone + 2));
+    assert!(pushes(&d.new_chat("c_3", "web", Some("en"), Millis(gone + 3)).1).is_empty());
+}
+
+#[test]
+fn a_push_names_its_event_once_and_a_take_over_is_not_pushed() {
+    let (mut d, _) = two_operators();
+    let (_, fx) = d.new_chat("c_1", "web", Some("en"), Millis(SEC));
+    let Some(Effect::Push { key, .. }) = fx.iter().find(|e| matches!(e, Effect::Push { .. })) else { panic!("{fx:?}") };
+    assert_eq!(key, &format!("c_1/dana/n{SEC}"));
+    // Sam writes in Dana's chat: it is his now, and he is at his console.
+    let fx = d.answered("c_1", "sam", Millis(2 * SEC));
+    assert!(pushes(&fx).is_empty(), "{fx:?}");
+    // A transfer to Dana (console closed) is pushed with another key.
+    let fx = d.transfer("c_1", "dana", Millis(3 * SEC)).unwrap();
+    match fx.iter().find(|e| matches!(e, Effect::Push { .. })) {
+        Some(Effect::Push { key, kind: PushKind::NewChat, .. }) => assert_eq!(key, &format!("c_1/dana/n{}", 3 * SEC)),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_chat_waiting_in_line_is_pushed_to_a_bounded_number_of_closed_consoles() {
+    let mut d = Dispatch::new(Config::default());
+    let mut ids = Ids(0);
+    for i in 0..6 {
+        let id = format!("op{i}");
+        d.upsert_profile(profile(&id, &["en"], 1), Millis(0), ids.next());
+        d.set_online(&id, true, Millis(0), ids.next()).unwrap();
+        d.join(&id, "web", Millis(0)).unwrap();
+        d.console_seen(&id, Millis(0));
+    }
+    // Six chats fill the six slots (consoles open: no push).
+    for i in 0..6 {
+        assert!(pushes(&d.new_chat(&format!("c{i}"), "web", None, Millis(SEC)).1).is_empty());
+    }
+    // op0 keeps its console open; the others closed theirs.
+    let t = Millis(Config::default().console_gone_ms + SEC);
+    d.console_seen("op0", Millis(t.0 - 1));
+    let (u, fx) = d.new_chat("c_wait", "web", None, t);
+    assert!(matches!(u, RouteUpdate::Queued { position: 1, .. }), "{u:?}");
+    let p = pushes(&fx);
+    assert_eq!(p.len(), MAX_PUSHED_OPERATORS_PER_CHAT);
+    assert!(p.iter().all(|(op, c, k)| op != "op0" && c == "c_wait" && *k == PushKind::Waiting), "{p:?}");
+}
+
+#[test]
+fn a_visitors_message_is_pushed_to_the_chats_operator_when_their_console_is_closed() {
+    let (mut d, _) = two_operators();
+    d.new_chat("c_1", "web", Some("en"), Millis(SEC));
+    d.console_seen("dana", Millis(2 * SEC));
+    assert!(d.visitor_wrote("c_1", Millis(3 * SEC)).is_empty(), "her console is open");
+    let t = Millis(2 * SEC + Config::default().console_gone_ms);
+    assert_eq!(pushes(&d.visitor_wrote("c_1", t)), vec![("dana".into(), "c_1".into(), PushKind::Message)]);
+    assert!(d.visitor_wrote("c_unknown", t).is_empty());
+    d.closed("c_1", t);
+    assert!(d.visitor_wrote("c_1", t).is_empty(), "a closed chat pushes nothing");
 }

@@ -21,9 +21,11 @@ use crate::objects::kit::{self, Kit, Lazy, OutboxRow};
 use crate::stubs::{Command, ConversationStub, DispatchRefusal, DispatchRequest};
 use crate::util::{new_id, now};
 
-/// Outbox rows: a routing update for a conversation, an activity interval for D1.
+/// Outbox rows: a routing update for a conversation, an activity interval for D1, a push to
+/// an operator whose console is closed.
 const NOTIFY: &str = "notify";
 const INTERVAL: &str = "interval";
+const PUSH: &str = "push";
 
 #[derive(Serialize, Deserialize)]
 struct NotifyBody {
@@ -104,6 +106,7 @@ impl DispatchObject {
             Command::Touch { profile } => {
                 let fx = d.upsert_profile(profile.clone(), t, new_id("a"));
                 d.touch(profile.id.as_str(), t)?;
+                d.console_seen(profile.id.as_str(), t);
                 Ok((ok, fx))
             }
             Command::Presence { profile, online, join, leave } => {
@@ -119,6 +122,7 @@ impl DispatchObject {
                     fx.extend(d.leave(&id, &channel, t)?);
                 }
                 d.touch(&id, t)?;
+                d.console_seen(&id, t);
                 Ok((ok, fx))
             }
             Command::NewChat { conversation_id, channel, language } => {
@@ -131,6 +135,7 @@ impl DispatchObject {
                 let fx = match notice {
                     Notice::Answered { operator_id } => d.answered(conversation_id.as_str(), operator_id.as_str(), t),
                     Notice::Closed => d.closed(conversation_id.as_str(), t),
+                    Notice::VisitorWrote => d.visitor_wrote(conversation_id.as_str(), t),
                 };
                 Ok((ok, fx))
             }
@@ -138,7 +143,10 @@ impl DispatchObject {
                 Ok((ok, d.transfer(conversation_id.as_str(), to.as_str(), t)?))
             }
             Command::View { profile } => {
+                // The console's poll: it is open.
+                let id = profile.id.0.clone();
                 let fx = d.upsert_profile(profile, t, new_id("a"));
+                d.console_seen(&id, t);
                 Ok((serde_json::to_value(d.view()).expect("plain data"), fx))
             }
             Command::Available { channel } => {
@@ -159,6 +167,9 @@ impl DispatchObject {
                 }
                 Effect::Interval { operator_id, interval } => {
                     self.kit.enqueue(INTERVAL, &IntervalBody { operator_id, interval })?
+                }
+                Effect::Push { operator_id, conversation_id, kind, key } => {
+                    self.kit.enqueue(PUSH, &crate::push::PushEvent { operator_id, conversation_id, kind, key })?
                 }
             }
         }
@@ -197,6 +208,13 @@ impl DispatchObject {
                     b.interval.end.map(|e| e.0),
                 )
                 .await
+            }
+            PUSH => {
+                // At most once: `deliver` logs a failure and never holds the outbox up.
+                let e: crate::push::PushEvent = serde_json::from_str(&row.body)?;
+                let account = self.kit.meta("account_id")?.unwrap_or_default();
+                crate::push::deliver(self.kit.env(), &account, &e).await;
+                Ok(())
             }
             _ => Ok(()),
         }

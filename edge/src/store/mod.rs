@@ -26,6 +26,7 @@ pub mod offline_messages;
 pub mod operators;
 pub mod outcome_settings;
 pub mod outcomes;
+pub mod push;
 pub mod report_links;
 pub mod reports;
 pub mod sessions;

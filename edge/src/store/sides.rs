@@ -39,6 +39,7 @@ pub(crate) const DIRECTORY_TABLES: &[&str] = &[
     "categories",
     "goals",
     "report_links",
+    "push_subscriptions",
 ];
 
 /// The tables named after `FROM`, `JOIN`, `INTO` and `UPDATE` in `code`.
