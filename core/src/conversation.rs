@@ -162,6 +162,15 @@ pub struct Meta {
     pub routing_seq: u64,
     #[serde(default)]
     pub visitor: VisitorInfo,
+    /// The missed-chat mail (issue 20): how long the visitor's first message may wait for an
+    /// operator's answer before the channel's addresses are mailed (`None`: no mail; set at
+    /// creation from the channel), since when it waits, whether the mail was asked for.
+    #[serde(default)]
+    pub missed_wait_ms: Option<u64>,
+    #[serde(default)]
+    pub first_visitor_at: Option<Millis>,
+    #[serde(default)]
+    pub missed_mailed: bool,
 }
 
 /// A state change, recorded with its time for the reports.
@@ -251,8 +260,20 @@ pub enum Effect {
     ToOperators(OperatorMsg),
     /// Tell the account's dispatcher (durably: keep it until delivered).
     Dispatch(Notice),
+    /// Mail the channel's notification addresses that this chat waited with no answer (once:
+    /// the mail's key is the conversation's).
+    MailMissed(Missed),
     /// Close the sending connection with this WebSocket close code.
     Close { code: u16, reason: String },
+}
+
+/// A chat that waited too long for an operator's answer ([`Effect::MailMissed`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Missed {
+    /// The visitor's first message (from the tail; empty if it has left it).
+    pub first_message: String,
+    pub started_at: Millis,
+    pub waited_ms: u64,
 }
 
 /// WebSocket close code sent after `incompatible`.
@@ -386,6 +407,9 @@ impl Conversation {
             routing: None,
             routing_seq: 0,
             visitor: VisitorInfo::default(),
+            missed_wait_ms: None,
+            first_visitor_at: None,
+            missed_mailed: false,
         };
         let conv = Self::restore(id, config, meta.clone(), Vec::new(), 0);
         (conv, vec![Effect::SaveMeta(meta), Effect::Record(Event { at: now, kind: EventKind::Created })])
@@ -460,12 +484,33 @@ impl Conversation {
         self.meta.assigned && !self.meta.operator_wrote
     }
 
-    /// When [`Conversation::handle_alarm`] must run next, if ever.
+    /// When [`Conversation::handle_alarm`] must run next, if ever: the session timeout of a
+    /// visitor who left, or the missed-chat mail's time.
     pub fn next_deadline(&self) -> Option<Millis> {
         if self.meta.status == Status::Closed {
             return None;
         }
-        self.meta.visitor_away_since.map(|t| Millis(t.0.saturating_add(self.config.session_timeout_ms)))
+        let timeout = self.meta.visitor_away_since.map(|t| Millis(t.0.saturating_add(self.config.session_timeout_ms)));
+        match (timeout, self.missed_deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// When the chat counts as missed: its wait past the visitor's first message, while no
+    /// operator has written and no mail was asked for yet.
+    pub fn missed_deadline(&self) -> Option<Millis> {
+        let m = &self.meta;
+        if m.status == Status::Closed || m.operator_wrote || m.missed_mailed {
+            return None;
+        }
+        Some(Millis(m.first_visitor_at?.0.saturating_add(m.missed_wait_ms?)))
+    }
+
+    /// Sets the missed-chat wait (the channel's, when it mails missed chats) at creation.
+    pub fn set_missed_wait(&mut self, wait_ms: Option<u64>) -> Vec<Effect> {
+        self.meta.missed_wait_ms = wait_ms;
+        vec![Effect::SaveMeta(self.meta.clone())]
     }
 
     /// A decoded, validated client frame arrived on `conn` at `now`.
@@ -534,10 +579,29 @@ impl Conversation {
 
     /// The alarm armed at [`Conversation::next_deadline`] fired (possibly late, or early).
     pub fn handle_alarm(&mut self, now: Millis) -> Vec<Effect> {
-        match self.next_deadline() {
-            Some(deadline) if now >= deadline => self.close(ClosedBy::Timeout, now),
-            _ => Vec::new(),
+        let mut effects = Vec::new();
+        if let (Some(deadline), Some(started_at)) = (self.missed_deadline(), self.meta.first_visitor_at) {
+            if now >= deadline {
+                self.meta.missed_mailed = true;
+                let first_message = self
+                    .tail
+                    .iter()
+                    .find(|m| m.view.author.role == Role::Visitor)
+                    .map(|m| m.view.text.clone())
+                    .unwrap_or_default();
+                effects.push(Effect::SaveMeta(self.meta.clone()));
+                effects.push(Effect::MailMissed(Missed {
+                    first_message,
+                    started_at,
+                    waited_ms: now.0.saturating_sub(started_at.0),
+                }));
+            }
         }
+        let timeout = self.meta.visitor_away_since.map(|t| Millis(t.0.saturating_add(self.config.session_timeout_ms)));
+        if self.meta.status != Status::Closed && timeout.is_some_and(|t| now >= t) {
+            effects.extend(self.close(ClosedBy::Timeout, now));
+        }
+        effects
     }
 
     fn close(&mut self, by: ClosedBy, now: Millis) -> Vec<Effect> {
@@ -754,6 +818,11 @@ impl Conversation {
         let mut meta_changed = false;
         if who.role == Role::Operator && !self.meta.operator_wrote {
             self.meta.operator_wrote = true;
+            meta_changed = true;
+        }
+        // Only a conversation that mails missed chats keeps when its wait began (no write else).
+        if who.role == Role::Visitor && self.meta.first_visitor_at.is_none() && self.meta.missed_wait_ms.is_some() {
+            self.meta.first_visitor_at = Some(now);
             meta_changed = true;
         }
         if who.role == Role::Operator && (!theirs || !self.meta.operator_answered) {

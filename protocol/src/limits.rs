@@ -307,6 +307,11 @@ pub const MAX_INBOUND_MAIL_BYTES: usize = 1024 * 1024;
 /// How long the reply address of a mail sent to a visitor takes their answers into the chat.
 pub const REPLY_ADDRESS_TTL_SECS: u64 = 30 * 24 * 3_600;
 
+/// Transcript mails a conversation's visitor may ask for over its life (each new address or
+/// new message counts one): past it, 429 `rate_limited`. Keeps "Email me this chat" from being
+/// a way to mail strangers.
+pub const TRANSCRIPT_MAILS_PER_CONVERSATION: u32 = 5;
+
 /// Mails sent to one recipient per [`MAIL_RECIPIENT_WINDOW_SECS`] (a channel's notification
 /// address, a visitor): past it a mail is kept in the outbox but not sent (`limited`).
 pub const MAIL_PER_RECIPIENT: u32 = 30;

@@ -743,3 +743,56 @@ fn whether_an_operator_wrote_is_known_beyond_the_tail() {
     json.as_object_mut().unwrap().remove("operator_wrote");
     assert!(!serde_json::from_value::<Meta>(json).unwrap().operator_wrote);
 }
+
+fn missed(fx: &[Effect]) -> Vec<&Missed> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::MailMissed(m) => Some(m),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_chat_unanswered_past_its_wait_is_mailed_once() {
+    let mut c = conv();
+    c.set_missed_wait(Some(300_000));
+    assert_eq!(c.missed_deadline(), None, "no visitor message yet");
+    c.handle_client(&visitor(), send("v1", "Anyone there?"), Millis(1_000));
+    c.handle_client(&visitor(), send("v2", "Hello?"), Millis(2_000));
+    assert_eq!(c.missed_deadline(), Some(Millis(301_000)), "from the first message");
+    assert!(c.next_deadline().is_some_and(|d| d <= Millis(301_000)));
+    assert!(missed(&c.handle_alarm(Millis(300_999))).is_empty());
+    let fx = c.handle_alarm(Millis(301_500));
+    let m = missed(&fx);
+    assert_eq!(m.len(), 1);
+    assert_eq!(*m[0], Missed { first_message: "Anyone there?".into(), started_at: Millis(1_000), waited_ms: 300_500 });
+    assert!(fx.iter().any(|e| matches!(e, Effect::SaveMeta(meta) if meta.missed_mailed)));
+    // Once: a later alarm (or a restored object) mails nothing more.
+    assert_eq!(c.missed_deadline(), None);
+    assert!(missed(&c.handle_alarm(Millis(900_000))).is_empty());
+    let again = Conversation::restore(c.id().clone(), Config::default(), c.meta().clone(), Vec::new(), 0);
+    assert_eq!(again.missed_deadline(), None);
+}
+
+#[test]
+fn an_answered_or_unconfigured_chat_is_never_missed() {
+    let mut answered = conv();
+    answered.set_missed_wait(Some(60_000));
+    answered.handle_client(&visitor(), send("v1", "Hi"), Millis(1_000));
+    answered.handle_client(&operator(), send("o1", "Hello!"), Millis(30_000));
+    assert_eq!(answered.missed_deadline(), None);
+    assert!(missed(&answered.handle_alarm(Millis(120_000))).is_empty());
+
+    let mut off = conv();
+    let fx = off.handle_client(&visitor(), send("v1", "Hi"), Millis(1_000));
+    assert!(!fx.iter().any(|e| matches!(e, Effect::SaveMeta(_))), "no wait: the first message writes no meta");
+    assert_eq!(off.missed_deadline(), None);
+
+    let mut closed = conv();
+    closed.set_missed_wait(Some(60_000));
+    closed.handle_client(&visitor(), send("v1", "Hi"), Millis(1_000));
+    closed.handle_client(&visitor(), ClientMsg::End, Millis(2_000));
+    assert_eq!(closed.missed_deadline(), None);
+    assert_eq!(closed.next_deadline(), None);
+}
