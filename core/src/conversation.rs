@@ -21,8 +21,8 @@ use crate::dispatch::{Received, RouteUpdate};
 use crate::ids::{ConversationId, Millis, OperatorId};
 use crate::limits::{
     CONVERSATION_TAIL_MESSAGES, MAX_CONVERSATION_BYTES, MAX_CONVERSATION_MESSAGES, MAX_PAGES_KEPT, MAX_REPLAY,
-    MAX_REPLAY_FRAME_BYTES, PROTOCOL_VERSION, SESSION_TIMEOUT_MS, SOCKET_RATE_BURST, SOCKET_RATE_PER_SEC,
-    VISITOR_RATE_BURST, VISITOR_RATE_PER_SEC,
+    MAX_REPLAY_FRAME_BYTES, PROTOCOL_VERSION, REPLY_MAIL_DELAY_MS, SESSION_TIMEOUT_MS, SOCKET_RATE_BURST,
+    SOCKET_RATE_PER_SEC, VISITOR_RATE_BURST, VISITOR_RATE_PER_SEC,
 };
 use crate::protocol::{
     Author, ClientMsg, ErrorCode, MessageView, OperatorMsg, PageVisit, ProtocolError, Role, Routing, ServerMsg, Status,
@@ -171,6 +171,14 @@ pub struct Meta {
     pub first_visitor_at: Option<Millis>,
     #[serde(default)]
     pub missed_mailed: bool,
+    /// The visitor gave an address and the deployment mails: an operator's answer while they
+    /// are away is mailed to them (set at creation).
+    #[serde(default)]
+    pub mail_replies: bool,
+    /// The first operator's message not yet mailed to the away visitor, and when to mail it
+    /// with whatever the operators add meanwhile ([`REPLY_MAIL_DELAY_MS`]).
+    #[serde(default)]
+    pub reply_mail: Option<(u64, Millis)>,
 }
 
 /// A state change, recorded with its time for the reports.
@@ -263,6 +271,9 @@ pub enum Effect {
     /// Mail the channel's notification addresses that this chat waited with no answer (once:
     /// the mail's key is the conversation's).
     MailMissed(Missed),
+    /// Mail the away visitor the operators' messages from this seq on (once: the mail's key is
+    /// the conversation's and this seq).
+    MailReply { from_seq: u64 },
     /// Close the sending connection with this WebSocket close code.
     Close { code: u16, reason: String },
 }
@@ -410,6 +421,8 @@ impl Conversation {
             missed_wait_ms: None,
             first_visitor_at: None,
             missed_mailed: false,
+            mail_replies: false,
+            reply_mail: None,
         };
         let conv = Self::restore(id, config, meta.clone(), Vec::new(), 0);
         (conv, vec![Effect::SaveMeta(meta), Effect::Record(Event { at: now, kind: EventKind::Created })])
@@ -488,13 +501,17 @@ impl Conversation {
     /// visitor who left, or the missed-chat mail's time.
     pub fn next_deadline(&self) -> Option<Millis> {
         if self.meta.status == Status::Closed {
-            return None;
+            // An answer written just before the end still reaches the away visitor.
+            return self.meta.reply_mail.map(|(_, at)| at);
         }
         let timeout = self.meta.visitor_away_since.map(|t| Millis(t.0.saturating_add(self.config.session_timeout_ms)));
-        match (timeout, self.missed_deadline()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [timeout, self.missed_deadline(), self.meta.reply_mail.map(|(_, at)| at)].into_iter().flatten().min()
+    }
+
+    /// Mails the away visitor the operators' answers (see [`Meta::mail_replies`]).
+    pub fn set_mail_replies(&mut self, on: bool) -> Vec<Effect> {
+        self.meta.mail_replies = on;
+        vec![Effect::SaveMeta(self.meta.clone())]
     }
 
     /// When the chat counts as missed: its wait past the visitor's first message, while no
@@ -595,6 +612,13 @@ impl Conversation {
                     started_at,
                     waited_ms: now.0.saturating_sub(started_at.0),
                 }));
+            }
+        }
+        if let Some((from_seq, at)) = self.meta.reply_mail {
+            if now >= at {
+                self.meta.reply_mail = None;
+                effects.push(Effect::SaveMeta(self.meta.clone()));
+                effects.push(Effect::MailReply { from_seq });
             }
         }
         let timeout = self.meta.visitor_away_since.map(|t| Millis(t.0.saturating_add(self.config.session_timeout_ms)));
@@ -700,6 +724,8 @@ impl Conversation {
         let mut changed = false;
         if who.role == Role::Visitor && self.meta.visitor_away_since.is_some() && self.meta.status != Status::Closed {
             self.meta.visitor_away_since = None;
+            // Back in the widget: they read the answers there, no mail.
+            self.meta.reply_mail = None;
             changed = true;
         }
         if who.role == Role::Operator && !self.meta.operator_joined && self.meta.status != Status::Closed {
@@ -818,6 +844,13 @@ impl Conversation {
         let mut meta_changed = false;
         if who.role == Role::Operator && !self.meta.operator_wrote {
             self.meta.operator_wrote = true;
+            meta_changed = true;
+        }
+        // An answer while the visitor is away, to mail them (the first one sets the time; the
+        // ones after it until then go in the same mail).
+        let away = self.meta.visitor_away_since.is_some();
+        if who.role == Role::Operator && self.meta.mail_replies && away && self.meta.reply_mail.is_none() {
+            self.meta.reply_mail = Some((seq, Millis(now.0.saturating_add(REPLY_MAIL_DELAY_MS))));
             meta_changed = true;
         }
         // Only a conversation that mails missed chats keeps when its wait began (no write else).

@@ -386,6 +386,7 @@ async fn init_object(
         visitor,
         missed_wait_ms,
         origin,
+        visitor_email: row.visitor_email.clone(),
     };
     ConversationStub::get(env, &row.id)?.init(init).await
 }

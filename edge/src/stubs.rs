@@ -65,6 +65,10 @@ pub struct InitBody {
     pub missed_wait_ms: Option<u64>,
     #[serde(default)]
     pub origin: String,
+    /// The visitor's address (pre-chat form, `Parley.identify`), empty when unknown: an
+    /// operator's answer while they are away is mailed there when mail is on.
+    #[serde(default)]
+    pub visitor_email: String,
 }
 
 /// The requests a `ConversationObject` takes.

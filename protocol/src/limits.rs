@@ -333,6 +333,9 @@ pub const MAX_NOTIFY_ADDRESSES: usize = 5;
 pub const MAX_MAIL_SENDER_NAME_CHARS: usize = 80;
 /// The wait before a missed-chat mail, by default (minutes), and its bounds.
 pub const MISSED_CHAT_WAIT_MINUTES: u32 = 5;
+/// An operator's answer to a visitor who has left is mailed this long after it, with the
+/// operators' messages written meanwhile in the same mail (none if the visitor comes back).
+pub const REPLY_MAIL_DELAY_MS: u64 = 60_000;
 pub const MAX_MISSED_CHAT_WAIT_MINUTES: u32 = 1_440;
 
 /// What Cloudflare enforces in production but `wrangler dev` does not (ARCHITECTURE.md,

@@ -385,3 +385,49 @@ test("a chat left unanswered past the channel's wait is mailed once to its addre
   assert.ok(!text.includes("Answered question"), "only the missed chat is mailed");
   assert.ok(text.includes(`/console#/transcript/${missed.conversationId}`), `the console link:\n${text}`);
 });
+
+// ---------------------------------------------------------------------------------------------
+// An operator's answer to a visitor who has left (their address known) → the visitor, by mail
+
+test("an operator's answers to a visitor who left are mailed to them together, with a reply address that continues the chat", async () => {
+  const admin = await edge.login();
+  const form = await edge.post(`${C}/channels/demo`, { prechat: [{ key: "email", label: "Email", required: false }] }, admin);
+  assert.equal(form.status, 200, JSON.stringify(form.json));
+  try {
+    const v = await newVisitor(edge.base);
+    const email = `left.${v.visitorId.slice(-6).toLowerCase()}@visitor.example`;
+    const c = await postJson(edge.base, "/api/v1/conversations", {
+      channel_id: "demo", visitor_id: v.visitorId, visitor_token: v.visitorToken, page_url: `${edge.base}/`, prechat: [["email", email]],
+    });
+    assert.equal(c.status, 200, JSON.stringify(c.json));
+    const conv = { conversationId: c.json.conversation_id, ...v };
+    const visitor = new ProtoClient({ base: edge.base, conversationId: conv.conversationId, role: "visitor", ...conv });
+    clients.push(visitor);
+    await visitor.start();
+    visitor.send("Can someone check my order?");
+    await visitor.allAcked();
+    await visitor.close(); // the visitor leaves the site
+
+    const op = new ProtoClient({ base: edge.base, conversationId: conv.conversationId, role: "operator", cookie: admin });
+    clients.push(op);
+    await op.start();
+    op.send("Your order ships tomorrow.");
+    op.send("Tracking number follows by mail.");
+    await op.allAcked();
+
+    await until(async () => (await mailsTo(email)).length > 0, "the reply mail", 150_000);
+    const mails = await mailsTo(email);
+    assert.equal(mails.length, 1, "both answers in one mail");
+    const m = await sentMail(mails[0].messageId);
+    const text = plainText(Buffer.from(m.rawBase64, "base64").toString("utf8"));
+    assert.ok(text.includes("Your order ships tomorrow.") && text.includes("Tracking number follows by mail."), text);
+    assert.ok(!text.includes("Can someone check my order?"), "only the answers");
+    const replyTo = (m.replyTo ?? "").match(/r-[a-z0-9_]+-[a-z0-9]+-[0-9a-f]+@[^\s>]+/i)?.[0];
+    assert.ok(replyTo, JSON.stringify(m.replyTo));
+    const d = await deliver(email, replyTo, rawMail({ from: email, to: replyTo, messageId: `r-${conv.conversationId}@visitor.example`, body: "Thanks a lot!" }));
+    assert.equal(d.status, 200, d.text);
+    await waitUntil([op], () => [...op.messages.values()].some((x) => x.text === "Thanks a lot!"), "the emailed answer in the chat");
+  } finally {
+    await edge.post(`${C}/channels/demo`, { prechat: [] }, admin);
+  }
+});

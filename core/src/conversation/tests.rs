@@ -796,3 +796,46 @@ fn an_answered_or_unconfigured_chat_is_never_missed() {
     assert_eq!(closed.missed_deadline(), None);
     assert_eq!(closed.next_deadline(), None);
 }
+
+fn away_visitor_conv() -> Conversation {
+    // Created at 0: the visitor counts as away until their widget says hello.
+    let mut c = conv();
+    c.set_mail_replies(true);
+    c
+}
+
+#[test]
+fn answers_to_an_away_visitor_are_mailed_together_after_the_delay() {
+    let mut c = away_visitor_conv();
+    c.handle_client(&visitor(), send("v1", "Hi, call me back?"), Millis(1_000));
+    c.handle_client(&operator(), send("o1", "Sure, when?"), Millis(10_000));
+    c.handle_client(&operator(), send("o2", "Tomorrow at 9?"), Millis(20_000));
+    let at = Millis(10_000 + REPLY_MAIL_DELAY_MS);
+    assert_eq!(c.meta().reply_mail, Some((2, at)), "from the first answer, timed by it");
+    assert!(c.next_deadline().is_some_and(|d| d <= at));
+    assert!(!c.handle_alarm(Millis(at.0 - 1)).iter().any(|e| matches!(e, Effect::MailReply { .. })));
+    let fx = c.handle_alarm(at);
+    assert!(fx.contains(&Effect::MailReply { from_seq: 2 }));
+    assert!(!c.handle_alarm(Millis(at.0 + 1)).iter().any(|e| matches!(e, Effect::MailReply { .. })), "once");
+    // A later answer starts the next mail.
+    c.handle_client(&operator(), send("o3", "Or Friday?"), Millis(200_000));
+    assert_eq!(c.meta().reply_mail, Some((4, Millis(200_000 + REPLY_MAIL_DELAY_MS))));
+}
+
+#[test]
+fn a_visitor_back_in_the_widget_or_without_an_address_gets_no_mail() {
+    let mut back = away_visitor_conv();
+    back.handle_client(&operator(), send("o1", "Hello?"), Millis(1_000));
+    assert!(back.meta().reply_mail.is_some());
+    back.handle_client(&fresh(visitor()), hello(0), Millis(2_000));
+    assert_eq!(back.meta().reply_mail, None, "they read it in the widget");
+
+    let mut here = away_visitor_conv();
+    here.handle_client(&fresh(visitor()), hello(0), Millis(500));
+    here.handle_client(&operator(), send("o1", "Hello!"), Millis(1_000));
+    assert_eq!(here.meta().reply_mail, None, "a visitor with the widget open");
+
+    let mut unknown = conv();
+    unknown.handle_client(&operator(), send("o1", "Hello?"), Millis(1_000));
+    assert_eq!(unknown.meta().reply_mail, None, "no address");
+}

@@ -127,6 +127,7 @@ impl DurableObject for ConversationObject {
                     visitor,
                     missed_wait_ms,
                     origin,
+                    visitor_email,
                 } = init;
                 let t = Millis(created_at);
                 let config = crate::config::get(self.kit.env())?.conversation;
@@ -136,6 +137,7 @@ impl DurableObject for ConversationObject {
                     ("channel_id", channel_id.as_str()),
                     ("visitor_id", visitor_id.as_str()),
                     ("origin", origin.as_str()),
+                    ("visitor_email", visitor_email.as_str()),
                 ] {
                     self.kit.set_meta(k, v)?;
                 }
@@ -143,6 +145,10 @@ impl DurableObject for ConversationObject {
                 effects.extend(core.set_visitor(visitor));
                 if missed_wait_ms.is_some() {
                     effects.extend(core.set_missed_wait(missed_wait_ms));
+                }
+                let mails = crate::mail_out::sender(self.kit.env())?.is_some();
+                if mails && parley_mail::compose::is_valid_address(&visitor_email) {
+                    effects.extend(core.set_mail_replies(true));
                 }
                 effects.extend(core.handle_route(route, None, t));
                 self.conversation.set(core);
@@ -430,6 +436,33 @@ impl ConversationObject {
         Ok(())
     }
 
+    /// The operators' messages from `from_seq` on, mailed to the away visitor with a reply
+    /// address, sent at once.
+    async fn mail_reply(&self, from_seq: u64) -> Result<()> {
+        let env = self.kit.env();
+        let meta = |k: &str| -> Result<String> { Ok(self.kit.meta(k)?.unwrap_or_default()) };
+        let (conversation_id, channel_id, email) =
+            (meta("conversation_id")?, meta("channel_id")?, meta("visitor_email")?);
+        let messages =
+            object_conversation::messages_between(&self.kit.sql(), from_seq.saturating_sub(1), i64::MAX as u64)?;
+        let answers: Vec<_> = messages.iter().filter(|m| m.author.role == Role::Operator).collect();
+        let Some(last) = answers.last() else { return Ok(()) };
+        let text = answers.iter().map(|m| m.text.trim()).collect::<Vec<_>>().join("\n\n");
+        let mail = crate::mail_out::ReplyMail {
+            channel_id: &channel_id,
+            conversation_id: &conversation_id,
+            from_seq,
+            to: &email,
+            operator: &last.author.name,
+            text: &text,
+        };
+        if let Some((account_id, queued)) = crate::mail_out::operator_reply(env, &mail, now().0).await? {
+            let shard = crate::store::shard(env, &account_id).await?;
+            crate::mail_out::send(env, &shard, &queued, now().0).await?;
+        }
+        Ok(())
+    }
+
     /// Carries out the core's effects in order. `ws` is the socket the input came from.
     async fn apply(&self, ws: Option<&WebSocket>, effects: Vec<Effect>) -> Result<()> {
         // What D1 must learn, and how soon (the core's rule: a message soon, an event at once).
@@ -511,6 +544,12 @@ impl ConversationObject {
                 Effect::MailMissed(missed) => {
                     if let Err(e) = self.mail_missed(&missed).await {
                         worker::console_error!("missed-chat mail failed: {e}");
+                    }
+                }
+                // The same, key `reply/<conversation>/<from_seq>`.
+                Effect::MailReply { from_seq } => {
+                    if let Err(e) = self.mail_reply(from_seq).await {
+                        worker::console_error!("reply mail failed: {e}");
                     }
                 }
                 Effect::Close { code, reason } => {
