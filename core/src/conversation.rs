@@ -21,8 +21,8 @@ use crate::dispatch::{Received, RouteUpdate};
 use crate::ids::{ConversationId, Millis, OperatorId};
 use crate::limits::{
     CONVERSATION_TAIL_MESSAGES, MAX_CONVERSATION_BYTES, MAX_CONVERSATION_MESSAGES, MAX_PAGES_KEPT, MAX_REPLAY,
-    MAX_REPLAY_FRAME_BYTES, PROTOCOL_VERSION, SESSION_TIMEOUT_MS, SOCKET_RATE_BURST, SOCKET_RATE_PER_SEC,
-    VISITOR_RATE_BURST, VISITOR_RATE_PER_SEC,
+    MAX_REPLAY_FRAME_BYTES, PROTOCOL_VERSION, REPLY_MAIL_DELAY_MS, SESSION_TIMEOUT_MS, SOCKET_RATE_BURST,
+    SOCKET_RATE_PER_SEC, VISITOR_RATE_BURST, VISITOR_RATE_PER_SEC,
 };
 use crate::protocol::{
     Author, ClientMsg, ErrorCode, MessageView, OperatorMsg, PageVisit, ProtocolError, Role, Routing, ServerMsg, Status,
@@ -166,6 +166,23 @@ pub struct Meta {
     /// operator last wrote: it is told once per visitor's turn, not per message.
     #[serde(default)]
     pub visitor_told: bool,
+    /// The missed-chat mail (issue 20): how long the visitor's first message may wait for an
+    /// operator's answer before the channel's addresses are mailed (`None`: no mail; set at
+    /// creation from the channel), since when it waits, whether the mail was asked for.
+    #[serde(default)]
+    pub missed_wait_ms: Option<u64>,
+    #[serde(default)]
+    pub first_visitor_at: Option<Millis>,
+    #[serde(default)]
+    pub missed_mailed: bool,
+    /// The visitor gave an address and the deployment mails: an operator's answer while they
+    /// are away is mailed to them (set at creation).
+    #[serde(default)]
+    pub mail_replies: bool,
+    /// The first operator's message not yet mailed to the away visitor, and when to mail it
+    /// with whatever the operators add meanwhile ([`REPLY_MAIL_DELAY_MS`]).
+    #[serde(default)]
+    pub reply_mail: Option<(u64, Millis)>,
 }
 
 /// A state change, recorded with its time for the reports.
@@ -259,8 +276,23 @@ pub enum Effect {
     ToOperators(OperatorMsg),
     /// Tell the account's dispatcher (durably: keep it until delivered).
     Dispatch(Notice),
+    /// Mail the channel's notification addresses that this chat waited with no answer (once:
+    /// the mail's key is the conversation's).
+    MailMissed(Missed),
+    /// Mail the away visitor the operators' messages from this seq on (once: the mail's key is
+    /// the conversation's and this seq).
+    MailReply { from_seq: u64 },
     /// Close the sending connection with this WebSocket close code.
     Close { code: u16, reason: String },
+}
+
+/// A chat that waited too long for an operator's answer ([`Effect::MailMissed`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Missed {
+    /// The visitor's first message (from the tail; empty if it has left it).
+    pub first_message: String,
+    pub started_at: Millis,
+    pub waited_ms: u64,
 }
 
 /// WebSocket close code sent after `incompatible`.
@@ -395,6 +427,11 @@ impl Conversation {
             routing_seq: 0,
             visitor: VisitorInfo::default(),
             visitor_told: false,
+            missed_wait_ms: None,
+            first_visitor_at: None,
+            missed_mailed: false,
+            mail_replies: false,
+            reply_mail: None,
         };
         let conv = Self::restore(id, config, meta.clone(), Vec::new(), 0);
         (conv, vec![Effect::SaveMeta(meta), Effect::Record(Event { at: now, kind: EventKind::Created })])
@@ -469,12 +506,37 @@ impl Conversation {
         self.meta.assigned && !self.meta.operator_wrote
     }
 
-    /// When [`Conversation::handle_alarm`] must run next, if ever.
+    /// When [`Conversation::handle_alarm`] must run next, if ever: the session timeout of a
+    /// visitor who left, or the missed-chat mail's time.
     pub fn next_deadline(&self) -> Option<Millis> {
         if self.meta.status == Status::Closed {
+            // An answer written just before the end still reaches the away visitor.
+            return self.meta.reply_mail.map(|(_, at)| at);
+        }
+        let timeout = self.meta.visitor_away_since.map(|t| Millis(t.0.saturating_add(self.config.session_timeout_ms)));
+        [timeout, self.missed_deadline(), self.meta.reply_mail.map(|(_, at)| at)].into_iter().flatten().min()
+    }
+
+    /// Mails the away visitor the operators' answers (see [`Meta::mail_replies`]).
+    pub fn set_mail_replies(&mut self, on: bool) -> Vec<Effect> {
+        self.meta.mail_replies = on;
+        vec![Effect::SaveMeta(self.meta.clone())]
+    }
+
+    /// When the chat counts as missed: its wait past the visitor's first message, while no
+    /// operator has written and no mail was asked for yet.
+    pub fn missed_deadline(&self) -> Option<Millis> {
+        let m = &self.meta;
+        if m.status == Status::Closed || m.operator_wrote || m.missed_mailed {
             return None;
         }
-        self.meta.visitor_away_since.map(|t| Millis(t.0.saturating_add(self.config.session_timeout_ms)))
+        Some(Millis(m.first_visitor_at?.0.saturating_add(m.missed_wait_ms?)))
+    }
+
+    /// Sets the missed-chat wait (the channel's, when it mails missed chats) at creation.
+    pub fn set_missed_wait(&mut self, wait_ms: Option<u64>) -> Vec<Effect> {
+        self.meta.missed_wait_ms = wait_ms;
+        vec![Effect::SaveMeta(self.meta.clone())]
     }
 
     /// A decoded, validated client frame arrived on `conn` at `now`.
@@ -543,10 +605,36 @@ impl Conversation {
 
     /// The alarm armed at [`Conversation::next_deadline`] fired (possibly late, or early).
     pub fn handle_alarm(&mut self, now: Millis) -> Vec<Effect> {
-        match self.next_deadline() {
-            Some(deadline) if now >= deadline => self.close(ClosedBy::Timeout, now),
-            _ => Vec::new(),
+        let mut effects = Vec::new();
+        if let (Some(deadline), Some(started_at)) = (self.missed_deadline(), self.meta.first_visitor_at) {
+            if now >= deadline {
+                self.meta.missed_mailed = true;
+                let first_message = self
+                    .tail
+                    .iter()
+                    .find(|m| m.view.author.role == Role::Visitor)
+                    .map(|m| m.view.text.clone())
+                    .unwrap_or_default();
+                effects.push(Effect::SaveMeta(self.meta.clone()));
+                effects.push(Effect::MailMissed(Missed {
+                    first_message,
+                    started_at,
+                    waited_ms: now.0.saturating_sub(started_at.0),
+                }));
+            }
         }
+        if let Some((from_seq, at)) = self.meta.reply_mail {
+            if now >= at {
+                self.meta.reply_mail = None;
+                effects.push(Effect::SaveMeta(self.meta.clone()));
+                effects.push(Effect::MailReply { from_seq });
+            }
+        }
+        let timeout = self.meta.visitor_away_since.map(|t| Millis(t.0.saturating_add(self.config.session_timeout_ms)));
+        if self.meta.status != Status::Closed && timeout.is_some_and(|t| now >= t) {
+            effects.extend(self.close(ClosedBy::Timeout, now));
+        }
+        effects
     }
 
     fn close(&mut self, by: ClosedBy, now: Millis) -> Vec<Effect> {
@@ -645,6 +733,8 @@ impl Conversation {
         let mut changed = false;
         if who.role == Role::Visitor && self.meta.visitor_away_since.is_some() && self.meta.status != Status::Closed {
             self.meta.visitor_away_since = None;
+            // Back in the widget: they read the answers there, no mail.
+            self.meta.reply_mail = None;
             changed = true;
         }
         if who.role == Role::Operator && !self.meta.operator_joined && self.meta.status != Status::Closed {
@@ -763,6 +853,18 @@ impl Conversation {
         let mut meta_changed = false;
         if who.role == Role::Operator && !self.meta.operator_wrote {
             self.meta.operator_wrote = true;
+            meta_changed = true;
+        }
+        // An answer while the visitor is away, to mail them (the first one sets the time; the
+        // ones after it until then go in the same mail).
+        let away = self.meta.visitor_away_since.is_some();
+        if who.role == Role::Operator && self.meta.mail_replies && away && self.meta.reply_mail.is_none() {
+            self.meta.reply_mail = Some((seq, Millis(now.0.saturating_add(REPLY_MAIL_DELAY_MS))));
+            meta_changed = true;
+        }
+        // Only a conversation that mails missed chats keeps when its wait began (no write else).
+        if who.role == Role::Visitor && self.meta.first_visitor_at.is_none() && self.meta.missed_wait_ms.is_some() {
+            self.meta.first_visitor_at = Some(now);
             meta_changed = true;
         }
         if who.role == Role::Operator && (!theirs || !self.meta.operator_answered) {

@@ -244,6 +244,11 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
                     Err(resp) => return http::with_cors(resp, &origin),
                 };
             let channel = crate::store::channels::channel(&d1, &body.channel_id).await?.ok_or("channel vanished")?;
+            // A channel with notification addresses mails its missed chats (read with the row).
+            let mails_missed = crate::mail_out::sender(env)?.is_some()
+                && serde_json::from_str::<Vec<String>>(&channel.mail_addresses).is_ok_and(|a| !a.is_empty());
+            let missed_wait_ms = mails_missed.then_some(u64::from(channel.mail_missed_wait_minutes.max(1)) * 60_000);
+            let self_origin = req.url().map(|u| u.origin().ascii_serialization()).unwrap_or_default();
             // Floods: new chats per visitor, client address and channel (429 + Retry-After).
             let address = guard::address(&req);
             let doors = [
@@ -299,7 +304,7 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
             // The object first: a D1 row never points at an object that does not know itself.
             // Should its creation fail, the dispatcher is told the chat is over, so it does not
             // hold an operator's slot or a queue place forever (the ghost chat).
-            if let Err(e) = init_object(env, &row, route, visitor).await {
+            if let Err(e) = init_object(env, &row, route, visitor, missed_wait_ms, self_origin).await {
                 free_slot(env, &row).await;
                 return Err(e);
             }
@@ -363,7 +368,14 @@ async fn free_slot(env: &Env, row: &ConversationRecord) {
     }
 }
 
-async fn init_object(env: &Env, row: &ConversationRecord, route: RouteUpdate, visitor: VisitorInfo) -> Result<()> {
+async fn init_object(
+    env: &Env,
+    row: &ConversationRecord,
+    route: RouteUpdate,
+    visitor: VisitorInfo,
+    missed_wait_ms: Option<u64>,
+    origin: String,
+) -> Result<()> {
     let init = InitBody {
         conversation_id: row.id.clone(),
         account_id: row.account_id.clone(),
@@ -372,6 +384,9 @@ async fn init_object(env: &Env, row: &ConversationRecord, route: RouteUpdate, vi
         created_at: row.created_at,
         route,
         visitor,
+        missed_wait_ms,
+        origin,
+        visitor_email: row.visitor_email.clone(),
     };
     ConversationStub::get(env, &row.id)?.init(init).await
 }

@@ -444,7 +444,8 @@ mod worker_side {
         api::CreateConversationRequest,
         api::OfflineMessageRequest,
         api::SurveyRequest,
-        api::GoalsRequest
+        api::GoalsRequest,
+        api::TranscriptMailRequest
     );
 
     /// Availability is asked before there is a visitor to prove: the channel is enough.

@@ -32,6 +32,7 @@ mod routes;
 mod store;
 mod stubs;
 mod tally;
+mod transcript_mail;
 mod util;
 
 use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};

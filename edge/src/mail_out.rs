@@ -204,3 +204,99 @@ pub async fn offline_message(
     let queued = enqueue(env, &shard, &out, at_ms).await?;
     Ok(Some((account_id, queued)))
 }
+
+/// A chat that waited with no operator's answer (`parley_core`'s `Effect::MailMissed`).
+pub struct MissedMail<'a> {
+    pub channel_id: &'a str,
+    pub conversation_id: &'a str,
+    /// The conversation in the console.
+    pub link: &'a str,
+    pub visitor_name: &'a str,
+    pub missed: &'a parley_core::conversation::Missed,
+}
+
+/// The missed-chat mail to the channel's notification addresses (key `missed/<conversation>`:
+/// one per chat whatever happens to the object).
+pub async fn missed_chat(env: &Env, m: &MissedMail<'_>, now: u64) -> Result<Option<(String, Vec<Queued>)>> {
+    if sender(env)?.is_none() {
+        return Ok(None);
+    }
+    let Some(ch) = crate::store::channels::channel_mail(&crate::store::directory(env)?, m.channel_id).await? else {
+        return Ok(None);
+    };
+    let addresses = ch.addresses();
+    if addresses.is_empty() {
+        return Ok(None);
+    }
+    let lang = parley_protocol::i18n::Lang::of(&ch.language).unwrap_or(parley_protocol::i18n::Lang::En);
+    let name = m.visitor_name.trim();
+    let content = parley_mail::mails::missed_chat(&parley_mail::mails::MissedChat {
+        lang,
+        channel: &ch.name,
+        visitor_name: (!name.is_empty()).then_some(name),
+        first_message: &m.missed.first_message,
+        started_at_ms: m.missed.started_at.0,
+        waited_minutes: (m.missed.waited_ms / 60_000).max(1),
+        time_zone: &ch.time_zone,
+        link: m.link,
+    });
+    let sender_name = if ch.mail_sender_name.is_empty() { ch.name.clone() } else { ch.mail_sender_name.clone() };
+    let mail = Mail {
+        from: Address::new(&sender_name, ""),
+        to: addresses.iter().map(|a| Address::new("", a)).collect(),
+        reply_to: None,
+        message_id: String::new(),
+        in_reply_to: None,
+        date_s: (now / 1_000) as i64,
+        content,
+    };
+    let account_id = ch.account_id.as_str().to_owned();
+    let shard = crate::store::shard(env, &account_id).await?;
+    let out = Outgoing { key: format!("missed/{}", m.conversation_id), account_id: account_id.clone(), mail };
+    let queued = enqueue(env, &shard, &out, now).await?;
+    Ok(Some((account_id, queued)))
+}
+
+/// The operators' answers to a visitor who has left (`parley_core`'s `Effect::MailReply`).
+pub struct ReplyMail<'a> {
+    pub channel_id: &'a str,
+    pub conversation_id: &'a str,
+    pub from_seq: u64,
+    pub to: &'a str,
+    pub operator: &'a str,
+    pub text: &'a str,
+}
+
+/// The operator's answer to the away visitor, with the reply address that continues the chat
+/// (key `reply/<conversation>/<first seq>`: one mail per batch of answers).
+pub async fn operator_reply(env: &Env, m: &ReplyMail<'_>, now: u64) -> Result<Option<(String, Vec<Queued>)>> {
+    let Some(from) = sender(env)? else { return Ok(None) };
+    let Some(ch) = crate::store::channels::channel_mail(&crate::store::directory(env)?, m.channel_id).await? else {
+        return Ok(None);
+    };
+    let lang = parley_protocol::i18n::Lang::of(&ch.language).unwrap_or(parley_protocol::i18n::Lang::En);
+    let content = parley_mail::mails::operator_reply(&parley_mail::mails::OperatorReply {
+        lang,
+        channel: &ch.name,
+        operator: m.operator,
+        text: m.text,
+    });
+    let secret = crate::config::get(env)?.secret().map_err(|e| worker::Error::RustError(e.to_string()))?.to_vec();
+    let expires = now / 1_000 + parley_protocol::limits::REPLY_ADDRESS_TTL_SECS;
+    let reply = parley_mail::token::address(&secret, m.conversation_id, expires, domain(&from));
+    let sender_name = if ch.mail_sender_name.is_empty() { ch.name.clone() } else { ch.mail_sender_name.clone() };
+    let mail = Mail {
+        from: Address::new(&sender_name, ""),
+        to: vec![Address::new("", m.to)],
+        reply_to: reply.map(|r| Address::new(&sender_name, &r)),
+        message_id: String::new(),
+        in_reply_to: None,
+        date_s: (now / 1_000) as i64,
+        content,
+    };
+    let account_id = ch.account_id.as_str().to_owned();
+    let shard = crate::store::shard(env, &account_id).await?;
+    let key = format!("reply/{}/{}", m.conversation_id, m.from_seq);
+    let queued = enqueue(env, &shard, &Outgoing { key, account_id: account_id.clone(), mail }, now).await?;
+    Ok(Some((account_id, queued)))
+}

@@ -36,7 +36,7 @@ const VISITOR_LIST_LIMIT: u32 = 100;
 
 /// The conversation when it is this visitor's, in this channel, with the shard it is on (the
 /// channel's account's).
-async fn visitors_conversation(
+pub(crate) async fn visitors_conversation(
     env: &Env,
     id: &str,
     channel_id: &str,

@@ -146,7 +146,10 @@ macro_rules! h {
     };
 }
 
-use crate::{admin, api, auth, blocks, data_rights, outcome_settings, outcomes, push, report_links, reports, tally};
+use crate::{
+    admin, api, auth, blocks, data_rights, outcome_settings, outcomes, push, report_links, reports, tally,
+    transcript_mail,
+};
 use Access::{Change, Console, Read};
 
 const DO: &str = "do this";
@@ -169,6 +172,7 @@ pub static ROUTES: &[EdgeRoute] = &[
     EdgeRoute::open(POST, "/api/v1/widget/availability", Guard::Visitor, h!(|req, env, p| api::availability(req, env))),
     EdgeRoute::open(POST, "/api/v1/widget/events", Guard::Visitor, h!(|req, env, p| tally::events(req, env))),
     EdgeRoute::open(POST, "/api/v1/widget/goals", Guard::Visitor, h!(|req, env, p| outcomes::goals(req, env))),
+    EdgeRoute::open(POST, "/api/v1/conversations/:id/transcript", Guard::Visitor, |c: Call| -> Fut { Box::pin(async move { transcript_mail::request(c.req, &c.env, &c.ctx, &c.p[0]).await }) }),
     EdgeRoute::open(POST, "/api/v1/widget/conversations/:id/survey", Guard::Visitor, h!(|req, env, p| outcomes::survey(req, env, &p[0]))),
     // The console.
     EdgeRoute::operator(POST, "/api/v1/console/conversations/:id/outcome", Change, h!(|req, env, p, me| outcomes::outcome(req, env, &me, &p[0]))),

@@ -59,6 +59,16 @@ pub struct InitBody {
     /// Where routing put the conversation when it started.
     pub route: RouteUpdate,
     pub visitor: VisitorInfo,
+    /// The missed-chat wait when the channel mails missed chats (issue 20), and the
+    /// deployment's origin its console link is made from.
+    #[serde(default)]
+    pub missed_wait_ms: Option<u64>,
+    #[serde(default)]
+    pub origin: String,
+    /// The visitor's address (pre-chat form, `Parley.identify`), empty when unknown: an
+    /// operator's answer while they are away is mailed there when mail is on.
+    #[serde(default)]
+    pub visitor_email: String,
 }
 
 /// The requests a `ConversationObject` takes.
@@ -71,6 +81,9 @@ pub enum ConversationRequest {
     Route { seq: u64, update: RouteUpdate },
     /// The status as the object knows it.
     Status,
+    /// Every message of the transcript, in order, from the object's own storage (the D1 copy
+    /// may lag behind; the object's memory holds only the tail): a transcript mail's lines.
+    Messages,
     /// A WebSocket upgrade of a participant the worker authenticated; `session` is an
     /// operator's console session digest (empty for visitors); `ticket` the visitor's checked
     /// ticket, spent here once.
@@ -163,6 +176,16 @@ impl ConversationStub {
         match resp.status_code() {
             200 | 404 => Ok(()),
             s => Err(worker::Error::RustError(format!("conversation erase answered {s}"))),
+        }
+    }
+
+    /// Every message, in order (`None`: the conversation is unknown).
+    pub async fn messages(&self) -> Result<Option<Vec<parley_protocol::protocol::MessageView>>> {
+        let mut resp = send(&self.0, &ConversationRequest::Messages).await?;
+        match resp.status_code() {
+            200 => Ok(Some(resp.json().await?)),
+            404 => Ok(None),
+            s => Err(worker::Error::RustError(format!("conversation answered {s}"))),
         }
     }
 

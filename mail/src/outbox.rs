@@ -41,6 +41,12 @@ pub fn admit(recent_for_recipient: u32) -> Admit {
     }
 }
 
+/// Whether a conversation's visitor may have one more transcript mail, `asked_before` having
+/// been queued for it already (any address, any state).
+pub fn admit_transcript(asked_before: u32) -> bool {
+    asked_before < parley_protocol::limits::TRANSCRIPT_MAILS_PER_CONVERSATION
+}
+
 /// The start of the recipient's window at `now_ms`.
 pub fn window_start(now_ms: u64) -> u64 {
     now_ms.saturating_sub(MAIL_RECIPIENT_WINDOW_SECS * 1_000)
@@ -58,6 +64,14 @@ pub fn retry_at(now_ms: u64, attempts: u32) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_visitor_gets_a_few_transcripts_then_no_more() {
+        let n = parley_protocol::limits::TRANSCRIPT_MAILS_PER_CONVERSATION;
+        assert!(admit_transcript(0));
+        assert!(admit_transcript(n - 1));
+        assert!(!admit_transcript(n));
+    }
 
     #[test]
     fn a_recipient_gets_at_most_its_limit_per_window() {

@@ -160,6 +160,30 @@ pub struct CreateConversationRequest {
     pub prechat: Vec<(String, String)>,
 }
 
+/// `POST /api/v1/conversations/:id/transcript`: the visitor asks for their chat by mail
+/// ("Email me this chat"). Every message so far is mailed to `email` once (asking again with no
+/// new message sends nothing), with a reply address that takes their answer back into the chat.
+/// Answered with [`TranscriptMailed`]; 400 `invalid` (field `email`) for an address no mail can
+/// go to, 404 for another visitor's conversation, 429 `rate_limited` past
+/// [`crate::limits::TRANSCRIPT_MAILS_PER_CONVERSATION`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TranscriptMailRequest {
+    pub channel_id: ChannelId,
+    pub visitor_id: VisitorId,
+    pub visitor_token: String,
+    pub email: String,
+    /// The widget's language (the mail's); the channel's when absent or unknown.
+    #[serde(default)]
+    pub lang: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TranscriptMailed {
+    /// Whether a mail was queued now (false: the same transcript was already sent to this
+    /// address, or the deployment sends no mail).
+    pub queued: bool,
+}
+
 /// `POST /api/v1/widget/conversations/:id/survey`: the visitor's rating of a closed
 /// conversation (or that they skipped it). Answered with [`SurveySaved`]; 409 `not_closed`
 /// while the chat is open, 409 `already_rated` for a different second answer (the same answer

@@ -325,6 +325,11 @@ pub const MAX_INBOUND_MAIL_BYTES: usize = 1024 * 1024;
 /// How long the reply address of a mail sent to a visitor takes their answers into the chat.
 pub const REPLY_ADDRESS_TTL_SECS: u64 = 30 * 24 * 3_600;
 
+/// Transcript mails a conversation's visitor may ask for over its life (each new address or
+/// new message counts one): past it, 429 `rate_limited`. Keeps "Email me this chat" from being
+/// a way to mail strangers.
+pub const TRANSCRIPT_MAILS_PER_CONVERSATION: u32 = 5;
+
 /// Mails sent to one recipient per [`MAIL_RECIPIENT_WINDOW_SECS`] (a channel's notification
 /// address, a visitor): past it a mail is kept in the outbox but not sent (`limited`).
 pub const MAIL_PER_RECIPIENT: u32 = 30;
@@ -346,6 +351,9 @@ pub const MAX_NOTIFY_ADDRESSES: usize = 5;
 pub const MAX_MAIL_SENDER_NAME_CHARS: usize = 80;
 /// The wait before a missed-chat mail, by default (minutes), and its bounds.
 pub const MISSED_CHAT_WAIT_MINUTES: u32 = 5;
+/// An operator's answer to a visitor who has left is mailed this long after it, with the
+/// operators' messages written meanwhile in the same mail (none if the visitor comes back).
+pub const REPLY_MAIL_DELAY_MS: u64 = 60_000;
 pub const MAX_MISSED_CHAT_WAIT_MINUTES: u32 = 1_440;
 
 /// What Cloudflare enforces in production but `wrangler dev` does not (ARCHITECTURE.md,

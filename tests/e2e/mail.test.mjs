@@ -5,12 +5,12 @@
 // `email()` handler; a rejected mail answers 400 with its reason: the bounce).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { useEdge, C, until, assertError } from "./fixtures.mjs";
+import { useEdge, C, until, assertError, widgetPage } from "./fixtures.mjs";
 import { createHmac } from "node:crypto";
-import { newVisitor, newConversation, postJson, readTranscript } from "./proto-client.mjs";
+import { newVisitor, newConversation, postJson, readTranscript, ProtoClient, waitUntil } from "./proto-client.mjs";
 import { consoleLogin, step } from "./harness.mjs";
 
-const { edge, browser } = useEdge({ browser: true });
+const { edge, browser, clients } = useEdge({ browser: true });
 
 const SENDING = "/cdn-cgi/local/explorer/api/local/email/sending";
 
@@ -238,4 +238,196 @@ test("the console: the emailed reply marked by email; the channel's mail setting
   assert.deepEqual((await edge.get(`${C}/channels/demo/mail`, cookie)).json, {
     addresses: ["desk@acme.example", "night@acme.example"], missed_wait_minutes: 15, sender_name: "Acme desk",
   });
+});
+
+// ---------------------------------------------------------------------------------------------
+// "Email me this chat": the transcript to the visitor, answered by mail
+
+/** The text/plain part of a raw mail, decoded (base64 or quoted-printable). */
+function plainText(raw) {
+  const parts = raw.split(/\r?\n--/);
+  const part = parts.find((p) => /Content-Type: text\/plain/i.test(p));
+  assert.ok(part, "a text/plain part");
+  const [head, ...rest] = part.split(/\r?\n\r?\n/);
+  const body = rest.join("\n\n");
+  if (/Content-Transfer-Encoding:\s*base64/i.test(head)) return Buffer.from(body.replace(/\s+/g, ""), "base64").toString("utf8");
+  if (/Content-Transfer-Encoding:\s*quoted-printable/i.test(head)) {
+    const bytes = body.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/gi, (_, h) => String.fromCharCode(parseInt(h, 16)));
+    return Buffer.from(bytes, "latin1").toString("utf8");
+  }
+  return body;
+}
+
+const transcriptOf = (conv, email) =>
+  postJson(edge.base, `/api/v1/conversations/${conv.conversationId}/transcript`, {
+    channel_id: "demo", visitor_id: conv.visitorId, visitor_token: conv.visitorToken, email, lang: "en",
+  });
+
+test("'Email me this chat': every message mailed once to the visitor, whose emailed reply joins the chat", async () => {
+  const cookie = await edge.login();
+  const conv = await newConversation(edge.base);
+  const visitor = new ProtoClient({ base: edge.base, conversationId: conv.conversationId, role: "visitor", ...conv });
+  const op = new ProtoClient({ base: edge.base, conversationId: conv.conversationId, role: "operator", cookie });
+  clients.push(visitor, op);
+  await Promise.all([visitor.start(), op.start()]);
+  const said = [
+    [visitor, "Do you ship tents to Oslo?"],
+    [op, "Yes, within three days."],
+    [visitor, "Even the <4 person> one?"],
+    [op, "That one too — free shipping."],
+    [visitor, "Great, thanks!"],
+  ];
+  for (const [who, text] of said) {
+    who.send(text);
+    await who.allAcked();
+  }
+
+  // An address no mail can go to: refused, naming the field.
+  assertError(await transcriptOf(conv, "not an address"), 400, "invalid", "a malformed address", "email");
+  // Another visitor's credentials: not their conversation.
+  const other = await newVisitor(edge.base);
+  const foreign = await transcriptOf({ ...conv, visitorId: other.visitorId, visitorToken: other.visitorToken }, "x@visitor.example");
+  assert.equal(foreign.status, 404, JSON.stringify(foreign.json));
+
+  const to = `kari.${conv.conversationId.slice(-6)}@visitor.example`;
+  const r = await transcriptOf(conv, to);
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  assert.deepEqual(r.json, { queued: true });
+  await finished(r);
+  // Asked again with nothing new: nothing more is queued.
+  const again = await transcriptOf(conv, to);
+  assert.deepEqual(again.json, { queued: false });
+  await finished(again);
+  await until(async () => (await mailsTo(to)).length > 0, "the transcript mail");
+  const mails = await mailsTo(to);
+  assert.equal(mails.length, 1, JSON.stringify(mails.map((m) => m.subject)));
+
+  const m = await sentMail(mails[0].messageId);
+  assert.equal(m.from, "chat@mail.parley.example");
+  const text = plainText(Buffer.from(m.rawBase64, "base64").toString("utf8"));
+  for (const [, line] of said) assert.ok(text.includes(line), `the mail holds ${JSON.stringify(line)}:\n${text}`);
+  const lines = text.split(/\r?\n/).filter((l) => /^\[\d\d:\d\d\] /.test(l));
+  assert.equal(lines.length, said.length, text);
+  assert.match(text, /^##- /, "the reply marker first");
+
+  // The visitor answers the mail: to its Reply-To, their mail program quoting the history.
+  const replyTo = (m.replyTo ?? m.headers?.["reply-to"] ?? "").match(/r-[a-z0-9_]+-[a-z0-9]+-[0-9a-f]+@[^\s>]+/i)?.[0];
+  assert.ok(replyTo, `a reply address: ${JSON.stringify(m.replyTo)}`);
+  const answer = "One more: do you ship on Saturdays?";
+  const raw = rawMail({
+    from: to, to: replyTo, messageId: `t-${conv.conversationId}@visitor.example`,
+    body: `${answer}\n\nOn Tue, 8 Dec 2026, Demo channel wrote:\n> ${text.split("\n").join("\n> ")}\n`,
+  });
+  const d = await deliver(to, replyTo, raw);
+  assert.equal(d.status, 200, d.text);
+  await waitUntil([op], () => [...op.messages.values()].some((x) => x.text === answer), "the operator sees the emailed reply");
+  const t = await readTranscript(edge.base, conv.conversationId, { role: "operator", cookie });
+  assert.deepEqual(t.map((x) => x.text), [...said.map(([, s]) => s), answer]);
+  assert.equal(t.at(-1).author.role, "visitor");
+});
+
+test("the widget's 'Email me this chat' asks for the address and says where the chat went", async () => {
+  const { ctx, page } = await widgetPage(browser, edge, { open: true });
+  try {
+    await step(page, "widget-email-chat", async () => {
+      await page.getByRole("textbox", { name: "Message" }).fill("Hello from the widget, mail me this");
+      await page.getByRole("button", { name: "Send message" }).click();
+      await page.getByRole("button", { name: "Email me this chat" }).click();
+      const form = page.getByRole("form", { name: "Email me this chat" });
+      await form.getByRole("textbox", { name: "Your email" }).fill("widget.mail@visitor.example");
+      await form.getByRole("button", { name: "Email me this chat" }).click();
+      await page.getByText("We sent this chat to widget.mail@visitor.example.").waitFor();
+    });
+  } finally {
+    await ctx.close();
+  }
+  await until(async () => (await mailsTo("widget.mail@visitor.example")).length > 0, "the widget's transcript mail");
+  const [m] = await mailsTo("widget.mail@visitor.example");
+  const text = plainText(Buffer.from((await sentMail(m.messageId)).rawBase64, "base64").toString("utf8"));
+  assert.ok(text.includes("Hello from the widget, mail me this"), text);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Missed chats: no operator's answer within the channel's wait → one mail to its addresses
+
+test("a chat left unanswered past the channel's wait is mailed once to its addresses; an answered one is not", async () => {
+  const cookie = await edge.login();
+  const set = await edge.post(`${C}/channels/demo/mail`, { addresses: ["missed@acme.example"], missed_wait_minutes: 1, sender_name: "" }, cookie);
+  assert.equal(set.status, 200, JSON.stringify(set.json));
+  const start = async (first) => {
+    const conv = await newConversation(edge.base);
+    const visitor = new ProtoClient({ base: edge.base, conversationId: conv.conversationId, role: "visitor", ...conv });
+    clients.push(visitor);
+    await visitor.start();
+    visitor.send(first);
+    await visitor.allAcked();
+    return conv;
+  };
+  // Answered within the wait: never missed.
+  const answered = await start("Answered question about tents");
+  const op = new ProtoClient({ base: edge.base, conversationId: answered.conversationId, role: "operator", cookie });
+  clients.push(op);
+  await op.start();
+  op.send("Right here, how can I help?");
+  await op.allAcked();
+  // Nobody answers this one.
+  const missed = await start("Is anybody there? Missed tent question");
+
+  await until(async () => (await mailsTo("missed@acme.example")).length > 0, "the missed-chat mail", 150_000);
+  // Its object's later alarms (the session timeout) send nothing more.
+  await scheduled(Date.now() + 10 * 60_000);
+  const mails = await mailsTo("missed@acme.example");
+  assert.equal(mails.length, 1, JSON.stringify(mails.map((m) => m.subject)));
+  const m = await sentMail(mails[0].messageId);
+  assert.match(m.subject, /without an answer|no answer|1 min/i, m.subject);
+  const text = plainText(Buffer.from(m.rawBase64, "base64").toString("utf8"));
+  assert.ok(text.includes("Is anybody there? Missed tent question"), text);
+  assert.ok(!text.includes("Answered question"), "only the missed chat is mailed");
+  assert.ok(text.includes(`/console#/transcript/${missed.conversationId}`), `the console link:\n${text}`);
+});
+
+// ---------------------------------------------------------------------------------------------
+// An operator's answer to a visitor who has left (their address known) → the visitor, by mail
+
+test("an operator's answers to a visitor who left are mailed to them together, with a reply address that continues the chat", async () => {
+  const admin = await edge.login();
+  const form = await edge.post(`${C}/channels/demo`, { prechat: [{ key: "email", label: "Email", required: false }] }, admin);
+  assert.equal(form.status, 200, JSON.stringify(form.json));
+  try {
+    const v = await newVisitor(edge.base);
+    const email = `left.${v.visitorId.slice(-6).toLowerCase()}@visitor.example`;
+    const c = await postJson(edge.base, "/api/v1/conversations", {
+      channel_id: "demo", visitor_id: v.visitorId, visitor_token: v.visitorToken, page_url: `${edge.base}/`, prechat: [["email", email]],
+    });
+    assert.equal(c.status, 200, JSON.stringify(c.json));
+    const conv = { conversationId: c.json.conversation_id, ...v };
+    const visitor = new ProtoClient({ base: edge.base, conversationId: conv.conversationId, role: "visitor", ...conv });
+    clients.push(visitor);
+    await visitor.start();
+    visitor.send("Can someone check my order?");
+    await visitor.allAcked();
+    await visitor.close(); // the visitor leaves the site
+
+    const op = new ProtoClient({ base: edge.base, conversationId: conv.conversationId, role: "operator", cookie: admin });
+    clients.push(op);
+    await op.start();
+    op.send("Your order ships tomorrow.");
+    op.send("Tracking number follows by mail.");
+    await op.allAcked();
+
+    await until(async () => (await mailsTo(email)).length > 0, "the reply mail", 150_000);
+    const mails = await mailsTo(email);
+    assert.equal(mails.length, 1, "both answers in one mail");
+    const m = await sentMail(mails[0].messageId);
+    const text = plainText(Buffer.from(m.rawBase64, "base64").toString("utf8"));
+    assert.ok(text.includes("Your order ships tomorrow.") && text.includes("Tracking number follows by mail."), text);
+    assert.ok(!text.includes("Can someone check my order?"), "only the answers");
+    const replyTo = (m.replyTo ?? "").match(/r-[a-z0-9_]+-[a-z0-9]+-[0-9a-f]+@[^\s>]+/i)?.[0];
+    assert.ok(replyTo, JSON.stringify(m.replyTo));
+    const d = await deliver(email, replyTo, rawMail({ from: email, to: replyTo, messageId: `r-${conv.conversationId}@visitor.example`, body: "Thanks a lot!" }));
+    assert.equal(d.status, 200, d.text);
+    await waitUntil([op], () => [...op.messages.values()].some((x) => x.text === "Thanks a lot!"), "the emailed answer in the chat");
+  } finally {
+    await edge.post(`${C}/channels/demo`, { prechat: [] }, admin);
+  }
 });

@@ -20,6 +20,9 @@ pub enum Act {
     New,
     /// "Retry" on a message stuck on its way.
     Retry,
+    /// "Email me this chat": sent at once to the address the visitor gave (pre-chat form,
+    /// `Parley.identify`), else its form asks for one.
+    MailMe,
 }
 
 /// The offline form: shown when nobody can take a chat, then sent.

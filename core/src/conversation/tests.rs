@@ -771,3 +771,99 @@ fn the_dispatcher_hears_of_a_visitors_turn_once_when_the_chat_has_an_operator() 
     assert_eq!(told(&c.handle_client(&operator(), send("o1", "Hi!"), Millis(6))), 0);
     assert_eq!(told(&c.handle_client(&visitor(), send("v4", "Great"), Millis(7))), 1);
 }
+
+fn missed(fx: &[Effect]) -> Vec<&Missed> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::MailMissed(m) => Some(m),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_chat_unanswered_past_its_wait_is_mailed_once() {
+    let mut c = conv();
+    c.set_missed_wait(Some(300_000));
+    assert_eq!(c.missed_deadline(), None, "no visitor message yet");
+    c.handle_client(&visitor(), send("v1", "Anyone there?"), Millis(1_000));
+    c.handle_client(&visitor(), send("v2", "Hello?"), Millis(2_000));
+    assert_eq!(c.missed_deadline(), Some(Millis(301_000)), "from the first message");
+    assert!(c.next_deadline().is_some_and(|d| d <= Millis(301_000)));
+    assert!(missed(&c.handle_alarm(Millis(300_999))).is_empty());
+    let fx = c.handle_alarm(Millis(301_500));
+    let m = missed(&fx);
+    assert_eq!(m.len(), 1);
+    assert_eq!(*m[0], Missed { first_message: "Anyone there?".into(), started_at: Millis(1_000), waited_ms: 300_500 });
+    assert!(fx.iter().any(|e| matches!(e, Effect::SaveMeta(meta) if meta.missed_mailed)));
+    // Once: a later alarm (or a restored object) mails nothing more.
+    assert_eq!(c.missed_deadline(), None);
+    assert!(missed(&c.handle_alarm(Millis(900_000))).is_empty());
+    let again = Conversation::restore(c.id().clone(), Config::default(), c.meta().clone(), Vec::new(), 0);
+    assert_eq!(again.missed_deadline(), None);
+}
+
+#[test]
+fn an_answered_or_unconfigured_chat_is_never_missed() {
+    let mut answered = conv();
+    answered.set_missed_wait(Some(60_000));
+    answered.handle_client(&visitor(), send("v1", "Hi"), Millis(1_000));
+    answered.handle_client(&operator(), send("o1", "Hello!"), Millis(30_000));
+    assert_eq!(answered.missed_deadline(), None);
+    assert!(missed(&answered.handle_alarm(Millis(120_000))).is_empty());
+
+    let mut off = conv();
+    let fx = off.handle_client(&visitor(), send("v1", "Hi"), Millis(1_000));
+    assert!(!fx.iter().any(|e| matches!(e, Effect::SaveMeta(_))), "no wait: the first message writes no meta");
+    assert_eq!(off.missed_deadline(), None);
+
+    let mut closed = conv();
+    closed.set_missed_wait(Some(60_000));
+    closed.handle_client(&visitor(), send("v1", "Hi"), Millis(1_000));
+    closed.handle_client(&visitor(), ClientMsg::End, Millis(2_000));
+    assert_eq!(closed.missed_deadline(), None);
+    assert_eq!(closed.next_deadline(), None);
+}
+
+fn away_visitor_conv() -> Conversation {
+    // Created at 0: the visitor counts as away until their widget says hello.
+    let mut c = conv();
+    c.set_mail_replies(true);
+    c
+}
+
+#[test]
+fn answers_to_an_away_visitor_are_mailed_together_after_the_delay() {
+    let mut c = away_visitor_conv();
+    c.handle_client(&visitor(), send("v1", "Hi, call me back?"), Millis(1_000));
+    c.handle_client(&operator(), send("o1", "Sure, when?"), Millis(10_000));
+    c.handle_client(&operator(), send("o2", "Tomorrow at 9?"), Millis(20_000));
+    let at = Millis(10_000 + REPLY_MAIL_DELAY_MS);
+    assert_eq!(c.meta().reply_mail, Some((2, at)), "from the first answer, timed by it");
+    assert!(c.next_deadline().is_some_and(|d| d <= at));
+    assert!(!c.handle_alarm(Millis(at.0 - 1)).iter().any(|e| matches!(e, Effect::MailReply { .. })));
+    let fx = c.handle_alarm(at);
+    assert!(fx.contains(&Effect::MailReply { from_seq: 2 }));
+    assert!(!c.handle_alarm(Millis(at.0 + 1)).iter().any(|e| matches!(e, Effect::MailReply { .. })), "once");
+    // A later answer starts the next mail.
+    c.handle_client(&operator(), send("o3", "Or Friday?"), Millis(200_000));
+    assert_eq!(c.meta().reply_mail, Some((4, Millis(200_000 + REPLY_MAIL_DELAY_MS))));
+}
+
+#[test]
+fn a_visitor_back_in_the_widget_or_without_an_address_gets_no_mail() {
+    let mut back = away_visitor_conv();
+    back.handle_client(&operator(), send("o1", "Hello?"), Millis(1_000));
+    assert!(back.meta().reply_mail.is_some());
+    back.handle_client(&fresh(visitor()), hello(0), Millis(2_000));
+    assert_eq!(back.meta().reply_mail, None, "they read it in the widget");
+
+    let mut here = away_visitor_conv();
+    here.handle_client(&fresh(visitor()), hello(0), Millis(500));
+    here.handle_client(&operator(), send("o1", "Hello!"), Millis(1_000));
+    assert_eq!(here.meta().reply_mail, None, "a visitor with the widget open");
+
+    let mut unknown = conv();
+    unknown.handle_client(&operator(), send("o1", "Hello?"), Millis(1_000));
+    assert_eq!(unknown.meta().reply_mail, None, "no address");
+}

@@ -117,7 +117,18 @@ impl DurableObject for ConversationObject {
                 if self.kit.has_meta("conversation_id")? {
                     return Response::ok("exists");
                 }
-                let InitBody { conversation_id, account_id, channel_id, visitor_id, created_at, route, visitor } = init;
+                let InitBody {
+                    conversation_id,
+                    account_id,
+                    channel_id,
+                    visitor_id,
+                    created_at,
+                    route,
+                    visitor,
+                    missed_wait_ms,
+                    origin,
+                    visitor_email,
+                } = init;
                 let t = Millis(created_at);
                 let config = crate::config::get(self.kit.env())?.conversation;
                 for (k, v) in [
@@ -125,11 +136,20 @@ impl DurableObject for ConversationObject {
                     ("account_id", account_id.as_str()),
                     ("channel_id", channel_id.as_str()),
                     ("visitor_id", visitor_id.as_str()),
+                    ("origin", origin.as_str()),
+                    ("visitor_email", visitor_email.as_str()),
                 ] {
                     self.kit.set_meta(k, v)?;
                 }
                 let (mut core, mut effects) = Conversation::create(conversation_id, config, t);
                 effects.extend(core.set_visitor(visitor));
+                if missed_wait_ms.is_some() {
+                    effects.extend(core.set_missed_wait(missed_wait_ms));
+                }
+                let mails = crate::mail_out::sender(self.kit.env())?.is_some();
+                if mails && parley_mail::compose::is_valid_address(&visitor_email) {
+                    effects.extend(core.set_mail_replies(true));
+                }
                 effects.extend(core.handle_route(route, None, t));
                 self.conversation.set(core);
                 self.apply(None, effects).await?;
@@ -157,6 +177,9 @@ impl DurableObject for ConversationObject {
             ConversationRequest::Revoke { sessions } => {
                 self.revoke(&sessions)?;
                 Response::ok("ok")
+            }
+            ConversationRequest::Messages => {
+                Response::from_json(&object_conversation::messages_between(&self.kit.sql(), 0, i64::MAX as u64)?)
             }
             ConversationRequest::Emailed { client_id, text } => {
                 // The visitor, through no socket: the ack has no one to go to, the message goes
@@ -392,6 +415,54 @@ impl ConversationObject {
         self.apply(Some(ws), effects).await
     }
 
+    /// The missed-chat mail to the channel's notification addresses, sent at once.
+    async fn mail_missed(&self, missed: &parley_core::conversation::Missed) -> Result<()> {
+        let env = self.kit.env();
+        let meta = |k: &str| -> Result<String> { Ok(self.kit.meta(k)?.unwrap_or_default()) };
+        let (conversation_id, channel_id, origin) = (meta("conversation_id")?, meta("channel_id")?, meta("origin")?);
+        let visitor_name = self.with_core(|core| core.meta().visitor.name.clone())?;
+        let link = format!("{origin}/console#/transcript/{conversation_id}");
+        let mail = crate::mail_out::MissedMail {
+            channel_id: &channel_id,
+            conversation_id: &conversation_id,
+            link: &link,
+            visitor_name: &visitor_name,
+            missed,
+        };
+        if let Some((account_id, queued)) = crate::mail_out::missed_chat(env, &mail, now().0).await? {
+            let shard = crate::store::shard(env, &account_id).await?;
+            crate::mail_out::send(env, &shard, &queued, now().0).await?;
+        }
+        Ok(())
+    }
+
+    /// The operators' messages from `from_seq` on, mailed to the away visitor with a reply
+    /// address, sent at once.
+    async fn mail_reply(&self, from_seq: u64) -> Result<()> {
+        let env = self.kit.env();
+        let meta = |k: &str| -> Result<String> { Ok(self.kit.meta(k)?.unwrap_or_default()) };
+        let (conversation_id, channel_id, email) =
+            (meta("conversation_id")?, meta("channel_id")?, meta("visitor_email")?);
+        let messages =
+            object_conversation::messages_between(&self.kit.sql(), from_seq.saturating_sub(1), i64::MAX as u64)?;
+        let answers: Vec<_> = messages.iter().filter(|m| m.author.role == Role::Operator).collect();
+        let Some(last) = answers.last() else { return Ok(()) };
+        let text = answers.iter().map(|m| m.text.trim()).collect::<Vec<_>>().join("\n\n");
+        let mail = crate::mail_out::ReplyMail {
+            channel_id: &channel_id,
+            conversation_id: &conversation_id,
+            from_seq,
+            to: &email,
+            operator: &last.author.name,
+            text: &text,
+        };
+        if let Some((account_id, queued)) = crate::mail_out::operator_reply(env, &mail, now().0).await? {
+            let shard = crate::store::shard(env, &account_id).await?;
+            crate::mail_out::send(env, &shard, &queued, now().0).await?;
+        }
+        Ok(())
+    }
+
     /// Carries out the core's effects in order. `ws` is the socket the input came from.
     async fn apply(&self, ws: Option<&WebSocket>, effects: Vec<Effect>) -> Result<()> {
         // What D1 must learn, and how soon (the core's rule: a message soon, an event at once).
@@ -467,6 +538,19 @@ impl ConversationObject {
                 Effect::Dispatch(notice) => {
                     self.kit.enqueue(NOTICE, &notice)?;
                     notices = true;
+                }
+                // Queued in the account's outbox (key `missed/<conversation>`: once), then sent;
+                // a failed send is the outbox's to retry. Best effort before that: logged.
+                Effect::MailMissed(missed) => {
+                    if let Err(e) = self.mail_missed(&missed).await {
+                        worker::console_error!("missed-chat mail failed: {e}");
+                    }
+                }
+                // The same, key `reply/<conversation>/<from_seq>`.
+                Effect::MailReply { from_seq } => {
+                    if let Err(e) = self.mail_reply(from_seq).await {
+                        worker::console_error!("reply mail failed: {e}");
+                    }
                 }
                 Effect::Close { code, reason } => {
                     if let Some(ws) = ws {

@@ -39,6 +39,12 @@ pub struct ChannelRow {
     /// The greetings per language as JSON (`[Greeting]`); see [`greetings_of`].
     #[serde(default)]
     pub greetings: String,
+    /// The channel's notification addresses as JSON (migration 0013): a new conversation
+    /// learns from them whether it mails a missed chat, and after how long.
+    #[serde(default)]
+    pub mail_addresses: String,
+    #[serde(default)]
+    pub mail_missed_wait_minutes: u32,
 }
 
 fn utc() -> String {
@@ -57,7 +63,7 @@ pub fn greetings_of(json: &str) -> Vec<parley_protocol::invites::Greeting> {
 }
 
 const CHANNEL_COLS: &str = "id, account_id, created_at, name, greeting, accent, time_zone, prechat_form, \
-     identity_secret, language, position, greetings FROM channels";
+     identity_secret, language, position, greetings, mail_addresses, mail_missed_wait_minutes FROM channels";
 
 /// The channel `id`, whatever its account (the widget's calls name only the channel).
 pub async fn channel(db: &Db, id: &str) -> Result<Option<ChannelRow>> {

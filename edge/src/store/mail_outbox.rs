@@ -45,6 +45,17 @@ pub async fn recent_for_recipient(db: &Shard, recipient: &str, since: u64) -> Re
     Ok(row.map_or(0, |r| r.n))
 }
 
+/// Mails queued (in any state) whose key starts with `prefix` (e.g. a conversation's
+/// transcripts, `transcript/<conversation>/`).
+pub async fn count_with_prefix(db: &Shard, prefix: &str) -> Result<u32> {
+    let row: Option<Count> = db
+        .prepare("SELECT COUNT(*) AS n FROM mail_outbox WHERE substr(key, 1, length(?1)) = ?1")
+        .bind(&[s(prefix)])?
+        .first(None)
+        .await?;
+    Ok(row.map_or(0, |r| r.n))
+}
+
 /// Queues a mail; false when its key is already there (a repeated cause: nothing queued).
 pub async fn insert(db: &Shard, m: &NewMail<'_>) -> Result<bool> {
     let stmt = db

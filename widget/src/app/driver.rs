@@ -600,3 +600,34 @@ pub(super) fn send_survey(sh: &Shared, rating: &'static str, comment: String, wa
         }
     });
 }
+
+/// "Email me this chat": asks the edge to mail the whole chat to `email` (a `TranscriptMailRequest`);
+/// the panel then says where it went, or the server's reason in its notice line.
+pub(super) fn send_transcript(sh: &Shared, email: String) {
+    let (url, body) = {
+        let s = sh.borrow();
+        let (Some((id, token)), Some(conv)) = (s.creds.clone(), s.conv.clone()) else { return };
+        let body = stringify(&obj(&[
+            ("channel_id", s.channel.as_str().into()),
+            ("visitor_id", id.into()),
+            ("visitor_token", token.into()),
+            ("email", email.as_str().into()),
+            ("lang", s.lang.code().into()),
+        ]));
+        ([&s.base, "/api/v1/conversations/", &conv, "/transcript"].concat(), body)
+    };
+    let sh = sh.clone();
+    spawn_local(async move {
+        let res = post_js(&url, body).await;
+        let mut s = sh.borrow_mut();
+        match res {
+            Ok(_) => {
+                s.mail_form = false;
+                s.mail_sent = Some(email);
+                s.problem = None;
+            }
+            Err(e) => s.problem = Some(e.message),
+        }
+        render(&mut s);
+    });
+}

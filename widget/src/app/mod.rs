@@ -127,6 +127,9 @@ pub(crate) struct St {
     reached: SessionGoals,
     goals_sent: (String, usize),
     goals_busy: bool,
+    /// "Email me this chat": its form is shown; the address the transcript was mailed to.
+    mail_form: bool,
+    mail_sent: Option<String>,
 }
 
 type Shared = Rc<RefCell<St>>;
@@ -372,6 +375,8 @@ fn start(root: ShadowRoot, top: HtmlElement, launcher: HtmlElement, lang: Lang, 
         reached: load_goals(),
         goals_sent: (String::new(), 0),
         goals_busy: false,
+        mail_form: false,
+        mail_sent: None,
         channel,
         base,
     };
@@ -449,6 +454,7 @@ fn on_click(_: &Shared, e: Event) {
         "skip" => Act::Skip,
         "new" => Act::New,
         "retry" => Act::Retry,
+        "mailme" => Act::MailMe,
         _ => return,
     };
     act(a);
@@ -504,6 +510,22 @@ pub(crate) fn act(a: Act) {
             }
         }
         Act::New => new_chat(sh),
+        Act::MailMe => {
+            let known = known_email(&sh.borrow());
+            match known {
+                Some(email) => send_transcript(sh, email),
+                None => {
+                    let mut s = sh.borrow_mut();
+                    s.mail_form = !s.mail_form;
+                    render(&mut s);
+                    let input =
+                        s.d.as_ref().and_then(|d| d.panel.query_selector("[data-act=mail] input").ok().flatten());
+                    if let Some(i) = input.and_then(|i| i.dyn_into::<HtmlElement>().ok()) {
+                        let _ = i.focus();
+                    }
+                }
+            }
+        }
         Act::Retry => {
             let conn = sh.borrow().conn.clone();
             if let Some(conn) = conn {
@@ -511,6 +533,14 @@ pub(crate) fn act(a: Act) {
             }
         }
     }
+}
+
+/// The visitor's address when they gave one: `Parley.identify`'s, else the pre-chat form's
+/// `email` answer.
+fn known_email(s: &St) -> Option<String> {
+    let identified = crate::io::identity().map(|i| i.email);
+    let answered = s.answers.as_ref().and_then(|a| a.iter().find(|(k, _)| k == "email").map(|(_, v)| v.clone()));
+    identified.into_iter().chain(answered).map(|e| e.trim().to_owned()).find(|e| e.contains('@'))
 }
 
 /// The value of the form control named `name` in `form`.
@@ -528,6 +558,7 @@ fn on_submit(sh: &Shared, e: Event) {
     store::consent();
     match a.as_str() {
         "send" => submit(sh),
+        "mail" => send_transcript(sh, field(&form, "email")),
         "offline" => send_offline(sh, field(&form, "name"), field(&form, "email"), field(&form, "note")),
         "rate" => {
             let conn = sh.borrow().conn.clone();
@@ -787,6 +818,10 @@ fn draw(s: &mut St, x: Option<&Session>) {
     put(u.err_key, s.err_field.clone());
     put(u.err, s.form_err.clone().unwrap_or_default());
     put(u.new_off, !closed);
+    put(u.mailme_off, s.conv.is_none() || s.form);
+    put(u.mail_off, !s.mail_form);
+    put(u.mail_note_off, s.mail_sent.is_none());
+    put(u.mail_note, s.mail_sent.as_deref().map(|e| fill(t.chat_emailed, &[("email", e)])).unwrap_or_default());
     put(u.compose_off, closed || s.offline != Offline::Hidden || s.form);
     put(u.invite_off, s.invite.is_none() || s.open);
     put(u.invite_text, s.invite.clone().unwrap_or_default());
@@ -898,6 +933,8 @@ fn clock(ms: u64) -> String {
 fn clear(s: &mut St) {
     s.conn = None;
     s.conv = None;
+    s.mail_form = false;
+    s.mail_sent = None;
 }
 
 // ---------------------------------------------------------------------------------------------

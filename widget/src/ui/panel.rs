@@ -20,6 +20,9 @@ pub fn panel(ui: Ui, t: &'static Texts) -> impl IntoView {
                 <button class="end" type="button" data-act="end" hidden=ui.end_off>
                     {t.end_chat}
                 </button>
+                <button class="close" type="button" data-act="mailme" aria-label=t.email_chat title=t.email_chat hidden=ui.mailme_off>
+                    "✉"
+                </button>
                 <button class="close" type="button" data-act="min" aria-label=t.minimize>
                     "×"
                 </button>
@@ -29,6 +32,11 @@ pub fn panel(ui: Ui, t: &'static Texts) -> impl IntoView {
             <div class="typing" aria-hidden="true">{ui.typing}</div>
             {forms::offline(ui, t)}
             {rating::rating(ui, t)}
+            <form class="offline" data-act="mail" aria-label=t.email_chat hidden=ui.mail_off>
+                <label>{t.your_email}<input name="email" type="email" required maxlength="254" autocomplete="email"/></label>
+                <button class="send wide" type="submit">{t.email_chat}</button>
+            </form>
+            <p class="offline" role="status" hidden=ui.mail_note_off>{ui.mail_note}</p>
             {forms::prechat(ui, t)}
             {composer::composer(ui, t)}
         </section>
