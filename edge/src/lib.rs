@@ -26,9 +26,11 @@ mod prod_limits;
 mod report_links;
 mod reports;
 mod routes;
+mod setup;
 mod store;
 mod stubs;
 mod tally;
+mod two_factor;
 mod util;
 
 use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};

@@ -203,6 +203,15 @@ pub static ROUTES: &[EdgeRoute] = &[
     EdgeRoute::open(GET, "/api/v1/public/reports/:slug", Guard::PublicLink, h!(|req, env, p| report_links::public(req, env, &p[0]))),
     EdgeRoute::open(GET, "/api/v1/conversations/:id/ws", Guard::Participant, h!(|req, env, p| api::connect(req, env, &p[0]))),
     EdgeRoute::open(POST, "/api/v1/conversations/:id/ticket", Guard::Ticket, h!(|req, env, p| api::ticket(req, env, &p[0]))),
+    // A fresh deployment's setup (issue 20): open while the directory holds no account.
+    EdgeRoute::open(GET, "/console/setup", Guard::Open, h!(|req, env, p| crate::setup::page(&req, env))),
+    EdgeRoute::open(GET, "/api/v1/setup", Guard::Open, h!(|req, env, p| crate::setup::state(env))),
+    EdgeRoute::open(POST, "/api/v1/setup", Guard::SameOrigin("set up"), h!(|req, env, p| crate::setup::setup(req, env))),
+    // Two-factor login (TOTP), the operator's own.
+    EdgeRoute::operator(GET, "/api/v1/console/totp", Read, h!(|req, env, p, me| crate::two_factor::state(env, &me))),
+    EdgeRoute::operator(POST, "/api/v1/console/totp/begin", Change, h!(|req, env, p, me| crate::two_factor::begin(env, &me))),
+    EdgeRoute::operator(POST, "/api/v1/console/totp/confirm", Change, h!(|req, env, p, me| crate::two_factor::confirm(req, env, &me))),
+    EdgeRoute::operator(POST, "/api/v1/console/totp/disable", Change, h!(|req, env, p, me| crate::two_factor::disable(req, env, &me))),
     // Sessions.
     EdgeRoute::open(POST, "/api/v1/auth/login", Guard::SameOrigin("log in"), h!(|req, env, p| auth::login(req, env))),
     EdgeRoute::open(POST, "/api/v1/auth/logout", Guard::SameOrigin("log out"), h!(|req, env, p| auth::logout(req, env))),
@@ -346,6 +355,10 @@ mod tests {
             (Verb::Get, "/api/v1/console/report-links", Guard::Console(Read, Need::Admin("share reports"))),
             (Verb::Get, "/api/v1/reports/by-operator.csv", Guard::Console(Read, Need::Admin("see reports"))),
             (Verb::Post, "/api/v1/auth/login", Guard::SameOrigin("log in")),
+            (Verb::Get, "/console/setup", Guard::Open),
+            (Verb::Get, "/api/v1/setup", Guard::Open),
+            (Verb::Post, "/api/v1/setup", Guard::SameOrigin("set up")),
+            (Verb::Post, "/api/v1/console/totp/confirm", Guard::Console(Change, op)),
             (Verb::Post, "/api/v1/conversations", Guard::Visitor),
             (Verb::Get, "/api/v1/conversations/c_1/ws", Guard::Participant),
             (Verb::Post, "/api/v1/conversations/c_1/ticket", Guard::Ticket),

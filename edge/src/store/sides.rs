@@ -38,6 +38,8 @@ pub(crate) const DIRECTORY_TABLES: &[&str] = &[
     "categories",
     "goals",
     "report_links",
+    "setup_claim",
+    "operator_tokens",
 ];
 
 /// The tables named after `FROM`, `JOIN`, `INTO` and `UPDATE` in `code`.
