@@ -19,6 +19,7 @@
 //! | `PARLEY_SOCKET_RATE` | `BURST/PER_SEC`, both > 0 | `limits::SOCKET_RATE_*` |
 //! | `PARLEY_CONVERSATION_CAP` | `MESSAGES/BYTES`, both > 0 | `limits::MAX_CONVERSATION_*` |
 //! | `PARLEY_DEBUG_COST` | `1`/`true`/`on` or `0`/`false`/`off` | off: each answer's D1/object/fetch count shown (`x-parley-cost`, `/api/v1/debug/cost/:id`) |
+//! | `PARLEY_MAIL_FROM` | the address mails are sent from (`name@domain`); reply addresses are made at its domain | none: no mail is sent |
 //! | `PARLEY_LIMIT_<DOOR>` | `MAX/SECONDS`, both > 0 | [`crate::throttle::Door::default_window`] |
 
 use std::fmt;
@@ -54,6 +55,7 @@ pub const VARIABLES: &[&str] = &[
     "PARLEY_SOCKET_RATE",
     "PARLEY_CONVERSATION_CAP",
     "PARLEY_DEBUG_COST",
+    "PARLEY_MAIL_FROM",
     // and one `PARLEY_LIMIT_<DOOR>` per door of `crate::throttle::Door::ALL`
 ];
 
@@ -76,6 +78,8 @@ pub struct Config {
     /// `PARLEY_DEBUG_COST`: show what each request spent of Cloudflare's per-invocation budgets
     /// (D1 queries, object calls, fetches). Off in production; the end-to-end tests turn it on.
     pub debug_cost: bool,
+    /// `PARLEY_MAIL_FROM`: the sender address of every mail (issue 20); unset, mail is off.
+    pub mail_from: Option<String>,
 }
 
 impl Default for Config {
@@ -91,6 +95,7 @@ impl Default for Config {
             report_csv_page: REPORT_CSV_PAGE,
             limits: Limits::default(),
             debug_cost: false,
+            mail_from: None,
         }
     }
 }
@@ -194,6 +199,16 @@ impl Config {
                 _ => return Err(bad("PARLEY_DEBUG_COST", v, "1, true or on (0, false or off)")),
             };
         }
+        if let Some(v) = get("PARLEY_MAIL_FROM") {
+            let t = v.trim();
+            let ok = t.split_once('@').is_some_and(|(l, d)| {
+                !l.is_empty() && d.contains('.') && !t.chars().any(|c| c.is_whitespace() || "<>,;\"".contains(c))
+            });
+            if !ok {
+                return Err(bad("PARLEY_MAIL_FROM", v, "an address such as chat@mail.example.com"));
+            }
+            c.mail_from = Some(t.to_owned());
+        }
         for door in Door::ALL {
             if let Some(v) = get(door.variable()) {
                 let w: Window = Window::parse(&v)
@@ -262,6 +277,7 @@ mod tests {
             ("PARLEY_CONVERSATION_CAP", "10/2000"),
             ("PARLEY_LIMIT_CHAT_ADDRESS", "3/60"),
             ("PARLEY_DEBUG_COST", "On"),
+            ("PARLEY_MAIL_FROM", " chat@mail.example.com "),
         ])
         .unwrap();
         assert_eq!(c.secret().unwrap(), b"0123456789abcdef");
@@ -278,7 +294,9 @@ mod tests {
         assert_eq!(c.limits.window(Door::ChatVisitor), Door::ChatVisitor.default_window());
         assert!(c.debug_cost && !Config::default().debug_cost);
         assert!(!parse(&[("PARLEY_DEBUG_COST", "0")]).unwrap().debug_cost);
-        assert_eq!(VARIABLES.len(), 14);
+        assert_eq!(c.mail_from.as_deref(), Some("chat@mail.example.com"));
+        assert_eq!(Config::default().mail_from, None);
+        assert_eq!(VARIABLES.len(), 15);
         let ring = c.keyring(crate::keys::Purpose::VisitorToken).unwrap();
         assert_eq!(
             ring.previous.unwrap().kid,
@@ -308,6 +326,8 @@ mod tests {
             ("PARLEY_LIMIT_CHAT_VISITOR", "5"),
             ("PARLEY_LIMIT_REPORT_ADDRESS", "0/60"),
             ("PARLEY_DEBUG_COST", "yes please"),
+            ("PARLEY_MAIL_FROM", "chat"),
+            ("PARLEY_MAIL_FROM", "Chat <chat@example.com>"),
         ];
         for (name, value) in cases {
             let e = parse(&[(name, value)]).unwrap_err();

@@ -631,7 +631,7 @@ pub(crate) async fn list_offline(env: &Env, me: &OperatorRow) -> Result<Response
 /// `POST /api/v1/widget/offline-message` (the widget, cross-origin from a registered host of
 /// the channel, with the visitor's token): [`OfflineMessageRequest`] → 201
 /// [`OfflineMessageStored`].
-pub(crate) async fn offline_message(mut req: Request, env: &Env) -> Result<Response> {
+pub(crate) async fn offline_message(mut req: Request, env: &Env, ctx: &worker::Context) -> Result<Response> {
     let Visitor { body, origin } = match guard::visitor::<OfflineMessageRequest>(&mut req, env).await? {
         Ok(v) => v,
         Err(resp) => return Ok(resp),
@@ -660,6 +660,9 @@ pub(crate) async fn offline_message(mut req: Request, env: &Env) -> Result<Respo
         crate::store::offline_messages::same_message_since(&d1, &channel.id, body.visitor_id.as_str(), &msg.text, since)
             .await?
     {
+        // Its mail is queued under the message's id: nothing more if it was (a sender that died
+        // before queueing it is made good here).
+        mail_offline(env, ctx, &channel.id, &id, &msg, now().0).await;
         return http::with_cors(created(&OfflineMessageStored { id })?, &origin);
     }
     let id = new_id("om");
@@ -675,5 +678,52 @@ pub(crate) async fn offline_message(mut req: Request, env: &Env) -> Result<Respo
         },
     )
     .await?;
+    mail_offline(env, ctx, &channel.id, &id, &msg, now().0).await;
     http::with_cors(created(&OfflineMessageStored { id })?, &origin)
+}
+
+/// Queues the offline message's mail to the channel's addresses and sends it after the answer;
+/// a failure is logged (the message is stored: the console shows it whatever the mail does).
+async fn mail_offline(
+    env: &Env,
+    ctx: &worker::Context,
+    channel_id: &str,
+    id: &str,
+    msg: &parley_protocol::admin::ValidOfflineMessage,
+    at: u64,
+) {
+    match crate::mail_out::offline_message(env, channel_id, id, msg, at).await {
+        Ok(Some((account, queued))) => crate::mail_out::send_after(ctx, env, account, queued),
+        Ok(None) => {}
+        Err(e) => worker::console_error!("offline message {id}: mail not queued: {e}"),
+    }
+}
+
+/// `GET /api/v1/console/channels/:id/mail`: the channel's mail settings (issue 20).
+pub(crate) async fn channel_mail(env: &Env, me: &OperatorRow, id: &str) -> Result<Response> {
+    let row = match is_valid_id(id) {
+        true => crate::store::channels::channel_mail(&crate::store::directory(env)?, id).await?,
+        false => None,
+    };
+    match row.filter(|r| r.account_id.as_str() == me.account_id) {
+        Some(r) => http::json(&r.into_api()),
+        None => fail(ErrorCode::UnknownChannel, "no such channel"),
+    }
+}
+
+/// `POST /api/v1/console/channels/:id/mail`: sets the channel's mail settings (admins).
+pub(crate) async fn set_channel_mail(mut req: Request, env: &Env, me: &OperatorRow, id: &str) -> Result<Response> {
+    let body: parley_protocol::admin::ChannelMail = match http::read_json(&mut req).await {
+        Ok(b) => b,
+        Err(resp) => return Ok(resp),
+    };
+    let valid = match body.validate() {
+        Ok(v) => v,
+        Err(e) => return invalid(e),
+    };
+    let db = crate::store::directory(env)?;
+    if !is_valid_id(id) || !crate::store::channels::set_channel_mail(&db, &me.account_id, id, &valid).await? {
+        return fail(ErrorCode::UnknownChannel, "no such channel");
+    }
+    http::json(&valid)
 }

@@ -145,6 +145,19 @@ pub async fn fetch(env: &worker::Env, req: worker::Request) -> worker::Result<wo
     env.assets("ASSETS")?.fetch_request(req).await
 }
 
+/// Hands a raw mail to the `MAIL` binding (`[[send_email]]`): the edge's one way to send
+/// mail, counted as an outbound request.
+pub async fn send_mail(env: &worker::Env, from: &str, to: &str, raw: &str) -> worker::Result<()> {
+    add(|c| c.fetch += 1);
+    let msg = worker::EmailMessage::new(from, to, raw)
+        .map_err(|e| worker::Error::RustError(format!("mail: {}", String::from(e.message()))))?;
+    env.send_email("MAIL")?
+        .send(&msg)
+        .await
+        .map_err(|e| worker::Error::RustError(format!("mail: {}", String::from(e.message()))))?;
+    Ok(())
+}
+
 /// What the invocation being polled has spent so far (zero outside one).
 pub fn spent() -> Cost {
     CURRENT.with(|c| c.borrow().as_ref().map(|m| m.cost()).unwrap_or_default())

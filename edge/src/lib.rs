@@ -18,6 +18,7 @@ mod guard;
 mod http;
 #[cfg(test)]
 mod layering;
+mod mail_out;
 mod objects;
 mod outcome_settings;
 mod outcomes;
@@ -114,5 +115,14 @@ async fn jobs(now: u64, env: &Env) {
     // purged at each login; this catches a deployment nobody logs in to).
     if let Err(e) = auth::purge_expired_sessions(env, now).await {
         worker::console_error!("session purge failed: {e}");
+    }
+    // Mails whose send failed (or whose sender died before marking them), within what the run
+    // has left of its subrequests.
+    let left =
+        parley_protocol::limits::cloudflare::MAX_SUBREQUESTS_FREE.saturating_sub(cost::spent().subrequests() as usize);
+    match mail_out::retry_due(env, now, left).await {
+        Ok(0) => {}
+        Ok(n) => worker::console_log!("mail: {n} retried and sent"),
+        Err(e) => worker::console_error!("mail retries failed: {e}"),
     }
 }

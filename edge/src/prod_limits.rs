@@ -205,6 +205,7 @@ fn every_subrequest_goes_through_a_counted_door() {
     assert!(files_with(&files, ".fetch_with_str(").is_empty(), "objects only through stubs::send/upgrade");
     assert_eq!(files_with(&files, ".fetch_request("), vec!["cost.rs".to_owned()], "fetches only through cost::fetch");
     assert!(files_with(&files, "Fetch::").is_empty(), "no outbound fetch but cost::fetch");
+    assert_eq!(files_with(&files, ".send_email("), vec!["cost.rs".to_owned()], "mail only through cost::send_mail");
     // Work a handler starts on its own would escape its request's meter.
     assert!(files_with(&files, "spawn_local").is_empty(), "a spawned task escapes the request's count");
     assert_eq!(

@@ -219,7 +219,7 @@ pub static ROUTES: &[EdgeRoute] = &[
     EdgeRoute::operator(GET, "/api/v1/console/conversations", Read, h!(|req, env, p, me| api::list_conversations(req, env, &me))),
     EdgeRoute::operator(GET, "/api/v1/console/conversations/:id/events", Read, h!(|req, env, p, me| api::conversation_events(env, &me, &p[0]))),
     // People, channels, canned responses, settings, the account and offline messages.
-    EdgeRoute::open(POST, "/api/v1/widget/offline-message", Guard::Visitor, h!(|req, env, p| admin::offline_message(req, env))),
+    EdgeRoute::open(POST, "/api/v1/widget/offline-message", Guard::Visitor, |c: Call| -> Fut { Box::pin(async move { admin::offline_message(c.req, &c.env, &c.ctx).await }) }),
     EdgeRoute::operator(GET, "/api/v1/console/operators", Read, h!(|req, env, p, me| admin::list_operators(env, &me))),
     EdgeRoute::admin(POST, "/api/v1/console/operators", Change, DO, h!(|req, env, p, me| admin::create_operator(req, env, &me))),
     EdgeRoute::admin(POST, "/api/v1/console/operators/:id", Change, DO, h!(|req, env, p, me| admin::update_operator(req, env, &me, &p[0]))),
@@ -230,6 +230,8 @@ pub static ROUTES: &[EdgeRoute] = &[
     EdgeRoute::operator(GET, "/api/v1/console/channels", Read, h!(|req, env, p, me| admin::list_channels(env, &me))),
     EdgeRoute::admin(POST, "/api/v1/console/channels", Change, DO, h!(|req, env, p, me| admin::create_channel(req, env, &me))),
     EdgeRoute::admin(POST, "/api/v1/console/channels/:id", Change, DO, h!(|req, env, p, me| admin::update_channel(req, env, &me, &p[0]))),
+    EdgeRoute::operator(GET, "/api/v1/console/channels/:id/mail", Read, h!(|req, env, p, me| admin::channel_mail(env, &me, &p[0]))),
+    EdgeRoute::admin(POST, "/api/v1/console/channels/:id/mail", Change, DO, h!(|req, env, p, me| admin::set_channel_mail(req, env, &me, &p[0]))),
     EdgeRoute::admin(POST, "/api/v1/console/channels/:id/identity-secret", Change, DO, h!(|req, env, p, me| admin::rotate_identity_secret(env, &me, &p[0]))),
     EdgeRoute::operator(GET, "/api/v1/console/channels/:id/entry-points", Read, h!(|req, env, p, me| admin::list_entry_points(env, &me, &p[0]))),
     EdgeRoute::admin(POST, "/api/v1/console/channels/:id/entry-points", Change, DO, h!(|req, env, p, me| admin::create_invite(req, env, &me, &p[0]))),

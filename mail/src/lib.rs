@@ -7,5 +7,6 @@
 pub mod compose;
 pub mod inbound;
 pub mod mails;
+pub mod outbox;
 pub mod texts;
 pub mod token;

@@ -1542,3 +1542,82 @@ mod tests {
         assert_eq!(field("Acme", ""), "time_zone");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// A channel's mail settings (issue 20)
+
+/// `GET`/`PUT /api/v1/console/channels/:id/mail`: where a channel's mails go and how they are
+/// signed. No address: no offline-message or missed-chat mail.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelMail {
+    /// Notification addresses: offline messages and missed chats are mailed here.
+    #[serde(default)]
+    pub addresses: Vec<String>,
+    /// Minutes a chat waits with no operator answer before the missed-chat mail.
+    #[serde(default = "default_missed_wait")]
+    pub missed_wait_minutes: u32,
+    /// The display name mails are sent under (empty: the channel's name).
+    #[serde(default)]
+    pub sender_name: String,
+}
+
+fn default_missed_wait() -> u32 {
+    crate::limits::MISSED_CHAT_WAIT_MINUTES
+}
+
+impl ChannelMail {
+    /// Trimmed, de-duplicated (case-insensitively) and checked.
+    pub fn validate(&self) -> Valid<ChannelMail> {
+        let mut addresses: Vec<String> = Vec::new();
+        for a in &self.addresses {
+            if a.trim().is_empty() {
+                continue;
+            }
+            let a = email("addresses", a)?;
+            if !addresses.iter().any(|b| b.eq_ignore_ascii_case(&a)) {
+                addresses.push(a);
+            }
+        }
+        if addresses.len() > crate::limits::MAX_NOTIFY_ADDRESSES {
+            return Err(FieldError::new(
+                "addresses",
+                format!("At most {} notification addresses.", crate::limits::MAX_NOTIFY_ADDRESSES),
+            ));
+        }
+        if !(1..=crate::limits::MAX_MISSED_CHAT_WAIT_MINUTES).contains(&self.missed_wait_minutes) {
+            return Err(FieldError::new(
+                "missed_wait_minutes",
+                format!("The wait must be 1 to {} minutes.", crate::limits::MAX_MISSED_CHAT_WAIT_MINUTES),
+            ));
+        }
+        let sender_name =
+            line("sender_name", "Sender name", &self.sender_name, 0, crate::limits::MAX_MAIL_SENDER_NAME_CHARS)?;
+        Ok(ChannelMail { addresses, missed_wait_minutes: self.missed_wait_minutes, sender_name })
+    }
+}
+
+#[cfg(test)]
+mod channel_mail_tests {
+    use super::*;
+
+    #[test]
+    fn channel_mail_settings_are_trimmed_deduplicated_and_bounded() {
+        let ok = ChannelMail {
+            addresses: vec![" a@example.com ".into(), "A@example.com".into(), "".into(), "b@example.org".into()],
+            missed_wait_minutes: 5,
+            sender_name: " Acme support ".into(),
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(ok.addresses, ["a@example.com", "b@example.org"]);
+        assert_eq!(ok.sender_name, "Acme support");
+        let bad = ChannelMail { addresses: vec!["nope".into()], ..ok.clone() }.validate().unwrap_err();
+        assert_eq!(bad.field, "addresses");
+        let many = ChannelMail { addresses: (0..6).map(|i| format!("x{i}@example.com")).collect(), ..ok.clone() };
+        assert_eq!(many.validate().unwrap_err().field, "addresses");
+        let wait = ChannelMail { missed_wait_minutes: 0, ..ok.clone() };
+        assert_eq!(wait.validate().unwrap_err().field, "missed_wait_minutes");
+        let name = ChannelMail { sender_name: "a\nb".into(), ..ok };
+        assert_eq!(name.validate().unwrap_err().field, "sender_name");
+    }
+}

@@ -339,6 +339,29 @@ pub const MAX_INBOUND_MAIL_BYTES: usize = 1024 * 1024;
 /// How long the reply address of a mail sent to a visitor takes their answers into the chat.
 pub const REPLY_ADDRESS_TTL_SECS: u64 = 30 * 24 * 3_600;
 
+/// Mails sent to one recipient per [`MAIL_RECIPIENT_WINDOW_SECS`] (a channel's notification
+/// address, a visitor): past it a mail is kept in the outbox but not sent (`limited`).
+pub const MAIL_PER_RECIPIENT: u32 = 30;
+/// The window of [`MAIL_PER_RECIPIENT`].
+pub const MAIL_RECIPIENT_WINDOW_SECS: u64 = 3_600;
+/// A mail whose send failed is retried after 1 min, doubling, at most this long apart.
+pub const MAIL_RETRY_MAX_MS: u64 = 6 * 3_600_000;
+/// The first retry of a failed send.
+pub const MAIL_RETRY_FIRST_MS: u64 = 60_000;
+/// After this many failed sends a mail is given up (`failed`).
+pub const MAIL_MAX_ATTEMPTS: u32 = 8;
+/// A send in progress owns its mail this long: the scheduled retry leaves it alone meanwhile.
+pub const MAIL_SEND_LEASE_MS: u64 = 120_000;
+/// Mails one scheduled run retries per shard (each: a claim, a send, a mark).
+pub const MAIL_RETRIES_PER_RUN: u32 = 5;
+/// Notification addresses of a channel.
+pub const MAX_NOTIFY_ADDRESSES: usize = 5;
+/// A channel's sender name, in characters.
+pub const MAX_MAIL_SENDER_NAME_CHARS: usize = 80;
+/// The wait before a missed-chat mail, by default (minutes), and its bounds.
+pub const MISSED_CHAT_WAIT_MINUTES: u32 = 5;
+pub const MAX_MISSED_CHAT_WAIT_MINUTES: u32 = 1_440;
+
 /// What Cloudflare enforces in production but `wrangler dev` does not (ARCHITECTURE.md,
 /// "Production-only limits"); each is pinned by a native test (`edge/src/prod_limits.rs`).
 pub mod cloudflare {

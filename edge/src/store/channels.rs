@@ -318,6 +318,60 @@ pub async fn set_identity_secret(db: &Db, account_id: &str, id: &str, secret: &s
     Ok(changes(stmt).await? > 0)
 }
 
+/// A channel's mail settings and what its mails need of the channel (migration 0013).
+#[derive(Debug, Deserialize)]
+pub struct ChannelMailRow {
+    pub account_id: parley_protocol::AccountId,
+    pub name: String,
+    pub language: String,
+    pub time_zone: String,
+    /// JSON array of addresses.
+    pub mail_addresses: String,
+    pub mail_missed_wait_minutes: u32,
+    pub mail_sender_name: String,
+}
+
+impl ChannelMailRow {
+    pub fn addresses(&self) -> Vec<String> {
+        serde_json::from_str(&self.mail_addresses).unwrap_or_default()
+    }
+    pub fn into_api(self) -> parley_protocol::admin::ChannelMail {
+        parley_protocol::admin::ChannelMail {
+            addresses: self.addresses(),
+            missed_wait_minutes: self.mail_missed_wait_minutes,
+            sender_name: self.mail_sender_name,
+        }
+    }
+}
+
+/// The channel's mail settings (`None`: no such channel).
+pub async fn channel_mail(db: &Db, id: &str) -> Result<Option<ChannelMailRow>> {
+    db.prepare(
+        "SELECT account_id, name, language, time_zone, mail_addresses, mail_missed_wait_minutes, \
+         mail_sender_name FROM channels WHERE id = ?1",
+    )
+    .bind(&[s(id)])?
+    .first(None)
+    .await
+}
+
+/// Sets the account's channel's mail settings; false when it is not the account's.
+pub async fn set_channel_mail(
+    db: &Db,
+    account_id: &str,
+    id: &str,
+    m: &parley_protocol::admin::ChannelMail,
+) -> Result<bool> {
+    let addresses = serde_json::to_string(&m.addresses).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    let stmt = db
+        .prepare(
+            "UPDATE channels SET mail_addresses = ?3, mail_missed_wait_minutes = ?4, mail_sender_name = ?5 \
+             WHERE id = ?1 AND account_id = ?2",
+        )
+        .bind(&[s(id), s(account_id), s(&addresses), n(u64::from(m.missed_wait_minutes)), s(&m.sender_name)])?;
+    Ok(changes(stmt).await? > 0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,6 +19,7 @@ pub mod credentials;
 pub mod data_rights;
 pub mod directory;
 pub mod entry_points;
+pub mod mail_outbox;
 pub mod object_conversation;
 pub mod object_dispatch;
 pub mod object_tally;

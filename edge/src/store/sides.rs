@@ -13,6 +13,7 @@ pub(crate) const SHARD_TABLES: &[&str] = &[
     "messages",
     "activity_intervals",
     "offline_messages",
+    "mail_outbox",
     "hourly_tallies",
     "tally_flushes",
     "identified_visitors",
