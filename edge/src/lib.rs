@@ -18,6 +18,7 @@ mod guard;
 mod http;
 #[cfg(test)]
 mod layering;
+mod links;
 mod mail_out;
 mod objects;
 mod outcome_settings;

@@ -214,6 +214,9 @@ pub static ROUTES: &[EdgeRoute] = &[
     EdgeRoute::operator(POST, "/api/v1/console/totp/disable", Change, h!(|req, env, p, me| crate::two_factor::disable(req, env, &me))),
     // Sessions.
     EdgeRoute::open(POST, "/api/v1/auth/login", Guard::SameOrigin("log in"), h!(|req, env, p| auth::login(req, env))),
+    // One-time links: a password from an invitation or a reset, and asking for a reset.
+    EdgeRoute::open(POST, "/api/v1/auth/password", Guard::SameOrigin("set a password"), h!(|req, env, p| crate::links::set_password(req, env))),
+    EdgeRoute::open(POST, "/api/v1/auth/reset", Guard::SameOrigin("reset a password"), |c: Call| -> Fut { Box::pin(async move { crate::links::reset(c.req, &c.env, &c.ctx).await }) }),
     EdgeRoute::open(POST, "/api/v1/auth/logout", Guard::SameOrigin("log out"), h!(|req, env, p| auth::logout(req, env))),
     EdgeRoute::operator(GET, "/api/v1/auth/me", Read, h!(|req, env, p, me| api::me(&me))),
     EdgeRoute::operator(GET, "/api/v1/console/conversations", Read, h!(|req, env, p, me| api::list_conversations(req, env, &me))),
@@ -222,6 +225,7 @@ pub static ROUTES: &[EdgeRoute] = &[
     EdgeRoute::open(POST, "/api/v1/widget/offline-message", Guard::Visitor, |c: Call| -> Fut { Box::pin(async move { admin::offline_message(c.req, &c.env, &c.ctx).await }) }),
     EdgeRoute::operator(GET, "/api/v1/console/operators", Read, h!(|req, env, p, me| admin::list_operators(env, &me))),
     EdgeRoute::admin(POST, "/api/v1/console/operators", Change, DO, h!(|req, env, p, me| admin::create_operator(req, env, &me))),
+    EdgeRoute::admin(POST, "/api/v1/console/operators/invite", Change, DO, |c: Call, me| -> Fut { Box::pin(async move { crate::links::invite(c.req, &c.env, &c.ctx, &me).await }) }),
     EdgeRoute::admin(POST, "/api/v1/console/operators/:id", Change, DO, h!(|req, env, p, me| admin::update_operator(req, env, &me, &p[0]))),
     EdgeRoute::operator(GET, "/api/v1/console/account", Read, h!(|req, env, p, me| admin::get_account(env, &me))),
     EdgeRoute::admin(POST, "/api/v1/console/account", Change, DO, h!(|req, env, p, me| admin::save_account(req, env, &me))),
@@ -361,6 +365,9 @@ mod tests {
             (Verb::Get, "/api/v1/setup", Guard::Open),
             (Verb::Post, "/api/v1/setup", Guard::SameOrigin("set up")),
             (Verb::Post, "/api/v1/console/totp/confirm", Guard::Console(Change, op)),
+            (Verb::Post, "/api/v1/console/operators/invite", Guard::Console(Change, admin)),
+            (Verb::Post, "/api/v1/auth/password", Guard::SameOrigin("set a password")),
+            (Verb::Post, "/api/v1/auth/reset", Guard::SameOrigin("reset a password")),
             (Verb::Post, "/api/v1/conversations", Guard::Visitor),
             (Verb::Get, "/api/v1/conversations/c_1/ws", Guard::Participant),
             (Verb::Post, "/api/v1/conversations/c_1/ticket", Guard::Ticket),

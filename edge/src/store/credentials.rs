@@ -1,7 +1,6 @@
 //! An operator's credentials besides the password hash (issue 20, migration 0015): the
 //! two-factor secret (TOTP) and its last used step, and one-time links (invitations, password
 //! resets) kept as the SHA-256 of their token. Every statement names the operator's account.
-#![allow(dead_code)] // the one-time links' statements: wired with the mail outbox
 
 use serde::Deserialize;
 use worker::Result;
@@ -66,7 +65,6 @@ pub async fn use_step(db: &Db, account_id: &str, operator_id: &str, step: u64) -
 }
 
 // -- one-time links ---------------------------------------------------------------------------
-// (used by the invitation and reset handlers)
 
 /// What a one-time link is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
