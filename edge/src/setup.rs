@@ -35,12 +35,25 @@ pub(crate) async fn page(req: &Request, env: &Env) -> Result<Response> {
         return fail(ErrorCode::NotFound, "no such page");
     }
     let origin = req.url()?.origin().ascii_serialization();
-    let page = env.assets("ASSETS")?.fetch(format!("{origin}/console"), None).await?;
+    let mut page = env.assets("ASSETS")?.fetch(format!("{origin}/console"), None).await?;
     if page.status_code() != 200 {
         return fail(ErrorCode::NotFound, "console page missing from the assets");
     }
-    Ok(page)
+    // The console's own headers (public/_headers gives them to `/console`, not to this path).
+    let mut resp = Response::from_html(page.text().await?)?;
+    let headers = resp.headers_mut();
+    headers.set("Content-Security-Policy", CONSOLE_CSP)?;
+    headers.set("X-Frame-Options", "DENY")?;
+    headers.set("Referrer-Policy", "no-referrer")?;
+    headers.set("Cache-Control", "no-store")?;
+    Ok(resp)
 }
+
+/// `public/_headers`' policy of `/console`.
+const CONSOLE_CSP: &str =
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+                           img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+                           form-action 'self'; frame-ancestors 'none'";
 
 fn throttle_key(req: &Request) -> String {
     format!("setup:{}", parley_core::login::address_key(crate::auth::client_address(req).as_deref()))
