@@ -22,15 +22,20 @@ const { edge, browser } = useEdge({
 
 const EXPLORER = "/cdn-cgi/local/explorer/api/local/email/sending";
 
-/** Every mail sent so far in this dev session: `{ to, subject, text }`. */
+/** Quoted-printable (RFC 2045) decoded: soft line breaks joined, `=XX` octets as UTF-8. */
+function unQuotedPrintable(raw) {
+  const joined = raw.replace(/=\r?\n/g, "");
+  return Buffer.from(joined.replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16))), "latin1").toString("utf8");
+}
+
+/** Every mail sent so far in this dev session: `{ to, subject, text }` (`text`: the raw
+ * message, quoted-printable decoded). */
 async function sentMails() {
   const list = await (await fetch(edge.base + EXPLORER + "?per_page=100")).json();
-  const items = list.result ?? list.items ?? [];
   const out = [];
-  for (const item of items) {
+  for (const item of list.result ?? []) {
     const d = await (await fetch(edge.base + EXPLORER + "?email_id=" + encodeURIComponent(item.messageId))).json();
-    const detail = d.result ?? d;
-    out.push({ to: item.to, subject: item.subject, text: detail.text ?? "" });
+    out.push({ to: item.to, subject: item.subject, text: unQuotedPrintable(d.result?.raw ?? "") });
   }
   return out;
 }
