@@ -42,6 +42,10 @@ set_id() {
   ' "$config" >"$config.tmp" && mv "$config.tmp" "$config"
 }
 
+id_of() { # id of database $1 in the JSON list on stdin
+  "$NODE" -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const db=JSON.parse(s).find(d=>d.name===process.argv[1]);console.log(db?db.uuid:"")})' "$1"
+}
+
 mapfile -t dbs < <(bindings)
 [[ ${#dbs[@]} -gt 0 ]] || { echo "deploy: no [[d1_databases]] in wrangler.toml" >&2; exit 1; }
 cp wrangler.toml "$config"
@@ -54,19 +58,35 @@ if [[ $dry == 1 ]]; then
   done
   echo "  secret: PARLEY_SECRET set if the worker has none (kept in .parley-secret for make setup-code)"
   echo "  deploy: wrangler deploy -c $config"
+  # The steps' own parts that need no Cloudflare, checked on samples: the list's parsing, the
+  # ids written into the config (each binding its own), every binding found.
+  [[ "$(id_of parley-1 <<<'[{"name":"parley","uuid":"u-0"},{"name":"parley-1","uuid":"u-1"}]')" == u-1 ]] \
+    || { echo "deploy --dry-run: d1 list parsing is broken" >&2; exit 1; }
+  [[ -z "$(id_of parley-9 <<<'[{"name":"parley","uuid":"u-0"}]')" ]] \
+    || { echo "deploy --dry-run: a missing database was found" >&2; exit 1; }
+  [[ ${#dbs[@]} == "$(grep -c '^\[\[d1_databases\]\]' wrangler.toml)" ]] \
+    || { echo "deploy --dry-run: not every [[d1_databases]] block was read" >&2; exit 1; }
+  i=0
+  for entry in "${dbs[@]}"; do
+    read -r binding _ <<<"$entry"
+    set_id "$binding" "dry-run-id-$i"
+    i=$((i + 1))
+  done
+  for ((j = 0; j < i; j++)); do
+    grep -q "^database_id = \"dry-run-id-$j\"$" "$config" || { echo "deploy --dry-run: id $j not written" >&2; exit 1; }
+  done
+  cp wrangler.toml "$config"
   step "wrangler deploy --dry-run"
+  rm -rf target/deploy-dry-run
   wr deploy --dry-run -c "$config" --outdir target/deploy-dry-run 2>&1 | tail -n 12
-  [[ -s target/deploy-dry-run/shim.mjs || -n "$(ls target/deploy-dry-run 2>/dev/null)" ]] \
-    || { echo "deploy --dry-run: no bundle in target/deploy-dry-run" >&2; exit 1; }
+  ls target/deploy-dry-run/*.wasm >/dev/null 2>&1 && [[ -s target/deploy-dry-run/shim.js ]] \
+    || { echo "deploy --dry-run: no bundle (shim.js and the wasm) in target/deploy-dry-run" >&2; exit 1; }
   echo "deploy --dry-run: ok (${#dbs[@]} D1 bindings)"
   exit 0
 fi
 
 step "1-2. D1 databases (${#dbs[@]})"
 list_json() { wr d1 list --json 2>/dev/null; }
-id_of() { # id of database $1 in the JSON list on stdin
-  "$NODE" -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const db=JSON.parse(s).find(d=>d.name===process.argv[1]);console.log(db?db.uuid:"")})' "$1"
-}
 listing=$(list_json)
 for entry in "${dbs[@]}"; do
   read -r binding name <<<"$entry"
