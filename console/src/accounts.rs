@@ -6,7 +6,7 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use parley_protocol::accounts::{
-    ResetRequest, SetPasswordRequest, SetupDone, SetupRequest, TotpCode, TotpEnrolment, TotpState,
+    InviteRequest, ResetRequest, SetPasswordRequest, SetupDone, SetupRequest, TotpCode, TotpEnrolment, TotpState,
 };
 use parley_protocol::admin::FieldError;
 
@@ -430,6 +430,90 @@ pub fn TwoFactorSettings() -> impl IntoView {
             <FormError err fields=&["totp"] />
             <Notice note />
         </fieldset>
+    }
+}
+
+const INVITE_FIELDS: &[&str] = &["username", "first_name", "last_name", "email", "role"];
+
+/// Admin → Operators → "Invite by e-mail": a new operator without a password, who gets a
+/// one-time link to choose one. The form is drawn only once asked for (its labels are the new
+/// operator form's).
+#[component]
+pub fn InviteOperator(on_invited: Callback<String>) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let f = || RwSignal::new(String::new());
+    let (username, first, last, email) = (f(), f(), f(), f());
+    let admin = RwSignal::new(false);
+    let err = RwSignal::new(None::<FieldError>);
+    let busy = RwSignal::new(false);
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let body = InviteRequest {
+            username: username.get_untracked(),
+            first_name: first.get_untracked(),
+            last_name: last.get_untracked(),
+            email: email.get_untracked(),
+            role: Some(if admin.get_untracked() { "admin" } else { "operator" }.to_owned()),
+        };
+        if let Err(e) = body.validate() {
+            return err.set(Some(e));
+        }
+        err.set(None);
+        busy.set(true);
+        spawn_local(async move {
+            match post_json::<_, serde_json::Value>("/api/v1/console/operators/invite", &body).await {
+                Ok(_) => {
+                    on_invited.run(crate::i18n::fill(t().invite_sent, &[("email", body.email.trim())]));
+                    for s in [username, first, last, email] {
+                        s.try_set(String::new());
+                    }
+                    open.try_set(false);
+                }
+                Err(e) => {
+                    err.try_set(Some(FieldError::new(crate::api::field_of(&e), crate::api::describe(&e))));
+                }
+            }
+            busy.try_set(false);
+        });
+    };
+    view! {
+        <Show
+            when=move || open.get()
+            fallback=move || {
+                view! {
+                    <div class="adm-actions">
+                        <button type="button" class="btn" on:click=move |_| open.set(true)>
+                            {move || t().invite_operator}
+                        </button>
+                    </div>
+                }
+            }
+        >
+            <form class="adm-form adm-card" on:submit=submit aria-labelledby="adm-invite-title" novalidate>
+                <h3 id="adm-invite-title">{move || t().invite_operator}</h3>
+                <Field id="inv-username".into() label=move || t().username field="username" value=username err />
+                <Field id="inv-first".into() label=move || t().first_name field="first_name" value=first err />
+                <Field id="inv-last".into() label=move || t().last_name field="last_name" value=last err />
+                <Field id="inv-email".into() label=move || t().email field="email" value=email err kind="email" />
+                <label class="adm-check">
+                    <input
+                        type="checkbox"
+                        prop:checked=move || admin.get()
+                        on:change=move |ev| admin.set(event_target_checked(&ev))
+                    />
+                    {move || t().role_admin}
+                </label>
+                <FormError err fields=INVITE_FIELDS />
+                <div class="adm-actions">
+                    <button type="submit" class="btn btn-primary" aria-busy=move || busy.get().to_string()>
+                        {move || t().invite_operator}
+                    </button>
+                </div>
+            </form>
+        </Show>
     }
 }
 

@@ -43,8 +43,31 @@ fn lang_of(languages_json: &str) -> Lang {
         .unwrap_or(Lang::En)
 }
 
-/// Queues `content` to `to` under `key` on the account's shard and sends it after the answer;
-/// a failure is logged (the link is stored; an admin can invite again, anyone reset again).
+/// Queues `content` to `to` under `key` on the account's shard; the rows to send.
+async fn queue(
+    env: &Env,
+    account_id: &str,
+    key: &str,
+    to: Address,
+    content: parley_mail::compose::Content,
+) -> Result<Vec<crate::mail_out::Queued>> {
+    let t = now().0;
+    let shard = crate::store::shard(env, account_id).await?;
+    let mail = Mail {
+        from: Address::new("Parley", ""),
+        to: vec![to],
+        reply_to: None,
+        message_id: String::new(),
+        in_reply_to: None,
+        date_s: (t / 1_000) as i64,
+        content,
+    };
+    let out = crate::mail_out::Outgoing { key: key.to_owned(), account_id: account_id.to_owned(), mail };
+    crate::mail_out::enqueue(env, &shard, &out, t).await
+}
+
+/// [`queue`], then the send after the answer; a failure is logged (the link is stored: an
+/// admin can invite again).
 async fn mail(
     env: &Env,
     ctx: &Context,
@@ -53,22 +76,7 @@ async fn mail(
     to: Address,
     content: parley_mail::compose::Content,
 ) {
-    let t = now().0;
-    let run = async {
-        let shard = crate::store::shard(env, account_id).await?;
-        let mail = Mail {
-            from: Address::new("Parley", ""),
-            to: vec![to],
-            reply_to: None,
-            message_id: String::new(),
-            in_reply_to: None,
-            date_s: (t / 1_000) as i64,
-            content,
-        };
-        let out = crate::mail_out::Outgoing { key: key.clone(), account_id: account_id.to_owned(), mail };
-        crate::mail_out::enqueue(env, &shard, &out, t).await
-    };
-    match run.await {
+    match queue(env, account_id, &key, to, content).await {
         Ok(queued) => crate::mail_out::send_after(ctx, env, account_id.to_owned(), queued),
         Err(e) => worker::console_error!("mail {key}: not queued: {e}"),
     }
@@ -122,8 +130,10 @@ pub(crate) async fn invite(mut req: Request, env: &Env, ctx: &Context, me: &Oper
     crate::admin::operator_created(env, &me.account_id, &id).await
 }
 
-/// `POST /api/v1/auth/reset` (the console's origin): [`ResetRequest`] → always `{"ok":true}`.
-/// A username or address of enabled operators with an e-mail address gets each a link, at most
+/// `POST /api/v1/auth/reset` (the console's origin): [`ResetRequest`] → always `{"ok":true}`,
+/// answered before anything is looked up (the lookup, the links and the mails are work after
+/// the answer), so neither the body nor the time tells whether it names an operator. A
+/// username or address of enabled operators with an e-mail address gets each a link, at most
 /// `RESET_MAX_PER_SUBJECT` an hour per thing asked (more are answered the same, send nothing).
 pub(crate) async fn reset(mut req: Request, env: &Env, ctx: &Context) -> Result<Response> {
     let body: ResetRequest = match http::read_json(&mut req).await {
@@ -143,19 +153,34 @@ pub(crate) async fn reset(mut req: Request, env: &Env, ctx: &Context) -> Result<
     if window.verdict(count, t).is_err() {
         return same();
     }
-    for op in credentials::reset_targets(&d1, &asked).await? {
+    let origin = req.url()?.origin().ascii_serialization();
+    let env = env.clone();
+    crate::cost::after(ctx, async move {
+        if let Err(e) = send_resets(&env, &asked, &origin, t.0).await {
+            worker::console_error!("password reset: {e}");
+        }
+    });
+    same()
+}
+
+/// The reset links of the operators `asked` names, and their mails, sent at once.
+async fn send_resets(env: &Env, asked: &str, origin: &str, t: u64) -> Result<()> {
+    let d1 = crate::store::directory(env)?;
+    for op in credentials::reset_targets(&d1, asked).await? {
         let (token, digest) = new_token();
-        credentials::add_token(&d1, &digest, TokenKind::Reset, &op.account_id, &op.id, t.0, t.0 + RESET_TTL_MS).await?;
+        credentials::add_token(&d1, &digest, TokenKind::Reset, &op.account_id, &op.id, t, t + RESET_TTL_MS).await?;
         let content = account_mails::password_reset(&PasswordReset {
             lang: lang_of(&op.languages),
             username: &op.username,
-            link: &link(&req, &token)?,
+            link: &format!("{origin}/console#/password/{token}"),
             minutes: RESET_TTL_MS / 60_000,
         });
         let to = Address::new(&op.first_name, &op.email);
-        mail(env, ctx, &op.account_id, format!("reset/{}", &digest[..16]), to, content).await;
+        let queued = queue(env, &op.account_id, &format!("reset/{}", &digest[..16]), to, content).await?;
+        let shard = crate::store::shard(env, &op.account_id).await?;
+        crate::mail_out::send(env, &shard, &queued, now().0).await?;
     }
-    same()
+    Ok(())
 }
 
 /// `POST /api/v1/auth/password` (the console's origin): [`SetPasswordRequest`] → `{"ok":true}`;

@@ -84,6 +84,26 @@ test("an invited operator sets a password from the mail's link and logs in; the 
     403, "forbidden", "an operator inviting");
 });
 
+test("an admin invites from Admin → Operators; the mail goes to the invited address", async () => {
+  const page = await browser.newPage();
+  await step(page, "invite-console", async () => {
+    await page.goto(edge.base + "/console");
+    await page.getByLabel("Username").fill("demo");
+    await page.getByLabel("Password").fill("parley-demo");
+    await page.getByRole("button", { name: "Log in" }).click();
+    await page.getByRole("button", { name: "Admin", exact: true }).click();
+    await page.getByRole("tab", { name: "Operators" }).click();
+    await page.getByRole("button", { name: "Invite by e-mail" }).click();
+    await page.locator("#inv-username").fill("omar");
+    await page.locator("#inv-first").fill("Omar");
+    await page.locator("#inv-email").fill("omar@team.example");
+    await page.locator("form", { has: page.locator("#inv-username") }).getByRole("button", { name: "Invite by e-mail" }).click();
+    await page.getByText("The invitation was sent to omar@team.example.").waitFor();
+    await page.getByRole("cell", { name: "omar", exact: true }).waitFor();
+  });
+  assert.ok((await linkTo("omar@team.example")).includes("/console#/password/"));
+});
+
 test("a reset link works once, ends the sessions, and the answer never tells whether the address exists", async () => {
   const before = await edge.login("sam");
   const asked = await postJson(edge.base, "/api/v1/auth/reset", { login: "sam@parley.invalid" });
