@@ -84,7 +84,7 @@ bench: setup build
 	  cargo run -q --release -p parley-tools -- bench-wake
 	@source scripts/env.sh && step "reports benchmark (Conversations CSV of 100,000 generated conversations, 500 per page: time, peak memory)" && \
 	  cargo run -q --release -p parley-tools -- bench-reports
-	@source scripts/env.sh && step "delivery benchmark (wrangler dev, visitor -> operator)" && \
+	@source scripts/env.sh && step "delivery benchmark (wrangler dev, visitor -> operator; the same against a plain Durable Object room)" && \
 	  "$$NODE" scripts/bench-delivery.mjs
 	@source scripts/env.sh && step "tally benchmark (wrangler dev, 20,000 events into one channel, CSV totals exact)" && \
 	  "$$NODE" scripts/bench-events.mjs

@@ -22,7 +22,10 @@
 // PARLEY_DEBUG_COST on, as the e2e harness runs; wrangler at log level `log`).
 //
 // Usage: node scripts/bench-delivery.mjs [--single 2000] [--window 50] [--convs 200]
-//        [--per-conv 20] [--conv-window 5] [--timeout 120]
+//        [--per-conv 20] [--conv-window 5] [--timeout 120] [--profile PREFIX]
+// --profile records a V8 CPU profile of the worker over scenarios 1 and 3 (PREFIX-single and
+// PREFIX-many .cpuprofile, for Chrome DevTools) and prints the heaviest functions by self time
+// (sampling slows the worker: its CPU figures are then not comparable with a plain run).
 // It starts its own edge (fresh state, visitor and socket rate limits raised) and stops
 // everything it started.
 import { readFileSync, statSync } from "node:fs";
@@ -32,7 +35,13 @@ import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { startEdge, ROOT } from "../tests/e2e/harness.mjs";
 import { workerdPids, cpuMs } from "./workerd-cpu.mjs";
-import { ProtoClient, newConversation, login, waitUntil } from "../tests/e2e/proto-client.mjs";
+import { ProtoClient, newConversation, login, waitUntil, upgrade } from "../tests/e2e/proto-client.mjs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { freePort } from "../tests/e2e/harness.mjs";
+import { startProfile, summarize } from "./cpu-profile.mjs";
+import { writeFileSync } from "node:fs";
 
 const { values: args } = parseArgs({
   options: {
@@ -43,6 +52,8 @@ const { values: args } = parseArgs({
     "conv-window": { type: "string", default: "5" }, // messages under way at once per conversation
     timeout: { type: "string", default: "120" }, // seconds a saturation run may take
     warmup: { type: "string", default: "20" }, // unmeasured messages before scenario 1
+    profile: { type: "string" }, // file prefix: CPU profiles of scenarios 1 and 3
+    "no-room": { type: "boolean" }, // skip the plain room reference
   },
 });
 const SINGLE = Number(args.single), WINDOW = Number(args.window), CONVS = Number(args.convs);
@@ -70,6 +81,21 @@ function copies(log, id) {
     through = Math.max(through, Number(m[4]));
   }
   return { d1, lines, through };
+}
+
+const profiles = [];
+/** Starts a CPU profile of the worker when --profile is given; `done()` saves and summarises it. */
+async function profiled(edge, name) {
+  if (!args.profile) return { done: async () => {} };
+  const p = await startProfile(edge.inspector);
+  return {
+    async done(messages) {
+      const profile = await p.stop();
+      const file = `${args.profile}-${name}.cpuprofile`;
+      writeFileSync(file, JSON.stringify(profile));
+      profiles.push({ name, file, messages, ...summarize(profile) });
+    },
+  };
 }
 
 /** Nearest-rank percentile of sorted numbers. */
@@ -166,6 +192,152 @@ function machine() {
   return { nproc: availableParallelism(), cpu: cpu.replace(/\s+/g, " ").trim(), node: process.version, wrangler, bundle };
 }
 
+/**
+ * The reference (issue 19): a plain Durable Object chat room (scripts/bench-room/: one SQLite
+ * insert, an ack and a broadcast per message; no auth, routing or D1) under its own `wrangler
+ * dev`, started after Parley's stopped, measured by the same clients and clock.
+ */
+async function startRoom() {
+  const port = await freePort();
+  const state = mkdtempSync(join(tmpdir(), "parley-room-"));
+  const proc = spawn(process.execPath, [join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js"), "dev",
+    "-c", join(ROOT, "scripts", "bench-room", "wrangler.toml"), "--ip", "127.0.0.1", "--port", String(port),
+    "--persist-to", state, "--show-interactive-dev-session=false", "--log-level", "info"], {
+    cwd: ROOT, env: { ...process.env, WRANGLER_SEND_METRICS: "false" }, stdio: ["ignore", "pipe", "pipe"], detached: true,
+  });
+  let log = "";
+  await new Promise((resolve, reject) => {
+    const on = (d) => { log += d; if (log.includes("Ready on")) resolve(); };
+    proc.stdout.on("data", on);
+    proc.stderr.on("data", on);
+    proc.on("exit", (code) => reject(new Error(`room's wrangler dev exited (${code}):\n${log}`)));
+  });
+  return {
+    base: `http://127.0.0.1:${port}`,
+    pgid: proc.pid,
+    async stop() {
+      const exited = new Promise((r) => proc.once("exit", r));
+      try { process.kill(-proc.pid, "SIGTERM"); } catch { /* gone */ }
+      await exited;
+      rmSync(state, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A visitor and an operator socket in one room; the same measurements as `Pair`. */
+class RoomPair {
+  constructor(base, room, tag) {
+    this.base = base;
+    this.room = room;
+    this.tag = tag;
+    this.sentAt = new Map();
+    this.latencies = [];
+    this.measuring = true;
+    this.delivered = 0;
+    this.pongs = 0;
+    this.sent = 0;
+    this.waiters = [];
+  }
+  async #open(role) {
+    const r = await upgrade(`${this.base}/room/${this.room}?role=${role}`);
+    if (r.status !== 101) throw new Error(`room upgrade: ${r.status}`);
+    r.ws.buffered = false;
+    r.ws.on("text", (t) => {
+      const m = JSON.parse(t);
+      if (m.type === "message" && role === "operator") {
+        const at = this.sentAt.get(m.client_id);
+        if (at !== undefined) {
+          this.sentAt.delete(m.client_id);
+          if (this.measuring) this.latencies.push(performance.now() - at);
+          this.delivered++;
+        }
+      } else if (m.type === "pong") {
+        this.pongs++;
+      }
+      this.waiters = this.waiters.filter((w) => !w.pred() || (w.resolve(), false));
+    });
+    return r.ws;
+  }
+  async start() {
+    this.visitor = await this.#open("visitor");
+    this.operator = await this.#open("operator");
+  }
+  waitFor(pred) {
+    return pred() ? Promise.resolve() : new Promise((resolve) => this.waiters.push({ pred, resolve }));
+  }
+  send(text) {
+    const id = `r${this.tag}-${++this.sent}`;
+    this.sentAt.set(id, performance.now());
+    this.visitor.sendText(JSON.stringify({ type: "send", client_id: id, text }));
+  }
+  async run(n, window) {
+    const target = this.delivered + n;
+    for (let i = 0; i < n; i++) {
+      if (this.sentAt.size >= window) await this.waitFor(() => this.sentAt.size < window);
+      this.send(`bench message ${i} ${"lorem ipsum ".repeat(4)}`);
+    }
+    await this.waitFor(() => this.delivered >= target);
+  }
+  async pings(n, window) {
+    const p0 = this.pongs;
+    for (let i = 0; i < n; i++) {
+      if (i - (this.pongs - p0) >= window) await this.waitFor(() => i - (this.pongs - p0) < window);
+      this.visitor.sendText('{"type":"ping"}');
+    }
+    await this.waitFor(() => this.pongs - p0 >= n);
+  }
+  close() {
+    this.visitor?.close();
+    this.operator?.close();
+  }
+}
+
+/** Scenarios 1–3 and the ping calibration against the plain room; rows as `summary` makes them. */
+async function runRoom() {
+  const room = await startRoom();
+  const pids = workerdPids(room.pgid);
+  const pairs = [];
+  const rows = [];
+  let ping = null;
+  try {
+    const one = new RoomPair(room.base, "one", "1");
+    pairs.push(one);
+    await one.start();
+    one.measuring = false;
+    await one.run(WARMUP, 1);
+    one.measuring = true;
+    console.error(`plain room: 1 conversation, ${SINGLE} messages one at a time, then at saturation…`);
+    let c = cpuMs(pids), t = performance.now();
+    await one.run(SINGLE, 1);
+    rows.push(summary(`plain room: 1 conversation, one at a time`, one.latencies.splice(0), performance.now() - t, cpuMs(pids) - c));
+    c = cpuMs(pids), t = performance.now();
+    await one.run(SINGLE, WINDOW);
+    rows.push(summary(`plain room: 1 conversation at saturation (≤ ${WINDOW} under way)`, one.latencies.splice(0), performance.now() - t, cpuMs(pids) - c));
+    c = cpuMs(pids), t = performance.now();
+    await one.pings(SINGLE, WINDOW);
+    ping = { n: SINGLE, rate: SINGLE / ((performance.now() - t) / 1000), cpu: (cpuMs(pids) - c) / SINGLE };
+    console.error(`plain room: ${CONVS} rooms × 2 clients at saturation…`);
+    const many = Array.from({ length: CONVS }, (_, i) => new RoomPair(room.base, `m${i}`, `m${i}`));
+    pairs.push(...many);
+    await pool(many, 20, (p) => p.start());
+    c = cpuMs(pids), t = performance.now();
+    let timer;
+    await Promise.race([
+      Promise.all(many.map((p) => p.run(PER_CONV, CONV_WINDOW))),
+      new Promise((r) => { timer = setTimeout(r, RUN_MS); }),
+    ]);
+    clearTimeout(timer);
+    const row = summary(`plain room: ${CONVS} rooms × 2 clients at saturation (≤ ${CONV_WINDOW} under way each)`,
+      many.flatMap((p) => p.latencies), performance.now() - t, cpuMs(pids) - c, CONVS * PER_CONV);
+    row.messages = many.reduce((a, p) => a + p.delivered, 0);
+    rows.push(row);
+  } finally {
+    pairs.forEach((p) => p.close());
+    await room.stop();
+  }
+  return { rows, ping };
+}
+
 async function main() {
   const m = machine();
   console.error(`starting wrangler dev (nproc ${m.nproc}, ${m.cpu})…`);
@@ -200,8 +372,10 @@ async function main() {
     idle = (cpuMs(pids) - c) / ((performance.now() - t) / 1000);
 
     console.error(`1 conversation, ${SINGLE} messages one at a time…`);
+    let prof = await profiled(edge, "single");
     c = cpuMs(pids), t = performance.now();
     await one.run(SINGLE, 1);
+    await prof.done(SINGLE);
     rows.push(summary(`1 conversation, one at a time`, one.latencies.splice(0), performance.now() - t, cpuMs(pids) - c));
 
     console.error(`1 conversation, ${SINGLE} messages at saturation (window ${WINDOW})…`);
@@ -230,6 +404,7 @@ async function main() {
     pairs.push(...many);
     await pool(many, 20, (p) => p.start());
     console.error(`${CONVS} conversations × 2 clients, ${PER_CONV} messages each at saturation (≤ ${CONV_WINDOW} under way each)…`);
+    prof = await profiled(edge, "many");
     c = cpuMs(pids), t = performance.now();
     const sent = CONVS * PER_CONV;
     let timer;
@@ -240,6 +415,7 @@ async function main() {
     ]);
     clearTimeout(timer);
     const wall = performance.now() - t, cpu = cpuMs(pids) - c;
+    await prof.done(delivered());
     const row = summary(`${CONVS} conversations × 2 clients at saturation (≤ ${CONV_WINDOW} under way each)`,
       many.flatMap((p) => p.latencies), wall, cpu, sent);
     row.messages = delivered();
@@ -266,6 +442,7 @@ async function main() {
   } finally {
     await stopAll();
   }
+  const room = args["no-room"] ? null : await runRoom();
 
   const f = (x) => (Number.isFinite(x) ? x.toFixed(1) : "–");
   const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : "–");
@@ -282,6 +459,21 @@ async function main() {
   if (ping) {
     console.log(`| calibration: 1 socket, ping → pong at saturation (no storage) | ${ping.n} | – | – | – | ${ping.rate.toFixed(0)} | ${f2(ping.cpu)} ms a frame |`);
   }
+  for (const r of room?.rows ?? []) {
+    const share = r.sent === r.messages ? `${r.messages}` : `${r.messages} / ${r.sent} (${((100 * r.messages) / r.sent).toFixed(1)} %)`;
+    console.log(`| ${r.name} | ${share} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} | ${r.rate.toFixed(0)} | ${f2(r.cpu)} ms |`);
+  }
+  if (room?.ping) {
+    console.log(`| plain room: calibration, ping → pong at saturation | ${room.ping.n} | – | – | – | ${room.ping.rate.toFixed(0)} | ${f2(room.ping.cpu)} ms a frame |`);
+  }
+  if (room) {
+    // Parley against the room, scenario by scenario (same order: one at a time, saturation, many).
+    const ratios = rows.map((r, i) => {
+      const q = room.rows[i];
+      return q && `${r.name.split(" (")[0]}: CPU ${f2(r.cpu / q.cpu)}×, messages/s ${f2(r.rate / q.rate)}×`;
+    }).filter(Boolean);
+    console.log(`\nParley ÷ plain room: ${ratios.join("; ")}.`);
+  }
   if (chat && chat.copied.lines === 0 && chat.messagesOnly === 0) {
     console.log(`\nD1 statements per message: not reported by this edge (no \`copy …: d1=N\` lines).`);
   } else if (chat) {
@@ -290,6 +482,16 @@ async function main() {
       `(${chat.messagesOnly} statements), ${f2(chat.withClose / 20)} with its close (${chat.withClose}); ` +
       `over scenarios 1–3, ${chat.copied.d1} statements in ${chat.copied.lines} copies for ${total} messages ` +
       `(${f2(chat.copied.d1 / total)} a message).`);
+  }
+  for (const p of profiles) {
+    const k = Object.entries(p.kinds).map(([kind, share]) => `${kind} ${(100 * share).toFixed(1)} %`).join(", ");
+    console.log(`\n#### CPU profile of the worker, ${p.name} (${p.file}): ${p.totalMs.toFixed(0)} ms sampled ` +
+      `(${(p.totalMs / p.messages).toFixed(2)} ms a message); ${k}\n`);
+    console.log("| self ms | share | kind | function |");
+    console.log("| ---: | ---: | --- | --- |");
+    for (const r of p.rows.slice(0, 30)) {
+      console.log(`| ${r.ms.toFixed(1)} | ${(100 * r.share).toFixed(1)} % | ${r.kind} | \`${r.name.slice(0, 140)}\` |`);
+    }
   }
 }
 

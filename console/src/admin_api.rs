@@ -66,6 +66,18 @@ pub async fn update_channel(id: &str, body: &UpdateChannelRequest) -> Result<Cha
     post_json(&format!("{BASE}/channels/{id}"), body).await
 }
 
+/// The channel's mail settings (issue 20).
+pub async fn channel_mail(id: &str) -> Result<parley_protocol::admin::ChannelMail, HttpError> {
+    get_json(&format!("{BASE}/channels/{id}/mail")).await
+}
+
+pub async fn save_channel_mail(
+    id: &str,
+    body: &parley_protocol::admin::ChannelMail,
+) -> Result<parley_protocol::admin::ChannelMail, HttpError> {
+    post_json(&format!("{BASE}/channels/{id}/mail"), body).await
+}
+
 /// A new identity secret for the channel (hashes made with the old one stop verifying).
 pub async fn rotate_identity_secret(id: &str) -> Result<ChannelView, HttpError> {
     post_json(&format!("{BASE}/channels/{id}/identity-secret"), &serde_json::json!({})).await

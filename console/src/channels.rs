@@ -393,6 +393,9 @@ fn ChannelForm(existing: Option<ChannelView>, on_done: Callback<Option<String>>)
                         view! { <IdentitySecret prefix id secret=s confirm=confirm_rotate note=secret_note on_rotated=Callback::new(move |s: String| secret.set(Some(s))) /> }
                     })
             }}
+            {existing
+                .get_value()
+                .map(|c| view! { <ChannelMailSettings prefix id=c.id /> })}
             <FormError err fields=FIELDS />
             <div class="adm-actions">
                 <button type="submit" class="btn btn-primary" aria-busy=move || busy.get().to_string()>
@@ -645,6 +648,89 @@ fn IdentitySecret(
                             .into_any()
                     }
                 }}
+            </div>
+        </fieldset>
+    }
+}
+
+/// The channel's mail settings (issue 20): notification addresses (one a line), the wait before
+/// a missed-chat mail, the sender name; saved on their own.
+#[component]
+fn ChannelMailSettings(prefix: &'static str, id: String) -> impl IntoView {
+    let addresses = RwSignal::new(String::new());
+    let wait = RwSignal::new(parley_protocol::limits::MISSED_CHAT_WAIT_MINUTES.to_string());
+    let sender = RwSignal::new(String::new());
+    let note = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    // The fields take input once the stored settings are in (else the load would overwrite it).
+    let loaded = RwSignal::new(false);
+    let id = StoredValue::new(id);
+    spawn_local(async move {
+        match admin_api::channel_mail(&id.get_value()).await {
+            Ok(m) => {
+                addresses.try_set(m.addresses.join("\n"));
+                wait.try_set(m.missed_wait_minutes.to_string());
+                sender.try_set(m.sender_name);
+            }
+            Err(e) => {
+                note.try_set(Some(crate::api::describe(&e)));
+            }
+        }
+        loaded.try_set(true);
+    });
+    let save = move |_: leptos::ev::MouseEvent| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        let body = parley_protocol::admin::ChannelMail {
+            addresses: addresses
+                .get_untracked()
+                .lines()
+                .map(|l| l.trim().to_owned())
+                .filter(|l| !l.is_empty())
+                .collect(),
+            missed_wait_minutes: wait.get_untracked().trim().parse().unwrap_or(0),
+            sender_name: sender.get_untracked(),
+        };
+        spawn_local(async move {
+            match admin_api::save_channel_mail(&id.get_value(), &body).await {
+                Ok(m) => {
+                    addresses.try_set(m.addresses.join("\n"));
+                    note.try_set(Some(t().mail_saved.into()));
+                }
+                Err(e) => {
+                    note.try_set(Some(crate::api::describe(&e)));
+                }
+            }
+            busy.try_set(false);
+        });
+    };
+    let addresses_id = format!("{prefix}-mail-addresses");
+    let hint_id = format!("{prefix}-mail-addresses-hint");
+    let wait_id = format!("{prefix}-mail-wait");
+    let sender_id = format!("{prefix}-mail-sender");
+    view! {
+        <fieldset class="adm-fieldset adm-mail">
+            <legend>{move || t().mail_settings}</legend>
+            <div class="field adm-field">
+                <label for=addresses_id.clone()>{move || t().mail_addresses}</label>
+                <textarea id=addresses_id rows="3" spellcheck="false" prop:disabled=move || !loaded.get() aria-describedby=hint_id.clone() prop:value=move || addresses.get() on:input=move |ev| addresses.set(event_target_value(&ev))></textarea>
+                <p class="adm-hint" id=hint_id>{move || t().mail_addresses_hint}</p>
+            </div>
+            <div class="field adm-field">
+                <label for=wait_id.clone()>{move || t().mail_missed_wait}</label>
+                <input id=wait_id type="number" min="1" max="1440" prop:disabled=move || !loaded.get() prop:value=move || wait.get() on:input=move |ev| wait.set(event_target_value(&ev)) />
+            </div>
+            <div class="field adm-field">
+                <label for=sender_id.clone()>{move || t().mail_sender_name}</label>
+                <input id=sender_id type="text" autocomplete="off" prop:disabled=move || !loaded.get() prop:value=move || sender.get() on:input=move |ev| sender.set(event_target_value(&ev)) />
+            </div>
+            <p class="adm-notice" role="status">{move || note.get()}</p>
+            <div class="adm-actions">
+                <button type="button" class="btn btn-ghost" prop:disabled=move || !loaded.get() aria-busy=move || busy.get().to_string() on:click=save>
+                    {move || t().save_mail}
+                </button>
             </div>
         </fieldset>
     }

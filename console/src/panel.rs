@@ -550,6 +550,8 @@ fn Bubble(line: Line, now: RwSignal<f64>, chat: StoredValue<Chat, LocalStorage>)
     let operator = line.author.role == Role::Operator;
     let class = if operator { "msg msg-operator" } else { "msg msg-visitor" };
     let pending = RwSignal::from(line.pending.clone());
+    // A visitor's reply by email (issue 20): its client id says so.
+    let by_email = !operator && line.client_id.starts_with(parley_protocol::protocol::EMAIL_CLIENT_ID_PREFIX);
     let since = line.at;
     // Only waiting lines follow the clock; the memo re-renders on a change of state, not per tick.
     let stale = Memo::new(move |_| pending.get() && model::is_stale(since, now.get()));
@@ -574,6 +576,7 @@ fn Bubble(line: Line, now: RwSignal<f64>, chat: StoredValue<Chat, LocalStorage>)
             <div class="msg-meta">
                 <span class="msg-author">{line.author.name}</span>
                 <span class="msg-time">{move || clock(line.at)}</span>
+                {by_email.then(|| view! { <span class="msg-by-email">{move || t().by_email}</span> })}
                 {delivery}
             </div>
             <p class="msg-text">{line.text}</p>

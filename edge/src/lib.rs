@@ -19,6 +19,7 @@ mod http;
 #[cfg(test)]
 mod layering;
 mod links;
+mod mail_in;
 mod mail_out;
 mod objects;
 mod outcome_settings;
@@ -87,6 +88,20 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         headers.set(cost::HDR_COST, &meter.cost().header())?;
     }
     Ok(resp.with_headers(headers))
+}
+
+/// Inbound mail (Email Routing delivers `r-*@<domain>` here; `wrangler dev` takes test mails at
+/// `POST /cdn-cgi/handler/email?from=…&to=…`): a visitor's reply joins its conversation, anything
+/// else is rejected with the reason its bounce carries (`mail_in`). Counted like a request.
+#[event(email)]
+async fn email(message: worker::ForwardableEmailMessage, env: Env, _ctx: Context) -> Result<()> {
+    let meter = cost::Meter::new();
+    if let Err(e) = cost::metered(meter.clone(), mail_in::receive(message, &env)).await {
+        worker::console_error!("inbound mail failed: {e}");
+        return Err(e);
+    }
+    meter.finish();
+    Ok(())
 }
 
 /// The scheduled jobs (`[triggers] crons` in `wrangler.toml`), run as of the time the runtime

@@ -90,6 +90,19 @@ pub enum ConversationRequest {
     /// Erase the conversation (data rights, retention): close its sockets and delete all of
     /// its storage. Answers 200 once gone (404: there was nothing).
     Erase,
+    /// The visitor's reply by email (issue 20), their message under `client_id` (a digest of the
+    /// mail's Message-ID: a redelivered mail is stored once). 200 stored (or already), 409 the
+    /// conversation is closed, 429 over the visitor's rate or the conversation's cap.
+    Emailed { client_id: String, text: String },
+}
+
+/// What became of a visitor's emailed reply in its conversation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Emailed {
+    Stored,
+    Closed,
+    Refused,
+    Unknown,
 }
 
 /// A visitor's socket ticket, checked by the worker, to spend (`parley_core::keys::admit_ticket`).
@@ -151,6 +164,17 @@ impl ConversationStub {
             200 | 404 => Ok(()),
             s => Err(worker::Error::RustError(format!("conversation erase answered {s}"))),
         }
+    }
+
+    /// Takes the visitor's emailed reply into the conversation (see [`ConversationRequest::Emailed`]).
+    pub async fn emailed(&self, client_id: String, text: String) -> Result<Emailed> {
+        let resp = send(&self.0, &ConversationRequest::Emailed { client_id, text }).await?;
+        Ok(match resp.status_code() {
+            200 => Emailed::Stored,
+            409 => Emailed::Closed,
+            404 => Emailed::Unknown,
+            _ => Emailed::Refused,
+        })
     }
 
     /// Hands a WebSocket upgrade to the conversation (its answer is the client's).

@@ -68,6 +68,18 @@ impl Refusal {
     }
 }
 
+/// The client id the reply is stored under in its conversation: a digest of its Message-ID
+/// (of the whole mail when it has none), so the same mail delivered twice is one message.
+pub fn client_id(message_id: Option<&str>, raw: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = match message_id.map(str::trim).filter(|m| !m.is_empty()) {
+        Some(id) => Sha256::digest(id.trim_matches(['<', '>']).as_bytes()),
+        None => Sha256::digest(raw),
+    };
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("{}{hex}", parley_protocol::protocol::EMAIL_CLIENT_ID_PREFIX)
+}
+
 /// Reads a raw RFC 5322 mail.
 pub fn read(raw: &[u8]) -> Result<Reply, Refusal> {
     if raw.len() > MAX_INBOUND_MAIL_BYTES {
@@ -211,6 +223,16 @@ pub fn new_text(body: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_reply_is_stored_under_its_message_id_once() {
+        let a = client_id(Some("<abc@mail.example>"), b"x");
+        assert_eq!(a, client_id(Some("abc@mail.example"), b"other bytes"));
+        assert_ne!(a, client_id(Some("<abd@mail.example>"), b"x"));
+        assert!(a.starts_with("mail-") && a.len() <= 64, "{a}");
+        assert!(parley_protocol::ids::is_valid_id(&a));
+        assert_eq!(client_id(None, b"raw"), client_id(Some(" "), b"raw"));
+    }
     use super::*;
 
     fn mail(headers: &str, body: &str) -> Vec<u8> {

@@ -54,10 +54,12 @@ export async function startEdge({ state, vars = {}, extraSql, shardSql = {}, onl
   const base = `http://127.0.0.1:${port}`;
   let log = "";
   let child = null;
+  let inspectorPort = 0;
 
   // One `wrangler dev` run; resolves with the child once it printed "Ready on".
   const launch = async () => {
     const inspector = await freePort();
+    inspectorPort = inspector;
     const extra = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
     const args = [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector),
       "--persist-to", state, "--var", `PARLEY_SECRET:${secret}`,
@@ -101,6 +103,8 @@ export async function startEdge({ state, vars = {}, extraSql, shardSql = {}, onl
   return {
     base, port, state, secret, vars,
     get child() { return child; },
+    /** The DevTools port of the running worker (CDP through wrangler's inspector proxy). */
+    get inspector() { return inspectorPort; },
     log: () => log,
     async stop() {
       await signal("SIGTERM");

@@ -158,6 +158,27 @@ impl DurableObject for ConversationObject {
                 self.revoke(&sessions)?;
                 Response::ok("ok")
             }
+            ConversationRequest::Emailed { client_id, text } => {
+                // The visitor, through no socket: the ack has no one to go to, the message goes
+                // to every socket (operators and the visitor's own, if one is open).
+                let visitor_id = self.kit.meta("visitor_id")?.unwrap_or_default();
+                let conn = Connection {
+                    participant: Participant { role: Role::Visitor, id: visitor_id, name: "Visitor".to_owned() },
+                    greeted: true,
+                };
+                let msg = ClientMsg::Send { client_id, text };
+                let effects = self.with_core(|core| core.handle_client(&conn, msg, now()))?;
+                let refusal = effects.iter().find_map(|e| match e {
+                    Effect::Reply(parley_protocol::protocol::ServerMsg::Error { code, .. }) => Some(*code),
+                    _ => None,
+                });
+                self.apply(None, effects).await?;
+                match refusal {
+                    None => Response::ok("stored"),
+                    Some(ErrorCode::ConversationClosed) => Response::error("closed", 409),
+                    Some(code) => Response::error(code.as_str(), 429),
+                }
+            }
             ConversationRequest::Erase => {
                 for ws in self.kit.state().get_websockets() {
                     let _ = ws.close(Some(ERASED_CLOSE), Some("erased"));
