@@ -4,12 +4,14 @@ SHELL := bash
 .DEFAULT_GOAL := help
 STATE ?= .state
 
-.PHONY: help dev test setup setup-test build web edge lint fmt clippy unit size dry-run e2e bench clean
+.PHONY: help dev test setup setup-test build web edge lint fmt clippy unit size dry-run e2e bench clean setup-code deploy
 
 help:
 	@echo "make dev    install what is missing, build, serve everything on http://127.0.0.1:8787"
 	@echo "make test   install what is missing, then lint, unit tests, wasm builds, size budgets, e2e"
 	@echo "make bench  benchmarks (not part of make test)"
+	@echo "make deploy create the D1 databases if missing, migrate them, set PARLEY_SECRET, deploy (DRY_RUN=1: no Cloudflare)"
+	@echo "make setup-code  the code /console/setup asks for (from PARLEY_SECRET, else .dev.vars)"
 
 setup:
 	@bash scripts/setup.sh
@@ -33,6 +35,16 @@ dev: setup
 	@PARLEY_NO_WASM_OPT=1 bash scripts/build-web.sh
 	@PARLEY_EDGE_DEV=1 bash scripts/build-edge.sh
 	@bash scripts/dev.sh "$(STATE)"
+
+## Deploy -----------------------------------------------------------------------------------
+
+deploy:
+	@bash scripts/deploy.sh $(if $(DRY_RUN),--dry-run,)
+
+setup-code:
+	@source scripts/env.sh && if [[ -z "$${PARLEY_SECRET:-}" && -f .parley-secret ]]; then \
+	  export PARLEY_SECRET="$$(sed -n 's/^PARLEY_SECRET=//p' .parley-secret)"; fi; \
+	  cargo run -q -p parley-tools -- setup-code
 
 ## Test -------------------------------------------------------------------------------------
 
@@ -59,8 +71,7 @@ size:
 	@source scripts/env.sh && step "widget size budgets (loader <= 2 KB brotli, app <= 110 KB brotli)" && "$$NODE" scripts/size-report.mjs
 
 dry-run:
-	@source scripts/env.sh && step "wrangler deploy --dry-run" && \
-	  PARLEY_SKIP_EDGE_BUILD=1 "$${WRANGLER[@]}" deploy --dry-run --outdir target/deploy-dry-run 2>&1 | tail -n 12
+	@PARLEY_SKIP_EDGE_BUILD=1 bash scripts/deploy.sh --dry-run
 
 e2e:
 	@source scripts/env.sh && step "end-to-end (wrangler dev + headless Chromium)" && \

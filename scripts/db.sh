@@ -2,6 +2,7 @@
 # Applies the D1 migrations to every shard bound in wrangler.toml (`DB`, `DB_1`, …: each gets
 # every migration) in the local state in $1 and, when the directory database (`DB`) holds no
 # account, seeds the clearly labelled demo account (on shard 0). Prints "seeded" or "kept".
+# PARLEY_NO_SEED=1: migrations only, the directory stays empty (a fresh deployment: /console/setup).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
@@ -16,7 +17,9 @@ done
 count=$("${WRANGLER[@]}" d1 execute DB --local --persist-to "$state" --json \
   --command "SELECT COUNT(*) AS n FROM accounts" 2>/dev/null | "$NODE" -e \
   'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s)[0].results[0].n))')
-if [[ "$count" == 0 ]]; then
+if [[ "${PARLEY_NO_SEED:-}" == 1 ]]; then
+  echo empty
+elif [[ "$count" == 0 ]]; then
   cargo run -q -p parley-tools -- seed-sql >"$state/seed.sql"
   "${WRANGLER[@]}" d1 execute DB --local --persist-to "$state" --file "$state/seed.sql" >"$state/seed.log" 2>&1 \
     || { cat "$state/seed.log"; exit 1; }

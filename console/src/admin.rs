@@ -268,6 +268,10 @@ fn Operators() -> impl IntoView {
                 note.set(Some(msg));
                 reload();
             }) />
+            <crate::accounts::InviteOperator on_invited=Callback::new(move |msg: String| {
+                note.set(Some(msg));
+                reload();
+            }) />
         </section>
     }
 }

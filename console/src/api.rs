@@ -47,8 +47,8 @@ pub async fn me() -> Result<Operator, HttpError> {
     get_json("/api/v1/auth/me").await
 }
 
-pub async fn login(username: &str, password: &str) -> Result<Operator, HttpError> {
-    let body = LoginRequest { username: username.to_owned(), password: password.to_owned() };
+pub async fn login(username: &str, password: &str, totp: Option<String>) -> Result<Operator, HttpError> {
+    let body = LoginRequest { username: username.to_owned(), password: password.to_owned(), totp };
     post_json("/api/v1/auth/login", &body).await
 }
 
@@ -145,6 +145,11 @@ pub fn refusal_text(t: &'static Texts, code: ErrorCode, field: &str, value: &str
         ErrorCode::Unauthenticated => t.err_unauthenticated,
         ErrorCode::BadCredentials => t.err_bad_credentials,
         ErrorCode::TooManyAttempts => t.err_too_many_attempts,
+        ErrorCode::TotpRequired => t.err_totp_required,
+        ErrorCode::BadTotpCode => t.err_bad_totp_code,
+        ErrorCode::BadSetupCode => t.err_bad_setup_code,
+        ErrorCode::AlreadySetUp => t.err_already_set_up,
+        ErrorCode::BadLink => t.err_bad_link,
         ErrorCode::Forbidden => t.err_forbidden,
         ErrorCode::BadOrigin => t.err_bad_origin,
         // What only visitors' calls are refused with.

@@ -21,6 +21,14 @@ pub fn App() -> impl IntoView {
     if let Some(link) = crate::report_links::shared_of(&hash) {
         return view! { <crate::report_links::SharedReport link /> }.into_any();
     }
+    // A fresh deployment's setup page, and the password page of an invitation or reset link:
+    // no session either.
+    if crate::accounts::is_setup_page() {
+        return view! { <crate::accounts::Setup /> }.into_any();
+    }
+    if let Some(token) = crate::accounts::password_token(&hash) {
+        return view! { <crate::accounts::ChoosePassword token /> }.into_any();
+    }
     let ctx = Ctx::new();
     provide_context(ctx);
     ctx.restore_session();

@@ -5,6 +5,7 @@
 //! chat text is rendered as text nodes, never as HTML.
 
 mod account;
+mod accounts;
 pub mod admin;
 pub mod admin_api;
 mod api;

@@ -124,6 +124,7 @@ pub fn MySettings() -> impl IntoView {
                 </div>
             </form>
             <NotifySettings />
+            <crate::accounts::TwoFactorSettings />
         </section>
     }
 }

@@ -17,10 +17,12 @@ pub mod password;
 pub mod presence;
 pub mod record;
 pub mod routing;
+pub mod setup;
 pub mod shards;
 pub mod start;
 pub mod tally;
 pub mod throttle;
+pub mod totp;
 
 // The protocol's modules under their usual names inside this crate (`crate::ids`, …).
 use parley_protocol::{ids, limits, protocol};

@@ -125,6 +125,16 @@ pub(crate) async fn create_operator(mut req: Request, env: &Env, me: &OperatorRo
     created(&view_of(full))
 }
 
+/// The answer of a new operator (made here or invited: `links::invite`): the dispatcher is
+/// told, then 201 with the operator's view.
+pub(crate) async fn operator_created(env: &Env, account_id: &str, id: &str) -> Result<Response> {
+    notify_changed(env, account_id, id).await?;
+    let full = crate::store::operators::operator(&crate::store::directory(env)?, account_id, id)
+        .await?
+        .ok_or("operator vanished")?;
+    created(&view_of(full))
+}
+
 /// `POST /api/v1/console/operators/:id` (admin): [`UpdateOperatorRequest`] → [`OperatorView`].
 /// Disabling or a new password ends the operator's other sessions at once.
 pub(crate) async fn update_operator(mut req: Request, env: &Env, me: &Admin, id: &str) -> Result<Response> {

@@ -45,7 +45,7 @@ fn peppers(env: &Env) -> Result<Peppers> {
 }
 
 /// The caller's address as Cloudflare saw it (`CF-Connecting-IP`); none in local development.
-fn client_address(req: &Request) -> Option<String> {
+pub(crate) fn client_address(req: &Request) -> Option<String> {
     req.headers().get("CF-Connecting-IP").ok().flatten()
 }
 
@@ -140,6 +140,10 @@ pub(crate) async fn login(mut req: Request, env: &Env) -> Result<Response> {
     let Some(op) = op.filter(|o| matched && o.disabled == 0) else {
         return fail(ErrorCode::BadCredentials, "wrong username or password");
     };
+    // Two-factor login: the code of the operator's authenticator, once (the attempt counts).
+    if let Some(refusal) = crate::two_factor::login_check(&d1, &op, body.totp.as_deref()).await? {
+        return Ok(refusal);
+    }
 
     // In: the username's count starts again, this attempt no longer counts for the address.
     crate::store::sessions::clear_attempts(&d1, &user_key).await?;

@@ -18,6 +18,7 @@ mod guard;
 mod http;
 #[cfg(test)]
 mod layering;
+mod links;
 mod mail_in;
 mod mail_out;
 mod objects;
@@ -29,10 +30,12 @@ mod push;
 mod report_links;
 mod reports;
 mod routes;
+mod setup;
 mod store;
 mod stubs;
 mod tally;
 mod transcript_mail;
+mod two_factor;
 mod util;
 
 use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};

@@ -4,6 +4,7 @@
 //! the reading of that answer ([`inbound`]). The edge carries out: its outbox sends each mail
 //! once, its `email()` handler hands inbound mails to [`inbound::read`] and [`token::read`].
 
+pub mod account_mails;
 pub mod compose;
 pub mod inbound;
 pub mod mails;

@@ -231,6 +231,10 @@ pub struct ConversationCreated {
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
+    /// The authenticator's code, for an operator with two-factor login on (the second step,
+    /// after a `totp_required` answer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp: Option<String>,
 }
 
 /// The logged-in operator (`/api/v1/auth/login`, `/api/v1/auth/me`).

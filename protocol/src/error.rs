@@ -59,6 +59,17 @@ error_codes! {
     /// Too many login attempts for the username or from the address: sent with
     /// `Retry-After` (seconds); the password was not checked.
     TooManyAttempts = ("too_many_attempts", 429),
+    /// The password is right and the operator has two-factor login on: send it again with
+    /// `totp`, the authenticator's code.
+    TotpRequired = ("totp_required", 401),
+    /// A two-factor code that is wrong, or was already used in its 30-second step.
+    BadTotpCode = ("bad_totp_code", 401),
+    /// `/console/setup`: the setup code does not derive from this deployment's `PARLEY_SECRET`.
+    BadSetupCode = ("bad_setup_code", 403),
+    /// `/console/setup`: the deployment already has an account.
+    AlreadySetUp = ("already_set_up", 409),
+    /// An invitation or password reset link that is unknown, used or past its expiry.
+    BadLink = ("bad_link", 410),
     /// A visitor request without an `Origin` header.
     OriginRequired = ("origin_required", 403),
     /// An unreadable `Origin`, or a console call from another origin.
@@ -278,6 +289,11 @@ mod tests {
             (ErrorCode::Unauthenticated, 401),
             (ErrorCode::BadCredentials, 401),
             (ErrorCode::TooManyAttempts, 429),
+            (ErrorCode::TotpRequired, 401),
+            (ErrorCode::BadTotpCode, 401),
+            (ErrorCode::BadSetupCode, 403),
+            (ErrorCode::AlreadySetUp, 409),
+            (ErrorCode::BadLink, 410),
             (ErrorCode::OriginRequired, 403),
             (ErrorCode::BadOrigin, 403),
             (ErrorCode::OriginNotAllowed, 403),

@@ -7,6 +7,7 @@
 //! byte here may ship to visitors. Operator-only frames are a separate type
 //! ([`protocol::OperatorMsg`]), never a feature flag. No I/O, no clock, no randomness.
 
+pub mod accounts;
 pub mod admin;
 pub mod api;
 pub mod data_rights;

@@ -209,6 +209,38 @@ pub const SESSION_TOUCH_MS: u64 = 60 * 1000;
 pub const SESSION_RECHECK_MS: u64 = 60 * 1000;
 
 // ---- end of login and console sessions ------------------------------------------------------
+
+// ---- accounts without SQL (issue 20): setup, two-factor, invites, resets ----------------------
+
+/// Wrong setup codes allowed per client address in [`SETUP_WINDOW_MS`] (a fixed window, D1
+/// `rate_windows`); the next attempt is refused with 429 `rate_limited` before the code is
+/// checked. Only wrong codes count.
+pub const SETUP_MAX_WRONG_CODES: u32 = 5;
+/// The window of [`SETUP_MAX_WRONG_CODES`].
+pub const SETUP_WINDOW_MS: u64 = 15 * 60 * 1000;
+/// Characters of the setup code (base32, 5 bits each: 100 bits of `HMAC(PARLEY_SECRET)`).
+pub const SETUP_CODE_CHARS: usize = 20;
+
+/// TOTP (RFC 6238): the time step, the digits of a code, and how many steps before and after
+/// the current one a code is still accepted (clock drift).
+pub const TOTP_STEP_MS: u64 = 30_000;
+pub const TOTP_DIGITS: u32 = 6;
+pub const TOTP_SKEW_STEPS: u64 = 1;
+/// Bytes of a new TOTP secret (160 bits, RFC 4226's recommendation).
+pub const TOTP_SECRET_BYTES: usize = 20;
+
+/// An operator's invitation link (set your password) stays usable this long, once.
+pub const INVITE_TTL_MS: u64 = 7 * 24 * 60 * 60 * 1000;
+/// A password reset link stays usable this long, once.
+pub const RESET_TTL_MS: u64 = 60 * 60 * 1000;
+/// Reset mails asked for one address (or username) per [`RESET_WINDOW_MS`]; more are
+/// answered the same but send nothing.
+pub const RESET_MAX_PER_SUBJECT: u32 = 3;
+pub const RESET_WINDOW_MS: u64 = 60 * 60 * 1000;
+/// Bytes of randomness in an invitation or reset token (base64url in the link).
+pub const ONE_TIME_TOKEN_BYTES: usize = 32;
+
+// ---- end of accounts without SQL --------------------------------------------------------------
 /// How long an account keeps its conversations and offline messages, in days: by default, at
 /// least and at most (Admin → Account; the scheduled retention job purges what is older).
 pub const RETENTION_DAYS: u32 = 365;

@@ -35,14 +35,17 @@ export async function freePort() {
  *   (e.g. `{ PARLEY_VISITOR_RATE: "100000/100000" }` to raise the visitor rate limit).
  * - `extraSql`: SQL run on the local D1 after migrations and the demo seed, before
  *   `wrangler dev` starts (e.g. a second account; see `hashPassword`).
+ * - `seed: false`: no demo account — the database of a fresh deployment (`/console/setup`);
+ *   pass `online: []` with it (nobody to set online).
  *
  * The returned handle can also `kill()` the whole `wrangler dev` process group with SIGKILL
  * (workerd included, nothing flushed) and `restart()` it on the same state folder, port,
  * secret and vars, for fault-injection tests.
  */
-export async function startEdge({ state, vars = {}, extraSql, shardSql = {}, online = ["demo"], logLevel = "info" } = {}) {
+export async function startEdge({ state, vars = {}, extraSql, shardSql = {}, online = ["demo"], logLevel = "info", seed = true } = {}) {
   state ??= mkdtempSync(join(tmpdir(), "parley-e2e-"));
-  await promisify(execFile)("bash", [join(ROOT, "scripts", "db.sh"), state], { cwd: ROOT });
+  await promisify(execFile)("bash", [join(ROOT, "scripts", "db.sh"), state],
+    { cwd: ROOT, env: { ...process.env, ...(seed ? {} : { PARLEY_NO_SEED: "1" }) } });
   if (extraSql) await seedSql(state, extraSql);
   // `shardSql`: { DB_1: sql, … } run on those shards' databases (e.g. `shardAnchorSql`).
   for (const [binding, sql] of Object.entries(shardSql)) await seedSql(state, sql, binding);

@@ -332,6 +332,9 @@ test("the widget's 'Email me this chat' asks for the address and says where the 
     await step(page, "widget-email-chat", async () => {
       await page.getByRole("textbox", { name: "Message" }).fill("Hello from the widget, mail me this");
       await page.getByRole("button", { name: "Send message" }).click();
+      // The mail holds what the chat has stored: the message is acknowledged first (a request
+      // made while it is on its way mails the chat without it; asking again mails it then).
+      await page.locator(".msg.mine:not(.pending)").first().waitFor();
       await page.getByRole("button", { name: "Email me this chat" }).click();
       const form = page.getByRole("form", { name: "Email me this chat" });
       await form.getByRole("textbox", { name: "Your email" }).fill("widget.mail@visitor.example");

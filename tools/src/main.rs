@@ -28,6 +28,15 @@ fn main() {
         Some("bench-routing") => bench_routing::run(),
         Some("bench-reports") => bench_reports::run(&args[1..]),
         Some("bench-wake") => bench_wake::run(),
+        Some("setup-code") => {
+            match setup_secret(args.get(1).map(String::as_str)) {
+                Some(secret) => println!("{}", parley_core::setup::setup_code(secret.as_bytes())),
+                None => {
+                    eprintln!("setup-code: no secret: pass it, set PARLEY_SECRET, or run from a checkout whose .dev.vars has one");
+                    std::process::exit(2);
+                }
+            }
+        }
         Some("account-sql") if args.len() >= 4 => {
             let counts: Vec<u64> =
                 args[3].split(',').map(|c| c.trim().parse().expect("COUNTS: numbers, e.g. 3,1")).collect();
@@ -43,9 +52,31 @@ fn main() {
         _ => {
             eprintln!("usage: parley-tools seed-sql | hash-password PASSWORD | bench-routing | bench-reports [N] [--out FILE] | bench-wake");
             eprintln!("       parley-tools account-sql ID NAME COUNTS [--shard-part]   (COUNTS: accounts per bound shard, e.g. 3,1)");
+            eprintln!("       parley-tools setup-code [SECRET]   (the /console/setup code of PARLEY_SECRET, else of .dev.vars)");
             std::process::exit(2);
         }
     }
+}
+
+/// The secret whose setup code `setup-code` prints: the argument, else `PARLEY_SECRET` from the
+/// environment, else the `PARLEY_SECRET=` line of `.dev.vars` (the local one `make dev` makes).
+fn setup_secret(arg: Option<&str>) -> Option<String> {
+    let from_file = || {
+        let text = std::fs::read_to_string(".dev.vars").ok()?;
+        secret_in_dev_vars(&text)
+    };
+    arg.map(str::to_owned)
+        .or_else(|| std::env::var("PARLEY_SECRET").ok())
+        .filter(|s| !s.trim().is_empty())
+        .or_else(from_file)
+}
+
+/// The value of `PARLEY_SECRET=` in a `.dev.vars` text (quotes dropped).
+fn secret_in_dev_vars(text: &str) -> Option<String> {
+    text.lines()
+        .filter_map(|l| l.trim().strip_prefix("PARLEY_SECRET="))
+        .map(|v| v.trim().trim_matches('"').to_owned())
+        .find(|v| !v.is_empty())
 }
 
 fn hash(password: &str) -> String {
@@ -170,6 +201,14 @@ mod tests {
         assert_eq!(anchor, "INSERT INTO accounts (id, name, created_at) VALUES ('acc_x', '', 7);\n");
         let (shard, _, anchor) = account_sql("acc_y", "Y", &[0, 1], 7);
         assert_eq!((shard, anchor.as_str()), (0, ""), "shard 0 holds the account itself");
+    }
+
+    #[test]
+    fn the_setup_code_is_the_secrets() {
+        assert_eq!(secret_in_dev_vars("A=1\nPARLEY_SECRET=\"abc123\"\n"), Some("abc123".to_owned()));
+        assert_eq!(secret_in_dev_vars("PARLEY_SECRET=\n"), None);
+        assert_eq!(setup_secret(Some("given")), Some("given".to_owned()));
+        assert!(parley_core::setup::is_setup_code(b"given", &parley_core::setup::setup_code(b"given")));
     }
 
     #[test]

@@ -228,6 +228,23 @@ pub async fn create_channel(
     host_ids: &[String],
     now: u64,
 ) -> Result<()> {
+    let batch = create_channel_statements(db, account_id, id, button_id, identity_secret, c, host_ids, now)?;
+    db.batch(batch).await?;
+    Ok(())
+}
+
+/// The statements of [`create_channel`], for a batch that creates more (a setup's).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn create_channel_statements(
+    db: &Db,
+    account_id: &str,
+    id: &str,
+    button_id: &str,
+    identity_secret: &str,
+    c: &ValidChannel,
+    host_ids: &[String],
+    now: u64,
+) -> Result<Vec<D1PreparedStatement>> {
     let mut batch = vec![
         db.prepare(
             "INSERT INTO channels (id, account_id, name, greeting, accent, time_zone, created_at, prechat_form, \
@@ -254,8 +271,7 @@ pub async fn create_channel(
         .bind(&[s(button_id), s(account_id), s(id), s(DEFAULT_BUTTON_NAME), n(now)])?,
     ];
     batch.extend(tie_hosts(db, account_id, id, &c.hosts, host_ids, now)?);
-    db.batch(batch).await?;
-    Ok(())
+    Ok(batch)
 }
 
 /// Rewrites the channel's settings and hosts, in one batch. The caller has checked that the

@@ -15,6 +15,7 @@ pub mod blocks;
 pub mod canned;
 pub mod channels;
 pub mod conversations;
+pub mod credentials;
 pub mod data_rights;
 pub mod directory;
 pub mod entry_points;
@@ -30,6 +31,7 @@ pub mod push;
 pub mod report_links;
 pub mod reports;
 pub mod sessions;
+pub mod setup;
 #[cfg(test)]
 mod sides;
 pub mod tally_flush;

@@ -40,6 +40,8 @@ pub(crate) const DIRECTORY_TABLES: &[&str] = &[
     "goals",
     "report_links",
     "push_subscriptions",
+    "setup_claim",
+    "operator_tokens",
 ];
 
 /// The tables named after `FROM`, `JOIN`, `INTO` and `UPDATE` in `code`.
