@@ -76,7 +76,7 @@ pub struct InitBody {
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum ConversationRequest {
     /// Create the conversation (a second call answers without changing anything).
-    Init { init: InitBody },
+    Init { init: Box<InitBody> },
     /// A routing update numbered by the dispatcher's outbox (applied once, in order).
     Route { seq: u64, update: RouteUpdate },
     /// The status as the object knows it.
@@ -133,7 +133,7 @@ impl ConversationStub {
     }
 
     pub async fn init(&self, init: InitBody) -> Result<()> {
-        let resp = send(&self.0, &ConversationRequest::Init { init }).await?;
+        let resp = send(&self.0, &ConversationRequest::Init { init: Box::new(init) }).await?;
         match resp.status_code() {
             200 => Ok(()),
             s => Err(worker::Error::RustError(format!("conversation init failed: {s}"))),

@@ -128,7 +128,7 @@ impl DurableObject for ConversationObject {
                     missed_wait_ms,
                     origin,
                     visitor_email,
-                } = init;
+                } = *init;
                 let t = Millis(created_at);
                 let config = crate::config::get(self.kit.env())?.conversation;
                 for (k, v) in [
