@@ -166,17 +166,9 @@ pub async fn offline_message(
     msg: &parley_protocol::admin::ValidOfflineMessage,
     at_ms: u64,
 ) -> Result<Option<(String, Vec<Queued>)>> {
-    if sender(env)?.is_none() {
-        return Ok(None);
-    }
-    let Some(ch) = crate::store::channels::channel_mail(&crate::store::directory(env)?, channel_id).await? else {
+    let Some((ch, addresses, lang)) = notified_channel(env, channel_id).await? else {
         return Ok(None);
     };
-    let addresses = ch.addresses();
-    if addresses.is_empty() {
-        return Ok(None);
-    }
-    let lang = parley_protocol::i18n::Lang::of(&ch.language).unwrap_or(parley_protocol::i18n::Lang::En);
     let name = msg.name.trim();
     let content = parley_mail::mails::offline_message(&parley_mail::mails::OfflineMessage {
         lang,
@@ -188,11 +180,45 @@ pub async fn offline_message(
         at_ms,
         time_zone: &ch.time_zone,
     });
+    let reply_to = parley_mail::compose::is_valid_address(&msg.email).then(|| Address::new(name, &msg.email));
+    to_channel(env, &ch, &addresses, content, reply_to, format!("offline/{message_id}"), at_ms).await.map(Some)
+}
+
+/// The channel's mail settings when it mails its notification addresses (a sender set, at least
+/// one address), with those addresses and its language.
+async fn notified_channel(
+    env: &Env,
+    channel_id: &str,
+) -> Result<Option<(crate::store::channels::ChannelMailRow, Vec<String>, parley_protocol::i18n::Lang)>> {
+    if sender(env)?.is_none() {
+        return Ok(None);
+    }
+    let Some(ch) = crate::store::channels::channel_mail(&crate::store::directory(env)?, channel_id).await? else {
+        return Ok(None);
+    };
+    let addresses = ch.addresses();
+    if addresses.is_empty() {
+        return Ok(None);
+    }
+    let lang = parley_protocol::i18n::Lang::of(&ch.language).unwrap_or(parley_protocol::i18n::Lang::En);
+    Ok(Some((ch, addresses, lang)))
+}
+
+/// Queues `content` to the channel's notification addresses under `key`, from its sender name.
+async fn to_channel(
+    env: &Env,
+    ch: &crate::store::channels::ChannelMailRow,
+    addresses: &[String],
+    content: parley_mail::compose::Content,
+    reply_to: Option<Address>,
+    key: String,
+    at_ms: u64,
+) -> Result<(String, Vec<Queued>)> {
     let sender_name = if ch.mail_sender_name.is_empty() { ch.name.clone() } else { ch.mail_sender_name.clone() };
     let mail = Mail {
         from: Address::new(&sender_name, ""),
         to: addresses.iter().map(|a| Address::new("", a)).collect(),
-        reply_to: parley_mail::compose::is_valid_address(&msg.email).then(|| Address::new(name, &msg.email)),
+        reply_to,
         message_id: String::new(),
         in_reply_to: None,
         date_s: (at_ms / 1_000) as i64,
@@ -200,9 +226,9 @@ pub async fn offline_message(
     };
     let account_id = ch.account_id.as_str().to_owned();
     let shard = crate::store::shard(env, &account_id).await?;
-    let out = Outgoing { key: format!("offline/{message_id}"), account_id: account_id.clone(), mail };
+    let out = Outgoing { key, account_id: account_id.clone(), mail };
     let queued = enqueue(env, &shard, &out, at_ms).await?;
-    Ok(Some((account_id, queued)))
+    Ok((account_id, queued))
 }
 
 /// A chat that waited with no operator's answer (`parley_core`'s `Effect::MailMissed`).
@@ -218,17 +244,9 @@ pub struct MissedMail<'a> {
 /// The missed-chat mail to the channel's notification addresses (key `missed/<conversation>`:
 /// one per chat whatever happens to the object).
 pub async fn missed_chat(env: &Env, m: &MissedMail<'_>, now: u64) -> Result<Option<(String, Vec<Queued>)>> {
-    if sender(env)?.is_none() {
-        return Ok(None);
-    }
-    let Some(ch) = crate::store::channels::channel_mail(&crate::store::directory(env)?, m.channel_id).await? else {
+    let Some((ch, addresses, lang)) = notified_channel(env, m.channel_id).await? else {
         return Ok(None);
     };
-    let addresses = ch.addresses();
-    if addresses.is_empty() {
-        return Ok(None);
-    }
-    let lang = parley_protocol::i18n::Lang::of(&ch.language).unwrap_or(parley_protocol::i18n::Lang::En);
     let name = m.visitor_name.trim();
     let content = parley_mail::mails::missed_chat(&parley_mail::mails::MissedChat {
         lang,
@@ -240,21 +258,7 @@ pub async fn missed_chat(env: &Env, m: &MissedMail<'_>, now: u64) -> Result<Opti
         time_zone: &ch.time_zone,
         link: m.link,
     });
-    let sender_name = if ch.mail_sender_name.is_empty() { ch.name.clone() } else { ch.mail_sender_name.clone() };
-    let mail = Mail {
-        from: Address::new(&sender_name, ""),
-        to: addresses.iter().map(|a| Address::new("", a)).collect(),
-        reply_to: None,
-        message_id: String::new(),
-        in_reply_to: None,
-        date_s: (now / 1_000) as i64,
-        content,
-    };
-    let account_id = ch.account_id.as_str().to_owned();
-    let shard = crate::store::shard(env, &account_id).await?;
-    let out = Outgoing { key: format!("missed/{}", m.conversation_id), account_id: account_id.clone(), mail };
-    let queued = enqueue(env, &shard, &out, now).await?;
-    Ok(Some((account_id, queued)))
+    to_channel(env, &ch, &addresses, content, None, format!("missed/{}", m.conversation_id), now).await.map(Some)
 }
 
 /// The operators' answers to a visitor who has left (`parley_core`'s `Effect::MailReply`).
