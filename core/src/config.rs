@@ -22,6 +22,8 @@
 //! | `PARLEY_CONSOLE_GONE_MS` | ms: a console silent this long counts as closed (push notifications) | `limits::CONSOLE_GONE_MS` |
 //! | `PARLEY_PUSH_SUBJECT` | `mailto:…` or `https:…`: the VAPID contact sent to push services | `limits::PUSH_SUBJECT` |
 //! | `PARLEY_PUSH_ALLOW_HTTP` | like `PARLEY_DEBUG_COST` | off: push endpoints must be `https://`; on only for local tests, whose push service is a plain-HTTP server |
+//! | `PARLEY_REPLY_MAIL_DELAY_MS` | ms: an operator's first answer to a visitor who left is mailed this long after it, with the answers written meanwhile | `limits::REPLY_MAIL_DELAY_MS` |
+//! | `PARLEY_MAIL_MINUTE_MS` | ms, > 0: the length of one minute of a channel's missed-chat wait (end-to-end tests shorten it) | 60000 |
 //! | `PARLEY_MAIL_FROM` | the address mails are sent from (`name@domain`); reply addresses are made at its domain | none: no mail is sent |
 //! | `PARLEY_LIMIT_<DOOR>` | `MAX/SECONDS`, both > 0 | [`crate::throttle::Door::default_window`] |
 
@@ -62,6 +64,8 @@ pub const VARIABLES: &[&str] = &[
     "PARLEY_PUSH_SUBJECT",
     "PARLEY_PUSH_ALLOW_HTTP",
     "PARLEY_MAIL_FROM",
+    "PARLEY_REPLY_MAIL_DELAY_MS",
+    "PARLEY_MAIL_MINUTE_MS",
     // and one `PARLEY_LIMIT_<DOOR>` per door of `crate::throttle::Door::ALL`
 ];
 
@@ -91,6 +95,8 @@ pub struct Config {
     pub push_allow_http: bool,
     /// `PARLEY_MAIL_FROM`: the sender address of every mail (issue 20); unset, mail is off.
     pub mail_from: Option<String>,
+    /// `PARLEY_MAIL_MINUTE_MS`: one minute of a channel's missed-chat wait, in ms.
+    pub mail_minute_ms: u64,
 }
 
 impl Default for Config {
@@ -109,6 +115,7 @@ impl Default for Config {
             push_subject: limits::PUSH_SUBJECT.to_owned(),
             push_allow_http: false,
             mail_from: None,
+            mail_minute_ms: 60_000,
         }
     }
 }
@@ -235,6 +242,15 @@ impl Config {
             }
             c.mail_from = Some(t.to_owned());
         }
+        c.conversation.reply_mail_delay_ms = ms("PARLEY_REPLY_MAIL_DELAY_MS", c.conversation.reply_mail_delay_ms)?;
+        if let Some(v) = get("PARLEY_MAIL_MINUTE_MS") {
+            c.mail_minute_ms = v
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|&n| n > 0)
+                .ok_or_else(|| bad("PARLEY_MAIL_MINUTE_MS", v, "a whole number of milliseconds above 0"))?;
+        }
         for door in Door::ALL {
             if let Some(v) = get(door.variable()) {
                 let w: Window = Window::parse(&v)
@@ -307,6 +323,8 @@ mod tests {
             ("PARLEY_PUSH_SUBJECT", "mailto:ops@example.com"),
             ("PARLEY_PUSH_ALLOW_HTTP", "1"),
             ("PARLEY_MAIL_FROM", " chat@mail.example.com "),
+            ("PARLEY_REPLY_MAIL_DELAY_MS", "1200"),
+            ("PARLEY_MAIL_MINUTE_MS", "100"),
         ])
         .unwrap();
         assert_eq!(c.secret().unwrap(), b"0123456789abcdef");
@@ -333,7 +351,9 @@ mod tests {
         );
         assert_eq!(c.mail_from.as_deref(), Some("chat@mail.example.com"));
         assert_eq!(Config::default().mail_from, None);
-        assert_eq!(VARIABLES.len(), 18);
+        assert_eq!((c.conversation.reply_mail_delay_ms, c.mail_minute_ms), (1200, 100));
+        assert_eq!((d.conversation.reply_mail_delay_ms, d.mail_minute_ms), (limits::REPLY_MAIL_DELAY_MS, 60_000));
+        assert_eq!(VARIABLES.len(), 20);
         let ring = c.keyring(crate::keys::Purpose::VisitorToken).unwrap();
         assert_eq!(
             ring.previous.unwrap().kid,
@@ -362,6 +382,8 @@ mod tests {
             ("PARLEY_CONVERSATION_CAP", "0/10"),
             ("PARLEY_LIMIT_CHAT_VISITOR", "5"),
             ("PARLEY_LIMIT_REPORT_ADDRESS", "0/60"),
+            ("PARLEY_REPLY_MAIL_DELAY_MS", "1m"),
+            ("PARLEY_MAIL_MINUTE_MS", "0"),
             ("PARLEY_DEBUG_COST", "yes please"),
             ("PARLEY_CONSOLE_GONE_MS", "soon"),
             ("PARLEY_PUSH_SUBJECT", "ops@example.com"),

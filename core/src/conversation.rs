@@ -86,6 +86,9 @@ pub struct Config {
     pub max_bytes: usize,
     /// How many of the latest messages are held in memory (at least one).
     pub tail: usize,
+    /// How long after an operator's first answer to a visitor who left it is mailed to them,
+    /// with whatever the operators add meanwhile.
+    pub reply_mail_delay_ms: u64,
 }
 
 impl Config {
@@ -105,6 +108,7 @@ impl Default for Config {
             max_messages: MAX_CONVERSATION_MESSAGES,
             max_bytes: MAX_CONVERSATION_BYTES,
             tail: CONVERSATION_TAIL_MESSAGES,
+            reply_mail_delay_ms: REPLY_MAIL_DELAY_MS,
         }
     }
 }
@@ -180,7 +184,7 @@ pub struct Meta {
     #[serde(default)]
     pub mail_replies: bool,
     /// The first operator's message not yet mailed to the away visitor, and when to mail it
-    /// with whatever the operators add meanwhile ([`REPLY_MAIL_DELAY_MS`]).
+    /// with whatever the operators add meanwhile ([`Config::reply_mail_delay_ms`]).
     #[serde(default)]
     pub reply_mail: Option<(u64, Millis)>,
 }
@@ -859,7 +863,7 @@ impl Conversation {
         // ones after it until then go in the same mail).
         let away = self.meta.visitor_away_since.is_some();
         if who.role == Role::Operator && self.meta.mail_replies && away && self.meta.reply_mail.is_none() {
-            self.meta.reply_mail = Some((seq, Millis(now.0.saturating_add(REPLY_MAIL_DELAY_MS))));
+            self.meta.reply_mail = Some((seq, Millis(now.0.saturating_add(self.config.reply_mail_delay_ms))));
             meta_changed = true;
         }
         // Only a conversation that mails missed chats keeps when its wait began (no write else).

@@ -247,7 +247,9 @@ pub(crate) async fn create_conversation(mut req: Request, env: &Env) -> Result<R
             // A channel with notification addresses mails its missed chats (read with the row).
             let mails_missed = crate::mail_out::sender(env)?.is_some()
                 && serde_json::from_str::<Vec<String>>(&channel.mail_addresses).is_ok_and(|a| !a.is_empty());
-            let missed_wait_ms = mails_missed.then_some(u64::from(channel.mail_missed_wait_minutes.max(1)) * 60_000);
+            let missed_wait_ms = mails_missed.then_some(
+                u64::from(channel.mail_missed_wait_minutes.max(1)) * crate::config::get(env)?.mail_minute_ms,
+            );
             let self_origin = req.url().map(|u| u.origin().ascii_serialization()).unwrap_or_default();
             // Floods: new chats per visitor, client address and channel (429 + Retry-After).
             let address = guard::address(&req);

@@ -1,13 +1,13 @@
 // End-to-end harness: a real `wrangler dev` (workerd) on a free port with a fresh state
 // folder, and Debian's Chromium driven by playwright-core. Everything started is stopped.
 import { spawn, execFile } from "node:child_process";
-import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { chromium } from "playwright-core";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -43,9 +43,12 @@ export async function freePort() {
  * secret and vars, for fault-injection tests.
  */
 export async function startEdge({ state, vars = {}, extraSql, shardSql = {}, online = ["demo"], logLevel = "info", seed = true } = {}) {
-  state ??= mkdtempSync(join(tmpdir(), "parley-e2e-"));
-  await promisify(execFile)("bash", [join(ROOT, "scripts", "db.sh"), state],
-    { cwd: ROOT, env: { ...process.env, ...(seed ? {} : { PARLEY_NO_SEED: "1" }) } });
+  if (state) {
+    await migrate(state, seed);
+  } else {
+    state = mkdtempSync(join(tmpdir(), "parley-e2e-"));
+    cpSync(await templateState(seed), state, { recursive: true });
+  }
   if (extraSql) await seedSql(state, extraSql);
   // `shardSql`: { DB_1: sql, … } run on those shards' databases (e.g. `shardAnchorSql`).
   for (const [binding, sql] of Object.entries(shardSql)) await seedSql(state, sql, binding);
@@ -148,19 +151,60 @@ SELECT 'c_${prefix}' || i, 'acc_demo', 'demo', ${who}, 'closed', ${t0} + i * ${s
 `;
 }
 
-export async function seedSql(state, sql, binding = "DB") {
-  const file = join(state, `extra-${randomBytes(4).toString("hex")}.sql`);
-  writeFileSync(file, sql);
-  await promisify(execFile)(process.execPath, [WRANGLER, "d1", "execute", binding, "--local", "--persist-to", state, "--file", file],
-    { cwd: ROOT, env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" } });
+// `scripts/db.sh` (every migration on every shard, then the demo seed unless `seed` is false)
+// on state folder `state`.
+async function migrate(state, seed) {
+  await promisify(execFile)("bash", [join(ROOT, "scripts", "db.sh"), state],
+    { cwd: ROOT, env: { ...process.env, ...(seed ? {} : { PARLEY_NO_SEED: "1" }) } });
 }
 
-/** Runs a read-only SQL query on the local D1 (`binding`: a shard, `DB` by default) of state folder `state` (while `wrangler dev` is not running); resolves its rows. */
+/**
+ * A state folder `scripts/db.sh` migrated (and seeded, with `seed`), made once per content of
+ * the migrations, wrangler.toml, db.sh and the seed tool under `target/e2e-state/`, copied by every
+ * `startEdge` (db.sh spends ~24 s in five `wrangler d1` runs; a copy takes milliseconds). Test
+ * processes that race to make it both make one; the first rename wins.
+ */
+async function templateState(seed) {
+  const hash = createHash("sha256");
+  const migrations = join(ROOT, "edge", "migrations");
+  for (const f of readdirSync(migrations).sort()) hash.update(f).update(readFileSync(join(migrations, f)));
+  hash.update(readFileSync(join(ROOT, "wrangler.toml"))).update(readFileSync(join(ROOT, "scripts", "db.sh")));
+  if (seed) {
+    // The seed (`parley-tools seed-sql`) stamps rows with the time and salts fresh hashes: the
+    // template is keyed by the tool that writes it, and made again each UTC day.
+    await promisify(execFile)("cargo", ["build", "-q", "-p", "parley-tools"], { cwd: ROOT });
+    hash.update(readFileSync(join(ROOT, "target", "debug", "parley-tools"))).update(new Date().toISOString().slice(0, 10));
+  }
+  const root = join(ROOT, "target", "e2e-state");
+  const dir = join(root, `${seed ? "seeded" : "empty"}-${hash.digest("hex").slice(0, 16)}`);
+  if (existsSync(dir)) return dir;
+  mkdirSync(root, { recursive: true });
+  const building = mkdtempSync(join(root, "building-"));
+  await migrate(building, seed);
+  try {
+    renameSync(building, dir);
+  } catch (e) {
+    rmSync(building, { recursive: true, force: true });
+    if (!existsSync(dir)) throw e;
+  }
+  return dir;
+}
+
+/**
+ * Runs `sql` on the local D1 `binding` (a shard, `DB` by default) of state folder `state`, while
+ * `wrangler dev` is not running: straight on its SQLite file, foreign keys enforced as in D1.
+ */
+export async function seedSql(state, sql, binding = "DB") {
+  const { DatabaseSync } = process.getBuiltinModule("node:sqlite");
+  const db = new DatabaseSync(d1File(state, binding), { enableForeignKeyConstraints: true });
+  try { db.exec(sql); } finally { db.close(); }
+}
+
+/** Runs a read-only SQL query on the local D1 (`binding`: a shard, `DB` by default) of state folder `state`; resolves its rows. */
 export async function queryD1(state, sql, binding = "DB") {
-  const { stdout } = await promisify(execFile)(process.execPath,
-    [WRANGLER, "d1", "execute", binding, "--local", "--persist-to", state, "--json", "--command", sql],
-    { cwd: ROOT, env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" } });
-  return JSON.parse(stdout)[0].results;
+  const { DatabaseSync } = process.getBuiltinModule("node:sqlite");
+  const db = new DatabaseSync(d1File(state, binding), { readOnly: true });
+  try { return db.prepare(sql).all().map((row) => ({ ...row })); } finally { db.close(); }
 }
 
 /**
@@ -171,6 +215,12 @@ export async function queryD1(state, sql, binding = "DB") {
  */
 export function d1File(state, binding = "DB") {
   const dir = join(state, "v3", "d1", "miniflare-D1DatabaseObject");
+  // `scripts/db.sh` records the file each binding's first migration created.
+  const recorded = join(state, "d1-bindings.txt");
+  if (existsSync(recorded)) {
+    const line = readFileSync(recorded, "utf8").split("\n").find((l) => l.split(" ")[0] === binding);
+    if (line) return join(dir, line.split(" ")[1]);
+  }
   const files = readdirSync(dir).filter((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite").map((f) => join(dir, f));
   const { DatabaseSync } = process.getBuiltinModule("node:sqlite");
   const isDirectory = (file) => {

@@ -10,7 +10,9 @@ import { createHmac } from "node:crypto";
 import { newVisitor, newConversation, postJson, readTranscript, ProtoClient, waitUntil } from "./proto-client.mjs";
 import { consoleLogin, step } from "./harness.mjs";
 
-const { edge, browser, clients } = useEdge({ browser: true });
+// A minute of a channel's missed-chat wait lasts 8 s here, and an answer to a visitor who left is
+// mailed 3 s after it (60 s each when deployed): the tests wait for the mails, not the clock.
+const { edge, browser, clients } = useEdge({ browser: true, vars: { PARLEY_MAIL_MINUTE_MS: "8000", PARLEY_REPLY_MAIL_DELAY_MS: "3000" } });
 
 const SENDING = "/cdn-cgi/local/explorer/api/local/email/sending";
 
