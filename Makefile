@@ -75,7 +75,7 @@ dry-run:
 
 e2e:
 	@source scripts/env.sh && step "end-to-end (wrangler dev + headless Chromium)" && \
-	  PARLEY_SKIP_EDGE_BUILD=1 "$$NODE" --test --test-reporter=spec --test-concurrency=1 tests/e2e/*.test.mjs
+	  PARLEY_SKIP_EDGE_BUILD=1 "$$NODE" --disable-warning=ExperimentalWarning --test --test-reporter=spec --test-concurrency=1 tests/e2e/*.test.mjs
 
 bench: setup build
 	@source scripts/env.sh && step "routing benchmark (decisions per second, 10/100/1000 operators)" && \

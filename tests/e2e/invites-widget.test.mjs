@@ -128,6 +128,8 @@ test("Parley.invite(name) invites at once, before and after the widget loaded; u
     // Once loaded, the call goes straight to the widget.
     await page.evaluate(() => window.Parley.invite("Later help"));
     await card.getByText(LATER).waitFor();
+    // The card is drawn before its `shown` event reaches the page's listener.
+    await until(() => kinds(events).filter((k) => k === "shown").length >= 2, "the second shown event");
     assert.equal(kinds(events).filter((k) => k === "shown").length, 2);
   });
   await ctx.close();
