@@ -25,7 +25,12 @@
 //! - reconnects back off exponentially from 0.5 s to 15 s with ±50 % jitter; an
 //!   `incompatible` server stops them;
 //! - the chat becoming closed raises [`Event::Ended`] once and, for visitors who have not rated
-//!   it, the rating card.
+//!   it, the rating card;
+//! - read receipts (protocol v3): while the driver says the reader is reading
+//!   ([`Session::reading`]), our read mark (the latest message of the other side held) is sent
+//!   when it moves, and only then; the other side's mark says which of our messages is the last
+//!   "Seen" ([`Session::seen`]); [`Session::unread`] counts the other side's messages above our
+//!   mark. The server's marks come with every `welcome` and in `read` frames.
 
 use parley_protocol::limits::{TYPING_IDLE_MS, UNSENT_AFTER_MS};
 use parley_protocol::protocol::{
@@ -245,6 +250,12 @@ pub struct Session {
     typing_check: bool,
     ask_rating: bool,
     pub rating: RatingCard,
+    /// How far our side has read (the server's mark, or the one we sent since).
+    read: u64,
+    /// How far the other side has read.
+    their_read: u64,
+    /// The driver says the reader is reading (panel open, page visible).
+    reading: bool,
 }
 
 impl Session {
@@ -267,6 +278,9 @@ impl Session {
             typing_check: false,
             ask_rating: false,
             rating: RatingCard::HIDDEN,
+            read: 0,
+            their_read: 0,
+            reading: false,
         }
     }
 
@@ -322,6 +336,33 @@ impl Session {
     pub fn last_seq(&self) -> u64 {
         self.last_seq
     }
+    /// How far our side has read (what the server knows, or what we told it since).
+    pub fn read_mark(&self) -> u64 {
+        self.read
+    }
+    /// How far the other side has read.
+    pub fn their_read(&self) -> u64 {
+        self.their_read
+    }
+    /// The seq of the last of our messages the other side has read: where "Seen" goes.
+    pub fn seen(&self) -> Option<u64> {
+        let me = self.me.role;
+        self.lines.iter().rev().filter_map(|l| l.seq.filter(|_| l.author.role == me)).find(|&s| s <= self.their_read)
+    }
+    /// The other side's messages above our read mark.
+    pub fn unread(&self) -> usize {
+        let me = self.me.role;
+        self.lines.iter().filter(|l| l.author.role != me && l.seq.is_some_and(|s| s > self.read)).count()
+    }
+    /// The reader is (or is no longer) reading, as the driver sees it: our mark goes out when
+    /// it moves while reading.
+    pub fn reading(&mut self, on: bool) -> Out {
+        self.reading = on;
+        let mut out = Out::default();
+        self.mark_read(&mut out);
+        out
+    }
+
     /// The name of the last operator who wrote.
     pub fn last_operator(&self) -> Option<&str> {
         let line = self.lines.iter().rev().find(|l| l.seq.is_some() && l.author.role == Role::Operator)?;
@@ -365,17 +406,33 @@ impl Session {
     pub fn receive<V: VisitorPart>(&mut self, msg: &ServerMsg<V>, now: u64) -> Out {
         let mut out = Out::default();
         match msg {
-            ServerMsg::Welcome { status, you, history, routing, .. } => {
+            ServerMsg::Welcome { status, you, history, routing, visitor_read, operator_read, .. } => {
                 self.me = you.clone();
                 for m in history {
                     self.last_seq = self.last_seq.max(m.seq);
                     self.merge(m, &mut out);
                 }
                 self.routing = routing.clone();
+                // The server's marks: ours as it knows it (a mark lost with a dropped socket
+                // goes again below), theirs only forward.
+                let (ours, theirs) = match you.role {
+                    Role::Visitor => (*visitor_read, *operator_read),
+                    Role::Operator => (*operator_read, *visitor_read),
+                };
+                self.read = ours;
+                self.their_read = self.their_read.max(theirs);
                 out.events.push(Event::Welcome);
                 self.set_status(*status, &mut out);
                 // Everything not yet acknowledged goes again; the server stores each id once.
                 out.send.extend(self.outbox.iter().map(send_frame));
+                self.mark_read(&mut out);
+            }
+            ServerMsg::Read { role, seq } => {
+                if *role == self.me.role {
+                    self.read = self.read.max(*seq);
+                } else {
+                    self.their_read = self.their_read.max(*seq);
+                }
             }
             // The rest of the welcome's replay (in order, before any other frame): merged
             // like the welcome's history, not announced as new messages.
@@ -384,6 +441,7 @@ impl Session {
                     self.last_seq = self.last_seq.max(m.seq);
                     self.merge(m, &mut out);
                 }
+                self.mark_read(&mut out);
             }
             ServerMsg::Message { message } => {
                 self.last_seq = self.last_seq.max(message.seq);
@@ -393,6 +451,7 @@ impl Session {
                 if self.merge(message, &mut out) {
                     out.events.push(Event::Message(message.clone()));
                 }
+                self.mark_read(&mut out);
             }
             // Our message is stored: the ack is all we get of it (protocol v2: no `message`
             // frame comes back to the sender), so it becomes a stored line here, announced once.
@@ -591,6 +650,17 @@ impl Session {
             if self.ask_rating && self.rating.step == RatingStep::Hidden {
                 self.rating.step = RatingStep::Asking;
             }
+        }
+    }
+
+    /// Sends our read mark (the latest message of the other side held) if it moved, while the
+    /// reader is reading and the socket is open.
+    fn mark_read(&mut self, out: &mut Out) {
+        let me = self.me.role;
+        let latest = self.lines.iter().rev().filter(|l| l.author.role != me).find_map(|l| l.seq).unwrap_or(0);
+        if self.reading && self.is_open() && latest > self.read {
+            self.read = latest;
+            out.send.push(ClientMsg::Read { seq: latest });
         }
     }
 
