@@ -346,13 +346,29 @@ impl Session {
     }
     /// The seq of the last of our messages the other side has read: where "Seen" goes.
     pub fn seen(&self) -> Option<u64> {
-        let me = self.me.role;
-        self.lines.iter().rev().filter_map(|l| l.seq.filter(|_| l.author.role == me)).find(|&s| s <= self.their_read)
+        Some(self.last_stored(true, self.their_read)).filter(|&s| s > 0)
     }
     /// The other side's messages above our read mark.
     pub fn unread(&self) -> usize {
-        let me = self.me.role;
-        self.lines.iter().filter(|l| l.author.role != me && l.seq.is_some_and(|s| s > self.read)).count()
+        let mut n = 0;
+        for l in &self.lines {
+            if l.author.role != self.me.role && l.seq.unwrap_or(0) > self.read {
+                n += 1;
+            }
+        }
+        n
+    }
+    /// The highest seq (0 for none) at or below `upto` of a stored line that is ours (`mine`) or
+    /// the other side's. One plain loop for both: the widget pays for its code (issue 17).
+    fn last_stored(&self, mine: bool, upto: u64) -> u64 {
+        let mut last = 0;
+        for l in &self.lines {
+            match l.seq {
+                Some(s) if (l.author.role == self.me.role) == mine && s <= upto => last = last.max(s),
+                _ => {}
+            }
+        }
+        last
     }
     /// The reader is (or is no longer) reading, as the driver sees it: our mark goes out when
     /// it moves while reading.
@@ -656,8 +672,7 @@ impl Session {
     /// Sends our read mark (the latest message of the other side held) if it moved, while the
     /// reader is reading and the socket is open.
     fn mark_read(&mut self, out: &mut Out) {
-        let me = self.me.role;
-        let latest = self.lines.iter().rev().filter(|l| l.author.role != me).find_map(|l| l.seq).unwrap_or(0);
+        let latest = self.last_stored(false, u64::MAX);
         if self.reading && self.is_open() && latest > self.read {
             self.read = latest;
             out.send.push(ClientMsg::Read { seq: latest });

@@ -754,6 +754,8 @@ fn api(sh: &Shared, call: Call) {
 // ---------------------------------------------------------------------------------------------
 // Rendering.
 
+/// Not inlined: called from many places, it would copy the read receipts' check into each.
+#[inline(never)]
 fn render(s: &mut St) {
     match s.conn.clone() {
         Some(conn) => {
@@ -865,7 +867,8 @@ fn rows(s: &St, x: Option<&Session>) -> Vec<ui::Row> {
         let said = if read { t.seen } else { t.sent };
         let meta = [clock(l.at).as_str(), if me { " · " } else { "" }, if me { said } else { "" }].concat();
         rows.push(ui::Row {
-            key: [l.seq.unwrap_or_default().to_string().as_str(), if read { "s" } else { "" }].concat(),
+            // Odd when "Seen": a key of its own (the keys of the others are not numbers).
+            key: (l.seq.unwrap_or_default() * 2 + u64::from(read)).to_string(),
             class: if me { "msg mine" } else { "msg theirs" },
             who: (!me).then(|| l.author.name.clone()),
             text: l.text.clone(),
