@@ -431,25 +431,15 @@ impl Session {
                 self.routing = routing.clone();
                 // The server's marks: ours as it knows it (a mark lost with a dropped socket
                 // goes again below), theirs only forward.
-                let (ours, theirs) = match you.role {
-                    Role::Visitor => (*visitor_read, *operator_read),
-                    Role::Operator => (*operator_read, *visitor_read),
-                };
-                self.read = ours;
-                self.their_read = self.their_read.max(theirs);
+                self.read = 0;
+                self.marks(*visitor_read, *operator_read);
                 out.events.push(Event::Welcome);
                 self.set_status(*status, &mut out);
                 // Everything not yet acknowledged goes again; the server stores each id once.
                 out.send.extend(self.outbox.iter().map(send_frame));
                 self.mark_read(&mut out);
             }
-            ServerMsg::Read { role, seq } => {
-                if *role == self.me.role {
-                    self.read = self.read.max(*seq);
-                } else {
-                    self.their_read = self.their_read.max(*seq);
-                }
-            }
+            ServerMsg::Read { visitor_read, operator_read } => self.marks(*visitor_read, *operator_read),
             // The rest of the welcome's replay (in order, before any other frame): merged
             // like the welcome's history, not announced as new messages.
             ServerMsg::History { history } => {
@@ -667,6 +657,16 @@ impl Session {
                 self.rating.step = RatingStep::Asking;
             }
         }
+    }
+
+    /// Takes in the server's read marks (each only forward).
+    fn marks(&mut self, visitor_read: u64, operator_read: u64) {
+        let (ours, theirs) = match self.me.role {
+            Role::Visitor => (visitor_read, operator_read),
+            Role::Operator => (operator_read, visitor_read),
+        };
+        self.read = self.read.max(ours);
+        self.their_read = self.their_read.max(theirs);
     }
 
     /// Sends our read mark (the latest message of the other side held) if it moved, while the

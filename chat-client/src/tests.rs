@@ -645,14 +645,14 @@ fn the_read_mark_is_sent_while_reading_and_only_when_it_moves() {
     // ...until reading again.
     assert_eq!(reads(&s.reading(true)), vec![6]);
     // The operators read through 4: "Seen" goes under our message 4; a stale mark is ignored.
-    s.receive(&ServerMsg::Read { role: Role::Operator, seq: 4 }, 8);
-    s.receive(&ServerMsg::Read { role: Role::Operator, seq: 3 }, 8);
+    s.receive(&ServerMsg::Read { visitor_read: 0, operator_read: 4 }, 8);
+    s.receive(&ServerMsg::Read { visitor_read: 0, operator_read: 3 }, 8);
     assert_eq!(s.seen(), Some(4));
     // Our side read further in another tab: our mark follows, nothing to send here.
     s.reading(false);
     s.receive(&ServerMsg::Message { message: msg(7, "o4", op("Ana"), "!") }, 9);
     assert_eq!(s.unread(), 1);
-    s.receive(&ServerMsg::Read { role: Role::Visitor, seq: 7 }, 9);
+    s.receive(&ServerMsg::Read { visitor_read: 7, operator_read: 0 }, 9);
     assert_eq!(s.unread(), 0);
     assert!(reads(&s.reading(true)).is_empty());
 }

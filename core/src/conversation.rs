@@ -747,11 +747,16 @@ impl Conversation {
             .find(|m| m.view.author.role != role)
             .map(|m| m.view.seq);
         let Some(read) = read else { return Vec::new() };
-        match role {
-            Role::Visitor => self.meta.visitor_read = read,
-            Role::Operator => self.meta.operator_read = read,
-        }
-        vec![Effect::SaveMeta(self.meta.clone()), Effect::BroadcastOthers(ServerMsg::Read { role, seq: read })]
+        let (visitor_read, operator_read) = match role {
+            Role::Visitor => (read, 0),
+            Role::Operator => (0, read),
+        };
+        self.meta.visitor_read = self.meta.visitor_read.max(visitor_read);
+        self.meta.operator_read = self.meta.operator_read.max(operator_read);
+        vec![
+            Effect::SaveMeta(self.meta.clone()),
+            Effect::BroadcastOthers(ServerMsg::Read { visitor_read, operator_read }),
+        ]
     }
 
     fn hello(&mut self, conn: &Connection, protocol: u32, last_seq: u64, now: Millis) -> Vec<Effect> {

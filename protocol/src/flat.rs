@@ -68,7 +68,6 @@ pub fn read_server<J: Json>(v: &J) -> Option<ServerMsg<Hidden>> {
         author: opt_with(v, "author", author)?,
         typing: opt_with(v, "typing", J::boolean)?,
         code: opt_with(v, "code", error_code)?,
-        role: opt_with(v, "role", role)?,
         visitor_read: opt_with(v, "visitor_read", J::uint)?,
         operator_read: opt_with(v, "operator_read", J::uint)?,
     };

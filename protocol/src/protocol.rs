@@ -5,8 +5,8 @@
 //! v2 has v1's frames; what changed is that a sent message comes back to its sender only as its
 //! `ack` (the others get the `message`), so a v1 client would miss its own messages' frames.
 //! v3 adds read receipts: the client frame `read` (how far this side has read), the server frame
-//! `read` (how far a role has read) and the two marks in `welcome` (`visitor_read`,
-//! `operator_read`, left out while 0).
+//! `read` (the mark that moved) and both marks in `welcome` (`visitor_read`, `operator_read`,
+//! left out while 0).
 //! Every client frame is decoded and validated by [`decode_client`]; the edge never forwards a
 //! raw client frame, it re-encodes what the core decided ([`encode_server`]).
 //!
@@ -255,10 +255,13 @@ pub enum ServerMsg<V = Hidden> {
     Visitor {
         visitor: V,
     },
-    /// `role` has now read up to `seq` (v3): sent to the other sockets when a side's mark moves.
+    /// A side's read mark moved (v3), sent to the other sockets: the mark that moved, named as
+    /// in the `welcome` (the other is 0 and left out).
     Read {
-        role: Role,
-        seq: u64,
+        #[serde(default, skip_serializing_if = "is_zero")]
+        visitor_read: u64,
+        #[serde(default, skip_serializing_if = "is_zero")]
+        operator_read: u64,
     },
     /// The last frame was refused; nothing changed. `client_id` names the refused `send`
     /// when it could be read.
@@ -295,7 +298,6 @@ pub struct ServerWire<V> {
     pub(crate) author: Option<Author>,
     pub(crate) typing: Option<bool>,
     pub(crate) code: Option<ErrorCode>,
-    pub(crate) role: Option<Role>,
     pub(crate) visitor_read: Option<u64>,
     pub(crate) operator_read: Option<u64>,
 }
@@ -369,7 +371,10 @@ impl<V> TryFrom<ServerWire<V>> for ServerMsg<V> {
             "status" => ServerMsg::Status { status: need(w.status, "status")? },
             "routing" => ServerMsg::Routing { routing: need(w.routing, "routing")? },
             "visitor" => ServerMsg::Visitor { visitor: need(w.visitor, "visitor")? },
-            "read" => ServerMsg::Read { role: need(w.role, "role")?, seq: need(w.seq, "seq")? },
+            "read" => ServerMsg::Read {
+                visitor_read: w.visitor_read.unwrap_or(0),
+                operator_read: w.operator_read.unwrap_or(0),
+            },
             "error" => match w.message {
                 Some(TextOrMessage::Text(message)) => {
                     ServerMsg::Error { code: need(w.code, "code")?, message, client_id: w.client_id }
@@ -616,8 +621,8 @@ mod tests {
                 client_id: Some("m2".into()),
             },
             ServerMsg::Error { code: ErrorCode::Malformed, message: "bad".into(), client_id: None },
-            ServerMsg::Read { role: Role::Visitor, seq: 2 },
-            ServerMsg::Read { role: Role::Operator, seq: 3 },
+            ServerMsg::Read { visitor_read: 2, operator_read: 0 },
+            ServerMsg::Read { visitor_read: 0, operator_read: 3 },
             ServerMsg::Pong,
         ];
         for msg in all {
@@ -631,9 +636,8 @@ mod tests {
             r#"{"type":"error","code":"malformed","message":{"seq":1}}"#,
             r#"{"type":"ack","client_id":"m1"}"#,
             r#"{"type":"history"}"#,
-            r#"{"type":"read","seq":3}"#,
-            r#"{"type":"read","role":"visitor"}"#,
-            r#"{"type":"read","role":"admin","seq":3}"#,
+            r#"{"type":"read","visitor_read":"3"}"#,
+            r#"{"type":"read","operator_read":-1}"#,
             r#"{"type":"shout"}"#,
             r#"{"status":"closed"}"#,
         ] {

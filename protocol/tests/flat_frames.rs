@@ -62,8 +62,8 @@ const MALFORMED: &[&str] = &[
     r#"{"type":"welcome","protocol":1,"conversation_id":"c","status":"active","you":{"role":"visitor","name":"V"},"last_seq":0}"#,
     r#"{"type":"message","message":{"seq":1,"client_id":"m","author":{"role":"visitor","name":"V"},"text":"t"}}"#,
     r#"{"type":"visitor"}"#,
-    r#"{"type":"read","seq":3}"#,
-    r#"{"type":"read","role":"visitor"}"#,
+    r#"{"type":"read","visitor_read":"3"}"#,
+    r#"{"type":"read","operator_read":null,"visitor_read":-3}"#,
     // Wrong shapes.
     r#"{"type":"message","message":"text, not a message"}"#,
     r#"{"type":"message","message":[1]}"#,
@@ -104,8 +104,7 @@ const MALFORMED: &[&str] = &[
     // them all).
     r#"{"type":"pong","seq":"x"}"#,
     r#"{"type":"pong","status":"open"}"#,
-    r#"{"type":"read","role":"robot","seq":1}"#,
-    r#"{"type":"read","role":"visitor","seq":-1}"#,
+    r#"{"type":"read","visitor_read":1.5}"#,
     r#"{"type":"pong","visitor_read":"x"}"#,
     r#"{"type":"welcome","protocol":3,"conversation_id":"c","status":"active","you":{"role":"visitor","name":"V"},"history":[],"last_seq":0,"operator_read":-2}"#,
     r#"{"type":"status","status":"closed","message":false}"#,
@@ -129,7 +128,8 @@ const ACCEPTED: &[&str] = &[
     r#"{"type":"message","message":{"seq":1,"client_id":"m","author":{"role":"visitor","name":"V"},"text":"t","at":2,"extra":true}}"#,
     r#"{"type":"welcome","protocol":1,"conversation_id":"c","status":"active","you":{"role":"visitor","name":"V"},"history":[],"last_seq":0,"routing":null,"visitor":null}"#,
     r#"{"type":"welcome","protocol":3,"conversation_id":"c","status":"active","you":{"role":"visitor","name":"V"},"history":[],"last_seq":5,"visitor_read":null,"operator_read":5}"#,
-    r#"{"type":"read","role":{"operator":null},"seq":0}"#,
+    r#"{"type":"read","operator_read":0,"visitor_read":null}"#,
+    r#"{"type":"read","visitor_read":4,"role":"robot"}"#,
 ];
 
 #[test]

@@ -67,8 +67,8 @@ fn client_frames() {
 /// v3 (issue 21): how far each side has read, in its own frame and in the `welcome`.
 #[test]
 fn read_receipt_frames() {
-    server("server_read", ServerMsg::Read { role: Role::Visitor, seq: 4 });
-    server("server_read_operator", ServerMsg::Read { role: Role::Operator, seq: 3 });
+    server("server_read", ServerMsg::Read { visitor_read: 4, operator_read: 0 });
+    server("server_read_operator", ServerMsg::Read { visitor_read: 0, operator_read: 3 });
     server(
         "server_welcome_read",
         ServerMsg::Welcome {

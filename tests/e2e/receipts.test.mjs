@@ -148,7 +148,7 @@ test("a read frame reaches the other side once; a stale or repeated mark does no
 
   operator.sendFrame({ type: "read", seq: 1 });
   await visitor.waitFor(() => frames.v.length === 1, "the operators' mark");
-  assert.deepEqual(frames.v, [{ type: "read", role: "operator", seq: 1 }]);
+  assert.deepEqual(frames.v, [{ type: "read", operator_read: 1 }]);
   // Repeated, lower, and only through the operators' own message: nothing.
   operator.sendFrame({ type: "read", seq: 1 });
   operator.sendFrame({ type: "read", seq: 0 });
@@ -160,7 +160,7 @@ test("a read frame reaches the other side once; a stale or repeated mark does no
   // The visitor's mark past the end is clamped to the last operator's message.
   visitor.sendFrame({ type: "read", seq: 99 });
   await operator.waitFor(() => frames.o.length === 1, "the visitor's mark");
-  assert.deepEqual(frames.o, [{ type: "read", role: "visitor", seq: 2 }]);
+  assert.deepEqual(frames.o, [{ type: "read", visitor_read: 2 }]);
   visitor.sendFrame({ type: "read", seq: 2 });
   await barrier(visitor, operator);
   assert.equal(frames.o.length, 1);

@@ -889,7 +889,7 @@ fn read_marks_move_forward_once_and_reach_the_others() {
     // The operator reads up to 2: saved, then told to every other socket.
     let fx = c.handle_client(&operator(), read(2), Millis(5));
     assert!(matches!(&fx[0], Effect::SaveMeta(m) if m.operator_read == 2 && m.visitor_read == 0), "{fx:?}");
-    assert_eq!(fx[1], Effect::BroadcastOthers(ServerMsg::Read { role: Role::Operator, seq: 2 }));
+    assert_eq!(fx[1], Effect::BroadcastOthers(ServerMsg::Read { visitor_read: 0, operator_read: 2 }));
     assert_eq!(fx.len(), 2);
     // The same mark again, or a lower one, changes nothing and sends nothing.
     assert_eq!(c.handle_client(&operator(), read(2), Millis(6)), vec![]);
@@ -898,14 +898,14 @@ fn read_marks_move_forward_once_and_reach_the_others() {
     assert_eq!(c.handle_client(&operator(), read(3), Millis(6)), vec![]);
     // Another operator reading counts for the operators' side (one shared mark).
     let fx = c.handle_client(&second_operator(), read(4), Millis(7));
-    assert_eq!(fx[1], Effect::BroadcastOthers(ServerMsg::Read { role: Role::Operator, seq: 4 }));
+    assert_eq!(fx[1], Effect::BroadcastOthers(ServerMsg::Read { visitor_read: 0, operator_read: 4 }));
     assert_eq!(c.meta().operator_read, 4);
 
     // The visitor's mark counts only through operators' messages: 1 and 2 are theirs.
     assert_eq!(c.handle_client(&visitor(), read(2), Millis(8)), vec![]);
     // A mark past the last message is clamped to the latest operator's message (3).
     let fx = c.handle_client(&visitor(), read(99), Millis(9));
-    assert_eq!(fx[1], Effect::BroadcastOthers(ServerMsg::Read { role: Role::Visitor, seq: 3 }));
+    assert_eq!(fx[1], Effect::BroadcastOthers(ServerMsg::Read { visitor_read: 3, operator_read: 0 }));
     assert_eq!((c.meta().visitor_read, c.meta().operator_read), (3, 4));
     assert_eq!(c.handle_client(&visitor(), read(4), Millis(9)), vec![]);
 }
@@ -950,5 +950,5 @@ fn a_read_mark_needs_the_hello_and_works_after_the_close() {
     c.handle_client(&visitor(), ClientMsg::End, Millis(3));
     // The operator reads the last message after the visitor ended the chat: still a receipt.
     let fx = c.handle_client(&operator(), read(1), Millis(4));
-    assert_eq!(fx[1], Effect::BroadcastOthers(ServerMsg::Read { role: Role::Operator, seq: 1 }));
+    assert_eq!(fx[1], Effect::BroadcastOthers(ServerMsg::Read { visitor_read: 0, operator_read: 1 }));
 }
