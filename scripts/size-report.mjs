@@ -16,10 +16,11 @@ const KB = 1024;
 // draws the launcher itself) and brings the app to 100 KB; issue 17 allows 110 KB (the client
 // core shared with the console, and the Leptos widget to come); issue 20 ("Email me this chat":
 // its button, form, request and 2 texts in 7 languages) measured the app at 113,449 B and raised
-// it by that, to 110.8 KB.
+// it by that, to 110.8 KB; issue 21's read receipts (protocol v3's `read` frames, "Seen", the
+// badge from the marks, the page's visibility) measured it at 114,319 B (+870 B): 111.7 KB.
 const BUDGETS = {
   loader: 2 * KB, // public/widget.js, brotli
-  app: 110.8 * KB, // wasm + JS glue (+ CSS file), brotli
+  app: 111.7 * KB, // wasm + JS glue (+ CSS file), brotli
 };
 
 const PKG = "public/pkg/widget";

@@ -25,7 +25,12 @@
 //! - reconnects back off exponentially from 0.5 s to 15 s with ±50 % jitter; an
 //!   `incompatible` server stops them;
 //! - the chat becoming closed raises [`Event::Ended`] once and, for visitors who have not rated
-//!   it, the rating card.
+//!   it, the rating card;
+//! - read receipts (protocol v3): while the driver says the reader is reading
+//!   ([`Session::reading`]), our read mark (the latest message of the other side held) is sent
+//!   when it moves, and only then; the other side's mark says which of our messages is the last
+//!   "Seen" ([`Session::seen`]); [`Session::unread`] counts the other side's messages above our
+//!   mark. The server's marks come with every `welcome` and in `read` frames.
 
 use parley_protocol::limits::{TYPING_IDLE_MS, UNSENT_AFTER_MS};
 use parley_protocol::protocol::{
@@ -245,6 +250,12 @@ pub struct Session {
     typing_check: bool,
     ask_rating: bool,
     pub rating: RatingCard,
+    /// How far our side has read (the server's mark, or the one we sent since).
+    read: u64,
+    /// How far the other side has read.
+    their_read: u64,
+    /// The driver says the reader is reading (panel open, page visible).
+    reading: bool,
 }
 
 impl Session {
@@ -267,6 +278,9 @@ impl Session {
             typing_check: false,
             ask_rating: false,
             rating: RatingCard::HIDDEN,
+            read: 0,
+            their_read: 0,
+            reading: false,
         }
     }
 
@@ -322,6 +336,49 @@ impl Session {
     pub fn last_seq(&self) -> u64 {
         self.last_seq
     }
+    /// How far our side has read (what the server knows, or what we told it since).
+    pub fn read_mark(&self) -> u64 {
+        self.read
+    }
+    /// How far the other side has read.
+    pub fn their_read(&self) -> u64 {
+        self.their_read
+    }
+    /// The seq of the last of our messages the other side has read: where "Seen" goes.
+    pub fn seen(&self) -> Option<u64> {
+        Some(self.last_stored(true, self.their_read)).filter(|&s| s > 0)
+    }
+    /// The other side's messages above our read mark.
+    pub fn unread(&self) -> usize {
+        let mut n = 0;
+        for l in &self.lines {
+            if l.author.role != self.me.role && l.seq.unwrap_or(0) > self.read {
+                n += 1;
+            }
+        }
+        n
+    }
+    /// The highest seq (0 for none) at or below `upto` of a stored line that is ours (`mine`) or
+    /// the other side's. One plain loop for both: the widget pays for its code (issue 17).
+    fn last_stored(&self, mine: bool, upto: u64) -> u64 {
+        let mut last = 0;
+        for l in &self.lines {
+            match l.seq {
+                Some(s) if (l.author.role == self.me.role) == mine && s <= upto => last = last.max(s),
+                _ => {}
+            }
+        }
+        last
+    }
+    /// The reader is (or is no longer) reading, as the driver sees it: our mark goes out when
+    /// it moves while reading.
+    pub fn reading(&mut self, on: bool) -> Out {
+        self.reading = on;
+        let mut out = Out::default();
+        self.mark_read(&mut out);
+        out
+    }
+
     /// The name of the last operator who wrote.
     pub fn last_operator(&self) -> Option<&str> {
         let line = self.lines.iter().rev().find(|l| l.seq.is_some() && l.author.role == Role::Operator)?;
@@ -365,18 +422,24 @@ impl Session {
     pub fn receive<V: VisitorPart>(&mut self, msg: &ServerMsg<V>, now: u64) -> Out {
         let mut out = Out::default();
         match msg {
-            ServerMsg::Welcome { status, you, history, routing, .. } => {
+            ServerMsg::Welcome { status, you, history, routing, visitor_read, operator_read, .. } => {
                 self.me = you.clone();
                 for m in history {
                     self.last_seq = self.last_seq.max(m.seq);
                     self.merge(m, &mut out);
                 }
                 self.routing = routing.clone();
+                // The server's marks: ours as it knows it (a mark lost with a dropped socket
+                // goes again below), theirs only forward.
+                self.read = 0;
+                self.marks(*visitor_read, *operator_read);
                 out.events.push(Event::Welcome);
                 self.set_status(*status, &mut out);
                 // Everything not yet acknowledged goes again; the server stores each id once.
                 out.send.extend(self.outbox.iter().map(send_frame));
+                self.mark_read(&mut out);
             }
+            ServerMsg::Read { visitor_read, operator_read } => self.marks(*visitor_read, *operator_read),
             // The rest of the welcome's replay (in order, before any other frame): merged
             // like the welcome's history, not announced as new messages.
             ServerMsg::History { history } => {
@@ -384,6 +447,7 @@ impl Session {
                     self.last_seq = self.last_seq.max(m.seq);
                     self.merge(m, &mut out);
                 }
+                self.mark_read(&mut out);
             }
             ServerMsg::Message { message } => {
                 self.last_seq = self.last_seq.max(message.seq);
@@ -393,6 +457,7 @@ impl Session {
                 if self.merge(message, &mut out) {
                     out.events.push(Event::Message(message.clone()));
                 }
+                self.mark_read(&mut out);
             }
             // Our message is stored: the ack is all we get of it (protocol v2: no `message`
             // frame comes back to the sender), so it becomes a stored line here, announced once.
@@ -591,6 +656,26 @@ impl Session {
             if self.ask_rating && self.rating.step == RatingStep::Hidden {
                 self.rating.step = RatingStep::Asking;
             }
+        }
+    }
+
+    /// Takes in the server's read marks (each only forward).
+    fn marks(&mut self, visitor_read: u64, operator_read: u64) {
+        let (ours, theirs) = match self.me.role {
+            Role::Visitor => (visitor_read, operator_read),
+            Role::Operator => (operator_read, visitor_read),
+        };
+        self.read = self.read.max(ours);
+        self.their_read = self.their_read.max(theirs);
+    }
+
+    /// Sends our read mark (the latest message of the other side held) if it moved, while the
+    /// reader is reading and the socket is open.
+    fn mark_read(&mut self, out: &mut Out) {
+        let latest = self.last_stored(false, u64::MAX);
+        if self.reading && self.is_open() && latest > self.read {
+            self.read = latest;
+            out.send.push(ClientMsg::Read { seq: latest });
         }
     }
 

@@ -23,7 +23,7 @@ fn msg(seq: u64, id: &str, author: Author, text: &str) -> MessageView {
 fn welcome_as(status: Status, history: Vec<MessageView>, you: Author, routing: Option<Routing>) -> ServerMsg {
     let last_seq = history.last().map_or(0, |m| m.seq);
     let json = serde_json::json!({
-        "type": "welcome", "protocol": 2, "conversation_id": "c1", "status": status, "you": you,
+        "type": "welcome", "protocol": 3, "conversation_id": "c1", "status": status, "you": you,
         "history": history, "last_seq": last_seq, "routing": routing,
     });
     serde_json::from_value(json).unwrap()
@@ -596,4 +596,82 @@ fn lines_keep_seq_order_then_sending_then_refused_and_the_sort_is_stable() {
     s.receive(&ack("m4", 3), 1_050);
     assert_eq!(texts(&s)[2], (Some(3), "four", Delivery::Stored));
     assert_eq!(texts(&s)[3], (None, "two", Delivery::Sending));
+}
+
+fn reads(out: &Out) -> Vec<u64> {
+    out.send
+        .iter()
+        .filter_map(|m| match m {
+            ClientMsg::Read { seq } => Some(*seq),
+            _ => None,
+        })
+        .collect()
+}
+
+fn welcome_read(history: Vec<MessageView>, visitor_read: u64, operator_read: u64) -> ServerMsg {
+    let last_seq = history.last().map_or(0, |m| m.seq);
+    let json = serde_json::json!({
+        "type": "welcome", "protocol": 3, "conversation_id": "c1", "status": "active", "you": visitor(),
+        "history": history, "last_seq": last_seq, "visitor_read": visitor_read, "operator_read": operator_read,
+    });
+    serde_json::from_value(json).unwrap()
+}
+
+/// Read receipts (issue 21): our mark goes out only while reading, only when it moves, and
+/// only for the other side's messages; the unread count and "Seen" follow the marks.
+#[test]
+fn the_read_mark_is_sent_while_reading_and_only_when_it_moves() {
+    let mut s = Session::new(visitor(), Vec::new());
+    s.opened();
+    let history = vec![msg(1, "v1", visitor(), "hi"), msg(2, "o1", op("Ana"), "hello"), msg(3, "v2", visitor(), "q")];
+    let out = s.receive(&welcome_read(history, 0, 1), 0);
+    assert!(reads(&out).is_empty(), "not reading: nothing sent");
+    assert_eq!(s.unread(), 1);
+    assert_eq!(s.seen(), Some(1), "the operators read through 1");
+    // The panel opens on a visible page: read through 2 (the operator's latest).
+    assert_eq!(reads(&s.reading(true)), vec![2]);
+    assert_eq!((s.unread(), s.read_mark()), (0, 2));
+    // Nothing moved: nothing sent, however often the driver says so.
+    assert!(reads(&s.reading(true)).is_empty());
+    // Our own message does not move our mark.
+    s.send_text("v3".into(), "more".into(), 5);
+    assert!(reads(&s.receive(&ack("v3", 4), 5)).is_empty());
+    // The operator's message while reading: marked at once.
+    assert_eq!(reads(&s.receive(&ServerMsg::Message { message: msg(5, "o2", op("Ana"), "ok") }, 6)), vec![5]);
+    // Not reading (panel closed or page hidden): counted as unread, nothing sent...
+    s.reading(false);
+    assert!(reads(&s.receive(&ServerMsg::Message { message: msg(6, "o3", op("Ana"), "?") }, 7)).is_empty());
+    assert_eq!(s.unread(), 1);
+    // ...until reading again.
+    assert_eq!(reads(&s.reading(true)), vec![6]);
+    // The operators read through 4: "Seen" goes under our message 4; a stale mark is ignored.
+    s.receive(&ServerMsg::Read { visitor_read: 0, operator_read: 4 }, 8);
+    s.receive(&ServerMsg::Read { visitor_read: 0, operator_read: 3 }, 8);
+    assert_eq!(s.seen(), Some(4));
+    // Our side read further in another tab: our mark follows, nothing to send here.
+    s.reading(false);
+    s.receive(&ServerMsg::Message { message: msg(7, "o4", op("Ana"), "!") }, 9);
+    assert_eq!(s.unread(), 1);
+    s.receive(&ServerMsg::Read { visitor_read: 7, operator_read: 0 }, 9);
+    assert_eq!(s.unread(), 0);
+    assert!(reads(&s.reading(true)).is_empty());
+}
+
+#[test]
+fn a_read_mark_lost_with_the_socket_goes_again_after_the_welcome() {
+    let mut s = Session::new(visitor(), Vec::new());
+    s.opened();
+    let history = vec![msg(1, "o1", op("Ana"), "hello")];
+    s.receive(&welcome_read(history.clone(), 0, 0), 0);
+    assert_eq!(reads(&s.reading(true)), vec![1]);
+    // The socket dropped before the server took it: its welcome says 0, so it goes again.
+    s.dropped(0.5);
+    assert!(reads(&s.reading(true)).is_empty(), "nothing while the socket is down");
+    s.opened();
+    assert_eq!(reads(&s.receive(&welcome_read(history.clone(), 0, 0), 1)), vec![1]);
+    // A welcome that knows it sends nothing.
+    s.dropped(0.5);
+    s.opened();
+    assert!(reads(&s.receive(&welcome_read(history, 1, 0), 2)).is_empty());
+    assert_eq!(encode_client(&ClientMsg::Read { seq: 1 }), r#"{"type":"read","seq":1}"#);
 }

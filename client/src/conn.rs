@@ -110,6 +110,12 @@ impl<V: Side> Connection<V> {
         run(&self.inner, out, None, false);
     }
 
+    /// The reader is reading (or no longer): the session sends our read mark when it moves.
+    pub fn reading(&self, on: bool) {
+        let out = self.inner.session.borrow_mut().reading(on);
+        run(&self.inner, out, None, false);
+    }
+
     /// A key was pressed in the composer: the typing indicator, throttled.
     pub fn typing_input(&self) {
         let out = self.inner.session.borrow_mut().typing_input(crate::now_ms());

@@ -40,6 +40,12 @@ pub struct ChatView {
     pub routing: ArcRwSignal<Option<Routing>>,
     /// The visitor's language, country and pages (live).
     pub visitor: ArcRwSignal<Option<VisitorInfo>>,
+    /// Read receipts: the client id of the last operator's message the visitor has read
+    /// ("Seen"; a line's id, unlike its seq, is known from its sending on)…
+    pub seen: ArcRwSignal<Option<String>>,
+    /// …and whether the operators have read every visitor's message held (the operators' shared
+    /// mark: this console's or another's), which clears the unread badge.
+    pub caught_up: ArcRwSignal<bool>,
 }
 
 /// An open conversation.
@@ -65,6 +71,8 @@ impl Chat {
             now: ArcRwSignal::new(js_sys::Date::now()),
             routing: ArcRwSignal::new(None),
             visitor: ArcRwSignal::new(None),
+            seen: ArcRwSignal::new(None),
+            caught_up: ArcRwSignal::new(false),
         };
         let handler: Handler = {
             let view = view.clone();
@@ -133,6 +141,13 @@ impl Chat {
         self.conn.end();
     }
 
+    /// The operator has this chat in front of them (active in a visible console) or not: while
+    /// they do, the operators' read mark follows what arrives.
+    pub fn reading(&self, on: bool) {
+        self.conn.reading(on);
+        self.conn.with(|s| set(&self.view.caught_up, s.status().is_some() && s.unread() == 0));
+    }
+
     /// Closes the connection for good (unsent replies stay queued for the next visit).
     pub fn close(&self) {
         self.stop_clock();
@@ -187,6 +202,9 @@ fn on_update(view: &ChatView, conn: &Connection, update: Update) {
         set(&view.status, s.status());
         set(&view.routing, s.routing().cloned());
         set(&view.peer_typing, s.typist().map(str::to_owned));
+        let seen = s.seen().and_then(|seq| s.lines().iter().find(|l| l.seq == Some(seq)));
+        set(&view.seen, seen.map(|l| l.client_id.clone()));
+        set(&view.caught_up, s.status().is_some() && s.unread() == 0);
         if s.status().is_some() {
             set(&view.me, Some(s.me().clone()));
         }

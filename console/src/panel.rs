@@ -114,6 +114,7 @@ fn ChatPanel(id: String, chat: Chat) -> impl IntoView {
     let now = RwSignal::from(v.now.clone());
     let routing = RwSignal::from(v.routing.clone());
     let visitor = RwSignal::from(v.visitor.clone());
+    let seen = RwSignal::from(v.seen.clone());
     // The connection is not `Send`: bubbles reach it through this handle, from click handlers.
     let this_chat = StoredValue::new_local(chat.clone());
 
@@ -260,7 +261,7 @@ fn ChatPanel(id: String, chat: Chat) -> impl IntoView {
                 node_ref=log_ref
             >
                 {move || lines.with(Vec::is_empty).then(|| view! { <p class="empty">{move || t().no_messages_yet_dot}</p> })}
-                <For each=move || lines.get() key=Line::key children=move |line| view! { <Bubble line now chat=this_chat /> } />
+                <For each=move || lines.get() key=Line::key children=move |line| view! { <Bubble line now seen chat=this_chat /> } />
                 <RatingNote summary=Signal::derive(summary.clone()) />
             </div>
             <p class="typing" aria-live="polite">
@@ -546,7 +547,12 @@ fn VisitorData(visitor_id: Signal<Option<String>>) -> impl IntoView {
 /// One transcript line. Our own replies show "sending…" until their `ack`, and "Not sent yet"
 /// with a retry button once they have waited longer than `parley_protocol::limits::UNSENT_AFTER_MS`.
 #[component]
-fn Bubble(line: Line, now: RwSignal<f64>, chat: StoredValue<Chat, LocalStorage>) -> impl IntoView {
+fn Bubble(
+    line: Line,
+    now: RwSignal<f64>,
+    seen: RwSignal<Option<String>>,
+    chat: StoredValue<Chat, LocalStorage>,
+) -> impl IntoView {
     let operator = line.author.role == Role::Operator;
     let class = if operator { "msg msg-operator" } else { "msg msg-visitor" };
     let pending = RwSignal::from(line.pending.clone());
@@ -556,6 +562,9 @@ fn Bubble(line: Line, now: RwSignal<f64>, chat: StoredValue<Chat, LocalStorage>)
     // Only waiting lines follow the clock; the memo re-renders on a change of state, not per tick.
     let stale = Memo::new(move |_| pending.get() && model::is_stale(since, now.get()));
     let retry = move |_: leptos::ev::MouseEvent| chat.with_value(Chat::retry);
+    // Read receipts: "Seen" under the last of our replies the visitor has read.
+    let id = line.client_id.clone();
+    let is_seen = move || operator && seen.with(|s| s.as_ref() == Some(&id));
     let delivery = move || {
         pending.get().then(|| {
             if stale.get() {
@@ -580,6 +589,7 @@ fn Bubble(line: Line, now: RwSignal<f64>, chat: StoredValue<Chat, LocalStorage>)
                 {delivery}
             </div>
             <p class="msg-text">{line.text}</p>
+            {move || is_seen().then(|| view! { <span class="msg-seen">{move || t().seen_receipt}</span> })}
         </div>
     }
 }

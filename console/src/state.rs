@@ -266,10 +266,20 @@ impl Ctx {
         self.chat(id).map_or(0, |chat| chat.view.lines.with(|lines| model::stored_count(lines)))
     }
 
-    /// Unread messages of conversation `id` (reactive).
+    /// Unread messages of conversation `id` (reactive): none once the operators' shared read
+    /// mark covers every visitor's message its open connection holds (read receipts).
     pub fn unread(&self, id: &str) -> u64 {
+        if self.caught_up(id) {
+            return 0;
+        }
         let count = self.message_count(id);
         self.seen.with(|seen| unread::unread_in(seen, id, count))
+    }
+
+    /// Whether the open connection to `id` says the operators have read it all (reactive).
+    fn caught_up(&self, id: &str) -> bool {
+        self.tabs.track();
+        self.chat(id).is_some_and(|chat| chat.view.caught_up.with(|c| *c))
     }
 
     /// Unread messages over every listed conversation (reactive).
@@ -283,12 +293,23 @@ impl Ctx {
                 (id, n)
             })
             .collect();
+        let counts: Vec<(String, u64)> = counts.into_iter().filter(|(id, _)| !self.caught_up(id)).collect();
         self.seen.with(|seen| counts.iter().map(|(id, n)| unread::unread_in(seen, id, *n)).sum())
     }
 
     /// Keeps the seen map current: everything in the active conversation counts as seen while
     /// the page is visible, and other console tabs' progress (through localStorage) is taken in.
     pub fn track_seen(self) {
+        // Read receipts: the active conversation of a visible console is being read; no other.
+        Effect::new(move |_| {
+            self.tabs.track();
+            let reading = if self.page_visible.get() { self.active.get() } else { None };
+            let chats: Vec<(String, Chat)> =
+                self.chats.with_value(|m| m.iter().map(|(k, c)| (k.clone(), c.clone())).collect());
+            for (id, chat) in chats {
+                chat.reading(reading.as_deref() == Some(id.as_str()));
+            }
+        });
         Effect::new(move |_| {
             if !self.page_visible.get() {
                 return;

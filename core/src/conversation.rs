@@ -187,6 +187,13 @@ pub struct Meta {
     /// with whatever the operators add meanwhile ([`Config::reply_mail_delay_ms`]).
     #[serde(default)]
     pub reply_mail: Option<(u64, Millis)>,
+    /// Read receipts (issue 21): the highest seq of an operator's message the visitor has read…
+    #[serde(default)]
+    pub visitor_read: u64,
+    /// …and of a visitor's message the operators have read (one mark for the operators' side:
+    /// any operator reading it counts).
+    #[serde(default)]
+    pub operator_read: u64,
 }
 
 /// A state change, recorded with its time for the reports.
@@ -436,6 +443,8 @@ impl Conversation {
             missed_mailed: false,
             mail_replies: false,
             reply_mail: None,
+            visitor_read: 0,
+            operator_read: 0,
         };
         let conv = Self::restore(id, config, meta.clone(), Vec::new(), 0);
         (conv, vec![Effect::SaveMeta(meta), Effect::Record(Event { at: now, kind: EventKind::Created })])
@@ -557,6 +566,7 @@ impl Conversation {
             }
             ClientMsg::Ping => vec![Effect::Reply(ServerMsg::Pong)],
             ClientMsg::Page { url, title } => self.page(&conn.participant, url, title, now),
+            ClientMsg::Read { seq } => self.read(conn.participant.role, seq),
             ClientMsg::End => match self.meta.status {
                 Status::Closed => vec![Effect::Reply(ServerMsg::Status { status: Status::Closed })],
                 _ => {
@@ -716,6 +726,39 @@ impl Conversation {
         ]
     }
 
+    /// How far `role` has read (read receipts, issue 21): up to `seq`, but a mark only counts
+    /// through the other side's messages (what the reader can have read of the others): it
+    /// becomes the seq of the latest message of the other side, held in the tail, at or below
+    /// `seq` (so a mark past the last message is clamped to it). It only ever moves forward:
+    /// a repeated, lower or no-op mark changes nothing and sends nothing; a move is saved in
+    /// the meta, then told to every other socket (the other side's "Seen", the same side's
+    /// other tabs' unread counts). Operators share one mark.
+    fn read(&mut self, role: Role, seq: u64) -> Vec<Effect> {
+        let mark = match role {
+            Role::Visitor => self.meta.visitor_read,
+            Role::Operator => self.meta.operator_read,
+        };
+        let read = self
+            .tail
+            .iter()
+            .rev()
+            .skip_while(|m| m.view.seq > seq)
+            .take_while(|m| m.view.seq > mark)
+            .find(|m| m.view.author.role != role)
+            .map(|m| m.view.seq);
+        let Some(read) = read else { return Vec::new() };
+        let (visitor_read, operator_read) = match role {
+            Role::Visitor => (read, 0),
+            Role::Operator => (0, read),
+        };
+        self.meta.visitor_read = self.meta.visitor_read.max(visitor_read);
+        self.meta.operator_read = self.meta.operator_read.max(operator_read);
+        vec![
+            Effect::SaveMeta(self.meta.clone()),
+            Effect::BroadcastOthers(ServerMsg::Read { visitor_read, operator_read }),
+        ]
+    }
+
     fn hello(&mut self, conn: &Connection, protocol: u32, last_seq: u64, now: Millis) -> Vec<Effect> {
         if protocol != PROTOCOL_VERSION {
             return vec![
@@ -800,6 +843,8 @@ impl Conversation {
             last_seq: self.last_seq,
             routing: self.meta.routing.clone(),
             visitor: (conn.participant.role == Role::Operator).then(|| self.meta.visitor.clone()),
+            visitor_read: self.meta.visitor_read,
+            operator_read: self.meta.operator_read,
         })];
         effects.extend(parts.map(|history| Effect::Reply(ServerMsg::History { history })));
         effects

@@ -68,6 +68,8 @@ pub fn read_server<J: Json>(v: &J) -> Option<ServerMsg<Hidden>> {
         author: opt_with(v, "author", author)?,
         typing: opt_with(v, "typing", J::boolean)?,
         code: opt_with(v, "code", error_code)?,
+        visitor_read: opt_with(v, "visitor_read", J::uint)?,
+        operator_read: opt_with(v, "operator_read", J::uint)?,
     };
     ServerMsg::try_from(w).ok()
 }

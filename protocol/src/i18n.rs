@@ -110,6 +110,8 @@ pub struct Texts {
     pub not_sent: &'static str,
     pub you: &'static str,
     pub sent: &'static str,
+    /// Under the visitor's last message the operators have read (read receipts).
+    pub seen: &'static str,
     pub unread: &'static str,
     pub reconnecting: &'static str,
     pub reload: &'static str,
@@ -211,6 +213,7 @@ pub static EN: Texts = Texts {
     not_sent: "Not sent: {why}",
     you: "You",
     sent: "Sent",
+    seen: "Seen",
     unread: "unread",
     reconnecting: "Reconnecting…",
     reload: "Please reload the page to keep chatting",
@@ -274,6 +277,7 @@ pub static ES: Texts = Texts {
     not_sent: "No enviado: {why}",
     you: "Tú",
     sent: "Enviado",
+    seen: "Visto",
     unread: "sin leer",
     reconnecting: "Reconectando…",
     reload: "Recarga la página para seguir chateando",
@@ -337,6 +341,7 @@ pub static FR: Texts = Texts {
     not_sent: "Non envoyé : {why}",
     you: "Vous",
     sent: "Envoyé",
+    seen: "Vu",
     unread: "non lus",
     reconnecting: "Reconnexion…",
     reload: "Rechargez la page pour continuer la discussion",
@@ -402,6 +407,7 @@ pub static DE: Texts = Texts {
     not_sent: "Nicht gesendet: {why}",
     you: "Sie",
     sent: "Gesendet",
+    seen: "Gesehen",
     unread: "ungelesen",
     reconnecting: "Verbindung wird wiederhergestellt…",
     reload: "Bitte laden Sie die Seite neu, um weiterzuchatten",
@@ -466,6 +472,7 @@ pub static VI: Texts = Texts {
     not_sent: "Không gửi được: {why}",
     you: "Bạn",
     sent: "Đã gửi",
+    seen: "Đã xem",
     unread: "chưa đọc",
     reconnecting: "Đang kết nối lại…",
     reload: "Vui lòng tải lại trang để tiếp tục trò chuyện",
@@ -529,6 +536,7 @@ pub static RU: Texts = Texts {
     not_sent: "Не отправлено: {why}",
     you: "Вы",
     sent: "Отправлено",
+    seen: "Просмотрено",
     unread: "непрочитанных",
     reconnecting: "Переподключение…",
     reload: "Перезагрузите страницу, чтобы продолжить чат",
@@ -592,6 +600,7 @@ pub static ZH: Texts = Texts {
     not_sent: "未发送：{why}",
     you: "您",
     sent: "已发送",
+    seen: "已读",
     unread: "条未读",
     reconnecting: "正在重新连接…",
     reload: "请刷新页面以继续聊天",
@@ -705,7 +714,7 @@ mod tests {
         assert_eq!(fill(Lang::Zh.texts().chatting_with, &[("name", "小王")]), "您正在与 小王 聊天");
     }
 
-    fn all(t: &Texts) -> [&'static str; 52] {
+    fn all(t: &Texts) -> [&'static str; 53] {
         [
             t.open_chat,
             t.close_chat,
@@ -723,6 +732,7 @@ mod tests {
             t.not_sent,
             t.you,
             t.sent,
+            t.seen,
             t.unread,
             t.reconnecting,
             t.reload,

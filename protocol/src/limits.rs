@@ -3,8 +3,9 @@
 /// Protocol version spoken by this build. A peer announcing another version is refused with
 /// `incompatible`. v2 (issue 19): a sender is not sent its own message back; its `ack` (seq and
 /// the server's time) is what moves it from the outbox into the transcript. The frames' format
-/// is v1's.
-pub const PROTOCOL_VERSION: u32 = 2;
+/// is v1's. v3 (issue 21, read receipts): a client says how far it has read (`read`), the server
+/// tells the others (`read` with the reader's role) and the `welcome` carries both sides' marks.
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// Largest WebSocket text frame accepted, in bytes. Larger frames are refused before parsing.
 pub const MAX_FRAME_BYTES: usize = 16 * 1024;

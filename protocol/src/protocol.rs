@@ -1,9 +1,12 @@
-//! Wire protocol v2, spoken over one WebSocket per conversation by the widget and the console.
+//! Wire protocol v3, spoken over one WebSocket per conversation by the widget and the console.
 //!
 //! Frames are JSON text objects tagged by `"type"` (snake_case). The first client frame must be
 //! `hello`; a peer with another [`PROTOCOL_VERSION`] gets `incompatible` and the socket closes.
 //! v2 has v1's frames; what changed is that a sent message comes back to its sender only as its
 //! `ack` (the others get the `message`), so a v1 client would miss its own messages' frames.
+//! v3 adds read receipts: the client frame `read` (how far this side has read), the server frame
+//! `read` (the mark that moved) and both marks in `welcome` (`visitor_read`, `operator_read`,
+//! left out while 0).
 //! Every client frame is decoded and validated by [`decode_client`]; the edge never forwards a
 //! raw client frame, it re-encodes what the core decided ([`encode_server`]).
 //!
@@ -55,10 +58,13 @@ pub enum ClientMsg {
     /// The visitor is on this page now (sent by the widget after each `welcome`, i.e. on every
     /// page load). Ignored from operators.
     Page { url: String, title: String },
+    /// This side has read the conversation up to `seq` (v3; sent while the reader is actually
+    /// reading, and only when it moved). The server keeps the highest per role.
+    Read { seq: u64 },
 }
 
 /// The kinds of client frame, for telling "unknown type" from "malformed".
-const CLIENT_TYPES: &[&str] = &["hello", "send", "typing", "ping", "end", "page"];
+const CLIENT_TYPES: &[&str] = &["hello", "send", "typing", "ping", "end", "page", "read"];
 
 /// Where a conversation stands in routing, as every participant sees it. Externally tagged
 /// (`{"queued":{…}}`): inside the internally tagged `ServerMsg` that costs the widget far less
@@ -199,6 +205,13 @@ pub enum ServerMsg<V = Hidden> {
         /// The visitor, for operators only.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         visitor: Option<V>,
+        /// How far the visitor has read (the highest seq of an operator's message they read;
+        /// 0, left out, for nothing), v3.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        visitor_read: u64,
+        /// How far the operators have read (any operator reading counts: one shared mark), v3.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        operator_read: u64,
     },
     /// More of the replay a `welcome` began, right after the messages of the frame before
     /// (oldest first): a replay larger than one frame holds
@@ -242,6 +255,14 @@ pub enum ServerMsg<V = Hidden> {
     Visitor {
         visitor: V,
     },
+    /// A side's read mark moved (v3), sent to the other sockets: the mark that moved, named as
+    /// in the `welcome` (the other is 0 and left out).
+    Read {
+        #[serde(default, skip_serializing_if = "is_zero")]
+        visitor_read: u64,
+        #[serde(default, skip_serializing_if = "is_zero")]
+        operator_read: u64,
+    },
     /// The last frame was refused; nothing changed. `client_id` names the refused `send`
     /// when it could be read.
     Error {
@@ -277,6 +298,12 @@ pub struct ServerWire<V> {
     pub(crate) author: Option<Author>,
     pub(crate) typing: Option<bool>,
     pub(crate) code: Option<ErrorCode>,
+    pub(crate) visitor_read: Option<u64>,
+    pub(crate) operator_read: Option<u64>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// `message`: an object in `message` frames, a string in `error` frames.
@@ -323,6 +350,8 @@ impl<V> TryFrom<ServerWire<V>> for ServerMsg<V> {
                 last_seq: need(w.last_seq, "last_seq")?,
                 routing: w.routing,
                 visitor: w.visitor,
+                visitor_read: w.visitor_read.unwrap_or(0),
+                operator_read: w.operator_read.unwrap_or(0),
             },
             "history" => ServerMsg::History { history: need(w.history, "history")? },
             "incompatible" => ServerMsg::Incompatible {
@@ -342,6 +371,10 @@ impl<V> TryFrom<ServerWire<V>> for ServerMsg<V> {
             "status" => ServerMsg::Status { status: need(w.status, "status")? },
             "routing" => ServerMsg::Routing { routing: need(w.routing, "routing")? },
             "visitor" => ServerMsg::Visitor { visitor: need(w.visitor, "visitor")? },
+            "read" => ServerMsg::Read {
+                visitor_read: w.visitor_read.unwrap_or(0),
+                operator_read: w.operator_read.unwrap_or(0),
+            },
             "error" => match w.message {
                 Some(TextOrMessage::Text(message)) => {
                     ServerMsg::Error { code: need(w.code, "code")?, message, client_id: w.client_id }
@@ -569,6 +602,8 @@ mod tests {
                     country: String::new(),
                     pages: vec![PageVisit { url: "u".into(), title: "t".into(), at: Millis(1) }],
                 }),
+                visitor_read: 2,
+                operator_read: 0,
             },
             ServerMsg::History { history: vec![m.clone()] },
             ServerMsg::Incompatible { reason: "old".into(), supported: 1 },
@@ -586,6 +621,8 @@ mod tests {
                 client_id: Some("m2".into()),
             },
             ServerMsg::Error { code: ErrorCode::Malformed, message: "bad".into(), client_id: None },
+            ServerMsg::Read { visitor_read: 2, operator_read: 0 },
+            ServerMsg::Read { visitor_read: 0, operator_read: 3 },
             ServerMsg::Pong,
         ];
         for msg in all {
@@ -599,6 +636,8 @@ mod tests {
             r#"{"type":"error","code":"malformed","message":{"seq":1}}"#,
             r#"{"type":"ack","client_id":"m1"}"#,
             r#"{"type":"history"}"#,
+            r#"{"type":"read","visitor_read":"3"}"#,
+            r#"{"type":"read","operator_read":-1}"#,
             r#"{"type":"shout"}"#,
             r#"{"status":"closed"}"#,
         ] {
@@ -624,13 +663,14 @@ mod tests {
 
     #[test]
     fn decodes_valid_frames() {
-        assert_eq!(decode_client(r#"{"type":"hello","protocol":2,"last_seq":3}"#).unwrap(), hello(3));
+        assert_eq!(decode_client(r#"{"type":"hello","protocol":3,"last_seq":3}"#).unwrap(), hello(3));
         assert_eq!(
             decode_client(r#"{"type":"send","client_id":"m1","text":"  hi \u0007 "}"#).unwrap(),
             ClientMsg::Send { client_id: "m1".into(), text: "hi".into() }
         );
         assert_eq!(decode_client(r#"{"type":"ping"}"#).unwrap(), ClientMsg::Ping);
         assert_eq!(decode_client(r#"{"type":"end"}"#).unwrap(), ClientMsg::End);
+        assert_eq!(decode_client(r#"{"type":"read","seq":7}"#).unwrap(), ClientMsg::Read { seq: 7 });
     }
 
     #[test]
@@ -660,6 +700,10 @@ mod tests {
         assert_eq!(code(r#"{"type":"ping","extra":1}"#), ErrorCode::Malformed);
         assert_eq!(code(r#"{"type":"end","by":"me"}"#), ErrorCode::Malformed);
         assert_eq!(code(r#"{"type":"page","url":"/x"}"#), ErrorCode::Malformed);
+        assert_eq!(code(r#"{"type":"read"}"#), ErrorCode::Malformed);
+        assert_eq!(code(r#"{"type":"read","seq":-1}"#), ErrorCode::Malformed);
+        assert_eq!(code(r#"{"type":"read","seq":"7"}"#), ErrorCode::Malformed);
+        assert_eq!(code(r#"{"type":"read","seq":7,"role":"operator"}"#), ErrorCode::Malformed);
         let long = format!(r#"{{"type":"page","url":"/","title":"{}"}}"#, "t".repeat(MAX_PAGE_TITLE_CHARS + 1));
         assert_eq!(code(&long), ErrorCode::Malformed);
         assert_eq!(code(r#"{"type":"send","client_id":"a b","text":"x"}"#), ErrorCode::BadClientId);
@@ -712,6 +756,14 @@ mod tests {
             r#"{"type":"page","url":"/x"}"#,
             r#"{"type":"page","url":"/","title":"t"}"#,
             r#"{"type":"typing","typing":true}"#,
+            r#"{"type":"read","seq":7}"#,
+            r#"{"seq":7,"type":"read"}"#,
+            r#"{"type":"read"}"#,
+            r#"{"type":"read","seq":-1}"#,
+            r#"{"type":"read","seq":1.5}"#,
+            r#"{"type":"read","seq":"7"}"#,
+            r#"{"type":"read","seq":7,"role":"operator"}"#,
+            r#"{"type":"read","seq":7,"seq":8}"#,
             r#"{"type":"explode"}"#,
             r#"{"type":5}"#,
             r#"{"kind":"send"}"#,

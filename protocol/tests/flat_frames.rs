@@ -30,9 +30,9 @@ fn every_server_fixture_reads_as_serde_reads_it() {
         seen += 1;
         accepted += usize::from(serde.is_some());
     }
-    assert_eq!(seen, 16, "every server fixture");
+    assert_eq!(seen, 19, "every server fixture");
     // Only the operators' two (a visitor's details) are refused on the visitor's side.
-    assert_eq!(accepted, 14);
+    assert_eq!(accepted, 17);
 }
 
 const MALFORMED: &[&str] = &[
@@ -62,6 +62,8 @@ const MALFORMED: &[&str] = &[
     r#"{"type":"welcome","protocol":1,"conversation_id":"c","status":"active","you":{"role":"visitor","name":"V"},"last_seq":0}"#,
     r#"{"type":"message","message":{"seq":1,"client_id":"m","author":{"role":"visitor","name":"V"},"text":"t"}}"#,
     r#"{"type":"visitor"}"#,
+    r#"{"type":"read","visitor_read":"3"}"#,
+    r#"{"type":"read","operator_read":null,"visitor_read":-3}"#,
     // Wrong shapes.
     r#"{"type":"message","message":"text, not a message"}"#,
     r#"{"type":"message","message":[1]}"#,
@@ -102,6 +104,9 @@ const MALFORMED: &[&str] = &[
     // them all).
     r#"{"type":"pong","seq":"x"}"#,
     r#"{"type":"pong","status":"open"}"#,
+    r#"{"type":"read","visitor_read":1.5}"#,
+    r#"{"type":"pong","visitor_read":"x"}"#,
+    r#"{"type":"welcome","protocol":3,"conversation_id":"c","status":"active","you":{"role":"visitor","name":"V"},"history":[],"last_seq":0,"operator_read":-2}"#,
     r#"{"type":"status","status":"closed","message":false}"#,
     r#"{"type":"ack","client_id":"m1","seq":1,"at":1,"typing":1}"#,
 ];
@@ -122,6 +127,9 @@ const ACCEPTED: &[&str] = &[
     r#"{"type":"routing","routing":{"assigned":{"name":"Sam"}}}"#,
     r#"{"type":"message","message":{"seq":1,"client_id":"m","author":{"role":"visitor","name":"V"},"text":"t","at":2,"extra":true}}"#,
     r#"{"type":"welcome","protocol":1,"conversation_id":"c","status":"active","you":{"role":"visitor","name":"V"},"history":[],"last_seq":0,"routing":null,"visitor":null}"#,
+    r#"{"type":"welcome","protocol":3,"conversation_id":"c","status":"active","you":{"role":"visitor","name":"V"},"history":[],"last_seq":5,"visitor_read":null,"operator_read":5}"#,
+    r#"{"type":"read","operator_read":0,"visitor_read":null}"#,
+    r#"{"type":"read","visitor_read":4,"role":"robot"}"#,
 ];
 
 #[test]

@@ -1,4 +1,4 @@
-//! Pins wire protocol v2 (v1's frames; senders no longer get their own message back): every fixture decodes to the expected value and re-encodes to the
+//! Pins wire protocol v3 (v1's frames; v2: senders no longer get their own message back; v3: read receipts): every fixture decodes to the expected value and re-encodes to the
 //! very same JSON. A change that breaks a fixture breaks deployed widgets: bump
 //! `PROTOCOL_VERSION` instead of editing a fixture.
 
@@ -60,6 +60,30 @@ fn client_frames() {
     client("client_ping", ClientMsg::Ping);
     client("client_end", ClientMsg::End);
     client("client_page", ClientMsg::Page { url: "https://shop.example/pricing".into(), title: "Pricing".into() });
+    // v3: read receipts.
+    client("client_read", ClientMsg::Read { seq: 4 });
+}
+
+/// v3 (issue 21): how far each side has read, in its own frame and in the `welcome`.
+#[test]
+fn read_receipt_frames() {
+    server("server_read", ServerMsg::Read { visitor_read: 4, operator_read: 0 });
+    server("server_read_operator", ServerMsg::Read { visitor_read: 0, operator_read: 3 });
+    server(
+        "server_welcome_read",
+        ServerMsg::Welcome {
+            protocol: 3,
+            conversation_id: "c_01".into(),
+            status: Status::Active,
+            you: Author { role: Role::Visitor, name: "Visitor".into() },
+            history: vec![],
+            last_seq: 4,
+            routing: None,
+            visitor: None,
+            visitor_read: 4,
+            operator_read: 3,
+        },
+    );
 }
 
 #[test]
@@ -91,6 +115,8 @@ fn server_frames() {
             last_seq: 2,
             routing: None,
             visitor: None,
+            visitor_read: 0,
+            operator_read: 0,
         },
     );
     server(
@@ -125,6 +151,8 @@ fn server_frames() {
             last_seq: 0,
             routing: Some(Routing::Assigned { name: "Dana".into() }),
             visitor: Some(shopper()),
+            visitor_read: 0,
+            operator_read: 0,
         },
     );
     server(

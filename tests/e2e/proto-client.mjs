@@ -19,7 +19,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 
-export const PROTOCOL = 2;
+export const PROTOCOL = 3;
 const WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 // ---------------------------------------------------------------------------------------------

@@ -116,6 +116,7 @@ pub static DE: Texts = Texts {
     retry_sending: "Erneut senden",
     retry: "Erneut versuchen",
     sending: "wird gesendet…",
+    seen_receipt: "Gesehen",
     by_email: "per E-Mail",
     conn_connecting: "Verbindung wird hergestellt…",
     conn_connected: "Verbunden",

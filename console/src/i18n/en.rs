@@ -115,6 +115,7 @@ texts! {
     retry_sending: "Retry sending",
     retry: "Retry",
     sending: "sending…",
+    seen_receipt: "Seen",
     by_email: "by email",
     conn_connecting: "Connecting…",
     conn_connected: "Connected",

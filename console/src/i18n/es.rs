@@ -116,6 +116,7 @@ pub static ES: Texts = Texts {
     retry_sending: "Reintentar el envío",
     retry: "Reintentar",
     sending: "enviando…",
+    seen_receipt: "Visto",
     by_email: "por correo",
     conn_connecting: "Conectando…",
     conn_connected: "Conectado",

@@ -116,6 +116,7 @@ pub static FR: Texts = Texts {
     retry_sending: "Réessayer l’envoi",
     retry: "Réessayer",
     sending: "envoi…",
+    seen_receipt: "Vu",
     by_email: "par e-mail",
     conn_connecting: "Connexion…",
     conn_connected: "Connecté",

@@ -116,6 +116,7 @@ pub static RU: Texts = Texts {
     retry_sending: "Повторить отправку",
     retry: "Повторить",
     sending: "отправка…",
+    seen_receipt: "Просмотрено",
     by_email: "по e-mail",
     conn_connecting: "Подключение…",
     conn_connected: "Подключено",

@@ -116,6 +116,7 @@ pub static VI: Texts = Texts {
     retry_sending: "Thử gửi lại",
     retry: "Thử lại",
     sending: "đang gửi…",
+    seen_receipt: "Đã xem",
     by_email: "qua email",
     conn_connecting: "Đang kết nối…",
     conn_connected: "Đã kết nối",

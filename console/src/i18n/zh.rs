@@ -116,6 +116,7 @@ pub static ZH: Texts = Texts {
     retry_sending: "重新发送",
     retry: "重试",
     sending: "正在发送…",
+    seen_receipt: "已读",
     by_email: "通过邮件",
     conn_connecting: "正在连接…",
     conn_connected: "已连接",

@@ -119,7 +119,7 @@ fn restore_keeps_idempotency_and_meta() {
 fn wrong_version_is_incompatible_and_closes() {
     let mut c = conv();
     let fx = c.handle_client(&fresh(visitor()), ClientMsg::Hello { protocol: 1, last_seq: 0 }, Millis(1));
-    assert!(matches!(&fx[0], Effect::Reply(ServerMsg::Incompatible { supported: 2, .. })));
+    assert!(matches!(&fx[0], Effect::Reply(ServerMsg::Incompatible { supported: 3, .. })));
     assert!(matches!(&fx[1], Effect::Close { code: CLOSE_INCOMPATIBLE, .. }));
 }
 
@@ -866,4 +866,89 @@ fn a_visitor_back_in_the_widget_or_without_an_address_gets_no_mail() {
     let mut unknown = conv();
     unknown.handle_client(&operator(), send("o1", "Hello?"), Millis(1_000));
     assert_eq!(unknown.meta().reply_mail, None, "no address");
+}
+
+fn read(seq: u64) -> ClientMsg {
+    ClientMsg::Read { seq }
+}
+
+fn second_operator() -> Connection {
+    Connection { participant: Participant { role: Role::Operator, id: "o_2".into(), name: "Bo".into() }, greeted: true }
+}
+
+/// Read receipts (issue 21): a mark moves forward only, counts through the other side's
+/// messages, is saved before it is told, and is told to the other sockets once.
+#[test]
+fn read_marks_move_forward_once_and_reach_the_others() {
+    let mut c = conv();
+    c.handle_client(&visitor(), send("m1", "hello"), Millis(1)); // 1 visitor
+    c.handle_client(&visitor(), send("m2", "anyone?"), Millis(2)); // 2 visitor
+    c.handle_client(&operator(), send("o1", "Hi"), Millis(3)); // 3 operator
+    c.handle_client(&visitor(), send("m3", "great"), Millis(4)); // 4 visitor
+
+    // The operator reads up to 2: saved, then told to every other socket.
+    let fx = c.handle_client(&operator(), read(2), Millis(5));
+    assert!(matches!(&fx[0], Effect::SaveMeta(m) if m.operator_read == 2 && m.visitor_read == 0), "{fx:?}");
+    assert_eq!(fx[1], Effect::BroadcastOthers(ServerMsg::Read { visitor_read: 0, operator_read: 2 }));
+    assert_eq!(fx.len(), 2);
+    // The same mark again, or a lower one, changes nothing and sends nothing.
+    assert_eq!(c.handle_client(&operator(), read(2), Millis(6)), vec![]);
+    assert_eq!(c.handle_client(&operator(), read(1), Millis(6)), vec![]);
+    // Through 3 is the same as through 2 for the operators (3 is their own message).
+    assert_eq!(c.handle_client(&operator(), read(3), Millis(6)), vec![]);
+    // Another operator reading counts for the operators' side (one shared mark).
+    let fx = c.handle_client(&second_operator(), read(4), Millis(7));
+    assert_eq!(fx[1], Effect::BroadcastOthers(ServerMsg::Read { visitor_read: 0, operator_read: 4 }));
+    assert_eq!(c.meta().operator_read, 4);
+
+    // The visitor's mark counts only through operators' messages: 1 and 2 are theirs.
+    assert_eq!(c.handle_client(&visitor(), read(2), Millis(8)), vec![]);
+    // A mark past the last message is clamped to the latest operator's message (3).
+    let fx = c.handle_client(&visitor(), read(99), Millis(9));
+    assert_eq!(fx[1], Effect::BroadcastOthers(ServerMsg::Read { visitor_read: 3, operator_read: 0 }));
+    assert_eq!((c.meta().visitor_read, c.meta().operator_read), (3, 4));
+    assert_eq!(c.handle_client(&visitor(), read(4), Millis(9)), vec![]);
+}
+
+#[test]
+fn read_marks_survive_a_restart_and_come_with_the_welcome() {
+    let mut c = conv();
+    c.handle_client(&visitor(), send("m1", "hello"), Millis(1));
+    c.handle_client(&operator(), send("o1", "Hi"), Millis(2));
+    c.handle_client(&operator(), read(1), Millis(3));
+    c.handle_client(&visitor(), read(2), Millis(4));
+    let mut r = Conversation::restore(
+        c.id().clone(),
+        Config::default(),
+        c.meta().clone(),
+        c.tail().cloned().collect(),
+        c.bytes(),
+    );
+    for who in [visitor(), operator()] {
+        let fx = r.handle_client(&fresh(who), hello(0), Millis(5));
+        let Some(Effect::Reply(ServerMsg::Welcome { visitor_read, operator_read, .. })) = fx.last() else {
+            panic!("{fx:?}")
+        };
+        assert_eq!((*visitor_read, *operator_read), (2, 1));
+    }
+    // Restored, the marks still only move forward.
+    assert_eq!(r.handle_client(&operator(), read(1), Millis(6)), vec![]);
+    // A meta saved before read receipts reads as nothing read.
+    let mut old = serde_json::to_value(c.meta()).unwrap();
+    old.as_object_mut().unwrap().retain(|k, _| !k.ends_with("_read"));
+    let old: Meta = serde_json::from_value(old).unwrap();
+    assert_eq!((old.visitor_read, old.operator_read), (0, 0));
+}
+
+#[test]
+fn a_read_mark_needs_the_hello_and_works_after_the_close() {
+    let mut c = conv();
+    c.handle_client(&visitor(), send("m1", "hello"), Millis(1));
+    let fx = c.handle_client(&fresh(operator()), read(1), Millis(2));
+    assert_eq!(error_code(&fx), Some((ErrorCode::HelloRequired, None)));
+    assert_eq!(c.meta().operator_read, 0);
+    c.handle_client(&visitor(), ClientMsg::End, Millis(3));
+    // The operator reads the last message after the visitor ended the chat: still a receipt.
+    let fx = c.handle_client(&operator(), read(1), Millis(4));
+    assert_eq!(fx[1], Effect::BroadcastOthers(ServerMsg::Read { visitor_read: 0, operator_read: 1 }));
 }

@@ -415,9 +415,6 @@ pub(super) fn on_conn(sh: &Shared, conn: &Connection, update: Update) {
                 }
                 parley_client::Event::Message(message) => {
                     let operator = message.author.role == Role::Operator;
-                    if operator && !s.open {
-                        s.unread += 1;
-                    }
                     let author = obj(&[
                         ("role", if operator { "operator" } else { "visitor" }.into()),
                         ("name", message.author.name.as_str().into()),

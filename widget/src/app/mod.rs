@@ -79,7 +79,6 @@ pub(crate) struct St {
     info: Option<ChannelInfo>,
     /// Browser clock, refreshed while messages wait, to tell "sending" from "not sent yet".
     clock: u64,
-    unread: u32,
     problem: Option<String>,
     offline: Offline,
     /// The invite on screen (its greeting), and the greeting that replaces the channel's
@@ -343,7 +342,6 @@ fn start(root: ShadowRoot, top: HtmlElement, launcher: HtmlElement, lang: Lang, 
         open: store::load("open").as_deref() == Some("true"),
         info: None,
         clock: parley_client::now_ms(),
-        unread: 0,
         problem: None,
         offline: Offline::Hidden,
         invite: None,
@@ -627,9 +625,12 @@ fn on_pagehide(sh: &Shared, _: Event) {
 }
 
 fn on_hidden(sh: &Shared, _: Event) {
+    let mut s = sh.borrow_mut();
     if doc().hidden() {
-        sh.borrow().events.beacon();
+        s.events.beacon();
     }
+    // Reading or not any more (read receipts).
+    render(&mut s);
 }
 
 /// Refreshes the clock while something waits, so a stuck message offers a retry.
@@ -667,9 +668,6 @@ fn set_open(sh: &Shared, now_open: bool) {
         let mut s = sh.borrow_mut();
         let changed = s.open != now_open;
         s.open = now_open;
-        if now_open {
-            s.unread = 0;
-        }
         render(&mut s);
         changed
     };
@@ -756,9 +754,16 @@ fn api(sh: &Shared, call: Call) {
 // ---------------------------------------------------------------------------------------------
 // Rendering.
 
+/// Not inlined: called from many places, it would copy the read receipts' check into each.
+#[inline(never)]
 fn render(s: &mut St) {
     match s.conn.clone() {
-        Some(conn) => conn.with(|x| draw(s, Some(x))),
+        Some(conn) => {
+            // The visitor reads only with the panel open on a visible page (read receipts): the
+            // session then sends the read mark, when it moves.
+            conn.reading(s.open && !doc().hidden());
+            conn.with(|x| draw(s, Some(x)))
+        }
         None => draw(s, None),
     }
 }
@@ -767,7 +772,8 @@ fn render(s: &mut St) {
 fn draw(s: &mut St, x: Option<&Session>) {
     let (t, u) = (s.t, s.ui);
     put(u.open, s.open);
-    put(u.unread, s.unread);
+    // The operators' messages past the visitor's read mark (none while reading).
+    put(u.unread, x.map_or(0, |x| x.unread() as u32));
     // The panel and the invite card wait until they are needed.
     if s.d.is_none() && !s.open && s.invite.is_none() {
         return;
@@ -852,11 +858,17 @@ fn rows(s: &St, x: Option<&Session>) -> Vec<ui::Row> {
         retry,
     };
     let (stored, tail) = lines.split_at(lines.iter().position(|l| l.seq.is_none()).unwrap_or(lines.len()));
+    // Read receipts: "Seen" instead of "Sent" under the last message the operators have read
+    // (its key changes with it, so that row alone is drawn again).
+    let seen = x.and_then(Session::seen);
     for l in stored {
         let me = l.author.role == Role::Visitor;
-        let meta = [clock(l.at).as_str(), if me { " · " } else { "" }, if me { t.sent } else { "" }].concat();
+        let read = me && l.seq == seen;
+        let said = if read { t.seen } else { t.sent };
+        let meta = [clock(l.at).as_str(), if me { " · " } else { "" }, if me { said } else { "" }].concat();
         rows.push(ui::Row {
-            key: l.seq.unwrap_or_default().to_string(),
+            // Odd when "Seen": a key of its own (the keys of the others are not numbers).
+            key: (l.seq.unwrap_or_default() * 2 + u64::from(read)).to_string(),
             class: if me { "msg mine" } else { "msg theirs" },
             who: (!me).then(|| l.author.name.clone()),
             text: l.text.clone(),
