@@ -1,0 +1,196 @@
+// Files in the chat (issue 21) against a real `wrangler dev` (R2 kept locally under its
+// --persist-to): a visitor uploads a screenshot (its JPEG's Exif/GPS stripped before storing), a
+// retry under the same client id stores it once, a fake `.png` and an over-size file are refused
+// with their codes; the file becomes a message through the conversation's object (the operator's
+// socket gets it, a hello replays it, D1's copy holds it), a token of another conversation is
+// refused; links read it only while signed and unexpired, and another visitor or another
+// account cannot get one; an erasure removes the bytes from R2.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { ProtoClient, newConversation, newVisitor, waitUntil } from "./proto-client.mjs";
+import { useEdge, assertError, otherAdmin, secondAccount, transcriptWith, until, C } from "./fixtures.mjs";
+
+const { edge, clients } = useEdge({
+  extraSql: async () => secondAccount({ operators: [otherAdmin()] }),
+});
+
+const PNG = Buffer.from(
+  "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a1d6c9e10000000049454e44ae426082",
+  "hex",
+);
+/** The browser-made 4×3 JPEG of the core's tests, with an Exif segment holding GPS data added. */
+function jpegWithGps() {
+  const jpeg = readFileSync(new URL("../../core/testdata/tiny.jpg", import.meta.url));
+  const body = Buffer.concat([Buffer.from("Exif\0\0MM\0*\0\0\0\x08\0\x01\x88\x25\0\x04\0\0\0\x01\0\0\0\x1a\0\0\0\0GPS-48.8566N", "latin1")]);
+  const seg = Buffer.concat([Buffer.from([0xff, 0xe1, (body.length + 2) >> 8, (body.length + 2) & 0xff]), body]);
+  return { plain: jpeg, tagged: Buffer.concat([jpeg.subarray(0, 20), seg, jpeg.subarray(20)]) };
+}
+
+/** Uploads `bytes` as `name` under `clientId`: as the visitor `v`, or with `cookie` as an operator. */
+async function upload(conversationId, bytes, name, clientId, { v, cookie, origin = edge.base, headers = {} } = {}) {
+  const h = { "content-type": "application/octet-stream", origin, ...headers };
+  if (v) Object.assign(h, { "x-parley-visitor-id": v.visitorId, "x-parley-visitor-token": v.visitorToken });
+  if (cookie) h.cookie = cookie;
+  const q = new URLSearchParams({ client_id: clientId, name });
+  const res = await fetch(`${edge.base}/api/v1/conversations/${conversationId}/files?${q}`, { method: "POST", headers: h, body: bytes });
+  const text = await res.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch { /* not JSON */ }
+  return { status: res.status, json, text, headers: res.headers };
+}
+
+async function link(conversationId, fileId, { v, cookie, origin = edge.base } = {}) {
+  const h = { origin };
+  if (v) Object.assign(h, { "x-parley-visitor-id": v.visitorId, "x-parley-visitor-token": v.visitorToken });
+  if (cookie) h.cookie = cookie;
+  const res = await fetch(`${edge.base}/api/v1/conversations/${conversationId}/files/${fileId}/link`, { method: "POST", headers: h });
+  const text = await res.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch { /* not JSON */ }
+  return { status: res.status, json, text };
+}
+
+async function read(url) {
+  const res = await fetch(url);
+  const bytes = Buffer.from(await res.arrayBuffer());
+  let json = null;
+  try { json = JSON.parse(bytes.toString()); } catch { /* the file */ }
+  return { status: res.status, json, bytes, headers: res.headers, text: bytes.toString().slice(0, 200) };
+}
+
+/** A link signed here with the deployment's secret, as `core::attachments::file_link_query` signs. */
+function signedLink(account, conversation, file, expiresAt) {
+  const key = createHmac("sha256", edge.secret).update("parley key v1\nfile-link").digest();
+  const kid = createHmac("sha256", key).update("kid").digest().subarray(0, 4).toString("hex");
+  const sig = createHmac("sha256", key).update(`file\n${account}\n${conversation}\n${file}\n${expiresAt}`).digest("base64url");
+  return `${edge.base}/api/v1/files/${account}/${conversation}/${file}?e=${expiresAt}&s=${kid}.${sig}`;
+}
+
+test("a visitor's screenshot: stored once without its metadata, sent as a message, read through signed links only", async () => {
+  const dana = await edge.login();
+  const conv = await newConversation(edge.base);
+  const { conversationId: id } = conv;
+  const { plain, tagged } = jpegWithGps();
+
+  // Upload: the detected type, the size after stripping, the image's size; CORS for the page.
+  const up = await upload(id, tagged, "IMG_2041.JPG", "up-1", { v: conv });
+  assert.equal(up.status, 200, up.text);
+  const file = up.json.attachment;
+  assert.deepEqual(
+    { name: file.name, content_type: file.content_type, size: file.size, width: file.width, height: file.height },
+    { name: "IMG_2041.JPG", content_type: "image/jpeg", size: plain.length, width: 4, height: 3 },
+  );
+  assert.equal(up.headers.get("access-control-allow-origin"), edge.base);
+  // A retry (the same client id) answers the same file and stores nothing more.
+  const again = await upload(id, tagged, "IMG_2041.JPG", "up-1", { v: conv });
+  assert.equal(again.status, 200, again.text);
+  assert.deepEqual(again.json.attachment, file);
+
+  // Refusals, each with its code: a fake .png, an over-size body (by Content-Length, before reading).
+  assertError(await upload(id, Buffer.from("MZ\x90\0 this is a program", "latin1"), "cat.png", "up-2", { v: conv }),
+    415, "file_type_mismatch", "an .exe renamed .png");
+  assertError(await upload(id, Buffer.from("PK\x03\x04 archive"), "stuff.zip", "up-3", { v: conv }),
+    415, "file_type_not_allowed", "a bare zip");
+  const big = Buffer.alloc(10 * 1024 * 1024 + 1, 0x61);
+  assertError(await upload(id, big, "big.txt", "up-4", { v: conv }), 413, "file_too_large", "over the limit");
+  // Not the conversation's visitor: refused, nothing stored.
+  const stranger = await newVisitor(edge.base);
+  assertError(await upload(id, PNG, "x.png", "up-5", { v: stranger }), 403, "not_your_conversation", "another visitor uploads");
+
+  // The file as a message, through the conversation's object.
+  const visitor = new ProtoClient({ base: edge.base, conversationId: id, role: "visitor", ...conv });
+  const op = new ProtoClient({ base: edge.base, conversationId: id, role: "operator", cookie: dana });
+  clients.push(visitor, op);
+  await visitor.start();
+  await op.start();
+  visitor.sendFrame({ type: "send", client_id: "m-file", text: "", attachment: up.json.token });
+  await visitor.waitForAck("m-file");
+  await op.waitFor(() => [...op.messages.values()].some((m) => m.attachment?.id === file.id), "the operator gets the file");
+  const got = [...op.messages.values()].find((m) => m.attachment?.id === file.id);
+  assert.deepEqual(got.attachment, file);
+  assert.equal(got.text, "");
+  // A token of another conversation (or altered) is refused, typed; nothing is stored.
+  const other = await newConversation(edge.base);
+  const otherUp = await upload(other.conversationId, PNG, "dot.png", "up-1", { v: other });
+  assert.equal(otherUp.status, 200, otherUp.text);
+  visitor.sendFrame({ type: "send", client_id: "m-foreign", text: "", attachment: otherUp.json.token });
+  await visitor.waitFor(() => visitor.errors.some((e) => e.client_id === "m-foreign"), "the foreign file's refusal");
+  assert.equal(visitor.errors.find((e) => e.client_id === "m-foreign").code, "bad_attachment");
+  // D1's copy holds the message with its file (the console's transcript).
+  const transcript = await transcriptWith(edge, dana, id, 1);
+  assert.equal(transcript.messages.length, 1, JSON.stringify(transcript.messages));
+
+  // Links: the visitor's and the operator's read the stored bytes (no Exif, no GPS) with safe headers.
+  for (const who of [{ v: conv }, { cookie: dana }]) {
+    const l = await link(id, file.id, who);
+    assert.equal(l.status, 200, l.text);
+    const r = await read(l.json.url);
+    assert.equal(r.status, 200, r.text);
+    assert.ok(r.bytes.equals(plain), "the stored bytes are the image without its metadata");
+    assert.ok(!r.bytes.includes(Buffer.from("GPS")) && !r.bytes.includes(Buffer.from("Exif")));
+    assert.equal(r.headers.get("content-type"), "image/jpeg");
+    assert.equal(r.headers.get("x-content-type-options"), "nosniff");
+    assert.match(r.headers.get("content-disposition"), /^inline; filename="IMG_2041.JPG"/);
+  }
+  // Another visitor, another account: no link.
+  assertError(await link(id, file.id, { v: stranger }), 403, "not_your_conversation", "another visitor's link");
+  const olga = await edge.login("oadmin");
+  assertError(await link(id, file.id, { cookie: olga }), 404, "unknown_conversation", "another account's link");
+  assertError(await link(id, "f_nope", { cookie: dana }), 404, "unknown_file", "a file the conversation lacks");
+  // A forged, altered or expired link reads nothing.
+  const good = (await link(id, file.id, { v: conv })).json.url;
+  const forged = good.replace(/s=[^&]+/, "s=00000000.AAAA");
+  assertError(await read(forged), 403, "bad_file_link", "a forged link");
+  const otherFile = good.replace(`/${id}/`, `/${other.conversationId}/`);
+  assertError(await read(otherFile), 403, "bad_file_link", "the link moved to another conversation");
+  const later = good.replace(/e=(\d+)/, (_, e) => `e=${Number(e) + 3_600_000}`);
+  assertError(await read(later), 403, "bad_file_link", "a link whose expiry was pushed");
+  const expired = signedLink("acc_demo", id, file.id, Date.now() - 1_000);
+  assertError(await read(expired), 410, "file_link_expired", "an expired link");
+  // …while the same signer's unexpired link works (the test signs as the edge does).
+  assert.equal((await read(signedLink("acc_demo", id, file.id, Date.now() + 60_000))).status, 200);
+
+  await visitor.close();
+  await op.close();
+});
+
+test("an operator's PDF is downloaded, not rendered; a text file named .html is served as text", async () => {
+  const dana = await edge.login();
+  const conv = await newConversation(edge.base);
+  const pdf = Buffer.from("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n");
+  const up = await upload(conv.conversationId, pdf, "Invoice März.pdf", "op-1", { cookie: dana });
+  assert.equal(up.status, 200, up.text);
+  assert.equal(up.json.attachment.content_type, "application/pdf");
+  const l = await link(conv.conversationId, up.json.attachment.id, { v: conv });
+  const r = await read(l.json.url);
+  assert.equal(r.status, 200);
+  assert.ok(r.bytes.equals(pdf));
+  assert.match(r.headers.get("content-disposition"), /^attachment; filename="Invoice M_rz.pdf"; filename\*=UTF-8''Invoice%20M%C3%A4rz.pdf$/);
+  assert.match(r.headers.get("content-security-policy"), /sandbox/);
+  // Markup is text: stored as text/plain, named so it opens as text, downloaded.
+  const html = await upload(conv.conversationId, Buffer.from("<script>alert(1)</script>"), "page.html", "op-2", { cookie: dana });
+  assert.equal(html.status, 200, html.text);
+  assert.deepEqual([html.json.attachment.name, html.json.attachment.content_type], ["page.html.txt", "text/plain; charset=utf-8"]);
+  // An operator's upload needs the console's origin.
+  assertError(await upload(conv.conversationId, pdf, "a.pdf", "op-3", { cookie: dana, origin: "https://evil.example" }),
+    403, "bad_origin", "an operator upload from another origin");
+});
+
+test("erasing the visitor removes their files from R2", async () => {
+  const dana = await edge.login();
+  const conv = await newConversation(edge.base);
+  const up = await upload(conv.conversationId, PNG, "dot.png", "e-1", { v: conv });
+  assert.equal(up.status, 200, up.text);
+  const url = signedLink("acc_demo", conv.conversationId, up.json.attachment.id, Date.now() + 600_000);
+  assert.equal((await read(url)).status, 200);
+  // The export lists the file.
+  const exp = await edge.get(`${C}/visitors/${conv.visitorId}/export`, dana);
+  assert.equal(exp.status, 200, exp.text);
+  assert.ok(exp.text.includes(up.json.attachment.id), "the export names the file");
+  const erase = await edge.post(`${C}/visitors/${conv.visitorId}/erase`, {}, dana);
+  assert.equal(erase.status, 200, JSON.stringify(erase.json));
+  await until(async () => (await read(url)).status === 404, "the file is gone from R2");
+  assertError(await read(url), 404, "unknown_file", "an erased file");
+});
