@@ -633,7 +633,7 @@ fn Bubble(line: Line, now: RwSignal<f64>, chat: StoredValue<Chat, LocalStorage>)
 /// with its size. Both read through a short-lived signed link asked for when shown (an image)
 /// or clicked (a file), so an old transcript never holds an expired one.
 #[component]
-fn FileBox(conversation: String, file: parley_protocol::protocol::AttachmentView) -> impl IntoView {
+pub(crate) fn FileBox(conversation: String, file: parley_protocol::protocol::AttachmentView) -> impl IntoView {
     use parley_protocol::limits::ATTACHMENT_IMAGE_MAX_PX;
     let link = format!("/api/v1/conversations/{conversation}/files/{}/link", file.id);
     let fetch_link = move |link: String| async move {

@@ -506,6 +506,9 @@ pub struct TranscriptMessage {
     pub author_name: String,
     pub text: String,
     pub at: u64,
+    /// The file the message carries (issue 21).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<crate::protocol::AttachmentView>,
 }
 
 // ---- Web Push for operators (issue 20) --------------------------------------------------------

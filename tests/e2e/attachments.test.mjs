@@ -10,9 +10,10 @@ import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { ProtoClient, newConversation, newVisitor, waitUntil } from "./proto-client.mjs";
-import { useEdge, assertError, otherAdmin, secondAccount, transcriptWith, until, C } from "./fixtures.mjs";
+import { useEdge, assertError, otherAdmin, secondAccount, transcriptWith, until, widgetPage, consolePage, C } from "./fixtures.mjs";
 
-const { edge, clients } = useEdge({
+const { edge, browser, clients } = useEdge({
+  browser: true,
   extraSql: async () => secondAccount({ operators: [otherAdmin()] }),
 });
 
@@ -193,4 +194,75 @@ test("erasing the visitor removes their files from R2", async () => {
   assert.equal(erase.status, 200, JSON.stringify(erase.json));
   await until(async () => (await read(url)).status === 404, "the file is gone from R2");
   assertError(await read(url), 404, "unknown_file", "an erased file");
+});
+
+/** Pastes `bytes` as a file `name` of `type` into `locator` (a composer), as a browser's paste does. */
+async function pasteFile(locator, bytes, name, type) {
+  await locator.evaluate((el, [b64, name, type]) => {
+    const bin = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const dt = new DataTransfer();
+    dt.items.add(new File([bin], name, { type }));
+    el.dispatchEvent(new ClipboardEvent("paste", { clipboardData: dt, bubbles: true, cancelable: true, composed: true }));
+  }, [bytes.toString("base64"), name, type]);
+}
+
+test("in Chromium: a visitor pastes a screenshot the operator sees inline; the operator's PDF is downloaded by the visitor; refusals said before or after upload", async () => {
+  const { page: visitor } = await widgetPage(browser, edge, { open: true });
+  visitor.on("pageerror", (e) => console.log("visitor page error:", e.message));
+  const question = `Here is my screen ${Date.now()}`;
+  await visitor.getByRole("textbox", { name: "Message" }).fill(question);
+  await visitor.getByRole("button", { name: "Send message" }).click();
+  const vlog = visitor.getByRole("log", { name: "Messages" });
+  await vlog.getByText(question).waitFor();
+  await vlog.getByText("Sending…").waitFor({ state: "detached" });
+  let uploads = 0;
+  visitor.on("request", (r) => { if (r.url().includes("/files?")) uploads++; });
+
+  // Over the limit: refused in the widget, nothing uploaded.
+  const input = visitor.locator(".att input");
+  await input.setInputFiles({ name: "huge.png", mimeType: "image/png", buffer: Buffer.alloc(10 * 1024 * 1024 + 1) });
+  await visitor.getByText("This file is too large to send (10 MB at most).").waitFor();
+  assert.equal(uploads, 0, "an over-size file is never uploaded");
+  // A program renamed .png: refused by the edge, said clearly.
+  await input.setInputFiles({ name: "cat.png", mimeType: "image/png", buffer: Buffer.from("MZ\x90\0 not an image", "latin1") });
+  await visitor.getByText("This file cannot be sent: only images, PDF, text and office documents.").waitFor();
+  assert.equal(uploads, 1);
+
+  // The screenshot, pasted into the composer: shown in the widget, then inline in the console.
+  await pasteFile(visitor.getByRole("textbox", { name: "Message" }), PNG, "image.png", "image/png");
+  const mine = vlog.locator("img.img[alt='image.png']");
+  await mine.waitFor();
+  await until(async () => mine.evaluate((i) => i.complete && i.naturalWidth === 1), "the visitor's own image loads");
+
+  const { page: op } = await consolePage(browser, edge);
+  await op.getByRole("button", { name: /Open conversation/ }).first().click();
+  const olog = op.getByRole("log");
+  await olog.getByText(question).waitFor();
+  const shot = olog.locator("img.msg-image[alt='image.png']");
+  await shot.waitFor();
+  await until(async () => shot.evaluate((i) => i.complete && i.naturalWidth === 1), "the operator's inline image loads");
+  const box = await shot.boundingBox();
+  assert.ok(box.width <= 240 && box.height <= 240, `bounded: ${JSON.stringify(box)}`);
+
+  // The operator attaches a PDF with the picker; the visitor downloads it.
+  const pdf = Buffer.from("%PDF-1.4\n% a guide\ntrailer<<>>\n%%EOF\n");
+  await op.locator("input.attach-input").setInputFiles({ name: "guide.pdf", mimeType: "application/pdf", buffer: pdf });
+  await olog.locator("a.msg-file", { hasText: "guide.pdf" }).waitFor();
+  const link = vlog.locator("a.file", { hasText: "guide.pdf" });
+  await link.waitFor();
+  const [download] = await Promise.all([visitor.waitForEvent("download"), link.click()]);
+  assert.equal(download.suggestedFilename(), "guide.pdf");
+  const path = await download.path();
+  assert.ok(readFileSync(path).equals(pdf), "the visitor got the operator's bytes");
+
+  // A reload: both files come back from the replay, once each.
+  await visitor.reload();
+  await visitor.getByRole("button", { name: /chat/i }).first().waitFor();
+  const reopened = visitor.getByRole("log", { name: "Messages" });
+  await reopened.locator("a.file", { hasText: "guide.pdf" }).waitFor().catch(async () => {
+    await visitor.getByRole("button", { name: "Open chat" }).click();
+    await reopened.locator("a.file", { hasText: "guide.pdf" }).waitFor();
+  });
+  assert.equal(await reopened.locator("img.img[alt='image.png']").count(), 1);
+  assert.equal(await reopened.locator("a.file", { hasText: "guide.pdf" }).count(), 1);
 });

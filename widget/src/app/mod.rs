@@ -644,20 +644,25 @@ fn on_keydown(sh: &Shared, e: Event) {
 /// on the panel.
 fn on_file(sh: &Shared, e: Event) {
     let ty = e.type_();
-    let files = match ty.as_str() {
-        "change" => target(&e).and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()).and_then(|i| {
-            let f = i.files();
-            i.set_value("");
-            f
-        }),
-        "paste" => e.dyn_ref::<web_sys::ClipboardEvent>().and_then(|c| c.clipboard_data()).and_then(|d| d.files()),
-        _ => e.dyn_ref::<web_sys::DragEvent>().and_then(|d| d.data_transfer()).and_then(|d| d.files()),
-    };
     if ty == "dragover" {
         e.prevent_default();
         return;
     }
-    let Some(file) = files.and_then(|f| f.get(0)) else { return };
+    let file = match ty.as_str() {
+        "change" => {
+            let Some((el, a)) = data_act(&e) else { return };
+            let Some(input) = el.dyn_into::<web_sys::HtmlInputElement>().ok().filter(|_| a == "file") else { return };
+            // The list is live: take the file before clearing the input.
+            let file = input.files().and_then(|f| f.get(0));
+            input.set_value("");
+            file
+        }
+        "paste" => {
+            e.dyn_ref::<web_sys::ClipboardEvent>().and_then(|c| c.clipboard_data()).and_then(|d| d.files()?.get(0))
+        }
+        _ => e.dyn_ref::<web_sys::DragEvent>().and_then(|d| d.data_transfer()).and_then(|d| d.files()?.get(0)),
+    };
+    let Some(file) = file else { return };
     e.prevent_default();
     store::consent();
     attach(sh, file);
