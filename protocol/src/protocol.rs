@@ -199,6 +199,21 @@ impl AttachmentView {
     pub fn is_image(&self) -> bool {
         self.content_type.starts_with("image/")
     }
+
+    /// How a text-only transcript (the transcript mail) names the file: `📎 name (size)`, the
+    /// size in whole kB rounded up (language-neutral).
+    pub fn label(&self) -> String {
+        ["📎 ", &self.name, " (", &self.size.div_ceil(1_000).to_string(), " kB)"].concat()
+    }
+
+    /// A message's text with its file named after it, for text-only transcripts.
+    pub fn text_with(text: &str, file: Option<&AttachmentView>) -> String {
+        match file {
+            Some(f) if text.is_empty() => f.label(),
+            Some(f) => [text, "\n", &f.label()].concat(),
+            None => text.to_owned(),
+        }
+    }
 }
 
 /// The client id of a visitor's message that came by email (their reply to a Parley mail): this
@@ -676,6 +691,22 @@ mod tests {
 
     fn code(frame: &str) -> ErrorCode {
         decode_client(frame).unwrap_err().code
+    }
+
+    #[test]
+    fn a_file_is_named_in_text_only_transcripts() {
+        let f = AttachmentView {
+            id: "f_1".into(),
+            name: "shot.png".into(),
+            content_type: "image/png".into(),
+            size: 48_213,
+            width: None,
+            height: None,
+        };
+        assert_eq!(f.label(), "📎 shot.png (49 kB)");
+        assert_eq!(AttachmentView::text_with("", Some(&f)), "📎 shot.png (49 kB)");
+        assert_eq!(AttachmentView::text_with("see", Some(&f)), "see\n📎 shot.png (49 kB)");
+        assert_eq!(AttachmentView::text_with("hi", None), "hi");
     }
 
     #[test]

@@ -9,7 +9,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { ProtoClient, newConversation, newVisitor, waitUntil } from "./proto-client.mjs";
+import { ProtoClient, newConversation, newVisitor, postJson } from "./proto-client.mjs";
 import { useEdge, assertError, otherAdmin, secondAccount, transcriptWith, until, widgetPage, consolePage, C } from "./fixtures.mjs";
 
 const { edge, browser, clients } = useEdge({
@@ -27,6 +27,20 @@ function jpegWithGps() {
   const body = Buffer.concat([Buffer.from("Exif\0\0MM\0*\0\0\0\x08\0\x01\x88\x25\0\x04\0\0\0\x01\0\0\0\x1a\0\0\0\0GPS-48.8566N", "latin1")]);
   const seg = Buffer.concat([Buffer.from([0xff, 0xe1, (body.length + 2) >> 8, (body.length + 2) & 0xff]), body]);
   return { plain: jpeg, tagged: Buffer.concat([jpeg.subarray(0, 20), seg, jpeg.subarray(20)]) };
+}
+
+/** The text/plain part of a raw mail, decoded (as tests/e2e/mail.test.mjs reads it). */
+function plainText(raw) {
+  const part = raw.split(/\r?\n--/).find((p) => /Content-Type: text\/plain/i.test(p));
+  assert.ok(part, "a text/plain part");
+  const [head, ...rest] = part.split(/\r?\n\r?\n/);
+  const body = rest.join("\n\n");
+  if (/Content-Transfer-Encoding:\s*base64/i.test(head)) return Buffer.from(body.replace(/\s+/g, ""), "base64").toString("utf8");
+  if (/Content-Transfer-Encoding:\s*quoted-printable/i.test(head)) {
+    const bytes = body.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/gi, (_, h) => String.fromCharCode(parseInt(h, 16)));
+    return Buffer.from(bytes, "latin1").toString("utf8");
+  }
+  return body;
 }
 
 /** Uploads `bytes` as `name` under `clientId`: as the visitor `v`, or with `cookie` as an operator. */
@@ -122,6 +136,23 @@ test("a visitor's screenshot: stored once without its metadata, sent as a messag
   // D1's copy holds the message with its file (the console's transcript).
   const transcript = await transcriptWith(edge, dana, id, 1);
   assert.equal(transcript.messages.length, 1, JSON.stringify(transcript.messages));
+  assert.deepEqual(transcript.messages[0].attachment, file, "the transcript names the file");
+  // The transcript mail names the file (its bytes stay behind signed links).
+  const to = `files-${Date.now()}@visitor.example`;
+  const asked = await postJson(edge.base, `/api/v1/conversations/${id}/transcript`, {
+    channel_id: "demo", visitor_id: conv.visitorId, visitor_token: conv.visitorToken, email: to, lang: "en",
+  });
+  assert.equal(asked.status, 200, JSON.stringify(asked.json));
+  const SENDING = "/cdn-cgi/local/explorer/api/local/email/sending";
+  let mail;
+  await until(async () => {
+    const list = await (await fetch(`${edge.base}${SENDING}?per_page=100`)).json();
+    mail = list.result.find((m) => m.to.map((t) => t.toLowerCase()).includes(to));
+    return Boolean(mail);
+  }, "the transcript mail", 30_000);
+  const raw = (await (await fetch(`${edge.base}${SENDING}?email_id=${encodeURIComponent(mail.messageId)}`)).json()).result;
+  const text = plainText(Buffer.from(raw.rawBase64, "base64").toString("utf8"));
+  assert.ok(text.includes("📎 IMG_2041.JPG ("), `the mail names the file: ${text}`);
 
   // Links: the visitor's and the operator's read the stored bytes (no Exif, no GPS) with safe headers.
   for (const who of [{ v: conv }, { cookie: dana }]) {
