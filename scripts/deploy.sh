@@ -5,6 +5,8 @@
 #   2. writes their ids into wrangler.deploy.toml (a copy of wrangler.toml; gitignored, so
 #      wrangler.toml keeps its placeholders);
 #   3. applies the migrations to every shard (`wrangler d1 migrations apply BINDING --remote`);
+#      then creates the R2 bucket of every `[[r2_buckets]]` binding that does not exist yet
+#      (`wrangler r2 bucket list`, then `wrangler r2 bucket create NAME`; issue 21's files);
 #   4. sets PARLEY_SECRET if the worker has none (`wrangler secret list`): a new random one,
 #      also kept in .parley-secret (gitignored, mode 600) so `make setup-code` can print the
 #      code /console/setup asks for;
@@ -46,7 +48,17 @@ id_of() { # id of database $1 in the JSON list on stdin
   "$NODE" -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const db=JSON.parse(s).find(d=>d.name===process.argv[1]);console.log(db?db.uuid:"")})' "$1"
 }
 
+# The bucket_name of every [[r2_buckets]] block of wrangler.toml.
+buckets() {
+  awk '
+    /^\[\[r2_buckets\]\]/ { inblock = 1; next }
+    /^\[/ { inblock = 0 }
+    inblock && /^bucket_name *=/ { gsub(/.*= *"|".*/, ""); print }
+  ' wrangler.toml
+}
+
 mapfile -t dbs < <(bindings)
+mapfile -t r2s < <(buckets)
 [[ ${#dbs[@]} -gt 0 ]] || { echo "deploy: no [[d1_databases]] in wrangler.toml" >&2; exit 1; }
 cp wrangler.toml "$config"
 
@@ -56,6 +68,11 @@ if [[ $dry == 1 ]]; then
     read -r binding name <<<"$entry"
     echo "  d1: create '$name' if missing, its id into $config as $binding; migrations apply $binding --remote"
   done
+  for bucket in "${r2s[@]}"; do
+    echo "  r2: create bucket '$bucket' if missing"
+  done
+  [[ ${#r2s[@]} == "$(grep -c '^\[\[r2_buckets\]\]' wrangler.toml)" ]] \
+    || { echo "deploy --dry-run: not every [[r2_buckets]] block was read" >&2; exit 1; }
   echo "  secret: PARLEY_SECRET set if the worker has none (kept in .parley-secret for make setup-code)"
   echo "  deploy: wrangler deploy -c $config"
   # The steps' own parts that need no Cloudflare, checked on samples: the list's parsing, the
@@ -107,6 +124,17 @@ step "3. migrations (every shard)"
 for entry in "${dbs[@]}"; do
   read -r binding _ <<<"$entry"
   wr d1 migrations apply "$binding" --remote -c "$config"
+done
+
+step "3b. R2 buckets (${#r2s[@]})"
+r2_listing=$(wr r2 bucket list 2>/dev/null || true)
+for bucket in "${r2s[@]}"; do
+  if grep -Eq "^name:[[:space:]]+$bucket\$" <<<"$r2_listing"; then
+    echo "R2 bucket $bucket exists"
+  else
+    echo "creating R2 bucket $bucket"
+    wr r2 bucket create "$bucket"
+  fi
 done
 
 step "4. PARLEY_SECRET"

@@ -34,7 +34,7 @@
 
 use parley_protocol::limits::{TYPING_IDLE_MS, UNSENT_AFTER_MS};
 use parley_protocol::protocol::{
-    hello, Author, ClientMsg, ErrorCode, MessageView, Role, Routing, ServerMsg, Status, VisitorPart,
+    hello, AttachmentView, Author, ClientMsg, ErrorCode, MessageView, Role, Routing, ServerMsg, Status, VisitorPart,
 };
 use parley_protocol::typing::TypingThrottle;
 use parley_protocol::Millis;
@@ -88,6 +88,13 @@ pub struct Pending {
     pub text: String,
     /// When it was first sent (ms since the epoch).
     pub since: u64,
+    /// An uploaded file's token (issue 21): the `send` names it; the upload under the same
+    /// client id answered it, so a resend after a reload never stores the file twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<String>,
+    /// That file as the line shows it while it is on its way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<AttachmentView>,
 }
 
 /// Where one of our messages stands.
@@ -112,6 +119,8 @@ pub struct Line {
     /// When it was stored, or first sent while it is not (ms since the epoch).
     pub at: u64,
     pub delivery: Delivery,
+    /// The file it carries (issue 21).
+    pub attachment: Option<AttachmentView>,
     /// It was announced ([`Event::Message`]) or replayed: a `message` frame, a replay, or the
     /// `ack` of our own send.
     heard: bool,
@@ -479,6 +488,7 @@ impl Session {
                         author: line.author.clone(),
                         text: line.text.clone(),
                         at: *at,
+                        attachment: line.attachment.clone(),
                     };
                     out.events.push(Event::Message(view));
                     self.order();
@@ -530,7 +540,23 @@ impl Session {
     /// driver minted, at `now`; it stays in the outbox until acknowledged.
     pub fn send_text(&mut self, client_id: String, text: String, now: u64) -> Out {
         let mut out = self.stop_typing();
-        let pending = Pending { client_id, text, since: now };
+        let pending = Pending { client_id, text, since: now, attachment: None, file: None };
+        self.lines.push(pending_line(&self.me, &pending));
+        self.order();
+        if self.is_open() {
+            out.send.push(send_frame(&pending));
+        }
+        self.outbox.push(pending);
+        out.save_outbox = true;
+        out
+    }
+
+    /// Sends an uploaded file (issue 21) as a new message under the `client_id` it was uploaded
+    /// with (`token` and `file`: the upload's answer), with `text` (may be empty); it stays in
+    /// the outbox, saved, until acknowledged, like a text.
+    pub fn send_file(&mut self, client_id: String, text: String, token: String, file: AttachmentView, now: u64) -> Out {
+        let mut out = self.stop_typing();
+        let pending = Pending { client_id, text, since: now, attachment: Some(token), file: Some(file) };
         self.lines.push(pending_line(&self.me, &pending));
         self.order();
         if self.is_open() {
@@ -734,7 +760,7 @@ impl Session {
 }
 
 fn send_frame(p: &Pending) -> ClientMsg {
-    ClientMsg::Send { client_id: p.client_id.clone(), text: p.text.clone() }
+    ClientMsg::Send { client_id: p.client_id.clone(), text: p.text.clone(), attachment: p.attachment.clone() }
 }
 
 fn pending_line(me: &Author, p: &Pending) -> Line {
@@ -745,6 +771,7 @@ fn pending_line(me: &Author, p: &Pending) -> Line {
         text: p.text.clone(),
         at: p.since,
         delivery: Delivery::Sending,
+        attachment: p.file.clone(),
         heard: false,
     }
 }
@@ -757,6 +784,7 @@ fn stored_line(m: &MessageView) -> Line {
         text: m.text.clone(),
         at: m.at.0,
         delivery: Delivery::Stored,
+        attachment: m.attachment.clone(),
         heard: true,
     }
 }

@@ -31,5 +31,14 @@ fn pending<J: Json>(v: &J) -> Option<Pending> {
         client_id: v.field("client_id")?.string()?,
         text: v.field("text")?.string()?,
         since: v.field("since")?.uint()?,
+        // Issue 21: absent, or null, is none (as serde's `default`); present, it must read.
+        attachment: match v.field("attachment") {
+            Some(a) if !a.is_null() => Some(a.string()?),
+            _ => None,
+        },
+        file: match v.field("file") {
+            Some(f) if !f.is_null() => Some(parley_protocol::flat::read_attachment(&f)?),
+            _ => None,
+        },
     })
 }

@@ -16,7 +16,7 @@ fn op(name: &str) -> Author {
 }
 
 fn msg(seq: u64, id: &str, author: Author, text: &str) -> MessageView {
-    MessageView { seq, client_id: id.into(), author, text: text.into(), at: Millis(seq * 100) }
+    MessageView { seq, client_id: id.into(), author, text: text.into(), at: Millis(seq * 100), attachment: None }
 }
 
 /// Built from its JSON: the same code whether or not `operator` frames are compiled in.
@@ -41,7 +41,7 @@ fn sends(out: &Out) -> Vec<(String, String)> {
     out.send
         .iter()
         .filter_map(|m| match m {
-            ClientMsg::Send { client_id, text } => Some((client_id.clone(), text.clone())),
+            ClientMsg::Send { client_id, text, .. } => Some((client_id.clone(), text.clone())),
             _ => None,
         })
         .collect()
@@ -306,7 +306,13 @@ fn refused_sends_leave_the_outbox_and_say_why() {
     assert_eq!(
         out.events,
         vec![Event::Refused {
-            pending: Pending { client_id: "m1".into(), text: "too long".into(), since: 1 },
+            pending: Pending {
+                client_id: "m1".into(),
+                text: "too long".into(),
+                since: 1,
+                attachment: None,
+                file: None
+            },
             code: ErrorCode::MessageTooLong,
             message: "too long".into(),
         }]
@@ -527,7 +533,10 @@ fn typing_both_ways() {
 #[test]
 fn operators_see_their_own_lines_the_same_way() {
     let me = op("Ann");
-    let mut s = Session::new(me.clone(), vec![Pending { client_id: "r1".into(), text: "restored".into(), since: 1 }]);
+    let mut s = Session::new(
+        me.clone(),
+        vec![Pending { client_id: "r1".into(), text: "restored".into(), since: 1, attachment: None, file: None }],
+    );
     s.opened();
     let w = welcome_as(Status::Active, vec![msg(1, "v1", visitor(), "question")], op("Ann B."), None);
     let out = s.receive(&w, 2);
@@ -674,4 +683,43 @@ fn a_read_mark_lost_with_the_socket_goes_again_after_the_welcome() {
     s.opened();
     assert!(reads(&s.receive(&welcome_read(history, 1, 0), 2)).is_empty());
     assert_eq!(encode_client(&ClientMsg::Read { seq: 1 }), r#"{"type":"read","seq":1}"#);
+}
+
+#[test]
+fn reload_mid_send_of_a_file_resends_its_token_once_and_the_line_keeps_the_file() {
+    // Issue 21: the upload answered (file and token, under client id "f1"); the socket is down.
+    let file = parley_protocol::protocol::AttachmentView {
+        id: "f_1".into(),
+        name: "shot.png".into(),
+        content_type: "image/png".into(),
+        size: 9,
+        width: Some(3),
+        height: Some(2),
+    };
+    let mut page1 = Session::new(visitor(), Vec::new());
+    let out = page1.send_file("f1".into(), String::new(), "tok".into(), file.clone(), 5_000);
+    assert!(out.send.is_empty() && out.save_outbox);
+    assert_eq!(page1.lines()[0].attachment.as_ref(), Some(&file), "shown at once, on its way");
+    let stored = serde_json::to_string(page1.outbox()).unwrap();
+    // Read back as the browser does (flat, no serde) and as serde does: the same.
+    let value: serde_json::Value = serde_json::from_str(&stored).unwrap();
+    let restored = crate::read_outbox(&value).expect("the saved outbox reads back");
+    assert_eq!(restored, serde_json::from_str::<Vec<Pending>>(&stored).unwrap());
+    let mut s = Session::new(visitor(), restored);
+    assert_eq!(s.lines()[0].attachment.as_ref(), Some(&file));
+    s.opened();
+    let out = s.receive(&welcome(Status::Active, vec![]), 6_000);
+    let frames: Vec<&ClientMsg> = out.send.iter().filter(|m| matches!(m, ClientMsg::Send { .. })).collect();
+    assert_eq!(
+        frames,
+        vec![&ClientMsg::Send { client_id: "f1".into(), text: String::new(), attachment: Some("tok".into()) }],
+        "the same client id and token, once"
+    );
+    s.receive(&ack("f1", 1), 6_100);
+    assert!(s.outbox().is_empty());
+    assert_eq!((s.lines()[0].seq, s.lines()[0].attachment.as_ref()), (Some(1), Some(&file)));
+    // A file message replayed from the server shows its file.
+    let mut t = live(vec![MessageView { attachment: Some(file.clone()), ..msg(1, "x", op("Ana"), "") }]);
+    assert_eq!(t.lines()[0].attachment.as_ref(), Some(&file));
+    let _ = &mut t;
 }

@@ -14,7 +14,7 @@ fn both(json: &str) -> (Option<Vec<Pending>>, Option<Vec<Pending>>) {
 }
 
 fn pending(client_id: &str, text: &str, since: u64) -> Pending {
-    Pending { client_id: client_id.into(), text: text.into(), since }
+    Pending { client_id: client_id.into(), text: text.into(), since, attachment: None, file: None }
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
 use parley_chat_client::{read_outbox, Event, Out, Pending, Session, Timer};
-use parley_protocol::protocol::{encode_client, Author, ClientMsg, Hidden, ServerMsg};
+use parley_protocol::protocol::{encode_client, AttachmentView, Author, ClientMsg, Hidden, ServerMsg};
 
 use crate::frame::Js;
 use crate::Side;
@@ -102,6 +102,13 @@ impl<V: Side> Connection<V> {
         let out = self.inner.session.borrow_mut().send_text(client_id.clone(), text, crate::now_ms());
         run(&self.inner, out, None, false);
         client_id
+    }
+
+    /// Sends an uploaded file (issue 21) as a message under the client id it was uploaded with:
+    /// in the outbox (saved) until acknowledged, resent with its token after a reload.
+    pub fn send_file(&self, client_id: String, text: String, token: String, file: AttachmentView) {
+        let out = self.inner.session.borrow_mut().send_file(client_id, text, token, file, crate::now_ms());
+        run(&self.inner, out, None, false);
     }
 
     /// Sends a frame now if the socket is open (the page the visitor is on); dropped otherwise.

@@ -16,7 +16,7 @@ mod net;
 
 pub use conn::{Connection, Handler, Update};
 pub use frame::Side;
-pub use net::{get_json, post_js, post_json, post_raw, HttpError};
+pub use net::{get_json, post_blob, post_js, post_json, post_raw, HttpError};
 pub use parley_chat_client::{is_stale, ConnState, Delivery, Event, Line, Pending, RatingStep, Session};
 
 pub fn window() -> web_sys::Window {
@@ -56,4 +56,10 @@ pub fn random_id(prefix: &str) -> String {
 /// Runs `f` once after `ms` milliseconds.
 pub fn set_timeout(ms: i32, f: impl FnOnce() + 'static) {
     gloo_timers::callback::Timeout::new(ms.max(0) as u32, f).forget();
+}
+
+/// A file as the upload's answer (`attachment`, issue 21) gives it, read from `JSON.parse`'s
+/// value field by field (no serde: the widget's size).
+pub fn read_attachment(v: &wasm_bindgen::JsValue) -> Option<parley_protocol::protocol::AttachmentView> {
+    parley_protocol::flat::read_attachment(&frame::Js(v.clone()))
 }

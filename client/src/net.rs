@@ -64,6 +64,13 @@ pub async fn post_js(url: &str, body: String) -> Result<JsValue, HttpError> {
     js_sys::JSON::parse(&text).map_err(|_| bad_json())
 }
 
+/// POST of a file's bytes (a `Blob`: issue 21's uploads) with extra headers (a visitor's proof);
+/// the answer as the browser's `JSON.parse` gives it.
+pub async fn post_blob(url: &str, body: &JsValue, headers: &[(&str, &str)]) -> Result<JsValue, HttpError> {
+    let text = call_with(url, "POST", Some(body), "application/octet-stream", headers).await?;
+    js_sys::JSON::parse(&text).map_err(|_| bad_json())
+}
+
 fn bad_json() -> HttpError {
     HttpError { status: 200, code: "bad_json".into(), message: "unexpected response".into(), ..Default::default() }
 }
@@ -75,15 +82,29 @@ fn parse<T: DeserializeOwned>(text: String) -> Result<T, HttpError> {
 /// The body of a successful call, or the error. Not generic: one copy of the fetch code however
 /// many response types there are (it matters for the widget's size).
 async fn call(url: &str, method: &str, body: Option<String>) -> Result<String, HttpError> {
+    let body = body.map(|b| JsValue::from_str(&b));
+    call_with(url, method, body.as_ref(), "application/json", &[]).await
+}
+
+async fn call_with(
+    url: &str,
+    method: &str,
+    body: Option<&JsValue>,
+    content_type: &str,
+    headers: &[(&str, &str)],
+) -> Result<String, HttpError> {
     let init = RequestInit::new();
     init.set_method(method);
     init.set_credentials(RequestCredentials::SameOrigin);
-    if let Some(body) = &body {
-        init.set_body(&JsValue::from_str(body));
+    if let Some(body) = body {
+        init.set_body(body);
     }
     let req = Request::new_with_str_and_init(url, &init).map_err(HttpError::network)?;
     if body.is_some() {
-        req.headers().set("Content-Type", "application/json").map_err(HttpError::network)?;
+        req.headers().set("Content-Type", content_type).map_err(HttpError::network)?;
+    }
+    for (k, v) in headers {
+        req.headers().set(k, v).map_err(HttpError::network)?;
     }
     let resp: Response = JsFuture::from(crate::window().fetch_with_request(&req))
         .await

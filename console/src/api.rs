@@ -184,6 +184,12 @@ pub fn refusal_text(t: &'static Texts, code: ErrorCode, field: &str, value: &str
         ErrorCode::NotClosed => t.err_not_closed,
         ErrorCode::OperatorUnavailable => t.err_operator_unavailable,
         ErrorCode::SameOperator => t.err_same_operator,
+        ErrorCode::FileTooLarge => t.err_file_too_large,
+        ErrorCode::FileTypeNotAllowed => t.err_file_type,
+        ErrorCode::FileTypeMismatch => t.err_file_mismatch,
+        ErrorCode::TooManyFiles => t.err_too_many_files,
+        ErrorCode::BadFileLink | ErrorCode::FileLinkExpired => t.err_file_link,
+        ErrorCode::UnknownFile => t.err_gone,
         ErrorCode::Internal => t.err_internal,
     }
 }

@@ -46,11 +46,15 @@ pub struct ChatView {
     /// …and whether the operators have read every visitor's message held (the operators' shared
     /// mark: this console's or another's), which clears the unread badge.
     pub caught_up: ArcRwSignal<bool>,
+    /// The name of the file being uploaded, while one is (issue 21).
+    pub uploading: ArcRwSignal<Option<String>>,
 }
 
 /// An open conversation.
 #[derive(Clone)]
 pub struct Chat {
+    /// The conversation's id (its files' routes).
+    pub id: String,
     pub conn: Connection,
     pub view: ChatView,
     /// The interval refreshing `view.now`, while one runs.
@@ -73,6 +77,7 @@ impl Chat {
             visitor: ArcRwSignal::new(None),
             seen: ArcRwSignal::new(None),
             caught_up: ArcRwSignal::new(false),
+            uploading: ArcRwSignal::new(None),
         };
         let handler: Handler = {
             let view = view.clone();
@@ -82,7 +87,7 @@ impl Chat {
         let outbox_key = format!("parley:console:outbox:{id}");
         let me = Author { role: Role::Operator, name: my_name };
         let conn = Connection::open(crate::api::ws_url(id), me, false, handler, Some(outbox_key));
-        let chat = Chat { conn, view, ticker: Rc::default() };
+        let chat = Chat { id: id.to_owned(), conn, view, ticker: Rc::default() };
         chat.show_lines();
         if chat.conn.with(|s| s.has_pending()) {
             chat.watch_pending();
@@ -114,6 +119,53 @@ impl Chat {
         self.view.draft.set(String::new());
         self.view.error.set(None);
         self.watch_pending();
+    }
+
+    /// Uploads `file` (picked, dropped or pasted; issue 21) and sends it as a reply. A file over
+    /// `MAX_ATTACHMENT_BYTES` is refused here, before any upload; a refusal of the edge (type,
+    /// count) is said in the console's language. The upload is keyed by the reply's client id:
+    /// once it answered, the reply is in the saved outbox like a text.
+    pub fn attach(&self, file: web_sys::File) {
+        use parley_protocol::limits::MAX_ATTACHMENT_BYTES;
+        let t = crate::i18n::t();
+        if self.is_closed() {
+            self.view.error.set(Some(t.conversation_closed.to_owned()));
+            return;
+        }
+        if file.size() > MAX_ATTACHMENT_BYTES as f64 {
+            self.view.error.set(Some(t.err_file_too_large.to_owned()));
+            return;
+        }
+        let name = file.name();
+        let client_id = parley_client::random_id("m");
+        let q = js_sys::encode_uri_component(&name);
+        let url = format!("/api/v1/conversations/{}/files?client_id={client_id}&name={q}", self.id);
+        let chat = self.clone();
+        self.view.error.set(None);
+        self.view.uploading.set(Some(name));
+        leptos::task::spawn_local(async move {
+            let answer = parley_client::post_blob(&url, &file.into(), &[]).await;
+            chat.view.uploading.set(None);
+            let up = answer.map(|v| {
+                let json = js_sys::JSON::stringify(&v).ok().and_then(|s| s.as_string()).unwrap_or_default();
+                serde_json::from_str::<parley_protocol::api::UploadedFile>(&json).ok()
+            });
+            match up {
+                Ok(Some(up)) => {
+                    chat.conn.send_file(client_id, String::new(), up.token, up.attachment);
+                    chat.show_lines();
+                    chat.watch_pending();
+                }
+                Ok(None) => chat.view.error.set(Some(t.err_internal.to_owned())),
+                Err(e) => {
+                    let why = match e.api_code() {
+                        Some(code) => crate::api::refusal_text(t, code, "", ""),
+                        None => t.err_internal,
+                    };
+                    chat.view.error.set(Some(why.to_owned()));
+                }
+            }
+        });
     }
 
     /// Sends the unacknowledged replies again now, or reconnects at once if the socket is down.

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use leptos::prelude::{ArcRwSignal, GetUntracked, Set};
 use parley_client::{Delivery, Session};
-use parley_protocol::protocol::{Author, Role};
+use parley_protocol::protocol::{AttachmentView, Author, Role};
 
 /// Whether a reply sent at `since` and still unacknowledged at `now` (both milliseconds since
 /// the epoch) has waited too long (the core's rule, the widget's too). A clock that runs behind
@@ -28,6 +28,8 @@ pub struct Line {
     pub at: f64,
     /// Sent by this console and not yet acknowledged.
     pub pending: ArcRwSignal<bool>,
+    /// The file it carries (issue 21).
+    pub attachment: Option<AttachmentView>,
 }
 
 impl Line {
@@ -71,6 +73,7 @@ pub fn sync(lines: &mut Vec<Line>, session: &Session) -> bool {
             text: l.text.clone(),
             at: l.at as f64,
             pending,
+            attachment: l.attachment.clone(),
         });
     }
     true
@@ -99,6 +102,7 @@ mod tests {
             author: Author { role, name: "x".into() },
             text: text.into(),
             at: Millis(seq * 10),
+            attachment: None,
         }
     }
 

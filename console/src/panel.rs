@@ -9,6 +9,7 @@ use parley_protocol::api::TransferRequest;
 use parley_protocol::outcomes::{block_reason, BlockRequest};
 use parley_protocol::protocol::{Role, Routing, Status};
 use parley_protocol::OperatorId;
+use wasm_bindgen::JsCast;
 
 use crate::chat::Chat;
 use crate::i18n::{fill, t};
@@ -115,6 +116,7 @@ fn ChatPanel(id: String, chat: Chat) -> impl IntoView {
     let routing = RwSignal::from(v.routing.clone());
     let visitor = RwSignal::from(v.visitor.clone());
     let seen = RwSignal::from(v.seen.clone());
+    let uploading = RwSignal::from(v.uploading.clone());
     // The connection is not `Send`: bubbles reach it through this handle, from click handlers.
     let this_chat = StoredValue::new_local(chat.clone());
 
@@ -197,6 +199,36 @@ fn ChatPanel(id: String, chat: Chat) -> impl IntoView {
         let chat = chat.clone();
         move |_: leptos::ev::MouseEvent| chat.end()
     };
+    // Files (issue 21): picked, pasted into the reply, or dropped on the conversation.
+    let on_pick = {
+        let chat = chat.clone();
+        move |ev: leptos::ev::Event| {
+            let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
+            if let Some(file) = input.files().and_then(|f| f.get(0)) {
+                chat.attach(file);
+            }
+            input.set_value("");
+        }
+    };
+    let on_paste = {
+        let chat = chat.clone();
+        move |ev: leptos::ev::ClipboardEvent| {
+            if let Some(file) = ev.clipboard_data().and_then(|d| d.files()).and_then(|f| f.get(0)) {
+                ev.prevent_default();
+                chat.attach(file);
+            }
+        }
+    };
+    let on_drop = {
+        let chat = chat.clone();
+        move |ev: leptos::ev::DragEvent| {
+            if let Some(file) = ev.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)) {
+                ev.prevent_default();
+                chat.attach(file);
+            }
+        }
+    };
+    let on_dragover = move |ev: leptos::ev::DragEvent| ev.prevent_default();
     let on_blur = {
         let chat = chat.clone();
         move |_| chat.stop_typing()
@@ -223,7 +255,7 @@ fn ChatPanel(id: String, chat: Chat) -> impl IntoView {
     };
 
     view! {
-        <article class="chat" aria-labelledby="chat-title">
+        <article class="chat" aria-labelledby="chat-title" on:drop=on_drop on:dragover=on_dragover>
             <header class="chat-head">
                 <div class="chat-title">
                     <h2 id="chat-title">{title}</h2>
@@ -321,7 +353,18 @@ fn ChatPanel(id: String, chat: Chat) -> impl IntoView {
                     on:input=on_input
                     on:keydown=on_keydown
                     on:blur=on_blur
+                    on:paste=on_paste
                 ></textarea>
+                <label class="btn attach" title=move || t().attach_file>
+                    <input
+                        type="file"
+                        class="attach-input"
+                        aria-label=move || t().attach_file
+                        prop:disabled=closed
+                        on:change=on_pick
+                    />
+                    <span aria-hidden="true">"📎"</span>
+                </label>
                 <button type="submit" class="btn btn-primary send" aria-label=move || t().send_reply prop:disabled=closed>
                     <svg viewBox="0 0 20 20" width="16" height="16" aria-hidden="true" focusable="false">
                         <path fill="currentColor" d="M2.5 2.6l15 7.1a.35.35 0 0 1 0 .6l-15 7.1a.35.35 0 0 1-.5-.4L4 10 2 3a.35.35 0 0 1 .5-.4zM4 10h7"></path>
@@ -329,6 +372,7 @@ fn ChatPanel(id: String, chat: Chat) -> impl IntoView {
                     <span>{move || t().send}</span>
                 </button>
             </form>
+            {move || uploading.get().map(|name| view! { <p class="uploading" role="status">{fill(t().uploading, &[("name", &name)])}</p> })}
         </article>
     }
 }
@@ -588,9 +632,66 @@ fn Bubble(
                 {by_email.then(|| view! { <span class="msg-by-email">{move || t().by_email}</span> })}
                 {delivery}
             </div>
-            <p class="msg-text">{line.text}</p>
+            {(!line.text.is_empty() || line.attachment.is_none()).then(|| view! { <p class="msg-text">{line.text}</p> })}
+            {line.attachment.map(|file| view! { <FileBox conversation=chat.with_value(|c| c.id.clone()) file /> })}
             {move || is_seen().then(|| view! { <span class="msg-seen">{move || t().seen_receipt}</span> })}
         </div>
+    }
+}
+
+/// A message's file (issue 21): an image inline at a bounded size, anything else a named link
+/// with its size. Both read through a short-lived signed link asked for when shown (an image)
+/// or clicked (a file), so an old transcript never holds an expired one.
+#[component]
+pub(crate) fn FileBox(conversation: String, file: parley_protocol::protocol::AttachmentView) -> impl IntoView {
+    use parley_protocol::limits::ATTACHMENT_IMAGE_MAX_PX;
+    let link = format!("/api/v1/conversations/{conversation}/files/{}/link", file.id);
+    let fetch_link = move |link: String| async move {
+        let v = parley_client::post_blob(&link, &wasm_bindgen::JsValue::NULL, &[]).await.ok()?;
+        js_sys::Reflect::get(&v, &"url".into()).ok()?.as_string()
+    };
+    if file.is_image() {
+        let src = RwSignal::new(None::<String>);
+        leptos::task::spawn_local(async move { src.set(fetch_link(link).await) });
+        // Bounded, keeping the image's proportions when its size is known.
+        let (w, h) = match (file.width, file.height) {
+            (Some(w), Some(h)) if w > 0 && h > 0 => {
+                let scale = (ATTACHMENT_IMAGE_MAX_PX as f64 / w.max(h) as f64).min(1.0);
+                (((w as f64) * scale).round() as u32, ((h as f64) * scale).round() as u32)
+            }
+            _ => (ATTACHMENT_IMAGE_MAX_PX, ATTACHMENT_IMAGE_MAX_PX),
+        };
+        view! {
+            <img class="msg-image" alt=file.name.clone() title=file.name width=w height=h src=move || src.get() />
+        }
+        .into_any()
+    } else {
+        let open = move |ev: leptos::ev::MouseEvent| {
+            ev.prevent_default();
+            let link = link.clone();
+            leptos::task::spawn_local(async move {
+                if let Some(url) = fetch_link(link).await {
+                    let _ = window().location().set_href(&url);
+                }
+            });
+        };
+        view! {
+            <a class="msg-file" href="#" on:click=open>
+                <span class="msg-file-name">{file.name}</span>
+                " "
+                <span class="msg-file-size">{human_size(file.size)}</span>
+            </a>
+        }
+        .into_any()
+    }
+}
+
+/// A file's size for people: bytes, KB or MB (decimal, one digit).
+fn human_size(bytes: u64) -> String {
+    match bytes {
+        0..1_000 => format!("{bytes} B"),
+        1_000..1_000_000 => format!("{:.1} KB", bytes as f64 / 1e3),
+        _ => format!("{:.1} MB", bytes as f64 / 1e6),
     }
 }
 

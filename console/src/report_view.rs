@@ -310,6 +310,9 @@ pub fn TranscriptDialog(id: String, on_close: Callback<()>) -> impl IntoView {
                         <time class="rep-msg-time muted">{full_time(m.at)}</time>
                         <strong class="rep-msg-author">{author_label(m)}</strong>
                         <span class="rep-msg-text">{m.text.clone()}</span>
+                        {m.attachment.clone().map(|file| {
+                            view! { <crate::panel::FileBox conversation=d.conversation.id.0.clone() file /> }
+                        })}
                     </li>
                 }
             })
@@ -397,6 +400,7 @@ mod tests {
             author_name: name.into(),
             text: "<b>hi</b>".into(),
             at: 5,
+            attachment: None,
         };
         assert_eq!(author_label(&m("visitor", "")), "Visitor");
         assert_eq!(author_label(&m("operator", " Ann ")), "Ann");

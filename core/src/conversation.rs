@@ -19,14 +19,15 @@ pub mod copy;
 
 use crate::dispatch::{Received, RouteUpdate};
 use crate::ids::{ConversationId, Millis, OperatorId};
+use crate::keys::Keyring;
 use crate::limits::{
     CONVERSATION_TAIL_MESSAGES, MAX_CONVERSATION_BYTES, MAX_CONVERSATION_MESSAGES, MAX_PAGES_KEPT, MAX_REPLAY,
     MAX_REPLAY_FRAME_BYTES, PROTOCOL_VERSION, REPLY_MAIL_DELAY_MS, SESSION_TIMEOUT_MS, SOCKET_RATE_BURST,
     SOCKET_RATE_PER_SEC, VISITOR_RATE_BURST, VISITOR_RATE_PER_SEC,
 };
 use crate::protocol::{
-    Author, ClientMsg, ErrorCode, MessageView, OperatorMsg, PageVisit, ProtocolError, Role, Routing, ServerMsg, Status,
-    VisitorInfo,
+    AttachmentView, Author, ClientMsg, ErrorCode, MessageView, OperatorMsg, PageVisit, ProtocolError, Role, Routing,
+    ServerMsg, Status, VisitorInfo,
 };
 use crate::throttle::{Bucket, Refused};
 use serde::{Deserialize, Serialize};
@@ -320,6 +321,7 @@ pub struct Lookup {
     who: Participant,
     client_id: String,
     text: String,
+    attachment: Option<AttachmentView>,
     at: Millis,
 }
 
@@ -417,6 +419,9 @@ pub struct Conversation {
     sockets: HashMap<String, Bucket>,
     /// Bytes of text of all messages, the tail and before (against `config.max_bytes`).
     bytes: u64,
+    /// The key a `send`'s attachment token is checked with (issue 21); without it every
+    /// attachment is refused.
+    attachment_keys: Option<Keyring>,
 }
 
 impl Conversation {
@@ -464,12 +469,19 @@ impl Conversation {
             buckets: HashMap::new(),
             sockets: HashMap::new(),
             bytes,
+            attachment_keys: None,
         };
         let skip = latest.len().saturating_sub(conv.config.tail.max(1));
         for m in latest.into_iter().skip(skip) {
             conv.hold(m);
         }
         conv
+    }
+
+    /// The key attachment tokens are checked with ([`crate::attachments::read_attachment_token`]):
+    /// a `send` naming a file carries it only when its token was made for this conversation.
+    pub fn set_attachment_keys(&mut self, ring: Keyring) {
+        self.attachment_keys = Some(ring);
     }
 
     /// Adds a message to the tail, dropping the oldest beyond [`Config::tail`].
@@ -560,7 +572,9 @@ impl Conversation {
                 vec![error(ProtocolError::new(ErrorCode::HelloRequired, "send hello first").for_send(Some(&client_id)))]
             }
             _ if !conn.greeted => vec![error(ProtocolError::new(ErrorCode::HelloRequired, "send hello first"))],
-            ClientMsg::Send { client_id, text } => self.send(&conn.participant, client_id, text, now),
+            ClientMsg::Send { client_id, text, attachment } => {
+                self.send(&conn.participant, client_id, text, attachment, now)
+            }
             ClientMsg::Typing { typing } => {
                 vec![Effect::BroadcastOthers(ServerMsg::Typing { author: conn.participant.author(), typing })]
             }
@@ -850,31 +864,59 @@ impl Conversation {
         effects
     }
 
-    fn send(&mut self, who: &Participant, client_id: String, text: String, now: Millis) -> Vec<Effect> {
+    fn send(
+        &mut self,
+        who: &Participant,
+        client_id: String,
+        text: String,
+        token: Option<String>,
+        now: Millis,
+    ) -> Vec<Effect> {
         if let Some(&Earlier { seq, at }) = self.by_client_id.get(&(who.id.clone(), client_id.clone())) {
             // A retry: acknowledge again, store nothing.
             return vec![Effect::Reply(ServerMsg::Ack { client_id, seq, at })];
         }
+        // A file: only one uploaded to this conversation (its token says so, signed).
+        let attachment = match token {
+            None => None,
+            Some(t) => {
+                let ring = self.attachment_keys.as_ref();
+                match ring.and_then(|r| crate::attachments::read_attachment_token(r, self.id.as_str(), &t)) {
+                    Some(view) => Some(view),
+                    None => {
+                        let e = ProtocolError::new(ErrorCode::BadAttachment, "not a file of this conversation");
+                        return vec![error(e.for_send(Some(&client_id)))];
+                    }
+                }
+            }
+        };
         if self.first_held() > 1 {
             // It may be a retry of a message older than the tail: storage knows.
-            return vec![Effect::LookUp(Lookup { who: who.clone(), client_id, text, at: now })];
+            return vec![Effect::LookUp(Lookup { who: who.clone(), client_id, text, attachment, at: now })];
         }
-        self.send_new(who, client_id, text, now)
+        self.send_new(who, client_id, text, attachment, now)
     }
 
     /// The answer to [`Effect::LookUp`]: `found` is the stored message with the send's
     /// (author, client id), if any. A retry is acknowledged with its original seq, else the
     /// send is a new message.
     pub fn looked_up(&mut self, lookup: Lookup, found: Option<Earlier>) -> Vec<Effect> {
-        let Lookup { who, client_id, text, at } = lookup;
+        let Lookup { who, client_id, text, attachment, at } = lookup;
         match found {
             Some(Earlier { seq, at }) => vec![Effect::Reply(ServerMsg::Ack { client_id, seq, at })],
-            None => self.send_new(&who, client_id, text, at),
+            None => self.send_new(&who, client_id, text, attachment, at),
         }
     }
 
     /// A send whose client id was never stored.
-    fn send_new(&mut self, who: &Participant, client_id: String, text: String, now: Millis) -> Vec<Effect> {
+    fn send_new(
+        &mut self,
+        who: &Participant,
+        client_id: String,
+        text: String,
+        attachment: Option<AttachmentView>,
+        now: Millis,
+    ) -> Vec<Effect> {
         if self.meta.status == Status::Closed {
             let e = ProtocolError::new(ErrorCode::ConversationClosed, "this conversation is closed");
             return vec![error(e.for_send(Some(&client_id)))];
@@ -890,7 +932,7 @@ impl Conversation {
             return vec![error(e.for_send(Some(&client_id)))];
         }
         let seq = self.last_seq + 1;
-        let view = MessageView { seq, client_id, author: who.author(), text, at: now };
+        let view = MessageView { seq, client_id, author: who.author(), text, at: now, attachment };
         let stored = StoredMessage { view: view.clone(), author_id: who.id.clone() };
         self.last_seq = seq;
         self.bytes += stored.view.text.len() as u64;

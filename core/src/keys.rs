@@ -34,11 +34,21 @@ pub enum Purpose {
     IdentifiedId,
     /// Short-lived tickets opening a visitor's socket.
     SocketTicket,
+    /// The token a `send` names an uploaded file with (issue 21, [`crate::attachments`]).
+    AttachmentToken,
+    /// Short-lived links reading a file (issue 21).
+    FileLink,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 4] =
-        [Purpose::VisitorToken, Purpose::ReportLink, Purpose::IdentifiedId, Purpose::SocketTicket];
+    pub const ALL: [Purpose; 6] = [
+        Purpose::VisitorToken,
+        Purpose::ReportLink,
+        Purpose::IdentifiedId,
+        Purpose::SocketTicket,
+        Purpose::AttachmentToken,
+        Purpose::FileLink,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -46,6 +56,8 @@ impl Purpose {
             Purpose::ReportLink => "report-link",
             Purpose::IdentifiedId => "identified-id",
             Purpose::SocketTicket => "socket-ticket",
+            Purpose::AttachmentToken => "attachment-token",
+            Purpose::FileLink => "file-link",
         }
     }
 }

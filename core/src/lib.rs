@@ -6,6 +6,7 @@
 //! this state in Durable Objects and carries out the effects. No I/O, no clock, no randomness:
 //! time and fresh ids come in as arguments, so every rule is tested natively in milliseconds.
 
+pub mod attachments;
 pub mod auth;
 pub mod config;
 pub mod conversation;

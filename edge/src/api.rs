@@ -403,7 +403,10 @@ struct WsQuery {
 }
 
 /// The conversation's `(account, channel, visitor)`, or the 404 for an unknown or malformed id.
-async fn conversation_parties(env: &Env, id: &str) -> Result<std::result::Result<(String, String, String), Response>> {
+pub(crate) async fn conversation_parties(
+    env: &Env,
+    id: &str,
+) -> Result<std::result::Result<(String, String, String), Response>> {
     if !is_valid_id(id) {
         return fail(ErrorCode::UnknownConversation, "no such conversation").map(Err);
     }

@@ -173,6 +173,45 @@ pub async fn send_mail(env: &worker::Env, from: &str, to: &str, raw: &str) -> wo
     Ok(())
 }
 
+/// The `FILES` bucket (R2, issue 21): the edge's only way to it. Every operation is counted as
+/// an outbound request (an upper bound of what Cloudflare counts).
+pub fn files(env: &worker::Env) -> worker::Result<Files> {
+    Ok(Files(env.bucket("FILES")?))
+}
+
+/// The `FILES` bucket, counted per operation ([`files`]).
+pub struct Files(worker::Bucket);
+
+impl Files {
+    /// Stores `bytes` under `key` (one atomic put: the object is whole or absent) with the type
+    /// and disposition it is served with.
+    pub async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str, disposition: &str) -> worker::Result<()> {
+        add(|c| c.fetch += 1);
+        let meta = worker::HttpMetadata {
+            content_type: Some(content_type.to_owned()),
+            content_disposition: Some(disposition.to_owned()),
+            ..Default::default()
+        };
+        self.0.put(key, bytes).http_metadata(meta).execute().await?;
+        Ok(())
+    }
+
+    /// The object under `key`, if any.
+    pub async fn get(&self, key: &str) -> worker::Result<Option<worker::Object>> {
+        add(|c| c.fetch += 1);
+        self.0.get(key).execute().await
+    }
+
+    /// Deletes these keys (at most 1,000 a call, R2's own bound).
+    pub async fn delete(&self, keys: Vec<String>) -> worker::Result<()> {
+        for chunk in keys.chunks(1_000) {
+            add(|c| c.fetch += 1);
+            self.0.delete_multiple(chunk.to_vec()).await?;
+        }
+        Ok(())
+    }
+}
+
 /// What the invocation being polled has spent so far (zero outside one).
 pub fn spent() -> Cost {
     CURRENT.with(|c| c.borrow().as_ref().map(|m| m.cost()).unwrap_or_default())

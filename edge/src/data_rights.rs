@@ -50,6 +50,12 @@ pub(crate) async fn export(env: &Env, me: &Admin, visitor_id: &str) -> Result<Re
     // Every conversation's child rows in three queries, whatever their number (a request's D1
     // queries are capped: `parley_protocol::limits::cloudflare`).
     let mut children = store::visitor_children(&d1, account, visitor_id).await?;
+    // Their files (issue 21), in one more query.
+    let ids: Vec<String> = records.iter().map(|r| r.id.as_str().to_owned()).collect();
+    let mut files = std::collections::HashMap::<String, Vec<_>>::new();
+    for f in crate::store::attachments::of_conversations(&d1, &ids).await? {
+        files.entry(f.conversation_id.clone()).or_default().push(f.into_api());
+    }
     let mut conversations = Vec::with_capacity(records.len());
     for record in records.iter().rev() {
         let id = record.id.as_str();
@@ -58,6 +64,7 @@ pub(crate) async fn export(env: &Env, me: &Admin, visitor_id: &str) -> Result<Re
             messages: children.messages.remove(id).unwrap_or_default(),
             events: children.events.remove(id).unwrap_or_default(),
             goals: children.goals.remove(id).unwrap_or_default(),
+            files: files.remove(id).unwrap_or_default(),
         });
     }
     let export = VisitorExport {
@@ -90,6 +97,26 @@ async fn named_offline_messages(
         crate::store::offline_messages::name_channels(&mut messages, &names);
     }
     Ok(messages)
+}
+
+/// What removing a batch's files costs in subrequests: their keys read, one R2 delete (a batch
+/// is far below R2's 1,000 keys a call: `MAX_ATTACHMENTS_PER_CONVERSATION` × the batch), their
+/// rows deleted.
+const FILES_COST_PER_BATCH: usize = 3;
+
+/// Removes the files of these conversations (issue 21): their bytes from R2, then their rows
+/// (a failure in between leaves rows whose bytes are gone: the next erasure or retention run
+/// finds them again and deletes nothing twice).
+async fn remove_files(env: &Env, d1: &crate::store::Shard, ids: &[String]) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let keys = crate::store::attachments::keys_of(d1, ids).await?;
+    if keys.is_empty() {
+        return Ok(());
+    }
+    crate::cost::files(env)?.delete(keys).await?;
+    crate::store::attachments::delete_of(d1, ids).await
 }
 
 /// `POST /api/v1/console/visitors/:id/erase`.
@@ -127,6 +154,7 @@ pub(crate) async fn erase(env: &Env, me: &Admin, visitor_id: &str) -> Result<Res
     }
     let visitor_id_typed = VisitorId(visitor_id.to_owned());
     let ids: Vec<String> = conversations[..now].iter().map(|c| c.id.clone()).collect();
+    remove_files(env, &d1, &ids).await?;
     if remaining > 0 {
         let erased = store::erase_visitor_conversations(&d1, account, visitor_id, now as u32).await?;
         crate::store::directory::forget_parties(&crate::store::directory(env)?, account, None, &ids).await?;
@@ -259,8 +287,9 @@ pub async fn run_retention(env: &Env, now: u64) -> Result<Purged> {
         let cutoff = retention_cutoff(now, account.days());
         purged.offline_messages += store::purge_offline_messages(&d1, &account.id, cutoff).await?;
         while budget > 0 {
-            // One more query per batch: forgetting the batch's parties in the directory.
-            let fits = (left().saturating_sub(1) / RETENTION_COST_PER_CONVERSATION) as u32;
+            // One more query per batch: forgetting the batch's parties in the directory; and
+            // FILES_COST_PER_BATCH for their files (issue 21).
+            let fits = (left().saturating_sub(1 + FILES_COST_PER_BATCH) / RETENTION_COST_PER_CONVERSATION) as u32;
             let take = budget.min(RETENTION_BATCH).min(fits);
             if take == 0 {
                 break;
@@ -272,6 +301,7 @@ pub async fn run_retention(env: &Env, now: u64) -> Result<Purged> {
             for id in &ids {
                 ConversationStub::get(env, id)?.erase().await?;
             }
+            remove_files(env, &d1, &ids).await?;
             purged.conversations += store::delete_conversations(&d1, &account.id, &ids).await?;
             crate::store::directory::forget_parties(&directory, &account.id, None, &ids).await?;
             budget = budget.saturating_sub(ids.len() as u32);

@@ -152,11 +152,21 @@ pub fn widget_door(path: &str) -> bool {
     path.starts_with("/api/v1/widget/") || path == "/api/v1/conversations" || path.starts_with("/api/v1/conversations/")
 }
 
+/// `POST /api/v1/conversations/:id/files` (issue 21): its body is a file.
+pub fn is_file_upload(path: &str) -> bool {
+    let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
+    matches!(segs.as_slice(), ["api", "v1", "conversations", _, "files"])
+}
+
 /// The largest body `path`'s door takes, in bytes (`limits.rs`); a larger `Content-Length` is
 /// refused before the body is read.
 pub fn body_limit(path: &str) -> usize {
     use parley_protocol::limits::*;
-    if path.starts_with("/api/v1/auth/") {
+    if is_file_upload(path) {
+        // Its handler refuses past MAX_ATTACHMENT_BYTES with its own code (`file_too_large`),
+        // by Content-Length before reading and on the bytes read.
+        usize::MAX
+    } else if path.starts_with("/api/v1/auth/") {
         MAX_LOGIN_BODY_BYTES
     } else if path == "/api/v1/console/outcome-settings" {
         parley_protocol::outcomes::MAX_OUTCOME_SETTINGS_BYTES
@@ -580,6 +590,24 @@ mod worker_side {
         }
     }
 
+    /// [`Guard::Participant`] for a conversation's files (issue 21; the body is the file, so
+    /// the visitor proves itself in headers): a visitor of the conversation with its id and
+    /// token in `X-Parley-Visitor-Id` / `X-Parley-Visitor-Token`, from a registered host of its
+    /// channel (another visitor: `not_your_conversation`); without them an operator of its
+    /// account (console origin, live session; another account: `unknown_conversation`).
+    pub async fn file_participant(
+        req: &Request,
+        env: &Env,
+        conv: (&str, &str, &str, &str),
+    ) -> Result<Checked<Participant>> {
+        let id = req.headers().get("X-Parley-Visitor-Id")?;
+        let token = req.headers().get("X-Parley-Visitor-Token")?;
+        match (id, token) {
+            (None, None) => participant(req, env, WsRole::Operator, VisitorProof::Token(None), conv).await,
+            (id, token) => participant(req, env, WsRole::Visitor, VisitorProof::Token(id.zip(token)), conv).await,
+        }
+    }
+
     // -- floods (issue 18) ------------------------------------------------------------------
 
     /// The client address the request is counted under (`CF-Connecting-IP`; `None` for a
@@ -699,6 +727,9 @@ mod tests {
         assert_eq!(body_limit("/api/v1/widget/events"), MAX_WIDGET_BODY_BYTES);
         assert_eq!(body_limit("/api/v1/conversations/c_1/ticket"), MAX_WIDGET_BODY_BYTES);
         assert_eq!(body_limit("/api/v1/conversations"), MAX_WIDGET_BODY_BYTES);
+        // A file's upload is refused by its own handler (`file_too_large`); its link is JSON-sized.
+        assert_eq!(body_limit("/api/v1/conversations/c_1/files"), usize::MAX);
+        assert_eq!(body_limit("/api/v1/conversations/c_1/files/f_1/link"), MAX_WIDGET_BODY_BYTES);
         // No door takes more than the reader would read anyway, but the outcome settings.
         for p in ["/api/v1/auth/login", "/api/v1/console/x", "/api/v1/widget/session", "/api/v2/x"] {
             assert!(body_limit(p) <= MAX_HTTP_BODY_BYTES, "{p}");

@@ -65,7 +65,8 @@ pub fn preflight(req: &Request) -> Result<Response> {
         headers.set("Access-Control-Allow-Origin", &o)?;
     }
     headers.set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")?;
-    headers.set("Access-Control-Allow-Headers", "Content-Type")?;
+    // The visitor's proof travels in headers where the body is a file (issue 21).
+    headers.set("Access-Control-Allow-Headers", "Content-Type, X-Parley-Visitor-Id, X-Parley-Visitor-Token")?;
     headers.set("Access-Control-Max-Age", "86400")?;
     headers.set("Vary", "Origin")?;
     Ok(Response::empty()?.with_status(204).with_headers(headers))

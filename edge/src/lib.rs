@@ -14,6 +14,7 @@ mod config;
 mod cost;
 mod data_rights;
 mod dispatch;
+mod files;
 mod guard;
 mod http;
 #[cfg(test)]

@@ -158,7 +158,7 @@ fn every_frame_a_conversation_sends_fits_a_websocket_message() {
 }
 
 fn send(i: u64, text: String) -> parley_protocol::protocol::ClientMsg {
-    parley_protocol::protocol::ClientMsg::Send { client_id: format!("m{i}"), text }
+    parley_protocol::protocol::ClientMsg::Send { client_id: format!("m{i}"), text, attachment: None }
 }
 
 #[test]
@@ -210,6 +210,7 @@ fn every_subrequest_goes_through_a_counted_door() {
         "no outbound fetch but cost::fetch and cost::push_fetch"
     );
     assert_eq!(files_with(&files, ".send_email("), vec!["cost.rs".to_owned()], "mail only through cost::send_mail");
+    assert_eq!(files_with(&files, ".bucket("), vec!["cost.rs".to_owned()], "R2 only through cost::files");
     // Work a handler starts on its own would escape its request's meter.
     assert!(files_with(&files, "spawn_local").is_empty(), "a spawned task escapes the request's count");
     assert_eq!(

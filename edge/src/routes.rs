@@ -212,6 +212,10 @@ pub static ROUTES: &[EdgeRoute] = &[
     EdgeRoute::open(GET, "/api/v1/public/reports/:slug", Guard::PublicLink, h!(|req, env, p| report_links::public(req, env, &p[0]))),
     EdgeRoute::open(GET, "/api/v1/conversations/:id/ws", Guard::Participant, h!(|req, env, p| api::connect(req, env, &p[0]))),
     EdgeRoute::open(POST, "/api/v1/conversations/:id/ticket", Guard::Ticket, h!(|req, env, p| api::ticket(req, env, &p[0]))),
+    // Files in the chat (issue 21): upload and link by a participant, read by the signed link.
+    EdgeRoute::open(POST, "/api/v1/conversations/:id/files", Guard::Participant, h!(|req, env, p| crate::files::upload(req, env, &p[0]))),
+    EdgeRoute::open(POST, "/api/v1/conversations/:id/files/:file/link", Guard::Participant, h!(|req, env, p| crate::files::link(req, env, &p[0], &p[1]))),
+    EdgeRoute::open(GET, "/api/v1/files/:account/:conversation/:file", Guard::PublicLink, h!(|req, env, p| crate::files::read(req, env, &p[0], &p[1], &p[2]))),
     // A fresh deployment's setup (issue 20): open while the directory holds no account.
     EdgeRoute::open(GET, "/console/setup", Guard::Open, h!(|req, env, p| crate::setup::page(&req, env))),
     EdgeRoute::open(GET, "/api/v1/setup", Guard::Open, h!(|req, env, p| crate::setup::state(env))),
@@ -381,6 +385,9 @@ mod tests {
             (Verb::Get, "/api/v1/conversations/c_1/ws", Guard::Participant),
             (Verb::Post, "/api/v1/conversations/c_1/ticket", Guard::Ticket),
             (Verb::Get, "/api/v1/public/reports/r_1", Guard::PublicLink),
+            (Verb::Post, "/api/v1/conversations/c_1/files", Guard::Participant),
+            (Verb::Post, "/api/v1/conversations/c_1/files/f_1/link", Guard::Participant),
+            (Verb::Get, "/api/v1/files/a_1/c_1/f_1", Guard::PublicLink),
             (Verb::Get, "/api/v1/console/visitors/v_1/export", Guard::Console(Read, admin)),
             (Verb::Post, "/api/v1/console/visitors/v_1/erase", Guard::Console(Change, admin)),
             (Verb::Post, "/api/v1/console/visitors/v_1/nope", Guard::Console(Change, admin)),

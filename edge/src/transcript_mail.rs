@@ -57,15 +57,21 @@ async fn mail_transcript(env: &Env, ctx: &Context, id: &str, body: TranscriptMai
     let reply =
         parley_mail::token::address(&secret, &conv.id, now / 1_000 + REPLY_ADDRESS_TTL_SECS, mail_out::domain(&sender));
     let lang = Lang::of(&body.lang).or_else(|| Lang::of(&ch.language)).unwrap_or(Lang::En);
+    // A message's file is named in the mail (issue 21; its bytes are read in the chat only).
+    let texts: Vec<String> = messages
+        .iter()
+        .map(|m| parley_protocol::protocol::AttachmentView::text_with(&m.text, m.attachment.as_ref()))
+        .collect();
     let lines: Vec<Line> = messages
         .iter()
-        .map(|m| Line {
+        .zip(&texts)
+        .map(|(m, text)| Line {
             author: match m.author.role {
                 Role::Visitor => Author::Visitor,
                 Role::Operator => Author::Operator(&m.author.name),
             },
             at_ms: m.at.0,
-            text: &m.text,
+            text,
         })
         .collect();
     let content = mails::transcript(&mails::Transcript {

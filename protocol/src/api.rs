@@ -140,6 +140,23 @@ pub struct SocketTicket {
     pub expires_at: u64,
 }
 
+/// `POST /api/v1/conversations/:id/files?client_id=…&name=…` (issue 21; the body is the file):
+/// the file as messages carry it, and the token a `send` frame names it with. The same client id
+/// answers the same file again (a retried upload stores once).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadedFile {
+    pub attachment: crate::protocol::AttachmentView,
+    pub token: String,
+}
+
+/// `POST /api/v1/conversations/:id/files/:file/link`: a link reading the file until
+/// `expires_at` (`limits::ATTACHMENT_LINK_TTL_MS` after it was made).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileLink {
+    pub url: String,
+    pub expires_at: u64,
+}
+
 /// `POST /api/v1/conversations`: the visitor's open conversation, created if there is none.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateConversationRequest {
@@ -489,6 +506,9 @@ pub struct TranscriptMessage {
     pub author_name: String,
     pub text: String,
     pub at: u64,
+    /// The file the message carries (issue 21).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<crate::protocol::AttachmentView>,
 }
 
 // ---- Web Push for operators (issue 20) --------------------------------------------------------

@@ -90,6 +90,10 @@ pub struct ExportConversation {
     pub messages: Vec<ExportMessage>,
     pub events: Vec<ConversationEvent>,
     pub goals: Vec<ReachedGoal>,
+    /// The files uploaded to it (issue 21): what they were; their bytes are read through the
+    /// console's signed links while the conversation exists.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<crate::protocol::AttachmentView>,
 }
 
 /// A message of the transcript (`role`: visitor, operator or system).

@@ -122,6 +122,21 @@ error_codes! {
     TooManySockets = ("too_many_sockets", 429),
     /// The channel's wait queue is full: leave a message instead (the widget's offline form).
     QueueFull = ("queue_full", 503),
+    /// An upload larger than [`crate::limits::MAX_ATTACHMENT_BYTES`] (refused from its
+    /// `Content-Length` before the body is read, else as the bytes come).
+    FileTooLarge = ("file_too_large", 413),
+    /// The file's bytes are not one of the accepted types (images, PDF, plain text, office).
+    FileTypeNotAllowed = ("file_type_not_allowed", 415),
+    /// The file's name says one type (`.png`) and its bytes are another, or none.
+    FileTypeMismatch = ("file_type_mismatch", 415),
+    /// The conversation holds its most files ([`crate::limits::MAX_ATTACHMENTS_PER_CONVERSATION`]).
+    TooManyFiles = ("too_many_files", 409),
+    /// A file link that is malformed, forged or not for this conversation.
+    BadFileLink = ("bad_file_link", 403),
+    /// A file link past its expiry: ask the conversation for a new one.
+    FileLinkExpired = ("file_link_expired", 410),
+    /// No such file in this conversation (never uploaded, or erased).
+    UnknownFile = ("unknown_file", 404),
     /// Anything unexpected (logged by the edge).
     Internal = ("internal", 500),
 }
@@ -326,6 +341,13 @@ mod tests {
             (ErrorCode::RateLimited, 429),
             (ErrorCode::TooManySockets, 429),
             (ErrorCode::QueueFull, 503),
+            (ErrorCode::FileTooLarge, 413),
+            (ErrorCode::FileTypeNotAllowed, 415),
+            (ErrorCode::FileTypeMismatch, 415),
+            (ErrorCode::TooManyFiles, 409),
+            (ErrorCode::BadFileLink, 403),
+            (ErrorCode::FileLinkExpired, 410),
+            (ErrorCode::UnknownFile, 404),
             (ErrorCode::Internal, 500),
         ];
         assert_eq!(expect.len(), ErrorCode::ALL.len(), "every code has its expected status here");

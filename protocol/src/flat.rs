@@ -10,7 +10,7 @@
 //! fixture and on a list of malformed frames.
 
 use crate::protocol::{
-    Author, ErrorCode, Hidden, MessageView, Role, Routing, ServerMsg, ServerWire, Status, TextOrMessage,
+    AttachmentView, Author, ErrorCode, Hidden, MessageView, Role, Routing, ServerMsg, ServerWire, Status, TextOrMessage,
 };
 use crate::{ConversationId, Millis};
 
@@ -143,6 +143,7 @@ fn error_code<J: Json>(v: &J) -> Option<ErrorCode> {
         ErrorCode::RateLimited,
         ErrorCode::SessionEnded,
         ErrorCode::ConversationFull,
+        ErrorCode::BadAttachment,
     ]
     .into_iter()
     .find(|c| c.as_str() == tag)
@@ -165,6 +166,26 @@ fn message<J: Json>(v: &J) -> Option<MessageView> {
         author: need(v, "author", author)?,
         text: need(v, "text", J::string)?,
         at: Millis(need(v, "at", J::uint)?),
+        attachment: opt_with(v, "attachment", attachment)?,
+    })
+}
+
+/// A file as messages carry it (issue 21): also how the chat client reads a saved outbox's.
+pub fn read_attachment<J: Json>(v: &J) -> Option<AttachmentView> {
+    attachment(v)
+}
+
+fn attachment<J: Json>(v: &J) -> Option<AttachmentView> {
+    if !v.is_object() {
+        return None;
+    }
+    Some(AttachmentView {
+        id: need(v, "id", J::string)?,
+        name: need(v, "name", J::string)?,
+        content_type: need(v, "content_type", J::string)?,
+        size: need(v, "size", J::uint)?,
+        width: opt_with(v, "width", u32_of)?,
+        height: opt_with(v, "height", u32_of)?,
     })
 }
 

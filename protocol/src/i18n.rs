@@ -170,6 +170,11 @@ pub struct Texts {
     /// An operator's console session ended (the console only).
     pub why_ended: &'static str,
     pub why_refused: &'static str,
+    /// Files (issue 21): the attach control's label; a file over the size limit, refused before
+    /// it is uploaded; a file the server refused (its type, or too many).
+    pub attach: &'static str,
+    pub file_too_large: &'static str,
+    pub file_refused: &'static str,
 }
 
 impl Texts {
@@ -183,7 +188,9 @@ impl Texts {
             C::ConversationFull => self.why_full,
             C::RateLimited => self.why_busy,
             C::SessionEnded => self.why_ended,
-            C::Malformed | C::UnknownType | C::EmptyMessage | C::BadClientId | C::HelloRequired => self.why_refused,
+            C::Malformed | C::UnknownType | C::EmptyMessage | C::BadClientId | C::HelloRequired | C::BadAttachment => {
+                self.why_refused
+            }
         }
     }
 
@@ -258,6 +265,9 @@ pub static EN: Texts = Texts {
     why_busy: "too many messages at once; try again in a moment",
     why_ended: "your session ended; log in again",
     why_refused: "the server refused it",
+    attach: "Attach a file",
+    file_too_large: "This file is too large to send (10 MB at most).",
+    file_refused: "This file cannot be sent: only images, PDF, text and office documents.",
 };
 
 pub static ES: Texts = Texts {
@@ -322,6 +332,9 @@ pub static ES: Texts = Texts {
     why_busy: "demasiados mensajes a la vez; inténtalo de nuevo en un momento",
     why_ended: "tu sesión ha terminado; vuelve a iniciar sesión",
     why_refused: "el servidor lo rechazó",
+    attach: "Adjuntar un archivo",
+    file_too_large: "Este archivo es demasiado grande para enviarlo (10 MB como máximo).",
+    file_refused: "Este archivo no se puede enviar: solo imágenes, PDF, texto y documentos de oficina.",
 };
 
 pub static FR: Texts = Texts {
@@ -388,6 +401,9 @@ pub static FR: Texts = Texts {
     why_busy: "trop de messages à la fois ; réessayez dans un instant",
     why_ended: "votre session a pris fin ; reconnectez-vous",
     why_refused: "le serveur l’a refusé",
+    attach: "Joindre un fichier",
+    file_too_large: "Ce fichier est trop volumineux pour être envoyé (10 Mo au plus).",
+    file_refused: "Ce fichier ne peut pas être envoyé : images, PDF, texte et documents bureautiques uniquement.",
 };
 
 pub static DE: Texts = Texts {
@@ -453,6 +469,9 @@ pub static DE: Texts = Texts {
     why_busy: "zu viele Nachrichten auf einmal; versuchen Sie es gleich noch einmal",
     why_ended: "Ihre Sitzung ist beendet; melden Sie sich erneut an",
     why_refused: "der Server hat sie abgelehnt",
+    attach: "Datei anhängen",
+    file_too_large: "Diese Datei ist zu groß zum Senden (höchstens 10 MB).",
+    file_refused: "Diese Datei kann nicht gesendet werden: nur Bilder, PDF, Text und Office-Dokumente.",
 };
 
 pub static VI: Texts = Texts {
@@ -517,6 +536,9 @@ pub static VI: Texts = Texts {
     why_busy: "quá nhiều tin nhắn cùng lúc; vui lòng thử lại sau giây lát",
     why_ended: "phiên của bạn đã kết thúc; vui lòng đăng nhập lại",
     why_refused: "máy chủ đã từ chối",
+    attach: "Đính kèm tệp",
+    file_too_large: "Tệp này quá lớn để gửi (tối đa 10 MB).",
+    file_refused: "Không thể gửi tệp này: chỉ hình ảnh, PDF, văn bản và tài liệu văn phòng.",
 };
 
 pub static RU: Texts = Texts {
@@ -581,6 +603,9 @@ pub static RU: Texts = Texts {
     why_busy: "слишком много сообщений сразу; попробуйте чуть позже",
     why_ended: "сеанс завершён; войдите снова",
     why_refused: "сервер отклонил его",
+    attach: "Прикрепить файл",
+    file_too_large: "Файл слишком большой для отправки (не более 10 МБ).",
+    file_refused: "Этот файл нельзя отправить: только изображения, PDF, текст и офисные документы.",
 };
 
 pub static ZH: Texts = Texts {
@@ -645,6 +670,9 @@ pub static ZH: Texts = Texts {
     why_busy: "消息过于频繁，请稍后再试",
     why_ended: "会话已结束，请重新登录",
     why_refused: "服务器拒绝了该消息",
+    attach: "附加文件",
+    file_too_large: "文件太大，无法发送（最多 10 MB）。",
+    file_refused: "无法发送此文件：仅限图片、PDF、纯文本和办公文档。",
 };
 
 #[cfg(test)]

@@ -64,6 +64,19 @@ pub const MAX_CONSOLE_BODY_BYTES: usize = 16 * 1024;
 /// usable once, for this long.
 pub const SOCKET_TICKET_TTL_MS: u64 = 60_000;
 
+/// Attachments (issue 21). Largest file a participant may upload, in bytes: a larger
+/// `Content-Length` is refused (413 `file_too_large`) before the body is read, and the bytes
+/// read are always counted against it. Clients refuse a larger file before uploading.
+pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
+/// Most files uploaded to one conversation (by its visitor and its operators together).
+pub const MAX_ATTACHMENTS_PER_CONVERSATION: usize = 20;
+/// Longest file name kept, in characters, after sanitising (the extension is kept).
+pub const MAX_ATTACHMENT_NAME_CHARS: usize = 120;
+/// A signed link reading a file lives this long (the clients ask again for an older one).
+pub const ATTACHMENT_LINK_TTL_MS: u64 = 10 * 60 * 1000;
+/// Largest width or height an image is shown at, inline in the transcripts (CSS pixels).
+pub const ATTACHMENT_IMAGE_MAX_PX: u32 = 240;
+
 /// A shared report link lives this long when its creator gives no expiry, and at most this long.
 pub const REPORT_LINK_DEFAULT_TTL_MS: u64 = 30 * 24 * 60 * 60 * 1000;
 pub const REPORT_LINK_MAX_TTL_MS: u64 = 366 * 24 * 60 * 60 * 1000;

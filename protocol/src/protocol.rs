@@ -48,7 +48,16 @@ pub enum ClientMsg {
     Hello { protocol: u32, last_seq: u64 },
     /// A chat message. `client_id` is minted by the client and makes the send idempotent:
     /// the same id is acknowledged again and stored once.
-    Send { client_id: String, text: String },
+    ///
+    /// With `attachment` (issue 21), the token the upload answered
+    /// (`POST /api/v1/conversations/:id/files`): the message carries that file, and its text
+    /// may be empty. The conversation checks the token is its own before storing.
+    Send {
+        client_id: String,
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        attachment: Option<String>,
+    },
     /// The sender started or stopped typing.
     Typing { typing: bool },
     /// Keep-alive; answered by `pong`.
@@ -167,6 +176,50 @@ pub struct MessageView {
     pub author: Author,
     pub text: String,
     pub at: Millis,
+    /// The file the message carries (issue 21); absent on the wire for a text message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<AttachmentView>,
+}
+
+/// A file in the conversation, as its messages carry it (issue 21). Its bytes are read only
+/// through a short-lived signed link (`POST /api/v1/conversations/:id/files/:file/link`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentView {
+    /// `f_…`, unique in its conversation.
+    pub id: String,
+    /// The sanitised file name.
+    pub name: String,
+    /// The type detected from its bytes (never the name's or the browser's claim).
+    pub content_type: String,
+    /// Bytes stored (after a JPEG's metadata was stripped).
+    pub size: u64,
+    /// An image's size in pixels, when its header gives it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+}
+
+impl AttachmentView {
+    /// Whether clients show it inline (an image).
+    pub fn is_image(&self) -> bool {
+        self.content_type.starts_with("image/")
+    }
+
+    /// How a text-only transcript (the transcript mail) names the file: `📎 name (size)`, the
+    /// size in whole kB rounded up (language-neutral).
+    pub fn label(&self) -> String {
+        ["📎 ", &self.name, " (", &self.size.div_ceil(1_000).to_string(), " kB)"].concat()
+    }
+
+    /// A message's text with its file named after it, for text-only transcripts.
+    pub fn text_with(text: &str, file: Option<&AttachmentView>) -> String {
+        match file {
+            Some(f) if text.is_empty() => f.label(),
+            Some(f) => [text, "\n", &f.label()].concat(),
+            None => text.to_owned(),
+        }
+    }
 }
 
 /// The client id of a visitor's message that came by email (their reply to a Parley mail): this
@@ -415,6 +468,8 @@ pub enum ErrorCode {
     /// The conversation holds its most messages or bytes
     /// ([`crate::limits::MAX_CONVERSATION_MESSAGES`], [`crate::limits::MAX_CONVERSATION_BYTES`]).
     ConversationFull,
+    /// A `send` whose `attachment` is not a file uploaded to this conversation.
+    BadAttachment,
 }
 
 impl ErrorCode {
@@ -431,6 +486,7 @@ impl ErrorCode {
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::SessionEnded => "session_ended",
             ErrorCode::ConversationFull => "conversation_full",
+            ErrorCode::BadAttachment => "bad_attachment",
         }
     }
 }
@@ -518,15 +574,23 @@ pub fn decode_client(frame: &str) -> Result<ClientMsg, ProtocolError> {
 
 fn validate(msg: ClientMsg) -> Result<ClientMsg, ProtocolError> {
     match msg {
-        ClientMsg::Send { client_id, text } => {
+        ClientMsg::Send { client_id, text, attachment } => {
             if !is_valid_id(&client_id) {
                 return Err(ProtocolError::new(
                     ErrorCode::BadClientId,
                     "client_id must be 1-64 characters of A-Z a-z 0-9 _ -",
                 ));
             }
-            let text = normalize_text(&text).map_err(|e| e.for_send(Some(&client_id)))?;
-            Ok(ClientMsg::Send { client_id, text })
+            let text = match (&attachment, normalize_text(&text)) {
+                // A file needs no words.
+                (Some(_), Err(e)) if e.code == ErrorCode::EmptyMessage => String::new(),
+                (_, r) => r.map_err(|e| e.for_send(Some(&client_id)))?,
+            };
+            if attachment.as_ref().is_some_and(|a| a.is_empty() || a.len() > MAX_FRAME_BYTES / 2) {
+                let e = ProtocolError::new(ErrorCode::BadAttachment, "not a file of this conversation");
+                return Err(e.for_send(Some(&client_id)));
+            }
+            Ok(ClientMsg::Send { client_id, text, attachment })
         }
         ClientMsg::Page { url, title } => {
             if url.chars().count() > MAX_PAGE_URL_CHARS || title.chars().count() > MAX_PAGE_TITLE_CHARS {
@@ -586,7 +650,14 @@ mod tests {
     #[test]
     fn server_messages_keep_their_wire_format() {
         let op = Author { role: Role::Operator, name: "Sam".into() };
-        let m = MessageView { seq: 3, client_id: "m1".into(), author: op.clone(), text: "hi".into(), at: Millis(9) };
+        let m = MessageView {
+            seq: 3,
+            client_id: "m1".into(),
+            author: op.clone(),
+            text: "hi".into(),
+            at: Millis(9),
+            attachment: None,
+        };
         let all = vec![
             ServerMsg::Welcome {
                 protocol: 1,
@@ -662,11 +733,40 @@ mod tests {
     }
 
     #[test]
+    fn a_file_is_named_in_text_only_transcripts() {
+        let f = AttachmentView {
+            id: "f_1".into(),
+            name: "shot.png".into(),
+            content_type: "image/png".into(),
+            size: 48_213,
+            width: None,
+            height: None,
+        };
+        assert_eq!(f.label(), "📎 shot.png (49 kB)");
+        assert_eq!(AttachmentView::text_with("", Some(&f)), "📎 shot.png (49 kB)");
+        assert_eq!(AttachmentView::text_with("see", Some(&f)), "see\n📎 shot.png (49 kB)");
+        assert_eq!(AttachmentView::text_with("hi", None), "hi");
+    }
+
+    #[test]
     fn decodes_valid_frames() {
         assert_eq!(decode_client(r#"{"type":"hello","protocol":3,"last_seq":3}"#).unwrap(), hello(3));
         assert_eq!(
             decode_client(r#"{"type":"send","client_id":"m1","text":"  hi \u0007 "}"#).unwrap(),
-            ClientMsg::Send { client_id: "m1".into(), text: "hi".into() }
+            ClientMsg::Send { client_id: "m1".into(), text: "hi".into(), attachment: None }
+        );
+        // Issue 21: a file's message may have no words, a text message may not.
+        assert_eq!(
+            decode_client(r#"{"type":"send","client_id":"m1","text":" ","attachment":"t.k.s"}"#).unwrap(),
+            ClientMsg::Send { client_id: "m1".into(), text: String::new(), attachment: Some("t.k.s".into()) }
+        );
+        assert_eq!(
+            decode_client(r#"{"type":"send","client_id":"m1","text":" "}"#).unwrap_err().code,
+            ErrorCode::EmptyMessage
+        );
+        assert_eq!(
+            decode_client(r#"{"type":"send","client_id":"m1","text":"","attachment":""}"#).unwrap_err().code,
+            ErrorCode::BadAttachment
         );
         assert_eq!(decode_client(r#"{"type":"ping"}"#).unwrap(), ClientMsg::Ping);
         assert_eq!(decode_client(r#"{"type":"end"}"#).unwrap(), ClientMsg::End);
@@ -781,8 +881,8 @@ mod tests {
     #[test]
     fn message_at_the_limit_is_accepted() {
         let text = "é".repeat(MAX_MESSAGE_CHARS);
-        let frame = encode_client(&ClientMsg::Send { client_id: "m1".into(), text: text.clone() });
-        assert_eq!(decode_client(&frame).unwrap(), ClientMsg::Send { client_id: "m1".into(), text });
+        let frame = encode_client(&ClientMsg::Send { client_id: "m1".into(), text: text.clone(), attachment: None });
+        assert_eq!(decode_client(&frame).unwrap(), ClientMsg::Send { client_id: "m1".into(), text, attachment: None });
     }
 
     #[test]

@@ -3,8 +3,8 @@
 //! `PROTOCOL_VERSION` instead of editing a fixture.
 
 use parley_protocol::protocol::{
-    decode_client, decode_server, encode_client, encode_server, Author, ClientMsg, ErrorCode, Hidden, MessageView,
-    OperatorMsg, PageVisit, Role, Routing, ServerMsg, Status, VisitorInfo,
+    decode_client, decode_server, encode_client, encode_server, AttachmentView, Author, ClientMsg, ErrorCode, Hidden,
+    MessageView, OperatorMsg, PageVisit, Role, Routing, ServerMsg, Status, VisitorInfo,
 };
 use parley_protocol::Millis;
 
@@ -55,7 +55,19 @@ fn shopper() -> VisitorInfo {
 #[test]
 fn client_frames() {
     client("client_hello", ClientMsg::Hello { protocol: 2, last_seq: 42 });
-    client("client_send", ClientMsg::Send { client_id: "m_01".into(), text: "Do you ship to Norway?".into() });
+    client(
+        "client_send",
+        ClientMsg::Send { client_id: "m_01".into(), text: "Do you ship to Norway?".into(), attachment: None },
+    );
+    // Issue 21: a file (the upload's token), no words needed.
+    client(
+        "client_send_attachment",
+        ClientMsg::Send {
+            client_id: "m_02".into(),
+            text: String::new(),
+            attachment: Some("eyJpZCI6ImZfMDEifQ.0a1b2c3d.c2ln".into()),
+        },
+    );
     client("client_typing", ClientMsg::Typing { typing: true });
     client("client_ping", ClientMsg::Ping);
     client("client_end", ClientMsg::End);
@@ -103,6 +115,7 @@ fn server_frames() {
                     author: visitor,
                     text: "Hi".into(),
                     at: Millis(1_700_000_000_000),
+                    attachment: None,
                 },
                 MessageView {
                     seq: 2,
@@ -110,6 +123,7 @@ fn server_frames() {
                     author: dana(),
                     text: "Hello!".into(),
                     at: Millis(1_700_000_001_000),
+                    attachment: None,
                 },
             ],
             last_seq: 2,
@@ -129,6 +143,7 @@ fn server_frames() {
                     author: Author { role: Role::Visitor, name: "Visitor".into() },
                     text: "Norway, then?".into(),
                     at: Millis(1_700_000_002_000),
+                    attachment: None,
                 },
                 MessageView {
                     seq: 4,
@@ -136,6 +151,7 @@ fn server_frames() {
                     author: dana(),
                     text: "Yes, to Norway too.".into(),
                     at: Millis(1_700_000_003_000),
+                    attachment: None,
                 },
             ],
         },
@@ -179,6 +195,28 @@ fn server_frames() {
                 author: dana(),
                 text: "<b>not bold</b>".into(),
                 at: Millis(1_700_000_000_000),
+                attachment: None,
+            },
+        },
+    );
+    // Issue 21: a message with a file.
+    server(
+        "server_message_attachment",
+        ServerMsg::Message {
+            message: MessageView {
+                seq: 8,
+                client_id: "m_02".into(),
+                author: Author { role: Role::Visitor, name: "Visitor".into() },
+                text: String::new(),
+                at: Millis(1_700_000_001_000),
+                attachment: Some(AttachmentView {
+                    id: "f_01".into(),
+                    name: "screenshot.png".into(),
+                    content_type: "image/png".into(),
+                    size: 48_213,
+                    width: Some(1280),
+                    height: Some(720),
+                }),
             },
         },
     );

@@ -65,6 +65,7 @@ fn decode(v: &Value) -> StoredMessage {
             author: Author { role, name: s("author_name") },
             text: s("text"),
             at: Millis(n("at")),
+            attachment: None,
         },
         author_id: s("author_id"),
     }

@@ -55,6 +55,10 @@ pub const CSS: &str = r#"
 .parley ::placeholder{color:#5f6573;opacity:1}
 .send{border:0;border-radius:8px;background:var(--accent,#2f5bea);color:#fff;padding:0 14px;cursor:pointer;font-weight:600;min-height:40px}
 .send:disabled,.pick:disabled{opacity:.6;cursor:default}
+.att{position:relative;display:flex;align-items:center;padding:0 8px;border:1px solid #6b7280;border-radius:8px;cursor:pointer;font-weight:600}
+.att input{position:absolute;inset:0;opacity:0;width:100%;cursor:pointer}
+.msg .img{display:block;max-width:200px;max-height:200px;margin-top:4px;border-radius:8px}
+.msg .file{display:block;margin-top:4px;color:inherit}
 .end{background:transparent;border:1px solid #fff;color:#fff;border-radius:6px;padding:4px 8px;cursor:pointer;font-size:12px}
 .link{background:none;border:0;color:inherit;text-decoration:underline;cursor:pointer;padding:0;font-size:11px}
 .failed{background:#fdecea;color:#8a1c0d;border:1px solid #f5c2bb}

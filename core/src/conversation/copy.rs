@@ -104,6 +104,7 @@ mod tests {
             author: Author { role: Role::Visitor, name: "V".into() },
             text: "hi".into(),
             at: Millis(1),
+            attachment: None,
         };
         Effect::Store { message: StoredMessage { view, author_id: "v".into() }, bytes_through: 2 }
     }
@@ -136,7 +137,7 @@ mod tests {
             from: from.map(|f| OperatorId(f.into())),
         };
         assert_eq!(urgency(&c.handle_route(assigned("o_1", None), Some(1), Millis(1))), Some(Urgency::Now), "assigned");
-        let send = |id: &str| ClientMsg::Send { client_id: id.into(), text: "hi".into() };
+        let send = |id: &str| ClientMsg::Send { client_id: id.into(), text: "hi".into(), attachment: None };
         let v = who(Role::Visitor, "v_1");
         assert_eq!(urgency(&c.handle_client(&v, send("k1"), Millis(2))), Some(Urgency::Soon), "a message");
         assert_eq!(urgency(&c.handle_client(&v, send("k1"), Millis(3))), None, "a retried send: nothing new");

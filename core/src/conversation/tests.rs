@@ -19,7 +19,7 @@ fn fresh(mut c: Connection) -> Connection {
     c
 }
 fn send(id: &str, text: &str) -> ClientMsg {
-    ClientMsg::Send { client_id: id.into(), text: text.into() }
+    ClientMsg::Send { client_id: id.into(), text: text.into(), attachment: None }
 }
 fn config() -> Config {
     Config { visitor_rate: Rate { burst: 3, per_sec: 1 }, session_timeout_ms: 60_000, ..Config::default() }
@@ -655,6 +655,7 @@ fn a_large_replay_is_split_into_frames_below_the_limit() {
             author: visitor().participant.author(),
             text: "x".into(),
             at: Millis(seq),
+            attachment: None,
         })
     };
     assert_eq!(replay_parts(small(2_500)).iter().map(Vec::len).collect::<Vec<_>>(), vec![1_000, 1_000, 500]);
@@ -951,4 +952,49 @@ fn a_read_mark_needs_the_hello_and_works_after_the_close() {
     // The operator reads the last message after the visitor ended the chat: still a receipt.
     let fx = c.handle_client(&operator(), read(1), Millis(4));
     assert_eq!(fx[1], Effect::BroadcastOthers(ServerMsg::Read { visitor_read: 0, operator_read: 1 }));
+}
+
+#[test]
+fn a_send_carries_a_file_uploaded_to_this_conversation_only() {
+    use crate::attachments::attachment_token;
+    use crate::keys::{Keyring, Purpose};
+    let ring = Keyring::new(b"0123456789abcdef-current", None, Purpose::AttachmentToken);
+    let file = AttachmentView {
+        id: "f_1".into(),
+        name: "shot.png".into(),
+        content_type: "image/png".into(),
+        size: 10,
+        width: Some(3),
+        height: Some(2),
+    };
+    let with = |id: &str, token: &str| ClientMsg::Send {
+        client_id: id.into(),
+        text: String::new(),
+        attachment: Some(token.into()),
+    };
+    let mut c = conv();
+    // Without the key nothing is trusted.
+    let mine = attachment_token(&ring, "c_1", &file);
+    let fx = c.handle_client(&visitor(), with("m1", &mine), Millis(1));
+    assert_eq!(error_code(&fx), Some((ErrorCode::BadAttachment, Some("m1".into()))));
+    c.set_attachment_keys(ring.clone());
+    // Another conversation's file, or an altered token: refused, nothing stored.
+    let theirs = attachment_token(&ring, "c_2", &file);
+    let fx = c.handle_client(&visitor(), with("m1", &theirs), Millis(2));
+    assert_eq!(error_code(&fx), Some((ErrorCode::BadAttachment, Some("m1".into()))));
+    let fx = c.handle_client(&visitor(), with("m1", &mine.replace('.', ".x")), Millis(2));
+    assert_eq!(error_code(&fx), Some((ErrorCode::BadAttachment, Some("m1".into()))));
+    assert_eq!(c.last_seq(), 0);
+    // Its own: stored with the file, empty text allowed; a retry is acked, stored once.
+    let fx = c.handle_client(&visitor(), with("m1", &mine), Millis(3));
+    assert!(
+        matches!(&fx[0], Effect::Store { message: m, .. } if m.view.attachment.as_ref() == Some(&file) && m.view.text.is_empty())
+    );
+    assert!(fx.iter().any(|e| matches!(e, Effect::BroadcastOthers(ServerMsg::Message { message }) if message.attachment == Some(file.clone()))));
+    let fx = c.handle_client(&visitor(), with("m1", &mine), Millis(4));
+    assert_eq!(fx, vec![Effect::Reply(ServerMsg::Ack { client_id: "m1".into(), seq: 1, at: Millis(3) })]);
+    assert_eq!(c.last_seq(), 1);
+    // A hello replays it with its file.
+    let fx = c.handle_client(&fresh(operator()), crate::protocol::hello(0), Millis(5));
+    assert!(fx.iter().any(|e| matches!(e, Effect::Reply(ServerMsg::Welcome { history, .. }) if history[0].attachment == Some(file.clone()))));
 }

@@ -23,6 +23,7 @@
 
 use parley_core::conversation::copy::{self, CopyPlan, Urgency};
 use parley_core::conversation::{Connection, Conversation, Effect, Event, Meta, Notice, Participant, StoredMessage};
+use parley_core::keys::Purpose;
 use parley_core::login::{SocketCheck, SocketVerdict};
 use parley_protocol::error::{ApiError, ErrorCode as ApiCode};
 use parley_protocol::ids::ConversationId;
@@ -142,6 +143,7 @@ impl DurableObject for ConversationObject {
                     self.kit.set_meta(k, v)?;
                 }
                 let (mut core, mut effects) = Conversation::create(conversation_id, config, t);
+                core.set_attachment_keys(crate::guard::keys(self.kit.env(), Purpose::AttachmentToken)?);
                 effects.extend(core.set_visitor(visitor));
                 if missed_wait_ms.is_some() {
                     effects.extend(core.set_missed_wait(missed_wait_ms));
@@ -189,7 +191,7 @@ impl DurableObject for ConversationObject {
                     participant: Participant { role: Role::Visitor, id: visitor_id, name: "Visitor".to_owned() },
                     greeted: true,
                 };
-                let msg = ClientMsg::Send { client_id, text };
+                let msg = ClientMsg::Send { client_id, text, attachment: None };
                 let effects = self.with_core(|core| core.handle_client(&conn, msg, now()))?;
                 let refusal = effects.iter().find_map(|e| match e {
                     Effect::Reply(parley_protocol::protocol::ServerMsg::Error { code, .. }) => Some(*code),
@@ -313,7 +315,8 @@ impl ConversationObject {
         let config = crate::config::get(self.kit.env())?.conversation;
         let sql = self.kit.sql();
         let (tail, bytes) = object_conversation::tail(&sql, config.tail)?;
-        let core = Conversation::restore(ConversationId(id), config, meta, tail, bytes);
+        let mut core = Conversation::restore(ConversationId(id), config, meta, tail, bytes);
+        core.set_attachment_keys(crate::guard::keys(self.kit.env(), Purpose::AttachmentToken)?);
         // A copy cut short (a crash, an eviction) left D1 behind: plan one.
         let behind = self.marker("messages_synced")? < core.last_seq()
             || self.marker("events_synced")? < object_conversation::last_event_seq(&sql)?;

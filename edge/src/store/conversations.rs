@@ -231,6 +231,8 @@ pub struct MessageRow {
     pub author_name: String,
     pub text: String,
     pub at: u64,
+    /// The file it carries, as JSON (issue 21; NULL for text).
+    pub attachment: Option<String>,
 }
 
 /// Where a conversation's messages belong (copied onto each `messages` row).
@@ -250,7 +252,8 @@ pub(crate) fn message_chunks(messages: &[MessageRow]) -> Vec<String> {
     let mut chunks = Vec::new();
     let mut chunk = String::from("[");
     for m in messages {
-        let row = serde_json::json!([m.seq, m.role, m.operator_id, m.author_name, m.text, m.at]).to_string();
+        let row =
+            serde_json::json!([m.seq, m.role, m.operator_id, m.author_name, m.text, m.at, m.attachment]).to_string();
         if chunk.len() > 1 && chunk.len() + row.len() + 2 > MESSAGES_JSON_BYTES {
             chunk.push(']');
             chunks.push(std::mem::replace(&mut chunk, String::from("[")));
@@ -298,13 +301,13 @@ pub async fn sync_conversation(
         batch.push(
             db.prepare(
                 "INSERT INTO messages (conversation_id, seq, account_id, channel_id, role, operator_id, author_name, \
-                 text, at) \
+                 text, at, attachment) \
                  SELECT ?1, json_extract(value, '$[0]'), ?2, ?3, json_extract(value, '$[1]'), \
                  json_extract(value, '$[2]'), json_extract(value, '$[3]'), json_extract(value, '$[4]'), \
-                 json_extract(value, '$[5]') FROM json_each(?4) WHERE true \
+                 json_extract(value, '$[5]'), json_extract(value, '$[6]') FROM json_each(?4) WHERE true \
                  ON CONFLICT (conversation_id, seq) DO UPDATE SET role = excluded.role, \
                  operator_id = excluded.operator_id, author_name = excluded.author_name, text = excluded.text, \
-                 at = excluded.at",
+                 at = excluded.at, attachment = excluded.attachment",
             )
             .bind(&[s(id), s(scope.account_id), s(scope.channel_id), s(&chunk)])?,
         );
@@ -501,6 +504,7 @@ mod tests {
             author_name: "Visitor".into(),
             text: text.into(),
             at: 1_000 + seq,
+            attachment: None,
         }
     }
 
@@ -514,8 +518,8 @@ mod tests {
         assert_eq!(
             rows,
             serde_json::json!([
-                [1, "visitor", null, "Visitor", "hi", 1001],
-                [2, "operator", "op_1", "Visitor", "a \"quote\", é", 1002]
+                [1, "visitor", null, "Visitor", "hi", 1001, null],
+                [2, "operator", "op_1", "Visitor", "a \"quote\", é", 1002, null]
             ])
         );
         assert!(message_chunks(&[]).is_empty(), "no messages, no statement");

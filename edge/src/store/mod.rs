@@ -11,6 +11,7 @@
 
 pub mod accounts;
 pub mod activity;
+pub mod attachments;
 pub mod blocks;
 pub mod canned;
 pub mod channels;

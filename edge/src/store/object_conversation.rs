@@ -8,7 +8,7 @@
 //! (author, client id) index ([`earlier`]).
 
 use parley_core::conversation::{Earlier, Event, StoredMessage};
-use parley_protocol::protocol::{Author, MessageView, Role};
+use parley_protocol::protocol::{AttachmentView, Author, MessageView, Role};
 use parley_protocol::Millis;
 use serde::Deserialize;
 use worker::{Result, SqlStorage};
@@ -46,6 +46,8 @@ pub const MIGRATIONS: &[&str] = &[
      UPDATE meta SET value = json_set(value, '$.operator_wrote',
        json(CASE WHEN EXISTS (SELECT 1 FROM messages WHERE author_role = 'operator') THEN 'true' ELSE 'false' END))
        WHERE key = 'core';",
+    // Issue 21: the file a message carries (its `AttachmentView` as JSON; NULL for text).
+    "ALTER TABLE messages ADD COLUMN attachment TEXT;",
 ];
 
 /// A row of the object's `messages` table ([`MESSAGE_COLS`]).
@@ -60,9 +62,18 @@ pub struct MessageRow {
     pub at: u64,
     /// Bytes of text of the conversation through this message.
     pub bytes_through: u64,
+    /// The file it carries, as JSON (issue 21).
+    #[serde(default)]
+    pub attachment: Option<String>,
 }
 
-const MESSAGE_COLS: &str = "seq, client_id, author_id, author_role, author_name, text, at, bytes_through";
+const MESSAGE_COLS: &str = "seq, client_id, author_id, author_role, author_name, text, at, bytes_through, attachment";
+
+/// A message's file from its column (a value this code did not write is dropped, never a guess
+/// that fails the whole replay).
+fn attachment_of(json: Option<&str>) -> Option<AttachmentView> {
+    json.and_then(|j| serde_json::from_str(j).ok())
+}
 
 fn role_str(role: Role) -> &'static str {
     match role {
@@ -84,6 +95,7 @@ impl MessageRow {
                 },
                 text: self.text,
                 at: Millis(self.at),
+                attachment: attachment_of(self.attachment.as_deref()),
             },
             author_id: self.author_id,
         }
@@ -99,6 +111,7 @@ impl MessageRow {
             author_name: self.author_name,
             text: self.text,
             at: self.at,
+            attachment: self.attachment,
         }
     }
 }
@@ -153,8 +166,8 @@ pub fn messages_after(sql: &SqlStorage, after: u64, limit: u64) -> Result<Vec<D1
 
 pub fn insert_message(sql: &SqlStorage, m: StoredMessage, bytes_through: u64) -> Result<()> {
     sql.exec(
-        "INSERT INTO messages (seq, client_id, author_id, author_role, author_name, text, at, bytes_through) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO messages (seq, client_id, author_id, author_role, author_name, text, at, bytes_through, attachment) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         vec![
             int(m.view.seq),
             m.view.client_id.into(),
@@ -164,6 +177,10 @@ pub fn insert_message(sql: &SqlStorage, m: StoredMessage, bytes_through: u64) ->
             m.view.text.into(),
             int(m.view.at.0),
             int(bytes_through),
+            match &m.view.attachment {
+                Some(a) => serde_json::to_string(a)?.into(),
+                None => worker::SqlStorageValue::Null,
+            },
         ],
     )?;
     Ok(())
@@ -218,6 +235,7 @@ mod tests {
             text: "hello".into(),
             at: 1000,
             bytes_through: 5,
+            attachment: None,
         }
     }
 

@@ -232,10 +232,20 @@ pub struct TranscriptRow {
     pub author_name: String,
     pub text: String,
     pub at: u64,
+    /// The message's file as JSON (issue 21; NULL for text).
+    #[serde(default)]
+    pub attachment: Option<String>,
 }
 
 pub fn transcript_message(r: TranscriptRow) -> TranscriptMessage {
-    TranscriptMessage { seq: r.seq, role: r.role, author_name: r.author_name, text: r.text, at: r.at }
+    TranscriptMessage {
+        seq: r.seq,
+        role: r.role,
+        author_name: r.author_name,
+        text: r.text,
+        at: r.at,
+        attachment: r.attachment.and_then(|j| serde_json::from_str(&j).ok()),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -541,7 +551,7 @@ pub async fn blocks(d1: &Shard, span: &Span<'_>) -> Result<Vec<BlockFact>> {
 pub async fn transcript(d1: &Shard, id: &str, account_id: &str) -> Result<Vec<TranscriptMessage>> {
     let rows: Vec<TranscriptRow> = paged(
         d1,
-        "SELECT seq, role, author_name, text, at FROM messages WHERE conversation_id = ?1 AND account_id = ?2 \
+        "SELECT seq, role, author_name, text, at, attachment FROM messages WHERE conversation_id = ?1 AND account_id = ?2 \
          AND seq > ?3 ORDER BY seq LIMIT 1000",
         vec![s(id), s(account_id)],
         vec![f(0.0)],

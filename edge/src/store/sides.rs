@@ -18,6 +18,7 @@ pub(crate) const SHARD_TABLES: &[&str] = &[
     "tally_flushes",
     "identified_visitors",
     "visitor_blocks",
+    "attachments",
 ];
 
 /// Read through the directory only.

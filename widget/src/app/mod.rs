@@ -380,8 +380,16 @@ fn start(root: ShadowRoot, top: HtmlElement, launcher: HtmlElement, lang: Lang, 
     };
     let sh: Shared = Rc::new(RefCell::new(st));
     SH.with(|x| *x.borrow_mut() = Some(sh.clone()));
-    for (ev, f) in [("click", on_click as Handler), ("submit", on_submit), ("input", on_input), ("keydown", on_keydown)]
-    {
+    for (ev, f) in [
+        ("click", on_click as Handler),
+        ("submit", on_submit),
+        ("input", on_input),
+        ("keydown", on_keydown),
+        ("change", on_file),
+        ("paste", on_file),
+        ("drop", on_file),
+        ("dragover", on_file),
+    ] {
         listen(&top, ev, &sh, f);
     }
     let w = parley_client::window();
@@ -437,9 +445,21 @@ fn data_act(e: &Event) -> Option<(Element, String)> {
     Some((el, a))
 }
 
-fn on_click(_: &Shared, e: Event) {
+fn on_click(sh: &Shared, e: Event) {
     let Some((el, a)) = data_act(&e) else { return };
     if el.tag_name() == "FORM" {
+        return;
+    }
+    if a == "open" {
+        // A file's link: asked for now (they expire), the download follows.
+        e.prevent_default();
+        let id = el.get_attribute("data-file").unwrap_or_default();
+        let sh = sh.clone();
+        spawn_local(async move {
+            if let Some(url) = file_link(&sh, &id).await {
+                let _ = parley_client::window().location().set_href(&url);
+            }
+        });
         return;
     }
     let a = match a.as_str() {
@@ -616,6 +636,84 @@ fn on_keydown(sh: &Shared, e: Event) {
         store::consent();
         submit(sh);
     }
+}
+
+/// Files (issue 21): picked (`change` of the attach input), pasted into the composer or dropped
+/// on the panel.
+fn on_file(sh: &Shared, e: Event) {
+    let ty = e.type_();
+    if ty == "dragover" {
+        e.prevent_default();
+        return;
+    }
+    let file = match ty.as_str() {
+        "change" => {
+            let Some((el, a)) = data_act(&e) else { return };
+            let Some(input) = el.dyn_into::<web_sys::HtmlInputElement>().ok().filter(|_| a == "file") else { return };
+            // The list is live: take the file before clearing the input.
+            let file = input.files().and_then(|f| f.get(0));
+            input.set_value("");
+            file
+        }
+        "paste" => {
+            e.dyn_ref::<web_sys::ClipboardEvent>().and_then(|c| c.clipboard_data()).and_then(|d| d.files()?.get(0))
+        }
+        _ => e.dyn_ref::<web_sys::DragEvent>().and_then(|d| d.data_transfer()).and_then(|d| d.files()?.get(0)),
+    };
+    let Some(file) = file else { return };
+    e.prevent_default();
+    store::consent();
+    attach(sh, file);
+}
+
+/// Uploads `file` and sends it as the visitor's message (refused here when over the size limit).
+fn attach(sh: &Shared, file: web_sys::File) {
+    let (url, creds) = {
+        let mut s = sh.borrow_mut();
+        if file.size() > parley_protocol::limits::MAX_ATTACHMENT_BYTES as f64 {
+            s.problem = Some(s.t.file_too_large.to_owned());
+            render(&mut s);
+            return;
+        }
+        let (Some(conv), Some(creds)) = (s.conv.clone(), s.creds.clone()) else { return };
+        let q = web_sys::js_sys::encode_uri_component(&file.name());
+        let id = parley_client::random_id("m");
+        let url = [s.base.as_str(), "/api/v1/conversations/", &conv, "/files?client_id=", &id, "&name="].concat();
+        ((id, [url, String::from(q)].concat()), creds)
+    };
+    let sh = sh.clone();
+    spawn_local(async move {
+        let ((id, url), (vid, token)) = (url, creds);
+        let headers = [("X-Parley-Visitor-Id", vid.as_str()), ("X-Parley-Visitor-Token", token.as_str())];
+        let answer = parley_client::post_blob(&url, &file.into(), &headers).await;
+        let mut s = sh.borrow_mut();
+        let t = s.t;
+        let up = answer.ok().and_then(|v| {
+            Some((prop(&v, "token").as_string()?, parley_client::read_attachment(&prop(&v, "attachment"))?))
+        });
+        match (up, s.conn.clone()) {
+            (Some((tok, file)), Some(conn)) => {
+                s.problem = None;
+                drop(s);
+                conn.send_file(id, String::new(), tok, file);
+                return;
+            }
+            _ => s.problem = Some(t.file_refused.to_owned()),
+        }
+        render(&mut s);
+    });
+}
+
+/// A signed link reading file `id` of the conversation, asked for with the visitor's proof.
+async fn file_link(sh: &Shared, id: &str) -> Option<String> {
+    let (url, (vid, token)) = {
+        let s = sh.borrow();
+        let url = [s.base.as_str(), "/api/v1/conversations/", s.conv.as_deref()?, "/files/", id, "/link"].concat();
+        (url, s.creds.clone()?)
+    };
+    let headers = [("X-Parley-Visitor-Id", vid.as_str()), ("X-Parley-Visitor-Token", token.as_str())];
+    let v = parley_client::post_blob(&url, &JsValue::NULL, &headers).await.ok()?;
+    prop(&v, "url").as_string()
 }
 
 /// Leaving the page: an invite on screen was ignored; unsent events go out as beacons.
@@ -836,6 +934,21 @@ fn draw(s: &mut St, x: Option<&Session>) {
         if ui::transcript::sync(&d.log, &d.ended, &mut d.rows, &rows, t) {
             // Keep the newest message in view.
             d.log.set_scroll_top(d.log.scroll_height());
+            // New images ask for their links (once each).
+            if let (Ok(imgs), Some(sh)) =
+                (d.log.query_selector_all("img[data-file]:not([src])"), SH.with(|x| x.borrow().clone()))
+            {
+                for i in 0..imgs.length() {
+                    let Some(img) = imgs.get(i).and_then(|n| n.dyn_into::<Element>().ok()) else { continue };
+                    attr(&img, "src", "");
+                    let sh = sh.clone();
+                    spawn_local(async move {
+                        if let Some(url) = file_link(&sh, &img.get_attribute("data-file").unwrap_or_default()).await {
+                            attr(&img, "src", &url);
+                        }
+                    });
+                }
+            }
         }
     }
 }
@@ -856,6 +969,19 @@ fn rows(s: &St, x: Option<&Session>) -> Vec<ui::Row> {
         text: text.to_owned(),
         meta,
         retry,
+        file: String::new(),
+        image: false,
+        label: String::new(),
+    };
+    // A line's file (issue 21): its id, whether an image, its name (and size for a file).
+    let with_file = |mut r: ui::Row, l: &Line| {
+        if let Some(a) = &l.attachment {
+            r.file = a.id.clone();
+            r.image = a.is_image();
+            let kb = a.size.div_ceil(1_000).to_string();
+            r.label = if r.image { a.name.clone() } else { [a.name.as_str(), " (", &kb, " KB)"].concat() };
+        }
+        r
     };
     let (stored, tail) = lines.split_at(lines.iter().position(|l| l.seq.is_none()).unwrap_or(lines.len()));
     // Read receipts: "Seen" instead of "Sent" under the last message the operators have read
@@ -866,7 +992,7 @@ fn rows(s: &St, x: Option<&Session>) -> Vec<ui::Row> {
         let read = me && l.seq == seen;
         let said = if read { t.seen } else { t.sent };
         let meta = [clock(l.at).as_str(), if me { " · " } else { "" }, if me { said } else { "" }].concat();
-        rows.push(ui::Row {
+        let row = ui::Row {
             // Odd when "Seen": a key of its own (the keys of the others are not numbers).
             key: (l.seq.unwrap_or_default() * 2 + u64::from(read)).to_string(),
             class: if me { "msg mine" } else { "msg theirs" },
@@ -874,7 +1000,11 @@ fn rows(s: &St, x: Option<&Session>) -> Vec<ui::Row> {
             text: l.text.clone(),
             meta,
             retry: false,
-        });
+            file: String::new(),
+            image: false,
+            label: String::new(),
+        };
+        rows.push(with_file(row, l));
     }
     for l in tail {
         match &l.delivery {
@@ -886,7 +1016,7 @@ fn rows(s: &St, x: Option<&Session>) -> Vec<ui::Row> {
                 fill(t.not_sent, &[("why", t.refusal(*code))]),
                 false,
             )),
-            Delivery::Sending => rows.push(pending(&l.client_id, &l.text, stale(l.at), t)),
+            Delivery::Sending => rows.push(with_file(pending(&l.client_id, &l.text, stale(l.at), t), l)),
         }
     }
     let queued_stale = stale(s.queued_since);
@@ -905,6 +1035,9 @@ fn pending(id: &str, text: &str, stale: bool, t: &Texts) -> ui::Row {
         text: text.to_owned(),
         meta: if stale { [t.not_sent_yet, " · "].concat() } else { t.sending.to_owned() },
         retry: stale,
+        file: String::new(),
+        image: false,
+        label: String::new(),
     }
 }
 

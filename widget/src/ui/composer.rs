@@ -12,6 +12,10 @@ pub fn composer(ui: Ui, t: &'static Texts) -> impl IntoView {
         </div>
         <form class="compose" data-act="send" hidden=ui.compose_off>
             <textarea name="text" aria-label=t.message placeholder=t.write_message rows="1"></textarea>
+            <label class="att" title=t.attach>
+                <input type="file" data-act="file" aria-label=t.attach />
+                "+"
+            </label>
             <button class="send" type="submit" aria-label=t.send_message>{t.send}</button>
         </form>
     }

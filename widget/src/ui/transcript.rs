@@ -19,6 +19,11 @@ pub struct Row {
     pub meta: String,
     /// Stuck on its way: a "Retry" button after `meta`.
     pub retry: bool,
+    /// A file (issue 21): its id (empty: none), whether it is an image (shown inline, its
+    /// link asked for once placed), and its name (an image's alt text) with its size.
+    pub file: String,
+    pub image: bool,
+    pub label: String,
 }
 
 pub fn transcript(ui: Ui, t: &'static Texts) -> impl IntoView {
@@ -36,6 +41,11 @@ fn row(r: Row, t: &'static Texts) -> impl IntoView {
         <div class=r.class>
             {r.who.map(|w| view! { <span class="who">{w}</span> })}
             {r.text}
+            {(!r.file.is_empty()).then(|| if r.image {
+                view! { <img class="img" data-file=r.file alt=r.label /> }.into_any()
+            } else {
+                view! { <a class="file" href="#" data-act="open" data-file=r.file>{r.label}</a> }.into_any()
+            })}
             <span class="meta">
                 {r.meta}
                 {r.retry.then(|| view! { <button class="link" type="button" data-act="retry">{t.retry}</button> })}
