@@ -539,24 +539,20 @@ impl Session {
     /// Sends `text` (already normalized) as a new message with the random `client_id` the
     /// driver minted, at `now`; it stays in the outbox until acknowledged.
     pub fn send_text(&mut self, client_id: String, text: String, now: u64) -> Out {
-        let mut out = self.stop_typing();
-        let pending = Pending { client_id, text, since: now, attachment: None, file: None };
-        self.lines.push(pending_line(&self.me, &pending));
-        self.order();
-        if self.is_open() {
-            out.send.push(send_frame(&pending));
-        }
-        self.outbox.push(pending);
-        out.save_outbox = true;
-        out
+        self.send_pending(Pending { client_id, text, since: now, attachment: None, file: None })
     }
 
     /// Sends an uploaded file (issue 21) as a new message under the `client_id` it was uploaded
     /// with (`token` and `file`: the upload's answer), with `text` (may be empty); it stays in
     /// the outbox, saved, until acknowledged, like a text.
     pub fn send_file(&mut self, client_id: String, text: String, token: String, file: AttachmentView, now: u64) -> Out {
+        self.send_pending(Pending { client_id, text, since: now, attachment: Some(token), file: Some(file) })
+    }
+
+    /// A new message of ours: shown at once as on its way, sent if the socket is open, and
+    /// kept (saved) in the outbox until acknowledged.
+    fn send_pending(&mut self, pending: Pending) -> Out {
         let mut out = self.stop_typing();
-        let pending = Pending { client_id, text, since: now, attachment: Some(token), file: Some(file) };
         self.lines.push(pending_line(&self.me, &pending));
         self.order();
         if self.is_open() {

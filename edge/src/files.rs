@@ -21,8 +21,11 @@ use parley_core::keys::Purpose;
 use parley_protocol::api::{FileLink, UploadedFile};
 use parley_protocol::error::{ApiError, ErrorCode};
 use parley_protocol::ids::is_valid_id;
-use parley_protocol::limits::{ATTACHMENT_LINK_TTL_MS, MAX_ATTACHMENTS_PER_CONVERSATION, MAX_ATTACHMENT_BYTES};
+use parley_protocol::limits::{
+    ATTACHMENT_LINK_TTL_MS, MAX_ATTACHMENTS_PER_CONVERSATION, MAX_ATTACHMENT_BYTES, REPORT_MEDIA_LINK_TTL_MS,
+};
 use parley_protocol::protocol::AttachmentView;
+use parley_reports::facts::MessageFact;
 use worker::{Env, Request, Response, Result};
 
 use crate::guard::{self, WsRole};
@@ -51,14 +54,20 @@ fn too_large() -> Result<Response> {
     fail(ErrorCode::FileTooLarge, format!("a file may have at most {MAX_ATTACHMENT_BYTES} bytes"))
 }
 
-/// `POST /api/v1/conversations/:id/files`.
-pub(crate) async fn upload(mut req: Request, env: &Env, id: &str) -> Result<Response> {
+/// The conversation's account and the caller, a participant of it (its visitor, by the headers,
+/// or an operator of its account), or the refusal.
+async fn participant(req: &Request, env: &Env, id: &str) -> Result<guard::Checked<(String, guard::Participant)>> {
     let (account_id, channel_id, visitor_id) = match crate::api::conversation_parties(env, id).await? {
         Ok(c) => c,
-        Err(resp) => return Ok(resp),
+        Err(resp) => return Ok(Err(resp)),
     };
     let conv = (id, account_id.as_str(), channel_id.as_str(), visitor_id.as_str());
-    let who = match guard::file_participant(&req, env, conv).await? {
+    Ok(guard::file_participant(req, env, conv).await?.map(|who| (account_id, who)))
+}
+
+/// `POST /api/v1/conversations/:id/files`.
+pub(crate) async fn upload(mut req: Request, env: &Env, id: &str) -> Result<Response> {
+    let (account_id, who) = match participant(&req, env, id).await? {
         Ok(p) => p,
         Err(resp) => return Ok(resp),
     };
@@ -135,12 +144,7 @@ pub(crate) async fn upload(mut req: Request, env: &Env, id: &str) -> Result<Resp
 
 /// `POST /api/v1/conversations/:id/files/:file/link`.
 pub(crate) async fn link(req: Request, env: &Env, id: &str, file: &str) -> Result<Response> {
-    let (account_id, channel_id, visitor_id) = match crate::api::conversation_parties(env, id).await? {
-        Ok(c) => c,
-        Err(resp) => return Ok(resp),
-    };
-    let conv = (id, account_id.as_str(), channel_id.as_str(), visitor_id.as_str());
-    let who = match guard::file_participant(&req, env, conv).await? {
+    let (account_id, who) = match participant(&req, env, id).await? {
         Ok(p) => p,
         Err(resp) => return Ok(resp),
     };
@@ -153,6 +157,25 @@ pub(crate) async fn link(req: Request, env: &Env, id: &str, file: &str) -> Resul
     let origin = req.url()?.origin().ascii_serialization();
     let url = format!("{origin}/api/v1/files/{account_id}/{id}/{file}?{q}");
     answer(http::json(&FileLink { url, expires_at })?, &req, who.role)
+}
+
+/// Signs the link of every message's file (`Link media` of the Message history report), valid
+/// `REPORT_MEDIA_LINK_TTL_MS` from now, at `origin`.
+pub(crate) fn sign_media_links(env: &Env, origin: &str, account_id: &str, messages: &mut [MessageFact]) -> Result<()> {
+    if messages.iter().all(|m| m.attachment.is_none()) {
+        return Ok(());
+    }
+    let ring = guard::keys(env, Purpose::FileLink)?;
+    let at = now().0;
+    for m in messages {
+        if let Some(file) = &m.attachment {
+            let conversation = m.conversation_id.as_str();
+            let (q, _) =
+                attachments::file_link_query(&ring, account_id, conversation, &file.id, at, REPORT_MEDIA_LINK_TTL_MS);
+            m.media_link = format!("{origin}/api/v1/files/{account_id}/{conversation}/{}?{q}", file.id);
+        }
+    }
+    Ok(())
 }
 
 /// `GET /api/v1/files/:account/:conversation/:file?e=…&s=…`.

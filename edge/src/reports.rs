@@ -112,7 +112,8 @@ pub async fn respond(env: &Env, req_origin: &str, account_id: &str, q: ReportQue
         let statics = load_statics(&crate::store::directory(env)?, &shard, account_id, &q).await?;
         return paged_csv(shard, account_id.to_owned(), q, base, statics, csv_page(env)?);
     }
-    let facts = load_facts(env, account_id, &q, q.report.reads()).await?;
+    let mut facts = load_facts(env, account_id, &q, q.report.reads()).await?;
+    crate::files::sign_media_links(env, req_origin, account_id, &mut facts.messages)?;
     let table = compute(&Ctx::new(&q, &facts, now().0, &base));
     if !csv {
         return http::json(&ReportResponse { title: q.report.title().to_owned(), query: q, table });

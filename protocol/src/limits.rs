@@ -74,6 +74,9 @@ pub const MAX_ATTACHMENTS_PER_CONVERSATION: usize = 20;
 pub const MAX_ATTACHMENT_NAME_CHARS: usize = 120;
 /// A signed link reading a file lives this long (the clients ask again for an older one).
 pub const ATTACHMENT_LINK_TTL_MS: u64 = 10 * 60 * 1000;
+/// How long a file's link in a report (Message history's `Link media`) works: a downloaded CSV
+/// is read later than a transcript on screen, so a day, not minutes.
+pub const REPORT_MEDIA_LINK_TTL_MS: u64 = 24 * 60 * 60 * 1000;
 /// Largest width or height an image is shown at, inline in the transcripts (CSS pixels).
 pub const ATTACHMENT_IMAGE_MAX_PX: u32 = 240;
 

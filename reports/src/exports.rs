@@ -242,6 +242,8 @@ pub(crate) mod tests {
             operator_id: op.map(Into::into),
             at,
             text: format!("m{seq}"),
+            attachment: None,
+            media_link: String::new(),
         }
     }
 

@@ -111,6 +111,13 @@ pub struct MessageFact {
     pub operator_id: Option<OperatorId>,
     pub at: u64,
     pub text: String,
+    /// The file the message carries (issue 21), if any.
+    #[serde(default)]
+    pub attachment: Option<parley_protocol::protocol::AttachmentView>,
+    /// Its signed, expiring link (Message history's `Link media`), made by the edge that loaded
+    /// the facts (it holds the key and the clock); empty when there is none.
+    #[serde(default)]
+    pub media_link: String,
 }
 
 /// Routing gave a conversation to an operator (a `conversation_events` row of kind `assigned`,

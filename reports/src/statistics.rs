@@ -85,9 +85,11 @@
 //!   (operator or the product's own text); `Omnichannel` = the channel's name; `From` / `To` =
 //!   the visitor id and the operator id (the channel id for a product text, or for an incoming
 //!   message: the visitor writes to the channel, not to an operator); `Direction` = `incoming`
-//!   (visitor) or `outgoing`; `Timestamp` local `YYYY-MM-DD HH:MM:SS`; `Content type` = `text`
-//!   (Parley carries only text); `Template ID`, `Template name`, `Link media` empty (no
-//!   templates or media in Parley); `Status` = `received` for incoming, `sent` for outgoing (a
+//!   (visitor) or `outgoing`; `Timestamp` local `YYYY-MM-DD HH:MM:SS`; `Content type` = `text`,
+//!   or `image` / `file` for a message carrying a file (issue 21); `Content` = the text (a file
+//!   sent without text: its name); `Link media` = the file's signed link, valid
+//!   `REPORT_MEDIA_LINK_TTL_MS` from the report's making (the edge signs it), else empty;
+//!   `Template ID`, `Template name` empty (no templates in Parley); `Status` = `received` for incoming, `sent` for outgoing (a
 //!   stored message has been delivered to the conversation; there are no read receipts), so
 //!   `Status updated at` = `Timestamp`.
 //! - **Tags**: one table `Group`, `Tag`, `Page`, `Staff`, `Count` with three groups: `tag`
@@ -703,6 +705,23 @@ fn working_time(ctx: &Ctx) -> Table {
 // ---------------------------------------------------------------------------------------------
 // Message history
 
+/// Message history's `Content type`: `image` for an image file, `file` for another, else `text`.
+fn content_type(m: &MessageFact) -> &'static str {
+    match &m.attachment {
+        Some(a) if a.is_image() => "image",
+        Some(_) => "file",
+        None => "text",
+    }
+}
+
+/// Message history's `Content`: the text; for a file sent without one, the file's name.
+fn content(m: &MessageFact) -> String {
+    match &m.attachment {
+        Some(a) if m.text.is_empty() => a.name.clone(),
+        _ => m.text.clone(),
+    }
+}
+
 fn message_history(ctx: &Ctx) -> Table {
     let convs: BTreeMap<&str, &ConversationFact> = ctx.conversations().map(|c| (c.id.as_str(), c)).collect();
     let channels: BTreeMap<&str, &str> = ctx.facts.channels.iter().map(|c| (c.id.as_str(), c.name.as_str())).collect();
@@ -733,11 +752,11 @@ fn message_history(ctx: &Ctx) -> Table {
                 to,
                 direction.to_owned(),
                 at.clone(),
-                "text".to_owned(),
-                m.text.clone(),
+                content_type(m).to_owned(),
+                content(m),
                 String::new(),
                 String::new(),
-                String::new(),
+                m.media_link.clone(),
                 status.to_owned(),
                 at,
             ],

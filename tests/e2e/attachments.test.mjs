@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { ProtoClient, newConversation, newVisitor, postJson } from "./proto-client.mjs";
-import { useEdge, assertError, otherAdmin, secondAccount, transcriptWith, until, widgetPage, consolePage, C } from "./fixtures.mjs";
+import { useEdge, assertError, otherAdmin, plainText, secondAccount, transcriptWith, until, widgetPage, consolePage, C } from "./fixtures.mjs";
 
 const { edge, browser, clients } = useEdge({
   browser: true,
@@ -27,20 +27,6 @@ function jpegWithGps() {
   const body = Buffer.concat([Buffer.from("Exif\0\0MM\0*\0\0\0\x08\0\x01\x88\x25\0\x04\0\0\0\x01\0\0\0\x1a\0\0\0\0GPS-48.8566N", "latin1")]);
   const seg = Buffer.concat([Buffer.from([0xff, 0xe1, (body.length + 2) >> 8, (body.length + 2) & 0xff]), body]);
   return { plain: jpeg, tagged: Buffer.concat([jpeg.subarray(0, 20), seg, jpeg.subarray(20)]) };
-}
-
-/** The text/plain part of a raw mail, decoded (as tests/e2e/mail.test.mjs reads it). */
-function plainText(raw) {
-  const part = raw.split(/\r?\n--/).find((p) => /Content-Type: text\/plain/i.test(p));
-  assert.ok(part, "a text/plain part");
-  const [head, ...rest] = part.split(/\r?\n\r?\n/);
-  const body = rest.join("\n\n");
-  if (/Content-Transfer-Encoding:\s*base64/i.test(head)) return Buffer.from(body.replace(/\s+/g, ""), "base64").toString("utf8");
-  if (/Content-Transfer-Encoding:\s*quoted-printable/i.test(head)) {
-    const bytes = body.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/gi, (_, h) => String.fromCharCode(parseInt(h, 16)));
-    return Buffer.from(bytes, "latin1").toString("utf8");
-  }
-  return body;
 }
 
 /** Uploads `bytes` as `name` under `clientId`: as the visitor `v`, or with `cookie` as an operator. */
@@ -183,6 +169,21 @@ test("a visitor's screenshot: stored once without its metadata, sent as a messag
   assertError(await read(expired), 410, "file_link_expired", "an expired link");
   // …while the same signer's unexpired link works (the test signs as the edge does).
   assert.equal((await read(signedLink("acc_demo", id, file.id, Date.now() + 60_000))).status, 200);
+
+  // Message history: the file's message is an `image`, with its signed link, which reads it
+  // (the D1 copy of the message comes a moment after it is stored).
+  const period = `from=${Date.now() - 86_400_000}&to=${Date.now() + 86_400_000}`;
+  let row;
+  await until(async () => {
+    const r = await fetch(`${edge.base}/api/v1/reports/message_history?${period}`, { headers: { cookie: dana } });
+    row = (await r.json()).table.rows.find((cells) => cells[1] === id && cells[8] !== "text");
+    return row;
+  }, "the file's message in Message history");
+  assert.equal(row[8], "image", JSON.stringify(row));
+  assert.match(row[12], new RegExp(`^${edge.base}/api/v1/files/acc_demo/${id}/${file.id}\\?e=\\d+&s=`));
+  const media = await read(row[12]);
+  assert.equal(media.status, 200, media.text);
+  assert.equal(media.headers.get("content-type"), "image/jpeg");
 
   await visitor.close();
   await op.close();

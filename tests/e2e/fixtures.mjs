@@ -186,3 +186,17 @@ export async function transcriptWith(edge, cookie, id, n, timeoutMs = 30_000) {
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** The text/plain part of a raw mail, decoded (base64 or quoted-printable). */
+export function plainText(raw) {
+  const part = raw.split(/\r?\n--/).find((p) => /Content-Type: text\/plain/i.test(p));
+  assert.ok(part, "a text/plain part");
+  const [head, ...rest] = part.split(/\r?\n\r?\n/);
+  const body = rest.join("\n\n");
+  if (/Content-Transfer-Encoding:\s*base64/i.test(head)) return Buffer.from(body.replace(/\s+/g, ""), "base64").toString("utf8");
+  if (/Content-Transfer-Encoding:\s*quoted-printable/i.test(head)) {
+    const bytes = body.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/gi, (_, h) => String.fromCharCode(parseInt(h, 16)));
+    return Buffer.from(bytes, "latin1").toString("utf8");
+  }
+  return body;
+}

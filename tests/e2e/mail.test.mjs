@@ -5,7 +5,7 @@
 // `email()` handler; a rejected mail answers 400 with its reason: the bounce).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { useEdge, C, until, assertError, widgetPage } from "./fixtures.mjs";
+import { useEdge, C, until, assertError, plainText, widgetPage } from "./fixtures.mjs";
 import { createHmac } from "node:crypto";
 import { newVisitor, newConversation, postJson, readTranscript, ProtoClient, waitUntil } from "./proto-client.mjs";
 import { consoleLogin, step } from "./harness.mjs";
@@ -244,21 +244,6 @@ test("the console: the emailed reply marked by email; the channel's mail setting
 
 // ---------------------------------------------------------------------------------------------
 // "Email me this chat": the transcript to the visitor, answered by mail
-
-/** The text/plain part of a raw mail, decoded (base64 or quoted-printable). */
-function plainText(raw) {
-  const parts = raw.split(/\r?\n--/);
-  const part = parts.find((p) => /Content-Type: text\/plain/i.test(p));
-  assert.ok(part, "a text/plain part");
-  const [head, ...rest] = part.split(/\r?\n\r?\n/);
-  const body = rest.join("\n\n");
-  if (/Content-Transfer-Encoding:\s*base64/i.test(head)) return Buffer.from(body.replace(/\s+/g, ""), "base64").toString("utf8");
-  if (/Content-Transfer-Encoding:\s*quoted-printable/i.test(head)) {
-    const bytes = body.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/gi, (_, h) => String.fromCharCode(parseInt(h, 16)));
-    return Buffer.from(bytes, "latin1").toString("utf8");
-  }
-  return body;
-}
 
 const transcriptOf = (conv, email) =>
   postJson(edge.base, `/api/v1/conversations/${conv.conversationId}/transcript`, {

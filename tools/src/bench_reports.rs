@@ -363,6 +363,8 @@ pub fn generate(n: usize, seed: u64) -> Db {
                 operator_id: None,
                 at,
                 text: OPENING.into(),
+                attachment: None,
+                media_link: String::new(),
             });
         }
         while msgs.len() < count {
@@ -388,6 +390,8 @@ pub fn generate(n: usize, seed: u64) -> Db {
                 operator_id: operator_writes.then(|| current.as_str().into()),
                 at,
                 text: sentence(&mut rng),
+                attachment: None,
+                media_link: String::new(),
             });
             if rng.chance(55) {
                 visitor_turn = !visitor_turn;

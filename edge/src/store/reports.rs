@@ -159,9 +159,12 @@ pub struct MessageRow {
     pub operator_id: Option<OperatorId>,
     pub at: u64,
     pub text: String,
+    /// The file it carries, as JSON (`AttachmentView`; NULL for text).
+    #[serde(default)]
+    pub attachment: Option<String>,
 }
 
-/// An unknown role is the visitor's.
+/// An unknown role is the visitor's; an attachment that does not read is none.
 pub fn message_fact(r: MessageRow) -> MessageFact {
     MessageFact {
         conversation_id: r.conversation_id,
@@ -174,6 +177,8 @@ pub fn message_fact(r: MessageRow) -> MessageFact {
         operator_id: r.operator_id,
         at: r.at,
         text: r.text,
+        attachment: r.attachment.and_then(|a| serde_json::from_str(&a).ok()),
+        media_link: String::new(),
     }
 }
 
@@ -516,7 +521,7 @@ pub async fn messages(d1: &Shard, span: &Span<'_>) -> Result<Vec<MessageFact>> {
     let rows: Vec<MessageRow> = by_conversation_seq(
         d1,
         span,
-        "SELECT conversation_id, seq, role, operator_id, at, text FROM messages WHERE account_id = ?1",
+        "SELECT conversation_id, seq, role, operator_id, at, text, attachment FROM messages WHERE account_id = ?1",
         |r: &MessageRow| (&r.conversation_id, r.seq),
     )
     .await?;

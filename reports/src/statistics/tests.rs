@@ -44,7 +44,16 @@ fn with_operator(mut c: ConversationFact, op: &str) -> ConversationFact {
 }
 
 fn msg(conv: &str, seq: u64, role: AuthorRole, op: Option<&str>, at: u64, text: &str) -> MessageFact {
-    MessageFact { conversation_id: conv.into(), seq, role, operator_id: op.map(Into::into), at, text: text.into() }
+    MessageFact {
+        conversation_id: conv.into(),
+        seq,
+        role,
+        operator_id: op.map(Into::into),
+        at,
+        text: text.into(),
+        attachment: None,
+        media_link: String::new(),
+    }
 }
 
 fn visitor(conv: &str, seq: u64, at: u64) -> MessageFact {
@@ -528,6 +537,44 @@ fn message_history_maps_every_message() {
     let t = run(&q, &Facts { conversations: scenario().conversations, ..Facts::default() }, T);
     assert!(t.rows.is_empty());
     assert_eq!(t.to_csv().unwrap().lines().count(), 1);
+}
+
+/// Issue 21: a message carrying a file is an `image` or a `file`, its name the content when it
+/// has no text, its signed link (made by the edge) in `Link media`.
+#[test]
+fn message_history_names_files_and_their_links() {
+    use parley_protocol::protocol::AttachmentView;
+    let file = |name: &str, content_type: &str| AttachmentView {
+        id: format!("f_{name}"),
+        name: name.into(),
+        content_type: content_type.into(),
+        size: 10,
+        width: None,
+        height: None,
+    };
+    let mut facts = scenario();
+    let shot = facts.messages.iter_mut().find(|m| m.conversation_id.as_str() == "c1" && m.seq == 2).unwrap();
+    shot.text = String::new();
+    shot.attachment = Some(file("shot.png", "image/png"));
+    shot.media_link = "https://chat.example/api/v1/files/a/c1/f_shot.png?e=1&s=x".into();
+    let pdf = facts.messages.iter_mut().find(|m| m.conversation_id.as_str() == "c1" && m.seq == 3).unwrap();
+    pdf.attachment = Some(file("price list.pdf", "application/pdf"));
+    pdf.media_link = "https://chat.example/l/pdf".into();
+    let pdf_text = pdf.text.clone();
+    let t = run(&query(ReportId::MessageHistory, T, T + DAY, "UTC"), &facts, T + DAY);
+    let row = |id: &str| t.rows.iter().find(|r| r[0] == id).unwrap().clone();
+    let (text, image, other) = (row("c1:1"), row("c1:2"), row("c1:3"));
+    assert_eq!((text[8].as_str(), text[12].as_str()), ("text", ""));
+    assert_eq!(
+        (image[8].as_str(), image[9].as_str(), image[12].as_str()),
+        ("image", "shot.png", "https://chat.example/api/v1/files/a/c1/f_shot.png?e=1&s=x")
+    );
+    assert_eq!(
+        (other[8].as_str(), other[9].as_str(), other[12].as_str()),
+        ("file", pdf_text.as_str(), "https://chat.example/l/pdf")
+    );
+    // Still one row per message.
+    assert_eq!(t.rows.len(), 14);
 }
 
 #[test]
