@@ -52,9 +52,9 @@ export async function startEdge({ state, vars = {}, extraSql, shardSql = {}, onl
   if (extraSql) await seedSql(state, extraSql);
   // `shardSql`: { DB_1: sql, … } run on those shards' databases (e.g. `shardAnchorSql`).
   for (const [binding, sql] of Object.entries(shardSql)) await seedSql(state, sql, binding);
-  const port = await freePort();
+  let port = await freePort();
   const secret = randomBytes(24).toString("hex");
-  const base = `http://127.0.0.1:${port}`;
+  let base = `http://127.0.0.1:${port}`;
   let log = "";
   let child = null;
   let inspectorPort = 0;
@@ -99,7 +99,19 @@ export async function startEdge({ state, vars = {}, extraSql, shardSql = {}, onl
     }
   };
 
-  child = await launch();
+  // A free port can be taken by another process between the pick and wrangler's bind (or one of
+  // the ports miniflare picks for itself): the first start tries fresh ports, three times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      child = await launch();
+      break;
+    } catch (e) {
+      if (attempt === 3 || !String(e.message).includes("Address already in use")) throw e;
+      log += `\n[harness] port taken, another: ${e.message.split("\n")[1] ?? ""}\n`;
+      port = await freePort();
+      base = `http://127.0.0.1:${port}`;
+    }
+  }
   // Operators who are online in channel `demo` from the start (most tests chat with Dana;
   // with nobody online the widget would offer the offline form instead).
   for (const username of online) await goOnline(base, username);
