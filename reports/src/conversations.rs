@@ -476,16 +476,7 @@ mod tests {
     }
 
     fn msg(conv: &str, seq: u64, role: AuthorRole, op: Option<&str>, at: u64, text: &str) -> MessageFact {
-        MessageFact {
-            conversation_id: conv.into(),
-            seq,
-            role,
-            operator_id: op.map(Into::into),
-            at,
-            text: text.into(),
-            attachment: None,
-            media_link: String::new(),
-        }
+        MessageFact::text(conv, seq, role, op, at, text)
     }
 
     fn visitor(conv: &str, seq: u64, at: u64, text: &str) -> MessageFact {

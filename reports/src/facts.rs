@@ -120,6 +120,29 @@ pub struct MessageFact {
     pub media_link: String,
 }
 
+impl MessageFact {
+    /// A text message (no file): how the loaders' tests and the benchmarks write one.
+    pub fn text(
+        conversation_id: &str,
+        seq: u64,
+        role: AuthorRole,
+        operator_id: Option<&str>,
+        at: u64,
+        text: &str,
+    ) -> Self {
+        MessageFact {
+            conversation_id: conversation_id.into(),
+            seq,
+            role,
+            operator_id: operator_id.map(Into::into),
+            at,
+            text: text.into(),
+            attachment: None,
+            media_link: String::new(),
+        }
+    }
+}
+
 /// Routing gave a conversation to an operator (a `conversation_events` row of kind `assigned`,
 /// [`parley_core::conversation::EventKind::Assigned`]): one received chat for them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
