@@ -154,6 +154,22 @@ impl Config {
                 Some(v) => v.trim().parse::<u64>().map_err(|_| bad(variable, v, "a whole number of milliseconds")),
             }
         };
+        // A whole number in `range`, or the error saying what was expected.
+        fn ranged<N: std::str::FromStr + PartialOrd>(
+            v: Option<String>,
+            range: std::ops::RangeInclusive<N>,
+            variable: &'static str,
+            expected: &'static str,
+        ) -> Result<Option<N>, ConfigError> {
+            v.map(|v| {
+                v.trim().parse::<N>().ok().filter(|n| range.contains(n)).ok_or(ConfigError {
+                    variable,
+                    value: v,
+                    expected,
+                })
+            })
+            .transpose()
+        }
         let mut c = Config::default();
         if let Some(v) = lookup("PARLEY_SECRET") {
             if v.len() < MIN_SECRET_CHARS {
@@ -176,29 +192,26 @@ impl Config {
         c.dispatch.inactivity_ms = ms("PARLEY_OPERATOR_INACTIVITY_MS", c.dispatch.inactivity_ms)?;
         c.tally.flush_ms = ms("PARLEY_TALLY_FLUSH_MS", c.tally.flush_ms)?;
         c.tally.grace_ms = ms("PARLEY_INVITE_GRACE_MS", c.tally.grace_ms)?;
-        if let Some(v) = get("PARLEY_TALLY_SHARDS") {
-            c.tally_shards = v
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=MAX_TALLY_SHARDS).contains(n))
-                .ok_or_else(|| bad("PARLEY_TALLY_SHARDS", v, "a whole number from 1 to 1024"))?;
+        if let Some(n) = ranged(
+            get("PARLEY_TALLY_SHARDS"),
+            1..=MAX_TALLY_SHARDS,
+            "PARLEY_TALLY_SHARDS",
+            "a whole number from 1 to 1024",
+        )? {
+            c.tally_shards = n;
         }
-        if let Some(v) = get("PARLEY_D1_SHARDS") {
-            c.d1_shards = v
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=MAX_D1_SHARDS).contains(n))
-                .ok_or_else(|| bad("PARLEY_D1_SHARDS", v, "a whole number from 1 to 256"))?;
+        if let Some(n) =
+            ranged(get("PARLEY_D1_SHARDS"), 1..=MAX_D1_SHARDS, "PARLEY_D1_SHARDS", "a whole number from 1 to 256")?
+        {
+            c.d1_shards = n;
         }
-        if let Some(v) = get("PARLEY_REPORT_CSV_PAGE") {
-            c.report_csv_page = v
-                .trim()
-                .parse::<usize>()
-                .ok()
-                .filter(|n| (1..=MAX_REPORT_CSV_PAGE).contains(n))
-                .ok_or_else(|| bad("PARLEY_REPORT_CSV_PAGE", v, "a whole number from 1 to 1000"))?;
+        if let Some(n) = ranged(
+            get("PARLEY_REPORT_CSV_PAGE"),
+            1..=MAX_REPORT_CSV_PAGE,
+            "PARLEY_REPORT_CSV_PAGE",
+            "a whole number from 1 to 1000",
+        )? {
+            c.report_csv_page = n;
         }
         if let Some(v) = get("PARLEY_SOCKET_RATE") {
             c.conversation.socket_rate = Rate::parse(&v)
@@ -243,13 +256,13 @@ impl Config {
             c.mail_from = Some(t.to_owned());
         }
         c.conversation.reply_mail_delay_ms = ms("PARLEY_REPLY_MAIL_DELAY_MS", c.conversation.reply_mail_delay_ms)?;
-        if let Some(v) = get("PARLEY_MAIL_MINUTE_MS") {
-            c.mail_minute_ms = v
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|&n| n > 0)
-                .ok_or_else(|| bad("PARLEY_MAIL_MINUTE_MS", v, "a whole number of milliseconds above 0"))?;
+        if let Some(n) = ranged(
+            get("PARLEY_MAIL_MINUTE_MS"),
+            1..=u64::MAX,
+            "PARLEY_MAIL_MINUTE_MS",
+            "a whole number of milliseconds above 0",
+        )? {
+            c.mail_minute_ms = n;
         }
         for door in Door::ALL {
             if let Some(v) = get(door.variable()) {

@@ -27,6 +27,11 @@ fn config() -> Config {
 fn conv() -> Conversation {
     Conversation::create(ConversationId("c_1".into()), Config::default(), Millis(0)).0
 }
+
+/// `c` as its object restores it after a restart (its meta, tail and totals).
+fn restarted(c: &Conversation) -> Conversation {
+    Conversation::restore(c.id().clone(), Config::default(), c.meta().clone(), c.tail().cloned().collect(), c.bytes())
+}
 fn error_code(fx: &[Effect]) -> Option<(ErrorCode, Option<String>)> {
     fx.iter().find_map(|e| match e {
         Effect::Reply(ServerMsg::Error { code, client_id, .. }) => Some((*code, client_id.clone())),
@@ -102,13 +107,7 @@ fn hello_replays_exactly_what_was_missed() {
 fn restore_keeps_idempotency_and_meta() {
     let mut c = conv();
     c.handle_client(&visitor(), send("m1", "hello"), Millis(1));
-    let mut r = Conversation::restore(
-        c.id().clone(),
-        Config::default(),
-        c.meta().clone(),
-        c.tail().cloned().collect(),
-        c.bytes(),
-    );
+    let mut r = restarted(&c);
     let fx = r.handle_client(&visitor(), send("m1", "hello"), Millis(5));
     assert_eq!(fx.len(), 1);
     let fx = r.handle_client(&visitor(), send("m2", "again"), Millis(6));
@@ -918,13 +917,7 @@ fn read_marks_survive_a_restart_and_come_with_the_welcome() {
     c.handle_client(&operator(), send("o1", "Hi"), Millis(2));
     c.handle_client(&operator(), read(1), Millis(3));
     c.handle_client(&visitor(), read(2), Millis(4));
-    let mut r = Conversation::restore(
-        c.id().clone(),
-        Config::default(),
-        c.meta().clone(),
-        c.tail().cloned().collect(),
-        c.bytes(),
-    );
+    let mut r = restarted(&c);
     for who in [visitor(), operator()] {
         let fx = r.handle_client(&fresh(who), hello(0), Millis(5));
         let Some(Effect::Reply(ServerMsg::Welcome { visitor_read, operator_read, .. })) = fx.last() else {
